@@ -1,0 +1,45 @@
+# Thin front over CMake presets. `make run` and `make test` work on a fresh Debian 12.
+JOBS ?= $(shell nproc)
+PRESET ?= release
+BUILD_DIR = build/$(PRESET)
+MODEL ?= ../shared/fixtures/models/llama-tiny-Q8_0.gguf
+PROMPT ?= Once upon a time
+
+.PHONY: all deps configure build run test test-asan bench format fuzz clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps
+
+configure: deps
+	@cmake --preset $(PRESET) >/dev/null
+
+build: configure
+	@cmake --build --preset $(PRESET) -j $(JOBS)
+
+run: build
+	$(BUILD_DIR)/inferno run -m $(MODEL) -p "$(PROMPT)" -n 32
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+test-asan:
+	@$(MAKE) test PRESET=asan
+
+bench: build
+	$(BUILD_DIR)/inferno bench -m $(MODEL)
+
+format:
+	@find engine cli tests fuzz -name '*.cc' -o -name '*.h' | xargs clang-format -i
+
+# libFuzzer over the GGUF reader; FUZZ_RUNS executions (default 1M).
+FUZZ_RUNS ?= 1000000
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS) --target gguf_fuzz
+	mkdir -p build/fuzz/corpus && cp -n ../shared/fixtures/tokenizer/*.gguf build/fuzz/corpus/ 2>/dev/null || true
+	build/fuzz/gguf_fuzz -runs=$(FUZZ_RUNS) -max_len=65536 -rss_limit_mb=4096 build/fuzz/corpus fuzz/seeds
+
+clean:
+	rm -rf build

@@ -1,0 +1,66 @@
+// Building blocks of a transformer layer, shared by the architecture files. Each block works
+// on `n_tokens` rows at once (a prompt batch or a single decode step) and mirrors the
+// numerics of llama.cpp's CPU backend where they matter for parity (F16 keys/values and
+// attention inputs, F16-rounded GELU, iterative RoPE angles).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "engine/runtime/kv_cache.h"
+#include "engine/threads/thread_pool.h"
+
+namespace inferno::blocks {
+
+// out[t] = x[t] / rms(x[t]) * weight, for each of n_tokens rows of n (out may alias x).
+void RmsNorm(const float* x, const float* weight, float* out, int64_t n_tokens, int64_t n,
+             float eps);
+
+// Adds bias[n] to each of n_tokens rows.
+void AddBias(float* x, const float* bias, int64_t n_tokens, int64_t n);
+
+// x += y over n elements.
+void Add(float* x, const float* y, int64_t n);
+
+struct RopeParams {
+  int n_rot = 0;            // rotated dimensions per head
+  float freq_base = 10000;  // theta base
+  float freq_scale = 1;     // linear position scaling
+  bool neox = false;        // pairs (i, i + n_rot/2) instead of (2i, 2i+1)
+  const float* freq_factors = nullptr;  // optional per-pair divisors (llama3 rope_freqs)
+};
+
+// Rotates each head of x[n_tokens][n_heads * head_dim] in place by its token's position.
+void Rope(float* x, int64_t n_tokens, int n_heads, int head_dim, const int32_t* positions,
+          const RopeParams& p);
+
+struct AttentionParams {
+  int n_head = 0;
+  int n_head_kv = 0;
+  int head_dim = 0;
+  int head_dim_v = 0;
+  float kq_scale = 1.0f;  // applied to the scores before softmax
+  int window = 0;         // sliding window in positions; 0 = full causal attention
+};
+
+// Per-thread scratch for attention: scores over positions and F16 copies of the inputs.
+struct AttentionScratch {
+  std::vector<std::vector<float>> scores;
+  std::vector<std::vector<uint16_t>> half;
+  void Reserve(int n_threads, int n_ctx, int head_dim);
+};
+
+// Writes k/v rows of the batch into the cache at their positions (as F16), then for every
+// token and head computes softmax(q·K^T * scale + causal/window mask)·V into
+// out[n_tokens][n_head * head_dim_v]. Token t sees cache positions <= positions[t].
+void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const float* k,
+               const float* v, int64_t n_tokens, const int32_t* positions, KvCache& cache,
+               int layer, float* out, AttentionScratch& scratch);
+
+// out[i] = silu(gate[i]) * up[i].
+void SwiGlu(const float* gate, const float* up, float* out, int64_t n);
+// out[i] = gelu_tanh(gate[i]) * up[i], with the gate rounded to F16 as llama.cpp does.
+void GeGlu(const float* gate, const float* up, float* out, int64_t n);
+
+}  // namespace inferno::blocks

@@ -1,0 +1,137 @@
+#include "engine/model/blocks.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "engine/tensor/fp16.h"
+
+namespace inferno::blocks {
+namespace {
+
+TEST(RmsNorm, KnownValues) {
+  const float x[4] = {1, 2, 3, 4};  // mean square 7.5
+  const float w[4] = {1, 1, 2, 0.5f};
+  float y[4];
+  RmsNorm(x, w, y, 1, 4, 0.0f);
+  const float s = 1.0f / std::sqrt(7.5f);
+  EXPECT_FLOAT_EQ(y[0], 1 * s);
+  EXPECT_FLOAT_EQ(y[1], 2 * s);
+  EXPECT_FLOAT_EQ(y[2], 6 * s);
+  EXPECT_FLOAT_EQ(y[3], 2 * s);
+}
+
+TEST(Rope, PositionZeroIsIdentityAndNormIsPreserved) {
+  std::vector<float> x(2 * 8), orig;
+  for (size_t i = 0; i < x.size(); ++i) x[i] = float(i) * 0.25f - 1.0f;
+  orig = x;
+  const int32_t pos[2] = {0, 5};
+  for (bool neox : {false, true}) {
+    std::vector<float> y = orig;
+    Rope(y.data(), 2, 1, 8, pos, RopeParams{8, 10000.0f, 1.0f, neox, nullptr});
+    for (int i = 0; i < 8; ++i) EXPECT_FLOAT_EQ(y[i], orig[i]);
+    double n0 = 0, n1 = 0;
+    for (int i = 8; i < 16; ++i) {
+      n0 += orig[i] * orig[i];
+      n1 += y[i] * y[i];
+    }
+    EXPECT_NEAR(n0, n1, 1e-4);
+  }
+}
+
+TEST(Rope, FirstPairRotatesByPosition) {
+  // Pair 0 has frequency 1: at position p it rotates by p radians.
+  float x[4] = {1, 0, 0, 0};
+  const int32_t pos[1] = {2};
+  Rope(x, 1, 1, 4, pos, RopeParams{4, 10000.0f, 1.0f, /*neox=*/false, nullptr});
+  EXPECT_NEAR(x[0], std::cos(2.0f), 1e-6);
+  EXPECT_NEAR(x[1], std::sin(2.0f), 1e-6);
+  float y[4] = {1, 0, 0, 0};  // NeoX pairs element 0 with element 2
+  Rope(y, 1, 1, 4, pos, RopeParams{4, 10000.0f, 1.0f, /*neox=*/true, nullptr});
+  EXPECT_NEAR(y[0], std::cos(2.0f), 1e-6);
+  EXPECT_NEAR(y[2], std::sin(2.0f), 1e-6);
+}
+
+// Plain float reference of causal (optionally windowed) attention with GQA.
+std::vector<float> ReferenceAttention(const AttentionParams& p, const std::vector<float>& q,
+                                      const std::vector<float>& k, const std::vector<float>& v,
+                                      int n_tokens) {
+  const int kd = p.n_head_kv * p.head_dim, vd = p.n_head_kv * p.head_dim_v;
+  std::vector<float> out(size_t(n_tokens) * p.n_head * p.head_dim_v, 0.0f);
+  for (int t = 0; t < n_tokens; ++t) {
+    for (int h = 0; h < p.n_head; ++h) {
+      const int g = h / (p.n_head / p.n_head_kv);
+      const int lo = p.window ? std::max(0, t - p.window + 1) : 0;
+      std::vector<double> s;
+      double mx = -1e30;
+      for (int j = lo; j <= t; ++j) {
+        double d = 0;
+        for (int i = 0; i < p.head_dim; ++i) {
+          d += double(q[(t * p.n_head + h) * p.head_dim + i]) * k[j * kd + g * p.head_dim + i];
+        }
+        s.push_back(d * p.kq_scale);
+        mx = std::max(mx, s.back());
+      }
+      double sum = 0;
+      for (double& x : s) sum += (x = std::exp(x - mx));
+      for (int j = lo; j <= t; ++j) {
+        for (int i = 0; i < p.head_dim_v; ++i) {
+          out[(t * p.n_head + h) * p.head_dim_v + i] +=
+              float(s[j - lo] / sum) * v[j * vd + g * p.head_dim_v + i];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+TEST(Attention, MatchesFloatReferenceWithGqaAndWindow) {
+  ModelConfig c;
+  c.n_layer = 1;
+  c.n_head = 4;
+  c.n_head_kv = 2;
+  c.head_dim = 16;
+  c.head_dim_v = 16;
+  const int T = 9;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> nd(0, 1);
+  std::vector<float> q(T * 4 * 16), k(T * 2 * 16), v(T * 2 * 16);
+  for (auto* vec : {&q, &k, &v}) {
+    for (float& x : *vec) x = nd(rng);
+  }
+  std::vector<int32_t> pos(T);
+  for (int i = 0; i < T; ++i) pos[i] = i;
+  ThreadPool pool(2);
+  for (int window : {0, 4}) {
+    KvCache cache(c, 16);
+    AttentionParams p{4, 2, 16, 16, 0.25f, window};
+    std::vector<float> out(T * 4 * 16);
+    AttentionScratch scratch;
+    // Prompt in two batches: 5 tokens, then 4 more seeing the cached 5.
+    Attention(pool, p, q.data(), k.data(), v.data(), 5, pos.data(), cache, 0, out.data(), scratch);
+    Attention(pool, p, q.data() + 5 * 64, k.data() + 5 * 32, v.data() + 5 * 32, 4, pos.data() + 5,
+              cache, 0, out.data() + 5 * 64, scratch);
+    const std::vector<float> want = ReferenceAttention(p, q, k, v, T);
+    for (size_t i = 0; i < want.size(); ++i) {
+      // F16 keys, values and probabilities: ~1e-3 relative.
+      EXPECT_NEAR(out[i], want[i], 5e-3) << "window " << window << " index " << i;
+    }
+  }
+}
+
+TEST(Glu, SwiGluAndGeGluValues) {
+  const float g[3] = {-1.0f, 0.0f, 2.0f}, u[3] = {2.0f, 5.0f, 0.5f};
+  float y[3];
+  SwiGlu(g, u, y, 3);
+  EXPECT_NEAR(y[0], -1.0f / (1 + std::exp(1.0f)) * 2, 1e-6);
+  EXPECT_FLOAT_EQ(y[1], 0.0f);
+  EXPECT_NEAR(y[2], 2.0f / (1 + std::exp(-2.0f)) * 0.5f, 1e-6);
+  GeGlu(g, u, y, 3);
+  // gelu(-1) = -0.158808, gelu(2) = 1.954597 (tanh form), F16-rounded.
+  EXPECT_NEAR(y[0], -0.158808f * 2, 2e-3);
+  EXPECT_NEAR(y[2], 1.954597f * 0.5f, 2e-3);
+}
+
+}  // namespace
+}  // namespace inferno::blocks

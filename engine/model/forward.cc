@@ -1,0 +1,66 @@
+#include "engine/model/forward.h"
+
+#include <cmath>
+
+#include "engine/tensor/dequant.h"
+
+namespace inferno {
+
+ForwardState::ForwardState(const ModelConfig& c, int max_tokens_) : max_tokens(max_tokens_) {
+  const size_t T = size_t(max_tokens);
+  const size_t q_dim = size_t(c.n_head) * c.head_dim;
+  const size_t k_dim = size_t(c.n_head_kv) * c.head_dim;
+  const size_t v_dim = size_t(c.n_head_kv) * c.head_dim_v;
+  x.resize(T * c.n_embd);
+  xb.resize(T * c.n_embd);
+  q.resize(T * q_dim);
+  k.resize(T * k_dim);
+  v.resize(T * v_dim);
+  if (c.arch == Arch::kPhi3) qkv.resize(T * (q_dim + k_dim + v_dim));
+  attn.resize(T * size_t(c.n_head) * c.head_dim_v);
+  proj.resize(T * c.n_embd);
+  gate.resize(T * c.n_ff);
+  up.resize(T * 2 * size_t(c.n_ff));
+  hidden.resize(T * c.n_ff);
+  last.resize(T * c.n_embd);
+}
+
+void Forward(const Model& model, ThreadPool& pool, KvCache& cache,
+             std::span<const int32_t> tokens, std::span<const int32_t> positions,
+             ForwardState& s, float* logits, bool all_logits) {
+  const ModelConfig& c = model.config();
+  const Weights& w = model.weights();
+  const int64_t T = int64_t(tokens.size());
+  const int64_t D = c.n_embd;
+
+  // Embedding lookup: dequantize the token rows.
+  const ops::WeightMatrix& emb = w.token_embd;
+  for (int64_t t = 0; t < T; ++t) {
+    const auto* row = static_cast<const uint8_t*>(emb.data) + size_t(tokens[t]) * emb.row_bytes;
+    DequantizeRow(emb.type, row, s.x.data() + t * D, D);
+  }
+  if (c.arch == Arch::kGemma3) {
+    const float scale = std::sqrt(float(D));
+    for (int64_t i = 0; i < T * D; ++i) s.x[i] *= scale;
+  }
+
+  for (int l = 0; l < c.n_layer; ++l) {
+    LayerContext ctx{c, w.layers[l], l, pool, cache, T, positions.data(), s, w.rope_freqs};
+    switch (c.arch) {
+      case Arch::kLlama:
+      case Arch::kQwen2: LlamaLayer(ctx); break;
+      case Arch::kGemma3: Gemma3Layer(ctx); break;
+      case Arch::kPhi3: Phi3Layer(ctx); break;
+    }
+  }
+
+  // Only the rows whose logits are wanted go through the final norm and the (large)
+  // output projection.
+  const int64_t first = all_logits ? 0 : T - 1;
+  const int64_t n_out = T - first;
+  blocks::RmsNorm(s.x.data() + first * D, w.output_norm.data(), s.last.data(), n_out, D,
+                  c.norm_eps);
+  ops::MatMul(pool, w.output, s.last.data(), n_out, logits, s.act_in);
+}
+
+}  // namespace inferno

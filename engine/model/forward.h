@@ -1,0 +1,62 @@
+// The forward pass: tokens in, logits out, KV cache updated. Reads top to bottom:
+// embed → for each layer the family's block → final norm → output projection.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "engine/model/blocks.h"
+#include "engine/model/model.h"
+#include "engine/ops/matmul.h"
+#include "engine/runtime/kv_cache.h"
+#include "engine/threads/thread_pool.h"
+
+namespace inferno {
+
+// Activation buffers for batches of up to max_tokens tokens, allocated once so that the
+// token loop does not allocate.
+struct ForwardState {
+  ForwardState(const ModelConfig& c, int max_tokens);
+
+  int max_tokens;
+  std::vector<float> x;     // residual stream [T][n_embd]
+  std::vector<float> xb;    // normalised input of a sub-block [T][n_embd]
+  std::vector<float> q, k, v;  // [T][q_dim], [T][k_dim], [T][v_dim]
+  std::vector<float> qkv;   // fused projection output (phi3) [T][q+k+v]
+  std::vector<float> attn;  // attention output, heads concatenated [T][n_head*head_dim_v]
+  std::vector<float> proj;  // output of wo / ffn_down [T][n_embd]
+  std::vector<float> gate;  // [T][n_ff]
+  std::vector<float> up;    // [T][2*n_ff] (phi3 fuses gate and up)
+  std::vector<float> hidden;  // [T][n_ff]
+  std::vector<float> last;  // final-normed hidden state of the logits rows
+  ops::Activations act_in;  // quantized xb, shared by the projections that read it
+  ops::Activations act_mid;  // quantized attn / hidden
+  blocks::AttentionScratch attention;
+};
+
+// Everything one layer needs; the family functions below read and update s.x in place.
+struct LayerContext {
+  const ModelConfig& config;
+  const LayerWeights& w;
+  int layer;
+  ThreadPool& pool;
+  KvCache& cache;
+  int64_t n_tokens;
+  const int32_t* positions;
+  ForwardState& s;
+  const std::vector<float>& rope_freqs;
+};
+
+void LlamaLayer(LayerContext& ctx);   // llama family and qwen2 (adds Q/K/V biases)
+void Gemma3Layer(LayerContext& ctx);
+void Phi3Layer(LayerContext& ctx);
+
+// Evaluates `tokens` at `positions` (appending their keys/values to the cache) and writes
+// logits: the last token's into logits[n_vocab], or every token's into
+// logits[n_tokens][n_vocab] when all_logits. tokens.size() must be <= state.max_tokens.
+void Forward(const Model& model, ThreadPool& pool, KvCache& cache,
+             std::span<const int32_t> tokens, std::span<const int32_t> positions,
+             ForwardState& state, float* logits, bool all_logits = false);
+
+}  // namespace inferno

@@ -1,0 +1,62 @@
+// Llama family block (Llama 2/3.x, Mistral, TinyLlama, DeepSeek-R1-Distill-Llama) and Qwen2,
+// which is the same block with biases on Q, K and V and NeoX-style RoPE (set in the config).
+//
+//   x += Wo · attention(rope(Wq·n), rope(Wk·n), Wv·n)   with n = rmsnorm(x)
+//   x += Wdown · (silu(Wgate·n) * Wup·n)                with n = rmsnorm(x)
+#include <cmath>
+
+#include "engine/model/forward.h"
+
+namespace inferno {
+
+void LlamaLayer(LayerContext& ctx) {
+  const ModelConfig& c = ctx.config;
+  const LayerWeights& w = ctx.w;
+  ForwardState& s = ctx.s;
+  ThreadPool& pool = ctx.pool;
+  const int64_t T = ctx.n_tokens;
+  const int64_t D = c.n_embd;
+
+  // Attention.
+  blocks::RmsNorm(s.x.data(), w.attn_norm.data(), s.xb.data(), T, D, c.norm_eps);
+  s.act_in.Quantize(pool, w.wq.type, s.xb.data(), T, D);
+  ops::MatMul(pool, w.wq, s.act_in, s.q.data());
+  // K and V usually share Q's type; requantize only when they differ (mixed quant files).
+  if (ops::ActivationType(w.wk.type) != s.act_in.type()) {
+    s.act_in.Quantize(pool, w.wk.type, s.xb.data(), T, D);
+  }
+  ops::MatMul(pool, w.wk, s.act_in, s.k.data());
+  if (ops::ActivationType(w.wv.type) != s.act_in.type()) {
+    s.act_in.Quantize(pool, w.wv.type, s.xb.data(), T, D);
+  }
+  ops::MatMul(pool, w.wv, s.act_in, s.v.data());
+  if (!w.bq.empty()) {
+    blocks::AddBias(s.q.data(), w.bq.data(), T, w.wq.rows);
+    blocks::AddBias(s.k.data(), w.bk.data(), T, w.wk.rows);
+    blocks::AddBias(s.v.data(), w.bv.data(), T, w.wv.rows);
+  }
+  blocks::RopeParams rope{c.rope_dim, c.rope_freq_base, c.rope_freq_scale, c.rope_neox,
+                          ctx.rope_freqs.empty() ? nullptr : ctx.rope_freqs.data()};
+  blocks::Rope(s.q.data(), T, c.n_head, c.head_dim, ctx.positions, rope);
+  blocks::Rope(s.k.data(), T, c.n_head_kv, c.head_dim, ctx.positions, rope);
+  blocks::AttentionParams ap{c.n_head, c.n_head_kv, c.head_dim, c.head_dim_v,
+                             1.0f / std::sqrt(float(c.head_dim)), 0};
+  blocks::Attention(pool, ap, s.q.data(), s.k.data(), s.v.data(), T, ctx.positions, ctx.cache,
+                    ctx.layer, s.attn.data(), s.attention);
+  ops::MatMul(pool, w.wo, s.attn.data(), T, s.proj.data(), s.act_mid);
+  blocks::Add(s.x.data(), s.proj.data(), T * D);
+
+  // Feed-forward (SwiGLU).
+  blocks::RmsNorm(s.x.data(), w.ffn_norm.data(), s.xb.data(), T, D, c.norm_eps);
+  s.act_in.Quantize(pool, w.w_gate.type, s.xb.data(), T, D);
+  ops::MatMul(pool, w.w_gate, s.act_in, s.gate.data());
+  if (ops::ActivationType(w.w_up.type) != s.act_in.type()) {
+    s.act_in.Quantize(pool, w.w_up.type, s.xb.data(), T, D);
+  }
+  ops::MatMul(pool, w.w_up, s.act_in, s.up.data());
+  blocks::SwiGlu(s.gate.data(), s.up.data(), s.hidden.data(), T * c.n_ff);
+  ops::MatMul(pool, w.w_down, s.hidden.data(), T, s.proj.data(), s.act_mid);
+  blocks::Add(s.x.data(), s.proj.data(), T * D);
+}
+
+}  // namespace inferno

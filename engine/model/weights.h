@@ -1,0 +1,37 @@
+// Model weights bound to the mapped GGUF file: matrices stay zero-copy in the mapping,
+// small vectors (norm weights, biases, RoPE factors) are converted to float once at load.
+#pragma once
+
+#include <vector>
+
+#include "engine/gguf/gguf_file.h"
+#include "engine/model/model_config.h"
+#include "engine/ops/matmul.h"
+#include "engine/util/status.h"
+
+namespace inferno {
+
+struct LayerWeights {
+  std::vector<float> attn_norm;
+  std::vector<float> ffn_norm;
+  ops::WeightMatrix wq, wk, wv;  // separate projections (llama, qwen2, gemma3)
+  ops::WeightMatrix wqkv;        // fused projection (phi3): rows = q | k | v
+  ops::WeightMatrix wo;
+  std::vector<float> bq, bk, bv;  // qwen2 biases
+  std::vector<float> q_norm, k_norm;  // gemma3 per-head RMSNorm
+  std::vector<float> post_attn_norm, post_ffn_norm;  // gemma3 sandwich norms
+  ops::WeightMatrix w_gate, w_up, w_down;  // phi3: w_up rows = gate | up, no w_gate
+};
+
+struct Weights {
+  ops::WeightMatrix token_embd;  // [n_vocab rows][n_embd]
+  ops::WeightMatrix output;      // token_embd when tied
+  std::vector<float> output_norm;
+  std::vector<float> rope_freqs;  // llama3 per-frequency divisors; empty when absent
+  std::vector<LayerWeights> layers;
+};
+
+// Binds every tensor of a validated file (call ValidateModelTensors first).
+Result<Weights> BindWeights(const gguf::File& file, const ModelConfig& config);
+
+}  // namespace inferno

@@ -1,0 +1,59 @@
+// Matrix multiplication of quantized weights with float activations.
+//
+// As in llama.cpp, activations are first converted to the partner format of the weight type
+// (Q8_0 for Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1/Q5_1, Q8_K for K-quants, F16 for F16, BF16 for
+// BF16, F32 for F32) and then dotted with integer/half kernels. Converting once and reusing
+// the result for every matrix that reads the same input (Q, K, V; gate, up) saves a pass.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/tensor/dtype.h"
+#include "engine/threads/thread_pool.h"
+
+namespace inferno::ops {
+
+// A row-major weight matrix: `rows` rows of `cols` elements of `type`, row r at
+// data + r * row_bytes. Points into the mapped GGUF file (or a repacked copy).
+struct WeightMatrix {
+  DType type = DType::kF32;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  const void* data = nullptr;
+  size_t row_bytes = 0;
+};
+
+// The activation format the dot kernel of `weight_type` consumes.
+DType ActivationType(DType weight_type);
+
+// Activation rows converted for one weight type. Owns its buffer; reuse it across calls
+// to avoid allocation per token (the buffer only grows).
+class Activations {
+ public:
+  // Converts x[n_tokens][n] to ActivationType(weight_type). n must be a multiple of the
+  // weight type's block size.
+  void Quantize(ThreadPool& pool, DType weight_type, const float* x, int64_t n_tokens, int64_t n);
+
+  DType type() const { return type_; }
+  int64_t n_tokens() const { return n_tokens_; }
+  int64_t n() const { return n_; }
+  const void* row(int64_t t) const { return buffer_.data() + t * row_bytes_; }
+
+ private:
+  DType type_ = DType::kF32;
+  int64_t n_tokens_ = 0;
+  int64_t n_ = 0;
+  size_t row_bytes_ = 0;
+  std::vector<uint8_t> buffer_;
+};
+
+// y[t][r] = sum_k w[r][k] * x[t][k] for t < x.n_tokens(), r < w.rows.
+// x must have been quantized for w.type with n == w.cols.
+void MatMul(ThreadPool& pool, const WeightMatrix& w, const Activations& x, float* y);
+
+// Convenience: quantizes x into `scratch` and multiplies.
+void MatMul(ThreadPool& pool, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+            Activations& scratch);
+
+}  // namespace inferno::ops

@@ -1,0 +1,70 @@
+// The engine's one event stream. A generation emits: one kPrompt, then one kToken per
+// generated token, then kDone, or kError at any point. Every front end (CLI text/JSONL,
+// HTTP SSE, WebSocket debugger) encodes these events and adds nothing of its own.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/util/status.h"
+
+namespace inferno {
+
+struct TopToken {
+  int32_t id = 0;
+  std::string text;  // the token's piece (bytes; may be part of a UTF-8 character)
+  float logit = 0;
+  float prob = 0;  // softmax over the full vocabulary at temperature 1
+};
+
+struct Timings {
+  double load_ms = 0;
+  int prompt_tokens = 0;
+  double prompt_ms = 0;
+  int generated_tokens = 0;
+  double decode_ms = 0;    // from the first sampled token to the last
+  double ttft_ms = 0;      // request start to first token
+  double prompt_tokens_per_second() const {
+    return prompt_ms > 0 ? prompt_tokens * 1000.0 / prompt_ms : 0;
+  }
+  double decode_tokens_per_second() const {
+    // The first token comes out of the prompt pass; decode speed counts the steps after it.
+    return decode_ms > 0 && generated_tokens > 1 ? (generated_tokens - 1) * 1000.0 / decode_ms
+                                                 : 0;
+  }
+};
+
+struct Event {
+  enum class Type { kPrompt, kToken, kError, kDone };
+  Type type = Type::kToken;
+
+  // kPrompt
+  std::vector<int32_t> prompt_tokens;
+
+  // kToken
+  int position = 0;     // position of this token in the sequence
+  int index = 0;        // 0-based index among generated tokens
+  int32_t id = 0;
+  std::string piece;    // the token's own bytes
+  std::string text;     // newly completed UTF-8 text to show (stop strings held back/removed)
+  float logit = 0;
+  float prob = 0;       // full-vocabulary probability of the chosen token
+  int rank = 0;         // 0 = the most likely token
+  float entropy = 0;    // nats, full distribution
+  std::vector<TopToken> top;  // k best alternatives when requested
+  double elapsed_ms = 0;  // since the request started
+
+  // kError
+  Status error;
+
+  // kDone
+  Timings timings;
+  std::string finish_reason;  // "stop" (EOS or stop string), "length", "cancelled"
+};
+
+// Receives events in order. Returning false cancels the generation at the next step.
+using EventSink = std::function<bool(const Event&)>;
+
+}  // namespace inferno

@@ -1,0 +1,63 @@
+// A Session is one sequence being generated on a shared Model: its KV cache, forward
+// scratch and sampler. Generate() runs prompt evaluation in batches and then decodes token
+// by token, reporting everything through the event stream.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/model/forward.h"
+#include "engine/model/model.h"
+#include "engine/runtime/events.h"
+#include "engine/runtime/kv_cache.h"
+#include "engine/runtime/sampler.h"
+#include "engine/threads/thread_pool.h"
+#include "engine/tokenizer/chat_template.h"
+
+namespace inferno {
+
+struct GenerateRequest {
+  std::string prompt;                 // raw prompt (used when messages is empty)
+  std::vector<ChatMessage> messages;  // chat mode: rendered with the model's template
+  int max_tokens = 128;
+  SamplingParams sampling;
+  std::vector<std::string> stop;  // stop strings (not included in the output)
+  int top_k_events = 0;           // alternatives attached to each token event (0..100)
+  bool ignore_eos = false;
+};
+
+struct SessionOptions {
+  int n_ctx = 2048;   // capped to the model's training context
+  int n_batch = 256;  // prompt tokens per forward pass
+};
+
+class Session {
+ public:
+  Session(const Model& model, ThreadPool& pool, const SessionOptions& options = {});
+
+  // Tokenizes the request's prompt exactly as Generate() would (BOS/EOS per metadata,
+  // special tokens recognised, chat template applied for messages).
+  Result<std::vector<int32_t>> PromptTokens(const GenerateRequest& request) const;
+
+  // Runs one request from an empty cache. Errors are reported both as an kError event and
+  // as the returned Status.
+  Status Generate(const GenerateRequest& request, const EventSink& sink);
+
+  int n_ctx() const { return n_ctx_; }
+
+ private:
+  // Evaluates tokens at positions [pos, pos + n) and leaves the last token's logits.
+  void Evaluate(std::span<const int32_t> tokens, int pos);
+
+  const Model& model_;
+  ThreadPool& pool_;
+  int n_ctx_;
+  int n_batch_;
+  KvCache cache_;
+  ForwardState state_;
+  std::vector<float> logits_;
+  std::vector<int32_t> positions_;
+};
+
+}  // namespace inferno

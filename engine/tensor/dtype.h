@@ -1,0 +1,52 @@
+// Element types of GGUF tensors. Numeric values are the GGUF/ggml type ids stored in files.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace inferno {
+
+enum class DType : uint32_t {
+  kF32 = 0,
+  kF16 = 1,
+  kQ4_0 = 2,
+  kQ4_1 = 3,
+  kQ5_0 = 6,
+  kQ5_1 = 7,
+  kQ8_0 = 8,
+  kQ8_1 = 9,  // activations only (paired with Q4_1/Q5_1 weights)
+  kQ2_K = 10,
+  kQ3_K = 11,
+  kQ4_K = 12,
+  kQ5_K = 13,
+  kQ6_K = 14,
+  kQ8_K = 15,  // activations only (paired with K-quant weights)
+  kI8 = 24,
+  kI16 = 25,
+  kI32 = 26,
+  kI64 = 27,
+  kF64 = 28,
+  kBF16 = 30,
+};
+
+struct DTypeInfo {
+  DType type;
+  std::string_view name;
+  int64_t block_size;   // elements per block (1 for plain types)
+  size_t block_bytes;   // bytes per block
+  bool quantized;
+};
+
+// Info for a known type id, or nullptr if the id is unknown to Inferno.
+const DTypeInfo* FindDType(uint32_t id);
+const DTypeInfo& GetDTypeInfo(DType t);
+inline std::string_view DTypeName(DType t) { return GetDTypeInfo(t).name; }
+
+// Bytes taken by a row of n elements; n must be a multiple of the block size.
+inline size_t RowBytes(DType t, int64_t n) {
+  const DTypeInfo& info = GetDTypeInfo(t);
+  return static_cast<size_t>(n / info.block_size) * info.block_bytes;
+}
+
+}  // namespace inferno

@@ -1,0 +1,19 @@
+// UTF-8 helpers shared by the GGUF reader, tokenizers and streaming output.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace inferno {
+
+// True if s is well-formed UTF-8 (no overlongs, no surrogates, max U+10FFFF).
+bool IsValidUtf8(std::string_view s);
+
+// Length of the UTF-8 sequence introduced by lead byte c (1..4), or 0 if c cannot start one.
+size_t Utf8SequenceLength(unsigned char c);
+
+// Number of bytes at the end of s that form an incomplete (but so far valid) sequence;
+// used to hold back half characters while streaming.
+size_t IncompleteUtf8Suffix(std::string_view s);
+
+}  // namespace inferno

@@ -1,0 +1,24 @@
+// Runs the `inferno` binary (or any program) as a child process for end-to-end tests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace inferno::testing {
+
+struct ProcessResult {
+  int exit_code = -1;  // -1 if it did not exit normally (signal)
+  int signal = 0;
+  std::string out;
+  std::string err;
+};
+
+// Runs argv[0] with arguments (no shell), capturing stdout and stderr.
+ProcessResult RunProcess(const std::vector<std::string>& argv);
+
+// Path of the built `inferno` binary (compile definition INFERNO_BINARY).
+std::string InfernoBinary();
+// Path of ../shared (compile definition INFERNO_SHARED_DIR).
+std::string SharedDir();
+
+}  // namespace inferno::testing
