@@ -1,0 +1,21 @@
+#include "engine/ops/vec_dot.h"
+
+namespace inferno::ops {
+
+VecDotFn GetVecDot(DType t, Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return Avx512VecDot(t);
+    case Isa::kAvx2: return Avx2VecDot(t);
+    case Isa::kScalar: return ScalarVecDot(t);
+  }
+  return nullptr;
+}
+
+VecDotFn GetVecDot(DType t) {
+  for (int level = int(ActiveIsa()); level >= 0; --level) {
+    if (VecDotFn fn = GetVecDot(t, Isa(level))) return fn;
+  }
+  return nullptr;
+}
+
+}  // namespace inferno::ops

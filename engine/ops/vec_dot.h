@@ -1,0 +1,27 @@
+// Dot products of one weight row with one activation row already converted to the weight
+// type's partner format (see ActivationType in matmul.h). One function per weight type and
+// instruction set; the table is chosen at startup.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/ops/cpu_features.h"
+#include "engine/tensor/dtype.h"
+
+namespace inferno::ops {
+
+// Returns sum over n elements of w[i] * a[i].
+using VecDotFn = float (*)(int64_t n, const void* w, const void* a);
+
+// The kernel for `weight_type` at the active ISA (falls back to scalar), or nullptr if the
+// type is not a supported weight type.
+VecDotFn GetVecDot(DType weight_type);
+// The kernel at a given ISA; nullptr when that ISA has no specialised kernel for the type.
+VecDotFn GetVecDot(DType weight_type, Isa isa);
+
+// Per-ISA tables, defined in vec_dot_<isa>.cc.
+VecDotFn ScalarVecDot(DType weight_type);
+VecDotFn Avx2VecDot(DType weight_type);
+VecDotFn Avx512VecDot(DType weight_type);
+
+}  // namespace inferno::ops

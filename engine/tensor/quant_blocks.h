@@ -1,0 +1,106 @@
+// Byte layouts of the quantized block formats, exactly as GGUF files store them.
+// `d`/`dmin`/`m`/`s` fields are F16 bit patterns unless noted.
+#pragma once
+
+#include <cstdint>
+
+namespace inferno {
+
+constexpr int kQK = 32;    // elements per block of the simple formats
+constexpr int kQK_K = 256;  // elements per super-block of the K-quants
+
+struct BlockQ4_0 {
+  uint16_t d;
+  uint8_t qs[kQK / 2];  // element j in low nibble of qs[j], element j+16 in the high nibble
+};
+struct BlockQ4_1 {
+  uint16_t d, m;
+  uint8_t qs[kQK / 2];
+};
+struct BlockQ5_0 {
+  uint16_t d;
+  uint8_t qh[4];  // fifth bits, little-endian u32: bit j for element j
+  uint8_t qs[kQK / 2];
+};
+struct BlockQ5_1 {
+  uint16_t d, m;
+  uint8_t qh[4];
+  uint8_t qs[kQK / 2];
+};
+struct BlockQ8_0 {
+  uint16_t d;
+  int8_t qs[kQK];
+};
+struct BlockQ8_1 {
+  uint16_t d;
+  uint16_t s;  // d * sum(qs), lets Q4_1/Q5_1 dots apply their offset in one multiply
+  int8_t qs[kQK];
+};
+struct BlockQ2_K {
+  uint8_t scales[kQK_K / 16];  // low nibble scale, high nibble min, per 16 elements
+  uint8_t qs[kQK_K / 4];
+  uint16_t d, dmin;
+};
+struct BlockQ3_K {
+  uint8_t hmask[kQK_K / 8];
+  uint8_t qs[kQK_K / 4];
+  uint8_t scales[12];  // 16 six-bit scales
+  uint16_t d;
+};
+struct BlockQ4_K {
+  uint16_t d, dmin;
+  uint8_t scales[12];  // 8 six-bit scales and 8 six-bit mins
+  uint8_t qs[kQK_K / 2];
+};
+struct BlockQ5_K {
+  uint16_t d, dmin;
+  uint8_t scales[12];
+  uint8_t qh[kQK_K / 8];
+  uint8_t qs[kQK_K / 2];
+};
+struct BlockQ6_K {
+  uint8_t ql[kQK_K / 2];
+  uint8_t qh[kQK_K / 4];
+  int8_t scales[kQK_K / 16];
+  uint16_t d;
+};
+struct BlockQ8_K {
+  float d;  // F32, not F16
+  int8_t qs[kQK_K];
+  int16_t bsums[kQK_K / 16];
+};
+
+static_assert(sizeof(BlockQ4_0) == 18);
+static_assert(sizeof(BlockQ4_1) == 20);
+static_assert(sizeof(BlockQ5_0) == 22);
+static_assert(sizeof(BlockQ5_1) == 24);
+static_assert(sizeof(BlockQ8_0) == 34);
+static_assert(sizeof(BlockQ8_1) == 36);
+static_assert(sizeof(BlockQ2_K) == 84);
+static_assert(sizeof(BlockQ3_K) == 110);
+static_assert(sizeof(BlockQ4_K) == 144);
+static_assert(sizeof(BlockQ5_K) == 176);
+static_assert(sizeof(BlockQ6_K) == 210);
+static_assert(sizeof(BlockQ8_K) == 292);
+
+// Q4_K/Q5_K pack 8 scales and 8 mins of 6 bits into 12 bytes.
+inline void UnpackScaleMinK4(int j, const uint8_t* q, uint8_t* scale, uint8_t* min) {
+  if (j < 4) {
+    *scale = q[j] & 63;
+    *min = q[j + 4] & 63;
+  } else {
+    *scale = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+    *min = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+  }
+}
+
+// Q3_K packs 16 six-bit scales (biased by 32) into 12 bytes.
+inline void UnpackScalesQ3K(const uint8_t* packed, int8_t out[16]) {
+  for (int i = 0; i < 16; ++i) {
+    const int low = i < 8 ? (packed[i] & 0xF) : (packed[i - 8] >> 4);
+    const int high = (packed[8 + (i % 4)] >> (2 * (i / 4))) & 3;
+    out[i] = int8_t((low | (high << 4)) - 32);
+  }
+}
+
+}  // namespace inferno

@@ -1,0 +1,19 @@
+// Quantization of float rows into block formats. The activation formats (Q8_0, Q8_1, Q8_K,
+// F16, BF16) follow llama.cpp's x86 CPU backend rounding exactly, because our logits must
+// agree with it; weight formats are provided for tests and conversion tools.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/tensor/dtype.h"
+
+namespace inferno {
+
+// Converts n floats (a multiple of the block size) into type t at dst.
+// Supports F32, F16, BF16, Q8_0, Q8_1, Q8_K, Q4_0, Q4_1, Q5_0, Q5_1.
+void QuantizeRow(DType t, const float* x, void* dst, int64_t n);
+
+// True when QuantizeRow supports t.
+bool CanQuantize(DType t);
+
+}  // namespace inferno

@@ -1,0 +1,80 @@
+#include "engine/threads/thread_pool.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define INFERNO_CPU_RELAX() _mm_pause()
+#else
+#define INFERNO_CPU_RELAX() ((void)0)
+#endif
+
+namespace inferno {
+namespace {
+// Spin this many times before sleeping: decode issues a Run() every few microseconds, and
+// a sleeping worker takes tens of microseconds to wake.
+constexpr int kSpinIterations = 1 << 16;
+}  // namespace
+
+ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads < 1 ? 1 : n_threads) {
+  workers_.reserve(n_threads_ - 1);
+  for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_.store(true, std::memory_order_release);
+    generation_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  cv_.notify_all();
+  for (std::thread& t : workers_) t.join();
+}
+
+void ThreadPool::RunImpl(void* ctx, Thunk thunk) {
+  if (n_threads_ == 1) {
+    thunk(ctx, 0, 1);
+    return;
+  }
+  job_ctx_ = ctx;
+  job_thunk_ = thunk;
+  pending_.store(n_threads_ - 1, std::memory_order_release);
+  {
+    // Publishing under the mutex pairs with the workers' wait predicate, so a worker that
+    // is about to sleep cannot miss the new generation.
+    std::lock_guard<std::mutex> lock(mu_);
+    generation_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  cv_.notify_all();
+  thunk(ctx, 0, n_threads_);
+  int spins = 0;
+  while (pending_.load(std::memory_order_acquire) != 0) {
+    if (++spins > kSpinIterations) {
+      std::this_thread::yield();
+    } else {
+      INFERNO_CPU_RELAX();
+    }
+  }
+}
+
+void ThreadPool::WorkerLoop(int index) {
+  uint64_t seen = 0;
+  for (;;) {
+    int spins = 0;
+    uint64_t gen = generation_.load(std::memory_order_acquire);
+    while (gen == seen && spins < kSpinIterations) {
+      INFERNO_CPU_RELAX();
+      ++spins;
+      gen = generation_.load(std::memory_order_acquire);
+    }
+    if (gen == seen) {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      gen = generation_.load(std::memory_order_acquire);
+    }
+    seen = gen;
+    if (stop_.load(std::memory_order_acquire)) return;
+    job_thunk_(job_ctx_, index, n_threads_);
+    pending_.fetch_sub(1, std::memory_order_acq_rel);
+  }
+}
+
+}  // namespace inferno

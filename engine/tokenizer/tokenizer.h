@@ -1,0 +1,102 @@
+// Text ↔ token ids, as the model's GGUF metadata defines them. Two algorithms:
+// SentencePiece-style BPE ("llama": Llama 2, Mistral, Gemma, Phi-3) and byte-level BPE
+// ("gpt2": Llama 3, Qwen2, DeepSeek, GPT-2, ...) with the pre-tokenizer named by
+// tokenizer.ggml.pre. Behaviour follows llama.cpp's tokenizer so that prompts become the
+// same ids as in the reference implementation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/gguf/gguf_file.h"
+#include "engine/util/status.h"
+
+namespace inferno {
+
+enum class TokenType { kNormal = 1, kUnknown = 2, kControl = 3, kUserDefined = 4, kUnused = 5, kByte = 6 };
+
+class PreTokenizer;
+
+class Tokenizer {
+ public:
+  enum class Model { kSentencePiece, kByteLevelBpe };
+
+  // Reads tokenizer.ggml.* metadata. An unknown model or pre-tokenizer is an error that
+  // lists the supported ones.
+  static Result<std::unique_ptr<Tokenizer>> FromGguf(const gguf::File& file);
+  ~Tokenizer();
+
+  // add_special: BOS (and EOS) as the metadata asks. parse_special: control tokens written
+  // in the text (e.g. "<|im_start|>") become their ids instead of being spelled out.
+  std::vector<int32_t> Encode(std::string_view text, bool add_special, bool parse_special) const;
+
+  // The bytes of one token: byte tokens give their byte, "▁" becomes a space, byte-level
+  // tokens are mapped back to bytes, control tokens give their text. May be part of a
+  // UTF-8 character.
+  std::string TokenToPiece(int32_t id) const;
+  // Text of a sequence (control and unknown tokens omitted), UTF-8 repaired.
+  std::string Decode(std::span<const int32_t> ids) const;
+
+  Model model() const { return model_; }
+  const std::string& pre() const { return pre_; }
+  int32_t n_vocab() const { return int32_t(tokens_.size()); }
+  std::string_view TokenText(int32_t id) const { return tokens_[id]; }
+  TokenType type(int32_t id) const { return types_[id]; }
+  int32_t bos() const { return bos_; }
+  int32_t eos() const { return eos_; }
+  bool add_bos() const { return add_bos_; }
+  bool add_eos() const { return add_eos_; }
+  bool IsEndOfGeneration(int32_t id) const;
+  std::optional<int32_t> FindToken(std::string_view text) const;
+
+ private:
+  Tokenizer() = default;
+  Status Init(const gguf::File& file);
+  // Splits text into raw-text fragments and special-token ids (longest special first).
+  struct Fragment {
+    std::string_view text;  // empty when id >= 0
+    int32_t id = -1;
+  };
+  std::vector<Fragment> SplitSpecial(std::string_view text, bool parse_special) const;
+  void EncodeSentencePiece(std::string_view text, std::vector<int32_t>* out) const;
+  void EncodeByteLevel(std::string_view text, std::vector<int32_t>* out) const;
+  int32_t ByteToken(uint8_t byte) const;
+
+  Model model_ = Model::kSentencePiece;
+  std::string pre_;
+  std::vector<std::string> tokens_;
+  std::vector<float> scores_;
+  std::vector<TokenType> types_;
+  std::unordered_map<std::string, int32_t> token_ids_;
+  std::unordered_map<std::string, int32_t> merge_ranks_;  // "left right" → rank
+  std::vector<int32_t> special_tokens_;  // longest text first
+  std::vector<int32_t> eog_;
+  std::vector<std::string> pieces_;  // TokenToPiece cache
+  std::unique_ptr<PreTokenizer> pre_tokenizer_;
+  int32_t bos_ = -1, eos_ = -1, unk_ = -1;
+  bool add_bos_ = false, add_eos_ = false, add_space_prefix_ = false;
+  bool ignore_merges_ = false;
+};
+
+// Turns a stream of token ids into text that never ends in half a UTF-8 character: bytes
+// of an incomplete character are held back until the rest arrives.
+class StreamingDecoder {
+ public:
+  explicit StreamingDecoder(const Tokenizer& tokenizer) : tokenizer_(tokenizer) {}
+  // Complete text made available by this token (may be empty).
+  std::string Push(int32_t id);
+  // Whatever is still held back (an unfinished character becomes U+FFFD).
+  std::string Flush();
+
+ private:
+  const Tokenizer& tokenizer_;
+  std::string pending_;
+};
+
+}  // namespace inferno
