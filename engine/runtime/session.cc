@@ -50,7 +50,9 @@ Result<std::vector<int32_t>> Session::PromptTokens(const GenerateRequest& reques
     const ChatTemplate tmpl = ChatTemplate::Detect(model_.chat_template());
     // The template is rendered without BOS; tokenizing with add_special adds it once,
     // exactly as the model's metadata asks.
-    text = tmpl.Apply(request.messages, /*add_generation_prompt=*/true, /*bos_text=*/"");
+    const std::string bos = tok.bos() >= 0 ? std::string(tok.TokenText(tok.bos())) : "";
+    const std::string eos = tok.eos() >= 0 ? std::string(tok.TokenText(tok.eos())) : "";
+    text = tmpl.Apply(request.messages, /*add_generation_prompt=*/true, bos, eos);
   }
   std::vector<int32_t> ids = tok.Encode(text, /*add_special=*/true, /*parse_special=*/true);
   if (ids.empty()) return Status::InvalidArgument("the prompt is empty (no tokens)");

@@ -1,0 +1,209 @@
+// `inferno inspect MODEL [--json] [--tensors]`: what is in a GGUF file and whether Inferno
+// can run it. A file that fails validation prints the one error and exits with code 1.
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <fmt/format.h>
+#include <map>
+
+#include "cli/commands.h"
+#include "cli/text_util.h"
+#include "engine/gguf/gguf_file.h"
+#include "engine/model/model_config.h"
+#include "engine/tokenizer/chat_template.h"
+#include "engine/tokenizer/tokenizer.h"
+
+namespace inferno::cli {
+namespace {
+
+struct InspectOptions {
+  std::string model;
+  bool json = false;
+  bool tensors = false;
+};
+
+// A metadata value as JSON; long arrays are summarised as type and length.
+boost::json::value ValueJson(const gguf::Value& v) {
+  using gguf::ValueType;
+  switch (v.type) {
+    case ValueType::kString: return boost::json::string(ToValidUtf8(v.str));
+    case ValueType::kBool: return v.u != 0;
+    case ValueType::kF32:
+    case ValueType::kF64: return v.f;
+    case ValueType::kArray: {
+      if (v.count > 16) {
+        return boost::json::string(fmt::format("[{} x {}]", v.count, gguf::ValueTypeName(v.elem_type)));
+      }
+      boost::json::array a;
+      for (uint64_t i = 0; i < v.count; ++i) {
+        if (v.elem_type == ValueType::kString) {
+          a.push_back(boost::json::string(ToValidUtf8(v.strings[i])));
+        } else if (v.elem_type == ValueType::kF32 || v.elem_type == ValueType::kF64) {
+          a.push_back(v.FloatAt(i));
+        } else {
+          a.push_back(v.IntAt(i));
+        }
+      }
+      return a;
+    }
+    default:
+      if (v.type == ValueType::kU64) return v.u;
+      return v.i;
+  }
+}
+
+std::string HumanBytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (b >= 1024 && u < 4) {
+    b /= 1024;
+    ++u;
+  }
+  return fmt::format("{:.2f} {}", b, units[u]);
+}
+
+int RunInspect(const InspectOptions& o) {
+  Result<std::unique_ptr<gguf::File>> opened = gguf::File::Open(o.model);
+  if (!opened.ok()) {
+    fmt::print(stderr, "error: {}\n", opened.status().message());
+    return 1;
+  }
+  const gguf::File& f = **opened;
+  const Status verdict = ValidateModel(f);
+  Result<std::unique_ptr<Tokenizer>> tok = Tokenizer::FromGguf(f);
+
+  // Quant mix and parameter count.
+  struct Mix {
+    int tensors = 0;
+    uint64_t bytes = 0;
+    int64_t params = 0;
+  };
+  std::map<std::string, Mix> mix;
+  int64_t params = 0;
+  for (const gguf::TensorInfo& t : f.tensors()) {
+    Mix& m = mix[std::string(DTypeName(t.type))];
+    ++m.tensors;
+    m.bytes += t.bytes;
+    m.params += t.n_elements;
+    params += t.n_elements;
+  }
+  Result<std::string> tmpl = f.GetStringOr("tokenizer.chat_template", "");
+  const std::string chat_template = tmpl.ok() ? *tmpl : "";
+
+  boost::json::object out;
+  out["file"] = o.model;
+  out["size_bytes"] = f.file_size();
+  out["gguf_version"] = f.version();
+  out["tensor_count"] = f.tensors().size();
+  out["parameters"] = params;
+  boost::json::object meta;
+  for (const gguf::KeyValue& kv : f.metadata()) {
+    if (kv.key == "tokenizer.chat_template") continue;
+    meta[std::string(kv.key)] = ValueJson(kv.value);
+  }
+  out["metadata"] = std::move(meta);
+  boost::json::object quant;
+  for (const auto& [name, m] : mix) {
+    quant[name] = boost::json::object{{"tensors", m.tensors}, {"bytes", m.bytes}, {"parameters", m.params}};
+  }
+  out["quant_mix"] = std::move(quant);
+  if (tok.ok()) {
+    const Tokenizer& t = **tok;
+    out["tokenizer"] = boost::json::object{
+        {"model", t.model() == Tokenizer::Model::kSentencePiece ? "llama (SentencePiece BPE)"
+                                                                 : "gpt2 (byte-level BPE)"},
+        {"pre", t.pre()},
+        {"vocab_size", t.n_vocab()},
+        {"bos", t.bos()},
+        {"bos_text", t.bos() >= 0 ? ToValidUtf8(t.TokenText(t.bos())) : ""},
+        {"eos", t.eos()},
+        {"eos_text", t.eos() >= 0 ? ToValidUtf8(t.TokenText(t.eos())) : ""},
+        {"add_bos", t.add_bos()},
+        {"add_eos", t.add_eos()}};
+  } else {
+    out["tokenizer"] = boost::json::object{{"error", tok.status().message()}};
+  }
+  const ChatTemplate detected = ChatTemplate::Detect(chat_template);
+  out["chat_template"] = boost::json::object{{"length", chat_template.size()},
+                                             {"format", std::string(detected.Name())},
+                                             {"recognised", detected.warning.empty()}};
+  const Status overall = verdict.ok() && !tok.ok() ? tok.status() : verdict;
+  out["valid"] = overall.ok();
+  if (!overall.ok()) out["error"] = overall.message();
+  if (o.tensors) {
+    boost::json::array ts;
+    for (const gguf::TensorInfo& t : f.tensors()) {
+      boost::json::array shape(t.shape.begin(), t.shape.end());
+      ts.push_back(boost::json::object{{"name", std::string(t.name)},
+                                       {"type", std::string(DTypeName(t.type))},
+                                       {"shape", std::move(shape)},
+                                       {"offset", t.offset},
+                                       {"bytes", t.bytes}});
+    }
+    out["tensors"] = std::move(ts);
+  }
+
+  if (o.json) {
+    fmt::print("{}\n", boost::json::serialize(out));
+  } else {
+    fmt::print("file:         {}\n", o.model);
+    fmt::print("size:         {} ({} bytes), GGUF v{}\n", HumanBytes(double(f.file_size())),
+               f.file_size(), f.version());
+    fmt::print("parameters:   {} ({:.3f} B) in {} tensors\n", params, params / 1e9,
+               f.tensors().size());
+    fmt::print("quant mix:\n");
+    for (const auto& [name, m] : mix) {
+      fmt::print("  {:<6} {:>4} tensors  {:>12}  {:>14} params\n", name, m.tensors,
+                 HumanBytes(double(m.bytes)), m.params);
+    }
+    fmt::print("metadata:\n");
+    for (const gguf::KeyValue& kv : f.metadata()) {
+      if (kv.key == "tokenizer.chat_template") continue;
+      fmt::print("  {:<42} {}\n", kv.key, boost::json::serialize(ValueJson(kv.value)));
+    }
+    if (tok.ok()) {
+      const Tokenizer& t = **tok;
+      fmt::print("tokenizer:    {}{}, {} tokens, bos {} '{}', eos {} '{}', add_bos {}, add_eos {}\n",
+                 t.model() == Tokenizer::Model::kSentencePiece ? "SentencePiece BPE" : "byte-level BPE",
+                 t.pre().empty() ? "" : " (pre: " + t.pre() + ")", t.n_vocab(), t.bos(),
+                 t.bos() >= 0 ? ToValidUtf8(t.TokenText(t.bos())) : "", t.eos(),
+                 t.eos() >= 0 ? ToValidUtf8(t.TokenText(t.eos())) : "", t.add_bos(), t.add_eos());
+    } else {
+      fmt::print("tokenizer:    error: {}\n", tok.status().message());
+    }
+    if (chat_template.empty()) {
+      fmt::print("chat template: none (ChatML will be used)\n");
+    } else {
+      fmt::print("chat template: {} chars, format {}{}\n", chat_template.size(), detected.Name(),
+                 detected.warning.empty() ? "" : " (not recognised, ChatML will be used)");
+      fmt::print("  {}\n", ToValidUtf8(chat_template.substr(0, chat_template.find('\n'))).substr(0, 96));
+    }
+    if (o.tensors) {
+      fmt::print("tensors:\n");
+      for (const gguf::TensorInfo& t : f.tensors()) {
+        std::string shape;
+        for (size_t d = 0; d < t.shape.size(); ++d) shape += (d ? " x " : "") + std::to_string(t.shape[d]);
+        fmt::print("  {:<40} {:<5} {:<20} {:>12}\n", t.name, DTypeName(t.type), shape, t.bytes);
+      }
+    }
+    fmt::print("verdict:      {}\n", overall.ok() ? "valid" : "INVALID");
+  }
+  if (!overall.ok()) {
+    fmt::print(stderr, "error: {}\n", overall.message());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddInspectCommand(CLI::App& root, int* exit_code) {
+  auto o = std::make_shared<InspectOptions>();
+  CLI::App* cmd = root.add_subcommand("inspect", "Show what a GGUF file holds and validate it");
+  cmd->add_option("model", o->model, "GGUF file")->required();
+  cmd->add_flag("--json", o->json, "Print one JSON object");
+  cmd->add_flag("--tensors", o->tensors, "List every tensor");
+  cmd->callback([o, exit_code] { *exit_code = RunInspect(*o); });
+}
+
+}  // namespace inferno::cli

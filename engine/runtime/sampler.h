@@ -1,0 +1,65 @@
+// Choosing the next token from logits, and the distribution summaries that probes and the
+// event stream report.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <span>
+#include <vector>
+
+namespace inferno {
+
+struct SamplingParams {
+  float temperature = 0.8f;  // <= 0: greedy
+  int top_k = 40;            // <= 0: off
+  float top_p = 0.95f;       // >= 1: off
+  float min_p = 0.05f;       // <= 0: off
+  float repeat_penalty = 1.0f;  // 1: off
+  int repeat_last_n = 64;
+  float presence_penalty = 0.0f;
+  float frequency_penalty = 0.0f;
+  uint64_t seed = kRandomSeed;
+
+  static constexpr uint64_t kRandomSeed = 0xFFFFFFFF;
+};
+
+struct TokenProb {
+  int32_t id;
+  float logit;
+  float prob;
+};
+
+class Sampler {
+ public:
+  Sampler(const SamplingParams& params, int32_t n_vocab);
+
+  // Picks the next token. Logits are not modified; scratch space is reused between calls.
+  // Order as in llama.cpp: penalties, top-k, top-p, min-p, temperature, draw.
+  int32_t Sample(std::span<const float> logits);
+  // Adds a token to the history the penalties look at.
+  void Accept(int32_t token);
+  void Reset();
+
+ private:
+  void ApplyPenalties(std::vector<TokenProb>& cands);
+
+  SamplingParams params_;
+  int32_t n_vocab_;
+  std::mt19937 rng_;
+  std::vector<int32_t> history_;
+  std::vector<TokenProb> cands_;
+  std::vector<int32_t> counts_;
+};
+
+// The k most likely tokens (descending logit, ties to the lower id) with their probability
+// under the full softmax at temperature 1. O(n + k log k).
+void TopK(std::span<const float> logits, int k, std::vector<TokenProb>* out);
+
+struct Distribution {
+  float max_logit;
+  float log_sum_exp;  // log of the softmax normaliser
+  float entropy;      // nats
+};
+Distribution Analyze(std::span<const float> logits);
+
+}  // namespace inferno
