@@ -12,6 +12,9 @@
 namespace inferno::ops {
 namespace {
 
+// Hardware F16 conversion (F16C); the portable one in fp16.h branches per call.
+inline float H2F(uint16_t h) { return _cvtsh_ss(h); }
+
 inline float HorizontalSum(__m256 v) {
   __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
@@ -34,16 +37,16 @@ float DotQ8_0(int64_t n, const void* w, const void* a) {
                                            _mm256_sign_epi8(Load(y[i].qs), x0));
     const __m256i s1 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(x1),
                                            _mm256_sign_epi8(Load(y[i + 1].qs), x1));
-    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(F16ToF32(x[i].d) * F16ToF32(y[i].d)),
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(H2F(x[i].d) * H2F(y[i].d)),
                            _mm256_cvtepi32_ps(s0), acc0);
-    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(F16ToF32(x[i + 1].d) * F16ToF32(y[i + 1].d)),
+    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(H2F(x[i + 1].d) * H2F(y[i + 1].d)),
                            _mm256_cvtepi32_ps(s1), acc1);
   }
   for (; i < nb; ++i) {
     const __m256i x0 = Load(x[i].qs);
     const __m256i s0 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(x0),
                                            _mm256_sign_epi8(Load(y[i].qs), x0));
-    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(F16ToF32(x[i].d) * F16ToF32(y[i].d)),
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(H2F(x[i].d) * H2F(y[i].d)),
                            _mm256_cvtepi32_ps(s0), acc0);
   }
   return HorizontalSum(_mm256_add_ps(acc0, acc1));
@@ -63,7 +66,7 @@ float DotQ4_0(int64_t n, const void* w, const void* a) {
     __m256i s = _mm256_dpbusd_epi32(_mm256_setzero_si256(), q, yv);
     const __m256i ysum = _mm256_dpbusd_epi32(_mm256_setzero_si256(), eight, yv);
     s = _mm256_sub_epi32(s, ysum);
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(F16ToF32(x[i].d) * F16ToF32(y[i].d)),
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(H2F(x[i].d) * H2F(y[i].d)),
                           _mm256_cvtepi32_ps(s), acc);
   }
   return HorizontalSum(acc);
