@@ -38,8 +38,9 @@ FUZZ_RUNS ?= 1000000
 fuzz: deps
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz -j $(JOBS) --target gguf_fuzz
-	mkdir -p build/fuzz/corpus && cp -n ../shared/fixtures/tokenizer/*.gguf build/fuzz/corpus/ 2>/dev/null || true
-	build/fuzz/gguf_fuzz -runs=$(FUZZ_RUNS) -max_len=65536 -rss_limit_mb=4096 build/fuzz/corpus fuzz/seeds
+	mkdir -p build/fuzz/corpus
+	build/fuzz/gguf_fuzz -runs=$(FUZZ_RUNS) -max_len=131072 -rss_limit_mb=4096 -print_final_stats=1 \
+	  build/fuzz/corpus fuzz/seeds
 
 clean:
 	rm -rf build
