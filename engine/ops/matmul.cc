@@ -42,6 +42,7 @@ void Activations::Quantize(ThreadPool& pool, DType weight_type, const float* x, 
 
 void MatMul(ThreadPool& pool, const WeightMatrix& w, const Activations& x, float* y) {
   const VecDotFn dot = GetVecDot(w.type);
+  const VecDot4Fn dot4 = GetVecDot4(w.type);
   if (dot == nullptr || x.type() != ActivationType(w.type) || x.n() != w.cols) std::abort();
   const int64_t n_tokens = x.n_tokens();
   const auto* base = static_cast<const uint8_t*>(w.data);
@@ -57,7 +58,11 @@ void MatMul(ThreadPool& pool, const WeightMatrix& w, const Activations& x, float
           for (int64_t t = 0; t < n_tokens; ++t) {
             const void* a = x.row(t);
             float* out = y + t * w.rows;
-            for (int64_t r = r0; r < r1; ++r) out[r] = dot(w.cols, base + r * w.row_bytes, a);
+            int64_t r = r0;
+            if (dot4 != nullptr) {
+              for (; r + 4 <= r1; r += 4) dot4(w.cols, base + r * w.row_bytes, w.row_bytes, a, out + r);
+            }
+            for (; r < r1; ++r) out[r] = dot(w.cols, base + r * w.row_bytes, a);
           }
         }
       },

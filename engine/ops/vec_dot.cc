@@ -18,4 +18,8 @@ VecDotFn GetVecDot(DType t) {
   return nullptr;
 }
 
+VecDot4Fn GetVecDot4(DType t) {
+  return ActiveIsa() == Isa::kAvx512 ? Avx512VecDot4(t) : nullptr;
+}
+
 }  // namespace inferno::ops

@@ -72,7 +72,61 @@ float DotQ4_0(int64_t n, const void* w, const void* a) {
   return HorizontalSum(acc);
 }
 
+template <typename Block>
+inline const Block* RowBlocks(const void* w, size_t row_bytes, int r) {
+  return reinterpret_cast<const Block*>(static_cast<const uint8_t*>(w) + r * row_bytes);
+}
+
+void DotQ4_0x4(int64_t n, const void* w, size_t row_bytes, const void* a, float* out) {
+  const BlockQ4_0* x[4];
+  for (int r = 0; r < 4; ++r) x[r] = RowBlocks<BlockQ4_0>(w, row_bytes, r);
+  const auto* y = static_cast<const BlockQ8_0*>(a);
+  const __m256i mask = _mm256_set1_epi8(0x0F);
+  const __m256i eight = _mm256_set1_epi8(8);
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                   _mm256_setzero_ps()};
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    const __m256i yv = Load(y[i].qs);
+    const __m256i ysum = _mm256_dpbusd_epi32(_mm256_setzero_si256(), eight, yv);
+    const float dy = H2F(y[i].d);
+    for (int r = 0; r < 4; ++r) {
+      const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[r][i].qs));
+      const __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), mask);
+      const __m256i s = _mm256_sub_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), q, yv), ysum);
+      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(H2F(x[r][i].d) * dy), _mm256_cvtepi32_ps(s), acc[r]);
+    }
+  }
+  for (int r = 0; r < 4; ++r) out[r] = HorizontalSum(acc[r]);
+}
+
+void DotQ8_0x4(int64_t n, const void* w, size_t row_bytes, const void* a, float* out) {
+  const BlockQ8_0* x[4];
+  for (int r = 0; r < 4; ++r) x[r] = RowBlocks<BlockQ8_0>(w, row_bytes, r);
+  const auto* y = static_cast<const BlockQ8_0*>(a);
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                   _mm256_setzero_ps()};
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    const __m256i yv = Load(y[i].qs);
+    const float dy = H2F(y[i].d);
+    for (int r = 0; r < 4; ++r) {
+      const __m256i xv = Load(x[r][i].qs);
+      const __m256i s = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(xv),
+                                            _mm256_sign_epi8(yv, xv));
+      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(H2F(x[r][i].d) * dy), _mm256_cvtepi32_ps(s), acc[r]);
+    }
+  }
+  for (int r = 0; r < 4; ++r) out[r] = HorizontalSum(acc[r]);
+}
+
 }  // namespace
+
+VecDot4Fn Avx512VecDot4(DType t) {
+  switch (t) {
+    case DType::kQ4_0: return DotQ4_0x4;
+    case DType::kQ8_0: return DotQ8_0x4;
+    default: return nullptr;
+  }
+}
 
 VecDotFn Avx512VecDot(DType t) {
   switch (t) {
@@ -87,5 +141,6 @@ VecDotFn Avx512VecDot(DType t) {
 #include "engine/ops/vec_dot.h"
 namespace inferno::ops {
 VecDotFn Avx512VecDot(DType) { return nullptr; }
+VecDot4Fn Avx512VecDot4(DType) { return nullptr; }
 }  // namespace inferno::ops
 #endif

@@ -151,3 +151,34 @@ TEST(MatMul, MatchesFloatReference) {
 
 }  // namespace
 }  // namespace inferno::ops
+
+namespace inferno::ops {
+namespace {
+
+TEST(VecDot4, MatchesSingleRowKernel) {
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> u(-2, 2);
+  for (DType t : {DType::kQ4_0, DType::kQ8_0}) {
+    const VecDot4Fn four = Avx512VecDot4(t);
+    if (four == nullptr || DetectedIsa() != Isa::kAvx512) GTEST_SKIP() << "no AVX-512 here";
+    const int64_t n = 1024;
+    std::vector<uint8_t> w;
+    for (int r = 0; r < 4; ++r) {
+      const std::vector<uint8_t> row = RandomRow(t, n, rng);
+      w.insert(w.end(), row.begin(), row.end());
+    }
+    std::vector<float> x(n);
+    for (float& v : x) v = u(rng);
+    std::vector<uint8_t> a(RowBytes(ActivationType(t), n));
+    QuantizeRow(ActivationType(t), x.data(), a.data(), n);
+    float out[4];
+    four(n, w.data(), RowBytes(t, n), a.data(), out);
+    for (int r = 0; r < 4; ++r) {
+      const float want = ScalarVecDot(t)(n, w.data() + r * RowBytes(t, n), a.data());
+      EXPECT_NEAR(out[r], want, 1e-4 * (std::fabs(want) + 1)) << DTypeName(t) << " row " << r;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace inferno::ops

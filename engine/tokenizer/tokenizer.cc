@@ -15,6 +15,18 @@ constexpr const char* kEndOfTurnTexts[] = {
     "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<EOT>",
     "<|end_of_text|>", "<｜end▁of▁sentence｜>", "<|eom_id|>", "<|return|>"};
 
+// Value of two hex digits, or -1 (vocabularies come from untrusted files).
+int HexByte(char hi, char lo) {
+  auto digit = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  const int h = digit(hi), l = digit(lo);
+  return h < 0 || l < 0 ? -1 : h * 16 + l;
+}
+
 }  // namespace
 
 Tokenizer::~Tokenizer() = default;
@@ -154,8 +166,12 @@ Status Tokenizer::Init(const gguf::File& f) {
     if (t == TokenType::kControl || t == TokenType::kUnknown || t == TokenType::kUserDefined) {
       piece = text;
     } else if (model_ == Model::kSentencePiece) {
-      if (t == TokenType::kByte && text.size() == 6 && text.rfind("<0x", 0) == 0) {
-        piece = std::string(1, char(std::stoi(text.substr(3, 2), nullptr, 16)));
+      int byte = -1;
+      if (t == TokenType::kByte && text.size() == 6 && text.rfind("<0x", 0) == 0 && text[5] == '>') {
+        byte = HexByte(text[3], text[4]);
+      }
+      if (byte >= 0) {
+        piece = std::string(1, char(byte));
       } else {
         // "▁" (U+2581) stands for a space.
         for (size_t p = 0; p < text.size();) {

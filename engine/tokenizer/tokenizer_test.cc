@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "engine/gguf/gguf_writer.h"
 #include "engine/tokenizer/pretokenizer.h"
 
 namespace inferno {
@@ -180,6 +181,26 @@ TEST(PreTokenizer, Llama3AndQwen2Splits) {
   auto unknown = PreTokenizer::Create("no-such-pre");
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find("supported:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace inferno
+
+namespace inferno {
+namespace {
+
+// Found by the GGUF fuzzer: a byte-type token whose text is not "<0xHH>" must not throw.
+TEST(Tokenizer, MalformedByteTokenTextIsTolerated) {
+  gguf::Writer w;
+  w.AddString("tokenizer.ggml.model", "llama");
+  w.AddStringArray("tokenizer.ggml.tokens", {"<unk>", "<s>", "</s>", "<0xZZ>", "a"});
+  w.AddI32Array("tokenizer.ggml.token_type", {2, 3, 3, 6, 1});
+  const std::vector<uint8_t> img = w.Serialize();
+  Result<std::unique_ptr<gguf::File>> f = gguf::File::FromMemory("v.gguf", img);
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  Result<std::unique_ptr<Tokenizer>> t = Tokenizer::FromGguf(**f);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_EQ((*t)->TokenToPiece(3), "<0xZZ>");
 }
 
 }  // namespace
