@@ -1,9 +1,10 @@
 // `inferno inspect MODEL [--json] [--tensors]`: what is in a GGUF file and whether Inferno
 // can run it. A file that fails validation prints the one error and exits with code 1.
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
-#include <fmt/format.h>
 #include <map>
 
 #include "cli/commands.h"
@@ -26,13 +27,17 @@ struct InspectOptions {
 boost::json::value ValueJson(const gguf::Value& v) {
   using gguf::ValueType;
   switch (v.type) {
-    case ValueType::kString: return boost::json::string(ToValidUtf8(v.str));
-    case ValueType::kBool: return v.u != 0;
+    case ValueType::kString:
+      return boost::json::string(ToValidUtf8(v.str));
+    case ValueType::kBool:
+      return v.u != 0;
     case ValueType::kF32:
-    case ValueType::kF64: return v.f;
+    case ValueType::kF64:
+      return v.f;
     case ValueType::kArray: {
       if (v.count > 16) {
-        return boost::json::string(fmt::format("[{} x {}]", v.count, gguf::ValueTypeName(v.elem_type)));
+        return boost::json::string(
+            fmt::format("[{} x {}]", v.count, gguf::ValueTypeName(v.elem_type)));
       }
       boost::json::array a;
       for (uint64_t i = 0; i < v.count; ++i) {
@@ -104,14 +109,15 @@ int RunInspect(const InspectOptions& o) {
   out["metadata"] = std::move(meta);
   boost::json::object quant;
   for (const auto& [name, m] : mix) {
-    quant[name] = boost::json::object{{"tensors", m.tensors}, {"bytes", m.bytes}, {"parameters", m.params}};
+    quant[name] =
+        boost::json::object{{"tensors", m.tensors}, {"bytes", m.bytes}, {"parameters", m.params}};
   }
   out["quant_mix"] = std::move(quant);
   if (tok.ok()) {
     const Tokenizer& t = **tok;
     out["tokenizer"] = boost::json::object{
         {"model", t.model() == Tokenizer::Model::kSentencePiece ? "llama (SentencePiece BPE)"
-                                                                 : "gpt2 (byte-level BPE)"},
+                                                                : "gpt2 (byte-level BPE)"},
         {"pre", t.pre()},
         {"vocab_size", t.n_vocab()},
         {"bos", t.bos()},
@@ -163,11 +169,12 @@ int RunInspect(const InspectOptions& o) {
     }
     if (tok.ok()) {
       const Tokenizer& t = **tok;
-      fmt::print("tokenizer:    {}{}, {} tokens, bos {} '{}', eos {} '{}', add_bos {}, add_eos {}\n",
-                 t.model() == Tokenizer::Model::kSentencePiece ? "SentencePiece BPE" : "byte-level BPE",
-                 t.pre().empty() ? "" : " (pre: " + t.pre() + ")", t.n_vocab(), t.bos(),
-                 t.bos() >= 0 ? ToValidUtf8(t.TokenText(t.bos())) : "", t.eos(),
-                 t.eos() >= 0 ? ToValidUtf8(t.TokenText(t.eos())) : "", t.add_bos(), t.add_eos());
+      fmt::print(
+          "tokenizer:    {}{}, {} tokens, bos {} '{}', eos {} '{}', add_bos {}, add_eos {}\n",
+          t.model() == Tokenizer::Model::kSentencePiece ? "SentencePiece BPE" : "byte-level BPE",
+          t.pre().empty() ? "" : " (pre: " + t.pre() + ")", t.n_vocab(), t.bos(),
+          t.bos() >= 0 ? ToValidUtf8(t.TokenText(t.bos())) : "", t.eos(),
+          t.eos() >= 0 ? ToValidUtf8(t.TokenText(t.eos())) : "", t.add_bos(), t.add_eos());
     } else {
       fmt::print("tokenizer:    error: {}\n", tok.status().message());
     }
@@ -176,13 +183,15 @@ int RunInspect(const InspectOptions& o) {
     } else {
       fmt::print("chat template: {} chars, format {}{}\n", chat_template.size(), detected.Name(),
                  detected.warning.empty() ? "" : " (not recognised, ChatML will be used)");
-      fmt::print("  {}\n", ToValidUtf8(chat_template.substr(0, chat_template.find('\n'))).substr(0, 96));
+      fmt::print("  {}\n",
+                 ToValidUtf8(chat_template.substr(0, chat_template.find('\n'))).substr(0, 96));
     }
     if (o.tensors) {
       fmt::print("tensors:\n");
       for (const gguf::TensorInfo& t : f.tensors()) {
         std::string shape;
-        for (size_t d = 0; d < t.shape.size(); ++d) shape += (d ? " x " : "") + std::to_string(t.shape[d]);
+        for (size_t d = 0; d < t.shape.size(); ++d)
+          shape += (d ? " x " : "") + std::to_string(t.shape[d]);
         fmt::print("  {:<40} {:<5} {:<20} {:>12}\n", t.name, DTypeName(t.type), shape, t.bytes);
       }
     }

@@ -1,10 +1,11 @@
 // `inferno run`: generate from a prompt on the command line. Text mode streams the
 // completion to stdout and the timings to stderr; --json prints the engine's event stream
 // as JSON Lines (DESIGN §4).
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
-#include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/text_util.h"
@@ -66,10 +67,14 @@ bool EmitJson(const Event& e) {
       break;
     }
     case Event::Type::kToken: {
-      boost::json::object o{{"type", "token"},   {"index", e.index},
-                            {"position", e.position}, {"id", e.id},
-                            {"text", ToValidUtf8(e.piece)}, {"logit", e.logit},
-                            {"prob", e.prob},     {"rank", e.rank},
+      boost::json::object o{{"type", "token"},
+                            {"index", e.index},
+                            {"position", e.position},
+                            {"id", e.id},
+                            {"text", ToValidUtf8(e.piece)},
+                            {"logit", e.logit},
+                            {"prob", e.prob},
+                            {"rank", e.rank},
                             {"entropy", e.entropy}};
       if (!e.top.empty()) {
         boost::json::array top;
@@ -86,8 +91,9 @@ bool EmitJson(const Event& e) {
       PrintJsonLine({{"type", "error"}, {"message", e.error.message()}});
       break;
     case Event::Type::kDone:
-      PrintJsonLine(
-          {{"type", "done"}, {"finish_reason", e.finish_reason}, {"timings", TimingsJson(e.timings)}});
+      PrintJsonLine({{"type", "done"},
+                     {"finish_reason", e.finish_reason},
+                     {"timings", TimingsJson(e.timings)}});
       break;
   }
   return true;

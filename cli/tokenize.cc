@@ -1,9 +1,10 @@
 // `inferno tokenize -m MODEL -p TEXT [--json]`: the token ids `run` would feed the model for
 // a raw prompt (BOS/EOS per metadata, special tokens in the text recognised).
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
-#include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/text_util.h"
@@ -47,7 +48,8 @@ int RunTokenize(const TokenizeOptions& o) {
   if (o.json) {
     boost::json::array arr;
     for (int32_t id : ids) {
-      arr.push_back(boost::json::object{{"id", id}, {"text", ToValidUtf8((*tok)->TokenToPiece(id))}});
+      arr.push_back(
+          boost::json::object{{"id", id}, {"text", ToValidUtf8((*tok)->TokenToPiece(id))}});
     }
     fmt::print("{}\n", boost::json::serialize(boost::json::object{{"tokens", std::move(arr)}}));
   } else {

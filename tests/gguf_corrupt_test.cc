@@ -63,8 +63,8 @@ class CorruptFiles : public ::testing::Test {
 
   std::string Write(const std::string& name, const Image& img) {
     const std::string path = (dir_ / (name + ".gguf")).string();
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(img.data()),
-                                                std::streamsize(img.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(img.data()), std::streamsize(img.size()));
     return path;
   }
 
@@ -88,117 +88,201 @@ std::vector<Variant> Variants() {
   };
   std::vector<Variant> v;
   v.push_back({"empty", [] { return Image(); }, "empty"});
-  v.push_back({"bad_magic", [&] { auto [img, l] = base(); img[0] = 'X'; return img; }, "magic"});
-  v.push_back({"version_1", [&] { auto [img, l] = base(); Poke<uint32_t>(img, 4, 1); return img; },
+  v.push_back({"bad_magic",
+               [&] {
+                 auto [img, l] = base();
+                 img[0] = 'X';
+                 return img;
+               },
+               "magic"});
+  v.push_back({"version_1",
+               [&] {
+                 auto [img, l] = base();
+                 Poke<uint32_t>(img, 4, 1);
+                 return img;
+               },
                "version: found 1, expected 2 or 3"});
-  v.push_back({"version_99", [&] { auto [img, l] = base(); Poke<uint32_t>(img, 4, 99); return img; },
+  v.push_back({"version_99",
+               [&] {
+                 auto [img, l] = base();
+                 Poke<uint32_t>(img, 4, 99);
+                 return img;
+               },
                "found 99"});
-  v.push_back({"big_endian", [&] { auto [img, l] = base(); Poke<uint32_t>(img, 4, 0x03000000u); return img; },
+  v.push_back({"big_endian",
+               [&] {
+                 auto [img, l] = base();
+                 Poke<uint32_t>(img, 4, 0x03000000u);
+                 return img;
+               },
                "big-endian"});
-  v.push_back({"huge_tensor_count", [&] {
-                 auto [img, l] = base(); Poke<uint64_t>(img, l.tensor_count_offset, 1ull << 40); return img; },
+  v.push_back({"huge_tensor_count",
+               [&] {
+                 auto [img, l] = base();
+                 Poke<uint64_t>(img, l.tensor_count_offset, 1ull << 40);
+                 return img;
+               },
                "tensor count"});
-  v.push_back({"huge_kv_count", [&] {
-                 auto [img, l] = base(); Poke<uint64_t>(img, l.kv_count_offset, ~0ull); return img; },
+  v.push_back({"huge_kv_count",
+               [&] {
+                 auto [img, l] = base();
+                 Poke<uint64_t>(img, l.kv_count_offset, ~0ull);
+                 return img;
+               },
                "metadata count"});
-  v.push_back({"key_length_past_eof", [&] {
-                 auto [img, l] = base(); Poke<uint64_t>(img, l.kv_offsets[0], 1ull << 40); return img; },
+  v.push_back({"key_length_past_eof",
+               [&] {
+                 auto [img, l] = base();
+                 Poke<uint64_t>(img, l.kv_offsets[0], 1ull << 40);
+                 return img;
+               },
                "past end of file"});
-  v.push_back({"string_value_past_eof", [&] {
+  v.push_back({"string_value_past_eof",
+               [&] {
                  auto [img, l] = base();
                  Poke<uint64_t>(img, KvTypeOffset(img, l, "general.name") + 4, 1ull << 33);
-                 return img; },
+                 return img;
+               },
                "'general.name'"});
-  v.push_back({"offset_out_of_range", [&] {
-                 auto [img, l] = base(); Poke<uint64_t>(img, l.tensor_offset_fields[1], 1ull << 30); return img; },
+  v.push_back({"offset_out_of_range",
+               [&] {
+                 auto [img, l] = base();
+                 Poke<uint64_t>(img, l.tensor_offset_fields[1], 1ull << 30);
+                 return img;
+               },
                "extends past the end"});
-  v.push_back({"misaligned_offset", [&] {
+  v.push_back({"misaligned_offset",
+               [&] {
                  auto [img, l] = base();
-                 Poke<uint64_t>(img, l.tensor_offset_fields[2], Peek<uint64_t>(img, l.tensor_offset_fields[2]) + 4);
-                 return img; },
+                 Poke<uint64_t>(img, l.tensor_offset_fields[2],
+                                Peek<uint64_t>(img, l.tensor_offset_fields[2]) + 4);
+                 return img;
+               },
                "not aligned"});
-  v.push_back({"overlapping_tensors", [&] {
+  v.push_back({"overlapping_tensors",
+               [&] {
                  auto [img, l] = base();
-                 Poke<uint64_t>(img, l.tensor_offset_fields[3], Peek<uint64_t>(img, l.tensor_offset_fields[2]));
-                 return img; },
+                 Poke<uint64_t>(img, l.tensor_offset_fields[3],
+                                Peek<uint64_t>(img, l.tensor_offset_fields[2]));
+                 return img;
+               },
                "overlaps"});
-  v.push_back({"unknown_dtype", [&] {
-                 auto [img, l] = base(); Poke<uint32_t>(img, l.tensor_offset_fields[0] - 4, 99); return img; },
+  v.push_back({"unknown_dtype",
+               [&] {
+                 auto [img, l] = base();
+                 Poke<uint32_t>(img, l.tensor_offset_fields[0] - 4, 99);
+                 return img;
+               },
                "unknown or unsupported tensor type 99"});
-  v.push_back({"activation_only_dtype", [&] {
-                 auto [img, l] = base(); Poke<uint32_t>(img, l.tensor_offset_fields[0] - 4, 15); return img; },
+  v.push_back({"activation_only_dtype",
+               [&] {
+                 auto [img, l] = base();
+                 Poke<uint32_t>(img, l.tensor_offset_fields[0] - 4, 15);
+                 return img;
+               },
                "not a weight storage type"});
-  v.push_back({"zero_dimension", [&] {
+  v.push_back({"zero_dimension",
+               [&] {
                  auto [img, l] = base();
                  const size_t name_len = Peek<uint64_t>(img, l.tensor_info_offsets[0]);
                  Poke<uint64_t>(img, l.tensor_info_offsets[0] + 8 + name_len + 4, 0);
-                 return img; },
+                 return img;
+               },
                "dimension 0 is 0"});
-  v.push_back({"too_many_dims", [&] {
+  v.push_back({"too_many_dims",
+               [&] {
                  auto [img, l] = base();
                  const size_t name_len = Peek<uint64_t>(img, l.tensor_info_offsets[0]);
                  Poke<uint32_t>(img, l.tensor_info_offsets[0] + 8 + name_len, 5);
-                 return img; },
+                 return img;
+               },
                "dimension count 5"});
-  v.push_back({"invalid_utf8_key", [&] {
-                 auto [img, l] = base(); img[l.kv_offsets[1] + 8] = 0xFF; return img; },
+  v.push_back({"invalid_utf8_key",
+               [&] {
+                 auto [img, l] = base();
+                 img[l.kv_offsets[1] + 8] = 0xFF;
+                 return img;
+               },
                "not valid UTF-8"});
-  v.push_back({"unknown_value_type", [&] {
-                 auto [img, l] = base(); Poke<uint32_t>(img, KvTypeOffset(img, l, "general.name"), 42); return img; },
+  v.push_back({"unknown_value_type",
+               [&] {
+                 auto [img, l] = base();
+                 Poke<uint32_t>(img, KvTypeOffset(img, l, "general.name"), 42);
+                 return img;
+               },
                "unknown value type 42"});
-  v.push_back({"nested_array", [&] {
+  v.push_back({"nested_array",
+               [&] {
                  auto [img, l] = base();
                  Poke<uint32_t>(img, KvTypeOffset(img, l, "tokenizer.ggml.scores") + 4, 9);
-                 return img; },
+                 return img;
+               },
                "nested arrays"});
-  v.push_back({"bool_not_0_or_1", [&] {
+  v.push_back({"bool_not_0_or_1",
+               [&] {
                  gguf::Writer w = TinyLlamaWriter();
                  w.AddBool("tokenizer.ggml.add_bos_token", true);
                  Image img = w.Serialize();
-                 const size_t at = KvTypeOffset(img, w.layout(), "tokenizer.ggml.add_bos_token") + 4;
+                 const size_t at =
+                     KvTypeOffset(img, w.layout(), "tokenizer.ggml.add_bos_token") + 4;
                  img[at] = 7;
-                 return img; },
+                 return img;
+               },
                "neither 0 nor 1"});
-  v.push_back({"duplicate_key", [&] {
+  v.push_back({"duplicate_key",
+               [&] {
                  gguf::Writer w = TinyLlamaWriter();
                  w.AddU32("dup.a", 1);
                  w.AddU32("dup.b", 2);
                  Image img = w.Serialize();
                  img[KvOffset(img, w.layout(), "dup.b") + 8 + 4] = 'a';
-                 return img; },
+                 return img;
+               },
                "duplicate key"});
-  v.push_back({"duplicate_tensor_name", [&] {
+  v.push_back({"duplicate_tensor_name",
+               [&] {
                  auto [img, l] = base();
                  // tensor 3 is blk.0.attn_q.weight, tensor 4 blk.0.attn_k.weight
                  img[l.tensor_info_offsets[4] + 8 + 11] = 'q';
-                 return img; },
+                 return img;
+               },
                "duplicate tensor name"});
-  v.push_back({"bad_alignment", [&] {
+  v.push_back({"bad_alignment",
+               [&] {
                  gguf::Writer w = TinyLlamaWriter();
                  w.SetAlignment(48);
-                 return w.Serialize(); },
+                 return w.Serialize();
+               },
                "power of two"});
-  v.push_back({"row_not_block_multiple", [&] {
+  v.push_back({"row_not_block_multiple",
+               [&] {
                  gguf::Writer w = TinyLlamaWriter();
                  w.AddTensor("extra.weight", DType::kQ8_0, {32, 1}, Image(34, 0));
                  Image img = w.Serialize();
                  Poke<uint64_t>(img, w.layout().tensor_offset_fields.back() - 4 - 16, 33);
-                 return img; },
+                 return img;
+               },
                "not a multiple of the Q8_0 block size"});
-  v.push_back({"shape_mismatch", [&] {
+  v.push_back({"shape_mismatch",
+               [&] {
                  TinyModelOptions o;
                  o.ffn_down_rows = 16;
-                 return TinyLlamaWriter(o).Serialize(); },
+                 return TinyLlamaWriter(o).Serialize();
+               },
                "'blk.0.ffn_down.weight': shape [64, 16], expected [64, 32]"});
-  v.push_back({"missing_tensor", [&] {
+  v.push_back({"missing_tensor",
+               [&] {
                  TinyModelOptions o;
                  o.include_ffn_down = false;
-                 return TinyLlamaWriter(o).Serialize(); },
+                 return TinyLlamaWriter(o).Serialize();
+               },
                "'blk.0.ffn_down.weight' is missing"});
-  v.push_back({"unsupported_architecture", [&] {
+  v.push_back({"unsupported_architecture",
+               [&] {
                  TinyModelOptions o;
                  o.architecture = "mamba";
-                 return TinyLlamaWriter(o).Serialize(); },
+                 return TinyLlamaWriter(o).Serialize();
+               },
                "architecture 'mamba' is not supported (supported: llama, qwen2, gemma3, phi3)"});
   return v;
 }
@@ -206,9 +290,8 @@ std::vector<Variant> Variants() {
 TEST_F(CorruptFiles, IntactTinyModelIsValidAndRuns) {
   const std::string path = Write("intact", testing::TinyLlamaWriter().Serialize());
   EXPECT_TRUE(Verdict(path).ok()) << Verdict(path).message();
-  const testing::ProcessResult r =
-      testing::RunProcess({testing::InfernoBinary(), "run", "-m", path, "-p", "hi", "-n", "3",
-                           "--temp", "0"});
+  const testing::ProcessResult r = testing::RunProcess(
+      {testing::InfernoBinary(), "run", "-m", path, "-p", "hi", "-n", "3", "--temp", "0"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
@@ -239,8 +322,8 @@ TEST_F(CorruptFiles, TruncationAtEveryFieldBoundaryAndSweep) {
   gguf::Writer w = testing::TinyLlamaWriter();
   const Image img = w.Serialize();
   const gguf::Writer::Layout& l = w.layout();
-  std::vector<size_t> cuts = {1, 3, 4, 7, 8, 15, 16, 23, 24, l.data_offset - 1, l.data_offset + 1,
-                              img.size() - 1};
+  std::vector<size_t> cuts = {
+      1, 3, 4, 7, 8, 15, 16, 23, 24, l.data_offset - 1, l.data_offset + 1, img.size() - 1};
   for (size_t at : l.kv_offsets) cuts.insert(cuts.end(), {at, at + 7, at + 9});
   for (size_t at : l.tensor_info_offsets) cuts.insert(cuts.end(), {at, at + 5});
   for (size_t at : l.tensor_offset_fields) cuts.insert(cuts.end(), {at, at + 4});

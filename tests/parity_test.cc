@@ -90,8 +90,12 @@ Tolerance LogitTolerance(const gguf::File& file) {
   for (const gguf::TensorInfo& t : file.tensors()) {
     if (t.shape.size() < 2) continue;
     switch (t.type) {
-      case DType::kF32: case DType::kF16: case DType::kBF16: break;
-      default: return {0.5, 0.1};
+      case DType::kF32:
+      case DType::kF16:
+      case DType::kBF16:
+        break;
+      default:
+        return {0.5, 0.1};
     }
   }
   return {0.02, 0.005};
@@ -160,8 +164,8 @@ TEST_P(ParityTest, MatchesOracle) {
   const Tolerance tolerance = LogitTolerance(m.file());
   const double tol = tolerance.max_abs;
   EXPECT_LE(sum_diff / want.size(), tolerance.mean_abs) << "mean |logit diff|";
-  EXPECT_LE(max_diff, tol) << "worst token " << worst << ": ours " << logits[worst]
-                           << ", oracle " << want[worst];
+  EXPECT_LE(max_diff, tol) << "worst token " << worst << ": ours " << logits[worst] << ", oracle "
+                           << want[worst];
   // The oracle's top-10 ids must be our top-10 up to near-ties within the tolerance.
   const auto& top = steps[0].as_object().at("top").as_array();
   for (const auto& entry : top) {
@@ -183,7 +187,9 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, ParityTest, ::testing::ValuesIn(DiscoverCases
                            return n;
                          });
 
-TEST(ParityDiscovery, FindsFixtures) { EXPECT_FALSE(DiscoverCases().empty()) << "no model/oracle pairs under " << testing::SharedDir(); }
+TEST(ParityDiscovery, FindsFixtures) {
+  EXPECT_FALSE(DiscoverCases().empty()) << "no model/oracle pairs under " << testing::SharedDir();
+}
 
 }  // namespace
 }  // namespace inferno

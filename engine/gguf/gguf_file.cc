@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -58,18 +59,46 @@ T LoadLe(const uint8_t* p) {
 // Decodes a scalar of type t at p into v (p has ScalarSize(t) readable bytes).
 void DecodeScalar(ValueType t, const uint8_t* p, Value* v) {
   switch (t) {
-    case ValueType::kU8: v->u = p[0]; v->i = p[0]; break;
-    case ValueType::kI8: v->i = static_cast<int8_t>(p[0]); break;
-    case ValueType::kBool: v->u = p[0]; v->i = p[0]; break;
-    case ValueType::kU16: v->u = LoadLe<uint16_t>(p); v->i = static_cast<int64_t>(v->u); break;
-    case ValueType::kI16: v->i = LoadLe<int16_t>(p); break;
-    case ValueType::kU32: v->u = LoadLe<uint32_t>(p); v->i = static_cast<int64_t>(v->u); break;
-    case ValueType::kI32: v->i = LoadLe<int32_t>(p); break;
-    case ValueType::kF32: v->f = LoadLe<float>(p); break;
-    case ValueType::kU64: v->u = LoadLe<uint64_t>(p); v->i = static_cast<int64_t>(v->u); break;
-    case ValueType::kI64: v->i = LoadLe<int64_t>(p); break;
-    case ValueType::kF64: v->f = LoadLe<double>(p); break;
-    default: break;
+    case ValueType::kU8:
+      v->u = p[0];
+      v->i = p[0];
+      break;
+    case ValueType::kI8:
+      v->i = static_cast<int8_t>(p[0]);
+      break;
+    case ValueType::kBool:
+      v->u = p[0];
+      v->i = p[0];
+      break;
+    case ValueType::kU16:
+      v->u = LoadLe<uint16_t>(p);
+      v->i = static_cast<int64_t>(v->u);
+      break;
+    case ValueType::kI16:
+      v->i = LoadLe<int16_t>(p);
+      break;
+    case ValueType::kU32:
+      v->u = LoadLe<uint32_t>(p);
+      v->i = static_cast<int64_t>(v->u);
+      break;
+    case ValueType::kI32:
+      v->i = LoadLe<int32_t>(p);
+      break;
+    case ValueType::kF32:
+      v->f = LoadLe<float>(p);
+      break;
+    case ValueType::kU64:
+      v->u = LoadLe<uint64_t>(p);
+      v->i = static_cast<int64_t>(v->u);
+      break;
+    case ValueType::kI64:
+      v->i = LoadLe<int64_t>(p);
+      break;
+    case ValueType::kF64:
+      v->f = LoadLe<double>(p);
+      break;
+    default:
+      break;
   }
   if (t == ValueType::kI8 || t == ValueType::kI16 || t == ValueType::kI32 || t == ValueType::kI64) {
     v->u = v->i >= 0 ? static_cast<uint64_t>(v->i) : 0;
@@ -135,17 +164,23 @@ std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
 }  // namespace
 
 std::string_view ValueTypeName(ValueType t) {
-  static constexpr std::string_view kNames[] = {"u8",  "i8",     "u16",   "i16", "u32",
-                                                "i32", "f32",    "bool",  "string",
-                                                "array", "u64",  "i64",   "f64"};
+  static constexpr std::string_view kNames[] = {"u8",  "i8",  "u16",  "i16",    "u32",
+                                                "i32", "f32", "bool", "string", "array",
+                                                "u64", "i64", "f64"};
   const auto i = static_cast<uint32_t>(t);
   return i < std::size(kNames) ? kNames[i] : "unknown";
 }
 
 bool Value::is_integer() const {
   switch (type) {
-    case ValueType::kU8: case ValueType::kI8: case ValueType::kU16: case ValueType::kI16:
-    case ValueType::kU32: case ValueType::kI32: case ValueType::kU64: case ValueType::kI64:
+    case ValueType::kU8:
+    case ValueType::kI8:
+    case ValueType::kU16:
+    case ValueType::kI16:
+    case ValueType::kU32:
+    case ValueType::kI32:
+    case ValueType::kU64:
+    case ValueType::kI64:
       return true;
     default:
       return false;
@@ -157,7 +192,8 @@ bool Value::is_float() const { return type == ValueType::kF32 || type == ValueTy
 int64_t Value::IntAt(uint64_t index) const {
   Value v;
   DecodeScalar(elem_type, raw + index * ScalarSize(elem_type), &v);
-  if (elem_type == ValueType::kF32 || elem_type == ValueType::kF64) return static_cast<int64_t>(v.f);
+  if (elem_type == ValueType::kF32 || elem_type == ValueType::kF64)
+    return static_cast<int64_t>(v.f);
   return v.i;
 }
 
@@ -214,7 +250,8 @@ Result<std::unique_ptr<File>> File::FromMemory(std::string name, std::span<const
   file->name_ = std::move(name);
   file->base_ = bytes.data();
   file->size_ = bytes.size();
-  if (bytes.empty()) return Status::Corruption(file->name_ + ": file is empty (expected a GGUF header)");
+  if (bytes.empty())
+    return Status::Corruption(file->name_ + ": file is empty (expected a GGUF header)");
   INFERNO_RETURN_IF_ERROR(file->Parse());
   return file;
 }
@@ -224,17 +261,19 @@ Status File::Parse() {
   uint32_t magic = 0;
   INFERNO_RETURN_IF_ERROR(c.Read(&magic, "header magic"));
   if (magic != kMagic) {
-    return Status::Corruption(name_ + ": header magic: expected \"GGUF\", found bytes " +
-                              Quote(std::string(reinterpret_cast<const char*>(base_), 4)) +
-                              "; not a GGUF file");
+    char found[16];
+    std::snprintf(found, sizeof found, "%02X %02X %02X %02X", base_[0], base_[1], base_[2],
+                  base_[3]);
+    return Status::Corruption(name_ + ": header magic: expected \"GGUF\" (47 47 55 46), found " +
+                              found + "; not a GGUF file");
   }
   INFERNO_RETURN_IF_ERROR(c.Read(&version_, "header version"));
   if (version_ != 2 && version_ != 3) {
     // A big-endian file shows its version byte-swapped.
     const bool swapped = version_ == 0x02000000 || version_ == 0x03000000;
-    return Status::Unsupported(
-        name_ + ": header version: found " + std::to_string(version_) +
-        (swapped ? " (a big-endian GGUF, not supported)" : "") + ", expected 2 or 3");
+    return Status::Unsupported(name_ + ": header version: found " + std::to_string(version_) +
+                               (swapped ? " (a big-endian GGUF, not supported)" : "") +
+                               ", expected 2 or 3");
   }
   uint64_t n_tensors = 0, n_kv = 0;
   INFERNO_RETURN_IF_ERROR(c.Read(&n_tensors, "header tensor count"));
@@ -279,7 +318,8 @@ Status File::Parse() {
         return c.Error(field, "unknown array element type " + std::to_string(elem));
       }
       v.elem_type = static_cast<ValueType>(elem);
-      if (v.elem_type == ValueType::kArray) return c.Error(field, "nested arrays are not supported");
+      if (v.elem_type == ValueType::kArray)
+        return c.Error(field, "nested arrays are not supported");
       INFERNO_RETURN_IF_ERROR(c.Read(&v.count, field + " array length"));
       if (v.elem_type == ValueType::kString) {
         if (v.count > c.remaining() / 8) {
@@ -289,7 +329,8 @@ Status File::Parse() {
         }
         v.strings.resize(v.count);
         for (uint64_t i = 0; i < v.count; ++i) {
-          INFERNO_RETURN_IF_ERROR(c.ReadString(&v.strings[i], field + "[" + std::to_string(i) + "]"));
+          INFERNO_RETURN_IF_ERROR(
+              c.ReadString(&v.strings[i], field + "[" + std::to_string(i) + "]"));
         }
       } else {
         const size_t es = ScalarSize(v.elem_type);
@@ -318,13 +359,13 @@ Status File::Parse() {
 
   if (const Value* a = Find("general.alignment")) {
     if (!a->is_integer() || a->i <= 0) {
-      return Status::Corruption(name_ + ": metadata 'general.alignment': expected a positive integer");
+      return Status::Corruption(name_ +
+                                ": metadata 'general.alignment': expected a positive integer");
     }
     alignment_ = a->u;
     if ((alignment_ & (alignment_ - 1)) != 0 || alignment_ > kMaxAlignment) {
       return Status::Corruption(name_ + ": metadata 'general.alignment': " +
-                                std::to_string(alignment_) +
-                                " is not a power of two up to 1 MiB");
+                                std::to_string(alignment_) + " is not a power of two up to 1 MiB");
     }
   }
 
@@ -377,8 +418,8 @@ Status File::Parse() {
     }
     const uint64_t blocks = static_cast<uint64_t>(n_elements / info->block_size);
     if (blocks > size_ / info->block_bytes + 1) {
-      return c.Error(field, "tensor of " + std::to_string(n_elements) +
-                                " elements is larger than the file");
+      return c.Error(
+          field, "tensor of " + std::to_string(n_elements) + " elements is larger than the file");
     }
     ti.bytes = blocks * info->block_bytes;
     INFERNO_RETURN_IF_ERROR(c.Read(&ti.offset, field + " offset"));
@@ -400,11 +441,10 @@ Status File::Parse() {
   by_offset.reserve(tensors_.size());
   for (TensorInfo& ti : tensors_) {
     if (ti.offset > data_size || ti.bytes > data_size - ti.offset) {
-      return Status::Corruption(name_ + ": tensor " + Quote(ti.name) + ": data [" +
-                                std::to_string(ti.offset) + ", " +
-                                std::to_string(ti.offset + ti.bytes) +
-                                ") extends past the end of the data section (" +
-                                std::to_string(data_size) + " bytes); file truncated?");
+      return Status::Corruption(
+          name_ + ": tensor " + Quote(ti.name) + ": data [" + std::to_string(ti.offset) + ", " +
+          std::to_string(ti.offset + ti.bytes) + ") extends past the end of the data section (" +
+          std::to_string(data_size) + " bytes); file truncated?");
     }
     ti.data = base_ + data_offset_ + ti.offset;
     by_offset.push_back(&ti);
@@ -414,11 +454,10 @@ Status File::Parse() {
   for (size_t i = 1; i < by_offset.size(); ++i) {
     const TensorInfo* prev = by_offset[i - 1];
     if (prev->offset + prev->bytes > by_offset[i]->offset) {
-      return Status::Corruption(name_ + ": tensor " + Quote(by_offset[i]->name) +
-                                ": data at offset " + std::to_string(by_offset[i]->offset) +
-                                " overlaps tensor " + Quote(prev->name) + " [" +
-                                std::to_string(prev->offset) + ", " +
-                                std::to_string(prev->offset + prev->bytes) + ")");
+      return Status::Corruption(
+          name_ + ": tensor " + Quote(by_offset[i]->name) + ": data at offset " +
+          std::to_string(by_offset[i]->offset) + " overlaps tensor " + Quote(prev->name) + " [" +
+          std::to_string(prev->offset) + ", " + std::to_string(prev->offset + prev->bytes) + ")");
     }
   }
   return Status::Ok();

@@ -48,14 +48,22 @@ void Writer::AddString(std::string key, std::string_view v) {
   PutString(&p, v);
   Add(std::move(key), ValueType::kString, std::move(p));
 }
-void Writer::AddBool(std::string key, bool v) { Add(std::move(key), ValueType::kBool, Scalar<uint8_t>(v)); }
+void Writer::AddBool(std::string key, bool v) {
+  Add(std::move(key), ValueType::kBool, Scalar<uint8_t>(v));
+}
 void Writer::AddU8(std::string key, uint8_t v) { Add(std::move(key), ValueType::kU8, Scalar(v)); }
 void Writer::AddI8(std::string key, int8_t v) { Add(std::move(key), ValueType::kI8, Scalar(v)); }
-void Writer::AddU16(std::string key, uint16_t v) { Add(std::move(key), ValueType::kU16, Scalar(v)); }
+void Writer::AddU16(std::string key, uint16_t v) {
+  Add(std::move(key), ValueType::kU16, Scalar(v));
+}
 void Writer::AddI16(std::string key, int16_t v) { Add(std::move(key), ValueType::kI16, Scalar(v)); }
-void Writer::AddU32(std::string key, uint32_t v) { Add(std::move(key), ValueType::kU32, Scalar(v)); }
+void Writer::AddU32(std::string key, uint32_t v) {
+  Add(std::move(key), ValueType::kU32, Scalar(v));
+}
 void Writer::AddI32(std::string key, int32_t v) { Add(std::move(key), ValueType::kI32, Scalar(v)); }
-void Writer::AddU64(std::string key, uint64_t v) { Add(std::move(key), ValueType::kU64, Scalar(v)); }
+void Writer::AddU64(std::string key, uint64_t v) {
+  Add(std::move(key), ValueType::kU64, Scalar(v));
+}
 void Writer::AddI64(std::string key, int64_t v) { Add(std::move(key), ValueType::kI64, Scalar(v)); }
 void Writer::AddF32(std::string key, float v) { Add(std::move(key), ValueType::kF32, Scalar(v)); }
 void Writer::AddF64(std::string key, double v) { Add(std::move(key), ValueType::kF64, Scalar(v)); }
@@ -93,10 +101,18 @@ void Writer::CopyValue(std::string key, const Value& v) {
       return;
     }
     switch (t) {
-      case ValueType::kF32: Put(&p, float(s.f)); break;
-      case ValueType::kF64: Put(&p, s.f); break;
-      case ValueType::kU64: Put(&p, s.u); break;
-      case ValueType::kI64: Put(&p, s.i); break;
+      case ValueType::kF32:
+        Put(&p, float(s.f));
+        break;
+      case ValueType::kF64:
+        Put(&p, s.f);
+        break;
+      case ValueType::kU64:
+        Put(&p, s.u);
+        break;
+      case ValueType::kI64:
+        Put(&p, s.i);
+        break;
       default: {
         const int64_t x = s.i;
         p.insert(p.end(), reinterpret_cast<const uint8_t*>(&x),

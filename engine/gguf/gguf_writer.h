@@ -46,10 +46,10 @@ class Writer {
 
   // Where things landed in the last Serialize(), for tests that corrupt a valid image.
   struct Layout {
-    size_t tensor_count_offset = 0;  // u64
-    size_t kv_count_offset = 0;      // u64
-    std::vector<size_t> kv_offsets;  // start of each key/value record
-    std::vector<size_t> tensor_info_offsets;  // start of each tensor record (its name)
+    size_t tensor_count_offset = 0;            // u64
+    size_t kv_count_offset = 0;                // u64
+    std::vector<size_t> kv_offsets;            // start of each key/value record
+    std::vector<size_t> tensor_info_offsets;   // start of each tensor record (its name)
     std::vector<size_t> tensor_offset_fields;  // the u64 data offset of each tensor record
     size_t data_offset = 0;
   };

@@ -24,10 +24,10 @@ void AddBias(float* x, const float* bias, int64_t n_tokens, int64_t n);
 void Add(float* x, const float* y, int64_t n);
 
 struct RopeParams {
-  int n_rot = 0;            // rotated dimensions per head
-  float freq_base = 10000;  // theta base
-  float freq_scale = 1;     // linear position scaling
-  bool neox = false;        // pairs (i, i + n_rot/2) instead of (2i, 2i+1)
+  int n_rot = 0;                        // rotated dimensions per head
+  float freq_base = 10000;              // theta base
+  float freq_scale = 1;                 // linear position scaling
+  bool neox = false;                    // pairs (i, i + n_rot/2) instead of (2i, 2i+1)
   const float* freq_factors = nullptr;  // optional per-pair divisors (llama3 rope_freqs)
 };
 

@@ -25,9 +25,8 @@ ForwardState::ForwardState(const ModelConfig& c, int max_tokens_) : max_tokens(m
   last.resize(T * c.n_embd);
 }
 
-void Forward(const Model& model, ThreadPool& pool, KvCache& cache,
-             std::span<const int32_t> tokens, std::span<const int32_t> positions,
-             ForwardState& s, float* logits, bool all_logits) {
+void Forward(const Model& model, ThreadPool& pool, KvCache& cache, std::span<const int32_t> tokens,
+             std::span<const int32_t> positions, ForwardState& s, float* logits, bool all_logits) {
   const ModelConfig& c = model.config();
   const Weights& w = model.weights();
   const int64_t T = int64_t(tokens.size());
@@ -48,9 +47,15 @@ void Forward(const Model& model, ThreadPool& pool, KvCache& cache,
     LayerContext ctx{c, w.layers[l], l, pool, cache, T, positions.data(), s, w.rope_freqs};
     switch (c.arch) {
       case Arch::kLlama:
-      case Arch::kQwen2: LlamaLayer(ctx); break;
-      case Arch::kGemma3: Gemma3Layer(ctx); break;
-      case Arch::kPhi3: Phi3Layer(ctx); break;
+      case Arch::kQwen2:
+        LlamaLayer(ctx);
+        break;
+      case Arch::kGemma3:
+        Gemma3Layer(ctx);
+        break;
+      case Arch::kPhi3:
+        Phi3Layer(ctx);
+        break;
     }
   }
 

@@ -20,18 +20,18 @@ struct ForwardState {
   ForwardState(const ModelConfig& c, int max_tokens);
 
   int max_tokens;
-  std::vector<float> x;     // residual stream [T][n_embd]
-  std::vector<float> xb;    // normalised input of a sub-block [T][n_embd]
+  std::vector<float> x;        // residual stream [T][n_embd]
+  std::vector<float> xb;       // normalised input of a sub-block [T][n_embd]
   std::vector<float> q, k, v;  // [T][q_dim], [T][k_dim], [T][v_dim]
-  std::vector<float> qkv;   // fused projection output (phi3) [T][q+k+v]
-  std::vector<float> attn;  // attention output, heads concatenated [T][n_head*head_dim_v]
-  std::vector<float> proj;  // output of wo / ffn_down [T][n_embd]
-  std::vector<float> gate;  // [T][n_ff]
-  std::vector<float> up;    // [T][2*n_ff] (phi3 fuses gate and up)
-  std::vector<float> hidden;  // [T][n_ff]
-  std::vector<float> last;  // final-normed hidden state of the logits rows
-  ops::Activations act_in;  // quantized xb, shared by the projections that read it
-  ops::Activations act_mid;  // quantized attn / hidden
+  std::vector<float> qkv;      // fused projection output (phi3) [T][q+k+v]
+  std::vector<float> attn;     // attention output, heads concatenated [T][n_head*head_dim_v]
+  std::vector<float> proj;     // output of wo / ffn_down [T][n_embd]
+  std::vector<float> gate;     // [T][n_ff]
+  std::vector<float> up;       // [T][2*n_ff] (phi3 fuses gate and up)
+  std::vector<float> hidden;   // [T][n_ff]
+  std::vector<float> last;     // final-normed hidden state of the logits rows
+  ops::Activations act_in;     // quantized xb, shared by the projections that read it
+  ops::Activations act_mid;    // quantized attn / hidden
   blocks::AttentionScratch attention;
 };
 
@@ -48,15 +48,15 @@ struct LayerContext {
   const std::vector<float>& rope_freqs;
 };
 
-void LlamaLayer(LayerContext& ctx);   // llama family and qwen2 (adds Q/K/V biases)
+void LlamaLayer(LayerContext& ctx);  // llama family and qwen2 (adds Q/K/V biases)
 void Gemma3Layer(LayerContext& ctx);
 void Phi3Layer(LayerContext& ctx);
 
 // Evaluates `tokens` at `positions` (appending their keys/values to the cache) and writes
 // logits: the last token's into logits[n_vocab], or every token's into
 // logits[n_tokens][n_vocab] when all_logits. tokens.size() must be <= state.max_tokens.
-void Forward(const Model& model, ThreadPool& pool, KvCache& cache,
-             std::span<const int32_t> tokens, std::span<const int32_t> positions,
-             ForwardState& state, float* logits, bool all_logits = false);
+void Forward(const Model& model, ThreadPool& pool, KvCache& cache, std::span<const int32_t> tokens,
+             std::span<const int32_t> positions, ForwardState& state, float* logits,
+             bool all_logits = false);
 
 }  // namespace inferno

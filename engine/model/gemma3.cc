@@ -33,8 +33,7 @@ void Gemma3Layer(LayerContext& ctx) {
   ops::MatMul(pool, w.wv, s.act_in, s.v.data());
   // Per-head norms: each head is one row of head_dim.
   blocks::RmsNorm(s.q.data(), w.q_norm.data(), s.q.data(), T * c.n_head, c.head_dim, c.norm_eps);
-  blocks::RmsNorm(s.k.data(), w.k_norm.data(), s.k.data(), T * c.n_head_kv, c.head_dim,
-                  c.norm_eps);
+  blocks::RmsNorm(s.k.data(), w.k_norm.data(), s.k.data(), T * c.n_head_kv, c.head_dim, c.norm_eps);
   blocks::RopeParams rope{c.rope_dim, sliding ? c.rope_freq_base_sliding : c.rope_freq_base,
                           sliding ? 1.0f : c.rope_freq_scale, /*neox=*/true, nullptr};
   blocks::Rope(s.q.data(), T, c.n_head, c.head_dim, ctx.positions, rope);
@@ -43,8 +42,8 @@ void Gemma3Layer(LayerContext& ctx) {
   const float q_scale =
       c.n_layer == 62 ? 1.0f / std::sqrt(float(D / c.n_head)) : 1.0f / std::sqrt(float(c.head_dim));
   for (int64_t i = 0; i < T * c.n_head * c.head_dim; ++i) s.q[i] *= q_scale;
-  blocks::AttentionParams ap{c.n_head, c.n_head_kv, c.head_dim, c.head_dim_v, 1.0f,
-                             sliding ? c.sliding_window : 0};
+  blocks::AttentionParams ap{c.n_head,     c.n_head_kv, c.head_dim,
+                             c.head_dim_v, 1.0f,        sliding ? c.sliding_window : 0};
   blocks::Attention(pool, ap, s.q.data(), s.k.data(), s.v.data(), T, ctx.positions, ctx.cache,
                     ctx.layer, s.attn.data(), s.attention);
   ops::MatMul(pool, w.wo, s.attn.data(), T, s.proj.data(), s.act_mid);

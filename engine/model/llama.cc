@@ -39,8 +39,8 @@ void LlamaLayer(LayerContext& ctx) {
                           ctx.rope_freqs.empty() ? nullptr : ctx.rope_freqs.data()};
   blocks::Rope(s.q.data(), T, c.n_head, c.head_dim, ctx.positions, rope);
   blocks::Rope(s.k.data(), T, c.n_head_kv, c.head_dim, ctx.positions, rope);
-  blocks::AttentionParams ap{c.n_head, c.n_head_kv, c.head_dim, c.head_dim_v,
-                             1.0f / std::sqrt(float(c.head_dim)), 0};
+  blocks::AttentionParams ap{
+      c.n_head, c.n_head_kv, c.head_dim, c.head_dim_v, 1.0f / std::sqrt(float(c.head_dim)), 0};
   blocks::Attention(pool, ap, s.q.data(), s.k.data(), s.v.data(), T, ctx.positions, ctx.cache,
                     ctx.layer, s.attn.data(), s.attention);
   ops::MatMul(pool, w.wo, s.attn.data(), T, s.proj.data(), s.act_mid);

@@ -28,8 +28,8 @@ Result<std::unique_ptr<Model>> Model::Load(const std::string& path) {
   Result<std::string> tmpl = m->file_->GetStringOr("tokenizer.chat_template", "");
   if (!tmpl.ok()) return tmpl.status();
   m->chat_template_ = std::move(tmpl).value();
-  m->load_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                    .count();
+  m->load_ms_ =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return m;
 }
 

@@ -9,17 +9,18 @@ struct ArchName {
   Arch arch;
   const char* name;
 };
-constexpr ArchName kArchs[] = {
-    {Arch::kLlama, "llama"}, {Arch::kQwen2, "qwen2"}, {Arch::kGemma3, "gemma3"}, {Arch::kPhi3, "phi3"}};
+constexpr ArchName kArchs[] = {{Arch::kLlama, "llama"},
+                               {Arch::kQwen2, "qwen2"},
+                               {Arch::kGemma3, "gemma3"},
+                               {Arch::kPhi3, "phi3"}};
 
 // Reads a required positive integer hyper-parameter that must fit comfortably in an int.
 Status ReadDim(const gguf::File& f, const std::string& key, int* out, int64_t max = 1 << 24) {
   Result<uint64_t> v = f.GetUint(key);
   if (!v.ok()) return v.status();
   if (*v == 0 || *v > static_cast<uint64_t>(max)) {
-    return Status::Corruption(f.path() + ": metadata '" + key + "': value " +
-                              std::to_string(*v) + " out of range (expected 1.." +
-                              std::to_string(max) + ")");
+    return Status::Corruption(f.path() + ": metadata '" + key + "': value " + std::to_string(*v) +
+                              " out of range (expected 1.." + std::to_string(max) + ")");
   }
   *out = static_cast<int>(*v);
   return Status::Ok();
@@ -41,9 +42,18 @@ std::string ShapeString(const std::vector<int64_t>& shape) {
 
 bool IsMatrixType(DType t) {
   switch (t) {
-    case DType::kF32: case DType::kF16: case DType::kBF16: case DType::kQ8_0:
-    case DType::kQ4_0: case DType::kQ4_1: case DType::kQ5_0: case DType::kQ5_1:
-    case DType::kQ2_K: case DType::kQ3_K: case DType::kQ4_K: case DType::kQ5_K:
+    case DType::kF32:
+    case DType::kF16:
+    case DType::kBF16:
+    case DType::kQ8_0:
+    case DType::kQ4_0:
+    case DType::kQ4_1:
+    case DType::kQ5_0:
+    case DType::kQ5_1:
+    case DType::kQ2_K:
+    case DType::kQ3_K:
+    case DType::kQ4_K:
+    case DType::kQ5_K:
     case DType::kQ6_K:
       return true;
     default:
@@ -79,9 +89,9 @@ class TensorChecker {
       return Status::Corruption(f_.path() + ": tensor '" + name + "': shape " +
                                 ShapeString(t->shape) + ", expected " + ShapeString(shape));
     }
-    const bool ok_type = vector ? (t->type == DType::kF32 || t->type == DType::kF16 ||
-                                   t->type == DType::kBF16)
-                                : IsMatrixType(t->type);
+    const bool ok_type =
+        vector ? (t->type == DType::kF32 || t->type == DType::kF16 || t->type == DType::kBF16)
+               : IsMatrixType(t->type);
     if (!ok_type) {
       return Status::Unsupported(f_.path() + ": tensor '" + name + "': type " +
                                  std::string(DTypeName(t->type)) + " is not supported here");
@@ -124,7 +134,8 @@ Result<ModelConfig> ReadModelConfig(const gguf::File& f) {
   INFERNO_RETURN_IF_ERROR(ReadDim(f, p + "block_count", &c.n_layer, 4096));
   INFERNO_RETURN_IF_ERROR(ReadDim(f, p + "feed_forward_length", &c.n_ff));
   INFERNO_RETURN_IF_ERROR(ReadDim(f, p + "attention.head_count", &c.n_head, 4096));
-  INFERNO_RETURN_IF_ERROR(ReadOptionalDim(f, p + "attention.head_count_kv", c.n_head, &c.n_head_kv));
+  INFERNO_RETURN_IF_ERROR(
+      ReadOptionalDim(f, p + "attention.head_count_kv", c.n_head, &c.n_head_kv));
   INFERNO_RETURN_IF_ERROR(ReadOptionalDim(f, p + "context_length", 4096, &c.n_ctx_train));
   if (c.n_embd % c.n_head != 0) {
     return Status::Corruption(f.path() + ": metadata '" + p + "embedding_length' " +
@@ -162,8 +173,8 @@ Result<ModelConfig> ReadModelConfig(const gguf::File& f) {
   if (*scaling == "linear" && *factor > 0) {
     c.rope_freq_scale = static_cast<float>(1.0 / *factor);
   } else if (*scaling != "none" && *scaling != "linear") {
-    return Status::Unsupported(f.path() + ": metadata '" + p + "rope.scaling.type': '" +
-                               *scaling + "' is not supported (supported: none, linear)");
+    return Status::Unsupported(f.path() + ": metadata '" + p + "rope.scaling.type': '" + *scaling +
+                               "' is not supported (supported: none, linear)");
   }
   c.rope_neox = c.arch != Arch::kLlama;
 
@@ -181,7 +192,8 @@ Result<ModelConfig> ReadModelConfig(const gguf::File& f) {
     return Status::NotFound(f.path() + ": tensor 'token_embd.weight' is missing");
   }
   if (embd->shape.size() < 2 || embd->shape[1] > (1 << 22)) {
-    return Status::Corruption(f.path() + ": tensor 'token_embd.weight': expected shape [n_embd, n_vocab]");
+    return Status::Corruption(f.path() +
+                              ": tensor 'token_embd.weight': expected shape [n_embd, n_vocab]");
   }
   c.n_vocab = static_cast<int>(embd->shape[1]);
   c.tied_output = f.FindTensor("output.weight") == nullptr;

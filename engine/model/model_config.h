@@ -35,10 +35,10 @@ struct ModelConfig {
   float rope_freq_scale = 1.0f;  // linear scaling: positions are multiplied by this
   bool rope_neox = false;        // NeoX style (pairs i, i + dim/2) vs interleaved pairs
   // Gemma3: sliding-window attention on some layers, global on others.
-  int sliding_window = 0;                 // 0: none
-  std::vector<bool> layer_is_sliding;     // per layer
+  int sliding_window = 0;                   // 0: none
+  std::vector<bool> layer_is_sliding;       // per layer
   float rope_freq_base_sliding = 10000.0f;  // gemma3 local layers use a different base
-  bool tied_output = false;               // output projection reuses token_embd
+  bool tied_output = false;                 // output projection reuses token_embd
 };
 
 // Reads and checks the hyper-parameters. Unsupported architecture → error listing supported.

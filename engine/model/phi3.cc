@@ -30,8 +30,7 @@ void Phi3Layer(LayerContext& ctx) {
     for (int64_t i = 0; i < k_dim; ++i) s.k[t * k_dim + i] = row[q_dim + i];
     for (int64_t i = 0; i < v_dim; ++i) s.v[t * v_dim + i] = row[q_dim + k_dim + i];
   }
-  blocks::RopeParams rope{c.rope_dim, c.rope_freq_base, c.rope_freq_scale, /*neox=*/true,
-                          nullptr};
+  blocks::RopeParams rope{c.rope_dim, c.rope_freq_base, c.rope_freq_scale, /*neox=*/true, nullptr};
   blocks::Rope(s.q.data(), T, c.n_head, c.head_dim, ctx.positions, rope);
   blocks::Rope(s.k.data(), T, c.n_head_kv, c.head_dim, ctx.positions, rope);
   for (int64_t i = 0; i < T * q_dim; ++i) s.q[i] *= q_scale;

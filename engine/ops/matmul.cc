@@ -10,14 +10,27 @@ namespace inferno::ops {
 
 DType ActivationType(DType w) {
   switch (w) {
-    case DType::kF32: return DType::kF32;
-    case DType::kF16: return DType::kF16;
-    case DType::kBF16: return DType::kBF16;
-    case DType::kQ4_0: case DType::kQ5_0: case DType::kQ8_0: return DType::kQ8_0;
-    case DType::kQ4_1: case DType::kQ5_1: return DType::kQ8_1;
-    case DType::kQ2_K: case DType::kQ3_K: case DType::kQ4_K: case DType::kQ5_K:
-    case DType::kQ6_K: return DType::kQ8_K;
-    default: return DType::kF32;
+    case DType::kF32:
+      return DType::kF32;
+    case DType::kF16:
+      return DType::kF16;
+    case DType::kBF16:
+      return DType::kBF16;
+    case DType::kQ4_0:
+    case DType::kQ5_0:
+    case DType::kQ8_0:
+      return DType::kQ8_0;
+    case DType::kQ4_1:
+    case DType::kQ5_1:
+      return DType::kQ8_1;
+    case DType::kQ2_K:
+    case DType::kQ3_K:
+    case DType::kQ4_K:
+    case DType::kQ5_K:
+    case DType::kQ6_K:
+      return DType::kQ8_K;
+    default:
+      return DType::kF32;
   }
 }
 
@@ -60,7 +73,8 @@ void MatMul(ThreadPool& pool, const WeightMatrix& w, const Activations& x, float
             float* out = y + t * w.rows;
             int64_t r = r0;
             if (dot4 != nullptr) {
-              for (; r + 4 <= r1; r += 4) dot4(w.cols, base + r * w.row_bytes, w.row_bytes, a, out + r);
+              for (; r + 4 <= r1; r += 4)
+                dot4(w.cols, base + r * w.row_bytes, w.row_bytes, a, out + r);
             }
             for (; r < r1; ++r) out[r] = dot(w.cols, base + r * w.row_bytes, a);
           }

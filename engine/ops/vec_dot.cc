@@ -4,9 +4,12 @@ namespace inferno::ops {
 
 VecDotFn GetVecDot(DType t, Isa isa) {
   switch (isa) {
-    case Isa::kAvx512: return Avx512VecDot(t);
-    case Isa::kAvx2: return Avx2VecDot(t);
-    case Isa::kScalar: return ScalarVecDot(t);
+    case Isa::kAvx512:
+      return Avx512VecDot(t);
+    case Isa::kAvx2:
+      return Avx2VecDot(t);
+    case Isa::kScalar:
+      return ScalarVecDot(t);
   }
   return nullptr;
 }
@@ -18,8 +21,6 @@ VecDotFn GetVecDot(DType t) {
   return nullptr;
 }
 
-VecDot4Fn GetVecDot4(DType t) {
-  return ActiveIsa() == Isa::kAvx512 ? Avx512VecDot4(t) : nullptr;
-}
+VecDot4Fn GetVecDot4(DType t) { return ActiveIsa() == Isa::kAvx512 ? Avx512VecDot4(t) : nullptr; }
 
 }  // namespace inferno::ops

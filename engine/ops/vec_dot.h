@@ -16,8 +16,7 @@ using VecDotFn = float (*)(int64_t n, const void* w, const void* a);
 // Four rows at once (rows r, r+1, r+2, r+3 at w + k * row_bytes) against one activation
 // row: the activation block is loaded and its scale converted once for all four, and four
 // independent accumulators keep the core busy while weights stream in.
-using VecDot4Fn = void (*)(int64_t n, const void* w, size_t row_bytes, const void* a,
-                           float* out);
+using VecDot4Fn = void (*)(int64_t n, const void* w, size_t row_bytes, const void* a, float* out);
 
 // The four-row kernel at the active ISA, or nullptr (callers then use GetVecDot).
 VecDot4Fn GetVecDot4(DType weight_type);

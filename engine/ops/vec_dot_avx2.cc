@@ -98,7 +98,8 @@ float DotF32(int64_t n, const void* w, const void* a) {
   const auto* y = static_cast<const float*>(a);
   __m256 acc = _mm256_setzero_ps();
   int64_t i = 0;
-  for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), acc);
+  for (; i + 8 <= n; i += 8)
+    acc = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), acc);
   float sum = HorizontalSum(acc);
   for (; i < n; ++i) sum += x[i] * y[i];
   return sum;
@@ -200,12 +201,14 @@ float DotQ6_K(int64_t n, const void* w, const void* a) {
       };
       for (int k = 0; k < 4; ++k) {
         const __m256i p = _mm256_maddubs_epi16(q[k], Load(q8 + 32 * k));
-        const __m256i s = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]), _mm_set1_epi16(sc[2 * k]));
+        const __m256i s =
+            _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]), _mm_set1_epi16(sc[2 * k]));
         sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, s));
       }
     }
     const int isum = HorizontalSumI32(sum) - 32 * offset;
-    acc = _mm256_add_ps(acc, _mm256_set_ps(0, 0, 0, 0, 0, 0, 0, H2F(x[i].d) * y[i].d * float(isum)));
+    acc =
+        _mm256_add_ps(acc, _mm256_set_ps(0, 0, 0, 0, 0, 0, 0, H2F(x[i].d) * y[i].d * float(isum)));
   }
   return HorizontalSum(acc);
 }
@@ -214,14 +217,22 @@ float DotQ6_K(int64_t n, const void* w, const void* a) {
 
 VecDotFn Avx2VecDot(DType t) {
   switch (t) {
-    case DType::kF32: return DotF32;
-    case DType::kF16: return DotF16;
-    case DType::kQ4_0: return DotQ4_0;
-    case DType::kQ8_0: return DotQ8_0;
-    case DType::kQ4_K: return DotQ4_K;
-    case DType::kQ5_K: return DotQ5_K;
-    case DType::kQ6_K: return DotQ6_K;
-    default: return nullptr;
+    case DType::kF32:
+      return DotF32;
+    case DType::kF16:
+      return DotF16;
+    case DType::kQ4_0:
+      return DotQ4_0;
+    case DType::kQ8_0:
+      return DotQ8_0;
+    case DType::kQ4_K:
+      return DotQ4_K;
+    case DType::kQ5_K:
+      return DotQ5_K;
+    case DType::kQ6_K:
+      return DotQ6_K;
+    default:
+      return nullptr;
   }
 }
 

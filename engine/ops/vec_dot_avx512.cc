@@ -37,8 +37,7 @@ float DotQ8_0(int64_t n, const void* w, const void* a) {
                                            _mm256_sign_epi8(Load(y[i].qs), x0));
     const __m256i s1 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(x1),
                                            _mm256_sign_epi8(Load(y[i + 1].qs), x1));
-    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(H2F(x[i].d) * H2F(y[i].d)),
-                           _mm256_cvtepi32_ps(s0), acc0);
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(H2F(x[i].d) * H2F(y[i].d)), _mm256_cvtepi32_ps(s0), acc0);
     acc1 = _mm256_fmadd_ps(_mm256_set1_ps(H2F(x[i + 1].d) * H2F(y[i + 1].d)),
                            _mm256_cvtepi32_ps(s1), acc1);
   }
@@ -46,8 +45,7 @@ float DotQ8_0(int64_t n, const void* w, const void* a) {
     const __m256i x0 = Load(x[i].qs);
     const __m256i s0 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(x0),
                                            _mm256_sign_epi8(Load(y[i].qs), x0));
-    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(H2F(x[i].d) * H2F(y[i].d)),
-                           _mm256_cvtepi32_ps(s0), acc0);
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(H2F(x[i].d) * H2F(y[i].d)), _mm256_cvtepi32_ps(s0), acc0);
   }
   return HorizontalSum(_mm256_add_ps(acc0, acc1));
 }
@@ -66,8 +64,7 @@ float DotQ4_0(int64_t n, const void* w, const void* a) {
     __m256i s = _mm256_dpbusd_epi32(_mm256_setzero_si256(), q, yv);
     const __m256i ysum = _mm256_dpbusd_epi32(_mm256_setzero_si256(), eight, yv);
     s = _mm256_sub_epi32(s, ysum);
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(H2F(x[i].d) * H2F(y[i].d)),
-                          _mm256_cvtepi32_ps(s), acc);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(H2F(x[i].d) * H2F(y[i].d)), _mm256_cvtepi32_ps(s), acc);
   }
   return HorizontalSum(acc);
 }
@@ -122,17 +119,23 @@ void DotQ8_0x4(int64_t n, const void* w, size_t row_bytes, const void* a, float*
 
 VecDot4Fn Avx512VecDot4(DType t) {
   switch (t) {
-    case DType::kQ4_0: return DotQ4_0x4;
-    case DType::kQ8_0: return DotQ8_0x4;
-    default: return nullptr;
+    case DType::kQ4_0:
+      return DotQ4_0x4;
+    case DType::kQ8_0:
+      return DotQ8_0x4;
+    default:
+      return nullptr;
   }
 }
 
 VecDotFn Avx512VecDot(DType t) {
   switch (t) {
-    case DType::kQ4_0: return DotQ4_0;
-    case DType::kQ8_0: return DotQ8_0;
-    default: return nullptr;
+    case DType::kQ4_0:
+      return DotQ4_0;
+    case DType::kQ8_0:
+      return DotQ8_0;
+    default:
+      return nullptr;
   }
 }
 

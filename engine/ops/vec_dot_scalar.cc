@@ -58,8 +58,8 @@ float DotQ4_1(int64_t n, const void* w, const void* a) {
       sumi += (x[i].qs[j] & 0xF) * y[i].qs[j];
       sumi += (x[i].qs[j] >> 4) * y[i].qs[j + kQK / 2];
     }
-    sum += float(sumi) * (F16ToF32(x[i].d) * F16ToF32(y[i].d)) +
-           F16ToF32(x[i].m) * F16ToF32(y[i].s);
+    sum +=
+        float(sumi) * (F16ToF32(x[i].d) * F16ToF32(y[i].d)) + F16ToF32(x[i].m) * F16ToF32(y[i].s);
   }
   return sum;
 }
@@ -100,8 +100,8 @@ float DotQ5_1(int64_t n, const void* w, const void* a) {
       const int hi = (x[i].qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4);
       sumi += lo * y[i].qs[j] + hi * y[i].qs[j + kQK / 2];
     }
-    sum += float(sumi) * (F16ToF32(x[i].d) * F16ToF32(y[i].d)) +
-           F16ToF32(x[i].m) * F16ToF32(y[i].s);
+    sum +=
+        float(sumi) * (F16ToF32(x[i].d) * F16ToF32(y[i].d)) + F16ToF32(x[i].m) * F16ToF32(y[i].s);
   }
   return sum;
 }
@@ -210,8 +210,8 @@ float DotQ5_K(int64_t n, const void* w, const void* a) {
         UnpackScaleMinK4(j + k, x[i].scales, &sc, &m);
         int s = 0;
         for (int l = 0; l < 32; ++l) {
-          const int v = k == 0 ? (ql[l] & 0xF) + (qh[l] & u1 ? 16 : 0)
-                               : (ql[l] >> 4) + (qh[l] & u2 ? 16 : 0);
+          const int v =
+              k == 0 ? (ql[l] & 0xF) + (qh[l] & u1 ? 16 : 0) : (ql[l] >> 4) + (qh[l] & u2 ? 16 : 0);
           s += q8[l] * v;
         }
         isum += sc * s;
@@ -257,20 +257,34 @@ float DotQ6_K(int64_t n, const void* w, const void* a) {
 
 VecDotFn ScalarVecDot(DType t) {
   switch (t) {
-    case DType::kF32: return DotF32;
-    case DType::kF16: return DotF16;
-    case DType::kBF16: return DotBF16;
-    case DType::kQ4_0: return DotQ4_0;
-    case DType::kQ4_1: return DotQ4_1;
-    case DType::kQ5_0: return DotQ5_0;
-    case DType::kQ5_1: return DotQ5_1;
-    case DType::kQ8_0: return DotQ8_0;
-    case DType::kQ2_K: return DotQ2_K;
-    case DType::kQ3_K: return DotQ3_K;
-    case DType::kQ4_K: return DotQ4_K;
-    case DType::kQ5_K: return DotQ5_K;
-    case DType::kQ6_K: return DotQ6_K;
-    default: return nullptr;
+    case DType::kF32:
+      return DotF32;
+    case DType::kF16:
+      return DotF16;
+    case DType::kBF16:
+      return DotBF16;
+    case DType::kQ4_0:
+      return DotQ4_0;
+    case DType::kQ4_1:
+      return DotQ4_1;
+    case DType::kQ5_0:
+      return DotQ5_0;
+    case DType::kQ5_1:
+      return DotQ5_1;
+    case DType::kQ8_0:
+      return DotQ8_0;
+    case DType::kQ2_K:
+      return DotQ2_K;
+    case DType::kQ3_K:
+      return DotQ3_K;
+    case DType::kQ4_K:
+      return DotQ4_K;
+    case DType::kQ5_K:
+      return DotQ5_K;
+    case DType::kQ6_K:
+      return DotQ6_K;
+    default:
+      return nullptr;
   }
 }
 

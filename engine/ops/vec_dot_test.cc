@@ -22,13 +22,24 @@ const DType kWeightTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::k
 // Offsets of the F16 scale fields in a block, which random bytes could turn into inf/NaN.
 std::vector<size_t> HalfFields(DType t) {
   switch (t) {
-    case DType::kQ4_0: case DType::kQ5_0: case DType::kQ8_0: return {0};
-    case DType::kQ4_1: case DType::kQ5_1: return {0, 2};
-    case DType::kQ2_K: return {80, 82};
-    case DType::kQ3_K: return {108};
-    case DType::kQ4_K: case DType::kQ5_K: return {0, 2};
-    case DType::kQ6_K: return {208};
-    default: return {};
+    case DType::kQ4_0:
+    case DType::kQ5_0:
+    case DType::kQ8_0:
+      return {0};
+    case DType::kQ4_1:
+    case DType::kQ5_1:
+      return {0, 2};
+    case DType::kQ2_K:
+      return {80, 82};
+    case DType::kQ3_K:
+      return {108};
+    case DType::kQ4_K:
+    case DType::kQ5_K:
+      return {0, 2};
+    case DType::kQ6_K:
+      return {208};
+    default:
+      return {};
   }
 }
 

@@ -24,15 +24,14 @@ struct Timings {
   int prompt_tokens = 0;
   double prompt_ms = 0;
   int generated_tokens = 0;
-  double decode_ms = 0;    // from the first sampled token to the last
-  double ttft_ms = 0;      // request start to first token
+  double decode_ms = 0;  // from the first sampled token to the last
+  double ttft_ms = 0;    // request start to first token
   double prompt_tokens_per_second() const {
     return prompt_ms > 0 ? prompt_tokens * 1000.0 / prompt_ms : 0;
   }
   double decode_tokens_per_second() const {
     // The first token comes out of the prompt pass; decode speed counts the steps after it.
-    return decode_ms > 0 && generated_tokens > 1 ? (generated_tokens - 1) * 1000.0 / decode_ms
-                                                 : 0;
+    return decode_ms > 0 && generated_tokens > 1 ? (generated_tokens - 1) * 1000.0 / decode_ms : 0;
   }
 };
 
@@ -44,17 +43,17 @@ struct Event {
   std::vector<int32_t> prompt_tokens;
 
   // kToken
-  int position = 0;     // position of this token in the sequence
-  int index = 0;        // 0-based index among generated tokens
+  int position = 0;  // position of this token in the sequence
+  int index = 0;     // 0-based index among generated tokens
   int32_t id = 0;
-  std::string piece;    // the token's own bytes
-  std::string text;     // newly completed UTF-8 text to show (stop strings held back/removed)
+  std::string piece;  // the token's own bytes
+  std::string text;   // newly completed UTF-8 text to show (stop strings held back/removed)
   float logit = 0;
-  float prob = 0;       // full-vocabulary probability of the chosen token
-  int rank = 0;         // 0 = the most likely token
-  float entropy = 0;    // nats, full distribution
+  float prob = 0;             // full-vocabulary probability of the chosen token
+  int rank = 0;               // 0 = the most likely token
+  float entropy = 0;          // nats, full distribution
   std::vector<TopToken> top;  // k best alternatives when requested
-  double elapsed_ms = 0;  // since the request started
+  double elapsed_ms = 0;      // since the request started
 
   // kError
   Status error;

@@ -43,9 +43,9 @@ void Sampler::ApplyPenalties(std::vector<TokenProb>& cands) {
   const bool any = params_.repeat_penalty != 1.0f || params_.presence_penalty != 0.0f ||
                    params_.frequency_penalty != 0.0f;
   if (!any || params_.repeat_last_n == 0) return;
-  const size_t window = params_.repeat_last_n < 0 ? history_.size()
-                                                  : std::min(history_.size(),
-                                                             size_t(params_.repeat_last_n));
+  const size_t window = params_.repeat_last_n < 0
+                            ? history_.size()
+                            : std::min(history_.size(), size_t(params_.repeat_last_n));
   std::vector<int32_t>& counts = counts_;  // zeroed again below: no per-call allocation
   for (size_t i = history_.size() - window; i < history_.size(); ++i) ++counts[history_[i]];
   for (TokenProb& c : cands) {

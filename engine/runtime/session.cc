@@ -112,8 +112,8 @@ Status Session::Generate(const GenerateRequest& request, const EventSink& sink) 
   Sampler sampler(request.sampling, model_.config().n_vocab);
   for (int32_t id : ids) sampler.Accept(id);
   StreamingDecoder decoder(tok);
-  std::string text;       // generated text so far (complete UTF-8 characters)
-  size_t emitted = 0;     // bytes of `text` already sent
+  std::string text;    // generated text so far (complete UTF-8 characters)
+  size_t emitted = 0;  // bytes of `text` already sent
   std::string finish = "length";
   std::vector<TokenProb> top;
   int pos = int(ids.size());
@@ -148,7 +148,8 @@ Status Session::Generate(const GenerateRequest& request, const EventSink& sink) 
     if (k > 0) {
       TopK(logits, k, &top);
       e.top.reserve(top.size());
-      for (const TokenProb& t : top) e.top.push_back({t.id, tok.TokenToPiece(t.id), t.logit, t.prob});
+      for (const TokenProb& t : top)
+        e.top.push_back({t.id, tok.TokenToPiece(t.id), t.logit, t.prob});
     }
 
     const bool eos = !request.ignore_eos && tok.IsEndOfGeneration(id);
@@ -173,8 +174,8 @@ Status Session::Generate(const GenerateRequest& request, const EventSink& sink) 
       emitted = ready;
     }
     e.elapsed_ms = MsSince(start);
-    timings.decode_ms = std::chrono::duration<double, std::milli>(Clock::now() - first_token_time)
-                            .count();
+    timings.decode_ms =
+        std::chrono::duration<double, std::milli>(Clock::now() - first_token_time).count();
     const bool keep_going = sink(e);
     if (stopped) {
       finish = "stop";

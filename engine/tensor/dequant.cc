@@ -183,7 +183,9 @@ void DequantQ8_K(const BlockQ8_K* b, float* y, int64_t nb) {
 void DequantizeRow(DType t, const void* src, float* dst, int64_t n) {
   const int64_t nb = n / GetDTypeInfo(t).block_size;
   switch (t) {
-    case DType::kF32: std::memcpy(dst, src, size_t(n) * 4); return;
+    case DType::kF32:
+      std::memcpy(dst, src, size_t(n) * 4);
+      return;
     case DType::kF16: {
       const auto* h = static_cast<const uint16_t*>(src);
       for (int64_t i = 0; i < n; ++i) dst[i] = F16ToF32(h[i]);
@@ -194,19 +196,32 @@ void DequantizeRow(DType t, const void* src, float* dst, int64_t n) {
       for (int64_t i = 0; i < n; ++i) dst[i] = BF16ToF32(h[i]);
       return;
     }
-    case DType::kQ4_0: return DequantQ4_0(static_cast<const BlockQ4_0*>(src), dst, nb);
-    case DType::kQ4_1: return DequantQ4_1(static_cast<const BlockQ4_1*>(src), dst, nb);
-    case DType::kQ5_0: return DequantQ5_0(static_cast<const BlockQ5_0*>(src), dst, nb);
-    case DType::kQ5_1: return DequantQ5_1(static_cast<const BlockQ5_1*>(src), dst, nb);
-    case DType::kQ8_0: return DequantQ8_0(static_cast<const BlockQ8_0*>(src), dst, nb);
-    case DType::kQ8_1: return DequantQ8_1(static_cast<const BlockQ8_1*>(src), dst, nb);
-    case DType::kQ2_K: return DequantQ2_K(static_cast<const BlockQ2_K*>(src), dst, nb);
-    case DType::kQ3_K: return DequantQ3_K(static_cast<const BlockQ3_K*>(src), dst, nb);
-    case DType::kQ4_K: return DequantQ4_K(static_cast<const BlockQ4_K*>(src), dst, nb);
-    case DType::kQ5_K: return DequantQ5_K(static_cast<const BlockQ5_K*>(src), dst, nb);
-    case DType::kQ6_K: return DequantQ6_K(static_cast<const BlockQ6_K*>(src), dst, nb);
-    case DType::kQ8_K: return DequantQ8_K(static_cast<const BlockQ8_K*>(src), dst, nb);
-    default: std::abort();  // integer tensors are never dequantized; types come validated
+    case DType::kQ4_0:
+      return DequantQ4_0(static_cast<const BlockQ4_0*>(src), dst, nb);
+    case DType::kQ4_1:
+      return DequantQ4_1(static_cast<const BlockQ4_1*>(src), dst, nb);
+    case DType::kQ5_0:
+      return DequantQ5_0(static_cast<const BlockQ5_0*>(src), dst, nb);
+    case DType::kQ5_1:
+      return DequantQ5_1(static_cast<const BlockQ5_1*>(src), dst, nb);
+    case DType::kQ8_0:
+      return DequantQ8_0(static_cast<const BlockQ8_0*>(src), dst, nb);
+    case DType::kQ8_1:
+      return DequantQ8_1(static_cast<const BlockQ8_1*>(src), dst, nb);
+    case DType::kQ2_K:
+      return DequantQ2_K(static_cast<const BlockQ2_K*>(src), dst, nb);
+    case DType::kQ3_K:
+      return DequantQ3_K(static_cast<const BlockQ3_K*>(src), dst, nb);
+    case DType::kQ4_K:
+      return DequantQ4_K(static_cast<const BlockQ4_K*>(src), dst, nb);
+    case DType::kQ5_K:
+      return DequantQ5_K(static_cast<const BlockQ5_K*>(src), dst, nb);
+    case DType::kQ6_K:
+      return DequantQ6_K(static_cast<const BlockQ6_K*>(src), dst, nb);
+    case DType::kQ8_K:
+      return DequantQ8_K(static_cast<const BlockQ8_K*>(src), dst, nb);
+    default:
+      std::abort();  // integer tensors are never dequantized; types come validated
   }
 }
 

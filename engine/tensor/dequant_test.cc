@@ -18,8 +18,8 @@ TEST(Fp16, KnownValues) {
   EXPECT_EQ(F32ToF16(1.0f), 0x3C00);
   EXPECT_EQ(F32ToF16(-2.0f), 0xC000);
   EXPECT_EQ(F32ToF16(65504.0f), 0x7BFF);
-  EXPECT_EQ(F32ToF16(1e6f), 0x7C00);              // overflow → inf
-  EXPECT_EQ(F32ToF16(5.9604645e-08f), 0x0001);    // smallest subnormal
+  EXPECT_EQ(F32ToF16(1e6f), 0x7C00);                // overflow → inf
+  EXPECT_EQ(F32ToF16(5.9604645e-08f), 0x0001);      // smallest subnormal
   EXPECT_EQ(F32ToF16(1.0f + 1.0f / 2048), 0x3C00);  // tie → even
   EXPECT_EQ(F32ToF16(1.0f + 3.0f / 2048), 0x3C02);  // tie → even (up)
   for (uint32_t h = 0; h < 0x7C00; ++h) EXPECT_EQ(F32ToF16(F16ToF32(uint16_t(h))), h);
@@ -72,7 +72,7 @@ TEST(Quantize, Q8_0ExactBytes) {
   EXPECT_EQ(b.d, F32ToF16(1.0f / 127));
   EXPECT_EQ(b.qs[0], -127);
   EXPECT_EQ(b.qs[16], 0);
-  EXPECT_EQ(b.qs[24], 64);  // 0.5 * 127 = 63.5 → 64 (half to even)
+  EXPECT_EQ(b.qs[24], 64);   // 0.5 * 127 = 63.5 → 64 (half to even)
   EXPECT_EQ(b.qs[31], 119);  // 15/16 * 127 = 119.06
 }
 

@@ -33,8 +33,8 @@ enum class DType : uint32_t {
 struct DTypeInfo {
   DType type;
   std::string_view name;
-  int64_t block_size;   // elements per block (1 for plain types)
-  size_t block_bytes;   // bytes per block
+  int64_t block_size;  // elements per block (1 for plain types)
+  size_t block_bytes;  // bytes per block
   bool quantized;
 };
 

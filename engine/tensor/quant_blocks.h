@@ -6,7 +6,7 @@
 
 namespace inferno {
 
-constexpr int kQK = 32;    // elements per block of the simple formats
+constexpr int kQK = 32;     // elements per block of the simple formats
 constexpr int kQK_K = 256;  // elements per super-block of the K-quants
 
 struct BlockQ4_0 {

@@ -155,9 +155,16 @@ void QuantQ5_1(const float* x, BlockQ5_1* y, int64_t nb) {
 
 bool CanQuantize(DType t) {
   switch (t) {
-    case DType::kF32: case DType::kF16: case DType::kBF16: case DType::kQ8_0:
-    case DType::kQ8_1: case DType::kQ8_K: case DType::kQ4_0: case DType::kQ4_1:
-    case DType::kQ5_0: case DType::kQ5_1:
+    case DType::kF32:
+    case DType::kF16:
+    case DType::kBF16:
+    case DType::kQ8_0:
+    case DType::kQ8_1:
+    case DType::kQ8_K:
+    case DType::kQ4_0:
+    case DType::kQ4_1:
+    case DType::kQ5_0:
+    case DType::kQ5_1:
       return true;
     default:
       return false;
@@ -167,7 +174,9 @@ bool CanQuantize(DType t) {
 void QuantizeRow(DType t, const float* x, void* dst, int64_t n) {
   const int64_t nb = n / GetDTypeInfo(t).block_size;
   switch (t) {
-    case DType::kF32: std::memcpy(dst, x, size_t(n) * 4); return;
+    case DType::kF32:
+      std::memcpy(dst, x, size_t(n) * 4);
+      return;
     case DType::kF16: {
       auto* h = static_cast<uint16_t*>(dst);
       for (int64_t i = 0; i < n; ++i) h[i] = F32ToF16(x[i]);
@@ -178,14 +187,22 @@ void QuantizeRow(DType t, const float* x, void* dst, int64_t n) {
       for (int64_t i = 0; i < n; ++i) h[i] = F32ToBF16(x[i]);
       return;
     }
-    case DType::kQ8_0: return QuantQ8_0(x, static_cast<BlockQ8_0*>(dst), nb);
-    case DType::kQ8_1: return QuantQ8_1(x, static_cast<BlockQ8_1*>(dst), nb);
-    case DType::kQ8_K: return QuantQ8_K(x, static_cast<BlockQ8_K*>(dst), nb);
-    case DType::kQ4_0: return QuantQ4_0(x, static_cast<BlockQ4_0*>(dst), nb);
-    case DType::kQ4_1: return QuantQ4_1(x, static_cast<BlockQ4_1*>(dst), nb);
-    case DType::kQ5_0: return QuantQ5_0(x, static_cast<BlockQ5_0*>(dst), nb);
-    case DType::kQ5_1: return QuantQ5_1(x, static_cast<BlockQ5_1*>(dst), nb);
-    default: std::abort();  // callers check CanQuantize
+    case DType::kQ8_0:
+      return QuantQ8_0(x, static_cast<BlockQ8_0*>(dst), nb);
+    case DType::kQ8_1:
+      return QuantQ8_1(x, static_cast<BlockQ8_1*>(dst), nb);
+    case DType::kQ8_K:
+      return QuantQ8_K(x, static_cast<BlockQ8_K*>(dst), nb);
+    case DType::kQ4_0:
+      return QuantQ4_0(x, static_cast<BlockQ4_0*>(dst), nb);
+    case DType::kQ4_1:
+      return QuantQ4_1(x, static_cast<BlockQ4_1*>(dst), nb);
+    case DType::kQ5_0:
+      return QuantQ5_0(x, static_cast<BlockQ5_0*>(dst), nb);
+    case DType::kQ5_1:
+      return QuantQ5_1(x, static_cast<BlockQ5_1*>(dst), nb);
+    default:
+      std::abort();  // callers check CanQuantize
   }
 }
 

@@ -12,7 +12,8 @@ TEST(ThreadPool, EveryIndexRunsExactlyOnceAcrossManyRuns) {
   for (int n : {1, 2, 3, 5}) {
     ThreadPool pool(n);
     std::vector<std::atomic<int>> hits(n);
-    const int runs = n <= 2 ? 2000 : 200;  // more threads than cores: each run waits on the scheduler
+    const int runs =
+        n <= 2 ? 2000 : 200;  // more threads than cores: each run waits on the scheduler
     for (int run = 0; run < runs; ++run) {
       pool.Run([&](int i, int total) {
         ASSERT_EQ(total, n);

@@ -54,28 +54,43 @@ ChatTemplate ChatTemplate::Detect(std::string_view t) {
 
 std::string_view ChatTemplate::Name() const {
   switch (kind) {
-    case ChatTemplateKind::kChatML: return "chatml";
-    case ChatTemplateKind::kLlama3: return "llama3";
-    case ChatTemplateKind::kLlama2: return "llama2";
-    case ChatTemplateKind::kMistral: return "mistral";
-    case ChatTemplateKind::kGemma: return "gemma";
-    case ChatTemplateKind::kPhi3: return "phi3";
-    case ChatTemplateKind::kDeepSeekR1: return "deepseek-r1";
-    case ChatTemplateKind::kDeepSeek: return "deepseek";
+    case ChatTemplateKind::kChatML:
+      return "chatml";
+    case ChatTemplateKind::kLlama3:
+      return "llama3";
+    case ChatTemplateKind::kLlama2:
+      return "llama2";
+    case ChatTemplateKind::kMistral:
+      return "mistral";
+    case ChatTemplateKind::kGemma:
+      return "gemma";
+    case ChatTemplateKind::kPhi3:
+      return "phi3";
+    case ChatTemplateKind::kDeepSeekR1:
+      return "deepseek-r1";
+    case ChatTemplateKind::kDeepSeek:
+      return "deepseek";
   }
   return "chatml";
 }
 
 std::vector<std::string> ChatTemplate::StopStrings() const {
   switch (kind) {
-    case ChatTemplateKind::kChatML: return {"<|im_end|>"};
-    case ChatTemplateKind::kLlama3: return {"<|eot_id|>"};
+    case ChatTemplateKind::kChatML:
+      return {"<|im_end|>"};
+    case ChatTemplateKind::kLlama3:
+      return {"<|eot_id|>"};
     case ChatTemplateKind::kLlama2:
-    case ChatTemplateKind::kMistral: return {"[INST]"};
-    case ChatTemplateKind::kGemma: return {"<end_of_turn>"};
-    case ChatTemplateKind::kPhi3: return {"<|end|>"};
-    case ChatTemplateKind::kDeepSeekR1: return {"<｜end▁of▁sentence｜>"};
-    case ChatTemplateKind::kDeepSeek: return {"<｜end▁of▁sentence｜>", "User:"};
+    case ChatTemplateKind::kMistral:
+      return {"[INST]"};
+    case ChatTemplateKind::kGemma:
+      return {"<end_of_turn>"};
+    case ChatTemplateKind::kPhi3:
+      return {"<|end|>"};
+    case ChatTemplateKind::kDeepSeekR1:
+      return {"<｜end▁of▁sentence｜>"};
+    case ChatTemplateKind::kDeepSeek:
+      return {"<｜end▁of▁sentence｜>", "User:"};
   }
   return {};
 }

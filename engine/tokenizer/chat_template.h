@@ -15,7 +15,16 @@ struct ChatMessage {
   std::string content;
 };
 
-enum class ChatTemplateKind { kChatML, kLlama3, kLlama2, kMistral, kGemma, kPhi3, kDeepSeekR1, kDeepSeek };
+enum class ChatTemplateKind {
+  kChatML,
+  kLlama3,
+  kLlama2,
+  kMistral,
+  kGemma,
+  kPhi3,
+  kDeepSeekR1,
+  kDeepSeek
+};
 
 struct ChatTemplate {
   ChatTemplateKind kind = ChatTemplateKind::kChatML;

@@ -33,10 +33,10 @@ const std::vector<Family>& Families() {
        "midm-2.0 lfm2",
        {kLlama3}},
       {"qwen2 deepseek-r1-qwen stablelm2 megrez hunyuan", {kQwen2}},
-      {"deepseek-coder",
-       {R"([\r\n])", R"(\s?\p{L}+)", R"(\s?\p{P}+)", kCjk, R"(\p{N})"}},
+      {"deepseek-coder", {R"([\r\n])", R"(\s?\p{L}+)", R"(\s?\p{P}+)", kCjk, R"(\p{N})"}},
       {"deepseek-llm",
-       {R"([\r\n])", R"(\s?\p{L}+)", R"(\s?[!-/:-~\x{FF01}-\x{FF0F}\x{FF1A}-\x{FF5E}\x{2018}-\x{201F}\x{3000}-\x{3002}]+)",
+       {R"([\r\n])", R"(\s?\p{L}+)",
+        R"(\s?[!-/:-~\x{FF01}-\x{FF0F}\x{FF1A}-\x{FF5E}\x{2018}-\x{201F}\x{3000}-\x{3002}]+)",
         R"(\s+$)", kCjk, R"(\p{N}+)"}},
       {"deepseek-v3",
        {R"(\p{N}{1,3})", "[\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff]+",
@@ -44,8 +44,7 @@ const std::vector<Family>& Families() {
       {"falcon", {R"([\p{P}\$\+<=>\^~\|`]+)", kGpt2NoTrailing, "[0-9][0-9][0-9]"}},
       {"starcoder refact command-r smollm codeshell exaone minerva-7b",
        {R"(\p{N})", kGpt2NoTrailing}},
-      {"default",
-       {R"([\p{P}\$\+<=>\^~\|]+)", kGpt2NoTrailing, R"(\p{N}+)", "[0-9][0-9][0-9]"}},
+      {"default", {R"([\p{P}\$\+<=>\^~\|]+)", kGpt2NoTrailing, R"(\p{N}+)", "[0-9][0-9][0-9]"}},
   };
   return kFamilies;
 }
@@ -124,14 +123,15 @@ std::vector<std::string_view> PreTokenizer::Split(std::string_view text) const {
       size_t pos = 0, last = 0;
       const auto* subject = reinterpret_cast<PCRE2_SPTR>(piece.data());
       while (pos <= piece.size()) {
-        const int rc = pcre2_match(re->code, subject, piece.size(), pos, PCRE2_NO_UTF_CHECK, md,
-                                   nullptr);
+        const int rc =
+            pcre2_match(re->code, subject, piece.size(), pos, PCRE2_NO_UTF_CHECK, md, nullptr);
         if (rc < 0) break;
         const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
         const size_t start = ov[0], end = ov[1];
         if (end == start) {  // empty match: step over one character
           pos = end + 1;
-          while (pos < piece.size() && (static_cast<unsigned char>(piece[pos]) & 0xC0) == 0x80) ++pos;
+          while (pos < piece.size() && (static_cast<unsigned char>(piece[pos]) & 0xC0) == 0x80)
+            ++pos;
           continue;
         }
         if (start > last) next.push_back(piece.substr(last, start - last));

@@ -12,8 +12,9 @@ namespace {
 // Texts that end a turn in common chat formats; llama.cpp treats them as end-of-generation
 // when the vocabulary has them, whatever the eos id says.
 constexpr const char* kEndOfTurnTexts[] = {
-    "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<EOT>",
-    "<|end_of_text|>", "<｜end▁of▁sentence｜>", "<|eom_id|>", "<|return|>"};
+    "<|eot_id|>",    "<|im_end|>", "<|end|>",         "<end_of_turn>",
+    "<|endoftext|>", "<EOT>",      "<|end_of_text|>", "<｜end▁of▁sentence｜>",
+    "<|eom_id|>",    "<|return|>"};
 
 // Value of two hex digits, or -1 (vocabularies come from untrusted files).
 int HexByte(char hi, char lo) {
@@ -154,9 +155,8 @@ Status Tokenizer::Init(const gguf::File& f) {
       if (!tokens_[i].empty()) special_tokens_.push_back(i);
     }
   }
-  std::stable_sort(special_tokens_.begin(), special_tokens_.end(), [&](int32_t a, int32_t b) {
-    return tokens_[a].size() > tokens_[b].size();
-  });
+  std::stable_sort(special_tokens_.begin(), special_tokens_.end(),
+                   [&](int32_t a, int32_t b) { return tokens_[a].size() > tokens_[b].size(); });
 
   pieces_.resize(n);
   for (size_t i = 0; i < n; ++i) {
@@ -167,7 +167,8 @@ Status Tokenizer::Init(const gguf::File& f) {
       piece = text;
     } else if (model_ == Model::kSentencePiece) {
       int byte = -1;
-      if (t == TokenType::kByte && text.size() == 6 && text.rfind("<0x", 0) == 0 && text[5] == '>') {
+      if (t == TokenType::kByte && text.size() == 6 && text.rfind("<0x", 0) == 0 &&
+          text[5] == '>') {
         byte = HexByte(text[3], text[4]);
       }
       if (byte >= 0) {

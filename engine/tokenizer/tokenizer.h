@@ -19,7 +19,14 @@
 
 namespace inferno {
 
-enum class TokenType { kNormal = 1, kUnknown = 2, kControl = 3, kUserDefined = 4, kUnused = 5, kByte = 6 };
+enum class TokenType {
+  kNormal = 1,
+  kUnknown = 2,
+  kControl = 3,
+  kUserDefined = 4,
+  kUnused = 5,
+  kByte = 6
+};
 
 class PreTokenizer;
 
@@ -75,7 +82,7 @@ class Tokenizer {
   std::vector<TokenType> types_;
   std::unordered_map<std::string, int32_t> token_ids_;
   std::unordered_map<std::string, int32_t> merge_ranks_;  // "left right" → rank
-  std::vector<int32_t> special_tokens_;  // longest text first
+  std::vector<int32_t> special_tokens_;                   // longest text first
   std::vector<int32_t> eog_;
   std::vector<std::string> pieces_;  // TokenToPiece cache
   std::unique_ptr<PreTokenizer> pre_tokenizer_;

@@ -93,13 +93,17 @@ TEST(TokenizerFixtures, OraclePromptTokens) {
       for (size_t i = p0; js[i] != '"'; ++i) {
         if (js[i] == '\\') {
           const char e = js[++i];
-          if (e == 'n') prompt += '\n';
-          else if (e == 't') prompt += '\t';
-          else if (e == 'r') prompt += '\r';
+          if (e == 'n')
+            prompt += '\n';
+          else if (e == 't')
+            prompt += '\t';
+          else if (e == 'r')
+            prompt += '\r';
           else if (e == 'u') {
             prompt += char(std::stoi(js.substr(i + 1, 4), nullptr, 16));
             i += 4;
-          } else prompt += e;
+          } else
+            prompt += e;
         } else {
           prompt += js[i];
         }

@@ -12,11 +12,22 @@ namespace inferno {
 
 class Status {
  public:
-  enum class Code { kOk, kInvalidArgument, kNotFound, kCorruption, kIoError, kUnsupported, kOutOfRange, kCancelled };
+  enum class Code {
+    kOk,
+    kInvalidArgument,
+    kNotFound,
+    kCorruption,
+    kIoError,
+    kUnsupported,
+    kOutOfRange,
+    kCancelled
+  };
 
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return Status(Code::kInvalidArgument, std::move(m)); }
+  static Status InvalidArgument(std::string m) {
+    return Status(Code::kInvalidArgument, std::move(m));
+  }
   static Status NotFound(std::string m) { return Status(Code::kNotFound, std::move(m)); }
   static Status Corruption(std::string m) { return Status(Code::kCorruption, std::move(m)); }
   static Status IoError(std::string m) { return Status(Code::kIoError, std::move(m)); }
@@ -39,7 +50,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT
 
   bool ok() const { return status_.ok(); }
@@ -59,8 +70,8 @@ class Result {
 
 }  // namespace inferno
 
-#define INFERNO_RETURN_IF_ERROR(expr)        \
-  do {                                       \
-    ::inferno::Status _st = (expr);          \
-    if (!_st.ok()) return _st;               \
+#define INFERNO_RETURN_IF_ERROR(expr) \
+  do {                                \
+    ::inferno::Status _st = (expr);   \
+    if (!_st.ok()) return _st;        \
   } while (0)
