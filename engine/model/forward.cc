@@ -25,6 +25,18 @@ ForwardState::ForwardState(const ModelConfig& c, int max_tokens_) : max_tokens(m
   last.resize(T * c.n_embd);
 }
 
+void MatMulShared(ThreadPool& pool, ops::Activations& act, const float* x, int64_t n_tokens,
+                  int64_t n, std::initializer_list<Projection> projections) {
+  bool quantized = false;
+  for (const Projection& p : projections) {
+    if (!quantized || ops::ActivationType(p.w->type) != act.type()) {
+      act.Quantize(pool, p.w->type, x, n_tokens, n);
+      quantized = true;
+    }
+    ops::MatMul(pool, *p.w, act, p.out);
+  }
+}
+
 void Forward(const Model& model, ThreadPool& pool, KvCache& cache, std::span<const int32_t> tokens,
              std::span<const int32_t> positions, ForwardState& s, float* logits, bool all_logits) {
   const ModelConfig& c = model.config();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <vector>
 
@@ -47,6 +48,15 @@ struct LayerContext {
   ForwardState& s;
   const std::vector<float>& rope_freqs;
 };
+
+// Multiplies one input x[n_tokens][n] by several matrices, converting it once per
+// activation format (Q, K and V, or gate and up, usually share one).
+struct Projection {
+  const ops::WeightMatrix* w;
+  float* out;
+};
+void MatMulShared(ThreadPool& pool, ops::Activations& act, const float* x, int64_t n_tokens,
+                  int64_t n, std::initializer_list<Projection> projections);
 
 void LlamaLayer(LayerContext& ctx);  // llama family and qwen2 (adds Q/K/V biases)
 void Gemma3Layer(LayerContext& ctx);

@@ -21,16 +21,8 @@ void Gemma3Layer(LayerContext& ctx) {
 
   // Attention.
   blocks::RmsNorm(s.x.data(), w.attn_norm.data(), s.xb.data(), T, D, c.norm_eps);
-  s.act_in.Quantize(pool, w.wq.type, s.xb.data(), T, D);
-  ops::MatMul(pool, w.wq, s.act_in, s.q.data());
-  if (ops::ActivationType(w.wk.type) != s.act_in.type()) {
-    s.act_in.Quantize(pool, w.wk.type, s.xb.data(), T, D);
-  }
-  ops::MatMul(pool, w.wk, s.act_in, s.k.data());
-  if (ops::ActivationType(w.wv.type) != s.act_in.type()) {
-    s.act_in.Quantize(pool, w.wv.type, s.xb.data(), T, D);
-  }
-  ops::MatMul(pool, w.wv, s.act_in, s.v.data());
+  MatMulShared(pool, s.act_in, s.xb.data(), T, D,
+               {{&w.wq, s.q.data()}, {&w.wk, s.k.data()}, {&w.wv, s.v.data()}});
   // Per-head norms: each head is one row of head_dim.
   blocks::RmsNorm(s.q.data(), w.q_norm.data(), s.q.data(), T * c.n_head, c.head_dim, c.norm_eps);
   blocks::RmsNorm(s.k.data(), w.k_norm.data(), s.k.data(), T * c.n_head_kv, c.head_dim, c.norm_eps);
@@ -52,12 +44,8 @@ void Gemma3Layer(LayerContext& ctx) {
 
   // Feed-forward (GeGLU).
   blocks::RmsNorm(s.x.data(), w.ffn_norm.data(), s.xb.data(), T, D, c.norm_eps);
-  s.act_in.Quantize(pool, w.w_gate.type, s.xb.data(), T, D);
-  ops::MatMul(pool, w.w_gate, s.act_in, s.gate.data());
-  if (ops::ActivationType(w.w_up.type) != s.act_in.type()) {
-    s.act_in.Quantize(pool, w.w_up.type, s.xb.data(), T, D);
-  }
-  ops::MatMul(pool, w.w_up, s.act_in, s.up.data());
+  MatMulShared(pool, s.act_in, s.xb.data(), T, D,
+               {{&w.w_gate, s.gate.data()}, {&w.w_up, s.up.data()}});
   blocks::GeGlu(s.gate.data(), s.up.data(), s.hidden.data(), T * c.n_ff);
   ops::MatMul(pool, w.w_down, s.hidden.data(), T, s.proj.data(), s.act_mid);
   blocks::RmsNorm(s.proj.data(), w.post_ffn_norm.data(), s.proj.data(), T, D, c.norm_eps);

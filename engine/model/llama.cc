@@ -19,17 +19,8 @@ void LlamaLayer(LayerContext& ctx) {
 
   // Attention.
   blocks::RmsNorm(s.x.data(), w.attn_norm.data(), s.xb.data(), T, D, c.norm_eps);
-  s.act_in.Quantize(pool, w.wq.type, s.xb.data(), T, D);
-  ops::MatMul(pool, w.wq, s.act_in, s.q.data());
-  // K and V usually share Q's type; requantize only when they differ (mixed quant files).
-  if (ops::ActivationType(w.wk.type) != s.act_in.type()) {
-    s.act_in.Quantize(pool, w.wk.type, s.xb.data(), T, D);
-  }
-  ops::MatMul(pool, w.wk, s.act_in, s.k.data());
-  if (ops::ActivationType(w.wv.type) != s.act_in.type()) {
-    s.act_in.Quantize(pool, w.wv.type, s.xb.data(), T, D);
-  }
-  ops::MatMul(pool, w.wv, s.act_in, s.v.data());
+  MatMulShared(pool, s.act_in, s.xb.data(), T, D,
+               {{&w.wq, s.q.data()}, {&w.wk, s.k.data()}, {&w.wv, s.v.data()}});
   if (!w.bq.empty()) {
     blocks::AddBias(s.q.data(), w.bq.data(), T, w.wq.rows);
     blocks::AddBias(s.k.data(), w.bk.data(), T, w.wk.rows);
@@ -48,12 +39,8 @@ void LlamaLayer(LayerContext& ctx) {
 
   // Feed-forward (SwiGLU).
   blocks::RmsNorm(s.x.data(), w.ffn_norm.data(), s.xb.data(), T, D, c.norm_eps);
-  s.act_in.Quantize(pool, w.w_gate.type, s.xb.data(), T, D);
-  ops::MatMul(pool, w.w_gate, s.act_in, s.gate.data());
-  if (ops::ActivationType(w.w_up.type) != s.act_in.type()) {
-    s.act_in.Quantize(pool, w.w_up.type, s.xb.data(), T, D);
-  }
-  ops::MatMul(pool, w.w_up, s.act_in, s.up.data());
+  MatMulShared(pool, s.act_in, s.xb.data(), T, D,
+               {{&w.w_gate, s.gate.data()}, {&w.w_up, s.up.data()}});
   blocks::SwiGlu(s.gate.data(), s.up.data(), s.hidden.data(), T * c.n_ff);
   ops::MatMul(pool, w.w_down, s.hidden.data(), T, s.proj.data(), s.act_mid);
   blocks::Add(s.x.data(), s.proj.data(), T * D);
