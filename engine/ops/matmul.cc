@@ -63,18 +63,36 @@ void MatMul(ThreadPool& pool, const WeightMatrix& w, const Activations& x, float
   // token before moving on, so during prefill the tile stays in cache while the
   // activations stream past it; during decode (one token) this is a plain row sweep.
   constexpr int64_t kTileRows = 16;
+  const Gemm4x4Fn gemm = n_tokens >= 4 ? GetGemm4x4(w.type) : nullptr;
   pool.ParallelFor(
       w.rows,
       [&](int64_t begin, int64_t end) {
         for (int64_t r0 = begin; r0 < end; r0 += kTileRows) {
           const int64_t r1 = std::min(end, r0 + kTileRows);
-          for (int64_t t = 0; t < n_tokens; ++t) {
+          int64_t t = 0;
+          if (gemm != nullptr) {
+            // 4×4 tiles: each weight block is unpacked once for four tokens.
+            const int64_t r4 = r0 + (r1 - r0) / 4 * 4;
+            for (; t + 4 <= n_tokens; t += 4) {
+              for (int64_t r = r0; r < r4; r += 4) {
+                gemm(w.cols, base + r * w.row_bytes, w.row_bytes, x.row(t), x.row_bytes(),
+                     y + t * w.rows + r, size_t(w.rows));
+              }
+              for (int64_t k = t; k < t + 4; ++k) {
+                for (int64_t r = r4; r < r1; ++r) {
+                  y[k * w.rows + r] = dot(w.cols, base + r * w.row_bytes, x.row(k));
+                }
+              }
+            }
+          }
+          for (; t < n_tokens; ++t) {
             const void* a = x.row(t);
             float* out = y + t * w.rows;
             int64_t r = r0;
             if (dot4 != nullptr) {
-              for (; r + 4 <= r1; r += 4)
+              for (; r + 4 <= r1; r += 4) {
                 dot4(w.cols, base + r * w.row_bytes, w.row_bytes, a, out + r);
+              }
             }
             for (; r < r1; ++r) out[r] = dot(w.cols, base + r * w.row_bytes, a);
           }

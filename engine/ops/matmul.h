@@ -39,6 +39,7 @@ class Activations {
   int64_t n_tokens() const { return n_tokens_; }
   int64_t n() const { return n_; }
   const void* row(int64_t t) const { return buffer_.data() + t * row_bytes_; }
+  size_t row_bytes() const { return row_bytes_; }
 
  private:
   DType type_ = DType::kF32;

@@ -23,4 +23,6 @@ VecDotFn GetVecDot(DType t) {
 
 VecDot4Fn GetVecDot4(DType t) { return ActiveIsa() == Isa::kAvx512 ? Avx512VecDot4(t) : nullptr; }
 
+Gemm4x4Fn GetGemm4x4(DType t) { return ActiveIsa() == Isa::kAvx512 ? Avx512Gemm4x4(t) : nullptr; }
+
 }  // namespace inferno::ops

@@ -22,6 +22,14 @@ using VecDot4Fn = void (*)(int64_t n, const void* w, size_t row_bytes, const voi
 VecDot4Fn GetVecDot4(DType weight_type);
 VecDot4Fn Avx512VecDot4(DType weight_type);
 
+// A 4×4 tile for prompt processing: rows r..r+3 of w against activation rows t..t+3 (at
+// a + k * a_row_bytes), writing out[k * out_stride + j] for token k and row j. Each weight
+// block is unpacked once and used for four tokens.
+using Gemm4x4Fn = void (*)(int64_t n, const void* w, size_t w_row_bytes, const void* a,
+                           size_t a_row_bytes, float* out, size_t out_stride);
+Gemm4x4Fn GetGemm4x4(DType weight_type);
+Gemm4x4Fn Avx512Gemm4x4(DType weight_type);
+
 // The kernel for `weight_type` at the active ISA (falls back to scalar), or nullptr if the
 // type is not a supported weight type.
 VecDotFn GetVecDot(DType weight_type);

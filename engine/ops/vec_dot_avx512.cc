@@ -115,7 +115,88 @@ void DotQ8_0x4(int64_t n, const void* w, size_t row_bytes, const void* a, float*
   for (int r = 0; r < 4; ++r) out[r] = HorizontalSum(acc[r]);
 }
 
+template <typename Block>
+inline const Block* RowAt(const void* base, size_t row_bytes, int r) {
+  return reinterpret_cast<const Block*>(static_cast<const uint8_t*>(base) + r * row_bytes);
+}
+
+void GemmQ4_0(int64_t n, const void* w, size_t w_row_bytes, const void* a, size_t a_row_bytes,
+              float* out, size_t out_stride) {
+  const __m256i mask = _mm256_set1_epi8(0x0F);
+  const __m256i eight = _mm256_set1_epi8(8);
+  __m256 acc[4][4];
+  for (auto& row : acc) {
+    for (__m256& v : row) v = _mm256_setzero_ps();
+  }
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    __m256i q[4];
+    float dx[4];
+    for (int r = 0; r < 4; ++r) {
+      const BlockQ4_0& b = RowAt<BlockQ4_0>(w, w_row_bytes, r)[i];
+      const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs));
+      q[r] = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), mask);
+      dx[r] = H2F(b.d);
+    }
+    for (int k = 0; k < 4; ++k) {
+      const BlockQ8_0& y = RowAt<BlockQ8_0>(a, a_row_bytes, k)[i];
+      const __m256i yv = Load(y.qs);
+      const __m256i ysum = _mm256_dpbusd_epi32(_mm256_setzero_si256(), eight, yv);
+      const float dy = H2F(y.d);
+      for (int r = 0; r < 4; ++r) {
+        const __m256i s =
+            _mm256_sub_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), q[r], yv), ysum);
+        acc[k][r] = _mm256_fmadd_ps(_mm256_set1_ps(dx[r] * dy), _mm256_cvtepi32_ps(s), acc[k][r]);
+      }
+    }
+  }
+  for (int k = 0; k < 4; ++k) {
+    for (int r = 0; r < 4; ++r) out[k * out_stride + r] = HorizontalSum(acc[k][r]);
+  }
+}
+
+void GemmQ8_0(int64_t n, const void* w, size_t w_row_bytes, const void* a, size_t a_row_bytes,
+              float* out, size_t out_stride) {
+  __m256 acc[4][4];
+  for (auto& row : acc) {
+    for (__m256& v : row) v = _mm256_setzero_ps();
+  }
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    __m256i q[4], aq[4];
+    float dx[4];
+    for (int r = 0; r < 4; ++r) {
+      const BlockQ8_0& b = RowAt<BlockQ8_0>(w, w_row_bytes, r)[i];
+      q[r] = Load(b.qs);
+      aq[r] = _mm256_abs_epi8(q[r]);
+      dx[r] = H2F(b.d);
+    }
+    for (int k = 0; k < 4; ++k) {
+      const BlockQ8_0& y = RowAt<BlockQ8_0>(a, a_row_bytes, k)[i];
+      const __m256i yv = Load(y.qs);
+      const float dy = H2F(y.d);
+      for (int r = 0; r < 4; ++r) {
+        const __m256i s =
+            _mm256_dpbusd_epi32(_mm256_setzero_si256(), aq[r], _mm256_sign_epi8(yv, q[r]));
+        acc[k][r] = _mm256_fmadd_ps(_mm256_set1_ps(dx[r] * dy), _mm256_cvtepi32_ps(s), acc[k][r]);
+      }
+    }
+  }
+  for (int k = 0; k < 4; ++k) {
+    for (int r = 0; r < 4; ++r) out[k * out_stride + r] = HorizontalSum(acc[k][r]);
+  }
+}
+
 }  // namespace
+
+Gemm4x4Fn Avx512Gemm4x4(DType t) {
+  switch (t) {
+    case DType::kQ4_0:
+      return GemmQ4_0;
+    case DType::kQ8_0:
+      return GemmQ8_0;
+    default:
+      return nullptr;
+  }
+}
 
 VecDot4Fn Avx512VecDot4(DType t) {
   switch (t) {
@@ -145,5 +226,6 @@ VecDotFn Avx512VecDot(DType t) {
 namespace inferno::ops {
 VecDotFn Avx512VecDot(DType) { return nullptr; }
 VecDot4Fn Avx512VecDot4(DType) { return nullptr; }
+Gemm4x4Fn Avx512Gemm4x4(DType) { return nullptr; }
 }  // namespace inferno::ops
 #endif
