@@ -27,9 +27,8 @@ test: build
 test-asan:
 	@$(MAKE) test PRESET=asan
 
-# Until `inferno bench` lands (performance issue), time one long greedy generation.
 bench: build
-	$(BUILD_DIR)/inferno run -m $(MODEL) -p "$(PROMPT)" -n 128 --temp 0 --ignore-eos > /dev/null
+	$(BUILD_DIR)/inferno bench -m $(MODEL) -p 64,256 -n 64 -r 3
 
 format:
 	@find engine cli tests fuzz -name '*.cc' -o -name '*.h' | xargs clang-format -i

@@ -12,6 +12,7 @@ int Main(int argc, char** argv) {
   AddRunCommand(app, &exit_code);
   AddTokenizeCommand(app, &exit_code);
   AddInspectCommand(app, &exit_code);
+  AddBenchCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -16,5 +16,6 @@ int Main(int argc, char** argv);
 void AddInspectCommand(CLI::App& root, int* exit_code);
 void AddRunCommand(CLI::App& root, int* exit_code);
 void AddTokenizeCommand(CLI::App& root, int* exit_code);
+void AddBenchCommand(CLI::App& root, int* exit_code);
 
 }  // namespace inferno::cli

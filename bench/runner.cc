@@ -1,0 +1,131 @@
+#include "bench/runner.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+
+#include "engine/model/forward.h"
+#include "engine/runtime/kv_cache.h"
+#include "engine/threads/thread_pool.h"
+
+namespace inferno::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+// Deterministic token ids spread over the vocabulary, avoiding the first few (special).
+std::vector<int32_t> BenchTokens(int n, int n_vocab) {
+  std::vector<int32_t> ids(n);
+  for (int i = 0; i < n; ++i) ids[i] = 3 + int32_t((uint64_t(i) * 7919u) % uint64_t(n_vocab - 3));
+  return ids;
+}
+
+void MeanStddev(const std::vector<double>& v, double* mean, double* sd) {
+  double s = 0;
+  for (double x : v) s += x;
+  *mean = s / v.size();
+  double q = 0;
+  for (double x : v) q += (x - *mean) * (x - *mean);
+  *sd = v.size() > 1 ? std::sqrt(q / (v.size() - 1)) : 0;
+}
+
+}  // namespace
+
+Result<BenchReport> RunBench(const Model& model, const BenchOptions& o) {
+  const ModelConfig& c = model.config();
+  BenchReport report;
+  report.model_path = model.path();
+  report.size_bytes = double(model.file().file_size());
+  report.load_ms = model.load_ms();
+  report.threads = o.threads;
+  std::map<std::string, double> bytes_by_type;
+  for (const gguf::TensorInfo& t : model.file().tensors()) {
+    report.params += double(t.n_elements);
+    if (t.shape.size() >= 2) bytes_by_type[std::string(DTypeName(t.type))] += double(t.bytes);
+    // A decode step reads every matrix once, except the embedding table (one row) unless
+    // it doubles as the output projection.
+    const bool embedding = t.name == "token_embd.weight";
+    if (!embedding || c.tied_output) report.weight_bytes_per_token += double(t.bytes);
+  }
+  report.type = std::max_element(bytes_by_type.begin(), bytes_by_type.end(), [](auto& a, auto& b) {
+                  return a.second < b.second;
+                })->first;
+
+  int max_pp = 0;
+  for (int p : o.prompt_sizes) max_pp = std::max(max_pp, p);
+  const int n_ctx = std::max(max_pp, o.generate_tokens) + 1;
+  if (n_ctx > c.n_ctx_train) {
+    return Status::InvalidArgument("bench needs a context of " + std::to_string(n_ctx) +
+                                   " tokens but the model was trained for " +
+                                   std::to_string(c.n_ctx_train));
+  }
+  ThreadPool pool(std::max(1, o.threads));
+  KvCache cache(c, n_ctx);
+  const int batch = std::max(1, std::min(o.batch, std::max(max_pp, 1)));
+  ForwardState state(c, batch);
+  std::vector<float> logits(c.n_vocab);
+  std::vector<int32_t> positions(std::max(max_pp, 1));
+  for (size_t i = 0; i < positions.size(); ++i) positions[i] = int32_t(i);
+
+  auto prefill = [&](const std::vector<int32_t>& ids) {
+    for (size_t i = 0; i < ids.size(); i += batch) {
+      const size_t n = std::min(ids.size() - i, size_t(batch));
+      Forward(model, pool, cache, std::span<const int32_t>(ids.data() + i, n),
+              std::span<const int32_t>(positions.data() + i, n), state, logits.data());
+    }
+  };
+  auto decode = [&](int n) {
+    int32_t token = 3;
+    for (int i = 0; i < n; ++i) {
+      const int32_t pos = i;
+      Forward(model, pool, cache, std::span<const int32_t>(&token, 1),
+              std::span<const int32_t>(&pos, 1), state, logits.data());
+      token = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    }
+  };
+
+  for (int pp : o.prompt_sizes) {
+    if (pp <= 0) continue;
+    const std::vector<int32_t> ids = BenchTokens(pp, c.n_vocab);
+    prefill(ids);  // warm-up
+    std::vector<double> tps;
+    for (int r = 0; r < o.repetitions; ++r) {
+      const auto start = Clock::now();
+      prefill(ids);
+      tps.push_back(pp / Seconds(start));
+    }
+    BenchResult res;
+    res.test = "pp" + std::to_string(pp);
+    res.tokens = pp;
+    MeanStddev(tps, &res.tokens_per_second, &res.stddev);
+    report.results.push_back(res);
+  }
+  if (o.generate_tokens > 0) {
+    decode(std::min(o.generate_tokens, 4));  // warm-up
+    std::vector<double> tps;
+    for (int r = 0; r < o.repetitions; ++r) {
+      const auto start = Clock::now();
+      decode(o.generate_tokens);
+      tps.push_back(o.generate_tokens / Seconds(start));
+    }
+    BenchResult res;
+    res.test = "tg" + std::to_string(o.generate_tokens);
+    res.tokens = o.generate_tokens;
+    MeanStddev(tps, &res.tokens_per_second, &res.stddev);
+    res.gigabytes_per_second = res.tokens_per_second * report.weight_bytes_per_token / 1e9;
+    report.results.push_back(res);
+  }
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  report.peak_rss_bytes = double(usage.ru_maxrss) * 1024.0;
+  return report;
+}
+
+}  // namespace inferno::bench

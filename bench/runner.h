@@ -1,0 +1,44 @@
+// llama-bench-style measurements of one model: prefill of N prompt tokens in one batch
+// (`ppN`) and N single-token decode steps (`tgN`), repeated, with mean and stddev.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/model/model.h"
+#include "engine/util/status.h"
+
+namespace inferno::bench {
+
+struct BenchOptions {
+  std::vector<int> prompt_sizes = {512};
+  int generate_tokens = 128;  // 0 skips the decode test
+  int repetitions = 5;
+  int threads = 1;
+  int batch = 512;
+};
+
+struct BenchResult {
+  std::string test;  // "pp512", "tg128"
+  int tokens = 0;
+  double tokens_per_second = 0;  // mean over repetitions
+  double stddev = 0;
+  double gigabytes_per_second = 0;  // decode only: weight bytes read per second
+};
+
+struct BenchReport {
+  std::string model_path;
+  std::string type;       // dominant weight type by bytes, e.g. "Q4_0"
+  double size_bytes = 0;  // file size
+  double params = 0;
+  double load_ms = 0;
+  double weight_bytes_per_token = 0;  // bytes a decode step reads from the weights
+  double peak_rss_bytes = 0;
+  int threads = 0;
+  std::vector<BenchResult> results;
+};
+
+// Runs the tests on a loaded model; a warm-up pass precedes each test.
+Result<BenchReport> RunBench(const Model& model, const BenchOptions& options);
+
+}  // namespace inferno::bench
