@@ -98,7 +98,9 @@ void MatMul(ThreadPool& pool, const WeightMatrix& w, const Activations& x, float
           }
         }
       },
-      /*align=*/kTileRows);
+      // Decode splits at the four-row kernel's granularity so small matrices still spread
+      // over all threads; prefill keeps whole tiles per thread.
+      /*align=*/n_tokens == 1 ? 4 : kTileRows);
 }
 
 void MatMul(ThreadPool& pool, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,

@@ -36,9 +36,13 @@ VecDotFn GetVecDot(DType weight_type);
 // The kernel at a given ISA; nullptr when that ISA has no specialised kernel for the type.
 VecDotFn GetVecDot(DType weight_type, Isa isa);
 
-// Per-ISA tables, defined in vec_dot_<isa>.cc.
+// Per-ISA tables, defined in vec_dot_<isa>.cc; nullptr where the ISA has no kernel. The
+// K-quant kernels live in vec_dot_kquant_<isa>.cc and are reached through the main tables.
 VecDotFn ScalarVecDot(DType weight_type);
 VecDotFn Avx2VecDot(DType weight_type);
 VecDotFn Avx512VecDot(DType weight_type);
+VecDotFn Avx2KQuantVecDot(DType weight_type);
+VecDotFn Avx512KQuantVecDot(DType weight_type);
+VecDot4Fn Avx512KQuantVecDot4(DType weight_type);
 
 }  // namespace inferno::ops

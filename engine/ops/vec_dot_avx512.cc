@@ -1,28 +1,15 @@
-// AVX-512 VNNI kernels: the byte dot product instruction (vpdpbusd) replaces AVX2's
-// maddubs+madd pair and cannot saturate. 256-bit registers: one Q8_0 block per register
-// keeps per-block scales simple, and on these cores the 512-bit form brings no more
-// load bandwidth for decode. Types without a kernel here fall back to AVX2.
+// AVX-512 VNNI kernels for F16, Q4_0 and Q8_0 (K-quants: vec_dot_kquant_avx512.cc). The
+// byte dot product instruction (vpdpbusd) replaces AVX2's maddubs+madd pair and cannot
+// saturate. 256-bit registers for the block formats: one Q8_0 block per register keeps
+// per-block scales simple, and on these cores the 512-bit form brings no more load
+// bandwidth for decode. Types without a kernel here fall back to AVX2.
 #if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-
+#include "engine/ops/simd_x86.h"
 #include "engine/ops/vec_dot.h"
-#include "engine/tensor/fp16.h"
 #include "engine/tensor/quant_blocks.h"
 
 namespace inferno::ops {
 namespace {
-
-// Hardware F16 conversion (F16C); the portable one in fp16.h branches per call.
-inline float H2F(uint16_t h) { return _cvtsh_ss(h); }
-
-inline float HorizontalSum(__m256 v) {
-  __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-  lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
-  return _mm_cvtss_f32(lo);
-}
-
-inline __m256i Load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 
 float DotQ8_0(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const BlockQ8_0*>(w);
@@ -69,14 +56,39 @@ float DotQ4_0(int64_t n, const void* w, const void* a) {
   return HorizontalSum(acc);
 }
 
-template <typename Block>
-inline const Block* RowBlocks(const void* w, size_t row_bytes, int r) {
-  return reinterpret_cast<const Block*>(static_cast<const uint8_t*>(w) + r * row_bytes);
+// F16 -> F32, 16 lanes. The zero-masked forms of these intrinsics avoid GCC 12's bogus
+// "uninitialized" warnings about the undefined pass-through operand of the plain forms.
+inline __m512 CvtPh(__m256i h) { return _mm512_maskz_cvtph_ps(__mmask16(0xFFFF), h); }
+
+inline float HorizontalSum512(__m512 v) {
+  const __m256 lo = _mm512_maskz_extractf32x8_ps(__mmask8(0xFF), v, 0);
+  const __m256 hi = _mm512_maskz_extractf32x8_ps(__mmask8(0xFF), v, 1);
+  return HorizontalSum(_mm256_add_ps(lo, hi));
+}
+
+// F16 x F16 in 512-bit registers: float FMAs are the bottleneck here, not loads. The tail
+// uses masked loads (zeros contribute nothing).
+float DotF16(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const uint16_t*>(w);
+  const auto* y = static_cast<const uint16_t*>(a);
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    acc0 = _mm512_fmadd_ps(CvtPh(Load(x + i)), CvtPh(Load(y + i)), acc0);
+    acc1 = _mm512_fmadd_ps(CvtPh(Load(x + i + 16)), CvtPh(Load(y + i + 16)), acc1);
+  }
+  for (; i < n; i += 16) {
+    const __mmask16 m = n - i >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - i)) - 1);
+    const __m512 xv = CvtPh(_mm256_maskz_loadu_epi16(m, x + i));
+    const __m512 yv = CvtPh(_mm256_maskz_loadu_epi16(m, y + i));
+    acc0 = _mm512_fmadd_ps(xv, yv, acc0);
+  }
+  return HorizontalSum512(_mm512_add_ps(acc0, acc1));
 }
 
 void DotQ4_0x4(int64_t n, const void* w, size_t row_bytes, const void* a, float* out) {
   const BlockQ4_0* x[4];
-  for (int r = 0; r < 4; ++r) x[r] = RowBlocks<BlockQ4_0>(w, row_bytes, r);
+  for (int r = 0; r < 4; ++r) x[r] = RowAt<BlockQ4_0>(w, row_bytes, r);
   const auto* y = static_cast<const BlockQ8_0*>(a);
   const __m256i mask = _mm256_set1_epi8(0x0F);
   const __m256i eight = _mm256_set1_epi8(8);
@@ -101,7 +113,7 @@ void DotQ4_0x4(int64_t n, const void* w, size_t row_bytes, const void* a, float*
 
 void DotQ8_0x4(int64_t n, const void* w, size_t row_bytes, const void* a, float* out) {
   const BlockQ8_0* x[4];
-  for (int r = 0; r < 4; ++r) x[r] = RowBlocks<BlockQ8_0>(w, row_bytes, r);
+  for (int r = 0; r < 4; ++r) x[r] = RowAt<BlockQ8_0>(w, row_bytes, r);
   const auto* y = static_cast<const BlockQ8_0*>(a);
   __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
                    _mm256_setzero_ps()};
@@ -117,11 +129,6 @@ void DotQ8_0x4(int64_t n, const void* w, size_t row_bytes, const void* a, float*
     }
   }
   for (int r = 0; r < 4; ++r) out[r] = HorizontalSum(acc[r]);
-}
-
-template <typename Block>
-inline const Block* RowAt(const void* base, size_t row_bytes, int r) {
-  return reinterpret_cast<const Block*>(static_cast<const uint8_t*>(base) + r * row_bytes);
 }
 
 void GemmQ4_0(int64_t n, const void* w, size_t w_row_bytes, const void* a, size_t a_row_bytes,
@@ -209,18 +216,20 @@ VecDot4Fn Avx512VecDot4(DType t) {
     case DType::kQ8_0:
       return DotQ8_0x4;
     default:
-      return nullptr;
+      return Avx512KQuantVecDot4(t);
   }
 }
 
 VecDotFn Avx512VecDot(DType t) {
   switch (t) {
+    case DType::kF16:
+      return DotF16;
     case DType::kQ4_0:
       return DotQ4_0;
     case DType::kQ8_0:
       return DotQ8_0;
     default:
-      return nullptr;
+      return Avx512KQuantVecDot(t);
   }
 }
 

@@ -3,190 +3,191 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <random>
+#include <set>
 #include <vector>
 
+#include "engine/ops/kernel_test_util.h"
 #include "engine/ops/matmul.h"
 #include "engine/tensor/dequant.h"
-#include "engine/tensor/fp16.h"
-#include "engine/tensor/quant_blocks.h"
 #include "engine/tensor/quantize.h"
 
 namespace inferno::ops {
 namespace {
 
-const DType kWeightTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ4_0, DType::kQ4_1,
-                              DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kQ2_K, DType::kQ3_K,
-                              DType::kQ4_K, DType::kQ5_K, DType::kQ6_K};
+using testing::kWeightTypes;
+using testing::RandomFloats;
+using testing::RandomRow;
 
-// Offsets of the F16 scale fields in a block, which random bytes could turn into inf/NaN.
-std::vector<size_t> HalfFields(DType t) {
-  switch (t) {
-    case DType::kQ4_0:
-    case DType::kQ5_0:
-    case DType::kQ8_0:
-      return {0};
-    case DType::kQ4_1:
-    case DType::kQ5_1:
-      return {0, 2};
-    case DType::kQ2_K:
-      return {80, 82};
-    case DType::kQ3_K:
-      return {108};
-    case DType::kQ4_K:
-    case DType::kQ5_K:
-      return {0, 2};
-    case DType::kQ6_K:
-      return {208};
-    default:
-      return {};
-  }
+// Sum of |w_i * a_i| over the dequantized rows: the scale for relative tolerances.
+double Magnitude(DType t, const std::vector<uint8_t>& w, const std::vector<uint8_t>& a, int64_t n) {
+  std::vector<float> wf(n), af(n);
+  DequantizeRow(t, w.data(), wf.data(), n);
+  DequantizeRow(ActivationType(t), a.data(), af.data(), n);
+  double mag = 0;
+  for (int64_t i = 0; i < n; ++i) mag += std::fabs(double(wf[i]) * af[i]);
+  return mag;
 }
 
-// Random weights of type t: random bytes with sane scales (quantized types), or random
-// values (plain types).
-std::vector<uint8_t> RandomRow(DType t, int64_t n, std::mt19937& rng) {
-  std::vector<uint8_t> row(RowBytes(t, n));
-  std::uniform_real_distribution<float> u(-1, 1);
-  if (!GetDTypeInfo(t).quantized) {
-    std::vector<float> x(n);
-    for (float& v : x) v = u(rng);
-    QuantizeRow(t, x.data(), row.data(), n);
-    return row;
-  }
-  for (uint8_t& b : row) b = uint8_t(rng());
-  const size_t bb = GetDTypeInfo(t).block_bytes;
-  for (size_t off = 0; off < row.size(); off += bb) {
-    for (size_t f : HalfFields(t)) {
-      const uint16_t h = F32ToF16(u(rng) * 0.01f);
-      std::memcpy(row.data() + off + f, &h, 2);
-    }
-  }
-  return row;
+std::vector<uint8_t> QuantizedActivations(DType t, const std::vector<float>& x) {
+  std::vector<uint8_t> a(RowBytes(ActivationType(t), int64_t(x.size())));
+  QuantizeRow(ActivationType(t), x.data(), a.data(), int64_t(x.size()));
+  return a;
+}
+
+std::vector<int64_t> Lengths(DType t) {
+  if (GetDTypeInfo(t).quantized) return {256, 512, 2048, 4096};
+  return {1, 7, 16, 33, 100, 256, 1000};  // plain types: exercise the SIMD tails
 }
 
 TEST(VecDot, ScalarMatchesDequantizedReference) {
   std::mt19937 rng(11);
-  std::uniform_real_distribution<float> u(-2, 2);
   const int64_t n = 512;
   for (DType t : kWeightTypes) {
+    ASSERT_NE(ScalarVecDot(t), nullptr) << DTypeName(t);
     for (int trial = 0; trial < 20; ++trial) {
       const std::vector<uint8_t> w = RandomRow(t, n, rng);
-      std::vector<float> x(n), wf(n), af(n);
-      for (float& v : x) v = u(rng);
-      const DType at = ActivationType(t);
-      std::vector<uint8_t> a(RowBytes(at, n));
-      QuantizeRow(at, x.data(), a.data(), n);
+      const std::vector<uint8_t> a = QuantizedActivations(t, RandomFloats(n, rng));
+      std::vector<float> wf(n), af(n);
       DequantizeRow(t, w.data(), wf.data(), n);
-      DequantizeRow(at, a.data(), af.data(), n);
-      double want = 0, mag = 0;
-      for (int64_t i = 0; i < n; ++i) {
-        want += double(wf[i]) * af[i];
-        mag += std::fabs(double(wf[i]) * af[i]);
-      }
+      DequantizeRow(ActivationType(t), a.data(), af.data(), n);
+      double want = 0;
+      for (int64_t i = 0; i < n; ++i) want += double(wf[i]) * af[i];
       const float got = ScalarVecDot(t)(n, w.data(), a.data());
-      ASSERT_NEAR(got, want, 1e-5 * mag + 1e-6) << DTypeName(t);
+      ASSERT_NEAR(got, want, 1e-5 * Magnitude(t, w, a, n) + 1e-6) << DTypeName(t);
     }
   }
 }
 
+// Which types each ISA level is expected to accelerate, so a lost kernel is noticed.
+TEST(VecDot, SimdCoverage) {
+  std::set<DType> avx2, avx512;
+  for (DType t : kWeightTypes) {
+    if (GetVecDot(t, Isa::kAvx2) != nullptr) avx2.insert(t);
+    if (GetVecDot(t, Isa::kAvx512) != nullptr) avx512.insert(t);
+    EXPECT_NE(GetVecDot(t), nullptr) << DTypeName(t);
+  }
+#if defined(__x86_64__)
+  EXPECT_EQ(avx2.size(), std::size(kWeightTypes));
+  EXPECT_EQ(avx512, (std::set<DType>{DType::kF16, DType::kQ4_0, DType::kQ8_0, DType::kQ4_K,
+                                     DType::kQ5_K, DType::kQ6_K}));
+#endif
+  EXPECT_EQ(GetVecDot(DType::kQ8_K), nullptr);  // activation-only formats have no kernel
+  EXPECT_EQ(GetVecDot(DType::kI32), nullptr);
+}
+
 TEST(VecDot, EverySimdKernelMatchesScalar) {
   std::mt19937 rng(5);
-  std::uniform_real_distribution<float> u(-2, 2);
   int compared = 0;
   for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
     if (int(isa) > int(DetectedIsa())) continue;
     for (DType t : kWeightTypes) {
       const VecDotFn fast = GetVecDot(t, isa);
       if (fast == nullptr) continue;
-      for (int64_t n : {256, 512, 2048}) {
+      for (int64_t n : Lengths(t)) {
         for (int trial = 0; trial < 10; ++trial) {
           const std::vector<uint8_t> w = RandomRow(t, n, rng);
-          std::vector<float> x(n);
-          for (float& v : x) v = u(rng);
-          std::vector<uint8_t> a(RowBytes(ActivationType(t), n));
-          QuantizeRow(ActivationType(t), x.data(), a.data(), n);
-          std::vector<float> wf(n), af(n);
-          DequantizeRow(t, w.data(), wf.data(), n);
-          DequantizeRow(ActivationType(t), a.data(), af.data(), n);
-          double mag = 0;
-          for (int64_t i = 0; i < n; ++i) mag += std::fabs(double(wf[i]) * af[i]);
+          const std::vector<uint8_t> a = QuantizedActivations(t, RandomFloats(n, rng));
           const float want = ScalarVecDot(t)(n, w.data(), a.data());
-          ASSERT_NEAR(fast(n, w.data(), a.data()), want, 2e-5 * mag + 1e-6)
+          ASSERT_NEAR(fast(n, w.data(), a.data()), want, 2e-5 * Magnitude(t, w, a, n) + 1e-6)
               << IsaName(isa) << " " << DTypeName(t) << " n=" << n;
         }
         ++compared;
       }
     }
   }
-  std::printf("[vec_dot] %d SIMD kernel/size combinations checked on %s\n", compared,
+  std::printf("[vec_dot] %d SIMD kernel/length combinations checked up to %s\n", compared,
               IsaName(DetectedIsa()));
 }
 
-TEST(MatMul, MatchesFloatReference) {
-  std::mt19937 rng(3);
-  std::uniform_real_distribution<float> u(-1, 1);
-  ThreadPool pool(2);
-  for (DType t : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ6_K, DType::kF16}) {
-    for (int64_t rows : {1, 7, 37}) {
-      for (int64_t tokens : {1, 3, 17}) {
-        const int64_t cols = 512;
-        std::vector<uint8_t> w;
-        for (int64_t r = 0; r < rows; ++r) {
-          const std::vector<uint8_t> row = RandomRow(t, cols, rng);
-          w.insert(w.end(), row.begin(), row.end());
+// Activations at the int8 extremes (±127 everywhere) with weights at theirs: the SIMD
+// byte products must not saturate where the scalar sums do not.
+TEST(VecDot, ExtremeQuantsDoNotSaturate) {
+  const int64_t n = 512;
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    if (int(isa) > int(DetectedIsa())) continue;
+    for (DType t : kWeightTypes) {
+      const VecDotFn fast = GetVecDot(t, isa);
+      if (fast == nullptr || !GetDTypeInfo(t).quantized) continue;
+      for (uint8_t fill : {0x00, 0x80, 0xFF, 0x7F}) {
+        std::mt19937 rng(fill);
+        std::vector<uint8_t> w = RandomRow(t, n, rng);  // for the scale fields
+        const std::vector<uint8_t> scales = w;
+        std::memset(w.data(), fill, w.size());
+        const size_t bb = GetDTypeInfo(t).block_bytes;
+        for (size_t off = 0; off < w.size(); off += bb) {
+          for (size_t f : testing::HalfFields(t)) std::memcpy(&w[off + f], &scales[off + f], 2);
         }
-        std::vector<float> x(tokens * cols);
-        for (float& v : x) v = u(rng);
-        WeightMatrix m{t, rows, cols, w.data(), RowBytes(t, cols)};
-        std::vector<float> y(tokens * rows);
-        Activations act;
-        MatMul(pool, m, x.data(), tokens, y.data(), act);
-        std::vector<float> wf(cols);
-        for (int64_t r = 0; r < rows; ++r) {
-          DequantizeRow(t, w.data() + r * m.row_bytes, wf.data(), cols);
-          for (int64_t tk = 0; tk < tokens; ++tk) {
-            double want = 0, mag = 0;
-            for (int64_t k = 0; k < cols; ++k) {
-              want += double(wf[k]) * x[tk * cols + k];
-              mag += std::fabs(double(wf[k]) * x[tk * cols + k]);
-            }
-            // 8-bit activations: error up to ~1% of the magnitude of the terms.
-            ASSERT_NEAR(y[tk * rows + r], want, 0.01 * mag + 1e-5) << DTypeName(t);
-          }
+        for (float sign : {1.0f, -1.0f}) {
+          std::vector<float> x(n, sign);
+          for (int64_t i = 0; i < n; i += 3) x[i] = -sign;
+          const std::vector<uint8_t> a = QuantizedActivations(t, x);
+          const float want = ScalarVecDot(t)(n, w.data(), a.data());
+          ASSERT_NEAR(fast(n, w.data(), a.data()), want, 2e-5 * Magnitude(t, w, a, n) + 1e-6)
+              << IsaName(isa) << " " << DTypeName(t) << " fill=" << int(fill);
         }
       }
     }
   }
 }
 
-}  // namespace
-}  // namespace inferno::ops
-
-namespace inferno::ops {
-namespace {
-
-TEST(VecDot4, MatchesSingleRowKernel) {
+TEST(VecDot4, MatchesScalarPerRow) {
+  if (DetectedIsa() != Isa::kAvx512) GTEST_SKIP() << "no AVX-512 here";
   std::mt19937 rng(9);
-  std::uniform_real_distribution<float> u(-2, 2);
-  for (DType t : {DType::kQ4_0, DType::kQ8_0}) {
+  int checked = 0;
+  for (DType t : kWeightTypes) {
     const VecDot4Fn four = Avx512VecDot4(t);
-    if (four == nullptr || DetectedIsa() != Isa::kAvx512) GTEST_SKIP() << "no AVX-512 here";
+    if (four == nullptr) continue;
+    for (int64_t n : {256, 1024, 4096}) {
+      std::vector<uint8_t> w;
+      for (int r = 0; r < 4; ++r) {
+        const std::vector<uint8_t> row = RandomRow(t, n, rng);
+        w.insert(w.end(), row.begin(), row.end());
+      }
+      const std::vector<uint8_t> a = QuantizedActivations(t, RandomFloats(n, rng));
+      float out[4];
+      const size_t rb = RowBytes(t, n);
+      four(n, w.data(), rb, a.data(), out);
+      for (int r = 0; r < 4; ++r) {
+        const std::vector<uint8_t> row(w.begin() + r * rb, w.begin() + (r + 1) * rb);
+        const float want = ScalarVecDot(t)(n, row.data(), a.data());
+        EXPECT_NEAR(out[r], want, 2e-5 * Magnitude(t, row, a, n) + 1e-6)
+            << DTypeName(t) << " n=" << n << " row " << r;
+      }
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 5);  // Q4_0, Q8_0, Q4_K, Q5_K, Q6_K
+}
+
+TEST(Gemm4x4, MatchesScalarPerRowAndToken) {
+  if (DetectedIsa() != Isa::kAvx512) GTEST_SKIP() << "no AVX-512 here";
+  std::mt19937 rng(13);
+  for (DType t : kWeightTypes) {
+    const Gemm4x4Fn gemm = Avx512Gemm4x4(t);
+    if (gemm == nullptr) continue;
     const int64_t n = 1024;
-    std::vector<uint8_t> w;
+    const size_t rb = RowBytes(t, n), ab = RowBytes(ActivationType(t), n);
+    std::vector<uint8_t> w, a;
     for (int r = 0; r < 4; ++r) {
       const std::vector<uint8_t> row = RandomRow(t, n, rng);
       w.insert(w.end(), row.begin(), row.end());
+      const std::vector<uint8_t> act = QuantizedActivations(t, RandomFloats(n, rng));
+      a.insert(a.end(), act.begin(), act.end());
     }
-    std::vector<float> x(n);
-    for (float& v : x) v = u(rng);
-    std::vector<uint8_t> a(RowBytes(ActivationType(t), n));
-    QuantizeRow(ActivationType(t), x.data(), a.data(), n);
-    float out[4];
-    four(n, w.data(), RowBytes(t, n), a.data(), out);
-    for (int r = 0; r < 4; ++r) {
-      const float want = ScalarVecDot(t)(n, w.data() + r * RowBytes(t, n), a.data());
-      EXPECT_NEAR(out[r], want, 1e-4 * (std::fabs(want) + 1)) << DTypeName(t) << " row " << r;
+    const size_t stride = 7;  // output rows of a wider matrix
+    std::vector<float> out(4 * stride, -1.0f);
+    gemm(n, w.data(), rb, a.data(), ab, out.data(), stride);
+    for (int k = 0; k < 4; ++k) {
+      for (int r = 0; r < 4; ++r) {
+        const std::vector<uint8_t> row(w.begin() + r * rb, w.begin() + (r + 1) * rb);
+        const std::vector<uint8_t> act(a.begin() + k * ab, a.begin() + (k + 1) * ab);
+        const float want = ScalarVecDot(t)(n, row.data(), act.data());
+        EXPECT_NEAR(out[k * stride + r], want, 2e-5 * Magnitude(t, row, act, n) + 1e-6)
+            << DTypeName(t) << " token " << k << " row " << r;
+      }
+      for (size_t j = 4; j < stride; ++j) EXPECT_EQ(out[k * stride + j], -1.0f);  // untouched
     }
   }
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 namespace inferno {
 
@@ -92,6 +93,21 @@ inline void UnpackScaleMinK4(int j, const uint8_t* q, uint8_t* scale, uint8_t* m
     *scale = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
     *min = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
   }
+}
+
+// All eight scales (out[0..7]) and mins (out[8..15]) of a Q4_K/Q5_K block at once, with
+// 32-bit masks instead of eight calls to UnpackScaleMinK4: SIMD kernels load the result.
+inline void UnpackScalesMinsK4(const uint8_t* packed, uint8_t out[16]) {
+  constexpr uint32_t kLow6 = 0x3F3F3F3F, kLow4 = 0x0F0F0F0F, kLow2 = 0x03030303;
+  uint32_t u[3];
+  std::memcpy(u, packed, 12);
+  const uint32_t r[4] = {
+      u[0] & kLow6,
+      (u[2] & kLow4) | (((u[0] >> 6) & kLow2) << 4),
+      u[1] & kLow6,
+      ((u[2] >> 4) & kLow4) | (((u[1] >> 6) & kLow2) << 4),
+  };
+  std::memcpy(out, r, 16);
 }
 
 // Q3_K packs 16 six-bit scales (biased by 32) into 12 bytes.

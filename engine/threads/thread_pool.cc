@@ -12,6 +12,18 @@ namespace {
 // Spin this many times before sleeping: decode issues a Run() every few microseconds, and
 // a sleeping worker takes tens of microseconds to wake.
 constexpr int kSpinIterations = 1 << 16;
+// While spinning, give the core away every so often: when there are more threads than
+// free cores, the thread everyone waits for may be the one not running. sched_yield is
+// about a microsecond when nothing else wants the core.
+constexpr int kYieldEvery = 1 << 10;
+
+inline void SpinPause(int spins) {
+  if (spins % kYieldEvery == kYieldEvery - 1) {
+    std::this_thread::yield();
+  } else {
+    INFERNO_CPU_RELAX();
+  }
+}
 }  // namespace
 
 ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads < 1 ? 1 : n_threads) {
@@ -45,14 +57,8 @@ void ThreadPool::RunImpl(void* ctx, Thunk thunk) {
   }
   cv_.notify_all();
   thunk(ctx, 0, n_threads_);
-  int spins = 0;
-  while (pending_.load(std::memory_order_acquire) != 0) {
-    if (++spins > kSpinIterations) {
-      std::this_thread::yield();
-    } else {
-      INFERNO_CPU_RELAX();
-    }
-  }
+  // The caller never sleeps: the workers finish within one job's time.
+  for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) SpinPause(spins);
 }
 
 void ThreadPool::WorkerLoop(int index) {
@@ -61,7 +67,7 @@ void ThreadPool::WorkerLoop(int index) {
     int spins = 0;
     uint64_t gen = generation_.load(std::memory_order_acquire);
     while (gen == seen && spins < kSpinIterations) {
-      INFERNO_CPU_RELAX();
+      SpinPause(spins);
       ++spins;
       gen = generation_.load(std::memory_order_acquire);
     }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 #include <vector>
 
 namespace inferno {
@@ -22,6 +23,31 @@ TEST(ThreadPool, EveryIndexRunsExactlyOnceAcrossManyRuns) {
     }
     for (int i = 0; i < n; ++i) EXPECT_EQ(hits[i].load(), runs) << "pool " << n << " thread " << i;
   }
+}
+
+// Plain (non-atomic) writes made by the workers must be visible to the caller once Run()
+// returns, and the caller's writes before Run() visible to the workers.
+TEST(ThreadPool, RunPublishesWritesBothWays) {
+  ThreadPool pool(3);
+  std::vector<int> out(3, -1);
+  int input = 0;
+  for (int run = 0; run < 3000; ++run) {
+    input = run;
+    pool.Run([&](int i, int) { out[i] = input; });
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(out[i], run) << "thread " << i;
+  }
+}
+
+TEST(ThreadPool, SizeAndSingleThreadRunsInline) {
+  EXPECT_EQ(ThreadPool(0).size(), 1);
+  ThreadPool pool(1);
+  EXPECT_EQ(pool.size(), 1);
+  const std::thread::id caller = std::this_thread::get_id();
+  pool.Run([&](int i, int n) {
+    EXPECT_EQ(i, 0);
+    EXPECT_EQ(n, 1);
+    EXPECT_EQ(std::this_thread::get_id(), caller);
+  });
 }
 
 TEST(ThreadPool, ParallelForCoversRangeOnceWithAlignment) {

@@ -1,0 +1,71 @@
+// Random test data for the kernel tests (vec_dot_test.cc, matmul_test.cc).
+#pragma once
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "engine/tensor/dtype.h"
+#include "engine/tensor/fp16.h"
+#include "engine/tensor/quantize.h"
+
+namespace inferno::ops::testing {
+
+inline constexpr DType kWeightTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ4_0,
+                                         DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ8_0,
+                                         DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K,
+                                         DType::kQ6_K};
+
+// Offsets of the F16 scale fields in a block, which random bytes could turn into inf/NaN.
+inline std::vector<size_t> HalfFields(DType t) {
+  switch (t) {
+    case DType::kQ4_0:
+    case DType::kQ5_0:
+    case DType::kQ8_0:
+      return {0};
+    case DType::kQ4_1:
+    case DType::kQ5_1:
+    case DType::kQ4_K:
+    case DType::kQ5_K:
+      return {0, 2};
+    case DType::kQ2_K:
+      return {80, 82};
+    case DType::kQ3_K:
+      return {108};
+    case DType::kQ6_K:
+      return {208};
+    default:
+      return {};
+  }
+}
+
+// Random weights of type t: random bytes with sane F16 scales (quantized types; every
+// quant pattern, including Q8_0's -128, can occur), or random values (plain types).
+inline std::vector<uint8_t> RandomRow(DType t, int64_t n, std::mt19937& rng) {
+  std::vector<uint8_t> row(RowBytes(t, n));
+  std::uniform_real_distribution<float> u(-1, 1);
+  if (!GetDTypeInfo(t).quantized) {
+    std::vector<float> x(n);
+    for (float& v : x) v = u(rng);
+    QuantizeRow(t, x.data(), row.data(), n);
+    return row;
+  }
+  for (uint8_t& b : row) b = uint8_t(rng());
+  const size_t bb = GetDTypeInfo(t).block_bytes;
+  for (size_t off = 0; off < row.size(); off += bb) {
+    for (size_t f : HalfFields(t)) {
+      const uint16_t h = F32ToF16(u(rng) * 0.01f);
+      std::memcpy(row.data() + off + f, &h, 2);
+    }
+  }
+  return row;
+}
+
+inline std::vector<float> RandomFloats(int64_t n, std::mt19937& rng, float scale = 2.0f) {
+  std::uniform_real_distribution<float> u(-scale, scale);
+  std::vector<float> x(n);
+  for (float& v : x) v = u(rng);
+  return x;
+}
+
+}  // namespace inferno::ops::testing

@@ -1,0 +1,112 @@
+#include "engine/ops/matmul.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "engine/ops/kernel_test_util.h"
+#include "engine/ops/vec_dot.h"
+#include "engine/tensor/dequant.h"
+
+namespace inferno::ops {
+namespace {
+
+using testing::kWeightTypes;
+using testing::RandomFloats;
+using testing::RandomRow;
+
+struct Matrix {
+  std::vector<uint8_t> bytes;
+  WeightMatrix view;
+};
+
+Matrix RandomMatrix(DType t, int64_t rows, int64_t cols, std::mt19937& rng) {
+  Matrix m;
+  for (int64_t r = 0; r < rows; ++r) {
+    const std::vector<uint8_t> row = RandomRow(t, cols, rng);
+    m.bytes.insert(m.bytes.end(), row.begin(), row.end());
+  }
+  m.view = WeightMatrix{t, rows, cols, m.bytes.data(), RowBytes(t, cols)};
+  return m;
+}
+
+TEST(MatMul, ActivationTypes) {
+  EXPECT_EQ(ActivationType(DType::kQ4_0), DType::kQ8_0);
+  EXPECT_EQ(ActivationType(DType::kQ5_0), DType::kQ8_0);
+  EXPECT_EQ(ActivationType(DType::kQ8_0), DType::kQ8_0);
+  EXPECT_EQ(ActivationType(DType::kQ4_1), DType::kQ8_1);
+  EXPECT_EQ(ActivationType(DType::kQ5_1), DType::kQ8_1);
+  for (DType t : {DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
+    EXPECT_EQ(ActivationType(t), DType::kQ8_K);
+  }
+  EXPECT_EQ(ActivationType(DType::kF16), DType::kF16);
+  EXPECT_EQ(ActivationType(DType::kBF16), DType::kBF16);
+  EXPECT_EQ(ActivationType(DType::kF32), DType::kF32);
+}
+
+// Every output equals the single-row kernel on the same quantized activations (whatever
+// tiling, four-row or 4x4 kernel MatMul picked), and is close to the float product.
+TEST(MatMul, MatchesKernelAndFloatReference) {
+  std::mt19937 rng(3);
+  const int64_t cols = 512;
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    Activations act;  // reused across shapes: the buffer only grows
+    for (DType t : kWeightTypes) {
+      for (int64_t rows : {1, 7, 37, 64}) {
+        const Matrix m = RandomMatrix(t, rows, cols, rng);
+        for (int64_t tokens : {1, 3, 4, 17}) {
+          const std::vector<float> x = RandomFloats(tokens * cols, rng, 1.0f);
+          std::vector<float> y(tokens * rows, NAN);
+          MatMul(pool, m.view, x.data(), tokens, y.data(), act);
+          ASSERT_EQ(act.type(), ActivationType(t));
+          ASSERT_EQ(act.n_tokens(), tokens);
+          ASSERT_EQ(act.n(), cols);
+          std::vector<float> wf(cols);
+          for (int64_t r = 0; r < rows; ++r) {
+            DequantizeRow(t, m.bytes.data() + r * m.view.row_bytes, wf.data(), cols);
+            for (int64_t tk = 0; tk < tokens; ++tk) {
+              double want = 0, mag = 0;
+              for (int64_t k = 0; k < cols; ++k) {
+                want += double(wf[k]) * x[tk * cols + k];
+                mag += std::fabs(double(wf[k]) * x[tk * cols + k]);
+              }
+              const float got = y[tk * rows + r];
+              const float kernel =
+                  GetVecDot(t)(cols, m.bytes.data() + r * m.view.row_bytes, act.row(tk));
+              ASSERT_NEAR(got, kernel, 2e-5 * mag + 1e-6)
+                  << DTypeName(t) << " threads=" << threads << " rows=" << rows
+                  << " tokens=" << tokens << " r=" << r << " t=" << tk;
+              // 8-bit activations: error up to ~1% of the magnitude of the terms.
+              ASSERT_NEAR(got, want, 0.01 * mag + 1e-5) << DTypeName(t);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(MatMul, PrequantizedActivationsServeSeveralMatrices) {
+  std::mt19937 rng(21);
+  ThreadPool pool(2);
+  const int64_t cols = 256, tokens = 5;
+  const Matrix a = RandomMatrix(DType::kQ4_K, 40, cols, rng);
+  const Matrix b = RandomMatrix(DType::kQ6_K, 24, cols, rng);  // same partner format
+  const std::vector<float> x = RandomFloats(tokens * cols, rng);
+  Activations act;
+  act.Quantize(pool, DType::kQ4_K, x.data(), tokens, cols);
+  std::vector<float> ya(tokens * 40), yb(tokens * 24), ref_a(tokens * 40), ref_b(tokens * 24);
+  MatMul(pool, a.view, act, ya.data());
+  MatMul(pool, b.view, act, yb.data());
+  Activations scratch;
+  MatMul(pool, a.view, x.data(), tokens, ref_a.data(), scratch);
+  MatMul(pool, b.view, x.data(), tokens, ref_b.data(), scratch);
+  EXPECT_EQ(ya, ref_a);
+  EXPECT_EQ(yb, ref_b);
+}
+
+}  // namespace
+}  // namespace inferno::ops
