@@ -2,6 +2,7 @@
 // pair whose merged text is the highest-scoring vocabulary entry (ties: leftmost). Pieces
 // that end up outside the vocabulary are split back along their merge history and, at the
 // bottom, spelled as byte tokens <0xXX>.
+#include <algorithm>
 #include <queue>
 #include <unordered_map>
 
@@ -10,6 +11,14 @@
 
 namespace inferno {
 namespace {
+
+// Length of the UTF-8 sequence a byte starts, judged by its high nibble only, exactly as
+// llama.cpp splits text into symbols (stray continuation bytes count as one byte, 0xF8..0xFF
+// as four).
+size_t SymbolLength(uint8_t lead) {
+  static constexpr uint8_t kByNibble[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
+  return kByNibble[lead >> 4];
+}
 
 struct Symbol {
   int prev, next;
@@ -30,9 +39,7 @@ struct Bigram {
 void Tokenizer::EncodeSentencePiece(std::string_view text, std::vector<int32_t>* out) const {
   std::vector<Symbol> syms;
   for (size_t pos = 0; pos < text.size();) {
-    size_t len = Utf8SequenceLength(static_cast<unsigned char>(text[pos]));
-    if (len == 0) len = 1;
-    len = std::min(len, text.size() - pos);
+    const size_t len = std::min(SymbolLength(static_cast<uint8_t>(text[pos])), text.size() - pos);
     syms.push_back({int(syms.size()) - 1, -1, pos, len});
     pos += len;
     if (pos < text.size()) syms.back().next = int(syms.size());
@@ -45,9 +52,9 @@ void Tokenizer::EncodeSentencePiece(std::string_view text, std::vector<int32_t>*
   auto try_add = [&](int left, int right) {
     if (left < 0 || right < 0) return;
     const std::string_view merged = text.substr(syms[left].start, syms[left].len + syms[right].len);
-    auto it = token_ids_.find(std::string(merged));
-    if (it == token_ids_.end()) return;
-    queue.push({left, right, scores_[it->second], merged.size()});
+    const int32_t id = Lookup(merged);
+    if (id < 0) return;
+    queue.push({left, right, scores_[id], merged.size()});
     history[merged] = {left, right};
   };
   for (size_t i = 1; i < syms.size(); ++i) try_add(int(i) - 1, int(i));
@@ -69,9 +76,8 @@ void Tokenizer::EncodeSentencePiece(std::string_view text, std::vector<int32_t>*
   // Emits a symbol, splitting it along the merges that built it if it is not a token.
   auto emit = [&](auto&& self, int index, size_t len) -> void {
     const std::string_view piece = text.substr(syms[index].start, len);
-    auto it = token_ids_.find(std::string(piece));
-    if (it != token_ids_.end()) {
-      out->push_back(it->second);
+    if (const int32_t id = Lookup(piece); id >= 0) {
+      out->push_back(id);
       return;
     }
     auto h = history.find(piece);

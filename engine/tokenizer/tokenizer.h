@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -20,6 +21,7 @@
 namespace inferno {
 
 enum class TokenType {
+  kUndefined = 0,  // token_type values the format does not define; such tokens have no text
   kNormal = 1,
   kUnknown = 2,
   kControl = 3,
@@ -40,31 +42,55 @@ class Tokenizer {
   ~Tokenizer();
 
   // add_special: BOS (and EOS) as the metadata asks. parse_special: control tokens written
-  // in the text (e.g. "<|im_start|>") become their ids instead of being spelled out.
+  // in the text (e.g. "<|im_start|>") become their ids instead of being spelled out;
+  // user-defined tokens are recognised either way (as in llama.cpp and Hugging Face).
   std::vector<int32_t> Encode(std::string_view text, bool add_special, bool parse_special) const;
 
-  // The bytes of one token: byte tokens give their byte, "▁" becomes a space, byte-level
-  // tokens are mapped back to bytes, control tokens give their text. May be part of a
-  // UTF-8 character.
+  // The bytes of one token, as llama.cpp's token_to_piece(special=true): byte tokens give
+  // their byte, "▁" becomes a space, byte-level tokens are mapped back to bytes, control,
+  // unknown and user-defined tokens give their text, unused tokens nothing. May be part of
+  // a UTF-8 character.
   std::string TokenToPiece(int32_t id) const;
-  // Text of a sequence (control and unknown tokens omitted), UTF-8 repaired.
+  // Text of a sequence for display: control and unknown tokens are left out, the space
+  // SentencePiece put in front of the text is removed, the tokenizer's
+  // clean_up_tokenization_spaces rules are applied (as llama.cpp's detokenize), and broken
+  // UTF-8 is repaired with U+FFFD.
   std::string Decode(std::span<const int32_t> ids) const;
 
   Model model() const { return model_; }
   const std::string& pre() const { return pre_; }
   int32_t n_vocab() const { return int32_t(tokens_.size()); }
   std::string_view TokenText(int32_t id) const { return tokens_[id]; }
+  // Type after llama.cpp's adjustments (end-of-turn and FIM tokens are forced to kControl).
   TokenType type(int32_t id) const { return types_[id]; }
+  float score(int32_t id) const { return scores_[id]; }
   int32_t bos() const { return bos_; }
   int32_t eos() const { return eos_; }
+  int32_t eot() const { return eot_; }
+  int32_t unk() const { return unk_; }
+  int32_t pad() const { return pad_; }
   bool add_bos() const { return add_bos_; }
   bool add_eos() const { return add_eos_; }
+  bool add_space_prefix() const { return add_space_prefix_; }
+  // eos, eot, eom, FIM pad/repo/file-separator tokens, and tokens such as <|im_end|>,
+  // <|eot_id|>, <end_of_turn>, <|end|>, <|endoftext|> when the vocabulary has them.
   bool IsEndOfGeneration(int32_t id) const;
+  const std::vector<int32_t>& end_of_generation_ids() const { return eog_; }
   std::optional<int32_t> FindToken(std::string_view text) const;
 
  private:
+  // Hash/equality that let maps keyed by std::string be searched with a string_view.
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  using StringMap = std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>>;
+  enum Strip : uint8_t { kStripNone = 0, kStripLeft = 1, kStripRight = 2 };
+
   Tokenizer() = default;
   Status Init(const gguf::File& file);
+  Status InitSpecialTokens(const gguf::File& file);
+  void InitPieces();
   // Splits text into raw-text fragments and special-token ids (longest special first).
   struct Fragment {
     std::string_view text;  // empty when id >= 0
@@ -73,22 +99,28 @@ class Tokenizer {
   std::vector<Fragment> SplitSpecial(std::string_view text, bool parse_special) const;
   void EncodeSentencePiece(std::string_view text, std::vector<int32_t>* out) const;
   void EncodeByteLevel(std::string_view text, std::vector<int32_t>* out) const;
+  void EncodeWord(std::string_view word, std::vector<int32_t>* out) const;
   int32_t ByteToken(uint8_t byte) const;
+  int32_t Lookup(std::string_view text) const {
+    auto it = token_ids_.find(text);
+    return it == token_ids_.end() ? -1 : it->second;
+  }
 
   Model model_ = Model::kSentencePiece;
   std::string pre_;
   std::vector<std::string> tokens_;
   std::vector<float> scores_;
   std::vector<TokenType> types_;
-  std::unordered_map<std::string, int32_t> token_ids_;
-  std::unordered_map<std::string, int32_t> merge_ranks_;  // "left right" → rank
-  std::vector<int32_t> special_tokens_;                   // longest text first
-  std::vector<int32_t> eog_;
-  std::vector<std::string> pieces_;  // TokenToPiece cache
+  std::vector<uint8_t> strip_;  // Strip flags per token (special tokens of some models)
+  StringMap token_ids_;
+  StringMap merge_ranks_;                // "left right" → rank
+  std::vector<int32_t> special_tokens_;  // longest text first
+  std::vector<int32_t> eog_;             // sorted
+  std::vector<std::string> pieces_;      // TokenToPiece cache
   std::unique_ptr<PreTokenizer> pre_tokenizer_;
-  int32_t bos_ = -1, eos_ = -1, unk_ = -1;
+  int32_t bos_ = -1, eos_ = -1, unk_ = -1, eot_ = -1, eom_ = -1, pad_ = -1;
   bool add_bos_ = false, add_eos_ = false, add_space_prefix_ = false;
-  bool ignore_merges_ = false;
+  bool ignore_merges_ = false, clean_spaces_ = false;
 };
 
 // Turns a stream of token ids into text that never ends in half a UTF-8 character: bytes
