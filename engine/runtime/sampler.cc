@@ -6,11 +6,13 @@
 namespace inferno {
 namespace {
 
+// Descending logit, ties to the lower id: the order greedy, top-k and probes agree on.
 bool Better(const TokenProb& a, const TokenProb& b) {
   return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
 }
 
-// Softmax of the candidates' logits (already scaled) into .prob, in place.
+// Softmax of the candidates' logits into .prob, in place. Sums in double so 150k-entry
+// vocabularies do not lose the tail.
 void Softmax(std::vector<TokenProb>& c) {
   float max = -INFINITY;
   for (const TokenProb& t : c) max = std::max(max, t.logit);
@@ -22,14 +24,14 @@ void Softmax(std::vector<TokenProb>& c) {
 }  // namespace
 
 Sampler::Sampler(const SamplingParams& params, int32_t n_vocab)
-    : params_(params), n_vocab_(n_vocab), counts_(n_vocab, 0) {
+    : params_(params), n_vocab_(std::max(n_vocab, 0)), counts_(n_vocab_, 0) {
+  cands_.reserve(n_vocab_);
   Reset();
-  cands_.reserve(n_vocab);
 }
 
 void Sampler::Reset() {
   history_.clear();
-  std::fill(counts_.begin(), counts_.end(), 0);
+  // mt19937 keeps the low 32 bits of the seed, as llama.cpp does.
   rng_.seed(params_.seed == SamplingParams::kRandomSeed ? std::random_device{}()
                                                         : uint32_t(params_.seed));
 }
@@ -37,39 +39,65 @@ void Sampler::Reset() {
 void Sampler::Accept(int32_t token) {
   if (token < 0 || token >= n_vocab_) return;
   history_.push_back(token);
+  // Only the last repeat_last_n tokens matter; drop the rest now and then (amortised O(1)).
+  const size_t keep = size_t(params_.repeat_last_n);
+  if (params_.repeat_last_n > 0 && history_.size() >= 2 * keep + 256) {
+    history_.erase(history_.begin(), history_.end() - keep);
+  }
 }
 
-void Sampler::ApplyPenalties(std::vector<TokenProb>& cands) {
+float Sampler::PenalizedLogit(float logit, int count) const {
+  // The repeat penalty moves a logit toward zero from either side (llama.cpp semantics);
+  // frequency scales with the count, presence is paid once.
+  logit = logit <= 0 ? logit * params_.repeat_penalty : logit / params_.repeat_penalty;
+  return logit - float(count) * params_.frequency_penalty - params_.presence_penalty;
+}
+
+template <typename Fn>
+void Sampler::ForEachPenalized(Fn&& fn) {
   const bool any = params_.repeat_penalty != 1.0f || params_.presence_penalty != 0.0f ||
                    params_.frequency_penalty != 0.0f;
-  if (!any || params_.repeat_last_n == 0) return;
+  if (!any || params_.repeat_last_n == 0 || history_.empty()) return;
   const size_t window = params_.repeat_last_n < 0
                             ? history_.size()
                             : std::min(history_.size(), size_t(params_.repeat_last_n));
-  std::vector<int32_t>& counts = counts_;  // zeroed again below: no per-call allocation
-  for (size_t i = history_.size() - window; i < history_.size(); ++i) ++counts[history_[i]];
-  for (TokenProb& c : cands) {
-    const int n = counts[c.id];
-    if (n == 0) continue;
-    // Repeat penalty shrinks a logit toward zero from either side (llama.cpp semantics).
-    c.logit = c.logit <= 0 ? c.logit * params_.repeat_penalty : c.logit / params_.repeat_penalty;
-    c.logit -= float(n) * params_.frequency_penalty + params_.presence_penalty;
+  const auto begin = history_.end() - ptrdiff_t(window);
+  for (auto it = begin; it != history_.end(); ++it) ++counts_[*it];
+  // Visit each distinct token once, clearing its count so the scratch is zero again.
+  for (auto it = begin; it != history_.end(); ++it) {
+    if (counts_[*it] == 0) continue;
+    fn(*it, counts_[*it]);
+    counts_[*it] = 0;
   }
-  for (size_t i = history_.size() - window; i < history_.size(); ++i) counts[history_[i]] = 0;
+}
+
+void Sampler::Penalize(std::span<float> logits) {
+  ForEachPenalized([&](int32_t id, int count) {
+    if (size_t(id) < logits.size()) logits[id] = PenalizedLogit(logits[id], count);
+  });
 }
 
 int32_t Sampler::Sample(std::span<const float> logits) {
+  if (logits.empty()) return 0;
   cands_.clear();
-  for (int32_t i = 0; i < int32_t(logits.size()); ++i) cands_.push_back({i, logits[i], 0.0f});
-  ApplyPenalties(cands_);
+  for (int32_t i = 0; i < int32_t(logits.size()); ++i) {
+    // A NaN would break every comparison below; treat it as impossible.
+    const float l = std::isnan(logits[i]) ? -INFINITY : logits[i];
+    cands_.push_back({i, l, 0.0f});
+  }
+  // cands_ is still in id order here, so a token's entry is cands_[id].
+  ForEachPenalized([&](int32_t id, int count) {
+    if (size_t(id) < cands_.size()) cands_[id].logit = PenalizedLogit(cands_[id].logit, count);
+  });
   if (params_.temperature <= 0.0f) {
     return std::min_element(cands_.begin(), cands_.end(), Better)->id;
   }
-  // top-k: keep the k best, sorted.
+  // top-k: keep the k best, sorted (the whole vocabulary when off).
   size_t k = cands_.size();
   if (params_.top_k > 0) k = std::min(k, size_t(params_.top_k));
-  std::partial_sort(cands_.begin(), cands_.begin() + k, cands_.end(), Better);
+  std::partial_sort(cands_.begin(), cands_.begin() + ptrdiff_t(k), cands_.end(), Better);
   cands_.resize(k);
+  if (cands_[0].logit == -INFINITY) return cands_[0].id;  // nothing is possible: be greedy
   // top-p: the smallest prefix whose probability reaches p.
   if (params_.top_p < 1.0f) {
     Softmax(cands_);
@@ -84,7 +112,7 @@ int32_t Sampler::Sample(std::span<const float> logits) {
     }
     cands_.resize(std::max<size_t>(1, keep));
   }
-  // min-p: drop tokens less likely than min_p times the best one.
+  // min-p: drop tokens less likely than min_p times the best one (a logit gap of log p).
   if (params_.min_p > 0.0f) {
     const float threshold = cands_[0].logit + std::log(params_.min_p);
     size_t keep = 1;
@@ -97,9 +125,9 @@ int32_t Sampler::Sample(std::span<const float> logits) {
   double r = uniform(rng_);
   for (const TokenProb& c : cands_) {
     r -= c.prob;
-    if (r <= 0) return c.id;
+    if (r < 0) return c.id;
   }
-  return cands_.back().id;
+  return cands_.back().id;  // rounding left r a hair above zero
 }
 
 void TopK(std::span<const float> logits, int k, std::vector<TokenProb>* out) {
@@ -107,30 +135,36 @@ void TopK(std::span<const float> logits, int k, std::vector<TokenProb>* out) {
   k = std::clamp(k, 0, int(logits.size()));
   if (k == 0) return;
   const Distribution d = Analyze(logits);
-  // Keep a small sorted buffer of the best k while scanning once.
+  // Select in O(n) over a per-thread scratch (no allocation once warm), then sort only k.
+  thread_local std::vector<TokenProb> scratch;
+  scratch.clear();
+  scratch.reserve(logits.size());
   for (int32_t i = 0; i < int32_t(logits.size()); ++i) {
-    const TokenProb t{i, logits[i], 0.0f};
-    if (int(out->size()) == k && !Better(t, out->back())) continue;
-    auto pos = std::upper_bound(out->begin(), out->end(), t, Better);
-    out->insert(pos, t);
-    if (int(out->size()) > k) out->pop_back();
+    scratch.push_back({i, std::isnan(logits[i]) ? -INFINITY : logits[i], 0.0f});
   }
-  for (TokenProb& t : *out) t.prob = std::exp(t.logit - d.log_sum_exp);
+  std::nth_element(scratch.begin(), scratch.begin() + (k - 1), scratch.end(), Better);
+  out->assign(scratch.begin(), scratch.begin() + k);
+  std::sort(out->begin(), out->end(), Better);
+  for (TokenProb& t : *out) t.prob = float(std::exp(double(t.logit) - d.log_sum_exp));
 }
 
 Distribution Analyze(std::span<const float> logits) {
   float max = -INFINITY;
-  for (float l : logits) max = std::max(max, l);
+  for (float l : logits) {
+    if (!std::isnan(l)) max = std::max(max, l);
+  }
+  if (logits.empty() || max == -INFINITY) return {max, -INFINITY, 0.0f};
   double sum = 0, weighted = 0;
   for (float l : logits) {
+    if (std::isnan(l) || l == -INFINITY) continue;
     const double e = std::exp(double(l) - max);
     sum += e;
     weighted += e * (double(l) - max);
   }
   const double lse = std::log(sum);
-  // H = -sum p log p = lse - E[l - max] with p = e / sum.
+  // H = -sum p log p with log p = (l - max) - lse, so H = lse - E[l - max].
   const double entropy = lse - weighted / sum;
-  return {max, float(max + lse), float(entropy)};
+  return {max, float(max + lse), float(std::max(entropy, 0.0))};
 }
 
 }  // namespace inferno

@@ -38,10 +38,18 @@ class Sampler {
   int32_t Sample(std::span<const float> logits);
   // Adds a token to the history the penalties look at.
   void Accept(int32_t token);
+  // Forgets the history and reseeds, so the same seed replays the same draws.
   void Reset();
 
+  // Applies the repeat/presence/frequency penalties for the current history to logits
+  // indexed by token id: what Sample() sees before truncation (also useful to probes).
+  void Penalize(std::span<float> logits);
+
  private:
-  void ApplyPenalties(std::vector<TokenProb>& cands);
+  // Calls fn(id, count) once per distinct token in the penalty window.
+  template <typename Fn>
+  void ForEachPenalized(Fn&& fn);
+  float PenalizedLogit(float logit, int count) const;
 
   SamplingParams params_;
   int32_t n_vocab_;

@@ -1,29 +1,247 @@
 #include "engine/tokenizer/chat_template.h"
 
+#include <ctime>
+#include <initializer_list>
+
 namespace inferno {
 namespace {
+
+using Messages = std::span<const ChatMessage>;
 
 bool Has(std::string_view text, std::string_view marker) {
   return text.find(marker) != std::string_view::npos;
 }
 
-// Gemma, Mistral and DeepSeek-R1 have no system role: the system text joins the first user
-// message the way their templates do it.
-std::vector<ChatMessage> FoldSystem(std::span<const ChatMessage> messages, std::string_view sep) {
-  std::vector<ChatMessage> out;
-  std::string system;
-  for (const ChatMessage& m : messages) {
-    if (m.role == "system") {
-      system += m.content;
+bool HasAny(std::string_view text, std::initializer_list<std::string_view> markers) {
+  for (std::string_view m : markers) {
+    if (Has(text, m)) return true;
+  }
+  return false;
+}
+
+// Jinja's `trim` filter and Python's str.strip(), for the ASCII whitespace chat text holds.
+std::string Trim(std::string_view s) {
+  constexpr std::string_view kSpace = " \t\n\r\f\v";
+  const size_t begin = s.find_first_not_of(kSpace);
+  if (begin == std::string_view::npos) return "";
+  return std::string(s.substr(begin, s.find_last_not_of(kSpace) - begin + 1));
+}
+
+bool LeadingSystem(Messages m) { return !m.empty() && m[0].role == "system"; }
+
+// Qwen 2/2.5 templates write a fixed system turn when the conversation has none. It appears as
+// a string literal '<|im_start|>system\n<text><|im_end|>' with no expression inside.
+std::string DefaultChatMLSystem(std::string_view t) {
+  constexpr std::string_view kOpen = "<|im_start|>system";
+  for (size_t pos = t.find(kOpen); pos != std::string_view::npos; pos = t.find(kOpen, pos + 1)) {
+    std::string_view rest = t.substr(pos + kOpen.size());
+    if (rest.starts_with("\\n")) {
+      rest.remove_prefix(2);
+    } else if (rest.starts_with("\n")) {
+      rest.remove_prefix(1);
+    } else {
       continue;
     }
-    out.push_back(m);
-    if (!system.empty() && m.role == "user") {
-      out.back().content = system + std::string(sep) + m.content;
-      system.clear();
+    const size_t end = rest.find("<|im_end|>");
+    if (end == std::string_view::npos) continue;
+    const std::string_view text = rest.substr(0, end);
+    if (text.empty() || text.find_first_of("'\"{}+") != std::string_view::npos) continue;
+    std::string out;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] == 'n') {
+        out += '\n';
+        ++i;
+      } else {
+        out += text[i];
+      }
+    }
+    return out;
+  }
+  return "";
+}
+
+// Llama 3.2+ templates date the system header with strftime_now("%d %b %Y") (today, as
+// transformers and llama.cpp render it); Llama 3.1 pins "26 Jul 2024".
+std::string LlamaDate(std::string_view t) {
+  if (!Has(t, "Cutting Knowledge Date")) return "";
+  if (!Has(t, "strftime_now")) return "26 Jul 2024";
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buf[32];
+  const size_t n = std::strftime(buf, sizeof(buf), "%d %b %Y", &tm);
+  return std::string(buf, n);
+}
+
+MistralStyle DetectMistral(std::string_view t) {
+  if (Has(t, "[SYSTEM_PROMPT]")) {
+    return HasAny(t, {"[SYSTEM_PROMPT] '", "[SYSTEM_PROMPT] \""}) ? MistralStyle::kV7
+                                                                  : MistralStyle::kV7Tekken;
+  }
+  if (HasAny(t, {"' [INST] '", "\" [INST] \""})) return MistralStyle::kV1;
+  if (HasAny(t, {"' [/INST]'", "\" [/INST]\""})) return MistralStyle::kLegacy;
+  if (HasAny(t, {"[INST] '", "[INST] \""})) return MistralStyle::kV3;
+  return MistralStyle::kTekken;
+}
+
+void RenderChatML(const ChatTemplate& t, Messages msgs, bool gen, std::string& out) {
+  if (!LeadingSystem(msgs) && !t.default_system.empty()) {
+    out += "<|im_start|>system\n" + t.default_system + "<|im_end|>\n";
+  }
+  for (const ChatMessage& m : msgs) {
+    out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
+  }
+  if (gen) out += "<|im_start|>assistant\n";
+}
+
+void RenderLlama3(const ChatTemplate& t, Messages msgs, bool gen, std::string& out) {
+  auto turn = [&](std::string_view role, std::string_view content) {
+    out += "<|start_header_id|>";
+    out += role;
+    out += "<|end_header_id|>\n\n" + Trim(content) + "<|eot_id|>";
+  };
+  if (!t.date_string.empty()) {
+    // 3.1+: a system header is always written, carrying the knowledge cutoff and the date.
+    std::string system =
+        "Cutting Knowledge Date: December 2023\nToday Date: " + t.date_string + "\n\n";
+    if (LeadingSystem(msgs)) {
+      system += Trim(msgs[0].content);
+      msgs = msgs.subspan(1);
+    }
+    out += "<|start_header_id|>system<|end_header_id|>\n\n" + system + "<|eot_id|>";
+  }
+  for (const ChatMessage& m : msgs) turn(m.role, m.content);
+  if (gen) out += "<|start_header_id|>assistant<|end_header_id|>\n\n";
+}
+
+void RenderLlama2(Messages msgs, std::string_view bos, std::string_view eos, std::string& out) {
+  std::string system;
+  const bool has_system = LeadingSystem(msgs);
+  if (has_system) {
+    system = "<<SYS>>\n" + msgs[0].content + "\n<</SYS>>\n\n";
+    msgs = msgs.subspan(1);
+  }
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    const ChatMessage& m = msgs[i];
+    // The system block is glued to the first turn before stripping, as the template does.
+    const std::string content = Trim((i == 0 && has_system ? system : "") + m.content);
+    if (m.role == "user") {
+      if (i > 0) out += bos;  // the first BOS comes from the tokenizer
+      out += "[INST] " + content + " [/INST]";
+    } else if (m.role == "system") {
+      out += "<<SYS>>\n" + content + "\n<</SYS>>\n\n";
+    } else if (m.role == "assistant") {
+      out += " " + content + " ";
+      out += eos;
     }
   }
-  return out;
+}
+
+void RenderMistral(MistralStyle style, Messages msgs, std::string_view eos, std::string& out) {
+  if (style == MistralStyle::kV7 || style == MistralStyle::kV7Tekken) {
+    const bool spaced = style == MistralStyle::kV7;
+    const std::string sp = spaced ? " " : "";
+    for (const ChatMessage& m : msgs) {
+      if (m.role == "system") out += "[SYSTEM_PROMPT]" + sp + m.content + "[/SYSTEM_PROMPT]";
+      if (m.role == "user") out += "[INST]" + sp + m.content + "[/INST]";
+      if (m.role == "assistant") out += sp + m.content + std::string(eos);
+    }
+    return;
+  }
+  // Other versions have no system role: the leading system text joins a user turn, the
+  // first one (v1, legacy) or the last message when it is a user turn (v3, tekken).
+  std::string system;
+  const bool has_system = LeadingSystem(msgs);
+  if (has_system) {
+    system = msgs[0].content + "\n\n";
+    msgs = msgs.subspan(1);
+  }
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    const ChatMessage& m = msgs[i];
+    const bool joins = has_system && (style == MistralStyle::kV1 || style == MistralStyle::kLegacy
+                                          ? i == 0
+                                          : i + 1 == msgs.size());
+    if (m.role == "user") {
+      // Where each version puts spaces around the [INST] markers.
+      const bool v1 = style == MistralStyle::kV1;
+      const bool spaced_open = v1 || style == MistralStyle::kLegacy || style == MistralStyle::kV3;
+      const bool spaced_close = v1 || style == MistralStyle::kLegacy;
+      out += v1 ? " [INST]" : "[INST]";
+      if (spaced_open) out += ' ';
+      if (joins) out += system;
+      out += m.content;
+      out += spaced_close ? " [/INST]" : "[/INST]";
+    } else if (m.role == "assistant") {
+      if (style == MistralStyle::kV1) {
+        out += ' ';
+        out += m.content;
+      } else if (style == MistralStyle::kV3) {
+        out += ' ';
+        out += Trim(m.content);
+      } else {
+        out += m.content;
+      }
+      out += eos;
+    }
+  }
+}
+
+void RenderGemma(Messages msgs, bool gen, std::string& out) {
+  // Gemma has no system role: its text (untrimmed) plus a blank line opens the first turn.
+  std::string prefix;
+  if (LeadingSystem(msgs)) {
+    prefix = msgs[0].content + "\n\n";
+    msgs = msgs.subspan(1);
+  }
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    const ChatMessage& m = msgs[i];
+    out += "<start_of_turn>" + (m.role == "assistant" ? std::string("model") : m.role) + "\n";
+    if (i == 0) out += prefix;
+    out += Trim(m.content) + "<end_of_turn>\n";
+  }
+  if (gen) out += "<start_of_turn>model\n";
+}
+
+void RenderPhi3(Messages msgs, bool gen, std::string_view eos, std::string& out) {
+  for (const ChatMessage& m : msgs) {
+    if (m.role == "system" && m.content.empty()) continue;  // Phi-3.5 skips empty system
+    if (m.role != "system" && m.role != "user" && m.role != "assistant") continue;
+    out += "<|" + m.role + "|>\n" + m.content + "<|end|>\n";
+  }
+  if (gen) {
+    out += "<|assistant|>\n";
+  } else {
+    out += eos;
+  }
+}
+
+void RenderDeepSeekR1(const ChatTemplate& t, Messages msgs, bool gen, std::string& out) {
+  // The last system message wins and goes first, with no markup.
+  for (const ChatMessage& m : msgs) {
+    if (m.role == "system") out.assign(m.content);
+  }
+  for (const ChatMessage& m : msgs) {
+    if (m.role == "user") out += "<｜User｜>" + m.content;
+    if (m.role == "assistant") {
+      // Earlier reasoning is dropped from the history: only the text after </think> stays.
+      std::string_view content = m.content;
+      const size_t think = content.rfind("</think>");
+      if (think != std::string_view::npos) content.remove_prefix(think + 8);
+      out += "<｜Assistant｜>";
+      out += content;
+      out += "<｜end▁of▁sentence｜>";
+    }
+  }
+  if (gen) out += t.think_prompt ? "<｜Assistant｜><think>\n" : "<｜Assistant｜>";
+}
+
+void RenderDeepSeek(Messages msgs, bool gen, std::string_view eos, std::string& out) {
+  for (const ChatMessage& m : msgs) {
+    if (m.role == "system") out += m.content + "\n\n";
+    if (m.role == "user") out += "User: " + m.content + "\n\n";
+    if (m.role == "assistant") out += "Assistant: " + m.content + std::string(eos);
+  }
+  if (gen) out += "Assistant:";
 }
 
 }  // namespace
@@ -32,17 +250,21 @@ ChatTemplate ChatTemplate::Detect(std::string_view t) {
   ChatTemplate c;
   if (Has(t, "<|im_start|>")) {
     c.kind = ChatTemplateKind::kChatML;
+    c.default_system = DefaultChatMLSystem(t);
   } else if (Has(t, "<|start_header_id|>") && Has(t, "<|end_header_id|>")) {
     c.kind = ChatTemplateKind::kLlama3;
+    c.date_string = LlamaDate(t);
   } else if (Has(t, "[INST]")) {
     c.kind = Has(t, "<<SYS>>") ? ChatTemplateKind::kLlama2 : ChatTemplateKind::kMistral;
+    if (c.kind == ChatTemplateKind::kMistral) c.mistral = DetectMistral(t);
   } else if (Has(t, "<start_of_turn>")) {
     c.kind = ChatTemplateKind::kGemma;
   } else if (Has(t, "<|assistant|>") && Has(t, "<|end|>")) {
     c.kind = ChatTemplateKind::kPhi3;
   } else if (Has(t, "<｜User｜>") && Has(t, "<｜Assistant｜>")) {
     c.kind = ChatTemplateKind::kDeepSeekR1;
-  } else if (Has(t, "'User: '") || (Has(t, "User: ") && Has(t, "Assistant:"))) {
+    c.think_prompt = Has(t, "<｜Assistant｜><think>");
+  } else if (HasAny(t, {"'User: '", "\"User: \""}) && Has(t, "Assistant:")) {
     c.kind = ChatTemplateKind::kDeepSeek;
   } else {
     c.kind = ChatTemplateKind::kChatML;
@@ -79,10 +301,10 @@ std::vector<std::string> ChatTemplate::StopStrings() const {
     case ChatTemplateKind::kChatML:
       return {"<|im_end|>"};
     case ChatTemplateKind::kLlama3:
-      return {"<|eot_id|>"};
+      return {"<|eot_id|>", "<|eom_id|>"};
     case ChatTemplateKind::kLlama2:
     case ChatTemplateKind::kMistral:
-      return {"[INST]"};
+      return {"</s>", "[INST]"};
     case ChatTemplateKind::kGemma:
       return {"<end_of_turn>"};
     case ChatTemplateKind::kPhi3:
@@ -100,77 +322,28 @@ std::string ChatTemplate::Apply(std::span<const ChatMessage> messages, bool gen,
   std::string out;
   switch (kind) {
     case ChatTemplateKind::kChatML:
-      for (const ChatMessage& m : messages) {
-        out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
-      }
-      if (gen) out += "<|im_start|>assistant\n";
+      RenderChatML(*this, messages, gen, out);
       break;
     case ChatTemplateKind::kLlama3:
-      for (const ChatMessage& m : messages) {
-        out += "<|start_header_id|>" + m.role + "<|end_header_id|>\n\n" + m.content + "<|eot_id|>";
-      }
-      if (gen) out += "<|start_header_id|>assistant<|end_header_id|>\n\n";
+      RenderLlama3(*this, messages, gen, out);
       break;
-    case ChatTemplateKind::kLlama2: {
-      // [INST] <<SYS>>\nsys\n<</SYS>>\n\nuser [/INST] answer </s><s>[INST] user [/INST]
-      std::string system;
-      for (const ChatMessage& m : messages) {
-        if (m.role == "system") system += m.content;
-      }
-      bool first = true;
-      for (const ChatMessage& m : messages) {
-        if (m.role == "system") continue;
-        if (m.role == "user") {
-          if (!first) out += std::string(bos);
-          out += "[INST] ";
-          if (first && !system.empty()) out += "<<SYS>>\n" + system + "\n<</SYS>>\n\n";
-          out += m.content + " [/INST]";
-          first = false;
-        } else {
-          out += " " + m.content + " " + std::string(eos);
-        }
-      }
+    case ChatTemplateKind::kLlama2:
+      RenderLlama2(messages, bos, eos, out);
       break;
-    }
     case ChatTemplateKind::kMistral:
-      for (const ChatMessage& m : FoldSystem(messages, "\n\n")) {
-        if (m.role == "user") {
-          out += "[INST] " + m.content + " [/INST]";
-        } else {
-          out += m.content + std::string(eos);
-        }
-      }
+      RenderMistral(mistral, messages, eos, out);
       break;
     case ChatTemplateKind::kGemma:
-      for (const ChatMessage& m : FoldSystem(messages, "\n\n")) {
-        const std::string role = m.role == "assistant" ? "model" : m.role;
-        out += "<start_of_turn>" + role + "\n" + m.content + "<end_of_turn>\n";
-      }
-      if (gen) out += "<start_of_turn>model\n";
+      RenderGemma(messages, gen, out);
       break;
     case ChatTemplateKind::kPhi3:
-      for (const ChatMessage& m : messages) {
-        out += "<|" + m.role + "|>\n" + m.content + "<|end|>\n";
-      }
-      if (gen) out += "<|assistant|>\n";
+      RenderPhi3(messages, gen, eos, out);
       break;
     case ChatTemplateKind::kDeepSeekR1:
-      for (const ChatMessage& m : messages) {
-        if (m.role == "system") out += m.content;
-      }
-      for (const ChatMessage& m : messages) {
-        if (m.role == "user") out += "<｜User｜>" + m.content;
-        if (m.role == "assistant") out += "<｜Assistant｜>" + m.content + "<｜end▁of▁sentence｜>";
-      }
-      if (gen) out += "<｜Assistant｜>";
+      RenderDeepSeekR1(*this, messages, gen, out);
       break;
     case ChatTemplateKind::kDeepSeek:
-      for (const ChatMessage& m : messages) {
-        if (m.role == "system") out += m.content + "\n\n";
-        if (m.role == "user") out += "User: " + m.content + "\n\n";
-        if (m.role == "assistant") out += "Assistant: " + m.content + "<｜end▁of▁sentence｜>";
-      }
-      if (gen) out += "Assistant:";
+      RenderDeepSeek(messages, gen, eos, out);
       break;
   }
   return out;

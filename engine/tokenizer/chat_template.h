@@ -16,19 +16,35 @@ struct ChatMessage {
 };
 
 enum class ChatTemplateKind {
-  kChatML,
-  kLlama3,
-  kLlama2,
-  kMistral,
-  kGemma,
-  kPhi3,
-  kDeepSeekR1,
-  kDeepSeek
+  kChatML,      // <|im_start|>role\n...<|im_end|>\n (Qwen, Hermes, ...)
+  kLlama3,      // <|start_header_id|>role<|end_header_id|>\n\n...<|eot_id|>
+  kLlama2,      // <s>[INST] <<SYS>>\n...\n<</SYS>>\n\n... [/INST] ... </s>
+  kMistral,     // [INST] ... [/INST]; spacing and system placement vary by version
+  kGemma,       // <start_of_turn>user|model\n...<end_of_turn>\n
+  kPhi3,        // <|user|>\n...<|end|>\n<|assistant|>\n
+  kDeepSeekR1,  // <｜User｜>...<｜Assistant｜>... (full-width bars)
+  kDeepSeek,    // User: ...\n\nAssistant: ...
+};
+
+// Mistral has shipped several [INST] layouts; the template's literals tell them apart.
+enum class MistralStyle {
+  kV1,        // " [INST] sys\n\nuser [/INST] answer</s>" (7B v0.1/v0.2 with system support)
+  kLegacy,    // "[INST] user [/INST]answer</s>" (original v0.1/v0.2, no system role)
+  kV3,        // "[INST] user[/INST] answer</s>", system joins the last user turn
+  kTekken,    // "[INST]user[/INST]answer</s>", system joins the last user turn (Nemo)
+  kV7,        // "[SYSTEM_PROMPT] sys[/SYSTEM_PROMPT][INST] user[/INST] answer</s>"
+  kV7Tekken,  // "[SYSTEM_PROMPT]sys[/SYSTEM_PROMPT][INST]user[/INST]answer</s>"
 };
 
 struct ChatTemplate {
   ChatTemplateKind kind = ChatTemplateKind::kChatML;
   std::string warning;  // non-empty when the template was not recognised
+
+  // Details within a family that Detect() reads from the template text.
+  MistralStyle mistral = MistralStyle::kV1;
+  std::string default_system;  // ChatML: system turn the template writes when none is given
+  std::string date_string;     // Llama 3.1+: "Today Date: ..." (empty: Llama 3.0 layout)
+  bool think_prompt = false;   // DeepSeek-R1: the generation prompt opens "<think>\n"
 
   static ChatTemplate Detect(std::string_view template_text);
 
