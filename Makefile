@@ -40,7 +40,7 @@ fuzz: deps
 	@cmake --build --preset fuzz -j $(JOBS) --target gguf_fuzz
 	mkdir -p build/fuzz/corpus
 	build/fuzz/gguf_fuzz -runs=$(FUZZ_RUNS) -max_len=131072 -rss_limit_mb=4096 -print_final_stats=1 \
-	  build/fuzz/corpus fuzz/seeds
+	  build/fuzz/corpus fuzz/seeds fuzz/regressions
 
 clean:
 	rm -rf build

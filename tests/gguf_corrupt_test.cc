@@ -11,6 +11,7 @@
 
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/model_config.h"
+#include "engine/tokenizer/tokenizer.h"
 #include "tests/subprocess.h"
 #include "tests/tiny_model.h"
 
@@ -344,6 +345,29 @@ TEST_F(CorruptFiles, TruncationAtEveryFieldBoundaryAndSweep) {
       ++cli_checked;
     }
   }
+}
+
+// Inputs the fuzzer once crashed on (fuzz/regressions): each must now load or fail cleanly,
+// through the same calls as the fuzz target and through the binary.
+TEST_F(CorruptFiles, FuzzRegressionsFailCleanly) {
+  int count = 0;
+  for (const fs::directory_entry& e :
+       fs::directory_iterator(fs::path(INFERNO_SOURCE_DIR) / "fuzz" / "regressions")) {
+    SCOPED_TRACE(e.path().string());
+    std::ifstream in(e.path(), std::ios::binary);
+    const Image img((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    Result<std::unique_ptr<gguf::File>> f = gguf::File::FromMemory("regression.gguf", img);
+    if (f.ok()) {
+      (void)ValidateModel(**f);
+      (void)Tokenizer::FromGguf(**f);
+    }
+    const testing::ProcessResult r =
+        testing::RunProcess({testing::InfernoBinary(), "run", "-m", e.path().string(), "-p",
+                             "hi", "-n", "2"});
+    EXPECT_EQ(r.signal, 0) << r.err;
+    ++count;
+  }
+  EXPECT_GE(count, 1);
 }
 
 }  // namespace
