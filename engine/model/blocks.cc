@@ -106,13 +106,13 @@ void AttendHead(const AttentionParams& p, const float* q, int pos, int kv_head,
 }  // namespace
 
 void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const float* k,
-               const float* v, int64_t n_tokens, const int32_t* positions, KvCache& cache,
+               const float* v, int64_t n_tokens, const int32_t* positions, KvCache* const* caches,
                int layer, float* out, AttentionScratch& scratch) {
   const int k_dim = p.n_head_kv * p.head_dim;
   const int v_dim = p.n_head_kv * p.head_dim_v;
   for (int64_t t = 0; t < n_tokens; ++t) {
-    uint16_t* kc = cache.k(layer, positions[t]);
-    uint16_t* vc = cache.v(layer, positions[t]);
+    uint16_t* kc = caches[t]->k(layer, positions[t]);
+    uint16_t* vc = caches[t]->v(layer, positions[t]);
     for (int i = 0; i < k_dim; ++i) kc[i] = F32ToF16(k[t * k_dim + i]);
     for (int i = 0; i < v_dim; ++i) vc[i] = F32ToF16(v[t * v_dim + i]);
   }
@@ -127,7 +127,7 @@ void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const
     for (int64_t item = thread; item < n_items; item += n_threads) {
       const int64_t t = item / p.n_head;
       const int h = int(item % p.n_head);
-      AttendHead(p, q + (t * p.n_head + h) * p.head_dim, positions[t], h / group, cache, layer,
+      AttendHead(p, q + (t * p.n_head + h) * p.head_dim, positions[t], h / group, *caches[t], layer,
                  out + (t * p.n_head + h) * p.head_dim_v, scores, half);
     }
   });

@@ -51,11 +51,13 @@ struct AttentionScratch {
   void Reserve(int n_threads, int n_ctx, int head_dim);
 };
 
-// Writes k/v rows of the batch into the cache at their positions (as F16), then for every
+// Writes k/v rows of the batch into their caches at their positions (as F16), then for every
 // token and head computes softmax(q·K^T * scale + causal/window mask)·V into
-// out[n_tokens][n_head * head_dim_v]. Token t sees cache positions <= positions[t].
+// out[n_tokens][n_head * head_dim_v]. Token t belongs to the sequence whose cache is
+// caches[t] and sees that cache's positions <= positions[t], so one batch can hold tokens of
+// several sequences.
 void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const float* k,
-               const float* v, int64_t n_tokens, const int32_t* positions, KvCache& cache,
+               const float* v, int64_t n_tokens, const int32_t* positions, KvCache* const* caches,
                int layer, float* out, AttentionScratch& scratch);
 
 // out[i] = silu(gate[i]) * up[i].

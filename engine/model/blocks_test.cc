@@ -109,9 +109,11 @@ TEST(Attention, MatchesFloatReferenceWithGqaAndWindow) {
     std::vector<float> out(T * 4 * 16);
     AttentionScratch scratch;
     // Prompt in two batches: 5 tokens, then 4 more seeing the cached 5.
-    Attention(pool, p, q.data(), k.data(), v.data(), 5, pos.data(), cache, 0, out.data(), scratch);
+    const std::vector<KvCache*> caches(T, &cache);
+    Attention(pool, p, q.data(), k.data(), v.data(), 5, pos.data(), caches.data(), 0, out.data(),
+              scratch);
     Attention(pool, p, q.data() + 5 * 64, k.data() + 5 * 32, v.data() + 5 * 32, 4, pos.data() + 5,
-              cache, 0, out.data() + 5 * 64, scratch);
+              caches.data(), 0, out.data() + 5 * 64, scratch);
     const std::vector<float> want = ReferenceAttention(p, q, k, v, T);
     for (size_t i = 0; i < want.size(); ++i) {
       // F16 keys, values and probabilities: ~1e-3 relative.

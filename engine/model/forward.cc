@@ -23,6 +23,8 @@ ForwardState::ForwardState(const ModelConfig& c, int max_tokens_) : max_tokens(m
   up.resize(T * 2 * size_t(c.n_ff));
   hidden.resize(T * c.n_ff);
   last.resize(T * c.n_embd);
+  caches.reserve(T);
+  logit_rows.reserve(T);
 }
 
 void MatMulShared(ThreadPool& pool, ops::Activations& act, const float* x, int64_t n_tokens,
@@ -37,8 +39,9 @@ void MatMulShared(ThreadPool& pool, ops::Activations& act, const float* x, int64
   }
 }
 
-void Forward(const Model& model, ThreadPool& pool, KvCache& cache, std::span<const int32_t> tokens,
-             std::span<const int32_t> positions, ForwardState& s, float* logits, bool all_logits) {
+void ForwardBatch(const Model& model, ThreadPool& pool, std::span<KvCache* const> caches,
+                  std::span<const int32_t> tokens, std::span<const int32_t> positions,
+                  std::span<const int32_t> logit_rows, ForwardState& s, float* logits) {
   const ModelConfig& c = model.config();
   const Weights& w = model.weights();
   const int64_t T = int64_t(tokens.size());
@@ -56,7 +59,7 @@ void Forward(const Model& model, ThreadPool& pool, KvCache& cache, std::span<con
   }
 
   for (int l = 0; l < c.n_layer; ++l) {
-    LayerContext ctx{c, w.layers[l], l, pool, cache, T, positions.data(), s, w.rope_freqs};
+    LayerContext ctx{c, w.layers[l], l, pool, caches.data(), T, positions.data(), s, w.rope_freqs};
     switch (c.arch) {
       case Arch::kLlama:
       case Arch::kQwen2:
@@ -73,11 +76,21 @@ void Forward(const Model& model, ThreadPool& pool, KvCache& cache, std::span<con
 
   // Only the rows whose logits are wanted go through the final norm and the (large)
   // output projection.
-  const int64_t first = all_logits ? 0 : T - 1;
-  const int64_t n_out = T - first;
-  blocks::RmsNorm(s.x.data() + first * D, w.output_norm.data(), s.last.data(), n_out, D,
-                  c.norm_eps);
+  const int64_t n_out = int64_t(logit_rows.size());
+  for (int64_t i = 0; i < n_out; ++i) {
+    blocks::RmsNorm(s.x.data() + int64_t(logit_rows[i]) * D, w.output_norm.data(),
+                    s.last.data() + i * D, 1, D, c.norm_eps);
+  }
   ops::MatMul(pool, w.output, s.last.data(), n_out, logits, s.act_in);
+}
+
+void Forward(const Model& model, ThreadPool& pool, KvCache& cache, std::span<const int32_t> tokens,
+             std::span<const int32_t> positions, ForwardState& s, float* logits, bool all_logits) {
+  const int32_t T = int32_t(tokens.size());
+  s.caches.assign(T, &cache);
+  s.logit_rows.clear();
+  for (int32_t t = all_logits ? 0 : T - 1; t < T; ++t) s.logit_rows.push_back(t);
+  ForwardBatch(model, pool, s.caches, tokens, positions, s.logit_rows, s, logits);
 }
 
 }  // namespace inferno

@@ -34,6 +34,8 @@ struct ForwardState {
   ops::Activations act_in;     // quantized xb, shared by the projections that read it
   ops::Activations act_mid;    // quantized attn / hidden
   blocks::AttentionScratch attention;
+  std::vector<KvCache*> caches;     // per-token cache pointers for single-sequence calls
+  std::vector<int32_t> logit_rows;  // rows whose logits single-sequence calls want
 };
 
 // Everything one layer needs; the family functions below read and update s.x in place.
@@ -42,7 +44,7 @@ struct LayerContext {
   const LayerWeights& w;
   int layer;
   ThreadPool& pool;
-  KvCache& cache;
+  KvCache* const* caches;  // per token: the cache of the sequence it belongs to
   int64_t n_tokens;
   const int32_t* positions;
   ForwardState& s;
@@ -62,9 +64,18 @@ void LlamaLayer(LayerContext& ctx);  // llama family and qwen2 (adds Q/K/V biase
 void Gemma3Layer(LayerContext& ctx);
 void Phi3Layer(LayerContext& ctx);
 
-// Evaluates `tokens` at `positions` (appending their keys/values to the cache) and writes
-// logits: the last token's into logits[n_vocab], or every token's into
-// logits[n_tokens][n_vocab] when all_logits. tokens.size() must be <= state.max_tokens.
+// Evaluates a batch that may mix sequences: token t is appended to caches[t] at
+// positions[t] and attends only to that cache. Every weight matrix is read once for the
+// whole batch, which is what makes batching several sequences pay. Writes the logits of the
+// rows listed in logit_rows, in that order, to logits[i][n_vocab].
+// tokens.size() must be <= state.max_tokens.
+void ForwardBatch(const Model& model, ThreadPool& pool, std::span<KvCache* const> caches,
+                  std::span<const int32_t> tokens, std::span<const int32_t> positions,
+                  std::span<const int32_t> logit_rows, ForwardState& state, float* logits);
+
+// One sequence: evaluates `tokens` at `positions` (appending their keys/values to the
+// cache) and writes logits: the last token's into logits[n_vocab], or every token's into
+// logits[n_tokens][n_vocab] when all_logits.
 void Forward(const Model& model, ThreadPool& pool, KvCache& cache, std::span<const int32_t> tokens,
              std::span<const int32_t> positions, ForwardState& state, float* logits,
              bool all_logits = false);

@@ -35,7 +35,7 @@ void Phi3Layer(LayerContext& ctx) {
   blocks::Rope(s.k.data(), T, c.n_head_kv, c.head_dim, ctx.positions, rope);
   for (int64_t i = 0; i < T * q_dim; ++i) s.q[i] *= q_scale;
   blocks::AttentionParams ap{c.n_head, c.n_head_kv, c.head_dim, c.head_dim_v, 1.0f, 0};
-  blocks::Attention(pool, ap, s.q.data(), s.k.data(), s.v.data(), T, ctx.positions, ctx.cache,
+  blocks::Attention(pool, ap, s.q.data(), s.k.data(), s.v.data(), T, ctx.positions, ctx.caches,
                     ctx.layer, s.attn.data(), s.attention);
   ops::MatMul(pool, w.wo, s.attn.data(), T, s.proj.data(), s.act_mid);
   blocks::Add(s.x.data(), s.proj.data(), T * D);

@@ -12,20 +12,11 @@
 #include "engine/runtime/events.h"
 #include "engine/runtime/kv_cache.h"
 #include "engine/runtime/sampler.h"
+#include "engine/runtime/sequence.h"
 #include "engine/threads/thread_pool.h"
 #include "engine/tokenizer/chat_template.h"
 
 namespace inferno {
-
-struct GenerateRequest {
-  std::string prompt;                 // raw prompt (used when messages is empty)
-  std::vector<ChatMessage> messages;  // chat mode: rendered with the model's template
-  int max_tokens = 128;
-  SamplingParams sampling;
-  std::vector<std::string> stop;  // stop strings (not included in the output)
-  int top_k_events = 0;           // alternatives attached to each token event (0..100)
-  bool ignore_eos = false;
-};
 
 struct SessionOptions {
   int n_ctx = 2048;   // capped to the model's training context

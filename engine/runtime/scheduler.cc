@@ -1,0 +1,247 @@
+#include "engine/runtime/scheduler.h"
+
+#include <algorithm>
+
+namespace inferno {
+namespace {
+
+int ThreadCount(int requested) {
+  if (requested > 0) return requested;
+  const unsigned n = std::thread::hardware_concurrency();
+  return n > 0 ? int(n) : 1;
+}
+
+}  // namespace
+
+struct Scheduler::Job {
+  Ticket ticket = 0;
+  GenerateRequest request;
+  EventSink sink;
+  Sequence::Clock::time_point submitted;
+  std::atomic<bool> cancel{false};
+  std::unique_ptr<Sequence> seq;
+  int slot = -1;
+  // Where this job's tokens sit in the current batch.
+  int batch_tokens = 0;
+  int logit_row = -1;
+};
+
+Scheduler::Scheduler(const Model& model, const SchedulerOptions& options)
+    : model_(model),
+      options_(options),
+      n_ctx_(std::max(2, std::min(options.n_ctx, model.config().n_ctx_train))),
+      n_batch_(std::max({1, options.n_batch, options.n_slots})),
+      pool_(ThreadCount(options.n_threads)),
+      state_(model.config(), n_batch_) {
+  options_.n_slots = std::max(1, options.n_slots);
+  caches_.resize(options_.n_slots);
+  slot_busy_.assign(options_.n_slots, false);
+  logits_.resize(size_t(options_.n_slots) * model.config().n_vocab);
+  tokens_.reserve(n_batch_);
+  positions_.reserve(n_batch_);
+  token_caches_.reserve(n_batch_);
+  logit_rows_.reserve(options_.n_slots);
+  worker_ = std::thread([this] { WorkerLoop(); });
+}
+
+Scheduler::~Scheduler() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  worker_.join();
+}
+
+Scheduler::Ticket Scheduler::Submit(GenerateRequest request, EventSink sink) {
+  auto job = std::make_shared<Job>();
+  job->request = std::move(request);
+  job->sink = std::move(sink);
+  job->submitted = Sequence::Clock::now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    job->ticket = next_ticket_++;
+    queue_.push_back(job);
+    ++stats_.queued;
+  }
+  cv_.notify_all();
+  return job->ticket;
+}
+
+void Scheduler::Cancel(Ticket ticket) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const std::shared_ptr<Job>& job : queue_) {
+      if (job->ticket == ticket) job->cancel = true;
+    }
+    for (const std::shared_ptr<Job>& job : running_jobs_) {
+      if (job->ticket == ticket) job->cancel = true;
+    }
+  }
+  cv_.notify_all();
+}
+
+Result<std::vector<int32_t>> Scheduler::PromptTokens(const GenerateRequest& request) const {
+  return inferno::PromptTokens(model_, request);
+}
+
+SchedulerStats Scheduler::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+void Scheduler::WorkerLoop() {
+  std::vector<std::shared_ptr<Job>> running;
+  for (;;) {
+    std::vector<std::shared_ptr<Job>> admitted;
+    std::vector<std::shared_ptr<Job>> dropped;
+    bool stopping = false;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || !queue_.empty() || !running.empty(); });
+      stopping = stop_;
+      // Requests cancelled while waiting leave the queue without running.
+      for (auto it = queue_.begin(); it != queue_.end();) {
+        if ((*it)->cancel || stopping) {
+          dropped.push_back(*it);
+          it = queue_.erase(it);
+          --stats_.queued;
+        } else {
+          ++it;
+        }
+      }
+      while (!stopping && int(running.size() + admitted.size()) < options_.n_slots &&
+             !queue_.empty()) {
+        admitted.push_back(queue_.front());
+        queue_.pop_front();
+        --stats_.queued;
+        ++stats_.active;
+      }
+      running_jobs_ = running;
+      running_jobs_.insert(running_jobs_.end(), admitted.begin(), admitted.end());
+    }
+    for (const std::shared_ptr<Job>& job : dropped) {
+      Event e;
+      if (stopping) {
+        e.type = Event::Type::kError;
+        e.error = Status::Cancelled("the model was unloaded before the request started");
+      } else {
+        e.type = Event::Type::kDone;
+        e.finish_reason = "cancelled";
+      }
+      job->sink(e);
+    }
+    if (stopping) {
+      for (const std::shared_ptr<Job>& job : running) job->seq->Cancel();
+      std::lock_guard<std::mutex> lock(mu_);
+      running_jobs_.clear();
+      return;
+    }
+
+    for (const std::shared_ptr<Job>& job : admitted) {
+      int slot = 0;
+      while (slot_busy_[slot]) ++slot;
+      slot_busy_[slot] = true;
+      job->slot = slot;
+      if (!caches_[slot]) caches_[slot] = std::make_unique<KvCache>(model_.config(), n_ctx_);
+      Job* raw = job.get();
+      // Counters change before the client sees the end, so stats() agrees with what
+      // clients have been told.
+      EventSink sink = [this, raw](const Event& e) {
+        if (e.type == Event::Type::kDone || e.type == Event::Type::kError) {
+          std::lock_guard<std::mutex> lock(mu_);
+          --stats_.active;
+          ++stats_.completed;
+        }
+        return raw->sink(e) && !raw->cancel;
+      };
+      job->seq =
+          std::make_unique<Sequence>(model_, job->request, std::move(sink), n_ctx_, job->submitted);
+      (void)job->seq->Start();  // on failure the sequence reported kError and is finished
+      running.push_back(job);
+    }
+    for (const std::shared_ptr<Job>& job : running) {
+      if (job->cancel) job->seq->Cancel();
+    }
+    Retire(running);
+    if (!running.empty()) Step(running);
+    Retire(running);
+  }
+}
+
+void Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
+  tokens_.clear();
+  positions_.clear();
+  token_caches_.clear();
+  logit_rows_.clear();
+  int budget = n_batch_;
+  // Decoding sequences first: one token each, so a long prompt arriving never stalls them
+  // for more than one step.
+  for (const std::shared_ptr<Job>& job : running) {
+    job->batch_tokens = 0;
+    job->logit_row = -1;
+    Sequence& seq = *job->seq;
+    if (!seq.PromptDone()) continue;
+    job->batch_tokens = 1;
+    job->logit_row = int(logit_rows_.size());
+    logit_rows_.push_back(int32_t(tokens_.size()));
+    tokens_.push_back(seq.next_token());
+    positions_.push_back(seq.pos());
+    token_caches_.push_back(caches_[job->slot].get());
+    --budget;
+  }
+  // Then prompt chunks with what is left of the batch.
+  for (const std::shared_ptr<Job>& job : running) {
+    Sequence& seq = *job->seq;
+    if (seq.PromptDone() || budget <= 0) continue;
+    const std::span<const int32_t> chunk = seq.NextPromptChunk(budget);
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      tokens_.push_back(chunk[i]);
+      positions_.push_back(seq.pos() + int32_t(i));
+      token_caches_.push_back(caches_[job->slot].get());
+    }
+    job->batch_tokens = int(chunk.size());
+    budget -= int(chunk.size());
+    if (seq.pos() + int(chunk.size()) == seq.timings().prompt_tokens) {
+      job->logit_row = int(logit_rows_.size());
+      logit_rows_.push_back(int32_t(tokens_.size() - 1));
+    }
+  }
+  if (tokens_.empty()) return;
+
+  ForwardBatch(model_, pool_, token_caches_, tokens_, positions_, logit_rows_, state_,
+               logits_.data());
+
+  const size_t n_vocab = size_t(model_.config().n_vocab);
+  uint64_t prompt_tokens = 0, generated = 0;
+  for (const std::shared_ptr<Job>& job : running) {
+    if (job->batch_tokens == 0) continue;
+    Sequence& seq = *job->seq;
+    if (!seq.PromptDone()) prompt_tokens += job->batch_tokens;
+    seq.Advance(job->batch_tokens);
+    if (job->logit_row < 0) continue;
+    ++generated;
+    (void)seq.OnLogits(
+        std::span<const float>(logits_.data() + size_t(job->logit_row) * n_vocab, n_vocab));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_.prompt_tokens += prompt_tokens;
+  stats_.generated_tokens += generated;
+}
+
+void Scheduler::Retire(std::vector<std::shared_ptr<Job>>& running) {
+  const size_t before = running.size();
+  for (auto it = running.begin(); it != running.end();) {
+    if ((*it)->seq->finished()) {
+      slot_busy_[(*it)->slot] = false;
+      it = running.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (running.size() == before) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  running_jobs_ = running;
+}
+
+}  // namespace inferno

@@ -1,0 +1,99 @@
+// The batch scheduler: the one way requests reach a loaded model. Requests queue here; a
+// worker thread admits them into up to n_slots sequences, runs their steps, and retires
+// them. Each request's events go to its own sink, in order, on the scheduler's thread.
+//
+// Front ends (HTTP, WebSocket, CLI) only Submit() and encode events; cancellation is either
+// the sink returning false or Cancel(ticket) from any thread, effective at the next step.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "engine/model/forward.h"
+#include "engine/model/model.h"
+#include "engine/runtime/events.h"
+#include "engine/runtime/kv_cache.h"
+#include "engine/runtime/sequence.h"
+#include "engine/threads/thread_pool.h"
+
+namespace inferno {
+
+struct SchedulerOptions {
+  int n_slots = 4;    // sequences decoded together
+  int n_ctx = 2048;   // context per sequence (capped to the model's training context)
+  int n_batch = 256;  // prompt tokens per forward pass
+  int n_threads = 0;  // 0 = all hardware threads
+};
+
+struct SchedulerStats {
+  int queued = 0;  // submitted, waiting for a slot
+  int active = 0;  // in a slot
+  uint64_t completed = 0;
+  uint64_t generated_tokens = 0;
+  uint64_t prompt_tokens = 0;
+};
+
+class Scheduler {
+ public:
+  using Ticket = uint64_t;
+
+  // The model must outlive the scheduler.
+  Scheduler(const Model& model, const SchedulerOptions& options = {});
+  // Ends everything: running requests get kDone "cancelled", queued ones a kError (the model
+  // is going away). Joins the worker.
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Queues a request. Events arrive at `sink` from the scheduler thread: kPrompt, kToken...,
+  // then kDone, or kError. The sink must not block for long: it holds up every sequence.
+  Ticket Submit(GenerateRequest request, EventSink sink);
+
+  // Cancels a queued or running request; a no-op for unknown or finished tickets.
+  void Cancel(Ticket ticket);
+
+  // Tokenizes as Submit() would (for prompt-length checks and usage counts up front).
+  Result<std::vector<int32_t>> PromptTokens(const GenerateRequest& request) const;
+
+  const Model& model() const { return model_; }
+  int n_ctx() const { return n_ctx_; }
+  SchedulerStats stats() const;
+
+ private:
+  struct Job;
+  void WorkerLoop();
+  // Runs one forward pass over the next token of every decoding sequence plus as many
+  // prompt tokens of prefilling ones as fit, then samples where logits came out.
+  void Step(std::vector<std::shared_ptr<Job>>& running);
+  void Retire(std::vector<std::shared_ptr<Job>>& running);
+
+  const Model& model_;
+  SchedulerOptions options_;
+  int n_ctx_;
+  int n_batch_;
+  ThreadPool pool_;
+  ForwardState state_;
+  std::vector<std::unique_ptr<KvCache>> caches_;  // one per slot, made on first use
+  std::vector<bool> slot_busy_;
+  std::vector<float> logits_;  // [n_slots][n_vocab]
+  // Batch assembly buffers, reused every step.
+  std::vector<int32_t> tokens_, positions_, logit_rows_;
+  std::vector<KvCache*> token_caches_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<Job>> queue_;          // guarded by mu_
+  std::vector<std::shared_ptr<Job>> running_jobs_;  // guarded by mu_; what Cancel() sees
+  Ticket next_ticket_ = 1;                          // guarded by mu_
+  bool stop_ = false;                               // guarded by mu_
+  SchedulerStats stats_;                            // guarded by mu_
+  std::thread worker_;
+};
+
+}  // namespace inferno

@@ -1,0 +1,226 @@
+#include "engine/runtime/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "engine/runtime/session.h"
+
+namespace inferno {
+namespace {
+
+// Collects one request's events and lets the test wait for its end.
+struct Collector {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<Event> events;
+  bool ended = false;
+  int stop_after_tokens = -1;  // sink returns false after this many tokens
+
+  EventSink Sink() {
+    return [this](const Event& e) {
+      std::lock_guard<std::mutex> lock(mu);
+      events.push_back(e);
+      if (e.type == Event::Type::kDone || e.type == Event::Type::kError) {
+        ended = true;
+        cv.notify_all();
+      }
+      return stop_after_tokens < 0 || Tokens().size() < size_t(stop_after_tokens);
+    };
+  }
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return ended; }));
+  }
+  std::vector<int32_t> Tokens() const {
+    std::vector<int32_t> ids;
+    for (const Event& e : events) {
+      if (e.type == Event::Type::kToken) ids.push_back(e.id);
+    }
+    return ids;
+  }
+  const Event& Last() const { return events.back(); }
+};
+
+GenerateRequest Greedy(const std::string& prompt, int n) {
+  GenerateRequest r;
+  r.prompt = prompt;
+  r.max_tokens = n;
+  r.sampling.temperature = 0;
+  r.ignore_eos = true;
+  return r;
+}
+
+const char* const kPrompts[] = {"The quick brown fox",  "Once upon a time",
+                                "In the beginning was", "1, 2, 3, 4,",
+                                "Hello world",          "A long time ago in a galaxy"};
+
+class SchedulerTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    Result<std::unique_ptr<Model>> m =
+        Model::Load(std::string(INFERNO_SHARED_DIR) + "/fixtures/models/" + GetParam());
+    ASSERT_TRUE(m.ok()) << m.status().message();
+    model_ = std::move(m).value();
+  }
+
+  // What one sequence alone produces (the reference for batched runs).
+  std::vector<Event> Alone(const GenerateRequest& req) {
+    ThreadPool pool(2);
+    Session s(*model_, pool, SessionOptions{.n_ctx = 256, .n_batch = 256});
+    std::vector<Event> events;
+    EXPECT_TRUE(s.Generate(req, [&](const Event& e) {
+                   events.push_back(e);
+                   return true;
+                 }).ok());
+    return events;
+  }
+
+  std::unique_ptr<Model> model_;
+};
+
+std::vector<int32_t> TokensOf(const std::vector<Event>& events) {
+  std::vector<int32_t> ids;
+  for (const Event& e : events) {
+    if (e.type == Event::Type::kToken) ids.push_back(e.id);
+  }
+  return ids;
+}
+
+// Several sequences in one forward pass (and more requests than slots, so sequences join
+// while others decode) must give each exactly what it gives alone.
+TEST_P(SchedulerTest, BatchedSequencesMatchEachAlone) {
+  std::vector<std::unique_ptr<Collector>> out;
+  {
+    Scheduler sched(*model_,
+                    SchedulerOptions{.n_slots = 4, .n_ctx = 256, .n_batch = 8, .n_threads = 2});
+    for (int i = 0; i < 6; ++i) {
+      out.push_back(std::make_unique<Collector>());
+      sched.Submit(Greedy(kPrompts[i], 10 + 3 * i), out.back()->Sink());
+    }
+    for (auto& c : out) c->Wait();
+    const SchedulerStats st = sched.stats();
+    EXPECT_EQ(st.completed, 6u);
+    EXPECT_EQ(st.active, 0);
+    EXPECT_EQ(st.queued, 0);
+  }
+  for (int i = 0; i < 6; ++i) {
+    SCOPED_TRACE(kPrompts[i]);
+    const std::vector<Event> want = Alone(Greedy(kPrompts[i], 10 + 3 * i));
+    EXPECT_EQ(out[i]->Tokens(), TokensOf(want));
+    EXPECT_EQ(out[i]->Last().type, Event::Type::kDone);
+    EXPECT_EQ(out[i]->Last().finish_reason, "length");
+    EXPECT_EQ(out[i]->Last().timings.generated_tokens, 10 + 3 * i);
+    // Same chosen-token logits within float rounding of a different batch grouping.
+    size_t k = 0;
+    for (const Event& e : out[i]->events) {
+      if (e.type != Event::Type::kToken) continue;
+      while (want[k].type != Event::Type::kToken) ++k;
+      EXPECT_NEAR(e.logit, want[k].logit, 2e-3f);
+      EXPECT_EQ(e.position, want[k].position);
+      ++k;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, SchedulerTest,
+                         ::testing::Values("llama-tiny-Q8_0.gguf", "llama-tiny-Q4_K_M.gguf",
+                                           "gemma3-tiny-Q8_0.gguf", "phi3-tiny-Q8_0.gguf",
+                                           "qwen2-tiny-Q8_0.gguf"));
+
+class SchedulerControlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Result<std::unique_ptr<Model>> m =
+        Model::Load(std::string(INFERNO_SHARED_DIR) + "/fixtures/models/llama-tiny-Q8_0.gguf");
+    ASSERT_TRUE(m.ok()) << m.status().message();
+    model_ = std::move(m).value();
+  }
+  std::unique_ptr<Model> model_;
+};
+
+TEST_F(SchedulerControlTest, SinkStopAndCancelEndOnlyTheirRequest) {
+  Scheduler sched(*model_, SchedulerOptions{.n_slots = 3, .n_ctx = 256, .n_threads = 2});
+  Collector stopped, cancelled, normal;
+  stopped.stop_after_tokens = 3;
+  sched.Submit(Greedy("Once upon a time", 50), stopped.Sink());
+  // A request long enough that Cancel() lands while it runs.
+  const Scheduler::Ticket t = sched.Submit(Greedy("The quick brown fox", 200), cancelled.Sink());
+  sched.Submit(Greedy("Hello world", 20), normal.Sink());
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(cancelled.mu);
+      if (cancelled.Tokens().size() >= 2) break;
+    }
+    std::this_thread::yield();
+  }
+  sched.Cancel(t);
+  stopped.Wait();
+  cancelled.Wait();
+  normal.Wait();
+  EXPECT_EQ(stopped.Tokens().size(), 3u);
+  EXPECT_EQ(stopped.Last().finish_reason, "cancelled");
+  EXPECT_LT(cancelled.Tokens().size(), 200u);
+  EXPECT_EQ(cancelled.Last().finish_reason, "cancelled");
+  EXPECT_EQ(normal.Tokens().size(), 20u);
+  EXPECT_EQ(normal.Last().finish_reason, "length");
+  sched.Cancel(t);     // finished ticket: no-op
+  sched.Cancel(9999);  // unknown ticket: no-op
+}
+
+TEST_F(SchedulerControlTest, BadRequestGetsErrorAndOthersContinue) {
+  Scheduler sched(*model_, SchedulerOptions{.n_slots = 2, .n_ctx = 16, .n_threads = 2});
+  Collector too_long, empty, ok;
+  sched.Submit(Greedy(std::string(200, 'a') + " b c d e f g h i j k l m n o p", 5),
+               too_long.Sink());
+  GenerateRequest nothing = Greedy("", 5);
+  sched.Submit(nothing, empty.Sink());
+  sched.Submit(Greedy("Hello", 4), ok.Sink());
+  too_long.Wait();
+  empty.Wait();
+  ok.Wait();
+  ASSERT_EQ(too_long.Last().type, Event::Type::kError);
+  EXPECT_NE(too_long.Last().error.message().find("context holds 16"), std::string::npos)
+      << too_long.Last().error.message();
+  EXPECT_EQ(ok.Tokens().size(), 4u);
+  // The empty prompt still has BOS on this model, so it generates.
+  EXPECT_EQ(empty.Last().type, Event::Type::kDone);
+}
+
+TEST_F(SchedulerControlTest, ContextFullEndsWithLength) {
+  Scheduler sched(*model_, SchedulerOptions{.n_slots = 1, .n_ctx = 12, .n_threads = 2});
+  Collector c;
+  sched.Submit(Greedy("Hello world", 100), c.Sink());
+  c.Wait();
+  EXPECT_EQ(c.Last().finish_reason, "length");
+  // Positions 0..11 hold prompt + generated tokens; the last token is sampled, not cached.
+  const int prompt = int(c.events.front().prompt_tokens.size());
+  EXPECT_EQ(int(c.Tokens().size()), 12 - prompt);
+}
+
+TEST_F(SchedulerControlTest, DestructionEndsQueuedAndRunningRequests) {
+  std::vector<std::unique_ptr<Collector>> out;
+  {
+    Scheduler sched(*model_, SchedulerOptions{.n_slots = 1, .n_ctx = 256, .n_threads = 2});
+    for (int i = 0; i < 3; ++i) {
+      out.push_back(std::make_unique<Collector>());
+      sched.Submit(Greedy("Once upon a time", 250), out.back()->Sink());
+    }
+  }
+  int done = 0, errors = 0;
+  for (auto& c : out) {
+    ASSERT_TRUE(c->ended);
+    if (c->Last().type == Event::Type::kDone) {
+      ++done;
+      EXPECT_NE(c->Last().finish_reason, "stop");
+    } else {
+      ++errors;
+    }
+  }
+  EXPECT_EQ(done + errors, 3);
+  EXPECT_GE(errors, 1);  // one slot: the later requests were still queued
+}
+
+}  // namespace
+}  // namespace inferno

@@ -1,0 +1,200 @@
+#include "engine/runtime/sequence.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace inferno {
+namespace {
+
+double MsBetween(Sequence::Clock::time_point a, Sequence::Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+// Length of the longest suffix of `text` that is a proper prefix of one of `stops`: that
+// much text must be held back because the next tokens may complete a stop string.
+size_t StopPrefixSuffix(std::string_view text, const std::vector<std::string>& stops) {
+  size_t hold = 0;
+  for (const std::string& stop : stops) {
+    if (stop.empty()) continue;
+    const size_t max_len = std::min(text.size(), stop.size() - 1);
+    for (size_t len = max_len; len > hold; --len) {
+      if (text.substr(text.size() - len) == std::string_view(stop).substr(0, len)) {
+        hold = len;
+        break;
+      }
+    }
+  }
+  return hold;
+}
+
+}  // namespace
+
+Result<std::vector<int32_t>> PromptTokens(const Model& model, const GenerateRequest& request) {
+  const Tokenizer& tok = model.tokenizer();
+  std::string text = request.prompt;
+  if (!request.messages.empty()) {
+    const ChatTemplate tmpl = ChatTemplate::Detect(model.chat_template());
+    // The template is rendered without BOS; tokenizing with add_special adds it once,
+    // exactly as the model's metadata asks.
+    const std::string bos = tok.bos() >= 0 ? std::string(tok.TokenText(tok.bos())) : "";
+    const std::string eos = tok.eos() >= 0 ? std::string(tok.TokenText(tok.eos())) : "";
+    text = tmpl.Apply(request.messages, /*add_generation_prompt=*/true, bos, eos);
+  }
+  std::vector<int32_t> ids = tok.Encode(text, /*add_special=*/true, /*parse_special=*/true);
+  if (ids.empty()) return Status::InvalidArgument("the prompt is empty (no tokens)");
+  return ids;
+}
+
+Sequence::Sequence(const Model& model, GenerateRequest request, EventSink sink, int n_ctx,
+                   Clock::time_point start)
+    : model_(model),
+      request_(std::move(request)),
+      sink_(std::move(sink)),
+      n_ctx_(n_ctx),
+      start_(start),
+      sampler_(request_.sampling, model.config().n_vocab),
+      decoder_(model.tokenizer()) {}
+
+Status Sequence::Start() {
+  auto fail = [&](Status st) {
+    finished_ = true;
+    Event e;
+    e.type = Event::Type::kError;
+    e.error = st;
+    sink_(e);
+    return st;
+  };
+  Result<std::vector<int32_t>> prompt = PromptTokens(model_, request_);
+  if (!prompt.ok()) return fail(prompt.status());
+  prompt_ = std::move(*prompt);
+  if (int(prompt_.size()) >= n_ctx_) {
+    return fail(Status::OutOfRange("the prompt has " + std::to_string(prompt_.size()) +
+                                   " tokens but the context holds " + std::to_string(n_ctx_) +
+                                   " (including at least one generated token); shorten the "
+                                   "prompt or raise the context size"));
+  }
+  for (int32_t id : prompt_) {
+    if (id < 0 || id >= model_.config().n_vocab) {
+      return fail(Status::InvalidArgument("token id " + std::to_string(id) + " out of range"));
+    }
+  }
+  for (int32_t id : prompt_) sampler_.Accept(id);
+  timings_.load_ms = model_.load_ms();
+  timings_.prompt_tokens = int(prompt_.size());
+
+  Event e;
+  e.type = Event::Type::kPrompt;
+  e.prompt_tokens = prompt_;
+  if (!sink_(e)) {
+    EmitDone("cancelled");
+    return Status::Cancelled("cancelled by the client");
+  }
+  return Status::Ok();
+}
+
+std::span<const int32_t> Sequence::NextPromptChunk(int max) {
+  if (evaluated_ == 0) prompt_start_ = Clock::now();
+  const int n = std::min(max, int(prompt_.size()) - evaluated_);
+  return std::span<const int32_t>(prompt_.data() + evaluated_, std::max(0, n));
+}
+
+void Sequence::Advance(int n) { evaluated_ += n; }
+
+bool Sequence::OnLogits(std::span<const float> logits) {
+  if (finished_) return false;
+  if (request_.max_tokens <= 0) {
+    EmitDone("length");
+    return false;
+  }
+  const Tokenizer& tok = model_.tokenizer();
+  const Clock::time_point now = Clock::now();
+  if (generated_ == 0) {
+    timings_.prompt_ms = MsBetween(prompt_start_, now);
+    timings_.ttft_ms = MsBetween(start_, now);
+    first_token_time_ = now;
+  }
+
+  const int32_t id = sampler_.Sample(logits);
+  sampler_.Accept(id);
+  ++generated_;
+  timings_.generated_tokens = generated_;
+
+  Event e;
+  e.type = Event::Type::kToken;
+  e.position = evaluated_;
+  e.index = generated_ - 1;
+  e.id = id;
+  e.piece = tok.TokenToPiece(id);
+  e.logit = logits[id];
+  const Distribution dist = Analyze(logits);
+  e.prob = std::exp(e.logit - dist.log_sum_exp);
+  e.entropy = dist.entropy;
+  int rank = 0;
+  for (int32_t j = 0; j < int32_t(logits.size()); ++j) {
+    if (logits[j] > e.logit || (logits[j] == e.logit && j < id)) ++rank;
+  }
+  e.rank = rank;
+  const int k = std::clamp(request_.top_k_events, 0, 100);
+  if (k > 0) {
+    TopK(logits, k, &top_);
+    e.top.reserve(top_.size());
+    for (const TokenProb& t : top_)
+      e.top.push_back({t.id, tok.TokenToPiece(t.id), t.logit, t.prob});
+  }
+
+  const bool eos = !request_.ignore_eos && tok.IsEndOfGeneration(id);
+  bool stopped = eos;
+  if (!eos) {
+    text_ += decoder_.Push(id);
+    // A stop string ends the generation; the text before it is released.
+    size_t cut = std::string::npos;
+    for (const std::string& s : request_.stop) {
+      if (s.empty()) continue;
+      const size_t from = emitted_ > s.size() ? emitted_ - s.size() : 0;
+      const size_t at = text_.find(s, from);
+      if (at != std::string::npos) cut = std::min(cut, at);
+    }
+    if (cut != std::string::npos) {
+      text_.resize(cut);
+      stopped = true;
+    }
+    const size_t hold = stopped ? 0 : StopPrefixSuffix(text_, request_.stop);
+    const size_t ready = std::max(emitted_, text_.size() - hold);
+    e.text = text_.substr(emitted_, ready - emitted_);
+    emitted_ = ready;
+  }
+  const Clock::time_point after = Clock::now();
+  e.elapsed_ms = MsBetween(start_, after);
+  timings_.decode_ms = MsBetween(first_token_time_, after);
+  const bool keep_going = sink_(e);
+
+  if (stopped) {
+    EmitDone("stop");
+  } else if (!keep_going) {
+    EmitDone("cancelled");
+  } else if (generated_ >= request_.max_tokens || evaluated_ + 1 >= n_ctx_) {
+    EmitDone("length");
+  } else {
+    next_token_ = id;
+    return true;
+  }
+  return false;
+}
+
+void Sequence::Cancel() {
+  if (!finished_) EmitDone("cancelled");
+}
+
+void Sequence::EmitDone(const std::string& finish_reason) {
+  finished_ = true;
+  Event done;
+  done.type = Event::Type::kDone;
+  if (finish_reason != "stop") text_ += decoder_.Flush();
+  if (text_.size() > emitted_) done.text = text_.substr(emitted_);  // held-back tail, if any
+  emitted_ = text_.size();
+  done.timings = timings_;
+  done.finish_reason = finish_reason;
+  sink_(done);
+}
+
+}  // namespace inferno

@@ -1,0 +1,93 @@
+// One request's generation, independent of how its forward passes are scheduled: prompt
+// tokenization and checks, sampling, stop strings, streaming UTF-8 text, timings and the
+// events. Session (one sequence at a time) and Scheduler (several, batched) drive it alike:
+//
+//   Start();  while (!PromptDone()) { eval NextPromptChunk(n) at pos(); Advance(n); }
+//   while (OnLogits(logits)) { eval next_token() at pos(); Advance(1); }
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/model/model.h"
+#include "engine/runtime/events.h"
+#include "engine/runtime/sampler.h"
+#include "engine/tokenizer/chat_template.h"
+#include "engine/tokenizer/tokenizer.h"
+
+namespace inferno {
+
+struct GenerateRequest {
+  std::string prompt;                 // raw prompt (used when messages is empty)
+  std::vector<ChatMessage> messages;  // chat mode: rendered with the model's template
+  int max_tokens = 128;
+  SamplingParams sampling;
+  std::vector<std::string> stop;  // stop strings (not included in the output)
+  int top_k_events = 0;           // alternatives attached to each token event (0..100)
+  bool ignore_eos = false;
+};
+
+// Tokenizes a request's prompt as generation does: BOS/EOS per the model's metadata,
+// special tokens recognised, the chat template applied to messages.
+Result<std::vector<int32_t>> PromptTokens(const Model& model, const GenerateRequest& request);
+
+class Sequence {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // `start` is when the request arrived (time to first token counts from it).
+  Sequence(const Model& model, GenerateRequest request, EventSink sink, int n_ctx,
+           Clock::time_point start = Clock::now());
+
+  // Tokenizes and checks the prompt and emits kPrompt. On failure emits kError and returns
+  // it; the sequence is then finished.
+  Status Start();
+
+  bool PromptDone() const { return evaluated_ >= int(prompt_.size()); }
+  // The next up to `max` prompt tokens to evaluate, at positions pos()...
+  std::span<const int32_t> NextPromptChunk(int max);
+  // Records that n more tokens (prompt chunk or next_token()) were evaluated.
+  void Advance(int n);
+  int pos() const { return evaluated_; }
+
+  // Called with the logits after the last prompt token or after next_token(): samples,
+  // emits kToken and, when the generation ends (EOS, stop string, max_tokens, context full,
+  // or the sink asked to stop), kDone. Returns true while next_token() must be evaluated.
+  bool OnLogits(std::span<const float> logits);
+  int32_t next_token() const { return next_token_; }
+
+  // Ends the sequence now with finish_reason "cancelled" (emits kDone once).
+  void Cancel();
+  bool finished() const { return finished_; }
+  const Timings& timings() const { return timings_; }
+  const GenerateRequest& request() const { return request_; }
+
+ private:
+  void EmitDone(const std::string& finish_reason);
+
+  const Model& model_;
+  GenerateRequest request_;
+  EventSink sink_;
+  int n_ctx_;
+  Clock::time_point start_;
+  Clock::time_point prompt_start_;
+  Clock::time_point first_token_time_;
+
+  std::vector<int32_t> prompt_;
+  int evaluated_ = 0;  // tokens in the KV cache
+  int generated_ = 0;
+  int32_t next_token_ = -1;
+  bool finished_ = false;
+
+  Sampler sampler_;
+  StreamingDecoder decoder_;
+  std::string text_;    // generated text so far (complete UTF-8 characters)
+  size_t emitted_ = 0;  // bytes of text_ already sent
+  std::vector<TokenProb> top_;
+  Timings timings_;
+};
+
+}  // namespace inferno
