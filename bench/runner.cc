@@ -122,6 +122,45 @@ Result<BenchReport> RunBench(const Model& model, const BenchOptions& o) {
     res.gigabytes_per_second = res.tokens_per_second * report.weight_bytes_per_token / 1e9;
     report.results.push_back(res);
   }
+  for (int n_seq : o.parallel) {
+    if (n_seq <= 1 || o.generate_tokens <= 0) continue;
+    // Each sequence has its own cache and decodes from position 0, like tgN; every step is
+    // one forward pass over n_seq tokens, so the weights are read once for all of them.
+    std::vector<std::unique_ptr<KvCache>> caches;
+    for (int i = 0; i < n_seq; ++i) caches.push_back(std::make_unique<KvCache>(c, n_ctx));
+    ForwardState batch_state(c, n_seq);
+    std::vector<float> batch_logits(size_t(n_seq) * c.n_vocab);
+    std::vector<KvCache*> token_caches(n_seq);
+    std::vector<int32_t> tokens(n_seq), pos(n_seq), rows(n_seq);
+    for (int i = 0; i < n_seq; ++i) {
+      token_caches[i] = caches[i].get();
+      rows[i] = i;
+    }
+    auto decode_batch = [&](int n) {
+      for (int i = 0; i < n_seq; ++i) tokens[i] = 3 + i;
+      for (int step = 0; step < n; ++step) {
+        std::fill(pos.begin(), pos.end(), step);
+        ForwardBatch(model, pool, token_caches, tokens, pos, rows, batch_state,
+                     batch_logits.data());
+        for (int i = 0; i < n_seq; ++i) {
+          const float* l = batch_logits.data() + size_t(i) * c.n_vocab;
+          tokens[i] = int32_t(std::max_element(l, l + c.n_vocab) - l);
+        }
+      }
+    };
+    decode_batch(std::min(o.generate_tokens, 4));  // warm-up
+    std::vector<double> tps;
+    for (int r = 0; r < o.repetitions; ++r) {
+      const auto start = Clock::now();
+      decode_batch(o.generate_tokens);
+      tps.push_back(double(n_seq) * o.generate_tokens / Seconds(start));
+    }
+    BenchResult res;
+    res.test = "tg" + std::to_string(o.generate_tokens) + "x" + std::to_string(n_seq);
+    res.tokens = o.generate_tokens * n_seq;
+    MeanStddev(tps, &res.tokens_per_second, &res.stddev);
+    report.results.push_back(res);
+  }
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   report.peak_rss_bytes = double(usage.ru_maxrss) * 1024.0;

@@ -16,10 +16,13 @@ struct BenchOptions {
   int repetitions = 5;
   int threads = 1;
   int batch = 512;
+  // For each N > 1: N sequences decoding together, one forward pass per step
+  // (test "tg<n>x<N>", aggregate tokens/s of all sequences).
+  std::vector<int> parallel;
 };
 
 struct BenchResult {
-  std::string test;  // "pp512", "tg128"
+  std::string test;  // "pp512", "tg128", "tg128x4"
   int tokens = 0;
   double tokens_per_second = 0;  // mean over repetitions
   double stddev = 0;

@@ -23,6 +23,7 @@ struct BenchCliOptions {
   int repetitions = 5;
   int threads = 0;
   int batch = 512;
+  std::string parallel;
   std::string csv;
   bool json = false;
 };
@@ -60,6 +61,14 @@ int RunBenchCli(const BenchCliOptions& o) {
   bo.repetitions = std::max(1, o.repetitions);
   bo.threads = o.threads > 0 ? o.threads : DefaultThreads();
   bo.batch = o.batch;
+  if (!o.parallel.empty()) {
+    Result<std::vector<int>> par = ParseSizes(o.parallel);
+    if (!par.ok()) {
+      fmt::print(stderr, "error: --parallel expects comma-separated sequence counts\n");
+      return 2;
+    }
+    bo.parallel = *par;
+  }
   Result<bench::BenchReport> report = bench::RunBench(**model, bo);
   if (!report.ok()) {
     fmt::print(stderr, "error: {}\n", report.status().message());
@@ -128,6 +137,8 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("-b,--batch-size", o->batch, "Prompt tokens per forward pass")
       ->capture_default_str()
       ->check(CLI::Range(1, 8192));
+  cmd->add_option("--parallel", o->parallel,
+                  "Also decode N sequences together (tg<n>x<N>), e.g. 4 or 2,4");
   cmd->add_option("--csv", o->csv, "Append results to this CSV file");
   cmd->add_flag("--json", o->json, "Print one JSON object per test");
   cmd->callback([o, exit_code] { *exit_code = RunBenchCli(*o); });
