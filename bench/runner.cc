@@ -38,6 +38,17 @@ void MeanStddev(const std::vector<double>& v, double* mean, double* sd) {
 
 }  // namespace
 
+std::string DominantWeightType(const Model& model) {
+  std::map<std::string, double> bytes_by_type;
+  for (const gguf::TensorInfo& t : model.file().tensors()) {
+    if (t.shape.size() >= 2) bytes_by_type[std::string(DTypeName(t.type))] += double(t.bytes);
+  }
+  if (bytes_by_type.empty()) return "none";
+  return std::max_element(bytes_by_type.begin(), bytes_by_type.end(),
+                          [](auto& a, auto& b) { return a.second < b.second; })
+      ->first;
+}
+
 Result<BenchReport> RunBench(const Model& model, const BenchOptions& o) {
   const ModelConfig& c = model.config();
   BenchReport report;
@@ -45,18 +56,14 @@ Result<BenchReport> RunBench(const Model& model, const BenchOptions& o) {
   report.size_bytes = double(model.file().file_size());
   report.load_ms = model.load_ms();
   report.threads = o.threads;
-  std::map<std::string, double> bytes_by_type;
   for (const gguf::TensorInfo& t : model.file().tensors()) {
     report.params += double(t.n_elements);
-    if (t.shape.size() >= 2) bytes_by_type[std::string(DTypeName(t.type))] += double(t.bytes);
     // A decode step reads every matrix once, except the embedding table (one row) unless
     // it doubles as the output projection.
     const bool embedding = t.name == "token_embd.weight";
     if (!embedding || c.tied_output) report.weight_bytes_per_token += double(t.bytes);
   }
-  report.type = std::max_element(bytes_by_type.begin(), bytes_by_type.end(), [](auto& a, auto& b) {
-                  return a.second < b.second;
-                })->first;
+  report.type = DominantWeightType(model);
 
   int max_pp = 0;
   for (int p : o.prompt_sizes) max_pp = std::max(max_pp, p);

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "bench/runner.h"
+#include "cli/bench_suite.h"
 #include "cli/commands.h"
 #include "cli/text_util.h"
 
@@ -122,8 +123,27 @@ int RunBenchCli(const BenchCliOptions& o) {
 
 void AddBenchCommand(CLI::App& root, int* exit_code) {
   auto o = std::make_shared<BenchCliOptions>();
+  auto suite = std::make_shared<SuiteCliOptions>();
+  auto summary = std::make_shared<std::string>();
+  auto summary_out = std::make_shared<std::string>("docs/benchmark_summary.md");
+  auto run_suite = std::make_shared<bool>(false);
   CLI::App* cmd = root.add_subcommand("bench", "Measure prefill and decode speed");
-  cmd->add_option("-m,--model", o->model, "GGUF model file")->required();
+  cmd->footer(
+      "Suite mode: inferno bench --suite --models a.gguf,b.gguf [-p 50,100,200] [-n 64] [-r 3]\n"
+      "  measures time to first token, prefill/decode tok/s, latency, peak RSS, load and CPU\n"
+      "  time per model (each in its own process), appends to benchmarks/results.csv and\n"
+      "  keeps raw logs in logs/<timestamp>/. Summary: inferno bench --summary [CSV] [-o MD]");
+  cmd->add_option("-m,--model", o->model, "GGUF model file");
+  cmd->add_flag("--suite", *run_suite, "Run the benchmark suite over several models");
+  cmd->add_option("--models", suite->models, "Suite: comma-separated GGUF files")->delimiter(',');
+  cmd->add_flag("--all", suite->all, "Suite: every GGUF in the models dir");
+  cmd->add_option("--models-dir", suite->models_dir, "Suite: models dir for --all");
+  cmd->add_option("--log-dir", suite->log_dir, "Suite: where raw logs go")->capture_default_str();
+  cmd->add_option("--summary", *summary,
+                  "Write docs/benchmark_summary.md from this results CSV (no measuring)")
+      ->expected(0, 1)
+      ->default_str("benchmarks/results.csv");
+  cmd->add_option("-o,--output", *summary_out, "Summary markdown path")->capture_default_str();
   cmd->add_option("-p,--prompt-sizes", o->prompt_sizes, "Prompt sizes for ppN tests, e.g. 64,256")
       ->capture_default_str();
   cmd->add_option("-n,--n-gen", o->generate, "Tokens for the tgN test (0 = skip)")
@@ -141,7 +161,34 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
                   "Also decode N sequences together (tg<n>x<N>), e.g. 4 or 2,4");
   cmd->add_option("--csv", o->csv, "Append results to this CSV file");
   cmd->add_flag("--json", o->json, "Print one JSON object per test");
-  cmd->callback([o, exit_code] { *exit_code = RunBenchCli(*o); });
+  cmd->callback([o, suite, summary, summary_out, run_suite, cmd, exit_code] {
+    const bool want_summary = cmd->count("--summary") > 0;
+    if (*run_suite) {
+      suite->generate = o->generate;
+      suite->repetitions = o->repetitions;
+      suite->threads = o->threads;
+      if (cmd->count("-p") > 0) suite->prompt_sizes = o->prompt_sizes;
+      if (cmd->count("-n") == 0) suite->generate = 64;
+      if (cmd->count("-r") == 0) suite->repetitions = 3;
+      if (!o->csv.empty()) suite->csv = o->csv;
+      if (!o->model.empty()) suite->models.insert(suite->models.begin(), o->model);
+      if (want_summary) suite->summary_out = *summary_out;
+      *exit_code = RunSuiteCli(*suite);
+      return;
+    }
+    if (want_summary) {
+      *exit_code =
+          RunSummaryCli(summary->empty() ? "benchmarks/results.csv" : *summary, *summary_out);
+      return;
+    }
+    if (o->model.empty()) {
+      fmt::print(stderr, "error: bench needs -m MODEL (or --suite / --summary)\n");
+      *exit_code = 2;
+      return;
+    }
+    *exit_code = RunBenchCli(*o);
+  });
+  AddBenchWorkerCommand(root, exit_code);
 }
 
 }  // namespace inferno::cli

@@ -30,6 +30,7 @@ size_t StopPrefixSuffix(std::string_view text, const std::vector<std::string>& s
 }  // namespace
 
 Result<std::vector<int32_t>> PromptTokens(const Model& model, const GenerateRequest& request) {
+  if (!request.prompt_tokens.empty()) return request.prompt_tokens;
   const Tokenizer& tok = model.tokenizer();
   std::string text = request.prompt;
   if (!request.messages.empty()) {

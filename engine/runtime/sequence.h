@@ -23,6 +23,7 @@ namespace inferno {
 struct GenerateRequest {
   std::string prompt;                 // raw prompt (used when messages is empty)
   std::vector<ChatMessage> messages;  // chat mode: rendered with the model's template
+  std::vector<int32_t> prompt_tokens;  // already tokenized prompt; wins over both when set
   int max_tokens = 128;
   SamplingParams sampling;
   std::vector<std::string> stop;  // stop strings (not included in the output)

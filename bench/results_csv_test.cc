@@ -1,0 +1,100 @@
+#include "bench/results_csv.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace inferno::bench {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string TempPath(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("inferno_csv_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  return (dir / name).string();
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The header is a published interface (docs/benchmarks.md): this test changes only when a
+// column is appended on purpose.
+TEST(ResultsCsv, ColumnsAreStable) {
+  std::string header;
+  for (const std::string& c : SuiteColumns()) header += (header.empty() ? "" : ",") + c;
+  EXPECT_EQ(header,
+            "timestamp,run_id,hostname,cpu_model,cpu_flags,isa,cores,threads,model,model_path,"
+            "architecture,quant,size_bytes,params,input_type,prompt_tokens,generated_tokens,"
+            "repetitions,load_ms,ttft_ms,ttft_ms_sd,prefill_tps,prefill_tps_sd,decode_tps,"
+            "decode_tps_sd,total_ms,total_ms_sd,peak_rss_bytes,cpu_seconds,status,error");
+}
+
+TEST(ResultsCsv, EscapeAndParseRoundTrip) {
+  EXPECT_EQ(CsvEscape("plain"), "plain");
+  EXPECT_EQ(CsvEscape("a,b"), "\"a,b\"");
+  EXPECT_EQ(CsvEscape("say \"hi\""), "\"say \"\"hi\"\"\"");
+  Result<std::vector<std::vector<std::string>>> t =
+      ParseCsv("a,\"b,c\",\"d\"\"e\"\r\n\"multi\nline\",,x\n");
+  ASSERT_TRUE(t.ok());
+  ASSERT_EQ(t->size(), 2u);
+  EXPECT_EQ((*t)[0], (std::vector<std::string>{"a", "b,c", "d\"e"}));
+  EXPECT_EQ((*t)[1], (std::vector<std::string>{"multi\nline", "", "x"}));
+  EXPECT_FALSE(ParseCsv("\"never closed").ok());
+}
+
+TEST(ResultsCsv, AppendWritesHeaderOnceAndReadsBack) {
+  const std::string path = TempPath("append.csv");
+  fs::remove(path);
+  SuiteRow a;
+  a.model = "m1";
+  a.quant = "Q8_0";
+  a.prompt_tokens = 50;
+  a.decode_tps = 12.5;
+  a.cpu_model = "CPU, with comma";
+  SuiteRow b = a;
+  b.model = "broken";
+  b.status = "failed";
+  b.error = "bad \"magic\"\nsecond line";
+  ASSERT_TRUE(AppendRows(path, {a}).ok());
+  ASSERT_TRUE(AppendRows(path, {b}).ok());
+  const std::string text = ReadAll(path);
+  EXPECT_EQ(text.find("timestamp,"), 0u);
+  EXPECT_EQ(text.find("timestamp,", 1), std::string::npos) << "header written twice";
+  Result<std::vector<SuiteRow>> rows = ReadRows(path);
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].model, "m1");
+  EXPECT_EQ((*rows)[0].cpu_model, "CPU, with comma");
+  EXPECT_DOUBLE_EQ((*rows)[0].decode_tps, 12.5);
+  EXPECT_EQ((*rows)[0].prompt_tokens, 50);
+  EXPECT_EQ((*rows)[1].status, "failed");
+  EXPECT_EQ((*rows)[1].error, "bad \"magic\"\nsecond line");
+}
+
+TEST(ResultsCsv, RefusesToMixWithAForeignHeader) {
+  const std::string path = TempPath("foreign.csv");
+  { std::ofstream(path) << "model,type,size_bytes\nx,Q4_0,1\n"; }
+  const Status st = AppendRows(path, {SuiteRow{}});
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("header does not match"), std::string::npos);
+  EXPECT_EQ(ReadAll(path), "model,type,size_bytes\nx,Q4_0,1\n") << "file must stay intact";
+}
+
+TEST(ResultsCsv, ReadRejectsRaggedRows) {
+  const std::string path = TempPath("ragged.csv");
+  { std::ofstream(path) << "model,quant\na,b\nc\n"; }
+  Result<std::vector<SuiteRow>> rows = ReadRows(path);
+  ASSERT_FALSE(rows.ok());
+  EXPECT_NE(rows.status().message().find("row 3"), std::string::npos);
+  EXPECT_FALSE(ReadRows(TempPath("missing.csv")).ok());
+}
+
+}  // namespace
+}  // namespace inferno::bench

@@ -1,0 +1,59 @@
+// The benchmark suite: every model × every prompt size, repeated, each model measured in its
+// own child process (`inferno bench-worker`) so its peak memory and CPU time are its own and
+// a model that fails or crashes is recorded as a failure while the suite goes on.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bench/results_csv.h"
+#include "engine/model/model.h"
+#include "engine/util/status.h"
+
+namespace inferno::bench {
+
+struct SuiteOptions {
+  std::vector<std::string> models;  // GGUF paths
+  std::vector<int> prompt_sizes = {50, 100, 200};
+  int generate_tokens = 64;
+  int repetitions = 3;
+  int threads = 0;            // 0 = all cores
+  std::string worker_binary;  // the `inferno` binary that runs bench-worker
+  std::string csv_path = "benchmarks/results.csv";
+  std::string log_root = "logs";  // raw logs go to <log_root>/<timestamp>/
+};
+
+struct SuiteProgress {
+  int model_index = 0;  // 0-based
+  int model_count = 0;
+  std::string model;
+  int step = 0;  // repetitions finished over all sizes of this model
+  int steps = 0;
+  std::string phase;  // "loading" | "measuring" | "done" | "failed"
+};
+
+struct SuiteRun {
+  std::string run_id;
+  std::string log_dir;
+  std::vector<SuiteRow> rows;
+};
+
+Result<SuiteRun> RunSuite(const SuiteOptions& options,
+                          const std::function<void(const SuiteProgress&)>& progress);
+
+// The measuring side, run inside the worker process: loads the model and writes one JSON
+// object per line to `emit`: {"type":"model",...} then {"type":"rep",...} per repetition.
+struct WorkerOptions {
+  std::string model;
+  std::vector<int> prompt_sizes;
+  int generate_tokens = 64;
+  int repetitions = 3;
+  int threads = 1;
+};
+Status RunWorker(const WorkerOptions& options, const std::function<void(const std::string&)>& emit);
+
+// A prompt of exactly n tokens for `model` (BOS when the model adds one, then English text).
+std::vector<int32_t> BenchPrompt(const Model& model, int n);
+
+}  // namespace inferno::bench

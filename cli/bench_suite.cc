@@ -1,0 +1,169 @@
+#include "cli/bench_suite.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include "bench/suite.h"
+#include "bench/summary.h"
+
+namespace inferno::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+Result<std::vector<int>> ParseList(const std::string& list, const char* what) {
+  std::vector<int> out;
+  std::stringstream ss(list);
+  for (std::string item; std::getline(ss, item, ',');) {
+    char* end = nullptr;
+    const long v = std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || v <= 0 || v > 1 << 20) {
+      return Status::InvalidArgument(std::string(what) + " expects comma-separated positive " +
+                                     "numbers, got '" + list + "'");
+    }
+    out.push_back(int(v));
+  }
+  if (out.empty()) return Status::InvalidArgument(std::string(what) + " is empty");
+  return out;
+}
+
+std::string SelfPath() {
+  std::error_code ec;
+  const fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("inferno") : p.string();
+}
+
+void DrawProgress(const bench::SuiteProgress& p) {
+  const bool tty = isatty(STDERR_FILENO);
+  const int done_models = p.model_index;
+  const double frac =
+      (done_models + (p.steps ? double(p.step) / p.steps : 0.0)) / std::max(1, p.model_count);
+  if (!tty) {
+    if (p.phase != "measuring") {
+      fmt::print(stderr, "[{}/{}] {}: {}\n", p.model_index + 1, p.model_count, p.model, p.phase);
+    }
+    return;
+  }
+  constexpr int kWidth = 30;
+  const int filled = std::clamp(int(frac * kWidth + 0.5), 0, kWidth);
+  fmt::print(stderr, "\r\033[K[{}{}] {:3.0f}%  model {}/{} {} ({}, {}/{})",
+             std::string(filled, '#'), std::string(kWidth - filled, ' '), frac * 100,
+             p.model_index + 1, p.model_count, p.model, p.phase, p.step, p.steps);
+  if (p.phase == "done" || p.phase == "failed") fmt::print(stderr, "\n");
+}
+
+}  // namespace
+
+std::string DefaultModelsDir() {
+  if (const char* env = std::getenv("INFERNO_MODELS_DIR"); env && *env) return env;
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.local/share/inferno/models";
+}
+
+int RunSuiteCli(const SuiteCliOptions& o) {
+  bench::SuiteOptions so;
+  Result<std::vector<int>> sizes = ParseList(o.prompt_sizes, "-p");
+  if (!sizes.ok()) {
+    fmt::print(stderr, "error: {}\n", sizes.status().message());
+    return 2;
+  }
+  so.prompt_sizes = *sizes;
+  so.models = o.models;
+  if (o.all) {
+    const std::string dir = o.models_dir.empty() ? DefaultModelsDir() : o.models_dir;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->is_regular_file() && it->path().extension() == ".gguf") {
+        so.models.push_back(it->path().string());
+      }
+    }
+    std::sort(so.models.end() - (so.models.size() - o.models.size()), so.models.end());
+    if (so.models.empty()) {
+      fmt::print(stderr, "error: no .gguf files in {}\n", dir);
+      return 1;
+    }
+  }
+  if (so.models.empty()) {
+    fmt::print(stderr, "error: --suite needs --models a.gguf,b.gguf or --all\n");
+    return 2;
+  }
+  so.generate_tokens = o.generate;
+  so.repetitions = o.repetitions;
+  so.threads = o.threads;
+  so.worker_binary = SelfPath();
+  so.csv_path = o.csv;
+  so.log_root = o.log_dir;
+  Result<bench::SuiteRun> run = bench::RunSuite(so, DrawProgress);
+  if (!run.ok()) {
+    fmt::print(stderr, "error: {}\n", run.status().message());
+    return 1;
+  }
+  fmt::print(
+      "| model | quant | prompt | TTFT ms | prefill tok/s | decode tok/s | peak RSS MiB | "
+      "status |\n|---|---|---:|---:|---:|---:|---:|---|\n");
+  int failures = 0;
+  for (const bench::SuiteRow& r : run->rows) {
+    if (r.status != "ok") {
+      ++failures;
+      fmt::print("| {} | {} | | | | | | failed: {} |\n", r.model, r.quant, r.error);
+      continue;
+    }
+    fmt::print("| {} | {} | {} | {:.1f} | {:.1f} ± {:.1f} | {:.1f} ± {:.1f} | {:.0f} | ok |\n",
+               r.model, r.quant, r.prompt_tokens, r.ttft_ms, r.prefill_tps, r.prefill_tps_sd,
+               r.decode_tps, r.decode_tps_sd, r.peak_rss_bytes / 1048576.0);
+  }
+  fmt::print("\nresults appended to {}; raw logs in {}\n", o.csv, run->log_dir);
+  if (!o.summary_out.empty()) {
+    if (int rc = RunSummaryCli(o.csv, o.summary_out); rc != 0) return rc;
+  }
+  // The suite itself succeeded even when some models failed: they are recorded as failures.
+  (void)failures;
+  return 0;
+}
+
+int RunSummaryCli(const std::string& csv_path, const std::string& md_path) {
+  Status st = bench::WriteSummary(csv_path, md_path);
+  if (!st.ok()) {
+    fmt::print(stderr, "error: {}\n", st.message());
+    return 1;
+  }
+  fmt::print("wrote {}\n", md_path);
+  return 0;
+}
+
+void AddBenchWorkerCommand(CLI::App& root, int* exit_code) {
+  auto o = std::make_shared<bench::WorkerOptions>();
+  auto sizes = std::make_shared<std::string>("50,100,200");
+  CLI::App* cmd = root.add_subcommand("bench-worker", "");
+  cmd->group("");  // internal: run by `inferno bench --suite`, one process per model
+  cmd->add_option("-m", o->model)->required();
+  cmd->add_option("-p", *sizes);
+  cmd->add_option("-n", o->generate_tokens);
+  cmd->add_option("-r", o->repetitions);
+  cmd->add_option("-t", o->threads);
+  cmd->callback([o, sizes, exit_code] {
+    Result<std::vector<int>> list = ParseList(*sizes, "-p");
+    if (!list.ok()) {
+      fmt::print(stderr, "error: {}\n", list.status().message());
+      *exit_code = 2;
+      return;
+    }
+    o->prompt_sizes = *list;
+    Status st = bench::RunWorker(*o, [](const std::string& line) {
+      fmt::print("{}\n", line);
+      std::fflush(stdout);
+    });
+    if (!st.ok()) {
+      fmt::print(stderr, "error: {}\n", st.message());
+      *exit_code = 1;
+    }
+  });
+}
+
+}  // namespace inferno::cli

@@ -1,0 +1,33 @@
+// `inferno bench --suite` / `--summary` and the hidden `bench-worker` it runs per model.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace inferno::cli {
+
+struct SuiteCliOptions {
+  std::vector<std::string> models;  // --models a.gguf,b.gguf
+  bool all = false;                 // --all: every GGUF in the models dir
+  std::string models_dir;
+  std::string prompt_sizes = "50,100,200";
+  int generate = 64;
+  int repetitions = 3;
+  int threads = 0;
+  std::string csv = "benchmarks/results.csv";
+  std::string log_dir = "logs";
+  std::string summary_out;  // also write the summary here after the run (optional)
+};
+
+int RunSuiteCli(const SuiteCliOptions& options);
+int RunSummaryCli(const std::string& csv_path, const std::string& md_path);
+void AddBenchWorkerCommand(CLI::App& root, int* exit_code);
+
+// Default models directory: $INFERNO_MODELS_DIR, else ~/.local/share/inferno/models.
+std::string DefaultModelsDir();
+
+}  // namespace inferno::cli
