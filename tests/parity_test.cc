@@ -28,6 +28,9 @@ struct OracleCase {
   std::string name;  // model-stem/prompt-id
 };
 
+// Keeps test listings readable (gtest would otherwise print the struct's bytes).
+void PrintTo(const OracleCase& c, std::ostream* os) { *os << c.name; }
+
 std::vector<OracleCase> DiscoverCases() {
   std::vector<OracleCase> cases;
   const fs::path root = fs::path(testing::SharedDir()) / "fixtures";
