@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/ops/axpy_f16.h"
+#include "engine/ops/vec_dot.h"
 #include "engine/tensor/fp16.h"
 
 namespace inferno::blocks {
@@ -69,21 +71,17 @@ void AttentionScratch::Reserve(int n_threads, int n_ctx, int head_dim) {
 
 namespace {
 
-float DotHalf(const uint16_t* a, const uint16_t* b, int n) {
-  float sum = 0;
-  for (int i = 0; i < n; ++i) sum += F16ToF32(a[i]) * F16ToF32(b[i]);
-  return sum;
-}
-
 // One query head of one token against the cached keys/values it may see.
 void AttendHead(const AttentionParams& p, const float* q, int pos, int kv_head,
-                const KvCache& cache, int layer, float* out, float* scores, uint16_t* half) {
+                const KvCache& cache, int layer, float* out, float* scores, uint16_t* half,
+                ops::VecDotFn dot_f16, ops::AxpyF16Fn axpy_f16) {
   const int lo = p.window > 0 ? std::max(0, pos - p.window + 1) : 0;
+  // The query is rounded to F16 like the reference's F16 K·Q product.
   for (int i = 0; i < p.head_dim; ++i) half[i] = F32ToF16(q[i]);
   float max_score = -INFINITY;
   for (int j = lo; j <= pos; ++j) {
     const uint16_t* kj = cache.k(layer, j) + kv_head * p.head_dim;
-    const float s = DotHalf(half, kj, p.head_dim) * p.kq_scale;
+    const float s = dot_f16(p.head_dim, kj, half) * p.kq_scale;
     scores[j] = s;
     max_score = std::max(max_score, s);
   }
@@ -94,12 +92,10 @@ void AttendHead(const AttentionParams& p, const float* q, int pos, int kv_head,
   }
   const float inv = float(1.0 / sum);
   // Probabilities are rounded to F16 before weighting V, matching the reference's F16 matmul.
-  for (int j = lo; j <= pos; ++j) half[j] = F32ToF16(scores[j] * inv);
   std::fill(out, out + p.head_dim_v, 0.0f);
   for (int j = lo; j <= pos; ++j) {
-    const float pj = F16ToF32(half[j]);
-    const uint16_t* vj = cache.v(layer, j) + kv_head * p.head_dim_v;
-    for (int d = 0; d < p.head_dim_v; ++d) out[d] += pj * F16ToF32(vj[d]);
+    const float pj = F16ToF32(F32ToF16(scores[j] * inv));
+    axpy_f16(p.head_dim_v, pj, cache.v(layer, j) + kv_head * p.head_dim_v, out);
   }
 }
 
@@ -121,6 +117,8 @@ void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const
   scratch.Reserve(pool.size(), max_pos + 1, p.head_dim);
   const int group = p.n_head / p.n_head_kv;
   const int64_t n_items = n_tokens * p.n_head;
+  const ops::VecDotFn dot_f16 = ops::GetVecDot(DType::kF16);
+  const ops::AxpyF16Fn axpy_f16 = ops::GetAxpyF16();
   pool.Run([&](int thread, int n_threads) {
     float* scores = scratch.scores[thread].data();
     uint16_t* half = scratch.half[thread].data();
@@ -128,7 +126,7 @@ void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const
       const int64_t t = item / p.n_head;
       const int h = int(item % p.n_head);
       AttendHead(p, q + (t * p.n_head + h) * p.head_dim, positions[t], h / group, *caches[t], layer,
-                 out + (t * p.n_head + h) * p.head_dim_v, scores, half);
+                 out + (t * p.n_head + h) * p.head_dim_v, scores, half, dot_f16, axpy_f16);
     }
   });
 }
