@@ -13,6 +13,7 @@ int Main(int argc, char** argv) {
   AddTokenizeCommand(app, &exit_code);
   AddInspectCommand(app, &exit_code);
   AddBenchCommand(app, &exit_code);
+  AddServeCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

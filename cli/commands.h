@@ -17,5 +17,6 @@ void AddInspectCommand(CLI::App& root, int* exit_code);
 void AddRunCommand(CLI::App& root, int* exit_code);
 void AddTokenizeCommand(CLI::App& root, int* exit_code);
 void AddBenchCommand(CLI::App& root, int* exit_code);
+void AddServeCommand(CLI::App& root, int* exit_code);
 
 }  // namespace inferno::cli

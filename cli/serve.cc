@@ -1,0 +1,151 @@
+// `inferno serve`: the HTTP server (OpenAI-compatible API, seed /chat SSE API, web UI,
+// WebSocket debugger) over the models dir. Listens on 127.0.0.1 unless told otherwise.
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "cli/bench_suite.h"
+#include "cli/commands.h"
+#include "cli/text_util.h"
+#include "server/api.h"
+#include "server/http_server.h"
+#include "server/model_registry.h"
+
+namespace inferno::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ServeOptions {
+  std::string model;
+  std::string models_dir;
+  std::string data_dir;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string api_key;
+  int parallel = 4;
+  int ctx_size = 4096;
+  int threads = 0;
+  std::string web_root;
+  uint64_t memory_budget = 0;
+  size_t body_limit = 1 << 20;
+  std::string cors_origin;
+  bool quiet = false;
+};
+
+std::string DefaultDataDir() {
+  if (const char* env = std::getenv("INFERNO_DATA_DIR"); env && *env) return env;
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.local/share/inferno";
+}
+
+int RunServe(ServeOptions o) {
+  if (o.data_dir.empty()) o.data_dir = DefaultDataDir();
+  if (o.models_dir.empty()) {
+    o.models_dir = std::getenv("INFERNO_MODELS_DIR") ? DefaultModelsDir() : o.data_dir + "/models";
+  }
+  if (o.web_root.empty()) o.web_root = INFERNO_WEB_ROOT;
+  if (o.api_key.empty()) {
+    if (const char* env = std::getenv("INFERNO_API_KEY"); env && *env) o.api_key = env;
+  }
+
+  // Block the shutdown signals in every thread; one thread waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  server::RegistryOptions ro;
+  ro.models_dir = o.models_dir;
+  ro.preload = o.model;
+  ro.fallback_model = INFERNO_DEMO_MODEL;
+  ro.scheduler.n_slots = std::max(1, o.parallel);
+  ro.scheduler.n_ctx = o.ctx_size;
+  ro.scheduler.n_threads = o.threads > 0 ? o.threads : DefaultThreads();
+  ro.memory_budget = o.memory_budget;
+  server::ModelRegistry registry(ro);
+  if (Status st = registry.Init(); !st.ok()) {
+    fmt::print(stderr, "error: {}\n", st.message());
+    return 1;
+  }
+
+  server::ApiOptions ao;
+  ao.api_key = o.api_key;
+  ao.web_root = o.web_root;
+  ao.cors_origin = o.cors_origin;
+  ao.log_dir = o.data_dir + "/logs";
+  ao.log_to_stderr = !o.quiet;
+  server::Api api(ao, registry);
+
+  server::HttpServerOptions ho;
+  ho.host = o.host;
+  ho.port = o.port;
+  ho.body_limit = o.body_limit;
+  server::HttpServer http(
+      ho, [&](const server::Request& r, server::ResponseWriter& w) { api.Handle(r, w); });
+  if (Status st = http.Listen(); !st.ok()) {
+    fmt::print(stderr, "error: {}\n", st.message());
+    return 1;
+  }
+  const std::string default_model = registry.default_id();
+  fmt::print("inferno serving on http://{}:{}/\n", o.host, http.port());
+  fmt::print("  models dir: {}\n  default model: {}\n  data dir: {}{}\n", o.models_dir,
+             default_model.empty() ? "(none: put a .gguf in the models dir)" : default_model,
+             o.data_dir, o.api_key.empty() ? "" : "\n  API key required");
+  std::fflush(stdout);
+
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    http.Stop();
+  });
+  http.Run();
+  // Wake the signal thread if Run() ended for another reason.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  fmt::print(stderr, "inferno: stopped\n");
+  return 0;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& root, int* exit_code) {
+  auto o = std::make_shared<ServeOptions>();
+  CLI::App* cmd = root.add_subcommand("serve", "Serve the web UI and the OpenAI-compatible API");
+  cmd->add_option("-m,--model", o->model, "Model to load at start (the default for requests)");
+  cmd->add_option("--models-dir", o->models_dir,
+                  "Directory of GGUF models (default: <data-dir>/models)");
+  cmd->add_option("--data-dir", o->data_dir,
+                  "Conversations, logs (default: ~/.local/share/inferno)");
+  cmd->add_option("--host", o->host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", o->port, "Port (0 picks a free one)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--api-key", o->api_key,
+                  "Require 'Authorization: Bearer KEY' (or INFERNO_API_KEY)");
+  cmd->add_option("--parallel", o->parallel, "Sequences decoded together per model")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("-c,--ctx-size", o->ctx_size, "Context per sequence")
+      ->capture_default_str()
+      ->check(CLI::Range(16, 1 << 20));
+  cmd->add_option("-t,--threads", o->threads, "Threads per model (0 = all cores)");
+  cmd->add_option("--web-root", o->web_root, "Directory with the built web UI");
+  cmd->add_option("--memory-budget", o->memory_budget,
+                  "Bytes of model files kept loaded; least recently used unload first (0 = no "
+                  "limit)");
+  cmd->add_option("--body-limit", o->body_limit, "Largest request body in bytes")
+      ->capture_default_str();
+  cmd->add_option("--cors-origin", o->cors_origin,
+                  "Allow this browser origin (CORS is off by default)");
+  cmd->add_flag("-q,--quiet", o->quiet, "No per-request lines on stderr");
+  cmd->callback([o, exit_code] { *exit_code = RunServe(*o); });
+}
+
+}  // namespace inferno::cli

@@ -1,0 +1,66 @@
+// The server's routes: health, metrics, the OpenAI-compatible API, the seed /chat SSE API,
+// tokenize/detokenize, the web UI's static files, and delegation of /api/* to the store.
+// Authentication, CORS and request logging are applied here for every route.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "server/http_types.h"
+#include "server/model_registry.h"
+#include "server/request_log.h"
+
+namespace inferno::server {
+
+struct ApiOptions {
+  std::string api_key;      // empty: no authentication
+  std::string web_root;     // directory with index.html; empty: no UI
+  std::string cors_origin;  // empty: no CORS headers
+  std::string log_dir;      // request logs; empty: stderr only
+  bool log_to_stderr = true;
+};
+
+class Api {
+ public:
+  // Handles /api/* (the store); returns nullopt for paths it does not know.
+  using ExtraRoutes = std::function<std::optional<Response>(const Request&)>;
+
+  Api(ApiOptions options, ModelRegistry& registry, ExtraRoutes extra = nullptr);
+
+  void Handle(const Request& request, ResponseWriter& writer);
+
+  // Whether a request carries the API key (always true without one). Used for /ws too.
+  bool Authorized(const Request& request) const;
+
+  // Prometheus text exposition of the counters.
+  std::string MetricsText();
+
+ private:
+  void Route(const Request& r, ResponseWriter& w, int* status, std::string* note);
+  void Completions(const Request& r, ResponseWriter& w, bool chat, int* status);
+  void SeedChat(const Request& r, ResponseWriter& w, int* status);
+  void Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* status);
+  void Models(const Request& r, ResponseWriter& w, int* status);
+  bool StaticFile(const Request& r, ResponseWriter& w, int* status);
+  void SendJson(ResponseWriter& w, int status, const std::string& body, int* status_out);
+  Headers CorsHeaders() const;
+
+  ApiOptions options_;
+  ModelRegistry& registry_;
+  ExtraRoutes extra_;
+  RequestLog log_;
+
+  std::mutex metrics_mu_;
+  std::map<std::pair<std::string, int>, uint64_t> requests_;  // (route, status) -> count
+  std::atomic<uint64_t> generated_tokens_{0};
+  std::atomic<uint64_t> prompt_tokens_{0};
+  std::atomic<double> decode_ms_{0};
+  std::atomic<int> in_flight_{0};
+  std::atomic<uint64_t> next_id_{1};
+};
+
+}  // namespace inferno::server

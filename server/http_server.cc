@@ -1,0 +1,517 @@
+// The only translation unit that includes Boost.Beast (it is heavy to compile).
+//
+// Each connection gets a thread with its own io_context. Reads and writes are asynchronous
+// operations with deadlines, run to completion with io_context::run() so the code still
+// reads top to bottom; that is how a silent or stalled client is timed out, which blocking
+// socket calls cannot do.
+#include "server/http_server.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+
+namespace inferno::server {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+
+constexpr auto kWriteTimeout = std::chrono::seconds(30);
+
+std::string ErrorJson(int status, const std::string& message) {
+  std::string escaped;
+  for (char c : message) {
+    if (c == '"' || c == '\\') escaped += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    escaped += c;
+  }
+  return "{\"error\":{\"message\":\"" + escaped + "\",\"type\":\"" +
+         (status == 413 ? "request_too_large" : "invalid_request_error") +
+         "\",\"param\":null,\"code\":null}}";
+}
+
+// Runs the io_context until the operation started before it completes.
+void RunOnce(net::io_context& ioc) {
+  ioc.restart();
+  ioc.run();
+}
+
+// Writes on a tcp_stream with a deadline.
+template <typename Write>
+beast::error_code TimedWrite(net::io_context& ioc, beast::tcp_stream& stream, Write&& start) {
+  beast::error_code result;
+  stream.expires_after(kWriteTimeout);
+  start([&](beast::error_code ec, size_t) { result = ec; });
+  RunOnce(ioc);
+  stream.expires_never();
+  return result;
+}
+
+class ConnectionWriter : public ResponseWriter {
+ public:
+  ConnectionWriter(net::io_context& ioc, beast::tcp_stream& stream, unsigned version,
+                   bool keep_alive)
+      : ioc_(ioc), stream_(stream), version_(version), keep_alive_(keep_alive) {}
+
+  void Send(Response r) override {
+    if (started_) return;
+    started_ = true;
+    http::response<http::string_body> res{static_cast<http::status>(r.status), version_};
+    res.set(http::field::server, "inferno");
+    res.set(http::field::content_type, r.content_type);
+    for (const auto& [k, v] : r.headers) res.set(k, v);
+    res.keep_alive(keep_alive_);
+    res.body() = std::move(r.body);
+    res.prepare_payload();
+    failed_ = TimedWrite(ioc_, stream_, [&](auto handler) {
+                http::async_write(stream_, res, std::move(handler));
+              }).failed();
+  }
+
+  bool StartStream(int status, std::string content_type, Headers headers) override {
+    if (started_) return false;
+    started_ = true;
+    streaming_ = true;
+    http::response<http::empty_body> res{static_cast<http::status>(status), version_};
+    res.set(http::field::server, "inferno");
+    res.set(http::field::content_type, content_type);
+    res.set(http::field::cache_control, "no-cache");
+    for (const auto& [k, v] : headers) res.set(k, v);
+    res.keep_alive(keep_alive_);
+    res.chunked(true);
+    http::response_serializer<http::empty_body> sr{res};
+    failed_ = TimedWrite(ioc_, stream_, [&](auto handler) {
+                http::async_write_header(stream_, sr, std::move(handler));
+              }).failed();
+    return !failed_;
+  }
+
+  bool Write(std::string_view data) override {
+    if (!streaming_ || failed_) return false;
+    if (data.empty()) return true;
+    char size_line[24];
+    const int n = std::snprintf(size_line, sizeof(size_line), "%zx\r\n", data.size());
+    const std::array<net::const_buffer, 3> buffers = {net::buffer(size_line, size_t(n)),
+                                                      net::buffer(data.data(), data.size()),
+                                                      net::buffer("\r\n", 2)};
+    failed_ = TimedWrite(ioc_, stream_, [&](auto handler) {
+                net::async_write(stream_, buffers, std::move(handler));
+              }).failed();
+    return !failed_;
+  }
+
+  void EndStream() override {
+    if (!streaming_ || failed_) return;
+    streaming_ = false;
+    failed_ = TimedWrite(ioc_, stream_, [&](auto handler) {
+                net::async_write(stream_, net::buffer("0\r\n\r\n", 5), std::move(handler));
+              }).failed();
+  }
+
+  bool started() const override { return started_; }
+  bool failed() const { return failed_; }
+  // A stream never ended (handler returned mid-stream) leaves the connection unusable.
+  bool reusable() const { return !failed_ && !streaming_ && keep_alive_; }
+
+ private:
+  net::io_context& ioc_;
+  beast::tcp_stream& stream_;
+  unsigned version_;
+  bool keep_alive_;
+  bool started_ = false;
+  bool streaming_ = false;
+  bool failed_ = false;
+};
+
+// WebSocket sender: frames are queued from any thread and written in order by the
+// connection's io_context thread.
+class BeastWsSender : public WsSender, public std::enable_shared_from_this<BeastWsSender> {
+ public:
+  BeastWsSender() : ws_(ioc_) {}
+
+  net::io_context& ioc() { return ioc_; }
+  websocket::stream<tcp::socket>& ws() { return ws_; }
+
+  bool SendText(std::string frame) override { return Enqueue(std::move(frame), false); }
+  bool SendBinary(std::string frame) override { return Enqueue(std::move(frame), true); }
+  size_t queued_bytes() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return queued_bytes_;
+  }
+  bool WaitForRoom(size_t limit) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return queued_bytes_ <= limit || closed_; });
+    return !closed_;
+  }
+  void Close() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (closed_ || close_requested_) return;
+      close_requested_ = true;
+    }
+    std::weak_ptr<BeastWsSender> weak = shared_from_this();
+    net::post(ioc_, [weak] {
+      if (auto self = weak.lock()) self->MaybeClose();
+    });
+  }
+  bool closed() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return closed_ || close_requested_;
+  }
+
+  // Starts the read loop; frames go to `conn` until the socket closes.
+  void StartReading(WsConnection* conn) {
+    conn_ = conn;
+    ReadNext();
+  }
+  void MarkClosed() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closed_ = true;
+      frames_.clear();
+      queued_bytes_ = 0;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  struct Frame {
+    std::string data;
+    bool binary;
+  };
+
+  bool Enqueue(std::string frame, bool binary) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (closed_ || close_requested_) return false;
+      queued_bytes_ += frame.size();
+      frames_.push_back({std::move(frame), binary});
+    }
+    std::weak_ptr<BeastWsSender> weak = shared_from_this();
+    net::post(ioc_, [weak] {
+      if (auto self = weak.lock()) self->WriteNext();
+    });
+    return true;
+  }
+
+  // On the io thread.
+  void WriteNext() {
+    const Frame* front = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (writing_ || frames_.empty() || closed_) return;
+      writing_ = true;
+      front = &frames_.front();  // deque elements stay put while others are appended
+    }
+    ws_.binary(front->binary);
+    ws_.async_write(net::buffer(front->data),
+                    [self = shared_from_this()](beast::error_code ec, size_t) {
+                      {
+                        std::lock_guard<std::mutex> lock(self->mu_);
+                        self->writing_ = false;
+                        if (!self->frames_.empty()) {
+                          self->queued_bytes_ -= self->frames_.front().data.size();
+                          self->frames_.pop_front();
+                        }
+                      }
+                      self->cv_.notify_all();
+                      if (ec) {
+                        self->MarkClosed();
+                        return;
+                      }
+                      self->WriteNext();
+                      self->MaybeClose();
+                    });
+  }
+
+  void MaybeClose() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!close_requested_ || writing_ || !frames_.empty() || closing_ || closed_) return;
+      closing_ = true;
+    }
+    ws_.async_close(websocket::close_code::normal,
+                    [self = shared_from_this()](beast::error_code) {});
+  }
+
+  void ReadNext() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) {
+        self->MarkClosed();
+        if (self->conn_ != nullptr) self->conn_->OnClose();
+        self->conn_ = nullptr;
+        return;
+      }
+      const std::string frame = beast::buffers_to_string(self->buffer_.data());
+      self->buffer_.consume(self->buffer_.size());
+      if (self->ws_.got_text()) {
+        self->conn_->OnText(frame);
+      } else {
+        self->conn_->OnBinary(frame);
+      }
+      self->ReadNext();
+    });
+  }
+
+  net::io_context ioc_;
+  websocket::stream<tcp::socket> ws_;
+  beast::flat_buffer buffer_;
+  WsConnection* conn_ = nullptr;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Frame> frames_;
+  size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool close_requested_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  Handler handler;
+  WsFactory ws_factory;
+  WsAccept ws_accept;
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::atomic<bool> stopping{false};
+
+  std::mutex mu;
+  std::condition_variable cv;
+  int active = 0;
+  std::set<int> fds;  // open connection sockets, shut down on Stop()
+
+  void Serve(int fd, tcp::endpoint remote);
+  void ServeWebSocket(net::io_context& cioc, beast::tcp_stream& stream,
+                      http::request<http::string_body>& req);
+};
+
+HttpServer::HttpServer(HttpServerOptions options, Handler handler, WsFactory ws_factory,
+                       WsAccept ws_accept)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->handler = std::move(handler);
+  impl_->ws_factory = std::move(ws_factory);
+  impl_->ws_accept = std::move(ws_accept);
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Listen() {
+  beast::error_code ec;
+  const net::ip::address address = net::ip::make_address(impl_->options.host, ec);
+  if (ec)
+    return Status::InvalidArgument("--host '" + impl_->options.host + "' is not an IP address");
+  const tcp::endpoint endpoint(address, static_cast<unsigned short>(impl_->options.port));
+  tcp::acceptor& a = impl_->acceptor;
+  a.open(endpoint.protocol(), ec);
+  if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(endpoint, ec);
+  if (ec) {
+    return Status::IoError("cannot listen on " + impl_->options.host + ":" +
+                           std::to_string(impl_->options.port) + ": " + ec.message() +
+                           (ec == net::error::address_in_use
+                                ? " (another server is running there; pick one with --port)"
+                                : ""));
+  }
+  a.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return Status::IoError("listen: " + ec.message());
+  port_ = a.local_endpoint().port();
+  return Status::Ok();
+}
+
+void HttpServer::Run() {
+  Impl& im = *impl_;
+  while (!im.stopping) {
+    tcp::endpoint remote;
+    beast::error_code ec;
+    tcp::socket socket(im.ioc);
+    im.acceptor.accept(socket, remote, ec);
+    if (ec) {
+      if (im.stopping) break;
+      continue;  // e.g. ECONNABORTED, EMFILE: keep serving
+    }
+    {
+      std::lock_guard<std::mutex> lock(im.mu);
+      if (im.active >= im.options.max_connections) {
+        const std::string busy =
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        net::write(socket, net::buffer(busy), ec);
+        continue;
+      }
+      ++im.active;
+    }
+    const int fd = socket.release(ec);
+    if (ec) {
+      std::lock_guard<std::mutex> lock(im.mu);
+      --im.active;
+      continue;
+    }
+    std::thread([&im, fd, remote] {
+      im.Serve(fd, remote);
+      std::lock_guard<std::mutex> lock(im.mu);
+      --im.active;
+      im.cv.notify_all();
+    }).detach();
+  }
+  // Wake every connection blocked on its socket and wait for the threads to finish.
+  std::unique_lock<std::mutex> lock(im.mu);
+  for (int fd : im.fds) ::shutdown(fd, SHUT_RDWR);
+  im.cv.wait(lock, [&] { return im.active == 0; });
+}
+
+void HttpServer::Stop() {
+  Impl& im = *impl_;
+  if (im.stopping.exchange(true)) return;
+  if (im.acceptor.is_open()) ::shutdown(im.acceptor.native_handle(), SHUT_RDWR);
+  std::lock_guard<std::mutex> lock(im.mu);
+  for (int fd : im.fds) ::shutdown(fd, SHUT_RDWR);
+}
+
+void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
+  net::io_context cioc;
+  beast::tcp_stream stream(cioc);
+  beast::error_code ec;
+  stream.socket().assign(remote.protocol(), fd, ec);
+  if (ec) {
+    ::close(fd);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    fds.insert(fd);
+    if (stopping) ::shutdown(fd, SHUT_RDWR);
+  }
+  const std::string remote_text =
+      remote.address().to_string() + ":" + std::to_string(remote.port());
+  beast::flat_buffer buffer;
+  bool upgraded = false;
+  while (!stopping) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(options.body_limit);
+    parser.header_limit(64 * 1024);
+    beast::error_code read_ec;
+    stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
+    http::async_read(stream, buffer, parser, [&](beast::error_code e, size_t) { read_ec = e; });
+    RunOnce(cioc);
+    stream.expires_never();
+    if (read_ec) {
+      const bool client_error =
+          read_ec.category() == http::make_error_code(http::error::bad_target).category();
+      if (read_ec == http::error::body_limit || read_ec == http::error::header_limit ||
+          (client_error && read_ec != http::error::end_of_stream &&
+           read_ec != http::error::partial_message)) {
+        ConnectionWriter w(cioc, stream, 11, /*keep_alive=*/false);
+        const bool too_big =
+            read_ec == http::error::body_limit || read_ec == http::error::header_limit;
+        const int status = too_big ? 413 : 400;
+        w.Send(
+            Response{status,
+                     "application/json",
+                     {},
+                     ErrorJson(status, too_big ? "request body larger than the limit of " +
+                                                     std::to_string(options.body_limit) + " bytes"
+                                               : "malformed HTTP request: " + read_ec.message())});
+      }
+      break;
+    }
+    http::request<http::string_body>& req = parser.get();
+    Request r;
+    r.method = std::string(req.method_string());
+    r.target = std::string(req.target());
+    r.remote = remote_text;
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      for (char& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
+      r.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    r.body = std::move(req.body());
+    ConnectionWriter writer(cioc, stream, req.version(), req.keep_alive());
+    if (!SplitTarget(r)) {
+      writer.Send(
+          Response{400, "application/json", {}, ErrorJson(400, "malformed request target")});
+      break;
+    }
+    if (websocket::is_upgrade(req)) {
+      Response reject{404, "application/json", {}, ErrorJson(404, "no WebSocket endpoint here")};
+      const bool ok = r.path == "/ws" && ws_factory && (!ws_accept || ws_accept(r, &reject));
+      if (!ok) {
+        writer.Send(reject);
+        break;
+      }
+      upgraded = true;
+      ServeWebSocket(cioc, stream, req);
+      break;
+    }
+    handler(r, writer);
+    if (!writer.started()) {
+      writer.Send(Response{500, "application/json", {}, ErrorJson(500, "no response")});
+    }
+    if (!writer.reusable()) break;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    fds.erase(fd);
+  }
+  if (!upgraded) {
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream.socket().close(ec);
+  }
+}
+
+void HttpServer::Impl::ServeWebSocket(net::io_context&, beast::tcp_stream& stream,
+                                      http::request<http::string_body>& req) {
+  beast::error_code ec;
+  const tcp::endpoint remote = stream.socket().remote_endpoint(ec);
+  const int fd = stream.socket().release(ec);
+  if (ec) return;
+  // The sender owns its own io_context and stream so it can outlive this thread's frame
+  // (sessions may still hold it after the connection ends).
+  auto sender = std::make_shared<BeastWsSender>();
+  websocket::stream<tcp::socket>& ws = sender->ws();
+  ws.next_layer().assign(remote.protocol(), fd, ec);
+  if (ec) {
+    ::close(fd);
+    return;
+  }
+  // The protocol layer enforces its own (smaller) message limit with a recoverable error;
+  // this cap only protects memory from a runaway client.
+  ws.read_message_max(options.ws_frame_limit * 16);
+  ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(http::field::server, "inferno"); }));
+  ws.accept(req, ec);
+  if (ec) return;
+  std::unique_ptr<WsConnection> conn = ws_factory(sender);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    fds.insert(fd);
+    if (stopping) ::shutdown(fd, SHUT_RDWR);
+  }
+  sender->StartReading(conn.get());
+  sender->ioc().run();
+  sender->MarkClosed();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    fds.erase(fd);
+  }
+  conn.reset();
+  ws.next_layer().close(ec);
+}
+
+}  // namespace inferno::server

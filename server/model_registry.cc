@@ -1,0 +1,280 @@
+#include "server/model_registry.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "engine/gguf/gguf_file.h"
+#include "engine/model/model_config.h"
+#include "engine/tensor/dtype.h"
+
+namespace inferno::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kExtension = ".gguf";
+
+bool StartsWithDir(const fs::path& path, const fs::path& dir) {
+  const std::string p = path.string(), d = dir.string();
+  return p.size() > d.size() && p.compare(0, d.size(), d) == 0 && p[d.size()] == '/';
+}
+
+int64_t MTime(const std::string& path) {
+  std::error_code ec;
+  const auto t = fs::last_write_time(path, ec);
+  return ec ? 0 : int64_t(t.time_since_epoch().count());
+}
+
+}  // namespace
+
+ModelRegistry::ModelRegistry(RegistryOptions options) : options_(std::move(options)) {}
+
+Status ModelRegistry::Init() {
+  std::error_code ec;
+  if (!options_.models_dir.empty()) {
+    fs::create_directories(options_.models_dir, ec);
+    if (ec) {
+      return Status::IoError("models dir " + options_.models_dir + ": " + ec.message());
+    }
+  }
+  std::string preload = options_.preload;
+  if (preload.empty() && !options_.fallback_model.empty() && fs::exists(options_.fallback_model)) {
+    bool dir_has_models = false;
+    for (const ModelInfo& m : List()) dir_has_models |= m.error.empty();
+    if (!dir_has_models) preload = options_.fallback_model;
+  }
+  if (preload.empty()) return Status::Ok();
+  if (!fs::exists(preload, ec)) return Status::NotFound(preload + ": no such model file");
+  preload_id_ = IdFor(preload);
+  Result<std::unique_ptr<Model>> model = Model::Load(preload);
+  if (!model.ok()) return model.status();
+  auto lm = std::make_shared<LoadedModel>();
+  lm->id = preload_id_;
+  lm->model = std::move(*model);
+  lm->scheduler = std::make_unique<Scheduler>(*lm->model, options_.scheduler);
+  std::lock_guard<std::mutex> lock(mu_);
+  loaded_[preload_id_] = Entry{lm, std::chrono::steady_clock::now(), fs::file_size(preload, ec)};
+  // Remember where it came from so List() and PathFor() know it.
+  info_cache_[preload] = {MTime(preload), ModelInfo{}};
+  options_.preload = preload;
+  return Status::Ok();
+}
+
+std::string ModelRegistry::IdFor(const std::string& path) const {
+  std::error_code ec;
+  const fs::path p = fs::weakly_canonical(path, ec);
+  if (!options_.models_dir.empty()) {
+    const fs::path dir = fs::weakly_canonical(options_.models_dir, ec);
+    if (StartsWithDir(p, dir)) {
+      std::string rel = p.string().substr(dir.string().size() + 1);
+      if (rel.size() > 5 && rel.compare(rel.size() - 5, 5, kExtension) == 0)
+        rel.resize(rel.size() - 5);
+      return rel;
+    }
+  }
+  return fs::path(path).stem().string();
+}
+
+Result<std::string> ModelRegistry::ResolveInDir(const std::string& models_dir,
+                                                const std::string& name) {
+  if (name.empty() || name.size() > 512) return Status::NotFound("model name is empty or too long");
+  if (name[0] == '/' || name.find('\\') != std::string::npos ||
+      name.find('\0') != std::string::npos) {
+    return Status::NotFound("model '" + name + "' is not a name inside the models dir");
+  }
+  for (const fs::path& part : fs::path(name)) {
+    if (part == ".." || part == ".") {
+      return Status::NotFound("model '" + name + "' is not a name inside the models dir");
+    }
+  }
+  std::string file = name;
+  if (file.size() < 5 || file.compare(file.size() - 5, 5, kExtension) != 0) file += kExtension;
+  std::error_code ec;
+  const fs::path dir = fs::canonical(models_dir, ec);
+  if (ec) return Status::NotFound("models dir " + models_dir + " does not exist");
+  const fs::path candidate = dir / file;
+  if (!fs::exists(candidate, ec)) return Status::NotFound("model '" + name + "' not found");
+  // Symlinks are fine as long as what they point at stays inside the dir.
+  const fs::path real = fs::canonical(candidate, ec);
+  if (ec || !StartsWithDir(real, dir) || !fs::is_regular_file(real, ec)) {
+    return Status::NotFound("model '" + name + "' is not a name inside the models dir");
+  }
+  return real.string();
+}
+
+Result<std::string> ModelRegistry::PathFor(const std::string& name) {
+  if (!options_.preload.empty() && (name == preload_id_ || name == preload_id_ + kExtension)) {
+    return options_.preload;
+  }
+  if (options_.models_dir.empty()) return Status::NotFound("model '" + name + "' not found");
+  return ResolveInDir(options_.models_dir, name);
+}
+
+ModelInfo ModelRegistry::Describe(const std::string& id, const std::string& path) {
+  const int64_t mtime = MTime(path);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = info_cache_.find(path);
+    if (it != info_cache_.end() && it->second.first == mtime && !it->second.second.id.empty()) {
+      ModelInfo info = it->second.second;
+      info.loaded = loaded_.count(id) > 0;
+      return info;
+    }
+  }
+  ModelInfo info;
+  info.id = id;
+  info.path = path;
+  std::error_code ec;
+  info.size_bytes = fs::file_size(path, ec);
+  Result<std::unique_ptr<gguf::File>> file = gguf::File::Open(path);
+  if (!file.ok()) {
+    info.error = file.status().message();
+  } else {
+    std::map<DType, uint64_t> bytes;
+    for (const gguf::TensorInfo& t : (*file)->tensors()) {
+      info.parameters += double(t.n_elements);
+      if (t.shape.size() >= 2) bytes[t.type] += t.bytes;
+    }
+    uint64_t best = 0;
+    for (const auto& [type, n] : bytes) {
+      if (n > best) {
+        best = n;
+        info.quant = std::string(DTypeName(type));
+      }
+    }
+    Result<ModelConfig> config = ReadModelConfig(**file);
+    if (config.ok()) {
+      info.context_length = config->n_ctx_train;
+      Result<std::string> arch = (*file)->GetString("general.architecture");
+      info.architecture = arch.ok() ? *arch : "";
+    } else {
+      info.error = config.status().message();
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  info_cache_[path] = {mtime, info};
+  info.loaded = loaded_.count(id) > 0;
+  return info;
+}
+
+std::vector<ModelInfo> ModelRegistry::List() {
+  std::vector<std::pair<std::string, std::string>> found;  // id, path
+  if (!options_.preload.empty()) found.push_back({preload_id_, options_.preload});
+  std::error_code ec;
+  if (!options_.models_dir.empty() && fs::is_directory(options_.models_dir, ec)) {
+    const fs::path dir = fs::canonical(options_.models_dir, ec);
+    for (fs::recursive_directory_iterator
+             it(dir, fs::directory_options::follow_directory_symlink, ec),
+         end;
+         !ec && it != end; it.increment(ec)) {
+      if (it.depth() > 4) it.disable_recursion_pending();
+      if (it->path().extension() != kExtension) continue;
+      const fs::path real = fs::canonical(it->path(), ec);
+      if (ec || !StartsWithDir(real, dir) || !fs::is_regular_file(real, ec)) {
+        ec.clear();
+        continue;  // a symlink leading out of the dir is not ours to serve
+      }
+      const std::string id = IdFor(it->path().string());
+      if (id == preload_id_) continue;
+      found.push_back({id, real.string()});
+    }
+  }
+  std::vector<ModelInfo> out;
+  for (const auto& [id, path] : found) out.push_back(Describe(id, path));
+  std::sort(out.begin() + (options_.preload.empty() ? 0 : 1), out.end(),
+            [](const ModelInfo& a, const ModelInfo& b) { return a.id < b.id; });
+  return out;
+}
+
+std::string ModelRegistry::default_id() {
+  if (!preload_id_.empty()) return preload_id_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!loaded_.empty()) return loaded_.begin()->first;
+  }
+  for (const ModelInfo& m : List()) {
+    if (m.error.empty()) return m.id;
+  }
+  return "";
+}
+
+std::vector<std::string> ModelRegistry::loaded_ids() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> ids;
+  for (const auto& [id, e] : loaded_) ids.push_back(id);
+  return ids;
+}
+
+std::vector<std::shared_ptr<LoadedModel>> ModelRegistry::loaded_models() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::shared_ptr<LoadedModel>> out;
+  for (const auto& [id, e] : loaded_) out.push_back(e.loaded);
+  return out;
+}
+
+void ModelRegistry::EvictFor(uint64_t incoming) {
+  if (options_.memory_budget == 0) return;
+  for (;;) {
+    uint64_t total = incoming;
+    for (const auto& [id, e] : loaded_) total += e.bytes;
+    if (total <= options_.memory_budget || loaded_.empty()) return;
+    auto victim = loaded_.end();
+    for (auto it = loaded_.begin(); it != loaded_.end(); ++it) {
+      if (victim == loaded_.end() || it->second.last_used < victim->second.last_used) victim = it;
+    }
+    // In-flight requests keep their model alive through their shared_ptr.
+    loaded_.erase(victim);
+  }
+}
+
+Result<std::shared_ptr<LoadedModel>> ModelRegistry::Acquire(const std::string& requested) {
+  const std::string name = requested.empty() ? default_id() : requested;
+  if (name.empty()) {
+    return Status::NotFound(
+        "no model loaded and none named: put a .gguf file in the models dir or start with -m");
+  }
+  Result<std::string> path = PathFor(name);
+  if (!path.ok()) return path.status();
+  const std::string id = IdFor(*path) == preload_id_ ? preload_id_ : IdFor(*path);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = loaded_.find(id);
+    if (it != loaded_.end()) {
+      it->second.last_used = std::chrono::steady_clock::now();
+      return it->second.loaded;
+    }
+  }
+  std::lock_guard<std::mutex> load_lock(load_mu_);
+  {
+    // Someone else may have loaded it while we waited.
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = loaded_.find(id);
+    if (it != loaded_.end()) return it->second.loaded;
+  }
+  std::error_code ec;
+  const uint64_t bytes = fs::file_size(*path, ec);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    EvictFor(bytes);
+  }
+  Result<std::unique_ptr<Model>> model = Model::Load(*path);
+  if (!model.ok()) return model.status();
+  auto lm = std::make_shared<LoadedModel>();
+  lm->id = id;
+  lm->model = std::move(*model);
+  lm->scheduler = std::make_unique<Scheduler>(*lm->model, options_.scheduler);
+  std::lock_guard<std::mutex> lock(mu_);
+  loaded_[id] = Entry{lm, std::chrono::steady_clock::now(), bytes};
+  return lm;
+}
+
+Status ModelRegistry::Unload(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = loaded_.find(name);
+  if (it == loaded_.end()) return Status::NotFound("model '" + name + "' is not loaded");
+  loaded_.erase(it);
+  return Status::Ok();
+}
+
+}  // namespace inferno::server

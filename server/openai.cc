@@ -1,0 +1,400 @@
+#include "server/openai.h"
+
+#include <boost/json.hpp>
+#include <cmath>
+
+#include "engine/util/utf8.h"
+
+namespace inferno::server {
+namespace {
+
+namespace json = boost::json;
+
+ApiError Bad(std::string param, std::string message) {
+  ApiError e;
+  e.param = std::move(param);
+  e.message = std::move(message);
+  return e;
+}
+
+// Reads an optional number field within [lo, hi]; json ints and doubles both count.
+std::optional<ApiError> GetNumber(const json::object& o, const char* key, double lo, double hi,
+                                  std::optional<double>* out) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  double d = 0;
+  if (v->is_double()) {
+    d = v->as_double();
+  } else if (v->is_int64()) {
+    d = double(v->as_int64());
+  } else if (v->is_uint64()) {
+    d = double(v->as_uint64());
+  } else {
+    return Bad(key, std::string("'") + key + "' must be a number");
+  }
+  if (!std::isfinite(d) || d < lo || d > hi) {
+    return Bad(key, std::string("'") + key + "' must be between " +
+                        json::serialize(json::value(lo)) + " and " +
+                        json::serialize(json::value(hi)));
+  }
+  *out = d;
+  return std::nullopt;
+}
+
+std::optional<ApiError> GetInt(const json::object& o, const char* key, int64_t lo, int64_t hi,
+                               std::optional<int64_t>* out) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  int64_t i = 0;
+  if (v->is_int64()) {
+    i = v->as_int64();
+  } else if (v->is_uint64() && v->as_uint64() <= uint64_t(INT64_MAX)) {
+    i = int64_t(v->as_uint64());
+  } else if (v->is_double() && std::floor(v->as_double()) == v->as_double() &&
+             std::fabs(v->as_double()) < 9e15) {
+    i = int64_t(v->as_double());
+  } else {
+    return Bad(key, std::string("'") + key + "' must be an integer");
+  }
+  if (i < lo || i > hi) {
+    return Bad(key, std::string("'") + key + "' must be between " + std::to_string(lo) + " and " +
+                        std::to_string(hi));
+  }
+  *out = i;
+  return std::nullopt;
+}
+
+std::optional<ApiError> GetBool(const json::object& o, const char* key, bool* out) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  if (!v->is_bool()) return Bad(key, std::string("'") + key + "' must be a boolean");
+  *out = v->as_bool();
+  return std::nullopt;
+}
+
+// Message content: a string, or an array of {"type":"text","text":...} parts.
+std::optional<ApiError> ContentText(const json::value& v, const std::string& param,
+                                    std::string* out) {
+  out->clear();
+  if (v.is_null()) return std::nullopt;
+  if (v.is_string()) {
+    *out = std::string(v.as_string());
+    return std::nullopt;
+  }
+  if (!v.is_array()) return Bad(param, "'" + param + "' must be a string or an array of parts");
+  for (const json::value& part : v.as_array()) {
+    const json::object* p = part.if_object();
+    const json::value* type = p ? p->if_contains("type") : nullptr;
+    const json::value* text = p ? p->if_contains("text") : nullptr;
+    if (type == nullptr || !type->is_string() || type->as_string() != "text" || text == nullptr ||
+        !text->is_string()) {
+      return Bad(param, "only text content parts ({\"type\":\"text\",\"text\":...}) are supported");
+    }
+    *out += std::string(text->as_string());
+  }
+  return std::nullopt;
+}
+
+json::object LogprobEntry(const std::string& piece, float prob) {
+  json::array bytes;
+  for (unsigned char c : piece) bytes.push_back(int(c));
+  return json::object{{"token", ToValidUtf8(piece)},
+                      {"logprob", prob > 0 ? std::log(double(prob)) : -9999.0},
+                      {"bytes", std::move(bytes)}};
+}
+
+std::string Sse(const json::value& v) { return "data: " + json::serialize(v) + "\n\n"; }
+
+}  // namespace
+
+std::string ErrorBody(const ApiError& e) {
+  return json::serialize(json::object{
+      {"error",
+       json::object{{"message", e.message},
+                    {"type", e.type},
+                    {"param", e.param.empty() ? json::value(nullptr) : json::value(e.param)},
+                    {"code", e.code.empty() ? json::value(nullptr) : json::value(e.code)}}}});
+}
+
+const char* FinishReason(const std::string& r) { return r == "length" ? "length" : "stop"; }
+
+std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
+                                               GenerateRequest* req, CompletionParams* params) {
+  json::error_code ec;
+  json::value root = json::parse(body, ec);
+  if (ec) return Bad("", "the request body is not valid JSON: " + ec.message());
+  if (!root.is_object()) return Bad("", "the request body must be a JSON object");
+  const json::object& o = root.as_object();
+  *params = CompletionParams{};
+  params->chat = chat;
+
+  if (const json::value* m = o.if_contains("model"); m && !m->is_null()) {
+    if (!m->is_string()) return Bad("model", "'model' must be a string");
+    params->model = std::string(m->as_string());
+  }
+  if (chat) {
+    const json::value* msgs = o.if_contains("messages");
+    if (msgs == nullptr) return Bad("messages", "'messages' is required");
+    if (!msgs->is_array() || msgs->as_array().empty()) {
+      return Bad("messages", "'messages' must be a non-empty array");
+    }
+    size_t i = 0;
+    for (const json::value& mv : msgs->as_array()) {
+      const std::string where = "messages[" + std::to_string(i++) + "]";
+      const json::object* m = mv.if_object();
+      if (m == nullptr) return Bad(where, "'" + where + "' must be an object");
+      const json::value* role = m->if_contains("role");
+      if (role == nullptr || !role->is_string()) {
+        return Bad(where + ".role", "'" + where + ".role' must be a string");
+      }
+      std::string r(role->as_string());
+      if (r == "developer") r = "system";
+      if (r != "system" && r != "user" && r != "assistant") {
+        return Bad(where + ".role", "unsupported role '" + r + "' (system, user, assistant)");
+      }
+      ChatMessage cm;
+      cm.role = r;
+      const json::value* content = m->if_contains("content");
+      if (content == nullptr && r != "assistant") {
+        return Bad(where + ".content", "'" + where + ".content' is required");
+      }
+      if (content) {
+        if (auto err = ContentText(*content, where + ".content", &cm.content)) return err;
+      }
+      req->messages.push_back(std::move(cm));
+    }
+  } else {
+    const json::value* p = o.if_contains("prompt");
+    if (p == nullptr) return Bad("prompt", "'prompt' is required");
+    if (p->is_string()) {
+      req->prompt = std::string(p->as_string());
+    } else if (p->is_array() && p->as_array().size() == 1 && p->as_array()[0].is_string()) {
+      req->prompt = std::string(p->as_array()[0].as_string());
+    } else {
+      return Bad("prompt", "'prompt' must be a string (or an array of one string)");
+    }
+  }
+
+  std::optional<double> d;
+  std::optional<int64_t> i;
+  SamplingParams& s = req->sampling;
+  if (auto e = GetNumber(o, "temperature", 0, 2, &d)) return e;
+  if (d) s.temperature = float(*d), d.reset();
+  if (auto e = GetNumber(o, "top_p", 0, 1, &d)) return e;
+  if (d) s.top_p = float(*d), d.reset();
+  if (auto e = GetNumber(o, "min_p", 0, 1, &d)) return e;
+  if (d) s.min_p = float(*d), d.reset();
+  if (auto e = GetNumber(o, "presence_penalty", -2, 2, &d)) return e;
+  if (d) s.presence_penalty = float(*d), d.reset();
+  if (auto e = GetNumber(o, "frequency_penalty", -2, 2, &d)) return e;
+  if (d) s.frequency_penalty = float(*d), d.reset();
+  if (auto e = GetNumber(o, "repeat_penalty", 0.01, 10, &d)) return e;
+  if (d) s.repeat_penalty = float(*d), d.reset();
+  if (auto e = GetInt(o, "top_k", 0, 1 << 20, &i)) return e;
+  if (i) s.top_k = int(*i), i.reset();
+  if (auto e = GetInt(o, "seed", INT64_MIN, INT64_MAX, &i)) return e;
+  if (i) s.seed = uint64_t(*i) == SamplingParams::kRandomSeed ? 0 : uint64_t(*i), i.reset();
+  for (const char* key : {"max_completion_tokens", "max_tokens"}) {
+    if (auto e = GetInt(o, key, 1, 1 << 20, &i)) return e;
+    if (i) {
+      req->max_tokens = int(*i);
+      params->max_tokens_given = true;
+      i.reset();
+      break;
+    }
+  }
+  if (auto e = GetInt(o, "n", 1, 128, &i)) return e;
+  if (i && *i != 1) return Bad("n", "only n=1 is supported");
+  i.reset();
+
+  if (const json::value* stop = o.if_contains("stop"); stop && !stop->is_null()) {
+    if (stop->is_string()) {
+      req->stop.push_back(std::string(stop->as_string()));
+    } else if (stop->is_array() && stop->as_array().size() <= 4) {
+      for (const json::value& sv : stop->as_array()) {
+        if (!sv.is_string()) return Bad("stop", "'stop' must be a string or up to 4 strings");
+        req->stop.push_back(std::string(sv.as_string()));
+      }
+    } else {
+      return Bad("stop", "'stop' must be a string or up to 4 strings");
+    }
+  }
+  if (auto e = GetBool(o, "stream", &params->stream)) return e;
+  if (const json::value* so = o.if_contains("stream_options"); so && !so->is_null()) {
+    if (!so->is_object()) return Bad("stream_options", "'stream_options' must be an object");
+    if (auto e = GetBool(so->as_object(), "include_usage", &params->include_usage)) return e;
+  }
+  if (chat) {
+    if (auto e = GetBool(o, "logprobs", &params->logprobs)) return e;
+    if (auto e = GetInt(o, "top_logprobs", 0, 20, &i)) return e;
+    if (i) {
+      if (!params->logprobs) return Bad("top_logprobs", "'top_logprobs' needs 'logprobs': true");
+      params->top_logprobs = int(*i);
+    }
+  } else {
+    // Legacy completions: "logprobs": N asks for N alternatives.
+    if (auto e = GetInt(o, "logprobs", 0, 20, &i)) return e;
+    if (i) {
+      params->logprobs = true;
+      params->top_logprobs = int(*i);
+    }
+  }
+  req->top_k_events = params->logprobs ? params->top_logprobs : 0;
+  return std::nullopt;
+}
+
+CompletionEncoder::CompletionEncoder(CompletionParams params, std::string model_id, std::string id,
+                                     int64_t created)
+    : params_(std::move(params)),
+      model_(std::move(model_id)),
+      id_(std::move(id)),
+      created_(created) {}
+
+std::string CompletionEncoder::Chunk(const std::string& text, const Event* token,
+                                     const char* finish) const {
+  json::object choice{{"index", 0}};
+  if (params_.chat) {
+    json::object delta;
+    if (!text.empty() || finish == nullptr) delta["content"] = text;
+    choice["delta"] = std::move(delta);
+  } else {
+    choice["text"] = text;
+  }
+  json::value logprobs = nullptr;
+  if (params_.logprobs && token != nullptr) {
+    json::object entry = LogprobEntry(token->piece, token->prob);
+    json::array top;
+    for (const TopToken& t : token->top) top.push_back(LogprobEntry(t.text, t.prob));
+    if (params_.chat) {
+      entry["top_logprobs"] = std::move(top);
+      logprobs = json::object{{"content", json::array{std::move(entry)}}};
+    } else {
+      json::object top_map;
+      for (const TopToken& t : token->top) {
+        top_map[ToValidUtf8(t.text)] = t.prob > 0 ? std::log(double(t.prob)) : -9999.0;
+      }
+      logprobs = json::object{{"tokens", json::array{entry["token"]}},
+                              {"token_logprobs", json::array{entry["logprob"]}},
+                              {"top_logprobs", json::array{std::move(top_map)}}};
+    }
+  }
+  choice["logprobs"] = std::move(logprobs);
+  choice["finish_reason"] = finish ? json::value(finish) : json::value(nullptr);
+  json::object chunk{{"id", id_},
+                     {"object", params_.chat ? "chat.completion.chunk" : "text_completion"},
+                     {"created", created_},
+                     {"model", model_},
+                     {"system_fingerprint", "inferno"},
+                     {"choices", json::array{std::move(choice)}}};
+  return Sse(chunk);
+}
+
+std::string CompletionEncoder::FirstChunk() const {
+  if (!params_.chat) return "";
+  json::object choice{{"index", 0},
+                      {"delta", json::object{{"role", "assistant"}, {"content", ""}}},
+                      {"logprobs", nullptr},
+                      {"finish_reason", nullptr}};
+  return Sse(json::object{{"id", id_},
+                          {"object", "chat.completion.chunk"},
+                          {"created", created_},
+                          {"model", model_},
+                          {"system_fingerprint", "inferno"},
+                          {"choices", json::array{std::move(choice)}}});
+}
+
+std::string CompletionEncoder::TokenChunk(const Event& e) {
+  ++completion_tokens_;
+  // A token that completes no visible text (half a character, a held-back stop prefix)
+  // only produces a chunk when its logprob must be reported.
+  if (e.text.empty() && !params_.logprobs) return "";
+  return Chunk(e.text, &e, nullptr);
+}
+
+std::string CompletionEncoder::FinalChunks(const Event& done, int prompt_tokens) {
+  std::string out;
+  if (!done.text.empty()) out += Chunk(done.text, nullptr, nullptr);
+  out += Chunk("", nullptr, FinishReason(done.finish_reason));
+  if (params_.include_usage) {
+    out += Sse(json::object{
+        {"id", id_},
+        {"object", params_.chat ? "chat.completion.chunk" : "text_completion"},
+        {"created", created_},
+        {"model", model_},
+        {"system_fingerprint", "inferno"},
+        {"choices", json::array{}},
+        {"usage", json::object{{"prompt_tokens", prompt_tokens},
+                               {"completion_tokens", done.timings.generated_tokens},
+                               {"total_tokens", prompt_tokens + done.timings.generated_tokens}}}});
+  }
+  out += "data: [DONE]\n\n";
+  return out;
+}
+
+std::string CompletionEncoder::ErrorChunk(const ApiError& error) {
+  return "data: " + ErrorBody(error) + "\n\ndata: [DONE]\n\n";
+}
+
+void CompletionEncoder::Add(const Event& e) {
+  text_ += e.text;
+  ++completion_tokens_;
+  if (params_.logprobs) tokens_.push_back(e);
+}
+
+std::string CompletionEncoder::Final(const Event& done, int prompt_tokens) const {
+  const std::string text = text_ + done.text;
+  json::value logprobs = nullptr;
+  if (params_.logprobs) {
+    if (params_.chat) {
+      json::array content;
+      for (const Event& t : tokens_) {
+        json::object entry = LogprobEntry(t.piece, t.prob);
+        json::array top;
+        for (const TopToken& a : t.top) top.push_back(LogprobEntry(a.text, a.prob));
+        entry["top_logprobs"] = std::move(top);
+        content.push_back(std::move(entry));
+      }
+      logprobs = json::object{{"content", std::move(content)}};
+    } else {
+      json::array tokens, lps, tops, offsets;
+      size_t offset = 0;
+      for (const Event& t : tokens_) {
+        tokens.push_back(json::value(ToValidUtf8(t.piece)));
+        lps.push_back(t.prob > 0 ? std::log(double(t.prob)) : -9999.0);
+        json::object top_map;
+        for (const TopToken& a : t.top) {
+          top_map[ToValidUtf8(a.text)] = a.prob > 0 ? std::log(double(a.prob)) : -9999.0;
+        }
+        tops.push_back(std::move(top_map));
+        offsets.push_back(offset);
+        offset += t.text.size();
+      }
+      logprobs = json::object{{"tokens", std::move(tokens)},
+                              {"token_logprobs", std::move(lps)},
+                              {"top_logprobs", std::move(tops)},
+                              {"text_offset", std::move(offsets)}};
+    }
+  }
+  json::object choice{{"index", 0}};
+  if (params_.chat) {
+    choice["message"] =
+        json::object{{"role", "assistant"}, {"content", text}, {"refusal", nullptr}};
+  } else {
+    choice["text"] = text;
+  }
+  choice["logprobs"] = std::move(logprobs);
+  choice["finish_reason"] = FinishReason(done.finish_reason);
+  json::object out{
+      {"id", id_},
+      {"object", params_.chat ? "chat.completion" : "text_completion"},
+      {"created", created_},
+      {"model", model_},
+      {"system_fingerprint", "inferno"},
+      {"choices", json::array{std::move(choice)}},
+      {"usage", json::object{{"prompt_tokens", prompt_tokens},
+                             {"completion_tokens", done.timings.generated_tokens},
+                             {"total_tokens", prompt_tokens + done.timings.generated_tokens}}}};
+  return json::serialize(out);
+}
+
+}  // namespace inferno::server

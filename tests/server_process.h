@@ -1,0 +1,53 @@
+// Test helpers for the HTTP server: start `inferno serve --port 0 ...` as a child process
+// (the port is read from its first line of output) and speak HTTP/1.1 to it over loopback
+// with plain sockets, so tests see exactly the bytes a client would.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace inferno::testing {
+
+class ServerProcess {
+ public:
+  // Starts `inferno serve --port 0 -q <args...>` and waits until it listens.
+  explicit ServerProcess(const std::vector<std::string>& args);
+  ~ServerProcess();  // SIGTERM, then wait
+  bool ok() const { return port_ > 0; }
+  int port() const { return port_; }
+  const std::string& startup_output() const { return output_; }
+  // Sends SIGTERM and returns the exit code.
+  int Stop();
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  int stdout_fd_ = -1;
+  std::string output_;
+};
+
+struct HttpResponse {
+  int status = 0;                              // 0: no response (connection failed or closed early)
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;                            // de-chunked
+};
+
+// One request on a fresh connection ("Connection: close").
+HttpResponse HttpRequest(int port, const std::string& method, const std::string& target,
+                         const std::string& body = "",
+                         const std::map<std::string, std::string>& headers = {});
+
+// Payloads of the "data:" lines of an SSE body, in order; `events` (optional) gets the
+// "event:" name of each (or "" when none).
+std::vector<std::string> SseData(const std::string& body,
+                                 std::vector<std::string>* events = nullptr);
+
+// Opens a connection, sends the request and returns the socket after reading at least
+// `min_bytes` of the response (for disconnect tests); -1 on failure.
+int OpenStreamAndRead(int port, const std::string& target, const std::string& body,
+                      size_t min_bytes);
+
+}  // namespace inferno::testing
