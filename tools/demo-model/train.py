@@ -1,0 +1,206 @@
+#!/usr/bin/python3
+"""Trains the demo model on 2 CPU threads and writes a Hugging Face-style checkpoint
+(config.json, model.safetensors, tokenizer.model, tokenizer_config.json). Deterministic for a
+given seed and step count; resumes from its last periodic checkpoint if killed."""
+import argparse
+import json
+import math
+import os
+import shutil
+import struct
+import time
+
+import numpy as np
+import sentencepiece as spm
+import torch
+
+from model import Config, Llama
+
+CHAT_TEMPLATE = (
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + "
+    "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
+
+
+def encode_corpus(sp, path, megabytes):
+    """Documents (blank-line separated) as [bos] + ids + [eos], concatenated."""
+    limit = int(megabytes * 1e6)
+    with open(path) as f:
+        text = f.read(limit)
+    docs = [d for d in text.split("\n\n") if d.strip()]
+    if len(text) == limit:
+        docs = docs[:-1]  # the last one may be cut
+    out = []
+    for ids in sp.encode(docs):
+        out.append(sp.bos_id())
+        out.extend(ids)
+        out.append(sp.eos_id())
+    return np.array(out, dtype=np.int16 if sp.get_piece_size() < 32768 else np.int32)
+
+
+def write_safetensors(path, tensors):
+    header, offset, blobs = {}, 0, []
+    for name in sorted(tensors):
+        data = tensors[name].detach().to(torch.float32).contiguous().numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    header["__metadata__"] = {"format": "pt"}
+    raw = json.dumps(header, separators=(",", ":")).encode()
+    raw += b" " * ((8 - len(raw) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(raw)))
+        f.write(raw)
+        for b in blobs:
+            f.write(b)
+
+
+def write_checkpoint(out, model, cfg, tokenizer_path, sp):
+    os.makedirs(out, exist_ok=True)
+    write_safetensors(os.path.join(out, "model.safetensors"), model.hf_state_dict())
+    shutil.copy(tokenizer_path, os.path.join(out, "tokenizer.model"))
+    im_end = sp.piece_to_id("<|im_end|>")
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump({"architectures": ["LlamaForCausalLM"], "model_type": "llama",
+                   "vocab_size": cfg.vocab_size, "hidden_size": cfg.hidden_size,
+                   "intermediate_size": cfg.intermediate_size,
+                   "num_hidden_layers": cfg.num_hidden_layers,
+                   "num_attention_heads": cfg.num_attention_heads,
+                   "num_key_value_heads": cfg.num_key_value_heads,
+                   "max_position_embeddings": cfg.max_position_embeddings,
+                   "rms_norm_eps": cfg.rms_norm_eps, "rope_theta": cfg.rope_theta,
+                   "hidden_act": "silu", "tie_word_embeddings": True,
+                   "bos_token_id": sp.bos_id(), "eos_token_id": sp.eos_id(),
+                   "torch_dtype": "float32"}, f, indent=2)
+    with open(os.path.join(out, "tokenizer_config.json"), "w") as f:
+        json.dump({"tokenizer_class": "LlamaTokenizer", "bos_token": "<s>", "eos_token": "</s>",
+                   "unk_token": "<unk>", "add_bos_token": True, "add_eos_token": False,
+                   "add_prefix_space": False, "chat_template": CHAT_TEMPLATE}, f, indent=2)
+    with open(os.path.join(out, "generation_config.json"), "w") as f:
+        json.dump({"bos_token_id": sp.bos_id(), "eos_token_id": [sp.eos_id(), im_end]}, f, indent=2)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--corpus-dir", required=True)
+    ap.add_argument("--tokenizer", required=True, help="tokenizer.model")
+    ap.add_argument("--work", required=True, help="scratch dir (resume checkpoints)")
+    ap.add_argument("--out", required=True, help="checkpoint dir to write")
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--seq", type=int, default=256)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--megabytes", type=float, default=60, help="corpus to encode")
+    ap.add_argument("--dim", type=int, default=256)
+    ap.add_argument("--layers", type=int, default=6)
+    ap.add_argument("--heads", type=int, default=8)
+    ap.add_argument("--ffn", type=int, default=688)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    sp = spm.SentencePieceProcessor(model_file=args.tokenizer)
+    os.makedirs(args.work, exist_ok=True)
+    cache = os.path.join(args.work, "train_ids.npy")
+    if os.path.exists(cache):
+        data = np.load(cache)
+    else:
+        t0 = time.time()
+        data = encode_corpus(sp, os.path.join(args.corpus_dir, "train.txt"), args.megabytes)
+        np.save(cache, data)
+        print(f"encoded {len(data)} tokens in {time.time() - t0:.0f}s", flush=True)
+    valid = encode_corpus(sp, os.path.join(args.corpus_dir, "valid.txt"), 2)
+    data_t = torch.from_numpy(data.astype(np.int64))
+    valid_t = torch.from_numpy(valid.astype(np.int64))
+
+    cfg = Config(vocab_size=sp.get_piece_size(), hidden_size=args.dim,
+                 intermediate_size=args.ffn, num_hidden_layers=args.layers,
+                 num_attention_heads=args.heads, num_key_value_heads=args.heads,
+                 max_position_embeddings=2 * args.seq)
+    model = Llama(cfg)
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"parameters: {n_params}", flush=True)
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
+                             {"params": no_decay, "weight_decay": 0.0}],
+                            lr=args.lr, betas=(0.9, 0.95))
+    gen = torch.Generator().manual_seed(args.seed)
+    step = 0
+    resume = os.path.join(args.work, "resume.pt")
+    if os.path.exists(resume):
+        state = torch.load(resume)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        gen.set_state(state["gen"])
+        step = state["step"]
+        print(f"resumed at step {step}", flush=True)
+
+    warmup = max(1, args.steps // 30)
+
+    def lr_at(s):
+        if s < warmup:
+            return args.lr * (s + 1) / warmup
+        progress = (s - warmup) / max(1, args.steps - warmup)
+        return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+    def batch(source, g, n):
+        starts = torch.randint(0, len(source) - args.seq - 1, (n,), generator=g)
+        x = torch.stack([source[s:s + args.seq] for s in starts])
+        y = torch.stack([source[s + 1:s + args.seq + 1] for s in starts])
+        return x, y
+
+    def valid_loss():
+        model.eval()
+        g = torch.Generator().manual_seed(0)
+        with torch.no_grad():
+            losses = []
+            for _ in range(8):
+                x, y = batch(valid_t, g, 8)
+                logits = model(x)
+                losses.append(torch.nn.functional.cross_entropy(
+                    logits.view(-1, logits.size(-1)), y.view(-1)).item())
+        model.train()
+        return sum(losses) / len(losses)
+
+    log_path = os.path.join(args.work, "train_log.jsonl")
+    t0 = time.time()
+    model.train()
+    while step < args.steps:
+        x, y = batch(data_t, gen, args.batch)
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step)
+        logits = model(x)
+        loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        if step % 50 == 0 or step == args.steps:
+            entry = {"step": step, "loss": round(loss.item(), 4), "lr": lr_at(step),
+                     "elapsed_s": round(time.time() - t0, 1)}
+            if step % 500 == 0 or step == args.steps:
+                entry["valid_loss"] = round(valid_loss(), 4)
+            print(json.dumps(entry), flush=True)
+            with open(log_path, "a") as f:
+                f.write(json.dumps(entry) + "\n")
+        if step % 250 == 0 and step < args.steps:
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
+                        "gen": gen.get_state(), "step": step}, resume + ".tmp")
+            os.replace(resume + ".tmp", resume)
+    write_checkpoint(args.out, model, cfg, args.tokenizer, sp)
+    with open(os.path.join(args.out, "training.json"), "w") as f:
+        json.dump({"steps": args.steps, "batch": args.batch, "seq": args.seq, "lr": args.lr,
+                   "seed": args.seed, "threads": args.threads, "parameters": n_params,
+                   "train_tokens_seen": args.steps * args.batch * args.seq,
+                   "final_train_loss": round(loss.item(), 4), "valid_loss": round(valid_loss(), 4),
+                   "seconds_this_run": round(time.time() - t0, 1)}, f, indent=2)
+    print("wrote", args.out, flush=True)
+
+
+if __name__ == "__main__":
+    main()
