@@ -1,0 +1,45 @@
+// Starts a real `inferno serve --port 0` on a fixture model for node tests and stops it.
+// The binary and fixtures come from the environment ctest sets (INFERNO_BINARY,
+// INFERNO_SHARED_DIR); the port is read from the server's first line of output.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const binary = process.env.INFERNO_BINARY ?? '../../build/release/inferno';
+export const sharedDir = process.env.INFERNO_SHARED_DIR ?? '../../../shared';
+export const fixtureModel = (name) => join(sharedDir, 'fixtures', 'models', name);
+
+export async function startServer(extraArgs = [], { model = 'llama-tiny-Q8_0.gguf' } = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'inferno-node-'));
+  const args = ['serve', '--port', '0', '-q', '--data-dir', dataDir, '-m', fixtureModel(model),
+                ...extraArgs];
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/serving on http:\/\/[^:]+:(\d+)\//);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}: ${stderr}`));
+    });
+  });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    port,
+    baseURL: `http://127.0.0.1:${port}`,
+    stderr: () => stderr,
+    async stop() {
+      child.kill('SIGTERM');
+      const result = await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+      return result;
+    },
+  };
+}
