@@ -5,7 +5,7 @@ BUILD_DIR = build/$(PRESET)
 MODEL ?= ../shared/fixtures/models/llama-tiny-Q8_0.gguf
 PROMPT ?= Once upon a time
 
-.PHONY: all deps configure build run test test-asan bench format fuzz clean
+.PHONY: all deps configure build run test test-asan bench bench-kernels bench-peer format fuzz clean
 
 all: build
 
@@ -30,8 +30,16 @@ test-asan:
 bench: build
 	$(BUILD_DIR)/inferno bench -m $(MODEL) -p 64,256 -n 64 -r 3
 
+# Google Benchmark over the hot kernels (decode/prompt matmuls, quantize, norms, bandwidth).
+bench-kernels: build
+	$(BUILD_DIR)/kernel_bench
+
+# inferno bench beside llama.cpp's peer_bench on the same files, with ratios.
+bench-peer: build
+	tools/bench-vs-peer.sh
+
 format:
-	@find engine cli tests fuzz -name '*.cc' -o -name '*.h' | xargs clang-format -i
+	@find engine cli tests fuzz bench server -name '*.cc' -o -name '*.h' | xargs clang-format -i
 
 # libFuzzer over the GGUF reader; FUZZ_RUNS executions (default 1M).
 FUZZ_RUNS ?= 1000000

@@ -1,0 +1,205 @@
+// Google Benchmark program for the engine's hot kernels, at the shapes of a Llama-3.2-1B-
+// sized model (n_embd 2048, n_ff 8192). Decode matmuls report bytes of weights read per
+// second (their ceiling is the memory read bandwidth, measured by ReadBandwidth here);
+// prompt matmuls report tokens per second.
+//
+//   build/release/kernel_bench                       # everything
+//   build/release/kernel_bench --benchmark_filter=MatMulDecode
+//   INFERNO_ISA=avx2 build/release/kernel_bench      # lower the instruction set
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "engine/model/blocks.h"
+#include "engine/ops/axpy_f16.h"
+#include "engine/ops/cpu_features.h"
+#include "engine/ops/kernel_test_util.h"
+#include "engine/ops/matmul.h"
+#include "engine/ops/vec_dot.h"
+#include "engine/tensor/dtype.h"
+#include "engine/tensor/fp16.h"
+#include "engine/threads/thread_pool.h"
+
+namespace inferno {
+namespace {
+
+constexpr DType kTypes[] = {DType::kF16,  DType::kQ8_0, DType::kQ4_0,
+                            DType::kQ4_K, DType::kQ5_K, DType::kQ6_K};
+
+std::string Label(DType type) {
+  return std::string(GetDTypeInfo(type).name) + " " + ops::IsaName(ops::ActiveIsa());
+}
+
+// A weight matrix of random blocks with sane scales.
+struct RandomMatrix {
+  RandomMatrix(DType type, int64_t rows, int64_t cols) {
+    std::mt19937 rng(1234);
+    const std::vector<uint8_t> row = ops::testing::RandomRow(type, cols, rng);
+    bytes.resize(row.size() * rows);
+    for (int64_t r = 0; r < rows; ++r)
+      std::memcpy(bytes.data() + r * row.size(), row.data(), row.size());
+    // Vary rows a little so no two cache lines are the same page-deduplicated memory.
+    for (size_t i = 7; i < bytes.size(); i += 4099) bytes[i] ^= uint8_t(i);
+    w = {type, rows, cols, bytes.data(), row.size()};
+  }
+  std::vector<uint8_t> bytes;
+  ops::WeightMatrix w;
+};
+
+void VecDot(benchmark::State& state) {
+  const DType type = kTypes[state.range(0)];
+  const int64_t n = 4096;
+  std::mt19937 rng(1);
+  const std::vector<uint8_t> w = ops::testing::RandomRow(type, n, rng);
+  const std::vector<float> x = ops::testing::RandomFloats(n, rng);
+  ThreadPool pool(1);
+  ops::Activations a;
+  a.Quantize(pool, type, x.data(), 1, n);
+  const ops::VecDotFn dot = ops::GetVecDot(type);
+  for (auto _ : state) benchmark::DoNotOptimize(dot(n, w.data(), a.row(0)));
+  state.SetBytesProcessed(state.iterations() * int64_t(w.size()));
+  state.SetLabel(Label(type));
+}
+BENCHMARK(VecDot)->DenseRange(0, std::size(kTypes) - 1);
+
+// One token through a weight matrix: what decode does for every projection.
+void MatMulDecode(benchmark::State& state) {
+  const DType type = kTypes[state.range(0)];
+  const int64_t rows = state.range(1), cols = state.range(2);
+  const int threads = int(state.range(3));
+  RandomMatrix m(type, rows, cols);
+  std::mt19937 rng(2);
+  const std::vector<float> x = ops::testing::RandomFloats(cols, rng);
+  std::vector<float> y(rows);
+  ThreadPool pool(threads);
+  ops::Activations a;
+  for (auto _ : state) {
+    ops::MatMul(pool, m.w, x.data(), 1, y.data(), a);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(state.iterations() * int64_t(m.bytes.size()));
+  state.SetLabel(Label(type));
+}
+void DecodeShapes(benchmark::internal::Benchmark* b) {
+  for (int t = 0; t < int(std::size(kTypes)); ++t) {
+    for (int threads : {1, 2}) {
+      b->Args({t, 2048, 2048, threads});  // attention output
+      b->Args({t, 8192, 2048, threads});  // FFN gate/up
+    }
+  }
+}
+BENCHMARK(MatMulDecode)->Apply(DecodeShapes)->UseRealTime();
+
+// A prompt batch through a weight matrix: the prefill GEMM.
+void MatMulPrompt(benchmark::State& state) {
+  const DType type = kTypes[state.range(0)];
+  const int64_t tokens = state.range(1);
+  const int threads = int(state.range(2));
+  RandomMatrix m(type, 2048, 2048);
+  std::mt19937 rng(3);
+  const std::vector<float> x = ops::testing::RandomFloats(tokens * 2048, rng);
+  std::vector<float> y(tokens * 2048);
+  ThreadPool pool(threads);
+  ops::Activations a;
+  for (auto _ : state) {
+    ops::MatMul(pool, m.w, x.data(), tokens, y.data(), a);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetItemsProcessed(state.iterations() * tokens);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(2.0 * 2048 * 2048 * tokens * state.iterations(),
+                         benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+  state.SetLabel(Label(type));
+}
+void PromptShapes(benchmark::internal::Benchmark* b) {
+  for (int t = 0; t < int(std::size(kTypes)); ++t) b->Args({t, 64, 2}), b->Args({t, 256, 2});
+}
+BENCHMARK(MatMulPrompt)->Apply(PromptShapes)->UseRealTime();
+
+void QuantizeActivations(benchmark::State& state) {
+  const DType weight_type = kTypes[state.range(0)];
+  std::mt19937 rng(4);
+  const std::vector<float> x = ops::testing::RandomFloats(8192, rng);
+  ThreadPool pool(1);
+  ops::Activations a;
+  for (auto _ : state) {
+    a.Quantize(pool, weight_type, x.data(), 1, 8192);
+    benchmark::DoNotOptimize(a.row(0));
+  }
+  state.SetItemsProcessed(state.iterations() * 8192);
+  state.SetLabel("for " + std::string(GetDTypeInfo(weight_type).name));
+}
+BENCHMARK(QuantizeActivations)->DenseRange(0, std::size(kTypes) - 1);
+
+void RmsNorm(benchmark::State& state) {
+  std::mt19937 rng(5);
+  const std::vector<float> x = ops::testing::RandomFloats(2048, rng);
+  const std::vector<float> w = ops::testing::RandomFloats(2048, rng);
+  std::vector<float> out(2048);
+  for (auto _ : state) {
+    blocks::RmsNorm(x.data(), w.data(), out.data(), 1, 2048, 1e-5f);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * 2048);
+}
+BENCHMARK(RmsNorm);
+
+void SwiGlu(benchmark::State& state) {
+  std::mt19937 rng(6);
+  const std::vector<float> g = ops::testing::RandomFloats(8192, rng);
+  const std::vector<float> u = ops::testing::RandomFloats(8192, rng);
+  std::vector<float> out(8192);
+  for (auto _ : state) {
+    blocks::SwiGlu(g.data(), u.data(), out.data(), 8192);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * 8192);
+}
+BENCHMARK(SwiGlu);
+
+// Attention's V accumulation over the F16 cache (one head, 64 dims, per position).
+void AxpyF16(benchmark::State& state) {
+  std::vector<uint16_t> v(64);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = F32ToF16(float(i) * 0.01f);
+  std::vector<float> y(64);
+  const ops::AxpyF16Fn axpy = ops::GetAxpyF16();
+  for (auto _ : state) {
+    axpy(64, 0.5f, v.data(), y.data());
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetItemsProcessed(state.iterations() * 64);
+}
+BENCHMARK(AxpyF16);
+
+// Memory read bandwidth: every thread sums its share of a buffer much larger than the
+// caches. Decode's ceiling is this figure divided by the weight bytes read per token.
+void ReadBandwidth(benchmark::State& state) {
+  const int threads = int(state.range(0));
+  const size_t n = size_t(512) << 20 >> 3;  // 512 MiB of uint64
+  std::vector<uint64_t> buffer(n);
+  for (size_t i = 0; i < n; ++i) buffer[i] = i;
+  ThreadPool pool(threads);
+  std::vector<uint64_t> sums(threads * 8);
+  for (auto _ : state) {
+    pool.ParallelFor(
+        int64_t(n),
+        [&](int64_t begin, int64_t end) {
+          uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          for (int64_t i = begin; i + 4 <= end; i += 4) {
+            s0 += buffer[i], s1 += buffer[i + 1], s2 += buffer[i + 2], s3 += buffer[i + 3];
+          }
+          sums[(begin * threads / int64_t(n)) * 8] = s0 + s1 + s2 + s3;
+        },
+        64);
+    benchmark::DoNotOptimize(sums.data());
+  }
+  state.SetBytesProcessed(state.iterations() * int64_t(n * sizeof(uint64_t)));
+}
+BENCHMARK(ReadBandwidth)->Arg(1)->Arg(2)->UseRealTime()->MinTime(1.0);
+
+}  // namespace
+}  // namespace inferno
+
+BENCHMARK_MAIN();
