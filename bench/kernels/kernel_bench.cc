@@ -114,7 +114,9 @@ void MatMulPrompt(benchmark::State& state) {
   state.SetLabel(Label(type));
 }
 void PromptShapes(benchmark::internal::Benchmark* b) {
-  for (int t = 0; t < int(std::size(kTypes)); ++t) b->Args({t, 64, 2}), b->Args({t, 256, 2});
+  for (int t = 0; t < int(std::size(kTypes)); ++t) {
+    b->Args({t, 64, 1}), b->Args({t, 64, 2}), b->Args({t, 256, 2});
+  }
 }
 BENCHMARK(MatMulPrompt)->Apply(PromptShapes)->UseRealTime();
 

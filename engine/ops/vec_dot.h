@@ -44,5 +44,6 @@ VecDotFn Avx512VecDot(DType weight_type);
 VecDotFn Avx2KQuantVecDot(DType weight_type);
 VecDotFn Avx512KQuantVecDot(DType weight_type);
 VecDot4Fn Avx512KQuantVecDot4(DType weight_type);
+Gemm4x4Fn Avx512KQuantGemm4x4(DType weight_type);
 
 }  // namespace inferno::ops

@@ -205,7 +205,7 @@ Gemm4x4Fn Avx512Gemm4x4(DType t) {
     case DType::kQ8_0:
       return GemmQ8_0;
     default:
-      return nullptr;
+      return Avx512KQuantGemm4x4(t);
   }
 }
 

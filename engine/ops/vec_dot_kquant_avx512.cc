@@ -1,10 +1,12 @@
-// AVX-512 VNNI dot products of Q4_K, Q5_K and Q6_K with Q8_K activations, single-row and
-// four-row (decode) forms. vpdpbusd multiplies the unsigned quants by the signed
-// activations four at a time; every 32-bit lane then holds a sum of four products that
-// fits in 16 bits, so vpdpwssd can apply the sub-block scale (placed in the low half of
-// each lane, high half zero) and accumulate in one instruction. Constant offsets (mins,
-// Q6_K's -32) are applied through the activation block sums.
+// AVX-512 VNNI dot products of Q4_K, Q5_K and Q6_K with Q8_K activations: single-row and
+// four-row (decode) forms and 4×4 prompt tiles. vpdpbusd multiplies the unsigned quants by the
+// signed activations four at a time; every 32-bit lane then holds a sum of four products that fits
+// in 16 bits, so vpdpwssd can apply the sub-block scale (placed in the low half of each lane, high
+// half zero) and accumulate in one instruction. Constant offsets (mins, Q6_K's -32) are applied
+// through the activation block sums.
 #if defined(__x86_64__) || defined(__i386__)
+#include <type_traits>
+
 #include "engine/ops/simd_x86.h"
 #include "engine/ops/vec_dot.h"
 #include "engine/tensor/quant_blocks.h"
@@ -36,16 +38,29 @@ inline __m256i LaneScales(int s_lo, int s_hi) {
   return _mm256_set_m128i(_mm_set1_epi32(s_hi & 0xFFFF), _mm_set1_epi32(s_lo & 0xFFFF));
 }
 
+// A K-quant super-block unpacked into what the integer dot needs: the quants as unsigned
+// bytes in activation order (8 chunks of 32), each chunk's scale placed for vpdpwssd, and
+// the block's constant offset (Q4_K/Q5_K: a min per chunk; Q6_K: -32 times the scales).
+// Unpacking is most of a K-quant dot's work, so the prompt kernel unpacks a block once and
+// uses it for four tokens; the decode kernels unpack and use it at once, and the compiler
+// keeps it in registers.
+struct UnpackedK {
+  __m256i q[8];
+  __m256i scale[8];
+  __m256i mins;  // Q4_K/Q5_K: min of each 32-element chunk (int32)
+  __m256i sc16;  // Q6_K: scale of each 16 elements (int16)
+  float d = 0, dmin = 0;
+};
+
 // Q4_K and Q5_K: value = d * scale * q - dmin * min per 32-element sub-block.
 template <bool kFifthBit, typename Block>
-inline void AccumulateK45(const Block& b, const Q8KRegs& y, __m256* acc) {
+inline void UnpackK45(const Block& b, UnpackedK* u) {
   alignas(16) uint8_t sm[16];
   const __m128i scales_mins = ScalesMinsK4(b.scales);
   _mm_store_si128(reinterpret_cast<__m128i*>(sm), scales_mins);
   const __m256i mask = _mm256_set1_epi8(0x0F);
   __m256i qh;
   if constexpr (kFifthBit) qh = Load(b.qh);
-  __m256i sum = _mm256_setzero_si256();
   for (int j = 0; j < 4; ++j) {
     const __m256i q = Load(b.qs + 32 * j);
     __m256i lo = _mm256_and_si256(q, mask);
@@ -58,67 +73,83 @@ inline void AccumulateK45(const Block& b, const Q8KRegs& y, __m256* acc) {
       hi = _mm256_mask_add_epi8(hi, _mm256_test_epi8_mask(qh, _mm256_set1_epi8(char(2 << 2 * j))),
                                 hi, sixteen);
     }
-    const __m256i plo = _mm256_dpbusd_epi32(_mm256_setzero_si256(), lo, y.q[2 * j]);
-    const __m256i phi = _mm256_dpbusd_epi32(_mm256_setzero_si256(), hi, y.q[2 * j + 1]);
-    sum = _mm256_dpwssd_epi32(sum, plo, LaneScale(sm[2 * j]));
-    sum = _mm256_dpwssd_epi32(sum, phi, LaneScale(sm[2 * j + 1]));
+    u->q[2 * j] = lo;
+    u->q[2 * j + 1] = hi;
+    u->scale[2 * j] = LaneScale(sm[2 * j]);
+    u->scale[2 * j + 1] = LaneScale(sm[2 * j + 1]);
   }
-  const __m256i mins = _mm256_cvtepu8_epi32(_mm_srli_si128(scales_mins, 8));
-  const __m256i min_terms = _mm256_mullo_epi32(mins, y.pair_sums);
-  *acc = _mm256_fmadd_ps(_mm256_set1_ps(H2F(b.d) * y.d), _mm256_cvtepi32_ps(sum), *acc);
-  *acc = _mm256_fnmadd_ps(_mm256_set1_ps(H2F(b.dmin) * y.d), _mm256_cvtepi32_ps(min_terms), *acc);
-}
-
-inline void AccumulateQ4K(const BlockQ4_K& b, const Q8KRegs& y, __m256* acc) {
-  AccumulateK45<false>(b, y, acc);
-}
-
-inline void AccumulateQ5K(const BlockQ5_K& b, const Q8KRegs& y, __m256* acc) {
-  AccumulateK45<true>(b, y, acc);
+  u->mins = _mm256_cvtepu8_epi32(_mm_srli_si128(scales_mins, 8));
+  u->d = H2F(b.d);
+  u->dmin = H2F(b.dmin);
 }
 
 // Q6_K: value = d * scale * (q - 32), q six bits, signed scale per 16 elements.
-inline void AccumulateQ6K(const BlockQ6_K& b, const Q8KRegs& y, __m256* acc) {
+inline void UnpackQ6K(const BlockQ6_K& b, UnpackedK* u) {
   const __m256i mask4 = _mm256_set1_epi8(0x0F);
   const __m256i mask2 = _mm256_set1_epi8(0x03);
-  const __m256i sc16 =
-      _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
-  // -32 * sum over groups of scale * (group sum of activations), lane by lane.
-  __m256i sum = _mm256_slli_epi32(_mm256_madd_epi16(sc16, y.bsums), 5);
-  sum = _mm256_sub_epi32(_mm256_setzero_si256(), sum);
+  u->sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
   for (int half = 0; half < 2; ++half) {
     const uint8_t* ql = b.ql + 64 * half;
     const __m256i qh = Load(b.qh + 32 * half);
     const int8_t* sc = b.scales + 8 * half;
     const __m256i l0 = Load(ql), l1 = Load(ql + 32);
-    const __m256i q[4] = {
-        _mm256_or_si256(_mm256_and_si256(l0, mask4),
-                        _mm256_slli_epi16(_mm256_and_si256(qh, mask2), 4)),
-        _mm256_or_si256(_mm256_and_si256(l1, mask4),
-                        _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), mask2), 4)),
-        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), mask4),
-                        _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), mask2), 4)),
-        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), mask4),
-                        _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), mask2), 4)),
-    };
-    for (int k = 0; k < 4; ++k) {
-      const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), q[k], y.q[4 * half + k]);
-      sum = _mm256_dpwssd_epi32(sum, p, LaneScales(sc[2 * k], sc[2 * k + 1]));
-    }
+    __m256i* q = u->q + 4 * half;
+    q[0] = _mm256_or_si256(_mm256_and_si256(l0, mask4),
+                           _mm256_slli_epi16(_mm256_and_si256(qh, mask2), 4));
+    q[1] = _mm256_or_si256(_mm256_and_si256(l1, mask4),
+                           _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), mask2), 4));
+    q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), mask4),
+                           _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), mask2), 4));
+    q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), mask4),
+                           _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), mask2), 4));
+    for (int k = 0; k < 4; ++k) u->scale[4 * half + k] = LaneScales(sc[2 * k], sc[2 * k + 1]);
   }
-  *acc = _mm256_fmadd_ps(_mm256_set1_ps(H2F(b.d) * y.d), _mm256_cvtepi32_ps(sum), *acc);
+  u->d = H2F(b.d);
 }
 
-template <typename Block, void (*Accumulate)(const Block&, const Q8KRegs&, __m256*)>
+// acc += the unpacked block times one Q8_K activation block (8 partial sums per lane).
+template <bool kQ6>
+inline void AccumulateUnpacked(const UnpackedK& u, const Q8KRegs& y, __m256* acc) {
+  __m256i sum = _mm256_setzero_si256();
+  if constexpr (kQ6) {
+    // -32 * sum over groups of scale * (group sum of activations), lane by lane.
+    sum = _mm256_sub_epi32(sum, _mm256_slli_epi32(_mm256_madd_epi16(u.sc16, y.bsums), 5));
+  }
+  for (int c = 0; c < 8; ++c) {
+    const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), u.q[c], y.q[c]);
+    sum = _mm256_dpwssd_epi32(sum, p, u.scale[c]);
+  }
+  *acc = _mm256_fmadd_ps(_mm256_set1_ps(u.d * y.d), _mm256_cvtepi32_ps(sum), *acc);
+  if constexpr (!kQ6) {
+    const __m256i min_terms = _mm256_mullo_epi32(u.mins, y.pair_sums);
+    *acc = _mm256_fnmadd_ps(_mm256_set1_ps(u.dmin * y.d), _mm256_cvtepi32_ps(min_terms), *acc);
+  }
+}
+
+template <typename Block>
+inline void Unpack(const Block& b, UnpackedK* u) {
+  if constexpr (std::is_same_v<Block, BlockQ4_K>) UnpackK45<false>(b, u);
+  if constexpr (std::is_same_v<Block, BlockQ5_K>) UnpackK45<true>(b, u);
+  if constexpr (std::is_same_v<Block, BlockQ6_K>) UnpackQ6K(b, u);
+}
+
+template <typename Block>
+inline void Accumulate(const Block& b, const Q8KRegs& y, __m256* acc) {
+  UnpackedK u;
+  Unpack(b, &u);
+  AccumulateUnpacked<std::is_same_v<Block, BlockQ6_K>>(u, y, acc);
+}
+
+template <typename Block>
 float DotK(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const Block*>(w);
   const auto* y = static_cast<const BlockQ8_K*>(a);
   __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kQK_K; ++i) Accumulate(x[i], LoadQ8K(y[i]), &acc);
+  for (int64_t i = 0; i < n / kQK_K; ++i) Accumulate<Block>(x[i], LoadQ8K(y[i]), &acc);
   return HorizontalSum(acc);
 }
 
-template <typename Block, void (*Accumulate)(const Block&, const Q8KRegs&, __m256*)>
+template <typename Block>
 void DotK4(int64_t n, const void* w, size_t row_bytes, const void* a, float* out) {
   const Block* x[4];
   for (int r = 0; r < 4; ++r) x[r] = RowAt<Block>(w, row_bytes, r);
@@ -130,10 +161,36 @@ void DotK4(int64_t n, const void* w, size_t row_bytes, const void* a, float* out
     for (int r = 0; r < 4; ++r) {
       // Two blocks (~300-400 bytes) ahead in each of the four row streams.
       PrefetchBytes(&x[r][i + 2], sizeof(Block));
-      Accumulate(x[r][i], yr, &acc[r]);
+      Accumulate<Block>(x[r][i], yr, &acc[r]);
     }
   }
   for (int r = 0; r < 4; ++r) out[r] = HorizontalSum(acc[r]);
+}
+
+// The prompt tile: rows r..r+3 against tokens t..t+3. Each weight block is unpacked once
+// and dotted with the four tokens' activations, which stay in L1. The arithmetic is the
+// decode kernels', so prefill and decode compute bit-identical values.
+template <typename Block>
+void GemmK(int64_t n, const void* w, size_t w_row_bytes, const void* a, size_t a_row_bytes,
+           float* out, size_t out_stride) {
+  __m256 acc[4][4];
+  for (auto& row : acc) {
+    for (__m256& v : row) v = _mm256_setzero_ps();
+  }
+  for (int64_t i = 0; i < n / kQK_K; ++i) {
+    Q8KRegs y[4];
+    for (int k = 0; k < 4; ++k) y[k] = LoadQ8K(RowAt<BlockQ8_K>(a, a_row_bytes, k)[i]);
+    for (int r = 0; r < 4; ++r) {
+      UnpackedK u;
+      Unpack(RowAt<Block>(w, w_row_bytes, r)[i], &u);
+      for (int k = 0; k < 4; ++k) {
+        AccumulateUnpacked<std::is_same_v<Block, BlockQ6_K>>(u, y[k], &acc[k][r]);
+      }
+    }
+  }
+  for (int k = 0; k < 4; ++k) {
+    for (int r = 0; r < 4; ++r) out[k * out_stride + r] = HorizontalSum(acc[k][r]);
+  }
 }
 
 }  // namespace
@@ -141,11 +198,11 @@ void DotK4(int64_t n, const void* w, size_t row_bytes, const void* a, float* out
 VecDotFn Avx512KQuantVecDot(DType t) {
   switch (t) {
     case DType::kQ4_K:
-      return DotK<BlockQ4_K, AccumulateQ4K>;
+      return DotK<BlockQ4_K>;
     case DType::kQ5_K:
-      return DotK<BlockQ5_K, AccumulateQ5K>;
+      return DotK<BlockQ5_K>;
     case DType::kQ6_K:
-      return DotK<BlockQ6_K, AccumulateQ6K>;
+      return DotK<BlockQ6_K>;
     default:
       return nullptr;
   }
@@ -154,11 +211,24 @@ VecDotFn Avx512KQuantVecDot(DType t) {
 VecDot4Fn Avx512KQuantVecDot4(DType t) {
   switch (t) {
     case DType::kQ4_K:
-      return DotK4<BlockQ4_K, AccumulateQ4K>;
+      return DotK4<BlockQ4_K>;
     case DType::kQ5_K:
-      return DotK4<BlockQ5_K, AccumulateQ5K>;
+      return DotK4<BlockQ5_K>;
     case DType::kQ6_K:
-      return DotK4<BlockQ6_K, AccumulateQ6K>;
+      return DotK4<BlockQ6_K>;
+    default:
+      return nullptr;
+  }
+}
+
+Gemm4x4Fn Avx512KQuantGemm4x4(DType t) {
+  switch (t) {
+    case DType::kQ4_K:
+      return GemmK<BlockQ4_K>;
+    case DType::kQ5_K:
+      return GemmK<BlockQ5_K>;
+    case DType::kQ6_K:
+      return GemmK<BlockQ6_K>;
     default:
       return nullptr;
   }
@@ -170,5 +240,6 @@ VecDot4Fn Avx512KQuantVecDot4(DType t) {
 namespace inferno::ops {
 VecDotFn Avx512KQuantVecDot(DType) { return nullptr; }
 VecDot4Fn Avx512KQuantVecDot4(DType) { return nullptr; }
+Gemm4x4Fn Avx512KQuantGemm4x4(DType) { return nullptr; }
 }  // namespace inferno::ops
 #endif

@@ -164,9 +164,11 @@ TEST(VecDot4, MatchesScalarPerRow) {
 TEST(Gemm4x4, MatchesScalarPerRowAndToken) {
   if (DetectedIsa() != Isa::kAvx512) GTEST_SKIP() << "no AVX-512 here";
   std::mt19937 rng(13);
+  int checked = 0;
   for (DType t : kWeightTypes) {
     const Gemm4x4Fn gemm = Avx512Gemm4x4(t);
     if (gemm == nullptr) continue;
+    ++checked;
     const int64_t n = 1024;
     const size_t rb = RowBytes(t, n), ab = RowBytes(ActivationType(t), n);
     std::vector<uint8_t> w, a;
@@ -186,10 +188,16 @@ TEST(Gemm4x4, MatchesScalarPerRowAndToken) {
         const float want = ScalarVecDot(t)(n, row.data(), act.data());
         EXPECT_NEAR(out[k * stride + r], want, 2e-5 * Magnitude(t, row, act, n) + 1e-6)
             << DTypeName(t) << " token " << k << " row " << r;
+        if (GetDTypeInfo(t).block_size == 256) {
+          // K-quant tiles do the decode kernel's arithmetic: prefill equals decode exactly.
+          EXPECT_EQ(out[k * stride + r], Avx512VecDot(t)(n, row.data(), act.data()))
+              << DTypeName(t) << " token " << k << " row " << r;
+        }
       }
       for (size_t j = 4; j < stride; ++j) EXPECT_EQ(out[k * stride + j], -1.0f);  // untouched
     }
   }
+  EXPECT_EQ(checked, 5);  // Q4_0, Q8_0, Q4_K, Q5_K, Q6_K
 }
 
 }  // namespace
