@@ -1,0 +1,76 @@
+// An assistant message as its tokens, coloured by probability; a click on a token shows
+// the alternatives the model weighed at that step as a bar chart.
+
+import { useState } from 'react';
+import type { TokenLogprob } from '../api/types';
+import { formatProb, probBucket, probOf, surprisalBits, visibleToken } from '../lib/probability';
+
+export function TopKChart({ step, position }: { step: TokenLogprob; position: number }) {
+  const chosen = step.token;
+  const rows = step.top_logprobs.length
+    ? step.top_logprobs
+    : [{ token: step.token, logprob: step.logprob }];
+  const p = probOf(step.logprob);
+  return (
+    <figure className="topk" aria-label={`Top alternatives at position ${position}`}>
+      <figcaption>
+        Position {position}: chose <code className="tok-inline">{visibleToken(chosen)}</code> with{' '}
+        {formatProb(p)} ({surprisalBits(p).toFixed(2)} bits)
+      </figcaption>
+      <ol className="topk-bars">
+        {rows.map((t, i) => {
+          const tp = probOf(t.logprob);
+          const isChosen = t.token === chosen;
+          return (
+            <li key={i} className={isChosen ? 'chosen' : undefined} data-testid="topk-row">
+              <span className="topk-token" title={JSON.stringify(t.token)}>
+                {visibleToken(t.token)}
+              </span>
+              <span className="topk-track">
+                <span className="topk-bar" style={{ width: `${Math.max(tp * 100, 0.5)}%` }} />
+              </span>
+              <span className="topk-prob">{formatProb(tp)}</span>
+            </li>
+          );
+        })}
+      </ol>
+    </figure>
+  );
+}
+
+export function TokenStrip({ tokens }: { tokens: TokenLogprob[] }) {
+  const [selected, setSelected] = useState<number | null>(null);
+  const step = selected === null ? undefined : tokens[selected];
+  return (
+    <div className="token-view">
+      <div className="token-strip" role="list" aria-label="Generated tokens coloured by probability">
+        {tokens.map((t, i) => {
+          const p = probOf(t.logprob);
+          return (
+            <button
+              type="button"
+              role="listitem"
+              key={i}
+              className={`tok p${probBucket(p)}${selected === i ? ' selected' : ''}`}
+              title={`#${i} · ${formatProb(p)}`}
+              aria-pressed={selected === i}
+              aria-label={`Token ${i}: ${JSON.stringify(t.token)}, probability ${formatProb(p)}`}
+              onClick={() => setSelected(selected === i ? null : i)}
+            >
+              {visibleToken(t.token)}
+            </button>
+          );
+        })}
+      </div>
+      <div className="legend" aria-hidden="true">
+        <span className="tok p0">≥80%</span>
+        <span className="tok p1">≥50%</span>
+        <span className="tok p2">≥20%</span>
+        <span className="tok p3">≥5%</span>
+        <span className="tok p4">&lt;5%</span>
+        <span className="legend-hint">Click a token to see the alternatives.</span>
+      </div>
+      {step && selected !== null && <TopKChart step={step} position={selected} />}
+    </div>
+  );
+}

@@ -1,0 +1,50 @@
+// @vitest-environment jsdom
+import { fireEvent, render, screen } from '@testing-library/react';
+import { vi } from 'vitest';
+import { Composer } from './Composer';
+import { TokenStrip } from './TokenView';
+
+describe('Composer', () => {
+  it('sends on Enter and keeps Shift+Enter for new lines', () => {
+    const onSend = vi.fn();
+    render(<Composer busy={false} disabled={false} onSend={onSend} onStop={() => {}} />);
+    const box = screen.getByLabelText('Message');
+    fireEvent.change(box, { target: { value: 'line one' } });
+    fireEvent.keyDown(box, { key: 'Enter', shiftKey: true });
+    expect(onSend).not.toHaveBeenCalled();
+    fireEvent.keyDown(box, { key: 'Enter' });
+    expect(onSend).toHaveBeenCalledWith('line one');
+    expect((box as HTMLTextAreaElement).value).toBe('');
+  });
+
+  it('shows Stop while busy', () => {
+    const onStop = vi.fn();
+    render(<Composer busy disabled={false} onSend={() => {}} onStop={onStop} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Stop' }));
+    expect(onStop).toHaveBeenCalled();
+  });
+});
+
+describe('TokenStrip', () => {
+  it('shows the top-k bars of a clicked token', () => {
+    const tokens = [
+      { token: 'Hello', logprob: Math.log(0.9), top_logprobs: [{ token: 'Hello', logprob: Math.log(0.9) }] },
+      {
+        token: ' world',
+        logprob: Math.log(0.3),
+        top_logprobs: [
+          { token: ' there', logprob: Math.log(0.6) },
+          { token: ' world', logprob: Math.log(0.3) },
+        ],
+      },
+    ];
+    render(<TokenStrip tokens={tokens} />);
+    const chips = screen.getAllByRole('listitem');
+    expect(chips.map((c) => c.className)).toEqual(['tok p0', 'tok p2']);
+    fireEvent.click(chips[1]!);
+    const rows = screen.getAllByTestId('topk-row');
+    expect(rows.map((r) => r.textContent)).toEqual(['·there60%', '·world30%']);
+    expect(rows[1]!.className).toBe('chosen');
+    expect(screen.getByText(/Position 1/)).toBeTruthy();
+  });
+});
