@@ -54,7 +54,9 @@ export async function responseError(res: Response, what: string): Promise<ApiErr
   }
   if (res.status === 404 && /no such (API )?route/i.test(message)) code = 'route';
   const prefix =
-    res.status === 401
+    code === 'model_load_failed'
+      ? 'The model failed to load'
+      : res.status === 401
       ? 'The server needs an API key'
       : res.status >= 500
         ? `${what} failed on the server`

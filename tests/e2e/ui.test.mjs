@@ -1,0 +1,282 @@
+// End-to-end tests of the web UI: Debian's Chromium driven by playwright-core against a
+// real `inferno serve` on a fixture model. Screenshots of the main views go to
+// docs/screenshots/ (referenced from the README).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { cliTokens, sourceDir, startServer } from './server.mjs';
+
+const require = createRequire(path.join(sourceDir, 'web/package.json'));
+const { chromium } = require('playwright-core');
+
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const shots = path.join(sourceDir, 'docs/screenshots');
+
+let server;
+let browser;
+
+before(async () => {
+  assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: run scripts/install-deps`);
+  server = await startServer();
+  mkdirSync(shots, { recursive: true });
+  // launch() gives the browser a fresh temporary profile (user-data-dir) and removes it.
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await server?.stop();
+});
+
+/** A fresh page (own storage) with the theme fixed so screenshots are stable. */
+async function openPage(theme = 'light') {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: theme });
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__streams = [];
+    const realFetch = window.fetch.bind(window);
+    window.fetch = async (input, init) => {
+      const res = await realFetch(input, init);
+      if (String(input).endsWith('/v1/chat/completions') && res.ok) {
+        const i = window.__streams.length;
+        window.__streams.push(undefined);
+        res.clone().text().then((t) => (window.__streams[i] = t), () => {});
+      }
+      return res;
+    };
+  });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(server.url + '/');
+  await page.getByRole('combobox', { name: 'Model' }).locator('option', { hasText: 'llama-tiny-Q8_0' }).waitFor({ state: 'attached' });
+  return { page, context, errors };
+}
+
+/**
+ * The JSON events of the n-th chat stream the page received. The page's own fetch keeps a
+ * copy (see openPage): the browser's network log decodes streamed bodies as Latin-1.
+ */
+async function sseChunks(page, n = -1) {
+  const handle = await page.waitForFunction((i) => window.__streams.at(i), n);
+  return (await handle.jsonValue())
+    .split('\n\n')
+    .map((e) => e.replace(/^data: /, '').trim())
+    .filter((d) => d && d !== '[DONE]')
+    .map((d) => JSON.parse(d));
+}
+
+/** Sends a prompt and returns the chat request body and the parsed SSE chunks. */
+async function sendAndCollect(page, prompt) {
+  const reqPromise = page.waitForRequest((r) => r.url().endsWith('/v1/chat/completions'));
+  const before = await page.evaluate(() => window.__streams.length);
+  await page.getByRole('textbox', { name: 'Message', exact: true }).fill(prompt);
+  await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+  const request = (await reqPromise).postDataJSON();
+  await page.waitForFunction((n) => window.__streams.length > n, before);
+  const chunks = await sseChunks(page);
+  await page.getByTestId('metrics').last().waitFor();
+  return { request, chunks };
+}
+
+function streamedText(chunks) {
+  return chunks.map((c) => c.choices?.[0]?.delta?.content ?? '').join('');
+}
+
+describe('web UI', () => {
+  test('send a chat and see the streamed text with its metrics', async () => {
+    const { page, context, errors } = await openPage();
+    // The model list shows size, quantization and architecture.
+    const label = await page.locator('select[aria-label=Model] option', { hasText: 'llama-tiny-Q8_0' }).textContent();
+    assert.match(label, /llama · 9\.4M · Q8_0 · 10\.2 MiB/);
+
+    const { request, chunks } = await sendAndCollect(page, 'Tell me a story');
+    assert.equal(request.stream, true);
+    assert.deepEqual(request.messages, [{ role: 'user', content: 'Tell me a story' }]);
+    const deltas = chunks.filter((c) => c.choices?.[0]?.delta?.content);
+    assert.ok(deltas.length >= 2, `expected several streamed chunks, got ${deltas.length}`);
+    const usage = chunks.find((c) => c.usage).usage;
+
+    // What the page shows is exactly what was streamed, token by token.
+    const reply = page.locator('article.assistant').last();
+    await reply.getByRole('button', { name: 'Tokens' }).click();
+    const chips = reply.locator('.token-strip button.tok');
+    assert.equal(await chips.count(), usage.completion_tokens);
+    const shown = (await chips.allTextContents()).join('').replace(/·/g, ' ').replace(/↵/g, '\n');
+    assert.equal(shown, streamedText(chunks));
+    await reply.getByRole('button', { name: 'Text' }).click();
+    const metrics = await reply.getByTestId('metrics').textContent();
+    assert.match(metrics, new RegExp(`${usage.completion_tokens} tokens · [\\d.]+ tok/s · TTFT \\d+ ms`));
+    await page.screenshot({ path: path.join(shots, 'chat-light.png') });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('settings go into the request; greedy regenerate repeats the reply', async () => {
+    const { page, context } = await openPage();
+    await page.getByLabel('System prompt').fill('You are terse.');
+    await page.locator('#set-temperature').fill('0');
+    await page.locator('#set-top_k').fill('5');
+    await page.locator('#set-max_tokens').fill('6');
+    await page.locator('#set-seed').fill('1234');
+    const { request, chunks } = await sendAndCollect(page, 'Hello');
+    assert.equal(request.temperature, 0);
+    assert.equal(request.top_k, 5);
+    assert.equal(request.max_tokens, 6);
+    assert.equal(request.seed, 1234);
+    assert.deepEqual(request.messages[0], { role: 'system', content: 'You are terse.' });
+    assert.equal(chunks.find((c) => c.usage).usage.completion_tokens, 6);
+    await page.getByText('max tokens reached').waitFor();
+    await page.screenshot({ path: path.join(shots, 'settings.png') });
+
+    // Regenerate at temperature 0 gives the same tokens.
+    const first = streamedText(chunks);
+    await page.getByRole('button', { name: 'Regenerate' }).click();
+    assert.equal(streamedText(await sseChunks(page, 1)), first);
+    assert.equal(await page.locator('article.assistant').count(), 1);
+
+    // Settings survive a reload (localStorage).
+    await page.reload();
+    assert.equal(await page.locator('#set-max_tokens').inputValue(), '6');
+    await context.close();
+  });
+
+  test('edit and resend replaces the turn; Stop ends a long reply', async () => {
+    const { page, context } = await openPage();
+    await page.locator('#set-max_tokens').fill('4');
+    await sendAndCollect(page, 'First question');
+    await page.locator('article.user').hover();
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await page.getByLabel('Edit message').fill('Second question');
+    const reqPromise = page.waitForRequest((r) => r.url().endsWith('/v1/chat/completions'));
+    await page.getByRole('button', { name: 'Send edited' }).click();
+    const edited = (await reqPromise).postDataJSON();
+    assert.deepEqual(edited.messages, [{ role: 'user', content: 'Second question' }]);
+    await page.getByTestId('metrics').waitFor();
+    assert.equal(await page.locator('article.user').count(), 1);
+    assert.equal(await page.locator('article.user').textContent(), 'Second questionEdit');
+
+    await page.locator('#set-max_tokens').fill('1900');
+    await page.getByRole('textbox', { name: 'Message', exact: true }).fill('Go on for a long time');
+    await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+    const reply = page.locator('article.assistant').last();
+    await reply.locator('.markdown:not(:empty)').waitFor();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await reply.getByText('stopped').waitFor();
+    const tokens = Number((await reply.getByTestId('metrics').textContent()).match(/(\d+) tokens/)[1]);
+    assert.ok(tokens > 0 && tokens < 1900, `stopped after ${tokens} tokens`);
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    await context.close();
+  });
+
+  test('click a token and see its top-k alternatives as bars', async () => {
+    const { page, context } = await openPage();
+    await page.locator('#set-max_tokens').fill('12');
+    await page.locator('#set-top_logprobs').fill('8');
+    const { request, chunks } = await sendAndCollect(page, 'Once upon a time');
+    assert.equal(request.logprobs, true);
+    assert.equal(request.top_logprobs, 8);
+    const steps = chunks.flatMap((c) => c.choices?.[0]?.logprobs?.content ?? []);
+    const reply = page.locator('article.assistant').last();
+    await reply.getByRole('button', { name: 'Tokens' }).click();
+    await reply.locator('.token-strip button.tok').nth(2).click();
+    const rows = reply.getByTestId('topk-row');
+    assert.equal(await rows.count(), 8);
+    // Each bar shows the probability the server sent for that alternative.
+    const probs = await reply.locator('.topk-prob').allTextContents();
+    const expected = steps[2].top_logprobs.map((t) => Math.exp(t.logprob));
+    probs.forEach((text, i) => {
+      const shown = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
+      assert.ok(Math.abs(shown - expected[i]) <= Math.max(0.006, expected[i] * 0.06), `${text} vs ${expected[i]}`);
+    });
+    const widths = await reply.locator('.topk-bar').evaluateAll((bars) => bars.map((b) => b.getBoundingClientRect().width));
+    for (let i = 1; i < widths.length; i++) assert.ok(widths[i] <= widths[i - 1] + 0.5, 'bars sorted by probability');
+    assert.equal(await reply.locator('.topk-bars li.chosen').count(), 1);
+    await page.screenshot({ path: path.join(shots, 'tokens.png') });
+    await context.close();
+  });
+
+  test('tokenizer view matches the CLI tokenizer', async () => {
+    const { page, context } = await openPage();
+    await page.getByRole('tab', { name: 'Tokenizer' }).click();
+    const text = 'The quick brown fox, 1234 times!';
+    await page.getByLabel('Text to tokenize').fill(text);
+    await page.getByRole('button', { name: 'Tokenize' }).click();
+    await page.getByTestId('token-count').waitFor();
+    const oracle = cliTokens(text);
+    assert.equal(await page.getByTestId('token-count').textContent(), `${oracle.length} tokens · ${text.length} characters`);
+    const ids = await page.locator('[data-testid=tokenized] sub').allTextContents();
+    assert.deepEqual(ids.map(Number), oracle.map((t) => t.id));
+    await page.screenshot({ path: path.join(shots, 'tokenizer.png') });
+    await context.close();
+  });
+
+  test('dark/light toggle changes the colours and persists', async () => {
+    const { page, context } = await openPage('light');
+    const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const light = await bg();
+    await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    const dark = await bg();
+    assert.notEqual(dark, light);
+    await page.reload();
+    assert.equal(await bg(), dark);
+    await page.locator('#set-max_tokens').fill('24');
+    await sendAndCollect(page, 'Write `code` please');
+    await page.screenshot({ path: path.join(shots, 'chat-dark.png') });
+    await page.getByRole('button', { name: 'Switch to light theme' }).click();
+    assert.equal(await bg(), light);
+    await context.close();
+  });
+
+  test('server errors are shown as readable messages', async () => {
+    const { page, context } = await openPage();
+    // A model that fails to load: flagged in the list, and the request's error shown.
+    await page.getByRole('combobox', { name: 'Model' }).selectOption('broken');
+    await page.getByRole('alert').filter({ hasText: 'cannot be used' }).waitFor();
+    await page.getByRole('textbox', { name: 'Message', exact: true }).fill('hi');
+    await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+    const alert = page.locator('article.assistant .error');
+    await alert.waitFor();
+    assert.match(await alert.textContent(), /^The model failed to load \(HTTP 500\): .*broken\.gguf.*not a GGUF file/);
+    await page.screenshot({ path: path.join(shots, 'error.png') });
+
+    // The server unreachable.
+    await page.route('**/v1/**', (route) => route.abort('connectionrefused'));
+    await page.reload();
+    const banner = page.locator('.banner.error');
+    await banner.waitFor();
+    assert.match(await banner.textContent(), /Cannot reach the Inferno server/);
+    await context.close();
+  });
+
+  test('history: the store when the server has it, a clear note when not', async () => {
+    const { page, context } = await openPage();
+    const res = await page.request.get(server.url + '/api/conversations');
+    if (res.status() === 404) {
+      await page.getByText('History is not available').waitFor();
+    } else {
+      assert.equal(res.status(), 200);
+      await page.locator('#set-max_tokens').fill('4');
+      await sendAndCollect(page, 'Remember this chat');
+      await page.locator('.conv-list').getByText('Remember this chat').waitFor();
+      await page.reload();
+      await page.locator('.conv-list').getByText('Remember this chat').click();
+      await page.locator('article.user', { hasText: 'Remember this chat' }).waitFor();
+      await page.locator('article.assistant').waitFor();
+    }
+    await context.close();
+  });
+});
