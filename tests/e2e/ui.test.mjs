@@ -43,7 +43,15 @@ after(async () => {
 
 /** A fresh page (own storage) with the theme fixed so screenshots are stable. */
 async function openPage(theme = 'light') {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: theme });
+  // A fixed seed makes the replies (and so the screenshots) the same on every run.
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    colorScheme: theme,
+    storageState: {
+      cookies: [],
+      origins: [{ origin: server.url, localStorage: [{ name: 'inferno.settings', value: '{"seed":"7"}' }] }],
+    },
+  });
   const page = await context.newPage();
   await page.addInitScript(() => {
     window.__streams = [];
