@@ -1,6 +1,6 @@
 // Starts a real `inferno serve` on a free port for the e2e suite and stops it, always.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -25,6 +25,9 @@ export async function startServer() {
   mkdirSync(path.join(dataDir, 'models'));
   // A corrupt model in the models dir: the UI must show that it failed to load.
   writeFileSync(path.join(dataDir, 'models/broken.gguf'), Buffer.from('this is not a GGUF file'));
+  // A second model for compare mode: the same weights quantized to 4 bits (copied: the
+  // registry serves no symlink leading out of the models dir).
+  copyFileSync(path.join(sharedDir, 'fixtures/models/llama-tiny-Q4_0.gguf'), path.join(dataDir, 'models/llama-tiny-Q4_0.gguf'));
   const args = ['serve', '--port', '0', '-m', model, '--data-dir', dataDir, '--web-root', webRoot, '-t', '1', '-q'];
   const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
@@ -70,4 +73,18 @@ export async function startServer() {
 export function cliTokens(text) {
   const out = execFileSync(binary, ['tokenize', '-m', model, '-p', text, '--json'], { encoding: 'utf8' });
   return JSON.parse(out).tokens;
+}
+
+/** Greedy tokens of `inferno run --chat --temp 0`: what a chat request at temperature 0 must give. */
+export function cliGreedy(modelPath, prompt, n) {
+  const out = execFileSync(binary, ['run', '-m', modelPath, '-p', prompt, '--chat', '--temp', '0', '-n', String(n), '--json', '-t', '1'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.type === 'token')
+    .map((e) => e.text);
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { cliTokens, sourceDir, startServer } from './server.mjs';
+import { cliGreedy, cliTokens, sharedDir, sourceDir, startServer } from './server.mjs';
 
 const require = createRequire(path.join(sourceDir, 'web/package.json'));
 const { chromium } = require('playwright-core');
@@ -99,6 +99,14 @@ async function sendAndCollect(page, prompt) {
   return { request, chunks };
 }
 
+/** What a token chip shows for a logprobs entry (web/src/lib/probability.ts visibleToken). */
+function chipText(step) {
+  if (step.token.includes('\uFFFD') && step.bytes?.length) {
+    return `‹${step.bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ')}›`;
+  }
+  return step.token.replace(/ /g, '·').replace(/\n/g, '↵').replace(/\t/g, '⇥');
+}
+
 function streamedText(chunks) {
   return chunks.map((c) => c.choices?.[0]?.delta?.content ?? '').join('');
 }
@@ -122,9 +130,15 @@ describe('web UI', () => {
     await reply.getByRole('button', { name: 'Tokens' }).click();
     const chips = reply.locator('.token-strip button.tok');
     assert.equal(await chips.count(), usage.completion_tokens);
-    const shown = (await chips.allTextContents()).join('').replace(/·/g, ' ').replace(/↵/g, '\n');
-    assert.equal(shown, streamedText(chunks));
+    const steps = chunks.flatMap((c) => c.choices?.[0]?.logprobs?.content ?? []);
+    assert.deepEqual(await chips.allTextContents(), steps.map(chipText));
     await reply.getByRole('button', { name: 'Text' }).click();
+    // The text view renders the same text (as Markdown: compared when it has no markup).
+    const text = streamedText(chunks);
+    if (!/[*_`#[\]<>\\|~=-]|^\s*\d+\./m.test(text)) {
+      const rendered = await reply.locator('.markdown').textContent();
+      assert.equal(rendered.replace(/\s+/g, ''), text.replace(/\s+/g, ''));
+    }
     const metrics = await reply.getByTestId('metrics').textContent();
     assert.match(metrics, new RegExp(`${usage.completion_tokens} tokens · [\\d.]+ tok/s · TTFT \\d+ ms`));
     await page.screenshot({ path: path.join(shots, 'chat-light.png') });
@@ -228,6 +242,42 @@ describe('web UI', () => {
     const ids = await page.locator('[data-testid=tokenized] sub').allTextContents();
     assert.deepEqual(ids.map(Number), oracle.map((t) => t.id));
     await page.screenshot({ path: path.join(shots, 'tokenizer.png') });
+    await context.close();
+  });
+
+  test('compare two models: greedy tokens, divergence and KL per step', async () => {
+    const { page, context } = await openPage();
+    await page.locator('#set-max_tokens').fill('16');
+    await page.getByRole('tab', { name: 'Compare' }).click();
+    await page.getByLabel('Model A').selectOption('llama-tiny-Q8_0');
+    await page.getByLabel('Model B').selectOption('llama-tiny-Q4_0');
+    await page.getByLabel('Prompt to compare').fill('Once upon a time');
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await page.getByRole('button', { name: 'Compare' }).waitFor();
+    const a = await page.getByTestId('compare-a').locator('.tok').allTextContents();
+    const b = await page.getByTestId('compare-b').locator('.tok').allTextContents();
+    const models = path.join(sharedDir, 'fixtures/models');
+    const oracleA = cliGreedy(path.join(models, 'llama-tiny-Q8_0.gguf'), 'Once upon a time', 16);
+    const oracleB = cliGreedy(path.join(models, 'llama-tiny-Q4_0.gguf'), 'Once upon a time', 16);
+    // Pieces of a multi-byte character show as their bytes (‹e2 80›), the CLI prints U+FFFD.
+    const vis = (t) => t.replace(/ /g, '·').replace(/\n/g, '↵');
+    const shown = (chips, oracle) => chips.map((c, i) => (c.startsWith('‹') && oracle[i]?.includes('\uFFFD') ? oracle[i] : c));
+    assert.deepEqual(shown(a, oracleA), oracleA.map((t) => (t.includes('\uFFFD') ? t : vis(t))));
+    assert.deepEqual(shown(b, oracleB), oracleB.map((t) => (t.includes('\uFFFD') ? t : vis(t))));
+    let div = oracleA.findIndex((t, i) => t !== oracleB[i]);
+    const summary = await page.getByTestId('compare-summary').textContent();
+    if (div >= 0) {
+      assert.match(summary, new RegExp(`part at token ${div}\\.`));
+      assert.equal(await page.locator('.tok.diverge').count(), 2);
+    } else {
+      div = 15;
+      assert.match(summary, /Identical for 16 tokens/);
+    }
+    // One KL bar per shared step.
+    assert.equal(await page.locator('.compare .step-chart .bar').count(), div + 1);
+    await page.getByTestId('compare-a').locator('.tok').first().click();
+    assert.equal(await page.locator('.compare .topk').count(), 2);
+    await page.screenshot({ path: path.join(shots, 'compare.png') });
     await context.close();
   });
 

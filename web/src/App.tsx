@@ -3,6 +3,7 @@ import { listModels } from './api/client';
 import { ApiError } from './api/errors';
 import * as store from './api/store';
 import type { ModelInfo } from './api/types';
+import { CompareView } from './components/CompareView';
 import { Composer } from './components/Composer';
 import { HistoryPanel } from './components/HistoryPanel';
 import { MessageView } from './components/MessageView';
@@ -13,7 +14,8 @@ import { formatBytes, formatParams } from './lib/metrics';
 import { sanitizeSettings, type Settings } from './lib/settings';
 import { initialTheme, load, save, type Theme } from './lib/storage';
 
-type View = 'chat' | 'tokenizer';
+type View = 'chat' | 'tokenizer' | 'compare';
+const VIEW_NAMES: Record<View, string> = { chat: 'Chat', tokenizer: 'Tokenizer', compare: 'Compare' };
 
 function modelLabel(m: ModelInfo): string {
   const details = [m.architecture, formatParams(m.parameters), m.quant, formatBytes(m.size_bytes)].filter(Boolean);
@@ -124,9 +126,9 @@ export function App() {
           Inferno
         </div>
         <div className="tabs" role="tablist" aria-label="Views">
-          {(['chat', 'tokenizer'] as View[]).map((v) => (
+          {(Object.keys(VIEW_NAMES) as View[]).map((v) => (
             <button key={v} role="tab" type="button" aria-selected={view === v} onClick={() => setView(v)}>
-              {v === 'chat' ? 'Chat' : 'Tokenizer'}
+              {VIEW_NAMES[v]}
             </button>
           ))}
         </div>
@@ -236,8 +238,10 @@ export function App() {
             </div>
             <Composer busy={chat.busy} disabled={false} onSend={chat.send} onStop={chat.stop} />
           </>
-        ) : (
+        ) : view === 'tokenizer' ? (
           <TokenizerView model={model} />
+        ) : (
+          <CompareView models={models} defaultModel={model} system={system} settings={settings} />
         )}
       </main>
 

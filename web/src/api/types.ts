@@ -14,6 +14,8 @@ export interface ModelInfo {
 export interface TopLogprob {
   token: string;
   logprob: number;
+  /** UTF-8 bytes of the token (a token can be part of a character). */
+  bytes?: number[] | null;
 }
 
 export interface TokenLogprob extends TopLogprob {

@@ -4,6 +4,7 @@
 import { useState } from 'react';
 import type { TokenLogprob } from '../api/types';
 import { formatProb, probBucket, probOf, surprisalBits, visibleToken } from '../lib/probability';
+import { StepChart } from './StepChart';
 
 export function TopKChart({ step, position }: { step: TokenLogprob; position: number }) {
   const chosen = step.token;
@@ -14,7 +15,7 @@ export function TopKChart({ step, position }: { step: TokenLogprob; position: nu
   return (
     <figure className="topk" aria-label={`Top alternatives at position ${position}`}>
       <figcaption>
-        Position {position}: chose <code className="tok-inline">{visibleToken(chosen)}</code> with{' '}
+        Position {position}: chose <code className="tok-inline">{visibleToken(chosen, step.bytes ?? undefined)}</code> with{' '}
         {formatProb(p)} ({surprisalBits(p).toFixed(2)} bits)
       </figcaption>
       <ol className="topk-bars">
@@ -24,7 +25,7 @@ export function TopKChart({ step, position }: { step: TokenLogprob; position: nu
           return (
             <li key={i} className={isChosen ? 'chosen' : undefined} data-testid="topk-row">
               <span className="topk-token" title={JSON.stringify(t.token)}>
-                {visibleToken(t.token)}
+                {visibleToken(t.token, t.bytes ?? undefined)}
               </span>
               <span className="topk-track">
                 <span className="topk-bar" style={{ width: `${Math.max(tp * 100, 0.5)}%` }} />
@@ -43,6 +44,13 @@ export function TokenStrip({ tokens }: { tokens: TokenLogprob[] }) {
   const step = selected === null ? undefined : tokens[selected];
   return (
     <div className="token-view">
+      <StepChart
+        label="Surprisal per token"
+        unit="bits"
+        values={tokens.map((t) => surprisalBits(probOf(t.logprob)))}
+        selected={selected}
+        onSelect={(i) => setSelected(i)}
+      />
       <div className="token-strip" role="list" aria-label="Generated tokens coloured by probability">
         {tokens.map((t, i) => {
           const p = probOf(t.logprob);
@@ -57,7 +65,7 @@ export function TokenStrip({ tokens }: { tokens: TokenLogprob[] }) {
               aria-label={`Token ${i}: ${JSON.stringify(t.token)}, probability ${formatProb(p)}`}
               onClick={() => setSelected(selected === i ? null : i)}
             >
-              {visibleToken(t.token)}
+              {visibleToken(t.token, t.bytes ?? undefined)}
             </button>
           );
         })}

@@ -62,6 +62,8 @@ describe('probabilities', () => {
     expect(visibleToken(' a\n\tb')).toBe('·a↵⇥b');
     expect(visibleToken('\u0001')).toBe('\\x01');
     expect(visibleToken('')).toBe('∅');
+    expect(visibleToken('\uFFFD', [0xe2, 0x80])).toBe('‹e2 80›');
+    expect(visibleToken('\uFFFD')).toBe('\uFFFD');
   });
 });
 

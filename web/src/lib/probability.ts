@@ -29,8 +29,15 @@ export function formatProb(prob: number): string {
   return prob > 0 ? `${prob.toExponential(1)}` : '0';
 }
 
-/** Makes whitespace and control characters visible in a token chip. */
-export function visibleToken(text: string): string {
+/**
+ * Makes whitespace and control characters visible in a token chip. A token that is part of
+ * a multi-byte character has no text of its own (the server sends U+FFFD); with its bytes
+ * known it is shown as them, e.g. ‹e2 80›.
+ */
+export function visibleToken(text: string, bytes?: number[]): string {
+  if (text.includes('\uFFFD') && bytes?.length) {
+    return `‹${bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ')}›`;
+  }
   if (text === '') return '∅';
   return text
     .replace(/ /g, '·')
