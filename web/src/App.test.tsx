@@ -17,6 +17,7 @@ function fakeServer(withStore: boolean) {
   const conversations = new Map<string, { id: string; title: string; messages: Msg[] }>();
   let nextId = 1;
   let replies = 0;
+  const profiles: { id: string; name: string; model?: string; system?: string; settings?: unknown }[] = [];
   const sse = (events: unknown[]) =>
     new Response(events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('') + 'data: [DONE]\n\n', {
       headers: { 'Content-Type': 'text/event-stream' },
@@ -41,6 +42,19 @@ function fakeServer(withStore: boolean) {
     }
     if (!withStore) return Response.json({ error: { message: `no such API route: ${method} ${url.pathname}` } }, { status: 404 });
     const parts = url.pathname.split('/').filter(Boolean); // api conversations id messages mid
+    if (parts[1] === 'profiles') {
+      if (method === 'GET') return Response.json({ profiles });
+      if (method === 'POST') {
+        const p = { id: `p${nextId++}`, ...body };
+        profiles.push(p);
+        return Response.json(p, { status: 201 });
+      }
+      if (method === 'PUT') {
+        const i = profiles.findIndex((p) => p.id === parts[2]);
+        profiles[i] = { id: parts[2]!, ...body };
+        return Response.json(profiles[i]);
+      }
+    }
     if (parts.length === 2 && method === 'GET') {
       return Response.json({
         conversations: [...conversations.values()].map((c) => ({
@@ -71,7 +85,7 @@ function fakeServer(withStore: boolean) {
     }
     return Response.json({ error: { message: 'unexpected' } }, { status: 400 });
   });
-  return { fetchMock, log, conversations };
+  return { fetchMock, log, conversations, profiles };
 }
 
 beforeEach(() => {
@@ -123,6 +137,33 @@ describe('App with the store', () => {
   });
 });
 
+describe('profiles', () => {
+  it('saves the current settings as a profile and applies a profile', async () => {
+    const server = fakeServer(true);
+    server.profiles.push({ id: 'p0', name: 'Precise', model: 'tiny', system: 'Be exact.', settings: { temperature: 0.1, top_k: 3 } });
+    vi.stubGlobal('fetch', server.fetchMock);
+    render(<App />);
+    const select = await screen.findByRole('combobox', { name: 'Profile' });
+    await screen.findByRole('option', { name: 'Precise' });
+    fireEvent.change(select, { target: { value: 'p0' } });
+    expect((screen.getByLabelText('System prompt') as HTMLTextAreaElement).value).toBe('Be exact.');
+    expect((screen.getByLabelText('Temperature') as HTMLInputElement).value).toBe('0.1');
+    expect((screen.getByLabelText('Top-k') as HTMLInputElement).value).toBe('3');
+
+    fireEvent.change(screen.getByLabelText('Max tokens'), { target: { value: '77' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save current as a profile…' }));
+    fireEvent.change(screen.getByLabelText('Profile name'), { target: { value: 'Long' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(server.profiles).toHaveLength(2));
+    expect(server.profiles[1]).toMatchObject({
+      name: 'Long',
+      model: 'tiny',
+      system: 'Be exact.',
+      settings: { temperature: 0.1, top_k: 3, max_tokens: 77 },
+    });
+  });
+});
+
 describe('App without the store', () => {
   it('says history is unavailable and still chats', async () => {
     const server = fakeServer(false);
@@ -134,6 +175,7 @@ describe('App without the store', () => {
     await screen.findByText('reply 1 to hello');
     await act(async () => {});
     // Nothing more is sent to the missing store after the first 404.
-    expect(server.log.filter((l) => l.includes('/api/'))).toEqual(['GET /api/conversations']);
+    expect(server.log.filter((l) => l.includes('/api/')).sort()).toEqual(['GET /api/conversations', 'GET /api/profiles']);
+    expect(screen.getByText(/Profiles are kept by the server's store/)).toBeTruthy();
   });
 });

@@ -252,6 +252,7 @@ export function App() {
           system={system}
           onSystem={setSystem}
           model={current}
+          onModel={setModel}
           onClose={() => {
             save('inferno.showSettings', false);
             setShowSettings(false);

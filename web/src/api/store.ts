@@ -123,3 +123,28 @@ export function titleFrom(text: string): string {
   const space = cut.lastIndexOf(' ');
   return (space > 24 ? cut.slice(0, space) : cut) + '…';
 }
+
+export interface Profile {
+  id: string;
+  name: string;
+  model?: string;
+  system?: string;
+  settings?: Record<string, unknown> | null;
+}
+
+export function listProfiles(): Promise<{ profiles: Profile[] }> {
+  return call('GET', '/api/profiles', 'Loading profiles');
+}
+
+export function createProfile(p: Omit<Profile, 'id'>): Promise<Profile> {
+  return call('POST', '/api/profiles', 'Saving the profile', p);
+}
+
+export function updateProfile(p: Profile): Promise<Profile> {
+  const { id, ...rest } = p;
+  return call('PUT', `/api/profiles/${encodeURIComponent(id)}`, 'Saving the profile', rest);
+}
+
+export function deleteProfile(id: string): Promise<void> {
+  return call('DELETE', `/api/profiles/${encodeURIComponent(id)}`, 'Deleting the profile');
+}

@@ -1,5 +1,6 @@
 import type { ModelInfo } from '../api/types';
 import { DEFAULT_SETTINGS, LIMITS, type Settings } from '../lib/settings';
+import { Profiles } from './Profiles';
 
 interface Props {
   settings: Settings;
@@ -7,6 +8,7 @@ interface Props {
   system: string;
   onSystem: (s: string) => void;
   model?: ModelInfo;
+  onModel: (id: string) => void;
   onClose: () => void;
 }
 
@@ -20,7 +22,7 @@ const FIELDS: { key: keyof typeof LIMITS; label: string; help: string }[] = [
   { key: 'top_logprobs', label: 'Alternatives per token', help: 'Shown in the token view (0–20)' },
 ];
 
-export function SettingsPanel({ settings, onChange, system, onSystem, model, onClose }: Props) {
+export function SettingsPanel({ settings, onChange, system, onSystem, model, onModel, onClose }: Props) {
   const set = (key: keyof Settings, value: number | string) => onChange({ ...settings, [key]: value });
   return (
     <aside className="settings" aria-label="Settings">
@@ -30,6 +32,17 @@ export function SettingsPanel({ settings, onChange, system, onSystem, model, onC
           ×
         </button>
       </div>
+      <h3>Profile</h3>
+      <Profiles
+        model={model?.id ?? ''}
+        system={system}
+        settings={settings}
+        onApply={(p) => {
+          if (p.model) onModel(p.model);
+          onSystem(p.system);
+          onChange(p.settings);
+        }}
+      />
       <label className="field">
         <span>System prompt</span>
         <textarea
