@@ -1,8 +1,18 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { renderMarkdown } from '../lib/markdown';
 import { formatMetrics } from '../lib/metrics';
 import { TokenStrip } from './TokenView';
 import type { UiMessage } from './useChat';
+
+/** Clipboard write; false where the browser refuses (plain http on another host). */
+async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 interface Props {
   message: UiMessage;
@@ -18,6 +28,28 @@ export function MessageView({ message: m, index, busy, isLastAssistant, onRegene
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(m.content);
   const html = useMemo(() => (m.role === 'assistant' ? renderMarkdown(m.content) : ''), [m.role, m.content]);
+  const markdownRef = useRef<HTMLDivElement>(null);
+  const [copied, setCopied] = useState(false);
+
+  // A copy button on each finished code block (added after sanitizing: it is ours).
+  useEffect(() => {
+    if (m.streaming || !markdownRef.current) return;
+    for (const pre of markdownRef.current.querySelectorAll('pre.code')) {
+      if (pre.querySelector('.copy-code')) continue;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'copy-code';
+      button.textContent = 'Copy';
+      button.setAttribute('aria-label', 'Copy code');
+      button.addEventListener('click', () => {
+        void copyText(pre.querySelector('code')?.textContent ?? '').then((ok) => {
+          button.textContent = ok ? 'Copied' : 'Copy failed';
+          setTimeout(() => (button.textContent = 'Copy'), 1500);
+        });
+      });
+      pre.appendChild(button);
+    }
+  }, [html, m.streaming, mode]);
 
   if (m.role === 'user') {
     return (
@@ -82,7 +114,7 @@ export function MessageView({ message: m, index, busy, isLastAssistant, onRegene
       ) : mode === 'tokens' && hasTokens ? (
         <TokenStrip tokens={m.logprobs!} />
       ) : (
-        <div className="markdown" dangerouslySetInnerHTML={{ __html: html }} />
+        <div className="markdown" ref={markdownRef} dangerouslySetInnerHTML={{ __html: html }} />
       )}
       {m.streaming && !m.content && !m.error && <div className="thinking">Waiting for the first token…</div>}
       <div className="msg-footer">
@@ -104,6 +136,20 @@ export function MessageView({ message: m, index, busy, isLastAssistant, onRegene
               Tokens
             </button>
           </div>
+        )}
+        {!m.streaming && m.content && (
+          <button
+            type="button"
+            className="link"
+            onClick={() =>
+              void copyText(m.content).then((ok) => {
+                setCopied(ok);
+                if (ok) setTimeout(() => setCopied(false), 1500);
+              })
+            }
+          >
+            {copied ? 'Copied' : 'Copy'}
+          </button>
         )}
         {isLastAssistant && !m.streaming && (
           <button type="button" className="link" disabled={busy} onClick={onRegenerate}>

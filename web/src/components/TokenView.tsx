@@ -1,7 +1,7 @@
 // An assistant message as its tokens, coloured by probability; a click on a token shows
 // the alternatives the model weighed at that step as a bar chart.
 
-import { useState } from 'react';
+import { useRef, useState, type KeyboardEvent } from 'react';
 import type { TokenLogprob } from '../api/types';
 import { formatProb, probBucket, probOf, surprisalBits, visibleToken } from '../lib/probability';
 import { StepChart } from './StepChart';
@@ -41,7 +41,18 @@ export function TopKChart({ step, position }: { step: TokenLogprob; position: nu
 
 export function TokenStrip({ tokens }: { tokens: TokenLogprob[] }) {
   const [selected, setSelected] = useState<number | null>(null);
+  const chips = useRef<(HTMLButtonElement | null)[]>([]);
   const step = selected === null ? undefined : tokens[selected];
+  // Arrow keys walk the tokens (the chart follows), Escape closes it.
+  const onKeyDown = (e: KeyboardEvent) => {
+    const delta = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+    if (e.key === 'Escape') setSelected(null);
+    if (!delta) return;
+    e.preventDefault();
+    const next = Math.min(tokens.length - 1, Math.max(0, (selected ?? -delta) + delta));
+    setSelected(next);
+    chips.current[next]?.focus();
+  };
   return (
     <div className="token-view">
       <StepChart
@@ -51,7 +62,12 @@ export function TokenStrip({ tokens }: { tokens: TokenLogprob[] }) {
         selected={selected}
         onSelect={(i) => setSelected(i)}
       />
-      <div className="token-strip" role="list" aria-label="Generated tokens coloured by probability">
+      <div
+        className="token-strip"
+        role="list"
+        aria-label="Generated tokens coloured by probability"
+        onKeyDown={onKeyDown}
+      >
         {tokens.map((t, i) => {
           const p = probOf(t.logprob);
           return (
@@ -59,6 +75,9 @@ export function TokenStrip({ tokens }: { tokens: TokenLogprob[] }) {
               type="button"
               role="listitem"
               key={i}
+              ref={(el) => {
+                chips.current[i] = el;
+              }}
               className={`tok p${probBucket(p)}${selected === i ? ' selected' : ''}`}
               title={`#${i} · ${formatProb(p)}`}
               aria-pressed={selected === i}
@@ -76,7 +95,7 @@ export function TokenStrip({ tokens }: { tokens: TokenLogprob[] }) {
         <span className="tok p2">≥20%</span>
         <span className="tok p3">≥5%</span>
         <span className="tok p4">&lt;5%</span>
-        <span className="legend-hint">Click a token to see the alternatives.</span>
+        <span className="legend-hint">Click a token (or use ← →) to see the alternatives.</span>
       </div>
       {step && selected !== null && <TopKChart step={step} position={selected} />}
     </div>

@@ -2,6 +2,7 @@
 import { fireEvent, render, screen } from '@testing-library/react';
 import { vi } from 'vitest';
 import { Composer } from './Composer';
+import { MessageView } from './MessageView';
 import { TokenStrip } from './TokenView';
 
 describe('Composer', () => {
@@ -46,5 +47,34 @@ describe('TokenStrip', () => {
     expect(rows.map((r) => r.textContent)).toEqual(['·there60%', '·world30%']);
     expect(rows[1]!.className).toBe('chosen');
     expect(screen.getByText(/Position 1/)).toBeTruthy();
+    fireEvent.keyDown(chips[1]!, { key: 'ArrowLeft' });
+    expect(screen.getByText(/Position 0/)).toBeTruthy();
+    expect(document.activeElement).toBe(chips[0]);
+    fireEvent.keyDown(chips[0]!, { key: 'ArrowLeft' });
+    expect(screen.getByText(/Position 0/)).toBeTruthy();
+    fireEvent.keyDown(chips[0]!, { key: 'Escape' });
+    expect(screen.queryByText(/Position/)).toBeNull();
+  });
+});
+
+describe('MessageView', () => {
+  it('renders Markdown with a copy button on code blocks', async () => {
+    const writeText = vi.fn(async () => {});
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    const { container } = render(
+      <MessageView
+        message={{ key: 'k', role: 'assistant', content: 'Run:\n\n```sh\nmake run\n```' }}
+        index={1}
+        busy={false}
+        isLastAssistant
+        onRegenerate={() => {}}
+        onEdit={() => {}}
+      />,
+    );
+    expect(container.querySelector('pre.code code')?.textContent).toBe('make run');
+    fireEvent.click(screen.getByRole('button', { name: 'Copy code' }));
+    await vi.waitFor(() => expect(writeText).toHaveBeenCalledWith('make run'));
+    fireEvent.click(screen.getByRole('button', { name: 'Copy' }));
+    await vi.waitFor(() => expect(writeText).toHaveBeenLastCalledWith('Run:\n\n```sh\nmake run\n```'));
   });
 });
