@@ -90,6 +90,7 @@ function fakeServer(withStore: boolean) {
 
 beforeEach(() => {
   window.localStorage.clear();
+  window.localStorage.setItem('inferno.showSettings', 'true');
   Element.prototype.scrollTo = () => {};
 });
 afterEach(() => vi.unstubAllGlobals());

@@ -30,7 +30,10 @@ export function App() {
   const [serverError, setServerError] = useState('');
   const [settings, setSettingsState] = useState<Settings>(() => sanitizeSettings(load('inferno.settings', null)));
   const [system, setSystemState] = useState<string>(() => load('inferno.system', ''));
-  const [showSettings, setShowSettings] = useState(() => load('inferno.showSettings', true));
+  // Open beside the chat on wide screens; below 1180px it would cover the chat, so closed.
+  const [showSettings, setShowSettings] = useState(() =>
+    load('inferno.showSettings', typeof window === 'undefined' || window.innerWidth > 1180),
+  );
   const [storeAvailable, setStoreAvailable] = useState(true);
   const [storeError, setStoreError] = useState('');
   const [historyVersion, setHistoryVersion] = useState(0);
