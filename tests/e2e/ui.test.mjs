@@ -107,6 +107,16 @@ function chipText(step) {
   return step.token.replace(/ /g, '·').replace(/\n/g, '↵').replace(/\t/g, '⇥');
 }
 
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A value from the server's Prometheus /metrics. */
+async function metric(name) {
+  const text = await (await fetch(server.url + '/metrics')).text();
+  const line = text.split('\n').find((l) => l.startsWith(name + ' '));
+  assert.ok(line, `${name} not in /metrics`);
+  return Number(line.split(' ')[1]);
+}
+
 function streamedText(chunks) {
   return chunks.map((c) => c.choices?.[0]?.delta?.content ?? '').join('');
 }
@@ -190,6 +200,7 @@ describe('web UI', () => {
     assert.equal(await page.locator('article.user').count(), 1);
     assert.equal(await page.locator('article.user').textContent(), 'Second questionEdit');
 
+    const generatedBefore = await metric('inferno_generated_tokens_total');
     await page.locator('#set-max_tokens').fill('1900');
     await page.getByRole('textbox', { name: 'Message', exact: true }).fill('Go on for a long time');
     await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
@@ -199,6 +210,12 @@ describe('web UI', () => {
     await reply.getByText('stopped').waitFor();
     const tokens = Number((await reply.getByTestId('metrics').textContent()).match(/(\d+) tokens/)[1]);
     assert.ok(tokens > 0 && tokens < 1900, `stopped after ${tokens} tokens`);
+    // The server cancelled the generation: nothing is decoding and far fewer than the
+    // 1900 asked-for tokens were generated.
+    for (let i = 0; i < 50 && (await metric('inferno_active_sequences')) > 0; i++) await sleep(100);
+    assert.equal(await metric('inferno_active_sequences'), 0);
+    const generated = (await metric('inferno_generated_tokens_total')) - generatedBefore;
+    assert.ok(generated < 1900, `the server generated ${generated} tokens after Stop`);
     await page.getByRole('button', { name: 'Send' }).waitFor();
     await context.close();
   });

@@ -28,6 +28,7 @@ export function App() {
   const [models, setModels] = useState<ModelInfo[]>([]);
   const [model, setModel] = useState<string>(() => load('inferno.model', ''));
   const [serverError, setServerError] = useState('');
+  const [modelsLoaded, setModelsLoaded] = useState(false);
   const [settings, setSettingsState] = useState<Settings>(() => sanitizeSettings(load('inferno.settings', null)));
   const [system, setSystemState] = useState<string>(() => load('inferno.system', ''));
   // Open beside the chat on wide screens; below 1180px it would cover the chat, so closed.
@@ -57,6 +58,7 @@ export function App() {
     try {
       const list = await listModels();
       setModels(list);
+      setModelsLoaded(true);
       setServerError('');
       setModel((cur) => {
         if (list.some((m) => m.id === cur)) return cur;
@@ -198,6 +200,12 @@ export function App() {
             <button type="button" className="ghost" onClick={() => void refreshModels()}>
               Retry
             </button>
+          </div>
+        )}
+        {modelsLoaded && !serverError && models.length === 0 && (
+          <div className="banner warn" role="alert">
+            The server has no model to use. Start it with <code>inferno serve -m MODEL.gguf</code> or put a .gguf
+            file in its models dir.
           </div>
         )}
         {current?.error && (
