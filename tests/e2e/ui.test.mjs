@@ -298,6 +298,50 @@ describe('web UI', () => {
     await context.close();
   });
 
+  test('debugger: token stream, top-k, attention, logit lens and a branch (or a clear note without /ws)', async () => {
+    const { page, context } = await openPage();
+    await page.locator('#set-temperature').fill('0');
+    await page.locator('#set-max_tokens').fill('8');
+    await page.getByRole('tab', { name: 'Debugger' }).click();
+    const unavailable = page.getByText('The debugger is not available on this server');
+    await Promise.race([page.locator('.conn.open').waitFor(), unavailable.waitFor()]);
+    if (await unavailable.isVisible()) {
+      await page.screenshot({ path: path.join(shots, 'debugger.png') });
+      await context.close();
+      return;
+    }
+    await page.getByLabel('Prompt to debug').fill('Once upon a time');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await page.getByTestId('debug-status').filter({ hasText: /^done/ }).waitFor();
+    const tokens = page.getByTestId('debug-tokens').locator('.tok');
+    assert.equal(await tokens.count(), 8);
+    // Greedy: the same tokens as the CLI.
+    const models = path.join(sharedDir, 'fixtures/models');
+    const oracle = cliGreedy(path.join(models, 'llama-tiny-Q8_0.gguf'), 'Once upon a time', 8);
+    const texts = await tokens.allTextContents();
+    oracle.forEach((t, i) => {
+      if (!t.includes('\uFFFD')) assert.equal(texts[i], t.replace(/ /g, '·').replace(/\n/g, '↵'));
+    });
+    await tokens.nth(1).click();
+    const rows = page.getByTestId('debug-topk-row');
+    assert.ok((await rows.count()) >= 2);
+    assert.equal(await page.locator('.inspector .topk-bars li.chosen').count(), 1);
+    assert.ok((await page.getByTestId('heatmap').locator('rect').count()) > 0, 'attention heatmap has cells');
+    assert.ok((await page.getByTestId('lens-grid').locator('tbody tr').count()) > 0, 'logit lens has layers');
+    await page.screenshot({ path: path.join(shots, 'debugger.png') });
+
+    // Branch from the second-best alternative at step 1.
+    const alt = rows.filter({ hasNot: page.locator('.chosen') }).nth(0);
+    const altText = await alt.locator('.topk-token').textContent();
+    await rows.locator('button:not([disabled])').first().click();
+    await page.locator('.branches').getByText('branch at 1').waitFor();
+    await page.getByTestId('debug-status').filter({ hasText: /^done/ }).waitFor();
+    const branched = await page.getByTestId('debug-tokens').locator('.tok').allTextContents();
+    assert.equal(branched[0], texts[0]);
+    assert.equal(branched[1], altText);
+    await context.close();
+  });
+
   test('dark/light toggle changes the colours and persists', async () => {
     const { page, context } = await openPage('light');
     const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);

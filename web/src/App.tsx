@@ -4,6 +4,7 @@ import { ApiError } from './api/errors';
 import * as store from './api/store';
 import type { ModelInfo } from './api/types';
 import { CompareView } from './components/CompareView';
+import { DebuggerView } from './components/DebuggerView';
 import { Composer } from './components/Composer';
 import { HistoryPanel } from './components/HistoryPanel';
 import { MessageView } from './components/MessageView';
@@ -14,8 +15,8 @@ import { formatBytes, formatParams } from './lib/metrics';
 import { sanitizeSettings, type Settings } from './lib/settings';
 import { initialTheme, load, save, type Theme } from './lib/storage';
 
-type View = 'chat' | 'tokenizer' | 'compare';
-const VIEW_NAMES: Record<View, string> = { chat: 'Chat', tokenizer: 'Tokenizer', compare: 'Compare' };
+type View = 'chat' | 'debugger' | 'compare' | 'tokenizer';
+const VIEW_NAMES: Record<View, string> = { chat: 'Chat', debugger: 'Debugger', compare: 'Compare', tokenizer: 'Tokenizer' };
 
 function modelLabel(m: ModelInfo): string {
   const details = [m.architecture, formatParams(m.parameters), m.quant, formatBytes(m.size_bytes)].filter(Boolean);
@@ -251,6 +252,8 @@ export function App() {
           </>
         ) : view === 'tokenizer' ? (
           <TokenizerView model={model} />
+        ) : view === 'debugger' ? (
+          <DebuggerView model={model} system={system} settings={settings} />
         ) : (
           <CompareView models={models} defaultModel={model} system={system} settings={settings} />
         )}

@@ -1,0 +1,161 @@
+// Client of the WebSocket debugger protocol (version 1; the server's docs/protocol.md):
+// JSON text frames, each an object with `type`. The UI sends hello, start, stop and branch
+// and gets session / prompt / token / probe / status / error / done messages back.
+
+export interface TopToken {
+  id: number;
+  text: string;
+  logit?: number | null;
+  prob?: number | null;
+}
+
+export interface TokenMsg {
+  type: 'token';
+  session: string;
+  index: number;
+  position: number;
+  id: number;
+  text: string;
+  logit?: number | null;
+  prob: number | null;
+  rank?: number;
+  entropy?: number | null;
+  elapsed_ms?: number;
+  top?: TopToken[];
+}
+
+export interface AttentionHead {
+  layer: number;
+  head: number;
+  weights: number[];
+}
+
+export interface LensLayer {
+  layer: number;
+  entropy?: number | null;
+  top: TopToken[];
+}
+
+export interface Timings {
+  prompt_tokens?: number;
+  generated_tokens?: number;
+  ttft_ms?: number;
+  decode_tokens_per_second?: number;
+  prompt_tokens_per_second?: number;
+}
+
+export type ServerMsg =
+  | { type: 'hello'; version: number; resume?: string; limits?: { max_tokens?: number; max_top_k?: number } }
+  | { type: 'session'; session: string; id?: string; model?: string; parent?: string; branch_step?: number }
+  | { type: 'prompt'; session: string; tokens: { id: number; text: string }[] }
+  | TokenMsg
+  | {
+      type: 'probe';
+      session: string;
+      kind: 'surprisal';
+      tokens: { position: number; id: number; text: string; logprob: number | null; surprisal: number | null; rank?: number }[];
+    }
+  | { type: 'probe'; session: string; kind: 'attention'; position: number; query_position?: number; heads: AttentionHead[] }
+  | { type: 'probe'; session: string; kind: 'logit_lens'; position: number; layers: LensLayer[] }
+  | { type: 'status'; session: string; state: string; tokens_per_second?: number; generated?: number }
+  | { type: 'error'; session?: string; code: string; message: string; recoverable?: boolean }
+  | { type: 'done'; session: string; finish_reason: string; timings?: Timings }
+  | { type: 'pong' };
+
+export interface StartParams {
+  id: string;
+  model?: string;
+  prompt?: string;
+  messages?: { role: string; content: string }[];
+  max_tokens: number;
+  sampling: { temperature: number; top_k: number; top_p: number; min_p: number; repeat_penalty: number; seed?: number };
+  probes: { top_k: number; attention: boolean; logit_lens: boolean; prompt_surprisal: boolean };
+}
+
+/** What WebSocket offers that the client uses (a fake in unit tests). */
+export interface SocketLike {
+  readyState: number;
+  send(data: string): void;
+  close(): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+export function wsUrl(loc: { protocol: string; host: string } = window.location): string {
+  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws`;
+}
+
+export class DebuggerClient {
+  private socket: SocketLike | null = null;
+  private greeted = false;
+
+  constructor(
+    private readonly onMessage: (m: ServerMsg) => void,
+    /** Called once when the connection ends; `unavailable` when it never got a hello. */
+    private readonly onClosed: (unavailable: boolean, reason: string) => void,
+    private readonly makeSocket: (url: string) => SocketLike = (url) => new WebSocket(url) as unknown as SocketLike,
+  ) {}
+
+  connect(url = wsUrl()): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const s = this.makeSocket(url);
+      this.socket = s;
+      s.onopen = () => s.send(JSON.stringify({ type: 'hello', version: 1 }));
+      s.onmessage = (ev) => {
+        if (typeof ev.data !== 'string') return; // binary frames are not asked for
+        let m: ServerMsg;
+        try {
+          m = JSON.parse(ev.data) as ServerMsg;
+        } catch {
+          return;
+        }
+        if (m.type === 'hello' && !this.greeted) {
+          this.greeted = true;
+          settled = true;
+          resolve();
+        }
+        this.onMessage(m);
+      };
+      s.onerror = () => {};
+      s.onclose = (ev) => {
+        this.socket = null;
+        const unavailable = !this.greeted;
+        this.onClosed(unavailable, ev.reason || `code ${ev.code}`);
+        if (!settled) {
+          settled = true;
+          reject(new Error('The debugger is not available on this server (its /ws endpoint refused the connection).'));
+        }
+      };
+    });
+  }
+
+  get connected(): boolean {
+    return this.socket !== null && this.greeted;
+  }
+
+  private send(m: object) {
+    if (!this.socket) throw new Error('Not connected to the debugger');
+    this.socket.send(JSON.stringify(m));
+  }
+
+  start(p: StartParams) {
+    this.send({ type: 'start', format: 'json', ...p });
+  }
+
+  stop(session: string) {
+    this.send({ type: 'stop', session });
+  }
+
+  /** A new session that keeps `step` generated tokens of `session` and then takes `token`. */
+  branch(session: string, step: number, token: number, id: string) {
+    this.send({ type: 'branch', session, step, token, id });
+  }
+
+  close() {
+    this.socket?.close();
+    this.socket = null;
+  }
+}
