@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cliGreedy, cliTokens, sharedDir, sourceDir, startServer } from './server.mjs';
 
@@ -329,6 +329,13 @@ describe('web UI', () => {
     assert.ok((await page.getByTestId('heatmap').locator('rect').count()) > 0, 'attention heatmap has cells');
     assert.ok((await page.getByTestId('lens-grid').locator('tbody tr').count()) > 0, 'logit lens has layers');
     await page.screenshot({ path: path.join(shots, 'debugger.png') });
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export session (JSON)' }).click(),
+    ]);
+    const doc = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    assert.equal(doc.format, 'inferno.debug-session');
+    assert.deepEqual(doc.session.tokens.map((t) => t.text), oracle);
 
     // Branch from the second-best alternative at step 1.
     const alt = rows.filter({ hasNot: page.locator('.chosen') }).nth(0);

@@ -19,6 +19,17 @@ interface Props {
 
 let nextId = 1;
 
+/** Downloads a session as JSON: prompt, tokens with their alternatives and probes. */
+function exportSession(s: DebugSession) {
+  const doc = { format: 'inferno.debug-session', version: 1, session: s };
+  const url = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `inferno-debug-${s.id}.json`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
 export function DebuggerView({ model, system, settings }: Props) {
   const [state, dispatch] = useReducer(reduce, EMPTY);
   const [conn, setConn] = useState<'connecting' | 'open' | 'unavailable' | 'closed'>('connecting');
@@ -134,6 +145,12 @@ export function DebuggerView({ model, system, settings }: Props) {
             {` · ${session.tokens.length} tokens`}
             {session.finishReason ? ` · ${session.finishReason}` : ''}
           </span>
+        )}
+        <span className="spacer" />
+        {session && !running && (
+          <button type="button" className="link" onClick={() => exportSession(session)}>
+            Export session (JSON)
+          </button>
         )}
       </div>
       {connError && (
