@@ -402,6 +402,26 @@ describe('web UI', () => {
       await page.locator('.conv-list').getByText('Remember this chat').click();
       await page.locator('article.user', { hasText: 'Remember this chat' }).waitFor();
       await page.locator('article.assistant').waitFor();
+      const reply = await page.locator('article.assistant .markdown').textContent();
+
+      // Export as JSON, import it back: a second copy with the same messages.
+      const item = page.locator('.conv-list li', { hasText: 'Remember this chat' });
+      await item.locator('summary').click();
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        item.getByRole('button', { name: 'Export JSON' }).click(),
+      ]);
+      const file = await download.path();
+      const doc = JSON.parse(readFileSync(file, 'utf8'));
+      assert.equal(doc.format, 'inferno.conversation');
+      assert.deepEqual(doc.conversation.messages.map((m) => m.role), ['user', 'assistant']);
+      await page.getByLabel('Import a conversation file').setInputFiles(file);
+      await page.waitForFunction(
+        () => [...document.querySelectorAll('.conv-list li')].filter((li) => li.textContent.includes('Remember this chat')).length === 2,
+      );
+      await page.locator('article.user', { hasText: 'Remember this chat' }).waitFor();
+      assert.equal(await page.locator('article.assistant .markdown').textContent(), reply);
+      await page.screenshot({ path: path.join(shots, 'history.png') });
     }
     await context.close();
   });

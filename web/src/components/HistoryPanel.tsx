@@ -123,13 +123,19 @@ export function HistoryPanel({ activeId, version, available, onMissing, onOpen, 
               <button type="button" className="conv-title" onClick={() => onOpen(c.id)} title={c.title}>
                 {c.title || 'Untitled'}
                 <small>
-                  {c.message_count} messages · {new Date(c.updated_at).toLocaleDateString()}
+                  {c.message_count} message{c.message_count === 1 ? '' : 's'} · {new Date(c.updated_at).toLocaleDateString()}
                 </small>
               </button>
             )}
             <details className="conv-menu">
               <summary aria-label={`Actions for ${c.title}`}>⋯</summary>
-              <div className="menu">
+              <div
+                className="menu"
+                onClick={(e) => {
+                  // Any action closes the menu.
+                  if ((e.target as HTMLElement).closest('button')) e.currentTarget.closest('details')?.removeAttribute('open');
+                }}
+              >
                 <button
                   type="button"
                   onClick={() => {
