@@ -178,6 +178,8 @@ describe('web UI', () => {
     await page.getByRole('button', { name: 'Regenerate' }).click();
     assert.equal(streamedText(await sseChunks(page, 1)), first);
     assert.equal(await page.locator('article.assistant').count(), 1);
+    // With a store, regenerate replaced the reply there too, without an error.
+    assert.equal(await page.locator('.banner', { hasText: 'History:' }).count(), 0);
 
     // Settings survive a reload (localStorage).
     await page.reload();
@@ -217,6 +219,7 @@ describe('web UI', () => {
     const generated = (await metric('inferno_generated_tokens_total')) - generatedBefore;
     assert.ok(generated < 1900, `the server generated ${generated} tokens after Stop`);
     await page.getByRole('button', { name: 'Send' }).waitFor();
+    assert.equal(await page.locator('.banner', { hasText: 'History:' }).count(), 0);
     await context.close();
   });
 
