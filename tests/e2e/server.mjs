@@ -20,7 +20,7 @@ for (const sig of ['exit', 'SIGINT', 'SIGTERM']) {
   });
 }
 
-export async function startServer() {
+export async function startServer(extraArgs = []) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'inferno-e2e-'));
   mkdirSync(path.join(dataDir, 'models'));
   // A corrupt model in the models dir: the UI must show that it failed to load.
@@ -28,7 +28,7 @@ export async function startServer() {
   // A second model for compare mode: the same weights quantized to 4 bits (copied: the
   // registry serves no symlink leading out of the models dir).
   copyFileSync(path.join(sharedDir, 'fixtures/models/llama-tiny-Q4_0.gguf'), path.join(dataDir, 'models/llama-tiny-Q4_0.gguf'));
-  const args = ['serve', '--port', '0', '-m', model, '--data-dir', dataDir, '--web-root', webRoot, '-t', '1', '-q'];
+  const args = ['serve', '--port', '0', '-m', model, '--data-dir', dataDir, '--web-root', webRoot, '-t', '1', '-q', ...extraArgs];
   const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   let stderr = '';

@@ -42,14 +42,14 @@ after(async () => {
 });
 
 /** A fresh page (own storage) with the theme fixed so screenshots are stable. */
-async function openPage(theme = 'light') {
+async function openPage(theme = 'light', url = server.url, waitForModels = true) {
   // A fixed seed makes the replies (and so the screenshots) the same on every run.
   const context = await browser.newContext({
     viewport: { width: 1280, height: 800 },
     colorScheme: theme,
     storageState: {
       cookies: [],
-      origins: [{ origin: server.url, localStorage: [{ name: 'inferno.settings', value: '{"seed":"7"}' }] }],
+      origins: [{ origin: url, localStorage: [{ name: 'inferno.settings', value: '{"seed":"7"}' }] }],
     },
   });
   const page = await context.newPage();
@@ -68,8 +68,10 @@ async function openPage(theme = 'light') {
   });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(server.url + '/');
-  await page.getByRole('combobox', { name: 'Model' }).locator('option', { hasText: 'llama-tiny-Q8_0' }).waitFor({ state: 'attached' });
+  await page.goto(url + '/');
+  if (waitForModels) {
+    await page.getByRole('combobox', { name: 'Model' }).locator('option', { hasText: 'llama-tiny-Q8_0' }).waitFor({ state: 'attached' });
+  }
   return { page, context, errors };
 }
 
@@ -427,5 +429,24 @@ describe('web UI', () => {
       await page.screenshot({ path: path.join(shots, 'history.png') });
     }
     await context.close();
+  });
+
+  test('a server with an API key: the UI asks for it and works once it is set', async () => {
+    const locked = await startServer(['--api-key', 'e2e-key']);
+    const { page, context } = await openPage('light', locked.url, false);
+    try {
+      const banner = page.locator('.banner.error');
+      await banner.waitFor();
+      assert.match(await banner.textContent(), /needs an API key \(enter it under Settings → Server\) \(HTTP 401\)/);
+      await page.getByLabel('API key').fill('e2e-key');
+      await banner.getByRole('button', { name: 'Retry' }).click();
+      await banner.waitFor({ state: 'detached' });
+      await page.locator('#set-max_tokens').fill('3');
+      const { chunks } = await sendAndCollect(page, 'hi');
+      assert.equal(chunks.find((c) => c.usage).usage.completion_tokens, 3);
+    } finally {
+      await context.close();
+      await locked.stop();
+    }
   });
 });

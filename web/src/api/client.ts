@@ -1,5 +1,6 @@
 // The server's inference routes: models, streaming chat, tokenizer.
 
+import { withAuth } from './auth';
 import { ApiError, networkError, responseError } from './errors';
 import { readSse } from './sse';
 import type { ModelInfo, TokenInfo, TokenLogprob, Usage } from './types';
@@ -8,7 +9,7 @@ import type { ChatRequestBody } from '../lib/settings';
 async function request(path: string, init: RequestInit, what: string): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(path, init);
+    res = await fetch(path, withAuth(init));
   } catch (err) {
     throw networkError(err);
   }

@@ -57,7 +57,7 @@ export async function responseError(res: Response, what: string): Promise<ApiErr
     code === 'model_load_failed'
       ? 'The model failed to load'
       : res.status === 401
-      ? 'The server needs an API key'
+      ? 'The server needs an API key (enter it under Settings → Server)'
       : res.status >= 500
         ? `${what} failed on the server`
         : `${what} was refused`;

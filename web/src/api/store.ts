@@ -1,6 +1,7 @@
 // Conversation history in the server's store (/api/conversations). When the server has no
 // store (404 on the route), callers get an ApiError with missingRoute set and show that.
 
+import { withAuth } from './auth';
 import { networkError, responseError } from './errors';
 import type { MessageMetrics } from './types';
 
@@ -36,11 +37,14 @@ export interface Conversation {
 async function call<T>(method: string, path: string, what: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path, {
-      method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    res = await fetch(
+      path,
+      withAuth({
+        method,
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    );
   } catch (err) {
     throw networkError(err);
   }

@@ -1,3 +1,5 @@
+import { useState } from 'react';
+import { apiKey, setApiKey } from '../api/auth';
 import type { ModelInfo } from '../api/types';
 import { DEFAULT_SETTINGS, LIMITS, type Settings } from '../lib/settings';
 import { Profiles } from './Profiles';
@@ -24,6 +26,7 @@ const FIELDS: { key: keyof typeof LIMITS; label: string; help: string }[] = [
 
 export function SettingsPanel({ settings, onChange, system, onSystem, model, onModel, onClose }: Props) {
   const set = (key: keyof Settings, value: number | string) => onChange({ ...settings, [key]: value });
+  const [key, setKey] = useState(apiKey);
   return (
     <aside className="settings" aria-label="Settings">
       <div className="panel-head">
@@ -109,6 +112,22 @@ export function SettingsPanel({ settings, onChange, system, onSystem, model, onM
       <dl className="info">
         <dt>Context size</dt>
         <dd>{model?.context_length ? `${model.context_length} tokens (model)` : '—'}</dd>
+        <dt>
+          <label htmlFor="api-key">API key</label>
+        </dt>
+        <dd>
+          <input
+            id="api-key"
+            type="password"
+            autoComplete="off"
+            placeholder="only for servers started with --api-key"
+            value={key}
+            onChange={(e) => {
+              setKey(e.target.value);
+              setApiKey(e.target.value);
+            }}
+          />
+        </dd>
         <dt>Context per request, threads</dt>
         <dd>
           set when the server starts: <code>inferno serve -c N -t N</code>

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { fireEvent, render, screen } from '@testing-library/react';
 import { vi } from 'vitest';
+import { listModels } from '../api/client';
 import { Composer } from './Composer';
 import { MessageView } from './MessageView';
 import { TokenStrip } from './TokenView';
@@ -76,5 +77,24 @@ describe('MessageView', () => {
     await vi.waitFor(() => expect(writeText).toHaveBeenCalledWith('make run'));
     fireEvent.click(screen.getByRole('button', { name: 'Copy' }));
     await vi.waitFor(() => expect(writeText).toHaveBeenLastCalledWith('Run:\n\n```sh\nmake run\n```'));
+  });
+});
+
+describe('API key', () => {
+  it('is sent as a bearer token once set', async () => {
+    const seen: (string | null)[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (_url: string, init?: RequestInit) => {
+        seen.push(new Headers(init?.headers).get('Authorization'));
+        return Response.json({ data: [] });
+      }),
+    );
+    await listModels();
+    window.localStorage.setItem('inferno.apiKey', JSON.stringify('s3cret'));
+    await listModels();
+    window.localStorage.removeItem('inferno.apiKey');
+    vi.unstubAllGlobals();
+    expect(seen).toEqual([null, 'Bearer s3cret']);
   });
 });
