@@ -30,6 +30,17 @@ function fakeServer(withStore: boolean) {
     if (url.pathname === '/v1/models') {
       return Response.json({ data: [{ id: 'tiny', quant: 'Q8_0', architecture: 'llama', size_bytes: 1 << 20 }] });
     }
+    if (url.pathname === '/v1/chat/completions' && body.messages.at(-1).content === 'slow') {
+      // One token, then nothing until the client aborts.
+      const enc = new TextEncoder();
+      const stream = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(enc.encode(`data: ${JSON.stringify({ choices: [{ delta: { content: 'partial' } }] })}\n\n`));
+          init?.signal?.addEventListener('abort', () => c.error(new DOMException('aborted', 'AbortError')));
+        },
+      });
+      return new Response(stream, { headers: { 'Content-Type': 'text/event-stream' } });
+    }
     if (url.pathname === '/v1/chat/completions') {
       replies++;
       const text = `reply ${replies} to ${body.messages.at(-1).content}`;
@@ -135,6 +146,25 @@ describe('App with the store', () => {
     expect(screen.queryByText('reply 3 to hi again')).toBeNull();
     fireEvent.click(await screen.findByRole('button', { name: /hello/ }));
     await screen.findByText('reply 3 to hi again');
+  });
+});
+
+describe('switching conversations while a reply streams', () => {
+  it('keeps the stopped reply in its own conversation', async () => {
+    const server = fakeServer(true);
+    vi.stubGlobal('fetch', server.fetchMock);
+    render(<App />);
+    await screen.findByRole('option', { name: /tiny/ });
+    await send('slow');
+    await screen.findByText('partial');
+    fireEvent.click(screen.getByRole('button', { name: 'New chat' }));
+    await send('next');
+    await screen.findByText('reply 1 to next');
+    const byTitle = (t: string) => [...server.conversations.values()].find((c) => c.title === t);
+    await waitFor(() => expect(byTitle('next')?.messages.length).toBe(2));
+    expect(server.conversations.size).toBe(2);
+    expect(byTitle('slow')!.messages.map((m) => m.content)).toEqual(['slow', 'partial']);
+    expect(byTitle('next')!.messages.map((m) => m.content)).toEqual(['next', 'reply 1 to next']);
   });
 });
 

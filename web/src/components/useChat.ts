@@ -63,8 +63,10 @@ export function useChat(opts: ChatOptions) {
 
   /** Runs one completion over `history` (ending with the user's turn) into a new message. */
   const generate = useCallback(
-    async (history: UiMessage[], persisted?: Promise<void>) => {
+    async (history: UiMessage[], persisted?: Promise<string | null>) => {
       const o = optsRef.current;
+      // The conversation this reply belongs to, even if another one is opened meanwhile.
+      const startedIn = convRef.current;
       const key = newKey();
       setMessages([...history, { key, role: 'assistant', content: '', streaming: true, model: o.model }]);
       setBusy(true);
@@ -95,18 +97,18 @@ export function useChat(opts: ChatOptions) {
         const e = err instanceof ApiError ? err : new ApiError(String(err));
         error = e.code === 'aborted' ? undefined : e.message;
         if (e.code === 'aborted') end.finish_reason = 'stopped';
-      } finally {
-        abortRef.current = null;
       }
+      // Only the current generation owns `busy`: one abandoned by reset() must not clear it.
+      const current = abortRef.current === ctrl;
+      if (current) abortRef.current = null;
       const metrics = { ...computeMetrics(clock, end.usage?.completion_tokens), finish_reason: end.finish_reason };
       if (end.usage) metrics.prompt_tokens = end.usage.prompt_tokens;
       const model = end.model ?? o.model;
       update(key, (m) => ({ ...m, streaming: false, error, metrics: error ? undefined : metrics, model }));
-      setBusy(false);
+      if (current) setBusy(false);
       // The user's turn must be in the store first (and the conversation created).
-      await persisted;
-      if (!error && content && convRef.current) {
-        const id = convRef.current;
+      const id = persisted ? await persisted : startedIn;
+      if (!error && content && id) {
         const saved = await storeCall(() => store.addMessage(id, { role: 'assistant', content, model, metrics }));
         if (saved) update(key, (m) => ({ ...m, storeId: saved.id }));
         optsRef.current.onStored();
@@ -115,9 +117,9 @@ export function useChat(opts: ChatOptions) {
     [storeCall],
   );
 
-  /** Saves the user's turn (creating the conversation on the first one). */
+  /** Saves the user's turn (creating the conversation on the first one); its conversation id. */
   const persistUser = useCallback(
-    async (msg: UiMessage) => {
+    async (msg: UiMessage): Promise<string | null> => {
       const o = optsRef.current;
       let id = convRef.current;
       if (!id) {
@@ -129,13 +131,14 @@ export function useChat(opts: ChatOptions) {
             settings: { ...o.settings },
           }),
         );
-        if (!conv) return;
+        if (!conv) return null;
         id = conv.id;
         convRef.current = id;
         setConversationId(id);
       }
       const saved = await storeCall(() => store.addMessage(id, { role: 'user', content: msg.content }));
       if (saved) setMessages((ms) => ms.map((m) => (m.key === msg.key ? { ...m, storeId: saved.id } : m)));
+      return id;
     },
     [storeCall],
   );
@@ -185,6 +188,8 @@ export function useChat(opts: ChatOptions) {
 
   const reset = useCallback((id: string | null, loaded: UiMessage[]) => {
     abortRef.current?.abort();
+    abortRef.current = null;
+    setBusy(false);
     convRef.current = id;
     setConversationId(id);
     setMessages(loaded);
