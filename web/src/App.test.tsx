@@ -30,6 +30,9 @@ function fakeServer(withStore: boolean) {
     if (url.pathname === '/v1/models') {
       return Response.json({ data: [{ id: 'tiny', quant: 'Q8_0', architecture: 'llama', size_bytes: 1 << 20 }] });
     }
+    if (url.pathname === '/tokenize') {
+      return Response.json({ tokens: String(body.content).split(' ').map((t, i) => ({ id: i, text: t })) });
+    }
     if (url.pathname === '/v1/chat/completions' && body.messages.at(-1).content === 'slow') {
       // One token, then nothing until the client aborts.
       const enc = new TextEncoder();

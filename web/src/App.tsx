@@ -248,7 +248,7 @@ export function App() {
                 ))
               )}
             </div>
-            <Composer busy={chat.busy} disabled={false} onSend={chat.send} onStop={chat.stop} />
+            <Composer model={model} busy={chat.busy} disabled={false} onSend={chat.send} onStop={chat.stop} />
           </>
         ) : view === 'tokenizer' ? (
           <TokenizerView model={model} />

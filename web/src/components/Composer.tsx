@@ -1,6 +1,9 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { tokenize } from '../api/client';
 
 interface Props {
+  /** Model whose tokenizer counts the draft; none = no count. */
+  model?: string;
   busy: boolean;
   disabled: boolean;
   onSend: (text: string) => void;
@@ -8,9 +11,30 @@ interface Props {
 }
 
 /** The prompt box: Enter sends, Shift+Enter is a newline; Stop while generating. */
-export function Composer({ busy, disabled, onSend, onStop }: Props) {
+export function Composer({ model, busy, disabled, onSend, onStop }: Props) {
   const [text, setText] = useState('');
+  const [count, setCount] = useState<number | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
+
+  // The draft's length in tokens (without the chat template), counted by the server's
+  // tokenizer a moment after typing stops.
+  useEffect(() => {
+    if (!model || !text.trim()) {
+      setCount(null);
+      return;
+    }
+    let live = true;
+    const t = setTimeout(() => {
+      tokenize(model, text, false).then(
+        (tokens) => live && setCount(tokens.length),
+        () => live && setCount(null),
+      );
+    }, 350);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [model, text]);
   const submit = () => {
     if (busy || disabled || !text.trim()) return;
     onSend(text);
@@ -42,6 +66,11 @@ export function Composer({ busy, disabled, onSend, onStop }: Props) {
           }
         }}
       />
+      {count !== null && (
+        <span className="draft-count" data-testid="draft-count" aria-live="polite">
+          {count} token{count === 1 ? '' : 's'}
+        </span>
+      )}
       {busy ? (
         <button type="button" className="stop" onClick={onStop}>
           Stop

@@ -19,6 +19,20 @@ describe('Composer', () => {
     expect((box as HTMLTextAreaElement).value).toBe('');
   });
 
+  it('counts the draft in tokens with the model tokenizer', async () => {
+    const fetchMock = vi.fn(async (_url: string, init?: RequestInit) => {
+      const body = JSON.parse(String(init?.body));
+      expect(body).toMatchObject({ model: 'tiny', add_special: false });
+      return Response.json({ tokens: body.content.split(' ').map((t: string, i: number) => ({ id: i, text: t })) });
+    });
+    vi.stubGlobal('fetch', fetchMock);
+    render(<Composer model="tiny" busy={false} disabled={false} onSend={() => {}} onStop={() => {}} />);
+    fireEvent.change(screen.getByLabelText('Message'), { target: { value: 'one two three' } });
+    expect((await screen.findByTestId('draft-count')).textContent).toBe('3 tokens');
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    vi.unstubAllGlobals();
+  });
+
   it('shows Stop while busy', () => {
     const onStop = vi.fn();
     render(<Composer busy disabled={false} onSend={() => {}} onStop={onStop} />);
