@@ -4,13 +4,8 @@ PRESET ?= release
 BUILD_DIR = build/$(PRESET)
 MODEL ?= ../shared/fixtures/models/llama-tiny-Q8_0.gguf
 PROMPT ?= Once upon a time
-PORT ?= 8080
-# `make run` serves the bundled demo model when it exists, else the tiny fixture model;
-# MODEL=... on the command line always wins.
-DEMO_MODEL = models/inferno-demo-Q8_0.gguf
-SERVE_MODEL = $(if $(filter command line,$(origin MODEL)),$(MODEL),$(if $(wildcard $(DEMO_MODEL)),,$(MODEL)))
 
-.PHONY: all deps configure build run generate web test test-asan bench format fuzz clean
+.PHONY: all deps configure build run test test-asan bench format fuzz clean
 
 all: build
 
@@ -23,7 +18,14 @@ configure: deps
 build: configure
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
-# The web UI and the API at http://127.0.0.1:$(PORT)/ (Ctrl+C stops it).
+# `make run` serves the web UI and the API at http://127.0.0.1:$(PORT)/ (Ctrl+C stops it),
+# with the bundled demo model when it exists, else the tiny fixture model; MODEL=... on the
+# command line always wins.
+PORT ?= 8080
+DEMO_MODEL = models/inferno-demo-Q8_0.gguf
+SERVE_MODEL = $(if $(filter command line,$(origin MODEL)),$(MODEL),$(if $(wildcard $(DEMO_MODEL)),,$(MODEL)))
+.PHONY: generate web
+
 run: build
 	$(BUILD_DIR)/inferno serve --port $(PORT) $(if $(SERVE_MODEL),-m $(SERVE_MODEL))
 
