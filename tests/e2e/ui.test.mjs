@@ -306,6 +306,7 @@ describe('web UI', () => {
   test('debugger: token stream, top-k, attention, logit lens and a branch (or a clear note without /ws)', async () => {
     const { page, context } = await openPage();
     await page.locator('#set-temperature').fill('0');
+    await page.locator('#set-repeat_penalty').fill('1');
     await page.locator('#set-max_tokens').fill('8');
     await page.getByRole('tab', { name: 'Debugger' }).click();
     const unavailable = page.getByText('The debugger is not available on this server');
@@ -333,6 +334,9 @@ describe('web UI', () => {
     assert.equal(await page.locator('.inspector .topk-bars li.chosen').count(), 1);
     assert.ok((await page.getByTestId('heatmap').locator('rect').count()) > 0, 'attention heatmap has cells');
     assert.ok((await page.getByTestId('lens-grid').locator('tbody tr').count()) > 0, 'logit lens has layers');
+    // A tall window without the settings panel shows the whole inspector.
+    await page.getByRole('button', { name: 'Close settings' }).click();
+    await page.setViewportSize({ width: 1280, height: 1100 });
     await page.screenshot({ path: path.join(shots, 'debugger.png') });
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -343,9 +347,9 @@ describe('web UI', () => {
     assert.deepEqual(doc.session.tokens.map((t) => t.text), oracle);
 
     // Branch from the second-best alternative at step 1.
-    const alt = rows.filter({ hasNot: page.locator('.chosen') }).nth(0);
+    const alt = page.locator('[data-testid=debug-topk-row]:not(.chosen)').first();
     const altText = await alt.locator('.topk-token').textContent();
-    await rows.locator('button:not([disabled])').first().click();
+    await alt.getByRole('button', { name: /^Branch with/ }).click();
     await page.locator('.branches').getByText('branch at 1').waitFor();
     await page.getByTestId('debug-status').filter({ hasText: /^done/ }).waitFor();
     const branched = await page.getByTestId('debug-tokens').locator('.tok').allTextContents();

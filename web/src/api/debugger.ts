@@ -22,6 +22,8 @@ export interface TokenMsg {
   entropy?: number | null;
   elapsed_ms?: number;
   top?: TopToken[];
+  /** Set by the UI on a branch's forced token (the server sends it in the prompt). */
+  forced?: boolean;
 }
 
 export interface AttentionHead {

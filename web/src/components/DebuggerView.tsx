@@ -213,7 +213,7 @@ export function DebuggerView({ model, system, settings }: Props) {
                       setSelected(null);
                     }}
                   >
-                    {s.parent ? `↳ branch at ${s.branchStep}` : `${s.model ?? 'session'}`} ({s.tokens.length})
+                    {s.parent ? `↳ branch at ${s.branchStep}` : s.model || 'default model'} ({s.tokens.length})
                   </button>
                 </li>
               );
@@ -263,7 +263,11 @@ export function DebuggerView({ model, system, settings }: Props) {
                       role="listitem"
                       key={i}
                       className={`tok p${probBucket(t.prob ?? 0)}${selected === i ? ' selected' : ''}${session.branchStep === i ? ' diverge' : ''}`}
-                      title={`#${i} (position ${t.position}) · ${formatProb(t.prob ?? 0)} · rank ${t.rank ?? '?'}`}
+                      title={
+                        t.forced
+                          ? `#${i}: chosen for this branch (${t.prob != null ? formatProb(t.prob) : '?'} in the parent)`
+                          : `#${i} (position ${t.position}) · ${formatProb(t.prob ?? 0)} · rank ${t.rank ?? '?'}`
+                      }
                       onClick={() => setSelected(selected === i ? null : i)}
                     >
                       {visibleToken(t.text)}

@@ -14,6 +14,28 @@ const token = (session: string, index: number, text: string, prob = 0.5): Server
 });
 
 describe('debugger state', () => {
+  it('shows a branch whose prompt holds the kept and forced tokens', () => {
+    const msgs: ServerMsg[] = [
+      { type: 'session', session: 's1', id: 'ui-1' },
+      { type: 'prompt', session: 's1', tokens: [{ id: 1, text: '<s>' }] },
+      token('s1', 0, 'a'),
+      { ...(token('s1', 1, 'b') as object), top: [{ id: 101, text: 'b', prob: 0.6 }, { id: 7, text: 'z', prob: 0.3 }] } as ServerMsg,
+      token('s1', 2, 'c'),
+      { type: 'session', session: 's2', id: 'ui-2', parent: 's1', branch_step: 1 },
+      { type: 'prompt', session: 's2', tokens: [{ id: 1, text: '<s>' }, { id: 100, text: 'a' }, { id: 7, text: 'z' }] },
+      token('s2', 0, 'q'),
+    ];
+    const st = msgs.reduce(reduce, EMPTY);
+    const s2 = st.sessions.s2!;
+    expect(s2.prompt).toEqual([{ id: 1, text: '<s>' }]);
+    expect(s2.tokens.map((t) => [t.index, t.text, t.forced ?? false])).toEqual([
+      [0, 'a', false],
+      [1, 'z', true],
+      [2, 'q', false],
+    ]);
+    expect(s2.tokens[1]!.prob).toBe(0.3);
+  });
+
   it('builds sessions, probes and branches from messages', () => {
     const msgs: ServerMsg[] = [
       { type: 'session', session: 's1', id: 'ui-1', model: 'tiny' },

@@ -13,6 +13,8 @@ export interface DebugSession {
   attention: Record<number, AttentionHead[]>;
   lens: Record<number, LensLayer[]>;
   state: string;
+  /** Added to a message's token index: a branch numbers its own tokens from 0. */
+  indexOffset: number;
   tokensPerSecond?: number;
   error?: string;
   finishReason?: string;
@@ -48,6 +50,7 @@ export function reduce(st: DebugState, m: ServerMsg): DebugState {
         attention: {},
         lens: {},
         state: 'starting',
+        indexOffset: 0,
       };
       // A branch starts with its parent's first `branch_step` tokens already decided.
       const parent = m.parent ? st.sessions[m.parent] : undefined;
@@ -58,12 +61,37 @@ export function reduce(st: DebugState, m: ServerMsg): DebugState {
       return { ...st, sessions: { ...st.sessions, [m.session]: s }, order: [...st.order, m.session] };
     }
     case 'prompt':
-      return patch(st, m.session, (s) => ({ ...s, prompt: m.tokens.map((t) => ({ ...t })) }));
+      return patch(st, m.session, (s) => {
+        const parent = s.parent ? st.sessions[s.parent] : undefined;
+        const step = s.branchStep;
+        // A branch's prompt is its parent's prompt + the kept tokens + the forced one, and
+        // its own tokens count from 0 after that: show it as the parent's first `step`
+        // tokens, the forced token, then what the branch generates.
+        if (parent && step !== undefined && m.tokens.length === parent.prompt.length + step + 1) {
+          const last = m.tokens[m.tokens.length - 1]!;
+          const at = parent.tokens[step];
+          const alt = at?.top?.find((t) => t.id === last.id);
+          const forced: TokenMsg = {
+            type: 'token',
+            session: s.id,
+            index: step,
+            position: parent.prompt.length + step,
+            id: last.id,
+            text: last.text,
+            prob: alt?.prob ?? null,
+            top: at?.top,
+            forced: true,
+          };
+          return { ...s, prompt: parent.prompt, tokens: [...parent.tokens.slice(0, step), forced], indexOffset: step + 1 };
+        }
+        return { ...s, prompt: m.tokens.map((t) => ({ ...t })) };
+      });
     case 'token':
       return patch(st, m.session, (s) => {
         // Tokens are kept by index so a branch's own tokens replace what it inherited.
-        const tokens = s.tokens.slice(0, m.index);
-        tokens[m.index] = m;
+        const index = m.index + s.indexOffset;
+        const tokens = s.tokens.slice(0, index);
+        tokens[index] = { ...m, index };
         return { ...s, tokens, state: 'generating' };
       });
     case 'probe':
