@@ -37,6 +37,8 @@ export function App() {
     load('inferno.showSettings', typeof window === 'undefined' || window.innerWidth > 1180),
   );
   const [storeAvailable, setStoreAvailable] = useState(true);
+  // Narrow windows hide the history; this shows it over the chat.
+  const [historyOpen, setHistoryOpen] = useState(false);
   const [storeError, setStoreError] = useState('');
   const [historyVersion, setHistoryVersion] = useState(0);
   const listRef = useRef<HTMLDivElement>(null);
@@ -125,11 +127,20 @@ export function App() {
   });
 
   return (
-    <div className={`app${showSettings ? ' with-settings' : ''}`}>
+    <div className={`app${showSettings ? ' with-settings' : ''}${historyOpen ? ' history-open' : ''}`}>
       <header className="topbar">
+        <button
+          type="button"
+          className="icon only-narrow"
+          aria-label="History"
+          aria-expanded={historyOpen}
+          onClick={() => setHistoryOpen(!historyOpen)}
+        >
+          ☰
+        </button>
         <div className="brand">
           <span className="logo" aria-hidden="true" />
-          Inferno
+          <span className="brand-name">Inferno</span>
         </div>
         <div className="tabs" role="tablist" aria-label="Views">
           {(Object.keys(VIEW_NAMES) as View[]).map((v) => (
@@ -184,8 +195,12 @@ export function App() {
         version={historyVersion}
         available={storeAvailable}
         onMissing={onStoreMissing}
-        onOpen={(id) => void openConversation(id)}
+        onOpen={(id) => {
+          setHistoryOpen(false);
+          void openConversation(id);
+        }}
         onNew={() => {
+          setHistoryOpen(false);
           chat.reset(null, []);
           setView('chat');
         }}
