@@ -448,6 +448,12 @@ describe('web UI', () => {
       await page.locator('#set-max_tokens').fill('3');
       const { chunks } = await sendAndCollect(page, 'hi');
       assert.equal(chunks.find((c) => c.usage).usage.completion_tokens, 3);
+      // The debugger gets the key in its URL; a server without /ws says so instead.
+      await page.getByRole('tab', { name: 'Debugger' }).click();
+      await Promise.race([
+        page.locator('.conn.open').waitFor(),
+        page.getByText('The debugger is not available on this server').waitFor(),
+      ]);
     } finally {
       await context.close();
       await locked.stop();

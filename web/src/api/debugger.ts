@@ -2,6 +2,8 @@
 // JSON text frames, each an object with `type`. The UI sends hello, start, stop and branch
 // and gets session / prompt / token / probe / status / error / done messages back.
 
+import { apiKey } from './auth';
+
 export interface TopToken {
   id: number;
   text: string;
@@ -85,53 +87,101 @@ export interface SocketLike {
   onerror: ((ev: unknown) => void) | null;
 }
 
-export function wsUrl(loc: { protocol: string; host: string } = window.location): string {
-  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws`;
+export function wsUrl(loc: { protocol: string; host: string } = window.location, key = apiKey()): string {
+  // Browsers cannot set headers on a WebSocket upgrade: the key goes in the URL.
+  const auth = key ? `?api_key=${encodeURIComponent(key)}` : '';
+  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws${auth}`;
 }
 
+type Seq = { seq?: number };
+
+/**
+ * One debugger connection. When a connection that said hello drops, it reconnects once and
+ * resumes (hello with the resume token and the last seq seen): the server replays what was
+ * missed, so running sessions go on; messages seen already are skipped by seq.
+ */
 export class DebuggerClient {
   private socket: SocketLike | null = null;
   private greeted = false;
+  private closing = false;
+  private resumeToken = '';
+  private lastSeq = 0;
+  private url = '';
 
   constructor(
     private readonly onMessage: (m: ServerMsg) => void,
     /** Called once when the connection ends; `unavailable` when it never got a hello. */
     private readonly onClosed: (unavailable: boolean, reason: string) => void,
     private readonly makeSocket: (url: string) => SocketLike = (url) => new WebSocket(url) as unknown as SocketLike,
+    /** Called with true while a dropped connection is being resumed, false once it is. */
+    private readonly onResuming: (resuming: boolean) => void = () => {},
+    private readonly resumeDelayMs = 500,
   ) {}
 
   connect(url = wsUrl()): Promise<void> {
+    this.url = url;
     return new Promise((resolve, reject) => {
-      let settled = false;
-      const s = this.makeSocket(url);
-      this.socket = s;
-      s.onopen = () => s.send(JSON.stringify({ type: 'hello', version: 1 }));
-      s.onmessage = (ev) => {
-        if (typeof ev.data !== 'string') return; // binary frames are not asked for
-        let m: ServerMsg;
-        try {
-          m = JSON.parse(ev.data) as ServerMsg;
-        } catch {
-          return;
-        }
-        if (m.type === 'hello' && !this.greeted) {
-          this.greeted = true;
-          settled = true;
-          resolve();
-        }
-        this.onMessage(m);
-      };
-      s.onerror = () => {};
-      s.onclose = (ev) => {
-        this.socket = null;
-        const unavailable = !this.greeted;
-        this.onClosed(unavailable, ev.reason || `code ${ev.code}`);
+      this.open(false, resolve, reject);
+    });
+  }
+
+  private open(resuming: boolean, resolve: () => void, reject: (e: Error) => void) {
+    let settled = false;
+    const s = this.makeSocket(this.url);
+    this.socket = s;
+    s.onopen = () =>
+      s.send(
+        JSON.stringify(
+          resuming ? { type: 'hello', version: 1, resume: this.resumeToken, last_seq: this.lastSeq } : { type: 'hello', version: 1 },
+        ),
+      );
+    s.onmessage = (ev) => {
+      if (typeof ev.data !== 'string') return; // binary frames are not asked for
+      let m: ServerMsg & Seq;
+      try {
+        m = JSON.parse(ev.data) as ServerMsg & Seq;
+      } catch {
+        return;
+      }
+      if (m.type === 'hello') {
+        if (m.resume) this.resumeToken = m.resume;
         if (!settled) {
           settled = true;
-          reject(new Error('The debugger is not available on this server (its /ws endpoint refused the connection).'));
+          this.greeted = true;
+          if (resuming) this.onResuming(false);
+          resolve();
         }
-      };
-    });
+      } else if (m.seq !== undefined) {
+        if (m.seq <= this.lastSeq) return; // replayed after a resume, already seen
+        this.lastSeq = m.seq;
+      }
+      this.onMessage(m);
+    };
+    s.onerror = () => {};
+    s.onclose = (ev) => {
+      if (this.socket === s) this.socket = null;
+      const reason = ev.reason || `code ${ev.code}`;
+      if (!settled) {
+        settled = true;
+        reject(new Error('The debugger is not available on this server (its /ws endpoint refused the connection).'));
+      }
+      if (this.closing) return;
+      if (this.greeted && !resuming && this.resumeToken) {
+        // Dropped after a hello: try once to resume where it left off.
+        this.greeted = false;
+        this.onResuming(true);
+        setTimeout(() => {
+          if (this.closing) return;
+          this.open(
+            true,
+            () => {},
+            () => this.onClosed(false, reason),
+          );
+        }, this.resumeDelayMs);
+        return;
+      }
+      this.onClosed(!this.greeted && !resuming, reason);
+    };
   }
 
   get connected(): boolean {
@@ -157,6 +207,7 @@ export class DebuggerClient {
   }
 
   close() {
+    this.closing = true;
     this.socket?.close();
     this.socket = null;
   }

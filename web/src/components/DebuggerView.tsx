@@ -32,7 +32,7 @@ function exportSession(s: DebugSession) {
 
 export function DebuggerView({ model, system, settings }: Props) {
   const [state, dispatch] = useReducer(reduce, EMPTY);
-  const [conn, setConn] = useState<'connecting' | 'open' | 'unavailable' | 'closed'>('connecting');
+  const [conn, setConn] = useState<'connecting' | 'open' | 'resuming' | 'unavailable' | 'closed'>('connecting');
   const [connError, setConnError] = useState('');
   const [prompt, setPrompt] = useState('Once upon a time');
   const [chat, setChat] = useState(true);
@@ -46,6 +46,7 @@ export function DebuggerView({ model, system, settings }: Props) {
   const pendingId = useRef<string | null>(null);
 
   const connect = () => {
+    client.current?.close();
     setConn('connecting');
     setConnError('');
     const c = new DebuggerClient(
@@ -61,6 +62,8 @@ export function DebuggerView({ model, system, settings }: Props) {
         setConn(unavailable ? 'unavailable' : 'closed');
         if (!unavailable) setConnError(`The debugger connection closed (${reason}).`);
       },
+      undefined,
+      (resuming) => setConn(resuming ? 'resuming' : 'open'),
     );
     client.current = c;
     c.connect().then(

@@ -1,4 +1,4 @@
-import { DebuggerClient, type ServerMsg, type SocketLike } from '../api/debugger';
+import { DebuggerClient, wsUrl, type ServerMsg, type SocketLike } from '../api/debugger';
 import { depth, EMPTY, reduce } from './debugState';
 
 const token = (session: string, index: number, text: string, prob = 0.5): ServerMsg => ({
@@ -122,6 +122,48 @@ describe('DebuggerClient', () => {
       { type: 'branch', session: 's1', step: 2, token: 77, id: 'ui-2' },
     ]);
     expect(got.map((m) => m.type)).toEqual(['hello']);
+  });
+
+  it('resumes a dropped connection and skips replayed messages', async () => {
+    const sockets: FakeSocket[] = [];
+    const got: number[] = [];
+    const states: boolean[] = [];
+    const closed = vi.fn();
+    const c = new DebuggerClient(
+      (m) => got.push((m as { seq?: number }).seq ?? -1),
+      closed,
+      () => {
+        const s = new FakeSocket();
+        sockets.push(s);
+        return s;
+      },
+      (r) => states.push(r),
+      0,
+    );
+    const connected = c.connect('ws://x/ws?api_key=k');
+    sockets[0]!.onopen?.({});
+    sockets[0]!.receive({ type: 'hello', seq: 1, version: 1, resume: 'tok' });
+    await connected;
+    sockets[0]!.receive({ type: 'status', seq: 2, session: 's1', state: 'prefill' });
+    sockets[0]!.receive({ type: 'token', seq: 3, session: 's1', index: 0 });
+    sockets[0]!.onclose?.({ code: 1006, reason: '' });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(sockets).toHaveLength(2);
+    sockets[1]!.onopen?.({});
+    expect(sockets[1]!.sent).toEqual([{ type: 'hello', version: 1, resume: 'tok', last_seq: 3 }]);
+    sockets[1]!.receive({ type: 'hello', seq: 4, version: 1, resume: 'tok', resumed: true });
+    sockets[1]!.receive({ type: 'token', seq: 3, session: 's1', index: 0 });
+    sockets[1]!.receive({ type: 'token', seq: 5, session: 's1', index: 1 });
+    expect(got).toEqual([1, 2, 3, 4, 5]);
+    expect(states).toEqual([true, false]);
+    expect(closed).not.toHaveBeenCalled();
+    c.close();
+    expect(closed).not.toHaveBeenCalled();
+  });
+
+  it('puts the API key in the URL (browsers cannot send the header)', () => {
+    expect(wsUrl({ protocol: 'http:', host: 'h:1' }, '')).toBe('ws://h:1/ws');
+    expect(wsUrl({ protocol: 'https:', host: 'h' }, 'a b')).toBe('wss://h/ws?api_key=a%20b');
   });
 
   it('reports a server without the debugger', async () => {
