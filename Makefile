@@ -18,8 +18,24 @@ configure: deps
 build: configure
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
+# `make run` serves the web UI and the API at http://127.0.0.1:$(PORT)/ (Ctrl+C stops it),
+# with the bundled demo model when it exists, else the tiny fixture model; MODEL=... on the
+# command line always wins.
+PORT ?= 8080
+DEMO_MODEL = models/inferno-demo-Q8_0.gguf
+SERVE_MODEL = $(if $(filter command line,$(origin MODEL)),$(MODEL),$(if $(wildcard $(DEMO_MODEL)),,$(MODEL)))
+.PHONY: generate web
+
 run: build
+	$(BUILD_DIR)/inferno serve --port $(PORT) $(if $(SERVE_MODEL),-m $(SERVE_MODEL))
+
+# One completion on the command line.
+generate: build
 	$(BUILD_DIR)/inferno run -m $(MODEL) -p "$(PROMPT)" -n 32
+
+# Only the web UI (web/dist), e.g. after editing web/src.
+web: configure
+	@cmake --build --preset $(PRESET) --target web
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

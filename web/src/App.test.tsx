@@ -1,0 +1,215 @@
+// @vitest-environment jsdom
+// The whole app against an in-memory server that follows the store contract
+// (/work/briefs store_api: conversations, messages, truncate) and streams chat replies.
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, beforeEach, vi } from 'vitest';
+import { App } from './App';
+
+interface Msg {
+  id: string;
+  role: string;
+  content: string;
+  metrics?: unknown;
+}
+
+function fakeServer(withStore: boolean) {
+  const log: string[] = [];
+  const conversations = new Map<string, { id: string; title: string; messages: Msg[] }>();
+  let nextId = 1;
+  let replies = 0;
+  const profiles: { id: string; name: string; model?: string; system?: string; settings?: unknown }[] = [];
+  const sse = (events: unknown[]) =>
+    new Response(events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('') + 'data: [DONE]\n\n', {
+      headers: { 'Content-Type': 'text/event-stream' },
+    });
+  const fetchMock = vi.fn(async (input: string, init?: RequestInit) => {
+    const method = init?.method ?? 'GET';
+    const url = new URL(input, 'http://x');
+    const body = init?.body ? JSON.parse(String(init.body)) : undefined;
+    if (url.pathname !== '/v1/models') log.push(`${method} ${url.pathname}`);
+    if (url.pathname === '/v1/models') {
+      return Response.json({ data: [{ id: 'tiny', quant: 'Q8_0', architecture: 'llama', size_bytes: 1 << 20 }] });
+    }
+    if (url.pathname === '/tokenize') {
+      return Response.json({ tokens: String(body.content).split(' ').map((t, i) => ({ id: i, text: t })) });
+    }
+    if (url.pathname === '/v1/chat/completions' && body.messages.at(-1).content === 'slow') {
+      // One token, then nothing until the client aborts.
+      const enc = new TextEncoder();
+      const stream = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(enc.encode(`data: ${JSON.stringify({ choices: [{ delta: { content: 'partial' } }] })}\n\n`));
+          init?.signal?.addEventListener('abort', () => c.error(new DOMException('aborted', 'AbortError')));
+        },
+      });
+      return new Response(stream, { headers: { 'Content-Type': 'text/event-stream' } });
+    }
+    if (url.pathname === '/v1/chat/completions') {
+      replies++;
+      const text = `reply ${replies} to ${body.messages.at(-1).content}`;
+      return sse([
+        { model: 'tiny', choices: [{ delta: { role: 'assistant', content: '' } }] },
+        { model: 'tiny', choices: [{ delta: { content: text } }] },
+        { model: 'tiny', choices: [{ delta: {}, finish_reason: 'stop' }] },
+        { model: 'tiny', choices: [], usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 } },
+      ]);
+    }
+    if (!withStore) return Response.json({ error: { message: `no such API route: ${method} ${url.pathname}` } }, { status: 404 });
+    const parts = url.pathname.split('/').filter(Boolean); // api conversations id messages mid
+    if (parts[1] === 'profiles') {
+      if (method === 'GET') return Response.json({ profiles });
+      if (method === 'POST') {
+        const p = { id: `p${nextId++}`, ...body };
+        profiles.push(p);
+        return Response.json(p, { status: 201 });
+      }
+      if (method === 'PUT') {
+        const i = profiles.findIndex((p) => p.id === parts[2]);
+        profiles[i] = { id: parts[2]!, ...body };
+        return Response.json(profiles[i]);
+      }
+    }
+    if (parts.length === 2 && method === 'GET') {
+      return Response.json({
+        conversations: [...conversations.values()].map((c) => ({
+          id: c.id,
+          title: c.title,
+          created_at: '2026-01-01T00:00:00Z',
+          updated_at: '2026-01-01T00:00:00Z',
+          message_count: c.messages.length,
+        })),
+      });
+    }
+    if (parts.length === 2 && method === 'POST') {
+      const c = { id: `c${nextId++}`, title: body.title, messages: [] };
+      conversations.set(c.id, c);
+      return Response.json(c, { status: 201 });
+    }
+    const conv = conversations.get(parts[2]!)!;
+    if (parts.length === 3 && method === 'GET') return Response.json({ ...conv, created_at: '', updated_at: '' });
+    if (parts[3] === 'messages' && method === 'POST') {
+      const m = { id: `m${nextId++}`, ...body };
+      conv.messages.push(m);
+      return Response.json(m, { status: 201 });
+    }
+    if (parts[3] === 'messages' && method === 'DELETE') {
+      const i = conv.messages.findIndex((m) => m.id === parts[4]);
+      conv.messages.splice(i);
+      return new Response(null, { status: 204 });
+    }
+    return Response.json({ error: { message: 'unexpected' } }, { status: 400 });
+  });
+  return { fetchMock, log, conversations, profiles };
+}
+
+beforeEach(() => {
+  window.localStorage.clear();
+  window.localStorage.setItem('inferno.showSettings', 'true');
+  Element.prototype.scrollTo = () => {};
+});
+afterEach(() => vi.unstubAllGlobals());
+
+async function send(text: string) {
+  const box = screen.getByRole('textbox', { name: 'Message' });
+  fireEvent.change(box, { target: { value: text } });
+  fireEvent.keyDown(box, { key: 'Enter' });
+}
+
+describe('App with the store', () => {
+  it('saves turns, and regenerate / edit-and-resend truncate the stored conversation', async () => {
+    const server = fakeServer(true);
+    vi.stubGlobal('fetch', server.fetchMock);
+    render(<App />);
+    await screen.findByRole('option', { name: /tiny — llama · Q8_0 · 1\.0 MiB/ });
+
+    await send('hello');
+    await screen.findByText('reply 1 to hello');
+    await waitFor(() => expect(server.conversations.get('c1')?.messages.length).toBe(2));
+    expect(screen.getByTestId('metrics').textContent).toMatch(/^tiny · 4 tokens/);
+    const stored = server.conversations.get('c1')!;
+    expect(stored.title).toBe('hello');
+    expect(stored.messages.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'hello'],
+      ['assistant', 'reply 1 to hello'],
+    ]);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Regenerate' }));
+    await screen.findByText('reply 2 to hello');
+    await waitFor(() => expect(stored.messages.map((m) => m.content)).toEqual(['hello', 'reply 2 to hello']));
+
+    fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    fireEvent.change(screen.getByLabelText('Edit message'), { target: { value: 'hi again' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Send edited' }));
+    await screen.findByText('reply 3 to hi again');
+    await waitFor(() => expect(stored.messages.map((m) => m.content)).toEqual(['hi again', 'reply 3 to hi again']));
+    expect(server.log.filter((l) => l.startsWith('DELETE'))).toHaveLength(2);
+
+    // The history lists it; opening it after "New chat" brings the messages back.
+    fireEvent.click(screen.getByRole('button', { name: 'New chat' }));
+    expect(screen.queryByText('reply 3 to hi again')).toBeNull();
+    fireEvent.click(await screen.findByRole('button', { name: /hello/ }));
+    await screen.findByText('reply 3 to hi again');
+  });
+});
+
+describe('switching conversations while a reply streams', () => {
+  it('keeps the stopped reply in its own conversation', async () => {
+    const server = fakeServer(true);
+    vi.stubGlobal('fetch', server.fetchMock);
+    render(<App />);
+    await screen.findByRole('option', { name: /tiny/ });
+    await send('slow');
+    await screen.findByText('partial');
+    fireEvent.click(screen.getByRole('button', { name: 'New chat' }));
+    await send('next');
+    await screen.findByText('reply 1 to next');
+    const byTitle = (t: string) => [...server.conversations.values()].find((c) => c.title === t);
+    await waitFor(() => expect(byTitle('next')?.messages.length).toBe(2));
+    expect(server.conversations.size).toBe(2);
+    expect(byTitle('slow')!.messages.map((m) => m.content)).toEqual(['slow', 'partial']);
+    expect(byTitle('next')!.messages.map((m) => m.content)).toEqual(['next', 'reply 1 to next']);
+  });
+});
+
+describe('profiles', () => {
+  it('saves the current settings as a profile and applies a profile', async () => {
+    const server = fakeServer(true);
+    server.profiles.push({ id: 'p0', name: 'Precise', model: 'tiny', system: 'Be exact.', settings: { temperature: 0.1, top_k: 3 } });
+    vi.stubGlobal('fetch', server.fetchMock);
+    render(<App />);
+    const select = await screen.findByRole('combobox', { name: 'Profile' });
+    await screen.findByRole('option', { name: 'Precise' });
+    fireEvent.change(select, { target: { value: 'p0' } });
+    expect((screen.getByLabelText('System prompt') as HTMLTextAreaElement).value).toBe('Be exact.');
+    expect((screen.getByLabelText('Temperature') as HTMLInputElement).value).toBe('0.1');
+    expect((screen.getByLabelText('Top-k') as HTMLInputElement).value).toBe('3');
+
+    fireEvent.change(screen.getByLabelText('Max tokens'), { target: { value: '77' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save current as a profile…' }));
+    fireEvent.change(screen.getByLabelText('Profile name'), { target: { value: 'Long' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(server.profiles).toHaveLength(2));
+    expect(server.profiles[1]).toMatchObject({
+      name: 'Long',
+      model: 'tiny',
+      system: 'Be exact.',
+      settings: { temperature: 0.1, top_k: 3, max_tokens: 77 },
+    });
+  });
+});
+
+describe('App without the store', () => {
+  it('says history is unavailable and still chats', async () => {
+    const server = fakeServer(false);
+    vi.stubGlobal('fetch', server.fetchMock);
+    render(<App />);
+    await screen.findByText(/History is not available/);
+    await screen.findByRole('option', { name: /tiny/ });
+    await send('hello');
+    await screen.findByText('reply 1 to hello');
+    await act(async () => {});
+    // Nothing more is sent to the missing store after the first 404.
+    expect(server.log.filter((l) => l.includes('/api/')).sort()).toEqual(['GET /api/conversations', 'GET /api/profiles']);
+    expect(screen.getByText(/Profiles are kept by the server's store/)).toBeTruthy();
+  });
+});

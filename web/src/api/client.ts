@@ -1,0 +1,115 @@
+// The server's inference routes: models, streaming chat, tokenizer.
+
+import { withAuth } from './auth';
+import { ApiError, networkError, responseError } from './errors';
+import { readSse } from './sse';
+import type { ModelInfo, TokenInfo, TokenLogprob, Usage } from './types';
+import type { ChatRequestBody } from '../lib/settings';
+
+async function request(path: string, init: RequestInit, what: string): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(path, withAuth(init));
+  } catch (err) {
+    throw networkError(err);
+  }
+  if (!res.ok) throw await responseError(res, what);
+  return res;
+}
+
+async function json<T>(path: string, init: RequestInit, what: string): Promise<T> {
+  const res = await request(path, init, what);
+  try {
+    return (await res.json()) as T;
+  } catch {
+    throw new ApiError(`${what}: the server sent something that is not JSON`, res.status);
+  }
+}
+
+export async function listModels(): Promise<ModelInfo[]> {
+  const body = await json<{ data?: ModelInfo[] }>('/v1/models', {}, 'Listing models');
+  return body.data ?? [];
+}
+
+export async function tokenize(model: string, content: string, addSpecial = true): Promise<TokenInfo[]> {
+  const body = await json<{ tokens?: TokenInfo[] }>(
+    '/tokenize',
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: model || undefined, content, add_special: addSpecial }),
+    },
+    'Tokenizing',
+  );
+  return body.tokens ?? [];
+}
+
+export interface StreamDelta {
+  text: string;
+  logprobs: TokenLogprob[];
+}
+
+export interface StreamEnd {
+  usage?: Usage;
+  finish_reason?: string;
+  model?: string;
+}
+
+interface Chunk {
+  model?: string;
+  error?: { message?: string };
+  usage?: Usage | null;
+  choices?: {
+    delta?: { content?: string };
+    logprobs?: { content?: TokenLogprob[] } | null;
+    finish_reason?: string | null;
+  }[];
+}
+
+/**
+ * Streams one chat completion. `onDelta` is called for each chunk with text or tokens;
+ * aborting `signal` closes the connection, which the server takes as a cancel.
+ */
+export async function streamChat(
+  body: ChatRequestBody,
+  signal: AbortSignal,
+  onDelta: (d: StreamDelta) => void,
+): Promise<StreamEnd> {
+  const res = await request(
+    '/v1/chat/completions',
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+      body: JSON.stringify(body),
+      signal,
+    },
+    'The chat request',
+  );
+  if (!res.body) throw new ApiError('The server sent an empty response');
+  const end: StreamEnd = {};
+  try {
+    for await (const data of readSse(res.body)) {
+      if (data === '[DONE]') break;
+      let chunk: Chunk;
+      try {
+        chunk = JSON.parse(data) as Chunk;
+      } catch {
+        throw new ApiError('The server sent a malformed stream event');
+      }
+      if (chunk.error) {
+        throw new ApiError(`Generation failed: ${chunk.error.message ?? 'unknown error'}`, 500);
+      }
+      if (chunk.model) end.model = chunk.model;
+      if (chunk.usage) end.usage = chunk.usage;
+      const choice = chunk.choices?.[0];
+      if (!choice) continue;
+      if (choice.finish_reason) end.finish_reason = choice.finish_reason;
+      const text = choice.delta?.content ?? '';
+      const logprobs = choice.logprobs?.content ?? [];
+      if (text || logprobs.length) onDelta({ text, logprobs });
+    }
+  } catch (err) {
+    throw networkError(err);
+  }
+  return end;
+}

@@ -1,0 +1,214 @@
+// Client of the WebSocket debugger protocol (version 1; the server's docs/protocol.md):
+// JSON text frames, each an object with `type`. The UI sends hello, start, stop and branch
+// and gets session / prompt / token / probe / status / error / done messages back.
+
+import { apiKey } from './auth';
+
+export interface TopToken {
+  id: number;
+  text: string;
+  logit?: number | null;
+  prob?: number | null;
+}
+
+export interface TokenMsg {
+  type: 'token';
+  session: string;
+  index: number;
+  position: number;
+  id: number;
+  text: string;
+  logit?: number | null;
+  prob: number | null;
+  rank?: number;
+  entropy?: number | null;
+  elapsed_ms?: number;
+  top?: TopToken[];
+  /** Set by the UI on a branch's forced token (the server sends it in the prompt). */
+  forced?: boolean;
+}
+
+export interface AttentionHead {
+  layer: number;
+  head: number;
+  weights: number[];
+}
+
+export interface LensLayer {
+  layer: number;
+  entropy?: number | null;
+  top: TopToken[];
+}
+
+export interface Timings {
+  prompt_tokens?: number;
+  generated_tokens?: number;
+  ttft_ms?: number;
+  decode_tokens_per_second?: number;
+  prompt_tokens_per_second?: number;
+}
+
+export type ServerMsg =
+  | { type: 'hello'; version: number; resume?: string; limits?: { max_tokens?: number; max_top_k?: number } }
+  | { type: 'session'; session: string; id?: string; model?: string; parent?: string; branch_step?: number }
+  | { type: 'prompt'; session: string; tokens: { id: number; text: string }[] }
+  | TokenMsg
+  | {
+      type: 'probe';
+      session: string;
+      kind: 'surprisal';
+      tokens: { position: number; id: number; text: string; logprob: number | null; surprisal: number | null; rank?: number }[];
+    }
+  | { type: 'probe'; session: string; kind: 'attention'; position: number; query_position?: number; heads: AttentionHead[] }
+  | { type: 'probe'; session: string; kind: 'logit_lens'; position: number; layers: LensLayer[] }
+  | { type: 'status'; session: string; state: string; tokens_per_second?: number; generated?: number }
+  | { type: 'error'; session?: string; code: string; message: string; recoverable?: boolean }
+  | { type: 'done'; session: string; finish_reason: string; timings?: Timings }
+  | { type: 'pong' };
+
+export interface StartParams {
+  id: string;
+  model?: string;
+  prompt?: string;
+  messages?: { role: string; content: string }[];
+  max_tokens: number;
+  sampling: { temperature: number; top_k: number; top_p: number; min_p: number; repeat_penalty: number; seed?: number };
+  probes: { top_k: number; attention: boolean; logit_lens: boolean; prompt_surprisal: boolean };
+}
+
+/** What WebSocket offers that the client uses (a fake in unit tests). */
+export interface SocketLike {
+  readyState: number;
+  send(data: string): void;
+  close(): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+export function wsUrl(loc: { protocol: string; host: string } = window.location, key = apiKey()): string {
+  // Browsers cannot set headers on a WebSocket upgrade: the key goes in the URL.
+  const auth = key ? `?api_key=${encodeURIComponent(key)}` : '';
+  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws${auth}`;
+}
+
+type Seq = { seq?: number };
+
+/**
+ * One debugger connection. When a connection that said hello drops, it reconnects once and
+ * resumes (hello with the resume token and the last seq seen): the server replays what was
+ * missed, so running sessions go on; messages seen already are skipped by seq.
+ */
+export class DebuggerClient {
+  private socket: SocketLike | null = null;
+  private greeted = false;
+  private closing = false;
+  private resumeToken = '';
+  private lastSeq = 0;
+  private url = '';
+
+  constructor(
+    private readonly onMessage: (m: ServerMsg) => void,
+    /** Called once when the connection ends; `unavailable` when it never got a hello. */
+    private readonly onClosed: (unavailable: boolean, reason: string) => void,
+    private readonly makeSocket: (url: string) => SocketLike = (url) => new WebSocket(url) as unknown as SocketLike,
+    /** Called with true while a dropped connection is being resumed, false once it is. */
+    private readonly onResuming: (resuming: boolean) => void = () => {},
+    private readonly resumeDelayMs = 500,
+  ) {}
+
+  connect(url = wsUrl()): Promise<void> {
+    this.url = url;
+    return new Promise((resolve, reject) => {
+      this.open(false, resolve, reject);
+    });
+  }
+
+  private open(resuming: boolean, resolve: () => void, reject: (e: Error) => void) {
+    let settled = false;
+    const s = this.makeSocket(this.url);
+    this.socket = s;
+    s.onopen = () =>
+      s.send(
+        JSON.stringify(
+          resuming ? { type: 'hello', version: 1, resume: this.resumeToken, last_seq: this.lastSeq } : { type: 'hello', version: 1 },
+        ),
+      );
+    s.onmessage = (ev) => {
+      if (typeof ev.data !== 'string') return; // binary frames are not asked for
+      let m: ServerMsg & Seq;
+      try {
+        m = JSON.parse(ev.data) as ServerMsg & Seq;
+      } catch {
+        return;
+      }
+      if (m.type === 'hello') {
+        if (m.resume) this.resumeToken = m.resume;
+        if (!settled) {
+          settled = true;
+          this.greeted = true;
+          if (resuming) this.onResuming(false);
+          resolve();
+        }
+      } else if (m.seq !== undefined) {
+        if (m.seq <= this.lastSeq) return; // replayed after a resume, already seen
+        this.lastSeq = m.seq;
+      }
+      this.onMessage(m);
+    };
+    s.onerror = () => {};
+    s.onclose = (ev) => {
+      if (this.socket === s) this.socket = null;
+      const reason = ev.reason || `code ${ev.code}`;
+      if (!settled) {
+        settled = true;
+        reject(new Error('The debugger is not available on this server (its /ws endpoint refused the connection).'));
+      }
+      if (this.closing) return;
+      if (this.greeted && !resuming && this.resumeToken) {
+        // Dropped after a hello: try once to resume where it left off.
+        this.greeted = false;
+        this.onResuming(true);
+        setTimeout(() => {
+          if (this.closing) return;
+          this.open(
+            true,
+            () => {},
+            () => this.onClosed(false, reason),
+          );
+        }, this.resumeDelayMs);
+        return;
+      }
+      this.onClosed(!this.greeted && !resuming, reason);
+    };
+  }
+
+  get connected(): boolean {
+    return this.socket !== null && this.greeted;
+  }
+
+  private send(m: object) {
+    if (!this.socket) throw new Error('Not connected to the debugger');
+    this.socket.send(JSON.stringify(m));
+  }
+
+  start(p: StartParams) {
+    this.send({ type: 'start', format: 'json', ...p });
+  }
+
+  stop(session: string) {
+    this.send({ type: 'stop', session });
+  }
+
+  /** A new session that keeps `step` generated tokens of `session` and then takes `token`. */
+  branch(session: string, step: number, token: number, id: string) {
+    this.send({ type: 'branch', session, step, token, id });
+  }
+
+  close() {
+    this.closing = true;
+    this.socket?.close();
+    this.socket = null;
+  }
+}
