@@ -155,6 +155,11 @@ Store::Store(std::string path, std::unique_ptr<SQLite::Database> db)
 
 Store::~Store() = default;
 
+int64_t Store::ActivityTime() {
+  last_activity_ = std::max(NowMs(), last_activity_ + 1);
+  return last_activity_;
+}
+
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   std::error_code ec;
   const fs::path parent = fs::path(path).parent_path();
@@ -176,7 +181,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     db->exec("PRAGMA synchronous=FULL");
     db->exec("PRAGMA foreign_keys=ON");
     INFERNO_RETURN_IF_ERROR(Migrate(*db, Migrations(), path));
-    return std::unique_ptr<Store>(new Store(path, std::move(db)));
+    auto store = std::unique_ptr<Store>(new Store(path, std::move(db)));
+    store->last_activity_ =
+        store->db_->execAndGet("SELECT COALESCE(MAX(updated_at), 0) FROM conversations").getInt64();
+    return store;
   } catch (const std::exception& e) {
     return Status::IoError(path + ": " + e.what());
   }
@@ -250,7 +258,7 @@ Result<Conversation> Store::CreateConversation(const ConversationFields& f) {
   INFERNO_RETURN_IF_ERROR(ValidateConversationFields(f));
   std::lock_guard<std::mutex> lock(mu_);
   try {
-    const int64_t now = NowMs();
+    const int64_t now = ActivityTime();
     SQLite::Statement q(*db_,
                         "INSERT INTO conversations (title, model, system, settings, created_at, "
                         "updated_at) VALUES (?, ?, ?, ?, ?, ?)");
@@ -279,7 +287,7 @@ Result<Conversation> Store::UpdateConversation(int64_t id, const ConversationFie
     BindOptionalText(q, 2, f.model);
     BindOptionalText(q, 3, f.system);
     BindOptionalJson(q, 4, f.settings);
-    q.bind(5, NowMs());
+    q.bind(5, ActivityTime());
     q.bind(6, id);
     if (q.exec() == 0) return NoConversation(id);
     return GetLocked(id, true);
@@ -304,7 +312,7 @@ Result<Message> Store::AppendMessage(int64_t conversation_id, const NewMessage& 
   INFERNO_RETURN_IF_ERROR(ValidateMessage(m));
   std::lock_guard<std::mutex> lock(mu_);
   try {
-    const int64_t now = NowMs();
+    const int64_t now = ActivityTime();
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement touch(*db_, "UPDATE conversations SET updated_at = ? WHERE id = ?");
     touch.bind(1, now);
@@ -340,7 +348,7 @@ Status Store::DeleteMessagesFrom(int64_t conversation_id, int64_t message_id) {
     del.bind(2, message_id);
     del.exec();
     SQLite::Statement touch(*db_, "UPDATE conversations SET updated_at = ? WHERE id = ?");
-    touch.bind(1, NowMs());
+    touch.bind(1, ActivityTime());
     touch.bind(2, conversation_id);
     touch.exec();
     tx.commit();

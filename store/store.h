@@ -120,10 +120,14 @@ class Store {
  private:
   Store(std::string path, std::unique_ptr<SQLite::Database> db);
   Result<Conversation> GetLocked(int64_t id, bool with_messages);
+  // The wall clock, but strictly increasing across calls, so "newest first" never ties
+  // between two writes in the same millisecond. mu_ held.
+  int64_t ActivityTime();
 
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;
   std::mutex mu_;
+  int64_t last_activity_ = 0;
 };
 
 // Checks one message's fields against the store's rules (also used before an import).
