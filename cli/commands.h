@@ -19,5 +19,6 @@ void AddTokenizeCommand(CLI::App& root, int* exit_code);
 void AddBenchCommand(CLI::App& root, int* exit_code);
 void AddServeCommand(CLI::App& root, int* exit_code);
 void AddModelsCommand(CLI::App& root, int* exit_code);
+void AddPullCommand(CLI::App& root, int* exit_code);
 
 }  // namespace inferno::cli
