@@ -191,6 +191,18 @@ TEST_F(PullTest, ChecksumMismatchKeepsNothing) {
   EXPECT_FALSE(fs::exists(Models() / "lies.gguf"));
 }
 
+TEST_F(PullTest, DiskFullIsReportedWithHowToResume) {
+  hub_.AddFile("acme/tiny", "tiny.gguf", model_, sha_);
+  fs::create_directories(Models());
+  // Every write to /dev/full fails with ENOSPC, as on a full disk.
+  fs::create_symlink("/dev/full", Models() / "tiny.gguf.part");
+  ProcessResult r = Pull("acme/tiny/tiny.gguf");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("disk full while writing"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("run the same command again to resume"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(Models() / "tiny.gguf"));
+}
+
 TEST_F(PullTest, ClearErrors) {
   hub_.AddFile("acme/tiny", "tiny.gguf", model_, sha_);
   ProcessResult repo = Pull("acme/missing");
