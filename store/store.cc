@@ -111,7 +111,7 @@ void InsertMessage(SQLite::Database& db, int64_t conversation_id, const NewMessa
 Status ValidateProfile(const Profile& p) {
   if (p.name.empty()) return Status::InvalidArgument("a profile needs a non-empty name");
   INFERNO_RETURN_IF_ERROR(CheckText("name", p.name, Limits::kName));
-  INFERNO_RETURN_IF_ERROR(CheckText("model", p.model, Limits::kName));
+  INFERNO_RETURN_IF_ERROR(CheckText("model", p.model, Limits::kModel));
   INFERNO_RETURN_IF_ERROR(CheckText("system", p.system, Limits::kContent));
   return CheckJson("settings", p.settings);
 }
@@ -139,13 +139,13 @@ Status ValidateMessage(const NewMessage& m) {
                                    m.role.substr(0, 40) + "')");
   }
   INFERNO_RETURN_IF_ERROR(CheckText("content", m.content, Limits::kContent));
-  INFERNO_RETURN_IF_ERROR(CheckText("model", m.model, Limits::kName));
+  INFERNO_RETURN_IF_ERROR(CheckText("model", m.model, Limits::kModel));
   return CheckJson("metrics", m.metrics);
 }
 
 Status ValidateConversationFields(const ConversationFields& f) {
   INFERNO_RETURN_IF_ERROR(CheckText("title", f.title, Limits::kTitle));
-  INFERNO_RETURN_IF_ERROR(CheckText("model", f.model, Limits::kName));
+  INFERNO_RETURN_IF_ERROR(CheckText("model", f.model, Limits::kModel));
   INFERNO_RETURN_IF_ERROR(CheckText("system", f.system, Limits::kContent));
   return CheckJson("settings", f.settings);
 }

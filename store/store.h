@@ -30,7 +30,8 @@ namespace inferno::store {
 // Limits on stored text, in bytes.
 struct Limits {
   static constexpr size_t kTitle = 1000;
-  static constexpr size_t kName = 200;            // profile names, model ids
+  static constexpr size_t kName = 200;            // profile names
+  static constexpr size_t kModel = 512;           // model ids (paths inside the models dir)
   static constexpr size_t kContent = 512 * 1024;  // one message, a system prompt
   static constexpr size_t kJson = 64 * 1024;      // serialized settings / metrics
   static constexpr size_t kMessagesPerImport = 100000;
