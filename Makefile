@@ -31,7 +31,7 @@ bench: build
 	$(BUILD_DIR)/inferno bench -m $(MODEL) -p 64,256 -n 64 -r 3
 
 format:
-	@find engine cli server store bench tests fuzz -name '*.cc' -o -name '*.h' | xargs clang-format -i
+	@find engine cli tests fuzz -name '*.cc' -o -name '*.h' | xargs clang-format -i
 
 # libFuzzer over the GGUF reader; FUZZ_RUNS executions (default 1M).
 FUZZ_RUNS ?= 1000000
