@@ -55,7 +55,7 @@ bench-peer: build
 	tools/bench-vs-peer.sh
 
 format:
-	@find engine cli tests fuzz bench server -name '*.cc' -o -name '*.h' | xargs clang-format -i
+	@find engine cli tests fuzz bench server store -name '*.cc' -o -name '*.h' | xargs clang-format -i
 
 # libFuzzer over the GGUF reader; FUZZ_RUNS executions (default 1M).
 FUZZ_RUNS ?= 1000000

@@ -14,6 +14,8 @@
 #include "server/api.h"
 #include "server/http_server.h"
 #include "server/model_registry.h"
+#include "server/store_routes.h"
+#include "store/store.h"
 
 namespace inferno::cli {
 namespace {
@@ -75,13 +77,22 @@ int RunServe(ServeOptions o) {
     return 1;
   }
 
+  // Conversations and profiles; a database from a newer inferno or an unreadable file stops
+  // the server here rather than failing every /api request later.
+  Result<std::unique_ptr<store::Store>> db = store::Store::Open(o.data_dir + "/inferno.db");
+  if (!db.ok()) {
+    fmt::print(stderr, "error: {}\n", db.status().message());
+    return 1;
+  }
+  server::StoreRoutes store_routes(**db);
+
   server::ApiOptions ao;
   ao.api_key = o.api_key;
   ao.web_root = o.web_root;
   ao.cors_origin = o.cors_origin;
   ao.log_dir = o.data_dir + "/logs";
   ao.log_to_stderr = !o.quiet;
-  server::Api api(ao, registry);
+  server::Api api(ao, registry, [&](const server::Request& r) { return store_routes.Handle(r); });
 
   server::HttpServerOptions ho;
   ho.host = o.host;
@@ -122,7 +133,7 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--models-dir", o->models_dir,
                   "Directory of GGUF models (default: <data-dir>/models)");
   cmd->add_option("--data-dir", o->data_dir,
-                  "Conversations, logs (default: ~/.local/share/inferno)");
+                  "Conversations database (inferno.db), logs (default: ~/.local/share/inferno)");
   cmd->add_option("--host", o->host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", o->port, "Port (0 picks a free one)")
       ->capture_default_str()

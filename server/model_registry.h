@@ -22,7 +22,7 @@ struct ModelInfo {
   std::string id;
   std::string path;
   uint64_t size_bytes = 0;
-  std::string quant;  // weight type holding most matrix bytes
+  std::string quant;  // general.file_type ("Q4_K_M"), else the type holding most matrix bytes
   std::string architecture;
   int context_length = 0;
   double parameters = 0;

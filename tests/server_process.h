@@ -21,6 +21,8 @@ class ServerProcess {
   const std::string& startup_output() const { return output_; }
   // Sends SIGTERM and returns the exit code.
   int Stop();
+  // SIGKILL, as a crash or an OOM kill would end it; waits for it to be gone.
+  void Kill();
 
  private:
   pid_t pid_ = -1;

@@ -20,7 +20,8 @@ class Status {
     kIoError,
     kUnsupported,
     kOutOfRange,
-    kCancelled
+    kCancelled,
+    kAlreadyExists
   };
 
   Status() = default;
@@ -34,6 +35,7 @@ class Status {
   static Status Unsupported(std::string m) { return Status(Code::kUnsupported, std::move(m)); }
   static Status OutOfRange(std::string m) { return Status(Code::kOutOfRange, std::move(m)); }
   static Status Cancelled(std::string m) { return Status(Code::kCancelled, std::move(m)); }
+  static Status AlreadyExists(std::string m) { return Status(Code::kAlreadyExists, std::move(m)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

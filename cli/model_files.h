@@ -1,0 +1,18 @@
+// Helpers shared by `inferno models` and `inferno pull`: where the models dir is, and
+// human-readable sizes and durations for listings and progress bars.
+#pragma once
+
+#include <string>
+
+namespace inferno::cli {
+
+// --models-dir if given, else $INFERNO_MODELS_DIR, else <data dir>/models where the data dir
+// is $INFERNO_DATA_DIR or ~/.local/share/inferno: the same place `inferno serve` looks.
+std::string ResolveModelsDir(const std::string& flag);
+
+// 1536 -> "1.50 KiB".
+std::string HumanBytes(double bytes);
+// 75 -> "1:15", 3725 -> "1:02:05".
+std::string HumanDuration(double seconds);
+
+}  // namespace inferno::cli

@@ -1,0 +1,273 @@
+#include "server/store_routes.h"
+
+#include <boost/json.hpp>
+#include <string_view>
+#include <vector>
+
+#include "server/openai.h"
+#include "store/store_json.h"
+
+namespace inferno::server {
+namespace {
+
+namespace json = boost::json;
+using store::ParseId;
+
+constexpr int kMaxListLimit = 500;
+constexpr size_t kMaxQuery = 1000;
+
+Response Error(int status, std::string message, std::string code, std::string param = "") {
+  ApiError e;
+  e.status = status;
+  e.message = std::move(message);
+  e.code = std::move(code);
+  e.param = std::move(param);
+  if (status == 404) e.type = "not_found_error";
+  if (status >= 500) e.type = "server_error";
+  return Response{status, "application/json", {}, ErrorBody(e)};
+}
+
+Response FromStatus(const Status& st) {
+  switch (st.code()) {
+    case Status::Code::kInvalidArgument:
+      return Error(400, st.message(), "invalid_value");
+    case Status::Code::kNotFound:
+      return Error(404, st.message(), "not_found");
+    case Status::Code::kAlreadyExists:
+      return Error(409, st.message(), "conflict");
+    case Status::Code::kOutOfRange:
+      return Error(413, st.message(), "too_large");
+    default:
+      return Error(500, "store error: " + st.message(), "store_error");
+  }
+}
+
+Response Json(int status, const json::object& body) {
+  return Response{status, "application/json", {}, json::serialize(body)};
+}
+
+Response NoContent() { return Response{204, "application/json", {}, ""}; }
+
+Response MethodNotAllowed(const Request& r, const char* allowed) {
+  Response res = Error(405, r.method + " is not allowed on " + r.path + "; use " + allowed,
+                       "method_not_allowed");
+  res.headers.push_back({"Allow", allowed});
+  return res;
+}
+
+// Parses a body; an empty body counts as {} where every field is optional.
+std::optional<Response> ParseBody(const Request& r, json::value* out, bool empty_ok) {
+  if (r.body.empty() && empty_ok) {
+    *out = json::object{};
+    return std::nullopt;
+  }
+  json::error_code ec;
+  *out = json::parse(r.body, ec);
+  if (ec) {
+    return Error(400, "the request body is not valid JSON: " + ec.message(), "invalid_json");
+  }
+  return std::nullopt;
+}
+
+// Type errors start with the field's name ("conversation.messages[2].role must be ...");
+// it becomes the error's param.
+Response BadField(const Status& st) {
+  const std::string& m = st.message();
+  std::string param;
+  for (const char* tail : {" must be ", " is required"}) {
+    const size_t at = m.find(tail);
+    if (at != std::string::npos && m.find(' ') == at) param = m.substr(0, at);
+  }
+  return Error(400, m, "invalid_type", param);
+}
+
+std::vector<std::string_view> Split(std::string_view path) {
+  std::vector<std::string_view> parts;
+  size_t pos = 0;
+  while (pos < path.size()) {
+    size_t next = path.find('/', pos);
+    if (next == std::string_view::npos) next = path.size();
+    if (next > pos) parts.push_back(path.substr(pos, next - pos));
+    pos = next + 1;
+  }
+  return parts;
+}
+
+// Query integers: digits only, within [lo, hi].
+std::optional<Response> QueryInt(const Request& r, const char* name, int lo, int hi, int* out) {
+  auto it = r.query.find(name);
+  if (it == r.query.end()) return std::nullopt;
+  const std::string& v = it->second;
+  bool ok = !v.empty() && v.size() <= 9;
+  for (char c : v) ok &= c >= '0' && c <= '9';
+  if (ok) *out = std::stoi(v);
+  if (!ok || *out < lo || *out > hi) {
+    return Error(400,
+                 std::string(name) + " must be an integer from " + std::to_string(lo) + " to " +
+                     std::to_string(hi) + ", not '" + v.substr(0, 40) + "'",
+                 "invalid_value", name);
+  }
+  return std::nullopt;
+}
+
+Response UnknownId(const char* kind, std::string_view id) {
+  return Error(404, std::string("no ") + kind + " with id '" + std::string(id.substr(0, 40)) + "'",
+               "not_found");
+}
+
+}  // namespace
+
+std::optional<Response> StoreRoutes::Handle(const Request& r) {
+  const std::vector<std::string_view> p = Split(r.path);
+  if (p.size() < 2 || p[0] != "api") return std::nullopt;
+  if (p[1] == "conversations") {
+    if (p.size() == 2) return Conversations(r);
+    if (p.size() == 3 && p[2] == "import") {
+      if (r.method != "POST") return MethodNotAllowed(r, "POST");
+      json::value body;
+      if (auto err = ParseBody(r, &body, false)) return *err;
+      store::Conversation c;
+      std::vector<store::NewMessage> messages;
+      if (Status st = store::ParseExportDocument(body, &c, &messages); !st.ok()) {
+        return BadField(st);
+      }
+      Result<store::Conversation> imported = store_.ImportConversation(c, messages);
+      if (!imported.ok()) return FromStatus(imported.status());
+      return Json(201, store::ConversationJson(*imported));
+    }
+    const std::optional<int64_t> id = ParseId(p[2]);
+    if (p.size() == 3) {
+      return id ? Conversation(r, *id) : UnknownId("conversation", p[2]);
+    }
+    if (p[3] == "messages" && p.size() <= 5) {
+      return id ? Messages(r, *id) : UnknownId("conversation", p[2]);
+    }
+    if (p[3] == "export" && p.size() == 4) {
+      if (r.method != "GET") return MethodNotAllowed(r, "GET");
+      if (!id) return UnknownId("conversation", p[2]);
+      Result<store::Conversation> c = store_.GetConversation(*id);
+      if (!c.ok()) return FromStatus(c.status());
+      Response res = Json(200, store::ExportDocument(*c));
+      res.headers.push_back({"Content-Disposition", "attachment; filename=\"conversation-" +
+                                                        std::to_string(*id) + ".json\""});
+      return res;
+    }
+    return std::nullopt;
+  }
+  if (p[1] == "profiles") {
+    if (p.size() == 2) return Profiles(r);
+    if (p.size() == 3) {
+      const std::optional<int64_t> id = ParseId(p[2]);
+      if (r.method != "PUT" && r.method != "DELETE") return MethodNotAllowed(r, "PUT, DELETE");
+      return id ? Profile(r, *id) : UnknownId("profile", p[2]);
+    }
+  }
+  return std::nullopt;
+}
+
+Response StoreRoutes::Conversations(const Request& r) {
+  if (r.method == "GET") {
+    store::ListOptions o;
+    if (auto err = QueryInt(r, "limit", 1, kMaxListLimit, &o.limit)) return *err;
+    if (auto err = QueryInt(r, "offset", 0, 1000000000, &o.offset)) return *err;
+    if (auto it = r.query.find("q"); it != r.query.end()) {
+      if (it->second.size() > kMaxQuery) {
+        return Error(413, "q is longer than " + std::to_string(kMaxQuery) + " bytes", "too_large",
+                     "q");
+      }
+      o.query = it->second;
+    }
+    Result<std::vector<store::Conversation>> list = store_.ListConversations(o);
+    if (!list.ok()) return FromStatus(list.status());
+    json::array out;
+    for (const store::Conversation& c : *list) out.push_back(store::ConversationJson(c, true));
+    return Json(200, json::object{{"conversations", std::move(out)}});
+  }
+  if (r.method == "POST") {
+    json::value body;
+    if (auto err = ParseBody(r, &body, true)) return *err;
+    store::ConversationFields f;
+    if (Status st = store::ParseConversationFields(body, &f); !st.ok()) return BadField(st);
+    Result<store::Conversation> c = store_.CreateConversation(f);
+    if (!c.ok()) return FromStatus(c.status());
+    return Json(201, store::ConversationJson(*c));
+  }
+  return MethodNotAllowed(r, "GET, POST");
+}
+
+Response StoreRoutes::Conversation(const Request& r, int64_t id) {
+  if (r.method == "GET") {
+    Result<store::Conversation> c = store_.GetConversation(id);
+    if (!c.ok()) return FromStatus(c.status());
+    return Json(200, store::ConversationJson(*c));
+  }
+  if (r.method == "PATCH") {
+    json::value body;
+    if (auto err = ParseBody(r, &body, false)) return *err;
+    store::ConversationFields f;
+    if (Status st = store::ParseConversationFields(body, &f); !st.ok()) return BadField(st);
+    Result<store::Conversation> c = store_.UpdateConversation(id, f);
+    if (!c.ok()) return FromStatus(c.status());
+    return Json(200, store::ConversationJson(*c));
+  }
+  if (r.method == "DELETE") {
+    if (Status st = store_.DeleteConversation(id); !st.ok()) return FromStatus(st);
+    return NoContent();
+  }
+  return MethodNotAllowed(r, "GET, PATCH, DELETE");
+}
+
+Response StoreRoutes::Messages(const Request& r, int64_t id) {
+  const std::vector<std::string_view> p = Split(r.path);
+  if (p.size() == 4) {
+    if (r.method != "POST") return MethodNotAllowed(r, "POST");
+    json::value body;
+    if (auto err = ParseBody(r, &body, false)) return *err;
+    store::NewMessage m;
+    if (Status st = store::ParseNewMessage(body, &m); !st.ok()) return BadField(st);
+    Result<store::Message> saved = store_.AppendMessage(id, m);
+    if (!saved.ok()) return FromStatus(saved.status());
+    return Json(201, store::MessageJson(*saved));
+  }
+  if (r.method != "DELETE") return MethodNotAllowed(r, "DELETE");
+  const std::optional<int64_t> message_id = ParseId(p[4]);
+  if (!message_id) return UnknownId("message", p[4]);
+  if (Status st = store_.DeleteMessagesFrom(id, *message_id); !st.ok()) return FromStatus(st);
+  return NoContent();
+}
+
+Response StoreRoutes::Profiles(const Request& r) {
+  if (r.method == "GET") {
+    Result<std::vector<store::Profile>> list = store_.ListProfiles();
+    if (!list.ok()) return FromStatus(list.status());
+    json::array out;
+    for (const store::Profile& p : *list) out.push_back(store::ProfileJson(p));
+    return Json(200, json::object{{"profiles", std::move(out)}});
+  }
+  if (r.method == "POST") {
+    json::value body;
+    if (auto err = ParseBody(r, &body, false)) return *err;
+    store::Profile p;
+    if (Status st = store::ParseProfile(body, &p); !st.ok()) return BadField(st);
+    Result<store::Profile> created = store_.CreateProfile(p);
+    if (!created.ok()) return FromStatus(created.status());
+    return Json(201, store::ProfileJson(*created));
+  }
+  return MethodNotAllowed(r, "GET, POST");
+}
+
+Response StoreRoutes::Profile(const Request& r, int64_t id) {
+  if (r.method == "DELETE") {
+    if (Status st = store_.DeleteProfile(id); !st.ok()) return FromStatus(st);
+    return NoContent();
+  }
+  json::value body;
+  if (auto err = ParseBody(r, &body, false)) return *err;
+  store::Profile p;
+  if (Status st = store::ParseProfile(body, &p); !st.ok()) return BadField(st);
+  Result<store::Profile> saved = store_.ReplaceProfile(id, p);
+  if (!saved.ok()) return FromStatus(saved.status());
+  return Json(200, store::ProfileJson(*saved));
+}
+
+}  // namespace inferno::server

@@ -1,0 +1,115 @@
+#include "store/migrations.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <string>
+
+#include "store/timestamps.h"
+
+namespace inferno::store {
+namespace {
+
+// Times are INTEGER milliseconds since the epoch (UTC); JSON columns hold serialized
+// objects. Ids come from AUTOINCREMENT so a deleted id is never handed out again (a
+// stale link in a browser tab must not open someone else's conversation).
+constexpr Migration kMigrations[] = {
+    {1, "conversations, messages, profiles",
+     R"sql(
+CREATE TABLE conversations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  title TEXT NOT NULL DEFAULT '',
+  model TEXT NOT NULL DEFAULT '',
+  system TEXT NOT NULL DEFAULT '',
+  settings TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX conversations_by_update ON conversations(updated_at DESC, id DESC);
+CREATE TABLE messages (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  role TEXT NOT NULL,
+  content TEXT NOT NULL,
+  model TEXT,
+  metrics TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+CREATE TABLE profiles (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL UNIQUE,
+  model TEXT NOT NULL DEFAULT '',
+  system TEXT NOT NULL DEFAULT '',
+  settings TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+)sql"},
+};
+
+Status TooNew(std::string_view name, int found, int known) {
+  return Status::Unsupported(std::string(name) + ": the database has schema version " +
+                             std::to_string(found) + " but this inferno knows versions up to " +
+                             std::to_string(known) +
+                             "; it was written by a newer inferno: upgrade, or use another "
+                             "--data-dir");
+}
+
+}  // namespace
+
+std::span<const Migration> Migrations() { return kMigrations; }
+
+Result<int> SchemaVersion(SQLite::Database& db) {
+  try {
+    if (!db.tableExists("schema_version")) return 0;
+    SQLite::Statement q(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    q.executeStep();
+    return int(q.getColumn(0).getInt64());
+  } catch (const std::exception& e) {
+    return Status::IoError(std::string("reading the schema version: ") + e.what());
+  }
+}
+
+Status Migrate(SQLite::Database& db, std::span<const Migration> migrations, std::string_view name) {
+  const int known = migrations.empty() ? 0 : migrations.back().version;
+  for (const Migration& m : migrations) {
+    std::string where = std::string(name) + ": migration " + std::to_string(m.version) + " (" +
+                        std::string(m.description) + ")";
+    try {
+      // IMMEDIATE takes the write lock first, so two processes opening the same new
+      // database cannot both apply a migration; the loser re-reads the version inside.
+      SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+      db.exec(
+          "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+          "description TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+      Result<int> current = SchemaVersion(db);
+      if (!current.ok()) return current.status();
+      if (*current > known) {
+        return TooNew(name, *current, known);
+      }
+      if (*current >= m.version) continue;  // the transaction rolls back: nothing written
+      if (*current != m.version - 1) {
+        return Status::Corruption(where + ": database is at version " + std::to_string(*current) +
+                                  ", expected " + std::to_string(m.version - 1));
+      }
+      db.exec(std::string(m.sql));
+      SQLite::Statement record(db, "INSERT INTO schema_version VALUES (?, ?, ?)");
+      record.bind(1, m.version);
+      record.bind(2, std::string(m.description));
+      record.bind(3, NowMs());
+      record.exec();
+      tx.commit();
+    } catch (const std::exception& e) {
+      return Status::IoError(where + " failed: " + e.what());
+    }
+  }
+  // Also refuse a too-new database when every known migration was already applied.
+  Result<int> current = SchemaVersion(db);
+  if (!current.ok()) return current.status();
+  if (*current > known) {
+    return TooNew(name, *current, known);
+  }
+  return Status::Ok();
+}
+
+}  // namespace inferno::store

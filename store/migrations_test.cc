@@ -1,0 +1,75 @@
+#include "store/migrations.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace inferno::store {
+namespace {
+
+SQLite::Database Memory() { return SQLite::Database(":memory:", SQLite::OPEN_READWRITE); }
+
+TEST(Migrations, AreNumberedInOrderWithoutGaps) {
+  int expected = 1;
+  for (const Migration& m : Migrations()) EXPECT_EQ(m.version, expected++);
+  EXPECT_GE(Migrations().size(), 1u);
+}
+
+TEST(Migrations, NewDatabaseGetsEveryMigrationOnceAndRecordsIt) {
+  SQLite::Database db = Memory();
+  EXPECT_EQ(*SchemaVersion(db), 0);
+  ASSERT_TRUE(Migrate(db, Migrations(), "mem").ok());
+  EXPECT_EQ(*SchemaVersion(db), Migrations().back().version);
+  EXPECT_TRUE(db.tableExists("conversations"));
+  EXPECT_TRUE(db.tableExists("messages"));
+  EXPECT_TRUE(db.tableExists("profiles"));
+  // Running again is a no-op.
+  ASSERT_TRUE(Migrate(db, Migrations(), "mem").ok());
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM schema_version").getInt64(),
+            int64_t(Migrations().size()));
+}
+
+TEST(Migrations, LaterMigrationsApplyOnTopOfEarlierOnes) {
+  SQLite::Database db = Memory();
+  const std::vector<Migration> v1 = {{1, "a", "CREATE TABLE a (x INTEGER);"}};
+  const std::vector<Migration> v2 = {v1[0], {2, "b", "ALTER TABLE a ADD COLUMN y TEXT;"}};
+  ASSERT_TRUE(Migrate(db, v1, "mem").ok());
+  db.exec("INSERT INTO a (x) VALUES (7)");
+  ASSERT_TRUE(Migrate(db, v2, "mem").ok());
+  EXPECT_EQ(*SchemaVersion(db), 2);
+  EXPECT_EQ(db.execAndGet("SELECT x FROM a WHERE y IS NULL").getInt64(), 7);
+}
+
+TEST(Migrations, AFailingMigrationLeavesThePreviousVersionIntact) {
+  SQLite::Database db = Memory();
+  const std::vector<Migration> list = {
+      {1, "a", "CREATE TABLE a (x INTEGER);"},
+      // The first statement succeeds, the second fails: both must be rolled back.
+      {2, "broken", "CREATE TABLE b (y INTEGER); INSERT INTO nowhere VALUES (1);"}};
+  Status st = Migrate(db, list, "test.db");
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("test.db: migration 2 (broken) failed"), std::string::npos)
+      << st.message();
+  EXPECT_EQ(*SchemaVersion(db), 1);
+  EXPECT_TRUE(db.tableExists("a"));
+  EXPECT_FALSE(db.tableExists("b"));
+}
+
+TEST(Migrations, RefusesADatabaseFromANewerInferno) {
+  SQLite::Database db = Memory();
+  ASSERT_TRUE(Migrate(db, Migrations(), "mem").ok());
+  const int future = Migrations().back().version + 1;
+  db.exec("INSERT INTO schema_version VALUES (" + std::to_string(future) + ", 'future', 0)");
+  Status st = Migrate(db, Migrations(), "inferno.db");
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), Status::Code::kUnsupported);
+  EXPECT_NE(
+      st.message().find("inferno.db: the database has schema version " + std::to_string(future)),
+      std::string::npos)
+      << st.message();
+  EXPECT_NE(st.message().find("newer inferno"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace inferno::store

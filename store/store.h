@@ -1,0 +1,138 @@
+// The conversation store: conversations with their messages, and profiles (named presets of
+// model, system prompt and sampling settings), in one SQLite database (WAL) in the data dir.
+//
+// Every write is one transaction committed with synchronous=FULL before the call returns,
+// so a successful return survives a kill -9 of the process (and a power cut). One connection
+// behind a mutex serves all server threads: the store is a local workbench's history, and
+// SQLite itself allows one writer at a time anyway.
+//
+// Validation lives here (roles, sizes, JSON shapes), so every caller gets the same rules:
+// kInvalidArgument for bad values, kOutOfRange for text over its limit, kNotFound for
+// unknown ids, kAlreadyExists for a duplicate profile name.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/util/status.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace inferno::store {
+
+// Limits on stored text, in bytes.
+struct Limits {
+  static constexpr size_t kTitle = 1000;
+  static constexpr size_t kName = 200;            // profile names
+  static constexpr size_t kModel = 512;           // model ids (paths inside the models dir)
+  static constexpr size_t kContent = 512 * 1024;  // one message, a system prompt
+  static constexpr size_t kJson = 64 * 1024;      // serialized settings / metrics
+  static constexpr size_t kMessagesPerImport = 100000;
+};
+
+struct Message {
+  int64_t id = 0;
+  std::string role;  // system, user, assistant or tool
+  std::string content;
+  std::optional<std::string> model;
+  std::optional<boost::json::object> metrics;
+  int64_t created_at = 0;  // ms since the epoch, UTC
+};
+
+struct Conversation {
+  int64_t id = 0;
+  std::string title;
+  std::string model;
+  std::string system;
+  boost::json::object settings;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  int64_t message_count = 0;
+  std::vector<Message> messages;  // filled by GetConversation / Import, oldest first
+};
+
+struct Profile {
+  int64_t id = 0;
+  std::string name;
+  std::string model;
+  std::string system;
+  boost::json::object settings;
+};
+
+// Fields a create or update sets; unset fields keep their value (or the default).
+struct ConversationFields {
+  std::optional<std::string> title, model, system;
+  std::optional<boost::json::object> settings;
+};
+
+struct NewMessage {
+  std::string role;
+  std::string content;
+  std::optional<std::string> model = std::nullopt;
+  std::optional<boost::json::object> metrics = std::nullopt;
+  std::optional<int64_t> created_at = std::nullopt;  // import keeps the original time
+};
+
+struct ListOptions {
+  std::string query;  // substring of a title or of any message (case-insensitive ASCII)
+  int limit = 50;
+  int offset = 0;
+};
+
+class Store {
+ public:
+  // Opens (creating if missing, with parent directories) and migrates the database.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path);
+  ~Store();
+
+  // Newest activity first (updated_at, then id).
+  Result<std::vector<Conversation>> ListConversations(const ListOptions& options);
+  Result<Conversation> CreateConversation(const ConversationFields& fields);
+  Result<Conversation> GetConversation(int64_t id);  // with messages
+  Result<Conversation> UpdateConversation(int64_t id, const ConversationFields& fields);
+  Status DeleteConversation(int64_t id);
+
+  Result<Message> AppendMessage(int64_t conversation_id, const NewMessage& message);
+  // Deletes message_id and every later message of the conversation.
+  Status DeleteMessagesFrom(int64_t conversation_id, int64_t message_id);
+
+  // Creates a new conversation with all its messages in one transaction; validates all of
+  // it first, so a bad message leaves the store untouched. Keeps the given times.
+  Result<Conversation> ImportConversation(const Conversation& conversation,
+                                          const std::vector<NewMessage>& messages);
+
+  Result<std::vector<Profile>> ListProfiles();
+  Result<Profile> CreateProfile(const Profile& profile);
+  Result<Profile> ReplaceProfile(int64_t id, const Profile& profile);
+  Status DeleteProfile(int64_t id);
+
+  // "ok" or SQLite's list of problems.
+  Result<std::string> IntegrityCheck();
+  Result<int> schema_version();
+  const std::string& path() const { return path_; }
+
+ private:
+  Store(std::string path, std::unique_ptr<SQLite::Database> db);
+  Result<Conversation> GetLocked(int64_t id, bool with_messages);
+  // The wall clock, but strictly increasing across calls, so "newest first" never ties
+  // between two writes in the same millisecond. mu_ held.
+  int64_t ActivityTime();
+
+  std::string path_;
+  std::unique_ptr<SQLite::Database> db_;
+  std::mutex mu_;
+  int64_t last_activity_ = 0;
+};
+
+// Checks one message's fields against the store's rules (also used before an import).
+Status ValidateMessage(const NewMessage& m);
+Status ValidateConversationFields(const ConversationFields& f);
+
+}  // namespace inferno::store

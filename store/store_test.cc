@@ -1,0 +1,299 @@
+#include "store/store.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "store/migrations.h"
+#include "store/store_json.h"
+
+namespace inferno::store {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("inferno_store_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  void Reopen() {
+    store_.reset();
+    Result<std::unique_ptr<Store>> s = Store::Open((dir_ / "sub" / "inferno.db").string());
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    store_ = std::move(*s);
+  }
+  Conversation Create(const std::string& title) {
+    ConversationFields f;
+    f.title = title;
+    Result<Conversation> c = store_->CreateConversation(f);
+    EXPECT_TRUE(c.ok()) << c.status().message();
+    return c.ok() ? *c : Conversation{};
+  }
+  Message Append(int64_t conv, const std::string& role, const std::string& content) {
+    Result<Message> m = store_->AppendMessage(conv, NewMessage{role, content});
+    EXPECT_TRUE(m.ok()) << m.status().message();
+    return m.ok() ? *m : Message{};
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, OpensInWalModeAtTheLatestSchema) {
+  EXPECT_EQ(*store_->schema_version(), Migrations().back().version);
+  EXPECT_TRUE(fs::exists(dir_ / "sub" / "inferno.db"));
+  EXPECT_EQ(*store_->IntegrityCheck(), "ok");
+  Create("x");  // a write creates the WAL file next to the database
+  EXPECT_TRUE(fs::exists(dir_ / "sub" / "inferno.db-wal"));
+}
+
+TEST_F(StoreTest, CreateGetUpdateDelete) {
+  ConversationFields f;
+  f.title = "Trip";
+  f.model = "llama";
+  f.system = "Be brief.";
+  f.settings = json::object{{"temperature", 0.5}};
+  Result<Conversation> c = store_->CreateConversation(f);
+  ASSERT_TRUE(c.ok());
+  EXPECT_GT(c->id, 0);
+  EXPECT_EQ(c->created_at, c->updated_at);
+
+  Result<Conversation> got = store_->GetConversation(c->id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->title, "Trip");
+  EXPECT_EQ(got->model, "llama");
+  EXPECT_EQ(got->system, "Be brief.");
+  EXPECT_EQ(got->settings.at("temperature").as_double(), 0.5);
+  EXPECT_TRUE(got->messages.empty());
+
+  ConversationFields rename;
+  rename.title = "Paris trip";
+  Result<Conversation> updated = store_->UpdateConversation(c->id, rename);
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(updated->title, "Paris trip");
+  EXPECT_EQ(updated->model, "llama");  // untouched fields keep their values
+  EXPECT_EQ(updated->system, "Be brief.");
+
+  ASSERT_TRUE(store_->DeleteConversation(c->id).ok());
+  EXPECT_EQ(store_->GetConversation(c->id).status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(store_->DeleteConversation(c->id).code(), Status::Code::kNotFound);
+  EXPECT_EQ(store_->UpdateConversation(c->id, rename).status().code(), Status::Code::kNotFound);
+  // AUTOINCREMENT: a deleted id is never reused.
+  EXPECT_GT(Create("next").id, c->id);
+}
+
+TEST_F(StoreTest, MessagesAppendInOrderAndTruncateFromAnId) {
+  const Conversation c = Create("chat");
+  NewMessage with_metrics{"assistant", "Hello!", "llama-tiny",
+                          json::object{{"tokens", 3}, {"tokens_per_second", 12.5}}};
+  const Message m1 = Append(c.id, "user", "Hi");
+  Result<Message> m2 = store_->AppendMessage(c.id, with_metrics);
+  ASSERT_TRUE(m2.ok());
+  const Message m3 = Append(c.id, "user", "And again");
+  const Message m4 = Append(c.id, "assistant", "Sure");
+
+  Result<Conversation> got = store_->GetConversation(c.id);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->messages.size(), 4u);
+  EXPECT_EQ(got->message_count, 4);
+  EXPECT_EQ(got->messages[0].content, "Hi");
+  EXPECT_FALSE(got->messages[0].model.has_value());
+  EXPECT_FALSE(got->messages[0].metrics.has_value());
+  EXPECT_EQ(got->messages[1].model, "llama-tiny");
+  EXPECT_EQ(got->messages[1].metrics->at("tokens").as_int64(), 3);
+  EXPECT_GE(got->updated_at, c.updated_at);
+
+  // Deleting m3 removes m3 and m4 only.
+  ASSERT_TRUE(store_->DeleteMessagesFrom(c.id, m3.id).ok());
+  got = store_->GetConversation(c.id);
+  ASSERT_EQ(got->messages.size(), 2u);
+  EXPECT_EQ(got->messages[0].id, m1.id);
+  EXPECT_EQ(got->messages[1].id, m2->id);
+  EXPECT_EQ(store_->DeleteMessagesFrom(c.id, m4.id).code(), Status::Code::kNotFound);
+  // A message id of another conversation is not found in this one.
+  const Conversation other = Create("other");
+  EXPECT_EQ(store_->DeleteMessagesFrom(other.id, m1.id).code(), Status::Code::kNotFound);
+  EXPECT_EQ(store_->AppendMessage(999999, NewMessage{"user", "x"}).status().code(),
+            Status::Code::kNotFound);
+
+  // Deleting the conversation deletes its messages (foreign key cascade).
+  ASSERT_TRUE(store_->DeleteConversation(c.id).ok());
+  Result<Conversation> fresh = store_->CreateConversation({});
+  EXPECT_EQ(fresh->message_count, 0);
+}
+
+TEST_F(StoreTest, RejectsBadRolesAndOversizeText) {
+  const Conversation c = Create("x");
+  Status role = store_->AppendMessage(c.id, NewMessage{"wizard", "hi"}).status();
+  EXPECT_EQ(role.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(role.message().find("role must be one of"), std::string::npos);
+  Status big =
+      store_->AppendMessage(c.id, NewMessage{"user", std::string(Limits::kContent + 1, 'a')})
+          .status();
+  EXPECT_EQ(big.code(), Status::Code::kOutOfRange);
+  EXPECT_NE(big.message().find("content is 524289 bytes; the limit is 524288"), std::string::npos)
+      << big.message();
+  ConversationFields long_title;
+  long_title.title = std::string(Limits::kTitle + 1, 't');
+  EXPECT_EQ(store_->CreateConversation(long_title).status().code(), Status::Code::kOutOfRange);
+  EXPECT_EQ(store_->GetConversation(c.id)->message_count, 0);
+  // Exactly at the limit is fine.
+  EXPECT_TRUE(
+      store_->AppendMessage(c.id, NewMessage{"user", std::string(Limits::kContent, 'a')}).ok());
+}
+
+TEST_F(StoreTest, ListsNewestActivityFirstWithSearchAndPaging) {
+  const Conversation a = Create("Alpha notes");
+  const Conversation b = Create("Beta");
+  const Conversation c = Create("Gamma");
+  // Appending to `a` makes it the most recently active.
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  Append(a.id, "user", "what is 100% of_this?");
+  Append(b.id, "user", "tell me about PARIS");
+
+  Result<std::vector<Conversation>> all = store_->ListConversations({});
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[2].id, c.id);  // untouched since creation: oldest activity
+  EXPECT_EQ((*all)[0].message_count + (*all)[1].message_count, 2);
+
+  auto ids = [&](ListOptions o) {
+    std::vector<int64_t> out;
+    Result<std::vector<Conversation>> list = store_->ListConversations(o);
+    for (const Conversation& x : *list) out.push_back(x.id);
+    return out;
+  };
+  EXPECT_EQ(ids({"paris"}), std::vector<int64_t>{b.id});  // message text, any case
+  EXPECT_EQ(ids({"alpha"}), std::vector<int64_t>{a.id});  // title
+  EXPECT_EQ(ids({"100%"}), std::vector<int64_t>{a.id});   // % is literal
+  EXPECT_EQ(ids({"t%s"}), std::vector<int64_t>{});        // unescaped it would match "what is"
+  EXPECT_EQ(ids({"1_0"}), std::vector<int64_t>{});        // unescaped it would match "100"
+  EXPECT_EQ(ids({"of_this"}), std::vector<int64_t>{a.id});
+  EXPECT_EQ(ids({"nothing like it"}), std::vector<int64_t>{});
+  EXPECT_EQ(ids({"", 2, 0}).size(), 2u);
+  EXPECT_EQ(ids({"", 2, 2}), std::vector<int64_t>{c.id});
+}
+
+TEST_F(StoreTest, ImportKeepsTimesAndAssignsNewIds) {
+  Conversation c;
+  c.title = "Imported";
+  c.created_at = 951827696789;
+  c.updated_at = 951827700000;
+  std::vector<NewMessage> messages = {{"user", "one", std::nullopt, std::nullopt, 951827697000},
+                                      {"assistant", "two", "m", json::object{{"tokens", 1}}}};
+  Result<Conversation> imported = store_->ImportConversation(c, messages);
+  ASSERT_TRUE(imported.ok()) << imported.status().message();
+  EXPECT_EQ(imported->created_at, 951827696789);
+  EXPECT_EQ(imported->updated_at, 951827700000);
+  ASSERT_EQ(imported->messages.size(), 2u);
+  EXPECT_EQ(imported->messages[0].created_at, 951827697000);
+  EXPECT_EQ(imported->messages[1].model, "m");
+  // Importing again creates a second conversation.
+  Result<Conversation> again = store_->ImportConversation(c, messages);
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(again->id, imported->id);
+  EXPECT_EQ(store_->ListConversations({})->size(), 2u);
+}
+
+TEST_F(StoreTest, ABadImportWritesNothing) {
+  Conversation c;
+  c.title = "Bad";
+  std::vector<NewMessage> messages = {{"user", "fine"}, {"robot", "not a role"}};
+  Status st = store_->ImportConversation(c, messages).status();
+  EXPECT_EQ(st.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(st.message().find("messages[1]: role"), std::string::npos) << st.message();
+  EXPECT_TRUE(store_->ListConversations({})->empty());
+}
+
+TEST_F(StoreTest, ProfilesHaveUniqueNames) {
+  Profile p{0, "Precise", "llama", "Answer exactly.", json::object{{"temperature", 0}}};
+  Result<Profile> a = store_->CreateProfile(p);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(store_->CreateProfile(p).status().code(), Status::Code::kAlreadyExists);
+  Result<Profile> b = store_->CreateProfile(Profile{0, "creative", "", "", {}});
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(store_->ReplaceProfile(b->id, p).status().code(), Status::Code::kAlreadyExists);
+  p.system = "Answer exactly and briefly.";
+  ASSERT_TRUE(store_->ReplaceProfile(a->id, p).ok());  // its own name is fine
+  Result<std::vector<Profile>> list = store_->ListProfiles();
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].name, "creative");  // sorted by name, case-insensitive
+  EXPECT_EQ((*list)[1].system, "Answer exactly and briefly.");
+  EXPECT_EQ(store_->CreateProfile(Profile{}).status().code(), Status::Code::kInvalidArgument);
+  ASSERT_TRUE(store_->DeleteProfile(a->id).ok());
+  EXPECT_EQ(store_->DeleteProfile(a->id).code(), Status::Code::kNotFound);
+  EXPECT_EQ(store_->ReplaceProfile(a->id, p).status().code(), Status::Code::kNotFound);
+}
+
+TEST_F(StoreTest, DataSurvivesReopen) {
+  const Conversation c = Create("kept");
+  Append(c.id, "user", "still here");
+  Reopen();
+  Result<Conversation> got = store_->GetConversation(c.id);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->messages.size(), 1u);
+  EXPECT_EQ(got->messages[0].content, "still here");
+}
+
+TEST_F(StoreTest, ConcurrentAppendsFromManyThreadsAllLand) {
+  const Conversation c = Create("busy");
+  constexpr int kThreads = 8, kEach = 25;
+  std::vector<std::thread> threads;
+  std::vector<std::vector<int64_t>> ids(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        Result<Message> m = store_->AppendMessage(
+            c.id, NewMessage{"user", std::to_string(t) + ":" + std::to_string(i)});
+        if (m.ok()) ids[t].push_back(m->id);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<int64_t> all;
+  for (const auto& v : ids) all.insert(v.begin(), v.end());
+  EXPECT_EQ(all.size(), size_t(kThreads * kEach));
+  Result<Conversation> got = store_->GetConversation(c.id);
+  ASSERT_EQ(got->messages.size(), size_t(kThreads * kEach));
+  // Each thread's messages keep their order.
+  std::vector<int> next(kThreads, 0);
+  for (const Message& m : got->messages) {
+    const int t = std::stoi(m.content.substr(0, m.content.find(':')));
+    EXPECT_EQ(m.content, std::to_string(t) + ":" + std::to_string(next[t]++));
+  }
+}
+
+TEST_F(StoreTest, RefusesANewerSchemaAndNonDatabaseFiles) {
+  store_.reset();
+  {
+    SQLite::Database db((dir_ / "sub" / "inferno.db").string(), SQLite::OPEN_READWRITE);
+    db.exec("INSERT INTO schema_version VALUES (999, 'future', 0)");
+  }
+  Result<std::unique_ptr<Store>> s = Store::Open((dir_ / "sub" / "inferno.db").string());
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("schema version 999"), std::string::npos);
+
+  std::ofstream(dir_ / "junk.db") << "this is not a database, just some text long enough";
+  s = Store::Open((dir_ / "junk.db").string());
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("junk.db"), std::string::npos) << s.status().message();
+}
+
+}  // namespace
+}  // namespace inferno::store
