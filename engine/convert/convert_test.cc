@@ -1,0 +1,362 @@
+// Conversion round trips: GGUF fixtures exported to Hugging Face checkpoints (undoing every
+// conversion transform) and converted back must give the same tensors and tokenizer.
+#include "engine/convert/convert.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <random>
+
+#include "engine/convert/hf_export.h"
+#include "engine/convert/synthetic_checkpoint.h"
+#include "engine/gguf/gguf_file.h"
+#include "engine/tensor/dequant.h"
+#include "engine/tokenizer/tokenizer.h"
+
+namespace inferno::convert {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Fixture(const std::string& name) {
+  return std::string(INFERNO_SHARED_DIR) + "/fixtures/models/" + name;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() /
+            ("inferno-convert-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string str() const { return path_.string(); }
+  std::string operator/(const std::string& s) const { return (path_ / s).string(); }
+
+ private:
+  fs::path path_;
+  static inline int counter_ = 0;
+};
+
+// HF's rotate_half RoPE on one head of size d at position pos.
+std::vector<float> RopeHf(const std::vector<float>& x, int pos, float base) {
+  const int d = int(x.size()), half = d / 2;
+  std::vector<float> y(x.size());
+  for (int i = 0; i < half; ++i) {
+    const double theta = pos * std::pow(double(base), -2.0 * i / d);
+    const double c = std::cos(theta), s = std::sin(theta);
+    y[i] = float(x[i] * c - x[i + half] * s);
+    y[i + half] = float(x[i + half] * c + x[i] * s);
+  }
+  return y;
+}
+// GGUF llama RoPE (adjacent pairs).
+std::vector<float> RopeGguf(const std::vector<float>& x, int pos, float base) {
+  const int d = int(x.size());
+  std::vector<float> y(x.size());
+  for (int i = 0; i < d / 2; ++i) {
+    const double theta = pos * std::pow(double(base), -2.0 * i / d);
+    const double c = std::cos(theta), s = std::sin(theta);
+    y[2 * i] = float(x[2 * i] * c - x[2 * i + 1] * s);
+    y[2 * i + 1] = float(x[2 * i] * s + x[2 * i + 1] * c);
+  }
+  return y;
+}
+
+TEST(PermuteRope, GgufRopeOnPermutedRowsEqualsPermutedHfRope) {
+  // q = W·x for a weight of 2 heads × 8 dims; the permuted weight gives the permuted q, and
+  // GGUF's rotation of it must equal the permutation of HF's rotation of the original q.
+  const int heads = 2, d = 8, cols = 5;
+  std::mt19937 rng(7);
+  std::normal_distribution<float> nd;
+  std::vector<float> w(heads * d * cols), x(cols);
+  for (float& v : w) v = nd(rng);
+  for (float& v : x) v = nd(rng);
+  std::vector<float> wp(w.size());
+  PermuteRopeRows(w.data(), wp.data(), heads, d, cols);
+  auto matvec = [&](const std::vector<float>& m) {
+    std::vector<float> y(heads * d);
+    for (int r = 0; r < heads * d; ++r) {
+      for (int c = 0; c < cols; ++c) y[r] += m[r * cols + c] * x[c];
+    }
+    return y;
+  };
+  const std::vector<float> q = matvec(w), qp = matvec(wp);
+  for (int pos : {0, 1, 7, 100}) {
+    for (int h = 0; h < heads; ++h) {
+      std::vector<float> head(q.begin() + h * d, q.begin() + (h + 1) * d);
+      std::vector<float> head_p(qp.begin() + h * d, qp.begin() + (h + 1) * d);
+      const std::vector<float> hf = RopeHf(head, pos, 10000), gg = RopeGguf(head_p, pos, 10000);
+      std::vector<float> hf_p(d);
+      PermuteRopeRows(hf.data(), hf_p.data(), 1, d, 1);
+      for (int i = 0; i < d; ++i) EXPECT_NEAR(gg[i], hf_p[i], 1e-5) << "pos " << pos << " i " << i;
+    }
+  }
+  std::vector<float> back(w.size());
+  UnpermuteRopeRows(wp.data(), back.data(), heads, d, cols);
+  EXPECT_EQ(back, w);
+}
+
+// Every tensor of `b` equals the one of the same name in `a` (as floats; F16 survives the
+// F32 round trip exactly), and the tokenizer metadata is identical.
+void ExpectSameModel(const gguf::File& a, const gguf::File& b, double tol) {
+  ASSERT_EQ(a.tensors().size(), b.tensors().size());
+  for (const gguf::TensorInfo& ta : a.tensors()) {
+    const gguf::TensorInfo* tb = b.FindTensor(ta.name);
+    ASSERT_NE(tb, nullptr) << ta.name;
+    ASSERT_EQ(ta.shape, tb->shape) << ta.name;
+    std::vector<float> va(ta.n_elements), vb(tb->n_elements);
+    const size_t ra = RowBytes(ta.type, ta.cols()), rb = RowBytes(tb->type, tb->cols());
+    for (int64_t r = 0; r < ta.rows(); ++r) {
+      DequantizeRow(ta.type, ta.data + r * ra, va.data() + r * ta.cols(), ta.cols());
+      DequantizeRow(tb->type, tb->data + r * rb, vb.data() + r * tb->cols(), tb->cols());
+    }
+    double max_diff = 0;
+    for (size_t i = 0; i < va.size(); ++i)
+      max_diff = std::max(max_diff, double(std::fabs(va[i] - vb[i])));
+    EXPECT_LE(max_diff, tol) << ta.name;
+  }
+  EXPECT_EQ(*a.GetStringArray("tokenizer.ggml.tokens"), *b.GetStringArray("tokenizer.ggml.tokens"));
+  if (a.Find("tokenizer.ggml.scores")) {
+    EXPECT_EQ(*a.GetFloatArray("tokenizer.ggml.scores"), *b.GetFloatArray("tokenizer.ggml.scores"));
+  }
+  EXPECT_EQ(*a.GetIntArray("tokenizer.ggml.token_type"),
+            *b.GetIntArray("tokenizer.ggml.token_type"));
+  for (const char* key : {"tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id",
+                          "tokenizer.ggml.unknown_token_id", "tokenizer.ggml.padding_token_id"}) {
+    EXPECT_EQ(*a.GetUintOr(key, 999999), *b.GetUintOr(key, 999999)) << key;
+  }
+  for (const char* key : {"tokenizer.ggml.add_bos_token", "tokenizer.ggml.add_eos_token"}) {
+    EXPECT_EQ(a.Find(key) != nullptr, b.Find(key) != nullptr) << key;
+    if (a.Find(key)) {
+      EXPECT_EQ(*a.GetBool(key), *b.GetBool(key)) << key;
+    }
+  }
+  EXPECT_EQ(*a.GetString("tokenizer.ggml.model"), *b.GetString("tokenizer.ggml.model"));
+  EXPECT_EQ(*a.GetStringOr("tokenizer.ggml.pre", "default"),
+            *b.GetStringOr("tokenizer.ggml.pre", "default"));
+  const std::string arch = *a.GetString("general.architecture");
+  EXPECT_EQ(arch, *b.GetString("general.architecture"));
+  for (const char* k :
+       {"embedding_length", "block_count", "feed_forward_length", "attention.head_count",
+        "attention.head_count_kv", "context_length", "rope.dimension_count"}) {
+    EXPECT_EQ(*a.GetUint(arch + "." + k), *b.GetUint(arch + "." + k)) << k;
+  }
+  for (const char* k : {"attention.layer_norm_rms_epsilon", "rope.freq_base"}) {
+    EXPECT_FLOAT_EQ(float(*a.GetFloat(arch + "." + k)), float(*b.GetFloat(arch + "." + k))) << k;
+  }
+}
+
+TEST(ConvertRoundTrip, LlamaF16FixtureThroughHfCheckpoint) {
+  auto src = gguf::File::Open(Fixture("llama-tiny-F16.gguf"));
+  ASSERT_TRUE(src.ok()) << src.status().message();
+  TempDir dir;
+  ASSERT_TRUE(ExportHfCheckpoint(**src, dir / "ckpt").ok());
+  ConvertOptions o;
+  o.type = "f16";
+  const Status st = ConvertCheckpoint(dir / "ckpt", dir / "out.gguf", o);
+  ASSERT_TRUE(st.ok()) << st.message();
+  auto out = gguf::File::Open(dir / "out.gguf");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ExpectSameModel(**src, **out, 0.0);
+  // Matrices F16, vectors F32, exactly as the fixture stores them.
+  for (const gguf::TensorInfo& t : (*out)->tensors()) {
+    EXPECT_EQ(t.type, (*src)->FindTensor(t.name)->type) << t.name;
+  }
+}
+
+// The GGUF tensor `name` as floats.
+std::vector<float> Floats(const gguf::File& f, const std::string& name) {
+  const gguf::TensorInfo* t = f.FindTensor(name);
+  if (t == nullptr) return {};
+  std::vector<float> v(t->n_elements);
+  const size_t rb = RowBytes(t->type, t->cols());
+  for (int64_t r = 0; r < t->rows(); ++r) {
+    DequantizeRow(t->type, t->data + r * rb, v.data() + r * t->cols(), t->cols());
+  }
+  return v;
+}
+
+// What the GGUF must hold for each checkpoint tensor, written out independently of the
+// converter: GGUF row 2i+j of head h is Hugging Face row j*d/2+i of that head.
+std::vector<float> ExpectedGguf(const HfTensor& t, int heads_to_permute, int head_dim) {
+  if (heads_to_permute == 0) return t.data;
+  const int64_t cols = t.shape[1];
+  std::vector<float> out(t.data.size());
+  for (int h = 0; h < heads_to_permute; ++h) {
+    for (int r = 0; r < head_dim; ++r) {
+      const int i = r / 2, j = r % 2;
+      const int64_t src = int64_t(h) * head_dim + j * head_dim / 2 + i;
+      const int64_t dst = int64_t(h) * head_dim + r;
+      std::copy(t.data.begin() + src * cols, t.data.begin() + (src + 1) * cols,
+                out.begin() + dst * cols);
+    }
+  }
+  return out;
+}
+
+std::string GgufName(const std::string& hf) {
+  static const std::pair<const char*, const char*> kMap[] = {
+      {"input_layernorm.weight", "attn_norm.weight"},
+      {"self_attn.q_proj.weight", "attn_q.weight"},
+      {"self_attn.k_proj.weight", "attn_k.weight"},
+      {"self_attn.v_proj.weight", "attn_v.weight"},
+      {"self_attn.o_proj.weight", "attn_output.weight"},
+      {"post_attention_layernorm.weight", "ffn_norm.weight"},
+      {"mlp.gate_proj.weight", "ffn_gate.weight"},
+      {"mlp.up_proj.weight", "ffn_up.weight"},
+      {"mlp.down_proj.weight", "ffn_down.weight"}};
+  if (hf == "model.embed_tokens.weight") return "token_embd.weight";
+  if (hf == "model.norm.weight") return "output_norm.weight";
+  if (hf == "lm_head.weight") return "output.weight";
+  const std::string p = "model.layers.";
+  const size_t dot = hf.find('.', p.size());
+  const std::string layer = hf.substr(p.size(), dot - p.size());
+  for (const auto& [from, to] : kMap) {
+    if (hf.substr(dot + 1) == from) return "blk." + layer + "." + to;
+  }
+  return "?";
+}
+
+void CheckSyntheticConversion(const SyntheticCheckpoint& c, const gguf::File& g, double tol) {
+  const SyntheticSpec& s = c.spec;
+  const int hd = s.n_embd / s.n_head;
+  EXPECT_EQ(g.tensors().size(), c.tensors.size());
+  for (const HfTensor& t : c.tensors) {
+    const std::string name = GgufName(t.name);
+    const gguf::TensorInfo* gt = g.FindTensor(name);
+    ASSERT_NE(gt, nullptr) << name;
+    std::vector<int64_t> want_shape(t.shape.rbegin(), t.shape.rend());
+    EXPECT_EQ(gt->shape, want_shape) << name;
+    if (t.shape.size() == 1) {
+      EXPECT_EQ(gt->type, DType::kF32) << name << " (vectors stay F32)";
+    }
+    const int heads = name.find("attn_q.") != std::string::npos   ? s.n_head
+                      : name.find("attn_k.") != std::string::npos ? s.n_head_kv
+                                                                  : 0;
+    const std::vector<float> want = ExpectedGguf(t, heads, hd);
+    const std::vector<float> got = Floats(g, name);
+    ASSERT_EQ(got.size(), want.size()) << name;
+    double max_diff = 0;
+    for (size_t i = 0; i < want.size(); ++i) {
+      max_diff = std::max(max_diff, double(std::fabs(got[i] - want[i])));
+    }
+    EXPECT_LE(max_diff, tol) << name;
+  }
+  // Hyper-parameters under llama.cpp's key names.
+  EXPECT_EQ(*g.GetString("general.architecture"), "llama");
+  EXPECT_EQ(*g.GetUint("llama.embedding_length"), uint64_t(s.n_embd));
+  EXPECT_EQ(*g.GetUint("llama.block_count"), uint64_t(s.n_layer));
+  EXPECT_EQ(*g.GetUint("llama.feed_forward_length"), uint64_t(s.n_ff));
+  EXPECT_EQ(*g.GetUint("llama.attention.head_count"), uint64_t(s.n_head));
+  EXPECT_EQ(*g.GetUint("llama.attention.head_count_kv"), uint64_t(s.n_head_kv));
+  EXPECT_EQ(*g.GetUint("llama.context_length"), uint64_t(s.n_ctx));
+  EXPECT_EQ(*g.GetUint("llama.rope.dimension_count"), uint64_t(hd));
+  EXPECT_FLOAT_EQ(float(*g.GetFloat("llama.attention.layer_norm_rms_epsilon")), s.eps);
+  EXPECT_FLOAT_EQ(float(*g.GetFloat("llama.rope.freq_base")), s.rope_theta);
+  EXPECT_EQ(g.FindTensor("output.weight") != nullptr, !s.tied);
+  // Tokenizer: every piece, score and type as the SentencePiece model has them.
+  const auto tokens = *g.GetStringArray("tokenizer.ggml.tokens");
+  const auto scores = *g.GetFloatArray("tokenizer.ggml.scores");
+  const auto types = *g.GetIntArray("tokenizer.ggml.token_type");
+  ASSERT_EQ(tokens.size(), c.vocab.pieces.size());
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    EXPECT_EQ(tokens[i], c.vocab.pieces[i].text) << i;
+    EXPECT_EQ(scores[i], c.vocab.pieces[i].score) << i;
+    EXPECT_EQ(types[i], c.vocab.pieces[i].type) << i;
+  }
+  EXPECT_EQ(*g.GetString("tokenizer.ggml.model"), "llama");
+  EXPECT_EQ(*g.GetUint("tokenizer.ggml.bos_token_id"), 1u);
+  EXPECT_EQ(*g.GetUint("tokenizer.ggml.eos_token_id"), 2u);
+  EXPECT_EQ(*g.GetUint("tokenizer.ggml.unknown_token_id"), 0u);
+  EXPECT_EQ(g.Find("tokenizer.ggml.padding_token_id"), nullptr);
+  EXPECT_TRUE(*g.GetBool("tokenizer.ggml.add_bos_token"));
+  EXPECT_FALSE(*g.GetBool("tokenizer.ggml.add_eos_token"));
+  EXPECT_TRUE(*g.GetBool("tokenizer.ggml.add_space_prefix"));
+  EXPECT_EQ(*g.GetString("tokenizer.chat_template"), c.chat_template);
+}
+
+TEST(ConvertSynthetic, LlamaF32IsExact) {
+  TempDir dir;
+  auto c = WriteSyntheticCheckpoint(dir / "ckpt");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ConvertOptions o;
+  o.type = "f32";
+  std::vector<ConvertProgress> progress;
+  const Status st = ConvertCheckpoint(dir / "ckpt", dir / "out.gguf", o,
+                                      [&](const ConvertProgress& p) { progress.push_back(p); });
+  ASSERT_TRUE(st.ok()) << st.message();
+  auto g = gguf::File::Open(dir / "out.gguf");
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  CheckSyntheticConversion(*c, **g, 0.0);
+  EXPECT_EQ(*(*g)->GetUint("general.file_type"), 0u);
+  EXPECT_EQ(*(*g)->GetString("general.name"), "ckpt");
+  ASSERT_EQ(progress.size(), c->tensors.size());
+  EXPECT_EQ(progress.back().index, progress.back().count);
+  EXPECT_EQ(progress.back().bytes_done, progress.back().bytes_total);
+  EXPECT_FALSE(fs::exists(dir / "out.gguf.part"));
+}
+
+TEST(ConvertSynthetic, ChatTokensAreAtomicInTheConvertedTokenizer) {
+  TempDir dir;
+  auto c = WriteSyntheticCheckpoint(dir / "ckpt");
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(ConvertCheckpoint(dir / "ckpt", dir / "out.gguf", {}).ok());
+  auto g = gguf::File::Open(dir / "out.gguf");
+  ASSERT_TRUE(g.ok());
+  auto tok = Tokenizer::FromGguf(**g);
+  ASSERT_TRUE(tok.ok()) << tok.status().message();
+  const std::vector<int32_t> ids = (*tok)->Encode("<|im_start|>user\nhi<|im_end|>", true, true);
+  ASSERT_GE(ids.size(), 4u);
+  EXPECT_EQ(ids[0], 1);      // BOS
+  EXPECT_EQ(ids[1], 3);      // <|im_start|> as one token
+  EXPECT_EQ(ids.back(), 4);  // <|im_end|>
+  EXPECT_TRUE((*tok)->IsEndOfGeneration(4));
+  // Byte fallback: a character with no piece becomes its UTF-8 bytes.
+  const std::vector<int32_t> z = (*tok)->Encode("\xC3\xA9", false, false);
+  std::string decoded;
+  for (int32_t id : z) decoded += (*tok)->TokenToPiece(id);
+  EXPECT_NE(decoded.find("\xC3\xA9"), std::string::npos);
+}
+
+TEST(ConvertSynthetic, Bf16ShardsUntiedAndF16Output) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.dtype = "BF16";
+  spec.shards = 3;
+  spec.tied = false;
+  auto c = WriteSyntheticCheckpoint(dir / "ckpt", spec);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_TRUE(fs::exists(dir / "ckpt/model.safetensors.index.json"));
+  ConvertOptions o;
+  o.type = "bf16";
+  ASSERT_TRUE(ConvertCheckpoint(dir / "ckpt", dir / "out.gguf", o).ok());
+  auto g = gguf::File::Open(dir / "out.gguf");
+  ASSERT_TRUE(g.ok());
+  CheckSyntheticConversion(*c, **g, 0.0);  // BF16 in, BF16 out: exact
+  EXPECT_EQ((*g)->FindTensor("blk.0.attn_q.weight")->type, DType::kBF16);
+  EXPECT_EQ(*(*g)->GetUint("general.file_type"), 32u);
+}
+
+TEST(ConvertSynthetic, Q8_0WithinHalfAStep) {
+  TempDir dir;
+  auto c = WriteSyntheticCheckpoint(dir / "ckpt");
+  ASSERT_TRUE(c.ok());
+  ConvertOptions o;
+  o.type = "q8_0";
+  ASSERT_TRUE(ConvertCheckpoint(dir / "ckpt", dir / "out.gguf", o).ok());
+  auto g = gguf::File::Open(dir / "out.gguf");
+  ASSERT_TRUE(g.ok());
+  // Q8_0 error per element is at most half a step, amax/254; weights here stay below ~2.5.
+  CheckSyntheticConversion(*c, **g, 2.5 / 254 + 1e-3);
+  EXPECT_EQ((*g)->FindTensor("blk.1.ffn_down.weight")->type, DType::kQ8_0);
+  EXPECT_EQ((*g)->FindTensor("token_embd.weight")->type, DType::kQ8_0);
+  EXPECT_EQ((*g)->FindTensor("blk.1.ffn_norm.weight")->type, DType::kF32);
+  EXPECT_EQ(*(*g)->GetUint("general.file_type"), 7u);
+  EXPECT_EQ(*(*g)->GetUint("general.quantization_version"), 2u);
+}
+
+}  // namespace
+}  // namespace inferno::convert
