@@ -340,6 +340,22 @@ TEST(ConvertSynthetic, Bf16ShardsUntiedAndF16Output) {
   EXPECT_EQ(*(*g)->GetUint("general.file_type"), 32u);
 }
 
+TEST(ConvertSynthetic, F16InputToF16) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.dtype = "F16";
+  auto c = WriteSyntheticCheckpoint(dir / "ckpt", spec);
+  ASSERT_TRUE(c.ok());
+  ConvertOptions o;
+  o.type = "f16";
+  ASSERT_TRUE(ConvertCheckpoint(dir / "ckpt", dir / "out.gguf", o).ok());
+  auto g = gguf::File::Open(dir / "out.gguf");
+  ASSERT_TRUE(g.ok());
+  CheckSyntheticConversion(*c, **g, 0.0);
+  EXPECT_EQ((*g)->FindTensor("token_embd.weight")->type, DType::kF16);
+  EXPECT_EQ((*g)->FindTensor("output_norm.weight")->type, DType::kF32);
+}
+
 TEST(ConvertSynthetic, Q8_0WithinHalfAStep) {
   TempDir dir;
   auto c = WriteSyntheticCheckpoint(dir / "ckpt");
