@@ -18,8 +18,7 @@
 
 #include "engine/convert/hf_export.h"
 #include "engine/gguf/gguf_file.h"
-#include "engine/model/forward.h"
-#include "engine/model/model.h"
+#include "tests/oracle_compare.h"
 #include "tests/subprocess.h"
 
 namespace inferno {
@@ -42,19 +41,6 @@ const Case kCases[] = {
 };
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.stem; }
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<int32_t> IntArray(const boost::json::value& v) {
-  std::vector<int32_t> out;
-  for (const auto& x : v.as_array()) out.push_back(int32_t(x.to_number<int64_t>()));
-  return out;
-}
 
 class ConvertParity : public ::testing::TestWithParam<Case> {
  protected:
@@ -100,60 +86,7 @@ TEST_P(ConvertParity, ConvertedCheckpointMatchesOracle) {
   }
 
   // Behaviour: every oracle prompt through the real CLI and the step-0 logits.
-  Result<std::unique_ptr<Model>> model = Model::Load(out);
-  ASSERT_TRUE(model.ok()) << model.status().message();
-  const Model& m = **model;
-  int prompts = 0;
-  for (const auto& entry : fs::directory_iterator(fixtures / "oracle" / c.stem)) {
-    if (entry.path().extension() != ".json") continue;
-    ++prompts;
-    SCOPED_TRACE(entry.path().filename().string());
-    const boost::json::object oracle =
-        boost::json::parse(ReadAll(entry.path().string())).as_object();
-    const std::vector<int32_t> want_prompt = IntArray(oracle.at("prompt_tokens"));
-    const auto& steps = oracle.at("steps").as_array();
-    const testing::ProcessResult r =
-        testing::RunProcess({testing::InfernoBinary(), "run", "-m", out, "-p",
-                             std::string(oracle.at("prompt").as_string()), "--temp", "0", "-n",
-                             std::to_string(steps.size()), "--json", "-t", "2"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    std::vector<boost::json::object> events;
-    std::istringstream lines(r.out);
-    for (std::string line; std::getline(lines, line);) {
-      events.push_back(boost::json::parse(line).as_object());
-    }
-    ASSERT_GE(events.size(), 2u);
-    EXPECT_EQ(IntArray(events[0].at("tokens")), want_prompt) << "prompt tokens differ";
-    for (size_t s = 0; s < steps.size() && s + 1 < events.size(); ++s) {
-      const auto& step = steps[s].as_object();
-      if (step.at("gap").to_number<double>() < 0.1) break;  // near-tie: may legitimately differ
-      EXPECT_EQ(events[s + 1].at("id").to_number<int64_t>(), step.at("token").to_number<int64_t>())
-          << "step " << s;
-    }
-
-    ThreadPool pool(2);
-    KvCache cache(m.config(), int(want_prompt.size()) + 1);
-    ForwardState state(m.config(), int(want_prompt.size()));
-    std::vector<int32_t> positions(want_prompt.size());
-    for (size_t i = 0; i < positions.size(); ++i) positions[i] = int32_t(i);
-    std::vector<float> logits(m.config().n_vocab);
-    Forward(m, pool, cache, want_prompt, positions, state, logits.data());
-    const std::string f32 =
-        entry.path().string().substr(0, entry.path().string().size() - 5) + ".f32";
-    const std::string bytes = ReadAll(f32);
-    ASSERT_EQ(bytes.size(), logits.size() * 4);
-    double max_diff = 0, sum = 0;
-    for (size_t i = 0; i < logits.size(); ++i) {
-      float want;
-      std::memcpy(&want, bytes.data() + 4 * i, 4);
-      const double d = std::fabs(double(want) - logits[i]);
-      max_diff = std::max(max_diff, d);
-      sum += d;
-    }
-    EXPECT_LE(max_diff, c.max_abs);
-    EXPECT_LE(sum / double(logits.size()), c.mean_abs);
-  }
-  EXPECT_GT(prompts, 0) << "no oracle for " << c.stem;
+  testing::ExpectMatchesOracle(out, (fixtures / "oracle" / c.stem).string(), c.max_abs, c.mean_abs);
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ConvertParity, ::testing::ValuesIn(kCases),

@@ -332,7 +332,8 @@ void QuantQ3_K(const float* x, BlockQ3_K* y, int64_t nb) {
       const int at = LowBitsIndex(e, &shift);
       const int v = L[e] + 4;  // 0..7: two low bits in qs, the third in hmask
       y[i].qs[at] |= uint8_t((v & 3) << shift);
-      if (v & 4) y[i].hmask[at] |= uint8_t(1 << ((e / 128) * 4 + shift / 2));
+      // hmask is shared by both halves: byte e % 32, bit 4 * half + shift / 2.
+      if (v & 4) y[i].hmask[e % 32] |= uint8_t(1 << ((e / 128) * 4 + shift / 2));
     }
   }
 }
