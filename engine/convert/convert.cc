@@ -6,6 +6,7 @@
 
 #include "engine/convert/checkpoint.h"
 #include "engine/convert/json_file.h"
+#include "engine/convert/parallel_rows.h"
 #include "engine/convert/quant_mix.h"
 #include "engine/convert/vocab.h"
 #include "engine/gguf/gguf_writer.h"
@@ -475,7 +476,11 @@ Status ConvertCheckpoint(const std::string& dir, const std::string& out_path,
       values.clear();
       for (size_t i = 0; i < x.sources.size(); ++i) {
         INFERNO_RETURN_IF_ERROR(ck.Read(x.sources[i], x.source_shapes[i], &part));
-        values.insert(values.end(), part.begin(), part.end());
+        if (x.sources.size() == 1) {
+          values.swap(part);  // no second copy of a large tensor
+        } else {
+          values.insert(values.end(), part.begin(), part.end());
+        }
       }
     }
     const int64_t cols = x.shape[0];
@@ -499,10 +504,12 @@ Status ConvertCheckpoint(const std::string& dir, const std::string& out_path,
     }
     const size_t row_bytes = RowBytes(x.type, cols);
     data->resize(row_bytes * size_t(rows));
-    for (int64_t r = 0; r < rows; ++r) {
-      QuantizeWeightRow(x.type, values.data() + r * cols, data->data() + size_t(r) * row_bytes,
-                        cols);
-    }
+    ParallelRows(rows, cols, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) {
+        QuantizeWeightRow(x.type, values.data() + r * cols, data->data() + size_t(r) * row_bytes,
+                          cols);
+      }
+    });
     done += values.size() * 4;
     if (progress) {
       progress({index + 1, plan->size(), x.name, x.type, std::min(done, total), total});

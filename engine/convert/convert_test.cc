@@ -272,6 +272,7 @@ void CheckSyntheticConversion(const SyntheticCheckpoint& c, const gguf::File& g,
   EXPECT_EQ(*g.GetUint("tokenizer.ggml.eos_token_id"), 2u);
   EXPECT_EQ(*g.GetUint("tokenizer.ggml.unknown_token_id"), 0u);
   EXPECT_EQ(g.Find("tokenizer.ggml.padding_token_id"), nullptr);
+  EXPECT_EQ(*g.GetUint("tokenizer.ggml.eot_token_id"), 4u);  // <|im_end|> from generation_config
   EXPECT_TRUE(*g.GetBool("tokenizer.ggml.add_bos_token"));
   EXPECT_FALSE(*g.GetBool("tokenizer.ggml.add_eos_token"));
   EXPECT_TRUE(*g.GetBool("tokenizer.ggml.add_space_prefix"));

@@ -1,5 +1,6 @@
 #include "engine/convert/requantize.h"
 
+#include "engine/convert/parallel_rows.h"
 #include "engine/convert/quant_mix.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/gguf/gguf_writer.h"
@@ -71,7 +72,6 @@ Status QuantizeGguf(const std::string& in_path, const std::string& out_path,
     total += t.bytes;
   }
   uint64_t done = 0;
-  std::vector<float> row;
   auto produce = [&](size_t i, std::vector<uint8_t>* data) -> Status {
     const gguf::TensorInfo& t = f.tensors()[i];
     const DType out = types[i];
@@ -81,11 +81,13 @@ Status QuantizeGguf(const std::string& in_path, const std::string& out_path,
       const int64_t cols = t.cols(), rows = t.rows();
       const size_t in_row = RowBytes(t.type, cols), out_row = RowBytes(out, cols);
       data->resize(out_row * size_t(rows));
-      row.resize(size_t(cols));
-      for (int64_t r = 0; r < rows; ++r) {
-        DequantizeRow(t.type, t.data + size_t(r) * in_row, row.data(), cols);
-        QuantizeWeightRow(out, row.data(), data->data() + size_t(r) * out_row, cols);
-      }
+      ParallelRows(rows, cols, [&](int64_t begin, int64_t end) {
+        std::vector<float> row(static_cast<size_t>(cols));
+        for (int64_t r = begin; r < end; ++r) {
+          DequantizeRow(t.type, t.data + size_t(r) * in_row, row.data(), cols);
+          QuantizeWeightRow(out, row.data(), data->data() + size_t(r) * out_row, cols);
+        }
+      });
     }
     done += t.bytes;
     if (progress) progress({i + 1, f.tensors().size(), std::string(t.name), out, done, total});

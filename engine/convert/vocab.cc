@@ -315,6 +315,23 @@ Result<GgufVocab> LoadVocab(const std::string& dir, const boost::json::object& c
     }
     if (id >= 0) *s.id = id;
   }
+  // generation_config.json may list several end ids (e.g. </s> and <|im_end|>): the first
+  // one that is not EOS ends a chat turn.
+  if (fs::exists(d / "generation_config.json")) {
+    Result<boost::json::object> gen = ReadJsonObject((d / "generation_config.json").string());
+    if (!gen.ok()) return gen.status();
+    const boost::json::value* e = gen->if_contains("eos_token_id");
+    if (e != nullptr && e->is_array()) {
+      for (const auto& id : e->as_array()) {
+        if (!id.is_int64() && !id.is_uint64()) continue;
+        const int64_t end = id.to_number<int64_t>();
+        if (end >= 0 && end < n_vocab && end != v.eos) {
+          v.eot = int32_t(end);
+          break;
+        }
+      }
+    }
+  }
   if (tok_config) {
     JsonView tc(*tok_config, (d / "tokenizer_config.json").string());
     for (auto [key, target] :
@@ -361,6 +378,7 @@ void GgufVocab::WriteTo(gguf::Writer& w) const {
   if (eos >= 0) w.AddU32("tokenizer.ggml.eos_token_id", uint32_t(eos));
   if (unk >= 0) w.AddU32("tokenizer.ggml.unknown_token_id", uint32_t(unk));
   if (pad >= 0) w.AddU32("tokenizer.ggml.padding_token_id", uint32_t(pad));
+  if (eot >= 0) w.AddU32("tokenizer.ggml.eot_token_id", uint32_t(eot));
   if (add_bos) w.AddBool("tokenizer.ggml.add_bos_token", *add_bos);
   if (add_eos) w.AddBool("tokenizer.ggml.add_eos_token", *add_eos);
   if (add_space_prefix) w.AddBool("tokenizer.ggml.add_space_prefix", *add_space_prefix);

@@ -32,6 +32,7 @@ struct GgufVocab {
   std::vector<int32_t> types;
   std::vector<std::string> merges;  // BPE only, "left right"
   int32_t bos = -1, eos = -1, unk = -1, pad = -1;
+  int32_t eot = -1;  // end of turn: a second end-of-sequence id in generation_config.json
   std::optional<bool> add_bos, add_eos, add_space_prefix;
   std::string chat_template;
 
