@@ -16,7 +16,14 @@
 namespace inferno {
 namespace {
 
-inline int Nearest(float v) { return int(std::nearbyint(v)); }
+// Round half to even without a libm call: adding 1.5·2^23 leaves the rounded integer in
+// the low mantissa bits (valid for |v| < 2^22; quantization levels are far smaller).
+inline int Nearest(float v) {
+  const float shifted = v + 12582912.0f;
+  int32_t bits;
+  std::memcpy(&bits, &shifted, 4);
+  return (bits & 0x007FFFFF) - 0x00400000;
+}
 
 // Symmetric fit: x ≈ scale * l with l in [-nmax, nmax - 1], weights x². Returns the scale
 // (0 for an all-zero input) and the integers in L.
@@ -37,18 +44,18 @@ float FitSymmetric(const float* x, int n, int nmax, int8_t* L) {
   for (int is = -9; is <= 9; ++is) {
     // The extreme element maps to -nmax, the end of the range with one more level.
     const float iscale = -(float(nmax) + 0.1f * float(is)) / max;
-    double sumlx = 0, suml2 = 0;
+    float sumlx = 0, suml2 = 0;
     for (int i = 0; i < n; ++i) {
       const int l = std::clamp(Nearest(iscale * x[i]), -nmax, nmax - 1);
       tmp[i] = int8_t(l);
-      const double w = double(x[i]) * x[i];
-      sumlx += w * x[i] * l;
-      suml2 += w * l * l;
+      const float w = x[i] * x[i];
+      sumlx += w * x[i] * float(l);
+      suml2 += w * float(l * l);
     }
     // Weighted error is Σw·x² − sumlx²/suml2 at the optimal scale sumlx/suml2.
     if (suml2 > 0 && (best < 0 || sumlx * sumlx > best * suml2)) {
-      best_scale = float(sumlx / suml2);
-      best = float(best_scale * sumlx);
+      best_scale = sumlx / suml2;
+      best = best_scale * sumlx;
       std::memcpy(L, tmp, size_t(n));
     }
   }
@@ -60,12 +67,13 @@ float FitSymmetric(const float* x, int n, int nmax, int8_t* L) {
 float FitWithMin(const float* x, const float* w, int n, int nmax, float rmin, float rdelta,
                  int nstep, uint8_t* L, float* the_min) {
   float lo = x[0], hi = x[0];
-  double sum_w = 0, sum_x = 0;
+  float sum_w = 0, sum_x = 0, sum_xx = 0;
   for (int i = 0; i < n; ++i) {
     lo = std::min(lo, x[i]);
     hi = std::max(hi, x[i]);
     sum_w += w[i];
-    sum_x += double(w[i]) * x[i];
+    sum_x += w[i] * x[i];
+    sum_xx += w[i] * x[i] * x[i];
   }
   if (lo > 0) lo = 0;
   if (hi <= lo) {
@@ -73,38 +81,42 @@ float FitWithMin(const float* x, const float* w, int n, int nmax, float rmin, fl
     *the_min = -lo;
     return 0;
   }
-  auto error_of = [&](const uint8_t* q, float scale, float offset) {
-    double e = 0;
-    for (int i = 0; i < n; ++i) {
-      const double d = double(scale) * q[i] + offset - x[i];
-      e += w[i] * d * d;
-    }
-    return e;
+  // Σw(s·l + m − x)² expanded, so that each candidate costs one pass over the block.
+  auto error_of = [&](double s, double m, double sl, double sl2, double sxl) {
+    return s * s * sl2 + 2 * s * m * sl - 2 * s * sxl + m * m * sum_w - 2 * m * sum_x + sum_xx;
   };
-  float iscale = float(nmax) / (hi - lo);
-  float scale = 1.0f / iscale, offset = lo;
-  for (int i = 0; i < n; ++i) L[i] = uint8_t(std::clamp(Nearest(iscale * (x[i] - lo)), 0, nmax));
-  double best = error_of(L, scale, offset);
   uint8_t aux[256];
-  for (int is = 0; is <= nstep; ++is) {
-    iscale = (rmin + rdelta * float(is) + float(nmax)) / (hi - lo);
-    double sum_l = 0, sum_l2 = 0, sum_xl = 0;
+  auto candidate = [&](float iscale, float* sl, float* sl2, float* sxl) {
+    float a = 0, b = 0, c = 0;
     for (int i = 0; i < n; ++i) {
       const int l = std::clamp(Nearest(iscale * (x[i] - lo)), 0, nmax);
       aux[i] = uint8_t(l);
-      sum_l += double(w[i]) * l;
-      sum_l2 += double(w[i]) * l * l;
-      sum_xl += double(w[i]) * l * x[i];
+      a += w[i] * float(l);
+      b += w[i] * float(l * l);
+      c += w[i] * float(l) * x[i];
     }
-    const double D = sum_w * sum_l2 - sum_l * sum_l;
+    *sl = a;
+    *sl2 = b;
+    *sxl = c;
+  };
+  float sl, sl2, sxl;
+  float iscale = float(nmax) / (hi - lo);
+  float scale = 1.0f / iscale, offset = lo;
+  candidate(iscale, &sl, &sl2, &sxl);
+  std::memcpy(L, aux, size_t(n));
+  double best = error_of(scale, offset, sl, sl2, sxl);
+  for (int is = 0; is <= nstep; ++is) {
+    iscale = (rmin + rdelta * float(is) + float(nmax)) / (hi - lo);
+    candidate(iscale, &sl, &sl2, &sxl);
+    const double D = double(sum_w) * sl2 - double(sl) * sl;
     if (D <= 0) continue;
-    double this_scale = (sum_w * sum_xl - sum_x * sum_l) / D;
-    double this_min = (sum_l2 * sum_x - sum_l * sum_xl) / D;
+    double this_scale = (double(sum_w) * sxl - double(sum_x) * sl) / D;
+    double this_min = (double(sl2) * sum_x - double(sl) * sxl) / D;
     if (this_min > 0) {
       this_min = 0;
-      this_scale = sum_xl / sum_l2;
+      this_scale = double(sxl) / sl2;
     }
-    const double e = error_of(aux, float(this_scale), float(this_min));
+    const double e = error_of(this_scale, this_min, sl, sl2, sxl);
     if (e < best) {
       best = e;
       std::memcpy(L, aux, size_t(n));
