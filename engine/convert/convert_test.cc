@@ -4,12 +4,16 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <random>
 
 #include "engine/convert/hf_export.h"
 #include "engine/convert/synthetic_checkpoint.h"
+#include "engine/convert/vocab.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/tensor/dequant.h"
 #include "engine/tokenizer/tokenizer.h"
@@ -373,6 +377,135 @@ TEST(ConvertSynthetic, Q8_0WithinHalfAStep) {
   EXPECT_EQ((*g)->FindTensor("blk.1.ffn_norm.weight")->type, DType::kF32);
   EXPECT_EQ(*(*g)->GetUint("general.file_type"), 7u);
   EXPECT_EQ(*(*g)->GetUint("general.quantization_version"), 2u);
+}
+
+// The synthetic SentencePiece vocabulary as a Hugging Face tokenizer.json (BPE with byte
+// fallback, the form of checkpoints that ship no tokenizer.model): merges in score order,
+// each splitting a piece into two pieces of the vocabulary.
+std::string SpmAsTokenizerJson(const SpmModel& m) {
+  boost::json::object vocab;
+  std::map<std::string, bool> known;
+  for (size_t i = 0; i < m.pieces.size(); ++i) {
+    vocab[m.pieces[i].text] = i;
+    known[m.pieces[i].text] = true;
+  }
+  boost::json::array merges, added;
+  for (size_t i = 0; i < m.pieces.size(); ++i) {
+    const SpmModel::Piece& p = m.pieces[i];
+    if (p.type == SpmModel::kControl || p.type == SpmModel::kUserDefined) {
+      added.push_back({{"id", i}, {"content", p.text}, {"special", p.type == SpmModel::kControl}});
+    }
+    if (p.type != SpmModel::kNormal) continue;
+    for (size_t cut = 1; cut < p.text.size(); ++cut) {
+      const std::string a = p.text.substr(0, cut), b = p.text.substr(cut);
+      if (known.count(a) && known.count(b)) {
+        merges.push_back(boost::json::string(a + " " + b));
+        break;
+      }
+    }
+  }
+  boost::json::object tj{
+      {"added_tokens", added},
+      {"normalizer",
+       {{"type", "Sequence"},
+        {"normalizers",
+         {{{"type", "Prepend"}, {"prepend", "\xE2\x96\x81"}},
+          {{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", "\xE2\x96\x81"}}}}}},
+      {"model",
+       {{"type", "BPE"},
+        {"byte_fallback", true},
+        {"unk_token", "<unk>"},
+        {"vocab", vocab},
+        {"merges", merges}}}};
+  return boost::json::serialize(tj);
+}
+
+TEST(ConvertSynthetic, TokenizerJsonWithByteFallbackTokenizesLikeTokenizerModel) {
+  TempDir dir;
+  auto c = WriteSyntheticCheckpoint(dir / "ckpt");
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(ConvertCheckpoint(dir / "ckpt", dir / "spm.gguf", {}).ok());
+  fs::remove(dir / "ckpt/tokenizer.model");
+  std::ofstream(dir / "ckpt/tokenizer.json") << SpmAsTokenizerJson(c->vocab);
+  const Status st = ConvertCheckpoint(dir / "ckpt", dir / "json.gguf", {});
+  ASSERT_TRUE(st.ok()) << st.message();
+  auto a = gguf::File::Open(dir / "spm.gguf");
+  auto b = gguf::File::Open(dir / "json.gguf");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*(*b)->GetString("tokenizer.ggml.model"), "llama");
+  EXPECT_EQ(*(*a)->GetStringArray("tokenizer.ggml.tokens"),
+            *(*b)->GetStringArray("tokenizer.ggml.tokens"));
+  EXPECT_EQ(*(*a)->GetIntArray("tokenizer.ggml.token_type"),
+            *(*b)->GetIntArray("tokenizer.ggml.token_type"));
+  EXPECT_TRUE(*(*b)->GetBool("tokenizer.ggml.add_space_prefix"));  // the Prepend normalizer
+  auto ta = Tokenizer::FromGguf(**a);
+  auto tb = Tokenizer::FromGguf(**b);
+  ASSERT_TRUE(ta.ok() && tb.ok());
+  for (const char* text : {" the hi once upon a time", " there at the inn", "<|im_start|>user\n",
+                           " \xC3\xA9t\xC3\xA9 42", " sheer oneness"}) {
+    EXPECT_EQ((*ta)->Encode(text, false, true), (*tb)->Encode(text, false, true)) << text;
+  }
+}
+
+TEST(Vocab, DetectsPreTokenizersByTheirRegex) {
+  auto split = [](const char* regex) {
+    return boost::json::value{
+        {"type", "Sequence"},
+        {"pretokenizers",
+         {{{"type", "Split"}, {"pattern", {{"Regex", regex}}}, {"behavior", "Isolated"}},
+          {{"type", "ByteLevel"}, {"use_regex", false}}}}};
+  };
+  EXPECT_EQ(DetectPreTokenizer(
+                split("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "
+                      "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+")),
+            "llama-bpe");
+  EXPECT_EQ(
+      DetectPreTokenizer(split("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "
+                               "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+")),
+      "qwen2");
+  EXPECT_EQ(DetectPreTokenizer(boost::json::value{{"type", "ByteLevel"}, {"use_regex", true}}),
+            "gpt-2");
+  EXPECT_EQ(DetectPreTokenizer(split("\\w+")), "");
+  EXPECT_EQ(DetectPreTokenizer(boost::json::value{{"type", "Whitespace"}}), "");
+}
+
+TEST(Vocab, BpeTokenizerJsonWithAddedTokensAndPadding) {
+  TempDir dir;
+  const std::string d = dir.str();
+  // Byte-level BPE: "a", "b", "ab" and a special token at id 5; ids 3-4 and 6-7 are unused.
+  std::ofstream(dir / "tokenizer.json") << R"({
+    "added_tokens": [{"id": 5, "content": "<|endoftext|>", "special": true},
+                     {"id": 6, "content": "<tool>", "special": false}],
+    "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false, "use_regex": true},
+    "model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": [["a", "b"]]}})";
+  std::ofstream(dir / "tokenizer_config.json")
+      << R"({"eos_token": "<|endoftext|>", "add_bos_token": false,
+             "chat_template": [{"name": "default", "template": "T"}, {"name": "rag", "template": "R"}]})";
+  const boost::json::object config{{"bos_token_id", 5}};
+  Result<GgufVocab> v = LoadVocab(d, config, 8, {});
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  EXPECT_EQ(v->model, "gpt2");
+  EXPECT_EQ(v->pre, "gpt-2");
+  EXPECT_EQ(v->tokens, (std::vector<std::string>{"a", "b", "ab", "[PAD3]", "[PAD4]",
+                                                 "<|endoftext|>", "<tool>", "[PAD7]"}));
+  EXPECT_EQ(v->types, (std::vector<int32_t>{1, 1, 1, 5, 5, 3, 4, 5}));
+  EXPECT_EQ(v->merges, std::vector<std::string>{"a b"});
+  EXPECT_EQ(v->eos, 5);
+  EXPECT_EQ(v->bos, 5);  // from config.json
+  EXPECT_EQ(v->add_bos, std::optional<bool>(false));
+  EXPECT_EQ(v->chat_template, "T");
+  // A vocabulary larger than the embedding is an error, as is an unknown pre-tokenizer.
+  EXPECT_FALSE(LoadVocab(d, config, 4, {}).ok());
+  std::ofstream(dir / "tokenizer.json") << R"({"pre_tokenizer": {"type": "Whitespace"},
+    "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})";
+  Result<GgufVocab> unknown = LoadVocab(d, config, 8, {});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("--pre"), std::string::npos);
+  VocabOptions o;
+  o.pre_override = "llama-bpe";
+  Result<GgufVocab> forced = LoadVocab(d, config, 8, o);
+  ASSERT_TRUE(forced.ok());
+  EXPECT_EQ(forced->pre, "llama-bpe");
 }
 
 }  // namespace

@@ -113,6 +113,75 @@ Status LoadSentencePiece(const std::string& path, GgufVocab* v) {
   return Status::Ok();
 }
 
+// True when the tokenizer.json prepends "▁" to the text (SentencePiece's dummy prefix),
+// through a Prepend normalizer or a Metaspace pre-tokenizer.
+bool PrependsSpace(const boost::json::object& tj) {
+  auto check = [](const boost::json::value& v, auto& self) -> bool {
+    if (!v.is_object()) return false;
+    const auto& o = v.as_object();
+    const auto* type = o.if_contains("type");
+    if (type == nullptr || !type->is_string()) return false;
+    if (type->as_string() == "Prepend") return true;
+    if (type->as_string() == "Metaspace") {
+      const auto* scheme = o.if_contains("prepend_scheme");
+      if (scheme != nullptr && scheme->is_string()) return scheme->as_string() != "never";
+      const auto* add = o.if_contains("add_prefix_space");
+      return add == nullptr || (add->is_bool() && add->as_bool());
+    }
+    for (const char* list : {"normalizers", "pretokenizers"}) {
+      if (const auto* l = o.if_contains(list); l != nullptr && l->is_array()) {
+        for (const auto& e : l->as_array()) {
+          if (self(e, self)) return true;
+        }
+      }
+    }
+    return false;
+  };
+  for (const char* key : {"normalizer", "pre_tokenizer"}) {
+    if (const auto* v = tj.if_contains(key); v != nullptr && check(*v, check)) return true;
+  }
+  return false;
+}
+
+// A SentencePiece-style BPE stored as tokenizer.json (byte_fallback, "▁" for spaces):
+// GGUF's "llama" tokenizer merges the adjacent pair with the highest score, so each token
+// made by a merge gets the score −(rank + 1) and merge priority is preserved; byte tokens
+// <0xXX> are typed as bytes and the model's unk_token as unknown.
+Status SentencePieceFromBpe(const boost::json::object& tj, const boost::json::object& mo,
+                            GgufVocab* v) {
+  v->model = "llama";
+  v->pre = "default";
+  v->scores.assign(v->tokens.size(), 0.0f);
+  std::map<std::string, int32_t> ids;
+  for (size_t i = 0; i < v->tokens.size(); ++i) {
+    if (v->types[i] != 0) ids.emplace(v->tokens[i], int32_t(i));
+  }
+  std::vector<bool> scored(v->tokens.size(), false);
+  for (size_t r = 0; r < v->merges.size(); ++r) {
+    const std::string& m = v->merges[r];
+    const size_t sp = m.find(' ', 1);
+    if (sp == std::string::npos) continue;
+    auto it = ids.find(m.substr(0, sp) + m.substr(sp + 1));
+    if (it == ids.end() || scored[size_t(it->second)]) continue;
+    scored[size_t(it->second)] = true;
+    v->scores[size_t(it->second)] = -float(r + 1);
+  }
+  v->merges.clear();
+  for (size_t i = 0; i < v->tokens.size(); ++i) {
+    const std::string& t = v->tokens[i];
+    if (t.size() == 6 && t.rfind("<0x", 0) == 0 && t.back() == '>') v->types[i] = kTokByte;
+  }
+  if (const auto* unk = mo.if_contains("unk_token"); unk != nullptr && unk->is_string()) {
+    auto it = ids.find(std::string(unk->as_string()));
+    if (it != ids.end()) {
+      v->types[size_t(it->second)] = kTokUnknown;
+      v->unk = it->second;
+    }
+  }
+  v->add_space_prefix = PrependsSpace(tj);
+  return Status::Ok();
+}
+
 Status LoadBpe(const std::string& path, const boost::json::object& tj, const VocabOptions& opt,
                GgufVocab* v) {
   const auto* model = tj.if_contains("model");
@@ -126,12 +195,6 @@ Status LoadBpe(const std::string& path, const boost::json::object& tj, const Voc
         path + ": only BPE tokenizers are supported (model.type is '" +
         (type != nullptr && type->is_string() ? std::string(type->as_string()) : std::string("?")) +
         "')");
-  }
-  const auto* bf = mo.if_contains("byte_fallback");
-  if (bf != nullptr && bf->is_bool() && bf->as_bool()) {
-    return Status::Unsupported(path +
-                               ": SentencePiece-style BPE (byte_fallback) in "
-                               "tokenizer.json is not supported; provide tokenizer.model");
   }
   const auto* vocab = mo.if_contains("vocab");
   if (vocab == nullptr || !vocab->is_object()) {
@@ -167,6 +230,8 @@ Status LoadBpe(const std::string& path, const boost::json::object& tj, const Voc
       }
     }
   }
+  const auto* bf = mo.if_contains("byte_fallback");
+  if (bf != nullptr && bf->is_bool() && bf->as_bool()) return SentencePieceFromBpe(tj, mo, v);
   if (!opt.pre_override.empty()) {
     v->pre = opt.pre_override;
   } else {
