@@ -481,14 +481,15 @@ TEST(Vocab, BpeTokenizerJsonWithAddedTokensAndPadding) {
   std::ofstream(dir / "tokenizer_config.json")
       << R"({"eos_token": "<|endoftext|>", "add_bos_token": false,
              "chat_template": [{"name": "default", "template": "T"}, {"name": "rag", "template": "R"}]})";
+  std::ofstream(dir / "added_tokens.json") << R"({"<extra>": 7})";
   const boost::json::object config{{"bos_token_id", 5}};
   Result<GgufVocab> v = LoadVocab(d, config, 8, {});
   ASSERT_TRUE(v.ok()) << v.status().message();
   EXPECT_EQ(v->model, "gpt2");
   EXPECT_EQ(v->pre, "gpt-2");
   EXPECT_EQ(v->tokens, (std::vector<std::string>{"a", "b", "ab", "[PAD3]", "[PAD4]",
-                                                 "<|endoftext|>", "<tool>", "[PAD7]"}));
-  EXPECT_EQ(v->types, (std::vector<int32_t>{1, 1, 1, 5, 5, 3, 4, 5}));
+                                                 "<|endoftext|>", "<tool>", "<extra>"}));
+  EXPECT_EQ(v->types, (std::vector<int32_t>{1, 1, 1, 5, 5, 3, 4, 4}));
   EXPECT_EQ(v->merges, std::vector<std::string>{"a b"});
   EXPECT_EQ(v->eos, 5);
   EXPECT_EQ(v->bos, 5);  // from config.json

@@ -323,6 +323,19 @@ Result<GgufVocab> LoadVocab(const std::string& dir, const boost::json::object& c
 
   // Added tokens take their ids, extending the vocabulary where needed.
   std::vector<AddedToken> added;
+  // added_tokens.json (older checkpoints): {"text": id}, typed user-defined unless a later
+  // source marks them special.
+  if (fs::exists(d / "added_tokens.json")) {
+    Result<boost::json::object> a = ReadJsonObject((d / "added_tokens.json").string());
+    if (!a.ok()) return a.status();
+    for (const auto& kv : *a) {
+      if (!kv.value().is_int64() || kv.value().as_int64() < 0) {
+        return Status::Corruption((d / "added_tokens.json").string() + ": '" +
+                                  std::string(kv.key()) + "' has no token id");
+      }
+      added.push_back({kv.value().as_int64(), std::string(kv.key()), false});
+    }
+  }
   INFERNO_RETURN_IF_ERROR(
       CollectAdded(tok_json ? &*tok_json : nullptr, tok_config ? &*tok_config : nullptr, &added));
   for (const AddedToken& a : added) {
