@@ -6,12 +6,16 @@
 
 #include <boost/json.hpp>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <random>
 
+#include "engine/convert/checkpoint.h"
 #include "engine/convert/hf_export.h"
+#include "engine/convert/json_file.h"
 #include "engine/convert/synthetic_checkpoint.h"
 #include "engine/convert/vocab.h"
 #include "engine/gguf/gguf_file.h"
@@ -507,6 +511,196 @@ TEST(Vocab, BpeTokenizerJsonWithAddedTokensAndPadding) {
   Result<GgufVocab> forced = LoadVocab(d, config, 8, o);
   ASSERT_TRUE(forced.ok());
   EXPECT_EQ(forced->pre, "llama-bpe");
+}
+
+// Reads every tensor of a single-file checkpoint, lets `edit` rename/split/merge them and
+// change config.json, and writes the checkpoint back: real checkpoints come in variants
+// (multimodal prefixes, unfused projections) that the fixtures do not exercise.
+void RewriteCheckpoint(const std::string& dir,
+                       const std::function<void(std::vector<HfTensor>&)>& edit_tensors,
+                       const std::function<void(boost::json::object&)>& edit_config) {
+  std::vector<HfTensor> tensors;
+  {
+    auto ck = Checkpoint::Open(dir);
+    ASSERT_TRUE(ck.ok()) << ck.status().message();
+    for (const std::string& name : (*ck)->Names()) {
+      HfTensor t;
+      t.name = name;
+      t.shape = *(*ck)->Shape(name);
+      ASSERT_TRUE((*ck)->Read(name, {}, &t.data).ok());
+      tensors.push_back(std::move(t));
+    }
+  }
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".safetensors" ||
+        e.path().filename() == "model.safetensors.index.json") {
+      fs::remove(e.path());
+    }
+  }
+  edit_tensors(tensors);
+  ASSERT_TRUE(WriteSafetensors(dir + "/model.safetensors", tensors).ok());
+  auto config = ReadJsonObject(dir + "/config.json");
+  ASSERT_TRUE(config.ok());
+  edit_config(*config);
+  std::ofstream(dir + "/config.json") << boost::json::serialize(*config);
+}
+
+// Converts `fixture` exported to HF after `edit`, and expects the fixture's tensors back.
+void ExpectVariantConverts(const std::string& fixture, const std::string& type,
+                           const std::function<void(std::vector<HfTensor>&)>& edit_tensors,
+                           const std::function<void(boost::json::object&)>& edit_config) {
+  auto src = gguf::File::Open(Fixture(fixture));
+  ASSERT_TRUE(src.ok());
+  TempDir dir;
+  ASSERT_TRUE(ExportHfCheckpoint(**src, dir / "ckpt").ok());
+  RewriteCheckpoint(dir / "ckpt", edit_tensors, edit_config);
+  ConvertOptions o;
+  o.type = type;
+  const Status st = ConvertCheckpoint(dir / "ckpt", dir / "out.gguf", o);
+  ASSERT_TRUE(st.ok()) << st.message();
+  auto out = gguf::File::Open(dir / "out.gguf");
+  ASSERT_TRUE(out.ok());
+  for (const gguf::TensorInfo& t : (*src)->tensors()) {
+    const gguf::TensorInfo* g = (*out)->FindTensor(t.name);
+    ASSERT_NE(g, nullptr) << t.name;
+    ASSERT_EQ(g->bytes, t.bytes) << t.name;
+    EXPECT_EQ(std::memcmp(g->data, t.data, t.bytes), 0) << t.name;
+  }
+}
+
+// Splits rows [0, a), [a, a + b), ... of `name` into tensors with the given names.
+void SplitRows(std::vector<HfTensor>& ts, const std::string& name,
+               const std::vector<std::pair<std::string, int64_t>>& parts) {
+  for (size_t i = 0; i < ts.size(); ++i) {
+    if (ts[i].name != name) continue;
+    const HfTensor whole = ts[i];
+    ts.erase(ts.begin() + i);
+    const int64_t cols = whole.shape[1];
+    int64_t row = 0;
+    for (const auto& [part, rows] : parts) {
+      ts.push_back({part,
+                    {rows, cols},
+                    std::vector<float>(whole.data.begin() + row * cols,
+                                       whole.data.begin() + (row + rows) * cols)});
+      row += rows;
+    }
+    return;
+  }
+  FAIL() << "no tensor " << name;
+}
+
+TEST(ConvertVariants, Phi3WithUnfusedProjections) {
+  ExpectVariantConverts(
+      "phi3-tiny-Q8_0.gguf", "q8_0",
+      [](std::vector<HfTensor>& ts) {
+        for (int l = 0; l < 2; ++l) {
+          const std::string p = "model.layers." + std::to_string(l) + ".";
+          SplitRows(ts, p + "self_attn.qkv_proj.weight",
+                    {{p + "self_attn.q_proj.weight", 256},
+                     {p + "self_attn.k_proj.weight", 128},
+                     {p + "self_attn.v_proj.weight", 128}});
+          SplitRows(ts, p + "mlp.gate_up_proj.weight",
+                    {{p + "mlp.gate_proj.weight", 512}, {p + "mlp.up_proj.weight", 512}});
+        }
+      },
+      [](boost::json::object&) {});
+}
+
+TEST(ConvertVariants, Gemma3MultimodalLayout) {
+  // Gemma3ForConditionalGeneration: text settings under text_config, the language model
+  // under model.language_model., and vision tensors that a text GGUF leaves out.
+  ExpectVariantConverts(
+      "gemma3-tiny-Q8_0.gguf", "q8_0",
+      [](std::vector<HfTensor>& ts) {
+        for (HfTensor& t : ts) t.name = "model.language_model." + t.name.substr(6);
+        ts.push_back({"model.vision_tower.vision_model.embeddings.patch_embedding.weight",
+                      {4, 3},
+                      std::vector<float>(12, 0.5f)});
+        ts.push_back({"model.multi_modal_projector.mm_input_projection_weight",
+                      {2, 2},
+                      std::vector<float>(4, 1.0f)});
+      },
+      [](boost::json::object& c) {
+        boost::json::object text = c;
+        c = boost::json::object{{"model_type", "gemma3"},
+                                {"architectures", {"Gemma3ForConditionalGeneration"}},
+                                {"text_config", text},
+                                {"vision_config", {{"hidden_size", 4}}}};
+      });
+}
+
+TEST(ConvertVariants, UnknownTensorIsAnError) {
+  auto src = gguf::File::Open(Fixture("llama-tiny-Q8_0.gguf"));
+  ASSERT_TRUE(src.ok());
+  TempDir dir;
+  ASSERT_TRUE(ExportHfCheckpoint(**src, dir / "ckpt").ok());
+  RewriteCheckpoint(
+      dir / "ckpt",
+      [](std::vector<HfTensor>& ts) {
+        ts.push_back({"model.layers.0.mlp.experts.0.weight", {2}, {1, 2}});
+        ts.push_back({"model.layers.0.self_attn.rotary_emb.inv_freq", {2}, {1, 2}});
+      },
+      [](boost::json::object&) {});
+  const Status st = ConvertCheckpoint(dir / "ckpt", dir / "out.gguf", {});
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("'model.layers.0.mlp.experts.0.weight' has no place"),
+            std::string::npos)
+      << st.message();
+}
+
+TEST(ConvertVariants, RopeScaling) {
+  TempDir dir;
+  auto c = WriteSyntheticCheckpoint(dir / "ckpt");
+  ASSERT_TRUE(c.ok());
+  // Llama 3.1 style: GGUF carries the per-frequency factors as rope_freqs.weight.
+  RewriteCheckpoint(
+      dir / "ckpt", [](std::vector<HfTensor>&) {},
+      [](boost::json::object& cfg) {
+        cfg["rope_theta"] = 500000.0;
+        cfg["rope_scaling"] = {{"rope_type", "llama3"},
+                               {"factor", 8.0},
+                               {"low_freq_factor", 1.0},
+                               {"high_freq_factor", 4.0},
+                               {"original_max_position_embeddings", 64}};
+      });
+  ASSERT_TRUE(ConvertCheckpoint(dir / "ckpt", dir / "l3.gguf", {}).ok());
+  auto g = gguf::File::Open(dir / "l3.gguf");
+  ASSERT_TRUE(g.ok());
+  const gguf::TensorInfo* f = (*g)->FindTensor("rope_freqs.weight");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(f->n_elements, 8);  // head_dim 16 / 2
+  std::vector<float> v = Floats(**g, "rope_freqs.weight");
+  // Wavelength 2π·500000^(i/8): shorter than 64/4 = 16 positions keeps factor 1, longer
+  // than 64 gets the full factor 8, in between it is interpolated.
+  for (int i = 0; i < 8; ++i) {
+    const double wavelen = 2 * M_PI * std::pow(500000.0, i / 8.0);
+    if (wavelen < 16) EXPECT_FLOAT_EQ(v[i], 1.0f) << i;
+    if (wavelen > 64) EXPECT_FLOAT_EQ(v[i], 8.0f) << i;
+    if (wavelen >= 16 && wavelen <= 64) {
+      EXPECT_GT(v[i], 1.0f) << i;
+      EXPECT_LT(v[i], 8.0f) << i;
+    }
+  }
+  // Linear scaling is metadata only; unknown kinds are refused.
+  RewriteCheckpoint(
+      dir / "ckpt", [](std::vector<HfTensor>&) {},
+      [](boost::json::object& cfg) {
+        cfg["rope_scaling"] = {{"type", "linear"}, {"factor", 2.0}};
+      });
+  ASSERT_TRUE(ConvertCheckpoint(dir / "ckpt", dir / "lin.gguf", {}).ok());
+  auto lin = gguf::File::Open(dir / "lin.gguf");
+  ASSERT_TRUE(lin.ok());
+  EXPECT_EQ(*(*lin)->GetString("llama.rope.scaling.type"), "linear");
+  EXPECT_FLOAT_EQ(float(*(*lin)->GetFloat("llama.rope.scaling.factor")), 2.0f);
+  EXPECT_EQ((*lin)->FindTensor("rope_freqs.weight"), nullptr);
+  RewriteCheckpoint(
+      dir / "ckpt", [](std::vector<HfTensor>&) {},
+      [](boost::json::object& cfg) {
+        cfg["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 4.0}};
+      });
+  const Status yarn = ConvertCheckpoint(dir / "ckpt", dir / "yarn.gguf", {});
+  ASSERT_FALSE(yarn.ok());
+  EXPECT_NE(yarn.message().find("rope_scaling type 'yarn' is not supported"), std::string::npos);
 }
 
 }  // namespace
