@@ -103,6 +103,19 @@ int RunQuantize(const ConvertCliOptions& o) {
     fmt::print(stderr, "error: {}: output would overwrite the input\n", o.output);
     return 1;
   }
+  // Re-quantizing quantized weights compounds two roundings; say so, but allow it (it is
+  // how a Q8_0-only download becomes a Q4_K_M).
+  if (Result<std::unique_ptr<gguf::File>> in = gguf::File::Open(o.input); in.ok()) {
+    for (const gguf::TensorInfo& t : (*in)->tensors()) {
+      if (GetDTypeInfo(t.type).quantized) {
+        fmt::print(stderr,
+                   "note: {} is already quantized ({}); converting from F16/BF16/F32 weights "
+                   "gives a more accurate result\n",
+                   o.input, DTypeName(t.type));
+        break;
+      }
+    }
+  }
   ProgressPrinter printer(o.quiet);
   const Status st = convert::QuantizeGguf(o.input, o.output, o.type,
                                           [&](const convert::ConvertProgress& p) { printer(p); });
