@@ -486,6 +486,8 @@ TEST(Vocab, BpeTokenizerJsonWithAddedTokensAndPadding) {
       << R"({"eos_token": "<|endoftext|>", "add_bos_token": false,
              "chat_template": [{"name": "default", "template": "T"}, {"name": "rag", "template": "R"}]})";
   std::ofstream(dir / "added_tokens.json") << R"({"<extra>": 7})";
+  // Llama 3.1 style end ids: the end-of-turn one is recognised among them.
+  std::ofstream(dir / "generation_config.json") << R"({"eos_token_id": [5, 7, 6]})";
   const boost::json::object config{{"bos_token_id", 5}};
   Result<GgufVocab> v = LoadVocab(d, config, 8, {});
   ASSERT_TRUE(v.ok()) << v.status().message();
@@ -497,6 +499,7 @@ TEST(Vocab, BpeTokenizerJsonWithAddedTokensAndPadding) {
   EXPECT_EQ(v->merges, std::vector<std::string>{"a b"});
   EXPECT_EQ(v->eos, 5);
   EXPECT_EQ(v->bos, 5);  // from config.json
+  EXPECT_EQ(v->eot, 7);  // the first end id that is not EOS (none is a known turn end)
   EXPECT_EQ(v->add_bos, std::optional<bool>(false));
   EXPECT_EQ(v->chat_template, "T");
   // A vocabulary larger than the embedding is an error, as is an unknown pre-tokenizer.

@@ -393,22 +393,28 @@ Result<GgufVocab> LoadVocab(const std::string& dir, const boost::json::object& c
     }
     if (id >= 0) *s.id = id;
   }
-  // generation_config.json may list several end ids (e.g. </s> and <|im_end|>): the first
-  // one that is not EOS ends a chat turn.
+  // generation_config.json may list several end ids (e.g. </s> and <|im_end|>, or Llama
+  // 3.1's <|end_of_text|>, <|eom_id|>, <|eot_id|>). One of them that is a known end-of-turn
+  // token becomes eot_token_id; otherwise the first one that is not EOS.
   if (fs::exists(d / "generation_config.json")) {
     Result<boost::json::object> gen = ReadJsonObject((d / "generation_config.json").string());
     if (!gen.ok()) return gen.status();
     const boost::json::value* e = gen->if_contains("eos_token_id");
+    std::vector<int32_t> ends;
     if (e != nullptr && e->is_array()) {
       for (const auto& id : e->as_array()) {
         if (!id.is_int64() && !id.is_uint64()) continue;
         const int64_t end = id.to_number<int64_t>();
-        if (end >= 0 && end < n_vocab && end != v.eos) {
-          v.eot = int32_t(end);
-          break;
-        }
+        if (end >= 0 && end < n_vocab && end != v.eos) ends.push_back(int32_t(end));
       }
     }
+    static const char* kTurnEnds[] = {"<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>"};
+    for (const char* text : kTurnEnds) {
+      for (int32_t id : ends) {
+        if (v.eot < 0 && v.tokens[size_t(id)] == text) v.eot = id;
+      }
+    }
+    if (v.eot < 0 && !ends.empty()) v.eot = ends[0];
   }
   if (tok_config) {
     JsonView tc(*tok_config, (d / "tokenizer_config.json").string());
