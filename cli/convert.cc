@@ -24,7 +24,7 @@ namespace {
 struct ConvertCliOptions {
   std::string input;
   std::string output;
-  std::string type = "f16";
+  std::string type = "auto";
   std::string pre;
   std::string name;
   bool quiet = false;
@@ -138,7 +138,8 @@ void AddConvertCommand(CLI::App& root, int* exit_code) {
       ->required();
   cmd->add_option("output", opts->output, "GGUF file to write")->required();
   cmd->add_option("--type", opts->type,
-                  "Tensor type: " + convert::SupportedFileTypes() + " (default f16)");
+                  "Tensor type: auto (bf16 for BF16 checkpoints, else f16; the default), " +
+                      convert::SupportedFileTypes());
   cmd->add_option("--pre", opts->pre,
                   "Pre-tokenizer name for a BPE tokenizer.json whose pre-tokenizer is not "
                   "recognised (gpt-2, llama-bpe, qwen2, ...)");

@@ -118,6 +118,16 @@ Status Checkpoint::Read(const std::string& name, const std::vector<int64_t>& wan
   return TensorToFloat(e->file->path(), t, out->data());
 }
 
+bool Checkpoint::AllMatricesBf16() const {
+  bool any = false;
+  for (const auto& [name, e] : index_) {
+    if (e.tensor->shape.size() < 2) continue;
+    if (e.tensor->dtype != StDType::kBF16) return false;
+    any = true;
+  }
+  return any;
+}
+
 std::vector<std::string> Checkpoint::Names() const {
   std::vector<std::string> names;
   for (const auto& kv : index_) names.push_back(kv.first);

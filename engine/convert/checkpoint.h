@@ -24,6 +24,8 @@ class Checkpoint {
   Status Read(const std::string& name, const std::vector<int64_t>& want_shape,
               std::vector<float>* out) const;
   std::vector<std::string> Names() const;
+  // True when every tensor of two or more dimensions is stored as BF16.
+  bool AllMatricesBf16() const;
   uint64_t total_bytes() const { return total_bytes_; }
 
  private:

@@ -421,7 +421,7 @@ void UnpermuteRopeRows(const float* in, float* out, int n_head, int head_dim, in
 
 Status ConvertCheckpoint(const std::string& dir, const std::string& out_path,
                          const ConvertOptions& options, const ProgressFn& progress) {
-  Result<FileType> ft = ParseFileType(options.type);
+  Result<FileType> ft = ParseFileType(options.type == "auto" ? "f16" : options.type);
   if (!ft.ok()) return ft.status();
   const std::string config_path = (fs::path(dir) / "config.json").string();
   if (!fs::is_directory(dir)) {
@@ -434,6 +434,7 @@ Status ConvertCheckpoint(const std::string& dir, const std::string& out_path,
   HParams& h = *hp;
   Result<std::unique_ptr<Checkpoint>> ckpt = Checkpoint::Open(dir);
   if (!ckpt.ok()) return ckpt.status();
+  if (options.type == "auto" && (*ckpt)->AllMatricesBf16()) ft = ParseFileType("bf16");
   Result<std::vector<Planned>> plan = Plan(**ckpt, h);
   if (!plan.ok()) return plan.status();
   VocabOptions vo;
@@ -501,6 +502,16 @@ Status ConvertCheckpoint(const std::string& dir, const std::string& out_path,
         break;
       case Transform::kCopy:
         break;
+    }
+    if (x.type == DType::kF16) {
+      // F16 tops out at 65504; a larger weight would silently become infinity.
+      for (float v : values) {
+        if (std::fabs(v) > 65504.0f) {
+          return Status::OutOfRange(dir + ": tensor '" + x.name + "' has a value " +
+                                    std::to_string(v) +
+                                    " beyond F16's range; convert with --type bf16 or f32");
+        }
+      }
     }
     const size_t row_bytes = RowBytes(x.type, cols);
     data->resize(row_bytes * size_t(rows));

@@ -27,9 +27,11 @@
 namespace inferno::convert {
 
 struct ConvertOptions {
-  std::string type = "f16";  // a FileType name (quant_mix.h)
-  std::string pre;           // pre-tokenizer name override for BPE tokenizers
-  std::string name;          // general.name; default: the checkpoint folder's name
+  // A FileType name (quant_mix.h), or "auto": bf16 when the checkpoint's matrices are all
+  // BF16 (F16 cannot hold BF16's range), f16 otherwise.
+  std::string type = "auto";
+  std::string pre;   // pre-tokenizer name override for BPE tokenizers
+  std::string name;  // general.name; default: the checkpoint folder's name
 };
 
 struct ConvertProgress {

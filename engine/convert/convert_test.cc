@@ -706,5 +706,37 @@ TEST(ConvertVariants, RopeScaling) {
   EXPECT_NE(yarn.message().find("rope_scaling type 'yarn' is not supported"), std::string::npos);
 }
 
+TEST(ConvertSynthetic, AutoTypeKeepsBf16AndRefusesF16Overflow) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.dtype = "BF16";
+  ASSERT_TRUE(WriteSyntheticCheckpoint(dir / "bf16", spec).ok());
+  ASSERT_TRUE(ConvertCheckpoint(dir / "bf16", dir / "a.gguf", {}).ok());
+  auto a = gguf::File::Open(dir / "a.gguf");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(*(*a)->GetUint("general.file_type"), 32u);
+  EXPECT_EQ((*a)->FindTensor("blk.0.ffn_up.weight")->type, DType::kBF16);
+  // An F32 checkpoint becomes F16, unless a weight does not fit F16's range.
+  ASSERT_TRUE(WriteSyntheticCheckpoint(dir / "f32").ok());
+  ASSERT_TRUE(ConvertCheckpoint(dir / "f32", dir / "b.gguf", {}).ok());
+  auto b = gguf::File::Open(dir / "b.gguf");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(*(*b)->GetUint("general.file_type"), 1u);
+  RewriteCheckpoint(
+      dir / "f32",
+      [](std::vector<HfTensor>& ts) {
+        for (HfTensor& t : ts) {
+          if (t.name == "model.layers.0.mlp.up_proj.weight") t.data[5] = 1e6f;
+        }
+      },
+      [](boost::json::object&) {});
+  const Status st = ConvertCheckpoint(dir / "f32", dir / "c.gguf", {});
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("beyond F16's range; convert with --type bf16 or f32"),
+            std::string::npos)
+      << st.message();
+  EXPECT_FALSE(fs::exists(dir / "c.gguf"));
+}
+
 }  // namespace
 }  // namespace inferno::convert
