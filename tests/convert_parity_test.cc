@@ -85,6 +85,38 @@ TEST_P(ConvertParity, ConvertedCheckpointMatchesOracle) {
     }
   }
 
+  // Metadata: every key llama.cpp wrote that describes the model or its tokenizer must be
+  // there with the same value (general.name and the like are ours to choose).
+  for (const gguf::KeyValue& kv : (*src)->metadata()) {
+    const std::string key(kv.key);
+    if (key.rfind("general.", 0) == 0) continue;
+    SCOPED_TRACE(key);
+    const gguf::Value* mine = (*got)->Find(key);
+    ASSERT_NE(mine, nullptr) << "missing";
+    const gguf::Value& want = kv.value;
+    if (want.type == gguf::ValueType::kArray) {
+      ASSERT_EQ(mine->count, want.count);
+      if (want.elem_type == gguf::ValueType::kString) {
+        EXPECT_EQ(mine->strings, want.strings);
+      } else {
+        for (uint64_t i = 0; i < want.count; ++i) {
+          if (want.FloatAt(i) != mine->FloatAt(i)) {
+            ADD_FAILURE() << "element " << i << ": " << mine->FloatAt(i)
+                          << " != " << want.FloatAt(i);
+            break;
+          }
+        }
+      }
+    } else if (want.type == gguf::ValueType::kString) {
+      EXPECT_EQ(mine->str, want.str);
+    } else if (want.is_float()) {
+      EXPECT_FLOAT_EQ(float(mine->f), float(want.f));
+    } else {
+      EXPECT_EQ(mine->u, want.u);
+      EXPECT_EQ(mine->type, want.type) << "value type";
+    }
+  }
+
   // Behaviour: every oracle prompt through the real CLI and the step-0 logits.
   testing::ExpectMatchesOracle(out, (fixtures / "oracle" / c.stem).string(), c.max_abs, c.mean_abs);
 }
