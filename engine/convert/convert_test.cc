@@ -498,8 +498,8 @@ TEST(Vocab, BpeTokenizerJsonWithAddedTokensAndPadding) {
   EXPECT_EQ(v->types, (std::vector<int32_t>{1, 1, 1, 5, 5, 3, 4, 4}));
   EXPECT_EQ(v->merges, std::vector<std::string>{"a b"});
   EXPECT_EQ(v->eos, 5);
-  EXPECT_EQ(v->bos, 5);  // from config.json
-  EXPECT_EQ(v->eot, 7);  // the first end id that is not EOS (none is a known turn end)
+  EXPECT_EQ(v->bos, 5);   // from config.json
+  EXPECT_EQ(v->eot, -1);  // none of the other end ids is a known end-of-turn token
   EXPECT_EQ(v->add_bos, std::optional<bool>(false));
   EXPECT_EQ(v->chat_template, "T");
   // A vocabulary larger than the embedding is an error, as is an unknown pre-tokenizer.

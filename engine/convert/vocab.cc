@@ -395,7 +395,8 @@ Result<GgufVocab> LoadVocab(const std::string& dir, const boost::json::object& c
   }
   // generation_config.json may list several end ids (e.g. </s> and <|im_end|>, or Llama
   // 3.1's <|end_of_text|>, <|eom_id|>, <|eot_id|>). One of them that is a known end-of-turn
-  // token becomes eot_token_id; otherwise the first one that is not EOS.
+  // token becomes eot_token_id; others (Qwen's <|endoftext|> beside its <|im_end|> EOS) are
+  // left to the reader, which stops on every end-of-generation token anyway.
   if (fs::exists(d / "generation_config.json")) {
     Result<boost::json::object> gen = ReadJsonObject((d / "generation_config.json").string());
     if (!gen.ok()) return gen.status();
@@ -414,7 +415,6 @@ Result<GgufVocab> LoadVocab(const std::string& dir, const boost::json::object& c
         if (v.eot < 0 && v.tokens[size_t(id)] == text) v.eot = id;
       }
     }
-    if (v.eot < 0 && !ends.empty()) v.eot = ends[0];
   }
   if (tok_config) {
     JsonView tc(*tok_config, (d / "tokenizer_config.json").string());
