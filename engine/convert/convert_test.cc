@@ -738,5 +738,31 @@ TEST(ConvertSynthetic, AutoTypeKeepsBf16AndRefusesF16Overflow) {
   EXPECT_FALSE(fs::exists(dir / "c.gguf"));
 }
 
+TEST(Vocab, EndOfTurnFromGenerationConfig) {
+  // Llama 3.1 base: EOS <|end_of_text|>, generation_config also ends on <|eom_id|> and
+  // <|eot_id|>; the end-of-turn token is the one a chat turn ends with.
+  TempDir dir;
+  std::ofstream(dir / "tokenizer.json") << R"({
+    "added_tokens": [{"id": 1, "content": "<|end_of_text|>", "special": true},
+                     {"id": 2, "content": "<|eom_id|>", "special": true},
+                     {"id": 3, "content": "<|eot_id|>", "special": true}],
+    "pre_tokenizer": {"type": "ByteLevel", "use_regex": true},
+    "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})";
+  std::ofstream(dir / "tokenizer_config.json") << R"({"eos_token": "<|end_of_text|>"})";
+  std::ofstream(dir / "generation_config.json") << R"({"eos_token_id": [1, 2, 3]})";
+  Result<GgufVocab> v = LoadVocab(dir.str(), {}, 4, {});
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  EXPECT_EQ(v->eos, 1);
+  EXPECT_EQ(v->eot, 3);
+  std::ofstream(dir / "generation_config.json") << R"({"eos_token_id": 1})";
+  v = LoadVocab(dir.str(), {}, 4, {});
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->eot, -1);
+  std::ofstream(dir / "generation_config.json") << R"({"eos_token_id": [1, )";
+  v = LoadVocab(dir.str(), {}, 4, {});
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.status().message().find("generation_config.json: not valid JSON"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace inferno::convert
