@@ -1,8 +1,9 @@
 // Our weight quantizers against llama.cpp's: the quantized fixtures were made by llama.cpp
 // from the same weights as llama-tiny-F16.gguf, so quantizing the F16 weights ourselves must
-// reproduce its Q8_0 and Q4_0 blocks exactly (same reference rounding), and for the K-quants
-// (whose scale search is ours) give an error against the F16 weights no worse than
-// llama.cpp's own file, tensor by tensor. The K_M mixes must pick the same type per tensor.
+// reproduce its Q8_0, Q4_0 and Q6_K blocks exactly (same rounding and scale search), and for
+// Q4_K/Q5_K (whose search also tries neighbouring sub-block scales) give an error against
+// the F16 weights no larger than llama.cpp's own file, tensor by tensor. The K_M mixes must pick
+// the same type per tensor.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -80,8 +81,9 @@ TEST_P(QuantizeVsLlamaCpp, SameTypesAndNoWorseError) {
     gguf::TensorInfo mine = *q;
     mine.data = ours.data();
     const double e_ours = Rmse(Floats(mine), x), e_theirs = Rmse(Floats(*q), x);
-    // Within 2%: the scale searches differ in detail, and either may win on a tensor.
-    EXPECT_LE(e_ours, e_theirs * 1.02) << "ours " << e_ours << ", llama.cpp " << e_theirs;
+    // No worse than llama.cpp's file (0.1% for float summation noise): our search also tries
+    // the neighbours of each quantized sub-block scale, so it is usually a little better.
+    EXPECT_LE(e_ours, e_theirs * 1.001) << "ours " << e_ours << ", llama.cpp " << e_theirs;
     std::printf("[quant] %-28s %-5s rmse ours %.6f llama.cpp %.6f (%+.2f%%)\n",
                 std::string(t.name).c_str(), std::string(DTypeName(type)).c_str(), e_ours, e_theirs,
                 100 * (e_ours / e_theirs - 1));
@@ -91,7 +93,7 @@ TEST_P(QuantizeVsLlamaCpp, SameTypesAndNoWorseError) {
 INSTANTIATE_TEST_SUITE_P(Fixtures, QuantizeVsLlamaCpp,
                          ::testing::Values(Ref{"llama-tiny-Q8_0.gguf", "q8_0", true},
                                            Ref{"llama-tiny-Q4_0.gguf", "q4_0", true},
-                                           Ref{"llama-tiny-Q6_K.gguf", "q6_k", false},
+                                           Ref{"llama-tiny-Q6_K.gguf", "q6_k", true},
                                            Ref{"llama-tiny-Q5_K_M.gguf", "q5_k_m", false},
                                            Ref{"llama-tiny-Q4_K_M.gguf", "q4_k_m", false}),
                          [](const ::testing::TestParamInfo<Ref>& info) {
