@@ -159,6 +159,39 @@ float FitWithMin(const float* x, const float* w, int n, int nmax, float rmin, fl
   return scale;
 }
 
+// Chooses the stored levels of a sub-block's scale and min: the nearest ones (s0, m0) or a
+// neighbour of either, whichever gives the smallest weighted error once the elements are
+// re-quantized against the values as stored (d·s and dmin·m); writes those integers to L.
+void PickScaleMin(const float* x, const float* w, int n, int nmax, float d, float dmin, int s0,
+                  int m0, int level_max, int* s_out, int* m_out, uint8_t* L) {
+  int best_s = s0, best_m = m0;
+  float best = -1;
+  for (int sc = std::max(0, s0 - 1); sc <= std::min(level_max, s0 + 1); ++sc) {
+    const float dd = d * float(sc);
+    if (dd == 0) continue;
+    for (int m = std::max(0, m0 - 1); m <= std::min(level_max, m0 + 1); ++m) {
+      const float dm = dmin * float(m);
+      float err = 0;
+      for (int l = 0; l < n; ++l) {
+        const int q = std::clamp(Nearest((x[l] + dm) / dd), 0, nmax);
+        const float diff = dd * float(q) - dm - x[l];
+        err += w[l] * diff * diff;
+      }
+      if (best < 0 || err < best) {
+        best = err;
+        best_s = sc;
+        best_m = m;
+      }
+    }
+  }
+  const float dd = d * float(best_s), dm = dmin * float(best_m);
+  for (int l = 0; l < n; ++l) {
+    L[l] = dd == 0 ? 0 : uint8_t(std::clamp(Nearest((x[l] + dm) / dd), 0, nmax));
+  }
+  *s_out = best_s;
+  *m_out = best_m;
+}
+
 void QuantQ8_0Ref(const float* x, BlockQ8_0* y, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i, x += kQK) {
     float amax = 0;
@@ -194,42 +227,16 @@ void QuantizeScaleMinBlock(const float* x, uint16_t* d_out, uint16_t* dmin_out, 
   const float d = F16ToF32(d16), dmin = F16ToF32(dmin16);
   uint8_t ls[8], lm[8];
   for (int j = 0; j < 8; ++j) {
-    // The 6-bit scale and min nearest to the fitted ones, or a neighbour of either when
-    // that gives a smaller weighted error once the elements are re-quantized against the
-    // values as stored.
     const float* xs = x + 32 * j;
     float sum_x2 = 0;
     for (int l = 0; l < 32; ++l) sum_x2 += xs[l] * xs[l];
     const float av_x = std::sqrt(sum_x2 / 32);
     for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(xs[l]);
-    const int s0 = std::min(63, Nearest(inv_scale * scales[j]));
-    const int m0 = std::min(63, Nearest(inv_min * mins[j]));
-    ls[j] = uint8_t(s0);
-    lm[j] = uint8_t(m0);
-    float best = -1;
-    for (int sc = std::max(0, s0 - 1); sc <= std::min(63, s0 + 1); ++sc) {
-      const float dd = d * float(sc);
-      if (dd == 0) continue;
-      for (int m = std::max(0, m0 - 1); m <= std::min(63, m0 + 1); ++m) {
-        const float dm = dmin * float(m);
-        float err = 0;
-        for (int l = 0; l < 32; ++l) {
-          const int q = std::clamp(Nearest((xs[l] + dm) / dd), 0, kNmax);
-          const float diff = dd * float(q) - dm - xs[l];
-          err += weights[l] * diff * diff;
-        }
-        if (best < 0 || err < best) {
-          best = err;
-          ls[j] = uint8_t(sc);
-          lm[j] = uint8_t(m);
-        }
-      }
-    }
-    const float dd = d * float(ls[j]);
-    const float dm = dmin * float(lm[j]);
-    for (int l = 0; l < 32; ++l) {
-      L[32 * j + l] = dd == 0 ? 0 : uint8_t(std::clamp(Nearest((xs[l] + dm) / dd), 0, kNmax));
-    }
+    int sc, m;
+    PickScaleMin(xs, weights, 32, kNmax, d, dmin, std::min(63, Nearest(inv_scale * scales[j])),
+                 std::min(63, Nearest(inv_min * mins[j])), 63, &sc, &m, L + 32 * j);
+    ls[j] = uint8_t(sc);
+    lm[j] = uint8_t(m);
   }
   std::memset(packed, 0, 12);
   for (int j = 0; j < 8; ++j) {
@@ -340,24 +347,16 @@ void QuantQ2_K(const float* x, BlockQ2_K* y, int64_t nb) {
     std::memset(&y[i], 0, sizeof y[i]);
     const float inv_scale = max_scale > 0 ? 15.0f / max_scale : 0.0f;
     const float inv_min = max_min > 0 ? 15.0f / max_min : 0.0f;
-    for (int j = 0; j < 16; ++j) {
-      const int ls = std::min(15, Nearest(inv_scale * scales[j]));
-      const int lm = std::min(15, Nearest(inv_min * mins[j]));
-      y[i].scales[j] = uint8_t(ls | (lm << 4));
-    }
     y[i].d = F32ToF16(max_scale / 15.0f);
     y[i].dmin = F32ToF16(max_min / 15.0f);
     const float d = F16ToF32(y[i].d), dmin = F16ToF32(y[i].dmin);
     for (int j = 0; j < 16; ++j) {
-      const float dd = d * float(y[i].scales[j] & 0xF);
-      if (dd == 0) {
-        std::memset(L + 16 * j, 0, 16);
-        continue;
-      }
-      const float dm = dmin * float(y[i].scales[j] >> 4);
-      for (int l = 0; l < 16; ++l) {
-        L[16 * j + l] = uint8_t(std::clamp(Nearest((x[16 * j + l] + dm) / dd), 0, 3));
-      }
+      const float* xs = x + 16 * j;
+      for (int l = 0; l < 16; ++l) weights[l] = std::fabs(xs[l]);
+      int ls, lm;
+      PickScaleMin(xs, weights, 16, 3, d, dmin, std::min(15, Nearest(inv_scale * scales[j])),
+                   std::min(15, Nearest(inv_min * mins[j])), 15, &ls, &lm, L + 16 * j);
+      y[i].scales[j] = uint8_t(ls | (lm << 4));
     }
     for (int e = 0; e < kQK_K; ++e) {
       int shift;
