@@ -32,14 +32,19 @@ struct ConvertCliOptions {
 
 class ProgressPrinter {
  public:
-  explicit ProgressPrinter(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0) {}
+  explicit ProgressPrinter(bool quiet)
+      : quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()) {}
 
   void operator()(const convert::ConvertProgress& p) {
     if (quiet_) return;
     const double frac = p.bytes_total ? double(p.bytes_done) / double(p.bytes_total) : 1.0;
     if (tty_) {
-      fmt::print(stderr, "\r\033[K[{:>4}/{}] {:5.1f}%  {} -> {}", p.index, p.count, 100 * frac,
-                 p.tensor, DTypeName(p.type));
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+      const std::string eta =
+          frac > 0.02 && frac < 1 ? fmt::format("  ~{:.0f} s left", elapsed / frac - elapsed) : "";
+      fmt::print(stderr, "\r\033[K[{:>4}/{}] {:5.1f}%  {} -> {}{}", p.index, p.count, 100 * frac,
+                 p.tensor, DTypeName(p.type), eta);
       if (p.index == p.count) fmt::print(stderr, "\n");
       std::fflush(stderr);
     } else {
@@ -53,6 +58,7 @@ class ProgressPrinter {
 
  private:
   bool quiet_, tty_;
+  std::chrono::steady_clock::time_point start_;
   int last_tenth_ = 0;
 };
 
