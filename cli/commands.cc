@@ -16,6 +16,8 @@ int Main(int argc, char** argv) {
   AddServeCommand(app, &exit_code);
   AddModelsCommand(app, &exit_code);
   AddPullCommand(app, &exit_code);
+  AddConvertCommand(app, &exit_code);
+  AddQuantizeCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -20,5 +20,7 @@ void AddBenchCommand(CLI::App& root, int* exit_code);
 void AddServeCommand(CLI::App& root, int* exit_code);
 void AddModelsCommand(CLI::App& root, int* exit_code);
 void AddPullCommand(CLI::App& root, int* exit_code);
+void AddConvertCommand(CLI::App& root, int* exit_code);
+void AddQuantizeCommand(CLI::App& root, int* exit_code);
 
 }  // namespace inferno::cli

@@ -1,5 +1,7 @@
 #include "engine/gguf/gguf_writer.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 
@@ -139,10 +141,18 @@ void Writer::CopyValue(std::string key, const Value& v) {
 
 void Writer::AddTensor(std::string name, DType type, std::vector<int64_t> shape,
                        std::vector<uint8_t> data) {
-  tensors_.push_back({std::move(name), type, std::move(shape), std::move(data)});
+  const size_t bytes = data.size();
+  tensors_.push_back({std::move(name), type, std::move(shape), std::move(data), bytes});
 }
 
-std::vector<uint8_t> Writer::Serialize() const {
+void Writer::DeclareTensor(std::string name, DType type, std::vector<int64_t> shape) {
+  int64_t rows = 1;
+  for (size_t i = 1; i < shape.size(); ++i) rows *= shape[i];
+  const size_t bytes = shape.empty() ? 0 : RowBytes(type, shape[0]) * size_t(rows);
+  tensors_.push_back({std::move(name), type, std::move(shape), {}, bytes});
+}
+
+std::vector<uint8_t> Writer::SerializeHeader(std::vector<uint64_t>* offsets) const {
   std::vector<uint8_t> out;
   layout_ = Layout();
   Put<uint32_t>(&out, 0x46554747);  // "GGUF"
@@ -158,7 +168,7 @@ std::vector<uint8_t> Writer::Serialize() const {
     out.insert(out.end(), e.payload.begin(), e.payload.end());
   }
   uint64_t offset = 0;
-  std::vector<uint64_t> offsets;
+  offsets->clear();
   for (const Tensor& t : tensors_) {
     layout_.tensor_info_offsets.push_back(out.size());
     PutString(&out, t.name);
@@ -167,16 +177,71 @@ std::vector<uint8_t> Writer::Serialize() const {
     Put<uint32_t>(&out, uint32_t(t.type));
     layout_.tensor_offset_fields.push_back(out.size());
     Put<uint64_t>(&out, offset);
-    offsets.push_back(offset);
-    offset += (t.data.size() + alignment_ - 1) / alignment_ * alignment_;
+    offsets->push_back(offset);
+    offset += (t.bytes + alignment_ - 1) / alignment_ * alignment_;
   }
   out.resize((out.size() + alignment_ - 1) / alignment_ * alignment_, 0);
   layout_.data_offset = out.size();
+  return out;
+}
+
+std::vector<uint8_t> Writer::Serialize() const {
+  std::vector<uint64_t> offsets;
+  std::vector<uint8_t> out = SerializeHeader(&offsets);
   for (size_t i = 0; i < tensors_.size(); ++i) {
     out.resize(layout_.data_offset + offsets[i], 0);
     out.insert(out.end(), tensors_[i].data.begin(), tensors_[i].data.end());
   }
   return out;
+}
+
+Status Writer::WriteStreaming(const std::string& path, const TensorProducer& produce) const {
+  std::vector<uint64_t> offsets;
+  const std::vector<uint8_t> header = SerializeHeader(&offsets);
+  // Written to a temporary name and renamed at the end, so that a failed or interrupted
+  // conversion never leaves a truncated file that looks like a model.
+  const std::string tmp = path + ".part";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (f == nullptr) return Status::IoError(path + ": cannot create " + tmp);
+  auto fail = [&](Status s) {
+    std::fclose(f);
+    std::remove(tmp.c_str());
+    return s;
+  };
+  if (std::fwrite(header.data(), 1, header.size(), f) != header.size()) {
+    return fail(Status::IoError(path + ": write failed"));
+  }
+  uint64_t written = 0;  // bytes of the data section so far
+  std::vector<uint8_t> data;
+  static const uint8_t kZeros[256] = {};
+  for (size_t i = 0; i < tensors_.size(); ++i) {
+    while (written < offsets[i]) {
+      const size_t n = size_t(std::min<uint64_t>(sizeof kZeros, offsets[i] - written));
+      if (std::fwrite(kZeros, 1, n, f) != n) return fail(Status::IoError(path + ": write failed"));
+      written += n;
+    }
+    data.clear();
+    Status st = produce(i, &data);
+    if (!st.ok()) return fail(st);
+    if (data.size() != tensors_[i].bytes) {
+      return fail(Status::InvalidArgument(path + ": tensor '" + tensors_[i].name + "': produced " +
+                                          std::to_string(data.size()) + " bytes, declared " +
+                                          std::to_string(tensors_[i].bytes)));
+    }
+    if (std::fwrite(data.data(), 1, data.size(), f) != data.size()) {
+      return fail(Status::IoError(path + ": write failed"));
+    }
+    written += data.size();
+  }
+  if (std::fclose(f) != 0) {
+    std::remove(tmp.c_str());
+    return Status::IoError(path + ": write failed");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return Status::IoError(path + ": cannot rename " + tmp);
+  }
+  return Status::Ok();
 }
 
 Status Writer::WriteFile(const std::string& path) const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,15 @@ class Writer {
   std::vector<uint8_t> Serialize() const;
   Status WriteFile(const std::string& path) const;
 
+  // Streaming output for files larger than memory (model conversion): tensors declared with
+  // DeclareTensor carry no data; WriteStreaming writes the header, then asks `produce` for
+  // each declared tensor's bytes in declaration order, so only one tensor is held at a time.
+  // A produced size that differs from the declared shape/type is an error. Do not mix with
+  // AddTensor.
+  void DeclareTensor(std::string name, DType type, std::vector<int64_t> shape);
+  using TensorProducer = std::function<Status(size_t index, std::vector<uint8_t>* data)>;
+  Status WriteStreaming(const std::string& path, const TensorProducer& produce) const;
+
   // Where things landed in the last Serialize(), for tests that corrupt a valid image.
   struct Layout {
     size_t tensor_count_offset = 0;            // u64
@@ -66,8 +76,11 @@ class Writer {
     DType type;
     std::vector<int64_t> shape;
     std::vector<uint8_t> data;
+    size_t bytes = 0;  // declared size (RowBytes * rows), equal to data.size() once added
   };
   void Add(std::string key, ValueType type, std::vector<uint8_t> payload);
+  // Header, tensor infos and padding up to the data section; offsets[i] of each tensor.
+  std::vector<uint8_t> SerializeHeader(std::vector<uint64_t>* offsets) const;
 
   uint32_t version_;
   uint64_t alignment_ = 32;

@@ -16,4 +16,12 @@ void QuantizeRow(DType t, const float* x, void* dst, int64_t n);
 // True when QuantizeRow supports t.
 bool CanQuantize(DType t);
 
+// Quantization of weights (conversion and `inferno quantize`): reference rounding as
+// llama.cpp's quantizer for Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, and for the K-quants (Q2_K, Q3_K,
+// Q4_K, Q5_K, Q6_K) a per-sub-block least-squares search for scales (and mins) before the
+// scales themselves are quantized. F32/F16/BF16 are plain conversions. n must be a multiple
+// of the block size. Implemented in quantize_weights.cc.
+void QuantizeWeightRow(DType t, const float* x, void* dst, int64_t n);
+bool CanQuantizeWeight(DType t);
+
 }  // namespace inferno

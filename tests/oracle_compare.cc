@@ -1,0 +1,151 @@
+#include "tests/oracle_compare.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/model/forward.h"
+#include "engine/model/model.h"
+#include "tests/subprocess.h"
+
+namespace inferno::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<int32_t> IntArray(const boost::json::value& v) {
+  std::vector<int32_t> out;
+  for (const auto& x : v.as_array()) out.push_back(int32_t(x.to_number<int64_t>()));
+  return out;
+}
+
+std::vector<fs::path> OracleFiles(const std::string& dir) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::vector<float> OracleLogits(const fs::path& json) {
+  const std::string bytes = ReadAll(json.string().substr(0, json.string().size() - 5) + ".f32");
+  std::vector<float> v(bytes.size() / 4);
+  std::memcpy(v.data(), bytes.data(), v.size() * 4);
+  return v;
+}
+
+std::vector<float> StepZeroLogits(const Model& m, const std::vector<int32_t>& prompt) {
+  ThreadPool pool(2);
+  KvCache cache(m.config(), int(prompt.size()) + 1);
+  ForwardState state(m.config(), int(prompt.size()));
+  std::vector<int32_t> positions(prompt.size());
+  for (size_t i = 0; i < positions.size(); ++i) positions[i] = int32_t(i);
+  std::vector<float> logits(m.config().n_vocab);
+  Forward(m, pool, cache, prompt, positions, state, logits.data());
+  return logits;
+}
+
+double MeanAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size() || a.empty()) return 1e30;
+  double s = 0;
+  for (size_t i = 0; i < a.size(); ++i) s += std::fabs(double(a[i]) - b[i]);
+  return s / double(a.size());
+}
+
+}  // namespace
+
+std::vector<double> MeanLogitDistance(const std::string& model_path,
+                                      const std::string& oracle_dir) {
+  std::vector<double> out;
+  Result<std::unique_ptr<Model>> model = Model::Load(model_path);
+  EXPECT_TRUE(model.ok()) << model.status().message();
+  if (!model.ok()) return out;
+  for (const fs::path& path : OracleFiles(oracle_dir)) {
+    const boost::json::object oracle = boost::json::parse(ReadAll(path.string())).as_object();
+    out.push_back(MeanAbsDiff(StepZeroLogits(**model, IntArray(oracle.at("prompt_tokens"))),
+                              OracleLogits(path)));
+  }
+  return out;
+}
+
+std::vector<double> MeanOracleDistance(const std::string& oracle_a, const std::string& oracle_b) {
+  std::vector<double> out;
+  for (const fs::path& path : OracleFiles(oracle_a)) {
+    out.push_back(
+        MeanAbsDiff(OracleLogits(path), OracleLogits(fs::path(oracle_b) / path.filename())));
+  }
+  return out;
+}
+
+OracleStats ExpectMatchesOracle(const std::string& model_path, const std::string& oracle_dir,
+                                double max_abs, double mean_abs) {
+  OracleStats stats;
+  Result<std::unique_ptr<Model>> model = Model::Load(model_path);
+  EXPECT_TRUE(model.ok()) << model.status().message();
+  if (!model.ok()) return stats;
+  const Model& m = **model;
+  const std::vector<fs::path> files = OracleFiles(oracle_dir);
+  EXPECT_FALSE(files.empty()) << "no oracle in " << oracle_dir;
+  for (const fs::path& path : files) {
+    SCOPED_TRACE(path.filename().string());
+    const boost::json::object oracle = boost::json::parse(ReadAll(path.string())).as_object();
+    const std::vector<int32_t> want_prompt = IntArray(oracle.at("prompt_tokens"));
+    const auto& steps = oracle.at("steps").as_array();
+    const ProcessResult r = RunProcess({InfernoBinary(), "run", "-m", model_path, "-p",
+                                        std::string(oracle.at("prompt").as_string()), "--temp", "0",
+                                        "-n", std::to_string(steps.size()), "--json", "-t", "2"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<boost::json::object> events;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      events.push_back(boost::json::parse(line).as_object());
+    }
+    if (events.size() < 2) {
+      ADD_FAILURE() << "no tokens generated";
+      continue;
+    }
+    EXPECT_EQ(IntArray(events[0].at("tokens")), want_prompt) << "prompt tokens differ";
+    // Greedy tokens up to the first near-tie (where a tiny difference may pick the other).
+    for (size_t s = 0; s < steps.size() && s + 1 < events.size(); ++s) {
+      const auto& step = steps[s].as_object();
+      if (step.at("gap").to_number<double>() < 0.1) break;
+      EXPECT_EQ(events[s + 1].at("id").to_number<int64_t>(), step.at("token").to_number<int64_t>())
+          << "step " << s;
+      ++stats.greedy_steps;
+    }
+
+    const std::vector<float> logits = StepZeroLogits(m, want_prompt);
+    const std::vector<float> want = OracleLogits(path);
+    if (want.size() != logits.size()) {
+      ADD_FAILURE() << path << ": oracle has " << want.size() << " logits, model " << logits.size();
+      continue;
+    }
+    double max_diff = 0, sum = 0;
+    for (size_t i = 0; i < logits.size(); ++i) {
+      const double d = std::fabs(double(want[i]) - logits[i]);
+      max_diff = std::max(max_diff, d);
+      sum += d;
+    }
+    EXPECT_LE(max_diff, max_abs) << "max |logit diff|";
+    EXPECT_LE(sum / double(logits.size()), mean_abs) << "mean |logit diff|";
+    stats.max_abs = std::max(stats.max_abs, max_diff);
+    stats.mean_abs = std::max(stats.mean_abs, sum / double(logits.size()));
+    ++stats.prompts;
+  }
+  return stats;
+}
+
+}  // namespace inferno::testing
