@@ -14,6 +14,7 @@ int Main(int argc, char** argv) {
   AddInspectCommand(app, &exit_code);
   AddBenchCommand(app, &exit_code);
   AddServeCommand(app, &exit_code);
+  AddDebugCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

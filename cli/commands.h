@@ -18,5 +18,6 @@ void AddRunCommand(CLI::App& root, int* exit_code);
 void AddTokenizeCommand(CLI::App& root, int* exit_code);
 void AddBenchCommand(CLI::App& root, int* exit_code);
 void AddServeCommand(CLI::App& root, int* exit_code);
+void AddDebugCommand(CLI::App& root, int* exit_code);
 
 }  // namespace inferno::cli

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "tests/server_process.h"
@@ -347,6 +348,35 @@ TEST_F(DebuggerWsTest, ResumeAfterReconnect) {
   const auto tokens = Msgs(frames, "token", id);
   ASSERT_EQ(tokens.size(), 56u);  // indexes 4..59, each once
   for (size_t i = 0; i < tokens.size(); ++i) EXPECT_EQ(tokens[i].at("index"), int64_t(i + 4));
+}
+
+TEST_F(DebuggerWsTest, CliDebugPrintsTheSameMessages) {
+  const std::string request = R"({"type":"start","prompt":"Once upon a time","max_tokens":6,
+      "sampling":{"temperature":0},"probes":{"top_k":4,"logit_lens":{"top_k":2},
+      "attention":{"layers":[1]},"prompt_surprisal":true}})";
+  WsClient c(server_->port());
+  c.Send(request);
+  std::vector<Frame> ws = c.ReadUntil([](const json::object& m) { return Is(m, "done"); });
+  const testing::ProcessResult r =
+      testing::RunProcess({testing::InfernoBinary(), "debug", "-m", Model(), "--request", request,
+                           "--json", "-t", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<json::object> cli;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) cli.push_back(json::parse(line).as_object());
+  // Same message types in the same order (status messages are the server's own), same
+  // tokens, probabilities and probe contents.
+  std::vector<json::object> ws_msgs;
+  for (const Frame& f : ws) {
+    if (!f.binary && !Is(f.msg, "status")) ws_msgs.push_back(f.msg);
+  }
+  ASSERT_EQ(cli.size(), ws_msgs.size());
+  for (size_t i = 0; i < cli.size(); ++i) {
+    EXPECT_EQ(cli[i].at("type"), ws_msgs[i].at("type")) << i;
+    for (const char* k : {"id", "prob", "rank", "top", "heads", "layers", "tokens", "kind"}) {
+      if (ws_msgs[i].contains(k)) EXPECT_EQ(cli[i].at(k), ws_msgs[i].at(k)) << i << " " << k;
+    }
+  }
 }
 
 TEST_F(DebuggerWsTest, TwentyConcurrentSessions) {
