@@ -78,8 +78,9 @@ void FillLogitLens(const ProbeOptions& probes, const Model& model,
     const std::span<const float> row = lens_logits.subspan(size_t(l) * c.n_vocab, c.n_vocab);
     LensLayer layer;
     layer.layer = l;
-    layer.entropy = Analyze(row).entropy;
-    TopK(row, probes.logit_lens_top_k, &top);
+    const Distribution dist = Analyze(row);
+    layer.entropy = dist.entropy;
+    TopK(row, probes.logit_lens_top_k, dist.log_sum_exp, &top);
     for (const TokenProb& t : top)
       layer.top.push_back({t.id, tok.TokenToPiece(t.id), t.logit, t.prob});
     e->logit_lens.push_back(std::move(layer));

@@ -161,7 +161,7 @@ bool Sequence::OnLogits(std::span<const float> logits) {
   e.rank = rank;
   const int k = std::clamp(request_.top_k_events, 0, 100);
   if (k > 0) {
-    TopK(logits, k, &top_);
+    TopK(logits, k, dist.log_sum_exp, &top_);
     e.top.reserve(top_.size());
     for (const TokenProb& t : top_)
       e.top.push_back({t.id, tok.TokenToPiece(t.id), t.logit, t.prob});
