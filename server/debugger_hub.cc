@@ -10,6 +10,19 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// Two sessions compared step by step (the `compare` message); guarded by the connection's
+// mutex.
+struct CompareState {
+  std::string id;
+  std::deque<std::pair<int32_t, std::vector<float>>> pending[2];  // per side: (token, logits)
+  int produced[2] = {0, 0};
+  bool done[2] = {false, false};
+  int steps = 0;
+  double kl_sum = 0;
+  int agree = 0;
+  int first_divergence = -1;
+};
+
 struct Session {
   std::string id;
   std::string client_id;
@@ -21,7 +34,10 @@ struct Session {
   const Tokenizer* tokenizer = nullptr;
   Clock::time_point first_token;
   int generated = 0;
-  SessionRecord record;  // guarded by the connection's mutex
+  SessionRecord record;                   // guarded by the connection's mutex
+  std::shared_ptr<CompareState> compare;  // set for the sides of a compare
+  int side = -1;                          // 0 = a, 1 = b
+  bool send_logits = true;                // false when only the compare asked for logits
 };
 
 std::string RandomToken() {
@@ -53,13 +69,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   void Hello(const ClientMessage& m, std::shared_ptr<Connection>* self_slot);
-  void Start(ClientMessage m, std::string parent, int branch_step);
+  // Creates a session and launches it; returns it, or null after sending the error.
+  std::shared_ptr<Session> Start(ClientMessage m, std::string parent, int branch_step,
+                                 bool reserved = false,
+                                 std::shared_ptr<CompareState> compare = nullptr, int side = -1);
+  void Compare(ClientMessage m);
+  void OnCompareToken(Session& s, const Event& e);  // mu_ held
+  void OnCompareEnd(Session& s);                    // mu_ held
   void Stop(const ClientMessage& m);
   void Branch(ClientMessage m);
   // Worker thread: load the model, check the prompt, submit.
   void Launch(std::shared_ptr<Session> s, std::string model_name);
   bool OnEvent(const std::shared_ptr<Session>& s, const Event& e);
-  bool Ready();
+  bool Ready(const Session& s);
   void Finish(const std::shared_ptr<Session>& s);
   std::shared_ptr<LoadedModel> FinishLocked(const std::shared_ptr<Session>& s);  // mu_ held
   void CancelSession(const std::shared_ptr<Session>& s);
@@ -110,11 +132,17 @@ void Connection::SendLocked(Frame f) {
   }
 }
 
-bool Connection::Ready() {
+bool Connection::Ready(const Session& s) {
   std::lock_guard<std::mutex> lock(mu_);
   // While the client is away nothing is generated: the events it will be replayed stay few.
-  return attached_ &&
-         (sender_->closed() || sender_->queued_bytes() <= hub_->limits().send_queue_bytes);
+  if (!attached_) return false;
+  // The sides of a compare go in lockstep: neither runs more than one step ahead, so at
+  // most one step of logits waits for the other side.
+  if (s.compare) {
+    const CompareState& c = *s.compare;
+    if (!c.done[1 - s.side] && c.produced[s.side] > c.produced[1 - s.side]) return false;
+  }
+  return sender_->closed() || sender_->queued_bytes() <= hub_->limits().send_queue_bytes;
 }
 
 void Connection::OnText(std::string_view frame, std::shared_ptr<Connection>* self_slot) {
@@ -132,6 +160,8 @@ void Connection::OnText(std::string_view frame, std::shared_ptr<Connection>* sel
     Stop(m);
   } else if (m.type == "branch") {
     Branch(std::move(m));
+  } else if (m.type == "compare") {
+    Compare(std::move(m));
   } else if (m.type == "ping") {
     Emit([&](int64_t seq) { return PongJson(seq, m.ping_data); });
   }
@@ -214,8 +244,10 @@ void Connection::Hello(const ClientMessage& m, std::shared_ptr<Connection>* self
   EmitLocked([&](int64_t seq) { return HelloJson(seq, token_, hub_->limits(), false, ids); });
 }
 
-void Connection::Start(ClientMessage m, std::string parent, int branch_step) {
-  {
+std::shared_ptr<Session> Connection::Start(ClientMessage m, std::string parent, int branch_step,
+                                           bool reserved, std::shared_ptr<CompareState> compare,
+                                           int side) {
+  if (!reserved) {
     std::lock_guard<std::mutex> lock(mu_);
     if (int(sessions_.size()) >= hub_->limits().max_sessions_per_connection) {
       const size_t n = sessions_.size();
@@ -225,15 +257,15 @@ void Connection::Start(ClientMessage m, std::string parent, int branch_step) {
                              " sessions (the limit); stop one or wait for one to finish",
                          true);
       });
-      return;
+      return nullptr;
     }
   }
-  if (!hub_->ReserveSession()) {
+  if (!reserved && !hub_->ReserveSession()) {
     SendError(code::kTooManySessions,
               "the server runs " + std::to_string(hub_->limits().max_sessions) +
                   " sessions already (its limit); try again later",
               true);
-    return;
+    return nullptr;
   }
   auto s = std::make_shared<Session>();
   s->id = hub_->NewId("s");
@@ -245,6 +277,12 @@ void Connection::Start(ClientMessage m, std::string parent, int branch_step) {
   s->record.generate = m.request;
   s->record.parent = parent;
   s->record.branch_step = branch_step;
+  s->compare = std::move(compare);
+  s->side = side;
+  if (s->compare) {
+    s->send_logits = m.request.probes.full_logits;
+    s->record.generate.probes.full_logits = true;
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     sessions_[s->id] = s;
@@ -255,6 +293,74 @@ void Connection::Start(ClientMessage m, std::string parent, int branch_step) {
   // A strong reference: the session must be launched or finished even if the socket is
   // gone by then, or its place would never be given back.
   hub_->Post([self = shared_from_this(), s, model = m.model] { self->Launch(s, model); });
+  return s;
+}
+
+void Connection::Compare(ClientMessage m) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (int(sessions_.size()) + 2 > hub_->limits().max_sessions_per_connection) {
+      EmitLocked([&](int64_t seq) {
+        return ErrorJson(seq, code::kTooManySessions,
+                         "a compare needs two sessions and this connection has no room for them",
+                         true);
+      });
+      return;
+    }
+  }
+  if (!hub_->ReserveSession()) {
+    SendError(code::kTooManySessions, "the server runs its limit of sessions", true);
+    return;
+  }
+  if (!hub_->ReserveSession()) {
+    hub_->ReleaseSession();
+    SendError(code::kTooManySessions, "the server has no room for the two sessions of a compare",
+              true);
+    return;
+  }
+  auto c = std::make_shared<CompareState>();
+  c->id = hub_->NewId("c");
+  std::string ids[2];
+  for (int side = 0; side < 2; ++side) {
+    ClientMessage sm = std::move(m.sides[side]);
+    sm.client_id = m.client_id.empty() ? "" : m.client_id + (side == 0 ? ".a" : ".b");
+    ids[side] = Start(std::move(sm), "", -1, /*reserved=*/true, c, side)->id;
+  }
+  Emit([&](int64_t seq) { return CompareSessionJson(seq, c->id, m.client_id, ids[0], ids[1]); });
+}
+
+void Connection::OnCompareToken(Session& s, const Event& e) {
+  CompareState& c = *s.compare;
+  c.pending[s.side].emplace_back(e.id, e.logits);
+  ++c.produced[s.side];
+  while (!c.pending[0].empty() && !c.pending[1].empty()) {
+    auto [id_a, la] = std::move(c.pending[0].front());
+    auto [id_b, lb] = std::move(c.pending[1].front());
+    c.pending[0].pop_front();
+    c.pending[1].pop_front();
+    const StepComparison cmp = CompareLogits(la, lb);
+    const int index = c.steps++;
+    const bool same_prefix = c.first_divergence < 0;
+    if (same_prefix && id_a != id_b) c.first_divergence = index;
+    c.kl_sum += cmp.kl_ab;
+    c.agree += cmp.top1_a == cmp.top1_b;
+    EmitLocked([&](int64_t seq) {
+      return CompareStepJson(seq, c.id, index, cmp, id_a, id_b, same_prefix);
+    });
+  }
+}
+
+void Connection::OnCompareEnd(Session& s) {
+  CompareState& c = *s.compare;
+  if (c.done[s.side]) return;
+  c.done[s.side] = true;
+  if (!c.done[1 - s.side]) return;
+  c.pending[0].clear();
+  c.pending[1].clear();
+  EmitLocked([&](int64_t seq) {
+    return CompareSummaryJson(seq, c.id, c.steps, c.steps > 0 ? c.kl_sum / c.steps : 0,
+                              c.steps > 0 ? double(c.agree) / c.steps : 0, c.first_divergence);
+  });
 }
 
 void Connection::Launch(std::shared_ptr<Session> s, std::string model_name) {
@@ -303,7 +409,7 @@ void Connection::Launch(std::shared_ptr<Session> s, std::string model_name) {
   // Submitted under mu_: the session's events (which take mu_) come after "queued".
   s->ticket = sched.Submit(
       std::move(req), [self, s](const Event& e) { return self->OnEvent(s, e); },
-      [self] { return self->Ready(); });
+      [self, s] { return self->Ready(*s); });
   s->submitted = true;
   if (s->cancel) sched.Cancel(s->ticket);
   EmitLocked([&](int64_t seq) { return StatusJson(seq, s->id, "queued"); });
@@ -327,9 +433,19 @@ bool Connection::OnEvent(const std::shared_ptr<Session>& s, const Event& e) {
     } else if (e.type == Event::Type::kError) {
       s->record.finish_reason = "error";
     }
-    for (Frame& f : EncodeEvent(&seq_, s->id, e, *s->tokenizer, s->binary)) {
-      SendLocked(std::move(f));
+    if (s->send_logits || e.logits.empty()) {
+      for (Frame& f : EncodeEvent(&seq_, s->id, e, *s->tokenizer, s->binary)) {
+        SendLocked(std::move(f));
+      }
+    } else {
+      Event copy = e;  // the logits were for the compare only
+      copy.logits.clear();
+      for (Frame& f : EncodeEvent(&seq_, s->id, copy, *s->tokenizer, s->binary)) {
+        SendLocked(std::move(f));
+      }
     }
+    if (s->compare && e.type == Event::Type::kToken) OnCompareToken(*s, e);
+    if (s->compare && end) OnCompareEnd(*s);
     if (e.type == Event::Type::kPrompt) {
       EmitLocked([&](int64_t seq) { return StatusJson(seq, s->id, "prefill"); });
     } else if (e.type == Event::Type::kToken && s->generated % 16 == 0) {
@@ -348,6 +464,7 @@ void Connection::Finish(const std::shared_ptr<Session>& s) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     model = FinishLocked(s);
+    if (s->compare) OnCompareEnd(*s);  // a side that never ran must not hold the other back
   }
   if (model) hub_->Post([model] {});
 }

@@ -234,13 +234,36 @@ std::variant<ClientMessage, ParseError> ParseClientMessage(std::string_view fram
         m.request.max_tokens = 0;  // 0 = as the original session
       }
     }
+  } else if (m.type == "compare") {
+    if (Status st = String(o, "id", &m.client_id); !st.ok()) return fail(st);
+    for (const char* side : {"a", "b"}) {
+      const json::value* v = o.if_contains(side);
+      if (v == nullptr || !v->is_object()) {
+        return fail(Status::InvalidArgument(std::string("'") + side +
+                                            "' (an object of start fields) is required"));
+      }
+      json::object merged = o;
+      merged.erase("a");
+      merged.erase("b");
+      merged.erase("id");
+      for (const auto& kv : v->as_object()) merged[kv.key()] = kv.value();
+      ClientMessage sm;
+      sm.type = "start";
+      if (Status st = ParseStartFields(merged, limits, &sm); !st.ok()) {
+        return fail(Status::InvalidArgument(std::string(side) + ": " + st.message()));
+      }
+      if (sm.binary) return fail(Status::InvalidArgument("compare sends JSON only"));
+      merged.erase("type");
+      sm.raw = std::move(merged);
+      m.sides.push_back(std::move(sm));
+    }
   } else if (m.type == "ping") {
     if (const json::value* d = o.if_contains("data")) m.ping_data = *d;
   } else {
-    return ParseError{
-        code::kUnknownType,
-        "unknown message type '" + m.type + "' (expected hello, start, stop, branch or ping)",
-        m.session};
+    return ParseError{code::kUnknownType,
+                      "unknown message type '" + m.type +
+                          "' (expected hello, start, stop, branch, compare or ping)",
+                      m.session};
   }
   return m;
 }
@@ -350,6 +373,75 @@ std::string ErrorJson(int64_t seq, const std::string& code, const std::string& m
 std::string PongJson(int64_t seq, const json::value& data) {
   json::object o = Base(seq, "pong");
   if (!data.is_null()) o["data"] = data;
+  return Ser(o);
+}
+
+StepComparison CompareLogits(std::span<const float> a, std::span<const float> b) {
+  StepComparison c;
+  const size_t n = std::min(a.size(), b.size());
+  double max_a = -INFINITY, max_b = -INFINITY;
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] > max_a) {
+      max_a = a[i];
+      c.top1_a = int32_t(i);
+    }
+    if (b[i] > max_b) {
+      max_b = b[i];
+      c.top1_b = int32_t(i);
+    }
+  }
+  double sa = 0, sb = 0;
+  for (size_t i = 0; i < n; ++i) {
+    sa += std::exp(a[i] - max_a);
+    sb += std::exp(b[i] - max_b);
+  }
+  const double lse_a = max_a + std::log(sa), lse_b = max_b + std::log(sb);
+  for (size_t i = 0; i < n; ++i) {
+    const double la = a[i] - lse_a, lb = b[i] - lse_b;
+    if (std::isfinite(la)) c.kl_ab += std::exp(la) * (la - lb);
+    if (std::isfinite(lb)) c.kl_ba += std::exp(lb) * (lb - la);
+  }
+  c.kl_ab = std::max(0.0, c.kl_ab);
+  c.kl_ba = std::max(0.0, c.kl_ba);
+  return c;
+}
+
+std::string CompareSessionJson(int64_t seq, const std::string& compare,
+                               const std::string& client_id, const std::string& a,
+                               const std::string& b) {
+  json::object o = Base(seq, "compare");
+  o["kind"] = "session";
+  o["compare"] = compare;
+  if (!client_id.empty()) o["id"] = client_id;
+  o["a"] = a;
+  o["b"] = b;
+  return Ser(o);
+}
+
+std::string CompareStepJson(int64_t seq, const std::string& compare, int index,
+                            const StepComparison& c, int32_t id_a, int32_t id_b, bool same_prefix) {
+  json::object o = Base(seq, "compare");
+  o["kind"] = "step";
+  o["compare"] = compare;
+  o["index"] = index;
+  o["a"] = json::object{{"id", id_a}, {"top1", c.top1_a}};
+  o["b"] = json::object{{"id", id_b}, {"top1", c.top1_b}};
+  o["kl_ab"] = c.kl_ab;
+  o["kl_ba"] = c.kl_ba;
+  o["top1_agree"] = c.top1_a == c.top1_b;
+  o["same_prefix"] = same_prefix;
+  return Ser(o);
+}
+
+std::string CompareSummaryJson(int64_t seq, const std::string& compare, int steps, double mean_kl,
+                               double top1_agreement, int first_divergence) {
+  json::object o = Base(seq, "compare");
+  o["kind"] = "summary";
+  o["compare"] = compare;
+  o["steps"] = steps;
+  o["mean_kl_ab"] = mean_kl;
+  o["top1_agreement"] = top1_agreement;
+  o["first_divergence"] = first_divergence;
   return Ser(o);
 }
 

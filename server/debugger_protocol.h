@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -65,6 +66,9 @@ struct ClientMessage {
   int32_t token = -1;  // branch: the forced token
   // ping
   boost::json::value ping_data;
+  // compare: the two sides (each a full set of start fields: the shared ones overridden by
+  // the side's own `a` / `b` object)
+  std::vector<ClientMessage> sides;
 };
 
 // Parses and validates one text frame. Errors carry the protocol error code in `code` and
@@ -80,6 +84,14 @@ std::variant<ClientMessage, ParseError> ParseClientMessage(std::string_view fram
 // The generation settings of a start message (also what branch reuses).
 Status ParseStartFields(const boost::json::object& o, const Limits& limits, ClientMessage* out);
 
+// Per step of a compare: both distributions from raw logits.
+struct StepComparison {
+  double kl_ab = 0;  // KL(P_a || P_b), nats
+  double kl_ba = 0;  // KL(P_b || P_a), nats
+  int32_t top1_a = 0, top1_b = 0;
+};
+StepComparison CompareLogits(std::span<const float> a, std::span<const float> b);
+
 // --- Server messages ------------------------------------------------------------------------
 
 // Every server message is a JSON object with `type` and a per-connection `seq` (1, 2, ...)
@@ -94,6 +106,13 @@ std::string StatusJson(int64_t seq, const std::string& session, const std::strin
 std::string ErrorJson(int64_t seq, const std::string& code, const std::string& message,
                       bool recoverable, const std::string& session = "");
 std::string PongJson(int64_t seq, const boost::json::value& data);
+std::string CompareSessionJson(int64_t seq, const std::string& compare,
+                               const std::string& client_id, const std::string& a,
+                               const std::string& b);
+std::string CompareStepJson(int64_t seq, const std::string& compare, int index,
+                            const StepComparison& c, int32_t id_a, int32_t id_b, bool same_prefix);
+std::string CompareSummaryJson(int64_t seq, const std::string& compare, int steps, double mean_kl,
+                               double top1_agreement, int first_divergence);
 
 // Encodes one engine event of a session as zero or more frames, in send order: a token
 // message may be followed by probe messages. In binary mode a token's top-k numbers, full

@@ -5,9 +5,11 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <mutex>
 
 #include "server/debugger_hub.h"
@@ -143,6 +145,10 @@ class DebuggerTest : public ::testing::Test {
     ro.scheduler.n_slots = 4;
     ro.scheduler.n_ctx = 512;
     ro.scheduler.n_threads = 2;
+    std::filesystem::create_directories(ro.models_dir);
+    std::filesystem::copy_file(
+        std::string(INFERNO_SHARED_DIR) + "/fixtures/models/llama-tiny-Q4_0.gguf",
+        ro.models_dir + "/q4.gguf", std::filesystem::copy_options::overwrite_existing);
     registry_ = std::make_unique<ModelRegistry>(ro);
     ASSERT_TRUE(registry_->Init().ok());
     debugger_ = std::make_unique<Debugger>(*registry_, limits);
@@ -546,6 +552,92 @@ TEST_F(DebuggerTest, ResumeReplaysMissedMessagesAndContinues) {
   auto [s3, c3] = Connect();
   c3->OnText(R"({"type":"hello","version":1,"resume":"nope"})");
   EXPECT_EQ(OfType(s3->Messages(), "error")[0].at("code"), "resume_failed");
+}
+
+TEST_F(DebuggerTest, CompareSameSettingsAgreesEverywhere) {
+  auto [s, c] = Connect();
+  c->OnText(R"({"type":"compare","id":"cmp","prompt":"Once upon a time","max_tokens":6,
+                "ignore_eos":true,"sampling":{"temperature":0},"a":{},"b":{}})");
+  ASSERT_TRUE(s->WaitFor([](const auto& m) {
+    for (const auto& x : OfType(m, "compare")) {
+      if (x.at("kind") == "summary") return true;
+    }
+    return false;
+  }));
+  const auto msgs = s->Messages();
+  std::vector<json::object> steps, summary;
+  for (const auto& x : OfType(msgs, "compare")) {
+    if (x.at("kind") == "step") steps.push_back(x);
+    if (x.at("kind") == "summary") summary.push_back(x);
+  }
+  ASSERT_EQ(steps.size(), 6u);
+  for (const auto& st : steps) {
+    EXPECT_NEAR(st.at("kl_ab").to_number<double>(), 0.0, 1e-9);
+    EXPECT_EQ(st.at("top1_agree"), true);
+  }
+  EXPECT_EQ(summary.at(0).at("first_divergence"), -1);
+  EXPECT_DOUBLE_EQ(summary[0].at("top1_agreement").to_number<double>(), 1.0);
+  // The sides' token messages do not carry the logits nobody asked for.
+  for (const auto& t : OfType(msgs, "token")) EXPECT_FALSE(t.contains("logits"));
+}
+
+TEST_F(DebuggerTest, CompareTwoModelsReportsKlAndFirstDivergence) {
+  auto [s, c] = Connect();
+  c->OnText(R"({"type":"compare","prompt":"Once upon a time","max_tokens":12,"ignore_eos":true,
+                "sampling":{"temperature":0},"probes":{"full_logits":true},
+                "a":{},"b":{"model":"q4"}})");
+  ASSERT_TRUE(s->WaitFor([](const auto& m) {
+    for (const auto& x : OfType(m, "compare")) {
+      if (x.at("kind") == "summary") return true;
+    }
+    return false;
+  }));
+  const auto msgs = s->Messages();
+  const auto link = OfType(msgs, "compare").at(0);
+  ASSERT_EQ(link.at("kind"), "session");
+  const std::string a(link.at("a").as_string()), b(link.at("b").as_string());
+  const auto ta = OfType(msgs, "token", a), tb = OfType(msgs, "token", b);
+  ASSERT_EQ(ta.size(), 12u);
+  ASSERT_EQ(tb.size(), 12u);
+  int first_div = -1;
+  for (size_t i = 0; i < 12 && first_div < 0; ++i) {
+    if (ta[i].at("id") != tb[i].at("id")) first_div = int(i);
+  }
+  int step = 0;
+  for (const auto& x : OfType(msgs, "compare")) {
+    if (x.at("kind") != "step") continue;
+    // KL recomputed here from the two logits vectors.
+    const auto& la = ta[step].at("logits").as_array();
+    const auto& lb = tb[step].at("logits").as_array();
+    std::vector<double> pa(la.size()), pb(lb.size());
+    double ma = -1e300, mb = -1e300;
+    for (size_t i = 0; i < la.size(); ++i) {
+      pa[i] = la[i].to_number<double>();
+      pb[i] = lb[i].to_number<double>();
+      ma = std::max(ma, pa[i]);
+      mb = std::max(mb, pb[i]);
+    }
+    double za = 0, zb = 0;
+    for (size_t i = 0; i < pa.size(); ++i) {
+      za += std::exp(pa[i] - ma);
+      zb += std::exp(pb[i] - mb);
+    }
+    double kl = 0;
+    for (size_t i = 0; i < pa.size(); ++i) {
+      const double lpa = pa[i] - ma - std::log(za), lpb = pb[i] - mb - std::log(zb);
+      kl += std::exp(lpa) * (lpa - lpb);
+    }
+    EXPECT_NEAR(x.at("kl_ab").to_number<double>(), kl, 1e-6 + 1e-4 * kl) << "step " << step;
+    EXPECT_EQ(x.at("index"), step);
+    EXPECT_EQ(x.at("a").at("id"), ta[step].at("id"));
+    EXPECT_EQ(x.at("b").at("id"), tb[step].at("id"));
+    ++step;
+  }
+  EXPECT_EQ(step, 12);
+  const auto summary = OfType(msgs, "compare").back();
+  EXPECT_EQ(summary.at("kind"), "summary");
+  EXPECT_EQ(summary.at("first_divergence"), first_div);
+  EXPECT_GT(summary.at("mean_kl_ab").to_number<double>(), 0.0);  // 4-bit vs 8-bit weights
 }
 
 TEST_F(DebuggerTest, DroppedConnectionWithoutHelloCancelsItsSessions) {
