@@ -554,6 +554,27 @@ TEST_F(DebuggerTest, ResumeReplaysMissedMessagesAndContinues) {
   EXPECT_EQ(OfType(s3->Messages(), "error")[0].at("code"), "resume_failed");
 }
 
+TEST_F(DebuggerTest, ResumeWindowExpires) {
+  Limits limits;
+  limits.resume_seconds = 1;
+  Make(limits);
+  auto [s1, c1] = Connect();
+  c1->OnText(R"({"type":"hello","version":1})");
+  const std::string token(OfType(s1->Messages(), "hello")[0].at("resume").as_string());
+  const std::string id = Start(c1, *s1, "x", R"(,"max_tokens":4000,"ignore_eos":true)");
+  ASSERT_TRUE(s1->WaitFor([&](const auto& m) { return !OfType(m, "token", id).empty(); }));
+  s1->Close();
+  c1->OnClose();
+  // Parked sessions are cancelled once the window is over (checked every second).
+  for (int i = 0; i < 500 && debugger_->running_sessions() > 0; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(debugger_->running_sessions(), 0);
+  auto [s2, c2] = Connect();
+  c2->OnText(R"({"type":"hello","version":1,"resume":")" + token + R"("})");
+  EXPECT_EQ(OfType(s2->Messages(), "error").at(0).at("code"), "resume_failed");
+}
+
 TEST_F(DebuggerTest, CompareSameSettingsAgreesEverywhere) {
   auto [s, c] = Connect();
   c->OnText(R"({"type":"compare","id":"cmp","prompt":"Once upon a time","max_tokens":6,
