@@ -2,6 +2,7 @@
 // type, malformed frames, limits, backpressure, branch, binary frames and resume, on a real
 // fixture model.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -140,7 +141,9 @@ class DebuggerTest : public ::testing::Test {
     debugger_.reset();
     registry_.reset();
     RegistryOptions ro;
-    ro.models_dir = ::testing::TempDir() + "/dbg_models";
+    // Per process: ctest runs tests in parallel, and overwriting a model file another
+    // process has mapped would crash it.
+    ro.models_dir = ::testing::TempDir() + "/dbg_models_" + std::to_string(getpid());
     ro.preload = kModel;
     ro.scheduler.n_slots = 4;
     ro.scheduler.n_ctx = 512;
@@ -152,6 +155,11 @@ class DebuggerTest : public ::testing::Test {
     registry_ = std::make_unique<ModelRegistry>(ro);
     ASSERT_TRUE(registry_->Init().ok());
     debugger_ = std::make_unique<Debugger>(*registry_, limits);
+  }
+  ~DebuggerTest() override {
+    std::error_code ec;
+    std::filesystem::remove_all(::testing::TempDir() + "/dbg_models_" + std::to_string(getpid()),
+                                ec);
   }
   void TearDown() override {
     for (auto& c : conns_) c.second->OnClose();
