@@ -18,6 +18,7 @@ int Main(int argc, char** argv) {
   AddPullCommand(app, &exit_code);
   AddConvertCommand(app, &exit_code);
   AddQuantizeCommand(app, &exit_code);
+  AddDebugCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

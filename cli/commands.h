@@ -22,5 +22,6 @@ void AddModelsCommand(CLI::App& root, int* exit_code);
 void AddPullCommand(CLI::App& root, int* exit_code);
 void AddConvertCommand(CLI::App& root, int* exit_code);
 void AddQuantizeCommand(CLI::App& root, int* exit_code);
+void AddDebugCommand(CLI::App& root, int* exit_code);
 
 }  // namespace inferno::cli

@@ -87,6 +87,8 @@ bool EmitJson(const Event& e) {
       PrintJsonLine(o);
       break;
     }
+    case Event::Type::kPromptScores:
+      break;  // not asked for by `run`
     case Event::Type::kError:
       PrintJsonLine({{"type", "error"}, {"message", e.error.message()}});
       break;
@@ -103,6 +105,7 @@ bool EmitJson(const Event& e) {
 bool EmitText(const Event& e) {
   switch (e.type) {
     case Event::Type::kPrompt:
+    case Event::Type::kPromptScores:
       break;
     case Event::Type::kToken:
     case Event::Type::kDone:

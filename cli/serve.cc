@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/text_util.h"
 #include "server/api.h"
+#include "server/debugger_hub.h"
 #include "server/http_server.h"
 #include "server/model_registry.h"
 #include "server/store_routes.h"
@@ -37,6 +38,7 @@ struct ServeOptions {
   size_t body_limit = 1 << 20;
   std::string cors_origin;
   bool quiet = false;
+  int max_debug_sessions = 64;
 };
 
 std::string DefaultDataDir() {
@@ -94,12 +96,28 @@ int RunServe(ServeOptions o) {
   ao.log_to_stderr = !o.quiet;
   server::Api api(ao, registry, [&](const server::Request& r) { return store_routes.Handle(r); });
 
+  // The WebSocket debugger at GET /ws (docs/protocol.md); declared before the HTTP server
+  // so that it outlives every connection.
+  server::debugger::Limits dl;
+  dl.max_sessions = o.max_debug_sessions;
+  server::debugger::Debugger debugger(registry, dl);
+
   server::HttpServerOptions ho;
   ho.host = o.host;
   ho.port = o.port;
   ho.body_limit = o.body_limit;
   server::HttpServer http(
-      ho, [&](const server::Request& r, server::ResponseWriter& w) { api.Handle(r, w); });
+      ho, [&](const server::Request& r, server::ResponseWriter& w) { api.Handle(r, w); },
+      [&](std::shared_ptr<server::WsSender> sender) { return debugger.Connect(std::move(sender)); },
+      [&](const server::Request& r, server::Response* reject) {
+        if (api.Authorized(r)) return true;
+        *reject = server::Response{
+            401,
+            "application/json",
+            {},
+            R"({"error":{"message":"missing or wrong API key","type":"invalid_api_key"}})"};
+        return false;
+      });
   if (Status st = http.Listen(); !st.ok()) {
     fmt::print(stderr, "error: {}\n", st.message());
     return 1;
@@ -155,6 +173,10 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--cors-origin", o->cors_origin,
                   "Allow this browser origin (CORS is off by default)");
+  cmd->add_option("--max-debug-sessions", o->max_debug_sessions,
+                  "Debugger sessions running at once over WebSocket, whole server")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
   cmd->add_flag("-q,--quiet", o->quiet, "No per-request lines on stderr");
   cmd->callback([o, exit_code] { *exit_code = RunServe(*o); });
 }

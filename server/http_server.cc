@@ -252,6 +252,9 @@ class BeastWsSender : public WsSender, public std::enable_shared_from_this<Beast
         self->MarkClosed();
         if (self->conn_ != nullptr) self->conn_->OnClose();
         self->conn_ = nullptr;
+        // The stream's idle/ping timer would keep run() (and this connection's thread, and a
+        // server shutting down) waiting for up to 150 s after the peer is gone.
+        self->ioc_.stop();
         return;
       }
       const std::string frame = beast::buffers_to_string(self->buffer_.data());

@@ -18,6 +18,7 @@ class ServerProcess {
   ~ServerProcess();  // SIGTERM, then wait
   bool ok() const { return port_ > 0; }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   const std::string& startup_output() const { return output_; }
   // Sends SIGTERM and returns the exit code.
   int Stop();

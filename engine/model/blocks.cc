@@ -74,7 +74,7 @@ namespace {
 // One query head of one token against the cached keys/values it may see.
 void AttendHead(const AttentionParams& p, const float* q, int pos, int kv_head,
                 const KvCache& cache, int layer, float* out, float* scores, uint16_t* half,
-                ops::VecDotFn dot_f16, ops::AxpyF16Fn axpy_f16) {
+                ops::VecDotFn dot_f16, ops::AxpyF16Fn axpy_f16, float* capture) {
   const int lo = p.window > 0 ? std::max(0, pos - p.window + 1) : 0;
   // The query is rounded to F16 like the reference's F16 K·Q product.
   for (int i = 0; i < p.head_dim; ++i) half[i] = F32ToF16(q[i]);
@@ -91,6 +91,9 @@ void AttendHead(const AttentionParams& p, const float* q, int pos, int kv_head,
     sum += scores[j];
   }
   const float inv = float(1.0 / sum);
+  if (capture != nullptr) {
+    for (int j = lo; j <= pos; ++j) capture[j] = scores[j] * inv;
+  }
   // Probabilities are rounded to F16 before weighting V, matching the reference's F16 matmul.
   std::fill(out, out + p.head_dim_v, 0.0f);
   for (int j = lo; j <= pos; ++j) {
@@ -103,7 +106,7 @@ void AttendHead(const AttentionParams& p, const float* q, int pos, int kv_head,
 
 void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const float* k,
                const float* v, int64_t n_tokens, const int32_t* positions, KvCache* const* caches,
-               int layer, float* out, AttentionScratch& scratch) {
+               int layer, float* out, AttentionScratch& scratch, float* const* capture) {
   const int k_dim = p.n_head_kv * p.head_dim;
   const int v_dim = p.n_head_kv * p.head_dim_v;
   for (int64_t t = 0; t < n_tokens; ++t) {
@@ -125,8 +128,11 @@ void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const
     for (int64_t item = thread; item < n_items; item += n_threads) {
       const int64_t t = item / p.n_head;
       const int h = int(item % p.n_head);
+      float* cap = capture != nullptr && capture[t] != nullptr
+                       ? capture[t] + int64_t(h) * (positions[t] + 1)
+                       : nullptr;
       AttendHead(p, q + (t * p.n_head + h) * p.head_dim, positions[t], h / group, *caches[t], layer,
-                 out + (t * p.n_head + h) * p.head_dim_v, scores, half, dot_f16, axpy_f16);
+                 out + (t * p.n_head + h) * p.head_dim_v, scores, half, dot_f16, axpy_f16, cap);
     }
   });
 }

@@ -56,9 +56,11 @@ struct AttentionScratch {
 // out[n_tokens][n_head * head_dim_v]. Token t belongs to the sequence whose cache is
 // caches[t] and sees that cache's positions <= positions[t], so one batch can hold tokens of
 // several sequences.
+// When capture is set and capture[t] is not null, token t's softmax weights are also written
+// there as [n_head][positions[t] + 1] (zero outside a sliding window): the attention probe.
 void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const float* k,
                const float* v, int64_t n_tokens, const int32_t* positions, KvCache* const* caches,
-               int layer, float* out, AttentionScratch& scratch);
+               int layer, float* out, AttentionScratch& scratch, float* const* capture = nullptr);
 
 // out[i] = silu(gate[i]) * up[i].
 void SwiGlu(const float* gate, const float* up, float* out, int64_t n);

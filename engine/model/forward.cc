@@ -1,5 +1,6 @@
 #include "engine/model/forward.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/tensor/dequant.h"
@@ -25,6 +26,28 @@ ForwardState::ForwardState(const ModelConfig& c, int max_tokens_) : max_tokens(m
   last.resize(T * c.n_embd);
   caches.reserve(T);
   logit_rows.reserve(T);
+  attn_rows.resize(T);
+}
+
+float* const* AttentionCaptureRows(LayerContext& ctx) {
+  ForwardState& s = ctx.s;
+  if (s.capture.empty()) return nullptr;
+  bool any = false;
+  for (int64_t t = 0; t < ctx.n_tokens; ++t) {
+    TokenCapture* cap = s.capture[t];
+    float* row = nullptr;
+    if (cap != nullptr && !cap->attention_layers.empty() && cap->attention_layers[ctx.layer]) {
+      if (cap->attention.size() < cap->attention_layers.size()) {
+        cap->attention.resize(cap->attention_layers.size());
+      }
+      std::vector<float>& buf = cap->attention[ctx.layer];
+      buf.assign(size_t(ctx.config.n_head) * (ctx.positions[t] + 1), 0.0f);
+      row = buf.data();
+      any = true;
+    }
+    s.attn_rows[t] = row;
+  }
+  return any ? s.attn_rows.data() : nullptr;
 }
 
 void MatMulShared(ThreadPool& pool, ops::Activations& act, const float* x, int64_t n_tokens,
@@ -72,6 +95,14 @@ void ForwardBatch(const Model& model, ThreadPool& pool, std::span<KvCache* const
         Phi3Layer(ctx);
         break;
     }
+    if (!s.capture.empty()) {
+      for (int64_t t = 0; t < T; ++t) {
+        TokenCapture* cap = s.capture[t];
+        if (cap == nullptr || !cap->residuals) continue;
+        cap->residual.resize(size_t(c.n_layer) * D);
+        std::copy(s.x.data() + t * D, s.x.data() + (t + 1) * D, cap->residual.data() + l * D);
+      }
+    }
   }
 
   // Only the rows whose logits are wanted go through the final norm and the (large)
@@ -82,6 +113,19 @@ void ForwardBatch(const Model& model, ThreadPool& pool, std::span<KvCache* const
                     s.last.data() + i * D, 1, D, c.norm_eps);
   }
   ops::MatMul(pool, w.output, s.last.data(), n_out, logits, s.act_in);
+}
+
+void ProjectToVocab(const Model& model, ThreadPool& pool, const float* x, int64_t n_rows,
+                    ForwardState& s, float* logits) {
+  const ModelConfig& c = model.config();
+  const Weights& w = model.weights();
+  const int64_t D = c.n_embd;
+  // In chunks of the state's batch size, the rows s.last holds.
+  for (int64_t first = 0; first < n_rows; first += s.max_tokens) {
+    const int64_t n = std::min<int64_t>(s.max_tokens, n_rows - first);
+    blocks::RmsNorm(x + first * D, w.output_norm.data(), s.last.data(), n, D, c.norm_eps);
+    ops::MatMul(pool, w.output, s.last.data(), n, logits + first * int64_t(c.n_vocab), s.act_in);
+  }
 }
 
 void Forward(const Model& model, ThreadPool& pool, KvCache& cache, std::span<const int32_t> tokens,

@@ -15,6 +15,19 @@
 
 namespace inferno {
 
+// What a forward pass records about one token for the probes (engine/runtime/probes.h).
+// Nothing is recorded unless ForwardState::capture points here, so probes cost nothing off.
+struct TokenCapture {
+  // Attention: attention_layers[l] != 0 records layer l's softmax weights of this token's
+  // queries over the positions it sees, into attention[l] as [n_head][position + 1]
+  // (positions outside a sliding window hold 0).
+  std::vector<uint8_t> attention_layers;  // [n_layer], or empty for none
+  std::vector<std::vector<float>> attention;
+  // Logit lens: the residual stream after each layer, [n_layer][n_embd].
+  bool residuals = false;
+  std::vector<float> residual;
+};
+
 // Activation buffers for batches of up to max_tokens tokens, allocated once so that the
 // token loop does not allocate.
 struct ForwardState {
@@ -36,6 +49,10 @@ struct ForwardState {
   blocks::AttentionScratch attention;
   std::vector<KvCache*> caches;     // per-token cache pointers for single-sequence calls
   std::vector<int32_t> logit_rows;  // rows whose logits single-sequence calls want
+  // Probe hooks: empty (the default) or one entry per batch token, null for tokens nobody
+  // probes. Set by the caller before ForwardBatch.
+  std::vector<TokenCapture*> capture;
+  std::vector<float*> attn_rows;  // per token: where Attention() writes its weights
 };
 
 // Everything one layer needs; the family functions below read and update s.x in place.
@@ -60,6 +77,10 @@ struct Projection {
 void MatMulShared(ThreadPool& pool, ops::Activations& act, const float* x, int64_t n_tokens,
                   int64_t n, std::initializer_list<Projection> projections);
 
+// The attention-capture rows for this layer (one per token, null = not recorded), or null when
+// no token records it; sizes the capture buffers.
+float* const* AttentionCaptureRows(LayerContext& ctx);
+
 void LlamaLayer(LayerContext& ctx);  // llama family and qwen2 (adds Q/K/V biases)
 void Gemma3Layer(LayerContext& ctx);
 void Phi3Layer(LayerContext& ctx);
@@ -72,6 +93,12 @@ void Phi3Layer(LayerContext& ctx);
 void ForwardBatch(const Model& model, ThreadPool& pool, std::span<KvCache* const> caches,
                   std::span<const int32_t> tokens, std::span<const int32_t> positions,
                   std::span<const int32_t> logit_rows, ForwardState& state, float* logits);
+
+// Final norm and output projection of n_rows hidden states x[n_rows][n_embd] (after the last
+// layer, or any layer for the logit lens) into logits[n_rows][n_vocab]. Uses state.last and
+// state.act_in as scratch.
+void ProjectToVocab(const Model& model, ThreadPool& pool, const float* x, int64_t n_rows,
+                    ForwardState& state, float* logits);
 
 // One sequence: evaluates `tokens` at `positions` (appending their keys/values to the
 // cache) and writes logits: the last token's into logits[n_vocab], or every token's into

@@ -19,6 +19,24 @@ struct TopToken {
   float prob = 0;  // softmax over the full vocabulary at temperature 1
 };
 
+// Probe results (engine/runtime/probes.h), attached to events only when a request asks.
+struct AttentionHead {
+  int layer = 0;
+  int head = 0;
+  std::vector<float> weights;  // over positions 0..query_position, summing to 1
+};
+struct LensLayer {
+  int layer = 0;      // the residual stream after this layer (0-based)
+  float entropy = 0;  // nats, of that layer's projected distribution
+  std::vector<TopToken> top;
+};
+struct PromptScore {
+  int position = 0;  // of the scored prompt token (>= 1: the first token has no context)
+  int32_t id = 0;
+  float logprob = 0;  // log p(token | the tokens before it), teacher-forced; surprisal = -logprob
+  int rank = 0;       // 0 = the model's most likely token at that position
+};
+
 struct Timings {
   double load_ms = 0;
   int prompt_tokens = 0;
@@ -36,7 +54,9 @@ struct Timings {
 };
 
 struct Event {
-  enum class Type { kPrompt, kToken, kError, kDone };
+  // kPromptScores (only when prompt_surprisal is asked) comes after kPrompt, before the
+  // first kToken.
+  enum class Type { kPrompt, kPromptScores, kToken, kError, kDone };
   Type type = Type::kToken;
 
   // kPrompt
@@ -54,6 +74,16 @@ struct Event {
   float entropy = 0;          // nats, full distribution
   std::vector<TopToken> top;  // k best alternatives when requested
   double elapsed_ms = 0;      // since the request started
+  // Probes asked for by the request (empty otherwise). Attention and logit lens describe the
+  // forward pass that produced this token's logits: the query is the token at
+  // query_position = position - 1, attending over positions 0..query_position.
+  std::vector<float> logits;  // full_logits: the whole vector, before penalties
+  int query_position = -1;
+  std::vector<AttentionHead> attention;
+  std::vector<LensLayer> logit_lens;
+
+  // kPromptScores
+  std::vector<PromptScore> prompt_scores;
 
   // kError
   Status error;

@@ -131,21 +131,30 @@ int32_t Sampler::Sample(std::span<const float> logits) {
 }
 
 void TopK(std::span<const float> logits, int k, std::vector<TokenProb>* out) {
+  TopK(logits, k, Analyze(logits).log_sum_exp, out);
+}
+
+void TopK(std::span<const float> logits, int k, float log_sum_exp, std::vector<TokenProb>* out) {
   out->clear();
   k = std::clamp(k, 0, int(logits.size()));
   if (k == 0) return;
-  const Distribution d = Analyze(logits);
-  // Select in O(n) over a per-thread scratch (no allocation once warm), then sort only k.
-  thread_local std::vector<TokenProb> scratch;
-  scratch.clear();
-  scratch.reserve(logits.size());
+  // One pass keeping the k best in a heap whose front is the worst of them: almost every
+  // logit is rejected by one comparison, with no copy of the vocabulary (this runs every
+  // step).
+  out->reserve(k);
   for (int32_t i = 0; i < int32_t(logits.size()); ++i) {
-    scratch.push_back({i, std::isnan(logits[i]) ? -INFINITY : logits[i], 0.0f});
+    const TokenProb c{i, std::isnan(logits[i]) ? -INFINITY : logits[i], 0.0f};
+    if (int(out->size()) < k) {
+      out->push_back(c);
+      std::push_heap(out->begin(), out->end(), Better);
+    } else if (Better(c, out->front())) {
+      std::pop_heap(out->begin(), out->end(), Better);
+      out->back() = c;
+      std::push_heap(out->begin(), out->end(), Better);
+    }
   }
-  std::nth_element(scratch.begin(), scratch.begin() + (k - 1), scratch.end(), Better);
-  out->assign(scratch.begin(), scratch.begin() + k);
   std::sort(out->begin(), out->end(), Better);
-  for (TokenProb& t : *out) t.prob = float(std::exp(double(t.logit) - d.log_sum_exp));
+  for (TokenProb& t : *out) t.prob = float(std::exp(double(t.logit) - log_sum_exp));
 }
 
 Distribution Analyze(std::span<const float> logits) {

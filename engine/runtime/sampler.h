@@ -62,6 +62,8 @@ class Sampler {
 // The k most likely tokens (descending logit, ties to the lower id) with their probability
 // under the full softmax at temperature 1. O(n + k log k).
 void TopK(std::span<const float> logits, int k, std::vector<TokenProb>* out);
+// The same with the softmax normaliser already known (Analyze(logits).log_sum_exp).
+void TopK(std::span<const float> logits, int k, float log_sum_exp, std::vector<TokenProb>* out);
 
 struct Distribution {
   float max_logit;

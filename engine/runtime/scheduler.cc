@@ -1,6 +1,7 @@
 #include "engine/runtime/scheduler.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace inferno {
 namespace {
@@ -17,6 +18,7 @@ struct Scheduler::Job {
   Ticket ticket = 0;
   GenerateRequest request;
   EventSink sink;
+  std::function<bool()> ready;
   Sequence::Clock::time_point submitted;
   std::atomic<bool> cancel{false};
   std::unique_ptr<Sequence> seq;
@@ -24,7 +26,14 @@ struct Scheduler::Job {
   // Where this job's tokens sit in the current batch.
   int batch_tokens = 0;
   int logit_row = -1;
+  int first_prompt_row = -1;  // prompt surprisal: the chunk's rows start here
 };
+
+namespace {
+// Prompt chunk size when every row's logits are kept (prompt surprisal): bounds the logits
+// buffer to this many vocabulary-sized rows.
+constexpr int kScoredChunk = 32;
+}  // namespace
 
 Scheduler::Scheduler(const Model& model, const SchedulerOptions& options)
     : model_(model),
@@ -53,10 +62,12 @@ Scheduler::~Scheduler() {
   worker_.join();
 }
 
-Scheduler::Ticket Scheduler::Submit(GenerateRequest request, EventSink sink) {
+Scheduler::Ticket Scheduler::Submit(GenerateRequest request, EventSink sink,
+                                    std::function<bool()> ready) {
   auto job = std::make_shared<Job>();
   job->request = std::move(request);
   job->sink = std::move(sink);
+  job->ready = std::move(ready);
   job->submitted = Sequence::Clock::now();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -164,62 +175,96 @@ void Scheduler::WorkerLoop() {
       if (job->cancel) job->seq->Cancel();
     }
     Retire(running);
-    if (!running.empty()) Step(running);
+    const bool stepped = running.empty() || Step(running);
     Retire(running);
+    if (!stepped) {
+      // Every request is paused by its client: wait a little for room, a new request, a
+      // cancellation or shutdown rather than spin.
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(2), [&] { return stop_ || !queue_.empty(); });
+    }
   }
 }
 
-void Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
+bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
   tokens_.clear();
   positions_.clear();
   token_caches_.clear();
   logit_rows_.clear();
+  captures_.clear();
+  bool capturing = false;
   int budget = n_batch_;
-  // Decoding sequences first: one token each, so a long prompt arriving never stalls them
-  // for more than one step.
   for (const std::shared_ptr<Job>& job : running) {
     job->batch_tokens = 0;
     job->logit_row = -1;
+    job->first_prompt_row = -1;
+  }
+  auto paused = [](const Job& job) { return job.ready && !job.ready(); };
+  // Decoding sequences first: one token each, so a long prompt arriving never stalls them
+  // for more than one step.
+  for (const std::shared_ptr<Job>& job : running) {
     Sequence& seq = *job->seq;
-    if (!seq.PromptDone()) continue;
+    if (!seq.PromptDone() || paused(*job)) continue;
     job->batch_tokens = 1;
     job->logit_row = int(logit_rows_.size());
     logit_rows_.push_back(int32_t(tokens_.size()));
     tokens_.push_back(seq.next_token());
     positions_.push_back(seq.pos());
     token_caches_.push_back(caches_[job->slot].get());
+    captures_.push_back(seq.capture());
+    capturing = capturing || captures_.back() != nullptr;
     --budget;
   }
   // Then prompt chunks with what is left of the batch.
   for (const std::shared_ptr<Job>& job : running) {
     Sequence& seq = *job->seq;
-    if (seq.PromptDone() || budget <= 0) continue;
-    const std::span<const int32_t> chunk = seq.NextPromptChunk(budget);
+    if (seq.PromptDone() || budget <= 0 || paused(*job)) continue;
+    const bool scored = seq.wants_prompt_logits();
+    const std::span<const int32_t> chunk =
+        seq.NextPromptChunk(scored ? std::min(budget, kScoredChunk) : budget);
+    const bool last = seq.pos() + int(chunk.size()) == seq.timings().prompt_tokens;
+    if (scored) job->first_prompt_row = int(logit_rows_.size());
     for (size_t i = 0; i < chunk.size(); ++i) {
+      if (scored) logit_rows_.push_back(int32_t(tokens_.size()));
       tokens_.push_back(chunk[i]);
       positions_.push_back(seq.pos() + int32_t(i));
       token_caches_.push_back(caches_[job->slot].get());
+      captures_.push_back(last && i + 1 == chunk.size() ? seq.capture() : nullptr);
+      capturing = capturing || captures_.back() != nullptr;
     }
     job->batch_tokens = int(chunk.size());
     budget -= int(chunk.size());
-    if (seq.pos() + int(chunk.size()) == seq.timings().prompt_tokens) {
-      job->logit_row = int(logit_rows_.size());
-      logit_rows_.push_back(int32_t(tokens_.size() - 1));
+    if (last) {
+      if (!scored) logit_rows_.push_back(int32_t(tokens_.size() - 1));
+      job->logit_row = int(logit_rows_.size()) - 1;
     }
   }
-  if (tokens_.empty()) return;
-
-  ForwardBatch(model_, pool_, token_caches_, tokens_, positions_, logit_rows_, state_,
-               logits_.data());
+  if (tokens_.empty()) return false;
 
   const size_t n_vocab = size_t(model_.config().n_vocab);
+  if (logits_.size() < logit_rows_.size() * n_vocab) logits_.resize(logit_rows_.size() * n_vocab);
+  if (capturing) {
+    state_.capture = captures_;
+  } else {
+    state_.capture.clear();
+  }
+  ForwardBatch(model_, pool_, token_caches_, tokens_, positions_, logit_rows_, state_,
+               logits_.data());
+  state_.capture.clear();
+
   uint64_t prompt_tokens = 0, generated = 0;
   for (const std::shared_ptr<Job>& job : running) {
     if (job->batch_tokens == 0) continue;
     Sequence& seq = *job->seq;
     if (!seq.PromptDone()) prompt_tokens += job->batch_tokens;
+    if (job->first_prompt_row >= 0) {
+      seq.OnPromptLogits(std::span<const float>(logits_.data() + job->first_prompt_row * n_vocab,
+                                                size_t(job->batch_tokens) * n_vocab),
+                         job->batch_tokens);
+    }
     seq.Advance(job->batch_tokens);
     if (job->logit_row < 0) continue;
+    if (seq.capture() != nullptr) seq.AfterForward(pool_, state_);
     ++generated;
     (void)seq.OnLogits(
         std::span<const float>(logits_.data() + size_t(job->logit_row) * n_vocab, n_vocab));
@@ -227,6 +272,7 @@ void Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
   std::lock_guard<std::mutex> lock(mu_);
   stats_.prompt_tokens += prompt_tokens;
   stats_.generated_tokens += generated;
+  return true;
 }
 
 void Scheduler::Retire(std::vector<std::shared_ptr<Job>>& running) {

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -53,7 +54,11 @@ class Scheduler {
 
   // Queues a request. Events arrive at `sink` from the scheduler thread: kPrompt, kToken...,
   // then kDone, or kError. The sink must not block for long: it holds up every sequence.
-  Ticket Submit(GenerateRequest request, EventSink sink);
+  //
+  // `ready`, when set, is asked before each step of this request; while it returns false the
+  // request pauses (its slot and cache kept) and the others go on. This is how a front end
+  // applies backpressure from a slow client without holding up the batch.
+  Ticket Submit(GenerateRequest request, EventSink sink, std::function<bool()> ready = nullptr);
 
   // Cancels a queued or running request; a no-op for unknown or finished tickets.
   void Cancel(Ticket ticket);
@@ -70,7 +75,8 @@ class Scheduler {
   void WorkerLoop();
   // Runs one forward pass over the next token of every decoding sequence plus as many
   // prompt tokens of prefilling ones as fit, then samples where logits came out.
-  void Step(std::vector<std::shared_ptr<Job>>& running);
+  // Returns false when every running request was paused (nothing evaluated).
+  bool Step(std::vector<std::shared_ptr<Job>>& running);
   void Retire(std::vector<std::shared_ptr<Job>>& running);
 
   const Model& model_;
@@ -85,6 +91,7 @@ class Scheduler {
   // Batch assembly buffers, reused every step.
   std::vector<int32_t> tokens_, positions_, logit_rows_;
   std::vector<KvCache*> token_caches_;
+  std::vector<TokenCapture*> captures_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -79,6 +79,8 @@ Status Sequence::Start() {
       return fail(Status::InvalidArgument("token id " + std::to_string(id) + " out of range"));
     }
   }
+  if (Status st = CheckProbes(request_.probes, model_.config()); !st.ok()) return fail(st);
+  PrepareCapture(request_.probes, model_.config(), &capture_);
   for (int32_t id : prompt_) sampler_.Accept(id);
   timings_.load_ms = model_.load_ms();
   timings_.prompt_tokens = int(prompt_.size());
@@ -100,6 +102,28 @@ std::span<const int32_t> Sequence::NextPromptChunk(int max) {
 }
 
 void Sequence::Advance(int n) { evaluated_ += n; }
+
+void Sequence::OnPromptLogits(std::span<const float> logits, int n) {
+  const size_t n_vocab = size_t(model_.config().n_vocab);
+  for (int i = 0; i < n; ++i) {
+    const int target = evaluated_ + i + 1;  // row i predicts the token after position pos()+i
+    if (target >= int(prompt_.size())) break;
+    prompt_scores_.push_back(
+        ScoreToken(logits.subspan(size_t(i) * n_vocab, n_vocab), target, prompt_[target]));
+  }
+  if (evaluated_ + n < int(prompt_.size())) return;
+  Event e;
+  e.type = Event::Type::kPromptScores;
+  e.prompt_scores = std::move(prompt_scores_);
+  prompt_scores_.clear();
+  sink_(e);
+}
+
+void Sequence::AfterForward(ThreadPool& pool, ForwardState& state) {
+  if (request_.probes.logit_lens && !capture_.residual.empty()) {
+    ComputeLogitLens(model_, pool, state, capture_, &lens_logits_);
+  }
+}
 
 bool Sequence::OnLogits(std::span<const float> logits) {
   if (finished_) return false;
@@ -137,11 +161,16 @@ bool Sequence::OnLogits(std::span<const float> logits) {
   e.rank = rank;
   const int k = std::clamp(request_.top_k_events, 0, 100);
   if (k > 0) {
-    TopK(logits, k, &top_);
+    TopK(logits, k, dist.log_sum_exp, &top_);
     e.top.reserve(top_.size());
     for (const TokenProb& t : top_)
       e.top.push_back({t.id, tok.TokenToPiece(t.id), t.logit, t.prob});
   }
+  const ProbeOptions& probes = request_.probes;
+  if (probes.full_logits) e.logits.assign(logits.begin(), logits.end());
+  if (probes.captures()) e.query_position = evaluated_ - 1;
+  if (probes.attention) FillAttention(probes, model_.config(), capture_, evaluated_ - 1, &e);
+  if (probes.logit_lens && !lens_logits_.empty()) FillLogitLens(probes, model_, lens_logits_, &e);
 
   const bool eos = !request_.ignore_eos && tok.IsEndOfGeneration(id);
   bool stopped = eos;

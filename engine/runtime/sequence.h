@@ -4,6 +4,11 @@
 //
 //   Start();  while (!PromptDone()) { eval NextPromptChunk(n) at pos(); Advance(n); }
 //   while (OnLogits(logits)) { eval next_token() at pos(); Advance(1); }
+//
+// Probes: the pass that produces logits records into capture() (if not null) for the token
+// whose logits are used, then AfterForward() runs before OnLogits(). When
+// wants_prompt_logits(), prompt chunks are evaluated with every row's logits and handed to
+// OnPromptLogits() before Advance().
 #pragma once
 
 #include <chrono>
@@ -14,6 +19,7 @@
 
 #include "engine/model/model.h"
 #include "engine/runtime/events.h"
+#include "engine/runtime/probes.h"
 #include "engine/runtime/sampler.h"
 #include "engine/tokenizer/chat_template.h"
 #include "engine/tokenizer/tokenizer.h"
@@ -21,13 +27,14 @@
 namespace inferno {
 
 struct GenerateRequest {
-  std::string prompt;                 // raw prompt (used when messages is empty)
-  std::vector<ChatMessage> messages;  // chat mode: rendered with the model's template
+  std::string prompt;                  // raw prompt (used when messages is empty)
+  std::vector<ChatMessage> messages;   // chat mode: rendered with the model's template
   std::vector<int32_t> prompt_tokens;  // already tokenized prompt; wins over both when set
   int max_tokens = 128;
   SamplingParams sampling;
   std::vector<std::string> stop;  // stop strings (not included in the output)
   int top_k_events = 0;           // alternatives attached to each token event (0..100)
+  ProbeOptions probes;            // opt-in probes (attention, logit lens, ...)
   bool ignore_eos = false;
 };
 
@@ -60,6 +67,13 @@ class Sequence {
   bool OnLogits(std::span<const float> logits);
   int32_t next_token() const { return next_token_; }
 
+  // Probe hooks (see the top of this file).
+  TokenCapture* capture() { return request_.probes.captures() ? &capture_ : nullptr; }
+  bool wants_prompt_logits() const { return request_.probes.prompt_surprisal && !PromptDone(); }
+  // logits[n][n_vocab] of the prompt tokens at positions pos()..pos()+n-1.
+  void OnPromptLogits(std::span<const float> logits, int n);
+  void AfterForward(ThreadPool& pool, ForwardState& state);
+
   // Ends the sequence now with finish_reason "cancelled" (emits kDone once).
   void Cancel();
   bool finished() const { return finished_; }
@@ -89,6 +103,9 @@ class Sequence {
   size_t emitted_ = 0;  // bytes of text_ already sent
   std::vector<TokenProb> top_;
   Timings timings_;
+  TokenCapture capture_;
+  std::vector<float> lens_logits_;  // [n_layer][n_vocab] of the last pass, when logit_lens
+  std::vector<PromptScore> prompt_scores_;
 };
 
 }  // namespace inferno

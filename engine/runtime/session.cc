@@ -32,15 +32,44 @@ Status Session::Generate(const GenerateRequest& request, const EventSink& sink) 
   Sequence seq(model_, request, sink, n_ctx_);
   const Status started = seq.Start();
   if (!started.ok()) return started;
+  const size_t n_vocab = size_t(model_.config().n_vocab);
+  std::span<const float> last(logits_.data(), n_vocab);
   while (!seq.PromptDone()) {
-    const std::span<const int32_t> chunk = seq.NextPromptChunk(n_batch_);
-    Evaluate(chunk, seq.pos());
-    seq.Advance(int(chunk.size()));
+    // Prompt surprisal keeps every row's logits, in chunks of at most 32 rows.
+    const bool scored = seq.wants_prompt_logits();
+    const std::span<const int32_t> chunk =
+        seq.NextPromptChunk(scored ? std::min(n_batch_, 32) : n_batch_);
+    const int n = int(chunk.size());
+    const bool final_chunk = seq.pos() + n == seq.timings().prompt_tokens;
+    if (scored && logits_.size() < size_t(n) * n_vocab) logits_.resize(size_t(n) * n_vocab);
+    TokenCapture* capture = final_chunk ? seq.capture() : nullptr;
+    state_.capture.clear();
+    if (capture != nullptr) {
+      state_.capture.assign(n, nullptr);
+      state_.capture[n - 1] = capture;
+    }
+    for (int i = 0; i < n; ++i) positions_[i] = seq.pos() + i;
+    Forward(model_, pool_, cache_, chunk, std::span<const int32_t>(positions_.data(), n), state_,
+            logits_.data(), /*all_logits=*/scored);
+    state_.capture.clear();
+    if (scored) {
+      seq.OnPromptLogits(std::span<const float>(logits_.data(), size_t(n) * n_vocab), n);
+      last = std::span<const float>(logits_.data() + size_t(n - 1) * n_vocab, n_vocab);
+    } else {
+      last = std::span<const float>(logits_.data(), n_vocab);
+    }
+    seq.Advance(n);
+    if (final_chunk && capture != nullptr) seq.AfterForward(pool_, state_);
   }
-  while (seq.OnLogits(logits_)) {
+  while (seq.OnLogits(last)) {
     const int32_t next = seq.next_token();
+    TokenCapture* capture = seq.capture();
+    if (capture != nullptr) state_.capture.assign(1, capture);
     Evaluate(std::span<const int32_t>(&next, 1), seq.pos());
+    state_.capture.clear();
     seq.Advance(1);
+    if (capture != nullptr) seq.AfterForward(pool_, state_);
+    last = std::span<const float>(logits_.data(), n_vocab);
   }
   return Status::Ok();
 }

@@ -1,0 +1,728 @@
+#include "server/debugger_hub.h"
+
+#include <algorithm>
+#include <atomic>
+#include <random>
+
+namespace inferno::server::debugger {
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Two sessions compared step by step (the `compare` message); guarded by the connection's
+// mutex.
+struct CompareState {
+  std::string id;
+  std::deque<std::pair<int32_t, std::vector<float>>> pending[2];  // per side: (token, logits)
+  int produced[2] = {0, 0};
+  bool done[2] = {false, false};
+  int steps = 0;
+  double kl_sum = 0;
+  int agree = 0;
+  int first_divergence = -1;
+};
+
+struct Session {
+  std::string id;
+  std::string client_id;
+  bool binary = false;
+  std::shared_ptr<LoadedModel> model;  // guarded by the connection's mutex
+  std::atomic<bool> cancel{false};
+  bool submitted = false;  // guarded by the connection's mutex
+  Scheduler::Ticket ticket = 0;
+  const Tokenizer* tokenizer = nullptr;
+  Clock::time_point first_token;
+  int generated = 0;
+  SessionRecord record;                   // guarded by the connection's mutex
+  std::shared_ptr<CompareState> compare;  // set for the sides of a compare
+  int side = -1;                          // 0 = a, 1 = b
+  bool send_logits = true;                // false when only the compare asked for logits
+};
+
+std::string RandomToken() {
+  std::random_device rd;
+  std::mt19937_64 rng((uint64_t(rd()) << 32) ^ rd());
+  static const char* kHex = "0123456789abcdef";
+  std::string t;
+  for (int i = 0; i < 32; ++i) t.push_back(kHex[rng() & 15]);
+  return t;
+}
+
+}  // namespace
+
+// One client's protocol state. Outlives its socket while sessions run or while it can be
+// resumed; engine sinks hold it by shared_ptr.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Debugger* hub, std::shared_ptr<WsSender> sender)
+      : hub_(hub), sender_(std::move(sender)) {}
+
+  void OnText(std::string_view frame, std::shared_ptr<Connection>* self_slot);
+  void OnBinary() {
+    SendError(code::kBinaryNotAccepted, "clients send JSON text frames only", true);
+  }
+  // The socket behind `sender` is gone.
+  void OnClose(const WsSender* sender);
+  // Ends every session (server shutdown or resume window over).
+  void CancelAll();
+
+ private:
+  void Hello(const ClientMessage& m, std::shared_ptr<Connection>* self_slot);
+  // Creates a session and launches it; returns it, or null after sending the error.
+  std::shared_ptr<Session> Start(ClientMessage m, std::string parent, int branch_step,
+                                 bool reserved = false,
+                                 std::shared_ptr<CompareState> compare = nullptr, int side = -1);
+  void Compare(ClientMessage m);
+  void OnCompareToken(Session& s, const Event& e);  // mu_ held
+  void OnCompareEnd(Session& s);                    // mu_ held
+  void Stop(const ClientMessage& m);
+  void Branch(ClientMessage m);
+  // Worker thread: load the model, check the prompt, submit.
+  void Launch(std::shared_ptr<Session> s, std::string model_name);
+  bool OnEvent(const std::shared_ptr<Session>& s, const Event& e);
+  bool Ready(const Session& s);
+  void Finish(const std::shared_ptr<Session>& s);
+  std::shared_ptr<LoadedModel> FinishLocked(const std::shared_ptr<Session>& s);  // mu_ held
+  void CancelSession(const std::shared_ptr<Session>& s);
+
+  // Sending (mu_ held). Messages are numbered by seq in send order; Emit() numbers and sends
+  // one JSON message.
+  void SendLocked(Frame f);
+  template <typename Make>
+  void EmitLocked(Make&& make) {
+    ++seq_;
+    SendLocked({seq_, false, make(seq_)});
+  }
+  template <typename Make>
+  void Emit(Make&& make) {
+    std::lock_guard<std::mutex> lock(mu_);
+    EmitLocked(std::forward<Make>(make));
+  }
+  void SendError(const std::string& c, const std::string& message, bool recoverable,
+                 const std::string& session = "") {
+    Emit([&](int64_t seq) { return ErrorJson(seq, c, message, recoverable, session); });
+  }
+
+  Debugger* hub_;
+  std::mutex mu_;
+  std::shared_ptr<WsSender> sender_;  // replaced when a client resumes
+  bool attached_ = true;
+  int64_t seq_ = 0;
+  std::string token_;         // set by hello
+  std::deque<Frame> replay_;  // the last frames sent, for resume (only after hello)
+  size_t replay_bytes_ = 0;
+  std::map<std::string, std::shared_ptr<Session>> sessions_;  // running, by id
+};
+
+void Connection::SendLocked(Frame f) {
+  if (!token_.empty()) {
+    replay_bytes_ += f.data.size();
+    replay_.push_back(f);
+    while (replay_bytes_ > hub_->limits().replay_bytes && replay_.size() > 1) {
+      replay_bytes_ -= replay_.front().data.size();
+      replay_.pop_front();
+    }
+  }
+  if (!attached_) return;
+  if (f.binary) {
+    sender_->SendBinary(std::move(f.data));
+  } else {
+    sender_->SendText(std::move(f.data));
+  }
+}
+
+bool Connection::Ready(const Session& s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // While the client is away nothing is generated: the events it will be replayed stay few.
+  if (!attached_) return false;
+  // The sides of a compare go in lockstep: neither runs more than one step ahead, so at
+  // most one step of logits waits for the other side.
+  if (s.compare) {
+    const CompareState& c = *s.compare;
+    if (!c.done[1 - s.side] && c.produced[s.side] > c.produced[1 - s.side]) return false;
+  }
+  return sender_->closed() || sender_->queued_bytes() <= hub_->limits().send_queue_bytes;
+}
+
+void Connection::OnText(std::string_view frame, std::shared_ptr<Connection>* self_slot) {
+  std::variant<ClientMessage, ParseError> parsed = ParseClientMessage(frame, hub_->limits());
+  if (auto* err = std::get_if<ParseError>(&parsed)) {
+    SendError(err->code, err->message, true, err->session);
+    return;
+  }
+  ClientMessage& m = std::get<ClientMessage>(parsed);
+  if (m.type == "hello") {
+    Hello(m, self_slot);
+  } else if (m.type == "start") {
+    Start(std::move(m), "", -1);
+  } else if (m.type == "stop") {
+    Stop(m);
+  } else if (m.type == "branch") {
+    Branch(std::move(m));
+  } else if (m.type == "compare") {
+    Compare(std::move(m));
+  } else if (m.type == "ping") {
+    Emit([&](int64_t seq) { return PongJson(seq, m.ping_data); });
+  }
+}
+
+void Connection::Hello(const ClientMessage& m, std::shared_ptr<Connection>* self_slot) {
+  if (m.version != kProtocolVersion) {
+    SendError(code::kUnsupportedVersion,
+              "this server speaks protocol version " + std::to_string(kProtocolVersion) + ", not " +
+                  std::to_string(m.version),
+              false);
+    return;
+  }
+  if (!m.resume.empty()) {
+    std::shared_ptr<Connection> old = hub_->Find(m.resume);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!sessions_.empty()) old = nullptr;  // resume must come before any start
+    }
+    if (old == nullptr || old.get() == this) {
+      SendError(code::kResumeFailed,
+                "nothing to resume for that token (expired after " +
+                    std::to_string(hub_->limits().resume_seconds) +
+                    " s, or sessions were started first); start again",
+                true);
+      return;
+    }
+    // Take the old state over: this socket now speaks for it.
+    std::shared_ptr<WsSender> mine;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      mine = sender_;
+    }
+    std::shared_ptr<WsSender> previous;
+    {
+      std::lock_guard<std::mutex> lock(old->mu_);
+      previous = old->sender_;
+      old->sender_ = mine;
+      old->attached_ = true;
+      std::vector<std::string> ids;
+      for (const auto& [id, s] : old->sessions_) ids.push_back(id);
+      const int64_t first_kept = old->replay_.empty() ? old->seq_ + 1 : old->replay_.front().seq;
+      const int64_t last_sent = old->seq_;
+      const bool complete = m.last_seq < 0 || first_kept <= m.last_seq + 1;
+      old->EmitLocked(
+          [&](int64_t seq) { return HelloJson(seq, old->token_, hub_->limits(), true, ids); });
+      if (!complete) {
+        old->EmitLocked([&](int64_t seq) {
+          return ErrorJson(seq, code::kResumeFailed,
+                           "some messages after seq " + std::to_string(m.last_seq) +
+                               " are no longer kept; replaying from seq " +
+                               std::to_string(first_kept),
+                           true);
+        });
+      }
+      // Replay what the client missed, with the seq numbers it would have seen.
+      if (m.last_seq >= 0) {
+        for (const Frame& f : old->replay_) {
+          if (f.seq <= m.last_seq || f.seq > last_sent) continue;
+          if (f.binary) {
+            mine->SendBinary(f.data);
+          } else {
+            mine->SendText(f.data);
+          }
+        }
+      }
+    }
+    if (previous && previous != mine) previous->Close();
+    hub_->Register(old->token_, old);
+    *self_slot = old;  // this socket's frames now go to the resumed connection
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (token_.empty()) {
+    token_ = RandomToken();
+    hub_->Register(token_, shared_from_this());
+  }
+  std::vector<std::string> ids;
+  for (const auto& [id, s] : sessions_) ids.push_back(id);
+  EmitLocked([&](int64_t seq) { return HelloJson(seq, token_, hub_->limits(), false, ids); });
+}
+
+std::shared_ptr<Session> Connection::Start(ClientMessage m, std::string parent, int branch_step,
+                                           bool reserved, std::shared_ptr<CompareState> compare,
+                                           int side) {
+  if (!reserved) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (int(sessions_.size()) >= hub_->limits().max_sessions_per_connection) {
+      const size_t n = sessions_.size();
+      EmitLocked([&](int64_t seq) {
+        return ErrorJson(seq, code::kTooManySessions,
+                         "this connection already runs " + std::to_string(n) +
+                             " sessions (the limit); stop one or wait for one to finish",
+                         true);
+      });
+      return nullptr;
+    }
+  }
+  if (!reserved && !hub_->ReserveSession()) {
+    SendError(code::kTooManySessions,
+              "the server runs " + std::to_string(hub_->limits().max_sessions) +
+                  " sessions already (its limit); try again later",
+              true);
+    return nullptr;
+  }
+  auto s = std::make_shared<Session>();
+  s->id = hub_->NewId("s");
+  s->client_id = m.client_id;
+  s->binary = m.binary;
+  s->record.id = s->id;
+  s->record.request = m.raw;
+  s->record.request.erase("type");
+  s->record.generate = m.request;
+  s->record.parent = parent;
+  s->record.branch_step = branch_step;
+  s->compare = std::move(compare);
+  s->side = side;
+  if (s->compare) {
+    s->send_logits = m.request.probes.full_logits;
+    s->record.generate.probes.full_logits = true;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sessions_[s->id] = s;
+    EmitLocked([&](int64_t seq) {
+      return SessionJson(seq, s->id, s->client_id, m.model, s->record.request, parent, branch_step);
+    });
+  }
+  // A strong reference: the session must be launched or finished even if the socket is
+  // gone by then, or its place would never be given back.
+  hub_->Post([self = shared_from_this(), s, model = m.model] { self->Launch(s, model); });
+  return s;
+}
+
+void Connection::Compare(ClientMessage m) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (int(sessions_.size()) + 2 > hub_->limits().max_sessions_per_connection) {
+      EmitLocked([&](int64_t seq) {
+        return ErrorJson(seq, code::kTooManySessions,
+                         "a compare needs two sessions and this connection has no room for them",
+                         true);
+      });
+      return;
+    }
+  }
+  if (!hub_->ReserveSession()) {
+    SendError(code::kTooManySessions, "the server runs its limit of sessions", true);
+    return;
+  }
+  if (!hub_->ReserveSession()) {
+    hub_->ReleaseSession();
+    SendError(code::kTooManySessions, "the server has no room for the two sessions of a compare",
+              true);
+    return;
+  }
+  auto c = std::make_shared<CompareState>();
+  c->id = hub_->NewId("c");
+  std::string ids[2];
+  for (int side = 0; side < 2; ++side) {
+    ClientMessage sm = std::move(m.sides[side]);
+    sm.client_id = m.client_id.empty() ? "" : m.client_id + (side == 0 ? ".a" : ".b");
+    ids[side] = Start(std::move(sm), "", -1, /*reserved=*/true, c, side)->id;
+  }
+  Emit([&](int64_t seq) { return CompareSessionJson(seq, c->id, m.client_id, ids[0], ids[1]); });
+}
+
+void Connection::OnCompareToken(Session& s, const Event& e) {
+  CompareState& c = *s.compare;
+  c.pending[s.side].emplace_back(e.id, e.logits);
+  ++c.produced[s.side];
+  while (!c.pending[0].empty() && !c.pending[1].empty()) {
+    auto [id_a, la] = std::move(c.pending[0].front());
+    auto [id_b, lb] = std::move(c.pending[1].front());
+    c.pending[0].pop_front();
+    c.pending[1].pop_front();
+    const StepComparison cmp = CompareLogits(la, lb);
+    const int index = c.steps++;
+    const bool same_prefix = c.first_divergence < 0;
+    if (same_prefix && id_a != id_b) c.first_divergence = index;
+    c.kl_sum += cmp.kl_ab;
+    c.agree += cmp.top1_a == cmp.top1_b;
+    EmitLocked([&](int64_t seq) {
+      return CompareStepJson(seq, c.id, index, cmp, id_a, id_b, same_prefix);
+    });
+  }
+}
+
+void Connection::OnCompareEnd(Session& s) {
+  CompareState& c = *s.compare;
+  if (c.done[s.side]) return;
+  c.done[s.side] = true;
+  if (!c.done[1 - s.side]) return;
+  c.pending[0].clear();
+  c.pending[1].clear();
+  EmitLocked([&](int64_t seq) {
+    return CompareSummaryJson(seq, c.id, c.steps, c.steps > 0 ? c.kl_sum / c.steps : 0,
+                              c.steps > 0 ? double(c.agree) / c.steps : 0, c.first_divergence);
+  });
+}
+
+void Connection::Launch(std::shared_ptr<Session> s, std::string model_name) {
+  auto fail = [&](const char* c, const std::string& message) {
+    SendError(c, message, true, s->id);
+    Finish(s);
+  };
+  if (s->cancel) {
+    Emit([&](int64_t seq) {
+      return json::serialize(json::object{{"type", "done"},
+                                          {"seq", seq},
+                                          {"session", s->id},
+                                          {"finish_reason", "cancelled"},
+                                          {"timings", json::object{}}});
+    });
+    Finish(s);
+    return;
+  }
+  const std::string want = model_name.empty() ? hub_->registry_.default_id() : model_name;
+  const std::vector<std::string> loaded = hub_->registry_.loaded_ids();
+  if (std::find(loaded.begin(), loaded.end(), want) == loaded.end()) {
+    Emit([&](int64_t seq) { return StatusJson(seq, s->id, "loading"); });
+  }
+  Result<std::shared_ptr<LoadedModel>> lm = hub_->registry_.Acquire(model_name);
+  if (!lm.ok()) return fail(code::kModelNotFound, lm.status().message());
+  std::shared_ptr<LoadedModel> model = *lm;
+  Scheduler& sched = *model->scheduler;
+  GenerateRequest req = s->record.generate;
+  Result<std::vector<int32_t>> tokens = sched.PromptTokens(req);
+  if (!tokens.ok()) return fail(code::kBadRequest, tokens.status().message());
+  if (int(tokens->size()) >= sched.n_ctx()) {
+    return fail(code::kBadRequest, "the prompt is " + std::to_string(tokens->size()) +
+                                       " tokens but the context holds " +
+                                       std::to_string(sched.n_ctx()));
+  }
+  if (Status st = CheckProbes(req.probes, model->model->config()); !st.ok()) {
+    return fail(code::kBadRequest, st.message());
+  }
+  req.prompt_tokens = std::move(*tokens);
+  std::shared_ptr<Connection> self = shared_from_this();
+  std::lock_guard<std::mutex> lock(mu_);
+  s->model = model;
+  s->tokenizer = &model->model->tokenizer();
+  s->record.model = model->id;
+  hub_->store_->Save(s->record);
+  // Submitted under mu_: the session's events (which take mu_) come after "queued".
+  s->ticket = sched.Submit(
+      std::move(req), [self, s](const Event& e) { return self->OnEvent(s, e); },
+      [self, s] { return self->Ready(*s); });
+  s->submitted = true;
+  if (s->cancel) sched.Cancel(s->ticket);
+  EmitLocked([&](int64_t seq) { return StatusJson(seq, s->id, "queued"); });
+}
+
+bool Connection::OnEvent(const std::shared_ptr<Session>& s, const Event& e) {
+  const bool end = e.type == Event::Type::kDone || e.type == Event::Type::kError;
+  std::shared_ptr<LoadedModel> model;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // The session's place is given back before the client hears it ended, so it can start
+    // another at once.
+    if (end) model = FinishLocked(s);
+    if (e.type == Event::Type::kPrompt) {
+      s->record.prompt_tokens = e.prompt_tokens;
+    } else if (e.type == Event::Type::kToken) {
+      s->record.tokens.push_back(e.id);
+      if (s->generated++ == 0) s->first_token = Clock::now();
+    } else if (e.type == Event::Type::kDone) {
+      s->record.finish_reason = e.finish_reason;
+    } else if (e.type == Event::Type::kError) {
+      s->record.finish_reason = "error";
+    }
+    if (s->send_logits || e.logits.empty()) {
+      for (Frame& f : EncodeEvent(&seq_, s->id, e, *s->tokenizer, s->binary)) {
+        SendLocked(std::move(f));
+      }
+    } else {
+      Event copy = e;  // the logits were for the compare only
+      copy.logits.clear();
+      for (Frame& f : EncodeEvent(&seq_, s->id, copy, *s->tokenizer, s->binary)) {
+        SendLocked(std::move(f));
+      }
+    }
+    if (s->compare && e.type == Event::Type::kToken) OnCompareToken(*s, e);
+    if (s->compare && end) OnCompareEnd(*s);
+    if (e.type == Event::Type::kPrompt) {
+      EmitLocked([&](int64_t seq) { return StatusJson(seq, s->id, "prefill"); });
+    } else if (e.type == Event::Type::kToken && s->generated % 16 == 0) {
+      const double secs = std::chrono::duration<double>(Clock::now() - s->first_token).count();
+      const double tps = secs > 0 ? (s->generated - 1) / secs : 0;
+      EmitLocked(
+          [&](int64_t seq) { return StatusJson(seq, s->id, "generating", tps, s->generated); });
+    }
+  }
+  if (model) hub_->Post([model] {});
+  return !s->cancel;
+}
+
+void Connection::Finish(const std::shared_ptr<Session>& s) {
+  std::shared_ptr<LoadedModel> model;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    model = FinishLocked(s);
+    if (s->compare) OnCompareEnd(*s);  // a side that never ran must not hold the other back
+  }
+  if (model) hub_->Post([model] {});
+}
+
+std::shared_ptr<LoadedModel> Connection::FinishLocked(const std::shared_ptr<Session>& s) {
+  if (sessions_.erase(s->id) == 0) return nullptr;
+  if (!s->record.model.empty()) hub_->store_->Save(s->record);
+  hub_->ReleaseSession();
+  // The caller drops the model reference on the worker, never on the model's own scheduler
+  // thread (if it were the last one, the scheduler would join its thread from itself).
+  return std::move(s->model);
+}
+
+void Connection::Stop(const ClientMessage& m) {
+  std::shared_ptr<Session> s;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sessions_.find(m.session);
+    if (it != sessions_.end()) s = it->second;
+  }
+  if (s == nullptr) {
+    SendError(code::kUnknownSession, "no running session '" + m.session + "' on this connection",
+              true, m.session);
+    return;
+  }
+  CancelSession(s);
+}
+
+void Connection::CancelSession(const std::shared_ptr<Session>& s) {
+  s->cancel = true;
+  std::shared_ptr<LoadedModel> model;
+  Scheduler::Ticket ticket = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!s->submitted) return;  // Launch() sees the flag
+    model = s->model;
+    ticket = s->ticket;
+  }
+  if (model) model->scheduler->Cancel(ticket);
+}
+
+void Connection::Branch(ClientMessage m) {
+  std::optional<SessionRecord> rec;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sessions_.find(m.session);
+    if (it != sessions_.end()) rec = it->second->record;
+  }
+  if (!rec) rec = hub_->store_->Find(m.session);
+  if (!rec || rec->model.empty()) {
+    SendError(code::kUnknownSession, "no session '" + m.session + "' to branch from", true,
+              m.session);
+    return;
+  }
+  if (m.step > int(rec->tokens.size())) {
+    SendError(code::kBadRequest,
+              "branch: step " + std::to_string(m.step) + " is past the " +
+                  std::to_string(rec->tokens.size()) + " tokens generated so far",
+              true, m.session);
+    return;
+  }
+  // Continuing from step k with a forced token is a fresh run whose prompt is the parent's
+  // prompt, its first k tokens and the forced one (the prompt is evaluated again; the
+  // result is the same as if the parent had sampled that token, up to sampling randomness).
+  ClientMessage b;
+  b.type = "start";
+  b.client_id = m.client_id;
+  b.model = rec->model;
+  b.binary = rec->request.contains("format") && rec->request.at("format") == "binary";
+  b.request = rec->generate;
+  b.request.prompt.clear();
+  b.request.messages.clear();
+  b.request.prompt_tokens = rec->prompt_tokens;
+  b.request.prompt_tokens.insert(b.request.prompt_tokens.end(), rec->tokens.begin(),
+                                 rec->tokens.begin() + m.step);
+  b.request.prompt_tokens.push_back(m.token);
+  b.request.max_tokens = m.request.max_tokens > 0
+                             ? m.request.max_tokens
+                             : std::max(1, rec->generate.max_tokens - m.step - 1);
+  b.raw = rec->request;
+  b.raw["branch"] = json::object{{"session", m.session}, {"step", m.step}, {"token", m.token}};
+  Start(std::move(b), m.session, m.step);
+}
+
+void Connection::OnClose(const WsSender* sender) {
+  bool park = false;
+  std::vector<std::shared_ptr<Session>> running;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (sender != sender_.get()) return;  // an old socket of a resumed connection
+    attached_ = false;
+    park = !token_.empty() && !sessions_.empty();
+    if (!park) {
+      for (const auto& [id, s] : sessions_) running.push_back(s);
+    }
+  }
+  if (park) {
+    hub_->Park(token_);
+    return;
+  }
+  if (!token_.empty()) hub_->Forget(token_);
+  for (const std::shared_ptr<Session>& s : running) CancelSession(s);
+}
+
+void Connection::CancelAll() {
+  std::vector<std::shared_ptr<Session>> running;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    attached_ = false;
+    for (const auto& [id, s] : sessions_) running.push_back(s);
+  }
+  for (const std::shared_ptr<Session>& s : running) CancelSession(s);
+}
+
+// --- The WsConnection of one socket ----------------------------------------------------------
+
+class DebuggerConnection : public WsConnection {
+ public:
+  DebuggerConnection(Debugger* hub, std::shared_ptr<WsSender> sender)
+      : sender_(sender), conn_(std::make_shared<Connection>(hub, std::move(sender))) {}
+  void OnText(std::string_view frame) override {
+    std::shared_ptr<Connection> conn = conn_;
+    conn->OnText(frame, &conn_);
+  }
+  void OnBinary(std::string_view) override { conn_->OnBinary(); }
+  void OnClose() override { conn_->OnClose(sender_.get()); }
+
+ private:
+  std::shared_ptr<WsSender> sender_;
+  std::shared_ptr<Connection> conn_;
+};
+
+// --- Debugger ---------------------------------------------------------------------------------
+
+Debugger::Debugger(ModelRegistry& registry, Limits limits, std::shared_ptr<SessionStore> store)
+    : registry_(registry), limits_(limits), store_(std::move(store)) {
+  worker_ = std::thread([this] { WorkerLoop(); });
+}
+
+Debugger::~Debugger() {
+  std::map<std::string, Token> tokens;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    tokens.swap(tokens_);
+  }
+  for (auto& [t, entry] : tokens) entry.conn->CancelAll();
+  tokens.clear();
+  {
+    // Sessions end at their scheduler's next step; their connections call back into this
+    // object until then.
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(30), [&] { return running_ == 0; });
+    stop_ = true;
+  }
+  cv_.notify_all();
+  worker_.join();
+}
+
+std::unique_ptr<WsConnection> Debugger::Connect(std::shared_ptr<WsSender> sender) {
+  return std::make_unique<DebuggerConnection>(this, std::move(sender));
+}
+
+int Debugger::running_sessions() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return running_;
+}
+
+void Debugger::Post(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    tasks_.push_back(std::move(task));
+  }
+  cv_.notify_all();
+}
+
+void Debugger::WorkerLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_ || !tasks_.empty(); });
+    while (!tasks_.empty()) {
+      std::function<void()> task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+      task = nullptr;  // release captures outside the lock
+      lock.lock();
+    }
+    if (stop_) return;
+    lock.unlock();
+    ExpireParked();
+    lock.lock();
+  }
+}
+
+bool Debugger::ReserveSession() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (running_ >= limits_.max_sessions) return false;
+  ++running_;
+  return true;
+}
+
+void Debugger::ReleaseSession() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --running_;
+  }
+  cv_.notify_all();
+}
+
+std::string Debugger::NewId(const char* prefix) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return prefix + std::to_string(next_id_++);
+}
+
+void Debugger::Register(const std::string& token, std::shared_ptr<Connection> conn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  tokens_[token] = Token{std::move(conn), false, Clock::now()};
+}
+
+void Debugger::Forget(const std::string& token) {
+  std::shared_ptr<Connection> conn;  // released outside the lock
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = tokens_.find(token);
+  if (it == tokens_.end()) return;
+  conn = std::move(it->second.conn);
+  tokens_.erase(it);
+}
+
+void Debugger::Park(const std::string& token) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = tokens_.find(token);
+  if (it == tokens_.end()) return;
+  it->second.parked = true;
+  it->second.since = Clock::now();
+}
+
+std::shared_ptr<Connection> Debugger::Find(const std::string& token) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = tokens_.find(token);
+  return it == tokens_.end() ? nullptr : it->second.conn;
+}
+
+void Debugger::ExpireParked() {
+  std::vector<std::shared_ptr<Connection>> expired;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const Clock::time_point now = Clock::now();
+    for (auto it = tokens_.begin(); it != tokens_.end();) {
+      if (it->second.parked &&
+          now - it->second.since > std::chrono::seconds(limits_.resume_seconds)) {
+        expired.push_back(std::move(it->second.conn));
+        it = tokens_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const std::shared_ptr<Connection>& c : expired) c->CancelAll();
+}
+
+}  // namespace inferno::server::debugger

@@ -1,0 +1,588 @@
+#include "server/debugger_protocol.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "engine/runtime/probes.h"
+#include "engine/util/utf8.h"
+
+namespace inferno::server::debugger {
+namespace json = boost::json;
+
+namespace {
+
+Status Bad(const std::string& field, const std::string& what) {
+  return Status::InvalidArgument("'" + field + "' " + what);
+}
+
+// Reads an optional number field into *out within [lo, hi].
+template <typename T>
+Status Number(const json::object& o, const char* field, double lo, double hi, T* out) {
+  const json::value* v = o.if_contains(field);
+  if (v == nullptr || v->is_null()) return Status::Ok();
+  if (!v->is_number()) return Bad(field, "must be a number");
+  const double d = v->to_number<double>();
+  if (!(d >= lo && d <= hi)) {
+    return Bad(field, "must be between " + json::serialize(json::value(lo)) + " and " +
+                          json::serialize(json::value(hi)));
+  }
+  if constexpr (std::is_integral_v<T>) {
+    if (d != std::floor(d)) return Bad(field, "must be an integer");
+  }
+  *out = T(d);
+  return Status::Ok();
+}
+
+Status Bool(const json::object& o, const char* field, bool* out) {
+  const json::value* v = o.if_contains(field);
+  if (v == nullptr || v->is_null()) return Status::Ok();
+  if (!v->is_bool()) return Bad(field, "must be true or false");
+  *out = v->as_bool();
+  return Status::Ok();
+}
+
+Status String(const json::object& o, const char* field, std::string* out) {
+  const json::value* v = o.if_contains(field);
+  if (v == nullptr || v->is_null()) return Status::Ok();
+  if (!v->is_string()) return Bad(field, "must be a string");
+  *out = std::string(v->as_string());
+  return Status::Ok();
+}
+
+Status IntList(const json::value& v, const std::string& field, std::vector<int>* out) {
+  if (!v.is_array()) return Bad(field, "must be an array of integers");
+  for (const json::value& x : v.as_array()) {
+    if (!x.is_int64() && !x.is_uint64()) return Bad(field, "must be an array of integers");
+    out->push_back(int(x.to_number<int64_t>()));
+  }
+  return Status::Ok();
+}
+
+#define RETURN_IF_ERROR(expr)                       \
+  do {                                              \
+    if (Status _st = (expr); !_st.ok()) return _st; \
+  } while (0)
+
+Status ParseSampling(const json::object& o, SamplingParams* s) {
+  RETURN_IF_ERROR(Number(o, "temperature", 0, 100, &s->temperature));
+  RETURN_IF_ERROR(Number(o, "top_k", 0, 1e9, &s->top_k));
+  RETURN_IF_ERROR(Number(o, "top_p", 0, 1, &s->top_p));
+  RETURN_IF_ERROR(Number(o, "min_p", 0, 1, &s->min_p));
+  RETURN_IF_ERROR(Number(o, "repeat_penalty", 0, 100, &s->repeat_penalty));
+  RETURN_IF_ERROR(Number(o, "repeat_last_n", 0, 1e6, &s->repeat_last_n));
+  RETURN_IF_ERROR(Number(o, "presence_penalty", -100, 100, &s->presence_penalty));
+  RETURN_IF_ERROR(Number(o, "frequency_penalty", -100, 100, &s->frequency_penalty));
+  RETURN_IF_ERROR(Number(o, "seed", 0, 1.8e19, &s->seed));
+  for (const auto& kv : o) {
+    static const char* kKnown[] = {"temperature",
+                                   "top_k",
+                                   "top_p",
+                                   "min_p",
+                                   "repeat_penalty",
+                                   "repeat_last_n",
+                                   "presence_penalty",
+                                   "frequency_penalty",
+                                   "seed"};
+    bool known = false;
+    for (const char* k : kKnown) known = known || kv.key() == k;
+    if (!known) return Bad("sampling." + std::string(kv.key()), "is not a sampling setting");
+  }
+  return Status::Ok();
+}
+
+Status ParseProbes(const json::object& o, GenerateRequest* req) {
+  ProbeOptions& p = req->probes;
+  RETURN_IF_ERROR(Number(o, "top_k", 0, kMaxProbeTopK, &req->top_k_events));
+  RETURN_IF_ERROR(Bool(o, "full_logits", &p.full_logits));
+  RETURN_IF_ERROR(Bool(o, "prompt_surprisal", &p.prompt_surprisal));
+  if (const json::value* a = o.if_contains("attention"); a != nullptr && !a->is_null()) {
+    if (a->is_bool()) {
+      p.attention = a->as_bool();
+    } else if (a->is_object()) {
+      p.attention = true;
+      const json::object& ao = a->as_object();
+      if (const json::value* l = ao.if_contains("layers"); l && !l->is_null()) {
+        RETURN_IF_ERROR(IntList(*l, "probes.attention.layers", &p.attention_layers));
+      }
+      if (const json::value* h = ao.if_contains("heads"); h && !h->is_null()) {
+        RETURN_IF_ERROR(IntList(*h, "probes.attention.heads", &p.attention_heads));
+      }
+    } else {
+      return Bad("probes.attention", "must be true/false or {layers, heads}");
+    }
+  }
+  if (const json::value* l = o.if_contains("logit_lens"); l != nullptr && !l->is_null()) {
+    if (l->is_bool()) {
+      p.logit_lens = l->as_bool();
+    } else if (l->is_object()) {
+      p.logit_lens = true;
+      RETURN_IF_ERROR(Number(l->as_object(), "top_k", 1, kMaxProbeTopK, &p.logit_lens_top_k));
+    } else {
+      return Bad("probes.logit_lens", "must be true/false or {top_k}");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ParseStartFields(const json::object& o, const Limits& limits, ClientMessage* m) {
+  GenerateRequest& req = m->request;
+  req.top_k_events = 10;
+  RETURN_IF_ERROR(String(o, "id", &m->client_id));
+  RETURN_IF_ERROR(String(o, "model", &m->model));
+  RETURN_IF_ERROR(String(o, "prompt", &req.prompt));
+  if (const json::value* msgs = o.if_contains("messages"); msgs && !msgs->is_null()) {
+    if (!msgs->is_array()) return Bad("messages", "must be an array of {role, content}");
+    for (const json::value& v : msgs->as_array()) {
+      const json::object* mo = v.if_object();
+      const json::value* role = mo ? mo->if_contains("role") : nullptr;
+      const json::value* content = mo ? mo->if_contains("content") : nullptr;
+      if (!role || !role->is_string() || !content || !content->is_string()) {
+        return Bad("messages", "must be an array of {role, content} with string values");
+      }
+      req.messages.push_back({std::string(role->as_string()), std::string(content->as_string())});
+    }
+  }
+  if (const json::value* t = o.if_contains("prompt_tokens"); t && !t->is_null()) {
+    std::vector<int> ids;
+    RETURN_IF_ERROR(IntList(*t, "prompt_tokens", &ids));
+    req.prompt_tokens.assign(ids.begin(), ids.end());
+  }
+  if (req.prompt.empty() && req.messages.empty() && req.prompt_tokens.empty()) {
+    return Status::InvalidArgument("one of 'prompt', 'messages' or 'prompt_tokens' is required");
+  }
+  req.max_tokens = 128;
+  RETURN_IF_ERROR(Number(o, "max_tokens", 1, limits.max_tokens, &req.max_tokens));
+  RETURN_IF_ERROR(Bool(o, "ignore_eos", &req.ignore_eos));
+  if (const json::value* s = o.if_contains("stop"); s && !s->is_null()) {
+    if (s->is_string()) {
+      req.stop.push_back(std::string(s->as_string()));
+    } else if (s->is_array()) {
+      for (const json::value& x : s->as_array()) {
+        if (!x.is_string()) return Bad("stop", "must be a string or an array of strings");
+        req.stop.push_back(std::string(x.as_string()));
+      }
+    } else {
+      return Bad("stop", "must be a string or an array of strings");
+    }
+  }
+  if (const json::value* s = o.if_contains("sampling"); s && !s->is_null()) {
+    if (!s->is_object()) return Bad("sampling", "must be an object");
+    RETURN_IF_ERROR(ParseSampling(s->as_object(), &req.sampling));
+  }
+  if (const json::value* p = o.if_contains("probes"); p && !p->is_null()) {
+    if (!p->is_object()) return Bad("probes", "must be an object");
+    RETURN_IF_ERROR(ParseProbes(p->as_object(), &req));
+  }
+  std::string format = "json";
+  RETURN_IF_ERROR(String(o, "format", &format));
+  if (format != "json" && format != "binary")
+    return Bad("format", "must be \"json\" or \"binary\"");
+  m->binary = format == "binary";
+  return Status::Ok();
+}
+
+std::variant<ClientMessage, ParseError> ParseClientMessage(std::string_view frame,
+                                                           const Limits& limits) {
+  if (frame.size() > limits.max_frame_bytes) {
+    return ParseError{code::kTooLarge,
+                      "message of " + std::to_string(frame.size()) + " bytes; the limit is " +
+                          std::to_string(limits.max_frame_bytes),
+                      ""};
+  }
+  json::error_code ec;
+  json::value v = json::parse(frame, ec);
+  if (ec) return ParseError{code::kBadJson, "not valid JSON: " + ec.message(), ""};
+  if (!v.is_object()) return ParseError{code::kBadMessage, "a message must be a JSON object", ""};
+  ClientMessage m;
+  m.raw = std::move(v.as_object());
+  const json::object& o = m.raw;
+  const json::value* type = o.if_contains("type");
+  if (type == nullptr || !type->is_string()) {
+    return ParseError{code::kBadMessage, "a message needs a string 'type'", ""};
+  }
+  m.type = std::string(type->as_string());
+  if (const json::value* s = o.if_contains("session"); s && s->is_string()) {
+    m.session = std::string(s->as_string());
+  }
+  auto fail = [&](const Status& st) {
+    return ParseError{code::kBadRequest, m.type + ": " + st.message(), m.session};
+  };
+  if (m.type == "hello") {
+    if (Status st = Number(o, "version", 0, 1e9, &m.version); !st.ok()) return fail(st);
+    if (Status st = String(o, "resume", &m.resume); !st.ok()) return fail(st);
+    if (Status st = Number(o, "last_seq", -1, 9e15, &m.last_seq); !st.ok()) return fail(st);
+  } else if (m.type == "start") {
+    if (Status st = ParseStartFields(o, limits, &m); !st.ok()) return fail(st);
+  } else if (m.type == "stop" || m.type == "branch") {
+    if (m.session.empty()) return fail(Status::InvalidArgument("'session' (string) is required"));
+    if (m.type == "branch") {
+      const json::value* step = o.if_contains("step");
+      const json::value* token = o.if_contains("token");
+      if (step == nullptr || token == nullptr) {
+        return fail(Status::InvalidArgument("'step' and 'token' are required"));
+      }
+      if (Status st = Number(o, "step", 0, 1e9, &m.step); !st.ok()) return fail(st);
+      if (Status st = Number(o, "token", 0, 2e9, &m.token); !st.ok()) return fail(st);
+      if (Status st = String(o, "id", &m.client_id); !st.ok()) return fail(st);
+      if (const json::value* mt = o.if_contains("max_tokens"); mt && !mt->is_null()) {
+        if (Status st = Number(o, "max_tokens", 1, limits.max_tokens, &m.request.max_tokens);
+            !st.ok())
+          return fail(st);
+      } else {
+        m.request.max_tokens = 0;  // 0 = as the original session
+      }
+    }
+  } else if (m.type == "compare") {
+    if (Status st = String(o, "id", &m.client_id); !st.ok()) return fail(st);
+    for (const char* side : {"a", "b"}) {
+      const json::value* v = o.if_contains(side);
+      if (v == nullptr || !v->is_object()) {
+        return fail(Status::InvalidArgument(std::string("'") + side +
+                                            "' (an object of start fields) is required"));
+      }
+      json::object merged = o;
+      merged.erase("a");
+      merged.erase("b");
+      merged.erase("id");
+      for (const auto& kv : v->as_object()) merged[kv.key()] = kv.value();
+      ClientMessage sm;
+      sm.type = "start";
+      if (Status st = ParseStartFields(merged, limits, &sm); !st.ok()) {
+        return fail(Status::InvalidArgument(std::string(side) + ": " + st.message()));
+      }
+      if (sm.binary) return fail(Status::InvalidArgument("compare sends JSON only"));
+      merged.erase("type");
+      sm.raw = std::move(merged);
+      m.sides.push_back(std::move(sm));
+    }
+  } else if (m.type == "ping") {
+    if (const json::value* d = o.if_contains("data")) m.ping_data = *d;
+  } else {
+    return ParseError{code::kUnknownType,
+                      "unknown message type '" + m.type +
+                          "' (expected hello, start, stop, branch, compare or ping)",
+                      m.session};
+  }
+  return m;
+}
+
+// --- Encoding -------------------------------------------------------------------------------
+
+namespace {
+
+json::object Base(int64_t seq, const char* type) {
+  return json::object{{"type", type}, {"seq", seq}};
+}
+
+std::string Ser(const json::object& o) { return json::serialize(o); }
+
+// JSON has no NaN/Inf; probabilities and logits are finite except -inf logits of masked
+// tokens, sent as null.
+json::value Num(float x) {
+  if (!std::isfinite(x)) return nullptr;
+  return double(x);
+}
+
+json::array TopArray(const std::vector<TopToken>& top, bool numbers) {
+  json::array a;
+  for (const TopToken& t : top) {
+    json::object o{{"id", t.id}, {"text", ToValidUtf8(t.text)}};
+    if (numbers) {
+      o["logit"] = Num(t.logit);
+      o["prob"] = Num(t.prob);
+    }
+    a.push_back(std::move(o));
+  }
+  return a;
+}
+
+json::object TimingsJson(const Timings& t) {
+  return json::object{{"load_ms", t.load_ms},
+                      {"prompt_tokens", t.prompt_tokens},
+                      {"prompt_ms", t.prompt_ms},
+                      {"prompt_tokens_per_second", t.prompt_tokens_per_second()},
+                      {"generated_tokens", t.generated_tokens},
+                      {"decode_ms", t.decode_ms},
+                      {"decode_tokens_per_second", t.decode_tokens_per_second()},
+                      {"ttft_ms", t.ttft_ms}};
+}
+
+void PutU32(std::string* out, uint32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
+void PutI32(std::string* out, int32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
+void PutF32(std::string* out, float v) { out->append(reinterpret_cast<const char*>(&v), 4); }
+void PutU64(std::string* out, uint64_t v) { out->append(reinterpret_cast<const char*>(&v), 8); }
+
+}  // namespace
+
+std::string HelloJson(int64_t seq, const std::string& resume_token, const Limits& limits,
+                      bool resumed, const std::vector<std::string>& sessions) {
+  json::object o = Base(seq, "hello");
+  o["version"] = kProtocolVersion;
+  o["server"] = "inferno";
+  o["resume"] = resume_token;
+  o["resumed"] = resumed;
+  json::array s(sessions.begin(), sessions.end());
+  o["sessions"] = std::move(s);
+  o["limits"] = json::object{{"max_frame_bytes", limits.max_frame_bytes},
+                             {"max_sessions_per_connection", limits.max_sessions_per_connection},
+                             {"max_sessions", limits.max_sessions},
+                             {"max_tokens", limits.max_tokens},
+                             {"send_queue_bytes", limits.send_queue_bytes},
+                             {"resume_seconds", limits.resume_seconds},
+                             {"max_top_k", kMaxProbeTopK}};
+  return Ser(o);
+}
+
+std::string SessionJson(int64_t seq, const std::string& session, const std::string& client_id,
+                        const std::string& model, const json::object& request,
+                        const std::string& parent, int branch_step) {
+  json::object o = Base(seq, "session");
+  o["session"] = session;
+  if (!client_id.empty()) o["id"] = client_id;
+  o["model"] = model;
+  o["request"] = request;
+  if (!parent.empty()) {
+    o["parent"] = parent;
+    o["branch_step"] = branch_step;
+  }
+  return Ser(o);
+}
+
+std::string StatusJson(int64_t seq, const std::string& session, const std::string& state,
+                       double tokens_per_second, int generated) {
+  json::object o = Base(seq, "status");
+  o["session"] = session;
+  o["state"] = state;
+  if (tokens_per_second >= 0) o["tokens_per_second"] = tokens_per_second;
+  if (generated >= 0) o["generated"] = generated;
+  return Ser(o);
+}
+
+std::string ErrorJson(int64_t seq, const std::string& code, const std::string& message,
+                      bool recoverable, const std::string& session) {
+  json::object o = Base(seq, "error");
+  if (!session.empty()) o["session"] = session;
+  o["code"] = code;
+  o["message"] = message;
+  o["recoverable"] = recoverable;
+  return Ser(o);
+}
+
+std::string PongJson(int64_t seq, const json::value& data) {
+  json::object o = Base(seq, "pong");
+  if (!data.is_null()) o["data"] = data;
+  return Ser(o);
+}
+
+StepComparison CompareLogits(std::span<const float> a, std::span<const float> b) {
+  StepComparison c;
+  const size_t n = std::min(a.size(), b.size());
+  double max_a = -INFINITY, max_b = -INFINITY;
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] > max_a) {
+      max_a = a[i];
+      c.top1_a = int32_t(i);
+    }
+    if (b[i] > max_b) {
+      max_b = b[i];
+      c.top1_b = int32_t(i);
+    }
+  }
+  double sa = 0, sb = 0;
+  for (size_t i = 0; i < n; ++i) {
+    sa += std::exp(a[i] - max_a);
+    sb += std::exp(b[i] - max_b);
+  }
+  const double lse_a = max_a + std::log(sa), lse_b = max_b + std::log(sb);
+  for (size_t i = 0; i < n; ++i) {
+    const double la = a[i] - lse_a, lb = b[i] - lse_b;
+    if (std::isfinite(la)) c.kl_ab += std::exp(la) * (la - lb);
+    if (std::isfinite(lb)) c.kl_ba += std::exp(lb) * (lb - la);
+  }
+  c.kl_ab = std::max(0.0, c.kl_ab);
+  c.kl_ba = std::max(0.0, c.kl_ba);
+  return c;
+}
+
+std::string CompareSessionJson(int64_t seq, const std::string& compare,
+                               const std::string& client_id, const std::string& a,
+                               const std::string& b) {
+  json::object o = Base(seq, "compare");
+  o["kind"] = "session";
+  o["compare"] = compare;
+  if (!client_id.empty()) o["id"] = client_id;
+  o["a"] = a;
+  o["b"] = b;
+  return Ser(o);
+}
+
+std::string CompareStepJson(int64_t seq, const std::string& compare, int index,
+                            const StepComparison& c, int32_t id_a, int32_t id_b, bool same_prefix) {
+  json::object o = Base(seq, "compare");
+  o["kind"] = "step";
+  o["compare"] = compare;
+  o["index"] = index;
+  o["a"] = json::object{{"id", id_a}, {"top1", c.top1_a}};
+  o["b"] = json::object{{"id", id_b}, {"top1", c.top1_b}};
+  o["kl_ab"] = c.kl_ab;
+  o["kl_ba"] = c.kl_ba;
+  o["top1_agree"] = c.top1_a == c.top1_b;
+  o["same_prefix"] = same_prefix;
+  return Ser(o);
+}
+
+std::string CompareSummaryJson(int64_t seq, const std::string& compare, int steps, double mean_kl,
+                               double top1_agreement, int first_divergence) {
+  json::object o = Base(seq, "compare");
+  o["kind"] = "summary";
+  o["compare"] = compare;
+  o["steps"] = steps;
+  o["mean_kl_ab"] = mean_kl;
+  o["top1_agreement"] = top1_agreement;
+  o["first_divergence"] = first_divergence;
+  return Ser(o);
+}
+
+std::string EncodeTokenBinary(int64_t seq, const std::string& session, const Event& e) {
+  std::string out = "INF1";
+  out.push_back(char(1));  // kind 1: token
+  out.append(3, '\0');
+  PutU64(&out, uint64_t(seq));
+  PutU32(&out, uint32_t(session.size()));
+  out += session;
+  PutI32(&out, e.position);
+  PutI32(&out, e.id);
+  PutF32(&out, e.logit);
+  PutF32(&out, e.prob);
+  PutI32(&out, e.rank);
+  PutF32(&out, e.entropy);
+  PutU32(&out, uint32_t(e.top.size()));
+  for (const TopToken& t : e.top) {
+    PutI32(&out, t.id);
+    PutF32(&out, t.logit);
+    PutF32(&out, t.prob);
+  }
+  PutU32(&out, uint32_t(e.logits.size()));
+  out.append(reinterpret_cast<const char*>(e.logits.data()), e.logits.size() * sizeof(float));
+  PutI32(&out, e.query_position);
+  PutU32(&out, uint32_t(e.attention.size()));
+  for (const AttentionHead& a : e.attention) {
+    PutI32(&out, a.layer);
+    PutI32(&out, a.head);
+    PutU32(&out, uint32_t(a.weights.size()));
+    out.append(reinterpret_cast<const char*>(a.weights.data()), a.weights.size() * sizeof(float));
+  }
+  return out;
+}
+
+std::vector<Frame> EncodeEvent(int64_t* seq, const std::string& session, const Event& e,
+                               const Tokenizer& tok, bool binary) {
+  std::vector<Frame> out;
+  auto text = [&](std::string data) { out.push_back({*seq, false, std::move(data)}); };
+  switch (e.type) {
+    case Event::Type::kPrompt: {
+      json::object o = Base(++*seq, "prompt");
+      o["session"] = session;
+      json::array tokens;
+      for (int32_t id : e.prompt_tokens) {
+        tokens.push_back(json::object{{"id", id}, {"text", ToValidUtf8(tok.TokenToPiece(id))}});
+      }
+      o["tokens"] = std::move(tokens);
+      text(Ser(o));
+      break;
+    }
+    case Event::Type::kPromptScores: {
+      json::object o = Base(++*seq, "probe");
+      o["session"] = session;
+      o["kind"] = "surprisal";
+      json::array tokens;
+      for (const PromptScore& s : e.prompt_scores) {
+        tokens.push_back(json::object{{"position", s.position},
+                                      {"id", s.id},
+                                      {"text", ToValidUtf8(tok.TokenToPiece(s.id))},
+                                      {"logprob", Num(s.logprob)},
+                                      {"surprisal", Num(-s.logprob)},
+                                      {"rank", s.rank}});
+      }
+      o["tokens"] = std::move(tokens);
+      text(Ser(o));
+      break;
+    }
+    case Event::Type::kToken: {
+      json::object o = Base(++*seq, "token");
+      o["session"] = session;
+      o["index"] = e.index;
+      o["position"] = e.position;
+      o["id"] = e.id;
+      o["text"] = ToValidUtf8(e.piece);
+      o["output"] = e.text;
+      o["logit"] = Num(e.logit);
+      o["prob"] = Num(e.prob);
+      o["rank"] = e.rank;
+      o["entropy"] = Num(e.entropy);
+      o["elapsed_ms"] = e.elapsed_ms;
+      if (!e.top.empty()) o["top"] = TopArray(e.top, !binary);
+      if (binary) {
+        o["binary"] = true;  // the numbers follow in one binary frame with the same seq
+      } else if (!e.logits.empty()) {
+        json::array logits;
+        logits.reserve(e.logits.size());
+        for (float x : e.logits) logits.push_back(Num(x));
+        o["logits"] = std::move(logits);
+      }
+      text(Ser(o));
+      if (binary) out.push_back({*seq, true, EncodeTokenBinary(*seq, session, e)});
+      if (!e.attention.empty() && !binary) {
+        json::object p = Base(++*seq, "probe");
+        p["session"] = session;
+        p["kind"] = "attention";
+        p["position"] = e.position;
+        p["query_position"] = e.query_position;
+        json::array heads;
+        for (const AttentionHead& a : e.attention) {
+          json::array w;
+          w.reserve(a.weights.size());
+          for (float x : a.weights) w.push_back(double(x));
+          heads.push_back(json::object{{"layer", a.layer}, {"head", a.head}, {"weights", w}});
+        }
+        p["heads"] = std::move(heads);
+        text(Ser(p));
+      }
+      if (!e.logit_lens.empty()) {
+        json::object p = Base(++*seq, "probe");
+        p["session"] = session;
+        p["kind"] = "logit_lens";
+        p["position"] = e.position;
+        p["query_position"] = e.query_position;
+        json::array layers;
+        for (const LensLayer& l : e.logit_lens) {
+          layers.push_back(json::object{
+              {"layer", l.layer}, {"entropy", Num(l.entropy)}, {"top", TopArray(l.top, true)}});
+        }
+        p["layers"] = std::move(layers);
+        text(Ser(p));
+      }
+      break;
+    }
+    case Event::Type::kError: {
+      // The session is over; the connection and its other sessions are unaffected.
+      text(ErrorJson(++*seq, code::kGenerationFailed, e.error.message(),
+                     /*recoverable=*/true, session));
+      break;
+    }
+    case Event::Type::kDone: {
+      json::object o = Base(++*seq, "done");
+      o["session"] = session;
+      o["finish_reason"] = e.finish_reason;
+      if (!e.text.empty()) o["output"] = e.text;
+      o["timings"] = TimingsJson(e.timings);
+      text(Ser(o));
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace inferno::server::debugger

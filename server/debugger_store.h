@@ -1,0 +1,66 @@
+// Where debugger sessions are kept once started: the prompt, the settings and every
+// generated token, so that `branch` can continue any step of them. In memory for now behind
+// this small interface; the SQLite store (store/) can implement it to make sessions durable.
+#pragma once
+
+#include <boost/json.hpp>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/runtime/sequence.h"
+
+namespace inferno::server::debugger {
+
+struct SessionRecord {
+  std::string id;
+  std::string model;            // the model id the session ran on
+  boost::json::object request;  // the start message's settings as received
+  GenerateRequest generate;     // parsed settings (what a branch reuses)
+  std::string parent;           // branch: the session it continues
+  int branch_step = -1;         // branch: generated tokens kept from the parent
+  std::vector<int32_t> prompt_tokens;
+  std::vector<int32_t> tokens;  // generated so far
+  std::string finish_reason;    // "" while running
+};
+
+class SessionStore {
+ public:
+  virtual ~SessionStore() = default;
+  // Inserts or replaces the record with this id.
+  virtual void Save(const SessionRecord& record) = 0;
+  virtual std::optional<SessionRecord> Find(const std::string& id) const = 0;
+};
+
+// Keeps the most recent `capacity` sessions.
+class MemorySessionStore : public SessionStore {
+ public:
+  explicit MemorySessionStore(size_t capacity = 1024) : capacity_(capacity) {}
+  void Save(const SessionRecord& record) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (records_.find(record.id) == records_.end()) order_.push_back(record.id);
+    records_[record.id] = record;
+    while (order_.size() > capacity_) {
+      records_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+  std::optional<SessionRecord> Find(const std::string& id) const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = records_.find(id);
+    if (it == records_.end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  size_t capacity_;
+  mutable std::mutex mu_;
+  std::map<std::string, SessionRecord> records_;
+  std::deque<std::string> order_;
+};
+
+}  // namespace inferno::server::debugger

@@ -1,0 +1,409 @@
+// The WebSocket debugger end to end: the real `inferno serve` binary over loopback, spoken to
+// by a Boost.Beast WebSocket client (the only translation unit that compiles Beast's client
+// side, to keep build time down). Covers every message type, binary frames, malformed frames,
+// a connection dropped mid-stream, a slow reader (the server's memory stays bounded), resume
+// after reconnecting, and 20 concurrent sessions.
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "tests/server_process.h"
+#include "tests/subprocess.h"
+
+namespace inferno {
+namespace {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+namespace websocket = beast::websocket;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using net::ip::tcp;
+using namespace std::chrono_literals;
+using testing::ServerProcess;
+
+std::string Model() { return testing::SharedDir() + "/fixtures/models/llama-tiny-Q8_0.gguf"; }
+
+struct Frame {
+  bool binary = false;
+  std::string data;
+  json::object msg;  // parsed when text
+};
+
+// A blocking WebSocket client with a read timeout.
+class WsClient {
+ public:
+  explicit WsClient(int port) : ws_(ioc_) {
+    tcp::resolver resolver(ioc_);
+    beast::get_lowest_layer(ws_).expires_after(10s);
+    beast::get_lowest_layer(ws_).connect(
+        *resolver.resolve("127.0.0.1", std::to_string(port)).begin());
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.read_message_max(64 << 20);
+    ws_.handshake("127.0.0.1:" + std::to_string(port), "/ws");
+  }
+  void Send(const std::string& text) {
+    ws_.text(true);
+    ws_.write(net::buffer(text));
+  }
+  void SendBinary(const std::string& data) {
+    ws_.binary(true);
+    ws_.write(net::buffer(data));
+  }
+  // The next frame, or nullopt after `timeout`.
+  std::optional<Frame> Read(std::chrono::milliseconds timeout = 30000ms) {
+    beast::flat_buffer buf;
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).expires_after(timeout);
+    ws_.read(buf, ec);
+    if (ec) return std::nullopt;
+    Frame f;
+    f.binary = ws_.got_binary();
+    f.data = beast::buffers_to_string(buf.data());
+    if (!f.binary) f.msg = json::parse(f.data).as_object();
+    return f;
+  }
+  // Reads until a JSON message satisfies pred; returns every frame read (including it).
+  std::vector<Frame> ReadUntil(const std::function<bool(const json::object&)>& pred,
+                               std::chrono::milliseconds timeout = 60000ms) {
+    std::vector<Frame> out;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::optional<Frame> f = Read(std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now()));
+      if (!f) break;
+      out.push_back(*f);
+      if (!f->binary && pred(f->msg)) return out;
+    }
+    ADD_FAILURE() << "timed out after " << out.size() << " frames";
+    return out;
+  }
+  // Closes the TCP connection without a WebSocket close handshake (a crashed client).
+  void Drop() {
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(ws_).socket().close(ec);
+  }
+
+ private:
+  net::io_context ioc_;
+  websocket::stream<beast::tcp_stream> ws_;
+};
+
+bool Is(const json::object& m, const char* type, const std::string& session = "") {
+  if (m.at("type") != type) return false;
+  return session.empty() || (m.contains("session") && m.at("session") == session.c_str());
+}
+
+std::vector<json::object> Msgs(const std::vector<Frame>& frames, const char* type,
+                               const std::string& session = "") {
+  std::vector<json::object> out;
+  for (const Frame& f : frames) {
+    if (!f.binary && Is(f.msg, type, session)) out.push_back(f.msg);
+  }
+  return out;
+}
+
+std::string SessionId(WsClient& c, const std::string& start) {
+  c.Send(start);
+  std::vector<Frame> f =
+      c.ReadUntil([](const json::object& m) { return Is(m, "session") || Is(m, "error"); });
+  if (f.empty() || !Is(f.back().msg, "session")) return "";
+  return std::string(f.back().msg.at("session").as_string());
+}
+
+long RssKb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+class DebuggerWsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    data_ = new fs::path(fs::temp_directory_path() / ("inferno_dbgws_" + std::to_string(getpid())));
+    fs::create_directories(*data_);
+    server_ =
+        new ServerProcess({"-m", Model(), "--data-dir", data_->string(), "--ctx-size", "1024",
+                           "--parallel", "4", "--threads", "2", "--max-debug-sessions", "24"});
+    ASSERT_TRUE(server_->ok()) << server_->startup_output();
+  }
+  static void TearDownTestSuite() {
+    EXPECT_EQ(server_->Stop(), 0);
+    delete server_;
+    fs::remove_all(*data_);
+    delete data_;
+  }
+  static ServerProcess* server_;
+  static fs::path* data_;
+};
+ServerProcess* DebuggerWsTest::server_ = nullptr;
+fs::path* DebuggerWsTest::data_ = nullptr;
+
+TEST_F(DebuggerWsTest, EveryMessageType) {
+  WsClient c(server_->port());
+  c.Send(R"({"type":"hello","version":1})");
+  std::optional<Frame> hello = c.Read();
+  ASSERT_TRUE(hello && Is(hello->msg, "hello"));
+  EXPECT_EQ(hello->msg.at("version"), 1);
+  c.Send(R"({"type":"ping","data":"x"})");
+  std::optional<Frame> pong = c.Read();
+  ASSERT_TRUE(pong && Is(pong->msg, "pong"));
+  EXPECT_EQ(pong->msg.at("data"), "x");
+
+  c.Send(R"({"type":"start","id":"one","prompt":"Once upon a time","max_tokens":5,
+             "sampling":{"temperature":0},
+             "probes":{"top_k":5,"attention":{"layers":[0],"heads":[1]},"logit_lens":true,
+                       "prompt_surprisal":true}})");
+  std::vector<Frame> frames = c.ReadUntil([](const json::object& m) { return Is(m, "done"); });
+  const std::string id(Msgs(frames, "session").at(0).at("session").as_string());
+  EXPECT_EQ(Msgs(frames, "session")[0].at("id"), "one");
+  EXPECT_FALSE(Msgs(frames, "status", id).empty());
+  ASSERT_EQ(Msgs(frames, "prompt", id).size(), 1u);
+  const auto tokens = Msgs(frames, "token", id);
+  ASSERT_EQ(tokens.size(), 5u);
+  EXPECT_EQ(tokens[0].at("top").as_array().size(), 5u);
+  std::map<std::string, int> kinds;
+  for (const auto& p : Msgs(frames, "probe", id)) ++kinds[std::string(p.at("kind").as_string())];
+  EXPECT_EQ(kinds["attention"], 5);
+  EXPECT_EQ(kinds["logit_lens"], 5);
+  EXPECT_EQ(kinds["surprisal"], 1);
+  EXPECT_EQ(Msgs(frames, "done", id).at(0).at("finish_reason"), "length");
+
+  // branch: continue step 2 with the parent's runner-up token.
+  const int64_t forced = tokens[2].at("top").as_array()[1].at("id").as_int64();
+  c.Send(R"({"type":"branch","session":")" + id + R"(","step":2,"token":)" +
+         std::to_string(forced) + "}");
+  frames = c.ReadUntil([](const json::object& m) { return Is(m, "done"); });
+  const auto child = Msgs(frames, "session");
+  ASSERT_EQ(child.size(), 1u);
+  EXPECT_EQ(child[0].at("parent"), id.c_str());
+  const auto prompt = Msgs(frames, "prompt").at(0).at("tokens").as_array();
+  EXPECT_EQ(prompt.back().at("id").as_int64(), forced);
+
+  // stop, and the error for an unknown session.
+  const std::string long_id =
+      SessionId(c, R"({"type":"start","prompt":"Hello","max_tokens":2000,"ignore_eos":true})");
+  ASSERT_FALSE(long_id.empty());
+  c.ReadUntil([&](const json::object& m) { return Is(m, "token", long_id); });
+  c.Send(R"({"type":"stop","session":")" + long_id + "\"}");
+  frames = c.ReadUntil([&](const json::object& m) { return Is(m, "done", long_id); });
+  EXPECT_EQ(frames.back().msg.at("finish_reason"), "cancelled");
+  c.Send(R"({"type":"stop","session":"nope"})");
+  std::optional<Frame> err = c.Read();
+  ASSERT_TRUE(err && Is(err->msg, "error"));
+  EXPECT_EQ(err->msg.at("code"), "unknown_session");
+}
+
+TEST_F(DebuggerWsTest, BinaryFramesDecode) {
+  WsClient c(server_->port());
+  c.Send(R"({"type":"start","prompt":"Hello","max_tokens":3,"format":"binary",
+             "sampling":{"temperature":0},"probes":{"top_k":8,"full_logits":true}})");
+  std::vector<Frame> frames = c.ReadUntil([](const json::object& m) { return Is(m, "done"); });
+  int checked = 0;
+  for (size_t i = 0; i + 1 < frames.size(); ++i) {
+    if (frames[i].binary || !Is(frames[i].msg, "token")) continue;
+    const json::object& t = frames[i].msg;
+    ASSERT_TRUE(frames[i + 1].binary) << "a binary frame follows each token message";
+    const std::string& b = frames[i + 1].data;
+    ASSERT_EQ(b.substr(0, 4), "INF1");
+    uint32_t slen, k, n;
+    std::memcpy(&slen, b.data() + 16, 4);
+    size_t o = 20 + slen + 24;
+    std::memcpy(&k, b.data() + o, 4);
+    ASSERT_EQ(k, 8u);
+    for (uint32_t j = 0; j < k; ++j) {
+      int32_t id;
+      std::memcpy(&id, b.data() + o + 4 + 12 * j, 4);
+      EXPECT_EQ(id, t.at("top").as_array()[j].at("id").as_int64());
+    }
+    o += 4 + 12 * k;
+    std::memcpy(&n, b.data() + o, 4);
+    EXPECT_EQ(n, 32000u);
+    ++checked;
+  }
+  EXPECT_EQ(checked, 3);
+}
+
+TEST_F(DebuggerWsTest, MalformedFramesKeepTheConnection) {
+  WsClient c(server_->port());
+  c.Send("{not json");
+  c.Send(R"({"type":"launch"})");
+  c.Send(std::string(400 * 1024, 'x'));
+  c.SendBinary("\x00\x01");
+  c.Send(R"({"type":"start","prompt":"x","probes":{"attention":"yes"}})");
+  std::vector<std::string> codes;
+  for (int i = 0; i < 5; ++i) {
+    std::optional<Frame> f = c.Read();
+    ASSERT_TRUE(f && Is(f->msg, "error"));
+    EXPECT_EQ(f->msg.at("recoverable"), true);
+    codes.push_back(std::string(f->msg.at("code").as_string()));
+  }
+  EXPECT_EQ(codes, (std::vector<std::string>{"bad_json", "unknown_type", "too_large",
+                                             "binary_not_accepted", "bad_request"}));
+  c.Send(R"({"type":"ping"})");
+  std::optional<Frame> pong = c.Read();
+  ASSERT_TRUE(pong && Is(pong->msg, "pong"));
+}
+
+TEST_F(DebuggerWsTest, DroppedConnectionMidStreamFreesItsSession) {
+  {
+    WsClient c(server_->port());
+    const std::string id =
+        SessionId(c, R"({"type":"start","prompt":"Hello","max_tokens":4000,"ignore_eos":true})");
+    ASSERT_FALSE(id.empty());
+    c.ReadUntil([&](const json::object& m) { return Is(m, "token", id); });
+    c.Drop();
+  }
+  // The server goes on serving, and the dropped session's place is given back: all 24 places
+  // (--max-debug-sessions) can be taken again.
+  WsClient c(server_->port());
+  std::vector<std::string> ids;
+  for (int attempt = 0; attempt < 100 && ids.size() < 24; ++attempt) {
+    c.Send(R"({"type":"start","prompt":"Hi","max_tokens":4000,"ignore_eos":true})");
+    std::vector<Frame> f = c.ReadUntil([](const json::object& m) {
+      return Is(m, "session") || (Is(m, "error") && !m.contains("session"));
+    });
+    if (!f.empty() && Is(f.back().msg, "session")) {
+      ids.push_back(std::string(f.back().msg.at("session").as_string()));
+    } else {
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  EXPECT_EQ(ids.size(), 24u);
+  c.Send(R"({"type":"start","prompt":"Hi","max_tokens":5})");
+  std::vector<Frame> f = c.ReadUntil([](const json::object& m) { return Is(m, "error"); });
+  EXPECT_EQ(f.back().msg.at("code"), "too_many_sessions");
+  c.Drop();
+  // Before the next test: wait until the dropped sessions have ended.
+  WsClient d(server_->port());
+  bool freed = false;
+  for (int attempt = 0; attempt < 200 && !freed; ++attempt) {
+    d.Send(R"({"type":"start","prompt":"Hi","max_tokens":1})");
+    std::vector<Frame> g = d.ReadUntil([](const json::object& m) {
+      return Is(m, "done") || (Is(m, "error") && !m.contains("session"));
+    });
+    freed = !g.empty() && Is(g.back().msg, "done");
+    if (!freed) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(freed);
+}
+
+TEST_F(DebuggerWsTest, SlowReaderKeepsServerMemoryBounded) {
+  WsClient c(server_->port());
+  // Each token message carries the full 32000 logits (~350 KB of JSON): 150 tokens unread
+  // would be ~50 MB queued without backpressure.
+  const std::string id = SessionId(c, R"({"type":"start","prompt":"Hello","max_tokens":150,
+      "ignore_eos":true,"probes":{"full_logits":true}})");
+  ASSERT_FALSE(id.empty());
+  const long before = RssKb(server_->pid());
+  std::this_thread::sleep_for(4s);  // not reading
+  const long during = RssKb(server_->pid());
+  std::vector<Frame> frames =
+      c.ReadUntil([&](const json::object& m) { return Is(m, "done", id); }, 180000ms);
+  EXPECT_EQ(Msgs(frames, "token", id).size(), 150u);
+  std::printf("[debugger] slow reader: server RSS %ld KB before, %ld KB while stalled\n", before,
+              during);
+  // Bounded by the 1 MiB send queue plus what socket buffers and one step hold.
+  EXPECT_LT(during - before, 24 * 1024);
+}
+
+TEST_F(DebuggerWsTest, ResumeAfterReconnect) {
+  std::string token, id;
+  int64_t last_seq = 0;
+  {
+    WsClient c(server_->port());
+    c.Send(R"({"type":"hello","version":1})");
+    std::optional<Frame> hello = c.Read();
+    ASSERT_TRUE(hello);
+    token = std::string(hello->msg.at("resume").as_string());
+    id = SessionId(c, R"({"type":"start","prompt":"Hello","max_tokens":60,"ignore_eos":true,
+                          "sampling":{"temperature":0}})");
+    std::vector<Frame> f = c.ReadUntil(
+        [&](const json::object& m) { return Is(m, "token", id) && m.at("index") == 3; });
+    last_seq = f.back().msg.at("seq").as_int64();
+    c.Drop();
+  }
+  WsClient c(server_->port());
+  c.Send(R"({"type":"hello","version":1,"resume":")" + token + R"(","last_seq":)" +
+         std::to_string(last_seq) + "}");
+  std::vector<Frame> frames = c.ReadUntil([&](const json::object& m) { return Is(m, "done", id); });
+  ASSERT_FALSE(frames.empty());
+  EXPECT_EQ(frames[0].msg.at("resumed"), true);
+  const auto tokens = Msgs(frames, "token", id);
+  ASSERT_EQ(tokens.size(), 56u);  // indexes 4..59, each once
+  for (size_t i = 0; i < tokens.size(); ++i) EXPECT_EQ(tokens[i].at("index"), int64_t(i + 4));
+}
+
+TEST_F(DebuggerWsTest, CliDebugPrintsTheSameMessages) {
+  const std::string request = R"({"type":"start","prompt":"Once upon a time","max_tokens":6,
+      "sampling":{"temperature":0},"probes":{"top_k":4,"logit_lens":{"top_k":2},
+      "attention":{"layers":[1]},"prompt_surprisal":true}})";
+  WsClient c(server_->port());
+  c.Send(request);
+  std::vector<Frame> ws = c.ReadUntil([](const json::object& m) { return Is(m, "done"); });
+  const testing::ProcessResult r =
+      testing::RunProcess({testing::InfernoBinary(), "debug", "-m", Model(), "--request", request,
+                           "--json", "-t", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<json::object> cli;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) cli.push_back(json::parse(line).as_object());
+  // Same message types in the same order (status messages are the server's own), same
+  // tokens, probabilities and probe contents.
+  std::vector<json::object> ws_msgs;
+  for (const Frame& f : ws) {
+    if (!f.binary && !Is(f.msg, "status")) ws_msgs.push_back(f.msg);
+  }
+  ASSERT_EQ(cli.size(), ws_msgs.size());
+  for (size_t i = 0; i < cli.size(); ++i) {
+    EXPECT_EQ(cli[i].at("type"), ws_msgs[i].at("type")) << i;
+    for (const char* k : {"id", "prob", "rank", "top", "heads", "layers", "tokens", "kind"}) {
+      if (ws_msgs[i].contains(k)) EXPECT_EQ(cli[i].at(k), ws_msgs[i].at(k)) << i << " " << k;
+    }
+  }
+}
+
+TEST_F(DebuggerWsTest, TwentyConcurrentSessions) {
+  WsClient a(server_->port()), b(server_->port());
+  for (int i = 0; i < 10; ++i) {
+    const std::string start = R"({"type":"start","id":"q)" + std::to_string(i) +
+                              R"(","prompt":"The same prompt","max_tokens":12,"ignore_eos":true,
+                                 "sampling":{"temperature":0},"probes":{"top_k":3}})";
+    a.Send(start);
+    b.Send(start);
+  }
+  std::map<std::string, std::vector<int64_t>> by_session;
+  for (WsClient* c : {&a, &b}) {
+    int done = 0;
+    std::vector<Frame> frames = c->ReadUntil(
+        [&](const json::object& m) { return Is(m, "done") && ++done == 10; }, 180000ms);
+    EXPECT_TRUE(Msgs(frames, "error").empty());
+    for (const auto& t : Msgs(frames, "token")) {
+      by_session[std::string(t.at("session").as_string())].push_back(t.at("id").as_int64());
+    }
+  }
+  ASSERT_EQ(by_session.size(), 20u);
+  // Greedy on the same prompt: every session, batched with the others, says the same.
+  const std::vector<int64_t>& first = by_session.begin()->second;
+  EXPECT_EQ(first.size(), 12u);
+  for (const auto& [id, toks] : by_session) EXPECT_EQ(toks, first) << id;
+}
+
+}  // namespace
+}  // namespace inferno
