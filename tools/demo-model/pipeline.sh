@@ -14,7 +14,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 DEMO_DIR=${DEMO_DIR:-$ROOT/build/demo-model}
 DEMO_SEED=${DEMO_SEED:-1234}
-DEMO_STEPS=${DEMO_STEPS:-1400}
+DEMO_STEPS=${DEMO_STEPS:-450}
 DEMO_MB=${DEMO_MB:-300}
 PYTHON=${PYTHON:-/usr/bin/python3}
 mkdir -p "$DEMO_DIR"
@@ -42,4 +42,8 @@ echo "== evaluation and PyTorch reference"
   --reference "$ROOT/models/inferno-demo.reference.json" --report "$DEMO_DIR/report.json" \
   --heldout-sample "$ROOT/models/inferno-demo.heldout-sample.jsonl"
 echo "== convert"
-"$INFERNO" convert "$DEMO_DIR/ckpt" "$ROOT/models/inferno-demo-Q8_0.gguf" --type q8_0
+"$INFERNO" convert "$DEMO_DIR/ckpt" "$ROOT/models/inferno-demo-Q8_0.gguf" --type q8_0 \
+  --name inferno-demo
+echo "== held-out facts and samples through inferno"
+"$PYTHON" "$HERE/check_gguf.py" --inferno "$INFERNO" --gguf "$ROOT/models/inferno-demo-Q8_0.gguf" \
+  --facts "$DEMO_DIR/corpus/heldout_facts.jsonl" --out "$DEMO_DIR/check_gguf.json"
