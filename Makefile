@@ -5,7 +5,8 @@ BUILD_DIR = build/$(PRESET)
 MODEL ?= ../shared/fixtures/models/llama-tiny-Q8_0.gguf
 PROMPT ?= Once upon a time
 
-.PHONY: all deps configure build run test test-asan bench bench-kernels bench-peer format fuzz clean
+.PHONY: all deps configure build run test test-asan bench bench-kernels bench-peer format fuzz clean \
+  demo-model demo-model-deps
 
 all: build
 
@@ -65,6 +66,15 @@ fuzz: deps
 	mkdir -p build/fuzz/corpus
 	build/fuzz/gguf_fuzz -runs=$(FUZZ_RUNS) -max_len=131072 -rss_limit_mb=4096 -print_final_stats=1 \
 	  build/fuzz/corpus fuzz/seeds fuzz/regressions
+
+# Trains the demo model from scratch (corpus, tokenizer, ~1 h of training on 2 cores) and
+# converts it to models/inferno-demo-Q8_0.gguf. Artifacts in DEMO_DIR (default
+# build/demo-model); deterministic from DEMO_SEED. PyTorch is only needed here.
+demo-model-deps:
+	@bash scripts/install-demo-model-deps
+
+demo-model: demo-model-deps build
+	tools/demo-model/pipeline.sh $(BUILD_DIR)/inferno
 
 clean:
 	rm -rf build

@@ -3,8 +3,12 @@
 templates and word lists (no external data). Deterministic for a given seed.
 
 Outputs (in --out):
-  train.txt, valid.txt   documents separated by blank lines; chat turns in ChatML
-  heldout_facts.jsonl    fact questions in a wording never used in training, with answers
+  train.txt           documents separated by blank lines; chat turns in ChatML
+  valid.txt           held-out documents (same distribution, never trained on)
+  heldout_facts.jsonl fact questions the model never saw in training, with their answers:
+                      kind "wording"  - a question wording used nowhere in training;
+                      kind "combo"    - a training wording that was never paired with this
+                                        particular fact in training.
 """
 import argparse
 import json
@@ -13,17 +17,43 @@ import random
 
 NAMES = ["Tom", "Lily", "Max", "Mia", "Ben", "Sara", "Sam", "Anna", "Leo", "Emma", "Jack",
          "Lucy", "Finn", "Zoe", "Noah", "Ella", "Oscar", "Ruby", "Theo", "Nora", "Hugo", "Ivy",
-         "Milo", "Rosa", "Kai", "Maya", "Eli", "Tara", "Owen", "Jade"]
+         "Milo", "Rosa", "Kai", "Maya", "Eli", "Tara", "Owen", "Jade", "Pip", "Daisy", "Bob",
+         "Molly", "Jim", "Rita", "Dan", "Lena", "Paul", "Greta"]
 ANIMALS = ["cat", "dog", "fox", "rabbit", "bear", "bird", "duck", "frog", "mouse", "owl",
-           "horse", "cow", "pig", "sheep", "lion", "turtle", "squirrel", "deer", "goat", "hen"]
+           "horse", "cow", "pig", "sheep", "lion", "turtle", "squirrel", "deer", "goat", "hen",
+           "puppy", "kitten", "bunny", "hedgehog", "elephant", "monkey", "penguin", "dragon"]
+PEOPLE = ["girl", "boy", "farmer", "king", "queen", "baker", "fisherman", "little girl",
+          "little boy", "old man", "old woman", "princess", "prince"]
 PLACES = ["a small village", "a big forest", "a quiet farm", "a sunny beach", "a busy town",
           "a green valley", "a little house by the river", "a tall castle", "a snowy mountain",
-          "a garden full of flowers", "a park near the lake", "an old barn"]
+          "a garden full of flowers", "a park near the lake", "an old barn", "a dark cave",
+          "a tiny island", "a big city", "a cozy cottage", "a field of corn", "a blue pond"]
 ADJ = ["happy", "little", "brave", "kind", "curious", "shy", "clever", "friendly", "sleepy",
-       "funny", "gentle", "busy"]
+       "funny", "gentle", "busy", "silly", "tiny", "proud", "lonely", "cheerful", "grumpy"]
 OBJECTS = ["a red ball", "a shiny stone", "a blue kite", "a small box", "a golden key",
            "a big apple", "a soft blanket", "a yellow hat", "a wooden boat", "a lost shoe",
-           "a map", "a little bell"]
+           "a map", "a little bell", "a green frog toy", "a pretty flower", "a magic wand",
+           "an old book", "a round cake", "a silver coin", "a paper crown", "a tiny seed"]
+FOODS = ["apples", "carrots", "bread", "cake", "soup", "berries", "honey", "cookies", "pie",
+         "cheese", "nuts", "pancakes"]
+FEELINGS = ["happy", "sad", "scared", "excited", "tired", "proud", "surprised", "angry",
+            "glad", "worried"]
+WEATHER = ["sunny", "rainy", "windy", "snowy", "cold", "warm", "cloudy", "foggy"]
+OPENINGS = [
+    "Once upon a time, there was a {adj} {hero} named {name}.",
+    "Once upon a time, there was a {adj} {hero} named {name} who lived in {place}.",
+    "Once upon a time, in {place}, there lived a {adj} {hero} called {name}.",
+    "Once upon a time, a {adj} {hero} named {name} lived in {place}.",
+    "Once upon a time, there was a {hero} called {name}. {name} was very {adj}.",
+    "Once upon a time, {name} the {hero} lived in {place}.",
+]
+OTHER_OPENINGS = [  # a quarter of the stories start some other way
+    "There was once a {adj} {hero} named {name} who lived in {place}.",
+    "Long ago, in {place}, there lived a {adj} {hero} named {name}.",
+    "{name} was a {adj} {hero}. {name} lived in {place}.",
+    "It was a {weather} day in {place}. {name} the {hero} went outside.",
+    "One {weather} morning, {name} the {hero} woke up early.",
+]
 EVENTS = [
     "One day, {name} found {obj} under a tree.",
     "One morning, {name} saw {obj} in the grass.",
@@ -32,6 +62,13 @@ EVENTS = [
     "One evening, {name} heard a strange sound near the water.",
     "One day, {name} wanted to climb the highest hill.",
     "One afternoon, a storm came and the wind was very strong.",
+    "One day, {name} was very hungry and wanted to eat some {food}.",
+    "One day, {name} went to visit {friend} the {fanimal}.",
+    "One night, {name} looked at the moon and made a wish.",
+    "One day, {name} saw a big hole in the fence.",
+    "One morning, {name} found a little bird that could not fly.",
+    "One day, {name} wanted to bake a cake for {friend}.",
+    "One day, the weather was {weather} and {name} felt {feeling}.",
 ]
 MIDDLES = [
     "{name} asked {friend} the {fanimal} for help.",
@@ -40,6 +77,14 @@ MIDDLES = [
     "{name} was scared, but {friend} said, \"Do not worry. I am here.\"",
     "{name} and {friend} walked and walked until the sun went down.",
     "They shared {obj} and took turns.",
+    "\"Can you help me?\" asked {name}. \"Yes, I can,\" said {friend}.",
+    "{name} felt {feeling}, so {name} sat down and thought for a while.",
+    "They ate {food} together and talked about their day.",
+    "{friend} had a good idea. \"Let us try again!\" said {friend}.",
+    "{name} tried very hard, and at last it worked.",
+    "On the way, they met a {adj2} {animal2} who wanted to come too.",
+    "The sun came out and the sky was blue again.",
+    "{name} ran to {place2} as fast as possible.",
 ]
 ENDINGS = [
     "In the end, {name} and {friend} became best friends.",
@@ -48,7 +93,19 @@ ENDINGS = [
     "At night, {name} slept well and dreamed of the big adventure.",
     "{name} learned that it is good to help others.",
     "Everyone was happy, and they had a big party.",
+    "{name} said thank you, and they all went home for dinner.",
+    "And they all lived happily ever after.",
+    "The next day, {name} told everyone about the adventure.",
+    "{name} learned that sharing makes everyone happy.",
 ]
+STORY_ASKS = [
+    "Write a story about a {animal}.", "Tell me a story about a {animal}.",
+    "Can you write a short story about a {animal}?", "Please tell me a story about a {adj} {animal}.",
+    "Write a short story about a {animal} named {name}.", "Tell me a bedtime story about a {animal}.",
+    "I want a story about a {animal}.", "Write a story for children about a {adj} {animal}.",
+]
+SYSTEMS = ["You are a helpful assistant.", "You are a friendly assistant for children.",
+           "You are a helpful assistant. Answer in short sentences."]
 
 COLOURS = {"sky": "blue", "grass": "green", "snow": "white", "banana": "yellow",
            "strawberry": "red", "coal": "black", "carrot": "orange", "lemon": "yellow",
@@ -71,151 +128,174 @@ HOMES = {"bird": "a nest", "bee": "a hive", "dog": "a kennel", "rabbit": "a burr
          "owl": "a tree", "chicken": "a coop", "whale": "the ocean", "bat": "a cave"}
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-                "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
-                "seventeen", "eighteen", "nineteen", "twenty", "twenty-one", "twenty-two",
-                "twenty-three", "twenty-four", "twenty-five", "twenty-six", "twenty-seven",
-                "twenty-eight", "twenty-nine", "thirty", "thirty-one", "thirty-two",
-                "thirty-three", "thirty-four", "thirty-five", "thirty-six", "thirty-seven",
-                "thirty-eight", "thirty-nine", "forty"]
+                "ten"]
 SPELL_WORDS = ["cat", "dog", "sun", "hat", "cup", "bed", "pig", "fox", "box", "red", "run",
                "sit", "map", "pen", "bus", "egg", "cow", "owl", "bee", "ant", "fish", "frog",
                "tree", "book", "milk", "cake", "ball", "bird", "duck", "rain", "snow", "star",
                "moon", "ship", "shoe", "door", "home", "king", "lamp", "nest", "rose", "ring",
                "apple", "house", "horse", "mouse", "plant", "chair", "table", "bread", "green",
                "water", "happy", "light", "river", "stone", "smile", "sheep", "train", "cloud"]
+MAX_OPERAND = 10  # small-number arithmetic: a, b in 0..10
 
-# Question wordings. The last wording of each kind is held out: it never appears in training,
-# only in heldout_facts.jsonl, to test that the facts were learned and not the sentences.
+# Question wordings. The LAST wording of each kind never appears in training (held out);
+# the others are training wordings, except that each fact has one of them withheld (the
+# "combo" held-out set), so the test also asks known wordings about facts in new pairings.
 COLOUR_Q = ["What colour is the {x}?", "What color is the {x}?", "Tell me the colour of the {x}.",
-            "Which colour is the {x}?"]
+            "What is the colour of the {x}?", "Which colour is the {x}?"]
 SOUND_Q = ["What sound does a {x} make?", "What does a {x} say?", "How does a {x} sound?",
-           "Which sound does a {x} make?"]
+           "What noise does a {x} make?", "Which sound does a {x} make?"]
 LEGS_Q = ["How many legs does a {x} have?", "How many legs has a {x} got?",
-          "Count the legs of a {x}.", "A {x} has how many legs?"]
+          "Count the legs of a {x}.", "Tell me how many legs a {x} has.",
+          "A {x} has how many legs?"]
 HOME_Q = ["Where does a {x} live?", "What is the home of a {x}?", "Where is a {x}'s home?",
-          "In what place does a {x} live?"]
+          "Tell me where a {x} lives.", "In what place does a {x} live?"]
 AFTER_Q = ["What day comes after {x}?", "Which day is after {x}?", "What is the day after {x}?",
-           "Which day follows {x}?"]
+           "Tell me the day after {x}.", "Which day follows {x}?"]
 BEFORE_Q = ["What day comes before {x}?", "Which day is before {x}?",
-            "What is the day before {x}?", "Which day comes just before {x}?"]
+            "What is the day before {x}?", "Tell me the day before {x}.",
+            "Which day comes just before {x}?"]
 ADD_Q = ["What is {a} plus {b}?", "What is {a} + {b}?", "Add {a} and {b}.",
-         "How much is {a} plus {b}?"]
+         "What do you get if you add {a} and {b}?", "How much is {a} plus {b}?"]
 SUB_Q = ["What is {a} minus {b}?", "What is {a} - {b}?", "Take {b} away from {a}.",
-         "How much is {a} minus {b}?"]
+         "What do you get if you take {b} from {a}?", "How much is {a} minus {b}?"]
 SPELL_Q = ["How do you spell {x}?", "Spell the word {x}.", "Can you spell {x}?",
-           "What are the letters in {x}?"]
+           "Please spell {x}.", "What are the letters in {x}?"]
+KINDS = {"colour": COLOUR_Q, "sound": SOUND_Q, "legs": LEGS_Q, "home": HOME_Q,
+         "day_after": AFTER_Q, "day_before": BEFORE_Q, "add": ADD_Q, "sub": SUB_Q,
+         "spell": SPELL_Q}
 
 
-def chat(user, assistant, system=None):
-    out = ""
-    if system:
-        out += "<|im_start|>system\n" + system + "<|im_end|>\n"
-    return out + "<|im_start|>user\n" + user + "<|im_end|>\n<|im_start|>assistant\n" + \
-        assistant + "<|im_end|>"
+def chat(user, assistant):
+    return ("<|im_start|>user\n" + user + "<|im_end|>\n<|im_start|>assistant\n" + assistant +
+            "<|im_end|>")
 
 
-def story(rng, animal=None):
-    name = rng.choice(NAMES)
+def story(rng, hero=None, name=None, adj=None):
+    name = name or rng.choice(NAMES)
     friend = rng.choice([n for n in NAMES if n != name])
-    animal = animal or rng.choice(ANIMALS)
-    f = dict(name=name, friend=friend, fanimal=rng.choice(ANIMALS), obj=rng.choice(OBJECTS))
-    opening = rng.choice([
-        "Once upon a time, there was a {adj} {animal} named {name}.",
-        "Once upon a time, there was a {adj} {animal} named {name} who lived in {place}.",
-        "Once upon a time, in {place}, there lived a {adj} {animal} called {name}.",
-        "Once upon a time, a {adj} {animal} named {name} lived in {place}.",
-    ]).format(adj=rng.choice(ADJ), animal=animal, name=name, place=rng.choice(PLACES))
+    hero = hero or rng.choice(ANIMALS + PEOPLE)
+    place = rng.choice(PLACES)
+    f = dict(name=name, friend=friend, fanimal=rng.choice(ANIMALS), obj=rng.choice(OBJECTS),
+             food=rng.choice(FOODS), feeling=rng.choice(FEELINGS), weather=rng.choice(WEATHER),
+             adj2=rng.choice(ADJ), animal2=rng.choice(ANIMALS),
+             place2=rng.choice([p for p in PLACES if p != place]))
+    openings = OPENINGS if rng.random() < 0.75 else OTHER_OPENINGS
+    opening = rng.choice(openings).format(adj=adj or rng.choice(ADJ), hero=hero, name=name,
+                                          place=place, weather=f["weather"])
     parts = [opening, rng.choice(EVENTS).format(**f)]
-    for m in rng.sample(MIDDLES, rng.randint(1, 3)):
+    for m in rng.sample(MIDDLES, rng.randint(1, 4)):
         parts.append(m.format(**f))
     parts.append(rng.choice(ENDINGS).format(**f))
-    return " ".join(parts)
+    text = " ".join(parts)
+    return text[0].upper() + text[1:]
+
+
+class Fact:
+    def __init__(self, kind, subject, reply, answer):
+        self.kind, self.subject, self.reply, self.answer = kind, subject, reply, answer
 
 
 def fact_items():
-    """(kind, question wordings, subject dict for format, answer) for every fact."""
     items = []
     for x, c in COLOURS.items():
-        items.append((COLOUR_Q, dict(x=x), "The {} is {}.".format(x, c), c))
+        items.append(Fact("colour", dict(x=x), "The {} is {}.".format(x, c), c))
     for x, s in SOUNDS.items():
-        items.append((SOUND_Q, dict(x=x), "A {} says {}.".format(x, s), s))
+        items.append(Fact("sound", dict(x=x), "A {} says {}.".format(x, s), s))
     for x, n in LEGS.items():
-        items.append((LEGS_Q, dict(x=x), "A {} has {} legs.".format(x, NUMBER_WORDS[n]), NUMBER_WORDS[n]))
+        items.append(Fact("legs", dict(x=x), "A {} has {} legs.".format(x, NUMBER_WORDS[n]),
+                          NUMBER_WORDS[n]))
     for x, h in HOMES.items():
-        items.append((HOME_Q, dict(x=x), "A {} lives in {}.".format(x, h), h.split()[-1]))
+        items.append(Fact("home", dict(x=x), "A {} lives in {}.".format(x, h), h.split()[-1]))
     for i, d in enumerate(DAYS):
         nxt, prv = DAYS[(i + 1) % 7], DAYS[(i - 1) % 7]
-        items.append((AFTER_Q, dict(x=d), "The day after {} is {}.".format(d, nxt), nxt))
-        items.append((BEFORE_Q, dict(x=d), "The day before {} is {}.".format(d, prv), prv))
-    for a in range(0, 21):
-        for b in range(0, 21):
-            items.append((ADD_Q, dict(a=a, b=b), "{} plus {} is {}.".format(a, b, a + b), str(a + b)))
+        items.append(Fact("day_after", dict(x=d), "The day after {} is {}.".format(d, nxt), nxt))
+        items.append(Fact("day_before", dict(x=d), "The day before {} is {}.".format(d, prv),
+                          prv))
+    for a in range(MAX_OPERAND + 1):
+        for b in range(MAX_OPERAND + 1):
+            items.append(Fact("add", dict(a=a, b=b), "{} plus {} is {}.".format(a, b, a + b),
+                              str(a + b)))
             if a >= b:
-                items.append((SUB_Q, dict(a=a, b=b), "{} minus {} is {}.".format(a, b, a - b), str(a - b)))
+                items.append(Fact("sub", dict(a=a, b=b), "{} minus {} is {}.".format(a, b, a - b),
+                                  str(a - b)))
     for w in SPELL_WORDS:
-        items.append((SPELL_Q, dict(x=w), "{} is spelled {}.".format(w.capitalize(), "-".join(w)), "-".join(w)))
+        items.append(Fact("spell", dict(x=w), "{} is spelled {}.".format(w.capitalize(),
+                                                                          "-".join(w)),
+                          "-".join(w)))
     return items
 
 
-_KINDS = {}
+class Facts:
+    """The facts grouped by kind, each with its training wordings (one withheld per fact)."""
+
+    def __init__(self, seed):
+        rng = random.Random(seed)
+        self.items = fact_items()
+        self.by_kind = {}
+        for item in self.items:
+            wordings = KINDS[item.kind]
+            item.heldout_wording = wordings[-1]
+            item.heldout_combo = rng.choice(wordings[:-1])
+            item.train_wordings = [w for w in wordings[:-1] if w != item.heldout_combo]
+            self.by_kind.setdefault(item.kind, []).append(item)
+        # Kinds are drawn with weight ~ sqrt(number of facts): arithmetic has 187 facts and
+        # would crowd out the 30 colours if facts were drawn uniformly, but needs more
+        # repetitions in total than the 14 day facts.
+        self.kinds = sorted(self.by_kind)
+        self.weights = [len(self.by_kind[k]) ** 0.5 for k in self.kinds]
+
+    def turn(self, rng):
+        kind = rng.choices(self.kinds, self.weights)[0]
+        item = rng.choice(self.by_kind[kind])
+        return chat(rng.choice(item.train_wordings).format(**item.subject), item.reply)
 
 
-def items_by_kind(items):
-    key = id(items)
-    if key not in _KINDS:
-        groups = {}
-        for item in items:
-            groups.setdefault(id(item[0]), []).append(item)
-        _KINDS[key] = list(groups.values())
-    return _KINDS[key]
-
-
-def document(rng, items):
+def document(rng, facts):
     r = rng.random()
-    if r < 0.40:
+    if r < 0.42:
         return story(rng)
-    if r < 0.50:
-        animal = rng.choice(ANIMALS)
-        ask = rng.choice(["Write a story about a {}.", "Tell me a story about a {}.",
-                          "Can you write a short story about a {}?"]).format(animal)
-        return chat(ask, story(rng, animal))
-    # One to three fact turns in a conversation.
-    turns = []
-    for _ in range(rng.randint(1, 3)):
-        # Kind first, then fact: arithmetic has hundreds of facts and would crowd out the
-        # thirty colours otherwise.
-        wordings, subject, answer, _ = rng.choice(rng.choice(items_by_kind(items)))
-        turns.append(chat(rng.choice(wordings[:-1]).format(**subject), answer))
+    if r < 0.52:
+        animal, name, adj = rng.choice(ANIMALS), rng.choice(NAMES), rng.choice(ADJ)
+        ask = rng.choice(STORY_ASKS).format(animal=animal, name=name, adj=adj)
+        text = chat(ask, story(rng, animal, name if "{name}" in ask else None,
+                               adj if "{adj}" in ask else None))
+    else:
+        # One to four fact turns in a conversation.
+        text = "\n".join(facts.turn(rng) for _ in range(rng.randint(1, 4)))
     if rng.random() < 0.2:
-        turns[0] = "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n" + turns[0]
-    return "\n".join(turns)
+        text = "<|im_start|>system\n" + rng.choice(SYSTEMS) + "<|im_end|>\n" + text
+    return text
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--megabytes", type=float, default=200)
+    ap.add_argument("--megabytes", type=float, default=300)
     ap.add_argument("--seed", type=int, default=1234)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rng = random.Random(args.seed)
-    items = fact_items()
+    facts = Facts(args.seed + 1)
     limit = int(args.megabytes * 1e6)
+    counts = {"train": 0, "valid": 0}
     with open(os.path.join(args.out, "train.txt"), "w") as train, \
             open(os.path.join(args.out, "valid.txt"), "w") as valid:
         written = 0
         while written < limit:
-            doc = document(rng, items) + "\n\n"
+            doc = document(rng, facts) + "\n\n"
             # 1 document in 200 is held out for validation.
-            (valid if rng.random() < 0.005 else train).write(doc)
+            split = "valid" if rng.random() < 0.005 else "train"
+            (valid if split == "valid" else train).write(doc)
+            counts[split] += 1
             written += len(doc)
-    heldout = random.Random(args.seed + 1)
     with open(os.path.join(args.out, "heldout_facts.jsonl"), "w") as f:
-        for wordings, subject, _, answer in items:
-            if wordings in (ADD_Q, SUB_Q) and heldout.random() > 0.1:
-                continue  # a sample of the arithmetic is enough
-            f.write(json.dumps({"question": wordings[-1].format(**subject),
-                                "answer": answer}) + "\n")
+        for item in facts.items:
+            for kind, wording in (("wording", item.heldout_wording),
+                                  ("combo", item.heldout_combo)):
+                f.write(json.dumps({"kind": item.kind, "heldout": kind,
+                                    "question": wording.format(**item.subject),
+                                    "reply": item.reply, "answer": item.answer}) + "\n")
+    print(json.dumps({"documents": counts, "bytes": written, "facts": len(facts.items)}))
 
 
 if __name__ == "__main__":

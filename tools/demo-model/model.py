@@ -127,3 +127,44 @@ class Llama(nn.Module):
 
     def load_hf_state_dict(self, tensors):
         self.load_state_dict({k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
+
+
+def read_safetensors(path):
+    """name -> float32 tensor, for the F32 files write_safetensors (train.py) produces."""
+    import json
+    import struct
+
+    import numpy as np
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+        blob = f.read()
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        if info["dtype"] != "F32":
+            raise ValueError(f"{path}: {name} is {info['dtype']}, only F32 is read here")
+        begin, end = info["data_offsets"]
+        arr = np.frombuffer(blob[begin:end], dtype="<f4").reshape(info["shape"])
+        out[name] = torch.from_numpy(arr.copy())
+    return out
+
+
+def load_checkpoint(ckpt_dir):
+    """The model of a checkpoint directory written by train.py (config.json + safetensors)."""
+    import json
+    import os
+    with open(os.path.join(ckpt_dir, "config.json")) as f:
+        c = json.load(f)
+    cfg = Config(vocab_size=c["vocab_size"], hidden_size=c["hidden_size"],
+                 intermediate_size=c["intermediate_size"],
+                 num_hidden_layers=c["num_hidden_layers"],
+                 num_attention_heads=c["num_attention_heads"],
+                 num_key_value_heads=c["num_key_value_heads"],
+                 max_position_embeddings=c["max_position_embeddings"],
+                 rms_norm_eps=c["rms_norm_eps"], rope_theta=c["rope_theta"])
+    model = Llama(cfg)
+    model.load_hf_state_dict(read_safetensors(os.path.join(ckpt_dir, "model.safetensors")))
+    model.eval()
+    return model
