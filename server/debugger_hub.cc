@@ -83,7 +83,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool OnEvent(const std::shared_ptr<Session>& s, const Event& e);
   bool Ready(const Session& s);
   void Finish(const std::shared_ptr<Session>& s);
-  std::shared_ptr<LoadedModel> FinishLocked(const std::shared_ptr<Session>& s);  // mu_ held
+  void FinishLocked(const std::shared_ptr<Session>& s);  // mu_ held
   void CancelSession(const std::shared_ptr<Session>& s);
 
   // Sending (mu_ held). Messages are numbered by seq in send order; Emit() numbers and sends
@@ -417,12 +417,12 @@ void Connection::Launch(std::shared_ptr<Session> s, std::string model_name) {
 
 bool Connection::OnEvent(const std::shared_ptr<Session>& s, const Event& e) {
   const bool end = e.type == Event::Type::kDone || e.type == Event::Type::kError;
-  std::shared_ptr<LoadedModel> model;
   {
     std::lock_guard<std::mutex> lock(mu_);
     // The session's place is given back before the client hears it ended, so it can start
-    // another at once.
-    if (end) model = FinishLocked(s);
+    // another at once. The model (and its tokenizer, used below) stays alive meanwhile even
+    // if the worker drops the last reference: ~LoadedModel first joins this scheduler thread.
+    if (end) FinishLocked(s);
     if (e.type == Event::Type::kPrompt) {
       s->record.prompt_tokens = e.prompt_tokens;
     } else if (e.type == Event::Type::kToken) {
@@ -455,27 +455,19 @@ bool Connection::OnEvent(const std::shared_ptr<Session>& s, const Event& e) {
           [&](int64_t seq) { return StatusJson(seq, s->id, "generating", tps, s->generated); });
     }
   }
-  if (model) hub_->Post([model] {});
   return !s->cancel;
 }
 
 void Connection::Finish(const std::shared_ptr<Session>& s) {
-  std::shared_ptr<LoadedModel> model;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    model = FinishLocked(s);
-    if (s->compare) OnCompareEnd(*s);  // a side that never ran must not hold the other back
-  }
-  if (model) hub_->Post([model] {});
+  std::lock_guard<std::mutex> lock(mu_);
+  FinishLocked(s);
+  if (s->compare) OnCompareEnd(*s);  // a side that never ran must not hold the other back
 }
 
-std::shared_ptr<LoadedModel> Connection::FinishLocked(const std::shared_ptr<Session>& s) {
-  if (sessions_.erase(s->id) == 0) return nullptr;
+void Connection::FinishLocked(const std::shared_ptr<Session>& s) {
+  if (sessions_.erase(s->id) == 0) return;
   if (!s->record.model.empty()) hub_->store_->Save(s->record);
-  hub_->ReleaseSession();
-  // The caller drops the model reference on the worker, never on the model's own scheduler
-  // thread (if it were the last one, the scheduler would join its thread from itself).
-  return std::move(s->model);
+  hub_->ReleaseSession(std::move(s->model));
 }
 
 void Connection::Stop(const ClientMessage& m) {
@@ -666,9 +658,14 @@ bool Debugger::ReserveSession() {
   return true;
 }
 
-void Debugger::ReleaseSession() {
+void Debugger::ReleaseSession(std::shared_ptr<LoadedModel> model) {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // The model reference is handed to the worker in the same step that gives the place
+    // back: this thread (often the model's own scheduler thread, which must never drop the
+    // last reference and so join itself) keeps none, and ~Debugger, which waits for
+    // running_ == 0, cannot stop the worker before the reference is queued.
+    if (model) tasks_.push_back([m = std::move(model)] {});
     --running_;
   }
   cv_.notify_all();

@@ -51,7 +51,8 @@ class Debugger {
   void Post(std::function<void()> task);
   void WorkerLoop();
   bool ReserveSession();  // false when the server-wide limit is reached
-  void ReleaseSession();
+  // Gives a session's place back; `model` (the session's reference) is dropped on the worker.
+  void ReleaseSession(std::shared_ptr<LoadedModel> model = nullptr);
   std::string NewId(const char* prefix);
   // Resume tokens: connections that said hello, live or dropped (parked) awaiting their
   // client for Limits::resume_seconds.
