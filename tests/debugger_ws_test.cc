@@ -374,7 +374,9 @@ TEST_F(DebuggerWsTest, CliDebugPrintsTheSameMessages) {
   for (size_t i = 0; i < cli.size(); ++i) {
     EXPECT_EQ(cli[i].at("type"), ws_msgs[i].at("type")) << i;
     for (const char* k : {"id", "prob", "rank", "top", "heads", "layers", "tokens", "kind"}) {
-      if (ws_msgs[i].contains(k)) EXPECT_EQ(cli[i].at(k), ws_msgs[i].at(k)) << i << " " << k;
+      if (ws_msgs[i].contains(k)) {
+        EXPECT_EQ(cli[i].at(k), ws_msgs[i].at(k)) << i << " " << k;
+      }
     }
   }
 }

@@ -154,7 +154,9 @@ TEST_F(ServerTest, ChatStreamMatchesNonStreamWithLogprobsAndUsage) {
     }
     json::object c = choices[0].as_object();
     json::object delta = c["delta"].as_object();
-    if (i == 0) EXPECT_EQ(delta["role"], "assistant");
+    if (i == 0) {
+      EXPECT_EQ(delta["role"], "assistant");
+    }
     if (delta.contains("content")) streamed += std::string(delta["content"].as_string());
     if (c["logprobs"].is_object())
       logprob_entries += int(c["logprobs"].as_object()["content"].as_array().size());
@@ -368,7 +370,9 @@ TEST(ServerOptions, ModelsDirListsLoadsOnDemandAndRefusesEscapes) {
   std::vector<std::string> ids;
   for (const json::value& m : list["data"].as_array()) {
     ids.push_back(std::string(m.as_object().at("id").as_string()));
-    if (m.as_object().at("id") == "family/tiny") EXPECT_EQ(m.as_object().at("loaded"), false);
+    if (m.as_object().at("id") == "family/tiny") {
+      EXPECT_EQ(m.as_object().at("loaded"), false);
+    }
   }
   EXPECT_EQ(ids, (std::vector<std::string>{"broken", "family/tiny"}));
   HttpResponse r = HttpRequest(server.port(), "POST", "/v1/completions",

@@ -449,7 +449,9 @@ TEST(StoreDurability, AcknowledgedMessagesSurviveKillDashNine) {
     const int writer = std::atoi(content.c_str() + 7);
     const int index = std::atoi(content.c_str() + content.find("message ") + 8);
     auto it = last_index.find(writer);
-    if (it != last_index.end()) EXPECT_EQ(index, it->second + 1) << content.substr(0, 40);
+    if (it != last_index.end()) {
+      EXPECT_EQ(index, it->second + 1) << content.substr(0, 40);
+    }
     last_index[writer] = index;
   }
   for (const auto& [mid, content] : expected) {
