@@ -46,7 +46,9 @@ for line in open(sys.argv[1]):
     tool, model, payload = line.rstrip("\n").split("\t", 2)
     r = json.loads(payload)
     tps = r.get("tokens_per_second", r.get("tps"))
-    rows.setdefault((os.path.basename(model), r["test"]), {})[tool] = (tps, r.get("stddev", 0))
+    if tps is None:
+        continue  # e.g. peer_bench's {"test":"load","seconds":..}
+    rows.setdefault((os.path.basename(model), r["test"]), {})[tool] = (tps, r.get("stddev") or 0)
 print(f"\n{sys.argv[2]} threads, same machine, same run\n")
 print("| model | test | inferno t/s | llama.cpp t/s | inferno / llama.cpp |")
 print("|---|---|---:|---:|---:|")
