@@ -13,6 +13,7 @@
 #include "cli/text_util.h"
 #include "server/api.h"
 #include "server/debugger_hub.h"
+#include "server/debugger_sqlite_store.h"
 #include "server/http_server.h"
 #include "server/model_registry.h"
 #include "server/store_routes.h"
@@ -100,7 +101,10 @@ int RunServe(ServeOptions o) {
   // so that it outlives every connection.
   server::debugger::Limits dl;
   dl.max_sessions = o.max_debug_sessions;
-  server::debugger::Debugger debugger(registry, dl);
+  // Sessions go to the same database as conversations: listed and exported under
+  // /api/sessions, and branched from after a restart.
+  server::debugger::Debugger debugger(
+      registry, dl, std::make_shared<server::debugger::SqliteSessionStore>(**db, dl));
 
   server::HttpServerOptions ho;
   ho.host = o.host;

@@ -419,20 +419,23 @@ bool Connection::OnEvent(const std::shared_ptr<Session>& s, const Event& e) {
   const bool end = e.type == Event::Type::kDone || e.type == Event::Type::kError;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    // The session's place is given back before the client hears it ended, so it can start
-    // another at once. The model (and its tokenizer, used below) stays alive meanwhile even
-    // if the worker drops the last reference: ~LoadedModel first joins this scheduler thread.
-    if (end) FinishLocked(s);
     if (e.type == Event::Type::kPrompt) {
       s->record.prompt_tokens = e.prompt_tokens;
     } else if (e.type == Event::Type::kToken) {
       s->record.tokens.push_back(e.id);
+      s->record.steps.push_back(
+          StepRecord{e.id, e.piece, e.logit, e.prob, e.rank, e.entropy, e.top});
       if (s->generated++ == 0) s->first_token = Clock::now();
     } else if (e.type == Event::Type::kDone) {
       s->record.finish_reason = e.finish_reason;
     } else if (e.type == Event::Type::kError) {
       s->record.finish_reason = "error";
     }
+    // The finished record is stored and the session's place given back before the client
+    // hears it ended, so it can start another at once. The model (and its tokenizer, used
+    // below) stays alive meanwhile even if the worker drops the last reference:
+    // ~LoadedModel first joins this scheduler thread.
+    if (end) FinishLocked(s);
     if (s->send_logits || e.logits.empty()) {
       for (Frame& f : EncodeEvent(&seq_, s->id, e, *s->tokenizer, s->binary)) {
         SendLocked(std::move(f));
@@ -593,6 +596,7 @@ class DebuggerConnection : public WsConnection {
 
 Debugger::Debugger(ModelRegistry& registry, Limits limits, std::shared_ptr<SessionStore> store)
     : registry_(registry), limits_(limits), store_(std::move(store)) {
+  next_id_ = store_->MaxIdNumber() + 1;
   worker_ = std::thread([this] { WorkerLoop(); });
 }
 

@@ -12,9 +12,21 @@
 #include <string>
 #include <vector>
 
+#include "engine/runtime/events.h"
 #include "engine/runtime/sequence.h"
 
 namespace inferno::server::debugger {
+
+// One generated token as the debugger showed it: what was chosen and the alternatives.
+struct StepRecord {
+  int32_t id = 0;
+  std::string text;  // the token's piece (bytes)
+  float logit = 0;
+  float prob = 0;
+  int rank = 0;
+  float entropy = 0;
+  std::vector<TopToken> top;
+};
 
 struct SessionRecord {
   std::string id;
@@ -24,8 +36,9 @@ struct SessionRecord {
   std::string parent;           // branch: the session it continues
   int branch_step = -1;         // branch: generated tokens kept from the parent
   std::vector<int32_t> prompt_tokens;
-  std::vector<int32_t> tokens;  // generated so far
-  std::string finish_reason;    // "" while running
+  std::vector<int32_t> tokens;    // generated so far
+  std::vector<StepRecord> steps;  // one per generated token, with its alternatives
+  std::string finish_reason;      // "" while running
 };
 
 class SessionStore {
@@ -34,6 +47,9 @@ class SessionStore {
   // Inserts or replaces the record with this id.
   virtual void Save(const SessionRecord& record) = 0;
   virtual std::optional<SessionRecord> Find(const std::string& id) const = 0;
+  // The largest number in the stored ids ("s41" -> 41): a restarted debugger numbers its
+  // sessions after it, so a new session never replaces a stored one.
+  virtual uint64_t MaxIdNumber() const { return 0; }
 };
 
 // Keeps the most recent `capacity` sessions.

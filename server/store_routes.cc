@@ -4,8 +4,10 @@
 #include <string_view>
 #include <vector>
 
+#include "server/debugger_sqlite_store.h"
 #include "server/openai.h"
 #include "store/store_json.h"
+#include "store/timestamps.h"
 
 namespace inferno::server {
 namespace {
@@ -154,6 +156,12 @@ std::optional<Response> StoreRoutes::Handle(const Request& r) {
     }
     return std::nullopt;
   }
+  if (p[1] == "sessions") {
+    if (p.size() == 2) return Sessions(r);
+    if (p.size() == 3 && p[2] == "import") return ImportSession(r);
+    if (p.size() == 3) return Session(r, std::string(p[2]));
+    return std::nullopt;
+  }
   if (p[1] == "profiles") {
     if (p.size() == 2) return Profiles(r);
     if (p.size() == 3) {
@@ -268,6 +276,97 @@ Response StoreRoutes::Profile(const Request& r, int64_t id) {
   Result<store::Profile> saved = store_.ReplaceProfile(id, p);
   if (!saved.ok()) return FromStatus(saved.status());
   return Json(200, store::ProfileJson(*saved));
+}
+
+}  // namespace inferno::server
+
+namespace inferno::server {
+
+namespace {
+
+json::object SessionSummaryJson(const store::DebugSession& s) {
+  return json::object{{"id", s.id},
+                      {"parent", s.parent},
+                      {"branch_step", s.branch_step},
+                      {"model", s.model},
+                      {"finish_reason", s.finish_reason},
+                      {"steps", s.steps},
+                      {"created_at", store::FormatIso8601(s.created_at)},
+                      {"updated_at", store::FormatIso8601(s.updated_at)}};
+}
+
+}  // namespace
+
+Response StoreRoutes::Sessions(const Request& r) {
+  if (r.method != "GET") return MethodNotAllowed(r, "GET");
+  int limit = 50, offset = 0;
+  if (auto err = QueryInt(r, "limit", 1, kMaxListLimit, &limit)) return *err;
+  if (auto err = QueryInt(r, "offset", 0, 1 << 30, &offset)) return *err;
+  Result<std::vector<store::DebugSession>> list = store_.ListDebugSessions(limit, offset);
+  if (!list.ok()) return FromStatus(list.status());
+  json::array out;
+  for (const store::DebugSession& s : *list) out.push_back(SessionSummaryJson(s));
+  return Json(200, json::object{{"sessions", std::move(out)}});
+}
+
+Response StoreRoutes::Session(const Request& r, const std::string& id) {
+  if (r.method == "DELETE") {
+    Status st = store_.DeleteDebugSession(id);
+    return st.ok() ? NoContent() : FromStatus(st);
+  }
+  if (r.method != "GET") return MethodNotAllowed(r, "GET, DELETE");
+  Result<store::DebugSession> s = store_.GetDebugSession(id);
+  if (!s.ok()) return FromStatus(s.status());
+  json::error_code ec;
+  json::value record = json::parse(s->record, ec);
+  if (ec)
+    return Error(500, "debugger session " + id + " is unreadable in the store", "store_error");
+  json::object doc{{"format", "inferno.debug_session"},
+                   {"version", 1},
+                   {"created_at", store::FormatIso8601(s->created_at)},
+                   {"session", std::move(record)}};
+  Response res = Json(200, doc);
+  res.headers.push_back(
+      {"Content-Disposition", "attachment; filename=\"session-" + id + ".json\""});
+  return res;
+}
+
+// An export document back in: checked as a whole first, then stored under a new id (never
+// replacing a session); the parent link is kept only when that session is in this store.
+Response StoreRoutes::ImportSession(const Request& r) {
+  if (r.method != "POST") return MethodNotAllowed(r, "POST");
+  json::value body;
+  if (auto err = ParseBody(r, &body, false)) return *err;
+  const json::object* doc = body.if_object();
+  if (doc == nullptr || !doc->contains("format") || doc->at("format") != "inferno.debug_session" ||
+      !doc->contains("session")) {
+    return Error(400, "expected an export document: {\"format\":\"inferno.debug_session\", ...}",
+                 "invalid_value", "format");
+  }
+  if (!doc->contains("version") || doc->at("version") != 1) {
+    return Error(400, "only version 1 debugger session documents can be imported", "invalid_value",
+                 "version");
+  }
+  Result<debugger::SessionRecord> rec = debugger::RecordFromJson(doc->at("session"), {});
+  if (!rec.ok()) return BadField(rec.status());
+  Result<uint64_t> max = store_.MaxDebugSessionNumber();
+  if (!max.ok()) return FromStatus(max.status());
+  // Imported ids come after every stored one; the running debugger numbers its sessions
+  // from its own start, so imports take a separate letter ("i") and never collide with them.
+  rec->id = "i" + std::to_string(*max + 1);
+  if (!rec->parent.empty() && !store_.GetDebugSession(rec->parent).ok()) rec->parent.clear();
+  store::DebugSession row;
+  row.id = rec->id;
+  row.parent = rec->parent;
+  row.branch_step = rec->parent.empty() ? -1 : rec->branch_step;
+  row.model = rec->model;
+  row.finish_reason = rec->finish_reason;
+  row.steps = int(rec->tokens.size());
+  row.record = json::serialize(debugger::RecordToJson(*rec));
+  if (Status st = store_.SaveDebugSession(row); !st.ok()) return FromStatus(st);
+  Result<store::DebugSession> saved = store_.GetDebugSession(row.id);
+  if (!saved.ok()) return FromStatus(saved.status());
+  return Json(201, SessionSummaryJson(*saved));
 }
 
 }  // namespace inferno::server

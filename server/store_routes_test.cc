@@ -47,7 +47,11 @@ class StoreRoutesTest : public ::testing::Test {
 TEST_F(StoreRoutesTest, OnlyItsOwnPathsAreAnswered) {
   EXPECT_FALSE(Call("GET", "/v1/models").has_value());
   EXPECT_FALSE(Call("GET", "/api").has_value());
-  EXPECT_FALSE(Call("GET", "/api/sessions").has_value());  // left for other /api/ handlers
+  EXPECT_FALSE(Call("GET", "/api/bench").has_value());  // left for other /api/ handlers
+  EXPECT_FALSE(Call("GET", "/api/sessions/s1/x").has_value());
+  std::optional<Response> sessions = Call("GET", "/api/sessions");
+  ASSERT_TRUE(sessions.has_value());
+  EXPECT_EQ(sessions->body, R"({"sessions":[]})");
   EXPECT_FALSE(Call("GET", "/api/conversations/1/other").has_value());
   EXPECT_FALSE(Call("DELETE", "/api/conversations/1/messages/2/3").has_value());
   EXPECT_FALSE(Call("GET", "/api/profiles/1/x").has_value());

@@ -45,6 +45,22 @@ CREATE TABLE profiles (
   updated_at INTEGER NOT NULL
 );
 )sql"},
+    {2, "debugger sessions",
+     R"sql(
+CREATE TABLE debug_sessions (
+  id TEXT PRIMARY KEY,
+  parent TEXT NOT NULL DEFAULT '',
+  branch_step INTEGER NOT NULL DEFAULT -1,
+  model TEXT NOT NULL DEFAULT '',
+  finish_reason TEXT NOT NULL DEFAULT '',
+  steps INTEGER NOT NULL DEFAULT 0,
+  record TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX debug_sessions_by_update ON debug_sessions(updated_at DESC);
+CREATE INDEX debug_sessions_by_parent ON debug_sessions(parent);
+)sql"},
 };
 
 Status TooNew(std::string_view name, int found, int known) {

@@ -66,6 +66,21 @@ struct Profile {
   boost::json::object settings;
 };
 
+// One debugger session as the debugger keeps it (its `record` is the debugger's own JSON:
+// settings, prompt, every step's token and alternatives); the other fields are copies the
+// store indexes and lists by. Ids are the debugger's ("s12"), unique per data dir.
+struct DebugSession {
+  std::string id;
+  std::string parent;    // the session a branch continues, or ""
+  int branch_step = -1;  // generated tokens kept from the parent
+  std::string model;
+  std::string finish_reason;  // "" while running
+  int steps = 0;              // generated tokens so far
+  std::string record;         // serialized JSON object
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
 // Fields a create or update sets; unset fields keep their value (or the default).
 struct ConversationFields {
   std::optional<std::string> title, model, system;
@@ -112,6 +127,18 @@ class Store {
   Result<Profile> CreateProfile(const Profile& profile);
   Result<Profile> ReplaceProfile(int64_t id, const Profile& profile);
   Status DeleteProfile(int64_t id);
+
+  // Debugger sessions. Save inserts or replaces (keeping the first created_at).
+  Status SaveDebugSession(const DebugSession& session);
+  Result<DebugSession> GetDebugSession(const std::string& id);
+  // Newest first, without `record`.
+  Result<std::vector<DebugSession>> ListDebugSessions(int limit, int offset);
+  // Deletes the session; its branches stay (their parent link then dangles, as in a
+  // deleted folder's shortcut) so that a deletion never removes more than was asked.
+  Status DeleteDebugSession(const std::string& id);
+  // Largest numeric suffix of the stored ids ("s41" -> 41), so that a restarted debugger
+  // never hands out an id that is already stored.
+  Result<uint64_t> MaxDebugSessionNumber();
 
   // "ok" or SQLite's list of problems.
   Result<std::string> IntegrityCheck();

@@ -409,3 +409,98 @@ TEST_F(DebuggerWsTest, TwentyConcurrentSessions) {
 
 }  // namespace
 }  // namespace inferno
+
+namespace inferno {
+namespace {
+
+using testing::HttpRequest;
+using testing::HttpResponse;
+
+// Debugger sessions are stored in the data dir's database: listed and exported under
+// /api/sessions with every step's token and alternatives, imported back under a new id,
+// and branched from after the server restarts.
+TEST(DebuggerStoredSessions, OutliveTheServer) {
+  const fs::path data =
+      fs::temp_directory_path() / ("inferno_dbgstored_" + std::to_string(getpid()));
+  fs::remove_all(data);
+  const std::vector<std::string> args = {"-m", Model(), "--data-dir", data.string()};
+  std::string id;
+  std::vector<json::object> tokens;
+  {
+    ServerProcess server(args);
+    ASSERT_TRUE(server.ok()) << server.startup_output();
+    WsClient c(server.port());
+    c.Send(R"({"type":"start","prompt":"Once upon a time","max_tokens":6,
+               "sampling":{"temperature":0},"probes":{"top_k":4}})");
+    std::vector<Frame> frames = c.ReadUntil([](const json::object& m) { return Is(m, "done"); });
+    id = std::string(Msgs(frames, "session").at(0).at("session").as_string());
+    tokens = Msgs(frames, "token", id);
+    ASSERT_EQ(tokens.size(), 6u);
+
+    HttpResponse list = HttpRequest(server.port(), "GET", "/api/sessions");
+    ASSERT_EQ(list.status, 200) << list.body;
+    const json::array sessions = json::parse(list.body).at("sessions").as_array();
+    ASSERT_EQ(sessions.size(), 1u);
+    EXPECT_EQ(sessions[0].at("id"), id.c_str());
+    EXPECT_EQ(sessions[0].at("steps"), 6);
+    EXPECT_EQ(sessions[0].at("finish_reason"), "length");
+
+    HttpResponse exported = HttpRequest(server.port(), "GET", "/api/sessions/" + id);
+    ASSERT_EQ(exported.status, 200) << exported.body;
+    const json::object doc = json::parse(exported.body).as_object();
+    EXPECT_EQ(doc.at("format"), "inferno.debug_session");
+    const json::object& session = doc.at("session").as_object();
+    const json::array& steps = session.at("steps").as_array();
+    ASSERT_EQ(steps.size(), 6u);
+    for (size_t i = 0; i < steps.size(); ++i) {
+      EXPECT_EQ(session.at("tokens").as_array()[i], tokens[i].at("id"));
+      EXPECT_EQ(steps[i].at("id"), tokens[i].at("id"));
+      EXPECT_NEAR(steps[i].at("prob").to_number<double>(), tokens[i].at("prob").to_number<double>(),
+                  1e-6);
+      const json::array& top = steps[i].at("top").as_array();
+      ASSERT_EQ(top.size(), 4u);
+      for (size_t j = 0; j < top.size(); ++j) {
+        EXPECT_EQ(top[j].at("id"), tokens[i].at("top").as_array()[j].at("id")) << i << " " << j;
+      }
+    }
+
+    HttpResponse imported =
+        HttpRequest(server.port(), "POST", "/api/sessions/import", exported.body);
+    ASSERT_EQ(imported.status, 201) << imported.body;
+    const std::string copy(json::parse(imported.body).at("id").as_string());
+    EXPECT_NE(copy, id);
+    HttpResponse copy_doc = HttpRequest(server.port(), "GET", "/api/sessions/" + copy);
+    ASSERT_EQ(copy_doc.status, 200);
+    EXPECT_EQ(json::parse(copy_doc.body).at("session").at("tokens"), session.at("tokens"));
+    // A broken document is refused whole; an unknown id is a 404.
+    EXPECT_EQ(HttpRequest(server.port(), "POST", "/api/sessions/import",
+                          R"({"format":"inferno.debug_session","version":1,"session":{"id":"x"}})")
+                  .status,
+              400);
+    EXPECT_EQ(HttpRequest(server.port(), "GET", "/api/sessions/nope").status, 404);
+    EXPECT_EQ(server.Stop(), 0);
+  }
+  {
+    ServerProcess server(args);
+    ASSERT_TRUE(server.ok()) << server.startup_output();
+    WsClient c(server.port());
+    const int64_t forced = tokens[2].at("top").as_array()[1].at("id").as_int64();
+    c.Send(R"({"type":"branch","session":")" + id + R"(","step":2,"token":)" +
+           std::to_string(forced) + "}");
+    std::vector<Frame> frames = c.ReadUntil([](const json::object& m) { return Is(m, "done"); });
+    const auto child = Msgs(frames, "session");
+    ASSERT_EQ(child.size(), 1u) << "branch from a stored session after a restart";
+    EXPECT_EQ(child[0].at("parent"), id.c_str());
+    EXPECT_NE(child[0].at("session"), id.c_str());  // a new id, not the stored one reused
+    const json::array prompt = Msgs(frames, "prompt").at(0).at("tokens").as_array();
+    EXPECT_EQ(prompt.back().at("id").as_int64(), forced);
+    EXPECT_EQ(prompt[prompt.size() - 2].at("id"), tokens[1].at("id"));
+    HttpResponse list = HttpRequest(server.port(), "GET", "/api/sessions");
+    EXPECT_EQ(json::parse(list.body).at("sessions").as_array().size(), 3u);
+    EXPECT_EQ(server.Stop(), 0);
+  }
+  fs::remove_all(data);
+}
+
+}  // namespace
+}  // namespace inferno

@@ -1,0 +1,101 @@
+#include "server/debugger_sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace inferno::server::debugger {
+namespace {
+
+namespace json = boost::json;
+
+SessionRecord Sample() {
+  SessionRecord r;
+  r.id = "s7";
+  r.model = "tiny";
+  r.parent = "s3";
+  r.branch_step = 2;
+  r.request = json::parse(R"({"prompt":"Hi","max_tokens":9,"sampling":{"temperature":0.5},
+                              "probes":{"top_k":2},"branch":{"session":"s3","step":2}})")
+                  .as_object();
+  r.prompt_tokens = {1, 15043};
+  r.tokens = {310, 29991};
+  r.steps = {
+      StepRecord{
+          310, " a", 3.5f, 0.25f, 1, 2.0f, {{5, " b", 4.0f, 0.5f}, {310, " a", 3.5f, 0.25f}}},
+      StepRecord{29991, "\xe2\x80", 1.0f, 0.125f, 0, 0.5f, {}}};
+  r.finish_reason = "length";
+  return r;
+}
+
+TEST(SessionRecordJson, RoundTripsAndRebuildsTheSettings) {
+  const SessionRecord r = Sample();
+  const json::object o = RecordToJson(r);
+  // Split UTF-8 bytes are shown valid, as every other JSON the debugger sends.
+  EXPECT_TRUE(json::serialize(o).find("\\u") != std::string::npos ||
+              json::serialize(o).find("\xef\xbf\xbd") != std::string::npos);
+  Result<SessionRecord> back = RecordFromJson(json::parse(json::serialize(o)), Limits{});
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->id, "s7");
+  EXPECT_EQ(back->parent, "s3");
+  EXPECT_EQ(back->branch_step, 2);
+  EXPECT_EQ(back->prompt_tokens, r.prompt_tokens);
+  EXPECT_EQ(back->tokens, r.tokens);
+  ASSERT_EQ(back->steps.size(), 2u);
+  EXPECT_EQ(back->steps[0].top.size(), 2u);
+  EXPECT_EQ(back->steps[0].top[0].id, 5);
+  EXPECT_FLOAT_EQ(back->steps[0].top[0].prob, 0.5f);
+  EXPECT_FLOAT_EQ(back->steps[1].prob, 0.125f);
+  EXPECT_EQ(back->steps[0].rank, 1);
+  // The settings a branch reuses come from the stored start message.
+  EXPECT_EQ(back->generate.max_tokens, 9);
+  EXPECT_FLOAT_EQ(back->generate.sampling.temperature, 0.5f);
+  EXPECT_EQ(back->generate.top_k_events, 2);
+}
+
+TEST(SessionRecordJson, RejectsBrokenRecordsNamingTheField) {
+  json::object o = RecordToJson(Sample());
+  auto fails = [&](json::object bad, const char* field) {
+    Result<SessionRecord> r = RecordFromJson(bad, Limits{});
+    ASSERT_FALSE(r.ok()) << field;
+    EXPECT_NE(r.status().message().find(field), std::string::npos) << r.status().message();
+  };
+  json::object b = o;
+  b.erase("model");
+  fails(b, "model");
+  b = o;
+  b["tokens"] = json::array{1};
+  fails(b, "steps");
+  b = o;
+  b["prompt_tokens"] = json::array{-4};
+  fails(b, "prompt_tokens");
+  b = o;
+  b["request"] = json::object{{"max_tokens", 3}};  // no prompt
+  fails(b, "request");
+  b = o;
+  b["steps"].as_array()[0].as_object()["top"] = json::array{json::object{{"id", 1}}};
+  fails(b, "top");
+  EXPECT_FALSE(RecordFromJson(json::array{}, Limits{}).ok());
+}
+
+TEST(SqliteSessionStore, SavesFindsAndNumbersAfterTheStoredIds) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("inferno_sqlite_sessions_" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  Result<std::unique_ptr<store::Store>> db = store::Store::Open((dir / "inferno.db").string());
+  ASSERT_TRUE(db.ok()) << db.status().message();
+  SqliteSessionStore sessions(**db, Limits{});
+  EXPECT_EQ(sessions.MaxIdNumber(), 0u);
+  EXPECT_FALSE(sessions.Find("s7").has_value());
+  sessions.Save(Sample());
+  std::optional<SessionRecord> found = sessions.Find("s7");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->tokens, Sample().tokens);
+  EXPECT_EQ(sessions.MaxIdNumber(), 7u);
+  db->reset();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace inferno::server::debugger
