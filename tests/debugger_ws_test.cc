@@ -319,8 +319,12 @@ TEST_F(DebuggerWsTest, SlowReaderKeepsServerMemoryBounded) {
   EXPECT_EQ(Msgs(frames, "token", id).size(), 150u);
   std::printf("[debugger] slow reader: server RSS %ld KB before, %ld KB while stalled\n", before,
               during);
-  // Bounded by the 1 MiB send queue plus what socket buffers and one step hold.
+  // Bounded by the 1 MiB send queue plus what socket buffers and one step hold. Under
+  // AddressSanitizer freed blocks stay in its quarantine, so RSS says nothing there (the
+  // queue bound itself is checked in server/debugger_test.cc under every build).
+#if !defined(__SANITIZE_ADDRESS__)
   EXPECT_LT(during - before, 24 * 1024);
+#endif
 }
 
 TEST_F(DebuggerWsTest, ResumeAfterReconnect) {
