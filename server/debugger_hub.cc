@@ -421,6 +421,10 @@ bool Connection::OnEvent(const std::shared_ptr<Session>& s, const Event& e) {
     std::lock_guard<std::mutex> lock(mu_);
     if (e.type == Event::Type::kPrompt) {
       s->record.prompt_tokens = e.prompt_tokens;
+      s->record.prompt_pieces.clear();
+      for (int32_t id : e.prompt_tokens) {
+        s->record.prompt_pieces.push_back(s->tokenizer->TokenToPiece(id));
+      }
     } else if (e.type == Event::Type::kToken) {
       s->record.tokens.push_back(e.id);
       s->record.steps.push_back(

@@ -98,12 +98,20 @@ json::object RecordToJson(const SessionRecord& r) {
                                  {"entropy", s.entropy},
                                  {"top", TopToJson(s.top)}});
   }
+  json::array prompt;
+  if (r.prompt_pieces.size() == r.prompt_tokens.size()) {
+    for (size_t i = 0; i < r.prompt_tokens.size(); ++i) {
+      prompt.push_back(
+          json::object{{"id", r.prompt_tokens[i]}, {"text", ToValidUtf8(r.prompt_pieces[i])}});
+    }
+  }
   return json::object{{"id", r.id},
                       {"model", r.model},
                       {"parent", r.parent},
                       {"branch_step", r.branch_step},
                       {"request", r.request},
                       {"prompt_tokens", IdsToJson(r.prompt_tokens)},
+                      {"prompt", std::move(prompt)},
                       {"tokens", IdsToJson(r.tokens)},
                       {"finish_reason", r.finish_reason},
                       {"steps", std::move(steps)}};
@@ -135,6 +143,18 @@ Result<SessionRecord> RecordFromJson(const json::value& value, const Limits& lim
   r.generate = std::move(m.request);
   INFERNO_RETURN_IF_ERROR(ReadIds(o, "prompt_tokens", &r.prompt_tokens));
   INFERNO_RETURN_IF_ERROR(ReadIds(o, "tokens", &r.tokens));
+  if (const json::value* p = o.if_contains("prompt"); p && !p->is_null()) {
+    INFERNO_RETURN_IF_ERROR(Need(p->is_array(), "'prompt' must be an array"));
+    for (const json::value& e : p->as_array()) {
+      std::string text;
+      INFERNO_RETURN_IF_ERROR(Need(e.is_object(), "'prompt' entries must be objects"));
+      INFERNO_RETURN_IF_ERROR(ReadString(e.as_object(), "text", true, &text));
+      r.prompt_pieces.push_back(std::move(text));
+    }
+    INFERNO_RETURN_IF_ERROR(
+        Need(r.prompt_pieces.empty() || r.prompt_pieces.size() == r.prompt_tokens.size(),
+             "'prompt' and 'prompt_tokens' differ in length"));
+  }
   if (const json::value* steps = o.if_contains("steps"); steps && !steps->is_null()) {
     INFERNO_RETURN_IF_ERROR(Need(steps->is_array(), "'steps' must be an array"));
     for (const json::value& e : steps->as_array()) {

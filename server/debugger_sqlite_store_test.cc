@@ -20,6 +20,7 @@ SessionRecord Sample() {
                               "probes":{"top_k":2},"branch":{"session":"s3","step":2}})")
                   .as_object();
   r.prompt_tokens = {1, 15043};
+  r.prompt_pieces = {"<s>", " Hi"};
   r.tokens = {310, 29991};
   r.steps = {
       StepRecord{
@@ -41,6 +42,7 @@ TEST(SessionRecordJson, RoundTripsAndRebuildsTheSettings) {
   EXPECT_EQ(back->parent, "s3");
   EXPECT_EQ(back->branch_step, 2);
   EXPECT_EQ(back->prompt_tokens, r.prompt_tokens);
+  EXPECT_EQ(back->prompt_pieces, r.prompt_pieces);
   EXPECT_EQ(back->tokens, r.tokens);
   ASSERT_EQ(back->steps.size(), 2u);
   EXPECT_EQ(back->steps[0].top.size(), 2u);

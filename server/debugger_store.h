@@ -36,9 +36,10 @@ struct SessionRecord {
   std::string parent;           // branch: the session it continues
   int branch_step = -1;         // branch: generated tokens kept from the parent
   std::vector<int32_t> prompt_tokens;
-  std::vector<int32_t> tokens;    // generated so far
-  std::vector<StepRecord> steps;  // one per generated token, with its alternatives
-  std::string finish_reason;      // "" while running
+  std::vector<std::string> prompt_pieces;  // each prompt token's piece, for showing it later
+  std::vector<int32_t> tokens;             // generated so far
+  std::vector<StepRecord> steps;           // one per generated token, with its alternatives
+  std::string finish_reason;               // "" while running
 };
 
 class SessionStore {

@@ -355,6 +355,23 @@ describe('web UI', () => {
     const branched = await page.getByTestId('debug-tokens').locator('.tok').allTextContents();
     assert.equal(branched[0], texts[0]);
     assert.equal(branched[1], altText);
+
+    // The server stored both sessions: after a reload the first one opens from "Saved" with
+    // the same tokens and its alternatives.
+    await page.reload();
+    await page.getByRole('tab', { name: 'Debugger' }).click();
+    const saved = page.getByRole('list', { name: 'Saved sessions' });
+    await saved.waitFor();
+    assert.equal(await saved.getByRole('button', { name: /^↳/ }).count(), 1, 'the branch is listed');
+    await saved.getByRole('button', { name: /^s\d+ .*\(8\)$/ }).first().click();
+    const reopened = page.getByTestId('debug-tokens').locator('.tok');
+    await reopened.nth(7).waitFor();
+    const again = await reopened.allTextContents();
+    texts.forEach((t, i) => {
+      if (!t.includes('\uFFFD') && !again[i].includes('\uFFFD')) assert.equal(again[i], t);
+    });
+    await reopened.nth(1).click();
+    assert.ok((await page.getByTestId('debug-topk-row').count()) >= 2);
     await context.close();
   });
 

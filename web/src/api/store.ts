@@ -152,3 +152,48 @@ export function updateProfile(p: Profile): Promise<Profile> {
 export function deleteProfile(id: string): Promise<void> {
   return call('DELETE', `/api/profiles/${encodeURIComponent(id)}`, 'Deleting the profile');
 }
+
+/** A debugger session as the server's store lists it (/api/sessions). */
+export interface StoredDebugSummary {
+  id: string;
+  parent: string;
+  branch_step: number;
+  model: string;
+  finish_reason: string;
+  steps: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The export document of one stored debugger session (GET /api/sessions/{id}). */
+export interface StoredDebugDoc {
+  format: 'inferno.debug_session';
+  version: number;
+  session: {
+    id: string;
+    model: string;
+    parent: string;
+    branch_step: number;
+    prompt_tokens: number[];
+    prompt?: { id: number; text: string }[];
+    tokens: number[];
+    finish_reason: string;
+    steps: {
+      id: number;
+      text: string;
+      logit: number;
+      prob: number;
+      rank: number;
+      entropy: number;
+      top: { id: number; text: string; logit: number; prob: number }[];
+    }[];
+  };
+}
+
+export function listDebugSessions(limit = 30): Promise<{ sessions: StoredDebugSummary[] }> {
+  return call('GET', `/api/sessions?limit=${limit}`, 'Loading saved debugger sessions');
+}
+
+export function getDebugSession(id: string): Promise<StoredDebugDoc> {
+  return call('GET', `/api/sessions/${encodeURIComponent(id)}`, 'Opening a saved debugger session');
+}

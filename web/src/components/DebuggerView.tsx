@@ -6,7 +6,8 @@
 import { useEffect, useReducer, useRef, useState } from 'react';
 import { DebuggerClient } from '../api/debugger';
 import type { TokenMsg } from '../api/debugger';
-import { depth, EMPTY, reduce, type DebugSession } from '../lib/debugState';
+import { depth, EMPTY, reduce, storedMessages, type DebugSession } from '../lib/debugState';
+import { getDebugSession, listDebugSessions, type StoredDebugSummary } from '../api/store';
 import { formatProb, probBucket, visibleToken } from '../lib/probability';
 import type { Settings } from '../lib/settings';
 import { StepChart } from './StepChart';
@@ -44,6 +45,35 @@ export function DebuggerView({ model, system, settings }: Props) {
   const [head, setHead] = useState(0);
   const client = useRef<DebuggerClient | null>(null);
   const pendingId = useRef<string | null>(null);
+  // Sessions the server stored (this run or earlier ones); null until loaded or when the
+  // server keeps none.
+  const [saved, setSaved] = useState<StoredDebugSummary[] | null>(null);
+  const [savedError, setSavedError] = useState('');
+  const refreshSaved = () => {
+    listDebugSessions().then(
+      (r) => {
+        setSaved(r.sessions);
+        setSavedError('');
+      },
+      (err: Error) => setSavedError(err.message),
+    );
+  };
+  useEffect(refreshSaved, []);
+  const openSaved = async (id: string) => {
+    if (state.sessions[id]) {
+      setCurrent(id);
+      setSelected(null);
+      return;
+    }
+    try {
+      const doc = await getDebugSession(id);
+      for (const m of storedMessages(doc)) dispatch(m);
+      setCurrent(id);
+      setSelected(null);
+    } catch (err) {
+      setSavedError((err as Error).message);
+    }
+  };
 
   const connect = () => {
     client.current?.close();
@@ -52,6 +82,7 @@ export function DebuggerView({ model, system, settings }: Props) {
     const c = new DebuggerClient(
       (m) => {
         dispatch(m);
+        if (m.type === 'done') refreshSaved();
         // Follow the session this view just asked for.
         if (m.type === 'session' && m.id && m.id === pendingId.current) {
           setCurrent(m.session);
@@ -222,6 +253,25 @@ export function DebuggerView({ model, system, settings }: Props) {
               );
             })}
           </ul>
+          <h3>Saved</h3>
+          {savedError && <p className="muted small">{savedError}</p>}
+          {saved && saved.length === 0 && <p className="muted small">Finished sessions are kept here.</p>}
+          {saved && saved.length > 0 && (
+            <ul aria-label="Saved sessions">
+              {saved.map((s) => (
+                <li key={s.id}>
+                  <button
+                    type="button"
+                    className={`link${s.id === current ? ' current' : ''}`}
+                    title={`${s.id} · ${new Date(s.updated_at).toLocaleString()}`}
+                    onClick={() => void openSaved(s.id)}
+                  >
+                    {s.parent ? `↳ ${s.id} from ${s.parent}` : `${s.id} ${s.model}`} ({s.steps})
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
         </nav>
         <div className="debug-main">
           {session?.error && (

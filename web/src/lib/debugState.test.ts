@@ -1,5 +1,6 @@
 import { DebuggerClient, wsUrl, type ServerMsg, type SocketLike } from '../api/debugger';
-import { depth, EMPTY, reduce } from './debugState';
+import type { StoredDebugDoc } from '../api/store';
+import { depth, EMPTY, reduce, storedMessages } from './debugState';
 
 const token = (session: string, index: number, text: string, prob = 0.5): ServerMsg => ({
   type: 'token',
@@ -174,5 +175,48 @@ describe('DebuggerClient', () => {
     sock.onclose?.({ code: 1006, reason: '' });
     await expect(connected).rejects.toThrow(/not available on this server/);
     expect(closed).toHaveBeenCalledWith(true, 'code 1006');
+  });
+});
+
+describe('storedMessages', () => {
+  const doc: StoredDebugDoc = {
+    format: 'inferno.debug_session',
+    version: 1,
+    session: {
+      id: 's4',
+      model: 'tiny',
+      parent: '',
+      branch_step: -1,
+      prompt_tokens: [1, 9038],
+      prompt: [{ id: 1, text: '<s>' }, { id: 9038, text: ' Once' }],
+      tokens: [2501, 263],
+      finish_reason: 'length',
+      steps: [
+        { id: 2501, text: ' upon', logit: 9, prob: 0.8, rank: 0, entropy: 0.7, top: [{ id: 2501, text: ' upon', logit: 9, prob: 0.8 }] },
+        { id: 263, text: ' a', logit: 7, prob: 0.4, rank: 1, entropy: 1.5, top: [] },
+      ],
+    },
+  };
+
+  it('rebuilds a stored session through the reducer', () => {
+    const st = storedMessages(doc).reduce(reduce, EMPTY);
+    const s = st.sessions['s4']!;
+    expect(st.order).toEqual(['s4']);
+    expect(s.model).toBe('tiny');
+    expect(s.prompt.map((t) => t.text)).toEqual(['<s>', ' Once']);
+    expect(s.tokens.map((t) => [t.index, t.position, t.text, t.prob, t.rank])).toEqual([
+      [0, 2, ' upon', 0.8, 0],
+      [1, 3, ' a', 0.4, 1],
+    ]);
+    expect(s.tokens[0]!.top).toHaveLength(1);
+    expect(s.state).toBe('done');
+    expect(s.finishReason).toBe('length');
+  });
+
+  it('shows ids when the prompt texts were not stored, and a running session stays open', () => {
+    const bare: StoredDebugDoc = { ...doc, session: { ...doc.session, prompt: undefined, finish_reason: '' } };
+    const s = storedMessages(bare).reduce(reduce, EMPTY).sessions['s4']!;
+    expect(s.prompt.map((t) => t.text)).toEqual(['#1', '#9038']);
+    expect(s.state).not.toBe('done');
   });
 });

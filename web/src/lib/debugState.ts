@@ -1,6 +1,7 @@
 // The debugger's sessions, built up from protocol messages by a pure reducer.
 
 import type { AttentionHead, LensLayer, ServerMsg, Timings, TokenMsg } from '../api/debugger';
+import type { StoredDebugDoc } from '../api/store';
 
 export interface DebugSession {
   id: string;
@@ -124,4 +125,37 @@ export function depth(st: DebugState, id: string): number {
   let d = 0;
   for (let s = st.sessions[id]; s?.parent && d < 64; s = st.sessions[s.parent]) d++;
   return d;
+}
+
+/**
+ * A stored session (the server's export document) as the protocol messages that would
+ * have built it, so that opening a saved session goes through the same reducer as a live
+ * one. Probes that are not stored (attention, logit lens) are simply absent.
+ */
+export function storedMessages(doc: StoredDebugDoc): ServerMsg[] {
+  const s = doc.session;
+  const prompt = s.prompt && s.prompt.length === s.prompt_tokens.length
+    ? s.prompt
+    : s.prompt_tokens.map((id) => ({ id, text: `#${id}` }));
+  const msgs: ServerMsg[] = [
+    { type: 'session', session: s.id, model: s.model, ...(s.parent ? { parent: s.parent, branch_step: s.branch_step } : {}) },
+    { type: 'prompt', session: s.id, tokens: prompt },
+  ];
+  s.steps.forEach((t, index) => {
+    msgs.push({
+      type: 'token',
+      session: s.id,
+      index,
+      position: prompt.length + index,
+      id: t.id,
+      text: t.text,
+      logit: t.logit,
+      prob: t.prob,
+      rank: t.rank,
+      entropy: t.entropy,
+      top: t.top,
+    });
+  });
+  if (s.finish_reason) msgs.push({ type: 'done', session: s.id, finish_reason: s.finish_reason });
+  return msgs;
 }
