@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "engine/convert/convert.h"
+#include "engine/convert/json_file.h"
 #include "engine/convert/sentencepiece_model.h"
 #include "engine/tensor/dequant.h"
 #include "engine/tensor/fp16.h"
@@ -14,13 +15,6 @@ namespace inferno::convert {
 namespace {
 
 namespace fs = std::filesystem;
-
-Status WriteText(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return Status::IoError(path + ": cannot create");
-  out << text;
-  return out ? Status::Ok() : Status::IoError(path + ": write failed");
-}
 
 Result<std::vector<float>> Dequantize(const gguf::TensorInfo& t) {
   std::vector<float> v(size_t(t.n_elements));
@@ -219,9 +213,9 @@ Status ExportHfCheckpoint(const gguf::File& f, const std::string& dir,
           WriteSafetensors((fs::path(dir) / name).string(), part, options.dtype));
     }
     INFERNO_RETURN_IF_ERROR(
-        WriteText((fs::path(dir) / "model.safetensors.index.json").string(),
-                  boost::json::serialize(boost::json::object{{"metadata", {{"total_size", 0}}},
-                                                             {"weight_map", weight_map}})));
+        WriteTextFile((fs::path(dir) / "model.safetensors.index.json").string(),
+                      boost::json::serialize(boost::json::object{{"metadata", {{"total_size", 0}}},
+                                                                 {"weight_map", weight_map}})));
   }
 
   // Tokenizer.
@@ -264,7 +258,7 @@ Status ExportHfCheckpoint(const gguf::File& f, const std::string& dir,
     spm.add_dummy_prefix = add_space.ok() ? *add_space : true;
     spm.remove_extra_whitespaces = false;
     INFERNO_RETURN_IF_ERROR(
-        WriteText((fs::path(dir) / "tokenizer.model").string(), SerializeSpmModel(spm)));
+        WriteTextFile((fs::path(dir) / "tokenizer.model").string(), SerializeSpmModel(spm)));
   } else if (model == "gpt2") {
     boost::json::object vocab;
     boost::json::array added;
@@ -294,7 +288,7 @@ Status ExportHfCheckpoint(const gguf::File& f, const std::string& dir,
          {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}},
         {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", merges}}}};
     INFERNO_RETURN_IF_ERROR(
-        WriteText((fs::path(dir) / "tokenizer.json").string(), boost::json::serialize(tj)));
+        WriteTextFile((fs::path(dir) / "tokenizer.json").string(), boost::json::serialize(tj)));
   } else {
     return Status::Unsupported(f.path() + ": tokenizer model '" + model + "' cannot be exported");
   }
@@ -312,11 +306,11 @@ Status ExportHfCheckpoint(const gguf::File& f, const std::string& dir,
   }
   const std::string tmpl = Arg(f, "tokenizer.chat_template");
   if (!tmpl.empty()) tc["chat_template"] = tmpl;
-  INFERNO_RETURN_IF_ERROR(
-      WriteText((fs::path(dir) / "tokenizer_config.json").string(), boost::json::serialize(tc)));
+  INFERNO_RETURN_IF_ERROR(WriteTextFile((fs::path(dir) / "tokenizer_config.json").string(),
+                                        boost::json::serialize(tc)));
   if (bos >= 0) config["bos_token_id"] = bos;
   if (eos >= 0) config["eos_token_id"] = eos;
-  return WriteText((fs::path(dir) / "config.json").string(), boost::json::serialize(config));
+  return WriteTextFile((fs::path(dir) / "config.json").string(), boost::json::serialize(config));
 }
 
 }  // namespace inferno::convert

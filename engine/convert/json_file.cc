@@ -5,6 +5,13 @@
 
 namespace inferno::convert {
 
+Status WriteTextFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return Status::IoError(path + ": cannot create");
+  out << text;
+  return out ? Status::Ok() : Status::IoError(path + ": write failed");
+}
+
 Result<boost::json::object> ReadJsonObject(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound(path + ": cannot open");

@@ -1,4 +1,5 @@
-// Reading the JSON files of a checkpoint directory with errors that name the file and key.
+// Reading and writing the files of a checkpoint directory, with errors that name the file and
+// key.
 #pragma once
 
 #include <boost/json.hpp>
@@ -9,6 +10,9 @@
 #include "engine/util/status.h"
 
 namespace inferno::convert {
+
+// Writes `text` to `path`, replacing it (checkpoint exports and synthetic checkpoints).
+Status WriteTextFile(const std::string& path, const std::string& text);
 
 // Parses `path`; a missing file is NotFound, bad syntax or a non-object root is Corruption.
 Result<boost::json::object> ReadJsonObject(const std::string& path);

@@ -2,22 +2,15 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
-#include <fstream>
 #include <random>
 
+#include "engine/convert/json_file.h"
 #include "engine/tensor/fp16.h"
 
 namespace inferno::convert {
 namespace {
 
 namespace fs = std::filesystem;
-
-Status WriteText(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return Status::IoError(path + ": cannot create");
-  out << text;
-  return out ? Status::Ok() : Status::IoError(path + ": write failed");
-}
 
 SpmModel MakeVocab() {
   SpmModel m;
@@ -165,41 +158,42 @@ Result<SyntheticCheckpoint> WriteSyntheticCheckpoint(const std::string& dir,
       INFERNO_RETURN_IF_ERROR(WriteSafetensors((d / name).string(), part, spec.dtype));
     }
     INFERNO_RETURN_IF_ERROR(
-        WriteText((d / "model.safetensors.index.json").string(),
-                  boost::json::serialize(boost::json::object{{"weight_map", weight_map}})));
+        WriteTextFile((d / "model.safetensors.index.json").string(),
+                      boost::json::serialize(boost::json::object{{"weight_map", weight_map}})));
   }
-  INFERNO_RETURN_IF_ERROR(WriteText((d / "tokenizer.model").string(), SerializeSpmModel(c.vocab)));
   INFERNO_RETURN_IF_ERROR(
-      WriteText((d / "config.json").string(),
-                boost::json::serialize(boost::json::object{{"architectures", {"LlamaForCausalLM"}},
-                                                           {"model_type", "llama"},
-                                                           {"vocab_size", V},
-                                                           {"hidden_size", D},
-                                                           {"intermediate_size", F},
-                                                           {"num_hidden_layers", spec.n_layer},
-                                                           {"num_attention_heads", spec.n_head},
-                                                           {"num_key_value_heads", spec.n_head_kv},
-                                                           {"max_position_embeddings", spec.n_ctx},
-                                                           {"rms_norm_eps", spec.eps},
-                                                           {"rope_theta", spec.rope_theta},
-                                                           {"hidden_act", "silu"},
-                                                           {"tie_word_embeddings", spec.tied},
-                                                           {"bos_token_id", 1},
-                                                           {"eos_token_id", 2},
-                                                           {"torch_dtype", "float32"}})));
+      WriteTextFile((d / "tokenizer.model").string(), SerializeSpmModel(c.vocab)));
+  INFERNO_RETURN_IF_ERROR(WriteTextFile(
+      (d / "config.json").string(),
+      boost::json::serialize(boost::json::object{{"architectures", {"LlamaForCausalLM"}},
+                                                 {"model_type", "llama"},
+                                                 {"vocab_size", V},
+                                                 {"hidden_size", D},
+                                                 {"intermediate_size", F},
+                                                 {"num_hidden_layers", spec.n_layer},
+                                                 {"num_attention_heads", spec.n_head},
+                                                 {"num_key_value_heads", spec.n_head_kv},
+                                                 {"max_position_embeddings", spec.n_ctx},
+                                                 {"rms_norm_eps", spec.eps},
+                                                 {"rope_theta", spec.rope_theta},
+                                                 {"hidden_act", "silu"},
+                                                 {"tie_word_embeddings", spec.tied},
+                                                 {"bos_token_id", 1},
+                                                 {"eos_token_id", 2},
+                                                 {"torch_dtype", "float32"}})));
+  INFERNO_RETURN_IF_ERROR(WriteTextFile(
+      (d / "tokenizer_config.json").string(),
+      boost::json::serialize(boost::json::object{{"tokenizer_class", "LlamaTokenizer"},
+                                                 {"bos_token", "<s>"},
+                                                 {"eos_token", "</s>"},
+                                                 {"unk_token", "<unk>"},
+                                                 {"add_bos_token", true},
+                                                 {"add_eos_token", false},
+                                                 {"chat_template", c.chat_template}})));
   INFERNO_RETURN_IF_ERROR(
-      WriteText((d / "tokenizer_config.json").string(),
-                boost::json::serialize(boost::json::object{{"tokenizer_class", "LlamaTokenizer"},
-                                                           {"bos_token", "<s>"},
-                                                           {"eos_token", "</s>"},
-                                                           {"unk_token", "<unk>"},
-                                                           {"add_bos_token", true},
-                                                           {"add_eos_token", false},
-                                                           {"chat_template", c.chat_template}})));
-  INFERNO_RETURN_IF_ERROR(
-      WriteText((d / "generation_config.json").string(),
-                boost::json::serialize(boost::json::object{
-                    {"bos_token_id", 1}, {"eos_token_id", boost::json::array{2, 4}}})));
+      WriteTextFile((d / "generation_config.json").string(),
+                    boost::json::serialize(boost::json::object{
+                        {"bos_token_id", 1}, {"eos_token_id", boost::json::array{2, 4}}})));
   return c;
 }
 
