@@ -12,6 +12,7 @@
 #include "engine/model/model.h"
 #include "engine/runtime/session.h"
 #include "engine/threads/thread_pool.h"
+#include "server/debugger_protocol.h"
 
 namespace inferno::cli {
 namespace {
@@ -39,17 +40,6 @@ struct RunOptions {
   int top_logits = 0;
   std::vector<std::string> stop;
 };
-
-boost::json::object TimingsJson(const Timings& t) {
-  return {{"load_ms", t.load_ms},
-          {"prompt_tokens", t.prompt_tokens},
-          {"prompt_ms", t.prompt_ms},
-          {"prompt_tokens_per_second", t.prompt_tokens_per_second()},
-          {"generated_tokens", t.generated_tokens},
-          {"decode_ms", t.decode_ms},
-          {"decode_tokens_per_second", t.decode_tokens_per_second()},
-          {"ttft_ms", t.ttft_ms}};
-}
 
 void PrintJsonLine(const boost::json::object& o) {
   const std::string line = boost::json::serialize(o);
@@ -95,7 +85,7 @@ bool EmitJson(const Event& e) {
     case Event::Type::kDone:
       PrintJsonLine({{"type", "done"},
                      {"finish_reason", e.finish_reason},
-                     {"timings", TimingsJson(e.timings)}});
+                     {"timings", server::debugger::TimingsJson(e.timings)}});
       break;
   }
   return true;

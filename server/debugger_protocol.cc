@@ -298,17 +298,6 @@ json::array TopArray(const std::vector<TopToken>& top, bool numbers) {
   return a;
 }
 
-json::object TimingsJson(const Timings& t) {
-  return json::object{{"load_ms", t.load_ms},
-                      {"prompt_tokens", t.prompt_tokens},
-                      {"prompt_ms", t.prompt_ms},
-                      {"prompt_tokens_per_second", t.prompt_tokens_per_second()},
-                      {"generated_tokens", t.generated_tokens},
-                      {"decode_ms", t.decode_ms},
-                      {"decode_tokens_per_second", t.decode_tokens_per_second()},
-                      {"ttft_ms", t.ttft_ms}};
-}
-
 void PutU32(std::string* out, uint32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
 void PutI32(std::string* out, int32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
 void PutF32(std::string* out, float v) { out->append(reinterpret_cast<const char*>(&v), 4); }
@@ -583,6 +572,17 @@ std::vector<Frame> EncodeEvent(int64_t* seq, const std::string& session, const E
     }
   }
   return out;
+}
+
+json::object TimingsJson(const Timings& t) {
+  return json::object{{"load_ms", t.load_ms},
+                      {"prompt_tokens", t.prompt_tokens},
+                      {"prompt_ms", t.prompt_ms},
+                      {"prompt_tokens_per_second", t.prompt_tokens_per_second()},
+                      {"generated_tokens", t.generated_tokens},
+                      {"decode_ms", t.decode_ms},
+                      {"decode_tokens_per_second", t.decode_tokens_per_second()},
+                      {"ttft_ms", t.ttft_ms}};
 }
 
 }  // namespace inferno::server::debugger

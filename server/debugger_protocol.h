@@ -96,6 +96,10 @@ StepComparison CompareLogits(std::span<const float> a, std::span<const float> b)
 
 // Every server message is a JSON object with `type` and a per-connection `seq` (1, 2, ...)
 // that a resuming client reports back as last_seq.
+// A generation's timings as every JSON front end shows them (this protocol's `done`, and
+// `inferno run --json`).
+boost::json::object TimingsJson(const Timings& t);
+
 std::string HelloJson(int64_t seq, const std::string& resume_token, const Limits& limits,
                       bool resumed, const std::vector<std::string>& sessions);
 std::string SessionJson(int64_t seq, const std::string& session, const std::string& client_id,
