@@ -677,8 +677,12 @@ TEST(ConvertVariants, RopeScaling) {
   // than 64 gets the full factor 8, in between it is interpolated.
   for (int i = 0; i < 8; ++i) {
     const double wavelen = 2 * M_PI * std::pow(500000.0, i / 8.0);
-    if (wavelen < 16) EXPECT_FLOAT_EQ(v[i], 1.0f) << i;
-    if (wavelen > 64) EXPECT_FLOAT_EQ(v[i], 8.0f) << i;
+    if (wavelen < 16) {
+      EXPECT_FLOAT_EQ(v[i], 1.0f) << i;
+    }
+    if (wavelen > 64) {
+      EXPECT_FLOAT_EQ(v[i], 8.0f) << i;
+    }
     if (wavelen >= 16 && wavelen <= 64) {
       EXPECT_GT(v[i], 1.0f) << i;
       EXPECT_LT(v[i], 8.0f) << i;
