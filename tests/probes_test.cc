@@ -152,8 +152,7 @@ TEST(ProbesOracle, TopKMatchesLlamaCppTopTen) {
 
 std::vector<double> Row(const ops::WeightMatrix& w, int64_t r) {
   std::vector<float> f(w.cols);
-  DequantizeRow(w.type, static_cast<const uint8_t*>(w.data) + size_t(r) * w.row_bytes, f.data(),
-                w.cols);
+  ops::DequantizeWeightRow(w, r, f.data());
   return std::vector<double>(f.begin(), f.end());
 }
 

@@ -17,6 +17,7 @@
 #include "engine/ops/cpu_features.h"
 #include "engine/ops/kernel_test_util.h"
 #include "engine/ops/matmul.h"
+#include "engine/ops/repack.h"
 #include "engine/ops/vec_dot.h"
 #include "engine/tensor/dtype.h"
 #include "engine/tensor/fp16.h"
@@ -28,8 +29,9 @@ namespace {
 constexpr DType kTypes[] = {DType::kF16,  DType::kQ8_0, DType::kQ4_0,
                             DType::kQ4_K, DType::kQ5_K, DType::kQ6_K};
 
-std::string Label(DType type) {
-  return std::string(GetDTypeInfo(type).name) + " " + ops::IsaName(ops::ActiveIsa());
+std::string Label(DType type, ops::WeightLayout layout = ops::WeightLayout::kRows) {
+  return std::string(GetDTypeInfo(type).name) +
+         (layout == ops::WeightLayout::kQ4_0R4 ? " R4 " : " ") + ops::IsaName(ops::ActiveIsa());
 }
 
 // A weight matrix of random blocks with sane scales.
@@ -44,7 +46,12 @@ struct RandomMatrix {
     for (size_t i = 7; i < bytes.size(); i += 4099) bytes[i] ^= uint8_t(i);
     w = {type, rows, cols, bytes.data(), row.size()};
   }
+  // Switches to the layout the model loader would pick (ops::ShouldRepack), if any.
+  void Repack() {
+    if (ops::ShouldRepack(w)) w = ops::RepackWeights(w, &repacked);
+  }
   std::vector<uint8_t> bytes;
+  ops::AlignedBytes repacked;
   ops::WeightMatrix w;
 };
 
@@ -70,6 +77,7 @@ void MatMulDecode(benchmark::State& state) {
   const int64_t rows = state.range(1), cols = state.range(2);
   const int threads = int(state.range(3));
   RandomMatrix m(type, rows, cols);
+  if (state.range(4)) m.Repack();
   std::mt19937 rng(2);
   const std::vector<float> x = ops::testing::RandomFloats(cols, rng);
   std::vector<float> y(rows);
@@ -80,13 +88,17 @@ void MatMulDecode(benchmark::State& state) {
     benchmark::DoNotOptimize(y.data());
   }
   state.SetBytesProcessed(state.iterations() * int64_t(m.bytes.size()));
-  state.SetLabel(Label(type));
+  state.SetLabel(Label(type, m.w.layout));
 }
+// Last argument 1: in the layout the loader repacks to (Q4_0 on AVX-512), 0: as in GGUF.
 void DecodeShapes(benchmark::internal::Benchmark* b) {
   for (int t = 0; t < int(std::size(kTypes)); ++t) {
-    for (int threads : {1, 2}) {
-      b->Args({t, 2048, 2048, threads});  // attention output
-      b->Args({t, 8192, 2048, threads});  // FFN gate/up
+    for (int repack : {0, 1}) {
+      if (repack && kTypes[t] != DType::kQ4_0) continue;
+      for (int threads : {1, 2}) {
+        b->Args({t, 2048, 2048, threads, repack});  // attention output
+        b->Args({t, 8192, 2048, threads, repack});  // FFN gate/up
+      }
     }
   }
 }
@@ -98,6 +110,7 @@ void MatMulPrompt(benchmark::State& state) {
   const int64_t tokens = state.range(1);
   const int threads = int(state.range(2));
   RandomMatrix m(type, 2048, 2048);
+  if (state.range(3)) m.Repack();
   std::mt19937 rng(3);
   const std::vector<float> x = ops::testing::RandomFloats(tokens * 2048, rng);
   std::vector<float> y(tokens * 2048);
@@ -111,11 +124,14 @@ void MatMulPrompt(benchmark::State& state) {
   state.counters["GFLOP/s"] =
       benchmark::Counter(2.0 * 2048 * 2048 * tokens * state.iterations(),
                          benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
-  state.SetLabel(Label(type));
+  state.SetLabel(Label(type, m.w.layout));
 }
 void PromptShapes(benchmark::internal::Benchmark* b) {
   for (int t = 0; t < int(std::size(kTypes)); ++t) {
-    b->Args({t, 64, 1}), b->Args({t, 64, 2}), b->Args({t, 256, 2});
+    for (int repack : {0, 1}) {
+      if (repack && kTypes[t] != DType::kQ4_0) continue;
+      b->Args({t, 64, 1, repack}), b->Args({t, 64, 2, repack}), b->Args({t, 256, 2, repack});
+    }
   }
 }
 BENCHMARK(MatMulPrompt)->Apply(PromptShapes)->UseRealTime();

@@ -86,6 +86,17 @@ Result<Weights> BindWeights(const gguf::File& f, const ModelConfig& c) {
       INFERNO_RETURN_IF_ERROR(b.Vector(p + "post_ffw_norm.weight", &L.post_ffn_norm));
     }
   }
+  auto repack = [&w](ops::WeightMatrix& m) {
+    if (!ops::ShouldRepack(m)) return;
+    m = ops::RepackWeights(m, &w.repacked.emplace_back());
+  };
+  repack(w.output);
+  for (LayerWeights& L : w.layers) {
+    for (ops::WeightMatrix* m :
+         {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) {
+      repack(*m);
+    }
+  }
   return w;
 }
 

@@ -7,6 +7,7 @@
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/model_config.h"
 #include "engine/ops/matmul.h"
+#include "engine/ops/repack.h"
 #include "engine/util/status.h"
 
 namespace inferno {
@@ -29,9 +30,14 @@ struct Weights {
   std::vector<float> output_norm;
   std::vector<float> rope_freqs;  // llama3 per-frequency divisors; empty when absent
   std::vector<LayerWeights> layers;
+  // Copies of matrices in a faster layout for this CPU (ops::ShouldRepack); the matrices
+  // above then point here instead of into the file.
+  std::vector<ops::AlignedBytes> repacked;
 };
 
-// Binds every tensor of a validated file (call ValidateModelTensors first).
+// Binds every tensor of a validated file (call ValidateModelTensors first). Matrices the
+// active kernels multiply faster in another layout are repacked (token_embd, read by row
+// for the embedding lookup, stays in the file).
 Result<Weights> BindWeights(const gguf::File& file, const ModelConfig& config);
 
 }  // namespace inferno

@@ -3,7 +3,13 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "engine/ops/cpu_features.h"
+#include "engine/ops/q4_0_r4.h"
+#include "engine/ops/repack.h"
 #include "engine/ops/vec_dot.h"
+#include "engine/tensor/dequant.h"
+#include "engine/tensor/fp16.h"
+#include "engine/tensor/quant_blocks.h"
 #include "engine/tensor/quantize.h"
 
 namespace inferno::ops {
@@ -41,9 +47,31 @@ void Activations::Quantize(ThreadPool& pool, DType weight_type, const float* x, 
   n_ = n;
   row_bytes_ = RowBytes(type_, n);
   if (buffer_.size() < row_bytes_ * n_tokens) buffer_.resize(row_bytes_ * n_tokens);
+  // The R4 kernels want each block's scale and quant sum as floats (see q4_0_r4.h); any
+  // Q8_0 activations may meet an R4 matrix (one quantization serves Q, K and V).
+  const bool sums = type_ == DType::kQ8_0 && ActiveIsa() == Isa::kAvx512 && n % 128 == 0;
+  const int64_t nb = n / 32;
+  q8_sums_stride_ = sums ? size_t(nb) * 8 : 0;
+  if (sums && q8_sums_.size() < q8_sums_stride_ * n_tokens) {
+    q8_sums_.resize(q8_sums_stride_ * n_tokens);
+  }
+  if (!sums) q8_sums_.clear();
   auto quantize = [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       QuantizeRow(type_, x + t * n, buffer_.data() + t * row_bytes_, n);
+      if (!sums) continue;
+      const auto* blocks = reinterpret_cast<const BlockQ8_0*>(buffer_.data() + t * row_bytes_);
+      float* scale = q8_sums_.data() + t * q8_sums_stride_;
+      float* corr = scale + nb * 4;
+      for (int64_t i = 0; i < nb; ++i) {
+        int sum = 0;
+        for (int8_t q : blocks[i].qs) sum += q;
+        const float d = F16ToF32(blocks[i].d);
+        for (int j = 0; j < 4; ++j) {
+          scale[i * 4 + j] = d;
+          corr[i * 4 + j] = 8.0f * d * float(sum);
+        }
+      }
     }
   };
   if (n_tokens == 1) {
@@ -53,7 +81,67 @@ void Activations::Quantize(ThreadPool& pool, DType weight_type, const float* x, 
   }
 }
 
+void DequantizeWeightRow(const WeightMatrix& w, int64_t r, float* out) {
+  if (w.layout == WeightLayout::kRows) {
+    DequantizeRow(w.type, static_cast<const uint8_t*>(w.data) + size_t(r) * w.row_bytes, out,
+                  w.cols);
+    return;
+  }
+  const uint8_t* quants = R4Quants(w, r / kR4Rows);
+  const uint16_t* scales = R4Scales(w, r / kR4Rows);
+  for (int64_t i = 0; i < w.cols / 32; ++i) {
+    const int64_t slot = (i / 4) * 16 + (i % 4) * 4 + r % kR4Rows;
+    const float d = F16ToF32(scales[slot]);
+    for (int j = 0; j < 16; ++j) {
+      const uint8_t q = quants[slot * 16 + j];
+      out[i * 32 + j] = float(int(q & 0x0F) - 8) * d;
+      out[i * 32 + j + 16] = float(int(q >> 4) - 8) * d;
+    }
+  }
+}
+
+namespace {
+
+// MatMul for the R4 layout: groups of four rows split across threads; four-token tiles
+// during prefill, the one-token kernel for the rest.
+void MatMulQ4_0R4(ThreadPool& pool, const WeightMatrix& w, const Activations& x, float* y) {
+  const DotQ4_0R4Fn dot = Avx512DotQ4_0R4();
+  const GemmQ4_0R4Fn gemm = Avx512GemmQ4_0R4();
+  if (dot == nullptr || gemm == nullptr || x.q8_sums(0) == nullptr) std::abort();
+  const int64_t n_tokens = x.n_tokens();
+  const size_t sums_stride = x.q8_sums_stride();
+  constexpr int64_t kTileGroups = 4;
+  pool.ParallelFor(
+      w.rows / kR4Rows,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t g0 = begin; g0 < end; g0 += kTileGroups) {
+          const int64_t g1 = std::min(end, g0 + kTileGroups);
+          int64_t t = 0;
+          for (; t + 4 <= n_tokens; t += 4) {
+            for (int64_t g = g0; g < g1; ++g) {
+              gemm(w.cols, R4Quants(w, g), R4Scales(w, g), x.row(t), x.row_bytes(), x.q8_sums(t),
+                   sums_stride, y + t * w.rows + g * kR4Rows, size_t(w.rows));
+            }
+          }
+          for (; t < n_tokens; ++t) {
+            for (int64_t g = g0; g < g1; ++g) {
+              dot(w.cols, R4Quants(w, g), R4Scales(w, g), x.row(t), x.q8_sums(t),
+                  y + t * w.rows + g * kR4Rows);
+            }
+          }
+        }
+      },
+      /*align=*/n_tokens == 1 ? 1 : kTileGroups);
+}
+
+}  // namespace
+
 void MatMul(ThreadPool& pool, const WeightMatrix& w, const Activations& x, float* y) {
+  if (w.layout == WeightLayout::kQ4_0R4) {
+    if (x.type() != DType::kQ8_0 || x.n() != w.cols) std::abort();
+    MatMulQ4_0R4(pool, w, x, y);
+    return;
+  }
   const VecDotFn dot = GetVecDot(w.type);
   const VecDot4Fn dot4 = GetVecDot4(w.type);
   if (dot == nullptr || x.type() != ActivationType(w.type) || x.n() != w.cols) std::abort();

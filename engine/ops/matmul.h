@@ -14,15 +14,26 @@
 
 namespace inferno::ops {
 
-// A row-major weight matrix: `rows` rows of `cols` elements of `type`, row r at
-// data + r * row_bytes. Points into the mapped GGUF file (or a repacked copy).
+// How a weight matrix's blocks are arranged in memory.
+enum class WeightLayout {
+  kRows,    // as in GGUF: row r at data + r * row_bytes
+  kQ4_0R4,  // Q4_0 with four rows interleaved for the AVX-512 kernels (engine/ops/repack.h)
+};
+
+// A weight matrix: `rows` rows of `cols` elements of `type`. Points into the mapped GGUF
+// file (kRows) or a repacked copy owned by the model. row_bytes is the size of one logical
+// row in either layout.
 struct WeightMatrix {
   DType type = DType::kF32;
   int64_t rows = 0;
   int64_t cols = 0;
   const void* data = nullptr;
   size_t row_bytes = 0;
+  WeightLayout layout = WeightLayout::kRows;
 };
+
+// Row r of w as floats (any layout): for tests, probes and reference computations.
+void DequantizeWeightRow(const WeightMatrix& w, int64_t r, float* out);
 
 // The activation format the dot kernel of `weight_type` consumes.
 DType ActivationType(DType weight_type);
@@ -40,6 +51,12 @@ class Activations {
   int64_t n() const { return n_; }
   const void* row(int64_t t) const { return buffer_.data() + t * row_bytes_; }
   size_t row_bytes() const { return row_bytes_; }
+  // For Q4_0 weights on AVX-512: per row, each Q8_0 block's scale and 8 * scale * sum(qs),
+  // each repeated four times (see engine/ops/repack.h); nullptr otherwise.
+  const float* q8_sums(int64_t t) const {
+    return q8_sums_.empty() ? nullptr : q8_sums_.data() + t * q8_sums_stride_;
+  }
+  size_t q8_sums_stride() const { return q8_sums_stride_; }
 
  private:
   DType type_ = DType::kF32;
@@ -47,6 +64,8 @@ class Activations {
   int64_t n_ = 0;
   size_t row_bytes_ = 0;
   std::vector<uint8_t> buffer_;
+  std::vector<float> q8_sums_;
+  size_t q8_sums_stride_ = 0;
 };
 
 // y[t][r] = sum_k w[r][k] * x[t][k] for t < x.n_tokens(), r < w.rows.
