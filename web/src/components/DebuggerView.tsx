@@ -492,7 +492,8 @@ function AttentionPanel(props: {
 
 /**
  * The prompt×prompt map of one head on a canvas (a long prompt has n² cells: too many for
- * SVG elements): token labels on both axes, the hovered cell's weight below.
+ * SVG elements): token labels on both axes, the hovered cell's weight above it (it stays in
+ * view while the map scrolls).
  */
 function PromptMapCanvas({ rows, labels, layer, head }: { rows: number[][] | undefined; labels: string[]; layer: number; head: number }) {
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -551,25 +552,27 @@ function PromptMapCanvas({ rows, labels, layer, head }: { rows: number[][] | und
   if (!rows) return <p className="muted small">The prompt map has no layer {layer} head {head}.</p>;
   const w = hover ? rows[hover.row]?.[hover.col] : undefined;
   return (
-    <div className="heatmap-scroll prompt-map">
-      <canvas
-        ref={canvas}
-        data-testid="prompt-map"
-        data-n={layout.n}
-        aria-label={`Prompt attention map, layer ${layer} head ${head}, ${layout.n} tokens`}
-        role="img"
-        style={{ width: layout.size, height: layout.size }}
-        onMouseMove={(e) => {
-          const r = e.currentTarget.getBoundingClientRect();
-          setHover(cellAt(layout, e.clientX - r.left, e.clientY - r.top));
-        }}
-        onMouseLeave={() => setHover(null)}
-      />
+    <div className="prompt-map">
       <p className="muted small" data-testid="prompt-map-hover" aria-live="polite">
         {hover && w !== undefined
           ? `${labels[hover.row] ?? ''} (#${hover.row}) → ${labels[hover.col] ?? ''} (#${hover.col}): ${w.toFixed(3)}`
           : 'Hover a cell for its weight.'}
       </p>
+      <div className="heatmap-scroll">
+        <canvas
+          ref={canvas}
+          data-testid="prompt-map"
+          data-n={layout.n}
+          aria-label={`Prompt attention map, layer ${layer} head ${head}, ${layout.n} tokens`}
+          role="img"
+          style={{ width: layout.size, height: layout.size }}
+          onMouseMove={(e) => {
+            const r = e.currentTarget.getBoundingClientRect();
+            setHover(cellAt(layout, e.clientX - r.left, e.clientY - r.top));
+          }}
+          onMouseLeave={() => setHover(null)}
+        />
+      </div>
     </div>
   );
 }
