@@ -3,6 +3,7 @@
 // code as the server, and the output is the same messages, one JSON object per line
 // (docs/protocol.md), so scripts and the web UI see one format.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -32,6 +33,7 @@ struct DebugOptions {
   bool attention = false;
   std::vector<int> attention_layers;
   std::vector<int> attention_heads;
+  bool attention_prompt = false;
   int logit_lens = 0;
   bool full_logits = false;
   bool surprisal = false;
@@ -79,10 +81,16 @@ int RunDebug(const DebugOptions& o, CLI::App* cmd) {
   if (!probes_v.is_object()) probes_v.emplace_object();
   json::object& probes = probes_v.as_object();
   if (given("--top-k")) probes["top_k"] = o.top_k;
-  if (o.attention || !o.attention_layers.empty() || !o.attention_heads.empty()) {
-    probes["attention"] =
-        json::object{{"layers", json::array(o.attention_layers.begin(), o.attention_layers.end())},
-                     {"heads", json::array(o.attention_heads.begin(), o.attention_heads.end())}};
+  if (o.attention || o.attention_prompt || !o.attention_layers.empty() ||
+      !o.attention_heads.empty()) {
+    json::object a{{"layers", json::array(o.attention_layers.begin(), o.attention_layers.end())},
+                   {"heads", json::array(o.attention_heads.begin(), o.attention_heads.end())}};
+    // With --attention-prompt the per-token weights only when --attention asks for them too.
+    if (o.attention_prompt) {
+      a["prompt"] = true;
+      if (!o.attention) a["tokens"] = false;
+    }
+    probes["attention"] = std::move(a);
   }
   if (o.logit_lens > 0) probes["logit_lens"] = json::object{{"top_k", o.logit_lens}};
   if (o.full_logits) probes["full_logits"] = true;
@@ -123,6 +131,10 @@ int RunDebug(const DebugOptions& o, CLI::App* cmd) {
       }
       fmt::print("{:>4} {:>6} {:<16} p={:.3f} rank={} H={:.2f}{}\n", e.index, e.id,
                  fmt::format("{:?}", ToValidUtf8(e.piece)), e.prob, e.rank, e.entropy, alts);
+    } else if (e.type == Event::Type::kPromptAttention) {
+      fmt::print("prompt attention map: {} positions, layers {}, heads {} (--json prints it)\n",
+                 e.attention_map.n_positions, fmt::join(e.attention_map.layers, ","),
+                 fmt::join(e.attention_map.heads, ","));
     } else if (e.type == Event::Type::kDone) {
       fmt::print(stderr, "[{} tokens, decode {:.1f} tok/s, finish: {}]\n",
                  e.timings.generated_tokens, e.timings.decode_tokens_per_second(), e.finish_reason);
@@ -158,6 +170,9 @@ void AddDebugCommand(CLI::App& root, int* exit_code) {
       ->delimiter(',');
   cmd->add_option("--attention-heads", o->attention_heads, "Only these heads (0-based)")
       ->delimiter(',');
+  cmd->add_flag("--attention-prompt", o->attention_prompt,
+                "The prompt x prompt attention map of the chosen layers/heads, once after the "
+                "prompt (add --attention for the per-token weights too)");
   cmd->add_option("--logit-lens", o->logit_lens, "Logit lens with K tokens per layer (0 = off)");
   cmd->add_flag("--full-logits", o->full_logits, "The whole logits vector per token");
   cmd->add_flag("--surprisal", o->surprisal, "Teacher-forced surprisal of the prompt tokens");

@@ -78,6 +78,7 @@ bool EmitJson(const Event& e) {
       break;
     }
     case Event::Type::kPromptScores:
+    case Event::Type::kPromptAttention:
       break;  // not asked for by `run`
     case Event::Type::kError:
       PrintJsonLine({{"type", "error"}, {"message", e.error.message()}});
@@ -96,6 +97,7 @@ bool EmitText(const Event& e) {
   switch (e.type) {
     case Event::Type::kPrompt:
     case Event::Type::kPromptScores:
+    case Event::Type::kPromptAttention:
       break;
     case Event::Type::kToken:
     case Event::Type::kDone:

@@ -399,6 +399,10 @@ void Connection::Launch(std::shared_ptr<Session> s, std::string model_name) {
   if (Status st = CheckProbes(req.probes, model->model->config()); !st.ok()) {
     return fail(code::kBadRequest, st.message());
   }
+  if (Status st = CheckPromptAttention(req.probes, model->model->config(), int(tokens->size()));
+      !st.ok()) {
+    return fail(code::kBadRequest, st.message());
+  }
   req.prompt_tokens = std::move(*tokens);
   std::shared_ptr<Connection> self = shared_from_this();
   std::lock_guard<std::mutex> lock(mu_);

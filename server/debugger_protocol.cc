@@ -1,6 +1,8 @@
 #include "server/debugger_protocol.h"
 
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "engine/runtime/probes.h"
@@ -107,8 +109,10 @@ Status ParseProbes(const json::object& o, GenerateRequest* req) {
       if (const json::value* h = ao.if_contains("heads"); h && !h->is_null()) {
         RETURN_IF_ERROR(IntList(*h, "probes.attention.heads", &p.attention_heads));
       }
+      RETURN_IF_ERROR(Bool(ao, "prompt", &p.attention_prompt));
+      RETURN_IF_ERROR(Bool(ao, "tokens", &p.attention));  // false: only the prompt map
     } else {
-      return Bad("probes.attention", "must be true/false or {layers, heads}");
+      return Bad("probes.attention", "must be true/false or {layers, heads, prompt, tokens}");
     }
   }
   if (const json::value* l = o.if_contains("logit_lens"); l != nullptr && !l->is_null()) {
@@ -298,6 +302,16 @@ json::array TopArray(const std::vector<TopToken>& top, bool numbers) {
   return a;
 }
 
+// A float as the double whose shortest decimal form is the float's own shortest form
+// (0.37867925 rather than 0.3786792457103729): JSON about half as long, and parsing it back
+// to float gives exactly the same value.
+double ShortFloat(float x) {
+  char buf[32];
+  const std::to_chars_result r = std::to_chars(buf, buf + sizeof(buf), x);
+  *r.ptr = '\0';
+  return std::strtod(buf, nullptr);
+}
+
 void PutU32(std::string* out, uint32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
 void PutI32(std::string* out, int32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
 void PutF32(std::string* out, float v) { out->append(reinterpret_cast<const char*>(&v), 4); }
@@ -466,6 +480,29 @@ std::string EncodeTokenBinary(int64_t seq, const std::string& session, const Eve
   return out;
 }
 
+std::string EncodeAttentionMapBinary(int64_t seq, const std::string& session,
+                                     const AttentionMap& map) {
+  std::string out = "INF1";
+  out.push_back(char(2));  // kind 2: attention_prompt
+  out.append(3, '\0');
+  PutU64(&out, uint64_t(seq));
+  PutU32(&out, uint32_t(session.size()));
+  out += session;
+  PutU32(&out, uint32_t(map.n_positions));
+  PutU32(&out, uint32_t(map.layers.size() * map.heads.size()));
+  const size_t tri = AttentionMap::Triangle(map.n_positions);
+  out.reserve(out.size() + map.layers.size() * map.heads.size() * (8 + tri * sizeof(float)));
+  for (size_t li = 0; li < map.layers.size(); ++li) {
+    for (size_t hi = 0; hi < map.heads.size(); ++hi) {
+      PutI32(&out, map.layers[li]);
+      PutI32(&out, map.heads[hi]);
+      const float* w = map.weights.data() + (li * map.heads.size() + hi) * tri;
+      out.append(reinterpret_cast<const char*>(w), tri * sizeof(float));
+    }
+  }
+  return out;
+}
+
 std::vector<Frame> EncodeEvent(int64_t* seq, const std::string& session, const Event& e,
                                const Tokenizer& tok, bool binary) {
   std::vector<Frame> out;
@@ -497,6 +534,36 @@ std::vector<Frame> EncodeEvent(int64_t* seq, const std::string& session, const E
       }
       o["tokens"] = std::move(tokens);
       text(Ser(o));
+      break;
+    }
+    case Event::Type::kPromptAttention: {
+      const AttentionMap& map = e.attention_map;
+      json::object o = Base(++*seq, "probe");
+      o["session"] = session;
+      o["kind"] = "attention_prompt";
+      o["positions"] = map.n_positions;
+      json::array heads;
+      for (size_t li = 0; li < map.layers.size(); ++li) {
+        for (size_t hi = 0; hi < map.heads.size(); ++hi) {
+          json::object h{{"layer", map.layers[li]}, {"head", map.heads[hi]}};
+          if (!binary) {
+            json::array rows;
+            rows.reserve(map.n_positions);
+            for (int i = 0; i < map.n_positions; ++i) {
+              json::array row;
+              row.reserve(i + 1);
+              for (float x : map.Row(li, hi, i)) row.push_back(ShortFloat(x));
+              rows.push_back(std::move(row));
+            }
+            h["rows"] = std::move(rows);
+          }
+          heads.push_back(std::move(h));
+        }
+      }
+      o["heads"] = std::move(heads);
+      if (binary) o["binary"] = true;  // the rows follow in one binary frame with the same seq
+      text(Ser(o));
+      if (binary) out.push_back({*seq, true, EncodeAttentionMapBinary(*seq, session, map)});
       break;
     }
     case Event::Type::kToken: {

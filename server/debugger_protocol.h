@@ -120,8 +120,9 @@ std::string CompareSummaryJson(int64_t seq, const std::string& compare, int step
 
 // Encodes one engine event of a session as zero or more frames, in send order: a token
 // message may be followed by probe messages. In binary mode a token's top-k numbers, full
-// logits and attention weights go in one binary frame (layout in docs/protocol.md) right
-// after its JSON message, with the same seq. `seq` is advanced once per JSON message.
+// logits and attention weights, and the prompt attention map's rows, go in one binary frame
+// (layout in docs/protocol.md) right after their JSON message, with the same seq. `seq` is advanced
+// once per JSON message.
 struct Frame {
   int64_t seq = 0;
   bool binary = false;
@@ -132,5 +133,8 @@ std::vector<Frame> EncodeEvent(int64_t* seq, const std::string& session, const E
 
 // The binary frame of a token (little endian; docs/protocol.md, "Binary frames").
 std::string EncodeTokenBinary(int64_t seq, const std::string& session, const Event& e);
+// The binary frame of the prompt attention map (kind 2; same section).
+std::string EncodeAttentionMapBinary(int64_t seq, const std::string& session,
+                                     const AttentionMap& map);
 
 }  // namespace inferno::server::debugger

@@ -240,6 +240,120 @@ TEST_F(DebuggerWsTest, BinaryFramesDecode) {
   EXPECT_EQ(checked, 3);
 }
 
+// The prompt×prompt attention map: one `probe` of kind attention_prompt after the prompt, as
+// JSON rows, and in binary mode as a kind-2 binary frame holding the same numbers.
+TEST_F(DebuggerWsTest, PromptAttentionMapJsonAndBinary) {
+  const std::string fields = R"("prompt":"Once upon a time there was a little fox","max_tokens":2,
+      "sampling":{"temperature":0},
+      "probes":{"top_k":3,"attention":{"layers":[1,0],"heads":[3,1],"prompt":true,"tokens":false}})";
+  WsClient c(server_->port());
+  c.Send(R"({"type":"start",)" + fields + "}");
+  std::vector<Frame> frames = c.ReadUntil([](const json::object& m) { return Is(m, "done"); });
+  const auto prompt = Msgs(frames, "prompt").at(0).at("tokens").as_array();
+  const size_t n = prompt.size();
+  std::vector<json::object> probes = Msgs(frames, "probe");
+  ASSERT_EQ(probes.size(), 1u) << "tokens:false: no per-token attention";
+  const json::object& p = probes[0];
+  EXPECT_EQ(p.at("kind"), "attention_prompt");
+  EXPECT_EQ(p.at("positions").as_int64(), int64_t(n));
+  const json::array& heads = p.at("heads").as_array();
+  ASSERT_EQ(heads.size(), 4u);
+  // Layers ascending, heads ascending within each.
+  const int want_lh[4][2] = {{0, 1}, {0, 3}, {1, 1}, {1, 3}};
+  std::vector<std::vector<float>> json_weights;
+  for (size_t k = 0; k < 4; ++k) {
+    EXPECT_EQ(heads[k].at("layer").as_int64(), want_lh[k][0]);
+    EXPECT_EQ(heads[k].at("head").as_int64(), want_lh[k][1]);
+    const json::array& rows = heads[k].at("rows").as_array();
+    ASSERT_EQ(rows.size(), n);
+    std::vector<float> flat;
+    for (size_t i = 0; i < n; ++i) {
+      const json::array& row = rows[i].as_array();
+      ASSERT_EQ(row.size(), i + 1) << "row " << i << " is causal";
+      double sum = 0;
+      for (const json::value& v : row) {
+        sum += v.to_number<double>();
+        flat.push_back(float(v.to_number<double>()));
+      }
+      EXPECT_NEAR(sum, 1.0, 1e-5);
+    }
+    json_weights.push_back(std::move(flat));
+  }
+  // It comes after the prompt and before the first token.
+  size_t probe_at = 0, token_at = 0;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    if (frames[i].binary) continue;
+    if (Is(frames[i].msg, "probe") && probe_at == 0) probe_at = i;
+    if (Is(frames[i].msg, "token") && token_at == 0) token_at = i;
+  }
+  EXPECT_LT(probe_at, token_at);
+
+  // Binary mode: the JSON probe names the heads, the binary frame with its seq has the rows.
+  c.Send(R"({"type":"start","format":"binary",)" + fields + "}");
+  frames = c.ReadUntil([](const json::object& m) { return Is(m, "done"); });
+  int decoded = 0;
+  for (size_t i = 0; i + 1 < frames.size(); ++i) {
+    if (frames[i].binary || !Is(frames[i].msg, "probe")) continue;
+    const json::object& m = frames[i].msg;
+    ASSERT_EQ(m.at("kind"), "attention_prompt");
+    EXPECT_EQ(m.at("binary"), true);
+    EXPECT_FALSE(m.at("heads").as_array()[0].as_object().contains("rows"));
+    ASSERT_TRUE(frames[i + 1].binary);
+    const std::string& b = frames[i + 1].data;
+    ASSERT_EQ(b.substr(0, 4), "INF1");
+    EXPECT_EQ(b[4], 2) << "kind 2: attention_prompt";
+    uint64_t seq;
+    uint32_t slen, positions, n_heads;
+    std::memcpy(&seq, b.data() + 8, 8);
+    EXPECT_EQ(int64_t(seq), m.at("seq").as_int64());
+    std::memcpy(&slen, b.data() + 16, 4);
+    EXPECT_EQ(b.substr(20, slen), std::string(m.at("session").as_string()));
+    size_t o = 20 + slen;
+    std::memcpy(&positions, b.data() + o, 4);
+    std::memcpy(&n_heads, b.data() + o + 4, 4);
+    o += 8;
+    ASSERT_EQ(positions, n);
+    ASSERT_EQ(n_heads, 4u);
+    const size_t tri = n * (n + 1) / 2;
+    ASSERT_EQ(b.size(), o + n_heads * (8 + 4 * tri));
+    for (size_t k = 0; k < n_heads; ++k) {
+      int32_t layer, head;
+      std::memcpy(&layer, b.data() + o, 4);
+      std::memcpy(&head, b.data() + o + 4, 4);
+      EXPECT_EQ(layer, want_lh[k][0]);
+      EXPECT_EQ(head, want_lh[k][1]);
+      std::vector<float> w(tri);
+      std::memcpy(w.data(), b.data() + o + 8, 4 * tri);
+      // The same prompt, greedy: the same numbers as the JSON rows (which print each float
+      // exactly).
+      EXPECT_EQ(w, json_weights[k]) << "head " << k;
+      o += 8 + 4 * tri;
+    }
+    ++decoded;
+  }
+  EXPECT_EQ(decoded, 1);
+
+  // Above the size limit: a clear error, and the connection stays usable.
+  std::string ids;
+  for (int i = 0; i < 800; ++i) ids += (i ? "," : "") + std::to_string(1 + (i * 97) % 31000);
+  c.Send(R"({"type":"start","prompt_tokens":[)" + ids +
+         R"(],"max_tokens":1,"probes":{"attention":{"prompt":true}}})");
+  frames = c.ReadUntil([](const json::object& m) { return Is(m, "error"); });
+  const json::object& err = frames.back().msg;
+  EXPECT_EQ(err.at("code"), "bad_request");
+  EXPECT_NE(std::string(err.at("message").as_string()).find("prompt attention map"),
+            std::string::npos)
+      << err.at("message");
+  c.Send(R"({"type":"start","prompt":"Hi","probes":{"attention":{"prompt":"yes"}}})");
+  frames = c.ReadUntil([](const json::object& m) { return Is(m, "error"); });
+  EXPECT_EQ(frames.back().msg.at("code"), "bad_request");
+  EXPECT_NE(std::string(frames.back().msg.at("message").as_string()).find("'prompt'"),
+            std::string::npos);
+  c.Send(R"({"type":"ping"})");
+  frames = c.ReadUntil([](const json::object& m) { return Is(m, "pong"); });
+  EXPECT_FALSE(frames.empty());
+}
+
 TEST_F(DebuggerWsTest, MalformedFramesKeepTheConnection) {
   WsClient c(server_->port());
   c.Send("{not json");
@@ -357,7 +471,7 @@ TEST_F(DebuggerWsTest, ResumeAfterReconnect) {
 TEST_F(DebuggerWsTest, CliDebugPrintsTheSameMessages) {
   const std::string request = R"({"type":"start","prompt":"Once upon a time","max_tokens":6,
       "sampling":{"temperature":0},"probes":{"top_k":4,"logit_lens":{"top_k":2},
-      "attention":{"layers":[1]},"prompt_surprisal":true}})";
+      "attention":{"layers":[1],"prompt":true},"prompt_surprisal":true}})";
   WsClient c(server_->port());
   c.Send(request);
   std::vector<Frame> ws = c.ReadUntil([](const json::object& m) { return Is(m, "done"); });

@@ -106,7 +106,8 @@ void AttendHead(const AttentionParams& p, const float* q, int pos, int kv_head,
 
 void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const float* k,
                const float* v, int64_t n_tokens, const int32_t* positions, KvCache* const* caches,
-               int layer, float* out, AttentionScratch& scratch, float* const* capture) {
+               int layer, float* out, AttentionScratch& scratch,
+               const AttentionCaptureRow* capture) {
   const int k_dim = p.n_head_kv * p.head_dim;
   const int v_dim = p.n_head_kv * p.head_dim_v;
   for (int64_t t = 0; t < n_tokens; ++t) {
@@ -128,9 +129,12 @@ void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const
     for (int64_t item = thread; item < n_items; item += n_threads) {
       const int64_t t = item / p.n_head;
       const int h = int(item % p.n_head);
-      float* cap = capture != nullptr && capture[t] != nullptr
-                       ? capture[t] + int64_t(h) * (positions[t] + 1)
-                       : nullptr;
+      float* cap = nullptr;
+      if (capture != nullptr && capture[t].rows != nullptr) {
+        const AttentionCaptureRow& row = capture[t];
+        const int slot = row.head_slot != nullptr ? row.head_slot[h] : h;
+        if (slot >= 0) cap = row.rows + slot * row.stride;
+      }
       AttendHead(p, q + (t * p.n_head + h) * p.head_dim, positions[t], h / group, *caches[t], layer,
                  out + (t * p.n_head + h) * p.head_dim_v, scores, half, dot_f16, axpy_f16, cap);
     }

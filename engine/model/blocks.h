@@ -44,6 +44,18 @@ struct AttentionParams {
   int window = 0;         // sliding window in positions; 0 = full causal attention
 };
 
+// Where Attention() records one token's softmax weights: head h's weights over positions
+// 0..pos (zero outside a sliding window; the rest of the buffer is left as it is) go to
+// rows + slot * stride, slot = head_slot ? head_slot[h] : h. Nothing is recorded for a token
+// whose rows is null, nor for a head whose slot is negative. The per-token probe uses all heads
+// and stride pos + 1; the prompt map (engine/model/forward.h) its chosen heads, each a lower
+// triangle over the whole prompt.
+struct AttentionCaptureRow {
+  float* rows = nullptr;
+  const int* head_slot = nullptr;
+  int64_t stride = 0;
+};
+
 // Per-thread scratch for attention: scores over positions and F16 copies of the inputs.
 struct AttentionScratch {
   std::vector<std::vector<float>> scores;
@@ -56,11 +68,12 @@ struct AttentionScratch {
 // out[n_tokens][n_head * head_dim_v]. Token t belongs to the sequence whose cache is
 // caches[t] and sees that cache's positions <= positions[t], so one batch can hold tokens of
 // several sequences.
-// When capture is set and capture[t] is not null, token t's softmax weights are also written
-// there as [n_head][positions[t] + 1] (zero outside a sliding window): the attention probe.
+// When capture is set, token t's softmax weights are also written where capture[t] says: the
+// attention probes.
 void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const float* k,
                const float* v, int64_t n_tokens, const int32_t* positions, KvCache* const* caches,
-               int layer, float* out, AttentionScratch& scratch, float* const* capture = nullptr);
+               int layer, float* out, AttentionScratch& scratch,
+               const AttentionCaptureRow* capture = nullptr);
 
 // out[i] = silu(gate[i]) * up[i].
 void SwiGlu(const float* gate, const float* up, float* out, int64_t n);

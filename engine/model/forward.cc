@@ -29,20 +29,32 @@ ForwardState::ForwardState(const ModelConfig& c, int max_tokens_) : max_tokens(m
   attn_rows.resize(T);
 }
 
-float* const* AttentionCaptureRows(LayerContext& ctx) {
+const blocks::AttentionCaptureRow* AttentionCaptureRows(LayerContext& ctx) {
   ForwardState& s = ctx.s;
-  if (s.capture.empty()) return nullptr;
+  // Probes off: no work beyond these two checks.
+  if (s.capture.empty() && s.attention_map.empty()) return nullptr;
   bool any = false;
   for (int64_t t = 0; t < ctx.n_tokens; ++t) {
-    TokenCapture* cap = s.capture[t];
-    float* row = nullptr;
-    if (cap != nullptr && !cap->attention_layers.empty() && cap->attention_layers[ctx.layer]) {
+    blocks::AttentionCaptureRow row;
+    AttentionMapCapture* map = s.attention_map.empty() ? nullptr : s.attention_map[t];
+    TokenCapture* cap = s.capture.empty() ? nullptr : s.capture[t];
+    if (map != nullptr && map->layer_slot[ctx.layer] >= 0) {
+      // Row p of each recorded head's lower triangle: heads lie Triangle(n) apart.
+      const size_t tri = AttentionMap::Triangle(map->map.n_positions);
+      const size_t layer_base = size_t(map->layer_slot[ctx.layer]) * map->map.heads.size() * tri;
+      row.rows = map->map.weights.data() + layer_base + AttentionMap::Triangle(ctx.positions[t]);
+      row.head_slot = map->head_slot.data();
+      row.stride = int64_t(tri);
+      any = true;
+    } else if (cap != nullptr && !cap->attention_layers.empty() &&
+               cap->attention_layers[ctx.layer]) {
       if (cap->attention.size() < cap->attention_layers.size()) {
         cap->attention.resize(cap->attention_layers.size());
       }
       std::vector<float>& buf = cap->attention[ctx.layer];
       buf.assign(size_t(ctx.config.n_head) * (ctx.positions[t] + 1), 0.0f);
-      row = buf.data();
+      row.rows = buf.data();
+      row.stride = ctx.positions[t] + 1;
       any = true;
     }
     s.attn_rows[t] = row;

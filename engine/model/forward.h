@@ -10,6 +10,7 @@
 #include "engine/model/blocks.h"
 #include "engine/model/model.h"
 #include "engine/ops/matmul.h"
+#include "engine/runtime/events.h"
 #include "engine/runtime/kv_cache.h"
 #include "engine/threads/thread_pool.h"
 
@@ -26,6 +27,15 @@ struct TokenCapture {
   // Logit lens: the residual stream after each layer, [n_layer][n_embd].
   bool residuals = false;
   std::vector<float> residual;
+};
+
+// The prompt×prompt attention map of one sequence (ProbeOptions::attention_prompt), filled
+// across its prompt chunks: every prompt token of the sequence points here through
+// ForwardState::attention_map, and Attention() writes its rows straight into map.weights.
+struct AttentionMapCapture {
+  std::vector<int> layer_slot;  // [n_layer]: index in map.layers, -1 = not recorded
+  std::vector<int> head_slot;   // [n_head]: index in map.heads, -1 = not recorded
+  AttentionMap map;             // weights sized (and zeroed) before the first chunk
 };
 
 // Activation buffers for batches of up to max_tokens tokens, allocated once so that the
@@ -52,7 +62,10 @@ struct ForwardState {
   // Probe hooks: empty (the default) or one entry per batch token, null for tokens nobody
   // probes. Set by the caller before ForwardBatch.
   std::vector<TokenCapture*> capture;
-  std::vector<float*> attn_rows;  // per token: where Attention() writes its weights
+  // Likewise for prompt tokens whose sequence records the prompt map. For a token that has
+  // both, the map gets its attention (the sequence copies the last row for its token event).
+  std::vector<AttentionMapCapture*> attention_map;
+  std::vector<blocks::AttentionCaptureRow> attn_rows;  // per token: where Attention() writes
 };
 
 // Everything one layer needs; the family functions below read and update s.x in place.
@@ -77,9 +90,9 @@ struct Projection {
 void MatMulShared(ThreadPool& pool, ops::Activations& act, const float* x, int64_t n_tokens,
                   int64_t n, std::initializer_list<Projection> projections);
 
-// The attention-capture rows for this layer (one per token, null = not recorded), or null when
-// no token records it; sizes the capture buffers.
-float* const* AttentionCaptureRows(LayerContext& ctx);
+// The attention-capture rows for this layer (one per token), or null when no token records
+// it; sizes the per-token capture buffers.
+const blocks::AttentionCaptureRow* AttentionCaptureRows(LayerContext& ctx);
 
 void LlamaLayer(LayerContext& ctx);  // llama family and qwen2 (adds Q/K/V biases)
 void Gemma3Layer(LayerContext& ctx);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,25 @@ struct AttentionHead {
   int layer = 0;
   int head = 0;
   std::vector<float> weights;  // over positions 0..query_position, summing to 1
+};
+// The prompt×prompt attention map (ProbeOptions::attention_prompt): the attention of every
+// prompt position over the positions before it, for the chosen layers and heads, from the
+// batched prompt evaluation.
+struct AttentionMap {
+  int n_positions = 0;      // prompt tokens: query and key positions are 0..n_positions-1
+  std::vector<int> layers;  // recorded layers, ascending
+  std::vector<int> heads;   // recorded heads (of each recorded layer), ascending
+  // [layers][heads][Triangle(n_positions)]: per head the lower triangle row by row; query row
+  // i starts at i(i+1)/2 and holds its i+1 weights over positions 0..i (summing to 1; 0
+  // outside a sliding window).
+  std::vector<float> weights;
+
+  static size_t Triangle(int n) { return size_t(n) * (size_t(n) + 1) / 2; }
+  // Row i of the li-th recorded layer's hi-th recorded head.
+  std::span<const float> Row(size_t li, size_t hi, int i) const {
+    const size_t head = (li * heads.size() + hi) * Triangle(n_positions);
+    return {weights.data() + head + Triangle(i), size_t(i) + 1};
+  }
 };
 struct LensLayer {
   int layer = 0;      // the residual stream after this layer (0-based)
@@ -54,9 +74,9 @@ struct Timings {
 };
 
 struct Event {
-  // kPromptScores (only when prompt_surprisal is asked) comes after kPrompt, before the
-  // first kToken.
-  enum class Type { kPrompt, kPromptScores, kToken, kError, kDone };
+  // kPromptScores (only when prompt_surprisal is asked) and then kPromptAttention (only when
+  // attention_prompt is asked) come after kPrompt, before the first kToken.
+  enum class Type { kPrompt, kPromptScores, kPromptAttention, kToken, kError, kDone };
   Type type = Type::kToken;
 
   // kPrompt
@@ -84,6 +104,9 @@ struct Event {
 
   // kPromptScores
   std::vector<PromptScore> prompt_scores;
+
+  // kPromptAttention
+  AttentionMap attention_map;
 
   // kError
   Status error;

@@ -30,6 +30,62 @@ Status CheckProbes(const ProbeOptions& probes, const ModelConfig& config) {
   return Status::Ok();
 }
 
+namespace {
+
+// The chosen indices in [0, n) sorted and without repeats; all of them when none is chosen.
+std::vector<int> Chosen(const std::vector<int>& chosen, int n) {
+  std::vector<int> out = chosen;
+  if (out.empty()) {
+    for (int i = 0; i < n; ++i) out.push_back(i);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace
+
+Status CheckPromptAttention(const ProbeOptions& probes, const ModelConfig& config, int n_prompt) {
+  if (!probes.attention_prompt) return Status::Ok();
+  const int64_t heads = int64_t(Chosen(probes.attention_layers, config.n_layer).size()) *
+                        int64_t(Chosen(probes.attention_heads, config.n_head).size());
+  const int64_t size = heads * n_prompt * n_prompt;
+  if (size <= kMaxPromptAttentionWeights) return Status::Ok();
+  return Status::InvalidArgument(
+      "the prompt attention map would hold " + std::to_string(heads) + " heads x " +
+      std::to_string(n_prompt) + "^2 prompt tokens = " + std::to_string(size) +
+      " weights, above the limit of " + std::to_string(kMaxPromptAttentionWeights) +
+      "; choose fewer attention layers/heads or a shorter prompt");
+}
+
+void PrepareAttentionMap(const ProbeOptions& probes, const ModelConfig& config, int n_prompt,
+                         AttentionMapCapture* map) {
+  map->map.n_positions = n_prompt;
+  map->map.layers = Chosen(probes.attention_layers, config.n_layer);
+  map->map.heads = Chosen(probes.attention_heads, config.n_head);
+  map->layer_slot.assign(config.n_layer, -1);
+  for (size_t i = 0; i < map->map.layers.size(); ++i) map->layer_slot[map->map.layers[i]] = int(i);
+  map->head_slot.assign(config.n_head, -1);
+  for (size_t i = 0; i < map->map.heads.size(); ++i) map->head_slot[map->map.heads[i]] = int(i);
+  // Zeroed: Attention() writes only the positions a query sees (not those outside a window).
+  map->map.weights.assign(
+      map->map.layers.size() * map->map.heads.size() * AttentionMap::Triangle(n_prompt), 0.0f);
+}
+
+void CopyLastMapRow(const AttentionMapCapture& map, const ModelConfig& config,
+                    TokenCapture* capture) {
+  const int n = map.map.n_positions;
+  if (capture->attention.size() < size_t(config.n_layer)) capture->attention.resize(config.n_layer);
+  for (size_t li = 0; li < map.map.layers.size(); ++li) {
+    std::vector<float>& buf = capture->attention[map.map.layers[li]];
+    buf.assign(size_t(config.n_head) * n, 0.0f);
+    for (size_t hi = 0; hi < map.map.heads.size(); ++hi) {
+      const std::span<const float> row = map.map.Row(li, hi, n - 1);
+      std::copy(row.begin(), row.end(), buf.begin() + size_t(map.map.heads[hi]) * n);
+    }
+  }
+}
+
 void PrepareCapture(const ProbeOptions& probes, const ModelConfig& config, TokenCapture* capture) {
   capture->attention_layers.clear();
   capture->attention.clear();

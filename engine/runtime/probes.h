@@ -4,6 +4,8 @@
 //   - full_logits: the whole logits vector per step;
 //   - prompt_surprisal: teacher-forced log-probability and rank of every prompt token;
 //   - attention: softmax weights of the query over all earlier positions, chosen layers/heads;
+//   - attention_prompt: the same for every prompt position, from the batched prompt
+//     evaluation (the prompt×prompt map), emitted once as kPromptAttention;
 //   - logit_lens: the residual stream after each layer through the final norm and the output
 //     matrix, top-k tokens per layer (TransformerLens' "logit lens").
 // The forward pass records raw data into a TokenCapture (engine/model/forward.h); the
@@ -27,6 +29,9 @@ struct ProbeOptions {
   bool attention = false;
   std::vector<int> attention_layers;  // empty: every layer
   std::vector<int> attention_heads;   // empty: every head
+  // The prompt×prompt map of attention_layers × attention_heads (independent of `attention`,
+  // which is the per-token probe). Bounded by kMaxPromptAttentionWeights.
+  bool attention_prompt = false;
   bool logit_lens = false;
   int logit_lens_top_k = 5;  // tokens per layer, 1..100
 
@@ -34,9 +39,26 @@ struct ProbeOptions {
 };
 
 inline constexpr int kMaxProbeTopK = 100;
+// The prompt map may hold at most this many weights counted as recorded heads (layers ×
+// heads) × n_prompt² (16 MiB of float32; about half of it is sent, the lower triangle).
+inline constexpr int64_t kMaxPromptAttentionWeights = int64_t{1} << 22;
 
 // Layers/heads in range, top-k in range; an error names the bad value.
 Status CheckProbes(const ProbeOptions& probes, const ModelConfig& config);
+
+// The prompt map's size limit for a prompt of n_prompt tokens (a no-op unless
+// attention_prompt); the error says how big it would be and what to choose instead.
+Status CheckPromptAttention(const ProbeOptions& probes, const ModelConfig& config, int n_prompt);
+
+// Sets up `map` for a prompt of n_prompt tokens: the recorded layers and heads (sorted, without
+// repeats) and the zeroed weights. Call after CheckPromptAttention.
+void PrepareAttentionMap(const ProbeOptions& probes, const ModelConfig& config, int n_prompt,
+                         AttentionMapCapture* map);
+
+// Copies the map's last row (the query at the last prompt position) into `capture` as the
+// per-token probe would have recorded it, for the first token event's attention.
+void CopyLastMapRow(const AttentionMapCapture& map, const ModelConfig& config,
+                    TokenCapture* capture);
 
 // Sets up `capture` for what the options record (nothing when !probes.captures()).
 void PrepareCapture(const ProbeOptions& probes, const ModelConfig& config, TokenCapture* capture);

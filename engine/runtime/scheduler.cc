@@ -49,6 +49,8 @@ Scheduler::Scheduler(const Model& model, const SchedulerOptions& options)
   tokens_.reserve(n_batch_);
   positions_.reserve(n_batch_);
   token_caches_.reserve(n_batch_);
+  captures_.reserve(n_batch_);
+  maps_.reserve(n_batch_);
   logit_rows_.reserve(options_.n_slots);
   worker_ = std::thread([this] { WorkerLoop(); });
 }
@@ -192,7 +194,9 @@ bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
   token_caches_.clear();
   logit_rows_.clear();
   captures_.clear();
+  maps_.clear();
   bool capturing = false;
+  bool mapping = false;
   int budget = n_batch_;
   for (const std::shared_ptr<Job>& job : running) {
     job->batch_tokens = 0;
@@ -213,6 +217,7 @@ bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
     token_caches_.push_back(caches_[job->slot].get());
     captures_.push_back(seq.capture());
     capturing = capturing || captures_.back() != nullptr;
+    maps_.push_back(nullptr);
     --budget;
   }
   // Then prompt chunks with what is left of the batch.
@@ -224,7 +229,10 @@ bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
         seq.NextPromptChunk(scored ? std::min(budget, kScoredChunk) : budget);
     const bool last = seq.pos() + int(chunk.size()) == seq.timings().prompt_tokens;
     if (scored) job->first_prompt_row = int(logit_rows_.size());
+    AttentionMapCapture* map = seq.attention_map();
+    mapping = mapping || map != nullptr;
     for (size_t i = 0; i < chunk.size(); ++i) {
+      maps_.push_back(map);
       if (scored) logit_rows_.push_back(int32_t(tokens_.size()));
       tokens_.push_back(chunk[i]);
       positions_.push_back(seq.pos() + int32_t(i));
@@ -248,9 +256,15 @@ bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
   } else {
     state_.capture.clear();
   }
+  if (mapping) {
+    state_.attention_map = maps_;
+  } else {
+    state_.attention_map.clear();
+  }
   ForwardBatch(model_, pool_, token_caches_, tokens_, positions_, logit_rows_, state_,
                logits_.data());
   state_.capture.clear();
+  state_.attention_map.clear();
 
   uint64_t prompt_tokens = 0, generated = 0;
   for (const std::shared_ptr<Job>& job : running) {

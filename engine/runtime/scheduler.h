@@ -92,6 +92,7 @@ class Scheduler {
   std::vector<int32_t> tokens_, positions_, logit_rows_;
   std::vector<KvCache*> token_caches_;
   std::vector<TokenCapture*> captures_;
+  std::vector<AttentionMapCapture*> maps_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

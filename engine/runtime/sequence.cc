@@ -80,7 +80,14 @@ Status Sequence::Start() {
     }
   }
   if (Status st = CheckProbes(request_.probes, model_.config()); !st.ok()) return fail(st);
+  if (Status st = CheckPromptAttention(request_.probes, model_.config(), int(prompt_.size()));
+      !st.ok()) {
+    return fail(st);
+  }
   PrepareCapture(request_.probes, model_.config(), &capture_);
+  if (request_.probes.attention_prompt) {
+    PrepareAttentionMap(request_.probes, model_.config(), int(prompt_.size()), &attention_map_);
+  }
   for (int32_t id : prompt_) sampler_.Accept(id);
   timings_.load_ms = model_.load_ms();
   timings_.prompt_tokens = int(prompt_.size());
@@ -101,7 +108,21 @@ std::span<const int32_t> Sequence::NextPromptChunk(int max) {
   return std::span<const int32_t>(prompt_.data() + evaluated_, std::max(0, n));
 }
 
-void Sequence::Advance(int n) { evaluated_ += n; }
+void Sequence::Advance(int n) {
+  const bool prompt_was_done = PromptDone();
+  evaluated_ += n;
+  if (!prompt_was_done && PromptDone() && request_.probes.attention_prompt) EmitAttentionMap();
+}
+
+void Sequence::EmitAttentionMap() {
+  // The first token's per-token attention is the map's last row (the pass recorded it once).
+  if (request_.probes.attention) CopyLastMapRow(attention_map_, model_.config(), &capture_);
+  Event e;
+  e.type = Event::Type::kPromptAttention;
+  e.attention_map = std::move(attention_map_.map);
+  attention_map_ = AttentionMapCapture();
+  sink_(e);
+}
 
 void Sequence::OnPromptLogits(std::span<const float> logits, int n) {
   const size_t n_vocab = size_t(model_.config().n_vocab);

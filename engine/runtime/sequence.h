@@ -8,7 +8,9 @@
 // Probes: the pass that produces logits records into capture() (if not null) for the token
 // whose logits are used, then AfterForward() runs before OnLogits(). When
 // wants_prompt_logits(), prompt chunks are evaluated with every row's logits and handed to
-// OnPromptLogits() before Advance().
+// OnPromptLogits() before Advance(). While attention_map() is not null, every prompt token
+// evaluated records its attention there (ForwardState::attention_map); the Advance() that
+// completes the prompt emits the map as kPromptAttention.
 #pragma once
 
 #include <chrono>
@@ -70,6 +72,9 @@ class Sequence {
   // Probe hooks (see the top of this file).
   TokenCapture* capture() { return request_.probes.captures() ? &capture_ : nullptr; }
   bool wants_prompt_logits() const { return request_.probes.prompt_surprisal && !PromptDone(); }
+  AttentionMapCapture* attention_map() {
+    return request_.probes.attention_prompt && !PromptDone() ? &attention_map_ : nullptr;
+  }
   // logits[n][n_vocab] of the prompt tokens at positions pos()..pos()+n-1.
   void OnPromptLogits(std::span<const float> logits, int n);
   void AfterForward(ThreadPool& pool, ForwardState& state);
@@ -82,6 +87,7 @@ class Sequence {
 
  private:
   void EmitDone(const std::string& finish_reason);
+  void EmitAttentionMap();
 
   const Model& model_;
   GenerateRequest request_;
@@ -106,6 +112,7 @@ class Sequence {
   TokenCapture capture_;
   std::vector<float> lens_logits_;  // [n_layer][n_vocab] of the last pass, when logit_lens
   std::vector<PromptScore> prompt_scores_;
+  AttentionMapCapture attention_map_;  // allocated by Start() only when attention_prompt
 };
 
 }  // namespace inferno

@@ -48,10 +48,13 @@ Status Session::Generate(const GenerateRequest& request, const EventSink& sink) 
       state_.capture.assign(n, nullptr);
       state_.capture[n - 1] = capture;
     }
+    AttentionMapCapture* map = seq.attention_map();
+    if (map != nullptr) state_.attention_map.assign(n, map);
     for (int i = 0; i < n; ++i) positions_[i] = seq.pos() + i;
     Forward(model_, pool_, cache_, chunk, std::span<const int32_t>(positions_.data(), n), state_,
             logits_.data(), /*all_logits=*/scored);
     state_.capture.clear();
+    state_.attention_map.clear();
     if (scored) {
       seq.OnPromptLogits(std::span<const float>(logits_.data(), size_t(n) * n_vocab), n);
       last = std::span<const float>(logits_.data() + size_t(n - 1) * n_vocab, n_vocab);

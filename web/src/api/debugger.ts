@@ -34,6 +34,13 @@ export interface AttentionHead {
   weights: number[];
 }
 
+/** One head of the prompt×prompt map: rows[i] holds the i+1 weights of position i over 0..i. */
+export interface PromptMapHead {
+  layer: number;
+  head: number;
+  rows?: number[][];
+}
+
 export interface LensLayer {
   layer: number;
   entropy?: number | null;
@@ -61,6 +68,7 @@ export type ServerMsg =
     }
   | { type: 'probe'; session: string; kind: 'attention'; position: number; query_position?: number; heads: AttentionHead[] }
   | { type: 'probe'; session: string; kind: 'logit_lens'; position: number; layers: LensLayer[] }
+  | { type: 'probe'; session: string; kind: 'attention_prompt'; positions: number; heads: PromptMapHead[]; binary?: boolean }
   | { type: 'status'; session: string; state: string; tokens_per_second?: number; generated?: number }
   | { type: 'error'; session?: string; code: string; message: string; recoverable?: boolean }
   | { type: 'done'; session: string; finish_reason: string; timings?: Timings }
@@ -73,7 +81,13 @@ export interface StartParams {
   messages?: { role: string; content: string }[];
   max_tokens: number;
   sampling: { temperature: number; top_k: number; top_p: number; min_p: number; repeat_penalty: number; seed?: number };
-  probes: { top_k: number; attention: boolean; logit_lens: boolean; prompt_surprisal: boolean };
+  probes: {
+    top_k: number;
+    /** `prompt: true` adds the prompt×prompt map; `tokens: false` leaves out the per-token weights. */
+    attention: boolean | { layers?: number[]; heads?: number[]; prompt?: boolean; tokens?: boolean };
+    logit_lens: boolean;
+    prompt_surprisal: boolean;
+  };
 }
 
 /** What WebSocket offers that the client uses (a fake in unit tests). */

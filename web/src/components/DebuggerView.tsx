@@ -4,6 +4,7 @@
 // branches.
 
 import { useEffect, useReducer, useRef, useState } from 'react';
+import { cellAt, fitLabel, mapHeads, mapLayers, mapLayout, mapRows, weightAlpha, type MapLayout } from '../lib/attentionMap';
 import { DebuggerClient } from '../api/debugger';
 import type { TokenMsg } from '../api/debugger';
 import { depth, EMPTY, reduce, storedMessages, type DebugSession } from '../lib/debugState';
@@ -38,6 +39,8 @@ export function DebuggerView({ model, system, settings }: Props) {
   const [prompt, setPrompt] = useState('Once upon a time');
   const [chat, setChat] = useState(true);
   const [attention, setAttention] = useState(true);
+  const [promptMap, setPromptMap] = useState(false);
+  const [showMap, setShowMap] = useState(false);
   const [lens, setLens] = useState(true);
   const [current, setCurrent] = useState<string | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
@@ -130,7 +133,12 @@ export function DebuggerView({ model, system, settings }: Props) {
         repeat_penalty: settings.repeat_penalty,
         ...(seed === undefined ? {} : { seed }),
       },
-      probes: { top_k: Math.max(5, settings.top_logprobs), attention, logit_lens: lens, prompt_surprisal: true },
+      probes: {
+        top_k: Math.max(5, settings.top_logprobs),
+        attention: promptMap ? { prompt: true, tokens: attention } : attention,
+        logit_lens: lens,
+        prompt_surprisal: true,
+      },
     });
   };
 
@@ -160,10 +168,12 @@ export function DebuggerView({ model, system, settings }: Props) {
 
   const tok = selected !== null ? session?.tokens[selected] : undefined;
   const heads = tok && session ? session.attention[tok.position] : undefined;
-  const layers = [...new Set(Object.values(session?.attention ?? {}).flat().map((h) => h.layer))].sort((a, b) => a - b);
-  const headsOfLayer = [...new Set(Object.values(session?.attention ?? {}).flat().filter((h) => h.layer === layer).map((h) => h.head))].sort(
-    (a, b) => a - b,
-  );
+  // The pickers offer what either probe holds: per-token weights and the prompt map.
+  const tokenHeads = Object.values(session?.attention ?? {}).flat();
+  const layers = [...new Set([...tokenHeads.map((h) => h.layer), ...mapLayers(session?.promptMap)])].sort((a, b) => a - b);
+  const headsOfLayer = [
+    ...new Set([...tokenHeads.filter((h) => h.layer === layer).map((h) => h.head), ...mapHeads(session?.promptMap, layer)]),
+  ].sort((a, b) => a - b);
 
   return (
     <section className="debugger" aria-label="Debugger">
@@ -218,6 +228,9 @@ export function DebuggerView({ model, system, settings }: Props) {
           </label>
           <label className="check">
             <input type="checkbox" checked={attention} onChange={(e) => setAttention(e.target.checked)} /> Attention
+          </label>
+          <label className="check" title="The attention of every prompt token over the ones before it (all layers and heads)">
+            <input type="checkbox" checked={promptMap} onChange={(e) => setPromptMap(e.target.checked)} /> Prompt map
           </label>
           <label className="check">
             <input type="checkbox" checked={lens} onChange={(e) => setLens(e.target.checked)} /> Logit lens
@@ -359,7 +372,7 @@ export function DebuggerView({ model, system, settings }: Props) {
                   ))}
                 </ol>
               </figure>
-              {heads && heads.length > 0 && (
+              {((heads && heads.length > 0) || session?.promptMap) && (
                 <AttentionPanel
                   session={session!}
                   layers={layers}
@@ -368,6 +381,8 @@ export function DebuggerView({ model, system, settings }: Props) {
                   head={head}
                   onLayer={setLayer}
                   onHead={setHead}
+                  showMap={showMap && !!session?.promptMap}
+                  onShowMap={setShowMap}
                   selectedPosition={tok.position}
                 />
               )}
@@ -391,9 +406,11 @@ function AttentionPanel(props: {
   head: number;
   onLayer: (l: number) => void;
   onHead: (h: number) => void;
+  showMap: boolean;
+  onShowMap: (on: boolean) => void;
   selectedPosition: number;
 }) {
-  const { session, layers, heads, layer, head, onLayer, onHead, selectedPosition } = props;
+  const { session, layers, heads, layer, head, onLayer, onHead, showMap, onShowMap, selectedPosition } = props;
   // Rows: generated tokens with attention captured; columns: every position they can see.
   const rows = session.tokens.filter((t) => t && session.attention[t.position]);
   const weights = rows.map((t) => session.attention[t.position]!.find((h) => h.layer === layer && h.head === head)?.weights ?? []);
@@ -403,7 +420,9 @@ function AttentionPanel(props: {
   return (
     <figure className="attention" aria-label="Attention heatmap">
       <figcaption>
-        Attention (rows: generated tokens, columns: positions they attend to)
+        {showMap
+          ? 'Attention over the prompt (rows: prompt tokens, columns: positions they attend to)'
+          : 'Attention (rows: generated tokens, columns: positions they attend to)'}
         <label>
           {' '}
           layer{' '}
@@ -426,29 +445,135 @@ function AttentionPanel(props: {
             ))}
           </select>
         </label>
+        <label className="check" title={session.promptMap ? undefined : 'Run with "Prompt map" ticked to get it'}>
+          {' '}
+          <input
+            type="checkbox"
+            checked={showMap}
+            disabled={!session.promptMap}
+            onChange={(e) => onShowMap(e.target.checked)}
+          />{' '}
+          prompt map
+        </label>
       </figcaption>
-      <div className="heatmap-scroll">
-        <svg width={cols * cell} height={rows.length * cell} role="img" aria-label="Attention weights" data-testid="heatmap">
-          {weights.map((w, r) =>
-            w.map((v, c) => (
-              <rect
-                key={`${r}-${c}`}
-                x={c * cell}
-                y={r * cell}
-                width={cell}
-                height={cell}
-                className={rows[r]!.position === selectedPosition ? 'hm sel' : 'hm'}
-                style={{ fillOpacity: Math.min(1, Math.sqrt(v)) }}
-              >
-                <title>
-                  {visibleToken(rows[r]!.text)} → {visibleToken(labels[c] ?? '')} (#{c}): {v.toFixed(3)}
-                </title>
-              </rect>
-            )),
-          )}
-        </svg>
-      </div>
+      {showMap ? (
+        <PromptMapCanvas
+          rows={mapRows(session.promptMap, layer, head)}
+          labels={session.prompt.map((t) => visibleToken(t.text))}
+          layer={layer}
+          head={head}
+        />
+      ) : (
+        <div className="heatmap-scroll">
+          <svg width={cols * cell} height={rows.length * cell} role="img" aria-label="Attention weights" data-testid="heatmap">
+            {weights.map((w, r) =>
+              w.map((v, c) => (
+                <rect
+                  key={`${r}-${c}`}
+                  x={c * cell}
+                  y={r * cell}
+                  width={cell}
+                  height={cell}
+                  className={rows[r]!.position === selectedPosition ? 'hm sel' : 'hm'}
+                  style={{ fillOpacity: Math.min(1, Math.sqrt(v)) }}
+                >
+                  <title>
+                    {visibleToken(rows[r]!.text)} → {visibleToken(labels[c] ?? '')} (#{c}): {v.toFixed(3)}
+                  </title>
+                </rect>
+              )),
+            )}
+          </svg>
+        </div>
+      )}
     </figure>
+  );
+}
+
+/**
+ * The prompt×prompt map of one head on a canvas (a long prompt has n² cells: too many for
+ * SVG elements): token labels on both axes, the hovered cell's weight above it (it stays in
+ * view while the map scrolls).
+ */
+function PromptMapCanvas({ rows, labels, layer, head }: { rows: number[][] | undefined; labels: string[]; layer: number; head: number }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [hover, setHover] = useState<{ row: number; col: number } | null>(null);
+  const layout: MapLayout = mapLayout(rows?.length ?? labels.length);
+  useEffect(() => {
+    const c = canvas.current;
+    const ctx = c?.getContext('2d');
+    if (!c || !ctx || !rows) return;
+    const dpr = window.devicePixelRatio || 1;
+    c.width = layout.size * dpr;
+    c.height = layout.size * dpr;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, layout.size, layout.size);
+    const style = getComputedStyle(c);
+    const accent = style.getPropertyValue('--accent').trim() || '#c2410c';
+    const { cell, margin } = layout;
+    ctx.fillStyle = accent;
+    rows.forEach((row, i) =>
+      row.forEach((w, j) => {
+        ctx.globalAlpha = weightAlpha(w);
+        ctx.fillRect(margin + j * cell, margin + i * cell, cell, cell);
+      }),
+    );
+    // The triangle's outline (a staircase along the diagonal cells) shows where the causal
+    // mask starts even where weights are ~0.
+    ctx.globalAlpha = 0.35;
+    ctx.strokeStyle = style.color;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(margin, margin);
+    for (let i = 0; i < layout.n; i++) {
+      ctx.lineTo(margin + (i + 1) * cell, margin + i * cell);
+      ctx.lineTo(margin + (i + 1) * cell, margin + (i + 1) * cell);
+    }
+    ctx.lineTo(margin, margin + layout.n * cell);
+    ctx.closePath();
+    ctx.stroke();
+    ctx.globalAlpha = 1;
+    ctx.fillStyle = style.color;
+    ctx.font = `${Math.min(12, Math.max(8, cell - 2))}px ui-monospace, monospace`;
+    for (let i = 0; i < layout.n; i += layout.labelEvery) {
+      const text = layout.labelEvery === 1 ? fitLabel(labels[i] ?? '') : String(i);
+      const mid = margin + i * cell + cell / 2;
+      ctx.textAlign = 'right';
+      ctx.textBaseline = 'middle';
+      ctx.fillText(text, margin - 4, mid); // rows: the query tokens
+      ctx.save();
+      ctx.translate(mid, margin - 4);
+      ctx.rotate(-Math.PI / 2);
+      ctx.textAlign = 'left';
+      ctx.fillText(text, 0, 0); // columns: the positions attended to
+      ctx.restore();
+    }
+  }, [rows, labels, layout.size, layout.cell, layout.n, layout.labelEvery, layout.margin]);
+  if (!rows) return <p className="muted small">The prompt map has no layer {layer} head {head}.</p>;
+  const w = hover ? rows[hover.row]?.[hover.col] : undefined;
+  return (
+    <div className="prompt-map">
+      <p className="muted small" data-testid="prompt-map-hover" aria-live="polite">
+        {hover && w !== undefined
+          ? `${labels[hover.row] ?? ''} (#${hover.row}) → ${labels[hover.col] ?? ''} (#${hover.col}): ${w.toFixed(3)}`
+          : 'Hover a cell for its weight.'}
+      </p>
+      <div className="heatmap-scroll">
+        <canvas
+          ref={canvas}
+          data-testid="prompt-map"
+          data-n={layout.n}
+          aria-label={`Prompt attention map, layer ${layer} head ${head}, ${layout.n} tokens`}
+          role="img"
+          style={{ width: layout.size, height: layout.size }}
+          onMouseMove={(e) => {
+            const r = e.currentTarget.getBoundingClientRect();
+            setHover(cellAt(layout, e.clientX - r.left, e.clientY - r.top));
+          }}
+          onMouseLeave={() => setHover(null)}
+        />
+      </div>
+    </div>
   );
 }
 

@@ -1,6 +1,7 @@
 // The debugger's sessions, built up from protocol messages by a pure reducer.
 
 import type { AttentionHead, LensLayer, ServerMsg, Timings, TokenMsg } from '../api/debugger';
+import type { PromptMap } from './attentionMap';
 import type { StoredDebugDoc } from '../api/store';
 
 export interface DebugSession {
@@ -13,6 +14,8 @@ export interface DebugSession {
   tokens: TokenMsg[];
   attention: Record<number, AttentionHead[]>;
   lens: Record<number, LensLayer[]>;
+  /** The prompt×prompt attention map, when the session asked for it. */
+  promptMap?: PromptMap;
   state: string;
   /** Added to a message's token index: a branch numbers its own tokens from 0. */
   indexOffset: number;
@@ -101,6 +104,9 @@ export function reduce(st: DebugState, m: ServerMsg): DebugState {
           const byPos = new Map(m.tokens.map((t) => [t.position, t.surprisal]));
           return { ...s, prompt: s.prompt.map((t, i) => ({ ...t, surprisal: byPos.get(i) ?? t.surprisal })) };
         });
+      }
+      if (m.kind === 'attention_prompt') {
+        return patch(st, m.session, (s) => ({ ...s, promptMap: { positions: m.positions, heads: m.heads } }));
       }
       if (m.kind === 'attention') {
         return patch(st, m.session, (s) => ({ ...s, attention: { ...s.attention, [m.position]: m.heads } }));
