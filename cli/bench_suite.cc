@@ -9,8 +9,11 @@
 #include <filesystem>
 #include <sstream>
 
+#include "bench/machine.h"
 #include "bench/suite.h"
 #include "bench/summary.h"
+#include "store/store.h"
+#include "store/timestamps.h"
 
 namespace inferno::cli {
 namespace {
@@ -31,12 +34,6 @@ Result<std::vector<int>> ParseList(const std::string& list, const char* what) {
   }
   if (out.empty()) return Status::InvalidArgument(std::string(what) + " is empty");
   return out;
-}
-
-std::string SelfPath() {
-  std::error_code ec;
-  const fs::path p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("inferno") : p.string();
 }
 
 void DrawProgress(const bench::SuiteProgress& p) {
@@ -64,6 +61,18 @@ std::string DefaultModelsDir() {
   if (const char* env = std::getenv("INFERNO_MODELS_DIR"); env && *env) return env;
   const char* home = std::getenv("HOME");
   return std::string(home ? home : ".") + "/.local/share/inferno/models";
+}
+
+std::string DefaultDataDir() {
+  if (const char* env = std::getenv("INFERNO_DATA_DIR"); env && *env) return env;
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.local/share/inferno";
+}
+
+std::string SelfBinaryPath() {
+  std::error_code ec;
+  const fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("inferno") : p.string();
 }
 
 int RunSuiteCli(const SuiteCliOptions& o) {
@@ -96,10 +105,54 @@ int RunSuiteCli(const SuiteCliOptions& o) {
   so.generate_tokens = o.generate;
   so.repetitions = o.repetitions;
   so.threads = o.threads;
-  so.worker_binary = SelfPath();
+  so.worker_binary = SelfBinaryPath();
   so.csv_path = o.csv;
   so.log_root = o.log_dir;
+  so.run_id = bench::NewRunId();
+  // The history: when the server's database exists, the run is stored there too, so the
+  // web UI's Benchmarks page lists it beside the runs started from the browser.
+  std::unique_ptr<store::Store> db;
+  int64_t stored_id = 0;
+  const std::string db_path = (o.data_dir.empty() ? DefaultDataDir() : o.data_dir) + "/inferno.db";
+  if (!o.no_store && fs::exists(db_path)) {
+    Result<std::unique_ptr<store::Store>> opened = store::Store::Open(db_path);
+    if (!opened.ok()) {
+      fmt::print(stderr, "warning: not storing the run: {}\n", opened.status().message());
+    } else {
+      db = std::move(*opened);
+      const bench::MachineInfo machine = bench::DetectMachine();
+      store::BenchRun record;
+      record.run_key = so.run_id;
+      record.source = "cli";
+      record.started_at = store::NowMs();
+      record.hostname = machine.hostname;
+      record.cpu_model = machine.cpu_model;
+      record.cpu_flags = machine.cpu_flags;
+      record.isa = machine.isa;
+      record.cores = machine.cores;
+      record.threads = so.threads > 0 ? so.threads : std::max(1, machine.cores);
+      record.models = so.models;
+      record.prompt_sizes = so.prompt_sizes;
+      record.repetitions = so.repetitions;
+      record.generate_tokens = so.generate_tokens;
+      Result<int64_t> id = db->CreateBenchRun(record);
+      if (id.ok()) {
+        stored_id = *id;
+        so.on_row = [&](const bench::SuiteRow& row) {
+          if (Status st = db->AddBenchResult(stored_id, row); !st.ok()) {
+            fmt::print(stderr, "\nwarning: {}\n", st.message());
+          }
+        };
+      } else {
+        fmt::print(stderr, "warning: not storing the run: {}\n", id.status().message());
+      }
+    }
+  }
   Result<bench::SuiteRun> run = bench::RunSuite(so, DrawProgress);
+  if (stored_id > 0) {
+    (void)db->FinishBenchRun(stored_id, run.ok() ? "done" : "failed",
+                             run.ok() ? "" : run.status().message());
+  }
   if (!run.ok()) {
     fmt::print(stderr, "error: {}\n", run.status().message());
     return 1;
@@ -119,6 +172,7 @@ int RunSuiteCli(const SuiteCliOptions& o) {
                r.decode_tps, r.decode_tps_sd, r.peak_rss_bytes / 1048576.0);
   }
   fmt::print("\nresults appended to {}; raw logs in {}\n", o.csv, run->log_dir);
+  if (stored_id > 0) fmt::print("stored as benchmark run {} in {}\n", stored_id, db_path);
   if (!o.summary_out.empty()) {
     if (int rc = RunSummaryCli(o.csv, o.summary_out); rc != 0) return rc;
   }
