@@ -16,8 +16,8 @@ export function BenchCompare({ a, b }: { a: BenchRun; b: BenchRun }) {
       </h3>
       <p className="muted small">
         Ratios are B ÷ A; green where B is better (faster, or less memory). Rows are matched on model and prompt size;
-        runs are only comparable on the same machine and threads (A: {a.machine.hostname}, {a.threads} threads; B:{' '}
-        {b.machine.hostname}, {b.threads} threads).
+        runs are only comparable on the same machine and threads (A: {a.machine.hostname}, {a.threads} thread{a.threads === 1 ? '' : 's'}; B:{' '}
+        {b.machine.hostname}, {b.threads} thread{b.threads === 1 ? '' : 's'}).
       </p>
       <div className="table-wrap">
         <table className="bench-table" data-testid="bench-compare">

@@ -91,7 +91,7 @@ export function BenchCharts({ rows }: { rows: BenchRow[] }) {
       <BarChart
         title="Peak memory (MiB) per model"
         groups={memory}
-        format={(v) => formatNumber(v, v < 10 ? 1 : 0)}
+        format={(v) => formatNumber(v, v > 0 && v < 10 ? 1 : 0)}
         testId="chart-memory"
       />
     </div>

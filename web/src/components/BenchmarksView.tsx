@@ -260,7 +260,7 @@ export function BenchmarksView({ models, defaultModel }: Props) {
             {current && (
               <span className="muted small">
                 {current.status} · {when(current.started_at)} · {current.machine.hostname}, {current.machine.isa},{' '}
-                {current.threads} threads · {current.gen_tokens} generated tokens × {current.repetitions} reps
+                {current.threads} thread{current.threads === 1 ? '' : 's'} · {current.gen_tokens} generated tokens × {current.repetitions} reps
                 {current.source === 'cli' ? ' · from inferno bench --suite' : ''}
               </span>
             )}
