@@ -63,6 +63,7 @@ BenchService::~BenchService() {
   std::thread t;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
     if (job_) job_->cancel = true;
     t = std::move(thread_);
   }
@@ -150,7 +151,9 @@ void BenchService::Run(std::shared_ptr<BenchJob> job, BenchRequest request, stor
   if (!result.ok()) {
     const bool cancelled = result.status().code() == Status::Code::kCancelled;
     status = cancelled ? "cancelled" : "failed";
-    error = cancelled ? "" : result.status().message();
+    error = !cancelled  ? result.status().message()
+            : stopping_ ? "the server stopped during the run"
+                        : "";
   } else if (!store_error.empty()) {
     status = "failed";
     error = "results could not be stored: " + store_error;

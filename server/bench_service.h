@@ -81,7 +81,8 @@ class BenchService {
   BenchServiceOptions options_;
   store::Store& store_;
   std::mutex mu_;
-  std::shared_ptr<BenchJob> job_;  // the running one, or null
+  std::atomic<bool> stopping_{false};  // the server is shutting down
+  std::shared_ptr<BenchJob> job_;      // the running one, or null
   std::thread thread_;
 };
 

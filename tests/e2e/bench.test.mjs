@@ -119,6 +119,9 @@ describe('Benchmarks page', () => {
       stored.rows.map((r) => [r.model, r.quant, String(r.prompt_tokens)]),
     );
     for (const r of rows) assert.match(r[5], /^[\d,]+\.\d/, `decode t/s cell: ${r}`);
+    // The quant column names the file type as the model list does (not the embeddings' type).
+    const listed = (await (await fetch(`${server.url}/v1/models`)).json()).data;
+    for (const r of rows) assert.equal(r[1], listed.find((m) => m.id === r[0]).quant, `quant of ${r[0]}`);
     for (const id of ['chart-tps', 'chart-latency', 'chart-memory']) {
       await page.getByTestId(id).locator('svg').waitFor();
     }
