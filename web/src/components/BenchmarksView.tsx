@@ -103,7 +103,8 @@ export function BenchmarksView({ models, defaultModel }: Props) {
       try {
         const list = await listBenchRuns();
         setRuns(list);
-        const active = list.find((r) => r.status === 'running');
+        // A run the server is measuring (not a CLI run still writing into the same store).
+        const active = list.find((r) => r.status === 'running' && r.source === 'server');
         if (active) void follow((signal, onEvent) => followBenchRun(active.id, signal, onEvent));
         else if (list[0]) void open(list[0].id);
       } catch (err) {
