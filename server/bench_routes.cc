@@ -281,7 +281,11 @@ int BenchRoutes::Follow(BenchJob& job, ResponseWriter& w, const Headers& cors) {
     std::string chunk;
     for (const std::string& e : job.Wait(&next, kKeepAlive, &finished)) chunk += e;
     // A client gone (or a server stopping) fails the write: stop following; the run goes on.
-    if (!w.Write(chunk.empty() ? std::string_view(": keep-alive\n\n") : chunk)) return 200;
+    if (!chunk.empty()) {
+      if (!w.Write(chunk)) return 200;
+    } else if (!finished && !w.Write(": keep-alive\n\n")) {
+      return 200;
+    }
     if (finished) break;
   }
   w.EndStream();

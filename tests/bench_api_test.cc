@@ -126,6 +126,8 @@ TEST_F(BenchApiTest, RunStreamsProgressAndResultsAndIsStored) {
   ASSERT_FALSE(sse.names.empty());
   EXPECT_EQ(sse.names.front(), "start");
   EXPECT_EQ(sse.names.back(), "done") << r.body;
+  EXPECT_EQ(r.body.substr(r.body.rfind("event: done")).find(": keep-alive"), std::string::npos)
+      << "the stream ends with the done event";
   const int64_t id = sse.data.front().at("run").as_object().at("id").as_int64();
   EXPECT_EQ(sse.data.front().at("run").as_object().at("status"), "running");
 
