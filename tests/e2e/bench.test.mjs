@@ -167,4 +167,30 @@ describe('Benchmarks page', () => {
     assert.deepEqual(errors, []);
     await context.close();
   });
+
+  test('a run started elsewhere is followed when the page opens, and Cancel stops it', async () => {
+    // A long run started by another client, which then hangs up (the run goes on).
+    const ctrl = new AbortController();
+    const res = await fetch(`${server.url}/bench`, {
+      method: 'POST',
+      body: JSON.stringify({ models: ['llama-tiny-Q8_0'], prompt_sizes: [400, 800], repetitions: 10, gen_tokens: 512 }),
+      signal: ctrl.signal,
+    });
+    assert.equal(res.status, 200);
+    const first = new TextDecoder().decode((await res.body.getReader().read()).value);
+    const id = JSON.parse(first.match(/^data: (.*)$/m)[1]).run.id;
+    ctrl.abort();
+
+    const { page, context, errors } = await openBenchmarks('dark');
+    await page.getByTestId('bench-progress').getByText(/llama-tiny-Q8_0/).waitFor();
+    // While it runs the page offers Cancel instead of a second run (the server takes one).
+    assert.equal(await page.getByRole('button', { name: 'Run benchmark' }).count(), 0);
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    await page.getByTestId('bench-progress').getByText(`Run #${id} cancelled`).waitFor();
+    const run = await (await fetch(`${server.url}/bench/runs/${id}`)).json();
+    assert.equal(run.status, 'cancelled');
+    await page.getByTestId('bench-history').getByText('cancelled').first().waitFor();
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
 });

@@ -76,14 +76,17 @@ export function BenchmarksView({ models, defaultModel }: Props) {
       const ctrl = new AbortController();
       abortRef.current = ctrl;
       let state: RunState = IDLE;
-      setShown(null);
       try {
         await go(ctrl.signal, (raw) => {
           const e = parseBenchEvent(raw);
           if (!e) return;
           state = applyBenchEvent(state, e);
           setLive(state);
-          if (e.type === 'start') void refresh();
+          if (e.type === 'start') {
+            // The new run replaces what was shown (a refused start leaves it).
+            setShown(null);
+            void refresh();
+          }
         });
       } catch (err) {
         if (!(err instanceof ApiError && err.code === 'aborted')) setError(errorText(err));
