@@ -235,7 +235,7 @@ Result<SuiteRun> RunSuite(const SuiteOptions& o,
     Result<ChildResult> child = RunChild(
         argv,
         [&](const std::string& line) {
-          raw << line << "\n";
+          raw << line << "\n" << std::flush;  // a live log: `tail -f` shows each repetition
           json::error_code jec;
           json::value v = json::parse(line, jec);
           if (jec || !v.is_object()) {

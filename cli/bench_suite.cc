@@ -1,10 +1,12 @@
 #include "cli/bench_suite.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -53,6 +55,52 @@ void DrawProgress(const bench::SuiteProgress& p) {
              std::string(filled, '#'), std::string(kWidth - filled, ' '), frac * 100,
              p.model_index + 1, p.model_count, p.model, p.phase, p.step, p.steps);
   if (p.phase == "done" || p.phase == "failed") fmt::print(stderr, "\n");
+}
+
+std::atomic<bool> g_interrupted{false};
+
+void OnInterrupt(int) { g_interrupted = true; }
+
+// The history: when the server's database exists, the run is stored there too, so the web
+// UI's Benchmarks page lists it beside the runs started from the browser. Returns the stored
+// run's id (0 when not stored) and sets so.on_row to add the rows.
+int64_t StartStoredRun(const std::string& db_path, bench::SuiteOptions& so,
+                       std::unique_ptr<store::Store>* db) {
+  if (!fs::exists(db_path)) return 0;
+  Result<std::unique_ptr<store::Store>> opened = store::Store::Open(db_path);
+  if (!opened.ok()) {
+    fmt::print(stderr, "warning: not storing the run: {}\n", opened.status().message());
+    return 0;
+  }
+  *db = std::move(*opened);
+  const bench::MachineInfo machine = bench::DetectMachine();
+  store::BenchRun record;
+  record.run_key = so.run_id;
+  record.source = "cli";
+  record.started_at = store::NowMs();
+  record.hostname = machine.hostname;
+  record.cpu_model = machine.cpu_model;
+  record.cpu_flags = machine.cpu_flags;
+  record.isa = machine.isa;
+  record.cores = machine.cores;
+  record.threads = so.threads > 0 ? so.threads : std::max(1, machine.cores);
+  record.models = so.models;
+  record.prompt_sizes = so.prompt_sizes;
+  record.repetitions = so.repetitions;
+  record.generate_tokens = so.generate_tokens;
+  Result<int64_t> id = (*db)->CreateBenchRun(record);
+  if (!id.ok()) {
+    fmt::print(stderr, "warning: not storing the run: {}\n", id.status().message());
+    return 0;
+  }
+  store::Store* store = db->get();
+  const int64_t stored_id = *id;
+  so.on_row = [store, stored_id](const bench::SuiteRow& row) {
+    if (Status st = store->AddBenchResult(stored_id, row); !st.ok()) {
+      fmt::print(stderr, "\nwarning: {}\n", st.message());
+    }
+  };
+  return stored_id;
 }
 
 }  // namespace
@@ -109,49 +157,34 @@ int RunSuiteCli(const SuiteCliOptions& o) {
   so.csv_path = o.csv;
   so.log_root = o.log_dir;
   so.run_id = bench::NewRunId();
-  // The history: when the server's database exists, the run is stored there too, so the
-  // web UI's Benchmarks page lists it beside the runs started from the browser.
   std::unique_ptr<store::Store> db;
-  int64_t stored_id = 0;
   const std::string db_path = (o.data_dir.empty() ? DefaultDataDir() : o.data_dir) + "/inferno.db";
-  if (!o.no_store && fs::exists(db_path)) {
-    Result<std::unique_ptr<store::Store>> opened = store::Store::Open(db_path);
-    if (!opened.ok()) {
-      fmt::print(stderr, "warning: not storing the run: {}\n", opened.status().message());
-    } else {
-      db = std::move(*opened);
-      const bench::MachineInfo machine = bench::DetectMachine();
-      store::BenchRun record;
-      record.run_key = so.run_id;
-      record.source = "cli";
-      record.started_at = store::NowMs();
-      record.hostname = machine.hostname;
-      record.cpu_model = machine.cpu_model;
-      record.cpu_flags = machine.cpu_flags;
-      record.isa = machine.isa;
-      record.cores = machine.cores;
-      record.threads = so.threads > 0 ? so.threads : std::max(1, machine.cores);
-      record.models = so.models;
-      record.prompt_sizes = so.prompt_sizes;
-      record.repetitions = so.repetitions;
-      record.generate_tokens = so.generate_tokens;
-      Result<int64_t> id = db->CreateBenchRun(record);
-      if (id.ok()) {
-        stored_id = *id;
-        so.on_row = [&](const bench::SuiteRow& row) {
-          if (Status st = db->AddBenchResult(stored_id, row); !st.ok()) {
-            fmt::print(stderr, "\nwarning: {}\n", st.message());
-          }
-        };
-      } else {
-        fmt::print(stderr, "warning: not storing the run: {}\n", id.status().message());
-      }
-    }
-  }
+  const int64_t stored_id = o.no_store ? 0 : StartStoredRun(db_path, so, &db);
+
+  // Ctrl+C (or a kill) stops the suite cleanly: the worker is killed and a stored run is
+  // marked cancelled rather than left "running".
+  g_interrupted = false;
+  struct sigaction on_signal {
+  }, old_int{}, old_term{};
+  on_signal.sa_handler = OnInterrupt;
+  sigemptyset(&on_signal.sa_mask);
+  sigaction(SIGINT, &on_signal, &old_int);
+  sigaction(SIGTERM, &on_signal, &old_term);
+  so.cancel = &g_interrupted;
   Result<bench::SuiteRun> run = bench::RunSuite(so, DrawProgress);
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  const bool cancelled = !run.ok() && run.status().code() == Status::Code::kCancelled;
   if (stored_id > 0) {
-    (void)db->FinishBenchRun(stored_id, run.ok() ? "done" : "failed",
-                             run.ok() ? "" : run.status().message());
+    (void)db->FinishBenchRun(stored_id,
+                             run.ok()    ? "done"
+                             : cancelled ? "cancelled"
+                                         : "failed",
+                             run.ok() || cancelled ? "" : run.status().message());
+  }
+  if (cancelled) {
+    fmt::print(stderr, "\ninterrupted: the suite stopped; no rows were appended to {}\n", o.csv);
+    return 130;
   }
   if (!run.ok()) {
     fmt::print(stderr, "error: {}\n", run.status().message());

@@ -2,7 +2,11 @@
 // SSE and stored (list, get, CSV), a corrupt model recorded as a failure while the run goes
 // on, one run at a time (409), cancel, a client that leaves without stopping the run, bad
 // requests, the API key, and `inferno bench --suite` storing into the same history.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -15,6 +19,8 @@
 #include "store/store.h"
 #include "tests/server_process.h"
 #include "tests/subprocess.h"
+
+extern char** environ;
 
 namespace inferno {
 namespace {
@@ -369,6 +375,68 @@ TEST(BenchSuiteHistory, CliRunIsStoredWhenTheDatabaseExists) {
        (dir / "logs").string(), "--data-dir", (dir / "nodata").string()});
   ASSERT_EQ(none.exit_code, 0) << none.err;
   EXPECT_FALSE(fs::exists(dir / "nodata"));
+  fs::remove_all(dir);
+}
+
+// Ctrl+C during `inferno bench --suite` kills the worker and stores the run as cancelled
+// (never left "running"), with exit code 130 and nothing appended to the CSV.
+TEST(BenchSuiteHistory, InterruptedCliRunIsStoredAsCancelled) {
+  const fs::path dir = TempDir("cli_int");
+  const std::string db_path = (dir / "data" / "inferno.db").string();
+  ASSERT_TRUE(store::Store::Open(db_path).ok());
+  const std::vector<std::string> args = {testing::InfernoBinary(),
+                                         "bench",
+                                         "--suite",
+                                         "--models",
+                                         FixtureModel(),
+                                         "-p",
+                                         "400,800",
+                                         "-n",
+                                         "512",
+                                         "-r",
+                                         "10",
+                                         "-t",
+                                         "1",
+                                         "--csv",
+                                         (dir / "results.csv").string(),
+                                         "--log-dir",
+                                         (dir / "logs").string(),
+                                         "--data-dir",
+                                         (dir / "data").string()};
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+
+  // Wait until the worker has loaded the model (its first line is in the live log).
+  bool measuring = false;
+  for (int i = 0; i < 300 && !measuring; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::error_code ec;
+    for (const auto& e : fs::recursive_directory_iterator(dir / "logs", ec)) {
+      measuring |= e.path().extension() == ".jsonl" && fs::file_size(e.path(), ec) > 0;
+    }
+  }
+  ASSERT_TRUE(measuring);
+  kill(pid, SIGINT);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+
+  Result<std::unique_ptr<store::Store>> db = store::Store::Open(db_path);
+  ASSERT_TRUE(db.ok());
+  Result<store::BenchRun> run = (*db)->GetBenchRun(1);
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  EXPECT_EQ(run->status, "cancelled");
+  EXPECT_GT(run->finished_at, 0);
+  EXPECT_FALSE(fs::exists(dir / "results.csv"));
   fs::remove_all(dir);
 }
 
