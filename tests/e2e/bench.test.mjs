@@ -60,6 +60,8 @@ async function openBenchmarks(theme = 'light') {
   await page.goto(server.url + '/');
   await page.getByRole('tab', { name: 'Benchmarks' }).click();
   await page.getByRole('heading', { name: 'Benchmarks' }).waitFor();
+  // The model list (from /v1/models) has arrived.
+  await page.locator('.bench-models label', { hasText: 'llama-tiny-Q4_0' }).waitFor();
   return { page, context, errors };
 }
 
