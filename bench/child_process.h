@@ -3,6 +3,7 @@
 // model in its own process so one model's memory or crash never touches another's numbers.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -20,7 +21,12 @@ struct ChildResult {
 };
 
 // argv[0] is a path (no PATH lookup, no shell). on_line gets each stdout line without '\n'.
+// The child starts with no blocked signals and default SIGPIPE whatever its parent set (the
+// server blocks SIGINT/SIGTERM and ignores SIGPIPE). When `cancel` becomes true the child
+// is killed (SIGKILL: a measuring worker has nothing to save) within ~100 ms; the result
+// then reports the signal.
 Result<ChildResult> RunChild(const std::vector<std::string>& argv,
-                             const std::function<void(const std::string&)>& on_line);
+                             const std::function<void(const std::string&)>& on_line,
+                             const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace inferno::bench

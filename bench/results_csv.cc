@@ -11,6 +11,7 @@ namespace {
 // One table drives both directions, so writing and reading can never disagree.
 struct Column {
   const char* name;
+  bool numeric;
   std::function<std::string(const SuiteRow&)> get;
   std::function<void(SuiteRow&, const std::string&)> set;
 };
@@ -24,24 +25,26 @@ std::string Num(double v) {
 double ToDouble(const std::string& s) { return s.empty() ? 0 : std::strtod(s.c_str(), nullptr); }
 int ToInt(const std::string& s) { return s.empty() ? 0 : int(std::strtol(s.c_str(), nullptr, 10)); }
 
-#define STR_COL(field)                                                                           \
-  Column {                                                                                       \
-#field, [](const SuiteRow& r) { return r.field; }, [](SuiteRow & r,                          \
-                                                          const std::string& v) { r.field = v; } \
+#define STR_COL(field)                                                                       \
+  Column {                                                                                   \
+#field, false,                                                                           \
+        [](const SuiteRow& r) { return r.field; }, [](SuiteRow & r,                          \
+                                                      const std::string& v) { r.field = v; } \
   }
 #define INT_COL(field)                                                                            \
   Column {                                                                                        \
-#field,                                                                                       \
+#field, true,                                                                                 \
         [](const SuiteRow& r) { return std::to_string(r.field); },                                \
                                                                 [](SuiteRow & r,                  \
                                                                    const std::string&             \
                                                                        v) { r.field = ToInt(v); } \
   }
-#define NUM_COL(field)                                                                           \
-  Column {                                                                                       \
-#field, [](const SuiteRow& r) { return Num(r.field); }, [](SuiteRow & r,                     \
-                                                               const std::string&                \
-                                                                   v) { r.field = ToDouble(v); } \
+#define NUM_COL(field)                                                                       \
+  Column {                                                                                   \
+#field, true,                                                                            \
+        [](const SuiteRow& r) { return Num(r.field); }, [](SuiteRow & r,                     \
+                                                           const std::string&                \
+                                                               v) { r.field = ToDouble(v); } \
   }
 
 const std::vector<Column>& Columns() {
@@ -61,7 +64,53 @@ const std::vector<Column>& Columns() {
   return columns;
 }
 
+const Column* Find(const std::string& name) {
+  for (const Column& c : Columns()) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
+void WriteLine(std::ostream& out, const SuiteRow& r) {
+  const std::vector<Column>& cols = Columns();
+  for (size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << CsvEscape(cols[i].get(r));
+  out << "\n";
+}
+
+void WriteHeader(std::ostream& out) {
+  const std::vector<Column>& cols = Columns();
+  for (size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i].name;
+  out << "\n";
+}
+
 }  // namespace
+
+bool IsNumericColumn(const std::string& name) {
+  const Column* c = Find(name);
+  return c != nullptr && c->numeric;
+}
+
+std::vector<std::string> RowValues(const SuiteRow& row) {
+  std::vector<std::string> values;
+  for (const Column& c : Columns()) values.push_back(c.get(row));
+  return values;
+}
+
+SuiteRow RowFromValues(const std::vector<std::string>& names,
+                       const std::vector<std::string>& values) {
+  SuiteRow r;
+  for (size_t i = 0; i < names.size() && i < values.size(); ++i) {
+    if (const Column* c = Find(names[i])) c->set(r, values[i]);
+  }
+  return r;
+}
+
+std::string CsvText(const std::vector<SuiteRow>& rows) {
+  std::ostringstream out;
+  WriteHeader(out);
+  for (const SuiteRow& r : rows) WriteLine(out, r);
+  return out.str();
+}
 
 const std::vector<std::string>& SuiteColumns() {
   static const std::vector<std::string> names = [] {
@@ -157,15 +206,8 @@ Status AppendRows(const std::string& path, const std::vector<SuiteRow>& rows) {
   }
   std::ofstream out(path, std::ios::app);
   if (!out) return Status::IoError(path + ": cannot open for appending");
-  const std::vector<Column>& cols = Columns();
-  if (write_header) {
-    for (size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i].name;
-    out << "\n";
-  }
-  for (const SuiteRow& r : rows) {
-    for (size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << CsvEscape(cols[i].get(r));
-    out << "\n";
-  }
+  if (write_header) WriteHeader(out);
+  for (const SuiteRow& r : rows) WriteLine(out, r);
   out.flush();
   if (!out) return Status::IoError(path + ": write failed");
   return Status::Ok();
@@ -181,13 +223,7 @@ Result<std::vector<SuiteRow>> ReadRows(const std::string& path) {
   if (table->empty()) return std::vector<SuiteRow>{};
   const std::vector<std::string>& header = (*table)[0];
   std::vector<const Column*> by_index;
-  for (const std::string& name : header) {
-    const Column* found = nullptr;
-    for (const Column& c : Columns()) {
-      if (name == c.name) found = &c;
-    }
-    by_index.push_back(found);
-  }
+  for (const std::string& name : header) by_index.push_back(Find(name));
   std::vector<SuiteRow> rows;
   for (size_t i = 1; i < table->size(); ++i) {
     const std::vector<std::string>& fields = (*table)[i];

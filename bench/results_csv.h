@@ -42,6 +42,18 @@ struct SuiteRow {
 
 // The header line's column names, in order.
 const std::vector<std::string>& SuiteColumns();
+// Whether a column holds a number (else text): JSON encoders and the SQLite store type
+// their values by it.
+bool IsNumericColumn(const std::string& name);
+
+// A row's values as the CSV writes them, in SuiteColumns() order, and back (unknown names
+// are ignored, missing ones keep their defaults). The SQLite history stores rows this way.
+std::vector<std::string> RowValues(const SuiteRow& row);
+SuiteRow RowFromValues(const std::vector<std::string>& names,
+                       const std::vector<std::string>& values);
+
+// A whole results file in memory: the header, then one line per row.
+std::string CsvText(const std::vector<SuiteRow>& rows);
 
 // Appends rows, writing the header first when the file is new or empty. A file whose header
 // is not a prefix-compatible version of ours is refused rather than mixed.

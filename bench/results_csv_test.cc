@@ -96,5 +96,41 @@ TEST(ResultsCsv, ReadRejectsRaggedRows) {
   EXPECT_FALSE(ReadRows(TempPath("missing.csv")).ok());
 }
 
+// The SQLite history stores rows as these values and the server's CSV download is CsvText:
+// both must give back exactly what ReadRows would.
+TEST(ResultsCsv, ValuesRoundTripAndCsvTextMatchesTheFile) {
+  SuiteRow a;
+  a.model = "m, \"quoted\"";
+  a.prompt_tokens = 16;
+  a.ttft_ms = 3.25;
+  a.peak_rss_bytes = 123456789;
+  a.status = "failed";
+  a.error = "line one\nline two";
+  const std::vector<std::string> values = RowValues(a);
+  ASSERT_EQ(values.size(), SuiteColumns().size());
+  EXPECT_EQ(values[8], a.model);
+  const SuiteRow back = RowFromValues(SuiteColumns(), values);
+  EXPECT_EQ(back.model, a.model);
+  EXPECT_EQ(back.prompt_tokens, 16);
+  EXPECT_DOUBLE_EQ(back.ttft_ms, 3.25);
+  EXPECT_DOUBLE_EQ(back.peak_rss_bytes, 123456789);
+  EXPECT_EQ(back.error, a.error);
+  // Unknown names are ignored; missing ones keep defaults.
+  const SuiteRow partial = RowFromValues({"nope", "quant"}, {"x", "Q4_0"});
+  EXPECT_EQ(partial.quant, "Q4_0");
+  EXPECT_EQ(partial.input_type, "text");
+
+  const std::string path = TempPath("text.csv");
+  fs::remove(path);
+  ASSERT_TRUE(AppendRows(path, {a, back}).ok());
+  EXPECT_EQ(CsvText({a, back}), ReadAll(path));
+
+  EXPECT_TRUE(IsNumericColumn("ttft_ms"));
+  EXPECT_TRUE(IsNumericColumn("prompt_tokens"));
+  EXPECT_FALSE(IsNumericColumn("model"));
+  EXPECT_FALSE(IsNumericColumn("error"));
+  EXPECT_FALSE(IsNumericColumn("no_such_column"));
+}
+
 }  // namespace
 }  // namespace inferno::bench

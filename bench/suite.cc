@@ -12,6 +12,7 @@
 #include "bench/child_process.h"
 #include "bench/machine.h"
 #include "bench/runner.h"
+#include "engine/gguf/file_type.h"
 #include "engine/runtime/session.h"
 
 namespace inferno::bench {
@@ -91,12 +92,17 @@ Status RunWorker(const WorkerOptions& o, const std::function<void(const std::str
   double params = 0;
   for (const gguf::TensorInfo& t : model.file().tensors()) params += double(t.n_elements);
   Result<std::string> arch = model.file().GetString("general.architecture");
-  emit(json::serialize(json::object{{"type", "model"},
-                                    {"architecture", arch.ok() ? *arch : std::string()},
-                                    {"quant", DominantWeightType(model)},
-                                    {"size_bytes", double(model.file().file_size())},
-                                    {"params", params},
-                                    {"load_ms", model.load_ms()}}));
+  // The file's own type name when it has one (as /v1/models shows it), else the type
+  // holding most matrix bytes.
+  Result<uint64_t> file_type = model.file().GetUint("general.file_type");
+  const char* type_name = file_type.ok() ? gguf::FileTypeName(*file_type) : nullptr;
+  emit(json::serialize(
+      json::object{{"type", "model"},
+                   {"architecture", arch.ok() ? *arch : std::string()},
+                   {"quant", type_name ? std::string(type_name) : DominantWeightType(model)},
+                   {"size_bytes", double(model.file().file_size())},
+                   {"params", params},
+                   {"load_ms", model.load_ms()}}));
   int max_prompt = 1;
   for (int p : o.prompt_sizes) max_prompt = std::max(max_prompt, p);
   SessionOptions so;
@@ -150,13 +156,21 @@ Status RunWorker(const WorkerOptions& o, const std::function<void(const std::str
   return Status::Ok();
 }
 
+std::string NewRunId() { return UtcTimestamp(std::time(nullptr), /*for_path=*/true); }
+
 Result<SuiteRun> RunSuite(const SuiteOptions& o,
                           const std::function<void(const SuiteProgress&)>& progress) {
   if (o.models.empty()) return Status::InvalidArgument("no models to benchmark");
   if (o.prompt_sizes.empty()) return Status::InvalidArgument("no prompt sizes");
   const std::time_t now = std::time(nullptr);
   SuiteRun run;
-  run.run_id = UtcTimestamp(now, /*for_path=*/true);
+  run.run_id = o.run_id.empty() ? UtcTimestamp(now, /*for_path=*/true) : o.run_id;
+  if (run.run_id.find('/') != std::string::npos || run.run_id.find("..") != std::string::npos) {
+    return Status::InvalidArgument("run id '" + run.run_id + "' is not a directory name");
+  }
+  if (!o.labels.empty() && o.labels.size() != o.models.size()) {
+    return Status::InvalidArgument("one label per model is needed");
+  }
   run.log_dir = (fs::path(o.log_root) / run.run_id).string();
   std::error_code ec;
   fs::create_directories(run.log_dir, ec);
@@ -186,7 +200,7 @@ Result<SuiteRun> RunSuite(const SuiteOptions& o,
     base.isa = machine.isa;
     base.cores = machine.cores;
     base.threads = threads;
-    base.model = ModelName(path);
+    base.model = o.labels.empty() ? ModelName(path) : o.labels[mi];
     base.model_path = path;
     base.generated_tokens = o.generate_tokens;
     base.repetitions = o.repetitions;
@@ -211,32 +225,41 @@ Result<SuiteRun> RunSuite(const SuiteOptions& o,
     for (int p : o.prompt_sizes) sizes += (sizes.empty() ? "" : ",") + std::to_string(p);
     argv.push_back(sizes);
 
-    std::ofstream raw(fs::path(run.log_dir) / (base.model + ".jsonl"));
+    // Labels may be ids with directories ("team/m"): flatten them for file names.
+    std::string file_stem = base.model;
+    for (char& c : file_stem) c = c == '/' ? '_' : c;
+    std::ofstream raw(fs::path(run.log_dir) / (file_stem + ".jsonl"));
     json::object model_info;
     std::map<int, std::vector<json::object>> reps;
     std::string bad_line;
-    Result<ChildResult> child = RunChild(argv, [&](const std::string& line) {
-      raw << line << "\n";
-      json::error_code jec;
-      json::value v = json::parse(line, jec);
-      if (jec || !v.is_object()) {
-        if (bad_line.empty()) bad_line = line;
-        return;
-      }
-      json::object& obj = v.as_object();
-      const json::value* type = obj.if_contains("type");
-      if (type && type->is_string() && type->as_string() == "model") {
-        model_info = obj;
-      } else if (type && type->is_string() && type->as_string() == "rep") {
-        reps[int(Num(obj, "prompt_tokens"))].push_back(obj);
-        ++pr.step;
-        pr.phase = "measuring";
-        if (progress) progress(pr);
-      }
-    });
+    Result<ChildResult> child = RunChild(
+        argv,
+        [&](const std::string& line) {
+          raw << line << "\n" << std::flush;  // a live log: `tail -f` shows each repetition
+          json::error_code jec;
+          json::value v = json::parse(line, jec);
+          if (jec || !v.is_object()) {
+            if (bad_line.empty()) bad_line = line;
+            return;
+          }
+          json::object& obj = v.as_object();
+          const json::value* type = obj.if_contains("type");
+          if (type && type->is_string() && type->as_string() == "model") {
+            model_info = obj;
+          } else if (type && type->is_string() && type->as_string() == "rep") {
+            reps[int(Num(obj, "prompt_tokens"))].push_back(obj);
+            ++pr.step;
+            pr.phase = "measuring";
+            pr.prompt_tokens = int(Num(obj, "prompt_tokens"));
+            pr.rep = int(Num(obj, "rep"));
+            if (progress) progress(pr);
+          }
+        },
+        o.cancel);
     if (!child.ok()) return child.status();
+    if (o.cancel != nullptr && o.cancel->load()) return Status::Cancelled("the run was cancelled");
     {
-      std::ofstream err(fs::path(run.log_dir) / (base.model + ".stderr.txt"));
+      std::ofstream err(fs::path(run.log_dir) / (file_stem + ".stderr.txt"));
       err << child->err;
     }
     if (const json::value* a = model_info.if_contains("architecture"); a && a->is_string()) {
@@ -263,6 +286,7 @@ Result<SuiteRun> RunSuite(const SuiteOptions& o,
         if (row.error.empty()) row.error = "worker exited with " + std::to_string(child->exit_code);
       }
       run.rows.push_back(row);
+      if (o.on_row) o.on_row(row);
       pr.phase = "failed";
       if (progress) progress(pr);
       continue;
@@ -288,6 +312,7 @@ Result<SuiteRun> RunSuite(const SuiteOptions& o,
       MeanSd(decode, &row.decode_tps, &row.decode_tps_sd);
       MeanSd(total, &row.total_ms, &row.total_ms_sd);
       run.rows.push_back(row);
+      if (o.on_row) o.on_row(row);
     }
     pr.phase = "done";
     if (progress) progress(pr);

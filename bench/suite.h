@@ -3,6 +3,7 @@
 // a model that fails or crashes is recorded as a failure while the suite goes on.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -21,7 +22,16 @@ struct SuiteOptions {
   int threads = 0;            // 0 = all cores
   std::string worker_binary;  // the `inferno` binary that runs bench-worker
   std::string csv_path = "benchmarks/results.csv";
-  std::string log_root = "logs";  // raw logs go to <log_root>/<timestamp>/
+  std::string log_root = "logs";  // raw logs go to <log_root>/<run_id>/
+  // Optional: the rows' model names, one per model (the server uses its model ids); empty
+  // means the file names without .gguf.
+  std::vector<std::string> labels;
+  std::string run_id;  // empty: the start time, e.g. 20261125T110152Z
+  // Optional: set to true to stop; the running worker is killed, RunSuite returns
+  // kCancelled and writes no CSV rows (rows already passed to on_row stay valid).
+  const std::atomic<bool>* cancel = nullptr;
+  // Optional: each row as soon as its model is finished (before the CSV is written).
+  std::function<void(const SuiteRow&)> on_row;
 };
 
 struct SuiteProgress {
@@ -30,7 +40,9 @@ struct SuiteProgress {
   std::string model;
   int step = 0;  // repetitions finished over all sizes of this model
   int steps = 0;
-  std::string phase;  // "loading" | "measuring" | "done" | "failed"
+  std::string phase;      // "loading" | "measuring" | "done" | "failed"
+  int prompt_tokens = 0;  // the repetition just measured ("measuring" only)
+  int rep = 0;            // 0-based
 };
 
 struct SuiteRun {
@@ -38,6 +50,9 @@ struct SuiteRun {
   std::string log_dir;
   std::vector<SuiteRow> rows;
 };
+
+// A new run id: the current UTC time, e.g. 20261125T110152Z.
+std::string NewRunId();
 
 Result<SuiteRun> RunSuite(const SuiteOptions& options,
                           const std::function<void(const SuiteProgress&)>& progress);

@@ -139,6 +139,10 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
   cmd->add_flag("--all", suite->all, "Suite: every GGUF in the models dir");
   cmd->add_option("--models-dir", suite->models_dir, "Suite: models dir for --all");
   cmd->add_option("--log-dir", suite->log_dir, "Suite: where raw logs go")->capture_default_str();
+  cmd->add_option("--data-dir", suite->data_dir,
+                  "Suite: also store the run in DIR/inferno.db when it exists (the server's "
+                  "history; default ~/.local/share/inferno)");
+  cmd->add_flag("--no-store", suite->no_store, "Suite: do not store the run in the history");
   cmd->add_option("--summary", *summary,
                   "Write docs/benchmark_summary.md from this results CSV (no measuring)")
       ->expected(0, 1)

@@ -1,16 +1,21 @@
 #include "cli/bench_suite.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
 
+#include "bench/machine.h"
 #include "bench/suite.h"
 #include "bench/summary.h"
+#include "store/store.h"
+#include "store/timestamps.h"
 
 namespace inferno::cli {
 namespace {
@@ -33,12 +38,6 @@ Result<std::vector<int>> ParseList(const std::string& list, const char* what) {
   return out;
 }
 
-std::string SelfPath() {
-  std::error_code ec;
-  const fs::path p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("inferno") : p.string();
-}
-
 void DrawProgress(const bench::SuiteProgress& p) {
   const bool tty = isatty(STDERR_FILENO);
   const int done_models = p.model_index;
@@ -58,12 +57,70 @@ void DrawProgress(const bench::SuiteProgress& p) {
   if (p.phase == "done" || p.phase == "failed") fmt::print(stderr, "\n");
 }
 
+std::atomic<bool> g_interrupted{false};
+
+void OnInterrupt(int) { g_interrupted = true; }
+
+// The history: when the server's database exists, the run is stored there too, so the web
+// UI's Benchmarks page lists it beside the runs started from the browser. Returns the stored
+// run's id (0 when not stored) and sets so.on_row to add the rows.
+int64_t StartStoredRun(const std::string& db_path, bench::SuiteOptions& so,
+                       std::unique_ptr<store::Store>* db) {
+  if (!fs::exists(db_path)) return 0;
+  Result<std::unique_ptr<store::Store>> opened = store::Store::Open(db_path);
+  if (!opened.ok()) {
+    fmt::print(stderr, "warning: not storing the run: {}\n", opened.status().message());
+    return 0;
+  }
+  *db = std::move(*opened);
+  const bench::MachineInfo machine = bench::DetectMachine();
+  store::BenchRun record;
+  record.run_key = so.run_id;
+  record.source = "cli";
+  record.started_at = store::NowMs();
+  record.hostname = machine.hostname;
+  record.cpu_model = machine.cpu_model;
+  record.cpu_flags = machine.cpu_flags;
+  record.isa = machine.isa;
+  record.cores = machine.cores;
+  record.threads = so.threads > 0 ? so.threads : std::max(1, machine.cores);
+  record.models = so.models;
+  record.prompt_sizes = so.prompt_sizes;
+  record.repetitions = so.repetitions;
+  record.generate_tokens = so.generate_tokens;
+  Result<int64_t> id = (*db)->CreateBenchRun(record);
+  if (!id.ok()) {
+    fmt::print(stderr, "warning: not storing the run: {}\n", id.status().message());
+    return 0;
+  }
+  store::Store* store = db->get();
+  const int64_t stored_id = *id;
+  so.on_row = [store, stored_id](const bench::SuiteRow& row) {
+    if (Status st = store->AddBenchResult(stored_id, row); !st.ok()) {
+      fmt::print(stderr, "\nwarning: {}\n", st.message());
+    }
+  };
+  return stored_id;
+}
+
 }  // namespace
 
 std::string DefaultModelsDir() {
   if (const char* env = std::getenv("INFERNO_MODELS_DIR"); env && *env) return env;
   const char* home = std::getenv("HOME");
   return std::string(home ? home : ".") + "/.local/share/inferno/models";
+}
+
+std::string DefaultDataDir() {
+  if (const char* env = std::getenv("INFERNO_DATA_DIR"); env && *env) return env;
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.local/share/inferno";
+}
+
+std::string SelfBinaryPath() {
+  std::error_code ec;
+  const fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("inferno") : p.string();
 }
 
 int RunSuiteCli(const SuiteCliOptions& o) {
@@ -96,10 +153,39 @@ int RunSuiteCli(const SuiteCliOptions& o) {
   so.generate_tokens = o.generate;
   so.repetitions = o.repetitions;
   so.threads = o.threads;
-  so.worker_binary = SelfPath();
+  so.worker_binary = SelfBinaryPath();
   so.csv_path = o.csv;
   so.log_root = o.log_dir;
+  so.run_id = bench::NewRunId();
+  std::unique_ptr<store::Store> db;
+  const std::string db_path = (o.data_dir.empty() ? DefaultDataDir() : o.data_dir) + "/inferno.db";
+  const int64_t stored_id = o.no_store ? 0 : StartStoredRun(db_path, so, &db);
+
+  // Ctrl+C (or a kill) stops the suite cleanly: the worker is killed and a stored run is
+  // marked cancelled rather than left "running".
+  g_interrupted = false;
+  struct sigaction on_signal {
+  }, old_int{}, old_term{};
+  on_signal.sa_handler = OnInterrupt;
+  sigemptyset(&on_signal.sa_mask);
+  sigaction(SIGINT, &on_signal, &old_int);
+  sigaction(SIGTERM, &on_signal, &old_term);
+  so.cancel = &g_interrupted;
   Result<bench::SuiteRun> run = bench::RunSuite(so, DrawProgress);
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  const bool cancelled = !run.ok() && run.status().code() == Status::Code::kCancelled;
+  if (stored_id > 0) {
+    (void)db->FinishBenchRun(stored_id,
+                             run.ok()    ? "done"
+                             : cancelled ? "cancelled"
+                                         : "failed",
+                             run.ok() || cancelled ? "" : run.status().message());
+  }
+  if (cancelled) {
+    fmt::print(stderr, "\ninterrupted: the suite stopped; no rows were appended to {}\n", o.csv);
+    return 130;
+  }
   if (!run.ok()) {
     fmt::print(stderr, "error: {}\n", run.status().message());
     return 1;
@@ -119,6 +205,7 @@ int RunSuiteCli(const SuiteCliOptions& o) {
                r.decode_tps, r.decode_tps_sd, r.peak_rss_bytes / 1048576.0);
   }
   fmt::print("\nresults appended to {}; raw logs in {}\n", o.csv, run->log_dir);
+  if (stored_id > 0) fmt::print("stored as benchmark run {} in {}\n", stored_id, db_path);
   if (!o.summary_out.empty()) {
     if (int rc = RunSummaryCli(o.csv, o.summary_out); rc != 0) return rc;
   }

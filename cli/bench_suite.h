@@ -21,6 +21,8 @@ struct SuiteCliOptions {
   std::string csv = "benchmarks/results.csv";
   std::string log_dir = "logs";
   std::string summary_out;  // also write the summary here after the run (optional)
+  std::string data_dir;     // the run is also stored in <data_dir>/inferno.db if it exists
+  bool no_store = false;
 };
 
 int RunSuiteCli(const SuiteCliOptions& options);
@@ -29,5 +31,9 @@ void AddBenchWorkerCommand(CLI::App& root, int* exit_code);
 
 // Default models directory: $INFERNO_MODELS_DIR, else ~/.local/share/inferno/models.
 std::string DefaultModelsDir();
+// Default data directory (inferno.db, logs): $INFERNO_DATA_DIR, else ~/.local/share/inferno.
+std::string DefaultDataDir();
+// This executable (/proc/self/exe), which runs the bench workers.
+std::string SelfBinaryPath();
 
 }  // namespace inferno::cli

@@ -12,6 +12,8 @@
 #include "cli/commands.h"
 #include "cli/text_util.h"
 #include "server/api.h"
+#include "server/bench_routes.h"
+#include "server/bench_service.h"
 #include "server/debugger_hub.h"
 #include "server/debugger_sqlite_store.h"
 #include "server/http_server.h"
@@ -41,12 +43,6 @@ struct ServeOptions {
   bool quiet = false;
   int max_debug_sessions = 64;
 };
-
-std::string DefaultDataDir() {
-  if (const char* env = std::getenv("INFERNO_DATA_DIR"); env && *env) return env;
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : ".") + "/.local/share/inferno";
-}
 
 int RunServe(ServeOptions o) {
   if (o.data_dir.empty()) o.data_dir = DefaultDataDir();
@@ -88,6 +84,10 @@ int RunServe(ServeOptions o) {
     return 1;
   }
   server::StoreRoutes store_routes(**db);
+  // Benchmark runs (POST /bench): each model measured by a `bench-worker` child of this
+  // binary, results stored in the same database, raw worker logs beside the request logs.
+  server::BenchService bench_service({SelfBinaryPath(), o.data_dir + "/logs/bench"}, **db);
+  server::BenchRoutes bench_routes(bench_service, registry, **db);
 
   server::ApiOptions ao;
   ao.api_key = o.api_key;
@@ -96,6 +96,9 @@ int RunServe(ServeOptions o) {
   ao.log_dir = o.data_dir + "/logs";
   ao.log_to_stderr = !o.quiet;
   server::Api api(ao, registry, [&](const server::Request& r) { return store_routes.Handle(r); });
+  api.AddStreamRoutes("/bench",
+                      [&](const server::Request& r, server::ResponseWriter& w,
+                          const server::Headers& cors) { return bench_routes.Handle(r, w, cors); });
 
   // The WebSocket debugger at GET /ws (docs/protocol.md); declared before the HTTP server
   // so that it outlives every connection.

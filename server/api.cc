@@ -84,6 +84,7 @@ std::string RouteLabel(const std::string& path) {
   }
   if (path.rfind("/v1/models/", 0) == 0) return "/v1/models/{id}";
   if (path.rfind("/api/", 0) == 0) return "/api";
+  if (path == "/bench" || path.rfind("/bench/", 0) == 0) return "/bench";
   return "static";
 }
 
@@ -133,6 +134,10 @@ Api::Api(ApiOptions options, ModelRegistry& registry, ExtraRoutes extra)
       registry_(registry),
       extra_(std::move(extra)),
       log_(options_.log_dir, options_.log_to_stderr) {}
+
+void Api::AddStreamRoutes(std::string prefix, StreamRoutes routes) {
+  stream_routes_.emplace_back(std::move(prefix), std::move(routes));
+}
 
 bool Api::Authorized(const Request& r) const {
   if (options_.api_key.empty()) return true;
@@ -197,13 +202,21 @@ void Api::Route(const Request& r, ResponseWriter& w, int* status, std::string* n
     w.Send(Response{200, "text/plain; version=0.0.4", {}, MetricsText()});
     return;
   }
+  const StreamRoutes* stream = nullptr;
+  for (const auto& [prefix, routes] : stream_routes_) {
+    if (p == prefix || (p.rfind(prefix + "/", 0) == 0)) stream = &routes;
+  }
   const bool api = p.rfind("/v1/", 0) == 0 || p == "/chat" || p.rfind("/api/", 0) == 0 ||
-                   p == "/tokenize" || p == "/detokenize";
+                   p == "/tokenize" || p == "/detokenize" || stream != nullptr;
   if (api && !Authorized(r)) {
     SendJson(w, 401,
              Error(401, "missing or wrong API key: send 'Authorization: Bearer <key>'", "",
                    "invalid_api_key"),
              status);
+    return;
+  }
+  if (stream != nullptr) {
+    *status = (*stream)(r, w, CorsHeaders());
     return;
   }
   auto method_is = [&](const char* m) {

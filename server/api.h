@@ -9,6 +9,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "server/http_types.h"
 #include "server/model_registry.h"
@@ -31,6 +33,13 @@ class Api {
 
   Api(ApiOptions options, ModelRegistry& registry, ExtraRoutes extra = nullptr);
 
+  // Routes that may stream, for `prefix` and every path below it ("/bench": /bench and
+  // /bench/...). They get the API-key check and are handed the CORS headers to send; they
+  // return the status they sent. Add them before serving.
+  using StreamRoutes =
+      std::function<int(const Request&, ResponseWriter&, const Headers& cors_headers)>;
+  void AddStreamRoutes(std::string prefix, StreamRoutes routes);
+
   void Handle(const Request& request, ResponseWriter& writer);
 
   // Whether a request carries the API key (always true without one). Used for /ws too.
@@ -52,6 +61,7 @@ class Api {
   ApiOptions options_;
   ModelRegistry& registry_;
   ExtraRoutes extra_;
+  std::vector<std::pair<std::string, StreamRoutes>> stream_routes_;
   RequestLog log_;
 
   std::mutex metrics_mu_;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 
+#include "engine/gguf/file_type.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/model_config.h"
 #include "engine/tensor/dtype.h"
@@ -24,18 +25,6 @@ int64_t MTime(const std::string& path) {
   std::error_code ec;
   const auto t = fs::last_write_time(path, ec);
   return ec ? 0 : int64_t(t.time_since_epoch().count());
-}
-
-// llama.cpp's llama_ftype names for general.file_type: what quantizers and model cards call a
-// file ("Q4_K_M"), which the largest tensor type alone cannot tell (a Q4_0 file keeps its
-// embeddings in Q6_K, and in a tiny model those dominate).
-const char* FileTypeName(uint64_t t) {
-  static const char* const kNames[] = {
-      "F32",   "F16",     "Q4_0",   "Q4_1",   nullptr,  nullptr,   nullptr,  "Q8_0",   "Q5_0",
-      "Q5_1",  "Q2_K",    "Q3_K_S", "Q3_K_M", "Q3_K_L", "Q4_K_S",  "Q4_K_M", "Q5_K_S", "Q5_K_M",
-      "Q6_K",  "IQ2_XXS", "IQ2_XS", "Q2_K_S", "IQ3_XS", "IQ3_XXS", "IQ1_S",  "IQ4_NL", "IQ3_S",
-      "IQ3_M", "IQ2_S",   "IQ2_M",  "IQ4_XS", "IQ1_M",  "BF16"};
-  return t < std::size(kNames) ? kNames[t] : nullptr;
 }
 
 }  // namespace
@@ -156,7 +145,9 @@ ModelInfo ModelRegistry::Describe(const std::string& id, const std::string& path
       }
     }
     Result<uint64_t> file_type = (*file)->GetUint("general.file_type");
-    if (file_type.ok() && FileTypeName(*file_type)) info.quant = FileTypeName(*file_type);
+    if (file_type.ok() && gguf::FileTypeName(*file_type)) {
+      info.quant = gguf::FileTypeName(*file_type);
+    }
     Result<ModelConfig> config = ReadModelConfig(**file);
     if (config.ok()) {
       info.context_length = config->n_ctx_train;

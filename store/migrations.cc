@@ -61,6 +61,68 @@ CREATE TABLE debug_sessions (
 CREATE INDEX debug_sessions_by_update ON debug_sessions(updated_at DESC);
 CREATE INDEX debug_sessions_by_parent ON debug_sessions(parent);
 )sql"},
+    // Benchmark runs (server POST /bench and `inferno bench --suite`) and their result rows.
+    // bench_results has exactly the columns of benchmarks/results.csv (docs/benchmarks.md);
+    // a column appended to the CSV needs a migration appending it here.
+    {3, "benchmark runs and results",
+     R"sql(
+CREATE TABLE bench_runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_key TEXT NOT NULL,
+  source TEXT NOT NULL DEFAULT 'server',
+  status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'cancelled')),
+  error TEXT NOT NULL DEFAULT '',
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  hostname TEXT NOT NULL DEFAULT '',
+  cpu_model TEXT NOT NULL DEFAULT '',
+  cpu_flags TEXT NOT NULL DEFAULT '',
+  isa TEXT NOT NULL DEFAULT '',
+  cores INTEGER NOT NULL DEFAULT 0,
+  threads INTEGER NOT NULL DEFAULT 0,
+  models TEXT NOT NULL DEFAULT '[]',
+  prompt_sizes TEXT NOT NULL DEFAULT '[]',
+  repetitions INTEGER NOT NULL DEFAULT 0,
+  generate_tokens INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX bench_runs_by_start ON bench_runs(started_at DESC, id DESC);
+CREATE TABLE bench_results (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  bench_run_id INTEGER NOT NULL REFERENCES bench_runs(id) ON DELETE CASCADE,
+  timestamp TEXT NOT NULL DEFAULT '',
+  run_id TEXT NOT NULL DEFAULT '',
+  hostname TEXT NOT NULL DEFAULT '',
+  cpu_model TEXT NOT NULL DEFAULT '',
+  cpu_flags TEXT NOT NULL DEFAULT '',
+  isa TEXT NOT NULL DEFAULT '',
+  cores INTEGER NOT NULL DEFAULT 0,
+  threads INTEGER NOT NULL DEFAULT 0,
+  model TEXT NOT NULL DEFAULT '',
+  model_path TEXT NOT NULL DEFAULT '',
+  architecture TEXT NOT NULL DEFAULT '',
+  quant TEXT NOT NULL DEFAULT '',
+  size_bytes REAL NOT NULL DEFAULT 0,
+  params REAL NOT NULL DEFAULT 0,
+  input_type TEXT NOT NULL DEFAULT 'text',
+  prompt_tokens INTEGER NOT NULL DEFAULT 0,
+  generated_tokens INTEGER NOT NULL DEFAULT 0,
+  repetitions INTEGER NOT NULL DEFAULT 0,
+  load_ms REAL NOT NULL DEFAULT 0,
+  ttft_ms REAL NOT NULL DEFAULT 0,
+  ttft_ms_sd REAL NOT NULL DEFAULT 0,
+  prefill_tps REAL NOT NULL DEFAULT 0,
+  prefill_tps_sd REAL NOT NULL DEFAULT 0,
+  decode_tps REAL NOT NULL DEFAULT 0,
+  decode_tps_sd REAL NOT NULL DEFAULT 0,
+  total_ms REAL NOT NULL DEFAULT 0,
+  total_ms_sd REAL NOT NULL DEFAULT 0,
+  peak_rss_bytes REAL NOT NULL DEFAULT 0,
+  cpu_seconds REAL NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT 'ok',
+  error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX bench_results_by_run ON bench_results(bench_run_id, id);
+)sql"},
 };
 
 Status TooNew(std::string_view name, int found, int known) {

@@ -5,6 +5,8 @@
 
 #include <vector>
 
+#include "bench/results_csv.h"
+
 namespace inferno::store {
 namespace {
 
@@ -69,6 +71,53 @@ TEST(Migrations, RefusesADatabaseFromANewerInferno) {
       std::string::npos)
       << st.message();
   EXPECT_NE(st.message().find("newer inferno"), std::string::npos);
+}
+
+std::vector<std::string> TableColumns(SQLite::Database& db, const std::string& table) {
+  std::vector<std::string> cols;
+  SQLite::Statement q(db, "PRAGMA table_info(" + table + ")");
+  while (q.executeStep()) cols.push_back(q.getColumn(1).getString());
+  return cols;
+}
+
+TEST(Migrations, FreshDatabaseHasBenchTablesWithTheCsvColumns) {
+  SQLite::Database db = Memory();
+  ASSERT_TRUE(Migrate(db, Migrations(), "mem").ok());
+  EXPECT_GE(*SchemaVersion(db), 3);
+  ASSERT_TRUE(db.tableExists("bench_runs"));
+  ASSERT_TRUE(db.tableExists("bench_results"));
+  // The history keeps exactly the CSV's columns: a column appended to results.csv without a
+  // migration appending it here fails this test.
+  std::vector<std::string> cols = TableColumns(db, "bench_results");
+  ASSERT_GE(cols.size(), 2u);
+  EXPECT_EQ(cols[0], "id");
+  EXPECT_EQ(cols[1], "bench_run_id");
+  cols.erase(cols.begin(), cols.begin() + 2);
+  EXPECT_EQ(cols, bench::SuiteColumns());
+  // The status is constrained to the four states.
+  EXPECT_THROW(db.exec("INSERT INTO bench_runs (run_key, status, started_at) VALUES "
+                       "('k', 'paused', 1)"),
+               SQLite::Exception);
+}
+
+TEST(Migrations, VersionTwoDatabaseUpgradesKeepingItsData) {
+  SQLite::Database db = Memory();
+  const std::vector<Migration> v2(Migrations().begin(), Migrations().begin() + 2);
+  ASSERT_TRUE(Migrate(db, v2, "old.db").ok());
+  ASSERT_EQ(*SchemaVersion(db), 2);
+  EXPECT_FALSE(db.tableExists("bench_runs"));
+  db.exec("INSERT INTO conversations (title, created_at, updated_at) VALUES ('kept', 1, 2)");
+  db.exec(
+      "INSERT INTO debug_sessions (id, record, created_at, updated_at) VALUES ('s1', '{}', 1, "
+      "1)");
+  ASSERT_TRUE(Migrate(db, Migrations(), "old.db").ok());
+  EXPECT_EQ(*SchemaVersion(db), Migrations().back().version);
+  EXPECT_TRUE(db.tableExists("bench_runs"));
+  EXPECT_TRUE(db.tableExists("bench_results"));
+  EXPECT_EQ(db.execAndGet("SELECT title FROM conversations").getString(), "kept");
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM debug_sessions").getInt64(), 1);
+  EXPECT_EQ(db.execAndGet("SELECT description FROM schema_version WHERE version = 3").getString(),
+            "benchmark runs and results");
 }
 
 }  // namespace

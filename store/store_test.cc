@@ -362,5 +362,100 @@ TEST_F(StoreTest, DebugSessionMaxNumberIgnoresOtherIdShapes) {
   EXPECT_EQ(*store_->MaxDebugSessionNumber(), 41u);
 }
 
+bench::SuiteRow BenchRow(const std::string& model, int prompt, const std::string& status) {
+  bench::SuiteRow r;
+  r.timestamp = "2026-11-25T10:00:00Z";
+  r.run_id = "20261125T100000Z-1";
+  r.model = model;
+  r.quant = "Q8_0";
+  r.prompt_tokens = prompt;
+  r.ttft_ms = 4.5;
+  r.decode_tps = 812.25;
+  r.decode_tps_sd = 3.5;
+  r.peak_rss_bytes = 26660864;
+  r.status = status;
+  if (status != "ok") r.error = "bad magic, \"x\"";
+  return r;
+}
+
+TEST_F(StoreTest, BenchRunsKeepRowsStatusAndOrder) {
+  BenchRun run;
+  run.run_key = "20261125T100000Z-1";
+  run.hostname = "vm";
+  run.threads = 2;
+  run.models = {"llama-tiny-Q8_0", "broken"};
+  run.prompt_sizes = {8, 16};
+  run.repetitions = 1;
+  run.generate_tokens = 4;
+  Result<int64_t> id = store_->CreateBenchRun(run);
+  ASSERT_TRUE(id.ok()) << id.status().message();
+  ASSERT_TRUE(store_->AddBenchResult(*id, BenchRow("llama-tiny-Q8_0", 8, "ok")).ok());
+  ASSERT_TRUE(store_->AddBenchResult(*id, BenchRow("llama-tiny-Q8_0", 16, "ok")).ok());
+  ASSERT_TRUE(store_->AddBenchResult(*id, BenchRow("broken", 0, "failed")).ok());
+  EXPECT_EQ(store_->AddBenchResult(*id + 100, BenchRow("x", 1, "ok")).code(),
+            Status::Code::kNotFound);
+
+  Result<BenchRun> got = store_->GetBenchRun(*id);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  EXPECT_EQ(got->status, "running");
+  EXPECT_EQ(got->finished_at, 0);
+  EXPECT_EQ(got->models, run.models);
+  EXPECT_EQ(got->prompt_sizes, run.prompt_sizes);
+  EXPECT_EQ(got->row_count, 3);
+  ASSERT_EQ(got->rows.size(), 3u);
+  EXPECT_EQ(got->rows[1].prompt_tokens, 16);
+  EXPECT_DOUBLE_EQ(got->rows[0].decode_tps, 812.25);
+  EXPECT_DOUBLE_EQ(got->rows[0].peak_rss_bytes, 26660864);
+  EXPECT_EQ(got->rows[2].status, "failed");
+  EXPECT_EQ(got->rows[2].error, "bad magic, \"x\"");
+  // What the store gives back is what the CSV would hold.
+  EXPECT_EQ(bench::CsvText(got->rows), bench::CsvText({BenchRow("llama-tiny-Q8_0", 8, "ok"),
+                                                       BenchRow("llama-tiny-Q8_0", 16, "ok"),
+                                                       BenchRow("broken", 0, "failed")}));
+
+  ASSERT_TRUE(store_->FinishBenchRun(*id, "done", "").ok());
+  EXPECT_EQ(store_->FinishBenchRun(*id, "failed", "again").code(), Status::Code::kNotFound)
+      << "a finished run stays finished";
+  EXPECT_EQ(store_->FinishBenchRun(*id, "paused", "").code(), Status::Code::kInvalidArgument);
+  Reopen();  // committed to disk
+  got = store_->GetBenchRun(*id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->status, "done");
+  EXPECT_GT(got->finished_at, 0);
+}
+
+TEST_F(StoreTest, BenchRunsListNewestFirstAndInterruptedRunsFail) {
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 3; ++i) {
+    BenchRun run;
+    run.run_key = "k" + std::to_string(i);
+    run.started_at = 1000 + i;
+    Result<int64_t> id = store_->CreateBenchRun(run);
+    ASSERT_TRUE(id.ok());
+    ids.push_back(*id);
+  }
+  ASSERT_TRUE(store_->FinishBenchRun(ids[0], "cancelled", "").ok());
+  Result<std::vector<BenchRun>> list = store_->ListBenchRuns(10, 0);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ((*list)[0].run_key, "k2");
+  EXPECT_EQ((*list)[2].run_key, "k0");
+  EXPECT_EQ((*list)[2].status, "cancelled");
+  EXPECT_TRUE((*list)[0].rows.empty());
+  EXPECT_EQ(store_->ListBenchRuns(1, 1)->at(0).run_key, "k1");
+
+  Result<int> failed = store_->FailRunningBenchRuns("interrupted");
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(*failed, 2);
+  EXPECT_EQ(store_->GetBenchRun(ids[2])->status, "failed");
+  EXPECT_EQ(store_->GetBenchRun(ids[2])->error, "interrupted");
+  EXPECT_EQ(store_->GetBenchRun(ids[0])->status, "cancelled");
+
+  ASSERT_TRUE(store_->AddBenchResult(ids[1], BenchRow("m", 8, "ok")).ok());
+  ASSERT_TRUE(store_->DeleteBenchRun(ids[1]).ok());
+  EXPECT_EQ(store_->GetBenchRun(ids[1]).status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(store_->DeleteBenchRun(ids[1]).code(), Status::Code::kNotFound);
+}
+
 }  // namespace
 }  // namespace inferno::store

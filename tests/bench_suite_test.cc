@@ -23,10 +23,27 @@ TEST(BenchSuite, MeasuresModelsRecordsFailuresAndWritesReports) {
   std::ofstream(broken) << "GGUF\x03\x00\x00\x00 not really a model";
   const std::string good = testing::SharedDir() + "/fixtures/models/llama-tiny-Q8_0.gguf";
   const std::string csv = (dir / "results.csv").string();
-  const testing::ProcessResult r = testing::RunProcess(
-      {testing::InfernoBinary(), "bench", "--suite", "--models", good + "," + broken.string(),
-       "-p", "20,40", "-n", "8", "-r", "2", "-t", "2", "--csv", csv, "--log-dir",
-       (dir / "logs").string(), "--summary", "-o", (dir / "summary.md").string()});
+  const testing::ProcessResult r = testing::RunProcess({testing::InfernoBinary(),
+                                                        "bench",
+                                                        "--suite",
+                                                        "--models",
+                                                        good + "," + broken.string(),
+                                                        "-p",
+                                                        "20,40",
+                                                        "-n",
+                                                        "8",
+                                                        "-r",
+                                                        "2",
+                                                        "-t",
+                                                        "2",
+                                                        "--csv",
+                                                        csv,
+                                                        "--log-dir",
+                                                        (dir / "logs").string(),
+                                                        "--summary",
+                                                        "-o",
+                                                        (dir / "summary.md").string(),
+                                                        "--no-store"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
   Result<std::vector<bench::SuiteRow>> rows = bench::ReadRows(csv);
@@ -69,8 +86,8 @@ TEST(BenchSuite, MeasuresModelsRecordsFailuresAndWritesReports) {
 
   // A second run appends under the same header.
   const testing::ProcessResult again = testing::RunProcess(
-      {testing::InfernoBinary(), "bench", "--suite", "--models", good, "-p", "10", "-n", "4",
-       "-r", "1", "--csv", csv, "--log-dir", (dir / "logs").string()});
+      {testing::InfernoBinary(), "bench", "--suite", "--models", good, "-p", "10", "-n", "4", "-r",
+       "1", "--csv", csv, "--log-dir", (dir / "logs").string(), "--no-store"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   rows = bench::ReadRows(csv);
   ASSERT_TRUE(rows.ok());
@@ -80,8 +97,8 @@ TEST(BenchSuite, MeasuresModelsRecordsFailuresAndWritesReports) {
 
 TEST(BenchSuite, UsageErrors) {
   EXPECT_EQ(testing::RunProcess({testing::InfernoBinary(), "bench", "--suite"}).exit_code, 2);
-  EXPECT_EQ(testing::RunProcess({testing::InfernoBinary(), "bench", "--suite", "--models",
-                                 "x.gguf", "-p", "10,zero"})
+  EXPECT_EQ(testing::RunProcess({testing::InfernoBinary(), "bench", "--suite", "--models", "x.gguf",
+                                 "-p", "10,zero"})
                 .exit_code,
             2);
   EXPECT_EQ(testing::RunProcess({testing::InfernoBinary(), "bench"}).exit_code, 2);

@@ -3,6 +3,7 @@ import { listModels } from './api/client';
 import { ApiError } from './api/errors';
 import * as store from './api/store';
 import type { ModelInfo } from './api/types';
+import { BenchmarksView } from './components/BenchmarksView';
 import { CompareView } from './components/CompareView';
 import { DebuggerView } from './components/DebuggerView';
 import { Composer } from './components/Composer';
@@ -15,8 +16,14 @@ import { formatBytes, formatParams } from './lib/metrics';
 import { sanitizeSettings, type Settings } from './lib/settings';
 import { initialTheme, load, save, type Theme } from './lib/storage';
 
-type View = 'chat' | 'debugger' | 'compare' | 'tokenizer';
-const VIEW_NAMES: Record<View, string> = { chat: 'Chat', debugger: 'Debugger', compare: 'Compare', tokenizer: 'Tokenizer' };
+type View = 'chat' | 'debugger' | 'compare' | 'tokenizer' | 'benchmarks';
+const VIEW_NAMES: Record<View, string> = {
+  chat: 'Chat',
+  debugger: 'Debugger',
+  compare: 'Compare',
+  tokenizer: 'Tokenizer',
+  benchmarks: 'Benchmarks',
+};
 
 function modelLabel(m: ModelInfo): string {
   const details = [m.architecture, formatParams(m.parameters), m.quant, formatBytes(m.size_bytes)].filter(Boolean);
@@ -269,6 +276,8 @@ export function App() {
           <TokenizerView model={model} />
         ) : view === 'debugger' ? (
           <DebuggerView model={model} system={system} settings={settings} />
+        ) : view === 'benchmarks' ? (
+          <BenchmarksView models={models} defaultModel={model} />
         ) : (
           <CompareView models={models} defaultModel={model} system={system} settings={settings} />
         )}

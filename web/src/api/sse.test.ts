@@ -35,3 +35,15 @@ describe('readSse', () => {
     expect(out).toEqual(['héllo ✓']);
   });
 });
+
+describe('SseParser events', () => {
+  it('keeps each event name with its data and resets it between events', () => {
+    const p = new SseParser();
+    expect(p.pushEvents('event: progress\ndata: {"f":0.5}\n\n: keep-alive\n\ndata: x\n\n')).toEqual([
+      { event: 'progress', data: '{"f":0.5}' },
+      { event: '', data: 'x' },
+    ]);
+    expect(p.pushEvents('event: done\r\ndata: {"run_id":3}')).toEqual([]);
+    expect(p.flushEvents()).toEqual([{ event: 'done', data: '{"run_id":3}' }]);
+  });
+});

@@ -1,0 +1,55 @@
+// The benchmark routes (docs/server.md, "Benchmarks"):
+//   POST /bench                     start a run, SSE: start, progress, result, done | error
+//   GET  /bench/runs                runs, newest first (?limit=&offset=)
+//   GET  /bench/runs/{id}           one run with its result rows
+//   GET  /bench/runs/{id}.csv       its rows as benchmarks/results.csv (attachment)
+//   GET  /bench/runs/{id}/events    follow a running run's SSE stream again (from the start)
+//   POST /bench/runs/{id}/cancel    stop a running run (stored as cancelled)
+//   DELETE /bench/runs/{id}         forget a finished run
+// Models are named by id and resolved inside the models dir only (plus the model the
+// server was started with); errors answer in OpenAI's error shape.
+#pragma once
+
+#include <optional>
+
+#include "server/bench_service.h"
+#include "server/http_types.h"
+#include "server/model_registry.h"
+#include "store/store.h"
+
+namespace inferno::server {
+
+// Bounds on what one POST /bench may ask for.
+struct BenchLimits {
+  static constexpr int kMaxModels = 16;
+  static constexpr int kMaxPromptSizes = 8;
+  static constexpr int kMaxPromptTokens = 2048;
+  static constexpr int kMaxRepetitions = 10;
+  static constexpr int kMaxGenTokens = 512;
+};
+
+class BenchRoutes {
+ public:
+  BenchRoutes(BenchService& service, ModelRegistry& registry, store::Store& store)
+      : service_(service), registry_(registry), store_(store) {}
+
+  // Answers a request under /bench; returns the HTTP status sent. `cors` goes on every
+  // response.
+  int Handle(const Request& request, ResponseWriter& writer, const Headers& cors);
+
+  // Validates a POST /bench body into a request (exposed for tests): an error response
+  // (400 bad JSON or values, 404 unknown or out-of-dir model) or nullopt.
+  std::optional<Response> Parse(const std::string& body, BenchRequest* out);
+
+ private:
+  int Follow(BenchJob& job, ResponseWriter& w, const Headers& cors);
+  Response Runs(const Request& r);
+  Response Run(int64_t id);
+  Response Csv(int64_t id);
+
+  BenchService& service_;
+  ModelRegistry& registry_;
+  store::Store& store_;
+};
+
+}  // namespace inferno::server

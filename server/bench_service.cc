@@ -1,0 +1,178 @@
+#include "server/bench_service.h"
+
+#include <boost/json.hpp>
+#include <filesystem>
+
+#include "bench/machine.h"
+#include "bench/suite.h"
+#include "server/bench_json.h"
+#include "store/timestamps.h"
+
+namespace inferno::server {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+// The suite's run id and log directory name: the start time, with a suffix when a run
+// already used that second.
+std::string RunKey(const std::string& log_root) {
+  const std::string base = bench::NewRunId();
+  std::string key = base;
+  std::error_code ec;
+  for (int n = 2; fs::exists(fs::path(log_root) / key, ec); ++n) {
+    key = base + "-" + std::to_string(n);
+  }
+  return key;
+}
+
+}  // namespace
+
+void BenchJob::Push(std::string event) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    events_.push_back(std::move(event));
+  }
+  cv_.notify_all();
+}
+
+void BenchJob::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+  }
+  cv_.notify_all();
+}
+
+std::vector<std::string> BenchJob::Wait(size_t* next, std::chrono::milliseconds timeout,
+                                        bool* finished) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, timeout, [&] { return closed_ || events_.size() > *next; });
+  std::vector<std::string> out(events_.begin() + std::min(*next, events_.size()), events_.end());
+  *next = events_.size();
+  *finished = closed_;
+  return out;
+}
+
+BenchService::BenchService(BenchServiceOptions options, store::Store& store)
+    : options_(std::move(options)), store_(store) {
+  (void)store_.FailRunningBenchRuns("interrupted: the server stopped during the run");
+}
+
+BenchService::~BenchService() {
+  std::thread t;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    if (job_) job_->cancel = true;
+    t = std::move(thread_);
+  }
+  if (t.joinable()) t.join();
+}
+
+Result<std::shared_ptr<BenchJob>> BenchService::Start(const BenchRequest& request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (job_) {
+    return Status::AlreadyExists("benchmark run " + std::to_string(job_->id()) +
+                                 " is still running; one run at a time (wait for it, or cancel "
+                                 "it with POST /bench/runs/" +
+                                 std::to_string(job_->id()) + "/cancel)");
+  }
+  if (thread_.joinable()) thread_.join();  // the previous run's thread, already finished
+
+  const bench::MachineInfo machine = bench::DetectMachine();
+  store::BenchRun run;
+  run.run_key = RunKey(options_.log_root);
+  run.source = "server";
+  run.status = "running";
+  run.started_at = store::NowMs();
+  run.hostname = machine.hostname;
+  run.cpu_model = machine.cpu_model;
+  run.cpu_flags = machine.cpu_flags;
+  run.isa = machine.isa;
+  run.cores = machine.cores;
+  run.threads = request.threads;
+  run.models = request.model_ids;
+  run.prompt_sizes = request.prompt_sizes;
+  run.repetitions = request.repetitions;
+  run.generate_tokens = request.generate_tokens;
+  Result<int64_t> id = store_.CreateBenchRun(run);
+  if (!id.ok()) return id.status();
+  run.id = *id;
+
+  auto job = std::make_shared<BenchJob>(run.id);
+  job->Push(SseEvent("start", json::object{{"run", BenchRunJson(run, /*with_rows=*/false)}}));
+  job_ = job;
+  thread_ = std::thread([this, job, request, run] { Run(job, request, run); });
+  return job;
+}
+
+std::shared_ptr<BenchJob> BenchService::Running(int64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return job_ && job_->id() == id ? job_ : nullptr;
+}
+
+Status BenchService::Cancel(int64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!job_ || job_->id() != id) {
+    return Status::NotFound("benchmark run " + std::to_string(id) + " is not running");
+  }
+  job_->cancel = true;
+  return Status::Ok();
+}
+
+void BenchService::Run(std::shared_ptr<BenchJob> job, BenchRequest request, store::BenchRun run) {
+  bench::SuiteOptions so;
+  so.models = request.model_paths;
+  so.labels = request.model_ids;
+  so.prompt_sizes = request.prompt_sizes;
+  so.generate_tokens = request.generate_tokens;
+  so.repetitions = request.repetitions;
+  so.threads = request.threads;
+  so.worker_binary = options_.worker_binary;
+  so.csv_path = "";  // the history is the store; benchmarks/results.csv is the CLI's
+  so.log_root = options_.log_root;
+  so.run_id = run.run_key;
+  so.cancel = &job->cancel;
+  std::string store_error;
+  int rows = 0;
+  so.on_row = [&](const bench::SuiteRow& row) {
+    ++rows;
+    if (Status st = store_.AddBenchResult(run.id, row); !st.ok() && store_error.empty()) {
+      store_error = st.message();
+    }
+    job->Push(SseEvent("result", json::object{{"run_id", run.id}, {"row", BenchRowJson(row)}}));
+  };
+  Result<bench::SuiteRun> result = bench::RunSuite(so, [&](const bench::SuiteProgress& p) {
+    job->Push(SseEvent("progress", BenchProgressJson(run.id, p, request.repetitions)));
+  });
+
+  std::string status = "done", error;
+  if (!result.ok()) {
+    const bool cancelled = result.status().code() == Status::Code::kCancelled;
+    status = cancelled ? "cancelled" : "failed";
+    error = !cancelled  ? result.status().message()
+            : stopping_ ? "the server stopped during the run"
+                        : "";
+  } else if (!store_error.empty()) {
+    status = "failed";
+    error = "results could not be stored: " + store_error;
+  }
+  (void)store_.FinishBenchRun(run.id, status, error);
+  {
+    // Free the slot before the followers hear the end, so a client that starts the next
+    // run as soon as it sees `done` is not refused.
+    std::lock_guard<std::mutex> lock(mu_);
+    job_.reset();
+  }
+  if (status == "failed") {
+    job->Push(SseEvent("error",
+                       json::object{{"run_id", run.id}, {"status", status}, {"message", error}}));
+  } else {
+    job->Push(
+        SseEvent("done", json::object{{"run_id", run.id}, {"status", status}, {"rows", rows}}));
+  }
+  job->Close();
+}
+
+}  // namespace inferno::server

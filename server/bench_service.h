@@ -1,0 +1,89 @@
+// Benchmark runs started over HTTP (POST /bench): one at a time, on a thread of their own,
+// each model measured by the benchmark suite in its own `inferno bench-worker` process.
+//
+// Why a child process per model rather than the chat schedulers or an in-process runner:
+// the figures must be the model's own (peak RSS and CPU time come from wait4() of a process
+// that only ran that model; the server's loaded models and chat traffic would pollute an
+// in-process measurement), the worker has its own thread pool so it never queues behind or
+// takes slots from chat sequences, and cancelling is a SIGKILL that cannot leave the
+// server's engine state half-done. The run's events are kept in a BenchJob so a client can
+// follow them, leave (the run goes on and is stored), or attach again.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/util/status.h"
+#include "store/store.h"
+
+namespace inferno::server {
+
+struct BenchRequest {
+  std::vector<std::string> model_ids;    // as the client named them
+  std::vector<std::string> model_paths;  // resolved inside the models dir
+  std::vector<int> prompt_sizes;
+  int repetitions = 1;
+  int generate_tokens = 64;
+  int threads = 1;
+};
+
+// One run's SSE events ("event: ...\ndata: ...\n\n"), in order, for any number of followers.
+class BenchJob {
+ public:
+  explicit BenchJob(int64_t id) : id_(id) {}
+  int64_t id() const { return id_; }
+
+  void Push(std::string event);
+  void Close();  // the last event has been pushed
+  // Events from *next on, waiting up to `timeout` for one; advances *next. *finished is
+  // true once every event has been returned.
+  std::vector<std::string> Wait(size_t* next, std::chrono::milliseconds timeout, bool* finished);
+
+  std::atomic<bool> cancel{false};
+
+ private:
+  const int64_t id_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::string> events_;
+  bool closed_ = false;
+};
+
+struct BenchServiceOptions {
+  std::string worker_binary;  // the `inferno` binary (runs `bench-worker`)
+  std::string log_root;       // raw worker logs go to <log_root>/<run_key>/
+};
+
+class BenchService {
+ public:
+  // Marks server runs left "running" by a previous process as failed.
+  BenchService(BenchServiceOptions options, store::Store& store);
+  // Cancels a running run (its worker is killed, the run stored as cancelled) and waits.
+  ~BenchService();
+
+  // Stores the run and starts it. kAlreadyExists while another run is going.
+  Result<std::shared_ptr<BenchJob>> Start(const BenchRequest& request);
+  // The running job with this id, or null.
+  std::shared_ptr<BenchJob> Running(int64_t id);
+  // Asks the running run to stop. kNotFound when `id` is not running.
+  Status Cancel(int64_t id);
+
+ private:
+  void Run(std::shared_ptr<BenchJob> job, BenchRequest request, store::BenchRun run);
+
+  BenchServiceOptions options_;
+  store::Store& store_;
+  std::mutex mu_;
+  std::atomic<bool> stopping_{false};  // the server is shutting down
+  std::shared_ptr<BenchJob> job_;      // the running one, or null
+  std::thread thread_;
+};
+
+}  // namespace inferno::server

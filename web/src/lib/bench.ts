@@ -1,0 +1,220 @@
+// Pure logic of the Benchmarks page: the run's SSE events into progress state, prompt-size
+// input, chart series and the comparison of two runs.
+
+import type { BenchRow, BenchRun, RunStatus } from '../api/bench';
+import type { SseEvent } from '../api/sse';
+
+export interface BenchProgress {
+  model: string;
+  modelIndex: number;
+  modelCount: number;
+  phase: string;
+  promptTokens: number;
+  rep: number;
+  repetitions: number;
+  fraction: number;
+}
+
+export type BenchEvent =
+  | { type: 'start'; run: BenchRun }
+  | { type: 'progress'; runId: number; progress: BenchProgress }
+  | { type: 'result'; runId: number; row: BenchRow }
+  | { type: 'done'; runId: number; status: RunStatus; rows: number }
+  | { type: 'error'; runId: number | null; message: string };
+
+function num(v: unknown, fallback = 0): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+}
+
+/** One SSE event of POST /bench as a typed event; null for anything else (keep-alives, junk). */
+export function parseBenchEvent(e: SseEvent): BenchEvent | null {
+  let d: Record<string, unknown>;
+  try {
+    const v: unknown = JSON.parse(e.data);
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
+    d = v as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  const runId = num(d.run_id, -1);
+  switch (e.event) {
+    case 'start': {
+      const run = d.run as BenchRun | undefined;
+      return run && typeof run.id === 'number' ? { type: 'start', run } : null;
+    }
+    case 'progress':
+      return {
+        type: 'progress',
+        runId,
+        progress: {
+          model: String(d.model ?? ''),
+          modelIndex: num(d.model_index),
+          modelCount: num(d.model_count, 1),
+          phase: String(d.phase ?? ''),
+          promptTokens: num(d.prompt_tokens),
+          rep: num(d.rep),
+          repetitions: num(d.repetitions, 1),
+          fraction: Math.min(1, Math.max(0, num(d.fraction))),
+        },
+      };
+    case 'result':
+      return d.row && typeof d.row === 'object' ? { type: 'result', runId, row: d.row as BenchRow } : null;
+    case 'done': {
+      const status = d.status === 'cancelled' ? 'cancelled' : 'done';
+      return { type: 'done', runId, status, rows: num(d.rows) };
+    }
+    case 'error':
+      return { type: 'error', runId: runId >= 0 ? runId : null, message: String(d.message ?? 'the run failed') };
+    default:
+      return null;
+  }
+}
+
+export interface RunState {
+  runId: number | null;
+  status: 'idle' | RunStatus;
+  fraction: number;
+  progress: BenchProgress | null;
+  rows: BenchRow[];
+  error: string;
+}
+
+export const IDLE: RunState = { runId: null, status: 'idle', fraction: 0, progress: null, rows: [], error: '' };
+
+/** The next state of the live run after one event. */
+export function applyBenchEvent(s: RunState, e: BenchEvent): RunState {
+  switch (e.type) {
+    case 'start':
+      return { ...IDLE, runId: e.run.id, status: 'running' };
+    case 'progress':
+      // Progress never goes back, even if events were replayed.
+      return { ...s, progress: e.progress, fraction: Math.max(s.fraction, e.progress.fraction) };
+    case 'result':
+      return { ...s, rows: [...s.rows, e.row] };
+    case 'done':
+      return { ...s, status: e.status, fraction: e.status === 'done' ? 1 : s.fraction, runId: e.runId };
+    case 'error':
+      return { ...s, status: 'failed', error: e.message };
+  }
+}
+
+/** What the progress bar says, e.g. "llama · prompt 100 · rep 2/3 (model 1/2)". */
+export function progressLabel(p: BenchProgress | null): string {
+  if (!p) return 'Starting…';
+  const model = p.modelCount > 1 ? ` (model ${p.modelIndex + 1}/${p.modelCount})` : '';
+  if (p.phase === 'loading') return `${p.model}: loading${model}`;
+  if (p.phase === 'measuring') {
+    return `${p.model} · prompt ${p.promptTokens} · rep ${p.rep + 1}/${p.repetitions}${model}`;
+  }
+  return `${p.model}: ${p.phase}${model}`;
+}
+
+/** "50, 100, 200" into sizes; an error names what is wrong. */
+export function parsePromptSizes(text: string): { sizes: number[]; error: string } {
+  const parts = text.split(/[\s,]+/).filter(Boolean);
+  if (parts.length === 0) return { sizes: [], error: 'Enter at least one prompt size.' };
+  const sizes: number[] = [];
+  for (const p of parts) {
+    const n = Number(p);
+    if (!Number.isInteger(n) || n < 1 || n > 2048) {
+      return { sizes: [], error: `“${p}” is not a prompt size from 1 to 2048 tokens.` };
+    }
+    if (!sizes.includes(n)) sizes.push(n);
+  }
+  if (sizes.length > 8) return { sizes: [], error: 'At most 8 prompt sizes per run.' };
+  return { sizes, error: '' };
+}
+
+export const okRows = (rows: BenchRow[]): BenchRow[] => rows.filter((r) => r.status === 'ok');
+
+/** Models in first-seen order. */
+export function modelsOf(rows: BenchRow[]): string[] {
+  return [...new Set(rows.map((r) => r.model))];
+}
+
+export interface Series {
+  name: string;
+  points: { x: number; y: number }[];
+}
+
+/** Per model, one point per prompt size of `metric` (for the latency chart). */
+export function seriesByModel(rows: BenchRow[], metric: (r: BenchRow) => number): Series[] {
+  const ok = okRows(rows);
+  return modelsOf(ok).map((name) => ({
+    name,
+    points: ok
+      .filter((r) => r.model === name)
+      .map((r) => ({ x: r.prompt_tokens, y: metric(r) }))
+      .sort((a, b) => a.x - b.x),
+  }));
+}
+
+export interface CompareRow {
+  model: string;
+  promptTokens: number;
+  metric: CompareMetric;
+  a: number | null;
+  b: number | null;
+  /** b / a, null when either side is missing or a is 0. */
+  ratio: number | null;
+  /** Whether B is better than A on this metric (null when there is no ratio or they tie). */
+  better: boolean | null;
+}
+
+export type CompareMetric = 'decode_tps' | 'prefill_tps' | 'ttft_ms' | 'total_ms' | 'peak_rss_bytes';
+export const COMPARE_METRICS: { key: CompareMetric; label: string; higherIsBetter: boolean }[] = [
+  { key: 'decode_tps', label: 'Decode t/s', higherIsBetter: true },
+  { key: 'prefill_tps', label: 'Prefill t/s', higherIsBetter: true },
+  { key: 'ttft_ms', label: 'TTFT ms', higherIsBetter: false },
+  { key: 'total_ms', label: 'Latency ms', higherIsBetter: false },
+  { key: 'peak_rss_bytes', label: 'Peak RSS', higherIsBetter: false },
+];
+
+/**
+ * Two runs side by side: one line per (model, prompt size, metric) present in either run,
+ * matched on model and prompt size; failed rows count as missing.
+ */
+export function compareRuns(a: BenchRun, b: BenchRun): CompareRow[] {
+  const key = (r: BenchRow) => `${r.model}\u0000${r.prompt_tokens}`;
+  const left = new Map(okRows(a.rows ?? []).map((r) => [key(r), r]));
+  const right = new Map(okRows(b.rows ?? []).map((r) => [key(r), r]));
+  const keys: string[] = [];
+  for (const k of [...left.keys(), ...right.keys()]) if (!keys.includes(k)) keys.push(k);
+  const out: CompareRow[] = [];
+  for (const k of keys) {
+    const ra = left.get(k);
+    const rb = right.get(k);
+    const ref = (ra ?? rb) as BenchRow;
+    for (const m of COMPARE_METRICS) {
+      const va = ra ? ra[m.key] : null;
+      const vb = rb ? rb[m.key] : null;
+      const ratio = va !== null && vb !== null && va !== 0 ? vb / va : null;
+      out.push({
+        model: ref.model,
+        promptTokens: ref.prompt_tokens,
+        metric: m.key,
+        a: va,
+        b: vb,
+        ratio,
+        better: ratio === null || ratio === 1 ? null : m.higherIsBetter ? ratio > 1 : ratio < 1,
+      });
+    }
+  }
+  return out;
+}
+
+/** A round axis maximum at or above `v` (1, 2, 2.5, 5 × 10^k), for five even ticks. */
+export function niceMax(v: number): number {
+  if (!(v > 0) || !Number.isFinite(v)) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v * (1 - 1e-12)) return m * p;
+  return 10 * p;
+}
+
+export function formatNumber(v: number, digits = 1): string {
+  return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export function formatRatio(r: number | null): string {
+  return r === null ? '—' : `×${r.toFixed(2)}`;
+}
