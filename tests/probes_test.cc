@@ -461,7 +461,9 @@ TEST(ProbesPromptAttention, MatchesPlainReferenceOnEveryFamily) {
         const std::span<const float> row = map.Row(0, size_t(h), i);
         for (int j = 0; j <= i; ++j) {
           max_diff = std::max(max_diff, std::fabs(row[j] - want[h][i][j]));
-          if (want[h][i][j] == 0.0) EXPECT_EQ(row[j], 0.0f) << "masked position " << j;
+          if (want[h][i][j] == 0.0) {
+            EXPECT_EQ(row[j], 0.0f) << "masked position " << j;
+          }
         }
       }
     }
