@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -26,7 +25,7 @@ const fs::path kModel = kModels / "inferno-demo-Q8_0.gguf";
 
 struct Fact {
   std::string question;
-  std::string answer;
+  std::string answer;         // the corpus's answer sentence ("A spider has eight legs.")
   std::string pytorch_reply;  // greedy reply of the training code's PyTorch forward pass
   double pytorch_min_gap;     // smallest top-1/top-2 logit gap along that greedy path
 };
@@ -40,7 +39,7 @@ std::vector<Fact> HeldOutSample() {
     if (line.empty()) continue;
     const boost::json::object o = boost::json::parse(line).as_object();
     facts.push_back({std::string(o.at("question").as_string()),
-                     std::string(o.at("answer").as_string()),
+                     std::string(o.at("reply").as_string()),
                      std::string(o.at("pytorch_reply").as_string()),
                      o.at("pytorch_min_gap").to_number<double>()});
   }
@@ -53,28 +52,17 @@ std::string Trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \n") - b + 1);
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// Same rule as evaluate.py: the reply's last word, trailing punctuation dropped, is the answer
-// ("The day after Monday is Tuesday." -> "tuesday"; "Cat is spelled c-a-t." -> "c-a-t").
+// Same rule as evaluate.py: the reply is the corpus's answer sentence, ends trimmed.
 bool Correct(const std::string& reply, const std::string& answer) {
-  std::istringstream words(reply);
-  std::string last;
-  for (std::string w; words >> w;) last = w;
-  while (!last.empty() && std::string_view(".!?,").find(last.back()) != std::string_view::npos) {
-    last.pop_back();
-  }
-  return !last.empty() && Lower(last) == Lower(answer);
+  return !answer.empty() && Trim(reply) == Trim(answer);
 }
 
 TEST(DemoModel, CorrectHeldOutGrading) {
-  EXPECT_TRUE(Correct("The day after Monday is Tuesday.\n", "Tuesday"));
-  EXPECT_TRUE(Correct("Cat is spelled c-a-t.", "c-a-t"));
-  EXPECT_FALSE(Correct("3 plus 4 is 8.", "7"));
-  EXPECT_FALSE(Correct("", "7"));
+  EXPECT_TRUE(Correct("The day after Monday is Tuesday.\n", "The day after Monday is Tuesday."));
+  EXPECT_TRUE(Correct(" A spider has eight legs.", "A spider has eight legs."));
+  EXPECT_FALSE(Correct("A spider has six legs.", "A spider has eight legs."));
+  EXPECT_FALSE(Correct("3 plus 4 is 8.", "3 plus 4 is 7."));
+  EXPECT_FALSE(Correct("", ""));
 }
 
 // Greedy answers through `inferno run --chat` (Q8_0 weights, our engine) against the PyTorch

@@ -43,7 +43,7 @@ def main():
     for q in facts:
         reply = run(args.inferno, args.gguf, q["question"], True,
                     ["--temp", "0", "--seed", "1", "-n", "32"])
-        ok = grade(reply, q["answer"])
+        ok = grade(reply, q["reply"])
         c = by.setdefault(f"{q['kind']}/{q['heldout']}", [0, 0])
         c[0] += ok
         c[1] += 1

@@ -107,10 +107,11 @@ def reference(runner, path, ckpt):
         f.write("\n")
 
 
-def grade(reply, answer):
-    """Correct when the reply's last word (trailing punctuation dropped) is the answer."""
-    words = reply.strip().split()
-    return bool(words) and words[-1].rstrip(".!?,").lower() == answer.lower()
+def grade(reply, expected):
+    """Correct when the reply is the fact's answer sentence from the corpus ("A spider has
+    eight legs."), whitespace at the ends ignored. (Grading by the last word, as before,
+    marked every correct leg-count answer wrong: its last word is "legs".)"""
+    return reply.strip() == expected.strip()
 
 
 @torch.no_grad()
@@ -148,7 +149,7 @@ def report(runner, path, corpus_dir, facts_path):
         # The engine test compares its greedy replies with these where no step was a near-tie.
         q["pytorch_reply"] = reply
         q["pytorch_min_gap"] = round(min(s["gap"] for s in steps), 4)
-        ok = grade(reply, q["answer"])
+        ok = grade(reply, q["reply"])
         key = (q["kind"], q["heldout"])
         c = by.setdefault(key, [0, 0, 0])
         c[0] += ok
