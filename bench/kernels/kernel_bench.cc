@@ -31,7 +31,7 @@ constexpr DType kTypes[] = {DType::kF16,  DType::kQ8_0, DType::kQ4_0,
 
 std::string Label(DType type, ops::WeightLayout layout = ops::WeightLayout::kRows) {
   return std::string(GetDTypeInfo(type).name) +
-         (layout == ops::WeightLayout::kQ4_0R4 ? " R4 " : " ") + ops::IsaName(ops::ActiveIsa());
+         (layout != ops::WeightLayout::kRows ? " R4 " : " ") + ops::IsaName(ops::ActiveIsa());
 }
 
 // A weight matrix of random blocks with sane scales.
@@ -90,11 +90,11 @@ void MatMulDecode(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * int64_t(m.bytes.size()));
   state.SetLabel(Label(type, m.w.layout));
 }
-// Last argument 1: in the layout the loader repacks to (Q4_0 on AVX-512), 0: as in GGUF.
+// Last argument 1: in the layout the loader repacks to (Q4_0, Q8_0 on AVX-512), 0: as in GGUF.
 void DecodeShapes(benchmark::internal::Benchmark* b) {
   for (int t = 0; t < int(std::size(kTypes)); ++t) {
     for (int repack : {0, 1}) {
-      if (repack && kTypes[t] != DType::kQ4_0) continue;
+      if (repack && kTypes[t] != DType::kQ4_0 && kTypes[t] != DType::kQ8_0) continue;
       for (int threads : {1, 2}) {
         b->Args({t, 2048, 2048, threads, repack});  // attention output
         b->Args({t, 8192, 2048, threads, repack});  // FFN gate/up
@@ -129,7 +129,7 @@ void MatMulPrompt(benchmark::State& state) {
 void PromptShapes(benchmark::internal::Benchmark* b) {
   for (int t = 0; t < int(std::size(kTypes)); ++t) {
     for (int repack : {0, 1}) {
-      if (repack && kTypes[t] != DType::kQ4_0) continue;
+      if (repack && kTypes[t] != DType::kQ4_0 && kTypes[t] != DType::kQ8_0) continue;
       b->Args({t, 64, 1, repack}), b->Args({t, 64, 2, repack}), b->Args({t, 256, 2, repack});
     }
   }

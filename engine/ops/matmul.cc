@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 #include "engine/ops/cpu_features.h"
-#include "engine/ops/q4_0_r4.h"
+#include "engine/ops/r4.h"
 #include "engine/ops/repack.h"
 #include "engine/ops/vec_dot.h"
 #include "engine/tensor/dequant.h"
@@ -51,7 +52,7 @@ void Activations::Quantize(ThreadPool& pool, DType weight_type, const float* x, 
   // Q8_0 activations may meet an R4 matrix (one quantization serves Q, K and V).
   const bool sums = type_ == DType::kQ8_0 && ActiveIsa() == Isa::kAvx512 && n % 128 == 0;
   const int64_t nb = n / 32;
-  q8_sums_stride_ = sums ? size_t(nb) * 8 : 0;
+  q8_sums_stride_ = sums ? size_t(nb) * 9 : 0;
   if (sums && q8_sums_.size() < q8_sums_stride_ * n_tokens) {
     q8_sums_.resize(q8_sums_stride_ * n_tokens);
   }
@@ -63,14 +64,17 @@ void Activations::Quantize(ThreadPool& pool, DType weight_type, const float* x, 
       const auto* blocks = reinterpret_cast<const BlockQ8_0*>(buffer_.data() + t * row_bytes_);
       float* scale = q8_sums_.data() + t * q8_sums_stride_;
       float* corr = scale + nb * 4;
+      float* int_offset = corr + nb * 4;
       for (int64_t i = 0; i < nb; ++i) {
-        int sum = 0;
+        int32_t sum = 0;
         for (int8_t q : blocks[i].qs) sum += q;
         const float d = F16ToF32(blocks[i].d);
         for (int j = 0; j < 4; ++j) {
           scale[i * 4 + j] = d;
           corr[i * 4 + j] = 8.0f * d * float(sum);
         }
+        const int32_t offset = -128 * sum;
+        std::memcpy(&int_offset[i], &offset, sizeof offset);
       }
     }
   };
@@ -89,24 +93,30 @@ void DequantizeWeightRow(const WeightMatrix& w, int64_t r, float* out) {
   }
   const uint8_t* quants = R4Quants(w, r / kR4Rows);
   const uint16_t* scales = R4Scales(w, r / kR4Rows);
+  const int64_t row = r % kR4Rows;
   for (int64_t i = 0; i < w.cols / 32; ++i) {
-    const int64_t slot = (i / 4) * 16 + (i % 4) * 4 + r % kR4Rows;
-    const float d = F16ToF32(scales[slot]);
+    const float d = F16ToF32(scales[(i / 4) * 16 + (i % 4) * 4 + row]);
+    const uint8_t* block = quants + ((i / 4) * 4 + i % 4) * kR4Rows * R4QuantBytes(w.layout);
     for (int j = 0; j < 16; ++j) {
-      const uint8_t q = quants[slot * 16 + j];
-      out[i * 32 + j] = float(int(q & 0x0F) - 8) * d;
-      out[i * 32 + j + 16] = float(int(q >> 4) - 8) * d;
+      if (w.layout == WeightLayout::kQ4_0R4) {
+        const uint8_t q = block[row * 16 + j];
+        out[i * 32 + j] = float(int(q & 0x0F) - 8) * d;
+        out[i * 32 + j + 16] = float(int(q >> 4) - 8) * d;
+      } else {
+        out[i * 32 + j] = float(int(block[row * 16 + j]) - 128) * d;
+        out[i * 32 + j + 16] = float(int(block[64 + row * 16 + j]) - 128) * d;
+      }
     }
   }
 }
 
 namespace {
 
-// MatMul for the R4 layout: groups of four rows split across threads; four-token tiles
+// MatMul for the R4 layouts: groups of four rows split across threads; four-token tiles
 // during prefill, the one-token kernel for the rest.
-void MatMulQ4_0R4(ThreadPool& pool, const WeightMatrix& w, const Activations& x, float* y) {
-  const DotQ4_0R4Fn dot = Avx512DotQ4_0R4();
-  const GemmQ4_0R4Fn gemm = Avx512GemmQ4_0R4();
+void MatMulR4(ThreadPool& pool, const WeightMatrix& w, const Activations& x, float* y) {
+  const DotR4Fn dot = Avx512DotR4(w.layout);
+  const GemmR4Fn gemm = Avx512GemmR4(w.layout);
   if (dot == nullptr || gemm == nullptr || x.q8_sums(0) == nullptr) std::abort();
   const int64_t n_tokens = x.n_tokens();
   const size_t sums_stride = x.q8_sums_stride();
@@ -137,9 +147,9 @@ void MatMulQ4_0R4(ThreadPool& pool, const WeightMatrix& w, const Activations& x,
 }  // namespace
 
 void MatMul(ThreadPool& pool, const WeightMatrix& w, const Activations& x, float* y) {
-  if (w.layout == WeightLayout::kQ4_0R4) {
+  if (w.layout != WeightLayout::kRows) {
     if (x.type() != DType::kQ8_0 || x.n() != w.cols) std::abort();
-    MatMulQ4_0R4(pool, w, x, y);
+    MatMulR4(pool, w, x, y);
     return;
   }
   const VecDotFn dot = GetVecDot(w.type);

@@ -18,6 +18,7 @@ namespace inferno::ops {
 enum class WeightLayout {
   kRows,    // as in GGUF: row r at data + r * row_bytes
   kQ4_0R4,  // Q4_0 with four rows interleaved for the AVX-512 kernels (engine/ops/repack.h)
+  kQ8_0R4,  // Q8_0, likewise
 };
 
 // A weight matrix: `rows` rows of `cols` elements of `type`. Points into the mapped GGUF
@@ -51,8 +52,9 @@ class Activations {
   int64_t n() const { return n_; }
   const void* row(int64_t t) const { return buffer_.data() + t * row_bytes_; }
   size_t row_bytes() const { return row_bytes_; }
-  // For Q4_0 weights on AVX-512: per row, each Q8_0 block's scale and 8 * scale * sum(qs),
-  // each repeated four times (see engine/ops/repack.h); nullptr otherwise.
+  // For R4 weights (Q8_0 activations on AVX-512), per row: each Q8_0 block's scale and
+  // 8 * scale * sum(qs), each repeated four times, then each block's -128 * sum(qs) as int32
+  // bits (see engine/ops/r4.h); nullptr otherwise.
   const float* q8_sums(int64_t t) const {
     return q8_sums_.empty() ? nullptr : q8_sums_.data() + t * q8_sums_stride_;
   }

@@ -1,17 +1,21 @@
 // Weight layouts that suit the SIMD kernels better than GGUF's row-major blocks.
 //
-// Q4_0 in GGUF stores each row as 18-byte blocks (an F16 scale, then 16 bytes holding 32
-// nibbles). A decode kernel over that layout spends most of its instructions on narrow
-// 128-bit loads, scalar F16 scale conversions and per-block broadcasts, so it is bound by
-// instruction throughput, not memory. The R4 layout interleaves four rows:
+// Q4_0 and Q8_0 in GGUF store each row as blocks of 32 weights (an F16 scale, then 16 bytes
+// of nibbles or 32 bytes). A decode kernel over that layout spends most of its instructions
+// on narrow loads, scalar F16 scale conversions and per-block broadcasts, so it is bound by
+// instruction throughput, not memory. The R4 layouts interleave four rows:
 //
-//   quants: for each group of 4 rows g, superblock s (4 blocks = 128 columns), block b, row r:
-//           the 16 quant bytes of (row 4g+r, block 4s+b) at ((g*nsb + s)*16 + b*4 + r) * 16
-//   scales: after all quants, the F16 scales in the same order, 2 bytes each
+//   quants: for each group of 4 rows g, superblock s (4 blocks = 128 columns), block b: the
+//           block's quants of rows 4g..4g+3, kBlockBytes = 4 × Q bytes, at
+//           ((g*nsb + s)*4 + b) * kBlockBytes, where Q is 16 (Q4_0) or 32 (Q8_0)
+//           Q4_0: row r's 16 nibble bytes at r*16 (as in GGUF: element j low, j+16 high)
+//           Q8_0: row r's elements 0..15 at r*16, elements 16..31 at 64 + r*16, each stored
+//                 as byte + 128 (unsigned, for the unsigned×signed byte dot product)
+//   scales: after all quants, the F16 scales, (row 4g+r, block 4s+b) at (g*nsb + s)*16 + b*4 + r
 //
-// so one 512-bit load brings block b of all four rows and one 256-bit load all 16 scales of
-// a superblock. The quants region of a group is 64-byte aligned (no split cache lines) and
-// the matrix takes exactly as many bytes as in GGUF.
+// so one or two 512-bit loads bring block b of all four rows (each row in its own 128-bit
+// lane) and one 256-bit load all 16 scales of a superblock. Groups are 64-byte aligned (no
+// split cache lines) and the matrix takes exactly as many bytes as in GGUF.
 #pragma once
 
 #include <cstddef>
@@ -45,15 +49,21 @@ bool ShouldRepack(const WeightMatrix& w);
 // that views it. w's own bytes are not modified.
 WeightMatrix RepackWeights(const WeightMatrix& w, AlignedBytes* storage);
 
-// Geometry of the R4 layout, shared by the kernels and MatMul.
+// Geometry of the R4 layouts, shared by the kernels and MatMul.
 constexpr int64_t kR4Rows = 4;
 constexpr int64_t kR4SuperblockCols = 128;
+// Quant bytes of one row per block of 32.
+inline size_t R4QuantBytes(WeightLayout layout) {
+  return layout == WeightLayout::kQ4_0R4 ? 16 : 32;
+}
 inline const uint8_t* R4Quants(const WeightMatrix& w, int64_t group) {
-  return static_cast<const uint8_t*>(w.data) + size_t(group) * size_t(w.cols / 2 * kR4Rows);
+  return static_cast<const uint8_t*>(w.data) +
+         size_t(group) * size_t(w.cols / 32 * kR4Rows) * R4QuantBytes(w.layout);
 }
 inline const uint16_t* R4Scales(const WeightMatrix& w, int64_t group) {
   const auto* scales = reinterpret_cast<const uint16_t*>(static_cast<const uint8_t*>(w.data) +
-                                                         size_t(w.rows) * size_t(w.cols / 2));
+                                                         size_t(w.rows) * size_t(w.cols / 32) *
+                                                             R4QuantBytes(w.layout));
   return scales + size_t(group) * size_t(w.cols / 32 * kR4Rows);
 }
 
