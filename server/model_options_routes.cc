@@ -1,6 +1,7 @@
 #include "server/model_options_routes.h"
 
 #include <boost/json.hpp>
+#include <cmath>
 #include <string>
 
 #include "server/openai.h"
@@ -66,6 +67,9 @@ std::optional<Response> ReadInt(const json::object& o, const char* key,
     *out = v->as_int64();
   } else if (v->is_uint64()) {
     *out = INT64_MAX;  // larger than any range; the registry says which
+  } else if (v->is_double() && std::trunc(v->as_double()) == v->as_double() &&
+             std::abs(v->as_double()) < 1e15) {
+    *out = int64_t(v->as_double());  // 512.0 from clients that write every number as a float
   } else {
     return Error(400, std::string(key) + " must be an integer, got " + json::serialize(*v), key,
                  "invalid_type");

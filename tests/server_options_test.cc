@@ -264,6 +264,11 @@ TEST_F(OptionsTest, BadBodiesAndNamesAreRefusedClearly) {
   json::object o = Parse(Get(kOptions).body);
   EXPECT_EQ(o["context_size"], 256);
   EXPECT_EQ(o["threads"], 1);
+  // A whole number written as a float is a whole number.
+  HttpResponse as_float = Put(R"({"context_size":320.0})");
+  EXPECT_EQ(as_float.status, 200) << as_float.body;
+  EXPECT_EQ(Parse(Get(kOptions).body)["context_size"], 320);
+  Set(256, 1);
 
   const std::string ok = R"({"context_size":64})";
   for (const char* target :
