@@ -38,7 +38,8 @@ struct ModelInfo {
   int threads = 0;
 };
 
-// What a model's Scheduler is built with, as set per model (0 = the server's default).
+// What a model's Scheduler is built with: the server's -c/-t, or what SetOptions() stored
+// for it (threads 0: every hardware thread).
 struct LoadOptions {
   int context_size = 0;  // tokens per sequence
   int threads = 0;
