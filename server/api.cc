@@ -14,6 +14,7 @@
 
 #include "engine/util/utf8.h"
 #include "server/event_queue.h"
+#include "server/model_options_routes.h"
 #include "server/openai.h"
 
 namespace inferno::server {
@@ -241,6 +242,12 @@ void Api::Route(const Request& r, ResponseWriter& w, int* status, std::string* n
     return;
   }
   if (p.rfind("/api/", 0) == 0) {
+    if (std::optional<Response> res = HandleModelOptions(registry_, r)) {
+      *status = res->status;
+      for (auto& h : CorsHeaders()) res->headers.push_back(h);
+      w.Send(std::move(*res));
+      return;
+    }
     if (extra_) {
       if (std::optional<Response> res = extra_(r)) {
         *status = res->status;
@@ -279,6 +286,8 @@ void Api::Models(const Request& r, ResponseWriter& w, int* status) {
                      {"quant", m.quant},
                      {"architecture", m.architecture},
                      {"context_length", m.context_length},
+                     {"context_size", m.context_size},
+                     {"threads", m.threads},
                      {"parameters", m.parameters},
                      {"loaded", m.loaded}};
       if (!m.error.empty()) o["error"] = m.error;
@@ -314,6 +323,8 @@ void Api::Models(const Request& r, ResponseWriter& w, int* status) {
                                             {"quant", m.quant},
                                             {"architecture", m.architecture},
                                             {"context_length", m.context_length},
+                                            {"context_size", m.context_size},
+                                            {"threads", m.threads},
                                             {"loaded", m.loaded}}),
                status);
       return;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include "engine/gguf/file_type.h"
 #include "engine/gguf/gguf_file.h"
@@ -25,6 +26,15 @@ int64_t MTime(const std::string& path) {
   std::error_code ec;
   const auto t = fs::last_write_time(path, ec);
   return ec ? 0 : int64_t(t.time_since_epoch().count());
+}
+
+// Smallest context a model can be set to: room for a short prompt and a reply.
+constexpr int kMinContextSize = 16;
+
+// What a Scheduler built with `requested` runs with (its constructor caps n_ctx the same way).
+LoadOptions Effective(const LoadOptions& requested, int n_ctx_train, int hardware_threads) {
+  return LoadOptions{std::max(2, std::min(requested.context_size, n_ctx_train)),
+                     requested.threads > 0 ? requested.threads : hardware_threads};
 }
 
 }  // namespace
@@ -50,10 +60,12 @@ Status ModelRegistry::Init() {
   preload_id_ = IdFor(preload);
   Result<std::unique_ptr<Model>> model = Model::Load(preload);
   if (!model.ok()) return model.status();
-  auto lm = std::make_shared<LoadedModel>();
-  lm->id = preload_id_;
-  lm->model = std::move(*model);
-  lm->scheduler = std::make_unique<Scheduler>(*lm->model, options_.scheduler);
+  LoadOptions requested;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    requested = RequestedLocked(preload_id_);
+  }
+  std::shared_ptr<LoadedModel> lm = MakeInstance(preload_id_, std::move(*model), requested);
   std::lock_guard<std::mutex> lock(mu_);
   loaded_[preload_id_] = Entry{lm, std::chrono::steady_clock::now(), fs::file_size(preload, ec)};
   // Remember where it came from so List() and PathFor() know it.
@@ -112,6 +124,136 @@ Result<std::string> ModelRegistry::PathFor(const std::string& name) {
   return ResolveInDir(options_.models_dir, name);
 }
 
+Result<std::pair<std::string, std::string>> ModelRegistry::Resolve(const std::string& name) {
+  Result<std::string> path = PathFor(name);
+  if (!path.ok()) return path.status();
+  return std::make_pair(IdFor(*path) == preload_id_ ? preload_id_ : IdFor(*path), *path);
+}
+
+int ModelRegistry::hardware_threads() const {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n > 0 ? int(n) : 1;
+}
+
+LoadOptions ModelRegistry::RequestedLocked(const std::string& id) const {
+  LoadOptions o{options_.scheduler.n_ctx, options_.scheduler.n_threads};
+  auto it = options_by_id_.find(id);
+  if (it != options_by_id_.end()) o = it->second;
+  return o;
+}
+
+std::shared_ptr<LoadedModel> ModelRegistry::MakeInstance(const std::string& id,
+                                                         std::shared_ptr<const Model> model,
+                                                         const LoadOptions& requested) const {
+  SchedulerOptions so = options_.scheduler;
+  so.n_ctx = requested.context_size;
+  so.n_threads = requested.threads;
+  auto lm = std::make_shared<LoadedModel>();
+  lm->id = id;
+  lm->model = std::move(model);
+  lm->scheduler = std::make_unique<Scheduler>(*lm->model, so);
+  lm->options = Effective(requested, lm->model->config().n_ctx_train, hardware_threads());
+  return lm;
+}
+
+void ModelRegistry::FillLoadStateLocked(ModelInfo& info) const {
+  auto it = loaded_.find(info.id);
+  info.loaded = it != loaded_.end();
+  LoadOptions o;
+  if (info.loaded) {
+    o = it->second.loaded->options;
+  } else if (info.context_length > 0) {
+    o = Effective(RequestedLocked(info.id), info.context_length, hardware_threads());
+  }
+  info.context_size = o.context_size;
+  info.threads = o.threads;
+}
+
+ModelOptions ModelRegistry::OptionsLocked(const std::string& id, int n_ctx_train) const {
+  ModelOptions out;
+  out.id = id;
+  const int hw = hardware_threads();
+  auto it = loaded_.find(id);
+  out.loaded = it != loaded_.end();
+  out.effective =
+      out.loaded ? it->second.loaded->options : Effective(RequestedLocked(id), n_ctx_train, hw);
+  out.defaults = Effective(LoadOptions{options_.scheduler.n_ctx, options_.scheduler.n_threads},
+                           n_ctx_train, hw);
+  out.max_context_size = n_ctx_train;
+  out.min_context_size = std::min(kMinContextSize, n_ctx_train);
+  out.min_threads = 1;
+  // A server started with more threads than cores may keep using them.
+  out.max_threads = std::max(hw, out.defaults.threads);
+  return out;
+}
+
+Result<ModelOptions> ModelRegistry::Options(const std::string& name) {
+  Result<std::pair<std::string, std::string>> r = Resolve(name);
+  if (!r.ok()) return r.status();
+  const ModelInfo info = Describe(r->first, r->second);
+  if (!info.error.empty()) return Status::Corruption(info.error);
+  std::lock_guard<std::mutex> lock(mu_);
+  return OptionsLocked(r->first, info.context_length);
+}
+
+Result<ModelOptions> ModelRegistry::SetOptions(const std::string& name,
+                                               std::optional<int64_t> context_size,
+                                               std::optional<int64_t> threads, bool* reloaded) {
+  *reloaded = false;
+  Result<std::pair<std::string, std::string>> r = Resolve(name);
+  if (!r.ok()) return r.status();
+  const std::string id = r->first;
+  const ModelInfo info = Describe(id, r->second);
+  if (!info.error.empty()) return Status::Corruption(info.error);
+  ModelOptions limits;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    limits = OptionsLocked(id, info.context_length);
+  }
+  if (context_size &&
+      (*context_size < limits.min_context_size || *context_size > limits.max_context_size)) {
+    return Status::InvalidArgument(
+        "context_size must be between " + std::to_string(limits.min_context_size) + " and " +
+        std::to_string(limits.max_context_size) + " (the model's trained context), got " +
+        std::to_string(*context_size));
+  }
+  if (threads && (*threads < limits.min_threads || *threads > limits.max_threads)) {
+    return Status::InvalidArgument(
+        "threads must be between 1 and " + std::to_string(limits.max_threads) +
+        " (this machine's hardware threads), got " + std::to_string(*threads));
+  }
+  // Held across the swap: a concurrent SetOptions or a first load of this model sees either
+  // all of this change or none of it.
+  std::lock_guard<std::mutex> load_lock(load_mu_);
+  std::shared_ptr<LoadedModel> old;
+  LoadOptions requested;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    requested = RequestedLocked(id);
+    if (context_size) requested.context_size = int(*context_size);
+    if (threads) requested.threads = int(*threads);
+    options_by_id_[id] = requested;
+    auto it = loaded_.find(id);
+    if (it != loaded_.end()) old = it->second.loaded;
+  }
+  if (old &&
+      old->options != Effective(requested, old->model->config().n_ctx_train, hardware_threads())) {
+    // Same weights, new Scheduler (its own KV caches and thread pool). Requests holding
+    // `old` finish on it; its Scheduler goes when the last of them lets go.
+    std::shared_ptr<LoadedModel> fresh = MakeInstance(id, old->model, requested);
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = loaded_.find(id);
+    // Unloaded (or evicted) meanwhile: the options apply at the next load instead.
+    if (it != loaded_.end() && it->second.loaded == old) {
+      it->second.loaded = std::move(fresh);
+      it->second.last_used = std::chrono::steady_clock::now();
+      *reloaded = true;
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  return OptionsLocked(id, info.context_length);
+}
+
 ModelInfo ModelRegistry::Describe(const std::string& id, const std::string& path) {
   const int64_t mtime = MTime(path);
   {
@@ -119,7 +261,7 @@ ModelInfo ModelRegistry::Describe(const std::string& id, const std::string& path
     auto it = info_cache_.find(path);
     if (it != info_cache_.end() && it->second.first == mtime && !it->second.second.id.empty()) {
       ModelInfo info = it->second.second;
-      info.loaded = loaded_.count(id) > 0;
+      FillLoadStateLocked(info);
       return info;
     }
   }
@@ -159,7 +301,7 @@ ModelInfo ModelRegistry::Describe(const std::string& id, const std::string& path
   }
   std::lock_guard<std::mutex> lock(mu_);
   info_cache_[path] = {mtime, info};
-  info.loaded = loaded_.count(id) > 0;
+  FillLoadStateLocked(info);
   return info;
 }
 
@@ -239,9 +381,9 @@ Result<std::shared_ptr<LoadedModel>> ModelRegistry::Acquire(const std::string& r
     return Status::NotFound(
         "no model loaded and none named: put a .gguf file in the models dir or start with -m");
   }
-  Result<std::string> path = PathFor(name);
-  if (!path.ok()) return path.status();
-  const std::string id = IdFor(*path) == preload_id_ ? preload_id_ : IdFor(*path);
+  Result<std::pair<std::string, std::string>> resolved = Resolve(name);
+  if (!resolved.ok()) return resolved.status();
+  const auto& [id, path] = *resolved;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = loaded_.find(id);
@@ -258,17 +400,16 @@ Result<std::shared_ptr<LoadedModel>> ModelRegistry::Acquire(const std::string& r
     if (it != loaded_.end()) return it->second.loaded;
   }
   std::error_code ec;
-  const uint64_t bytes = fs::file_size(*path, ec);
+  const uint64_t bytes = fs::file_size(path, ec);
+  LoadOptions load_options;
   {
     std::lock_guard<std::mutex> lock(mu_);
     EvictFor(bytes);
+    load_options = RequestedLocked(id);
   }
-  Result<std::unique_ptr<Model>> model = Model::Load(*path);
+  Result<std::unique_ptr<Model>> model = Model::Load(path);
   if (!model.ok()) return model.status();
-  auto lm = std::make_shared<LoadedModel>();
-  lm->id = id;
-  lm->model = std::move(*model);
-  lm->scheduler = std::make_unique<Scheduler>(*lm->model, options_.scheduler);
+  std::shared_ptr<LoadedModel> lm = MakeInstance(id, std::move(*model), load_options);
   std::lock_guard<std::mutex> lock(mu_);
   loaded_[id] = Entry{lm, std::chrono::steady_clock::now(), bytes};
   return lm;

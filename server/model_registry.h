@@ -2,6 +2,10 @@
 // it without ".gguf"), plus one preloaded with -m. Models load on first use, each with its
 // own batch Scheduler, and are unloaded on request or least-recently-used first when the
 // mapped bytes would exceed the memory budget. Request names never resolve outside the dir.
+//
+// Each model has load options (context size, threads): the server's defaults unless set for
+// that model with SetOptions(), which rebuilds the model's Scheduler. Requests that hold the
+// old LoadedModel finish on it; the next Acquire() gets the new one.
 #pragma once
 
 #include <chrono>
@@ -9,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,16 +29,39 @@ struct ModelInfo {
   uint64_t size_bytes = 0;
   std::string quant;  // general.file_type ("Q4_K_M"), else the type holding most matrix bytes
   std::string architecture;
-  int context_length = 0;
+  int context_length = 0;  // the model's trained context
   double parameters = 0;
   bool loaded = false;
   std::string error;  // set when the file is not a usable GGUF
+  // The load options in effect (of the loaded instance, else what a load would use).
+  int context_size = 0;
+  int threads = 0;
+};
+
+// What a model's Scheduler is built with: the server's -c/-t, or what SetOptions() stored
+// for it (threads 0: every hardware thread).
+struct LoadOptions {
+  int context_size = 0;  // tokens per sequence
+  int threads = 0;
+  bool operator==(const LoadOptions&) const = default;
+};
+
+// A model's load options with their defaults and valid ranges (GET /api/models/{id}/options).
+struct ModelOptions {
+  std::string id;
+  LoadOptions effective;  // of the loaded instance, else what the next load will use
+  LoadOptions defaults;   // the server's --ctx-size (capped to the model's) and --threads
+  int min_context_size = 0, max_context_size = 0;  // max: the model's trained context
+  int min_threads = 1, max_threads = 0;            // max: the hardware threads
+  bool loaded = false;
 };
 
 struct LoadedModel {
   std::string id;
-  std::unique_ptr<Model> model;
+  // Shared between the instances of one model across a reload: weights are mapped once.
+  std::shared_ptr<const Model> model;
   std::unique_ptr<Scheduler> scheduler;
+  LoadOptions options;  // effective context size and threads of this instance
 };
 
 struct RegistryOptions {
@@ -60,6 +88,18 @@ class ModelRegistry {
 
   Status Unload(const std::string& name);
 
+  // A model's load options. NotFound for unknown or out-of-dir names; Corruption (and the
+  // reader's message) when the file is not a usable model.
+  Result<ModelOptions> Options(const std::string& name);
+
+  // Sets a model's load options (fields not given keep their current value) after checking
+  // them against its ranges (InvalidArgument names the field and the range). A loaded model
+  // whose effective options change gets a new Scheduler at once; *reloaded says whether that
+  // happened. Changes are serialised with loads, so concurrent calls leave one of them in
+  // effect, both in what Options() reports and in the loaded instance.
+  Result<ModelOptions> SetOptions(const std::string& name, std::optional<int64_t> context_size,
+                                  std::optional<int64_t> threads, bool* reloaded);
+
   // Id of the model used when a request names none ("" if there is none).
   std::string default_id();
   std::vector<std::string> loaded_ids();
@@ -78,14 +118,26 @@ class ModelRegistry {
   };
   Result<std::string> PathFor(const std::string& name);
   std::string IdFor(const std::string& path) const;
+  // Path and id of a request's model name (the preloaded model keeps its own id).
+  Result<std::pair<std::string, std::string>> Resolve(const std::string& name);
+  // The options a load of `id` uses: its own where set, else the server's. mu_ held.
+  LoadOptions RequestedLocked(const std::string& id) const;
+  std::shared_ptr<LoadedModel> MakeInstance(const std::string& id,
+                                            std::shared_ptr<const Model> model,
+                                            const LoadOptions& requested) const;
+  int hardware_threads() const;
+  // Fills info.loaded, context_size and threads. mu_ held.
+  void FillLoadStateLocked(ModelInfo& info) const;
+  ModelOptions OptionsLocked(const std::string& id, int n_ctx_train) const;
   void EvictFor(uint64_t incoming_bytes);  // mu_ held
   ModelInfo Describe(const std::string& id, const std::string& path);
 
   RegistryOptions options_;
   std::string preload_id_;
-  std::mutex mu_;       // guards loaded_ and info_cache_
-  std::mutex load_mu_;  // one load at a time: loads are I/O-bound and memory-hungry
+  std::mutex mu_;       // guards loaded_, info_cache_ and options_by_id_
+  std::mutex load_mu_;  // one load or reload at a time: loads are I/O-bound and memory-hungry
   std::map<std::string, Entry> loaded_;
+  std::map<std::string, LoadOptions> options_by_id_;  // set with SetOptions(), kept on unload
   std::map<std::string, std::pair<int64_t, ModelInfo>> info_cache_;  // path -> (mtime, info)
 };
 

@@ -78,6 +78,30 @@ std::string Dechunk(const std::string& raw) {
   return out;
 }
 
+HttpResponse ParseResponse(const std::string& raw) {
+  HttpResponse res;
+  const size_t head_end = raw.find("\r\n\r\n");
+  if (head_end == std::string::npos || raw.compare(0, 9, "HTTP/1.1 ") != 0) return res;
+  res.status = std::atoi(raw.substr(9, 3).c_str());
+  size_t line = raw.find("\r\n") + 2;
+  while (line < head_end) {
+    const size_t eol = raw.find("\r\n", line);
+    const std::string h = raw.substr(line, eol - line);
+    const size_t colon = h.find(':');
+    if (colon != std::string::npos) {
+      std::string name = h.substr(0, colon);
+      for (char& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
+      std::string value = h.substr(colon + 1);
+      while (!value.empty() && value[0] == ' ') value.erase(0, 1);
+      res.headers[name] = value;
+    }
+    line = eol + 2;
+  }
+  const std::string payload = raw.substr(head_end + 4);
+  res.body = res.headers["transfer-encoding"] == "chunked" ? Dechunk(payload) : payload;
+  return res;
+}
+
 }  // namespace
 
 ServerProcess::ServerProcess(const std::vector<std::string>& args) {
@@ -161,26 +185,53 @@ HttpResponse HttpRequest(int port, const std::string& method, const std::string&
     raw.append(buf, size_t(n));
   }
   close(fd);
-  const size_t head_end = raw.find("\r\n\r\n");
-  if (head_end == std::string::npos || raw.compare(0, 9, "HTTP/1.1 ") != 0) return res;
-  res.status = std::atoi(raw.substr(9, 3).c_str());
-  size_t line = raw.find("\r\n") + 2;
-  while (line < head_end) {
-    const size_t eol = raw.find("\r\n", line);
-    const std::string h = raw.substr(line, eol - line);
-    const size_t colon = h.find(':');
-    if (colon != std::string::npos) {
-      std::string name = h.substr(0, colon);
-      for (char& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
-      std::string value = h.substr(colon + 1);
-      while (!value.empty() && value[0] == ' ') value.erase(0, 1);
-      res.headers[name] = value;
-    }
-    line = eol + 2;
+  return ParseResponse(raw);
+}
+
+StreamingRequest::StreamingRequest(int port, const std::string& method, const std::string& target,
+                                   const std::string& body)
+    : fd_(Connect(port)) {
+  if (fd_ >= 0 && !SendAll(fd_, BuildRequest(method, target, body, {}, true))) {
+    close(fd_);
+    fd_ = -1;
   }
-  const std::string payload = raw.substr(head_end + 4);
-  res.body = res.headers["transfer-encoding"] == "chunked" ? Dechunk(payload) : payload;
-  return res;
+}
+
+StreamingRequest::~StreamingRequest() {
+  if (fd_ >= 0) close(fd_);
+}
+
+bool StreamingRequest::Receive(bool wait) {
+  if (fd_ < 0) return false;
+  char buf[65536];
+  const ssize_t n = recv(fd_, buf, sizeof(buf), wait ? 0 : MSG_DONTWAIT);
+  if (n > 0) {
+    raw_.append(buf, size_t(n));
+    return true;
+  }
+  if (n < 0 && !wait && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+  close(fd_);  // the end of the response, or an error
+  fd_ = -1;
+  return false;
+}
+
+bool StreamingRequest::ReadUntil(const std::string& needle) {
+  while (raw_.find(needle) == std::string::npos) {
+    if (!Receive(true)) return raw_.find(needle) != std::string::npos;
+  }
+  return true;
+}
+
+const std::string& StreamingRequest::ReadAvailable() {
+  while (Receive(false)) {
+  }
+  return raw_;
+}
+
+HttpResponse StreamingRequest::Finish() {
+  while (Receive(true)) {
+  }
+  return ParseResponse(raw_);
 }
 
 std::vector<std::string> SseData(const std::string& body, std::vector<std::string>* events) {

@@ -43,6 +43,28 @@ HttpResponse HttpRequest(int port, const std::string& method, const std::string&
                          const std::string& body = "",
                          const std::map<std::string, std::string>& headers = {});
 
+// A request whose response is read in parts, to act while a stream is still running.
+class StreamingRequest {
+ public:
+  StreamingRequest(int port, const std::string& method, const std::string& target,
+                   const std::string& body);
+  ~StreamingRequest();
+  StreamingRequest(const StreamingRequest&) = delete;
+  StreamingRequest& operator=(const StreamingRequest&) = delete;
+  bool ok() const { return fd_ >= 0 || !raw_.empty(); }
+  // Reads until `needle` is among the raw bytes received; false if the response ended first.
+  bool ReadUntil(const std::string& needle);
+  // Reads whatever has arrived, without waiting; returns every raw byte so far.
+  const std::string& ReadAvailable();
+  // Reads to the end of the response and parses it.
+  HttpResponse Finish();
+
+ private:
+  bool Receive(bool wait);
+  int fd_ = -1;
+  std::string raw_;
+};
+
 // Payloads of the "data:" lines of an SSE body, in order; `events` (optional) gets the
 // "event:" name of each (or "" when none).
 std::vector<std::string> SseData(const std::string& body,

@@ -291,6 +291,7 @@ export function App() {
           onSystem={setSystem}
           model={current}
           onModel={setModel}
+          onOptionsApplied={() => void refreshModels()}
           onClose={() => {
             save('inferno.showSettings', false);
             setShowSettings(false);

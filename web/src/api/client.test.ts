@@ -1,5 +1,5 @@
 import { afterEach, vi } from 'vitest';
-import { listModels, streamChat, tokenize } from './client';
+import { getModelOptions, listModels, putModelOptions, streamChat, tokenize } from './client';
 import { ApiError } from './errors';
 import { buildChatRequest, DEFAULT_SETTINGS } from '../lib/settings';
 
@@ -55,6 +55,26 @@ describe('streamChat', () => {
     );
   });
 
+  it('says how to make room when the conversation does not fit the context', async () => {
+    const message =
+      "the prompt is 120 tokens but the model's context holds 32 (including at least one generated token); shorten it";
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () =>
+        Response.json(
+          { error: { message, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } },
+          { status: 400 },
+        ),
+      ),
+    );
+    const err = (await streamChat(body, new AbortController().signal, () => {}).catch((e: unknown) => e)) as ApiError;
+    expect(err.code).toBe('context_length_exceeded');
+    expect(err.message).toBe(
+      `The conversation does not fit in the model's context (HTTP 400): ${message}. ` +
+        'Raise Context size under Settings → Model, or start a new chat.',
+    );
+  });
+
   it('reports an error event in the middle of the stream', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => sseResponse([{ error: { message: 'context full' } }])));
     await expect(streamChat(body, new AbortController().signal, () => {})).rejects.toThrow(
@@ -90,6 +110,28 @@ describe('other routes', () => {
     vi.stubGlobal('fetch', fetchMock);
     expect(await listModels()).toEqual([{ id: 'a', quant: 'Q8_0' }]);
     expect(await tokenize('a', 'hi', false)).toEqual([{ id: 5, text: 'hi' }]);
+  });
+
+  it('reads and sets model options, keeping subfolder ids as paths', async () => {
+    const options = {
+      id: 'family/tiny q8',
+      context_size: 64,
+      threads: 1,
+      loaded: true,
+      defaults: { context_size: 2048, threads: 2 },
+      limits: { context_size: { min: 16, max: 2048 }, threads: { min: 1, max: 2 } },
+    };
+    const fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
+      expect(url).toBe('/api/models/family/tiny%20q8/options');
+      if (init?.method === 'PUT') {
+        expect(JSON.parse(String(init.body))).toEqual({ context_size: 64, threads: 1 });
+        return Response.json({ ...options, reloaded: true });
+      }
+      return Response.json(options);
+    });
+    vi.stubGlobal('fetch', fetchMock);
+    expect(await getModelOptions('family/tiny q8')).toEqual(options);
+    expect((await putModelOptions('family/tiny q8', { context_size: 64, threads: 1 })).reloaded).toBe(true);
   });
 
   it('marks a missing route so features can hide themselves', async () => {

@@ -5,6 +5,7 @@ import { ApiError, networkError, responseError } from './errors';
 import { readSse } from './sse';
 import type { ModelInfo, TokenInfo, TokenLogprob, Usage } from './types';
 import type { ChatRequestBody } from '../lib/settings';
+import type { LoadOptionValues, ModelLoadOptions } from '../lib/loadOptions';
 
 async function request(path: string, init: RequestInit, what: string): Promise<Response> {
   let res: Response;
@@ -29,6 +30,24 @@ async function json<T>(path: string, init: RequestInit, what: string): Promise<T
 export async function listModels(): Promise<ModelInfo[]> {
   const body = await json<{ data?: ModelInfo[] }>('/v1/models', {}, 'Listing models');
   return body.data ?? [];
+}
+
+/** /api/models/{id}/options; ids may hold '/' (models in subfolders), kept as separators. */
+function optionsPath(id: string): string {
+  return `/api/models/${id.split('/').map(encodeURIComponent).join('/')}/options`;
+}
+
+export async function getModelOptions(id: string): Promise<ModelLoadOptions> {
+  return json<ModelLoadOptions>(optionsPath(id), {}, 'Reading the model options');
+}
+
+/** Sets a model's context size and threads; the server reloads it when they change. */
+export async function putModelOptions(id: string, values: LoadOptionValues): Promise<ModelLoadOptions> {
+  return json<ModelLoadOptions>(
+    optionsPath(id),
+    { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(values) },
+    'Changing the model options',
+  );
 }
 
 export async function tokenize(model: string, content: string, addSpecial = true): Promise<TokenInfo[]> {

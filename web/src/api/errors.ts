@@ -53,6 +53,14 @@ export async function responseError(res: Response, what: string): Promise<ApiErr
     message = text.slice(0, 200);
   }
   if (res.status === 404 && /no such (API )?route/i.test(message)) code = 'route';
+  if (code === 'context_length_exceeded') {
+    return new ApiError(
+      `The conversation does not fit in the model's context (HTTP ${res.status}): ${message}. ` +
+        'Raise Context size under Settings → Model, or start a new chat.',
+      res.status,
+      code,
+    );
+  }
   const prefix =
     code === 'model_load_failed'
       ? 'The model failed to load'

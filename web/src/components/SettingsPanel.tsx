@@ -1,7 +1,9 @@
 import { useState } from 'react';
 import { apiKey, setApiKey } from '../api/auth';
 import type { ModelInfo } from '../api/types';
+import type { ModelLoadOptions } from '../lib/loadOptions';
 import { DEFAULT_SETTINGS, LIMITS, type Settings } from '../lib/settings';
+import { LoadOptionsForm } from './LoadOptionsForm';
 import { Profiles } from './Profiles';
 
 interface Props {
@@ -12,6 +14,8 @@ interface Props {
   model?: ModelInfo;
   onModel: (id: string) => void;
   onClose: () => void;
+  /** After the selected model was given a new context size or thread count. */
+  onOptionsApplied?: (o: ModelLoadOptions) => void;
 }
 
 const FIELDS: { key: keyof typeof LIMITS; label: string; help: string }[] = [
@@ -24,7 +28,16 @@ const FIELDS: { key: keyof typeof LIMITS; label: string; help: string }[] = [
   { key: 'top_logprobs', label: 'Alternatives per token', help: 'Shown in the token view (0–20)' },
 ];
 
-export function SettingsPanel({ settings, onChange, system, onSystem, model, onModel, onClose }: Props) {
+export function SettingsPanel({
+  settings,
+  onChange,
+  system,
+  onSystem,
+  model,
+  onModel,
+  onClose,
+  onOptionsApplied,
+}: Props) {
   const set = (key: keyof Settings, value: number | string) => onChange({ ...settings, [key]: value });
   const [key, setKey] = useState(apiKey);
   return (
@@ -108,10 +121,11 @@ export function SettingsPanel({ settings, onChange, system, onSystem, model, onM
       <button type="button" className="ghost" onClick={() => onChange({ ...DEFAULT_SETTINGS })}>
         Reset to defaults
       </button>
+      <h3>Model</h3>
+      <p className="muted load-model">{model ? model.id : 'No model selected'}</p>
+      <LoadOptionsForm model={model?.id ?? ''} onApplied={onOptionsApplied} />
       <h3>Server</h3>
       <dl className="info">
-        <dt>Context size</dt>
-        <dd>{model?.context_length ? `${model.context_length} tokens (model)` : '—'}</dd>
         <dt>
           <label htmlFor="api-key">API key</label>
         </dt>
@@ -127,10 +141,6 @@ export function SettingsPanel({ settings, onChange, system, onSystem, model, onM
               setApiKey(e.target.value);
             }}
           />
-        </dd>
-        <dt>Context per request, threads</dt>
-        <dd>
-          set when the server starts: <code>inferno serve -c N -t N</code>
         </dd>
       </dl>
     </aside>

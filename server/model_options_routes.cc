@@ -1,0 +1,125 @@
+#include "server/model_options_routes.h"
+
+#include <boost/json.hpp>
+#include <cmath>
+#include <string>
+
+#include "server/openai.h"
+
+namespace inferno::server {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kPrefix = "/api/models/";
+constexpr std::string_view kSuffix = "/options";
+
+Response Json(int status, std::string body) {
+  return Response{status, "application/json", {}, std::move(body)};
+}
+
+Response Error(int status, std::string message, std::string param = "", std::string code = "") {
+  ApiError e;
+  e.status = status;
+  e.message = std::move(message);
+  e.param = std::move(param);
+  e.code = std::move(code);
+  if (status == 404) e.type = "not_found_error";
+  if (status >= 500) e.type = "server_error";
+  return Json(status, ErrorBody(e));
+}
+
+Response StatusError(const Status& st) {
+  switch (st.code()) {
+    case Status::Code::kNotFound:
+      return Error(404, st.message(), "model", "model_not_found");
+    case Status::Code::kInvalidArgument: {
+      // The registry's range messages start with the field they are about.
+      const std::string param = st.message().rfind("threads", 0) == 0 ? "threads" : "context_size";
+      return Error(400, st.message(), param, "invalid_value");
+    }
+    default:
+      return Error(500, st.message(), "model", "model_load_failed");
+  }
+}
+
+json::object Body(const ModelOptions& o) {
+  return json::object{
+      {"id", o.id},
+      {"object", "model.options"},
+      {"context_size", o.effective.context_size},
+      {"threads", o.effective.threads},
+      {"loaded", o.loaded},
+      {"defaults",
+       json::object{{"context_size", o.defaults.context_size}, {"threads", o.defaults.threads}}},
+      {"limits",
+       json::object{
+           {"context_size", json::object{{"min", o.min_context_size}, {"max", o.max_context_size}}},
+           {"threads", json::object{{"min", o.min_threads}, {"max", o.max_threads}}}}}};
+}
+
+// One integer field of a PUT body: absent is fine, anything but an integer is not.
+std::optional<Response> ReadInt(const json::object& o, const char* key,
+                                std::optional<int64_t>* out) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr) return std::nullopt;
+  if (v->is_int64()) {
+    *out = v->as_int64();
+  } else if (v->is_uint64()) {
+    *out = INT64_MAX;  // larger than any range; the registry says which
+  } else if (v->is_double() && std::trunc(v->as_double()) == v->as_double() &&
+             std::abs(v->as_double()) < 1e15) {
+    *out = int64_t(v->as_double());  // 512.0 from clients that write every number as a float
+  } else {
+    return Error(400, std::string(key) + " must be an integer, got " + json::serialize(*v), key,
+                 "invalid_type");
+  }
+  return std::nullopt;
+}
+
+Response Put(ModelRegistry& registry, const std::string& id, const std::string& body) {
+  json::error_code ec;
+  json::value root = json::parse(body, ec);
+  if (ec || !root.is_object()) {
+    return Error(400, "the body must be a JSON object like {\"context_size\":2048,\"threads\":4}");
+  }
+  const json::object& o = root.as_object();
+  for (const auto& [key, value] : o) {
+    if (key != "context_size" && key != "threads") {
+      return Error(
+          400, "unknown field '" + std::string(key) + "': only context_size and threads can be set",
+          std::string(key));
+    }
+  }
+  std::optional<int64_t> context_size, threads;
+  if (std::optional<Response> bad = ReadInt(o, "context_size", &context_size)) return *bad;
+  if (std::optional<Response> bad = ReadInt(o, "threads", &threads)) return *bad;
+  if (!context_size && !threads) return Error(400, "give context_size, threads or both");
+  bool reloaded = false;
+  Result<ModelOptions> r = registry.SetOptions(id, context_size, threads, &reloaded);
+  if (!r.ok()) return StatusError(r.status());
+  json::object out = Body(*r);
+  out["reloaded"] = reloaded;
+  return Json(200, json::serialize(out));
+}
+
+}  // namespace
+
+std::optional<Response> HandleModelOptions(ModelRegistry& registry, const Request& r) {
+  const std::string& p = r.path;
+  if (p.size() <= kPrefix.size() + kSuffix.size() || p.rfind(kPrefix, 0) != 0 ||
+      p.compare(p.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
+    return std::nullopt;
+  }
+  // Ids may hold '/' (models in subfolders); the registry refuses names leading out of the dir.
+  const std::string id = p.substr(kPrefix.size(), p.size() - kPrefix.size() - kSuffix.size());
+  if (r.method == "GET") {
+    Result<ModelOptions> o = registry.Options(id);
+    if (!o.ok()) return StatusError(o.status());
+    return Json(200, json::serialize(Body(*o)));
+  }
+  if (r.method == "PUT") return Put(registry, id, r.body);
+  return Error(405, "use GET or PUT for /api/models/{id}/options");
+}
+
+}  // namespace inferno::server

@@ -1,0 +1,283 @@
+// ModelRegistry's per-model load options in-process: defaults and ranges, a change that
+// rebuilds a loaded model's Scheduler while a generation on the old one finishes, concurrent
+// changes, and the memory budget across reloads. Fixture models in a temporary models dir.
+#include "server/model_registry.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+namespace inferno::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kFixtures = std::string(INFERNO_SHARED_DIR) + "/fixtures/models/";
+
+int HardwareThreads() { return std::max(1, int(std::thread::hardware_concurrency())); }
+
+class RegistryOptionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("inferno_registry_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "sub");
+    fs::copy_file(kFixtures + "llama-tiny-Q8_0.gguf", dir_ / "tiny.gguf");
+    fs::copy_file(kFixtures + "llama-tiny-Q4_0.gguf", dir_ / "sub" / "tiny4.gguf");
+    std::ofstream(dir_ / "broken.gguf") << "not a model";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  RegistryOptions Options(uint64_t budget = 0) {
+    RegistryOptions o;
+    o.models_dir = dir_.string();
+    o.scheduler.n_ctx = 4096;  // more than the fixtures' trained 2048: capped
+    o.scheduler.n_threads = 1;
+    o.scheduler.n_slots = 2;
+    o.memory_budget = budget;
+    return o;
+  }
+
+  fs::path dir_;
+};
+
+// Greedy text of `prompt` on a loaded model, collected from its scheduler.
+std::vector<int32_t> Greedy(LoadedModel& lm, const std::string& prompt, int n) {
+  GenerateRequest req;
+  req.prompt = prompt;
+  req.max_tokens = n;
+  req.sampling.temperature = 0;
+  req.ignore_eos = true;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::vector<int32_t> ids;
+  lm.scheduler->Submit(req, [&](const Event& e) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (e.type == Event::Type::kToken) ids.push_back(e.id);
+    if (e.type == Event::Type::kDone || e.type == Event::Type::kError) {
+      done = true;
+      cv.notify_all();
+    }
+    return true;
+  });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  return ids;
+}
+
+TEST_F(RegistryOptionsTest, DefaultsAndRangesComeFromTheServerAndTheModel) {
+  ModelRegistry reg(Options());
+  ASSERT_TRUE(reg.Init().ok());
+  Result<ModelOptions> o = reg.Options("tiny");
+  ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(o->id, "tiny");
+  EXPECT_FALSE(o->loaded);
+  EXPECT_EQ(o->defaults, (LoadOptions{2048, 1}));
+  EXPECT_EQ(o->effective, (LoadOptions{2048, 1}));
+  EXPECT_EQ(o->min_context_size, 16);
+  EXPECT_EQ(o->max_context_size, 2048);
+  EXPECT_EQ(o->max_threads, HardwareThreads());
+
+  // Loading builds the Scheduler with exactly what Options() reported.
+  Result<std::shared_ptr<LoadedModel>> lm = reg.Acquire("tiny");
+  ASSERT_TRUE(lm.ok());
+  EXPECT_EQ((*lm)->scheduler->n_ctx(), 2048);
+  EXPECT_TRUE(reg.Options("tiny")->loaded);
+
+  EXPECT_EQ(reg.Options("nope").status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(reg.Options("../tiny").status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(reg.Options("/etc/passwd").status().code(), Status::Code::kNotFound);
+  Result<ModelOptions> broken = reg.Options("broken");
+  EXPECT_EQ(broken.status().code(), Status::Code::kCorruption);
+  bool reloaded = true;
+  EXPECT_EQ(reg.SetOptions("../tiny", 64, 1, &reloaded).status().code(), Status::Code::kNotFound);
+  EXPECT_FALSE(reloaded);
+}
+
+TEST_F(RegistryOptionsTest, OutOfRangeValuesAreRefusedAndChangeNothing) {
+  ModelRegistry reg(Options());
+  ASSERT_TRUE(reg.Init().ok());
+  bool reloaded = false;
+  for (auto [ctx, threads] : std::vector<std::pair<std::optional<int64_t>, std::optional<int64_t>>>{
+           {15, std::nullopt},
+           {2049, std::nullopt},
+           {-1, std::nullopt},
+           {INT64_MAX, std::nullopt},
+           {std::nullopt, 0},
+           {std::nullopt, HardwareThreads() + 1},
+           {64, -3}}) {
+    Result<ModelOptions> r = reg.SetOptions("tiny", ctx, threads, &reloaded);
+    EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_NE(
+        r.status().message().find(ctx && (*ctx < 16 || *ctx > 2048) ? "context_size" : "threads"),
+        std::string::npos)
+        << r.status().message();
+  }
+  EXPECT_EQ(reg.Options("tiny")->effective, (LoadOptions{2048, 1}));
+  // The ends of the ranges are fine.
+  EXPECT_TRUE(reg.SetOptions("tiny", 16, HardwareThreads(), &reloaded).ok());
+  EXPECT_TRUE(reg.SetOptions("tiny", 2048, 1, &reloaded).ok());
+}
+
+TEST_F(RegistryOptionsTest, UnloadedModelTakesItsOptionsAtItsNextLoad) {
+  ModelRegistry reg(Options());
+  ASSERT_TRUE(reg.Init().ok());
+  bool reloaded = true;
+  Result<ModelOptions> r = reg.SetOptions("sub/tiny4", 64, std::nullopt, &reloaded);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_FALSE(reloaded);
+  EXPECT_FALSE(r->loaded);
+  EXPECT_EQ(r->effective, (LoadOptions{64, 1}));
+  Result<std::shared_ptr<LoadedModel>> lm = reg.Acquire("sub/tiny4");
+  ASSERT_TRUE(lm.ok());
+  EXPECT_EQ((*lm)->scheduler->n_ctx(), 64);
+  EXPECT_EQ((*lm)->options, (LoadOptions{64, 1}));
+  // /v1/models reports the same.
+  for (const ModelInfo& m : reg.List()) {
+    if (m.id == "sub/tiny4") {
+      EXPECT_EQ(m.context_size, 64);
+      EXPECT_EQ(m.threads, 1);
+      EXPECT_EQ(m.context_length, 2048);
+    }
+    if (m.id == "tiny") {
+      EXPECT_EQ(m.context_size, 2048);
+    }
+  }
+  // Kept across an unload.
+  ASSERT_TRUE(reg.Unload("sub/tiny4").ok());
+  EXPECT_EQ((*reg.Acquire("sub/tiny4"))->scheduler->n_ctx(), 64);
+}
+
+TEST_F(RegistryOptionsTest, ChangeReloadsWhileARunningGenerationFinishesOnTheOldInstance) {
+  ModelRegistry reg(Options());
+  ASSERT_TRUE(reg.Init().ok());
+  std::shared_ptr<LoadedModel> old = *reg.Acquire("tiny");
+  const std::vector<int32_t> reference = Greedy(*old, "Once upon a time", 24);
+  ASSERT_EQ(reference.size(), 24u);
+
+  // A generation on the old instance; the change lands after its third token.
+  GenerateRequest req;
+  req.prompt = "Once upon a time";
+  req.max_tokens = 24;
+  req.sampling.temperature = 0;
+  req.ignore_eos = true;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<int32_t> ids;
+  bool done = false;
+  std::atomic<bool> go{false};
+  old->scheduler->Submit(
+      req,
+      [&](const Event& e) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (e.type == Event::Type::kToken) ids.push_back(e.id);
+        if (e.type == Event::Type::kDone || e.type == Event::Type::kError) done = true;
+        cv.notify_all();
+        return true;
+      },
+      // Paused after three tokens until the new options are in: the change surely happens
+      // mid-generation.
+      [&] {
+        std::lock_guard<std::mutex> lock(mu);
+        return ids.size() < 3 || go.load();
+      });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return ids.size() >= 3; });
+  }
+  bool reloaded = false;
+  Result<ModelOptions> r = reg.SetOptions("tiny", 128, std::nullopt, &reloaded);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(reloaded);
+  EXPECT_EQ(r->effective, (LoadOptions{128, 1}));
+  go = true;
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+  }
+  EXPECT_EQ(ids, reference);
+
+  std::shared_ptr<LoadedModel> fresh = *reg.Acquire("tiny");
+  EXPECT_NE(fresh, old);
+  EXPECT_EQ(fresh->model, old->model);  // the weights are not loaded twice
+  EXPECT_EQ(fresh->scheduler->n_ctx(), 128);
+  EXPECT_EQ(old->scheduler->n_ctx(), 2048);
+  EXPECT_EQ(Greedy(*fresh, "Once upon a time", 24), reference);
+
+  // The same values again, or only threads restated: nothing to rebuild.
+  EXPECT_TRUE(reg.SetOptions("tiny", 128, 1, &reloaded).ok());
+  EXPECT_FALSE(reloaded);
+  EXPECT_EQ(*reg.Acquire("tiny"), fresh);
+  // One field at a time keeps the other.
+  if (HardwareThreads() > 1) {
+    r = reg.SetOptions("tiny", std::nullopt, 2, &reloaded);
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(reloaded);
+    EXPECT_EQ(r->effective, (LoadOptions{128, 2}));
+    EXPECT_EQ((*reg.Acquire("tiny"))->options, (LoadOptions{128, 2}));
+  }
+}
+
+TEST_F(RegistryOptionsTest, ConcurrentChangesLeaveOneConsistentState) {
+  ModelRegistry reg(Options());
+  ASSERT_TRUE(reg.Init().ok());
+  ASSERT_TRUE(reg.Acquire("tiny").ok());
+  const int hw = HardwareThreads();
+  for (int round = 0; round < 5; ++round) {
+    std::vector<LoadOptions> asked;
+    for (int i = 0; i < 6; ++i) asked.push_back({32 + 16 * i + round, 1 + i % hw});
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (const LoadOptions& o : asked) {
+      threads.emplace_back([&, o] {
+        bool reloaded = false;
+        if (!reg.SetOptions("tiny", o.context_size, o.threads, &reloaded).ok()) ++failures;
+        // Requests racing with the changes always get a working instance.
+        Result<std::shared_ptr<LoadedModel>> lm = reg.Acquire("tiny");
+        if (!lm.ok() || (*lm)->scheduler == nullptr) ++failures;
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    EXPECT_EQ(failures, 0);
+    const ModelOptions now = *reg.Options("tiny");
+    std::shared_ptr<LoadedModel> lm = *reg.Acquire("tiny");
+    EXPECT_NE(std::find(asked.begin(), asked.end(), now.effective), asked.end());
+    EXPECT_EQ(lm->options, now.effective);
+    EXPECT_EQ(lm->scheduler->n_ctx(), now.effective.context_size);
+    EXPECT_EQ(reg.loaded_ids(), std::vector<std::string>{"tiny"});
+  }
+}
+
+TEST_F(RegistryOptionsTest, MemoryBudgetStillEvictsLeastRecentlyUsedAcrossReloads) {
+  const uint64_t one = fs::file_size(dir_ / "tiny.gguf");
+  const uint64_t other = fs::file_size(dir_ / "sub" / "tiny4.gguf");
+  ModelRegistry reg(Options(std::max(one, other) + 1));  // room for one model
+  ASSERT_TRUE(reg.Init().ok());
+  ASSERT_TRUE(reg.Acquire("tiny").ok());
+  bool reloaded = false;
+  ASSERT_TRUE(reg.SetOptions("tiny", 64, std::nullopt, &reloaded).ok());
+  EXPECT_TRUE(reloaded);
+  // The reload replaced the entry: still one model's bytes, still one model loaded.
+  EXPECT_EQ(reg.loaded_ids(), std::vector<std::string>{"tiny"});
+  ASSERT_TRUE(reg.Acquire("sub/tiny4").ok());
+  EXPECT_EQ(reg.loaded_ids(), std::vector<std::string>{"sub/tiny4"});
+  // An evicted model is not brought back by a change; its next load uses it.
+  ASSERT_TRUE(reg.SetOptions("tiny", 96, std::nullopt, &reloaded).ok());
+  EXPECT_FALSE(reloaded);
+  EXPECT_EQ(reg.loaded_ids(), std::vector<std::string>{"sub/tiny4"});
+  std::shared_ptr<LoadedModel> lm = *reg.Acquire("tiny");
+  EXPECT_EQ(lm->scheduler->n_ctx(), 96);
+  EXPECT_EQ(reg.loaded_ids(), std::vector<std::string>{"tiny"});
+}
+
+}  // namespace
+}  // namespace inferno::server
