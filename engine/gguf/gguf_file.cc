@@ -218,6 +218,14 @@ int64_t TensorInfo::rows() const {
   return r;
 }
 
+void File::Release(const void* p, size_t n) const {
+  if (!mapped_) return;
+  const auto page = uintptr_t(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (uintptr_t(p) + page - 1) / page * page;
+  const uintptr_t end = (uintptr_t(p) + n) / page * page;
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
 File::~File() {
   if (mapped_ && base_ != nullptr) munmap(const_cast<uint8_t*>(base_), size_);
 }

@@ -115,6 +115,12 @@ class File {
   const std::vector<TensorInfo>& tensors() const { return tensors_; }
   const TensorInfo* FindTensor(std::string_view name) const;
 
+  // Says that this process no longer needs the bytes [p, p + n) of the mapping (a tensor that
+  // was copied elsewhere, e.g. repacked): their whole pages leave the resident set but stay
+  // in the page cache, and fault back in from the file if read again. No-op for an in-memory
+  // image.
+  void Release(const void* p, size_t n) const;
+
  private:
   File() = default;
   Status Parse();

@@ -1,6 +1,10 @@
 #include "engine/model/weights.h"
 
+#include <algorithm>
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "engine/tensor/dequant.h"
 
@@ -44,6 +48,41 @@ class Binder {
   const gguf::File& f_;
 };
 
+// Repacks every matrix the kernels prefer in another layout, on all cores (a 1B model has
+// ~100 of them), and releases the file pages they were copied from so RSS does not count
+// the weights twice.
+void RepackForKernels(const gguf::File& f, Weights& w) {
+  std::vector<ops::WeightMatrix*> todo;
+  auto consider = [&](ops::WeightMatrix& m) {
+    if (ops::ShouldRepack(m)) todo.push_back(&m);
+  };
+  consider(w.output);
+  for (LayerWeights& L : w.layers) {
+    for (ops::WeightMatrix* m :
+         {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) {
+      consider(*m);
+    }
+  }
+  w.repacked.resize(todo.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < todo.size(); i = next++) {
+      const ops::WeightMatrix source = *todo[i];
+      *todo[i] = ops::RepackWeights(source, &w.repacked[i]);
+      // token_embd shares its bytes with a tied output matrix and is still read by row.
+      if (source.data != w.token_embd.data) {
+        f.Release(source.data, size_t(source.rows) * source.row_bytes);
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  const unsigned n =
+      std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), todo.size());
+  for (unsigned t = 1; t < n; ++t) threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
+}
+
 }  // namespace
 
 Result<Weights> BindWeights(const gguf::File& f, const ModelConfig& c) {
@@ -86,17 +125,7 @@ Result<Weights> BindWeights(const gguf::File& f, const ModelConfig& c) {
       INFERNO_RETURN_IF_ERROR(b.Vector(p + "post_ffw_norm.weight", &L.post_ffn_norm));
     }
   }
-  auto repack = [&w](ops::WeightMatrix& m) {
-    if (!ops::ShouldRepack(m)) return;
-    m = ops::RepackWeights(m, &w.repacked.emplace_back());
-  };
-  repack(w.output);
-  for (LayerWeights& L : w.layers) {
-    for (ops::WeightMatrix* m :
-         {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) {
-      repack(*m);
-    }
-  }
+  RepackForKernels(f, w);
   return w;
 }
 
