@@ -2,8 +2,8 @@
 // converted by `inferno convert`) behaves through the `inferno` binary as the training code's
 // PyTorch forward pass says it should: greedy answers to held-out fact questions (wordings and
 // wording/fact pairings never seen in training, sampled by tools/demo-model/evaluate.py) and
-// the story opening "Once upon a" -> " time" with high probability. The model card reports the
-// accuracy itself (below the 90% target: see models/README.md).
+// the story opening "Once upon a" -> " time" with high probability. At least 90% of the
+// held-out questions must be answered right (models/README.md: 94.3% of all 686).
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -75,7 +75,7 @@ TEST(DemoModel, AnswersHeldOutFactQuestionsLikePyTorch) {
   ASSERT_GE(facts.size(), 50u) << "held-out sample missing or short";
   // Q8_0 rounding moved this model's logits by at most 0.07 against PyTorch (top 20 of the
   // three prompts in models/inferno-demo.reference.json); a top-2 gap of 0.2 is a clear
-  // margin. The model is small and unsure, so only about half its greedy paths are that clear.
+  // margin (all 72 greedy paths of the shipped model are; an undertrained one had half).
   constexpr double kClearGap = 0.2;
   int correct = 0, pytorch_correct = 0, compared = 0;
   std::string failures;
@@ -102,6 +102,8 @@ TEST(DemoModel, AnswersHeldOutFactQuestionsLikePyTorch) {
       correct, facts.size(), pytorch_correct, compared, failures.c_str());
   EXPECT_GE(compared, int(facts.size()) / 2) << "too few clear greedy paths to compare";
   EXPECT_GE(correct, pytorch_correct - 1);
+  // The bar: greedy answers to held-out fact questions are right for >= 90% of them.
+  EXPECT_GE(correct * 10, int(facts.size()) * 9) << correct << " of " << facts.size();
 }
 
 TEST(DemoModel, OnceUponATime) {

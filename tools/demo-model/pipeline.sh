@@ -14,7 +14,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 DEMO_DIR=${DEMO_DIR:-$ROOT/build/demo-model}
 DEMO_SEED=${DEMO_SEED:-1234}
-DEMO_STEPS=${DEMO_STEPS:-450}
+DEMO_STEPS=${DEMO_STEPS:-4200}
 DEMO_MB=${DEMO_MB:-300}
 PYTHON=${PYTHON:-/usr/bin/python3}
 mkdir -p "$DEMO_DIR"
