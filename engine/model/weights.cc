@@ -69,10 +69,9 @@ void RepackForKernels(const gguf::File& f, Weights& w) {
     for (size_t i = next++; i < todo.size(); i = next++) {
       const ops::WeightMatrix source = *todo[i];
       *todo[i] = ops::RepackWeights(source, &w.repacked[i]);
-      // token_embd shares its bytes with a tied output matrix and is still read by row.
-      if (source.data != w.token_embd.data) {
-        f.Release(source.data, size_t(source.rows) * source.row_bytes);
-      }
+      // Also when the output is tied to token_embd: the embedding lookup reads a few rows per
+      // token, and those fault back in from the page cache.
+      f.Release(source.data, size_t(source.rows) * source.row_bytes);
     }
   };
   std::vector<std::thread> threads;
