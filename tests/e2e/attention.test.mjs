@@ -5,31 +5,19 @@
 // prints for it. Writes docs/screenshots/prompt-map.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { binary, cliTokens, model, sourceDir, startServer } from './server.mjs';
+import { execFileSync } from 'node:child_process';
+import { binary, cliTokens, model, startServer } from './server.mjs';
+import { launchBrowser, shots } from './browser.mjs';
 
-const require = createRequire(path.join(sourceDir, 'web/package.json'));
-const { chromium } = require('playwright-core');
-
-const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const shots = path.join(sourceDir, 'docs/screenshots');
 const prompt = 'Once upon a time there was a fox';
 
 let server;
 let browser;
 
 before(async () => {
-  assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: run scripts/install-deps`);
   server = await startServer();
-  mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

@@ -4,37 +4,18 @@
 // stream. The screenshot goes to docs/screenshots/model-options.png (README).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { sourceDir, startServer } from './server.mjs';
+import { startServer } from './server.mjs';
+import { launchBrowser, shots } from './browser.mjs';
 
-const require = createRequire(path.join(sourceDir, 'web/package.json'));
-const { chromium } = require('playwright-core');
-
-const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const shots = path.join(sourceDir, 'docs/screenshots');
 const optionsUrl = '/api/models/llama-tiny-Q8_0/options';
 
 let server;
 let browser;
 
 before(async () => {
-  assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: run scripts/install-deps`);
   server = await startServer();
-  mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

@@ -3,37 +3,18 @@
 // docs/screenshots/ (referenced from the README).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { cliGreedy, cliTokens, sharedDir, sourceDir, startServer } from './server.mjs';
+import { cliGreedy, cliTokens, sharedDir, startServer } from './server.mjs';
+import { launchBrowser, shots } from './browser.mjs';
 
-const require = createRequire(path.join(sourceDir, 'web/package.json'));
-const { chromium } = require('playwright-core');
-
-const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const shots = path.join(sourceDir, 'docs/screenshots');
 
 let server;
 let browser;
 
 before(async () => {
-  assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: run scripts/install-deps`);
   server = await startServer();
-  mkdirSync(shots, { recursive: true });
-  // launch() gives the browser a fresh temporary profile (user-data-dir) and removes it.
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
