@@ -33,18 +33,6 @@ using testing::ServerProcess;
 
 constexpr const char* kModel = "llama-tiny-Q8_0";
 
-std::string FixtureModel() {
-  return testing::SharedDir() + "/fixtures/models/" + std::string(kModel) + ".gguf";
-}
-
-fs::path TempDir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("inferno_bench_api_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
 json::object Parse(const std::string& body) {
   json::error_code ec;
   json::value v = json::parse(body, ec);
@@ -81,10 +69,11 @@ Sse ParseSse(const std::string& body) {
 class BenchApiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new fs::path(TempDir("suite"));
+    dir_ = new fs::path(testing::FreshTempDir("bench_api", "suite"));
     fs::create_directories(*dir_ / "models");
     // Copies, not symlinks: a link pointing out of the models dir is refused by design.
-    fs::copy_file(FixtureModel(), *dir_ / "models" / (std::string(kModel) + ".gguf"));
+    fs::copy_file(testing::FixtureModel(kModel),
+                  *dir_ / "models" / (std::string(kModel) + ".gguf"));
     std::ofstream(*dir_ / "models" / "broken.gguf") << "GGUF\x03\x00\x00\x00 not really a model";
     server_ = new ServerProcess({"--models-dir", (*dir_ / "models").string(), "--data-dir",
                                  (*dir_ / "data").string(), "--threads", "1"});
@@ -169,7 +158,7 @@ TEST_F(BenchApiTest, RunStreamsProgressAndResultsAndIsStored) {
     EXPECT_EQ(Num(row.at("prompt_tokens")), i == 0 ? 8 : 16);
     EXPECT_EQ(Num(row.at("generated_tokens")), 4);
     EXPECT_EQ(Num(row.at("threads")), 1);
-    EXPECT_EQ(Num(row.at("size_bytes")), double(fs::file_size(FixtureModel())));
+    EXPECT_EQ(Num(row.at("size_bytes")), double(fs::file_size(testing::FixtureModel(kModel))));
     EXPECT_GT(Num(row.at("decode_tps")), 0);
     EXPECT_GT(Num(row.at("prefill_tps")), 0);
     EXPECT_GE(Num(row.at("total_ms")), Num(row.at("ttft_ms")));
@@ -294,7 +283,8 @@ TEST_F(BenchApiTest, BadRequestsGetClearErrors) {
       {R"({"models":[7]})", 400, "model ids"},
       {R"({"models":["nope"]})", 404, "'nope' not found"},
       {R"({"models":["../models/llama-tiny-Q8_0"]})", 404, "not a name inside the models dir"},
-      {R"({"models":[")" + FixtureModel() + R"("]})", 404, "not a name inside the models dir"},
+      {R"({"models":[")" + testing::FixtureModel(kModel) + R"("]})", 404,
+       "not a name inside the models dir"},
       {R"({"models":["llama-tiny-Q8_0","llama-tiny-Q8_0"]})", 400, "listed twice"},
       {"{" + m + R"(,"prompt_sizes":[0]})", 400, "prompt_sizes must be"},
       {"{" + m + R"(,"prompt_sizes":[4096]})", 400, "from 1 to 2048"},
@@ -324,9 +314,10 @@ TEST_F(BenchApiTest, BadRequestsGetClearErrors) {
 // With an API key the bench routes need it like /v1 and /api; the model the server was
 // started with (-m, outside the models dir) can be benchmarked by its id.
 TEST(BenchApiKey, RoutesNeedTheKeyAndThePreloadedModelCanBeMeasured) {
-  const fs::path dir = TempDir("key");
-  ServerProcess server({"-m", FixtureModel(), "--models-dir", (dir / "models").string(),
-                        "--data-dir", (dir / "data").string(), "--api-key", "sekrit"});
+  const fs::path dir = testing::FreshTempDir("bench_api", "key");
+  ServerProcess server({"-m", testing::FixtureModel(kModel), "--models-dir",
+                        (dir / "models").string(), "--data-dir", (dir / "data").string(),
+                        "--api-key", "sekrit"});
   ASSERT_TRUE(server.ok()) << server.startup_output();
   const std::string body = std::string(R"({"models":[")") + kModel +
                            R"("],"prompt_sizes":[4],"repetitions":1,"gen_tokens":2})";
@@ -346,13 +337,13 @@ TEST(BenchApiKey, RoutesNeedTheKeyAndThePreloadedModelCanBeMeasured) {
 
 // `inferno bench --suite` stores its run in the server's database when it exists.
 TEST(BenchSuiteHistory, CliRunIsStoredWhenTheDatabaseExists) {
-  const fs::path dir = TempDir("cli");
+  const fs::path dir = testing::FreshTempDir("bench_api", "cli");
   const std::string db_path = (dir / "data" / "inferno.db").string();
   ASSERT_TRUE(store::Store::Open(db_path).ok());
   const testing::ProcessResult r = testing::RunProcess(
-      {testing::InfernoBinary(), "bench", "--suite", "--models", FixtureModel(), "-p", "6", "-n",
-       "2", "-r", "1", "-t", "1", "--csv", (dir / "results.csv").string(), "--log-dir",
-       (dir / "logs").string(), "--data-dir", (dir / "data").string()});
+      {testing::InfernoBinary(), "bench", "--suite", "--models", testing::FixtureModel(kModel),
+       "-p", "6", "-n", "2", "-r", "1", "-t", "1", "--csv", (dir / "results.csv").string(),
+       "--log-dir", (dir / "logs").string(), "--data-dir", (dir / "data").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("stored as benchmark run 1"), std::string::npos) << r.out;
   Result<std::unique_ptr<store::Store>> db = store::Store::Open(db_path);
@@ -370,8 +361,8 @@ TEST(BenchSuiteHistory, CliRunIsStoredWhenTheDatabaseExists) {
 
   // Without a database (or with --no-store) nothing is created.
   const testing::ProcessResult none = testing::RunProcess(
-      {testing::InfernoBinary(), "bench", "--suite", "--models", FixtureModel(), "-p", "6", "-n",
-       "2", "-r", "1", "--csv", (dir / "results.csv").string(), "--log-dir",
+      {testing::InfernoBinary(), "bench", "--suite", "--models", testing::FixtureModel(kModel),
+       "-p", "6", "-n", "2", "-r", "1", "--csv", (dir / "results.csv").string(), "--log-dir",
        (dir / "logs").string(), "--data-dir", (dir / "nodata").string()});
   ASSERT_EQ(none.exit_code, 0) << none.err;
   EXPECT_FALSE(fs::exists(dir / "nodata"));
@@ -381,14 +372,14 @@ TEST(BenchSuiteHistory, CliRunIsStoredWhenTheDatabaseExists) {
 // Ctrl+C during `inferno bench --suite` kills the worker and stores the run as cancelled
 // (never left "running"), with exit code 130 and nothing appended to the CSV.
 TEST(BenchSuiteHistory, InterruptedCliRunIsStoredAsCancelled) {
-  const fs::path dir = TempDir("cli_int");
+  const fs::path dir = testing::FreshTempDir("bench_api", "cli_int");
   const std::string db_path = (dir / "data" / "inferno.db").string();
   ASSERT_TRUE(store::Store::Open(db_path).ok());
   const std::vector<std::string> args = {testing::InfernoBinary(),
                                          "bench",
                                          "--suite",
                                          "--models",
-                                         FixtureModel(),
+                                         testing::FixtureModel(kModel),
                                          "-p",
                                          "400,800",
                                          "-n",

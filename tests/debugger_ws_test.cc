@@ -34,8 +34,6 @@ using net::ip::tcp;
 using namespace std::chrono_literals;
 using testing::ServerProcess;
 
-std::string Model() { return testing::SharedDir() + "/fixtures/models/llama-tiny-Q8_0.gguf"; }
-
 struct Frame {
   bool binary = false;
   std::string data;
@@ -138,9 +136,9 @@ class DebuggerWsTest : public ::testing::Test {
   static void SetUpTestSuite() {
     data_ = new fs::path(fs::temp_directory_path() / ("inferno_dbgws_" + std::to_string(getpid())));
     fs::create_directories(*data_);
-    server_ =
-        new ServerProcess({"-m", Model(), "--data-dir", data_->string(), "--ctx-size", "1024",
-                           "--parallel", "4", "--threads", "2", "--max-debug-sessions", "24"});
+    server_ = new ServerProcess({"-m", testing::FixtureModel(), "--data-dir", data_->string(),
+                                 "--ctx-size", "1024", "--parallel", "4", "--threads", "2",
+                                 "--max-debug-sessions", "24"});
     ASSERT_TRUE(server_->ok()) << server_->startup_output();
   }
   static void TearDownTestSuite() {
@@ -476,8 +474,8 @@ TEST_F(DebuggerWsTest, CliDebugPrintsTheSameMessages) {
   c.Send(request);
   std::vector<Frame> ws = c.ReadUntil([](const json::object& m) { return Is(m, "done"); });
   const testing::ProcessResult r =
-      testing::RunProcess({testing::InfernoBinary(), "debug", "-m", Model(), "--request", request,
-                           "--json", "-t", "2"});
+      testing::RunProcess({testing::InfernoBinary(), "debug", "-m", testing::FixtureModel(),
+                           "--request", request, "--json", "-t", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<json::object> cli;
   std::istringstream lines(r.out);
@@ -541,7 +539,8 @@ TEST(DebuggerStoredSessions, OutliveTheServer) {
   const fs::path data =
       fs::temp_directory_path() / ("inferno_dbgstored_" + std::to_string(getpid()));
   fs::remove_all(data);
-  const std::vector<std::string> args = {"-m", Model(), "--data-dir", data.string()};
+  const std::vector<std::string> args = {"-m", testing::FixtureModel(), "--data-dir",
+                                         data.string()};
   std::string id;
   std::vector<json::object> tokens;
   {

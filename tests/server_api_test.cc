@@ -20,16 +20,6 @@ using testing::HttpRequest;
 using testing::HttpResponse;
 using testing::ServerProcess;
 
-std::string Model() { return testing::SharedDir() + "/fixtures/models/llama-tiny-Q8_0.gguf"; }
-
-fs::path TempDir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("inferno_server_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
 json::object Parse(const std::string& body) {
   json::error_code ec;
   json::value v = json::parse(body, ec);
@@ -46,9 +36,10 @@ std::string ErrorParam(const HttpResponse& r) {
 class ServerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    data_ = new fs::path(TempDir("data"));
-    server_ = new ServerProcess({"-m", Model(), "--data-dir", data_->string(), "--ctx-size", "256",
-                                 "--parallel", "4", "--threads", "2", "--body-limit", "65536"});
+    data_ = new fs::path(testing::FreshTempDir("server", "data"));
+    server_ = new ServerProcess({"-m", testing::FixtureModel(), "--data-dir", data_->string(),
+                                 "--ctx-size", "256", "--parallel", "4", "--threads", "2",
+                                 "--body-limit", "65536"});
     ASSERT_TRUE(server_->ok()) << server_->startup_output();
   }
   static void TearDownTestSuite() {
@@ -87,7 +78,8 @@ TEST_F(ServerTest, HealthModelsAndMetrics) {
   EXPECT_EQ(first["quant"], "Q8_0");
   EXPECT_EQ(first["architecture"], "llama");
   EXPECT_EQ(first["loaded"], true);
-  EXPECT_EQ(first["size_bytes"].to_number<double>(), double(fs::file_size(Model())));
+  EXPECT_EQ(first["size_bytes"].to_number<double>(),
+            double(fs::file_size(testing::FixtureModel())));
   EXPECT_EQ(HttpRequest(port(), "GET", "/v1/models/llama-tiny-Q8_0").status, 200);
   EXPECT_EQ(HttpRequest(port(), "GET", "/v1/models/nope").status, 404);
 
@@ -106,8 +98,8 @@ TEST_F(ServerTest, HealthModelsAndMetrics) {
 TEST_F(ServerTest, GreedyCompletionEqualsInfernoRun) {
   const std::string via_server = CompletionText("Once upon a time", 12);
   const testing::ProcessResult run =
-      testing::RunProcess({testing::InfernoBinary(), "run", "-m", Model(), "-p", "Once upon a time",
-                           "-n", "12", "--temp", "0"});
+      testing::RunProcess({testing::InfernoBinary(), "run", "-m", testing::FixtureModel(), "-p",
+                           "Once upon a time", "-n", "12", "--temp", "0"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(via_server, run.out.substr(0, via_server.size()));
   EXPECT_FALSE(via_server.empty());
@@ -305,8 +297,8 @@ TEST_F(ServerTest, TokenizeMatchesCliAndDetokenizeRoundTrips) {
   ASSERT_EQ(r.status, 200) << r.body;
   json::array tokens = Parse(r.body)["tokens"].as_array();
   const testing::ProcessResult cli =
-      testing::RunProcess({testing::InfernoBinary(), "tokenize", "-m", Model(), "-p",
-                           "Hello world, once upon a time", "--json"});
+      testing::RunProcess({testing::InfernoBinary(), "tokenize", "-m", testing::FixtureModel(),
+                           "-p", "Hello world, once upon a time", "--json"});
   ASSERT_EQ(cli.exit_code, 0);
   json::array want = Parse(cli.out)["tokens"].as_array();
   ASSERT_EQ(tokens.size(), want.size());
@@ -332,8 +324,9 @@ TEST_F(ServerTest, StaticFilesNeverLeaveTheWebRoot) {
 }
 
 TEST(ServerOptions, ApiKeyGuardsApiRoutesButNotHealth) {
-  const fs::path data = TempDir("key");
-  ServerProcess server({"-m", Model(), "--data-dir", data.string(), "--api-key", "s3cret"});
+  const fs::path data = testing::FreshTempDir("server", "key");
+  ServerProcess server(
+      {"-m", testing::FixtureModel(), "--data-dir", data.string(), "--api-key", "s3cret"});
   ASSERT_TRUE(server.ok()) << server.startup_output();
   const std::string body = R"({"prompt":"Hi","max_tokens":2})";
   EXPECT_EQ(HttpRequest(server.port(), "POST", "/v1/completions", body).status, 401);
@@ -355,9 +348,9 @@ TEST(ServerOptions, ApiKeyGuardsApiRoutesButNotHealth) {
 }
 
 TEST(ServerOptions, ModelsDirListsLoadsOnDemandAndRefusesEscapes) {
-  const fs::path dir = TempDir("models");
+  const fs::path dir = testing::FreshTempDir("server", "models");
   fs::create_directories(dir / "models" / "family");
-  fs::copy_file(Model(), dir / "models" / "family" / "tiny.gguf");
+  fs::copy_file(testing::FixtureModel(), dir / "models" / "family" / "tiny.gguf");
   fs::create_directories(dir / "outside");
   fs::copy_file(testing::SharedDir() + "/fixtures/models/qwen2-tiny-Q8_0.gguf",
                 dir / "outside" / "secret.gguf");
@@ -393,12 +386,12 @@ TEST(ServerOptions, ModelsDirListsLoadsOnDemandAndRefusesEscapes) {
 }
 
 TEST(ServerOptions, PortInUseIsAClearError) {
-  const fs::path data = TempDir("port");
-  ServerProcess first({"-m", Model(), "--data-dir", data.string()});
+  const fs::path data = testing::FreshTempDir("server", "port");
+  ServerProcess first({"-m", testing::FixtureModel(), "--data-dir", data.string()});
   ASSERT_TRUE(first.ok());
   const testing::ProcessResult second = testing::RunProcess(
-      {testing::InfernoBinary(), "serve", "--port", std::to_string(first.port()), "-m", Model(),
-       "--data-dir", data.string()});
+      {testing::InfernoBinary(), "serve", "--port", std::to_string(first.port()), "-m",
+       testing::FixtureModel(), "--data-dir", data.string()});
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_NE(second.err.find("Address already in use"), std::string::npos) << second.err;
   fs::remove_all(data);

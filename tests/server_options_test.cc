@@ -27,8 +27,6 @@ using testing::ServerProcess;
 const std::string kId = "llama-tiny-Q8_0";
 const std::string kOptions = "/api/models/" + kId + "/options";
 
-std::string Model() { return testing::SharedDir() + "/fixtures/models/llama-tiny-Q8_0.gguf"; }
-
 int HardwareThreads() { return std::max(1, int(std::thread::hardware_concurrency())); }
 
 json::object Parse(const std::string& body) {
@@ -74,11 +72,11 @@ class OptionsTest : public ::testing::Test {
                   *dir_ / "models" / "sub" / "q4.gguf");
     std::ofstream(*dir_ / "models" / "broken.gguf") << "not a model";
     fs::create_directories(*dir_ / "outside");
-    fs::copy_file(Model(), *dir_ / "outside" / "secret.gguf");
+    fs::copy_file(testing::FixtureModel(), *dir_ / "outside" / "secret.gguf");
     fs::create_symlink(*dir_ / "outside" / "secret.gguf", *dir_ / "models" / "escape.gguf");
-    server_ = new ServerProcess({"-m", Model(), "--models-dir", (*dir_ / "models").string(),
-                                 "--data-dir", (*dir_ / "data").string(), "--ctx-size", "256",
-                                 "--threads", "1", "--parallel", "2"});
+    server_ = new ServerProcess(
+        {"-m", testing::FixtureModel(), "--models-dir", (*dir_ / "models").string(), "--data-dir",
+         (*dir_ / "data").string(), "--ctx-size", "256", "--threads", "1", "--parallel", "2"});
     ASSERT_TRUE(server_->ok()) << server_->startup_output();
   }
   static void TearDownTestSuite() {

@@ -24,16 +24,6 @@ using testing::HttpRequest;
 using testing::HttpResponse;
 using testing::ServerProcess;
 
-std::string Model() { return testing::SharedDir() + "/fixtures/models/llama-tiny-Q8_0.gguf"; }
-
-fs::path TempDir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("inferno_store_api_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
 json::value Parse(const std::string& body) {
   json::error_code ec;
   json::value v = json::parse(body, ec);
@@ -61,9 +51,9 @@ std::string ErrorMessage(const HttpResponse& r) {
 class StoreApiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    data_ = new fs::path(TempDir("data"));
-    server_ = new ServerProcess({"-m", Model(), "--data-dir", data_->string(), "--ctx-size", "256",
-                                 "--threads", "1", "--body-limit", "2000000"});
+    data_ = new fs::path(testing::FreshTempDir("store_api", "data"));
+    server_ = new ServerProcess({"-m", testing::FixtureModel(), "--data-dir", data_->string(),
+                                 "--ctx-size", "256", "--threads", "1", "--body-limit", "2000000"});
     ASSERT_TRUE(server_->ok()) << server_->startup_output();
   }
   static void TearDownTestSuite() {
@@ -337,8 +327,9 @@ TEST_F(StoreApiTest, BadInputGetsClearErrorsAndTheServerKeepsServing) {
 }
 
 TEST(StoreApiKey, StoreRoutesNeedTheKeyLikeEveryApiRoute) {
-  const fs::path data = TempDir("key");
-  ServerProcess server({"-m", Model(), "--data-dir", data.string(), "--api-key", "s3cret"});
+  const fs::path data = testing::FreshTempDir("store_api", "key");
+  ServerProcess server(
+      {"-m", testing::FixtureModel(), "--data-dir", data.string(), "--api-key", "s3cret"});
   ASSERT_TRUE(server.ok()) << server.startup_output();
   HttpResponse no = HttpRequest(server.port(), "GET", "/api/conversations");
   EXPECT_EQ(no.status, 401);
@@ -353,7 +344,7 @@ TEST(StoreApiKey, StoreRoutesNeedTheKeyLikeEveryApiRoute) {
 }
 
 TEST(StoreStartup, ADatabaseFromANewerInfernoIsRefusedClearly) {
-  const fs::path data = TempDir("newer");
+  const fs::path data = testing::FreshTempDir("store_api", "newer");
   {
     SQLite::Database db((data / "inferno.db").string(),
                         SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
@@ -361,8 +352,9 @@ TEST(StoreStartup, ADatabaseFromANewerInfernoIsRefusedClearly) {
         "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT, "
         "applied_at INTEGER); INSERT INTO schema_version VALUES (99, 'future', 0);");
   }
-  testing::ProcessResult r = testing::RunProcess({testing::InfernoBinary(), "serve", "--port", "0",
-                                                  "-m", Model(), "--data-dir", data.string()});
+  testing::ProcessResult r =
+      testing::RunProcess({testing::InfernoBinary(), "serve", "--port", "0", "-m",
+                           testing::FixtureModel(), "--data-dir", data.string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("schema version 99"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("newer inferno"), std::string::npos) << r.err;
@@ -373,9 +365,10 @@ TEST(StoreStartup, ADatabaseFromANewerInfernoIsRefusedClearly) {
 // every message the server acknowledged with 201 must be in the database afterwards, in
 // order, and the database must pass SQLite's integrity check.
 TEST(StoreDurability, AcknowledgedMessagesSurviveKillDashNine) {
-  const fs::path data = TempDir("kill9");
-  const std::vector<std::string> args = {"-m",         Model(), "--data-dir", data.string(),
-                                         "--ctx-size", "4096",  "--threads",  "1"};
+  const fs::path data = testing::FreshTempDir("store_api", "kill9");
+  const std::vector<std::string> args = {
+      "-m", testing::FixtureModel(), "--data-dir", data.string(), "--ctx-size", "4096", "--threads",
+      "1"};
   auto server = std::make_unique<ServerProcess>(args);
   ASSERT_TRUE(server->ok()) << server->startup_output();
   const int port = server->port();

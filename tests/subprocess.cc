@@ -68,4 +68,17 @@ ProcessResult RunProcess(const std::vector<std::string>& argv) {
 std::string InfernoBinary() { return INFERNO_BINARY; }
 std::string SharedDir() { return INFERNO_SHARED_DIR; }
 
+std::string FixtureModel(const std::string& stem) {
+  return SharedDir() + "/fixtures/models/" + stem + ".gguf";
+}
+
+std::filesystem::path FreshTempDir(const std::string& suite, const std::string& name) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      ("inferno_" + suite + "_" + name + "_" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
 }  // namespace inferno::testing

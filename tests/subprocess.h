@@ -1,6 +1,7 @@
 // Runs the `inferno` binary (or any program) as a child process for end-to-end tests.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -20,5 +21,9 @@ ProcessResult RunProcess(const std::vector<std::string>& argv);
 std::string InfernoBinary();
 // Path of ../shared (compile definition INFERNO_SHARED_DIR).
 std::string SharedDir();
+// Path of a fixture GGUF in ../shared/fixtures/models, by file stem.
+std::string FixtureModel(const std::string& stem = "llama-tiny-Q8_0");
+// An empty directory <tmp>/inferno_<suite>_<name>_<pid> (cleared if it existed).
+std::filesystem::path FreshTempDir(const std::string& suite, const std::string& name);
 
 }  // namespace inferno::testing
