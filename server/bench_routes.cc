@@ -8,6 +8,7 @@
 
 #include "server/bench_json.h"
 #include "server/openai.h"
+#include "server/route_responses.h"
 #include "store/store_json.h"
 
 namespace inferno::server {
@@ -20,51 +21,17 @@ constexpr int kMaxListLimit = 500;
 // that its client left (or that the server is stopping) while the run goes on.
 constexpr std::chrono::milliseconds kKeepAlive{1000};
 
-Response Error(int status, std::string message, std::string code, std::string param = "") {
-  ApiError e;
-  e.status = status;
-  e.message = std::move(message);
-  e.code = std::move(code);
-  e.param = std::move(param);
-  if (status == 404) e.type = "not_found_error";
-  if (status >= 500) e.type = "server_error";
-  return Response{status, "application/json", {}, ErrorBody(e)};
-}
-
-Response Json(int status, const json::object& body) {
-  return Response{status, "application/json", {}, json::serialize(body)};
-}
-
 Response FromStatus(const Status& st) {
   switch (st.code()) {
     case Status::Code::kNotFound:
-      return Error(404, st.message(), "not_found");
+      return ErrorResponse(404, st.message(), "not_found");
     case Status::Code::kAlreadyExists:
-      return Error(409, st.message(), "bench_running");
+      return ErrorResponse(409, st.message(), "bench_running");
     case Status::Code::kInvalidArgument:
-      return Error(400, st.message(), "invalid_value");
+      return ErrorResponse(400, st.message(), "invalid_value");
     default:
-      return Error(500, st.message(), "bench_error");
+      return ErrorResponse(500, st.message(), "bench_error");
   }
-}
-
-Response MethodNotAllowed(const Request& r, const char* allowed) {
-  Response res = Error(405, r.method + " is not allowed on " + r.path + "; use " + allowed,
-                       "method_not_allowed");
-  res.headers.push_back({"Allow", allowed});
-  return res;
-}
-
-std::vector<std::string_view> Split(std::string_view path) {
-  std::vector<std::string_view> parts;
-  size_t pos = 0;
-  while (pos < path.size()) {
-    size_t next = path.find('/', pos);
-    if (next == std::string_view::npos) next = path.size();
-    if (next > pos) parts.push_back(path.substr(pos, next - pos));
-    pos = next + 1;
-  }
-  return parts;
 }
 
 // An integer field within [lo, hi]; absent keeps *out.
@@ -75,10 +42,10 @@ std::optional<Response> IntField(const json::object& o, const char* name, int lo
   const bool in_range = (v->is_int64() && v->as_int64() >= lo && v->as_int64() <= hi) ||
                         (v->is_uint64() && v->as_uint64() <= uint64_t(hi) && lo <= 0);
   if (!in_range) {
-    return Error(400,
-                 std::string(name) + " must be an integer from " + std::to_string(lo) + " to " +
-                     std::to_string(hi),
-                 "invalid_value", name);
+    return ErrorResponse(400,
+                         std::string(name) + " must be an integer from " + std::to_string(lo) +
+                             " to " + std::to_string(hi),
+                         "invalid_value", name);
   }
   const int64_t d = v->is_int64() ? v->as_int64() : int64_t(v->as_uint64());
   *out = int(d);
@@ -93,10 +60,10 @@ std::optional<Response> QueryInt(const Request& r, const char* name, int lo, int
   for (char c : v) ok &= c >= '0' && c <= '9';
   if (ok) *out = std::stoi(v);
   if (!ok || *out < lo || *out > hi) {
-    return Error(400,
-                 std::string(name) + " must be an integer from " + std::to_string(lo) + " to " +
-                     std::to_string(hi),
-                 "invalid_value", name);
+    return ErrorResponse(400,
+                         std::string(name) + " must be an integer from " + std::to_string(lo) +
+                             " to " + std::to_string(hi),
+                         "invalid_value", name);
   }
   return std::nullopt;
 }
@@ -108,18 +75,21 @@ int MaxThreads() { return std::max(1, int(std::thread::hardware_concurrency()));
 std::optional<Response> BenchRoutes::Parse(const std::string& body, BenchRequest* out) {
   json::error_code ec;
   json::value root = json::parse(body, ec);
-  if (ec) return Error(400, "the request body is not valid JSON: " + ec.message(), "invalid_json");
+  if (ec)
+    return ErrorResponse(400, "the request body is not valid JSON: " + ec.message(),
+                         "invalid_json");
   if (!root.is_object())
-    return Error(400, "the request body must be a JSON object", "invalid_json");
+    return ErrorResponse(400, "the request body must be a JSON object", "invalid_json");
   const json::object& o = root.as_object();
   static const std::set<std::string> kKnown = {"models", "prompt_sizes", "repetitions",
                                                "gen_tokens", "threads"};
   for (const auto& kv : o) {
     if (!kKnown.count(std::string(kv.key()))) {
-      return Error(400,
-                   "unknown field '" + std::string(kv.key()).substr(0, 40) +
-                       "'; a run takes models, prompt_sizes, repetitions, gen_tokens, threads",
-                   "unknown_field", std::string(kv.key()).substr(0, 40));
+      return ErrorResponse(
+          400,
+          "unknown field '" + std::string(kv.key()).substr(0, 40) +
+              "'; a run takes models, prompt_sizes, repetitions, gen_tokens, threads",
+          "unknown_field", std::string(kv.key()).substr(0, 40));
     }
   }
 
@@ -127,21 +97,22 @@ std::optional<Response> BenchRoutes::Parse(const std::string& body, BenchRequest
   const json::value* models = o.if_contains("models");
   if (models == nullptr || !models->is_array() || models->as_array().empty() ||
       models->as_array().size() > size_t(BenchLimits::kMaxModels)) {
-    return Error(400,
-                 "models must be an array of 1 to " + std::to_string(BenchLimits::kMaxModels) +
-                     " model ids (as /v1/models lists them)",
-                 "invalid_value", "models");
+    return ErrorResponse(400,
+                         "models must be an array of 1 to " +
+                             std::to_string(BenchLimits::kMaxModels) +
+                             " model ids (as /v1/models lists them)",
+                         "invalid_value", "models");
   }
   const std::string& preload = registry_.options().preload;
   std::vector<ModelInfo> listed;  // only read when a name may be the -m model
   for (const json::value& v : models->as_array()) {
     if (!v.is_string() || v.as_string().empty()) {
-      return Error(400, "models must hold model ids (strings)", "invalid_value", "models");
+      return ErrorResponse(400, "models must hold model ids (strings)", "invalid_value", "models");
     }
     const std::string id(v.as_string());
     for (const std::string& seen : req.model_ids) {
       if (seen == id)
-        return Error(400, "model '" + id + "' is listed twice", "invalid_value", "models");
+        return ErrorResponse(400, "model '" + id + "' is listed twice", "invalid_value", "models");
     }
     // The model the server was started with (-m, or the bundled demo model) may live
     // outside the models dir; it is matched by its exact id, never used as a path.
@@ -156,7 +127,7 @@ std::optional<Response> BenchRoutes::Parse(const std::string& body, BenchRequest
       Result<std::string> resolved =
           ModelRegistry::ResolveInDir(registry_.options().models_dir, id);
       if (!resolved.ok()) {
-        return Error(404, resolved.status().message(), "model_not_found", "models");
+        return ErrorResponse(404, resolved.status().message(), "model_not_found", "models");
       }
       path = *resolved;
     }
@@ -171,16 +142,16 @@ std::optional<Response> BenchRoutes::Parse(const std::string& body, BenchRequest
         " distinct integers from 1 to " + std::to_string(BenchLimits::kMaxPromptTokens);
     if (!sizes->is_array() || sizes->as_array().empty() ||
         sizes->as_array().size() > size_t(BenchLimits::kMaxPromptSizes)) {
-      return Error(400, rule, "invalid_value", "prompt_sizes");
+      return ErrorResponse(400, rule, "invalid_value", "prompt_sizes");
     }
     req.prompt_sizes.clear();
     for (const json::value& v : sizes->as_array()) {
       if (!v.is_int64() || v.as_int64() < 1 || v.as_int64() > BenchLimits::kMaxPromptTokens) {
-        return Error(400, rule + ", got " + json::serialize(v).substr(0, 40), "invalid_value",
-                     "prompt_sizes");
+        return ErrorResponse(400, rule + ", got " + json::serialize(v).substr(0, 40),
+                             "invalid_value", "prompt_sizes");
       }
       for (int seen : req.prompt_sizes) {
-        if (seen == v.as_int64()) return Error(400, rule, "invalid_value", "prompt_sizes");
+        if (seen == v.as_int64()) return ErrorResponse(400, rule, "invalid_value", "prompt_sizes");
       }
       req.prompt_sizes.push_back(int(v.as_int64()));
     }
@@ -206,7 +177,7 @@ int BenchRoutes::Handle(const Request& r, ResponseWriter& w, const Headers& cors
     w.Send(std::move(res));
     return status;
   };
-  const std::vector<std::string_view> p = Split(r.path);
+  const std::vector<std::string_view> p = SplitPath(r.path);
   if (p.size() == 1 && p[0] == "bench") {
     if (r.method != "POST") return send(MethodNotAllowed(r, "POST"));
     BenchRequest req;
@@ -216,7 +187,7 @@ int BenchRoutes::Handle(const Request& r, ResponseWriter& w, const Headers& cors
     return Follow(**job, w, cors);
   }
   if (p.size() < 2 || p[0] != "bench" || p[1] != "runs" || p.size() > 4) {
-    return send(Error(404, "no such route: " + r.method + " " + r.path, "not_found"));
+    return send(ErrorResponse(404, "no such route: " + r.method + " " + r.path, "not_found"));
   }
   if (p.size() == 2) {
     if (r.method != "GET") return send(MethodNotAllowed(r, "GET"));
@@ -228,8 +199,8 @@ int BenchRoutes::Handle(const Request& r, ResponseWriter& w, const Headers& cors
   if (csv) id_text.remove_suffix(4);
   const std::optional<int64_t> id = store::ParseId(id_text);
   if (!id) {
-    return send(
-        Error(404, "no benchmark run '" + std::string(id_text.substr(0, 40)) + "'", "not_found"));
+    return send(ErrorResponse(404, "no benchmark run '" + std::string(id_text.substr(0, 40)) + "'",
+                              "not_found"));
   }
   if (csv) {
     if (r.method != "GET") return send(MethodNotAllowed(r, "GET"));
@@ -239,9 +210,9 @@ int BenchRoutes::Handle(const Request& r, ResponseWriter& w, const Headers& cors
     if (r.method == "GET") return send(Run(*id));
     if (r.method == "DELETE") {
       if (service_.Running(*id)) {
-        return send(Error(409,
-                          "benchmark run " + std::to_string(*id) + " is running; cancel it first",
-                          "bench_running"));
+        return send(ErrorResponse(
+            409, "benchmark run " + std::to_string(*id) + " is running; cancel it first",
+            "bench_running"));
       }
       Status st = store_.DeleteBenchRun(*id);
       return send(st.ok() ? Response{204, "application/json", {}, ""} : FromStatus(st));
@@ -252,11 +223,11 @@ int BenchRoutes::Handle(const Request& r, ResponseWriter& w, const Headers& cors
     if (r.method != "GET") return send(MethodNotAllowed(r, "GET"));
     std::shared_ptr<BenchJob> job = service_.Running(*id);
     if (!job) {
-      return send(Error(404,
-                        "benchmark run " + std::to_string(*id) +
-                            " is not running; GET /bench/runs/" + std::to_string(*id) +
-                            " has its results",
-                        "not_running"));
+      return send(ErrorResponse(404,
+                                "benchmark run " + std::to_string(*id) +
+                                    " is not running; GET /bench/runs/" + std::to_string(*id) +
+                                    " has its results",
+                                "not_running"));
     }
     return Follow(*job, w, cors);
   }
@@ -264,11 +235,11 @@ int BenchRoutes::Handle(const Request& r, ResponseWriter& w, const Headers& cors
     if (r.method != "POST") return send(MethodNotAllowed(r, "POST"));
     Status st = service_.Cancel(*id);
     if (!st.ok()) {
-      return send(Error(409, st.message(), "not_running"));
+      return send(ErrorResponse(409, st.message(), "not_running"));
     }
-    return send(Json(202, json::object{{"id", *id}, {"status", "cancelling"}}));
+    return send(JsonResponse(202, json::object{{"id", *id}, {"status", "cancelling"}}));
   }
-  return send(Error(404, "no such route: " + r.method + " " + r.path, "not_found"));
+  return send(ErrorResponse(404, "no such route: " + r.method + " " + r.path, "not_found"));
 }
 
 int BenchRoutes::Follow(BenchJob& job, ResponseWriter& w, const Headers& cors) {
@@ -300,13 +271,13 @@ Response BenchRoutes::Runs(const Request& r) {
   if (!runs.ok()) return FromStatus(runs.status());
   json::array data;
   for (const store::BenchRun& run : *runs) data.push_back(BenchRunJson(run, false));
-  return Json(200, json::object{{"object", "list"}, {"data", std::move(data)}});
+  return JsonResponse(200, json::object{{"object", "list"}, {"data", std::move(data)}});
 }
 
 Response BenchRoutes::Run(int64_t id) {
   Result<store::BenchRun> run = store_.GetBenchRun(id);
   if (!run.ok()) return FromStatus(run.status());
-  return Json(200, BenchRunJson(*run, true));
+  return JsonResponse(200, BenchRunJson(*run, true));
 }
 
 Response BenchRoutes::Csv(int64_t id) {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "server/openai.h"
+#include "server/route_responses.h"
 
 namespace inferno::server {
 namespace {
@@ -14,32 +14,17 @@ namespace json = boost::json;
 constexpr std::string_view kPrefix = "/api/models/";
 constexpr std::string_view kSuffix = "/options";
 
-Response Json(int status, std::string body) {
-  return Response{status, "application/json", {}, std::move(body)};
-}
-
-Response Error(int status, std::string message, std::string param = "", std::string code = "") {
-  ApiError e;
-  e.status = status;
-  e.message = std::move(message);
-  e.param = std::move(param);
-  e.code = std::move(code);
-  if (status == 404) e.type = "not_found_error";
-  if (status >= 500) e.type = "server_error";
-  return Json(status, ErrorBody(e));
-}
-
 Response StatusError(const Status& st) {
   switch (st.code()) {
     case Status::Code::kNotFound:
-      return Error(404, st.message(), "model", "model_not_found");
+      return ErrorResponse(404, st.message(), "model_not_found", "model");
     case Status::Code::kInvalidArgument: {
       // The registry's range messages start with the field they are about.
       const std::string param = st.message().rfind("threads", 0) == 0 ? "threads" : "context_size";
-      return Error(400, st.message(), param, "invalid_value");
+      return ErrorResponse(400, st.message(), "invalid_value", param);
     }
     default:
-      return Error(500, st.message(), "model", "model_load_failed");
+      return ErrorResponse(500, st.message(), "model_load_failed", "model");
   }
 }
 
@@ -71,8 +56,8 @@ std::optional<Response> ReadInt(const json::object& o, const char* key,
              std::abs(v->as_double()) < 1e15) {
     *out = int64_t(v->as_double());  // 512.0 from clients that write every number as a float
   } else {
-    return Error(400, std::string(key) + " must be an integer, got " + json::serialize(*v), key,
-                 "invalid_type");
+    return ErrorResponse(400, std::string(key) + " must be an integer, got " + json::serialize(*v),
+                         "invalid_type", key);
   }
   return std::nullopt;
 }
@@ -81,26 +66,27 @@ Response Put(ModelRegistry& registry, const std::string& id, const std::string& 
   json::error_code ec;
   json::value root = json::parse(body, ec);
   if (ec || !root.is_object()) {
-    return Error(400, "the body must be a JSON object like {\"context_size\":2048,\"threads\":4}");
+    return ErrorResponse(
+        400, "the body must be a JSON object like {\"context_size\":2048,\"threads\":4}");
   }
   const json::object& o = root.as_object();
   for (const auto& [key, value] : o) {
     if (key != "context_size" && key != "threads") {
-      return Error(
+      return ErrorResponse(
           400, "unknown field '" + std::string(key) + "': only context_size and threads can be set",
-          std::string(key));
+          "", std::string(key));
     }
   }
   std::optional<int64_t> context_size, threads;
   if (std::optional<Response> bad = ReadInt(o, "context_size", &context_size)) return *bad;
   if (std::optional<Response> bad = ReadInt(o, "threads", &threads)) return *bad;
-  if (!context_size && !threads) return Error(400, "give context_size, threads or both");
+  if (!context_size && !threads) return ErrorResponse(400, "give context_size, threads or both");
   bool reloaded = false;
   Result<ModelOptions> r = registry.SetOptions(id, context_size, threads, &reloaded);
   if (!r.ok()) return StatusError(r.status());
   json::object out = Body(*r);
   out["reloaded"] = reloaded;
-  return Json(200, json::serialize(out));
+  return JsonResponse(200, json::serialize(out));
 }
 
 }  // namespace
@@ -116,10 +102,10 @@ std::optional<Response> HandleModelOptions(ModelRegistry& registry, const Reques
   if (r.method == "GET") {
     Result<ModelOptions> o = registry.Options(id);
     if (!o.ok()) return StatusError(o.status());
-    return Json(200, json::serialize(Body(*o)));
+    return JsonResponse(200, json::serialize(Body(*o)));
   }
   if (r.method == "PUT") return Put(registry, id, r.body);
-  return Error(405, "use GET or PUT for /api/models/{id}/options");
+  return ErrorResponse(405, "use GET or PUT for /api/models/{id}/options");
 }
 
 }  // namespace inferno::server

@@ -6,6 +6,7 @@
 
 #include "server/debugger_sqlite_store.h"
 #include "server/openai.h"
+#include "server/route_responses.h"
 #include "store/store_json.h"
 #include "store/timestamps.h"
 
@@ -18,44 +19,22 @@ using store::ParseId;
 constexpr int kMaxListLimit = 500;
 constexpr size_t kMaxQuery = 1000;
 
-Response Error(int status, std::string message, std::string code, std::string param = "") {
-  ApiError e;
-  e.status = status;
-  e.message = std::move(message);
-  e.code = std::move(code);
-  e.param = std::move(param);
-  if (status == 404) e.type = "not_found_error";
-  if (status >= 500) e.type = "server_error";
-  return Response{status, "application/json", {}, ErrorBody(e)};
-}
-
 Response FromStatus(const Status& st) {
   switch (st.code()) {
     case Status::Code::kInvalidArgument:
-      return Error(400, st.message(), "invalid_value");
+      return ErrorResponse(400, st.message(), "invalid_value");
     case Status::Code::kNotFound:
-      return Error(404, st.message(), "not_found");
+      return ErrorResponse(404, st.message(), "not_found");
     case Status::Code::kAlreadyExists:
-      return Error(409, st.message(), "conflict");
+      return ErrorResponse(409, st.message(), "conflict");
     case Status::Code::kOutOfRange:
-      return Error(413, st.message(), "too_large");
+      return ErrorResponse(413, st.message(), "too_large");
     default:
-      return Error(500, "store error: " + st.message(), "store_error");
+      return ErrorResponse(500, "store error: " + st.message(), "store_error");
   }
 }
 
-Response Json(int status, const json::object& body) {
-  return Response{status, "application/json", {}, json::serialize(body)};
-}
-
 Response NoContent() { return Response{204, "application/json", {}, ""}; }
-
-Response MethodNotAllowed(const Request& r, const char* allowed) {
-  Response res = Error(405, r.method + " is not allowed on " + r.path + "; use " + allowed,
-                       "method_not_allowed");
-  res.headers.push_back({"Allow", allowed});
-  return res;
-}
 
 // Parses a body; an empty body counts as {} where every field is optional.
 std::optional<Response> ParseBody(const Request& r, json::value* out, bool empty_ok) {
@@ -66,7 +45,8 @@ std::optional<Response> ParseBody(const Request& r, json::value* out, bool empty
   json::error_code ec;
   *out = json::parse(r.body, ec);
   if (ec) {
-    return Error(400, "the request body is not valid JSON: " + ec.message(), "invalid_json");
+    return ErrorResponse(400, "the request body is not valid JSON: " + ec.message(),
+                         "invalid_json");
   }
   return std::nullopt;
 }
@@ -80,19 +60,7 @@ Response BadField(const Status& st) {
     const size_t at = m.find(tail);
     if (at != std::string::npos && m.find(' ') == at) param = m.substr(0, at);
   }
-  return Error(400, m, "invalid_type", param);
-}
-
-std::vector<std::string_view> Split(std::string_view path) {
-  std::vector<std::string_view> parts;
-  size_t pos = 0;
-  while (pos < path.size()) {
-    size_t next = path.find('/', pos);
-    if (next == std::string_view::npos) next = path.size();
-    if (next > pos) parts.push_back(path.substr(pos, next - pos));
-    pos = next + 1;
-  }
-  return parts;
+  return ErrorResponse(400, m, "invalid_type", param);
 }
 
 // Query integers: digits only, within [lo, hi].
@@ -104,23 +72,24 @@ std::optional<Response> QueryInt(const Request& r, const char* name, int lo, int
   for (char c : v) ok &= c >= '0' && c <= '9';
   if (ok) *out = std::stoi(v);
   if (!ok || *out < lo || *out > hi) {
-    return Error(400,
-                 std::string(name) + " must be an integer from " + std::to_string(lo) + " to " +
-                     std::to_string(hi) + ", not '" + v.substr(0, 40) + "'",
-                 "invalid_value", name);
+    return ErrorResponse(400,
+                         std::string(name) + " must be an integer from " + std::to_string(lo) +
+                             " to " + std::to_string(hi) + ", not '" + v.substr(0, 40) + "'",
+                         "invalid_value", name);
   }
   return std::nullopt;
 }
 
 Response UnknownId(const char* kind, std::string_view id) {
-  return Error(404, std::string("no ") + kind + " with id '" + std::string(id.substr(0, 40)) + "'",
-               "not_found");
+  return ErrorResponse(
+      404, std::string("no ") + kind + " with id '" + std::string(id.substr(0, 40)) + "'",
+      "not_found");
 }
 
 }  // namespace
 
 std::optional<Response> StoreRoutes::Handle(const Request& r) {
-  const std::vector<std::string_view> p = Split(r.path);
+  const std::vector<std::string_view> p = SplitPath(r.path);
   if (p.size() < 2 || p[0] != "api") return std::nullopt;
   if (p[1] == "conversations") {
     if (p.size() == 2) return Conversations(r);
@@ -135,7 +104,7 @@ std::optional<Response> StoreRoutes::Handle(const Request& r) {
       }
       Result<store::Conversation> imported = store_.ImportConversation(c, messages);
       if (!imported.ok()) return FromStatus(imported.status());
-      return Json(201, store::ConversationJson(*imported));
+      return JsonResponse(201, store::ConversationJson(*imported));
     }
     const std::optional<int64_t> id = ParseId(p[2]);
     if (p.size() == 3) {
@@ -149,7 +118,7 @@ std::optional<Response> StoreRoutes::Handle(const Request& r) {
       if (!id) return UnknownId("conversation", p[2]);
       Result<store::Conversation> c = store_.GetConversation(*id);
       if (!c.ok()) return FromStatus(c.status());
-      Response res = Json(200, store::ExportDocument(*c));
+      Response res = JsonResponse(200, store::ExportDocument(*c));
       res.headers.push_back({"Content-Disposition", "attachment; filename=\"conversation-" +
                                                         std::to_string(*id) + ".json\""});
       return res;
@@ -180,8 +149,8 @@ Response StoreRoutes::Conversations(const Request& r) {
     if (auto err = QueryInt(r, "offset", 0, 1000000000, &o.offset)) return *err;
     if (auto it = r.query.find("q"); it != r.query.end()) {
       if (it->second.size() > kMaxQuery) {
-        return Error(413, "q is longer than " + std::to_string(kMaxQuery) + " bytes", "too_large",
-                     "q");
+        return ErrorResponse(413, "q is longer than " + std::to_string(kMaxQuery) + " bytes",
+                             "too_large", "q");
       }
       o.query = it->second;
     }
@@ -189,7 +158,7 @@ Response StoreRoutes::Conversations(const Request& r) {
     if (!list.ok()) return FromStatus(list.status());
     json::array out;
     for (const store::Conversation& c : *list) out.push_back(store::ConversationJson(c, true));
-    return Json(200, json::object{{"conversations", std::move(out)}});
+    return JsonResponse(200, json::object{{"conversations", std::move(out)}});
   }
   if (r.method == "POST") {
     json::value body;
@@ -198,7 +167,7 @@ Response StoreRoutes::Conversations(const Request& r) {
     if (Status st = store::ParseConversationFields(body, &f); !st.ok()) return BadField(st);
     Result<store::Conversation> c = store_.CreateConversation(f);
     if (!c.ok()) return FromStatus(c.status());
-    return Json(201, store::ConversationJson(*c));
+    return JsonResponse(201, store::ConversationJson(*c));
   }
   return MethodNotAllowed(r, "GET, POST");
 }
@@ -207,7 +176,7 @@ Response StoreRoutes::Conversation(const Request& r, int64_t id) {
   if (r.method == "GET") {
     Result<store::Conversation> c = store_.GetConversation(id);
     if (!c.ok()) return FromStatus(c.status());
-    return Json(200, store::ConversationJson(*c));
+    return JsonResponse(200, store::ConversationJson(*c));
   }
   if (r.method == "PATCH") {
     json::value body;
@@ -216,7 +185,7 @@ Response StoreRoutes::Conversation(const Request& r, int64_t id) {
     if (Status st = store::ParseConversationFields(body, &f); !st.ok()) return BadField(st);
     Result<store::Conversation> c = store_.UpdateConversation(id, f);
     if (!c.ok()) return FromStatus(c.status());
-    return Json(200, store::ConversationJson(*c));
+    return JsonResponse(200, store::ConversationJson(*c));
   }
   if (r.method == "DELETE") {
     if (Status st = store_.DeleteConversation(id); !st.ok()) return FromStatus(st);
@@ -226,7 +195,7 @@ Response StoreRoutes::Conversation(const Request& r, int64_t id) {
 }
 
 Response StoreRoutes::Messages(const Request& r, int64_t id) {
-  const std::vector<std::string_view> p = Split(r.path);
+  const std::vector<std::string_view> p = SplitPath(r.path);
   if (p.size() == 4) {
     if (r.method != "POST") return MethodNotAllowed(r, "POST");
     json::value body;
@@ -235,7 +204,7 @@ Response StoreRoutes::Messages(const Request& r, int64_t id) {
     if (Status st = store::ParseNewMessage(body, &m); !st.ok()) return BadField(st);
     Result<store::Message> saved = store_.AppendMessage(id, m);
     if (!saved.ok()) return FromStatus(saved.status());
-    return Json(201, store::MessageJson(*saved));
+    return JsonResponse(201, store::MessageJson(*saved));
   }
   if (r.method != "DELETE") return MethodNotAllowed(r, "DELETE");
   const std::optional<int64_t> message_id = ParseId(p[4]);
@@ -250,7 +219,7 @@ Response StoreRoutes::Profiles(const Request& r) {
     if (!list.ok()) return FromStatus(list.status());
     json::array out;
     for (const store::Profile& p : *list) out.push_back(store::ProfileJson(p));
-    return Json(200, json::object{{"profiles", std::move(out)}});
+    return JsonResponse(200, json::object{{"profiles", std::move(out)}});
   }
   if (r.method == "POST") {
     json::value body;
@@ -259,7 +228,7 @@ Response StoreRoutes::Profiles(const Request& r) {
     if (Status st = store::ParseProfile(body, &p); !st.ok()) return BadField(st);
     Result<store::Profile> created = store_.CreateProfile(p);
     if (!created.ok()) return FromStatus(created.status());
-    return Json(201, store::ProfileJson(*created));
+    return JsonResponse(201, store::ProfileJson(*created));
   }
   return MethodNotAllowed(r, "GET, POST");
 }
@@ -275,7 +244,7 @@ Response StoreRoutes::Profile(const Request& r, int64_t id) {
   if (Status st = store::ParseProfile(body, &p); !st.ok()) return BadField(st);
   Result<store::Profile> saved = store_.ReplaceProfile(id, p);
   if (!saved.ok()) return FromStatus(saved.status());
-  return Json(200, store::ProfileJson(*saved));
+  return JsonResponse(200, store::ProfileJson(*saved));
 }
 
 }  // namespace inferno::server
@@ -306,7 +275,7 @@ Response StoreRoutes::Sessions(const Request& r) {
   if (!list.ok()) return FromStatus(list.status());
   json::array out;
   for (const store::DebugSession& s : *list) out.push_back(SessionSummaryJson(s));
-  return Json(200, json::object{{"sessions", std::move(out)}});
+  return JsonResponse(200, json::object{{"sessions", std::move(out)}});
 }
 
 Response StoreRoutes::Session(const Request& r, const std::string& id) {
@@ -320,12 +289,13 @@ Response StoreRoutes::Session(const Request& r, const std::string& id) {
   json::error_code ec;
   json::value record = json::parse(s->record, ec);
   if (ec)
-    return Error(500, "debugger session " + id + " is unreadable in the store", "store_error");
+    return ErrorResponse(500, "debugger session " + id + " is unreadable in the store",
+                         "store_error");
   json::object doc{{"format", "inferno.debug_session"},
                    {"version", 1},
                    {"created_at", store::FormatIso8601(s->created_at)},
                    {"session", std::move(record)}};
-  Response res = Json(200, doc);
+  Response res = JsonResponse(200, doc);
   res.headers.push_back(
       {"Content-Disposition", "attachment; filename=\"session-" + id + ".json\""});
   return res;
@@ -340,12 +310,13 @@ Response StoreRoutes::ImportSession(const Request& r) {
   const json::object* doc = body.if_object();
   if (doc == nullptr || !doc->contains("format") || doc->at("format") != "inferno.debug_session" ||
       !doc->contains("session")) {
-    return Error(400, "expected an export document: {\"format\":\"inferno.debug_session\", ...}",
-                 "invalid_value", "format");
+    return ErrorResponse(400,
+                         "expected an export document: {\"format\":\"inferno.debug_session\", ...}",
+                         "invalid_value", "format");
   }
   if (!doc->contains("version") || doc->at("version") != 1) {
-    return Error(400, "only version 1 debugger session documents can be imported", "invalid_value",
-                 "version");
+    return ErrorResponse(400, "only version 1 debugger session documents can be imported",
+                         "invalid_value", "version");
   }
   Result<debugger::SessionRecord> rec = debugger::RecordFromJson(doc->at("session"), {});
   if (!rec.ok()) return BadField(rec.status());
@@ -353,7 +324,9 @@ Response StoreRoutes::ImportSession(const Request& r) {
   if (!max.ok()) return FromStatus(max.status());
   // Imported ids come after every stored one; the running debugger numbers its sessions
   // from its own start, so imports take a separate letter ("i") and never collide with them.
-  rec->id = "i" + std::to_string(*max + 1);
+  // (Appended, not "i" + to_string(...): GCC 12 gives a bogus -Wrestrict for that here.)
+  rec->id = "i";
+  rec->id += std::to_string(*max + 1);
   if (!rec->parent.empty() && !store_.GetDebugSession(rec->parent).ok()) rec->parent.clear();
   store::DebugSession row;
   row.id = rec->id;
@@ -366,7 +339,7 @@ Response StoreRoutes::ImportSession(const Request& r) {
   if (Status st = store_.SaveDebugSession(row); !st.ok()) return FromStatus(st);
   Result<store::DebugSession> saved = store_.GetDebugSession(row.id);
   if (!saved.ok()) return FromStatus(saved.status());
-  return Json(201, SessionSummaryJson(*saved));
+  return JsonResponse(201, SessionSummaryJson(*saved));
 }
 
 }  // namespace inferno::server
