@@ -2,6 +2,7 @@
 // SSE progress, list and open stored runs, cancel, delete, download a run's CSV.
 
 import { withAuth } from './auth';
+import { call } from './call';
 import { ApiError, networkError, responseError } from './errors';
 import { readSseEvents, type SseEvent } from './sse';
 
@@ -66,25 +67,6 @@ export interface BenchRequest {
   repetitions: number;
   gen_tokens?: number;
   threads?: number;
-}
-
-async function call<T>(method: string, path: string, what: string, body?: unknown): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(
-      path,
-      withAuth({
-        method,
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }),
-    );
-  } catch (err) {
-    throw networkError(err);
-  }
-  if (!res.ok) throw await responseError(res, what);
-  if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
 }
 
 export async function listBenchRuns(limit = 50): Promise<BenchRun[]> {

@@ -1,8 +1,7 @@
 // Conversation history in the server's store (/api/conversations). When the server has no
 // store (404 on the route), callers get an ApiError with missingRoute set and show that.
 
-import { withAuth } from './auth';
-import { networkError, responseError } from './errors';
+import { call } from './call';
 import type { MessageMetrics } from './types';
 
 export interface ConversationSummary {
@@ -32,25 +31,6 @@ export interface Conversation {
   created_at: string;
   updated_at: string;
   messages: StoredMessage[];
-}
-
-async function call<T>(method: string, path: string, what: string, body?: unknown): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(
-      path,
-      withAuth({
-        method,
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }),
-    );
-  } catch (err) {
-    throw networkError(err);
-  }
-  if (!res.ok) throw await responseError(res, what);
-  if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
 }
 
 export function listConversations(q = '', limit = 50): Promise<{ conversations: ConversationSummary[] }> {
