@@ -74,15 +74,7 @@ int64_t StartStoredRun(const std::string& db_path, bench::SuiteOptions& so,
   }
   *db = std::move(*opened);
   const bench::MachineInfo machine = bench::DetectMachine();
-  store::BenchRun record;
-  record.run_key = so.run_id;
-  record.source = "cli";
-  record.started_at = store::NowMs();
-  record.hostname = machine.hostname;
-  record.cpu_model = machine.cpu_model;
-  record.cpu_flags = machine.cpu_flags;
-  record.isa = machine.isa;
-  record.cores = machine.cores;
+  store::BenchRun record = store::NewBenchRun("cli", so.run_id, machine);
   record.threads = so.threads > 0 ? so.threads : std::max(1, machine.cores);
   record.models = so.models;
   record.prompt_sizes = so.prompt_sizes;

@@ -81,16 +81,7 @@ Result<std::shared_ptr<BenchJob>> BenchService::Start(const BenchRequest& reques
   if (thread_.joinable()) thread_.join();  // the previous run's thread, already finished
 
   const bench::MachineInfo machine = bench::DetectMachine();
-  store::BenchRun run;
-  run.run_key = RunKey(options_.log_root);
-  run.source = "server";
-  run.status = "running";
-  run.started_at = store::NowMs();
-  run.hostname = machine.hostname;
-  run.cpu_model = machine.cpu_model;
-  run.cpu_flags = machine.cpu_flags;
-  run.isa = machine.isa;
-  run.cores = machine.cores;
+  store::BenchRun run = store::NewBenchRun("server", RunKey(options_.log_root), machine);
   run.threads = request.threads;
   run.models = request.model_ids;
   run.prompt_sizes = request.prompt_sizes;

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/machine.h"
 #include "bench/results_csv.h"
 #include "engine/util/status.h"
 
@@ -102,6 +103,10 @@ struct BenchRun {
   int64_t row_count = 0;              // filled by List and Get
   std::vector<bench::SuiteRow> rows;  // filled by Get, in the order they were added
 };
+
+// A run starting now on `machine`: source, key, start time and the machine's fields set; the
+// caller fills in the workload.
+BenchRun NewBenchRun(std::string source, std::string run_key, const bench::MachineInfo& machine);
 
 // Fields a create or update sets; unset fields keep their value (or the default).
 struct ConversationFields {

@@ -9,6 +9,20 @@
 #include "store/timestamps.h"
 
 namespace inferno::store {
+
+BenchRun NewBenchRun(std::string source, std::string run_key, const bench::MachineInfo& machine) {
+  BenchRun run;
+  run.source = std::move(source);
+  run.run_key = std::move(run_key);
+  run.status = "running";
+  run.started_at = NowMs();
+  run.hostname = machine.hostname;
+  run.cpu_model = machine.cpu_model;
+  run.cpu_flags = machine.cpu_flags;
+  run.isa = machine.isa;
+  run.cores = machine.cores;
+  return run;
+}
 namespace {
 
 namespace json = boost::json;
