@@ -95,8 +95,8 @@ void DequantizeWeightRow(const WeightMatrix& w, int64_t r, float* out) {
   const uint16_t* scales = R4Scales(w, r / kR4Rows);
   const int64_t row = r % kR4Rows;
   for (int64_t i = 0; i < w.cols / 32; ++i) {
-    const float d = F16ToF32(scales[(i / 4) * 16 + (i % 4) * 4 + row]);
-    const uint8_t* block = quants + ((i / 4) * 4 + i % 4) * kR4Rows * R4QuantBytes(w.layout);
+    const float d = F16ToF32(scales[R4ScaleIndex(i, row)]);
+    const uint8_t* block = quants + i * kR4Rows * R4QuantBytes(w.layout);
     for (int j = 0; j < 16; ++j) {
       if (w.layout == WeightLayout::kQ4_0R4) {
         const uint8_t q = block[row * 16 + j];

@@ -28,17 +28,17 @@ namespace {
 
 // Block i of row r (of four) into its R4 slots.
 void PlaceBlock(const BlockQ4_0& block, int64_t i, int64_t r, uint8_t* quants, uint16_t* scales) {
-  std::memcpy(quants + ((i / 4) * 4 + i % 4) * 64 + r * 16, block.qs, 16);
-  scales[(i / 4) * 16 + (i % 4) * 4 + r] = block.d;
+  std::memcpy(quants + i * 64 + r * 16, block.qs, 16);
+  scales[R4ScaleIndex(i, r)] = block.d;
 }
 
 void PlaceBlock(const BlockQ8_0& block, int64_t i, int64_t r, uint8_t* quants, uint16_t* scales) {
-  uint8_t* out = quants + ((i / 4) * 4 + i % 4) * 128 + r * 16;
+  uint8_t* out = quants + i * 128 + r * 16;
   for (int j = 0; j < 16; ++j) {
     out[j] = uint8_t(block.qs[j] ^ 0x80);  // two's complement + 128, as unsigned
     out[64 + j] = uint8_t(block.qs[16 + j] ^ 0x80);
   }
-  scales[(i / 4) * 16 + (i % 4) * 4 + r] = block.d;
+  scales[R4ScaleIndex(i, r)] = block.d;
 }
 
 template <typename Block>

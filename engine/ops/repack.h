@@ -5,17 +5,17 @@
 // on narrow loads, scalar F16 scale conversions and per-block broadcasts, so it is bound by
 // instruction throughput, not memory. The R4 layouts interleave four rows:
 //
-//   quants: for each group of 4 rows g, superblock s (4 blocks = 128 columns), block b: the
-//           block's quants of rows 4g..4g+3, kBlockBytes = 4 × Q bytes, at
-//           ((g*nsb + s)*4 + b) * kBlockBytes, where Q is 16 (Q4_0) or 32 (Q8_0)
+//   quants: for each group of 4 rows g and block i (32 columns): the block's quants of rows
+//           4g..4g+3, 4 × Q bytes, at (g*nb + i) * 4Q, where Q is 16 (Q4_0) or 32 (Q8_0)
 //           Q4_0: row r's 16 nibble bytes at r*16 (as in GGUF: element j low, j+16 high)
 //           Q8_0: row r's elements 0..15 at r*16, elements 16..31 at 64 + r*16, each stored
 //                 as byte + 128 (unsigned, for the unsigned×signed byte dot product)
-//   scales: after all quants, the F16 scales, (row 4g+r, block 4s+b) at (g*nsb + s)*16 + b*4 + r
+//   scales: after all quants, the F16 scales, (row 4g+r, block i) at (g*nb + i)*4 + r
 //
-// so one or two 512-bit loads bring block b of all four rows (each row in its own 128-bit
-// lane) and one 256-bit load all 16 scales of a superblock. Groups are 64-byte aligned (no
-// split cache lines) and the matrix takes exactly as many bytes as in GGUF.
+// so one or two 512-bit loads bring a block of all four rows (each row in its own 128-bit
+// lane) and one 256-bit load the 16 scales of four blocks (a superblock, 128 columns, the
+// kernels' step; columns must be a multiple of it). Groups are 64-byte aligned (no split
+// cache lines) and the matrix takes exactly as many bytes as in GGUF.
 #pragma once
 
 #include <cstddef>
@@ -60,6 +60,8 @@ inline const uint8_t* R4Quants(const WeightMatrix& w, int64_t group) {
   return static_cast<const uint8_t*>(w.data) +
          size_t(group) * size_t(w.cols / 32 * kR4Rows) * R4QuantBytes(w.layout);
 }
+// Index of (block i, row r of the group) among a group's scales.
+inline size_t R4ScaleIndex(int64_t i, int64_t r) { return size_t(i * kR4Rows + r); }
 inline const uint16_t* R4Scales(const WeightMatrix& w, int64_t group) {
   const auto* scales = reinterpret_cast<const uint16_t*>(static_cast<const uint8_t*>(w.data) +
                                                          size_t(w.rows) * size_t(w.cols / 32) *
