@@ -13,7 +13,9 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "engine/model/model.h"
@@ -307,6 +309,37 @@ std::vector<Event> RunSessionBatched(const Model& model, const GenerateRequest& 
   });
   EXPECT_TRUE(st.ok()) << st.message();
   return events;
+}
+
+// Submits the requests to `sched` at once and waits (up to 60 s) until every one is done;
+// nullopt on timeout. The callbacks own their state, so returning early is safe.
+std::optional<std::vector<std::vector<Event>>> RunTogether(
+    Scheduler& sched, const std::vector<GenerateRequest>& requests) {
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::vector<Event>> got;
+    size_t done = 0;
+  };
+  auto shared = std::make_shared<Shared>();
+  shared->got.resize(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    sched.Submit(requests[i], [shared, i](const Event& e) {
+      std::lock_guard<std::mutex> lock(shared->mu);
+      shared->got[i].push_back(e);
+      if (e.type == Event::Type::kDone || e.type == Event::Type::kError) {
+        ++shared->done;
+        shared->cv.notify_all();
+      }
+      return true;
+    });
+  }
+  std::unique_lock<std::mutex> lock(shared->mu);
+  if (!shared->cv.wait_for(lock, std::chrono::seconds(60),
+                           [&] { return shared->done == requests.size(); })) {
+    return std::nullopt;
+  }
+  return shared->got;
 }
 
 const Event* FindEvent(const std::vector<Event>& events, Event::Type type) {
@@ -626,24 +659,10 @@ TEST(ProbesPromptAttention, SchedulerMapEqualsSessionMap) {
   so.n_batch = 12;
   so.n_threads = 2;
   Scheduler sched(*model, so);
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<std::vector<Event>> got(2);
-  int done = 0;
   GenerateRequest plain = Greedy(model->tokenizer().Encode("Another sequence", true, true), 8);
-  for (int i = 0; i < 2; ++i) {
-    sched.Submit(i == 0 ? plain : req, [&, i](const Event& e) {
-      std::lock_guard<std::mutex> lock(mu);
-      got[i].push_back(e);
-      if (e.type == Event::Type::kDone || e.type == Event::Type::kError) {
-        ++done;
-        cv.notify_all();
-      }
-      return true;
-    });
-  }
-  std::unique_lock<std::mutex> lock(mu);
-  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return done == 2; }));
+  const auto result = RunTogether(sched, {plain, req});
+  ASSERT_TRUE(result.has_value());
+  const std::vector<std::vector<Event>>& got = *result;
   EXPECT_EQ(FindEvent(got[0], Event::Type::kPromptAttention), nullptr);
   const Event* map = FindEvent(got[1], Event::Type::kPromptAttention);
   ASSERT_NE(map, nullptr);
@@ -744,24 +763,10 @@ TEST(ProbesScheduler, BatchedProbesEqualSessionProbes) {
   so.n_ctx = 512;
   so.n_threads = 2;
   Scheduler sched(*model, so);
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<std::vector<Event>> got(3);
-  int done = 0;
   GenerateRequest plain = Greedy(model->tokenizer().Encode("Another sequence", true, true), 8);
-  for (int i = 0; i < 3; ++i) {
-    sched.Submit(i == 1 ? plain : req, [&, i](const Event& e) {
-      std::lock_guard<std::mutex> lock(mu);
-      got[i].push_back(e);
-      if (e.type == Event::Type::kDone || e.type == Event::Type::kError) {
-        ++done;
-        cv.notify_all();
-      }
-      return true;
-    });
-  }
-  std::unique_lock<std::mutex> lock(mu);
-  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return done == 3; }));
+  const auto result = RunTogether(sched, {req, plain, req});
+  ASSERT_TRUE(result.has_value());
+  const std::vector<std::vector<Event>>& got = *result;
   for (int i : {0, 2}) {
     ASSERT_EQ(got[i].size(), want.size());
     for (size_t k = 0; k < want.size(); ++k) {
