@@ -90,11 +90,15 @@ void MatMulDecode(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * int64_t(m.bytes.size()));
   state.SetLabel(Label(type, m.w.layout));
 }
-// Last argument 1: in the layout the loader repacks to (Q4_0, Q8_0 on AVX-512), 0: as in GGUF.
+bool HasR4Layout(DType t) {
+  return t == DType::kQ4_0 || t == DType::kQ8_0 || t == DType::kQ4_K || t == DType::kQ6_K;
+}
+
+// Last argument 1: in the layout the loader repacks to (on AVX-512), 0: as in GGUF.
 void DecodeShapes(benchmark::internal::Benchmark* b) {
   for (int t = 0; t < int(std::size(kTypes)); ++t) {
     for (int repack : {0, 1}) {
-      if (repack && kTypes[t] != DType::kQ4_0 && kTypes[t] != DType::kQ8_0) continue;
+      if (repack && !HasR4Layout(kTypes[t])) continue;
       for (int threads : {1, 2}) {
         b->Args({t, 2048, 2048, threads, repack});  // attention output
         b->Args({t, 8192, 2048, threads, repack});  // FFN gate/up
@@ -129,7 +133,7 @@ void MatMulPrompt(benchmark::State& state) {
 void PromptShapes(benchmark::internal::Benchmark* b) {
   for (int t = 0; t < int(std::size(kTypes)); ++t) {
     for (int repack : {0, 1}) {
-      if (repack && kTypes[t] != DType::kQ4_0 && kTypes[t] != DType::kQ8_0) continue;
+      if (repack && !HasR4Layout(kTypes[t])) continue;
       b->Args({t, 64, 1, repack}), b->Args({t, 64, 2, repack}), b->Args({t, 256, 2, repack});
     }
   }

@@ -48,33 +48,46 @@ void Activations::Quantize(ThreadPool& pool, DType weight_type, const float* x, 
   n_ = n;
   row_bytes_ = RowBytes(type_, n);
   if (buffer_.size() < row_bytes_ * n_tokens) buffer_.resize(row_bytes_ * n_tokens);
-  // The R4 kernels want each block's scale and quant sum as floats (see q4_0_r4.h); any
-  // Q8_0 activations may meet an R4 matrix (one quantization serves Q, K and V).
-  const bool sums = type_ == DType::kQ8_0 && ActiveIsa() == Isa::kAvx512 && n % 128 == 0;
+  // The R4 kernels want per-block sums of the activations (see r4_sums); any activations
+  // of the partner format may meet an R4 matrix (one quantization serves Q, K and V).
+  const bool avx512 = ActiveIsa() == Isa::kAvx512;
+  const bool q8_0_sums = type_ == DType::kQ8_0 && avx512 && n % 128 == 0;
+  const bool q8_k_sums = type_ == DType::kQ8_K && avx512 && n % 256 == 0;
   const int64_t nb = n / 32;
-  q8_sums_stride_ = sums ? size_t(nb) * 9 : 0;
-  if (sums && q8_sums_.size() < q8_sums_stride_ * n_tokens) {
-    q8_sums_.resize(q8_sums_stride_ * n_tokens);
-  }
-  if (!sums) q8_sums_.clear();
+  r4_sums_stride_ = q8_0_sums   ? size_t(nb) * 9 * sizeof(float)
+                    : q8_k_sums ? size_t(nb) * sizeof(int16_t)
+                                : 0;
+  const size_t sums_floats = (r4_sums_stride_ * n_tokens + sizeof(float) - 1) / sizeof(float);
+  if (r4_sums_.size() < sums_floats) r4_sums_.resize(sums_floats);
+  if (r4_sums_stride_ == 0) r4_sums_.clear();
   auto quantize = [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
-      QuantizeRow(type_, x + t * n, buffer_.data() + t * row_bytes_, n);
-      if (!sums) continue;
-      const auto* blocks = reinterpret_cast<const BlockQ8_0*>(buffer_.data() + t * row_bytes_);
-      float* scale = q8_sums_.data() + t * q8_sums_stride_;
-      float* corr = scale + nb * 4;
-      float* int_offset = corr + nb * 4;
-      for (int64_t i = 0; i < nb; ++i) {
-        int32_t sum = 0;
-        for (int8_t q : blocks[i].qs) sum += q;
-        const float d = F16ToF32(blocks[i].d);
-        for (int j = 0; j < 4; ++j) {
-          scale[i * 4 + j] = d;
-          corr[i * 4 + j] = 8.0f * d * float(sum);
+      uint8_t* row = buffer_.data() + t * row_bytes_;
+      QuantizeRow(type_, x + t * n, row, n);
+      auto* sums = reinterpret_cast<uint8_t*>(r4_sums_.data()) + t * r4_sums_stride_;
+      if (q8_0_sums) {
+        const auto* blocks = reinterpret_cast<const BlockQ8_0*>(row);
+        auto* scale = reinterpret_cast<float*>(sums);
+        float* corr = scale + nb * 4;
+        float* int_offset = corr + nb * 4;
+        for (int64_t i = 0; i < nb; ++i) {
+          int32_t sum = 0;
+          for (int8_t q : blocks[i].qs) sum += q;
+          const float d = F16ToF32(blocks[i].d);
+          for (int j = 0; j < 4; ++j) {
+            scale[i * 4 + j] = d;
+            corr[i * 4 + j] = 8.0f * d * float(sum);
+          }
+          const int32_t offset = -128 * sum;
+          std::memcpy(&int_offset[i], &offset, sizeof offset);
         }
-        const int32_t offset = -128 * sum;
-        std::memcpy(&int_offset[i], &offset, sizeof offset);
+      } else if (q8_k_sums) {
+        const auto* blocks = reinterpret_cast<const BlockQ8_K*>(row);
+        for (int64_t i = 0; i < nb; ++i) {
+          const int16_t* b = blocks[i / 8].bsums + (i % 8) * 2;
+          const int16_t sum = int16_t(b[0] + b[1]);  // |sum| <= 32 * 127
+          std::memcpy(sums + i * sizeof sum, &sum, sizeof sum);
+        }
       }
     }
   };
@@ -91,23 +104,7 @@ void DequantizeWeightRow(const WeightMatrix& w, int64_t r, float* out) {
                   w.cols);
     return;
   }
-  const uint8_t* quants = R4Quants(w, r / kR4Rows);
-  const uint16_t* scales = R4Scales(w, r / kR4Rows);
-  const int64_t row = r % kR4Rows;
-  for (int64_t i = 0; i < w.cols / 32; ++i) {
-    const float d = F16ToF32(scales[R4ScaleIndex(i, row)]);
-    const uint8_t* block = quants + i * kR4Rows * R4QuantBytes(w.layout);
-    for (int j = 0; j < 16; ++j) {
-      if (w.layout == WeightLayout::kQ4_0R4) {
-        const uint8_t q = block[row * 16 + j];
-        out[i * 32 + j] = float(int(q & 0x0F) - 8) * d;
-        out[i * 32 + j + 16] = float(int(q >> 4) - 8) * d;
-      } else {
-        out[i * 32 + j] = float(int(block[row * 16 + j]) - 128) * d;
-        out[i * 32 + j + 16] = float(int(block[64 + row * 16 + j]) - 128) * d;
-      }
-    }
-  }
+  R4DequantizeRow(w, r, out);
 }
 
 namespace {
@@ -117,9 +114,9 @@ namespace {
 void MatMulR4(ThreadPool& pool, const WeightMatrix& w, const Activations& x, float* y) {
   const DotR4Fn dot = Avx512DotR4(w.layout);
   const GemmR4Fn gemm = Avx512GemmR4(w.layout);
-  if (dot == nullptr || gemm == nullptr || x.q8_sums(0) == nullptr) std::abort();
+  if (dot == nullptr || gemm == nullptr || x.r4_sums(0) == nullptr) std::abort();
   const int64_t n_tokens = x.n_tokens();
-  const size_t sums_stride = x.q8_sums_stride();
+  const size_t sums_stride = x.r4_sums_stride();
   constexpr int64_t kTileGroups = 4;
   pool.ParallelFor(
       w.rows / kR4Rows,
@@ -129,13 +126,13 @@ void MatMulR4(ThreadPool& pool, const WeightMatrix& w, const Activations& x, flo
           int64_t t = 0;
           for (; t + 4 <= n_tokens; t += 4) {
             for (int64_t g = g0; g < g1; ++g) {
-              gemm(w.cols, R4Quants(w, g), R4Scales(w, g), x.row(t), x.row_bytes(), x.q8_sums(t),
+              gemm(w.cols, R4Quants(w, g), R4Meta(w, g), x.row(t), x.row_bytes(), x.r4_sums(t),
                    sums_stride, y + t * w.rows + g * kR4Rows, size_t(w.rows));
             }
           }
           for (; t < n_tokens; ++t) {
             for (int64_t g = g0; g < g1; ++g) {
-              dot(w.cols, R4Quants(w, g), R4Scales(w, g), x.row(t), x.q8_sums(t),
+              dot(w.cols, R4Quants(w, g), R4Meta(w, g), x.row(t), x.r4_sums(t),
                   y + t * w.rows + g * kR4Rows);
             }
           }
@@ -148,7 +145,7 @@ void MatMulR4(ThreadPool& pool, const WeightMatrix& w, const Activations& x, flo
 
 void MatMul(ThreadPool& pool, const WeightMatrix& w, const Activations& x, float* y) {
   if (w.layout != WeightLayout::kRows) {
-    if (x.type() != DType::kQ8_0 || x.n() != w.cols) std::abort();
+    if (x.type() != ActivationType(w.type) || x.n() != w.cols) std::abort();
     MatMulR4(pool, w, x, y);
     return;
   }

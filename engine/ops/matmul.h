@@ -19,6 +19,8 @@ enum class WeightLayout {
   kRows,    // as in GGUF: row r at data + r * row_bytes
   kQ4_0R4,  // Q4_0 with four rows interleaved for the AVX-512 kernels (engine/ops/repack.h)
   kQ8_0R4,  // Q8_0, likewise
+  kQ4_KR4,  // Q4_K, likewise
+  kQ6_KR4,  // Q6_K, likewise
 };
 
 // A weight matrix: `rows` rows of `cols` elements of `type`. Points into the mapped GGUF
@@ -52,13 +54,18 @@ class Activations {
   int64_t n() const { return n_; }
   const void* row(int64_t t) const { return buffer_.data() + t * row_bytes_; }
   size_t row_bytes() const { return row_bytes_; }
-  // For R4 weights (Q8_0 activations on AVX-512), per row: each Q8_0 block's scale and
-  // 8 * scale * sum(qs), each repeated four times, then each block's -128 * sum(qs) as int32
-  // bits (see engine/ops/r4.h); nullptr otherwise.
-  const float* q8_sums(int64_t t) const {
-    return q8_sums_.empty() ? nullptr : q8_sums_.data() + t * q8_sums_stride_;
+  // What the R4 kernels (engine/ops/r4.h) need besides the quantized row, per row; nullptr
+  // when R4 weights cannot meet these activations (no AVX-512, or n not a multiple of the
+  // superblock). Q8_0: each block's scale and 8 * scale * sum(qs), each repeated four times,
+  // then each block's -128 * sum(qs) as int32 bits (floats). Q8_K: the sum of each 32
+  // activations (int16).
+  const void* r4_sums(int64_t t) const {
+    return r4_sums_.empty()
+               ? nullptr
+               : reinterpret_cast<const uint8_t*>(r4_sums_.data()) + size_t(t) * r4_sums_stride_;
   }
-  size_t q8_sums_stride() const { return q8_sums_stride_; }
+  // Bytes from one row's r4_sums to the next.
+  size_t r4_sums_stride() const { return r4_sums_stride_; }
 
  private:
   DType type_ = DType::kF32;
@@ -66,8 +73,8 @@ class Activations {
   int64_t n_ = 0;
   size_t row_bytes_ = 0;
   std::vector<uint8_t> buffer_;
-  std::vector<float> q8_sums_;
-  size_t q8_sums_stride_ = 0;
+  std::vector<float> r4_sums_;  // floats, or int16 pairs for Q8_K
+  size_t r4_sums_stride_ = 0;
 };
 
 // y[t][r] = sum_k w[r][k] * x[t][k] for t < x.n_tokens(), r < w.rows.

@@ -116,21 +116,34 @@ TEST(MatMul, PrequantizedActivationsServeSeveralMatrices) {
 TEST(MatMul, RepackedR4MatchesRowMajor) {
   if (ActiveIsa() != Isa::kAvx512) GTEST_SKIP() << "the R4 kernels need AVX-512 VNNI";
   std::mt19937 rng(8);
-  for (DType type : {DType::kQ4_0, DType::kQ8_0}) {
-    for (int64_t cols : {128, 384, 2048}) {
+  const struct {
+    DType type;
+    WeightLayout layout;
+    std::vector<int64_t> cols;
+    size_t packed_bytes_per_4x256;  // GGUF: 4 x the type's bytes per 256 weights
+  } kCases[] = {
+      {DType::kQ4_0, WeightLayout::kQ4_0R4, {128, 384, 2048}, 4 * 8 * 18},
+      {DType::kQ8_0, WeightLayout::kQ8_0R4, {128, 384, 2048}, 4 * 8 * 34},
+      {DType::kQ4_K, WeightLayout::kQ4_KR4, {256, 768, 2048}, 4 * 144 + 16},  // unpacked scales
+      {DType::kQ6_K, WeightLayout::kQ6_KR4, {256, 768, 2048}, 4 * 210},
+  };
+  for (const auto& c : kCases) {
+    const DType type = c.type;
+    for (int64_t cols : c.cols) {
       for (int64_t rows : {4, 12, 64, 132}) {
         const Matrix m = RandomMatrix(type, rows, cols, rng);
         ASSERT_TRUE(ShouldRepack(m.view));
         AlignedBytes storage;
         const WeightMatrix packed = RepackWeights(m.view, &storage);
-        ASSERT_EQ(packed.layout,
-                  type == DType::kQ4_0 ? WeightLayout::kQ4_0R4 : WeightLayout::kQ8_0R4);
-        ASSERT_EQ(storage.size(), m.bytes.size());
+        ASSERT_EQ(packed.layout, c.layout);
+        ASSERT_EQ(storage.size(), size_t(rows / 4) * size_t(cols) * c.packed_bytes_per_4x256 / 256);
         std::vector<float> want(cols), got(cols);
+        std::vector<float> weights(rows * cols);  // for the size of the terms of each dot
         for (int64_t r = 0; r < rows; ++r) {
           DequantizeWeightRow(m.view, r, want.data());
           DequantizeWeightRow(packed, r, got.data());
           ASSERT_EQ(want, got) << "row " << r;
+          std::copy(want.begin(), want.end(), weights.begin() + r * cols);
         }
         for (int threads : {1, 3}) {
           ThreadPool pool(threads);
@@ -142,7 +155,12 @@ TEST(MatMul, RepackedR4MatchesRowMajor) {
             MatMul(pool, packed, act, y.data());
             MatMul(pool, m.view, act, ref.data());
             for (int64_t i = 0; i < tokens * rows; ++i) {
-              ASSERT_NEAR(y[i], ref[i], 5e-5f * (1.0f + std::fabs(ref[i])))
+              // Both sum exact integer partial dots in float, in different orders.
+              double magnitude = 0;
+              for (int64_t k = 0; k < cols; ++k) {
+                magnitude += std::fabs(weights[(i % rows) * cols + k] * x[(i / rows) * cols + k]);
+              }
+              ASSERT_NEAR(y[i], ref[i], 1e-6 * magnitude + 1e-6)
                   << DTypeName(type) << " cols=" << cols << " rows=" << rows << " tokens=" << tokens
                   << " i=" << i;
             }
@@ -167,7 +185,9 @@ TEST(MatMul, RepackedR4MatchesRowMajor) {
   EXPECT_FALSE(
       ShouldRepack(WeightMatrix{DType::kQ4_0, 8, 96, nullptr, RowBytes(DType::kQ4_0, 96)}));
   EXPECT_FALSE(
-      ShouldRepack(WeightMatrix{DType::kQ4_K, 8, 256, nullptr, RowBytes(DType::kQ4_K, 256)}));
+      ShouldRepack(WeightMatrix{DType::kQ6_K, 10, 256, nullptr, RowBytes(DType::kQ6_K, 256)}));
+  EXPECT_FALSE(
+      ShouldRepack(WeightMatrix{DType::kQ5_K, 8, 256, nullptr, RowBytes(DType::kQ5_K, 256)}));
 }
 
 }  // namespace

@@ -6,45 +6,15 @@
 #include <cstring>
 
 #include "engine/ops/r4.h"
+#include "engine/ops/simd_avx512.h"
 #include "engine/ops/simd_x86.h"
 #include "engine/tensor/quant_blocks.h"
 
 namespace inferno::ops {
 namespace {
 
-// The zero-masked forms: GCC 12 warns that the plain forms' undefined pass-through operand is
-// uninitialized (see CvtPh in vec_dot_avx512.cc).
-constexpr __mmask16 kAll = 0xFFFF;
-inline __m128 Quarter(__m512 v, int i) {
-  switch (i) {
-    case 0:
-      return _mm512_maskz_extractf32x4_ps(__mmask8(0xF), v, 0);
-    case 1:
-      return _mm512_maskz_extractf32x4_ps(__mmask8(0xF), v, 1);
-    case 2:
-      return _mm512_maskz_extractf32x4_ps(__mmask8(0xF), v, 2);
-    default:
-      return _mm512_maskz_extractf32x4_ps(__mmask8(0xF), v, 3);
-  }
-}
-inline __m512 ToFloat(__m512i v) { return _mm512_maskz_cvtepi32_ps(kAll, v); }
-inline __m512 Spread(__m512i index, __m512 v) {
-  return _mm512_maskz_permutexvar_ps(kAll, index, v);
-}
-
-// Lane j of block b's scale vector takes scale b*4 + j/4 (lanes 4r..4r+3 belong to row r).
-inline __m512i ScaleIndex(int b) {
-  return _mm512_add_epi32(
-      _mm512_set1_epi32(b * 4),
-      _mm512_srli_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), 2));
-}
-
 inline __m512 LoadScales(const uint16_t* p) {
-  return _mm512_maskz_cvtph_ps(kAll, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-}
-
-inline __m512i Broadcast16(const int8_t* p) {
-  return _mm512_maskz_broadcast_i32x4(kAll, _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  return _mm512_maskz_cvtph_ps(kAllLanes, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
 }
 
 // Block b of four rows against one activation block, as 16 int32 partial sums (lanes
@@ -84,9 +54,7 @@ struct Q8_0Format {
 // out[r] = sum of lanes 4r..4r+3 of acc - sum over b of lane 4b+r of corr.
 template <typename Format>
 inline void Finish(__m512 acc, __m512 corr, float* out) {
-  const __m128 a0 = Quarter(acc, 0), a1 = Quarter(acc, 1);
-  const __m128 a2 = Quarter(acc, 2), a3 = Quarter(acc, 3);
-  const __m128 rows = _mm_hadd_ps(_mm_hadd_ps(a0, a1), _mm_hadd_ps(a2, a3));
+  const __m128 rows = RowSums(acc);
   const __m128 c = _mm_add_ps(_mm_add_ps(Quarter(corr, 0), Quarter(corr, 1)),
                               _mm_add_ps(Quarter(corr, 2), Quarter(corr, 3)));
   if constexpr (Format::kOffsetOverEight == 0) {
@@ -97,8 +65,10 @@ inline void Finish(__m512 acc, __m512 corr, float* out) {
 }
 
 template <typename Format>
-void DotR4(int64_t n, const uint8_t* quants, const uint16_t* scales, const void* a,
-           const float* sums, float* out) {
+void DotR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void* a,
+           const void* r4_sums, float* out) {
+  const auto* scales = reinterpret_cast<const uint16_t*>(meta);
+  const auto* sums = static_cast<const float*>(r4_sums);
   constexpr int64_t kSuperblockBytes = 4 * Format::kBlockBytes;
   const auto* y = static_cast<const BlockQ8_0*>(a);
   const int64_t nb = n / kQK;
@@ -127,9 +97,12 @@ void DotR4(int64_t n, const uint8_t* quants, const uint16_t* scales, const void*
 }
 
 template <typename Format>
-void GemmR4(int64_t n, const uint8_t* quants, const uint16_t* scales, const void* a,
-            size_t a_row_bytes, const float* sums, size_t sums_stride, float* out,
+void GemmR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void* a,
+            size_t a_row_bytes, const void* r4_sums, size_t sums_stride_bytes, float* out,
             size_t out_stride) {
+  const auto* scales = reinterpret_cast<const uint16_t*>(meta);
+  const auto* sums = static_cast<const float*>(r4_sums);
+  const size_t sums_stride = sums_stride_bytes / sizeof(float);
   const int64_t nb = n / kQK;
   const BlockQ8_0* y[4];
   for (int k = 0; k < 4; ++k) y[k] = RowAt<BlockQ8_0>(a, a_row_bytes, k);
@@ -168,6 +141,9 @@ DotR4Fn Avx512DotR4(WeightLayout layout) {
       return DotR4<Q4_0Format>;
     case WeightLayout::kQ8_0R4:
       return DotR4<Q8_0Format>;
+    case WeightLayout::kQ4_KR4:
+    case WeightLayout::kQ6_KR4:
+      return Avx512DotKR4(layout);
     default:
       return nullptr;
   }
@@ -179,6 +155,9 @@ GemmR4Fn Avx512GemmR4(WeightLayout layout) {
       return GemmR4<Q4_0Format>;
     case WeightLayout::kQ8_0R4:
       return GemmR4<Q8_0Format>;
+    case WeightLayout::kQ4_KR4:
+    case WeightLayout::kQ6_KR4:
+      return Avx512GemmKR4(layout);
     default:
       return nullptr;
   }

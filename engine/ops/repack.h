@@ -1,21 +1,34 @@
 // Weight layouts that suit the SIMD kernels better than GGUF's row-major blocks.
 //
-// Q4_0 and Q8_0 in GGUF store each row as blocks of 32 weights (an F16 scale, then 16 bytes
-// of nibbles or 32 bytes). A decode kernel over that layout spends most of its instructions
-// on narrow loads, scalar F16 scale conversions and per-block broadcasts, so it is bound by
-// instruction throughput, not memory. The R4 layouts interleave four rows:
+// GGUF stores each row as a run of blocks (Q4_0/Q8_0: 32 weights and an F16 scale; Q4_K/Q6_K:
+// 256 weights with packed sub-block scales). A decode kernel over that layout spends most of
+// its instructions on narrow loads, scale unpacking and per-block broadcasts, so it is bound
+// by instruction throughput, not memory. The R4 layouts interleave four rows (a group) so
+// that one 512-bit load brings the same 16 bytes of all four rows, each row in its own
+// 128-bit lane, and a group's scales arrive ready to spread over those lanes. Each group is
+// stored as its quants (all groups first, 64-byte aligned) and its "meta" (scales etc.,
+// after all quants):
 //
-//   quants: for each group of 4 rows g and block i (32 columns): the block's quants of rows
-//           4g..4g+3, 4 × Q bytes, at (g*nb + i) * 4Q, where Q is 16 (Q4_0) or 32 (Q8_0)
+// Q4_0 / Q8_0 (superblock = 4 blocks of 32 = 128 columns; columns must be a multiple):
+//   quants: block i of the group at i * 4Q, Q = 16 (Q4_0) or 32 (Q8_0) bytes per row
 //           Q4_0: row r's 16 nibble bytes at r*16 (as in GGUF: element j low, j+16 high)
 //           Q8_0: row r's elements 0..15 at r*16, elements 16..31 at 64 + r*16, each stored
 //                 as byte + 128 (unsigned, for the unsigned×signed byte dot product)
-//   scales: after all quants, the F16 scales, (row 4g+r, block i) at (g*nb + i)*4 + r
-//
-// so one or two 512-bit loads bring a block of all four rows (each row in its own 128-bit
-// lane) and one 256-bit load the 16 scales of four blocks (a superblock, 128 columns, the
-// kernels' step; columns must be a multiple of it). Groups are 64-byte aligned (no split
-// cache lines) and the matrix takes exactly as many bytes as in GGUF.
+//   meta:   the F16 scales, (block i, row r) at R4ScaleIndex(i, r) = 4i + r
+//   Same bytes as GGUF.
+// Q4_K (superblock = one block of 256): per superblock, 512 bytes of quants: for each quarter
+//   P (elements 64P..64P+63) two 64-byte vectors A, B; row r's bytes at r*16 are the GGUF
+//   nibble bytes qs[32P + b] (A) and qs[32P + 16 + b] (B), b < 16 — low nibbles are elements
+//   64P + b (A) and 64P + 16 + b (B) of sub-block 2P, high nibbles the same of sub-block 2P+1.
+//   Meta, 80 bytes: the 6-bit scales unpacked to bytes as [sub-block j][row r] (32), the mins
+//   as [r][j] (32), the four rows' F16 d, then their F16 dmin. 592 bytes per 4 × 256 weights
+//   (GGUF: 576; unpacking the 6-bit scales in the kernel costs more than the 3% extra reads).
+// Q6_K (superblock = one block of 256): per superblock, for each quarter P three 64-byte
+//   vectors A, B, H: A and B hold the low four bits of the 6-bit values as Q4_K does, H row r's
+//   byte b the high two bits of elements 64P + b (bits 0-1), 64P + 32 + b (2-3),
+//   64P + 16 + b (4-5) and 64P + 48 + b (6-7). Meta, 72 bytes: the signed scales of the 16
+//   groups of 16 as bytes [r][s] for s < 8, then [r][s] for s >= 8 (64), and the rows' F16 d.
+//   Same bytes as GGUF.
 #pragma once
 
 #include <cstddef>
@@ -49,24 +62,58 @@ bool ShouldRepack(const WeightMatrix& w);
 // that views it. w's own bytes are not modified.
 WeightMatrix RepackWeights(const WeightMatrix& w, AlignedBytes* storage);
 
-// Geometry of the R4 layouts, shared by the kernels and MatMul.
+// Row r of an R4 matrix as floats, bit for bit what DequantizeRow gives for the GGUF row.
+void R4DequantizeRow(const WeightMatrix& w, int64_t r, float* out);
+
+// Geometry of the R4 layouts, shared by the kernels, MatMul and DequantizeWeightRow.
 constexpr int64_t kR4Rows = 4;
-constexpr int64_t kR4SuperblockCols = 128;
-// Quant bytes of one row per block of 32.
-inline size_t R4QuantBytes(WeightLayout layout) {
-  return layout == WeightLayout::kQ4_0R4 ? 16 : 32;
+// Columns per superblock: the kernels' step, and what the columns must be a multiple of.
+inline int64_t R4SuperblockCols(WeightLayout layout) {
+  return layout == WeightLayout::kQ4_0R4 || layout == WeightLayout::kQ8_0R4 ? 128 : 256;
 }
+// Bytes of one group's quants and of its meta, for `cols` columns.
+inline size_t R4GroupQuantBytes(WeightLayout layout, int64_t cols) {
+  switch (layout) {
+    case WeightLayout::kQ4_0R4:
+      return size_t(cols / 32) * kR4Rows * 16;
+    case WeightLayout::kQ8_0R4:
+      return size_t(cols / 32) * kR4Rows * 32;
+    case WeightLayout::kQ4_KR4:
+      return size_t(cols / 256) * 512;
+    case WeightLayout::kQ6_KR4:
+      return size_t(cols / 256) * 768;
+    default:
+      return 0;
+  }
+}
+inline size_t R4GroupMetaBytes(WeightLayout layout, int64_t cols) {
+  switch (layout) {
+    case WeightLayout::kQ4_0R4:
+    case WeightLayout::kQ8_0R4:
+      return size_t(cols / 32) * kR4Rows * 2;
+    case WeightLayout::kQ4_KR4:
+      return size_t(cols / 256) * 80;
+    case WeightLayout::kQ6_KR4:
+      return size_t(cols / 256) * 72;
+    default:
+      return 0;
+  }
+}
+// Bytes the whole repacked matrix takes.
+inline size_t R4Bytes(const WeightMatrix& w) {
+  return size_t(w.rows / kR4Rows) *
+         (R4GroupQuantBytes(w.layout, w.cols) + R4GroupMetaBytes(w.layout, w.cols));
+}
+
 inline const uint8_t* R4Quants(const WeightMatrix& w, int64_t group) {
+  return static_cast<const uint8_t*>(w.data) + size_t(group) * R4GroupQuantBytes(w.layout, w.cols);
+}
+inline const uint8_t* R4Meta(const WeightMatrix& w, int64_t group) {
   return static_cast<const uint8_t*>(w.data) +
-         size_t(group) * size_t(w.cols / 32 * kR4Rows) * R4QuantBytes(w.layout);
+         size_t(w.rows / kR4Rows) * R4GroupQuantBytes(w.layout, w.cols) +
+         size_t(group) * R4GroupMetaBytes(w.layout, w.cols);
 }
-// Index of (block i, row r of the group) among a group's scales.
+// Q4_0/Q8_0: index of (block i, row r of the group) among a group's F16 scales (its meta).
 inline size_t R4ScaleIndex(int64_t i, int64_t r) { return size_t(i * kR4Rows + r); }
-inline const uint16_t* R4Scales(const WeightMatrix& w, int64_t group) {
-  const auto* scales = reinterpret_cast<const uint16_t*>(static_cast<const uint8_t*>(w.data) +
-                                                         size_t(w.rows) * size_t(w.cols / 32) *
-                                                             R4QuantBytes(w.layout));
-  return scales + size_t(group) * size_t(w.cols / 32 * kR4Rows);
-}
 
 }  // namespace inferno::ops
