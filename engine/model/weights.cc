@@ -63,12 +63,24 @@ void RepackForKernels(const gguf::File& f, Weights& w) {
       consider(*m);
     }
   }
-  w.repacked.resize(todo.size());
+  // One allocation for all of them: it goes on 2 MiB pages (see AlignedBytes) without
+  // rounding each matrix up to a page.
+  std::vector<ops::WeightMatrix> packed(todo.size());
+  std::vector<size_t> offset(todo.size());
+  size_t total = 0;
+  for (size_t i = 0; i < todo.size(); ++i) {
+    packed[i] = ops::RepackedShape(*todo[i]);
+    offset[i] = total;
+    total += (ops::R4Bytes(packed[i]) + 63) / 64 * 64;
+  }
+  w.repacked = ops::AlignedBytes(total);
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i = next++; i < todo.size(); i = next++) {
       const ops::WeightMatrix source = *todo[i];
-      *todo[i] = ops::RepackWeights(source, &w.repacked[i]);
+      packed[i].data = w.repacked.data() + offset[i];
+      ops::RepackInto(source, packed[i]);
+      *todo[i] = packed[i];
       // Also when the output is tied to token_embd: the embedding lookup reads a few rows per
       // token, and those fault back in from the page cache.
       f.Release(source.data, size_t(source.rows) * source.row_bytes);

@@ -32,7 +32,7 @@ struct Weights {
   std::vector<LayerWeights> layers;
   // Copies of matrices in a faster layout for this CPU (ops::ShouldRepack); the matrices
   // above then point here instead of into the file.
-  std::vector<ops::AlignedBytes> repacked;
+  ops::AlignedBytes repacked;
 };
 
 // Binds every tensor of a validated file (call ValidateModelTensors first). Matrices the

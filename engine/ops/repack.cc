@@ -1,5 +1,7 @@
 #include "engine/ops/repack.h"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -11,9 +13,20 @@
 namespace inferno::ops {
 
 AlignedBytes::AlignedBytes(size_t size) : size_(size) {
+  if (size == 0) return;
+  // Large matrices on 2 MiB pages where the kernel allows it (transparent huge pages in
+  // "madvise" mode): decode streams every weight once per token, and 4 KiB pages cost a TLB
+  // miss every 4 KiB of that stream, and a page fault each at load.
+  constexpr size_t kHugePage = size_t(2) << 20;
+  const size_t alignment = size >= kHugePage ? kHugePage : 64;
   // aligned_alloc wants a size that is a multiple of the alignment.
-  void* p = std::aligned_alloc(64, (size + 63) / 64 * 64);
+  void* p = std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment);
   if (p == nullptr) throw std::bad_alloc();
+#if defined(MADV_HUGEPAGE)
+  if (alignment == kHugePage && std::getenv("INFERNO_NO_HUGEPAGES") == nullptr) {
+    madvise(p, (size + alignment - 1) / alignment * alignment, MADV_HUGEPAGE);
+  }
+#endif
   data_.reset(static_cast<uint8_t*>(p));
 }
 
@@ -130,8 +143,9 @@ void Repack(const WeightMatrix& w, const WeightMatrix& out) {
 
 }  // namespace
 
-WeightMatrix RepackWeights(const WeightMatrix& w, AlignedBytes* storage) {
+WeightMatrix RepackedShape(const WeightMatrix& w) {
   WeightMatrix out = w;
+  out.data = nullptr;
   switch (w.type) {
     case DType::kQ4_0:
       out.layout = WeightLayout::kQ4_0R4;
@@ -146,22 +160,27 @@ WeightMatrix RepackWeights(const WeightMatrix& w, AlignedBytes* storage) {
       out.layout = WeightLayout::kQ6_KR4;
       break;
   }
-  *storage = AlignedBytes(R4Bytes(out));
-  out.data = storage->data();
+  return out;
+}
+
+void RepackInto(const WeightMatrix& w, const WeightMatrix& out) {
   switch (w.type) {
     case DType::kQ4_0:
-      Repack<BlockQ4_0>(w, out);
-      break;
+      return Repack<BlockQ4_0>(w, out);
     case DType::kQ8_0:
-      Repack<BlockQ8_0>(w, out);
-      break;
+      return Repack<BlockQ8_0>(w, out);
     case DType::kQ4_K:
-      Repack<BlockQ4_K>(w, out);
-      break;
+      return Repack<BlockQ4_K>(w, out);
     default:
-      Repack<BlockQ6_K>(w, out);
-      break;
+      return Repack<BlockQ6_K>(w, out);
   }
+}
+
+WeightMatrix RepackWeights(const WeightMatrix& w, AlignedBytes* storage) {
+  WeightMatrix out = RepackedShape(w);
+  *storage = AlignedBytes(R4Bytes(out));
+  out.data = storage->data();
+  RepackInto(w, out);
   return out;
 }
 

@@ -58,8 +58,12 @@ class AlignedBytes {
 // Whether MatMul multiplies w faster after RepackWeights on this CPU (at the active ISA).
 bool ShouldRepack(const WeightMatrix& w);
 
-// Copies w (kRows) into `storage` in the layout ShouldRepack chose and returns the matrix
-// that views it. w's own bytes are not modified.
+// The matrix w becomes when repacked, without its data: R4Bytes() of it is the size.
+WeightMatrix RepackedShape(const WeightMatrix& w);
+// Writes w (kRows, ShouldRepack) into out.data (64-byte aligned, R4Bytes(out) bytes) in the
+// layout of out = RepackedShape(w) with data set. w's own bytes are not modified.
+void RepackInto(const WeightMatrix& w, const WeightMatrix& out);
+// Both, into new `storage`; returns the matrix that views it.
 WeightMatrix RepackWeights(const WeightMatrix& w, AlignedBytes* storage);
 
 // Row r of an R4 matrix as floats, bit for bit what DequantizeRow gives for the GGUF row.
