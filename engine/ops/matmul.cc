@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "engine/ops/cpu_features.h"
+#include "engine/ops/quantize_activations.h"
 #include "engine/ops/r4.h"
 #include "engine/ops/repack.h"
 #include "engine/ops/vec_dot.h"
@@ -60,10 +61,15 @@ void Activations::Quantize(ThreadPool& pool, DType weight_type, const float* x, 
   const size_t sums_floats = (r4_sums_stride_ * n_tokens + sizeof(float) - 1) / sizeof(float);
   if (r4_sums_.size() < sums_floats) r4_sums_.resize(sums_floats);
   if (r4_sums_stride_ == 0) r4_sums_.clear();
+  const QuantizeActivationsFn simd = GetQuantizeActivations(type_);
   auto quantize = [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       uint8_t* row = buffer_.data() + t * row_bytes_;
-      QuantizeRow(type_, x + t * n, row, n);
+      if (simd != nullptr) {
+        simd(x + t * n, row, n);
+      } else {
+        QuantizeRow(type_, x + t * n, row, n);
+      }
       auto* sums = reinterpret_cast<uint8_t*>(r4_sums_.data()) + t * r4_sums_stride_;
       if (q8_0_sums) {
         const auto* blocks = reinterpret_cast<const BlockQ8_0*>(row);
