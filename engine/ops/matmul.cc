@@ -55,7 +55,7 @@ void Activations::Quantize(ThreadPool& pool, DType weight_type, const float* x, 
   const bool q8_0_sums = type_ == DType::kQ8_0 && avx512 && n % 128 == 0;
   const bool q8_k_sums = type_ == DType::kQ8_K && avx512 && n % 256 == 0;
   const int64_t nb = n / 32;
-  r4_sums_stride_ = q8_0_sums   ? size_t(nb) * 9 * sizeof(float)
+  r4_sums_stride_ = q8_0_sums   ? size_t(nb / 4) * sizeof(R4Q8Superblock)
                     : q8_k_sums ? size_t(nb) * sizeof(int16_t)
                                 : 0;
   const size_t sums_floats = (r4_sums_stride_ * n_tokens + sizeof(float) - 1) / sizeof(float);
@@ -73,19 +73,15 @@ void Activations::Quantize(ThreadPool& pool, DType weight_type, const float* x, 
       auto* sums = reinterpret_cast<uint8_t*>(r4_sums_.data()) + t * r4_sums_stride_;
       if (q8_0_sums) {
         const auto* blocks = reinterpret_cast<const BlockQ8_0*>(row);
-        auto* scale = reinterpret_cast<float*>(sums);
-        float* corr = scale + nb * 4;
-        float* int_offset = corr + nb * 4;
+        auto* superblocks = reinterpret_cast<R4Q8Superblock*>(sums);
         for (int64_t i = 0; i < nb; ++i) {
+          R4Q8Superblock& sb = superblocks[i / 4];
+          const int j = int(i % 4);
           int32_t sum = 0;
           for (int8_t q : blocks[i].qs) sum += q;
-          const float d = F16ToF32(blocks[i].d);
-          for (int j = 0; j < 4; ++j) {
-            scale[i * 4 + j] = d;
-            corr[i * 4 + j] = 8.0f * d * float(sum);
-          }
-          const int32_t offset = -128 * sum;
-          std::memcpy(&int_offset[i], &offset, sizeof offset);
+          sb.d[j] = F16ToF32(blocks[i].d);
+          sb.neg_sum[j] = -sum;
+          for (int c = 0; c < 8; ++c) std::memcpy(&sb.qs[c][4 * j], blocks[i].qs + 4 * c, 4);
         }
       } else if (q8_k_sums) {
         const auto* blocks = reinterpret_cast<const BlockQ8_K*>(row);

@@ -56,9 +56,9 @@ class Activations {
   size_t row_bytes() const { return row_bytes_; }
   // What the R4 kernels (engine/ops/r4.h) need besides the quantized row, per row; nullptr
   // when R4 weights cannot meet these activations (no AVX-512, or n not a multiple of the
-  // superblock). Q8_0: each block's scale and 8 * scale * sum(qs), each repeated four times,
-  // then each block's -128 * sum(qs) as int32 bits (floats). Q8_K: the sum of each 32
-  // activations (int16).
+  // superblock). Q8_0: per superblock of four blocks (R4Q8Superblock in r4.h) their scales,
+  // their negated quant sums and their quants interleaved as the R4 weights are. Q8_K: the
+  // sum of each 32 activations (int16).
   const void* r4_sums(int64_t t) const {
     return r4_sums_.empty()
                ? nullptr

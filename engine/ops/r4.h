@@ -4,10 +4,9 @@
 //
 // Q4_0/Q8_0: the quants are stored unsigned with an offset o (Q4_0 nibbles q stand for q - 8;
 // R4 Q8_0 bytes for byte - 128), so the unsigned×signed byte dot product applies directly and
-// sum((q - o) * y) = sum(q * y) - o * sum(y). For Q4_0 the second term is one float FMA per
-// superblock (8 * scale * sum(y), precomputed). For Q8_0 the two terms are ~128 times the
-// result, and subtracting them in float loses about three digits, so -128 * sum(y) starts the
-// block's integer accumulator instead (exact).
+// sum((q - o) * y) = sum(q * y) - o * sum(y): the block's integer accumulator starts at
+// -o * sum(y), and the superblock's 16 (row, block) dots are exact integers before one
+// conversion and one FMA with the 16 products of the two scales.
 //
 // Q4_K/Q6_K: per superblock, all integer work (quant × activation, times the sub-block
 // scales, minus Q6_K's 32 × scale × group sum) is exact in int32; then one float FMA applies
@@ -20,6 +19,16 @@
 #include "engine/ops/matmul.h"
 
 namespace inferno::ops {
+
+// A Q8_0 activation superblock (four blocks, 128 values) as the Q4_0/Q8_0 R4 kernels read it
+// (Activations::r4_sums): in chunk c (16 bytes), bytes 4j..4j+3 are quants 4c..4c+3 of block
+// j, the order of the R4 weight bytes (engine/ops/repack.h).
+struct R4Q8Superblock {
+  float d[4];          // the blocks' scales
+  int32_t neg_sum[4];  // -(sum of the block's quants)
+  int8_t qs[8][16];    // interleaved quants
+};
+static_assert(sizeof(R4Q8Superblock) == 160);
 
 // Rows 4g..4g+3 (one group: its quants and meta) against one activation row: out[0..3].
 using DotR4Fn = void (*)(int64_t n, const uint8_t* quants, const uint8_t* meta, const void* a,

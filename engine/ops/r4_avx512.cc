@@ -1,10 +1,10 @@
-// AVX-512 VNNI kernels for the R4 layouts. Per block and four rows: one (Q4_0, then two
-// nibble masks) or two (Q8_0) 512-bit loads, two vpdpbusd against the activation's halves
-// broadcast to every 128-bit lane, one conversion, one scale permute and one FMA — against
+// AVX-512 VNNI kernels for the Q4_0 and Q8_0 R4 layouts. A superblock (128 columns of four
+// rows) is four (Q4_0, each split into two nibble halves) or eight (Q8_0) 512-bit loads and
+// eight vpdpbusd against the interleaved activations broadcast to every row's lane; every
+// 32-bit lane then holds the exact integer dot of one (row, block) pair, so one conversion
+// and one FMA with the product of the two scales finish the superblock — against
 // about 14 instructions per block and row in the row-major kernels (vec_dot_avx512.cc).
 #if defined(__x86_64__) || defined(__i386__)
-#include <cstring>
-
 #include "engine/ops/r4.h"
 #include "engine/ops/simd_avx512.h"
 #include "engine/ops/simd_x86.h"
@@ -13,124 +13,76 @@
 namespace inferno::ops {
 namespace {
 
+// The 16 F16 scales of a superblock of four rows, lane 4r + j for row r, block j.
 inline __m512 LoadScales(const uint16_t* p) {
   return _mm512_maskz_cvtph_ps(kAllLanes, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
 }
 
-// Block b of four rows against one activation block, as 16 int32 partial sums (lanes
-// 4r..4r+3 for row r), starting from `init`.
-inline __m512i BlockSums(__m512i init, __m512i lo, __m512i hi, const BlockQ8_0& y) {
-  const __m512i s = _mm512_dpbusd_epi32(init, lo, Broadcast16(y.qs));
-  return _mm512_dpbusd_epi32(s, hi, Broadcast16(y.qs + 16));
-}
-
-// How each format's block of four rows is laid out and offset (see repack.h).
+// How each format's superblock is unpacked and offset (see repack.h and r4.h).
 struct Q4_0Format {
-  static constexpr int64_t kBlockBytes = 64;    // 4 rows × 16 bytes of nibbles
-  static constexpr float kOffsetOverEight = 1;  // nibble q stands for q - 8: float correction
-  static __m512i Init(const float*, int64_t) { return _mm512_setzero_si512(); }
-  static void Unpack(const uint8_t* q, __m512i* lo, __m512i* hi) {
+  static constexpr int64_t kSuperblockBytes = 256;
+  static constexpr int kOffsetShift = 3;  // nibble q stands for q - 8
+  // The eight 64-byte operands of the superblock's vpdpbusd, in activation chunk order:
+  // low nibbles are elements 4v.. (chunk v), high nibbles elements 16 + 4v.. (chunk 4 + v).
+  static void Unpack(const uint8_t* q, __m512i w[8]) {
     const __m512i low4 = _mm512_set1_epi8(0x0F);
-    const __m512i v = _mm512_loadu_si512(q);
-    *lo = _mm512_and_si512(v, low4);
-    *hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
+    for (int v = 0; v < 4; ++v) {
+      const __m512i bytes = _mm512_loadu_si512(q + v * 64);
+      w[v] = _mm512_and_si512(bytes, low4);
+      w[4 + v] = _mm512_and_si512(_mm512_srli_epi16(bytes, 4), low4);
+    }
   }
 };
 struct Q8_0Format {
-  static constexpr int64_t kBlockBytes = 128;   // 4 rows × 32 bytes: first halves, then second
-  static constexpr float kOffsetOverEight = 0;  // byte q stands for q - 128: integer correction
-  // -128 * sum(y) of block i in one lane of each row.
-  static __m512i Init(const float* sums, int64_t i) {
-    int32_t offset;
-    std::memcpy(&offset, sums + i, sizeof offset);
-    return _mm512_maskz_set1_epi32(__mmask16(0x1111), offset);
-  }
-  static void Unpack(const uint8_t* q, __m512i* lo, __m512i* hi) {
-    *lo = _mm512_loadu_si512(q);
-    *hi = _mm512_loadu_si512(q + 64);
+  static constexpr int64_t kSuperblockBytes = 512;
+  static constexpr int kOffsetShift = 7;  // byte q stands for q - 128
+  static void Unpack(const uint8_t* q, __m512i w[8]) {
+    for (int c = 0; c < 8; ++c) w[c] = _mm512_loadu_si512(q + c * 64);
   }
 };
 
-// out[r] = sum of lanes 4r..4r+3 of acc - sum over b of lane 4b+r of corr.
+// acc += the superblock's 16 (row, block) dots with one activation superblock, scaled.
 template <typename Format>
-inline void Finish(__m512 acc, __m512 corr, float* out) {
-  const __m128 rows = RowSums(acc);
-  const __m128 c = _mm_add_ps(_mm_add_ps(Quarter(corr, 0), Quarter(corr, 1)),
-                              _mm_add_ps(Quarter(corr, 2), Quarter(corr, 3)));
-  if constexpr (Format::kOffsetOverEight == 0) {
-    _mm_storeu_ps(out, rows);
-  } else {
-    _mm_storeu_ps(out, _mm_sub_ps(rows, _mm_mul_ps(c, _mm_set1_ps(Format::kOffsetOverEight))));
-  }
+inline __m512 Accumulate(const __m512i w[8], __m512 dx, const R4Q8Superblock& y, __m512 acc) {
+  __m512i dot = _mm512_maskz_slli_epi32(kAllLanes, Broadcast16(y.neg_sum), Format::kOffsetShift);
+  for (int c = 0; c < 8; ++c) dot = _mm512_dpbusd_epi32(dot, w[c], Broadcast16(y.qs[c]));
+  const __m512 dy = _mm512_maskz_broadcast_f32x4(kAllLanes, _mm_loadu_ps(y.d));
+  return _mm512_fmadd_ps(ToFloat(dot), _mm512_mul_ps(dx, dy), acc);
 }
 
 template <typename Format>
-void DotR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void* a,
-           const void* r4_sums, float* out) {
+void DotR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void*, const void* r4_sums,
+           float* out) {
   const auto* scales = reinterpret_cast<const uint16_t*>(meta);
-  const auto* sums = static_cast<const float*>(r4_sums);
-  constexpr int64_t kSuperblockBytes = 4 * Format::kBlockBytes;
-  const auto* y = static_cast<const BlockQ8_0*>(a);
-  const int64_t nb = n / kQK;
-  const float* ysum = sums + nb * 4;
-  const float* offsets = sums + nb * 8;
-  __m512 acc = _mm512_setzero_ps(), corr = _mm512_setzero_ps();
-  for (int64_t s = 0; s < nb / 4; ++s) {
-    const uint8_t* q = quants + s * kSuperblockBytes;
-    PrefetchBytes(q + 4 * kSuperblockBytes, kSuperblockBytes);
-    const __m512 dx = LoadScales(scales + s * 16);
-    const __m512 scale = _mm512_mul_ps(dx, _mm512_loadu_ps(sums + s * 16));
-    if constexpr (Format::kOffsetOverEight != 0) {
-      corr = _mm512_fmadd_ps(dx, _mm512_loadu_ps(ysum + s * 16), corr);
-    }
-    // One accumulator, blocks in order: the same float operations as GemmR4, so a token gives
-    // bit-identical results alone or inside a prompt tile (8-bit activations downstream turn
-    // any rounding difference into visible jumps).
-    for (int b = 0; b < 4; ++b) {
-      __m512i lo, hi;
-      Format::Unpack(q + b * Format::kBlockBytes, &lo, &hi);
-      const __m512i sum = BlockSums(Format::Init(offsets, s * 4 + b), lo, hi, y[s * 4 + b]);
-      acc = _mm512_fmadd_ps(ToFloat(sum), Spread(ScaleIndex(b), scale), acc);
-    }
+  const auto* y = static_cast<const R4Q8Superblock*>(r4_sums);
+  __m512 acc = _mm512_setzero_ps();
+  for (int64_t s = 0; s < n / 128; ++s) {
+    const uint8_t* q = quants + s * Format::kSuperblockBytes;
+    PrefetchBytes(q + 4 * Format::kSuperblockBytes, Format::kSuperblockBytes);
+    __m512i w[8];
+    Format::Unpack(q, w);
+    acc = Accumulate<Format>(w, LoadScales(scales + s * 16), y[s], acc);
   }
-  Finish<Format>(acc, corr, out);
+  _mm_storeu_ps(out, RowSums(acc));
 }
 
+// The same per token as DotR4 (bit-identical results), each superblock unpacked once for
+// four tokens.
 template <typename Format>
-void GemmR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void* a,
-            size_t a_row_bytes, const void* r4_sums, size_t sums_stride_bytes, float* out,
-            size_t out_stride) {
+void GemmR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void*, size_t,
+            const void* r4_sums, size_t sums_stride, float* out, size_t out_stride) {
   const auto* scales = reinterpret_cast<const uint16_t*>(meta);
-  const auto* sums = static_cast<const float*>(r4_sums);
-  const size_t sums_stride = sums_stride_bytes / sizeof(float);
-  const int64_t nb = n / kQK;
-  const BlockQ8_0* y[4];
-  for (int k = 0; k < 4; ++k) y[k] = RowAt<BlockQ8_0>(a, a_row_bytes, k);
-  __m512 acc[4], corr[4];
-  for (int k = 0; k < 4; ++k) acc[k] = corr[k] = _mm512_setzero_ps();
-  for (int64_t s = 0; s < nb / 4; ++s) {
-    const uint8_t* q = quants + s * 4 * Format::kBlockBytes;
+  const R4Q8Superblock* y[4];
+  for (int k = 0; k < 4; ++k) y[k] = RowAt<R4Q8Superblock>(r4_sums, sums_stride, k);
+  __m512 acc[4];
+  for (__m512& a : acc) a = _mm512_setzero_ps();
+  for (int64_t s = 0; s < n / 128; ++s) {
+    __m512i w[8];
+    Format::Unpack(quants + s * Format::kSuperblockBytes, w);
     const __m512 dx = LoadScales(scales + s * 16);
-    __m512 scale[4];
-    for (int k = 0; k < 4; ++k) {
-      const float* sk = sums + k * sums_stride;
-      scale[k] = _mm512_mul_ps(dx, _mm512_loadu_ps(sk + s * 16));
-      if constexpr (Format::kOffsetOverEight != 0) {
-        corr[k] = _mm512_fmadd_ps(dx, _mm512_loadu_ps(sk + nb * 4 + s * 16), corr[k]);
-      }
-    }
-    for (int b = 0; b < 4; ++b) {
-      __m512i lo, hi;
-      Format::Unpack(q + b * Format::kBlockBytes, &lo, &hi);
-      const __m512i index = ScaleIndex(b);
-      for (int k = 0; k < 4; ++k) {
-        const __m512i sum = BlockSums(Format::Init(sums + k * sums_stride + nb * 8, s * 4 + b), lo,
-                                      hi, y[k][s * 4 + b]);
-        acc[k] = _mm512_fmadd_ps(ToFloat(sum), Spread(index, scale[k]), acc[k]);
-      }
-    }
+    for (int k = 0; k < 4; ++k) acc[k] = Accumulate<Format>(w, dx, y[k][s], acc[k]);
   }
-  for (int k = 0; k < 4; ++k) Finish<Format>(acc[k], corr[k], out + k * out_stride);
+  for (int k = 0; k < 4; ++k) _mm_storeu_ps(out + k * out_stride, RowSums(acc[k]));
 }
 
 }  // namespace

@@ -58,15 +58,18 @@ struct GroupOut {
 };
 
 void PlaceBlock(const BlockQ4_0& block, int64_t i, int64_t r, GroupOut out) {
-  std::memcpy(out.quants + i * 64 + r * 16, block.qs, 16);
+  for (int e = 0; e < 16; e += 4) {  // 4 consecutive bytes stay together
+    std::memcpy(out.quants + R4QuantOffset(WeightLayout::kQ4_0R4, i, r, e), block.qs + e, 4);
+  }
   reinterpret_cast<uint16_t*>(out.meta)[R4ScaleIndex(i, r)] = block.d;
 }
 
 void PlaceBlock(const BlockQ8_0& block, int64_t i, int64_t r, GroupOut out) {
-  uint8_t* q = out.quants + i * 128 + r * 16;
-  for (int j = 0; j < 16; ++j) {
-    q[j] = uint8_t(block.qs[j] ^ 0x80);  // two's complement + 128, as unsigned
-    q[64 + j] = uint8_t(block.qs[16 + j] ^ 0x80);
+  for (int e = 0; e < 32; e += 4) {  // 4 consecutive bytes stay together
+    uint32_t four;
+    std::memcpy(&four, block.qs + e, 4);
+    four ^= 0x80808080u;  // two's complement + 128, as unsigned
+    std::memcpy(out.quants + R4QuantOffset(WeightLayout::kQ8_0R4, i, r, e), &four, 4);
   }
   reinterpret_cast<uint16_t*>(out.meta)[R4ScaleIndex(i, r)] = block.d;
 }
@@ -192,15 +195,15 @@ void R4DequantizeRow(const WeightMatrix& w, int64_t r, float* out) {
     const auto* scales = reinterpret_cast<const uint16_t*>(meta);
     for (int64_t i = 0; i < w.cols / 32; ++i) {
       const float d = F16ToF32(scales[R4ScaleIndex(i, row)]);
-      const uint8_t* block = quants + i * kR4Rows * (w.layout == WeightLayout::kQ4_0R4 ? 16 : 32);
-      for (int j = 0; j < 16; ++j) {
+      for (int e = 0; e < 16; ++e) {
         if (w.layout == WeightLayout::kQ4_0R4) {
-          const uint8_t q = block[row * 16 + j];
-          out[i * 32 + j] = float(int(q & 0x0F) - 8) * d;
-          out[i * 32 + j + 16] = float(int(q >> 4) - 8) * d;
+          const uint8_t q = quants[R4QuantOffset(w.layout, i, row, e)];
+          out[i * 32 + e] = float(int(q & 0x0F) - 8) * d;
+          out[i * 32 + e + 16] = float(int(q >> 4) - 8) * d;
         } else {
-          out[i * 32 + j] = float(int(block[row * 16 + j]) - 128) * d;
-          out[i * 32 + j + 16] = float(int(block[64 + row * 16 + j]) - 128) * d;
+          out[i * 32 + e] = float(int(quants[R4QuantOffset(w.layout, i, row, e)]) - 128) * d;
+          out[i * 32 + e + 16] =
+              float(int(quants[R4QuantOffset(w.layout, i, row, e + 16)]) - 128) * d;
         }
       }
     }

@@ -10,12 +10,16 @@
 // after all quants):
 //
 // Q4_0 / Q8_0 (superblock = 4 blocks of 32 = 128 columns; columns must be a multiple):
-//   quants: block i of the group at i * 4Q, Q = 16 (Q4_0) or 32 (Q8_0) bytes per row
-//           Q4_0: row r's 16 nibble bytes at r*16 (as in GGUF: element j low, j+16 high)
-//           Q8_0: row r's elements 0..15 at r*16, elements 16..31 at 64 + r*16, each stored
-//                 as byte + 128 (unsigned, for the unsigned×signed byte dot product)
-//   meta:   the F16 scales, (block i, row r) at R4ScaleIndex(i, r) = 4i + r
-//   Same bytes as GGUF.
+//   quants: per superblock, Q/4 vectors of 64 bytes (Q = 16 quant bytes per block and row
+//           for Q4_0, 32 for Q8_0); in vector v, row r's 16 bytes at r*16 are 4 bytes from each
+//           block j of the superblock: bytes 4v..4v+3 of block j at r*16 + 4j. So one 32-bit
+//           lane of a vpdpbusd holds one (row, block) pair, and a superblock's integer dots
+//           end up in 16 lanes, one per (row, block), without any shuffling.
+//           Q4_0 bytes are GGUF's nibble bytes (element e low, e+16 high); Q8_0 bytes are
+//           stored + 128 (unsigned, for the unsigned×signed byte dot product).
+//   meta:   the F16 scales, per superblock 16 of them, (block j, row r) at 4r + j
+//           (R4ScaleIndex). Same bytes as GGUF.
+//   The activations come interleaved the same way (Activations::r4_sums).
 // Q4_K (superblock = one block of 256): per superblock, 512 bytes of quants: for each quarter
 //   P (elements 64P..64P+63) two 64-byte vectors A, B; row r's bytes at r*16 are the GGUF
 //   nibble bytes qs[32P + b] (A) and qs[32P + 16 + b] (B), b < 16 — low nibbles are elements
@@ -118,6 +122,11 @@ inline const uint8_t* R4Meta(const WeightMatrix& w, int64_t group) {
          size_t(group) * R4GroupMetaBytes(w.layout, w.cols);
 }
 // Q4_0/Q8_0: index of (block i, row r of the group) among a group's F16 scales (its meta).
-inline size_t R4ScaleIndex(int64_t i, int64_t r) { return size_t(i * kR4Rows + r); }
+inline size_t R4ScaleIndex(int64_t i, int64_t r) { return size_t((i / 4) * 16 + r * 4 + i % 4); }
+// Q4_0/Q8_0: offset in a group's quants of quant byte e of block i, row r.
+inline size_t R4QuantOffset(WeightLayout layout, int64_t i, int64_t r, int64_t e) {
+  const int64_t block_bytes = layout == WeightLayout::kQ4_0R4 ? 16 : 32;
+  return size_t((i / 4) * kR4Rows * 4 * block_bytes + (e / 4) * 64 + r * 16 + (i % 4) * 4 + e % 4);
+}
 
 }  // namespace inferno::ops
