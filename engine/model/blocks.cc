@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "engine/ops/attention_f16.h"
+#include "engine/ops/f16_row.h"
 #include "engine/tensor/fp16.h"
 
 namespace inferno::blocks {
@@ -72,11 +73,10 @@ void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const
                const AttentionCaptureRow* capture) {
   const int k_dim = p.n_head_kv * p.head_dim;
   const int v_dim = p.n_head_kv * p.head_dim_v;
+  const ops::F32ToF16RowFn to_f16 = ops::GetF32ToF16Row();
   for (int64_t t = 0; t < n_tokens; ++t) {
-    uint16_t* kc = caches[t]->k(layer, positions[t]);
-    uint16_t* vc = caches[t]->v(layer, positions[t]);
-    for (int i = 0; i < k_dim; ++i) kc[i] = F32ToF16(k[t * k_dim + i]);
-    for (int i = 0; i < v_dim; ++i) vc[i] = F32ToF16(v[t * v_dim + i]);
+    to_f16(k + t * k_dim, caches[t]->k(layer, positions[t]), k_dim);
+    to_f16(v + t * v_dim, caches[t]->v(layer, positions[t]), v_dim);
   }
   int max_pos = 0;
   for (int64_t t = 0; t < n_tokens; ++t) max_pos = std::max(max_pos, int(positions[t]));
