@@ -73,10 +73,16 @@ inline __m512 Reduce16(const __m512* v) {
 
 // Scores of rows [r0, r0+NR) against all keys: scores[r][j] = (qf[r]·k[j]) * scale, with the
 // padding after the last key set to -inf.
-template <int NR>
+// QC > 0: head_dim is exactly QC vectors and the queries stay in registers, so the loop does
+// one load per key vector instead of one per FMA (loads, not FMAs, limited it).
+template <int NR, int QC>
 void Scores(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, size_t ss) {
   const __mmask16 last = TailMask(a.head_dim % 16 == 0 ? 16 : a.head_dim % 16);
   const __m512 scale = _mm512_set1_ps(a.scale);
+  __m512 qv[NR][QC > 0 ? QC : 1];
+  for (int r = 0; r < NR; ++r) {
+    for (int c = 0; c < QC; ++c) qv[r][c] = _mm512_loadu_ps(qf + r * qs + 16 * c);
+  }
   __m512 tmp[NR][16];
   for (int j0 = 0; j0 < a.n_keys; j0 += 16) {
     const int nb = std::min(16, a.n_keys - j0);
@@ -84,10 +90,17 @@ void Scores(const AttentionF16Args& a, const float* qf, size_t qs, float* scores
       const uint16_t* kr = a.k + (j0 + jj) * a.k_stride;
       __m512 acc[NR];
       for (int r = 0; r < NR; ++r) acc[r] = _mm512_setzero_ps();
-      for (int d = 0; d < a.head_dim; d += 16) {
-        const __m512 kv = LoadPh(kr + d, d + 16 <= a.head_dim ? __mmask16(0xFFFF) : last);
-        for (int r = 0; r < NR; ++r) {
-          acc[r] = _mm512_fmadd_ps(kv, _mm512_loadu_ps(qf + r * qs + d), acc[r]);
+      if constexpr (QC > 0) {
+        for (int c = 0; c < QC; ++c) {
+          const __m512 kv = LoadPh(kr + 16 * c, __mmask16(0xFFFF));
+          for (int r = 0; r < NR; ++r) acc[r] = _mm512_fmadd_ps(kv, qv[r][c], acc[r]);
+        }
+      } else {
+        for (int d = 0; d < a.head_dim; d += 16) {
+          const __m512 kv = LoadPh(kr + d, d + 16 <= a.head_dim ? __mmask16(0xFFFF) : last);
+          for (int r = 0; r < NR; ++r) {
+            acc[r] = _mm512_fmadd_ps(kv, _mm512_loadu_ps(qf + r * qs + d), acc[r]);
+          }
         }
       }
       for (int r = 0; r < NR; ++r) tmp[r][jj] = acc[r];
@@ -161,7 +174,14 @@ void WeightValues(const AttentionF16Args& a, const float* probs, size_t ss, floa
 
 template <int NR>
 void Pass(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, size_t ss, int r0) {
-  Scores<NR>(a, qf + r0 * qs, qs, scores + r0 * ss, ss);
+  // Queries in registers: 4 vectors x 4 rows (head_dim 64), or 8 x 2 (128); 16 registers.
+  if (a.head_dim == 64) {
+    Scores<NR, 4>(a, qf + r0 * qs, qs, scores + r0 * ss, ss);
+  } else if (a.head_dim == 128 && NR <= 2) {
+    Scores<NR, 8>(a, qf + r0 * qs, qs, scores + r0 * ss, ss);
+  } else {
+    Scores<NR, 0>(a, qf + r0 * qs, qs, scores + r0 * ss, ss);
+  }
   for (int r = r0; r < r0 + NR; ++r) {
     Softmax(scores + r * ss, a.n_keys, a.capture != nullptr ? a.capture[r] : nullptr);
   }

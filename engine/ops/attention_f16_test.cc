@@ -67,7 +67,7 @@ TEST(AttentionF16, EveryKernelMatchesDoubleReference) {
     std::vector<uint16_t> k(size_t(n_ctx) * k_dim), v(size_t(n_ctx) * k_dim);
     for (auto& x : k) x = F32ToF16(nd(rng));
     for (auto& x : v) x = F32ToF16(nd(rng));
-    for (int group : {1, 4, 8}) {
+    for (int group : {1, 2, 4, 6, 8}) {
       std::vector<float> q(size_t(group) * head_dim);
       // Larger scores than 1/sqrt(d) would give make the softmax peaked and exercise exp over
       // a wide range.
