@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/ops/axpy_f16.h"
-#include "engine/ops/vec_dot.h"
+#include "engine/ops/attention_f16.h"
+#include "engine/ops/f16_row.h"
 #include "engine/tensor/fp16.h"
 
 namespace inferno::blocks {
@@ -59,50 +59,13 @@ void Rope(float* x, int64_t n_tokens, int n_heads, int head_dim, const int32_t* 
   }
 }
 
-void AttentionScratch::Reserve(int n_threads, int n_ctx, int head_dim) {
-  scores.resize(n_threads);
-  half.resize(n_threads);
-  for (int i = 0; i < n_threads; ++i) {
-    if (int(scores[i].size()) < n_ctx) scores[i].resize(n_ctx);
-    const size_t need = size_t(std::max(n_ctx, head_dim));
-    if (half[i].size() < need) half[i].resize(need);
+void AttentionScratch::Reserve(int n_threads, int n_rows, int n_ctx, int head_dim) {
+  work.resize(n_threads);
+  const size_t need = ops::AttentionF16ScratchFloats(n_rows, n_ctx, head_dim);
+  for (auto& w : work) {
+    if (w.size() < need) w.resize(need);
   }
 }
-
-namespace {
-
-// One query head of one token against the cached keys/values it may see.
-void AttendHead(const AttentionParams& p, const float* q, int pos, int kv_head,
-                const KvCache& cache, int layer, float* out, float* scores, uint16_t* half,
-                ops::VecDotFn dot_f16, ops::AxpyF16Fn axpy_f16, float* capture) {
-  const int lo = p.window > 0 ? std::max(0, pos - p.window + 1) : 0;
-  // The query is rounded to F16 like the reference's F16 K·Q product.
-  for (int i = 0; i < p.head_dim; ++i) half[i] = F32ToF16(q[i]);
-  float max_score = -INFINITY;
-  for (int j = lo; j <= pos; ++j) {
-    const uint16_t* kj = cache.k(layer, j) + kv_head * p.head_dim;
-    const float s = dot_f16(p.head_dim, kj, half) * p.kq_scale;
-    scores[j] = s;
-    max_score = std::max(max_score, s);
-  }
-  double sum = 0;
-  for (int j = lo; j <= pos; ++j) {
-    scores[j] = std::exp(scores[j] - max_score);
-    sum += scores[j];
-  }
-  const float inv = float(1.0 / sum);
-  if (capture != nullptr) {
-    for (int j = lo; j <= pos; ++j) capture[j] = scores[j] * inv;
-  }
-  // Probabilities are rounded to F16 before weighting V, matching the reference's F16 matmul.
-  std::fill(out, out + p.head_dim_v, 0.0f);
-  for (int j = lo; j <= pos; ++j) {
-    const float pj = F16ToF32(F32ToF16(scores[j] * inv));
-    axpy_f16(p.head_dim_v, pj, cache.v(layer, j) + kv_head * p.head_dim_v, out);
-  }
-}
-
-}  // namespace
 
 void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const float* k,
                const float* v, int64_t n_tokens, const int32_t* positions, KvCache* const* caches,
@@ -110,33 +73,65 @@ void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const
                const AttentionCaptureRow* capture) {
   const int k_dim = p.n_head_kv * p.head_dim;
   const int v_dim = p.n_head_kv * p.head_dim_v;
+  const ops::F32ToF16RowFn to_f16 = ops::GetF32ToF16Row();
   for (int64_t t = 0; t < n_tokens; ++t) {
-    uint16_t* kc = caches[t]->k(layer, positions[t]);
-    uint16_t* vc = caches[t]->v(layer, positions[t]);
-    for (int i = 0; i < k_dim; ++i) kc[i] = F32ToF16(k[t * k_dim + i]);
-    for (int i = 0; i < v_dim; ++i) vc[i] = F32ToF16(v[t * v_dim + i]);
+    to_f16(k + t * k_dim, caches[t]->k(layer, positions[t]), k_dim);
+    to_f16(v + t * v_dim, caches[t]->v(layer, positions[t]), v_dim);
   }
   int max_pos = 0;
   for (int64_t t = 0; t < n_tokens; ++t) max_pos = std::max(max_pos, int(positions[t]));
-  scratch.Reserve(pool.size(), max_pos + 1, p.head_dim);
   const int group = p.n_head / p.n_head_kv;
-  const int64_t n_items = n_tokens * p.n_head;
-  const ops::VecDotFn dot_f16 = ops::GetVecDot(DType::kF16);
-  const ops::AxpyF16Fn axpy_f16 = ops::GetAxpyF16();
+  // One work item is a token's query heads that share a KV head, so the kernel loads each key
+  // and value row once for all of them. When that leaves threads idle (a decode step of a
+  // model with few KV heads), the groups are split.
+  int rows = group;
+  while (rows % 2 == 0 && n_tokens * p.n_head_kv * (group / rows) < pool.size()) rows /= 2;
+  const int items_per_token = p.n_head / rows;
+  const int64_t n_items = n_tokens * items_per_token;
+  scratch.Reserve(pool.size(), rows, max_pos + 1, p.head_dim);
+  const ops::AttentionF16Fn attend = ops::GetAttentionF16();
   pool.Run([&](int thread, int n_threads) {
-    float* scores = scratch.scores[thread].data();
-    uint16_t* half = scratch.half[thread].data();
+    float* work = scratch.work[thread].data();
+    float* cap[AttentionScratch::kMaxRows];
+    std::vector<float*> cap_heap;  // only for groups wider than kMaxRows (none known)
+    float** cap_rows = cap;
+    if (rows > AttentionScratch::kMaxRows) {
+      cap_heap.resize(rows);
+      cap_rows = cap_heap.data();
+    }
     for (int64_t item = thread; item < n_items; item += n_threads) {
-      const int64_t t = item / p.n_head;
-      const int h = int(item % p.n_head);
-      float* cap = nullptr;
+      const int64_t t = item / items_per_token;
+      const int h0 = int(item % items_per_token) * rows;  // first query head of the item
+      const int kv_head = h0 / group;
+      const int pos = positions[t];
+      const int lo = p.window > 0 ? std::max(0, pos - p.window + 1) : 0;
+      bool any_capture = false;
       if (capture != nullptr && capture[t].rows != nullptr) {
         const AttentionCaptureRow& row = capture[t];
-        const int slot = row.head_slot != nullptr ? row.head_slot[h] : h;
-        if (slot >= 0) cap = row.rows + slot * row.stride;
+        for (int r = 0; r < rows; ++r) {
+          const int slot = row.head_slot != nullptr ? row.head_slot[h0 + r] : h0 + r;
+          cap_rows[r] = slot >= 0 ? row.rows + slot * row.stride + lo : nullptr;
+          any_capture = any_capture || slot >= 0;
+        }
       }
-      AttendHead(p, q + (t * p.n_head + h) * p.head_dim, positions[t], h / group, *caches[t], layer,
-                 out + (t * p.n_head + h) * p.head_dim_v, scores, half, dot_f16, axpy_f16, cap);
+      const KvCache& cache = *caches[t];
+      ops::AttentionF16Args a;
+      a.head_dim = p.head_dim;
+      a.head_dim_v = p.head_dim_v;
+      a.n_rows = rows;
+      a.q = q + (t * p.n_head + h0) * p.head_dim;
+      a.q_stride = p.head_dim;
+      a.k = cache.k(layer, lo) + kv_head * p.head_dim;
+      a.k_stride = cache.k_dim();
+      a.v = cache.v(layer, lo) + kv_head * p.head_dim_v;
+      a.v_stride = cache.v_dim();
+      a.n_keys = pos - lo + 1;
+      a.scale = p.kq_scale;
+      a.out = out + (t * p.n_head + h0) * p.head_dim_v;
+      a.out_stride = p.head_dim_v;
+      a.capture = any_capture ? cap_rows : nullptr;
+      a.scratch = work;
+      attend(a);
     }
   });
 }

@@ -56,11 +56,12 @@ struct AttentionCaptureRow {
   int64_t stride = 0;
 };
 
-// Per-thread scratch for attention: scores over positions and F16 copies of the inputs.
+// Per-thread work space of the attention kernel (engine/ops/attention_f16.h): F16-rounded
+// queries and the scores of one work item.
 struct AttentionScratch {
-  std::vector<std::vector<float>> scores;
-  std::vector<std::vector<uint16_t>> half;
-  void Reserve(int n_threads, int n_ctx, int head_dim);
+  static constexpr int kMaxRows = 16;  // query heads per KV head kept on the stack
+  std::vector<std::vector<float>> work;
+  void Reserve(int n_threads, int n_rows, int n_ctx, int head_dim);
 };
 
 // Writes k/v rows of the batch into their caches at their positions (as F16), then for every

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <random>
+#include <vector>
 
 #include "engine/tensor/fp16.h"
 
@@ -118,6 +119,86 @@ TEST(Attention, MatchesFloatReferenceWithGqaAndWindow) {
     for (size_t i = 0; i < want.size(); ++i) {
       // F16 keys, values and probabilities: ~1e-3 relative.
       EXPECT_NEAR(out[i], want[i], 5e-3) << "window " << window << " index " << i;
+    }
+  }
+}
+
+// Softmax weights of query head h of token t over positions lo..t (the same float reference
+// as ReferenceAttention, which keeps only the outputs).
+std::vector<double> ReferenceWeights(const AttentionParams& p, const std::vector<float>& q,
+                                     const std::vector<float>& k, int t, int h) {
+  const int kd = p.n_head_kv * p.head_dim;
+  const int g = h / (p.n_head / p.n_head_kv);
+  const int lo = p.window ? std::max(0, t - p.window + 1) : 0;
+  std::vector<double> s;
+  double mx = -1e30, sum = 0;
+  for (int j = lo; j <= t; ++j) {
+    double d = 0;
+    for (int i = 0; i < p.head_dim; ++i) {
+      d += double(q[(t * p.n_head + h) * p.head_dim + i]) * k[j * kd + g * p.head_dim + i];
+    }
+    s.push_back(d * p.kq_scale);
+    mx = std::max(mx, s.back());
+  }
+  for (double& x : s) sum += (x = std::exp(x - mx));
+  for (double& x : s) x /= sum;
+  return s;
+}
+
+// A decode step of a model with one KV head on more threads than KV heads: the four query
+// heads are split over the threads, and the capture (with a head map that skips a head)
+// still records each head's weights in its slot.
+TEST(Attention, DecodeStepSplitsGroupsAndCapturesWeights) {
+  ModelConfig c;
+  c.n_layer = 1;
+  c.n_head = 4;
+  c.n_head_kv = 1;
+  c.head_dim = 32;
+  c.head_dim_v = 32;
+  const int T = 40;
+  std::mt19937 rng(9);
+  std::normal_distribution<float> nd(0, 1);
+  std::vector<float> q(T * 4 * 32), k(T * 32), v(T * 32);
+  for (auto* vec : {&q, &k, &v}) {
+    for (float& x : *vec) x = nd(rng);
+  }
+  std::vector<int32_t> pos(T);
+  for (int i = 0; i < T; ++i) pos[i] = i;
+  for (int window : {0, 16}) {
+    KvCache cache(c, 64);
+    AttentionParams p{4, 1, 32, 32, 0.2f, window};
+    std::vector<float> out(T * 4 * 32);
+    AttentionScratch scratch;
+    const std::vector<KvCache*> caches(T, &cache);
+    ThreadPool prompt_pool(1);
+    Attention(prompt_pool, p, q.data(), k.data(), v.data(), T - 1, pos.data(), caches.data(), 0,
+              out.data(), scratch);
+    // The last token alone, as a decode step, with the probe on.
+    ThreadPool pool(4);
+    const int last = T - 1;
+    const int head_slot[4] = {2, -1, 0, 1};  // head 1 not captured
+    std::vector<float> rows(3 * T, -7.0f);
+    AttentionCaptureRow cap{rows.data(), head_slot, T};
+    Attention(pool, p, q.data() + last * 128, k.data() + last * 32, v.data() + last * 32, 1,
+              pos.data() + last, caches.data(), 0, out.data() + last * 128, scratch, &cap);
+    const std::vector<float> want = ReferenceAttention(p, q, k, v, T);
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_NEAR(out[i], want[i], 5e-3) << "window " << window << " index " << i;
+    }
+    const int lo = window ? T - window : 0;
+    for (int h = 0; h < 4; ++h) {
+      if (head_slot[h] < 0) continue;
+      const std::vector<double> w = ReferenceWeights(p, q, k, last, h);
+      const float* row = rows.data() + head_slot[h] * T;
+      for (int j = 0; j < T; ++j) {
+        // F16 keys: ~1e-3 relative; positions outside the window are left as they were.
+        if (j < lo) {
+          EXPECT_EQ(row[j], -7.0f) << "window " << window << " head " << h << " pos " << j;
+        } else {
+          EXPECT_NEAR(row[j], w[j - lo], 2e-3 * w[j - lo] + 1e-6)
+              << "window " << window << " head " << h << " pos " << j;
+        }
+      }
     }
   }
 }

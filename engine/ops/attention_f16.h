@@ -1,0 +1,55 @@
+// Softmax attention of a few query rows over one run of F16 keys/values (a KV cache slice):
+// the inner loop of blocks::Attention. The rows are the query heads that share a KV head
+// (GQA), so every key and value row is loaded and converted once for all of them; scores for
+// a block of keys come out of one SIMD reduction instead of one call and horizontal sum per
+// key, the exp is vectorized and V is accumulated in registers. Dispatched like the dot
+// kernels (scalar / AVX2+F16C / AVX-512).
+//
+// Numerics follow llama.cpp's F16 attention path: each query is rounded to F16 before K·Q,
+// and each probability is rounded to F16 before weighting V.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace inferno::ops {
+
+struct AttentionF16Args {
+  int head_dim = 0;          // elements of a query / key row
+  int head_dim_v = 0;        // elements of a value / output row
+  int n_rows = 0;            // query rows, all attending to the same keys
+  const float* q = nullptr;  // row r at q + r * q_stride
+  int64_t q_stride = 0;
+  const uint16_t* k = nullptr;  // key j (F16) at k + j * k_stride
+  int64_t k_stride = 0;
+  const uint16_t* v = nullptr;  // value j (F16) at v + j * v_stride
+  int64_t v_stride = 0;
+  int n_keys = 0;        // keys 0..n_keys-1 are visible to every row (n_keys >= 1)
+  float scale = 1.0f;    // applied to q·k before softmax
+  float* out = nullptr;  // row r's softmax(q·K^T * scale)·V at out + r * out_stride
+  int64_t out_stride = 0;
+  // Optional: when capture && capture[r], row r's softmax weights (before the F16 rounding)
+  // go to capture[r][0..n_keys-1].
+  float* const* capture = nullptr;
+  // Work space of at least AttentionF16ScratchFloats(n_rows, n_keys, head_dim) floats.
+  float* scratch = nullptr;
+};
+
+// Floats of scratch the kernels need for these sizes.
+size_t AttentionF16ScratchFloats(int n_rows, int n_keys, int head_dim);
+
+using AttentionF16Fn = void (*)(const AttentionF16Args& a);
+
+AttentionF16Fn GetAttentionF16();
+
+// Per-ISA implementations (each only called when the CPU has the ISA).
+void AttentionF16Scalar(const AttentionF16Args& a);
+void AttentionF16Avx2(const AttentionF16Args& a);
+void AttentionF16Avx512(const AttentionF16Args& a);
+
+// Vectorized e^x as the kernels compute it, for x <= 0 (the shifted softmax scores); exposed
+// to test it against std::exp. out[i] = exp(x[i]) for n elements.
+void ExpNonPositiveAvx2(const float* x, float* out, int64_t n);
+void ExpNonPositiveAvx512(const float* x, float* out, int64_t n);
+
+}  // namespace inferno::ops
