@@ -56,7 +56,7 @@ void Activations::Quantize(ThreadPool& pool, DType weight_type, const float* x, 
   const bool q8_k_sums = type_ == DType::kQ8_K && avx512 && n % 256 == 0;
   const int64_t nb = n / 32;
   r4_sums_stride_ = q8_0_sums   ? size_t(nb / 4) * sizeof(R4Q8Superblock)
-                    : q8_k_sums ? size_t(nb) * sizeof(int16_t)
+                    : q8_k_sums ? size_t(nb / 8) * sizeof(R4Q8KSuperblock)
                                 : 0;
   const size_t sums_floats = (r4_sums_stride_ * n_tokens + sizeof(float) - 1) / sizeof(float);
   if (r4_sums_.size() < sums_floats) r4_sums_.resize(sums_floats);
@@ -85,10 +85,22 @@ void Activations::Quantize(ThreadPool& pool, DType weight_type, const float* x, 
         }
       } else if (q8_k_sums) {
         const auto* blocks = reinterpret_cast<const BlockQ8_K*>(row);
-        for (int64_t i = 0; i < nb; ++i) {
-          const int16_t* b = blocks[i / 8].bsums + (i % 8) * 2;
-          const int16_t sum = int16_t(b[0] + b[1]);  // |sum| <= 32 * 127
-          std::memcpy(sums + i * sizeof sum, &sum, sizeof sum);
+        auto* superblocks = reinterpret_cast<R4Q8KSuperblock*>(sums);
+        for (int64_t i = 0; i < nb / 8; ++i) {
+          const BlockQ8_K& b = blocks[i];
+          R4Q8KSuperblock& sb = superblocks[i];
+          for (int j = 0; j < 8; ++j) {
+            sb.sum32[j] = int16_t(b.bsums[2 * j] + b.bsums[2 * j + 1]);  // |sum| <= 32 * 127
+            for (int m = 0; m < 8; ++m) {
+              std::memcpy(&sb.qs32[8 * (j / 4) + m][4 * (j % 4)], b.qs + 32 * j + 4 * m, 4);
+            }
+          }
+          for (int g = 0; g < 16; ++g) {
+            sb.neg32_sum16[g] = -32 * b.bsums[g];
+            for (int m = 0; m < 4; ++m) {
+              std::memcpy(&sb.qs16[4 * (g / 4) + m][4 * (g % 4)], b.qs + 16 * g + 4 * m, 4);
+            }
+          }
         }
       }
     }

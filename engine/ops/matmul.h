@@ -57,8 +57,8 @@ class Activations {
   // What the R4 kernels (engine/ops/r4.h) need besides the quantized row, per row; nullptr
   // when R4 weights cannot meet these activations (no AVX-512, or n not a multiple of the
   // superblock). Q8_0: per superblock of four blocks (R4Q8Superblock in r4.h) their scales,
-  // their negated quant sums and their quants interleaved as the R4 weights are. Q8_K: the
-  // sum of each 32 activations (int16).
+  // their negated quant sums and their quants interleaved as the R4 weights are. Q8_K: per
+  // superblock an R4Q8KSuperblock (r4.h).
   const void* r4_sums(int64_t t) const {
     return r4_sums_.empty()
                ? nullptr

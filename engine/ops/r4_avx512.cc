@@ -77,8 +77,11 @@ void GemmR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void*, 
   __m512 acc[4];
   for (__m512& a : acc) a = _mm512_setzero_ps();
   for (int64_t s = 0; s < n / 128; ++s) {
+    const uint8_t* q = quants + s * Format::kSuperblockBytes;
+    // Batched decode (a few tokens) streams the weights from memory like decode does.
+    PrefetchBytes(q + 4 * Format::kSuperblockBytes, Format::kSuperblockBytes);
     __m512i w[8];
-    Format::Unpack(quants + s * Format::kSuperblockBytes, w);
+    Format::Unpack(q, w);
     const __m512 dx = LoadScales(scales + s * 16);
     for (int k = 0; k < 4; ++k) acc[k] = Accumulate<Format>(w, dx, y[k][s], acc[k]);
   }

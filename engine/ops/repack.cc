@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <utility>
 
 #include "engine/ops/cpu_features.h"
 #include "engine/tensor/fp16.h"
@@ -77,17 +78,33 @@ void PlaceBlock(const BlockQ8_0& block, int64_t i, int64_t r, GroupOut out) {
 constexpr size_t kQ4KQuantBytes = 512, kQ4KMetaBytes = 80;
 constexpr size_t kQ6KQuantBytes = 768, kQ6KMetaBytes = 72;
 
+// Q4_K R4: where quant o (0..31) of sub-block j of row r sits: the byte, and its nibble.
+std::pair<size_t, int> Q4KPlaceOf(int64_t r, int j, int o) {
+  const int e = j / 4, k = j % 4, m = o / 4, b = o % 4;
+  return {size_t(e * 256 + (m % 4) * 64 + r * 16 + k * 4 + b), m < 4 ? 0 : 4};
+}
+
 void PlaceBlock(const BlockQ4_K& block, int64_t i, int64_t r, GroupOut out) {
   uint8_t* q = out.quants + i * kQ4KQuantBytes;
-  for (int quarter = 0; quarter < 4; ++quarter) {
-    std::memcpy(q + quarter * 128 + r * 16, block.qs + quarter * 32, 16);
-    std::memcpy(q + quarter * 128 + 64 + r * 16, block.qs + quarter * 32 + 16, 16);
+  for (int vec = 0; vec < 8; ++vec) std::memset(q + vec * 64 + r * 16, 0, 16);  // row r's
+  for (int j = 0; j < 8; ++j) {
+    for (int o = 0; o < 32; o += 4) {  // four quants at a time: they stay together
+      // GGUF: byte 32 * (j / 2) + o holds sub-block j's quant o, in the high nibble for odd j.
+      uint32_t four;
+      std::memcpy(&four, block.qs + 32 * (j / 2) + o, 4);
+      const uint32_t values = (j % 2 == 0 ? four : four >> 4) & 0x0F0F0F0Fu;
+      const auto [offset, shift] = Q4KPlaceOf(r, j, o);
+      uint32_t dst;
+      std::memcpy(&dst, q + offset, 4);
+      dst |= values << shift;
+      std::memcpy(q + offset, &dst, 4);
+    }
   }
   uint8_t scales_mins[16];
   UnpackScalesMinsK4(block.scales, scales_mins);
   uint8_t* meta = out.meta + i * kQ4KMetaBytes;
   for (int j = 0; j < 8; ++j) {
-    meta[j * kR4Rows + r] = scales_mins[j];
+    meta[(j / 4) * 16 + r * 4 + j % 4] = scales_mins[j];
     meta[32 + r * 8 + j] = scales_mins[8 + j];
   }
   std::memcpy(meta + 64 + r * 2, &block.d, 2);
@@ -109,24 +126,44 @@ void Q6KValues(const BlockQ6_K& block, uint8_t q[kQK_K]) {
   }
 }
 
+// Q6_K R4: where quant o (0..15) of group s (0..15) of row r sits — vector n0 or n1 (low four
+// bits, low or high nibble) and which two bits of h — see repack.h.
+struct Q6KPlace {
+  size_t nibble_byte;  // offset of the nibble byte in the superblock's quants
+  int nibble_shift;    // 0 or 4
+  size_t high_byte;    // offset of the high-bits byte
+  int high_shift;      // 0, 2, 4 or 6
+};
+Q6KPlace Q6KPlaceOf(int64_t r, int s, int o) {
+  const int a = s / 4, k = s % 4, m = o / 4, b = o % 4;
+  const size_t lane = size_t(a * 192 + r * 16 + k * 4 + b);
+  // m = 0: n0 low, h bits 0-1; m = 1: n1 low, bits 4-5; m = 2: n0 high, bits 2-3;
+  // m = 3: n1 high, bits 6-7.
+  static constexpr int kVector[4] = {0, 1, 0, 1}, kNibble[4] = {0, 0, 4, 4};
+  static constexpr int kHigh[4] = {0, 4, 2, 6};
+  return {lane + size_t(kVector[m]) * 64, kNibble[m], lane + 128, kHigh[m]};
+}
+
 void PlaceBlock(const BlockQ6_K& block, int64_t i, int64_t r, GroupOut out) {
   uint8_t q[kQK_K];
   Q6KValues(block, q);
   uint8_t* dst = out.quants + i * kQ6KQuantBytes;
-  for (int quarter = 0; quarter < 4; ++quarter) {
-    const uint8_t* v = q + 64 * quarter;
-    uint8_t* a = dst + quarter * 192 + r * 16;
-    for (int b = 0; b < 16; ++b) {
-      a[b] = uint8_t((v[b] & 0xF) | ((v[32 + b] & 0xF) << 4));
-      a[64 + b] = uint8_t((v[16 + b] & 0xF) | ((v[48 + b] & 0xF) << 4));
-      a[128 + b] = uint8_t((v[b] >> 4) | ((v[32 + b] >> 4) << 2) | ((v[16 + b] >> 4) << 4) |
-                           ((v[48 + b] >> 4) << 6));
+  for (int vec = 0; vec < 12; ++vec) std::memset(dst + vec * 64 + r * 16, 0, 16);  // row r's
+  for (int s = 0; s < 16; ++s) {
+    for (int o = 0; o < 16; o += 4) {  // four quants at a time: they stay together
+      const Q6KPlace at = Q6KPlaceOf(r, s, o);
+      uint32_t values, nibbles, highs;
+      std::memcpy(&values, q + 16 * s + o, 4);
+      std::memcpy(&nibbles, dst + at.nibble_byte, 4);
+      std::memcpy(&highs, dst + at.high_byte, 4);
+      nibbles |= (values & 0x0F0F0F0Fu) << at.nibble_shift;
+      highs |= ((values >> 4) & 0x03030303u) << at.high_shift;
+      std::memcpy(dst + at.nibble_byte, &nibbles, 4);
+      std::memcpy(dst + at.high_byte, &highs, 4);
     }
   }
   uint8_t* meta = out.meta + i * kQ6KMetaBytes;
-  for (int s = 0; s < 16; ++s) {
-    meta[(s / 8) * 32 + r * 8 + s % 8] = uint8_t(block.scales[s]);
-  }
+  for (int s = 0; s < 16; ++s) meta[(s / 4) * 16 + r * 4 + s % 4] = uint8_t(block.scales[s]);
   std::memcpy(meta + 64 + r * 2, &block.d, 2);
 }
 
@@ -218,18 +255,13 @@ void R4DequantizeRow(const WeightMatrix& w, int64_t r, float* out) {
       std::memcpy(&d16, m + 64 + row * 2, 2);
       std::memcpy(&dmin16, m + 72 + row * 2, 2);
       const float d = F16ToF32(d16), dmin = F16ToF32(dmin16);
-      for (int quarter = 0; quarter < 4; ++quarter) {
-        for (int half = 0; half < 2; ++half) {  // vector A, then B
-          const uint8_t* bytes = q + quarter * 128 + half * 64 + row * 16;
-          for (int b = 0; b < 16; ++b) {
-            for (int nibble = 0; nibble < 2; ++nibble) {
-              const int j = 2 * quarter + nibble;  // sub-block
-              const int value = nibble == 0 ? bytes[b] & 0xF : bytes[b] >> 4;
-              y[64 * quarter + 32 * nibble + 16 * half + b] =
-                  d * float(m[j * kR4Rows + row]) * float(value) -
-                  dmin * float(m[32 + row * 8 + j]);
-            }
-          }
+      for (int j = 0; j < 8; ++j) {
+        const float scale = float(m[(j / 4) * 16 + row * 4 + j % 4]);
+        const float min = float(m[32 + row * 8 + j]);
+        for (int o = 0; o < 32; ++o) {
+          const auto [offset, shift] = Q4KPlaceOf(row, j, o);
+          const int value = (q[offset] >> shift) & 0xF;
+          y[32 * j + o] = d * scale * float(value) - dmin * min;
         }
       }
     } else {
@@ -238,21 +270,13 @@ void R4DequantizeRow(const WeightMatrix& w, int64_t r, float* out) {
       uint16_t d16;
       std::memcpy(&d16, m + 64 + row * 2, 2);
       const float d = F16ToF32(d16);
-      for (int quarter = 0; quarter < 4; ++quarter) {
-        const uint8_t* a = q + quarter * 192 + row * 16;
-        for (int b = 0; b < 16; ++b) {
-          const int h = a[128 + b];
-          // Element offsets within the quarter and where their bits are (see repack.h).
-          const int values[4][2] = {{b, (a[b] & 0xF) | ((h & 3) << 4)},
-                                    {32 + b, (a[b] >> 4) | (((h >> 2) & 3) << 4)},
-                                    {16 + b, (a[64 + b] & 0xF) | (((h >> 4) & 3) << 4)},
-                                    {48 + b, (a[64 + b] >> 4) | (((h >> 6) & 3) << 4)}};
-          for (const auto& [offset, value] : values) {
-            const int e = 64 * quarter + offset;
-            const int s = e / 16;
-            const auto scale = int8_t(m[(s / 8) * 32 + row * 8 + s % 8]);
-            y[e] = d * float(scale) * float(value - 32);
-          }
+      for (int s = 0; s < 16; ++s) {
+        const auto scale = int8_t(m[(s / 4) * 16 + row * 4 + s % 4]);
+        for (int o = 0; o < 16; ++o) {
+          const Q6KPlace at = Q6KPlaceOf(row, s, o);
+          const int value = ((q[at.nibble_byte] >> at.nibble_shift) & 0xF) |
+                            (((q[at.high_byte] >> at.high_shift) & 3) << 4);
+          y[16 * s + o] = d * float(scale) * float(value - 32);
         }
       }
     }

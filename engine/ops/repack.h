@@ -20,19 +20,19 @@
 //   meta:   the F16 scales, per superblock 16 of them, (block j, row r) at 4r + j
 //           (R4ScaleIndex). Same bytes as GGUF.
 //   The activations come interleaved the same way (Activations::r4_sums).
-// Q4_K (superblock = one block of 256): per superblock, 512 bytes of quants: for each quarter
-//   P (elements 64P..64P+63) two 64-byte vectors A, B; row r's bytes at r*16 are the GGUF
-//   nibble bytes qs[32P + b] (A) and qs[32P + 16 + b] (B), b < 16 — low nibbles are elements
-//   64P + b (A) and 64P + 16 + b (B) of sub-block 2P, high nibbles the same of sub-block 2P+1.
-//   Meta, 80 bytes: the 6-bit scales unpacked to bytes as [sub-block j][row r] (32), the mins
+// Q4_K (superblock = one block of 256), the same idea with one lane per (row, sub-block of
+//   32): 512 bytes of quants, for each half e (sub-blocks 4e..4e+3) four 64-byte vectors m;
+//   in vector m, row r's bytes 4k..4k+3 at r*16 + 4k hold quants 4m..4m+3 of sub-block 4e+k in
+//   their low nibbles and quants 16+4m..16+4m+3 in their high nibbles (Q4KPlaceOf in
+//   repack.cc). Meta, 80 bytes: the 6-bit scales unpacked to bytes as [e][r][k] (32), the mins
 //   as [r][j] (32), the four rows' F16 d, then their F16 dmin. 592 bytes per 4 × 256 weights
 //   (GGUF: 576; unpacking the 6-bit scales in the kernel costs more than the 3% extra reads).
-// Q6_K (superblock = one block of 256): per superblock, for each quarter P three 64-byte
-//   vectors A, B, H: A and B hold the low four bits of the 6-bit values as Q4_K does, H row r's
-//   byte b the high two bits of elements 64P + b (bits 0-1), 64P + 32 + b (2-3),
-//   64P + 16 + b (4-5) and 64P + 48 + b (6-7). Meta, 72 bytes: the signed scales of the 16
-//   groups of 16 as bytes [r][s] for s < 8, then [r][s] for s >= 8 (64), and the rows' F16 d.
-//   Same bytes as GGUF.
+// Q6_K (superblock = one block of 256), one lane per (row, group of 16): for each quarter a
+//   (groups 4a..4a+3) three 64-byte vectors n0, n1, h; row r's bytes 4k..4k+3 belong to group
+//   4a+k: quants 0..3 of the group are the low nibbles of n0, 4..7 the low nibbles of n1,
+//   8..11 the high nibbles of n0, 12..15 the high nibbles of n1, and their two high bits are
+//   bits 0-1, 4-5, 2-3 and 6-7 of h (Q6KPlaceOf). Meta, 72 bytes: the signed scales as bytes
+//   [a][r][k] (64) and the rows' F16 d. Same bytes as GGUF.
 #pragma once
 
 #include <cstddef>

@@ -27,17 +27,6 @@ inline __m128 Quarter(__m512 v, int i) {
   }
 }
 inline __m512 ToFloat(__m512i v) { return _mm512_maskz_cvtepi32_ps(kAllLanes, v); }
-inline __m512 Spread(__m512i index, __m512 v) {
-  return _mm512_maskz_permutexvar_ps(kAllLanes, index, v);
-}
-
-// Lane l takes source lane 4b + l/4: spreads entries 4b..4b+3 (one per row of a group) over
-// the four lanes of their row.
-inline __m512i ScaleIndex(int b) {
-  return _mm512_add_epi32(
-      _mm512_set1_epi32(b * 4),
-      _mm512_srli_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), 2));
-}
 
 // 16 bytes at p in every 128-bit lane.
 inline __m512i Broadcast16(const void* p) {
