@@ -56,7 +56,7 @@ void Activations::Quantize(ThreadPool& pool, DType weight_type, const float* x, 
   const bool q8_k_sums = type_ == DType::kQ8_K && avx512 && n % 256 == 0;
   const int64_t nb = n / 32;
   r4_sums_stride_ = q8_0_sums   ? size_t(nb / 4) * sizeof(R4Q8Superblock)
-                    : q8_k_sums ? size_t(nb / 8) * sizeof(R4Q8KSuperblock)
+                    : q8_k_sums ? size_t(nb / 8) * (sizeof(R4Q8KForQ4K) + sizeof(R4Q8KForQ6K))
                                 : 0;
   const size_t sums_floats = (r4_sums_stride_ * n_tokens + sizeof(float) - 1) / sizeof(float);
   if (r4_sums_.size() < sums_floats) r4_sums_.resize(sums_floats);
@@ -85,20 +85,23 @@ void Activations::Quantize(ThreadPool& pool, DType weight_type, const float* x, 
         }
       } else if (q8_k_sums) {
         const auto* blocks = reinterpret_cast<const BlockQ8_K*>(row);
-        auto* superblocks = reinterpret_cast<R4Q8KSuperblock*>(sums);
+        auto* for_q4k = reinterpret_cast<R4Q8KForQ4K*>(sums);
+        auto* for_q6k = reinterpret_cast<R4Q8KForQ6K*>(sums + size_t(nb / 8) * sizeof(R4Q8KForQ4K));
         for (int64_t i = 0; i < nb / 8; ++i) {
           const BlockQ8_K& b = blocks[i];
-          R4Q8KSuperblock& sb = superblocks[i];
+          R4Q8KForQ4K& q4 = for_q4k[i];
+          R4Q8KForQ6K& q6 = for_q6k[i];
+          q4.d = q6.d = b.d;
           for (int j = 0; j < 8; ++j) {
-            sb.sum32[j] = int16_t(b.bsums[2 * j] + b.bsums[2 * j + 1]);  // |sum| <= 32 * 127
+            q4.sum32[j] = int16_t(b.bsums[2 * j] + b.bsums[2 * j + 1]);  // |sum| <= 32 * 127
             for (int m = 0; m < 8; ++m) {
-              std::memcpy(&sb.qs32[8 * (j / 4) + m][4 * (j % 4)], b.qs + 32 * j + 4 * m, 4);
+              std::memcpy(&q4.qs[8 * (j / 4) + m][4 * (j % 4)], b.qs + 32 * j + 4 * m, 4);
             }
           }
           for (int g = 0; g < 16; ++g) {
-            sb.neg32_sum16[g] = -32 * b.bsums[g];
+            q6.neg32_sum16[g] = -32 * b.bsums[g];
             for (int m = 0; m < 4; ++m) {
-              std::memcpy(&sb.qs16[4 * (g / 4) + m][4 * (g % 4)], b.qs + 16 * g + 4 * m, 4);
+              std::memcpy(&q6.qs[4 * (g / 4) + m][4 * (g % 4)], b.qs + 16 * g + 4 * m, 4);
             }
           }
         }

@@ -58,7 +58,7 @@ class Activations {
   // when R4 weights cannot meet these activations (no AVX-512, or n not a multiple of the
   // superblock). Q8_0: per superblock of four blocks (R4Q8Superblock in r4.h) their scales,
   // their negated quant sums and their quants interleaved as the R4 weights are. Q8_K: per
-  // superblock an R4Q8KSuperblock (r4.h).
+  // superblock an R4Q8KForQ4K, then per superblock an R4Q8KForQ6K (r4.h).
   const void* r4_sums(int64_t t) const {
     return r4_sums_.empty()
                ? nullptr

@@ -30,19 +30,25 @@ struct R4Q8Superblock {
 };
 static_assert(sizeof(R4Q8Superblock) == 160);
 
-// A Q8_K activation superblock (256 values) as the Q4_K/Q6_K R4 kernels read it besides the
-// block itself (Activations::r4_sums).
-struct R4Q8KSuperblock {
-  int16_t sum32[8];         // sum of each 32 quants (Q4_K's mins)
-  int32_t neg32_sum16[16];  // -32 * sum of each 16 quants (Q6_K's offset), group order
-  // Q6_K order: chunk 4a + m holds, in bytes 4k..4k+3, quants 4m..4m+3 of group 4a + k
-  // (16 quants per group), as the Q6_K R4 weight bytes are.
-  int8_t qs16[16][16];
-  // Q4_K order: chunk 8e + m holds, in bytes 4k..4k+3, quants 4m..4m+3 of sub-block 4e + k
-  // (32 quants per sub-block).
-  int8_t qs32[16][16];
+// A Q8_K activation superblock (256 values) as the Q4_K and the Q6_K R4 kernels read it
+// (Activations::r4_sums holds, per row, all superblocks for Q4_K, then all for Q6_K): each
+// kernel finds everything it needs in one compact run of bytes, since during decode the
+// weights streaming through L1 leave little room for the activations.
+struct R4Q8KForQ4K {
+  // Chunk 8e + m holds, in bytes 4k..4k+3, quants 4m..4m+3 of sub-block 4e + k (32 quants
+  // per sub-block), as the Q4_K R4 weight bytes are.
+  int8_t qs[16][16];
+  int16_t sum32[8];  // sum of each 32 quants, for the mins
+  float d;
 };
-static_assert(sizeof(R4Q8KSuperblock) == 592);
+struct R4Q8KForQ6K {
+  // Chunk 4a + m holds, in bytes 4k..4k+3, quants 4m..4m+3 of group 4a + k (16 quants per
+  // group), as the Q6_K R4 weight bytes are.
+  int8_t qs[16][16];
+  int32_t neg32_sum16[16];  // -32 * sum of each group's quants (the q - 32 offset)
+  float d;
+};
+static_assert(sizeof(R4Q8KForQ4K) == 276 && sizeof(R4Q8KForQ6K) == 324);
 
 // Rows 4g..4g+3 (one group: its quants and meta) against one activation row: out[0..3].
 using DotR4Fn = void (*)(int64_t n, const uint8_t* quants, const uint8_t* meta, const void* a,

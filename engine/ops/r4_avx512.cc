@@ -44,8 +44,14 @@ struct Q8_0Format {
 // acc += the superblock's 16 (row, block) dots with one activation superblock, scaled.
 template <typename Format>
 inline __m512 Accumulate(const __m512i w[8], __m512 dx, const R4Q8Superblock& y, __m512 acc) {
-  __m512i dot = _mm512_maskz_slli_epi32(kAllLanes, Broadcast16(y.neg_sum), Format::kOffsetShift);
-  for (int c = 0; c < 8; ++c) dot = _mm512_dpbusd_epi32(dot, w[c], Broadcast16(y.qs[c]));
+  // Two dependency chains: a lone decode token has nothing else to overlap with.
+  __m512i dots[2] = {
+      _mm512_maskz_slli_epi32(kAllLanes, Broadcast16(y.neg_sum), Format::kOffsetShift),
+      _mm512_setzero_si512()};
+  for (int c = 0; c < 8; ++c) {
+    dots[c % 2] = _mm512_dpbusd_epi32(dots[c % 2], w[c], Broadcast16(y.qs[c]));
+  }
+  const __m512i dot = _mm512_add_epi32(dots[0], dots[1]);
   const __m512 dy = _mm512_maskz_broadcast_f32x4(kAllLanes, _mm_loadu_ps(y.d));
   return _mm512_fmadd_ps(ToFloat(dot), _mm512_mul_ps(dx, dy), acc);
 }

@@ -1,5 +1,5 @@
 // AVX-512 VNNI kernels for the Q4_K and Q6_K R4 layouts (engine/ops/repack.h) against Q8_K
-// activations and their interleaved copy (R4Q8KSuperblock). As for Q4_0/Q8_0, every 32-bit
+// activations' interleaved copies (R4Q8KForQ4K, R4Q8KForQ6K). As for Q4_0/Q8_0, every 32-bit
 // lane of a vpdpbusd accumulates one (row, sub-block) pair — eight 512-bit vpdpbusd give the
 // exact integer dots of four sub-blocks of four rows (Q4_K; four for Q6_K's groups of 16,
 // started at -32 × the group's activation sum) — and one vpmulld applies the sub-block scales
@@ -34,10 +34,11 @@ inline __m512i High4(__m512i v) { return Low4(_mm512_srli_epi16(v, 4)); }
 // exact integer dot of four sub-blocks, which one vpmulld scales.
 struct Q4KFormat {
   static constexpr size_t kQuantBytes = 512, kMetaBytes = 80;
+  using Act = R4Q8KForQ4K;
+  static const Act* Acts(const void* r4_sums, int64_t) { return static_cast<const Act*>(r4_sums); }
 
   template <int kTokens>
-  static void Superblock(const uint8_t* q, const uint8_t* meta, const BlockQ8_K* const* y,
-                         const R4Q8KSuperblock* const* ys, __m512* acc) {
+  static void Superblock(const uint8_t* q, const uint8_t* meta, const Act* const* ys, __m512* acc) {
     __m512i isum[kTokens];
     for (int k = 0; k < kTokens; ++k) isum[k] = _mm512_setzero_si512();
     for (int e = 0; e < 2; ++e) {  // sub-blocks 4e..4e+3
@@ -52,11 +53,13 @@ struct Q4KFormat {
       const __m512i scale = _mm512_maskz_cvtepu8_epi32(
           kAllLanes, _mm_loadu_si128(reinterpret_cast<const __m128i*>(meta + 16 * e)));
       for (int k = 0; k < kTokens; ++k) {
-        __m512i dot = _mm512_setzero_si512();
+        // Two dependency chains: a lone decode token has nothing else to overlap with.
+        __m512i dot[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
         for (int m = 0; m < 8; ++m) {
-          dot = _mm512_dpbusd_epi32(dot, v[m], Broadcast16(ys[k]->qs32[8 * e + m]));
+          dot[m % 2] = _mm512_dpbusd_epi32(dot[m % 2], v[m], Broadcast16(ys[k]->qs[8 * e + m]));
         }
-        isum[k] = _mm512_add_epi32(isum[k], _mm512_mullo_epi32(dot, scale));
+        isum[k] =
+            _mm512_add_epi32(isum[k], _mm512_mullo_epi32(_mm512_add_epi32(dot[0], dot[1]), scale));
       }
     }
     // Mins as [r][j] bytes -> words 8r + j; times the activation's sums of sub-block j
@@ -66,7 +69,7 @@ struct Q4KFormat {
     const __m512 d = SpreadRowsF16(meta + 64), dmin = SpreadRowsF16(meta + 72);
     for (int k = 0; k < kTokens; ++k) {
       const __m512i min_terms = _mm512_madd_epi16(mins, Broadcast16(ys[k]->sum32));
-      const __m512 yd = _mm512_set1_ps(y[k]->d);
+      const __m512 yd = _mm512_set1_ps(ys[k]->d);
       acc[k] = _mm512_fmadd_ps(ToFloat(isum[k]), _mm512_mul_ps(d, yd), acc[k]);
       acc[k] = _mm512_fnmadd_ps(ToFloat(min_terms), _mm512_mul_ps(dmin, yd), acc[k]);
     }
@@ -79,10 +82,15 @@ struct Q4KFormat {
 // vpmulld scales.
 struct Q6KFormat {
   static constexpr size_t kQuantBytes = 768, kMetaBytes = 72;
+  using Act = R4Q8KForQ6K;
+  // After the row's R4Q8KForQ4K superblocks.
+  static const Act* Acts(const void* r4_sums, int64_t superblocks) {
+    return reinterpret_cast<const Act*>(static_cast<const uint8_t*>(r4_sums) +
+                                        size_t(superblocks) * sizeof(R4Q8KForQ4K));
+  }
 
   template <int kTokens>
-  static void Superblock(const uint8_t* q, const uint8_t* meta, const BlockQ8_K* const* y,
-                         const R4Q8KSuperblock* const* ys, __m512* acc) {
+  static void Superblock(const uint8_t* q, const uint8_t* meta, const Act* const* ys, __m512* acc) {
     const __m512i bits45 = _mm512_set1_epi8(0x30);
     __m512i isum[kTokens];
     for (int k = 0; k < kTokens; ++k) isum[k] = _mm512_setzero_si512();
@@ -100,53 +108,55 @@ struct Q6KFormat {
       const __m512i scale = _mm512_maskz_cvtepi8_epi32(
           kAllLanes, _mm_loadu_si128(reinterpret_cast<const __m128i*>(meta + 16 * a)));
       for (int k = 0; k < kTokens; ++k) {
-        __m512i dot = Broadcast16(ys[k]->neg32_sum16 + 4 * a);
+        // Two dependency chains: a lone decode token has nothing else to overlap with.
+        __m512i dot[2] = {Broadcast16(ys[k]->neg32_sum16 + 4 * a), _mm512_setzero_si512()};
         for (int m = 0; m < 4; ++m) {
-          dot = _mm512_dpbusd_epi32(dot, v[m], Broadcast16(ys[k]->qs16[4 * a + m]));
+          dot[m % 2] = _mm512_dpbusd_epi32(dot[m % 2], v[m], Broadcast16(ys[k]->qs[4 * a + m]));
         }
-        isum[k] = _mm512_add_epi32(isum[k], _mm512_mullo_epi32(dot, scale));
+        isum[k] =
+            _mm512_add_epi32(isum[k], _mm512_mullo_epi32(_mm512_add_epi32(dot[0], dot[1]), scale));
       }
     }
     const __m512 d = SpreadRowsF16(meta + 64);
     for (int k = 0; k < kTokens; ++k) {
-      acc[k] = _mm512_fmadd_ps(ToFloat(isum[k]), _mm512_mul_ps(d, _mm512_set1_ps(y[k]->d)), acc[k]);
+      acc[k] =
+          _mm512_fmadd_ps(ToFloat(isum[k]), _mm512_mul_ps(d, _mm512_set1_ps(ys[k]->d)), acc[k]);
     }
   }
 };
 
 template <typename Format>
-void DotKR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void* a,
-            const void* r4_sums, float* out) {
-  const auto* y = static_cast<const BlockQ8_K*>(a);
-  const auto* ys = static_cast<const R4Q8KSuperblock*>(r4_sums);
+void DotKR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void*, const void* r4_sums,
+            float* out) {
+  const int64_t superblocks = n / kQK_K;
+  const typename Format::Act* ys = Format::Acts(r4_sums, superblocks);
   __m512 acc = _mm512_setzero_ps();
-  for (int64_t i = 0; i < n / kQK_K; ++i) {
+  for (int64_t i = 0; i < superblocks; ++i) {
     PrefetchBytes(quants + (i + 2) * Format::kQuantBytes, Format::kQuantBytes);
-    const BlockQ8_K* yi = y + i;
-    const R4Q8KSuperblock* si = ys + i;
+    const typename Format::Act* yi = ys + i;
     Format::template Superblock<1>(quants + i * Format::kQuantBytes, meta + i * Format::kMetaBytes,
-                                   &yi, &si, &acc);
+                                   &yi, &acc);
   }
   _mm_storeu_ps(out, RowSums(acc));
 }
 
 template <typename Format>
-void GemmKR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void* a,
-             size_t a_row_bytes, const void* r4_sums, size_t sums_stride, float* out,
-             size_t out_stride) {
+void GemmKR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void*, size_t,
+             const void* r4_sums, size_t sums_stride, float* out, size_t out_stride) {
+  const int64_t superblocks = n / kQK_K;
+  const typename Format::Act* rows[4];
+  for (int k = 0; k < 4; ++k) {
+    rows[k] = Format::Acts(RowAt<uint8_t>(r4_sums, sums_stride, k), superblocks);
+  }
   __m512 acc[4];
   for (__m512& v : acc) v = _mm512_setzero_ps();
-  for (int64_t i = 0; i < n / kQK_K; ++i) {
+  for (int64_t i = 0; i < superblocks; ++i) {
     // Batched decode (a few tokens) streams the weights from memory like decode does.
     PrefetchBytes(quants + (i + 2) * Format::kQuantBytes, Format::kQuantBytes);
-    const BlockQ8_K* y[4];
-    const R4Q8KSuperblock* ys[4];
-    for (int k = 0; k < 4; ++k) {
-      y[k] = RowAt<BlockQ8_K>(a, a_row_bytes, k) + i;
-      ys[k] = RowAt<R4Q8KSuperblock>(r4_sums, sums_stride, k) + i;
-    }
+    const typename Format::Act* ys[4];
+    for (int k = 0; k < 4; ++k) ys[k] = rows[k] + i;
     Format::template Superblock<4>(quants + i * Format::kQuantBytes, meta + i * Format::kMetaBytes,
-                                   y, ys, acc);
+                                   ys, acc);
   }
   for (int k = 0; k < 4; ++k) _mm_storeu_ps(out + k * out_stride, RowSums(acc[k]));
 }
