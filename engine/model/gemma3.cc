@@ -46,7 +46,13 @@ void Gemma3Layer(LayerContext& ctx) {
   blocks::RmsNorm(s.x.data(), w.ffn_norm.data(), s.xb.data(), T, D, c.norm_eps);
   MatMulShared(pool, s.act_in, s.xb.data(), T, D,
                {{&w.w_gate, s.gate.data()}, {&w.w_up, s.up.data()}});
-  blocks::GeGlu(s.gate.data(), s.up.data(), s.hidden.data(), T * c.n_ff);
+  // Elementwise: split over the pool (for decode, n_ff exps would be a serial stretch).
+  pool.ParallelFor(
+      T * c.n_ff,
+      [&](int64_t b, int64_t e) {
+        blocks::GeGlu(s.gate.data() + b, s.up.data() + b, s.hidden.data() + b, e - b);
+      },
+      /*align=*/64);
   ops::MatMul(pool, w.w_down, s.hidden.data(), T, s.proj.data(), s.act_mid);
   blocks::RmsNorm(s.proj.data(), w.post_ffn_norm.data(), s.proj.data(), T, D, c.norm_eps);
   blocks::Add(s.x.data(), s.proj.data(), T * D);

@@ -80,7 +80,8 @@ void Activations::Quantize(ThreadPool& pool, DType weight_type, const float* x, 
           int32_t sum = 0;
           for (int8_t q : blocks[i].qs) sum += q;
           sb.d[j] = F16ToF32(blocks[i].d);
-          sb.neg_sum[j] = -sum;
+          sb.neg8_sum[j] = -8 * sum;
+          sb.neg128_sum[j] = -128 * sum;
           for (int c = 0; c < 8; ++c) std::memcpy(&sb.qs[c][4 * j], blocks[i].qs + 4 * c, 4);
         }
       } else if (q8_k_sums) {

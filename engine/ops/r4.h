@@ -24,11 +24,12 @@ namespace inferno::ops {
 // (Activations::r4_sums): in chunk c (16 bytes), bytes 4j..4j+3 are quants 4c..4c+3 of block
 // j, the order of the R4 weight bytes (engine/ops/repack.h).
 struct R4Q8Superblock {
-  float d[4];          // the blocks' scales
-  int32_t neg_sum[4];  // -(sum of the block's quants)
-  int8_t qs[8][16];    // interleaved quants
+  float d[4];             // the blocks' scales
+  int32_t neg8_sum[4];    // -8 * (sum of the block's quants): Q4_0's offset
+  int32_t neg128_sum[4];  // -128 * (sum of the block's quants): R4 Q8_0's offset
+  int8_t qs[8][16];       // interleaved quants
 };
-static_assert(sizeof(R4Q8Superblock) == 160);
+static_assert(sizeof(R4Q8Superblock) == 176);
 
 // A Q8_K activation superblock (256 values) as the Q4_K and the Q6_K R4 kernels read it
 // (Activations::r4_sums holds, per row, all superblocks for Q4_K, then all for Q6_K): each

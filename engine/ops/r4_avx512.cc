@@ -21,7 +21,8 @@ inline __m512 LoadScales(const uint16_t* p) {
 // How each format's superblock is unpacked and offset (see repack.h and r4.h).
 struct Q4_0Format {
   static constexpr int64_t kSuperblockBytes = 256;
-  static constexpr int kOffsetShift = 3;  // nibble q stands for q - 8
+  // nibble q stands for q - 8
+  static const int32_t* Offsets(const R4Q8Superblock& y) { return y.neg8_sum; }
   // The eight 64-byte operands of the superblock's vpdpbusd, in activation chunk order:
   // low nibbles are elements 4v.. (chunk v), high nibbles elements 16 + 4v.. (chunk 4 + v).
   static void Unpack(const uint8_t* q, __m512i w[8]) {
@@ -35,7 +36,8 @@ struct Q4_0Format {
 };
 struct Q8_0Format {
   static constexpr int64_t kSuperblockBytes = 512;
-  static constexpr int kOffsetShift = 7;  // byte q stands for q - 128
+  // byte q stands for q - 128
+  static const int32_t* Offsets(const R4Q8Superblock& y) { return y.neg128_sum; }
   static void Unpack(const uint8_t* q, __m512i w[8]) {
     for (int c = 0; c < 8; ++c) w[c] = _mm512_loadu_si512(q + c * 64);
   }
@@ -45,9 +47,7 @@ struct Q8_0Format {
 template <typename Format>
 inline __m512 Accumulate(const __m512i w[8], __m512 dx, const R4Q8Superblock& y, __m512 acc) {
   // Two dependency chains: a lone decode token has nothing else to overlap with.
-  __m512i dots[2] = {
-      _mm512_maskz_slli_epi32(kAllLanes, Broadcast16(y.neg_sum), Format::kOffsetShift),
-      _mm512_setzero_si512()};
+  __m512i dots[2] = {Broadcast16(Format::Offsets(y)), _mm512_setzero_si512()};
   for (int c = 0; c < 8; ++c) {
     dots[c % 2] = _mm512_dpbusd_epi32(dots[c % 2], w[c], Broadcast16(y.qs[c]));
   }
