@@ -136,6 +136,10 @@ void MatMulR4(ThreadPool& pool, const WeightMatrix& w, const Activations& x, flo
   const int64_t n_tokens = x.n_tokens();
   const size_t sums_stride = x.r4_sums_stride();
   constexpr int64_t kTileGroups = 4;
+  // Two groups per tile call share the activation loads (prefill: +30% on Q4_0); a batch of a
+  // few decode tokens streams the weights from memory, and there one group at a time measured
+  // faster (llama1b-Q4_0, 4 sequences: 150 vs 125 t/s).
+  const int max_groups = n_tokens >= 8 ? 2 : 1;
   pool.ParallelFor(
       w.rows / kR4Rows,
       [&](int64_t begin, int64_t end) {
@@ -143,9 +147,10 @@ void MatMulR4(ThreadPool& pool, const WeightMatrix& w, const Activations& x, flo
           const int64_t g1 = std::min(end, g0 + kTileGroups);
           int64_t t = 0;
           for (; t + 4 <= n_tokens; t += 4) {
-            for (int64_t g = g0; g < g1; ++g) {
-              gemm(w.cols, R4Quants(w, g), R4Meta(w, g), x.row(t), x.row_bytes(), x.r4_sums(t),
-                   sums_stride, y + t * w.rows + g * kR4Rows, size_t(w.rows));
+            for (int64_t g = g0; g < g1; g += max_groups) {
+              const int groups = g + 1 < g1 ? max_groups : 1;
+              gemm(w.cols, groups, R4Quants(w, g), R4Meta(w, g), x.row(t), x.row_bytes(),
+                   x.r4_sums(t), sums_stride, y + t * w.rows + g * kR4Rows, size_t(w.rows));
             }
           }
           for (; t < n_tokens; ++t) {

@@ -43,17 +43,28 @@ struct Q8_0Format {
   }
 };
 
-// acc += the superblock's 16 (row, block) dots with one activation superblock, scaled.
-template <typename Format>
-inline __m512 Accumulate(const __m512i w[8], __m512 dx, const R4Q8Superblock& y, __m512 acc) {
-  // Two dependency chains: a lone decode token has nothing else to overlap with.
-  __m512i dots[2] = {Broadcast16(Format::Offsets(y)), _mm512_setzero_si512()};
-  for (int c = 0; c < 8; ++c) {
-    dots[c % 2] = _mm512_dpbusd_epi32(dots[c % 2], w[c], Broadcast16(y.qs[c]));
+// acc[g] += the superblock's 16 (row, block) dots of group g with one activation superblock,
+// scaled; the activation loads are shared by the kGroups groups.
+template <typename Format, int kGroups>
+inline void Accumulate(const __m512i (*w)[8], const __m512* dx, const R4Q8Superblock& y,
+                       __m512* acc) {
+  // Two dependency chains per group: a lone decode token has nothing else to overlap with.
+  __m512i dots[kGroups][2];
+  for (int g = 0; g < kGroups; ++g) {
+    dots[g][0] = Broadcast16(Format::Offsets(y));
+    dots[g][1] = _mm512_setzero_si512();
   }
-  const __m512i dot = _mm512_add_epi32(dots[0], dots[1]);
+  for (int c = 0; c < 8; ++c) {
+    const __m512i yc = Broadcast16(y.qs[c]);
+    for (int g = 0; g < kGroups; ++g) {
+      dots[g][c % 2] = _mm512_dpbusd_epi32(dots[g][c % 2], w[g][c], yc);
+    }
+  }
   const __m512 dy = _mm512_maskz_broadcast_f32x4(kAllLanes, _mm_loadu_ps(y.d));
-  return _mm512_fmadd_ps(ToFloat(dot), _mm512_mul_ps(dx, dy), acc);
+  for (int g = 0; g < kGroups; ++g) {
+    const __m512i dot = _mm512_add_epi32(dots[g][0], dots[g][1]);
+    acc[g] = _mm512_fmadd_ps(ToFloat(dot), _mm512_mul_ps(dx[g], dy), acc[g]);
+  }
 }
 
 template <typename Format>
@@ -65,33 +76,54 @@ void DotR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void*, c
   for (int64_t s = 0; s < n / 128; ++s) {
     const uint8_t* q = quants + s * Format::kSuperblockBytes;
     PrefetchBytes(q + 4 * Format::kSuperblockBytes, Format::kSuperblockBytes);
-    __m512i w[8];
-    Format::Unpack(q, w);
-    acc = Accumulate<Format>(w, LoadScales(scales + s * 16), y[s], acc);
+    __m512i w[1][8];
+    Format::Unpack(q, w[0]);
+    const __m512 dx = LoadScales(scales + s * 16);
+    Accumulate<Format, 1>(w, &dx, y[s], &acc);
   }
   _mm_storeu_ps(out, RowSums(acc));
 }
 
 // The same per token as DotR4 (bit-identical results), each superblock unpacked once for
-// four tokens.
-template <typename Format>
-void GemmR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void*, size_t,
-            const void* r4_sums, size_t sums_stride, float* out, size_t out_stride) {
-  const auto* scales = reinterpret_cast<const uint16_t*>(meta);
+// four tokens; kGroups consecutive groups share the activation loads.
+template <typename Format, int kGroups>
+void GemmGroups(int64_t n, const uint8_t* quants, const uint8_t* meta, const void* r4_sums,
+                size_t sums_stride, float* out, size_t out_stride) {
+  const size_t group_quants = size_t(n / 128) * Format::kSuperblockBytes;
+  const size_t group_scales = size_t(n / 128) * 16;
   const R4Q8Superblock* y[4];
   for (int k = 0; k < 4; ++k) y[k] = RowAt<R4Q8Superblock>(r4_sums, sums_stride, k);
-  __m512 acc[4];
-  for (__m512& a : acc) a = _mm512_setzero_ps();
-  for (int64_t s = 0; s < n / 128; ++s) {
-    const uint8_t* q = quants + s * Format::kSuperblockBytes;
-    // Batched decode (a few tokens) streams the weights from memory like decode does.
-    PrefetchBytes(q + 4 * Format::kSuperblockBytes, Format::kSuperblockBytes);
-    __m512i w[8];
-    Format::Unpack(q, w);
-    const __m512 dx = LoadScales(scales + s * 16);
-    for (int k = 0; k < 4; ++k) acc[k] = Accumulate<Format>(w, dx, y[k][s], acc[k]);
+  __m512 acc[4][kGroups];
+  for (auto& row : acc) {
+    for (__m512& a : row) a = _mm512_setzero_ps();
   }
-  for (int k = 0; k < 4; ++k) _mm_storeu_ps(out + k * out_stride, RowSums(acc[k]));
+  for (int64_t s = 0; s < n / 128; ++s) {
+    __m512i w[kGroups][8];
+    __m512 dx[kGroups];
+    for (int g = 0; g < kGroups; ++g) {
+      const uint8_t* q = quants + g * group_quants + s * Format::kSuperblockBytes;
+      // Batched decode (a few tokens) streams the weights from memory like decode does.
+      PrefetchBytes(q + 4 * Format::kSuperblockBytes, Format::kSuperblockBytes);
+      Format::Unpack(q, w[g]);
+      dx[g] = LoadScales(reinterpret_cast<const uint16_t*>(meta) + g * group_scales + s * 16);
+    }
+    for (int k = 0; k < 4; ++k) Accumulate<Format, kGroups>(w, dx, y[k][s], acc[k]);
+  }
+  for (int k = 0; k < 4; ++k) {
+    for (int g = 0; g < kGroups; ++g) {
+      _mm_storeu_ps(out + k * out_stride + g * 4, RowSums(acc[k][g]));
+    }
+  }
+}
+
+template <typename Format>
+void GemmR4(int64_t n, int groups, const uint8_t* quants, const uint8_t* meta, const void*, size_t,
+            const void* r4_sums, size_t sums_stride, float* out, size_t out_stride) {
+  if (groups == 2) {
+    GemmGroups<Format, 2>(n, quants, meta, r4_sums, sums_stride, out, out_stride);
+  } else {
+    GemmGroups<Format, 1>(n, quants, meta, r4_sums, sums_stride, out, out_stride);
+  }
 }
 
 }  // namespace

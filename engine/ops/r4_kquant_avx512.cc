@@ -141,8 +141,8 @@ void DotKR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void*, 
 }
 
 template <typename Format>
-void GemmKR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void*, size_t,
-             const void* r4_sums, size_t sums_stride, float* out, size_t out_stride) {
+void GemmKR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void* r4_sums,
+             size_t sums_stride, float* out, size_t out_stride) {
   const int64_t superblocks = n / kQK_K;
   const typename Format::Act* rows[4];
   for (int k = 0; k < 4; ++k) {
@@ -161,6 +161,17 @@ void GemmKR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void*,
   for (int k = 0; k < 4; ++k) _mm_storeu_ps(out + k * out_stride, RowSums(acc[k]));
 }
 
+// The GemmR4Fn form: groups one after the other (no shared loads for K-quants yet).
+template <typename Format>
+void GemmKR4Groups(int64_t n, int groups, const uint8_t* quants, const uint8_t* meta, const void*,
+                   size_t, const void* r4_sums, size_t sums_stride, float* out, size_t out_stride) {
+  for (int g = 0; g < groups; ++g) {
+    GemmKR4<Format>(n, quants + g * (n / kQK_K) * Format::kQuantBytes,
+                    meta + g * (n / kQK_K) * Format::kMetaBytes, r4_sums, sums_stride, out + 4 * g,
+                    out_stride);
+  }
+}
+
 }  // namespace
 
 DotR4Fn Avx512DotKR4(WeightLayout layout) {
@@ -177,9 +188,9 @@ DotR4Fn Avx512DotKR4(WeightLayout layout) {
 GemmR4Fn Avx512GemmKR4(WeightLayout layout) {
   switch (layout) {
     case WeightLayout::kQ4_KR4:
-      return GemmKR4<Q4KFormat>;
+      return GemmKR4Groups<Q4KFormat>;
     case WeightLayout::kQ6_KR4:
-      return GemmKR4<Q6KFormat>;
+      return GemmKR4Groups<Q6KFormat>;
     default:
       return nullptr;
   }
