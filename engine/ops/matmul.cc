@@ -149,14 +149,13 @@ void MatMulR4(ThreadPool& pool, const WeightMatrix& w, const Activations& x, flo
           for (; t + 4 <= n_tokens; t += 4) {
             for (int64_t g = g0; g < g1; g += max_groups) {
               const int groups = g + 1 < g1 ? max_groups : 1;
-              gemm(w.cols, groups, R4Quants(w, g), R4Meta(w, g), x.row(t), x.row_bytes(),
-                   x.r4_sums(t), sums_stride, y + t * w.rows + g * kR4Rows, size_t(w.rows));
+              gemm(w.cols, groups, R4Quants(w, g), R4Meta(w, g), x.r4_sums(t), sums_stride,
+                   y + t * w.rows + g * kR4Rows, size_t(w.rows));
             }
           }
           for (; t < n_tokens; ++t) {
             for (int64_t g = g0; g < g1; ++g) {
-              dot(w.cols, R4Quants(w, g), R4Meta(w, g), x.row(t), x.r4_sums(t),
-                  y + t * w.rows + g * kR4Rows);
+              dot(w.cols, R4Quants(w, g), R4Meta(w, g), x.r4_sums(t), y + t * w.rows + g * kR4Rows);
             }
           }
         }

@@ -51,17 +51,17 @@ struct R4Q8KForQ6K {
 };
 static_assert(sizeof(R4Q8KForQ4K) == 276 && sizeof(R4Q8KForQ6K) == 324);
 
-// Rows 4g..4g+3 (one group: its quants and meta) against one activation row: out[0..3].
-using DotR4Fn = void (*)(int64_t n, const uint8_t* quants, const uint8_t* meta, const void* a,
-                         const void* r4_sums, float* out);
+// Rows 4g..4g+3 (one group: its quants and meta) against one activation row, read from its
+// Activations::r4_sums (which hold the quants in the kernels' order): out[0..3].
+using DotR4Fn = void (*)(int64_t n, const uint8_t* quants, const uint8_t* meta, const void* r4_sums,
+                         float* out);
 
 // `groups` (1 or 2) consecutive groups (the second's quants and meta right after the
-// first's) against four activation rows (row k at a + k * a_row_bytes, its sums at r4_sums +
-// k * sums_stride bytes): out[k * out_stride + 4 * group + r]. Two groups share the
-// activation loads.
+// first's) against four activation rows (row k's r4_sums at r4_sums + k * sums_stride
+// bytes): out[k * out_stride + 4 * group + r]. Two Q4_0/Q8_0 groups share the activation
+// loads.
 using GemmR4Fn = void (*)(int64_t n, int groups, const uint8_t* quants, const uint8_t* meta,
-                          const void* a, size_t a_row_bytes, const void* r4_sums,
-                          size_t sums_stride, float* out, size_t out_stride);
+                          const void* r4_sums, size_t sums_stride, float* out, size_t out_stride);
 
 // nullptr where the CPU or build has no kernel for the layout (then nothing is repacked).
 DotR4Fn Avx512DotR4(WeightLayout layout);

@@ -68,8 +68,7 @@ inline void Accumulate(const __m512i (*w)[8], const __m512* dx, const R4Q8Superb
 }
 
 template <typename Format>
-void DotR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void*, const void* r4_sums,
-           float* out) {
+void DotR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void* r4_sums, float* out) {
   const auto* scales = reinterpret_cast<const uint16_t*>(meta);
   const auto* y = static_cast<const R4Q8Superblock*>(r4_sums);
   __m512 acc = _mm512_setzero_ps();
@@ -117,8 +116,8 @@ void GemmGroups(int64_t n, const uint8_t* quants, const uint8_t* meta, const voi
 }
 
 template <typename Format>
-void GemmR4(int64_t n, int groups, const uint8_t* quants, const uint8_t* meta, const void*, size_t,
-            const void* r4_sums, size_t sums_stride, float* out, size_t out_stride) {
+void GemmR4(int64_t n, int groups, const uint8_t* quants, const uint8_t* meta, const void* r4_sums,
+            size_t sums_stride, float* out, size_t out_stride) {
   if (groups == 2) {
     GemmGroups<Format, 2>(n, quants, meta, r4_sums, sums_stride, out, out_stride);
   } else {

@@ -126,7 +126,7 @@ struct Q6KFormat {
 };
 
 template <typename Format>
-void DotKR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void*, const void* r4_sums,
+void DotKR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void* r4_sums,
             float* out) {
   const int64_t superblocks = n / kQK_K;
   const typename Format::Act* ys = Format::Acts(r4_sums, superblocks);
@@ -140,35 +140,29 @@ void DotKR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void*, 
   _mm_storeu_ps(out, RowSums(acc));
 }
 
+// Groups one after the other (K-quant groups do not share activation loads yet).
 template <typename Format>
-void GemmKR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void* r4_sums,
+void GemmKR4(int64_t n, int groups, const uint8_t* quants, const uint8_t* meta, const void* r4_sums,
              size_t sums_stride, float* out, size_t out_stride) {
   const int64_t superblocks = n / kQK_K;
   const typename Format::Act* rows[4];
   for (int k = 0; k < 4; ++k) {
     rows[k] = Format::Acts(RowAt<uint8_t>(r4_sums, sums_stride, k), superblocks);
   }
-  __m512 acc[4];
-  for (__m512& v : acc) v = _mm512_setzero_ps();
-  for (int64_t i = 0; i < superblocks; ++i) {
-    // Batched decode (a few tokens) streams the weights from memory like decode does.
-    PrefetchBytes(quants + (i + 2) * Format::kQuantBytes, Format::kQuantBytes);
-    const typename Format::Act* ys[4];
-    for (int k = 0; k < 4; ++k) ys[k] = rows[k] + i;
-    Format::template Superblock<4>(quants + i * Format::kQuantBytes, meta + i * Format::kMetaBytes,
-                                   ys, acc);
-  }
-  for (int k = 0; k < 4; ++k) _mm_storeu_ps(out + k * out_stride, RowSums(acc[k]));
-}
-
-// The GemmR4Fn form: groups one after the other (no shared loads for K-quants yet).
-template <typename Format>
-void GemmKR4Groups(int64_t n, int groups, const uint8_t* quants, const uint8_t* meta, const void*,
-                   size_t, const void* r4_sums, size_t sums_stride, float* out, size_t out_stride) {
   for (int g = 0; g < groups; ++g) {
-    GemmKR4<Format>(n, quants + g * (n / kQK_K) * Format::kQuantBytes,
-                    meta + g * (n / kQK_K) * Format::kMetaBytes, r4_sums, sums_stride, out + 4 * g,
-                    out_stride);
+    const uint8_t* q = quants + g * superblocks * Format::kQuantBytes;
+    const uint8_t* m = meta + g * superblocks * Format::kMetaBytes;
+    __m512 acc[4];
+    for (__m512& v : acc) v = _mm512_setzero_ps();
+    for (int64_t i = 0; i < superblocks; ++i) {
+      // Batched decode (a few tokens) streams the weights from memory like decode does.
+      PrefetchBytes(q + (i + 2) * Format::kQuantBytes, Format::kQuantBytes);
+      const typename Format::Act* ys[4];
+      for (int k = 0; k < 4; ++k) ys[k] = rows[k] + i;
+      Format::template Superblock<4>(q + i * Format::kQuantBytes, m + i * Format::kMetaBytes, ys,
+                                     acc);
+    }
+    for (int k = 0; k < 4; ++k) _mm_storeu_ps(out + k * out_stride + 4 * g, RowSums(acc[k]));
   }
 }
 
@@ -188,9 +182,9 @@ DotR4Fn Avx512DotKR4(WeightLayout layout) {
 GemmR4Fn Avx512GemmKR4(WeightLayout layout) {
   switch (layout) {
     case WeightLayout::kQ4_KR4:
-      return GemmKR4Groups<Q4KFormat>;
+      return GemmKR4<Q4KFormat>;
     case WeightLayout::kQ6_KR4:
-      return GemmKR4Groups<Q6KFormat>;
+      return GemmKR4<Q6KFormat>;
     default:
       return nullptr;
   }
