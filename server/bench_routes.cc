@@ -52,22 +52,6 @@ std::optional<Response> IntField(const json::object& o, const char* name, int lo
   return std::nullopt;
 }
 
-std::optional<Response> QueryInt(const Request& r, const char* name, int lo, int hi, int* out) {
-  auto it = r.query.find(name);
-  if (it == r.query.end()) return std::nullopt;
-  const std::string& v = it->second;
-  bool ok = !v.empty() && v.size() <= 9;
-  for (char c : v) ok &= c >= '0' && c <= '9';
-  if (ok) *out = std::stoi(v);
-  if (!ok || *out < lo || *out > hi) {
-    return ErrorResponse(400,
-                         std::string(name) + " must be an integer from " + std::to_string(lo) +
-                             " to " + std::to_string(hi),
-                         "invalid_value", name);
-  }
-  return std::nullopt;
-}
-
 int MaxThreads() { return std::max(1, int(std::thread::hardware_concurrency())); }
 
 }  // namespace

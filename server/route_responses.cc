@@ -44,4 +44,27 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return parts;
 }
 
+std::optional<Response> QueryInt(const Request& r, const char* name, int lo, int hi, int* out) {
+  auto it = r.query.find(name);
+  if (it == r.query.end()) return std::nullopt;
+  const std::string& v = it->second;
+  bool ok = !v.empty() && v.size() <= 9;
+  for (char c : v) ok &= c >= '0' && c <= '9';
+  if (ok) *out = std::stoi(v);
+  if (!ok || *out < lo || *out > hi) {
+    // Appended piece by piece: GCC 12 misreports a chain of std::string operator+ here
+    // (-Wrestrict).
+    std::string message = name;
+    message += " must be an integer from ";
+    message += std::to_string(lo);
+    message += " to ";
+    message += std::to_string(hi);
+    message += ", not '";
+    message += v.substr(0, 40);
+    message += "'";
+    return ErrorResponse(400, std::move(message), "invalid_value", name);
+  }
+  return std::nullopt;
+}
+
 }  // namespace inferno::server

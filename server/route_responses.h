@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,10 @@ Response JsonResponse(int status, const boost::json::object& body);
 
 // 405 with an Allow header naming the methods the path takes.
 Response MethodNotAllowed(const Request& r, const char* allowed);
+
+// The query parameter `name` as an integer in [lo, hi] (digits only) into *out; absent keeps
+// *out; otherwise a 400 invalid_value error naming the parameter.
+std::optional<Response> QueryInt(const Request& r, const char* name, int lo, int hi, int* out);
 
 // "/api/x/y/" -> {"api", "x", "y"} (empty segments dropped).
 std::vector<std::string_view> SplitPath(std::string_view path);

@@ -63,23 +63,6 @@ Response BadField(const Status& st) {
   return ErrorResponse(400, m, "invalid_type", param);
 }
 
-// Query integers: digits only, within [lo, hi].
-std::optional<Response> QueryInt(const Request& r, const char* name, int lo, int hi, int* out) {
-  auto it = r.query.find(name);
-  if (it == r.query.end()) return std::nullopt;
-  const std::string& v = it->second;
-  bool ok = !v.empty() && v.size() <= 9;
-  for (char c : v) ok &= c >= '0' && c <= '9';
-  if (ok) *out = std::stoi(v);
-  if (!ok || *out < lo || *out > hi) {
-    return ErrorResponse(400,
-                         std::string(name) + " must be an integer from " + std::to_string(lo) +
-                             " to " + std::to_string(hi) + ", not '" + v.substr(0, 40) + "'",
-                         "invalid_value", name);
-  }
-  return std::nullopt;
-}
-
 Response UnknownId(const char* kind, std::string_view id) {
   return ErrorResponse(
       404, std::string("no ") + kind + " with id '" + std::string(id.substr(0, 40)) + "'",
