@@ -27,24 +27,13 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
+using testing::ErrorField;
 using testing::HttpRequest;
 using testing::HttpResponse;
+using testing::ParseJsonObject;
 using testing::ServerProcess;
 
 constexpr const char* kModel = "llama-tiny-Q8_0";
-
-json::object Parse(const std::string& body) {
-  json::error_code ec;
-  json::value v = json::parse(body, ec);
-  EXPECT_FALSE(ec) << body;
-  return v.is_object() ? v.as_object() : json::object{};
-}
-
-std::string ErrorMessage(const HttpResponse& r) {
-  json::object o = Parse(r.body);
-  if (!o.contains("error")) return "";
-  return std::string(o["error"].as_object()["message"].as_string());
-}
 
 double Num(const json::value& v) { return v.to_number<double>(); }
 
@@ -62,7 +51,8 @@ struct Sse {
 
 Sse ParseSse(const std::string& body) {
   Sse sse;
-  for (const std::string& d : testing::SseData(body, &sse.names)) sse.data.push_back(Parse(d));
+  for (const std::string& d : testing::SseData(body, &sse.names))
+    sse.data.push_back(ParseJsonObject(d));
   return sse;
 }
 
@@ -92,7 +82,7 @@ class BenchApiTest : public ::testing::Test {
   static json::object WaitFinished(int64_t id) {
     for (int i = 0; i < 600; ++i) {
       HttpResponse r = HttpRequest(port(), "GET", "/bench/runs/" + std::to_string(id));
-      json::object run = Parse(r.body);
+      json::object run = ParseJsonObject(r.body);
       if (r.status != 200 || run["status"] != "running") return run;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -100,7 +90,7 @@ class BenchApiTest : public ::testing::Test {
     return {};
   }
   static int64_t NewestRunId() {
-    json::object list = Parse(HttpRequest(port(), "GET", "/bench/runs").body);
+    json::object list = ParseJsonObject(HttpRequest(port(), "GET", "/bench/runs").body);
     if (list["data"].as_array().empty()) return 0;
     return list["data"].as_array()[0].as_object()["id"].as_int64();
   }
@@ -179,7 +169,7 @@ TEST_F(BenchApiTest, RunStreamsProgressAndResultsAndIsStored) {
   EXPECT_EQ(NewestRunId(), id);
   HttpResponse got = HttpRequest(port(), "GET", "/bench/runs/" + std::to_string(id));
   ASSERT_EQ(got.status, 200) << got.body;
-  json::object run = Parse(got.body);
+  json::object run = ParseJsonObject(got.body);
   EXPECT_EQ(run["status"], "done");
   EXPECT_FALSE(run["finished_at"].is_null());
   EXPECT_EQ(run["row_count"].as_int64(), 3);
@@ -218,14 +208,14 @@ TEST_F(BenchApiTest, OneRunAtATimeCancelAndTheServerKeepsServing) {
   for (int i = 0; i < 100 && id == 0; ++i) {
     const int64_t newest = NewestRunId();
     HttpResponse r = HttpRequest(port(), "GET", "/bench/runs/" + std::to_string(newest));
-    if (Parse(r.body)["status"] == "running") id = newest;
+    if (ParseJsonObject(r.body)["status"] == "running") id = newest;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ASSERT_GT(id, 0);
 
   HttpResponse again = PostBench(std::string(R"({"models":[")") + kModel + R"("]})");
   EXPECT_EQ(again.status, 409) << again.body;
-  EXPECT_NE(ErrorMessage(again).find("still running"), std::string::npos) << again.body;
+  EXPECT_NE(ErrorField(again, "message").find("still running"), std::string::npos) << again.body;
   EXPECT_EQ(HttpRequest(port(), "DELETE", "/bench/runs/" + std::to_string(id)).status, 409);
   // Chat and the rest of the server go on meanwhile.
   EXPECT_EQ(HttpRequest(port(), "GET", "/health").status, 200);
@@ -298,7 +288,8 @@ TEST_F(BenchApiTest, BadRequestsGetClearErrors) {
   for (const Case& c : cases) {
     HttpResponse r = PostBench(c.body);
     EXPECT_EQ(r.status, c.status) << c.body << " -> " << r.body;
-    EXPECT_NE(ErrorMessage(r).find(c.message), std::string::npos) << c.body << " -> " << r.body;
+    EXPECT_NE(ErrorField(r, "message").find(c.message), std::string::npos)
+        << c.body << " -> " << r.body;
   }
   EXPECT_EQ(HttpRequest(port(), "GET", "/bench").status, 405);
   EXPECT_EQ(HttpRequest(port(), "POST", "/bench/runs").status, 405);

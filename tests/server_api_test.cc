@@ -16,22 +16,11 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
+using testing::ErrorField;
 using testing::HttpRequest;
 using testing::HttpResponse;
+using testing::ParseJsonObject;
 using testing::ServerProcess;
-
-json::object Parse(const std::string& body) {
-  json::error_code ec;
-  json::value v = json::parse(body, ec);
-  EXPECT_FALSE(ec) << body;
-  return v.is_object() ? v.as_object() : json::object{};
-}
-
-std::string ErrorParam(const HttpResponse& r) {
-  json::object o = Parse(r.body);
-  const json::value& p = o["error"].as_object()["param"];
-  return p.is_string() ? std::string(p.as_string()) : "";
-}
 
 class ServerTest : public ::testing::Test {
  protected:
@@ -56,7 +45,8 @@ class ServerTest : public ::testing::Test {
                           R"({"prompt":)" + json::serialize(json::value(prompt)) +
                               R"(,"max_tokens":)" + std::to_string(n) + R"(,"temperature":0})");
     EXPECT_EQ(r.status, 200) << r.body;
-    return std::string(Parse(r.body)["choices"].as_array()[0].as_object()["text"].as_string());
+    return std::string(
+        ParseJsonObject(r.body)["choices"].as_array()[0].as_object()["text"].as_string());
   }
 
   static ServerProcess* server_;
@@ -68,10 +58,10 @@ fs::path* ServerTest::data_ = nullptr;
 TEST_F(ServerTest, HealthModelsAndMetrics) {
   HttpResponse h = HttpRequest(port(), "GET", "/health");
   ASSERT_EQ(h.status, 200);
-  EXPECT_EQ(Parse(h.body)["status"], "ok");
+  EXPECT_EQ(ParseJsonObject(h.body)["status"], "ok");
   HttpResponse m = HttpRequest(port(), "GET", "/v1/models");
   ASSERT_EQ(m.status, 200);
-  json::object list = Parse(m.body);
+  json::object list = ParseJsonObject(m.body);
   ASSERT_EQ(list["object"], "list");
   json::object first = list["data"].as_array()[0].as_object();
   EXPECT_EQ(first["id"], "llama-tiny-Q8_0");
@@ -111,7 +101,7 @@ TEST_F(ServerTest, ChatStreamMatchesNonStreamWithLogprobsAndUsage) {
       R"("max_tokens":10,"temperature":0,"logprobs":true,"top_logprobs":3)";
   HttpResponse full = Post("/v1/chat/completions", req + "}");
   ASSERT_EQ(full.status, 200) << full.body;
-  json::object o = Parse(full.body);
+  json::object o = ParseJsonObject(full.body);
   EXPECT_EQ(o["object"], "chat.completion");
   json::object choice = o["choices"].as_array()[0].as_object();
   const std::string text(choice["message"].as_object()["content"].as_string());
@@ -137,7 +127,7 @@ TEST_F(ServerTest, ChatStreamMatchesNonStreamWithLogprobsAndUsage) {
   int logprob_entries = 0;
   std::string finish;
   for (size_t i = 0; i + 1 < data.size(); ++i) {
-    json::object chunk = Parse(data[i]);
+    json::object chunk = ParseJsonObject(data[i]);
     EXPECT_EQ(chunk["object"], "chat.completion.chunk");
     json::array choices = chunk["choices"].as_array();
     if (choices.empty()) {  // the usage chunk
@@ -165,7 +155,8 @@ TEST_F(ServerTest, SeedMakesSamplingReproducible) {
                                              R"("top_k":0,"top_p":1,"min_p":0,"seed":)" +
                                                  std::to_string(seed) + "}");
     EXPECT_EQ(r.status, 200) << r.body;
-    return std::string(Parse(r.body)["choices"].as_array()[0].as_object()["text"].as_string());
+    return std::string(
+        ParseJsonObject(r.body)["choices"].as_array()[0].as_object()["text"].as_string());
   };
   const std::string a = sample(42), b = sample(42), c = sample(7);
   EXPECT_EQ(a, b);
@@ -180,7 +171,7 @@ TEST_F(ServerTest, StopStringEndsTheTextBeforeIt) {
                         R"({"prompt":"Once upon a time","max_tokens":16,"temperature":0,"stop":[)" +
                             json::serialize(json::value(stop)) + "]}");
   ASSERT_EQ(r.status, 200) << r.body;
-  json::object choice = Parse(r.body)["choices"].as_array()[0].as_object();
+  json::object choice = ParseJsonObject(r.body)["choices"].as_array()[0].as_object();
   EXPECT_EQ(choice["finish_reason"], "stop");
   EXPECT_EQ(std::string(choice["text"].as_string()), greedy.substr(0, greedy.find(stop)));
 }
@@ -188,29 +179,30 @@ TEST_F(ServerTest, StopStringEndsTheTextBeforeIt) {
 TEST_F(ServerTest, BadRequestsGetOpenAiErrors) {
   HttpResponse r = Post("/v1/chat/completions", "{not json");
   EXPECT_EQ(r.status, 400);
-  EXPECT_NE(Parse(r.body)["error"].as_object()["message"].as_string().find("not valid JSON"),
-            std::string::npos);
+  EXPECT_NE(
+      ParseJsonObject(r.body)["error"].as_object()["message"].as_string().find("not valid JSON"),
+      std::string::npos);
   r = Post("/v1/chat/completions",
            R"({"messages":[{"role":"user","content":"x"}],"temperature":"hot"})");
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(ErrorParam(r), "temperature");
+  EXPECT_EQ(ErrorField(r, "param"), "temperature");
   r = Post("/v1/chat/completions",
            R"({"messages":[{"role":"user","content":"x"}],"max_tokens":0})");
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(ErrorParam(r), "max_tokens");
+  EXPECT_EQ(ErrorField(r, "param"), "max_tokens");
   r = Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"n":2})");
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(ErrorParam(r), "n");
+  EXPECT_EQ(ErrorField(r, "param"), "n");
   r = Post("/v1/chat/completions", R"({"messages":[{"role":"wizard","content":"x"}]})");
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(ErrorParam(r), "messages[0].role");
+  EXPECT_EQ(ErrorField(r, "param"), "messages[0].role");
   r = Post("/v1/chat/completions",
            R"({"messages":[{"role":"user","content":"x"}],"top_logprobs":3})");
   EXPECT_EQ(r.status, 400);
   r = Post("/v1/chat/completions",
            R"({"model":"missing","messages":[{"role":"user","content":"x"}]})");
   EXPECT_EQ(r.status, 404);
-  EXPECT_EQ(Parse(r.body)["error"].as_object()["code"], "model_not_found");
+  EXPECT_EQ(ParseJsonObject(r.body)["error"].as_object()["code"], "model_not_found");
   for (const char* escape : {"../../etc/passwd", "/etc/passwd", "a/../../b"}) {
     r = Post("/v1/chat/completions", std::string(R"({"model":")") + escape +
                                          R"(","messages":[{"role":"user","content":"x"}]})");
@@ -221,7 +213,7 @@ TEST_F(ServerTest, BadRequestsGetOpenAiErrors) {
   for (int i = 0; i < 400; ++i) long_prompt += "word ";
   r = Post("/v1/completions", R"({"prompt":")" + long_prompt + R"("})");
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(Parse(r.body)["error"].as_object()["code"], "context_length_exceeded");
+  EXPECT_EQ(ParseJsonObject(r.body)["error"].as_object()["code"], "context_length_exceeded");
   r = Post("/v1/completions", R"({"prompt":")" + std::string(70000, 'a') + R"("})");
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(HttpRequest(port(), "GET", "/v1/chat/completions").status, 405);
@@ -271,7 +263,7 @@ TEST_F(ServerTest, SeedChatApiStreamsTokensWithMetricsThenDone) {
   ASSERT_EQ(data.size(), 6u) << r.body;
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(events[i], "token");
-    json::object t = Parse(data[i]);
+    json::object t = ParseJsonObject(data[i]);
     EXPECT_EQ(t["index"], i);
     EXPECT_TRUE(t.contains("text"));
     EXPECT_LE(t["logprob"].as_double(), 0);
@@ -279,7 +271,7 @@ TEST_F(ServerTest, SeedChatApiStreamsTokensWithMetricsThenDone) {
     EXPECT_TRUE(t.contains("tokens_per_second"));
   }
   EXPECT_EQ(events[5], "done");
-  json::object done = Parse(data[5]);
+  json::object done = ParseJsonObject(data[5]);
   EXPECT_EQ(done["generated_tokens"], 5);
   EXPECT_GT(done["prompt_tokens"].to_number<int>(), 3);
   EXPECT_GT(done["peak_rss_bytes"].to_number<double>(), 1e6);
@@ -295,12 +287,12 @@ TEST_F(ServerTest, SeedChatApiStreamsTokensWithMetricsThenDone) {
 TEST_F(ServerTest, TokenizeMatchesCliAndDetokenizeRoundTrips) {
   HttpResponse r = Post("/tokenize", R"({"content":"Hello world, once upon a time"})");
   ASSERT_EQ(r.status, 200) << r.body;
-  json::array tokens = Parse(r.body)["tokens"].as_array();
+  json::array tokens = ParseJsonObject(r.body)["tokens"].as_array();
   const testing::ProcessResult cli =
       testing::RunProcess({testing::InfernoBinary(), "tokenize", "-m", testing::FixtureModel(),
                            "-p", "Hello world, once upon a time", "--json"});
   ASSERT_EQ(cli.exit_code, 0);
-  json::array want = Parse(cli.out)["tokens"].as_array();
+  json::array want = ParseJsonObject(cli.out)["tokens"].as_array();
   ASSERT_EQ(tokens.size(), want.size());
   json::array ids;
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -309,7 +301,8 @@ TEST_F(ServerTest, TokenizeMatchesCliAndDetokenizeRoundTrips) {
   }
   HttpResponse d = Post("/detokenize", json::serialize(json::object{{"tokens", ids}}));
   ASSERT_EQ(d.status, 200);
-  EXPECT_NE(std::string(Parse(d.body)["content"].as_string()).find("Hello world, once upon a time"),
+  EXPECT_NE(std::string(ParseJsonObject(d.body)["content"].as_string())
+                .find("Hello world, once upon a time"),
             std::string::npos);
   EXPECT_EQ(Post("/detokenize", R"({"tokens":[-1]})").status, 400);
 }
@@ -359,7 +352,7 @@ TEST(ServerOptions, ModelsDirListsLoadsOnDemandAndRefusesEscapes) {
   ServerProcess server(
       {"--models-dir", (dir / "models").string(), "--data-dir", (dir / "data").string()});
   ASSERT_TRUE(server.ok()) << server.startup_output();
-  json::object list = Parse(HttpRequest(server.port(), "GET", "/v1/models").body);
+  json::object list = ParseJsonObject(HttpRequest(server.port(), "GET", "/v1/models").body);
   std::vector<std::string> ids;
   for (const json::value& m : list["data"].as_array()) {
     ids.push_back(std::string(m.as_object().at("id").as_string()));

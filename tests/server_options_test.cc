@@ -20,28 +20,16 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
+using testing::ErrorField;
 using testing::HttpRequest;
 using testing::HttpResponse;
+using testing::ParseJsonObject;
 using testing::ServerProcess;
 
 const std::string kId = "llama-tiny-Q8_0";
 const std::string kOptions = "/api/models/" + kId + "/options";
 
 int HardwareThreads() { return std::max(1, int(std::thread::hardware_concurrency())); }
-
-json::object Parse(const std::string& body) {
-  json::error_code ec;
-  json::value v = json::parse(body, ec);
-  EXPECT_FALSE(ec) << body;
-  return v.is_object() ? v.as_object() : json::object{};
-}
-
-std::string ErrorField(const HttpResponse& r, const char* field) {
-  json::object o = Parse(r.body);
-  if (!o.contains("error")) return "";
-  const json::value& v = o["error"].as_object()[field];
-  return v.is_string() ? std::string(v.as_string()) : "";
-}
 
 // A chat request body at temperature 0.
 std::string Chat(const std::string& content, int max_tokens, bool stream = false) {
@@ -97,7 +85,7 @@ class OptionsTest : public ::testing::Test {
     HttpResponse r =
         Put(json::serialize(json::object{{"context_size", context_size}, {"threads", threads}}));
     EXPECT_EQ(r.status, 200) << r.body;
-    json::object o = Parse(r.body);
+    json::object o = ParseJsonObject(r.body);
     EXPECT_EQ(o["context_size"], context_size);
     EXPECT_EQ(o["threads"], threads);
     return o;
@@ -105,7 +93,7 @@ class OptionsTest : public ::testing::Test {
   static json::object ModelsEntry(const std::string& id) {
     HttpResponse r = Get("/v1/models");
     EXPECT_EQ(r.status, 200);
-    json::object list = Parse(r.body);
+    json::object list = ParseJsonObject(r.body);
     for (json::value& m : list["data"].as_array()) {
       if (m.as_object()["id"] == json::value(id)) return m.as_object();
     }
@@ -123,7 +111,7 @@ TEST_F(OptionsTest, GetReportsEffectiveValuesDefaultsAndRanges) {
   Set(256, 1);
   HttpResponse r = Get(kOptions);
   ASSERT_EQ(r.status, 200) << r.body;
-  json::object o = Parse(r.body);
+  json::object o = ParseJsonObject(r.body);
   EXPECT_EQ(o["id"], json::value(kId));
   EXPECT_EQ(o["context_size"], 256);
   EXPECT_EQ(o["threads"], 1);
@@ -133,7 +121,7 @@ TEST_F(OptionsTest, GetReportsEffectiveValuesDefaultsAndRanges) {
   EXPECT_EQ(limits["context_size"], (json::object{{"min", 16}, {"max", 2048}}));
   EXPECT_EQ(limits["threads"], (json::object{{"min", 1}, {"max", HardwareThreads()}}));
   // A model in a subfolder that is not loaded yet: what its first load will use.
-  json::object sub = Parse(Get("/api/models/sub/q4/options").body);
+  json::object sub = ParseJsonObject(Get("/api/models/sub/q4/options").body);
   EXPECT_EQ(sub["loaded"], false);
   EXPECT_EQ(sub["context_size"], 256);
   json::object entry = ModelsEntry("sub/q4");
@@ -148,13 +136,13 @@ TEST_F(OptionsTest, SmallerContextRefusesWhatNoLongerFitsAndLargerTakesItAgain) 
   const std::string long_chat = Chat(LongPrompt(), 8);
   HttpResponse before = PostChat(long_chat);
   ASSERT_EQ(before.status, 200) << before.body;
-  json::object before_o = Parse(before.body);
+  json::object before_o = ParseJsonObject(before.body);
   const int prompt_tokens = before_o["usage"].as_object()["prompt_tokens"].to_number<int>();
   ASSERT_GT(prompt_tokens, 64);  // longer than the small context below
 
   json::object set = Set(48, 1);
   EXPECT_EQ(set["reloaded"], true);
-  EXPECT_EQ(Parse(Get(kOptions).body)["context_size"], 48);
+  EXPECT_EQ(ParseJsonObject(Get(kOptions).body)["context_size"], 48);
   json::object entry = ModelsEntry(kId);
   EXPECT_EQ(entry["context_size"], 48);
   EXPECT_EQ(entry["context_length"], 2048);  // the trained context does not change
@@ -165,14 +153,14 @@ TEST_F(OptionsTest, SmallerContextRefusesWhatNoLongerFitsAndLargerTakesItAgain) 
   // A prompt that fits gets its reply cut at the new context: prompt + reply = 48 tokens.
   HttpResponse cut = PostChat(Chat("Hi", 200));
   ASSERT_EQ(cut.status, 200) << cut.body;
-  json::object usage = Parse(cut.body)["usage"].as_object();
+  json::object usage = ParseJsonObject(cut.body)["usage"].as_object();
   EXPECT_EQ(usage["total_tokens"], 48) << cut.body;
 
   set = Set(512, 1);
   EXPECT_EQ(set["reloaded"], true);
   HttpResponse after = PostChat(long_chat);
   ASSERT_EQ(after.status, 200) << after.body;
-  json::object after_o = Parse(after.body);
+  json::object after_o = ParseJsonObject(after.body);
   EXPECT_EQ(after_o["choices"].as_array()[0].as_object()["message"],
             before_o["choices"].as_array()[0].as_object()["message"]);
   EXPECT_EQ(after_o["usage"].as_object()["completion_tokens"], 8);
@@ -191,7 +179,7 @@ TEST_F(OptionsTest, StreamRunningDuringAChangeCompletesWithTheSameGreedyTokens) 
     std::string text;
     for (const std::string& d : testing::SseData(r.body)) {
       if (d == "[DONE]") continue;
-      json::object chunk = Parse(d);
+      json::object chunk = ParseJsonObject(d);
       if (chunk["usage"].is_object()) {
         *completion_tokens = chunk["usage"].as_object()["completion_tokens"].to_number<int>();
         prompt_tokens = chunk["usage"].as_object()["prompt_tokens"].to_number<int>();
@@ -259,13 +247,13 @@ TEST_F(OptionsTest, BadBodiesAndNamesAreRefusedClearly) {
         << c.body << " -> " << r.body;
   }
   // Nothing changed.
-  json::object o = Parse(Get(kOptions).body);
+  json::object o = ParseJsonObject(Get(kOptions).body);
   EXPECT_EQ(o["context_size"], 256);
   EXPECT_EQ(o["threads"], 1);
   // A whole number written as a float is a whole number.
   HttpResponse as_float = Put(R"({"context_size":320.0})");
   EXPECT_EQ(as_float.status, 200) << as_float.body;
-  EXPECT_EQ(Parse(Get(kOptions).body)["context_size"], 320);
+  EXPECT_EQ(ParseJsonObject(Get(kOptions).body)["context_size"], 320);
   Set(256, 1);
 
   const std::string ok = R"({"context_size":64})";
@@ -292,13 +280,13 @@ TEST_F(OptionsTest, ThreadsAreVisibleInGetAndModels) {
   if (hw < 2) GTEST_SKIP() << "one hardware thread: no other thread count to set";
   set = Set(256, 2);
   EXPECT_EQ(set["reloaded"], true);
-  EXPECT_EQ(Parse(Get(kOptions).body)["threads"], 2);
+  EXPECT_EQ(ParseJsonObject(Get(kOptions).body)["threads"], 2);
   EXPECT_EQ(ModelsEntry(kId)["threads"], 2);
   EXPECT_EQ(PostChat(Chat("Hi", 4)).status, 200);
   // Setting only the context keeps the threads.
   HttpResponse r = Put(R"({"context_size":300})");
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(Parse(r.body)["threads"], 2);
+  EXPECT_EQ(ParseJsonObject(r.body)["threads"], 2);
   Set(256, 1);
 }
 
@@ -324,7 +312,7 @@ TEST_F(OptionsTest, ConcurrentPutsLeaveOneConsistentState) {
   for (int s : put_status) EXPECT_EQ(s, 200);
   for (int s : chat_status) EXPECT_EQ(s, 200);
 
-  json::object now = Parse(Get(kOptions).body);
+  json::object now = ParseJsonObject(Get(kOptions).body);
   const std::pair<int, int> state{now["context_size"].to_number<int>(),
                                   now["threads"].to_number<int>()};
   EXPECT_NE(std::find(asked.begin(), asked.end(), state), asked.end()) << json::serialize(now);

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/json/parse.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -272,6 +274,21 @@ int OpenStreamAndRead(int port, const std::string& target, const std::string& bo
     got += size_t(n);
   }
   return fd;
+}
+
+boost::json::object ParseJsonObject(const std::string& body) {
+  boost::json::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  EXPECT_FALSE(ec) << body;
+  return v.is_object() ? v.as_object() : boost::json::object{};
+}
+
+std::string ErrorField(const HttpResponse& r, const char* field) {
+  boost::json::object o = ParseJsonObject(r.body);
+  const boost::json::value* error = o.if_contains("error");
+  if (error == nullptr || !error->is_object()) return "";
+  const boost::json::value* v = error->as_object().if_contains(field);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : "";
 }
 
 }  // namespace inferno::testing

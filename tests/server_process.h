@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <boost/json/object.hpp>
 #include <map>
 #include <string>
 #include <vector>
@@ -37,6 +38,14 @@ struct HttpResponse {
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;                            // de-chunked
 };
+
+// A response body parsed as a JSON object; a test failure (and an empty object) if it is not
+// JSON.
+boost::json::object ParseJsonObject(const std::string& body);
+
+// A string field ("message", "param", "code", ...) of the response's OpenAI-style "error"
+// object; "" when there is no error object or the field is not a string.
+std::string ErrorField(const HttpResponse& r, const char* field);
 
 // One request on a fresh connection ("Connection: close").
 HttpResponse HttpRequest(int port, const std::string& method, const std::string& target,
