@@ -90,8 +90,9 @@ void MatMulDecode(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * int64_t(m.bytes.size()));
   state.SetLabel(Label(type, m.w.layout));
 }
+// Whether the loader would repack a matrix of this type (at the 1B model's shapes).
 bool HasR4Layout(DType t) {
-  return t == DType::kQ4_0 || t == DType::kQ8_0 || t == DType::kQ4_K || t == DType::kQ6_K;
+  return ops::ShouldRepack(ops::WeightMatrix{t, 2048, 2048, nullptr, RowBytes(t, 2048)});
 }
 
 // Last argument 1: in the layout the loader repacks to (on AVX-512), 0: as in GGUF.
