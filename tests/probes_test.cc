@@ -58,10 +58,13 @@ GenerateRequest Greedy(std::vector<int32_t> prompt, int max_tokens) {
   return req;
 }
 
-std::vector<Event> RunSession(const Model& model, const GenerateRequest& req) {
+// Runs `req` in a Session on 2 threads, `n_batch` prompt tokens per forward pass.
+std::vector<Event> RunSession(const Model& model, const GenerateRequest& req,
+                              int n_batch = SessionOptions{}.n_batch) {
   ThreadPool pool(2);
   SessionOptions so;
   so.n_ctx = 512;
+  so.n_batch = n_batch;
   Session session(model, pool, so);
   std::vector<Event> events;
   const Status st = session.Generate(req, [&](const Event& e) {
@@ -295,22 +298,6 @@ TEST(ProbesAttention, RowsSumToOneOnEveryFamily) {
 
 // --- The prompt×prompt attention map --------------------------------------------------------
 
-std::vector<Event> RunSessionBatched(const Model& model, const GenerateRequest& req, int n_batch,
-                                     int n_ctx = 512) {
-  ThreadPool pool(2);
-  SessionOptions so;
-  so.n_ctx = n_ctx;
-  so.n_batch = n_batch;
-  Session session(model, pool, so);
-  std::vector<Event> events;
-  const Status st = session.Generate(req, [&](const Event& e) {
-    events.push_back(e);
-    return true;
-  });
-  EXPECT_TRUE(st.ok()) << st.message();
-  return events;
-}
-
 // Submits the requests to `sched` at once and waits (up to 60 s) until every one is done;
 // nullopt on timeout. The callbacks own their state, so returning early is safe.
 std::optional<std::vector<std::vector<Event>>> RunTogether(
@@ -460,7 +447,7 @@ TEST(ProbesPromptAttention, MatchesPlainReferenceOnEveryFamily) {
     req.probes.attention_prompt = true;
     req.probes.attention_layers = {c.n_layer - 1, 0};  // out of order: the map sorts them
     // 16-token chunks: the map is filled over three forward passes.
-    const std::vector<Event> events = RunSessionBatched(*model, req, 16);
+    const std::vector<Event> events = RunSession(*model, req, 16);
     const Event* e = FindEvent(events, Event::Type::kPromptAttention);
     ASSERT_NE(e, nullptr);
     const AttentionMap& map = e->attention_map;
@@ -517,7 +504,7 @@ TEST(ProbesPromptAttention, F16ModelMatchesReferenceClosely) {
   req.probes.attention_prompt = true;
   req.probes.attention_layers = {0};
   req.probes.attention_heads = {2, 0, 2};  // repeats and order do not matter
-  const std::vector<Event> events = RunSessionBatched(*model, req, 16);
+  const std::vector<Event> events = RunSession(*model, req, 16);
   const Event* e = FindEvent(events, Event::Type::kPromptAttention);
   ASSERT_NE(e, nullptr);
   ASSERT_EQ(e->attention_map.heads, (std::vector<int>{0, 2}));
@@ -554,12 +541,12 @@ TEST(ProbesPromptAttention, LastRowEqualsPerTokenCapture) {
     both.probes.attention_prompt = true;
 
     // The per-token probe alone: no map event.
-    const std::vector<Event> a = RunSessionBatched(*model, per_token, 16);
+    const std::vector<Event> a = RunSession(*model, per_token, 16);
     EXPECT_EQ(FindEvent(a, Event::Type::kPromptAttention), nullptr);
     const std::vector<Event> a_tokens = Tokens(a);
     ASSERT_EQ(a_tokens.size(), 2u);
     ASSERT_EQ(a_tokens[0].query_position, n - 1);
-    const std::vector<Event> b = RunSessionBatched(*model, map_only, 16);
+    const std::vector<Event> b = RunSession(*model, map_only, 16);
     const Event* map_event = FindEvent(b, Event::Type::kPromptAttention);
     ASSERT_NE(map_event, nullptr);
     for (const Event& t : Tokens(b)) EXPECT_TRUE(t.attention.empty());
@@ -582,7 +569,7 @@ TEST(ProbesPromptAttention, LastRowEqualsPerTokenCapture) {
     }
     // Both at once: the map comes before the first token, whose attention is the map's last row
     // and equals the per-token run's; the second token's is the per-token run's too.
-    const std::vector<Event> both_events = RunSessionBatched(*model, both, 16);
+    const std::vector<Event> both_events = RunSession(*model, both, 16);
     size_t map_at = both_events.size(), first_token_at = both_events.size();
     for (size_t i = 0; i < both_events.size(); ++i) {
       if (both_events[i].type == Event::Type::kPromptAttention) map_at = i;
@@ -647,7 +634,7 @@ TEST(ProbesPromptAttention, SchedulerMapEqualsSessionMap) {
   GenerateRequest req = Greedy(MapPrompt(), 3);
   req.probes.attention_prompt = true;
   req.probes.attention_layers = {0, 5};
-  const std::vector<Event> want = RunSessionBatched(*model, req, 256);
+  const std::vector<Event> want = RunSession(*model, req, 256);
   const Event* want_map = FindEvent(want, Event::Type::kPromptAttention);
   ASSERT_NE(want_map, nullptr);
 
