@@ -54,32 +54,43 @@ TEST(Rope, FirstPairRotatesByPosition) {
   EXPECT_NEAR(y[2], std::sin(2.0f), 1e-6);
 }
 
+// Double-precision softmax weights of query head h of token t over the positions it sees
+// (lo..t, lo from the window), with GQA.
+std::vector<double> ReferenceWeights(const AttentionParams& p, const std::vector<float>& q,
+                                     const std::vector<float>& k, int t, int h) {
+  const int kd = p.n_head_kv * p.head_dim;
+  const int g = h / (p.n_head / p.n_head_kv);
+  const int lo = p.window ? std::max(0, t - p.window + 1) : 0;
+  std::vector<double> s;
+  double mx = -1e30, sum = 0;
+  for (int j = lo; j <= t; ++j) {
+    double d = 0;
+    for (int i = 0; i < p.head_dim; ++i) {
+      d += double(q[(t * p.n_head + h) * p.head_dim + i]) * k[j * kd + g * p.head_dim + i];
+    }
+    s.push_back(d * p.kq_scale);
+    mx = std::max(mx, s.back());
+  }
+  for (double& x : s) sum += (x = std::exp(x - mx));
+  for (double& x : s) x /= sum;
+  return s;
+}
+
 // Plain float reference of causal (optionally windowed) attention with GQA.
 std::vector<float> ReferenceAttention(const AttentionParams& p, const std::vector<float>& q,
                                       const std::vector<float>& k, const std::vector<float>& v,
                                       int n_tokens) {
-  const int kd = p.n_head_kv * p.head_dim, vd = p.n_head_kv * p.head_dim_v;
+  const int vd = p.n_head_kv * p.head_dim_v;
   std::vector<float> out(size_t(n_tokens) * p.n_head * p.head_dim_v, 0.0f);
   for (int t = 0; t < n_tokens; ++t) {
     for (int h = 0; h < p.n_head; ++h) {
       const int g = h / (p.n_head / p.n_head_kv);
       const int lo = p.window ? std::max(0, t - p.window + 1) : 0;
-      std::vector<double> s;
-      double mx = -1e30;
-      for (int j = lo; j <= t; ++j) {
-        double d = 0;
-        for (int i = 0; i < p.head_dim; ++i) {
-          d += double(q[(t * p.n_head + h) * p.head_dim + i]) * k[j * kd + g * p.head_dim + i];
-        }
-        s.push_back(d * p.kq_scale);
-        mx = std::max(mx, s.back());
-      }
-      double sum = 0;
-      for (double& x : s) sum += (x = std::exp(x - mx));
+      const std::vector<double> w = ReferenceWeights(p, q, k, t, h);
       for (int j = lo; j <= t; ++j) {
         for (int i = 0; i < p.head_dim_v; ++i) {
           out[(t * p.n_head + h) * p.head_dim_v + i] +=
-              float(s[j - lo] / sum) * v[j * vd + g * p.head_dim_v + i];
+              float(w[j - lo]) * v[j * vd + g * p.head_dim_v + i];
         }
       }
     }
@@ -121,28 +132,6 @@ TEST(Attention, MatchesFloatReferenceWithGqaAndWindow) {
       EXPECT_NEAR(out[i], want[i], 5e-3) << "window " << window << " index " << i;
     }
   }
-}
-
-// Softmax weights of query head h of token t over positions lo..t (the same float reference
-// as ReferenceAttention, which keeps only the outputs).
-std::vector<double> ReferenceWeights(const AttentionParams& p, const std::vector<float>& q,
-                                     const std::vector<float>& k, int t, int h) {
-  const int kd = p.n_head_kv * p.head_dim;
-  const int g = h / (p.n_head / p.n_head_kv);
-  const int lo = p.window ? std::max(0, t - p.window + 1) : 0;
-  std::vector<double> s;
-  double mx = -1e30, sum = 0;
-  for (int j = lo; j <= t; ++j) {
-    double d = 0;
-    for (int i = 0; i < p.head_dim; ++i) {
-      d += double(q[(t * p.n_head + h) * p.head_dim + i]) * k[j * kd + g * p.head_dim + i];
-    }
-    s.push_back(d * p.kq_scale);
-    mx = std::max(mx, s.back());
-  }
-  for (double& x : s) sum += (x = std::exp(x - mx));
-  for (double& x : s) x /= sum;
-  return s;
 }
 
 // A decode step of a model with one KV head on more threads than KV heads: the four query
