@@ -307,9 +307,11 @@ Response StoreRoutes::ImportSession(const Request& r) {
   if (!max.ok()) return FromStatus(max.status());
   // Imported ids come after every stored one; the running debugger numbers its sessions
   // from its own start, so imports take a separate letter ("i") and never collide with them.
-  // (Appended, not "i" + to_string(...): GCC 12 gives a bogus -Wrestrict for that here.)
-  rec->id = "i";
-  rec->id += std::to_string(*max + 1);
+  // (Built by inserting the letter: GCC 12 gives a bogus -Wrestrict for "i" + to_string(...)
+  // and for assigning "i" then appending, depending on what it inlines.)
+  std::string id = std::to_string(*max + 1);
+  id.insert(id.begin(), 'i');
+  rec->id = std::move(id);
   if (!rec->parent.empty() && !store_.GetDebugSession(rec->parent).ok()) rec->parent.clear();
   store::DebugSession row;
   row.id = rec->id;
