@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/model/model_dir.h"
 #include "server/bench_json.h"
 #include "server/openai.h"
 #include "server/route_responses.h"
@@ -108,8 +109,7 @@ std::optional<Response> BenchRoutes::Parse(const std::string& body, BenchRequest
       }
     }
     if (path.empty()) {
-      Result<std::string> resolved =
-          ModelRegistry::ResolveInDir(registry_.options().models_dir, id);
+      Result<std::string> resolved = ResolveModelName(registry_.options().models_dir, id);
       if (!resolved.ok()) {
         return ErrorResponse(404, resolved.status().message(), "model_not_found", "models");
       }
