@@ -29,6 +29,8 @@ namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
+// Request line plus headers; beyond this a request gets 431 (no flag: no client needs more).
+constexpr size_t kHeaderLimit = 64 * 1024;
 
 std::string ErrorJson(int status, const std::string& message) {
   std::string escaped;
@@ -38,7 +40,7 @@ std::string ErrorJson(int status, const std::string& message) {
     escaped += c;
   }
   return "{\"error\":{\"message\":\"" + escaped + "\",\"type\":\"" +
-         (status == 413 ? "request_too_large" : "invalid_request_error") +
+         (status == 413 || status == 431 ? "request_too_large" : "invalid_request_error") +
          "\",\"param\":null,\"code\":null}}";
 }
 
@@ -57,6 +59,27 @@ beast::error_code TimedWrite(net::io_context& ioc, beast::tcp_stream& stream, Wr
   RunOnce(ioc);
   stream.expires_never();
   return result;
+}
+
+// After an error answered before the whole request was read: closing a socket with unread
+// bytes makes the kernel send a reset, which can destroy the answer before the client reads
+// it. So stop writing, and read and discard what the client still sends, for a short while.
+void DrainBeforeClose(net::io_context& ioc, beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  std::array<char, 4096> sink;
+  size_t drained = 0;
+  stream.expires_after(std::chrono::seconds(2));
+  while (!ec && drained < (8u << 20)) {
+    size_t n = 0;
+    stream.async_read_some(net::buffer(sink), [&](beast::error_code e, size_t got) {
+      ec = e;
+      n = got;
+    });
+    RunOnce(ioc);
+    drained += n;
+  }
+  stream.expires_never();
 }
 
 class ConnectionWriter : public ResponseWriter {
@@ -300,6 +323,8 @@ struct HttpServer::Impl {
   std::set<int> fds;  // open connection sockets, shut down on Stop()
 
   void Serve(int fd, tcp::endpoint remote);
+  // 413, 431 or 400 for a request that could not be read, naming the limit it broke.
+  Response ReadErrorResponse(beast::error_code read_ec) const;
   void ServeWebSocket(net::io_context& cioc, beast::tcp_stream& stream,
                       http::request<http::string_body>& req);
 };
@@ -386,6 +411,21 @@ void HttpServer::Stop() {
   for (int fd : im.fds) ::shutdown(fd, SHUT_RDWR);
 }
 
+Response HttpServer::Impl::ReadErrorResponse(beast::error_code read_ec) const {
+  int status = 400;
+  std::string message = "malformed HTTP request: " + read_ec.message();
+  if (read_ec == http::error::header_limit) {
+    status = 431;
+    message = "request line and header fields larger than the limit of " +
+              std::to_string(kHeaderLimit) + " bytes";
+  } else if (read_ec == http::error::body_limit) {
+    status = 413;
+    message = "request body larger than the limit of " + std::to_string(options.body_limit) +
+              " bytes (the server's --body-limit)";
+  }
+  return Response{status, "application/json", {}, ErrorJson(status, message)};
+}
+
 void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
   net::io_context cioc;
   beast::tcp_stream stream(cioc);
@@ -407,7 +447,7 @@ void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
   while (!stopping) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(options.body_limit);
-    parser.header_limit(64 * 1024);
+    parser.header_limit(kHeaderLimit);
     beast::error_code read_ec;
     stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
     http::async_read(stream, buffer, parser, [&](beast::error_code e, size_t) { read_ec = e; });
@@ -420,16 +460,8 @@ void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
           (client_error && read_ec != http::error::end_of_stream &&
            read_ec != http::error::partial_message)) {
         ConnectionWriter w(cioc, stream, 11, /*keep_alive=*/false);
-        const bool too_big =
-            read_ec == http::error::body_limit || read_ec == http::error::header_limit;
-        const int status = too_big ? 413 : 400;
-        w.Send(
-            Response{status,
-                     "application/json",
-                     {},
-                     ErrorJson(status, too_big ? "request body larger than the limit of " +
-                                                     std::to_string(options.body_limit) + " bytes"
-                                               : "malformed HTTP request: " + read_ec.message())});
+        w.Send(ReadErrorResponse(read_ec));
+        DrainBeforeClose(cioc, stream);
       }
       break;
     }

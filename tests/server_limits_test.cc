@@ -1,5 +1,6 @@
 // `inferno serve`'s limits against the real binary over loopback: 429 with Retry-After when
-// the queue (--max-queue) or a client's share (--max-client-requests) is full.
+// the queue (--max-queue) or a client's share (--max-client-requests) is full, 431 for
+// oversized headers and 413 for oversized bodies.
 //
 // To keep every sequence slot busy for as long as a test needs, without timing, a WebSocket
 // debugger session with full logits (~350 KB per token) is started and not read: the
@@ -247,6 +248,28 @@ TEST_F(LimitsTest, EachClientHasItsOwnShare) {
   // Their requests ended, so each client may send again.
   EXPECT_EQ(ReferenceContent(port()), reference);
   EXPECT_EQ(HttpRequest(port(), "POST", "/v1/chat/completions", kChat + "}", key).status, 200);
+}
+
+TEST_F(LimitsTest, OversizedHeadersGet431AndBodies413) {
+  Start({"--body-limit", "4096"});
+  HttpResponse r =
+      HttpRequest(port(), "GET", "/health", "", {{"X-Padding", std::string(70 * 1024, 'h')}});
+  EXPECT_EQ(r.status, 431) << r.body;
+  EXPECT_NE(ErrorField(r, "message").find("header fields larger than the limit of 65536 bytes"),
+            std::string::npos)
+      << r.body;
+  // Just under the limit is fine, and the server keeps serving.
+  EXPECT_EQ(HttpRequest(port(), "GET", "/health", "", {{"X-Padding", std::string(60 * 1024, 'h')}})
+                .status,
+            200);
+
+  r = HttpRequest(port(), "POST", "/v1/completions",
+                  R"({"prompt":")" + std::string(5000, 'a') + R"("})");
+  EXPECT_EQ(r.status, 413) << r.body;
+  EXPECT_NE(ErrorField(r, "message").find("limit of 4096 bytes (the server's --body-limit)"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(HttpRequest(port(), "GET", "/health").status, 200);
 }
 
 }  // namespace
