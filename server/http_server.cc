@@ -103,17 +103,24 @@ class ConnectionWriter : public ResponseWriter {
               }).failed();
   }
 
+  // HTTP/1.1 streams are chunked. HTTP/1.0 has no chunked encoding: the body is the raw
+  // bytes and its end is the connection's close.
   bool StartStream(int status, std::string content_type, Headers headers) override {
     if (started_) return false;
     started_ = true;
     streaming_ = true;
+    close_delimited_ = version_ < 11;
     http::response<http::empty_body> res{static_cast<http::status>(status), version_};
     res.set(http::field::server, "inferno");
     res.set(http::field::content_type, content_type);
     res.set(http::field::cache_control, "no-cache");
     for (const auto& [k, v] : headers) res.set(k, v);
-    res.keep_alive(keep_alive_);
-    res.chunked(true);
+    if (close_delimited_) {
+      res.set(http::field::connection, "close");
+    } else {
+      res.keep_alive(keep_alive_);
+      res.chunked(true);
+    }
     http::response_serializer<http::empty_body> sr{res};
     failed_ = TimedWrite(ioc_, stream_, [&](auto handler) {
                 http::async_write_header(stream_, sr, std::move(handler));
@@ -124,6 +131,13 @@ class ConnectionWriter : public ResponseWriter {
   bool Write(std::string_view data) override {
     if (!streaming_ || failed_) return false;
     if (data.empty()) return true;
+    if (close_delimited_) {
+      failed_ =
+          TimedWrite(ioc_, stream_, [&](auto handler) {
+            net::async_write(stream_, net::buffer(data.data(), data.size()), std::move(handler));
+          }).failed();
+      return !failed_;
+    }
     char size_line[24];
     const int n = std::snprintf(size_line, sizeof(size_line), "%zx\r\n", data.size());
     const std::array<net::const_buffer, 3> buffers = {net::buffer(size_line, size_t(n)),
@@ -135,9 +149,11 @@ class ConnectionWriter : public ResponseWriter {
     return !failed_;
   }
 
+  // A close-delimited stream ends when the connection closes (reusable() says it must).
   void EndStream() override {
     if (!streaming_ || failed_) return;
     streaming_ = false;
+    if (close_delimited_) return;
     failed_ = TimedWrite(ioc_, stream_, [&](auto handler) {
                 net::async_write(stream_, net::buffer("0\r\n\r\n", 5), std::move(handler));
               }).failed();
@@ -146,7 +162,7 @@ class ConnectionWriter : public ResponseWriter {
   bool started() const override { return started_; }
   bool failed() const { return failed_; }
   // A stream never ended (handler returned mid-stream) leaves the connection unusable.
-  bool reusable() const { return !failed_ && !streaming_ && keep_alive_; }
+  bool reusable() const { return !failed_ && !streaming_ && keep_alive_ && !close_delimited_; }
 
  private:
   net::io_context& ioc_;
@@ -155,6 +171,7 @@ class ConnectionWriter : public ResponseWriter {
   bool keep_alive_;
   bool started_ = false;
   bool streaming_ = false;
+  bool close_delimited_ = false;  // an HTTP/1.0 stream: the connection must close after it
   bool failed_ = false;
 };
 

@@ -1,6 +1,6 @@
 // `inferno serve`'s limits against the real binary over loopback: 429 with Retry-After when
 // the queue (--max-queue) or a client's share (--max-client-requests) is full, 431 for
-// oversized headers and 413 for oversized bodies.
+// oversized headers, 413 for oversized bodies, and close-delimited streams for HTTP/1.0.
 //
 // To keep every sequence slot busy for as long as a test needs, without timing, a WebSocket
 // debugger session with full logits (~350 KB per token) is started and not read: the
@@ -69,6 +69,16 @@ bool ReadUntil(int fd, std::string& raw, const std::string& needle) {
     raw.append(buf, size_t(n));
   }
   return true;
+}
+
+// Sends raw bytes on a new connection and returns everything read until the server closes.
+std::string RawExchange(int port, const std::string& request) {
+  const int fd = Connect(port);
+  if (fd < 0 || !SendAll(fd, request)) return "";
+  std::string raw;
+  ReadUntil(fd, raw, std::string(1, '\0'));  // never found: reads to the end
+  close(fd);
+  return raw;
 }
 
 // A debugger session that holds a sequence slot until Release() (see the file comment).
@@ -248,6 +258,39 @@ TEST_F(LimitsTest, EachClientHasItsOwnShare) {
   // Their requests ended, so each client may send again.
   EXPECT_EQ(ReferenceContent(port()), reference);
   EXPECT_EQ(HttpRequest(port(), "POST", "/v1/chat/completions", kChat + "}", key).status, 200);
+}
+
+TEST_F(LimitsTest, Http10StreamIsCloseDelimitedNotChunked) {
+  Start({});
+  const std::string body = kChat + R"(,"stream":true})";
+  // Over HTTP/1.1 the same stream is chunked.
+  HttpResponse chunked = HttpRequest(port(), "POST", "/v1/chat/completions", body);
+  ASSERT_EQ(chunked.status, 200);
+  EXPECT_EQ(chunked.headers["transfer-encoding"], "chunked");
+
+  // Reading to the end of the connection is itself the check that the server closes it.
+  const std::string raw =
+      RawExchange(port(),
+                  "POST /v1/chat/completions HTTP/1.0\r\nHost: 127.0.0.1\r\n"
+                  "Content-Type: application/json\r\nContent-Length: " +
+                      std::to_string(body.size()) + "\r\nConnection: keep-alive\r\n\r\n" + body);
+  ASSERT_EQ(raw.rfind("HTTP/1.0 200", 0), 0u) << raw;
+  const size_t head_end = raw.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos);
+  std::string head = raw.substr(0, head_end);
+  for (char& ch : head) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+  EXPECT_EQ(head.find("transfer-encoding"), std::string::npos) << head;
+  EXPECT_EQ(head.find("content-length"), std::string::npos) << head;
+  EXPECT_NE(head.find("connection: close"), std::string::npos) << head;
+  const std::string sse = raw.substr(head_end + 4);
+  EXPECT_EQ(sse.rfind("data: {", 0), 0u) << sse.substr(0, 40);  // no chunk-size line
+  EXPECT_TRUE(sse.ends_with("data: [DONE]\n\n")) << sse;
+  EXPECT_EQ(StreamedContent(sse), StreamedContent(chunked.body));
+
+  // A whole (non-streamed) answer to HTTP/1.0 keeps its Content-Length.
+  const std::string plain = RawExchange(port(), "GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+  EXPECT_EQ(plain.rfind("HTTP/1.0 200", 0), 0u) << plain;
+  EXPECT_NE(plain.find("\"status\":\"ok\""), std::string::npos);
 }
 
 TEST_F(LimitsTest, OversizedHeadersGet431AndBodies413) {
