@@ -47,7 +47,7 @@ class Admission {
   explicit Admission(AdmissionLimits limits);
 
   // An admitted request: its scheduler ticket, and its client's place until Release() or
-  // destruction.
+  // destruction. The Admission must outlive it (the server's handlers end before the Api).
   class Admitted {
    public:
     Admitted(Admitted&& other) noexcept;
