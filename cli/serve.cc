@@ -45,6 +45,7 @@ struct ServeOptions {
   size_t body_limit = 1 << 20;
   bool quiet = false;
   int max_debug_sessions = 64;
+  server::AdmissionLimits limits;
 };
 
 // The key from --api-key, else --api-key-file, else INFERNO_API_KEY. A file keeps it out of
@@ -124,6 +125,7 @@ int RunServe(ServeOptions o) {
   ao.web_root = o.web_root;
   ao.log_dir = o.data_dir + "/logs";
   ao.log_to_stderr = !o.quiet;
+  ao.limits = o.limits;
   server::Api api(ao, access, registry,
                   [&](const server::Request& r) { return store_routes.Handle(r); });
   api.AddStreamRoutes("/bench", [&](const server::Request& r, server::ResponseWriter& w) {
@@ -223,6 +225,16 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
                   "Debugger sessions running at once over WebSocket, whole server")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
+  cmd->add_option("--max-queue", o->limits.max_queue,
+                  "Generation requests waiting for a free sequence slot, whole server; beyond "
+                  "this they get 429 with Retry-After")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 20));
+  cmd->add_option("--max-client-requests", o->limits.max_client_requests,
+                  "Generation requests running or waiting at once per client (address, Origin "
+                  "and key); beyond this they get 429 with Retry-After")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
   cmd->add_flag("-q,--quiet", o->quiet, "No per-request lines on stderr");
   cmd->callback([o, exit_code] { *exit_code = RunServe(*o); });
 }

@@ -234,6 +234,7 @@ Headers AccessPolicy::CorsHeaders(const Request& r) const {
           {"Access-Control-Allow-Headers", "Authorization, Content-Type"},
           {"Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS"},
           {"Access-Control-Max-Age", "600"},
+          {"Access-Control-Expose-Headers", "Retry-After"},  // clients back off on 429
           {"Vary", "Origin"}};
 }
 

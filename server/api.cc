@@ -82,25 +82,6 @@ std::string RouteLabel(const std::string& path) {
   return "static";
 }
 
-// Runs one generation on the model's scheduler and hands each event to on_event on this
-// thread. on_event returning false (client gone) cancels the generation.
-void Generate(LoadedModel& lm, GenerateRequest req,
-              const std::function<bool(const Event&)>& on_event) {
-  auto queue = std::make_shared<EventQueue>();
-  const Scheduler::Ticket ticket =
-      lm.scheduler->Submit(std::move(req), [queue](const Event& e) { return queue->Push(e); });
-  for (;;) {
-    const Event e = queue->Pop();
-    const bool keep = on_event(e);
-    if (e.type == Event::Type::kDone || e.type == Event::Type::kError) return;
-    if (!keep) {
-      queue->Abandon();
-      lm.scheduler->Cancel(ticket);
-      return;
-    }
-  }
-}
-
 // Checks the prompt against the context before queueing, so the client gets a 400 rather
 // than a stream that fails; fills in the tokens so they are not computed twice.
 std::optional<ApiError> PreparePrompt(LoadedModel& lm, GenerateRequest& req, bool max_given) {
@@ -144,12 +125,67 @@ class CorsWriter : public ResponseWriter {
 
 }  // namespace
 
+// One admitted generation: its events reach the connection thread through `queue`. Ending
+// it before its last event (the client is gone, or never got the stream's header) cancels it.
+struct Api::Generation {
+  Scheduler* scheduler;
+  std::shared_ptr<EventQueue> queue;
+  Admission::Admitted admitted;
+  bool ended = false;
+
+  ~Generation() {
+    if (!ended) Stop();
+  }
+  void Stop() {
+    queue->Abandon();
+    scheduler->Cancel(admitted.ticket());
+    End();
+  }
+  // The client's place is free before its last bytes are written (Admitted::Release).
+  void End() {
+    ended = true;
+    admitted.Release();
+  }
+  // Hands each event to on_event on this thread. on_event returning false (client gone)
+  // cancels the generation.
+  void Run(const std::function<bool(const Event&)>& on_event) {
+    while (!ended) {
+      const Event e = queue->Pop();
+      const bool last = e.type == Event::Type::kDone || e.type == Event::Type::kError;
+      if (last) End();
+      if (!on_event(e) && !last) Stop();
+    }
+  }
+};
+
+std::unique_ptr<Api::Generation> Api::Admit(const Request& r, LoadedModel& lm, GenerateRequest req,
+                                            ResponseWriter& w, int* status) {
+  auto queue = std::make_shared<EventQueue>();
+  std::string refusal;
+  std::optional<Admission::Admitted> admitted = admission_.Submit(
+      ClientOf(r), *lm.scheduler, std::move(req),
+      [queue](const Event& e) { return queue->Push(e); }, nullptr, &refusal);
+  if (!admitted) {
+    // OpenAI's clients retry a 429 after the Retry-After delay.
+    Headers headers;
+    headers.push_back({"Retry-After", std::to_string(kRetryAfterSeconds)});
+    *status = 429;
+    w.Send(
+        Response{429, "application/json", std::move(headers),
+                 ErrorBody(ApiError{429, refusal, "rate_limit_error", "", "rate_limit_exceeded"})});
+    return nullptr;
+  }
+  return std::unique_ptr<Generation>(
+      new Generation{lm.scheduler.get(), std::move(queue), std::move(*admitted)});
+}
+
 Api::Api(ApiOptions options, AccessPolicy& access, ModelRegistry& registry, ExtraRoutes extra)
     : options_(std::move(options)),
       access_(access),
       registry_(registry),
       extra_(std::move(extra)),
-      log_(options_.log_dir, options_.log_to_stderr) {}
+      log_(options_.log_dir, options_.log_to_stderr),
+      admission_(options_.limits) {}
 
 void Api::AddStreamRoutes(std::string prefix, StreamRoutes routes) {
   stream_routes_.emplace_back(std::move(prefix), std::move(routes));
@@ -374,6 +410,8 @@ void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* statu
     return;
   }
   const int prompt_tokens = int(req.prompt_tokens.size());
+  std::unique_ptr<Generation> gen = Admit(r, **lm, std::move(req), w, status);
+  if (!gen) return;
   const std::string id = std::string(chat ? "chatcmpl-" : "cmpl-") +
                          std::to_string(std::time(nullptr)) + "-" + std::to_string(next_id_++);
   CompletionEncoder enc(params, (*lm)->id, id, int64_t(std::time(nullptr)));
@@ -383,7 +421,7 @@ void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* statu
     *status = 200;
     if (!w.StartStream(200, "text/event-stream", {})) return;
     bool alive = w.Write(enc.FirstChunk());
-    Generate(**lm, std::move(req), [&](const Event& e) {
+    gen->Run([&](const Event& e) {
       switch (e.type) {
         case Event::Type::kToken: {
           ++generated_tokens_;
@@ -410,7 +448,7 @@ void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* statu
 
   std::string body;
   int code = 200;
-  Generate(**lm, std::move(req), [&](const Event& e) {
+  gen->Run([&](const Event& e) {
     if (e.type == Event::Type::kToken) {
       ++generated_tokens_;
       enc.Add(e);
@@ -483,11 +521,13 @@ void Api::SeedChat(const Request& r, ResponseWriter& w, int* status) {
     SendJson(w, err->status, ErrorBody(*err), status);
     return;
   }
+  std::unique_ptr<Generation> gen = Admit(r, **lm, std::move(req), w, status);
+  if (!gen) return;
   *status = 200;
   if (!w.StartStream(200, "text/event-stream", {})) return;
   bool alive = true;
   double first_token_ms = -1;
-  Generate(**lm, std::move(req), [&](const Event& e) {
+  gen->Run([&](const Event& e) {
     if (e.type == Event::Type::kToken) {
       ++generated_tokens_;
       if (first_token_ms < 0) first_token_ms = e.elapsed_ms;
@@ -661,6 +701,13 @@ std::string Api::MetricsText() {
       << "# HELP inferno_queue_depth Requests waiting for a sequence slot.\n"
          "# TYPE inferno_queue_depth gauge\n"
       << "inferno_queue_depth " << queued << "\n"
+      << "# HELP inferno_rejected_requests_total Generation requests refused with 429, by the "
+         "limit that refused them (--max-queue, --max-client-requests).\n"
+         "# TYPE inferno_rejected_requests_total counter\n"
+      << "inferno_rejected_requests_total{reason=\"queue_full\"} "
+      << admission_.refused_queue_full() << "\n"
+      << "inferno_rejected_requests_total{reason=\"client_limit\"} "
+      << admission_.refused_client_limit() << "\n"
       << "# HELP inferno_active_sequences Sequences being generated.\n"
          "# TYPE inferno_active_sequences gauge\n"
       << "inferno_active_sequences " << active << "\n"

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "server/access_policy.h"
+#include "server/admission.h"
 #include "server/http_types.h"
 #include "server/model_registry.h"
 #include "server/request_log.h"
@@ -24,6 +25,7 @@ struct ApiOptions {
   std::string web_root;  // directory with index.html; empty: no UI
   std::string log_dir;   // request logs; empty: stderr only
   bool log_to_stderr = true;
+  AdmissionLimits limits;  // bounds on queued and per-client generation requests
 };
 
 class Api {
@@ -50,8 +52,15 @@ class Api {
   // Prometheus text exposition of the counters.
   std::string MetricsText();
 
+  // The generation admission control of /v1/*completions and /chat, for other front ends.
+  Admission& admission() { return admission_; }
+
  private:
   void Route(const Request& r, ResponseWriter& w, int* status, std::string* note);
+  struct Generation;
+  // Submits a generation for the client of `r`; over a limit, answers 429 and returns null.
+  std::unique_ptr<Generation> Admit(const Request& r, LoadedModel& lm, GenerateRequest req,
+                                    ResponseWriter& w, int* status);
   void Completions(const Request& r, ResponseWriter& w, bool chat, int* status);
   void SeedChat(const Request& r, ResponseWriter& w, int* status);
   void Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* status);
@@ -65,6 +74,7 @@ class Api {
   ExtraRoutes extra_;
   std::vector<std::pair<std::string, StreamRoutes>> stream_routes_;
   RequestLog log_;
+  Admission admission_;
 
   std::mutex metrics_mu_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;  // (route, status) -> count

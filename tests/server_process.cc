@@ -193,9 +193,10 @@ HttpResponse HttpRequest(int port, const std::string& method, const std::string&
 }
 
 StreamingRequest::StreamingRequest(int port, const std::string& method, const std::string& target,
-                                   const std::string& body)
+                                   const std::string& body,
+                                   const std::map<std::string, std::string>& headers)
     : fd_(Connect(port)) {
-  if (fd_ >= 0 && !SendAll(fd_, BuildRequest(method, target, body, {}, true))) {
+  if (fd_ >= 0 && !SendAll(fd_, BuildRequest(method, target, body, headers, true))) {
     close(fd_);
     fd_ = -1;
   }

@@ -57,7 +57,7 @@ HttpResponse HttpRequest(int port, const std::string& method, const std::string&
 class StreamingRequest {
  public:
   StreamingRequest(int port, const std::string& method, const std::string& target,
-                   const std::string& body);
+                   const std::string& body, const std::map<std::string, std::string>& headers = {});
   ~StreamingRequest();
   StreamingRequest(const StreamingRequest&) = delete;
   StreamingRequest& operator=(const StreamingRequest&) = delete;
