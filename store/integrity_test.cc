@@ -1,5 +1,5 @@
-// A damaged database: Open refuses it without writing to it, and a store that meets damage
-// while serving stops writing.
+// A damaged database: Open refuses it without writing to it, a store that meets damage while
+// serving stops writing, and check/recover read every row the damage left.
 #include "store/integrity.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -9,12 +9,14 @@
 #include <filesystem>
 
 #include "store/damage_for_tests.h"
+#include "store/recover.h"
 #include "store/store.h"
 
 namespace inferno::store {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::DamagedPage;
 using testing::DamageHeader;
 using testing::DamageLeafPage;
 using testing::FileBytes;
@@ -64,6 +66,15 @@ class IntegrityTest : public ::testing::Test {
     ASSERT_TRUE(id.ok());
     ASSERT_TRUE(s->AddBenchResult(*id, bench::SuiteRow{}).ok());
     ASSERT_TRUE(s->AddBenchResult(*id, bench::SuiteRow{}).ok());
+  }
+
+  const TableScan& Table(const std::vector<TableScan>& tables, const std::string& name) {
+    for (const TableScan& t : tables) {
+      if (t.table == name) return t;
+    }
+    ADD_FAILURE() << "no table " << name;
+    static const TableScan none;
+    return none;
   }
 
   void ExpectDamageMessage(const Status& st) {
@@ -147,6 +158,133 @@ TEST_F(IntegrityTest, StoreStopsWritingOnceAStatementMeetsDamage) {
   EXPECT_EQ(db.execAndGet("SELECT group_concat(name) FROM (SELECT name FROM profiles ORDER BY id)")
                 .getString(),
             "terse,chatty,before");
+}
+
+TEST_F(IntegrityTest, RecoverCopiesEveryRowOffTheDamagedPage) {
+  Fill();
+  const DamagedPage page = DamageLeafPage(path_, "messages");
+  ASSERT_GT(page.cells, 0);
+  const std::string before = FileBytes(path_);
+  const std::string out = (dir_ / "recovered" / "inferno.db").string();
+  Result<RecoverReport> r = RecoverDatabase(path_, out);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(FileBytes(path_), before);
+
+  const TableScan& messages = Table(r->tables, "messages");
+  EXPECT_EQ(messages.rows, kMessages - page.cells);
+  EXPECT_EQ(messages.unreadable, page.cells);  // ids are dense: the range is exactly the page
+  ASSERT_EQ(messages.skipped.size(), 1u);
+  EXPECT_NE(Describe(messages).find("up to " + std::to_string(page.cells) + " unreadable"),
+            std::string::npos)
+      << Describe(messages);
+  for (const auto& [table, rows] :
+       std::vector<std::pair<std::string, int64_t>>{{"conversations", kConversations},
+                                                    {"profiles", 2},
+                                                    {"debug_sessions", 2},
+                                                    {"bench_runs", 1},
+                                                    {"bench_results", 2}}) {
+    EXPECT_EQ(Table(r->tables, table).rows, rows) << table;
+    EXPECT_TRUE(Table(r->tables, table).complete()) << Describe(Table(r->tables, table));
+  }
+  EXPECT_FALSE(r->complete());
+  EXPECT_TRUE(r->notes.empty());
+  EXPECT_EQ(r->quick_check, std::vector<std::string>{"ok"});
+
+  // The recovered file is a store like any other; ids are kept and never handed out again.
+  std::unique_ptr<Store> s = OpenOk(out);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(*s->IntegrityCheck(), "ok");
+  int64_t messages_kept = 0;
+  for (int64_t id = 1; id <= kConversations; ++id) {
+    Result<Conversation> c = s->GetConversation(id);
+    ASSERT_TRUE(c.ok()) << c.status().message();
+    messages_kept += int64_t(c->messages.size());
+  }
+  EXPECT_EQ(messages_kept, kMessages - page.cells);
+  Result<Message> m = s->AppendMessage(1, {"user", "after recovery"});
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->id, kMessages + 1);
+}
+
+TEST_F(IntegrityTest, RecoverGivesOrphanedMessagesAPlaceholderConversation) {
+  constexpr int kMany = 40;
+  {
+    std::unique_ptr<Store> s = OpenOk(path_);
+    ASSERT_TRUE(s);
+    for (int c = 0; c < kMany; ++c) {  // long titles: the conversations span many pages
+      Result<Conversation> conv =
+          s->CreateConversation({std::string(900, 'a' + c % 26), "", "", {}});
+      ASSERT_TRUE(conv.ok());
+      ASSERT_TRUE(s->AppendMessage(conv->id, {"user", "hello " + std::to_string(c)}).ok());
+    }
+  }
+  const DamagedPage page = DamageLeafPage(path_, "conversations");
+  const std::string out = (dir_ / "out.db").string();
+  Result<RecoverReport> r = RecoverDatabase(path_, out);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(Table(r->tables, "conversations").rows, kMany - page.cells);
+  EXPECT_EQ(Table(r->tables, "messages").rows, kMany);
+  ASSERT_EQ(r->notes.size(), 1u);
+  EXPECT_EQ(r->notes[0], std::to_string(page.cells) +
+                             " conversations made for messages whose conversation was unreadable");
+  std::unique_ptr<Store> s = OpenOk(out);
+  ASSERT_TRUE(s);
+  Result<std::vector<Conversation>> all = s->ListConversations({"", 100, 0});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(int64_t(all->size()), kMany);
+  int placeholders = 0;
+  for (const Conversation& c : *all) {
+    EXPECT_EQ(c.message_count, 1);
+    if (c.title.find("was unreadable") != std::string::npos) ++placeholders;
+  }
+  EXPECT_EQ(placeholders, page.cells);
+}
+
+TEST_F(IntegrityTest, RecoverRefusesToOverwriteAFile) {
+  Fill();
+  const std::string out = (dir_ / "taken.db").string();
+  { std::ofstream(out) << "keep me"; }
+  Result<RecoverReport> r = RecoverDatabase(path_, out);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kAlreadyExists);
+  EXPECT_EQ(FileBytes(out), "keep me");
+}
+
+TEST_F(IntegrityTest, RecoverOfAHeaderlessFileCopiesNothingAndSaysSo) {
+  Fill();
+  DamageHeader(path_);
+  Result<RecoverReport> r = RecoverDatabase(path_, (dir_ / "out.db").string());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  for (const TableScan& t : r->tables) {
+    EXPECT_EQ(t.rows, 0) << t.table;
+    EXPECT_TRUE(t.rest_unknown) << t.table;
+    EXPECT_NE(Describe(t).find("unreadable"), std::string::npos) << Describe(t);
+  }
+  EXPECT_FALSE(r->complete());
+  EXPECT_EQ(r->quick_check, std::vector<std::string>{"ok"});
+}
+
+TEST_F(IntegrityTest, CheckCountsReadableRows) {
+  Fill();
+  Result<CheckReport> sound = CheckDatabase(path_);
+  ASSERT_TRUE(sound.ok()) << sound.status().message();
+  EXPECT_TRUE(sound->ok());
+  EXPECT_EQ(Table(sound->tables, "messages").rows, kMessages);
+  EXPECT_EQ(Table(sound->tables, "bench_results").rows, 2);
+
+  const DamagedPage page = DamageLeafPage(path_, "messages");
+  const std::string before = FileBytes(path_);
+  Result<CheckReport> damaged = CheckDatabase(path_);
+  ASSERT_TRUE(damaged.ok()) << damaged.status().message();
+  EXPECT_FALSE(damaged->ok());
+  ASSERT_FALSE(damaged->problems.empty());
+  EXPECT_NE(damaged->problems[0].find("Page " + std::to_string(page.page)), std::string::npos)
+      << damaged->problems[0];
+  EXPECT_EQ(Table(damaged->tables, "messages").rows, kMessages - page.cells);
+  EXPECT_EQ(Table(damaged->tables, "conversations").rows, kConversations);
+  EXPECT_EQ(FileBytes(path_), before);
+
+  EXPECT_EQ(CheckDatabase((dir_ / "missing.db").string()).status().code(), Status::Code::kNotFound);
 }
 
 }  // namespace
