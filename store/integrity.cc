@@ -3,6 +3,8 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
+#include <sstream>
+
 namespace inferno::store {
 
 bool IsDamageCode(int sqlite_code) {
@@ -10,20 +12,33 @@ bool IsDamageCode(int sqlite_code) {
   return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB;
 }
 
-Result<std::vector<std::string>> QuickCheck(const std::string& path, int max_lines) {
-  constexpr int kBusyTimeoutMs = 5000;
+std::vector<std::string> CheckLines(SQLite::Database& db, const std::string& pragma) {
   std::vector<std::string> lines;
   try {
-    SQLite::Database db(path, SQLite::OPEN_READONLY, kBusyTimeoutMs);
-    SQLite::Statement q(db, "PRAGMA quick_check(" + std::to_string(max_lines) + ")");
-    while (q.executeStep()) lines.push_back(q.getColumn(0).getString());
-    return lines;
-  } catch (const SQLite::Exception& e) {
-    // The check itself ends with SQLITE_CORRUPT after listing what it found.
-    if (IsDamageCode(e.getErrorCode())) {
-      lines.push_back(e.what());
-      return lines;
+    SQLite::Statement q(db, "PRAGMA " + pragma);
+    while (q.executeStep()) {
+      // One row can hold several lines; the "*** in database main ***" heading only matters
+      // with attached databases.
+      std::istringstream row(q.getColumn(0).getString());
+      for (std::string line; std::getline(row, line);) {
+        if (line.rfind("*** in database", 0) != 0) lines.push_back(line);
+      }
     }
+  } catch (const SQLite::Exception& e) {
+    // A check that meets a page it cannot parse lists what it found, then fails.
+    if (!IsDamageCode(e.getErrorCode())) throw;
+    lines.push_back(e.what());
+  }
+  return lines;
+}
+
+Result<std::vector<std::string>> QuickCheck(const std::string& path, int max_lines) {
+  constexpr int kBusyTimeoutMs = 5000;
+  try {
+    SQLite::Database db(path, SQLite::OPEN_READONLY, kBusyTimeoutMs);
+    return CheckLines(db, "quick_check(" + std::to_string(max_lines) + ")");
+  } catch (const SQLite::Exception& e) {
+    if (IsDamageCode(e.getErrorCode())) return std::vector<std::string>{e.what()};
     return Status::IoError(path + ": " + e.what());
   } catch (const std::exception& e) {
     return Status::IoError(path + ": " + e.what());

@@ -12,11 +12,20 @@
 
 #include "engine/util/status.h"
 
+namespace SQLite {
+class Database;
+}
+
 namespace inferno::store {
 
 // True for SQLite result codes (primary or extended) that mean the file is damaged or is not
 // a database at all.
 bool IsDamageCode(int sqlite_code);
+
+// Runs `pragma` (quick_check or integrity_check, with its argument) on `db` and returns its
+// report one problem a line ({"ok"} when sound), the damage that ended the check early
+// (SQLITE_CORRUPT) as the last line. Other errors are thrown.
+std::vector<std::string> CheckLines(SQLite::Database& db, const std::string& pragma);
 
 // What SQLite's quick_check reports on the existing file `path`, at most `max_lines` lines:
 // {"ok"} when it is sound. The file is opened read-only, so nothing is written into it. Damage

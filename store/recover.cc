@@ -226,20 +226,6 @@ TableScan ScanTable(SQLite::Database& db, const TableSchema& schema, const RowFn
   return scan;
 }
 
-std::vector<std::string> IntegrityProblems(SQLite::Database& db) {
-  std::vector<std::string> lines;
-  try {
-    SQLite::Statement q(db, "PRAGMA integrity_check");
-    while (q.executeStep()) lines.push_back(q.getColumn(0).getString());
-    return lines;
-  } catch (const SQLite::Exception& e) {
-    // The check ends with SQLITE_CORRUPT after listing what it found.
-    if (!IsDamageCode(e.getErrorCode())) throw;
-    lines.push_back(e.what());
-    return lines;
-  }
-}
-
 // Inserts rows read from the damaged file into one table of the new one. A row the new file
 // refuses (say, a profile name that a damaged index let in twice) is counted, not fatal.
 class RowCopier {
@@ -365,16 +351,15 @@ RecoverReport CopyAll(SQLite::Database& src, SQLite::Database& dst,
   report.notes = AdoptOrphans(dst);
   KeepSequences(src, dst);
   tx.commit();
-  SQLite::Statement check(dst, "PRAGMA quick_check");
-  while (check.executeStep()) report.quick_check.push_back(check.getColumn(0).getString());
+  report.quick_check = CheckLines(dst, "quick_check");
   return report;
 }
 
 }  // namespace
 
 std::string Describe(const TableScan& s) {
-  if (s.missing) return s.table + ": not in this file (written by an older inferno)";
-  std::string out = s.table + ": " + std::to_string(s.rows) + " rows";
+  if (s.missing) return s.table + ": not in this file (an empty one, or from an older inferno)";
+  std::string out = s.table + ": " + std::to_string(s.rows) + (s.rows == 1 ? " row" : " rows");
   if (s.rest_unknown) {
     out += s.skipped.empty() ? ", the table is unreadable"
                              : ", unreadable from rowid " + std::to_string(s.skipped.back().first);
@@ -401,7 +386,7 @@ Result<CheckReport> CheckDatabase(const std::string& path) {
   try {
     SQLite::Database db(path, SQLite::OPEN_READONLY, kBusyTimeoutMs);
     CheckReport report;
-    report.problems = IntegrityProblems(db);
+    report.problems = CheckLines(db, "integrity_check");
     for (const TableSchema& t : *tables) {
       report.tables.push_back(ScanTable(db, t, [](SQLite::Statement&) { return true; }));
     }

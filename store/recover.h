@@ -28,7 +28,7 @@ struct TableScan {
   // unknown, so neither is how many rows were lost.
   bool rest_unknown = false;
   int64_t rejected = 0;  // recover: rows read but refused by the new database
-  bool missing = false;  // the damaged file has no such table (written by an older inferno)
+  bool missing = false;  // the file has no such table (empty, or from an older inferno)
   std::string error;     // the first error met, "" when none
 
   bool complete() const { return unreadable == 0 && !rest_unknown && rejected == 0; }
