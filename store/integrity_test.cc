@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 using testing::DamagedPage;
 using testing::DamageHeader;
 using testing::DamageLeafPage;
+using testing::DamageOverflowPage;
 using testing::FileBytes;
 
 constexpr int kConversations = 3;
@@ -204,6 +205,45 @@ TEST_F(IntegrityTest, RecoverCopiesEveryRowOffTheDamagedPage) {
   Result<Message> m = s->AppendMessage(1, {"user", "after recovery"});
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(m->id, kMessages + 1);
+}
+
+// The rightmost page: no readable page follows, so the reader seeks up to the largest id the
+// table handed out (sqlite_sequence) and counts what it could not read.
+TEST_F(IntegrityTest, RecoverLosesOnlyTheRowsOfADamagedLastPage) {
+  Fill();
+  const DamagedPage page = DamageLeafPage(path_, "messages", testing::Which::kLast);
+  Result<RecoverReport> r = RecoverDatabase(path_, (dir_ / "out.db").string());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const TableScan& messages = Table(r->tables, "messages");
+  EXPECT_EQ(messages.rows, kMessages - page.cells);
+  EXPECT_EQ(messages.unreadable, page.cells);
+  EXPECT_FALSE(messages.rest_unknown);
+  ASSERT_EQ(messages.skipped.size(), 1u);
+  EXPECT_EQ(messages.skipped[0].second, kMessages);
+  EXPECT_EQ(Table(r->tables, "profiles").rows, 2);
+}
+
+// One long message whose overflow chain is broken: that message alone is lost.
+TEST_F(IntegrityTest, RecoverLosesOnlyARowWhoseOverflowPageIsDamaged) {
+  constexpr int kLong = 5;
+  {
+    std::unique_ptr<Store> s = OpenOk(path_);
+    ASSERT_TRUE(s);
+    Result<Conversation> conv = s->CreateConversation({"long", "", "", {}});
+    ASSERT_TRUE(conv.ok());
+    for (int m = 0; m < kLong; ++m) {
+      ASSERT_TRUE(s->AppendMessage(conv->id, {"user", std::string(12000, 'a' + m)}).ok());
+      ASSERT_TRUE(s->AppendMessage(conv->id, {"assistant", "short " + std::to_string(m)}).ok());
+    }
+  }
+  DamageOverflowPage(path_, "messages");
+  Result<RecoverReport> r = RecoverDatabase(path_, (dir_ / "out.db").string());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const TableScan& messages = Table(r->tables, "messages");
+  EXPECT_EQ(messages.rows, 2 * kLong - 1);
+  EXPECT_EQ(messages.unreadable, 1);
+  EXPECT_TRUE(messages.skipped.empty());
+  EXPECT_EQ(r->quick_check, std::vector<std::string>{"ok"});
 }
 
 TEST_F(IntegrityTest, RecoverGivesOrphanedMessagesAPlaceholderConversation) {

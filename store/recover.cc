@@ -188,12 +188,16 @@ void TableReader::Run(const RowFn& fn, TableScan* scan) {
       next = **at + 1;
       continue;
     }
-    std::optional<int64_t> resume;
-    if (largest) resume = NextSeekable(from, *largest);
+    if (!largest) {  // no bound to seek up to: the rest of the table is lost
+      scan->skipped.push_back({from, kMax});
+      scan->rest_unknown = true;
+      return;
+    }
+    if (*largest < from) return;  // no row was ever put past the failure
+    std::optional<int64_t> resume = NextSeekable(from, *largest);
     if (!resume) {
-      scan->skipped.push_back({from, largest.value_or(kMax)});
-      if (largest && *largest >= from) scan->unreadable += *largest - from + 1;
-      scan->rest_unknown = !largest;
+      scan->skipped.push_back({from, *largest});
+      scan->unreadable += *largest - from + 1;
       return;
     }
     scan->skipped.push_back({from, *resume - 1});
