@@ -57,6 +57,7 @@ int Main(int argc, char** argv) {
   AddConvertCommand(app, &exit_code);
   AddQuantizeCommand(app, &exit_code);
   AddDebugCommand(app, &exit_code);
+  AddDbCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ConfigError& e) {
