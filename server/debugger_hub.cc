@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <random>
+
+#include "server/secure_random.h"
 
 namespace inferno::server::debugger {
 namespace json = boost::json;
@@ -39,15 +40,6 @@ struct Session {
   int side = -1;                          // 0 = a, 1 = b
   bool send_logits = true;                // false when only the compare asked for logits
 };
-
-std::string RandomToken() {
-  std::random_device rd;
-  std::mt19937_64 rng((uint64_t(rd()) << 32) ^ rd());
-  static const char* kHex = "0123456789abcdef";
-  std::string t;
-  for (int i = 0; i < 32; ++i) t.push_back(kHex[rng() & 15]);
-  return t;
-}
 
 }  // namespace
 
@@ -236,7 +228,7 @@ void Connection::Hello(const ClientMessage& m, std::shared_ptr<Connection>* self
   }
   std::lock_guard<std::mutex> lock(mu_);
   if (token_.empty()) {
-    token_ = RandomToken();
+    token_ = RandomHex128();
     hub_->Register(token_, shared_from_this());
   }
   std::vector<std::string> ids;
@@ -268,7 +260,9 @@ std::shared_ptr<Session> Connection::Start(ClientMessage m, std::string parent, 
     return nullptr;
   }
   auto s = std::make_shared<Session>();
-  s->id = hub_->NewId("s");
+  // Random: a session's id is what names it in branch and stop, so it must not be
+  // guessable from the ids a client has seen.
+  s->id = RandomId('s');
   s->client_id = m.client_id;
   s->binary = m.binary;
   s->record.id = s->id;
@@ -319,7 +313,7 @@ void Connection::Compare(ClientMessage m) {
     return;
   }
   auto c = std::make_shared<CompareState>();
-  c->id = hub_->NewId("c");
+  c->id = RandomId('c');
   std::string ids[2];
   for (int side = 0; side < 2; ++side) {
     ClientMessage sm = std::move(m.sides[side]);
@@ -604,7 +598,6 @@ class DebuggerConnection : public WsConnection {
 
 Debugger::Debugger(ModelRegistry& registry, Limits limits, std::shared_ptr<SessionStore> store)
     : registry_(registry), limits_(limits), store_(std::move(store)) {
-  next_id_ = store_->MaxIdNumber() + 1;
   worker_ = std::thread([this] { WorkerLoop(); });
 }
 
@@ -681,11 +674,6 @@ void Debugger::ReleaseSession(std::shared_ptr<LoadedModel> model) {
     --running_;
   }
   cv_.notify_all();
-}
-
-std::string Debugger::NewId(const char* prefix) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return prefix + std::to_string(next_id_++);
 }
 
 void Debugger::Register(const std::string& token, std::shared_ptr<Connection> conn) {

@@ -53,7 +53,6 @@ class Debugger {
   bool ReserveSession();  // false when the server-wide limit is reached
   // Gives a session's place back; `model` (the session's reference) is dropped on the worker.
   void ReleaseSession(std::shared_ptr<LoadedModel> model = nullptr);
-  std::string NewId(const char* prefix);
   // Resume tokens: connections that said hello, live or dropped (parked) awaiting their
   // client for Limits::resume_seconds.
   void Register(const std::string& token, std::shared_ptr<Connection> conn);
@@ -71,7 +70,6 @@ class Debugger {
   std::deque<std::function<void()>> tasks_;
   bool stop_ = false;
   int running_ = 0;
-  uint64_t next_id_ = 1;
   struct Token {
     std::shared_ptr<Connection> conn;
     bool parked = false;

@@ -212,9 +212,4 @@ std::optional<SessionRecord> SqliteSessionStore::Find(const std::string& id) con
   return std::move(*r);
 }
 
-uint64_t SqliteSessionStore::MaxIdNumber() const {
-  Result<uint64_t> n = store_.MaxDebugSessionNumber();
-  return n.ok() ? *n : 0;
-}
-
 }  // namespace inferno::server::debugger

@@ -26,7 +26,6 @@ class SqliteSessionStore : public SessionStore {
   // A failed write is logged and dropped: the live session goes on regardless.
   void Save(const SessionRecord& record) override;
   std::optional<SessionRecord> Find(const std::string& id) const override;
-  uint64_t MaxIdNumber() const override;
 
  private:
   store::Store& store_;

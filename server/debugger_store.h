@@ -48,9 +48,6 @@ class SessionStore {
   // Inserts or replaces the record with this id.
   virtual void Save(const SessionRecord& record) = 0;
   virtual std::optional<SessionRecord> Find(const std::string& id) const = 0;
-  // The largest number in the stored ids ("s41" -> 41): a restarted debugger numbers its
-  // sessions after it, so a new session never replaces a stored one.
-  virtual uint64_t MaxIdNumber() const { return 0; }
 };
 
 // Keeps the most recent `capacity` sessions.

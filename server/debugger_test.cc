@@ -242,6 +242,35 @@ TEST_F(DebuggerTest, StartStreamsSessionPromptTokensAndDone) {
   EXPECT_EQ(debugger_->running_sessions(), 0);
 }
 
+// Session, compare and resume ids are 128 random bits: knowing one is what lets a client act
+// on it, so none can be guessed from the others.
+bool IsRandomId(const std::string& id, char kind) {
+  return id.size() == 33 && id[0] == kind &&
+         id.find_first_not_of("0123456789abcdef", 1) == std::string::npos;
+}
+
+TEST_F(DebuggerTest, IdsAre128RandomBits) {
+  auto [s, c] = Connect();
+  const std::string a = Start(c, *s, "a"), b = Start(c, *s, "b");
+  EXPECT_TRUE(IsRandomId(a, 's')) << a;
+  EXPECT_TRUE(IsRandomId(b, 's')) << b;
+  EXPECT_NE(a, b);
+  EXPECT_NE(a.substr(0, 9), b.substr(0, 9));
+  c->OnText(R"({"type":"compare","prompt":"Hi","max_tokens":1,"a":{},"b":{}})");
+  ASSERT_TRUE(s->WaitFor([](const auto& m) { return !OfType(m, "compare").empty(); }));
+  const json::object link = OfType(s->Messages(), "compare").at(0);
+  EXPECT_TRUE(IsRandomId(std::string(link.at("compare").as_string()), 'c')) << link;
+  EXPECT_TRUE(IsRandomId(std::string(link.at("a").as_string()), 's')) << link;
+  c->OnText(R"({"type":"hello","version":1})");
+  auto [s2, c2] = Connect();
+  c2->OnText(R"({"type":"hello","version":1})");
+  const std::string t1(OfType(s->Messages(), "hello").at(0).at("resume").as_string());
+  const std::string t2(OfType(s2->Messages(), "hello").at(0).at("resume").as_string());
+  EXPECT_EQ(t1.size(), 32u);
+  EXPECT_EQ(t1.find_first_not_of("0123456789abcdef"), std::string::npos) << t1;
+  EXPECT_NE(t1, t2);
+}
+
 TEST_F(DebuggerTest, ProbeMessages) {
   auto [s, c] = Connect();
   const std::string id = Start(
