@@ -47,8 +47,8 @@ struct Session {
 // resumed; engine sinks hold it by shared_ptr.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Debugger* hub, std::shared_ptr<WsSender> sender)
-      : hub_(hub), sender_(std::move(sender)) {}
+  Connection(Debugger* hub, std::shared_ptr<WsSender> sender, WsClient client)
+      : hub_(hub), sender_(std::move(sender)), client_(std::move(client)) {}
 
   void OnText(std::string_view frame, std::shared_ptr<Connection>* self_slot);
   void OnBinary() {
@@ -77,6 +77,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Finish(const std::shared_ptr<Session>& s);
   void FinishLocked(const std::shared_ptr<Session>& s);  // mu_ held
   void CancelSession(const std::shared_ptr<Session>& s);
+  // Whether this connection's client may act on what `owner_origin` owns: when it holds the
+  // server's API key, or comes from the same Origin (non-browser clients share ""). Unset:
+  // owned by nobody (stored before owners were kept, or imported).
+  bool MayReach(const std::optional<std::string>& owner_origin);
+  std::string origin();
 
   // Sending (mu_ held). Messages are numbered by seq in send order; Emit() numbers and sends
   // one JSON message.
@@ -99,6 +104,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Debugger* hub_;
   std::mutex mu_;
   std::shared_ptr<WsSender> sender_;  // replaced when a client resumes
+  WsClient client_;                   // who speaks for this state; replaced on resume too
   bool attached_ = true;
   int64_t seq_ = 0;
   std::string token_;         // set by hello
@@ -173,6 +179,9 @@ void Connection::Hello(const ClientMessage& m, std::shared_ptr<Connection>* self
       std::lock_guard<std::mutex> lock(mu_);
       if (!sessions_.empty()) old = nullptr;  // resume must come before any start
     }
+    // A token is a secret, but one leaked to another site must still not let it in; the
+    // answer is the same as for an unknown token, so it does not confirm the token either.
+    if (old != nullptr && old.get() != this && !MayReach(old->origin())) old = nullptr;
     if (old == nullptr || old.get() == this) {
       SendError(code::kResumeFailed,
                 "nothing to resume for that token (expired after " +
@@ -183,15 +192,18 @@ void Connection::Hello(const ClientMessage& m, std::shared_ptr<Connection>* self
     }
     // Take the old state over: this socket now speaks for it.
     std::shared_ptr<WsSender> mine;
+    WsClient me;
     {
       std::lock_guard<std::mutex> lock(mu_);
       mine = sender_;
+      me = client_;
     }
     std::shared_ptr<WsSender> previous;
     {
       std::lock_guard<std::mutex> lock(old->mu_);
       previous = old->sender_;
       old->sender_ = mine;
+      old->client_ = std::move(me);
       old->attached_ = true;
       std::vector<std::string> ids;
       for (const auto& [id, s] : old->sessions_) ids.push_back(id);
@@ -273,6 +285,7 @@ std::shared_ptr<Session> Connection::Start(ClientMessage m, std::string parent, 
   s->record.branch_step = branch_step;
   s->compare = std::move(compare);
   s->side = side;
+  s->record.owner_origin = origin();
   if (s->compare) {
     s->send_logits = m.request.probes.full_logits;
     s->record.generate.probes.full_logits = true;
@@ -511,7 +524,9 @@ void Connection::Branch(ClientMessage m) {
     if (it != sessions_.end()) rec = it->second->record;
   }
   if (!rec) rec = hub_->store_->Find(m.session);
-  if (!rec || rec->model.empty()) {
+  // Another client's session answers exactly as a missing one: its prompt stays private and
+  // its existence is not confirmed.
+  if (!rec || rec->model.empty() || !MayReach(rec->owner_origin)) {
     SendError(code::kUnknownSession, "no session '" + m.session + "' to branch from", true,
               m.session);
     return;
@@ -544,6 +559,16 @@ void Connection::Branch(ClientMessage m) {
   b.raw = rec->request;
   b.raw["branch"] = json::object{{"session", m.session}, {"step", m.step}, {"token", m.token}};
   Start(std::move(b), m.session, m.step);
+}
+
+bool Connection::MayReach(const std::optional<std::string>& owner_origin) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !owner_origin || client_.key_authenticated || *owner_origin == client_.origin;
+}
+
+std::string Connection::origin() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return client_.origin;
 }
 
 void Connection::OnClose(const WsSender* sender) {
@@ -580,8 +605,9 @@ void Connection::CancelAll() {
 
 class DebuggerConnection : public WsConnection {
  public:
-  DebuggerConnection(Debugger* hub, std::shared_ptr<WsSender> sender)
-      : sender_(sender), conn_(std::make_shared<Connection>(hub, std::move(sender))) {}
+  DebuggerConnection(Debugger* hub, std::shared_ptr<WsSender> sender, WsClient client)
+      : sender_(sender),
+        conn_(std::make_shared<Connection>(hub, std::move(sender), std::move(client))) {}
   void OnText(std::string_view frame) override {
     std::shared_ptr<Connection> conn = conn_;
     conn->OnText(frame, &conn_);
@@ -620,8 +646,8 @@ Debugger::~Debugger() {
   worker_.join();
 }
 
-std::unique_ptr<WsConnection> Debugger::Connect(std::shared_ptr<WsSender> sender) {
-  return std::make_unique<DebuggerConnection>(this, std::move(sender));
+std::unique_ptr<WsConnection> Debugger::Connect(std::shared_ptr<WsSender> sender, WsClient client) {
+  return std::make_unique<DebuggerConnection>(this, std::move(sender), std::move(client));
 }
 
 int Debugger::running_sessions() const {

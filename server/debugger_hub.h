@@ -38,8 +38,11 @@ class Debugger {
   Debugger(const Debugger&) = delete;
   Debugger& operator=(const Debugger&) = delete;
 
-  // The WsFactory for HttpServer.
-  std::unique_ptr<WsConnection> Connect(std::shared_ptr<WsSender> sender);
+  // The WsFactory for HttpServer. A session belongs to the client that started it: another
+  // connection may branch from it (or resume its connection) only with the server's API key
+  // or from the same Origin; otherwise it is told the session does not exist. `stop` only
+  // ever reaches the connection's own sessions.
+  std::unique_ptr<WsConnection> Connect(std::shared_ptr<WsSender> sender, WsClient client = {});
 
   int running_sessions() const;
   const Limits& limits() const { return limits_; }

@@ -14,7 +14,8 @@ namespace inferno::server::debugger {
 
 // The JSON form of a record, as stored and as exported:
 // {id, model, parent, branch_step, request, prompt_tokens, prompt: [{id, text}], tokens,
-//  finish_reason, steps: [{id, text, logit, prob, rank, entropy, top: [{id, text, logit, prob}]}]}.
+//  finish_reason, steps: [{id, text, logit, prob, rank, entropy, top: [{id, text, logit, prob}]}],
+//  owner_origin (when known)}.
 // Token texts are the pieces' bytes made valid UTF-8.
 boost::json::object RecordToJson(const SessionRecord& record);
 // Checks every field; `generate` is rebuilt from `request` with the protocol's own parser.

@@ -56,6 +56,27 @@ TEST(SessionRecordJson, RoundTripsAndRebuildsTheSettings) {
   EXPECT_EQ(back->generate.top_k_events, 2);
 }
 
+// The owner's Origin is kept with the record; records without one (stored by older versions)
+// read back without an owner, which is not the same as a non-browser owner ("").
+TEST(SessionRecordJson, KeepsTheOwnerOriginWhenKnown) {
+  SessionRecord r = Sample();
+  EXPECT_FALSE(RecordToJson(r).contains("owner_origin"));
+  Result<SessionRecord> legacy = RecordFromJson(RecordToJson(r), Limits{});
+  ASSERT_TRUE(legacy.ok()) << legacy.status().message();
+  EXPECT_FALSE(legacy->owner_origin.has_value());
+  for (const char* origin : {"http://127.0.0.1:8080", ""}) {
+    r.owner_origin = origin;
+    Result<SessionRecord> back = RecordFromJson(RecordToJson(r), Limits{});
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    EXPECT_EQ(back->owner_origin, std::optional<std::string>(origin));
+  }
+  json::object bad = RecordToJson(r);
+  bad["owner_origin"] = 5;
+  Result<SessionRecord> refused = RecordFromJson(bad, Limits{});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("owner_origin"), std::string::npos);
+}
+
 TEST(SessionRecordJson, RejectsBrokenRecordsNamingTheField) {
   json::object o = RecordToJson(Sample());
   auto fails = [&](json::object bad, const char* field) {

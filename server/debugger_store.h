@@ -40,6 +40,10 @@ struct SessionRecord {
   std::vector<int32_t> tokens;             // generated so far
   std::vector<StepRecord> steps;           // one per generated token, with its alternatives
   std::string finish_reason;               // "" while running
+  // The Origin of the client that started it ("" = not a browser): who may branch from it
+  // (server/debugger_hub.h). Unset for sessions stored before owners were kept and for
+  // imported ones, which every client may reach.
+  std::optional<std::string> owner_origin;
 };
 
 class SessionStore {

@@ -307,6 +307,9 @@ Response StoreRoutes::ImportSession(const Request& r) {
   // A fresh random id like the debugger's own (128 bits: it never meets a stored one), with
   // its own letter so that an imported copy is told apart from a session run here.
   rec->id = RandomId('i');
+  // Whoever imports a session supplied all of it: it has no owner to protect, and every
+  // debugger client may branch from it.
+  rec->owner_origin.reset();
   if (!rec->parent.empty() && !store_.GetDebugSession(rec->parent).ok()) rec->parent.clear();
   store::DebugSession row;
   row.id = rec->id;
