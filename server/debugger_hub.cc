@@ -96,9 +96,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::lock_guard<std::mutex> lock(mu_);
     EmitLocked(std::forward<Make>(make));
   }
+  // An error that is not recoverable also ends the connection (docs/protocol.md): the
+  // client must not go on as if its message had been understood. The transport writes the
+  // queued error frame before the close frame.
   void SendError(const std::string& c, const std::string& message, bool recoverable,
                  const std::string& session = "") {
-    Emit([&](int64_t seq) { return ErrorJson(seq, c, message, recoverable, session); });
+    std::lock_guard<std::mutex> lock(mu_);
+    EmitLocked([&](int64_t seq) { return ErrorJson(seq, c, message, recoverable, session); });
+    if (!recoverable && attached_) sender_->Close();
   }
 
   Debugger* hub_;

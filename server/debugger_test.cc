@@ -196,10 +196,14 @@ TEST_F(DebuggerTest, HelloAnswersVersionLimitsAndResumeToken) {
   EXPECT_EQ(hello[0].at("resume").as_string().size(), 32u);
   EXPECT_EQ(hello[0].at("resumed"), false);
   EXPECT_EQ(hello[0].at("limits").at("max_top_k"), 100);
+  EXPECT_FALSE(s->closed());
+  // Not recoverable: the error is sent, then the connection is closed.
   c->OnText(R"({"type":"hello","version":2})");
   const auto errors = OfType(s->Messages(), "error");
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].at("code"), "unsupported_version");
+  EXPECT_EQ(errors[0].at("recoverable"), false);
+  EXPECT_TRUE(s->closed());
 }
 
 TEST_F(DebuggerTest, StartStreamsSessionPromptTokensAndDone) {
