@@ -405,6 +405,7 @@ TEST_F(DebuggerTest, MalformedFramesGetErrorsAndTheConnectionStaysUsable) {
       {R"({"type":"start","prompt":"x","sampling":{"temprature":1}})", "bad_request"},
       {R"({"type":"start","prompt":"x","probes":{"top_k":1000}})", "bad_request"},
       {R"({"type":"start","prompt":"x","format":"xml"})", "bad_request"},
+      {R"({"type":"start","messages":[{"role":"tool","content":"x"}]})", "bad_request"},
       {R"({"type":"stop"})", "bad_request"},
       {R"({"type":"stop","session":"nope"})", "unknown_session"},
       {R"({"type":"branch","session":"nope","step":0,"token":5})", "unknown_session"},
@@ -420,6 +421,8 @@ TEST_F(DebuggerTest, MalformedFramesGetErrorsAndTheConnectionStaysUsable) {
     EXPECT_EQ(errors[i].at("code"), cases[i].second.c_str()) << cases[i].first.substr(0, 60);
     EXPECT_EQ(errors[i].at("recoverable"), true);
   }
+  // Roles are checked as the HTTP API checks them, with its message.
+  EXPECT_EQ(errors[10].at("message"), "start: unsupported role 'tool' (system, user, assistant)");
   EXPECT_EQ(errors.back().at("code"), "binary_not_accepted");
   const auto pong = OfType(msgs, "pong");
   ASSERT_EQ(pong.size(), 1u);

@@ -275,6 +275,33 @@ TEST_F(DebuggerWsTest, SessionsAreReachableOnlyFromTheirOrigin) {
   EXPECT_EQ(BranchAnswer(again, id), "session");
 }
 
+// `start` takes the roles the HTTP API takes and refuses the others with its message, so a
+// role the chat template does not know never reaches the prompt.
+TEST_F(DebuggerWsTest, StartRefusesRolesLikeTheHttpApi) {
+  WsClient c(server_->port());
+  for (const std::string role : {"tool", "evil"}) {
+    const std::string messages = R"([{"role":")" + role + R"(","content":"hi"}])";
+    testing::HttpResponse http =
+        testing::HttpRequest(server_->port(), "POST", "/v1/chat/completions",
+                             R"({"messages":)" + messages + R"(,"max_tokens":1})");
+    ASSERT_EQ(http.status, 400) << http.body;
+    const std::string want = testing::ErrorField(http, "message");
+    EXPECT_EQ(want, "unsupported role '" + role + "' (system, user, assistant)");
+    c.Send(R"({"type":"start","max_tokens":1,"messages":)" + messages + "}");
+    std::optional<Frame> err = c.Read();
+    ASSERT_TRUE(err && Is(err->msg, "error")) << (err ? err->data : "no answer");
+    EXPECT_EQ(err->msg.at("code"), "bad_request");
+    EXPECT_EQ(err->msg.at("recoverable"), true);
+    EXPECT_EQ(err->msg.at("message"), ("start: " + want).c_str());
+  }
+  // "developer" is OpenAI's name for system, in both.
+  c.Send(R"({"type":"start","max_tokens":1,"messages":[{"role":"developer","content":"Be brief."},
+             {"role":"user","content":"Hi"}]})");
+  std::vector<Frame> f =
+      c.ReadUntil([](const json::object& m) { return Is(m, "done") || Is(m, "error"); });
+  EXPECT_TRUE(Is(f.back().msg, "done")) << f.back().data;
+}
+
 TEST_F(DebuggerWsTest, BinaryFramesDecode) {
   WsClient c(server_->port());
   c.Send(R"({"type":"start","prompt":"Hello","max_tokens":3,"format":"binary",
