@@ -127,7 +127,7 @@ Result<SessionRecord> RecordFromJson(const json::value& value, const Limits& lim
   INFERNO_RETURN_IF_ERROR(ReadString(o, "model", true, &r.model));
   INFERNO_RETURN_IF_ERROR(ReadString(o, "parent", false, &r.parent));
   INFERNO_RETURN_IF_ERROR(ReadString(o, "finish_reason", false, &r.finish_reason));
-  if (o.contains("owner_origin")) {
+  if (const json::value* owner = o.if_contains("owner_origin"); owner && !owner->is_null()) {
     r.owner_origin.emplace();
     INFERNO_RETURN_IF_ERROR(ReadString(o, "owner_origin", true, &*r.owner_origin));
   }

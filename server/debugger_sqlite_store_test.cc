@@ -70,6 +70,10 @@ TEST(SessionRecordJson, KeepsTheOwnerOriginWhenKnown) {
     ASSERT_TRUE(back.ok()) << back.status().message();
     EXPECT_EQ(back->owner_origin, std::optional<std::string>(origin));
   }
+  json::object unset = RecordToJson(r);
+  unset["owner_origin"] = nullptr;
+  ASSERT_TRUE(RecordFromJson(unset, Limits{}).ok());
+  EXPECT_FALSE(RecordFromJson(unset, Limits{})->owner_origin.has_value());
   json::object bad = RecordToJson(r);
   bad["owner_origin"] = 5;
   Result<SessionRecord> refused = RecordFromJson(bad, Limits{});

@@ -680,9 +680,14 @@ TEST(DebuggerStoredSessions, OutliveTheServer) {
     ASSERT_EQ(imported.status, 201) << imported.body;
     const std::string copy(json::parse(imported.body).at("id").as_string());
     EXPECT_NE(copy, id);
+    EXPECT_EQ(copy.size(), 33u);
+    EXPECT_EQ(copy[0], 'i');
     HttpResponse copy_doc = HttpRequest(server.port(), "GET", "/api/sessions/" + copy);
     ASSERT_EQ(copy_doc.status, 200);
     EXPECT_EQ(json::parse(copy_doc.body).at("session").at("tokens"), session.at("tokens"));
+    // The owner (this client: no Origin) is stored; an imported copy has none.
+    EXPECT_EQ(session.at("owner_origin"), "");
+    EXPECT_FALSE(json::parse(copy_doc.body).at("session").as_object().contains("owner_origin"));
     // A broken document is refused whole; an unknown id is a 404.
     EXPECT_EQ(HttpRequest(server.port(), "POST", "/api/sessions/import",
                           R"({"format":"inferno.debug_session","version":1,"session":{"id":"x"}})")
