@@ -348,6 +348,13 @@ TEST_F(DebuggerTest, SessionsAreReachableOnlyByTheirOwner) {
   debugger_->store().Save(*stored);
   ec->OnText(branch("s12"));
   EXPECT_TRUE(Branched(es->Messages(), "s12"));
+
+  // Opaque origins all send "null", and none of them is the same origin as another.
+  auto [ns, nc] = Connect({"null", false});
+  const std::string sandboxed = Start(nc, *ns, "sandboxed");
+  auto [ms, mc] = Connect({"null", false});
+  mc->OnText(branch(sandboxed));
+  EXPECT_EQ(OfType(ms->Messages(), "error", sandboxed).at(0).at("code"), "unknown_session");
 }
 
 TEST_F(DebuggerTest, ProbeMessages) {
