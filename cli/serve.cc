@@ -147,7 +147,11 @@ int RunServe(ServeOptions o) {
   ho.body_limit = o.body_limit;
   server::HttpServer http(
       ho, [&](const server::Request& r, server::ResponseWriter& w) { api.Handle(r, w); },
-      [&](std::shared_ptr<server::WsSender> sender) { return debugger.Connect(std::move(sender)); },
+      [&](std::shared_ptr<server::WsSender> sender, server::WsClient client) {
+        // Only upgrades that passed the check below get here: with a key, they carried it.
+        client.key_authenticated = !o.api_key.empty();
+        return debugger.Connect(std::move(sender), std::move(client));
+      },
       [&](const server::Request& r, server::Response* reject) {
         return api.AcceptWebSocket(r, reject);
       });

@@ -1,13 +1,10 @@
 #include "server/access_policy.h"
 
-#include <sys/random.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 
 #include "server/route_responses.h"
+#include "server/secure_random.h"
 
 namespace inferno::server {
 namespace {
@@ -241,33 +238,6 @@ Headers AccessPolicy::CorsHeaders(const Request& r) const {
 Response AccessPolicy::Preflight() const {
   return Response{
       204, "text/plain", {{"Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"}}, ""};
-}
-
-void SecureRandomBytes(void* out, size_t n) {
-  auto* p = static_cast<unsigned char*>(out);
-  while (n > 0) {
-    const ssize_t got = getrandom(p, n, 0);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      std::perror("inferno: getrandom");
-      std::abort();
-    }
-    p += got;
-    n -= size_t(got);
-  }
-}
-
-std::string RandomHex128() {
-  unsigned char bytes[16];
-  SecureRandomBytes(bytes, sizeof(bytes));
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(32);
-  for (unsigned char b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
 }
 
 }  // namespace inferno::server

@@ -93,10 +93,4 @@ class AccessPolicy {
   std::deque<Ticket> tickets_;  // guarded by mu_; oldest first, bounded
 };
 
-// Fills `out` with n random bytes from the OS (getrandom); aborts if the OS has none, since
-// every use is a secret that must not be predictable.
-void SecureRandomBytes(void* out, size_t n);
-// 32 lower-case hex digits from 128 random bits.
-std::string RandomHex128();
-
 }  // namespace inferno::server

@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <random>
+
+#include "server/secure_random.h"
 
 namespace inferno::server::debugger {
 namespace json = boost::json;
@@ -40,23 +41,14 @@ struct Session {
   bool send_logits = true;                // false when only the compare asked for logits
 };
 
-std::string RandomToken() {
-  std::random_device rd;
-  std::mt19937_64 rng((uint64_t(rd()) << 32) ^ rd());
-  static const char* kHex = "0123456789abcdef";
-  std::string t;
-  for (int i = 0; i < 32; ++i) t.push_back(kHex[rng() & 15]);
-  return t;
-}
-
 }  // namespace
 
 // One client's protocol state. Outlives its socket while sessions run or while it can be
 // resumed; engine sinks hold it by shared_ptr.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Debugger* hub, std::shared_ptr<WsSender> sender)
-      : hub_(hub), sender_(std::move(sender)) {}
+  Connection(Debugger* hub, std::shared_ptr<WsSender> sender, WsClient client)
+      : hub_(hub), sender_(std::move(sender)), client_(std::move(client)) {}
 
   void OnText(std::string_view frame, std::shared_ptr<Connection>* self_slot);
   void OnBinary() {
@@ -85,6 +77,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Finish(const std::shared_ptr<Session>& s);
   void FinishLocked(const std::shared_ptr<Session>& s);  // mu_ held
   void CancelSession(const std::shared_ptr<Session>& s);
+  // Whether this connection's client may act on what `owner_origin` owns: when it holds the
+  // server's API key, or comes from the same Origin (non-browser clients share ""). Unset:
+  // owned by nobody (stored before owners were kept, or imported).
+  bool MayReach(const std::optional<std::string>& owner_origin);
+  std::string origin();
 
   // Sending (mu_ held). Messages are numbered by seq in send order; Emit() numbers and sends
   // one JSON message.
@@ -99,14 +96,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::lock_guard<std::mutex> lock(mu_);
     EmitLocked(std::forward<Make>(make));
   }
+  // An error that is not recoverable also ends the connection (docs/protocol.md): the
+  // client must not go on as if its message had been understood. The transport writes the
+  // queued error frame before the close frame.
   void SendError(const std::string& c, const std::string& message, bool recoverable,
                  const std::string& session = "") {
-    Emit([&](int64_t seq) { return ErrorJson(seq, c, message, recoverable, session); });
+    std::lock_guard<std::mutex> lock(mu_);
+    EmitLocked([&](int64_t seq) { return ErrorJson(seq, c, message, recoverable, session); });
+    if (!recoverable && attached_) sender_->Close();
   }
 
   Debugger* hub_;
   std::mutex mu_;
   std::shared_ptr<WsSender> sender_;  // replaced when a client resumes
+  WsClient client_;                   // who speaks for this state; replaced on resume too
   bool attached_ = true;
   int64_t seq_ = 0;
   std::string token_;         // set by hello
@@ -181,6 +184,9 @@ void Connection::Hello(const ClientMessage& m, std::shared_ptr<Connection>* self
       std::lock_guard<std::mutex> lock(mu_);
       if (!sessions_.empty()) old = nullptr;  // resume must come before any start
     }
+    // A token is a secret, but one leaked to another site must still not let it in; the
+    // answer is the same as for an unknown token, so it does not confirm the token either.
+    if (old != nullptr && old.get() != this && !MayReach(old->origin())) old = nullptr;
     if (old == nullptr || old.get() == this) {
       SendError(code::kResumeFailed,
                 "nothing to resume for that token (expired after " +
@@ -191,15 +197,18 @@ void Connection::Hello(const ClientMessage& m, std::shared_ptr<Connection>* self
     }
     // Take the old state over: this socket now speaks for it.
     std::shared_ptr<WsSender> mine;
+    WsClient me;
     {
       std::lock_guard<std::mutex> lock(mu_);
       mine = sender_;
+      me = client_;
     }
     std::shared_ptr<WsSender> previous;
     {
       std::lock_guard<std::mutex> lock(old->mu_);
       previous = old->sender_;
       old->sender_ = mine;
+      old->client_ = std::move(me);
       old->attached_ = true;
       std::vector<std::string> ids;
       for (const auto& [id, s] : old->sessions_) ids.push_back(id);
@@ -236,7 +245,7 @@ void Connection::Hello(const ClientMessage& m, std::shared_ptr<Connection>* self
   }
   std::lock_guard<std::mutex> lock(mu_);
   if (token_.empty()) {
-    token_ = RandomToken();
+    token_ = RandomHex128();
     hub_->Register(token_, shared_from_this());
   }
   std::vector<std::string> ids;
@@ -268,7 +277,9 @@ std::shared_ptr<Session> Connection::Start(ClientMessage m, std::string parent, 
     return nullptr;
   }
   auto s = std::make_shared<Session>();
-  s->id = hub_->NewId("s");
+  // Random: a session's id is what names it in branch and stop, so it must not be
+  // guessable from the ids a client has seen.
+  s->id = RandomId('s');
   s->client_id = m.client_id;
   s->binary = m.binary;
   s->record.id = s->id;
@@ -279,6 +290,7 @@ std::shared_ptr<Session> Connection::Start(ClientMessage m, std::string parent, 
   s->record.branch_step = branch_step;
   s->compare = std::move(compare);
   s->side = side;
+  s->record.owner_origin = origin();
   if (s->compare) {
     s->send_logits = m.request.probes.full_logits;
     s->record.generate.probes.full_logits = true;
@@ -319,7 +331,7 @@ void Connection::Compare(ClientMessage m) {
     return;
   }
   auto c = std::make_shared<CompareState>();
-  c->id = hub_->NewId("c");
+  c->id = RandomId('c');
   std::string ids[2];
   for (int side = 0; side < 2; ++side) {
     ClientMessage sm = std::move(m.sides[side]);
@@ -517,7 +529,9 @@ void Connection::Branch(ClientMessage m) {
     if (it != sessions_.end()) rec = it->second->record;
   }
   if (!rec) rec = hub_->store_->Find(m.session);
-  if (!rec || rec->model.empty()) {
+  // Another client's session answers exactly as a missing one: its prompt stays private and
+  // its existence is not confirmed.
+  if (!rec || rec->model.empty() || !MayReach(rec->owner_origin)) {
     SendError(code::kUnknownSession, "no session '" + m.session + "' to branch from", true,
               m.session);
     return;
@@ -550,6 +564,19 @@ void Connection::Branch(ClientMessage m) {
   b.raw = rec->request;
   b.raw["branch"] = json::object{{"session", m.session}, {"step", m.step}, {"token", m.token}};
   Start(std::move(b), m.session, m.step);
+}
+
+bool Connection::MayReach(const std::optional<std::string>& owner_origin) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!owner_origin || client_.key_authenticated) return true;
+  // "null" is what browsers send for opaque origins (sandboxed frames, file: pages): every
+  // such page sends the same word, yet no two are the same origin.
+  return *owner_origin == client_.origin && client_.origin != "null";
+}
+
+std::string Connection::origin() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return client_.origin;
 }
 
 void Connection::OnClose(const WsSender* sender) {
@@ -586,8 +613,9 @@ void Connection::CancelAll() {
 
 class DebuggerConnection : public WsConnection {
  public:
-  DebuggerConnection(Debugger* hub, std::shared_ptr<WsSender> sender)
-      : sender_(sender), conn_(std::make_shared<Connection>(hub, std::move(sender))) {}
+  DebuggerConnection(Debugger* hub, std::shared_ptr<WsSender> sender, WsClient client)
+      : sender_(sender),
+        conn_(std::make_shared<Connection>(hub, std::move(sender), std::move(client))) {}
   void OnText(std::string_view frame) override {
     std::shared_ptr<Connection> conn = conn_;
     conn->OnText(frame, &conn_);
@@ -604,7 +632,6 @@ class DebuggerConnection : public WsConnection {
 
 Debugger::Debugger(ModelRegistry& registry, Limits limits, std::shared_ptr<SessionStore> store)
     : registry_(registry), limits_(limits), store_(std::move(store)) {
-  next_id_ = store_->MaxIdNumber() + 1;
   worker_ = std::thread([this] { WorkerLoop(); });
 }
 
@@ -627,8 +654,8 @@ Debugger::~Debugger() {
   worker_.join();
 }
 
-std::unique_ptr<WsConnection> Debugger::Connect(std::shared_ptr<WsSender> sender) {
-  return std::make_unique<DebuggerConnection>(this, std::move(sender));
+std::unique_ptr<WsConnection> Debugger::Connect(std::shared_ptr<WsSender> sender, WsClient client) {
+  return std::make_unique<DebuggerConnection>(this, std::move(sender), std::move(client));
 }
 
 int Debugger::running_sessions() const {
@@ -681,11 +708,6 @@ void Debugger::ReleaseSession(std::shared_ptr<LoadedModel> model) {
     --running_;
   }
   cv_.notify_all();
-}
-
-std::string Debugger::NewId(const char* prefix) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return prefix + std::to_string(next_id_++);
 }
 
 void Debugger::Register(const std::string& token, std::shared_ptr<Connection> conn) {

@@ -38,8 +38,11 @@ class Debugger {
   Debugger(const Debugger&) = delete;
   Debugger& operator=(const Debugger&) = delete;
 
-  // The WsFactory for HttpServer.
-  std::unique_ptr<WsConnection> Connect(std::shared_ptr<WsSender> sender);
+  // The WsFactory for HttpServer. A session belongs to the client that started it: another
+  // connection may branch from it (or resume its connection) only with the server's API key
+  // or from the same Origin; otherwise it is told the session does not exist. `stop` only
+  // ever reaches the connection's own sessions.
+  std::unique_ptr<WsConnection> Connect(std::shared_ptr<WsSender> sender, WsClient client = {});
 
   int running_sessions() const;
   const Limits& limits() const { return limits_; }
@@ -53,7 +56,6 @@ class Debugger {
   bool ReserveSession();  // false when the server-wide limit is reached
   // Gives a session's place back; `model` (the session's reference) is dropped on the worker.
   void ReleaseSession(std::shared_ptr<LoadedModel> model = nullptr);
-  std::string NewId(const char* prefix);
   // Resume tokens: connections that said hello, live or dropped (parked) awaiting their
   // client for Limits::resume_seconds.
   void Register(const std::string& token, std::shared_ptr<Connection> conn);
@@ -71,7 +73,6 @@ class Debugger {
   std::deque<std::function<void()>> tasks_;
   bool stop_ = false;
   int running_ = 0;
-  uint64_t next_id_ = 1;
   struct Token {
     std::shared_ptr<Connection> conn;
     bool parked = false;

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "engine/runtime/probes.h"
+#include "engine/tokenizer/chat_template.h"
 #include "engine/util/utf8.h"
 
 namespace inferno::server::debugger {
@@ -145,7 +146,9 @@ Status ParseStartFields(const json::object& o, const Limits& limits, ClientMessa
       if (!role || !role->is_string() || !content || !content->is_string()) {
         return Bad("messages", "must be an array of {role, content} with string values");
       }
-      req.messages.push_back({std::string(role->as_string()), std::string(content->as_string())});
+      std::string r(role->as_string());
+      RETURN_IF_ERROR(NormalizeChatRole(&r));  // as the HTTP API: same roles, same message
+      req.messages.push_back({std::move(r), std::string(content->as_string())});
     }
   }
   if (const json::value* t = o.if_contains("prompt_tokens"); t && !t->is_null()) {

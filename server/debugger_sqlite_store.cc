@@ -105,16 +105,18 @@ json::object RecordToJson(const SessionRecord& r) {
           json::object{{"id", r.prompt_tokens[i]}, {"text", ToValidUtf8(r.prompt_pieces[i])}});
     }
   }
-  return json::object{{"id", r.id},
-                      {"model", r.model},
-                      {"parent", r.parent},
-                      {"branch_step", r.branch_step},
-                      {"request", r.request},
-                      {"prompt_tokens", IdsToJson(r.prompt_tokens)},
-                      {"prompt", std::move(prompt)},
-                      {"tokens", IdsToJson(r.tokens)},
-                      {"finish_reason", r.finish_reason},
-                      {"steps", std::move(steps)}};
+  json::object o{{"id", r.id},
+                 {"model", r.model},
+                 {"parent", r.parent},
+                 {"branch_step", r.branch_step},
+                 {"request", r.request},
+                 {"prompt_tokens", IdsToJson(r.prompt_tokens)},
+                 {"prompt", std::move(prompt)},
+                 {"tokens", IdsToJson(r.tokens)},
+                 {"finish_reason", r.finish_reason},
+                 {"steps", std::move(steps)}};
+  if (r.owner_origin) o["owner_origin"] = *r.owner_origin;
+  return o;
 }
 
 Result<SessionRecord> RecordFromJson(const json::value& value, const Limits& limits) {
@@ -125,6 +127,10 @@ Result<SessionRecord> RecordFromJson(const json::value& value, const Limits& lim
   INFERNO_RETURN_IF_ERROR(ReadString(o, "model", true, &r.model));
   INFERNO_RETURN_IF_ERROR(ReadString(o, "parent", false, &r.parent));
   INFERNO_RETURN_IF_ERROR(ReadString(o, "finish_reason", false, &r.finish_reason));
+  if (const json::value* owner = o.if_contains("owner_origin"); owner && !owner->is_null()) {
+    r.owner_origin.emplace();
+    INFERNO_RETURN_IF_ERROR(ReadString(o, "owner_origin", true, &*r.owner_origin));
+  }
   if (const json::value* b = o.if_contains("branch_step"); b && !b->is_null()) {
     int64_t step = 0;
     INFERNO_RETURN_IF_ERROR(ReadInt(*b, "'branch_step'", -1, INT32_MAX, &step));
@@ -210,11 +216,6 @@ std::optional<SessionRecord> SqliteSessionStore::Find(const std::string& id) con
   Result<SessionRecord> r = RecordFromJson(v, limits_);
   if (!r.ok()) return std::nullopt;
   return std::move(*r);
-}
-
-uint64_t SqliteSessionStore::MaxIdNumber() const {
-  Result<uint64_t> n = store_.MaxDebugSessionNumber();
-  return n.ok() ? *n : 0;
 }
 
 }  // namespace inferno::server::debugger

@@ -14,7 +14,8 @@ namespace inferno::server::debugger {
 
 // The JSON form of a record, as stored and as exported:
 // {id, model, parent, branch_step, request, prompt_tokens, prompt: [{id, text}], tokens,
-//  finish_reason, steps: [{id, text, logit, prob, rank, entropy, top: [{id, text, logit, prob}]}]}.
+//  finish_reason, steps: [{id, text, logit, prob, rank, entropy, top: [{id, text, logit, prob}]}],
+//  owner_origin (when known)}.
 // Token texts are the pieces' bytes made valid UTF-8.
 boost::json::object RecordToJson(const SessionRecord& record);
 // Checks every field; `generate` is rebuilt from `request` with the protocol's own parser.
@@ -26,7 +27,6 @@ class SqliteSessionStore : public SessionStore {
   // A failed write is logged and dropped: the live session goes on regardless.
   void Save(const SessionRecord& record) override;
   std::optional<SessionRecord> Find(const std::string& id) const override;
-  uint64_t MaxIdNumber() const override;
 
  private:
   store::Store& store_;

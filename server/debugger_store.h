@@ -40,6 +40,10 @@ struct SessionRecord {
   std::vector<int32_t> tokens;             // generated so far
   std::vector<StepRecord> steps;           // one per generated token, with its alternatives
   std::string finish_reason;               // "" while running
+  // The Origin of the client that started it ("" = not a browser): who may branch from it
+  // (server/debugger_hub.h). Unset for sessions stored before owners were kept and for
+  // imported ones, which every client may reach.
+  std::optional<std::string> owner_origin;
 };
 
 class SessionStore {
@@ -48,9 +52,6 @@ class SessionStore {
   // Inserts or replaces the record with this id.
   virtual void Save(const SessionRecord& record) = 0;
   virtual std::optional<SessionRecord> Find(const std::string& id) const = 0;
-  // The largest number in the stored ids ("s41" -> 41): a restarted debugger numbers its
-  // sessions after it, so a new session never replaces a stored one.
-  virtual uint64_t MaxIdNumber() const { return 0; }
 };
 
 // Keeps the most recent `capacity` sessions.

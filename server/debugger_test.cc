@@ -167,9 +167,9 @@ class DebuggerTest : public ::testing::Test {
     debugger_.reset();
     registry_.reset();
   }
-  std::pair<std::shared_ptr<FakeSender>, WsConnection*> Connect() {
+  std::pair<std::shared_ptr<FakeSender>, WsConnection*> Connect(WsClient client = {}) {
     auto sender = std::make_shared<FakeSender>();
-    conns_.emplace_back(sender, debugger_->Connect(sender));
+    conns_.emplace_back(sender, debugger_->Connect(sender, std::move(client)));
     return {sender, conns_.back().second.get()};
   }
   std::string Start(WsConnection* c, FakeSender& s, const std::string& id,
@@ -196,10 +196,14 @@ TEST_F(DebuggerTest, HelloAnswersVersionLimitsAndResumeToken) {
   EXPECT_EQ(hello[0].at("resume").as_string().size(), 32u);
   EXPECT_EQ(hello[0].at("resumed"), false);
   EXPECT_EQ(hello[0].at("limits").at("max_top_k"), 100);
+  EXPECT_FALSE(s->closed());
+  // Not recoverable: the error is sent, then the connection is closed.
   c->OnText(R"({"type":"hello","version":2})");
   const auto errors = OfType(s->Messages(), "error");
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].at("code"), "unsupported_version");
+  EXPECT_EQ(errors[0].at("recoverable"), false);
+  EXPECT_TRUE(s->closed());
 }
 
 TEST_F(DebuggerTest, StartStreamsSessionPromptTokensAndDone) {
@@ -240,6 +244,117 @@ TEST_F(DebuggerTest, StartStreamsSessionPromptTokensAndDone) {
   EXPECT_EQ(done[0].at("finish_reason"), "length");
   EXPECT_EQ(done[0].at("timings").at("generated_tokens"), 6);
   EXPECT_EQ(debugger_->running_sessions(), 0);
+}
+
+// Session, compare and resume ids are 128 random bits: knowing one is what lets a client act
+// on it, so none can be guessed from the others.
+bool IsRandomId(const std::string& id, char kind) {
+  return id.size() == 33 && id[0] == kind &&
+         id.find_first_not_of("0123456789abcdef", 1) == std::string::npos;
+}
+
+TEST_F(DebuggerTest, IdsAre128RandomBits) {
+  auto [s, c] = Connect();
+  const std::string a = Start(c, *s, "a"), b = Start(c, *s, "b");
+  EXPECT_TRUE(IsRandomId(a, 's')) << a;
+  EXPECT_TRUE(IsRandomId(b, 's')) << b;
+  EXPECT_NE(a, b);
+  EXPECT_NE(a.substr(0, 9), b.substr(0, 9));
+  c->OnText(R"({"type":"compare","prompt":"Hi","max_tokens":1,"a":{},"b":{}})");
+  ASSERT_TRUE(s->WaitFor([](const auto& m) { return !OfType(m, "compare").empty(); }));
+  const json::object link = OfType(s->Messages(), "compare").at(0);
+  EXPECT_TRUE(IsRandomId(std::string(link.at("compare").as_string()), 'c')) << link;
+  EXPECT_TRUE(IsRandomId(std::string(link.at("a").as_string()), 's')) << link;
+  c->OnText(R"({"type":"hello","version":1})");
+  auto [s2, c2] = Connect();
+  c2->OnText(R"({"type":"hello","version":1})");
+  const std::string t1(OfType(s->Messages(), "hello").at(0).at("resume").as_string());
+  const std::string t2(OfType(s2->Messages(), "hello").at(0).at("resume").as_string());
+  EXPECT_EQ(t1.size(), 32u);
+  EXPECT_EQ(t1.find_first_not_of("0123456789abcdef"), std::string::npos) << t1;
+  EXPECT_NE(t1, t2);
+}
+
+// Whether a branch from `parent` was answered with a new session on this connection.
+bool Branched(const std::vector<json::object>& msgs, const std::string& parent) {
+  for (const json::object& m : OfType(msgs, "session")) {
+    if (m.contains("parent") && m.at("parent") == parent.c_str()) return true;
+  }
+  return false;
+}
+
+// A session belongs to the client that started it: a connection from another Origin cannot
+// stop it, branch from it or resume its connection, and is told it does not exist; the same
+// Origin, or a client holding the API key, can.
+TEST_F(DebuggerTest, SessionsAreReachableOnlyByTheirOwner) {
+  const std::string ui = "http://127.0.0.1:8080", evil = "http://evil.example";
+  auto [s, c] = Connect({ui, false});
+  c->OnText(R"({"type":"hello","version":1})");
+  const std::string token(OfType(s->Messages(), "hello").at(0).at("resume").as_string());
+  const std::string id = Start(c, *s, "mine", R"(,"max_tokens":2000,"ignore_eos":true)");
+  ASSERT_TRUE(s->WaitFor([&](const auto& m) { return OfType(m, "token", id).size() >= 2; }));
+  const std::string stop = R"({"type":"stop","session":")" + id + "\"}";
+  const auto branch = [](const std::string& parent) {
+    // Step 0: another connection sees a running session as stored, before its tokens.
+    return R"({"type":"branch","session":")" + parent + R"(","step":0,"token":5,"max_tokens":2})";
+  };
+
+  // Stop, branch and resume all answer as if the session did not exist.
+  for (const WsClient& other : {WsClient{evil, false}, WsClient{"", false}}) {
+    auto [os, oc] = Connect(other);
+    oc->OnText(stop);
+    oc->OnText(branch(id));
+    oc->OnText(R"({"type":"hello","version":1,"resume":")" + token + R"("})");
+    const auto msgs = os->Messages();
+    const auto errors = OfType(msgs, "error");
+    ASSERT_EQ(errors.size(), 3u) << other.origin;
+    EXPECT_EQ(errors[0].at("code"), "unknown_session");
+    EXPECT_EQ(errors[1].at("code"), "unknown_session");
+    EXPECT_EQ(errors[2].at("code"), "resume_failed");
+    EXPECT_TRUE(OfType(msgs, "session").empty());
+    EXPECT_TRUE(OfType(msgs, "hello").empty());
+  }
+  EXPECT_FALSE(s->closed()) << "the owner's connection was not taken over";
+  EXPECT_TRUE(OfType(s->Messages(), "done", id).empty()) << "and its session was not stopped";
+
+  // The same Origin, and a client with the key from any Origin, may branch.
+  for (const WsClient& allowed : {WsClient{ui, false}, WsClient{evil, true}}) {
+    auto [as, ac] = Connect(allowed);
+    ac->OnText(branch(id));
+    EXPECT_TRUE(Branched(as->Messages(), id)) << allowed.origin;
+  }
+
+  // The same Origin may resume the connection after its socket dropped.
+  s->Close();
+  c->OnClose();
+  auto [rs, rc] = Connect({ui, false});
+  rc->OnText(R"({"type":"hello","version":1,"resume":")" + token + R"("})");
+  const auto hello = OfType(rs->Messages(), "hello");
+  ASSERT_EQ(hello.size(), 1u);
+  EXPECT_EQ(hello[0].at("resumed"), true);
+  rc->OnText(stop);
+  ASSERT_TRUE(rs->WaitFor([&](const auto& m) { return HasDone(m, id); }));
+
+  // The store keeps the owner: once the session has ended the rule still holds.
+  std::optional<SessionRecord> stored = debugger_->store().Find(id);
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->owner_origin, std::optional<std::string>(ui));
+  auto [es, ec] = Connect({evil, false});
+  ec->OnText(branch(id));
+  EXPECT_EQ(OfType(es->Messages(), "error", id).at(0).at("code"), "unknown_session");
+  // A record without an owner (stored before owners were kept, or imported) is anyone's.
+  stored->id = "s12";
+  stored->owner_origin.reset();
+  debugger_->store().Save(*stored);
+  ec->OnText(branch("s12"));
+  EXPECT_TRUE(Branched(es->Messages(), "s12"));
+
+  // Opaque origins all send "null", and none of them is the same origin as another.
+  auto [ns, nc] = Connect({"null", false});
+  const std::string sandboxed = Start(nc, *ns, "sandboxed");
+  auto [ms, mc] = Connect({"null", false});
+  mc->OnText(branch(sandboxed));
+  EXPECT_EQ(OfType(ms->Messages(), "error", sandboxed).at(0).at("code"), "unknown_session");
 }
 
 TEST_F(DebuggerTest, ProbeMessages) {
@@ -297,6 +412,7 @@ TEST_F(DebuggerTest, MalformedFramesGetErrorsAndTheConnectionStaysUsable) {
       {R"({"type":"start","prompt":"x","sampling":{"temprature":1}})", "bad_request"},
       {R"({"type":"start","prompt":"x","probes":{"top_k":1000}})", "bad_request"},
       {R"({"type":"start","prompt":"x","format":"xml"})", "bad_request"},
+      {R"({"type":"start","messages":[{"role":"tool","content":"x"}]})", "bad_request"},
       {R"({"type":"stop"})", "bad_request"},
       {R"({"type":"stop","session":"nope"})", "unknown_session"},
       {R"({"type":"branch","session":"nope","step":0,"token":5})", "unknown_session"},
@@ -312,6 +428,8 @@ TEST_F(DebuggerTest, MalformedFramesGetErrorsAndTheConnectionStaysUsable) {
     EXPECT_EQ(errors[i].at("code"), cases[i].second.c_str()) << cases[i].first.substr(0, 60);
     EXPECT_EQ(errors[i].at("recoverable"), true);
   }
+  // Roles are checked as the HTTP API checks them, with its message.
+  EXPECT_EQ(errors[10].at("message"), "start: unsupported role 'tool' (system, user, assistant)");
   EXPECT_EQ(errors.back().at("code"), "binary_not_accepted");
   const auto pong = OfType(msgs, "pong");
   ASSERT_EQ(pong.size(), 1u);

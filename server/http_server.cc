@@ -343,7 +343,7 @@ struct HttpServer::Impl {
   // 413, 431 or 400 for a request that could not be read, naming the limit it broke.
   Response ReadErrorResponse(beast::error_code read_ec) const;
   void ServeWebSocket(net::io_context& cioc, beast::tcp_stream& stream,
-                      http::request<http::string_body>& req);
+                      http::request<http::string_body>& req, WsClient client);
 };
 
 HttpServer::HttpServer(HttpServerOptions options, Handler handler, WsFactory ws_factory,
@@ -507,7 +507,7 @@ void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
         break;
       }
       upgraded = true;
-      ServeWebSocket(cioc, stream, req);
+      ServeWebSocket(cioc, stream, req, WsClient{std::string(r.header("origin"))});
       break;
     }
     handler(r, writer);
@@ -527,7 +527,7 @@ void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
 }
 
 void HttpServer::Impl::ServeWebSocket(net::io_context&, beast::tcp_stream& stream,
-                                      http::request<http::string_body>& req) {
+                                      http::request<http::string_body>& req, WsClient client) {
   beast::error_code ec;
   const tcp::endpoint remote = stream.socket().remote_endpoint(ec);
   const int fd = stream.socket().release(ec);
@@ -549,7 +549,7 @@ void HttpServer::Impl::ServeWebSocket(net::io_context&, beast::tcp_stream& strea
       [](websocket::response_type& res) { res.set(http::field::server, "inferno"); }));
   ws.accept(req, ec);
   if (ec) return;
-  std::unique_ptr<WsConnection> conn = ws_factory(sender);
+  std::unique_ptr<WsConnection> conn = ws_factory(sender, std::move(client));
   {
     std::lock_guard<std::mutex> lock(mu);
     fds.insert(fd);

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <cmath>
 
+#include "engine/tokenizer/chat_template.h"
 #include "engine/util/utf8.h"
 
 namespace inferno::server {
@@ -148,10 +149,7 @@ std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
         return Bad(where + ".role", "'" + where + ".role' must be a string");
       }
       std::string r(role->as_string());
-      if (r == "developer") r = "system";
-      if (r != "system" && r != "user" && r != "assistant") {
-        return Bad(where + ".role", "unsupported role '" + r + "' (system, user, assistant)");
-      }
+      if (Status st = NormalizeChatRole(&r); !st.ok()) return Bad(where + ".role", st.message());
       ChatMessage cm;
       cm.role = r;
       const json::value* content = m->if_contains("content");

@@ -7,6 +7,7 @@
 #include "server/debugger_sqlite_store.h"
 #include "server/openai.h"
 #include "server/route_responses.h"
+#include "server/secure_random.h"
 #include "store/store_json.h"
 #include "store/timestamps.h"
 
@@ -305,15 +306,12 @@ Response StoreRoutes::ImportSession(const Request& r) {
   }
   Result<debugger::SessionRecord> rec = debugger::RecordFromJson(doc->at("session"), {});
   if (!rec.ok()) return BadField(rec.status());
-  Result<uint64_t> max = store_.MaxDebugSessionNumber();
-  if (!max.ok()) return FromStatus(max.status());
-  // Imported ids come after every stored one; the running debugger numbers its sessions
-  // from its own start, so imports take a separate letter ("i") and never collide with them.
-  // (Built by inserting the letter: GCC 12 gives a bogus -Wrestrict for "i" + to_string(...)
-  // and for assigning "i" then appending, depending on what it inlines.)
-  std::string id = std::to_string(*max + 1);
-  id.insert(id.begin(), 'i');
-  rec->id = std::move(id);
+  // A fresh random id like the debugger's own (128 bits: it never meets a stored one), with
+  // its own letter so that an imported copy is told apart from a session run here.
+  rec->id = RandomId('i');
+  // Whoever imports a session supplied all of it: it has no owner to protect, and every
+  // debugger client may branch from it.
+  rec->owner_origin.reset();
   if (!rec->parent.empty() && !store_.GetDebugSession(rec->parent).ok()) rec->parent.clear();
   store::DebugSession row;
   row.id = rec->id;

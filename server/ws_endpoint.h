@@ -38,7 +38,16 @@ class WsConnection {
   virtual void OnClose() = 0;
 };
 
-// Makes the handler for a new connection at GET /ws (after authentication).
-using WsFactory = std::function<std::unique_ptr<WsConnection>(std::shared_ptr<WsSender>)>;
+// Who is at the other end, as the upgrade request said. Sessions are reachable only by the
+// client that may (server/debugger_hub.h), and this is what it is judged by.
+struct WsClient {
+  std::string origin;              // the upgrade's Origin header; "" for non-browser clients
+  bool key_authenticated = false;  // it presented the server's API key (or a ticket for it)
+};
+
+// Makes the handler for a new connection at GET /ws (after authentication). The transport
+// fills `client.origin`; whoever accepted the upgrade knows whether it carried the key.
+using WsFactory =
+    std::function<std::unique_ptr<WsConnection>(std::shared_ptr<WsSender>, WsClient client)>;
 
 }  // namespace inferno::server

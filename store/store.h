@@ -169,9 +169,6 @@ class Store {
   // Deletes the session; its branches stay (their parent link then dangles, as in a
   // deleted folder's shortcut) so that a deletion never removes more than was asked.
   Status DeleteDebugSession(const std::string& id);
-  // Largest numeric suffix of the stored ids ("s41" -> 41), so that a restarted debugger
-  // never hands out an id that is already stored.
-  Result<uint64_t> MaxDebugSessionNumber();
 
   // Benchmark runs. Create stores a run as given (status "running" unless set) and returns
   // its id; rows are added as each model finishes; Finish sets the final status.

@@ -104,19 +104,4 @@ Status Store::DeleteDebugSession(const std::string& id) {
   }
 }
 
-Result<uint64_t> Store::MaxDebugSessionNumber() {
-  std::lock_guard<std::mutex> lock(mu_);
-  try {
-    // Ids are a letter and a decimal number; anything else (imports keep the debugger's
-    // form too) counts as 0.
-    SQLite::Statement q(*db_,
-                        "SELECT COALESCE(MAX(CAST(substr(id, 2) AS INTEGER)), 0) FROM "
-                        "debug_sessions");
-    q.executeStep();
-    return uint64_t(q.getColumn(0).getInt64());
-  } catch (const std::exception& e) {
-    return Failed("reading debugger session ids", e);
-  }
-}
-
 }  // namespace inferno::store

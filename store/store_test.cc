@@ -352,16 +352,6 @@ TEST_F(StoreTest, DebugSessionDeleteUnknownAndBadInput) {
   EXPECT_EQ(store_->SaveDebugSession(MakeDebugSession("")).code(), Status::Code::kInvalidArgument);
 }
 
-TEST_F(StoreTest, DebugSessionMaxNumberIgnoresOtherIdShapes) {
-  Result<uint64_t> none = store_->MaxDebugSessionNumber();
-  ASSERT_TRUE(none.ok());
-  EXPECT_EQ(*none, 0u);
-  for (const char* id : {"s9", "s41", "s3", "imported"}) {
-    ASSERT_TRUE(store_->SaveDebugSession(MakeDebugSession(id)).ok());
-  }
-  EXPECT_EQ(*store_->MaxDebugSessionNumber(), 41u);
-}
-
 bench::SuiteRow BenchRow(const std::string& model, int prompt, const std::string& status) {
   bench::SuiteRow r;
   r.timestamp = "2026-11-25T10:00:00Z";

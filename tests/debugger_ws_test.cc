@@ -40,16 +40,22 @@ struct Frame {
   json::object msg;  // parsed when text
 };
 
-// A blocking WebSocket client with a read timeout.
+// A blocking WebSocket client with a read timeout. `origin` is sent as a browser would (""
+// = none, as a non-browser client); `api_key` as 'Authorization: Bearer'.
 class WsClient {
  public:
-  explicit WsClient(int port) : ws_(ioc_) {
+  explicit WsClient(int port, const std::string& origin = "", const std::string& api_key = "")
+      : ws_(ioc_) {
     tcp::resolver resolver(ioc_);
     beast::get_lowest_layer(ws_).expires_after(10s);
     beast::get_lowest_layer(ws_).connect(
         *resolver.resolve("127.0.0.1", std::to_string(port)).begin());
     beast::get_lowest_layer(ws_).expires_never();
     ws_.read_message_max(64 << 20);
+    ws_.set_option(websocket::stream_base::decorator([=](websocket::request_type& req) {
+      if (!origin.empty()) req.set(beast::http::field::origin, origin);
+      if (!api_key.empty()) req.set(beast::http::field::authorization, "Bearer " + api_key);
+    }));
     ws_.handshake("127.0.0.1:" + std::to_string(port), "/ws");
   }
   void Send(const std::string& text) {
@@ -66,6 +72,7 @@ class WsClient {
     beast::error_code ec;
     beast::get_lowest_layer(ws_).expires_after(timeout);
     ws_.read(buf, ec);
+    error_ = ec;
     if (ec) return std::nullopt;
     Frame f;
     f.binary = ws_.got_binary();
@@ -88,6 +95,9 @@ class WsClient {
     ADD_FAILURE() << "timed out after " << out.size() << " frames";
     return out;
   }
+  // Why the last Read() returned nothing (websocket::error::closed: the server closed it).
+  beast::error_code error() const { return error_; }
+  websocket::close_reason close_reason() const { return ws_.reason(); }
   // Closes the TCP connection without a WebSocket close handshake (a crashed client).
   void Drop() {
     beast::error_code ec;
@@ -98,6 +108,7 @@ class WsClient {
  private:
   net::io_context ioc_;
   websocket::stream<beast::tcp_stream> ws_;
+  beast::error_code error_;
 };
 
 bool Is(const json::object& m, const char* type, const std::string& session = "") {
@@ -131,6 +142,26 @@ long RssKb(pid_t pid) {
   return -1;
 }
 
+// A second web origin the server lets in (CORS): a browser page there may connect, but does
+// not own the sessions pages of the server's own origin start.
+constexpr const char* kOtherOrigin = "http://other.example";
+
+std::string OwnOrigin(int port) { return "http://127.0.0.1:" + std::to_string(port); }
+
+std::string Branch(const std::string& parent) {
+  return R"({"type":"branch","session":")" + parent + R"(","step":1,"token":5,"max_tokens":2})";
+}
+
+// The answer to a branch: "session" for a new session, else the error's code.
+std::string BranchAnswer(WsClient& c, const std::string& parent) {
+  c.Send(Branch(parent));
+  std::vector<Frame> f =
+      c.ReadUntil([](const json::object& m) { return Is(m, "session") || Is(m, "error"); });
+  if (f.empty()) return "";
+  if (Is(f.back().msg, "session")) return "session";
+  return std::string(f.back().msg.at("code").as_string());
+}
+
 class DebuggerWsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -138,7 +169,7 @@ class DebuggerWsTest : public ::testing::Test {
     fs::create_directories(*data_);
     server_ = new ServerProcess({"-m", testing::FixtureModel(), "--data-dir", data_->string(),
                                  "--ctx-size", "1024", "--parallel", "4", "--threads", "2",
-                                 "--max-debug-sessions", "24"});
+                                 "--max-debug-sessions", "24", "--cors-origin", kOtherOrigin});
     ASSERT_TRUE(server_->ok()) << server_->startup_output();
   }
   static void TearDownTestSuite() {
@@ -206,6 +237,69 @@ TEST_F(DebuggerWsTest, EveryMessageType) {
   std::optional<Frame> err = c.Read();
   ASSERT_TRUE(err && Is(err->msg, "error"));
   EXPECT_EQ(err->msg.at("code"), "unknown_session");
+}
+
+// docs/protocol.md: errors close the connection only when not recoverable; unsupported_version
+// is not: the client reads the error, then the server's close.
+TEST_F(DebuggerWsTest, UnsupportedVersionClosesTheConnection) {
+  WsClient c(server_->port());
+  c.Send(R"({"type":"hello","version":2})");
+  std::optional<Frame> err = c.Read();
+  ASSERT_TRUE(err && Is(err->msg, "error"));
+  EXPECT_EQ(err->msg.at("code"), "unsupported_version");
+  EXPECT_EQ(err->msg.at("recoverable"), false);
+  EXPECT_FALSE(c.Read(10000ms));
+  EXPECT_EQ(c.error(), websocket::error::closed) << c.error().message();
+  EXPECT_EQ(c.close_reason().code, websocket::close_code::normal);
+}
+
+// A session belongs to the client that started it: another web origin, or a non-browser
+// client, cannot branch from it (it is told the session does not exist); a second connection
+// from the same origin can.
+TEST_F(DebuggerWsTest, SessionsAreReachableOnlyFromTheirOrigin) {
+  const int port = server_->port();
+  WsClient owner(port, OwnOrigin(port));
+  owner.Send(R"({"type":"start","prompt":"Hello","max_tokens":3,"sampling":{"temperature":0}})");
+  std::vector<Frame> f = owner.ReadUntil([](const json::object& m) { return Is(m, "done"); });
+  const std::string id(Msgs(f, "session").at(0).at("session").as_string());
+  EXPECT_EQ(id.size(), 33u);
+  for (const std::string& origin : {std::string(kOtherOrigin), std::string()}) {
+    WsClient other(port, origin);
+    EXPECT_EQ(BranchAnswer(other, id), "unknown_session") << "Origin: " << origin;
+    other.Send(R"({"type":"stop","session":")" + id + "\"}");
+    std::optional<Frame> stop = other.Read();
+    ASSERT_TRUE(stop && Is(stop->msg, "error"));
+    EXPECT_EQ(stop->msg.at("code"), "unknown_session");
+  }
+  WsClient again(port, OwnOrigin(port));
+  EXPECT_EQ(BranchAnswer(again, id), "session");
+}
+
+// `start` takes the roles the HTTP API takes and refuses the others with its message, so a
+// role the chat template does not know never reaches the prompt.
+TEST_F(DebuggerWsTest, StartRefusesRolesLikeTheHttpApi) {
+  WsClient c(server_->port());
+  for (const std::string role : {"tool", "evil"}) {
+    const std::string messages = R"([{"role":")" + role + R"(","content":"hi"}])";
+    testing::HttpResponse http =
+        testing::HttpRequest(server_->port(), "POST", "/v1/chat/completions",
+                             R"({"messages":)" + messages + R"(,"max_tokens":1})");
+    ASSERT_EQ(http.status, 400) << http.body;
+    const std::string want = testing::ErrorField(http, "message");
+    EXPECT_EQ(want, "unsupported role '" + role + "' (system, user, assistant)");
+    c.Send(R"({"type":"start","max_tokens":1,"messages":)" + messages + "}");
+    std::optional<Frame> err = c.Read();
+    ASSERT_TRUE(err && Is(err->msg, "error")) << (err ? err->data : "no answer");
+    EXPECT_EQ(err->msg.at("code"), "bad_request");
+    EXPECT_EQ(err->msg.at("recoverable"), true);
+    EXPECT_EQ(err->msg.at("message"), ("start: " + want).c_str());
+  }
+  // "developer" is OpenAI's name for system, in both.
+  c.Send(R"({"type":"start","max_tokens":1,"messages":[{"role":"developer","content":"Be brief."},
+             {"role":"user","content":"Hi"}]})");
+  std::vector<Frame> f =
+      c.ReadUntil([](const json::object& m) { return Is(m, "done") || Is(m, "error"); });
+  EXPECT_TRUE(Is(f.back().msg, "done")) << f.back().data;
 }
 
 TEST_F(DebuggerWsTest, BinaryFramesDecode) {
@@ -586,9 +680,14 @@ TEST(DebuggerStoredSessions, OutliveTheServer) {
     ASSERT_EQ(imported.status, 201) << imported.body;
     const std::string copy(json::parse(imported.body).at("id").as_string());
     EXPECT_NE(copy, id);
+    EXPECT_EQ(copy.size(), 33u);
+    EXPECT_EQ(copy[0], 'i');
     HttpResponse copy_doc = HttpRequest(server.port(), "GET", "/api/sessions/" + copy);
     ASSERT_EQ(copy_doc.status, 200);
     EXPECT_EQ(json::parse(copy_doc.body).at("session").at("tokens"), session.at("tokens"));
+    // The owner (this client: no Origin) is stored; an imported copy has none.
+    EXPECT_EQ(session.at("owner_origin"), "");
+    EXPECT_FALSE(json::parse(copy_doc.body).at("session").as_object().contains("owner_origin"));
     // A broken document is refused whole; an unknown id is a 404.
     EXPECT_EQ(HttpRequest(server.port(), "POST", "/api/sessions/import",
                           R"({"format":"inferno.debug_session","version":1,"session":{"id":"x"}})")
@@ -616,6 +715,29 @@ TEST(DebuggerStoredSessions, OutliveTheServer) {
     EXPECT_EQ(json::parse(list.body).at("sessions").as_array().size(), 3u);
     EXPECT_EQ(server.Stop(), 0);
   }
+  fs::remove_all(data);
+}
+
+// With --api-key every connection carries the key, and a client holding it may reach every
+// session, whatever its origin.
+TEST(DebuggerWithApiKey, AClientWithTheKeyReachesEverySession) {
+  const fs::path data = fs::temp_directory_path() / ("inferno_dbgkey_" + std::to_string(getpid()));
+  fs::remove_all(data);
+  ServerProcess server({"-m", testing::FixtureModel(), "--data-dir", data.string(), "--api-key",
+                        "s3cret", "--cors-origin", kOtherOrigin});
+  ASSERT_TRUE(server.ok()) << server.startup_output();
+  const int port = server.port();
+  {
+    WsClient owner(port, OwnOrigin(port), "s3cret");
+    owner.Send(R"({"type":"start","prompt":"Hello","max_tokens":3,"sampling":{"temperature":0}})");
+    std::vector<Frame> f = owner.ReadUntil([](const json::object& m) { return Is(m, "done"); });
+    const std::string id(Msgs(f, "session").at(0).at("session").as_string());
+    WsClient other(port, kOtherOrigin, "s3cret");
+    EXPECT_EQ(BranchAnswer(other, id), "session");
+    WsClient cli(port, "", "s3cret");
+    EXPECT_EQ(BranchAnswer(cli, id), "session");
+  }
+  EXPECT_EQ(server.Stop(), 0);
   fs::remove_all(data);
 }
 

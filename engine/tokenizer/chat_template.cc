@@ -349,4 +349,10 @@ std::string ChatTemplate::Apply(std::span<const ChatMessage> messages, bool gen,
   return out;
 }
 
+Status NormalizeChatRole(std::string* role) {
+  if (*role == "developer") *role = "system";
+  if (*role == "system" || *role == "user" || *role == "assistant") return Status::Ok();
+  return Status::InvalidArgument("unsupported role '" + *role + "' (system, user, assistant)");
+}
+
 }  // namespace inferno

@@ -8,12 +8,20 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/util/status.h"
+
 namespace inferno {
 
 struct ChatMessage {
-  std::string role;  // "system", "user" or "assistant"
+  std::string role;  // "system", "user" or "assistant" (see NormalizeChatRole)
   std::string content;
 };
+
+// Checks the role of a message from a request, for every front end alike. OpenAI's
+// "developer" (its newer name for system) becomes "system"; any other role is refused with a
+// message naming the accepted ones: the templates know only these three, and one they do not
+// know would be written into the prompt verbatim.
+Status NormalizeChatRole(std::string* role);
 
 enum class ChatTemplateKind {
   kChatML,      // <|im_start|>role\n...<|im_end|>\n (Qwen, Hermes, ...)

@@ -175,5 +175,23 @@ TEST(ChatTemplate, UnknownFallsBackToChatMLWithWarning) {
             "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
 }
 
+TEST(NormalizeChatRole, AcceptsTheThreeRolesAndDeveloperAsSystem) {
+  for (const char* ok : {"system", "user", "assistant"}) {
+    std::string role = ok;
+    EXPECT_TRUE(NormalizeChatRole(&role).ok()) << ok;
+    EXPECT_EQ(role, ok);
+  }
+  std::string developer = "developer";
+  EXPECT_TRUE(NormalizeChatRole(&developer).ok());
+  EXPECT_EQ(developer, "system");
+  for (const char* bad : {"tool", "evil", "", "User"}) {
+    std::string role = bad;
+    const Status st = NormalizeChatRole(&role);
+    EXPECT_EQ(st.code(), Status::Code::kInvalidArgument) << bad;
+    EXPECT_EQ(st.message(),
+              "unsupported role '" + std::string(bad) + "' (system, user, assistant)");
+  }
+}
+
 }  // namespace
 }  // namespace inferno

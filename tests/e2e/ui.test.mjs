@@ -344,7 +344,7 @@ describe('web UI', () => {
     const saved = page.getByRole('list', { name: 'Saved sessions' });
     await saved.waitFor();
     assert.equal(await saved.getByRole('button', { name: /^↳/ }).count(), 1, 'the branch is listed');
-    await saved.getByRole('button', { name: /^s\d+ .*\(8\)$/ }).first().click();
+    await saved.getByRole('button', { name: /^s[0-9a-f]{8}… .*\(8\)$/ }).first().click();
     const reopened = page.getByTestId('debug-tokens').locator('.tok');
     await reopened.nth(7).waitFor();
     const again = await reopened.allTextContents();

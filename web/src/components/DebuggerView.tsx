@@ -7,7 +7,7 @@ import { useEffect, useReducer, useRef, useState } from 'react';
 import { cellAt, fitLabel, mapHeads, mapLayers, mapLayout, mapRows, weightAlpha, type MapLayout } from '../lib/attentionMap';
 import { DebuggerClient } from '../api/debugger';
 import type { TokenMsg } from '../api/debugger';
-import { depth, EMPTY, reduce, storedMessages, type DebugSession } from '../lib/debugState';
+import { depth, EMPTY, reduce, shortId, storedMessages, type DebugSession } from '../lib/debugState';
 import { getDebugSession, listDebugSessions, type StoredDebugSummary } from '../api/store';
 import { formatProb, probBucket, visibleToken } from '../lib/probability';
 import type { Settings } from '../lib/settings';
@@ -279,7 +279,7 @@ export function DebuggerView({ model, system, settings }: Props) {
                     title={`${s.id} · ${new Date(s.updated_at).toLocaleString()}`}
                     onClick={() => void openSaved(s.id)}
                   >
-                    {s.parent ? `↳ ${s.id} from ${s.parent}` : `${s.id} ${s.model}`} ({s.steps})
+                    {s.parent ? `↳ ${shortId(s.id)} from ${shortId(s.parent)}` : `${shortId(s.id)} ${s.model}`} ({s.steps})
                   </button>
                 </li>
               ))}

@@ -1,6 +1,6 @@
 import { DebuggerClient, wsUrl, type ServerMsg, type SocketLike } from '../api/debugger';
 import type { StoredDebugDoc } from '../api/store';
-import { depth, EMPTY, reduce, storedMessages } from './debugState';
+import { depth, EMPTY, reduce, shortId, storedMessages } from './debugState';
 
 const token = (session: string, index: number, text: string, prob = 0.5): ServerMsg => ({
   type: 'token',
@@ -223,5 +223,13 @@ describe('storedMessages', () => {
     const s = storedMessages(bare).reduce(reduce, EMPTY).sessions['s4']!;
     expect(s.prompt.map((t) => t.text)).toEqual(['#1', '#9038']);
     expect(s.state).not.toBe('done');
+  });
+});
+
+describe('shortId', () => {
+  it('shortens random ids and keeps old short ones', () => {
+    expect(shortId('s0123456789abcdef0123456789abcdef')).toBe('s01234567…');
+    expect(shortId('s12')).toBe('s12');
+    expect(shortId('i41')).toBe('i41');
   });
 });

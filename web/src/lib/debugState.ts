@@ -127,6 +127,15 @@ export function reduce(st: DebugState, m: ServerMsg): DebugState {
 }
 
 /** Depth of a session in the branch tree (0 for a root), for indenting the list. */
+/**
+ * A session id as a list shows it: ids are a letter and 32 random hex digits, too long to
+ * read; the first 8 digits tell a user's sessions apart (the full id goes in a tooltip).
+ * Older ids ("s12") are short already.
+ */
+export function shortId(id: string): string {
+  return id.length > 12 ? `${id.slice(0, 9)}…` : id;
+}
+
 export function depth(st: DebugState, id: string): number {
   let d = 0;
   for (let s = st.sessions[id]; s?.parent && d < 64; s = st.sessions[s.parent]) d++;
