@@ -57,12 +57,13 @@ Result<ExportShape> ReadShape(const gguf::File& f) {
   const std::string a = s.arch + ".";
   s.n_embd = int64_t(UintOr(f, a + "embedding_length", 0));
   s.n_head = int64_t(UintOr(f, a + "attention.head_count", 0));
-  s.n_head_kv = int64_t(UintOr(f, a + "attention.head_count_kv", uint64_t(s.n_head)));
-  s.head_dim = int64_t(UintOr(f, a + "attention.key_length", uint64_t(s.n_embd / s.n_head)));
-  s.n_layer = int64_t(UintOr(f, a + "block_count", 0));
+  // Checked before head_dim's default divides by n_head.
   if (f.FindTensor("token_embd.weight") == nullptr || s.n_embd == 0 || s.n_head == 0) {
     return Status::InvalidArgument(f.path() + ": not a model this exporter understands");
   }
+  s.n_head_kv = int64_t(UintOr(f, a + "attention.head_count_kv", uint64_t(s.n_head)));
+  s.head_dim = int64_t(UintOr(f, a + "attention.key_length", uint64_t(s.n_embd / s.n_head)));
+  s.n_layer = int64_t(UintOr(f, a + "block_count", 0));
   return s;
 }
 
