@@ -68,6 +68,214 @@ std::string FirstErrorLine(const std::string& err) {
   return line;
 }
 
+// Checks the options, picks the run id and creates the run's log directory.
+Result<SuiteRun> StartRun(const SuiteOptions& o, std::time_t now) {
+  if (o.models.empty()) return Status::InvalidArgument("no models to benchmark");
+  if (o.prompt_sizes.empty()) return Status::InvalidArgument("no prompt sizes");
+  SuiteRun run;
+  run.run_id = o.run_id.empty() ? UtcTimestamp(now, /*for_path=*/true) : o.run_id;
+  if (run.run_id.find('/') != std::string::npos || run.run_id.find("..") != std::string::npos) {
+    return Status::InvalidArgument("run id '" + run.run_id + "' is not a directory name");
+  }
+  if (!o.labels.empty() && o.labels.size() != o.models.size()) {
+    return Status::InvalidArgument("one label per model is needed");
+  }
+  run.log_dir = (fs::path(o.log_root) / run.run_id).string();
+  std::error_code ec;
+  fs::create_directories(run.log_dir, ec);
+  if (ec) return Status::IoError(run.log_dir + ": " + ec.message());
+  return run;
+}
+
+// <log_dir>/machine.json: what the run was measured on.
+void WriteMachineJson(const std::string& log_dir, const MachineInfo& machine, int threads) {
+  std::ofstream info(fs::path(log_dir) / "machine.json");
+  info << json::serialize(json::object{{"hostname", machine.hostname},
+                                       {"cpu_model", machine.cpu_model},
+                                       {"cores", machine.cores},
+                                       {"memory_bytes", machine.memory_bytes},
+                                       {"cpu_flags", machine.cpu_flags},
+                                       {"isa", machine.isa},
+                                       {"threads", threads}})
+       << "\n";
+}
+
+// The columns that every row of model `mi` shares and that are known before its worker runs.
+SuiteRow ModelRow(const SuiteOptions& o, size_t mi, const SuiteRun& run, const MachineInfo& machine,
+                  int threads, std::time_t now) {
+  const std::string& path = o.models[mi];
+  SuiteRow base;
+  base.timestamp = UtcTimestamp(now, false);
+  base.run_id = run.run_id;
+  base.hostname = machine.hostname;
+  base.cpu_model = machine.cpu_model;
+  base.cpu_flags = machine.cpu_flags;
+  base.isa = machine.isa;
+  base.cores = machine.cores;
+  base.threads = threads;
+  base.model = o.labels.empty() ? ModelName(path) : o.labels[mi];
+  base.model_path = path;
+  base.generated_tokens = o.generate_tokens;
+  base.repetitions = o.repetitions;
+  return base;
+}
+
+// `inferno bench-worker` for one model.
+std::vector<std::string> WorkerArgv(const SuiteOptions& o, const std::string& path, int threads) {
+  std::vector<std::string> argv = {o.worker_binary,
+                                   "bench-worker",
+                                   "-m",
+                                   path,
+                                   "-n",
+                                   std::to_string(o.generate_tokens),
+                                   "-r",
+                                   std::to_string(o.repetitions),
+                                   "-t",
+                                   std::to_string(threads),
+                                   "-p"};
+  std::string sizes;
+  for (int p : o.prompt_sizes) {  // by appends: GCC 12 warns falsely (-Wrestrict) on "," + s
+    if (!sizes.empty()) sizes += ',';
+    sizes += std::to_string(p);
+  }
+  argv.push_back(sizes);
+  return argv;
+}
+
+// What a worker printed on stdout (see RunWorker).
+struct WorkerOutput {
+  json::object model_info;                        // its {"type":"model"} line
+  std::map<int, std::vector<json::object>> reps;  // its {"type":"rep"} lines by prompt size
+  std::string bad_line;                           // the first line that was not an object
+};
+
+// Runs the worker, copying each stdout line to `raw_log` as it comes (a live log: `tail -f`
+// shows each repetition) and reporting each repetition through `progress`.
+Result<ChildResult> RunModelWorker(const std::vector<std::string>& argv, const fs::path& raw_log,
+                                   const std::atomic<bool>* cancel,
+                                   const std::function<void(const SuiteProgress&)>& progress,
+                                   SuiteProgress* pr, WorkerOutput* out) {
+  std::ofstream raw(raw_log);
+  auto on_line = [&](const std::string& line) {
+    raw << line << "\n" << std::flush;
+    json::error_code jec;
+    json::value v = json::parse(line, jec);
+    if (jec || !v.is_object()) {
+      if (out->bad_line.empty()) out->bad_line = line;
+      return;
+    }
+    json::object& obj = v.as_object();
+    const json::value* type = obj.if_contains("type");
+    if (type && type->is_string() && type->as_string() == "model") {
+      out->model_info = obj;
+    } else if (type && type->is_string() && type->as_string() == "rep") {
+      out->reps[int(Num(obj, "prompt_tokens"))].push_back(obj);
+      ++pr->step;
+      pr->phase = "measuring";
+      pr->prompt_tokens = int(Num(obj, "prompt_tokens"));
+      pr->rep = int(Num(obj, "rep"));
+      if (progress) progress(*pr);
+    }
+  };
+  return RunChild(argv, on_line, cancel);
+}
+
+// The model's own columns (from the worker's "model" line, else the file) and what the
+// worker process used.
+void AddModelColumns(const json::object& model_info, const ChildResult& child, SuiteRow* base) {
+  if (const json::value* a = model_info.if_contains("architecture"); a && a->is_string()) {
+    base->architecture = std::string(a->as_string());
+  }
+  if (const json::value* q = model_info.if_contains("quant"); q && q->is_string()) {
+    base->quant = std::string(q->as_string());
+  }
+  base->size_bytes = Num(model_info, "size_bytes");
+  std::error_code ec;
+  if (base->size_bytes == 0) base->size_bytes = double(fs::file_size(base->model_path, ec));
+  base->params = Num(model_info, "params");
+  base->load_ms = Num(model_info, "load_ms");
+  base->peak_rss_bytes = child.peak_rss_bytes;
+  base->cpu_seconds = child.cpu_seconds;
+}
+
+// The one row of a model whose worker failed: the signal, else the worker's error line.
+SuiteRow FailedRow(const SuiteRow& base, const ChildResult& child) {
+  SuiteRow row = base;
+  row.status = "failed";
+  if (child.signal != 0) {
+    row.error = "worker killed by signal " + std::to_string(child.signal);
+  } else {
+    row.error = FirstErrorLine(child.err);
+    if (row.error.empty()) row.error = "worker exited with " + std::to_string(child.exit_code);
+  }
+  return row;
+}
+
+// The row of one prompt size: mean and sd over its repetitions, failed when there are none.
+SuiteRow SizeRow(const SuiteRow& base, int prompt_tokens, const std::vector<json::object>& reps,
+                 const std::string& bad_line) {
+  SuiteRow row = base;
+  row.prompt_tokens = prompt_tokens;
+  std::vector<double> ttft, prefill, decode, total;
+  for (const json::object& r : reps) {
+    ttft.push_back(Num(r, "ttft_ms"));
+    prefill.push_back(Num(r, "prefill_tps"));
+    decode.push_back(Num(r, "decode_tps"));
+    total.push_back(Num(r, "total_ms"));
+    row.generated_tokens = int(Num(r, "generated_tokens"));
+  }
+  if (ttft.empty()) {
+    row.status = "failed";
+    row.error = bad_line.empty() ? "no measurements for this prompt size"
+                                 : "unreadable worker output: " + bad_line.substr(0, 200);
+  }
+  MeanSd(ttft, &row.ttft_ms, &row.ttft_ms_sd);
+  MeanSd(prefill, &row.prefill_tps, &row.prefill_tps_sd);
+  MeanSd(decode, &row.decode_tps, &row.decode_tps_sd);
+  MeanSd(total, &row.total_ms, &row.total_ms_sd);
+  return row;
+}
+
+// Measures model `mi` in its own worker process and appends its rows to `rows` (one failed
+// row when the worker failed, else one per prompt size), passing each to o.on_row. Errors
+// are for the whole suite: the worker could not be started, or the run was cancelled.
+Status RunModel(const SuiteOptions& o, size_t mi, SuiteRow base, const std::string& log_dir,
+                const std::function<void(const SuiteProgress&)>& progress,
+                std::vector<SuiteRow>* rows) {
+  SuiteProgress pr{
+      int(mi),  int(o.models.size()), base.model, 0, int(o.prompt_sizes.size()) * o.repetitions,
+      "loading"};
+  if (progress) progress(pr);
+  // Labels may be ids with directories ("team/m"): flatten them for file names.
+  std::string file_stem = base.model;
+  for (char& c : file_stem) c = c == '/' ? '_' : c;
+  WorkerOutput out;
+  Result<ChildResult> child =
+      RunModelWorker(WorkerArgv(o, base.model_path, base.threads),
+                     fs::path(log_dir) / (file_stem + ".jsonl"), o.cancel, progress, &pr, &out);
+  if (!child.ok()) return child.status();
+  if (o.cancel != nullptr && o.cancel->load()) return Status::Cancelled("the run was cancelled");
+  {
+    std::ofstream err(fs::path(log_dir) / (file_stem + ".stderr.txt"));
+    err << child->err;
+  }
+  AddModelColumns(out.model_info, *child, &base);
+  auto add = [&](const SuiteRow& row) {
+    rows->push_back(row);
+    if (o.on_row) o.on_row(row);
+  };
+  if (child->exit_code != 0 || child->signal != 0) {
+    add(FailedRow(base, *child));
+    pr.phase = "failed";
+    if (progress) progress(pr);
+    return Status::Ok();
+  }
+  for (int p : o.prompt_sizes) add(SizeRow(base, p, out.reps[p], out.bad_line));
+  pr.phase = "done";
+  if (progress) progress(pr);
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::vector<int32_t> BenchPrompt(const Model& model, int n) {
@@ -153,165 +361,18 @@ std::string NewRunId() { return UtcTimestamp(std::time(nullptr), /*for_path=*/tr
 
 Result<SuiteRun> RunSuite(const SuiteOptions& o,
                           const std::function<void(const SuiteProgress&)>& progress) {
-  if (o.models.empty()) return Status::InvalidArgument("no models to benchmark");
-  if (o.prompt_sizes.empty()) return Status::InvalidArgument("no prompt sizes");
   const std::time_t now = std::time(nullptr);
-  SuiteRun run;
-  run.run_id = o.run_id.empty() ? UtcTimestamp(now, /*for_path=*/true) : o.run_id;
-  if (run.run_id.find('/') != std::string::npos || run.run_id.find("..") != std::string::npos) {
-    return Status::InvalidArgument("run id '" + run.run_id + "' is not a directory name");
-  }
-  if (!o.labels.empty() && o.labels.size() != o.models.size()) {
-    return Status::InvalidArgument("one label per model is needed");
-  }
-  run.log_dir = (fs::path(o.log_root) / run.run_id).string();
-  std::error_code ec;
-  fs::create_directories(run.log_dir, ec);
-  if (ec) return Status::IoError(run.log_dir + ": " + ec.message());
+  Result<SuiteRun> run = StartRun(o, now);
+  if (!run.ok()) return run.status();
   const MachineInfo machine = DetectMachine();
   const int threads = o.threads > 0 ? o.threads : std::max(1, machine.cores);
-  {
-    std::ofstream info(fs::path(run.log_dir) / "machine.json");
-    info << json::serialize(json::object{{"hostname", machine.hostname},
-                                         {"cpu_model", machine.cpu_model},
-                                         {"cores", machine.cores},
-                                         {"memory_bytes", machine.memory_bytes},
-                                         {"cpu_flags", machine.cpu_flags},
-                                         {"isa", machine.isa},
-                                         {"threads", threads}})
-         << "\n";
-  }
-
+  WriteMachineJson(run->log_dir, machine, threads);
   for (size_t mi = 0; mi < o.models.size(); ++mi) {
-    const std::string& path = o.models[mi];
-    SuiteRow base;
-    base.timestamp = UtcTimestamp(now, false);
-    base.run_id = run.run_id;
-    base.hostname = machine.hostname;
-    base.cpu_model = machine.cpu_model;
-    base.cpu_flags = machine.cpu_flags;
-    base.isa = machine.isa;
-    base.cores = machine.cores;
-    base.threads = threads;
-    base.model = o.labels.empty() ? ModelName(path) : o.labels[mi];
-    base.model_path = path;
-    base.generated_tokens = o.generate_tokens;
-    base.repetitions = o.repetitions;
-
-    SuiteProgress pr{
-        int(mi),  int(o.models.size()), base.model, 0, int(o.prompt_sizes.size()) * o.repetitions,
-        "loading"};
-    if (progress) progress(pr);
-
-    std::vector<std::string> argv = {o.worker_binary,
-                                     "bench-worker",
-                                     "-m",
-                                     path,
-                                     "-n",
-                                     std::to_string(o.generate_tokens),
-                                     "-r",
-                                     std::to_string(o.repetitions),
-                                     "-t",
-                                     std::to_string(threads),
-                                     "-p"};
-    std::string sizes;
-    for (int p : o.prompt_sizes) sizes += (sizes.empty() ? "" : ",") + std::to_string(p);
-    argv.push_back(sizes);
-
-    // Labels may be ids with directories ("team/m"): flatten them for file names.
-    std::string file_stem = base.model;
-    for (char& c : file_stem) c = c == '/' ? '_' : c;
-    std::ofstream raw(fs::path(run.log_dir) / (file_stem + ".jsonl"));
-    json::object model_info;
-    std::map<int, std::vector<json::object>> reps;
-    std::string bad_line;
-    Result<ChildResult> child = RunChild(
-        argv,
-        [&](const std::string& line) {
-          raw << line << "\n" << std::flush;  // a live log: `tail -f` shows each repetition
-          json::error_code jec;
-          json::value v = json::parse(line, jec);
-          if (jec || !v.is_object()) {
-            if (bad_line.empty()) bad_line = line;
-            return;
-          }
-          json::object& obj = v.as_object();
-          const json::value* type = obj.if_contains("type");
-          if (type && type->is_string() && type->as_string() == "model") {
-            model_info = obj;
-          } else if (type && type->is_string() && type->as_string() == "rep") {
-            reps[int(Num(obj, "prompt_tokens"))].push_back(obj);
-            ++pr.step;
-            pr.phase = "measuring";
-            pr.prompt_tokens = int(Num(obj, "prompt_tokens"));
-            pr.rep = int(Num(obj, "rep"));
-            if (progress) progress(pr);
-          }
-        },
-        o.cancel);
-    if (!child.ok()) return child.status();
-    if (o.cancel != nullptr && o.cancel->load()) return Status::Cancelled("the run was cancelled");
-    {
-      std::ofstream err(fs::path(run.log_dir) / (file_stem + ".stderr.txt"));
-      err << child->err;
-    }
-    if (const json::value* a = model_info.if_contains("architecture"); a && a->is_string()) {
-      base.architecture = std::string(a->as_string());
-    }
-    if (const json::value* q = model_info.if_contains("quant"); q && q->is_string()) {
-      base.quant = std::string(q->as_string());
-    }
-    base.size_bytes = Num(model_info, "size_bytes");
-    if (base.size_bytes == 0) base.size_bytes = double(fs::file_size(path, ec));
-    base.params = Num(model_info, "params");
-    base.load_ms = Num(model_info, "load_ms");
-    base.peak_rss_bytes = child->peak_rss_bytes;
-    base.cpu_seconds = child->cpu_seconds;
-
-    const bool failed = child->exit_code != 0 || child->signal != 0;
-    if (failed) {
-      SuiteRow row = base;
-      row.status = "failed";
-      if (child->signal != 0) {
-        row.error = "worker killed by signal " + std::to_string(child->signal);
-      } else {
-        row.error = FirstErrorLine(child->err);
-        if (row.error.empty()) row.error = "worker exited with " + std::to_string(child->exit_code);
-      }
-      run.rows.push_back(row);
-      if (o.on_row) o.on_row(row);
-      pr.phase = "failed";
-      if (progress) progress(pr);
-      continue;
-    }
-    for (int p : o.prompt_sizes) {
-      SuiteRow row = base;
-      row.prompt_tokens = p;
-      std::vector<double> ttft, prefill, decode, total;
-      for (const json::object& r : reps[p]) {
-        ttft.push_back(Num(r, "ttft_ms"));
-        prefill.push_back(Num(r, "prefill_tps"));
-        decode.push_back(Num(r, "decode_tps"));
-        total.push_back(Num(r, "total_ms"));
-        row.generated_tokens = int(Num(r, "generated_tokens"));
-      }
-      if (ttft.empty()) {
-        row.status = "failed";
-        row.error = bad_line.empty() ? "no measurements for this prompt size"
-                                     : "unreadable worker output: " + bad_line.substr(0, 200);
-      }
-      MeanSd(ttft, &row.ttft_ms, &row.ttft_ms_sd);
-      MeanSd(prefill, &row.prefill_tps, &row.prefill_tps_sd);
-      MeanSd(decode, &row.decode_tps, &row.decode_tps_sd);
-      MeanSd(total, &row.total_ms, &row.total_ms_sd);
-      run.rows.push_back(row);
-      if (o.on_row) o.on_row(row);
-    }
-    pr.phase = "done";
-    if (progress) progress(pr);
+    const SuiteRow base = ModelRow(o, mi, *run, machine, threads, now);
+    INFERNO_RETURN_IF_ERROR(RunModel(o, mi, base, run->log_dir, progress, &run->rows));
   }
   if (!o.csv_path.empty()) {
-    Status st = AppendRows(o.csv_path, run.rows);
+    Status st = AppendRows(o.csv_path, run->rows);
     if (!st.ok()) return st;
   }
   return run;

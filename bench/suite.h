@@ -54,6 +54,11 @@ struct SuiteRun {
 // A new run id: the current UTC time, e.g. 20261125T110152Z.
 std::string NewRunId();
 
+// Runs every model in its own worker, in order, and appends the rows to options.csv_path
+// (unless empty). Writes <log_root>/<run_id>/machine.json and, per model, <model>.jsonl (the
+// worker's output as it comes) and <model>.stderr.txt. A model whose worker fails gives one
+// "failed" row and the suite goes on; errors are for the whole run (bad options, a worker
+// that cannot be started, cancellation). `progress` may be empty.
 Result<SuiteRun> RunSuite(const SuiteOptions& options,
                           const std::function<void(const SuiteProgress&)>& progress);
 

@@ -19,6 +19,7 @@
 #include "engine/convert/synthetic_checkpoint.h"
 #include "engine/convert/vocab.h"
 #include "engine/gguf/gguf_file.h"
+#include "engine/gguf/gguf_writer.h"
 #include "engine/tensor/dequant.h"
 #include "engine/tokenizer/tokenizer.h"
 
@@ -766,6 +767,23 @@ TEST(Vocab, EndOfTurnFromGenerationConfig) {
   v = LoadVocab(dir.str(), {}, 4, {});
   ASSERT_FALSE(v.ok());
   EXPECT_NE(v.status().message().find("generation_config.json: not valid JSON"), std::string::npos);
+}
+
+// A model without attention.head_count is refused with a message (it used to divide by zero
+// while computing the default head_dim).
+TEST(HfExport, RefusesAModelWithoutHeads) {
+  TempDir dir;
+  gguf::Writer w;
+  w.AddString("general.architecture", "llama");
+  w.AddU32("llama.embedding_length", 4);
+  std::vector<uint8_t> data(4 * 2 * sizeof(float), 0);
+  w.AddTensor("token_embd.weight", DType::kF32, {4, 2}, data);
+  ASSERT_TRUE(w.WriteFile(dir / "m.gguf").ok());
+  Result<std::unique_ptr<gguf::File>> f = gguf::File::Open(dir / "m.gguf");
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  Status st = ExportHfCheckpoint(**f, dir / "ckpt");
+  EXPECT_EQ(st.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(st.message().find("not a model this exporter understands"), std::string::npos);
 }
 
 }  // namespace

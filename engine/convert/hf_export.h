@@ -29,7 +29,9 @@ struct ExportOptions {
   int shards = 1;  // > 1: model-0000i-of-0000n.safetensors plus model.safetensors.index.json
 };
 
-// Dequantizes every tensor and writes the checkpoint into `dir` (created if needed).
+// Dequantizes every tensor and writes the checkpoint into `dir` (created if needed). Exports
+// llama, qwen2, gemma3 and phi3 models with a SentencePiece ("llama") vocabulary or a
+// byte-level BPE ("gpt2") one with the gpt-2 pre-tokenizer; anything else is Unsupported.
 Status ExportHfCheckpoint(const gguf::File& file, const std::string& dir,
                           const ExportOptions& options = {});
 

@@ -263,6 +263,163 @@ Result<std::string> ReadText(const std::string& path) {
   return ss.str();
 }
 
+// The object in `path`, or nullopt when there is no such file.
+Result<std::optional<boost::json::object>> ReadJsonIfExists(const fs::path& path) {
+  if (!fs::exists(path)) return std::optional<boost::json::object>();
+  Result<boost::json::object> o = ReadJsonObject(path.string());
+  if (!o.ok()) return o.status();
+  return std::optional<boost::json::object>(std::move(o).value());
+}
+
+// added_tokens.json (older checkpoints): {"text": id}, typed user-defined unless a later
+// source marks them special.
+Status ReadAddedTokensJson(const fs::path& path, std::vector<AddedToken>* added) {
+  if (!fs::exists(path)) return Status::Ok();
+  Result<boost::json::object> a = ReadJsonObject(path.string());
+  if (!a.ok()) return a.status();
+  for (const auto& kv : *a) {
+    if (!kv.value().is_int64() || kv.value().as_int64() < 0) {
+      return Status::Corruption(path.string() + ": '" + std::string(kv.key()) +
+                                "' has no token id");
+    }
+    added->push_back({kv.value().as_int64(), std::string(kv.key()), false});
+  }
+  return Status::Ok();
+}
+
+// Added tokens (added_tokens.json, tokenizer.json, tokenizer_config.json, in that order,
+// later ones winning) take their ids, extending the vocabulary where needed; an id past
+// the embedding's `n_vocab` rows is an error.
+Status AddAddedTokens(const std::string& dir, const boost::json::object* tok_json,
+                      const boost::json::object* tok_config, int64_t n_vocab, GgufVocab* v) {
+  std::vector<AddedToken> added;
+  INFERNO_RETURN_IF_ERROR(ReadAddedTokensJson(fs::path(dir) / "added_tokens.json", &added));
+  INFERNO_RETURN_IF_ERROR(CollectAdded(tok_json, tok_config, &added));
+  for (const AddedToken& a : added) {
+    if (a.id >= n_vocab) {
+      return Status::Corruption(dir + ": added token '" + a.content + "' has id " +
+                                std::to_string(a.id) + " beyond the embedding's " +
+                                std::to_string(n_vocab) + " rows");
+    }
+    const size_t id = size_t(a.id);
+    if (id >= v->tokens.size()) {
+      v->tokens.resize(id + 1);
+      v->types.resize(id + 1, 0);
+      if (!v->scores.empty()) v->scores.resize(id + 1, 0.0f);
+    }
+    v->tokens[id] = a.content;
+    // SentencePiece's own control/byte pieces keep their type.
+    if (v->types[id] == kTokNormal || v->types[id] == 0 || v->types[id] == kTokUserDefined) {
+      v->types[id] = a.special ? kTokControl : kTokUserDefined;
+    }
+  }
+  return Status::Ok();
+}
+
+// Pads the vocabulary to the embedding's `n_vocab` rows: ids without a token (gaps and the
+// rows past the tokenizer) become unused "[PAD<id>]" tokens, as llama.cpp writes them.
+Status PadToEmbedding(const std::string& dir, int64_t n_vocab, GgufVocab* v) {
+  if (int64_t(v->tokens.size()) > n_vocab) {
+    return Status::Corruption(dir + ": the tokenizer has " + std::to_string(v->tokens.size()) +
+                              " tokens but the embedding only " + std::to_string(n_vocab) +
+                              " rows");
+  }
+  const size_t known = v->tokens.size();
+  v->tokens.resize(size_t(n_vocab));
+  v->types.resize(size_t(n_vocab), 0);
+  if (!v->scores.empty()) v->scores.resize(size_t(n_vocab), -1000.0f);
+  for (size_t i = 0; i < v->tokens.size(); ++i) {
+    if (v->types[i] == 0) {
+      v->tokens[i] = "[PAD" + std::to_string(i) + "]";
+      v->types[i] = kTokUnused;
+      if (!v->scores.empty() && i < known) v->scores[i] = -1000.0f;
+    }
+  }
+  return Status::Ok();
+}
+
+// Special tokens: tokenizer_config.json names them (found by text), else config.json gives
+// their ids; ids outside the vocabulary are ignored and the tokenizer's own ids stay.
+void SetSpecialIds(const boost::json::object* tok_config, const boost::json::object& config,
+                   int64_t n_vocab, GgufVocab* v) {
+  struct Special {
+    const char* config_key;
+    const char* id_key;
+    int32_t* id;
+  };
+  const Special specials[] = {{"bos_token", "bos_token_id", &v->bos},
+                              {"eos_token", "eos_token_id", &v->eos},
+                              {"unk_token", "unk_token_id", &v->unk},
+                              {"pad_token", "pad_token_id", &v->pad}};
+  for (const Special& s : specials) {
+    int32_t id = -1;
+    if (tok_config != nullptr) {
+      id = FindToken(*v, TokenContent(tok_config->if_contains(s.config_key)));
+    }
+    if (id < 0) {
+      std::optional<int64_t> c = ConfigId(config, s.id_key);
+      if (c && *c >= 0 && *c < n_vocab) id = int32_t(*c);
+    }
+    if (id >= 0) *s.id = id;
+  }
+}
+
+// generation_config.json may list several end ids (e.g. </s> and <|im_end|>, or Llama
+// 3.1's <|end_of_text|>, <|eom_id|>, <|eot_id|>). One of them that is a known end-of-turn
+// token becomes eot_token_id; others (Qwen's <|endoftext|> beside its <|im_end|> EOS) are
+// left to the reader, which stops on every end-of-generation token anyway.
+Status SetEndOfTurn(const fs::path& d, int64_t n_vocab, GgufVocab* v) {
+  if (!fs::exists(d / "generation_config.json")) return Status::Ok();
+  Result<boost::json::object> gen = ReadJsonObject((d / "generation_config.json").string());
+  if (!gen.ok()) return gen.status();
+  const boost::json::value* e = gen->if_contains("eos_token_id");
+  std::vector<int32_t> ends;
+  if (e != nullptr && e->is_array()) {
+    for (const auto& id : e->as_array()) {
+      if (!id.is_int64() && !id.is_uint64()) continue;
+      const int64_t end = id.to_number<int64_t>();
+      if (end >= 0 && end < n_vocab && end != v->eos) ends.push_back(int32_t(end));
+    }
+  }
+  static const char* kTurnEnds[] = {"<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>"};
+  for (const char* text : kTurnEnds) {
+    for (int32_t id : ends) {
+      if (v->eot < 0 && v->tokens[size_t(id)] == text) v->eot = id;
+    }
+  }
+  return Status::Ok();
+}
+
+// add_bos_token/add_eos_token and chat_template from tokenizer_config.json. A template
+// list ([{name, template}]) contributes its "default" entry.
+Status ApplyTokenizerConfig(const JsonView& tc, GgufVocab* v) {
+  for (auto [key, target] :
+       {std::pair{"add_bos_token", &v->add_bos}, std::pair{"add_eos_token", &v->add_eos}}) {
+    if (!tc.Has(key)) continue;
+    Result<bool> b = tc.BoolOr(key, false);
+    if (!b.ok()) return b.status();
+    *target = *b;
+  }
+  const auto* t = tc.Get("chat_template");
+  if (t == nullptr) return Status::Ok();
+  if (t->is_string()) {
+    v->chat_template = std::string(t->as_string());
+  } else if (t->is_array()) {
+    for (const auto& e : t->as_array()) {
+      if (!e.is_object()) continue;
+      const auto* name = e.as_object().if_contains("name");
+      const auto* tmpl = e.as_object().if_contains("template");
+      if (name && tmpl && name->is_string() && tmpl->is_string() &&
+          name->as_string() == "default") {
+        v->chat_template = std::string(tmpl->as_string());
+      }
+    }
+  } else {
+    return Status::InvalidArgument(tc.file() + ": 'chat_template' must be a string");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string DetectPreTokenizer(const boost::json::value& pre) {
@@ -302,146 +459,27 @@ Result<GgufVocab> LoadVocab(const std::string& dir, const boost::json::object& c
                             int64_t n_vocab, const VocabOptions& options) {
   GgufVocab v;
   const fs::path d(dir);
-  std::optional<boost::json::object> tok_config, tok_json;
-  if (fs::exists(d / "tokenizer_config.json")) {
-    Result<boost::json::object> o = ReadJsonObject((d / "tokenizer_config.json").string());
-    if (!o.ok()) return o.status();
-    tok_config = std::move(o).value();
-  }
-  if (fs::exists(d / "tokenizer.json")) {
-    Result<boost::json::object> o = ReadJsonObject((d / "tokenizer.json").string());
-    if (!o.ok()) return o.status();
-    tok_json = std::move(o).value();
-  }
+  Result<std::optional<boost::json::object>> tok_config =
+      ReadJsonIfExists(d / "tokenizer_config.json");
+  if (!tok_config.ok()) return tok_config.status();
+  Result<std::optional<boost::json::object>> tok_json = ReadJsonIfExists(d / "tokenizer.json");
+  if (!tok_json.ok()) return tok_json.status();
+  const boost::json::object* tc = *tok_config ? &**tok_config : nullptr;
+  const boost::json::object* tj = *tok_json ? &**tok_json : nullptr;
   if (fs::exists(d / "tokenizer.model")) {
     INFERNO_RETURN_IF_ERROR(LoadSentencePiece((d / "tokenizer.model").string(), &v));
-  } else if (tok_json) {
-    INFERNO_RETURN_IF_ERROR(LoadBpe((d / "tokenizer.json").string(), *tok_json, options, &v));
+  } else if (tj != nullptr) {
+    INFERNO_RETURN_IF_ERROR(LoadBpe((d / "tokenizer.json").string(), *tj, options, &v));
   } else {
     return Status::NotFound(dir + ": no tokenizer (expected tokenizer.model or tokenizer.json)");
   }
-
-  // Added tokens take their ids, extending the vocabulary where needed.
-  std::vector<AddedToken> added;
-  // added_tokens.json (older checkpoints): {"text": id}, typed user-defined unless a later
-  // source marks them special.
-  if (fs::exists(d / "added_tokens.json")) {
-    Result<boost::json::object> a = ReadJsonObject((d / "added_tokens.json").string());
-    if (!a.ok()) return a.status();
-    for (const auto& kv : *a) {
-      if (!kv.value().is_int64() || kv.value().as_int64() < 0) {
-        return Status::Corruption((d / "added_tokens.json").string() + ": '" +
-                                  std::string(kv.key()) + "' has no token id");
-      }
-      added.push_back({kv.value().as_int64(), std::string(kv.key()), false});
-    }
-  }
-  INFERNO_RETURN_IF_ERROR(
-      CollectAdded(tok_json ? &*tok_json : nullptr, tok_config ? &*tok_config : nullptr, &added));
-  for (const AddedToken& a : added) {
-    if (a.id >= n_vocab) {
-      return Status::Corruption(dir + ": added token '" + a.content + "' has id " +
-                                std::to_string(a.id) + " beyond the embedding's " +
-                                std::to_string(n_vocab) + " rows");
-    }
-    const size_t id = size_t(a.id);
-    if (id >= v.tokens.size()) {
-      v.tokens.resize(id + 1);
-      v.types.resize(id + 1, 0);
-      if (!v.scores.empty()) v.scores.resize(id + 1, 0.0f);
-    }
-    v.tokens[id] = a.content;
-    // SentencePiece's own control/byte pieces keep their type.
-    if (v.types[id] == kTokNormal || v.types[id] == 0 || v.types[id] == kTokUserDefined) {
-      v.types[id] = a.special ? kTokControl : kTokUserDefined;
-    }
-  }
-  if (int64_t(v.tokens.size()) > n_vocab) {
-    return Status::Corruption(dir + ": the tokenizer has " + std::to_string(v.tokens.size()) +
-                              " tokens but the embedding only " + std::to_string(n_vocab) +
-                              " rows");
-  }
-  // Ids without a token (gaps and the rows past the tokenizer) become unused padding.
-  const size_t known = v.tokens.size();
-  v.tokens.resize(size_t(n_vocab));
-  v.types.resize(size_t(n_vocab), 0);
-  if (!v.scores.empty()) v.scores.resize(size_t(n_vocab), -1000.0f);
-  for (size_t i = 0; i < v.tokens.size(); ++i) {
-    if (v.types[i] == 0) {
-      v.tokens[i] = "[PAD" + std::to_string(i) + "]";
-      v.types[i] = kTokUnused;
-      if (!v.scores.empty() && i < known) v.scores[i] = -1000.0f;
-    }
-  }
-
-  // Special tokens: tokenizer_config.json names them, config.json gives ids.
-  struct Special {
-    const char* config_key;
-    const char* id_key;
-    int32_t* id;
-  };
-  const Special specials[] = {{"bos_token", "bos_token_id", &v.bos},
-                              {"eos_token", "eos_token_id", &v.eos},
-                              {"unk_token", "unk_token_id", &v.unk},
-                              {"pad_token", "pad_token_id", &v.pad}};
-  for (const Special& s : specials) {
-    int32_t id = -1;
-    if (tok_config) id = FindToken(v, TokenContent(tok_config->if_contains(s.config_key)));
-    if (id < 0) {
-      std::optional<int64_t> c = ConfigId(config, s.id_key);
-      if (c && *c >= 0 && *c < n_vocab) id = int32_t(*c);
-    }
-    if (id >= 0) *s.id = id;
-  }
-  // generation_config.json may list several end ids (e.g. </s> and <|im_end|>, or Llama
-  // 3.1's <|end_of_text|>, <|eom_id|>, <|eot_id|>). One of them that is a known end-of-turn
-  // token becomes eot_token_id; others (Qwen's <|endoftext|> beside its <|im_end|> EOS) are
-  // left to the reader, which stops on every end-of-generation token anyway.
-  if (fs::exists(d / "generation_config.json")) {
-    Result<boost::json::object> gen = ReadJsonObject((d / "generation_config.json").string());
-    if (!gen.ok()) return gen.status();
-    const boost::json::value* e = gen->if_contains("eos_token_id");
-    std::vector<int32_t> ends;
-    if (e != nullptr && e->is_array()) {
-      for (const auto& id : e->as_array()) {
-        if (!id.is_int64() && !id.is_uint64()) continue;
-        const int64_t end = id.to_number<int64_t>();
-        if (end >= 0 && end < n_vocab && end != v.eos) ends.push_back(int32_t(end));
-      }
-    }
-    static const char* kTurnEnds[] = {"<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>"};
-    for (const char* text : kTurnEnds) {
-      for (int32_t id : ends) {
-        if (v.eot < 0 && v.tokens[size_t(id)] == text) v.eot = id;
-      }
-    }
-  }
-  if (tok_config) {
-    JsonView tc(*tok_config, (d / "tokenizer_config.json").string());
-    for (auto [key, target] :
-         {std::pair{"add_bos_token", &v.add_bos}, std::pair{"add_eos_token", &v.add_eos}}) {
-      if (!tc.Has(key)) continue;
-      Result<bool> b = tc.BoolOr(key, false);
-      if (!b.ok()) return b.status();
-      *target = *b;
-    }
-    if (const auto* t = tc.Get("chat_template")) {
-      if (t->is_string()) {
-        v.chat_template = std::string(t->as_string());
-      } else if (t->is_array()) {  // [{name, template}]: the default one
-        for (const auto& e : t->as_array()) {
-          if (!e.is_object()) continue;
-          const auto* name = e.as_object().if_contains("name");
-          const auto* tmpl = e.as_object().if_contains("template");
-          if (name && tmpl && name->is_string() && tmpl->is_string() &&
-              name->as_string() == "default") {
-            v.chat_template = std::string(tmpl->as_string());
-          }
-        }
-      } else {
-        return Status::InvalidArgument(tc.file() + ": 'chat_template' must be a string");
-      }
-    }
+  INFERNO_RETURN_IF_ERROR(AddAddedTokens(dir, tj, tc, n_vocab, &v));
+  INFERNO_RETURN_IF_ERROR(PadToEmbedding(dir, n_vocab, &v));
+  SetSpecialIds(tc, config, n_vocab, &v);
+  INFERNO_RETURN_IF_ERROR(SetEndOfTurn(d, n_vocab, &v));
+  if (tc != nullptr) {
+    INFERNO_RETURN_IF_ERROR(
+        ApplyTokenizerConfig(JsonView(*tc, (d / "tokenizer_config.json").string()), &v));
   }
   if (v.chat_template.empty() && fs::exists(d / "chat_template.jinja")) {
     Result<std::string> t = ReadText((d / "chat_template.jinja").string());

@@ -1,7 +1,9 @@
 // The tokenizer of a Hugging Face checkpoint as GGUF metadata (tokenizer.ggml.*): from
-// tokenizer.model (SentencePiece → "llama") or tokenizer.json (byte-level BPE → "gpt2"),
-// completed by tokenizer_config.json (special tokens, add_bos/add_eos, chat template, added
-// tokens) and config.json (special token ids).
+// tokenizer.model (SentencePiece → "llama") or tokenizer.json (byte-level BPE → "gpt2"; a
+// byte-fallback BPE → "llama" with merge ranks as scores), completed by added_tokens.json,
+// tokenizer_config.json (special tokens, add_bos/add_eos, chat template, added tokens),
+// config.json (special token ids), generation_config.json (the end-of-turn id) and
+// chat_template.jinja (the template when tokenizer_config.json has none).
 #pragma once
 
 #include <boost/json.hpp>
