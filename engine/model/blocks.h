@@ -47,9 +47,10 @@ struct AttentionParams {
 // Where Attention() records one token's softmax weights: head h's weights over positions
 // 0..pos (zero outside a sliding window; the rest of the buffer is left as it is) go to
 // rows + slot * stride, slot = head_slot ? head_slot[h] : h. Nothing is recorded for a token
-// whose rows is null, nor for a head whose slot is negative. The per-token probe uses all heads
-// and stride pos + 1; the prompt map (engine/model/forward.h) its chosen heads, each a lower
-// triangle over the whole prompt.
+// whose rows is null, nor for a head whose slot is negative. Capture hooks hand these out
+// (engine/model/capture_hook.h): the per-token probe uses all heads and stride pos + 1; the
+// prompt map (engine/runtime/probes.h) its chosen heads, each a lower triangle over the whole
+// prompt.
 struct AttentionCaptureRow {
   float* rows = nullptr;
   const int* head_slot = nullptr;

@@ -29,38 +29,35 @@ ForwardState::ForwardState(const ModelConfig& c, int max_tokens_) : max_tokens(m
   attn_rows.resize(T);
 }
 
-const blocks::AttentionCaptureRow* AttentionCaptureRows(LayerContext& ctx) {
-  ForwardState& s = ctx.s;
-  // Probes off: no work beyond these two checks.
-  if (s.capture.empty() && s.attention_map.empty()) return nullptr;
+const blocks::AttentionCaptureRow* AttentionWeightRows(LayerContext& ctx) {
+  if (ctx.hooks.empty()) return nullptr;  // probes off: no work beyond this check
   bool any = false;
   for (int64_t t = 0; t < ctx.n_tokens; ++t) {
-    blocks::AttentionCaptureRow row;
-    AttentionMapCapture* map = s.attention_map.empty() ? nullptr : s.attention_map[t];
-    TokenCapture* cap = s.capture.empty() ? nullptr : s.capture[t];
-    if (map != nullptr && map->layer_slot[ctx.layer] >= 0) {
-      // Row p of each recorded head's lower triangle: heads lie Triangle(n) apart.
-      const size_t tri = AttentionMap::Triangle(map->map.n_positions);
-      const size_t layer_base = size_t(map->layer_slot[ctx.layer]) * map->map.heads.size() * tri;
-      row.rows = map->map.weights.data() + layer_base + AttentionMap::Triangle(ctx.positions[t]);
-      row.head_slot = map->head_slot.data();
-      row.stride = int64_t(tri);
-      any = true;
-    } else if (cap != nullptr && !cap->attention_layers.empty() &&
-               cap->attention_layers[ctx.layer]) {
-      if (cap->attention.size() < cap->attention_layers.size()) {
-        cap->attention.resize(cap->attention_layers.size());
-      }
-      std::vector<float>& buf = cap->attention[ctx.layer];
-      buf.assign(size_t(ctx.config.n_head) * (ctx.positions[t] + 1), 0.0f);
-      row.rows = buf.data();
-      row.stride = ctx.positions[t] + 1;
-      any = true;
+    CaptureHook* hook = ctx.hooks[t];
+    blocks::AttentionCaptureRow& row = ctx.s.attn_rows[t];
+    row = {};
+    if (hook != nullptr && hook->Wants(CaptureName::kAttnWeights, ctx.layer)) {
+      row = hook->AttentionRows(ctx.layer, ctx.positions[t]);
+      any = any || row.rows != nullptr;
     }
-    s.attn_rows[t] = row;
   }
-  return any ? s.attn_rows.data() : nullptr;
+  return any ? ctx.s.attn_rows.data() : nullptr;
 }
+
+namespace {
+
+// Offers each token's row of x[n_tokens][n] as `name` of `layer` to its hook, if it wants it.
+void OfferRows(std::span<CaptureHook* const> hooks, CaptureName name, int layer, const float* x,
+               int64_t n) {
+  for (size_t t = 0; t < hooks.size(); ++t) {
+    CaptureHook* hook = hooks[t];
+    if (hook != nullptr && hook->Wants(name, layer)) {
+      hook->Tensor(name, layer, std::span<const float>(x + int64_t(t) * n, size_t(n)));
+    }
+  }
+}
+
+}  // namespace
 
 void MatMulShared(ThreadPool& pool, ops::Activations& act, const float* x, int64_t n_tokens,
                   int64_t n, std::initializer_list<Projection> projections) {
@@ -76,7 +73,8 @@ void MatMulShared(ThreadPool& pool, ops::Activations& act, const float* x, int64
 
 void ForwardBatch(const Model& model, ThreadPool& pool, std::span<KvCache* const> caches,
                   std::span<const int32_t> tokens, std::span<const int32_t> positions,
-                  std::span<const int32_t> logit_rows, ForwardState& s, float* logits) {
+                  std::span<const int32_t> logit_rows, ForwardState& s, float* logits,
+                  std::span<CaptureHook* const> hooks) {
   const ModelConfig& c = model.config();
   const Weights& w = model.weights();
   const int64_t T = int64_t(tokens.size());
@@ -94,7 +92,8 @@ void ForwardBatch(const Model& model, ThreadPool& pool, std::span<KvCache* const
   }
 
   for (int l = 0; l < c.n_layer; ++l) {
-    LayerContext ctx{c, w.layers[l], l, pool, caches.data(), T, positions.data(), s, w.rope_freqs};
+    LayerContext ctx{c, w.layers[l],      l, pool,         caches.data(),
+                     T, positions.data(), s, w.rope_freqs, hooks};
     switch (c.arch) {
       case Arch::kLlama:
       case Arch::kQwen2:
@@ -107,14 +106,7 @@ void ForwardBatch(const Model& model, ThreadPool& pool, std::span<KvCache* const
         Phi3Layer(ctx);
         break;
     }
-    if (!s.capture.empty()) {
-      for (int64_t t = 0; t < T; ++t) {
-        TokenCapture* cap = s.capture[t];
-        if (cap == nullptr || !cap->residuals) continue;
-        cap->residual.resize(size_t(c.n_layer) * D);
-        std::copy(s.x.data() + t * D, s.x.data() + (t + 1) * D, cap->residual.data() + l * D);
-      }
-    }
+    if (!hooks.empty()) OfferRows(hooks, CaptureName::kLayerOut, l, s.x.data(), D);
   }
 
   // Only the rows whose logits are wanted go through the final norm and the (large)
@@ -141,12 +133,13 @@ void ProjectToVocab(const Model& model, ThreadPool& pool, const float* x, int64_
 }
 
 void Forward(const Model& model, ThreadPool& pool, KvCache& cache, std::span<const int32_t> tokens,
-             std::span<const int32_t> positions, ForwardState& s, float* logits, bool all_logits) {
+             std::span<const int32_t> positions, ForwardState& s, float* logits, bool all_logits,
+             std::span<CaptureHook* const> hooks) {
   const int32_t T = int32_t(tokens.size());
   s.caches.assign(T, &cache);
   s.logit_rows.clear();
   for (int32_t t = all_logits ? 0 : T - 1; t < T; ++t) s.logit_rows.push_back(t);
-  ForwardBatch(model, pool, s.caches, tokens, positions, s.logit_rows, s, logits);
+  ForwardBatch(model, pool, s.caches, tokens, positions, s.logit_rows, s, logits, hooks);
 }
 
 }  // namespace inferno

@@ -37,7 +37,7 @@ void Gemma3Layer(LayerContext& ctx) {
   blocks::AttentionParams ap{c.n_head,     c.n_head_kv, c.head_dim,
                              c.head_dim_v, 1.0f,        sliding ? c.sliding_window : 0};
   blocks::Attention(pool, ap, s.q.data(), s.k.data(), s.v.data(), T, ctx.positions, ctx.caches,
-                    ctx.layer, s.attn.data(), s.attention, AttentionCaptureRows(ctx));
+                    ctx.layer, s.attn.data(), s.attention, AttentionWeightRows(ctx));
   ops::MatMul(pool, w.wo, s.attn.data(), T, s.proj.data(), s.act_mid);
   blocks::RmsNorm(s.proj.data(), w.post_attn_norm.data(), s.proj.data(), T, D, c.norm_eps);
   blocks::Add(s.x.data(), s.proj.data(), T * D);

@@ -36,7 +36,7 @@ void Phi3Layer(LayerContext& ctx) {
   for (int64_t i = 0; i < T * q_dim; ++i) s.q[i] *= q_scale;
   blocks::AttentionParams ap{c.n_head, c.n_head_kv, c.head_dim, c.head_dim_v, 1.0f, 0};
   blocks::Attention(pool, ap, s.q.data(), s.k.data(), s.v.data(), T, ctx.positions, ctx.caches,
-                    ctx.layer, s.attn.data(), s.attention, AttentionCaptureRows(ctx));
+                    ctx.layer, s.attn.data(), s.attention, AttentionWeightRows(ctx));
   ops::MatMul(pool, w.wo, s.attn.data(), T, s.proj.data(), s.act_mid);
   blocks::Add(s.x.data(), s.proj.data(), T * D);
 

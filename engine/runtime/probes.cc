@@ -58,52 +58,93 @@ Status CheckPromptAttention(const ProbeOptions& probes, const ModelConfig& confi
       "; choose fewer attention layers/heads or a shorter prompt");
 }
 
-void PrepareAttentionMap(const ProbeOptions& probes, const ModelConfig& config, int n_prompt,
-                         AttentionMapCapture* map) {
-  map->map.n_positions = n_prompt;
-  map->map.layers = Chosen(probes.attention_layers, config.n_layer);
-  map->map.heads = Chosen(probes.attention_heads, config.n_head);
-  map->layer_slot.assign(config.n_layer, -1);
-  for (size_t i = 0; i < map->map.layers.size(); ++i) map->layer_slot[map->map.layers[i]] = int(i);
-  map->head_slot.assign(config.n_head, -1);
-  for (size_t i = 0; i < map->map.heads.size(); ++i) map->head_slot[map->map.heads[i]] = int(i);
-  // Zeroed: Attention() writes only the positions a query sees (not those outside a window).
-  map->map.weights.assign(
-      map->map.layers.size() * map->map.heads.size() * AttentionMap::Triangle(n_prompt), 0.0f);
+void TokenProbe::Prepare(const ProbeOptions& probes, const ModelConfig& config) {
+  n_layer_ = config.n_layer;
+  n_head_ = config.n_head;
+  attention_layers_.clear();
+  attention_.clear();
+  if (probes.attention) {
+    attention_layers_.assign(config.n_layer, probes.attention_layers.empty() ? 1 : 0);
+    for (int l : probes.attention_layers) attention_layers_[l] = 1;
+    attention_.resize(config.n_layer);
+  }
+  residuals_ = probes.logit_lens;
 }
 
-void CopyLastMapRow(const AttentionMapCapture& map, const ModelConfig& config,
-                    TokenCapture* capture) {
-  const int n = map.map.n_positions;
-  if (capture->attention.size() < size_t(config.n_layer)) capture->attention.resize(config.n_layer);
-  for (size_t li = 0; li < map.map.layers.size(); ++li) {
-    std::vector<float>& buf = capture->attention[map.map.layers[li]];
-    buf.assign(size_t(config.n_head) * n, 0.0f);
-    for (size_t hi = 0; hi < map.map.heads.size(); ++hi) {
-      const std::span<const float> row = map.map.Row(li, hi, n - 1);
-      std::copy(row.begin(), row.end(), buf.begin() + size_t(map.map.heads[hi]) * n);
+bool TokenProbe::Wants(CaptureName name, int layer) const {
+  switch (name) {
+    case CaptureName::kAttnWeights:
+      return records_attention(layer);
+    case CaptureName::kLayerOut:
+      return residuals_;
+  }
+  return false;
+}
+
+void TokenProbe::Tensor(CaptureName name, int layer, std::span<const float> view) {
+  if (name != CaptureName::kLayerOut) return;
+  residual_.resize(size_t(n_layer_) * view.size());
+  std::copy(view.begin(), view.end(), residual_.begin() + size_t(layer) * view.size());
+}
+
+blocks::AttentionCaptureRow TokenProbe::AttentionRows(int layer, int position) {
+  // Zeroed: the kernel writes only the positions the query sees (not those before a window).
+  std::vector<float>& buf = attention_[layer];
+  buf.assign(size_t(n_head_) * (position + 1), 0.0f);
+  return {buf.data(), nullptr, position + 1};
+}
+
+void TokenProbe::CopyLastMapRow(const AttentionMap& map) {
+  const int n = map.n_positions;
+  if (attention_.size() < size_t(n_layer_)) attention_.resize(n_layer_);
+  for (size_t li = 0; li < map.layers.size(); ++li) {
+    std::vector<float>& buf = attention_[map.layers[li]];
+    buf.assign(size_t(n_head_) * n, 0.0f);
+    for (size_t hi = 0; hi < map.heads.size(); ++hi) {
+      const std::span<const float> row = map.Row(li, hi, n - 1);
+      std::copy(row.begin(), row.end(), buf.begin() + size_t(map.heads[hi]) * n);
     }
   }
 }
 
-void PrepareCapture(const ProbeOptions& probes, const ModelConfig& config, TokenCapture* capture) {
-  capture->attention_layers.clear();
-  capture->attention.clear();
-  if (probes.attention) {
-    capture->attention_layers.assign(config.n_layer, probes.attention_layers.empty() ? 1 : 0);
-    for (int l : probes.attention_layers) capture->attention_layers[l] = 1;
-    capture->attention.resize(config.n_layer);
-  }
-  capture->residuals = probes.logit_lens;
+void PromptMapProbe::Prepare(const ProbeOptions& probes, const ModelConfig& config, int n_prompt) {
+  map_.n_positions = n_prompt;
+  map_.layers = Chosen(probes.attention_layers, config.n_layer);
+  map_.heads = Chosen(probes.attention_heads, config.n_head);
+  layer_slot_.assign(config.n_layer, -1);
+  for (size_t i = 0; i < map_.layers.size(); ++i) layer_slot_[map_.layers[i]] = int(i);
+  head_slot_.assign(config.n_head, -1);
+  for (size_t i = 0; i < map_.heads.size(); ++i) head_slot_[map_.heads[i]] = int(i);
+  // Zeroed: Attention() writes only the positions a query sees (not those outside a window).
+  map_.weights.assign(map_.layers.size() * map_.heads.size() * AttentionMap::Triangle(n_prompt),
+                      0.0f);
 }
 
-void FillAttention(const ProbeOptions& probes, const ModelConfig& config,
-                   const TokenCapture& capture, int query_position, Event* e) {
+bool PromptMapProbe::Wants(CaptureName name, int layer) const {
+  return name == CaptureName::kAttnWeights && !layer_slot_.empty() && layer_slot_[layer] >= 0;
+}
+
+blocks::AttentionCaptureRow PromptMapProbe::AttentionRows(int layer, int position) {
+  // Row `position` of each recorded head's lower triangle: heads lie Triangle(n) apart.
+  const size_t tri = AttentionMap::Triangle(map_.n_positions);
+  const size_t layer_base = size_t(layer_slot_[layer]) * map_.heads.size() * tri;
+  return {map_.weights.data() + layer_base + AttentionMap::Triangle(position), head_slot_.data(),
+          int64_t(tri)};
+}
+
+AttentionMap PromptMapProbe::Take() {
+  AttentionMap map = std::move(map_);
+  *this = PromptMapProbe();
+  return map;
+}
+
+void FillAttention(const ProbeOptions& probes, const ModelConfig& config, const TokenProbe& probe,
+                   int query_position, Event* e) {
   e->attention.clear();
   const size_t n_pos = size_t(query_position) + 1;
-  for (int l = 0; l < int(capture.attention_layers.size()); ++l) {
-    if (!capture.attention_layers[l]) continue;
-    const std::vector<float>& buf = capture.attention[l];
+  for (int l = 0; l < config.n_layer; ++l) {
+    if (!probe.records_attention(l)) continue;
+    const std::vector<float>& buf = probe.attention(l);
     if (buf.size() != size_t(config.n_head) * n_pos) continue;  // not recorded this pass
     auto add = [&](int h) {
       const float* row = buf.data() + size_t(h) * n_pos;
@@ -118,10 +159,10 @@ void FillAttention(const ProbeOptions& probes, const ModelConfig& config,
 }
 
 void ComputeLogitLens(const Model& model, ThreadPool& pool, ForwardState& state,
-                      const TokenCapture& capture, std::vector<float>* lens_logits) {
+                      const TokenProbe& probe, std::vector<float>* lens_logits) {
   const ModelConfig& c = model.config();
   lens_logits->resize(size_t(c.n_layer) * c.n_vocab);
-  ProjectToVocab(model, pool, capture.residual.data(), c.n_layer, state, lens_logits->data());
+  ProjectToVocab(model, pool, probe.residual().data(), c.n_layer, state, lens_logits->data());
 }
 
 void FillLogitLens(const ProbeOptions& probes, const Model& model,

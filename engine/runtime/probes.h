@@ -8,13 +8,16 @@
 //     evaluation (the prompt×prompt map), emitted once as kPromptAttention;
 //   - logit_lens: the residual stream after each layer through the final norm and the output
 //     matrix, top-k tokens per layer (TransformerLens' "logit lens").
-// The forward pass records raw data into a TokenCapture (engine/model/forward.h); the
-// functions here turn it into Event fields.
+// The forward pass hands raw tensors to the capture hooks here (engine/model/capture_hook.h):
+// a TokenProbe for the token whose logits are sampled, a PromptMapProbe for the prompt map.
+// The functions below turn what they recorded into Event fields.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <vector>
 
+#include "engine/model/capture_hook.h"
 #include "engine/model/forward.h"
 #include "engine/model/model.h"
 #include "engine/runtime/events.h"
@@ -50,26 +53,97 @@ Status CheckProbes(const ProbeOptions& probes, const ModelConfig& config);
 // attention_prompt); the error says how big it would be and what to choose instead.
 Status CheckPromptAttention(const ProbeOptions& probes, const ModelConfig& config, int n_prompt);
 
-// Sets up `map` for a prompt of n_prompt tokens: the recorded layers and heads (sorted, without
-// repeats) and the zeroed weights. Call after CheckPromptAttention.
-void PrepareAttentionMap(const ProbeOptions& probes, const ModelConfig& config, int n_prompt,
-                         AttentionMapCapture* map);
+// Records the per-token probes of one token (attention of the chosen layers, residual
+// streams for the logit lens) as the capture hook of the batch row that evaluates it. Owns its
+// buffers; reused from token to token.
+class TokenProbe final : public CaptureHook {
+ public:
+  // Sets up what `probes` record (nothing when !probes.captures()).
+  void Prepare(const ProbeOptions& probes, const ModelConfig& config);
 
-// Copies the map's last row (the query at the last prompt position) into `capture` as the
-// per-token probe would have recorded it, for the first token event's attention.
-void CopyLastMapRow(const AttentionMapCapture& map, const ModelConfig& config,
-                    TokenCapture* capture);
+  bool Wants(CaptureName name, int layer) const override;
+  // l_out: kept as row `layer` of residual().
+  void Tensor(CaptureName name, int layer, std::span<const float> view) override;
+  // attn_weights: a zeroed [n_head][position + 1] buffer for the layer.
+  blocks::AttentionCaptureRow AttentionRows(int layer, int position) override;
 
-// Sets up `capture` for what the options record (nothing when !probes.captures()).
-void PrepareCapture(const ProbeOptions& probes, const ModelConfig& config, TokenCapture* capture);
+  // Takes the map's last row (the query at the last prompt position) as this token's attention,
+  // as AttentionRows() would have recorded it, for the first token event.
+  void CopyLastMapRow(const AttentionMap& map);
 
-// Copies the selected heads' weights of query position `query_position` out of `capture`.
-void FillAttention(const ProbeOptions& probes, const ModelConfig& config,
-                   const TokenCapture& capture, int query_position, Event* e);
+  bool records_attention(int layer) const {
+    return !attention_layers_.empty() && attention_layers_[layer] != 0;
+  }
+  // Layer `layer`'s weights [n_head][n_pos] of the last pass that recorded them.
+  const std::vector<float>& attention(int layer) const { return attention_[layer]; }
+  // [n_layer][n_embd] once a pass recorded l_out, else empty.
+  const std::vector<float>& residual() const { return residual_; }
+
+ private:
+  int n_layer_ = 0;
+  int n_head_ = 0;
+  std::vector<uint8_t> attention_layers_;  // [n_layer], or empty for none
+  std::vector<std::vector<float>> attention_;
+  bool residuals_ = false;
+  std::vector<float> residual_;
+};
+
+// Records the prompt×prompt attention map (ProbeOptions::attention_prompt) across the prompt
+// chunks of one sequence: the capture hook of every prompt token, writing rows straight into
+// the map's lower triangles.
+class PromptMapProbe final : public CaptureHook {
+ public:
+  // Sets up the recorded layers and heads (sorted, without repeats) and the zeroed weights of a
+  // prompt of n_prompt tokens. Call after CheckPromptAttention.
+  void Prepare(const ProbeOptions& probes, const ModelConfig& config, int n_prompt);
+
+  bool Wants(CaptureName name, int layer) const override;
+  void Tensor(CaptureName, int, std::span<const float>) override {}  // wants none
+  // attn_weights: row `position` of each recorded head's triangle in the layer.
+  blocks::AttentionCaptureRow AttentionRows(int layer, int position) override;
+
+  const AttentionMap& map() const { return map_; }
+  // Hands the map over and forgets it.
+  AttentionMap Take();
+
+ private:
+  std::vector<int> layer_slot_;  // [n_layer]: index in map_.layers, -1 = not recorded
+  std::vector<int> head_slot_;   // [n_head]: index in map_.heads, -1 = not recorded
+  AttentionMap map_;
+};
+
+// Gives each point to `first` when it wants it, else to `second`: the last prompt token when
+// the prompt map and the per-token probes are both on (its attention goes to the map, which
+// the sequence copies into the token probe afterwards).
+class FirstWantingHook final : public CaptureHook {
+ public:
+  FirstWantingHook(CaptureHook* first, CaptureHook* second) : first_(first), second_(second) {}
+
+  bool Wants(CaptureName name, int layer) const override {
+    return first_->Wants(name, layer) || second_->Wants(name, layer);
+  }
+  void Tensor(CaptureName name, int layer, std::span<const float> view) override {
+    Pick(name, layer)->Tensor(name, layer, view);
+  }
+  blocks::AttentionCaptureRow AttentionRows(int layer, int position) override {
+    return Pick(CaptureName::kAttnWeights, layer)->AttentionRows(layer, position);
+  }
+
+ private:
+  CaptureHook* Pick(CaptureName name, int layer) const {
+    return first_->Wants(name, layer) ? first_ : second_;
+  }
+  CaptureHook* first_;
+  CaptureHook* second_;
+};
+
+// Copies the selected heads' weights of query position `query_position` out of `probe`.
+void FillAttention(const ProbeOptions& probes, const ModelConfig& config, const TokenProbe& probe,
+                   int query_position, Event* e);
 
 // Projects the captured residual streams to logits: lens_logits becomes [n_layer][n_vocab].
 void ComputeLogitLens(const Model& model, ThreadPool& pool, ForwardState& state,
-                      const TokenCapture& capture, std::vector<float>* lens_logits);
+                      const TokenProbe& probe, std::vector<float>* lens_logits);
 
 // Top-k tokens and entropy of each layer's lens logits.
 void FillLogitLens(const ProbeOptions& probes, const Model& model,

@@ -65,8 +65,7 @@ Scheduler::Scheduler(const Model& model, const SchedulerOptions& options)
   tokens_.reserve(n_batch_);
   positions_.reserve(n_batch_);
   token_caches_.reserve(n_batch_);
-  captures_.reserve(n_batch_);
-  maps_.reserve(n_batch_);
+  hooks_.reserve(n_batch_);
   logit_rows_.reserve(options_.n_slots);
   worker_ = std::thread([this] { WorkerLoop(); });
 }
@@ -243,10 +242,8 @@ bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
   positions_.clear();
   token_caches_.clear();
   logit_rows_.clear();
-  captures_.clear();
-  maps_.clear();
-  bool capturing = false;
-  bool mapping = false;
+  hooks_.clear();
+  bool probing = false;  // some row has a capture hook
   int budget = n_batch_;
   for (const std::shared_ptr<Job>& job : running) {
     job->batch_tokens = 0;
@@ -265,9 +262,8 @@ bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
     tokens_.push_back(seq.next_token());
     positions_.push_back(seq.pos());
     token_caches_.push_back(caches_[job->slot].get());
-    captures_.push_back(seq.capture());
-    capturing = capturing || captures_.back() != nullptr;
-    maps_.push_back(nullptr);
+    hooks_.push_back(seq.hook(seq.pos()));
+    probing = probing || hooks_.back() != nullptr;
     --budget;
   }
   // Then prompt chunks with what is left of the batch.
@@ -279,16 +275,13 @@ bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
         seq.NextPromptChunk(scored ? std::min(budget, kScoredChunk) : budget);
     const bool last = seq.pos() + int(chunk.size()) == seq.timings().prompt_tokens;
     if (scored) job->first_prompt_row = int(logit_rows_.size());
-    AttentionMapCapture* map = seq.attention_map();
-    mapping = mapping || map != nullptr;
     for (size_t i = 0; i < chunk.size(); ++i) {
-      maps_.push_back(map);
       if (scored) logit_rows_.push_back(int32_t(tokens_.size()));
       tokens_.push_back(chunk[i]);
       positions_.push_back(seq.pos() + int32_t(i));
       token_caches_.push_back(caches_[job->slot].get());
-      captures_.push_back(last && i + 1 == chunk.size() ? seq.capture() : nullptr);
-      capturing = capturing || captures_.back() != nullptr;
+      hooks_.push_back(seq.hook(positions_.back()));
+      probing = probing || hooks_.back() != nullptr;
     }
     job->batch_tokens = int(chunk.size());
     budget -= int(chunk.size());
@@ -301,20 +294,11 @@ bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
 
   const size_t n_vocab = size_t(model_.config().n_vocab);
   if (logits_.size() < logit_rows_.size() * n_vocab) logits_.resize(logit_rows_.size() * n_vocab);
-  if (capturing) {
-    state_.capture = captures_;
-  } else {
-    state_.capture.clear();
-  }
-  if (mapping) {
-    state_.attention_map = maps_;
-  } else {
-    state_.attention_map.clear();
-  }
+  // No hooks at all when nobody probes: the pass then skips every capture point.
+  const std::span<CaptureHook* const> hooks =
+      probing ? std::span<CaptureHook* const>(hooks_) : std::span<CaptureHook* const>();
   ForwardBatch(model_, pool_, token_caches_, tokens_, positions_, logit_rows_, state_,
-               logits_.data());
-  state_.capture.clear();
-  state_.attention_map.clear();
+               logits_.data(), hooks);
 
   uint64_t prompt_tokens = 0, generated = 0;
   for (const std::shared_ptr<Job>& job : running) {
@@ -328,7 +312,7 @@ bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
     }
     seq.Advance(job->batch_tokens);
     if (job->logit_row < 0) continue;
-    if (seq.capture() != nullptr) seq.AfterForward(pool_, state_);
+    if (seq.probes_tokens()) seq.AfterForward(pool_, state_);
     ++generated;
     (void)seq.OnLogits(
         std::span<const float>(logits_.data() + size_t(job->logit_row) * n_vocab, n_vocab));

@@ -122,8 +122,7 @@ class Scheduler {
   // Batch assembly buffers, reused every step.
   std::vector<int32_t> tokens_, positions_, logit_rows_;
   std::vector<KvCache*> token_caches_;
-  std::vector<TokenCapture*> captures_;
-  std::vector<AttentionMapCapture*> maps_;
+  std::vector<CaptureHook*> hooks_;  // per token: Sequence::hook(), null when not probed
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -84,9 +84,9 @@ Status Sequence::Start() {
       !st.ok()) {
     return fail(st);
   }
-  PrepareCapture(request_.probes, model_.config(), &capture_);
+  token_probe_.Prepare(request_.probes, model_.config());
   if (request_.probes.attention_prompt) {
-    PrepareAttentionMap(request_.probes, model_.config(), int(prompt_.size()), &attention_map_);
+    prompt_map_.Prepare(request_.probes, model_.config(), int(prompt_.size()));
   }
   for (int32_t id : prompt_) sampler_.Accept(id);
   timings_.load_ms = model_.load_ms();
@@ -116,11 +116,10 @@ void Sequence::Advance(int n) {
 
 void Sequence::EmitAttentionMap() {
   // The first token's per-token attention is the map's last row (the pass recorded it once).
-  if (request_.probes.attention) CopyLastMapRow(attention_map_, model_.config(), &capture_);
+  if (request_.probes.attention) token_probe_.CopyLastMapRow(prompt_map_.map());
   Event e;
   e.type = Event::Type::kPromptAttention;
-  e.attention_map = std::move(attention_map_.map);
-  attention_map_ = AttentionMapCapture();
+  e.attention_map = prompt_map_.Take();
   sink_(e);
 }
 
@@ -140,9 +139,21 @@ void Sequence::OnPromptLogits(std::span<const float> logits, int n) {
   sink_(e);
 }
 
+CaptureHook* Sequence::hook(int position) {
+  // The prompt map takes every prompt token; the per-token probes the last prompt token (its
+  // logits give the first generated token) and every generated one.
+  const int last_prompt = int(prompt_.size()) - 1;
+  const bool map = request_.probes.attention_prompt && position <= last_prompt;
+  const bool token = request_.probes.captures() && position >= last_prompt;
+  if (map && token) return &last_prompt_hook_;
+  if (map) return &prompt_map_;
+  if (token) return &token_probe_;
+  return nullptr;
+}
+
 void Sequence::AfterForward(ThreadPool& pool, ForwardState& state) {
-  if (request_.probes.logit_lens && !capture_.residual.empty()) {
-    ComputeLogitLens(model_, pool, state, capture_, &lens_logits_);
+  if (request_.probes.logit_lens && !token_probe_.residual().empty()) {
+    ComputeLogitLens(model_, pool, state, token_probe_, &lens_logits_);
   }
 }
 
@@ -190,7 +201,7 @@ bool Sequence::OnLogits(std::span<const float> logits) {
   const ProbeOptions& probes = request_.probes;
   if (probes.full_logits) e.logits.assign(logits.begin(), logits.end());
   if (probes.captures()) e.query_position = evaluated_ - 1;
-  if (probes.attention) FillAttention(probes, model_.config(), capture_, evaluated_ - 1, &e);
+  if (probes.attention) FillAttention(probes, model_.config(), token_probe_, evaluated_ - 1, &e);
   if (probes.logit_lens && !lens_logits_.empty()) FillLogitLens(probes, model_, lens_logits_, &e);
 
   const bool eos = !request_.ignore_eos && tok.IsEndOfGeneration(id);

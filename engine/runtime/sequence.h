@@ -5,12 +5,13 @@
 //   Start();  while (!PromptDone()) { eval NextPromptChunk(n) at pos(); Advance(n); }
 //   while (OnLogits(logits)) { eval next_token() at pos(); Advance(1); }
 //
-// Probes: the pass that produces logits records into capture() (if not null) for the token
-// whose logits are used, then AfterForward() runs before OnLogits(). When
+// Probes: each batch row evaluating this sequence's token at position p gets hook(p) as its
+// capture hook (engine/model/capture_hook.h; null: nothing probed there). The pass that produces
+// logits records the per-token probes of the token whose logits are used, then AfterForward()
+// runs before OnLogits(). With the prompt map on, every prompt token records its attention into
+// it; the Advance() that completes the prompt emits the map as kPromptAttention. When
 // wants_prompt_logits(), prompt chunks are evaluated with every row's logits and handed to
-// OnPromptLogits() before Advance(). While attention_map() is not null, every prompt token
-// evaluated records its attention there (ForwardState::attention_map); the Advance() that
-// completes the prompt emits the map as kPromptAttention.
+// OnPromptLogits() before Advance().
 #pragma once
 
 #include <chrono>
@@ -51,6 +52,8 @@ class Sequence {
   // `start` is when the request arrived (time to first token counts from it).
   Sequence(const Model& model, GenerateRequest request, EventSink sink, int n_ctx,
            Clock::time_point start = Clock::now());
+  Sequence(const Sequence&) = delete;  // hooks point into the sequence
+  Sequence& operator=(const Sequence&) = delete;
 
   // Tokenizes and checks the prompt and emits kPrompt. On failure emits kError and returns
   // it; the sequence is then finished.
@@ -69,12 +72,11 @@ class Sequence {
   bool OnLogits(std::span<const float> logits);
   int32_t next_token() const { return next_token_; }
 
-  // Probe hooks (see the top of this file).
-  TokenCapture* capture() { return request_.probes.captures() ? &capture_ : nullptr; }
+  // Probes (see the top of this file).
+  CaptureHook* hook(int position);
+  // Whether the passes that produce logits record per-token probes (and need AfterForward()).
+  bool probes_tokens() const { return request_.probes.captures(); }
   bool wants_prompt_logits() const { return request_.probes.prompt_surprisal && !PromptDone(); }
-  AttentionMapCapture* attention_map() {
-    return request_.probes.attention_prompt && !PromptDone() ? &attention_map_ : nullptr;
-  }
   // logits[n][n_vocab] of the prompt tokens at positions pos()..pos()+n-1.
   void OnPromptLogits(std::span<const float> logits, int n);
   void AfterForward(ThreadPool& pool, ForwardState& state);
@@ -109,10 +111,11 @@ class Sequence {
   size_t emitted_ = 0;  // bytes of text_ already sent
   std::vector<TokenProb> top_;
   Timings timings_;
-  TokenCapture capture_;
+  TokenProbe token_probe_;
   std::vector<float> lens_logits_;  // [n_layer][n_vocab] of the last pass, when logit_lens
   std::vector<PromptScore> prompt_scores_;
-  AttentionMapCapture attention_map_;  // allocated by Start() only when attention_prompt
+  PromptMapProbe prompt_map_;  // allocated by Start() only when attention_prompt
+  FirstWantingHook last_prompt_hook_{&prompt_map_, &token_probe_};  // map and token probes
 };
 
 }  // namespace inferno

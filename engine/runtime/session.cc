@@ -16,16 +16,29 @@ Session::Session(const Model& model, ThreadPool& pool, const SessionOptions& opt
       logits_(model.config().n_vocab) {
   n_batch_ = state_.max_tokens;
   positions_.resize(n_batch_);
+  hooks_.resize(n_batch_);
 }
 
 Result<std::vector<int32_t>> Session::PromptTokens(const GenerateRequest& request) const {
   return inferno::PromptTokens(model_, request);
 }
 
-void Session::Evaluate(std::span<const int32_t> tokens, int pos) {
+void Session::Evaluate(std::span<const int32_t> tokens, int pos,
+                       std::span<CaptureHook* const> hooks) {
   for (size_t i = 0; i < tokens.size(); ++i) positions_[i] = pos + int32_t(i);
   Forward(model_, pool_, cache_, tokens, std::span<const int32_t>(positions_.data(), tokens.size()),
-          state_, logits_.data());
+          state_, logits_.data(), /*all_logits=*/false, hooks);
+}
+
+std::span<CaptureHook* const> Session::Hooks(Sequence& seq, int n) {
+  bool probing = false;
+  for (int i = 0; i < n; ++i) {
+    hooks_[i] = seq.hook(seq.pos() + i);
+    probing = probing || hooks_[i] != nullptr;
+  }
+  // None at all when nothing is probed: the pass then skips every capture point.
+  if (!probing) return {};
+  return std::span<CaptureHook* const>(hooks_.data(), size_t(n));
 }
 
 Status Session::Generate(const GenerateRequest& request, const EventSink& sink) {
@@ -42,19 +55,9 @@ Status Session::Generate(const GenerateRequest& request, const EventSink& sink) 
     const int n = int(chunk.size());
     const bool final_chunk = seq.pos() + n == seq.timings().prompt_tokens;
     if (scored && logits_.size() < size_t(n) * n_vocab) logits_.resize(size_t(n) * n_vocab);
-    TokenCapture* capture = final_chunk ? seq.capture() : nullptr;
-    state_.capture.clear();
-    if (capture != nullptr) {
-      state_.capture.assign(n, nullptr);
-      state_.capture[n - 1] = capture;
-    }
-    AttentionMapCapture* map = seq.attention_map();
-    if (map != nullptr) state_.attention_map.assign(n, map);
     for (int i = 0; i < n; ++i) positions_[i] = seq.pos() + i;
     Forward(model_, pool_, cache_, chunk, std::span<const int32_t>(positions_.data(), n), state_,
-            logits_.data(), /*all_logits=*/scored);
-    state_.capture.clear();
-    state_.attention_map.clear();
+            logits_.data(), /*all_logits=*/scored, Hooks(seq, n));
     if (scored) {
       seq.OnPromptLogits(std::span<const float>(logits_.data(), size_t(n) * n_vocab), n);
       last = std::span<const float>(logits_.data() + size_t(n - 1) * n_vocab, n_vocab);
@@ -62,16 +65,13 @@ Status Session::Generate(const GenerateRequest& request, const EventSink& sink) 
       last = std::span<const float>(logits_.data(), n_vocab);
     }
     seq.Advance(n);
-    if (final_chunk && capture != nullptr) seq.AfterForward(pool_, state_);
+    if (final_chunk && seq.probes_tokens()) seq.AfterForward(pool_, state_);
   }
   while (seq.OnLogits(last)) {
     const int32_t next = seq.next_token();
-    TokenCapture* capture = seq.capture();
-    if (capture != nullptr) state_.capture.assign(1, capture);
-    Evaluate(std::span<const int32_t>(&next, 1), seq.pos());
-    state_.capture.clear();
+    Evaluate(std::span<const int32_t>(&next, 1), seq.pos(), Hooks(seq, 1));
     seq.Advance(1);
-    if (capture != nullptr) seq.AfterForward(pool_, state_);
+    if (seq.probes_tokens()) seq.AfterForward(pool_, state_);
     last = std::span<const float>(logits_.data(), n_vocab);
   }
   return Status::Ok();

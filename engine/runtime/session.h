@@ -39,7 +39,9 @@ class Session {
 
  private:
   // Evaluates tokens at positions [pos, pos + n) and leaves the last token's logits.
-  void Evaluate(std::span<const int32_t> tokens, int pos);
+  void Evaluate(std::span<const int32_t> tokens, int pos, std::span<CaptureHook* const> hooks = {});
+  // The capture hooks of seq's next n tokens (from pos()), or none when none is probed.
+  std::span<CaptureHook* const> Hooks(Sequence& seq, int n);
 
   const Model& model_;
   ThreadPool& pool_;
@@ -49,6 +51,7 @@ class Session {
   ForwardState state_;
   std::vector<float> logits_;
   std::vector<int32_t> positions_;
+  std::vector<CaptureHook*> hooks_;  // [n_batch]
 };
 
 }  // namespace inferno
