@@ -132,8 +132,13 @@ describe('web UI', () => {
       const rendered = await reply.locator('.markdown').textContent();
       assert.equal(rendered.replace(/\s+/g, ''), text.replace(/\s+/g, ''));
     }
+    // tokens/s is the decode rate the server measured (timings on the finish chunk).
+    const timings = chunks.find((c) => c.timings)?.timings;
+    assert.ok(timings?.predicted_per_second > 0, 'the finish chunk carries the server timings');
+    assert.equal(timings.predicted_n, usage.completion_tokens);
     const metrics = await reply.getByTestId('metrics').textContent();
-    assert.match(metrics, new RegExp(`${usage.completion_tokens} tokens · [\\d.]+ tok/s · TTFT \\d+ ms`));
+    const rate = timings.predicted_per_second.toFixed(1).replace('.', '\\.');
+    assert.match(metrics, new RegExp(`${usage.completion_tokens} tokens · ${rate} tok/s · TTFT \\d+ ms`));
     await page.screenshot({ path: path.join(shots, 'chat-light.png') });
     assert.deepEqual(errors, []);
     await context.close();
