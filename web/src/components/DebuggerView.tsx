@@ -156,7 +156,7 @@ export function DebuggerView({ model, system, settings }: Props) {
         <div className="banner warn" role="alert">
           <span>
             The debugger is not available on this server: its WebSocket endpoint <code>/ws</code> refused the
-            connection. Chat, token probabilities and Compare work without it.
+            connection. Chat and token probabilities work without it; Compare runs on it too.
           </span>
           <button type="button" className="ghost" onClick={connect}>
             Retry
