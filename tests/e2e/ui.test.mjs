@@ -302,13 +302,16 @@ describe('web UI', () => {
     assert.ok(steps.slice(0, div + 1).every((s) => s.same_prefix && s.kl_ab >= 0));
     // One KL bar per step while the prefixes are the same.
     assert.equal(await page.locator('.compare .step-chart .bar').count(), div + 1);
+    // The screenshot shows the results: summary, chart, both outputs and the table of steps.
+    await page.getByTestId('compare-summary').evaluate((el) => el.scrollIntoView());
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: path.join(shots, 'compare.png') });
     await page.getByTestId('compare-a').locator('.tok').nth(div).click();
     assert.equal(await page.locator('.compare .topk').count(), 2);
     assert.match(
       await page.getByTestId('compare-step-detail').textContent(),
       new RegExp(`^Step ${div}: KL\\(A‖B\\) ${nats(steps[div].kl_ab)} nats, KL\\(B‖A\\) ${nats(steps[div].kl_ba)} nats`),
     );
-    await page.screenshot({ path: path.join(shots, 'compare.png'), fullPage: false });
     assert.deepEqual(errors, []);
     await context.close();
   });
