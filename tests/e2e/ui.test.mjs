@@ -487,6 +487,14 @@ describe('web UI', () => {
       assert.equal(upgrades.length, 1);
       assert.match(upgrades[0], /\/ws\?ticket=[0-9a-f]{32}$/);
       assert.ok(!upgrades[0].includes('e2e-key'));
+      // Compare opens its own debugger connection, with a ticket of its own.
+      await page.getByRole('tab', { name: 'Compare' }).click();
+      await page.getByRole('button', { name: 'Compare' }).click();
+      await page.getByTestId('compare-mean-kl').waitFor();
+      assert.equal(upgrades.length, 2);
+      assert.match(upgrades[1], /\/ws\?ticket=[0-9a-f]{32}$/);
+      assert.notEqual(upgrades[1], upgrades[0]);
+      assert.equal(await page.getByTestId('compare-steps').locator('tbody tr').count(), 3);
     } finally {
       await context.close();
       await locked.stop();

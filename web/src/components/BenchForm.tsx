@@ -52,7 +52,12 @@ export function BenchForm({ usable, defaultModel, running, onRun, onCancel }: Pr
       <div className="bench-params">
         <label className="field inline">
           <span>Prompt sizes (tokens)</span>
-          <input value={sizesText} onChange={(e) => setSizesText(e.target.value)} disabled={running} aria-invalid={!!sizes.error} />
+          <input
+            value={sizesText}
+            onChange={(e) => setSizesText(e.target.value)}
+            disabled={running}
+            aria-invalid={!!sizes.error}
+          />
         </label>
         <label className="field inline">
           <span>Repetitions</span>

@@ -5,6 +5,7 @@ import { benchCsvUrl, downloadBenchCsv, type BenchRow, type BenchRun } from '../
 import { apiKey } from '../api/auth';
 import { formatWhen, progressLabel, type RunState } from '../lib/bench';
 import { BenchCharts, BenchTable } from './BenchResults';
+import { errorText } from './useBench';
 
 export function BenchProgressBar({ live }: { live: RunState }) {
   const running = live.status === 'running';
@@ -62,7 +63,7 @@ export function BenchRunPanel({ rows, current, liveRunId, onError }: Props) {
             onClick={(e) => {
               if (!apiKey()) return; // the plain link downloads it
               e.preventDefault();
-              void downloadBenchCsv(current.id).catch((err: unknown) => onError(err instanceof Error ? err.message : String(err)));
+              void downloadBenchCsv(current.id).catch((err: unknown) => onError(errorText(err)));
             }}
           >
             Download CSV

@@ -72,7 +72,8 @@ export function BenchmarksView({ models, defaultModel }: Props) {
 function useRunPair(onError: (message: string) => void) {
   const [selected, setSelected] = useState<number[]>([]);
   const [compare, setCompare] = useState<[BenchRun, BenchRun] | null>(null);
-  const toggle = (id: number) => setSelected((cur) => (cur.includes(id) ? cur.filter((x) => x !== id) : [...cur, id].slice(-2)));
+  const toggle = (id: number) =>
+    setSelected((cur) => (cur.includes(id) ? cur.filter((x) => x !== id) : [...cur, id].slice(-2)));
   const drop = (id: number) => setSelected((cur) => cur.filter((x) => x !== id));
   const compareSelected = async () => {
     try {

@@ -2,6 +2,8 @@
 
 import type { RunOptions } from '../lib/debugRequest';
 
+const PROMPT_MAP_TITLE = 'The attention of every prompt token over the ones before it (all layers and heads)';
+
 interface Props {
   options: RunOptions;
   onChange: (o: RunOptions) => void;
@@ -30,11 +32,16 @@ export function DebugForm({ options: o, onChange, running, canRun, onRun, onStop
       <label htmlFor="debug-prompt" className="sr-only">
         Prompt to debug
       </label>
-      <textarea id="debug-prompt" rows={2} value={o.prompt} onChange={(e) => onChange({ ...o, prompt: e.target.value })} />
+      <textarea
+        id="debug-prompt"
+        rows={2}
+        value={o.prompt}
+        onChange={(e) => onChange({ ...o, prompt: e.target.value })}
+      />
       <div className="row-actions">
         {check('chat', 'Chat template')}
         {check('attention', 'Attention')}
-        {check('promptMap', 'Prompt map', 'The attention of every prompt token over the ones before it (all layers and heads)')}
+        {check('promptMap', 'Prompt map', PROMPT_MAP_TITLE)}
         {check('lens', 'Logit lens')}
         <span className="spacer" />
         <button type="submit" className={running ? 'stop' : 'primary'} disabled={!canRun}>

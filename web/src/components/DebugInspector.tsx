@@ -47,7 +47,13 @@ export function StepInspector({ session, tok, canBranch, onBranch, view, onView 
   );
 }
 
-function Alternatives({ tok, canBranch, onBranch }: { tok: TokenMsg; canBranch: boolean; onBranch: (tok: TokenMsg, alt: number) => void }) {
+interface AlternativesProps {
+  tok: TokenMsg;
+  canBranch: boolean;
+  onBranch: (tok: TokenMsg, alt: number) => void;
+}
+
+function Alternatives({ tok, canBranch, onBranch }: AlternativesProps) {
   return (
     <figure className="topk" aria-label={`Alternatives at step ${tok.index}`}>
       <figcaption>

@@ -59,7 +59,12 @@ export function TopBar(p: Props) {
       <span className="spacer" />
       <label className="model-pick">
         <span className="sr-only">Model</span>
-        <select aria-label="Model" value={p.model} onChange={(e) => p.onModel(e.target.value)} disabled={p.models.length === 0}>
+        <select
+          aria-label="Model"
+          value={p.model}
+          onChange={(e) => p.onModel(e.target.value)}
+          disabled={p.models.length === 0}
+        >
           {p.models.length === 0 && <option value="">No models</option>}
           {p.models.map((m) => (
             <option key={m.id} value={m.id}>

@@ -64,7 +64,8 @@ export function useBenchRuns() {
         if (!(err instanceof ApiError && err.code === 'aborted')) setError(errorText(err));
       }
       if (state.status === 'running') {
-        state = { ...state, status: 'failed', error: 'Stopped following the run; it goes on on the server (see Past runs).' };
+        const error = 'Stopped following the run; it goes on on the server (see Past runs).';
+        state = { ...state, status: 'failed', error };
       }
       setLive(state);
       if (state.runId !== null) await open(state.runId);

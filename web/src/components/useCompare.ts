@@ -4,7 +4,14 @@
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { DebuggerClient, type ServerMsg } from '../api/debugger';
-import { applyCompareMessage, compareRequest, finished, newRun, type CompareInput, type CompareRun } from '../lib/compare';
+import {
+  applyCompareMessage,
+  compareRequest,
+  finished,
+  newRun,
+  type CompareInput,
+  type CompareRun,
+} from '../lib/compare';
 
 /** The protocol's default limit, until the server's hello says otherwise. */
 const DEFAULT_MAX_TOKENS = 4096;

@@ -106,5 +106,20 @@ export function useDebugger(onSessionDone: () => void) {
     show(id);
   };
 
-  return { state, conn, connError, connect, current, session, running, selected, setSelected, show, start, stop, branch, openStored };
+  return {
+    state,
+    conn,
+    connError,
+    connect,
+    current,
+    session,
+    running,
+    selected,
+    setSelected,
+    show,
+    start,
+    stop,
+    branch,
+    openStored,
+  };
 }

@@ -55,7 +55,15 @@ const messages: ServerMsg[] = [
   step(2, 13, 14, null, false),
   { type: 'done', session: 's8', finish_reason: 'length' },
   { type: 'done', session: 's9', finish_reason: 'length' },
-  { type: 'compare', kind: 'summary', compare: 'c1', steps: 3, mean_kl_ab: 0.25625, top1_agreement: 2 / 3, first_divergence: 1 },
+  {
+    type: 'compare',
+    kind: 'summary',
+    compare: 'c1',
+    steps: 3,
+    mean_kl_ab: 0.25625,
+    top1_agreement: 2 / 3,
+    first_divergence: 1,
+  },
 ];
 
 const play = (msgs: ServerMsg[], run: CompareRun = newRun('cmp-1', 'A', 'B')) => msgs.reduce(applyCompareMessage, run);
@@ -119,7 +127,17 @@ describe('compare run from the debugger messages', () => {
 describe('compare request and display', () => {
   it('sends the prompt through the chat template with shared sampling, greedy on request', () => {
     const settings = { ...DEFAULT_SETTINGS, max_tokens: 9000, seed: '7' };
-    const input = { id: 'cmp-3', modelA: 'A', modelB: '', prompt: 'Hi', system: 'Be brief', settings, greedy: true, maxTokens: 4096, topK: 20 };
+    const input = {
+      id: 'cmp-3',
+      modelA: 'A',
+      modelB: '',
+      prompt: 'Hi',
+      system: 'Be brief',
+      settings,
+      greedy: true,
+      maxTokens: 4096,
+      topK: 20,
+    };
     expect(compareRequest(input)).toEqual({
       id: 'cmp-3',
       messages: [
@@ -152,6 +170,7 @@ describe('compare request and display', () => {
     expect(t.logprob).toBeCloseTo(Math.log(0.5), 12);
     expect(t.top_logprobs.map((x) => x.token)).toEqual([' Once', ' Once!']);
     expect(t.top_logprobs[1]!.logprob).toBeCloseTo(Math.log(0.25), 12);
-    expect(asTokenLogprob({ ...token('s8', 0, 1, 'x'), prob: 0, top: undefined })).toMatchObject({ logprob: -Infinity, top_logprobs: [] });
+    const unknown = asTokenLogprob({ ...token('s8', 0, 1, 'x'), prob: 0, top: undefined });
+    expect(unknown).toMatchObject({ logprob: -Infinity, top_logprobs: [] });
   });
 });

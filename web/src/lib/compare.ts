@@ -4,6 +4,7 @@
 
 import type { CompareParams, ServerMsg, TokenMsg } from '../api/debugger';
 import type { TokenLogprob } from '../api/types';
+import { chatMessages } from './debugRequest';
 import { debuggerSampling, type Settings } from './settings';
 
 export interface CompareSide {
@@ -181,7 +182,7 @@ export function compareRequest(c: CompareInput): CompareParams {
   const sampling = debuggerSampling(c.settings);
   return {
     id: c.id,
-    messages: [...(c.system.trim() ? [{ role: 'system', content: c.system }] : []), { role: 'user', content: c.prompt }],
+    messages: chatMessages(c.system, c.prompt),
     max_tokens: Math.max(1, Math.min(c.settings.max_tokens, c.maxTokens)),
     sampling: c.greedy ? { ...sampling, temperature: 0, repeat_penalty: 1 } : sampling,
     probes: { top_k: c.topK },

@@ -25,6 +25,11 @@ describe('debugger start request', () => {
     expect(r.messages).toBeUndefined();
     expect(r.max_tokens).toBe(16);
     expect(r.sampling.seed).toBeUndefined();
-    expect(r.probes).toEqual({ top_k: 10, attention: { prompt: true, tokens: false }, logit_lens: false, prompt_surprisal: true });
+    expect(r.probes).toEqual({
+      top_k: 10,
+      attention: { prompt: true, tokens: false },
+      logit_lens: false,
+      prompt_surprisal: true,
+    });
   });
 });

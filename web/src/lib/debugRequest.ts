@@ -25,13 +25,22 @@ export const DEFAULT_RUN_OPTIONS: RunOptions = {
 /** The debugger generates at most this many tokens per session from the UI. */
 export const MAX_DEBUG_TOKENS = 512;
 
-export function startRequest(id: string, model: string, system: string, settings: Settings, o: RunOptions): StartParams {
+/** The prompt as chat messages, after the system prompt when there is one. */
+export function chatMessages(system: string, prompt: string): { role: string; content: string }[] {
+  return [...(system.trim() ? [{ role: 'system', content: system }] : []), { role: 'user', content: prompt }];
+}
+
+export function startRequest(
+  id: string,
+  model: string,
+  system: string,
+  settings: Settings,
+  o: RunOptions,
+): StartParams {
   return {
     id,
     model: model || undefined,
-    ...(o.chat
-      ? { messages: [...(system.trim() ? [{ role: 'system', content: system }] : []), { role: 'user', content: o.prompt }] }
-      : { prompt: o.prompt }),
+    ...(o.chat ? { messages: chatMessages(system, o.prompt) } : { prompt: o.prompt }),
     max_tokens: Math.min(settings.max_tokens, MAX_DEBUG_TOKENS),
     sampling: debuggerSampling(settings),
     probes: {

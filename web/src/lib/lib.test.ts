@@ -85,7 +85,14 @@ describe('metrics', () => {
     // 54 tokens buffered and delivered in one burst: 0.8 ms between first and last chunk.
     const burst = { start: 0, first: 300, last: 300.8, tokens: 54 };
     expect(computeMetrics(burst, 54).tokens_per_second).toBeCloseTo(66250, 6);
-    const timings = { prompt_n: 12, prompt_ms: 40, prompt_per_second: 300, predicted_n: 54, predicted_ms: 2650, predicted_per_second: 20 };
+    const timings = {
+      prompt_n: 12,
+      prompt_ms: 40,
+      prompt_per_second: 300,
+      predicted_n: 54,
+      predicted_ms: 2650,
+      predicted_per_second: 20,
+    };
     const m = computeMetrics(burst, 54, timings);
     expect(m).toEqual({
       tokens: 54,
@@ -100,7 +107,8 @@ describe('metrics', () => {
   });
 
   it('shows no rate when the server measured none (a one-token reply)', () => {
-    const m = computeMetrics({ start: 0, first: 5, last: 5, tokens: 1 }, undefined, { predicted_n: 1, predicted_per_second: 0 });
+    const clock = { start: 0, first: 5, last: 5, tokens: 1 };
+    const m = computeMetrics(clock, undefined, { predicted_n: 1, predicted_per_second: 0 });
     expect(m).toEqual({ tokens: 1, ttft_ms: 5, total_ms: 5 });
     expect(formatMetrics(m)).toBe('1 token · TTFT 5 ms');
   });
