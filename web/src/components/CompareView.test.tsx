@@ -130,7 +130,7 @@ describe('CompareView', () => {
     expect(screen.getAllByRole('figure', { name: /Top alternatives at position 1/ })).toHaveLength(2);
   });
 
-  it('stops both sides', async () => {
+  it('stops both sides, also one announced after Stop', async () => {
     render(<CompareView models={models} defaultModel="q8" system="" settings={DEFAULT_SETTINGS} />);
     fireEvent.click(screen.getByRole('button', { name: 'Compare' }));
     await vi.waitFor(() => expect(FakeWebSocket.last?.sent).toHaveLength(1));
@@ -138,11 +138,10 @@ describe('CompareView', () => {
     ws.receive({ type: 'hello', seq: 1, version: 1, resume: 'r' });
     await vi.waitFor(() => expect(ws.sent).toHaveLength(2));
     const id = ws.sent[1]!.id as string;
-    ws.receive(
-      { type: 'session', seq: 2, session: 's7', id: `${id}.a` },
-      { type: 'session', seq: 3, session: 's8', id: `${id}.b` },
-    );
+    ws.receive({ type: 'session', seq: 2, session: 's7', id: `${id}.a` });
     fireEvent.click(screen.getByRole('button', { name: 'Stop' }));
+    // B was not announced yet when Stop was pressed: it is stopped when it is.
+    ws.receive({ type: 'session', seq: 3, session: 's8', id: `${id}.b` });
     expect(ws.sent.slice(2)).toEqual([
       { type: 'stop', session: 's7' },
       { type: 'stop', session: 's8' },

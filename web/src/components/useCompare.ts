@@ -21,9 +21,13 @@ export function useCompare() {
   const [run, setRun] = useState<CompareRun | null>(null);
   const client = useRef<DebuggerClient | null>(null);
   const maxTokens = useRef(DEFAULT_MAX_TOKENS);
+  // The run whose sides are to stop: a side announced after Stop is stopped as it comes.
+  const stopping = useRef<string | null>(null);
 
   const onMessage = useCallback((m: ServerMsg) => {
     if (m.type === 'hello') maxTokens.current = m.limits?.max_tokens ?? DEFAULT_MAX_TOKENS;
+    const stop = stopping.current;
+    if (m.type === 'session' && stop && (m.id === `${stop}.a` || m.id === `${stop}.b`)) client.current?.stop(m.session);
     setRun((r) => (r ? applyCompareMessage(r, m) : r));
   }, []);
 
@@ -42,6 +46,7 @@ export function useCompare() {
   const start = useCallback(
     async (input: Omit<CompareInput, 'id' | 'maxTokens'>) => {
       const id = `cmp-${nextId++}`;
+      stopping.current = null;
       setRun(newRun(id, input.modelA, input.modelB));
       try {
         const c = await connected();
@@ -58,6 +63,7 @@ export function useCompare() {
   const stop = useCallback(() => {
     const c = client.current;
     if (!run || !c) return;
+    stopping.current = run.id;
     for (const s of run.sides) if (s.session && !s.done) c.stop(s.session);
   }, [run]);
 
