@@ -11,6 +11,17 @@ namespace {
 
 namespace json = boost::json;
 
+// The generation's measured speed as llama.cpp's server reports it: `predicted_per_second`
+// is the decode rate (the steps after the first token, which comes out of the prompt pass).
+json::object TimingsJson(const Timings& t) {
+  return json::object{{"prompt_n", t.prompt_tokens},
+                      {"prompt_ms", t.prompt_ms},
+                      {"prompt_per_second", t.prompt_tokens_per_second()},
+                      {"predicted_n", t.generated_tokens},
+                      {"predicted_ms", t.decode_ms},
+                      {"predicted_per_second", t.decode_tokens_per_second()}};
+}
+
 ApiError Bad(std::string param, std::string message) {
   ApiError e;
   e.param = std::move(param);
@@ -249,7 +260,7 @@ CompletionEncoder::CompletionEncoder(CompletionParams params, std::string model_
       created_(created) {}
 
 std::string CompletionEncoder::Chunk(const std::string& text, const Event* token,
-                                     const char* finish) const {
+                                     const char* finish, const Timings* timings) const {
   json::object choice{{"index", 0}};
   if (params_.chat) {
     json::object delta;
@@ -284,6 +295,7 @@ std::string CompletionEncoder::Chunk(const std::string& text, const Event* token
                      {"model", model_},
                      {"system_fingerprint", "inferno"},
                      {"choices", json::array{std::move(choice)}}};
+  if (timings != nullptr) chunk["timings"] = TimingsJson(*timings);
   return Sse(chunk);
 }
 
@@ -312,7 +324,7 @@ std::string CompletionEncoder::TokenChunk(const Event& e) {
 std::string CompletionEncoder::FinalChunks(const Event& done, int prompt_tokens) {
   std::string out;
   if (!done.text.empty()) out += Chunk(done.text, nullptr, nullptr);
-  out += Chunk("", nullptr, FinishReason(done.finish_reason));
+  out += Chunk("", nullptr, FinishReason(done.finish_reason), &done.timings);
   if (params_.include_usage) {
     out += Sse(json::object{
         {"id", id_},
@@ -391,7 +403,8 @@ std::string CompletionEncoder::Final(const Event& done, int prompt_tokens) const
       {"choices", json::array{std::move(choice)}},
       {"usage", json::object{{"prompt_tokens", prompt_tokens},
                              {"completion_tokens", done.timings.generated_tokens},
-                             {"total_tokens", prompt_tokens + done.timings.generated_tokens}}}};
+                             {"total_tokens", prompt_tokens + done.timings.generated_tokens}}},
+      {"timings", TimingsJson(done.timings)}};
   return json::serialize(out);
 }
 

@@ -48,7 +48,7 @@ class CompletionEncoder {
   // SSE chunk payloads ("data: ...\n\n" framed) for a streamed response, in order.
   std::string FirstChunk() const;          // chat: the assistant role delta
   std::string TokenChunk(const Event& e);  // also records the token for the final object
-  std::string FinalChunks(const Event& done, int prompt_tokens);  // finish (+usage) + [DONE]
+  std::string FinalChunks(const Event& done, int prompt_tokens);  // finish+timings (+usage), [DONE]
   static std::string ErrorChunk(const ApiError& error);
 
   // Non-streamed: call Add() per token event, then Final().
@@ -56,7 +56,8 @@ class CompletionEncoder {
   std::string Final(const Event& done, int prompt_tokens) const;
 
  private:
-  std::string Chunk(const std::string& delta_text, const Event* token, const char* finish) const;
+  std::string Chunk(const std::string& delta_text, const Event* token, const char* finish,
+                    const Timings* timings = nullptr) const;
 
   CompletionParams params_;
   std::string model_;

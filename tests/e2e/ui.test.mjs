@@ -132,8 +132,13 @@ describe('web UI', () => {
       const rendered = await reply.locator('.markdown').textContent();
       assert.equal(rendered.replace(/\s+/g, ''), text.replace(/\s+/g, ''));
     }
+    // tokens/s is the decode rate the server measured (timings on the finish chunk).
+    const timings = chunks.find((c) => c.timings)?.timings;
+    assert.ok(timings?.predicted_per_second > 0, 'the finish chunk carries the server timings');
+    assert.equal(timings.predicted_n, usage.completion_tokens);
     const metrics = await reply.getByTestId('metrics').textContent();
-    assert.match(metrics, new RegExp(`${usage.completion_tokens} tokens · [\\d.]+ tok/s · TTFT \\d+ ms`));
+    const rate = timings.predicted_per_second.toFixed(1).replace('.', '\\.');
+    assert.match(metrics, new RegExp(`${usage.completion_tokens} tokens · ${rate} tok/s · TTFT \\d+ ms`));
     await page.screenshot({ path: path.join(shots, 'chat-light.png') });
     assert.deepEqual(errors, []);
     await context.close();
@@ -248,25 +253,27 @@ describe('web UI', () => {
     await context.close();
   });
 
-  test('compare two models: greedy tokens, divergence and KL per step', async () => {
-    const { page, context } = await openPage();
+  test("compare two models on the debugger: greedy tokens, divergence, and the server's KL per step", async () => {
+    const { page, context, errors } = await openPage();
+    // What the server sends the page on its debugger connection.
+    const frames = [];
+    page.on('websocket', (ws) => ws.on('framereceived', (f) => typeof f.payload === 'string' && frames.push(JSON.parse(f.payload))));
     await page.locator('#set-max_tokens').fill('16');
     await page.getByRole('tab', { name: 'Compare' }).click();
     await page.getByLabel('Model A').selectOption('llama-tiny-Q8_0');
     await page.getByLabel('Model B').selectOption('llama-tiny-Q4_0');
     await page.getByLabel('Prompt to compare').fill('Once upon a time');
     await page.getByRole('button', { name: 'Compare' }).click();
+    await page.getByTestId('compare-mean-kl').waitFor();
     await page.getByRole('button', { name: 'Compare' }).waitFor();
     const a = await page.getByTestId('compare-a').locator('.tok').allTextContents();
     const b = await page.getByTestId('compare-b').locator('.tok').allTextContents();
     const models = path.join(sharedDir, 'fixtures/models');
     const oracleA = cliGreedy(path.join(models, 'llama-tiny-Q8_0.gguf'), 'Once upon a time', 16);
     const oracleB = cliGreedy(path.join(models, 'llama-tiny-Q4_0.gguf'), 'Once upon a time', 16);
-    // Pieces of a multi-byte character show as their bytes (‹e2 80›), the CLI prints U+FFFD.
     const vis = (t) => t.replace(/ /g, '·').replace(/\n/g, '↵');
-    const shown = (chips, oracle) => chips.map((c, i) => (c.startsWith('‹') && oracle[i]?.includes('\uFFFD') ? oracle[i] : c));
-    assert.deepEqual(shown(a, oracleA), oracleA.map((t) => (t.includes('\uFFFD') ? t : vis(t))));
-    assert.deepEqual(shown(b, oracleB), oracleB.map((t) => (t.includes('\uFFFD') ? t : vis(t))));
+    assert.deepEqual(a, oracleA.map(vis));
+    assert.deepEqual(b, oracleB.map(vis));
     let div = oracleA.findIndex((t, i) => t !== oracleB[i]);
     const summary = await page.getByTestId('compare-summary').textContent();
     if (div >= 0) {
@@ -276,11 +283,36 @@ describe('web UI', () => {
       div = 15;
       assert.match(summary, /Identical for 16 tokens/);
     }
-    // One KL bar per shared step.
+    // The figures shown are the ones the server's `compare` sent, in nats.
+    const steps = frames.filter((m) => m.type === 'compare' && m.kind === 'step');
+    const end = frames.find((m) => m.type === 'compare' && m.kind === 'summary');
+    assert.equal(steps.length, 16);
+    assert.equal(end.first_divergence, div < 15 ? div : -1);
+    const nats = (v) => (v === 0 ? '0' : v.toPrecision(4));
+    assert.equal(await page.getByTestId('compare-mean-kl').textContent(), nats(end.mean_kl_ab));
+    assert.equal(await page.getByTestId('compare-top1').textContent(), `${(end.top1_agreement * 100).toFixed(0)}%`);
+    assert.match(summary, new RegExp(`Over the 16 steps compared: mean KL\\(A‖B\\) ${nats(end.mean_kl_ab)} nats`));
+    const rows = await page.getByTestId('compare-steps').locator('tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+    );
+    assert.deepEqual(
+      rows.map((r) => [Number(r[0]), r[3], r[4], r[5]]),
+      steps.map((s) => [s.index, nats(s.kl_ab), nats(s.kl_ba), s.top1_agree ? 'same' : 'differs']),
+    );
+    assert.ok(steps.slice(0, div + 1).every((s) => s.same_prefix && s.kl_ab >= 0));
+    // One KL bar per step while the prefixes are the same.
     assert.equal(await page.locator('.compare .step-chart .bar').count(), div + 1);
-    await page.getByTestId('compare-a').locator('.tok').first().click();
-    assert.equal(await page.locator('.compare .topk').count(), 2);
+    // The screenshot shows the results: summary, chart, both outputs and the table of steps.
+    await page.getByTestId('compare-summary').evaluate((el) => el.scrollIntoView());
+    await page.mouse.move(0, 0);
     await page.screenshot({ path: path.join(shots, 'compare.png') });
+    await page.getByTestId('compare-a').locator('.tok').nth(div).click();
+    assert.equal(await page.locator('.compare .topk').count(), 2);
+    assert.match(
+      await page.getByTestId('compare-step-detail').textContent(),
+      new RegExp(`^Step ${div}: KL\\(A‖B\\) ${nats(steps[div].kl_ab)} nats, KL\\(B‖A\\) ${nats(steps[div].kl_ba)} nats`),
+    );
+    assert.deepEqual(errors, []);
     await context.close();
   });
 
@@ -455,6 +487,14 @@ describe('web UI', () => {
       assert.equal(upgrades.length, 1);
       assert.match(upgrades[0], /\/ws\?ticket=[0-9a-f]{32}$/);
       assert.ok(!upgrades[0].includes('e2e-key'));
+      // Compare opens its own debugger connection, with a ticket of its own.
+      await page.getByRole('tab', { name: 'Compare' }).click();
+      await page.getByRole('button', { name: 'Compare' }).click();
+      await page.getByTestId('compare-mean-kl').waitFor();
+      assert.equal(upgrades.length, 2);
+      assert.match(upgrades[1], /\/ws\?ticket=[0-9a-f]{32}$/);
+      assert.notEqual(upgrades[1], upgrades[0]);
+      assert.equal(await page.getByTestId('compare-steps').locator('tbody tr').count(), 3);
     } finally {
       await context.close();
       await locked.stop();

@@ -50,7 +50,11 @@ function fakeServer(withStore: boolean) {
       return sse([
         { model: 'tiny', choices: [{ delta: { role: 'assistant', content: '' } }] },
         { model: 'tiny', choices: [{ delta: { content: text } }] },
-        { model: 'tiny', choices: [{ delta: {}, finish_reason: 'stop' }] },
+        {
+          model: 'tiny',
+          choices: [{ delta: {}, finish_reason: 'stop' }],
+          timings: { prompt_n: 5, prompt_ms: 10, prompt_per_second: 500, predicted_n: 4, predicted_ms: 240, predicted_per_second: 12.5 },
+        },
         { model: 'tiny', choices: [], usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 } },
       ]);
     }
@@ -125,8 +129,10 @@ describe('App with the store', () => {
     await send('hello');
     await screen.findByText('reply 1 to hello');
     await waitFor(() => expect(server.conversations.get('c1')?.messages.length).toBe(2));
-    expect(screen.getByTestId('metrics').textContent).toMatch(/^tiny · 4 tokens/);
+    // The decode rate is the server's (timings on the finish chunk), and so is what is stored.
+    expect(screen.getByTestId('metrics').textContent).toMatch(/^tiny · 4 tokens · 12\.5 tok\/s · TTFT \d+ ms$/);
     const stored = server.conversations.get('c1')!;
+    expect(stored.messages[1]!.metrics).toMatchObject({ tokens: 4, tokens_per_second: 12.5, rate_source: 'server' });
     expect(stored.title).toBe('hello');
     expect(stored.messages.map((m) => [m.role, m.content])).toEqual([
       ['user', 'hello'],

@@ -43,6 +43,22 @@ describe('streamChat', () => {
     });
   });
 
+  it("keeps the server's timings from the finish chunk", async () => {
+    const timings = { prompt_n: 3, prompt_ms: 6, prompt_per_second: 500, predicted_n: 2, predicted_ms: 40, predicted_per_second: 25 };
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () =>
+        sseResponse([
+          { model: 'm', choices: [{ delta: { content: 'Hi' }, logprobs: null, finish_reason: null }] },
+          { model: 'm', choices: [{ delta: {}, logprobs: null, finish_reason: 'stop' }], timings },
+          '[DONE]',
+        ]),
+      ),
+    );
+    const end = await streamChat(body, new AbortController().signal, () => {});
+    expect(end).toEqual({ model: 'm', finish_reason: 'stop', timings });
+  });
+
   it('turns an OpenAI error body into a readable message', async () => {
     vi.stubGlobal(
       'fetch',

@@ -3,7 +3,7 @@
 import { withAuth } from './auth';
 import { ApiError, networkError, responseError } from './errors';
 import { readSse } from './sse';
-import type { ModelInfo, TokenInfo, TokenLogprob, Usage } from './types';
+import type { ModelInfo, ServerTimings, TokenInfo, TokenLogprob, Usage } from './types';
 import type { ChatRequestBody } from '../lib/settings';
 import type { LoadOptionValues, ModelLoadOptions } from '../lib/loadOptions';
 
@@ -70,6 +70,8 @@ export interface StreamDelta {
 
 export interface StreamEnd {
   usage?: Usage;
+  /** The server's measured speed (on the chunk with the finish reason). */
+  timings?: ServerTimings;
   finish_reason?: string;
   model?: string;
 }
@@ -78,6 +80,7 @@ interface Chunk {
   model?: string;
   error?: { message?: string };
   usage?: Usage | null;
+  timings?: ServerTimings | null;
   choices?: {
     delta?: { content?: string };
     logprobs?: { content?: TokenLogprob[] } | null;
@@ -120,6 +123,7 @@ export async function streamChat(
       }
       if (chunk.model) end.model = chunk.model;
       if (chunk.usage) end.usage = chunk.usage;
+      if (chunk.timings) end.timings = chunk.timings;
       const choice = chunk.choices?.[0];
       if (!choice) continue;
       if (choice.finish_reason) end.finish_reason = choice.finish_reason;

@@ -1,9 +1,11 @@
 // Client of the WebSocket debugger protocol (version 1; the server's docs/protocol.md):
-// JSON text frames, each an object with `type`. The UI sends hello, start, stop and branch
-// and gets session / prompt / token / probe / status / error / done messages back.
+// JSON text frames, each an object with `type`. The UI sends hello, start, stop, branch and
+// compare and gets session / prompt / token / probe / status / error / done / compare
+// messages back.
 
 import { apiKey } from './auth';
 import { call } from './call';
+import type { DebuggerSampling } from '../lib/settings';
 
 export interface TopToken {
   id: number;
@@ -56,6 +58,38 @@ export interface Timings {
   prompt_tokens_per_second?: number;
 }
 
+/** One side of a `compare` step: the token it sampled and its most likely one. */
+export interface CompareSideStep {
+  id: number;
+  top1: number;
+}
+
+/** The `compare` messages: the pair announced, each step both sides made, the summary. */
+export type CompareMsg =
+  | { type: 'compare'; kind: 'session'; compare: string; id?: string; a: string; b: string }
+  | {
+      type: 'compare';
+      kind: 'step';
+      compare: string;
+      index: number;
+      a: CompareSideStep;
+      b: CompareSideStep;
+      /** KL(P_a ‖ P_b) and KL(P_b ‖ P_a) in nats over the full vocabulary (null if not finite). */
+      kl_ab: number | null;
+      kl_ba: number | null;
+      top1_agree: boolean;
+      same_prefix: boolean;
+    }
+  | {
+      type: 'compare';
+      kind: 'summary';
+      compare: string;
+      steps: number;
+      mean_kl_ab: number | null;
+      top1_agreement: number;
+      first_divergence: number;
+    };
+
 export type ServerMsg =
   | { type: 'hello'; version: number; resume?: string; limits?: { max_tokens?: number; max_top_k?: number } }
   | { type: 'session'; session: string; id?: string; model?: string; parent?: string; branch_step?: number }
@@ -73,6 +107,7 @@ export type ServerMsg =
   | { type: 'status'; session: string; state: string; tokens_per_second?: number; generated?: number }
   | { type: 'error'; session?: string; code: string; message: string; recoverable?: boolean }
   | { type: 'done'; session: string; finish_reason: string; timings?: Timings }
+  | CompareMsg
   | { type: 'pong' };
 
 export interface StartParams {
@@ -81,7 +116,7 @@ export interface StartParams {
   prompt?: string;
   messages?: { role: string; content: string }[];
   max_tokens: number;
-  sampling: { temperature: number; top_k: number; top_p: number; min_p: number; repeat_penalty: number; seed?: number };
+  sampling: DebuggerSampling;
   probes: {
     top_k: number;
     /** `prompt: true` adds the prompt×prompt map; `tokens: false` leaves out the per-token weights. */
@@ -89,6 +124,21 @@ export interface StartParams {
     logit_lens: boolean;
     prompt_surprisal: boolean;
   };
+}
+
+/**
+ * One prompt through two models in lockstep: the shared `start` fields, and per side what
+ * differs (here the model). Probes are only the alternatives per token.
+ */
+export interface CompareParams {
+  id: string;
+  prompt?: string;
+  messages?: { role: string; content: string }[];
+  max_tokens: number;
+  sampling: StartParams['sampling'];
+  probes: { top_k: number };
+  a: { model?: string };
+  b: { model?: string };
 }
 
 /** What WebSocket offers that the client uses (a fake in unit tests). */
@@ -251,6 +301,11 @@ export class DebuggerClient {
   /** A new session that keeps `step` generated tokens of `session` and then takes `token`. */
   branch(session: string, step: number, token: number, id: string) {
     this.send({ type: 'branch', session, step, token, id });
+  }
+
+  /** Runs `compare`: two sessions (labelled `id.a`, `id.b`) and the comparison of each step. */
+  compare(p: CompareParams) {
+    this.send({ type: 'compare', ...p });
   }
 
   close() {

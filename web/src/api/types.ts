@@ -33,11 +33,33 @@ export interface ChatMessage {
   content: string;
 }
 
+/**
+ * The server's measured speed of one reply: the `timings` object the OpenAI routes send on
+ * the last chunk (and the whole answer), as llama.cpp's server does.
+ */
+export interface ServerTimings {
+  prompt_n?: number;
+  prompt_ms?: number;
+  prompt_per_second?: number;
+  predicted_n?: number;
+  predicted_ms?: number;
+  /** Decode rate: the steps after the first token over the time they took. */
+  predicted_per_second?: number;
+}
+
 export interface MessageMetrics {
   tokens: number;
   prompt_tokens?: number;
   ttft_ms?: number;
   tokens_per_second?: number;
+  /**
+   * Where `tokens_per_second` comes from: `server`, the server's measured decode rate;
+   * `browser` (or missing, in messages saved before there was a choice), the arrival times
+   * of the stream's chunks in the browser, which bursts and buffering distort.
+   */
+  rate_source?: 'server' | 'browser';
+  /** The server's prefill rate, prompt tokens per second. */
+  prompt_tokens_per_second?: number;
   total_ms?: number;
   finish_reason?: string;
 }

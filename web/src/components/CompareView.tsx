@@ -1,22 +1,17 @@
-// One prompt through two models (or one model twice) side by side: tokens aligned by
-// position, the first difference marked, and the KL divergence of the two next-token
-// distributions per step while they share a prefix.
+// One prompt through two models (or one model twice) side by side, run by the debugger's
+// `compare`: tokens aligned by step, the first difference marked, and the server's exact KL
+// divergence of the two next-token distributions (full vocabulary, nats) at every step.
 
-import { useMemo, useRef, useState } from 'react';
-import { streamChat } from '../api/client';
-import { ApiError } from '../api/errors';
-import type { ModelInfo, TokenLogprob } from '../api/types';
-import { compareSteps, firstDivergence } from '../lib/compare';
-import { formatProb, probBucket, probOf, visibleToken } from '../lib/probability';
-import { buildChatRequest, type Settings } from '../lib/settings';
+import { useState } from 'react';
+import type { ModelInfo } from '../api/types';
+import { firstDivergence, formatNats, sharedKl, type CompareRun } from '../lib/compare';
+import type { Settings } from '../lib/settings';
+import { CompareColumn, CompareStepDetail, CompareStepTable } from './CompareParts';
 import { StepChart } from './StepChart';
-import { TopKChart } from './TokenView';
+import { useCompare } from './useCompare';
 
-interface Side {
-  tokens: TokenLogprob[];
-  error?: string;
-  done: boolean;
-}
+/** Alternatives asked per token (shown for the selected step). */
+const TOP_K = 20;
 
 interface Props {
   models: ModelInfo[];
@@ -34,44 +29,8 @@ export function CompareView({ models, defaultModel, system, settings }: Props) {
   const modelB = usable.some((m) => m.id === pickB) ? pickB : defaultModel;
   const [prompt, setPrompt] = useState('Once upon a time');
   const [greedy, setGreedy] = useState(true);
-  const [sides, setSides] = useState<[Side, Side] | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
-  const abortRef = useRef<AbortController | null>(null);
-  const running = !!sides && !(sides[0].done && sides[1].done);
-
-  const run = async () => {
-    const ctrl = new AbortController();
-    abortRef.current = ctrl;
-    setSelected(null);
-    const state: [Side, Side] = [
-      { tokens: [], done: false },
-      { tokens: [], done: false },
-    ];
-    setSides([{ ...state[0] }, { ...state[1] }]);
-    const s: Settings = { ...settings, top_logprobs: 20, ...(greedy ? { temperature: 0, repeat_penalty: 1 } : {}) };
-    const one = async (i: 0 | 1, model: string) => {
-      const body = buildChatRequest(model, system, [{ role: 'user', content: prompt }], s);
-      try {
-        await streamChat(body, ctrl.signal, (d) => {
-          state[i].tokens = [...state[i].tokens, ...d.logprobs];
-          setSides([{ ...state[0] }, { ...state[1] }]);
-        });
-      } catch (err) {
-        if (!(err instanceof ApiError && err.code === 'aborted')) {
-          state[i].error = err instanceof Error ? err.message : String(err);
-        }
-      }
-      state[i].done = true;
-      setSides([{ ...state[0] }, { ...state[1] }]);
-    };
-    await Promise.all([one(0, modelA), one(1, modelB)]);
-  };
-
-  const steps = useMemo(() => (sides ? compareSteps(sides[0].tokens, sides[1].tokens) : []), [sides]);
-  const divergence = sides ? firstDivergence(sides[0].tokens, sides[1].tokens) : -1;
-  const kls = steps.map((s) => s.kl).filter((v): v is number => v !== undefined);
-  const meanKl = kls.length ? kls.reduce((a, b) => a + b, 0) / kls.length : undefined;
-  const sel = selected === null ? undefined : steps[selected];
+  const { run, running, start, stop } = useCompare();
 
   const pick = (label: string, value: string, set: (v: string) => void) => (
     <label className="field inline">
@@ -86,47 +45,24 @@ export function CompareView({ models, defaultModel, system, settings }: Props) {
     </label>
   );
 
-  const column = (side: Side | undefined, name: string, which: 'a' | 'b') => (
-    <div className="compare-col" data-testid={`compare-${which}`}>
-      <h3>{name}</h3>
-      {side?.error && (
-        <div className="error" role="alert">
-          {side.error}
-        </div>
-      )}
-      <div className="token-strip" role="list" aria-label={`Tokens from ${name}`}>
-        {side?.tokens.map((t, i) => {
-          const diverged = divergence >= 0 && i >= divergence;
-          return (
-            <button
-              type="button"
-              role="listitem"
-              key={i}
-              className={`tok p${probBucket(probOf(t.logprob))}${i === divergence ? ' diverge' : ''}${diverged && i !== divergence ? ' after' : ''}${selected === i ? ' selected' : ''}`}
-              title={`#${i} · ${formatProb(probOf(t.logprob))}`}
-              onClick={() => setSelected(selected === i ? null : i)}
-            >
-              {visibleToken(t.token, t.bytes ?? undefined)}
-            </button>
-          );
-        })}
-      </div>
-    </div>
-  );
-
   return (
     <section className="compare" aria-label="Compare">
       <h2>Compare</h2>
       <p className="muted">
-        One prompt through two models, step by step. With greedy decoding the first token where they part is where
-        their top choices differ.
+        One prompt through two models in lockstep on the debugger. With greedy decoding the first token where they part
+        is where their top choices differ; at every step the server measures how far apart the two next-token
+        distributions are (KL divergence over the whole vocabulary, in nats). Both models must share a vocabulary.
       </p>
       <form
         className="compare-form"
         onSubmit={(e) => {
           e.preventDefault();
-          if (running) abortRef.current?.abort();
-          else void run();
+          if (running) {
+            stop();
+          } else {
+            setSelected(null);
+            void start({ modelA, modelB, prompt, system, settings, greedy, topK: TOP_K });
+          }
         }}
       >
         <div className="compare-picks">
@@ -144,7 +80,7 @@ export function CompareView({ models, defaultModel, system, settings }: Props) {
         <div className="row-actions">
           <span className="muted small">
             Max tokens {settings.max_tokens}
-            {greedy ? '' : ', sampling as in the Settings panel'}; 20 alternatives per token.
+            {greedy ? '' : ', sampling as in the Settings panel'}; {TOP_K} alternatives per token.
           </span>
           <span className="spacer" />
           <button type="submit" className={running ? 'stop' : 'primary'} disabled={!running && !prompt.trim()}>
@@ -152,36 +88,72 @@ export function CompareView({ models, defaultModel, system, settings }: Props) {
           </button>
         </div>
       </form>
-      {sides && (
-        <>
-          <p className="count" data-testid="compare-summary">
-            {divergence >= 0
-              ? `The outputs part at token ${divergence}.`
-              : running
-                ? 'Identical so far.'
-                : `Identical for ${Math.min(sides[0].tokens.length, sides[1].tokens.length)} tokens.`}
-            {meanKl !== undefined && ` Mean KL over the shared steps: ${meanKl.toFixed(3)} bits.`}
-          </p>
-          <StepChart
-            label="KL(A‖B) per step, while the prefixes are the same"
-            unit="bits"
-            values={steps.map((s) => s.kl)}
+      {run && <CompareResult run={run} running={running} selected={selected} onSelect={setSelected} />}
+    </section>
+  );
+}
+
+function CompareResult(props: {
+  run: CompareRun;
+  running: boolean;
+  selected: number | null;
+  onSelect: (i: number | null) => void;
+}) {
+  const { run, running, selected, onSelect } = props;
+  const divergence = firstDivergence(run);
+  const toggle = (i: number) => onSelect(selected === i ? null : i);
+  return (
+    <>
+      {run.error && (
+        <div className="banner warn" role="alert">
+          {run.error}
+        </div>
+      )}
+      <CompareSummaryLine run={run} running={running} divergence={divergence} />
+      <StepChart
+        label="KL(A‖B) per step, while the prefixes are the same"
+        unit="nats"
+        values={sharedKl(run)}
+        selected={selected}
+        onSelect={toggle}
+        mark={divergence}
+      />
+      <div className="compare-cols">
+        {run.sides.map((side, i) => (
+          <CompareColumn
+            key={i}
+            side={side}
+            which={i === 0 ? 'a' : 'b'}
+            divergence={divergence}
             selected={selected}
-            onSelect={setSelected}
-            mark={divergence}
+            onSelect={toggle}
           />
-          <div className="compare-cols">
-            {column(sides[0], modelA, 'a')}
-            {column(sides[1], modelB, 'b')}
-          </div>
-          {sel && selected !== null && (
-            <div className="compare-cols">
-              <div className="compare-col">{sel.a && <TopKChart step={sel.a} position={selected} />}</div>
-              <div className="compare-col">{sel.b && <TopKChart step={sel.b} position={selected} />}</div>
-            </div>
-          )}
+        ))}
+      </div>
+      {selected !== null && <CompareStepDetail run={run} index={selected} />}
+      {run.steps.length > 0 && <CompareStepTable run={run} selected={selected} onSelect={toggle} />}
+    </>
+  );
+}
+
+function CompareSummaryLine({ run, running, divergence }: { run: CompareRun; running: boolean; divergence: number }) {
+  const shortest = Math.min(run.sides[0].tokens.length, run.sides[1].tokens.length);
+  const s = run.summary;
+  return (
+    <p className="count" data-testid="compare-summary">
+      {divergence >= 0
+        ? `The outputs part at token ${divergence}.`
+        : running
+          ? 'Identical so far.'
+          : `Identical for ${shortest} tokens.`}
+      {s && s.steps > 0 && (
+        <>
+          {' '}
+          Over the {s.steps} steps compared: mean KL(A‖B){' '}
+          <span data-testid="compare-mean-kl">{formatNats(s.meanKlAB)}</span> nats, top-1 agreement{' '}
+          <span data-testid="compare-top1">{(s.top1Agreement * 100).toFixed(0)}%</span>.
         </>
       )}
-    </section>
+    </p>
   );
 }

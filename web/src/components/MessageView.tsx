@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { renderMarkdown } from '../lib/markdown';
-import { formatMetrics } from '../lib/metrics';
+import { describeMetrics, formatMetrics } from '../lib/metrics';
 import { TokenStrip } from './TokenView';
 import type { UiMessage } from './useChat';
 
@@ -119,7 +119,7 @@ export function MessageView({ message: m, index, busy, isLastAssistant, onRegene
       {m.streaming && !m.content && !m.error && <div className="thinking">Waiting for the first token…</div>}
       <div className="msg-footer">
         {m.metrics && (
-          <span className="metrics" data-testid="metrics">
+          <span className="metrics" data-testid="metrics" title={describeMetrics(m.metrics)}>
             {m.model ? `${m.model} · ` : ''}
             {formatMetrics(m.metrics)}
             {m.metrics.finish_reason === 'stopped' ? ' · stopped' : ''}

@@ -101,7 +101,10 @@ export function useChat(opts: ChatOptions) {
       // Only the current generation owns `busy`: one abandoned by reset() must not clear it.
       const current = abortRef.current === ctrl;
       if (current) abortRef.current = null;
-      const metrics = { ...computeMetrics(clock, end.usage?.completion_tokens), finish_reason: end.finish_reason };
+      const metrics = {
+        ...computeMetrics(clock, end.usage?.completion_tokens, end.timings),
+        finish_reason: end.finish_reason,
+      };
       if (end.usage) metrics.prompt_tokens = end.usage.prompt_tokens;
       const model = end.model ?? o.model;
       update(key, (m) => ({ ...m, streaming: false, error, metrics: error ? undefined : metrics, model }));

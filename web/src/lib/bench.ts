@@ -218,3 +218,10 @@ export function formatNumber(v: number, digits = 1): string {
 export function formatRatio(r: number | null): string {
   return r === null ? '—' : `×${r.toFixed(2)}`;
 }
+
+/** A stored timestamp in the reader's locale; as sent when it is not a date. */
+export function formatWhen(iso: string | null): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}

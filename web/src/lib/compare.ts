@@ -1,74 +1,192 @@
-// Comparing two generations of the same prompt step by step: where the chosen tokens
-// part, and how far apart the two next-token distributions are before that.
+// One prompt through two models with the debugger's `compare` (docs/protocol.md): the state
+// of a run built from the server's messages, and the request that starts it. The figures
+// are the server's: KL over the full vocabulary from the raw logits, in nats.
 
-import type { TopLogprob, TokenLogprob } from '../api/types';
-import { probOf } from './probability';
+import type { CompareParams, ServerMsg, TokenMsg } from '../api/debugger';
+import type { TokenLogprob } from '../api/types';
+import { chatMessages } from './debugRequest';
+import { debuggerSampling, type Settings } from './settings';
 
-/** Index of the first step where the chosen tokens differ, or -1 when one is a prefix of the other. */
-export function firstDivergence(a: TokenLogprob[], b: TokenLogprob[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i]!.token !== b[i]!.token) return i;
+export interface CompareSide {
+  model: string;
+  /** The side's session id, once the server announced it. */
+  session?: string;
+  /** Generated tokens by step. */
+  tokens: TokenMsg[];
+  done: boolean;
+  finishReason?: string;
+  error?: string;
+}
+
+/** One step both sides made, as the server compared it. */
+export interface CompareStep {
+  index: number;
+  idA: number;
+  idB: number;
+  /** KL(A‖B) and KL(B‖A) in nats; null when not finite. */
+  klAB: number | null;
+  klBA: number | null;
+  top1Agree: boolean;
+  /** Every token before this step was the same on both sides (so both saw the same text). */
+  samePrefix: boolean;
+}
+
+export interface CompareSummary {
+  steps: number;
+  meanKlAB: number | null;
+  top1Agreement: number;
+  firstDivergence: number;
+}
+
+export interface CompareRun {
+  /** The client label sent with `compare`; the sides' sessions are labelled `id.a`, `id.b`. */
+  id: string;
+  /** The server's id of the compare (its `compare` messages carry it). */
+  compare?: string;
+  sides: [CompareSide, CompareSide];
+  steps: CompareStep[];
+  summary?: CompareSummary;
+  /** The compare failed as a whole (refused, or the connection went away). */
+  error?: string;
+}
+
+export function newRun(id: string, modelA: string, modelB: string): CompareRun {
+  const side = (model: string): CompareSide => ({ model, tokens: [], done: false });
+  return { id, sides: [side(modelA), side(modelB)], steps: [] };
+}
+
+/** Done when the server sent the summary or the compare failed as a whole. */
+export function finished(run: CompareRun): boolean {
+  return !!run.summary || !!run.error;
+}
+
+function sideOf(run: CompareRun, session: string | undefined): 0 | 1 | -1 {
+  if (session === undefined) return -1;
+  if (run.sides[0].session === session) return 0;
+  if (run.sides[1].session === session) return 1;
   return -1;
 }
 
-/**
- * KL(P‖Q) in bits between two next-token distributions known only by their top-k lists.
- * Tokens are matched by text. A token missing from one list gets that list's leftover
- * mass spread over it, capped by the list's smallest probability (it ranked below all of
- * them); both are then renormalised over the union. It is an estimate: exact when the
- * lists hold nearly all the mass, as they do for confident steps.
- */
-export function topKKl(p: TopLogprob[], q: TopLogprob[]): number {
-  const union = new Set([...p, ...q].map((t) => t.token));
-  const dist = (list: TopLogprob[]) => {
-    const m = new Map(list.map((t) => [t.token, probOf(t.logprob)]));
-    const probs = [...m.values()];
-    const rest = Math.max(0, 1 - probs.reduce((s, x) => s + x, 0));
-    const missing = [...union].filter((t) => !m.has(t)).length;
-    const floor = Math.max(1e-9, Math.min(probs.length ? Math.min(...probs) : 1, missing ? rest / missing : 0));
-    const out = new Map<string, number>();
-    let total = 0;
-    for (const t of union) {
-      const v = m.get(t) ?? floor;
-      out.set(t, v);
-      total += v;
+function patchSide(run: CompareRun, i: 0 | 1, f: (s: CompareSide) => CompareSide): CompareRun {
+  const sides: [CompareSide, CompareSide] = [run.sides[0], run.sides[1]];
+  sides[i] = f(sides[i]);
+  return { ...run, sides };
+}
+
+/** The run after one server message; messages of other runs leave it as it is. */
+export function applyCompareMessage(run: CompareRun, m: ServerMsg): CompareRun {
+  if (finished(run)) return run;
+  switch (m.type) {
+    case 'session': {
+      const i = m.id === `${run.id}.a` ? 0 : m.id === `${run.id}.b` ? 1 : -1;
+      return i === -1 ? run : patchSide(run, i, (s) => ({ ...s, session: m.session }));
     }
-    for (const [t, v] of out) out.set(t, v / total);
-    return out;
+    case 'token': {
+      const i = sideOf(run, m.session);
+      if (i === -1) return run;
+      return patchSide(run, i, (s) => {
+        const tokens = [...s.tokens];
+        tokens[m.index] = m;
+        return { ...s, tokens };
+      });
+    }
+    case 'done': {
+      const i = sideOf(run, m.session);
+      return i === -1 ? run : patchSide(run, i, (s) => ({ ...s, done: true, finishReason: m.finish_reason }));
+    }
+    case 'error': {
+      const i = sideOf(run, m.session);
+      // A side that ended already (a `stop` that crossed its `done`) stays as it ended.
+      if (i !== -1 && run.sides[i].done) return run;
+      if (i !== -1) return patchSide(run, i, (s) => ({ ...s, done: true, error: `${m.message} (${m.code})` }));
+      // Not about a side: the compare itself was refused (this connection runs nothing else).
+      return m.session === undefined ? { ...run, error: `${m.message} (${m.code})` } : run;
+    }
+    case 'compare': {
+      if (m.kind === 'session') return m.id === run.id ? { ...run, compare: m.compare } : run;
+      if (m.compare !== run.compare) return run;
+      if (m.kind === 'step') {
+        const step: CompareStep = {
+          index: m.index,
+          idA: m.a.id,
+          idB: m.b.id,
+          klAB: m.kl_ab,
+          klBA: m.kl_ba,
+          top1Agree: m.top1_agree,
+          samePrefix: m.same_prefix,
+        };
+        return { ...run, steps: [...run.steps, step] };
+      }
+      if (m.kind === 'summary') {
+        const summary: CompareSummary = {
+          steps: m.steps,
+          meanKlAB: m.mean_kl_ab,
+          top1Agreement: m.top1_agreement,
+          firstDivergence: m.first_divergence,
+        };
+        return { ...run, summary };
+      }
+      return run;
+    }
+    default:
+      return run;
+  }
+}
+
+/** The first step whose sampled tokens differ, -1 if none so far (the summary's once it came). */
+export function firstDivergence(run: CompareRun): number {
+  if (run.summary) return run.summary.firstDivergence;
+  return run.steps.find((s) => s.idA !== s.idB)?.index ?? -1;
+}
+
+/** KL(A‖B) per step while both sides saw the same text; later steps compare different contexts. */
+export function sharedKl(run: CompareRun): (number | undefined)[] {
+  const out: (number | undefined)[] = run.steps.map(() => undefined);
+  for (const s of run.steps) if (s.samePrefix) out[s.index] = s.klAB ?? Infinity;
+  return out;
+}
+
+/** A KL figure as shown: 4 significant digits, in nats. */
+export function formatNats(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '—';
+  return v === 0 ? '0' : v.toPrecision(4);
+}
+
+/** A debugger token as the top-k chart takes it (log-probabilities of the raw softmax). */
+export function asTokenLogprob(t: TokenMsg): TokenLogprob {
+  const lp = (p: number | null | undefined) => (p ? Math.log(p) : -Infinity);
+  return {
+    token: t.text,
+    logprob: lp(t.prob),
+    top_logprobs: (t.top ?? []).map((a) => ({ token: a.text, logprob: lp(a.prob) })),
   };
-  const P = dist(p);
-  const Q = dist(q);
-  let kl = 0;
-  for (const [t, pv] of P) {
-    if (pv > 0) kl += pv * Math.log2(pv / Q.get(t)!);
-  }
-  return Math.max(0, kl);
 }
 
-export interface CompareStep {
-  position: number;
-  a?: TokenLogprob;
-  b?: TokenLogprob;
-  same: boolean;
-  /** Only while both generations share the same prefix (up to and including the divergence). */
-  kl?: number;
+export interface CompareInput {
+  id: string;
+  modelA: string;
+  modelB: string;
+  prompt: string;
+  system: string;
+  settings: Settings;
+  /** Temperature 0 and no repeat penalty on both sides. */
+  greedy: boolean;
+  /** The server's `limits.max_tokens` (hello). */
+  maxTokens: number;
+  /** Alternatives per token. */
+  topK: number;
 }
 
-export function compareSteps(a: TokenLogprob[], b: TokenLogprob[]): CompareStep[] {
-  const div = firstDivergence(a, b);
-  const shared = div < 0 ? Math.min(a.length, b.length) : div + 1;
-  const steps: CompareStep[] = [];
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const sa = a[i];
-    const sb = b[i];
-    const step: CompareStep = { position: i, a: sa, b: sb, same: !!sa && !!sb && sa.token === sb.token };
-    if (i < shared && sa && sb) {
-      step.kl = topKKl(
-        sa.top_logprobs.length ? sa.top_logprobs : [sa],
-        sb.top_logprobs.length ? sb.top_logprobs : [sb],
-      );
-    }
-    steps.push(step);
-  }
-  return steps;
+/** The `compare` message: the prompt through each model's chat template, sampling shared. */
+export function compareRequest(c: CompareInput): CompareParams {
+  const sampling = debuggerSampling(c.settings);
+  return {
+    id: c.id,
+    messages: chatMessages(c.system, c.prompt),
+    max_tokens: Math.max(1, Math.min(c.settings.max_tokens, c.maxTokens)),
+    sampling: c.greedy ? { ...sampling, temperature: 0, repeat_penalty: 1 } : sampling,
+    probes: { top_k: c.topK },
+    a: c.modelA ? { model: c.modelA } : {},
+    b: c.modelB ? { model: c.modelB } : {},
+  };
 }

@@ -90,7 +90,7 @@ class FakeSocket implements SocketLike {
 }
 
 describe('DebuggerClient', () => {
-  it('says hello, then sends start, stop and branch', async () => {
+  it('says hello, then sends start, stop, branch and compare', async () => {
     const sock = new FakeSocket();
     const got: ServerMsg[] = [];
     const c = new DebuggerClient((m) => got.push(m), () => {}, () => sock);
@@ -109,6 +109,15 @@ describe('DebuggerClient', () => {
     });
     c.stop('s1');
     c.branch('s1', 2, 77, 'ui-2');
+    c.compare({
+      id: 'cmp-1',
+      prompt: 'Hi',
+      max_tokens: 4,
+      sampling: { temperature: 0, top_k: 40, top_p: 1, min_p: 0, repeat_penalty: 1 },
+      probes: { top_k: 20 },
+      a: { model: 'A' },
+      b: { model: 'B' },
+    });
     expect(sock.sent.slice(1)).toEqual([
       {
         type: 'start',
@@ -121,6 +130,16 @@ describe('DebuggerClient', () => {
       },
       { type: 'stop', session: 's1' },
       { type: 'branch', session: 's1', step: 2, token: 77, id: 'ui-2' },
+      {
+        type: 'compare',
+        id: 'cmp-1',
+        prompt: 'Hi',
+        max_tokens: 4,
+        sampling: { temperature: 0, top_k: 40, top_p: 1, min_p: 0, repeat_penalty: 1 },
+        probes: { top_k: 20 },
+        a: { model: 'A' },
+        b: { model: 'B' },
+      },
     ]);
     expect(got.map((m) => m.type)).toEqual(['hello']);
   });

@@ -1,7 +1,7 @@
 // The debugger's sessions, built up from protocol messages by a pure reducer.
 
 import type { AttentionHead, LensLayer, ServerMsg, Timings, TokenMsg } from '../api/debugger';
-import type { PromptMap } from './attentionMap';
+import { mapHeads, mapLayers, type PromptMap } from './attentionMap';
 import type { StoredDebugDoc } from '../api/store';
 
 export interface DebugSession {
@@ -173,4 +173,22 @@ export function storedMessages(doc: StoredDebugDoc): ServerMsg[] {
   });
   if (s.finish_reason) msgs.push({ type: 'done', session: s.id, finish_reason: s.finish_reason });
   return msgs;
+}
+
+/**
+ * The layers, and the heads of `layer`, the attention pickers offer: what either probe holds
+ * (per-token weights and the prompt map).
+ */
+export function attentionChoices(s: DebugSession | undefined, layer: number): { layers: number[]; heads: number[] } {
+  const tokenHeads = Object.values(s?.attention ?? {}).flat();
+  const layers = [...new Set([...tokenHeads.map((h) => h.layer), ...mapLayers(s?.promptMap)])].sort((a, b) => a - b);
+  const heads = [
+    ...new Set([...tokenHeads.filter((h) => h.layer === layer).map((h) => h.head), ...mapHeads(s?.promptMap, layer)]),
+  ].sort((a, b) => a - b);
+  return { layers, heads };
+}
+
+/** A session still generating (not done, failed or stopped). */
+export function isRunning(s: DebugSession | undefined): boolean {
+  return !!s && !['done', 'failed', 'stopped'].includes(s.state);
 }

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { renderMarkdown } from './markdown';
-import { computeMetrics, formatBytes, formatMetrics } from './metrics';
+import { computeMetrics, describeMetrics, formatBytes, formatMetrics } from './metrics';
 import { formatProb, probBucket, probOf, surprisalBits, visibleToken } from './probability';
 import { buildChatRequest, DEFAULT_SETTINGS, sanitizeSettings } from './settings';
 
@@ -68,16 +68,54 @@ describe('probabilities', () => {
 });
 
 describe('metrics', () => {
-  it('measures TTFT and decode rate after the first token', () => {
+  it('without server timings, estimates the decode rate from arrival times and says so', () => {
     const m = computeMetrics({ start: 1000, first: 1250, last: 2250, tokens: 11 });
-    expect(m).toEqual({ tokens: 11, ttft_ms: 250, total_ms: 1250, tokens_per_second: 10 });
-    expect(formatMetrics(m)).toBe('11 tokens · 10.0 tok/s · TTFT 250 ms');
+    expect(m).toEqual({ tokens: 11, ttft_ms: 250, total_ms: 1250, tokens_per_second: 10, rate_source: 'browser' });
+    expect(formatMetrics(m)).toBe('11 tokens · 10.0 tok/s (browser timing) · TTFT 250 ms');
+    expect(describeMetrics(m)).toMatch(/reached the browser/);
   });
 
   it('prefers the server usage count and survives no tokens', () => {
     expect(computeMetrics({ start: 0, first: 10, last: 110, tokens: 3 }, 5).tokens_per_second).toBe(40);
     expect(computeMetrics({ start: 0, tokens: 0 })).toEqual({ tokens: 0 });
     expect(formatBytes(10687616)).toBe('10.2 MiB');
+  });
+
+  it("shows the server's decode rate, not a burst's arrival rate", () => {
+    // 54 tokens buffered and delivered in one burst: 0.8 ms between first and last chunk.
+    const burst = { start: 0, first: 300, last: 300.8, tokens: 54 };
+    expect(computeMetrics(burst, 54).tokens_per_second).toBeCloseTo(66250, 6);
+    const timings = {
+      prompt_n: 12,
+      prompt_ms: 40,
+      prompt_per_second: 300,
+      predicted_n: 54,
+      predicted_ms: 2650,
+      predicted_per_second: 20,
+    };
+    const m = computeMetrics(burst, 54, timings);
+    expect(m).toEqual({
+      tokens: 54,
+      ttft_ms: 300,
+      total_ms: 300.8,
+      tokens_per_second: 20,
+      rate_source: 'server',
+      prompt_tokens_per_second: 300,
+    });
+    expect(formatMetrics(m)).toBe('54 tokens · 20.0 tok/s · TTFT 300 ms');
+    expect(describeMetrics(m)).toMatch(/the decode rate the server measured/);
+  });
+
+  it('shows no rate when the server measured none (a one-token reply)', () => {
+    const clock = { start: 0, first: 5, last: 5, tokens: 1 };
+    const m = computeMetrics(clock, undefined, { predicted_n: 1, predicted_per_second: 0 });
+    expect(m).toEqual({ tokens: 1, ttft_ms: 5, total_ms: 5 });
+    expect(formatMetrics(m)).toBe('1 token · TTFT 5 ms');
+  });
+
+  it('labels a stored rate without a source as the browser estimate it was', () => {
+    expect(formatMetrics({ tokens: 3, tokens_per_second: 12.34 })).toBe('3 tokens · 12.3 tok/s (browser timing)');
+    expect(formatMetrics({ tokens: 3, tokens_per_second: 12.34, rate_source: 'server' })).toBe('3 tokens · 12.3 tok/s');
   });
 });
 

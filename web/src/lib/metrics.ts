@@ -1,6 +1,7 @@
-// Per-message timing figures measured in the browser from the stream's arrival times.
+// Per-message figures: the decode rate the server measured (its `timings`), and what only
+// the browser sees (time to first token, total time) from the stream's arrival times.
 
-import type { MessageMetrics } from '../api/types';
+import type { MessageMetrics, ServerTimings } from '../api/types';
 
 export interface StreamClock {
   start: number;
@@ -10,25 +11,55 @@ export interface StreamClock {
 }
 
 /**
- * TTFT is the time from sending to the first token; tokens/s is the decode rate after the
- * first token (the first one carries the prompt's prefill, as in llama.cpp's figures).
+ * TTFT is the time from sending to the first token, as the browser saw it. Tokens/s is the
+ * decode rate after the first token (which carries the prompt's prefill, as in llama.cpp's
+ * figures): the server's own measurement when it sent `timings`; only without them is it
+ * estimated from arrival times, and marked so (a burst of buffered chunks would read as
+ * thousands of tokens per second).
  */
-export function computeMetrics(c: StreamClock, completionTokens?: number): MessageMetrics {
-  const tokens = completionTokens ?? c.tokens;
+export function computeMetrics(c: StreamClock, completionTokens?: number, timings?: ServerTimings): MessageMetrics {
+  const tokens = completionTokens ?? timings?.predicted_n ?? c.tokens;
   const m: MessageMetrics = { tokens };
   if (c.first !== undefined) m.ttft_ms = c.first - c.start;
   if (c.last !== undefined) m.total_ms = c.last - c.start;
-  if (c.first !== undefined && c.last !== undefined && tokens > 1 && c.last > c.first) {
+  if (timings) {
+    if (positive(timings.predicted_per_second)) {
+      m.tokens_per_second = timings.predicted_per_second;
+      m.rate_source = 'server';
+    }
+    if (positive(timings.prompt_per_second)) m.prompt_tokens_per_second = timings.prompt_per_second;
+  } else if (c.first !== undefined && c.last !== undefined && tokens > 1 && c.last > c.first) {
     m.tokens_per_second = ((tokens - 1) * 1000) / (c.last - c.first);
+    m.rate_source = 'browser';
   }
   return m;
 }
 
+const positive = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v) && v > 0;
+
 export function formatMetrics(m: MessageMetrics): string {
   const parts = [`${m.tokens} token${m.tokens === 1 ? '' : 's'}`];
-  if (m.tokens_per_second !== undefined) parts.push(`${m.tokens_per_second.toFixed(1)} tok/s`);
+  if (m.tokens_per_second !== undefined) {
+    const rate = `${m.tokens_per_second.toFixed(1)} tok/s`;
+    parts.push(m.rate_source === 'server' ? rate : `${rate} (browser timing)`);
+  }
   if (m.ttft_ms !== undefined) parts.push(`TTFT ${Math.round(m.ttft_ms)} ms`);
   return parts.join(' · ');
+}
+
+/** What the figures are, for a tooltip. */
+export function describeMetrics(m: MessageMetrics): string {
+  const rate =
+    m.tokens_per_second === undefined
+      ? ''
+      : m.rate_source === 'server'
+        ? 'tok/s: the decode rate the server measured'
+        : 'tok/s: estimated from when the chunks reached the browser (the server sent no timings)';
+  const prefill =
+    m.prompt_tokens_per_second === undefined ? '' : `prompt: ${m.prompt_tokens_per_second.toFixed(1)} tok/s (server)`;
+  return [rate, prefill, m.ttft_ms === undefined ? '' : 'TTFT: from sending to the first token, in the browser']
+    .filter(Boolean)
+    .join('; ');
 }
 
 export function formatBytes(n?: number): string {

@@ -94,3 +94,25 @@ export function buildChatRequest(
   }
   return body;
 }
+
+/** The `sampling` object of a debugger `start` or `compare` (docs/protocol.md). */
+export interface DebuggerSampling {
+  temperature: number;
+  top_k: number;
+  top_p: number;
+  min_p: number;
+  repeat_penalty: number;
+  seed?: number;
+}
+
+export function debuggerSampling(s: Settings): DebuggerSampling {
+  const out: DebuggerSampling = {
+    temperature: s.temperature,
+    top_k: s.top_k,
+    top_p: s.top_p,
+    min_p: s.min_p,
+    repeat_penalty: s.repeat_penalty,
+  };
+  if (s.seed.trim() !== '') out.seed = Number.parseInt(s.seed, 10);
+  return out;
+}

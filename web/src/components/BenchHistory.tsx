@@ -1,0 +1,62 @@
+// Past benchmark runs from the server's history: open one, delete one, or select two and
+// compare them.
+
+import type { BenchRun } from '../api/bench';
+import { formatWhen } from '../lib/bench';
+import { BenchCompare } from './BenchCompare';
+
+interface Props {
+  runs: BenchRun[] | null;
+  shownId: number | undefined;
+  selected: number[];
+  onToggle: (id: number) => void;
+  onOpen: (id: number) => void;
+  onDelete: (id: number) => void;
+  onCompare: () => void;
+  compare: [BenchRun, BenchRun] | null;
+}
+
+export function BenchHistory({ runs, shownId, selected, onToggle, onOpen, onDelete, onCompare, compare }: Props) {
+  return (
+    <section className="bench-history" aria-label="Past runs">
+      <div className="bench-run-head">
+        <h3>Past runs</h3>
+        <span className="spacer" />
+        <button type="button" className="ghost" disabled={selected.length !== 2} onClick={onCompare}>
+          Compare selected
+        </button>
+      </div>
+      {runs === null ? (
+        <p className="muted">Loading…</p>
+      ) : runs.length === 0 ? (
+        <p className="muted">No runs yet.</p>
+      ) : (
+        <ul className="bench-runs" data-testid="bench-history">
+          {runs.map((r) => (
+            <li key={r.id} className={shownId === r.id ? 'active' : undefined}>
+              <input
+                type="checkbox"
+                aria-label={`Select run ${r.id} to compare`}
+                checked={selected.includes(r.id)}
+                onChange={() => onToggle(r.id)}
+              />
+              <button type="button" className="link run-open" onClick={() => onOpen(r.id)} disabled={r.status === 'running'}>
+                #{r.id} · {formatWhen(r.started_at)}
+              </button>
+              <span className="muted small">
+                {r.models.join(', ')} · prompts {r.prompt_sizes.join('/')} · {r.row_count} rows
+              </span>
+              <span className={`status ${r.status}`}>{r.status}</span>
+              {r.status !== 'running' && (
+                <button type="button" className="link" aria-label={`Delete run ${r.id}`} onClick={() => onDelete(r.id)}>
+                  delete
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {compare && <BenchCompare a={compare[0]} b={compare[1]} />}
+    </section>
+  );
+}

@@ -1,0 +1,53 @@
+// The debugger's prompt and what to capture, with Run / Stop.
+
+import type { RunOptions } from '../lib/debugRequest';
+
+const PROMPT_MAP_TITLE = 'The attention of every prompt token over the ones before it (all layers and heads)';
+
+interface Props {
+  options: RunOptions;
+  onChange: (o: RunOptions) => void;
+  running: boolean;
+  /** Run needs an open connection. */
+  canRun: boolean;
+  onRun: () => void;
+  onStop: () => void;
+}
+
+export function DebugForm({ options: o, onChange, running, canRun, onRun, onStop }: Props) {
+  const check = (key: 'chat' | 'attention' | 'promptMap' | 'lens', label: string, title?: string) => (
+    <label className="check" title={title}>
+      <input type="checkbox" checked={o[key]} onChange={(e) => onChange({ ...o, [key]: e.target.checked })} /> {label}
+    </label>
+  );
+  return (
+    <form
+      className="debug-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (running) onStop();
+        else onRun();
+      }}
+    >
+      <label htmlFor="debug-prompt" className="sr-only">
+        Prompt to debug
+      </label>
+      <textarea
+        id="debug-prompt"
+        rows={2}
+        value={o.prompt}
+        onChange={(e) => onChange({ ...o, prompt: e.target.value })}
+      />
+      <div className="row-actions">
+        {check('chat', 'Chat template')}
+        {check('attention', 'Attention')}
+        {check('promptMap', 'Prompt map', PROMPT_MAP_TITLE)}
+        {check('lens', 'Logit lens')}
+        <span className="spacer" />
+        <button type="submit" className={running ? 'stop' : 'primary'} disabled={!canRun}>
+          {running ? 'Stop' : 'Run'}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,37 @@
+// The server's models and the one in use (kept in the browser): listed at start and on
+// demand, with the error when the server cannot be reached.
+
+import { useCallback, useEffect, useState } from 'react';
+import { listModels } from '../api/client';
+import { ApiError } from '../api/errors';
+import type { ModelInfo } from '../api/types';
+import { load, save } from '../lib/storage';
+
+export function useModels() {
+  const [models, setModels] = useState<ModelInfo[]>([]);
+  const [model, setModel] = useState<string>(() => load('inferno.model', ''));
+  const [serverError, setServerError] = useState('');
+  const [loaded, setLoaded] = useState(false);
+
+  const refresh = useCallback(async () => {
+    try {
+      const list = await listModels();
+      setModels(list);
+      setLoaded(true);
+      setServerError('');
+      setModel((cur) => {
+        if (list.some((m) => m.id === cur)) return cur;
+        return (list.find((m) => !m.error) ?? list[0])?.id ?? '';
+      });
+    } catch (err) {
+      setServerError(err instanceof ApiError ? err.message : String(err));
+    }
+  }, []);
+
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+  useEffect(() => save('inferno.model', model), [model]);
+
+  return { models, model, setModel, current: models.find((m) => m.id === model), serverError, loaded, refresh };
+}
