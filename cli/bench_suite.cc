@@ -14,6 +14,7 @@
 #include "bench/machine.h"
 #include "bench/suite.h"
 #include "bench/summary.h"
+#include "cli/model_files.h"
 #include "store/store.h"
 #include "store/timestamps.h"
 
@@ -97,18 +98,6 @@ int64_t StartStoredRun(const std::string& db_path, bench::SuiteOptions& so,
 
 }  // namespace
 
-std::string DefaultModelsDir() {
-  if (const char* env = std::getenv("INFERNO_MODELS_DIR"); env && *env) return env;
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : ".") + "/.local/share/inferno/models";
-}
-
-std::string DefaultDataDir() {
-  if (const char* env = std::getenv("INFERNO_DATA_DIR"); env && *env) return env;
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : ".") + "/.local/share/inferno";
-}
-
 std::string SelfBinaryPath() {
   std::error_code ec;
   const fs::path p = fs::read_symlink("/proc/self/exe", ec);
@@ -125,7 +114,7 @@ int RunSuiteCli(const SuiteCliOptions& o) {
   so.prompt_sizes = *sizes;
   so.models = o.models;
   if (o.all) {
-    const std::string dir = o.models_dir.empty() ? DefaultModelsDir() : o.models_dir;
+    const std::string dir = ResolveModelsDir(o.models_dir);
     std::error_code ec;
     for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       if (it->is_regular_file() && it->path().extension() == ".gguf") {

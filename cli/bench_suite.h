@@ -29,10 +29,6 @@ int RunSuiteCli(const SuiteCliOptions& options);
 int RunSummaryCli(const std::string& csv_path, const std::string& md_path);
 void AddBenchWorkerCommand(CLI::App& root, int* exit_code);
 
-// Default models directory: $INFERNO_MODELS_DIR, else ~/.local/share/inferno/models.
-std::string DefaultModelsDir();
-// Default data directory (inferno.db, logs): $INFERNO_DATA_DIR, else ~/.local/share/inferno.
-std::string DefaultDataDir();
 // This executable (/proc/self/exe), which runs the bench workers.
 std::string SelfBinaryPath();
 

@@ -28,6 +28,23 @@ std::string DefaultConfigPath(bool* required) {
   return base + "/inferno/inferno.toml";
 }
 
+// TOML as CLI11 reads it, with a leading "~/" in values expanded to $HOME as a shell would
+// do on the command line: people write "~/models" in a config file.
+class TomlWithHome : public CLI::ConfigTOML {
+ public:
+  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
+    std::vector<CLI::ConfigItem> items = CLI::ConfigTOML::from_config(input);
+    const char* home = std::getenv("HOME");
+    if (home == nullptr || *home == '\0') return items;
+    for (CLI::ConfigItem& item : items) {
+      for (std::string& value : item.inputs) {
+        if (value == "~" || value.rfind("~/", 0) == 0) value = home + value.substr(1);
+      }
+    }
+    return items;
+  }
+};
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -44,6 +61,7 @@ int Main(int argc, char** argv) {
                  "Read options from this TOML file (default: $INFERNO_CONFIG, else "
                  "~/.config/inferno/inferno.toml when it exists)",
                  config_required);
+  app.config_formatter(std::make_shared<TomlWithHome>());
   app.allow_config_extras(CLI::config_extras_mode::error);
   app.fallthrough();  // `inferno serve --config F` as well as `inferno --config F serve`
   int exit_code = 0;

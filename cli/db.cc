@@ -8,6 +8,7 @@
 
 #include "cli/bench_suite.h"
 #include "cli/commands.h"
+#include "cli/model_files.h"
 #include "store/recover.h"
 
 namespace inferno::cli {

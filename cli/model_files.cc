@@ -7,14 +7,16 @@
 
 namespace inferno::cli {
 
+std::string DefaultDataDir() {
+  if (const char* env = std::getenv("INFERNO_DATA_DIR"); env && *env) return env;
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.local/share/inferno";
+}
+
 std::string ResolveModelsDir(const std::string& flag) {
   if (!flag.empty()) return flag;
   if (const char* env = std::getenv("INFERNO_MODELS_DIR"); env && *env) return env;
-  if (const char* env = std::getenv("INFERNO_DATA_DIR"); env && *env) {
-    return std::string(env) + "/models";
-  }
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : ".") + "/.local/share/inferno/models";
+  return DefaultDataDir() + "/models";
 }
 
 std::string HumanBytes(double b) {

@@ -1,10 +1,13 @@
-// Helpers shared by `inferno models` and `inferno pull`: where the models dir is, and
-// human-readable sizes and durations for listings and progress bars.
+// Where the CLI keeps things (the data dir, the models dir), the same places `inferno serve`
+// uses, and human-readable sizes and durations for listings and progress bars.
 #pragma once
 
 #include <string>
 
 namespace inferno::cli {
+
+// $INFERNO_DATA_DIR, else ~/.local/share/inferno: the database, logs and models.
+std::string DefaultDataDir();
 
 // --models-dir if given, else $INFERNO_MODELS_DIR, else <data dir>/models where the data dir
 // is $INFERNO_DATA_DIR or ~/.local/share/inferno: the same place `inferno serve` looks.

@@ -11,6 +11,7 @@
 
 #include "cli/bench_suite.h"
 #include "cli/commands.h"
+#include "cli/model_files.h"
 #include "cli/text_util.h"
 #include "server/api.h"
 #include "server/bench_routes.h"
@@ -71,7 +72,9 @@ Status ResolveApiKey(ServeOptions* o) {
 int RunServe(ServeOptions o) {
   if (o.data_dir.empty()) o.data_dir = DefaultDataDir();
   if (o.models_dir.empty()) {
-    o.models_dir = std::getenv("INFERNO_MODELS_DIR") ? DefaultModelsDir() : o.data_dir + "/models";
+    // $INFERNO_MODELS_DIR, else inside the data dir that --data-dir chose.
+    const char* env = std::getenv("INFERNO_MODELS_DIR");
+    o.models_dir = env && *env ? std::string(env) : o.data_dir + "/models";
   }
   if (o.web_root.empty()) o.web_root = INFERNO_WEB_ROOT;
   if (Status st = ResolveApiKey(&o); !st.ok()) {

@@ -91,5 +91,19 @@ TEST(ConfigFile, UnknownKeyAndMissingFileAreErrors) {
   fs::remove_all(dir);
 }
 
+TEST(ConfigFile, TildeInValuesIsTheHomeDirectory) {
+  const fs::path dir = testing::FreshTempDir("config", "tilde");
+  fs::create_directories(dir);
+  std::ofstream(dir / "inferno.toml") << "[models]\nmodels-dir = \"~/my-models\"\n";
+  testing::ProcessResult r =
+      testing::RunProcess({"/usr/bin/env", "HOME=" + dir.string(), testing::InfernoBinary(),
+                           "models", "--json", "--config", (dir / "inferno.toml").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"models_dir\":\"" + (dir / "my-models").string() + "\""),
+            std::string::npos)
+      << r.out;
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace inferno
