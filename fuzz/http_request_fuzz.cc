@@ -2,24 +2,49 @@
 // request parser with the server's body and header limits, the Beast request -> Request
 // conversion, then SplitTarget/ParseQuery/PercentDecode. Requests are parsed one after the
 // other from the input as long as the connection would stay open (keep-alive, no upgrade).
+//
+// Each parsed request is then handled by the server's routes (Api::Handle with the store
+// routes, a registry without models so nothing generates), which is where a fuzzed method,
+// path or query meets the code that quotes them back; every JSON answer must be JSON.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
+#include <memory>
 #include <string_view>
 
+#include "fuzz/fuzz_env.h"
+#include "server/api.h"
 #include "server/http_parse.h"
 #include "server/http_server.h"
 
 namespace {
 
+using inferno::fuzz::Check;
 using inferno::server::ParsedRequest;
 using inferno::server::RequestParse;
 
 // The fuzz inputs are small; a small body limit lets the fuzzer reach the 413 path too.
 const size_t kBodyLimits[] = {inferno::server::HttpServerOptions{}.body_limit, 64};
 
-void Check(bool ok) {
-  if (!ok) std::abort();
+struct Routes {
+  Routes()
+      : registry(inferno::fuzz::MakeRegistry(inferno::fuzz::ScratchDir() + "/http-models", "")),
+        store(inferno::fuzz::ScratchDir() + "/http-store/inferno.db") {
+    inferno::server::ApiOptions quiet;
+    quiet.log_to_stderr = false;
+    api = std::make_unique<inferno::server::Api>(
+        quiet, *registry,
+        [this](const inferno::server::Request& r) { return store.routes().Handle(r); });
+  }
+  std::unique_ptr<inferno::server::ModelRegistry> registry;
+  inferno::fuzz::StoreFixture store;
+  std::unique_ptr<inferno::server::Api> api;
+};
+
+void Route(const inferno::server::Request& r) {
+  static Routes* routes = new Routes();  // never destroyed: libFuzzer exits from inside a run
+  inferno::fuzz::CapturingWriter w;
+  routes->api->Handle(r, w);
+  Check(w.started());
 }
 
 // What the routes do with a request: look headers and query values up, re-decode.
@@ -33,6 +58,7 @@ void UseRequest(const ParsedRequest& p) {
   std::string decoded;
   (void)inferno::server::PercentDecode(r.target, &decoded);
   (void)sink;
+  if (!p.websocket_upgrade) Route(r);
 }
 
 }  // namespace

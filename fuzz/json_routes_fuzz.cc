@@ -5,11 +5,11 @@
 // options bodies, and the debugger's client messages. Nothing generates: /chat is served by a
 // registry without models, so it stops after validation at the model lookup.
 //
-// Oracle besides the sanitizers: every JSON response a route sends parses as JSON.
+// Oracle besides the sanitizers: every JSON response a route sends parses as JSON
+// (fuzz/fuzz_env.h).
 #include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -33,40 +33,11 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace inferno;
 using namespace inferno::server;
-
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
-
-// INFERNO_FUZZ_VERBOSE=1 prints each response, to see how far a seed gets.
-void CheckResponse(const Response& r) {
-  static const bool verbose = std::getenv("INFERNO_FUZZ_VERBOSE") != nullptr;
-  if (verbose) std::fprintf(stderr, "%d %.300s\n", r.status, r.body.c_str());
-  Check(r.status >= 100 && r.status <= 599);
-  if (r.content_type != "application/json" || r.body.empty()) return;
-  json::error_code ec;
-  (void)json::parse(r.body, ec);
-  Check(!ec);
-}
-
-// Keeps what a route sends; streams (a generation) must not start here.
-class CapturingWriter : public ResponseWriter {
- public:
-  void Send(Response r) override {
-    Check(!started_);
-    started_ = true;
-    CheckResponse(r);
-  }
-  bool StartStream(int, std::string, Headers) override {
-    std::abort();  // a fuzzed body reached generation: the set-up is wrong
-  }
-  bool Write(std::string_view) override { return false; }
-  void EndStream() override {}
-  bool started() const override { return started_; }
-
- private:
-  bool started_ = false;
-};
+using inferno::fuzz::CapturingWriter;
+using inferno::fuzz::Check;
+using inferno::fuzz::CheckResponse;
+using inferno::fuzz::MakeRegistry;
+using inferno::fuzz::StoreFixture;
 
 Request MakeRequest(const char* method, const char* target, std::string body) {
   Request r;
@@ -77,54 +48,6 @@ Request MakeRequest(const char* method, const char* target, std::string body) {
   Check(SplitTarget(r));
   return r;
 }
-
-std::unique_ptr<ModelRegistry> MakeRegistry(const std::string& models_dir,
-                                            const std::string& preload) {
-  RegistryOptions o;
-  o.models_dir = models_dir;
-  o.preload = preload;
-  o.scheduler.n_slots = 1;
-  o.scheduler.n_ctx = 256;
-  o.scheduler.n_threads = 1;
-  auto registry = std::make_unique<ModelRegistry>(o);
-  Check(registry->Init().ok());
-  return registry;
-}
-
-// The store routes write: the database is started afresh now and then so it stays small, with
-// a conversation and a profile numbered 1 for the routes that update them.
-class StoreFixture {
- public:
-  explicit StoreFixture(std::string path) : path_(std::move(path)) { Reset(); }
-
-  StoreRoutes& routes() {
-    if (++uses_ % 20000 == 0) Reset();
-    return *routes_;
-  }
-
- private:
-  void Reset() {
-    routes_.reset();
-    store_.reset();
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path_ + suffix, ec);
-    Result<std::unique_ptr<store::Store>> s = store::Store::Open(path_);
-    Check(s.ok());
-    store_ = std::move(*s);
-    store::ConversationFields first;
-    first.title = "first";
-    Check(store_->CreateConversation(first).ok());
-    store::Profile profile;
-    profile.name = "first";
-    Check(store_->CreateProfile(profile).ok());
-    routes_ = std::make_unique<StoreRoutes>(*store_);
-  }
-
-  std::string path_;
-  uint64_t uses_ = 0;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<StoreRoutes> routes_;
-};
 
 struct Env {
   Env() {
