@@ -64,6 +64,8 @@ format:
 FUZZ_RUNS ?= 1000000
 FUZZ_TARGETS = gguf http_request json_routes ws_frame
 FUZZ_FLAGS_gguf = -max_len=131072
+FUZZ_FLAGS_http_request = -dict=fuzz/dicts/http_request.dict
+FUZZ_FLAGS_json_routes = -dict=fuzz/dicts/json_routes.dict
 fuzz: $(FUZZ_TARGETS:%=fuzz-run-%)
 
 fuzz-build: deps
