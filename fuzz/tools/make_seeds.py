@@ -38,6 +38,8 @@ def http_seeds():
         "bad-target": "0GET /%zz HTTP/1.1\r\n\r\n",
         "absolute-target": "0GET http://h/x HTTP/1.1\r\n\r\n",
         "truncated": "0POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc",
+        "path-not-utf8": "0PUT /api/sessions/%C3?limit=%FF HTTP/1.1\r\nHost: h\r\n\r\n"
+        "GET /api/conversations/%FF%FE HTTP/1.1\r\n\r\n",
     }
     for name, data in seeds.items():
         write("http_request", name, data)
