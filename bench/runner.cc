@@ -8,6 +8,7 @@
 #include <map>
 
 #include "engine/model/forward.h"
+#include "engine/model/model_summary.h"
 #include "engine/runtime/kv_cache.h"
 #include "engine/threads/thread_pool.h"
 
@@ -38,17 +39,6 @@ void MeanStddev(const std::vector<double>& v, double* mean, double* sd) {
 
 }  // namespace
 
-std::string DominantWeightType(const Model& model) {
-  std::map<std::string, double> bytes_by_type;
-  for (const gguf::TensorInfo& t : model.file().tensors()) {
-    if (t.shape.size() >= 2) bytes_by_type[std::string(DTypeName(t.type))] += double(t.bytes);
-  }
-  if (bytes_by_type.empty()) return "none";
-  return std::max_element(bytes_by_type.begin(), bytes_by_type.end(),
-                          [](auto& a, auto& b) { return a.second < b.second; })
-      ->first;
-}
-
 Result<BenchReport> RunBench(const Model& model, const BenchOptions& o) {
   const ModelConfig& c = model.config();
   BenchReport report;
@@ -56,14 +46,15 @@ Result<BenchReport> RunBench(const Model& model, const BenchOptions& o) {
   report.size_bytes = double(model.file().file_size());
   report.load_ms = model.load_ms();
   report.threads = o.threads;
+  const ModelSummary summary = SummarizeModel(model.file());
+  report.params = summary.parameters;
+  report.type = summary.dominant_type;
   for (const gguf::TensorInfo& t : model.file().tensors()) {
-    report.params += double(t.n_elements);
     // A decode step reads every matrix once, except the embedding table (one row) unless
     // it doubles as the output projection.
     const bool embedding = t.name == "token_embd.weight";
     if (!embedding || c.tied_output) report.weight_bytes_per_token += double(t.bytes);
   }
-  report.type = DominantWeightType(model);
 
   int max_pp = 0;
   for (int p : o.prompt_sizes) max_pp = std::max(max_pp, p);

@@ -41,10 +41,6 @@ struct BenchReport {
   std::vector<BenchResult> results;
 };
 
-// The weight type holding most of the matrix bytes, e.g. "Q4_0" (what people call the
-// model's quantization).
-std::string DominantWeightType(const Model& model);
-
 // Runs the tests on a loaded model; a warm-up pass precedes each test.
 Result<BenchReport> RunBench(const Model& model, const BenchOptions& options);
 

@@ -12,7 +12,7 @@
 #include "bench/child_process.h"
 #include "bench/machine.h"
 #include "bench/runner.h"
-#include "engine/gguf/file_type.h"
+#include "engine/model/model_summary.h"
 #include "engine/runtime/session.h"
 
 namespace inferno::bench {
@@ -89,20 +89,13 @@ Status RunWorker(const WorkerOptions& o, const std::function<void(const std::str
   Result<std::unique_ptr<Model>> loaded = Model::Load(o.model);
   if (!loaded.ok()) return loaded.status();
   const Model& model = **loaded;
-  double params = 0;
-  for (const gguf::TensorInfo& t : model.file().tensors()) params += double(t.n_elements);
-  Result<std::string> arch = model.file().GetString("general.architecture");
-  // The file's own type name when it has one (as /v1/models shows it), else the type
-  // holding most matrix bytes.
-  Result<uint64_t> file_type = model.file().GetUint("general.file_type");
-  const char* type_name = file_type.ok() ? gguf::FileTypeName(*file_type) : nullptr;
-  emit(json::serialize(
-      json::object{{"type", "model"},
-                   {"architecture", arch.ok() ? *arch : std::string()},
-                   {"quant", type_name ? std::string(type_name) : DominantWeightType(model)},
-                   {"size_bytes", double(model.file().file_size())},
-                   {"params", params},
-                   {"load_ms", model.load_ms()}}));
+  const ModelSummary summary = SummarizeModel(model.file());
+  emit(json::serialize(json::object{{"type", "model"},
+                                    {"architecture", summary.architecture},
+                                    {"quant", summary.quant},
+                                    {"size_bytes", double(model.file().file_size())},
+                                    {"params", summary.parameters},
+                                    {"load_ms", model.load_ms()}}));
   int max_prompt = 1;
   for (int p : o.prompt_sizes) max_prompt = std::max(max_prompt, p);
   SessionOptions so;

@@ -23,5 +23,6 @@ void AddPullCommand(CLI::App& root, int* exit_code);
 void AddConvertCommand(CLI::App& root, int* exit_code);
 void AddQuantizeCommand(CLI::App& root, int* exit_code);
 void AddDebugCommand(CLI::App& root, int* exit_code);
+void AddDbCommand(CLI::App& root, int* exit_code);
 
 }  // namespace inferno::cli

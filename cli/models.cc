@@ -5,11 +5,14 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
+#include <filesystem>
 #include <memory>
 
 #include "cli/commands.h"
 #include "cli/model_files.h"
-#include "server/model_registry.h"
+#include "engine/gguf/gguf_file.h"
+#include "engine/model/model_dir.h"
+#include "engine/model/model_summary.h"
 
 namespace inferno::cli {
 namespace {
@@ -21,51 +24,80 @@ struct ModelsOptions {
   bool json = false;
 };
 
-int RunModels(const ModelsOptions& o) {
-  server::RegistryOptions ro;
-  ro.models_dir = ResolveModelsDir(o.models_dir);
-  // No Init(): listing must neither create the dir nor load anything.
-  server::ModelRegistry registry(ro);
-  const std::vector<server::ModelInfo> models = registry.List();
-  if (o.json) {
-    json::array list;
-    for (const server::ModelInfo& m : models) {
-      json::object e{{"name", m.id},
-                     {"path", m.path},
-                     {"size_bytes", m.size_bytes},
-                     {"architecture", m.architecture},
-                     {"quant", m.quant},
-                     {"context_length", m.context_length},
-                     {"parameters", m.parameters}};
-      if (!m.error.empty()) e["error"] = m.error;
-      list.push_back(std::move(e));
+// One model file as listed: its summary, or why it cannot be used.
+struct Listed {
+  ModelFile file;
+  uint64_t size_bytes = 0;
+  ModelSummary summary;
+};
+
+std::vector<Listed> ListModels(const std::string& models_dir) {
+  std::vector<Listed> out;
+  for (ModelFile& f : FindModelFiles(models_dir)) {
+    Listed m;
+    std::error_code ec;
+    m.size_bytes = std::filesystem::file_size(f.path, ec);
+    Result<std::unique_ptr<gguf::File>> file = gguf::File::Open(f.path);
+    if (file.ok()) {
+      m.summary = SummarizeModel(**file);
+    } else {
+      m.summary.error = file.status().message();
     }
-    fmt::print("{}\n", json::serialize(json::object{{"models_dir", ro.models_dir},
-                                                    {"models", std::move(list)}}));
-    return 0;
+    m.file = std::move(f);
+    out.push_back(std::move(m));
   }
-  if (models.empty()) {
-    fmt::print("no models in {}\n  download one: inferno pull OWNER/REPO[/FILE.gguf]\n",
-               ro.models_dir);
-    return 0;
+  return out;
+}
+
+void PrintJson(const std::string& models_dir, const std::vector<Listed>& models) {
+  json::array list;
+  for (const Listed& m : models) {
+    json::object e{{"name", m.file.id},
+                   {"path", m.file.path},
+                   {"size_bytes", m.size_bytes},
+                   {"architecture", m.summary.architecture},
+                   {"quant", m.summary.quant},
+                   {"context_length", m.summary.context_length},
+                   {"parameters", m.summary.parameters}};
+    if (!m.summary.error.empty()) e["error"] = m.summary.error;
+    list.push_back(std::move(e));
   }
+  fmt::print("{}\n", json::serialize(
+                         json::object{{"models_dir", models_dir}, {"models", std::move(list)}}));
+}
+
+void PrintTable(const std::string& models_dir, const std::vector<Listed>& models) {
   size_t width = 4;
-  for (const server::ModelInfo& m : models) width = std::max(width, m.id.size());
+  for (const Listed& m : models) width = std::max(width, m.file.id.size());
   fmt::print("{:<{}}  {:>10}  {:<10}  {:<8}  {:>7}  {:>8}\n", "NAME", width, "SIZE", "ARCH",
              "QUANT", "CONTEXT", "PARAMS");
-  for (const server::ModelInfo& m : models) {
-    if (!m.error.empty()) {
-      fmt::print("{:<{}}  {:>10}  unusable: {}\n", m.id, width, HumanBytes(double(m.size_bytes)),
-                 m.error);
+  for (const Listed& m : models) {
+    const ModelSummary& s = m.summary;
+    if (!s.error.empty()) {
+      fmt::print("{:<{}}  {:>10}  unusable: {}\n", m.file.id, width,
+                 HumanBytes(double(m.size_bytes)), s.error);
       continue;
     }
-    fmt::print("{:<{}}  {:>10}  {:<10}  {:<8}  {:>7}  {:>7.1f}M\n", m.id, width,
-               HumanBytes(double(m.size_bytes)), m.architecture, m.quant, m.context_length,
-               m.parameters / 1e6);
+    fmt::print("{:<{}}  {:>10}  {:<10}  {:<8}  {:>7}  {:>7.1f}M\n", m.file.id, width,
+               HumanBytes(double(m.size_bytes)), s.architecture, s.quant, s.context_length,
+               s.parameters / 1e6);
   }
   fmt::print("({} in {})\n",
-             models.size() == 1 ? "1 model" : fmt::format("{} models", models.size()),
-             ro.models_dir);
+             models.size() == 1 ? "1 model" : fmt::format("{} models", models.size()), models_dir);
+}
+
+// Reads headers only: listing neither creates the dir nor loads a model.
+int RunModels(const ModelsOptions& o) {
+  const std::string models_dir = ResolveModelsDir(o.models_dir);
+  const std::vector<Listed> models = ListModels(models_dir);
+  if (o.json) {
+    PrintJson(models_dir, models);
+  } else if (models.empty()) {
+    fmt::print("no models in {}\n  download one: inferno pull OWNER/REPO[/FILE.gguf]\n",
+               models_dir);
+  } else {
+    PrintTable(models_dir, models);
+  }
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "cli/bench_suite.h"
@@ -33,16 +34,39 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 8080;
   std::string api_key;
+  std::string api_key_file;
+  std::vector<std::string> allowed_hosts;
+  std::vector<std::string> allowed_origins;
   int parallel = 4;
   int ctx_size = 4096;
   int threads = 0;
   std::string web_root;
   uint64_t memory_budget = 0;
   size_t body_limit = 1 << 20;
-  std::string cors_origin;
   bool quiet = false;
   int max_debug_sessions = 64;
+  server::AdmissionLimits limits;
 };
+
+// The key from --api-key, else --api-key-file, else INFERNO_API_KEY. A file keeps it out of
+// the process list and the shell history.
+Status ResolveApiKey(ServeOptions* o) {
+  if (!o->api_key.empty() && !o->api_key_file.empty())
+    return Status::InvalidArgument("give --api-key or --api-key-file, not both");
+  if (!o->api_key_file.empty()) {
+    std::ifstream in(o->api_key_file);
+    if (!in) return Status::IoError("cannot read --api-key-file '" + o->api_key_file + "'");
+    std::getline(in, o->api_key);
+    while (!o->api_key.empty() && std::isspace(static_cast<unsigned char>(o->api_key.back())))
+      o->api_key.pop_back();
+    if (o->api_key.empty())
+      return Status::InvalidArgument("--api-key-file '" + o->api_key_file + "' is empty");
+  }
+  if (o->api_key.empty()) {
+    if (const char* env = std::getenv("INFERNO_API_KEY"); env && *env) o->api_key = env;
+  }
+  return Status::Ok();
+}
 
 int RunServe(ServeOptions o) {
   if (o.data_dir.empty()) o.data_dir = DefaultDataDir();
@@ -50,8 +74,9 @@ int RunServe(ServeOptions o) {
     o.models_dir = std::getenv("INFERNO_MODELS_DIR") ? DefaultModelsDir() : o.data_dir + "/models";
   }
   if (o.web_root.empty()) o.web_root = INFERNO_WEB_ROOT;
-  if (o.api_key.empty()) {
-    if (const char* env = std::getenv("INFERNO_API_KEY"); env && *env) o.api_key = env;
+  if (Status st = ResolveApiKey(&o); !st.ok()) {
+    fmt::print(stderr, "error: {}\n", st.message());
+    return 1;
   }
 
   // Block the shutdown signals in every thread; one thread waits for them.
@@ -89,16 +114,23 @@ int RunServe(ServeOptions o) {
   server::BenchService bench_service({SelfBinaryPath(), o.data_dir + "/logs/bench"}, **db);
   server::BenchRoutes bench_routes(bench_service, registry, **db);
 
+  server::AccessOptions access_options;
+  access_options.bound_host = o.host;
+  access_options.allowed_hosts = o.allowed_hosts;
+  access_options.allowed_origins = o.allowed_origins;
+  access_options.api_key = o.api_key;
+  server::AccessPolicy access(access_options);
+
   server::ApiOptions ao;
-  ao.api_key = o.api_key;
   ao.web_root = o.web_root;
-  ao.cors_origin = o.cors_origin;
   ao.log_dir = o.data_dir + "/logs";
   ao.log_to_stderr = !o.quiet;
-  server::Api api(ao, registry, [&](const server::Request& r) { return store_routes.Handle(r); });
-  api.AddStreamRoutes("/bench",
-                      [&](const server::Request& r, server::ResponseWriter& w,
-                          const server::Headers& cors) { return bench_routes.Handle(r, w, cors); });
+  ao.limits = o.limits;
+  server::Api api(ao, access, registry,
+                  [&](const server::Request& r) { return store_routes.Handle(r); });
+  api.AddStreamRoutes("/bench", [&](const server::Request& r, server::ResponseWriter& w) {
+    return bench_routes.Handle(r, w);
+  });
 
   // The WebSocket debugger at GET /ws (docs/protocol.md); declared before the HTTP server
   // so that it outlives every connection.
@@ -117,23 +149,23 @@ int RunServe(ServeOptions o) {
       ho, [&](const server::Request& r, server::ResponseWriter& w) { api.Handle(r, w); },
       [&](std::shared_ptr<server::WsSender> sender) { return debugger.Connect(std::move(sender)); },
       [&](const server::Request& r, server::Response* reject) {
-        if (api.Authorized(r)) return true;
-        *reject = server::Response{
-            401,
-            "application/json",
-            {},
-            R"({"error":{"message":"missing or wrong API key","type":"invalid_api_key"}})"};
-        return false;
+        return api.AcceptWebSocket(r, reject);
       });
   if (Status st = http.Listen(); !st.ok()) {
     fmt::print(stderr, "error: {}\n", st.message());
     return 1;
   }
+  access.set_port(http.port());
   const std::string default_model = registry.default_id();
   fmt::print("inferno serving on http://{}:{}/\n", o.host, http.port());
   fmt::print("  models dir: {}\n  default model: {}\n  data dir: {}{}\n", o.models_dir,
              default_model.empty() ? "(none: put a .gguf in the models dir)" : default_model,
              o.data_dir, o.api_key.empty() ? "" : "\n  API key required");
+  if (o.host == "0.0.0.0" || o.host == "::") {
+    fmt::print(
+        "  listening on every interface: requests must name this machine as loopback or a host "
+        "given with --allowed-hosts\n");
+  }
   std::fflush(stdout);
 
   std::thread waiter([&] {
@@ -164,7 +196,17 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--api-key", o->api_key,
-                  "Require 'Authorization: Bearer KEY' (or INFERNO_API_KEY)");
+                  "Require 'Authorization: Bearer KEY' (or INFERNO_API_KEY, --api-key-file)");
+  cmd->add_option("--api-key-file", o->api_key_file,
+                  "Read the API key from the first line of this file");
+  cmd->add_option("--allowed-hosts", o->allowed_hosts,
+                  "Host names the server answers to besides loopback and --host (comma-separated; "
+                  "'*' turns the check off, against DNS rebinding)")
+      ->delimiter(',');
+  cmd->add_option("--allowed-origins", o->allowed_origins,
+                  "Other web origins (scheme://host[:port], comma-separated) that may call the API "
+                  "from a browser, with CORS; '*' allows any site")
+      ->delimiter(',');
   cmd->add_option("--parallel", o->parallel, "Sequences decoded together per model")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
@@ -178,12 +220,21 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
                   "limit)");
   cmd->add_option("--body-limit", o->body_limit, "Largest request body in bytes")
       ->capture_default_str();
-  cmd->add_option("--cors-origin", o->cors_origin,
-                  "Allow this browser origin (CORS is off by default)");
+  cmd->add_option("--cors-origin", o->allowed_origins, "Same as --allowed-origins")->delimiter(',');
   cmd->add_option("--max-debug-sessions", o->max_debug_sessions,
                   "Debugger sessions running at once over WebSocket, whole server")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
+  cmd->add_option("--max-queue", o->limits.max_queue,
+                  "Generation requests waiting for a free sequence slot, whole server; beyond "
+                  "this they get 429 with Retry-After")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 20));
+  cmd->add_option("--max-client-requests", o->limits.max_client_requests,
+                  "Generation requests running or waiting at once per client (address, Origin "
+                  "and key); beyond this they get 429 with Retry-After")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
   cmd->add_flag("-q,--quiet", o->quiet, "No per-request lines on stderr");
   cmd->callback([o, exit_code] { *exit_code = RunServe(*o); });
 }

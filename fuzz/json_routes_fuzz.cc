@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "fuzz/fuzz_env.h"
+#include "server/access_policy.h"
 #include "server/api.h"
 #include "server/bench_routes.h"
 #include "server/bench_service.h"
@@ -61,8 +62,8 @@ struct Env {
     loaded = MakeRegistry(dir + "/empty", model);
     ApiOptions quiet;
     quiet.log_to_stderr = false;
-    chat_api = std::make_unique<Api>(quiet, *no_model);
-    tokenize_api = std::make_unique<Api>(quiet, *loaded);
+    chat_api = std::make_unique<Api>(quiet, access, *no_model);
+    tokenize_api = std::make_unique<Api>(quiet, access, *loaded);
     store = std::make_unique<StoreFixture>(dir + "/store/inferno.db");
     Result<std::unique_ptr<store::Store>> bench_db = store::Store::Open(dir + "/bench/inferno.db");
     Check(bench_db.ok());
@@ -72,6 +73,7 @@ struct Env {
     bench = std::make_unique<BenchRoutes>(*bench_service, *with_files, *bench_store);
   }
 
+  AccessPolicy access{AccessOptions{}};  // no key; the requests carry no Host or Origin
   std::unique_ptr<ModelRegistry> no_model, with_files, loaded;
   std::unique_ptr<Api> chat_api, tokenize_api;
   std::unique_ptr<StoreFixture> store;

@@ -53,13 +53,6 @@ double ResidentBytes() {
   return double(resident) * double(sysconf(_SC_PAGESIZE));
 }
 
-// Constant-time comparison: the time taken must not reveal how much of a key matched.
-bool SameSecret(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < a.size(); ++i) diff |= a[i] ^ (i < b.size() ? b[i] : 0);
-  return diff == 0;
-}
-
 const char* ContentType(const fs::path& p) {
   const std::string ext = p.extension().string();
   if (ext == ".html") return "text/html; charset=utf-8";
@@ -89,25 +82,6 @@ std::string RouteLabel(const std::string& path) {
   return "static";
 }
 
-// Runs one generation on the model's scheduler and hands each event to on_event on this
-// thread. on_event returning false (client gone) cancels the generation.
-void Generate(LoadedModel& lm, GenerateRequest req,
-              const std::function<bool(const Event&)>& on_event) {
-  auto queue = std::make_shared<EventQueue>();
-  const Scheduler::Ticket ticket =
-      lm.scheduler->Submit(std::move(req), [queue](const Event& e) { return queue->Push(e); });
-  for (;;) {
-    const Event e = queue->Pop();
-    const bool keep = on_event(e);
-    if (e.type == Event::Type::kDone || e.type == Event::Type::kError) return;
-    if (!keep) {
-      queue->Abandon();
-      lm.scheduler->Cancel(ticket);
-      return;
-    }
-  }
-}
-
 // Checks the prompt against the context before queueing, so the client gets a 400 rather
 // than a stream that fails; fills in the tokens so they are not computed twice.
 std::optional<ApiError> PreparePrompt(LoadedModel& lm, GenerateRequest& req, bool max_given) {
@@ -128,41 +102,106 @@ std::optional<ApiError> PreparePrompt(LoadedModel& lm, GenerateRequest& req, boo
   return std::nullopt;
 }
 
+// Adds the request's CORS headers to whatever a route sends, so routes never deal with them.
+class CorsWriter : public ResponseWriter {
+ public:
+  CorsWriter(ResponseWriter& inner, Headers cors) : inner_(inner), cors_(std::move(cors)) {}
+  void Send(Response r) override {
+    r.headers.insert(r.headers.end(), cors_.begin(), cors_.end());
+    inner_.Send(std::move(r));
+  }
+  bool StartStream(int status, std::string content_type, Headers headers) override {
+    headers.insert(headers.end(), cors_.begin(), cors_.end());
+    return inner_.StartStream(status, std::move(content_type), std::move(headers));
+  }
+  bool Write(std::string_view data) override { return inner_.Write(data); }
+  void EndStream() override { inner_.EndStream(); }
+  bool started() const override { return inner_.started(); }
+
+ private:
+  ResponseWriter& inner_;
+  Headers cors_;
+};
+
 }  // namespace
 
-Api::Api(ApiOptions options, ModelRegistry& registry, ExtraRoutes extra)
+// One admitted generation: its events reach the connection thread through `queue`. Ending
+// it before its last event (the client is gone, or never got the stream's header) cancels it.
+struct Api::Generation {
+  Scheduler* scheduler;
+  std::shared_ptr<EventQueue> queue;
+  Admission::Admitted admitted;
+  bool ended = false;
+
+  ~Generation() {
+    if (!ended) Stop();
+  }
+  void Stop() {
+    queue->Abandon();
+    scheduler->Cancel(admitted.ticket());
+    End();
+  }
+  // The client's place is free before its last bytes are written (Admitted::Release).
+  void End() {
+    ended = true;
+    admitted.Release();
+  }
+  // Hands each event to on_event on this thread. on_event returning false (client gone)
+  // cancels the generation.
+  void Run(const std::function<bool(const Event&)>& on_event) {
+    while (!ended) {
+      const Event e = queue->Pop();
+      const bool last = e.type == Event::Type::kDone || e.type == Event::Type::kError;
+      if (last) End();
+      if (!on_event(e) && !last) Stop();
+    }
+  }
+};
+
+std::unique_ptr<Api::Generation> Api::Admit(const Request& r, LoadedModel& lm, GenerateRequest req,
+                                            ResponseWriter& w, int* status) {
+  auto queue = std::make_shared<EventQueue>();
+  std::string refusal;
+  std::optional<Admission::Admitted> admitted = admission_.Submit(
+      ClientOf(r), *lm.scheduler, std::move(req),
+      [queue](const Event& e) { return queue->Push(e); }, nullptr, &refusal);
+  if (!admitted) {
+    // OpenAI's clients retry a 429 after the Retry-After delay.
+    Headers headers;
+    headers.push_back({"Retry-After", std::to_string(kRetryAfterSeconds)});
+    *status = 429;
+    w.Send(
+        Response{429, "application/json", std::move(headers),
+                 ErrorBody(ApiError{429, refusal, "rate_limit_error", "", "rate_limit_exceeded"})});
+    return nullptr;
+  }
+  return std::unique_ptr<Generation>(
+      new Generation{lm.scheduler.get(), std::move(queue), std::move(*admitted)});
+}
+
+Api::Api(ApiOptions options, AccessPolicy& access, ModelRegistry& registry, ExtraRoutes extra)
     : options_(std::move(options)),
+      access_(access),
       registry_(registry),
       extra_(std::move(extra)),
-      log_(options_.log_dir, options_.log_to_stderr) {}
+      log_(options_.log_dir, options_.log_to_stderr),
+      admission_(options_.limits) {}
 
 void Api::AddStreamRoutes(std::string prefix, StreamRoutes routes) {
   stream_routes_.emplace_back(std::move(prefix), std::move(routes));
 }
 
-bool Api::Authorized(const Request& r) const {
-  if (options_.api_key.empty()) return true;
-  std::string_view auth = r.header("authorization");
-  constexpr std::string_view kBearer = "Bearer ";
-  if (auth.size() > kBearer.size() && auth.substr(0, kBearer.size()) == kBearer) {
-    return SameSecret(auth.substr(kBearer.size()), options_.api_key);
-  }
-  // Browsers cannot set headers on WebSocket upgrades: allow ?api_key= there.
-  auto it = r.query.find("api_key");
-  return it != r.query.end() && SameSecret(it->second, options_.api_key);
-}
-
-Headers Api::CorsHeaders() const {
-  if (options_.cors_origin.empty()) return {};
-  return {{"Access-Control-Allow-Origin", options_.cors_origin},
-          {"Access-Control-Allow-Headers", "Authorization, Content-Type"},
-          {"Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS"},
-          {"Vary", "Origin"}};
+bool Api::AcceptWebSocket(const Request& r, Response* reject) {
+  std::optional<Response> refused = access_.CheckWebSocket(r);
+  if (!refused) return true;
+  log_.Log(r.remote, r.method, r.target, refused->status, 0, "websocket refused");
+  *reject = std::move(*refused);
+  return false;
 }
 
 void Api::SendJson(ResponseWriter& w, int status, const std::string& body, int* status_out) {
   *status_out = status;
-  w.Send(Response{status, "application/json", CorsHeaders(), body});
+  w.Send(Response{status, "application/json", {}, body});
 }
 
 void Api::Handle(const Request& r, ResponseWriter& w) {
@@ -170,11 +209,18 @@ void Api::Handle(const Request& r, ResponseWriter& w) {
   int status = 0;
   std::string note;
   ++in_flight_;
+  CorsWriter cw(w, access_.CorsHeaders(r));
   try {
-    Route(r, w, &status, &note);
+    if (std::optional<Response> refused = access_.CheckRequest(r)) {
+      status = refused->status;
+      note = "refused";
+      cw.Send(std::move(*refused));
+    } else {
+      Route(r, cw, &status, &note);
+    }
   } catch (const std::exception& e) {
-    if (!w.started())
-      SendJson(w, 500, Error(500, std::string("internal error: ") + e.what()), &status);
+    if (!cw.started())
+      SendJson(cw, 500, Error(500, std::string("internal error: ") + e.what()), &status);
   }
   --in_flight_;
   {
@@ -186,9 +232,9 @@ void Api::Handle(const Request& r, ResponseWriter& w) {
 
 void Api::Route(const Request& r, ResponseWriter& w, int* status, std::string* note) {
   const std::string& p = r.path;
-  if (r.method == "OPTIONS" && !options_.cors_origin.empty()) {
+  if (r.method == "OPTIONS") {
     *status = 204;
-    w.Send(Response{204, "text/plain", CorsHeaders(), ""});
+    w.Send(access_.Preflight());
     return;
   }
   if (p == "/health") {
@@ -198,26 +244,27 @@ void Api::Route(const Request& r, ResponseWriter& w, int* status, std::string* n
              status);
     return;
   }
-  if (p == "/metrics") {
-    *status = 200;
-    w.Send(Response{200, "text/plain; version=0.0.4", {}, MetricsText()});
-    return;
-  }
   const StreamRoutes* stream = nullptr;
   for (const auto& [prefix, routes] : stream_routes_) {
     if (p == prefix || (p.rfind(prefix + "/", 0) == 0)) stream = &routes;
   }
+  // Everything but the health check and the UI's files needs the key (when there is one).
   const bool api = p.rfind("/v1/", 0) == 0 || p == "/chat" || p.rfind("/api/", 0) == 0 ||
-                   p == "/tokenize" || p == "/detokenize" || stream != nullptr;
-  if (api && !Authorized(r)) {
+                   p == "/tokenize" || p == "/detokenize" || p == "/metrics" || stream != nullptr;
+  if (api && !access_.Authorized(r)) {
     SendJson(w, 401,
              Error(401, "missing or wrong API key: send 'Authorization: Bearer <key>'", "",
                    "invalid_api_key"),
              status);
     return;
   }
+  if (p == "/metrics") {
+    *status = 200;
+    w.Send(Response{200, "text/plain; version=0.0.4", {}, MetricsText()});
+    return;
+  }
   if (stream != nullptr) {
-    *status = (*stream)(r, w, CorsHeaders());
+    *status = (*stream)(r, w);
     return;
   }
   auto method_is = [&](const char* m) {
@@ -241,17 +288,26 @@ void Api::Route(const Request& r, ResponseWriter& w, int* status, std::string* n
     if (method_is("POST")) Tokenize(r, w, p == "/detokenize", status);
     return;
   }
+  if (p == "/api/ws-ticket") {
+    // The browser's WebSocket cannot send the key in a header: it trades it here for a
+    // single-use ticket it puts in the upgrade's query string.
+    if (method_is("POST")) {
+      SendJson(w, 200,
+               json::serialize(json::object{{"ticket", access_.IssueWsTicket()},
+                                            {"expires_in", access_.ticket_lifetime_seconds()}}),
+               status);
+    }
+    return;
+  }
   if (p.rfind("/api/", 0) == 0) {
     if (std::optional<Response> res = HandleModelOptions(registry_, r)) {
       *status = res->status;
-      for (auto& h : CorsHeaders()) res->headers.push_back(h);
       w.Send(std::move(*res));
       return;
     }
     if (extra_) {
       if (std::optional<Response> res = extra_(r)) {
         *status = res->status;
-        for (auto& h : CorsHeaders()) res->headers.push_back(h);
         w.Send(std::move(*res));
         return;
       }
@@ -354,6 +410,8 @@ void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* statu
     return;
   }
   const int prompt_tokens = int(req.prompt_tokens.size());
+  std::unique_ptr<Generation> gen = Admit(r, **lm, std::move(req), w, status);
+  if (!gen) return;
   const std::string id = std::string(chat ? "chatcmpl-" : "cmpl-") +
                          std::to_string(std::time(nullptr)) + "-" + std::to_string(next_id_++);
   CompletionEncoder enc(params, (*lm)->id, id, int64_t(std::time(nullptr)));
@@ -361,9 +419,9 @@ void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* statu
 
   if (params.stream) {
     *status = 200;
-    if (!w.StartStream(200, "text/event-stream", CorsHeaders())) return;
+    if (!w.StartStream(200, "text/event-stream", {})) return;
     bool alive = w.Write(enc.FirstChunk());
-    Generate(**lm, std::move(req), [&](const Event& e) {
+    gen->Run([&](const Event& e) {
       switch (e.type) {
         case Event::Type::kToken: {
           ++generated_tokens_;
@@ -390,7 +448,7 @@ void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* statu
 
   std::string body;
   int code = 200;
-  Generate(**lm, std::move(req), [&](const Event& e) {
+  gen->Run([&](const Event& e) {
     if (e.type == Event::Type::kToken) {
       ++generated_tokens_;
       enc.Add(e);
@@ -463,11 +521,13 @@ void Api::SeedChat(const Request& r, ResponseWriter& w, int* status) {
     SendJson(w, err->status, ErrorBody(*err), status);
     return;
   }
+  std::unique_ptr<Generation> gen = Admit(r, **lm, std::move(req), w, status);
+  if (!gen) return;
   *status = 200;
-  if (!w.StartStream(200, "text/event-stream", CorsHeaders())) return;
+  if (!w.StartStream(200, "text/event-stream", {})) return;
   bool alive = true;
   double first_token_ms = -1;
-  Generate(**lm, std::move(req), [&](const Event& e) {
+  gen->Run([&](const Event& e) {
     if (e.type == Event::Type::kToken) {
       ++generated_tokens_;
       if (first_token_ms < 0) first_token_ms = e.elapsed_ms;
@@ -641,6 +701,13 @@ std::string Api::MetricsText() {
       << "# HELP inferno_queue_depth Requests waiting for a sequence slot.\n"
          "# TYPE inferno_queue_depth gauge\n"
       << "inferno_queue_depth " << queued << "\n"
+      << "# HELP inferno_rejected_requests_total Generation requests refused with 429, by the "
+         "limit that refused them (--max-queue, --max-client-requests).\n"
+         "# TYPE inferno_rejected_requests_total counter\n"
+      << "inferno_rejected_requests_total{reason=\"queue_full\"} "
+      << admission_.refused_queue_full() << "\n"
+      << "inferno_rejected_requests_total{reason=\"client_limit\"} "
+      << admission_.refused_client_limit() << "\n"
       << "# HELP inferno_active_sequences Sequences being generated.\n"
          "# TYPE inferno_active_sequences gauge\n"
       << "inferno_active_sequences " << active << "\n"

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/model/model_dir.h"
 #include "server/bench_json.h"
 #include "server/openai.h"
 #include "server/route_responses.h"
@@ -108,8 +109,7 @@ std::optional<Response> BenchRoutes::Parse(const std::string& body, BenchRequest
       }
     }
     if (path.empty()) {
-      Result<std::string> resolved =
-          ModelRegistry::ResolveInDir(registry_.options().models_dir, id);
+      Result<std::string> resolved = ResolveModelName(registry_.options().models_dir, id);
       if (!resolved.ok()) {
         return ErrorResponse(404, resolved.status().message(), "model_not_found", "models");
       }
@@ -154,10 +154,9 @@ std::optional<Response> BenchRoutes::Parse(const std::string& body, BenchRequest
   return std::nullopt;
 }
 
-int BenchRoutes::Handle(const Request& r, ResponseWriter& w, const Headers& cors) {
+int BenchRoutes::Handle(const Request& r, ResponseWriter& w) {
   auto send = [&](Response res) {
     const int status = res.status;
-    for (const auto& h : cors) res.headers.push_back(h);
     w.Send(std::move(res));
     return status;
   };
@@ -168,7 +167,7 @@ int BenchRoutes::Handle(const Request& r, ResponseWriter& w, const Headers& cors
     if (std::optional<Response> err = Parse(r.body, &req)) return send(std::move(*err));
     Result<std::shared_ptr<BenchJob>> job = service_.Start(req);
     if (!job.ok()) return send(FromStatus(job.status()));
-    return Follow(**job, w, cors);
+    return Follow(**job, w);
   }
   if (p.size() < 2 || p[0] != "bench" || p[1] != "runs" || p.size() > 4) {
     return send(ErrorResponse(404, "no such route: " + r.method + " " + r.path, "not_found"));
@@ -213,7 +212,7 @@ int BenchRoutes::Handle(const Request& r, ResponseWriter& w, const Headers& cors
                                     " has its results",
                                 "not_running"));
     }
-    return Follow(*job, w, cors);
+    return Follow(*job, w);
   }
   if (p[3] == "cancel") {
     if (r.method != "POST") return send(MethodNotAllowed(r, "POST"));
@@ -226,9 +225,8 @@ int BenchRoutes::Handle(const Request& r, ResponseWriter& w, const Headers& cors
   return send(ErrorResponse(404, "no such route: " + r.method + " " + r.path, "not_found"));
 }
 
-int BenchRoutes::Follow(BenchJob& job, ResponseWriter& w, const Headers& cors) {
-  Headers headers = cors;
-  headers.push_back({"Cache-Control", "no-cache"});
+int BenchRoutes::Follow(BenchJob& job, ResponseWriter& w) {
+  Headers headers = {{"Cache-Control", "no-cache"}};
   if (!w.StartStream(200, "text/event-stream", headers)) return 200;
   size_t next = 0;
   for (;;) {

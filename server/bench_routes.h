@@ -33,16 +33,15 @@ class BenchRoutes {
   BenchRoutes(BenchService& service, ModelRegistry& registry, store::Store& store)
       : service_(service), registry_(registry), store_(store) {}
 
-  // Answers a request under /bench; returns the HTTP status sent. `cors` goes on every
-  // response.
-  int Handle(const Request& request, ResponseWriter& writer, const Headers& cors);
+  // Answers a request under /bench; returns the HTTP status sent.
+  int Handle(const Request& request, ResponseWriter& writer);
 
   // Validates a POST /bench body into a request (exposed for tests): an error response
   // (400 bad JSON or values, 404 unknown or out-of-dir model) or nullopt.
   std::optional<Response> Parse(const std::string& body, BenchRequest* out);
 
  private:
-  int Follow(BenchJob& job, ResponseWriter& w, const Headers& cors);
+  int Follow(BenchJob& job, ResponseWriter& w);
   Response Runs(const Request& r);
   Response Run(int64_t id);
   Response Csv(int64_t id);

@@ -14,7 +14,7 @@
 
 namespace inferno::server {
 
-// Bytes of request line and headers a connection accepts.
+// Request line plus headers; beyond this a request gets 431 (no flag: no client needs more).
 inline constexpr size_t kHeaderLimit = 64 * 1024;
 
 // Sets the limits every request is parsed with.

@@ -41,7 +41,7 @@ std::string ErrorJson(int status, const std::string& message) {
     escaped += c;
   }
   return "{\"error\":{\"message\":\"" + escaped + "\",\"type\":\"" +
-         (status == 413 ? "request_too_large" : "invalid_request_error") +
+         (status == 413 || status == 431 ? "request_too_large" : "invalid_request_error") +
          "\",\"param\":null,\"code\":null}}";
 }
 
@@ -60,6 +60,27 @@ beast::error_code TimedWrite(net::io_context& ioc, beast::tcp_stream& stream, Wr
   RunOnce(ioc);
   stream.expires_never();
   return result;
+}
+
+// After an error answered before the whole request was read: closing a socket with unread
+// bytes makes the kernel send a reset, which can destroy the answer before the client reads
+// it. So stop writing, and read and discard what the client still sends, for a short while.
+void DrainBeforeClose(net::io_context& ioc, beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  std::array<char, 4096> sink;
+  size_t drained = 0;
+  stream.expires_after(std::chrono::seconds(2));
+  while (!ec && drained < (8u << 20)) {
+    size_t n = 0;
+    stream.async_read_some(net::buffer(sink), [&](beast::error_code e, size_t got) {
+      ec = e;
+      n = got;
+    });
+    RunOnce(ioc);
+    drained += n;
+  }
+  stream.expires_never();
 }
 
 class ConnectionWriter : public ResponseWriter {
@@ -83,17 +104,24 @@ class ConnectionWriter : public ResponseWriter {
               }).failed();
   }
 
+  // HTTP/1.1 streams are chunked. HTTP/1.0 has no chunked encoding: the body is the raw
+  // bytes and its end is the connection's close.
   bool StartStream(int status, std::string content_type, Headers headers) override {
     if (started_) return false;
     started_ = true;
     streaming_ = true;
+    close_delimited_ = version_ < 11;
     http::response<http::empty_body> res{static_cast<http::status>(status), version_};
     res.set(http::field::server, "inferno");
     res.set(http::field::content_type, content_type);
     res.set(http::field::cache_control, "no-cache");
     for (const auto& [k, v] : headers) res.set(k, v);
-    res.keep_alive(keep_alive_);
-    res.chunked(true);
+    if (close_delimited_) {
+      res.set(http::field::connection, "close");
+    } else {
+      res.keep_alive(keep_alive_);
+      res.chunked(true);
+    }
     http::response_serializer<http::empty_body> sr{res};
     failed_ = TimedWrite(ioc_, stream_, [&](auto handler) {
                 http::async_write_header(stream_, sr, std::move(handler));
@@ -104,6 +132,13 @@ class ConnectionWriter : public ResponseWriter {
   bool Write(std::string_view data) override {
     if (!streaming_ || failed_) return false;
     if (data.empty()) return true;
+    if (close_delimited_) {
+      failed_ =
+          TimedWrite(ioc_, stream_, [&](auto handler) {
+            net::async_write(stream_, net::buffer(data.data(), data.size()), std::move(handler));
+          }).failed();
+      return !failed_;
+    }
     char size_line[24];
     const int n = std::snprintf(size_line, sizeof(size_line), "%zx\r\n", data.size());
     const std::array<net::const_buffer, 3> buffers = {net::buffer(size_line, size_t(n)),
@@ -115,9 +150,11 @@ class ConnectionWriter : public ResponseWriter {
     return !failed_;
   }
 
+  // A close-delimited stream ends when the connection closes (reusable() says it must).
   void EndStream() override {
     if (!streaming_ || failed_) return;
     streaming_ = false;
+    if (close_delimited_) return;
     failed_ = TimedWrite(ioc_, stream_, [&](auto handler) {
                 net::async_write(stream_, net::buffer("0\r\n\r\n", 5), std::move(handler));
               }).failed();
@@ -126,7 +163,7 @@ class ConnectionWriter : public ResponseWriter {
   bool started() const override { return started_; }
   bool failed() const { return failed_; }
   // A stream never ended (handler returned mid-stream) leaves the connection unusable.
-  bool reusable() const { return !failed_ && !streaming_ && keep_alive_; }
+  bool reusable() const { return !failed_ && !streaming_ && keep_alive_ && !close_delimited_; }
 
  private:
   net::io_context& ioc_;
@@ -135,6 +172,7 @@ class ConnectionWriter : public ResponseWriter {
   bool keep_alive_;
   bool started_ = false;
   bool streaming_ = false;
+  bool close_delimited_ = false;  // an HTTP/1.0 stream: the connection must close after it
   bool failed_ = false;
 };
 
@@ -303,6 +341,8 @@ struct HttpServer::Impl {
   std::set<int> fds;  // open connection sockets, shut down on Stop()
 
   void Serve(int fd, tcp::endpoint remote);
+  // 413, 431 or 400 for a request that could not be read, naming the limit it broke.
+  Response ReadErrorResponse(beast::error_code read_ec) const;
   void ServeWebSocket(net::io_context& cioc, beast::tcp_stream& stream,
                       http::request<http::string_body>& req);
 };
@@ -389,6 +429,21 @@ void HttpServer::Stop() {
   for (int fd : im.fds) ::shutdown(fd, SHUT_RDWR);
 }
 
+Response HttpServer::Impl::ReadErrorResponse(beast::error_code read_ec) const {
+  int status = 400;
+  std::string message = "malformed HTTP request: " + read_ec.message();
+  if (read_ec == http::error::header_limit) {
+    status = 431;
+    message = "request line and header fields larger than the limit of " +
+              std::to_string(kHeaderLimit) + " bytes";
+  } else if (read_ec == http::error::body_limit) {
+    status = 413;
+    message = "request body larger than the limit of " + std::to_string(options.body_limit) +
+              " bytes (the server's --body-limit)";
+  }
+  return Response{status, "application/json", {}, ErrorJson(status, message)};
+}
+
 void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
   net::io_context cioc;
   beast::tcp_stream stream(cioc);
@@ -422,16 +477,8 @@ void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
           (client_error && read_ec != http::error::end_of_stream &&
            read_ec != http::error::partial_message)) {
         ConnectionWriter w(cioc, stream, 11, /*keep_alive=*/false);
-        const bool too_big =
-            read_ec == http::error::body_limit || read_ec == http::error::header_limit;
-        const int status = too_big ? 413 : 400;
-        w.Send(
-            Response{status,
-                     "application/json",
-                     {},
-                     ErrorJson(status, too_big ? "request body larger than the limit of " +
-                                                     std::to_string(options.body_limit) + " bytes"
-                                               : "malformed HTTP request: " + read_ec.message())});
+        w.Send(ReadErrorResponse(read_ec));
+        DrainBeforeClose(cioc, stream);
       }
       break;
     }

@@ -92,6 +92,8 @@ const char* StatusText(int status) {
       return "Conflict";
     case 413:
       return "Payload Too Large";
+    case 431:
+      return "Request Header Fields Too Large";
     case 429:
       return "Too Many Requests";
     case 500:

@@ -5,10 +5,9 @@
 #include <map>
 #include <thread>
 
-#include "engine/gguf/file_type.h"
 #include "engine/gguf/gguf_file.h"
-#include "engine/model/model_config.h"
-#include "engine/tensor/dtype.h"
+#include "engine/model/model_dir.h"
+#include "engine/model/model_summary.h"
 
 namespace inferno::server {
 namespace {
@@ -16,11 +15,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kExtension = ".gguf";
-
-bool StartsWithDir(const fs::path& path, const fs::path& dir) {
-  const std::string p = path.string(), d = dir.string();
-  return p.size() > d.size() && p.compare(0, d.size(), d) == 0 && p[d.size()] == '/';
-}
 
 int64_t MTime(const std::string& path) {
   std::error_code ec;
@@ -75,45 +69,7 @@ Status ModelRegistry::Init() {
 }
 
 std::string ModelRegistry::IdFor(const std::string& path) const {
-  std::error_code ec;
-  const fs::path p = fs::weakly_canonical(path, ec);
-  if (!options_.models_dir.empty()) {
-    const fs::path dir = fs::weakly_canonical(options_.models_dir, ec);
-    if (StartsWithDir(p, dir)) {
-      std::string rel = p.string().substr(dir.string().size() + 1);
-      if (rel.size() > 5 && rel.compare(rel.size() - 5, 5, kExtension) == 0)
-        rel.resize(rel.size() - 5);
-      return rel;
-    }
-  }
-  return fs::path(path).stem().string();
-}
-
-Result<std::string> ModelRegistry::ResolveInDir(const std::string& models_dir,
-                                                const std::string& name) {
-  if (name.empty() || name.size() > 512) return Status::NotFound("model name is empty or too long");
-  if (name[0] == '/' || name.find('\\') != std::string::npos ||
-      name.find('\0') != std::string::npos) {
-    return Status::NotFound("model '" + name + "' is not a name inside the models dir");
-  }
-  for (const fs::path& part : fs::path(name)) {
-    if (part == ".." || part == ".") {
-      return Status::NotFound("model '" + name + "' is not a name inside the models dir");
-    }
-  }
-  std::string file = name;
-  if (file.size() < 5 || file.compare(file.size() - 5, 5, kExtension) != 0) file += kExtension;
-  std::error_code ec;
-  const fs::path dir = fs::canonical(models_dir, ec);
-  if (ec) return Status::NotFound("models dir " + models_dir + " does not exist");
-  const fs::path candidate = dir / file;
-  if (!fs::exists(candidate, ec)) return Status::NotFound("model '" + name + "' not found");
-  // Symlinks are fine as long as what they point at stays inside the dir.
-  const fs::path real = fs::canonical(candidate, ec);
-  if (ec || !StartsWithDir(real, dir) || !fs::is_regular_file(real, ec)) {
-    return Status::NotFound("model '" + name + "' is not a name inside the models dir");
-  }
-  return real.string();
+  return ModelIdFor(options_.models_dir, path);
 }
 
 Result<std::string> ModelRegistry::PathFor(const std::string& name) {
@@ -121,7 +77,7 @@ Result<std::string> ModelRegistry::PathFor(const std::string& name) {
     return options_.preload;
   }
   if (options_.models_dir.empty()) return Status::NotFound("model '" + name + "' not found");
-  return ResolveInDir(options_.models_dir, name);
+  return ResolveModelName(options_.models_dir, name);
 }
 
 Result<std::pair<std::string, std::string>> ModelRegistry::Resolve(const std::string& name) {
@@ -274,30 +230,12 @@ ModelInfo ModelRegistry::Describe(const std::string& id, const std::string& path
   if (!file.ok()) {
     info.error = file.status().message();
   } else {
-    std::map<DType, uint64_t> bytes;
-    for (const gguf::TensorInfo& t : (*file)->tensors()) {
-      info.parameters += double(t.n_elements);
-      if (t.shape.size() >= 2) bytes[t.type] += t.bytes;
-    }
-    uint64_t best = 0;
-    for (const auto& [type, n] : bytes) {
-      if (n > best) {
-        best = n;
-        info.quant = std::string(DTypeName(type));
-      }
-    }
-    Result<uint64_t> file_type = (*file)->GetUint("general.file_type");
-    if (file_type.ok() && gguf::FileTypeName(*file_type)) {
-      info.quant = gguf::FileTypeName(*file_type);
-    }
-    Result<ModelConfig> config = ReadModelConfig(**file);
-    if (config.ok()) {
-      info.context_length = config->n_ctx_train;
-      Result<std::string> arch = (*file)->GetString("general.architecture");
-      info.architecture = arch.ok() ? *arch : "";
-    } else {
-      info.error = config.status().message();
-    }
+    const ModelSummary summary = SummarizeModel(**file);
+    info.parameters = summary.parameters;
+    info.quant = summary.quant;
+    info.architecture = summary.architecture;
+    info.context_length = summary.context_length;
+    info.error = summary.error;
   }
   std::lock_guard<std::mutex> lock(mu_);
   info_cache_[path] = {mtime, info};
@@ -308,29 +246,11 @@ ModelInfo ModelRegistry::Describe(const std::string& id, const std::string& path
 std::vector<ModelInfo> ModelRegistry::List() {
   std::vector<std::pair<std::string, std::string>> found;  // id, path
   if (!options_.preload.empty()) found.push_back({preload_id_, options_.preload});
-  std::error_code ec;
-  if (!options_.models_dir.empty() && fs::is_directory(options_.models_dir, ec)) {
-    const fs::path dir = fs::canonical(options_.models_dir, ec);
-    for (fs::recursive_directory_iterator
-             it(dir, fs::directory_options::follow_directory_symlink, ec),
-         end;
-         !ec && it != end; it.increment(ec)) {
-      if (it.depth() > 4) it.disable_recursion_pending();
-      if (it->path().extension() != kExtension) continue;
-      const fs::path real = fs::canonical(it->path(), ec);
-      if (ec || !StartsWithDir(real, dir) || !fs::is_regular_file(real, ec)) {
-        ec.clear();
-        continue;  // a symlink leading out of the dir is not ours to serve
-      }
-      const std::string id = IdFor(it->path().string());
-      if (id == preload_id_) continue;
-      found.push_back({id, real.string()});
-    }
+  for (ModelFile& f : FindModelFiles(options_.models_dir)) {
+    if (f.id != preload_id_) found.push_back({std::move(f.id), std::move(f.path)});
   }
   std::vector<ModelInfo> out;
   for (const auto& [id, path] : found) out.push_back(Describe(id, path));
-  std::sort(out.begin() + (options_.preload.empty() ? 0 : 1), out.end(),
-            [](const ModelInfo& a, const ModelInfo& b) { return a.id < b.id; });
   return out;
 }
 

@@ -106,9 +106,6 @@ class ModelRegistry {
   std::vector<std::shared_ptr<LoadedModel>> loaded_models();
   const RegistryOptions& options() const { return options_; }
 
-  // Maps a request's model name to a file inside models_dir; rejects anything that could
-  // escape it (absolute paths, "..", symlinks leading out). Exposed for tests.
-  static Result<std::string> ResolveInDir(const std::string& models_dir, const std::string& name);
 
  private:
   struct Entry {

@@ -1,12 +1,18 @@
-// One line per request with its timing, to <dir>/YYYY-MM-DD.log (a new file each UTC day)
-// and, shorter, to stderr.
+// One line per request with its timing, to <dir>/YYYY-MM-DD.log (a new file each UTC day,
+// mode 0600 in a 0700 dir) and, shorter, to stderr. Query values named like secrets are
+// replaced by REDACTED; headers and bodies are never logged.
 #pragma once
 
 #include <cstdio>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace inferno::server {
+
+// `target` with the values of secret-looking query parameters (key, token, ticket, secret,
+// password, auth, sig in the name) replaced by REDACTED.
+std::string RedactTarget(std::string_view target);
 
 class RequestLog {
  public:

@@ -29,6 +29,8 @@ Response FromStatus(const Status& st) {
       return ErrorResponse(409, st.message(), "conflict");
     case Status::Code::kOutOfRange:
       return ErrorResponse(413, st.message(), "too_large");
+    case Status::Code::kCorruption:  // a damaged database: the store writes nothing more
+      return ErrorResponse(503, st.message(), "store_damaged");
     default:
       return ErrorResponse(500, "store error: " + st.message(), "store_error");
   }

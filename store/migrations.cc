@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "store/integrity.h"
 #include "store/timestamps.h"
 
 namespace inferno::store {
@@ -143,6 +144,9 @@ Result<int> SchemaVersion(SQLite::Database& db) {
     SQLite::Statement q(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
     q.executeStep();
     return int(q.getColumn(0).getInt64());
+  } catch (const SQLite::Exception& e) {
+    const std::string what = std::string("reading the schema version: ") + e.what();
+    return IsDamageCode(e.getErrorCode()) ? Status::Corruption(what) : Status::IoError(what);
   } catch (const std::exception& e) {
     return Status::IoError(std::string("reading the schema version: ") + e.what());
   }
@@ -177,6 +181,10 @@ Status Migrate(SQLite::Database& db, std::span<const Migration> migrations, std:
       record.bind(3, NowMs());
       record.exec();
       tx.commit();
+    } catch (const SQLite::Exception& e) {
+      // Damage is not an I/O error: Store::Open explains what to do about it.
+      if (IsDamageCode(e.getErrorCode())) return Status::Corruption(where + " failed: " + e.what());
+      return Status::IoError(where + " failed: " + e.what());
     } catch (const std::exception& e) {
       return Status::IoError(where + " failed: " + e.what());
     }

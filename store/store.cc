@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 
+#include "store/integrity.h"
 #include "store/migrations.h"
 #include "store/timestamps.h"
 
@@ -16,6 +17,20 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 
 constexpr int kBusyTimeoutMs = 5000;
+constexpr int kQuickCheckLines = 5;  // enough to say what is wrong; `db check` lists them all
+
+// An existing database must pass quick_check before it is opened for writing: switching it
+// to WAL or migrating it would write into a damaged file.
+Status CheckExisting(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return Status::Ok();  // a new database
+  Result<std::vector<std::string>> lines = QuickCheck(path, kQuickCheckLines);
+  if (!lines.ok()) return lines.status();
+  if (lines->size() == 1 && lines->front() == "ok") return Status::Ok();
+  std::string problem = "quick_check: ";
+  for (size_t i = 0; i < lines->size(); ++i) problem += (i ? "; " : "") + (*lines)[i];
+  return DamagedDatabase(path, problem);
+}
 
 Status TooLong(const char* what, size_t size, size_t limit) {
   return Status::OutOfRange(std::string(what) + " is " + std::to_string(size) +
@@ -167,6 +182,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     fs::create_directories(parent, ec);
     if (ec) return Status::IoError("data dir " + parent.string() + ": " + ec.message());
   }
+  INFERNO_RETURN_IF_ERROR(CheckExisting(path));
   try {
     auto db = std::make_unique<SQLite::Database>(
         path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX,
@@ -180,14 +196,39 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     }
     db->exec("PRAGMA synchronous=FULL");
     db->exec("PRAGMA foreign_keys=ON");
-    INFERNO_RETURN_IF_ERROR(Migrate(*db, Migrations(), path));
+    Status migrated = Migrate(*db, Migrations(), path);
+    if (migrated.code() == Status::Code::kCorruption) {
+      return DamagedDatabase(path, migrated.message());
+    }
+    INFERNO_RETURN_IF_ERROR(migrated);
     auto store = std::unique_ptr<Store>(new Store(path, std::move(db)));
     store->last_activity_ =
         store->db_->execAndGet("SELECT COALESCE(MAX(updated_at), 0) FROM conversations").getInt64();
     return store;
+  } catch (const SQLite::Exception& e) {
+    if (IsDamageCode(e.getErrorCode())) return DamagedDatabase(path, e.what());
+    return Status::IoError(path + ": " + e.what());
   } catch (const std::exception& e) {
     return Status::IoError(path + ": " + e.what());
   }
+}
+
+Status Store::Failed(const std::string& doing, const std::exception& e) {
+  const auto* sqlite_error = dynamic_cast<const SQLite::Exception*>(&e);
+  if (damaged_.ok() && sqlite_error && IsDamageCode(sqlite_error->getErrorCode())) {
+    damaged_ = DamagedDatabase(path_, std::string(e.what()) + ", met while " + doing);
+    // From now on SQLite itself refuses every write on this connection, whichever method
+    // tries; and closing it must not checkpoint the WAL into the damaged file either (the
+    // WAL keeps those commits, where `db recover` reads them).
+    try {
+      db_->exec("PRAGMA query_only = ON");
+    } catch (const std::exception&) {
+      // Not expected; the flag below still keeps the WAL out of the file on close.
+    }
+    sqlite3_db_config(db_->getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  }
+  if (!damaged_.ok()) return damaged_;
+  return Status::IoError(path_ + ": " + doing + ": " + e.what());
 }
 
 Result<int> Store::schema_version() {
@@ -206,7 +247,7 @@ Result<std::string> Store::IntegrityCheck() {
     }
     return out;
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": integrity check: " + e.what());
+    return Failed("integrity check", e);
   }
 }
 
@@ -226,7 +267,7 @@ Result<std::vector<Conversation>> Store::ListConversations(const ListOptions& o)
     while (q.executeStep()) out.push_back(ReadConversation(q));
     return out;
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": listing conversations: " + e.what());
+    return Failed("listing conversations", e);
   }
 }
 
@@ -250,7 +291,7 @@ Result<Conversation> Store::GetConversation(int64_t id) {
   try {
     return GetLocked(id, true);
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": reading conversation: " + e.what());
+    return Failed("reading conversation", e);
   }
 }
 
@@ -271,7 +312,7 @@ Result<Conversation> Store::CreateConversation(const ConversationFields& f) {
     q.exec();
     return GetLocked(db_->getLastInsertRowid(), true);
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": creating conversation: " + e.what());
+    return Failed("creating conversation", e);
   }
 }
 
@@ -292,7 +333,7 @@ Result<Conversation> Store::UpdateConversation(int64_t id, const ConversationFie
     if (q.exec() == 0) return NoConversation(id);
     return GetLocked(id, true);
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": updating conversation: " + e.what());
+    return Failed("updating conversation", e);
   }
 }
 
@@ -304,7 +345,7 @@ Status Store::DeleteConversation(int64_t id) {
     if (q.exec() == 0) return NoConversation(id);  // messages go by ON DELETE CASCADE
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": deleting conversation: " + e.what());
+    return Failed("deleting conversation", e);
   }
 }
 
@@ -324,7 +365,7 @@ Result<Message> Store::AppendMessage(int64_t conversation_id, const NewMessage& 
     Message out{id, m.role, m.content, m.model, m.metrics, m.created_at.value_or(now)};
     return out;
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": appending message: " + e.what());
+    return Failed("appending message", e);
   }
 }
 
@@ -354,7 +395,7 @@ Status Store::DeleteMessagesFrom(int64_t conversation_id, int64_t message_id) {
     tx.commit();
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": deleting messages: " + e.what());
+    return Failed("deleting messages", e);
   }
 }
 
@@ -393,7 +434,7 @@ Result<Conversation> Store::ImportConversation(const Conversation& c,
     tx.commit();
     return GetLocked(id, true);
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": importing conversation: " + e.what());
+    return Failed("importing conversation", e);
   }
 }
 
@@ -411,7 +452,7 @@ Result<std::vector<Profile>> Store::ListProfiles() {
     }
     return out;
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": listing profiles: " + e.what());
+    return Failed("listing profiles", e);
   }
 }
 
@@ -437,9 +478,9 @@ Result<Profile> Store::CreateProfile(const Profile& p) {
   } catch (const SQLite::Exception& e) {
     // Another process may have taken the name between the check and the insert.
     if (e.getErrorCode() == SQLITE_CONSTRAINT) return NameTaken(p.name);
-    return Status::IoError(path_ + ": creating profile: " + e.what());
+    return Failed("creating profile", e);
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": creating profile: " + e.what());
+    return Failed("creating profile", e);
   }
 }
 
@@ -463,9 +504,9 @@ Result<Profile> Store::ReplaceProfile(int64_t id, const Profile& p) {
     return out;
   } catch (const SQLite::Exception& e) {
     if (e.getErrorCode() == SQLITE_CONSTRAINT) return NameTaken(p.name);
-    return Status::IoError(path_ + ": updating profile: " + e.what());
+    return Failed("updating profile", e);
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": updating profile: " + e.what());
+    return Failed("updating profile", e);
   }
 }
 
@@ -477,7 +518,7 @@ Status Store::DeleteProfile(int64_t id) {
     if (q.exec() == 0) return Status::NotFound("no profile with id " + std::to_string(id));
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": deleting profile: " + e.what());
+    return Failed("deleting profile", e);
   }
 }
 

@@ -9,6 +9,10 @@
 // Validation lives here (roles, sizes, JSON shapes), so every caller gets the same rules:
 // kInvalidArgument for bad values, kOutOfRange for text over its limit, kNotFound for
 // unknown ids, kAlreadyExists for a duplicate profile name.
+//
+// A damaged file is kCorruption (store/integrity.h): Open refuses it without writing to it,
+// and once a statement meets a damaged page the store writes nothing more (reads of the pages
+// that are still sound keep working), so that the damage does not spread.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -130,7 +134,9 @@ struct ListOptions {
 
 class Store {
  public:
-  // Opens (creating if missing, with parent directories) and migrates the database.
+  // Opens (creating if missing, with parent directories) and migrates the database. An
+  // existing file is checked first (quick_check, read-only): a damaged one is kCorruption
+  // with what to do, and is left exactly as it was.
   static Result<std::unique_ptr<Store>> Open(const std::string& path);
   ~Store();
 
@@ -194,11 +200,15 @@ class Store {
   // The wall clock, but strictly increasing across calls, so "newest first" never ties
   // between two writes in the same millisecond. mu_ held.
   int64_t ActivityTime();
+  // The status for a statement that threw while `doing`: once SQLite reports damage (or has
+  // before), kCorruption, and the connection is made read-only; else kIoError. mu_ held.
+  Status Failed(const std::string& doing, const std::exception& e);
 
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;
   std::mutex mu_;
   int64_t last_activity_ = 0;
+  Status damaged_;  // not ok once a statement met a damaged page
 };
 
 // Checks one message's fields against the store's rules (also used before an import).

@@ -129,7 +129,7 @@ Result<int64_t> Store::CreateBenchRun(const BenchRun& run) {
     q.exec();
     return db_->getLastInsertRowid();
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": saving a benchmark run: " + e.what());
+    return Failed("saving a benchmark run", e);
   }
 }
 
@@ -159,7 +159,7 @@ Status Store::AddBenchResult(int64_t run_id, const bench::SuiteRow& row) {
     q.exec();
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": saving a benchmark result: " + e.what());
+    return Failed("saving a benchmark result", e);
   }
 }
 
@@ -182,7 +182,7 @@ Status Store::FinishBenchRun(int64_t run_id, const std::string& status, const st
     }
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": finishing benchmark run: " + e.what());
+    return Failed("finishing benchmark run", e);
   }
 }
 
@@ -197,7 +197,7 @@ Result<std::vector<BenchRun>> Store::ListBenchRuns(int limit, int offset) {
     while (q.executeStep()) out.push_back(ReadRun(q));
     return out;
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": listing benchmark runs: " + e.what());
+    return Failed("listing benchmark runs", e);
   }
 }
 
@@ -219,7 +219,7 @@ Result<BenchRun> Store::GetBenchRun(int64_t run_id) {
     }
     return run;
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": reading benchmark run: " + e.what());
+    return Failed("reading benchmark run", e);
   }
 }
 
@@ -231,7 +231,7 @@ Status Store::DeleteBenchRun(int64_t run_id) {
     if (q.exec() == 0) return Status::NotFound("no benchmark run " + std::to_string(run_id));
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": deleting benchmark run: " + e.what());
+    return Failed("deleting benchmark run", e);
   }
 }
 
@@ -245,7 +245,7 @@ Result<int> Store::FailRunningBenchRuns(const std::string& error) {
     q.bind(2, NowMs());
     return q.exec();
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": closing interrupted benchmark runs: " + e.what());
+    return Failed("closing interrupted benchmark runs", e);
   }
 }
 

@@ -57,7 +57,7 @@ Status Store::SaveDebugSession(const DebugSession& s) {
     q.exec();
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": saving debugger session " + s.id + ": " + e.what());
+    return Failed("saving debugger session " + s.id, e);
   }
 }
 
@@ -71,7 +71,7 @@ Result<DebugSession> Store::GetDebugSession(const std::string& id) {
     if (!q.executeStep()) return Status::NotFound("no debugger session '" + id + "'");
     return RowToSession(q, /*with_record=*/true);
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": reading debugger session " + id + ": " + e.what());
+    return Failed("reading debugger session " + id, e);
   }
 }
 
@@ -88,7 +88,7 @@ Result<std::vector<DebugSession>> Store::ListDebugSessions(int limit, int offset
     while (q.executeStep()) out.push_back(RowToSession(q, /*with_record=*/false));
     return out;
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": listing debugger sessions: " + e.what());
+    return Failed("listing debugger sessions", e);
   }
 }
 
@@ -100,7 +100,7 @@ Status Store::DeleteDebugSession(const std::string& id) {
     if (q.exec() == 0) return Status::NotFound("no debugger session '" + id + "'");
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": deleting debugger session " + id + ": " + e.what());
+    return Failed("deleting debugger session " + id, e);
   }
 }
 
@@ -115,7 +115,7 @@ Result<uint64_t> Store::MaxDebugSessionNumber() {
     q.executeStep();
     return uint64_t(q.getColumn(0).getInt64());
   } catch (const std::exception& e) {
-    return Status::IoError(path_ + ": reading debugger session ids: " + e.what());
+    return Failed("reading debugger session ids", e);
   }
 }
 

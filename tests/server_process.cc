@@ -53,12 +53,14 @@ bool SendAll(int fd, const std::string& data) {
 std::string BuildRequest(const std::string& method, const std::string& target,
                          const std::string& body, const std::map<std::string, std::string>& headers,
                          bool close_connection) {
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-  bool has_type = false;
+  std::string req = method + " " + target + " HTTP/1.1\r\n";
+  bool has_type = false, has_host = false;
   for (const auto& [k, v] : headers) {
     req += k + ": " + v + "\r\n";
     has_type |= strcasecmp(k.c_str(), "content-type") == 0;
+    has_host |= strcasecmp(k.c_str(), "host") == 0;
   }
+  if (!has_host) req += "Host: 127.0.0.1\r\n";
   if (!body.empty() && !has_type) req += "Content-Type: application/json\r\n";
   if (!body.empty() || method == "POST")
     req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
@@ -191,9 +193,10 @@ HttpResponse HttpRequest(int port, const std::string& method, const std::string&
 }
 
 StreamingRequest::StreamingRequest(int port, const std::string& method, const std::string& target,
-                                   const std::string& body)
+                                   const std::string& body,
+                                   const std::map<std::string, std::string>& headers)
     : fd_(Connect(port)) {
-  if (fd_ >= 0 && !SendAll(fd_, BuildRequest(method, target, body, {}, true))) {
+  if (fd_ >= 0 && !SendAll(fd_, BuildRequest(method, target, body, headers, true))) {
     close(fd_);
     fd_ = -1;
   }

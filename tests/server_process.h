@@ -47,7 +47,8 @@ boost::json::object ParseJsonObject(const std::string& body);
 // object; "" when there is no error object or the field is not a string.
 std::string ErrorField(const HttpResponse& r, const char* field);
 
-// One request on a fresh connection ("Connection: close").
+// One request on a fresh connection ("Connection: close"); "Host: 127.0.0.1" unless `headers`
+// name a Host.
 HttpResponse HttpRequest(int port, const std::string& method, const std::string& target,
                          const std::string& body = "",
                          const std::map<std::string, std::string>& headers = {});
@@ -56,7 +57,7 @@ HttpResponse HttpRequest(int port, const std::string& method, const std::string&
 class StreamingRequest {
  public:
   StreamingRequest(int port, const std::string& method, const std::string& target,
-                   const std::string& body);
+                   const std::string& body, const std::map<std::string, std::string>& headers = {});
   ~StreamingRequest();
   StreamingRequest(const StreamingRequest&) = delete;
   StreamingRequest& operator=(const StreamingRequest&) = delete;

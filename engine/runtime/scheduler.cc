@@ -21,13 +21,29 @@ struct Scheduler::Job {
   std::function<bool()> ready;
   Sequence::Clock::time_point submitted;
   std::atomic<bool> cancel{false};
+  // The QueueLimit place this job holds while it waits (TrySubmit); given back as it leaves
+  // the queue. Shared so the limit outlives a job dropped after its front end has gone.
+  std::shared_ptr<QueueLimit> queue_place;
   std::unique_ptr<Sequence> seq;
   int slot = -1;
   // Where this job's tokens sit in the current batch.
   int batch_tokens = 0;
   int logit_row = -1;
   int first_prompt_row = -1;  // prompt surprisal: the chunk's rows start here
+
+  void LeaveQueue() {
+    if (queue_place) queue_place->Give();
+    queue_place.reset();
+  }
 };
+
+bool QueueLimit::TryTake() {
+  int now = waiting_.load();
+  while (now < max_) {
+    if (waiting_.compare_exchange_weak(now, now + 1)) return true;
+  }
+  return false;
+}
 
 namespace {
 // Prompt chunk size when every row's logits are kept (prompt surprisal): bounds the logits
@@ -64,21 +80,53 @@ Scheduler::~Scheduler() {
   worker_.join();
 }
 
-Scheduler::Ticket Scheduler::Submit(GenerateRequest request, EventSink sink,
-                                    std::function<bool()> ready) {
+std::shared_ptr<Scheduler::Job> Scheduler::MakeJob(GenerateRequest request, EventSink sink,
+                                                   std::function<bool()> ready) const {
   auto job = std::make_shared<Job>();
   job->request = std::move(request);
   job->sink = std::move(sink);
   job->ready = std::move(ready);
   job->submitted = Sequence::Clock::now();
+  return job;
+}
+
+Scheduler::Ticket Scheduler::Enqueue(std::shared_ptr<Job> job) {
+  job->ticket = next_ticket_++;
+  queue_.push_back(std::move(job));
+  ++stats_.queued;
+  return queue_.back()->ticket;
+}
+
+Scheduler::Ticket Scheduler::Submit(GenerateRequest request, EventSink sink,
+                                    std::function<bool()> ready) {
+  std::shared_ptr<Job> job = MakeJob(std::move(request), std::move(sink), std::move(ready));
+  Ticket ticket;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    job->ticket = next_ticket_++;
-    queue_.push_back(job);
-    ++stats_.queued;
+    ticket = Enqueue(std::move(job));
   }
   cv_.notify_all();
-  return job->ticket;
+  return ticket;
+}
+
+std::optional<Scheduler::Ticket> Scheduler::TrySubmit(GenerateRequest request, EventSink sink,
+                                                      std::function<bool()> ready,
+                                                      std::shared_ptr<QueueLimit> limit) {
+  std::shared_ptr<Job> job = MakeJob(std::move(request), std::move(sink), std::move(ready));
+  Ticket ticket;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // Every job not yet finished holds or awaits a slot; the jobs of other front ends
+    // (Submit) count too, since this one waits behind them all the same.
+    const bool would_wait = stats_.active + stats_.queued >= options_.n_slots;
+    if (would_wait) {
+      if (!limit->TryTake()) return std::nullopt;
+      job->queue_place = std::move(limit);
+    }
+    ticket = Enqueue(std::move(job));
+  }
+  cv_.notify_all();
+  return ticket;
 }
 
 void Scheduler::Cancel(Ticket ticket) {
@@ -116,6 +164,7 @@ void Scheduler::WorkerLoop() {
       // Requests cancelled while waiting leave the queue without running.
       for (auto it = queue_.begin(); it != queue_.end();) {
         if ((*it)->cancel || stopping) {
+          (*it)->LeaveQueue();
           dropped.push_back(*it);
           it = queue_.erase(it);
           --stats_.queued;
@@ -125,6 +174,7 @@ void Scheduler::WorkerLoop() {
       }
       while (!stopping && int(running.size() + admitted.size()) < options_.n_slots &&
              !queue_.empty()) {
+        queue_.front()->LeaveQueue();
         admitted.push_back(queue_.front());
         queue_.pop_front();
         --stats_.queued;

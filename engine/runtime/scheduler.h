@@ -4,6 +4,7 @@
 //
 // Front ends (HTTP, WebSocket, CLI) only Submit() and encode events; cancellation is either
 // the sink returning false or Cancel(ticket) from any thread, effective at the next step.
+// TrySubmit() is Submit() with a bound on how many requests may wait for a slot.
 #pragma once
 
 #include <atomic>
@@ -13,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -40,6 +42,23 @@ struct SchedulerStats {
   uint64_t prompt_tokens = 0;
 };
 
+// Places for requests waiting for a slot, shared by the schedulers of several models: the
+// server bounds its queue across every model it serves (`inferno serve --max-queue`).
+// Thread-safe (an atomic counter: schedulers take and give places under their own locks).
+class QueueLimit {
+ public:
+  explicit QueueLimit(int max_waiting) : max_(max_waiting) {}
+  // Takes a place; false, taking nothing, when all max() are taken.
+  bool TryTake();
+  void Give() { waiting_.fetch_sub(1); }
+  int max() const { return max_; }
+  int waiting() const { return waiting_.load(); }
+
+ private:
+  const int max_;
+  std::atomic<int> waiting_{0};
+};
+
 class Scheduler {
  public:
   using Ticket = uint64_t;
@@ -60,6 +79,14 @@ class Scheduler {
   // applies backpressure from a slow client without holding up the batch.
   Ticket Submit(GenerateRequest request, EventSink sink, std::function<bool()> ready = nullptr);
 
+  // Submit() for a request that may only wait with a place in `limit`. When every slot is
+  // busy (it would queue) and `limit` is full, nothing is queued, no event is sent and the
+  // answer is nullopt, so the front end can refuse the request before answering anything.
+  // The place is given back when the request leaves the queue: into a slot, cancelled, or
+  // ended with the scheduler. Requests that find a free slot take no place.
+  std::optional<Ticket> TrySubmit(GenerateRequest request, EventSink sink,
+                                  std::function<bool()> ready, std::shared_ptr<QueueLimit> limit);
+
   // Cancels a queued or running request; a no-op for unknown or finished tickets.
   void Cancel(Ticket ticket);
 
@@ -72,6 +99,10 @@ class Scheduler {
 
  private:
   struct Job;
+  std::shared_ptr<Job> MakeJob(GenerateRequest request, EventSink sink,
+                               std::function<bool()> ready) const;
+  // Queues the job; mu_ held.
+  Ticket Enqueue(std::shared_ptr<Job> job);
   void WorkerLoop();
   // Runs one forward pass over the next token of every decoding sequence plus as many
   // prompt tokens of prefilling ones as fit, then samples where logits came out.

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 
@@ -220,6 +221,93 @@ TEST_F(SchedulerControlTest, DestructionEndsQueuedAndRunningRequests) {
   }
   EXPECT_EQ(done + errors, 3);
   EXPECT_GE(errors, 1);  // one slot: the later requests were still queued
+}
+
+// A request whose client is not ready holds its slot without progressing: the way to keep
+// every slot busy for as long as a test needs, without timing.
+struct Holder {
+  std::atomic<bool> go{false};
+  Collector events;
+  std::function<bool()> Ready() {
+    return [this] { return go.load(); };
+  }
+};
+
+TEST_F(SchedulerControlTest, TrySubmitRefusesOnlyWhenItWouldWaitAndTheLimitIsFull) {
+  Scheduler sched(*model_, SchedulerOptions{.n_slots = 1, .n_ctx = 256, .n_threads = 2});
+  auto limit = std::make_shared<QueueLimit>(1);
+  // A free slot needs no place, even from a limit of zero.
+  Collector first;
+  ASSERT_TRUE(
+      sched.TrySubmit(Greedy("Hello", 3), first.Sink(), nullptr, std::make_shared<QueueLimit>(0)));
+  first.Wait();
+  EXPECT_EQ(first.Tokens().size(), 3u);
+
+  Holder holder;
+  sched.Submit(Greedy("Once upon a time", 20), holder.events.Sink(), holder.Ready());
+  Collector waiting, refused, cancelled;
+  const std::optional<Scheduler::Ticket> w =
+      sched.TrySubmit(Greedy("Hello world", 5), waiting.Sink(), nullptr, limit);
+  ASSERT_TRUE(w);
+  EXPECT_EQ(limit->waiting(), 1);
+  EXPECT_FALSE(sched.TrySubmit(Greedy("Hello", 5), refused.Sink(), nullptr, limit));
+  EXPECT_EQ(limit->waiting(), 1);
+
+  // A waiting request that is cancelled gives its place back.
+  const std::optional<Scheduler::Ticket> c = sched.TrySubmit(
+      Greedy("Hello", 5), cancelled.Sink(), nullptr, std::make_shared<QueueLimit>(1));
+  ASSERT_TRUE(c);
+  sched.Cancel(*c);
+  cancelled.Wait();
+  EXPECT_EQ(cancelled.Last().finish_reason, "cancelled");
+
+  // Once the slot frees up, the waiting request runs in full and its place is free again.
+  holder.go = true;
+  holder.events.Wait();
+  waiting.Wait();
+  EXPECT_EQ(holder.events.Tokens().size(), 20u);
+  EXPECT_EQ(waiting.Tokens().size(), 5u);
+  EXPECT_EQ(waiting.Last().finish_reason, "length");
+  EXPECT_EQ(limit->waiting(), 0);
+  EXPECT_TRUE(refused.events.empty());  // a refused request never hears from the scheduler
+  Collector again;
+  ASSERT_TRUE(sched.TrySubmit(Greedy("Hello", 2), again.Sink(), nullptr, limit));
+  again.Wait();
+  EXPECT_EQ(again.Tokens().size(), 2u);
+}
+
+TEST_F(SchedulerControlTest, OneQueueLimitBoundsTheWaitingOfSeveralSchedulers) {
+  Scheduler a(*model_, SchedulerOptions{.n_slots = 1, .n_ctx = 64, .n_threads = 1});
+  Scheduler b(*model_, SchedulerOptions{.n_slots = 1, .n_ctx = 64, .n_threads = 1});
+  auto limit = std::make_shared<QueueLimit>(1);
+  Holder hold_a, hold_b;
+  a.Submit(Greedy("Hello", 4), hold_a.events.Sink(), hold_a.Ready());
+  b.Submit(Greedy("Hello", 4), hold_b.events.Sink(), hold_b.Ready());
+  Collector on_a, on_b;
+  ASSERT_TRUE(a.TrySubmit(Greedy("Hi", 2), on_a.Sink(), nullptr, limit));
+  EXPECT_FALSE(b.TrySubmit(Greedy("Hi", 2), on_b.Sink(), nullptr, limit));
+  hold_a.go = true;
+  hold_b.go = true;
+  on_a.Wait();
+  EXPECT_EQ(on_a.Tokens().size(), 2u);
+  hold_a.events.Wait();
+  hold_b.events.Wait();
+  EXPECT_EQ(limit->waiting(), 0);
+}
+
+TEST_F(SchedulerControlTest, DestructionGivesBackThePlacesOfQueuedRequests) {
+  auto limit = std::make_shared<QueueLimit>(4);
+  Holder holder;
+  Collector queued;
+  {
+    Scheduler sched(*model_, SchedulerOptions{.n_slots = 1, .n_ctx = 64, .n_threads = 1});
+    sched.Submit(Greedy("Hello", 4), holder.events.Sink(), holder.Ready());
+    ASSERT_TRUE(sched.TrySubmit(Greedy("Hi", 2), queued.Sink(), nullptr, limit));
+    EXPECT_EQ(limit->waiting(), 1);
+  }
+  EXPECT_EQ(limit->waiting(), 0);
+  ASSERT_TRUE(queued.ended);
+  EXPECT_EQ(queued.Last().type, Event::Type::kError);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // and gets session / prompt / token / probe / status / error / done messages back.
 
 import { apiKey } from './auth';
+import { call } from './call';
 
 export interface TopToken {
   id: number;
@@ -101,10 +102,25 @@ export interface SocketLike {
   onerror: ((ev: unknown) => void) | null;
 }
 
-export function wsUrl(loc: { protocol: string; host: string } = window.location, key = apiKey()): string {
-  // Browsers cannot set headers on a WebSocket upgrade: the key goes in the URL.
-  const auth = key ? `?api_key=${encodeURIComponent(key)}` : '';
-  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws${auth}`;
+/** A single-use ticket for one WebSocket upgrade, traded for the API key (POST /api/ws-ticket). */
+export async function requestWsTicket(): Promise<string> {
+  const r = await call<{ ticket: string }>('POST', '/api/ws-ticket', 'open the debugger');
+  return r.ticket;
+}
+
+/**
+ * The debugger's URL. Browsers cannot set headers on a WebSocket upgrade, and a key in the URL
+ * would end up in logs and history: with a key, the URL carries a short-lived single-use ticket
+ * instead, fetched anew for every connection (a resume included).
+ */
+export async function wsUrl(
+  loc: { protocol: string; host: string } = window.location,
+  key = apiKey(),
+  ticket: () => Promise<string> = requestWsTicket,
+): Promise<string> {
+  const base = `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws`;
+  if (!key) return base;
+  return `${base}?ticket=${encodeURIComponent(await ticket())}`;
 }
 
 type Seq = { seq?: number };
@@ -120,7 +136,7 @@ export class DebuggerClient {
   private closing = false;
   private resumeToken = '';
   private lastSeq = 0;
-  private url = '';
+  private url: () => string | Promise<string> = () => wsUrl();
 
   constructor(
     private readonly onMessage: (m: ServerMsg) => void,
@@ -132,16 +148,33 @@ export class DebuggerClient {
     private readonly resumeDelayMs = 500,
   ) {}
 
-  connect(url = wsUrl()): Promise<void> {
-    this.url = url;
+  /** Connects to `url`, or by default to this server's debugger (with a fresh ticket each time). */
+  connect(url?: string): Promise<void> {
+    this.url = url !== undefined ? () => url : () => wsUrl();
     return new Promise((resolve, reject) => {
       this.open(false, resolve, reject);
     });
   }
 
   private open(resuming: boolean, resolve: () => void, reject: (e: Error) => void) {
+    const url = this.url();
+    if (typeof url === 'string') {
+      this.openSocket(url, resuming, resolve, reject);
+      return;
+    }
+    url.then(
+      (u) => this.openSocket(u, resuming, resolve, reject),
+      (err: unknown) => {
+        const e = err instanceof Error ? err : new Error(String(err));
+        reject(e);
+        if (resuming) this.onClosed(false, e.message);
+      },
+    );
+  }
+
+  private openSocket(url: string, resuming: boolean, resolve: () => void, reject: (e: Error) => void) {
     let settled = false;
-    const s = this.makeSocket(this.url);
+    const s = this.makeSocket(url);
     this.socket = s;
     s.onopen = () =>
       s.send(

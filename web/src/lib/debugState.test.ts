@@ -141,7 +141,7 @@ describe('DebuggerClient', () => {
       (r) => states.push(r),
       0,
     );
-    const connected = c.connect('ws://x/ws?api_key=k');
+    const connected = c.connect('ws://x/ws?ticket=k');
     sockets[0]!.onopen?.({});
     sockets[0]!.receive({ type: 'hello', seq: 1, version: 1, resume: 'tok' });
     await connected;
@@ -162,9 +162,14 @@ describe('DebuggerClient', () => {
     expect(closed).not.toHaveBeenCalled();
   });
 
-  it('puts the API key in the URL (browsers cannot send the header)', () => {
-    expect(wsUrl({ protocol: 'http:', host: 'h:1' }, '')).toBe('ws://h:1/ws');
-    expect(wsUrl({ protocol: 'https:', host: 'h' }, 'a b')).toBe('wss://h/ws?api_key=a%20b');
+  it('puts a fresh single-use ticket in the URL, never the API key', async () => {
+    const ticket = vi.fn(async () => 't/1');
+    expect(await wsUrl({ protocol: 'http:', host: 'h:1' }, '', ticket)).toBe('ws://h:1/ws');
+    expect(ticket).not.toHaveBeenCalled();
+    const url = await wsUrl({ protocol: 'https:', host: 'h' }, 'sec ret', ticket);
+    expect(url).toBe('wss://h/ws?ticket=t%2F1');
+    expect(url).not.toContain('sec');
+    expect(ticket).toHaveBeenCalledTimes(1);
   });
 
   it('reports a server without the debugger', async () => {

@@ -1,0 +1,91 @@
+#include "engine/model/model_dir.h"
+
+#include <algorithm>
+#include <filesystem>
+
+namespace inferno {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kExtension = ".gguf";
+constexpr int kMaxDepth = 4;
+
+bool StartsWithDir(const fs::path& path, const fs::path& dir) {
+  const std::string p = path.string(), d = dir.string();
+  return p.size() > d.size() && p.compare(0, d.size(), d) == 0 && p[d.size()] == '/';
+}
+
+bool HasExtension(const std::string& s) {
+  return s.size() > kExtension.size() &&
+         s.compare(s.size() - kExtension.size(), kExtension.size(), kExtension) == 0;
+}
+
+Status NotInside(const std::string& name) {
+  return Status::NotFound("model '" + name + "' is not a name inside the models dir");
+}
+
+}  // namespace
+
+std::vector<ModelFile> FindModelFiles(const std::string& models_dir) {
+  std::vector<ModelFile> out;
+  std::error_code ec;
+  if (models_dir.empty() || !fs::is_directory(models_dir, ec)) return out;
+  const fs::path dir = fs::canonical(models_dir, ec);
+  for (fs::recursive_directory_iterator
+           it(dir, fs::directory_options::follow_directory_symlink, ec),
+       end;
+       !ec && it != end; it.increment(ec)) {
+    if (it.depth() > kMaxDepth) it.disable_recursion_pending();
+    if (it->path().extension() != kExtension) continue;
+    const fs::path real = fs::canonical(it->path(), ec);
+    if (ec || !StartsWithDir(real, dir) || !fs::is_regular_file(real, ec)) {
+      ec.clear();
+      continue;  // a symlink leading out of the dir is not ours to serve
+    }
+    // The id is the name in the dir, not the target's: a symlink inside the dir is a name.
+    std::string id = it->path().lexically_relative(dir).string();
+    id.resize(id.size() - kExtension.size());
+    out.push_back({std::move(id), real.string()});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const ModelFile& a, const ModelFile& b) { return a.id < b.id; });
+  return out;
+}
+
+std::string ModelIdFor(const std::string& models_dir, const std::string& path) {
+  std::error_code ec;
+  const fs::path p = fs::weakly_canonical(path, ec);
+  if (!models_dir.empty()) {
+    const fs::path dir = fs::weakly_canonical(models_dir, ec);
+    if (StartsWithDir(p, dir)) {
+      std::string rel = p.string().substr(dir.string().size() + 1);
+      if (HasExtension(rel)) rel.resize(rel.size() - kExtension.size());
+      return rel;
+    }
+  }
+  return fs::path(path).stem().string();
+}
+
+Result<std::string> ResolveModelName(const std::string& models_dir, const std::string& name) {
+  if (name.empty() || name.size() > 512) return Status::NotFound("model name is empty or too long");
+  if (name[0] == '/' || name.find('\\') != std::string::npos ||
+      name.find('\0') != std::string::npos) {
+    return NotInside(name);
+  }
+  for (const fs::path& part : fs::path(name)) {
+    if (part == ".." || part == ".") return NotInside(name);
+  }
+  const std::string file = HasExtension(name) ? name : name + std::string(kExtension);
+  std::error_code ec;
+  const fs::path dir = fs::canonical(models_dir, ec);
+  if (ec) return Status::NotFound("models dir " + models_dir + " does not exist");
+  const fs::path candidate = dir / file;
+  if (!fs::exists(candidate, ec)) return Status::NotFound("model '" + name + "' not found");
+  // Symlinks are fine as long as what they point at stays inside the dir.
+  const fs::path real = fs::canonical(candidate, ec);
+  if (ec || !StartsWithDir(real, dir) || !fs::is_regular_file(real, ec)) return NotInside(name);
+  return real.string();
+}
+
+}  // namespace inferno

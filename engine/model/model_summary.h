@@ -1,0 +1,23 @@
+// What a model is, read from its GGUF header without touching the weights: the one place that
+// counts parameters and names the quantization, for model lists, `inferno models`, benchmark
+// reports and the server's /v1/models.
+#pragma once
+
+#include <string>
+
+#include "engine/gguf/gguf_file.h"
+
+namespace inferno {
+
+struct ModelSummary {
+  double parameters = 0;      // elements of every tensor
+  std::string dominant_type;  // the tensor type holding the most matrix bytes ("Q4_K"); "none"
+  std::string quant;          // general.file_type's name ("Q4_K_M"), else dominant_type
+  std::string architecture;   // general.architecture, when the model is usable
+  int context_length = 0;     // trained context, when the model is usable
+  std::string error;          // why the model cannot be used (unsupported, inconsistent), or ""
+};
+
+ModelSummary SummarizeModel(const gguf::File& file);
+
+}  // namespace inferno

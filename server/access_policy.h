@@ -1,0 +1,102 @@
+// Who may talk to the server. Listening on 127.0.0.1 is not a wall: every web page the user
+// opens can send requests to it. This class is the one place that decides, before any route
+// runs, whether a request is one the user meant:
+//
+//  - Host allow-list, against DNS rebinding (a page whose name re-resolves to 127.0.0.1 sends
+//    its own name in Host): loopback names and addresses, the bound host, --allowed-hosts.
+//  - Origin check on every request that carries Origin (browsers send it on cross-origin
+//    fetches, form posts and WebSocket upgrades): same origin or --allowed-origins, else 403.
+//    "Simple" requests (text/plain, forms) are no exception: they run without a preflight.
+//  - Fetch metadata: a cross-site request without Origin (an <img> or <script> pointing at the
+//    API) is refused on API routes; navigations to the UI stay open.
+//  - The API key: 'Authorization: Bearer KEY' only, never the query string (it ends up in
+//    logs and history); browsers' WebSockets, which cannot set headers, use a short-lived,
+//    single-use ticket issued to an authenticated POST.
+//
+// Requests with no Origin (curl, SDKs) pass the Origin check unchanged: they are not a page
+// the user happens to be visiting.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/http_types.h"
+
+namespace inferno::server {
+
+struct AccessOptions {
+  std::string bound_host = "127.0.0.1";      // --host
+  int port = 0;                              // the port actually listened on
+  std::vector<std::string> allowed_hosts;    // --allowed-hosts: names or addresses; "*" = any
+  std::vector<std::string> allowed_origins;  // --allowed-origins: scheme://host[:port]; "*" = any
+  std::string api_key;                       // empty: no authentication
+  std::chrono::seconds ticket_lifetime{60};
+};
+
+// "host", "host:port", "[v6]", "[v6]:port" -> lower-case host without brackets and port.
+// Returns false for an empty or malformed value.
+bool SplitHostPort(std::string_view value, std::string* host, int* port);
+
+// localhost, 127.0.0.0/8 written as a dotted quad, ::1 (and ::ffff:127.x.y.z).
+bool IsLoopbackHost(std::string_view host);
+
+class AccessPolicy {
+ public:
+  explicit AccessPolicy(AccessOptions options);
+
+  // Called once the port is known (--port 0 picks one at Listen()).
+  void set_port(int port);
+
+  // Host, Origin and fetch-metadata checks for an HTTP request or a WebSocket upgrade:
+  // nullopt to go on, else the 403 to send. Authentication is separate (Authorized).
+  std::optional<Response> CheckRequest(const Request& r) const;
+
+  // Whether the request carries the API key in 'Authorization: Bearer' (always true without
+  // a key). The scheme is case-insensitive.
+  bool Authorized(const Request& r) const;
+  bool has_api_key() const { return !options_.api_key.empty(); }
+
+  // A WebSocket upgrade: the checks above, then the key (header) or a ticket (?ticket=).
+  // nullopt to accept; else the response to refuse with.
+  std::optional<Response> CheckWebSocket(const Request& r);
+
+  // A fresh single-use ticket for one WebSocket upgrade, valid for ticket_lifetime.
+  std::string IssueWsTicket();
+  int ticket_lifetime_seconds() const { return int(options_.ticket_lifetime.count()); }
+
+  // CORS headers for a response to `r`: only for an Origin in --allowed-origins.
+  Headers CorsHeaders(const Request& r) const;
+  // The answer to an OPTIONS request (preflight or not), before the CORS headers that every
+  // response to an allowed origin gets (CorsHeaders).
+  Response Preflight() const;
+
+  bool HostAllowed(std::string_view host_header) const;
+  // Same origin (http, an allowed host, this port) or listed in --allowed-origins.
+  bool OriginAllowed(std::string_view origin) const;
+
+ private:
+  bool ListedOrigin(std::string_view origin) const;
+  bool ConsumeTicket(std::string_view ticket);
+
+  AccessOptions options_;
+
+  std::mutex mu_;
+  struct Ticket {
+    std::string value;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::deque<Ticket> tickets_;  // guarded by mu_; oldest first, bounded
+};
+
+// Fills `out` with n random bytes from the OS (getrandom); aborts if the OS has none, since
+// every use is a secret that must not be predictable.
+void SecureRandomBytes(void* out, size_t n);
+// 32 lower-case hex digits from 128 random bits.
+std::string RandomHex128();
+
+}  // namespace inferno::server
