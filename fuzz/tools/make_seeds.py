@@ -17,17 +17,27 @@ def write(target, name, data):
         f.write(data)
 
 
-# --- http_request: first byte '0' = the server's body limit, '1' = 64 bytes -------------------
+# --- http_request: first byte '0' = the server's body limit, '1' = 64 bytes; '2' and '3' the
+# same with an API key ("fuzz-key") set ----------------------------------------------------------
 def http_seeds():
     body = '{"messages":[{"role":"user","content":"hi"}]}'
     seeds = {
         "get-health": "0GET /health HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n",
+        "keyed-bearer": "2GET /v1/models HTTP/1.1\r\nHost: localhost:8080\r\n"
+        "Authorization: bearer  fuzz-key \r\n\r\nGET /metrics HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n",
+        "keyed-wrong": "3POST /api/conversations HTTP/1.1\r\nHost: 127.0.0.2\r\n"
+        "Authorization: Basic x\r\nContent-Length: 2\r\n\r\n{}",
+        "foreign-host-origin": "0POST /api/profiles HTTP/1.1\r\nHost: 127.0.0.1.evil.example\r\n"
+        "Origin: null\r\nSec-Fetch-Site: cross-site\r\nContent-Length: 2\r\n\r\n{}",
+        "same-origin": "0POST /api/profiles HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+        "Origin: http://127.0.0.1:8080\r\nContent-Type: application/json\r\n"
+        "Content-Length: 12\r\n\r\n{\"name\":\"n\"}",
         "post-json": "0POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
         "Content-Type: application/json\r\nAuthorization: Bearer k\r\n"
         f"Content-Length: {len(body)}\r\n\r\n{body}",
-        "chunked": "0POST /chat HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "chunked": "0POST /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
         "5\r\n{\"a\":\r\n3\r\n 1}\r\n0\r\n\r\n",
-        "pipelined": "0GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b?x=1 HTTP/1.1\r\nHost: h\r\n\r\n"
+        "pipelined": "0GET /a HTTP/1.1\r\nHost: localhost\r\n\r\nGET /b?x=1 HTTP/1.1\r\n\r\n"
         "DELETE /v1/models/m HTTP/1.1\r\nConnection: close\r\n\r\n",
         "websocket-upgrade": "0GET /ws?api_key=k HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\n"
         "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
