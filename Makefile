@@ -5,7 +5,7 @@ BUILD_DIR = build/$(PRESET)
 MODEL ?= ../shared/fixtures/models/llama-tiny-Q8_0.gguf
 PROMPT ?= Once upon a time
 
-.PHONY: all deps configure build run test test-asan bench bench-kernels bench-peer format fuzz clean \
+.PHONY: all deps configure build run test test-asan bench bench-kernels bench-peer format fuzz fuzz-build clean \
   demo-model demo-model-deps
 
 all: build
@@ -58,14 +58,24 @@ bench-peer: build
 format:
 	@find engine cli tests fuzz bench server store -name '*.cc' -o -name '*.h' | xargs clang-format -i
 
-# libFuzzer over the GGUF reader; FUZZ_RUNS executions (default 1M).
+# libFuzzer targets (fuzz/*_fuzz.cc, docs/fuzzing.md), each run for FUZZ_RUNS executions
+# (default 1M) over its seeds and regressions; new inputs go to build/fuzz/corpus/<target>.
+# `make fuzz-run-<target>` runs one.
 FUZZ_RUNS ?= 1000000
-fuzz: deps
+FUZZ_TARGETS = gguf http_request json_routes ws_frame
+FUZZ_FLAGS_gguf = -max_len=131072
+FUZZ_FLAGS_http_request = -dict=fuzz/dicts/http_request.dict
+FUZZ_FLAGS_json_routes = -dict=fuzz/dicts/json_routes.dict
+fuzz: $(FUZZ_TARGETS:%=fuzz-run-%)
+
+fuzz-build: deps
 	@cmake --preset fuzz >/dev/null
-	@cmake --build --preset fuzz -j $(JOBS) --target gguf_fuzz
-	mkdir -p build/fuzz/corpus
-	build/fuzz/gguf_fuzz -runs=$(FUZZ_RUNS) -max_len=131072 -rss_limit_mb=4096 -print_final_stats=1 \
-	  build/fuzz/corpus fuzz/seeds fuzz/regressions
+	@cmake --build --preset fuzz -j $(JOBS) --target $(FUZZ_TARGETS:%=%_fuzz)
+
+fuzz-run-%: fuzz-build
+	mkdir -p build/fuzz/corpus/$*
+	build/fuzz/$*_fuzz -runs=$(FUZZ_RUNS) -rss_limit_mb=4096 -print_final_stats=1 $(FUZZ_FLAGS_$*) \
+	  build/fuzz/corpus/$* $(wildcard fuzz/seeds/$* fuzz/regressions/$*)
 
 # Trains the demo model from scratch (corpus, tokenizer, ~1 h of training on 2 cores) and
 # converts it to models/inferno-demo-Q8_0.gguf. Artifacts in DEMO_DIR (default

@@ -356,7 +356,8 @@ void Connection::OnCompareToken(Session& s, const Event& e) {
     if (same_prefix && id_a != id_b) c.first_divergence = index;
     c.kl_sum += cmp.kl_ab;
     c.agree += cmp.top1_a == cmp.top1_b;
-    EmitLocked([&](int64_t seq) {
+    // Captured by copy: clang before 16 (the fuzz preset's) cannot capture structured bindings.
+    EmitLocked([&, id_a = id_a, id_b = id_b](int64_t seq) {
       return CompareStepJson(seq, c.id, index, cmp, id_a, id_b, same_prefix);
     });
   }

@@ -1,4 +1,5 @@
-// The only translation unit that includes Boost.Beast (it is heavy to compile).
+// With server/http_parse.cc, the only translation units that include Boost.Beast (it is
+// heavy to compile).
 //
 // Each connection gets a thread with its own io_context. Reads and writes are asynchronous
 // operations with deadlines, run to completion with io_context::run() so the code still
@@ -19,6 +20,8 @@
 #include <cstdio>
 #include <deque>
 
+#include "server/http_beast.h"
+
 namespace inferno::server {
 namespace {
 
@@ -29,8 +32,6 @@ namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
-// Request line plus headers; beyond this a request gets 431 (no flag: no client needs more).
-constexpr size_t kHeaderLimit = 64 * 1024;
 
 std::string ErrorJson(int status, const std::string& message) {
   std::string escaped;
@@ -463,8 +464,7 @@ void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
   bool upgraded = false;
   while (!stopping) {
     http::request_parser<http::string_body> parser;
-    parser.body_limit(options.body_limit);
-    parser.header_limit(kHeaderLimit);
+    LimitRequestParser(parser, options.body_limit);
     beast::error_code read_ec;
     stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
     http::async_read(stream, buffer, parser, [&](beast::error_code e, size_t) { read_ec = e; });
@@ -483,16 +483,7 @@ void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
       break;
     }
     http::request<http::string_body>& req = parser.get();
-    Request r;
-    r.method = std::string(req.method_string());
-    r.target = std::string(req.target());
-    r.remote = remote_text;
-    for (const auto& field : req) {
-      std::string name(field.name_string());
-      for (char& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
-      r.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
-    r.body = std::move(req.body());
+    Request r = ToRequest(req, remote_text);
     ConnectionWriter writer(cioc, stream, req.version(), req.keep_alive());
     if (!SplitTarget(r)) {
       writer.Send(
@@ -541,12 +532,7 @@ void HttpServer::Impl::ServeWebSocket(net::io_context&, beast::tcp_stream& strea
     ::close(fd);
     return;
   }
-  // The protocol layer enforces its own (smaller) message limit with a recoverable error;
-  // this cap only protects memory from a runaway client.
-  ws.read_message_max(options.ws_frame_limit * 16);
-  ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-  ws.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& res) { res.set(http::field::server, "inferno"); }));
+  ConfigureServerWebSocket(ws, options.ws_frame_limit);
   ws.accept(req, ec);
   if (ec) return;
   std::unique_ptr<WsConnection> conn = ws_factory(sender, std::move(client));

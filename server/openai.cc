@@ -120,11 +120,15 @@ std::string Sse(const json::value& v) { return "data: " + json::serialize(v) + "
 }  // namespace
 
 std::string ErrorBody(const ApiError& e) {
+  // Messages and params quote what the client sent (a percent-decoded path, a field name cut
+  // to 40 bytes), which need not be UTF-8; json::serialize copies bytes as they are, and
+  // the body would not be JSON.
+  const std::string param = ToValidUtf8(e.param);
   return json::serialize(json::object{
       {"error",
-       json::object{{"message", e.message},
+       json::object{{"message", ToValidUtf8(e.message)},
                     {"type", e.type},
-                    {"param", e.param.empty() ? json::value(nullptr) : json::value(e.param)},
+                    {"param", param.empty() ? json::value(nullptr) : json::value(param)},
                     {"code", e.code.empty() ? json::value(nullptr) : json::value(e.code)}}}});
 }
 

@@ -84,5 +84,19 @@ TEST_F(StoreRoutesTest, StatusCodesBodiesAndHeaders) {
   EXPECT_EQ(json::parse(typed->body).as_object().at("error").as_object().at("param"), "name");
 }
 
+// Found by json_routes_fuzz: errors quote the client's path or field names, which may be
+// anything but UTF-8 once percent-decoded or cut to 40 bytes; the body must still be JSON.
+TEST_F(StoreRoutesTest, ErrorsQuotingNonUtf8InputAreStillJson) {
+  for (const char* target :
+       {"/api/conversations/%FF%FE", "/api/sessions/%C3", "/api/profiles/%80"}) {
+    SCOPED_TRACE(target);
+    std::optional<Response> r = Call("PUT", target, R"({"name":"n"})");
+    ASSERT_TRUE(r.has_value());
+    json::error_code ec;
+    json::parse(r->body, ec);
+    EXPECT_FALSE(ec) << r->body;
+  }
+}
+
 }  // namespace
 }  // namespace inferno::server

@@ -347,12 +347,12 @@ TEST_F(CorruptFiles, TruncationAtEveryFieldBoundaryAndSweep) {
   }
 }
 
-// Inputs the fuzzer once crashed on (fuzz/regressions): each must now load or fail cleanly,
+// Inputs the fuzzer once crashed on (fuzz/regressions/gguf): each must now load or fail cleanly,
 // through the same calls as the fuzz target and through the binary.
 TEST_F(CorruptFiles, FuzzRegressionsFailCleanly) {
   int count = 0;
   for (const fs::directory_entry& e :
-       fs::directory_iterator(fs::path(INFERNO_SOURCE_DIR) / "fuzz" / "regressions")) {
+       fs::directory_iterator(fs::path(INFERNO_SOURCE_DIR) / "fuzz" / "regressions" / "gguf")) {
     SCOPED_TRACE(e.path().string());
     std::ifstream in(e.path(), std::ios::binary);
     const Image img((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -361,9 +361,8 @@ TEST_F(CorruptFiles, FuzzRegressionsFailCleanly) {
       (void)ValidateModel(**f);
       (void)Tokenizer::FromGguf(**f);
     }
-    const testing::ProcessResult r =
-        testing::RunProcess({testing::InfernoBinary(), "run", "-m", e.path().string(), "-p",
-                             "hi", "-n", "2"});
+    const testing::ProcessResult r = testing::RunProcess(
+        {testing::InfernoBinary(), "run", "-m", e.path().string(), "-p", "hi", "-n", "2"});
     EXPECT_EQ(r.signal, 0) << r.err;
     ++count;
   }
