@@ -608,11 +608,8 @@ void Api::Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* st
     add_special = a->as_bool();
   const std::vector<int32_t> ids =
       tok.Encode(std::string(content->as_string()), add_special, /*parse_special=*/true);
-  json::array tokens;
-  for (int32_t id : ids) {
-    tokens.push_back(json::object{{"id", id}, {"text", ToValidUtf8(tok.TokenToPiece(id))}});
-  }
-  SendJson(w, 200, json::serialize(json::object{{"model", (*lm)->id}, {"tokens", tokens}}), status);
+  const json::object body{{"model", (*lm)->id}, {"tokens", event_json::TokensJson(ids, tok)}};
+  SendJson(w, 200, json::serialize(body), status);
 }
 
 bool Api::StaticFile(const Request& r, ResponseWriter& w, int* status) {
