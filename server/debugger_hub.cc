@@ -456,16 +456,8 @@ bool Connection::OnEvent(const std::shared_ptr<Session>& s, const Event& e) {
     // below) stays alive meanwhile even if the worker drops the last reference:
     // ~LoadedModel first joins this scheduler thread.
     if (end) FinishLocked(s);
-    if (s->send_logits || e.logits.empty()) {
-      for (Frame& f : EncodeEvent(&seq_, s->id, e, *s->tokenizer, s->binary)) {
-        SendLocked(std::move(f));
-      }
-    } else {
-      Event copy = e;  // the logits were for the compare only
-      copy.logits.clear();
-      for (Frame& f : EncodeEvent(&seq_, s->id, copy, *s->tokenizer, s->binary)) {
-        SendLocked(std::move(f));
-      }
+    for (Frame& f : EncodeEvent(&seq_, s->id, e, *s->tokenizer, s->binary, s->send_logits)) {
+      SendLocked(std::move(f));
     }
     if (s->compare && e.type == Event::Type::kToken) OnCompareToken(*s, e);
     if (s->compare && end) OnCompareEnd(*s);

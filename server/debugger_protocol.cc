@@ -419,7 +419,8 @@ std::string CompareSummaryJson(int64_t seq, const std::string& compare, int step
   return Ser(o);
 }
 
-std::string EncodeTokenBinary(int64_t seq, const std::string& session, const Event& e) {
+std::string EncodeTokenBinary(int64_t seq, const std::string& session, const Event& e,
+                              bool logits) {
   std::string out = "INF1";
   out.push_back(char(1));  // kind 1: token
   out.append(3, '\0');
@@ -438,8 +439,9 @@ std::string EncodeTokenBinary(int64_t seq, const std::string& session, const Eve
     PutF32(&out, t.logit);
     PutF32(&out, t.prob);
   }
-  PutU32(&out, uint32_t(e.logits.size()));
-  out.append(reinterpret_cast<const char*>(e.logits.data()), e.logits.size() * sizeof(float));
+  const size_t n_logits = logits ? e.logits.size() : 0;
+  PutU32(&out, uint32_t(n_logits));
+  out.append(reinterpret_cast<const char*>(e.logits.data()), n_logits * sizeof(float));
   PutI32(&out, e.query_position);
   PutU32(&out, uint32_t(e.attention.size()));
   for (const AttentionHead& a : e.attention) {
@@ -486,7 +488,7 @@ json::object Envelope(int64_t seq, const char* type, const std::string& session)
 }  // namespace
 
 std::vector<Frame> EncodeEvent(int64_t* seq, const std::string& session, const Event& e,
-                               const Tokenizer& tok, bool binary) {
+                               const Tokenizer& tok, bool binary, bool logits) {
   namespace ej = event_json;
   std::vector<Frame> out;
   auto text = [&](const json::object& o) { out.push_back({*seq, false, Ser(o)}); };
@@ -508,12 +510,12 @@ std::vector<Frame> EncodeEvent(int64_t* seq, const std::string& session, const E
       break;
     }
     case Event::Type::kToken: {
-      json::object o =
-          ej::TokenJson(e, ej::kDebuggerToken, {.numbers = !binary}, envelope("token"));
+      json::object o = ej::TokenJson(e, ej::kDebuggerToken, {.numbers = !binary, .logits = logits},
+                                     envelope("token"));
       // In binary mode the numbers follow in one binary frame with the same seq.
       if (binary) o["binary"] = true;
       text(o);
-      if (binary) out.push_back({*seq, true, EncodeTokenBinary(*seq, session, e)});
+      if (binary) out.push_back({*seq, true, EncodeTokenBinary(*seq, session, e, logits)});
       // Binary mode sends the attention weights in the token's frame.
       if (!e.attention.empty() && !binary) text(ej::AttentionJson(e, envelope("probe")));
       if (!e.logit_lens.empty()) text(ej::LogitLensJson(e, envelope("probe")));

@@ -126,11 +126,14 @@ struct Frame {
   bool binary = false;
   std::string data;
 };
+// `logits` = false leaves a token's full logits out (a compare side computes them for the KL;
+// its client did not ask for them).
 std::vector<Frame> EncodeEvent(int64_t* seq, const std::string& session, const Event& e,
-                               const Tokenizer& tok, bool binary);
+                               const Tokenizer& tok, bool binary, bool logits = true);
 
 // The binary frame of a token (little endian; docs/protocol.md, "Binary frames").
-std::string EncodeTokenBinary(int64_t seq, const std::string& session, const Event& e);
+std::string EncodeTokenBinary(int64_t seq, const std::string& session, const Event& e,
+                              bool logits = true);
 // The binary frame of the prompt attention map (kind 2; same section).
 std::string EncodeAttentionMapBinary(int64_t seq, const std::string& session,
                                      const AttentionMap& map);
