@@ -5,10 +5,12 @@
 // Each field of a token or of `done` is computed in one place; a documented format is a list of
 // (field, key) pairs in the order it is written, so the formats that were documented before
 // there was one encoder stay byte for byte what their documents show:
-//   kRunToken / kRunDone          DESIGN.md §4 (`run --json`)
-//   kDebuggerToken / kDebuggerDone docs/protocol.md (`token`, `done`)
-//   kStoredStep                   docs/store_api.md (a debugger session's `steps`)
-//   kChatToken / kChatDone        docs/server.md (`POST /chat`)
+//   kRunToken, kRunDone             DESIGN.md §4 (`run --json`)
+//   kDebuggerToken, kDebuggerDone   docs/protocol.md (`token`, `done`)
+//   kStoredStep                     docs/store_api.md (a debugger session's `steps`)
+//   kChatToken, kChatDone           docs/server.md (`POST /chat`)
+// They share one naming, except /chat's, documented earlier with `text` for the display text
+// and `token` for the piece.
 //
 // Each encoder appends its fields to `out`, so a front end passes its envelope in and gets
 // the whole message back in the documented key order.

@@ -171,8 +171,8 @@ TEST(EventJsonTest, TokenProbes) {
                          "heads":[{"layer":0,"head":1,"weights":[0.5,0.5]}]})"));
   EXPECT_EQ(json::serialize(LogitLensJson(e)),
             Canonical(R"({"kind":"logit_lens","position":9,"query_position":8,
-                         "layers":[{"layer":0,"entropy":1.25,
-                                    "top":[{"id":42,"text":" Paris","logit":2.5,"prob":0.625}]}]})"));
+                         "layers":[{"layer":0,"entropy":1.25,"top":[
+                           {"id":42,"text":" Paris","logit":2.5,"prob":0.625}]}]})"));
 }
 
 }  // namespace
