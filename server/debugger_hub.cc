@@ -381,13 +381,11 @@ void Connection::Launch(std::shared_ptr<Session> s, std::string model_name) {
     Finish(s);
   };
   if (s->cancel) {
-    Emit([&](int64_t seq) {
-      return json::serialize(json::object{{"type", "done"},
-                                          {"seq", seq},
-                                          {"session", s->id},
-                                          {"finish_reason", "cancelled"},
-                                          {"timings", json::object{}}});
-    });
+    // Stopped before it ran: the documented `done`, with nothing measured.
+    Event done;
+    done.type = Event::Type::kDone;
+    done.finish_reason = "cancelled";
+    Emit([&](int64_t seq) { return DoneJson(seq, s->id, done); });
     Finish(s);
     return;
   }

@@ -487,6 +487,10 @@ json::object Envelope(int64_t seq, const char* type, const std::string& session)
 
 }  // namespace
 
+std::string DoneJson(int64_t seq, const std::string& session, const Event& done) {
+  return Ser(event_json::DoneJson(done, event_json::kDebuggerDone, Envelope(seq, "done", session)));
+}
+
 std::vector<Frame> EncodeEvent(int64_t* seq, const std::string& session, const Event& e,
                                const Tokenizer& tok, bool binary, bool logits) {
   namespace ej = event_json;
@@ -529,9 +533,11 @@ std::vector<Frame> EncodeEvent(int64_t* seq, const std::string& session, const E
         out.push_back({*seq, false, std::move(error)});
         break;
       }
-    case Event::Type::kDone:
-      text(ej::DoneJson(e, ej::kDebuggerDone, envelope("done")));
+    case Event::Type::kDone: {
+      std::string done = DoneJson(++*seq, session, e);
+      out.push_back({*seq, false, std::move(done)});
       break;
+    }
   }
   return out;
 }

@@ -126,6 +126,9 @@ struct Frame {
   bool binary = false;
   std::string data;
 };
+// The `done` message of a session's kDone event.
+std::string DoneJson(int64_t seq, const std::string& session, const Event& done);
+
 // `logits` = false leaves a token's full logits out (a compare side computes them for the KL;
 // its client did not ask for them).
 std::vector<Frame> EncodeEvent(int64_t* seq, const std::string& session, const Event& e,
