@@ -10,9 +10,9 @@
 #include "cli/commands.h"
 #include "cli/text_util.h"
 #include "engine/model/model.h"
+#include "engine/request/event_json.h"
 #include "engine/runtime/session.h"
 #include "engine/threads/thread_pool.h"
-#include "server/debugger_protocol.h"
 
 namespace inferno::cli {
 namespace {
@@ -48,45 +48,24 @@ void PrintJsonLine(const boost::json::object& o) {
   std::fflush(stdout);
 }
 
-// JSON Lines encoder of the event stream.
+// JSON Lines: the shared event encoder in DESIGN §4's format, with `type` first.
 bool EmitJson(const Event& e) {
+  namespace ej = event_json;
   switch (e.type) {
-    case Event::Type::kPrompt: {
-      boost::json::array ids(e.prompt_tokens.begin(), e.prompt_tokens.end());
-      PrintJsonLine({{"type", "prompt"}, {"tokens", std::move(ids)}});
+    case Event::Type::kPrompt:
+      PrintJsonLine(ej::PromptJson(e, /*tok=*/nullptr, {{"type", "prompt"}}));
       break;
-    }
-    case Event::Type::kToken: {
-      boost::json::object o{{"type", "token"},
-                            {"index", e.index},
-                            {"position", e.position},
-                            {"id", e.id},
-                            {"text", ToValidUtf8(e.piece)},
-                            {"logit", e.logit},
-                            {"prob", e.prob},
-                            {"rank", e.rank},
-                            {"entropy", e.entropy}};
-      if (!e.top.empty()) {
-        boost::json::array top;
-        for (const TopToken& t : e.top) {
-          top.push_back(boost::json::object{
-              {"id", t.id}, {"text", ToValidUtf8(t.text)}, {"logit", t.logit}, {"prob", t.prob}});
-        }
-        o["top"] = std::move(top);
-      }
-      PrintJsonLine(o);
+    case Event::Type::kToken:
+      PrintJsonLine(ej::TokenJson(e, ej::kRunToken, {}, {{"type", "token"}}));
       break;
-    }
     case Event::Type::kPromptScores:
     case Event::Type::kPromptAttention:
       break;  // not asked for by `run`
     case Event::Type::kError:
-      PrintJsonLine({{"type", "error"}, {"message", e.error.message()}});
+      PrintJsonLine(ej::ErrorJson(e, {{"type", "error"}}));
       break;
     case Event::Type::kDone:
-      PrintJsonLine({{"type", "done"},
-                     {"finish_reason", e.finish_reason},
-                     {"timings", server::debugger::TimingsJson(e.timings)}});
+      PrintJsonLine(ej::DoneJson(e, ej::kRunDone, {{"type", "done"}}));
       break;
   }
   return true;

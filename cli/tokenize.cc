@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/text_util.h"
 #include "engine/gguf/gguf_file.h"
+#include "engine/request/event_json.h"
 #include "engine/tokenizer/tokenizer.h"
 
 namespace inferno::cli {
@@ -46,12 +47,8 @@ int RunTokenize(const TokenizeOptions& o) {
   const std::vector<int32_t> ids =
       (*tok)->Encode(text, /*add_special=*/!o.no_special, /*parse_special=*/!o.no_special);
   if (o.json) {
-    boost::json::array arr;
-    for (int32_t id : ids) {
-      arr.push_back(
-          boost::json::object{{"id", id}, {"text", ToValidUtf8((*tok)->TokenToPiece(id))}});
-    }
-    fmt::print("{}\n", boost::json::serialize(boost::json::object{{"tokens", std::move(arr)}}));
+    const boost::json::object out{{"tokens", event_json::TokensJson(ids, **tok)}};
+    fmt::print("{}\n", boost::json::serialize(out));
   } else {
     for (int32_t id : ids) {
       fmt::print("{:>7} -> '{}'\n", id, ToValidUtf8((*tok)->TokenToPiece(id)));

@@ -12,6 +12,7 @@
 #include <memory>
 #include <sstream>
 
+#include "engine/request/event_json.h"
 #include "engine/util/utf8.h"
 #include "server/event_queue.h"
 #include "server/model_options_routes.h"
@@ -532,35 +533,22 @@ void Api::SeedChat(const Request& r, ResponseWriter& w, int* status) {
       ++generated_tokens_;
       if (first_token_ms < 0) first_token_ms = e.elapsed_ms;
       const double since_first = (e.elapsed_ms - first_token_ms) / 1000.0;
-      json::object data{{"index", e.index},
-                        {"text", e.text},
-                        {"id", e.id},
-                        {"token", ToValidUtf8(e.piece)},
-                        {"logprob", e.prob > 0 ? std::log(double(e.prob)) : -9999.0},
-                        {"elapsed_ms", e.elapsed_ms},
-                        {"tokens_per_second", since_first > 0 ? e.index / since_first : 0.0}};
+      json::object data = event_json::TokenJson(e, event_json::kChatToken);
+      data["tokens_per_second"] = since_first > 0 ? e.index / since_first : 0.0;
       alive = alive && w.Write("event: token\ndata: " + json::serialize(data) + "\n\n");
       return alive;
     }
     if (e.type == Event::Type::kDone) {
       decode_ms_ = decode_ms_ + e.timings.decode_ms;
-      const Timings& t = e.timings;
-      json::object data{{"model", (*lm)->id},
-                        {"text", e.text},
-                        {"load_ms", t.load_ms},
-                        {"prompt_tokens", t.prompt_tokens},
-                        {"prompt_tokens_per_second", t.prompt_tokens_per_second()},
-                        {"decode_tokens_per_second", t.decode_tokens_per_second()},
-                        {"ttft_ms", t.ttft_ms},
-                        {"generated_tokens", t.generated_tokens},
-                        {"peak_rss_bytes", PeakRssBytes()},
-                        {"finish_reason", e.finish_reason}};
+      json::object data =
+          event_json::DoneJson(e, event_json::kChatDone, json::object{{"model", (*lm)->id}});
+      data["peak_rss_bytes"] = PeakRssBytes();
+      data["finish_reason"] = e.finish_reason;
       if (alive) w.Write("event: done\ndata: " + json::serialize(data) + "\n\n");
       return true;
     }
     if (e.type == Event::Type::kError && alive) {
-      w.Write("event: error\ndata: " +
-              json::serialize(json::object{{"message", e.error.message()}}) + "\n\n");
+      w.Write("event: error\ndata: " + json::serialize(event_json::ErrorJson(e)) + "\n\n");
     }
     return alive;
   });
@@ -620,11 +608,8 @@ void Api::Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* st
     add_special = a->as_bool();
   const std::vector<int32_t> ids =
       tok.Encode(std::string(content->as_string()), add_special, /*parse_special=*/true);
-  json::array tokens;
-  for (int32_t id : ids) {
-    tokens.push_back(json::object{{"id", id}, {"text", ToValidUtf8(tok.TokenToPiece(id))}});
-  }
-  SendJson(w, 200, json::serialize(json::object{{"model", (*lm)->id}, {"tokens", tokens}}), status);
+  const json::object body{{"model", (*lm)->id}, {"tokens", event_json::TokensJson(ids, tok)}};
+  SendJson(w, 200, json::serialize(body), status);
 }
 
 bool Api::StaticFile(const Request& r, ResponseWriter& w, int* status) {

@@ -382,13 +382,11 @@ void Connection::Launch(std::shared_ptr<Session> s, std::string model_name) {
     Finish(s);
   };
   if (s->cancel) {
-    Emit([&](int64_t seq) {
-      return json::serialize(json::object{{"type", "done"},
-                                          {"seq", seq},
-                                          {"session", s->id},
-                                          {"finish_reason", "cancelled"},
-                                          {"timings", json::object{}}});
-    });
+    // Stopped before it ran: the documented `done`, with nothing measured.
+    Event done;
+    done.type = Event::Type::kDone;
+    done.finish_reason = "cancelled";
+    Emit([&](int64_t seq) { return DoneJson(seq, s->id, done); });
     Finish(s);
     return;
   }
@@ -457,16 +455,8 @@ bool Connection::OnEvent(const std::shared_ptr<Session>& s, const Event& e) {
     // below) stays alive meanwhile even if the worker drops the last reference:
     // ~LoadedModel first joins this scheduler thread.
     if (end) FinishLocked(s);
-    if (s->send_logits || e.logits.empty()) {
-      for (Frame& f : EncodeEvent(&seq_, s->id, e, *s->tokenizer, s->binary)) {
-        SendLocked(std::move(f));
-      }
-    } else {
-      Event copy = e;  // the logits were for the compare only
-      copy.logits.clear();
-      for (Frame& f : EncodeEvent(&seq_, s->id, copy, *s->tokenizer, s->binary)) {
-        SendLocked(std::move(f));
-      }
+    for (Frame& f : EncodeEvent(&seq_, s->id, e, *s->tokenizer, s->binary, s->send_logits)) {
+      SendLocked(std::move(f));
     }
     if (s->compare && e.type == Event::Type::kToken) OnCompareToken(*s, e);
     if (s->compare && end) OnCompareEnd(*s);

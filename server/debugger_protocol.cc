@@ -1,13 +1,11 @@
 #include "server/debugger_protocol.h"
 
-#include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 
+#include "engine/request/event_json.h"
 #include "engine/runtime/probes.h"
 #include "engine/tokenizer/chat_template.h"
-#include "engine/util/utf8.h"
 
 namespace inferno::server::debugger {
 namespace json = boost::json;
@@ -285,36 +283,6 @@ json::object Base(int64_t seq, const char* type) {
 
 std::string Ser(const json::object& o) { return json::serialize(o); }
 
-// JSON has no NaN/Inf; probabilities and logits are finite except -inf logits of masked
-// tokens, sent as null.
-json::value Num(float x) {
-  if (!std::isfinite(x)) return nullptr;
-  return double(x);
-}
-
-json::array TopArray(const std::vector<TopToken>& top, bool numbers) {
-  json::array a;
-  for (const TopToken& t : top) {
-    json::object o{{"id", t.id}, {"text", ToValidUtf8(t.text)}};
-    if (numbers) {
-      o["logit"] = Num(t.logit);
-      o["prob"] = Num(t.prob);
-    }
-    a.push_back(std::move(o));
-  }
-  return a;
-}
-
-// A float as the double whose shortest decimal form is the float's own shortest form
-// (0.37867925 rather than 0.3786792457103729): JSON about half as long, and parsing it back
-// to float gives exactly the same value.
-double ShortFloat(float x) {
-  char buf[32];
-  const std::to_chars_result r = std::to_chars(buf, buf + sizeof(buf), x);
-  *r.ptr = '\0';
-  return std::strtod(buf, nullptr);
-}
-
 void PutU32(std::string* out, uint32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
 void PutI32(std::string* out, int32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
 void PutF32(std::string* out, float v) { out->append(reinterpret_cast<const char*>(&v), 4); }
@@ -451,7 +419,8 @@ std::string CompareSummaryJson(int64_t seq, const std::string& compare, int step
   return Ser(o);
 }
 
-std::string EncodeTokenBinary(int64_t seq, const std::string& session, const Event& e) {
+std::string EncodeTokenBinary(int64_t seq, const std::string& session, const Event& e,
+                              bool logits) {
   std::string out = "INF1";
   out.push_back(char(1));  // kind 1: token
   out.append(3, '\0');
@@ -470,8 +439,9 @@ std::string EncodeTokenBinary(int64_t seq, const std::string& session, const Eve
     PutF32(&out, t.logit);
     PutF32(&out, t.prob);
   }
-  PutU32(&out, uint32_t(e.logits.size()));
-  out.append(reinterpret_cast<const char*>(e.logits.data()), e.logits.size() * sizeof(float));
+  const size_t n_logits = logits ? e.logits.size() : 0;
+  PutU32(&out, uint32_t(n_logits));
+  out.append(reinterpret_cast<const char*>(e.logits.data()), n_logits * sizeof(float));
   PutI32(&out, e.query_position);
   PutU32(&out, uint32_t(e.attention.size()));
   for (const AttentionHead& a : e.attention) {
@@ -506,153 +476,70 @@ std::string EncodeAttentionMapBinary(int64_t seq, const std::string& session,
   return out;
 }
 
+namespace {
+
+// The envelope of a session's event message: the payload comes from the shared encoder.
+json::object Envelope(int64_t seq, const char* type, const std::string& session) {
+  json::object o = Base(seq, type);
+  o["session"] = session;
+  return o;
+}
+
+}  // namespace
+
+std::string DoneJson(int64_t seq, const std::string& session, const Event& done) {
+  return Ser(event_json::DoneJson(done, event_json::kDebuggerDone, Envelope(seq, "done", session)));
+}
+
 std::vector<Frame> EncodeEvent(int64_t* seq, const std::string& session, const Event& e,
-                               const Tokenizer& tok, bool binary) {
+                               const Tokenizer& tok, bool binary, bool logits) {
+  namespace ej = event_json;
   std::vector<Frame> out;
-  auto text = [&](std::string data) { out.push_back({*seq, false, std::move(data)}); };
+  auto text = [&](const json::object& o) { out.push_back({*seq, false, Ser(o)}); };
+  auto envelope = [&](const char* type) { return Envelope(++*seq, type, session); };
   switch (e.type) {
-    case Event::Type::kPrompt: {
-      json::object o = Base(++*seq, "prompt");
-      o["session"] = session;
-      json::array tokens;
-      for (int32_t id : e.prompt_tokens) {
-        tokens.push_back(json::object{{"id", id}, {"text", ToValidUtf8(tok.TokenToPiece(id))}});
-      }
-      o["tokens"] = std::move(tokens);
-      text(Ser(o));
+    case Event::Type::kPrompt:
+      text(ej::PromptJson(e, &tok, envelope("prompt")));
       break;
-    }
-    case Event::Type::kPromptScores: {
-      json::object o = Base(++*seq, "probe");
-      o["session"] = session;
-      o["kind"] = "surprisal";
-      json::array tokens;
-      for (const PromptScore& s : e.prompt_scores) {
-        tokens.push_back(json::object{{"position", s.position},
-                                      {"id", s.id},
-                                      {"text", ToValidUtf8(tok.TokenToPiece(s.id))},
-                                      {"logprob", Num(s.logprob)},
-                                      {"surprisal", Num(-s.logprob)},
-                                      {"rank", s.rank}});
-      }
-      o["tokens"] = std::move(tokens);
-      text(Ser(o));
+    case Event::Type::kPromptScores:
+      text(ej::SurprisalJson(e, tok, envelope("probe")));
       break;
-    }
     case Event::Type::kPromptAttention: {
-      const AttentionMap& map = e.attention_map;
-      json::object o = Base(++*seq, "probe");
-      o["session"] = session;
-      o["kind"] = "attention_prompt";
-      o["positions"] = map.n_positions;
-      json::array heads;
-      for (size_t li = 0; li < map.layers.size(); ++li) {
-        for (size_t hi = 0; hi < map.heads.size(); ++hi) {
-          json::object h{{"layer", map.layers[li]}, {"head", map.heads[hi]}};
-          if (!binary) {
-            json::array rows;
-            rows.reserve(map.n_positions);
-            for (int i = 0; i < map.n_positions; ++i) {
-              json::array row;
-              row.reserve(i + 1);
-              for (float x : map.Row(li, hi, i)) row.push_back(ShortFloat(x));
-              rows.push_back(std::move(row));
-            }
-            h["rows"] = std::move(rows);
-          }
-          heads.push_back(std::move(h));
-        }
-      }
-      o["heads"] = std::move(heads);
+      json::object o = ej::AttentionMapJson(e.attention_map, /*rows=*/!binary, envelope("probe"));
       if (binary) o["binary"] = true;  // the rows follow in one binary frame with the same seq
-      text(Ser(o));
-      if (binary) out.push_back({*seq, true, EncodeAttentionMapBinary(*seq, session, map)});
+      text(o);
+      if (binary) {
+        out.push_back({*seq, true, EncodeAttentionMapBinary(*seq, session, e.attention_map)});
+      }
       break;
     }
     case Event::Type::kToken: {
-      json::object o = Base(++*seq, "token");
-      o["session"] = session;
-      o["index"] = e.index;
-      o["position"] = e.position;
-      o["id"] = e.id;
-      o["text"] = ToValidUtf8(e.piece);
-      o["output"] = e.text;
-      o["logit"] = Num(e.logit);
-      o["prob"] = Num(e.prob);
-      o["rank"] = e.rank;
-      o["entropy"] = Num(e.entropy);
-      o["elapsed_ms"] = e.elapsed_ms;
-      if (!e.top.empty()) o["top"] = TopArray(e.top, !binary);
-      if (binary) {
-        o["binary"] = true;  // the numbers follow in one binary frame with the same seq
-      } else if (!e.logits.empty()) {
-        json::array logits;
-        logits.reserve(e.logits.size());
-        for (float x : e.logits) logits.push_back(Num(x));
-        o["logits"] = std::move(logits);
-      }
-      text(Ser(o));
-      if (binary) out.push_back({*seq, true, EncodeTokenBinary(*seq, session, e)});
-      if (!e.attention.empty() && !binary) {
-        json::object p = Base(++*seq, "probe");
-        p["session"] = session;
-        p["kind"] = "attention";
-        p["position"] = e.position;
-        p["query_position"] = e.query_position;
-        json::array heads;
-        for (const AttentionHead& a : e.attention) {
-          json::array w;
-          w.reserve(a.weights.size());
-          for (float x : a.weights) w.push_back(double(x));
-          heads.push_back(json::object{{"layer", a.layer}, {"head", a.head}, {"weights", w}});
-        }
-        p["heads"] = std::move(heads);
-        text(Ser(p));
-      }
-      if (!e.logit_lens.empty()) {
-        json::object p = Base(++*seq, "probe");
-        p["session"] = session;
-        p["kind"] = "logit_lens";
-        p["position"] = e.position;
-        p["query_position"] = e.query_position;
-        json::array layers;
-        for (const LensLayer& l : e.logit_lens) {
-          layers.push_back(json::object{
-              {"layer", l.layer}, {"entropy", Num(l.entropy)}, {"top", TopArray(l.top, true)}});
-        }
-        p["layers"] = std::move(layers);
-        text(Ser(p));
-      }
+      json::object o = ej::TokenJson(e, ej::kDebuggerToken, {.numbers = !binary, .logits = logits},
+                                     envelope("token"));
+      // In binary mode the numbers follow in one binary frame with the same seq.
+      if (binary) o["binary"] = true;
+      text(o);
+      if (binary) out.push_back({*seq, true, EncodeTokenBinary(*seq, session, e, logits)});
+      // Binary mode sends the attention weights in the token's frame.
+      if (!e.attention.empty() && !binary) text(ej::AttentionJson(e, envelope("probe")));
+      if (!e.logit_lens.empty()) text(ej::LogitLensJson(e, envelope("probe")));
       break;
     }
-    case Event::Type::kError: {
+    case Event::Type::kError:
       // The session is over; the connection and its other sessions are unaffected.
-      text(ErrorJson(++*seq, code::kGenerationFailed, e.error.message(),
-                     /*recoverable=*/true, session));
-      break;
-    }
+      {
+        std::string error = ErrorJson(++*seq, code::kGenerationFailed, e.error.message(),
+                                      /*recoverable=*/true, session);
+        out.push_back({*seq, false, std::move(error)});
+        break;
+      }
     case Event::Type::kDone: {
-      json::object o = Base(++*seq, "done");
-      o["session"] = session;
-      o["finish_reason"] = e.finish_reason;
-      if (!e.text.empty()) o["output"] = e.text;
-      o["timings"] = TimingsJson(e.timings);
-      text(Ser(o));
+      std::string done = DoneJson(++*seq, session, e);
+      out.push_back({*seq, false, std::move(done)});
       break;
     }
   }
   return out;
-}
-
-json::object TimingsJson(const Timings& t) {
-  return json::object{{"load_ms", t.load_ms},
-                      {"prompt_tokens", t.prompt_tokens},
-                      {"prompt_ms", t.prompt_ms},
-                      {"prompt_tokens_per_second", t.prompt_tokens_per_second()},
-                      {"generated_tokens", t.generated_tokens},
-                      {"decode_ms", t.decode_ms},
-                      {"decode_tokens_per_second", t.decode_tokens_per_second()},
-                      {"ttft_ms", t.ttft_ms}};
 }
 
 }  // namespace inferno::server::debugger

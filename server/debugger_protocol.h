@@ -96,9 +96,6 @@ StepComparison CompareLogits(std::span<const float> a, std::span<const float> b)
 
 // Every server message is a JSON object with `type` and a per-connection `seq` (1, 2, ...)
 // that a resuming client reports back as last_seq.
-// A generation's timings as every JSON front end shows them (this protocol's `done`, and
-// `inferno run --json`).
-boost::json::object TimingsJson(const Timings& t);
 
 std::string HelloJson(int64_t seq, const std::string& resume_token, const Limits& limits,
                       bool resumed, const std::vector<std::string>& sessions);
@@ -119,20 +116,27 @@ std::string CompareSummaryJson(int64_t seq, const std::string& compare, int step
                                double top1_agreement, int first_divergence);
 
 // Encodes one engine event of a session as zero or more frames, in send order: a token
-// message may be followed by probe messages. In binary mode a token's top-k numbers, full
-// logits and attention weights, and the prompt attention map's rows, go in one binary frame
-// (layout in docs/protocol.md) right after their JSON message, with the same seq. `seq` is advanced
-// once per JSON message.
+// message may be followed by probe messages. The payloads come from the shared event encoder
+// (engine/request/event_json.h); this adds type, seq and session. In binary mode a token's top-k
+// numbers, full logits and attention weights, and the prompt attention map's rows, go in one binary
+// frame (layout in docs/protocol.md) right after their JSON message, with the same seq. `seq` is
+// advanced once per JSON message.
 struct Frame {
   int64_t seq = 0;
   bool binary = false;
   std::string data;
 };
+// The `done` message of a session's kDone event.
+std::string DoneJson(int64_t seq, const std::string& session, const Event& done);
+
+// `logits` = false leaves a token's full logits out (a compare side computes them for the KL;
+// its client did not ask for them).
 std::vector<Frame> EncodeEvent(int64_t* seq, const std::string& session, const Event& e,
-                               const Tokenizer& tok, bool binary);
+                               const Tokenizer& tok, bool binary, bool logits = true);
 
 // The binary frame of a token (little endian; docs/protocol.md, "Binary frames").
-std::string EncodeTokenBinary(int64_t seq, const std::string& session, const Event& e);
+std::string EncodeTokenBinary(int64_t seq, const std::string& session, const Event& e,
+                              bool logits = true);
 // The binary frame of the prompt attention map (kind 2; same section).
 std::string EncodeAttentionMapBinary(int64_t seq, const std::string& session,
                                      const AttentionMap& map);

@@ -3,20 +3,24 @@
 #include <cmath>
 #include <cstdio>
 
-#include "engine/util/utf8.h"
+#include "engine/request/event_json.h"
 
 namespace inferno::server::debugger {
 namespace {
 
 namespace json = boost::json;
 
-json::array TopToJson(const std::vector<TopToken>& top) {
-  json::array a;
-  for (const TopToken& t : top) {
-    a.push_back(json::object{
-        {"id", t.id}, {"text", ToValidUtf8(t.text)}, {"logit", t.logit}, {"prob", t.prob}});
-  }
-  return a;
+// A stored step is a token event's subset, written by the shared encoder in the stored format.
+json::object StepJson(const StepRecord& s) {
+  event_json::TokenData t;
+  t.id = s.id;
+  t.piece = s.text;
+  t.logit = s.logit;
+  t.prob = s.prob;
+  t.rank = s.rank;
+  t.entropy = s.entropy;
+  t.top = s.top;
+  return event_json::TokenJson(t, event_json::kStoredStep);
 }
 
 json::array IdsToJson(const std::vector<int32_t>& ids) {
@@ -89,21 +93,11 @@ Status ReadTop(const json::value& v, const std::string& what, std::vector<TopTok
 
 json::object RecordToJson(const SessionRecord& r) {
   json::array steps;
-  for (const StepRecord& s : r.steps) {
-    steps.push_back(json::object{{"id", s.id},
-                                 {"text", ToValidUtf8(s.text)},
-                                 {"logit", s.logit},
-                                 {"prob", s.prob},
-                                 {"rank", s.rank},
-                                 {"entropy", s.entropy},
-                                 {"top", TopToJson(s.top)}});
-  }
+  steps.reserve(r.steps.size());
+  for (const StepRecord& s : r.steps) steps.push_back(StepJson(s));
   json::array prompt;
   if (r.prompt_pieces.size() == r.prompt_tokens.size()) {
-    for (size_t i = 0; i < r.prompt_tokens.size(); ++i) {
-      prompt.push_back(
-          json::object{{"id", r.prompt_tokens[i]}, {"text", ToValidUtf8(r.prompt_pieces[i])}});
-    }
+    prompt = event_json::TokensJson(r.prompt_tokens, r.prompt_pieces);
   }
   json::object o{{"id", r.id},
                  {"model", r.model},

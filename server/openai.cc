@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <cmath>
 
+#include "engine/request/event_json.h"
 #include "engine/tokenizer/chat_template.h"
 #include "engine/util/utf8.h"
 
@@ -111,8 +112,24 @@ json::object LogprobEntry(const std::string& piece, float prob) {
   json::array bytes;
   for (unsigned char c : piece) bytes.push_back(int(c));
   return json::object{{"token", ToValidUtf8(piece)},
-                      {"logprob", prob > 0 ? std::log(double(prob)) : -9999.0},
+                      {"logprob", event_json::Logprob(prob)},
                       {"bytes", std::move(bytes)}};
+}
+
+// A chat token's logprobs entry: the sampled token with its alternatives.
+json::object ChatLogprobs(const Event& e) {
+  json::object entry = LogprobEntry(e.piece, e.prob);
+  json::array top;
+  for (const TopToken& t : e.top) top.push_back(LogprobEntry(t.text, t.prob));
+  entry["top_logprobs"] = std::move(top);
+  return entry;
+}
+
+// Legacy completions show a token's alternatives as {text: logprob}.
+json::object TopLogprobMap(const Event& e) {
+  json::object top;
+  for (const TopToken& t : e.top) top[ToValidUtf8(t.text)] = event_json::Logprob(t.prob);
+  return top;
 }
 
 std::string Sse(const json::value& v) { return "data: " + json::serialize(v) + "\n\n"; }
@@ -275,20 +292,12 @@ std::string CompletionEncoder::Chunk(const std::string& text, const Event* token
   }
   json::value logprobs = nullptr;
   if (params_.logprobs && token != nullptr) {
-    json::object entry = LogprobEntry(token->piece, token->prob);
-    json::array top;
-    for (const TopToken& t : token->top) top.push_back(LogprobEntry(t.text, t.prob));
     if (params_.chat) {
-      entry["top_logprobs"] = std::move(top);
-      logprobs = json::object{{"content", json::array{std::move(entry)}}};
+      logprobs = json::object{{"content", json::array{ChatLogprobs(*token)}}};
     } else {
-      json::object top_map;
-      for (const TopToken& t : token->top) {
-        top_map[ToValidUtf8(t.text)] = t.prob > 0 ? std::log(double(t.prob)) : -9999.0;
-      }
-      logprobs = json::object{{"tokens", json::array{entry["token"]}},
-                              {"token_logprobs", json::array{entry["logprob"]}},
-                              {"top_logprobs", json::array{std::move(top_map)}}};
+      logprobs = json::object{{"tokens", json::array{json::value(ToValidUtf8(token->piece))}},
+                              {"token_logprobs", json::array{event_json::Logprob(token->prob)}},
+                              {"top_logprobs", json::array{TopLogprobMap(*token)}}};
     }
   }
   choice["logprobs"] = std::move(logprobs);
@@ -361,25 +370,15 @@ std::string CompletionEncoder::Final(const Event& done, int prompt_tokens) const
   if (params_.logprobs) {
     if (params_.chat) {
       json::array content;
-      for (const Event& t : tokens_) {
-        json::object entry = LogprobEntry(t.piece, t.prob);
-        json::array top;
-        for (const TopToken& a : t.top) top.push_back(LogprobEntry(a.text, a.prob));
-        entry["top_logprobs"] = std::move(top);
-        content.push_back(std::move(entry));
-      }
+      for (const Event& t : tokens_) content.push_back(ChatLogprobs(t));
       logprobs = json::object{{"content", std::move(content)}};
     } else {
       json::array tokens, lps, tops, offsets;
       size_t offset = 0;
       for (const Event& t : tokens_) {
         tokens.push_back(json::value(ToValidUtf8(t.piece)));
-        lps.push_back(t.prob > 0 ? std::log(double(t.prob)) : -9999.0);
-        json::object top_map;
-        for (const TopToken& a : t.top) {
-          top_map[ToValidUtf8(a.text)] = a.prob > 0 ? std::log(double(a.prob)) : -9999.0;
-        }
-        tops.push_back(std::move(top_map));
+        lps.push_back(event_json::Logprob(t.prob));
+        tops.push_back(TopLogprobMap(t));
         offsets.push_back(offset);
         offset += t.text.size();
       }

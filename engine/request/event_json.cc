@@ -1,0 +1,347 @@
+#include "engine/request/event_json.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+#include "engine/util/utf8.h"
+
+namespace inferno::event_json {
+namespace json = boost::json;
+
+namespace {
+
+// A float as the double whose shortest decimal form is the float's own shortest form
+// (0.37867925 rather than 0.3786792457103729): the prompt attention map is n² weights, and this
+// makes its JSON about half as long while parsing back to exactly the same float.
+double ShortFloat(float x) {
+  char buf[32];
+  const std::to_chars_result r = std::to_chars(buf, buf + sizeof(buf) - 1, x);
+  *r.ptr = '\0';
+  return std::strtod(buf, nullptr);
+}
+
+json::value TokenValue(const TokenData& t, TokenField f, bool numbers) {
+  switch (f) {
+    case TokenField::kIndex:
+      return t.index;
+    case TokenField::kPosition:
+      return t.position;
+    case TokenField::kId:
+      return t.id;
+    case TokenField::kPiece:
+      return json::string(ToValidUtf8(t.piece));
+    case TokenField::kOutput:
+      return json::string(t.output);
+    case TokenField::kLogit:
+      return Num(t.logit);
+    case TokenField::kProb:
+      return Num(t.prob);
+    case TokenField::kLogprob:
+      return Logprob(t.prob);
+    case TokenField::kRank:
+      return t.rank;
+    case TokenField::kEntropy:
+      return Num(t.entropy);
+    case TokenField::kElapsedMs:
+      return t.elapsed_ms;
+    case TokenField::kTop:
+      return TopJson(t.top, numbers);
+    case TokenField::kLogits: {
+      json::array a;
+      a.reserve(t.logits.size());
+      for (float x : t.logits) a.push_back(Num(x));
+      return a;
+    }
+  }
+  return nullptr;
+}
+
+// Whether a field is written at all for this token.
+bool Present(const TokenData& t, TokenField f, const TokenFormat& format, const TokenOptions& o) {
+  switch (f) {
+    case TokenField::kTop:
+      return format.top_always || !t.top.empty();
+    case TokenField::kLogits:
+      return o.numbers && o.logits && !t.logits.empty();
+    default:
+      return true;
+  }
+}
+
+json::value TimingValue(const Timings& t, DoneField f) {
+  switch (f) {
+    case DoneField::kLoadMs:
+      return t.load_ms;
+    case DoneField::kPromptTokens:
+      return t.prompt_tokens;
+    case DoneField::kPromptMs:
+      return t.prompt_ms;
+    case DoneField::kPromptTokensPerSecond:
+      return t.prompt_tokens_per_second();
+    case DoneField::kGeneratedTokens:
+      return t.generated_tokens;
+    case DoneField::kDecodeMs:
+      return t.decode_ms;
+    case DoneField::kDecodeTokensPerSecond:
+      return t.decode_tokens_per_second();
+    case DoneField::kTtftMs:
+      return t.ttft_ms;
+    default:
+      return nullptr;
+  }
+}
+
+json::value DoneValue(const Event& e, DoneField f) {
+  switch (f) {
+    case DoneField::kFinishReason:
+      return json::string(e.finish_reason);
+    case DoneField::kOutput:
+    case DoneField::kOutputIfAny:
+      return json::string(e.text);
+    case DoneField::kTimings:
+      return TimingsJson(e.timings);
+    default:
+      return TimingValue(e.timings, f);
+  }
+}
+
+// The timings in the order every nested `timings` object has them.
+constexpr DoneKey kTimingKeys[] = {
+    {DoneField::kLoadMs, "load_ms"},
+    {DoneField::kPromptTokens, "prompt_tokens"},
+    {DoneField::kPromptMs, "prompt_ms"},
+    {DoneField::kPromptTokensPerSecond, "prompt_tokens_per_second"},
+    {DoneField::kGeneratedTokens, "generated_tokens"},
+    {DoneField::kDecodeMs, "decode_ms"},
+    {DoneField::kDecodeTokensPerSecond, "decode_tokens_per_second"},
+    {DoneField::kTtftMs, "ttft_ms"},
+};
+
+constexpr TokenKey kRunTokenKeys[] = {
+    {TokenField::kIndex, "index"}, {TokenField::kPosition, "position"}, {TokenField::kId, "id"},
+    {TokenField::kPiece, "text"},  {TokenField::kLogit, "logit"},       {TokenField::kProb, "prob"},
+    {TokenField::kRank, "rank"},   {TokenField::kEntropy, "entropy"},   {TokenField::kTop, "top"},
+};
+constexpr TokenKey kDebuggerTokenKeys[] = {
+    {TokenField::kIndex, "index"},     {TokenField::kPosition, "position"},
+    {TokenField::kId, "id"},           {TokenField::kPiece, "text"},
+    {TokenField::kOutput, "output"},   {TokenField::kLogit, "logit"},
+    {TokenField::kProb, "prob"},       {TokenField::kRank, "rank"},
+    {TokenField::kEntropy, "entropy"}, {TokenField::kElapsedMs, "elapsed_ms"},
+    {TokenField::kTop, "top"},         {TokenField::kLogits, "logits"},
+};
+constexpr TokenKey kStoredStepKeys[] = {
+    {TokenField::kId, "id"},     {TokenField::kPiece, "text"}, {TokenField::kLogit, "logit"},
+    {TokenField::kProb, "prob"}, {TokenField::kRank, "rank"},  {TokenField::kEntropy, "entropy"},
+    {TokenField::kTop, "top"},
+};
+// /chat named the display text `text` and the piece `token` before there was one encoder.
+constexpr TokenKey kChatTokenKeys[] = {
+    {TokenField::kIndex, "index"},     {TokenField::kOutput, "text"},
+    {TokenField::kId, "id"},           {TokenField::kPiece, "token"},
+    {TokenField::kLogprob, "logprob"}, {TokenField::kElapsedMs, "elapsed_ms"},
+};
+
+constexpr DoneKey kRunDoneKeys[] = {
+    {DoneField::kFinishReason, "finish_reason"},
+    {DoneField::kTimings, "timings"},
+};
+constexpr DoneKey kDebuggerDoneKeys[] = {
+    {DoneField::kFinishReason, "finish_reason"},
+    {DoneField::kOutputIfAny, "output"},
+    {DoneField::kTimings, "timings"},
+};
+constexpr DoneKey kChatDoneKeys[] = {
+    {DoneField::kOutput, "text"},
+    {DoneField::kLoadMs, "load_ms"},
+    {DoneField::kPromptTokens, "prompt_tokens"},
+    {DoneField::kPromptTokensPerSecond, "prompt_tokens_per_second"},
+    {DoneField::kDecodeTokensPerSecond, "decode_tokens_per_second"},
+    {DoneField::kTtftMs, "ttft_ms"},
+    {DoneField::kGeneratedTokens, "generated_tokens"},
+};
+
+}  // namespace
+
+const TokenFormat kRunToken{kRunTokenKeys};
+const TokenFormat kDebuggerToken{kDebuggerTokenKeys};
+const TokenFormat kStoredStep{kStoredStepKeys, /*top_always=*/true};
+const TokenFormat kChatToken{kChatTokenKeys};
+const DoneFormat kRunDone{kRunDoneKeys};
+const DoneFormat kDebuggerDone{kDebuggerDoneKeys};
+const DoneFormat kChatDone{kChatDoneKeys};
+
+json::value Num(float x) {
+  if (!std::isfinite(x)) return nullptr;
+  return double(x);
+}
+
+double Logprob(float prob) { return prob > 0 ? std::log(double(prob)) : -9999.0; }
+
+TokenData TokenData::Of(const Event& e) {
+  TokenData t;
+  t.index = e.index;
+  t.position = e.position;
+  t.id = e.id;
+  t.piece = e.piece;
+  t.output = e.text;
+  t.logit = e.logit;
+  t.prob = e.prob;
+  t.rank = e.rank;
+  t.entropy = e.entropy;
+  t.elapsed_ms = e.elapsed_ms;
+  t.top = e.top;
+  t.logits = e.logits;
+  return t;
+}
+
+json::object TokenJson(const TokenData& t, const TokenFormat& format, const TokenOptions& options,
+                       json::object out) {
+  for (const TokenKey& k : format.keys) {
+    if (Present(t, k.field, format, options)) {
+      out[k.key] = TokenValue(t, k.field, options.numbers);
+    }
+  }
+  return out;
+}
+
+json::array TopJson(std::span<const TopToken> top, bool numbers) {
+  json::array a;
+  a.reserve(top.size());
+  for (const TopToken& t : top) {
+    json::object o = IdTextJson(t.id, t.text);
+    if (numbers) {
+      o["logit"] = Num(t.logit);
+      o["prob"] = Num(t.prob);
+    }
+    a.push_back(std::move(o));
+  }
+  return a;
+}
+
+json::object IdTextJson(int32_t id, std::string_view piece) {
+  return json::object{{"id", id}, {"text", ToValidUtf8(piece)}};
+}
+
+json::array TokensJson(std::span<const int32_t> ids, const Tokenizer& tok) {
+  json::array a;
+  a.reserve(ids.size());
+  for (int32_t id : ids) a.push_back(IdTextJson(id, tok.TokenToPiece(id)));
+  return a;
+}
+
+json::array TokensJson(std::span<const int32_t> ids, std::span<const std::string> pieces) {
+  json::array a;
+  a.reserve(ids.size());
+  for (size_t i = 0; i < ids.size() && i < pieces.size(); ++i) {
+    a.push_back(IdTextJson(ids[i], pieces[i]));
+  }
+  return a;
+}
+
+json::object PromptJson(const Event& e, const Tokenizer* tok, json::object out) {
+  if (tok != nullptr) {
+    out["tokens"] = TokensJson(e.prompt_tokens, *tok);
+  } else {
+    out["tokens"] = json::array(e.prompt_tokens.begin(), e.prompt_tokens.end());
+  }
+  return out;
+}
+
+json::object SurprisalJson(const Event& e, const Tokenizer& tok, json::object out) {
+  out["kind"] = "surprisal";
+  json::array tokens;
+  tokens.reserve(e.prompt_scores.size());
+  for (const PromptScore& s : e.prompt_scores) {
+    tokens.push_back(json::object{{"position", s.position},
+                                  {"id", s.id},
+                                  {"text", ToValidUtf8(tok.TokenToPiece(s.id))},
+                                  {"logprob", Num(s.logprob)},
+                                  {"surprisal", Num(-s.logprob)},
+                                  {"rank", s.rank}});
+  }
+  out["tokens"] = std::move(tokens);
+  return out;
+}
+
+namespace {
+
+// Row by row, each row the weights of query i over positions 0..i.
+json::array MapRows(const AttentionMap& map, size_t li, size_t hi) {
+  json::array rows;
+  rows.reserve(map.n_positions);
+  for (int i = 0; i < map.n_positions; ++i) {
+    json::array row;
+    row.reserve(i + 1);
+    for (float x : map.Row(li, hi, i)) row.push_back(ShortFloat(x));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace
+
+json::object AttentionMapJson(const AttentionMap& map, bool rows, json::object out) {
+  out["kind"] = "attention_prompt";
+  out["positions"] = map.n_positions;
+  json::array heads;
+  for (size_t li = 0; li < map.layers.size(); ++li) {
+    for (size_t hi = 0; hi < map.heads.size(); ++hi) {
+      json::object h{{"layer", map.layers[li]}, {"head", map.heads[hi]}};
+      if (rows) h["rows"] = MapRows(map, li, hi);
+      heads.push_back(std::move(h));
+    }
+  }
+  out["heads"] = std::move(heads);
+  return out;
+}
+
+json::object AttentionJson(const Event& e, json::object out) {
+  out["kind"] = "attention";
+  out["position"] = e.position;
+  out["query_position"] = e.query_position;
+  json::array heads;
+  for (const AttentionHead& a : e.attention) {
+    json::array w;
+    w.reserve(a.weights.size());
+    for (float x : a.weights) w.push_back(double(x));
+    heads.push_back(json::object{{"layer", a.layer}, {"head", a.head}, {"weights", std::move(w)}});
+  }
+  out["heads"] = std::move(heads);
+  return out;
+}
+
+json::object LogitLensJson(const Event& e, json::object out) {
+  out["kind"] = "logit_lens";
+  out["position"] = e.position;
+  out["query_position"] = e.query_position;
+  json::array layers;
+  for (const LensLayer& l : e.logit_lens) {
+    layers.push_back(
+        json::object{{"layer", l.layer}, {"entropy", Num(l.entropy)}, {"top", TopJson(l.top)}});
+  }
+  out["layers"] = std::move(layers);
+  return out;
+}
+
+json::object DoneJson(const Event& e, DoneFormat format, json::object out) {
+  for (const DoneKey& k : format) {
+    if (k.field == DoneField::kOutputIfAny && e.text.empty()) continue;
+    out[k.key] = DoneValue(e, k.field);
+  }
+  return out;
+}
+
+json::object TimingsJson(const Timings& t) {
+  json::object out;
+  for (const DoneKey& k : kTimingKeys) out[k.key] = TimingValue(t, k.field);
+  return out;
+}
+
+json::object ErrorJson(const Event& e, json::object out) {
+  out["message"] = e.error.message();
+  return out;
+}
+
+}  // namespace inferno::event_json
