@@ -15,6 +15,7 @@
 #include "server/bench_service.h"
 #include "server/http_types.h"
 #include "server/model_registry.h"
+#include "server/router.h"
 #include "store/store.h"
 
 namespace inferno::server {
@@ -33,18 +34,22 @@ class BenchRoutes {
   BenchRoutes(BenchService& service, ModelRegistry& registry, store::Store& store)
       : service_(service), registry_(registry), store_(store) {}
 
-  // Answers a request under /bench; returns the HTTP status sent.
-  int Handle(const Request& request, ResponseWriter& writer);
+  // Adds the routes above to a route table; the BenchRoutes must outlive it.
+  void AddTo(Router& routes);
 
   // Validates a POST /bench body into a request (exposed for tests): an error response
   // (400 bad JSON or values, 404 unknown or out-of-dir model) or nullopt.
   std::optional<Response> Parse(const std::string& body, BenchRequest* out);
 
  private:
-  int Follow(BenchJob& job, ResponseWriter& w);
+  void Start(const Request& r, ResponseWriter& w);
+  void Follow(BenchJob& job, ResponseWriter& w);
+  void Events(const PathParams& p, ResponseWriter& w);
   Response Runs(const Request& r);
   Response Run(int64_t id);
   Response Csv(int64_t id);
+  Response Delete(int64_t id);
+  Response Cancel(int64_t id);
 
   BenchService& service_;
   ModelRegistry& registry_;

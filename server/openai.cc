@@ -5,6 +5,7 @@
 
 #include "engine/tokenizer/chat_template.h"
 #include "engine/util/utf8.h"
+#include "server/errors.h"
 
 namespace inferno::server {
 namespace {
@@ -119,14 +120,7 @@ std::string Sse(const json::value& v) { return "data: " + json::serialize(v) + "
 
 }  // namespace
 
-std::string ErrorBody(const ApiError& e) {
-  return json::serialize(json::object{
-      {"error",
-       json::object{{"message", e.message},
-                    {"type", e.type},
-                    {"param", e.param.empty() ? json::value(nullptr) : json::value(e.param)},
-                    {"code", e.code.empty() ? json::value(nullptr) : json::value(e.code)}}}});
-}
+std::string ErrorBody(const ApiError& e) { return ErrorJson(e.status, e.message, e.code, e.param); }
 
 const char* FinishReason(const std::string& r) { return r == "length" ? "length" : "stop"; }
 
