@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "bench/machine.h"
-#include "bench/results_csv.h"
+#include "results/machine_info.h"
+#include "results/suite_row.h"
 #include "engine/util/status.h"
 
 namespace SQLite {
