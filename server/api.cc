@@ -58,7 +58,7 @@ const char* ContentType(const fs::path& p) {
 
 // Paths under these need the key and answer 404 in JSON even when no route takes them;
 // everything else unmatched is the web UI's.
-bool IsApiPath(const std::string& p) {
+bool UnderApiPrefix(const std::string& p) {
   return p.rfind("/v1/", 0) == 0 || p.rfind("/api/", 0) == 0 || p == "/bench" ||
          p.rfind("/bench/", 0) == 0;
 }
@@ -301,7 +301,7 @@ void Api::Route(const Request& r, ResponseWriter& w, std::string* label) {
   }
   const Router::Match m = routes_.Find(r);
   // Everything but the health check and the UI's files needs the key (when there is one).
-  const bool needs_key = m.pattern ? m.access == RouteAccess::kKey : IsApiPath(r.path);
+  const bool needs_key = m.pattern ? m.access == RouteAccess::kKey : UnderApiPrefix(r.path);
   if (needs_key && !access_.Authorized(r)) {
     w.Send(ErrorResponse(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
                          "invalid_api_key"));
@@ -316,7 +316,7 @@ void Api::Route(const Request& r, ResponseWriter& w, std::string* label) {
     }
     return;
   }
-  if (IsApiPath(r.path)) {
+  if (UnderApiPrefix(r.path)) {
     *label = "unknown";
     w.Send(ErrorResponse(404, "no such API route: " + r.method + " " + r.path));
     return;

@@ -209,7 +209,7 @@ Response BenchRoutes::Delete(int64_t id) {
                          "benchmark run " + std::to_string(id) + " is running; cancel it first",
                          "bench_running");
   }
-  Status st = store_.DeleteBenchRun(id);
+  Status st = runs_.DeleteBenchRun(id);
   return st.ok() ? Response{204, "application/json", {}, ""} : FromStatus(st);
 }
 
@@ -256,7 +256,7 @@ Response BenchRoutes::Runs(const Request& r) {
   int limit = 50, offset = 0;
   if (auto err = QueryInt(r, "limit", 1, kMaxListLimit, &limit)) return *err;
   if (auto err = QueryInt(r, "offset", 0, 1000000000, &offset)) return *err;
-  Result<std::vector<store::BenchRun>> runs = store_.ListBenchRuns(limit, offset);
+  Result<std::vector<store::BenchRun>> runs = runs_.ListBenchRuns(limit, offset);
   if (!runs.ok()) return FromStatus(runs.status());
   json::array data;
   for (const store::BenchRun& run : *runs) data.push_back(BenchRunJson(run, false));
@@ -264,13 +264,13 @@ Response BenchRoutes::Runs(const Request& r) {
 }
 
 Response BenchRoutes::Run(int64_t id) {
-  Result<store::BenchRun> run = store_.GetBenchRun(id);
+  Result<store::BenchRun> run = runs_.GetBenchRun(id);
   if (!run.ok()) return FromStatus(run.status());
   return JsonResponse(200, BenchRunJson(*run, true));
 }
 
 Response BenchRoutes::Csv(int64_t id) {
-  Result<store::BenchRun> run = store_.GetBenchRun(id);
+  Result<store::BenchRun> run = runs_.GetBenchRun(id);
   if (!run.ok()) return FromStatus(run.status());
   Response res{200, "text/csv; charset=utf-8", {}, bench::CsvText(run->rows)};
   res.headers.push_back({"Content-Disposition",

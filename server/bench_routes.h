@@ -16,7 +16,7 @@
 #include "server/http_types.h"
 #include "server/model_registry.h"
 #include "server/router.h"
-#include "store/store.h"
+#include "store/bench_runs.h"
 
 namespace inferno::server {
 
@@ -31,8 +31,8 @@ struct BenchLimits {
 
 class BenchRoutes {
  public:
-  BenchRoutes(BenchService& service, ModelRegistry& registry, store::Store& store)
-      : service_(service), registry_(registry), store_(store) {}
+  BenchRoutes(BenchService& service, ModelRegistry& registry, store::BenchRuns& runs)
+      : service_(service), registry_(registry), runs_(runs) {}
 
   // Adds the routes above to a route table; the BenchRoutes must outlive it.
   void AddTo(Router& routes);
@@ -53,7 +53,7 @@ class BenchRoutes {
 
   BenchService& service_;
   ModelRegistry& registry_;
-  store::Store& store_;
+  store::BenchRuns& runs_;
 };
 
 }  // namespace inferno::server
