@@ -2,123 +2,30 @@
 
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <sstream>
 
 namespace inferno::bench {
 namespace {
 
-// One table drives both directions, so writing and reading can never disagree.
-struct Column {
-  const char* name;
-  bool numeric;
-  std::function<std::string(const SuiteRow&)> get;
-  std::function<void(SuiteRow&, const std::string&)> set;
-};
-
-std::string Num(double v) {
-  std::ostringstream out;
-  out.precision(10);
-  out << v;
-  return out.str();
-}
-double ToDouble(const std::string& s) { return s.empty() ? 0 : std::strtod(s.c_str(), nullptr); }
-int ToInt(const std::string& s) { return s.empty() ? 0 : int(std::strtol(s.c_str(), nullptr, 10)); }
-
-#define STR_COL(field)                                                                       \
-  Column {                                                                                   \
-#field, false,                                                                           \
-        [](const SuiteRow& r) { return r.field; }, [](SuiteRow & r,                          \
-                                                      const std::string& v) { r.field = v; } \
-  }
-#define INT_COL(field)                                                                            \
-  Column {                                                                                        \
-#field, true,                                                                                 \
-        [](const SuiteRow& r) { return std::to_string(r.field); },                                \
-                                                                [](SuiteRow & r,                  \
-                                                                   const std::string&             \
-                                                                       v) { r.field = ToInt(v); } \
-  }
-#define NUM_COL(field)                                                                       \
-  Column {                                                                                   \
-#field, true,                                                                            \
-        [](const SuiteRow& r) { return Num(r.field); }, [](SuiteRow & r,                     \
-                                                           const std::string&                \
-                                                               v) { r.field = ToDouble(v); } \
-  }
-
-const std::vector<Column>& Columns() {
-  static const std::vector<Column> columns = {
-      STR_COL(timestamp),      STR_COL(run_id),           STR_COL(hostname),
-      STR_COL(cpu_model),      STR_COL(cpu_flags),        STR_COL(isa),
-      INT_COL(cores),          INT_COL(threads),          STR_COL(model),
-      STR_COL(model_path),     STR_COL(architecture),     STR_COL(quant),
-      NUM_COL(size_bytes),     NUM_COL(params),           STR_COL(input_type),
-      INT_COL(prompt_tokens),  INT_COL(generated_tokens), INT_COL(repetitions),
-      NUM_COL(load_ms),        NUM_COL(ttft_ms),          NUM_COL(ttft_ms_sd),
-      NUM_COL(prefill_tps),    NUM_COL(prefill_tps_sd),   NUM_COL(decode_tps),
-      NUM_COL(decode_tps_sd),  NUM_COL(total_ms),         NUM_COL(total_ms_sd),
-      NUM_COL(peak_rss_bytes), NUM_COL(cpu_seconds),      STR_COL(status),
-      STR_COL(error),
-  };
-  return columns;
-}
-
-const Column* Find(const std::string& name) {
-  for (const Column& c : Columns()) {
-    if (name == c.name) return &c;
-  }
-  return nullptr;
-}
-
 void WriteLine(std::ostream& out, const SuiteRow& r) {
-  const std::vector<Column>& cols = Columns();
-  for (size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << CsvEscape(cols[i].get(r));
+  const std::vector<std::string> values = RowValues(r);
+  for (size_t i = 0; i < values.size(); ++i) out << (i ? "," : "") << CsvEscape(values[i]);
   out << "\n";
 }
 
 void WriteHeader(std::ostream& out) {
-  const std::vector<Column>& cols = Columns();
-  for (size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i].name;
+  const std::vector<std::string>& names = SuiteColumns();
+  for (size_t i = 0; i < names.size(); ++i) out << (i ? "," : "") << names[i];
   out << "\n";
 }
 
 }  // namespace
-
-bool IsNumericColumn(const std::string& name) {
-  const Column* c = Find(name);
-  return c != nullptr && c->numeric;
-}
-
-std::vector<std::string> RowValues(const SuiteRow& row) {
-  std::vector<std::string> values;
-  for (const Column& c : Columns()) values.push_back(c.get(row));
-  return values;
-}
-
-SuiteRow RowFromValues(const std::vector<std::string>& names,
-                       const std::vector<std::string>& values) {
-  SuiteRow r;
-  for (size_t i = 0; i < names.size() && i < values.size(); ++i) {
-    if (const Column* c = Find(names[i])) c->set(r, values[i]);
-  }
-  return r;
-}
 
 std::string CsvText(const std::vector<SuiteRow>& rows) {
   std::ostringstream out;
   WriteHeader(out);
   for (const SuiteRow& r : rows) WriteLine(out, r);
   return out.str();
-}
-
-const std::vector<std::string>& SuiteColumns() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> n;
-    for (const Column& c : Columns()) n.push_back(c.name);
-    return n;
-  }();
-  return names;
 }
 
 std::string CsvEscape(const std::string& field) {
@@ -222,8 +129,6 @@ Result<std::vector<SuiteRow>> ReadRows(const std::string& path) {
   if (!table.ok()) return Status::Corruption(path + ": " + table.status().message());
   if (table->empty()) return std::vector<SuiteRow>{};
   const std::vector<std::string>& header = (*table)[0];
-  std::vector<const Column*> by_index;
-  for (const std::string& name : header) by_index.push_back(Find(name));
   std::vector<SuiteRow> rows;
   for (size_t i = 1; i < table->size(); ++i) {
     const std::vector<std::string>& fields = (*table)[i];
@@ -233,11 +138,7 @@ Result<std::vector<SuiteRow>> ReadRows(const std::string& path) {
                                 std::to_string(fields.size()) + " fields, the header has " +
                                 std::to_string(header.size()));
     }
-    SuiteRow r;
-    for (size_t j = 0; j < fields.size(); ++j) {
-      if (by_index[j]) by_index[j]->set(r, fields[j]);
-    }
-    rows.push_back(std::move(r));
+    rows.push_back(RowFromValues(header, fields));
   }
   return rows;
 }

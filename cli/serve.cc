@@ -129,11 +129,9 @@ int RunServe(ServeOptions o) {
   ao.log_dir = o.data_dir + "/logs";
   ao.log_to_stderr = !o.quiet;
   ao.limits = o.limits;
-  server::Api api(ao, access, registry,
-                  [&](const server::Request& r) { return store_routes.Handle(r); });
-  api.AddStreamRoutes("/bench", [&](const server::Request& r, server::ResponseWriter& w) {
-    return bench_routes.Handle(r, w);
-  });
+  server::Api api(ao, access, registry);
+  store_routes.AddTo(api.routes());
+  bench_routes.AddTo(api.routes());
 
   // The WebSocket debugger at GET /ws (docs/protocol.md); declared before the HTTP server
   // so that it outlives every connection.

@@ -15,6 +15,7 @@
 #include "fuzz/fuzz_env.h"
 #include "server/access_policy.h"
 #include "server/api.h"
+#include "server/errors.h"
 #include "server/http_parse.h"
 #include "server/http_server.h"
 
@@ -37,11 +38,20 @@ struct Routes {
         keyed_access(Access("fuzz-key")) {
     inferno::server::ApiOptions quiet;
     quiet.log_to_stderr = false;
-    auto store_routes = [this](const inferno::server::Request& r) {
-      return store.routes().Handle(r);
-    };
-    open = std::make_unique<inferno::server::Api>(quiet, open_access, *registry, store_routes);
-    keyed = std::make_unique<inferno::server::Api>(quiet, keyed_access, *registry, store_routes);
+    open = std::make_unique<inferno::server::Api>(quiet, open_access, *registry);
+    keyed = std::make_unique<inferno::server::Api>(quiet, keyed_access, *registry);
+    // The store's own table answers under /api (the fixture renews it now and then, so the
+    // Api forwards to whichever is current instead of holding its routes).
+    for (inferno::server::Api* api : {open.get(), keyed.get()}) {
+      for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
+        api->routes().AddReply(
+            method, "/api/{rest...}",
+            [this](const inferno::server::Request& r, const inferno::server::PathParams&) {
+              std::optional<inferno::server::Response> res = store.routes().Handle(r);
+              return res ? std::move(*res) : inferno::server::ErrorResponse(404, "no route");
+            });
+      }
+    }
   }
   static inferno::server::AccessOptions Access(std::string key) {
     inferno::server::AccessOptions o;

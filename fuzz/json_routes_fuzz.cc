@@ -111,10 +111,14 @@ void Bench(std::string body) {
 }
 
 void ModelOptions(std::string body) {
-  std::optional<Response> r = HandleModelOptions(
-      *GetEnv().with_files, MakeRequest("PUT", "/api/models/tiny/options", std::move(body)));
-  Check(r.has_value());
-  CheckResponse(*r);
+  static Router* routes = [] {
+    auto* r = new Router();  // never destroyed: libFuzzer exits from inside a run
+    AddModelOptionsRoutes(*r, *GetEnv().with_files);
+    return r;
+  }();
+  CapturingWriter w;
+  Check(routes->Dispatch(MakeRequest("PUT", "/api/models/tiny/options", std::move(body)), w));
+  Check(w.started());
 }
 
 void Debugger(std::string body) {

@@ -14,6 +14,7 @@
 
 #include "engine/request/event_json.h"
 #include "engine/util/utf8.h"
+#include "server/errors.h"
 #include "server/event_queue.h"
 #include "server/model_options_routes.h"
 #include "server/openai.h"
@@ -27,18 +28,6 @@ using Clock = std::chrono::steady_clock;
 
 double MsSince(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
-std::string Error(int status, std::string message, std::string param = "", std::string code = "") {
-  ApiError e;
-  e.status = status;
-  e.message = std::move(message);
-  e.param = std::move(param);
-  e.code = std::move(code);
-  if (status == 401) e.type = "authentication_error";
-  if (status == 404 && e.code.empty()) e.type = "not_found_error";
-  if (status >= 500) e.type = "server_error";
-  return ErrorBody(e);
 }
 
 double PeakRssBytes() {
@@ -68,34 +57,69 @@ const char* ContentType(const fs::path& p) {
   return "application/octet-stream";
 }
 
-// Metrics label for a path: known routes by name, everything else lumped together so
-// arbitrary URLs cannot blow up the number of series.
-std::string RouteLabel(const std::string& path) {
-  static const char* const kRoutes[] = {
-      "/health",   "/metrics",    "/v1/models", "/v1/completions", "/v1/chat/completions", "/chat",
-      "/tokenize", "/detokenize", "/ws"};
-  for (const char* r : kRoutes) {
-    if (path == r) return r;
+// Paths under these need the key and answer 404 in JSON even when no route takes them;
+// everything else unmatched is the web UI's.
+bool UnderApiPrefix(const std::string& p) {
+  return p.rfind("/v1/", 0) == 0 || p.rfind("/api/", 0) == 0 || p == "/bench" ||
+         p.rfind("/bench/", 0) == 0;
+}
+
+// Records the status a route sent, for the request log and the metrics.
+class StatusWriter : public ResponseWriter {
+ public:
+  explicit StatusWriter(ResponseWriter& inner) : inner_(inner) {}
+  void Send(Response r) override {
+    status_ = r.status;
+    inner_.Send(std::move(r));
   }
-  if (path.rfind("/v1/models/", 0) == 0) return "/v1/models/{id}";
-  if (path.rfind("/api/", 0) == 0) return "/api";
-  if (path == "/bench" || path.rfind("/bench/", 0) == 0) return "/bench";
-  return "static";
+  bool StartStream(int status, std::string content_type, Headers headers) override {
+    status_ = status;
+    return inner_.StartStream(status, std::move(content_type), std::move(headers));
+  }
+  bool Write(std::string_view data) override { return inner_.Write(data); }
+  void EndStream() override { inner_.EndStream(); }
+  bool started() const override { return inner_.started(); }
+  int status() const { return status_; }
+
+ private:
+  ResponseWriter& inner_;
+  int status_ = 0;
+};
+
+// A model as /v1/models lists it and /v1/models/{id} answers it.
+json::object ModelObject(const ModelInfo& m) {
+  json::object o{{"id", m.id},
+                 {"object", "model"},
+                 {"created", 0},
+                 {"owned_by", "inferno"},
+                 {"size_bytes", m.size_bytes},
+                 {"quant", m.quant},
+                 {"architecture", m.architecture},
+                 {"context_length", m.context_length},
+                 {"context_size", m.context_size},
+                 {"threads", m.threads},
+                 {"parameters", m.parameters},
+                 {"loaded", m.loaded}};
+  if (!m.error.empty()) o["error"] = m.error;
+  return o;
+}
+
+Response Json(int status, const json::object& body) {
+  return Response{status, "application/json", {}, json::serialize(body)};
 }
 
 // Checks the prompt against the context before queueing, so the client gets a 400 rather
 // than a stream that fails; fills in the tokens so they are not computed twice.
 std::optional<ApiError> PreparePrompt(LoadedModel& lm, GenerateRequest& req, bool max_given) {
   Result<std::vector<int32_t>> tokens = lm.scheduler->PromptTokens(req);
-  if (!tokens.ok())
-    return ApiError{400, tokens.status().message(), "invalid_request_error", "messages", ""};
+  if (!tokens.ok()) return ApiError{400, tokens.status().message(), "messages", ""};
   const int n_ctx = lm.scheduler->n_ctx();
   if (int(tokens->size()) >= n_ctx) {
     return ApiError{400,
                     "the prompt is " + std::to_string(tokens->size()) +
                         " tokens but the model's context holds " + std::to_string(n_ctx) +
                         " (including at least one generated token); shorten it",
-                    "invalid_request_error", "messages", "context_length_exceeded"};
+                    "messages", "context_length_exceeded"};
   }
   const int room = n_ctx - int(tokens->size());
   req.max_tokens = max_given ? std::min(req.max_tokens, room) : room;
@@ -171,25 +195,66 @@ std::unique_ptr<Api::Generation> Api::Admit(const Request& r, LoadedModel& lm, G
     Headers headers;
     headers.push_back({"Retry-After", std::to_string(kRetryAfterSeconds)});
     *status = 429;
-    w.Send(
-        Response{429, "application/json", std::move(headers),
-                 ErrorBody(ApiError{429, refusal, "rate_limit_error", "", "rate_limit_exceeded"})});
+    w.Send(Response{429, "application/json", std::move(headers),
+                    ErrorJson(429, refusal, "rate_limit_exceeded")});
     return nullptr;
   }
   return std::unique_ptr<Generation>(
       new Generation{lm.scheduler.get(), std::move(queue), std::move(*admitted)});
 }
 
-Api::Api(ApiOptions options, AccessPolicy& access, ModelRegistry& registry, ExtraRoutes extra)
+Api::Api(ApiOptions options, AccessPolicy& access, ModelRegistry& registry)
     : options_(std::move(options)),
       access_(access),
       registry_(registry),
-      extra_(std::move(extra)),
       log_(options_.log_dir, options_.log_to_stderr),
-      admission_(options_.limits) {}
+      admission_(options_.limits) {
+  AddRoutes();
+}
 
-void Api::AddStreamRoutes(std::string prefix, StreamRoutes routes) {
-  stream_routes_.emplace_back(std::move(prefix), std::move(routes));
+void Api::AddRoutes() {
+  Router& t = routes_;
+  t.AddReply(
+      "GET", "/health", [this](const Request&, const PathParams&) { return Health(); },
+      RouteAccess::kPublic);
+  t.AddReply("GET", "/metrics", [this](const Request&, const PathParams&) {
+    return Response{200, "text/plain; version=0.0.4", {}, MetricsText()};
+  });
+  t.AddReply("GET", "/v1/models", [this](const Request&, const PathParams&) { return Models(); });
+  t.AddReply("GET", "/v1/models/{id...}",
+             [this](const Request&, const PathParams& p) { return Model(p.at("id")); });
+  t.AddReply("DELETE", "/v1/models/{id...}",
+             [this](const Request&, const PathParams& p) { return UnloadModel(p.at("id")); });
+  // These front ends still report their status through an out-parameter (`unused`); the
+  // StatusWriter of Handle() is what the log and the metrics read.
+  t.Add("POST", "/v1/chat/completions",
+        [this](const Request& r, const PathParams&, ResponseWriter& w) {
+          int unused = 0;
+          Completions(r, w, /*chat=*/true, &unused);
+        });
+  t.Add("POST", "/v1/completions", [this](const Request& r, const PathParams&, ResponseWriter& w) {
+    int unused = 0;
+    Completions(r, w, /*chat=*/false, &unused);
+  });
+  t.Add("POST", "/chat", [this](const Request& r, const PathParams&, ResponseWriter& w) {
+    int unused = 0;
+    SeedChat(r, w, &unused);
+  });
+  t.Add("POST", "/tokenize", [this](const Request& r, const PathParams&, ResponseWriter& w) {
+    int unused = 0;
+    Tokenize(r, w, /*detokenize=*/false, &unused);
+  });
+  t.Add("POST", "/detokenize", [this](const Request& r, const PathParams&, ResponseWriter& w) {
+    int unused = 0;
+    Tokenize(r, w, /*detokenize=*/true, &unused);
+  });
+  // The browser's WebSocket cannot send the key in a header: it trades it here for a
+  // single-use ticket it puts in the upgrade's query string.
+  t.AddReply("POST", "/api/ws-ticket", [this](const Request&, const PathParams&) {
+    return Json(200, json::object{{"ticket", access_.IssueWsTicket()},
+                                  {"expires_in", access_.ticket_lifetime_seconds()}});
+  });
+  AddModelOptionsRoutes(t, registry_);
 }
 
 bool Api::AcceptWebSocket(const Request& r, Response* reject) {
@@ -207,187 +272,83 @@ void Api::SendJson(ResponseWriter& w, int status, const std::string& body, int* 
 
 void Api::Handle(const Request& r, ResponseWriter& w) {
   const auto start = Clock::now();
-  int status = 0;
-  std::string note;
+  std::string note, label = "static";
   ++in_flight_;
   CorsWriter cw(w, access_.CorsHeaders(r));
+  StatusWriter sw(cw);
   try {
     if (std::optional<Response> refused = access_.CheckRequest(r)) {
-      status = refused->status;
       note = "refused";
-      cw.Send(std::move(*refused));
+      sw.Send(std::move(*refused));
     } else {
-      Route(r, cw, &status, &note);
+      Route(r, sw, &label);
     }
   } catch (const std::exception& e) {
-    if (!cw.started())
-      SendJson(cw, 500, Error(500, std::string("internal error: ") + e.what()), &status);
+    if (!sw.started()) sw.Send(ErrorResponse(500, std::string("internal error: ") + e.what()));
   }
   --in_flight_;
   {
     std::lock_guard<std::mutex> lock(metrics_mu_);
-    ++requests_[{RouteLabel(r.path), status}];
+    ++requests_[{label, sw.status()}];
   }
-  log_.Log(r.remote, r.method, r.target, status, MsSince(start), note);
+  log_.Log(r.remote, r.method, r.target, sw.status(), MsSince(start), note);
 }
 
-void Api::Route(const Request& r, ResponseWriter& w, int* status, std::string* note) {
-  const std::string& p = r.path;
+// The metrics label is the route's pattern: bounded, whatever URLs clients send.
+void Api::Route(const Request& r, ResponseWriter& w, std::string* label) {
   if (r.method == "OPTIONS") {
-    *status = 204;
     w.Send(access_.Preflight());
     return;
   }
-  if (p == "/health") {
-    json::array loaded;
-    for (const std::string& id : registry_.loaded_ids()) loaded.push_back(json::value(id));
-    SendJson(w, 200, json::serialize(json::object{{"status", "ok"}, {"models_loaded", loaded}}),
-             status);
-    return;
-  }
-  const StreamRoutes* stream = nullptr;
-  for (const auto& [prefix, routes] : stream_routes_) {
-    if (p == prefix || (p.rfind(prefix + "/", 0) == 0)) stream = &routes;
-  }
+  const Router::Match m = routes_.Find(r);
   // Everything but the health check and the UI's files needs the key (when there is one).
-  const bool api = p.rfind("/v1/", 0) == 0 || p == "/chat" || p.rfind("/api/", 0) == 0 ||
-                   p == "/tokenize" || p == "/detokenize" || p == "/metrics" || stream != nullptr;
-  if (api && !access_.Authorized(r)) {
-    SendJson(w, 401,
-             Error(401, "missing or wrong API key: send 'Authorization: Bearer <key>'", "",
-                   "invalid_api_key"),
-             status);
+  const bool needs_key = m.pattern ? m.access == RouteAccess::kKey : UnderApiPrefix(r.path);
+  if (needs_key && !access_.Authorized(r)) {
+    w.Send(ErrorResponse(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
+                         "invalid_api_key"));
     return;
   }
-  if (p == "/metrics") {
-    *status = 200;
-    w.Send(Response{200, "text/plain; version=0.0.4", {}, MetricsText()});
-    return;
-  }
-  if (stream != nullptr) {
-    *status = (*stream)(r, w);
-    return;
-  }
-  auto method_is = [&](const char* m) {
-    if (r.method == m) return true;
-    SendJson(w, 405, Error(405, "use " + std::string(m) + " for " + p), status);
-    return false;
-  };
-  if (p == "/v1/chat/completions" || p == "/v1/completions") {
-    if (method_is("POST")) Completions(r, w, p == "/v1/chat/completions", status);
-    return;
-  }
-  if (p == "/v1/models" || p.rfind("/v1/models/", 0) == 0) {
-    Models(r, w, status);
-    return;
-  }
-  if (p == "/chat") {
-    if (method_is("POST")) SeedChat(r, w, status);
-    return;
-  }
-  if (p == "/tokenize" || p == "/detokenize") {
-    if (method_is("POST")) Tokenize(r, w, p == "/detokenize", status);
-    return;
-  }
-  if (p == "/api/ws-ticket") {
-    // The browser's WebSocket cannot send the key in a header: it trades it here for a
-    // single-use ticket it puts in the upgrade's query string.
-    if (method_is("POST")) {
-      SendJson(w, 200,
-               json::serialize(json::object{{"ticket", access_.IssueWsTicket()},
-                                            {"expires_in", access_.ticket_lifetime_seconds()}}),
-               status);
+  if (m.pattern != nullptr) {
+    *label = *m.pattern;
+    if (m.handler == nullptr) {
+      w.Send(MethodNotAllowed(r, m.allow));
+    } else {
+      (*m.handler)(r, m.params, w);
     }
     return;
   }
-  if (p.rfind("/api/", 0) == 0) {
-    if (std::optional<Response> res = HandleModelOptions(registry_, r)) {
-      *status = res->status;
-      w.Send(std::move(*res));
-      return;
-    }
-    if (extra_) {
-      if (std::optional<Response> res = extra_(r)) {
-        *status = res->status;
-        w.Send(std::move(*res));
-        return;
-      }
-    }
-    SendJson(w, 404, Error(404, "no such API route: " + r.method + " " + p), status);
+  if (UnderApiPrefix(r.path)) {
+    *label = "unknown";
+    w.Send(ErrorResponse(404, "no such API route: " + r.method + " " + r.path));
     return;
   }
-  if (p.rfind("/v1/", 0) == 0) {
-    SendJson(w, 404, Error(404, "no such route: " + r.method + " " + p), status);
-    return;
-  }
-  if (r.method == "GET" || r.method == "HEAD") {
-    if (StaticFile(r, w, status)) return;
-  }
-  (void)note;
-  SendJson(w, 404, Error(404, "not found: " + p), status);
+  if ((r.method == "GET" || r.method == "HEAD") && StaticFile(r, w)) return;
+  w.Send(ErrorResponse(404, "not found: " + r.path));
 }
 
-void Api::Models(const Request& r, ResponseWriter& w, int* status) {
-  if (r.path == "/v1/models") {
-    if (r.method != "GET") {
-      SendJson(w, 405, Error(405, "use GET for /v1/models"), status);
-      return;
-    }
-    json::array data;
-    for (const ModelInfo& m : registry_.List()) {
-      json::object o{{"id", m.id},
-                     {"object", "model"},
-                     {"created", 0},
-                     {"owned_by", "inferno"},
-                     {"size_bytes", m.size_bytes},
-                     {"quant", m.quant},
-                     {"architecture", m.architecture},
-                     {"context_length", m.context_length},
-                     {"context_size", m.context_size},
-                     {"threads", m.threads},
-                     {"parameters", m.parameters},
-                     {"loaded", m.loaded}};
-      if (!m.error.empty()) o["error"] = m.error;
-      data.push_back(std::move(o));
-    }
-    SendJson(w, 200, json::serialize(json::object{{"object", "list"}, {"data", data}}), status);
-    return;
-  }
-  const std::string id = r.path.substr(std::string("/v1/models/").size());
-  if (r.method == "DELETE") {
-    Status st = registry_.Unload(id);
-    if (!st.ok()) {
-      SendJson(w, 404, Error(404, st.message(), "model", "model_not_found"), status);
-      return;
-    }
-    SendJson(w, 200,
-             json::serialize(json::object{{"id", id}, {"object", "model"}, {"deleted", true}}),
-             status);
-    return;
-  }
-  if (r.method != "GET") {
-    SendJson(w, 405, Error(405, "use GET or DELETE for /v1/models/{id}"), status);
-    return;
-  }
+Response Api::Health() {
+  json::array loaded;
+  for (const std::string& id : registry_.loaded_ids()) loaded.push_back(json::value(id));
+  return Json(200, json::object{{"status", "ok"}, {"models_loaded", loaded}});
+}
+
+Response Api::Models() {
+  json::array data;
+  for (const ModelInfo& m : registry_.List()) data.push_back(ModelObject(m));
+  return Json(200, json::object{{"object", "list"}, {"data", data}});
+}
+
+Response Api::Model(const std::string& id) {
   for (const ModelInfo& m : registry_.List()) {
-    if (m.id == id) {
-      SendJson(w, 200,
-               json::serialize(json::object{{"id", m.id},
-                                            {"object", "model"},
-                                            {"created", 0},
-                                            {"owned_by", "inferno"},
-                                            {"size_bytes", m.size_bytes},
-                                            {"quant", m.quant},
-                                            {"architecture", m.architecture},
-                                            {"context_length", m.context_length},
-                                            {"context_size", m.context_size},
-                                            {"threads", m.threads},
-                                            {"loaded", m.loaded}}),
-               status);
-      return;
-    }
+    if (m.id == id) return Json(200, ModelObject(m));
   }
-  SendJson(w, 404, Error(404, "model '" + id + "' not found", "model", "model_not_found"), status);
+  return ErrorResponse(404, "model '" + id + "' not found", "model_not_found", "model");
+}
+
+Response Api::UnloadModel(const std::string& id) {
+  Status st = registry_.Unload(id);
+  if (!st.ok()) return ErrorResponse(404, st.message(), "model_not_found", "model");
+  return Json(200, json::object{{"id", id}, {"object", "model"}, {"deleted", true}});
 }
 
 void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* status) {
@@ -401,8 +362,8 @@ void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* statu
   if (!lm.ok()) {
     const bool missing = lm.status().code() == Status::Code::kNotFound;
     SendJson(w, missing ? 404 : 500,
-             Error(missing ? 404 : 500, lm.status().message(), "model",
-                   missing ? "model_not_found" : "model_load_failed"),
+             ErrorJson(missing ? 404 : 500, lm.status().message(),
+                       missing ? "model_not_found" : "model_load_failed", "model"),
              status);
     return;
   }
@@ -436,8 +397,7 @@ void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* statu
           return true;
         case Event::Type::kError:
           if (alive)
-            w.Write(CompletionEncoder::ErrorChunk(
-                ApiError{500, e.error.message(), "server_error", "", ""}));
+            w.Write(CompletionEncoder::ErrorChunk(ApiError{500, e.error.message(), "", ""}));
           return true;
         default:
           return alive;
@@ -461,7 +421,7 @@ void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* statu
                      e.error.code() == Status::Code::kOutOfRange
                  ? 400
                  : 500;
-      body = Error(code, e.error.message());
+      body = ErrorJson(code, e.error.message());
     }
     return true;
   });
@@ -472,7 +432,7 @@ void Api::SeedChat(const Request& r, ResponseWriter& w, int* status) {
   json::error_code ec;
   json::value root = json::parse(r.body, ec);
   if (ec || !root.is_object()) {
-    SendJson(w, 400, Error(400, "the request body must be a JSON object"), status);
+    SendJson(w, 400, ErrorJson(400, "the request body must be a JSON object"), status);
     return;
   }
   json::object& o = root.as_object();
@@ -481,19 +441,19 @@ void Api::SeedChat(const Request& r, ResponseWriter& w, int* status) {
   const json::value* name = o.if_contains("model_name");
   if (name == nullptr) name = o.if_contains("model");
   if (name && !name->is_string()) {
-    SendJson(w, 400, Error(400, "'model_name' must be a string", "model_name"), status);
+    SendJson(w, 400, ErrorJson(400, "'model_name' must be a string", "", "model_name"), status);
     return;
   }
   if (name) translated["model"] = *name;
   const json::value* prompt = o.if_contains("prompt");
   if (prompt == nullptr || !prompt->is_string()) {
-    SendJson(w, 400, Error(400, "'prompt' must be a string", "prompt"), status);
+    SendJson(w, 400, ErrorJson(400, "'prompt' must be a string", "", "prompt"), status);
     return;
   }
   json::array messages;
   if (const json::value* sys = o.if_contains("system"); sys && !sys->is_null()) {
     if (!sys->is_string()) {
-      SendJson(w, 400, Error(400, "'system' must be a string", "system"), status);
+      SendJson(w, 400, ErrorJson(400, "'system' must be a string", "", "system"), status);
       return;
     }
     messages.push_back(json::object{{"role", "system"}, {"content", *sys}});
@@ -515,7 +475,7 @@ void Api::SeedChat(const Request& r, ResponseWriter& w, int* status) {
   if (!lm.ok()) {
     const bool missing = lm.status().code() == Status::Code::kNotFound;
     SendJson(w, missing ? 404 : 500,
-             Error(missing ? 404 : 500, lm.status().message(), "model_name"), status);
+             ErrorJson(missing ? 404 : 500, lm.status().message(), "", "model_name"), status);
     return;
   }
   if (std::optional<ApiError> err = PreparePrompt(**lm, req, params.max_tokens_given)) {
@@ -559,14 +519,14 @@ void Api::Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* st
   json::error_code ec;
   json::value root = json::parse(r.body, ec);
   if (ec || !root.is_object()) {
-    SendJson(w, 400, Error(400, "the request body must be a JSON object"), status);
+    SendJson(w, 400, ErrorJson(400, "the request body must be a JSON object"), status);
     return;
   }
   const json::object& o = root.as_object();
   std::string model;
   if (const json::value* m = o.if_contains("model"); m && !m->is_null()) {
     if (!m->is_string()) {
-      SendJson(w, 400, Error(400, "'model' must be a string", "model"), status);
+      SendJson(w, 400, ErrorJson(400, "'model' must be a string", "", "model"), status);
       return;
     }
     model = std::string(m->as_string());
@@ -574,21 +534,23 @@ void Api::Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* st
   Result<std::shared_ptr<LoadedModel>> lm = registry_.Acquire(model);
   if (!lm.ok()) {
     const bool missing = lm.status().code() == Status::Code::kNotFound;
-    SendJson(w, missing ? 404 : 500, Error(missing ? 404 : 500, lm.status().message(), "model"),
-             status);
+    SendJson(w, missing ? 404 : 500,
+             ErrorJson(missing ? 404 : 500, lm.status().message(), "", "model"), status);
     return;
   }
   const Tokenizer& tok = (*lm)->model->tokenizer();
   if (detokenize) {
     const json::value* t = o.if_contains("tokens");
     if (t == nullptr || !t->is_array()) {
-      SendJson(w, 400, Error(400, "'tokens' must be an array of token ids", "tokens"), status);
+      SendJson(w, 400, ErrorJson(400, "'tokens' must be an array of token ids", "", "tokens"),
+               status);
       return;
     }
     std::string text;
     for (const json::value& v : t->as_array()) {
       if (!v.is_int64() || v.as_int64() < 0 || v.as_int64() >= tok.n_vocab()) {
-        SendJson(w, 400, Error(400, "'tokens' holds an id outside the vocabulary", "tokens"),
+        SendJson(w, 400,
+                 ErrorJson(400, "'tokens' holds an id outside the vocabulary", "", "tokens"),
                  status);
         return;
       }
@@ -600,7 +562,7 @@ void Api::Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* st
   const json::value* content = o.if_contains("content");
   if (content == nullptr) content = o.if_contains("text");
   if (content == nullptr || !content->is_string()) {
-    SendJson(w, 400, Error(400, "'content' must be a string", "content"), status);
+    SendJson(w, 400, ErrorJson(400, "'content' must be a string", "", "content"), status);
     return;
   }
   bool add_special = true;
@@ -612,10 +574,9 @@ void Api::Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* st
   SendJson(w, 200, json::serialize(body), status);
 }
 
-bool Api::StaticFile(const Request& r, ResponseWriter& w, int* status) {
+bool Api::StaticFile(const Request& r, ResponseWriter& w) {
   if (options_.web_root.empty() || !fs::is_directory(options_.web_root)) {
     if (r.path != "/") return false;
-    *status = 200;
     w.Send(Response{200,
                     "text/html; charset=utf-8",
                     {},
@@ -649,7 +610,6 @@ bool Api::StaticFile(const Request& r, ResponseWriter& w, int* status) {
   headers.push_back({"Cache-Control", file.filename() == "index.html"
                                           ? "no-cache"
                                           : "public, max-age=31536000, immutable"});
-  *status = 200;
   w.Send(Response{200, ContentType(file), headers, r.method == "HEAD" ? "" : body.str()});
   return true;
 }

@@ -1,7 +1,9 @@
-// The server's routes: health, metrics, the OpenAI-compatible API, the seed /chat SSE API,
-// tokenize/detokenize, the web UI's static files, and delegation of /api/* to the store.
-// Access checks (Host, Origin, API key; server/access_policy.h), CORS and request logging are
-// applied here for every route, before any route runs.
+// The server's HTTP front: one route table (server/router.h) holding health, metrics, the
+// OpenAI-compatible API, the seed /chat SSE API, tokenize/detokenize, model options and the
+// WebSocket ticket, to which the store and the benchmarks add theirs; the web UI's static
+// files answer GET paths no route takes. Access checks (Host, Origin, API key;
+// server/access_policy.h), CORS and request logging are applied here for every route,
+// before any route runs.
 #pragma once
 
 #include <atomic>
@@ -18,6 +20,7 @@
 #include "server/http_types.h"
 #include "server/model_registry.h"
 #include "server/request_log.h"
+#include "server/router.h"
 
 namespace inferno::server {
 
@@ -30,18 +33,12 @@ struct ApiOptions {
 
 class Api {
  public:
-  // Handles /api/* (the store); returns nullopt for paths it does not know.
-  using ExtraRoutes = std::function<std::optional<Response>(const Request&)>;
-
   // `access` must outlive the Api.
-  Api(ApiOptions options, AccessPolicy& access, ModelRegistry& registry,
-      ExtraRoutes extra = nullptr);
+  Api(ApiOptions options, AccessPolicy& access, ModelRegistry& registry);
 
-  // Routes that may stream, for `prefix` and every path below it ("/bench": /bench and
-  // /bench/...). They get the access checks and the CORS headers like every route; they
-  // return the status they sent. Add them before serving.
-  using StreamRoutes = std::function<int(const Request&, ResponseWriter&)>;
-  void AddStreamRoutes(std::string prefix, StreamRoutes routes);
+  // The route table, for the store's and the benchmarks' routes. Add them before serving:
+  // the table is read without a lock.
+  Router& routes() { return routes_; }
 
   void Handle(const Request& request, ResponseWriter& writer);
 
@@ -56,7 +53,8 @@ class Api {
   Admission& admission() { return admission_; }
 
  private:
-  void Route(const Request& r, ResponseWriter& w, int* status, std::string* note);
+  void AddRoutes();
+  void Route(const Request& r, ResponseWriter& w, std::string* label);
   struct Generation;
   // Submits a generation for the client of `r`; over a limit, answers 429 and returns null.
   std::unique_ptr<Generation> Admit(const Request& r, LoadedModel& lm, GenerateRequest req,
@@ -64,15 +62,17 @@ class Api {
   void Completions(const Request& r, ResponseWriter& w, bool chat, int* status);
   void SeedChat(const Request& r, ResponseWriter& w, int* status);
   void Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* status);
-  void Models(const Request& r, ResponseWriter& w, int* status);
-  bool StaticFile(const Request& r, ResponseWriter& w, int* status);
+  Response Health();
+  Response Models();
+  Response Model(const std::string& id);
+  Response UnloadModel(const std::string& id);
+  bool StaticFile(const Request& r, ResponseWriter& w);
   void SendJson(ResponseWriter& w, int status, const std::string& body, int* status_out);
 
   ApiOptions options_;
   AccessPolicy& access_;
   ModelRegistry& registry_;
-  ExtraRoutes extra_;
-  std::vector<std::pair<std::string, StreamRoutes>> stream_routes_;
+  Router routes_;
   RequestLog log_;
   Admission admission_;
 

@@ -7,7 +7,7 @@
 
 #include "bench/results_csv.h"
 #include "bench/suite.h"
-#include "store/store.h"
+#include "store/bench_runs.h"
 
 namespace inferno::server {
 

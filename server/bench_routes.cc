@@ -154,80 +154,88 @@ std::optional<Response> BenchRoutes::Parse(const std::string& body, BenchRequest
   return std::nullopt;
 }
 
-int BenchRoutes::Handle(const Request& r, ResponseWriter& w) {
-  auto send = [&](Response res) {
-    const int status = res.status;
-    w.Send(std::move(res));
-    return status;
-  };
-  const std::vector<std::string_view> p = SplitPath(r.path);
-  if (p.size() == 1 && p[0] == "bench") {
-    if (r.method != "POST") return send(MethodNotAllowed(r, "POST"));
-    BenchRequest req;
-    if (std::optional<Response> err = Parse(r.body, &req)) return send(std::move(*err));
-    Result<std::shared_ptr<BenchJob>> job = service_.Start(req);
-    if (!job.ok()) return send(FromStatus(job.status()));
-    return Follow(**job, w);
+namespace {
+
+// A run's id from the path, or the 404 to answer.
+std::optional<Response> RunId(const PathParams& p, int64_t* id) {
+  const std::string& text = p.at("id");
+  const std::optional<int64_t> parsed = store::ParseId(text);
+  if (!parsed) {
+    return ErrorResponse(404, "no benchmark run '" + text.substr(0, 40) + "'", "not_found");
   }
-  if (p.size() < 2 || p[0] != "bench" || p[1] != "runs" || p.size() > 4) {
-    return send(ErrorResponse(404, "no such route: " + r.method + " " + r.path, "not_found"));
-  }
-  if (p.size() == 2) {
-    if (r.method != "GET") return send(MethodNotAllowed(r, "GET"));
-    return send(Runs(r));
-  }
-  std::string_view id_text = p[2];
-  const bool csv =
-      p.size() == 3 && id_text.size() > 4 && id_text.substr(id_text.size() - 4) == ".csv";
-  if (csv) id_text.remove_suffix(4);
-  const std::optional<int64_t> id = store::ParseId(id_text);
-  if (!id) {
-    return send(ErrorResponse(404, "no benchmark run '" + std::string(id_text.substr(0, 40)) + "'",
-                              "not_found"));
-  }
-  if (csv) {
-    if (r.method != "GET") return send(MethodNotAllowed(r, "GET"));
-    return send(Csv(*id));
-  }
-  if (p.size() == 3) {
-    if (r.method == "GET") return send(Run(*id));
-    if (r.method == "DELETE") {
-      if (service_.Running(*id)) {
-        return send(ErrorResponse(
-            409, "benchmark run " + std::to_string(*id) + " is running; cancel it first",
-            "bench_running"));
-      }
-      Status st = store_.DeleteBenchRun(*id);
-      return send(st.ok() ? Response{204, "application/json", {}, ""} : FromStatus(st));
-    }
-    return send(MethodNotAllowed(r, "GET, DELETE"));
-  }
-  if (p[3] == "events") {
-    if (r.method != "GET") return send(MethodNotAllowed(r, "GET"));
-    std::shared_ptr<BenchJob> job = service_.Running(*id);
-    if (!job) {
-      return send(ErrorResponse(404,
-                                "benchmark run " + std::to_string(*id) +
-                                    " is not running; GET /bench/runs/" + std::to_string(*id) +
-                                    " has its results",
-                                "not_running"));
-    }
-    return Follow(*job, w);
-  }
-  if (p[3] == "cancel") {
-    if (r.method != "POST") return send(MethodNotAllowed(r, "POST"));
-    Status st = service_.Cancel(*id);
-    if (!st.ok()) {
-      return send(ErrorResponse(409, st.message(), "not_running"));
-    }
-    return send(JsonResponse(202, json::object{{"id", *id}, {"status", "cancelling"}}));
-  }
-  return send(ErrorResponse(404, "no such route: " + r.method + " " + r.path, "not_found"));
+  *id = *parsed;
+  return std::nullopt;
 }
 
-int BenchRoutes::Follow(BenchJob& job, ResponseWriter& w) {
+// A reply route on one run: the id parsed first.
+template <typename F>
+ReplyHandler OnRun(F f) {
+  return [f](const Request& r, const PathParams& p) {
+    int64_t id = 0;
+    if (std::optional<Response> bad = RunId(p, &id)) return std::move(*bad);
+    return f(r, id);
+  };
+}
+
+}  // namespace
+
+void BenchRoutes::AddTo(Router& t) {
+  t.Add("POST", "/bench",
+        [this](const Request& r, const PathParams&, ResponseWriter& w) { Start(r, w); });
+  t.AddReply("GET", "/bench/runs", [this](const Request& r, const PathParams&) { return Runs(r); });
+  t.AddReply("GET", "/bench/runs/{id}.csv",
+             OnRun([this](const Request&, int64_t id) { return Csv(id); }));
+  t.AddReply("GET", "/bench/runs/{id}",
+             OnRun([this](const Request&, int64_t id) { return Run(id); }));
+  t.AddReply("DELETE", "/bench/runs/{id}",
+             OnRun([this](const Request&, int64_t id) { return Delete(id); }));
+  t.Add("GET", "/bench/runs/{id}/events",
+        [this](const Request&, const PathParams& p, ResponseWriter& w) { Events(p, w); });
+  t.AddReply("POST", "/bench/runs/{id}/cancel",
+             OnRun([this](const Request&, int64_t id) { return Cancel(id); }));
+}
+
+void BenchRoutes::Start(const Request& r, ResponseWriter& w) {
+  BenchRequest req;
+  if (std::optional<Response> err = Parse(r.body, &req)) return w.Send(std::move(*err));
+  Result<std::shared_ptr<BenchJob>> job = service_.Start(req);
+  if (!job.ok()) return w.Send(FromStatus(job.status()));
+  Follow(**job, w);
+}
+
+Response BenchRoutes::Delete(int64_t id) {
+  if (service_.Running(id)) {
+    return ErrorResponse(409,
+                         "benchmark run " + std::to_string(id) + " is running; cancel it first",
+                         "bench_running");
+  }
+  Status st = runs_.DeleteBenchRun(id);
+  return st.ok() ? Response{204, "application/json", {}, ""} : FromStatus(st);
+}
+
+void BenchRoutes::Events(const PathParams& p, ResponseWriter& w) {
+  int64_t id = 0;
+  if (std::optional<Response> bad = RunId(p, &id)) return w.Send(std::move(*bad));
+  std::shared_ptr<BenchJob> job = service_.Running(id);
+  if (!job) {
+    return w.Send(ErrorResponse(404,
+                                "benchmark run " + std::to_string(id) +
+                                    " is not running; GET /bench/runs/" + std::to_string(id) +
+                                    " has its results",
+                                "not_running"));
+  }
+  Follow(*job, w);
+}
+
+Response BenchRoutes::Cancel(int64_t id) {
+  Status st = service_.Cancel(id);
+  if (!st.ok()) return ErrorResponse(409, st.message(), "not_running");
+  return JsonResponse(202, json::object{{"id", id}, {"status", "cancelling"}});
+}
+
+void BenchRoutes::Follow(BenchJob& job, ResponseWriter& w) {
   Headers headers = {{"Cache-Control", "no-cache"}};
-  if (!w.StartStream(200, "text/event-stream", headers)) return 200;
+  if (!w.StartStream(200, "text/event-stream", headers)) return;
   size_t next = 0;
   for (;;) {
     bool finished = false;
@@ -235,21 +243,20 @@ int BenchRoutes::Follow(BenchJob& job, ResponseWriter& w) {
     for (const std::string& e : job.Wait(&next, kKeepAlive, &finished)) chunk += e;
     // A client gone (or a server stopping) fails the write: stop following; the run goes on.
     if (!chunk.empty()) {
-      if (!w.Write(chunk)) return 200;
+      if (!w.Write(chunk)) return;
     } else if (!finished && !w.Write(": keep-alive\n\n")) {
-      return 200;
+      return;
     }
     if (finished) break;
   }
   w.EndStream();
-  return 200;
 }
 
 Response BenchRoutes::Runs(const Request& r) {
   int limit = 50, offset = 0;
   if (auto err = QueryInt(r, "limit", 1, kMaxListLimit, &limit)) return *err;
   if (auto err = QueryInt(r, "offset", 0, 1000000000, &offset)) return *err;
-  Result<std::vector<store::BenchRun>> runs = store_.ListBenchRuns(limit, offset);
+  Result<std::vector<store::BenchRun>> runs = runs_.ListBenchRuns(limit, offset);
   if (!runs.ok()) return FromStatus(runs.status());
   json::array data;
   for (const store::BenchRun& run : *runs) data.push_back(BenchRunJson(run, false));
@@ -257,13 +264,13 @@ Response BenchRoutes::Runs(const Request& r) {
 }
 
 Response BenchRoutes::Run(int64_t id) {
-  Result<store::BenchRun> run = store_.GetBenchRun(id);
+  Result<store::BenchRun> run = runs_.GetBenchRun(id);
   if (!run.ok()) return FromStatus(run.status());
   return JsonResponse(200, BenchRunJson(*run, true));
 }
 
 Response BenchRoutes::Csv(int64_t id) {
-  Result<store::BenchRun> run = store_.GetBenchRun(id);
+  Result<store::BenchRun> run = runs_.GetBenchRun(id);
   if (!run.ok()) return FromStatus(run.status());
   Response res{200, "text/csv; charset=utf-8", {}, bench::CsvText(run->rows)};
   res.headers.push_back({"Content-Disposition",

@@ -15,7 +15,8 @@
 #include "server/bench_service.h"
 #include "server/http_types.h"
 #include "server/model_registry.h"
-#include "store/store.h"
+#include "server/router.h"
+#include "store/bench_runs.h"
 
 namespace inferno::server {
 
@@ -30,25 +31,29 @@ struct BenchLimits {
 
 class BenchRoutes {
  public:
-  BenchRoutes(BenchService& service, ModelRegistry& registry, store::Store& store)
-      : service_(service), registry_(registry), store_(store) {}
+  BenchRoutes(BenchService& service, ModelRegistry& registry, store::BenchRuns& runs)
+      : service_(service), registry_(registry), runs_(runs) {}
 
-  // Answers a request under /bench; returns the HTTP status sent.
-  int Handle(const Request& request, ResponseWriter& writer);
+  // Adds the routes above to a route table; the BenchRoutes must outlive it.
+  void AddTo(Router& routes);
 
   // Validates a POST /bench body into a request (exposed for tests): an error response
   // (400 bad JSON or values, 404 unknown or out-of-dir model) or nullopt.
   std::optional<Response> Parse(const std::string& body, BenchRequest* out);
 
  private:
-  int Follow(BenchJob& job, ResponseWriter& w);
+  void Start(const Request& r, ResponseWriter& w);
+  void Follow(BenchJob& job, ResponseWriter& w);
+  void Events(const PathParams& p, ResponseWriter& w);
   Response Runs(const Request& r);
   Response Run(int64_t id);
   Response Csv(int64_t id);
+  Response Delete(int64_t id);
+  Response Cancel(int64_t id);
 
   BenchService& service_;
   ModelRegistry& registry_;
-  store::Store& store_;
+  store::BenchRuns& runs_;
 };
 
 }  // namespace inferno::server

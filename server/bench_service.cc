@@ -54,9 +54,9 @@ std::vector<std::string> BenchJob::Wait(size_t* next, std::chrono::milliseconds 
   return out;
 }
 
-BenchService::BenchService(BenchServiceOptions options, store::Store& store)
-    : options_(std::move(options)), store_(store) {
-  (void)store_.FailRunningBenchRuns("interrupted: the server stopped during the run");
+BenchService::BenchService(BenchServiceOptions options, store::BenchRuns& runs)
+    : options_(std::move(options)), runs_(runs) {
+  (void)runs_.FailRunningBenchRuns("interrupted: the server stopped during the run");
 }
 
 BenchService::~BenchService() {
@@ -87,7 +87,7 @@ Result<std::shared_ptr<BenchJob>> BenchService::Start(const BenchRequest& reques
   run.prompt_sizes = request.prompt_sizes;
   run.repetitions = request.repetitions;
   run.generate_tokens = request.generate_tokens;
-  Result<int64_t> id = store_.CreateBenchRun(run);
+  Result<int64_t> id = runs_.CreateBenchRun(run);
   if (!id.ok()) return id.status();
   run.id = *id;
 
@@ -129,7 +129,7 @@ void BenchService::Run(std::shared_ptr<BenchJob> job, BenchRequest request, stor
   int rows = 0;
   so.on_row = [&](const bench::SuiteRow& row) {
     ++rows;
-    if (Status st = store_.AddBenchResult(run.id, row); !st.ok() && store_error.empty()) {
+    if (Status st = runs_.AddBenchResult(run.id, row); !st.ok() && store_error.empty()) {
       store_error = st.message();
     }
     job->Push(SseEvent("result", json::object{{"run_id", run.id}, {"row", BenchRowJson(row)}}));
@@ -149,7 +149,7 @@ void BenchService::Run(std::shared_ptr<BenchJob> job, BenchRequest request, stor
     status = "failed";
     error = "results could not be stored: " + store_error;
   }
-  (void)store_.FinishBenchRun(run.id, status, error);
+  (void)runs_.FinishBenchRun(run.id, status, error);
   {
     // Free the slot before the followers hear the end, so a client that starts the next
     // run as soon as it sees `done` is not refused.

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "engine/util/status.h"
-#include "store/store.h"
+#include "store/bench_runs.h"
 
 namespace inferno::server {
 
@@ -64,7 +64,7 @@ struct BenchServiceOptions {
 class BenchService {
  public:
   // Marks server runs left "running" by a previous process as failed.
-  BenchService(BenchServiceOptions options, store::Store& store);
+  BenchService(BenchServiceOptions options, store::BenchRuns& runs);
   // Cancels a running run (its worker is killed, the run stored as cancelled) and waits.
   ~BenchService();
 
@@ -79,7 +79,7 @@ class BenchService {
   void Run(std::shared_ptr<BenchJob> job, BenchRequest request, store::BenchRun run);
 
   BenchServiceOptions options_;
-  store::Store& store_;
+  store::BenchRuns& runs_;
   std::mutex mu_;
   std::atomic<bool> stopping_{false};  // the server is shutting down
   std::shared_ptr<BenchJob> job_;      // the running one, or null

@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <deque>
 
+#include "server/errors.h"
 #include "server/http_beast.h"
 
 namespace inferno::server {
@@ -32,18 +33,6 @@ namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
-
-std::string ErrorJson(int status, const std::string& message) {
-  std::string escaped;
-  for (char c : message) {
-    if (c == '"' || c == '\\') escaped += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    escaped += c;
-  }
-  return "{\"error\":{\"message\":\"" + escaped + "\",\"type\":\"" +
-         (status == 413 || status == 431 ? "request_too_large" : "invalid_request_error") +
-         "\",\"param\":null,\"code\":null}}";
-}
 
 // Runs the io_context until the operation started before it completes.
 void RunOnce(net::io_context& ioc) {
@@ -441,7 +430,7 @@ Response HttpServer::Impl::ReadErrorResponse(beast::error_code read_ec) const {
     message = "request body larger than the limit of " + std::to_string(options.body_limit) +
               " bytes (the server's --body-limit)";
   }
-  return Response{status, "application/json", {}, ErrorJson(status, message)};
+  return ErrorResponse(status, message);
 }
 
 void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
@@ -486,12 +475,11 @@ void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
     Request r = ToRequest(req, remote_text);
     ConnectionWriter writer(cioc, stream, req.version(), req.keep_alive());
     if (!SplitTarget(r)) {
-      writer.Send(
-          Response{400, "application/json", {}, ErrorJson(400, "malformed request target")});
+      writer.Send(ErrorResponse(400, "malformed request target"));
       break;
     }
     if (websocket::is_upgrade(req)) {
-      Response reject{404, "application/json", {}, ErrorJson(404, "no WebSocket endpoint here")};
+      Response reject = ErrorResponse(404, "no WebSocket endpoint here");
       const bool ok = r.path == "/ws" && ws_factory && (!ws_accept || ws_accept(r, &reject));
       if (!ok) {
         writer.Send(reject);
@@ -503,7 +491,7 @@ void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
     }
     handler(r, writer);
     if (!writer.started()) {
-      writer.Send(Response{500, "application/json", {}, ErrorJson(500, "no response")});
+      writer.Send(ErrorResponse(500, "no response"));
     }
     if (!writer.reusable()) break;
   }

@@ -11,9 +11,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::string_view kPrefix = "/api/models/";
-constexpr std::string_view kSuffix = "/options";
-
 Response StatusError(const Status& st) {
   switch (st.code()) {
     case Status::Code::kNotFound:
@@ -91,21 +88,18 @@ Response Put(ModelRegistry& registry, const std::string& id, const std::string& 
 
 }  // namespace
 
-std::optional<Response> HandleModelOptions(ModelRegistry& registry, const Request& r) {
-  const std::string& p = r.path;
-  if (p.size() <= kPrefix.size() + kSuffix.size() || p.rfind(kPrefix, 0) != 0 ||
-      p.compare(p.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
-    return std::nullopt;
-  }
+void AddModelOptionsRoutes(Router& routes, ModelRegistry& registry) {
   // Ids may hold '/' (models in subfolders); the registry refuses names leading out of the dir.
-  const std::string id = p.substr(kPrefix.size(), p.size() - kPrefix.size() - kSuffix.size());
-  if (r.method == "GET") {
-    Result<ModelOptions> o = registry.Options(id);
-    if (!o.ok()) return StatusError(o.status());
-    return JsonResponse(200, json::serialize(Body(*o)));
-  }
-  if (r.method == "PUT") return Put(registry, id, r.body);
-  return ErrorResponse(405, "use GET or PUT for /api/models/{id}/options");
+  routes.AddReply("GET", "/api/models/{id...}/options",
+                  [&registry](const Request&, const PathParams& p) {
+                    Result<ModelOptions> o = registry.Options(p.at("id"));
+                    if (!o.ok()) return StatusError(o.status());
+                    return JsonResponse(200, json::serialize(Body(*o)));
+                  });
+  routes.AddReply("PUT", "/api/models/{id...}/options",
+                  [&registry](const Request& r, const PathParams& p) {
+                    return Put(registry, p.at("id"), r.body);
+                  });
 }
 
 }  // namespace inferno::server

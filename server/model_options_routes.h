@@ -3,14 +3,12 @@
 // (docs/server.md). Only JSON in and out here; ModelRegistry does the work.
 #pragma once
 
-#include <optional>
-
-#include "server/http_types.h"
 #include "server/model_registry.h"
+#include "server/router.h"
 
 namespace inferno::server {
 
-// The response for /api/models/{id}/options, or nullopt for any other path.
-std::optional<Response> HandleModelOptions(ModelRegistry& registry, const Request& request);
+// Adds GET and PUT /api/models/{id...}/options to the route table; `registry` must outlive it.
+void AddModelOptionsRoutes(Router& routes, ModelRegistry& registry);
 
 }  // namespace inferno::server

@@ -6,6 +6,7 @@
 #include "engine/request/event_json.h"
 #include "engine/tokenizer/chat_template.h"
 #include "engine/util/utf8.h"
+#include "server/errors.h"
 
 namespace inferno::server {
 namespace {
@@ -136,18 +137,7 @@ std::string Sse(const json::value& v) { return "data: " + json::serialize(v) + "
 
 }  // namespace
 
-std::string ErrorBody(const ApiError& e) {
-  // Messages and params quote what the client sent (a percent-decoded path, a field name cut
-  // to 40 bytes), which need not be UTF-8; json::serialize copies bytes as they are, and
-  // the body would not be JSON.
-  const std::string param = ToValidUtf8(e.param);
-  return json::serialize(json::object{
-      {"error",
-       json::object{{"message", ToValidUtf8(e.message)},
-                    {"type", e.type},
-                    {"param", param.empty() ? json::value(nullptr) : json::value(param)},
-                    {"code", e.code.empty() ? json::value(nullptr) : json::value(e.code)}}}});
-}
+std::string ErrorBody(const ApiError& e) { return ErrorJson(e.status, e.message, e.code, e.param); }
 
 const char* FinishReason(const std::string& r) { return r == "length" ? "length" : "stop"; }
 

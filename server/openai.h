@@ -17,12 +17,12 @@ namespace inferno::server {
 struct ApiError {
   int status = 400;
   std::string message;
-  std::string type = "invalid_request_error";
   std::string param;  // the offending field, "" if none
   std::string code;   // e.g. "model_not_found", "context_length_exceeded"
 };
 
-// {"error":{"message","type","param","code"}} as OpenAI sends it.
+// {"error":{"message","type","param","code"}} as OpenAI sends it, the type following from the
+// status (server/errors.h).
 std::string ErrorBody(const ApiError& error);
 
 struct CompletionParams {

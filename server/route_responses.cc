@@ -2,20 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
-#include "server/openai.h"
-
 namespace inferno::server {
-
-Response ErrorResponse(int status, std::string message, std::string code, std::string param) {
-  ApiError e;
-  e.status = status;
-  e.message = std::move(message);
-  e.code = std::move(code);
-  e.param = std::move(param);
-  if (status == 404) e.type = "not_found_error";
-  if (status >= 500) e.type = "server_error";
-  return JsonResponse(status, ErrorBody(e));
-}
 
 Response JsonResponse(int status, std::string body) {
   return Response{status, "application/json", {}, std::move(body)};
@@ -23,13 +10,6 @@ Response JsonResponse(int status, std::string body) {
 
 Response JsonResponse(int status, const boost::json::object& body) {
   return JsonResponse(status, boost::json::serialize(body));
-}
-
-Response MethodNotAllowed(const Request& r, const char* allowed) {
-  Response res = ErrorResponse(405, r.method + " is not allowed on " + r.path + "; use " + allowed,
-                               "method_not_allowed");
-  res.headers.push_back({"Allow", allowed});
-  return res;
 }
 
 std::vector<std::string_view> SplitPath(std::string_view path) {

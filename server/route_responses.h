@@ -1,5 +1,5 @@
-// Response builders shared by the JSON routes outside the OpenAI endpoints (store, bench,
-// model options), so their errors have one shape: the OpenAI error object (ErrorBody).
+// Response helpers shared by the JSON routes (store, bench, model options, the API's own);
+// errors come from the one builder in server/errors.h.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -8,20 +8,13 @@
 #include <string_view>
 #include <vector>
 
+#include "server/errors.h"
 #include "server/http_types.h"
 
 namespace inferno::server {
 
-// An error response; 404 is typed not_found_error and 5xx server_error, the rest
-// invalid_request_error.
-Response ErrorResponse(int status, std::string message, std::string code = "",
-                       std::string param = "");
-
 Response JsonResponse(int status, std::string body);
 Response JsonResponse(int status, const boost::json::object& body);
-
-// 405 with an Allow header naming the methods the path takes.
-Response MethodNotAllowed(const Request& r, const char* allowed);
 
 // The query parameter `name` as an integer in [lo, hi] (digits only) into *out; absent keeps
 // *out; otherwise a 400 invalid_value error naming the parameter.

@@ -74,149 +74,180 @@ Response UnknownId(const char* kind, std::string_view id) {
 
 }  // namespace
 
-std::optional<Response> StoreRoutes::Handle(const Request& r) {
-  const std::vector<std::string_view> p = SplitPath(r.path);
-  if (p.size() < 2 || p[0] != "api") return std::nullopt;
-  if (p[1] == "conversations") {
-    if (p.size() == 2) return Conversations(r);
-    if (p.size() == 3 && p[2] == "import") {
-      if (r.method != "POST") return MethodNotAllowed(r, "POST");
-      json::value body;
-      if (auto err = ParseBody(r, &body, false)) return *err;
-      store::Conversation c;
-      std::vector<store::NewMessage> messages;
-      if (Status st = store::ParseExportDocument(body, &c, &messages); !st.ok()) {
-        return BadField(st);
-      }
-      Result<store::Conversation> imported = store_.ImportConversation(c, messages);
-      if (!imported.ok()) return FromStatus(imported.status());
-      return JsonResponse(201, store::ConversationJson(*imported));
-    }
-    const std::optional<int64_t> id = ParseId(p[2]);
-    if (p.size() == 3) {
-      return id ? Conversation(r, *id) : UnknownId("conversation", p[2]);
-    }
-    if (p[3] == "messages" && p.size() <= 5) {
-      return id ? Messages(r, *id) : UnknownId("conversation", p[2]);
-    }
-    if (p[3] == "export" && p.size() == 4) {
-      if (r.method != "GET") return MethodNotAllowed(r, "GET");
-      if (!id) return UnknownId("conversation", p[2]);
-      Result<store::Conversation> c = store_.GetConversation(*id);
-      if (!c.ok()) return FromStatus(c.status());
-      Response res = JsonResponse(200, store::ExportDocument(*c));
-      res.headers.push_back({"Content-Disposition", "attachment; filename=\"conversation-" +
-                                                        std::to_string(*id) + ".json\""});
-      return res;
-    }
-    return std::nullopt;
+StoreRoutes::StoreRoutes(store::Store& store) : store_(store) { AddTo(own_); }
+
+void StoreRoutes::AddTo(Router& t) {
+  auto with_id = [](const char* kind, const char* name, auto f) {
+    return [kind, name, f](const Request& r, const PathParams& p) {
+      const std::string& text = p.at(name);
+      const std::optional<int64_t> id = ParseId(text);
+      return id ? f(r, p, *id) : UnknownId(kind, text);
+    };
+  };
+  auto conversation = [&with_id](auto f) { return with_id("conversation", "id", f); };
+  t.AddReply("GET", "/api/conversations",
+             [this](const Request& r, const PathParams&) { return ListConversations(r); });
+  t.AddReply("POST", "/api/conversations",
+             [this](const Request& r, const PathParams&) { return CreateConversation(r); });
+  t.AddReply("POST", "/api/conversations/import",
+             [this](const Request& r, const PathParams&) { return ImportConversation(r); });
+  for (const char* method : {"GET", "PATCH", "DELETE"}) {
+    t.AddReply(method, "/api/conversations/{id}",
+               conversation([this](const Request& r, const PathParams&, int64_t id) {
+                 return Conversation(r, id);
+               }));
   }
-  if (p[1] == "sessions") {
-    if (p.size() == 2) return Sessions(r);
-    if (p.size() == 3 && p[2] == "import") return ImportSession(r);
-    if (p.size() == 3) return Session(r, std::string(p[2]));
-    return std::nullopt;
+  t.AddReply("POST", "/api/conversations/{id}/messages",
+             conversation([this](const Request& r, const PathParams&, int64_t id) {
+               return AppendMessage(r, id);
+             }));
+  t.AddReply("DELETE", "/api/conversations/{id}/messages/{message}",
+             conversation([this](const Request&, const PathParams& p, int64_t id) {
+               return DeleteMessagesFrom(id, p.at("message"));
+             }));
+  t.AddReply("GET", "/api/conversations/{id}/export",
+             conversation([this](const Request&, const PathParams&, int64_t id) {
+               return ExportConversation(id);
+             }));
+  t.AddReply("GET", "/api/sessions",
+             [this](const Request& r, const PathParams&) { return Sessions(r); });
+  t.AddReply("POST", "/api/sessions/import",
+             [this](const Request& r, const PathParams&) { return ImportSession(r); });
+  for (const char* method : {"GET", "DELETE"}) {
+    t.AddReply(method, "/api/sessions/{id}",
+               [this](const Request& r, const PathParams& p) { return Session(r, p.at("id")); });
   }
-  if (p[1] == "profiles") {
-    if (p.size() == 2) return Profiles(r);
-    if (p.size() == 3) {
-      const std::optional<int64_t> id = ParseId(p[2]);
-      if (r.method != "PUT" && r.method != "DELETE") return MethodNotAllowed(r, "PUT, DELETE");
-      return id ? Profile(r, *id) : UnknownId("profile", p[2]);
-    }
+  t.AddReply("GET", "/api/profiles",
+             [this](const Request&, const PathParams&) { return ListProfiles(); });
+  t.AddReply("POST", "/api/profiles",
+             [this](const Request& r, const PathParams&) { return CreateProfile(r); });
+  for (const char* method : {"PUT", "DELETE"}) {
+    t.AddReply(method, "/api/profiles/{id}",
+               with_id("profile", "id", [this](const Request& r, const PathParams&, int64_t id) {
+                 return Profile(r, id);
+               }));
   }
-  return std::nullopt;
 }
 
-Response StoreRoutes::Conversations(const Request& r) {
-  if (r.method == "GET") {
-    store::ListOptions o;
-    if (auto err = QueryInt(r, "limit", 1, kMaxListLimit, &o.limit)) return *err;
-    if (auto err = QueryInt(r, "offset", 0, 1000000000, &o.offset)) return *err;
-    if (auto it = r.query.find("q"); it != r.query.end()) {
-      if (it->second.size() > kMaxQuery) {
-        return ErrorResponse(413, "q is longer than " + std::to_string(kMaxQuery) + " bytes",
-                             "too_large", "q");
-      }
-      o.query = it->second;
+namespace {
+
+// Keeps the one response a reply route sends.
+class Capture : public ResponseWriter {
+ public:
+  void Send(Response r) override { response = std::move(r); }
+  bool StartStream(int, std::string, Headers) override { return false; }
+  bool Write(std::string_view) override { return false; }
+  void EndStream() override {}
+  bool started() const override { return response.has_value(); }
+  std::optional<Response> response;
+};
+
+}  // namespace
+
+std::optional<Response> StoreRoutes::Handle(const Request& r) {
+  Capture capture;
+  own_.Dispatch(r, capture);
+  return std::move(capture.response);
+}
+
+Response StoreRoutes::ImportConversation(const Request& r) {
+  json::value body;
+  if (auto err = ParseBody(r, &body, false)) return *err;
+  store::Conversation c;
+  std::vector<store::NewMessage> messages;
+  if (Status st = store::ParseExportDocument(body, &c, &messages); !st.ok()) return BadField(st);
+  Result<store::Conversation> imported = store_.ImportConversation(c, messages);
+  if (!imported.ok()) return FromStatus(imported.status());
+  return JsonResponse(201, store::ConversationJson(*imported));
+}
+
+Response StoreRoutes::ExportConversation(int64_t id) {
+  Result<store::Conversation> c = store_.GetConversation(id);
+  if (!c.ok()) return FromStatus(c.status());
+  Response res = JsonResponse(200, store::ExportDocument(*c));
+  res.headers.push_back({"Content-Disposition",
+                         "attachment; filename=\"conversation-" + std::to_string(id) + ".json\""});
+  return res;
+}
+
+Response StoreRoutes::ListConversations(const Request& r) {
+  store::ListOptions o;
+  if (auto err = QueryInt(r, "limit", 1, kMaxListLimit, &o.limit)) return *err;
+  if (auto err = QueryInt(r, "offset", 0, 1000000000, &o.offset)) return *err;
+  if (auto it = r.query.find("q"); it != r.query.end()) {
+    if (it->second.size() > kMaxQuery) {
+      return ErrorResponse(413, "q is longer than " + std::to_string(kMaxQuery) + " bytes",
+                           "too_large", "q");
     }
-    Result<std::vector<store::Conversation>> list = store_.ListConversations(o);
-    if (!list.ok()) return FromStatus(list.status());
-    json::array out;
-    for (const store::Conversation& c : *list) out.push_back(store::ConversationJson(c, true));
-    return JsonResponse(200, json::object{{"conversations", std::move(out)}});
+    o.query = it->second;
   }
-  if (r.method == "POST") {
-    json::value body;
-    if (auto err = ParseBody(r, &body, true)) return *err;
-    store::ConversationFields f;
-    if (Status st = store::ParseConversationFields(body, &f); !st.ok()) return BadField(st);
-    Result<store::Conversation> c = store_.CreateConversation(f);
-    if (!c.ok()) return FromStatus(c.status());
-    return JsonResponse(201, store::ConversationJson(*c));
-  }
-  return MethodNotAllowed(r, "GET, POST");
+  Result<std::vector<store::Conversation>> list = store_.ListConversations(o);
+  if (!list.ok()) return FromStatus(list.status());
+  json::array out;
+  for (const store::Conversation& c : *list) out.push_back(store::ConversationJson(c, true));
+  return JsonResponse(200, json::object{{"conversations", std::move(out)}});
+}
+
+Response StoreRoutes::CreateConversation(const Request& r) {
+  json::value body;
+  if (auto err = ParseBody(r, &body, true)) return *err;
+  store::ConversationFields f;
+  if (Status st = store::ParseConversationFields(body, &f); !st.ok()) return BadField(st);
+  Result<store::Conversation> c = store_.CreateConversation(f);
+  if (!c.ok()) return FromStatus(c.status());
+  return JsonResponse(201, store::ConversationJson(*c));
 }
 
 Response StoreRoutes::Conversation(const Request& r, int64_t id) {
-  if (r.method == "GET") {
-    Result<store::Conversation> c = store_.GetConversation(id);
-    if (!c.ok()) return FromStatus(c.status());
-    return JsonResponse(200, store::ConversationJson(*c));
+  if (r.method == "DELETE") {
+    if (Status st = store_.DeleteConversation(id); !st.ok()) return FromStatus(st);
+    return NoContent();
   }
+  Result<store::Conversation> c = store_.GetConversation(id);
   if (r.method == "PATCH") {
     json::value body;
     if (auto err = ParseBody(r, &body, false)) return *err;
     store::ConversationFields f;
     if (Status st = store::ParseConversationFields(body, &f); !st.ok()) return BadField(st);
-    Result<store::Conversation> c = store_.UpdateConversation(id, f);
-    if (!c.ok()) return FromStatus(c.status());
-    return JsonResponse(200, store::ConversationJson(*c));
+    c = store_.UpdateConversation(id, f);
   }
-  if (r.method == "DELETE") {
-    if (Status st = store_.DeleteConversation(id); !st.ok()) return FromStatus(st);
-    return NoContent();
-  }
-  return MethodNotAllowed(r, "GET, PATCH, DELETE");
+  if (!c.ok()) return FromStatus(c.status());
+  return JsonResponse(200, store::ConversationJson(*c));
 }
 
-Response StoreRoutes::Messages(const Request& r, int64_t id) {
-  const std::vector<std::string_view> p = SplitPath(r.path);
-  if (p.size() == 4) {
-    if (r.method != "POST") return MethodNotAllowed(r, "POST");
-    json::value body;
-    if (auto err = ParseBody(r, &body, false)) return *err;
-    store::NewMessage m;
-    if (Status st = store::ParseNewMessage(body, &m); !st.ok()) return BadField(st);
-    Result<store::Message> saved = store_.AppendMessage(id, m);
-    if (!saved.ok()) return FromStatus(saved.status());
-    return JsonResponse(201, store::MessageJson(*saved));
-  }
-  if (r.method != "DELETE") return MethodNotAllowed(r, "DELETE");
-  const std::optional<int64_t> message_id = ParseId(p[4]);
-  if (!message_id) return UnknownId("message", p[4]);
+Response StoreRoutes::AppendMessage(const Request& r, int64_t id) {
+  json::value body;
+  if (auto err = ParseBody(r, &body, false)) return *err;
+  store::NewMessage m;
+  if (Status st = store::ParseNewMessage(body, &m); !st.ok()) return BadField(st);
+  Result<store::Message> saved = store_.AppendMessage(id, m);
+  if (!saved.ok()) return FromStatus(saved.status());
+  return JsonResponse(201, store::MessageJson(*saved));
+}
+
+Response StoreRoutes::DeleteMessagesFrom(int64_t id, const std::string& message) {
+  const std::optional<int64_t> message_id = ParseId(message);
+  if (!message_id) return UnknownId("message", message);
   if (Status st = store_.DeleteMessagesFrom(id, *message_id); !st.ok()) return FromStatus(st);
   return NoContent();
 }
 
-Response StoreRoutes::Profiles(const Request& r) {
-  if (r.method == "GET") {
-    Result<std::vector<store::Profile>> list = store_.ListProfiles();
-    if (!list.ok()) return FromStatus(list.status());
-    json::array out;
-    for (const store::Profile& p : *list) out.push_back(store::ProfileJson(p));
-    return JsonResponse(200, json::object{{"profiles", std::move(out)}});
-  }
-  if (r.method == "POST") {
-    json::value body;
-    if (auto err = ParseBody(r, &body, false)) return *err;
-    store::Profile p;
-    if (Status st = store::ParseProfile(body, &p); !st.ok()) return BadField(st);
-    Result<store::Profile> created = store_.CreateProfile(p);
-    if (!created.ok()) return FromStatus(created.status());
-    return JsonResponse(201, store::ProfileJson(*created));
-  }
-  return MethodNotAllowed(r, "GET, POST");
+Response StoreRoutes::ListProfiles() {
+  Result<std::vector<store::Profile>> list = store_.ListProfiles();
+  if (!list.ok()) return FromStatus(list.status());
+  json::array out;
+  for (const store::Profile& p : *list) out.push_back(store::ProfileJson(p));
+  return JsonResponse(200, json::object{{"profiles", std::move(out)}});
+}
+
+Response StoreRoutes::CreateProfile(const Request& r) {
+  json::value body;
+  if (auto err = ParseBody(r, &body, false)) return *err;
+  store::Profile p;
+  if (Status st = store::ParseProfile(body, &p); !st.ok()) return BadField(st);
+  Result<store::Profile> created = store_.CreateProfile(p);
+  if (!created.ok()) return FromStatus(created.status());
+  return JsonResponse(201, store::ProfileJson(*created));
 }
 
 Response StoreRoutes::Profile(const Request& r, int64_t id) {
@@ -253,7 +284,6 @@ json::object SessionSummaryJson(const store::DebugSession& s) {
 }  // namespace
 
 Response StoreRoutes::Sessions(const Request& r) {
-  if (r.method != "GET") return MethodNotAllowed(r, "GET");
   int limit = 50, offset = 0;
   if (auto err = QueryInt(r, "limit", 1, kMaxListLimit, &limit)) return *err;
   if (auto err = QueryInt(r, "offset", 0, 1 << 30, &offset)) return *err;
@@ -269,7 +299,6 @@ Response StoreRoutes::Session(const Request& r, const std::string& id) {
     Status st = store_.DeleteDebugSession(id);
     return st.ok() ? NoContent() : FromStatus(st);
   }
-  if (r.method != "GET") return MethodNotAllowed(r, "GET, DELETE");
   Result<store::DebugSession> s = store_.GetDebugSession(id);
   if (!s.ok()) return FromStatus(s.status());
   json::error_code ec;
@@ -290,7 +319,6 @@ Response StoreRoutes::Session(const Request& r, const std::string& id) {
 // An export document back in: checked as a whole first, then stored under a new id (never
 // replacing a session); the parent link is kept only when that session is in this store.
 Response StoreRoutes::ImportSession(const Request& r) {
-  if (r.method != "POST") return MethodNotAllowed(r, "POST");
   json::value body;
   if (auto err = ParseBody(r, &body, false)) return *err;
   const json::object* doc = body.if_object();

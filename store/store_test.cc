@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "bench/results_csv.h"
 #include "store/migrations.h"
 #include "store/store_json.h"
 

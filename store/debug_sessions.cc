@@ -1,7 +1,8 @@
 // Debugger sessions in the store: one row per session, the debugger's record kept as JSON.
+#include "store/debug_sessions.h"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
-#include "store/store.h"
 #include "store/timestamps.h"
 
 namespace inferno::store {
@@ -25,7 +26,7 @@ DebugSession RowToSession(SQLite::Statement& q, bool with_record) {
 
 }  // namespace
 
-Status Store::SaveDebugSession(const DebugSession& s) {
+Status DebugSessions::SaveDebugSession(const DebugSession& s) {
   if (s.id.empty() || s.id.size() > 128) {
     return Status::InvalidArgument("a debugger session needs an id of 1 to 128 bytes");
   }
@@ -34,10 +35,10 @@ Status Store::SaveDebugSession(const DebugSession& s) {
                               std::to_string(s.record.size()) + " bytes; the store keeps " +
                               std::to_string(kMaxRecordBytes) + " at most");
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(db_.mu());
   try {
-    const int64_t now = ActivityTime();
-    SQLite::Statement q(*db_,
+    const int64_t now = db_.ActivityTime();
+    SQLite::Statement q(db_.connection(),
                         "INSERT INTO debug_sessions (id, parent, branch_step, model, "
                         "finish_reason, steps, record, created_at, updated_at) VALUES "
                         "(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
@@ -57,28 +58,28 @@ Status Store::SaveDebugSession(const DebugSession& s) {
     q.exec();
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Failed("saving debugger session " + s.id, e);
+    return db_.Failed("saving debugger session " + s.id, e);
   }
 }
 
-Result<DebugSession> Store::GetDebugSession(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
+Result<DebugSession> DebugSessions::GetDebugSession(const std::string& id) {
+  std::lock_guard<std::mutex> lock(db_.mu());
   try {
-    SQLite::Statement q(*db_,
+    SQLite::Statement q(db_.connection(),
                         "SELECT id, parent, branch_step, model, finish_reason, steps, "
                         "created_at, updated_at, record FROM debug_sessions WHERE id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return Status::NotFound("no debugger session '" + id + "'");
     return RowToSession(q, /*with_record=*/true);
   } catch (const std::exception& e) {
-    return Failed("reading debugger session " + id, e);
+    return db_.Failed("reading debugger session " + id, e);
   }
 }
 
-Result<std::vector<DebugSession>> Store::ListDebugSessions(int limit, int offset) {
-  std::lock_guard<std::mutex> lock(mu_);
+Result<std::vector<DebugSession>> DebugSessions::ListDebugSessions(int limit, int offset) {
+  std::lock_guard<std::mutex> lock(db_.mu());
   try {
-    SQLite::Statement q(*db_,
+    SQLite::Statement q(db_.connection(),
                         "SELECT id, parent, branch_step, model, finish_reason, steps, "
                         "created_at, updated_at FROM debug_sessions "
                         "ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?");
@@ -88,19 +89,19 @@ Result<std::vector<DebugSession>> Store::ListDebugSessions(int limit, int offset
     while (q.executeStep()) out.push_back(RowToSession(q, /*with_record=*/false));
     return out;
   } catch (const std::exception& e) {
-    return Failed("listing debugger sessions", e);
+    return db_.Failed("listing debugger sessions", e);
   }
 }
 
-Status Store::DeleteDebugSession(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
+Status DebugSessions::DeleteDebugSession(const std::string& id) {
+  std::lock_guard<std::mutex> lock(db_.mu());
   try {
-    SQLite::Statement q(*db_, "DELETE FROM debug_sessions WHERE id = ?");
+    SQLite::Statement q(db_.connection(), "DELETE FROM debug_sessions WHERE id = ?");
     q.bind(1, id);
     if (q.exec() == 0) return Status::NotFound("no debugger session '" + id + "'");
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Failed("deleting debugger session " + id, e);
+    return db_.Failed("deleting debugger session " + id, e);
   }
 }
 

@@ -1,11 +1,12 @@
 // Benchmark runs in the store: one bench_runs row per run, one bench_results row per result
 // row, whose columns are the CSV's (bound by name from bench::SuiteColumns(), so the CSV,
 // the history and the server's CSV download can never disagree on a value).
+#include "store/bench_runs.h"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <boost/json.hpp>
 
-#include "store/store.h"
 #include "store/timestamps.h"
 
 namespace inferno::store {
@@ -95,7 +96,7 @@ std::string ResultColumnList() {
 
 }  // namespace
 
-Result<int64_t> Store::CreateBenchRun(const BenchRun& run) {
+Result<int64_t> BenchRuns::CreateBenchRun(const BenchRun& run) {
   if (!KnownStatus(run.status)) {
     return Status::InvalidArgument("unknown benchmark run status '" + Clip(run.status, 40) + "'");
   }
@@ -103,9 +104,9 @@ Result<int64_t> Store::CreateBenchRun(const BenchRun& run) {
     return Status::InvalidArgument("a benchmark run holds at most " + std::to_string(kMaxModels) +
                                    " models");
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(db_.mu());
   try {
-    SQLite::Statement q(*db_,
+    SQLite::Statement q(db_.connection(),
                         "INSERT INTO bench_runs (run_key, source, status, error, started_at, "
                         "finished_at, hostname, cpu_model, cpu_flags, isa, cores, threads, "
                         "models, prompt_sizes, repetitions, generate_tokens) VALUES "
@@ -127,26 +128,26 @@ Result<int64_t> Store::CreateBenchRun(const BenchRun& run) {
     q.bind(15, run.repetitions);
     q.bind(16, run.generate_tokens);
     q.exec();
-    return db_->getLastInsertRowid();
+    return db_.connection().getLastInsertRowid();
   } catch (const std::exception& e) {
-    return Failed("saving a benchmark run", e);
+    return db_.Failed("saving a benchmark run", e);
   }
 }
 
-Status Store::AddBenchResult(int64_t run_id, const bench::SuiteRow& row) {
+Status BenchRuns::AddBenchResult(int64_t run_id, const bench::SuiteRow& row) {
   const std::vector<std::string>& names = bench::SuiteColumns();
   const std::vector<std::string> values = bench::RowValues(row);
   std::string sql =
       "INSERT INTO bench_results (bench_run_id, " + ResultColumnList() + ") VALUES (?";
   for (size_t i = 0; i < names.size(); ++i) sql += ", ?";
   sql += ")";
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(db_.mu());
   try {
-    SQLite::Statement exists(*db_, "SELECT 1 FROM bench_runs WHERE id = ?");
+    SQLite::Statement exists(db_.connection(), "SELECT 1 FROM bench_runs WHERE id = ?");
     exists.bind(1, run_id);
     if (!exists.executeStep())
       return Status::NotFound("no benchmark run " + std::to_string(run_id));
-    SQLite::Statement q(*db_, sql);
+    SQLite::Statement q(db_.connection(), sql);
     q.bind(1, run_id);
     for (size_t i = 0; i < names.size(); ++i) {
       // Numbers as numbers, so the columns sort and compare as such in SQL.
@@ -159,18 +160,19 @@ Status Store::AddBenchResult(int64_t run_id, const bench::SuiteRow& row) {
     q.exec();
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Failed("saving a benchmark result", e);
+    return db_.Failed("saving a benchmark result", e);
   }
 }
 
-Status Store::FinishBenchRun(int64_t run_id, const std::string& status, const std::string& error) {
+Status BenchRuns::FinishBenchRun(int64_t run_id, const std::string& status,
+                                 const std::string& error) {
   if (!KnownStatus(status) || status == "running") {
     return Status::InvalidArgument("a run finishes as done, failed or cancelled, not '" +
                                    Clip(status, 40) + "'");
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(db_.mu());
   try {
-    SQLite::Statement q(*db_,
+    SQLite::Statement q(db_.connection(),
                         "UPDATE bench_runs SET status = ?, error = ?, finished_at = ? "
                         "WHERE id = ? AND status = 'running'");
     q.bind(1, status);
@@ -182,34 +184,36 @@ Status Store::FinishBenchRun(int64_t run_id, const std::string& status, const st
     }
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Failed("finishing benchmark run", e);
+    return db_.Failed("finishing benchmark run", e);
   }
 }
 
-Result<std::vector<BenchRun>> Store::ListBenchRuns(int limit, int offset) {
-  std::lock_guard<std::mutex> lock(mu_);
+Result<std::vector<BenchRun>> BenchRuns::ListBenchRuns(int limit, int offset) {
+  std::lock_guard<std::mutex> lock(db_.mu());
   try {
     SQLite::Statement q(
-        *db_, std::string(kRunColumns) + "ORDER BY r.started_at DESC, r.id DESC LIMIT ? OFFSET ?");
+        db_.connection(),
+        std::string(kRunColumns) + "ORDER BY r.started_at DESC, r.id DESC LIMIT ? OFFSET ?");
     q.bind(1, std::max(0, limit));
     q.bind(2, std::max(0, offset));
     std::vector<BenchRun> out;
     while (q.executeStep()) out.push_back(ReadRun(q));
     return out;
   } catch (const std::exception& e) {
-    return Failed("listing benchmark runs", e);
+    return db_.Failed("listing benchmark runs", e);
   }
 }
 
-Result<BenchRun> Store::GetBenchRun(int64_t run_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+Result<BenchRun> BenchRuns::GetBenchRun(int64_t run_id) {
+  std::lock_guard<std::mutex> lock(db_.mu());
   try {
-    SQLite::Statement q(*db_, std::string(kRunColumns) + "WHERE r.id = ?");
+    SQLite::Statement q(db_.connection(), std::string(kRunColumns) + "WHERE r.id = ?");
     q.bind(1, run_id);
     if (!q.executeStep()) return Status::NotFound("no benchmark run " + std::to_string(run_id));
     BenchRun run = ReadRun(q);
-    SQLite::Statement rows(*db_, "SELECT " + ResultColumnList() +
-                                     " FROM bench_results WHERE bench_run_id = ? ORDER BY id");
+    SQLite::Statement rows(
+        db_.connection(),
+        "SELECT " + ResultColumnList() + " FROM bench_results WHERE bench_run_id = ? ORDER BY id");
     rows.bind(1, run_id);
     const std::vector<std::string>& names = bench::SuiteColumns();
     while (rows.executeStep()) {
@@ -219,33 +223,33 @@ Result<BenchRun> Store::GetBenchRun(int64_t run_id) {
     }
     return run;
   } catch (const std::exception& e) {
-    return Failed("reading benchmark run", e);
+    return db_.Failed("reading benchmark run", e);
   }
 }
 
-Status Store::DeleteBenchRun(int64_t run_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+Status BenchRuns::DeleteBenchRun(int64_t run_id) {
+  std::lock_guard<std::mutex> lock(db_.mu());
   try {
-    SQLite::Statement q(*db_, "DELETE FROM bench_runs WHERE id = ?");
+    SQLite::Statement q(db_.connection(), "DELETE FROM bench_runs WHERE id = ?");
     q.bind(1, run_id);
     if (q.exec() == 0) return Status::NotFound("no benchmark run " + std::to_string(run_id));
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Failed("deleting benchmark run", e);
+    return db_.Failed("deleting benchmark run", e);
   }
 }
 
-Result<int> Store::FailRunningBenchRuns(const std::string& error) {
-  std::lock_guard<std::mutex> lock(mu_);
+Result<int> BenchRuns::FailRunningBenchRuns(const std::string& error) {
+  std::lock_guard<std::mutex> lock(db_.mu());
   try {
-    SQLite::Statement q(*db_,
+    SQLite::Statement q(db_.connection(),
                         "UPDATE bench_runs SET status = 'failed', error = ?, finished_at = ? "
                         "WHERE status = 'running' AND source = 'server'");
     q.bind(1, Clip(error, kMaxError));
     q.bind(2, NowMs());
     return q.exec();
   } catch (const std::exception& e) {
-    return Failed("closing interrupted benchmark runs", e);
+    return db_.Failed("closing interrupted benchmark runs", e);
   }
 }
 
