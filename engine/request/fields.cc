@@ -92,8 +92,7 @@ const std::array kFields = {
           "The whole logits vector per token", INFERNO_BOOL(probes.full_logits)},
     Field{"prompt_surprisal", Group::kProbes, FieldType::kBool, 0, 1, "--surprisal",
           "Teacher-forced surprisal of the prompt tokens", INFERNO_BOOL(probes.prompt_surprisal)},
-    // The WS protocol nests it as probes.logit_lens.top_k.
-    Field{"logit_lens_top_k", Group::kProbes, FieldType::kInteger, 1, kMaxProbeTopK, "",
+    Field{"top_k", Group::kLogitLens, FieldType::kInteger, 1, kMaxProbeTopK, "",
           "Logit lens tokens per layer", INFERNO_INT(probes.logit_lens_top_k)},
 };
 
@@ -207,8 +206,8 @@ Status SetFromText(const Field& f, const std::vector<std::string>& text, Generat
   return SetChecked(f, v, req);
 }
 
-std::string DefaultText(const Field& f) {
-  const Value v = f.get(GenerateRequest{});
+std::string ValueText(const Field& f, const GenerateRequest& req) {
+  const Value v = f.get(req);
   switch (f.type) {
     case FieldType::kNumber:
       return FloatText(float(v.number));

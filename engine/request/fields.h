@@ -22,9 +22,9 @@ namespace inferno::request {
 
 enum class FieldType { kNumber, kInteger, kBool, kStrings };
 
-// Where a field sits in the WS protocol's start message: top level, in `sampling`, or in
-// `probes`. Flat readers (OpenAI, /chat) read the kTop and kSampling fields by name.
-enum class Group { kTop, kSampling, kProbes };
+// Where a field sits in the WS protocol's start message: top level, in `sampling`, in `probes`
+// or in `probes.logit_lens`. Flat readers (OpenAI, /chat) read the kTop and kSampling fields.
+enum class Group { kTop, kSampling, kProbes, kLogitLens };
 
 // One field's value on its way to or from a GenerateRequest; only the member of the field's
 // type is meaningful.
@@ -61,7 +61,9 @@ Status SetFromText(const Field& f, const std::vector<std::string>& text, Generat
 // The messages, for readers that see a value of the wrong JSON type.
 std::string TypeMessage(const Field& f);
 std::string BoundsMessage(std::string_view name, double min, double max, bool integer);
-// The field's default (GenerateRequest{}'s value) as text, for help.
-std::string DefaultText(const Field& f);
+// The field's value in `req` as text, for help ("0.8", "128", "-1"; "" for strings).
+std::string ValueText(const Field& f, const GenerateRequest& req);
+// The field's default: its value in GenerateRequest{}.
+inline std::string DefaultText(const Field& f) { return ValueText(f, GenerateRequest{}); }
 
 }  // namespace inferno::request

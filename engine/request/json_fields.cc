@@ -118,12 +118,18 @@ std::optional<RequestError> ReadFlatJson(const json::object& o, GenerateRequest*
 json::object ToNestedJson(const GenerateRequest& req) {
   json::object top, sampling, probes;
   for (const Field& f : Fields()) {
-    // The WS protocol nests it as probes.logit_lens.top_k, with the lens itself.
-    if (f.name == "logit_lens_top_k") continue;
+    if (f.group == Group::kLogitLens) continue;  // only with the lens, below
     json::object& into = f.group == Group::kTop        ? top
                          : f.group == Group::kSampling ? sampling
                                                        : probes;
     into[f.name] = JsonOf(f, f.get(req));
+  }
+  if (req.probes.logit_lens) {
+    json::object lens;
+    for (const Field& f : Fields()) {
+      if (f.group == Group::kLogitLens) lens[f.name] = JsonOf(f, f.get(req));
+    }
+    probes["logit_lens"] = std::move(lens);
   }
   top["sampling"] = std::move(sampling);
   top["probes"] = std::move(probes);
