@@ -113,62 +113,58 @@ ApiError FromRequestError(const request::RequestError& error) {
 
 const char* FinishReason(const std::string& r) { return r == "length" ? "length" : "stop"; }
 
-std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
-                                               GenerateRequest* req, CompletionParams* params) {
-  json::error_code ec;
-  json::value root = json::parse(body, ec);
-  if (ec) return Bad("", "the request body is not valid JSON: " + ec.message());
-  if (!root.is_object()) return Bad("", "the request body must be a JSON object");
-  const json::object& o = root.as_object();
-  *params = CompletionParams{};
-  params->chat = chat;
+namespace {
 
-  if (const json::value* m = o.if_contains("model"); m && !m->is_null()) {
-    if (!m->is_string()) return Bad("model", "'model' must be a string");
-    params->model = std::string(m->as_string());
+// Chat: `messages`, each {role, content} with content a string or text parts.
+std::optional<ApiError> ReadMessages(const json::object& o, GenerateRequest* req) {
+  const json::value* msgs = o.if_contains("messages");
+  if (msgs == nullptr) return Bad("messages", "'messages' is required");
+  if (!msgs->is_array() || msgs->as_array().empty()) {
+    return Bad("messages", "'messages' must be a non-empty array");
   }
-  if (chat) {
-    const json::value* msgs = o.if_contains("messages");
-    if (msgs == nullptr) return Bad("messages", "'messages' is required");
-    if (!msgs->is_array() || msgs->as_array().empty()) {
-      return Bad("messages", "'messages' must be a non-empty array");
+  size_t i = 0;
+  for (const json::value& mv : msgs->as_array()) {
+    const std::string where = "messages[" + std::to_string(i++) + "]";
+    const json::object* m = mv.if_object();
+    if (m == nullptr) return Bad(where, "'" + where + "' must be an object");
+    const json::value* role = m->if_contains("role");
+    if (role == nullptr || !role->is_string()) {
+      return Bad(where + ".role", "'" + where + ".role' must be a string");
     }
-    size_t i = 0;
-    for (const json::value& mv : msgs->as_array()) {
-      const std::string where = "messages[" + std::to_string(i++) + "]";
-      const json::object* m = mv.if_object();
-      if (m == nullptr) return Bad(where, "'" + where + "' must be an object");
-      const json::value* role = m->if_contains("role");
-      if (role == nullptr || !role->is_string()) {
-        return Bad(where + ".role", "'" + where + ".role' must be a string");
-      }
-      std::string r(role->as_string());
-      if (Status st = NormalizeChatRole(&r); !st.ok()) return Bad(where + ".role", st.message());
-      ChatMessage cm;
-      cm.role = r;
-      const json::value* content = m->if_contains("content");
-      if (content == nullptr && r != "assistant") {
-        return Bad(where + ".content", "'" + where + ".content' is required");
-      }
-      if (content) {
-        if (auto err = ContentText(*content, where + ".content", &cm.content)) return err;
-      }
-      req->messages.push_back(std::move(cm));
+    std::string r(role->as_string());
+    if (Status st = NormalizeChatRole(&r); !st.ok()) return Bad(where + ".role", st.message());
+    ChatMessage cm;
+    cm.role = r;
+    const json::value* content = m->if_contains("content");
+    if (content == nullptr && r != "assistant") {
+      return Bad(where + ".content", "'" + where + ".content' is required");
     }
+    if (content) {
+      if (auto err = ContentText(*content, where + ".content", &cm.content)) return err;
+    }
+    req->messages.push_back(std::move(cm));
+  }
+  return std::nullopt;
+}
+
+// Text completions: `prompt`, a string or an array of one string.
+std::optional<ApiError> ReadPrompt(const json::object& o, GenerateRequest* req) {
+  const json::value* p = o.if_contains("prompt");
+  if (p == nullptr) return Bad("prompt", "'prompt' is required");
+  if (p->is_string()) {
+    req->prompt = std::string(p->as_string());
+  } else if (p->is_array() && p->as_array().size() == 1 && p->as_array()[0].is_string()) {
+    req->prompt = std::string(p->as_array()[0].as_string());
   } else {
-    const json::value* p = o.if_contains("prompt");
-    if (p == nullptr) return Bad("prompt", "'prompt' is required");
-    if (p->is_string()) {
-      req->prompt = std::string(p->as_string());
-    } else if (p->is_array() && p->as_array().size() == 1 && p->as_array()[0].is_string()) {
-      req->prompt = std::string(p->as_array()[0].as_string());
-    } else {
-      return Bad("prompt", "'prompt' must be a string (or an array of one string)");
-    }
+    return Bad("prompt", "'prompt' must be a string (or an array of one string)");
   }
+  return std::nullopt;
+}
 
-  // The shared generation settings (sampling, max_tokens, stop...) come from the request
-  // schema; OpenAI's newer name for max_tokens reads the same declaration and wins.
+// The shared generation settings (sampling, max_tokens, stop...) come from the request
+// schema; OpenAI's newer name for max_tokens reads the same declaration and wins.
+std::optional<ApiError> ReadSchemaFields(const json::object& o, GenerateRequest* req,
+                                         CompletionParams* params) {
   if (std::optional<request::RequestError> err = request::ReadFlatJson(o, req)) {
     return FromRequestError(*err);
   }
@@ -180,11 +176,16 @@ std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
     const json::value* v = o.if_contains(key);
     params->max_tokens_given = params->max_tokens_given || (v != nullptr && !v->is_null());
   }
+  return std::nullopt;
+}
+
+// OpenAI's own options: n, stream, stream_options, logprobs/top_logprobs.
+std::optional<ApiError> ReadOpenAiOptions(const json::object& o, bool chat,
+                                          CompletionParams* params) {
   std::optional<int64_t> i;
   if (auto e = GetInt(o, "n", 1, 128, &i)) return e;
   if (i && *i != 1) return Bad("n", "only n=1 is supported");
   i.reset();
-
   if (auto e = GetBool(o, "stream", &params->stream)) return e;
   if (const json::value* so = o.if_contains("stream_options"); so && !so->is_null()) {
     if (!so->is_object()) return Bad("stream_options", "'stream_options' must be an object");
@@ -205,6 +206,28 @@ std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
       params->top_logprobs = int(*i);
     }
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
+                                               GenerateRequest* req, CompletionParams* params) {
+  json::error_code ec;
+  json::value root = json::parse(body, ec);
+  if (ec) return Bad("", "the request body is not valid JSON: " + ec.message());
+  if (!root.is_object()) return Bad("", "the request body must be a JSON object");
+  const json::object& o = root.as_object();
+  *params = CompletionParams{};
+  params->chat = chat;
+
+  if (const json::value* m = o.if_contains("model"); m && !m->is_null()) {
+    if (!m->is_string()) return Bad("model", "'model' must be a string");
+    params->model = std::string(m->as_string());
+  }
+  if (auto err = chat ? ReadMessages(o, req) : ReadPrompt(o, req)) return err;
+  if (auto err = ReadSchemaFields(o, req, params)) return err;
+  if (auto err = ReadOpenAiOptions(o, chat, params)) return err;
   req->top_k_events = params->logprobs ? params->top_logprobs : 0;
   return std::nullopt;
 }
