@@ -102,6 +102,7 @@ TEST(RequestFields, WrongJsonTypesNameTheField) {
   EXPECT_EQ(FlatMessage(R"({"ignore_eos":1})"), "'ignore_eos' must be true or false");
   EXPECT_EQ(FlatMessage(R"({"stop":[1]})"), "'stop' must be a string or up to 4 strings");
   EXPECT_EQ(FlatMessage(R"({"seed":"x"})"), "'seed' must be an integer");
+  EXPECT_EQ(FlatMessage(R"({"seed":18000000000000000000})"), "'seed' must be an integer");
 }
 
 TEST(RequestFields, FlatReaderSetsEveryKindAndKeepsAbsentOnes) {

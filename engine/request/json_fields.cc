@@ -16,8 +16,10 @@ bool IntegerOf(const json::value& v, int64_t* out) {
     return true;
   }
   if (v.is_uint64()) {
-    // Above int64: out of every integer field's bounds, which says so.
-    *out = v.as_uint64() <= uint64_t(INT64_MAX) ? int64_t(v.as_uint64()) : INT64_MAX;
+    // Above int64 it is no integer any field takes (the seed's range is int64's, so clamping
+    // would silently change a seed).
+    if (v.as_uint64() > uint64_t(INT64_MAX)) return false;
+    *out = int64_t(v.as_uint64());
     return true;
   }
   if (v.is_double()) {
