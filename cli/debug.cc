@@ -1,7 +1,7 @@
-// `inferno debug`: one debugger session on the command line. The settings are a WebSocket
-// `start` message (built from the flags, or given whole with --request) parsed by the same
-// code as the server, and the output is the same messages, one JSON object per line
-// (docs/protocol.md), so scripts and the web UI see one format.
+// `inferno debug`: one debugger session on the command line. The settings are the request
+// schema's flags (engine/request), over a whole WebSocket `start` message when --request gives
+// one (parsed by the server's own code), and the output is the same messages, one JSON object
+// per line (docs/protocol.md), so scripts and the web UI see one format.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -10,8 +10,11 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/request_flags.h"
 #include "cli/text_util.h"
 #include "engine/model/model.h"
+#include "engine/request/json_fields.h"
+#include "engine/request/prepare.h"
 #include "engine/runtime/session.h"
 #include "server/debugger_protocol.h"
 
@@ -26,18 +29,12 @@ struct DebugOptions {
   std::string prompt;
   std::string file;
   std::string request;  // a whole start message (JSON); flags given too override its fields
-  int n_predict = 32;
-  float temperature = 0;
-  int64_t seed = -1;
-  int top_k = 10;
+  RequestFlags flags;   // the schema's settings: -n, --temp, --seed, --top-k (alternatives)...
   bool attention = false;
   std::vector<int> attention_layers;
   std::vector<int> attention_heads;
   bool attention_prompt = false;
   int logit_lens = 0;
-  bool full_logits = false;
-  bool surprisal = false;
-  bool ignore_eos = false;
   bool json = false;
   int threads = 0;
   int ctx_size = 2048;
@@ -48,65 +45,89 @@ void PrintLine(const std::string& s) {
   std::fputc('\n', stdout);
 }
 
-int RunDebug(const DebugOptions& o, CLI::App* cmd) {
-  json::object start;
-  if (!o.request.empty()) {
-    json::error_code ec;
-    json::value v = json::parse(o.request, ec);
-    if (ec || !v.is_object()) {
-      fmt::print(stderr, "error: --request must be a JSON object (a start message)\n");
-      return 2;
-    }
-    start = std::move(v.as_object());
+// Without --request: `debug`'s own defaults (a short greedy run with 10 alternatives).
+GenerateRequest DebugDefaults() {
+  GenerateRequest req;
+  req.max_tokens = 32;
+  req.sampling.temperature = 0;
+  req.top_k_events = 10;
+  return req;
+}
+
+// The settings of a --request start message, parsed as the server parses it; a prompt from
+// -p or -f replaces the message's own.
+Status ReadStartMessage(const std::string& text, const std::string& prompt, json::object* start,
+                        dbg::ClientMessage* m) {
+  json::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) {
+    return Status::InvalidArgument("--request must be a JSON object (a start message)");
   }
-  auto given = [&](const char* flag) { return cmd->count(flag) > 0 || o.request.empty(); };
+  *start = std::move(v.as_object());
+  if (!prompt.empty()) (*start)["prompt"] = prompt;
+  dbg::Limits limits;
+  limits.max_tokens = 1 << 20;
+  INFERNO_RETURN_IF_ERROR(dbg::ParseStartFields(*start, limits, m));
+  if (m->binary) {
+    return Status::InvalidArgument("binary frames are for WebSocket clients; use format json");
+  }
+  return Status::Ok();
+}
+
+// The attention and logit-lens flags: structured probes, not schema fields.
+void ApplyProbeFlags(const DebugOptions& o, GenerateRequest* req) {
+  ProbeOptions& p = req->probes;
+  if (o.attention || o.attention_prompt || !o.attention_layers.empty() ||
+      !o.attention_heads.empty()) {
+    p.attention_layers = o.attention_layers;
+    p.attention_heads = o.attention_heads;
+    // With --attention-prompt the per-token weights only when --attention asks for them too.
+    p.attention_prompt = o.attention_prompt;
+    p.attention = !o.attention_prompt || o.attention;
+  }
+  if (o.logit_lens > 0) {
+    p.logit_lens = true;
+    p.logit_lens_top_k = o.logit_lens;
+  }
+}
+
+// The request as the `session` message echoes it: the --request message's own fields, with the
+// settings as they are after the flags.
+json::object EchoRequest(const json::object& start, const GenerateRequest& req) {
+  json::object echo = start;
+  echo.erase("type");
+  for (const auto& kv : request::ToNestedJson(req)) echo[kv.key()] = kv.value();
+  if (echo.contains("prompt") || !req.prompt.empty()) echo["prompt"] = req.prompt;
+  return echo;
+}
+
+int RunDebug(const DebugOptions& o) {
+  std::string prompt = o.prompt;
   if (!o.file.empty()) {
     Result<std::string> content = ReadFile(o.file);
     if (!content.ok()) {
       fmt::print(stderr, "error: {}\n", content.status().message());
       return 1;
     }
-    start["prompt"] = *content;
-  } else if (!o.prompt.empty()) {
-    start["prompt"] = o.prompt;
+    prompt = *content;
   }
-  if (given("-n")) start["max_tokens"] = o.n_predict;
-  if (cmd->count("--ignore-eos")) start["ignore_eos"] = true;
-  json::value& sampling_v = start["sampling"];
-  if (!sampling_v.is_object()) sampling_v.emplace_object();
-  json::object& sampling = sampling_v.as_object();
-  if (given("--temp")) sampling["temperature"] = o.temperature;
-  if (o.seed >= 0) sampling["seed"] = o.seed;
-  json::value& probes_v = start["probes"];
-  if (!probes_v.is_object()) probes_v.emplace_object();
-  json::object& probes = probes_v.as_object();
-  if (given("--top-k")) probes["top_k"] = o.top_k;
-  if (o.attention || o.attention_prompt || !o.attention_layers.empty() ||
-      !o.attention_heads.empty()) {
-    json::object a{{"layers", json::array(o.attention_layers.begin(), o.attention_layers.end())},
-                   {"heads", json::array(o.attention_heads.begin(), o.attention_heads.end())}};
-    // With --attention-prompt the per-token weights only when --attention asks for them too.
-    if (o.attention_prompt) {
-      a["prompt"] = true;
-      if (!o.attention) a["tokens"] = false;
-    }
-    probes["attention"] = std::move(a);
-  }
-  if (o.logit_lens > 0) probes["logit_lens"] = json::object{{"top_k", o.logit_lens}};
-  if (o.full_logits) probes["full_logits"] = true;
-  if (o.surprisal) probes["prompt_surprisal"] = true;
-
-  dbg::Limits limits;
-  limits.max_tokens = 1 << 20;
   dbg::ClientMessage m;
-  if (Status st = dbg::ParseStartFields(start, limits, &m); !st.ok()) {
+  json::object start;
+  if (!o.request.empty()) {
+    if (Status st = ReadStartMessage(o.request, prompt, &start, &m); !st.ok()) {
+      fmt::print(stderr, "error: {}\n", st.message());
+      return 2;
+    }
+  } else {
+    m.request = DebugDefaults();
+    m.request.prompt = prompt;
+  }
+  GenerateRequest& req = m.request;
+  if (Status st = o.flags.Apply(&req); !st.ok()) {
     fmt::print(stderr, "error: {}\n", st.message());
     return 2;
   }
-  if (m.binary) {
-    fmt::print(stderr, "error: binary frames are for WebSocket clients; use format json\n");
-    return 2;
-  }
+  ApplyProbeFlags(o, &req);
   Result<std::unique_ptr<Model>> model = Model::Load(o.model);
   if (!model.ok()) {
     fmt::print(stderr, "error: {}\n", model.status().message());
@@ -116,12 +137,17 @@ int RunDebug(const DebugOptions& o, CLI::App* cmd) {
   SessionOptions so;
   so.n_ctx = o.ctx_size;
   Session session(**model, pool, so);
+  if (std::optional<request::RequestError> err = request::Prepare(**model, req, session.n_ctx())) {
+    fmt::print(stderr, "error: {}\n", err->message);
+    return 1;
+  }
   const Tokenizer& tok = (*model)->tokenizer();
   const std::string id = "s1";
   int64_t seq = 0;
-  start.erase("type");
-  if (o.json) PrintLine(dbg::SessionJson(++seq, id, m.client_id, m.model, start, "", -1));
-  const Status st = session.Generate(m.request, [&](const Event& e) {
+  if (o.json) {
+    PrintLine(dbg::SessionJson(++seq, id, m.client_id, m.model, EchoRequest(start, req), "", -1));
+  }
+  const Status st = session.Generate(req, [&](const Event& e) {
     if (o.json) {
       for (const dbg::Frame& f : dbg::EncodeEvent(&seq, id, e, tok, false)) PrintLine(f.data);
     } else if (e.type == Event::Type::kToken) {
@@ -161,10 +187,13 @@ void AddDebugCommand(CLI::App& root, int* exit_code) {
   p->excludes(f);
   cmd->add_option("--request", o->request,
                   "A whole WebSocket start message as JSON (flags override its fields)");
-  cmd->add_option("-n,--n-predict", o->n_predict, "Tokens to generate")->capture_default_str();
-  cmd->add_option("--temp", o->temperature, "Temperature (0 = greedy)")->capture_default_str();
-  cmd->add_option("--seed", o->seed, "Random seed (-1 = random)");
-  cmd->add_option("--top-k", o->top_k, "Alternatives per token (0..100)")->capture_default_str();
+  // `debug` samples with the table's defaults but for its own three, and its --top-k is the
+  // alternatives per token (as it always was), so the sampler's top-k has no flag here.
+  o->flags.Add(
+      cmd, DebugDefaults(),
+      {.groups = {request::Group::kTop, request::Group::kSampling, request::Group::kProbes},
+       .skip = {request::FindField("top_k", request::Group::kSampling)},
+       .rename = {{request::FindField("top_k", request::Group::kProbes), "--top-k"}}});
   cmd->add_flag("--attention", o->attention, "Attention weights (all layers and heads)");
   cmd->add_option("--attention-layers", o->attention_layers, "Only these layers (0-based)")
       ->delimiter(',');
@@ -174,19 +203,16 @@ void AddDebugCommand(CLI::App& root, int* exit_code) {
                 "The prompt x prompt attention map of the chosen layers/heads, once after the "
                 "prompt (add --attention for the per-token weights too)");
   cmd->add_option("--logit-lens", o->logit_lens, "Logit lens with K tokens per layer (0 = off)");
-  cmd->add_flag("--full-logits", o->full_logits, "The whole logits vector per token");
-  cmd->add_flag("--surprisal", o->surprisal, "Teacher-forced surprisal of the prompt tokens");
-  cmd->add_flag("--ignore-eos", o->ignore_eos, "Keep generating after end-of-sequence");
   cmd->add_flag("--json", o->json, "Print the protocol messages as JSON Lines");
   cmd->add_option("-t,--threads", o->threads, "Worker threads (0 = all cores)");
   cmd->add_option("-c,--ctx-size", o->ctx_size, "Context size")->capture_default_str();
-  cmd->callback([o, exit_code, cmd] {
+  cmd->callback([o, exit_code] {
     if (o->prompt.empty() && o->file.empty() && o->request.empty()) {
       fmt::print(stderr, "error: give a prompt with -p TEXT, -f FILE or --request JSON\n");
       *exit_code = 2;
       return;
     }
-    *exit_code = RunDebug(*o, cmd);
+    *exit_code = RunDebug(*o);
   });
 }
 

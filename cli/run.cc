@@ -8,9 +8,11 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/request_flags.h"
 #include "cli/text_util.h"
 #include "engine/model/model.h"
 #include "engine/request/event_json.h"
+#include "engine/request/prepare.h"
 #include "engine/runtime/session.h"
 #include "engine/threads/thread_pool.h"
 
@@ -22,23 +24,12 @@ struct RunOptions {
   std::string prompt;
   std::string file;
   std::string system;
-  int n_predict = 128;
-  float temperature = 0.8f;
-  int top_k = 40;
-  float top_p = 0.95f;
-  float min_p = 0.05f;
-  float repeat_penalty = 1.0f;
-  float presence_penalty = 0.0f;
-  float frequency_penalty = 0.0f;
-  int64_t seed = -1;
+  RequestFlags request;  // sampling, max_tokens, stop...: the request schema's flags
   int threads = 0;
   int ctx_size = 4096;
   int batch_size = 256;
   bool chat = false;
   bool json = false;
-  bool ignore_eos = false;
-  int top_logits = 0;
-  std::vector<std::string> stop;
 };
 
 void PrintJsonLine(const boost::json::object& o) {
@@ -100,6 +91,17 @@ bool EmitText(const Event& e) {
   return true;
 }
 
+// A request Prepare() refused: on stderr, and as the stream's error event with --json, as a
+// failed generation reports it. Exit code 1: the input does not suit this model.
+int ReportRequestError(const request::RequestError& err, const EventSink& sink) {
+  Event e;
+  e.type = Event::Type::kError;
+  e.error = err.ToStatus();
+  sink(e);
+  fmt::print(stderr, "error: {}\n", err.message);
+  return 1;
+}
+
 int RunGenerate(const RunOptions& o) {
   GenerateRequest req;
   if (!o.file.empty()) {
@@ -116,18 +118,10 @@ int RunGenerate(const RunOptions& o) {
     if (!o.system.empty()) req.messages.push_back({"system", o.system});
     req.messages.push_back({"user", req.prompt});
   }
-  req.max_tokens = o.n_predict;
-  req.stop = o.stop;
-  req.ignore_eos = o.ignore_eos;
-  req.top_k_events = o.top_logits;
-  req.sampling.temperature = o.temperature;
-  req.sampling.top_k = o.top_k;
-  req.sampling.top_p = o.top_p;
-  req.sampling.min_p = o.min_p;
-  req.sampling.repeat_penalty = o.repeat_penalty;
-  req.sampling.presence_penalty = o.presence_penalty;
-  req.sampling.frequency_penalty = o.frequency_penalty;
-  if (o.seed >= 0) req.sampling.seed = uint64_t(o.seed);
+  if (Status st = o.request.Apply(&req); !st.ok()) {
+    fmt::print(stderr, "error: {}\n", st.message());
+    return 2;
+  }
 
   Result<std::unique_ptr<Model>> model = Model::Load(o.model);
   if (!model.ok()) {
@@ -143,7 +137,11 @@ int RunGenerate(const RunOptions& o) {
   so.n_ctx = o.ctx_size;
   so.n_batch = o.batch_size;
   Session session(**model, pool, so);
-  const Status st = session.Generate(req, o.json ? EventSink(EmitJson) : EventSink(EmitText));
+  const EventSink sink = o.json ? EventSink(EmitJson) : EventSink(EmitText);
+  if (std::optional<request::RequestError> err = request::Prepare(**model, req, session.n_ctx())) {
+    return ReportRequestError(*err, sink);
+  }
+  const Status st = session.Generate(req, sink);
   if (!st.ok()) {
     fmt::print(stderr, "error: {}\n", st.message());
     return 1;
@@ -160,22 +158,12 @@ void AddRunCommand(CLI::App& root, int* exit_code) {
   auto* p = cmd->add_option("-p,--prompt", o->prompt, "Prompt text");
   auto* f = cmd->add_option("-f,--file", o->file, "Read the prompt from a file");
   p->excludes(f);
-  cmd->add_option("-n,--n-predict", o->n_predict, "Tokens to generate")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 1 << 20));
-  cmd->add_option("--temp", o->temperature, "Temperature (0 = greedy)")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 100.0));
-  cmd->add_option("--top-k", o->top_k, "Top-k (0 = off)")->capture_default_str();
-  cmd->add_option("--top-p", o->top_p, "Top-p (1 = off)")->capture_default_str();
-  cmd->add_option("--min-p", o->min_p, "Min-p (0 = off)")->capture_default_str();
-  cmd->add_option("--repeat-penalty", o->repeat_penalty, "Repeat penalty (1 = off)")
-      ->capture_default_str();
-  cmd->add_option("--presence-penalty", o->presence_penalty, "Presence penalty")
-      ->capture_default_str();
-  cmd->add_option("--frequency-penalty", o->frequency_penalty, "Frequency penalty")
-      ->capture_default_str();
-  cmd->add_option("--seed", o->seed, "Random seed (-1 = random)")->capture_default_str();
+  // `run` prints no probe events but the alternatives (--top-logits).
+  RequestFlags::Options flags;
+  flags.groups = {request::Group::kTop, request::Group::kSampling, request::Group::kProbes};
+  flags.skip = {request::FindField("full_logits", request::Group::kProbes),
+                request::FindField("prompt_surprisal", request::Group::kProbes)};
+  o->request.Add(cmd, GenerateRequest{}, flags);
   cmd->add_option("-t,--threads", o->threads, "Worker threads (0 = all cores)")
       ->capture_default_str();
   cmd->add_option("-c,--ctx-size", o->ctx_size, "Context size in tokens")
@@ -186,11 +174,7 @@ void AddRunCommand(CLI::App& root, int* exit_code) {
       ->check(CLI::Range(1, 8192));
   cmd->add_flag("--chat", o->chat, "Wrap the prompt in the model's chat template");
   cmd->add_option("--system", o->system, "System prompt (with --chat)");
-  cmd->add_option("--stop", o->stop, "Stop string (repeatable)");
-  cmd->add_flag("--ignore-eos", o->ignore_eos, "Keep generating after end-of-sequence");
   cmd->add_flag("--json", o->json, "Print the event stream as JSON Lines");
-  cmd->add_option("--top-logits", o->top_logits, "Attach the K most likely tokens to each step")
-      ->check(CLI::Range(0, 100));
   cmd->callback([o, exit_code] {
     if (o->prompt.empty() && o->file.empty()) {
       fmt::print(stderr, "error: give a prompt with -p TEXT or -f FILE\n");

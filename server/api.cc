@@ -13,6 +13,8 @@
 #include <sstream>
 
 #include "engine/request/event_json.h"
+#include "engine/request/json_fields.h"
+#include "engine/request/prepare.h"
 #include "engine/util/utf8.h"
 #include "server/errors.h"
 #include "server/event_queue.h"
@@ -108,22 +110,35 @@ Response Json(int status, const json::object& body) {
   return Response{status, "application/json", {}, json::serialize(body)};
 }
 
-// Checks the prompt against the context before queueing, so the client gets a 400 rather
-// than a stream that fails; fills in the tokens so they are not computed twice.
+// Prepares the request before queueing, so the client gets a 400 rather than a stream that
+// fails. Without max_tokens the generation may fill the context, as OpenAI's API does.
 std::optional<ApiError> PreparePrompt(LoadedModel& lm, GenerateRequest& req, bool max_given) {
-  Result<std::vector<int32_t>> tokens = lm.scheduler->PromptTokens(req);
-  if (!tokens.ok()) return ApiError{400, tokens.status().message(), "messages", ""};
   const int n_ctx = lm.scheduler->n_ctx();
-  if (int(tokens->size()) >= n_ctx) {
-    return ApiError{400,
-                    "the prompt is " + std::to_string(tokens->size()) +
-                        " tokens but the model's context holds " + std::to_string(n_ctx) +
-                        " (including at least one generated token); shorten it",
-                    "messages", "context_length_exceeded"};
-  }
-  const int room = n_ctx - int(tokens->size());
+  if (auto err = request::Prepare(*lm.model, req, n_ctx)) return FromRequestError(*err);
+  const int room = n_ctx - int(req.prompt_tokens.size());
   req.max_tokens = max_given ? std::min(req.max_tokens, room) : room;
-  req.prompt_tokens = std::move(*tokens);
+  return std::nullopt;
+}
+
+// The /chat body: the model's name, the user's prompt and an optional system prompt, and the
+// shared generation settings of the request schema, read flat as the OpenAI API reads them.
+std::optional<ApiError> ReadSeedChat(const json::object& o, GenerateRequest* req,
+                                     std::string* model) {
+  auto bad = [](const char* param, std::string message) {
+    return ApiError{400, std::move(message), param, ""};
+  };
+  const json::value* name = o.if_contains("model_name");
+  if (name == nullptr) name = o.if_contains("model");
+  if (name && !name->is_string()) return bad("model_name", "'model_name' must be a string");
+  if (name) *model = std::string(name->as_string());
+  const json::value* prompt = o.if_contains("prompt");
+  if (prompt == nullptr || !prompt->is_string()) return bad("prompt", "'prompt' must be a string");
+  if (const json::value* sys = o.if_contains("system"); sys && !sys->is_null()) {
+    if (!sys->is_string()) return bad("system", "'system' must be a string");
+    req->messages.push_back({"system", std::string(sys->as_string())});
+  }
+  req->messages.push_back({"user", std::string(prompt->as_string())});
+  if (auto err = request::ReadFlatJson(o, req)) return FromRequestError(*err);
   return std::nullopt;
 }
 
@@ -435,50 +450,23 @@ void Api::SeedChat(const Request& r, ResponseWriter& w, int* status) {
     SendJson(w, 400, ErrorJson(400, "the request body must be a JSON object"), status);
     return;
   }
-  json::object& o = root.as_object();
-  // Same fields and validation as the OpenAI API: translate and reuse its parser.
-  json::object translated;
-  const json::value* name = o.if_contains("model_name");
-  if (name == nullptr) name = o.if_contains("model");
-  if (name && !name->is_string()) {
-    SendJson(w, 400, ErrorJson(400, "'model_name' must be a string", "", "model_name"), status);
-    return;
-  }
-  if (name) translated["model"] = *name;
-  const json::value* prompt = o.if_contains("prompt");
-  if (prompt == nullptr || !prompt->is_string()) {
-    SendJson(w, 400, ErrorJson(400, "'prompt' must be a string", "", "prompt"), status);
-    return;
-  }
-  json::array messages;
-  if (const json::value* sys = o.if_contains("system"); sys && !sys->is_null()) {
-    if (!sys->is_string()) {
-      SendJson(w, 400, ErrorJson(400, "'system' must be a string", "", "system"), status);
-      return;
-    }
-    messages.push_back(json::object{{"role", "system"}, {"content", *sys}});
-  }
-  messages.push_back(json::object{{"role", "user"}, {"content", *prompt}});
-  translated["messages"] = std::move(messages);
-  for (const char* key : {"temperature", "top_k", "top_p", "min_p", "repeat_penalty", "max_tokens",
-                          "seed", "presence_penalty", "frequency_penalty", "stop"}) {
-    if (const json::value* v = o.if_contains(key)) translated[key] = *v;
-  }
+  const json::object& o = root.as_object();
   GenerateRequest req;
-  CompletionParams params;
-  if (std::optional<ApiError> err =
-          ParseCompletionRequest(json::serialize(translated), /*chat=*/true, &req, &params)) {
+  std::string model;
+  if (std::optional<ApiError> err = ReadSeedChat(o, &req, &model)) {
     SendJson(w, err->status, ErrorBody(*err), status);
     return;
   }
-  Result<std::shared_ptr<LoadedModel>> lm = registry_.Acquire(params.model);
+  const json::value* max_tokens = o.if_contains("max_tokens");
+  const bool max_given = max_tokens != nullptr && !max_tokens->is_null();
+  Result<std::shared_ptr<LoadedModel>> lm = registry_.Acquire(model);
   if (!lm.ok()) {
     const bool missing = lm.status().code() == Status::Code::kNotFound;
     SendJson(w, missing ? 404 : 500,
              ErrorJson(missing ? 404 : 500, lm.status().message(), "", "model_name"), status);
     return;
   }
-  if (std::optional<ApiError> err = PreparePrompt(**lm, req, params.max_tokens_given)) {
+  if (std::optional<ApiError> err = PreparePrompt(**lm, req, max_given)) {
     SendJson(w, err->status, ErrorBody(*err), status);
     return;
   }

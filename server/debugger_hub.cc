@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "engine/request/prepare.h"
 #include "server/secure_random.h"
 
 namespace inferno::server::debugger {
@@ -400,21 +401,9 @@ void Connection::Launch(std::shared_ptr<Session> s, std::string model_name) {
   std::shared_ptr<LoadedModel> model = *lm;
   Scheduler& sched = *model->scheduler;
   GenerateRequest req = s->record.generate;
-  Result<std::vector<int32_t>> tokens = sched.PromptTokens(req);
-  if (!tokens.ok()) return fail(code::kBadRequest, tokens.status().message());
-  if (int(tokens->size()) >= sched.n_ctx()) {
-    return fail(code::kBadRequest, "the prompt is " + std::to_string(tokens->size()) +
-                                       " tokens but the context holds " +
-                                       std::to_string(sched.n_ctx()));
+  if (auto err = request::Prepare(*model->model, req, sched.n_ctx())) {
+    return fail(code::kBadRequest, err->message);
   }
-  if (Status st = CheckProbes(req.probes, model->model->config()); !st.ok()) {
-    return fail(code::kBadRequest, st.message());
-  }
-  if (Status st = CheckPromptAttention(req.probes, model->model->config(), int(tokens->size()));
-      !st.ok()) {
-    return fail(code::kBadRequest, st.message());
-  }
-  req.prompt_tokens = std::move(*tokens);
   std::shared_ptr<Connection> self = shared_from_this();
   std::lock_guard<std::mutex> lock(mu_);
   s->model = model;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "engine/request/event_json.h"
+#include "engine/request/json_fields.h"
 #include "engine/runtime/probes.h"
 #include "engine/tokenizer/chat_template.h"
 
@@ -64,38 +65,26 @@ Status IntList(const json::value& v, const std::string& field, std::vector<int>*
     if (Status _st = (expr); !_st.ok()) return _st; \
   } while (0)
 
-Status ParseSampling(const json::object& o, SamplingParams* s) {
-  RETURN_IF_ERROR(Number(o, "temperature", 0, 100, &s->temperature));
-  RETURN_IF_ERROR(Number(o, "top_k", 0, 1e9, &s->top_k));
-  RETURN_IF_ERROR(Number(o, "top_p", 0, 1, &s->top_p));
-  RETURN_IF_ERROR(Number(o, "min_p", 0, 1, &s->min_p));
-  RETURN_IF_ERROR(Number(o, "repeat_penalty", 0, 100, &s->repeat_penalty));
-  RETURN_IF_ERROR(Number(o, "repeat_last_n", 0, 1e6, &s->repeat_last_n));
-  RETURN_IF_ERROR(Number(o, "presence_penalty", -100, 100, &s->presence_penalty));
-  RETURN_IF_ERROR(Number(o, "frequency_penalty", -100, 100, &s->frequency_penalty));
-  RETURN_IF_ERROR(Number(o, "seed", 0, 1.8e19, &s->seed));
+// A request-schema error as this protocol's Status (its messages are the schema's).
+Status FromRequestError(const std::optional<request::RequestError>& err) {
+  return err ? Status::InvalidArgument(err->message) : Status::Ok();
+}
+
+Status ParseSampling(const json::object& o, GenerateRequest* req) {
+  RETURN_IF_ERROR(FromRequestError(request::ReadJsonGroup(o, request::Group::kSampling, req)));
   for (const auto& kv : o) {
-    static const char* kKnown[] = {"temperature",
-                                   "top_k",
-                                   "top_p",
-                                   "min_p",
-                                   "repeat_penalty",
-                                   "repeat_last_n",
-                                   "presence_penalty",
-                                   "frequency_penalty",
-                                   "seed"};
-    bool known = false;
-    for (const char* k : kKnown) known = known || kv.key() == k;
-    if (!known) return Bad("sampling." + std::string(kv.key()), "is not a sampling setting");
+    if (request::FindField(kv.key(), request::Group::kSampling) == nullptr) {
+      return Bad("sampling." + std::string(kv.key()), "is not a sampling setting");
+    }
   }
   return Status::Ok();
 }
 
 Status ParseProbes(const json::object& o, GenerateRequest* req) {
   ProbeOptions& p = req->probes;
-  RETURN_IF_ERROR(Number(o, "top_k", 0, kMaxProbeTopK, &req->top_k_events));
-  RETURN_IF_ERROR(Bool(o, "full_logits", &p.full_logits));
-  RETURN_IF_ERROR(Bool(o, "prompt_surprisal", &p.prompt_surprisal));
+  // The scalar probes (top_k, full_logits, prompt_surprisal) are schema fields; attention and
+  // logit_lens take this protocol's true/false-or-object shapes.
+  RETURN_IF_ERROR(FromRequestError(request::ReadJsonGroup(o, request::Group::kProbes, req)));
   if (const json::value* a = o.if_contains("attention"); a != nullptr && !a->is_null()) {
     if (a->is_bool()) {
       p.attention = a->as_bool();
@@ -119,7 +108,8 @@ Status ParseProbes(const json::object& o, GenerateRequest* req) {
       p.logit_lens = l->as_bool();
     } else if (l->is_object()) {
       p.logit_lens = true;
-      RETURN_IF_ERROR(Number(l->as_object(), "top_k", 1, kMaxProbeTopK, &p.logit_lens_top_k));
+      RETURN_IF_ERROR(FromRequestError(
+          request::ReadJsonGroup(l->as_object(), request::Group::kLogitLens, req)));
     } else {
       return Bad("probes.logit_lens", "must be true/false or {top_k}");
     }
@@ -158,23 +148,14 @@ Status ParseStartFields(const json::object& o, const Limits& limits, ClientMessa
     return Status::InvalidArgument("one of 'prompt', 'messages' or 'prompt_tokens' is required");
   }
   req.max_tokens = 128;
-  RETURN_IF_ERROR(Number(o, "max_tokens", 1, limits.max_tokens, &req.max_tokens));
-  RETURN_IF_ERROR(Bool(o, "ignore_eos", &req.ignore_eos));
-  if (const json::value* s = o.if_contains("stop"); s && !s->is_null()) {
-    if (s->is_string()) {
-      req.stop.push_back(std::string(s->as_string()));
-    } else if (s->is_array()) {
-      for (const json::value& x : s->as_array()) {
-        if (!x.is_string()) return Bad("stop", "must be a string or an array of strings");
-        req.stop.push_back(std::string(x.as_string()));
-      }
-    } else {
-      return Bad("stop", "must be a string or an array of strings");
-    }
+  RETURN_IF_ERROR(FromRequestError(request::ReadJsonGroup(o, request::Group::kTop, &req)));
+  if (req.max_tokens > limits.max_tokens) {  // this server's own limit, below the schema's
+    return Status::InvalidArgument(
+        request::BoundsMessage("max_tokens", 1, limits.max_tokens, true));
   }
   if (const json::value* s = o.if_contains("sampling"); s && !s->is_null()) {
     if (!s->is_object()) return Bad("sampling", "must be an object");
-    RETURN_IF_ERROR(ParseSampling(s->as_object(), &req.sampling));
+    RETURN_IF_ERROR(ParseSampling(s->as_object(), &req));
   }
   if (const json::value* p = o.if_contains("probes"); p && !p->is_null()) {
     if (!p->is_object()) return Bad("probes", "must be an object");

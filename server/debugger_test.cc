@@ -399,6 +399,17 @@ TEST_F(DebuggerTest, ProbeMessages) {
   }
 }
 
+// The WS protocol reads the request schema: the HTTP API's bounds and messages.
+TEST_F(DebuggerTest, SettingsHaveTheRequestSchemasBoundsAndMessages) {
+  auto [s, c] = Connect();
+  c->OnText(R"({"type":"start","prompt":"x","sampling":{"temperature":3}})");
+  c->OnText(R"({"type":"start","prompt":"x","stop":["a","b","c","d","e"]})");
+  const auto errors = OfType(s->Messages(), "error");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].at("message"), "start: 'temperature' must be between 0 and 2");
+  EXPECT_EQ(errors[1].at("message"), "start: 'stop' must be a string or up to 4 strings");
+}
+
 TEST_F(DebuggerTest, MalformedFramesGetErrorsAndTheConnectionStaysUsable) {
   auto [s, c] = Connect();
   const std::vector<std::pair<std::string, std::string>> cases = {

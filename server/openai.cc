@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "engine/request/event_json.h"
+#include "engine/request/json_fields.h"
 #include "engine/tokenizer/chat_template.h"
 #include "engine/util/utf8.h"
 #include "server/errors.h"
@@ -29,30 +30,6 @@ ApiError Bad(std::string param, std::string message) {
   e.param = std::move(param);
   e.message = std::move(message);
   return e;
-}
-
-// Reads an optional number field within [lo, hi]; json ints and doubles both count.
-std::optional<ApiError> GetNumber(const json::object& o, const char* key, double lo, double hi,
-                                  std::optional<double>* out) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return std::nullopt;
-  double d = 0;
-  if (v->is_double()) {
-    d = v->as_double();
-  } else if (v->is_int64()) {
-    d = double(v->as_int64());
-  } else if (v->is_uint64()) {
-    d = double(v->as_uint64());
-  } else {
-    return Bad(key, std::string("'") + key + "' must be a number");
-  }
-  if (!std::isfinite(d) || d < lo || d > hi) {
-    return Bad(key, std::string("'") + key + "' must be between " +
-                        json::serialize(json::value(lo)) + " and " +
-                        json::serialize(json::value(hi)));
-  }
-  *out = d;
-  return std::nullopt;
 }
 
 std::optional<ApiError> GetInt(const json::object& o, const char* key, int64_t lo, int64_t hi,
@@ -139,106 +116,87 @@ std::string Sse(const json::value& v) { return "data: " + json::serialize(v) + "
 
 std::string ErrorBody(const ApiError& e) { return ErrorJson(e.status, e.message, e.code, e.param); }
 
+ApiError FromRequestError(const request::RequestError& error) {
+  ApiError e = Bad(error.field, error.message);
+  if (error.code == request::ErrorCode::kPromptTooLong) e.code = "context_length_exceeded";
+  return e;
+}
+
 const char* FinishReason(const std::string& r) { return r == "length" ? "length" : "stop"; }
 
-std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
-                                               GenerateRequest* req, CompletionParams* params) {
-  json::error_code ec;
-  json::value root = json::parse(body, ec);
-  if (ec) return Bad("", "the request body is not valid JSON: " + ec.message());
-  if (!root.is_object()) return Bad("", "the request body must be a JSON object");
-  const json::object& o = root.as_object();
-  *params = CompletionParams{};
-  params->chat = chat;
+namespace {
 
-  if (const json::value* m = o.if_contains("model"); m && !m->is_null()) {
-    if (!m->is_string()) return Bad("model", "'model' must be a string");
-    params->model = std::string(m->as_string());
+// Chat: `messages`, each {role, content} with content a string or text parts.
+std::optional<ApiError> ReadMessages(const json::object& o, GenerateRequest* req) {
+  const json::value* msgs = o.if_contains("messages");
+  if (msgs == nullptr) return Bad("messages", "'messages' is required");
+  if (!msgs->is_array() || msgs->as_array().empty()) {
+    return Bad("messages", "'messages' must be a non-empty array");
   }
-  if (chat) {
-    const json::value* msgs = o.if_contains("messages");
-    if (msgs == nullptr) return Bad("messages", "'messages' is required");
-    if (!msgs->is_array() || msgs->as_array().empty()) {
-      return Bad("messages", "'messages' must be a non-empty array");
+  size_t i = 0;
+  for (const json::value& mv : msgs->as_array()) {
+    const std::string where = "messages[" + std::to_string(i++) + "]";
+    const json::object* m = mv.if_object();
+    if (m == nullptr) return Bad(where, "'" + where + "' must be an object");
+    const json::value* role = m->if_contains("role");
+    if (role == nullptr || !role->is_string()) {
+      return Bad(where + ".role", "'" + where + ".role' must be a string");
     }
-    size_t i = 0;
-    for (const json::value& mv : msgs->as_array()) {
-      const std::string where = "messages[" + std::to_string(i++) + "]";
-      const json::object* m = mv.if_object();
-      if (m == nullptr) return Bad(where, "'" + where + "' must be an object");
-      const json::value* role = m->if_contains("role");
-      if (role == nullptr || !role->is_string()) {
-        return Bad(where + ".role", "'" + where + ".role' must be a string");
-      }
-      std::string r(role->as_string());
-      if (Status st = NormalizeChatRole(&r); !st.ok()) return Bad(where + ".role", st.message());
-      ChatMessage cm;
-      cm.role = r;
-      const json::value* content = m->if_contains("content");
-      if (content == nullptr && r != "assistant") {
-        return Bad(where + ".content", "'" + where + ".content' is required");
-      }
-      if (content) {
-        if (auto err = ContentText(*content, where + ".content", &cm.content)) return err;
-      }
-      req->messages.push_back(std::move(cm));
+    std::string r(role->as_string());
+    if (Status st = NormalizeChatRole(&r); !st.ok()) return Bad(where + ".role", st.message());
+    ChatMessage cm;
+    cm.role = r;
+    const json::value* content = m->if_contains("content");
+    if (content == nullptr && r != "assistant") {
+      return Bad(where + ".content", "'" + where + ".content' is required");
     }
+    if (content) {
+      if (auto err = ContentText(*content, where + ".content", &cm.content)) return err;
+    }
+    req->messages.push_back(std::move(cm));
+  }
+  return std::nullopt;
+}
+
+// Text completions: `prompt`, a string or an array of one string.
+std::optional<ApiError> ReadPrompt(const json::object& o, GenerateRequest* req) {
+  const json::value* p = o.if_contains("prompt");
+  if (p == nullptr) return Bad("prompt", "'prompt' is required");
+  if (p->is_string()) {
+    req->prompt = std::string(p->as_string());
+  } else if (p->is_array() && p->as_array().size() == 1 && p->as_array()[0].is_string()) {
+    req->prompt = std::string(p->as_array()[0].as_string());
   } else {
-    const json::value* p = o.if_contains("prompt");
-    if (p == nullptr) return Bad("prompt", "'prompt' is required");
-    if (p->is_string()) {
-      req->prompt = std::string(p->as_string());
-    } else if (p->is_array() && p->as_array().size() == 1 && p->as_array()[0].is_string()) {
-      req->prompt = std::string(p->as_array()[0].as_string());
-    } else {
-      return Bad("prompt", "'prompt' must be a string (or an array of one string)");
-    }
+    return Bad("prompt", "'prompt' must be a string (or an array of one string)");
   }
+  return std::nullopt;
+}
 
-  std::optional<double> d;
-  std::optional<int64_t> i;
-  SamplingParams& s = req->sampling;
-  if (auto e = GetNumber(o, "temperature", 0, 2, &d)) return e;
-  if (d) s.temperature = float(*d), d.reset();
-  if (auto e = GetNumber(o, "top_p", 0, 1, &d)) return e;
-  if (d) s.top_p = float(*d), d.reset();
-  if (auto e = GetNumber(o, "min_p", 0, 1, &d)) return e;
-  if (d) s.min_p = float(*d), d.reset();
-  if (auto e = GetNumber(o, "presence_penalty", -2, 2, &d)) return e;
-  if (d) s.presence_penalty = float(*d), d.reset();
-  if (auto e = GetNumber(o, "frequency_penalty", -2, 2, &d)) return e;
-  if (d) s.frequency_penalty = float(*d), d.reset();
-  if (auto e = GetNumber(o, "repeat_penalty", 0.01, 10, &d)) return e;
-  if (d) s.repeat_penalty = float(*d), d.reset();
-  if (auto e = GetInt(o, "top_k", 0, 1 << 20, &i)) return e;
-  if (i) s.top_k = int(*i), i.reset();
-  if (auto e = GetInt(o, "seed", INT64_MIN, INT64_MAX, &i)) return e;
-  if (i) s.seed = uint64_t(*i) == SamplingParams::kRandomSeed ? 0 : uint64_t(*i), i.reset();
-  for (const char* key : {"max_completion_tokens", "max_tokens"}) {
-    if (auto e = GetInt(o, key, 1, 1 << 20, &i)) return e;
-    if (i) {
-      req->max_tokens = int(*i);
-      params->max_tokens_given = true;
-      i.reset();
-      break;
-    }
+// The shared generation settings (sampling, max_tokens, stop...) come from the request
+// schema; OpenAI's newer name for max_tokens reads the same declaration and wins.
+std::optional<ApiError> ReadSchemaFields(const json::object& o, GenerateRequest* req,
+                                         CompletionParams* params) {
+  if (std::optional<request::RequestError> err = request::ReadFlatJson(o, req)) {
+    return FromRequestError(*err);
   }
+  const request::Field& max_tokens = *request::FindField("max_tokens", request::Group::kTop);
+  if (auto err = request::ReadJsonField(o, max_tokens, req, "max_completion_tokens")) {
+    return FromRequestError(*err);
+  }
+  for (const char* key : {"max_completion_tokens", "max_tokens"}) {
+    const json::value* v = o.if_contains(key);
+    params->max_tokens_given = params->max_tokens_given || (v != nullptr && !v->is_null());
+  }
+  return std::nullopt;
+}
+
+// OpenAI's own options: n, stream, stream_options, logprobs/top_logprobs.
+std::optional<ApiError> ReadOpenAiOptions(const json::object& o, bool chat,
+                                          CompletionParams* params) {
+  std::optional<int64_t> i;
   if (auto e = GetInt(o, "n", 1, 128, &i)) return e;
   if (i && *i != 1) return Bad("n", "only n=1 is supported");
   i.reset();
-
-  if (const json::value* stop = o.if_contains("stop"); stop && !stop->is_null()) {
-    if (stop->is_string()) {
-      req->stop.push_back(std::string(stop->as_string()));
-    } else if (stop->is_array() && stop->as_array().size() <= 4) {
-      for (const json::value& sv : stop->as_array()) {
-        if (!sv.is_string()) return Bad("stop", "'stop' must be a string or up to 4 strings");
-        req->stop.push_back(std::string(sv.as_string()));
-      }
-    } else {
-      return Bad("stop", "'stop' must be a string or up to 4 strings");
-    }
-  }
   if (auto e = GetBool(o, "stream", &params->stream)) return e;
   if (const json::value* so = o.if_contains("stream_options"); so && !so->is_null()) {
     if (!so->is_object()) return Bad("stream_options", "'stream_options' must be an object");
@@ -259,6 +217,28 @@ std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
       params->top_logprobs = int(*i);
     }
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
+                                               GenerateRequest* req, CompletionParams* params) {
+  json::error_code ec;
+  json::value root = json::parse(body, ec);
+  if (ec) return Bad("", "the request body is not valid JSON: " + ec.message());
+  if (!root.is_object()) return Bad("", "the request body must be a JSON object");
+  const json::object& o = root.as_object();
+  *params = CompletionParams{};
+  params->chat = chat;
+
+  if (const json::value* m = o.if_contains("model"); m && !m->is_null()) {
+    if (!m->is_string()) return Bad("model", "'model' must be a string");
+    params->model = std::string(m->as_string());
+  }
+  if (auto err = chat ? ReadMessages(o, req) : ReadPrompt(o, req)) return err;
+  if (auto err = ReadSchemaFields(o, req, params)) return err;
+  if (auto err = ReadOpenAiOptions(o, chat, params)) return err;
   req->top_k_events = params->logprobs ? params->top_logprobs : 0;
   return std::nullopt;
 }

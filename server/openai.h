@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/request/error.h"
 #include "engine/runtime/events.h"
 #include "engine/runtime/sequence.h"
 
@@ -34,6 +35,10 @@ struct CompletionParams {
   int top_logprobs = 0;  // 0..20
   bool max_tokens_given = false;
 };
+
+// OpenAI's error for a request-schema or Prepare() error: 400, the field as `param`, a prompt
+// too long as code context_length_exceeded.
+ApiError FromRequestError(const request::RequestError& error);
 
 // Parses a request body. On success fills request (prompt or messages, sampling, stop,
 // max_tokens, top_k_events) and params.

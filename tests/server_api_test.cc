@@ -190,6 +190,13 @@ TEST_F(ServerTest, BadRequestsGetOpenAiErrors) {
            R"({"messages":[{"role":"user","content":"x"}],"max_tokens":0})");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(ErrorField(r, "param"), "max_tokens");
+  // /chat reads the same schema as the OpenAI routes: same bounds, same message.
+  for (const char* path : {"/v1/chat/completions", "/chat"}) {
+    r = Post(path, R"({"prompt":"x","messages":[{"role":"user","content":"x"}],"top_p":1.5})");
+    EXPECT_EQ(r.status, 400) << path;
+    EXPECT_EQ(ErrorField(r, "message"), "'top_p' must be between 0 and 1") << path;
+    EXPECT_EQ(ErrorField(r, "param"), "top_p") << path;
+  }
   r = Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"n":2})");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(ErrorField(r, "param"), "n");

@@ -141,10 +141,6 @@ void Scheduler::Cancel(Ticket ticket) {
   cv_.notify_all();
 }
 
-Result<std::vector<int32_t>> Scheduler::PromptTokens(const GenerateRequest& request) const {
-  return inferno::PromptTokens(model_, request);
-}
-
 SchedulerStats Scheduler::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   return stats_;

@@ -90,9 +90,6 @@ class Scheduler {
   // Cancels a queued or running request; a no-op for unknown or finished tickets.
   void Cancel(Ticket ticket);
 
-  // Tokenizes as Submit() would (for prompt-length checks and usage counts up front).
-  Result<std::vector<int32_t>> PromptTokens(const GenerateRequest& request) const;
-
   const Model& model() const { return model_; }
   int n_ctx() const { return n_ctx_; }
   SchedulerStats stats() const;

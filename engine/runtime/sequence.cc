@@ -46,6 +46,22 @@ Result<std::vector<int32_t>> PromptTokens(const Model& model, const GenerateRequ
   return ids;
 }
 
+Status CheckPromptFits(int n_prompt, int n_ctx) {
+  if (n_prompt < n_ctx) return Status::Ok();
+  return Status::OutOfRange("the prompt is " + std::to_string(n_prompt) +
+                            " tokens but the model's context holds " + std::to_string(n_ctx) +
+                            " (including at least one generated token); shorten it");
+}
+
+Status CheckPromptTokenIds(std::span<const int32_t> ids, int n_vocab) {
+  for (int32_t id : ids) {
+    if (id < 0 || id >= n_vocab) {
+      return Status::InvalidArgument("token id " + std::to_string(id) + " out of range");
+    }
+  }
+  return Status::Ok();
+}
+
 Sequence::Sequence(const Model& model, GenerateRequest request, EventSink sink, int n_ctx,
                    Clock::time_point start)
     : model_(model),
@@ -68,16 +84,9 @@ Status Sequence::Start() {
   Result<std::vector<int32_t>> prompt = PromptTokens(model_, request_);
   if (!prompt.ok()) return fail(prompt.status());
   prompt_ = std::move(*prompt);
-  if (int(prompt_.size()) >= n_ctx_) {
-    return fail(Status::OutOfRange("the prompt has " + std::to_string(prompt_.size()) +
-                                   " tokens but the context holds " + std::to_string(n_ctx_) +
-                                   " (including at least one generated token); shorten the "
-                                   "prompt or raise the context size"));
-  }
-  for (int32_t id : prompt_) {
-    if (id < 0 || id >= model_.config().n_vocab) {
-      return fail(Status::InvalidArgument("token id " + std::to_string(id) + " out of range"));
-    }
+  if (Status st = CheckPromptFits(int(prompt_.size()), n_ctx_); !st.ok()) return fail(st);
+  if (Status st = CheckPromptTokenIds(prompt_, model_.config().n_vocab); !st.ok()) {
+    return fail(st);
   }
   if (Status st = CheckProbes(request_.probes, model_.config()); !st.ok()) return fail(st);
   if (Status st = CheckPromptAttention(request_.probes, model_.config(), int(prompt_.size()));

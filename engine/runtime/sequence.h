@@ -45,6 +45,12 @@ struct GenerateRequest {
 // special tokens recognised, the chat template applied to messages.
 Result<std::vector<int32_t>> PromptTokens(const Model& model, const GenerateRequest& request);
 
+// The prompt must leave room for at least one generated token in a context of n_ctx; the one
+// message every front end shows (request::Prepare checks before queueing, Start() again).
+Status CheckPromptFits(int n_prompt, int n_ctx);
+// Every id within the vocabulary.
+Status CheckPromptTokenIds(std::span<const int32_t> ids, int n_vocab);
+
 class Sequence {
  public:
   using Clock = std::chrono::steady_clock;

@@ -19,10 +19,6 @@ Session::Session(const Model& model, ThreadPool& pool, const SessionOptions& opt
   hooks_.resize(n_batch_);
 }
 
-Result<std::vector<int32_t>> Session::PromptTokens(const GenerateRequest& request) const {
-  return inferno::PromptTokens(model_, request);
-}
-
 void Session::Evaluate(std::span<const int32_t> tokens, int pos,
                        std::span<CaptureHook* const> hooks) {
   for (size_t i = 0; i < tokens.size(); ++i) positions_[i] = pos + int32_t(i);

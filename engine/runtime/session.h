@@ -27,10 +27,6 @@ class Session {
  public:
   Session(const Model& model, ThreadPool& pool, const SessionOptions& options = {});
 
-  // Tokenizes the request's prompt exactly as Generate() would (BOS/EOS per metadata,
-  // special tokens recognised, chat template applied for messages).
-  Result<std::vector<int32_t>> PromptTokens(const GenerateRequest& request) const;
-
   // Runs one request from an empty cache. Errors are reported both as an kError event and
   // as the returned Status.
   Status Generate(const GenerateRequest& request, const EventSink& sink);
