@@ -72,10 +72,10 @@ Scheduler::Scheduler(const Model& model, const SchedulerOptions& options)
 
 Scheduler::~Scheduler() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   worker_.join();
 }
 
@@ -101,10 +101,10 @@ Scheduler::Ticket Scheduler::Submit(GenerateRequest request, EventSink sink,
   std::shared_ptr<Job> job = MakeJob(std::move(request), std::move(sink), std::move(ready));
   Ticket ticket;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     ticket = Enqueue(std::move(job));
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   return ticket;
 }
 
@@ -114,7 +114,7 @@ std::optional<Scheduler::Ticket> Scheduler::TrySubmit(GenerateRequest request, E
   std::shared_ptr<Job> job = MakeJob(std::move(request), std::move(sink), std::move(ready));
   Ticket ticket;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     // Every job not yet finished holds or awaits a slot; the jobs of other front ends
     // (Submit) count too, since this one waits behind them all the same.
     const bool would_wait = stats_.active + stats_.queued >= options_.n_slots;
@@ -124,13 +124,13 @@ std::optional<Scheduler::Ticket> Scheduler::TrySubmit(GenerateRequest request, E
     }
     ticket = Enqueue(std::move(job));
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   return ticket;
 }
 
 void Scheduler::Cancel(Ticket ticket) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     for (const std::shared_ptr<Job>& job : queue_) {
       if (job->ticket == ticket) job->cancel = true;
     }
@@ -138,7 +138,7 @@ void Scheduler::Cancel(Ticket ticket) {
       if (job->ticket == ticket) job->cancel = true;
     }
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 Result<std::vector<int32_t>> Scheduler::PromptTokens(const GenerateRequest& request) const {
@@ -146,7 +146,7 @@ Result<std::vector<int32_t>> Scheduler::PromptTokens(const GenerateRequest& requ
 }
 
 SchedulerStats Scheduler::stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return stats_;
 }
 
@@ -157,8 +157,8 @@ void Scheduler::WorkerLoop() {
     std::vector<std::shared_ptr<Job>> dropped;
     bool stopping = false;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || !queue_.empty() || !running.empty(); });
+      MutexLock lock(&mu_);
+      while (!stop_ && queue_.empty() && running.empty()) cv_.Wait(&mu_);
       stopping = stop_;
       // Requests cancelled while waiting leave the queue without running.
       for (auto it = queue_.begin(); it != queue_.end();) {
@@ -195,7 +195,7 @@ void Scheduler::WorkerLoop() {
     }
     if (stopping) {
       for (const std::shared_ptr<Job>& job : running) job->seq->Cancel();
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       running_jobs_.clear();
       return;
     }
@@ -211,7 +211,7 @@ void Scheduler::WorkerLoop() {
       // clients have been told.
       EventSink sink = [this, raw](const Event& e) {
         if (e.type == Event::Type::kDone || e.type == Event::Type::kError) {
-          std::lock_guard<std::mutex> lock(mu_);
+          MutexLock lock(&mu_);
           --stats_.active;
           ++stats_.completed;
         }
@@ -231,8 +231,11 @@ void Scheduler::WorkerLoop() {
     if (!stepped) {
       // Every request is paused by its client: wait a little for room, a new request, a
       // cancellation or shutdown rather than spin.
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, std::chrono::milliseconds(2), [&] { return stop_ || !queue_.empty(); });
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
+      MutexLock lock(&mu_);
+      while (!stop_ && queue_.empty()) {
+        if (!cv_.WaitUntil(&mu_, deadline)) break;
+      }
     }
   }
 }
@@ -317,7 +320,7 @@ bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
     (void)seq.OnLogits(
         std::span<const float>(logits_.data() + size_t(job->logit_row) * n_vocab, n_vocab));
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   stats_.prompt_tokens += prompt_tokens;
   stats_.generated_tokens += generated;
   return true;
@@ -334,7 +337,7 @@ void Scheduler::Retire(std::vector<std::shared_ptr<Job>>& running) {
     }
   }
   if (running.size() == before) return;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   running_jobs_ = running;
 }
 
