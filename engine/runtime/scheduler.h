@@ -108,6 +108,20 @@ class Scheduler {
   // prompt tokens of prefilling ones as fit, then samples where logits came out.
   // Returns false when every running request was paused (nothing evaluated).
   bool Step(std::vector<std::shared_ptr<Job>>& running) EXCLUDES(mu_);
+  // Step() in three parts, each on the worker thread's own buffers (tokens_ ... hooks_).
+  // Assemble: one row per token evaluated, and each job's rows (batch_tokens, logit_row,
+  // first_prompt_row). Forward: the rows' logits into logits_. Sample and emit: each job's
+  // sequence advances past its rows and, where logits came out, samples (sending its events).
+  void AssembleBatch(const std::vector<std::shared_ptr<Job>>& running);
+  int AddDecodeRows(const std::vector<std::shared_ptr<Job>>& running);  // rows added
+  void AddPromptChunks(const std::vector<std::shared_ptr<Job>>& running, int budget);
+  void AddRow(const Job& job, int32_t token, int32_t position);
+  void RunForward();
+  struct StepCounts {
+    uint64_t prompt_tokens = 0;
+    uint64_t generated_tokens = 0;
+  };
+  StepCounts SampleAndEmit(const std::vector<std::shared_ptr<Job>>& running);
   void Retire(std::vector<std::shared_ptr<Job>>& running) EXCLUDES(mu_);
 
   const Model& model_;
