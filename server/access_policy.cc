@@ -205,7 +205,7 @@ std::optional<Response> AccessPolicy::CheckWebSocket(const Request& r) {
 
 std::string AccessPolicy::IssueWsTicket() {
   Ticket t{RandomHex128(), std::chrono::steady_clock::now() + options_.ticket_lifetime};
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (tickets_.size() >= kMaxTickets) tickets_.pop_front();
   tickets_.push_back(t);
   return t.value;
@@ -213,7 +213,7 @@ std::string AccessPolicy::IssueWsTicket() {
 
 bool AccessPolicy::ConsumeTicket(std::string_view ticket) {
   const auto now = std::chrono::steady_clock::now();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   while (!tickets_.empty() && tickets_.front().expires < now) tickets_.pop_front();
   for (auto it = tickets_.begin(); it != tickets_.end(); ++it) {
     if (it->value.size() == ticket.size() && it->value == ticket && it->expires >= now) {

@@ -19,12 +19,12 @@
 
 #include <chrono>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "engine/util/thread_annotations.h"
 #include "server/http_types.h"
 
 namespace inferno::server {
@@ -63,10 +63,10 @@ class AccessPolicy {
 
   // A WebSocket upgrade: the checks above, then the key (header) or a ticket (?ticket=).
   // nullopt to accept; else the response to refuse with.
-  std::optional<Response> CheckWebSocket(const Request& r);
+  std::optional<Response> CheckWebSocket(const Request& r) EXCLUDES(mu_);
 
   // A fresh single-use ticket for one WebSocket upgrade, valid for ticket_lifetime.
-  std::string IssueWsTicket();
+  std::string IssueWsTicket() EXCLUDES(mu_);
   int ticket_lifetime_seconds() const { return int(options_.ticket_lifetime.count()); }
 
   // CORS headers for a response to `r`: only for an Origin in --allowed-origins.
@@ -81,16 +81,16 @@ class AccessPolicy {
 
  private:
   bool ListedOrigin(std::string_view origin) const;
-  bool ConsumeTicket(std::string_view ticket);
+  bool ConsumeTicket(std::string_view ticket) EXCLUDES(mu_);
 
   AccessOptions options_;
 
-  std::mutex mu_;
+  Mutex mu_;
   struct Ticket {
     std::string value;
     std::chrono::steady_clock::time_point expires;
   };
-  std::deque<Ticket> tickets_;  // guarded by mu_; oldest first, bounded
+  std::deque<Ticket> tickets_ GUARDED_BY(mu_);  // oldest first, bounded
 };
 
 }  // namespace inferno::server

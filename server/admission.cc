@@ -74,7 +74,7 @@ std::optional<Admission::Admitted> Admission::Submit(const std::string& client,
 }
 
 bool Admission::TakeClientPlace(const std::string& client) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   int& n = per_client_[client];
   if (n >= limits_.max_client_requests) {
     if (n == 0) per_client_.erase(client);
@@ -85,7 +85,7 @@ bool Admission::TakeClientPlace(const std::string& client) {
 }
 
 void Admission::GiveClientPlace(const std::string& client) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = per_client_.find(client);
   if (it != per_client_.end() && --it->second <= 0) per_client_.erase(it);
 }

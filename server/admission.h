@@ -14,11 +14,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "engine/runtime/scheduler.h"
+#include "engine/util/thread_annotations.h"
 #include "server/http_types.h"
 
 namespace inferno::server {
@@ -80,14 +80,14 @@ class Admission {
   uint64_t refused_client_limit() const { return refused_client_limit_; }
 
  private:
-  bool TakeClientPlace(const std::string& client);
-  void GiveClientPlace(const std::string& client);
+  bool TakeClientPlace(const std::string& client) EXCLUDES(mu_);
+  void GiveClientPlace(const std::string& client) EXCLUDES(mu_);
 
   const AdmissionLimits limits_;
   // Shared with the schedulers' queued jobs, which may give a place back after this is gone.
   const std::shared_ptr<QueueLimit> queue_;
-  std::mutex mu_;
-  std::map<std::string, int> per_client_;  // guarded by mu_; clients with requests only
+  Mutex mu_;
+  std::map<std::string, int> per_client_ GUARDED_BY(mu_);  // clients with requests only
   std::atomic<uint64_t> refused_queue_full_{0};
   std::atomic<uint64_t> refused_client_limit_{0};
 };

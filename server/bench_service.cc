@@ -30,24 +30,27 @@ std::string RunKey(const std::string& log_root) {
 
 void BenchJob::Push(std::string event) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     events_.push_back(std::move(event));
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 void BenchJob::Close() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     closed_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 std::vector<std::string> BenchJob::Wait(size_t* next, std::chrono::milliseconds timeout,
                                         bool* finished) {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, timeout, [&] { return closed_ || events_.size() > *next; });
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock lock(&mu_);
+  while (!closed_ && events_.size() <= *next) {
+    if (!cv_.WaitUntil(&mu_, deadline)) break;
+  }
   std::vector<std::string> out(events_.begin() + std::min(*next, events_.size()), events_.end());
   *next = events_.size();
   *finished = closed_;
@@ -62,7 +65,7 @@ BenchService::BenchService(BenchServiceOptions options, store::BenchRuns& runs)
 BenchService::~BenchService() {
   std::thread t;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
     if (job_) job_->cancel = true;
     t = std::move(thread_);
@@ -71,7 +74,7 @@ BenchService::~BenchService() {
 }
 
 Result<std::shared_ptr<BenchJob>> BenchService::Start(const BenchRequest& request) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (job_) {
     return Status::AlreadyExists("benchmark run " + std::to_string(job_->id()) +
                                  " is still running; one run at a time (wait for it, or cancel "
@@ -99,12 +102,12 @@ Result<std::shared_ptr<BenchJob>> BenchService::Start(const BenchRequest& reques
 }
 
 std::shared_ptr<BenchJob> BenchService::Running(int64_t id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return job_ && job_->id() == id ? job_ : nullptr;
 }
 
 Status BenchService::Cancel(int64_t id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (!job_ || job_->id() != id) {
     return Status::NotFound("benchmark run " + std::to_string(id) + " is not running");
   }
@@ -153,7 +156,7 @@ void BenchService::Run(std::shared_ptr<BenchJob> job, BenchRequest request, stor
   {
     // Free the slot before the followers hear the end, so a client that starts the next
     // run as soon as it sees `done` is not refused.
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     job_.reset();
   }
   if (status == "failed") {

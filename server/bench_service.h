@@ -12,15 +12,14 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "engine/util/status.h"
+#include "engine/util/thread_annotations.h"
 #include "store/bench_runs.h"
 
 namespace inferno::server {
@@ -40,20 +39,21 @@ class BenchJob {
   explicit BenchJob(int64_t id) : id_(id) {}
   int64_t id() const { return id_; }
 
-  void Push(std::string event);
-  void Close();  // the last event has been pushed
+  void Push(std::string event) EXCLUDES(mu_);
+  void Close() EXCLUDES(mu_);  // the last event has been pushed
   // Events from *next on, waiting up to `timeout` for one; advances *next. *finished is
   // true once every event has been returned.
-  std::vector<std::string> Wait(size_t* next, std::chrono::milliseconds timeout, bool* finished);
+  std::vector<std::string> Wait(size_t* next, std::chrono::milliseconds timeout, bool* finished)
+      EXCLUDES(mu_);
 
   std::atomic<bool> cancel{false};
 
  private:
   const int64_t id_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::string> events_;
-  bool closed_ = false;
+  Mutex mu_;
+  CondVar cv_;  // an event pushed, or closed_
+  std::vector<std::string> events_ GUARDED_BY(mu_);
+  bool closed_ GUARDED_BY(mu_) = false;
 };
 
 struct BenchServiceOptions {
@@ -69,21 +69,21 @@ class BenchService {
   ~BenchService();
 
   // Stores the run and starts it. kAlreadyExists while another run is going.
-  Result<std::shared_ptr<BenchJob>> Start(const BenchRequest& request);
+  Result<std::shared_ptr<BenchJob>> Start(const BenchRequest& request) EXCLUDES(mu_);
   // The running job with this id, or null.
-  std::shared_ptr<BenchJob> Running(int64_t id);
+  std::shared_ptr<BenchJob> Running(int64_t id) EXCLUDES(mu_);
   // Asks the running run to stop. kNotFound when `id` is not running.
-  Status Cancel(int64_t id);
+  Status Cancel(int64_t id) EXCLUDES(mu_);
 
  private:
-  void Run(std::shared_ptr<BenchJob> job, BenchRequest request, store::BenchRun run);
+  void Run(std::shared_ptr<BenchJob> job, BenchRequest request, store::BenchRun run) EXCLUDES(mu_);
 
   BenchServiceOptions options_;
   store::BenchRuns& runs_;
-  std::mutex mu_;
-  std::atomic<bool> stopping_{false};  // the server is shutting down
-  std::shared_ptr<BenchJob> job_;      // the running one, or null
-  std::thread thread_;
+  Mutex mu_;
+  std::atomic<bool> stopping_{false};              // the server is shutting down
+  std::shared_ptr<BenchJob> job_ GUARDED_BY(mu_);  // the running one, or null
+  std::thread thread_ GUARDED_BY(mu_);
 };
 
 }  // namespace inferno::server

@@ -16,10 +16,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <deque>
 
+#include "engine/util/thread_annotations.h"
 #include "server/errors.h"
 #include "server/http_beast.h"
 
@@ -177,17 +177,17 @@ class BeastWsSender : public WsSender, public std::enable_shared_from_this<Beast
   bool SendText(std::string frame) override { return Enqueue(std::move(frame), false); }
   bool SendBinary(std::string frame) override { return Enqueue(std::move(frame), true); }
   size_t queued_bytes() const override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return queued_bytes_;
   }
   bool WaitForRoom(size_t limit) override {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return queued_bytes_ <= limit || closed_; });
+    MutexLock lock(&mu_);
+    while (queued_bytes_ > limit && !closed_) cv_.Wait(&mu_);
     return !closed_;
   }
   void Close() override {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       if (closed_ || close_requested_) return;
       close_requested_ = true;
     }
@@ -197,7 +197,7 @@ class BeastWsSender : public WsSender, public std::enable_shared_from_this<Beast
     });
   }
   bool closed() const override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return closed_ || close_requested_;
   }
 
@@ -208,12 +208,12 @@ class BeastWsSender : public WsSender, public std::enable_shared_from_this<Beast
   }
   void MarkClosed() {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       closed_ = true;
       frames_.clear();
       queued_bytes_ = 0;
     }
-    cv_.notify_all();
+    cv_.SignalAll();
   }
 
  private:
@@ -224,7 +224,7 @@ class BeastWsSender : public WsSender, public std::enable_shared_from_this<Beast
 
   bool Enqueue(std::string frame, bool binary) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       if (closed_ || close_requested_) return false;
       queued_bytes_ += frame.size();
       frames_.push_back({std::move(frame), binary});
@@ -240,7 +240,7 @@ class BeastWsSender : public WsSender, public std::enable_shared_from_this<Beast
   void WriteNext() {
     const Frame* front = nullptr;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       if (writing_ || frames_.empty() || closed_) return;
       writing_ = true;
       front = &frames_.front();  // deque elements stay put while others are appended
@@ -249,14 +249,14 @@ class BeastWsSender : public WsSender, public std::enable_shared_from_this<Beast
     ws_.async_write(net::buffer(front->data),
                     [self = shared_from_this()](beast::error_code ec, size_t) {
                       {
-                        std::lock_guard<std::mutex> lock(self->mu_);
+                        MutexLock lock(&self->mu_);
                         self->writing_ = false;
                         if (!self->frames_.empty()) {
                           self->queued_bytes_ -= self->frames_.front().data.size();
                           self->frames_.pop_front();
                         }
                       }
-                      self->cv_.notify_all();
+                      self->cv_.SignalAll();
                       if (ec) {
                         self->MarkClosed();
                         return;
@@ -268,7 +268,7 @@ class BeastWsSender : public WsSender, public std::enable_shared_from_this<Beast
 
   void MaybeClose() {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       if (!close_requested_ || writing_ || !frames_.empty() || closing_ || closed_) return;
       closing_ = true;
     }
@@ -303,14 +303,14 @@ class BeastWsSender : public WsSender, public std::enable_shared_from_this<Beast
   beast::flat_buffer buffer_;
   WsConnection* conn_ = nullptr;
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Frame> frames_;
-  size_t queued_bytes_ = 0;
-  bool writing_ = false;
-  bool close_requested_ = false;
-  bool closing_ = false;
-  bool closed_ = false;
+  mutable Mutex mu_;
+  CondVar cv_;  // queued_bytes_ went down, or closed_
+  std::deque<Frame> frames_ GUARDED_BY(mu_);
+  size_t queued_bytes_ GUARDED_BY(mu_) = 0;
+  bool writing_ GUARDED_BY(mu_) = false;
+  bool close_requested_ GUARDED_BY(mu_) = false;
+  bool closing_ GUARDED_BY(mu_) = false;
+  bool closed_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace
@@ -324,10 +324,10 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor{ioc};
   std::atomic<bool> stopping{false};
 
-  std::mutex mu;
-  std::condition_variable cv;
-  int active = 0;
-  std::set<int> fds;  // open connection sockets, shut down on Stop()
+  Mutex mu;
+  CondVar cv;  // active went down
+  int active GUARDED_BY(mu) = 0;
+  std::set<int> fds GUARDED_BY(mu);  // open connection sockets, shut down on Stop()
 
   void Serve(int fd, tcp::endpoint remote);
   // 413, 431 or 400 for a request that could not be read, naming the limit it broke.
@@ -382,7 +382,7 @@ void HttpServer::Run() {
       continue;  // e.g. ECONNABORTED, EMFILE: keep serving
     }
     {
-      std::lock_guard<std::mutex> lock(im.mu);
+      MutexLock lock(&im.mu);
       if (im.active >= im.options.max_connections) {
         const std::string busy =
             "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
@@ -393,28 +393,28 @@ void HttpServer::Run() {
     }
     const int fd = socket.release(ec);
     if (ec) {
-      std::lock_guard<std::mutex> lock(im.mu);
+      MutexLock lock(&im.mu);
       --im.active;
       continue;
     }
     std::thread([&im, fd, remote] {
       im.Serve(fd, remote);
-      std::lock_guard<std::mutex> lock(im.mu);
+      MutexLock lock(&im.mu);
       --im.active;
-      im.cv.notify_all();
+      im.cv.SignalAll();
     }).detach();
   }
   // Wake every connection blocked on its socket and wait for the threads to finish.
-  std::unique_lock<std::mutex> lock(im.mu);
+  MutexLock lock(&im.mu);
   for (int fd : im.fds) ::shutdown(fd, SHUT_RDWR);
-  im.cv.wait(lock, [&] { return im.active == 0; });
+  while (im.active != 0) im.cv.Wait(&im.mu);
 }
 
 void HttpServer::Stop() {
   Impl& im = *impl_;
   if (im.stopping.exchange(true)) return;
   if (im.acceptor.is_open()) ::shutdown(im.acceptor.native_handle(), SHUT_RDWR);
-  std::lock_guard<std::mutex> lock(im.mu);
+  MutexLock lock(&im.mu);
   for (int fd : im.fds) ::shutdown(fd, SHUT_RDWR);
 }
 
@@ -443,7 +443,7 @@ void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
     return;
   }
   {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(&mu);
     fds.insert(fd);
     if (stopping) ::shutdown(fd, SHUT_RDWR);
   }
@@ -496,7 +496,7 @@ void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
     if (!writer.reusable()) break;
   }
   {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(&mu);
     fds.erase(fd);
   }
   if (!upgraded) {
@@ -525,7 +525,7 @@ void HttpServer::Impl::ServeWebSocket(net::io_context&, beast::tcp_stream& strea
   if (ec) return;
   std::unique_ptr<WsConnection> conn = ws_factory(sender, std::move(client));
   {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(&mu);
     fds.insert(fd);
     if (stopping) ::shutdown(fd, SHUT_RDWR);
   }
@@ -533,7 +533,7 @@ void HttpServer::Impl::ServeWebSocket(net::io_context&, beast::tcp_stream& strea
   sender->ioc().run();
   sender->MarkClosed();
   {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(&mu);
     fds.erase(fd);
   }
   conn.reset();

@@ -56,11 +56,11 @@ Status ModelRegistry::Init() {
   if (!model.ok()) return model.status();
   LoadOptions requested;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     requested = RequestedLocked(preload_id_);
   }
   std::shared_ptr<LoadedModel> lm = MakeInstance(preload_id_, std::move(*model), requested);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   loaded_[preload_id_] = Entry{lm, std::chrono::steady_clock::now(), fs::file_size(preload, ec)};
   // Remember where it came from so List() and PathFor() know it.
   info_cache_[preload] = {MTime(preload), ModelInfo{}};
@@ -148,7 +148,7 @@ Result<ModelOptions> ModelRegistry::Options(const std::string& name) {
   if (!r.ok()) return r.status();
   const ModelInfo info = Describe(r->first, r->second);
   if (!info.error.empty()) return Status::Corruption(info.error);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return OptionsLocked(r->first, info.context_length);
 }
 
@@ -163,7 +163,7 @@ Result<ModelOptions> ModelRegistry::SetOptions(const std::string& name,
   if (!info.error.empty()) return Status::Corruption(info.error);
   ModelOptions limits;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     limits = OptionsLocked(id, info.context_length);
   }
   if (context_size &&
@@ -180,11 +180,11 @@ Result<ModelOptions> ModelRegistry::SetOptions(const std::string& name,
   }
   // Held across the swap: a concurrent SetOptions or a first load of this model sees either
   // all of this change or none of it.
-  std::lock_guard<std::mutex> load_lock(load_mu_);
+  MutexLock load_lock(&load_mu_);
   std::shared_ptr<LoadedModel> old;
   LoadOptions requested;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     requested = RequestedLocked(id);
     if (context_size) requested.context_size = int(*context_size);
     if (threads) requested.threads = int(*threads);
@@ -197,7 +197,7 @@ Result<ModelOptions> ModelRegistry::SetOptions(const std::string& name,
     // Same weights, new Scheduler (its own KV caches and thread pool). Requests holding
     // `old` finish on it; its Scheduler goes when the last of them lets go.
     std::shared_ptr<LoadedModel> fresh = MakeInstance(id, old->model, requested);
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto it = loaded_.find(id);
     // Unloaded (or evicted) meanwhile: the options apply at the next load instead.
     if (it != loaded_.end() && it->second.loaded == old) {
@@ -206,14 +206,14 @@ Result<ModelOptions> ModelRegistry::SetOptions(const std::string& name,
       *reloaded = true;
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return OptionsLocked(id, info.context_length);
 }
 
 ModelInfo ModelRegistry::Describe(const std::string& id, const std::string& path) {
   const int64_t mtime = MTime(path);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto it = info_cache_.find(path);
     if (it != info_cache_.end() && it->second.first == mtime && !it->second.second.id.empty()) {
       ModelInfo info = it->second.second;
@@ -237,7 +237,7 @@ ModelInfo ModelRegistry::Describe(const std::string& id, const std::string& path
     info.context_length = summary.context_length;
     info.error = summary.error;
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   info_cache_[path] = {mtime, info};
   FillLoadStateLocked(info);
   return info;
@@ -257,7 +257,7 @@ std::vector<ModelInfo> ModelRegistry::List() {
 std::string ModelRegistry::default_id() {
   if (!preload_id_.empty()) return preload_id_;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!loaded_.empty()) return loaded_.begin()->first;
   }
   for (const ModelInfo& m : List()) {
@@ -267,14 +267,14 @@ std::string ModelRegistry::default_id() {
 }
 
 std::vector<std::string> ModelRegistry::loaded_ids() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   std::vector<std::string> ids;
   for (const auto& [id, e] : loaded_) ids.push_back(id);
   return ids;
 }
 
 std::vector<std::shared_ptr<LoadedModel>> ModelRegistry::loaded_models() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   std::vector<std::shared_ptr<LoadedModel>> out;
   for (const auto& [id, e] : loaded_) out.push_back(e.loaded);
   return out;
@@ -305,17 +305,17 @@ Result<std::shared_ptr<LoadedModel>> ModelRegistry::Acquire(const std::string& r
   if (!resolved.ok()) return resolved.status();
   const auto& [id, path] = *resolved;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto it = loaded_.find(id);
     if (it != loaded_.end()) {
       it->second.last_used = std::chrono::steady_clock::now();
       return it->second.loaded;
     }
   }
-  std::lock_guard<std::mutex> load_lock(load_mu_);
+  MutexLock load_lock(&load_mu_);
   {
     // Someone else may have loaded it while we waited.
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto it = loaded_.find(id);
     if (it != loaded_.end()) return it->second.loaded;
   }
@@ -323,20 +323,20 @@ Result<std::shared_ptr<LoadedModel>> ModelRegistry::Acquire(const std::string& r
   const uint64_t bytes = fs::file_size(path, ec);
   LoadOptions load_options;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     EvictFor(bytes);
     load_options = RequestedLocked(id);
   }
   Result<std::unique_ptr<Model>> model = Model::Load(path);
   if (!model.ok()) return model.status();
   std::shared_ptr<LoadedModel> lm = MakeInstance(id, std::move(*model), load_options);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   loaded_[id] = Entry{lm, std::chrono::steady_clock::now(), bytes};
   return lm;
 }
 
 Status ModelRegistry::Unload(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = loaded_.find(name);
   if (it == loaded_.end()) return Status::NotFound("model '" + name + "' is not loaded");
   loaded_.erase(it);

@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +19,7 @@
 #include "engine/model/model.h"
 #include "engine/runtime/scheduler.h"
 #include "engine/util/status.h"
+#include "engine/util/thread_annotations.h"
 
 namespace inferno::server {
 
@@ -76,21 +76,22 @@ class ModelRegistry {
  public:
   explicit ModelRegistry(RegistryOptions options);
 
-  // Creates the models dir if missing and loads the -m model (if any).
-  Status Init();
+  // Creates the models dir if missing and loads the -m model (if any). Called once, before
+  // any other thread uses the registry (it sets preload_id_ and options_.preload).
+  Status Init() EXCLUDES(mu_);
 
   // Every model the server can serve, sorted by id.
-  std::vector<ModelInfo> List();
+  std::vector<ModelInfo> List() EXCLUDES(mu_);
 
   // The loaded model for a request's "model" value (empty: the default model), loading it
   // on first use. NotFound for unknown or out-of-dir names.
-  Result<std::shared_ptr<LoadedModel>> Acquire(const std::string& name);
+  Result<std::shared_ptr<LoadedModel>> Acquire(const std::string& name) EXCLUDES(mu_, load_mu_);
 
-  Status Unload(const std::string& name);
+  Status Unload(const std::string& name) EXCLUDES(mu_);
 
   // A model's load options. NotFound for unknown or out-of-dir names; Corruption (and the
   // reader's message) when the file is not a usable model.
-  Result<ModelOptions> Options(const std::string& name);
+  Result<ModelOptions> Options(const std::string& name) EXCLUDES(mu_);
 
   // Sets a model's load options (fields not given keep their current value) after checking
   // them against its ranges (InvalidArgument names the field and the range). A loaded model
@@ -98,12 +99,13 @@ class ModelRegistry {
   // happened. Changes are serialised with loads, so concurrent calls leave one of them in
   // effect, both in what Options() reports and in the loaded instance.
   Result<ModelOptions> SetOptions(const std::string& name, std::optional<int64_t> context_size,
-                                  std::optional<int64_t> threads, bool* reloaded);
+                                  std::optional<int64_t> threads, bool* reloaded)
+      EXCLUDES(mu_, load_mu_);
 
   // Id of the model used when a request names none ("" if there is none).
-  std::string default_id();
-  std::vector<std::string> loaded_ids();
-  std::vector<std::shared_ptr<LoadedModel>> loaded_models();
+  std::string default_id() EXCLUDES(mu_);
+  std::vector<std::string> loaded_ids() EXCLUDES(mu_);
+  std::vector<std::shared_ptr<LoadedModel>> loaded_models() EXCLUDES(mu_);
   const RegistryOptions& options() const { return options_; }
 
 
@@ -117,25 +119,29 @@ class ModelRegistry {
   std::string IdFor(const std::string& path) const;
   // Path and id of a request's model name (the preloaded model keeps its own id).
   Result<std::pair<std::string, std::string>> Resolve(const std::string& name);
-  // The options a load of `id` uses: its own where set, else the server's. mu_ held.
-  LoadOptions RequestedLocked(const std::string& id) const;
+  // The options a load of `id` uses: its own where set, else the server's.
+  LoadOptions RequestedLocked(const std::string& id) const REQUIRES(mu_);
   std::shared_ptr<LoadedModel> MakeInstance(const std::string& id,
                                             std::shared_ptr<const Model> model,
                                             const LoadOptions& requested) const;
   int hardware_threads() const;
-  // Fills info.loaded, context_size and threads. mu_ held.
-  void FillLoadStateLocked(ModelInfo& info) const;
-  ModelOptions OptionsLocked(const std::string& id, int n_ctx_train) const;
-  void EvictFor(uint64_t incoming_bytes);  // mu_ held
-  ModelInfo Describe(const std::string& id, const std::string& path);
+  // Fills info.loaded, context_size and threads.
+  void FillLoadStateLocked(ModelInfo& info) const REQUIRES(mu_);
+  ModelOptions OptionsLocked(const std::string& id, int n_ctx_train) const REQUIRES(mu_);
+  void EvictFor(uint64_t incoming_bytes) REQUIRES(mu_);
+  ModelInfo Describe(const std::string& id, const std::string& path) EXCLUDES(mu_);
 
   RegistryOptions options_;
   std::string preload_id_;
-  std::mutex mu_;       // guards loaded_, info_cache_ and options_by_id_
-  std::mutex load_mu_;  // one load or reload at a time: loads are I/O-bound and memory-hungry
-  std::map<std::string, Entry> loaded_;
-  std::map<std::string, LoadOptions> options_by_id_;  // set with SetOptions(), kept on unload
-  std::map<std::string, std::pair<int64_t, ModelInfo>> info_cache_;  // path -> (mtime, info)
+  // One load or reload at a time: loads are I/O-bound and memory-hungry. Taken before mu_,
+  // never while holding it.
+  Mutex load_mu_ ACQUIRED_BEFORE(mu_);
+  Mutex mu_;
+  std::map<std::string, Entry> loaded_ GUARDED_BY(mu_);
+  // Set with SetOptions(), kept on unload.
+  std::map<std::string, LoadOptions> options_by_id_ GUARDED_BY(mu_);
+  // path -> (mtime, info)
+  std::map<std::string, std::pair<int64_t, ModelInfo>> info_cache_ GUARDED_BY(mu_);
 };
 
 }  // namespace inferno::server

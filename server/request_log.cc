@@ -83,7 +83,7 @@ void RequestLog::Log(const std::string& remote, const std::string& method,
   for (char& c : safe_target) {
     if (static_cast<unsigned char>(c) < 0x20) c = '?';
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (!dir_.empty()) {
     if (day_ != day || file_ == nullptr) {
       if (file_) std::fclose(file_);

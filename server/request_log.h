@@ -4,9 +4,10 @@
 #pragma once
 
 #include <cstdio>
-#include <mutex>
 #include <string>
 #include <string_view>
+
+#include "engine/util/thread_annotations.h"
 
 namespace inferno::server {
 
@@ -20,14 +21,15 @@ class RequestLog {
   explicit RequestLog(std::string dir, bool to_stderr = true);
   ~RequestLog();
   void Log(const std::string& remote, const std::string& method, const std::string& target,
-           int status, double ms, const std::string& note = "");
+           int status, double ms, const std::string& note = "") EXCLUDES(mu_);
 
  private:
   std::string dir_;
   bool to_stderr_;
-  std::mutex mu_;
-  std::string day_;
-  FILE* file_ = nullptr;
+  // Handler threads log at once: one line at a time, and one of them reopens at midnight.
+  Mutex mu_;
+  std::string day_ GUARDED_BY(mu_);
+  FILE* file_ GUARDED_BY(mu_) = nullptr;
 };
 
 }  // namespace inferno::server

@@ -31,6 +31,9 @@ struct Scheduler::Job {
   int logit_row = -1;
   int first_prompt_row = -1;  // prompt surprisal: the chunk's rows start here
 
+  // Its client asked to wait (the front end's backpressure): it sits this step out.
+  bool paused() const { return ready && !ready(); }
+
   void LeaveQueue() {
     if (queue_place) queue_place->Give();
     queue_place.reset();
@@ -72,10 +75,10 @@ Scheduler::Scheduler(const Model& model, const SchedulerOptions& options)
 
 Scheduler::~Scheduler() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   worker_.join();
 }
 
@@ -101,10 +104,10 @@ Scheduler::Ticket Scheduler::Submit(GenerateRequest request, EventSink sink,
   std::shared_ptr<Job> job = MakeJob(std::move(request), std::move(sink), std::move(ready));
   Ticket ticket;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     ticket = Enqueue(std::move(job));
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   return ticket;
 }
 
@@ -114,7 +117,7 @@ std::optional<Scheduler::Ticket> Scheduler::TrySubmit(GenerateRequest request, E
   std::shared_ptr<Job> job = MakeJob(std::move(request), std::move(sink), std::move(ready));
   Ticket ticket;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     // Every job not yet finished holds or awaits a slot; the jobs of other front ends
     // (Submit) count too, since this one waits behind them all the same.
     const bool would_wait = stats_.active + stats_.queued >= options_.n_slots;
@@ -124,13 +127,13 @@ std::optional<Scheduler::Ticket> Scheduler::TrySubmit(GenerateRequest request, E
     }
     ticket = Enqueue(std::move(job));
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   return ticket;
 }
 
 void Scheduler::Cancel(Ticket ticket) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     for (const std::shared_ptr<Job>& job : queue_) {
       if (job->ticket == ticket) job->cancel = true;
     }
@@ -138,11 +141,11 @@ void Scheduler::Cancel(Ticket ticket) {
       if (job->ticket == ticket) job->cancel = true;
     }
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 SchedulerStats Scheduler::stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return stats_;
 }
 
@@ -153,8 +156,8 @@ void Scheduler::WorkerLoop() {
     std::vector<std::shared_ptr<Job>> dropped;
     bool stopping = false;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || !queue_.empty() || !running.empty(); });
+      MutexLock lock(&mu_);
+      while (!stop_ && queue_.empty() && running.empty()) cv_.Wait(&mu_);
       stopping = stop_;
       // Requests cancelled while waiting leave the queue without running.
       for (auto it = queue_.begin(); it != queue_.end();) {
@@ -191,7 +194,7 @@ void Scheduler::WorkerLoop() {
     }
     if (stopping) {
       for (const std::shared_ptr<Job>& job : running) job->seq->Cancel();
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       running_jobs_.clear();
       return;
     }
@@ -207,7 +210,7 @@ void Scheduler::WorkerLoop() {
       // clients have been told.
       EventSink sink = [this, raw](const Event& e) {
         if (e.type == Event::Type::kDone || e.type == Event::Type::kError) {
-          std::lock_guard<std::mutex> lock(mu_);
+          MutexLock lock(&mu_);
           --stats_.active;
           ++stats_.completed;
         }
@@ -227,45 +230,68 @@ void Scheduler::WorkerLoop() {
     if (!stepped) {
       // Every request is paused by its client: wait a little for room, a new request, a
       // cancellation or shutdown rather than spin.
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, std::chrono::milliseconds(2), [&] { return stop_ || !queue_.empty(); });
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
+      MutexLock lock(&mu_);
+      while (!stop_ && queue_.empty()) {
+        if (!cv_.WaitUntil(&mu_, deadline)) break;
+      }
     }
   }
 }
 
 bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
+  AssembleBatch(running);
+  if (tokens_.empty()) return false;
+  RunForward();
+  const StepCounts counts = SampleAndEmit(running);
+  MutexLock lock(&mu_);
+  stats_.prompt_tokens += counts.prompt_tokens;
+  stats_.generated_tokens += counts.generated_tokens;
+  return true;
+}
+
+void Scheduler::AssembleBatch(const std::vector<std::shared_ptr<Job>>& running) {
   tokens_.clear();
   positions_.clear();
   token_caches_.clear();
   logit_rows_.clear();
   hooks_.clear();
-  bool probing = false;  // some row has a capture hook
-  int budget = n_batch_;
   for (const std::shared_ptr<Job>& job : running) {
     job->batch_tokens = 0;
     job->logit_row = -1;
     job->first_prompt_row = -1;
   }
-  auto paused = [](const Job& job) { return job.ready && !job.ready(); };
   // Decoding sequences first: one token each, so a long prompt arriving never stalls them
-  // for more than one step.
+  // for more than one step. Then prompt chunks with what is left of the batch.
+  const int decoding = AddDecodeRows(running);
+  AddPromptChunks(running, n_batch_ - decoding);
+}
+
+void Scheduler::AddRow(const Job& job, int32_t token, int32_t position) {
+  tokens_.push_back(token);
+  positions_.push_back(position);
+  token_caches_.push_back(caches_[job.slot].get());
+  hooks_.push_back(job.seq->hook(position));
+}
+
+int Scheduler::AddDecodeRows(const std::vector<std::shared_ptr<Job>>& running) {
+  int rows = 0;
   for (const std::shared_ptr<Job>& job : running) {
     Sequence& seq = *job->seq;
-    if (!seq.PromptDone() || paused(*job)) continue;
+    if (!seq.PromptDone() || job->paused()) continue;
     job->batch_tokens = 1;
     job->logit_row = int(logit_rows_.size());
     logit_rows_.push_back(int32_t(tokens_.size()));
-    tokens_.push_back(seq.next_token());
-    positions_.push_back(seq.pos());
-    token_caches_.push_back(caches_[job->slot].get());
-    hooks_.push_back(seq.hook(seq.pos()));
-    probing = probing || hooks_.back() != nullptr;
-    --budget;
+    AddRow(*job, seq.next_token(), seq.pos());
+    ++rows;
   }
-  // Then prompt chunks with what is left of the batch.
+  return rows;
+}
+
+void Scheduler::AddPromptChunks(const std::vector<std::shared_ptr<Job>>& running, int budget) {
   for (const std::shared_ptr<Job>& job : running) {
     Sequence& seq = *job->seq;
-    if (seq.PromptDone() || budget <= 0 || paused(*job)) continue;
+    if (seq.PromptDone() || budget <= 0 || job->paused()) continue;
     const bool scored = seq.wants_prompt_logits();
     const std::span<const int32_t> chunk =
         seq.NextPromptChunk(scored ? std::min(budget, kScoredChunk) : budget);
@@ -273,11 +299,7 @@ bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
     if (scored) job->first_prompt_row = int(logit_rows_.size());
     for (size_t i = 0; i < chunk.size(); ++i) {
       if (scored) logit_rows_.push_back(int32_t(tokens_.size()));
-      tokens_.push_back(chunk[i]);
-      positions_.push_back(seq.pos() + int32_t(i));
-      token_caches_.push_back(caches_[job->slot].get());
-      hooks_.push_back(seq.hook(positions_.back()));
-      probing = probing || hooks_.back() != nullptr;
+      AddRow(*job, chunk[i], seq.pos() + int32_t(i));
     }
     job->batch_tokens = int(chunk.size());
     budget -= int(chunk.size());
@@ -286,21 +308,27 @@ bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
       job->logit_row = int(logit_rows_.size()) - 1;
     }
   }
-  if (tokens_.empty()) return false;
+}
 
+void Scheduler::RunForward() {
   const size_t n_vocab = size_t(model_.config().n_vocab);
   if (logits_.size() < logit_rows_.size() * n_vocab) logits_.resize(logit_rows_.size() * n_vocab);
   // No hooks at all when nobody probes: the pass then skips every capture point.
+  const bool probing =
+      std::any_of(hooks_.begin(), hooks_.end(), [](const CaptureHook* h) { return h != nullptr; });
   const std::span<CaptureHook* const> hooks =
       probing ? std::span<CaptureHook* const>(hooks_) : std::span<CaptureHook* const>();
   ForwardBatch(model_, pool_, token_caches_, tokens_, positions_, logit_rows_, state_,
                logits_.data(), hooks);
+}
 
-  uint64_t prompt_tokens = 0, generated = 0;
+Scheduler::StepCounts Scheduler::SampleAndEmit(const std::vector<std::shared_ptr<Job>>& running) {
+  const size_t n_vocab = size_t(model_.config().n_vocab);
+  StepCounts counts;
   for (const std::shared_ptr<Job>& job : running) {
     if (job->batch_tokens == 0) continue;
     Sequence& seq = *job->seq;
-    if (!seq.PromptDone()) prompt_tokens += job->batch_tokens;
+    if (!seq.PromptDone()) counts.prompt_tokens += job->batch_tokens;
     if (job->first_prompt_row >= 0) {
       seq.OnPromptLogits(std::span<const float>(logits_.data() + job->first_prompt_row * n_vocab,
                                                 size_t(job->batch_tokens) * n_vocab),
@@ -309,14 +337,11 @@ bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
     seq.Advance(job->batch_tokens);
     if (job->logit_row < 0) continue;
     if (seq.probes_tokens()) seq.AfterForward(pool_, state_);
-    ++generated;
+    ++counts.generated_tokens;
     (void)seq.OnLogits(
         std::span<const float>(logits_.data() + size_t(job->logit_row) * n_vocab, n_vocab));
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  stats_.prompt_tokens += prompt_tokens;
-  stats_.generated_tokens += generated;
-  return true;
+  return counts;
 }
 
 void Scheduler::Retire(std::vector<std::shared_ptr<Job>>& running) {
@@ -330,7 +355,7 @@ void Scheduler::Retire(std::vector<std::shared_ptr<Job>>& running) {
     }
   }
   if (running.size() == before) return;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   running_jobs_ = running;
 }
 

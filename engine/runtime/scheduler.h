@@ -8,12 +8,10 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -24,6 +22,7 @@
 #include "engine/runtime/kv_cache.h"
 #include "engine/runtime/sequence.h"
 #include "engine/threads/thread_pool.h"
+#include "engine/util/thread_annotations.h"
 
 namespace inferno {
 
@@ -77,7 +76,8 @@ class Scheduler {
   // `ready`, when set, is asked before each step of this request; while it returns false the
   // request pauses (its slot and cache kept) and the others go on. This is how a front end
   // applies backpressure from a slow client without holding up the batch.
-  Ticket Submit(GenerateRequest request, EventSink sink, std::function<bool()> ready = nullptr);
+  Ticket Submit(GenerateRequest request, EventSink sink, std::function<bool()> ready = nullptr)
+      EXCLUDES(mu_);
 
   // Submit() for a request that may only wait with a place in `limit`. When every slot is
   // busy (it would queue) and `limit` is full, nothing is queued, no event is sent and the
@@ -85,32 +85,47 @@ class Scheduler {
   // The place is given back when the request leaves the queue: into a slot, cancelled, or
   // ended with the scheduler. Requests that find a free slot take no place.
   std::optional<Ticket> TrySubmit(GenerateRequest request, EventSink sink,
-                                  std::function<bool()> ready, std::shared_ptr<QueueLimit> limit);
+                                  std::function<bool()> ready, std::shared_ptr<QueueLimit> limit)
+      EXCLUDES(mu_);
 
   // Cancels a queued or running request; a no-op for unknown or finished tickets.
-  void Cancel(Ticket ticket);
+  void Cancel(Ticket ticket) EXCLUDES(mu_);
 
   const Model& model() const { return model_; }
   int n_ctx() const { return n_ctx_; }
-  SchedulerStats stats() const;
+  SchedulerStats stats() const EXCLUDES(mu_);
 
  private:
   struct Job;
   std::shared_ptr<Job> MakeJob(GenerateRequest request, EventSink sink,
                                std::function<bool()> ready) const;
-  // Queues the job; mu_ held.
-  Ticket Enqueue(std::shared_ptr<Job> job);
-  void WorkerLoop();
+  Ticket Enqueue(std::shared_ptr<Job> job) REQUIRES(mu_);
+  void WorkerLoop() EXCLUDES(mu_);
   // Runs one forward pass over the next token of every decoding sequence plus as many
   // prompt tokens of prefilling ones as fit, then samples where logits came out.
   // Returns false when every running request was paused (nothing evaluated).
-  bool Step(std::vector<std::shared_ptr<Job>>& running);
-  void Retire(std::vector<std::shared_ptr<Job>>& running);
+  bool Step(std::vector<std::shared_ptr<Job>>& running) EXCLUDES(mu_);
+  // Step() in three parts, each on the worker thread's own buffers (tokens_ ... hooks_).
+  // Assemble: one row per token evaluated, and each job's rows (batch_tokens, logit_row,
+  // first_prompt_row). Forward: the rows' logits into logits_. Sample and emit: each job's
+  // sequence advances past its rows and, where logits came out, samples (sending its events).
+  void AssembleBatch(const std::vector<std::shared_ptr<Job>>& running);
+  int AddDecodeRows(const std::vector<std::shared_ptr<Job>>& running);  // rows added
+  void AddPromptChunks(const std::vector<std::shared_ptr<Job>>& running, int budget);
+  void AddRow(const Job& job, int32_t token, int32_t position);
+  void RunForward();
+  struct StepCounts {
+    uint64_t prompt_tokens = 0;
+    uint64_t generated_tokens = 0;
+  };
+  StepCounts SampleAndEmit(const std::vector<std::shared_ptr<Job>>& running);
+  void Retire(std::vector<std::shared_ptr<Job>>& running) EXCLUDES(mu_);
 
   const Model& model_;
   SchedulerOptions options_;
   int n_ctx_;
   int n_batch_;
+  // From here to mu_: the worker thread's own, never touched by another thread.
   ThreadPool pool_;
   ForwardState state_;
   std::vector<std::unique_ptr<KvCache>> caches_;  // one per slot, made on first use
@@ -121,13 +136,13 @@ class Scheduler {
   std::vector<KvCache*> token_caches_;
   std::vector<CaptureHook*> hooks_;  // per token: Sequence::hook(), null when not probed
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::shared_ptr<Job>> queue_;          // guarded by mu_
-  std::vector<std::shared_ptr<Job>> running_jobs_;  // guarded by mu_; what Cancel() sees
-  Ticket next_ticket_ = 1;                          // guarded by mu_
-  bool stop_ = false;                               // guarded by mu_
-  SchedulerStats stats_;                            // guarded by mu_
+  mutable Mutex mu_;
+  CondVar cv_;  // a request queued or cancelled, or stop_
+  std::deque<std::shared_ptr<Job>> queue_ GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<Job>> running_jobs_ GUARDED_BY(mu_);  // what Cancel() sees
+  Ticket next_ticket_ GUARDED_BY(mu_) = 1;
+  bool stop_ GUARDED_BY(mu_) = false;
+  SchedulerStats stats_ GUARDED_BY(mu_);
   std::thread worker_;
 };
 

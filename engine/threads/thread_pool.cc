@@ -33,11 +33,11 @@ ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads < 1 ? 1 : n_threads
 
 ThreadPool::~ThreadPool() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stop_.store(true, std::memory_order_release);
     generation_.fetch_add(1, std::memory_order_acq_rel);
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   for (std::thread& t : workers_) t.join();
 }
 
@@ -52,10 +52,10 @@ void ThreadPool::RunImpl(void* ctx, Thunk thunk) {
   {
     // Publishing under the mutex pairs with the workers' wait predicate, so a worker that
     // is about to sleep cannot miss the new generation.
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     generation_.fetch_add(1, std::memory_order_acq_rel);
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   thunk(ctx, 0, n_threads_);
   // The caller never sleeps: the workers finish within one job's time.
   for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) SpinPause(spins);
@@ -72,8 +72,8 @@ void ThreadPool::WorkerLoop(int index) {
       gen = generation_.load(std::memory_order_acquire);
     }
     if (gen == seen) {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      MutexLock lock(&mu_);
+      while (generation_.load(std::memory_order_acquire) == seen) cv_.Wait(&mu_);
       gen = generation_.load(std::memory_order_acquire);
     }
     seen = gen;

@@ -4,11 +4,11 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "engine/util/thread_annotations.h"
 
 namespace inferno {
 
@@ -44,8 +44,8 @@ class ThreadPool {
 
  private:
   using Thunk = void (*)(void*, int, int);
-  void RunImpl(void* ctx, Thunk thunk);
-  void WorkerLoop(int index);
+  void RunImpl(void* ctx, Thunk thunk) EXCLUDES(mu_);
+  void WorkerLoop(int index) EXCLUDES(mu_);
 
   int n_threads_;
   std::vector<std::thread> workers_;
@@ -55,8 +55,11 @@ class ThreadPool {
   std::atomic<bool> stop_{false};
   void* job_ctx_ = nullptr;
   Thunk job_thunk_ = nullptr;
-  std::mutex mu_;
-  std::condition_variable cv_;
+  // Guards no field of its own: generation_ is atomic (workers spin on it without a lock),
+  // but it only changes with mu_ held, so a worker that checked it under mu_ and went to
+  // sleep on cv_ cannot miss the change.
+  Mutex mu_;
+  CondVar cv_;  // generation_ changed
 };
 
 }  // namespace inferno
