@@ -165,8 +165,10 @@ class CorsWriter : public ResponseWriter {
 
 }  // namespace
 
-// One admitted generation: its events reach the connection thread through `queue`. Ending
-// it before its last event (the client is gone, or never got the stream's header) cancels it.
+// One admitted generation: its events reach the connection thread through `queue`, which
+// also paces the scheduler (a client that stops reading pauses its generation once the queue
+// holds EventQueue::max_bytes). Ending it before its last event (the client is gone, or never
+// got the stream's header) cancels it.
 struct Api::Generation {
   Scheduler* scheduler;
   std::shared_ptr<EventQueue> queue;
@@ -204,7 +206,8 @@ std::unique_ptr<Api::Generation> Api::Admit(const Request& r, LoadedModel& lm, G
   std::string refusal;
   std::optional<Admission::Admitted> admitted = admission_.Submit(
       ClientOf(r), *lm.scheduler, std::move(req),
-      [queue](const Event& e) { return queue->Push(e); }, nullptr, &refusal);
+      [queue](const Event& e) { return queue->Push(e); }, [queue] { return queue->Ready(); },
+      &refusal);
   if (!admitted) {
     // OpenAI's clients retry a 429 after the Retry-After delay.
     Headers headers;

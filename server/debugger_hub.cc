@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "engine/request/prepare.h"
+#include "server/event_queue.h"
 #include "server/secure_random.h"
 
 namespace inferno::server::debugger {
@@ -13,9 +14,13 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 // Two sessions compared step by step (the `compare` message); guarded by the connection's
-// mutex.
+// mutex, except `queued` and `ended`.
 struct CompareState {
   std::string id;
+  // Per side, as the scheduler produced them (guarded by the connection's link_mu_): what
+  // keeps the sides in lockstep, counted before delivery so the pace does not depend on it.
+  int queued[2] = {0, 0};
+  bool ended[2] = {false, false};
   std::deque<std::pair<int32_t, std::vector<float>>> pending[2];  // per side: (token, logits)
   int produced[2] = {0, 0};
   bool done[2] = {false, false};
@@ -73,10 +78,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Branch(ClientMessage m);
   // Worker thread: load the model, check the prompt, submit.
   void Launch(std::shared_ptr<Session> s, std::string model_name);
+  // The session's sink, on the scheduler thread: only queues the event in the inbox (no
+  // encoding, no I/O, never waits for mu_) and makes sure a delivery thread drains it.
   bool OnEvent(const std::shared_ptr<Session>& s, const Event& e);
+  // The session's `ready`, on the scheduler thread; takes only link_mu_.
   bool Ready(const Session& s);
+  // A delivery thread: delivers the inbox's events in order until it is empty. Only one
+  // runs per connection at a time (draining_).
+  void Drain();
+  // A delivery thread: records one event in its session and sends its messages.
+  void DeliverEvent(const std::shared_ptr<Session>& s, const Event& e);
   void Finish(const std::shared_ptr<Session>& s);
   void FinishLocked(const std::shared_ptr<Session>& s);  // mu_ held
+  // No socket speaks for this state any more (mu_ held): sessions pause (Ready).
+  void SetDetachedLocked() {
+    std::lock_guard<std::mutex> link(link_mu_);
+    attached_ = false;
+  }
   void CancelSession(const std::shared_ptr<Session>& s);
   // Whether this connection's client may act on what `owner_origin` owns: when it holds the
   // server's API key, or comes from the same Origin (non-browser clients share ""). Unset:
@@ -108,10 +126,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   Debugger* hub_;
+  // Lock order: mu_, then link_mu_. mu_ guards the protocol state and may be held for long
+  // (encoding); link_mu_ is only ever held briefly, as the scheduler thread takes it.
   std::mutex mu_;
+  std::mutex link_mu_;
+  // sender_ and attached_ are written with both mu_ and link_mu_ held, read under either.
   std::shared_ptr<WsSender> sender_;  // replaced when a client resumes
   WsClient client_;                   // who speaks for this state; replaced on resume too
   bool attached_ = true;
+  // Engine events not yet delivered (guarded by link_mu_), with their EventBytes.
+  struct Pending {
+    std::shared_ptr<Session> session;
+    Event event;
+    size_t bytes = 0;
+  };
+  std::deque<Pending> inbox_;
+  size_t inbox_bytes_ = 0;  // guarded by link_mu_; counted until the event's frames are sent
+  bool draining_ = false;   // guarded by link_mu_: a delivery thread owns the inbox
   int64_t seq_ = 0;
   std::string token_;         // set by hello
   std::deque<Frame> replay_;  // the last frames sent, for resume (only after hello)
@@ -137,16 +168,18 @@ void Connection::SendLocked(Frame f) {
 }
 
 bool Connection::Ready(const Session& s) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(link_mu_);
   // While the client is away nothing is generated: the events it will be replayed stay few.
   if (!attached_) return false;
   // The sides of a compare go in lockstep: neither runs more than one step ahead, so at
   // most one step of logits waits for the other side.
   if (s.compare) {
     const CompareState& c = *s.compare;
-    if (!c.done[1 - s.side] && c.produced[s.side] > c.produced[1 - s.side]) return false;
+    if (!c.ended[1 - s.side] && c.queued[s.side] > c.queued[1 - s.side]) return false;
   }
-  return sender_->closed() || sender_->queued_bytes() <= hub_->limits().send_queue_bytes;
+  // Events still to be encoded count as much as frames the socket has yet to write.
+  const size_t queued = sender_->closed() ? 0 : sender_->queued_bytes();
+  return inbox_bytes_ + queued <= hub_->limits().send_queue_bytes;
 }
 
 void Connection::OnText(std::string_view frame, std::shared_ptr<Connection>* self_slot) {
@@ -208,9 +241,12 @@ void Connection::Hello(const ClientMessage& m, std::shared_ptr<Connection>* self
     {
       std::lock_guard<std::mutex> lock(old->mu_);
       previous = old->sender_;
-      old->sender_ = mine;
+      {
+        std::lock_guard<std::mutex> link(old->link_mu_);
+        old->sender_ = mine;
+        old->attached_ = true;
+      }
       old->client_ = std::move(me);
-      old->attached_ = true;
       std::vector<std::string> ids;
       for (const auto& [id, s] : old->sessions_) ids.push_back(id);
       const int64_t first_kept = old->replay_.empty() ? old->seq_ + 1 : old->replay_.front().seq;
@@ -420,51 +456,89 @@ void Connection::Launch(std::shared_ptr<Session> s, std::string model_name) {
 }
 
 bool Connection::OnEvent(const std::shared_ptr<Session>& s, const Event& e) {
-  const bool end = e.type == Event::Type::kDone || e.type == Event::Type::kError;
+  const size_t bytes = EventBytes(e);
+  bool start_drain = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (e.type == Event::Type::kPrompt) {
-      s->record.prompt_tokens = e.prompt_tokens;
-      s->record.prompt_pieces.clear();
-      for (int32_t id : e.prompt_tokens) {
-        s->record.prompt_pieces.push_back(s->tokenizer->TokenToPiece(id));
-      }
-    } else if (e.type == Event::Type::kToken) {
-      s->record.tokens.push_back(e.id);
-      s->record.steps.push_back(
-          StepRecord{e.id, e.piece, e.logit, e.prob, e.rank, e.entropy, e.top});
-      if (s->generated++ == 0) s->first_token = Clock::now();
-    } else if (e.type == Event::Type::kDone) {
-      s->record.finish_reason = e.finish_reason;
-    } else if (e.type == Event::Type::kError) {
-      s->record.finish_reason = "error";
+    std::lock_guard<std::mutex> lock(link_mu_);
+    if (s->compare && e.type == Event::Type::kToken) ++s->compare->queued[s->side];
+    if (s->compare && (e.type == Event::Type::kDone || e.type == Event::Type::kError)) {
+      s->compare->ended[s->side] = true;
     }
-    // The finished record is stored and the session's place given back before the client
-    // hears it ended, so it can start another at once. The model (and its tokenizer, used
-    // below) stays alive meanwhile even if the worker drops the last reference:
-    // ~LoadedModel first joins this scheduler thread.
-    if (end) FinishLocked(s);
-    for (Frame& f : EncodeEvent(&seq_, s->id, e, *s->tokenizer, s->binary, s->send_logits)) {
-      SendLocked(std::move(f));
-    }
-    if (s->compare && e.type == Event::Type::kToken) OnCompareToken(*s, e);
-    if (s->compare && end) OnCompareEnd(*s);
-    if (e.type == Event::Type::kPrompt) {
-      EmitLocked([&](int64_t seq) { return StatusJson(seq, s->id, "prefill"); });
-    } else if (e.type == Event::Type::kToken && s->generated % 16 == 0) {
-      const double secs = std::chrono::duration<double>(Clock::now() - s->first_token).count();
-      const double tps = secs > 0 ? (s->generated - 1) / secs : 0;
-      EmitLocked(
-          [&](int64_t seq) { return StatusJson(seq, s->id, "generating", tps, s->generated); });
-    }
+    inbox_.push_back(Pending{s, e, bytes});
+    inbox_bytes_ += bytes;
+    start_drain = !std::exchange(draining_, true);
   }
+  if (start_drain) hub_->Deliver([self = shared_from_this()] { self->Drain(); });
   return !s->cancel;
+}
+
+void Connection::Drain() {
+  for (;;) {
+    Pending p;
+    {
+      std::lock_guard<std::mutex> lock(link_mu_);
+      if (inbox_.empty()) {
+        draining_ = false;  // the next OnEvent starts another Drain
+        return;
+      }
+      p = std::move(inbox_.front());
+      inbox_.pop_front();
+    }
+    DeliverEvent(p.session, p.event);
+    std::lock_guard<std::mutex> lock(link_mu_);
+    inbox_bytes_ -= p.bytes;
+  }
+}
+
+void Connection::DeliverEvent(const std::shared_ptr<Session>& s, const Event& e) {
+  const bool end = e.type == Event::Type::kDone || e.type == Event::Type::kError;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (e.type == Event::Type::kPrompt) {
+    s->record.prompt_tokens = e.prompt_tokens;
+    s->record.prompt_pieces.clear();
+    for (int32_t id : e.prompt_tokens) {
+      s->record.prompt_pieces.push_back(s->tokenizer->TokenToPiece(id));
+    }
+  } else if (e.type == Event::Type::kToken) {
+    s->record.tokens.push_back(e.id);
+    s->record.steps.push_back(StepRecord{e.id, e.piece, e.logit, e.prob, e.rank, e.entropy, e.top});
+    if (s->generated++ == 0) s->first_token = Clock::now();
+  } else if (e.type == Event::Type::kDone) {
+    s->record.finish_reason = e.finish_reason;
+  } else if (e.type == Event::Type::kError) {
+    s->record.finish_reason = "error";
+  }
+  // Encoded while the session still holds its model: the tokenizer lives in it.
+  std::vector<Frame> frames =
+      EncodeEvent(&seq_, s->id, e, *s->tokenizer, s->binary, s->send_logits);
+  // The finished record is queued for the store (where Find sees it at once) and the
+  // session's place given back before the client hears it ended, so it can start another,
+  // or branch from this one, at once.
+  if (end) FinishLocked(s);
+  for (Frame& f : frames) SendLocked(std::move(f));
+  if (s->compare && e.type == Event::Type::kToken) OnCompareToken(*s, e);
+  if (s->compare && end) OnCompareEnd(*s);
+  if (e.type == Event::Type::kPrompt) {
+    EmitLocked([&](int64_t seq) { return StatusJson(seq, s->id, "prefill"); });
+  } else if (e.type == Event::Type::kToken && s->generated % 16 == 0) {
+    const double secs = std::chrono::duration<double>(Clock::now() - s->first_token).count();
+    const double tps = secs > 0 ? (s->generated - 1) / secs : 0;
+    EmitLocked(
+        [&](int64_t seq) { return StatusJson(seq, s->id, "generating", tps, s->generated); });
+  }
 }
 
 void Connection::Finish(const std::shared_ptr<Session>& s) {
   std::lock_guard<std::mutex> lock(mu_);
   FinishLocked(s);
-  if (s->compare) OnCompareEnd(*s);  // a side that never ran must not hold the other back
+  if (s->compare) {
+    // A side that never ran must not hold the other back.
+    {
+      std::lock_guard<std::mutex> link(link_mu_);
+      s->compare->ended[s->side] = true;
+    }
+    OnCompareEnd(*s);
+  }
 }
 
 void Connection::FinishLocked(const std::shared_ptr<Session>& s) {
@@ -565,7 +639,7 @@ void Connection::OnClose(const WsSender* sender) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (sender != sender_.get()) return;  // an old socket of a resumed connection
-    attached_ = false;
+    SetDetachedLocked();
     park = !token_.empty() && !sessions_.empty();
     if (!park) {
       for (const auto& [id, s] : sessions_) running.push_back(s);
@@ -583,7 +657,7 @@ void Connection::CancelAll() {
   std::vector<std::shared_ptr<Session>> running;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    attached_ = false;
+    SetDetachedLocked();
     for (const auto& [id, s] : sessions_) running.push_back(s);
   }
   for (const std::shared_ptr<Session>& s : running) CancelSession(s);
@@ -610,9 +684,27 @@ class DebuggerConnection : public WsConnection {
 
 // --- Debugger ---------------------------------------------------------------------------------
 
-Debugger::Debugger(ModelRegistry& registry, Limits limits, std::shared_ptr<SessionStore> store)
-    : registry_(registry), limits_(limits), store_(std::move(store)) {
+namespace {
+
+// Delivery threads: encoding is CPU work (a prompt attention map takes a few hundred ms), so
+// a few threads let one connection's big message not hold up the others'; more than a few
+// would only compete with the model's own threads.
+int DeliveryThreads(int asked) {
+  if (asked > 0) return asked;
+  return std::clamp(int(std::thread::hardware_concurrency()) / 2, 2, 8);
+}
+
+}  // namespace
+
+Debugger::Debugger(ModelRegistry& registry, Limits limits, std::shared_ptr<SessionStore> store,
+                   int delivery_threads)
+    : registry_(registry),
+      limits_(limits),
+      store_(std::make_unique<WriteBehindStore>(std::move(store))) {
   worker_ = std::thread([this] { WorkerLoop(); });
+  for (int i = 0; i < DeliveryThreads(delivery_threads); ++i) {
+    delivery_threads_.emplace_back([this] { DeliveryLoop(); });
+  }
 }
 
 Debugger::~Debugger() {
@@ -628,10 +720,22 @@ Debugger::~Debugger() {
     // object until then.
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, std::chrono::seconds(30), [&] { return running_ == 0; });
+  }
+  // Deliveries first: the last events of the sessions above release models to the worker
+  // and save records to the store.
+  {
+    std::lock_guard<std::mutex> lock(delivery_mu_);
+    delivery_stop_ = true;
+  }
+  delivery_cv_.notify_all();
+  for (std::thread& t : delivery_threads_) t.join();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
   }
   cv_.notify_all();
   worker_.join();
+  store_.reset();  // writes every record still queued
 }
 
 std::unique_ptr<WsConnection> Debugger::Connect(std::shared_ptr<WsSender> sender, WsClient client) {
@@ -670,6 +774,30 @@ void Debugger::WorkerLoop() {
   }
 }
 
+void Debugger::Deliver(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(delivery_mu_);
+    if (delivery_stop_) return;  // shutting down: no client is left to deliver to
+    deliveries_.push_back(std::move(task));
+  }
+  delivery_cv_.notify_one();
+}
+
+// A delivery thread. Runs every task queued before it was told to stop.
+void Debugger::DeliveryLoop() {
+  std::unique_lock<std::mutex> lock(delivery_mu_);
+  for (;;) {
+    delivery_cv_.wait(lock, [&] { return delivery_stop_ || !deliveries_.empty(); });
+    if (deliveries_.empty()) return;
+    std::function<void()> task = std::move(deliveries_.front());
+    deliveries_.pop_front();
+    lock.unlock();
+    task();
+    task = nullptr;  // release the connection outside the lock
+    lock.lock();
+  }
+}
+
 bool Debugger::ReserveSession() {
   std::lock_guard<std::mutex> lock(mu_);
   if (running_ >= limits_.max_sessions) return false;
@@ -681,9 +809,9 @@ void Debugger::ReleaseSession(std::shared_ptr<LoadedModel> model) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     // The model reference is handed to the worker in the same step that gives the place
-    // back: this thread (often the model's own scheduler thread, which must never drop the
-    // last reference and so join itself) keeps none, and ~Debugger, which waits for
-    // running_ == 0, cannot stop the worker before the reference is queued.
+    // back: this thread (a delivery thread, which would otherwise wait for the model's
+    // scheduler to join and hold up other connections' messages) keeps none, and ~Debugger,
+    // which waits for running_ == 0, cannot stop the worker before the reference is queued.
     if (model) tasks_.push_back([m = std::move(model)] {});
     --running_;
   }

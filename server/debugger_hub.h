@@ -3,11 +3,16 @@
 // DebuggerConnection (a WsConnection) speaking protocol version 1 (docs/protocol.md).
 //
 // Threads: client frames arrive on the connection's I/O thread and never block there;
-// model loading and request checks run on the Debugger's worker thread; engine events
-// arrive on the model's scheduler thread and are encoded and queued to the WsSender there.
-// Backpressure: a session steps only while its connection's send queue is under
-// Limits::send_queue_bytes (the scheduler pauses it, the other sequences go on), so memory
-// per connection stays bounded by that limit plus one step's messages per session.
+// model loading and request checks run on the Debugger's worker thread. Engine events
+// arrive on the model's scheduler thread, which only copies them into the connection's
+// inbox: everything slow (recording, encoding JSON and attention maps, queueing frames to
+// the WsSender) runs on the Debugger's delivery threads, one connection's inbox drained by
+// one delivery thread at a time so messages keep their order and seq numbers. Session
+// records are written by the store's own writer thread (server/debugger_store_writer.h).
+// Backpressure: a session steps only while its connection's undelivered events plus its
+// send queue are under Limits::send_queue_bytes (the scheduler pauses it, the other
+// sequences go on), so memory per connection stays bounded by that limit plus one step's
+// messages per session.
 #pragma once
 
 #include <chrono>
@@ -19,9 +24,11 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "server/debugger_protocol.h"
 #include "server/debugger_store.h"
+#include "server/debugger_store_writer.h"
 #include "server/model_registry.h"
 #include "server/ws_endpoint.h"
 
@@ -31,9 +38,12 @@ class Connection;
 
 class Debugger {
  public:
+  // `store` is wrapped in a WriteBehindStore. Starts the worker and the delivery threads.
   Debugger(ModelRegistry& registry, Limits limits = {},
-           std::shared_ptr<SessionStore> store = std::make_shared<MemorySessionStore>());
-  // Cancels every session and joins the worker. Destroy after the HTTP server has stopped.
+           std::shared_ptr<SessionStore> store = std::make_shared<MemorySessionStore>(),
+           int delivery_threads = 0);  // 0: from the hardware (2..8)
+  // Cancels every session, joins the worker and the delivery threads, then writes every
+  // session record still queued. Destroy after the HTTP server has stopped.
   ~Debugger();
   Debugger(const Debugger&) = delete;
   Debugger& operator=(const Debugger&) = delete;
@@ -53,6 +63,9 @@ class Debugger {
   friend class DebuggerConnection;
   void Post(std::function<void()> task);
   void WorkerLoop();
+  // Runs `task` on a delivery thread (Connection::Drain); dropped once they have stopped.
+  void Deliver(std::function<void()> task);
+  void DeliveryLoop();
   bool ReserveSession();  // false when the server-wide limit is reached
   // Gives a session's place back; `model` (the session's reference) is dropped on the worker.
   void ReleaseSession(std::shared_ptr<LoadedModel> model = nullptr);
@@ -66,7 +79,7 @@ class Debugger {
 
   ModelRegistry& registry_;
   Limits limits_;
-  std::shared_ptr<SessionStore> store_;
+  std::unique_ptr<WriteBehindStore> store_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -80,6 +93,12 @@ class Debugger {
   };
   std::map<std::string, Token> tokens_;
   std::thread worker_;
+
+  std::mutex delivery_mu_;
+  std::condition_variable delivery_cv_;
+  std::deque<std::function<void()>> deliveries_;  // guarded by delivery_mu_
+  bool delivery_stop_ = false;                    // guarded by delivery_mu_
+  std::vector<std::thread> delivery_threads_;
 };
 
 }  // namespace inferno::server::debugger

@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "server/debugger_hub.h"
+#include "server/test_gated_store.h"
 
 namespace inferno::server::debugger {
 namespace {
@@ -136,7 +137,7 @@ std::string SessionOf(const std::vector<json::object>& msgs, const std::string& 
 class DebuggerTest : public ::testing::Test {
  protected:
   void SetUp() override { Make(Limits{}); }
-  void Make(Limits limits) {
+  void Make(Limits limits, std::shared_ptr<SessionStore> store = nullptr) {
     conns_.clear();
     debugger_.reset();
     registry_.reset();
@@ -154,7 +155,8 @@ class DebuggerTest : public ::testing::Test {
         ro.models_dir + "/q4.gguf", std::filesystem::copy_options::overwrite_existing);
     registry_ = std::make_unique<ModelRegistry>(ro);
     ASSERT_TRUE(registry_->Init().ok());
-    debugger_ = std::make_unique<Debugger>(*registry_, limits);
+    debugger_ = store ? std::make_unique<Debugger>(*registry_, limits, std::move(store))
+                      : std::make_unique<Debugger>(*registry_, limits);
   }
   ~DebuggerTest() override {
     std::error_code ec;
@@ -807,6 +809,45 @@ TEST_F(DebuggerTest, DroppedConnectionWithoutHelloCancelsItsSessions) {
   for (int i = 0; i < 500 && debugger_->running_sessions() > 0; ++i)
     std::this_thread::sleep_for(10ms);
   EXPECT_EQ(debugger_->running_sessions(), 0);
+}
+
+// Saving a session is I/O (SQLite, synchronous=FULL) and must hold up no session: with the
+// store stuck in its first write, sessions still stream to their end, a branch finds the
+// session that just ended, and shutdown writes every finished session.
+TEST_F(DebuggerTest, AStuckStoreHoldsUpNoSession) {
+  auto disk = std::make_shared<GatedStore>();
+  Make(Limits{}, disk);
+  auto [s1, c1] = Connect();
+  const std::string a = Start(c1, *s1, "a", R"(,"max_tokens":8,"ignore_eos":true)");
+  ASSERT_TRUE(disk->WaitEntered(1));  // a's first save: no write completes from now on
+  ASSERT_TRUE(s1->WaitFor([&](const auto& m) { return HasDone(m, a); }));
+  EXPECT_EQ(OfType(s1->Messages(), "token", a).size(), 8u);
+
+  auto [s2, c2] = Connect();
+  const std::string b = Start(c2, *s2, "b", R"(,"max_tokens":8,"ignore_eos":true)");
+  ASSERT_TRUE(s2->WaitFor([&](const auto& m) { return HasDone(m, b); }));
+  EXPECT_EQ(OfType(s2->Messages(), "token", b).size(), 8u);
+
+  const int64_t token = OfType(s1->Messages(), "token", a)[2].at("id").as_int64();
+  c1->OnText(R"({"type":"branch","id":"child","session":")" + a + R"(","step":2,"token":)" +
+             std::to_string(token) + "}");
+  std::string child;
+  ASSERT_TRUE(s1->WaitFor([&](const auto& m) { return !(child = SessionOf(m, "child")).empty(); }));
+  ASSERT_TRUE(s1->WaitFor([&](const auto& m) { return HasDone(m, child); }));
+  EXPECT_TRUE(OfType(s1->Messages(), "error").empty());
+  EXPECT_EQ(disk->written(), 0);
+
+  disk->Open();
+  for (auto& conn : conns_) conn.second->OnClose();
+  conns_.clear();
+  debugger_.reset();
+  for (const std::string& id : {a, b, child}) {
+    std::optional<SessionRecord> rec = disk->Find(id);
+    ASSERT_TRUE(rec) << id;
+    EXPECT_EQ(rec->finish_reason, "length") << id;
+  }
+  EXPECT_EQ(disk->Find(a)->tokens.size(), 8u);
+  EXPECT_EQ(disk->Find(child)->parent, a);
 }
 
 }  // namespace

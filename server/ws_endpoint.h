@@ -11,8 +11,8 @@
 
 namespace inferno::server {
 
-// Sends frames to one client. Thread-safe: the scheduler thread sends while the I/O thread
-// reads. Frames are queued and written in order by the transport.
+// Sends frames to one client. Thread-safe: a debugger delivery thread sends while the I/O
+// thread reads. Frames are queued and written in order by the transport.
 class WsSender {
  public:
   virtual ~WsSender() = default;
