@@ -32,25 +32,6 @@ using testing::HttpResponse;
 using testing::ServerProcess;
 using testing::StreamingRequest;
 
-// A loopback connection; a small receive buffer when asked (it must be set before connect).
-int Connect(int port, int receive_buffer = 0) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  if (receive_buffer > 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
-  timeval tv{60, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(uint16_t(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 bool SendAll(int fd, const std::string& data) {
   for (size_t sent = 0; sent < data.size();) {
     const ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
@@ -73,7 +54,7 @@ bool ReadUntil(int fd, std::string& raw, const std::string& needle) {
 
 // Sends raw bytes on a new connection and returns everything read until the server closes.
 std::string RawExchange(int port, const std::string& request) {
-  const int fd = Connect(port);
+  const int fd = testing::ConnectLoopback(port);
   if (fd < 0 || !SendAll(fd, request)) return "";
   std::string raw;
   ReadUntil(fd, raw, std::string(1, '\0'));  // never found: reads to the end
@@ -84,7 +65,7 @@ std::string RawExchange(int port, const std::string& request) {
 // A debugger session that holds a sequence slot until Release() (see the file comment).
 class SlotHolder {
  public:
-  explicit SlotHolder(int port) : fd_(Connect(port, 16384)) {
+  explicit SlotHolder(int port) : fd_(testing::ConnectLoopback(port, 16384)) {
     EXPECT_GE(fd_, 0);
     const std::string upgrade = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
                                 "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"

@@ -24,22 +24,6 @@ extern char** environ;
 namespace inferno::testing {
 namespace {
 
-int Connect(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(uint16_t(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  timeval tv{60, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  return fd;
-}
-
 bool SendAll(int fd, const std::string& data) {
   size_t sent = 0;
   while (sent < data.size()) {
@@ -108,6 +92,25 @@ HttpResponse ParseResponse(const std::string& raw) {
 
 }  // namespace
 
+int ConnectLoopback(int port, int receive_buffer) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  // Set before connect: the window is agreed in the handshake.
+  if (receive_buffer > 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
+  timeval tv{60, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(uint16_t(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 ServerProcess::ServerProcess(const std::vector<std::string>& args) {
   int out_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0) return;
@@ -175,7 +178,7 @@ HttpResponse HttpRequest(int port, const std::string& method, const std::string&
                          const std::string& body,
                          const std::map<std::string, std::string>& headers) {
   HttpResponse res;
-  const int fd = Connect(port);
+  const int fd = ConnectLoopback(port);
   if (fd < 0) return res;
   if (!SendAll(fd, BuildRequest(method, target, body, headers, true))) {
     close(fd);
@@ -195,7 +198,7 @@ HttpResponse HttpRequest(int port, const std::string& method, const std::string&
 StreamingRequest::StreamingRequest(int port, const std::string& method, const std::string& target,
                                    const std::string& body,
                                    const std::map<std::string, std::string>& headers)
-    : fd_(Connect(port)) {
+    : fd_(ConnectLoopback(port)) {
   if (fd_ >= 0 && !SendAll(fd_, BuildRequest(method, target, body, headers, true))) {
     close(fd_);
     fd_ = -1;
@@ -260,7 +263,7 @@ std::vector<std::string> SseData(const std::string& body, std::vector<std::strin
 
 int OpenStreamAndRead(int port, const std::string& target, const std::string& body,
                       size_t min_bytes) {
-  const int fd = Connect(port);
+  const int fd = ConnectLoopback(port);
   if (fd < 0) return -1;
   if (!SendAll(fd, BuildRequest("POST", target, body, {}, false))) {
     close(fd);

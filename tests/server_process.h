@@ -47,6 +47,10 @@ boost::json::object ParseJsonObject(const std::string& body);
 // object; "" when there is no error object or the field is not a string.
 std::string ErrorField(const HttpResponse& r, const char* field);
 
+// A connected loopback socket with a 60 s receive timeout (and a small receive buffer when
+// asked), or -1.
+int ConnectLoopback(int port, int receive_buffer = 0);
+
 // One request on a fresh connection ("Connection: close"); "Host: 127.0.0.1" unless `headers`
 // name a Host.
 HttpResponse HttpRequest(int port, const std::string& method, const std::string& target,

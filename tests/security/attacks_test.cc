@@ -38,15 +38,8 @@ std::string Origin(int port) { return "http://127.0.0.1:" + std::to_string(port)
 // Sends a WebSocket upgrade by hand and returns the status line's code (101 when accepted).
 int UpgradeStatus(int port, const std::map<std::string, std::string>& headers,
                   const std::string& target = "/ws") {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(uint16_t(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return 0;
-  }
+  const int fd = testing::ConnectLoopback(port);
+  if (fd < 0) return 0;
   std::string req = "GET " + target +
                     " HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
