@@ -306,7 +306,7 @@ void Api::Handle(const Request& r, ResponseWriter& w) {
   }
   --in_flight_;
   {
-    std::lock_guard<std::mutex> lock(metrics_mu_);
+    MutexLock lock(&metrics_mu_);
     ++requests_[{label, sw.status()}];
   }
   log_.Log(r.remote, r.method, r.target, sw.status(), MsSince(start), note);
@@ -610,7 +610,7 @@ std::string Api::MetricsText() {
   out << "# HELP inferno_requests_total HTTP requests by route and status.\n"
          "# TYPE inferno_requests_total counter\n";
   {
-    std::lock_guard<std::mutex> lock(metrics_mu_);
+    MutexLock lock(&metrics_mu_);
     for (const auto& [key, n] : requests_) {
       out << "inferno_requests_total{route=\"" << key.first << "\",status=\"" << key.second
           << "\"} " << n << "\n";

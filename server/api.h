@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/util/thread_annotations.h"
 #include "server/access_policy.h"
 #include "server/admission.h"
 #include "server/http_types.h"
@@ -76,8 +77,9 @@ class Api {
   RequestLog log_;
   Admission admission_;
 
-  std::mutex metrics_mu_;
-  std::map<std::pair<std::string, int>, uint64_t> requests_;  // (route, status) -> count
+  Mutex metrics_mu_;
+  // (route, status) -> count
+  std::map<std::pair<std::string, int>, uint64_t> requests_ GUARDED_BY(metrics_mu_);
   std::atomic<uint64_t> generated_tokens_{0};
   std::atomic<uint64_t> prompt_tokens_{0};
   std::atomic<double> decode_ms_{0};

@@ -8,12 +8,11 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
-#include <mutex>
 
 #include "engine/runtime/events.h"
+#include "engine/util/thread_annotations.h"
 
 namespace inferno::server {
 
@@ -32,11 +31,11 @@ class EventQueue {
   bool Push(const Event& e) {
     const size_t bytes = EventBytes(e);
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       bytes_ += bytes;
       events_.push_back(e);
     }
-    cv_.notify_one();
+    cv_.Signal();
     return !abandoned_;
   }
   // The scheduler's `ready` (scheduler thread): false while the reader is more than
@@ -44,13 +43,13 @@ class EventQueue {
   // sink, which cancels it.
   bool Ready() const {
     if (abandoned_) return true;
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return bytes_ <= max_bytes_;
   }
   // The reader (connection thread): blocks for the next event.
   Event Pop() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return !events_.empty(); });
+    MutexLock lock(&mu_);
+    while (events_.empty()) cv_.Wait(&mu_);
     Event e = std::move(events_.front());
     events_.pop_front();
     bytes_ -= EventBytes(e);
@@ -61,17 +60,17 @@ class EventQueue {
   bool abandoned() const { return abandoned_; }
   // Bytes of events queued and not yet popped (EventBytes).
   size_t queued_bytes() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return bytes_;
   }
   size_t max_bytes() const { return max_bytes_; }
 
  private:
   const size_t max_bytes_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Event> events_;  // guarded by mu_
-  size_t bytes_ = 0;          // guarded by mu_: EventBytes of events_
+  mutable Mutex mu_;
+  CondVar cv_;
+  std::deque<Event> events_ GUARDED_BY(mu_);
+  size_t bytes_ GUARDED_BY(mu_) = 0;  // EventBytes of events_
   std::atomic<bool> abandoned_{false};
 };
 
