@@ -538,6 +538,11 @@ void HttpServer::Impl::ServeWebSocket(net::io_context&, beast::tcp_stream& strea
   }
   conn.reset();
   ws.next_layer().close(ec);
+  // run() may have been stopped with handlers still queued (a read ending while a write or
+  // close was pending); each holds the sender, which owns the io_context that holds them, so
+  // none would ever be freed. With the socket closed they complete at once: run them out.
+  sender->ioc().restart();
+  sender->ioc().poll();
 }
 
 }  // namespace inferno::server
