@@ -50,7 +50,7 @@ struct LayerContext {
   int64_t n_tokens;
   const int32_t* positions;
   ForwardState& s;
-  const std::vector<float>& rope_freqs;
+  const float* rope_factors;            // per-pair RoPE divisors of this batch, or null
   std::span<CaptureHook* const> hooks;  // empty, or one per token (null: not probed)
 };
 
@@ -76,8 +76,13 @@ void StandardAttention(LayerContext& ctx, const blocks::RopeParams& rope, int wi
 enum class GatedAct { kSilu, kGeluTanh };
 void GatedFfn(LayerContext& ctx, GatedAct act);
 
-// The RoPE parameters of the config (base, linear scale, style, llama3 factors).
+// The RoPE parameters of the config (base, scaling, YaRN, style) with the batch's factors.
 blocks::RopeParams ConfigRope(const LayerContext& ctx);
+
+// The RoPE factors a sequence whose KV cache holds n_ctx positions uses: rope_freqs, or for
+// LongRoPE the long factors when n_ctx exceeds the original context (as llama.cpp decides by its
+// n_ctx_seq), else the short ones; null without factors.
+const float* RopeFactorsFor(const ModelConfig& c, const Weights& w, int n_ctx);
 
 // Evaluates a batch that may mix sequences: token t is appended to caches[t] at
 // positions[t] and attends only to that cache. Every weight matrix is read once for the

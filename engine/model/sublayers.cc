@@ -8,8 +8,19 @@ namespace inferno {
 
 blocks::RopeParams ConfigRope(const LayerContext& ctx) {
   const ModelConfig& c = ctx.config;
-  return blocks::RopeParams{c.rope_dim, c.rope_freq_base, c.rope_freq_scale, c.rope_neox,
-                            ctx.rope_freqs.empty() ? nullptr : ctx.rope_freqs.data()};
+  return c.rope.Params(c.rope_dim, c.rope_neox, ctx.rope_factors);
+}
+
+const float* RopeFactorsFor(const ModelConfig& c, const Weights& w, int n_ctx) {
+  switch (c.rope.factors) {
+    case RopeFactorTensors::kNone:
+      return nullptr;
+    case RopeFactorTensors::kFreqs:
+      return w.rope_freqs.data();
+    case RopeFactorTensors::kLongShort:
+      return c.rope.UseLongFactors(n_ctx) ? w.rope_long.data() : w.rope_short.data();
+  }
+  return nullptr;
 }
 
 void StandardAttention(LayerContext& ctx, const blocks::RopeParams& rope, int window) {
