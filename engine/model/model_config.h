@@ -34,6 +34,11 @@ struct ModelConfig {
   float attention_scale = 0.0f;  // queries·keys scale; 0: 1/sqrt(head_dim)
   bool scale_queries = false;    // the scale multiplies Q before the product (Gemma, Phi-3), as
                                  // the reference computes it, rather than the scores
+  // Llama 4 style attention temperature (Mistral 3): queries at position p are multiplied by
+  // 1 + attn_temp_scale * ln(floor(p / attn_temp_floor) + 1), so that attention stays sharp
+  // far beyond the original context. 0: off.
+  float attn_temp_scale = 0.0f;
+  int attn_temp_floor = 0;
   // RoPE
   int rope_dim = 0;        // rotated dimensions per head (<= head_dim)
   RopeScaling rope;        // base, scaling (linear, YaRN, LongRoPE), factor tensors

@@ -1,4 +1,5 @@
-// How each family reads its RoPE (engine/model/rope_config.h), on small in-memory GGUFs that hold the metadata and token_embd only (all
+// How each family reads its RoPE (engine/model/rope_config.h) and Mistral 3's attention
+// temperature, on small in-memory GGUFs that hold the metadata and token_embd only (all
 // ReadModelConfig reads); the numerics are proven against llama.cpp by the zoo parity tests.
 #include <gtest/gtest.h>
 
@@ -67,6 +68,7 @@ TEST_F(RopeFamilies, LlamaYarn) {
   EXPECT_EQ(c->rope.ext_factor, 1.0f);
   EXPECT_EQ(c->rope.freq_scale, 0.25f);
   EXPECT_EQ(c->rope.n_ctx_orig, 512);
+  EXPECT_EQ(c->attn_temp_scale, 0.0f);
 }
 
 TEST_F(RopeFamilies, Llama3FactorsAreBound) {
@@ -121,6 +123,35 @@ TEST_F(RopeFamilies, Gemma3ReadsSlidingBase) {
   Result<ModelConfig> c = Read();
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->rope.freq_base_swa, 20000.0f);
+}
+
+TEST_F(RopeFamilies, Mistral3YarnAndTemperature) {
+  Start("mistral3");
+  w.AddString("mistral3.rope.scaling.type", "yarn");
+  w.AddF32("mistral3.rope.scaling.factor", 16.0f);
+  w.AddU32("mistral3.rope.scaling.original_context_length", 128);
+  w.AddF32("mistral3.rope.scaling.yarn_beta_fast", 16.0f);
+  w.AddF32("mistral3.rope.scaling.yarn_log_multiplier", 1.0f);
+  w.AddF32("mistral3.attention.temperature_scale", 0.1f);
+  Result<ModelConfig> c = Read();
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_FALSE(c->rope_neox);
+  EXPECT_EQ(c->rope.beta_fast, 16.0f);
+  EXPECT_EQ(c->attn_temp_scale, 0.1f);
+  EXPECT_EQ(c->attn_temp_floor, 128);
+}
+
+TEST_F(RopeFamilies, Mistral3NeedsRopeOverWholeHeads) {
+  Start("mistral3");
+  w.AddU32("mistral3.rope.dimension_count", 16);
+  ExpectRefused("mistral3.rope.dimension_count");
+}
+
+// Only the families that implement the temperature accept it.
+TEST_F(RopeFamilies, LlamaRefusesAttentionTemperature) {
+  Start("llama");
+  w.AddF32("llama.attention.temperature_scale", 0.1f);
+  ExpectRefused("llama.attention.temperature_scale");
 }
 
 }  // namespace

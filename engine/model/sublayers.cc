@@ -23,6 +23,23 @@ const float* RopeFactorsFor(const ModelConfig& c, const Weights& w, int n_ctx) {
   return nullptr;
 }
 
+namespace {
+
+// The attention temperature of each token's queries, with llama.cpp's types (float position and
+// quotient, the logarithm in double).
+void ScaleQueriesByTemperature(const ModelConfig& c, const int32_t* positions, int64_t T,
+                               float* q) {
+  const int64_t q_dim = int64_t{c.n_head} * c.head_dim;
+  for (int64_t t = 0; t < T; ++t) {
+    const float pos = float(positions[t]);
+    const double turns = std::floor(pos / float(c.attn_temp_floor));
+    const float scale = float(std::log(turns + 1.0) * c.attn_temp_scale + 1.0);
+    for (int64_t i = 0; i < q_dim; ++i) q[t * q_dim + i] *= scale;
+  }
+}
+
+}  // namespace
+
 void StandardAttention(LayerContext& ctx, const blocks::RopeParams& rope, int window) {
   const ModelConfig& c = ctx.config;
   const LayerWeights& w = ctx.w;
@@ -44,6 +61,7 @@ void StandardAttention(LayerContext& ctx, const blocks::RopeParams& rope, int wi
   }
   blocks::Rope(s.q.data(), T, c.n_head, c.head_dim, ctx.positions, rope);
   blocks::Rope(s.k.data(), T, c.n_head_kv, c.head_dim, ctx.positions, rope);
+  if (c.attn_temp_scale != 0.0f) ScaleQueriesByTemperature(c, ctx.positions, T, s.q.data());
   const float scale =
       c.attention_scale != 0 ? c.attention_scale : 1.0f / std::sqrt(float(c.head_dim));
   // Where the scale goes changes the rounding of the F16 queries; follow the reference.
