@@ -8,7 +8,8 @@
   X(Qwen2)                  \
   X(Qwen3)                  \
   X(Gemma3)                 \
-  X(Phi3)
+  X(Phi3)                   \
+  X(Mistral3)
 
 namespace inferno {
 

@@ -61,7 +61,11 @@ void DeclareQkNorm(TensorBinder& b, const ModelConfig& c, int layer, LayerWeight
 // attn_norm, ffn_norm and the gated feed-forward ffn_gate/ffn_up/ffn_down of one layer.
 void DeclareNormsAndGatedFfn(TensorBinder& b, const ModelConfig& c, int layer, LayerWeights& L);
 
-// Runs the family's declaration: checks every tensor and binds it into `w` (not repacked).
+// The RoPE factor tensors config.rope.factors names (rope_freqs, or LongRoPE's long and short).
+void DeclareRopeFactors(TensorBinder& b, const ModelConfig& c, Weights& w);
+
+// Runs the family's declaration and the RoPE factors: checks every tensor and binds it into `w`
+// (not repacked).
 Status DeclareTensors(const gguf::File& file, const ModelConfig& c, Weights& w);
 
 }  // namespace inferno
