@@ -77,6 +77,8 @@ bool TokenProbe::Wants(CaptureName name, int layer) const {
       return records_attention(layer);
     case CaptureName::kLayerOut:
       return residuals_;
+    case CaptureName::kRouter:
+      return false;
   }
   return false;
 }
