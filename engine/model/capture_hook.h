@@ -66,11 +66,13 @@ class CaptureHook {
   // done; a null `rows` records nothing.
   virtual blocks::AttentionCaptureRow AttentionRows(int layer, int position) = 0;
 
-  // router of an MoE `layer`: the chosen experts by rank and their weights (same length).
-  // Copy what is needed; the views die after the call. Hooks that never want it need not
-  // override this.
-  virtual void Router(int layer, std::span<const int32_t> experts, std::span<const float> weights) {
+  // router of an MoE `layer` for the token at `position`: the chosen experts by rank and their
+  // weights (same length). Copy what is needed; the views die after the call. Hooks that never
+  // want it need not override this.
+  virtual void Router(int layer, int position, std::span<const int32_t> experts,
+                      std::span<const float> weights) {
     (void)layer;
+    (void)position;
     (void)experts;
     (void)weights;
   }

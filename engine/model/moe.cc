@@ -257,7 +257,7 @@ void OfferRouter(const MoeParams& p, const MoeCapture& c, int64_t T, const MoeSc
   for (int64_t t = 0; t < T && size_t(t) < c.hooks.size(); ++t) {
     CaptureHook* hook = c.hooks[size_t(t)];
     if (hook == nullptr || !hook->Wants(CaptureName::kRouter, c.layer)) continue;
-    hook->Router(c.layer, std::span<const int32_t>(s.ids.data() + t * k, k),
+    hook->Router(c.layer, c.positions[t], std::span<const int32_t>(s.ids.data() + t * k, k),
                  std::span<const float>(s.weights.data() + t * k, k));
   }
 }

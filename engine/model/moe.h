@@ -112,6 +112,7 @@ struct MoeScratch {
 struct MoeCapture {
   int layer = 0;
   std::span<CaptureHook* const> hooks;  // one per token, null for tokens nobody probes
+  const int32_t* positions = nullptr;   // [T] each token's position
 };
 
 // Chooses each token's experts from logits[T][n_expert] (router output, biases added):

@@ -291,12 +291,14 @@ class RouterHook : public CaptureHook {
   }
   void Tensor(CaptureName, int, std::span<const float>) override {}
   blocks::AttentionCaptureRow AttentionRows(int, int) override { return {}; }
-  void Router(int layer, std::span<const int32_t> e, std::span<const float> w) override {
+  void Router(int layer, int position, std::span<const int32_t> e,
+              std::span<const float> w) override {
     layers.push_back(layer);
+    positions.push_back(position);
     experts.assign(e.begin(), e.end());
     weights.assign(w.begin(), w.end());
   }
-  std::vector<int> layers;
+  std::vector<int> layers, positions;
   std::vector<int32_t> experts;
   std::vector<float> weights;
 };
@@ -311,9 +313,11 @@ TEST(MoeFfn, OffersTheRouterChoiceToHooksThatWantIt) {
   CaptureHook* hooks[3] = {nullptr, &probed, nullptr};
   ThreadPool pool(1);
   MoeScratch s;
-  MoeCapture capture{4, hooks};
+  const int32_t positions[3] = {10, 11, 12};
+  MoeCapture capture{4, hooks, positions};
   MoeFfn(pool, p, layer.w, x.data(), T, out.data(), s, &capture);
   EXPECT_THAT(probed.layers, ElementsAre(4));
+  EXPECT_THAT(probed.positions, ElementsAre(11));
   EXPECT_THAT(probed.experts, ElementsAre(s.ids[2], s.ids[3]));
   EXPECT_THAT(probed.weights, ElementsAre(s.weights[2], s.weights[3]));
   EXPECT_NEAR(probed.weights[0] + probed.weights[1], 1.0f, 1e-6);
