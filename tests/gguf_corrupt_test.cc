@@ -284,7 +284,7 @@ std::vector<Variant> Variants() {
                  o.architecture = "mamba";
                  return TinyLlamaWriter(o).Serialize();
                },
-               "architecture 'mamba' is not supported (supported: llama, qwen2, gemma3, phi3)"});
+               "architecture 'mamba' is not supported (supported: llama, qwen2, qwen3, gemma3, phi3)"});
   return v;
 }
 

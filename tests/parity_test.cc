@@ -31,13 +31,14 @@ struct OracleCase {
 // Keeps test listings readable (gtest would otherwise print the struct's bytes).
 void PrintTo(const OracleCase& c, std::ostream* os) { *os << c.name; }
 
-std::vector<OracleCase> DiscoverCases() {
-  std::vector<OracleCase> cases;
-  const fs::path root = fs::path(testing::SharedDir()) / "fixtures";
-  if (!fs::exists(root / "oracle")) return cases;
-  for (const auto& dir : fs::directory_iterator(root / "oracle")) {
+// Pairs under one root: <oracle_dir>/<model-stem>/<prompt-id>.json beside
+// <model_dir>/<model-stem>.gguf.
+void DiscoverUnder(const fs::path& model_dir, const fs::path& oracle_dir,
+                   std::vector<OracleCase>& cases) {
+  if (!fs::exists(oracle_dir)) return;
+  for (const auto& dir : fs::directory_iterator(oracle_dir)) {
     if (!dir.is_directory()) continue;
-    const fs::path model = root / "models" / (dir.path().filename().string() + ".gguf");
+    const fs::path model = model_dir / (dir.path().filename().string() + ".gguf");
     if (!fs::exists(model)) continue;
     for (const auto& f : fs::directory_iterator(dir.path())) {
       if (f.path().extension() != ".json") continue;
@@ -45,6 +46,15 @@ std::vector<OracleCase> DiscoverCases() {
                        dir.path().filename().string() + "/" + f.path().stem().string()});
     }
   }
+}
+
+// The committed fixtures (../shared/fixtures) and the generated zoo (`make zoo`).
+std::vector<OracleCase> DiscoverCases() {
+  std::vector<OracleCase> cases;
+  const fs::path root = fs::path(testing::SharedDir()) / "fixtures";
+  DiscoverUnder(root / "models", root / "oracle", cases);
+  const fs::path zoo = INFERNO_ZOO_DIR;
+  DiscoverUnder(zoo / "zoo", zoo / "zoo-oracle", cases);
   std::sort(cases.begin(), cases.end(),
             [](const OracleCase& a, const OracleCase& b) { return a.name < b.name; });
   return cases;
@@ -192,6 +202,16 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, ParityTest, ::testing::ValuesIn(DiscoverCases
 
 TEST(ParityDiscovery, FindsFixtures) {
   EXPECT_FALSE(DiscoverCases().empty()) << "no model/oracle pairs under " << testing::SharedDir();
+}
+
+// The zoo is what proves the newer families and types; without it their parity cases would
+// silently not exist.
+TEST(ParityDiscovery, FindsTheZoo) {
+  size_t zoo_cases = 0;
+  for (const OracleCase& c : DiscoverCases()) {
+    zoo_cases += c.model_path.rfind(INFERNO_ZOO_DIR, 0) == 0;
+  }
+  EXPECT_GE(zoo_cases, 7u * 5u) << "no zoo under " << INFERNO_ZOO_DIR << ": run `make zoo`";
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ struct ForwardState {
   std::vector<float> x;        // residual stream [T][n_embd]
   std::vector<float> xb;       // normalised input of a sub-block [T][n_embd]
   std::vector<float> q, k, v;  // [T][q_dim], [T][k_dim], [T][v_dim]
-  std::vector<float> qkv;      // fused projection output (phi3) [T][q+k+v]
+  std::vector<float> qkv;      // fused projection output (phi3) [T][q+k+v], sized on first use
   std::vector<float> attn;     // attention output, heads concatenated [T][n_head*head_dim_v]
   std::vector<float> proj;     // output of wo / ffn_down [T][n_embd]
   std::vector<float> gate;     // [T][n_ff]
@@ -67,9 +67,17 @@ void MatMulShared(ThreadPool& pool, ops::Activations& act, const float* x, int64
 // when no token's hook does, which is always the case without hooks.
 const blocks::AttentionCaptureRow* AttentionWeightRows(LayerContext& ctx);
 
-void LlamaLayer(LayerContext& ctx);  // llama family and qwen2 (adds Q/K/V biases)
-void Gemma3Layer(LayerContext& ctx);
-void Phi3Layer(LayerContext& ctx);
+// The attention sub-block most families share: x += Wo · attention(rope(q), rope(k), v) with
+// q, k, v = Wq·n, Wk·n, Wv·n (+ biases when the layer has them), n = rmsnorm(x), and per-head
+// Q/K RMSNorm before RoPE when the layer has q_norm/k_norm. `rope` and `window` are the layer's.
+void StandardAttention(LayerContext& ctx, const blocks::RopeParams& rope, int window);
+
+// The feed-forward sub-block: x += Wdown · (act(Wgate·n) * Wup·n), n = rmsnorm(x).
+enum class GatedAct { kSilu, kGeluTanh };
+void GatedFfn(LayerContext& ctx, GatedAct act);
+
+// The RoPE parameters of the config (base, linear scale, style, llama3 factors).
+blocks::RopeParams ConfigRope(const LayerContext& ctx);
 
 // Evaluates a batch that may mix sequences: token t is appended to caches[t] at
 // positions[t] and attends only to that cache. Every weight matrix is read once for the

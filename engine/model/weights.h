@@ -35,8 +35,8 @@ struct Weights {
   ops::AlignedBytes repacked;
 };
 
-// Binds every tensor of a validated file (call ValidateModelTensors first). Matrices the
-// active kernels multiply faster in another layout are repacked (token_embd, read by row
+// Binds every tensor the family declares (engine/model/tensor_binder.h). Matrices the active
+// kernels multiply faster in another layout are repacked (token_embd, read by row
 // for the embedding lookup, stays in the file).
 Result<Weights> BindWeights(const gguf::File& file, const ModelConfig& config);
 
