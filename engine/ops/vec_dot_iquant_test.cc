@@ -9,6 +9,7 @@
 
 #include "engine/ops/kernel_test_util.h"
 #include "engine/ops/matmul.h"
+#include "engine/ops/repack.h"
 #include "engine/ops/vec_dot.h"
 #include "engine/tensor/dequant.h"
 #include "engine/tensor/quantize.h"
@@ -41,6 +42,14 @@ TEST(IQuantKernels, PartnerFormats) {
   EXPECT_EQ(ActivationType(DType::kIQ4_NL), DType::kQ8_0);
   EXPECT_EQ(ActivationType(DType::kMXFP4), DType::kQ8_0);
   EXPECT_EQ(ActivationType(DType::kIQ4_XS), DType::kQ8_K);
+}
+
+// No interleaved (R4) layout exists for these types: the loader must keep their rows as stored.
+TEST(IQuantKernels, NotRepacked) {
+  for (DType t : kCodebookTypes) {
+    EXPECT_FALSE(ShouldRepack(WeightMatrix{t, 2048, 2048, nullptr, RowBytes(t, 2048)}))
+        << DTypeName(t);
+  }
 }
 
 TEST(IQuantKernels, FourRowsMatchScalar) {
