@@ -70,8 +70,8 @@ TEST(VecDot, SimdCoverage) {
   }
 #if defined(__x86_64__)
   EXPECT_EQ(avx2.size(), std::size(kWeightTypes));
-  EXPECT_EQ(avx512, (std::set<DType>{DType::kF16, DType::kQ4_0, DType::kQ8_0, DType::kQ4_K,
-                                     DType::kQ5_K, DType::kQ6_K}));
+  EXPECT_EQ(avx512, (std::set<DType>{DType::kF16, DType::kQ4_0, DType::kQ8_0, DType::kQ2_K,
+                                     DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}));
 #endif
   EXPECT_EQ(GetVecDot(DType::kQ8_K), nullptr);  // activation-only formats have no kernel
   EXPECT_EQ(GetVecDot(DType::kI32), nullptr);
@@ -158,7 +158,7 @@ TEST(VecDot4, MatchesScalarPerRow) {
     }
     ++checked;
   }
-  EXPECT_GE(checked, 5);  // Q4_0, Q8_0, Q4_K, Q5_K, Q6_K
+  EXPECT_GE(checked, 7);  // Q4_0, Q8_0, Q2_K..Q6_K
 }
 
 TEST(Gemm4x4, MatchesScalarPerRowAndToken) {
@@ -197,7 +197,7 @@ TEST(Gemm4x4, MatchesScalarPerRowAndToken) {
       for (size_t j = 4; j < stride; ++j) EXPECT_EQ(out[k * stride + j], -1.0f);  // untouched
     }
   }
-  EXPECT_EQ(checked, 5);  // Q4_0, Q8_0, Q4_K, Q5_K, Q6_K
+  EXPECT_EQ(checked, 7);  // Q4_0, Q8_0, Q2_K..Q6_K
 }
 
 }  // namespace
