@@ -157,25 +157,96 @@ void Dot5x4(int64_t n, const void* w, size_t row_bytes, const void* a, float* ou
   for (int r = 0; r < 4; ++r) out[r] = HorizontalSum(acc[r]) + offset[r];
 }
 
+inline float HorizontalSum512(__m512 v) {
+  const __m256 lo = _mm512_maskz_extractf32x8_ps(__mmask8(0xFF), v, 0);
+  const __m256 hi = _mm512_maskz_extractf32x8_ps(__mmask8(0xFF), v, 1);
+  return HorizontalSum(_mm256_add_ps(lo, hi));
+}
+
+// (Zero-masked intrinsic forms below for the GCC 12 reason given at CvtPh.)
+// Two consecutive blocks side by side in one 512-bit register (the second zero when only one
+// is left), so that in the prompt tile the dot, the conversion to float and the scaling each
+// cover 64 elements per instruction: per block and token-row pair that float work, not the
+// unpacking, is what the tile spends its time on.
+template <int kBlocks>
+inline __m512i PairI(__m256i first, __m256i second) {
+  const __m512i lo = _mm512_maskz_inserti64x4(__mmask8(0xFF), _mm512_setzero_si512(), first, 0);
+  return kBlocks == 2 ? _mm512_maskz_inserti64x4(__mmask8(0xFF), lo, second, 1) : lo;
+}
+
+inline __m512 PairF(float first, float second) {
+  return _mm512_maskz_insertf32x8(__mmask16(0xFFFF), _mm512_set1_ps(first), _mm256_set1_ps(second),
+                                  1);
+}
+
+// The 4×4 tile over blocks i (and i + 1 when kBlocks is 2). Q5_1's min terms go to
+// offsets, lane 4k + r for token k and row r.
+template <typename Block, int kBlocks>
+inline void Gemm5Step(const void* w, size_t w_row_bytes, const void* a, size_t a_row_bytes,
+                      int64_t i, __m512 acc[4][4], __m512* offsets) {
+  __m512i q[4];
+  __m512 dw[4];
+  alignas(16) float m[2][4], s[2][4];
+  for (int r = 0; r < 4; ++r) {
+    const Block* b = RowAt<Block>(w, w_row_bytes, r) + i;
+    const Unpacked5 u0 = Unpack5(b[0]);
+    const Unpacked5 u1 = kBlocks == 2 ? Unpack5(b[1]) : Unpacked5{_mm256_setzero_si256(), 0, 0};
+    q[r] = PairI<kBlocks>(u0.q, u1.q);
+    dw[r] = PairF(u0.d, u1.d);
+    m[0][r] = u0.m;
+    m[1][r] = u1.m;
+  }
+  for (int k = 0; k < 4; ++k) {
+    const auto* y = RowAt<Q8For<Block>>(a, a_row_bytes, k) + i;
+    const __m512i yv =
+        PairI<kBlocks>(Load(y[0].qs), kBlocks == 2 ? Load(y[1].qs) : _mm256_setzero_si256());
+    const __m512 dy = PairF(H2F(y[0].d), kBlocks == 2 ? H2F(y[1].d) : 0.0f);
+    __m512i sum16 = _mm512_setzero_si512();
+    if constexpr (!kHasMin<Block>) {
+      sum16 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(16), yv);
+    } else {
+      s[0][k] = H2F(y[0].s);
+      s[1][k] = kBlocks == 2 ? H2F(y[1].s) : 0.0f;
+    }
+    for (int r = 0; r < 4; ++r) {
+      __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[r], yv);
+      if constexpr (!kHasMin<Block>) dot = _mm512_sub_epi32(dot, sum16);
+      acc[k][r] = _mm512_fmadd_ps(_mm512_mul_ps(dw[r], dy), _mm512_maskz_cvtepi32_ps(0xFFFF, dot),
+                                  acc[k][r]);
+    }
+  }
+  if constexpr (kHasMin<Block>) {
+    // Lane 4k + r: m[r] (the four rows repeated) times s[k] (each token four times).
+    const __m512i token_of_lane = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+    for (int j = 0; j < kBlocks; ++j) {
+      const __m512 mv = _mm512_maskz_broadcast_f32x4(__mmask16(0xFFFF), _mm_load_ps(m[j]));
+      const __m512 sv = _mm512_maskz_permutexvar_ps(
+          __mmask16(0xFFFF), token_of_lane,
+          _mm512_maskz_broadcast_f32x4(__mmask16(0xFFFF), _mm_load_ps(s[j])));
+      *offsets = _mm512_fmadd_ps(mv, sv, *offsets);
+    }
+  }
+}
+
 template <typename Block>
 void Gemm5(int64_t n, const void* w, size_t w_row_bytes, const void* a, size_t a_row_bytes,
            float* out, size_t out_stride) {
-  __m256 acc[4][4];
+  __m512 acc[4][4];
   for (auto& row : acc) {
-    for (__m256& v : row) v = _mm256_setzero_ps();
+    for (__m512& v : row) v = _mm512_setzero_ps();
   }
-  float offset[4][4] = {};
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    Unpacked5 u[4];
-    for (int r = 0; r < 4; ++r) u[r] = Unpack5(RowAt<Block>(w, w_row_bytes, r)[i]);
-    for (int k = 0; k < 4; ++k) {
-      const Q8Regs y = LoadQ8<Block>(RowAt<Q8For<Block>>(a, a_row_bytes, k)[i]);
-      for (int r = 0; r < 4; ++r) Accumulate5<Block>(u[r], y, &acc[k][r], &offset[k][r]);
-    }
+  __m512 offsets = _mm512_setzero_ps();
+  const int64_t nb = n / kQK;
+  int64_t i = 0;
+  for (; i + 2 <= nb; i += 2) {
+    Gemm5Step<Block, 2>(w, w_row_bytes, a, a_row_bytes, i, acc, &offsets);
   }
+  if (i < nb) Gemm5Step<Block, 1>(w, w_row_bytes, a, a_row_bytes, i, acc, &offsets);
+  alignas(64) float offset[16];
+  _mm512_store_ps(offset, offsets);
   for (int k = 0; k < 4; ++k) {
     for (int r = 0; r < 4; ++r) {
-      out[k * out_stride + r] = HorizontalSum(acc[k][r]) + offset[k][r];
+      out[k * out_stride + r] = HorizontalSum512(acc[k][r]) + offset[4 * k + r];
     }
   }
 }
@@ -183,12 +254,6 @@ void Gemm5(int64_t n, const void* w, size_t w_row_bytes, const void* a, size_t a
 // F16 -> F32, 16 lanes. The zero-masked forms of these intrinsics avoid GCC 12's bogus
 // "uninitialized" warnings about the undefined pass-through operand of the plain forms.
 inline __m512 CvtPh(__m256i h) { return _mm512_maskz_cvtph_ps(__mmask16(0xFFFF), h); }
-
-inline float HorizontalSum512(__m512 v) {
-  const __m256 lo = _mm512_maskz_extractf32x8_ps(__mmask8(0xFF), v, 0);
-  const __m256 hi = _mm512_maskz_extractf32x8_ps(__mmask8(0xFF), v, 1);
-  return HorizontalSum(_mm256_add_ps(lo, hi));
-}
 
 // F16 x F16 in 512-bit registers: float FMAs are the bottleneck here, not loads. The tail
 // uses masked loads (zeros contribute nothing).

@@ -171,8 +171,13 @@ TEST(Gemm4x4, MatchesScalarPerRowAndToken) {
     const Gemm4x4Fn gemm = Avx512Gemm4x4(t);
     if (gemm == nullptr) continue;
     ++checked;
-    for (int64_t n : GetDTypeInfo(t).quantized ? std::vector<int64_t>{1024}
-                                               : std::vector<int64_t>{1, 33, 1000}) {
+    // Plain types: partial vectors too; 32-element blocks: an odd number of blocks too.
+    const int64_t block = GetDTypeInfo(t).block_size;
+    const std::vector<int64_t> lengths = !GetDTypeInfo(t).quantized
+                                             ? std::vector<int64_t>{1, 33, 1000}
+                                         : block == 32 ? std::vector<int64_t>{96, 1024}
+                                                       : std::vector<int64_t>{1024};
+    for (int64_t n : lengths) {
       const size_t rb = RowBytes(t, n), ab = RowBytes(ActivationType(t), n);
       std::vector<uint8_t> w, a;
       for (int r = 0; r < 4; ++r) {
