@@ -78,9 +78,9 @@ std::vector<int32_t> IntArray(const boost::json::value& v) {
 //
 // BF16 weights: like llama.cpp we round activations to BF16 (8 significant bits) before
 // every matmul, the same kind of discontinuity as the 8-bit rounding below, only finer. On
-// llama-tiny-BF16 (tools/zoo/ktypes.sh) we measured max |diff| 0.044, mean 0.009 with the
-// AVX-512 BF16 kernels, 0.079 / 0.014 with AVX2 and 0.067 / 0.014 with the scalar ones; the
-// bounds are 0.15 and 0.03.
+// llama-tiny-BF16 (tools/zoo/ktypes.sh) we measured max |diff| 0.044-0.061, mean 0.009-0.011
+// with the AVX-512 BF16 kernels, 0.079 / 0.014 with AVX2 and 0.067 / 0.014 with the scalar
+// ones; the bounds are 0.15 and 0.03.
 //
 // Quantized weights: like llama.cpp we round activations to 8 bits before every matmul.
 // That rounding is discontinuous, so any difference in summation order (the reference
