@@ -7,6 +7,7 @@
 // tools/zoo/iquants.sh makes with llama.cpp's quantizer (set INFERNO_ZOO_DIR to its OUT_DIR).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -124,6 +125,37 @@ INSTANTIATE_TEST_SUITE_P(
                       Ref{"llama-tiny-IQ4_XS.gguf", "iq4_xs", true, "zoo-src"},
                       Ref{"llama-tiny-MXFP4-ffn.gguf", "mxfp4_moe", true, "zoo", true}),
     [](const ::testing::TestParamInfo<Ref>& info) { return std::string(info.param.type); });
+
+// FNV-1a over our quantization of every F16 matrix of the fixture that llama.cpp's recipe
+// puts in `type`, in file order: the zoo comparison above shows these bytes are llama.cpp's,
+// and the hashes keep that checked where the zoo is not built (CI). `matrices` filters by
+// name (empty: all).
+uint64_t HashOfOurs(DType type, const std::vector<std::string>& matrices) {
+  auto f16 = gguf::File::Open(Fixture("llama-tiny-F16.gguf"));
+  EXPECT_TRUE(f16.ok());
+  uint64_t h = 1469598103934665603ull;
+  for (const gguf::TensorInfo& t : (*f16)->tensors()) {
+    if (t.shape.size() < 2 || t.name == "token_embd.weight") continue;
+    if (!matrices.empty() &&
+        std::find(matrices.begin(), matrices.end(), std::string(t.name)) == matrices.end()) {
+      continue;
+    }
+    for (uint8_t b : Quantize(type, Floats(t), t.cols())) h = (h ^ b) * 1099511628211ull;
+  }
+  return h;
+}
+
+TEST(QuantizeVsLlamaCppHashes, CodebookTypes) {
+  // FNV-1a of the same tensors' bytes in llama.cpp's files (tools/zoo/iquants.sh:
+  // llama-tiny-IQ4_NL/IQ4_XS, whose matrices besides token_embd are all of the base type,
+  // and the FFN of llama-tiny-MXFP4-ffn), computed from those files.
+  EXPECT_EQ(HashOfOurs(DType::kIQ4_NL, {}), 12905876703374880959ull);
+  EXPECT_EQ(HashOfOurs(DType::kIQ4_XS, {}), 6137660066540965159ull);
+  EXPECT_EQ(HashOfOurs(DType::kMXFP4,
+                       {"blk.0.ffn_down.weight", "blk.0.ffn_gate.weight", "blk.0.ffn_up.weight",
+                        "blk.1.ffn_down.weight", "blk.1.ffn_gate.weight", "blk.1.ffn_up.weight"}),
+            6900965638751937586ull);
+}
 
 // MXFP4 where llama.cpp uses it, on a MoE model's 3-D expert tensors: `inferno quantize
 // mxfp4_moe` of the gpt-oss F16 model must give llama.cpp's MXFP4_MOE file tensor for
