@@ -5,7 +5,7 @@ BUILD_DIR = build/$(PRESET)
 MODEL ?= ../shared/fixtures/models/llama-tiny-Q8_0.gguf
 PROMPT ?= Once upon a time
 
-.PHONY: all deps configure build run test test-asan bench bench-kernels bench-peer format fuzz fuzz-build clean \
+.PHONY: all deps configure build run test zoo test-asan bench bench-kernels bench-peer format fuzz fuzz-build clean \
   demo-model demo-model-deps
 
 all: build
@@ -38,7 +38,13 @@ generate: build
 web: configure
 	@cmake --build --preset $(PRESET) --target web
 
-test: build
+# Random-weight models of the newer families and types with llama.cpp's oracles (tools/zoo),
+# read by the parity tests beside ../shared/fixtures.
+ZOO_DIR = build/zoo
+zoo:
+	@bash tools/zoo/make.sh $(ZOO_DIR)
+
+test: build zoo
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 test-asan:

@@ -17,7 +17,6 @@ ForwardState::ForwardState(const ModelConfig& c, int max_tokens_) : max_tokens(m
   q.resize(T * q_dim);
   k.resize(T * k_dim);
   v.resize(T * v_dim);
-  if (c.arch == Arch::kPhi3) qkv.resize(T * (q_dim + k_dim + v_dim));
   attn.resize(T * size_t(c.n_head) * c.head_dim_v);
   proj.resize(T * c.n_embd);
   gate.resize(T * c.n_ff);
@@ -86,26 +85,16 @@ void ForwardBatch(const Model& model, ThreadPool& pool, std::span<KvCache* const
     const auto* row = static_cast<const uint8_t*>(emb.data) + size_t(tokens[t]) * emb.row_bytes;
     DequantizeRow(emb.type, row, s.x.data() + t * D, D);
   }
-  if (c.arch == Arch::kGemma3) {
-    const float scale = std::sqrt(float(D));
-    for (int64_t i = 0; i < T * D; ++i) s.x[i] *= scale;
+  if (c.embedding_scale != 1.0f) {
+    for (int64_t i = 0; i < T * D; ++i) s.x[i] *= c.embedding_scale;
   }
 
+  // One choice for the batch: every sequence of a scheduler or session has the same context size.
+  const float* rope_factors = T > 0 ? RopeFactorsFor(c, w, caches[0]->n_ctx()) : nullptr;
   for (int l = 0; l < c.n_layer; ++l) {
     LayerContext ctx{c, w.layers[l],      l, pool,         caches.data(),
-                     T, positions.data(), s, w.rope_freqs, hooks};
-    switch (c.arch) {
-      case Arch::kLlama:
-      case Arch::kQwen2:
-        LlamaLayer(ctx);
-        break;
-      case Arch::kGemma3:
-        Gemma3Layer(ctx);
-        break;
-      case Arch::kPhi3:
-        Phi3Layer(ctx);
-        break;
-    }
+                     T, positions.data(), s, rope_factors, hooks};
+    c.family->layer(ctx);
     if (!hooks.empty()) OfferRows(hooks, CaptureName::kLayerOut, l, s.x.data(), D);
   }
 

@@ -25,7 +25,7 @@ struct ForwardState {
   std::vector<float> x;        // residual stream [T][n_embd]
   std::vector<float> xb;       // normalised input of a sub-block [T][n_embd]
   std::vector<float> q, k, v;  // [T][q_dim], [T][k_dim], [T][v_dim]
-  std::vector<float> qkv;      // fused projection output (phi3) [T][q+k+v]
+  std::vector<float> qkv;      // fused projection output (phi3) [T][q+k+v], sized on first use
   std::vector<float> attn;     // attention output, heads concatenated [T][n_head*head_dim_v]
   std::vector<float> proj;     // output of wo / ffn_down [T][n_embd]
   std::vector<float> gate;     // [T][n_ff]
@@ -38,6 +38,7 @@ struct ForwardState {
   std::vector<KvCache*> caches;     // per-token cache pointers for single-sequence calls
   std::vector<int32_t> logit_rows;  // rows whose logits single-sequence calls want
   std::vector<blocks::AttentionCaptureRow> attn_rows;  // per token: the hooks' attn_weights
+  MoeScratch moe;  // mixture-of-experts layers; grows on first use
 };
 
 // Everything one layer needs; the family functions below read and update s.x in place.
@@ -50,7 +51,7 @@ struct LayerContext {
   int64_t n_tokens;
   const int32_t* positions;
   ForwardState& s;
-  const std::vector<float>& rope_freqs;
+  const float* rope_factors;            // per-pair RoPE divisors of this batch, or null
   std::span<CaptureHook* const> hooks;  // empty, or one per token (null: not probed)
 };
 
@@ -67,9 +68,27 @@ void MatMulShared(ThreadPool& pool, ops::Activations& act, const float* x, int64
 // when no token's hook does, which is always the case without hooks.
 const blocks::AttentionCaptureRow* AttentionWeightRows(LayerContext& ctx);
 
-void LlamaLayer(LayerContext& ctx);  // llama family and qwen2 (adds Q/K/V biases)
-void Gemma3Layer(LayerContext& ctx);
-void Phi3Layer(LayerContext& ctx);
+// The attention sub-block most families share: x += Wo · attention(rope(q), rope(k), v) with
+// q, k, v = Wq·n, Wk·n, Wv·n (+ biases when the layer has them), n = rmsnorm(x), and per-head
+// Q/K RMSNorm before RoPE when the layer has q_norm/k_norm, and the attention temperature after
+// it when the config has one. `rope` and `window` are the layer's.
+void StandardAttention(LayerContext& ctx, const blocks::RopeParams& rope, int window);
+
+// The feed-forward sub-block: x += Wdown · (act(Wgate·n) * Wup·n), n = rmsnorm(x).
+enum class GatedAct { kSilu, kGeluTanh };
+void GatedFfn(LayerContext& ctx, GatedAct act);
+
+// The mixture-of-experts feed-forward: x += MoeFfn(rmsnorm(x)) (engine/model/moe.h), handing
+// the router's choice to the hooks that want "router".
+void MoeFfnSubBlock(LayerContext& ctx, const MoeParams& params);
+
+// The RoPE parameters of the config (base, scaling, YaRN, style) with the batch's factors.
+blocks::RopeParams ConfigRope(const LayerContext& ctx);
+
+// The RoPE factors a sequence whose KV cache holds n_ctx positions uses: rope_freqs, or for
+// LongRoPE the long factors when n_ctx exceeds the original context (as llama.cpp decides by its
+// n_ctx_seq), else the short ones; null without factors.
+const float* RopeFactorsFor(const ModelConfig& c, const Weights& w, int n_ctx);
 
 // Evaluates a batch that may mix sequences: token t is appended to caches[t] at
 // positions[t] and attends only to that cache. Every weight matrix is read once for the

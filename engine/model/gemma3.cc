@@ -1,61 +1,64 @@
-// Gemma 3 block: embeddings scaled by sqrt(n_embd) (in Forward), per-head RMSNorm on Q and
-// K, "sandwich" norms after attention and after the feed-forward, GELU-gated FFN, and
-// sliding-window attention on local layers (5 of every 6) with their own RoPE base.
+// Gemma 3: embeddings scaled by sqrt(n_embd), per-head RMSNorm on Q and K, "sandwich" norms
+// after attention and after the feed-forward, GELU-gated FFN, and sliding-window attention on
+// local layers (5 of every 6 unless the file says otherwise) with their own RoPE base.
 //
 //   x += postnorm(Wo · attention(rope(qnorm(Wq·n)) * scale, rope(knorm(Wk·n)), Wv·n))
 //   x += postnorm(Wdown · (gelu(Wgate·n) * Wup·n))
 #include <cmath>
 
 #include "engine/model/forward.h"
+#include "engine/model/tensor_binder.h"
 
 namespace inferno {
+namespace {
 
-void Gemma3Layer(LayerContext& ctx) {
-  const ModelConfig& c = ctx.config;
-  const LayerWeights& w = ctx.w;
-  ForwardState& s = ctx.s;
-  ThreadPool& pool = ctx.pool;
-  const int64_t T = ctx.n_tokens;
-  const int64_t D = c.n_embd;
-  const bool sliding = c.layer_is_sliding[ctx.layer];
-
-  // Attention.
-  blocks::RmsNorm(s.x.data(), w.attn_norm.data(), s.xb.data(), T, D, c.norm_eps);
-  MatMulShared(pool, s.act_in, s.xb.data(), T, D,
-               {{&w.wq, s.q.data()}, {&w.wk, s.k.data()}, {&w.wv, s.v.data()}});
-  // Per-head norms: each head is one row of head_dim.
-  blocks::RmsNorm(s.q.data(), w.q_norm.data(), s.q.data(), T * c.n_head, c.head_dim, c.norm_eps);
-  blocks::RmsNorm(s.k.data(), w.k_norm.data(), s.k.data(), T * c.n_head_kv, c.head_dim, c.norm_eps);
-  blocks::RopeParams rope{c.rope_dim, sliding ? c.rope_freq_base_sliding : c.rope_freq_base,
-                          sliding ? 1.0f : c.rope_freq_scale, /*neox=*/true, nullptr};
-  blocks::Rope(s.q.data(), T, c.n_head, c.head_dim, ctx.positions, rope);
-  blocks::Rope(s.k.data(), T, c.n_head_kv, c.head_dim, ctx.positions, rope);
-  // Gemma scales the queries before the product (not the scores); 27B uses n_embd/n_head.
-  const float q_scale =
-      c.n_layer == 62 ? 1.0f / std::sqrt(float(D / c.n_head)) : 1.0f / std::sqrt(float(c.head_dim));
-  for (int64_t i = 0; i < T * c.n_head * c.head_dim; ++i) s.q[i] *= q_scale;
-  blocks::AttentionParams ap{c.n_head,     c.n_head_kv, c.head_dim,
-                             c.head_dim_v, 1.0f,        sliding ? c.sliding_window : 0};
-  blocks::Attention(pool, ap, s.q.data(), s.k.data(), s.v.data(), T, ctx.positions, ctx.caches,
-                    ctx.layer, s.attn.data(), s.attention, AttentionWeightRows(ctx));
-  ops::MatMul(pool, w.wo, s.attn.data(), T, s.proj.data(), s.act_mid);
-  blocks::RmsNorm(s.proj.data(), w.post_attn_norm.data(), s.proj.data(), T, D, c.norm_eps);
-  blocks::Add(s.x.data(), s.proj.data(), T * D);
-
-  // Feed-forward (GeGLU).
-  blocks::RmsNorm(s.x.data(), w.ffn_norm.data(), s.xb.data(), T, D, c.norm_eps);
-  MatMulShared(pool, s.act_in, s.xb.data(), T, D,
-               {{&w.w_gate, s.gate.data()}, {&w.w_up, s.up.data()}});
-  // Elementwise: split over the pool (for decode, n_ff exps would be a serial stretch).
-  pool.ParallelFor(
-      T * c.n_ff,
-      [&](int64_t b, int64_t e) {
-        blocks::GeGlu(s.gate.data() + b, s.up.data() + b, s.hidden.data() + b, e - b);
-      },
-      /*align=*/64);
-  ops::MatMul(pool, w.w_down, s.hidden.data(), T, s.proj.data(), s.act_mid);
-  blocks::RmsNorm(s.proj.data(), w.post_ffn_norm.data(), s.proj.data(), T, D, c.norm_eps);
-  blocks::Add(s.x.data(), s.proj.data(), T * D);
+Status ReadConfig(const gguf::File& f, ModelConfig& c) {
+  const std::string p = c.arch_name + ".";
+  c.rope_neox = true;
+  c.embedding_scale = std::sqrt(float(c.n_embd));
+  c.scale_queries = true;
+  // The file does not carry HF's query_pre_attn_scalar. It is n_embd / n_head for the 27B
+  // model (62 layers) and head_dim for the others; llama.cpp tells them apart by the layer
+  // count, and so do we, for the same files.
+  if (c.n_layer == 62) c.attention_scale = 1.0f / std::sqrt(float(c.n_embd / c.n_head));
+  // Without a window every layer attends to the whole context, as in llama.cpp.
+  INFERNO_RETURN_IF_ERROR(ReadOptionalDim(f, p + "attention.sliding_window", 0, &c.sliding_window));
+  if (c.sliding_window == 0) return Status::Ok();
+  int period = 6;
+  INFERNO_RETURN_IF_ERROR(ReadOptionalDim(f, p + "attention.sliding_window_pattern", 6, &period));
+  // Every period-th layer is global, the others slide; local layers use RoPE base 10000
+  // (or the file's rope.freq_base_swa, read with the other rope keys) without scaling.
+  for (int l = 0; l < c.n_layer; ++l) c.layer_is_sliding[l] = (l % period) < period - 1;
+  return Status::Ok();
 }
+
+void Tensors(TensorBinder& b, const ModelConfig& c, Weights& w) {
+  DeclareEmbeddingAndOutput(b, c, w);
+  for (int l = 0; l < c.n_layer; ++l) {
+    LayerWeights& L = w.layers[l];
+    DeclareNormsAndGatedFfn(b, c, l, L);
+    DeclareAttention(b, c, l, L);
+    DeclareQkNorm(b, c, l, L);
+    b.Vector(LayerTensor(l, "post_attention_norm.weight"), c.n_embd, &L.post_attn_norm);
+    b.Vector(LayerTensor(l, "post_ffw_norm.weight"), c.n_embd, &L.post_ffn_norm);
+  }
+}
+
+void Layer(LayerContext& ctx) {
+  const ModelConfig& c = ctx.config;
+  const bool sliding = c.layer_is_sliding[ctx.layer];
+  blocks::RopeParams rope = ConfigRope(ctx);
+  if (sliding) {
+    rope.freq_base = c.rope.freq_base_swa;
+    rope.freq_scale = 1.0f;
+  }
+  StandardAttention(ctx, rope, sliding ? c.sliding_window : 0);
+  GatedFfn(ctx, GatedAct::kGeluTanh);
+}
+
+}  // namespace
+
+extern const Family kGemma3Family{"gemma3", ReadConfig, Tensors, Layer,
+                                  RopeFamilyKeys{.freq_base_swa = true}};
 
 }  // namespace inferno

@@ -13,7 +13,6 @@ Result<std::unique_ptr<Model>> Model::Load(const std::string& path) {
   Result<ModelConfig> config = ReadModelConfig(*m->file_);
   if (!config.ok()) return config.status();
   m->config_ = std::move(config).value();
-  INFERNO_RETURN_IF_ERROR(ValidateModelTensors(*m->file_, m->config_));
   Result<Weights> weights = BindWeights(*m->file_, m->config_);
   if (!weights.ok()) return weights.status();
   m->weights_ = std::move(weights).value();

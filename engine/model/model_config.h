@@ -1,22 +1,23 @@
-// Hyper-parameters of a model, read from GGUF metadata, and the architecture-level
-// validation of a file (required tensors present, shapes and types as the family expects).
+// Hyper-parameters of a model, read from GGUF metadata: the keys every family shares here, the
+// family's own keys in its file (engine/model/family.h), and the architecture-level validation
+// of a file (every tensor the family declares present, with the expected shape and a type the
+// kernels multiply).
 #pragma once
 
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/gguf/gguf_file.h"
+#include "engine/model/family.h"
+#include "engine/model/rope_config.h"
 #include "engine/util/status.h"
 
 namespace inferno {
 
-enum class Arch { kLlama, kQwen2, kGemma3, kPhi3 };
-
-// "llama, qwen2, gemma3, phi3": used in the error for an unsupported architecture.
-std::string SupportedArchitectures();
-
 struct ModelConfig {
-  Arch arch = Arch::kLlama;
+  const Family* family = nullptr;
   std::string arch_name;  // general.architecture as stored
   std::string name;       // general.name, may be empty
   int n_vocab = 0;
@@ -29,26 +30,52 @@ struct ModelConfig {
   int n_ff = 0;
   int n_ctx_train = 0;
   float norm_eps = 1e-5f;
+  float embedding_scale = 1.0f;  // token embeddings are multiplied by this (Gemma: sqrt(n_embd))
+  float attention_scale = 0.0f;  // queries·keys scale; 0: 1/sqrt(head_dim)
+  bool scale_queries = false;    // the scale multiplies Q before the product (Gemma, Phi-3), as
+                                 // the reference computes it, rather than the scores
+  // Llama 4 style attention temperature (Mistral 3): queries at position p are multiplied by
+  // 1 + attn_temp_scale * ln(floor(p / attn_temp_floor) + 1), so that attention stays sharp
+  // far beyond the original context. 0: off.
+  float attn_temp_scale = 0.0f;
+  int attn_temp_floor = 0;
   // RoPE
-  int rope_dim = 0;  // rotated dimensions per head (<= head_dim)
-  float rope_freq_base = 10000.0f;
-  float rope_freq_scale = 1.0f;  // linear scaling: positions are multiplied by this
-  bool rope_neox = false;        // NeoX style (pairs i, i + dim/2) vs interleaved pairs
-  // Gemma3: sliding-window attention on some layers, global on others.
-  int sliding_window = 0;                   // 0: none
-  std::vector<bool> layer_is_sliding;       // per layer
-  float rope_freq_base_sliding = 10000.0f;  // gemma3 local layers use a different base
-  bool tied_output = false;                 // output projection reuses token_embd
+  int rope_dim = 0;        // rotated dimensions per head (<= head_dim)
+  RopeScaling rope;        // base, scaling (linear, YaRN, LongRoPE), factor tensors
+  bool rope_neox = false;  // NeoX style (pairs i, i + dim/2) vs interleaved pairs
+  // Sliding-window attention on some layers, full attention on the others.
+  int sliding_window = 0;              // 0: none
+  std::vector<bool> layer_is_sliding;  // per layer; their RoPE base is rope.freq_base_swa
+  bool tied_output = false;            // output projection reuses token_embd
+  // Mixture of experts (0 for dense families).
+  int n_expert = 0;
+  int n_expert_used = 0;
+  int n_ff_exp = 0;  // feed-forward width of one expert
 };
 
 // Reads and checks the hyper-parameters. Unsupported architecture → error listing supported.
 Result<ModelConfig> ReadModelConfig(const gguf::File& file);
 
-// Checks every tensor the architecture needs is present with the expected shape and a
-// supported type. Errors name the file, the tensor, and the expected vs found shape.
+// Checks every tensor the family declares is present with the expected shape and a supported
+// type. Errors name the file, the tensor, and the expected vs found shape.
 Status ValidateModelTensors(const gguf::File& file, const ModelConfig& config);
 
 // ReadModelConfig + ValidateModelTensors: the full verdict used by `inferno inspect`.
 Status ValidateModel(const gguf::File& file);
+
+// --- For the family files ---------------------------------------------------------------------
+
+// Reads a required positive integer `<arch>.<suffix>`, at most `max`.
+Status ReadDim(const gguf::File& f, const std::string& key, int* out, int64_t max = 1 << 24);
+// As ReadDim, `def` when the key is absent.
+Status ReadOptionalDim(const gguf::File& f, const std::string& key, int def, int* out);
+
+// A metadata key whose non-default value would change the computation in a way the family does
+// not implement. Absent, or equal to `value`, is fine; anything else is refused naming the key.
+struct DefaultKey {
+  std::string_view suffix;  // after "<arch>."
+  double value;
+};
+Status CheckDefaults(const gguf::File& f, const ModelConfig& c, std::span<const DefaultKey> keys);
 
 }  // namespace inferno

@@ -22,7 +22,7 @@ ModelConfig Load(const std::string& name) {
 
 TEST(ModelConfig, LlamaTiny) {
   const ModelConfig c = Load("llama-tiny-Q8_0.gguf");
-  EXPECT_EQ(c.arch, Arch::kLlama);
+  EXPECT_EQ(c.arch_name, "llama");
   EXPECT_EQ(c.n_embd, 256);
   EXPECT_EQ(c.n_layer, 2);
   EXPECT_EQ(c.n_head, 4);
@@ -37,27 +37,27 @@ TEST(ModelConfig, LlamaTiny) {
 
 TEST(ModelConfig, Gemma3SlidingPattern) {
   const ModelConfig c = Load("gemma3-tiny-Q8_0.gguf");
-  EXPECT_EQ(c.arch, Arch::kGemma3);
+  EXPECT_EQ(c.arch_name, "gemma3");
   EXPECT_EQ(c.n_layer, 6);
   EXPECT_EQ(c.sliding_window, 32);
   const std::vector<bool> want = {true, true, true, true, true, false};
   EXPECT_EQ(c.layer_is_sliding, want);
   EXPECT_TRUE(c.rope_neox);
-  EXPECT_FLOAT_EQ(c.rope_freq_base, 1000000.0f);
+  EXPECT_FLOAT_EQ(c.rope.freq_base, 1000000.0f);
 }
 
 TEST(ModelConfig, Qwen2AndPhi3) {
   const ModelConfig q = Load("qwen2-tiny-Q8_0.gguf");
-  EXPECT_EQ(q.arch, Arch::kQwen2);
+  EXPECT_EQ(q.arch_name, "qwen2");
   EXPECT_EQ(q.n_vocab, 50257);
   EXPECT_TRUE(q.rope_neox);
   const ModelConfig p = Load("phi3-tiny-Q8_0.gguf");
-  EXPECT_EQ(p.arch, Arch::kPhi3);
+  EXPECT_EQ(p.arch_name, "phi3");
   EXPECT_TRUE(p.rope_neox);
 }
 
 TEST(ModelConfig, SupportedListNamesAllFamilies) {
-  EXPECT_EQ(SupportedArchitectures(), "llama, qwen2, gemma3, phi3");
+  EXPECT_EQ(SupportedArchitectures(), "llama, qwen2, qwen3, gemma3, phi3, mistral3");
 }
 
 }  // namespace

@@ -1,15 +1,54 @@
-// Phi-3 block: one fused QKV projection and one fused gate|up projection, NeoX RoPE, and
-// queries scaled before the attention product.
+// Phi-3 / Phi-3.5 / Phi-4-mini: one fused QKV projection and one fused gate|up projection,
+// NeoX RoPE, and queries scaled before the attention product. The 128k-context models use
+// LongRoPE: per-pair divisors rope_factors_long/short.weight (long when the context is longer
+// than rope.scaling.original_context_length) and cos/sin scaled by rope.scaling.attn_factor.
 //
 //   q|k|v = Wqkv · rmsnorm(x);  x += Wo · attention(rope(q) * scale, rope(k), v)
 //   g|u = Wup · rmsnorm(x);     x += Wdown · (silu(g) * u)
 #include <cmath>
 
 #include "engine/model/forward.h"
+#include "engine/model/tensor_binder.h"
 
 namespace inferno {
+namespace {
 
-void Phi3Layer(LayerContext& ctx) {
+Status ReadConfig(const gguf::File&, ModelConfig& c) {
+  c.rope_neox = true;
+  c.scale_queries = true;
+  return Status::Ok();
+}
+
+void Tensors(TensorBinder& b, const ModelConfig& c, Weights& w) {
+  DeclareEmbeddingAndOutput(b, c, w);
+  const int64_t qkv_dim = int64_t{c.n_head} * c.head_dim + int64_t{c.n_head_kv} * c.head_dim +
+                          int64_t{c.n_head_kv} * c.head_dim_v;
+  for (int l = 0; l < c.n_layer; ++l) {
+    LayerWeights& L = w.layers[l];
+    b.Vector(LayerTensor(l, "attn_norm.weight"), c.n_embd, &L.attn_norm);
+    b.Vector(LayerTensor(l, "ffn_norm.weight"), c.n_embd, &L.ffn_norm);
+    b.Matrix(LayerTensor(l, "attn_qkv.weight"), c.n_embd, qkv_dim, &L.wqkv);
+    b.Matrix(LayerTensor(l, "attn_output.weight"), int64_t{c.n_head} * c.head_dim_v, c.n_embd,
+             &L.wo);
+    b.Matrix(LayerTensor(l, "ffn_up.weight"), c.n_embd, 2 * int64_t{c.n_ff}, &L.w_up);
+    b.Matrix(LayerTensor(l, "ffn_down.weight"), c.n_ff, c.n_embd, &L.w_down);
+  }
+}
+
+// Splits the fused projection of each token into s.q, s.k, s.v.
+void SplitQkv(const ModelConfig& c, ForwardState& s, int64_t T) {
+  const int64_t q_dim = int64_t{c.n_head} * c.head_dim;
+  const int64_t k_dim = int64_t{c.n_head_kv} * c.head_dim;
+  const int64_t v_dim = int64_t{c.n_head_kv} * c.head_dim_v;
+  for (int64_t t = 0; t < T; ++t) {
+    const float* row = s.qkv.data() + t * (q_dim + k_dim + v_dim);
+    std::copy(row, row + q_dim, s.q.data() + t * q_dim);
+    std::copy(row + q_dim, row + q_dim + k_dim, s.k.data() + t * k_dim);
+    std::copy(row + q_dim + k_dim, row + q_dim + k_dim + v_dim, s.v.data() + t * v_dim);
+  }
+}
+
+void Layer(LayerContext& ctx) {
   const ModelConfig& c = ctx.config;
   const LayerWeights& w = ctx.w;
   ForwardState& s = ctx.s;
@@ -17,22 +56,16 @@ void Phi3Layer(LayerContext& ctx) {
   const int64_t T = ctx.n_tokens;
   const int64_t D = c.n_embd;
   const int64_t q_dim = int64_t{c.n_head} * c.head_dim;
-  const int64_t k_dim = int64_t{c.n_head_kv} * c.head_dim;
-  const int64_t v_dim = int64_t{c.n_head_kv} * c.head_dim_v;
-  const int64_t qkv_dim = q_dim + k_dim + v_dim;
 
   blocks::RmsNorm(s.x.data(), w.attn_norm.data(), s.xb.data(), T, D, c.norm_eps);
+  // Sized on the first call only (the buffer keeps its size for the next batches).
+  if (s.qkv.size() < size_t(s.max_tokens * w.wqkv.rows)) s.qkv.resize(s.max_tokens * w.wqkv.rows);
   ops::MatMul(pool, w.wqkv, s.xb.data(), T, s.qkv.data(), s.act_in);
-  const float q_scale = 1.0f / std::sqrt(float(c.head_dim));
-  for (int64_t t = 0; t < T; ++t) {
-    const float* row = s.qkv.data() + t * qkv_dim;
-    for (int64_t i = 0; i < q_dim; ++i) s.q[t * q_dim + i] = row[i];
-    for (int64_t i = 0; i < k_dim; ++i) s.k[t * k_dim + i] = row[q_dim + i];
-    for (int64_t i = 0; i < v_dim; ++i) s.v[t * v_dim + i] = row[q_dim + k_dim + i];
-  }
-  blocks::RopeParams rope{c.rope_dim, c.rope_freq_base, c.rope_freq_scale, /*neox=*/true, nullptr};
+  SplitQkv(c, s, T);
+  const blocks::RopeParams rope = ConfigRope(ctx);
   blocks::Rope(s.q.data(), T, c.n_head, c.head_dim, ctx.positions, rope);
   blocks::Rope(s.k.data(), T, c.n_head_kv, c.head_dim, ctx.positions, rope);
+  const float q_scale = 1.0f / std::sqrt(float(c.head_dim));
   for (int64_t i = 0; i < T * q_dim; ++i) s.q[i] *= q_scale;
   blocks::AttentionParams ap{c.n_head, c.n_head_kv, c.head_dim, c.head_dim_v, 1.0f, 0};
   blocks::Attention(pool, ap, s.q.data(), s.k.data(), s.v.data(), T, ctx.positions, ctx.caches,
@@ -50,5 +83,10 @@ void Phi3Layer(LayerContext& ctx) {
   ops::MatMul(pool, w.w_down, s.hidden.data(), T, s.proj.data(), s.act_mid);
   blocks::Add(s.x.data(), s.proj.data(), T * D);
 }
+
+}  // namespace
+
+extern const Family kPhi3Family{"phi3", ReadConfig, Tensors, Layer,
+                                RopeFamilyKeys{.long_short = true}};
 
 }  // namespace inferno

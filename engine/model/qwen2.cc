@@ -1,0 +1,31 @@
+// Qwen2 / Qwen2.5: the Llama block with biases on Q, K and V and NeoX-style RoPE (pairs i and
+// i + n_rot/2).
+#include "engine/model/forward.h"
+#include "engine/model/tensor_binder.h"
+
+namespace inferno {
+namespace {
+
+Status ReadConfig(const gguf::File&, ModelConfig& c) {
+  c.rope_neox = true;
+  return Status::Ok();
+}
+
+void Tensors(TensorBinder& b, const ModelConfig& c, Weights& w) {
+  DeclareEmbeddingAndOutput(b, c, w);
+  for (int l = 0; l < c.n_layer; ++l) {
+    DeclareNormsAndGatedFfn(b, c, l, w.layers[l]);
+    DeclareAttention(b, c, l, w.layers[l], /*biases=*/Need::kRequired);
+  }
+}
+
+void Layer(LayerContext& ctx) {
+  StandardAttention(ctx, ConfigRope(ctx), /*window=*/0);
+  GatedFfn(ctx, GatedAct::kSilu);
+}
+
+}  // namespace
+
+extern const Family kQwen2Family{"qwen2", ReadConfig, Tensors, Layer};
+
+}  // namespace inferno

@@ -1,0 +1,33 @@
+// Qwen3 (dense): the Qwen2 block without Q/K/V biases and with RMSNorm over each head of Q and
+// K before RoPE (NeoX style). Head size is its own hyper-parameter (attention.key_length),
+// 128 for every released size, whatever n_embd / n_head is.
+#include "engine/model/forward.h"
+#include "engine/model/tensor_binder.h"
+
+namespace inferno {
+namespace {
+
+Status ReadConfig(const gguf::File&, ModelConfig& c) {
+  c.rope_neox = true;
+  return Status::Ok();
+}
+
+void Tensors(TensorBinder& b, const ModelConfig& c, Weights& w) {
+  DeclareEmbeddingAndOutput(b, c, w);
+  for (int l = 0; l < c.n_layer; ++l) {
+    DeclareNormsAndGatedFfn(b, c, l, w.layers[l]);
+    DeclareAttention(b, c, l, w.layers[l]);
+    DeclareQkNorm(b, c, l, w.layers[l]);
+  }
+}
+
+void Layer(LayerContext& ctx) {
+  StandardAttention(ctx, ConfigRope(ctx), /*window=*/0);
+  GatedFfn(ctx, GatedAct::kSilu);
+}
+
+}  // namespace
+
+extern const Family kQwen3Family{"qwen3", ReadConfig, Tensors, Layer};
+
+}  // namespace inferno
