@@ -4,7 +4,8 @@
 // Q4_K/Q5_K (whose search also tries neighbouring sub-block scales) give an error against
 // the F16 weights no larger than llama.cpp's own file, tensor by tensor. The K_M mixes must pick
 // the same type per tensor. IQ4_NL, IQ4_XS and MXFP4 are compared with files that
-// tools/zoo/iquants.sh makes with llama.cpp's quantizer (set INFERNO_ZOO_DIR to its OUT_DIR).
+// tools/zoo/iquants.sh makes with llama.cpp's quantizer (`make zoo`; INFERNO_ZOO_DIR=OUT_DIR
+// for another folder).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -54,18 +55,23 @@ struct Ref {
   const char* file;
   const char* type;  // our FileType
   bool exact;        // blocks of the file's base type must be byte-identical
-  // A folder of the generated zoo (tools/zoo/iquants.sh, under $INFERNO_ZOO_DIR) rather than
-  // the committed fixtures; skipped when that is absent.
+  // A folder of the generated zoo (`make zoo`, tools/zoo/iquants.sh) rather than the committed
+  // fixtures; skipped when that is absent.
   const char* zoo = nullptr;
   // Made with per-tensor overrides (llama-quantize --tensor-type): types are the file's,
   // and tensors of the base type must match byte for byte.
   bool overrides = false;
 };
 
+// The zoo: $INFERNO_ZOO_DIR, else where `make zoo` puts it (build/zoo, as CMake's default).
+std::string ZooDir() {
+  const char* dir = std::getenv("INFERNO_ZOO_DIR");
+  return dir != nullptr ? dir : std::string(INFERNO_SOURCE_DIR) + "/build/zoo";
+}
+
 std::string RefPath(const Ref& ref) {
   if (!ref.zoo) return Fixture(ref.file);
-  const char* dir = std::getenv("INFERNO_ZOO_DIR");
-  return dir == nullptr ? "" : std::string(dir) + "/" + ref.zoo + "/" + ref.file;
+  return ZooDir() + "/" + ref.zoo + "/" + ref.file;
 }
 
 class QuantizeVsLlamaCpp : public ::testing::TestWithParam<Ref> {};
@@ -73,8 +79,8 @@ class QuantizeVsLlamaCpp : public ::testing::TestWithParam<Ref> {};
 TEST_P(QuantizeVsLlamaCpp, SameTypesAndNoWorseError) {
   const Ref& ref = GetParam();
   const std::string path = RefPath(ref);
-  if (ref.zoo && (path.empty() || !std::filesystem::exists(path))) {
-    GTEST_SKIP() << "no " << ref.file << " (set INFERNO_ZOO_DIR; tools/zoo/iquants.sh makes it)";
+  if (ref.zoo && !std::filesystem::exists(path)) {
+    GTEST_SKIP() << "no " << path << " (make zoo; tools/zoo/iquants.sh makes it)";
   }
   auto f16 = gguf::File::Open(Fixture("llama-tiny-F16.gguf"));
   auto theirs = gguf::File::Open(path);
@@ -161,11 +167,10 @@ TEST(QuantizeVsLlamaCppHashes, CodebookTypes) {
 // mxfp4_moe` of the gpt-oss F16 model must give llama.cpp's MXFP4_MOE file tensor for
 // tensor, the same types and the same bytes (MXFP4 experts, Q8_0 elsewhere, F32 router).
 TEST(QuantizeVsLlamaCppMoe, Mxfp4MoeIsByteIdentical) {
-  const char* dir = std::getenv("INFERNO_ZOO_DIR");
-  const std::string src = dir ? std::string(dir) + "/zoo-src/gpt-oss-tiny-F16.gguf" : "";
-  const std::string ref = dir ? std::string(dir) + "/zoo-src/gpt-oss-tiny-MXFP4.gguf" : "";
-  if (!dir || !std::filesystem::exists(src) || !std::filesystem::exists(ref)) {
-    GTEST_SKIP() << "no gpt-oss models (set INFERNO_ZOO_DIR; tools/zoo/iquants.sh makes them)";
+  const std::string src = ZooDir() + "/zoo-src/gpt-oss-tiny-F16.gguf";
+  const std::string ref = ZooDir() + "/zoo-src/gpt-oss-tiny-MXFP4.gguf";
+  if (!std::filesystem::exists(src) || !std::filesystem::exists(ref)) {
+    GTEST_SKIP() << "no gpt-oss models in " << ZooDir() << " (make zoo; tools/zoo/iquants.sh)";
   }
   const std::string out =
       (std::filesystem::temp_directory_path() / "inferno-gpt-oss-MXFP4.gguf").string();
