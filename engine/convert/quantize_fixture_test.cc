@@ -4,9 +4,11 @@
 // Q4_K/Q5_K (whose search also tries neighbouring sub-block scales) give an error against
 // the F16 weights no larger than llama.cpp's own file, tensor by tensor. The K_M mixes must pick
 // the same type per tensor. IQ4_NL, IQ4_XS and MXFP4 are compared with files that
-// tools/zoo/iquants.sh makes with llama.cpp's quantizer (set INFERNO_ZOO_DIR to its OUT_DIR).
+// tools/zoo/iquants.sh makes with llama.cpp's quantizer (`make zoo`; INFERNO_ZOO_DIR=OUT_DIR
+// for another folder).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -53,18 +55,23 @@ struct Ref {
   const char* file;
   const char* type;  // our FileType
   bool exact;        // blocks of the file's base type must be byte-identical
-  // A folder of the generated zoo (tools/zoo/iquants.sh, under $INFERNO_ZOO_DIR) rather than
-  // the committed fixtures; skipped when that is absent.
+  // A folder of the generated zoo (`make zoo`, tools/zoo/iquants.sh) rather than the committed
+  // fixtures; skipped when that is absent.
   const char* zoo = nullptr;
   // Made with per-tensor overrides (llama-quantize --tensor-type): types are the file's,
   // and tensors of the base type must match byte for byte.
   bool overrides = false;
 };
 
+// The zoo: $INFERNO_ZOO_DIR, else where `make zoo` puts it (build/zoo, as CMake's default).
+std::string ZooDir() {
+  const char* dir = std::getenv("INFERNO_ZOO_DIR");
+  return dir != nullptr ? dir : std::string(INFERNO_SOURCE_DIR) + "/build/zoo";
+}
+
 std::string RefPath(const Ref& ref) {
   if (!ref.zoo) return Fixture(ref.file);
-  const char* dir = std::getenv("INFERNO_ZOO_DIR");
-  return dir == nullptr ? "" : std::string(dir) + "/" + ref.zoo + "/" + ref.file;
+  return ZooDir() + "/" + ref.zoo + "/" + ref.file;
 }
 
 class QuantizeVsLlamaCpp : public ::testing::TestWithParam<Ref> {};
@@ -72,8 +79,8 @@ class QuantizeVsLlamaCpp : public ::testing::TestWithParam<Ref> {};
 TEST_P(QuantizeVsLlamaCpp, SameTypesAndNoWorseError) {
   const Ref& ref = GetParam();
   const std::string path = RefPath(ref);
-  if (ref.zoo && (path.empty() || !std::filesystem::exists(path))) {
-    GTEST_SKIP() << "no " << ref.file << " (set INFERNO_ZOO_DIR; tools/zoo/iquants.sh makes it)";
+  if (ref.zoo && !std::filesystem::exists(path)) {
+    GTEST_SKIP() << "no " << path << " (make zoo; tools/zoo/iquants.sh makes it)";
   }
   auto f16 = gguf::File::Open(Fixture("llama-tiny-F16.gguf"));
   auto theirs = gguf::File::Open(path);
@@ -125,15 +132,45 @@ INSTANTIATE_TEST_SUITE_P(
                       Ref{"llama-tiny-MXFP4-ffn.gguf", "mxfp4_moe", true, "zoo", true}),
     [](const ::testing::TestParamInfo<Ref>& info) { return std::string(info.param.type); });
 
+// FNV-1a over our quantization of every F16 matrix of the fixture that llama.cpp's recipe
+// puts in `type`, in file order: the zoo comparison above shows these bytes are llama.cpp's,
+// and the hashes keep that checked where the zoo is not built (CI). `matrices` filters by
+// name (empty: all).
+uint64_t HashOfOurs(DType type, const std::vector<std::string>& matrices) {
+  auto f16 = gguf::File::Open(Fixture("llama-tiny-F16.gguf"));
+  EXPECT_TRUE(f16.ok());
+  uint64_t h = 1469598103934665603ull;
+  for (const gguf::TensorInfo& t : (*f16)->tensors()) {
+    if (t.shape.size() < 2 || t.name == "token_embd.weight") continue;
+    if (!matrices.empty() &&
+        std::find(matrices.begin(), matrices.end(), std::string(t.name)) == matrices.end()) {
+      continue;
+    }
+    for (uint8_t b : Quantize(type, Floats(t), t.cols())) h = (h ^ b) * 1099511628211ull;
+  }
+  return h;
+}
+
+TEST(QuantizeVsLlamaCppHashes, CodebookTypes) {
+  // FNV-1a of the same tensors' bytes in llama.cpp's files (tools/zoo/iquants.sh:
+  // llama-tiny-IQ4_NL/IQ4_XS, whose matrices besides token_embd are all of the base type,
+  // and the FFN of llama-tiny-MXFP4-ffn), computed from those files.
+  EXPECT_EQ(HashOfOurs(DType::kIQ4_NL, {}), 12905876703374880959ull);
+  EXPECT_EQ(HashOfOurs(DType::kIQ4_XS, {}), 6137660066540965159ull);
+  EXPECT_EQ(HashOfOurs(DType::kMXFP4,
+                       {"blk.0.ffn_down.weight", "blk.0.ffn_gate.weight", "blk.0.ffn_up.weight",
+                        "blk.1.ffn_down.weight", "blk.1.ffn_gate.weight", "blk.1.ffn_up.weight"}),
+            6900965638751937586ull);
+}
+
 // MXFP4 where llama.cpp uses it, on a MoE model's 3-D expert tensors: `inferno quantize
 // mxfp4_moe` of the gpt-oss F16 model must give llama.cpp's MXFP4_MOE file tensor for
 // tensor, the same types and the same bytes (MXFP4 experts, Q8_0 elsewhere, F32 router).
 TEST(QuantizeVsLlamaCppMoe, Mxfp4MoeIsByteIdentical) {
-  const char* dir = std::getenv("INFERNO_ZOO_DIR");
-  const std::string src = dir ? std::string(dir) + "/zoo-src/gpt-oss-tiny-F16.gguf" : "";
-  const std::string ref = dir ? std::string(dir) + "/zoo-src/gpt-oss-tiny-MXFP4.gguf" : "";
-  if (!dir || !std::filesystem::exists(src) || !std::filesystem::exists(ref)) {
-    GTEST_SKIP() << "no gpt-oss models (set INFERNO_ZOO_DIR; tools/zoo/iquants.sh makes them)";
+  const std::string src = ZooDir() + "/zoo-src/gpt-oss-tiny-F16.gguf";
+  const std::string ref = ZooDir() + "/zoo-src/gpt-oss-tiny-MXFP4.gguf";
+  if (!std::filesystem::exists(src) || !std::filesystem::exists(ref)) {
+    GTEST_SKIP() << "no gpt-oss models in " << ZooDir() << " (make zoo; tools/zoo/iquants.sh)";
   }
   const std::string out =
       (std::filesystem::temp_directory_path() / "inferno-gpt-oss-MXFP4.gguf").string();

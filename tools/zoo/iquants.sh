@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Models in the codebook formats, quantized by llama.cpp from the committed llama-tiny F16
 # fixture, with llama.cpp's oracles, for the parity test and the quantizer comparison
-# (engine/convert/quantize_fixture_test.cc, INFERNO_ZOO_DIR=OUT_DIR). In OUT_DIR/zoo, with
+# (engine/convert/quantize_fixture_test.cc; `make zoo` runs it into build/zoo). In OUT_DIR/zoo, with
 # oracles:
 #   llama-tiny-IQ4_NL-Q8emb  llama.cpp's IQ4_NL recipe, but the (tied) embedding/output in Q8_0
 #   llama-tiny-IQ4_XS-Q8emb  likewise for IQ4_XS
@@ -16,14 +16,14 @@
 # usage: tools/zoo/iquants.sh PEER_TOOLS_DIR OUT_DIR
 #   -> OUT_DIR/zoo/<stem>.gguf, OUT_DIR/zoo-oracle/<stem>/<prompt-id>.json (as make-zoo.sh)
 # PEER_TOOLS_DIR is the peer build's peer/ folder (~/.cache/inferno-peer/build/peer); its
-# sibling bin/ has llama-quantize. SHARED_DIR (default: ../shared beside the repo) has the
+# sibling bin/ has llama-quantize. INFERNO_SHARED_DIR (default: ../shared beside the repo) has the
 # fixtures.
 set -euo pipefail
 [[ $# -eq 2 ]] || { echo "usage: $0 PEER_TOOLS_DIR OUT_DIR" >&2; exit 2; }
 P=$(cd "$1" && pwd)
 O=$(mkdir -p "$2" && cd "$2" && pwd)
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-SHARED=${SHARED_DIR:-$REPO/../shared}
+SHARED=${INFERNO_SHARED_DIR:-$REPO/../shared}
 F16=$SHARED/fixtures/models/llama-tiny-F16.gguf
 LQ=$P/../bin/llama-quantize
 [[ -x $LQ ]] || { echo "no $LQ (build the peer with ../shared/peer/build.sh)" >&2; exit 1; }
