@@ -1,6 +1,8 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
+#include <type_traits>
+
 #include "engine/ops/quantize_activations.h"
 #include "engine/tensor/quant_blocks.h"
 
@@ -41,8 +43,11 @@ inline void StoreBytes(int8_t* p, __m512i v) {
   _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm512_maskz_cvtepi32_epi8(kAll, v));
 }
 
-void QuantizeQ8_0(const float* x, void* dst, int64_t n) {
-  auto* y = static_cast<BlockQ8_0*>(dst);
+// Q8_0, and Q8_1 which also stores s = d * (sum of the quants) for Q4_1's and Q5_1's min
+// terms, computed as the scalar loop does: the int sum times d in float, then to F16.
+template <typename Block>
+void QuantizeQ8(const float* x, void* dst, int64_t n) {
+  auto* y = static_cast<Block*>(dst);
   for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
     const __m512 a = _mm512_loadu_ps(x), b = _mm512_loadu_ps(x + 16);
     const float amax = ReduceMax(_mm512_maskz_max_ps(kAll, Abs(a), Abs(b)));
@@ -50,8 +55,13 @@ void QuantizeQ8_0(const float* x, void* dst, int64_t n) {
     const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
     y[i].d = _cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     const __m512 scale = _mm512_set1_ps(id);
-    StoreBytes(y[i].qs, Round(_mm512_mul_ps(a, scale)));
-    StoreBytes(y[i].qs + 16, Round(_mm512_mul_ps(b, scale)));
+    const __m512i qa = Round(_mm512_mul_ps(a, scale)), qb = Round(_mm512_mul_ps(b, scale));
+    StoreBytes(y[i].qs, qa);
+    StoreBytes(y[i].qs + 16, qb);
+    if constexpr (std::is_same_v<Block, BlockQ8_1>) {
+      const int sum = ReduceAdd(_mm512_add_epi32(qa, qb));
+      y[i].s = _cvtss_sh(d * float(sum), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    }
   }
 }
 
@@ -93,7 +103,9 @@ void QuantizeQ8_K(const float* x, void* dst, int64_t n) {
 QuantizeActivationsFn Avx512QuantizeActivations(DType type) {
   switch (type) {
     case DType::kQ8_0:
-      return QuantizeQ8_0;
+      return QuantizeQ8<BlockQ8_0>;
+    case DType::kQ8_1:
+      return QuantizeQ8<BlockQ8_1>;
     case DType::kQ8_K:
       return QuantizeQ8_K;
     default:

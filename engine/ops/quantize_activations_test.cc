@@ -42,7 +42,7 @@ std::vector<std::vector<float>> TestRows(int64_t n) {
 TEST(QuantizeActivations, BitIdenticalToQuantizeRow) {
   if (ActiveIsa() != Isa::kAvx512) GTEST_SKIP() << "needs AVX-512";
   const int64_t n = 1024;
-  for (DType type : {DType::kQ8_0, DType::kQ8_K}) {
+  for (DType type : {DType::kQ8_0, DType::kQ8_1, DType::kQ8_K}) {
     const QuantizeActivationsFn fn = Avx512QuantizeActivations(type);
     ASSERT_NE(fn, nullptr);
     const size_t bytes = RowBytes(type, n);
@@ -56,7 +56,7 @@ TEST(QuantizeActivations, BitIdenticalToQuantizeRow) {
       ++row_index;
     }
   }
-  EXPECT_EQ(Avx512QuantizeActivations(DType::kQ8_1), nullptr);
+  EXPECT_EQ(Avx512QuantizeActivations(DType::kBF16), nullptr);
 }
 
 }  // namespace
