@@ -179,17 +179,24 @@ Status Refuse(const gguf::File& f, const char* tensor, const std::string& why) {
   return Status::Unsupported(f.path() + ": tensor '" + tensor + "' is not supported (" + why + ")");
 }
 
-// LongRoPE: both factor tensors, never one alone, never with rope_freqs.
-Status ReadLongShort(const RopeKeys& r, int n_rot, RopeScaling* s) {
+// LongRoPE: both factor tensors, never one alone, never with rope_freqs. `stretched`: the
+// family's models with a training context beyond the original one are LongRoPE models (Phi-3
+// 128k), whose factors must not be missing: without them every position past the original
+// context would be rotated wrongly, and llama.cpp would run it anyway.
+Status ReadLongShort(const RopeKeys& r, int n_rot, bool stretched, RopeScaling* s) {
   const gguf::File& f = r.file();
   const bool has_long = f.FindTensor(kLong) != nullptr;
   const bool has_short = f.FindTensor(kShort) != nullptr;
-  if (has_long || has_short || s->type == RopeScalingType::kLongRope) {
+  if (has_long || has_short || stretched || s->type == RopeScalingType::kLongRope) {
     for (const char* name : {kLong, kShort}) {
       if (f.FindTensor(name) == nullptr) {
-        return Status::NotFound(f.path() + ": tensor '" + name +
-                                "' is missing (LongRoPE needs both rope_factors_long.weight and "
-                                "rope_factors_short.weight)");
+        return Status::NotFound(
+            f.path() + ": tensor '" + name +
+            "' is missing (LongRoPE needs both rope_factors_long.weight and "
+            "rope_factors_short.weight" +
+            (stretched ? "; the context is stretched beyond rope.scaling.original_context_length"
+                       : "") +
+            ")");
       }
       INFERNO_RETURN_IF_ERROR(CheckFactorTensor(f, name, n_rot));
     }
@@ -201,10 +208,12 @@ Status ReadLongShort(const RopeKeys& r, int n_rot, RopeScaling* s) {
   return Status::Ok();
 }
 
-Status ReadFactorTensors(const RopeKeys& r, const RopeFamilyKeys& keys, int n_rot, RopeScaling* s) {
+Status ReadFactorTensors(const RopeKeys& r, const RopeFamilyKeys& keys, int n_ctx_train, int n_rot,
+                         RopeScaling* s) {
   const gguf::File& f = r.file();
   const bool longrope = s->type == RopeScalingType::kLongRope;
-  if (keys.long_short || (keys.freqs_or_longrope && longrope)) return ReadLongShort(r, n_rot, s);
+  if (keys.long_short) return ReadLongShort(r, n_rot, s->n_ctx_orig < n_ctx_train, s);
+  if (keys.freqs_or_longrope && longrope) return ReadLongShort(r, n_rot, false, s);
   if (longrope) {
     return Status::Unsupported(f.path() + ": metadata '" + r.Key("rope.scaling.type") +
                                "': 'longrope' is not supported for this architecture");
@@ -255,7 +264,7 @@ Result<RopeScaling> ReadRopeScaling(const gguf::File& file, std::string_view arc
   INFERNO_RETURN_IF_ERROR(ReadYarnKeys(r, keys, &s));
   INFERNO_RETURN_IF_ERROR(ReadOtherKeys(r, keys, &s));
   FoldYarnMagnitude(&s);
-  INFERNO_RETURN_IF_ERROR(ReadFactorTensors(r, keys, n_rot, &s));
+  INFERNO_RETURN_IF_ERROR(ReadFactorTensors(r, keys, n_ctx_train, n_rot, &s));
   // Absent type and factor: llama.cpp says "linear" but nothing is stretched; call it none.
   if (s.type == RopeScalingType::kLinear && s.factor == 0.0f && !r.Has("rope.scaling.type")) {
     s.type = RopeScalingType::kNone;

@@ -216,6 +216,20 @@ TEST_F(RopeConfigTest, LongRopeWithOneFactorTensorNamesTheOther) {
   ExpectRefused(kPhi3, "'rope_factors_short.weight' is missing");
 }
 
+// A Phi-3 whose context is stretched beyond the original one is a LongRoPE model: its factors
+// are required even without a type key (the converter writes none).
+TEST_F(RopeConfigTest, StretchedPhi3WithoutFactorsNamesTheTensor) {
+  w.AddU32("llama.rope.scaling.original_context_length", 512);
+  ExpectRefused(kPhi3, "'rope_factors_long.weight' is missing");
+}
+
+TEST_F(RopeConfigTest, Phi3AtItsOriginalContextNeedsNoFactors) {
+  w.AddU32("llama.rope.scaling.original_context_length", kCtxTrain);
+  Result<RopeScaling> s = Read(kPhi3);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->factors, RopeFactorTensors::kNone);
+}
+
 TEST_F(RopeConfigTest, LongRopeTypeWithoutFactorsNamesTheTensor) {
   w.AddString("llama.rope.scaling.type", "longrope");
   ExpectRefused(kPhi3, "'rope_factors_long.weight' is missing");
