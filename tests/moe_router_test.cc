@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <set>
 
+#include "engine/gguf/gguf_writer.h"
 #include "engine/model/model.h"
 #include "engine/runtime/session.h"
 
@@ -91,6 +92,40 @@ TEST(MoeRouterProbe, PromptAndTokensOnTheZooModel) {
       EXPECT_NEAR(prompt1->router[i].weights[j], prompt->router[i].weights[j], 1e-4);
     }
   }
+}
+
+TEST(Qwen3Moe, ConfigOfTheZooModelAndMissingExpertKeys) {
+  if (!fs::exists(kModel)) GTEST_SKIP() << "no zoo (make zoo): " << kModel;
+  Result<std::unique_ptr<gguf::File>> f = gguf::File::Open(kModel);
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  Result<ModelConfig> c = ReadModelConfig(**f);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->n_expert, 8);
+  EXPECT_EQ(c->n_expert_used, 2);
+  EXPECT_EQ(c->n_ff_exp, 128);
+  EXPECT_TRUE(c->rope_neox);
+
+  // The same metadata without one expert key, and the embedding the config reads.
+  auto without = [&](const std::string& key) {
+    gguf::Writer w;
+    for (const gguf::KeyValue& kv : (*f)->metadata()) {
+      if (kv.key != key) w.CopyValue(std::string(kv.key), kv.value);
+    }
+    w.AddTensor("token_embd.weight", DType::kF32, {256, 4}, std::vector<uint8_t>(256 * 4 * 4));
+    return w.Serialize();
+  };
+  const std::vector<uint8_t> no_count = without("qwen3moe.expert_count");
+  Result<std::unique_ptr<gguf::File>> a = gguf::File::FromMemory("a.gguf", no_count);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_NE(ReadModelConfig(**a).status().message().find("'qwen3moe.expert_count' is missing"),
+            std::string::npos)
+      << ReadModelConfig(**a).status().message();
+  const std::vector<uint8_t> no_used = without("qwen3moe.expert_used_count");
+  Result<std::unique_ptr<gguf::File>> b = gguf::File::FromMemory("b.gguf", no_used);
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  EXPECT_NE(ReadModelConfig(**b).status().message().find("expert_used_count' 0 must be 1..8"),
+            std::string::npos)
+      << ReadModelConfig(**b).status().message();
 }
 
 }  // namespace
