@@ -149,6 +149,10 @@ void RouterProbe::Router(int layer, int position, std::span<const int32_t> exper
 std::vector<RouterRow> RouterProbe::Take(int keep_position) {
   std::vector<RouterRow> out = std::move(rows_);
   rows_.clear();
+  // A batch pass records layer by layer, each over all its tokens: by position, then layer.
+  std::stable_sort(out.begin(), out.end(), [](const RouterRow& a, const RouterRow& b) {
+    return a.position != b.position ? a.position < b.position : a.layer < b.layer;
+  });
   for (const RouterRow& r : out) {
     if (r.position == keep_position) rows_.push_back(r);
   }

@@ -130,9 +130,8 @@ class RouterProbe final : public CaptureHook {
   void Router(int layer, int position, std::span<const int32_t> experts,
               std::span<const float> weights) override;
 
-  // The rows recorded since the last Take, in the order the passes made them (by position,
-  // then layer). Keeps those of `keep_position` (the last prompt token's, whose logits give the
-  // first generated token) for the next Take.
+  // The rows recorded since the last Take, by position, then layer. Keeps those of `keep_position`
+  // (the last prompt token's, whose logits give the first generated token) for the next Take.
   std::vector<RouterRow> Take(int keep_position = -1);
 
  private:

@@ -23,17 +23,22 @@ TEST(RouterProbe, RecordsRowsAndKeepsTheLastPromptPositionForTheFirstToken) {
   EXPECT_FALSE(probe.Wants(CaptureName::kLayerOut, 3));
   const int32_t e0[2] = {4, 1}, e1[2] = {0, 7};
   const float w[2] = {0.6f, 0.4f};
+  // A batch pass: layer 0 for both tokens, then layer 1.
   probe.Router(0, 0, e0, w);
   probe.Router(0, 1, e1, w);
+  probe.Router(1, 0, e1, w);
+  probe.Router(1, 1, e0, w);
   const std::vector<RouterRow> prompt = probe.Take(/*keep_position=*/1);
-  ASSERT_EQ(prompt.size(), 2u);
+  ASSERT_EQ(prompt.size(), 4u);
   EXPECT_EQ(prompt[0].position, 0);
+  EXPECT_EQ(prompt[1].position, 0);  // by position, then layer
+  EXPECT_EQ(prompt[1].layer, 1);
   EXPECT_THAT(prompt[0].experts, ElementsAre(4, 1));
-  EXPECT_THAT(prompt[1].weights, ElementsAre(0.6f, 0.4f));
+  EXPECT_THAT(prompt[3].weights, ElementsAre(0.6f, 0.4f));
 
   Event e;
   FillRouter(probe, &e);  // the first token's query: the last prompt position, kept
-  ASSERT_EQ(e.router.size(), 1u);
+  ASSERT_EQ(e.router.size(), 2u);
   EXPECT_EQ(e.router[0].position, 1);
   FillRouter(probe, &e);
   EXPECT_TRUE(e.router.empty());
