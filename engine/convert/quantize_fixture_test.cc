@@ -3,11 +3,14 @@
 // reproduce its Q8_0, Q4_0 and Q6_K blocks exactly (same rounding and scale search), and for
 // Q4_K/Q5_K (whose search also tries neighbouring sub-block scales) give an error against
 // the F16 weights no larger than llama.cpp's own file, tensor by tensor. The K_M mixes must pick
-// the same type per tensor.
+// the same type per tensor. IQ4_NL, IQ4_XS and MXFP4 are compared with files that
+// tools/zoo/iquants.sh makes with llama.cpp's quantizer (set INFERNO_ZOO_DIR to its OUT_DIR).
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "engine/convert/quant_mix.h"
 #include "engine/gguf/gguf_file.h"
@@ -49,27 +52,46 @@ struct Ref {
   const char* file;
   const char* type;  // our FileType
   bool exact;        // blocks of the file's base type must be byte-identical
+  // In the generated zoo (tools/zoo/iquants.sh, under $INFERNO_ZOO_DIR/zoo) rather than the
+  // committed fixtures; skipped when that is absent.
+  bool zoo = false;
+  // Made with per-tensor overrides (llama-quantize --tensor-type): types are the file's,
+  // and tensors of the base type must match byte for byte.
+  bool overrides = false;
 };
+
+std::string RefPath(const Ref& ref) {
+  if (!ref.zoo) return Fixture(ref.file);
+  const char* dir = std::getenv("INFERNO_ZOO_DIR");
+  return dir == nullptr ? "" : std::string(dir) + "/zoo/" + ref.file;
+}
 
 class QuantizeVsLlamaCpp : public ::testing::TestWithParam<Ref> {};
 
 TEST_P(QuantizeVsLlamaCpp, SameTypesAndNoWorseError) {
   const Ref& ref = GetParam();
+  const std::string path = RefPath(ref);
+  if (ref.zoo && (path.empty() || !std::filesystem::exists(path))) {
+    GTEST_SKIP() << "no " << ref.file << " (set INFERNO_ZOO_DIR; tools/zoo/iquants.sh makes it)";
+  }
   auto f16 = gguf::File::Open(Fixture("llama-tiny-F16.gguf"));
-  auto theirs = gguf::File::Open(Fixture(ref.file));
+  auto theirs = gguf::File::Open(path);
   ASSERT_TRUE(f16.ok() && theirs.ok());
   Result<FileType> ft = ParseFileType(ref.type);
   ASSERT_TRUE(ft.ok());
   const int n_layer = int(*(*f16)->GetUint("llama.block_count"));
   const bool has_output = (*f16)->FindTensor("output.weight") != nullptr;
+  const int n_gqa = int(*(*f16)->GetUint("llama.attention.head_count") /
+                        *(*f16)->GetUint("llama.attention.head_count_kv"));
   for (const gguf::TensorInfo& t : (*f16)->tensors()) {
     SCOPED_TRACE(std::string(t.name));
     const gguf::TensorInfo* q = (*theirs)->FindTensor(t.name);
     ASSERT_NE(q, nullptr);
     int layer = -1;
     if (t.name.rfind("blk.", 0) == 0) layer = std::atoi(std::string(t.name.substr(4)).c_str());
-    const DType type = ChooseTensorType(
-        *ft, {std::string(t.name), t.cols(), int(t.shape.size()), layer, n_layer, has_output});
+    TensorRole role{std::string(t.name), t.cols(), int(t.shape.size()), layer, n_layer, has_output};
+    role.n_gqa = n_gqa;
+    const DType type = ref.overrides ? q->type : ChooseTensorType(*ft, role);
     EXPECT_EQ(DTypeName(type), DTypeName(q->type)) << "type chosen for the tensor";
     if (type != q->type || t.shape.size() < 2) continue;
     const std::vector<float> x = Floats(t);
@@ -90,15 +112,17 @@ TEST_P(QuantizeVsLlamaCpp, SameTypesAndNoWorseError) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, QuantizeVsLlamaCpp,
-                         ::testing::Values(Ref{"llama-tiny-Q8_0.gguf", "q8_0", true},
-                                           Ref{"llama-tiny-Q4_0.gguf", "q4_0", true},
-                                           Ref{"llama-tiny-Q6_K.gguf", "q6_k", true},
-                                           Ref{"llama-tiny-Q5_K_M.gguf", "q5_k_m", false},
-                                           Ref{"llama-tiny-Q4_K_M.gguf", "q4_k_m", false}),
-                         [](const ::testing::TestParamInfo<Ref>& info) {
-                           return std::string(info.param.type);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, QuantizeVsLlamaCpp,
+    ::testing::Values(Ref{"llama-tiny-Q8_0.gguf", "q8_0", true},
+                      Ref{"llama-tiny-Q4_0.gguf", "q4_0", true},
+                      Ref{"llama-tiny-Q6_K.gguf", "q6_k", true},
+                      Ref{"llama-tiny-Q5_K_M.gguf", "q5_k_m", false},
+                      Ref{"llama-tiny-Q4_K_M.gguf", "q4_k_m", false},
+                      Ref{"llama-tiny-IQ4_NL.gguf", "iq4_nl", true, true},
+                      Ref{"llama-tiny-IQ4_XS.gguf", "iq4_xs", true, true},
+                      Ref{"llama-tiny-MXFP4-ffn.gguf", "mxfp4_moe", true, true, true}),
+    [](const ::testing::TestParamInfo<Ref>& info) { return std::string(info.param.type); });
 
 }  // namespace
 }  // namespace inferno::convert

@@ -70,8 +70,9 @@ TEST(VecDot, SimdCoverage) {
   }
 #if defined(__x86_64__)
   EXPECT_EQ(avx2.size(), std::size(kWeightTypes));
-  EXPECT_EQ(avx512, (std::set<DType>{DType::kF16, DType::kQ4_0, DType::kQ8_0, DType::kQ4_K,
-                                     DType::kQ5_K, DType::kQ6_K}));
+  EXPECT_EQ(avx512,
+            (std::set<DType>{DType::kF16, DType::kQ4_0, DType::kQ8_0, DType::kQ4_K, DType::kQ5_K,
+                             DType::kQ6_K, DType::kIQ4_NL, DType::kIQ4_XS, DType::kMXFP4}));
 #endif
   EXPECT_EQ(GetVecDot(DType::kQ8_K), nullptr);  // activation-only formats have no kernel
   EXPECT_EQ(GetVecDot(DType::kI32), nullptr);

@@ -21,13 +21,16 @@ enum class DType : uint32_t {
   kQ4_K = 12,
   kQ5_K = 13,
   kQ6_K = 14,
-  kQ8_K = 15,  // activations only (paired with K-quant weights)
+  kQ8_K = 15,    // activations only (paired with K-quant weights)
+  kIQ4_NL = 20,  // non-linear 4-bit codebook, blocks of 32
+  kIQ4_XS = 23,  // IQ4_NL's codebook with 6-bit sub-block scales, super-blocks of 256
   kI8 = 24,
   kI16 = 25,
   kI32 = 26,
   kI64 = 27,
   kF64 = 28,
   kBF16 = 30,
+  kMXFP4 = 39,  // OCP microscaling FP4 (E2M1 values, E8M0 block scale), blocks of 32
 };
 
 struct DTypeInfo {
