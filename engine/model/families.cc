@@ -7,6 +7,7 @@
   X(Llama)                  \
   X(Qwen2)                  \
   X(Qwen3)                  \
+  X(Qwen3Moe)               \
   X(Gemma3)                 \
   X(Phi3)
 

@@ -38,6 +38,7 @@ struct ForwardState {
   std::vector<KvCache*> caches;     // per-token cache pointers for single-sequence calls
   std::vector<int32_t> logit_rows;  // rows whose logits single-sequence calls want
   std::vector<blocks::AttentionCaptureRow> attn_rows;  // per token: the hooks' attn_weights
+  MoeScratch moe;  // mixture-of-experts layers; grows on first use
 };
 
 // Everything one layer needs; the family functions below read and update s.x in place.
@@ -75,6 +76,10 @@ void StandardAttention(LayerContext& ctx, const blocks::RopeParams& rope, int wi
 // The feed-forward sub-block: x += Wdown · (act(Wgate·n) * Wup·n), n = rmsnorm(x).
 enum class GatedAct { kSilu, kGeluTanh };
 void GatedFfn(LayerContext& ctx, GatedAct act);
+
+// The mixture-of-experts feed-forward: x += MoeFfn(rmsnorm(x)) (engine/model/moe.h), handing
+// the router's choice to the hooks that want "router".
+void MoeFfnSubBlock(LayerContext& ctx, const MoeParams& params);
 
 // The RoPE parameters of the config (base, linear scale, style, llama3 factors).
 blocks::RopeParams ConfigRope(const LayerContext& ctx);

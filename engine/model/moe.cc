@@ -23,30 +23,6 @@ std::string TensorWhere(const std::string& file, const gguf::TensorInfo& t) {
   return file + ": tensor '" + std::string(t.name) + "'";
 }
 
-// Converts an optional bias tensor of `n` elements to float, checking its size.
-Status BindBias(const gguf::File& f, const std::string& name, std::vector<int64_t> shape,
-                std::vector<float>* out) {
-  const gguf::TensorInfo* t = f.FindTensor(name);
-  if (t == nullptr) return Status::Ok();
-  if (t->shape != shape) {
-    return Status::InvalidArgument(TensorWhere(f.path(), *t) + ": shape " + ShapeString(t->shape) +
-                                   ", expected " + ShapeString(shape));
-  }
-  out->resize(t->n_elements);
-  DequantizeRow(t->type, t->data, out->data(), t->n_elements);
-  return Status::Ok();
-}
-
-Status BindExperts(const gguf::File& f, const std::string& name, int64_t cols, int64_t rows,
-                   int64_t n_expert, ExpertMatrices* out) {
-  const gguf::TensorInfo* t = f.FindTensor(name);
-  if (t == nullptr) return Status::NotFound(f.path() + ": tensor '" + name + "' is missing");
-  Result<ExpertMatrices> m = ViewExperts(f.path(), *t, cols, rows, n_expert);
-  if (!m.ok()) return m.status();
-  *out = std::move(m).value();
-  return Status::Ok();
-}
-
 }  // namespace
 
 Result<ExpertMatrices> ViewExperts(const std::string& file, const gguf::TensorInfo& t, int64_t cols,
@@ -82,32 +58,6 @@ Result<ExpertMatrices> ViewExperts(const std::string& file, const gguf::TensorIn
     w.data = t.data + size_t(e) * slice_bytes;
   }
   return m;
-}
-
-Result<MoeWeights> BindMoeWeights(const gguf::File& f, const std::string& p, const MoeShape& s) {
-  MoeWeights w;
-  const std::string router = p + "ffn_gate_inp.weight";
-  const gguf::TensorInfo* r = f.FindTensor(router);
-  if (r == nullptr) return Status::NotFound(f.path() + ": tensor '" + router + "' is missing");
-  const std::vector<int64_t> router_shape = {s.n_embd, s.n_expert};
-  if (r->shape != router_shape) {
-    return Status::InvalidArgument(TensorWhere(f.path(), *r) + ": shape " + ShapeString(r->shape) +
-                                   ", expected " + ShapeString(router_shape));
-  }
-  w.router = {r->type, s.n_expert, s.n_embd, r->data, RowBytes(r->type, s.n_embd)};
-  INFERNO_RETURN_IF_ERROR(BindBias(f, p + "ffn_gate_inp.bias", {s.n_expert}, &w.router_bias));
-  INFERNO_RETURN_IF_ERROR(
-      BindExperts(f, p + "ffn_gate_exps.weight", s.n_embd, s.n_ff, s.n_expert, &w.gate));
-  INFERNO_RETURN_IF_ERROR(
-      BindExperts(f, p + "ffn_up_exps.weight", s.n_embd, s.n_ff, s.n_expert, &w.up));
-  INFERNO_RETURN_IF_ERROR(
-      BindExperts(f, p + "ffn_down_exps.weight", s.n_ff, s.n_embd, s.n_expert, &w.down));
-  INFERNO_RETURN_IF_ERROR(
-      BindBias(f, p + "ffn_gate_exps.bias", {s.n_ff, s.n_expert}, &w.gate_bias));
-  INFERNO_RETURN_IF_ERROR(BindBias(f, p + "ffn_up_exps.bias", {s.n_ff, s.n_expert}, &w.up_bias));
-  INFERNO_RETURN_IF_ERROR(
-      BindBias(f, p + "ffn_down_exps.bias", {s.n_embd, s.n_expert}, &w.down_bias));
-  return w;
 }
 
 void MoeMatrices(MoeWeights& w, std::vector<ops::WeightMatrix*>* out) {

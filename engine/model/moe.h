@@ -42,12 +42,7 @@ struct ExpertMatrices {
 Result<ExpertMatrices> ViewExperts(const std::string& file, const gguf::TensorInfo& t, int64_t cols,
                                    int64_t rows, int64_t n_expert);
 
-struct MoeShape {
-  int64_t n_embd = 0;
-  int64_t n_ff = 0;  // per expert (expert_feed_forward_length)
-  int64_t n_expert = 0;
-};
-
+// One layer's MoE tensors, declared by DeclareMoe (engine/model/tensor_binder.h).
 struct MoeWeights {
   ops::WeightMatrix router;        // ffn_gate_inp.weight: n_expert rows of n_embd
   std::vector<float> router_bias;  // ffn_gate_inp.bias [n_expert] (gpt-oss), or empty
@@ -57,12 +52,6 @@ struct MoeWeights {
   std::vector<float> up_bias;      // ffn_up_exps.bias [n_expert][n_ff], or empty
   std::vector<float> down_bias;    // ffn_down_exps.bias [n_expert][n_embd], or empty
 };
-
-// Binds the MoE tensors of one layer, `prefix` being e.g. "blk.3.". The biases are optional
-// (bound when present, with their shapes checked). Matrices stay views into the file; see
-// MoeMatrices() for repacking them.
-Result<MoeWeights> BindMoeWeights(const gguf::File& file, const std::string& prefix,
-                                  const MoeShape& shape);
 
 // Every matrix of `w` (router and each expert slice), for the binder's repacking pass
 // (RepackMatrices in engine/model/repack_matrices.h).

@@ -11,6 +11,7 @@
 
 #include "engine/gguf/gguf_writer.h"
 #include "engine/model/repack_matrices.h"
+#include "engine/model/tensor_binder.h"
 #include "engine/ops/cpu_features.h"
 #include "engine/tensor/quantize.h"
 
@@ -376,35 +377,41 @@ std::vector<uint8_t> MoeImage(bool with_bias, int64_t down_experts) {
   return w.Serialize();
 }
 
-TEST(BindMoeWeights, BindsALayerAndNamesBadTensors) {
-  const MoeShape shape{32, 16, 4};
+TEST(DeclareMoe, BindsALayerAndNamesBadTensors) {
+  ModelConfig c;
+  c.arch_name = "qwen3moe";
+  c.n_embd = 32;
+  c.n_ff_exp = 16;
+  c.n_expert = 4;
+  auto bind = [&](const std::vector<uint8_t>& image, const char* name, MoeWeights* m) {
+    auto file = gguf::File::FromMemory(name, image);
+    EXPECT_TRUE(file.ok()) << file.status().ToString();
+    TensorBinder b(**file);
+    DeclareMoe(b, c, 0, *m);
+    return b.status();
+  };
+  MoeWeights w;
   const std::vector<uint8_t> ok_image = MoeImage(false, 4);
-  auto ok_file = gguf::File::FromMemory("ok.gguf", ok_image);
-  ASSERT_TRUE(ok_file.ok()) << ok_file.status().ToString();
-  Result<MoeWeights> w = BindMoeWeights(**ok_file, "blk.0.", shape);
-  ASSERT_TRUE(w.ok()) << w.status().ToString();
-  EXPECT_EQ(w->router.rows, 4);
-  EXPECT_EQ(w->down.n_expert(), 4);
-  EXPECT_EQ(w->down[0].rows, 32);
-  EXPECT_TRUE(w->router_bias.empty());
+  ASSERT_TRUE(bind(ok_image, "ok.gguf", &w).ok());
+  EXPECT_EQ(w.router.rows, 4);
+  EXPECT_EQ(w.down.n_expert(), 4);
+  EXPECT_EQ(w.down[0].rows, 32);
+  EXPECT_EQ(w.up[3].rows, 16);
+  EXPECT_TRUE(w.router_bias.empty());
   std::vector<ops::WeightMatrix*> all;
-  MoeMatrices(*w, &all);
+  MoeMatrices(w, &all);
   EXPECT_EQ(all.size(), 1u + 3 * 4);
 
-  Result<MoeWeights> missing = BindMoeWeights(**ok_file, "blk.1.", shape);
-  EXPECT_THAT(missing.status().message(), HasSubstr("'blk.1.ffn_gate_inp.weight' is missing"));
-
-  const std::vector<uint8_t> few_image = MoeImage(false, 3);
-  auto few = gguf::File::FromMemory("few.gguf", few_image);
-  ASSERT_TRUE(few.ok());
-  EXPECT_THAT(BindMoeWeights(**few, "blk.0.", shape).status().message(),
+  MoeWeights few;
+  EXPECT_THAT(bind(MoeImage(false, 3), "few.gguf", &few).message(),
               HasSubstr("few.gguf: tensor 'blk.0.ffn_down_exps.weight': holds 3 experts"));
-
-  const std::vector<uint8_t> bias_image = MoeImage(true, 4);
-  auto bias = gguf::File::FromMemory("bias.gguf", bias_image);
-  ASSERT_TRUE(bias.ok());
-  EXPECT_THAT(BindMoeWeights(**bias, "blk.0.", shape).status().message(),
+  MoeWeights bias;
+  EXPECT_THAT(bind(MoeImage(true, 4), "bias.gguf", &bias).message(),
               HasSubstr("'blk.0.ffn_down_exps.bias': shape [16, 4], expected [32, 4]"));
+  c.n_expert = 5;
+  MoeWeights router;
+  EXPECT_THAT(bind(ok_image, "ok.gguf", &router).message(),
+              HasSubstr("'blk.0.ffn_gate_inp.weight': shape [32, 4], expected [32, 5]"));
 }
 
 }  // namespace

@@ -79,4 +79,16 @@ void GatedFfn(LayerContext& ctx, GatedAct act) {
   blocks::Add(s.x.data(), s.proj.data(), T * D);
 }
 
+void MoeFfnSubBlock(LayerContext& ctx, const MoeParams& params) {
+  const ModelConfig& c = ctx.config;
+  ForwardState& s = ctx.s;
+  const int64_t T = ctx.n_tokens;
+  const int64_t D = c.n_embd;
+  blocks::RmsNorm(s.x.data(), ctx.w.ffn_norm.data(), s.xb.data(), T, D, c.norm_eps);
+  const MoeCapture capture{ctx.layer, ctx.hooks, ctx.positions};
+  MoeFfn(ctx.pool, params, ctx.w.moe, s.xb.data(), T, s.proj.data(), s.moe,
+         ctx.hooks.empty() ? nullptr : &capture);
+  blocks::Add(s.x.data(), s.proj.data(), T * D);
+}
+
 }  // namespace inferno

@@ -6,6 +6,7 @@
 
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/model_config.h"
+#include "engine/model/moe.h"
 #include "engine/ops/matmul.h"
 #include "engine/ops/repack.h"
 #include "engine/util/status.h"
@@ -22,6 +23,7 @@ struct LayerWeights {
   std::vector<float> q_norm, k_norm;                 // gemma3 per-head RMSNorm
   std::vector<float> post_attn_norm, post_ffn_norm;  // gemma3 sandwich norms
   ops::WeightMatrix w_gate, w_up, w_down;            // phi3: w_up rows = gate | up, no w_gate
+  MoeWeights moe;                                    // mixture-of-experts layers (qwen3moe)
 };
 
 struct Weights {
