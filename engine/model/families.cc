@@ -9,7 +9,8 @@
   X(Qwen3)                  \
   X(Qwen3Moe)               \
   X(Gemma3)                 \
-  X(Phi3)
+  X(Phi3)                   \
+  X(GptOss)
 
 namespace inferno {
 
