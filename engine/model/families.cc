@@ -10,7 +10,8 @@
   X(Qwen3Moe)               \
   X(Gemma3)                 \
   X(Phi3)                   \
-  X(GptOss)
+  X(GptOss)                 \
+  X(Mistral3)
 
 namespace inferno {
 

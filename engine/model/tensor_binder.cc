@@ -155,10 +155,27 @@ void DeclareMoe(TensorBinder& b, const ModelConfig& c, int l, MoeWeights& m, Nee
   b.Vector(LayerTensor(l, "ffn_down_exps.bias"), {D, E}, &m.down_bias, biases);
 }
 
+void DeclareRopeFactors(TensorBinder& b, const ModelConfig& c, Weights& w) {
+  const int64_t n = c.rope_dim / 2;
+  switch (c.rope.factors) {
+    case RopeFactorTensors::kNone:
+      break;
+    case RopeFactorTensors::kFreqs:
+      b.Vector("rope_freqs.weight", n, &w.rope_freqs);
+      break;
+    case RopeFactorTensors::kLongShort:
+      b.Vector("rope_factors_long.weight", n, &w.rope_long);
+      b.Vector("rope_factors_short.weight", n, &w.rope_short);
+      break;
+  }
+}
+
 Status DeclareTensors(const gguf::File& file, const ModelConfig& c, Weights& w) {
   TensorBinder b(file);
   w.layers.resize(c.n_layer);
   c.family->tensors(b, c, w);
+  // Which factor tensors apply was settled with the config (ReadRopeScaling), for every family.
+  DeclareRopeFactors(b, c, w);
   return b.status();
 }
 

@@ -78,7 +78,11 @@ void DeclareNorms(TensorBinder& b, const ModelConfig& c, int layer, LayerWeights
 void DeclareMoe(TensorBinder& b, const ModelConfig& c, int layer, MoeWeights& m,
                 Need biases = Need::kOptional);
 
-// Runs the family's declaration: checks every tensor and binds it into `w` (not repacked).
+// The RoPE factor tensors config.rope.factors names (rope_freqs, or LongRoPE's long and short).
+void DeclareRopeFactors(TensorBinder& b, const ModelConfig& c, Weights& w);
+
+// Runs the family's declaration and the RoPE factors: checks every tensor and binds it into `w`
+// (not repacked).
 Status DeclareTensors(const gguf::File& file, const ModelConfig& c, Weights& w);
 
 }  // namespace inferno

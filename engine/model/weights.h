@@ -32,7 +32,10 @@ struct Weights {
   ops::WeightMatrix token_embd;  // [n_vocab rows][n_embd]
   ops::WeightMatrix output;      // token_embd when tied
   std::vector<float> output_norm;
-  std::vector<float> rope_freqs;  // llama3 per-frequency divisors; empty when absent
+  // RoPE per-pair frequency divisors (config.rope.factors says which are bound): Llama 3.x
+  // rope_freqs, or Phi-3 LongRoPE's pair, chosen per context size (RopeFactorsFor).
+  std::vector<float> rope_freqs;
+  std::vector<float> rope_long, rope_short;
   std::vector<LayerWeights> layers;
   // Copies of matrices in a faster layout for this CPU (ops::ShouldRepack); the matrices
   // above then point here instead of into the file.
