@@ -94,6 +94,8 @@ std::string SupportedFileTypes() {
 
 DType ChooseTensorType(const FileType& ft, const TensorRole& t) {
   if (t.n_dims < 2 || !EndsWith(t.name, ".weight")) return DType::kF32;
+  // MoE routers are small and decide which experts run: llama.cpp never quantizes them.
+  if (EndsWith(t.name, "ffn_gate_inp.weight")) return DType::kF32;
   const DType base = ft.base;
   if (base == DType::kF32 || base == DType::kF16 || base == DType::kBF16) {
     return Compatible(base, t.cols);

@@ -13,6 +13,7 @@
 #include <filesystem>
 
 #include "engine/convert/quant_mix.h"
+#include "engine/convert/requantize.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/tensor/dequant.h"
 #include "engine/tensor/quantize.h"
@@ -52,9 +53,9 @@ struct Ref {
   const char* file;
   const char* type;  // our FileType
   bool exact;        // blocks of the file's base type must be byte-identical
-  // In the generated zoo (tools/zoo/iquants.sh, under $INFERNO_ZOO_DIR/zoo) rather than the
-  // committed fixtures; skipped when that is absent.
-  bool zoo = false;
+  // A folder of the generated zoo (tools/zoo/iquants.sh, under $INFERNO_ZOO_DIR) rather than
+  // the committed fixtures; skipped when that is absent.
+  const char* zoo = nullptr;
   // Made with per-tensor overrides (llama-quantize --tensor-type): types are the file's,
   // and tensors of the base type must match byte for byte.
   bool overrides = false;
@@ -63,7 +64,7 @@ struct Ref {
 std::string RefPath(const Ref& ref) {
   if (!ref.zoo) return Fixture(ref.file);
   const char* dir = std::getenv("INFERNO_ZOO_DIR");
-  return dir == nullptr ? "" : std::string(dir) + "/zoo/" + ref.file;
+  return dir == nullptr ? "" : std::string(dir) + "/" + ref.zoo + "/" + ref.file;
 }
 
 class QuantizeVsLlamaCpp : public ::testing::TestWithParam<Ref> {};
@@ -119,10 +120,40 @@ INSTANTIATE_TEST_SUITE_P(
                       Ref{"llama-tiny-Q6_K.gguf", "q6_k", true},
                       Ref{"llama-tiny-Q5_K_M.gguf", "q5_k_m", false},
                       Ref{"llama-tiny-Q4_K_M.gguf", "q4_k_m", false},
-                      Ref{"llama-tiny-IQ4_NL.gguf", "iq4_nl", true, true},
-                      Ref{"llama-tiny-IQ4_XS.gguf", "iq4_xs", true, true},
-                      Ref{"llama-tiny-MXFP4-ffn.gguf", "mxfp4_moe", true, true, true}),
+                      Ref{"llama-tiny-IQ4_NL.gguf", "iq4_nl", true, "zoo-src"},
+                      Ref{"llama-tiny-IQ4_XS.gguf", "iq4_xs", true, "zoo-src"},
+                      Ref{"llama-tiny-MXFP4-ffn.gguf", "mxfp4_moe", true, "zoo", true}),
     [](const ::testing::TestParamInfo<Ref>& info) { return std::string(info.param.type); });
+
+// MXFP4 where llama.cpp uses it, on a MoE model's 3-D expert tensors: `inferno quantize
+// mxfp4_moe` of the gpt-oss F16 model must give llama.cpp's MXFP4_MOE file tensor for
+// tensor, the same types and the same bytes (MXFP4 experts, Q8_0 elsewhere, F32 router).
+TEST(QuantizeVsLlamaCppMoe, Mxfp4MoeIsByteIdentical) {
+  const char* dir = std::getenv("INFERNO_ZOO_DIR");
+  const std::string src = dir ? std::string(dir) + "/zoo-src/gpt-oss-tiny-F16.gguf" : "";
+  const std::string ref = dir ? std::string(dir) + "/zoo-src/gpt-oss-tiny-MXFP4.gguf" : "";
+  if (!dir || !std::filesystem::exists(src) || !std::filesystem::exists(ref)) {
+    GTEST_SKIP() << "no gpt-oss models (set INFERNO_ZOO_DIR; tools/zoo/iquants.sh makes them)";
+  }
+  const std::string out =
+      (std::filesystem::temp_directory_path() / "inferno-gpt-oss-MXFP4.gguf").string();
+  ASSERT_TRUE(QuantizeGguf(src, out, "mxfp4_moe").ok());
+  auto ours = gguf::File::Open(out);
+  auto theirs = gguf::File::Open(ref);
+  ASSERT_TRUE(ours.ok() && theirs.ok());
+  int mxfp4 = 0;
+  for (const gguf::TensorInfo& t : (*theirs)->tensors()) {
+    SCOPED_TRACE(std::string(t.name));
+    const gguf::TensorInfo* q = (*ours)->FindTensor(t.name);
+    ASSERT_NE(q, nullptr);
+    EXPECT_EQ(DTypeName(q->type), DTypeName(t.type));
+    ASSERT_EQ(q->bytes, t.bytes);
+    EXPECT_EQ(std::memcmp(q->data, t.data, t.bytes), 0) << "bytes differ";
+    mxfp4 += t.type == DType::kMXFP4;
+  }
+  EXPECT_EQ(mxfp4, 12);  // 4 layers × gate, up, down experts
+  std::filesystem::remove(out);
+}
 
 }  // namespace
 }  // namespace inferno::convert

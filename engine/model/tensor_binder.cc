@@ -129,13 +129,27 @@ void DeclareQkNorm(TensorBinder& b, const ModelConfig& c, int l, LayerWeights& L
 }
 
 void DeclareNormsAndGatedFfn(TensorBinder& b, const ModelConfig& c, int l, LayerWeights& L) {
-  b.Vector(LayerTensor(l, "attn_norm.weight"), c.n_embd, &L.attn_norm);
-  b.Vector(LayerTensor(l, "ffn_norm.weight"), c.n_embd, &L.ffn_norm);
+  DeclareNorms(b, c, l, L);
   b.Refuse(LayerTensor(l, "ffn_gate_inp.weight"),
            "a mixture-of-experts router, which the '" + c.arch_name + "' family does not have");
   b.Matrix(LayerTensor(l, "ffn_gate.weight"), c.n_embd, c.n_ff, &L.w_gate);
   b.Matrix(LayerTensor(l, "ffn_up.weight"), c.n_embd, c.n_ff, &L.w_up);
   b.Matrix(LayerTensor(l, "ffn_down.weight"), c.n_ff, c.n_embd, &L.w_down);
+}
+
+void DeclareRopeFactors(TensorBinder& b, const ModelConfig& c, Weights& w) {
+  const int64_t n = c.rope_dim / 2;
+  switch (c.rope.factors) {
+    case RopeFactorTensors::kNone:
+      break;
+    case RopeFactorTensors::kFreqs:
+      b.Vector("rope_freqs.weight", n, &w.rope_freqs);
+      break;
+    case RopeFactorTensors::kLongShort:
+      b.Vector("rope_factors_long.weight", n, &w.rope_long);
+      b.Vector("rope_factors_short.weight", n, &w.rope_short);
+      break;
+  }
 }
 
 void DeclareNorms(TensorBinder& b, const ModelConfig& c, int l, LayerWeights& L) {
@@ -153,21 +167,6 @@ void DeclareMoe(TensorBinder& b, const ModelConfig& c, int l, MoeWeights& m, Nee
   b.Vector(LayerTensor(l, "ffn_gate_exps.bias"), {F, E}, &m.gate_bias, biases);
   b.Vector(LayerTensor(l, "ffn_up_exps.bias"), {F, E}, &m.up_bias, biases);
   b.Vector(LayerTensor(l, "ffn_down_exps.bias"), {D, E}, &m.down_bias, biases);
-}
-
-void DeclareRopeFactors(TensorBinder& b, const ModelConfig& c, Weights& w) {
-  const int64_t n = c.rope_dim / 2;
-  switch (c.rope.factors) {
-    case RopeFactorTensors::kNone:
-      break;
-    case RopeFactorTensors::kFreqs:
-      b.Vector("rope_freqs.weight", n, &w.rope_freqs);
-      break;
-    case RopeFactorTensors::kLongShort:
-      b.Vector("rope_factors_long.weight", n, &w.rope_long);
-      b.Vector("rope_factors_short.weight", n, &w.rope_short);
-      break;
-  }
 }
 
 Status DeclareTensors(const gguf::File& file, const ModelConfig& c, Weights& w) {

@@ -69,6 +69,9 @@ void DeclareQkNorm(TensorBinder& b, const ModelConfig& c, int layer, LayerWeight
 // attn_norm, ffn_norm and the gated feed-forward ffn_gate/ffn_up/ffn_down of one layer.
 void DeclareNormsAndGatedFfn(TensorBinder& b, const ModelConfig& c, int layer, LayerWeights& L);
 
+// The RoPE factor tensors config.rope.factors names (rope_freqs, or LongRoPE's long and short).
+void DeclareRopeFactors(TensorBinder& b, const ModelConfig& c, Weights& w);
+
 // attn_norm and ffn_norm of one layer (for families whose feed-forward is not GatedFfn's).
 void DeclareNorms(TensorBinder& b, const ModelConfig& c, int layer, LayerWeights& L);
 
@@ -77,9 +80,6 @@ void DeclareNorms(TensorBinder& b, const ModelConfig& c, int layer, LayerWeights
 // required or optional as `biases` says.
 void DeclareMoe(TensorBinder& b, const ModelConfig& c, int layer, MoeWeights& m,
                 Need biases = Need::kOptional);
-
-// The RoPE factor tensors config.rope.factors names (rope_freqs, or LongRoPE's long and short).
-void DeclareRopeFactors(TensorBinder& b, const ModelConfig& c, Weights& w);
 
 // Runs the family's declaration and the RoPE factors: checks every tensor and binds it into `w`
 // (not repacked).

@@ -35,12 +35,19 @@ float DotCodebook32(int64_t n, const void* w, const void* a) {
       return H2F(x[i].d) * H2F(y[i].d);
     }
   };
-  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-  for (int64_t i = 0; i < n / kQK; ++i) {
+  auto step = [&](int64_t i, __m256 acc) {
     const __m256i s = BlockSum(LookupLevels(x[i].qs, table), Load(y[i].qs));
-    acc[i & 1] = _mm256_fmadd_ps(_mm256_set1_ps(scale(i)), _mm256_cvtepi32_ps(s), acc[i & 1]);
+    return _mm256_fmadd_ps(_mm256_set1_ps(scale(i)), _mm256_cvtepi32_ps(s), acc);
+  };
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  const int64_t nb = n / kQK;
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    acc0 = step(i, acc0);
+    acc1 = step(i + 1, acc1);
   }
-  return HorizontalSum(_mm256_add_ps(acc[0], acc[1]));
+  if (i < nb) acc0 = step(i, acc0);
+  return HorizontalSum(_mm256_add_ps(acc0, acc1));
 }
 
 float DotIQ4_XS(int64_t n, const void* w, const void* a) {

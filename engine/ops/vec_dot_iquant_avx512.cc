@@ -1,11 +1,12 @@
 // AVX-512 VNNI dot products of the codebook formats: IQ4_NL and MXFP4 with Q8_0 activations,
 // IQ4_XS with Q8_K; single-row and four-row (decode) forms and 4×4 prompt tiles.
 //
-// A vpshufb lookup yields each block's signed levels. IQ4_NL/MXFP4 then do Q8_0's dot:
-// vpdpbusd of |w| with y carrying w's sign. IQ4_XS has a signed scale per 32 elements, and
-// vpdpbusd's four-product lane sums (up to 4·127·127) do not fit the int16 that vpdpwssd
-// multiplies, so it takes maddubs's int16 pair sums instead and vpdpwssd applies the scale
-// and accumulates. 256-bit registers, as the other VNNI kernels (vec_dot_avx512.cc).
+// A vpshufb lookup yields each block's levels. IQ4_NL/MXFP4 look up levels offset to unsigned
+// bytes for vpdpbusd (see below). IQ4_XS has a signed scale per 32 elements, and vpdpbusd's
+// four-product lane sums (up to 4·241·127) do not fit the int16 that vpdpwssd multiplies, so
+// it multiplies |w| by y carrying w's sign with maddubs (int16 pair sums, at most 2·127·127)
+// and vpdpwssd applies the scale and accumulates. 256-bit registers, as the other VNNI kernels
+// (vec_dot_avx512.cc).
 //
 // The decode and prompt forms share the per-block arithmetic (Unpack + Accumulate), so for
 // IQ4_XS prefill and decode compute bit-identical values, as the K-quant kernels do.
@@ -29,19 +30,28 @@ inline Levels32 UnpackLevels(const uint8_t* qs, __m256i table) {
   return {w, _mm256_abs_epi8(w)};
 }
 
-// Σ w·y as 8 int32 lanes.
-inline __m256i SignedDot(const Levels32& l, __m256i y) {
-  return _mm256_dpbusd_epi32(_mm256_setzero_si256(), l.abs, _mm256_sign_epi8(y, l.w));
-}
-
 // ---- IQ4_NL and MXFP4 (blocks of 32, Q8_0 activations) ----
+//
+// These look up level + 128, an unsigned byte, so that vpdpbusd takes it directly:
+// Σ (level + 128)·y − 128·Σy = Σ level·y. The correction depends only on the activation
+// block, so the four-row and 4×4 forms compute it once for all rows, as the accumulator
+// vpdpbusd starts from; per row and block that leaves lookup, one vpdpbusd and the FMA.
 
 template <typename Block>
 constexpr bool kIsMx = sizeof(Block) == sizeof(BlockMXFP4);
 
+// The codebook with 128 added (xor flips the sign bit: -128..127 -> 0..255).
 template <typename Block>
-inline __m256i Table() {
-  return CodebookTable(kIsMx<Block> ? kMXFP4Values : kIQ4NLValues);
+inline __m256i OffsetTable() {
+  return _mm256_xor_si256(CodebookTable(kIsMx<Block> ? kMXFP4Values : kIQ4NLValues),
+                          _mm256_set1_epi8(char(0x80)));
+}
+
+// -128·Σy per group of four activations: where the per-row dot starts.
+inline __m256i NegOffsetSums(__m256i y) {
+  return _mm256_sub_epi32(
+      _mm256_setzero_si256(),
+      _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(char(0x80)), y));
 }
 
 template <typename Block>
@@ -53,18 +63,32 @@ inline float BlockScale(const Block& b) {
   }
 }
 
+// Σ level·y of one block as 8 int32 lanes, given the activation block's NegOffsetSums.
+inline __m256i OffsetDot(const uint8_t* qs, __m256i table, __m256i y, __m256i neg_sums) {
+  return _mm256_dpbusd_epi32(neg_sums, LookupLevels(qs, table), y);
+}
+
 template <typename Block>
 float Dot32(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const Block*>(w);
   const auto* y = static_cast<const BlockQ8_0*>(a);
-  const __m256i table = Table<Block>();
-  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    const __m256i s = SignedDot(UnpackLevels(x[i].qs, table), Load(y[i].qs));
+  const __m256i table = OffsetTable<Block>();
+  auto step = [&](int64_t i, __m256 acc) {
+    const __m256i yv = Load(y[i].qs);
+    const __m256i s = OffsetDot(x[i].qs, table, yv, NegOffsetSums(yv));
     const float d = BlockScale(x[i]) * H2F(y[i].d);
-    acc[i & 1] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(s), acc[i & 1]);
+    return _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(s), acc);
+  };
+  // Two accumulators hide the FMA latency.
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  const int64_t nb = n / kQK;
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    acc0 = step(i, acc0);
+    acc1 = step(i + 1, acc1);
   }
-  return HorizontalSum(_mm256_add_ps(acc[0], acc[1]));
+  if (i < nb) acc0 = step(i, acc0);
+  return HorizontalSum(_mm256_add_ps(acc0, acc1));
 }
 
 template <typename Block>
@@ -72,16 +96,17 @@ void Dot32x4(int64_t n, const void* w, size_t row_bytes, const void* a, float* o
   const Block* x[4];
   for (int r = 0; r < 4; ++r) x[r] = RowAt<Block>(w, row_bytes, r);
   const auto* y = static_cast<const BlockQ8_0*>(a);
-  const __m256i table = Table<Block>();
+  const __m256i table = OffsetTable<Block>();
   __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
                    _mm256_setzero_ps()};
   for (int64_t i = 0; i < n / kQK; ++i) {
     const __m256i yv = Load(y[i].qs);
+    const __m256i neg_sums = NegOffsetSums(yv);
     const float dy = H2F(y[i].d);
     for (int r = 0; r < 4; ++r) {
       // A few hundred bytes ahead in each row stream, as the Q4_0 kernel.
       _mm_prefetch(reinterpret_cast<const char*>(&x[r][i + 16]), _MM_HINT_T0);
-      const __m256i s = SignedDot(UnpackLevels(x[r][i].qs, table), yv);
+      const __m256i s = OffsetDot(x[r][i].qs, table, yv, neg_sums);
       acc[r] =
           _mm256_fmadd_ps(_mm256_set1_ps(BlockScale(x[r][i]) * dy), _mm256_cvtepi32_ps(s), acc[r]);
     }
@@ -92,26 +117,27 @@ void Dot32x4(int64_t n, const void* w, size_t row_bytes, const void* a, float* o
 template <typename Block>
 void Gemm32(int64_t n, const void* w, size_t w_row_bytes, const void* a, size_t a_row_bytes,
             float* out, size_t out_stride) {
-  const __m256i table = Table<Block>();
+  const __m256i table = OffsetTable<Block>();
   __m256 acc[4][4];
   for (auto& row : acc) {
     for (__m256& v : row) v = _mm256_setzero_ps();
   }
   for (int64_t i = 0; i < n / kQK; ++i) {
-    Levels32 l[4];
+    __m256i u[4];
     float dx[4];
     for (int r = 0; r < 4; ++r) {
       const Block& b = RowAt<Block>(w, w_row_bytes, r)[i];
-      l[r] = UnpackLevels(b.qs, table);
+      u[r] = LookupLevels(b.qs, table);
       dx[r] = BlockScale(b);
     }
     for (int k = 0; k < 4; ++k) {
       const BlockQ8_0& yb = RowAt<BlockQ8_0>(a, a_row_bytes, k)[i];
       const __m256i yv = Load(yb.qs);
+      const __m256i neg_sums = NegOffsetSums(yv);
       const float dy = H2F(yb.d);
       for (int r = 0; r < 4; ++r) {
-        acc[k][r] = _mm256_fmadd_ps(_mm256_set1_ps(dx[r] * dy),
-                                    _mm256_cvtepi32_ps(SignedDot(l[r], yv)), acc[k][r]);
+        const __m256i s = _mm256_dpbusd_epi32(neg_sums, u[r], yv);
+        acc[k][r] = _mm256_fmadd_ps(_mm256_set1_ps(dx[r] * dy), _mm256_cvtepi32_ps(s), acc[k][r]);
       }
     }
   }

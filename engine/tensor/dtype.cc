@@ -29,6 +29,32 @@ const DTypeInfo* FindDType(uint32_t id) {
   return nullptr;
 }
 
+std::string_view GgmlTypeName(uint32_t id) {
+  if (const DTypeInfo* info = FindDType(id)) return info->name;
+  // ggml's ids of the types Inferno does not read (yet), so an error can say what the file holds.
+  struct Named {
+    uint32_t id;
+    std::string_view name;
+  };
+  constexpr Named kOthers[] = {{16, "IQ2_XXS"}, {17, "IQ2_XS"}, {18, "IQ3_XXS"}, {19, "IQ1_S"},
+                               {20, "IQ4_NL"},  {21, "IQ3_S"},  {22, "IQ2_S"},   {23, "IQ4_XS"},
+                               {29, "IQ1_M"},   {34, "TQ1_0"},  {35, "TQ2_0"},   {39, "MXFP4"}};
+  for (const Named& n : kOthers) {
+    if (n.id == id) return n.name;
+  }
+  return "";
+}
+
+std::string SupportedWeightTypes() {
+  std::string s;
+  for (const DTypeInfo& info : kTypes) {
+    if (info.type == DType::kQ8_1 || info.type == DType::kQ8_K) continue;  // activations only
+    if (info.type >= DType::kI8 && info.type <= DType::kF64) continue;     // not weights
+    s += (s.empty() ? "" : ", ") + std::string(info.name);
+  }
+  return s;
+}
+
 const DTypeInfo& GetDTypeInfo(DType t) {
   const DTypeInfo* info = FindDType(static_cast<uint32_t>(t));
   if (info == nullptr) std::abort();  // DType values only come from FindDType or literals.

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace inferno {
@@ -44,6 +45,11 @@ struct DTypeInfo {
 // Info for a known type id, or nullptr if the id is unknown to Inferno.
 const DTypeInfo* FindDType(uint32_t id);
 const DTypeInfo& GetDTypeInfo(DType t);
+
+// ggml's name for a type id, also for types Inferno does not read ("IQ2_XXS"); "" if unknown.
+std::string_view GgmlTypeName(uint32_t id);
+// "F32, F16, Q4_0, ...": the weight types Inferno reads, for errors about the others.
+std::string SupportedWeightTypes();
 inline std::string_view DTypeName(DType t) { return GetDTypeInfo(t).name; }
 
 // Bytes taken by a row of n elements; n must be a multiple of the block size.
