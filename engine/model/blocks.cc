@@ -171,6 +171,7 @@ void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const
       a.out = out + (t * p.n_head + h0) * p.head_dim_v;
       a.out_stride = p.head_dim_v;
       a.capture = any_capture ? cap_rows : nullptr;
+      a.sinks = p.sinks != nullptr ? p.sinks + h0 : nullptr;
       a.scratch = work;
       attend(a);
     }

@@ -57,6 +57,9 @@ struct AttentionParams {
   int head_dim_v = 0;
   float kq_scale = 1.0f;  // applied to the scores before softmax
   int window = 0;         // sliding window in positions; 0 = full causal attention
+  // Optional learned sinks, one logit per query head [n_head] (gpt-oss): each joins its
+  // head's softmax denominator as a key without a value. Null: plain softmax.
+  const float* sinks = nullptr;
 };
 
 // Where Attention() records one token's softmax weights: head h's weights over positions

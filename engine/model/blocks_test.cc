@@ -217,10 +217,16 @@ std::vector<double> ReferenceWeights(const AttentionParams& p, const std::vector
     s.push_back(d * p.kq_scale);
     mx = std::max(mx, s.back());
   }
+  // A learned sink (gpt-oss) is one more softmax term without a value.
+  if (p.sinks != nullptr) mx = std::max(mx, double(p.sinks[h]));
   for (double& x : s) sum += (x = std::exp(x - mx));
+  if (p.sinks != nullptr) sum += std::exp(p.sinks[h] - mx);
   for (double& x : s) x /= sum;
   return s;
 }
+
+// Per-head sink logits for the tests: above, near and far below the scores.
+constexpr float kSinks[4] = {2.5f, -0.5f, 0.75f, -30.0f};
 
 // Plain float reference of causal (optionally windowed) attention with GQA.
 std::vector<float> ReferenceAttention(const AttentionParams& p, const std::vector<float>& q,
@@ -261,9 +267,11 @@ TEST(Attention, MatchesFloatReferenceWithGqaAndWindow) {
   std::vector<int32_t> pos(T);
   for (int i = 0; i < T; ++i) pos[i] = i;
   ThreadPool pool(2);
-  for (int window : {0, 4}) {
+  for (int variant = 0; variant < 4; ++variant) {
+    const int window = variant % 2 == 0 ? 0 : 4;
     KvCache cache(c, 16);
     AttentionParams p{4, 2, 16, 16, 0.25f, window};
+    if (variant >= 2) p.sinks = kSinks;
     std::vector<float> out(T * 4 * 16);
     AttentionScratch scratch;
     // Prompt in two batches: 5 tokens, then 4 more seeing the cached 5.
@@ -275,7 +283,7 @@ TEST(Attention, MatchesFloatReferenceWithGqaAndWindow) {
     const std::vector<float> want = ReferenceAttention(p, q, k, v, T);
     for (size_t i = 0; i < want.size(); ++i) {
       // F16 keys, values and probabilities: ~1e-3 relative.
-      EXPECT_NEAR(out[i], want[i], 5e-3) << "window " << window << " index " << i;
+      EXPECT_NEAR(out[i], want[i], 5e-3) << "variant " << variant << " index " << i;
     }
   }
 }
@@ -299,9 +307,12 @@ TEST(Attention, DecodeStepSplitsGroupsAndCapturesWeights) {
   }
   std::vector<int32_t> pos(T);
   for (int i = 0; i < T; ++i) pos[i] = i;
-  for (int window : {0, 16}) {
+  for (int variant = 0; variant < 4; ++variant) {
+    const int window = variant % 2 == 0 ? 0 : 16;
     KvCache cache(c, 64);
     AttentionParams p{4, 1, 32, 32, 0.2f, window};
+    // Split groups: each work item must take the sinks of its own heads.
+    if (variant >= 2) p.sinks = kSinks;
     std::vector<float> out(T * 4 * 32);
     AttentionScratch scratch;
     const std::vector<KvCache*> caches(T, &cache);

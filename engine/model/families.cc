@@ -10,6 +10,7 @@
   X(Qwen3Moe)               \
   X(Gemma3)                 \
   X(Phi3)                   \
+  X(GptOss)                 \
   X(Mistral3)
 
 namespace inferno {

@@ -71,7 +71,8 @@ const blocks::AttentionCaptureRow* AttentionWeightRows(LayerContext& ctx);
 // The attention sub-block most families share: x += Wo · attention(rope(q), rope(k), v) with
 // q, k, v = Wq·n, Wk·n, Wv·n (+ biases when the layer has them), n = rmsnorm(x), and per-head
 // Q/K RMSNorm before RoPE when the layer has q_norm/k_norm, and the attention temperature after
-// it when the config has one. `rope` and `window` are the layer's.
+// it when the config has one. An output bias (bo) and learned attention sinks (attn_sinks) are
+// used when the layer has them. `rope` and `window` are the layer's.
 void StandardAttention(LayerContext& ctx, const blocks::RopeParams& rope, int window);
 
 // The feed-forward sub-block: x += Wdown · (act(Wgate·n) * Wup·n), n = rmsnorm(x).

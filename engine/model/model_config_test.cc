@@ -57,7 +57,8 @@ TEST(ModelConfig, Qwen2AndPhi3) {
 }
 
 TEST(ModelConfig, SupportedListNamesAllFamilies) {
-  EXPECT_EQ(SupportedArchitectures(), "llama, qwen2, qwen3, qwen3moe, gemma3, phi3, mistral3");
+  EXPECT_EQ(SupportedArchitectures(),
+            "llama, qwen2, qwen3, qwen3moe, gemma3, phi3, gpt-oss, mistral3");
 }
 
 }  // namespace

@@ -70,9 +70,11 @@ void StandardAttention(LayerContext& ctx, const blocks::RopeParams& rope, int wi
   }
   blocks::AttentionParams ap{
       c.n_head, c.n_head_kv, c.head_dim, c.head_dim_v, c.scale_queries ? 1.0f : scale, window};
+  if (!w.attn_sinks.empty()) ap.sinks = w.attn_sinks.data();
   blocks::Attention(pool, ap, s.q.data(), s.k.data(), s.v.data(), T, ctx.positions, ctx.caches,
                     ctx.layer, s.attn.data(), s.attention, AttentionWeightRows(ctx));
   ops::MatMul(pool, w.wo, s.attn.data(), T, s.proj.data(), s.act_mid);
+  if (!w.bo.empty()) blocks::AddBias(s.proj.data(), w.bo.data(), T, D);
   if (!w.post_attn_norm.empty()) {
     blocks::RmsNorm(s.proj.data(), w.post_attn_norm.data(), s.proj.data(), T, D, c.norm_eps);
   }

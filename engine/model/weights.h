@@ -20,6 +20,8 @@ struct LayerWeights {
   ops::WeightMatrix wqkv;        // fused projection (phi3): rows = q | k | v
   ops::WeightMatrix wo;
   std::vector<float> bq, bk, bv;                     // qwen2 biases
+  std::vector<float> bo;                             // attention output bias (gpt-oss)
+  std::vector<float> attn_sinks;                     // per-head sink logits (gpt-oss)
   std::vector<float> q_norm, k_norm;                 // gemma3 per-head RMSNorm
   std::vector<float> post_attn_norm, post_ffn_norm;  // gemma3 sandwich norms
   ops::WeightMatrix w_gate, w_up, w_down;            // phi3: w_up rows = gate | up, no w_gate

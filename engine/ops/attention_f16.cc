@@ -40,11 +40,13 @@ void AttentionF16Scalar(const AttentionF16Args& a) {
       s[j] = dot * a.scale;
       max_score = std::max(max_score, s[j]);
     }
+    if (a.sinks != nullptr) max_score = std::max(max_score, a.sinks[r]);
     double sum = 0;
     for (int j = 0; j < a.n_keys; ++j) {
       s[j] = std::exp(s[j] - max_score);
       sum += s[j];
     }
+    if (a.sinks != nullptr) sum += std::exp(a.sinks[r] - max_score);
     const float inv = float(1.0 / sum);
     float* cap = a.capture != nullptr ? a.capture[r] : nullptr;
     for (int j = 0; j < a.n_keys; ++j) {

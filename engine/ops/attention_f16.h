@@ -28,6 +28,10 @@ struct AttentionF16Args {
   float scale = 1.0f;    // applied to q·k before softmax
   float* out = nullptr;  // row r's softmax(q·K^T * scale)·V at out + r * out_stride
   int64_t out_stride = 0;
+  // Optional learned attention sinks (gpt-oss): row r's softmax denominator also counts
+  // e^sinks[r], a logit of a virtual key that has no value, so the row's weights may sum to
+  // less than 1. Not scaled. Null: no sink, and no extra work.
+  const float* sinks = nullptr;
   // Optional: when capture && capture[r], row r's softmax weights (before the F16 rounding)
   // go to capture[r][0..n_keys-1].
   float* const* capture = nullptr;

@@ -79,14 +79,17 @@ void Scores(const AttentionF16Args& a, const float* qf, size_t qs, float* scores
   }
 }
 
-void Softmax(float* s, int n_keys, float* capture) {
+// `sink`: null, or the row's sink logit, which joins the max and the denominator.
+void Softmax(float* s, int n_keys, float* capture, const float* sink) {
   const int nv = (n_keys + 7) / 8;
   __m256 mx = _mm256_set1_ps(-INFINITY);
   for (int i = 0; i < nv; ++i) mx = _mm256_max_ps(mx, _mm256_loadu_ps(s + 8 * i));
   __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
   m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
   m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
-  const __m256 max_score = _mm256_set1_ps(_mm_cvtss_f32(m4));
+  float max_f = _mm_cvtss_f32(m4);
+  if (sink != nullptr) max_f = std::max(max_f, *sink);
+  const __m256 max_score = _mm256_set1_ps(max_f);
   __m256d sum0 = _mm256_setzero_pd(), sum1 = _mm256_setzero_pd();
   for (int i = 0; i < nv; ++i) {
     const __m256 e = Exp(_mm256_sub_ps(_mm256_loadu_ps(s + 8 * i), max_score));
@@ -96,7 +99,8 @@ void Softmax(float* s, int n_keys, float* capture) {
   }
   alignas(32) double parts[4];
   _mm256_store_pd(parts, _mm256_add_pd(sum0, sum1));
-  const double sum = (parts[0] + parts[1]) + (parts[2] + parts[3]);
+  double sum = (parts[0] + parts[1]) + (parts[2] + parts[3]);
+  if (sink != nullptr) sum += std::exp(*sink - max_f);
   const __m256 inv = _mm256_set1_ps(float(1.0 / sum));
   for (int i = 0; i < nv; ++i) {
     const __m256 p = _mm256_mul_ps(_mm256_loadu_ps(s + 8 * i), inv);
@@ -148,7 +152,8 @@ template <int NR>
 void Pass(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, size_t ss, int r0) {
   Scores<NR>(a, qf + r0 * qs, qs, scores + r0 * ss, ss);
   for (int r = r0; r < r0 + NR; ++r) {
-    Softmax(scores + r * ss, a.n_keys, a.capture != nullptr ? a.capture[r] : nullptr);
+    Softmax(scores + r * ss, a.n_keys, a.capture != nullptr ? a.capture[r] : nullptr,
+            a.sinks != nullptr ? a.sinks + r : nullptr);
   }
   WeightValues<NR>(a, scores + r0 * ss, ss, a.out + r0 * a.out_stride);
 }

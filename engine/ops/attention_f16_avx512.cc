@@ -118,12 +118,15 @@ void Scores(const AttentionF16Args& a, const float* qf, size_t qs, float* scores
 }
 
 // Turns one row of scores into F16-rounded probabilities in place (capturing the unrounded
-// ones when asked).
-void Softmax(float* s, int n_keys, float* capture) {
+// ones when asked). `sink`: null, or the row's sink logit, which joins the max and the
+// denominator.
+void Softmax(float* s, int n_keys, float* capture, const float* sink) {
   const int nv = (n_keys + 15) / 16;
   __m512 mx = _mm512_set1_ps(-INFINITY);
   for (int i = 0; i < nv; ++i) mx = _mm512_max_ps(mx, _mm512_loadu_ps(s + 16 * i));
-  const __m512 max_score = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
+  float max_f = _mm512_reduce_max_ps(mx);
+  if (sink != nullptr) max_f = std::max(max_f, *sink);
+  const __m512 max_score = _mm512_set1_ps(max_f);
   // Summed in double like the reference's softmax, so long rows lose nothing.
   __m512d sum0 = _mm512_setzero_pd(), sum1 = _mm512_setzero_pd();
   for (int i = 0; i < nv; ++i) {
@@ -133,7 +136,9 @@ void Softmax(float* s, int n_keys, float* capture) {
     sum1 = _mm512_add_pd(
         sum1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))));
   }
-  const __m512 inv = _mm512_set1_ps(float(1.0 / _mm512_reduce_add_pd(_mm512_add_pd(sum0, sum1))));
+  double sum = _mm512_reduce_add_pd(_mm512_add_pd(sum0, sum1));
+  if (sink != nullptr) sum += std::exp(*sink - max_f);
+  const __m512 inv = _mm512_set1_ps(float(1.0 / sum));
   for (int i = 0; i < nv; ++i) {
     const __m512 p = _mm512_mul_ps(_mm512_loadu_ps(s + 16 * i), inv);
     if (capture != nullptr) {
@@ -183,7 +188,8 @@ void Pass(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, 
     Scores<NR, 0>(a, qf + r0 * qs, qs, scores + r0 * ss, ss);
   }
   for (int r = r0; r < r0 + NR; ++r) {
-    Softmax(scores + r * ss, a.n_keys, a.capture != nullptr ? a.capture[r] : nullptr);
+    Softmax(scores + r * ss, a.n_keys, a.capture != nullptr ? a.capture[r] : nullptr,
+            a.sinks != nullptr ? a.sinks + r : nullptr);
   }
   WeightValues<NR>(a, scores + r0 * ss, ss, a.out + r0 * a.out_stride);
 }

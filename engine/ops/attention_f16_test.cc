@@ -28,10 +28,12 @@ std::vector<Kernel> Kernels() {
 
 // Double-precision attention of one query row over keys [lo, hi] of an F16 cache, with the
 // same two roundings as the kernels (query to F16 before K·Q, probabilities to F16 before
-// weighting V). Fills the unrounded probabilities into `probs`.
+// weighting V). Fills the unrounded probabilities into `probs`. A sink logit, when given,
+// is one more term of the softmax (in its max and its denominator) with no value row.
 std::vector<double> Reference(const float* q, const uint16_t* k, int64_t k_stride,
                               const uint16_t* v, int64_t v_stride, int head_dim, int head_dim_v,
-                              int n_keys, double scale, std::vector<double>& probs) {
+                              int n_keys, double scale, std::vector<double>& probs,
+                              const float* sink = nullptr) {
   std::vector<double> s(n_keys);
   double mx = -INFINITY;
   for (int j = 0; j < n_keys; ++j) {
@@ -42,8 +44,10 @@ std::vector<double> Reference(const float* q, const uint16_t* k, int64_t k_strid
     s[j] = d * scale;
     mx = std::max(mx, s[j]);
   }
+  if (sink != nullptr) mx = std::max(mx, double(*sink));
   double sum = 0;
   for (double& x : s) sum += (x = std::exp(x - mx));
+  if (sink != nullptr) sum += std::exp(double(*sink) - mx);
   probs.assign(n_keys, 0);
   std::vector<double> out(head_dim_v, 0);
   for (int j = 0; j < n_keys; ++j) {
@@ -126,6 +130,75 @@ TEST(AttentionF16, EveryKernelMatchesDoubleReference) {
                 }
                 ASSERT_EQ(cap[r][n_keys], -1.0f) << where;
               }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Learned sinks (gpt-oss): one logit per query row joins the softmax. Sinks above every
+// score (the max comes from the sink), below them, and far below (no effect) are covered.
+TEST(AttentionF16, SinksJoinTheSoftmaxDenominator) {
+  std::mt19937 rng(12);
+  std::normal_distribution<float> nd(0, 1);
+  const int n_ctx = 70;
+  for (int head_dim : {64, 40}) {
+    std::vector<uint16_t> k(size_t(n_ctx) * head_dim), v(size_t(n_ctx) * head_dim);
+    for (auto& x : k) x = F32ToF16(nd(rng));
+    for (auto& x : v) x = F32ToF16(nd(rng));
+    for (int group : {1, 3, 8}) {
+      std::vector<float> q(size_t(group) * head_dim);
+      for (float& x : q) x = 2.0f * nd(rng);
+      std::vector<float> sinks(group);
+      const float levels[] = {12.0f, 0.5f, -2.0f, -60.0f};
+      for (int r = 0; r < group; ++r) sinks[r] = levels[r % 4];
+      const float scale = 1.0f / std::sqrt(float(head_dim));
+      for (int n_keys : {1, 9, 16, 70}) {
+        std::vector<std::vector<double>> want(group), want_p(group);
+        for (int r = 0; r < group; ++r) {
+          want[r] = Reference(q.data() + r * head_dim, k.data(), head_dim, v.data(), head_dim,
+                              head_dim, head_dim, n_keys, scale, want_p[r], &sinks[r]);
+        }
+        for (const Kernel& kernel : Kernels()) {
+          const std::string where = std::string(kernel.name) + " head_dim " +
+                                    std::to_string(head_dim) + " group " + std::to_string(group) +
+                                    " keys " + std::to_string(n_keys);
+          std::vector<float> out(size_t(group) * head_dim, NAN);
+          std::vector<std::vector<float>> cap(group, std::vector<float>(n_keys));
+          std::vector<float*> cap_ptr(group);
+          for (int r = 0; r < group; ++r) cap_ptr[r] = cap[r].data();
+          std::vector<float> scratch(AttentionF16ScratchFloats(group, n_keys, head_dim));
+          AttentionF16Args a;
+          a.head_dim = a.head_dim_v = head_dim;
+          a.n_rows = group;
+          a.q = q.data();
+          a.q_stride = head_dim;
+          a.k = k.data();
+          a.k_stride = head_dim;
+          a.v = v.data();
+          a.v_stride = head_dim;
+          a.n_keys = n_keys;
+          a.scale = scale;
+          a.out = out.data();
+          a.out_stride = head_dim;
+          a.capture = cap_ptr.data();
+          a.sinks = sinks.data();
+          a.scratch = scratch.data();
+          kernel.fn(a);
+          for (int r = 0; r < group; ++r) {
+            double total = 0;
+            for (int j = 0; j < n_keys; ++j) {
+              ASSERT_NEAR(cap[r][j], want_p[r][j], 1e-7 + 2e-5 * want_p[r][j])
+                  << where << " row " << r << " key " << j;
+              total += cap[r][j];
+            }
+            // The sink takes its share: the weights sum to 1 - p(sink).
+            if (sinks[r] > 0) EXPECT_LT(total, 0.999) << where << " row " << r;
+            for (int i = 0; i < head_dim; ++i) {
+              ASSERT_NEAR(out[r * head_dim + i], want[r][i], 1e-4)
+                  << where << " row " << r << " dim " << i;
             }
           }
         }

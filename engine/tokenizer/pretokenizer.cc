@@ -142,7 +142,8 @@ const std::vector<Family>& Families() {
         {"viking", viking, Traits(false)},
         {"tekken", {tekken}, Traits(false, true, true)},
         {"chameleon", chameleon, Traits(false, false, true)},
-        {"gpt-4o llama4", {gpt4o}, Traits(false)},
+        // o200k (GPT-4o, gpt-oss, Llama 4) and the tokenizers llama.cpp maps to the same rule.
+        {"gpt-4o llama4 kanana2 talkie minimax-m2", {gpt4o}, Traits(false)},
         {"superbpe", superbpe, Traits(false)},
         {"bailingmoe", bailing, Traits(false)},
         {"seed-coder", seed_coder, Traits(false)},
