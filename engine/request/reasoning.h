@@ -1,0 +1,54 @@
+// The reasoning splitters (engine/runtime/reasoning.h) and the choice of one for a model and a
+// request. A model's syntax is read from its tokenizer's vocabulary and its chat template:
+//   think tags  `<think>` and `</think>` (Qwen3, DeepSeek-R1 and its distills, QwQ...)
+//   harmony     `<|channel|>` and `<|message|>` tokens (gpt-oss; its splitter is harmony.h's)
+// A thought opens only at the start of the output (after whitespace), as llama.cpp and Ollama
+// read it: a model that mentions "<think>" in its answer is not thinking. When the prompt
+// already ends with `<think>` (templates that open the thought in the generation prompt, as
+// DeepSeek-R1's does) the output starts inside the thought and only `</think>` appears.
+// Whitespace around the reasoning (after `<think>`, before and after `</think>`) is dropped.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "engine/model/model.h"
+#include "engine/runtime/reasoning.h"
+#include "engine/runtime/sequence.h"
+
+namespace inferno::request {
+
+enum class ReasoningSyntax { kNone, kThinkTags, kHarmony };
+
+ReasoningSyntax DetectReasoningSyntax(const Tokenizer& tok, std::string_view chat_template);
+
+// The `<think>...</think>` splitter. `open`: the output starts inside the thought.
+class ThinkTagSplitter : public ReasoningSplitter {
+ public:
+  explicit ThinkTagSplitter(bool open = false);
+  void Push(std::string_view text, SplitText* out) override;
+  void Finish(SplitText* out) override;
+  bool reasoning() const override { return state_ == State::kReasoning; }
+
+ private:
+  enum class State { kStart, kReasoning, kContent };
+  void StepStart(SplitText* out, bool* more);
+  void StepReasoning(SplitText* out, bool* more);
+
+  State state_;
+  bool trim_ = false;    // drop the whitespace that comes next (after a tag)
+  std::string pending_;  // text not sorted yet: a possible tag, whitespace that may be dropped
+};
+
+// Whether the prompt's text ends inside an open thought (`<think>` and whitespace).
+bool PromptOpensThought(const Tokenizer& tok, std::span<const int32_t> prompt);
+
+// The splitter for `req` on `model` (req.prompt_tokens set): empty when the request asks for
+// none or the model writes no reasoning this splitter knows.
+ReasoningSplitterFactory ChooseSplitter(const Model& model, const GenerateRequest& req);
+
+// "auto" | "deepseek" | "none" (llama.cpp's names; deepseek is auto for think-tag models).
+Status ParseReasoningFormat(std::string_view name, ReasoningFormat* out);
+const char* ReasoningFormatName(ReasoningFormat f);
+
+}  // namespace inferno::request
