@@ -28,7 +28,11 @@ class ThinkTagSplitter : public ReasoningSplitter {
   explicit ThinkTagSplitter(bool open = false);
   void Push(std::string_view text, SplitText* out) override;
   void Finish(SplitText* out) override;
-  bool reasoning() const override { return state_ == State::kReasoning; }
+  // Inside the thought, or in the whitespace after it before any answer: the tokens there
+  // are the thought's, so logprobs of the answer's tokens spell the answer.
+  bool reasoning() const override {
+    return state_ == State::kReasoning || (state_ == State::kContent && trim_);
+  }
 
  private:
   enum class State { kStart, kReasoning, kContent };

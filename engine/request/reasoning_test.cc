@@ -24,7 +24,8 @@ Split Feed(const std::vector<std::string>& pieces, bool open = false) {
     const bool before = s.reasoning();
     SplitText out;
     s.Push(p, &out);
-    run.in_reasoning.push_back(before || s.reasoning() || !out.reasoning.empty());
+    run.in_reasoning.push_back(out.content.empty() &&
+                               (before || s.reasoning() || !out.reasoning.empty()));
     run.reasoning += out.reasoning;
     run.content += out.content;
   }
@@ -55,12 +56,12 @@ TEST(ThinkTagSplitter, SplitsAThoughtFromTheAnswerWhereverTheTagsAreCut) {
                     "It is 4.");
 }
 
-TEST(ThinkTagSplitter, TokensOfTheThoughtAndItsTagsAreReasoning) {
+TEST(ThinkTagSplitter, TokensOfTheThoughtItsTagsAndTheWhitespaceAfterAreReasoning) {
   const Split r = Feed({"<think>", "\n", "hm", "m", "</", "think>", "\n\n", "OK", "!"});
   EXPECT_EQ(r.reasoning, "hmm");
   EXPECT_EQ(r.content, "OK!");
   EXPECT_EQ(r.in_reasoning,
-            (std::vector<bool>{true, true, true, true, true, true, false, false, false}));
+            (std::vector<bool>{true, true, true, true, true, true, true, false, false}));
 }
 
 TEST(ThinkTagSplitter, AThoughtNeverClosedIsAllReasoning) {
@@ -106,7 +107,8 @@ TEST(ThinkTagSplitter, WhitespaceInsideTheThoughtIsKept) {
 TEST(ReasoningFormat, IsARequestFieldWithLlamaCppsNames) {
   GenerateRequest req;
   const Field& f = *FindField("reasoning_format", Group::kTop);
-  EXPECT_FALSE(ReadFlatJson(boost::json::parse(R"({"reasoning_format":"none"})").as_object(), &req));
+  EXPECT_FALSE(
+      ReadFlatJson(boost::json::parse(R"({"reasoning_format":"none"})").as_object(), &req));
   EXPECT_EQ(req.reasoning_format, ReasoningFormat::kNone);
   EXPECT_FALSE(
       ReadFlatJson(boost::json::parse(R"({"reasoning_format":"deepseek"})").as_object(), &req));

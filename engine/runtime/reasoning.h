@@ -33,7 +33,8 @@ class ReasoningSplitter {
   virtual void Push(std::string_view text, SplitText* out) = 0;
   // The generation ended: releases what was held back (an unclosed thought stays reasoning).
   virtual void Finish(SplitText* out) = 0;
-  // Whether the text read so far ends inside the reasoning (tags count as reasoning).
+  // Whether the text read so far ends inside the reasoning (its tags and the whitespace the
+  // splitter drops around them count as reasoning).
   virtual bool reasoning() const = 0;
 };
 

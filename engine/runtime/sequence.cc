@@ -265,14 +265,15 @@ void Sequence::Split(std::string text, bool finish, Event* e) {
     e->text = std::move(text);
     return;
   }
-  // A token belongs to the reasoning when the splitter was in it before or after reading the
-  // token's text, so both tags count as reasoning, as does the text between them.
+  // A token belongs to the reasoning when it adds nothing to the answer and the splitter was
+  // in the thought before or after reading the token's text: both tags count as reasoning, as
+  // do the text between them and the whitespace dropped after them.
   const bool before = splitter_->reasoning();
   SplitText out;
   splitter_->Push(text, &out);
   const bool after = splitter_->reasoning();
   if (finish) splitter_->Finish(&out);
-  e->in_reasoning = before || after || !out.reasoning.empty();
+  e->in_reasoning = out.content.empty() && (before || after || !out.reasoning.empty());
   e->text = std::move(out.content);
   e->reasoning = std::move(out.reasoning);
 }
