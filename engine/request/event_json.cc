@@ -132,6 +132,7 @@ constexpr TokenKey kRunTokenKeys[] = {
     {TokenField::kIndex, "index"}, {TokenField::kPosition, "position"}, {TokenField::kId, "id"},
     {TokenField::kPiece, "text"},  {TokenField::kLogit, "logit"},       {TokenField::kProb, "prob"},
     {TokenField::kRank, "rank"},   {TokenField::kEntropy, "entropy"},   {TokenField::kTop, "top"},
+    {TokenField::kPhase, "phase"},
 };
 constexpr TokenKey kDebuggerTokenKeys[] = {
     {TokenField::kIndex, "index"},     {TokenField::kPosition, "position"},
