@@ -166,5 +166,64 @@ TEST_F(ReasoningApiTest, ChatSseMarksTheThoughtsTokens) {
   EXPECT_EQ(events[7], "done");
 }
 
+// Ollama's /api/chat: the thought in message.thinking, `think: false` leaves it in the content.
+TEST_F(ReasoningApiTest, OllamaChatPutsTheThoughtInThinking) {
+  const std::string req =
+      R"({"model":"thinking","messages":[{"role":"user","content":"Hi"}],"options":{"temperature":0})";
+  HttpResponse full = Post("/api/chat", req + R"(,"stream":false})");
+  ASSERT_EQ(full.status, 200) << full.body;
+  json::object o = ParseJsonObject(full.body);
+  EXPECT_EQ(o["model"], "thinking");
+  EXPECT_EQ(o["done"], true);
+  EXPECT_EQ(o["done_reason"], "stop");
+  EXPECT_EQ(o["eval_count"], 7);
+  EXPECT_GT(o["prompt_eval_count"].as_int64(), 1);
+  EXPECT_EQ(o["message"].as_object()["role"], "assistant");
+  EXPECT_EQ(o["message"].as_object()["content"], "Hello!");
+  EXPECT_EQ(o["message"].as_object()["thinking"], "Hmm...");
+
+  // Streamed (Ollama's default): one JSON object per line, the thought's lines first.
+  HttpResponse stream = Post("/api/chat", req + "}");
+  ASSERT_EQ(stream.status, 200) << stream.body;
+  EXPECT_EQ(stream.headers["content-type"], "application/x-ndjson");
+  std::string thinking, content, order;
+  json::object last;
+  size_t start = 0;
+  for (size_t nl; (nl = stream.body.find('\n', start)) != std::string::npos; start = nl + 1) {
+    last = ParseJsonObject(stream.body.substr(start, nl - start));
+    json::object m = last["message"].as_object();
+    if (m.contains("thinking")) {
+      thinking += m["thinking"].as_string();
+      order += 't';
+    }
+    if (!m["content"].as_string().empty()) {
+      content += m["content"].as_string();
+      order += 'c';
+    }
+  }
+  EXPECT_EQ(start, stream.body.size());
+  EXPECT_EQ(thinking, "Hmm...");
+  EXPECT_EQ(content, "Hello!");
+  EXPECT_LT(order.find_last_of('t'), order.find('c')) << order;
+  EXPECT_EQ(last["done"], true);
+  EXPECT_EQ(last["eval_count"], 7);
+
+  json::object off =
+      ParseJsonObject(Post("/api/chat", req + R"(,"stream":false,"think":false})").body);
+  EXPECT_EQ(off["message"].as_object()["content"], "<think>Hmm...</think>Hello!");
+  EXPECT_FALSE(off["message"].as_object().contains("thinking"));
+  HttpResponse bad = Post("/api/chat", req + R"(,"think":"very"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(testing::ErrorField(bad, "param"), "think");
+  // num_predict is max_tokens: two tokens in, the reply is still thinking.
+  json::object cut = ParseJsonObject(
+      Post("/api/chat", R"({"model":"thinking","messages":[{"role":"user","content":"Hi"}],)"
+                        R"("stream":false,"options":{"temperature":0,"num_predict":2}})")
+          .body);
+  EXPECT_EQ(cut["done_reason"], "length");
+  EXPECT_EQ(cut["message"].as_object()["content"], "");
+  EXPECT_EQ(cut["message"].as_object()["thinking"], "Hmm");
+}
+
 }  // namespace
 }  // namespace inferno
