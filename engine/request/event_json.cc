@@ -144,9 +144,9 @@ constexpr TokenKey kDebuggerTokenKeys[] = {
     {TokenField::kTop, "top"},         {TokenField::kLogits, "logits"},
 };
 constexpr TokenKey kStoredStepKeys[] = {
-    {TokenField::kId, "id"},     {TokenField::kPiece, "text"}, {TokenField::kLogit, "logit"},
-    {TokenField::kProb, "prob"}, {TokenField::kRank, "rank"},  {TokenField::kEntropy, "entropy"},
-    {TokenField::kTop, "top"},
+    {TokenField::kId, "id"},     {TokenField::kPiece, "text"},  {TokenField::kLogit, "logit"},
+    {TokenField::kProb, "prob"}, {TokenField::kRank, "rank"},   {TokenField::kEntropy, "entropy"},
+    {TokenField::kTop, "top"},   {TokenField::kPhase, "phase"},
 };
 // /chat named the display text `text` and the piece `token` before there was one encoder.
 constexpr TokenKey kChatTokenKeys[] = {

@@ -168,6 +168,7 @@ export interface StoredDebugDoc {
       rank: number;
       entropy: number;
       top: { id: number; text: string; logit: number; prob: number }[];
+      phase?: 'reasoning';
     }[];
   };
 }
