@@ -126,6 +126,21 @@ void ThinkTagSplitter::Finish(SplitText* out) {
   pending_.clear();
 }
 
+void PrefixParserSplitter::Push(std::string_view text, SplitText* out) {
+  text_ += text;
+  const PrefixSplit p = parse_(text_);
+  // A parser reading a longer prefix only adds to each part; what it sent stays sent.
+  if (p.content.size() > sent_content_) {
+    out->content.append(p.content, sent_content_);
+    sent_content_ = p.content.size();
+  }
+  if (p.reasoning.size() > sent_reasoning_) {
+    out->reasoning.append(p.reasoning, sent_reasoning_);
+    sent_reasoning_ = p.reasoning.size();
+  }
+  in_reasoning_ = p.in_reasoning;
+}
+
 bool PromptOpensThought(const Tokenizer& tok, std::span<const int32_t> prompt) {
   // The last few tokens are enough: the tag and a newline or two.
   std::string tail;
@@ -144,7 +159,9 @@ ReasoningSplitterFactory ChooseSplitter(const Model& model, const GenerateReques
       const bool open = PromptOpensThought(tok, req.prompt_tokens);
       return [open] { return std::make_unique<ThinkTagSplitter>(open); };
     }
-    case ReasoningSyntax::kHarmony:  // harmony.h's splitter plugs in here
+    // harmony.h's ParseHarmony plugs in here as a PrefixParserSplitter (analysis -> reasoning,
+    // in_reasoning while the last message is an unfinished analysis one) once it is merged.
+    case ReasoningSyntax::kHarmony:
     case ReasoningSyntax::kNone:
       return {};
   }

@@ -9,6 +9,7 @@
 // Whitespace around the reasoning (after `<think>`, before and after `</think>`) is dropped.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -42,6 +43,32 @@ class ThinkTagSplitter : public ReasoningSplitter {
   State state_;
   bool trim_ = false;    // drop the whitespace that comes next (after a tag)
   std::string pending_;  // text not sorted yet: a possible tag, whitespace that may be dropped
+};
+
+// A splitter over a parser of whole text that also reads prefixes of it (the harmony parser,
+// harmony.h, is one): each piece re-parses the text so far and what grew is sent. O(n²) over a
+// generation, which for a chat reply of a few thousand tokens is a few milliseconds in all.
+struct PrefixSplit {
+  std::string content;
+  std::string reasoning;
+  bool in_reasoning = false;  // the text ends inside the reasoning
+};
+using PrefixParser = std::function<PrefixSplit(std::string_view text)>;
+
+class PrefixParserSplitter : public ReasoningSplitter {
+ public:
+  explicit PrefixParserSplitter(PrefixParser parse) : parse_(std::move(parse)) {}
+  void Push(std::string_view text, SplitText* out) override;
+  // The parser held back at most a marker's beginning, which the generation never finished.
+  void Finish(SplitText*) override {}
+  bool reasoning() const override { return in_reasoning_; }
+
+ private:
+  PrefixParser parse_;
+  std::string text_;
+  size_t sent_content_ = 0;
+  size_t sent_reasoning_ = 0;
+  bool in_reasoning_ = false;
 };
 
 // Whether the prompt's text ends inside an open thought (`<think>` and whitespace).

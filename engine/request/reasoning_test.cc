@@ -104,6 +104,27 @@ TEST(ThinkTagSplitter, WhitespaceInsideTheThoughtIsKept) {
   EXPECT_EQ(r.reasoning, "a\n\nb");
 }
 
+// A toy prefix parser: "a|b" is reasoning a then content b; before any '|' all is reasoning.
+PrefixSplit ToyParse(std::string_view text) {
+  const size_t bar = text.find('|');
+  if (bar == std::string_view::npos) return {"", std::string(text), true};
+  return {std::string(text.substr(bar + 1)), std::string(text.substr(0, bar)), false};
+}
+
+TEST(PrefixParserSplitter, SendsWhatEachReparseAdded) {
+  PrefixParserSplitter s(ToyParse);
+  SplitText out;
+  s.Push("th", &out);
+  EXPECT_TRUE(s.reasoning());
+  s.Push("ink|", &out);
+  EXPECT_FALSE(s.reasoning());
+  s.Push("ans", &out);
+  s.Push("wer", &out);
+  s.Finish(&out);
+  EXPECT_EQ(out.reasoning, "think");
+  EXPECT_EQ(out.content, "answer");
+}
+
 TEST(ReasoningFormat, IsARequestFieldWithLlamaCppsNames) {
   GenerateRequest req;
   const Field& f = *FindField("reasoning_format", Group::kTop);
