@@ -49,12 +49,9 @@ Result<BenchReport> RunBench(const Model& model, const BenchOptions& o) {
   const ModelSummary summary = SummarizeModel(model.file());
   report.params = summary.parameters;
   report.type = summary.dominant_type;
-  for (const gguf::TensorInfo& t : model.file().tensors()) {
-    // A decode step reads every matrix once, except the embedding table (one row) unless
-    // it doubles as the output projection.
-    const bool embedding = t.name == "token_embd.weight";
-    if (!embedding || c.tied_output) report.weight_bytes_per_token += double(t.bytes);
-  }
+  // A decode step reads every matrix once (of a mixture of experts, only the chosen experts),
+  // the embedding table one row: the bandwidth figure divides by what is actually read.
+  report.weight_bytes_per_token = summary.active_weight_bytes;
 
   int max_pp = 0;
   for (int p : o.prompt_sizes) max_pp = std::max(max_pp, p);

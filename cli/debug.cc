@@ -101,6 +101,17 @@ json::object EchoRequest(const json::object& start, const GenerateRequest& req) 
   return echo;
 }
 
+// The router probe of a token, one line per MoE layer: expert:weight by rank.
+void PrintRouter(const std::vector<RouterRow>& rows) {
+  for (const RouterRow& r : rows) {
+    std::string line;
+    for (size_t j = 0; j < r.experts.size(); ++j) {
+      line += fmt::format(" {}:{:.2f}", r.experts[j], r.weights[j]);
+    }
+    fmt::print("       router layer {:>2}:{}\n", r.layer, line);
+  }
+}
+
 int RunDebug(const DebugOptions& o) {
   std::string prompt = o.prompt;
   if (!o.file.empty()) {
@@ -157,6 +168,9 @@ int RunDebug(const DebugOptions& o) {
       }
       fmt::print("{:>4} {:>6} {:<16} p={:.3f} rank={} H={:.2f}{}\n", e.index, e.id,
                  fmt::format("{:?}", ToValidUtf8(e.piece)), e.prob, e.rank, e.entropy, alts);
+      PrintRouter(e.router);
+    } else if (e.type == Event::Type::kPromptRouter) {
+      fmt::print("prompt router: {} rows (--json prints them)\n", e.router.size());
     } else if (e.type == Event::Type::kPromptAttention) {
       fmt::print("prompt attention map: {} positions, layers {}, heads {} (--json prints it)\n",
                  e.attention_map.n_positions, fmt::join(e.attention_map.layers, ","),
@@ -180,7 +194,8 @@ int RunDebug(const DebugOptions& o) {
 void AddDebugCommand(CLI::App& root, int* exit_code) {
   auto o = std::make_shared<DebugOptions>();
   CLI::App* cmd = root.add_subcommand(
-      "debug", "Generate with probes (top-k, attention, logit lens, surprisal) and print them");
+      "debug",
+      "Generate with probes (top-k, attention, logit lens, surprisal, MoE router) and print them");
   cmd->add_option("-m,--model", o->model, "GGUF model file")->required();
   auto* p = cmd->add_option("-p,--prompt", o->prompt, "Prompt text");
   auto* f = cmd->add_option("-f,--file", o->file, "Read the prompt from a file");

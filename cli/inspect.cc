@@ -11,6 +11,7 @@
 #include "cli/text_util.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/model_config.h"
+#include "engine/model/model_summary.h"
 #include "engine/tokenizer/chat_template.h"
 #include "engine/tokenizer/tokenizer.h"
 
@@ -101,6 +102,12 @@ int RunInspect(const InspectOptions& o) {
   out["gguf_version"] = f.version();
   out["tensor_count"] = f.tensors().size();
   out["parameters"] = params;
+  const ModelSummary summary = SummarizeModel(f);
+  if (summary.n_expert > 0) {
+    out["experts"] = boost::json::object{{"count", summary.n_expert},
+                                         {"used_per_token", summary.n_expert_used},
+                                         {"active_parameters", summary.active_parameters}};
+  }
   boost::json::object meta;
   for (const gguf::KeyValue& kv : f.metadata()) {
     if (kv.key == "tokenizer.chat_template") continue;
@@ -157,6 +164,10 @@ int RunInspect(const InspectOptions& o) {
                f.file_size(), f.version());
     fmt::print("parameters:   {} ({:.3f} B) in {} tensors\n", params, params / 1e9,
                f.tensors().size());
+    if (summary.n_expert > 0) {
+      fmt::print("experts:      {} per layer, {} used per token: {:.3f} B active parameters\n",
+                 summary.n_expert, summary.n_expert_used, summary.active_parameters / 1e9);
+    }
     fmt::print("quant mix:\n");
     for (const auto& [name, m] : mix) {
       fmt::print("  {:<6} {:>4} tensors  {:>12}  {:>14} params\n", name, m.tensors,

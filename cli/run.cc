@@ -51,6 +51,7 @@ bool EmitJson(const Event& e) {
       break;
     case Event::Type::kPromptScores:
     case Event::Type::kPromptAttention:
+    case Event::Type::kPromptRouter:
       break;  // not asked for by `run`
     case Event::Type::kError:
       PrintJsonLine(ej::ErrorJson(e, {{"type", "error"}}));
@@ -68,6 +69,7 @@ bool EmitText(const Event& e) {
     case Event::Type::kPrompt:
     case Event::Type::kPromptScores:
     case Event::Type::kPromptAttention:
+    case Event::Type::kPromptRouter:
       break;
     case Event::Type::kToken:
     case Event::Type::kDone:
@@ -171,7 +173,8 @@ void AddRunCommand(CLI::App& root, int* exit_code) {
   RequestFlags::Options flags;
   flags.groups = {request::Group::kTop, request::Group::kSampling, request::Group::kProbes};
   flags.skip = {request::FindField("full_logits", request::Group::kProbes),
-                request::FindField("prompt_surprisal", request::Group::kProbes)};
+                request::FindField("prompt_surprisal", request::Group::kProbes),
+                request::FindField("router", request::Group::kProbes)};
   o->request.Add(cmd, RunDefaults(), flags);
   cmd->add_option("-t,--threads", o->threads, "Worker threads (0 = all cores)")
       ->capture_default_str();

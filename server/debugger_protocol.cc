@@ -82,8 +82,8 @@ Status ParseSampling(const json::object& o, GenerateRequest* req) {
 
 Status ParseProbes(const json::object& o, GenerateRequest* req) {
   ProbeOptions& p = req->probes;
-  // The scalar probes (top_k, full_logits, prompt_surprisal) are schema fields; attention and
-  // logit_lens take this protocol's true/false-or-object shapes.
+  // The scalar probes (top_k, full_logits, prompt_surprisal, router) are schema fields; attention
+  // and logit_lens take this protocol's true/false-or-object shapes.
   RETURN_IF_ERROR(FromRequestError(request::ReadJsonGroup(o, request::Group::kProbes, req)));
   if (const json::value* a = o.if_contains("attention"); a != nullptr && !a->is_null()) {
     if (a->is_bool()) {
@@ -494,6 +494,9 @@ std::vector<Frame> EncodeEvent(int64_t* seq, const std::string& session, const E
       }
       break;
     }
+    case Event::Type::kPromptRouter:
+      text(ej::RouterJson(e, envelope("probe")));
+      break;
     case Event::Type::kToken: {
       json::object o = ej::TokenJson(e, ej::kDebuggerToken, {.numbers = !binary, .logits = logits},
                                      envelope("token"));
@@ -504,6 +507,7 @@ std::vector<Frame> EncodeEvent(int64_t* seq, const std::string& session, const E
       // Binary mode sends the attention weights in the token's frame.
       if (!e.attention.empty() && !binary) text(ej::AttentionJson(e, envelope("probe")));
       if (!e.logit_lens.empty()) text(ej::LogitLensJson(e, envelope("probe")));
+      if (!e.router.empty()) text(ej::RouterJson(e, envelope("probe")));
       break;
     }
     case Event::Type::kError:

@@ -20,6 +20,8 @@ size_t EventBytes(const Event& e) {
   for (const LensLayer& l : e.logit_lens) n += sizeof(l) + TopBytes(l.top);
   n += e.prompt_scores.size() * sizeof(PromptScore);
   n += e.attention_map.weights.size() * sizeof(float);
+  for (const RouterRow& r : e.router)
+    n += sizeof(r) + r.experts.size() * (sizeof(int32_t) + sizeof(float));
   return n;
 }
 

@@ -82,9 +82,15 @@ std::vector<int32_t> IntArray(const boost::json::value& v) {
 
 // Tolerances on the step-0 logits, measured rather than hoped for.
 //
-// F16/BF16/F32 weights: activations stay (nearly) continuous, the only difference from the
+// F16/F32 weights: activations stay (nearly) continuous, the only difference from the
 // reference is summation order, and we agree within 0.015; the bound is 0.02 (the fixtures
 // README's figure).
+//
+// BF16 weights: like llama.cpp we round activations to BF16 (8 significant bits) before
+// every matmul, the same kind of discontinuity as the 8-bit rounding below, only finer. On
+// llama-tiny-BF16 (tools/zoo/ktypes.sh) we measured max |diff| 0.044-0.061, mean 0.009-0.011
+// with the AVX-512 BF16 kernels, 0.079 / 0.014 with AVX2 and 0.067 / 0.014 with the scalar
+// ones; the bounds are 0.15 and 0.03.
 //
 // Quantized weights: like llama.cpp we round activations to 8 bits before every matmul.
 // That rounding is discontinuous, so any difference in summation order (the reference
@@ -100,18 +106,21 @@ struct Tolerance {
 };
 
 Tolerance LogitTolerance(const gguf::File& file) {
+  bool bf16 = false;
   for (const gguf::TensorInfo& t : file.tensors()) {
     if (t.shape.size() < 2) continue;
     switch (t.type) {
       case DType::kF32:
       case DType::kF16:
+        break;
       case DType::kBF16:
+        bf16 = true;
         break;
       default:
         return {0.5, 0.1};
     }
   }
-  return {0.02, 0.005};
+  return bf16 ? Tolerance{0.15, 0.03} : Tolerance{0.02, 0.005};
 }
 
 class ParityTest : public ::testing::TestWithParam<OracleCase> {};
@@ -155,7 +164,10 @@ TEST_P(ParityTest, MatchesOracle) {
   ASSERT_TRUE(model.ok()) << model.status().message();
   const Model& m = **model;
   ThreadPool pool(2);
-  KvCache cache(m.config(), int(want_prompt.size()) + 1);
+  // The oracle's context size (oracle_dump runs llama.cpp with n_ctx 1024): LongRoPE models pick
+  // their factors by it, so a smaller cache would compute with the other set.
+  constexpr int kOracleContext = 1024;
+  KvCache cache(m.config(), std::max(int(want_prompt.size()) + 1, kOracleContext));
   ForwardState state(m.config(), int(want_prompt.size()));
   std::vector<int32_t> positions(want_prompt.size());
   for (size_t i = 0; i < positions.size(); ++i) positions[i] = int32_t(i);
@@ -206,12 +218,20 @@ TEST(ParityDiscovery, FindsFixtures) {
 
 // The zoo is what proves the newer families and types; without it their parity cases would
 // silently not exist.
+// Each generator in tools/zoo makes at least one model with five oracles.
 TEST(ParityDiscovery, FindsTheZoo) {
+  size_t generators = 0;
+  for (const auto& f : fs::directory_iterator(fs::path(INFERNO_SOURCE_DIR) / "tools" / "zoo")) {
+    const std::string name = f.path().filename().string();
+    generators += f.path().extension() == ".sh" && name != "make.sh" && name != "lib.sh";
+  }
   size_t zoo_cases = 0;
   for (const OracleCase& c : DiscoverCases()) {
     zoo_cases += c.model_path.rfind(INFERNO_ZOO_DIR, 0) == 0;
   }
-  EXPECT_GE(zoo_cases, 7u * 5u) << "no zoo under " << INFERNO_ZOO_DIR << ": run `make zoo`";
+  EXPECT_GT(generators, 0u);
+  EXPECT_GE(zoo_cases, 5 * generators)
+      << "the zoo under " << INFERNO_ZOO_DIR << " is missing or stale: run `make zoo`";
 }
 
 }  // namespace

@@ -218,7 +218,7 @@ TEST(ProbesAttention, LayerZeroMatchesPlainReference) {
   for (size_t pos = 0; pos + 1 < seq.size(); ++pos) {
     const std::vector<double> n = normed(seq[pos]);
     std::vector<double> k = MatVec(w.layers[0].wk, n);
-    RopeRef(k, c.n_head_kv, c.head_dim, c.rope_dim, c.rope_freq_base, int(pos));
+    RopeRef(k, c.n_head_kv, c.head_dim, c.rope_dim, c.rope.freq_base, int(pos));
     keys.push_back(k);
     // The token events carry the attention of the query at position - 1.
     const Event* e = nullptr;
@@ -228,7 +228,7 @@ TEST(ProbesAttention, LayerZeroMatchesPlainReference) {
     if (e == nullptr) continue;
     ASSERT_EQ(int(e->attention.size()), c.n_head);
     std::vector<double> q = MatVec(w.layers[0].wq, n);
-    RopeRef(q, c.n_head, c.head_dim, c.rope_dim, c.rope_freq_base, int(pos));
+    RopeRef(q, c.n_head, c.head_dim, c.rope_dim, c.rope.freq_base, int(pos));
     for (int h = 0; h < c.n_head; ++h) {
       const AttentionHead& got = e->attention[h];
       EXPECT_EQ(got.layer, 0);
@@ -369,7 +369,7 @@ std::vector<std::vector<std::vector<double>>> LayerZeroAttention(const Model& mo
   const int n = int(ids.size());
   const int q_dim = c.n_head * c.head_dim, k_dim = c.n_head_kv * c.head_dim;
   const bool sliding = c.arch_name == "gemma3" && c.layer_is_sliding[0];
-  const double base = sliding ? c.rope_freq_base_sliding : c.rope_freq_base;
+  const double base = sliding ? c.rope.freq_base_swa : c.rope.freq_base;
   std::vector<std::vector<double>> qs, ks;
   for (int pos = 0; pos < n; ++pos) {
     std::vector<double> x = Row(model.weights().token_embd, ids[pos]);

@@ -26,8 +26,10 @@
 namespace inferno {
 namespace {
 
-constexpr DType kTypes[] = {DType::kF16,  DType::kQ8_0, DType::kQ4_0,
-                            DType::kQ4_K, DType::kQ5_K, DType::kQ6_K};
+constexpr DType kTypes[] = {DType::kF16,    DType::kQ8_0, DType::kQ4_0, DType::kQ4_K,
+                            DType::kQ5_K,   DType::kQ6_K, DType::kBF16, DType::kQ5_0,
+                            DType::kQ5_1,   DType::kQ2_K, DType::kQ3_K, DType::kIQ4_NL,
+                            DType::kIQ4_XS, DType::kMXFP4};
 
 std::string Label(DType type, ops::WeightLayout layout = ops::WeightLayout::kRows) {
   return std::string(GetDTypeInfo(type).name) +

@@ -457,6 +457,7 @@ Status ConvertCheckpoint(const std::string& dir, const std::string& out_path,
   uint64_t total = 0;
   for (Planned& x : *plan) {
     TensorRole role{x.name, x.shape[0], int(x.shape.size()), x.layer, int(h.n_layer), has_output};
+    role.n_gqa = h.n_head_kv > 0 ? int(h.n_head / h.n_head_kv) : 1;
     x.type = ChooseTensorType(*ft, role);
     w.DeclareTensor(x.name, x.type, x.shape);
     for (const auto& s : x.source_shapes) {

@@ -23,6 +23,10 @@ const FileType kTypes[] = {
     {"q5_k_s", 16, DType::kQ5_K, FileType::kKs},
     {"q5_k_m", 17, DType::kQ5_K, FileType::kKm},
     {"q6_k", 18, DType::kQ6_K},
+    {"iq4_nl", 25, DType::kIQ4_NL},
+    {"iq4_xs", 30, DType::kIQ4_XS},
+    // MXFP4 for the MoE expert tensors only, Q8_0 elsewhere: llama.cpp's only MXFP4 recipe.
+    {"mxfp4_moe", 38, DType::kMXFP4},
 };
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
@@ -50,10 +54,24 @@ DType Compatible(DType t, int64_t cols) {
     case DType::kQ6_K:
       alt = DType::kQ8_0;
       break;
+    case DType::kIQ4_XS:
+      alt = DType::kIQ4_NL;
+      break;
     default:
       alt = DType::kF16;
   }
   return cols % GetDTypeInfo(alt).block_size == 0 ? alt : DType::kF16;
+}
+
+// llama.cpp's IQ4_NL/IQ4_XS recipe (without an importance matrix): 5 bits for attn_v when
+// several heads share it, for the first eighth of ffn_down, and for attn_output of 8-expert
+// models; the rest in the base type.
+DType ChooseIQ4Type(const TensorRole& t, DType base) {
+  if (t.layer < 0) return base;
+  if (EndsWith(t.name, "attn_v.weight") && t.n_gqa >= 4) return DType::kQ5_K;
+  if (EndsWith(t.name, "ffn_down.weight") && t.layer < t.n_layer / 8) return DType::kQ5_K;
+  if (EndsWith(t.name, "attn_output.weight") && t.n_expert == 8) return DType::kQ5_K;
+  return base;
 }
 
 }  // namespace
@@ -76,6 +94,8 @@ std::string SupportedFileTypes() {
 
 DType ChooseTensorType(const FileType& ft, const TensorRole& t) {
   if (t.n_dims < 2 || !EndsWith(t.name, ".weight")) return DType::kF32;
+  // MoE routers are small and decide which experts run: llama.cpp never quantizes them.
+  if (EndsWith(t.name, "ffn_gate_inp.weight")) return DType::kF32;
   const DType base = ft.base;
   if (base == DType::kF32 || base == DType::kF16 || base == DType::kBF16) {
     return Compatible(base, t.cols);
@@ -83,12 +103,19 @@ DType ChooseTensorType(const FileType& ft, const TensorRole& t) {
   const bool is_output =
       t.name == "output.weight" || (!t.has_output && t.name == "token_embd.weight");
   DType type = base;
+  if (base == DType::kMXFP4) {
+    // Expert tensors are the 3-D ones ([cols, rows, n_expert]); everything else, the output
+    // projection included, is Q8_0.
+    return Compatible(t.n_dims == 3 && !is_output ? DType::kMXFP4 : DType::kQ8_0, t.cols);
+  }
   if (is_output) {
     // The output projection decides every logit: 6 bits at least, unless the file is Q8_0.
     if (base != DType::kQ8_0) type = DType::kQ6_K;
     if (t.cols % 256 != 0) type = DType::kQ8_0;
     return Compatible(type, t.cols);
   }
+  if (base == DType::kIQ4_NL || base == DType::kIQ4_XS)
+    return Compatible(ChooseIQ4Type(t, base), t.cols);
   const int i = t.layer, n = t.n_layer;
   const bool k = ft.mix != FileType::kPlain || base == DType::kQ6_K;
   if (k && i >= 0) {

@@ -30,6 +30,8 @@ struct TensorRole {
   int layer = -1;  // blk.N, or -1
   int n_layer = 0;
   bool has_output = true;  // false: token_embd doubles as the output projection
+  int n_gqa = 1;           // attention heads per KV head (the IQ4 mixes give attn_v more bits)
+  int n_expert = 0;        // experts per MoE layer, 0 for a dense model
 };
 
 // The type a tensor gets in a file of type `ft`. Vectors (norms, biases) stay F32; a matrix

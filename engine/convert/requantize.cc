@@ -50,6 +50,15 @@ Status QuantizeGguf(const std::string& in_path, const std::string& out_path,
   if (GetDTypeInfo(ft->base).quantized) w.AddU32("general.quantization_version", 2);
 
   const bool has_output = f.FindTensor("output.weight") != nullptr;
+  // Head and expert counts for the recipes that depend on them (IQ4_NL/IQ4_XS). A per-layer
+  // array of KV heads is not read: such models get the dense default (no attn_v bump).
+  auto uint_or_zero = [&](const std::string& key, uint64_t def) {
+    Result<uint64_t> v = f.GetUintOr(key, def);
+    return v.ok() ? *v : 0;
+  };
+  const uint64_t n_head = uint_or_zero(*arch + ".attention.head_count", 0);
+  const uint64_t n_head_kv = uint_or_zero(*arch + ".attention.head_count_kv", n_head);
+  const uint64_t n_expert = uint_or_zero(*arch + ".expert_count", 0);
   std::vector<DType> types;
   uint64_t total = 0;
   for (const gguf::TensorInfo& t : f.tensors()) {
@@ -61,6 +70,8 @@ Status QuantizeGguf(const std::string& in_path, const std::string& out_path,
       int dims = int(t.shape.size());
       while (dims > 1 && t.shape[size_t(dims - 1)] == 1) --dims;
       role.n_dims = dims;
+      role.n_gqa = n_head_kv > 0 ? int(n_head / n_head_kv) : 1;
+      role.n_expert = int(n_expert);
       out = ChooseTensorType(*ft, role);
       // A vector kept in F16/BF16 by its producer can stay as it is.
       if (dims < 2 && (t.type == DType::kF32 || t.type == DType::kF16 || t.type == DType::kBF16)) {

@@ -330,7 +330,10 @@ Status ReadTensorType(Cursor& c, const std::string& field, TensorInfo* ti) {
   INFERNO_RETURN_IF_ERROR(c.Read(&dtype, field + " type"));
   const DTypeInfo* info = FindDType(dtype);
   if (info == nullptr) {
-    return c.Error(field, "unknown or unsupported tensor type " + std::to_string(dtype));
+    const std::string_view name = GgmlTypeName(dtype);
+    return c.Error(field, "tensor type " + std::to_string(dtype) +
+                              (name.empty() ? " (unknown)" : " (" + std::string(name) + ")") +
+                              " is not supported (supported: " + SupportedWeightTypes() + ")");
   }
   if (info->type == DType::kQ8_1 || info->type == DType::kQ8_K) {
     return c.Error(field, "type " + std::string(info->name) + " is not a weight storage type");

@@ -29,22 +29,63 @@ void Add(float* x, const float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] += y[i];
 }
 
+void RopeYarnCorrDims(int n_rot, int n_ctx_orig, float freq_base, float beta_fast, float beta_slow,
+                      float dims[2]) {
+  // The pair index whose wavelength fits `n_turns` times in the training context. Float
+  // arithmetic in ggml's order: the ramp ends are floored/ceiled, so rounding here could
+  // move a whole pair across them.
+  auto corr_dim = [&](float n_turns) {
+    return float(n_rot) * std::log(float(n_ctx_orig) / (n_turns * 2.0f * float(M_PI))) /
+           (2.0f * std::log(freq_base));
+  };
+  dims[0] = std::max(0.0f, std::floor(corr_dim(beta_fast)));
+  dims[1] = std::min(float(n_rot - 1), std::ceil(corr_dim(beta_slow)));
+}
+
+namespace {
+
+// 1 below the ramp (keep the unscaled angle), 0 above it (interpolate), linear in between.
+float YarnRamp(const float dims[2], int pair) {
+  const float y = (float(pair) - dims[0]) / std::max(0.001f, dims[1] - dims[0]);
+  return 1.0f - std::min(1.0f, std::max(0.0f, y));
+}
+
+// cos/sin of every pair for one position. Angles are built by repeated multiplication, as
+// llama.cpp does, so that our rotations agree with the reference to the last bit rather than
+// to powf's rounding; with YaRN off and attn_factor 1 every step below is exact (x * 1), so
+// this is also bit-identical to plain RoPE.
+void RopeAngles(int32_t pos, const RopeParams& p, float theta_scale, const float dims[2],
+                float* cos_sin) {
+  float mscale = p.attn_factor;
+  if (p.ext_factor != 0.0f) mscale *= 1.0f + 0.1f * std::log(1.0f / p.freq_scale);
+  float theta = float(pos);
+  for (int i = 0; i < p.n_rot / 2; ++i) {
+    const float ff = p.freq_factors ? p.freq_factors[i] : 1.0f;
+    const float extrap = theta / ff;
+    float angle = p.freq_scale * extrap;
+    if (p.ext_factor != 0.0f) {
+      const float mix = YarnRamp(dims, i) * p.ext_factor;
+      angle = angle * (1.0f - mix) + extrap * mix;
+    }
+    cos_sin[2 * i] = std::cos(angle) * mscale;
+    cos_sin[2 * i + 1] = std::sin(angle) * mscale;
+    theta *= theta_scale;
+  }
+}
+
+}  // namespace
+
 void Rope(float* x, int64_t n_tokens, int n_heads, int head_dim, const int32_t* positions,
           const RopeParams& p) {
   const int half = p.n_rot / 2;
-  // Angles are built by repeated multiplication, as llama.cpp does, so that our rotations
-  // agree with the reference to the last bit rather than to powf's rounding.
   const float theta_scale = std::pow(p.freq_base, -2.0f / float(p.n_rot));
+  float dims[2] = {0.0f, 0.0f};
+  if (p.ext_factor != 0.0f) {
+    RopeYarnCorrDims(p.n_rot, p.n_ctx_orig, p.freq_base, p.beta_fast, p.beta_slow, dims);
+  }
   std::vector<float> cos_sin(p.n_rot);
   for (int64_t t = 0; t < n_tokens; ++t) {
-    float theta = float(positions[t]);
-    for (int i = 0; i < half; ++i) {
-      const float ff = p.freq_factors ? p.freq_factors[i] : 1.0f;
-      const float angle = p.freq_scale * (theta / ff);
-      cos_sin[2 * i] = std::cos(angle);
-      cos_sin[2 * i + 1] = std::sin(angle);
-      theta *= theta_scale;
-    }
+    RopeAngles(positions[t], p, theta_scale, dims, cos_sin.data());
     for (int h = 0; h < n_heads; ++h) {
       float* v = x + (t * n_heads + h) * head_dim;
       for (int i = 0; i < half; ++i) {

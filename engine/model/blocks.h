@@ -28,8 +28,23 @@ struct RopeParams {
   float freq_base = 10000;              // theta base
   float freq_scale = 1;                 // linear position scaling
   bool neox = false;                    // pairs (i, i + n_rot/2) instead of (2i, 2i+1)
-  const float* freq_factors = nullptr;  // optional per-pair divisors (llama3 rope_freqs)
+  const float* freq_factors = nullptr;  // optional per-pair divisors (llama3, LongRoPE)
+  // YaRN, as ggml's rope_yarn: pair i's angle blends the scaled (interpolated) and unscaled
+  // (extrapolated) angle by ext_factor * ramp(i), the ramp falling from 1 to 0 between the
+  // correction dims that beta_fast and beta_slow give for a training context of n_ctx_orig.
+  // 0 turns it off.
+  float ext_factor = 0;
+  // cos and sin are multiplied by this; with YaRN on, also by 1 + 0.1 ln(1 / freq_scale).
+  float attn_factor = 1;
+  float beta_fast = 32;
+  float beta_slow = 1;
+  int n_ctx_orig = 0;
 };
+
+// The first and last pair index of YaRN's ramp (ggml_rope_yarn_corr_dims): pairs below the
+// first keep their unscaled angle, pairs above the last are fully interpolated.
+void RopeYarnCorrDims(int n_rot, int n_ctx_orig, float freq_base, float beta_fast, float beta_slow,
+                      float dims[2]);
 
 // Rotates each head of x[n_tokens][n_heads * head_dim] in place by its token's position.
 void Rope(float* x, int64_t n_tokens, int n_heads, int head_dim, const int32_t* positions,

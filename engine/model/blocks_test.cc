@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -52,6 +54,150 @@ TEST(Rope, FirstPairRotatesByPosition) {
   Rope(y, 1, 1, 4, pos, RopeParams{4, 10000.0f, 1.0f, /*neox=*/true, nullptr});
   EXPECT_NEAR(y[0], std::cos(2.0f), 1e-6);
   EXPECT_NEAR(y[2], std::sin(2.0f), 1e-6);
+}
+
+// RoPE as it was before YaRN: the plain path must stay bit-identical to it.
+void PlainRope(float* x, int64_t n_tokens, int n_heads, int head_dim, const int32_t* positions,
+               const RopeParams& p) {
+  const int half = p.n_rot / 2;
+  const float theta_scale = std::pow(p.freq_base, -2.0f / float(p.n_rot));
+  std::vector<float> cos_sin(p.n_rot);
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    float theta = float(positions[t]);
+    for (int i = 0; i < half; ++i) {
+      const float ff = p.freq_factors ? p.freq_factors[i] : 1.0f;
+      const float angle = p.freq_scale * (theta / ff);
+      cos_sin[2 * i] = std::cos(angle);
+      cos_sin[2 * i + 1] = std::sin(angle);
+      theta *= theta_scale;
+    }
+    for (int h = 0; h < n_heads; ++h) {
+      float* v = x + (t * n_heads + h) * head_dim;
+      for (int i = 0; i < half; ++i) {
+        const int a = p.neox ? i : 2 * i;
+        const int b = p.neox ? i + half : 2 * i + 1;
+        const float c = cos_sin[2 * i], s = cos_sin[2 * i + 1];
+        const float x0 = v[a], x1 = v[b];
+        v[a] = x0 * c - x1 * s;
+        v[b] = x0 * s + x1 * c;
+      }
+    }
+  }
+}
+
+TEST(Rope, WithoutYarnBitIdenticalToPlainRope) {
+  const int n_heads = 3, head_dim = 64, T = 6;
+  const int32_t pos[T] = {0, 1, 17, 300, 4095, 131000};
+  std::mt19937 rng(5);
+  std::normal_distribution<float> nd(0, 1);
+  std::vector<float> x(T * n_heads * head_dim), ff(32);
+  for (float& v : x) v = nd(rng);
+  for (size_t i = 0; i < ff.size(); ++i) ff[i] = 1.0f + 0.25f * float(i);
+  for (bool neox : {false, true}) {
+    for (const float* factors : std::vector<const float*>{nullptr, ff.data()}) {
+      for (int n_rot : {64, 32}) {
+        const RopeParams p{n_rot, 500000.0f, 0.125f, neox, factors};
+        std::vector<float> got = x, want = x;
+        Rope(got.data(), T, n_heads, head_dim, pos, p);
+        PlainRope(want.data(), T, n_heads, head_dim, pos, p);
+        EXPECT_EQ(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)), 0)
+            << "neox " << neox << " factors " << (factors != nullptr) << " n_rot " << n_rot;
+      }
+    }
+  }
+}
+
+TEST(Rope, YarnCorrDimsKnownValues) {
+  // 64 dims, base 10000, 512 positions: beta 32 -> pair 3.25 (floor 3), beta 1 -> 15.3 (ceil 16).
+  float dims[2];
+  RopeYarnCorrDims(64, 512, 10000.0f, 32.0f, 1.0f, dims);
+  EXPECT_EQ(dims[0], 3.0f);
+  EXPECT_EQ(dims[1], 16.0f);
+  // Clamped to [0, n_rot - 1].
+  RopeYarnCorrDims(16, 100000000, 10.0f, 0.5f, 0.1f, dims);
+  EXPECT_EQ(dims[1], 15.0f);
+  RopeYarnCorrDims(64, 8, 10000.0f, 32.0f, 1.0f, dims);
+  EXPECT_EQ(dims[0], 0.0f);
+}
+
+// YaRN written out plainly in double precision (angles by pow, not iterated): the kernel
+// must agree up to the float rounding of its iterated angles.
+std::vector<double> ReferenceYarn(const std::vector<float>& x, int n_heads, int head_dim,
+                                  int32_t pos, const RopeParams& p) {
+  auto corr_dim = [&](double beta) {
+    return p.n_rot * std::log(p.n_ctx_orig / (beta * 2 * M_PI)) / (2 * std::log(p.freq_base));
+  };
+  const double lo = std::max(0.0, std::floor(corr_dim(p.beta_fast)));
+  const double hi = std::min(double(p.n_rot - 1), std::ceil(corr_dim(p.beta_slow)));
+  const double mscale = double(p.attn_factor) * (1 + 0.1 * std::log(1.0 / p.freq_scale));
+  std::vector<double> out(x.begin(), x.end());
+  const int half = p.n_rot / 2;
+  for (int h = 0; h < n_heads; ++h) {
+    for (int i = 0; i < half; ++i) {
+      const double ff = p.freq_factors ? p.freq_factors[i] : 1.0;
+      const double extrap = pos * std::pow(double(p.freq_base), -2.0 * i / p.n_rot) / ff;
+      const double interp = p.freq_scale * extrap;
+      const double ramp = 1 - std::clamp((i - lo) / std::max(0.001, hi - lo), 0.0, 1.0);
+      const double mix = ramp * p.ext_factor;
+      const double angle = interp * (1 - mix) + extrap * mix;
+      const int a = h * head_dim + (p.neox ? i : 2 * i);
+      const int b = h * head_dim + (p.neox ? i + half : 2 * i + 1);
+      const double x0 = x[a], x1 = x[b];
+      out[a] = (x0 * std::cos(angle) - x1 * std::sin(angle)) * mscale;
+      out[b] = (x0 * std::sin(angle) + x1 * std::cos(angle)) * mscale;
+    }
+  }
+  return out;
+}
+
+TEST(Rope, YarnMatchesDoubleReference) {
+  const int n_heads = 2, head_dim = 64;
+  std::mt19937 rng(11);
+  std::normal_distribution<float> nd(0, 1);
+  std::vector<float> ff(32);
+  for (size_t i = 0; i < ff.size(); ++i) ff[i] = 1.0f + 0.1f * float(i);
+  for (bool neox : {false, true}) {
+    for (int n_rot : {64, 32}) {
+      for (const float* factors : std::vector<const float*>{nullptr, ff.data()}) {
+        RopeParams p{n_rot, 10000.0f, 0.25f, neox, factors};
+        p.ext_factor = 1.0f;
+        p.attn_factor = 0.9f;
+        p.n_ctx_orig = 512;
+        for (int32_t pos : {0, 1, 5, 100, 511, 2047}) {
+          std::vector<float> x(n_heads * head_dim);
+          for (float& v : x) v = nd(rng);
+          const std::vector<double> want = ReferenceYarn(x, n_heads, head_dim, pos, p);
+          Rope(x.data(), 1, n_heads, head_dim, &pos, p);
+          // Iterated float angles drift by ~1e-7 relative per pair: absolute error grows with
+          // the position.
+          const double tol = 2e-6 * (1 + pos);
+          for (size_t i = 0; i < x.size(); ++i) {
+            ASSERT_NEAR(x[i], want[i], tol)
+                << "neox " << neox << " n_rot " << n_rot << " pos " << pos << " factors "
+                << (factors != nullptr) << " i " << i;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(Rope, YarnKeepsFastPairsAndInterpolatesSlowOnes) {
+  // n_rot 64, orig 512: pairs 0..3 extrapolate (rotate by the unscaled angle), pairs >= 16
+  // interpolate (angle * freq_scale); both scaled by 1 + 0.1 ln 4.
+  RopeParams p{64, 10000.0f, 0.25f, /*neox=*/false, nullptr};
+  p.ext_factor = 1.0f;
+  p.n_ctx_orig = 512;
+  const int32_t pos = 3;
+  std::vector<float> x(64, 0.0f);
+  for (int i = 0; i < 32; ++i) x[2 * i] = 1.0f;
+  Rope(x.data(), 1, 1, 64, &pos, p);
+  const float m = 1.0f + 0.1f * std::log(4.0f);
+  EXPECT_NEAR(x[0], m * std::cos(3.0f), 1e-5);
+  EXPECT_NEAR(x[1], m * std::sin(3.0f), 1e-5);
+  const double theta20 = 3.0 * std::pow(10000.0, -40.0 / 64);
+  EXPECT_NEAR(x[40], m * std::cos(0.25 * theta20), 1e-5);
+  EXPECT_NEAR(x[41], m * std::sin(0.25 * theta20), 1e-5);
 }
 
 // Double-precision softmax weights of query head h of token t over the positions it sees

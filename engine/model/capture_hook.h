@@ -11,6 +11,10 @@
 //                                                 each head's softmax weights over positions
 //                                                 0..position where the hook says (positions
 //                                                 before a sliding window are not written)
+//   router        0..    [n_expert_used] x 2      Router(): the experts an MoE layer chose for
+//                                                 the token, by rank, and their weights (after
+//                                                 normalisation and scaling: what multiplies
+//                                                 each expert's output)
 //   l_out         0..    [n_embd]                 Tensor(): the residual stream after the layer
 //                                                 (the logit lens reads it)
 //
@@ -29,6 +33,7 @@ namespace inferno {
 enum class CaptureName : uint8_t {
   kAttnWeights,  // "attn_weights"
   kLayerOut,     // "l_out"
+  kRouter,       // "router" (MoE layers only)
 };
 
 // The name as written above (for logs and tests).
@@ -38,6 +43,8 @@ constexpr std::string_view ToString(CaptureName name) {
       return "attn_weights";
     case CaptureName::kLayerOut:
       return "l_out";
+    case CaptureName::kRouter:
+      return "router";
   }
   return "?";
 }
@@ -58,6 +65,17 @@ class CaptureHook {
   // weights (see blocks::AttentionCaptureRow). Must stay valid until the layer's attention is
   // done; a null `rows` records nothing.
   virtual blocks::AttentionCaptureRow AttentionRows(int layer, int position) = 0;
+
+  // router of an MoE `layer` for the token at `position`: the chosen experts by rank and their
+  // weights (same length). Copy what is needed; the views die after the call. Hooks that never
+  // want it need not override this.
+  virtual void Router(int layer, int position, std::span<const int32_t> experts,
+                      std::span<const float> weights) {
+    (void)layer;
+    (void)position;
+    (void)experts;
+    (void)weights;
+  }
 };
 
 }  // namespace inferno

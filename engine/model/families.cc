@@ -7,8 +7,10 @@
   X(Llama)                  \
   X(Qwen2)                  \
   X(Qwen3)                  \
+  X(Qwen3Moe)               \
   X(Gemma3)                 \
-  X(Phi3)
+  X(Phi3)                   \
+  X(Mistral3)
 
 namespace inferno {
 

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "engine/gguf/gguf_file.h"
+#include "engine/model/rope_config.h"
 #include "engine/util/status.h"
 
 namespace inferno {
@@ -35,6 +36,14 @@ struct Family {
 
   // One transformer layer of the forward pass: reads and updates ctx.s.x in place.
   void (*layer)(LayerContext& ctx);
+
+  // The RoPE keys and factor tensors the family reads (engine/model/rope_config.h); the
+  // others are refused unless at llama.cpp's default.
+  RopeFamilyKeys rope_keys = {};
+
+  // Keys (after "<arch>.") the family implements itself, exempt from the common check that
+  // refuses them (model_config.cc): Mistral 3's attention temperature, say.
+  std::span<const std::string_view> own_keys = {};
 };
 
 // The family whose arch name is `arch`, or null.

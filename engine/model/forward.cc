@@ -89,9 +89,11 @@ void ForwardBatch(const Model& model, ThreadPool& pool, std::span<KvCache* const
     for (int64_t i = 0; i < T * D; ++i) s.x[i] *= c.embedding_scale;
   }
 
+  // One choice for the batch: every sequence of a scheduler or session has the same context size.
+  const float* rope_factors = T > 0 ? RopeFactorsFor(c, w, caches[0]->n_ctx()) : nullptr;
   for (int l = 0; l < c.n_layer; ++l) {
     LayerContext ctx{c, w.layers[l],      l, pool,         caches.data(),
-                     T, positions.data(), s, w.rope_freqs, hooks};
+                     T, positions.data(), s, rope_factors, hooks};
     c.family->layer(ctx);
     if (!hooks.empty()) OfferRows(hooks, CaptureName::kLayerOut, l, s.x.data(), D);
   }

@@ -38,6 +38,7 @@ struct ForwardState {
   std::vector<KvCache*> caches;     // per-token cache pointers for single-sequence calls
   std::vector<int32_t> logit_rows;  // rows whose logits single-sequence calls want
   std::vector<blocks::AttentionCaptureRow> attn_rows;  // per token: the hooks' attn_weights
+  MoeScratch moe;  // mixture-of-experts layers; grows on first use
 };
 
 // Everything one layer needs; the family functions below read and update s.x in place.
@@ -50,7 +51,7 @@ struct LayerContext {
   int64_t n_tokens;
   const int32_t* positions;
   ForwardState& s;
-  const std::vector<float>& rope_freqs;
+  const float* rope_factors;            // per-pair RoPE divisors of this batch, or null
   std::span<CaptureHook* const> hooks;  // empty, or one per token (null: not probed)
 };
 
@@ -69,15 +70,25 @@ const blocks::AttentionCaptureRow* AttentionWeightRows(LayerContext& ctx);
 
 // The attention sub-block most families share: x += Wo · attention(rope(q), rope(k), v) with
 // q, k, v = Wq·n, Wk·n, Wv·n (+ biases when the layer has them), n = rmsnorm(x), and per-head
-// Q/K RMSNorm before RoPE when the layer has q_norm/k_norm. `rope` and `window` are the layer's.
+// Q/K RMSNorm before RoPE when the layer has q_norm/k_norm, and the attention temperature after
+// it when the config has one. `rope` and `window` are the layer's.
 void StandardAttention(LayerContext& ctx, const blocks::RopeParams& rope, int window);
 
 // The feed-forward sub-block: x += Wdown · (act(Wgate·n) * Wup·n), n = rmsnorm(x).
 enum class GatedAct { kSilu, kGeluTanh };
 void GatedFfn(LayerContext& ctx, GatedAct act);
 
-// The RoPE parameters of the config (base, linear scale, style, llama3 factors).
+// The mixture-of-experts feed-forward: x += MoeFfn(rmsnorm(x)) (engine/model/moe.h), handing
+// the router's choice to the hooks that want "router".
+void MoeFfnSubBlock(LayerContext& ctx, const MoeParams& params);
+
+// The RoPE parameters of the config (base, scaling, YaRN, style) with the batch's factors.
 blocks::RopeParams ConfigRope(const LayerContext& ctx);
+
+// The RoPE factors a sequence whose KV cache holds n_ctx positions uses: rope_freqs, or for
+// LongRoPE the long factors when n_ctx exceeds the original context (as llama.cpp decides by its
+// n_ctx_seq), else the short ones; null without factors.
+const float* RopeFactorsFor(const ModelConfig& c, const Weights& w, int n_ctx);
 
 // Evaluates a batch that may mix sequences: token t is appended to caches[t] at
 // positions[t] and attends only to that cache. Every weight matrix is read once for the

@@ -27,11 +27,8 @@ Status ReadConfig(const gguf::File& f, ModelConfig& c) {
   int period = 6;
   INFERNO_RETURN_IF_ERROR(ReadOptionalDim(f, p + "attention.sliding_window_pattern", 6, &period));
   // Every period-th layer is global, the others slide; local layers use RoPE base 10000
-  // without scaling unless the file gives their own base.
+  // (or the file's rope.freq_base_swa, read with the other rope keys) without scaling.
   for (int l = 0; l < c.n_layer; ++l) c.layer_is_sliding[l] = (l % period) < period - 1;
-  Result<double> base = f.GetFloatOr(p + "rope.freq_base_swa", 10000.0);
-  if (!base.ok()) return base.status();
-  c.rope_freq_base_sliding = static_cast<float>(*base);
   return Status::Ok();
 }
 
@@ -52,7 +49,7 @@ void Layer(LayerContext& ctx) {
   const bool sliding = c.layer_is_sliding[ctx.layer];
   blocks::RopeParams rope = ConfigRope(ctx);
   if (sliding) {
-    rope.freq_base = c.rope_freq_base_sliding;
+    rope.freq_base = c.rope.freq_base_swa;
     rope.freq_scale = 1.0f;
   }
   StandardAttention(ctx, rope, sliding ? c.sliding_window : 0);
@@ -61,6 +58,7 @@ void Layer(LayerContext& ctx) {
 
 }  // namespace
 
-extern const Family kGemma3Family{"gemma3", ReadConfig, Tensors, Layer};
+extern const Family kGemma3Family{"gemma3", ReadConfig, Tensors, Layer,
+                                  RopeFamilyKeys{.freq_base_swa = true}};
 
 }  // namespace inferno

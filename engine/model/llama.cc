@@ -4,7 +4,7 @@
 //   x += Wdown · (silu(Wgate·n) * Wup·n)                with n = rmsnorm(x)
 //
 // RoPE rotates interleaved pairs (2i, 2i+1); Llama 3.1+ divides its frequencies by the
-// per-pair factors of `rope_freqs.weight`.
+// per-pair factors of `rope_freqs.weight`; linear and YaRN scaling as the file says.
 #include "engine/model/forward.h"
 #include "engine/model/tensor_binder.h"
 
@@ -18,7 +18,6 @@ Status ReadConfig(const gguf::File&, ModelConfig& c) {
 
 void Tensors(TensorBinder& b, const ModelConfig& c, Weights& w) {
   DeclareEmbeddingAndOutput(b, c, w);
-  b.Vector("rope_freqs.weight", c.rope_dim / 2, &w.rope_freqs, Need::kOptional);
   for (int l = 0; l < c.n_layer; ++l) {
     DeclareNormsAndGatedFfn(b, c, l, w.layers[l]);
     DeclareAttention(b, c, l, w.layers[l]);
@@ -32,6 +31,7 @@ void Layer(LayerContext& ctx) {
 
 }  // namespace
 
-extern const Family kLlamaFamily{"llama", ReadConfig, Tensors, Layer};
+extern const Family kLlamaFamily{"llama", ReadConfig, Tensors, Layer,
+                                 RopeFamilyKeys{.freqs_or_longrope = true}};
 
 }  // namespace inferno

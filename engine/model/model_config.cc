@@ -8,8 +8,9 @@
 namespace inferno {
 namespace {
 
-// Keys any family would have to implement to read correctly; none of today's families does, so
-// a file that sets one is refused instead of computed without it.
+// Keys any family would have to implement to read correctly; a family that does lists them in
+// its own_keys, and for the others a file that sets one is refused instead of computed without
+// it.
 constexpr DefaultKey kCommonDefaults[] = {
     {"attention.causal", 1},
     {"attn_logit_softcapping", 0},
@@ -68,21 +69,19 @@ Status ReadCommonNumbers(const gguf::File& f, ModelConfig& c) {
   Result<double> eps = f.GetFloatOr(p + "attention.layer_norm_rms_epsilon", 1e-5);
   if (!eps.ok()) return eps.status();
   c.norm_eps = static_cast<float>(*eps);
-  Result<double> base = f.GetFloatOr(p + "rope.freq_base", 10000.0);
-  if (!base.ok()) return base.status();
-  c.rope_freq_base = static_cast<float>(*base);
-  if (!(c.rope_freq_base > 0)) {
-    return Status::Corruption(f.path() + ": metadata '" + p + "rope.freq_base' must be > 0");
-  }
-  Result<std::string> scaling = f.GetStringOr(p + "rope.scaling.type", "none");
-  if (!scaling.ok()) return scaling.status();
-  Result<double> factor = f.GetFloatOr(p + "rope.scaling.factor", 0.0);
-  if (!factor.ok()) return factor.status();
-  if (*scaling == "linear" && *factor > 0) {
-    c.rope_freq_scale = static_cast<float>(1.0 / *factor);
-  } else if (*scaling != "none" && *scaling != "linear") {
-    return Status::Unsupported(f.path() + ": metadata '" + p + "rope.scaling.type': '" + *scaling +
-                               "' is not supported (supported: none, linear)");
+  Result<RopeScaling> rope =
+      ReadRopeScaling(f, c.arch_name, c.n_ctx_train, c.rope_dim, c.family->rope_keys);
+  if (!rope.ok()) return rope.status();
+  c.rope = *rope;
+  return Status::Ok();
+}
+
+// The common defaults minus the keys the family implements itself.
+Status CheckCommonDefaults(const gguf::File& f, const ModelConfig& c) {
+  for (const DefaultKey& k : kCommonDefaults) {
+    bool own = false;
+    for (std::string_view key : c.family->own_keys) own = own || key == k.suffix;
+    if (!own) INFERNO_RETURN_IF_ERROR(CheckDefaults(f, c, std::span<const DefaultKey>(&k, 1)));
   }
   return Status::Ok();
 }
@@ -161,7 +160,7 @@ Result<ModelConfig> ReadModelConfig(const gguf::File& f) {
   INFERNO_RETURN_IF_ERROR(ReadCommonDims(f, c));
   INFERNO_RETURN_IF_ERROR(ReadCommonNumbers(f, c));
   INFERNO_RETURN_IF_ERROR(ReadVocabSize(f, c));
-  INFERNO_RETURN_IF_ERROR(CheckDefaults(f, c, kCommonDefaults));
+  INFERNO_RETURN_IF_ERROR(CheckCommonDefaults(f, c));
   c.layer_is_sliding.assign(c.n_layer, false);
   INFERNO_RETURN_IF_ERROR(c.family->read_config(f, c));
   return c;

@@ -11,6 +11,7 @@
 
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/family.h"
+#include "engine/model/rope_config.h"
 #include "engine/util/status.h"
 
 namespace inferno {
@@ -33,16 +34,19 @@ struct ModelConfig {
   float attention_scale = 0.0f;  // queries·keys scale; 0: 1/sqrt(head_dim)
   bool scale_queries = false;    // the scale multiplies Q before the product (Gemma, Phi-3), as
                                  // the reference computes it, rather than the scores
+  // Llama 4 style attention temperature (Mistral 3): queries at position p are multiplied by
+  // 1 + attn_temp_scale * ln(floor(p / attn_temp_floor) + 1), so that attention stays sharp
+  // far beyond the original context. 0: off.
+  float attn_temp_scale = 0.0f;
+  int attn_temp_floor = 0;
   // RoPE
-  int rope_dim = 0;  // rotated dimensions per head (<= head_dim)
-  float rope_freq_base = 10000.0f;
-  float rope_freq_scale = 1.0f;  // linear scaling: positions are multiplied by this
-  bool rope_neox = false;        // NeoX style (pairs i, i + dim/2) vs interleaved pairs
+  int rope_dim = 0;        // rotated dimensions per head (<= head_dim)
+  RopeScaling rope;        // base, scaling (linear, YaRN, LongRoPE), factor tensors
+  bool rope_neox = false;  // NeoX style (pairs i, i + dim/2) vs interleaved pairs
   // Sliding-window attention on some layers, full attention on the others.
-  int sliding_window = 0;                   // 0: none
-  std::vector<bool> layer_is_sliding;       // per layer
-  float rope_freq_base_sliding = 10000.0f;  // base of the sliding layers (Gemma 3: 10000)
-  bool tied_output = false;                 // output projection reuses token_embd
+  int sliding_window = 0;              // 0: none
+  std::vector<bool> layer_is_sliding;  // per layer; their RoPE base is rope.freq_base_swa
+  bool tied_output = false;            // output projection reuses token_embd
   // Mixture of experts (0 for dense families).
   int n_expert = 0;
   int n_expert_used = 0;

@@ -43,7 +43,7 @@ TEST(ModelConfig, Gemma3SlidingPattern) {
   const std::vector<bool> want = {true, true, true, true, true, false};
   EXPECT_EQ(c.layer_is_sliding, want);
   EXPECT_TRUE(c.rope_neox);
-  EXPECT_FLOAT_EQ(c.rope_freq_base, 1000000.0f);
+  EXPECT_FLOAT_EQ(c.rope.freq_base, 1000000.0f);
 }
 
 TEST(ModelConfig, Qwen2AndPhi3) {
@@ -57,7 +57,7 @@ TEST(ModelConfig, Qwen2AndPhi3) {
 }
 
 TEST(ModelConfig, SupportedListNamesAllFamilies) {
-  EXPECT_EQ(SupportedArchitectures(), "llama, qwen2, qwen3, gemma3, phi3");
+  EXPECT_EQ(SupportedArchitectures(), "llama, qwen2, qwen3, gemma3, phi3, mistral3");
 }
 
 }  // namespace

@@ -1,12 +1,34 @@
 #include "engine/model/model_summary.h"
 
 #include <map>
+#include <string_view>
 
 #include "engine/gguf/file_type.h"
 #include "engine/model/model_config.h"
 #include "engine/tensor/dtype.h"
 
 namespace inferno {
+
+namespace {
+
+// Expert tensors hold all experts along their last dimension (blk.N.ffn_*_exps.*).
+bool IsExpertTensor(std::string_view name) { return name.find("_exps.") != std::string::npos; }
+
+// The share of the parameters and of the bytes a decode step actually uses: every tensor
+// once, the embedding table one row (unless it doubles as the output projection), the expert
+// tensors the used fraction of their experts.
+void CountActive(const gguf::File& file, ModelSummary& s) {
+  const bool tied = file.FindTensor("output.weight") == nullptr;
+  const double used = s.n_expert > 0 ? double(s.n_expert_used) / double(s.n_expert) : 1.0;
+  for (const gguf::TensorInfo& t : file.tensors()) {
+    const double share = IsExpertTensor(t.name) ? used : 1.0;
+    s.active_parameters += double(t.n_elements) * share;
+    const bool embedding = t.name == "token_embd.weight";
+    if (!embedding || tied) s.active_weight_bytes += double(t.bytes) * share;
+  }
+}
+
+}  // namespace
 
 ModelSummary SummarizeModel(const gguf::File& file) {
   ModelSummary s;
@@ -15,6 +37,7 @@ ModelSummary SummarizeModel(const gguf::File& file) {
     s.parameters += double(t.n_elements);
     if (t.shape.size() >= 2) matrix_bytes[t.type] += t.bytes;
   }
+  s.active_parameters = s.parameters;
   uint64_t most = 0;
   s.dominant_type = "none";
   for (const auto& [type, bytes] : matrix_bytes) {
@@ -32,6 +55,10 @@ ModelSummary SummarizeModel(const gguf::File& file) {
     return s;
   }
   s.context_length = config->n_ctx_train;
+  s.n_expert = config->n_expert;
+  s.n_expert_used = config->n_expert_used;
+  s.active_parameters = 0;
+  CountActive(file, s);
   Result<std::string> arch = file.GetString("general.architecture");
   s.architecture = arch.ok() ? *arch : "";
   return s;

@@ -10,7 +10,13 @@
 namespace inferno {
 
 struct ModelSummary {
-  double parameters = 0;      // elements of every tensor
+  double parameters = 0;  // elements of every tensor
+  // Mixture of experts: a token runs through n_expert_used of n_expert experts, so it reads
+  // only part of the expert tensors. Dense models: active == parameters, experts 0.
+  double active_parameters = 0;
+  double active_weight_bytes = 0;  // bytes one decode step reads (embedding: one row)
+  int n_expert = 0;
+  int n_expert_used = 0;
   std::string dominant_type;  // the tensor type holding the most matrix bytes ("Q4_K"); "none"
   std::string quant;          // general.file_type's name ("Q4_K_M"), else dominant_type
   std::string architecture;   // general.architecture, when the model is usable

@@ -1,5 +1,7 @@
 // Phi-3 / Phi-3.5 / Phi-4-mini: one fused QKV projection and one fused gate|up projection,
-// NeoX RoPE, and queries scaled before the attention product.
+// NeoX RoPE, and queries scaled before the attention product. The 128k-context models use
+// LongRoPE: per-pair divisors rope_factors_long/short.weight (long when the context is longer
+// than rope.scaling.original_context_length) and cos/sin scaled by rope.scaling.attn_factor.
 //
 //   q|k|v = Wqkv · rmsnorm(x);  x += Wo · attention(rope(q) * scale, rope(k), v)
 //   g|u = Wup · rmsnorm(x);     x += Wdown · (silu(g) * u)
@@ -84,6 +86,7 @@ void Layer(LayerContext& ctx) {
 
 }  // namespace
 
-extern const Family kPhi3Family{"phi3", ReadConfig, Tensors, Layer};
+extern const Family kPhi3Family{"phi3", ReadConfig, Tensors, Layer,
+                                RopeFamilyKeys{.long_short = true}};
 
 }  // namespace inferno

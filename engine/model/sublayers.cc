@@ -8,9 +8,37 @@ namespace inferno {
 
 blocks::RopeParams ConfigRope(const LayerContext& ctx) {
   const ModelConfig& c = ctx.config;
-  return blocks::RopeParams{c.rope_dim, c.rope_freq_base, c.rope_freq_scale, c.rope_neox,
-                            ctx.rope_freqs.empty() ? nullptr : ctx.rope_freqs.data()};
+  return c.rope.Params(c.rope_dim, c.rope_neox, ctx.rope_factors);
 }
+
+const float* RopeFactorsFor(const ModelConfig& c, const Weights& w, int n_ctx) {
+  switch (c.rope.factors) {
+    case RopeFactorTensors::kNone:
+      return nullptr;
+    case RopeFactorTensors::kFreqs:
+      return w.rope_freqs.data();
+    case RopeFactorTensors::kLongShort:
+      return c.rope.UseLongFactors(n_ctx) ? w.rope_long.data() : w.rope_short.data();
+  }
+  return nullptr;
+}
+
+namespace {
+
+// The attention temperature of each token's queries, with llama.cpp's types (float position and
+// quotient, the logarithm in double).
+void ScaleQueriesByTemperature(const ModelConfig& c, const int32_t* positions, int64_t T,
+                               float* q) {
+  const int64_t q_dim = int64_t{c.n_head} * c.head_dim;
+  for (int64_t t = 0; t < T; ++t) {
+    const float pos = float(positions[t]);
+    const double turns = std::floor(pos / float(c.attn_temp_floor));
+    const float scale = float(std::log(turns + 1.0) * c.attn_temp_scale + 1.0);
+    for (int64_t i = 0; i < q_dim; ++i) q[t * q_dim + i] *= scale;
+  }
+}
+
+}  // namespace
 
 void StandardAttention(LayerContext& ctx, const blocks::RopeParams& rope, int window) {
   const ModelConfig& c = ctx.config;
@@ -33,6 +61,7 @@ void StandardAttention(LayerContext& ctx, const blocks::RopeParams& rope, int wi
   }
   blocks::Rope(s.q.data(), T, c.n_head, c.head_dim, ctx.positions, rope);
   blocks::Rope(s.k.data(), T, c.n_head_kv, c.head_dim, ctx.positions, rope);
+  if (c.attn_temp_scale != 0.0f) ScaleQueriesByTemperature(c, ctx.positions, T, s.q.data());
   const float scale =
       c.attention_scale != 0 ? c.attention_scale : 1.0f / std::sqrt(float(c.head_dim));
   // Where the scale goes changes the rounding of the F16 queries; follow the reference.
@@ -76,6 +105,18 @@ void GatedFfn(LayerContext& ctx, GatedAct act) {
   if (!w.post_ffn_norm.empty()) {
     blocks::RmsNorm(s.proj.data(), w.post_ffn_norm.data(), s.proj.data(), T, D, c.norm_eps);
   }
+  blocks::Add(s.x.data(), s.proj.data(), T * D);
+}
+
+void MoeFfnSubBlock(LayerContext& ctx, const MoeParams& params) {
+  const ModelConfig& c = ctx.config;
+  ForwardState& s = ctx.s;
+  const int64_t T = ctx.n_tokens;
+  const int64_t D = c.n_embd;
+  blocks::RmsNorm(s.x.data(), ctx.w.ffn_norm.data(), s.xb.data(), T, D, c.norm_eps);
+  const MoeCapture capture{ctx.layer, ctx.hooks, ctx.positions};
+  MoeFfn(ctx.pool, params, ctx.w.moe, s.xb.data(), T, s.proj.data(), s.moe,
+         ctx.hooks.empty() ? nullptr : &capture);
   blocks::Add(s.x.data(), s.proj.data(), T * D);
 }
 

@@ -66,6 +66,30 @@ void TensorBinder::Vector(const std::string& name, int64_t n, std::vector<float>
   DequantizeRow(t->type, t->data, out->data(), t->n_elements);
 }
 
+void TensorBinder::Experts(const std::string& name, int64_t cols, int64_t rows, int64_t n_expert,
+                           ExpertMatrices* out, Need need) {
+  if (!status_.ok()) return;
+  // The expert count first: a file made for another count says so rather than "shape".
+  if (const gguf::TensorInfo* t = f_.FindTensor(name); t != nullptr && t->shape.size() == 3) {
+    Result<ExpertMatrices> m = ViewExperts(f_.path(), *t, cols, rows, n_expert);
+    if (!m.ok()) {
+      status_ = m.status();
+      return;
+    }
+  }
+  const gguf::TensorInfo* t = Check(name, {cols, rows, n_expert}, need, /*vector=*/false);
+  if (t == nullptr) return;
+  *out = *ViewExperts(f_.path(), *t, cols, rows, n_expert);
+}
+
+void TensorBinder::Vector(const std::string& name, std::vector<int64_t> shape,
+                          std::vector<float>* out, Need need) {
+  const gguf::TensorInfo* t = Check(name, std::move(shape), need, /*vector=*/true);
+  if (t == nullptr) return;
+  out->resize(t->n_elements);
+  DequantizeRow(t->type, t->data, out->data(), t->n_elements);
+}
+
 void TensorBinder::Refuse(const std::string& name, const std::string& why) {
   if (status_.ok() && Has(name)) {
     status_ = Status::Unsupported(f_.path() + ": tensor '" + name + "': " + why);
@@ -105,8 +129,7 @@ void DeclareQkNorm(TensorBinder& b, const ModelConfig& c, int l, LayerWeights& L
 }
 
 void DeclareNormsAndGatedFfn(TensorBinder& b, const ModelConfig& c, int l, LayerWeights& L) {
-  b.Vector(LayerTensor(l, "attn_norm.weight"), c.n_embd, &L.attn_norm);
-  b.Vector(LayerTensor(l, "ffn_norm.weight"), c.n_embd, &L.ffn_norm);
+  DeclareNorms(b, c, l, L);
   b.Refuse(LayerTensor(l, "ffn_gate_inp.weight"),
            "a mixture-of-experts router, which the '" + c.arch_name + "' family does not have");
   b.Matrix(LayerTensor(l, "ffn_gate.weight"), c.n_embd, c.n_ff, &L.w_gate);
@@ -114,10 +137,44 @@ void DeclareNormsAndGatedFfn(TensorBinder& b, const ModelConfig& c, int l, Layer
   b.Matrix(LayerTensor(l, "ffn_down.weight"), c.n_ff, c.n_embd, &L.w_down);
 }
 
+void DeclareRopeFactors(TensorBinder& b, const ModelConfig& c, Weights& w) {
+  const int64_t n = c.rope_dim / 2;
+  switch (c.rope.factors) {
+    case RopeFactorTensors::kNone:
+      break;
+    case RopeFactorTensors::kFreqs:
+      b.Vector("rope_freqs.weight", n, &w.rope_freqs);
+      break;
+    case RopeFactorTensors::kLongShort:
+      b.Vector("rope_factors_long.weight", n, &w.rope_long);
+      b.Vector("rope_factors_short.weight", n, &w.rope_short);
+      break;
+  }
+}
+
+void DeclareNorms(TensorBinder& b, const ModelConfig& c, int l, LayerWeights& L) {
+  b.Vector(LayerTensor(l, "attn_norm.weight"), c.n_embd, &L.attn_norm);
+  b.Vector(LayerTensor(l, "ffn_norm.weight"), c.n_embd, &L.ffn_norm);
+}
+
+void DeclareMoe(TensorBinder& b, const ModelConfig& c, int l, MoeWeights& m, Need biases) {
+  const int64_t D = c.n_embd, F = c.n_ff_exp, E = c.n_expert;
+  b.Matrix(LayerTensor(l, "ffn_gate_inp.weight"), D, E, &m.router);
+  b.Experts(LayerTensor(l, "ffn_gate_exps.weight"), D, F, E, &m.gate);
+  b.Experts(LayerTensor(l, "ffn_up_exps.weight"), D, F, E, &m.up);
+  b.Experts(LayerTensor(l, "ffn_down_exps.weight"), F, D, E, &m.down);
+  b.Vector(LayerTensor(l, "ffn_gate_inp.bias"), {E}, &m.router_bias, biases);
+  b.Vector(LayerTensor(l, "ffn_gate_exps.bias"), {F, E}, &m.gate_bias, biases);
+  b.Vector(LayerTensor(l, "ffn_up_exps.bias"), {F, E}, &m.up_bias, biases);
+  b.Vector(LayerTensor(l, "ffn_down_exps.bias"), {D, E}, &m.down_bias, biases);
+}
+
 Status DeclareTensors(const gguf::File& file, const ModelConfig& c, Weights& w) {
   TensorBinder b(file);
   w.layers.resize(c.n_layer);
   c.family->tensors(b, c, w);
+  // Which factor tensors apply was settled with the config (ReadRopeScaling), for every family.
+  DeclareRopeFactors(b, c, w);
   return b.status();
 }
 

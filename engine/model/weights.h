@@ -6,6 +6,7 @@
 
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/model_config.h"
+#include "engine/model/moe.h"
 #include "engine/ops/matmul.h"
 #include "engine/ops/repack.h"
 #include "engine/util/status.h"
@@ -22,13 +23,17 @@ struct LayerWeights {
   std::vector<float> q_norm, k_norm;                 // gemma3 per-head RMSNorm
   std::vector<float> post_attn_norm, post_ffn_norm;  // gemma3 sandwich norms
   ops::WeightMatrix w_gate, w_up, w_down;            // phi3: w_up rows = gate | up, no w_gate
+  MoeWeights moe;                                    // mixture-of-experts layers (qwen3moe)
 };
 
 struct Weights {
   ops::WeightMatrix token_embd;  // [n_vocab rows][n_embd]
   ops::WeightMatrix output;      // token_embd when tied
   std::vector<float> output_norm;
-  std::vector<float> rope_freqs;  // llama3 per-frequency divisors; empty when absent
+  // RoPE per-pair frequency divisors (config.rope.factors says which are bound): Llama 3.x
+  // rope_freqs, or Phi-3 LongRoPE's pair, chosen per context size (RopeFactorsFor).
+  std::vector<float> rope_freqs;
+  std::vector<float> rope_long, rope_short;
   std::vector<LayerWeights> layers;
   // Copies of matrices in a faster layout for this CPU (ops::ShouldRepack); the matrices
   // above then point here instead of into the file.

@@ -51,6 +51,22 @@ Isa ActiveIsa() {
   return isa;
 }
 
+bool HasAvx512Bf16() {
+#if defined(__x86_64__) || defined(__i386__)
+  // CPUID leaf 7 sub-leaf 1, EAX bit 5; only meaningful where AVX-512 itself is usable.
+  static const bool has = [] {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (DetectedIsa() != Isa::kAvx512 || !__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) {
+      return false;
+    }
+    return ((eax >> 5) & 1) != 0;
+  }();
+  return has;
+#else
+  return false;
+#endif
+}
+
 const char* IsaName(Isa isa) {
   switch (isa) {
     case Isa::kScalar:

@@ -11,5 +11,8 @@ Isa DetectedIsa();
 // Level in use: DetectedIsa() lowered by INFERNO_ISA if set.
 Isa ActiveIsa();
 const char* IsaName(Isa isa);
+// Whether the AVX-512 BF16 dot instruction (vdpbf16ps) exists; the kAvx512 level does not
+// imply it (Ice Lake has VNNI without it), so its kernels check this too.
+bool HasAvx512Bf16();
 
 }  // namespace inferno::ops

@@ -11,10 +11,10 @@
 
 namespace inferno::ops::testing {
 
-inline constexpr DType kWeightTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ4_0,
-                                         DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ8_0,
-                                         DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K,
-                                         DType::kQ6_K};
+inline constexpr DType kWeightTypes[] = {
+    DType::kF32,  DType::kF16,    DType::kBF16,   DType::kQ4_0, DType::kQ4_1, DType::kQ5_0,
+    DType::kQ5_1, DType::kQ8_0,   DType::kQ2_K,   DType::kQ3_K, DType::kQ4_K, DType::kQ5_K,
+    DType::kQ6_K, DType::kIQ4_NL, DType::kIQ4_XS, DType::kMXFP4};
 
 // Offsets of the F16 scale fields in a block, which random bytes could turn into inf/NaN.
 inline std::vector<size_t> HalfFields(DType t) {
@@ -22,7 +22,11 @@ inline std::vector<size_t> HalfFields(DType t) {
     case DType::kQ4_0:
     case DType::kQ5_0:
     case DType::kQ8_0:
+    case DType::kIQ4_NL:
+    case DType::kIQ4_XS:
       return {0};
+    case DType::kMXFP4:
+      return {0};  // the E8M0 byte and the first quant byte: RandomRow makes both sane
     case DType::kQ4_1:
     case DType::kQ5_1:
     case DType::kQ4_K:
@@ -57,6 +61,8 @@ inline std::vector<uint8_t> RandomRow(DType t, int64_t n, std::mt19937& rng) {
       const uint16_t h = F32ToF16(u(rng) * 0.01f);
       std::memcpy(row.data() + off + f, &h, 2);
     }
+    // MXFP4's scale is a power of two, 2^(e-127): keep it near 1 (random bytes reach 2^127).
+    if (t == DType::kMXFP4) row[off] = uint8_t(118 + rng() % 16);
   }
   return row;
 }

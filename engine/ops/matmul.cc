@@ -27,6 +27,8 @@ DType ActivationType(DType w) {
     case DType::kQ4_0:
     case DType::kQ5_0:
     case DType::kQ8_0:
+    case DType::kIQ4_NL:  // codebook formats with one scale per 32: as llama.cpp
+    case DType::kMXFP4:
       return DType::kQ8_0;
     case DType::kQ4_1:
     case DType::kQ5_1:
@@ -36,6 +38,7 @@ DType ActivationType(DType w) {
     case DType::kQ4_K:
     case DType::kQ5_K:
     case DType::kQ6_K:
+    case DType::kIQ4_XS:
       return DType::kQ8_K;
     default:
       return DType::kF32;

@@ -2,12 +2,22 @@
 
 namespace inferno::ops {
 
+namespace {
+
+// The first non-null kernel: the main table's, else the codebook formats' table.
+template <typename Fn>
+Fn Either(Fn main, Fn iquant) {
+  return main != nullptr ? main : iquant;
+}
+
+}  // namespace
+
 VecDotFn GetVecDot(DType t, Isa isa) {
   switch (isa) {
     case Isa::kAvx512:
-      return Avx512VecDot(t);
+      return Either(Avx512VecDot(t), Avx512IQuantVecDot(t));
     case Isa::kAvx2:
-      return Avx2VecDot(t);
+      return Either(Avx2VecDot(t), Avx2IQuantVecDot(t));
     case Isa::kScalar:
       return ScalarVecDot(t);
   }
@@ -21,8 +31,14 @@ VecDotFn GetVecDot(DType t) {
   return nullptr;
 }
 
-VecDot4Fn GetVecDot4(DType t) { return ActiveIsa() == Isa::kAvx512 ? Avx512VecDot4(t) : nullptr; }
+VecDot4Fn GetVecDot4(DType t) {
+  if (ActiveIsa() != Isa::kAvx512) return nullptr;
+  return Either(Avx512VecDot4(t), Avx512IQuantVecDot4(t));
+}
 
-Gemm4x4Fn GetGemm4x4(DType t) { return ActiveIsa() == Isa::kAvx512 ? Avx512Gemm4x4(t) : nullptr; }
+Gemm4x4Fn GetGemm4x4(DType t) {
+  if (ActiveIsa() != Isa::kAvx512) return nullptr;
+  return Either(Avx512Gemm4x4(t), Avx512IQuantGemm4x4(t));
+}
 
 }  // namespace inferno::ops

@@ -45,5 +45,11 @@ VecDotFn Avx2KQuantVecDot(DType weight_type);
 VecDotFn Avx512KQuantVecDot(DType weight_type);
 VecDot4Fn Avx512KQuantVecDot4(DType weight_type);
 Gemm4x4Fn Avx512KQuantGemm4x4(DType weight_type);
+// The codebook formats (IQ4_NL, IQ4_XS, MXFP4), in vec_dot_iquant_<isa>.cc; GetVecDot,
+// GetVecDot4 and GetGemm4x4 consult them after the main tables.
+VecDotFn Avx2IQuantVecDot(DType weight_type);
+VecDotFn Avx512IQuantVecDot(DType weight_type);
+VecDot4Fn Avx512IQuantVecDot4(DType weight_type);
+Gemm4x4Fn Avx512IQuantGemm4x4(DType weight_type);
 
 }  // namespace inferno::ops

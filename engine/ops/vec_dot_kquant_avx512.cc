@@ -1,9 +1,10 @@
-// AVX-512 VNNI dot products of Q4_K, Q5_K and Q6_K with Q8_K activations: single-row and
-// four-row (decode) forms and 4×4 prompt tiles. vpdpbusd multiplies the unsigned quants by the
-// signed activations four at a time; every 32-bit lane then holds a sum of four products that fits
-// in 16 bits, so vpdpwssd can apply the sub-block scale (placed in the low half of each lane, high
-// half zero) and accumulate in one instruction. Constant offsets (mins, Q6_K's -32) are applied
-// through the activation block sums.
+// AVX-512 VNNI dot products of the K-quants (Q2_K to Q6_K) with Q8_K activations:
+// single-row and four-row (decode; Q4_K to Q6_K) forms and 4×4 prompt tiles. vpdpbusd multiplies
+// the unsigned quants by the signed activations four at a time; every 32-bit lane then holds a sum
+// of four products that fits in 16 bits, so vpdpwssd can apply the sub-block scale (placed in the
+// low half of each lane, high half zero) and accumulate in one instruction. Constant offsets
+// (Q2_K's, Q4_K's and Q5_K's mins; Q3_K's -4 and Q6_K's -32, which keep the quants unsigned for
+// vpdpbusd) are applied through the activation block sums.
 #if defined(__x86_64__) || defined(__i386__)
 #include <type_traits>
 
@@ -48,7 +49,8 @@ struct UnpackedK {
   __m256i q[8];
   __m256i scale[8];
   __m256i mins;  // Q4_K/Q5_K: min of each 32-element chunk (int32)
-  __m256i sc16;  // Q6_K: scale of each 16 elements (int16)
+  __m256i sc16;  // Q3_K/Q6_K: scale of each 16 elements (int16); Q2_K: min of each 16
+
   float d = 0, dmin = 0;
 };
 
@@ -107,20 +109,82 @@ inline void UnpackQ6K(const BlockQ6_K& b, UnpackedK* u) {
   u->d = H2F(b.d);
 }
 
+// Scales per 16 elements (int32, eight at a time) placed for vpdpwssd: chunk c of 32
+// elements takes scales 2c and 2c+1, one per 128-bit half. A lane permute instead of the
+// scalar extract + broadcast of LaneScales; the high 16 bits must be zero (see LaneScale).
+inline void ChunkScales16(__m256i lo8, __m256i hi8, __m256i* scale) {
+  for (int c = 0; c < 4; ++c) {
+    const __m256i idx = _mm256_set_m128i(_mm_set1_epi32(2 * c + 1), _mm_set1_epi32(2 * c));
+    scale[c] = _mm256_permutevar8x32_epi32(lo8, idx);
+    scale[c + 4] = _mm256_permutevar8x32_epi32(hi8, idx);
+  }
+}
+
+// The 2-bit fields at `shift` of 32 packed bytes: chunk c of a Q2_K/Q3_K half holds bits
+// 2*(c%4) of the half's 32 quant bytes.
+inline __m256i TwoBits(__m256i q, int shift) {
+  return _mm256_and_si256(_mm256_srli_epi16(q, shift), _mm256_set1_epi8(0x03));
+}
+
+// Q2_K: value = d * scale * q - dmin * min, q two bits, 4-bit scale and min per 16 elements.
+inline void UnpackQ2K(const BlockQ2_K& b, UnpackedK* u) {
+  const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales));
+  const __m128i scales = _mm_and_si128(packed, _mm_set1_epi8(0x0F));
+  ChunkScales16(_mm256_cvtepu8_epi32(scales), _mm256_cvtepu8_epi32(_mm_srli_si128(scales, 8)),
+                u->scale);
+  u->sc16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F)));
+  for (int half = 0; half < 2; ++half) {
+    const __m256i q = Load(b.qs + 32 * half);
+    for (int s = 0; s < 4; ++s) u->q[4 * half + s] = TwoBits(q, 2 * s);
+  }
+  u->d = H2F(b.d);
+  u->dmin = H2F(b.dmin);
+}
+
+// Q3_K: value = d * scale * (q - 4), q = two low bits | high bit (hmask bit c for chunk c)
+// << 2, so 0..7 unsigned; signed six-bit scale per 16 elements.
+inline void UnpackQ3K(const BlockQ3_K& b, UnpackedK* u) {
+  const __m128i scales = ScalesQ3K(b.scales);
+  ChunkScales16(_mm256_cvtepi8_epi32(scales), _mm256_cvtepi8_epi32(_mm_srli_si128(scales, 8)),
+                u->scale);
+  // Sign-extended scales reach vpdpwssd's zero high half only after masking.
+  for (__m256i& s : u->scale) s = _mm256_and_si256(s, _mm256_set1_epi32(0xFFFF));
+  u->sc16 = _mm256_cvtepi8_epi16(scales);
+  const __m256i hmask = Load(b.hmask);
+  const __m256i four = _mm256_set1_epi8(4);
+  for (int half = 0; half < 2; ++half) {
+    const __m256i q = Load(b.qs + 32 * half);
+    for (int s = 0; s < 4; ++s) {
+      const int c = 4 * half + s;
+      const __m256i low = TwoBits(q, 2 * s);
+      const __mmask32 high = _mm256_test_epi8_mask(hmask, _mm256_set1_epi8(char(1 << c)));
+      u->q[c] = _mm256_mask_add_epi8(low, high, low, four);
+    }
+  }
+  u->d = H2F(b.d);
+}
+
 // acc += the unpacked block times one Q8_K activation block (8 partial sums per lane).
-template <bool kQ6>
+template <typename Block>
 inline void AccumulateUnpacked(const UnpackedK& u, const Q8KRegs& y, __m256* acc) {
+  constexpr bool kQ6 = std::is_same_v<Block, BlockQ6_K>;
+  constexpr bool kQ3 = std::is_same_v<Block, BlockQ3_K>;
+  constexpr bool kQ2 = std::is_same_v<Block, BlockQ2_K>;
   __m256i sum = _mm256_setzero_si256();
-  if constexpr (kQ6) {
-    // -32 * sum over groups of scale * (group sum of activations), lane by lane.
-    sum = _mm256_sub_epi32(sum, _mm256_slli_epi32(_mm256_madd_epi16(u.sc16, y.bsums), 5));
+  if constexpr (kQ6 || kQ3) {
+    // -offset * sum over groups of scale * (group sum of activations), lane by lane.
+    const __m256i scaled_sums = _mm256_madd_epi16(u.sc16, y.bsums);
+    sum = _mm256_sub_epi32(sum, _mm256_slli_epi32(scaled_sums, kQ6 ? 5 : 2));
   }
   for (int c = 0; c < 8; ++c) {
     const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), u.q[c], y.q[c]);
     sum = _mm256_dpwssd_epi32(sum, p, u.scale[c]);
   }
   *acc = _mm256_fmadd_ps(_mm256_set1_ps(u.d * y.d), _mm256_cvtepi32_ps(sum), *acc);
-  if constexpr (!kQ6) {
+  if constexpr (kQ2) {
+    const __m256i min_terms = _mm256_madd_epi16(u.sc16, y.bsums);
+    *acc = _mm256_fnmadd_ps(_mm256_set1_ps(u.dmin * y.d), _mm256_cvtepi32_ps(min_terms), *acc);
+  } else if constexpr (!kQ6 && !kQ3) {
     const __m256i min_terms = _mm256_mullo_epi32(u.mins, y.pair_sums);
     *acc = _mm256_fnmadd_ps(_mm256_set1_ps(u.dmin * y.d), _mm256_cvtepi32_ps(min_terms), *acc);
   }
@@ -128,6 +192,8 @@ inline void AccumulateUnpacked(const UnpackedK& u, const Q8KRegs& y, __m256* acc
 
 template <typename Block>
 inline void Unpack(const Block& b, UnpackedK* u) {
+  if constexpr (std::is_same_v<Block, BlockQ2_K>) UnpackQ2K(b, u);
+  if constexpr (std::is_same_v<Block, BlockQ3_K>) UnpackQ3K(b, u);
   if constexpr (std::is_same_v<Block, BlockQ4_K>) UnpackK45<false>(b, u);
   if constexpr (std::is_same_v<Block, BlockQ5_K>) UnpackK45<true>(b, u);
   if constexpr (std::is_same_v<Block, BlockQ6_K>) UnpackQ6K(b, u);
@@ -137,7 +203,7 @@ template <typename Block>
 inline void Accumulate(const Block& b, const Q8KRegs& y, __m256* acc) {
   UnpackedK u;
   Unpack(b, &u);
-  AccumulateUnpacked<std::is_same_v<Block, BlockQ6_K>>(u, y, acc);
+  AccumulateUnpacked<Block>(u, y, acc);
 }
 
 template <typename Block>
@@ -159,8 +225,9 @@ void DotK4(int64_t n, const void* w, size_t row_bytes, const void* a, float* out
   for (int64_t i = 0; i < n / kQK_K; ++i) {
     const Q8KRegs yr = LoadQ8K(y[i]);
     for (int r = 0; r < 4; ++r) {
-      // Two blocks (~300-400 bytes) ahead in each of the four row streams.
-      PrefetchBytes(&x[r][i + 2], sizeof(Block));
+      // The same block of the next group of four rows (see Dot5x4 in vec_dot_avx512.cc):
+      // the hardware prefetcher does not follow four interleaved row streams.
+      PrefetchBytes(reinterpret_cast<const uint8_t*>(&x[r][i]) + 4 * row_bytes, sizeof(Block));
       Accumulate<Block>(x[r][i], yr, &acc[r]);
     }
   }
@@ -184,7 +251,7 @@ void GemmK(int64_t n, const void* w, size_t w_row_bytes, const void* a, size_t a
       UnpackedK u;
       Unpack(RowAt<Block>(w, w_row_bytes, r)[i], &u);
       for (int k = 0; k < 4; ++k) {
-        AccumulateUnpacked<std::is_same_v<Block, BlockQ6_K>>(u, y[k], &acc[k][r]);
+        AccumulateUnpacked<Block>(u, y[k], &acc[k][r]);
       }
     }
   }
@@ -197,6 +264,10 @@ void GemmK(int64_t n, const void* w, size_t w_row_bytes, const void* a, size_t a
 
 VecDotFn Avx512KQuantVecDot(DType t) {
   switch (t) {
+    case DType::kQ2_K:
+      return DotK<BlockQ2_K>;
+    case DType::kQ3_K:
+      return DotK<BlockQ3_K>;
     case DType::kQ4_K:
       return DotK<BlockQ4_K>;
     case DType::kQ5_K:
@@ -208,6 +279,9 @@ VecDotFn Avx512KQuantVecDot(DType t) {
   }
 }
 
+// Q2_K and Q3_K decode one row at a time: their four-row form measured 5-15% slower (in
+// cache and from DRAM alike); their blocks are small, so sharing the activation loads
+// saves little, and the four unpacked blocks do not fit in the registers.
 VecDot4Fn Avx512KQuantVecDot4(DType t) {
   switch (t) {
     case DType::kQ4_K:
@@ -223,6 +297,10 @@ VecDot4Fn Avx512KQuantVecDot4(DType t) {
 
 Gemm4x4Fn Avx512KQuantGemm4x4(DType t) {
   switch (t) {
+    case DType::kQ2_K:
+      return GemmK<BlockQ2_K>;
+    case DType::kQ3_K:
+      return GemmK<BlockQ3_K>;
     case DType::kQ4_K:
       return GemmK<BlockQ4_K>;
     case DType::kQ5_K:

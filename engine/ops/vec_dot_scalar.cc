@@ -253,6 +253,52 @@ float DotQ6_K(int64_t n, const void* w, const void* a) {
   return sum;
 }
 
+// The codebook formats: integer levels from a 16-entry table, Q4_0's nibble order.
+int DotNibbles32(const uint8_t* qs, const int8_t* levels, const int8_t* q8) {
+  int sum = 0;
+  for (int j = 0; j < 16; ++j) {
+    sum += levels[qs[j] & 0xF] * q8[j] + levels[qs[j] >> 4] * q8[j + 16];
+  }
+  return sum;
+}
+
+float DotIQ4_NL(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockIQ4_NL*>(w);
+  const auto* y = static_cast<const BlockQ8_0*>(a);
+  float sum = 0;
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    const int sumi = DotNibbles32(x[i].qs, kIQ4NLValues, y[i].qs);
+    sum += float(sumi) * (F16ToF32(x[i].d) * F16ToF32(y[i].d));
+  }
+  return sum;
+}
+
+float DotMXFP4(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockMXFP4*>(w);
+  const auto* y = static_cast<const BlockQ8_0*>(a);
+  float sum = 0;
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    const int sumi = DotNibbles32(x[i].qs, kMXFP4Values, y[i].qs);
+    sum += float(sumi) * (E8M0Half(x[i].e) * F16ToF32(y[i].d));
+  }
+  return sum;
+}
+
+float DotIQ4_XS(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockIQ4_XS*>(w);
+  const auto* y = static_cast<const BlockQ8_K*>(a);
+  float sum = 0;
+  for (int64_t i = 0; i < n / kQK_K; ++i) {
+    int isum = 0;
+    for (int ib = 0; ib < kQK_K / 32; ++ib) {
+      isum +=
+          IQ4XSScale(x[i], ib) * DotNibbles32(x[i].qs + 16 * ib, kIQ4NLValues, y[i].qs + 32 * ib);
+    }
+    sum += F16ToF32(x[i].d) * y[i].d * float(isum);
+  }
+  return sum;
+}
+
 }  // namespace
 
 VecDotFn ScalarVecDot(DType t) {
@@ -283,6 +329,12 @@ VecDotFn ScalarVecDot(DType t) {
       return DotQ5_K;
     case DType::kQ6_K:
       return DotQ6_K;
+    case DType::kIQ4_NL:
+      return DotIQ4_NL;
+    case DType::kIQ4_XS:
+      return DotIQ4_XS;
+    case DType::kMXFP4:
+      return DotMXFP4;
     default:
       return nullptr;
   }

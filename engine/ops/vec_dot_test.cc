@@ -70,8 +70,12 @@ TEST(VecDot, SimdCoverage) {
   }
 #if defined(__x86_64__)
   EXPECT_EQ(avx2.size(), std::size(kWeightTypes));
-  EXPECT_EQ(avx512, (std::set<DType>{DType::kF16, DType::kQ4_0, DType::kQ8_0, DType::kQ4_K,
-                                     DType::kQ5_K, DType::kQ6_K}));
+  std::set<DType> want512 = {DType::kF16,  DType::kQ4_0, DType::kQ5_0,   DType::kQ5_1,
+                             DType::kQ8_0, DType::kQ2_K, DType::kQ3_K,   DType::kQ4_K,
+                             DType::kQ5_K, DType::kQ6_K, DType::kIQ4_NL, DType::kIQ4_XS,
+                             DType::kMXFP4};
+  if (HasAvx512Bf16()) want512.insert(DType::kBF16);  // else AVX2's BF16 kernel serves
+  EXPECT_EQ(avx512, want512);
 #endif
   EXPECT_EQ(GetVecDot(DType::kQ8_K), nullptr);  // activation-only formats have no kernel
   EXPECT_EQ(GetVecDot(DType::kI32), nullptr);
@@ -158,7 +162,7 @@ TEST(VecDot4, MatchesScalarPerRow) {
     }
     ++checked;
   }
-  EXPECT_GE(checked, 5);  // Q4_0, Q8_0, Q4_K, Q5_K, Q6_K
+  EXPECT_GE(checked, 7);  // Q4_0, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K
 }
 
 TEST(Gemm4x4, MatchesScalarPerRowAndToken) {
@@ -169,35 +173,43 @@ TEST(Gemm4x4, MatchesScalarPerRowAndToken) {
     const Gemm4x4Fn gemm = Avx512Gemm4x4(t);
     if (gemm == nullptr) continue;
     ++checked;
-    const int64_t n = 1024;
-    const size_t rb = RowBytes(t, n), ab = RowBytes(ActivationType(t), n);
-    std::vector<uint8_t> w, a;
-    for (int r = 0; r < 4; ++r) {
-      const std::vector<uint8_t> row = RandomRow(t, n, rng);
-      w.insert(w.end(), row.begin(), row.end());
-      const std::vector<uint8_t> act = QuantizedActivations(t, RandomFloats(n, rng));
-      a.insert(a.end(), act.begin(), act.end());
-    }
-    const size_t stride = 7;  // output rows of a wider matrix
-    std::vector<float> out(4 * stride, -1.0f);
-    gemm(n, w.data(), rb, a.data(), ab, out.data(), stride);
-    for (int k = 0; k < 4; ++k) {
+    // Plain types: partial vectors too; 32-element blocks: an odd number of blocks too.
+    const int64_t block = GetDTypeInfo(t).block_size;
+    const std::vector<int64_t> lengths = !GetDTypeInfo(t).quantized
+                                             ? std::vector<int64_t>{1, 33, 1000}
+                                         : block == 32 ? std::vector<int64_t>{96, 1024}
+                                                       : std::vector<int64_t>{1024};
+    for (int64_t n : lengths) {
+      const size_t rb = RowBytes(t, n), ab = RowBytes(ActivationType(t), n);
+      std::vector<uint8_t> w, a;
       for (int r = 0; r < 4; ++r) {
-        const std::vector<uint8_t> row(w.begin() + r * rb, w.begin() + (r + 1) * rb);
-        const std::vector<uint8_t> act(a.begin() + k * ab, a.begin() + (k + 1) * ab);
-        const float want = ScalarVecDot(t)(n, row.data(), act.data());
-        EXPECT_NEAR(out[k * stride + r], want, 2e-5 * Magnitude(t, row, act, n) + 1e-6)
-            << DTypeName(t) << " token " << k << " row " << r;
-        if (GetDTypeInfo(t).block_size == 256) {
-          // K-quant tiles do the decode kernel's arithmetic: prefill equals decode exactly.
-          EXPECT_EQ(out[k * stride + r], Avx512VecDot(t)(n, row.data(), act.data()))
-              << DTypeName(t) << " token " << k << " row " << r;
-        }
+        const std::vector<uint8_t> row = RandomRow(t, n, rng);
+        w.insert(w.end(), row.begin(), row.end());
+        const std::vector<uint8_t> act = QuantizedActivations(t, RandomFloats(n, rng));
+        a.insert(a.end(), act.begin(), act.end());
       }
-      for (size_t j = 4; j < stride; ++j) EXPECT_EQ(out[k * stride + j], -1.0f);  // untouched
+      const size_t stride = 7;  // output rows of a wider matrix
+      std::vector<float> out(4 * stride, -1.0f);
+      gemm(n, w.data(), rb, a.data(), ab, out.data(), stride);
+      for (int k = 0; k < 4; ++k) {
+        for (int r = 0; r < 4; ++r) {
+          const std::vector<uint8_t> row(w.begin() + r * rb, w.begin() + (r + 1) * rb);
+          const std::vector<uint8_t> act(a.begin() + k * ab, a.begin() + (k + 1) * ab);
+          const float want = ScalarVecDot(t)(n, row.data(), act.data());
+          EXPECT_NEAR(out[k * stride + r], want, 2e-5 * Magnitude(t, row, act, n) + 1e-6)
+              << DTypeName(t) << " token " << k << " row " << r;
+          if (GetDTypeInfo(t).block_size == 256) {
+            // K-quant tiles do the decode kernel's arithmetic: prefill equals decode exactly.
+            EXPECT_EQ(out[k * stride + r], Avx512VecDot(t)(n, row.data(), act.data()))
+                << DTypeName(t) << " token " << k << " row " << r;
+          }
+        }
+        for (size_t j = 4; j < stride; ++j) EXPECT_EQ(out[k * stride + j], -1.0f);  // untouched
+      }
     }
   }
-  EXPECT_EQ(checked, 5);  // Q4_0, Q8_0, Q4_K, Q5_K, Q6_K
+  // Q4_0, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K, and BF16 with AVX512_BF16.
+  EXPECT_EQ(checked, HasAvx512Bf16() ? 10 : 9);
 }
 
 }  // namespace

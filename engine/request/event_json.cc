@@ -346,6 +346,29 @@ json::object LogitLensJson(const Event& e, json::object out) {
   return out;
 }
 
+json::object RouterJson(const Event& e, json::object out) {
+  if (e.type == Event::Type::kPromptRouter) {
+    out["kind"] = "router_prompt";
+  } else {
+    out["kind"] = "router";
+    out["position"] = e.position;
+    out["query_position"] = e.query_position;
+  }
+  json::array rows;
+  rows.reserve(e.router.size());
+  for (const RouterRow& r : e.router) {
+    json::array experts, weights;
+    for (int32_t x : r.experts) experts.push_back(x);
+    for (float w : r.weights) weights.push_back(Num(w));
+    rows.push_back(json::object{{"position", r.position},
+                                {"layer", r.layer},
+                                {"experts", std::move(experts)},
+                                {"weights", std::move(weights)}});
+  }
+  out["rows"] = std::move(rows);
+  return out;
+}
+
 json::object DoneJson(const Event& e, DoneFormat format, json::object out) {
   for (const DoneKey& k : format) {
     if (k.field == DoneField::kOutputIfAny && e.text.empty()) continue;

@@ -140,6 +140,10 @@ boost::json::object AttentionJson(const Event& e, boost::json::object out = {});
 // kToken's logit lens: kind "logit_lens", position, query_position, layers [{layer, entropy,
 // top}].
 boost::json::object LogitLensJson(const Event& e, boost::json::object out = {});
+// The router probe (MoE models): kToken's as kind "router" with position and query_position,
+// kPromptRouter's as kind "router_prompt"; both with rows [{position, layer, experts,
+// weights}] (experts by rank, weights summing to 1 when the family normalises them).
+boost::json::object RouterJson(const Event& e, boost::json::object out = {});
 
 // --- kDone ----------------------------------------------------------------------------------
 

@@ -199,5 +199,22 @@ TEST(EventJsonTest, TokenProbes) {
                            {"id":42,"text":" Paris","logit":2.5,"prob":0.625}]}]})"));
 }
 
+TEST(EventJsonTest, RouterProbes) {
+  Event e;
+  e.type = Event::Type::kToken;
+  e.position = 9;
+  e.query_position = 8;
+  e.router = {{8, 1, {5, 2}, {0.75f, 0.25f}}};
+  EXPECT_EQ(json::serialize(RouterJson(e)),
+            Canonical(R"({"kind":"router","position":9,"query_position":8,
+                         "rows":[{"position":8,"layer":1,"experts":[5,2],
+                                  "weights":[0.75,0.25]}]})"));
+  e.type = Event::Type::kPromptRouter;
+  e.router = {{0, 0, {1}, {0.5f}}, {1, 0, {3}, {0.5f}}};
+  EXPECT_EQ(json::serialize(RouterJson(e)), Canonical(R"({"kind":"router_prompt","rows":[
+                           {"position":0,"layer":0,"experts":[1],"weights":[0.5]},
+                           {"position":1,"layer":0,"experts":[3],"weights":[0.5]}]})"));
+}
+
 }  // namespace
 }  // namespace inferno::event_json

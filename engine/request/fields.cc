@@ -110,6 +110,8 @@ const std::array kFields = {
           "The whole logits vector per token", INFERNO_BOOL(probes.full_logits)},
     Field{"prompt_surprisal", Group::kProbes, FieldType::kBool, 0, 1, "--surprisal",
           "Teacher-forced surprisal of the prompt tokens", INFERNO_BOOL(probes.prompt_surprisal)},
+    Field{"router", Group::kProbes, FieldType::kBool, 0, 1, "--router",
+          "MoE models: the experts each layer routes each token to", INFERNO_BOOL(probes.router)},
     Field{"top_k", Group::kLogitLens, FieldType::kInteger, 1, kMaxProbeTopK, "",
           "Logit lens tokens per layer", INFERNO_INT(probes.logit_lens_top_k)},
 };

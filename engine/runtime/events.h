@@ -50,6 +50,14 @@ struct LensLayer {
   float entropy = 0;  // nats, of that layer's projected distribution
   std::vector<TopToken> top;
 };
+// The router of one MoE layer for one token (ProbeOptions::router): the experts it chose, by
+// rank, and the weights their outputs were summed with.
+struct RouterRow {
+  int position = 0;  // of the token routed
+  int layer = 0;
+  std::vector<int32_t> experts;
+  std::vector<float> weights;
+};
 struct PromptScore {
   int position = 0;  // of the scored prompt token (>= 1: the first token has no context)
   int32_t id = 0;
@@ -74,9 +82,18 @@ struct Timings {
 };
 
 struct Event {
-  // kPromptScores (only when prompt_surprisal is asked) and then kPromptAttention (only when
-  // attention_prompt is asked) come after kPrompt, before the first kToken.
-  enum class Type { kPrompt, kPromptScores, kPromptAttention, kToken, kError, kDone };
+  // kPromptScores (only when prompt_surprisal is asked), kPromptAttention (only when
+  // attention_prompt is asked) and kPromptRouter (only when router is asked) come after
+  // kPrompt, in that order, before the first kToken.
+  enum class Type {
+    kPrompt,
+    kPromptScores,
+    kPromptAttention,
+    kPromptRouter,
+    kToken,
+    kError,
+    kDone
+  };
   Type type = Type::kToken;
 
   // kPrompt
@@ -106,6 +123,9 @@ struct Event {
   int query_position = -1;
   std::vector<AttentionHead> attention;
   std::vector<LensLayer> logit_lens;
+  // router: the query token's routing in each MoE layer (kToken), or every prompt token's
+  // routing, by position then layer (kPromptRouter).
+  std::vector<RouterRow> router;
 
   // kPromptScores
   std::vector<PromptScore> prompt_scores;

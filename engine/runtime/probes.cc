@@ -77,6 +77,8 @@ bool TokenProbe::Wants(CaptureName name, int layer) const {
       return records_attention(layer);
     case CaptureName::kLayerOut:
       return residuals_;
+    case CaptureName::kRouter:
+      return false;
   }
   return false;
 }
@@ -137,6 +139,23 @@ AttentionMap PromptMapProbe::Take() {
   *this = PromptMapProbe();
   return map;
 }
+
+void RouterProbe::Router(int layer, int position, std::span<const int32_t> experts,
+                         std::span<const float> weights) {
+  rows_.push_back({position, layer, std::vector<int32_t>(experts.begin(), experts.end()),
+                   std::vector<float>(weights.begin(), weights.end())});
+}
+
+std::vector<RouterRow> RouterProbe::Take(int keep_position) {
+  std::vector<RouterRow> out = std::move(rows_);
+  rows_.clear();
+  for (const RouterRow& r : out) {
+    if (r.position == keep_position) rows_.push_back(r);
+  }
+  return out;
+}
+
+void FillRouter(RouterProbe& probe, Event* e) { e->router = probe.Take(); }
 
 void FillAttention(const ProbeOptions& probes, const ModelConfig& config, const TokenProbe& probe,
                    int query_position, Event* e) {

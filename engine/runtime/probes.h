@@ -7,7 +7,9 @@
 //   - attention_prompt: the same for every prompt position, from the batched prompt
 //     evaluation (the prompt×prompt map), emitted once as kPromptAttention;
 //   - logit_lens: the residual stream after each layer through the final norm and the output
-//     matrix, top-k tokens per layer (TransformerLens' "logit lens").
+//     matrix, top-k tokens per layer (TransformerLens' "logit lens");
+//   - router: in MoE models, the experts each layer's router chose for each token and their
+//     weights: every prompt token's once as kPromptRouter, then each generated token's query.
 // The forward pass hands raw tensors to the capture hooks here (engine/model/capture_hook.h):
 // a TokenProbe for the token whose logits are sampled, a PromptMapProbe for the prompt map.
 // The functions below turn what they recorded into Event fields.
@@ -37,6 +39,7 @@ struct ProbeOptions {
   bool attention_prompt = false;
   bool logit_lens = false;
   int logit_lens_top_k = 5;  // tokens per layer, 1..100
+  bool router = false;       // MoE expert choices (nothing recorded for dense models)
 
   bool captures() const { return attention || logit_lens; }
 };
@@ -112,6 +115,31 @@ class PromptMapProbe final : public CaptureHook {
   AttentionMap map_;
 };
 
+// Records the router probe (ProbeOptions::router) of every token of one sequence, prompt and
+// generated: the capture hook of all its batch rows when the probe is on.
+class RouterProbe final : public CaptureHook {
+ public:
+  void Prepare(const ProbeOptions& probes) {
+    on_ = probes.router;
+    rows_.clear();
+  }
+
+  bool Wants(CaptureName name, int) const override { return on_ && name == CaptureName::kRouter; }
+  void Tensor(CaptureName, int, std::span<const float>) override {}  // wants none
+  blocks::AttentionCaptureRow AttentionRows(int, int) override { return {}; }
+  void Router(int layer, int position, std::span<const int32_t> experts,
+              std::span<const float> weights) override;
+
+  // The rows recorded since the last Take, in the order the passes made them (by position,
+  // then layer). Keeps those of `keep_position` (the last prompt token's, whose logits give the
+  // first generated token) for the next Take.
+  std::vector<RouterRow> Take(int keep_position = -1);
+
+ private:
+  bool on_ = false;
+  std::vector<RouterRow> rows_;
+};
+
 // Gives each point to `first` when it wants it, else to `second`: the last prompt token when
 // the prompt map and the per-token probes are both on (its attention goes to the map, which
 // the sequence copies into the token probe afterwards).
@@ -128,6 +156,10 @@ class FirstWantingHook final : public CaptureHook {
   blocks::AttentionCaptureRow AttentionRows(int layer, int position) override {
     return Pick(CaptureName::kAttnWeights, layer)->AttentionRows(layer, position);
   }
+  void Router(int layer, int position, std::span<const int32_t> experts,
+              std::span<const float> weights) override {
+    Pick(CaptureName::kRouter, layer)->Router(layer, position, experts, weights);
+  }
 
  private:
   CaptureHook* Pick(CaptureName name, int layer) const {
@@ -136,6 +168,9 @@ class FirstWantingHook final : public CaptureHook {
   CaptureHook* first_;
   CaptureHook* second_;
 };
+
+// The query token's rows out of `probe` (all it recorded since the last Take) into e->router.
+void FillRouter(RouterProbe& probe, Event* e);
 
 // Copies the selected heads' weights of query position `query_position` out of `probe`.
 void FillAttention(const ProbeOptions& probes, const ModelConfig& config, const TokenProbe& probe,

@@ -96,6 +96,7 @@ Status Sequence::Start() {
     return fail(st);
   }
   token_probe_.Prepare(request_.probes, model_.config());
+  router_probe_.Prepare(request_.probes);
   if (request_.probes.attention_prompt) {
     prompt_map_.Prepare(request_.probes, model_.config(), int(prompt_.size()));
   }
@@ -123,6 +124,15 @@ void Sequence::Advance(int n) {
   const bool prompt_was_done = PromptDone();
   evaluated_ += n;
   if (!prompt_was_done && PromptDone() && request_.probes.attention_prompt) EmitAttentionMap();
+  if (!prompt_was_done && PromptDone() && request_.probes.router) EmitPromptRouter();
+}
+
+void Sequence::EmitPromptRouter() {
+  Event e;
+  e.type = Event::Type::kPromptRouter;
+  // The last prompt token's rows also go with the first generated token (its query).
+  e.router = router_probe_.Take(/*keep_position=*/int(prompt_.size()) - 1);
+  sink_(e);
 }
 
 void Sequence::EmitAttentionMap() {
@@ -156,10 +166,20 @@ CaptureHook* Sequence::hook(int position) {
   const int last_prompt = int(prompt_.size()) - 1;
   const bool map = request_.probes.attention_prompt && position <= last_prompt;
   const bool token = request_.probes.captures() && position >= last_prompt;
-  if (map && token) return &last_prompt_hook_;
-  if (map) return &prompt_map_;
-  if (token) return &token_probe_;
-  return nullptr;
+  CaptureHook* hook = nullptr;
+  if (map && token) {
+    hook = &last_prompt_hook_;
+  } else if (map) {
+    hook = &prompt_map_;
+  } else if (token) {
+    hook = &token_probe_;
+  }
+  // The router probe takes every token, beside whichever of those is there.
+  if (!request_.probes.router) return hook;
+  if (hook == nullptr) return &router_probe_;
+  if (hook == &prompt_map_) return &router_and_map_hook_;
+  if (hook == &token_probe_) return &router_and_token_hook_;
+  return &router_and_last_prompt_hook_;
 }
 
 void Sequence::AfterForward(ThreadPool& pool, ForwardState& state) {
@@ -211,7 +231,8 @@ bool Sequence::OnLogits(std::span<const float> logits) {
   }
   const ProbeOptions& probes = request_.probes;
   if (probes.full_logits) e.logits.assign(logits.begin(), logits.end());
-  if (probes.captures()) e.query_position = evaluated_ - 1;
+  if (probes.captures() || probes.router) e.query_position = evaluated_ - 1;
+  if (probes.router) FillRouter(router_probe_, &e);
   if (probes.attention) FillAttention(probes, model_.config(), token_probe_, evaluated_ - 1, &e);
   if (probes.logit_lens && !lens_logits_.empty()) FillLogitLens(probes, model_, lens_logits_, &e);
 

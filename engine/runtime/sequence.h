@@ -9,7 +9,9 @@
 // capture hook (engine/model/capture_hook.h; null: nothing probed there). The pass that produces
 // logits records the per-token probes of the token whose logits are used, then AfterForward()
 // runs before OnLogits(). With the prompt map on, every prompt token records its attention into
-// it; the Advance() that completes the prompt emits the map as kPromptAttention. When
+// it; the Advance() that completes the prompt emits the map as kPromptAttention. With the router
+// probe on, every token's MoE routing is recorded: the prompt's emitted as kPromptRouter by
+// that same Advance(), each generated token's query's with its kToken. When
 // wants_prompt_logits(), prompt chunks are evaluated with every row's logits and handed to
 // OnPromptLogits() before Advance().
 #pragma once
@@ -103,6 +105,7 @@ class Sequence {
   // Sorts released text into e->text and e->reasoning with the request's splitter, if any.
   void Split(std::string text, bool finish, Event* e);
   void EmitAttentionMap();
+  void EmitPromptRouter();
 
   const Model& model_;
   GenerateRequest request_;
@@ -130,6 +133,10 @@ class Sequence {
   std::vector<PromptScore> prompt_scores_;
   PromptMapProbe prompt_map_;  // allocated by Start() only when attention_prompt
   FirstWantingHook last_prompt_hook_{&prompt_map_, &token_probe_};  // map and token probes
+  RouterProbe router_probe_;  // every token's MoE routing, when router
+  FirstWantingHook router_and_map_hook_{&router_probe_, &prompt_map_};
+  FirstWantingHook router_and_token_hook_{&router_probe_, &token_probe_};
+  FirstWantingHook router_and_last_prompt_hook_{&router_probe_, &last_prompt_hook_};
 };
 
 }  // namespace inferno

@@ -178,6 +178,36 @@ void DequantQ8_K(const BlockQ8_K* b, float* y, int64_t nb) {
   }
 }
 
+// The three codebook formats share Q4_0's nibble order: element j in the low nibble of
+// qs[j], element j + 16 in the high nibble, per 32 elements.
+void DequantNibbles32(const uint8_t* qs, const int8_t* values, float scale, float* y) {
+  for (int j = 0; j < 16; ++j) {
+    y[j] = scale * float(values[qs[j] & 0xF]);
+    y[j + 16] = scale * float(values[qs[j] >> 4]);
+  }
+}
+
+void DequantIQ4_NL(const BlockIQ4_NL* b, float* y, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, y += kQK) {
+    DequantNibbles32(b[i].qs, kIQ4NLValues, F16ToF32(b[i].d), y);
+  }
+}
+
+void DequantIQ4_XS(const BlockIQ4_XS* b, float* y, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i) {
+    const float d = F16ToF32(b[i].d);
+    for (int ib = 0; ib < kQK_K / 32; ++ib, y += 32) {
+      DequantNibbles32(b[i].qs + 16 * ib, kIQ4NLValues, d * float(IQ4XSScale(b[i], ib)), y);
+    }
+  }
+}
+
+void DequantMXFP4(const BlockMXFP4* b, float* y, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, y += kQK) {
+    DequantNibbles32(b[i].qs, kMXFP4Values, E8M0Half(b[i].e), y);
+  }
+}
+
 }  // namespace
 
 void DequantizeRow(DType t, const void* src, float* dst, int64_t n) {
@@ -220,6 +250,12 @@ void DequantizeRow(DType t, const void* src, float* dst, int64_t n) {
       return DequantQ6_K(static_cast<const BlockQ6_K*>(src), dst, nb);
     case DType::kQ8_K:
       return DequantQ8_K(static_cast<const BlockQ8_K*>(src), dst, nb);
+    case DType::kIQ4_NL:
+      return DequantIQ4_NL(static_cast<const BlockIQ4_NL*>(src), dst, nb);
+    case DType::kIQ4_XS:
+      return DequantIQ4_XS(static_cast<const BlockIQ4_XS*>(src), dst, nb);
+    case DType::kMXFP4:
+      return DequantMXFP4(static_cast<const BlockMXFP4*>(src), dst, nb);
     default:
       std::abort();  // integer tensors are never dequantized; types come validated
   }

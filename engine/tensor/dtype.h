@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace inferno {
@@ -21,13 +22,16 @@ enum class DType : uint32_t {
   kQ4_K = 12,
   kQ5_K = 13,
   kQ6_K = 14,
-  kQ8_K = 15,  // activations only (paired with K-quant weights)
+  kQ8_K = 15,    // activations only (paired with K-quant weights)
+  kIQ4_NL = 20,  // non-linear 4-bit codebook, blocks of 32
+  kIQ4_XS = 23,  // IQ4_NL's codebook with 6-bit sub-block scales, super-blocks of 256
   kI8 = 24,
   kI16 = 25,
   kI32 = 26,
   kI64 = 27,
   kF64 = 28,
   kBF16 = 30,
+  kMXFP4 = 39,  // OCP microscaling FP4 (E2M1 values, E8M0 block scale), blocks of 32
 };
 
 struct DTypeInfo {
@@ -41,6 +45,11 @@ struct DTypeInfo {
 // Info for a known type id, or nullptr if the id is unknown to Inferno.
 const DTypeInfo* FindDType(uint32_t id);
 const DTypeInfo& GetDTypeInfo(DType t);
+
+// ggml's name for a type id, also for types Inferno does not read ("IQ2_XXS"); "" if unknown.
+std::string_view GgmlTypeName(uint32_t id);
+// "F32, F16, Q4_0, ...": the weight types Inferno reads, for errors about the others.
+std::string SupportedWeightTypes();
 inline std::string_view DTypeName(DType t) { return GetDTypeInfo(t).name; }
 
 // Bytes taken by a row of n elements; n must be a multiple of the block size.

@@ -71,6 +71,52 @@ struct BlockQ8_K {
   int16_t bsums[kQK_K / 16];
 };
 
+// IQ4_NL: 4-bit indices into kIQ4NLValues (a non-uniform codebook, denser near zero where
+// weights cluster) times one F16 scale; nibbles arranged as in Q4_0.
+struct BlockIQ4_NL {
+  uint16_t d;
+  uint8_t qs[kQK / 2];
+};
+// IQ4_XS: IQ4_NL's codebook in super-blocks of 256 with a signed 6-bit scale per 32
+// elements (stored biased by 32: low nibbles in scales_l, two high bits each in scales_h).
+// Sub-block ib's nibbles are qs[16 * ib .. 16 * ib + 15], arranged as in Q4_0.
+struct BlockIQ4_XS {
+  uint16_t d;
+  uint16_t scales_h;
+  uint8_t scales_l[kQK_K / 64];
+  uint8_t qs[kQK_K / 2];
+};
+// MXFP4 (OCP microscaling): 4-bit E2M1 floats (sign, 2-bit exponent, 1-bit mantissa) with
+// a shared power-of-two scale stored as an E8M0 exponent byte (value 2^(e - 127)).
+// Nibbles arranged as in Q4_0.
+struct BlockMXFP4 {
+  uint8_t e;
+  uint8_t qs[kQK / 2];
+};
+
+// The IQ4_NL/IQ4_XS codebook, part of the format (ggml's kvalues_iq4nl).
+inline constexpr int8_t kIQ4NLValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                            1,    13,   25,  38,  53,  69,  89,  113};
+// The 16 E2M1 values, doubled so that they are integers (0, ±0.5, ±1, ±1.5, ±2, ±3, ±4, ±6
+// times 2); MXFP4 scales are halved to match (E8M0Half).
+inline constexpr int8_t kMXFP4Values[16] = {0, 1,  2,  3,  4,  6,  8,  12,
+                                            0, -1, -2, -3, -4, -6, -8, -12};
+
+// Half the E8M0 scale, 2^(e - 128), exactly (including the two subnormal results, e < 2).
+inline float E8M0Half(uint8_t e) {
+  const uint32_t bits = e < 2 ? (0x00200000u << e) : uint32_t(e - 1) << 23;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// The signed scale (-32..31) of IQ4_XS sub-block ib.
+inline int IQ4XSScale(const BlockIQ4_XS& b, int ib) {
+  const int low = (b.scales_l[ib / 2] >> (4 * (ib % 2))) & 0xF;
+  const int high = (b.scales_h >> (2 * ib)) & 3;
+  return (low | (high << 4)) - 32;
+}
+
 static_assert(sizeof(BlockQ4_0) == 18);
 static_assert(sizeof(BlockQ4_1) == 20);
 static_assert(sizeof(BlockQ5_0) == 22);
@@ -83,6 +129,9 @@ static_assert(sizeof(BlockQ4_K) == 144);
 static_assert(sizeof(BlockQ5_K) == 176);
 static_assert(sizeof(BlockQ6_K) == 210);
 static_assert(sizeof(BlockQ8_K) == 292);
+static_assert(sizeof(BlockIQ4_NL) == 18);
+static_assert(sizeof(BlockIQ4_XS) == 136);
+static_assert(sizeof(BlockMXFP4) == 17);
 
 // Q4_K/Q5_K pack 8 scales and 8 mins of 6 bits into 12 bytes.
 inline void UnpackScaleMinK4(int j, const uint8_t* q, uint8_t* scale, uint8_t* min) {

@@ -24,4 +24,12 @@ bool CanQuantize(DType t);
 void QuantizeWeightRow(DType t, const float* x, void* dst, int64_t n);
 bool CanQuantizeWeight(DType t);
 
+// The codebook formats IQ4_NL, IQ4_XS (scale search as llama.cpp's quantizer, byte for byte)
+// and MXFP4 (nearest E2M1 value under a power-of-two scale). `importance`, optional, holds a
+// non-negative weight per element (an importance matrix row, as llama-imatrix computes): the
+// IQ4 scale search then minimises importance-weighted error; MXFP4 ignores it. Implemented
+// in quantize_iq4.cc; QuantizeWeightRow calls it without importances.
+void QuantizeIQ4Row(DType t, const float* x, void* dst, int64_t n,
+                    const float* importance = nullptr);
+
 }  // namespace inferno

@@ -425,6 +425,9 @@ bool CanQuantizeWeight(DType t) {
     case DType::kQ4_K:
     case DType::kQ5_K:
     case DType::kQ6_K:
+    case DType::kIQ4_NL:
+    case DType::kIQ4_XS:
+    case DType::kMXFP4:
       return true;
     default:
       return false;
@@ -446,6 +449,10 @@ void QuantizeWeightRow(DType t, const float* x, void* dst, int64_t n) {
       return QuantQ5_K(x, static_cast<BlockQ5_K*>(dst), nb);
     case DType::kQ6_K:
       return QuantQ6_K(x, static_cast<BlockQ6_K*>(dst), nb);
+    case DType::kIQ4_NL:
+    case DType::kIQ4_XS:
+    case DType::kMXFP4:
+      return QuantizeIQ4Row(t, x, dst, n);
     default:
       return QuantizeRow(t, x, dst, n);  // F32/F16/BF16/Q4_0/Q4_1/Q5_0/Q5_1 (reference rounding)
   }

@@ -5,12 +5,14 @@
 # built from ../shared/peer on first use, ~8 min on 2 cores), never from Inferno.
 #
 # usage: tools/zoo/make.sh OUT_DIR   -> OUT_DIR/zoo/<stem>.gguf, OUT_DIR/zoo-oracle/<stem>/*.json
-# Every tools/zoo/*.sh other than this one is a generator run as: gen.sh PEER_TOOLS_DIR OUT_DIR.
+# Every tools/zoo/*.sh other than this one and lib.sh is a generator (one per family or type
+# group) run as: gen.sh PEER_TOOLS_DIR OUT_DIR. A family joins the zoo when it is implemented.
 # A stamp makes reruns free until a generator script or the peer changes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-shared=${INFERNO_SHARED_DIR:-$root/../shared}
+shared=$(cd "${INFERNO_SHARED_DIR:-$root/../shared}" && pwd)
+export INFERNO_SHARED_DIR=$shared
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 peer_dir=${INFERNO_PEER_DIR:-$HOME/.cache/inferno-peer}
 tools=$peer_dir/build/peer
@@ -22,16 +24,15 @@ if [[ ! -x $tools/oracle_dump || ! -x $tools/fixturegen || ! -x $tools/quantize 
 fi
 
 stamp=$out/.stamp
-sum=$( (cat "$shared/peer/make-zoo.sh" "$here"/*.sh "$tools/PEER_VERSION" 2>/dev/null) | sha256sum | cut -c1-16)
+sum=$( (cat "$here"/*.sh "$tools/PEER_VERSION" 2>/dev/null) | sha256sum | cut -c1-16)
 if [[ -f $stamp && $(cat "$stamp") == "$sum" ]]; then
   echo "zoo: up to date ($(ls "$out/zoo" | wc -l) models in $out/zoo)"
   exit 0
 fi
 rm -rf "$out/zoo" "$out/zoo-oracle"
 echo "zoo: generating models and oracles into $out"
-bash "$shared/peer/make-zoo.sh" "$tools" "$out"
 for gen in "$here"/*.sh; do
-  [[ $(basename "$gen") == make.sh ]] && continue
+  [[ $(basename "$gen") == make.sh || $(basename "$gen") == lib.sh ]] && continue
   echo "zoo: $(basename "$gen")"
   bash "$gen" "$tools" "$out"
 done

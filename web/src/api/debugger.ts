@@ -54,6 +54,16 @@ export interface LensLayer {
   top: TopToken[];
 }
 
+/** The router probe (MoE models): the experts one layer chose for the token at `position`. */
+export interface RouterRow {
+  position: number;
+  layer: number;
+  /** Expert ids by rank. */
+  experts: number[];
+  /** Their weights in the layer's sum (null if not finite). */
+  weights: (number | null)[];
+}
+
 export interface Timings {
   prompt_tokens?: number;
   generated_tokens?: number;
@@ -108,6 +118,8 @@ export type ServerMsg =
   | { type: 'probe'; session: string; kind: 'attention'; position: number; query_position?: number; heads: AttentionHead[] }
   | { type: 'probe'; session: string; kind: 'logit_lens'; position: number; layers: LensLayer[] }
   | { type: 'probe'; session: string; kind: 'attention_prompt'; positions: number; heads: PromptMapHead[]; binary?: boolean }
+  | { type: 'probe'; session: string; kind: 'router_prompt'; rows: RouterRow[] }
+  | { type: 'probe'; session: string; kind: 'router'; position: number; query_position: number; rows: RouterRow[] }
   | { type: 'status'; session: string; state: string; tokens_per_second?: number; generated?: number }
   | { type: 'error'; session?: string; code: string; message: string; recoverable?: boolean }
   | { type: 'done'; session: string; finish_reason: string; timings?: Timings }
@@ -127,6 +139,8 @@ export interface StartParams {
     attention: boolean | { layers?: number[]; heads?: number[]; prompt?: boolean; tokens?: boolean };
     logit_lens: boolean;
     prompt_surprisal: boolean;
+    /** MoE models: the experts each layer routes each token to. */
+    router?: boolean;
   };
 }
 

@@ -2,6 +2,7 @@
 
 import type { RunOptions } from '../lib/debugRequest';
 
+const ROUTER_TITLE = 'Mixture-of-experts models: the experts each layer sends every token to';
 const PROMPT_MAP_TITLE = 'The attention of every prompt token over the ones before it (all layers and heads)';
 
 interface Props {
@@ -15,7 +16,7 @@ interface Props {
 }
 
 export function DebugForm({ options: o, onChange, running, canRun, onRun, onStop }: Props) {
-  const check = (key: 'chat' | 'attention' | 'promptMap' | 'lens', label: string, title?: string) => (
+  const check = (key: 'chat' | 'attention' | 'promptMap' | 'lens' | 'router', label: string, title?: string) => (
     <label className="check" title={title}>
       <input type="checkbox" checked={o[key]} onChange={(e) => onChange({ ...o, [key]: e.target.checked })} /> {label}
     </label>
@@ -43,6 +44,7 @@ export function DebugForm({ options: o, onChange, running, canRun, onRun, onStop
         {check('attention', 'Attention')}
         {check('promptMap', 'Prompt map', PROMPT_MAP_TITLE)}
         {check('lens', 'Logit lens')}
+        {check('router', 'Experts', ROUTER_TITLE)}
         <span className="spacer" />
         <button type="submit" className={running ? 'stop' : 'primary'} disabled={!canRun}>
           {running ? 'Stop' : 'Run'}

@@ -1,7 +1,7 @@
 // The live token debugger over the WebSocket protocol: every generated token with its
 // probability, entropy over the sequence, the alternatives at a step (and branching from
-// one of them), attention and logit-lens probes for the selected position, and the tree of
-// branches.
+// one of them), attention and logit-lens probes for the selected position, the experts an MoE
+// model routes each token to, and the tree of branches.
 
 import { useState } from 'react';
 import { DEFAULT_RUN_OPTIONS, startRequest, type RunOptions } from '../lib/debugRequest';
@@ -9,6 +9,7 @@ import type { DebugSession } from '../lib/debugState';
 import type { Settings } from '../lib/settings';
 import { DebugForm } from './DebugForm';
 import { StepInspector, type HeadView } from './DebugInspector';
+import { RouterPanel } from './DebugRouter';
 import { DebugSessions } from './DebugSessions';
 import { GeneratedTokens, PromptTokens } from './DebugTokens';
 import { newSessionLabel, useDebugger, useSavedSessions, type ConnState } from './useDebugger';
@@ -35,6 +36,7 @@ export function DebuggerView({ model, system, settings }: Props) {
   const dbg = useDebugger(saved.refresh);
   const [options, setOptions] = useState<RunOptions>(DEFAULT_RUN_OPTIONS);
   const [headView, setHeadView] = useState<HeadView>({ layer: 0, head: 0, showMap: false });
+  const [routerLayer, setRouterLayer] = useState(0);
   const { state, conn, session, running, selected } = dbg;
 
   if (conn === 'unavailable') return <DebuggerUnavailable onRetry={dbg.connect} />;
@@ -95,6 +97,9 @@ export function DebuggerView({ model, system, settings }: Props) {
               view={headView}
               onView={setHeadView}
             />
+          )}
+          {session?.router && (
+            <RouterPanel session={session} layer={routerLayer} onLayer={setRouterLayer} selectedPosition={tok?.position} />
           )}
           {session && session.tokens.length > 0 && !tok && (
             <p className="muted small">Click a token (or a bar of the chart) to inspect that step.</p>

@@ -12,6 +12,8 @@ export interface RunOptions {
   /** The prompt×prompt attention map as well. */
   promptMap: boolean;
   lens: boolean;
+  /** MoE models: which experts each layer picks for each token. */
+  router: boolean;
 }
 
 export const DEFAULT_RUN_OPTIONS: RunOptions = {
@@ -20,6 +22,7 @@ export const DEFAULT_RUN_OPTIONS: RunOptions = {
   attention: true,
   promptMap: false,
   lens: true,
+  router: false,
 };
 
 /** The debugger generates at most this many tokens per session from the UI. */
@@ -48,6 +51,7 @@ export function startRequest(
       attention: o.promptMap ? { prompt: true, tokens: o.attention } : o.attention,
       logit_lens: o.lens,
       prompt_surprisal: true,
+      ...(o.router ? { router: true } : {}),
     },
   };
 }

@@ -37,6 +37,35 @@ describe('debugger state', () => {
     expect(s2.tokens[1]!.prob).toBe(0.3);
   });
 
+  it('keeps the router probe of the prompt and of each token by position', () => {
+    const msgs: ServerMsg[] = [
+      { type: 'session', session: 's1', id: 'ui-1' },
+      { type: 'prompt', session: 's1', tokens: [{ id: 1, text: 'a' }, { id: 2, text: 'b' }] },
+      {
+        type: 'probe',
+        session: 's1',
+        kind: 'router_prompt',
+        rows: [
+          { position: 0, layer: 0, experts: [3, 1], weights: [0.6, 0.4] },
+          { position: 1, layer: 0, experts: [2, 3], weights: [0.5, 0.5] },
+        ],
+      },
+      token('s1', 0, 'c'),
+      {
+        type: 'probe',
+        session: 's1',
+        kind: 'router',
+        position: 2,
+        query_position: 1,
+        rows: [{ position: 1, layer: 0, experts: [2, 3], weights: [0.5, 0.5] }],
+      },
+    ];
+    const s = msgs.reduce(reduce, EMPTY).sessions.s1!;
+    expect(Object.keys(s.router ?? {})).toEqual(['0', '1']);
+    expect(s.router![1]).toHaveLength(1);
+    expect(s.router![0]![0]!.experts).toEqual([3, 1]);
+  });
+
   it('builds sessions, probes and branches from messages', () => {
     const msgs: ServerMsg[] = [
       { type: 'session', session: 's1', id: 'ui-1', model: 'tiny' },

@@ -1,6 +1,7 @@
 // The debugger's sessions, built up from protocol messages by a pure reducer.
 
-import type { AttentionHead, LensLayer, ServerMsg, Timings, TokenMsg } from '../api/debugger';
+import type { AttentionHead, LensLayer, RouterRow, ServerMsg, Timings, TokenMsg } from '../api/debugger';
+import { addRouterRows } from './router';
 import { mapHeads, mapLayers, type PromptMap } from './attentionMap';
 import type { StoredDebugDoc } from '../api/store';
 
@@ -14,6 +15,8 @@ export interface DebugSession {
   tokens: TokenMsg[];
   attention: Record<number, AttentionHead[]>;
   lens: Record<number, LensLayer[]>;
+  /** MoE routing by token position: each layer's chosen experts (the router probe). */
+  router?: Record<number, RouterRow[]>;
   /** The prompt×prompt attention map, when the session asked for it. */
   promptMap?: PromptMap;
   state: string;
@@ -107,6 +110,9 @@ export function reduce(st: DebugState, m: ServerMsg): DebugState {
       }
       if (m.kind === 'attention_prompt') {
         return patch(st, m.session, (s) => ({ ...s, promptMap: { positions: m.positions, heads: m.heads } }));
+      }
+      if (m.kind === 'router' || m.kind === 'router_prompt') {
+        return patch(st, m.session, (s) => ({ ...s, router: addRouterRows(s.router, m.rows) }));
       }
       if (m.kind === 'attention') {
         return patch(st, m.session, (s) => ({ ...s, attention: { ...s.attention, [m.position]: m.heads } }));

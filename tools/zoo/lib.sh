@@ -1,0 +1,51 @@
+# Shared by the zoo generators (sourced, not run): `zoo_model` makes one random-weight model
+# with llama.cpp's fixturegen, quantizes it with llama.cpp's quantizer and dumps llama.cpp's
+# oracles for the five prompts of ../shared/fixtures/prompts.json.
+#
+# Generators are run as: gen.sh PEER_TOOLS_DIR OUT_DIR
+set -euo pipefail
+ZOO_TOOLS=$(cd "$1" && pwd)
+ZOO_OUT=$(mkdir -p "$2" && cd "$2" && pwd)
+ZOO_SHARED=${INFERNO_SHARED_DIR:-$(dirname "${BASH_SOURCE[0]}")/../../../shared}
+ZOO_FIXTURES=$(cd "$ZOO_SHARED/fixtures" && pwd)
+SPM=$ZOO_FIXTURES/tokenizer/vocab-llama-spm.gguf
+BPE=$ZOO_FIXTURES/tokenizer/vocab-gpt-2.gguf
+mkdir -p "$ZOO_OUT/zoo" "$ZOO_OUT/zoo-oracle"
+
+# zoo_model STEM TYPE FIXTUREGEN_ARGS...   (TYPE: a llama.cpp quantize type, or F16)
+zoo_model() {
+  local stem=$1 type=$2
+  shift 2
+  local tmp
+  tmp=$(mktemp -d)
+  "$ZOO_TOOLS/fixturegen" "$@" --out "$tmp/f16.gguf" > "$tmp/gen.log" 2>&1 ||
+    { cat "$tmp/gen.log"; echo "zoo: fixturegen failed for $stem"; return 1; }
+  if [[ $type == F16 ]]; then
+    mv "$tmp/f16.gguf" "$ZOO_OUT/zoo/$stem.gguf"
+  else
+    "$ZOO_TOOLS/quantize" "$tmp/f16.gguf" "$ZOO_OUT/zoo/$stem.gguf" "$type" > "$tmp/q.log" 2>&1 ||
+      { tail -5 "$tmp/q.log"; echo "zoo: quantize $type failed for $stem"; return 1; }
+  fi
+  zoo_oracles "$stem"
+  rm -rf "$tmp"
+}
+
+# zoo_oracles STEM: llama.cpp's greedy decoding of every prompt on OUT/zoo/STEM.gguf.
+zoo_oracles() {
+  local stem=$1 tmp
+  tmp=$(mktemp -d)
+  mkdir -p "$ZOO_OUT/zoo-oracle/$stem"
+  /usr/bin/python3 - "$ZOO_FIXTURES/prompts.json" "$tmp" <<'PY'
+import json, sys
+for p in json.load(open(sys.argv[1])):
+    open(f"{sys.argv[2]}/{p['id']}.txt", "w").write(p["text"])
+PY
+  for pf in "$tmp"/*.txt; do
+    local id
+    id=$(basename "$pf" .txt)
+    "$ZOO_TOOLS/oracle_dump" "$ZOO_OUT/zoo/$stem.gguf" "$pf" 24 \
+      "$ZOO_OUT/zoo-oracle/$stem/$id.json" > /dev/null 2>&1 ||
+      { echo "zoo: oracle_dump failed: $stem $id"; return 1; }
+  done
+  rm -rf "$tmp"
+}
