@@ -48,7 +48,7 @@ ThinkTagSplitter::ThinkTagSplitter(bool open)
     : state_(open ? State::kReasoning : State::kStart), trim_(open) {}
 
 // Before anything but whitespace: the output either opens a thought or is all answer.
-void ThinkTagSplitter::StepStart(SplitText* out, bool* more) {
+void ThinkTagSplitter::StepStart(bool* more) {
   const std::string_view rest = std::string_view(pending_).substr(LeadingSpace(pending_));
   if (rest.empty()) return;
   if (rest.substr(0, kOpen.size()) == kOpen) {
@@ -62,7 +62,6 @@ void ThinkTagSplitter::StepStart(SplitText* out, bool* more) {
     state_ = State::kContent;
     *more = true;
   }
-  (void)out;
 }
 
 void ThinkTagSplitter::StepReasoning(SplitText* out, bool* more) {
@@ -93,7 +92,7 @@ void ThinkTagSplitter::Push(std::string_view text, SplitText* out) {
     more = false;
     switch (state_) {
       case State::kStart:
-        StepStart(out, &more);
+        StepStart(&more);
         break;
       case State::kReasoning:
         StepReasoning(out, &more);

@@ -37,7 +37,7 @@ class ThinkTagSplitter : public ReasoningSplitter {
 
  private:
   enum class State { kStart, kReasoning, kContent };
-  void StepStart(SplitText* out, bool* more);
+  void StepStart(bool* more);
   void StepReasoning(SplitText* out, bool* more);
 
   State state_;
