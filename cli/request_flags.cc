@@ -25,6 +25,9 @@ void RequestFlags::Add(CLI::App* cmd, const GenerateRequest& defaults, const Opt
       flag.option = cmd->add_flag(names, flag.given, doc);
     } else if (f.type == request::FieldType::kStrings) {
       flag.option = cmd->add_option(names, flag.text, doc)->type_name("TEXT");
+    } else if (f.type == request::FieldType::kChoice) {
+      flag.option = cmd->add_option(names, flag.text, doc)->expected(1);
+      flag.option->default_str(request::ValueText(f, defaults))->type_name("TEXT");
     } else {
       flag.option = cmd->add_option(names, flag.text, doc)->expected(1);
       flag.option->default_str(request::ValueText(f, defaults))

@@ -73,6 +73,8 @@ bool EmitText(const Event& e) {
       break;
     case Event::Type::kToken:
     case Event::Type::kDone:
+      // --reasoning-format auto: the thought on stderr, the answer alone on stdout.
+      if (!e.reasoning.empty()) std::fwrite(e.reasoning.data(), 1, e.reasoning.size(), stderr);
       if (!e.text.empty()) {
         std::fwrite(e.text.data(), 1, e.text.size(), stdout);
         std::fflush(stdout);
@@ -104,8 +106,15 @@ int ReportRequestError(const request::RequestError& err, const EventSink& sink) 
   return 1;
 }
 
-int RunGenerate(const RunOptions& o) {
+// `run` prints the model's text as it is, <think> tags included, unless asked to split it.
+GenerateRequest RunDefaults() {
   GenerateRequest req;
+  req.reasoning_format = ReasoningFormat::kNone;
+  return req;
+}
+
+int RunGenerate(const RunOptions& o) {
+  GenerateRequest req = RunDefaults();
   if (!o.file.empty()) {
     Result<std::string> content = ReadFile(o.file);
     if (!content.ok()) {
@@ -166,7 +175,7 @@ void AddRunCommand(CLI::App& root, int* exit_code) {
   flags.skip = {request::FindField("full_logits", request::Group::kProbes),
                 request::FindField("prompt_surprisal", request::Group::kProbes),
                 request::FindField("router", request::Group::kProbes)};
-  o->request.Add(cmd, GenerateRequest{}, flags);
+  o->request.Add(cmd, RunDefaults(), flags);
   cmd->add_option("-t,--threads", o->threads, "Worker threads (0 = all cores)")
       ->capture_default_str();
   cmd->add_option("-c,--ctx-size", o->ctx_size, "Context size in tokens")

@@ -19,6 +19,7 @@
 #include "server/errors.h"
 #include "server/event_queue.h"
 #include "server/model_options_routes.h"
+#include "server/ollama.h"
 #include "server/openai.h"
 
 namespace inferno::server {
@@ -254,6 +255,10 @@ void Api::AddRoutes() {
     int unused = 0;
     Completions(r, w, /*chat=*/false, &unused);
   });
+  t.Add("POST", "/api/chat", [this](const Request& r, const PathParams&, ResponseWriter& w) {
+    int status = 0;
+    OllamaChat(r, w, &status);
+  });
   t.Add("POST", "/chat", [this](const Request& r, const PathParams&, ResponseWriter& w) {
     int unused = 0;
     SeedChat(r, w, &unused);
@@ -440,6 +445,89 @@ void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* statu
                  ? 400
                  : 500;
       body = ErrorJson(code, e.error.message());
+    }
+    return true;
+  });
+  SendJson(w, code, body, status);
+}
+
+// Ollama's time format: RFC 3339 in UTC with nanoseconds.
+std::string OllamaTime() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch() %
+                                                                       std::chrono::seconds(1))
+                      .count();
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(ns));
+  return buf;
+}
+
+void Api::OllamaChat(const Request& r, ResponseWriter& w, int* status) {
+  GenerateRequest req;
+  OllamaChatParams params;
+  if (std::optional<ApiError> err = ParseOllamaChat(r.body, &req, &params)) {
+    SendJson(w, err->status, ErrorBody(*err), status);
+    return;
+  }
+  Result<std::shared_ptr<LoadedModel>> lm = registry_.Acquire(params.model);
+  if (!lm.ok()) {
+    const bool missing = lm.status().code() == Status::Code::kNotFound;
+    SendJson(w, missing ? 404 : 500,
+             ErrorJson(missing ? 404 : 500, lm.status().message(),
+                       missing ? "model_not_found" : "model_load_failed", "model"),
+             status);
+    return;
+  }
+  if (std::optional<ApiError> err = PreparePrompt(**lm, req, params.max_tokens_given)) {
+    SendJson(w, err->status, ErrorBody(*err), status);
+    return;
+  }
+  const int prompt_tokens = int(req.prompt_tokens.size());
+  std::unique_ptr<Generation> gen = Admit(r, **lm, std::move(req), w, status);
+  if (!gen) return;
+  OllamaChatEncoder enc((*lm)->id, OllamaTime());
+  prompt_tokens_ += uint64_t(prompt_tokens);
+  auto error_body = [](const Event& e) {
+    return ErrorBody(ApiError{500, e.error.message(), "", ""});
+  };
+  if (params.stream) {
+    *status = 200;
+    if (!w.StartStream(200, "application/x-ndjson", {})) return;
+    bool alive = true;
+    gen->Run([&](const Event& e) {
+      if (e.type == Event::Type::kToken) {
+        ++generated_tokens_;
+        // A token that completed no text (half a character, a held-back tag) sends nothing.
+        if (!e.text.empty() || !e.reasoning.empty()) alive = alive && w.Write(enc.TokenLine(e));
+        return alive;
+      }
+      if (e.type == Event::Type::kDone) {
+        decode_ms_ = decode_ms_ + e.timings.decode_ms;
+        if (alive) w.Write(enc.DoneLine(e, prompt_tokens));
+      } else if (e.type == Event::Type::kError && alive) {
+        w.Write(error_body(e) + "\n");
+      }
+      return alive;
+    });
+    w.EndStream();
+    return;
+  }
+  std::string body;
+  int code = 200;
+  gen->Run([&](const Event& e) {
+    if (e.type == Event::Type::kToken) {
+      ++generated_tokens_;
+      enc.Add(e);
+    } else if (e.type == Event::Type::kDone) {
+      decode_ms_ = decode_ms_ + e.timings.decode_ms;
+      body = enc.Final(e, prompt_tokens);
+    } else if (e.type == Event::Type::kError) {
+      code = 500;
+      body = error_body(e);
     }
     return true;
   });

@@ -62,6 +62,7 @@ class Api {
                                     ResponseWriter& w, int* status);
   void Completions(const Request& r, ResponseWriter& w, bool chat, int* status);
   void SeedChat(const Request& r, ResponseWriter& w, int* status);
+  void OllamaChat(const Request& r, ResponseWriter& w, int* status);
   void Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* status);
   Response Health();
   Response Models();

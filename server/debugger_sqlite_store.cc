@@ -20,6 +20,7 @@ json::object StepJson(const StepRecord& s) {
   t.rank = s.rank;
   t.entropy = s.entropy;
   t.top = s.top;
+  t.in_reasoning = s.reasoning;
   return event_json::TokenJson(t, event_json::kStoredStep);
 }
 
@@ -178,6 +179,8 @@ Result<SessionRecord> RecordFromJson(const json::value& value, const Limits& lim
       if (so.contains("top")) INFERNO_RETURN_IF_ERROR(ReadTop(so.at("top"), "step top", &s.top));
       s.id = int32_t(id), s.prob = float(prob), s.logit = float(logit), s.rank = int(rank);
       s.entropy = float(entropy);
+      const json::value* phase = so.if_contains("phase");
+      s.reasoning = phase != nullptr && phase->is_string() && phase->as_string() == "reasoning";
       r.steps.push_back(std::move(s));
     }
     INFERNO_RETURN_IF_ERROR(

@@ -22,10 +22,15 @@ SessionRecord Sample() {
   r.prompt_tokens = {1, 15043};
   r.prompt_pieces = {"<s>", " Hi"};
   r.tokens = {310, 29991};
-  r.steps = {
-      StepRecord{
-          310, " a", 3.5f, 0.25f, 1, 2.0f, {{5, " b", 4.0f, 0.5f}, {310, " a", 3.5f, 0.25f}}},
-      StepRecord{29991, "\xe2\x80", 1.0f, 0.125f, 0, 0.5f, {}}};
+  r.steps = {StepRecord{310,
+                        " a",
+                        3.5f,
+                        0.25f,
+                        1,
+                        2.0f,
+                        {{5, " b", 4.0f, 0.5f}, {310, " a", 3.5f, 0.25f}},
+                        /*reasoning=*/true},
+             StepRecord{29991, "\xe2\x80", 1.0f, 0.125f, 0, 0.5f, {}}};
   r.finish_reason = "length";
   return r;
 }
@@ -50,6 +55,11 @@ TEST(SessionRecordJson, RoundTripsAndRebuildsTheSettings) {
   EXPECT_FLOAT_EQ(back->steps[0].top[0].prob, 0.5f);
   EXPECT_FLOAT_EQ(back->steps[1].prob, 0.125f);
   EXPECT_EQ(back->steps[0].rank, 1);
+  // A thinking model's thought stays marked; the answer's tokens have no phase.
+  EXPECT_TRUE(back->steps[0].reasoning);
+  EXPECT_FALSE(back->steps[1].reasoning);
+  EXPECT_EQ(o.at("steps").as_array()[0].as_object().at("phase"), "reasoning");
+  EXPECT_FALSE(o.at("steps").as_array()[1].as_object().contains("phase"));
   // The settings a branch reuses come from the stored start message.
   EXPECT_EQ(back->generate.max_tokens, 9);
   EXPECT_FLOAT_EQ(back->generate.sampling.temperature, 0.5f);

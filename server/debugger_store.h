@@ -26,6 +26,7 @@ struct StepRecord {
   int rank = 0;
   float entropy = 0;
   std::vector<TopToken> top;
+  bool reasoning = false;  // a token of a thinking model's thought (stored as "phase")
 };
 
 struct SessionRecord {

@@ -12,7 +12,8 @@ size_t TopBytes(const std::vector<TopToken>& top) {
 }  // namespace
 
 size_t EventBytes(const Event& e) {
-  size_t n = sizeof(Event) + e.piece.size() + e.text.size() + e.finish_reason.size();
+  size_t n =
+      sizeof(Event) + e.piece.size() + e.text.size() + e.reasoning.size() + e.finish_reason.size();
   n += e.prompt_tokens.size() * sizeof(int32_t);
   n += TopBytes(e.top);
   n += e.logits.size() * sizeof(float);

@@ -240,6 +240,8 @@ std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
   if (auto err = ReadSchemaFields(o, req, params)) return err;
   if (auto err = ReadOpenAiOptions(o, chat, params)) return err;
   req->top_k_events = params->logprobs ? params->top_logprobs : 0;
+  // A text completion continues the prompt as it is: no reasoning is told apart.
+  if (!chat) req->reasoning_format = ReasoningFormat::kNone;
   return std::nullopt;
 }
 
@@ -250,12 +252,14 @@ CompletionEncoder::CompletionEncoder(CompletionParams params, std::string model_
       id_(std::move(id)),
       created_(created) {}
 
-std::string CompletionEncoder::Chunk(const std::string& text, const Event* token,
-                                     const char* finish, const Timings* timings) const {
+std::string CompletionEncoder::Chunk(const std::string& text, const std::string& reasoning,
+                                     const Event* token, const char* finish,
+                                     const Timings* timings) const {
   json::object choice{{"index", 0}};
   if (params_.chat) {
     json::object delta;
-    if (!text.empty() || finish == nullptr) delta["content"] = text;
+    if (!text.empty() || (finish == nullptr && reasoning.empty())) delta["content"] = text;
+    if (!reasoning.empty()) delta["reasoning_content"] = reasoning;
     choice["delta"] = std::move(delta);
   } else {
     choice["text"] = text;
@@ -263,7 +267,10 @@ std::string CompletionEncoder::Chunk(const std::string& text, const Event* token
   json::value logprobs = nullptr;
   if (params_.logprobs && token != nullptr) {
     if (params_.chat) {
-      logprobs = json::object{{"content", json::array{ChatLogprobs(*token)}}};
+      json::object lp{{"content", json::array{}}};
+      const char* key = token->in_reasoning ? "reasoning_content" : "content";
+      lp[key] = json::array{ChatLogprobs(*token)};
+      logprobs = std::move(lp);
     } else {
       logprobs = json::object{{"tokens", json::array{json::value(ToValidUtf8(token->piece))}},
                               {"token_logprobs", json::array{event_json::Logprob(token->prob)}},
@@ -300,14 +307,16 @@ std::string CompletionEncoder::TokenChunk(const Event& e) {
   ++completion_tokens_;
   // A token that completes no visible text (half a character, a held-back stop prefix)
   // only produces a chunk when its logprob must be reported.
-  if (e.text.empty() && !params_.logprobs) return "";
-  return Chunk(e.text, &e, nullptr);
+  if (e.text.empty() && e.reasoning.empty() && !params_.logprobs) return "";
+  return Chunk(e.text, e.reasoning, &e, nullptr);
 }
 
 std::string CompletionEncoder::FinalChunks(const Event& done, int prompt_tokens) {
   std::string out;
-  if (!done.text.empty()) out += Chunk(done.text, nullptr, nullptr);
-  out += Chunk("", nullptr, FinishReason(done.finish_reason), &done.timings);
+  if (!done.text.empty() || !done.reasoning.empty()) {
+    out += Chunk(done.text, done.reasoning, nullptr, nullptr);
+  }
+  out += Chunk("", "", nullptr, FinishReason(done.finish_reason), &done.timings);
   if (params_.include_usage) {
     out += Sse(json::object{
         {"id", id_},
@@ -330,6 +339,7 @@ std::string CompletionEncoder::ErrorChunk(const ApiError& error) {
 
 void CompletionEncoder::Add(const Event& e) {
   text_ += e.text;
+  reasoning_ += e.reasoning;
   ++completion_tokens_;
   if (params_.logprobs) tokens_.push_back(e);
 }
@@ -339,9 +349,13 @@ std::string CompletionEncoder::Final(const Event& done, int prompt_tokens) const
   json::value logprobs = nullptr;
   if (params_.logprobs) {
     if (params_.chat) {
-      json::array content;
-      for (const Event& t : tokens_) content.push_back(ChatLogprobs(t));
-      logprobs = json::object{{"content", std::move(content)}};
+      json::array content, reasoning;
+      for (const Event& t : tokens_) {
+        (t.in_reasoning ? reasoning : content).push_back(ChatLogprobs(t));
+      }
+      json::object lp{{"content", std::move(content)}};
+      if (!reasoning.empty()) lp["reasoning_content"] = std::move(reasoning);
+      logprobs = std::move(lp);
     } else {
       json::array tokens, lps, tops, offsets;
       size_t offset = 0;
@@ -359,9 +373,12 @@ std::string CompletionEncoder::Final(const Event& done, int prompt_tokens) const
     }
   }
   json::object choice{{"index", 0}};
+  const std::string reasoning = reasoning_ + done.reasoning;
   if (params_.chat) {
-    choice["message"] =
-        json::object{{"role", "assistant"}, {"content", text}, {"refusal", nullptr}};
+    json::object message{{"role", "assistant"}, {"content", text}};
+    if (!reasoning.empty()) message["reasoning_content"] = reasoning;
+    message["refusal"] = nullptr;
+    choice["message"] = std::move(message);
   } else {
     choice["text"] = text;
   }

@@ -45,7 +45,10 @@ ApiError FromRequestError(const request::RequestError& error);
 std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
                                                GenerateRequest* request, CompletionParams* params);
 
-// Accumulates one generation's output and renders it in OpenAI's shapes.
+// Accumulates one generation's output and renders it in OpenAI's shapes. A thinking model's
+// reasoning (Event::reasoning) goes to message.reasoning_content / delta.reasoning_content, as
+// llama.cpp's and vLLM's servers send it, and its tokens' logprobs to
+// logprobs.reasoning_content, so logprobs.content holds exactly the answer's tokens.
 class CompletionEncoder {
  public:
   CompletionEncoder(CompletionParams params, std::string model_id, std::string id, int64_t created);
@@ -61,14 +64,15 @@ class CompletionEncoder {
   std::string Final(const Event& done, int prompt_tokens) const;
 
  private:
-  std::string Chunk(const std::string& delta_text, const Event* token, const char* finish,
-                    const Timings* timings = nullptr) const;
+  std::string Chunk(const std::string& delta_text, const std::string& reasoning, const Event* token,
+                    const char* finish, const Timings* timings = nullptr) const;
 
   CompletionParams params_;
   std::string model_;
   std::string id_;
   int64_t created_;
   std::string text_;
+  std::string reasoning_;      // chat: the model's reasoning, apart from the answer
   std::vector<Event> tokens_;  // kept only when logprobs are wanted
   int completion_tokens_ = 0;
 };

@@ -30,6 +30,7 @@ Message ReadMessage(SQLite::Statement& q) {
   if (!q.getColumn(3).isNull()) m.model = q.getColumn(3).getString();
   if (!q.getColumn(4).isNull()) m.metrics = ParseObject(q.getColumn(4).getString());
   m.created_at = q.getColumn(5).getInt64();
+  if (!q.getColumn(6).isNull()) m.reasoning = q.getColumn(6).getString();
   return m;
 }
 
@@ -70,13 +71,14 @@ void InsertMessage(SQLite::Database& db, int64_t conversation_id, const NewMessa
                    int64_t now) {
   SQLite::Statement q(db,
                       "INSERT INTO messages (conversation_id, role, content, model, metrics, "
-                      "created_at) VALUES (?, ?, ?, ?, ?, ?)");
+                      "created_at, reasoning) VALUES (?, ?, ?, ?, ?, ?, ?)");
   q.bind(1, conversation_id);
   q.bind(2, m.role);
   q.bind(3, m.content);
   BindOptionalText(q, 4, m.model);
   BindOptionalJson(q, 5, m.metrics);
   q.bind(6, m.created_at.value_or(now));
+  BindOptionalText(q, 7, m.reasoning);
   q.exec();
 }
 
@@ -93,6 +95,7 @@ Status ValidateMessage(const NewMessage& m) {
   }
   INFERNO_RETURN_IF_ERROR(CheckText("content", m.content, Limits::kContent));
   INFERNO_RETURN_IF_ERROR(CheckText("model", m.model, Limits::kModel));
+  INFERNO_RETURN_IF_ERROR(CheckText("reasoning", m.reasoning, Limits::kContent));
   return CheckJson("metrics", m.metrics);
 }
 
@@ -130,9 +133,10 @@ Result<Conversation> Conversations::GetLocked(int64_t id, bool with_messages) {
   if (!q.executeStep()) return NoConversation(id);
   Conversation c = ReadConversation(q);
   if (with_messages) {
-    SQLite::Statement m(db_.connection(),
-                        "SELECT id, role, content, model, metrics, created_at FROM messages "
-                        "WHERE conversation_id = ? ORDER BY id");
+    SQLite::Statement m(
+        db_.connection(),
+        "SELECT id, role, content, model, metrics, created_at, reasoning FROM messages "
+        "WHERE conversation_id = ? ORDER BY id");
     m.bind(1, id);
     while (m.executeStep()) c.messages.push_back(ReadMessage(m));
   }
@@ -216,7 +220,7 @@ Result<Message> Conversations::AppendMessage(int64_t conversation_id, const NewM
     InsertMessage(db_.connection(), conversation_id, m, now);
     const int64_t id = db_.connection().getLastInsertRowid();
     tx.commit();
-    Message out{id, m.role, m.content, m.model, m.metrics, m.created_at.value_or(now)};
+    Message out{id, m.role, m.content, m.model, m.metrics, m.created_at.value_or(now), m.reasoning};
     return out;
   } catch (const std::exception& e) {
     return db_.Failed("appending message", e);

@@ -24,6 +24,8 @@ struct Message {
   std::optional<std::string> model;
   std::optional<boost::json::object> metrics;
   int64_t created_at = 0;  // ms since the epoch, UTC
+  // An assistant's reasoning, apart from its answer (thinking models; /v1 reasoning_content).
+  std::optional<std::string> reasoning;
 };
 
 struct Conversation {
@@ -50,6 +52,7 @@ struct NewMessage {
   std::optional<std::string> model = std::nullopt;
   std::optional<boost::json::object> metrics = std::nullopt;
   std::optional<int64_t> created_at = std::nullopt;  // import keeps the original time
+  std::optional<std::string> reasoning = std::nullopt;
 };
 
 struct ListOptions {

@@ -124,6 +124,10 @@ CREATE TABLE bench_results (
 );
 CREATE INDEX bench_results_by_run ON bench_results(bench_run_id, id);
 )sql"},
+    // A thinking model's reasoning, kept apart from the answer's content.
+    {4, "reasoning of assistant messages", R"sql(
+ALTER TABLE messages ADD COLUMN reasoning TEXT;
+)sql"},
 };
 
 Status TooNew(std::string_view name, int found, int known) {

@@ -104,6 +104,7 @@ json::object MessageJson(const Message& m) {
                  {"created_at", FormatIso8601(m.created_at)}};
   if (m.model) o["model"] = *m.model;
   if (m.metrics) o["metrics"] = *m.metrics;
+  if (m.reasoning) o["reasoning"] = *m.reasoning;
   return o;
 }
 
@@ -152,6 +153,7 @@ Status ParseNewMessage(const json::value& body, NewMessage* out, std::string_vie
   INFERNO_RETURN_IF_ERROR(ReqString(**o, "role", &out->role, where));
   INFERNO_RETURN_IF_ERROR(ReqString(**o, "content", &out->content, where));
   INFERNO_RETURN_IF_ERROR(OptString(**o, "model", &out->model, where));
+  INFERNO_RETURN_IF_ERROR(OptString(**o, "reasoning", &out->reasoning, where));
   return OptObject(**o, "metrics", &out->metrics, where);
 }
 

@@ -46,8 +46,9 @@ TEST(StoreJson, ExportRoundTripsThroughParse) {
   c.settings = json::object{{"temperature", 0.7}};
   c.created_at = 1000;
   c.updated_at = 2000;
-  c.messages = {Message{3, "user", "hi", std::nullopt, std::nullopt, 1500},
-                Message{4, "assistant", "hello", "llama", json::object{{"tokens", 2}}, 1600}};
+  c.messages = {
+      Message{3, "user", "hi", std::nullopt, std::nullopt, 1500},
+      Message{4, "assistant", "hello", "llama", json::object{{"tokens", 2}}, 1600, "they greet"}};
   c.message_count = 2;
   const json::object doc = ExportDocument(c);
   EXPECT_EQ(doc.at("format"), "inferno.conversation");
@@ -62,6 +63,9 @@ TEST(StoreJson, ExportRoundTripsThroughParse) {
   Conversation back;
   std::vector<NewMessage> messages;
   ASSERT_TRUE(ParseExportDocument(json::parse(json::serialize(doc)), &back, &messages).ok());
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[1].reasoning, "they greet");
+  EXPECT_FALSE(messages[0].reasoning.has_value());
   EXPECT_EQ(back.title, "T");
   EXPECT_EQ(back.system, "S");
   EXPECT_EQ(back.created_at, 1000);

@@ -103,6 +103,7 @@ TEST_F(StoreTest, MessagesAppendInOrderAndTruncateFromAnId) {
   const Conversation c = Create("chat");
   NewMessage with_metrics{"assistant", "Hello!", "llama-tiny",
                           json::object{{"tokens", 3}, {"tokens_per_second", 12.5}}};
+  with_metrics.reasoning = "The user greets me.";
   const Message m1 = Append(c.id, "user", "Hi");
   Result<Message> m2 = store_->AppendMessage(c.id, with_metrics);
   ASSERT_TRUE(m2.ok());
@@ -118,6 +119,8 @@ TEST_F(StoreTest, MessagesAppendInOrderAndTruncateFromAnId) {
   EXPECT_FALSE(got->messages[0].metrics.has_value());
   EXPECT_EQ(got->messages[1].model, "llama-tiny");
   EXPECT_EQ(got->messages[1].metrics->at("tokens").as_int64(), 3);
+  EXPECT_EQ(got->messages[1].reasoning, "The user greets me.");
+  EXPECT_FALSE(got->messages[0].reasoning.has_value());
   EXPECT_GE(got->updated_at, c.updated_at);
 
   // Deleting m3 removes m3 and m4 only.

@@ -47,6 +47,10 @@ json::value TokenValue(const TokenData& t, TokenField f, bool numbers) {
       return t.elapsed_ms;
     case TokenField::kTop:
       return TopJson(t.top, numbers);
+    case TokenField::kReasoning:
+      return json::string(t.reasoning);
+    case TokenField::kPhase:
+      return "reasoning";
     case TokenField::kLogits: {
       json::array a;
       a.reserve(t.logits.size());
@@ -64,6 +68,10 @@ bool Present(const TokenData& t, TokenField f, const TokenFormat& format, const 
       return format.top_always || !t.top.empty();
     case TokenField::kLogits:
       return o.numbers && o.logits && !t.logits.empty();
+    case TokenField::kReasoning:
+      return !t.reasoning.empty();
+    case TokenField::kPhase:
+      return t.in_reasoning;
     default:
       return true;
   }
@@ -99,6 +107,8 @@ json::value DoneValue(const Event& e, DoneField f) {
     case DoneField::kOutput:
     case DoneField::kOutputIfAny:
       return json::string(e.text);
+    case DoneField::kReasoningIfAny:
+      return json::string(e.reasoning);
     case DoneField::kTimings:
       return TimingsJson(e.timings);
     default:
@@ -122,25 +132,32 @@ constexpr TokenKey kRunTokenKeys[] = {
     {TokenField::kIndex, "index"}, {TokenField::kPosition, "position"}, {TokenField::kId, "id"},
     {TokenField::kPiece, "text"},  {TokenField::kLogit, "logit"},       {TokenField::kProb, "prob"},
     {TokenField::kRank, "rank"},   {TokenField::kEntropy, "entropy"},   {TokenField::kTop, "top"},
+    {TokenField::kPhase, "phase"},
 };
 constexpr TokenKey kDebuggerTokenKeys[] = {
     {TokenField::kIndex, "index"},     {TokenField::kPosition, "position"},
     {TokenField::kId, "id"},           {TokenField::kPiece, "text"},
-    {TokenField::kOutput, "output"},   {TokenField::kLogit, "logit"},
+    {TokenField::kOutput, "output"},   {TokenField::kReasoning, "reasoning"},
+    {TokenField::kPhase, "phase"},     {TokenField::kLogit, "logit"},
     {TokenField::kProb, "prob"},       {TokenField::kRank, "rank"},
     {TokenField::kEntropy, "entropy"}, {TokenField::kElapsedMs, "elapsed_ms"},
     {TokenField::kTop, "top"},         {TokenField::kLogits, "logits"},
 };
 constexpr TokenKey kStoredStepKeys[] = {
-    {TokenField::kId, "id"},     {TokenField::kPiece, "text"}, {TokenField::kLogit, "logit"},
-    {TokenField::kProb, "prob"}, {TokenField::kRank, "rank"},  {TokenField::kEntropy, "entropy"},
-    {TokenField::kTop, "top"},
+    {TokenField::kId, "id"},     {TokenField::kPiece, "text"},  {TokenField::kLogit, "logit"},
+    {TokenField::kProb, "prob"}, {TokenField::kRank, "rank"},   {TokenField::kEntropy, "entropy"},
+    {TokenField::kTop, "top"},   {TokenField::kPhase, "phase"},
 };
 // /chat named the display text `text` and the piece `token` before there was one encoder.
 constexpr TokenKey kChatTokenKeys[] = {
-    {TokenField::kIndex, "index"},     {TokenField::kOutput, "text"},
-    {TokenField::kId, "id"},           {TokenField::kPiece, "token"},
-    {TokenField::kLogprob, "logprob"}, {TokenField::kElapsedMs, "elapsed_ms"},
+    {TokenField::kIndex, "index"},
+    {TokenField::kOutput, "text"},
+    {TokenField::kReasoning, "reasoning"},
+    {TokenField::kPhase, "phase"},
+    {TokenField::kId, "id"},
+    {TokenField::kPiece, "token"},
+    {TokenField::kLogprob, "logprob"},
+    {TokenField::kElapsedMs, "elapsed_ms"},
 };
 
 constexpr DoneKey kRunDoneKeys[] = {
@@ -150,10 +167,12 @@ constexpr DoneKey kRunDoneKeys[] = {
 constexpr DoneKey kDebuggerDoneKeys[] = {
     {DoneField::kFinishReason, "finish_reason"},
     {DoneField::kOutputIfAny, "output"},
+    {DoneField::kReasoningIfAny, "reasoning"},
     {DoneField::kTimings, "timings"},
 };
 constexpr DoneKey kChatDoneKeys[] = {
     {DoneField::kOutput, "text"},
+    {DoneField::kReasoningIfAny, "reasoning"},
     {DoneField::kLoadMs, "load_ms"},
     {DoneField::kPromptTokens, "prompt_tokens"},
     {DoneField::kPromptTokensPerSecond, "prompt_tokens_per_second"},
@@ -193,6 +212,8 @@ TokenData TokenData::Of(const Event& e) {
   t.elapsed_ms = e.elapsed_ms;
   t.top = e.top;
   t.logits = e.logits;
+  t.reasoning = e.reasoning;
+  t.in_reasoning = e.in_reasoning;
   return t;
 }
 
@@ -351,6 +372,7 @@ json::object RouterJson(const Event& e, json::object out) {
 json::object DoneJson(const Event& e, DoneFormat format, json::object out) {
   for (const DoneKey& k : format) {
     if (k.field == DoneField::kOutputIfAny && e.text.empty()) continue;
+    if (k.field == DoneField::kReasoningIfAny && e.reasoning.empty()) continue;
     out[k.key] = DoneValue(e, k.field);
   }
   return out;

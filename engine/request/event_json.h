@@ -50,6 +50,9 @@ enum class TokenField {
   kElapsedMs,  // since the request started
   kTop,        // the alternatives, [{id, text, logit, prob}]; only when there are any
   kLogits,     // the whole raw logits vector; only when the request asked for it
+  // A thinking model's reasoning (engine/request/reasoning.h), only where there is some:
+  kReasoning,  // reasoning text this token completed (Event::reasoning); only when not empty
+  kPhase,      // "reasoning" for a token of the thought (tags included); only for those
 };
 
 struct TokenKey {
@@ -93,6 +96,8 @@ struct TokenData {
   double elapsed_ms = 0;
   std::span<const TopToken> top;
   std::span<const float> logits;
+  std::string_view reasoning;
+  bool in_reasoning = false;
 
   static TokenData Of(const Event& e);
 };
@@ -143,10 +148,11 @@ boost::json::object RouterJson(const Event& e, boost::json::object out = {});
 // --- kDone ----------------------------------------------------------------------------------
 
 enum class DoneField {
-  kFinishReason,  // "stop", "length", "cancelled"
-  kOutput,        // display text released at the end (held-back stop prefix), maybe ""
-  kOutputIfAny,   // the same, only when not empty
-  kTimings,       // TimingsJson
+  kFinishReason,    // "stop", "length", "cancelled"
+  kOutput,          // display text released at the end (held-back stop prefix), maybe ""
+  kOutputIfAny,     // the same, only when not empty
+  kReasoningIfAny,  // reasoning text released at the end (an unclosed thought), when any
+  kTimings,         // TimingsJson
   // The timings one by one (a flat format):
   kLoadMs,
   kPromptTokens,

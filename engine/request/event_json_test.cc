@@ -81,6 +81,30 @@ TEST(EventJsonTest, ChatTokenKeepsItsOwnNames) {
   EXPECT_DOUBLE_EQ(o.at("logprob").as_double(), std::log(0.625));
 }
 
+TEST(EventJsonTest, ReasoningTokensCarryPhaseAndTheirTextOnlyWhenThereIsSome) {
+  Event e = SampleToken();
+  e.text = "";
+  e.reasoning = "Hmm";
+  e.in_reasoning = true;
+  EXPECT_EQ(json::serialize(TokenJson(e, kChatToken)),
+            Canonical(R"({"index":2,"text":"","reasoning":"Hmm","phase":"reasoning","id":42,
+                         "token":" Paris","logprob":-0.4700036292457356,"elapsed_ms":12.5})"));
+  const json::object debugger = TokenJson(e, kDebuggerToken);
+  EXPECT_EQ(debugger.at("reasoning"), "Hmm");
+  EXPECT_EQ(debugger.at("phase"), "reasoning");
+  EXPECT_EQ(TokenJson(e, kRunToken).at("phase"), "reasoning");
+  // An answer's token (or any token of a model that does not think) has neither key.
+  const json::object answer = TokenJson(SampleToken(), kDebuggerToken);
+  EXPECT_FALSE(answer.contains("phase"));
+  EXPECT_FALSE(answer.contains("reasoning"));
+  Event done;
+  done.type = Event::Type::kDone;
+  done.reasoning = "cut short";
+  EXPECT_EQ(DoneJson(done, kDebuggerDone).at("reasoning"), "cut short");
+  done.reasoning.clear();
+  EXPECT_FALSE(DoneJson(done, kDebuggerDone).contains("reasoning"));
+}
+
 TEST(EventJsonTest, PiecesAreMadeValidUtf8) {
   Event e = SampleToken();
   e.piece = "\xe2\x82";  // the first two bytes of a three-byte character

@@ -1,9 +1,12 @@
 #include "engine/request/fields.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <limits>
+
+#include "engine/request/reasoning.h"
 
 namespace inferno::request {
 namespace {
@@ -54,6 +57,18 @@ Value GetSeed(const GenerateRequest& r) {
                                                                      : int64_t(r.sampling.seed));
 }
 
+constexpr std::string_view kReasoningFormats[] = {"auto", "deepseek", "none"};
+
+void SetReasoningFormat(GenerateRequest& r, const Value& v) {
+  // SetChecked() let only kReasoningFormats through, which all parse.
+  (void)ParseReasoningFormat(v.strings.at(0), &r.reasoning_format);
+}
+Value GetReasoningFormat(const GenerateRequest& r) {
+  Value v;
+  v.strings = {ReasoningFormatName(r.reasoning_format)};
+  return v;
+}
+
 // Bounds: OpenAI's where its API defines the field, else what the sampler handles sanely.
 const std::array kFields = {
     Field{"max_tokens", Group::kTop, FieldType::kInteger, 1, 1 << 20, "-n,--n-predict",
@@ -68,6 +83,9 @@ const std::array kFields = {
           }},
     Field{"ignore_eos", Group::kTop, FieldType::kBool, 0, 1, "--ignore-eos",
           "Keep generating after end-of-sequence", INFERNO_BOOL(ignore_eos)},
+    Field{"reasoning_format", Group::kTop, FieldType::kChoice, 0, 0, "--reasoning-format",
+          "Reasoning of thinking models: auto/deepseek = apart from the answer, none = in it",
+          SetReasoningFormat, GetReasoningFormat, kReasoningFormats},
     Field{"temperature", Group::kSampling, FieldType::kNumber, 0, 2, "--temp",
           "Temperature (0 = greedy)", INFERNO_FLOAT(sampling.temperature)},
     Field{"top_k", Group::kSampling, FieldType::kInteger, 0, 1 << 20, "--top-k", "Top-k (0 = off)",
@@ -145,6 +163,13 @@ std::string TypeMessage(const Field& f) {
       return Quoted(f.name) + " must be true or false";
     case FieldType::kStrings:
       return Quoted(f.name) + " must be a string or up to " + NumberText(f.max) + " strings";
+    case FieldType::kChoice: {
+      std::string out = Quoted(f.name) + " must be one of";
+      for (size_t i = 0; i < f.choices.size(); ++i) {
+        out += (i ? ", " : " ") + std::string(f.choices[i]);
+      }
+      return out;
+    }
   }
   return "";
 }
@@ -171,6 +196,12 @@ Status SetChecked(const Field& f, const Value& v, GenerateRequest* req) {
     case FieldType::kStrings:
       if (double(v.strings.size()) > f.max) return Status::InvalidArgument(TypeMessage(f));
       break;
+    case FieldType::kChoice:
+      if (v.strings.size() != 1 ||
+          std::find(f.choices.begin(), f.choices.end(), v.strings[0]) == f.choices.end()) {
+        return Status::InvalidArgument(TypeMessage(f));
+      }
+      break;
     case FieldType::kBool:
       break;
   }
@@ -180,7 +211,7 @@ Status SetChecked(const Field& f, const Value& v, GenerateRequest* req) {
 
 Status SetFromText(const Field& f, const std::vector<std::string>& text, GenerateRequest* req) {
   Value v;
-  if (f.type == FieldType::kStrings) {
+  if (f.type == FieldType::kStrings || f.type == FieldType::kChoice) {
     v.strings = text;
     return SetChecked(f, v, req);
   }
@@ -200,6 +231,7 @@ Status SetFromText(const Field& f, const std::vector<std::string>& text, Generat
       v.boolean = t == "true";
       return SetChecked(f, v, req);
     case FieldType::kStrings:
+    case FieldType::kChoice:
       break;
   }
   if (t.empty() || r.ec != std::errc() || r.ptr != end) {
@@ -219,6 +251,8 @@ std::string ValueText(const Field& f, const GenerateRequest& req) {
       return v.boolean ? "true" : "false";
     case FieldType::kStrings:
       return "";
+    case FieldType::kChoice:
+      return v.strings.empty() ? "" : v.strings[0];
   }
   return "";
 }

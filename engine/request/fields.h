@@ -20,7 +20,8 @@
 
 namespace inferno::request {
 
-enum class FieldType { kNumber, kInteger, kBool, kStrings };
+// kChoice: one string out of the field's `choices`.
+enum class FieldType { kNumber, kInteger, kBool, kStrings, kChoice };
 
 // Where a field sits in the WS protocol's start message: top level, in `sampling`, in `probes`
 // or in `probes.logit_lens`. Flat readers (OpenAI, /chat) read the kTop and kSampling fields.
@@ -32,7 +33,7 @@ struct Value {
   double number = 0;
   int64_t integer = 0;
   bool boolean = false;
-  std::vector<std::string> strings;
+  std::vector<std::string> strings;  // kStrings; kChoice: the one chosen
 };
 
 struct Field {
@@ -45,6 +46,7 @@ struct Field {
   std::string_view doc;  // one line: CLI help and docs
   void (*set)(GenerateRequest&, const Value&);
   Value (*get)(const GenerateRequest&);
+  std::span<const std::string_view> choices = {};  // kChoice: the accepted values
 };
 
 // The table, in a stable order (CLI help lists flags in it).

@@ -56,6 +56,10 @@ bool ValueOf(const Field& f, const json::value& v, Value* out) {
         out->strings.emplace_back(s.as_string());
       }
       return true;
+    case FieldType::kChoice:
+      if (!v.is_string()) return false;
+      out->strings.emplace_back(v.as_string());
+      return true;
   }
   return false;
 }
@@ -79,6 +83,8 @@ json::value JsonOf(const Field& f, const Value& v) {
       return v.boolean;
     case FieldType::kStrings:
       return json::value_from(v.strings);
+    case FieldType::kChoice:
+      return v.strings.empty() ? json::value(nullptr) : json::value(v.strings[0]);
   }
   return nullptr;
 }

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "engine/request/reasoning.h"
 #include "engine/runtime/probes.h"
 
 namespace inferno::request {
@@ -32,6 +33,7 @@ std::optional<RequestError> Prepare(const Model& model, GenerateRequest& req, in
     return RequestError{ErrorCode::kProbeNotPossible, "probes", st.message()};
   }
   req.prompt_tokens = std::move(*tokens);
+  req.reasoning = ChooseSplitter(model, req);
   return std::nullopt;
 }
 

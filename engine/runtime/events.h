@@ -103,8 +103,13 @@ struct Event {
   int position = 0;  // position of this token in the sequence
   int index = 0;     // 0-based index among generated tokens
   int32_t id = 0;
-  std::string piece;  // the token's own bytes
-  std::string text;   // newly completed UTF-8 text to show (stop strings held back/removed)
+  std::string piece;      // the token's own bytes
+  std::string text;       // newly completed UTF-8 text to show (stop strings held back/removed);
+                          // with a reasoning splitter: the answer's text only
+  std::string reasoning;  // newly completed reasoning text (kToken and kDone; splitter only)
+  // The token is part of the model's reasoning (its tags included), as the request's
+  // reasoning splitter read it (engine/runtime/reasoning.h); false without one.
+  bool in_reasoning = false;
   float logit = 0;
   float prob = 0;             // full-vocabulary probability of the chosen token
   int rank = 0;               // 0 = the most likely token
@@ -131,7 +136,7 @@ struct Event {
   // kError
   Status error;
 
-  // kDone
+  // kDone (also `text` and `reasoning`: what was held back until the end)
   Timings timings;
   std::string finish_reason;  // "stop" (EOS or stop string), "length", "cancelled"
 };

@@ -70,7 +70,9 @@ Sequence::Sequence(const Model& model, GenerateRequest request, EventSink sink, 
       n_ctx_(n_ctx),
       start_(start),
       sampler_(request_.sampling, model.config().n_vocab),
-      decoder_(model.tokenizer()) {}
+      decoder_(model.tokenizer()) {
+  if (request_.reasoning) splitter_ = request_.reasoning();
+}
 
 Status Sequence::Start() {
   auto fail = [&](Status st) {
@@ -252,8 +254,10 @@ bool Sequence::OnLogits(std::span<const float> logits) {
     }
     const size_t hold = stopped ? 0 : StopPrefixSuffix(text_, request_.stop);
     const size_t ready = std::max(emitted_, text_.size() - hold);
-    e.text = text_.substr(emitted_, ready - emitted_);
+    Split(text_.substr(emitted_, ready - emitted_), /*finish=*/false, &e);
     emitted_ = ready;
+  } else if (splitter_) {
+    e.in_reasoning = splitter_->reasoning();  // an end-of-generation inside a thought
   }
   const Clock::time_point after = Clock::now();
   e.elapsed_ms = MsBetween(start_, after);
@@ -277,12 +281,31 @@ void Sequence::Cancel() {
   if (!finished_) EmitDone("cancelled");
 }
 
+void Sequence::Split(std::string text, bool finish, Event* e) {
+  if (!splitter_) {
+    e->text = std::move(text);
+    return;
+  }
+  // A token belongs to the reasoning when it adds nothing to the answer and the splitter was
+  // in the thought before or after reading the token's text: both tags count as reasoning, as
+  // do the text between them and the whitespace dropped after them.
+  const bool before = splitter_->reasoning();
+  SplitText out;
+  splitter_->Push(text, &out);
+  const bool after = splitter_->reasoning();
+  if (finish) splitter_->Finish(&out);
+  e->in_reasoning = out.content.empty() && (before || after || !out.reasoning.empty());
+  e->text = std::move(out.content);
+  e->reasoning = std::move(out.reasoning);
+}
+
 void Sequence::EmitDone(const std::string& finish_reason) {
   finished_ = true;
   Event done;
   done.type = Event::Type::kDone;
   if (finish_reason != "stop") text_ += decoder_.Flush();
-  if (text_.size() > emitted_) done.text = text_.substr(emitted_);  // held-back tail, if any
+  // The held-back tail, if any, and whatever the splitter held back.
+  Split(text_.size() > emitted_ ? text_.substr(emitted_) : std::string(), /*finish=*/true, &done);
   emitted_ = text_.size();
   done.timings = timings_;
   done.finish_reason = finish_reason;

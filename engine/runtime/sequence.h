@@ -25,6 +25,7 @@
 #include "engine/model/model.h"
 #include "engine/runtime/events.h"
 #include "engine/runtime/probes.h"
+#include "engine/runtime/reasoning.h"
 #include "engine/runtime/sampler.h"
 #include "engine/tokenizer/chat_template.h"
 #include "engine/tokenizer/tokenizer.h"
@@ -41,6 +42,10 @@ struct GenerateRequest {
   int top_k_events = 0;           // alternatives attached to each token event (0..100)
   ProbeOptions probes;            // opt-in probes (attention, logit lens, ...)
   bool ignore_eos = false;
+  ReasoningFormat reasoning_format = ReasoningFormat::kAuto;
+  // Set by request::Prepare() for the model and reasoning_format: splits each generation's
+  // text into reasoning and answer (empty: no split; Event::text is all the text).
+  ReasoningSplitterFactory reasoning;
 };
 
 // Tokenizes a request's prompt as generation does: BOS/EOS per the model's metadata,
@@ -97,6 +102,8 @@ class Sequence {
 
  private:
   void EmitDone(const std::string& finish_reason);
+  // Sorts released text into e->text and e->reasoning with the request's splitter, if any.
+  void Split(std::string text, bool finish, Event* e);
   void EmitAttentionMap();
   void EmitPromptRouter();
 
@@ -118,6 +125,7 @@ class Sequence {
   StreamingDecoder decoder_;
   std::string text_;    // generated text so far (complete UTF-8 characters)
   size_t emitted_ = 0;  // bytes of text_ already sent
+  std::unique_ptr<ReasoningSplitter> splitter_;  // null: the text is not split
   std::vector<TokenProb> top_;
   Timings timings_;
   TokenProbe token_probe_;

@@ -2,8 +2,12 @@
 // completions (streaming and not), logprobs with top_logprobs, usage, and error mapping.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 
+import { writeThinkingModel } from '../e2e/thinking_model.mjs';
 import { startServer } from './server.mjs';
 
 const MODEL = 'llama-tiny-Q8_0';
@@ -165,5 +169,44 @@ describe('openai client with an API key', () => {
     assert.equal(r.usage.completion_tokens, 2);
     const bad = new OpenAI({ baseURL: `${server.baseURL}/v1`, apiKey: 'wrong', maxRetries: 0 });
     await assert.rejects(bad.models.list(), (e) => e instanceof OpenAI.AuthenticationError);
+  });
+});
+
+// The scripted thinking model (tests/thinking_model.h) thinks "Hmm..." and answers "Hello!".
+describe('openai client and a thinking model', () => {
+  let server;
+  let client;
+  let dir;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'inferno-thinking-'));
+    writeThinkingModel(join(dir, 'thinking.gguf'));
+    server = await startServer(['--models-dir', dir]);
+    client = new OpenAI({ baseURL: `${server.baseURL}/v1`, apiKey: 'unused', maxRetries: 0 });
+  });
+  after(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('reasoning_content beside the content, streamed and not', async () => {
+    const params = { model: 'thinking', messages: [{ role: 'user', content: 'Hi' }], temperature: 0 };
+    const r = await client.chat.completions.create(params);
+    assert.equal(r.choices[0].message.content, 'Hello!');
+    assert.equal(r.choices[0].message.reasoning_content, 'Hmm...');
+    assert.equal(r.usage.completion_tokens, 7);
+
+    let content = '';
+    let reasoning = '';
+    for await (const chunk of await client.chat.completions.create({ ...params, stream: true })) {
+      const delta = chunk.choices[0]?.delta ?? {};
+      content += delta.content ?? '';
+      reasoning += delta.reasoning_content ?? '';
+    }
+    assert.equal(content, 'Hello!');
+    assert.equal(reasoning, 'Hmm...');
+
+    const raw = await client.chat.completions.create({ ...params, reasoning_format: 'none' });
+    assert.equal(raw.choices[0].message.content, '<think>Hmm...</think>Hello!');
+    assert.equal(raw.choices[0].message.reasoning_content, undefined);
   });
 });

@@ -25,6 +25,7 @@ function uiMessages(c: store.Conversation): UiMessage[] {
       storeId: m.id,
       model: m.model,
       metrics: m.metrics ?? undefined,
+      reasoning: m.reasoning || undefined,
     }));
 }
 

@@ -66,6 +66,10 @@ export async function tokenize(model: string, content: string, addSpecial = true
 export interface StreamDelta {
   text: string;
   logprobs: TokenLogprob[];
+  /** A thinking model's reasoning (`delta.reasoning_content`), apart from the answer. */
+  reasoning: string;
+  /** Logprobs of the reasoning's tokens (`logprobs.reasoning_content`), when asked. */
+  reasoningLogprobs: TokenLogprob[];
 }
 
 export interface StreamEnd {
@@ -82,8 +86,8 @@ interface Chunk {
   usage?: Usage | null;
   timings?: ServerTimings | null;
   choices?: {
-    delta?: { content?: string };
-    logprobs?: { content?: TokenLogprob[] } | null;
+    delta?: { content?: string; reasoning_content?: string };
+    logprobs?: { content?: TokenLogprob[]; reasoning_content?: TokenLogprob[] } | null;
     finish_reason?: string | null;
   }[];
 }
@@ -129,7 +133,11 @@ export async function streamChat(
       if (choice.finish_reason) end.finish_reason = choice.finish_reason;
       const text = choice.delta?.content ?? '';
       const logprobs = choice.logprobs?.content ?? [];
-      if (text || logprobs.length) onDelta({ text, logprobs });
+      const reasoning = choice.delta?.reasoning_content ?? '';
+      const reasoningLogprobs = choice.logprobs?.reasoning_content ?? [];
+      if (text || logprobs.length || reasoning || reasoningLogprobs.length) {
+        onDelta({ text, logprobs, reasoning, reasoningLogprobs });
+      }
     }
   } catch (err) {
     throw networkError(err);

@@ -27,6 +27,10 @@ export interface TokenMsg {
   entropy?: number | null;
   elapsed_ms?: number;
   top?: TopToken[];
+  /** "reasoning" on a token of a thinking model's thought (its tags included); absent otherwise. */
+  phase?: 'reasoning';
+  /** Reasoning text this token completed (the answer's text is `output`). */
+  reasoning?: string;
   /** Set by the UI on a branch's forced token (the server sends it in the prompt). */
   forced?: boolean;
 }

@@ -20,6 +20,8 @@ export interface StoredMessage {
   created_at?: string;
   model?: string;
   metrics?: MessageMetrics | null;
+  /** An assistant's reasoning, apart from its answer (thinking models). */
+  reasoning?: string;
 }
 
 export interface Conversation {
@@ -65,7 +67,7 @@ export function deleteConversation(id: string): Promise<void> {
 
 export function addMessage(
   id: string,
-  m: { role: string; content: string; model?: string; metrics?: MessageMetrics },
+  m: { role: string; content: string; model?: string; metrics?: MessageMetrics; reasoning?: string },
 ): Promise<StoredMessage> {
   return call('POST', `/api/conversations/${encodeURIComponent(id)}/messages`, 'Saving the message', m);
 }
@@ -166,6 +168,7 @@ export interface StoredDebugDoc {
       rank: number;
       entropy: number;
       top: { id: number; text: string; logit: number; prob: number }[];
+      phase?: 'reasoning';
     }[];
   };
 }

@@ -62,6 +62,9 @@ export interface MessageMetrics {
   prompt_tokens_per_second?: number;
   total_ms?: number;
   finish_reason?: string;
+  /** A thinking model's reasoning: its tokens and how long it took (first to last token). */
+  reasoning_tokens?: number;
+  reasoning_ms?: number;
 }
 
 export interface TokenInfo {

@@ -51,11 +51,12 @@ export function GeneratedTokens({ session, selected, onSelect }: Props) {
               type="button"
               role="listitem"
               key={i}
-              className={`tok p${probBucket(t.prob ?? 0)}${selected === i ? ' selected' : ''}${session.branchStep === i ? ' diverge' : ''}`}
+              className={`tok p${probBucket(t.prob ?? 0)}${t.phase === 'reasoning' ? ' reasoning' : ''}${selected === i ? ' selected' : ''}${session.branchStep === i ? ' diverge' : ''}`}
               title={
-                t.forced
+                (t.forced
                   ? `#${i}: chosen for this branch (${t.prob != null ? formatProb(t.prob) : '?'} in the parent)`
-                  : `#${i} (position ${t.position}) · ${formatProb(t.prob ?? 0)} · rank ${t.rank ?? '?'}`
+                  : `#${i} (position ${t.position}) · ${formatProb(t.prob ?? 0)} · rank ${t.rank ?? '?'}`) +
+                (t.phase === 'reasoning' ? ' · reasoning' : '')
               }
               onClick={() => onSelect(selected === i ? null : i)}
             >

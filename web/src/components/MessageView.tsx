@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { renderMarkdown } from '../lib/markdown';
 import { describeMetrics, formatMetrics } from '../lib/metrics';
+import { ThinkingBlock } from './ThinkingBlock';
 import { TokenStrip } from './TokenView';
 import type { UiMessage } from './useChat';
 
@@ -107,6 +108,7 @@ export function MessageView({ message: m, index, busy, isLastAssistant, onRegene
   const hasTokens = !!m.logprobs?.length;
   return (
     <article className="msg assistant" aria-label="Assistant message" aria-busy={m.streaming}>
+      {m.reasoning && <ThinkingBlock message={m} />}
       {m.error ? (
         <div className="error" role="alert">
           {m.error}
@@ -116,7 +118,9 @@ export function MessageView({ message: m, index, busy, isLastAssistant, onRegene
       ) : (
         <div className="markdown" ref={markdownRef} dangerouslySetInnerHTML={{ __html: html }} />
       )}
-      {m.streaming && !m.content && !m.error && <div className="thinking">Waiting for the first token…</div>}
+      {m.streaming && !m.content && !m.reasoning && !m.error && (
+        <div className="thinking">Waiting for the first token…</div>
+      )}
       <div className="msg-footer">
         {m.metrics && (
           <span className="metrics" data-testid="metrics" title={describeMetrics(m.metrics)}>

@@ -4,6 +4,7 @@ import { vi } from 'vitest';
 import { listModels } from '../api/client';
 import { Composer } from './Composer';
 import { MessageView } from './MessageView';
+import type { UiMessage } from './useChat';
 import { TokenStrip } from './TokenView';
 
 describe('Composer', () => {
@@ -110,5 +111,37 @@ describe('API key', () => {
     window.localStorage.removeItem('inferno.apiKey');
     vi.unstubAllGlobals();
     expect(seen).toEqual([null, 'Bearer s3cret']);
+  });
+});
+
+describe('Thinking block', () => {
+  const base: UiMessage = { key: 'a', role: 'assistant', content: '', reasoning: 'Let me see' };
+  const view = (m: UiMessage) => (
+    <MessageView message={m} index={1} busy={false} isLastAssistant={false} onRegenerate={() => {}} onEdit={() => {}} />
+  );
+
+  it('is open with the live reasoning while the model thinks, folded once the answer begins', () => {
+    const thinking = { ...base, streaming: true, thinking: { tokens: 3, start: 0, end: 500 } };
+    const { rerender } = render(view(thinking));
+    const block = screen.getByTestId('thinking') as HTMLDetailsElement;
+    expect(block.open).toBe(true);
+    expect(block.textContent).toContain('Thinking… · 3 tokens');
+    expect(block.textContent).toContain('Let me see');
+    expect(screen.queryByText('Waiting for the first token…')).toBeNull();
+    rerender(view({ ...thinking, content: 'Hello' }));
+    expect((screen.getByTestId('thinking') as HTMLDetailsElement).open).toBe(false);
+    expect(screen.getByTestId('thinking').textContent).toContain('Thought for 0.5 s · 3 tokens');
+  });
+
+  it('shows a stored message with its duration and token count, folded', () => {
+    render(view({ ...base, content: 'Hi', metrics: { tokens: 9, reasoning_tokens: 4, reasoning_ms: 1234 } }));
+    const block = screen.getByTestId('thinking') as HTMLDetailsElement;
+    expect(block.open).toBe(false);
+    expect(block.querySelector('summary')!.textContent).toBe('Thought for 1.2 s · 4 tokens');
+  });
+
+  it('is not there for a model that does not think', () => {
+    render(view({ ...base, reasoning: undefined, content: 'Hi' }));
+    expect(screen.queryByTestId('thinking')).toBeNull();
   });
 });

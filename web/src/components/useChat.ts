@@ -13,6 +13,10 @@ export interface UiMessage {
   key: string;
   role: 'user' | 'assistant';
   content: string;
+  /** A thinking model's reasoning, shown apart above the answer. */
+  reasoning?: string;
+  /** While streaming: reasoning tokens so far and when the first came (performance.now()). */
+  thinking?: { tokens: number; start: number; end?: number };
   logprobs?: TokenLogprob[];
   metrics?: MessageMetrics;
   model?: string;
@@ -74,6 +78,8 @@ export function useChat(opts: ChatOptions) {
       abortRef.current = ctrl;
       const clock: StreamClock = { start: performance.now(), tokens: 0 };
       let content = '';
+      let reasoning = '';
+      let thinking: UiMessage['thinking'];
       const logprobs: TokenLogprob[] = [];
       let error: string | undefined;
       let end: Awaited<ReturnType<typeof streamChat>> = {};
@@ -88,10 +94,22 @@ export function useChat(opts: ChatOptions) {
           const now = performance.now();
           if (clock.first === undefined) clock.first = now;
           clock.last = now;
-          clock.tokens += Math.max(1, d.logprobs.length);
+          clock.tokens += Math.max(1, d.logprobs.length + d.reasoningLogprobs.length);
+          if (d.reasoning || d.reasoningLogprobs.length) {
+            // Without logprobs each reasoning chunk is one token (the server sends one per token).
+            const tokens = (thinking?.tokens ?? 0) + Math.max(1, d.reasoningLogprobs.length);
+            thinking = { tokens, start: thinking?.start ?? now, end: now };
+          }
+          reasoning += d.reasoning;
           content += d.text;
           logprobs.push(...d.logprobs);
-          update(key, (m) => ({ ...m, content, logprobs: logprobs.length ? [...logprobs] : undefined }));
+          update(key, (m) => ({
+            ...m,
+            content,
+            reasoning: reasoning || undefined,
+            thinking,
+            logprobs: logprobs.length ? [...logprobs] : undefined,
+          }));
         });
       } catch (err) {
         const e = err instanceof ApiError ? err : new ApiError(String(err));
@@ -106,13 +124,26 @@ export function useChat(opts: ChatOptions) {
         finish_reason: end.finish_reason,
       };
       if (end.usage) metrics.prompt_tokens = end.usage.prompt_tokens;
+      if (thinking) {
+        metrics.reasoning_tokens = thinking.tokens;
+        metrics.reasoning_ms = Math.round((thinking.end ?? thinking.start) - thinking.start);
+      }
       const model = end.model ?? o.model;
-      update(key, (m) => ({ ...m, streaming: false, error, metrics: error ? undefined : metrics, model }));
+      update(key, (m) => ({
+        ...m,
+        streaming: false,
+        thinking: undefined,
+        error,
+        metrics: error ? undefined : metrics,
+        model,
+      }));
       if (current) setBusy(false);
       // The user's turn must be in the store first (and the conversation created).
       const id = persisted ? await persisted : startedIn;
-      if (!error && content && id) {
-        const saved = await storeCall(() => store.addMessage(id, { role: 'assistant', content, model, metrics }));
+      if (!error && (content || reasoning) && id) {
+        const saved = await storeCall(() =>
+          store.addMessage(id, { role: 'assistant', content, model, metrics, reasoning: reasoning || undefined }),
+        );
         if (saved) update(key, (m) => ({ ...m, storeId: saved.id }));
         optsRef.current.onStored();
       }

@@ -175,6 +175,7 @@ export function storedMessages(doc: StoredDebugDoc): ServerMsg[] {
       rank: t.rank,
       entropy: t.entropy,
       top: t.top,
+      ...(t.phase ? { phase: t.phase } : {}),
     });
   });
   if (s.finish_reason) msgs.push({ type: 'done', session: s.id, finish_reason: s.finish_reason });

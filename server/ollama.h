@@ -1,0 +1,49 @@
+// Ollama's chat API (POST /api/chat) as its clients speak it: the request parsed into a
+// GenerateRequest through the request schema, and engine events encoded as Ollama's message
+// objects, one JSON object per line when streamed (application/x-ndjson). A thinking model's
+// reasoning goes to message.thinking, as Ollama returns it; `think: false` leaves it in the
+// content. No I/O here.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "engine/runtime/events.h"
+#include "engine/runtime/sequence.h"
+#include "server/openai.h"
+
+namespace inferno::server {
+
+struct OllamaChatParams {
+  std::string model;
+  bool stream = true;  // Ollama streams unless told not to
+  bool max_tokens_given = false;
+};
+
+// Reads {model, messages, stream?, think?, options?}; options are the request schema's
+// sampling fields under their Ollama names (num_predict = max_tokens, -1 = no limit).
+std::optional<ApiError> ParseOllamaChat(std::string_view body, GenerateRequest* request,
+                                        OllamaChatParams* params);
+
+// Accumulates one generation and renders Ollama's chat objects.
+class OllamaChatEncoder {
+ public:
+  OllamaChatEncoder(std::string model, std::string created_at)
+      : model_(std::move(model)), created_at_(std::move(created_at)) {}
+
+  // Streamed: one line per token with text ("" when the token completed none).
+  std::string TokenLine(const Event& e);
+  // Streamed: the last line (done: true, counts and durations).
+  std::string DoneLine(const Event& done, int prompt_tokens) const;
+  // Not streamed: call Add() per token, then Final().
+  void Add(const Event& e);
+  std::string Final(const Event& done, int prompt_tokens) const;
+
+ private:
+  std::string model_;
+  std::string created_at_;
+  std::string content_;
+  std::string thinking_;
+};
+
+}  // namespace inferno::server
