@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/request/harmony.h"
+
 namespace inferno::request {
 namespace {
 
@@ -150,6 +152,26 @@ bool PromptOpensThought(const Tokenizer& tok, std::span<const int32_t> prompt) {
   return t.size() >= kOpen.size() && t.substr(t.size() - kOpen.size()) == kOpen;
 }
 
+namespace {
+
+// Harmony (gpt-oss): the analysis channel is the reasoning, final and recipient-less commentary
+// the content; the text is still thinking while its last message is an unfinished analysis.
+PrefixSplit SplitHarmony(std::string_view text) {
+  HarmonyParse parse = ParseHarmony(text);
+  PrefixSplit out;
+  out.content = std::move(parse.content);
+  out.reasoning = std::move(parse.reasoning);
+  out.in_reasoning = !parse.messages.empty() && !parse.messages.back().complete &&
+                     parse.messages.back().channel == "analysis";
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<ReasoningSplitter> MakeHarmonySplitter() {
+  return std::make_unique<PrefixParserSplitter>(SplitHarmony);
+}
+
 ReasoningSplitterFactory ChooseSplitter(const Model& model, const GenerateRequest& req) {
   if (req.reasoning_format == ReasoningFormat::kNone) return {};
   const Tokenizer& tok = model.tokenizer();
@@ -158,9 +180,8 @@ ReasoningSplitterFactory ChooseSplitter(const Model& model, const GenerateReques
       const bool open = PromptOpensThought(tok, req.prompt_tokens);
       return [open] { return std::make_unique<ThinkTagSplitter>(open); };
     }
-    // harmony.h's ParseHarmony plugs in here as a PrefixParserSplitter (analysis -> reasoning,
-    // in_reasoning while the last message is an unfinished analysis one) once it is merged.
     case ReasoningSyntax::kHarmony:
+      return [] { return MakeHarmonySplitter(); };
     case ReasoningSyntax::kNone:
       return {};
   }

@@ -71,6 +71,9 @@ class PrefixParserSplitter : public ReasoningSplitter {
   bool in_reasoning_ = false;
 };
 
+// gpt-oss's harmony channels: analysis -> reasoning, final -> content (harmony.h).
+std::unique_ptr<ReasoningSplitter> MakeHarmonySplitter();
+
 // Whether the prompt's text ends inside an open thought (`<think>` and whitespace).
 bool PromptOpensThought(const Tokenizer& tok, std::span<const int32_t> prompt);
 

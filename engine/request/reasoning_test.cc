@@ -145,3 +145,38 @@ TEST(ReasoningFormat, IsARequestFieldWithLlamaCppsNames) {
 
 }  // namespace
 }  // namespace inferno::request
+
+namespace inferno::request {
+namespace {
+
+// gpt-oss output fed a byte at a time, as tokens would arrive: the analysis channel is the
+// reasoning, the final channel the content, and the splitter says "thinking" until the
+// analysis message ends.
+TEST(HarmonySplitter, AnalysisIsReasoningFinalIsContentByteByByte) {
+  const std::string text =
+      "<|channel|>analysis<|message|>User greets. Reply.<|end|>"
+      "<|start|>assistant<|channel|>final<|message|>Hello there!";
+  std::unique_ptr<ReasoningSplitter> s = MakeHarmonySplitter();
+  SplitText all;
+  bool thinking_seen = false, thinking_after_end = false;
+  const size_t end_of_analysis = text.find("<|end|>") + 7;
+  for (size_t i = 0; i < text.size(); ++i) {
+    SplitText out;
+    s->Push(text.substr(i, 1), &out);
+    all.reasoning += out.reasoning;
+    all.content += out.content;
+    if (i > 40 && i < end_of_analysis - 8) thinking_seen = thinking_seen || s->reasoning();
+    if (i >= end_of_analysis) thinking_after_end = thinking_after_end || s->reasoning();
+  }
+  SplitText out;
+  s->Finish(&out);
+  all.reasoning += out.reasoning;
+  all.content += out.content;
+  EXPECT_EQ(all.reasoning, "User greets. Reply.");
+  EXPECT_EQ(all.content, "Hello there!");
+  EXPECT_TRUE(thinking_seen);
+  EXPECT_FALSE(thinking_after_end);
+}
+
+}  // namespace
+}  // namespace inferno::request
