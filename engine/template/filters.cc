@@ -88,7 +88,7 @@ Value Round(Interpreter&, const Value& v, CallArgs& a) {
   const double x = v.to_double() * scale;
   const double r = method == "ceil"    ? std::ceil(x)
                    : method == "floor" ? std::floor(x)
-                                       : std::round(x);
+                                       : std::nearbyint(x);  // Python rounds half to even
   return Value(r / scale);
 }
 

@@ -141,6 +141,7 @@ Interpreter::Flow Interpreter::ExecFor(const Stmt& s, std::string* out) {
   if (s.cond) {
     std::vector<Value> kept;
     for (const Value& item : items) {
+      Step();
       scope_ = std::make_shared<Scope>(outer);
       Assign(s.targets, item);
       if (Eval(*s.cond).Truthy()) kept.push_back(item);
@@ -150,6 +151,7 @@ Interpreter::Flow Interpreter::ExecFor(const Stmt& s, std::string* out) {
   }
   if (items.empty()) return Exec(s.else_body, out);
   for (size_t i = 0; i < items.size(); ++i) {
+    Step();  // an empty body must still count against the budget
     scope_ = std::make_shared<Scope>(outer);
     Assign(s.targets, items[i]);
     scope_->Set("loop", MakeLoop(items, i));

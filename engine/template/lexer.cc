@@ -337,7 +337,20 @@ class Lexer {
 }  // namespace
 
 std::vector<Token> Lex(std::string_view source, const LexOptions& options) {
-  return Lexer(source, options).Run();
+  // Like Jinja2: every line break becomes "\n" and one trailing newline is dropped
+  // (keep_trailing_newline=False).
+  std::string text;
+  text.reserve(source.size());
+  for (size_t i = 0; i < source.size(); ++i) {
+    if (source[i] == '\r') {
+      text += '\n';
+      if (i + 1 < source.size() && source[i + 1] == '\n') ++i;
+    } else {
+      text += source[i];
+    }
+  }
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  return Lexer(text, options).Run();
 }
 
 }  // namespace inferno::tmpl

@@ -48,7 +48,7 @@ Value Interpreter::CallMacro(const Stmt& s, const std::shared_ptr<Scope>& closur
     frame->Set(
         name, def ? Eval(*def) : Value::MakeUndefined("parameter '" + name + "' was not provided"));
   }
-  frame->Set("varargs", Value::MakeList(std::move(varargs)));
+  frame->Set("varargs", Value::MakeList(std::move(varargs), /*tuple=*/true));
   frame->Set("kwargs", kwargs);
   std::string out = RenderBody(s.body);
   scope_ = saved;

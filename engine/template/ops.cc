@@ -17,7 +17,14 @@ namespace {
 int64_t AsInt(const Value& v) { return v.is_bool() ? v.as_bool() : v.as_int(); }
 bool IsIntLike(const Value& v) { return v.is_int() || v.is_bool(); }
 
+// 'x' * 10**9 would allocate before any limit could see the result.
+constexpr size_t kMaxRepeat = 64u << 20;
+
 Value Repeat(const Value& seq, int64_t n) {
+  const size_t unit = seq.is_string() ? seq.as_string().size() : seq.as_list().items.size();
+  if (n > 0 && unit > 0 && static_cast<uint64_t>(n) > kMaxRepeat / unit) {
+    Fail("LimitError", "repetition result would be too large");
+  }
   if (seq.is_string()) {
     std::string out;
     for (int64_t i = 0; i < n; ++i) out += seq.as_string();
