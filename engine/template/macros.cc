@@ -14,8 +14,12 @@ void Interpreter::ExecMacro(const Stmt& s) {
 
 Value Interpreter::MakeMacro(const Stmt& s, std::shared_ptr<Scope> closure, const char* name) {
   const Stmt* stmt = &s;  // the tree outlives every render
-  return Value::MakeCallable(name, [stmt, closure](Interpreter& in, CallArgs& args) {
-    return in.CallMacro(*stmt, closure, args);
+  // Weak: the scope holds the macro, so a strong reference would be a cycle that leaks.
+  std::weak_ptr<Scope> weak = closure;
+  return Value::MakeCallable(name, [stmt, weak](Interpreter& in, CallArgs& args) {
+    const std::shared_ptr<Scope> scope = weak.lock();
+    if (!scope) Fail("TemplateRuntimeError", "macro called after its scope ended");
+    return in.CallMacro(*stmt, scope, args);
   });
 }
 
