@@ -1,7 +1,10 @@
 // Text and number filters, and the dispatch of every filter by name.
+#include <cctype>
 #include <cmath>
+#include <cstring>
 
 #include "engine/template/filters_internal.h"
+#include "engine/template/format.h"
 #include "engine/template/ops.h"
 #include "engine/template/strings.h"
 
@@ -128,6 +131,33 @@ Value Escape(Interpreter&, const Value& v, CallArgs&) {
   return v.is_markup() ? v : Value::MakeMarkup(HtmlEscape(v.Str()));
 }
 
+// "%s, %s"|format(a, b): printf-style, the arguments as a tuple (or a mapping by keyword).
+Value FormatF(Interpreter&, const Value& v, CallArgs& a) {
+  if (!a.keyword.empty() && a.positional.empty()) {
+    Value d = Value::MakeDict();
+    for (const auto& [k, val] : a.keyword) d.dict_ptr()->Set(Value(k), val);
+    return Value(PercentFormat(v.Str(), d));
+  }
+  return Value(PercentFormat(v.Str(), Value::MakeList(a.positional, /*tuple=*/true)));
+}
+
+// Jinja2's title: a word starts after whitespace, '-', or an opening bracket (not after an
+// apostrophe, unlike str.title()).
+Value TitleF(Interpreter&, const Value& v, CallArgs&) {
+  std::string out = v.Str();
+  bool word_start = true;
+  for (char& c : out) {
+    const unsigned char u = c;
+    if (std::isspace(u) || std::strchr("-({[<", c)) {
+      word_start = true;
+      continue;
+    }
+    c = static_cast<char>(word_start ? std::toupper(u) : std::tolower(u));
+    word_start = false;
+  }
+  return Value(std::move(out));
+}
+
 Value WordCount(Interpreter&, const Value& v, CallArgs&) {
   return Value(static_cast<int64_t>(Split(v.Str(), nullptr, -1).size()));
 }
@@ -154,8 +184,8 @@ FilterFn FindTextFilter(std::string_view n) {
     return [](Interpreter&, const Value& v, CallArgs&) { return Value(Upper(v.Str())); };
   if (n == "lower")
     return [](Interpreter&, const Value& v, CallArgs&) { return Value(Lower(v.Str())); };
-  if (n == "title")
-    return [](Interpreter&, const Value& v, CallArgs&) { return Value(Title(v.Str())); };
+  if (n == "title") return TitleF;
+  if (n == "format") return FormatF;
   if (n == "capitalize") {
     return [](Interpreter&, const Value& v, CallArgs&) { return Value(Capitalize(v.Str())); };
   }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "engine/template/error.h"
+#include "engine/template/format.h"
 #include "engine/template/ops.h"
 #include "engine/template/strings.h"
 
@@ -97,6 +98,16 @@ Value AllChars(const Value& self) {
   return Value(true);
 }
 
+// str.islower/isupper: some cased character, and none of the other case.
+Value CaseIs(const Value& self, bool upper) {
+  bool cased = false;
+  for (unsigned char c : self.as_string()) {
+    if (upper ? std::islower(c) : std::isupper(c)) return Value(false);
+    cased |= std::isalpha(c) != 0;
+  }
+  return Value(cased);
+}
+
 Value Join(const Value& self, CallArgs& a) {
   const Value* seq = a.Get(0, "iterable");
   if (!seq) Fail("TypeError", "join() takes one argument");
@@ -170,6 +181,12 @@ std::optional<Value> StringMethod(const Value& self, std::string_view n) {
     m = [](const Value& s, CallArgs&) { return AllChars<std::isalnum>(s); };
   else if (n == "isspace")
     m = [](const Value& s, CallArgs&) { return AllChars<std::isspace>(s); };
+  else if (n == "islower")
+    m = [](const Value& s, CallArgs&) { return CaseIs(s, false); };
+  else if (n == "isupper")
+    m = [](const Value& s, CallArgs&) { return CaseIs(s, true); };
+  else if (n == "format")
+    m = [](const Value& s, CallArgs& a) { return Value(BraceFormat(s.as_string(), a)); };
   if (!m) return std::nullopt;
   return Value::MakeCallable(std::string(n),
                              [self, m](Interpreter&, CallArgs& a) { return m(self, a); });

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "engine/template/error.h"
+#include "engine/template/format.h"
 #include "engine/template/methods.h"
 #include "engine/template/strings.h"
 
@@ -65,6 +66,7 @@ Value Add(const Value& a, const Value& b) {
 
 Value Arith(std::string_view op, const Value& a, const Value& b) {
   if (op == "+") return Add(a, b);
+  if (op == "%" && a.is_string()) return Value(PercentFormat(a.as_string(), b));
   if (op == "*") {
     if ((a.is_string() || a.is_list()) && IsIntLike(b)) return Repeat(a, AsInt(b));
     if ((b.is_string() || b.is_list()) && IsIntLike(a)) return Repeat(b, AsInt(a));

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "engine/template/error.h"
+
 namespace inferno::tmpl {
 
 std::vector<std::string_view> CodePoints(std::string_view s) {
@@ -81,6 +83,7 @@ static std::vector<std::string> SplitWhitespace(std::string_view s, int64_t maxs
 
 std::vector<std::string> Split(std::string_view s, const std::string* sep, int64_t maxsplit) {
   if (!sep) return SplitWhitespace(s, maxsplit);
+  if (sep->empty()) Fail("ValueError", "empty separator");
   std::vector<std::string> out;
   size_t start = 0;
   while (maxsplit < 0 || static_cast<int64_t>(out.size()) < maxsplit) {

@@ -40,54 +40,34 @@ const Case kCases[] = {
     {R"~(  {% if true %}
   x
   {% endif %}
-y)~",
-     R"~({})~", true, R"~(  x
+y)~", R"~({})~", true, R"~(  x
 y)~"},
     {R"~(a  {%- if true -%}  b  {%- endif -%}  c)~", R"~({})~", true, R"~(abc)~"},
     {R"~({{ 'a' }}
 {{ 'b' }}
-)~",
-     R"~({})~", true, R"~(a
+)~", R"~({})~", true, R"~(a
 b)~"},
     {R"~(  {#- c -#}  x {# c #}
-y)~",
-     R"~({})~", true, R"~(x y)~"},
+y)~", R"~({})~", true, R"~(x y)~"},
     {R"~({%+ if true %}x{% endif %})~", R"~({})~", true, R"~(x)~"},
-    {R"~({% for x in xs %}{{ loop.index }}{{ loop.index0 }}{{ loop.revindex }}{{ loop.first }}{{ loop.last }}{{ loop.length }}|{% endfor %})~",
-     R"~({"xs": ["a", "b"]})~", true, R"~(102TrueFalse2|211FalseTrue2|)~"},
-    {R"~({% for x in xs %}{{ loop.previtem|default('-') }}{{ x }}{{ loop.nextitem|default('-') }} {{ loop.cycle('o','e') }};{% endfor %})~",
-     R"~({"xs": [1, 2, 3]})~", true, R"~(-12 o;123 e;23- o;)~"},
-    {R"~({% for x in xs if x > 1 %}{{ x }}{{ loop.length }}{% else %}none{% endfor %})~",
-     R"~({"xs": [1, 2, 3]})~", true, R"~(2232)~"},
+    {R"~({% for x in xs %}{{ loop.index }}{{ loop.index0 }}{{ loop.revindex }}{{ loop.first }}{{ loop.last }}{{ loop.length }}|{% endfor %})~", R"~({"xs": ["a", "b"]})~", true, R"~(102TrueFalse2|211FalseTrue2|)~"},
+    {R"~({% for x in xs %}{{ loop.previtem|default('-') }}{{ x }}{{ loop.nextitem|default('-') }} {{ loop.cycle('o','e') }};{% endfor %})~", R"~({"xs": [1, 2, 3]})~", true, R"~(-12 o;123 e;23- o;)~"},
+    {R"~({% for x in xs if x > 1 %}{{ x }}{{ loop.length }}{% else %}none{% endfor %})~", R"~({"xs": [1, 2, 3]})~", true, R"~(2232)~"},
     {R"~({% for x in [] %}{{ x }}{% else %}empty{% endfor %})~", R"~({})~", true, R"~(empty)~"},
-    {R"~({% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}{% for k in d %}{{ k }}{% endfor %})~",
-     R"~({"d": {"b": 1, "a": 2}})~", true, R"~(b=1;a=2;ba)~"},
-    {R"~({% for x in range(10) %}{% if x == 2 %}{% continue %}{% endif %}{% if x == 5 %}{% break %}{% endif %}{{ x }}{% endfor %})~",
-     R"~({})~", true, R"~(0134)~"},
-    {R"~({% set ns = namespace(n=0) %}{% for x in range(3) %}{% set ns.n = ns.n + x %}{% set y = x %}{% endfor %}{{ ns.n }}{{ y is defined }})~",
-     R"~({})~", true, R"~(3False)~"},
-    {R"~({% set a, b = 1, 2 %}{{ a }}{{ b }}{% set s %}  block {{ a }} {% endset %}[{{ s }}]{% set t | trim | upper %}  hi  {% endset %}[{{ t }}])~",
-     R"~({})~", true, R"~(12[  block 1 ][HI])~"},
-    {R"~({% macro m(a, b='B') %}<{{ a }}{{ b }}{{ varargs }}{{ kwargs }}>{% endmacro %}{{ m(1) }}{{ m(1, 2, 3) }}{{ m(a=5, b=6) }}{{ m(1, z=2) }})~",
-     R"~({})~", true, R"~(<1B(){}><12(3,){}><56(){}><1B(){'z': 2}>)~"},
-    {R"~({% macro w(x) %}[{{ caller(x) }}]{% endmacro %}{% call(y) w(3) %}got {{ y }}{% endcall %})~",
-     R"~({})~", true, R"~([got 3])~"},
-    {R"~({% filter upper %}abc {{ 'd' }}{% endfilter %}{% raw %}{{ not }}{% endraw %}{% generation %}G{% endgeneration %})~",
-     R"~({})~", true, R"~(ABC D{{ not }}G)~"},
-    {R"~({{ 'a\tb\n' }}{{ "q'" }}{{ 7 // 2 }} {{ -7 // 2 }} {{ 7 % -3 }} {{ 2 ** 10 }} {{ 1 / 4 }} {{ 3 * 'ab' }} {{ 1 ~ 2 }} {{ 1.0 }} {{ 1e20 }} {{ 0.1 + 0.2 }})~",
-     R"~({})~", true, R"~(a	b
+    {R"~({% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}{% for k in d %}{{ k }}{% endfor %})~", R"~({"d": {"b": 1, "a": 2}})~", true, R"~(b=1;a=2;ba)~"},
+    {R"~({% for x in range(10) %}{% if x == 2 %}{% continue %}{% endif %}{% if x == 5 %}{% break %}{% endif %}{{ x }}{% endfor %})~", R"~({})~", true, R"~(0134)~"},
+    {R"~({% set ns = namespace(n=0) %}{% for x in range(3) %}{% set ns.n = ns.n + x %}{% set y = x %}{% endfor %}{{ ns.n }}{{ y is defined }})~", R"~({})~", true, R"~(3False)~"},
+    {R"~({% set a, b = 1, 2 %}{{ a }}{{ b }}{% set s %}  block {{ a }} {% endset %}[{{ s }}]{% set t | trim | upper %}  hi  {% endset %}[{{ t }}])~", R"~({})~", true, R"~(12[  block 1 ][HI])~"},
+    {R"~({% macro m(a, b='B') %}<{{ a }}{{ b }}{{ varargs }}{{ kwargs }}>{% endmacro %}{{ m(1) }}{{ m(1, 2, 3) }}{{ m(a=5, b=6) }}{{ m(1, z=2) }})~", R"~({})~", true, R"~(<1B(){}><12(3,){}><56(){}><1B(){'z': 2}>)~"},
+    {R"~({% macro w(x) %}[{{ caller(x) }}]{% endmacro %}{% call(y) w(3) %}got {{ y }}{% endcall %})~", R"~({})~", true, R"~([got 3])~"},
+    {R"~({% filter upper %}abc {{ 'd' }}{% endfilter %}{% raw %}{{ not }}{% endraw %}{% generation %}G{% endgeneration %})~", R"~({})~", true, R"~(ABC D{{ not }}G)~"},
+    {R"~({{ 'a\tb\n' }}{{ "q'" }}{{ 7 // 2 }} {{ -7 // 2 }} {{ 7 % -3 }} {{ 2 ** 10 }} {{ 1 / 4 }} {{ 3 * 'ab' }} {{ 1 ~ 2 }} {{ 1.0 }} {{ 1e20 }} {{ 0.1 + 0.2 }})~", R"~({})~", true, R"~(a	b
 q'3 -4 -2 1024 0.25 ababab 12 1.0 1e+20 0.30000000000000004)~"},
-    {R"~({{ [1, 'a', none, true, 1.5, (1,), {'k': [2]}] }})~", R"~({})~", true,
-     R"~([1, 'a', None, True, 1.5, (1,), {'k': [2]}])~"},
-    {R"~({{ 'abcdef'[1:4] }}{{ 'abcdef'[::-2] }}{{ [1,2,3,4][-2:] }}{{ 'héllo'[1] }}{{ 'héllo'|length }})~",
-     R"~({})~", true, R"~(bcdfdb[3, 4]é5)~"},
-    {R"~({{ x if x else 'no' }}|{{ 'y' if false }}|{{ 1 in [1,2] }}{{ 'a' not in 'bcd' }}{{ not true or false and true }})~",
-     R"~({"x": 0})~", true, R"~(no||TrueTrueFalse)~"},
-    {R"~({{ d.a }}{{ d['a'] }}{{ d.missing }}|{{ d.get('missing', 'dflt') }}{{ d.keys()|list }}{{ d.values()|list }})~",
-     R"~({"d": {"a": 1}})~", true, R"~(11|dflt['a'][1])~"},
-    {R"~({{ data|tojson }}|{{ data|tojson(indent=2) }}|{{ 'é"\n'|tojson }}|{{ data|tojson(sort_keys=true) }})~",
-     R"~({"data": {"z": [1, 2.5, null, true], "a": {}, "e": []}})~", true,
-     R"~({"z": [1, 2.5, null, true], "a": {}, "e": []}|{
+    {R"~({{ [1, 'a', none, true, 1.5, (1,), {'k': [2]}] }})~", R"~({})~", true, R"~([1, 'a', None, True, 1.5, (1,), {'k': [2]}])~"},
+    {R"~({{ 'abcdef'[1:4] }}{{ 'abcdef'[::-2] }}{{ [1,2,3,4][-2:] }}{{ 'héllo'[1] }}{{ 'héllo'|length }})~", R"~({})~", true, R"~(bcdfdb[3, 4]é5)~"},
+    {R"~({{ x if x else 'no' }}|{{ 'y' if false }}|{{ 1 in [1,2] }}{{ 'a' not in 'bcd' }}{{ not true or false and true }})~", R"~({"x": 0})~", true, R"~(no||TrueTrueFalse)~"},
+    {R"~({{ d.a }}{{ d['a'] }}{{ d.missing }}|{{ d.get('missing', 'dflt') }}{{ d.keys()|list }}{{ d.values()|list }})~", R"~({"d": {"a": 1}})~", true, R"~(11|dflt['a'][1])~"},
+    {R"~({{ data|tojson }}|{{ data|tojson(indent=2) }}|{{ 'é"\n'|tojson }}|{{ data|tojson(sort_keys=true) }})~", R"~({"data": {"z": [1, 2.5, null, true], "a": {}, "e": []}})~", true, R"~({"z": [1, 2.5, null, true], "a": {}, "e": []}|{
   "z": [
     1,
     2.5,
@@ -97,39 +77,29 @@ q'3 -4 -2 1024 0.25 ababab 12 1.0 1e+20 0.30000000000000004)~"},
   "a": {},
   "e": []
 }|"é\"\n"|{"a": {}, "e": [], "z": [1, 2.5, null, true]})~"},
-    {R"~({{ '  x  '|trim }}|{{ 'xxhixx'|trim('x') }}|{{ 'ab'|upper }}{{ 'AB'|lower }}{{ 'hello world'|title }}{{ 'hELLO'|capitalize }}|{{ 'aaa'|replace('a','b',2) }})~",
-     R"~({})~", true, R"~(x|hi|ABabHello WorldHello|bba)~"},
-    {R"~({{ [3,1,2]|sort }}{{ [3,1,2]|sort(reverse=true) }}{{ xs|sort(attribute='n')|map(attribute='n')|list }}{{ [1,2,1]|unique|list }}{{ [1,2]|reverse|list }}{{ d|dictsort }})~",
-     R"~({"xs": [{"n": 2}, {"n": 1}], "d": {"b": 1, "A": 2}})~", true,
-     R"~([1, 2, 3][3, 2, 1][1, 2][1, 2][2, 1][('A', 2), ('b', 1)])~"},
-    {R"~({{ xs|selectattr('r', 'equalto', 'u')|list|length }}{{ xs|rejectattr('r', 'eq', 'u')|map(attribute='r')|join(',') }}{{ [1,2,3,4]|select('even')|list }}{{ [1,2,3]|reject('odd')|list }}{{ ['a','b']|map('upper')|join }})~",
-     R"~({"xs": [{"r": "u"}, {"r": "a"}, {"r": "u"}]})~", true, R"~(2a[2, 4][2]AB)~"},
-    {R"~({{ [1,2]|first }}{{ [1,2]|last }}{{ 'abc'|first }}{{ none|default('d') }}{{ undefined_thing|default('d') }}{{ ''|default('e', true) }}{{ '42'|int + 1 }}{{ 'x'|int }}{{ '2.5'|float }}{{ -3|abs }}{{ 2.567|round(2) }}{{ 2.5|round }})~",
-     R"~({})~", true, R"~(12aNonede4302.532.572.0)~"},
-    {R"~({{ 'a\nb\n\nc'|indent(2) }}|{{ 'a\nb'|indent(2, first=true) }}|{{ '<a>'|e }}{{ 1|string ~ 2 }}{{ [1,2,3]|sum }}{{ [1,5,2]|max }}{{ [4,2]|min }}{{ 'a b  c'|wordcount }})~",
-     R"~({})~", true, R"~(a
+    {R"~({{ '  x  '|trim }}|{{ 'xxhixx'|trim('x') }}|{{ 'ab'|upper }}{{ 'AB'|lower }}{{ 'hello world'|title }}{{ 'hELLO'|capitalize }}|{{ 'aaa'|replace('a','b',2) }})~", R"~({})~", true, R"~(x|hi|ABabHello WorldHello|bba)~"},
+    {R"~({{ [3,1,2]|sort }}{{ [3,1,2]|sort(reverse=true) }}{{ xs|sort(attribute='n')|map(attribute='n')|list }}{{ [1,2,1]|unique|list }}{{ [1,2]|reverse|list }}{{ d|dictsort }})~", R"~({"xs": [{"n": 2}, {"n": 1}], "d": {"b": 1, "A": 2}})~", true, R"~([1, 2, 3][3, 2, 1][1, 2][1, 2][2, 1][('A', 2), ('b', 1)])~"},
+    {R"~({{ xs|selectattr('r', 'equalto', 'u')|list|length }}{{ xs|rejectattr('r', 'eq', 'u')|map(attribute='r')|join(',') }}{{ [1,2,3,4]|select('even')|list }}{{ [1,2,3]|reject('odd')|list }}{{ ['a','b']|map('upper')|join }})~", R"~({"xs": [{"r": "u"}, {"r": "a"}, {"r": "u"}]})~", true, R"~(2a[2, 4][2]AB)~"},
+    {R"~({{ [1,2]|first }}{{ [1,2]|last }}{{ 'abc'|first }}{{ none|default('d') }}{{ undefined_thing|default('d') }}{{ ''|default('e', true) }}{{ '42'|int + 1 }}{{ 'x'|int }}{{ '2.5'|float }}{{ -3|abs }}{{ 2.567|round(2) }}{{ 2.5|round }})~", R"~({})~", true, R"~(12aNonede4302.532.572.0)~"},
+    {R"~({{ 'a\nb\n\nc'|indent(2) }}|{{ 'a\nb'|indent(2, first=true) }}|{{ '<a>'|e }}{{ 1|string ~ 2 }}{{ [1,2,3]|sum }}{{ [1,5,2]|max }}{{ [4,2]|min }}{{ 'a b  c'|wordcount }})~", R"~({})~", true, R"~(a
   b
 
   c|  a
   b|&lt;a&gt;126523)~"},
-    {R"~({{ x is defined }}{{ x is undefined }}{{ none is none }}{{ 'a' is string }}{{ 1 is number }}{{ 1 is integer }}{{ 1.0 is float }}{{ {} is mapping }}{{ [] is iterable }}{{ [] is sequence }}{{ true is boolean }}{{ 4 is even }}{{ 3 is odd }}{{ 9 is divisibleby 3 }}{{ 1 is eq 1 }}{{ 2 is in [2] }}{{ 'a' is not string }})~",
-     R"~({})~", true,
-     R"~(FalseTrueTrueTrueTrueTrueTrueTrueTrueTrueTrueTrueTrueTrueTrueTrueFalse)~"},
-    {R"~({{ ' a b '.strip() }}|{{ 'xxaxx'.lstrip('x') }}|{{ 'a,b,c'.split(',') }}{{ 'a,b,c'.split(',', 1) }}{{ ' a  b '.split() }}{{ 'a,b,c'.rsplit(',', 1) }}{{ 'abc'.startswith('a') }}{{ 'abc'.endswith(('x','c')) }}{{ 'abc'.replace('b','B') }}{{ 'abcb'.find('b') }}{{ 'abcb'.rfind('b') }}{{ 'abcb'.count('b') }}{{ '-'.join(['a','b']) }}{{ 'ab'.upper() }}{{ '12'.isdigit() }})~",
-     R"~({})~", true,
-     R"~(a b|axx|['a', 'b', 'c']['a', 'b,c']['a', 'b']['a,b', 'c']TrueTrueaBc132a-bABTrue)~"},
-    {R"~({{ strftime_now('%Y-%m-%d %H:%M %B %A') }})~", R"~({})~", true,
-     R"~(2026-01-15 10:30 January Thursday)~"},
+    {R"~({{ x is defined }}{{ x is undefined }}{{ none is none }}{{ 'a' is string }}{{ 1 is number }}{{ 1 is integer }}{{ 1.0 is float }}{{ {} is mapping }}{{ [] is iterable }}{{ [] is sequence }}{{ true is boolean }}{{ 4 is even }}{{ 3 is odd }}{{ 9 is divisibleby 3 }}{{ 1 is eq 1 }}{{ 2 is in [2] }}{{ 'a' is not string }})~", R"~({})~", true, R"~(FalseTrueTrueTrueTrueTrueTrueTrueTrueTrueTrueTrueTrueTrueTrueTrueFalse)~"},
+    {R"~({{ ' a b '.strip() }}|{{ 'xxaxx'.lstrip('x') }}|{{ 'a,b,c'.split(',') }}{{ 'a,b,c'.split(',', 1) }}{{ ' a  b '.split() }}{{ 'a,b,c'.rsplit(',', 1) }}{{ 'abc'.startswith('a') }}{{ 'abc'.endswith(('x','c')) }}{{ 'abc'.replace('b','B') }}{{ 'abcb'.find('b') }}{{ 'abcb'.rfind('b') }}{{ 'abcb'.count('b') }}{{ '-'.join(['a','b']) }}{{ 'ab'.upper() }}{{ '12'.isdigit() }})~", R"~({})~", true, R"~(a b|axx|['a', 'b', 'c']['a', 'b,c']['a', 'b']['a,b', 'c']TrueTrueaBc132a-bABTrue)~"},
+    {R"~({{ strftime_now('%Y-%m-%d %H:%M %B %A') }})~", R"~({})~", true, R"~(2026-01-15 10:30 January Thursday)~"},
     {R"~({{ 'a' + 1 }})~", R"~({})~", false, R"~(can only concatenate str (not "int") to str)~"},
-    {R"~({{ xs.append(1) }})~", R"~({"xs": []})~", false,
-     R"~(access to attribute 'append' of 'list' object is unsafe.)~"},
-    {R"~({{ d.update({}) }})~", R"~({"d": {}})~", false,
-     R"~(access to attribute 'update' of 'dict' object is unsafe.)~"},
-    {R"~({% for x in none %}{% endfor %})~", R"~({})~", false,
-     R"~('NoneType' object is not iterable)~"},
+    {R"~({{ xs.append(1) }})~", R"~({"xs": []})~", false, R"~(access to attribute 'append' of 'list' object is unsafe.)~"},
+    {R"~({{ d.update({}) }})~", R"~({"d": {}})~", false, R"~(access to attribute 'update' of 'dict' object is unsafe.)~"},
+    {R"~({% for x in none %}{% endfor %})~", R"~({})~", false, R"~('NoneType' object is not iterable)~"},
     {R"~({{ raise_exception('nope: ' ~ 1) }})~", R"~({})~", false, R"~(nope: 1)~"},
     {R"~({{ foo.bar }})~", R"~({})~", false, R"~('foo' is undefined)~"},
     {R"~({{ none.bar }}|{{ [1][5] }}|)~", R"~({})~", true, R"~(||)~"},
+    {R"~({{ "%s-%d"|format("a", 3) }}{{ "%05.2f|%-4s|%x|%r|%%"|format(3.14159, "ab", 255, "q") }}{{ "%s and %s" % ("x", 2) }}{{ "{} {name}".format(1, name="n") }})~", R"~({})~", true, R"~(a-303.14|ab  |ff|'q'|%x and 21 n)~"},
+    {R"~({{ "Abc".islower() }}{{ "abc".islower() }}{{ "ABC".isupper() }}{{ "they're bill's-x (y)"|title }})~", R"~({})~", true, R"~(FalseTrueTrueThey're Bill's-X (Y))~"},
+    {R"~({{ "a".split("") }})~", R"~({})~", false, R"~(empty separator)~"},
+    {R"~({{ "%s %s" % ("x",) }})~", R"~({})~", false, R"~(not enough arguments for format string)~"},
 };
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.source; }
