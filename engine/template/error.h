@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace inferno::tmpl {
 
@@ -18,6 +19,16 @@ struct TemplateError : std::runtime_error {
   int line;
   int column;
 };
+
+// 'text' in quotes. Built by appending: GCC 12 warns falsely (-Wrestrict) on "'" + string.
+inline std::string Quoted(std::string_view text) {
+  std::string q;
+  q.reserve(text.size() + 2);
+  q += '\'';
+  q += text;
+  q += '\'';
+  return q;
+}
 
 [[noreturn]] inline void Fail(std::string kind, std::string message) {
   throw TemplateError(std::move(kind), std::move(message));

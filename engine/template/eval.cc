@@ -61,7 +61,7 @@ Value Interpreter::Eval(const Expr& e) {
 
 Value Interpreter::EvalName(const Expr& e) {
   if (const Value* v = scope_->Find(e.name)) return *v;
-  return Value::MakeUndefined("'" + e.name + "' is undefined");
+  return Value::MakeUndefined(Quoted(e.name) + " is undefined");
 }
 
 Value Interpreter::EvalCollection(const Expr& e) {
@@ -87,7 +87,7 @@ CallArgs Interpreter::EvalArgs(const Expr& e) {
 Value Interpreter::Call(const Value& callee, CallArgs& args) {
   if (callee.is_callable()) return callee.as_callable().fn(*this, args);
   RequireDefined(callee);
-  Fail("TypeError", "'" + callee.TypeName() + "' object is not callable");
+  Fail("TypeError", Quoted(callee.TypeName()) + " object is not callable");
 }
 
 Value Interpreter::EvalCall(const Expr& e) {

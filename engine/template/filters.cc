@@ -21,7 +21,8 @@ Value ToJson(Interpreter&, const Value& v, CallArgs& a) {
   const Value indent = Arg(a, 0, "indent", Value(None{}));
   if (indent.is_int()) style.indent = std::string(indent.as_int(), ' ');
   if (indent.is_string()) style.indent = indent.as_string();
-  if (style.indent) style.item_separator = ",";
+  if (style.indent)
+    style.item_separator.assign(1, ',');  // not = ",": a GCC 12 -Wrestrict false alarm
   const Value seps = Arg(a, 99, "separators", Value(None{}));
   if (seps.is_list() && seps.as_list().items.size() == 2) {
     style.item_separator = seps.as_list().items[0].Str();

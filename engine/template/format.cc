@@ -39,7 +39,10 @@ std::string Convert(const Value& v, const Spec& sp) {
   }
   std::string f = "%" + sp.flags;
   if (sp.width >= 0) f += std::to_string(sp.width);
-  if (sp.precision >= 0) f += "." + std::to_string(sp.precision);
+  if (sp.precision >= 0) {
+    f += '.';
+    f += std::to_string(sp.precision);
+  }
   char buf[512];
   if (std::strchr("diouxX", sp.type)) {
     const long long i =

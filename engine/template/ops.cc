@@ -160,7 +160,8 @@ Value GetAttr(const Value& obj, const std::string& name) {
   if (obj.is_dict()) {
     if (const Value* v = obj.as_dict().Find(name)) return *v;
   }
-  return Value::MakeUndefined("'" + obj.TypeName() + " object' has no attribute '" + name + "'");
+  return Value::MakeUndefined(Quoted(obj.TypeName() + " object") + " has no attribute " +
+                              Quoted(name));
 }
 
 static int64_t NormalizeIndex(int64_t i, int64_t n) { return i < 0 ? i + n : i; }
@@ -176,17 +177,18 @@ Value GetItem(const Value& obj, const Value& key) {
     const int64_t n = is_str ? cps.size() : obj.as_list().items.size();
     const int64_t i = NormalizeIndex(key.is_bool() ? key.as_bool() : key.as_int(), n);
     if (i >= 0 && i < n) return is_str ? Value(std::string(cps[i])) : obj.as_list().items[i];
-    return Value::MakeUndefined("'" + obj.TypeName() + " object' has no element " + key.Repr());
+    return Value::MakeUndefined(Quoted(obj.TypeName() + " object") + " has no element " +
+                                key.Repr());
   }
   if (key.is_string()) return GetAttr(obj, key.as_string());
-  return Value::MakeUndefined("'" + obj.TypeName() + " object' has no element " + key.Repr());
+  return Value::MakeUndefined(Quoted(obj.TypeName() + " object") + " has no element " + key.Repr());
 }
 
 Value Slice(const Value& obj, const Value& start, const Value& stop, const Value& step_v) {
   RequireDefined(obj);
   const bool is_str = obj.is_string();
   if (!is_str && !obj.is_list())
-    Fail("TypeError", "'" + obj.TypeName() + "' object is not subscriptable");
+    Fail("TypeError", Quoted(obj.TypeName()) + " object is not subscriptable");
   std::vector<std::string_view> cps;
   if (is_str) cps = CodePoints(obj.as_string());
   const int64_t n = is_str ? cps.size() : obj.as_list().items.size();
@@ -225,7 +227,7 @@ std::vector<Value> Iterate(const Value& v) {
     for (std::string_view cp : CodePoints(v.as_string())) out.emplace_back(std::string(cp));
     return out;
   }
-  Fail("TypeError", "'" + v.TypeName() + "' object is not iterable");
+  Fail("TypeError", Quoted(v.TypeName()) + " object is not iterable");
 }
 
 int64_t Length(const Value& v) {

@@ -18,8 +18,14 @@ namespace {
 
 std::string Located(const tmpl::TemplateError& e) {
   std::string where = "template";
-  if (e.line > 0) where += ":" + std::to_string(e.line) + ":" + std::to_string(e.column);
-  return where + ": " + e.what();
+  if (e.line > 0) {
+    where += ':';
+    where += std::to_string(e.line);
+    where += ':';
+    where += std::to_string(e.column);
+  }
+  where += ": ";
+  return where + e.what();
 }
 
 std::tm LocalNow() {

@@ -63,7 +63,7 @@ bool CallTest(Interpreter&, const std::string& n, const Value& v, CallArgs& a) {
   if (std::optional<bool> r = TypeTest(n, v)) return *r;
   if (n == "even" || n == "odd") {
     RequireDefined(v);
-    if (!v.is_int()) Fail("TypeError", "'" + v.TypeName() + "' is not an integer");
+    if (!v.is_int()) Fail("TypeError", Quoted(v.TypeName()) + " is not an integer");
     return (((v.as_int() % 2) + 2) % 2 == 0) == (n == "even");
   }
   if (n == "divisibleby") {
