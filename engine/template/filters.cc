@@ -16,10 +16,17 @@ const std::string* StrArg(const CallArgs& a, size_t pos, std::string_view name) 
   return v && v->is_string() ? &v->as_string() : nullptr;
 }
 
+// An indentation width: Python repeats ' ' n times (nothing when n < 0); past 1024 it is
+// refused rather than allocated.
+size_t Width(int64_t n) {
+  if (n > 1024) Fail("ValueError", "indent width " + std::to_string(n) + " is too large");
+  return n < 0 ? 0 : static_cast<size_t>(n);
+}
+
 Value ToJson(Interpreter&, const Value& v, CallArgs& a) {
   JsonStyle style;
   const Value indent = Arg(a, 0, "indent", Value(None{}));
-  if (indent.is_int()) style.indent = std::string(indent.as_int(), ' ');
+  if (indent.is_int()) style.indent = std::string(Width(indent.as_int()), ' ');
   if (indent.is_string()) style.indent = indent.as_string();
   if (style.indent)
     style.item_separator.assign(1, ',');  // not = ",": a GCC 12 -Wrestrict false alarm
@@ -114,7 +121,8 @@ std::vector<std::string> Lines(const std::string& s) {
 // blank=True.
 Value Indent(Interpreter&, const Value& v, CallArgs& a) {
   const Value width = Arg(a, 0, "width", Value(int64_t{4}));
-  const std::string pad = width.is_string() ? width.as_string() : std::string(width.as_int(), ' ');
+  const std::string pad =
+      width.is_string() ? width.as_string() : std::string(Width(width.as_int()), ' ');
   const bool first = Arg(a, 1, "first", Value(false)).Truthy();
   const bool blank = Arg(a, 2, "blank", Value(false)).Truthy();
   const std::vector<std::string> lines = Lines(v.Str() + "\n");

@@ -17,7 +17,7 @@ namespace inferno::tmpl {
 struct Limits {
   uint64_t max_steps = 10'000'000;  // statements + expressions evaluated
   size_t max_output = 16u << 20;    // bytes of rendered text, in any one buffer
-  int max_depth = 500;              // nested macro calls
+  int max_depth = 100;              // nested macro calls (each is many C++ frames)
 };
 
 class Scope {

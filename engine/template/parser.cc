@@ -111,6 +111,7 @@ Body Parser::ParseBody(std::initializer_list<const char*> end_tags, std::string*
 }
 
 StmtPtr Parser::ParseStatement() {
+  DepthGuard guard(this);
   const Token& t = Peek();
   if (t.type != TokenType::kName) Error(t, "tag name expected");
   Next();

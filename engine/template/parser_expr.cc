@@ -35,7 +35,9 @@ bool Parser::AtTupleEnd() const {
 
 ExprPtr Parser::ParseExpr() {
   ExprPtr e = ParseOr();
+  ChainGuard chain(this);
   while (IsName("if")) {
+    chain.Grow();
     ExprPtr cond = NewExpr(ExprKind::kCond, Next());
     cond->a = ParseOr();
     cond->b = std::move(e);
@@ -47,7 +49,9 @@ ExprPtr Parser::ParseExpr() {
 
 ExprPtr Parser::ParseOr() {
   ExprPtr e = ParseAnd();
+  ChainGuard chain(this);
   while (IsName("or")) {
+    chain.Grow();
     ExprPtr n = NewExpr(ExprKind::kOr, Next());
     n->a = std::move(e);
     n->b = ParseAnd();
@@ -58,7 +62,9 @@ ExprPtr Parser::ParseOr() {
 
 ExprPtr Parser::ParseAnd() {
   ExprPtr e = ParseNot();
+  ChainGuard chain(this);
   while (IsName("and")) {
+    chain.Grow();
     ExprPtr n = NewExpr(ExprKind::kAnd, Next());
     n->a = std::move(e);
     n->b = ParseNot();
@@ -68,6 +74,7 @@ ExprPtr Parser::ParseAnd() {
 }
 
 ExprPtr Parser::ParseNot() {
+  DepthGuard guard(this);
   if (IsName("not")) {
     ExprPtr n = NewExpr(ExprKind::kUnary, Next());
     n->name = "not";
@@ -87,7 +94,9 @@ ExprPtr Parser::Binary(std::string op, ExprPtr a, ExprPtr b, const Token& at) {
 
 ExprPtr Parser::ParseCompare() {
   ExprPtr e = ParseMath1();
+  ChainGuard chain(this);
   while (true) {
+    chain.Grow();
     const Token& t = Peek();
     std::string op;
     if (t.type == TokenType::kOperator && (t.text == "==" || t.text == "!=" || t.text == "<" ||
@@ -110,7 +119,9 @@ ExprPtr Parser::ParseCompare() {
 
 ExprPtr Parser::ParseMath1() {
   ExprPtr e = ParseConcat();
+  ChainGuard chain(this);
   while (IsOp("+") || IsOp("-")) {
+    chain.Grow();
     const Token& t = Next();
     e = Binary(t.text, std::move(e), ParseConcat(), t);
   }
@@ -119,7 +130,9 @@ ExprPtr Parser::ParseMath1() {
 
 ExprPtr Parser::ParseConcat() {
   ExprPtr e = ParseMath2();
+  ChainGuard chain(this);
   while (IsOp("~")) {
+    chain.Grow();
     const Token& t = Next();
     e = Binary("~", std::move(e), ParseMath2(), t);
   }
@@ -128,7 +141,9 @@ ExprPtr Parser::ParseConcat() {
 
 ExprPtr Parser::ParseMath2() {
   ExprPtr e = ParsePow();
+  ChainGuard chain(this);
   while (IsOp("*") || IsOp("/") || IsOp("//") || IsOp("%")) {
+    chain.Grow();
     const Token& t = Next();
     e = Binary(t.text, std::move(e), ParsePow(), t);
   }
@@ -137,7 +152,9 @@ ExprPtr Parser::ParseMath2() {
 
 ExprPtr Parser::ParsePow() {
   ExprPtr e = ParseUnary(true);
+  ChainGuard chain(this);
   while (IsOp("**")) {
+    chain.Grow();
     const Token& t = Next();
     e = Binary("**", std::move(e), ParseUnary(true), t);
   }
@@ -145,6 +162,7 @@ ExprPtr Parser::ParsePow() {
 }
 
 ExprPtr Parser::ParseUnary(bool with_filter) {
+  DepthGuard guard(this);
   ExprPtr e;
   if (IsOp("-") || IsOp("+")) {
     const Token& t = Next();
@@ -247,7 +265,9 @@ ExprPtr Parser::ParseDictLiteral() {
 }
 
 ExprPtr Parser::ParsePostfix(ExprPtr e) {
+  ChainGuard chain(this);
   while (true) {
+    chain.Grow();
     if (IsOp(".")) {
       const Token& dot = Next();
       const Token& name = Next();
@@ -334,7 +354,9 @@ ExprPtr Parser::ParseFilter(ExprPtr input) {
 }
 
 ExprPtr Parser::ParseFilterExpr(ExprPtr e) {
+  ChainGuard chain(this);
   while (true) {
+    chain.Grow();
     if (SkipOp("|")) {
       e = ParseFilter(std::move(e));
     } else if (IsName("is")) {

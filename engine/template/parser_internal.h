@@ -79,8 +79,32 @@ class Parser {
   ExprPtr ParseFilter(ExprPtr input);
 
  private:
+  // Nesting of expressions and blocks. Parsing and rendering recurse along it, so a
+  // pathological input ("((((((...") must be refused before it overflows the stack.
+  static constexpr int kMaxDepth = 256;
+  struct DepthGuard {
+    explicit DepthGuard(Parser* p) : p_(p) {
+      if (++p_->depth_ > kMaxDepth) Error(p_->Peek(), "template nesting is too deep");
+    }
+    ~DepthGuard() { --p_->depth_; }
+    Parser* p_;
+  };
+  // A loop that wraps its result once more per operator (a + b + c ...) deepens the tree
+  // without recursing: each wrap counts as a level until the loop ends.
+  struct ChainGuard {
+    explicit ChainGuard(Parser* p) : p_(p) {}
+    void Grow() {
+      ++n_;
+      if (++p_->depth_ > kMaxDepth) Error(p_->Peek(), "template nesting is too deep");
+    }
+    ~ChainGuard() { p_->depth_ -= n_; }
+    Parser* p_;
+    int n_ = 0;
+  };
+
   std::vector<Token> toks_;
   size_t i_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace inferno::tmpl

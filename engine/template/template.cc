@@ -1,6 +1,7 @@
 #include "engine/template/template.h"
 
 #include <boost/json.hpp>
+#include <exception>
 
 #include "engine/template/builtins.h"
 #include "engine/template/error.h"
@@ -44,6 +45,8 @@ Result<Template> Template::Parse(std::string_view source) {
     return Template(std::move(tree));
   } catch (const tmpl::TemplateError& e) {
     return Status::InvalidArgument(Located(e));
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(std::string("template: ") + e.what());
   }
 }
 
@@ -67,6 +70,10 @@ Result<std::string> Template::Render(const boost::json::value& context,
     if (e.kind == "TemplateError") return Status::InvalidArgument(e.what());
     return Status::InvalidArgument(
         Located(tmpl::TemplateError(e.kind, e.kind + ": " + e.what(), e.line, e.column)));
+  } catch (const std::exception& e) {
+    // A value of the wrong type where a builtin reads one (e.g. a string slice bound), or an
+    // allocation the limits did not foresee: a refusal, never a crash of the caller.
+    return Status::InvalidArgument(std::string("template: TypeError: ") + e.what());
   }
 }
 

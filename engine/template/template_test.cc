@@ -206,6 +206,36 @@ TEST(TemplateTest, HugeOutputStopsAtTheCap) {
   ASSERT_FALSE(out.ok());
 }
 
+TEST(TemplateTest, WrongArgumentTypesAreRefusalsNotCrashes) {
+  for (const char* src : {"{{ 'abc'['x':] }}", "{{ 1.5|round('x') }}", "{{ [1]|batch('x') }}",
+                          "{{ {}|tojson(indent=-1) }}", "{{ 'a'|indent(99999999999) }}",
+                          "{{ d['99999999999999999999999'] }}"}) {
+    Result<std::string> out = Render(src, R"({"d": {}})");
+    EXPECT_TRUE(out.ok() || !out.status().message().empty()) << src;
+  }
+  EXPECT_FALSE(Render("{{ 'a'|indent(99999999999) }}").ok());
+  EXPECT_EQ(*Render("{{ {'a': 1}|tojson(indent=-1) }}"), "{\n\"a\": 1\n}");
+}
+
+TEST(TemplateTest, DeepNestingIsRefusedNotAStackOverflow) {
+  const std::string parens =
+      "{{ " + std::string(100000, '(') + "1" + std::string(100000, ')') + " }}";
+  EXPECT_FALSE(Render(parens).ok());
+  std::string ifs;
+  for (int i = 0; i < 10000; ++i) ifs += "{% if true %}";
+  EXPECT_FALSE(Render(ifs).ok());
+  EXPECT_FALSE(Render("{{ " + std::string(100000, '-') + "1 }}").ok());
+  EXPECT_FALSE(Render("{{ " + std::string(50000, '[') + " }}").ok());
+  std::string sum = "{{ 1";
+  for (int i = 0; i < 100000; ++i) sum += " + 1";
+  EXPECT_FALSE(Render(sum + " }}").ok());
+  std::string attrs = "{{ x";
+  for (int i = 0; i < 100000; ++i) attrs += ".a";
+  EXPECT_FALSE(Render(attrs + " }}").ok());
+  EXPECT_FALSE(Render("{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}").ok());
+  EXPECT_TRUE(Render("{{ " + std::string(50, '(') + "1" + std::string(50, ')') + " }}").ok());
+}
+
 TEST(TemplateTest, SandboxRefusesPrivateAttributes) {
   Result<std::string> out = Render("{{ ''.__class__ }}");
   ASSERT_FALSE(out.ok());
