@@ -76,6 +76,7 @@ int Main(int argc, char** argv) {
   AddQuantizeCommand(app, &exit_code);
   AddDebugCommand(app, &exit_code);
   AddDbCommand(app, &exit_code);
+  AddTemplateCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ConfigError& e) {

@@ -24,5 +24,6 @@ void AddConvertCommand(CLI::App& root, int* exit_code);
 void AddQuantizeCommand(CLI::App& root, int* exit_code);
 void AddDebugCommand(CLI::App& root, int* exit_code);
 void AddDbCommand(CLI::App& root, int* exit_code);
+void AddTemplateCommand(CLI::App& root, int* exit_code);
 
 }  // namespace inferno::cli
