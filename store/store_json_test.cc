@@ -47,7 +47,7 @@ TEST(StoreJson, ExportRoundTripsThroughParse) {
   c.created_at = 1000;
   c.updated_at = 2000;
   c.messages = {
-      Message{3, "user", "hi", std::nullopt, std::nullopt, 1500},
+      Message{3, "user", "hi", std::nullopt, std::nullopt, 1500, std::nullopt},
       Message{4, "assistant", "hello", "llama", json::object{{"tokens", 2}}, 1600, "they greet"}};
   c.message_count = 2;
   const json::object doc = ExportDocument(c);

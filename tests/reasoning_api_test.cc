@@ -157,7 +157,9 @@ TEST_F(ReasoningApiTest, ChatSseMarksTheThoughtsTokens) {
   for (int i = 0; i < 7; ++i) {
     json::object t = ParseJsonObject(data[i]);
     EXPECT_EQ(t.contains("phase"), i < 4) << i;
-    if (i < 4) EXPECT_EQ(t["phase"], "reasoning");
+    if (i < 4) {
+      EXPECT_EQ(t["phase"], "reasoning");
+    }
     if (t.contains("reasoning")) reasoning += t["reasoning"].as_string();
     text += t["text"].as_string();
   }

@@ -57,10 +57,12 @@ gguf::Writer ThinkingModelWriter(const ThinkingModelOptions& o) {
   // No SentencePiece space marker before text: the prompt's "<think>\n" stays exactly that.
   w.AddBool("tokenizer.ggml.add_space_prefix", false);
   if (o.open_in_prompt) {
-    // Enough of DeepSeek-R1's template to be recognised, generation prompt "<think>\n" included.
+    // Enough of DeepSeek-R1's template to be recognised, generation prompt "<think>\n" included
+    // (written as a string expression, as DeepSeek's is: Jinja drops a template's own final
+    // newline).
     w.AddString("tokenizer.chat_template",
                 "{{ bos_token }}{% for m in messages %}{% if m['role'] == 'user' %}<｜User｜>"
-                "{{ m['content'] }}{% endif %}{% endfor %}<｜Assistant｜><think>\n");
+                "{{ m['content'] }}{% endif %}{% endfor %}{{ '<｜Assistant｜><think>\\n' }}");
   }
 
   const int64_t n_vocab = int64_t(tokens.size()), d = kEmbd;

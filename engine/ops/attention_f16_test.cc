@@ -195,7 +195,9 @@ TEST(AttentionF16, SinksJoinTheSoftmaxDenominator) {
               total += cap[r][j];
             }
             // The sink takes its share: the weights sum to 1 - p(sink).
-            if (sinks[r] > 0) EXPECT_LT(total, 0.999) << where << " row " << r;
+            if (sinks[r] > 0) {
+              EXPECT_LT(total, 0.999) << where << " row " << r;
+            }
             for (int i = 0; i < head_dim; ++i) {
               ASSERT_NEAR(out[r * head_dim + i], want[r][i], 1e-4)
                   << where << " row " << r << " dim " << i;
