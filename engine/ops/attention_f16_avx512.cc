@@ -120,11 +120,23 @@ void Scores(const AttentionF16Args& a, const float* qf, size_t qs, float* scores
 // Turns one row of scores into F16-rounded probabilities in place (capturing the unrounded
 // ones when asked). `sink`: null, or the row's sink logit, which joins the max and the
 // denominator.
+// The largest lane, through zero-masked extracts: GCC 12 warns that the pass-through operand of
+// _mm512_reduce_max_ps's unmasked extract is uninitialized.
+float ReduceMax(__m512 v) {
+  const __m512d d = _mm512_castps_pd(v);
+  const __m256 m = _mm256_max_ps(_mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, d, 0)),
+                                 _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, d, 1)));
+  __m128 q = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+  q = _mm_max_ps(q, _mm_movehl_ps(q, q));
+  q = _mm_max_ss(q, _mm_movehdup_ps(q));
+  return _mm_cvtss_f32(q);
+}
+
 void Softmax(float* s, int n_keys, float* capture, const float* sink) {
   const int nv = (n_keys + 15) / 16;
   __m512 mx = _mm512_set1_ps(-INFINITY);
   for (int i = 0; i < nv; ++i) mx = _mm512_max_ps(mx, _mm512_loadu_ps(s + 16 * i));
-  float max_f = _mm512_reduce_max_ps(mx);
+  float max_f = ReduceMax(mx);
   if (sink != nullptr) max_f = std::max(max_f, *sink);
   const __m512 max_score = _mm512_set1_ps(max_f);
   // Summed in double like the reference's softmax, so long rows lose nothing.
@@ -133,8 +145,10 @@ void Softmax(float* s, int n_keys, float* capture, const float* sink) {
     const __m512 e = Exp(_mm512_sub_ps(_mm512_loadu_ps(s + 16 * i), max_score));
     _mm512_storeu_ps(s + 16 * i, e);
     sum0 = _mm512_add_pd(sum0, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
-    sum1 = _mm512_add_pd(
-        sum1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))));
+    // The zero-masked extract: GCC 12 warns that the unmasked form's pass-through is
+    // uninitialized.
+    sum1 = _mm512_add_pd(sum1, _mm512_cvtps_pd(_mm256_castpd_ps(
+                                   _mm512_maskz_extractf64x4_pd(0xF, _mm512_castps_pd(e), 1))));
   }
   double sum = _mm512_reduce_add_pd(_mm512_add_pd(sum0, sum1));
   if (sink != nullptr) sum += std::exp(*sink - max_f);
