@@ -12,9 +12,11 @@
 # step on `unicode`). The MXFP4 dot kernels and the AVX-512 activation quantizer are not the
 # cause (forcing AVX2's changes nothing); turning off the R4 repacking of the Q8_0 matrices
 # (ops::ShouldRepack) makes the MXFP4 form exact again (0.00000 on code/en/short/unicode, 0.15
-# on long): the R4 kernels sum in another order than llama.cpp, and the top-2 routing amplifies
-# the difference. Until the R4 order is matched they are not parity cases; MXFP4 itself stays
-# checked end to end by iquants.sh's llama-tiny-MXFP4-ffn.
+# on long), while the same switch makes llama-tiny-MXFP4-ffn/unicode drift instead: which
+# matrices are summed in the repacked order differs between us and llama.cpp (whose CPU backend
+# repacks some Q8_0 tensors itself), and the top-2 routing amplifies the last-bit differences.
+# Until that choice is matched they are not parity cases; MXFP4 itself stays checked end to end
+# by iquants.sh's llama-tiny-MXFP4-ffn.
 source "$(dirname "$0")/lib.sh"
 gpt_oss_args=(--arch gpt-oss --vocab "$BPE" --seed 23 --n-layer 4 --head-dim 64 --n-expert 8
   --n-expert-used 2 --n-ff-exp 256 --swa 32 --ctx 131072)
