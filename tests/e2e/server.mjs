@@ -10,6 +10,8 @@ export const binary = process.env.INFERNO_BINARY ?? path.join(sourceDir, 'build/
 export const sharedDir = process.env.INFERNO_SHARED_DIR ?? path.resolve(sourceDir, '../shared');
 export const webRoot = process.env.INFERNO_WEB_ROOT ?? path.join(sourceDir, 'web/dist');
 export const model = path.join(sharedDir, 'fixtures/models/llama-tiny-Q8_0.gguf');
+// The generated models of the newer families (`make zoo`, tools/zoo).
+export const zooDir = process.env.INFERNO_ZOO_DIR ?? path.join(sourceDir, 'build/zoo');
 
 const live = new Set();
 // A crashed or interrupted test run must not leave a server behind.
