@@ -104,8 +104,9 @@ void Dot32x4(int64_t n, const void* w, size_t row_bytes, const void* a, float* o
     const __m256i neg_sums = NegOffsetSums(yv);
     const float dy = H2F(y[i].d);
     for (int r = 0; r < 4; ++r) {
-      // A few hundred bytes ahead in each row stream, as the Q4_0 kernel.
-      _mm_prefetch(reinterpret_cast<const char*>(&x[r][i + 16]), _MM_HINT_T0);
+      // The same block of the next group of four rows, which the next call reads: four
+      // interleaved row streams defeat the hardware prefetcher (as in the K-quant kernels).
+      _mm_prefetch(reinterpret_cast<const char*>(&x[r][i]) + 4 * row_bytes, _MM_HINT_T0);
       const __m256i s = OffsetDot(x[r][i].qs, table, yv, neg_sums);
       acc[r] =
           _mm256_fmadd_ps(_mm256_set1_ps(BlockScale(x[r][i]) * dy), _mm256_cvtepi32_ps(s), acc[r]);
@@ -198,7 +199,10 @@ void DotXSx4(int64_t n, const void* w, size_t row_bytes, const void* a, float* o
                    _mm256_setzero_ps()};
   for (int64_t i = 0; i < n / kQK_K; ++i) {
     for (int r = 0; r < 4; ++r) {
-      PrefetchBytes(&x[r][i + 2], sizeof(BlockIQ4_XS));  // two blocks ahead per row stream
+      // The same block of the next group of four rows, which the next call reads: four
+      // interleaved row streams defeat the hardware prefetcher (as in the K-quant kernels).
+      PrefetchBytes(reinterpret_cast<const uint8_t*>(&x[r][i]) + 4 * row_bytes,
+                    sizeof(BlockIQ4_XS));
       UnpackedXS u;
       UnpackXS(x[r][i], table, &u);
       AccumulateXS(u, y[i], &acc[r]);
