@@ -70,17 +70,21 @@ std::optional<ApiError> ReadOptions(const json::object& o, GenerateRequest* req,
 }
 
 // `think`: true or a level ("low", "medium", "high": gpt-oss's effort) splits the reasoning
-// into message.thinking; false leaves it in the content.
+// into message.thinking; false leaves whatever reasoning comes in the content and asks the
+// template not to think (enable_thinking false, which Qwen3's reads; templates without it
+// ignore it). A level is passed as reasoning_effort, which gpt-oss's template reads.
 std::optional<ApiError> ReadThink(const json::object& o, GenerateRequest* req) {
   const json::value* v = o.if_contains("think");
   if (v == nullptr || v->is_null()) return std::nullopt;
   if (v->is_bool()) {
     req->reasoning_format = v->as_bool() ? ReasoningFormat::kAuto : ReasoningFormat::kNone;
+    if (!v->as_bool()) req->template_kwargs["enable_thinking"] = false;
     return std::nullopt;
   }
   if (v->is_string() &&
       (v->as_string() == "low" || v->as_string() == "medium" || v->as_string() == "high")) {
     req->reasoning_format = ReasoningFormat::kAuto;
+    req->template_kwargs["reasoning_effort"] = v->as_string();
     return std::nullopt;
   }
   return Bad("think", "'think' must be true, false, \"low\", \"medium\" or \"high\"");

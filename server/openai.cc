@@ -158,6 +158,18 @@ std::optional<ApiError> ReadMessages(const json::object& o, GenerateRequest* req
   return std::nullopt;
 }
 
+// `chat_template_kwargs` (llama.cpp's and vLLM's name): an object of further template
+// variables, e.g. {"enable_thinking": false}.
+std::optional<ApiError> ReadTemplateKwargs(const json::object& o, GenerateRequest* req) {
+  const json::value* v = o.if_contains("chat_template_kwargs");
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  if (!v->is_object()) {
+    return Bad("chat_template_kwargs", "'chat_template_kwargs' must be an object");
+  }
+  req->template_kwargs = v->as_object();
+  return std::nullopt;
+}
+
 // Text completions: `prompt`, a string or an array of one string.
 std::optional<ApiError> ReadPrompt(const json::object& o, GenerateRequest* req) {
   const json::value* p = o.if_contains("prompt");
@@ -237,6 +249,9 @@ std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
     params->model = std::string(m->as_string());
   }
   if (auto err = chat ? ReadMessages(o, req) : ReadPrompt(o, req)) return err;
+  if (chat) {
+    if (auto err = ReadTemplateKwargs(o, req)) return err;
+  }
   if (auto err = ReadSchemaFields(o, req, params)) return err;
   if (auto err = ReadOpenAiOptions(o, chat, params)) return err;
   req->top_k_events = params->logprobs ? params->top_logprobs : 0;

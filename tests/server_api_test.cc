@@ -176,6 +176,22 @@ TEST_F(ServerTest, StopStringEndsTheTextBeforeIt) {
   EXPECT_EQ(std::string(choice["text"].as_string()), greedy.substr(0, greedy.find(stop)));
 }
 
+// chat_template_kwargs: extra variables for the model's template (the rendering itself is
+// checked in chat_template_test against Hugging Face's); the request's own are not overridden.
+TEST_F(ServerTest, ChatTemplateKwargs) {
+  const std::string msgs = R"("messages":[{"role":"user","content":"Hello"}],"max_tokens":2)";
+  HttpResponse r = Post("/v1/chat/completions",
+                        "{" + msgs + R"(,"chat_template_kwargs":{"enable_thinking":false}})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = Post("/v1/chat/completions", "{" + msgs + R"(,"chat_template_kwargs":"no"})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(ErrorField(r, "param"), "chat_template_kwargs");
+  r = Post("/v1/chat/completions",
+           "{" + msgs + R"(,"chat_template_kwargs":{"add_generation_prompt":false}})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(ErrorField(r, "message").find("'add_generation_prompt'"), std::string::npos) << r.body;
+}
+
 TEST_F(ServerTest, BadRequestsGetOpenAiErrors) {
   HttpResponse r = Post("/v1/chat/completions", "{not json");
   EXPECT_EQ(r.status, 400);

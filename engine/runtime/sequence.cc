@@ -39,8 +39,8 @@ Result<std::vector<int32_t>> PromptTokens(const Model& model, const GenerateRequ
     // exactly as the model's metadata asks.
     const std::string bos = tok.bos() >= 0 ? std::string(tok.TokenText(tok.bos())) : "";
     const std::string eos = tok.eos() >= 0 ? std::string(tok.TokenText(tok.eos())) : "";
-    Result<std::string> rendered =
-        tmpl.Apply(request.messages, /*add_generation_prompt=*/true, bos, eos);
+    Result<std::string> rendered = tmpl.Apply(request.messages, /*add_generation_prompt=*/true, bos,
+                                              eos, &request.template_kwargs);
     if (!rendered.ok()) return rendered.status();
     text = std::move(rendered).value();
   }

@@ -16,6 +16,7 @@
 // OnPromptLogits() before Advance().
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
 #include <span>
@@ -36,6 +37,9 @@ struct GenerateRequest {
   std::string prompt;                  // raw prompt (used when messages is empty)
   std::vector<ChatMessage> messages;   // chat mode: rendered with the model's template
   std::vector<int32_t> prompt_tokens;  // already tokenized prompt; wins over both when set
+  // Further variables for the chat template (OpenAI-compatible servers' chat_template_kwargs:
+  // {"enable_thinking": false} for Qwen3, ...).
+  boost::json::object template_kwargs;
   int max_tokens = 128;
   SamplingParams sampling;
   std::vector<std::string> stop;  // stop strings (not included in the output)

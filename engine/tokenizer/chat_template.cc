@@ -112,17 +112,27 @@ std::vector<std::string> ChatTemplate::StopStrings() const {
 }
 
 Result<std::string> ChatTemplate::Apply(std::span<const ChatMessage> messages, bool gen,
-                                        std::string_view bos, std::string_view eos) const {
+                                        std::string_view bos, std::string_view eos,
+                                        const boost::json::object* extra) const {
   boost::json::array msgs;
   for (const ChatMessage& m : messages) {
     msgs.push_back(boost::json::object{{"role", m.role}, {"content", m.content}});
   }
-  const boost::json::object context{{"messages", std::move(msgs)},
-                                    {"add_generation_prompt", gen},
-                                    {"bos_token", bos},
-                                    {"eos_token", eos},
-                                    {"tools", nullptr},
-                                    {"documents", nullptr}};
+  boost::json::object context{{"messages", std::move(msgs)},
+                              {"add_generation_prompt", gen},
+                              {"bos_token", bos},
+                              {"eos_token", eos},
+                              {"tools", nullptr},
+                              {"documents", nullptr}};
+  if (extra != nullptr) {
+    for (const auto& [key, value] : *extra) {
+      if (context.contains(key)) {
+        return Status::InvalidArgument("chat_template_kwargs: '" + std::string(key) +
+                                       "' is set from the request itself");
+      }
+      context[key] = value;
+    }
+  }
   const std::shared_ptr<const Template> program = this->program ? this->program : ChatMLProgram();
   Result<std::string> out = program->Render(context, RenderOptions{});
   if (!out.ok()) return Status::InvalidArgument("chat template: " + out.status().message());

@@ -3,6 +3,7 @@
 // without a template, or with one that does not parse, falls back to ChatML with a warning.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <memory>
 #include <span>
 #include <string>
@@ -50,8 +51,11 @@ struct ChatTemplate {
   // The leading BOS a template writes is dropped: the tokenizer adds it as the model's
   // metadata asks. Fails with the template's message when it refuses the conversation
   // (raise_exception, e.g. a system message the model does not support).
+  // `extra`: further variables for the template, as transformers' apply_chat_template takes
+  // them (enable_thinking, reasoning_effort, ...); one that names a variable set above is refused.
   Result<std::string> Apply(std::span<const ChatMessage> messages, bool add_generation_prompt,
-                            std::string_view bos_text = "", std::string_view eos_text = "") const;
+                            std::string_view bos_text = "", std::string_view eos_text = "",
+                            const boost::json::object* extra = nullptr) const;
 
   std::string_view Name() const;
   // Texts that end an assistant turn in this format.

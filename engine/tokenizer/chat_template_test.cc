@@ -82,6 +82,27 @@ TEST(ChatTemplate, RendersRealTemplatesAsHuggingFaceDoes) {
   EXPECT_GE(compared, 20);
 }
 
+// Extra variables reach the template as transformers passes apply_chat_template's kwargs:
+// Qwen3 with enable_thinking false writes an empty thought, as Hugging Face renders it.
+TEST(ChatTemplate, ExtraVariablesReachTheTemplate) {
+  const ChatTemplate t = ChatTemplate::Detect(TemplateText("Qwen-Qwen3-0.6B"));
+  bool gen = false;
+  const std::vector<ChatMessage> messages = CaseMessages("no-thinking", &gen);
+  ASSERT_EQ(messages.size(), 1u);
+  const boost::json::object extra{{"enable_thinking", false}};
+  const Result<std::string> out = t.Apply(messages, gen, "<s>", "</s>", &extra);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(*out, ReadAll(kFixtures / "expected" / "Qwen-Qwen3-0.6B" / "no-thinking.txt"));
+  const Result<std::string> thinking = t.Apply(messages, gen, "<s>", "</s>");
+  ASSERT_TRUE(thinking.ok());
+  EXPECT_NE(*thinking, *out);  // without it the template leaves the thought to the model
+  // A variable the request itself sets cannot be overridden.
+  const boost::json::object clash{{"messages", boost::json::array{}}};
+  const Result<std::string> refused = t.Apply(messages, gen, "<s>", "</s>", &clash);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("'messages'"), std::string::npos);
+}
+
 TEST(ChatTemplate, NamesTheFamily) {
   EXPECT_EQ(ChatTemplate::Detect(TemplateText("Qwen-Qwen2.5-7B-Instruct")).Name(), "chatml");
   EXPECT_EQ(ChatTemplate::Detect(TemplateText("meta-llama-Llama-3.1-8B-Instruct")).Name(),
