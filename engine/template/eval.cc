@@ -1,4 +1,6 @@
 // Expression evaluation.
+#include <cstdint>
+
 #include "engine/template/builtins.h"
 #include "engine/template/error.h"
 #include "engine/template/interpreter.h"
@@ -116,7 +118,9 @@ Value Interpreter::EvalUnary(const Expr& e) {
     Fail("TypeError", "bad operand type for unary " + e.name + ": '" + v.TypeName() + "'");
   if (e.name == "+") return v.is_bool() ? Value(int64_t{v.as_bool()}) : v;
   if (v.is_float()) return Value(-v.as_float());
-  return Value(-(v.is_bool() ? int64_t{v.as_bool()} : v.as_int()));
+  const int64_t i = v.is_bool() ? int64_t{v.as_bool()} : v.as_int();
+  if (i == INT64_MIN) Fail("OverflowError", "integer result does not fit in 64 bits");
+  return Value(-i);
 }
 
 Value Interpreter::ApplyFilter(const std::string& name, const Value& input, CallArgs& args) {

@@ -1,6 +1,7 @@
 // Text and number filters, and the dispatch of every filter by name.
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "engine/template/filters_internal.h"
@@ -87,6 +88,7 @@ Value ToFloat(Interpreter&, const Value& v, CallArgs& a) {
 Value Abs(Interpreter&, const Value& v, CallArgs&) {
   RequireDefined(v);
   if (v.is_float()) return Value(std::fabs(v.as_float()));
+  if (v.is_int() && v.as_int() == INT64_MIN) Fail("OverflowError", "abs() does not fit in 64 bits");
   if (v.is_int()) return Value(v.as_int() < 0 ? -v.as_int() : v.as_int());
   if (v.is_bool()) return Value(int64_t{v.as_bool()});
   Fail("TypeError", "bad operand type for abs(): '" + v.TypeName() + "'");

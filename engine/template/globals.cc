@@ -28,12 +28,13 @@ Value Range(Interpreter&, CallArgs& a) {
   }
   if (step == 0) Fail("ValueError", "range() arg 3 must not be zero");
   std::vector<Value> out;
-  for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
+  for (int64_t i = start; step > 0 ? i < stop : i > stop;) {
     if (static_cast<int64_t>(out.size()) >= kMaxRange) {
       Fail("OverflowError",
            "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
     }
     out.emplace_back(i);
+    if (__builtin_add_overflow(i, step, &i)) break;  // past the int64 range: the range ended
   }
   return Value::MakeList(std::move(out));
 }

@@ -1,6 +1,7 @@
 #include "engine/template/ops.h"
 
 #include <cmath>
+#include <cstdint>
 
 #include "engine/template/error.h"
 #include "engine/template/format.h"
@@ -16,6 +17,31 @@ namespace {
 }
 
 int64_t AsInt(const Value& v) { return v.is_bool() ? v.as_bool() : v.as_int(); }
+
+// Python's ints do not overflow; ours are 64-bit, so a result that does not fit is refused.
+int64_t Checked(bool overflowed, int64_t r) {
+  if (overflowed) Fail("OverflowError", "integer result does not fit in 64 bits");
+  return r;
+}
+
+int64_t IntOp(char op, int64_t x, int64_t y) {
+  int64_t r = 0;
+  const bool overflowed = op == '+'   ? __builtin_add_overflow(x, y, &r)
+                          : op == '-' ? __builtin_sub_overflow(x, y, &r)
+                                      : __builtin_mul_overflow(x, y, &r);
+  return Checked(overflowed, r);
+}
+
+int64_t IntPow(int64_t base, int64_t exp) {
+  // |base| <= 1 never overflows, however large exp is; any other base overflows within 63
+  // multiplications, so the loop is short.
+  if (base == 0) return exp == 0 ? 1 : 0;
+  if (base == 1) return 1;
+  if (base == -1) return exp % 2 == 0 ? 1 : -1;
+  int64_t r = 1;
+  for (int64_t i = 0; i < exp; ++i) r = IntOp('*', r, base);
+  return r;
+}
 bool IsIntLike(const Value& v) { return v.is_int() || v.is_bool(); }
 
 // 'x' * 10**9 would allocate before any limit could see the result.
@@ -40,7 +66,7 @@ Value Repeat(const Value& seq, int64_t n) {
 
 Value Add(const Value& a, const Value& b) {
   if (a.is_number() && b.is_number()) {
-    if (IsIntLike(a) && IsIntLike(b)) return Value(AsInt(a) + AsInt(b));
+    if (IsIntLike(a) && IsIntLike(b)) return Value(IntOp('+', AsInt(a), AsInt(b)));
     return Value(a.to_double() + b.to_double());
   }
   if (a.is_string() && b.is_string()) {
@@ -73,20 +99,19 @@ Value Arith(std::string_view op, const Value& a, const Value& b) {
   }
   if (!a.is_number() || !b.is_number()) Unsupported(op, a, b);
   const bool ints = IsIntLike(a) && IsIntLike(b);
-  if (op == "-") return ints ? Value(AsInt(a) - AsInt(b)) : Value(a.to_double() - b.to_double());
-  if (op == "*") return ints ? Value(AsInt(a) * AsInt(b)) : Value(a.to_double() * b.to_double());
+  if (op == "-")
+    return ints ? Value(IntOp('-', AsInt(a), AsInt(b))) : Value(a.to_double() - b.to_double());
+  if (op == "*")
+    return ints ? Value(IntOp('*', AsInt(a), AsInt(b))) : Value(a.to_double() * b.to_double());
   if (op == "**") {
-    if (ints && AsInt(b) >= 0) {
-      int64_t r = 1;
-      for (int64_t i = 0; i < AsInt(b) && i < 64; ++i) r *= AsInt(a);
-      return Value(r);
-    }
+    if (ints && AsInt(b) >= 0) return Value(IntPow(AsInt(a), AsInt(b)));
     return Value(std::pow(a.to_double(), b.to_double()));
   }
   if (b.to_double() == 0) Fail("ZeroDivisionError", "division by zero");
   if (op == "/") return Value(a.to_double() / b.to_double());
   if (ints) {
     const int64_t x = AsInt(a), y = AsInt(b);
+    if (x == INT64_MIN && y == -1) Fail("OverflowError", "integer result does not fit in 64 bits");
     int64_t q = x / y, r = x % y;
     if (r != 0 && ((r < 0) != (y < 0))) --q, r += y;  // Python floors
     return op == "//" ? Value(q) : Value(r);

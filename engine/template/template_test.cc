@@ -236,6 +236,20 @@ TEST(TemplateTest, DeepNestingIsRefusedNotAStackOverflow) {
   EXPECT_TRUE(Render("{{ " + std::string(50, '(') + "1" + std::string(50, ')') + " }}").ok());
 }
 
+TEST(TemplateTest, IntegerOverflowIsRefused) {
+  // Python's ints are unbounded; ours are 64-bit and say so rather than wrap.
+  for (const char* src :
+       {"{{ 4611686018427387904 * 2 }}", "{{ 9223372036854775807 + 1 }}", "{{ 3 ** 64 }}",
+        "{{ -(-9223372036854775807 - 1) }}", "{{ (-9223372036854775807 - 1) // -1 }}"}) {
+    Result<std::string> out = Render(src);
+    ASSERT_FALSE(out.ok()) << src << " gave " << *out;
+    EXPECT_NE(out.status().message().find("OverflowError"), std::string::npos);
+  }
+  EXPECT_EQ(*Render("{{ (-1) ** 1000001 }}{{ 2 ** 62 }}{{ range(9223372036854775806, "
+                    "9223372036854775807, 5)|list }}"),
+            "-14611686018427387904[9223372036854775806]");
+}
+
 TEST(TemplateTest, SandboxRefusesPrivateAttributes) {
   Result<std::string> out = Render("{{ ''.__class__ }}");
   ASSERT_FALSE(out.ok());
