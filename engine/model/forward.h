@@ -75,6 +75,14 @@ const blocks::AttentionCaptureRow* AttentionWeightRows(LayerContext& ctx);
 // used when the layer has them. `rope` and `window` are the layer's.
 void StandardAttention(LayerContext& ctx, const blocks::RopeParams& rope, int window);
 
+// Its second half, for families that compute s.q, s.k, s.v their own way (Phi-3's fused
+// projection): RoPE, temperature and scale of the queries, attention over the KV cache, Wo (+ bo),
+// the post-attention norm if any, and the residual add.
+void AttendAndProject(LayerContext& ctx, const blocks::RopeParams& rope, int window);
+
+// x += postnorm(s.proj), the norm only when the layer has one: how every sub-block ends.
+void AddToResidual(LayerContext& ctx, const std::vector<float>& post_norm);
+
 // The feed-forward sub-block: x += Wdown · (act(Wgate·n) * Wup·n), n = rmsnorm(x).
 enum class GatedAct { kSilu, kGeluTanh };
 void GatedFfn(LayerContext& ctx, GatedAct act);
@@ -82,6 +90,11 @@ void GatedFfn(LayerContext& ctx, GatedAct act);
 // The mixture-of-experts feed-forward: x += MoeFfn(rmsnorm(x)) (engine/model/moe.h), handing
 // the router's choice to the hooks that want "router".
 void MoeFfnSubBlock(LayerContext& ctx, const MoeParams& params);
+
+// The dense SwiGLU layer of Llama, Qwen2, Qwen3 and Mistral 3 (their differences are in their
+// tensors and config): StandardAttention with the config's RoPE and no window, then
+// GatedFfn(kSilu). Those families point their Family::layer here.
+void SwiGluLayer(LayerContext& ctx);
 
 // The RoPE parameters of the config (base, scaling, YaRN, style) with the batch's factors.
 blocks::RopeParams ConfigRope(const LayerContext& ctx);

@@ -24,12 +24,9 @@ Status ReadConfig(const gguf::File& f, ModelConfig& c) {
   // Without a window every layer attends to the whole context, as in llama.cpp.
   INFERNO_RETURN_IF_ERROR(ReadOptionalDim(f, p + "attention.sliding_window", 0, &c.sliding_window));
   if (c.sliding_window == 0) return Status::Ok();
-  int period = 6;
-  INFERNO_RETURN_IF_ERROR(ReadOptionalDim(f, p + "attention.sliding_window_pattern", 6, &period));
-  // Every period-th layer is global, the others slide; local layers use RoPE base 10000
-  // (or the file's rope.freq_base_swa, read with the other rope keys) without scaling.
-  for (int l = 0; l < c.n_layer; ++l) c.layer_is_sliding[l] = (l % period) < period - 1;
-  return Status::Ok();
+  // Every 6th layer (or the file's period) is global, the others slide; local layers use RoPE
+  // base 10000 (or the file's rope.freq_base_swa, read with the other rope keys) unscaled.
+  return ReadSlidingPattern(f, /*default_period=*/6, c);
 }
 
 void Tensors(TensorBinder& b, const ModelConfig& c, Weights& w) {

@@ -29,11 +29,8 @@ Status ReadConfig(const gguf::File& f, ModelConfig& c) {
   }
   // Required, as in llama.cpp: every other layer slides over this many positions.
   INFERNO_RETURN_IF_ERROR(ReadDim(f, p + "attention.sliding_window", &c.sliding_window));
-  int period = 2;
-  INFERNO_RETURN_IF_ERROR(ReadOptionalDim(f, p + "attention.sliding_window_pattern", 2, &period));
-  // llama.cpp's set_swa_pattern(period): layer l slides unless it is the last of its period.
-  for (int l = 0; l < c.n_layer; ++l) c.layer_is_sliding[l] = (l % period) < period - 1;
-  return Status::Ok();
+  // Every other layer slides (the even ones), unless the file gives another period.
+  return ReadSlidingPattern(f, /*default_period=*/2, c);
 }
 
 void Tensors(TensorBinder& b, const ModelConfig& c, Weights& w) {

@@ -1,6 +1,7 @@
 // gpt-oss's hyper-parameters and tensor declaration on a small in-memory GGUF: which layers
 // slide, YaRN, and the tensors bound where the layer reads them. The numerics are proven
-// against llama.cpp by the zoo parity tests (gpt-oss-tiny-F16; see tools/zoo/gpt-oss.sh for the quantized forms).
+// against llama.cpp by the zoo parity tests (gpt-oss-tiny-F16; see tools/zoo/gpt-oss.sh for the
+// quantized forms).
 #include <gtest/gtest.h>
 
 #include <memory>

@@ -24,14 +24,9 @@ void Tensors(TensorBinder& b, const ModelConfig& c, Weights& w) {
   }
 }
 
-void Layer(LayerContext& ctx) {
-  StandardAttention(ctx, ConfigRope(ctx), /*window=*/0);
-  GatedFfn(ctx, GatedAct::kSilu);
-}
-
 }  // namespace
 
-extern const Family kLlamaFamily{"llama", ReadConfig, Tensors, Layer,
+extern const Family kLlamaFamily{"llama", ReadConfig, Tensors, SwiGluLayer,
                                  RopeFamilyKeys{.freqs_or_longrope = true}};
 
 }  // namespace inferno

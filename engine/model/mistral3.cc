@@ -49,18 +49,13 @@ void Tensors(TensorBinder& b, const ModelConfig& c, Weights& w) {
   }
 }
 
-void Layer(LayerContext& ctx) {
-  StandardAttention(ctx, ConfigRope(ctx), /*window=*/0);
-  GatedFfn(ctx, GatedAct::kSilu);
-}
-
 }  // namespace
 
 extern const Family kMistral3Family{
     "mistral3",
     ReadConfig,
     Tensors,
-    Layer,
+    SwiGluLayer,
     RopeFamilyKeys{.freqs_or_longrope = true, .yarn_beta = true, .yarn_log_multiplier = true},
     kOwnKeys};
 

@@ -121,6 +121,14 @@ Status ReadOptionalDim(const gguf::File& f, const std::string& key, int def, int
   return ReadDim(f, key, out);
 }
 
+Status ReadSlidingPattern(const gguf::File& f, int default_period, ModelConfig& c) {
+  int period = default_period;
+  INFERNO_RETURN_IF_ERROR(ReadOptionalDim(f, c.arch_name + ".attention.sliding_window_pattern",
+                                          default_period, &period));
+  for (int l = 0; l < c.n_layer; ++l) c.layer_is_sliding[l] = (l % period) < period - 1;
+  return Status::Ok();
+}
+
 Status CheckDefaults(const gguf::File& f, const ModelConfig& c, std::span<const DefaultKey> keys) {
   for (const DefaultKey& k : keys) {
     const std::string key = c.arch_name + "." + std::string(k.suffix);

@@ -70,6 +70,10 @@ Status ReadDim(const gguf::File& f, const std::string& key, int* out, int64_t ma
 // As ReadDim, `def` when the key is absent.
 Status ReadOptionalDim(const gguf::File& f, const std::string& key, int def, int* out);
 
+// `<arch>.attention.sliding_window_pattern` (default `default_period`) as llama.cpp's
+// set_swa_pattern reads it: layer l slides unless it is the last of its period.
+Status ReadSlidingPattern(const gguf::File& f, int default_period, ModelConfig& c);
+
 // A metadata key whose non-default value would change the computation in a way the family does
 // not implement. Absent, or equal to `value`, is fine; anything else is refused naming the key.
 struct DefaultKey {

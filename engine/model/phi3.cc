@@ -5,7 +5,6 @@
 //
 //   q|k|v = Wqkv · rmsnorm(x);  x += Wo · attention(rope(q) * scale, rope(k), v)
 //   g|u = Wup · rmsnorm(x);     x += Wdown · (silu(g) * u)
-#include <cmath>
 
 #include "engine/model/forward.h"
 #include "engine/model/tensor_binder.h"
@@ -55,23 +54,14 @@ void Layer(LayerContext& ctx) {
   ThreadPool& pool = ctx.pool;
   const int64_t T = ctx.n_tokens;
   const int64_t D = c.n_embd;
-  const int64_t q_dim = int64_t{c.n_head} * c.head_dim;
 
   blocks::RmsNorm(s.x.data(), w.attn_norm.data(), s.xb.data(), T, D, c.norm_eps);
   // Sized on the first call only (the buffer keeps its size for the next batches).
   if (s.qkv.size() < size_t(s.max_tokens * w.wqkv.rows)) s.qkv.resize(s.max_tokens * w.wqkv.rows);
   ops::MatMul(pool, w.wqkv, s.xb.data(), T, s.qkv.data(), s.act_in);
   SplitQkv(c, s, T);
-  const blocks::RopeParams rope = ConfigRope(ctx);
-  blocks::Rope(s.q.data(), T, c.n_head, c.head_dim, ctx.positions, rope);
-  blocks::Rope(s.k.data(), T, c.n_head_kv, c.head_dim, ctx.positions, rope);
-  const float q_scale = 1.0f / std::sqrt(float(c.head_dim));
-  for (int64_t i = 0; i < T * q_dim; ++i) s.q[i] *= q_scale;
-  blocks::AttentionParams ap{c.n_head, c.n_head_kv, c.head_dim, c.head_dim_v, 1.0f, 0};
-  blocks::Attention(pool, ap, s.q.data(), s.k.data(), s.v.data(), T, ctx.positions, ctx.caches,
-                    ctx.layer, s.attn.data(), s.attention, AttentionWeightRows(ctx));
-  ops::MatMul(pool, w.wo, s.attn.data(), T, s.proj.data(), s.act_mid);
-  blocks::Add(s.x.data(), s.proj.data(), T * D);
+  // The queries are scaled by 1/sqrt(head_dim) before the product (config.scale_queries).
+  AttendAndProject(ctx, ConfigRope(ctx), /*window=*/0);
 
   blocks::RmsNorm(s.x.data(), w.ffn_norm.data(), s.xb.data(), T, D, c.norm_eps);
   ops::MatMul(pool, w.w_up, s.xb.data(), T, s.up.data(), s.act_in);
@@ -81,7 +71,7 @@ void Layer(LayerContext& ctx) {
                    F);
   }
   ops::MatMul(pool, w.w_down, s.hidden.data(), T, s.proj.data(), s.act_mid);
-  blocks::Add(s.x.data(), s.proj.data(), T * D);
+  AddToResidual(ctx, w.post_ffn_norm);
 }
 
 }  // namespace

@@ -19,13 +19,8 @@ void Tensors(TensorBinder& b, const ModelConfig& c, Weights& w) {
   }
 }
 
-void Layer(LayerContext& ctx) {
-  StandardAttention(ctx, ConfigRope(ctx), /*window=*/0);
-  GatedFfn(ctx, GatedAct::kSilu);
-}
-
 }  // namespace
 
-extern const Family kQwen2Family{"qwen2", ReadConfig, Tensors, Layer};
+extern const Family kQwen2Family{"qwen2", ReadConfig, Tensors, SwiGluLayer};
 
 }  // namespace inferno

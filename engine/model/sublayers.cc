@@ -59,6 +59,14 @@ void StandardAttention(LayerContext& ctx, const blocks::RopeParams& rope, int wi
     blocks::RmsNorm(s.k.data(), w.k_norm.data(), s.k.data(), T * c.n_head_kv, c.head_dim,
                     c.norm_eps);
   }
+  AttendAndProject(ctx, rope, window);
+}
+
+void AttendAndProject(LayerContext& ctx, const blocks::RopeParams& rope, int window) {
+  const ModelConfig& c = ctx.config;
+  const LayerWeights& w = ctx.w;
+  ForwardState& s = ctx.s;
+  const int64_t T = ctx.n_tokens;
   blocks::Rope(s.q.data(), T, c.n_head, c.head_dim, ctx.positions, rope);
   blocks::Rope(s.k.data(), T, c.n_head_kv, c.head_dim, ctx.positions, rope);
   if (c.attn_temp_scale != 0.0f) ScaleQueriesByTemperature(c, ctx.positions, T, s.q.data());
@@ -71,12 +79,20 @@ void StandardAttention(LayerContext& ctx, const blocks::RopeParams& rope, int wi
   blocks::AttentionParams ap{
       c.n_head, c.n_head_kv, c.head_dim, c.head_dim_v, c.scale_queries ? 1.0f : scale, window};
   if (!w.attn_sinks.empty()) ap.sinks = w.attn_sinks.data();
-  blocks::Attention(pool, ap, s.q.data(), s.k.data(), s.v.data(), T, ctx.positions, ctx.caches,
+  blocks::Attention(ctx.pool, ap, s.q.data(), s.k.data(), s.v.data(), T, ctx.positions, ctx.caches,
                     ctx.layer, s.attn.data(), s.attention, AttentionWeightRows(ctx));
-  ops::MatMul(pool, w.wo, s.attn.data(), T, s.proj.data(), s.act_mid);
-  if (!w.bo.empty()) blocks::AddBias(s.proj.data(), w.bo.data(), T, D);
-  if (!w.post_attn_norm.empty()) {
-    blocks::RmsNorm(s.proj.data(), w.post_attn_norm.data(), s.proj.data(), T, D, c.norm_eps);
+  ops::MatMul(ctx.pool, w.wo, s.attn.data(), T, s.proj.data(), s.act_mid);
+  if (!w.bo.empty()) blocks::AddBias(s.proj.data(), w.bo.data(), T, c.n_embd);
+  AddToResidual(ctx, w.post_attn_norm);
+}
+
+void AddToResidual(LayerContext& ctx, const std::vector<float>& post_norm) {
+  const ModelConfig& c = ctx.config;
+  ForwardState& s = ctx.s;
+  const int64_t T = ctx.n_tokens;
+  const int64_t D = c.n_embd;
+  if (!post_norm.empty()) {
+    blocks::RmsNorm(s.proj.data(), post_norm.data(), s.proj.data(), T, D, c.norm_eps);
   }
   blocks::Add(s.x.data(), s.proj.data(), T * D);
 }
@@ -104,10 +120,7 @@ void GatedFfn(LayerContext& ctx, GatedAct act) {
       },
       /*align=*/64);
   ops::MatMul(pool, w.w_down, s.hidden.data(), T, s.proj.data(), s.act_mid);
-  if (!w.post_ffn_norm.empty()) {
-    blocks::RmsNorm(s.proj.data(), w.post_ffn_norm.data(), s.proj.data(), T, D, c.norm_eps);
-  }
-  blocks::Add(s.x.data(), s.proj.data(), T * D);
+  AddToResidual(ctx, w.post_ffn_norm);
 }
 
 void MoeFfnSubBlock(LayerContext& ctx, const MoeParams& params) {
@@ -119,7 +132,12 @@ void MoeFfnSubBlock(LayerContext& ctx, const MoeParams& params) {
   const MoeCapture capture{ctx.layer, ctx.hooks, ctx.positions};
   MoeFfn(ctx.pool, params, ctx.w.moe, s.xb.data(), T, s.proj.data(), s.moe,
          ctx.hooks.empty() ? nullptr : &capture);
-  blocks::Add(s.x.data(), s.proj.data(), T * D);
+  AddToResidual(ctx, /*post_norm=*/{});
+}
+
+void SwiGluLayer(LayerContext& ctx) {
+  StandardAttention(ctx, ConfigRope(ctx), /*window=*/0);
+  GatedFfn(ctx, GatedAct::kSilu);
 }
 
 }  // namespace inferno
