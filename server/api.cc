@@ -201,6 +201,19 @@ struct Api::Generation {
   }
 };
 
+std::shared_ptr<LoadedModel> Api::AcquireOrAnswer(const std::string& name, std::string_view param,
+                                                  ResponseWriter& w, int* status) {
+  Result<std::shared_ptr<LoadedModel>> lm = registry_.Acquire(name);
+  if (lm.ok()) return std::move(lm).value();
+  const bool missing = lm.status().code() == Status::Code::kNotFound;
+  const int code = missing ? 404 : 500;
+  SendJson(w, code,
+           ErrorJson(code, lm.status().message(), missing ? "model_not_found" : "model_load_failed",
+                     std::string(param)),
+           status);
+  return nullptr;
+}
+
 std::unique_ptr<Api::Generation> Api::Admit(const Request& r, LoadedModel& lm, GenerateRequest req,
                                             ResponseWriter& w, int* status) {
   auto queue = std::make_shared<EventQueue>();
@@ -381,25 +394,18 @@ void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* statu
     SendJson(w, err->status, ErrorBody(*err), status);
     return;
   }
-  Result<std::shared_ptr<LoadedModel>> lm = registry_.Acquire(params.model);
-  if (!lm.ok()) {
-    const bool missing = lm.status().code() == Status::Code::kNotFound;
-    SendJson(w, missing ? 404 : 500,
-             ErrorJson(missing ? 404 : 500, lm.status().message(),
-                       missing ? "model_not_found" : "model_load_failed", "model"),
-             status);
-    return;
-  }
-  if (std::optional<ApiError> err = PreparePrompt(**lm, req, params.max_tokens_given)) {
+  const std::shared_ptr<LoadedModel> lm = AcquireOrAnswer(params.model, "model", w, status);
+  if (!lm) return;
+  if (std::optional<ApiError> err = PreparePrompt(*lm, req, params.max_tokens_given)) {
     SendJson(w, err->status, ErrorBody(*err), status);
     return;
   }
   const int prompt_tokens = int(req.prompt_tokens.size());
-  std::unique_ptr<Generation> gen = Admit(r, **lm, std::move(req), w, status);
+  std::unique_ptr<Generation> gen = Admit(r, *lm, std::move(req), w, status);
   if (!gen) return;
   const std::string id = std::string(chat ? "chatcmpl-" : "cmpl-") +
                          std::to_string(std::time(nullptr)) + "-" + std::to_string(next_id_++);
-  CompletionEncoder enc(params, (*lm)->id, id, int64_t(std::time(nullptr)));
+  CompletionEncoder enc(params, lm->id, id, int64_t(std::time(nullptr)));
   prompt_tokens_ += uint64_t(prompt_tokens);
 
   if (params.stream) {
@@ -473,23 +479,16 @@ void Api::OllamaChat(const Request& r, ResponseWriter& w, int* status) {
     SendJson(w, err->status, ErrorBody(*err), status);
     return;
   }
-  Result<std::shared_ptr<LoadedModel>> lm = registry_.Acquire(params.model);
-  if (!lm.ok()) {
-    const bool missing = lm.status().code() == Status::Code::kNotFound;
-    SendJson(w, missing ? 404 : 500,
-             ErrorJson(missing ? 404 : 500, lm.status().message(),
-                       missing ? "model_not_found" : "model_load_failed", "model"),
-             status);
-    return;
-  }
-  if (std::optional<ApiError> err = PreparePrompt(**lm, req, params.max_tokens_given)) {
+  const std::shared_ptr<LoadedModel> lm = AcquireOrAnswer(params.model, "model", w, status);
+  if (!lm) return;
+  if (std::optional<ApiError> err = PreparePrompt(*lm, req, params.max_tokens_given)) {
     SendJson(w, err->status, ErrorBody(*err), status);
     return;
   }
   const int prompt_tokens = int(req.prompt_tokens.size());
-  std::unique_ptr<Generation> gen = Admit(r, **lm, std::move(req), w, status);
+  std::unique_ptr<Generation> gen = Admit(r, *lm, std::move(req), w, status);
   if (!gen) return;
-  OllamaChatEncoder enc((*lm)->id, OllamaTime());
+  OllamaChatEncoder enc(lm->id, OllamaTime());
   prompt_tokens_ += uint64_t(prompt_tokens);
   auto error_body = [](const Event& e) {
     return ErrorBody(ApiError{500, e.error.message(), "", ""});
@@ -550,18 +549,13 @@ void Api::SeedChat(const Request& r, ResponseWriter& w, int* status) {
   }
   const json::value* max_tokens = o.if_contains("max_tokens");
   const bool max_given = max_tokens != nullptr && !max_tokens->is_null();
-  Result<std::shared_ptr<LoadedModel>> lm = registry_.Acquire(model);
-  if (!lm.ok()) {
-    const bool missing = lm.status().code() == Status::Code::kNotFound;
-    SendJson(w, missing ? 404 : 500,
-             ErrorJson(missing ? 404 : 500, lm.status().message(), "", "model_name"), status);
-    return;
-  }
-  if (std::optional<ApiError> err = PreparePrompt(**lm, req, max_given)) {
+  const std::shared_ptr<LoadedModel> lm = AcquireOrAnswer(model, "model_name", w, status);
+  if (!lm) return;
+  if (std::optional<ApiError> err = PreparePrompt(*lm, req, max_given)) {
     SendJson(w, err->status, ErrorBody(*err), status);
     return;
   }
-  std::unique_ptr<Generation> gen = Admit(r, **lm, std::move(req), w, status);
+  std::unique_ptr<Generation> gen = Admit(r, *lm, std::move(req), w, status);
   if (!gen) return;
   *status = 200;
   if (!w.StartStream(200, "text/event-stream", {})) return;
@@ -580,7 +574,7 @@ void Api::SeedChat(const Request& r, ResponseWriter& w, int* status) {
     if (e.type == Event::Type::kDone) {
       decode_ms_ = decode_ms_ + e.timings.decode_ms;
       json::object data =
-          event_json::DoneJson(e, event_json::kChatDone, json::object{{"model", (*lm)->id}});
+          event_json::DoneJson(e, event_json::kChatDone, json::object{{"model", lm->id}});
       data["peak_rss_bytes"] = PeakRssBytes();
       data["finish_reason"] = e.finish_reason;
       if (alive) w.Write("event: done\ndata: " + json::serialize(data) + "\n\n");
@@ -610,14 +604,9 @@ void Api::Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* st
     }
     model = std::string(m->as_string());
   }
-  Result<std::shared_ptr<LoadedModel>> lm = registry_.Acquire(model);
-  if (!lm.ok()) {
-    const bool missing = lm.status().code() == Status::Code::kNotFound;
-    SendJson(w, missing ? 404 : 500,
-             ErrorJson(missing ? 404 : 500, lm.status().message(), "", "model"), status);
-    return;
-  }
-  const Tokenizer& tok = (*lm)->model->tokenizer();
+  const std::shared_ptr<LoadedModel> lm = AcquireOrAnswer(model, "model", w, status);
+  if (!lm) return;
+  const Tokenizer& tok = lm->model->tokenizer();
   if (detokenize) {
     const json::value* t = o.if_contains("tokens");
     if (t == nullptr || !t->is_array()) {
@@ -649,7 +638,7 @@ void Api::Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* st
     add_special = a->as_bool();
   const std::vector<int32_t> ids =
       tok.Encode(std::string(content->as_string()), add_special, /*parse_special=*/true);
-  const json::object body{{"model", (*lm)->id}, {"tokens", event_json::TokensJson(ids, tok)}};
+  const json::object body{{"model", lm->id}, {"tokens", event_json::TokensJson(ids, tok)}};
   SendJson(w, 200, json::serialize(body), status);
 }
 

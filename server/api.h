@@ -57,6 +57,10 @@ class Api {
   void AddRoutes();
   void Route(const Request& r, ResponseWriter& w, std::string* label);
   struct Generation;
+  // The model `name` names (empty: the default), or null after answering 404 model_not_found
+  // (no such model) or 500 model_load_failed, naming the request's field `param`.
+  std::shared_ptr<LoadedModel> AcquireOrAnswer(const std::string& name, std::string_view param,
+                                               ResponseWriter& w, int* status);
   // Submits a generation for the client of `r`; over a limit, answers 429 and returns null.
   std::unique_ptr<Generation> Admit(const Request& r, LoadedModel& lm, GenerateRequest req,
                                     ResponseWriter& w, int* status);
