@@ -3,6 +3,8 @@
 // applied (xor/subtract with the expanded sign mask; Q8_K never holds -128, so negation is
 // exact), maddubs forms int16 pair sums and madd applies the sub-block scales.
 #if defined(__x86_64__) || defined(__i386__)
+#include <type_traits>
+
 #include "engine/ops/iq3_x86.h"
 #include "engine/ops/simd_x86.h"
 #include "engine/ops/vec_dot.h"
@@ -37,16 +39,8 @@ float DotGrid(int64_t n, const void* w, const void* a) {
 }  // namespace
 
 VecDotFn Avx2IQ3VecDot(DType t) {
-  switch (t) {
-    case DType::kIQ3_XXS:
-      return DotGrid<BlockIQ3_XXS>;
-    case DType::kIQ3_S:
-      return DotGrid<BlockIQ3_S>;
-    case DType::kIQ2_S:
-      return DotGrid<BlockIQ2_S>;
-    default:
-      return nullptr;
-  }
+  return ForGridBlock<VecDotFn>(
+      t, [](auto* b) -> VecDotFn { return DotGrid<std::remove_pointer_t<decltype(b)>>; });
 }
 
 }  // namespace inferno::ops

@@ -8,6 +8,8 @@
 // All three forms share the per-block arithmetic (UnpackGrid + AccumulateGrid), so prefill
 // and decode compute bit-identical values, as the K-quant kernels do.
 #if defined(__x86_64__) || defined(__i386__)
+#include <type_traits>
+
 #include "engine/ops/iq3_x86.h"
 #include "engine/ops/simd_x86.h"
 #include "engine/ops/vec_dot.h"
@@ -108,42 +110,18 @@ void GemmGrid(int64_t n, const void* w, size_t w_row_bytes, const void* a, size_
 }  // namespace
 
 VecDotFn Avx512IQ3VecDot(DType t) {
-  switch (t) {
-    case DType::kIQ3_XXS:
-      return DotGrid<BlockIQ3_XXS>;
-    case DType::kIQ3_S:
-      return DotGrid<BlockIQ3_S>;
-    case DType::kIQ2_S:
-      return DotGrid<BlockIQ2_S>;
-    default:
-      return nullptr;
-  }
+  return ForGridBlock<VecDotFn>(
+      t, [](auto* b) -> VecDotFn { return DotGrid<std::remove_pointer_t<decltype(b)>>; });
 }
 
 VecDot4Fn Avx512IQ3VecDot4(DType t) {
-  switch (t) {
-    case DType::kIQ3_XXS:
-      return DotGridx4<BlockIQ3_XXS>;
-    case DType::kIQ3_S:
-      return DotGridx4<BlockIQ3_S>;
-    case DType::kIQ2_S:
-      return DotGridx4<BlockIQ2_S>;
-    default:
-      return nullptr;
-  }
+  return ForGridBlock<VecDot4Fn>(
+      t, [](auto* b) -> VecDot4Fn { return DotGridx4<std::remove_pointer_t<decltype(b)>>; });
 }
 
 Gemm4x4Fn Avx512IQ3Gemm4x4(DType t) {
-  switch (t) {
-    case DType::kIQ3_XXS:
-      return GemmGrid<BlockIQ3_XXS>;
-    case DType::kIQ3_S:
-      return GemmGrid<BlockIQ3_S>;
-    case DType::kIQ2_S:
-      return GemmGrid<BlockIQ2_S>;
-    default:
-      return nullptr;
-  }
+  return ForGridBlock<Gemm4x4Fn>(
+      t, [](auto* b) -> Gemm4x4Fn { return GemmGrid<std::remove_pointer_t<decltype(b)>>; });
 }
 
 }  // namespace inferno::ops

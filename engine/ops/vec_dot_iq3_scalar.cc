@@ -2,6 +2,8 @@
 // Q8_K activations, as llama.cpp pairs them: integer sums per half sub-block times the odd
 // scales 2s + 1, per block times d_w * d_y, and the type's constant unit applied once at the
 // end (as ggml_vec_dot_iq*_q8_K do). The SIMD kernels are tested against these.
+#include <type_traits>
+
 #include "engine/ops/vec_dot.h"
 #include "engine/tensor/fp16.h"
 #include "engine/tensor/iq3_grids.h"
@@ -41,16 +43,8 @@ float DotGrid(int64_t n, const void* w, const void* a) {
 }  // namespace
 
 VecDotFn ScalarIQ3VecDot(DType t) {
-  switch (t) {
-    case DType::kIQ3_XXS:
-      return DotGrid<BlockIQ3_XXS>;
-    case DType::kIQ3_S:
-      return DotGrid<BlockIQ3_S>;
-    case DType::kIQ2_S:
-      return DotGrid<BlockIQ2_S>;
-    default:
-      return nullptr;
-  }
+  return ForGridBlock<VecDotFn>(
+      t, [](auto* b) -> VecDotFn { return DotGrid<std::remove_pointer_t<decltype(b)>>; });
 }
 
 }  // namespace inferno::ops

@@ -12,6 +12,7 @@
 #include "engine/tensor/iq3_grids.h"
 
 #include <cstdlib>
+#include <type_traits>
 
 #include "engine/tensor/fp16.h"
 
@@ -225,16 +226,12 @@ PackedGrid PackedIQ3SGrid() { return {kIQ3SPacked, 512, 3, kIQ3SLevels}; }
 PackedGrid PackedIQ2SGrid() { return {kIQ2SPacked, 1024, 2, kIQ2SLevels}; }
 
 void DequantizeIQ3Family(DType t, const void* src, float* dst, int64_t nb) {
-  switch (t) {
-    case DType::kIQ3_XXS:
-      return DequantGrid(static_cast<const BlockIQ3_XXS*>(src), dst, nb);
-    case DType::kIQ3_S:
-      return DequantGrid(static_cast<const BlockIQ3_S*>(src), dst, nb);
-    case DType::kIQ2_S:
-      return DequantGrid(static_cast<const BlockIQ2_S*>(src), dst, nb);
-    default:
-      std::abort();  // DequantizeRow only routes these three here
-  }
+  const bool known = ForGridBlock<bool>(t, [&](auto* type) {
+    using Block = std::remove_pointer_t<decltype(type)>;
+    DequantGrid(static_cast<const Block*>(src), dst, nb);
+    return true;
+  });
+  if (!known) std::abort();  // DequantizeRow only routes these three here
 }
 
 }  // namespace inferno

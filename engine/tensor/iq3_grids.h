@@ -146,6 +146,22 @@ inline void DecodeSub32(const BlockIQ2_S& b, int ib, const IQ3Grids& g, GridSub3
   s->scale[1] = IQ2SScale(b, ib, 1);
 }
 
+// pick(static_cast<Block*>(nullptr)) for the block type of grid type t, `fallback` for other
+// types: the one switch behind every per-type table of kernels.
+template <typename R, typename Pick>
+R ForGridBlock(DType t, Pick pick, R fallback = R{}) {
+  switch (t) {
+    case DType::kIQ3_XXS:
+      return pick(static_cast<BlockIQ3_XXS*>(nullptr));
+    case DType::kIQ3_S:
+      return pick(static_cast<BlockIQ3_S*>(nullptr));
+    case DType::kIQ2_S:
+      return pick(static_cast<BlockIQ2_S*>(nullptr));
+    default:
+      return fallback;
+  }
+}
+
 template <typename Block>
 constexpr float GridUnit() {
   if constexpr (sizeof(Block) == sizeof(BlockIQ3_XXS)) {
