@@ -12,9 +12,10 @@
 namespace inferno::ops::testing {
 
 inline constexpr DType kWeightTypes[] = {
-    DType::kF32,  DType::kF16,    DType::kBF16,   DType::kQ4_0, DType::kQ4_1, DType::kQ5_0,
-    DType::kQ5_1, DType::kQ8_0,   DType::kQ2_K,   DType::kQ3_K, DType::kQ4_K, DType::kQ5_K,
-    DType::kQ6_K, DType::kIQ4_NL, DType::kIQ4_XS, DType::kMXFP4};
+    DType::kF32,   DType::kF16,     DType::kBF16,  DType::kQ4_0,   DType::kQ4_1,
+    DType::kQ5_0,  DType::kQ5_1,    DType::kQ8_0,  DType::kQ2_K,   DType::kQ3_K,
+    DType::kQ4_K,  DType::kQ5_K,    DType::kQ6_K,  DType::kIQ4_NL, DType::kIQ4_XS,
+    DType::kMXFP4, DType::kIQ3_XXS, DType::kIQ3_S, DType::kIQ2_S};
 
 // Offsets of the F16 scale fields in a block, which random bytes could turn into inf/NaN.
 inline std::vector<size_t> HalfFields(DType t) {
@@ -24,6 +25,9 @@ inline std::vector<size_t> HalfFields(DType t) {
     case DType::kQ8_0:
     case DType::kIQ4_NL:
     case DType::kIQ4_XS:
+    case DType::kIQ3_XXS:
+    case DType::kIQ3_S:
+    case DType::kIQ2_S:
       return {0};
     case DType::kMXFP4:
       return {0};  // the E8M0 byte and the first quant byte: RandomRow makes both sane

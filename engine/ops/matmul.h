@@ -1,10 +1,10 @@
 // Matrix multiplication of quantized weights with float activations.
 //
 // As in llama.cpp, activations are first converted to the partner format of the weight type
-// (Q8_0 for Q4_0/Q5_0/Q8_0/IQ4_NL/MXFP4, Q8_1 for Q4_1/Q5_1, Q8_K for K-quants and IQ4_XS,
-// F16 for F16, BF16 for BF16, F32 for F32) and then dotted with integer/half kernels. Converting
-// once and reusing the result for every matrix that reads the same input (Q, K, V; gate, up) saves
-// a pass.
+// (Q8_0 for Q4_0/Q5_0/Q8_0/IQ4_NL/MXFP4, Q8_1 for Q4_1/Q5_1, Q8_K for K-quants, IQ4_XS and
+// the grid formats IQ3_XXS/IQ3_S/IQ2_S, F16 for F16, BF16 for BF16, F32 for F32) and then
+// dotted with integer/half kernels. Converting once and reusing the result for every matrix
+// that reads the same input (Q, K, V; gate, up) saves a pass.
 #pragma once
 
 #include <cstdint>

@@ -4,10 +4,14 @@ namespace inferno::ops {
 
 namespace {
 
-// The first non-null kernel: the main table's, else the codebook formats' table.
-template <typename Fn>
-Fn Either(Fn main, Fn iquant) {
-  return main != nullptr ? main : iquant;
+// The first non-null kernel: the main table's, else the codebook and grid formats' tables.
+template <typename Fn, typename... More>
+Fn Either(Fn main, More... more) {
+  if constexpr (sizeof...(more) == 0) {
+    return main;
+  } else {
+    return main != nullptr ? main : Either<Fn>(more...);
+  }
 }
 
 }  // namespace
@@ -15,9 +19,9 @@ Fn Either(Fn main, Fn iquant) {
 VecDotFn GetVecDot(DType t, Isa isa) {
   switch (isa) {
     case Isa::kAvx512:
-      return Either(Avx512VecDot(t), Avx512IQuantVecDot(t));
+      return Either(Avx512VecDot(t), Avx512IQuantVecDot(t), Avx512IQ3VecDot(t));
     case Isa::kAvx2:
-      return Either(Avx2VecDot(t), Avx2IQuantVecDot(t));
+      return Either(Avx2VecDot(t), Avx2IQuantVecDot(t), Avx2IQ3VecDot(t));
     case Isa::kScalar:
       return ScalarVecDot(t);
   }
@@ -33,12 +37,12 @@ VecDotFn GetVecDot(DType t) {
 
 VecDot4Fn GetVecDot4(DType t) {
   if (ActiveIsa() != Isa::kAvx512) return nullptr;
-  return Either(Avx512VecDot4(t), Avx512IQuantVecDot4(t));
+  return Either(Avx512VecDot4(t), Avx512IQuantVecDot4(t), Avx512IQ3VecDot4(t));
 }
 
 Gemm4x4Fn GetGemm4x4(DType t) {
   if (ActiveIsa() != Isa::kAvx512) return nullptr;
-  return Either(Avx512Gemm4x4(t), Avx512IQuantGemm4x4(t));
+  return Either(Avx512Gemm4x4(t), Avx512IQuantGemm4x4(t), Avx512IQ3Gemm4x4(t));
 }
 
 }  // namespace inferno::ops

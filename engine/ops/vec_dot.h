@@ -51,5 +51,12 @@ VecDotFn Avx2IQuantVecDot(DType weight_type);
 VecDotFn Avx512IQuantVecDot(DType weight_type);
 VecDot4Fn Avx512IQuantVecDot4(DType weight_type);
 Gemm4x4Fn Avx512IQuantGemm4x4(DType weight_type);
+// The grid formats (IQ3_XXS, IQ3_S, IQ2_S; engine/tensor/iq3_grids.h), in
+// vec_dot_iq3_<isa>.cc; ScalarVecDot and the Get* functions reach them like the above.
+VecDotFn ScalarIQ3VecDot(DType weight_type);
+VecDotFn Avx2IQ3VecDot(DType weight_type);
+VecDotFn Avx512IQ3VecDot(DType weight_type);
+VecDot4Fn Avx512IQ3VecDot4(DType weight_type);
+Gemm4x4Fn Avx512IQ3Gemm4x4(DType weight_type);
 
 }  // namespace inferno::ops

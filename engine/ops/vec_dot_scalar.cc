@@ -335,6 +335,10 @@ VecDotFn ScalarVecDot(DType t) {
       return DotIQ4_XS;
     case DType::kMXFP4:
       return DotMXFP4;
+    case DType::kIQ3_XXS:
+    case DType::kIQ3_S:
+    case DType::kIQ2_S:
+      return ScalarIQ3VecDot(t);
     default:
       return nullptr;
   }

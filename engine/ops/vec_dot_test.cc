@@ -70,10 +70,10 @@ TEST(VecDot, SimdCoverage) {
   }
 #if defined(__x86_64__)
   EXPECT_EQ(avx2.size(), std::size(kWeightTypes));
-  std::set<DType> want512 = {DType::kF16,  DType::kQ4_0, DType::kQ5_0,   DType::kQ5_1,
-                             DType::kQ8_0, DType::kQ2_K, DType::kQ3_K,   DType::kQ4_K,
-                             DType::kQ5_K, DType::kQ6_K, DType::kIQ4_NL, DType::kIQ4_XS,
-                             DType::kMXFP4};
+  std::set<DType> want512 = {DType::kF16,   DType::kQ4_0,    DType::kQ5_0,   DType::kQ5_1,
+                             DType::kQ8_0,  DType::kQ2_K,    DType::kQ3_K,   DType::kQ4_K,
+                             DType::kQ5_K,  DType::kQ6_K,    DType::kIQ4_NL, DType::kIQ4_XS,
+                             DType::kMXFP4, DType::kIQ3_XXS, DType::kIQ3_S,  DType::kIQ2_S};
   if (HasAvx512Bf16()) want512.insert(DType::kBF16);  // else AVX2's BF16 kernel serves
   EXPECT_EQ(avx512, want512);
 #endif

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "engine/tensor/fp16.h"
+#include "engine/tensor/iq3_grids.h"
 #include "engine/tensor/quant_blocks.h"
 
 namespace inferno {
@@ -256,6 +257,10 @@ void DequantizeRow(DType t, const void* src, float* dst, int64_t n) {
       return DequantIQ4_XS(static_cast<const BlockIQ4_XS*>(src), dst, nb);
     case DType::kMXFP4:
       return DequantMXFP4(static_cast<const BlockMXFP4*>(src), dst, nb);
+    case DType::kIQ3_XXS:
+    case DType::kIQ3_S:
+    case DType::kIQ2_S:
+      return DequantizeIQ3Family(t, src, dst, nb);
     default:
       std::abort();  // integer tensors are never dequantized; types come validated
   }

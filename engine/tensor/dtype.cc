@@ -17,7 +17,8 @@ constexpr DTypeInfo kTypes[] = {
     {DType::kI32, "I32", 1, 4, false},        {DType::kI64, "I64", 1, 8, false},
     {DType::kF64, "F64", 1, 8, false},        {DType::kBF16, "BF16", 1, 2, false},
     {DType::kIQ4_NL, "IQ4_NL", 32, 18, true}, {DType::kIQ4_XS, "IQ4_XS", 256, 136, true},
-    {DType::kMXFP4, "MXFP4", 32, 17, true},
+    {DType::kMXFP4, "MXFP4", 32, 17, true},   {DType::kIQ3_XXS, "IQ3_XXS", 256, 98, true},
+    {DType::kIQ3_S, "IQ3_S", 256, 110, true}, {DType::kIQ2_S, "IQ2_S", 256, 82, true},
 };
 
 }  // namespace
