@@ -76,9 +76,12 @@ const blocks::AttentionCaptureRow* AttentionWeightRows(LayerContext& ctx);
 void StandardAttention(LayerContext& ctx, const blocks::RopeParams& rope, int window);
 
 // Its second half, for families that compute s.q, s.k, s.v their own way (Phi-3's fused
-// projection): RoPE, temperature and scale of the queries, attention over the KV cache, Wo (+ bo),
-// the post-attention norm if any, and the residual add.
+// projection): Attend, then ProjectAttention.
 void AttendAndProject(LayerContext& ctx, const blocks::RopeParams& rope, int window);
+// RoPE, temperature and scale of the queries, attention over the KV cache into s.attn.
+void Attend(LayerContext& ctx, const blocks::RopeParams& rope, int window);
+// Wo (+ bo) of s.attn, the post-attention norm if any, and the residual add.
+void ProjectAttention(LayerContext& ctx);
 
 // x += postnorm(s.proj), the norm only when the layer has one: how every sub-block ends.
 void AddToResidual(LayerContext& ctx, const std::vector<float>& post_norm);
