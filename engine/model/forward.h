@@ -38,7 +38,8 @@ struct ForwardState {
   std::vector<KvCache*> caches;     // per-token cache pointers for single-sequence calls
   std::vector<int32_t> logit_rows;  // rows whose logits single-sequence calls want
   std::vector<blocks::AttentionCaptureRow> attn_rows;  // per token: the hooks' attn_weights
-  MoeScratch moe;  // mixture-of-experts layers; grows on first use
+  MoeScratch moe;             // mixture-of-experts layers; grows on first use
+  DeltaNetScratch delta_net;  // linear-attention layers; grows on first use
 };
 
 // Everything one layer needs; the family functions below read and update s.x in place.
