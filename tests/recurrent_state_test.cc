@@ -5,6 +5,7 @@
 // tests/parity_test.cc's.
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <cmath>
 #include <filesystem>
 #include <future>
@@ -14,6 +15,7 @@
 #include "engine/runtime/probes.h"
 #include "engine/runtime/scheduler.h"
 #include "engine/runtime/session.h"
+#include "tests/subprocess.h"
 
 namespace inferno {
 namespace {
@@ -60,6 +62,24 @@ TEST(RecurrentState, HybridLayersAreKnown) {
   EXPECT_EQ(m->config().layer_is_recurrent, want);
   EXPECT_EQ(LayerKind(m->config(), 0), "linear attention (Gated DeltaNet)");
   EXPECT_EQ(LayerKind(m->config(), 3), "attention");
+}
+
+TEST(RecurrentState, InspectShowsTheLayerKinds) {
+  if (!fs::exists(kModel)) GTEST_SKIP() << "no zoo (make zoo): " << kModel;
+  const testing::ProcessResult text =
+      testing::RunProcess({testing::InfernoBinary(), "inspect", kModel});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("layers:       0-2 linear attention (Gated DeltaNet), 3 attention\n"),
+            std::string::npos)
+      << text.out;
+  const testing::ProcessResult json =
+      testing::RunProcess({testing::InfernoBinary(), "inspect", "--json", kModel});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const boost::json::array kinds =
+      boost::json::parse(json.out).as_object().at("layer_kinds").as_array();
+  ASSERT_EQ(kinds.size(), 4u);
+  EXPECT_EQ(kinds[1].as_string(), "linear attention (Gated DeltaNet)");
+  EXPECT_EQ(kinds[3].as_string(), "attention");
 }
 
 TEST(RecurrentState, PositionZeroStartsAfresh) {
