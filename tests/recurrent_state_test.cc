@@ -93,6 +93,29 @@ TEST(RecurrentState, PositionZeroStartsAfresh) {
   EXPECT_EQ(MaxDiff(Evaluate(*m, reused, kPromptB, 16), want), 0.0);
 }
 
+// A state cannot be rewound or skipped ahead: such a call is a bug in the caller, and computing
+// on with the wrong history would be silently wrong, so it stops the process with the reason.
+TEST(RecurrentStateDeathTest, AGapInPositionsAborts) {
+  if (!fs::exists(kModel)) GTEST_SKIP() << "no zoo (make zoo): " << kModel;
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  std::unique_ptr<Model> m = LoadOrSkip();
+  ASSERT_NE(m, nullptr);
+  auto gap = [&] {
+    KvCache cache(m->config(), 64);
+    Evaluate(*m, cache, kPromptA, 16);
+    ThreadPool pool(1);
+    ForwardState state(m->config(), 1);
+    std::vector<float> logits(m->config().n_vocab);
+    const int32_t token = 11;
+    const int32_t pos = 4;  // the state holds 9 tokens
+    Forward(*m, pool, cache, std::span<const int32_t>(&token, 1), std::span<const int32_t>(&pos, 1),
+            state, logits.data());
+  };
+  EXPECT_DEATH(
+      gap(),
+      "token at position 4 does not continue its recurrent state \\(which holds 9 tokens\\)");
+}
+
 TEST(RecurrentState, ChunkedPromptMatchesOneBatch) {
   if (!fs::exists(kModel)) GTEST_SKIP() << "no zoo (make zoo): " << kModel;
   std::unique_ptr<Model> m = LoadOrSkip();
