@@ -39,10 +39,12 @@ web: configure
 	@cmake --build --preset $(PRESET) --target web
 
 # Random-weight models of the newer families and types with llama.cpp's oracles (tools/zoo),
-# read by the parity tests beside ../shared/fixtures.
+# read by the parity tests beside ../shared/fixtures. The families llama.cpp's fixturegen lacks
+# are made by our own generator (tools/fixturegen), built here first.
 ZOO_DIR = build/zoo
-zoo:
-	@bash tools/zoo/make.sh $(ZOO_DIR)
+zoo: configure
+	@cmake --build --preset $(PRESET) -j $(JOBS) --target hybrid_fixturegen
+	@INFERNO_HYBRID_FIXTUREGEN=$(BUILD_DIR)/hybrid_fixturegen bash tools/zoo/make.sh $(ZOO_DIR)
 
 test: build zoo
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

@@ -58,6 +58,23 @@ boost::json::value ValueJson(const gguf::Value& v) {
   }
 }
 
+// The layers grouped by kind in order, "0-2 linear attention (Gated DeltaNet), 3 attention",
+// or "" when every layer is plain attention (most models: nothing worth a line).
+std::string LayerKinds(const ModelConfig& c) {
+  std::string out;
+  bool mixed = false;
+  for (int l = 0; l < c.n_layer;) {
+    const std::string_view kind = LayerKind(c, l);
+    int end = l;
+    while (end + 1 < c.n_layer && LayerKind(c, end + 1) == kind) ++end;
+    mixed = mixed || kind != "attention";
+    out += (out.empty() ? "" : ", ") + std::to_string(l) +
+           (end > l ? "-" + std::to_string(end) : "") + " " + std::string(kind);
+    l = end + 1;
+  }
+  return mixed ? out : "";
+}
+
 std::string HumanBytes(double b) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   int u = 0;
@@ -103,6 +120,14 @@ int RunInspect(const InspectOptions& o) {
   out["tensor_count"] = f.tensors().size();
   out["parameters"] = params;
   const ModelSummary summary = SummarizeModel(f);
+  Result<ModelConfig> config = ReadModelConfig(f);
+  const std::string layer_kinds = config.ok() ? LayerKinds(*config) : "";
+  if (config.ok()) {
+    boost::json::array kinds;
+    for (int l = 0; l < config->n_layer; ++l)
+      kinds.push_back(boost::json::string(LayerKind(*config, l)));
+    out["layer_kinds"] = std::move(kinds);
+  }
   if (summary.n_expert > 0) {
     out["experts"] = boost::json::object{{"count", summary.n_expert},
                                          {"used_per_token", summary.n_expert_used},
@@ -164,6 +189,7 @@ int RunInspect(const InspectOptions& o) {
                f.file_size(), f.version());
     fmt::print("parameters:   {} ({:.3f} B) in {} tensors\n", params, params / 1e9,
                f.tensors().size());
+    if (!layer_kinds.empty()) fmt::print("layers:       {}\n", layer_kinds);
     if (summary.n_expert > 0) {
       fmt::print("experts:      {} per layer, {} used per token: {:.3f} B active parameters\n",
                  summary.n_expert, summary.n_expert_used, summary.active_parameters / 1e9);

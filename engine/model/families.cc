@@ -11,7 +11,8 @@
   X(Gemma3)                 \
   X(Phi3)                   \
   X(GptOss)                 \
-  X(Mistral3)
+  X(Mistral3)               \
+  X(Qwen35)
 
 namespace inferno {
 

@@ -38,7 +38,8 @@ struct ForwardState {
   std::vector<KvCache*> caches;     // per-token cache pointers for single-sequence calls
   std::vector<int32_t> logit_rows;  // rows whose logits single-sequence calls want
   std::vector<blocks::AttentionCaptureRow> attn_rows;  // per token: the hooks' attn_weights
-  MoeScratch moe;  // mixture-of-experts layers; grows on first use
+  MoeScratch moe;             // mixture-of-experts layers; grows on first use
+  DeltaNetScratch delta_net;  // linear-attention layers; grows on first use
 };
 
 // Everything one layer needs; the family functions below read and update s.x in place.
@@ -76,9 +77,12 @@ const blocks::AttentionCaptureRow* AttentionWeightRows(LayerContext& ctx);
 void StandardAttention(LayerContext& ctx, const blocks::RopeParams& rope, int window);
 
 // Its second half, for families that compute s.q, s.k, s.v their own way (Phi-3's fused
-// projection): RoPE, temperature and scale of the queries, attention over the KV cache, Wo (+ bo),
-// the post-attention norm if any, and the residual add.
+// projection): Attend, then ProjectAttention.
 void AttendAndProject(LayerContext& ctx, const blocks::RopeParams& rope, int window);
+// RoPE, temperature and scale of the queries, attention over the KV cache into s.attn.
+void Attend(LayerContext& ctx, const blocks::RopeParams& rope, int window);
+// Wo (+ bo) of s.attn, the post-attention norm if any, and the residual add.
+void ProjectAttention(LayerContext& ctx);
 
 // x += postnorm(s.proj), the norm only when the layer has one: how every sub-block ends.
 void AddToResidual(LayerContext& ctx, const std::vector<float>& post_norm);

@@ -152,6 +152,14 @@ Status CheckDefaults(const gguf::File& f, const ModelConfig& c, std::span<const 
   return Status::Ok();
 }
 
+std::string_view LayerKind(const ModelConfig& c, int l) {
+  if (!c.layer_is_recurrent.empty() && c.layer_is_recurrent[l]) {
+    return "linear attention (Gated DeltaNet)";
+  }
+  if (!c.layer_is_sliding.empty() && c.layer_is_sliding[l]) return "sliding-window attention";
+  return "attention";
+}
+
 Result<ModelConfig> ReadModelConfig(const gguf::File& f) {
   ModelConfig c;
   Result<std::string> arch = f.GetString("general.architecture");
@@ -170,6 +178,7 @@ Result<ModelConfig> ReadModelConfig(const gguf::File& f) {
   INFERNO_RETURN_IF_ERROR(ReadVocabSize(f, c));
   INFERNO_RETURN_IF_ERROR(CheckCommonDefaults(f, c));
   c.layer_is_sliding.assign(c.n_layer, false);
+  c.layer_is_recurrent.assign(c.n_layer, false);
   INFERNO_RETURN_IF_ERROR(c.family->read_config(f, c));
   return c;
 }

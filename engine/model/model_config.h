@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/gguf/gguf_file.h"
+#include "engine/model/delta_net.h"
 #include "engine/model/family.h"
 #include "engine/model/rope_config.h"
 #include "engine/util/status.h"
@@ -51,7 +52,15 @@ struct ModelConfig {
   int n_expert = 0;
   int n_expert_used = 0;
   int n_ff_exp = 0;  // feed-forward width of one expert
+  // Hybrid linear attention (Qwen3.5): layers whose token mixer is a Gated DeltaNet with a
+  // recurrent state per sequence instead of attention over the KV cache.
+  std::vector<bool> layer_is_recurrent;  // per layer, all false for other families
+  DeltaNetDims delta_net;
 };
+
+// What layer l mixes tokens with: "attention", "sliding-window attention" or "linear attention
+// (Gated DeltaNet)" (for `inspect` and errors about probes that need attention weights).
+std::string_view LayerKind(const ModelConfig& c, int layer);
 
 // Reads and checks the hyper-parameters. Unsupported architecture → error listing supported.
 Result<ModelConfig> ReadModelConfig(const gguf::File& file);

@@ -63,6 +63,11 @@ void StandardAttention(LayerContext& ctx, const blocks::RopeParams& rope, int wi
 }
 
 void AttendAndProject(LayerContext& ctx, const blocks::RopeParams& rope, int window) {
+  Attend(ctx, rope, window);
+  ProjectAttention(ctx);
+}
+
+void Attend(LayerContext& ctx, const blocks::RopeParams& rope, int window) {
   const ModelConfig& c = ctx.config;
   const LayerWeights& w = ctx.w;
   ForwardState& s = ctx.s;
@@ -81,6 +86,13 @@ void AttendAndProject(LayerContext& ctx, const blocks::RopeParams& rope, int win
   if (!w.attn_sinks.empty()) ap.sinks = w.attn_sinks.data();
   blocks::Attention(ctx.pool, ap, s.q.data(), s.k.data(), s.v.data(), T, ctx.positions, ctx.caches,
                     ctx.layer, s.attn.data(), s.attention, AttentionWeightRows(ctx));
+}
+
+void ProjectAttention(LayerContext& ctx) {
+  const ModelConfig& c = ctx.config;
+  const LayerWeights& w = ctx.w;
+  ForwardState& s = ctx.s;
+  const int64_t T = ctx.n_tokens;
   ops::MatMul(ctx.pool, w.wo, s.attn.data(), T, s.proj.data(), s.act_mid);
   if (!w.bo.empty()) blocks::AddBias(s.proj.data(), w.bo.data(), T, c.n_embd);
   AddToResidual(ctx, w.post_attn_norm);

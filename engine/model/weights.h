@@ -26,6 +26,7 @@ struct LayerWeights {
   std::vector<float> post_attn_norm, post_ffn_norm;  // gemma3 sandwich norms
   ops::WeightMatrix w_gate, w_up, w_down;            // phi3: w_up rows = gate | up, no w_gate
   MoeWeights moe;                                    // mixture-of-experts layers (qwen3moe)
+  DeltaNetWeights delta_net;                         // linear-attention layers (qwen35)
 };
 
 struct Weights {

@@ -4,8 +4,26 @@ namespace inferno {
 
 KvCache::KvCache(const ModelConfig& c, int n_ctx)
     : n_ctx_(n_ctx), k_dim_(c.n_head_kv * c.head_dim), v_dim_(c.n_head_kv * c.head_dim_v) {
-  k_.resize(size_t(c.n_layer) * n_ctx_ * k_dim_);
-  v_.resize(size_t(c.n_layer) * n_ctx_ * v_dim_);
+  int n_attention = 0;
+  kv_layer_.assign(c.n_layer, 0);
+  for (int l = 0; l < c.n_layer; ++l) {
+    const bool recurrent = !c.layer_is_recurrent.empty() && c.layer_is_recurrent[l];
+    kv_layer_[l] = recurrent ? 0 : n_attention++;
+  }
+  k_.resize(size_t(n_attention) * n_ctx_ * k_dim_);
+  v_.resize(size_t(n_attention) * n_ctx_ * v_dim_);
+  if (n_attention == c.n_layer) return;
+  const size_t conv = size_t(c.delta_net.conv_state_floats());
+  const size_t ssm = size_t(c.delta_net.ssm_state_floats());
+  state_.resize(size_t(c.n_layer - n_attention) * (conv + ssm));
+  recurrent_.resize(c.n_layer);
+  float* next = state_.data();
+  for (int l = 0; l < c.n_layer; ++l) {
+    if (!c.layer_is_recurrent[l]) continue;
+    recurrent_[l].conv = next;
+    recurrent_[l].ssm = next + conv;
+    next += conv + ssm;
+  }
 }
 
 }  // namespace inferno

@@ -8,6 +8,39 @@
 
 namespace inferno {
 
+namespace {
+
+// Attention probes read softmax weights, which a linear-attention layer does not have. Asking
+// for all layers of a hybrid model is refused too, with the layers that do have them, rather
+// than answered with empty rows.
+Status CheckAttentionLayers(const ProbeOptions& probes, const ModelConfig& config) {
+  if (config.layer_is_recurrent.empty()) return Status::Ok();  // configs made by hand in tests
+  std::string attention_layers;
+  bool hybrid = false;
+  for (int l = 0; l < config.n_layer; ++l) {
+    if (config.layer_is_recurrent[l]) {
+      hybrid = true;
+    } else {
+      attention_layers += (attention_layers.empty() ? "" : ", ") + std::to_string(l);
+    }
+  }
+  if (!hybrid) return Status::Ok();
+  for (int l : probes.attention_layers) {
+    if (!config.layer_is_recurrent[l]) continue;
+    return Status::InvalidArgument("attention layer " + std::to_string(l) +
+                                   " is a linear-attention (Gated DeltaNet) layer without " +
+                                   "attention weights; this model's attention layers are " +
+                                   attention_layers);
+  }
+  if (!probes.attention_layers.empty()) return Status::Ok();
+  return Status::InvalidArgument(
+      "attention probes: this model mixes linear-attention (Gated DeltaNet) layers, which have "
+      "no attention weights, with attention layers; choose among its attention layers " +
+      attention_layers);
+}
+
+}  // namespace
+
 Status CheckProbes(const ProbeOptions& probes, const ModelConfig& config) {
   for (int l : probes.attention_layers) {
     if (l < 0 || l >= config.n_layer) {
@@ -22,6 +55,9 @@ Status CheckProbes(const ProbeOptions& probes, const ModelConfig& config) {
                                      " out of range (the model has " +
                                      std::to_string(config.n_head) + " heads, 0-based)");
     }
+  }
+  if (probes.attention || probes.attention_prompt) {
+    INFERNO_RETURN_IF_ERROR(CheckAttentionLayers(probes, config));
   }
   if (probes.logit_lens &&
       (probes.logit_lens_top_k < 1 || probes.logit_lens_top_k > kMaxProbeTopK)) {

@@ -1,6 +1,8 @@
 # Shared by the zoo generators (sourced, not run): `zoo_model` makes one random-weight model
 # with llama.cpp's fixturegen, quantizes it with llama.cpp's quantizer and dumps llama.cpp's
-# oracles for the five prompts of ../shared/fixtures/prompts.json.
+# oracles for the five prompts of ../shared/fixtures/prompts.json. `zoo_hybrid_model` does the
+# same with our own generator (tools/fixturegen/hybrid_fixturegen.cc) for the families
+# fixturegen does not know; llama.cpp loading the file for its oracles checks what it wrote.
 #
 # Generators are run as: gen.sh PEER_TOOLS_DIR OUT_DIR
 set -euo pipefail
@@ -12,14 +14,28 @@ SPM=$ZOO_FIXTURES/tokenizer/vocab-llama-spm.gguf
 BPE=$ZOO_FIXTURES/tokenizer/vocab-gpt-2.gguf
 mkdir -p "$ZOO_OUT/zoo" "$ZOO_OUT/zoo-oracle"
 
+ZOO_HYBRID_GEN=${INFERNO_HYBRID_FIXTUREGEN:-$(dirname "${BASH_SOURCE[0]}")/../../build/release/hybrid_fixturegen}
+
 # zoo_model STEM TYPE FIXTUREGEN_ARGS...   (TYPE: a llama.cpp quantize type, or F16)
 zoo_model() {
-  local stem=$1 type=$2
-  shift 2
+  zoo_model_from "$ZOO_TOOLS/fixturegen" "$@"
+}
+
+# zoo_hybrid_model STEM TYPE HYBRID_FIXTUREGEN_ARGS...
+zoo_hybrid_model() {
+  [[ -x $ZOO_HYBRID_GEN ]] ||
+    { echo "zoo: $ZOO_HYBRID_GEN is missing (cmake --build --preset release --target hybrid_fixturegen)"; return 1; }
+  zoo_model_from "$ZOO_HYBRID_GEN" "$@"
+}
+
+# zoo_model_from GENERATOR STEM TYPE GENERATOR_ARGS...
+zoo_model_from() {
+  local gen=$1 stem=$2 type=$3
+  shift 3
   local tmp
   tmp=$(mktemp -d)
-  "$ZOO_TOOLS/fixturegen" "$@" --out "$tmp/f16.gguf" > "$tmp/gen.log" 2>&1 ||
-    { cat "$tmp/gen.log"; echo "zoo: fixturegen failed for $stem"; return 1; }
+  "$gen" "$@" --out "$tmp/f16.gguf" > "$tmp/gen.log" 2>&1 ||
+    { cat "$tmp/gen.log"; echo "zoo: $(basename "$gen") failed for $stem"; return 1; }
   if [[ $type == F16 ]]; then
     mv "$tmp/f16.gguf" "$ZOO_OUT/zoo/$stem.gguf"
   else
