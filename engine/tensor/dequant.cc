@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "engine/tensor/fp16.h"
+#include "engine/tensor/iq2_quants.h"
 #include "engine/tensor/quant_blocks.h"
 
 namespace inferno {
@@ -256,6 +257,12 @@ void DequantizeRow(DType t, const void* src, float* dst, int64_t n) {
       return DequantIQ4_XS(static_cast<const BlockIQ4_XS*>(src), dst, nb);
     case DType::kMXFP4:
       return DequantMXFP4(static_cast<const BlockMXFP4*>(src), dst, nb);
+    case DType::kIQ2_XXS:
+      return DequantIQ2_XXS(src, dst, nb);
+    case DType::kIQ2_XS:
+      return DequantIQ2_XS(src, dst, nb);
+    case DType::kIQ1_S:
+      return DequantIQ1_S(src, dst, nb);
     default:
       std::abort();  // integer tensors are never dequantized; types come validated
   }
