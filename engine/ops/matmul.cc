@@ -39,6 +39,9 @@ DType ActivationType(DType w) {
     case DType::kQ5_K:
     case DType::kQ6_K:
     case DType::kIQ4_XS:
+    case DType::kIQ2_XXS:
+    case DType::kIQ2_XS:
+    case DType::kIQ1_S:
       return DType::kQ8_K;
     default:
       return DType::kF32;

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "engine/ops/vec_dot.h"
+#include "engine/ops/vec_dot_iq2.h"
 #include "engine/tensor/fp16.h"
 #include "engine/tensor/quant_blocks.h"
 
@@ -335,6 +336,10 @@ VecDotFn ScalarVecDot(DType t) {
       return DotIQ4_XS;
     case DType::kMXFP4:
       return DotMXFP4;
+    case DType::kIQ2_XXS:
+    case DType::kIQ2_XS:
+    case DType::kIQ1_S:
+      return ScalarIQ2VecDot(t);
     default:
       return nullptr;
   }

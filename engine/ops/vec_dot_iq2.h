@@ -1,0 +1,16 @@
+// Dot kernels of the lattice-codebook formats IQ2_XXS, IQ2_XS and IQ1_S (engine/tensor/
+// iq2_quants.h) with Q8_K activations, as llama.cpp pairs them. vec_dot_scalar.cc and the
+// codebook tables of vec_dot_iquant_<isa>.cc reach them through these per-ISA lookups.
+#pragma once
+
+#include "engine/ops/vec_dot.h"
+
+namespace inferno::ops {
+
+// The kernel for an IQ2_XXS/IQ2_XS/IQ1_S weight type, nullptr for any other type (or, for the
+// SIMD ones, where the ISA is not compiled in).
+VecDotFn ScalarIQ2VecDot(DType weight_type);
+VecDotFn Avx2IQ2VecDot(DType weight_type);
+VecDotFn Avx512IQ2VecDot(DType weight_type);
+
+}  // namespace inferno::ops
