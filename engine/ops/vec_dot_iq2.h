@@ -12,5 +12,9 @@ namespace inferno::ops {
 VecDotFn ScalarIQ2VecDot(DType weight_type);
 VecDotFn Avx2IQ2VecDot(DType weight_type);
 VecDotFn Avx512IQ2VecDot(DType weight_type);
+// The AVX-512 four-row (decode) and 4×4 (prompt) forms, reached through the codebook tables'
+// Avx512IQuantVecDot4 / Avx512IQuantGemm4x4.
+VecDot4Fn Avx512IQ2VecDot4(DType weight_type);
+Gemm4x4Fn Avx512IQ2Gemm4x4(DType weight_type);
 
 }  // namespace inferno::ops

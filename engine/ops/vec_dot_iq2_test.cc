@@ -1,6 +1,6 @@
 // The IQ2_XXS, IQ2_XS and IQ1_S dot kernels (vec_dot_iq2_<isa>.cc): the scalar reference
 // against dequantized products, AVX2 and AVX-512 against the scalar one on random blocks and
-// at the formats' extremes, the dispatch, and MatMul on these types.
+// at the formats' extremes, AVX-512's four-row and 4x4 forms, the dispatch, and MatMul.
 #include "engine/ops/vec_dot_iq2.h"
 
 #include <gtest/gtest.h>
@@ -147,6 +147,46 @@ TEST(IQ2Kernels, ExtremesDoNotOverflow) {
         ExpectSimdMatchesScalar(t, w, Activate(std::vector<float>(n, sign)), n,
                                 "signs=" + std::to_string(signs));
       }
+    }
+  }
+}
+
+// The AVX-512 four-row and 4×4 forms share the single-row kernel's per-block arithmetic:
+// equal to it, not just close, and so close to the scalar reference.
+TEST(IQ2Kernels, FourRowsAndPromptTilesEqualTheRowKernel) {
+  if (DetectedIsa() != Isa::kAvx512) GTEST_SKIP() << "no AVX-512 here";
+  std::mt19937 rng(11);
+  for (DType t : kIQ2Types) {
+    const VecDot4Fn four = Avx512IQ2VecDot4(t);
+    const Gemm4x4Fn gemm = Avx512IQ2Gemm4x4(t);
+    ASSERT_NE(four, nullptr);
+    ASSERT_NE(gemm, nullptr);
+    EXPECT_EQ(GetVecDot4(t), four);
+    EXPECT_EQ(GetGemm4x4(t), gemm);
+    const int64_t n = 1024;
+    const size_t rb = RowBytes(t, n), ab = RowBytes(DType::kQ8_K, n);
+    std::vector<uint8_t> w, a;
+    for (int r = 0; r < 4; ++r) {
+      const std::vector<uint8_t> row = RandomBlocks(t, n, rng);
+      w.insert(w.end(), row.begin(), row.end());
+      const std::vector<uint8_t> act = Activate(RandomFloats(n, rng));
+      a.insert(a.end(), act.begin(), act.end());
+    }
+    const size_t stride = 6;
+    std::vector<float> tile(4 * stride, -1.0f);
+    gemm(n, w.data(), rb, a.data(), ab, tile.data(), stride);
+    for (int k = 0; k < 4; ++k) {
+      float rows[4];
+      four(n, w.data(), rb, a.data() + k * ab, rows);
+      for (int r = 0; r < 4; ++r) {
+        const float one = Avx512IQ2VecDot(t)(n, w.data() + r * rb, a.data() + k * ab);
+        EXPECT_EQ(rows[r], one) << DTypeName(t) << " row " << r;
+        EXPECT_EQ(tile[k * stride + r], one) << DTypeName(t) << " token " << k << " row " << r;
+        const double mag = Magnitude(t, w.data() + r * rb, a.data() + k * ab, n, nullptr);
+        EXPECT_NEAR(one, ScalarIQ2VecDot(t)(n, w.data() + r * rb, a.data() + k * ab),
+                    2e-5 * mag + 1e-6);
+      }
+      for (size_t j = 4; j < stride; ++j) EXPECT_EQ(tile[k * stride + j], -1.0f);
     }
   }
 }

@@ -260,6 +260,10 @@ VecDot4Fn Avx512IQuantVecDot4(DType t) {
       return Dot32x4<BlockMXFP4>;
     case DType::kIQ4_XS:
       return DotXSx4;
+    case DType::kIQ2_XXS:
+    case DType::kIQ2_XS:
+    case DType::kIQ1_S:
+      return Avx512IQ2VecDot4(t);
     default:
       return nullptr;
   }
@@ -273,6 +277,10 @@ Gemm4x4Fn Avx512IQuantGemm4x4(DType t) {
       return Gemm32<BlockMXFP4>;
     case DType::kIQ4_XS:
       return GemmXS;
+    case DType::kIQ2_XXS:
+    case DType::kIQ2_XS:
+    case DType::kIQ1_S:
+      return Avx512IQ2Gemm4x4(t);
     default:
       return nullptr;
   }
