@@ -196,7 +196,7 @@ int RunInspect(const InspectOptions& o) {
     }
     fmt::print("quant mix:\n");
     for (const auto& [name, m] : mix) {
-      fmt::print("  {:<6} {:>4} tensors  {:>12}  {:>14} params\n", name, m.tensors,
+      fmt::print("  {:<7} {:>4} tensors  {:>12}  {:>14} params\n", name, m.tensors,
                  HumanBytes(double(m.bytes)), m.params);
     }
     fmt::print("metadata:\n");

@@ -42,6 +42,9 @@ DType ActivationType(DType w) {
     case DType::kIQ3_XXS:
     case DType::kIQ3_S:
     case DType::kIQ2_S:
+    case DType::kIQ2_XXS:
+    case DType::kIQ2_XS:
+    case DType::kIQ1_S:
       return DType::kQ8_K;
     default:
       return DType::kF32;

@@ -5,6 +5,7 @@
 #include "engine/ops/iquant_x86.h"
 #include "engine/ops/simd_x86.h"
 #include "engine/ops/vec_dot.h"
+#include "engine/ops/vec_dot_iq2.h"
 #include "engine/tensor/quant_blocks.h"
 
 namespace inferno::ops {
@@ -79,6 +80,10 @@ VecDotFn Avx2IQuantVecDot(DType t) {
       return DotCodebook32<BlockMXFP4>;
     case DType::kIQ4_XS:
       return DotIQ4_XS;
+    case DType::kIQ2_XXS:
+    case DType::kIQ2_XS:
+    case DType::kIQ1_S:
+      return Avx2IQ2VecDot(t);
     default:
       return nullptr;
   }

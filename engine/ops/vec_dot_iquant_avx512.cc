@@ -14,6 +14,7 @@
 #include "engine/ops/iquant_x86.h"
 #include "engine/ops/simd_x86.h"
 #include "engine/ops/vec_dot.h"
+#include "engine/ops/vec_dot_iq2.h"
 #include "engine/tensor/quant_blocks.h"
 
 namespace inferno::ops {
@@ -242,6 +243,10 @@ VecDotFn Avx512IQuantVecDot(DType t) {
       return Dot32<BlockMXFP4>;
     case DType::kIQ4_XS:
       return DotXS;
+    case DType::kIQ2_XXS:
+    case DType::kIQ2_XS:
+    case DType::kIQ1_S:
+      return Avx512IQ2VecDot(t);
     default:
       return nullptr;
   }
@@ -255,6 +260,10 @@ VecDot4Fn Avx512IQuantVecDot4(DType t) {
       return Dot32x4<BlockMXFP4>;
     case DType::kIQ4_XS:
       return DotXSx4;
+    case DType::kIQ2_XXS:
+    case DType::kIQ2_XS:
+    case DType::kIQ1_S:
+      return Avx512IQ2VecDot4(t);
     default:
       return nullptr;
   }
@@ -268,6 +277,10 @@ Gemm4x4Fn Avx512IQuantGemm4x4(DType t) {
       return Gemm32<BlockMXFP4>;
     case DType::kIQ4_XS:
       return GemmXS;
+    case DType::kIQ2_XXS:
+    case DType::kIQ2_XS:
+    case DType::kIQ1_S:
+      return Avx512IQ2Gemm4x4(t);
     default:
       return nullptr;
   }

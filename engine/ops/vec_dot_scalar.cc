@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "engine/ops/vec_dot.h"
+#include "engine/ops/vec_dot_iq2.h"
 #include "engine/tensor/fp16.h"
 #include "engine/tensor/quant_blocks.h"
 
@@ -339,6 +340,10 @@ VecDotFn ScalarVecDot(DType t) {
     case DType::kIQ3_S:
     case DType::kIQ2_S:
       return ScalarIQ3VecDot(t);
+    case DType::kIQ2_XXS:
+    case DType::kIQ2_XS:
+    case DType::kIQ1_S:
+      return ScalarIQ2VecDot(t);
     default:
       return nullptr;
   }

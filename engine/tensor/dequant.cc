@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "engine/tensor/fp16.h"
+#include "engine/tensor/iq2_quants.h"
 #include "engine/tensor/iq3_grids.h"
 #include "engine/tensor/quant_blocks.h"
 
@@ -261,6 +262,12 @@ void DequantizeRow(DType t, const void* src, float* dst, int64_t n) {
     case DType::kIQ3_S:
     case DType::kIQ2_S:
       return DequantizeIQ3Family(t, src, dst, nb);
+    case DType::kIQ2_XXS:
+      return DequantIQ2_XXS(src, dst, nb);
+    case DType::kIQ2_XS:
+      return DequantIQ2_XS(src, dst, nb);
+    case DType::kIQ1_S:
+      return DequantIQ1_S(src, dst, nb);
     default:
       std::abort();  // integer tensors are never dequantized; types come validated
   }

@@ -23,7 +23,11 @@ enum class DType : uint32_t {
   kQ5_K = 13,
   kQ6_K = 14,
   kQ8_K = 15,  // activations only (paired with K-quant weights)
+  // Lattice codebooks (iq2_quants.h): 2.06, 2.31 and 1.56 bits per weight.
+  kIQ2_XXS = 16,
+  kIQ2_XS = 17,
   kIQ3_XXS = 18,
+  kIQ1_S = 19,
   kIQ4_NL = 20,  // non-linear 4-bit codebook, blocks of 32
   kIQ3_S = 21,
   kIQ2_S = 22,
