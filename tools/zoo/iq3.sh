@@ -11,7 +11,7 @@
 #                             would use IQ2_XS, another type)
 #   llama-tiny-IQ3_XXS-pure   --pure: every matrix IQ3_XXS
 #   llama-tiny-IQ2_S-pure     --pure IQ2_M: every matrix IQ2_S
-# llama-quantize refuses IQ3_XXS and IQ2_S without an importance matrix; imatrix_iq3.py writes
+# llama-quantize refuses IQ3_XXS and IQ2_S without an importance matrix; imatrix_ones.py writes
 # a uniform one (the zoo needs files of these types, not good quantizations).
 # usage: tools/zoo/iq3.sh PEER_TOOLS_DIR OUT_DIR (PEER_TOOLS_DIR's sibling bin/ holds
 # llama-quantize)
@@ -21,7 +21,7 @@ LQ=$ZOO_TOOLS/../bin/llama-quantize
 F16=$ZOO_FIXTURES/models/llama-tiny-F16.gguf
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-/usr/bin/python3 "$(dirname "$0")/imatrix_iq3.py" "$F16" "$T/uniform.imatrix"
+/usr/bin/python3 "$(dirname "$0")/imatrix_ones.py" "$F16" "$T/uniform.imatrix"
 
 # iq3_quantize STEM TYPE [llama-quantize options...]
 iq3_quantize() {
