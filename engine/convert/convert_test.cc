@@ -701,14 +701,34 @@ TEST(ConvertVariants, RopeScaling) {
   EXPECT_EQ(*(*lin)->GetString("llama.rope.scaling.type"), "linear");
   EXPECT_FLOAT_EQ(float(*(*lin)->GetFloat("llama.rope.scaling.factor")), 2.0f);
   EXPECT_EQ((*lin)->FindTensor("rope_freqs.weight"), nullptr);
+  // YaRN (as llama.cpp writes it): type, factor, original context and the ramp when given.
   RewriteCheckpoint(
       dir / "ckpt", [](std::vector<HfTensor>&) {},
       [](boost::json::object& cfg) {
-        cfg["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 4.0}};
+        cfg["rope_scaling"] = {{"rope_type", "yarn"},
+                               {"factor", 4.0},
+                               {"original_max_position_embeddings", 64},
+                               {"beta_fast", 16.0}};
       });
-  const Status yarn = ConvertCheckpoint(dir / "ckpt", dir / "yarn.gguf", {});
-  ASSERT_FALSE(yarn.ok());
-  EXPECT_NE(yarn.message().find("rope_scaling type 'yarn' is not supported"), std::string::npos);
+  ASSERT_TRUE(ConvertCheckpoint(dir / "ckpt", dir / "yarn.gguf", {}).ok());
+  auto yarn = gguf::File::Open(dir / "yarn.gguf");
+  ASSERT_TRUE(yarn.ok());
+  EXPECT_EQ(*(*yarn)->GetString("llama.rope.scaling.type"), "yarn");
+  EXPECT_FLOAT_EQ(float(*(*yarn)->GetFloat("llama.rope.scaling.factor")), 4.0f);
+  EXPECT_EQ(*(*yarn)->GetUint("llama.rope.scaling.original_context_length"), 64u);
+  EXPECT_FLOAT_EQ(float(*(*yarn)->GetFloat("llama.rope.scaling.yarn_beta_fast")), 16.0f);
+  EXPECT_EQ((*yarn)->Find("llama.rope.scaling.yarn_beta_slow"), nullptr);
+  RewriteCheckpoint(
+      dir / "ckpt", [](std::vector<HfTensor>&) {},
+      [](boost::json::object& cfg) {
+        cfg["rope_scaling"] = {{"rope_type", "dynamic"}, {"factor", 4.0}};
+      });
+  const Status dynamic = ConvertCheckpoint(dir / "ckpt", dir / "dyn.gguf", {});
+  ASSERT_FALSE(dynamic.ok());
+  EXPECT_NE(dynamic.message().find(
+                "rope_scaling type 'dynamic' is not supported (supported: linear, llama3, yarn)"),
+            std::string::npos)
+      << dynamic.message();
 }
 
 TEST(ConvertSynthetic, AutoTypeKeepsBf16AndRefusesF16Overflow) {

@@ -21,8 +21,20 @@ void Tensors(TensorBinder& b, const ModelConfig& c, Weights& w) {
   }
 }
 
+constexpr HfName kHfNames[] = {{"qwen3", "Qwen3ForCausalLM"}};
+
+constexpr auto kHfLayer = HfConcat(kHfAttnNorm, HfQkv(HfTransform::kCopy, HfTransform::kCopy),
+                                   kHfAttnOutput, kHfQkNorm, kHfFfnNorm, kHfGatedFfn);
+
+constexpr HfConversion kHf{
+    .names = kHfNames, .layer = kHfLayer, .rope_types = kHfRopeLinear | kHfRopeYarn};
+
 }  // namespace
 
-extern const Family kQwen3Family{"qwen3", ReadConfig, Tensors, SwiGluLayer};
+extern const Family kQwen3Family{.arch = "qwen3",
+                                 .read_config = ReadConfig,
+                                 .tensors = Tensors,
+                                 .layer = SwiGluLayer,
+                                 .hf = &kHf};
 
 }  // namespace inferno
