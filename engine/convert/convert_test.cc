@@ -789,6 +789,143 @@ TEST(Vocab, EndOfTurnFromGenerationConfig) {
   EXPECT_NE(v.status().message().find("generation_config.json: not valid JSON"), std::string::npos);
 }
 
+// Converts a synthetic checkpoint of `spec.arch` to an F32 GGUF in `dir`.
+std::unique_ptr<gguf::File> ConvertSyntheticF32(const TempDir& dir, const SyntheticSpec& spec,
+                                                SyntheticCheckpoint* c) {
+  auto written = WriteSyntheticCheckpoint(dir / "ckpt", spec);
+  EXPECT_TRUE(written.ok()) << written.status().message();
+  if (!written.ok()) return nullptr;
+  *c = std::move(written).value();
+  ConvertOptions o;
+  o.type = "f32";
+  const Status st = ConvertCheckpoint(dir / "ckpt", dir / "out.gguf", o);
+  EXPECT_TRUE(st.ok()) << st.message();
+  auto g = gguf::File::Open(dir / "out.gguf");
+  EXPECT_TRUE(g.ok());
+  return g.ok() ? std::move(g).value() : nullptr;
+}
+
+// The values of one checkpoint tensor, exactly as the GGUF must hold them.
+void ExpectTensor(const gguf::File& g, const std::string& gguf_name, const HfTensor& hf,
+                  const std::vector<int64_t>& shape) {
+  const gguf::TensorInfo* t = g.FindTensor(gguf_name);
+  ASSERT_NE(t, nullptr) << gguf_name;
+  EXPECT_EQ(t->shape, shape) << gguf_name;
+  EXPECT_EQ(Floats(g, gguf_name), hf.data) << gguf_name;
+}
+
+TEST(ConvertFamilies, Qwen3KeepsRowOrderAndWritesHeadSize) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.arch = "qwen3";
+  spec.head_dim = 32;  // n_embd / n_head would be 16
+  SyntheticCheckpoint c;
+  auto g = ConvertSyntheticF32(dir, spec, &c);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(*g->GetString("general.architecture"), "qwen3");
+  EXPECT_EQ(*g->GetUint("qwen3.attention.key_length"), 32u);
+  EXPECT_EQ(*g->GetUint("qwen3.attention.value_length"), 32u);
+  EXPECT_EQ(*g->GetUint("qwen3.rope.dimension_count"), 32u);
+  // NeoX RoPE: Q and K rows stay in Hugging Face order.
+  ExpectTensor(*g, "blk.1.attn_q.weight", *c.Find("model.layers.1.self_attn.q_proj.weight"),
+               {64, 128});
+  ExpectTensor(*g, "blk.1.attn_k_norm.weight", *c.Find("model.layers.1.self_attn.k_norm.weight"),
+               {32});
+  EXPECT_EQ(g->tensors().size(), c.tensors.size());
+}
+
+TEST(ConvertFamilies, Qwen3MoeStacksExpertsAndKeepsTheRouterF32) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.arch = "qwen3moe";
+  SyntheticCheckpoint c;
+  auto g = ConvertSyntheticF32(dir, spec, &c);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(*g->GetUint("qwen3moe.expert_count"), 4u);
+  EXPECT_EQ(*g->GetUint("qwen3moe.expert_used_count"), 2u);
+  EXPECT_EQ(*g->GetUint("qwen3moe.expert_feed_forward_length"), 32u);
+  // ffn_down_exps: GGUF shape [n_ff_exp, n_embd, experts], expert e the e-th slice.
+  std::vector<float> stacked;
+  for (int e = 0; e < 4; ++e) {
+    const HfTensor* t =
+        c.Find("model.layers.0.mlp.experts." + std::to_string(e) + ".down_proj.weight");
+    ASSERT_NE(t, nullptr);
+    stacked.insert(stacked.end(), t->data.begin(), t->data.end());
+  }
+  const gguf::TensorInfo* down = g->FindTensor("blk.0.ffn_down_exps.weight");
+  ASSERT_NE(down, nullptr);
+  EXPECT_EQ(down->shape, (std::vector<int64_t>{32, 64, 4}));
+  EXPECT_EQ(Floats(*g, "blk.0.ffn_down_exps.weight"), stacked);
+  ExpectTensor(*g, "blk.0.ffn_gate_inp.weight", *c.Find("model.layers.0.mlp.gate.weight"), {64, 4});
+  // 4 + 8 + 3 * 4 per-expert tensors per layer become 4 + 8 + 3 GGUF tensors.
+  EXPECT_EQ(g->tensors().size(), c.tensors.size() - 2 * 3 * 3);
+
+  // Quantized: the router stays F32 as llama.cpp keeps it, the experts are quantized.
+  ConvertOptions o;
+  o.type = "q8_0";
+  ASSERT_TRUE(ConvertCheckpoint(dir / "ckpt", dir / "q8.gguf", o).ok());
+  auto q = gguf::File::Open(dir / "q8.gguf");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ((*q)->FindTensor("blk.0.ffn_gate_inp.weight")->type, DType::kF32);
+  EXPECT_EQ((*q)->FindTensor("blk.0.ffn_up_exps.weight")->type, DType::kQ8_0);
+}
+
+TEST(ConvertFamilies, Qwen3MoeRefusesWhatItDoesNotCompute) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.arch = "qwen3moe";
+  ASSERT_TRUE(WriteSyntheticCheckpoint(dir / "ckpt", spec).ok());
+  auto config = ReadJsonObject(dir / "ckpt/config.json");
+  ASSERT_TRUE(config.ok());
+  (*config)["norm_topk_prob"] = false;
+  std::ofstream(dir / "ckpt/config.json") << boost::json::serialize(*config);
+  const Status st = ConvertCheckpoint(dir / "ckpt", dir / "out.gguf", {});
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("key 'norm_topk_prob' = false is not supported for qwen3moe"),
+            std::string::npos)
+      << st.message();
+  // An expert count that the tensors contradict is named.
+  (*config)["norm_topk_prob"] = true;
+  (*config)["num_experts"] = 5;
+  std::ofstream(dir / "ckpt/config.json") << boost::json::serialize(*config);
+  const Status wrong = ConvertCheckpoint(dir / "ckpt", dir / "out.gguf", {});
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(
+      wrong.message().find("'model.layers.0.mlp.gate.weight' has shape [4, 64], expected [5, 64]"),
+      std::string::npos)
+      << wrong.message();
+}
+
+TEST(ConvertFamilies, Mistral3FromTheMultimodalCheckpointWithYarn) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.arch = "mistral3";
+  spec.head_dim = 32;
+  spec.tied = false;
+  spec.rope_theta = 1e6f;
+  SyntheticCheckpoint c;
+  auto g = ConvertSyntheticF32(dir, spec, &c);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(*g->GetString("general.architecture"), "mistral3");
+  // rope_parameters as llama.cpp writes them, the two Ministral keys included.
+  EXPECT_EQ(*g->GetString("mistral3.rope.scaling.type"), "yarn");
+  EXPECT_FLOAT_EQ(float(*g->GetFloat("mistral3.rope.scaling.factor")), 16.0f);
+  EXPECT_EQ(*g->GetUint("mistral3.rope.scaling.original_context_length"), 8u);
+  EXPECT_FLOAT_EQ(float(*g->GetFloat("mistral3.rope.scaling.yarn_beta_fast")), 32.0f);
+  EXPECT_FLOAT_EQ(float(*g->GetFloat("mistral3.rope.scaling.yarn_beta_slow")), 1.0f);
+  EXPECT_FLOAT_EQ(float(*g->GetFloat("mistral3.rope.scaling.yarn_log_multiplier")), 1.0f);
+  EXPECT_FLOAT_EQ(float(*g->GetFloat("mistral3.attention.temperature_scale")), 0.1f);
+  EXPECT_FLOAT_EQ(float(*g->GetFloat("mistral3.rope.freq_base")), 1e6f);  // from rope_parameters
+  EXPECT_EQ(*g->GetUint("mistral3.attention.key_length"), 32u);
+  // Llama-style RoPE: Q and K rows permuted per head, as for llama.
+  const HfTensor& k = *c.Find("model.language_model.layers.0.self_attn.k_proj.weight");
+  EXPECT_EQ(Floats(*g, "blk.0.attn_k.weight"), ExpectedGguf(k, 2, 32));
+  ExpectTensor(*g, "output.weight", *c.Find("lm_head.weight"),
+               {64, int64_t(c.vocab.pieces.size())});
+  // The vision tower and projector are left out.
+  EXPECT_EQ(g->tensors().size(), c.tensors.size() - 2);
+}
+
 // A model without attention.head_count is refused with a message (it used to divide by zero
 // while computing the default head_dim).
 TEST(HfExport, RefusesAModelWithoutHeads) {

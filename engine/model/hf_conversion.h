@@ -109,7 +109,7 @@ enum HfRopeTypes : uint8_t {
 };
 
 struct HfConversion {
-  std::span<const HfName> names;
+  std::span<const HfName> names;         // the first, a text-only model, is what the export writes
   std::span<const HfLayerTensor> layer;  // in the GGUF's tensor order
   std::span<const HfKey> keys = {};      // written after the common keys, in this order
   std::span<const HfFixedKey> fixed = {};

@@ -53,8 +53,8 @@ void Tensors(TensorBinder& b, const ModelConfig& c, Weights& w) {
 // model under text_config and model.language_model.) or text-only ones. As llama.cpp converts
 // them: the Llama layout (Q/K rows permuted), and from the YaRN RoPE parameters HF's
 // mscale_all_dim as the YaRN log multiplier and llama_4_scaling_beta as the temperature scale.
-constexpr HfName kHfNames[] = {{"mistral3", "Mistral3ForConditionalGeneration"},
-                               {"ministral3", "Ministral3ForCausalLM"}};
+constexpr HfName kHfNames[] = {{"ministral3", "Ministral3ForCausalLM"},
+                               {"mistral3", "Mistral3ForConditionalGeneration"}};
 
 constexpr HfKey kHfKeys[] = {
     {.hf = "mscale_all_dim",
