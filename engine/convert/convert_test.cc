@@ -549,6 +549,15 @@ void RewriteCheckpoint(const std::string& dir,
   std::ofstream(dir + "/config.json") << boost::json::serialize(*config);
 }
 
+// Converting dir/ckpt fails with `needle` in the message (and code `code`).
+void ExpectConvertFails(const TempDir& dir, const std::string& needle,
+                        Status::Code code = Status::Code::kUnsupported) {
+  const Status st = ConvertCheckpoint(dir / "ckpt", dir / "failed.gguf", {});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), code) << st.message();
+  EXPECT_NE(st.message().find(needle), std::string::npos) << st.message();
+}
+
 // Converts `fixture` exported to HF after `edit`, and expects the fixture's tensors back.
 void ExpectVariantConverts(const std::string& fixture, const std::string& type,
                            const std::function<void(std::vector<HfTensor>&)>& edit_tensors,
@@ -723,12 +732,8 @@ TEST(ConvertVariants, RopeScaling) {
       [](boost::json::object& cfg) {
         cfg["rope_scaling"] = {{"rope_type", "dynamic"}, {"factor", 4.0}};
       });
-  const Status dynamic = ConvertCheckpoint(dir / "ckpt", dir / "dyn.gguf", {});
-  ASSERT_FALSE(dynamic.ok());
-  EXPECT_NE(dynamic.message().find(
-                "rope_scaling type 'dynamic' is not supported (supported: linear, llama3, yarn)"),
-            std::string::npos)
-      << dynamic.message();
+  ExpectConvertFails(
+      dir, "rope_scaling type 'dynamic' is not supported (supported: linear, llama3, yarn)");
 }
 
 TEST(ConvertSynthetic, AutoTypeKeepsBf16AndRefusesF16Overflow) {
@@ -879,21 +884,13 @@ TEST(ConvertFamilies, Qwen3MoeRefusesWhatItDoesNotCompute) {
   ASSERT_TRUE(config.ok());
   (*config)["norm_topk_prob"] = false;
   std::ofstream(dir / "ckpt/config.json") << boost::json::serialize(*config);
-  const Status st = ConvertCheckpoint(dir / "ckpt", dir / "out.gguf", {});
-  ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("key 'norm_topk_prob' = false is not supported for qwen3moe"),
-            std::string::npos)
-      << st.message();
+  ExpectConvertFails(dir, "key 'norm_topk_prob' = false is not supported for qwen3moe");
   // An expert count that the tensors contradict is named.
   (*config)["norm_topk_prob"] = true;
   (*config)["num_experts"] = 5;
   std::ofstream(dir / "ckpt/config.json") << boost::json::serialize(*config);
-  const Status wrong = ConvertCheckpoint(dir / "ckpt", dir / "out.gguf", {});
-  ASSERT_FALSE(wrong.ok());
-  EXPECT_NE(
-      wrong.message().find("'model.layers.0.mlp.gate.weight' has shape [4, 64], expected [5, 64]"),
-      std::string::npos)
-      << wrong.message();
+  ExpectConvertFails(dir, "'model.layers.0.mlp.gate.weight' has shape [4, 64], expected [5, 64]",
+                     Status::Code::kCorruption);
 }
 
 TEST(ConvertFamilies, Mistral3FromTheMultimodalCheckpointWithYarn) {
@@ -924,6 +921,23 @@ TEST(ConvertFamilies, Mistral3FromTheMultimodalCheckpointWithYarn) {
                {64, int64_t(c.vocab.pieces.size())});
   // The vision tower and projector are left out.
   EXPECT_EQ(g->tensors().size(), c.tensors.size() - 2);
+}
+
+TEST(ConvertFamilies, GptOssExpertsAreRefusedWithTheReason) {
+  TempDir dir;
+  ASSERT_TRUE(WriteSyntheticCheckpoint(dir / "ckpt").ok());
+  RewriteCheckpoint(
+      dir / "ckpt",
+      [](std::vector<HfTensor>& ts) {
+        ts.push_back({"model.layers.0.mlp.experts.gate_up_proj_blocks", {2}, {1, 2}});
+      },
+      [](boost::json::object& cfg) {
+        cfg["model_type"] = "gpt_oss";
+        cfg["architectures"] = {"GptOssForCausalLM"};
+      });
+  ExpectConvertFails(
+      dir,
+      "'model.layers.0.mlp.experts.gate_up_proj_blocks': gpt-oss experts (MXFP4 blocks/scales");
 }
 
 // A model without attention.head_count is refused with a message (it used to divide by zero

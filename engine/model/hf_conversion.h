@@ -122,7 +122,8 @@ struct HfConversion {
   double default_eps = 1e-6;
   double default_rope_theta = 10000;
   bool default_tied = false;
-  // attention.key_length / value_length even when head_dim is hidden_size / heads.
+  // attention.key_length / value_length even when head_dim is hidden_size / heads (as
+  // llama.cpp writes them when config.json gives head_dim).
   bool always_key_length = false;
 };
 

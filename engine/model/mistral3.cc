@@ -72,7 +72,8 @@ constexpr HfKey kHfKeys[] = {
 constexpr HfConversion kHf{.names = kHfNames,
                            .layer = kHfLlamaLayer,
                            .keys = kHfKeys,
-                           .rope_types = kHfRopeLinear | kHfRopeYarn};
+                           .rope_types = kHfRopeLinear | kHfRopeYarn,
+                           .always_key_length = true};
 
 }  // namespace
 

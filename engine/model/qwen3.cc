@@ -26,8 +26,11 @@ constexpr HfName kHfNames[] = {{"qwen3", "Qwen3ForCausalLM"}};
 constexpr auto kHfLayer = HfConcat(kHfAttnNorm, HfQkv(HfTransform::kCopy, HfTransform::kCopy),
                                    kHfAttnOutput, kHfQkNorm, kHfFfnNorm, kHfGatedFfn);
 
-constexpr HfConversion kHf{
-    .names = kHfNames, .layer = kHfLayer, .rope_types = kHfRopeLinear | kHfRopeYarn};
+// config.json always gives head_dim, and llama.cpp then writes it.
+constexpr HfConversion kHf{.names = kHfNames,
+                           .layer = kHfLayer,
+                           .rope_types = kHfRopeLinear | kHfRopeYarn,
+                           .always_key_length = true};
 
 }  // namespace
 

@@ -101,7 +101,8 @@ constexpr HfConversion kHf{.names = kHfNames,
                            .layer = kHfLayer,
                            .keys = kHfKeys,
                            .fixed = kHfFixed,
-                           .rope_types = kHfRopeLinear | kHfRopeYarn};
+                           .rope_types = kHfRopeLinear | kHfRopeYarn,
+                           .always_key_length = true};
 
 }  // namespace
 
