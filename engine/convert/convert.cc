@@ -199,6 +199,15 @@ Result<std::vector<Planned>> Plan(const Checkpoint& ckpt, HParams& h) {
 
 }  // namespace
 
+std::string ConvertibleArchitectures() {
+  std::string s;
+  for (const Family* f : Families()) {
+    if (f->hf == nullptr || f->hf->layer.empty()) continue;
+    s += (s.empty() ? "" : ", ") + std::string(f->arch);
+  }
+  return s;
+}
+
 void PermuteRopeRows(const float* in, float* out, int n_head, int head_dim, int64_t cols) {
   const int half = head_dim / 2;
   for (int h = 0; h < n_head; ++h) {

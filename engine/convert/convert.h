@@ -48,6 +48,9 @@ struct ConvertProgress {
 };
 using ProgressFn = std::function<void(const ConvertProgress&)>;
 
+// "llama, qwen2, ...": the families whose checkpoints convert (they declare their tensors).
+std::string ConvertibleArchitectures();
+
 Status ConvertCheckpoint(const std::string& dir, const std::string& out_path,
                          const ConvertOptions& options, const ProgressFn& progress = nullptr);
 

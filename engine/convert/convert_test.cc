@@ -549,6 +549,13 @@ void RewriteCheckpoint(const std::string& dir,
   std::ofstream(dir + "/config.json") << boost::json::serialize(*config);
 }
 
+// Rewrites dir/ckpt's config.json with `rope` as its rope_scaling.
+void SetRopeScaling(const TempDir& dir, boost::json::value rope) {
+  RewriteCheckpoint(
+      dir / "ckpt", [](std::vector<HfTensor>&) {},
+      [&](boost::json::object& cfg) { cfg["rope_scaling"] = rope; });
+}
+
 // Converting dir/ckpt fails with `needle` in the message (and code `code`).
 void ExpectConvertFails(const TempDir& dir, const std::string& needle,
                         Status::Code code = Status::Code::kUnsupported) {
@@ -699,11 +706,7 @@ TEST(ConvertVariants, RopeScaling) {
     }
   }
   // Linear scaling is metadata only; unknown kinds are refused.
-  RewriteCheckpoint(
-      dir / "ckpt", [](std::vector<HfTensor>&) {},
-      [](boost::json::object& cfg) {
-        cfg["rope_scaling"] = {{"type", "linear"}, {"factor", 2.0}};
-      });
+  SetRopeScaling(dir, {{"type", "linear"}, {"factor", 2.0}});
   ASSERT_TRUE(ConvertCheckpoint(dir / "ckpt", dir / "lin.gguf", {}).ok());
   auto lin = gguf::File::Open(dir / "lin.gguf");
   ASSERT_TRUE(lin.ok());
@@ -711,14 +714,10 @@ TEST(ConvertVariants, RopeScaling) {
   EXPECT_FLOAT_EQ(float(*(*lin)->GetFloat("llama.rope.scaling.factor")), 2.0f);
   EXPECT_EQ((*lin)->FindTensor("rope_freqs.weight"), nullptr);
   // YaRN (as llama.cpp writes it): type, factor, original context and the ramp when given.
-  RewriteCheckpoint(
-      dir / "ckpt", [](std::vector<HfTensor>&) {},
-      [](boost::json::object& cfg) {
-        cfg["rope_scaling"] = {{"rope_type", "yarn"},
-                               {"factor", 4.0},
-                               {"original_max_position_embeddings", 64},
-                               {"beta_fast", 16.0}};
-      });
+  SetRopeScaling(dir, {{"rope_type", "yarn"},
+                       {"factor", 4.0},
+                       {"original_max_position_embeddings", 64},
+                       {"beta_fast", 16.0}});
   ASSERT_TRUE(ConvertCheckpoint(dir / "ckpt", dir / "yarn.gguf", {}).ok());
   auto yarn = gguf::File::Open(dir / "yarn.gguf");
   ASSERT_TRUE(yarn.ok());
@@ -727,11 +726,7 @@ TEST(ConvertVariants, RopeScaling) {
   EXPECT_EQ(*(*yarn)->GetUint("llama.rope.scaling.original_context_length"), 64u);
   EXPECT_FLOAT_EQ(float(*(*yarn)->GetFloat("llama.rope.scaling.yarn_beta_fast")), 16.0f);
   EXPECT_EQ((*yarn)->Find("llama.rope.scaling.yarn_beta_slow"), nullptr);
-  RewriteCheckpoint(
-      dir / "ckpt", [](std::vector<HfTensor>&) {},
-      [](boost::json::object& cfg) {
-        cfg["rope_scaling"] = {{"rope_type", "dynamic"}, {"factor", 4.0}};
-      });
+  SetRopeScaling(dir, {{"rope_type", "dynamic"}, {"factor", 4.0}});
   ExpectConvertFails(
       dir, "rope_scaling type 'dynamic' is not supported (supported: linear, llama3, yarn)");
 }
@@ -817,6 +812,11 @@ void ExpectTensor(const gguf::File& g, const std::string& gguf_name, const HfTen
   ASSERT_NE(t, nullptr) << gguf_name;
   EXPECT_EQ(t->shape, shape) << gguf_name;
   EXPECT_EQ(Floats(g, gguf_name), hf.data) << gguf_name;
+}
+
+TEST(ConvertFamilies, ConvertibleArchitecturesAreTheFamiliesThatDeclareTheirTensors) {
+  // gpt-oss declares its names only, to refuse its checkpoints with the reason.
+  EXPECT_EQ(ConvertibleArchitectures(), "llama, qwen2, qwen3, qwen3moe, gemma3, phi3, mistral3");
 }
 
 TEST(ConvertFamilies, Qwen3KeepsRowOrderAndWritesHeadSize) {
