@@ -137,8 +137,9 @@ int RunQuantize(const ConvertCliOptions& o) {
 
 void AddConvertCommand(CLI::App& root, int* exit_code) {
   auto opts = std::make_shared<ConvertCliOptions>();
-  CLI::App* cmd = root.add_subcommand(
-      "convert", "Convert a Hugging Face checkpoint folder (llama, qwen2, gemma3, phi3) to GGUF");
+  CLI::App* cmd =
+      root.add_subcommand("convert", "Convert a Hugging Face checkpoint folder (" +
+                                         convert::ConvertibleArchitectures() + ") to GGUF");
   cmd->add_option("checkpoint", opts->input,
                   "Folder with config.json, *.safetensors, tokenizer.model or tokenizer.json")
       ->required();

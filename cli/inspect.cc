@@ -133,6 +133,15 @@ int RunInspect(const InspectOptions& o) {
                                          {"used_per_token", summary.n_expert_used},
                                          {"active_parameters", summary.active_parameters}};
   }
+  if (summary.error.empty()) {
+    const RopeScaling& r = summary.rope;
+    out["rope"] = boost::json::object{
+        {"freq_base", r.freq_base},     {"scaling", RopeScalingTypeName(r.type)},
+        {"factor", r.factor},           {"original_context", r.n_ctx_orig},
+        {"attn_factor", r.attn_factor}, {"beta_fast", r.beta_fast},
+        {"beta_slow", r.beta_slow},     {"yarn_log_multiplier", r.yarn_log_multiplier},
+        {"description", r.Describe()}};
+  }
   boost::json::object meta;
   for (const gguf::KeyValue& kv : f.metadata()) {
     if (kv.key == "tokenizer.chat_template") continue;
@@ -193,6 +202,10 @@ int RunInspect(const InspectOptions& o) {
     if (summary.n_expert > 0) {
       fmt::print("experts:      {} per layer, {} used per token: {:.3f} B active parameters\n",
                  summary.n_expert, summary.n_expert_used, summary.active_parameters / 1e9);
+    }
+    if (summary.error.empty()) {
+      fmt::print("rope:         base {:g}, scaling {}\n", summary.rope.freq_base,
+                 summary.rope.Describe());
     }
     fmt::print("quant mix:\n");
     for (const auto& [name, m] : mix) {

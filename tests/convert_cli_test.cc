@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -68,6 +69,35 @@ class ConvertCli : public ::testing::Test {
 
   fs::path root_;
 };
+
+// A Ministral 3 checkpoint converts, and inspect shows its YaRN scaling as the engine reads it.
+TEST_F(ConvertCli, Mistral3ConvertsAndInspectShowsItsRopeScaling) {
+  convert::SyntheticSpec spec;
+  spec.arch = "mistral3";
+  spec.rope_theta = 1e6f;
+  const std::string ckpt = (root_ / "mistral3").string();
+  ASSERT_TRUE(convert::WriteSyntheticCheckpoint(ckpt, spec).ok());
+  const testing::ProcessResult r =
+      testing::RunProcess({testing::InfernoBinary(), "convert", ckpt, Out(), "--type", "q8_0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const testing::ProcessResult inspect =
+      testing::RunProcess({testing::InfernoBinary(), "inspect", Out()});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  // YaRN's magnitude with log multiplier 1 cancels: the kernel gets 1 / (0.1 ln 16 + 1).
+  EXPECT_NE(inspect.out.find("rope:         base 1e+06, scaling yarn, factor 16, original context "
+                             "8, beta fast 32 / slow 1, log multiplier 1, attention factor "
+                             "0.782927\n"),
+            std::string::npos)
+      << inspect.out;
+  const testing::ProcessResult json =
+      testing::RunProcess({testing::InfernoBinary(), "inspect", Out(), "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const boost::json::object rope = boost::json::parse(json.out).at("rope").as_object();
+  EXPECT_EQ(rope.at("scaling").as_string(), "yarn");
+  EXPECT_DOUBLE_EQ(rope.at("factor").to_number<double>(), 16.0);
+  EXPECT_EQ(rope.at("original_context").to_number<int64_t>(), 8);
+  EXPECT_DOUBLE_EQ(rope.at("yarn_log_multiplier").to_number<double>(), 1.0);
+}
 
 TEST_F(ConvertCli, Q8_0ConvertsAndRuns) {
   const testing::ProcessResult r = Convert({"--type", "q8_0"});

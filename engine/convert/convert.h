@@ -1,18 +1,22 @@
 // `inferno convert`: a Hugging Face checkpoint directory (config.json, *.safetensors,
-// tokenizer.model or tokenizer.json, tokenizer_config.json) of the llama, qwen2, gemma3 or
-// phi3 family to one GGUF file that Inferno and llama.cpp load.
+// tokenizer.model or tokenizer.json, tokenizer_config.json) to one GGUF file that Inferno and
+// llama.cpp load. Which families convert, and how, each family declares in its own file
+// (engine/model/<family>.cc, `Family::hf`, engine/model/hf_conversion.h); this is the
+// mechanics: config.json (hf_config.h), planning every tensor before writing any, the
+// transforms, the vocabulary and the file.
 //
-// What changes on the way, per family:
+// The transforms a family can ask for:
 // - names: model.layers.N.self_attn.q_proj.weight → blk.N.attn_q.weight, and so on;
-// - llama: the rows of Q and K are permuted per head. Hugging Face applies RoPE to the pairs
-//   (i, i + d/2) of each head ("rotate_half"); GGUF's llama RoPE rotates adjacent pairs
-//   (2i, 2i + 1) with the same frequency index i. Moving output row i to 2i and row i + d/2
-//   to 2i + 1 in both Q and K makes the GGUF rotation act on the same pairs with the same
-//   angles, and leaves every q·k product unchanged (both sides are permuted alike);
-// - gemma3: RMSNorm weights are stored as w where the model multiplies by (1 + w); GGUF
-//   stores the factor itself, 1 + w;
-// - phi3: qkv_proj and gate_up_proj are already fused as GGUF expects (separate q/k/v or
-//   gate/up projections are concatenated in that order);
+// - Q/K permutation (llama, mistral3): the rows of Q and K are permuted per head. Hugging Face
+//   applies RoPE to the pairs (i, i + d/2) of each head ("rotate_half"); GGUF's llama RoPE
+//   rotates adjacent pairs (2i, 2i + 1) with the same frequency index i. Moving output row i
+//   to 2i and row i + d/2 to 2i + 1 in both Q and K makes the GGUF rotation act on the same
+//   pairs with the same angles, and leaves every q·k product unchanged (both sides are
+//   permuted alike);
+// - plus one (gemma3): RMSNorm weights are stored as w where the model multiplies by (1 + w);
+//   GGUF stores the factor itself, 1 + w;
+// - fusing (phi3): separate q/k/v or gate/up projections are concatenated in that order;
+// - expert stacking (qwen3moe): one matrix per expert becomes one 3-D tensor;
 // - tied embeddings: no output.weight, the reader reuses token_embd.weight.
 #pragma once
 
@@ -43,6 +47,9 @@ struct ConvertProgress {
   uint64_t bytes_total = 0;
 };
 using ProgressFn = std::function<void(const ConvertProgress&)>;
+
+// "llama, qwen2, ...": the families whose checkpoints convert (they declare their tensors).
+std::string ConvertibleArchitectures();
 
 Status ConvertCheckpoint(const std::string& dir, const std::string& out_path,
                          const ConvertOptions& options, const ProgressFn& progress = nullptr);

@@ -549,6 +549,22 @@ void RewriteCheckpoint(const std::string& dir,
   std::ofstream(dir + "/config.json") << boost::json::serialize(*config);
 }
 
+// Rewrites dir/ckpt's config.json with `rope` as its rope_scaling.
+void SetRopeScaling(const TempDir& dir, boost::json::value rope) {
+  RewriteCheckpoint(
+      dir / "ckpt", [](std::vector<HfTensor>&) {},
+      [&](boost::json::object& cfg) { cfg["rope_scaling"] = rope; });
+}
+
+// Converting dir/ckpt fails with `needle` in the message (and code `code`).
+void ExpectConvertFails(const TempDir& dir, const std::string& needle,
+                        Status::Code code = Status::Code::kUnsupported) {
+  const Status st = ConvertCheckpoint(dir / "ckpt", dir / "failed.gguf", {});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), code) << st.message();
+  EXPECT_NE(st.message().find(needle), std::string::npos) << st.message();
+}
+
 // Converts `fixture` exported to HF after `edit`, and expects the fixture's tensors back.
 void ExpectVariantConverts(const std::string& fixture, const std::string& type,
                            const std::function<void(std::vector<HfTensor>&)>& edit_tensors,
@@ -690,25 +706,29 @@ TEST(ConvertVariants, RopeScaling) {
     }
   }
   // Linear scaling is metadata only; unknown kinds are refused.
-  RewriteCheckpoint(
-      dir / "ckpt", [](std::vector<HfTensor>&) {},
-      [](boost::json::object& cfg) {
-        cfg["rope_scaling"] = {{"type", "linear"}, {"factor", 2.0}};
-      });
+  SetRopeScaling(dir, {{"type", "linear"}, {"factor", 2.0}});
   ASSERT_TRUE(ConvertCheckpoint(dir / "ckpt", dir / "lin.gguf", {}).ok());
   auto lin = gguf::File::Open(dir / "lin.gguf");
   ASSERT_TRUE(lin.ok());
   EXPECT_EQ(*(*lin)->GetString("llama.rope.scaling.type"), "linear");
   EXPECT_FLOAT_EQ(float(*(*lin)->GetFloat("llama.rope.scaling.factor")), 2.0f);
   EXPECT_EQ((*lin)->FindTensor("rope_freqs.weight"), nullptr);
-  RewriteCheckpoint(
-      dir / "ckpt", [](std::vector<HfTensor>&) {},
-      [](boost::json::object& cfg) {
-        cfg["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 4.0}};
-      });
-  const Status yarn = ConvertCheckpoint(dir / "ckpt", dir / "yarn.gguf", {});
-  ASSERT_FALSE(yarn.ok());
-  EXPECT_NE(yarn.message().find("rope_scaling type 'yarn' is not supported"), std::string::npos);
+  // YaRN (as llama.cpp writes it): type, factor, original context and the ramp when given.
+  SetRopeScaling(dir, {{"rope_type", "yarn"},
+                       {"factor", 4.0},
+                       {"original_max_position_embeddings", 64},
+                       {"beta_fast", 16.0}});
+  ASSERT_TRUE(ConvertCheckpoint(dir / "ckpt", dir / "yarn.gguf", {}).ok());
+  auto yarn = gguf::File::Open(dir / "yarn.gguf");
+  ASSERT_TRUE(yarn.ok());
+  EXPECT_EQ(*(*yarn)->GetString("llama.rope.scaling.type"), "yarn");
+  EXPECT_FLOAT_EQ(float(*(*yarn)->GetFloat("llama.rope.scaling.factor")), 4.0f);
+  EXPECT_EQ(*(*yarn)->GetUint("llama.rope.scaling.original_context_length"), 64u);
+  EXPECT_FLOAT_EQ(float(*(*yarn)->GetFloat("llama.rope.scaling.yarn_beta_fast")), 16.0f);
+  EXPECT_EQ((*yarn)->Find("llama.rope.scaling.yarn_beta_slow"), nullptr);
+  SetRopeScaling(dir, {{"rope_type", "dynamic"}, {"factor", 4.0}});
+  ExpectConvertFails(
+      dir, "rope_scaling type 'dynamic' is not supported (supported: linear, llama3, yarn)");
 }
 
 TEST(ConvertSynthetic, AutoTypeKeepsBf16AndRefusesF16Overflow) {
@@ -767,6 +787,157 @@ TEST(Vocab, EndOfTurnFromGenerationConfig) {
   v = LoadVocab(dir.str(), {}, 4, {});
   ASSERT_FALSE(v.ok());
   EXPECT_NE(v.status().message().find("generation_config.json: not valid JSON"), std::string::npos);
+}
+
+// Converts a synthetic checkpoint of `spec.arch` to an F32 GGUF in `dir`.
+std::unique_ptr<gguf::File> ConvertSyntheticF32(const TempDir& dir, const SyntheticSpec& spec,
+                                                SyntheticCheckpoint* c) {
+  auto written = WriteSyntheticCheckpoint(dir / "ckpt", spec);
+  EXPECT_TRUE(written.ok()) << written.status().message();
+  if (!written.ok()) return nullptr;
+  *c = std::move(written).value();
+  ConvertOptions o;
+  o.type = "f32";
+  const Status st = ConvertCheckpoint(dir / "ckpt", dir / "out.gguf", o);
+  EXPECT_TRUE(st.ok()) << st.message();
+  auto g = gguf::File::Open(dir / "out.gguf");
+  EXPECT_TRUE(g.ok());
+  return g.ok() ? std::move(g).value() : nullptr;
+}
+
+// The values of one checkpoint tensor, exactly as the GGUF must hold them.
+void ExpectTensor(const gguf::File& g, const std::string& gguf_name, const HfTensor& hf,
+                  const std::vector<int64_t>& shape) {
+  const gguf::TensorInfo* t = g.FindTensor(gguf_name);
+  ASSERT_NE(t, nullptr) << gguf_name;
+  EXPECT_EQ(t->shape, shape) << gguf_name;
+  EXPECT_EQ(Floats(g, gguf_name), hf.data) << gguf_name;
+}
+
+TEST(ConvertFamilies, ConvertibleArchitecturesAreTheFamiliesThatDeclareTheirTensors) {
+  // gpt-oss declares its names only, to refuse its checkpoints with the reason.
+  EXPECT_EQ(ConvertibleArchitectures(), "llama, qwen2, qwen3, qwen3moe, gemma3, phi3, mistral3");
+}
+
+TEST(ConvertFamilies, Qwen3KeepsRowOrderAndWritesHeadSize) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.arch = "qwen3";
+  spec.head_dim = 32;  // n_embd / n_head would be 16
+  SyntheticCheckpoint c;
+  auto g = ConvertSyntheticF32(dir, spec, &c);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(*g->GetString("general.architecture"), "qwen3");
+  EXPECT_EQ(*g->GetUint("qwen3.attention.key_length"), 32u);
+  EXPECT_EQ(*g->GetUint("qwen3.attention.value_length"), 32u);
+  EXPECT_EQ(*g->GetUint("qwen3.rope.dimension_count"), 32u);
+  // NeoX RoPE: Q and K rows stay in Hugging Face order.
+  ExpectTensor(*g, "blk.1.attn_q.weight", *c.Find("model.layers.1.self_attn.q_proj.weight"),
+               {64, 128});
+  ExpectTensor(*g, "blk.1.attn_k_norm.weight", *c.Find("model.layers.1.self_attn.k_norm.weight"),
+               {32});
+  EXPECT_EQ(g->tensors().size(), c.tensors.size());
+}
+
+TEST(ConvertFamilies, Qwen3MoeStacksExpertsAndKeepsTheRouterF32) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.arch = "qwen3moe";
+  SyntheticCheckpoint c;
+  auto g = ConvertSyntheticF32(dir, spec, &c);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(*g->GetUint("qwen3moe.expert_count"), 4u);
+  EXPECT_EQ(*g->GetUint("qwen3moe.expert_used_count"), 2u);
+  EXPECT_EQ(*g->GetUint("qwen3moe.expert_feed_forward_length"), 32u);
+  // ffn_down_exps: GGUF shape [n_ff_exp, n_embd, experts], expert e the e-th slice.
+  std::vector<float> stacked;
+  for (int e = 0; e < 4; ++e) {
+    const HfTensor* t =
+        c.Find("model.layers.0.mlp.experts." + std::to_string(e) + ".down_proj.weight");
+    ASSERT_NE(t, nullptr);
+    stacked.insert(stacked.end(), t->data.begin(), t->data.end());
+  }
+  const gguf::TensorInfo* down = g->FindTensor("blk.0.ffn_down_exps.weight");
+  ASSERT_NE(down, nullptr);
+  EXPECT_EQ(down->shape, (std::vector<int64_t>{32, 64, 4}));
+  EXPECT_EQ(Floats(*g, "blk.0.ffn_down_exps.weight"), stacked);
+  ExpectTensor(*g, "blk.0.ffn_gate_inp.weight", *c.Find("model.layers.0.mlp.gate.weight"), {64, 4});
+  // 4 + 8 + 3 * 4 per-expert tensors per layer become 4 + 8 + 3 GGUF tensors.
+  EXPECT_EQ(g->tensors().size(), c.tensors.size() - 2 * 3 * 3);
+
+  // Quantized: the router stays F32 as llama.cpp keeps it, the experts are quantized.
+  ConvertOptions o;
+  o.type = "q8_0";
+  ASSERT_TRUE(ConvertCheckpoint(dir / "ckpt", dir / "q8.gguf", o).ok());
+  auto q = gguf::File::Open(dir / "q8.gguf");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ((*q)->FindTensor("blk.0.ffn_gate_inp.weight")->type, DType::kF32);
+  EXPECT_EQ((*q)->FindTensor("blk.0.ffn_up_exps.weight")->type, DType::kQ8_0);
+}
+
+TEST(ConvertFamilies, Qwen3MoeRefusesWhatItDoesNotCompute) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.arch = "qwen3moe";
+  ASSERT_TRUE(WriteSyntheticCheckpoint(dir / "ckpt", spec).ok());
+  auto config = ReadJsonObject(dir / "ckpt/config.json");
+  ASSERT_TRUE(config.ok());
+  (*config)["norm_topk_prob"] = false;
+  std::ofstream(dir / "ckpt/config.json") << boost::json::serialize(*config);
+  ExpectConvertFails(dir, "key 'norm_topk_prob' = false is not supported for qwen3moe");
+  // An expert count that the tensors contradict is named.
+  (*config)["norm_topk_prob"] = true;
+  (*config)["num_experts"] = 5;
+  std::ofstream(dir / "ckpt/config.json") << boost::json::serialize(*config);
+  ExpectConvertFails(dir, "'model.layers.0.mlp.gate.weight' has shape [4, 64], expected [5, 64]",
+                     Status::Code::kCorruption);
+}
+
+TEST(ConvertFamilies, Mistral3FromTheMultimodalCheckpointWithYarn) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.arch = "mistral3";
+  spec.head_dim = 32;
+  spec.tied = false;
+  spec.rope_theta = 1e6f;
+  SyntheticCheckpoint c;
+  auto g = ConvertSyntheticF32(dir, spec, &c);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(*g->GetString("general.architecture"), "mistral3");
+  // rope_parameters as llama.cpp writes them, the two Ministral keys included.
+  EXPECT_EQ(*g->GetString("mistral3.rope.scaling.type"), "yarn");
+  EXPECT_FLOAT_EQ(float(*g->GetFloat("mistral3.rope.scaling.factor")), 16.0f);
+  EXPECT_EQ(*g->GetUint("mistral3.rope.scaling.original_context_length"), 8u);
+  EXPECT_FLOAT_EQ(float(*g->GetFloat("mistral3.rope.scaling.yarn_beta_fast")), 32.0f);
+  EXPECT_FLOAT_EQ(float(*g->GetFloat("mistral3.rope.scaling.yarn_beta_slow")), 1.0f);
+  EXPECT_FLOAT_EQ(float(*g->GetFloat("mistral3.rope.scaling.yarn_log_multiplier")), 1.0f);
+  EXPECT_FLOAT_EQ(float(*g->GetFloat("mistral3.attention.temperature_scale")), 0.1f);
+  EXPECT_FLOAT_EQ(float(*g->GetFloat("mistral3.rope.freq_base")), 1e6f);  // from rope_parameters
+  EXPECT_EQ(*g->GetUint("mistral3.attention.key_length"), 32u);
+  // Llama-style RoPE: Q and K rows permuted per head, as for llama.
+  const HfTensor& k = *c.Find("model.language_model.layers.0.self_attn.k_proj.weight");
+  EXPECT_EQ(Floats(*g, "blk.0.attn_k.weight"), ExpectedGguf(k, 2, 32));
+  ExpectTensor(*g, "output.weight", *c.Find("lm_head.weight"),
+               {64, int64_t(c.vocab.pieces.size())});
+  // The vision tower and projector are left out.
+  EXPECT_EQ(g->tensors().size(), c.tensors.size() - 2);
+}
+
+TEST(ConvertFamilies, GptOssExpertsAreRefusedWithTheReason) {
+  TempDir dir;
+  ASSERT_TRUE(WriteSyntheticCheckpoint(dir / "ckpt").ok());
+  RewriteCheckpoint(
+      dir / "ckpt",
+      [](std::vector<HfTensor>& ts) {
+        ts.push_back({"model.layers.0.mlp.experts.gate_up_proj_blocks", {2}, {1, 2}});
+      },
+      [](boost::json::object& cfg) {
+        cfg["model_type"] = "gpt_oss";
+        cfg["architectures"] = {"GptOssForCausalLM"};
+      });
+  ExpectConvertFails(
+      dir,
+      "'model.layers.0.mlp.experts.gate_up_proj_blocks': gpt-oss experts (MXFP4 blocks/scales");
 }
 
 // A model without attention.head_count is refused with a message (it used to divide by zero

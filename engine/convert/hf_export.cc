@@ -8,6 +8,7 @@
 #include "engine/convert/convert.h"
 #include "engine/convert/json_file.h"
 #include "engine/convert/sentencepiece_model.h"
+#include "engine/model/family.h"
 #include "engine/tensor/dequant.h"
 #include "engine/tensor/fp16.h"
 
@@ -44,6 +45,7 @@ double FloatOr(const gguf::File& f, const std::string& key, double def) {
 // The hyperparameters the export needs, read from `<arch>.*` metadata.
 struct ExportShape {
   std::string arch;
+  const HfConversion* hf = nullptr;  // the family's Hugging Face mapping
   int64_t n_embd = 0;
   int64_t n_head = 0;
   int64_t n_head_kv = 0;
@@ -61,14 +63,54 @@ Result<ExportShape> ReadShape(const gguf::File& f) {
   if (f.FindTensor("token_embd.weight") == nullptr || s.n_embd == 0 || s.n_head == 0) {
     return Status::InvalidArgument(f.path() + ": not a model this exporter understands");
   }
+  const Family* family = FindFamily(s.arch);
+  if (family == nullptr || family->hf == nullptr) {
+    return Status::Unsupported(f.path() + ": architecture '" + s.arch + "' cannot be exported");
+  }
+  s.hf = family->hf;
   s.n_head_kv = int64_t(UintOr(f, a + "attention.head_count_kv", uint64_t(s.n_head)));
   s.head_dim = int64_t(UintOr(f, a + "attention.key_length", uint64_t(s.n_embd / s.n_head)));
   s.n_layer = int64_t(UintOr(f, a + "block_count", 0));
   return s;
 }
 
-// config.json: the shape, and the model type and class Transformers loads the checkpoint as.
-Result<boost::json::object> ConfigJson(const gguf::File& f, const ExportShape& s) {
+// The family's own keys (HfKey), back from `<arch>.<gguf>` to config.json or, for RoPE ones,
+// to `rope`.
+void FamilyKeysToConfig(const gguf::File& f, const ExportShape& s, boost::json::object& config,
+                        boost::json::object& rope) {
+  for (const HfKey& k : s.hf->keys) {
+    const std::string key = s.arch + "." + std::string(k.gguf);
+    if (f.Find(key) == nullptr && !k.default_value) continue;
+    boost::json::object& into = k.in_rope ? rope : config;
+    const double def = k.default_value.value_or(0);
+    if (k.type == HfKey::kU32) {
+      into[k.hf] = UintOr(f, key, uint64_t(def));
+    } else {
+      into[k.hf] = FloatOr(f, key, def);
+    }
+  }
+}
+
+// rope.scaling.* back to Transformers' rope_scaling (linear and YaRN).
+void RopeScalingToConfig(const gguf::File& f, const std::string& arch, boost::json::object& rope) {
+  const std::string a = arch + ".rope.scaling.";
+  const std::string type = Arg(f, a + "type");
+  if (type != "linear" && type != "yarn") return;
+  rope["rope_type"] = type;
+  rope["factor"] = FloatOr(f, a + "factor", 1.0);
+  if (type == "linear") return;
+  rope["original_max_position_embeddings"] = UintOr(f, a + "original_context_length", 0);
+  for (auto [gguf_key, hf_key] :
+       {std::pair{"yarn_ext_factor", "extrapolation_factor"},
+        std::pair{"yarn_attn_factor", "attention_factor"}, std::pair{"yarn_beta_fast", "beta_fast"},
+        std::pair{"yarn_beta_slow", "beta_slow"}}) {
+    if (f.Find(a + gguf_key) != nullptr) rope[hf_key] = FloatOr(f, a + gguf_key, 0);
+  }
+}
+
+// config.json: the shape, and the model type and class Transformers loads the checkpoint as
+// (the family's first Hugging Face name, its text-only form).
+boost::json::object ConfigJson(const gguf::File& f, const ExportShape& s) {
   const std::string a = s.arch + ".";
   const bool tied = f.FindTensor("output.weight") == nullptr;
   boost::json::object config{
@@ -84,87 +126,66 @@ Result<boost::json::object> ConfigJson(const gguf::File& f, const ExportShape& s
       {"vocab_size", f.FindTensor("token_embd.weight")->shape[1]},
       {"tie_word_embeddings", tied},
       {"torch_dtype", "float32"}};
-  if (s.arch == "llama") {
-    config["model_type"] = "llama";
-    config["architectures"] = {"LlamaForCausalLM"};
-  } else if (s.arch == "qwen2") {
-    config["model_type"] = "qwen2";
-    config["architectures"] = {"Qwen2ForCausalLM"};
-  } else if (s.arch == "gemma3") {
-    config["model_type"] = "gemma3_text";
-    config["architectures"] = {"Gemma3ForCausalLM"};
-    config["sliding_window"] = UintOr(f, a + "attention.sliding_window", 4096);
-  } else if (s.arch == "phi3") {
-    config["model_type"] = "phi3";
-    config["architectures"] = {"Phi3ForCausalLM"};
-  } else {
-    return Status::Unsupported(f.path() + ": architecture '" + s.arch + "' cannot be exported");
-  }
+  config["model_type"] = s.hf->names[0].model_type;
+  config["architectures"] = {s.hf->names[0].architecture};
+  boost::json::object rope;
+  RopeScalingToConfig(f, s.arch, rope);
+  FamilyKeysToConfig(f, s, config, rope);
+  if (!rope.empty()) config["rope_scaling"] = rope;
   return config;
 }
 
-// The Hugging Face name of a per-layer tensor, from its GGUF name after "blk.N.", or "".
-std::string HfLayerTensorName(const std::string& rest, const std::string& arch) {
-  static const std::pair<const char*, const char*> kNames[] = {
-      {"attn_norm.weight", "input_layernorm.weight"},
-      {"attn_q.weight", "self_attn.q_proj.weight"},
-      {"attn_k.weight", "self_attn.k_proj.weight"},
-      {"attn_v.weight", "self_attn.v_proj.weight"},
-      {"attn_q.bias", "self_attn.q_proj.bias"},
-      {"attn_k.bias", "self_attn.k_proj.bias"},
-      {"attn_v.bias", "self_attn.v_proj.bias"},
-      {"attn_qkv.weight", "self_attn.qkv_proj.weight"},
-      {"attn_output.weight", "self_attn.o_proj.weight"},
-      {"attn_q_norm.weight", "self_attn.q_norm.weight"},
-      {"attn_k_norm.weight", "self_attn.k_norm.weight"},
-      {"post_attention_norm.weight", "post_attention_layernorm.weight"},
-      {"post_ffw_norm.weight", "post_feedforward_layernorm.weight"},
-      {"ffn_gate.weight", "mlp.gate_proj.weight"},
-      {"ffn_down.weight", "mlp.down_proj.weight"},
-  };
-  for (const auto& [gguf_name, hf_name] : kNames) {
-    if (rest == gguf_name) return hf_name;
-  }
-  // Gemma has a norm before and after the MLP; the others only the one before it, which
-  // Transformers calls post_attention_layernorm. Phi-3 fuses gate and up projections.
-  if (rest == "ffn_norm.weight") {
-    return arch == "gemma3" ? "pre_feedforward_layernorm.weight"
-                            : "post_attention_layernorm.weight";
-  }
-  if (rest == "ffn_up.weight")
-    return arch == "phi3" ? "mlp.gate_up_proj.weight" : "mlp.up_proj.weight";
-  return "";
-}
+// One tensor as Hugging Face stores it.
+struct Exported {
+  std::string name;  // "" when the GGUF tensor has no Hugging Face counterpart
+  HfTransform transform = HfTransform::kCopy;
+  bool per_expert = false;  // name holds "{e}": one tensor per expert
+};
 
-// The Hugging Face name of a GGUF tensor, or "" when it has none.
-std::string HfTensorName(const std::string& name, const std::string& arch) {
-  if (name == "token_embd.weight") return "model.embed_tokens.weight";
-  if (name == "output_norm.weight") return "model.norm.weight";
-  if (name == "output.weight") return "lm_head.weight";
-  if (name.rfind("blk.", 0) != 0) return "";
+// The Hugging Face name and conversion transform of a GGUF tensor.
+Exported HfTensorName(const std::string& name, const ExportShape& s) {
+  if (name == "token_embd.weight") return {"model.embed_tokens.weight"};
+  if (name == "output_norm.weight") return {"model.norm.weight", s.hf->output_norm};
+  if (name == "output.weight") return {"lm_head.weight"};
+  if (name.rfind("blk.", 0) != 0) return {};
   const size_t dot = name.find('.', 4);
-  const std::string layer = name.substr(4, dot - 4);
-  const std::string hf = HfLayerTensorName(name.substr(dot + 1), arch);
-  return hf.empty() ? "" : "model.layers." + layer + "." + hf;
+  const std::string rest = name.substr(dot + 1);
+  for (const HfLayerTensor& t : s.hf->layer) {
+    if (t.gguf == rest) {
+      return {"model.layers." + name.substr(4, dot - 4) + "." + std::string(t.hf), t.transform,
+              t.per_expert};
+    }
+  }
+  return {};
 }
 
-// Undoes what conversion did to a tensor's values: Gemma's norm weights were stored plus
-// one, and Llama's q/k rows were permuted into llama.cpp's RoPE layout.
-void UndoConversionTransforms(const gguf::TensorInfo& t, const ExportShape& s,
-                              std::vector<float>* data) {
-  const std::string name(t.name);
-  if (s.arch == "gemma3" && name.find("norm.weight") != std::string::npos) {
+// Undoes what conversion did to a tensor's values: norm weights stored plus one, Q/K rows
+// permuted into llama.cpp's RoPE layout.
+void UndoConversionTransform(const gguf::TensorInfo& t, const ExportShape& s, HfTransform tr,
+                             std::vector<float>* data) {
+  if (tr == HfTransform::kAddOne) {
     for (float& x : *data) x -= 1.0f;
   }
-  if (s.arch != "llama" || name.rfind("blk.", 0) != 0) return;
-  const std::string rest = name.substr(name.find('.', 4) + 1);
-  if (rest == "attn_q.weight" || rest == "attn_k.weight" || rest == "attn_q.bias" ||
-      rest == "attn_k.bias") {
-    const int heads = int(rest[5] == 'q' ? s.n_head : s.n_head_kv);
+  if (tr == HfTransform::kPermuteQ || tr == HfTransform::kPermuteK) {
+    const int heads = int(tr == HfTransform::kPermuteQ ? s.n_head : s.n_head_kv);
     const int64_t cols = t.shape.size() == 1 ? 1 : t.cols();
     std::vector<float> tmp(data->size());
     UnpermuteRopeRows(data->data(), tmp.data(), heads, int(s.head_dim), cols);
     data->swap(tmp);
+  }
+}
+
+// A 3-D expert tensor (experts outermost) as one matrix per expert.
+void SplitExperts(HfTensor whole, const std::string& pattern, std::vector<HfTensor>& out) {
+  const int64_t experts = whole.shape[0];
+  const size_t per = whole.data.size() / size_t(experts);
+  for (int64_t e = 0; e < experts; ++e) {
+    std::string name = pattern;
+    name.replace(name.find("{e}"), 3, std::to_string(e));
+    out.push_back(
+        {name,
+         {whole.shape[1], whole.shape[2]},
+         std::vector<float>(whole.data.begin() + e * per, whole.data.begin() + (e + 1) * per)});
   }
 }
 
@@ -173,17 +194,22 @@ Result<std::vector<HfTensor>> ExportTensors(const gguf::File& f, const ExportSha
   std::vector<HfTensor> tensors;
   for (const gguf::TensorInfo& t : f.tensors()) {
     const std::string name(t.name);
+    const Exported e = HfTensorName(name, s);
+    if (e.name.empty()) {
+      return Status::Unsupported(f.path() + ": tensor '" + name + "' has no Hugging Face name");
+    }
     Result<std::vector<float>> v = Dequantize(t);
     if (!v.ok()) return v.status();
     HfTensor h;
+    h.name = e.name;
     h.data = std::move(v).value();
     for (auto it = t.shape.rbegin(); it != t.shape.rend(); ++it) h.shape.push_back(*it);
-    UndoConversionTransforms(t, s, &h.data);
-    h.name = HfTensorName(name, s.arch);
-    if (h.name.empty()) {
-      return Status::Unsupported(f.path() + ": tensor '" + name + "' has no Hugging Face name");
+    UndoConversionTransform(t, s, e.transform, &h.data);
+    if (e.per_expert) {
+      SplitExperts(std::move(h), e.name, tensors);
+    } else {
+      tensors.push_back(std::move(h));
     }
-    tensors.push_back(std::move(h));
   }
   return tensors;
 }
@@ -367,8 +393,7 @@ Status ExportHfCheckpoint(const gguf::File& f, const std::string& dir,
   fs::create_directories(dir, ec);
   Result<ExportShape> shape = ReadShape(f);
   if (!shape.ok()) return shape.status();
-  Result<boost::json::object> config = ConfigJson(f, *shape);
-  if (!config.ok()) return config.status();
+  boost::json::object config = ConfigJson(f, *shape);
   Result<std::vector<HfTensor>> tensors = ExportTensors(f, *shape);
   if (!tensors.ok()) return tensors.status();
   INFERNO_RETURN_IF_ERROR(WriteWeights(dir, std::move(tensors).value(), options));
@@ -384,9 +409,9 @@ Status ExportHfCheckpoint(const gguf::File& f, const std::string& dir,
     return Status::Unsupported(f.path() + ": tokenizer model '" + model + "' cannot be exported");
   }
   INFERNO_RETURN_IF_ERROR(WriteTokenizerConfig(f, *vocab, dir));
-  if (vocab->bos >= 0) (*config)["bos_token_id"] = vocab->bos;
-  if (vocab->eos >= 0) (*config)["eos_token_id"] = vocab->eos;
-  return WriteTextFile((fs::path(dir) / "config.json").string(), boost::json::serialize(*config));
+  if (vocab->bos >= 0) config["bos_token_id"] = vocab->bos;
+  if (vocab->eos >= 0) config["eos_token_id"] = vocab->eos;
+  return WriteTextFile((fs::path(dir) / "config.json").string(), boost::json::serialize(config));
 }
 
 }  // namespace inferno::convert

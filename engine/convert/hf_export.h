@@ -30,8 +30,10 @@ struct ExportOptions {
 };
 
 // Dequantizes every tensor and writes the checkpoint into `dir` (created if needed). Exports
-// llama, qwen2, gemma3 and phi3 models with a SentencePiece ("llama") vocabulary or a
-// byte-level BPE ("gpt2") one with the gpt-2 pre-tokenizer; anything else is Unsupported.
+// the models of every family that declares its Hugging Face mapping (Family::hf, read
+// backwards: names, transforms undone, experts split, family keys and RoPE scaling back into
+// config.json) with a SentencePiece ("llama") vocabulary or a byte-level BPE ("gpt2") one
+// with the gpt-2 pre-tokenizer; anything else is Unsupported.
 Status ExportHfCheckpoint(const gguf::File& file, const std::string& dir,
                           const ExportOptions& options = {});
 

@@ -91,6 +91,63 @@ float Round(float v, const std::string& dtype) {
   return v;
 }
 
+boost::json::object LlamaConfig(const SyntheticSpec& spec, int64_t V) {
+  return {{"architectures", {"LlamaForCausalLM"}},
+          {"model_type", "llama"},
+          {"vocab_size", V},
+          {"hidden_size", spec.n_embd},
+          {"intermediate_size", spec.n_ff},
+          {"num_hidden_layers", spec.n_layer},
+          {"num_attention_heads", spec.n_head},
+          {"num_key_value_heads", spec.n_head_kv},
+          {"max_position_embeddings", spec.n_ctx},
+          {"rms_norm_eps", spec.eps},
+          {"rope_theta", spec.rope_theta},
+          {"hidden_act", "silu"},
+          {"tie_word_embeddings", spec.tied},
+          {"bos_token_id", 1},
+          {"eos_token_id", 2},
+          {"torch_dtype", "float32"}};
+}
+
+// Qwen3, Qwen3-MoE and Ministral 3 as Transformers writes their configs.
+boost::json::object ConfigJson(const SyntheticSpec& spec, int64_t V) {
+  boost::json::object c = LlamaConfig(spec, V);
+  if (spec.head_dim > 0) c["head_dim"] = spec.head_dim;
+  if (spec.arch == "qwen3" || spec.arch == "qwen3moe") {
+    c["architectures"] = {spec.arch == "qwen3" ? "Qwen3ForCausalLM" : "Qwen3MoeForCausalLM"};
+    c["model_type"] = spec.arch == "qwen3" ? "qwen3" : "qwen3_moe";
+    c["attention_bias"] = false;
+  }
+  if (spec.arch == "qwen3moe") {
+    c["num_experts"] = spec.n_expert;
+    c["num_experts_per_tok"] = spec.n_expert_used;
+    c["moe_intermediate_size"] = spec.n_ff_exp;
+    c["norm_topk_prob"] = true;
+    c["decoder_sparse_step"] = 1;
+    c["mlp_only_layers"] = boost::json::array{};
+  }
+  if (spec.arch != "mistral3") return c;
+  // Transformers 5: the RoPE settings, rope_theta included, under rope_parameters.
+  c["model_type"] = "ministral3";
+  c.erase("architectures");
+  c.erase("rope_theta");
+  c["rope_parameters"] = {{"rope_type", "yarn"},
+                          {"rope_theta", spec.rope_theta},
+                          {"factor", 16.0},
+                          {"original_max_position_embeddings", spec.yarn_orig_ctx},
+                          {"beta_fast", 32.0},
+                          {"beta_slow", 1.0},
+                          {"mscale", 1.0},
+                          {"mscale_all_dim", 1.0},
+                          {"llama_4_scaling_beta", 0.1}};
+  return {{"architectures", {"Mistral3ForConditionalGeneration"}},
+          {"model_type", "mistral3"},
+          {"text_config", c},
+          {"vision_config", {{"hidden_size", 8}, {"model_type", "pixtral"}}},
+          {"tie_word_embeddings", spec.tied}};
+}
+
 }  // namespace
 
 const char kChatMlTemplate[] =
@@ -112,7 +169,10 @@ Result<SyntheticCheckpoint> WriteSyntheticCheckpoint(const std::string& dir,
   c.vocab = MakeVocab();
   c.chat_template = kChatMlTemplate;
   const int64_t V = int64_t(c.vocab.pieces.size()), D = spec.n_embd, F = spec.n_ff;
-  const int64_t hd = D / spec.n_head;
+  const int64_t hd = spec.head_dim > 0 ? spec.head_dim : D / spec.n_head;
+  const bool qk_norm = spec.arch == "qwen3" || spec.arch == "qwen3moe";
+  // Mistral 3 is stored as its multimodal model: the language model under language_model.
+  const std::string root = spec.arch == "mistral3" ? "model.language_model." : "model.";
   std::mt19937 rng(spec.seed);
   std::normal_distribution<float> nd(0.0f, 0.5f);
   auto add = [&](std::string name, std::vector<int64_t> shape, float mean = 0.0f) {
@@ -122,21 +182,40 @@ Result<SyntheticCheckpoint> WriteSyntheticCheckpoint(const std::string& dir,
     for (float& v : t.data) v = Round(mean + nd(rng), spec.dtype);
     c.tensors.push_back(std::move(t));
   };
-  add("model.embed_tokens.weight", {V, D});
+  add(root + "embed_tokens.weight", {V, D});
   for (int l = 0; l < spec.n_layer; ++l) {
-    const std::string p = "model.layers." + std::to_string(l) + ".";
+    const std::string p = root + "layers." + std::to_string(l) + ".";
     add(p + "input_layernorm.weight", {D}, 1.0f);
     add(p + "self_attn.q_proj.weight", {spec.n_head * hd, D});
     add(p + "self_attn.k_proj.weight", {spec.n_head_kv * hd, D});
     add(p + "self_attn.v_proj.weight", {spec.n_head_kv * hd, D});
     add(p + "self_attn.o_proj.weight", {D, spec.n_head * hd});
+    if (qk_norm) {
+      add(p + "self_attn.q_norm.weight", {hd}, 1.0f);
+      add(p + "self_attn.k_norm.weight", {hd}, 1.0f);
+    }
     add(p + "post_attention_layernorm.weight", {D}, 1.0f);
-    add(p + "mlp.gate_proj.weight", {F, D});
-    add(p + "mlp.up_proj.weight", {F, D});
-    add(p + "mlp.down_proj.weight", {D, F});
+    if (spec.arch == "qwen3moe") {
+      add(p + "mlp.gate.weight", {spec.n_expert, D});
+      for (int e = 0; e < spec.n_expert; ++e) {
+        const std::string x = p + "mlp.experts." + std::to_string(e) + ".";
+        add(x + "gate_proj.weight", {spec.n_ff_exp, D});
+        add(x + "up_proj.weight", {spec.n_ff_exp, D});
+        add(x + "down_proj.weight", {D, spec.n_ff_exp});
+      }
+    } else {
+      add(p + "mlp.gate_proj.weight", {F, D});
+      add(p + "mlp.up_proj.weight", {F, D});
+      add(p + "mlp.down_proj.weight", {D, F});
+    }
   }
-  add("model.norm.weight", {D}, 1.0f);
+  add(root + "norm.weight", {D}, 1.0f);
   if (!spec.tied) add("lm_head.weight", {V, D});
+  if (spec.arch == "mistral3") {
+    // The vision encoder a text GGUF leaves out.
+    add("model.vision_tower.transformer.layers.0.attention.q_proj.weight", {8, 8});
+    add("model.multi_modal_projector.linear_1.weight", {D, 8});
+  }
 
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -163,24 +242,8 @@ Result<SyntheticCheckpoint> WriteSyntheticCheckpoint(const std::string& dir,
   }
   INFERNO_RETURN_IF_ERROR(
       WriteTextFile((d / "tokenizer.model").string(), SerializeSpmModel(c.vocab)));
-  INFERNO_RETURN_IF_ERROR(WriteTextFile(
-      (d / "config.json").string(),
-      boost::json::serialize(boost::json::object{{"architectures", {"LlamaForCausalLM"}},
-                                                 {"model_type", "llama"},
-                                                 {"vocab_size", V},
-                                                 {"hidden_size", D},
-                                                 {"intermediate_size", F},
-                                                 {"num_hidden_layers", spec.n_layer},
-                                                 {"num_attention_heads", spec.n_head},
-                                                 {"num_key_value_heads", spec.n_head_kv},
-                                                 {"max_position_embeddings", spec.n_ctx},
-                                                 {"rms_norm_eps", spec.eps},
-                                                 {"rope_theta", spec.rope_theta},
-                                                 {"hidden_act", "silu"},
-                                                 {"tie_word_embeddings", spec.tied},
-                                                 {"bos_token_id", 1},
-                                                 {"eos_token_id", 2},
-                                                 {"torch_dtype", "float32"}})));
+  INFERNO_RETURN_IF_ERROR(
+      WriteTextFile((d / "config.json").string(), boost::json::serialize(ConfigJson(spec, V))));
   INFERNO_RETURN_IF_ERROR(WriteTextFile(
       (d / "tokenizer_config.json").string(),
       boost::json::serialize(boost::json::object{{"tokenizer_class", "LlamaTokenizer"},

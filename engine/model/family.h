@@ -1,6 +1,6 @@
 // A model family (one GGUF `general.architecture`): its hyper-parameters, its tensors and its
 // layer, declared in one file under engine/model (llama.cc, qwen2.cc, gemma3.cc, ...). Adding a
-// family is that file plus one line in families.cc.
+// family is that file plus one line in families.cc, conversion from Hugging Face included.
 //
 // The pieces every family shares (common hyper-parameters, the embedding and output tensors,
 // the forward loop, the KV cache) live in model_config.cc, tensor_binder.cc and forward.cc; a
@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "engine/gguf/gguf_file.h"
+#include "engine/model/hf_conversion.h"
 #include "engine/model/rope_config.h"
 #include "engine/util/status.h"
 
@@ -44,6 +45,10 @@ struct Family {
   // Keys (after "<arch>.") the family implements itself, exempt from the common check that
   // refuses them (model_config.cc): Mistral 3's attention temperature, say.
   std::span<const std::string_view> own_keys = {};
+
+  // How `inferno convert` maps the family's Hugging Face checkpoints to this GGUF
+  // architecture (engine/model/hf_conversion.h); null when it cannot convert them.
+  const HfConversion* hf = nullptr;
 };
 
 // The family whose arch name is `arch`, or null.

@@ -53,9 +53,46 @@ void Layer(LayerContext& ctx) {
   GatedFfn(ctx, GatedAct::kGeluTanh);
 }
 
+constexpr HfName kHfNames[] = {{"gemma3_text", "Gemma3ForCausalLM"},
+                               {"gemma3", "Gemma3ForConditionalGeneration"}};
+
+// Every norm is stored as w for a factor of 1 + w (kAddOne), the one before the feed-forward
+// is pre_feedforward_layernorm and there are two more after attention and feed-forward.
+constexpr HfTransform kNorm = HfTransform::kAddOne;
+constexpr std::array<HfLayerTensor, 1> kHfNormBefore = {
+    {{"attn_norm.weight", "input_layernorm.weight", HfDim::kEmbd, std::nullopt, kNorm}}};
+constexpr std::array<HfLayerTensor, 5> kHfNormsAfter = {{
+    {"attn_q_norm.weight", "self_attn.q_norm.weight", HfDim::kHeadDim, std::nullopt, kNorm},
+    {"attn_k_norm.weight", "self_attn.k_norm.weight", HfDim::kHeadDim, std::nullopt, kNorm},
+    {"post_attention_norm.weight", "post_attention_layernorm.weight", HfDim::kEmbd, std::nullopt,
+     kNorm},
+    {"ffn_norm.weight", "pre_feedforward_layernorm.weight", HfDim::kEmbd, std::nullopt, kNorm},
+    {"post_ffw_norm.weight", "post_feedforward_layernorm.weight", HfDim::kEmbd, std::nullopt,
+     kNorm},
+}};
+constexpr auto kHfLayer =
+    HfConcat(kHfNormBefore, HfQkv(HfTransform::kCopy, HfTransform::kCopy),
+             HfQkvBiases(HfTransform::kCopy, HfTransform::kCopy, HfNeed::kOptional), kHfAttnOutput,
+             kHfNormsAfter, kHfGatedFfn);
+
+constexpr HfKey kHfKeys[] = {{"sliding_window", "attention.sliding_window", HfKey::kU32, 4096}};
+
+constexpr HfConversion kHf{.names = kHfNames,
+                           .layer = kHfLayer,
+                           .keys = kHfKeys,
+                           .output_norm = kNorm,
+                           .default_context = 131072,
+                           .default_rope_theta = 1e6,
+                           .default_tied = true,
+                           .always_key_length = true};
+
 }  // namespace
 
-extern const Family kGemma3Family{"gemma3", ReadConfig, Tensors, Layer,
-                                  RopeFamilyKeys{.freq_base_swa = true}};
+extern const Family kGemma3Family{.arch = "gemma3",
+                                  .read_config = ReadConfig,
+                                  .tensors = Tensors,
+                                  .layer = Layer,
+                                  .rope_keys = RopeFamilyKeys{.freq_base_swa = true},
+                                  .hf = &kHf};
 
 }  // namespace inferno

@@ -59,8 +59,21 @@ void Layer(LayerContext& ctx) {
   MoeFfnSubBlock(ctx, moe);
 }
 
+// Hugging Face: OpenAI's checkpoints store the experts as MXFP4 blocks and scales
+// (mlp.experts.*_blocks / *_scales), BF16 re-releases as fused gate_up_proj tensors with gate
+// and up interleaved; neither is converted yet, and both are refused with that reason.
+constexpr HfName kHfNames[] = {{"gpt_oss", "GptOssForCausalLM"}};
+
+constexpr HfRefused kHfRefused[] = {
+    {"mlp.experts.",
+     "gpt-oss experts (MXFP4 blocks/scales or fused interleaved gate_up_proj) are not "
+     "converted yet; convert with llama.cpp's convert_hf_to_gguf.py"}};
+
+constexpr HfConversion kHf{.names = kHfNames, .layer = {}, .refused = kHfRefused};
+
 }  // namespace
 
-extern const Family kGptOssFamily{"gpt-oss", ReadConfig, Tensors, Layer};
+extern const Family kGptOssFamily{
+    .arch = "gpt-oss", .read_config = ReadConfig, .tensors = Tensors, .layer = Layer, .hf = &kHf};
 
 }  // namespace inferno

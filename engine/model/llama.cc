@@ -24,9 +24,19 @@ void Tensors(TensorBinder& b, const ModelConfig& c, Weights& w) {
   }
 }
 
+constexpr HfName kHfNames[] = {{"llama", "LlamaForCausalLM"}, {"mistral", "MistralForCausalLM"}};
+
+constexpr HfConversion kHf{.names = kHfNames,
+                           .layer = kHfLlamaLayer,
+                           .rope_types = kHfRopeLinear | kHfRopeLlama3 | kHfRopeYarn};
+
 }  // namespace
 
-extern const Family kLlamaFamily{"llama", ReadConfig, Tensors, SwiGluLayer,
-                                 RopeFamilyKeys{.freqs_or_longrope = true}};
+extern const Family kLlamaFamily{.arch = "llama",
+                                 .read_config = ReadConfig,
+                                 .tensors = Tensors,
+                                 .layer = SwiGluLayer,
+                                 .rope_keys = RopeFamilyKeys{.freqs_or_longrope = true},
+                                 .hf = &kHf};
 
 }  // namespace inferno

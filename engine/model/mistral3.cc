@@ -49,14 +49,42 @@ void Tensors(TensorBinder& b, const ModelConfig& c, Weights& w) {
   }
 }
 
+// Hugging Face: Ministral 3 and Mistral Small 3.x as multimodal checkpoints (the language
+// model under text_config and model.language_model.) or text-only ones. As llama.cpp converts
+// them: the Llama layout (Q/K rows permuted), and from the YaRN RoPE parameters HF's
+// mscale_all_dim as the YaRN log multiplier and llama_4_scaling_beta as the temperature scale.
+constexpr HfName kHfNames[] = {{"ministral3", "Ministral3ForCausalLM"},
+                               {"mistral3", "Mistral3ForConditionalGeneration"}};
+
+constexpr HfKey kHfKeys[] = {
+    {.hf = "mscale_all_dim",
+     .gguf = "rope.scaling.yarn_log_multiplier",
+     .type = HfKey::kF32,
+     .need = HfNeed::kOptional,
+     .in_rope = true},
+    {.hf = "llama_4_scaling_beta",
+     .gguf = "attention.temperature_scale",
+     .type = HfKey::kF32,
+     .need = HfNeed::kOptional,
+     .in_rope = true},
+};
+
+constexpr HfConversion kHf{.names = kHfNames,
+                           .layer = kHfLlamaLayer,
+                           .keys = kHfKeys,
+                           .rope_types = kHfRopeLinear | kHfRopeYarn,
+                           .always_key_length = true};
+
 }  // namespace
 
 extern const Family kMistral3Family{
-    "mistral3",
-    ReadConfig,
-    Tensors,
-    SwiGluLayer,
-    RopeFamilyKeys{.freqs_or_longrope = true, .yarn_beta = true, .yarn_log_multiplier = true},
-    kOwnKeys};
+    .arch = "mistral3",
+    .read_config = ReadConfig,
+    .tensors = Tensors,
+    .layer = SwiGluLayer,
+    .rope_keys =
+        RopeFamilyKeys{.freqs_or_longrope = true, .yarn_beta = true, .yarn_log_multiplier = true},
+    .own_keys = kOwnKeys,
+    .hf = &kHf};
 
 }  // namespace inferno

@@ -55,6 +55,7 @@ ModelSummary SummarizeModel(const gguf::File& file) {
     return s;
   }
   s.context_length = config->n_ctx_train;
+  s.rope = config->rope;
   s.n_expert = config->n_expert;
   s.n_expert_used = config->n_expert_used;
   s.active_parameters = 0;

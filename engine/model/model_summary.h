@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/gguf/gguf_file.h"
+#include "engine/model/rope_config.h"
 
 namespace inferno {
 
@@ -21,6 +22,7 @@ struct ModelSummary {
   std::string quant;          // general.file_type's name ("Q4_K_M"), else dominant_type
   std::string architecture;   // general.architecture, when the model is usable
   int context_length = 0;     // trained context, when the model is usable
+  RopeScaling rope;           // its RoPE base and scaling, when the model is usable
   std::string error;          // why the model cannot be used (unsupported, inconsistent), or ""
 };
 

@@ -74,9 +74,33 @@ void Layer(LayerContext& ctx) {
   AddToResidual(ctx, w.post_ffn_norm);
 }
 
+constexpr HfName kHfNames[] = {{"phi3", "Phi3ForCausalLM"}};
+
+// Q/K/V and gate/up are fused as GGUF wants them; checkpoints that store them separately are
+// concatenated in this order.
+constexpr HfPart kHfQkvParts[] = {{"self_attn.q_proj.weight", HfDim::kQ},
+                                  {"self_attn.k_proj.weight", HfDim::kKv},
+                                  {"self_attn.v_proj.weight", HfDim::kKv}};
+constexpr HfPart kHfGateUpParts[] = {{"mlp.gate_proj.weight", HfDim::kFf},
+                                     {"mlp.up_proj.weight", HfDim::kFf}};
+constexpr std::array<HfLayerTensor, 1> kHfQkv = {
+    {{"attn_qkv.weight", "self_attn.qkv_proj.weight", HfDim::kQkv, HfDim::kEmbd, HfTransform::kCopy,
+      HfNeed::kRequired, kHfQkvParts}}};
+constexpr std::array<HfLayerTensor, 2> kHfFfn = {
+    {{"ffn_up.weight", "mlp.gate_up_proj.weight", HfDim::kFf2, HfDim::kEmbd, HfTransform::kCopy,
+      HfNeed::kRequired, kHfGateUpParts},
+     {"ffn_down.weight", "mlp.down_proj.weight", HfDim::kEmbd, HfDim::kFf}}};
+constexpr auto kHfLayer = HfConcat(kHfAttnNorm, kHfQkv, kHfAttnOutput, kHfFfnNorm, kHfFfn);
+
+constexpr HfConversion kHf{.names = kHfNames, .layer = kHfLayer, .default_eps = 1e-5};
+
 }  // namespace
 
-extern const Family kPhi3Family{"phi3", ReadConfig, Tensors, Layer,
-                                RopeFamilyKeys{.long_short = true}};
+extern const Family kPhi3Family{.arch = "phi3",
+                                .read_config = ReadConfig,
+                                .tensors = Tensors,
+                                .layer = Layer,
+                                .rope_keys = RopeFamilyKeys{.long_short = true},
+                                .hf = &kHf};
 
 }  // namespace inferno

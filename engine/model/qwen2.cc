@@ -19,8 +19,21 @@ void Tensors(TensorBinder& b, const ModelConfig& c, Weights& w) {
   }
 }
 
+constexpr HfName kHfNames[] = {{"qwen2", "Qwen2ForCausalLM"}};
+
+constexpr auto kHfLayer =
+    HfConcat(kHfAttnNorm, HfQkv(HfTransform::kCopy, HfTransform::kCopy),
+             HfQkvBiases(HfTransform::kCopy, HfTransform::kCopy, HfNeed::kRequired), kHfAttnOutput,
+             kHfFfnNorm, kHfGatedFfn);
+
+constexpr HfConversion kHf{.names = kHfNames, .layer = kHfLayer};
+
 }  // namespace
 
-extern const Family kQwen2Family{"qwen2", ReadConfig, Tensors, SwiGluLayer};
+extern const Family kQwen2Family{.arch = "qwen2",
+                                 .read_config = ReadConfig,
+                                 .tensors = Tensors,
+                                 .layer = SwiGluLayer,
+                                 .hf = &kHf};
 
 }  // namespace inferno

@@ -21,8 +21,23 @@ void Tensors(TensorBinder& b, const ModelConfig& c, Weights& w) {
   }
 }
 
+constexpr HfName kHfNames[] = {{"qwen3", "Qwen3ForCausalLM"}};
+
+constexpr auto kHfLayer = HfConcat(kHfAttnNorm, HfQkv(HfTransform::kCopy, HfTransform::kCopy),
+                                   kHfAttnOutput, kHfQkNorm, kHfFfnNorm, kHfGatedFfn);
+
+// config.json always gives head_dim, and llama.cpp then writes it.
+constexpr HfConversion kHf{.names = kHfNames,
+                           .layer = kHfLayer,
+                           .rope_types = kHfRopeLinear | kHfRopeYarn,
+                           .always_key_length = true};
+
 }  // namespace
 
-extern const Family kQwen3Family{"qwen3", ReadConfig, Tensors, SwiGluLayer};
+extern const Family kQwen3Family{.arch = "qwen3",
+                                 .read_config = ReadConfig,
+                                 .tensors = Tensors,
+                                 .layer = SwiGluLayer,
+                                 .hf = &kHf};
 
 }  // namespace inferno

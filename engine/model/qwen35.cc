@@ -175,6 +175,8 @@ void Layer(LayerContext& ctx) {
 
 }  // namespace
 
-extern const Family kQwen35Family{"qwen35", ReadConfig, Tensors, Layer};
+// No Hugging Face conversion yet (hf null): its checkpoints are refused by `inferno convert`.
+extern const Family kQwen35Family{
+    .arch = "qwen35", .read_config = ReadConfig, .tensors = Tensors, .layer = Layer};
 
 }  // namespace inferno

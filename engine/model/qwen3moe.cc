@@ -59,8 +59,54 @@ void Layer(LayerContext& ctx) {
   MoeFfnSubBlock(ctx, moe);
 }
 
+// Hugging Face: one router (mlp.gate) and one gate/up/down projection per expert, stacked
+// into 3-D GGUF tensors. Checkpoints with dense layers between the sparse ones, or router
+// weights that are not renormalised, compute something this family does not, and are refused.
+constexpr HfName kHfNames[] = {{"qwen3_moe", "Qwen3MoeForCausalLM"}};
+
+constexpr std::array<HfLayerTensor, 4> kHfMoe = {{
+    {"ffn_gate_inp.weight", "mlp.gate.weight", HfDim::kExperts, HfDim::kEmbd},
+    {.gguf = "ffn_gate_exps.weight",
+     .hf = "mlp.experts.{e}.gate_proj.weight",
+     .rows = HfDim::kFfExp,
+     .cols = HfDim::kEmbd,
+     .per_expert = true},
+    {.gguf = "ffn_up_exps.weight",
+     .hf = "mlp.experts.{e}.up_proj.weight",
+     .rows = HfDim::kFfExp,
+     .cols = HfDim::kEmbd,
+     .per_expert = true},
+    {.gguf = "ffn_down_exps.weight",
+     .hf = "mlp.experts.{e}.down_proj.weight",
+     .rows = HfDim::kEmbd,
+     .cols = HfDim::kFfExp,
+     .per_expert = true},
+}};
+
+constexpr auto kHfLayer =
+    HfConcat(kHfAttnNorm, HfQkv(HfTransform::kCopy, HfTransform::kCopy),
+             HfQkvBiases(HfTransform::kCopy, HfTransform::kCopy, HfNeed::kOptional), kHfAttnOutput,
+             kHfQkNorm, kHfFfnNorm, kHfMoe);
+
+constexpr HfKey kHfKeys[] = {
+    {"num_experts", "expert_count"},
+    {"num_experts_per_tok", "expert_used_count"},
+    {"moe_intermediate_size", "expert_feed_forward_length"},
+};
+
+constexpr HfFixedKey kHfFixed[] = {
+    {"decoder_sparse_step", "1"}, {"mlp_only_layers", "[]"}, {"norm_topk_prob", "true"}};
+
+constexpr HfConversion kHf{.names = kHfNames,
+                           .layer = kHfLayer,
+                           .keys = kHfKeys,
+                           .fixed = kHfFixed,
+                           .rope_types = kHfRopeLinear | kHfRopeYarn,
+                           .always_key_length = true};
+
 }  // namespace
 
-extern const Family kQwen3MoeFamily{"qwen3moe", ReadConfig, Tensors, Layer};
+extern const Family kQwen3MoeFamily{
+    .arch = "qwen3moe", .read_config = ReadConfig, .tensors = Tensors, .layer = Layer, .hf = &kHf};
 
 }  // namespace inferno

@@ -1,6 +1,7 @@
 #include "engine/model/rope_config.h"
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -237,6 +238,39 @@ const char* RopeScalingTypeName(RopeScalingType type) {
     if (t.type == type) return t.name;
   }
   return "?";
+}
+
+namespace {
+
+std::string Number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string RopeScaling::Describe() const {
+  std::string s = RopeScalingTypeName(type);
+  if (type != RopeScalingType::kNone) {
+    s += ", factor " + Number(factor != 0.0f ? factor : 1.0f / freq_scale);
+  }
+  // Phi-3's long factors apply beyond the original context whatever the type says.
+  if (type == RopeScalingType::kYarn || type == RopeScalingType::kLongRope ||
+      factors == RopeFactorTensors::kLongShort) {
+    s += ", original context " + std::to_string(n_ctx_orig);
+  }
+  if (type == RopeScalingType::kYarn) {
+    s += ", beta fast " + Number(beta_fast) + " / slow " + Number(beta_slow);
+    if (yarn_log_multiplier != 0.0f) s += ", log multiplier " + Number(yarn_log_multiplier);
+  }
+  // The factor the kernel is handed on top of YaRN's own magnitude (1 unless the file says).
+  if (attn_factor != 1.0f) s += ", attention factor " + Number(attn_factor);
+  if (factors == RopeFactorTensors::kFreqs) s += ", per-pair factors (rope_freqs.weight)";
+  if (factors == RopeFactorTensors::kLongShort) {
+    s += ", long/short factors (rope_factors_long/short.weight)";
+  }
+  return s;
 }
 
 blocks::RopeParams RopeScaling::Params(int n_rot, bool neox, const float* freq_factors) const {

@@ -86,6 +86,11 @@ struct RopeScaling {
   // cache is sized for (--ctx-size, capped to the training context), not the prompt length.
   bool UseLongFactors(int n_ctx) const { return n_ctx > n_ctx_orig; }
 
+  // "yarn, factor 16, original context 4096, beta fast 32 / slow 1, log multiplier 1": the
+  // type and the numbers that matter for it (the attention factor when it is not 1, as the
+  // kernel is handed it), for `inferno inspect`.
+  std::string Describe() const;
+
   // Kernel parameters; freq_factors (the bound factor tensor, or null) is the caller's.
   blocks::RopeParams Params(int n_rot, bool neox, const float* freq_factors) const;
 };

@@ -256,6 +256,26 @@ TEST_F(RopeConfigTest, LongRopeTypeRefusedWhereUnsupported) {
   ExpectRefused(kQwen, "'llama.rope.scaling.type': 'longrope' is not supported");
 }
 
+TEST_F(RopeConfigTest, DescribeYarn) {
+  w.AddString("llama.rope.scaling.type", "yarn");
+  w.AddF32("llama.rope.scaling.factor", 4.0f);
+  w.AddU32("llama.rope.scaling.original_context_length", 1024);
+  Result<RopeScaling> s = Read(kLlama);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  // Without a log multiplier the kernel applies YaRN's magnitude itself: no extra factor.
+  EXPECT_EQ(s->Describe(), "yarn, factor 4, original context 1024, beta fast 32 / slow 1");
+}
+
+TEST_F(RopeConfigTest, DescribeLinearAndLlama3Factors) {
+  w.AddString("llama.rope.scaling.type", "linear");
+  w.AddF32("llama.rope.scaling.factor", 2.0f);
+  AddFactors("rope_freqs.weight");
+  Result<RopeScaling> s = Read(kLlama);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->Describe(), "linear, factor 2, per-pair factors (rope_freqs.weight)");
+  EXPECT_EQ(RopeScaling{}.Describe(), "none");
+}
+
 TEST_F(RopeConfigTest, TypeNames) {
   EXPECT_STREQ(RopeScalingTypeName(RopeScalingType::kNone), "none");
   EXPECT_STREQ(RopeScalingTypeName(RopeScalingType::kYarn), "yarn");
