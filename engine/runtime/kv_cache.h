@@ -18,6 +18,9 @@ class KvCache {
   int k_dim() const { return k_dim_; }
   int v_dim() const { return v_dim_; }
   size_t bytes() const { return (k_.size() + v_.size()) * sizeof(uint16_t); }
+  // Positions 0..n-1 of every layer from `from` (a cache of the same model and size): how a
+  // prompt evaluated once starts several sequences (GenerateRequest::n).
+  void CopyPrefix(const KvCache& from, int n);
 
   uint16_t* k(int layer, int pos) { return k_.data() + (size_t(layer) * n_ctx_ + pos) * k_dim_; }
   uint16_t* v(int layer, int pos) { return v_.data() + (size_t(layer) * n_ctx_ + pos) * v_dim_; }
@@ -29,6 +32,7 @@ class KvCache {
   }
 
  private:
+  int n_layer_;
   int n_ctx_;
   int k_dim_;
   int v_dim_;
