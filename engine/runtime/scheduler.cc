@@ -140,8 +140,9 @@ std::optional<Scheduler::Ticket> Scheduler::TrySubmit(GenerateRequest request, E
   {
     MutexLock lock(&mu_);
     // Every job not yet finished holds or awaits a slot; the jobs of other front ends
-    // (Submit) count too, since this one waits behind them all the same.
-    const bool would_wait = stats_.active + stats_.queued >= options_.n_slots;
+    // (Submit) count too, since this one waits behind them all the same. A request with n > 1
+    // needs n free slots.
+    const bool would_wait = stats_.active + stats_.queued + job->group() > options_.n_slots;
     if (would_wait) {
       if (!limit->TryTake()) return std::nullopt;
       job->queue_place = std::move(limit);

@@ -189,7 +189,9 @@ TEST_P(SchedulerTest, LogitBiasIsAppliedBeforeSamplingAndProbabilities) {
   const std::vector<Event> biased = Alone(req);
   EXPECT_EQ(TokensOf(biased), std::vector<int32_t>(4, 7));
   for (const Event& e : biased) {
-    if (e.type == Event::Type::kToken) EXPECT_GT(e.prob, 0.99f);
+    if (e.type == Event::Type::kToken) {
+      EXPECT_GT(e.prob, 0.99f);
+    }
   }
   req.sampling.logit_bias = {{first, -100.0f}};
   EXPECT_NE(TokensOf(Alone(req)).at(0), first);
@@ -332,6 +334,27 @@ struct Holder {
     return [this] { return go.load(); };
   }
 };
+
+// A request with n > 1 waits unless n slots are free, so it needs a queue place sooner.
+TEST_F(SchedulerControlTest, TrySubmitCountsTheSlotsOfEveryChoice) {
+  Scheduler sched(*model_, SchedulerOptions{.n_slots = 3, .n_ctx = 256, .n_threads = 2});
+  Holder holder;
+  sched.Submit(Greedy("Once upon a time", 20), holder.events.Sink(), holder.Ready());
+  GenerateRequest three = Greedy("Hello", 3);
+  three.n = 3;
+  Collector refused;
+  EXPECT_FALSE(sched.TrySubmit(three, refused.Sink(), nullptr, std::make_shared<QueueLimit>(0)));
+  GenerateRequest two = Greedy("Hello", 3);
+  two.n = 2;
+  Collector fits;
+  fits.sequences = 2;
+  ASSERT_TRUE(sched.TrySubmit(two, fits.Sink(), nullptr, std::make_shared<QueueLimit>(0)));
+  fits.Wait();
+  EXPECT_EQ(fits.Tokens().size(), 6u);
+  holder.go = true;
+  holder.events.Wait();
+  EXPECT_TRUE(refused.events.empty());
+}
 
 TEST_F(SchedulerControlTest, TrySubmitRefusesOnlyWhenItWouldWaitAndTheLimitIsFull) {
   Scheduler sched(*model_, SchedulerOptions{.n_slots = 1, .n_ctx = 256, .n_threads = 2});
