@@ -23,7 +23,7 @@ void RequestFlags::Add(CLI::App* cmd, const GenerateRequest& defaults, const Opt
     const std::string doc(f.doc);
     if (f.type == request::FieldType::kBool) {
       flag.option = cmd->add_flag(names, flag.given, doc);
-    } else if (f.type == request::FieldType::kStrings) {
+    } else if (f.type == request::FieldType::kStrings || f.type == request::FieldType::kTokenBias) {
       flag.option = cmd->add_option(names, flag.text, doc)->type_name("TEXT");
     } else if (f.type == request::FieldType::kChoice) {
       flag.option = cmd->add_option(names, flag.text, doc)->expected(1);

@@ -21,6 +21,7 @@
 #include "server/model_options_routes.h"
 #include "server/ollama.h"
 #include "server/openai.h"
+#include "server/openai_echo.h"
 
 namespace inferno::server {
 namespace {
@@ -93,7 +94,7 @@ class StatusWriter : public ResponseWriter {
 json::object ModelObject(const ModelInfo& m) {
   json::object o{{"id", m.id},
                  {"object", "model"},
-                 {"created", 0},
+                 {"created", m.modified},
                  {"owned_by", "inferno"},
                  {"size_bytes", m.size_bytes},
                  {"quant", m.quant},
@@ -119,6 +120,17 @@ std::optional<ApiError> PreparePrompt(LoadedModel& lm, GenerateRequest& req, boo
   const int room = n_ctx - int(req.prompt_tokens.size());
   req.max_tokens = max_given ? std::min(req.max_tokens, room) : room;
   return std::nullopt;
+}
+
+// n sequences are decoded together, so they need as many of the model's slots (--parallel).
+std::optional<ApiError> CheckChoices(int n, int n_slots) {
+  if (n <= n_slots) return std::nullopt;
+  return ApiError{400,
+                  "'n' is " + std::to_string(n) + " but this server decodes at most " +
+                      std::to_string(n_slots) +
+                      " sequences of a model together (start it with --parallel " +
+                      std::to_string(n) + ")",
+                  "n", ""};
 }
 
 // The /chat body: the model's name, the user's prompt and an optional system prompt, and the
@@ -174,6 +186,7 @@ struct Api::Generation {
   Scheduler* scheduler;
   std::shared_ptr<EventQueue> queue;
   Admission::Admitted admitted;
+  int sequences = 1;  // kDone events to wait for (the request's n)
   bool ended = false;
 
   ~Generation() {
@@ -194,7 +207,8 @@ struct Api::Generation {
   void Run(const std::function<bool(const Event&)>& on_event) {
     while (!ended) {
       const Event e = queue->Pop();
-      const bool last = e.type == Event::Type::kDone || e.type == Event::Type::kError;
+      const bool last =
+          e.type == Event::Type::kError || (e.type == Event::Type::kDone && --sequences == 0);
       if (last) End();
       if (!on_event(e) && !last) Stop();
     }
@@ -216,6 +230,7 @@ std::shared_ptr<LoadedModel> Api::AcquireOrAnswer(const std::string& name, std::
 
 std::unique_ptr<Api::Generation> Api::Admit(const Request& r, LoadedModel& lm, GenerateRequest req,
                                             ResponseWriter& w, int* status) {
+  const int sequences = std::max(1, req.n);
   auto queue = std::make_shared<EventQueue>();
   std::string refusal;
   std::optional<Admission::Admitted> admitted = admission_.Submit(
@@ -232,7 +247,7 @@ std::unique_ptr<Api::Generation> Api::Admit(const Request& r, LoadedModel& lm, G
     return nullptr;
   }
   return std::unique_ptr<Generation>(
-      new Generation{lm.scheduler.get(), std::move(queue), std::move(*admitted)});
+      new Generation{lm.scheduler.get(), std::move(queue), std::move(*admitted), sequences});
 }
 
 Api::Api(ApiOptions options, AccessPolicy& access, ModelRegistry& registry)
@@ -396,17 +411,25 @@ void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* statu
   }
   const std::shared_ptr<LoadedModel> lm = AcquireOrAnswer(params.model, "model", w, status);
   if (!lm) return;
-  if (std::optional<ApiError> err = PreparePrompt(*lm, req, params.max_tokens_given)) {
+  std::optional<ApiError> err = CheckChoices(params.n, lm->scheduler->n_slots());
+  if (!err) err = PreparePrompt(*lm, req, params.max_tokens_given);
+  if (err) {
     SendJson(w, err->status, ErrorBody(*err), status);
     return;
   }
   const int prompt_tokens = int(req.prompt_tokens.size());
+  // An echo with logprobs lists the prompt's tokens, scored by the engine (kPromptScores).
+  const std::vector<int32_t> prompt_ids = params.echo ? req.prompt_tokens : std::vector<int32_t>{};
   std::unique_ptr<Generation> gen = Admit(r, *lm, std::move(req), w, status);
   if (!gen) return;
   const std::string id = std::string(chat ? "chatcmpl-" : "cmpl-") +
                          std::to_string(std::time(nullptr)) + "-" + std::to_string(next_id_++);
   CompletionEncoder enc(params, lm->id, id, int64_t(std::time(nullptr)));
   prompt_tokens_ += uint64_t(prompt_tokens);
+  auto echo = [&](const Event& e) {
+    return enc.PromptChunks(
+        EchoTokens(lm->model->tokenizer(), params.echo_text, prompt_ids, e.prompt_scores));
+  };
 
   if (params.stream) {
     *status = 200;
@@ -418,6 +441,11 @@ void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* statu
           ++generated_tokens_;
           const std::string chunk = enc.TokenChunk(e);
           if (!chunk.empty()) alive = alive && w.Write(chunk);
+          return alive;
+        }
+        case Event::Type::kPromptScores: {
+          const std::string chunks = echo(e);
+          if (!chunks.empty()) alive = alive && w.Write(chunks);
           return alive;
         }
         case Event::Type::kDone:
@@ -442,6 +470,8 @@ void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* statu
     if (e.type == Event::Type::kToken) {
       ++generated_tokens_;
       enc.Add(e);
+    } else if (e.type == Event::Type::kPromptScores) {
+      echo(e);  // kept for the body
     } else if (e.type == Event::Type::kDone) {
       decode_ms_ = decode_ms_ + e.timings.decode_ms;
       body = enc.Final(e, prompt_tokens);

@@ -1,5 +1,7 @@
 #include "server/model_registry.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -20,6 +22,12 @@ int64_t MTime(const std::string& path) {
   std::error_code ec;
   const auto t = fs::last_write_time(path, ec);
   return ec ? 0 : int64_t(t.time_since_epoch().count());
+}
+
+// Unix seconds, which std::filesystem's clock does not promise to count in.
+int64_t ModifiedSeconds(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 ? int64_t(st.st_mtime) : 0;
 }
 
 // Smallest context a model can be set to: room for a short prompt and a reply.
@@ -224,6 +232,7 @@ ModelInfo ModelRegistry::Describe(const std::string& id, const std::string& path
   ModelInfo info;
   info.id = id;
   info.path = path;
+  info.modified = ModifiedSeconds(path);
   std::error_code ec;
   info.size_bytes = fs::file_size(path, ec);
   Result<std::unique_ptr<gguf::File>> file = gguf::File::Open(path);

@@ -32,7 +32,8 @@ struct ModelInfo {
   int context_length = 0;  // the model's trained context
   double parameters = 0;
   bool loaded = false;
-  std::string error;  // set when the file is not a usable GGUF
+  std::string error;     // set when the file is not a usable GGUF
+  int64_t modified = 0;  // the file's modification time, Unix seconds (/v1/models `created`)
   // The load options in effect (of the loaded instance, else what a load would use).
   int context_size = 0;
   int threads = 0;
@@ -107,7 +108,6 @@ class ModelRegistry {
   std::vector<std::string> loaded_ids() EXCLUDES(mu_);
   std::vector<std::shared_ptr<LoadedModel>> loaded_models() EXCLUDES(mu_);
   const RegistryOptions& options() const { return options_; }
-
 
  private:
   struct Entry {

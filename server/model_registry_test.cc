@@ -4,12 +4,14 @@
 #include "server/model_registry.h"
 
 #include <gtest/gtest.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -72,6 +74,20 @@ std::vector<int32_t> Greedy(LoadedModel& lm, const std::string& prompt, int n) {
   std::unique_lock<std::mutex> lock(mu);
   cv.wait(lock, [&] { return done; });
   return ids;
+}
+
+// OpenAI's `created` of a model: the file's modification time, in Unix seconds.
+TEST_F(RegistryOptionsTest, ListReportsEachFilesModificationTime) {
+  const timeval times[2] = {{1700000000, 0}, {1600000000, 0}};  // access, modification
+  ASSERT_EQ(utimes((dir_ / "tiny.gguf").c_str(), times), 0);
+  const timeval later[2] = {{1700000000, 0}, {1650000000, 0}};
+  ASSERT_EQ(utimes((dir_ / "sub" / "tiny4.gguf").c_str(), later), 0);
+  ModelRegistry reg(Options());
+  ASSERT_TRUE(reg.Init().ok());
+  std::map<std::string, int64_t> modified;
+  for (const ModelInfo& m : reg.List()) modified[m.id] = m.modified;
+  EXPECT_EQ(modified["tiny"], 1600000000);
+  EXPECT_EQ(modified["sub/tiny4"], 1650000000);
 }
 
 TEST_F(RegistryOptionsTest, DefaultsAndRangesComeFromTheServerAndTheModel) {

@@ -1,5 +1,6 @@
 #include "server/openai.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
 
@@ -8,6 +9,7 @@
 #include "engine/tokenizer/chat_template.h"
 #include "engine/util/utf8.h"
 #include "server/errors.h"
+#include "server/openai_unsupported.h"
 
 namespace inferno::server {
 namespace {
@@ -104,11 +106,51 @@ json::object ChatLogprobs(const Event& e) {
 }
 
 // Legacy completions show a token's alternatives as {text: logprob}.
-json::object TopLogprobMap(const Event& e) {
+json::object TopLogprobMap(const std::vector<TopToken>& alternatives) {
   json::object top;
-  for (const TopToken& t : e.top) top[ToValidUtf8(t.text)] = event_json::Logprob(t.prob);
+  for (const TopToken& t : alternatives) top[ToValidUtf8(t.text)] = event_json::Logprob(t.prob);
   return top;
 }
+
+// A chat response's logprobs for these tokens: the answer's under `content`, a thinking
+// model's reasoning under `reasoning_content`.
+json::object ChatLogprobsObject(const std::vector<Event>& tokens) {
+  json::array content, reasoning;
+  for (const Event& t : tokens) (t.in_reasoning ? reasoning : content).push_back(ChatLogprobs(t));
+  json::object lp{{"content", std::move(content)}};
+  if (!reasoning.empty()) lp["reasoning_content"] = std::move(reasoning);
+  return lp;
+}
+
+// A text completion's logprobs: parallel arrays, with each token's byte offset in the choice's
+// text (its pieces join to the text); an echoed prompt's first token has no logprob (null).
+class LegacyLogprobs {
+ public:
+  explicit LegacyLogprobs(size_t* offset) : offset_(offset) {}
+  void Add(const std::string& piece, std::optional<float> prob, const std::vector<TopToken>& top) {
+    tokens_.push_back(json::value(ToValidUtf8(piece)));
+    lps_.push_back(prob ? event_json::Logprob(*prob) : json::value(nullptr));
+    tops_.push_back(prob ? json::value(TopLogprobMap(top)) : json::value(nullptr));
+    offsets_.push_back(*offset_);
+    *offset_ += piece.size();
+  }
+  void Add(const std::vector<EchoToken>& echo) {
+    for (const EchoToken& t : echo) Add(t.piece, t.prob, t.top);
+  }
+  void Add(const std::vector<Event>& tokens) {
+    for (const Event& t : tokens) Add(t.piece, t.prob, t.top);
+  }
+  json::object Take() {
+    return json::object{{"tokens", std::move(tokens_)},
+                        {"token_logprobs", std::move(lps_)},
+                        {"top_logprobs", std::move(tops_)},
+                        {"text_offset", std::move(offsets_)}};
+  }
+
+ private:
+  size_t* offset_;
+  json::array tokens_, lps_, tops_, offsets_;
+};
 
 std::string Sse(const json::value& v) { return "data: " + json::serialize(v) + "\n\n"; }
 
@@ -170,7 +212,7 @@ std::optional<ApiError> ReadTemplateKwargs(const json::object& o, GenerateReques
   return std::nullopt;
 }
 
-// Text completions: `prompt`, a string or an array of one string.
+// Text completions: `prompt`, a string or an array of one string, and `suffix`.
 std::optional<ApiError> ReadPrompt(const json::object& o, GenerateRequest* req) {
   const json::value* p = o.if_contains("prompt");
   if (p == nullptr) return Bad("prompt", "'prompt' is required");
@@ -180,6 +222,11 @@ std::optional<ApiError> ReadPrompt(const json::object& o, GenerateRequest* req) 
     req->prompt = std::string(p->as_array()[0].as_string());
   } else {
     return Bad("prompt", "'prompt' must be a string (or an array of one string)");
+  }
+  // Fill-in-the-middle: the text after the gap (the model's FIM tokens are checked by Prepare).
+  if (const json::value* s = o.if_contains("suffix"); s && !s->is_null()) {
+    if (!s->is_string()) return Bad("suffix", "'suffix' must be a string");
+    req->suffix = std::string(s->as_string());
   }
   return std::nullopt;
 }
@@ -206,8 +253,9 @@ std::optional<ApiError> ReadSchemaFields(const json::object& o, GenerateRequest*
 std::optional<ApiError> ReadOpenAiOptions(const json::object& o, bool chat,
                                           CompletionParams* params) {
   std::optional<int64_t> i;
-  if (auto e = GetInt(o, "n", 1, 128, &i)) return e;
-  if (i && *i != 1) return Bad("n", "only n=1 is supported");
+  // Up to 8 choices, decoded together from one prompt pass (Scheduler).
+  if (auto e = GetInt(o, "n", 1, 8, &i)) return e;
+  if (i) params->n = int(*i);
   i.reset();
   if (auto e = GetBool(o, "stream", &params->stream)) return e;
   if (const json::value* so = o.if_contains("stream_options"); so && !so->is_null()) {
@@ -228,6 +276,7 @@ std::optional<ApiError> ReadOpenAiOptions(const json::object& o, bool chat,
       params->logprobs = true;
       params->top_logprobs = int(*i);
     }
+    if (auto e = GetBool(o, "echo", &params->echo)) return e;
   }
   return std::nullopt;
 }
@@ -248,6 +297,7 @@ std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
     if (!m->is_string()) return Bad("model", "'model' must be a string");
     params->model = std::string(m->as_string());
   }
+  if (auto err = CheckUnsupported(o, chat)) return err;
   if (auto err = chat ? ReadMessages(o, req) : ReadPrompt(o, req)) return err;
   if (chat) {
     if (auto err = ReadTemplateKwargs(o, req)) return err;
@@ -255,6 +305,12 @@ std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
   if (auto err = ReadSchemaFields(o, req, params)) return err;
   if (auto err = ReadOpenAiOptions(o, chat, params)) return err;
   req->top_k_events = params->logprobs ? params->top_logprobs : 0;
+  req->n = params->n;
+  if (params->echo) {
+    params->echo_text = req->prompt;
+    // The prompt's logprobs come from scoring it as it is evaluated.
+    req->probes.prompt_surprisal = params->logprobs;
+  }
   // A text completion continues the prompt as it is: no reasoning is told apart.
   if (!chat) req->reasoning_format = ReasoningFormat::kNone;
   return std::nullopt;
@@ -265,12 +321,25 @@ CompletionEncoder::CompletionEncoder(CompletionParams params, std::string model_
     : params_(std::move(params)),
       model_(std::move(model_id)),
       id_(std::move(id)),
-      created_(created) {}
+      created_(created),
+      choices_(size_t(std::max(1, params_.n))) {}
 
-std::string CompletionEncoder::Chunk(const std::string& text, const std::string& reasoning,
-                                     const Event* token, const char* finish,
-                                     const Timings* timings) const {
-  json::object choice{{"index", 0}};
+json::object CompletionEncoder::ChunkObject(json::array choices) const {
+  json::object chunk{{"id", id_},
+                     {"object", params_.chat ? "chat.completion.chunk" : "text_completion"},
+                     {"created", created_},
+                     {"model", model_},
+                     {"system_fingerprint", "inferno"},
+                     {"choices", std::move(choices)}};
+  // OpenAI: with include_usage every chunk has the field, null until the last one.
+  if (params_.include_usage) chunk["usage"] = nullptr;
+  return chunk;
+}
+
+std::string CompletionEncoder::Chunk(int index, const std::string& text,
+                                     const std::string& reasoning, const std::vector<Event>& tokens,
+                                     const char* finish, const Timings* timings) {
+  json::object choice{{"index", index}};
   if (params_.chat) {
     json::object delta;
     if (!text.empty() || (finish == nullptr && reasoning.empty())) delta["content"] = text;
@@ -280,69 +349,104 @@ std::string CompletionEncoder::Chunk(const std::string& text, const std::string&
     choice["text"] = text;
   }
   json::value logprobs = nullptr;
-  if (params_.logprobs && token != nullptr) {
+  if (params_.logprobs && !tokens.empty()) {
     if (params_.chat) {
-      json::object lp{{"content", json::array{}}};
-      const char* key = token->in_reasoning ? "reasoning_content" : "content";
-      lp[key] = json::array{ChatLogprobs(*token)};
-      logprobs = std::move(lp);
+      logprobs = ChatLogprobsObject(tokens);
     } else {
-      logprobs = json::object{{"tokens", json::array{json::value(ToValidUtf8(token->piece))}},
-                              {"token_logprobs", json::array{event_json::Logprob(token->prob)}},
-                              {"top_logprobs", json::array{TopLogprobMap(*token)}}};
+      LegacyLogprobs lp(&choices_.at(size_t(index)).offset);
+      lp.Add(tokens);
+      logprobs = lp.Take();
     }
   }
   choice["logprobs"] = std::move(logprobs);
   choice["finish_reason"] = finish ? json::value(finish) : json::value(nullptr);
-  json::object chunk{{"id", id_},
-                     {"object", params_.chat ? "chat.completion.chunk" : "text_completion"},
-                     {"created", created_},
-                     {"model", model_},
-                     {"system_fingerprint", "inferno"},
-                     {"choices", json::array{std::move(choice)}}};
+  json::object chunk = ChunkObject(json::array{std::move(choice)});
   if (timings != nullptr) chunk["timings"] = TimingsJson(*timings);
   return Sse(chunk);
 }
 
-std::string CompletionEncoder::FirstChunk() const {
-  if (!params_.chat) return "";
-  json::object choice{{"index", 0},
-                      {"delta", json::object{{"role", "assistant"}, {"content", ""}}},
-                      {"logprobs", nullptr},
-                      {"finish_reason", nullptr}};
-  return Sse(json::object{{"id", id_},
-                          {"object", "chat.completion.chunk"},
-                          {"created", created_},
-                          {"model", model_},
-                          {"system_fingerprint", "inferno"},
-                          {"choices", json::array{std::move(choice)}}});
+std::string CompletionEncoder::FirstChunk() {
+  if (!params_.chat) {
+    // An echo without logprobs needs nothing from the engine; with them it waits for the
+    // prompt's scores (PromptChunks).
+    if (!params_.echo || params_.logprobs) return "";
+    std::string out;
+    for (size_t i = 0; i < choices_.size(); ++i) {
+      out += Chunk(int(i), params_.echo_text, "", {}, nullptr);
+    }
+    return out;
+  }
+  std::string out;
+  for (size_t i = 0; i < choices_.size(); ++i) {
+    json::object choice{{"index", i},
+                        {"delta", json::object{{"role", "assistant"}, {"content", ""}}},
+                        {"logprobs", nullptr},
+                        {"finish_reason", nullptr}};
+    out += Sse(ChunkObject(json::array{std::move(choice)}));
+  }
+  return out;
+}
+
+std::string CompletionEncoder::PromptChunks(std::vector<EchoToken> tokens) {
+  if (!params_.echo || !params_.logprobs || params_.chat) return "";
+  echo_tokens_ = std::move(tokens);
+  std::string out;
+  for (size_t i = 0; i < choices_.size(); ++i) {
+    LegacyLogprobs lp(&choices_[i].offset);
+    lp.Add(echo_tokens_);
+    json::object choice{{"index", i},
+                        {"text", params_.echo_text},
+                        {"logprobs", lp.Take()},
+                        {"finish_reason", nullptr}};
+    out += Sse(ChunkObject(json::array{std::move(choice)}));
+  }
+  return out;
+}
+
+CompletionEncoder::Choice& CompletionEncoder::ChoiceOf(const Event& e) {
+  return choices_.at(size_t(std::clamp(e.choice, 0, int(choices_.size()) - 1)));
 }
 
 std::string CompletionEncoder::TokenChunk(const Event& e) {
-  ++completion_tokens_;
-  // A token that completes no visible text (half a character, a held-back stop prefix)
-  // only produces a chunk when its logprob must be reported.
-  if (e.text.empty() && e.reasoning.empty() && !params_.logprobs) return "";
-  return Chunk(e.text, e.reasoning, &e, nullptr);
+  const std::vector<Event> tokens =
+      params_.logprobs ? ChoiceOf(e).output.Take(e) : std::vector<Event>{};
+  // A token that completes no visible text (half a character, a held-back stop prefix, the
+  // end-of-generation token) sends nothing; its logprob waits for the text it belongs to.
+  if (e.text.empty() && e.reasoning.empty() && tokens.empty()) return "";
+  return Chunk(e.choice, e.text, e.reasoning, tokens, nullptr);
+}
+
+json::object CompletionEncoder::Usage(int prompt_tokens) const {
+  int completion = 0;
+  for (const Choice& c : choices_) completion += c.done.timings.generated_tokens;
+  return json::object{{"prompt_tokens", prompt_tokens},
+                      {"completion_tokens", completion},
+                      {"total_tokens", prompt_tokens + completion}};
+}
+
+bool CompletionEncoder::AllDone() const {
+  return std::all_of(choices_.begin(), choices_.end(), [](const Choice& c) { return c.finished; });
+}
+
+std::vector<Event> CompletionEncoder::EndChoice(const Event& done) {
+  Choice& c = ChoiceOf(done);
+  c.finished = true;
+  c.done = done;
+  return params_.logprobs ? c.output.Finish(done) : std::vector<Event>{};
 }
 
 std::string CompletionEncoder::FinalChunks(const Event& done, int prompt_tokens) {
+  const std::vector<Event> tokens = EndChoice(done);
   std::string out;
   if (!done.text.empty() || !done.reasoning.empty()) {
-    out += Chunk(done.text, done.reasoning, nullptr, nullptr);
+    out += Chunk(done.choice, done.text, done.reasoning, tokens, nullptr);
   }
-  out += Chunk("", "", nullptr, FinishReason(done.finish_reason), &done.timings);
+  out += Chunk(done.choice, "", "", {}, FinishReason(done.finish_reason), &done.timings);
+  if (!AllDone()) return out;
   if (params_.include_usage) {
-    out += Sse(json::object{
-        {"id", id_},
-        {"object", params_.chat ? "chat.completion.chunk" : "text_completion"},
-        {"created", created_},
-        {"model", model_},
-        {"system_fingerprint", "inferno"},
-        {"choices", json::array{}},
-        {"usage", json::object{{"prompt_tokens", prompt_tokens},
-                               {"completion_tokens", done.timings.generated_tokens},
-                               {"total_tokens", prompt_tokens + done.timings.generated_tokens}}}});
+    json::object chunk = ChunkObject(json::array{});
+    chunk["usage"] = Usage(prompt_tokens);
+    out += Sse(chunk);
   }
   out += "data: [DONE]\n\n";
   return out;
@@ -353,42 +457,27 @@ std::string CompletionEncoder::ErrorChunk(const ApiError& error) {
 }
 
 void CompletionEncoder::Add(const Event& e) {
-  text_ += e.text;
-  reasoning_ += e.reasoning;
-  ++completion_tokens_;
-  if (params_.logprobs) tokens_.push_back(e);
+  Choice& c = ChoiceOf(e);
+  c.text += e.text;
+  c.reasoning += e.reasoning;
+  if (!params_.logprobs) return;
+  for (Event& t : c.output.Take(e)) c.tokens.push_back(std::move(t));
 }
 
-std::string CompletionEncoder::Final(const Event& done, int prompt_tokens) const {
-  const std::string text = text_ + done.text;
+json::object CompletionEncoder::ChoiceObject(const Choice& c, int index) const {
+  const std::string text = (params_.echo ? params_.echo_text : "") + c.text + c.done.text;
   json::value logprobs = nullptr;
-  if (params_.logprobs) {
-    if (params_.chat) {
-      json::array content, reasoning;
-      for (const Event& t : tokens_) {
-        (t.in_reasoning ? reasoning : content).push_back(ChatLogprobs(t));
-      }
-      json::object lp{{"content", std::move(content)}};
-      if (!reasoning.empty()) lp["reasoning_content"] = std::move(reasoning);
-      logprobs = std::move(lp);
-    } else {
-      json::array tokens, lps, tops, offsets;
-      size_t offset = 0;
-      for (const Event& t : tokens_) {
-        tokens.push_back(json::value(ToValidUtf8(t.piece)));
-        lps.push_back(event_json::Logprob(t.prob));
-        tops.push_back(TopLogprobMap(t));
-        offsets.push_back(offset);
-        offset += t.text.size();
-      }
-      logprobs = json::object{{"tokens", std::move(tokens)},
-                              {"token_logprobs", std::move(lps)},
-                              {"top_logprobs", std::move(tops)},
-                              {"text_offset", std::move(offsets)}};
-    }
+  if (params_.logprobs && params_.chat) {
+    logprobs = ChatLogprobsObject(c.tokens);
+  } else if (params_.logprobs) {
+    size_t offset = 0;
+    LegacyLogprobs lp(&offset);
+    if (params_.echo) lp.Add(echo_tokens_);
+    lp.Add(c.tokens);
+    logprobs = lp.Take();
   }
-  json::object choice{{"index", 0}};
-  const std::string reasoning = reasoning_ + done.reasoning;
+  json::object choice{{"index", index}};
+  const std::string reasoning = c.reasoning + c.done.reasoning;
   if (params_.chat) {
     json::object message{{"role", "assistant"}, {"content", text}};
     if (!reasoning.empty()) message["reasoning_content"] = reasoning;
@@ -398,18 +487,24 @@ std::string CompletionEncoder::Final(const Event& done, int prompt_tokens) const
     choice["text"] = text;
   }
   choice["logprobs"] = std::move(logprobs);
-  choice["finish_reason"] = FinishReason(done.finish_reason);
-  json::object out{
-      {"id", id_},
-      {"object", params_.chat ? "chat.completion" : "text_completion"},
-      {"created", created_},
-      {"model", model_},
-      {"system_fingerprint", "inferno"},
-      {"choices", json::array{std::move(choice)}},
-      {"usage", json::object{{"prompt_tokens", prompt_tokens},
-                             {"completion_tokens", done.timings.generated_tokens},
-                             {"total_tokens", prompt_tokens + done.timings.generated_tokens}}},
-      {"timings", TimingsJson(done.timings)}};
+  choice["finish_reason"] = FinishReason(c.done.finish_reason);
+  return choice;
+}
+
+std::string CompletionEncoder::Final(const Event& done, int prompt_tokens) {
+  for (Event& t : EndChoice(done)) ChoiceOf(done).tokens.push_back(std::move(t));
+  if (!AllDone()) return "";
+  json::array choices;
+  for (size_t i = 0; i < choices_.size(); ++i) choices.push_back(ChoiceObject(choices_[i], int(i)));
+  json::object out{{"id", id_},
+                   {"object", params_.chat ? "chat.completion" : "text_completion"},
+                   {"created", created_},
+                   {"model", model_},
+                   {"system_fingerprint", "inferno"},
+                   {"choices", std::move(choices)},
+                   {"usage", Usage(prompt_tokens)},
+                   // The prompt pass is shared; the first choice's timings stand for the request.
+                   {"timings", TimingsJson(choices_[0].done.timings)}};
   return json::serialize(out);
 }
 

@@ -213,9 +213,10 @@ TEST_F(ServerTest, BadRequestsGetOpenAiErrors) {
     EXPECT_EQ(ErrorField(r, "message"), "'top_p' must be between 0 and 1") << path;
     EXPECT_EQ(ErrorField(r, "param"), "top_p") << path;
   }
-  r = Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"n":2})");
+  r = Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"n":9})");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(ErrorField(r, "param"), "n");
+  EXPECT_EQ(ErrorField(r, "message"), "'n' must be between 1 and 8");
   r = Post("/v1/chat/completions", R"({"messages":[{"role":"wizard","content":"x"}]})");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(ErrorField(r, "param"), "messages[0].role");

@@ -43,6 +43,13 @@ gguf::Writer ThinkingModelWriter(const ThinkingModelOptions& o) {
     tokens.push_back(word);
     types.push_back(4);
   }
+  const int32_t fim_mid = int32_t(tokens.size()) + 2;
+  if (o.fim) {
+    for (const char* fim : {"<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>"}) {
+      tokens.push_back(fim);
+      types.push_back(3);
+    }
+  }
   const int32_t newline = 3 + '\n', bang = 3 + '!', eos = 2;
   const int32_t hmm = think + 2, dots = think + 3, close = think + 1, hello = think + 4;
   std::vector<int32_t> script = {newline, think, hmm, dots, close, hello, bang, eos};
@@ -71,6 +78,11 @@ gguf::Writer ThinkingModelWriter(const ThinkingModelOptions& o) {
   for (size_t i = 0; i + 1 < script.size(); ++i) {
     embd[size_t(script[i]) * d + i] = 1.f;
     out[size_t(script[i + 1]) * d + i] = 10.f;
+  }
+  if (o.fim) {  // one more bigram, on the next free direction
+    const size_t dir = script.size();
+    embd[size_t(fim_mid) * d + dir] = 1.f;
+    out[size_t(hello) * d + dir] = 10.f;
   }
   auto zeros = [](int64_t n) { return Bytes(std::vector<float>(size_t(n), 0.f)); };
   auto ones = [](int64_t n) { return Bytes(std::vector<float>(size_t(n), 1.f)); };

@@ -18,6 +18,9 @@ namespace inferno::testing {
 
 struct ThinkingModelOptions {
   bool open_in_prompt = false;
+  // Adds the fill-in-the-middle tokens <|fim_prefix|> <|fim_suffix|> <|fim_middle|>, and
+  // <|fim_middle|> -> "Hello": a FIM prompt's middle is "Hello!".
+  bool fim = false;
 };
 
 gguf::Writer ThinkingModelWriter(const ThinkingModelOptions& options = {});

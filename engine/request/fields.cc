@@ -57,6 +57,13 @@ Value GetSeed(const GenerateRequest& r) {
                                                                      : int64_t(r.sampling.seed));
 }
 
+void SetLogitBias(GenerateRequest& r, const Value& v) { r.sampling.logit_bias = v.biases; }
+Value GetLogitBias(const GenerateRequest& r) {
+  Value v;
+  v.biases = r.sampling.logit_bias;
+  return v;
+}
+
 constexpr std::string_view kReasoningFormats[] = {"auto", "deepseek", "none"};
 
 void SetReasoningFormat(GenerateRequest& r, const Value& v) {
@@ -102,6 +109,8 @@ const std::array kFields = {
           "Presence penalty (0 = off)", INFERNO_FLOAT(sampling.presence_penalty)},
     Field{"frequency_penalty", Group::kSampling, FieldType::kNumber, -2, 2, "--frequency-penalty",
           "Frequency penalty (0 = off)", INFERNO_FLOAT(sampling.frequency_penalty)},
+    Field{"logit_bias", Group::kSampling, FieldType::kTokenBias, -100, 100, "--logit-bias",
+          "Token id=bias added to its logit, -100..100 (repeatable)", SetLogitBias, GetLogitBias},
     Field{"seed", Group::kSampling, FieldType::kInteger, kInt64Min, kInt64Max, "--seed",
           "Random seed (-1 = random)", SetSeed, GetSeed},
     Field{"top_k", Group::kProbes, FieldType::kInteger, 0, kMaxProbeTopK, "--top-logits",
@@ -170,6 +179,8 @@ std::string TypeMessage(const Field& f) {
       }
       return out;
     }
+    case FieldType::kTokenBias:
+      return Quoted(f.name) + " must map token ids to numbers ({\"15043\": -100})";
   }
   return "";
 }
@@ -202,6 +213,15 @@ Status SetChecked(const Field& f, const Value& v, GenerateRequest* req) {
         return Status::InvalidArgument(TypeMessage(f));
       }
       break;
+    case FieldType::kTokenBias:
+      for (const auto& [id, bias] : v.biases) {
+        if (id < 0) return Status::InvalidArgument(TypeMessage(f));
+        if (!std::isfinite(bias) || bias < f.min || bias > f.max) {
+          return Status::InvalidArgument(Quoted(f.name) + " biases must be between " +
+                                         NumberText(f.min) + " and " + NumberText(f.max));
+        }
+      }
+      break;
     case FieldType::kBool:
       break;
   }
@@ -209,8 +229,29 @@ Status SetChecked(const Field& f, const Value& v, GenerateRequest* req) {
   return Status::Ok();
 }
 
+// "ID=BIAS" entries of a kTokenBias flag.
+Status BiasesFromText(const Field& f, const std::vector<std::string>& text, Value* v) {
+  for (const std::string& t : text) {
+    const size_t eq = t.find('=');
+    int32_t id = 0;
+    double bias = 0;
+    const char* end = t.data() + t.size();
+    if (eq == std::string::npos ||
+        std::from_chars(t.data(), t.data() + eq, id).ptr != t.data() + eq ||
+        std::from_chars(t.data() + eq + 1, end, bias).ptr != end || eq + 1 == t.size()) {
+      return Status::InvalidArgument(TypeMessage(f) + ": expected ID=BIAS, got '" + t + "'");
+    }
+    v->biases.push_back({id, float(bias)});
+  }
+  return Status::Ok();
+}
+
 Status SetFromText(const Field& f, const std::vector<std::string>& text, GenerateRequest* req) {
   Value v;
+  if (f.type == FieldType::kTokenBias) {
+    if (Status st = BiasesFromText(f, text, &v); !st.ok()) return st;
+    return SetChecked(f, v, req);
+  }
   if (f.type == FieldType::kStrings || f.type == FieldType::kChoice) {
     v.strings = text;
     return SetChecked(f, v, req);
@@ -232,6 +273,7 @@ Status SetFromText(const Field& f, const std::vector<std::string>& text, Generat
       return SetChecked(f, v, req);
     case FieldType::kStrings:
     case FieldType::kChoice:
+    case FieldType::kTokenBias:
       break;
   }
   if (t.empty() || r.ec != std::errc() || r.ptr != end) {
@@ -250,6 +292,7 @@ std::string ValueText(const Field& f, const GenerateRequest& req) {
     case FieldType::kBool:
       return v.boolean ? "true" : "false";
     case FieldType::kStrings:
+    case FieldType::kTokenBias:
       return "";
     case FieldType::kChoice:
       return v.strings.empty() ? "" : v.strings[0];

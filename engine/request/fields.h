@@ -20,8 +20,9 @@
 
 namespace inferno::request {
 
-// kChoice: one string out of the field's `choices`.
-enum class FieldType { kNumber, kInteger, kBool, kStrings, kChoice };
+// kChoice: one string out of the field's `choices`. kTokenBias: token id -> number (a JSON
+// object keyed by the ids, "ID=BIAS" on the command line), min/max bounding the numbers.
+enum class FieldType { kNumber, kInteger, kBool, kStrings, kChoice, kTokenBias };
 
 // Where a field sits in the WS protocol's start message: top level, in `sampling`, in `probes`
 // or in `probes.logit_lens`. Flat readers (OpenAI, /chat) read the kTop and kSampling fields.
@@ -33,7 +34,8 @@ struct Value {
   double number = 0;
   int64_t integer = 0;
   bool boolean = false;
-  std::vector<std::string> strings;  // kStrings; kChoice: the one chosen
+  std::vector<std::string> strings;               // kStrings; kChoice: the one chosen
+  std::vector<std::pair<int32_t, float>> biases;  // kTokenBias
 };
 
 struct Field {

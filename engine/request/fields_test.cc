@@ -181,5 +181,31 @@ TEST(RequestFields, NestedWriterRoundTrips) {
   EXPECT_EQ(ToNestedJson(back), o);
 }
 
+// logit_bias: a JSON object of token ids, "ID=BIAS" flags, and back to JSON for the WS.
+TEST(RequestFields, LogitBiasMapsTokenIdsToBoundedBiases) {
+  GenerateRequest req;
+  ASSERT_FALSE(Flat(R"({"logit_bias":{"3":-100,"42":0.5}})", &req));
+  const std::vector<std::pair<int32_t, float>> want = {{3, -100.0f}, {42, 0.5f}};
+  EXPECT_EQ(req.sampling.logit_bias, want);
+  EXPECT_EQ(json::serialize(ToNestedJson(req).at("sampling").at("logit_bias")),
+            R"({"3":-1E2,"42":5E-1})");
+  EXPECT_EQ(FlatMessage(R"({"logit_bias":{"3":-101}})"),
+            "'logit_bias' biases must be between -100 and 100");
+  EXPECT_EQ(FlatMessage(R"({"logit_bias":{"-3":1}})"),
+            "'logit_bias' must map token ids to numbers ({\"15043\": -100})");
+  EXPECT_NE(FlatMessage(R"({"logit_bias":{"x":1}})"), "");
+  EXPECT_NE(FlatMessage(R"({"logit_bias":{"3":"1"}})"), "");
+  EXPECT_NE(FlatMessage(R"({"logit_bias":5})"), "");
+
+  const Field& f = *FindField("logit_bias", Group::kSampling);
+  GenerateRequest cli;
+  ASSERT_TRUE(SetFromText(f, {"7=2.5", "9=-100"}, &cli).ok());
+  const std::vector<std::pair<int32_t, float>> flags = {{7, 2.5f}, {9, -100.0f}};
+  EXPECT_EQ(cli.sampling.logit_bias, flags);
+  EXPECT_FALSE(SetFromText(f, {"7"}, &cli).ok());
+  EXPECT_FALSE(SetFromText(f, {"7=x"}, &cli).ok());
+  EXPECT_FALSE(SetFromText(f, {"7=200"}, &cli).ok());
+}
+
 }  // namespace
 }  // namespace inferno::request

@@ -31,6 +31,20 @@ bool IntegerOf(const json::value& v, int64_t* out) {
   return false;
 }
 
+// OpenAI's logit_bias: {"<token id>": number, ...}.
+bool BiasesOf(const json::value& v, std::vector<std::pair<int32_t, float>>* out) {
+  if (!v.is_object()) return false;
+  for (const auto& [key, bias] : v.as_object()) {
+    int32_t id = 0;
+    const char* end = key.data() + key.size();
+    if (key.empty() || std::from_chars(key.data(), end, id).ptr != end || !bias.is_number()) {
+      return false;
+    }
+    out->push_back({id, float(bias.to_number<double>())});
+  }
+  return true;
+}
+
 // The value of `v` as field f's type; false when it has another JSON type.
 bool ValueOf(const Field& f, const json::value& v, Value* out) {
   switch (f.type) {
@@ -60,6 +74,8 @@ bool ValueOf(const Field& f, const json::value& v, Value* out) {
       if (!v.is_string()) return false;
       out->strings.emplace_back(v.as_string());
       return true;
+    case FieldType::kTokenBias:
+      return BiasesOf(v, &out->biases);
   }
   return false;
 }
@@ -85,6 +101,11 @@ json::value JsonOf(const Field& f, const Value& v) {
       return json::value_from(v.strings);
     case FieldType::kChoice:
       return v.strings.empty() ? json::value(nullptr) : json::value(v.strings[0]);
+    case FieldType::kTokenBias: {
+      json::object biases;
+      for (const auto& [id, bias] : v.biases) biases[std::to_string(id)] = ShortFloat(bias);
+      return biases;
+    }
   }
   return nullptr;
 }

@@ -11,6 +11,7 @@ namespace {
 // The field a prompt error concerns, as the client sent the prompt.
 const char* PromptField(const GenerateRequest& req) {
   if (!req.prompt_tokens.empty()) return "prompt_tokens";
+  if (!req.suffix.empty()) return "suffix";
   return req.messages.empty() ? "prompt" : "messages";
 }
 
@@ -19,12 +20,24 @@ const char* PromptField(const GenerateRequest& req) {
 std::optional<RequestError> Prepare(const Model& model, GenerateRequest& req, int n_ctx) {
   const std::string field = PromptField(req);
   Result<std::vector<int32_t>> tokens = PromptTokens(model, req);
-  if (!tokens.ok()) return RequestError{ErrorCode::kEmptyPrompt, field, tokens.status().message()};
+  if (!tokens.ok()) {
+    // With a suffix the failure is the model's (no FIM tokens), not an empty prompt.
+    const ErrorCode code = req.suffix.empty() ? ErrorCode::kEmptyPrompt : ErrorCode::kInvalidField;
+    return RequestError{code, field, tokens.status().message()};
+  }
   if (Status st = CheckPromptFits(int(tokens->size()), n_ctx); !st.ok()) {
     return RequestError{ErrorCode::kPromptTooLong, field, st.message()};
   }
   if (Status st = CheckPromptTokenIds(*tokens, model.config().n_vocab); !st.ok()) {
     return RequestError{ErrorCode::kTokenOutOfRange, field, st.message()};
+  }
+  for (const auto& [id, bias] : req.sampling.logit_bias) {
+    if (id >= model.config().n_vocab) {
+      return RequestError{ErrorCode::kInvalidField, "logit_bias",
+                          "'logit_bias' names token " + std::to_string(id) +
+                              ", outside the vocabulary of " +
+                              std::to_string(model.config().n_vocab)};
+    }
   }
   if (Status st = CheckProbes(req.probes, model.config()); !st.ok()) {
     return RequestError{ErrorCode::kProbeNotPossible, "probes", st.message()};

@@ -63,6 +63,7 @@ struct PromptScore {
   int32_t id = 0;
   float logprob = 0;  // log p(token | the tokens before it), teacher-forced; surprisal = -logprob
   int rank = 0;       // 0 = the model's most likely token at that position
+  std::vector<TopToken> top;  // the request's top_k_events most likely tokens there
 };
 
 struct Timings {
@@ -95,6 +96,9 @@ struct Event {
     kDone
   };
   Type type = Type::kToken;
+  // kToken, kDone: which of the request's n sequences (GenerateRequest::n) this event is of,
+  // 0..n-1; each sends its own kToken... kDone.
+  int choice = 0;
 
   // kPrompt
   std::vector<int32_t> prompt_tokens;
@@ -110,6 +114,9 @@ struct Event {
   // The token is part of the model's reasoning (its tags included), as the request's
   // reasoning splitter read it (engine/runtime/reasoning.h); false without one.
   bool in_reasoning = false;
+  // The token is the end-of-generation token that ended the generation: it adds no text, so
+  // front ends that list the tokens of the output (OpenAI's logprobs) leave it out.
+  bool end_of_generation = false;
   float logit = 0;
   float prob = 0;             // full-vocabulary probability of the chosen token
   int rank = 0;               // 0 = the most likely token

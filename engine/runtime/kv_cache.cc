@@ -1,5 +1,8 @@
 #include "engine/runtime/kv_cache.h"
 
+#include <algorithm>
+#include <cstdlib>
+
 namespace inferno {
 
 KvCache::KvCache(const ModelConfig& c, int n_ctx)
@@ -24,6 +27,24 @@ KvCache::KvCache(const ModelConfig& c, int n_ctx)
     recurrent_[l].ssm = next + conv;
     next += conv + ssm;
   }
+}
+
+void KvCache::CopyPrefix(const KvCache& from, int n) {
+  n = std::clamp(n, 0, std::min(n_ctx_, from.n_ctx_));
+  const int n_layer = int(kv_layer_.size());
+  for (int layer = 0; layer < n_layer; ++layer) {
+    if (!recurrent_.empty() && recurrent_[layer].conv != nullptr) continue;
+    std::copy_n(from.k(layer, 0), size_t(n) * k_dim_, k(layer, 0));
+    std::copy_n(from.v(layer, 0), size_t(n) * v_dim_, v(layer, 0));
+  }
+  if (state_.empty()) return;
+  // A recurrent state cannot be cut back to a shorter prefix: the caller copies right after
+  // the prompt, when every state has absorbed exactly its n tokens.
+  for (int layer = 0; layer < n_layer; ++layer) {
+    if (recurrent_[layer].conv != nullptr && from.recurrent_[layer].n_tokens != n) std::abort();
+    recurrent_[layer].n_tokens = from.recurrent_[layer].n_tokens;
+  }
+  std::copy(from.state_.begin(), from.state_.end(), state_.begin());  // same layout
 }
 
 }  // namespace inferno

@@ -27,6 +27,10 @@ class KvCache {
   size_t bytes() const {
     return (k_.size() + v_.size()) * sizeof(uint16_t) + state_.size() * sizeof(float);
   }
+  // Positions 0..n-1 of every attention layer from `from` (a cache of the same model and
+  // size), and every recurrent state, which must then hold exactly those n tokens: how a
+  // prompt evaluated once starts several sequences (GenerateRequest::n).
+  void CopyPrefix(const KvCache& from, int n);
 
   uint16_t* k(int layer, int pos) { return k_.data() + Row(layer, pos) * k_dim_; }
   uint16_t* v(int layer, int pos) { return v_.data() + Row(layer, pos) * v_dim_; }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <random>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace inferno {
@@ -19,6 +20,10 @@ struct SamplingParams {
   float presence_penalty = 0.0f;
   float frequency_penalty = 0.0f;
   uint64_t seed = kRandomSeed;
+  // (token id, bias) added to those tokens' logits before anything else sees them: sampling,
+  // and the probabilities the events report (OpenAI's logit_bias, -100..100). Sequence adds
+  // them; Sample() takes the logits as given.
+  std::vector<std::pair<int32_t, float>> logit_bias;
 
   static constexpr uint64_t kRandomSeed = 0xFFFFFFFF;
 };

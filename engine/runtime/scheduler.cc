@@ -26,10 +26,18 @@ struct Scheduler::Job {
   std::shared_ptr<QueueLimit> queue_place;
   std::unique_ptr<Sequence> seq;
   int slot = -1;
+  // n > 1: the request's further sequences, each with its own slot, waiting for this one's
+  // prompt; StartForks() moves them into the batch once the prompt is evaluated.
+  std::vector<std::shared_ptr<Job>> forks;
   // Where this job's tokens sit in the current batch.
   int batch_tokens = 0;
   int logit_row = -1;
   int first_prompt_row = -1;  // prompt surprisal: the chunk's rows start here
+
+  // Slots it takes: its own and its waiting forks'.
+  int slots() const { return 1 + int(forks.size()); }
+  // Slots its request needs when admitted.
+  int group() const { return std::max(1, request.n); }
 
   // Its client asked to wait (the front end's backpressure): it sits this step out.
   bool paused() const { return ready && !ready(); }
@@ -52,6 +60,19 @@ namespace {
 // Prompt chunk size when every row's logits are kept (prompt surprisal): bounds the logits
 // buffer to this many vocabulary-sized rows.
 constexpr int kScoredChunk = 32;
+
+// Sequence `choice` of a request with n > 1: its own draws (seed + choice, unless random),
+// reproducible with the request's seed, and no probes (the debugger runs one sequence).
+GenerateRequest ForkRequest(const GenerateRequest& request, int choice) {
+  GenerateRequest r = request;
+  r.n = 1;
+  r.probes = ProbeOptions{};
+  if (r.sampling.seed != SamplingParams::kRandomSeed) {
+    r.sampling.seed += uint64_t(choice);
+    if (r.sampling.seed == SamplingParams::kRandomSeed) r.sampling.seed = 0;
+  }
+  return r;
+}
 }  // namespace
 
 Scheduler::Scheduler(const Model& model, const SchedulerOptions& options)
@@ -119,8 +140,9 @@ std::optional<Scheduler::Ticket> Scheduler::TrySubmit(GenerateRequest request, E
   {
     MutexLock lock(&mu_);
     // Every job not yet finished holds or awaits a slot; the jobs of other front ends
-    // (Submit) count too, since this one waits behind them all the same.
-    const bool would_wait = stats_.active + stats_.queued >= options_.n_slots;
+    // (Submit) count too, since this one waits behind them all the same. A request with n > 1
+    // needs n free slots.
+    const bool would_wait = stats_.active + stats_.queued + job->group() > options_.n_slots;
     if (would_wait) {
       if (!limit->TryTake()) return std::nullopt;
       job->queue_place = std::move(limit);
@@ -154,6 +176,7 @@ void Scheduler::WorkerLoop() {
   for (;;) {
     std::vector<std::shared_ptr<Job>> admitted;
     std::vector<std::shared_ptr<Job>> dropped;
+    std::vector<std::shared_ptr<Job>> refused;  // n larger than the slots: never admissible
     bool stopping = false;
     {
       MutexLock lock(&mu_);
@@ -170,13 +193,23 @@ void Scheduler::WorkerLoop() {
           ++it;
         }
       }
-      while (!stopping && int(running.size() + admitted.size()) < options_.n_slots &&
-             !queue_.empty()) {
-        queue_.front()->LeaveQueue();
-        admitted.push_back(queue_.front());
+      int used = 0;
+      for (const std::shared_ptr<Job>& job : running) used += job->slots();
+      // In order: a request with n > 1 waits for its n slots, and the ones behind it wait too.
+      while (!stopping && !queue_.empty()) {
+        const std::shared_ptr<Job> front = queue_.front();
+        const bool too_big = front->group() > options_.n_slots;
+        if (!too_big && used + front->group() > options_.n_slots) break;
+        front->LeaveQueue();
         queue_.pop_front();
         --stats_.queued;
-        ++stats_.active;
+        if (too_big) {
+          refused.push_back(front);
+          continue;
+        }
+        used += front->group();
+        stats_.active += front->group();
+        admitted.push_back(front);
       }
       running_jobs_ = running;
       running_jobs_.insert(running_jobs_.end(), admitted.begin(), admitted.end());
@@ -192,33 +225,37 @@ void Scheduler::WorkerLoop() {
       }
       job->sink(e);
     }
+    for (const std::shared_ptr<Job>& job : refused) {
+      Event e;
+      e.type = Event::Type::kError;
+      e.error = Status::InvalidArgument("n = " + std::to_string(job->group()) +
+                                        " sequences, but the model decodes at most " +
+                                        std::to_string(options_.n_slots) + " together");
+      job->sink(e);
+    }
     if (stopping) {
-      for (const std::shared_ptr<Job>& job : running) job->seq->Cancel();
+      for (const std::shared_ptr<Job>& job : running) {
+        job->seq->Cancel();
+        EndForks(*job);
+      }
       MutexLock lock(&mu_);
       running_jobs_.clear();
       return;
     }
 
     for (const std::shared_ptr<Job>& job : admitted) {
-      int slot = 0;
-      while (slot_busy_[slot]) ++slot;
-      slot_busy_[slot] = true;
-      job->slot = slot;
-      if (!caches_[slot]) caches_[slot] = std::make_unique<KvCache>(model_.config(), n_ctx_);
-      Job* raw = job.get();
-      // Counters change before the client sees the end, so stats() agrees with what
-      // clients have been told.
-      EventSink sink = [this, raw](const Event& e) {
-        if (e.type == Event::Type::kDone || e.type == Event::Type::kError) {
-          MutexLock lock(&mu_);
-          --stats_.active;
-          ++stats_.completed;
-        }
-        return raw->sink(e) && !raw->cancel;
-      };
-      job->seq =
-          std::make_unique<Sequence>(model_, job->request, std::move(sink), n_ctx_, job->submitted);
+      PlaceInSlot(*job);
       (void)job->seq->Start();  // on failure the sequence reported kError and is finished
+      for (int choice = 1; choice < job->group(); ++choice) {
+        auto fork = std::make_shared<Job>();
+        fork->ticket = job->ticket;
+        fork->request = ForkRequest(job->request, choice);
+        fork->sink = job->sink;
+        fork->ready = job->ready;
+        fork->submitted = job->submitted;
+        PlaceInSlot(*fork);
+        job->forks.push_back(std::move(fork));
+      }
       running.push_back(job);
     }
     for (const std::shared_ptr<Job>& job : running) {
@@ -239,6 +276,47 @@ void Scheduler::WorkerLoop() {
   }
 }
 
+void Scheduler::PlaceInSlot(Job& job) {
+  int slot = 0;
+  while (slot_busy_[slot]) ++slot;
+  slot_busy_[slot] = true;
+  job.slot = slot;
+  if (!caches_[slot]) caches_[slot] = std::make_unique<KvCache>(model_.config(), n_ctx_);
+  Job* raw = &job;
+  // Counters change before the client sees the end, so stats() agrees with what
+  // clients have been told.
+  EventSink sink = [this, raw](const Event& e) {
+    if (e.type == Event::Type::kDone || e.type == Event::Type::kError) {
+      MutexLock lock(&mu_);
+      --stats_.active;
+      ++stats_.completed;
+    }
+    return raw->sink(e) && !raw->cancel;
+  };
+  job.seq = std::make_unique<Sequence>(model_, job.request, std::move(sink), n_ctx_, job.submitted);
+}
+
+void Scheduler::StartForks(Job& job, std::span<const float> logits, StepCounts* counts) {
+  const Sequence& prefilled = *job.seq;
+  int choice = 1;
+  for (std::shared_ptr<Job>& fork : job.forks) {
+    caches_[fork->slot]->CopyPrefix(*caches_[job.slot], prefilled.pos());
+    fork->seq->StartFrom(prefilled, choice++);
+    ++counts->generated_tokens;
+    (void)fork->seq->OnLogits(logits);
+    started_forks_.push_back(std::move(fork));
+  }
+  job.forks.clear();
+}
+
+void Scheduler::EndForks(Job& job) {
+  for (const std::shared_ptr<Job>& fork : job.forks) {
+    fork->seq->Cancel();
+    slot_busy_[fork->slot] = false;
+  }
+  job.forks.clear();
+}
+
 bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
   AssembleBatch(running);
   if (tokens_.empty()) return false;
@@ -247,6 +325,11 @@ bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
   MutexLock lock(&mu_);
   stats_.prompt_tokens += counts.prompt_tokens;
   stats_.generated_tokens += counts.generated_tokens;
+  if (!started_forks_.empty()) {
+    running.insert(running.end(), started_forks_.begin(), started_forks_.end());
+    started_forks_.clear();
+    running_jobs_ = running;
+  }
   return true;
 }
 
@@ -338,8 +421,10 @@ Scheduler::StepCounts Scheduler::SampleAndEmit(const std::vector<std::shared_ptr
     if (job->logit_row < 0) continue;
     if (seq.probes_tokens()) seq.AfterForward(pool_, state_);
     ++counts.generated_tokens;
-    (void)seq.OnLogits(
-        std::span<const float>(logits_.data() + size_t(job->logit_row) * n_vocab, n_vocab));
+    const std::span<const float> logits(logits_.data() + size_t(job->logit_row) * n_vocab, n_vocab);
+    (void)seq.OnLogits(logits);
+    // The prompt's last logits start the request's other sequences too.
+    if (!job->forks.empty()) StartForks(*job, logits, &counts);
   }
   return counts;
 }
@@ -349,6 +434,7 @@ void Scheduler::Retire(std::vector<std::shared_ptr<Job>>& running) {
   for (auto it = running.begin(); it != running.end();) {
     if ((*it)->seq->finished()) {
       slot_busy_[(*it)->slot] = false;
+      EndForks(**it);  // a prompt that never finished starts no fork
       it = running.erase(it);
     } else {
       ++it;

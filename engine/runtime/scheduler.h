@@ -5,6 +5,9 @@
 // Front ends (HTTP, WebSocket, CLI) only Submit() and encode events; cancellation is either
 // the sink returning false or Cancel(ticket) from any thread, effective at the next step.
 // TrySubmit() is Submit() with a bound on how many requests may wait for a slot.
+//
+// A request with n > 1 (GenerateRequest::n) takes n slots at once: its prompt is evaluated in
+// one of them, copied into the others' caches, and the n sequences are decoded together.
 #pragma once
 
 #include <atomic>
@@ -93,6 +96,8 @@ class Scheduler {
 
   const Model& model() const { return model_; }
   int n_ctx() const { return n_ctx_; }
+  // Sequences decoded together: the most a request's n may ask for.
+  int n_slots() const { return options_.n_slots; }
   SchedulerStats stats() const EXCLUDES(mu_);
 
  private:
@@ -119,6 +124,13 @@ class Scheduler {
     uint64_t generated_tokens = 0;
   };
   StepCounts SampleAndEmit(const std::vector<std::shared_ptr<Job>>& running);
+  // A free slot (cache made on first use) and the job's Sequence, its events counted.
+  void PlaceInSlot(Job& job);
+  // n > 1: the forks take the evaluated prompt (KV copied) and sample from its last logits;
+  // they join the batch after this step (started_forks_).
+  void StartForks(Job& job, std::span<const float> logits, StepCounts* counts);
+  // Forks whose prompt will never be evaluated end "cancelled" and free their slots.
+  void EndForks(Job& job);
   void Retire(std::vector<std::shared_ptr<Job>>& running) EXCLUDES(mu_);
 
   const Model& model_;
@@ -135,6 +147,7 @@ class Scheduler {
   std::vector<int32_t> tokens_, positions_, logit_rows_;
   std::vector<KvCache*> token_caches_;
   std::vector<CaptureHook*> hooks_;  // per token: Sequence::hook(), null when not probed
+  std::vector<std::shared_ptr<Job>> started_forks_;  // by this step's StartForks()
 
   mutable Mutex mu_;
   CondVar cv_;  // a request queued or cancelled, or stop_

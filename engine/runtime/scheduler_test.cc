@@ -18,12 +18,13 @@ struct Collector {
   std::vector<Event> events;
   bool ended = false;
   int stop_after_tokens = -1;  // sink returns false after this many tokens
+  int sequences = 1;           // kDone events that end the request (its n)
 
   EventSink Sink() {
     return [this](const Event& e) {
       std::lock_guard<std::mutex> lock(mu);
       events.push_back(e);
-      if (e.type == Event::Type::kDone || e.type == Event::Type::kError) {
+      if ((e.type == Event::Type::kDone && --sequences == 0) || e.type == Event::Type::kError) {
         ended = true;
         cv.notify_all();
       }
@@ -125,6 +126,77 @@ TEST_P(SchedulerTest, BatchedSequencesMatchEachAlone) {
   }
 }
 
+std::vector<int32_t> TokensOfChoice(const std::vector<Event>& events, int choice) {
+  std::vector<int32_t> ids;
+  for (const Event& e : events) {
+    if (e.type == Event::Type::kToken && e.choice == choice) ids.push_back(e.id);
+  }
+  return ids;
+}
+
+// n = 3: the prompt is evaluated once, copied into two more slots, and the three sequences
+// decoded together; sequence i must be exactly what a request alone with seed 42 + i gives.
+TEST_P(SchedulerTest, NChoicesShareOnePrefillAndEachMatchesItsSeedAlone) {
+  GenerateRequest req = Greedy("Once upon a time there was", 12);
+  // Hot enough that every fixture's draws differ between seeds.
+  req.sampling.temperature = 3.0f;
+  req.sampling.top_k = 0;
+  req.sampling.top_p = 1;
+  req.sampling.min_p = 0;
+  req.sampling.seed = 42;
+  req.n = 3;
+  Collector c;
+  c.sequences = 3;
+  SchedulerStats st;
+  {
+    // A batch of 8 rows: the prompt takes several steps before the forks start.
+    Scheduler sched(*model_,
+                    SchedulerOptions{.n_slots = 3, .n_ctx = 256, .n_batch = 8, .n_threads = 2});
+    sched.Submit(req, c.Sink());
+    c.Wait();
+    st = sched.stats();
+  }
+  int prompt_tokens = 0, dones = 0;
+  for (const Event& e : c.events) {
+    if (e.type == Event::Type::kPrompt) prompt_tokens = int(e.prompt_tokens.size());
+    dones += e.type == Event::Type::kDone;
+  }
+  EXPECT_EQ(dones, 3);
+  EXPECT_EQ(st.completed, 3u);
+  EXPECT_EQ(st.active, 0);
+  // One prefill, not three. (Generated tokens are counted after the step's events, so the
+  // last step's may not be in yet.)
+  EXPECT_EQ(st.prompt_tokens, uint64_t(prompt_tokens));
+  std::vector<std::vector<int32_t>> choices;
+  for (int i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    GenerateRequest alone = req;
+    alone.n = 1;
+    alone.sampling.seed = 42 + uint64_t(i);
+    choices.push_back(TokensOfChoice(c.events, i));
+    EXPECT_EQ(choices.back().size(), 12u);
+    EXPECT_EQ(choices.back(), TokensOf(Alone(alone)));
+  }
+  EXPECT_TRUE(choices[0] != choices[1] || choices[1] != choices[2]);
+}
+
+// logit_bias moves the logits before sampling and before the reported probabilities.
+TEST_P(SchedulerTest, LogitBiasIsAppliedBeforeSamplingAndProbabilities) {
+  GenerateRequest req = Greedy("Once upon a time", 4);
+  const std::vector<Event> plain = Alone(req);
+  const int32_t first = TokensOf(plain).at(0);
+  req.sampling.logit_bias = {{first, -100.0f}, {7, 100.0f}};
+  const std::vector<Event> biased = Alone(req);
+  EXPECT_EQ(TokensOf(biased), std::vector<int32_t>(4, 7));
+  for (const Event& e : biased) {
+    if (e.type == Event::Type::kToken) {
+      EXPECT_GT(e.prob, 0.99f);
+    }
+  }
+  req.sampling.logit_bias = {{first, -100.0f}};
+  EXPECT_NE(TokensOf(Alone(req)).at(0), first);
+}
+
 INSTANTIATE_TEST_SUITE_P(Fixtures, SchedulerTest,
                          ::testing::Values("llama-tiny-Q8_0.gguf", "llama-tiny-Q4_K_M.gguf",
                                            "gemma3-tiny-Q8_0.gguf", "phi3-tiny-Q8_0.gguf",
@@ -189,6 +261,36 @@ TEST_F(SchedulerControlTest, BadRequestGetsErrorAndOthersContinue) {
   EXPECT_EQ(empty.Last().type, Event::Type::kDone);
 }
 
+TEST_F(SchedulerControlTest, MoreChoicesThanSlotsIsAnError) {
+  Scheduler sched(*model_, SchedulerOptions{.n_slots = 2, .n_ctx = 256, .n_threads = 2});
+  GenerateRequest req = Greedy("Hello", 4);
+  req.n = 3;
+  Collector c;
+  sched.Submit(req, c.Sink());
+  c.Wait();
+  ASSERT_EQ(c.Last().type, Event::Type::kError);
+  EXPECT_EQ(c.Last().error.code(), Status::Code::kInvalidArgument);
+  // The scheduler goes on with the next request.
+  Collector ok;
+  sched.Submit(Greedy("Hello", 4), ok.Sink());
+  ok.Wait();
+  EXPECT_EQ(ok.Tokens().size(), 4u);
+}
+
+// A request with n > 1 cancelled while its prompt is evaluated ends every sequence.
+TEST_F(SchedulerControlTest, CancellingAChoicesRequestEndsAllItsSequences) {
+  Scheduler sched(*model_, SchedulerOptions{.n_slots = 3, .n_ctx = 256, .n_threads = 2});
+  GenerateRequest req = Greedy("Hello there, how are you today?", 50);
+  req.n = 3;
+  Collector c;
+  c.sequences = 3;
+  c.stop_after_tokens = 2;
+  sched.Submit(req, c.Sink());
+  c.Wait();
+  for (int i = 0; i < 3; ++i) EXPECT_LE(TokensOfChoice(c.events, i).size(), 3u);
+  EXPECT_EQ(sched.stats().active, 0);
+}
+
 TEST_F(SchedulerControlTest, ContextFullEndsWithLength) {
   Scheduler sched(*model_, SchedulerOptions{.n_slots = 1, .n_ctx = 12, .n_threads = 2});
   Collector c;
@@ -232,6 +334,27 @@ struct Holder {
     return [this] { return go.load(); };
   }
 };
+
+// A request with n > 1 waits unless n slots are free, so it needs a queue place sooner.
+TEST_F(SchedulerControlTest, TrySubmitCountsTheSlotsOfEveryChoice) {
+  Scheduler sched(*model_, SchedulerOptions{.n_slots = 3, .n_ctx = 256, .n_threads = 2});
+  Holder holder;
+  sched.Submit(Greedy("Once upon a time", 20), holder.events.Sink(), holder.Ready());
+  GenerateRequest three = Greedy("Hello", 3);
+  three.n = 3;
+  Collector refused;
+  EXPECT_FALSE(sched.TrySubmit(three, refused.Sink(), nullptr, std::make_shared<QueueLimit>(0)));
+  GenerateRequest two = Greedy("Hello", 3);
+  two.n = 2;
+  Collector fits;
+  fits.sequences = 2;
+  ASSERT_TRUE(sched.TrySubmit(two, fits.Sink(), nullptr, std::make_shared<QueueLimit>(0)));
+  fits.Wait();
+  EXPECT_EQ(fits.Tokens().size(), 6u);
+  holder.go = true;
+  holder.events.Wait();
+  EXPECT_TRUE(refused.events.empty());
+}
 
 TEST_F(SchedulerControlTest, TrySubmitRefusesOnlyWhenItWouldWaitAndTheLimitIsFull) {
   Scheduler sched(*model_, SchedulerOptions{.n_slots = 1, .n_ctx = 256, .n_threads = 2});

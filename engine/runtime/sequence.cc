@@ -29,8 +29,30 @@ size_t StopPrefixSuffix(std::string_view text, const std::vector<std::string>& s
 
 }  // namespace
 
+Result<std::vector<int32_t>> FimTokens(const Tokenizer& tok, const std::string& prefix,
+                                       const std::string& suffix) {
+  if (tok.fim_pre() < 0 || tok.fim_suf() < 0 || tok.fim_mid() < 0) {
+    return Status::InvalidArgument(
+        "this model has no fill-in-the-middle tokens, so it cannot complete before a 'suffix'");
+  }
+  // Prefix-suffix-middle, as llama.cpp's /infill lays it out: [BOS] PRE prefix SUF suffix MID.
+  std::vector<int32_t> ids;
+  if (tok.add_bos()) ids.push_back(tok.bos());
+  ids.push_back(tok.fim_pre());
+  for (int32_t id : tok.Encode(prefix, /*add_special=*/false, /*parse_special=*/false)) {
+    ids.push_back(id);
+  }
+  ids.push_back(tok.fim_suf());
+  for (int32_t id : tok.Encode(suffix, /*add_special=*/false, /*parse_special=*/false)) {
+    ids.push_back(id);
+  }
+  ids.push_back(tok.fim_mid());
+  return ids;
+}
+
 Result<std::vector<int32_t>> PromptTokens(const Model& model, const GenerateRequest& request) {
   if (!request.prompt_tokens.empty()) return request.prompt_tokens;
+  if (!request.suffix.empty()) return FimTokens(model.tokenizer(), request.prompt, request.suffix);
   const Tokenizer& tok = model.tokenizer();
   std::string text = request.prompt;
   if (!request.messages.empty()) {
@@ -117,6 +139,16 @@ Status Sequence::Start() {
   return Status::Ok();
 }
 
+void Sequence::StartFrom(const Sequence& prefilled, int choice) {
+  choice_ = choice;
+  prompt_ = prefilled.prompt_;
+  evaluated_ = prefilled.evaluated_;
+  prompt_start_ = prefilled.prompt_start_;
+  timings_.load_ms = prefilled.timings_.load_ms;
+  timings_.prompt_tokens = prefilled.timings_.prompt_tokens;
+  for (int32_t id : prompt_) sampler_.Accept(id);
+}
+
 std::span<const int32_t> Sequence::NextPromptChunk(int max) {
   if (evaluated_ == 0) prompt_start_ = Clock::now();
   const int n = std::min(max, int(prompt_.size()) - evaluated_);
@@ -152,8 +184,9 @@ void Sequence::OnPromptLogits(std::span<const float> logits, int n) {
   for (int i = 0; i < n; ++i) {
     const int target = evaluated_ + i + 1;  // row i predicts the token after position pos()+i
     if (target >= int(prompt_.size())) break;
-    prompt_scores_.push_back(
-        ScoreToken(logits.subspan(size_t(i) * n_vocab, n_vocab), target, prompt_[target]));
+    const std::span<const float> row = logits.subspan(size_t(i) * n_vocab, n_vocab);
+    PromptScore& score = prompt_scores_.emplace_back(ScoreToken(row, target, prompt_[target]));
+    AddTop(row, &score.top);
   }
   if (evaluated_ + n < int(prompt_.size())) return;
   Event e;
@@ -197,6 +230,7 @@ bool Sequence::OnLogits(std::span<const float> logits) {
     EmitDone("length");
     return false;
   }
+  logits = Biased(logits);
   const Tokenizer& tok = model_.tokenizer();
   const Clock::time_point now = Clock::now();
   if (generated_ == 0) {
@@ -212,6 +246,7 @@ bool Sequence::OnLogits(std::span<const float> logits) {
 
   Event e;
   e.type = Event::Type::kToken;
+  e.choice = choice_;
   e.position = evaluated_;
   e.index = generated_ - 1;
   e.id = id;
@@ -225,13 +260,7 @@ bool Sequence::OnLogits(std::span<const float> logits) {
     if (logits[j] > e.logit || (logits[j] == e.logit && j < id)) ++rank;
   }
   e.rank = rank;
-  const int k = std::clamp(request_.top_k_events, 0, 100);
-  if (k > 0) {
-    TopK(logits, k, dist.log_sum_exp, &top_);
-    e.top.reserve(top_.size());
-    for (const TokenProb& t : top_)
-      e.top.push_back({t.id, tok.TokenToPiece(t.id), t.logit, t.prob});
-  }
+  AddTop(logits, &e.top, dist.log_sum_exp);
   const ProbeOptions& probes = request_.probes;
   if (probes.full_logits) e.logits.assign(logits.begin(), logits.end());
   if (probes.captures() || probes.router) e.query_position = evaluated_ - 1;
@@ -241,6 +270,7 @@ bool Sequence::OnLogits(std::span<const float> logits) {
 
   const bool eos = !request_.ignore_eos && tok.IsEndOfGeneration(id);
   bool stopped = eos;
+  e.end_of_generation = eos;
   if (!eos) {
     text_ += decoder_.Push(id);
     // A stop string ends the generation; the text before it is released.
@@ -280,6 +310,27 @@ bool Sequence::OnLogits(std::span<const float> logits) {
   return false;
 }
 
+void Sequence::AddTop(std::span<const float> logits, std::vector<TopToken>* out,
+                      std::optional<float> log_sum_exp) {
+  const int k = std::clamp(request_.top_k_events, 0, 100);
+  if (k == 0) return;
+  TopK(logits, k, log_sum_exp ? *log_sum_exp : Analyze(logits).log_sum_exp, &top_);
+  out->reserve(top_.size());
+  const Tokenizer& tok = model_.tokenizer();
+  for (const TokenProb& t : top_) out->push_back({t.id, tok.TokenToPiece(t.id), t.logit, t.prob});
+}
+
+std::span<const float> Sequence::Biased(std::span<const float> logits) {
+  const auto& biases = request_.sampling.logit_bias;
+  if (biases.empty()) return logits;
+  biased_.assign(logits.begin(), logits.end());
+  // Ids were checked against the vocabulary (request::Prepare); a bad one is skipped here.
+  for (const auto& [id, bias] : biases) {
+    if (id >= 0 && size_t(id) < biased_.size()) biased_[size_t(id)] += bias;
+  }
+  return biased_;
+}
+
 void Sequence::Cancel() {
   if (!finished_) EmitDone("cancelled");
 }
@@ -306,6 +357,7 @@ void Sequence::EmitDone(const std::string& finish_reason) {
   finished_ = true;
   Event done;
   done.type = Event::Type::kDone;
+  done.choice = choice_;
   if (finish_reason != "stop") text_ += decoder_.Flush();
   // The held-back tail, if any, and whatever the splitter held back.
   Split(text_.size() > emitted_ ? text_.substr(emitted_) : std::string(), /*finish=*/true, &done);

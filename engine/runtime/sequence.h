@@ -19,6 +19,7 @@
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -34,13 +35,20 @@
 namespace inferno {
 
 struct GenerateRequest {
-  std::string prompt;                  // raw prompt (used when messages is empty)
+  std::string prompt;  // raw prompt (used when messages is empty)
+  // Fill-in-the-middle: the text after the gap, `prompt` being the text before it; the model
+  // must have FIM tokens (OpenAI's `suffix`). Empty: a plain continuation.
+  std::string suffix;
   std::vector<ChatMessage> messages;   // chat mode: rendered with the model's template
   std::vector<int32_t> prompt_tokens;  // already tokenized prompt; wins over both when set
   // Further variables for the chat template (OpenAI-compatible servers' chat_template_kwargs:
   // {"enable_thinking": false} for Qwen3, ...).
   boost::json::object template_kwargs;
   int max_tokens = 128;
+  // Sequences sampled from the prompt (OpenAI's `n`): the Scheduler evaluates the prompt once
+  // and decodes the n sequences together, their events told apart by Event::choice; sequence
+  // i > 0 samples with seed + i. Session runs only 1.
+  int n = 1;
   SamplingParams sampling;
   std::vector<std::string> stop;  // stop strings (not included in the output)
   int top_k_events = 0;           // alternatives attached to each token event (0..100)
@@ -53,8 +61,14 @@ struct GenerateRequest {
 };
 
 // Tokenizes a request's prompt as generation does: BOS/EOS per the model's metadata,
-// special tokens recognised, the chat template applied to messages.
+// special tokens recognised, the chat template applied to messages; with a suffix, the
+// fill-in-the-middle prompt (see FimTokens).
 Result<std::vector<int32_t>> PromptTokens(const Model& model, const GenerateRequest& request);
+
+// The fill-in-the-middle prompt of text `prefix` + gap + `suffix`; InvalidArgument when the
+// vocabulary lacks the FIM tokens.
+Result<std::vector<int32_t>> FimTokens(const Tokenizer& tok, const std::string& prefix,
+                                       const std::string& suffix);
 
 // The prompt must leave room for at least one generated token in a context of n_ctx; the one
 // message every front end shows (request::Prepare checks before queueing, Start() again).
@@ -98,6 +112,11 @@ class Sequence {
   void OnPromptLogits(std::span<const float> logits, int n);
   void AfterForward(ThreadPool& pool, ForwardState& state);
 
+  // A further sequence of a request with n > 1, instead of Start(): takes `prefilled`'s
+  // prompt as evaluated (its KV cache copied by the caller), so the next call is OnLogits()
+  // with the logits of the prompt's last token. Its events carry Event::choice = choice.
+  void StartFrom(const Sequence& prefilled, int choice);
+
   // Ends the sequence now with finish_reason "cancelled" (emits kDone once).
   void Cancel();
   bool finished() const { return finished_; }
@@ -106,6 +125,11 @@ class Sequence {
 
  private:
   void EmitDone(const std::string& finish_reason);
+  // The request's top_k_events most likely tokens of `logits` (none when 0).
+  void AddTop(std::span<const float> logits, std::vector<TopToken>* out,
+              std::optional<float> log_sum_exp = std::nullopt);
+  // The logits with the request's logit_bias added (a copy), or as they are without one.
+  std::span<const float> Biased(std::span<const float> logits);
   // Sorts released text into e->text and e->reasoning with the request's splitter, if any.
   void Split(std::string text, bool finish, Event* e);
   void EmitAttentionMap();
@@ -124,6 +148,7 @@ class Sequence {
   int generated_ = 0;
   int32_t next_token_ = -1;
   bool finished_ = false;
+  int choice_ = 0;  // Event::choice
 
   Sampler sampler_;
   StreamingDecoder decoder_;
@@ -131,6 +156,7 @@ class Sequence {
   size_t emitted_ = 0;  // bytes of text_ already sent
   std::unique_ptr<ReasoningSplitter> splitter_;  // null: the text is not split
   std::vector<TokenProb> top_;
+  std::vector<float> biased_;  // the last step's logits with logit_bias
   Timings timings_;
   TokenProbe token_probe_;
   std::vector<float> lens_logits_;  // [n_layer][n_vocab] of the last pass, when logit_lens

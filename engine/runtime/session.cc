@@ -38,6 +38,15 @@ std::span<CaptureHook* const> Session::Hooks(Sequence& seq, int n) {
 }
 
 Status Session::Generate(const GenerateRequest& request, const EventSink& sink) {
+  if (request.n != 1) {
+    // Several sequences from one prompt are decoded together, which only the Scheduler does.
+    Event e;
+    e.type = Event::Type::kError;
+    e.error = Status::InvalidArgument("n = " + std::to_string(request.n) +
+                                      ": one sequence at a time here (the server decodes several)");
+    sink(e);
+    return e.error;
+  }
   Sequence seq(model_, request, sink, n_ctx_);
   const Status started = seq.Start();
   if (!started.ok()) return started;

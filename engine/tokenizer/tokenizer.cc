@@ -311,6 +311,9 @@ Status Tokenizer::InitSpecialTokens(const gguf::File& f) {
     }
     if (fim[k] >= 0 && Fims()[k].end_of_generation) eog_.push_back(fim[k]);
   }
+  fim_pre_ = fim[0];  // Fims() begins with prefix, suffix, middle
+  fim_suf_ = fim[1];
+  fim_mid_ = fim[2];
   for (std::string_view text : kEndOfGenerationTexts) {
     const int32_t id = Lookup(text);
     if (id < 0) continue;

@@ -69,6 +69,10 @@ class Tokenizer {
   int32_t eot() const { return eot_; }
   int32_t unk() const { return unk_; }
   int32_t pad() const { return pad_; }
+  // Fill-in-the-middle tokens (prefix, suffix, middle), -1 when the vocabulary has none.
+  int32_t fim_pre() const { return fim_pre_; }
+  int32_t fim_suf() const { return fim_suf_; }
+  int32_t fim_mid() const { return fim_mid_; }
   bool add_bos() const { return add_bos_; }
   bool add_eos() const { return add_eos_; }
   bool add_space_prefix() const { return add_space_prefix_; }
@@ -119,6 +123,7 @@ class Tokenizer {
   std::vector<std::string> pieces_;      // TokenToPiece cache
   std::unique_ptr<PreTokenizer> pre_tokenizer_;
   int32_t bos_ = -1, eos_ = -1, unk_ = -1, eot_ = -1, eom_ = -1, pad_ = -1;
+  int32_t fim_pre_ = -1, fim_suf_ = -1, fim_mid_ = -1;
   bool add_bos_ = false, add_eos_ = false, add_space_prefix_ = false;
   bool ignore_merges_ = false, clean_spaces_ = false;
 };

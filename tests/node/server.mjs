@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { writeThinkingModel } from '../e2e/thinking_model.mjs';
+
 export const binary = process.env.INFERNO_BINARY ?? '../../build/release/inferno';
 export const sharedDir = process.env.INFERNO_SHARED_DIR ?? '../../../shared';
 export const fixtureModel = (name) => join(sharedDir, 'fixtures', 'models', name);
@@ -42,4 +44,20 @@ export async function startServer(extraArgs = [], { model = 'llama-tiny-Q8_0.ggu
       return result;
     },
   };
+}
+
+// startServer() on a models dir holding only the scripted thinking model
+// (tests/thinking_model.h: it thinks "Hmm...", answers "Hello!" and stops), as model 'thinking';
+// stop() also removes the dir.
+export async function startThinkingServer(extraArgs = []) {
+  const dir = mkdtempSync(join(tmpdir(), 'inferno-thinking-'));
+  writeThinkingModel(join(dir, 'thinking.gguf'));
+  const server = await startServer(['--models-dir', dir, ...extraArgs]);
+  const stop = server.stop;
+  server.stop = async () => {
+    const result = await stop();
+    rmSync(dir, { recursive: true, force: true });
+    return result;
+  };
+  return server;
 }
