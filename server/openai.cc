@@ -3,11 +3,14 @@
 #include <boost/json.hpp>
 #include <cmath>
 
+#include "engine/request/chat_messages.h"
 #include "engine/request/event_json.h"
 #include "engine/request/json_fields.h"
+#include "engine/request/tool_calls.h"
 #include "engine/tokenizer/chat_template.h"
 #include "engine/util/utf8.h"
 #include "server/errors.h"
+#include "server/openai_tools.h"
 
 namespace inferno::server {
 namespace {
@@ -63,29 +66,6 @@ std::optional<ApiError> GetBool(const json::object& o, const char* key, bool* ou
   return std::nullopt;
 }
 
-// Message content: a string, or an array of {"type":"text","text":...} parts.
-std::optional<ApiError> ContentText(const json::value& v, const std::string& param,
-                                    std::string* out) {
-  out->clear();
-  if (v.is_null()) return std::nullopt;
-  if (v.is_string()) {
-    *out = std::string(v.as_string());
-    return std::nullopt;
-  }
-  if (!v.is_array()) return Bad(param, "'" + param + "' must be a string or an array of parts");
-  for (const json::value& part : v.as_array()) {
-    const json::object* p = part.if_object();
-    const json::value* type = p ? p->if_contains("type") : nullptr;
-    const json::value* text = p ? p->if_contains("text") : nullptr;
-    if (type == nullptr || !type->is_string() || type->as_string() != "text" || text == nullptr ||
-        !text->is_string()) {
-      return Bad(param, "only text content parts ({\"type\":\"text\",\"text\":...}) are supported");
-    }
-    *out += std::string(text->as_string());
-  }
-  return std::nullopt;
-}
-
 json::object LogprobEntry(const std::string& piece, float prob) {
   json::array bytes;
   for (unsigned char c : piece) bytes.push_back(int(c));
@@ -122,39 +102,17 @@ ApiError FromRequestError(const request::RequestError& error) {
   return e;
 }
 
-const char* FinishReason(const std::string& r) { return r == "length" ? "length" : "stop"; }
+const char* FinishReason(const std::string& r) {
+  if (r == "tool_calls") return "tool_calls";
+  return r == "length" ? "length" : "stop";
+}
 
 namespace {
 
-// Chat: `messages`, each {role, content} with content a string or text parts.
+// Chat: `messages` and the tools offered, read by the request schema's chat part.
 std::optional<ApiError> ReadMessages(const json::object& o, GenerateRequest* req) {
-  const json::value* msgs = o.if_contains("messages");
-  if (msgs == nullptr) return Bad("messages", "'messages' is required");
-  if (!msgs->is_array() || msgs->as_array().empty()) {
-    return Bad("messages", "'messages' must be a non-empty array");
-  }
-  size_t i = 0;
-  for (const json::value& mv : msgs->as_array()) {
-    const std::string where = "messages[" + std::to_string(i++) + "]";
-    const json::object* m = mv.if_object();
-    if (m == nullptr) return Bad(where, "'" + where + "' must be an object");
-    const json::value* role = m->if_contains("role");
-    if (role == nullptr || !role->is_string()) {
-      return Bad(where + ".role", "'" + where + ".role' must be a string");
-    }
-    std::string r(role->as_string());
-    if (Status st = NormalizeChatRole(&r); !st.ok()) return Bad(where + ".role", st.message());
-    ChatMessage cm;
-    cm.role = r;
-    const json::value* content = m->if_contains("content");
-    if (content == nullptr && r != "assistant") {
-      return Bad(where + ".content", "'" + where + ".content' is required");
-    }
-    if (content) {
-      if (auto err = ContentText(*content, where + ".content", &cm.content)) return err;
-    }
-    req->messages.push_back(std::move(cm));
-  }
+  if (auto err = request::ReadChatMessages(o, req)) return FromRequestError(*err);
+  if (auto err = request::ReadTools(o, req)) return FromRequestError(*err);
   return std::nullopt;
 }
 
@@ -268,13 +226,17 @@ CompletionEncoder::CompletionEncoder(CompletionParams params, std::string model_
       created_(created) {}
 
 std::string CompletionEncoder::Chunk(const std::string& text, const std::string& reasoning,
-                                     const Event* token, const char* finish,
-                                     const Timings* timings) const {
+                                     const Event* token, const char* finish, const Timings* timings,
+                                     const std::vector<ToolCallDelta>* calls) const {
   json::object choice{{"index", 0}};
+  const bool has_calls = calls != nullptr && !calls->empty();
   if (params_.chat) {
     json::object delta;
-    if (!text.empty() || (finish == nullptr && reasoning.empty())) delta["content"] = text;
+    if (!text.empty() || (finish == nullptr && reasoning.empty() && !has_calls)) {
+      delta["content"] = text;
+    }
     if (!reasoning.empty()) delta["reasoning_content"] = reasoning;
+    if (has_calls) delta["tool_calls"] = ToolCallDeltasJson(*calls);
     choice["delta"] = std::move(delta);
   } else {
     choice["text"] = text;
@@ -322,14 +284,16 @@ std::string CompletionEncoder::TokenChunk(const Event& e) {
   ++completion_tokens_;
   // A token that completes no visible text (half a character, a held-back stop prefix)
   // only produces a chunk when its logprob must be reported.
-  if (e.text.empty() && e.reasoning.empty() && !params_.logprobs) return "";
-  return Chunk(e.text, e.reasoning, &e, nullptr);
+  if (e.text.empty() && e.reasoning.empty() && e.tool_calls.empty() && !params_.logprobs) {
+    return "";
+  }
+  return Chunk(e.text, e.reasoning, &e, nullptr, nullptr, &e.tool_calls);
 }
 
 std::string CompletionEncoder::FinalChunks(const Event& done, int prompt_tokens) {
   std::string out;
-  if (!done.text.empty() || !done.reasoning.empty()) {
-    out += Chunk(done.text, done.reasoning, nullptr, nullptr);
+  if (!done.text.empty() || !done.reasoning.empty() || !done.tool_calls.empty()) {
+    out += Chunk(done.text, done.reasoning, nullptr, nullptr, nullptr, &done.tool_calls);
   }
   out += Chunk("", "", nullptr, FinishReason(done.finish_reason), &done.timings);
   if (params_.include_usage) {
@@ -355,6 +319,7 @@ std::string CompletionEncoder::ErrorChunk(const ApiError& error) {
 void CompletionEncoder::Add(const Event& e) {
   text_ += e.text;
   reasoning_ += e.reasoning;
+  request::AddToolCallDeltas(e.tool_calls, &tool_calls_);
   ++completion_tokens_;
   if (params_.logprobs) tokens_.push_back(e);
 }
@@ -390,8 +355,14 @@ std::string CompletionEncoder::Final(const Event& done, int prompt_tokens) const
   json::object choice{{"index", 0}};
   const std::string reasoning = reasoning_ + done.reasoning;
   if (params_.chat) {
-    json::object message{{"role", "assistant"}, {"content", text}};
+    std::vector<ChatToolCall> calls = tool_calls_;
+    request::AddToolCallDeltas(done.tool_calls, &calls);
+    // OpenAI's content is null when the reply is only calls.
+    json::object message{
+        {"role", "assistant"},
+        {"content", calls.empty() || !text.empty() ? json::value(text) : json::value(nullptr)}};
     if (!reasoning.empty()) message["reasoning_content"] = reasoning;
+    if (!calls.empty()) message["tool_calls"] = ToolCallsJson(calls);
     message["refusal"] = nullptr;
     choice["message"] = std::move(message);
   } else {

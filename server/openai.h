@@ -48,7 +48,8 @@ std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
 // Accumulates one generation's output and renders it in OpenAI's shapes. A thinking model's
 // reasoning (Event::reasoning) goes to message.reasoning_content / delta.reasoning_content, as
 // llama.cpp's and vLLM's servers send it, and its tokens' logprobs to
-// logprobs.reasoning_content, so logprobs.content holds exactly the answer's tokens.
+// logprobs.reasoning_content, so logprobs.content holds exactly the answer's tokens. Tool calls
+// (Event::tool_calls) go to message.tool_calls / delta.tool_calls (server/openai_tools.h).
 class CompletionEncoder {
  public:
   CompletionEncoder(CompletionParams params, std::string model_id, std::string id, int64_t created);
@@ -65,15 +66,17 @@ class CompletionEncoder {
 
  private:
   std::string Chunk(const std::string& delta_text, const std::string& reasoning, const Event* token,
-                    const char* finish, const Timings* timings = nullptr) const;
+                    const char* finish, const Timings* timings = nullptr,
+                    const std::vector<ToolCallDelta>* calls = nullptr) const;
 
   CompletionParams params_;
   std::string model_;
   std::string id_;
   int64_t created_;
   std::string text_;
-  std::string reasoning_;      // chat: the model's reasoning, apart from the answer
-  std::vector<Event> tokens_;  // kept only when logprobs are wanted
+  std::string reasoning_;                 // chat: the model's reasoning, apart from the answer
+  std::vector<ChatToolCall> tool_calls_;  // chat: the calls so far (non-streamed)
+  std::vector<Event> tokens_;             // kept only when logprobs are wanted
   int completion_tokens_ = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "engine/request/reasoning.h"
+#include "engine/request/tool_calls.h"
 #include "engine/runtime/probes.h"
 
 namespace inferno::request {
@@ -18,6 +19,7 @@ const char* PromptField(const GenerateRequest& req) {
 
 std::optional<RequestError> Prepare(const Model& model, GenerateRequest& req, int n_ctx) {
   const std::string field = PromptField(req);
+  if (auto err = SetUpTools(model, req)) return err;
   Result<std::vector<int32_t>> tokens = PromptTokens(model, req);
   if (!tokens.ok()) return RequestError{ErrorCode::kEmptyPrompt, field, tokens.status().message()};
   if (Status st = CheckPromptFits(int(tokens->size()), n_ctx); !st.ok()) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/runtime/tool_calls.h"
 #include "engine/util/status.h"
 
 namespace inferno {
@@ -110,6 +111,9 @@ struct Event {
   // The token is part of the model's reasoning (its tags included), as the request's
   // reasoning splitter read it (engine/runtime/reasoning.h); false without one.
   bool in_reasoning = false;
+  // Tool calls this token completed or continued (kToken and kDone; the request's tool-call
+  // parser only, engine/runtime/tool_calls.h); their text is in neither `text` nor `reasoning`.
+  std::vector<ToolCallDelta> tool_calls;
   float logit = 0;
   float prob = 0;             // full-vocabulary probability of the chosen token
   int rank = 0;               // 0 = the most likely token
@@ -138,7 +142,8 @@ struct Event {
 
   // kDone (also `text` and `reasoning`: what was held back until the end)
   Timings timings;
-  std::string finish_reason;  // "stop" (EOS or stop string), "length", "cancelled"
+  // "stop" (EOS or stop string), "tool_calls" (a stop after tool calls), "length", "cancelled"
+  std::string finish_reason;
 };
 
 // Receives events in order. Returning false cancels the generation at the next step.
