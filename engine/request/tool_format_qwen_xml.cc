@@ -48,7 +48,9 @@ std::string ValueJson(std::string_view text, const std::string& type) {
 // The parameters of the function body from `pos`; returns where </function> ends, npos while
 // the function is being written.
 size_t ReadParams(std::string_view s, size_t pos, const ToolParseInput& in, ParsedCall* call) {
-  call->arguments = "{";
+  // clear() and push_back: GCC 12 warns (-Wrestrict, wrongly) on assigning "{" here.
+  call->arguments.clear();
+  call->arguments.push_back('{');
   while (true) {
     pos = SkipJsonSpace(s, pos);
     if (StartsWithAt(s, pos, kFunctionEnd)) {
@@ -63,8 +65,9 @@ size_t ReadParams(std::string_view s, size_t pos, const ToolParseInput& in, Pars
     if (value_end == std::string_view::npos) return value_end;
     const std::string_view name = s.substr(pos + kParam.size(), name_end - pos - kParam.size());
     if (call->arguments.size() > 1) call->arguments += ", ";
-    call->arguments += JsonQuote(name) + ": " +
-                       ValueJson(s.substr(name_end + 1, value_end - name_end - 1),
+    call->arguments += JsonQuote(name);
+    call->arguments += ": ";
+    call->arguments += ValueJson(s.substr(name_end + 1, value_end - name_end - 1),
                                  ParamType(in.tools, call->name, name));
     pos = value_end + kParamEnd.size();
   }
