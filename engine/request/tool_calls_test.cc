@@ -222,6 +222,19 @@ TEST(ToolCalls, ForcedPrefixIsTheOutputsStart) {
   EXPECT_EQ(any.calls[0].name, "search");
 }
 
+// gpt-oss with a named tool_choice: the prompt ends inside the call's header, so the output is
+// its body; the harmony splitter and the parser both read it after that opening.
+TEST(ToolCalls, ForcedHarmonyCallIsNoAnswerText) {
+  const std::string prefix = ForcedCallPrefix(ToolFormat::kHarmony, "", "get_weather");
+  EXPECT_EQ(prefix, "<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>");
+  const Result r = RunParser(ToolFormat::kHarmony, {"{\"location\":", "\"Paris\"}"},
+                             MakeHarmonySplitter(prefix), true, prefix);
+  EXPECT_EQ(r.content, "");
+  ASSERT_EQ(r.calls.size(), 1u);
+  EXPECT_EQ(r.calls[0].name, "get_weather");
+  EXPECT_EQ(r.calls[0].arguments, R"({"location":"Paris"})");
+}
+
 TEST(ToolCalls, MistralIdsAreNineLettersAndDigits) {
   const std::string id = NewToolCallId(/*mistral=*/true);
   EXPECT_EQ(id.size(), 9u);
