@@ -531,7 +531,8 @@ void Api::OllamaChat(const Request& r, ResponseWriter& w, int* status) {
       if (e.type == Event::Type::kToken) {
         ++generated_tokens_;
         // A token that completed no text (half a character, a held-back tag) sends nothing.
-        if (!e.text.empty() || !e.reasoning.empty()) alive = alive && w.Write(enc.TokenLine(e));
+        const std::string line = enc.TokenLine(e);
+        if (!line.empty()) alive = alive && w.Write(line);
         return alive;
       }
       if (e.type == Event::Type::kDone) {

@@ -2,8 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include "engine/request/chat_messages.h"
 #include "engine/request/fields.h"
 #include "engine/request/json_fields.h"
+#include "engine/request/tool_calls.h"
 #include "engine/tokenizer/chat_template.h"
 
 namespace inferno::server {
@@ -20,30 +22,11 @@ std::optional<ApiError> FromSchema(const std::optional<request::RequestError>& e
   return FromRequestError(*err);
 }
 
+// `messages` and `tools` as the request schema's chat part reads them (Ollama's tool calls carry
+// their arguments as objects, which it accepts).
 std::optional<ApiError> ReadMessages(const json::object& o, GenerateRequest* req) {
-  const json::value* msgs = o.if_contains("messages");
-  if (msgs == nullptr || !msgs->is_array() || msgs->as_array().empty()) {
-    return Bad("messages", "'messages' must be a non-empty array");
-  }
-  size_t i = 0;
-  for (const json::value& mv : msgs->as_array()) {
-    const std::string where = "messages[" + std::to_string(i++) + "]";
-    const json::object* m = mv.if_object();
-    const json::value* role = m ? m->if_contains("role") : nullptr;
-    const json::value* content = m ? m->if_contains("content") : nullptr;
-    if (role == nullptr || !role->is_string())
-      return Bad(where + ".role", "'role' must be a string");
-    if (content != nullptr && !content->is_string() && !content->is_null()) {
-      return Bad(where + ".content", "'content' must be a string");
-    }
-    ChatMessage cm;
-    cm.role = std::string(role->as_string());
-    if (Status st = NormalizeChatRole(&cm.role); !st.ok())
-      return Bad(where + ".role", st.message());
-    if (content != nullptr && content->is_string()) cm.content = std::string(content->as_string());
-    req->messages.push_back(std::move(cm));
-  }
-  return std::nullopt;
+  if (auto err = FromSchema(request::ReadChatMessages(o, req))) return err;
+  return FromSchema(request::ReadTools(o, req));
 }
 
 // `options`: the schema's sampling fields and `stop` by name, `num_predict` for max_tokens.
@@ -90,9 +73,24 @@ std::optional<ApiError> ReadThink(const json::object& o, GenerateRequest* req) {
   return Bad("think", "'think' must be true, false, \"low\", \"medium\" or \"high\"");
 }
 
-json::object Message(const std::string& content, const std::string& thinking) {
+// Ollama's tool calls: {"function": {"name", "arguments": {...}}}, the arguments an object.
+json::array OllamaToolCalls(const std::vector<ChatToolCall>& calls) {
+  json::array out;
+  for (const ChatToolCall& c : calls) {
+    json::error_code ec;
+    json::value args = json::parse(c.arguments, ec);
+    if (ec) args = json::string(c.arguments);
+    out.push_back(
+        json::object{{"function", json::object{{"name", c.name}, {"arguments", std::move(args)}}}});
+  }
+  return out;
+}
+
+json::object Message(const std::string& content, const std::string& thinking,
+                     const std::vector<ChatToolCall>& calls = {}) {
   json::object m{{"role", "assistant"}, {"content", content}};
   if (!thinking.empty()) m["thinking"] = thinking;
+  if (!calls.empty()) m["tool_calls"] = OllamaToolCalls(calls);
   return m;
 }
 
@@ -134,6 +132,8 @@ std::optional<ApiError> ParseOllamaChat(std::string_view body, GenerateRequest* 
 }
 
 std::string OllamaChatEncoder::TokenLine(const Event& e) {
+  request::AddToolCallDeltas(e.tool_calls, &tool_calls_);
+  if (e.text.empty() && e.reasoning.empty()) return "";
   json::object line{{"model", model_},
                     {"created_at", created_at_},
                     {"message", Message(e.text, e.reasoning)},
@@ -142,9 +142,12 @@ std::string OllamaChatEncoder::TokenLine(const Event& e) {
 }
 
 std::string OllamaChatEncoder::DoneLine(const Event& done, int prompt_tokens) const {
+  // Ollama sends a call whole, never in pieces: the calls go out with the last line.
+  std::vector<ChatToolCall> calls = tool_calls_;
+  request::AddToolCallDeltas(done.tool_calls, &calls);
   json::object line{{"model", model_},
                     {"created_at", created_at_},
-                    {"message", Message(done.text, done.reasoning)},
+                    {"message", Message(done.text, done.reasoning, calls)},
                     {"done", true}};
   AddStats(done, prompt_tokens, &line);
   return json::serialize(line) + "\n";
@@ -153,12 +156,15 @@ std::string OllamaChatEncoder::DoneLine(const Event& done, int prompt_tokens) co
 void OllamaChatEncoder::Add(const Event& e) {
   content_ += e.text;
   thinking_ += e.reasoning;
+  request::AddToolCallDeltas(e.tool_calls, &tool_calls_);
 }
 
 std::string OllamaChatEncoder::Final(const Event& done, int prompt_tokens) const {
+  std::vector<ChatToolCall> calls = tool_calls_;
+  request::AddToolCallDeltas(done.tool_calls, &calls);
   json::object out{{"model", model_},
                    {"created_at", created_at_},
-                   {"message", Message(content_ + done.text, thinking_ + done.reasoning)},
+                   {"message", Message(content_ + done.text, thinking_ + done.reasoning, calls)},
                    {"done", true}};
   AddStats(done, prompt_tokens, &out);
   return json::serialize(out);

@@ -2,7 +2,8 @@
 // GenerateRequest through the request schema, and engine events encoded as Ollama's message
 // objects, one JSON object per line when streamed (application/x-ndjson). A thinking model's
 // reasoning goes to message.thinking, as Ollama returns it; `think: false` leaves it in the
-// content. No I/O here.
+// content. Tools (`tools`, role "tool" messages) are read as /v1 reads them, and the calls the
+// model makes come back whole in message.tool_calls. No I/O here.
 #pragma once
 
 #include <string>
@@ -20,7 +21,7 @@ struct OllamaChatParams {
   bool max_tokens_given = false;
 };
 
-// Reads {model, messages, stream?, think?, options?}; options are the request schema's
+// Reads {model, messages, tools?, stream?, think?, options?}; options are the request schema's
 // sampling fields under their Ollama names (num_predict = max_tokens, -1 = no limit).
 std::optional<ApiError> ParseOllamaChat(std::string_view body, GenerateRequest* request,
                                         OllamaChatParams* params);
@@ -31,7 +32,7 @@ class OllamaChatEncoder {
   OllamaChatEncoder(std::string model, std::string created_at)
       : model_(std::move(model)), created_at_(std::move(created_at)) {}
 
-  // Streamed: one line per token with text ("" when the token completed none).
+  // Streamed: one line per token with text; "" (nothing to send) when the token completed none.
   std::string TokenLine(const Event& e);
   // Streamed: the last line (done: true, counts and durations).
   std::string DoneLine(const Event& done, int prompt_tokens) const;
@@ -44,6 +45,7 @@ class OllamaChatEncoder {
   std::string created_at_;
   std::string content_;
   std::string thinking_;
+  std::vector<ChatToolCall> tool_calls_;
 };
 
 }  // namespace inferno::server

@@ -4,11 +4,14 @@
 #include <boost/json.hpp>
 #include <cmath>
 
+#include "engine/request/chat_messages.h"
 #include "engine/request/event_json.h"
 #include "engine/request/json_fields.h"
+#include "engine/request/tool_calls.h"
 #include "engine/tokenizer/chat_template.h"
 #include "engine/util/utf8.h"
 #include "server/errors.h"
+#include "server/openai_tools.h"
 #include "server/openai_unsupported.h"
 
 namespace inferno::server {
@@ -62,29 +65,6 @@ std::optional<ApiError> GetBool(const json::object& o, const char* key, bool* ou
   if (v == nullptr || v->is_null()) return std::nullopt;
   if (!v->is_bool()) return Bad(key, std::string("'") + key + "' must be a boolean");
   *out = v->as_bool();
-  return std::nullopt;
-}
-
-// Message content: a string, or an array of {"type":"text","text":...} parts.
-std::optional<ApiError> ContentText(const json::value& v, const std::string& param,
-                                    std::string* out) {
-  out->clear();
-  if (v.is_null()) return std::nullopt;
-  if (v.is_string()) {
-    *out = std::string(v.as_string());
-    return std::nullopt;
-  }
-  if (!v.is_array()) return Bad(param, "'" + param + "' must be a string or an array of parts");
-  for (const json::value& part : v.as_array()) {
-    const json::object* p = part.if_object();
-    const json::value* type = p ? p->if_contains("type") : nullptr;
-    const json::value* text = p ? p->if_contains("text") : nullptr;
-    if (type == nullptr || !type->is_string() || type->as_string() != "text" || text == nullptr ||
-        !text->is_string()) {
-      return Bad(param, "only text content parts ({\"type\":\"text\",\"text\":...}) are supported");
-    }
-    *out += std::string(text->as_string());
-  }
   return std::nullopt;
 }
 
@@ -164,39 +144,17 @@ ApiError FromRequestError(const request::RequestError& error) {
   return e;
 }
 
-const char* FinishReason(const std::string& r) { return r == "length" ? "length" : "stop"; }
+const char* FinishReason(const std::string& r) {
+  if (r == "tool_calls") return "tool_calls";
+  return r == "length" ? "length" : "stop";
+}
 
 namespace {
 
-// Chat: `messages`, each {role, content} with content a string or text parts.
+// Chat: `messages` and the tools offered, read by the request schema's chat part.
 std::optional<ApiError> ReadMessages(const json::object& o, GenerateRequest* req) {
-  const json::value* msgs = o.if_contains("messages");
-  if (msgs == nullptr) return Bad("messages", "'messages' is required");
-  if (!msgs->is_array() || msgs->as_array().empty()) {
-    return Bad("messages", "'messages' must be a non-empty array");
-  }
-  size_t i = 0;
-  for (const json::value& mv : msgs->as_array()) {
-    const std::string where = "messages[" + std::to_string(i++) + "]";
-    const json::object* m = mv.if_object();
-    if (m == nullptr) return Bad(where, "'" + where + "' must be an object");
-    const json::value* role = m->if_contains("role");
-    if (role == nullptr || !role->is_string()) {
-      return Bad(where + ".role", "'" + where + ".role' must be a string");
-    }
-    std::string r(role->as_string());
-    if (Status st = NormalizeChatRole(&r); !st.ok()) return Bad(where + ".role", st.message());
-    ChatMessage cm;
-    cm.role = r;
-    const json::value* content = m->if_contains("content");
-    if (content == nullptr && r != "assistant") {
-      return Bad(where + ".content", "'" + where + ".content' is required");
-    }
-    if (content) {
-      if (auto err = ContentText(*content, where + ".content", &cm.content)) return err;
-    }
-    req->messages.push_back(std::move(cm));
-  }
+  if (auto err = request::ReadChatMessages(o, req)) return FromRequestError(*err);
+  if (auto err = request::ReadTools(o, req)) return FromRequestError(*err);
   return std::nullopt;
 }
 
@@ -338,12 +296,17 @@ json::object CompletionEncoder::ChunkObject(json::array choices) const {
 
 std::string CompletionEncoder::Chunk(int index, const std::string& text,
                                      const std::string& reasoning, const std::vector<Event>& tokens,
-                                     const char* finish, const Timings* timings) {
+                                     const char* finish, const Timings* timings,
+                                     const std::vector<ToolCallDelta>* calls) {
   json::object choice{{"index", index}};
+  const bool has_calls = calls != nullptr && !calls->empty();
   if (params_.chat) {
     json::object delta;
-    if (!text.empty() || (finish == nullptr && reasoning.empty())) delta["content"] = text;
+    if (!text.empty() || (finish == nullptr && reasoning.empty() && !has_calls)) {
+      delta["content"] = text;
+    }
     if (!reasoning.empty()) delta["reasoning_content"] = reasoning;
+    if (has_calls) delta["tool_calls"] = ToolCallDeltasJson(*calls);
     choice["delta"] = std::move(delta);
   } else {
     choice["text"] = text;
@@ -412,8 +375,8 @@ std::string CompletionEncoder::TokenChunk(const Event& e) {
       params_.logprobs ? ChoiceOf(e).output.Take(e) : std::vector<Event>{};
   // A token that completes no visible text (half a character, a held-back stop prefix, the
   // end-of-generation token) sends nothing; its logprob waits for the text it belongs to.
-  if (e.text.empty() && e.reasoning.empty() && tokens.empty()) return "";
-  return Chunk(e.choice, e.text, e.reasoning, tokens, nullptr);
+  if (e.text.empty() && e.reasoning.empty() && e.tool_calls.empty() && tokens.empty()) return "";
+  return Chunk(e.choice, e.text, e.reasoning, tokens, nullptr, nullptr, &e.tool_calls);
 }
 
 json::object CompletionEncoder::Usage(int prompt_tokens) const {
@@ -438,8 +401,9 @@ std::vector<Event> CompletionEncoder::EndChoice(const Event& done) {
 std::string CompletionEncoder::FinalChunks(const Event& done, int prompt_tokens) {
   const std::vector<Event> tokens = EndChoice(done);
   std::string out;
-  if (!done.text.empty() || !done.reasoning.empty()) {
-    out += Chunk(done.choice, done.text, done.reasoning, tokens, nullptr);
+  if (!done.text.empty() || !done.reasoning.empty() || !done.tool_calls.empty()) {
+    out +=
+        Chunk(done.choice, done.text, done.reasoning, tokens, nullptr, nullptr, &done.tool_calls);
   }
   out += Chunk(done.choice, "", "", {}, FinishReason(done.finish_reason), &done.timings);
   if (!AllDone()) return out;
@@ -460,6 +424,7 @@ void CompletionEncoder::Add(const Event& e) {
   Choice& c = ChoiceOf(e);
   c.text += e.text;
   c.reasoning += e.reasoning;
+  request::AddToolCallDeltas(e.tool_calls, &c.tool_calls);
   if (!params_.logprobs) return;
   for (Event& t : c.output.Take(e)) c.tokens.push_back(std::move(t));
 }
@@ -479,8 +444,14 @@ json::object CompletionEncoder::ChoiceObject(const Choice& c, int index) const {
   json::object choice{{"index", index}};
   const std::string reasoning = c.reasoning + c.done.reasoning;
   if (params_.chat) {
-    json::object message{{"role", "assistant"}, {"content", text}};
+    std::vector<ChatToolCall> calls = c.tool_calls;
+    request::AddToolCallDeltas(c.done.tool_calls, &calls);
+    // OpenAI's content is null when the reply is only calls.
+    json::object message{
+        {"role", "assistant"},
+        {"content", calls.empty() || !text.empty() ? json::value(text) : json::value(nullptr)}};
     if (!reasoning.empty()) message["reasoning_content"] = reasoning;
+    if (!calls.empty()) message["tool_calls"] = ToolCallsJson(calls);
     message["refusal"] = nullptr;
     choice["message"] = std::move(message);
   } else {

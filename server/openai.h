@@ -58,8 +58,9 @@ std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
 // reasoning (Event::reasoning) goes to message.reasoning_content / delta.reasoning_content, as
 // llama.cpp's and vLLM's servers send it, and its tokens' logprobs to
 // logprobs.reasoning_content, so logprobs.content holds exactly the answer's tokens
-// (server/output_tokens.h). With n > 1 the events of the n sequences (Event::choice) arrive
-// interleaved; each is choice `index` of the response and of its chunks.
+// (server/output_tokens.h). Tool calls (Event::tool_calls) go to message.tool_calls /
+// delta.tool_calls (server/openai_tools.h). With n > 1 the events of the n sequences
+// (Event::choice) arrive interleaved; each is choice `index` of the response and of its chunks.
 class CompletionEncoder {
  public:
   CompletionEncoder(CompletionParams params, std::string model_id, std::string id, int64_t created);
@@ -84,7 +85,8 @@ class CompletionEncoder {
  private:
   struct Choice {
     std::string text;
-    std::string reasoning;      // chat: the model's reasoning, apart from the answer
+    std::string reasoning;                 // chat: the model's reasoning, apart from the answer
+    std::vector<ChatToolCall> tool_calls;  // chat: the calls so far (non-streamed)
     std::vector<Event> tokens;  // listed in logprobs (kept only when logprobs are wanted)
     OutputTokens output;        // which tokens belong to the returned text
     bool finished = false;
@@ -100,7 +102,8 @@ class CompletionEncoder {
   boost::json::object ChoiceObject(const Choice& c, int index) const;
   std::string Chunk(int index, const std::string& delta_text, const std::string& reasoning,
                     const std::vector<Event>& tokens, const char* finish,
-                    const Timings* timings = nullptr);
+                    const Timings* timings = nullptr,
+                    const std::vector<ToolCallDelta>* calls = nullptr);
 
   CompletionParams params_;
   std::string model_;

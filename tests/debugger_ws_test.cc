@@ -276,24 +276,29 @@ TEST_F(DebuggerWsTest, SessionsAreReachableOnlyFromTheirOrigin) {
 }
 
 // `start` takes the roles the HTTP API takes and refuses the others with its message, so a
-// role the chat template does not know never reaches the prompt.
+// role the chat template does not know never reaches the prompt. Tool results (role "tool")
+// come with the HTTP API's tool calls, which the debugger's prompts do not have.
 TEST_F(DebuggerWsTest, StartRefusesRolesLikeTheHttpApi) {
   WsClient c(server_->port());
-  for (const std::string role : {"tool", "evil"}) {
-    const std::string messages = R"([{"role":")" + role + R"(","content":"hi"}])";
-    testing::HttpResponse http =
-        testing::HttpRequest(server_->port(), "POST", "/v1/chat/completions",
-                             R"({"messages":)" + messages + R"(,"max_tokens":1})");
-    ASSERT_EQ(http.status, 400) << http.body;
-    const std::string want = testing::ErrorField(http, "message");
-    EXPECT_EQ(want, "unsupported role '" + role + "' (system, user, assistant)");
+  auto ws_error = [&](const std::string& messages) {
     c.Send(R"({"type":"start","max_tokens":1,"messages":)" + messages + "}");
     std::optional<Frame> err = c.Read();
-    ASSERT_TRUE(err && Is(err->msg, "error")) << (err ? err->data : "no answer");
+    EXPECT_TRUE(err && Is(err->msg, "error")) << (err ? err->data : "no answer");
+    if (!err || !Is(err->msg, "error")) return std::string();
     EXPECT_EQ(err->msg.at("code"), "bad_request");
     EXPECT_EQ(err->msg.at("recoverable"), true);
-    EXPECT_EQ(err->msg.at("message"), ("start: " + want).c_str());
-  }
+    return std::string(err->msg.at("message").as_string());
+  };
+  const std::string evil = R"([{"role":"evil","content":"hi"}])";
+  testing::HttpResponse http =
+      testing::HttpRequest(server_->port(), "POST", "/v1/chat/completions",
+                           R"({"messages":)" + evil + R"(,"max_tokens":1})");
+  ASSERT_EQ(http.status, 400) << http.body;
+  EXPECT_EQ(testing::ErrorField(http, "message"),
+            "unsupported role 'evil' (system, user, assistant, tool)");
+  EXPECT_EQ(ws_error(evil), "start: unsupported role 'evil' (system, user, assistant)");
+  EXPECT_EQ(ws_error(R"([{"role":"tool","content":"hi"}])"),
+            "start: unsupported role 'tool' (system, user, assistant)");
   // "developer" is OpenAI's name for system, in both.
   c.Send(R"({"type":"start","max_tokens":1,"messages":[{"role":"developer","content":"Be brief."},
              {"role":"user","content":"Hi"}]})");

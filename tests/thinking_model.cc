@@ -1,5 +1,6 @@
 #include "tests/thinking_model.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -16,13 +17,38 @@ std::vector<uint8_t> Bytes(const std::vector<float>& v) {
   return out;
 }
 
+// `bigrams`: (token, next token) pairs, each on its own direction of the embedding.
+void AddLayers(gguf::Writer& w, const std::vector<std::pair<int32_t, int32_t>>& bigrams,
+               int64_t n_vocab) {
+  const int64_t d = kEmbd;
+  // Bigram i: its token gets direction i, and the output maps direction i to the next token.
+  std::vector<float> embd(size_t(n_vocab * d), 0.f), out(size_t(n_vocab * d), 0.f);
+  for (size_t i = 0; i < bigrams.size(); ++i) {
+    embd[size_t(bigrams[i].first) * d + i] = 1.f;
+    out[size_t(bigrams[i].second) * d + i] = 10.f;
+  }
+  auto zeros = [](int64_t n) { return Bytes(std::vector<float>(size_t(n), 0.f)); };
+  auto ones = [](int64_t n) { return Bytes(std::vector<float>(size_t(n), 1.f)); };
+  w.AddTensor("token_embd.weight", DType::kF32, {d, n_vocab}, Bytes(embd));
+  w.AddTensor("output_norm.weight", DType::kF32, {d}, ones(d));
+  w.AddTensor("output.weight", DType::kF32, {d, n_vocab}, Bytes(out));
+  w.AddTensor("blk.0.attn_norm.weight", DType::kF32, {d}, ones(d));
+  for (const char* m : {"attn_q", "attn_k", "attn_v", "attn_output"}) {
+    w.AddTensor(std::string("blk.0.") + m + ".weight", DType::kF32, {d, d}, zeros(d * d));
+  }
+  w.AddTensor("blk.0.ffn_norm.weight", DType::kF32, {d}, ones(d));
+  w.AddTensor("blk.0.ffn_gate.weight", DType::kF32, {d, 32}, zeros(d * 32));
+  w.AddTensor("blk.0.ffn_up.weight", DType::kF32, {d, 32}, zeros(d * 32));
+  w.AddTensor("blk.0.ffn_down.weight", DType::kF32, {32, d}, zeros(32 * d));
+}
+
 }  // namespace
 
-gguf::Writer ThinkingModelWriter(const ThinkingModelOptions& o) {
+gguf::Writer ScriptedModelWriter(const ScriptedModel& m) {
   gguf::Writer w;
   w.AddString("general.architecture", "llama");
-  w.AddString("general.name", "inferno-thinking-test");
-  w.AddU32("llama.context_length", 256);
+  w.AddString("general.name", m.name);
+  w.AddU32("llama.context_length", uint32_t(m.context_length));
   w.AddU32("llama.embedding_length", kEmbd);
   w.AddU32("llama.block_count", 1);
   w.AddU32("llama.feed_forward_length", 32);
@@ -38,22 +64,26 @@ gguf::Writer ThinkingModelWriter(const ThinkingModelOptions& o) {
     tokens.push_back(name);
     types.push_back(6);
   }
-  const int32_t think = int32_t(tokens.size());
-  for (const char* word : {"<think>", "</think>", "Hmm", "...", "Hello"}) {
+  for (const std::string& word : m.words) {
     tokens.push_back(word);
     types.push_back(4);
   }
-  const int32_t fim_mid = int32_t(tokens.size()) + 2;
-  if (o.fim) {
-    for (const char* fim : {"<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>"}) {
-      tokens.push_back(fim);
-      types.push_back(3);
-    }
+  for (const std::string& word : m.control_words) {
+    tokens.push_back(word);
+    types.push_back(3);
   }
-  const int32_t newline = 3 + '\n', bang = 3 + '!', eos = 2;
-  const int32_t hmm = think + 2, dots = think + 3, close = think + 1, hello = think + 4;
-  std::vector<int32_t> script = {newline, think, hmm, dots, close, hello, bang, eos};
-  if (o.open_in_prompt) script.erase(script.begin() + 1);  // the prompt opened the thought
+  // A word's or control word's id, else the byte token of a one-byte string.
+  auto id = [&](const std::string& s) {
+    const auto word = std::find(tokens.begin() + 259, tokens.end(), s);
+    return word != tokens.end() ? int32_t(word - tokens.begin())
+                                : int32_t(3 + static_cast<unsigned char>(s[0]));
+  };
+  std::vector<int32_t> script;
+  for (const std::string& s : m.script) script.push_back(id(s));
+  script.push_back(2);  // </s>
+  std::vector<std::pair<int32_t, int32_t>> bigrams;
+  for (size_t i = 0; i + 1 < script.size(); ++i) bigrams.emplace_back(script[i], script[i + 1]);
+  for (const auto& [from, to] : m.extra_bigrams) bigrams.emplace_back(id(from), id(to));
 
   w.AddString("tokenizer.ggml.model", "llama");
   w.AddStringArray("tokenizer.ggml.tokens", tokens);
@@ -63,41 +93,50 @@ gguf::Writer ThinkingModelWriter(const ThinkingModelOptions& o) {
   w.AddU32("tokenizer.ggml.eos_token_id", 2);
   // No SentencePiece space marker before text: the prompt's "<think>\n" stays exactly that.
   w.AddBool("tokenizer.ggml.add_space_prefix", false);
+  if (!m.chat_template.empty()) w.AddString("tokenizer.chat_template", m.chat_template);
+  AddLayers(w, bigrams, int64_t(tokens.size()));
+  return w;
+}
+
+gguf::Writer ThinkingModelWriter(const ThinkingModelOptions& o) {
+  ScriptedModel m;
+  m.name = "inferno-thinking-test";
+  m.words = {"<think>", "</think>", "Hmm", "...", "Hello"};
+  m.script = {"\n", "<think>", "Hmm", "...", "</think>", "Hello", "!"};
   if (o.open_in_prompt) {
+    m.script.erase(m.script.begin() + 1);  // the prompt opened the thought
     // Enough of DeepSeek-R1's template to be recognised, generation prompt "<think>\n" included
     // (written as a string expression, as DeepSeek's is: Jinja drops a template's own final
     // newline).
-    w.AddString("tokenizer.chat_template",
-                "{{ bos_token }}{% for m in messages %}{% if m['role'] == 'user' %}<｜User｜>"
-                "{{ m['content'] }}{% endif %}{% endfor %}{{ '<｜Assistant｜><think>\\n' }}");
+    m.chat_template =
+        "{{ bos_token }}{% for m in messages %}{% if m['role'] == 'user' %}<｜User｜>"
+        "{{ m['content'] }}{% endif %}{% endfor %}{{ '<｜Assistant｜><think>\\n' }}";
   }
+  if (o.fim) {
+    m.control_words = {"<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>"};
+    m.extra_bigrams = {{"<|fim_middle|>", "Hello"}};
+  }
+  return ScriptedModelWriter(m);
+}
 
-  const int64_t n_vocab = int64_t(tokens.size()), d = kEmbd;
-  // Token i of the script gets direction i; the output maps direction i to token i+1.
-  std::vector<float> embd(size_t(n_vocab * d), 0.f), out(size_t(n_vocab * d), 0.f);
-  for (size_t i = 0; i + 1 < script.size(); ++i) {
-    embd[size_t(script[i]) * d + i] = 1.f;
-    out[size_t(script[i + 1]) * d + i] = 10.f;
-  }
-  if (o.fim) {  // one more bigram, on the next free direction
-    const size_t dir = script.size();
-    embd[size_t(fim_mid) * d + dir] = 1.f;
-    out[size_t(hello) * d + dir] = 10.f;
-  }
-  auto zeros = [](int64_t n) { return Bytes(std::vector<float>(size_t(n), 0.f)); };
-  auto ones = [](int64_t n) { return Bytes(std::vector<float>(size_t(n), 1.f)); };
-  w.AddTensor("token_embd.weight", DType::kF32, {d, n_vocab}, Bytes(embd));
-  w.AddTensor("output_norm.weight", DType::kF32, {d}, ones(d));
-  w.AddTensor("output.weight", DType::kF32, {d, n_vocab}, Bytes(out));
-  w.AddTensor("blk.0.attn_norm.weight", DType::kF32, {d}, ones(d));
-  for (const char* m : {"attn_q", "attn_k", "attn_v", "attn_output"}) {
-    w.AddTensor(std::string("blk.0.") + m + ".weight", DType::kF32, {d, d}, zeros(d * d));
-  }
-  w.AddTensor("blk.0.ffn_norm.weight", DType::kF32, {d}, ones(d));
-  w.AddTensor("blk.0.ffn_gate.weight", DType::kF32, {d, 32}, zeros(d * 32));
-  w.AddTensor("blk.0.ffn_up.weight", DType::kF32, {d, 32}, zeros(d * 32));
-  w.AddTensor("blk.0.ffn_down.weight", DType::kF32, {32, d}, zeros(32 * d));
-  return w;
+const std::vector<std::string> kToolModelReply = {
+    "Let me check.",
+    "<tool_call>",
+    "\n{\"name\": \"get_weather\", \"arguments\": ",
+    "{\"location\": \"Paris\"",
+    ", \"unit\": \"celsius\"}}",
+    "\n</tool_call>",
+};
+
+gguf::Writer ToolModelWriter(const std::string& chat_template) {
+  ScriptedModel m;
+  m.name = "inferno-tool-test";
+  m.words = kToolModelReply;
+  m.script = {"\n"};
+  m.script.insert(m.script.end(), kToolModelReply.begin(), kToolModelReply.end());
+  m.chat_template = chat_template;
+  m.context_length = 4096;  // Qwen2.5's tool instructions are long, and a byte is a token
+  return ScriptedModelWriter(m);
 }
 
 }  // namespace inferno::testing

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "engine/request/reasoning.h"
+#include "engine/request/tool_calls.h"
 #include "engine/runtime/probes.h"
 
 namespace inferno::request {
@@ -19,6 +20,7 @@ const char* PromptField(const GenerateRequest& req) {
 
 std::optional<RequestError> Prepare(const Model& model, GenerateRequest& req, int n_ctx) {
   const std::string field = PromptField(req);
+  if (auto err = SetUpTools(model, req)) return err;
   Result<std::vector<int32_t>> tokens = PromptTokens(model, req);
   if (!tokens.ok()) {
     // With a suffix the failure is the model's (no FIM tokens), not an empty prompt.

@@ -1,7 +1,8 @@
 // Prepare(): the one place a request becomes ready to generate, for every front end. It
-// tokenizes the prompt (the chat template applied to messages), checks that it fits the
-// context with room for a generated token, that its token ids are in the vocabulary and that
-// the asked probes are possible on this model, and stores the tokens in the request.
+// sets up tool calling (tool_calls.h), tokenizes the prompt (the chat template applied to
+// messages), checks that it fits the context with room for a generated token, that its token ids
+// are in the vocabulary and that the asked probes are possible on this model, and stores the tokens
+// in the request.
 #pragma once
 
 #include <optional>

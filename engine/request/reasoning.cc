@@ -127,6 +127,15 @@ void ThinkTagSplitter::Finish(SplitText* out) {
   pending_.clear();
 }
 
+PrefixParserSplitter::PrefixParserSplitter(PrefixParser parse, std::string prefix)
+    : parse_(std::move(parse)), text_(std::move(prefix)) {
+  if (text_.empty()) return;
+  const PrefixSplit p = parse_(text_);
+  sent_content_ = p.content.size();
+  sent_reasoning_ = p.reasoning.size();
+  in_reasoning_ = p.in_reasoning;
+}
+
 void PrefixParserSplitter::Push(std::string_view text, SplitText* out) {
   text_ += text;
   const PrefixSplit p = parse_(text_);
@@ -168,8 +177,8 @@ PrefixSplit SplitHarmony(std::string_view text) {
 
 }  // namespace
 
-std::unique_ptr<ReasoningSplitter> MakeHarmonySplitter() {
-  return std::make_unique<PrefixParserSplitter>(SplitHarmony);
+std::unique_ptr<ReasoningSplitter> MakeHarmonySplitter(std::string prefix) {
+  return std::make_unique<PrefixParserSplitter>(SplitHarmony, std::move(prefix));
 }
 
 ReasoningSplitterFactory ChooseSplitter(const Model& model, const GenerateRequest& req) {
@@ -181,7 +190,7 @@ ReasoningSplitterFactory ChooseSplitter(const Model& model, const GenerateReques
       return [open] { return std::make_unique<ThinkTagSplitter>(open); };
     }
     case ReasoningSyntax::kHarmony:
-      return [] { return MakeHarmonySplitter(); };
+      return [prefix = req.prompt_suffix] { return MakeHarmonySplitter(prefix); };
     case ReasoningSyntax::kNone:
       return {};
   }

@@ -57,7 +57,9 @@ using PrefixParser = std::function<PrefixSplit(std::string_view text)>;
 
 class PrefixParserSplitter : public ReasoningSplitter {
  public:
-  explicit PrefixParserSplitter(PrefixParser parse) : parse_(std::move(parse)) {}
+  // `prefix`: output the prompt already ends with (a forced tool call's opening); it is
+  // parsed with the text but not sent.
+  explicit PrefixParserSplitter(PrefixParser parse, std::string prefix = "");
   void Push(std::string_view text, SplitText* out) override;
   // The parser held back at most a marker's beginning, which the generation never finished.
   void Finish(SplitText*) override {}
@@ -72,7 +74,7 @@ class PrefixParserSplitter : public ReasoningSplitter {
 };
 
 // gpt-oss's harmony channels: analysis -> reasoning, final -> content (harmony.h).
-std::unique_ptr<ReasoningSplitter> MakeHarmonySplitter();
+std::unique_ptr<ReasoningSplitter> MakeHarmonySplitter(std::string prefix = "");
 
 // Whether the prompt's text ends inside an open thought (`<think>` and whitespace).
 bool PromptOpensThought(const Tokenizer& tok, std::span<const int32_t> prompt);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/runtime/tool_calls.h"
 #include "engine/util/status.h"
 
 namespace inferno {
@@ -117,6 +118,9 @@ struct Event {
   // The token is the end-of-generation token that ended the generation: it adds no text, so
   // front ends that list the tokens of the output (OpenAI's logprobs) leave it out.
   bool end_of_generation = false;
+  // Tool calls this token completed or continued (kToken and kDone; the request's tool-call
+  // parser only, engine/runtime/tool_calls.h); their text is in neither `text` nor `reasoning`.
+  std::vector<ToolCallDelta> tool_calls;
   float logit = 0;
   float prob = 0;             // full-vocabulary probability of the chosen token
   int rank = 0;               // 0 = the most likely token
@@ -145,7 +149,8 @@ struct Event {
 
   // kDone (also `text` and `reasoning`: what was held back until the end)
   Timings timings;
-  std::string finish_reason;  // "stop" (EOS or stop string), "length", "cancelled"
+  // "stop" (EOS or stop string), "tool_calls" (a stop after tool calls), "length", "cancelled"
+  std::string finish_reason;
 };
 
 // Receives events in order. Returning false cancels the generation at the next step.

@@ -61,10 +61,13 @@ Result<std::vector<int32_t>> PromptTokens(const Model& model, const GenerateRequ
     // exactly as the model's metadata asks.
     const std::string bos = tok.bos() >= 0 ? std::string(tok.TokenText(tok.bos())) : "";
     const std::string eos = tok.eos() >= 0 ? std::string(tok.TokenText(tok.eos())) : "";
-    Result<std::string> rendered = tmpl.Apply(request.messages, /*add_generation_prompt=*/true, bos,
-                                              eos, &request.template_kwargs);
+    // tool_choice "none": the model is not told of the tools, as it may not call them.
+    const bool tools = request.tool_choice.mode != ToolChoiceMode::kNone;
+    Result<std::string> rendered =
+        tmpl.Apply(request.messages, /*add_generation_prompt=*/true, bos, eos,
+                   &request.template_kwargs, tools ? &request.tools : nullptr);
     if (!rendered.ok()) return rendered.status();
-    text = std::move(rendered).value();
+    text = std::move(rendered).value() + request.prompt_suffix;
   }
   std::vector<int32_t> ids = tok.Encode(text, /*add_special=*/true, /*parse_special=*/true);
   if (ids.empty()) return Status::InvalidArgument("the prompt is empty (no tokens)");
@@ -97,6 +100,7 @@ Sequence::Sequence(const Model& model, GenerateRequest request, EventSink sink, 
       sampler_(request_.sampling, model.config().n_vocab),
       decoder_(model.tokenizer()) {
   if (request_.reasoning) splitter_ = request_.reasoning();
+  if (request_.tool_calls) tool_parser_ = request_.tool_calls();
 }
 
 Status Sequence::Start() {
@@ -336,8 +340,18 @@ void Sequence::Cancel() {
 }
 
 void Sequence::Split(std::string text, bool finish, Event* e) {
+  SplitReasoning(text, finish, e);
+  if (!tool_parser_) return;
+  ToolCallOutput out;
+  tool_parser_->Push(text, e->text, &out);
+  if (finish) tool_parser_->Finish(&out);
+  e->text = std::move(out.content);
+  e->tool_calls = std::move(out.calls);
+}
+
+void Sequence::SplitReasoning(const std::string& text, bool finish, Event* e) {
   if (!splitter_) {
-    e->text = std::move(text);
+    e->text = text;
     return;
   }
   // A token belongs to the reasoning when it adds nothing to the answer and the splitter was
@@ -363,7 +377,9 @@ void Sequence::EmitDone(const std::string& finish_reason) {
   Split(text_.size() > emitted_ ? text_.substr(emitted_) : std::string(), /*finish=*/true, &done);
   emitted_ = text_.size();
   done.timings = timings_;
-  done.finish_reason = finish_reason;
+  // OpenAI's reason for a turn that ends in calls: the client is to run them and answer.
+  const bool called = tool_parser_ && tool_parser_->calls() > 0;
+  done.finish_reason = finish_reason == "stop" && called ? "tool_calls" : finish_reason;
   sink_(done);
 }
 

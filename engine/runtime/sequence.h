@@ -29,6 +29,7 @@
 #include "engine/runtime/probes.h"
 #include "engine/runtime/reasoning.h"
 #include "engine/runtime/sampler.h"
+#include "engine/runtime/tool_calls.h"
 #include "engine/tokenizer/chat_template.h"
 #include "engine/tokenizer/tokenizer.h"
 
@@ -58,6 +59,16 @@ struct GenerateRequest {
   // Set by request::Prepare() for the model and reasoning_format: splits each generation's
   // text into reasoning and answer (empty: no split; Event::text is all the text).
   ReasoningSplitterFactory reasoning;
+  // Tools offered (OpenAI's `tools`, rendered by the chat template) and what the client
+  // allowed of them.
+  boost::json::array tools;
+  ToolChoice tool_choice;
+  bool parallel_tool_calls = true;
+  // Set by request::Prepare() (engine/request/tool_calls.h): text the prompt ends with after the
+  // template (the opening of a forced call), and the parser of the model's tool calls (empty:
+  // none parsed; Event::tool_calls stays empty).
+  std::string prompt_suffix;
+  ToolCallParserFactory tool_calls;
 };
 
 // Tokenizes a request's prompt as generation does: BOS/EOS per the model's metadata,
@@ -131,7 +142,9 @@ class Sequence {
   // The logits with the request's logit_bias added (a copy), or as they are without one.
   std::span<const float> Biased(std::span<const float> logits);
   // Sorts released text into e->text and e->reasoning with the request's splitter, if any.
+  // Then the answer's text through the request's tool-call parser, if any.
   void Split(std::string text, bool finish, Event* e);
+  void SplitReasoning(const std::string& text, bool finish, Event* e);
   void EmitAttentionMap();
   void EmitPromptRouter();
 
@@ -155,6 +168,7 @@ class Sequence {
   std::string text_;    // generated text so far (complete UTF-8 characters)
   size_t emitted_ = 0;  // bytes of text_ already sent
   std::unique_ptr<ReasoningSplitter> splitter_;  // null: the text is not split
+  std::unique_ptr<ToolCallParser> tool_parser_;  // null: no tool calls are parsed
   std::vector<TokenProb> top_;
   std::vector<float> biased_;  // the last step's logits with logit_bias
   Timings timings_;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/template/fixture_clock.h"
 #include "engine/template/template.h"
 
 namespace inferno {
@@ -64,20 +65,6 @@ boost::json::value ContextFor(const std::string& id) {
   return ctx;
 }
 
-RenderOptions FixedClock() {
-  RenderOptions o;
-  std::tm tm{};
-  tm.tm_year = 2026 - 1900;
-  tm.tm_mon = 0;
-  tm.tm_mday = 15;
-  tm.tm_hour = 10;
-  tm.tm_min = 30;
-  tm.tm_wday = 4;  // a Thursday
-  tm.tm_yday = 14;
-  o.now = tm;
-  return o;
-}
-
 class TemplateFixtureTest : public testing::TestWithParam<Pair> {};
 
 TEST_P(TemplateFixtureTest, MatchesHuggingFace) {
@@ -85,7 +72,7 @@ TEST_P(TemplateFixtureTest, MatchesHuggingFace) {
   const fs::path expected_dir = FixtureDir() / "expected" / p.tmpl;
   Result<Template> t = Template::Parse(ReadAll(FixtureDir() / "jinja" / (p.tmpl + ".jinja")));
   ASSERT_TRUE(t.ok()) << t.status().message();
-  Result<std::string> out = t->Render(ContextFor(p.id), FixedClock());
+  Result<std::string> out = t->Render(ContextFor(p.id), FixtureClock());
   if (fs::exists(expected_dir / (p.id + ".error.txt"))) {
     EXPECT_FALSE(out.ok()) << "HF refused (" << ReadAll(expected_dir / (p.id + ".error.txt"))
                            << ") but we rendered:\n"

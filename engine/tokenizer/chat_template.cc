@@ -37,6 +37,36 @@ ChatTemplateKind DetectKind(std::string_view t) {
   return ChatTemplateKind::kOther;
 }
 
+// A call's arguments as the template sees them: the object the JSON text spells, or the text.
+boost::json::value ArgumentsValue(const std::string& text) {
+  boost::json::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) return boost::json::string(text);
+  return v;
+}
+
+// A message as transformers passes it (keys in the order OpenAI's clients send them).
+boost::json::object MessageJson(const ChatMessage& m) {
+  boost::json::object o{{"role", m.role}};
+  if (m.role == "tool") {
+    o["tool_call_id"] = m.tool_call_id;
+    if (!m.name.empty()) o["name"] = m.name;
+  }
+  o["content"] = m.content;
+  if (!m.tool_calls.empty()) {
+    boost::json::array calls;
+    for (const ChatToolCall& c : m.tool_calls) {
+      calls.push_back(boost::json::object{
+          {"id", c.id},
+          {"type", "function"},
+          {"function",
+           boost::json::object{{"name", c.name}, {"arguments", ArgumentsValue(c.arguments)}}}});
+    }
+    o["tool_calls"] = std::move(calls);
+  }
+  return o;
+}
+
 std::shared_ptr<const Template> ChatMLProgram() {
   static const std::shared_ptr<const Template> program =
       std::make_shared<const Template>(std::move(Template::Parse(kChatMLSource)).value());
@@ -113,17 +143,19 @@ std::vector<std::string> ChatTemplate::StopStrings() const {
 
 Result<std::string> ChatTemplate::Apply(std::span<const ChatMessage> messages, bool gen,
                                         std::string_view bos, std::string_view eos,
-                                        const boost::json::object* extra) const {
+                                        const boost::json::object* extra,
+                                        const boost::json::array* tools,
+                                        const RenderOptions& options) const {
   boost::json::array msgs;
-  for (const ChatMessage& m : messages) {
-    msgs.push_back(boost::json::object{{"role", m.role}, {"content", m.content}});
-  }
-  boost::json::object context{{"messages", std::move(msgs)},
-                              {"add_generation_prompt", gen},
-                              {"bos_token", bos},
-                              {"eos_token", eos},
-                              {"tools", nullptr},
-                              {"documents", nullptr}};
+  for (const ChatMessage& m : messages) msgs.push_back(MessageJson(m));
+  boost::json::object context{
+      {"messages", std::move(msgs)},
+      {"add_generation_prompt", gen},
+      {"bos_token", bos},
+      {"eos_token", eos},
+      {"tools", tools != nullptr && !tools->empty() ? boost::json::value(*tools)
+                                                    : boost::json::value(nullptr)},
+      {"documents", nullptr}};
   if (extra != nullptr) {
     for (const auto& [key, value] : *extra) {
       if (context.contains(key)) {
@@ -134,17 +166,19 @@ Result<std::string> ChatTemplate::Apply(std::span<const ChatMessage> messages, b
     }
   }
   const std::shared_ptr<const Template> program = this->program ? this->program : ChatMLProgram();
-  Result<std::string> out = program->Render(context, RenderOptions{});
+  Result<std::string> out = program->Render(context, options);
   if (!out.ok()) return Status::InvalidArgument("chat template: " + out.status().message());
   std::string text = std::move(out).value();
   if (!bos.empty() && text.starts_with(bos)) text.erase(0, bos.size());
   return text;
 }
 
-Status NormalizeChatRole(std::string* role) {
+Status NormalizeChatRole(std::string* role, bool tool) {
   if (*role == "developer") *role = "system";
   if (*role == "system" || *role == "user" || *role == "assistant") return Status::Ok();
-  return Status::InvalidArgument("unsupported role '" + *role + "' (system, user, assistant)");
+  if (tool && *role == "tool") return Status::Ok();
+  return Status::InvalidArgument("unsupported role '" + *role + "' (system, user, assistant" +
+                                 (tool ? ", tool)" : ")"));
 }
 
 }  // namespace inferno

@@ -1,8 +1,9 @@
-// The scripted "thinking" model of tests/thinking_model.h, written as a GGUF file from
-// JavaScript: a one-layer llama whose attention and FFN add nothing, so each position's hidden
-// state is its token's embedding, and whose output matrix maps each script token to the next.
-// Decoded by the real engine, a chat reply is "<think>Hmm...</think>Hello!". Keep the two in
-// step: the C++ server tests and this e2e suite assert the same script.
+// The scripted models of tests/thinking_model.h (the thinking one, the tool one), written as
+// GGUF files from JavaScript: a one-layer llama whose attention and FFN add nothing, so each
+// position's hidden state is its token's embedding, and whose output matrix maps each script
+// token to the next. Decoded by the real engine, the thinking model's chat reply is
+// "<think>Hmm...</think>Hello!". Keep the two in step: the C++ server tests and the JS suites
+// (e2e, tests/node) assert the same scripts.
 import { writeFileSync } from 'node:fs';
 
 const kEmbd = 16;
@@ -85,11 +86,15 @@ class Gguf {
   }
 }
 
-export function writeThinkingModel(file) {
+/**
+ * A scripted model (tests/thinking_model.h's ScriptedModelWriter): `words` become whole-word
+ * tokens after the 256 byte tokens; `script` lists words or single bytes, and </s> ends it.
+ */
+export function writeScriptedModel(file, { name, words, script, chatTemplate = '', contextLength = 256 }) {
   const w = new Gguf();
   w.addString('general.architecture', 'llama');
-  w.addString('general.name', 'inferno-thinking-test');
-  w.addU32('llama.context_length', 256);
+  w.addString('general.name', name);
+  w.addU32('llama.context_length', contextLength);
   w.addU32('llama.embedding_length', kEmbd);
   w.addU32('llama.block_count', 1);
   w.addU32('llama.feed_forward_length', kFf);
@@ -102,13 +107,12 @@ export function writeThinkingModel(file) {
     tokens.push(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
     types.push(6);
   }
-  const think = tokens.length;
-  for (const word of ['<think>', '</think>', 'Hmm', '...', 'Hello']) {
+  for (const word of words) {
     tokens.push(word);
     types.push(4);
   }
-  const byte = (c) => 3 + c.charCodeAt(0);
-  const script = [byte('\n'), think, think + 2, think + 3, think + 1, think + 4, byte('!'), 2];
+  const ids = script.map((s) => (words.includes(s) ? 259 + words.indexOf(s) : 3 + Buffer.from(s)[0]));
+  ids.push(2);
   w.addString('tokenizer.ggml.model', 'llama');
   w.addArray('tokenizer.ggml.tokens', 8, tokens, (t) => w.str(t));
   w.addArray('tokenizer.ggml.scores', 6, tokens, () => Buffer.alloc(4));
@@ -120,13 +124,14 @@ export function writeThinkingModel(file) {
   w.addU32('tokenizer.ggml.bos_token_id', 1);
   w.addU32('tokenizer.ggml.eos_token_id', 2);
   w.addBool('tokenizer.ggml.add_space_prefix', false);
+  if (chatTemplate) w.addString('tokenizer.chat_template', chatTemplate);
 
   const nVocab = tokens.length;
   const embd = new Array(nVocab * kEmbd).fill(0);
   const out = new Array(nVocab * kEmbd).fill(0);
-  for (let i = 0; i + 1 < script.length; i++) {
-    embd[script[i] * kEmbd + i] = 1;
-    out[script[i + 1] * kEmbd + i] = 10;
+  for (let i = 0; i + 1 < ids.length; i++) {
+    embd[ids[i] * kEmbd + i] = 1;
+    out[ids[i + 1] * kEmbd + i] = 10;
   }
   const zeros = (n) => new Array(n).fill(0);
   const ones = (n) => new Array(n).fill(1);
@@ -142,4 +147,33 @@ export function writeThinkingModel(file) {
   w.addTensor('blk.0.ffn_up.weight', [kEmbd, kFf], zeros(kEmbd * kFf));
   w.addTensor('blk.0.ffn_down.weight', [kFf, kEmbd], zeros(kFf * kEmbd));
   writeFileSync(file, w.bytes());
+}
+
+export function writeThinkingModel(file) {
+  writeScriptedModel(file, {
+    name: 'inferno-thinking-test',
+    words: ['<think>', '</think>', 'Hmm', '...', 'Hello'],
+    script: ['\n', '<think>', 'Hmm', '...', '</think>', 'Hello', '!'],
+  });
+}
+
+// The tool model of tests/thinking_model.h (ToolModelWriter): Qwen2.5's real template, and a
+// reply that is a Hermes-style call after "Let me check.".
+export const toolModelReply = [
+  'Let me check.',
+  '<tool_call>',
+  '\n{"name": "get_weather", "arguments": ',
+  '{"location": "Paris"',
+  ', "unit": "celsius"}}',
+  '\n</tool_call>',
+];
+
+export function writeToolModel(file, chatTemplate) {
+  writeScriptedModel(file, {
+    name: 'inferno-tool-test',
+    words: toolModelReply,
+    script: ['\n', ...toolModelReply],
+    chatTemplate,
+    contextLength: 4096,
+  });
 }

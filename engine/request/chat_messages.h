@@ -1,0 +1,28 @@
+// The request schema's chat part, for every front end that takes OpenAI-shaped messages
+// (/v1/chat/completions, Ollama's /api/chat): the messages themselves, with tool calls and
+// tool results, and the tools offered with the client's tool_choice. Each wire's small
+// differences are accepted by all (a call's arguments as JSON text, OpenAI's, or as an object,
+// Ollama's; a tool result's function as `name` or Ollama's `tool_name`), so the checks and the
+// messages are the same everywhere.
+#pragma once
+
+#include <boost/json.hpp>
+#include <optional>
+
+#include "engine/request/error.h"
+#include "engine/runtime/sequence.h"
+
+namespace inferno::request {
+
+// `messages`: a non-empty array of {role, content, tool_calls?, tool_call_id?, name?} into
+// req->messages. Content is a string, text parts or null (an assistant's with tool_calls).
+// A tool result without a name gets the name of the call it answers, which templates such as
+// Gemma's and gpt-oss's write.
+std::optional<RequestError> ReadChatMessages(const boost::json::object& body, GenerateRequest* req);
+
+// `tools` (function tools: name, description, parameters as a JSON schema), `tool_choice`
+// ("none", "auto", "required" or {"type":"function","function":{"name"}}) and
+// `parallel_tool_calls`.
+std::optional<RequestError> ReadTools(const boost::json::object& body, GenerateRequest* req);
+
+}  // namespace inferno::request
