@@ -1,0 +1,162 @@
+#include "engine/grammar/matcher.h"
+
+#include <algorithm>
+
+#include "engine/util/utf8.h"
+
+namespace inferno::grammar {
+
+size_t Automaton::KeyHash::operator()(const std::vector<int32_t>& v) const {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (int32_t x : v) h = (h ^ uint32_t(x)) * 0x100000001b3ull;
+  return size_t(h);
+}
+
+Automaton::Automaton(std::shared_ptr<const Grammar> grammar) : grammar_(std::move(grammar)) {
+  State st;
+  expand_budget_ = kExpandBudget;
+  for (uint32_t a : grammar_->alternatives(grammar_->root())) Expand(a, kEmptyStack, &st.stacks);
+  std::sort(st.stacks.begin(), st.stacks.end());
+  st.stacks.erase(std::unique(st.stacks.begin(), st.stacks.end()), st.stacks.end());
+  start_ = InternState(std::move(st));
+}
+
+int32_t Automaton::Intern(uint32_t pos, int32_t parent) {
+  const uint64_t key = (uint64_t(pos) << 32) | uint32_t(parent);
+  auto [it, added] = node_ids_.emplace(key, int32_t(nodes_.size()));
+  if (added) {
+    nodes_.push_back({pos, parent});
+    after_.emplace_back();
+    after_done_.push_back(false);
+  }
+  return it->second;
+}
+
+void Automaton::Expand(uint32_t pos, int32_t parent, std::vector<int32_t>* out) {
+  // Nullable rules can make the expansions of one step exponential in a hostile grammar.
+  if (--expand_budget_ < 0) {
+    overflowed_ = true;
+    return;
+  }
+  const std::vector<Element>& el = grammar_->elements();
+  const Element& e = el[pos];
+  switch (e.type) {
+    case ElementType::kEnd:
+      // The rule is done: continue with what its caller had left.
+      if (parent == kEmptyStack) {
+        out->push_back(kEmptyStack);
+      } else {
+        const Node up = nodes_[parent];
+        Expand(up.pos, up.parent, out);
+      }
+      return;
+    case ElementType::kChars:
+      out->push_back(Intern(pos, parent));
+      return;
+    case ElementType::kRule: {
+      // A reference in tail position returns straight to the caller's caller, so right
+      // recursion (repetitions) does not deepen the stack.
+      const int32_t cont = el[pos + 1].type == ElementType::kEnd ? parent : Intern(pos + 1, parent);
+      for (uint32_t a : grammar_->alternatives(e.ref)) Expand(a, cont, out);
+      return;
+    }
+  }
+}
+
+const std::vector<int32_t>& Automaton::After(int32_t n) {
+  if (!after_done_[n]) {
+    std::vector<int32_t> out;
+    const Node node = nodes_[n];
+    expand_budget_ = kExpandBudget;
+    Expand(node.pos + 1, node.parent, &out);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    after_[n] = std::move(out);  // after Expand: it may have grown after_
+    after_done_[n] = true;
+  }
+  return after_[n];
+}
+
+StateId Automaton::InternState(State st) {
+  std::vector<int32_t> key;
+  key.reserve(st.stacks.size() + 2);
+  key.push_back(st.left);
+  key.push_back(int32_t(st.partial));
+  key.insert(key.end(), st.stacks.begin(), st.stacks.end());
+  auto [it, added] = state_ids_.emplace(std::move(key), StateId(states_.size()));
+  if (added) {
+    states_.push_back(std::move(st));
+    trans_.resize(trans_.size() + 256, kUnknown);
+  }
+  return it->second;
+}
+
+StateId Automaton::AdvanceCodepoint(const State& from, uint32_t cp) {
+  scratch_.clear();
+  for (int32_t s : from.stacks) {
+    if (s == kEmptyStack || !TopSet(s).Contains(cp)) continue;
+    const std::vector<int32_t>& next = After(s);
+    scratch_.insert(scratch_.end(), next.begin(), next.end());
+  }
+  std::sort(scratch_.begin(), scratch_.end());
+  scratch_.erase(std::unique(scratch_.begin(), scratch_.end()), scratch_.end());
+  if (scratch_.empty()) return kDeadState;
+  if (scratch_.size() > kMaxStacks || overflowed_) {
+    overflowed_ = true;
+    return kDeadState;
+  }
+  State st;
+  st.stacks = scratch_;
+  return InternState(std::move(st));
+}
+
+StateId Automaton::ComputeStep(StateId s, uint8_t byte) {
+  const State from = states_[s];  // a copy: interning may reallocate states_
+  uint32_t partial = 0;
+  uint8_t left = 0;
+  if (from.left == 0) {
+    if (byte < 0x80) return AdvanceCodepoint(from, byte);
+    const size_t len = Utf8SequenceLength(byte);
+    if (len == 0) return kDeadState;  // a continuation byte or an invalid lead byte
+    partial = byte & (0x7Fu >> len);
+    left = uint8_t(len - 1);
+  } else {
+    if ((byte & 0xC0) != 0x80) return kDeadState;
+    partial = (from.partial << 6) | (byte & 0x3Fu);
+    left = uint8_t(from.left - 1);
+    if (left == 0) return AdvanceCodepoint(from, partial);
+  }
+  // Mid-character: keep the stacks that accept some code point starting with these bits.
+  const uint32_t lo = partial << (6 * left);
+  const uint32_t hi = lo | ((1u << (6 * left)) - 1);
+  State st;
+  st.partial = partial;
+  st.left = left;
+  for (int32_t n : from.stacks) {
+    if (n != kEmptyStack && TopSet(n).Intersects(lo, hi)) st.stacks.push_back(n);
+  }
+  if (st.stacks.empty()) return kDeadState;
+  return InternState(std::move(st));
+}
+
+StateId Automaton::Walk(StateId s, std::string_view bytes) {
+  for (char c : bytes) {
+    s = Step(s, uint8_t(c));
+    if (s == kDeadState) break;
+  }
+  return s;
+}
+
+bool Automaton::CanEnd(StateId s) const {
+  if (s < 0) return false;
+  const State& st = states_[s];
+  return st.left == 0 && !st.stacks.empty() && st.stacks.front() == kEmptyStack;
+}
+
+bool Automaton::CanContinue(StateId s) const {
+  if (s < 0) return false;
+  const State& st = states_[s];
+  return !st.stacks.empty() && st.stacks.back() != kEmptyStack;
+}
+
+}  // namespace inferno::grammar
