@@ -80,7 +80,7 @@ const std::vector<int32_t>& Automaton::After(int32_t n) {
 StateId Automaton::InternState(State st) {
   std::vector<int32_t> key;
   key.reserve(st.stacks.size() + 2);
-  key.push_back(st.left);
+  key.push_back(st.left | (st.len << 8));
   key.push_back(int32_t(st.partial));
   key.insert(key.end(), st.stacks.begin(), st.stacks.end());
   auto [it, added] = state_ids_.emplace(std::move(key), StateId(states_.size()));
@@ -110,13 +110,23 @@ StateId Automaton::AdvanceCodepoint(const State& from, uint32_t cp) {
   return InternState(std::move(st));
 }
 
+namespace {
+
+// The code points a UTF-8 sequence of len bytes may encode: shorter forms (overlong) and
+// beyond U+10FFFF are not UTF-8, and a grammar must not let them stand for ASCII.
+uint32_t MinCodepoint(int len) { return len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000; }
+uint32_t MaxCodepoint(int len) { return len == 2 ? 0x7FF : len == 3 ? 0xFFFF : 0x10FFFF; }
+bool IsSurrogate(uint32_t cp) { return cp >= 0xD800 && cp <= 0xDFFF; }
+
+}  // namespace
+
 StateId Automaton::ComputeStep(StateId s, uint8_t byte) {
   const State from = states_[s];  // a copy: interning may reallocate states_
   uint32_t partial = 0;
-  uint8_t left = 0;
+  uint8_t left = 0, len = from.len;
   if (from.left == 0) {
     if (byte < 0x80) return AdvanceCodepoint(from, byte);
-    const size_t len = Utf8SequenceLength(byte);
+    len = uint8_t(Utf8SequenceLength(byte));
     if (len == 0) return kDeadState;  // a continuation byte or an invalid lead byte
     partial = byte & (0x7Fu >> len);
     left = uint8_t(len - 1);
@@ -124,14 +134,17 @@ StateId Automaton::ComputeStep(StateId s, uint8_t byte) {
     if ((byte & 0xC0) != 0x80) return kDeadState;
     partial = (from.partial << 6) | (byte & 0x3Fu);
     left = uint8_t(from.left - 1);
-    if (left == 0) return AdvanceCodepoint(from, partial);
   }
+  // The code points still possible with these bits, within what this length may encode.
+  const uint32_t lo = std::max(partial << (6 * left), MinCodepoint(len));
+  const uint32_t hi = std::min(partial << (6 * left) | ((1u << (6 * left)) - 1), MaxCodepoint(len));
+  if (lo > hi || (IsSurrogate(lo) && IsSurrogate(hi))) return kDeadState;
+  if (left == 0) return AdvanceCodepoint(from, partial);
   // Mid-character: keep the stacks that accept some code point starting with these bits.
-  const uint32_t lo = partial << (6 * left);
-  const uint32_t hi = lo | ((1u << (6 * left)) - 1);
   State st;
   st.partial = partial;
   st.left = left;
+  st.len = len;
   for (int32_t n : from.stacks) {
     if (n != kEmptyStack && TopSet(n).Intersects(lo, hi)) st.stacks.push_back(n);
   }

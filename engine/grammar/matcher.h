@@ -69,6 +69,7 @@ class Automaton {
     std::vector<int32_t> stacks;  // sorted, unique stack (top node) ids, maybe kEmptyStack
     uint32_t partial = 0;         // bits of the character read so far
     uint8_t left = 0;             // continuation bytes still expected
+    uint8_t len = 0;              // bytes of that character in all
   };
 
   int32_t Intern(uint32_t pos, int32_t parent);

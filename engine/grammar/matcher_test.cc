@@ -51,6 +51,16 @@ TEST(AutomatonTest, PartialUtf8) {
   EXPECT_TRUE(a->CanEnd(a->Walk(a->Start(), "ê!")));
 }
 
+TEST(AutomatonTest, OverlongAndSurrogateEncodingsAreRefused) {
+  auto a = Make("root ::= [^x]*");
+  EXPECT_EQ(a->Walk(a->Start(), "\xF0\x80\x80\x8A"), kDeadState);  // U+000A in four bytes
+  EXPECT_EQ(a->Walk(a->Start(), "\xE0\x81\xBB"), kDeadState);      // U+007B in three
+  EXPECT_EQ(a->Walk(a->Start(), "\xED\xA0"), kDeadState);          // a surrogate half
+  EXPECT_EQ(a->Walk(a->Start(), "\xF4\x90"), kDeadState);          // beyond U+10FFFF
+  EXPECT_NE(a->Walk(a->Start(), "\xED\x9F\xBF"), kDeadState);      // U+D7FF
+  EXPECT_NE(a->Walk(a->Start(), "\xF4\x8F\xBF\xBF"), kDeadState);  // U+10FFFF
+}
+
 TEST(AutomatonTest, NegatedClassAcceptsMultiByteCharacters) {
   auto a = Make("root ::= [^a]+");
   EXPECT_TRUE(a->CanEnd(a->Walk(a->Start(), "日本😀")));

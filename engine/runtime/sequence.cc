@@ -104,6 +104,13 @@ Status Sequence::Start() {
     prompt_map_.Prepare(request_.probes, model_.config(), int(prompt_.size()));
   }
   for (int32_t id : prompt_) sampler_.Accept(id);
+  if (request_.grammar) {
+    const Tokenizer& tok = model_.tokenizer();
+    std::vector<int32_t> ends;
+    if (!request_.ignore_eos) ends = tok.end_of_generation_ids();
+    constraint_ = std::make_unique<grammar::TokenConstraint>(request_.grammar, model_.token_trie(),
+                                                             std::move(ends));
+  }
   timings_.load_ms = model_.load_ms();
   timings_.prompt_tokens = int(prompt_.size());
 
@@ -205,8 +212,21 @@ bool Sequence::OnLogits(std::span<const float> logits) {
     first_token_time_ = now;
   }
 
-  const int32_t id = sampler_.Sample(logits);
+  const grammar::TokenMask* mask = nullptr;
+  if (constraint_) {
+    mask = Constrain(logits);
+    if (mask == nullptr) {
+      EmitDone("stop");  // the grammar allows no token of this vocabulary here
+      return false;
+    }
+  }
+  const int32_t id = sampler_.Sample(mask ? std::span<const float>(masked_) : logits);
   sampler_.Accept(id);
+  bool grammar_done = false;
+  if (constraint_) {
+    constraint_->Accept(id);  // allowed by the mask, so accepted
+    grammar_done = constraint_->Finished();
+  }
   ++generated_;
   timings_.generated_tokens = generated_;
 
@@ -225,13 +245,7 @@ bool Sequence::OnLogits(std::span<const float> logits) {
     if (logits[j] > e.logit || (logits[j] == e.logit && j < id)) ++rank;
   }
   e.rank = rank;
-  const int k = std::clamp(request_.top_k_events, 0, 100);
-  if (k > 0) {
-    TopK(logits, k, dist.log_sum_exp, &top_);
-    e.top.reserve(top_.size());
-    for (const TokenProb& t : top_)
-      e.top.push_back({t.id, tok.TokenToPiece(t.id), t.logit, t.prob});
-  }
+  FillTop(logits, dist.log_sum_exp, mask, &e);
   const ProbeOptions& probes = request_.probes;
   if (probes.full_logits) e.logits.assign(logits.begin(), logits.end());
   if (probes.captures() || probes.router) e.query_position = evaluated_ - 1;
@@ -240,7 +254,7 @@ bool Sequence::OnLogits(std::span<const float> logits) {
   if (probes.logit_lens && !lens_logits_.empty()) FillLogitLens(probes, model_, lens_logits_, &e);
 
   const bool eos = !request_.ignore_eos && tok.IsEndOfGeneration(id);
-  bool stopped = eos;
+  bool stopped = eos || grammar_done;
   if (!eos) {
     text_ += decoder_.Push(id);
     // A stop string ends the generation; the text before it is released.
@@ -278,6 +292,35 @@ bool Sequence::OnLogits(std::span<const float> logits) {
     return true;
   }
   return false;
+}
+
+const grammar::TokenMask* Sequence::Constrain(std::span<const float> logits) {
+  const grammar::TokenMask& mask = constraint_->Allowed();
+  masked_.assign(logits.begin(), logits.end());
+  bool any = false;
+  for (size_t i = 0; i < masked_.size(); ++i) {
+    if (!mask.Test(int32_t(i))) {
+      masked_[i] = -INFINITY;
+    } else {
+      any = true;
+    }
+  }
+  return any ? &mask : nullptr;
+}
+
+// The model's own top-k (probabilities under the unconstrained distribution, so the debugger
+// shows what the model wanted), each marked when the grammar removed it.
+void Sequence::FillTop(std::span<const float> logits, float log_sum_exp,
+                       const grammar::TokenMask* mask, Event* e) {
+  const int k = std::clamp(request_.top_k_events, 0, 100);
+  if (k == 0) return;
+  const Tokenizer& tok = model_.tokenizer();
+  TopK(logits, k, log_sum_exp, &top_);
+  e->top.reserve(top_.size());
+  for (const TokenProb& t : top_) {
+    e->top.push_back({t.id, tok.TokenToPiece(t.id), t.logit, t.prob});
+    e->top.back().removed = mask != nullptr && !mask->Test(t.id);
+  }
 }
 
 void Sequence::Cancel() {
