@@ -69,7 +69,8 @@ std::string RuleName(std::string_view text) {
 
 class Converter {
  public:
-  explicit Converter(const json::value& root) : root_(root) {}
+  Converter(const json::value& root, const SchemaGrammarOptions& options)
+      : root_(root), options_(options) {}
 
   Result<Grammar> Schema() {
     Element value;
@@ -82,7 +83,7 @@ class Converter {
  private:
   Result<Grammar> Finish(Element value) {
     const uint32_t root = b_.Rule("root");
-    b_.AddAlternative(root, {Ws(), value, Ws()});
+    b_.AddAlternative(root, Cat({Lit(options_.prefix), {Ws(), value, Ws()}, Lit(options_.suffix)}));
     Result<Grammar> g = b_.Finish("root");
     if (!g.ok()) return Status::InvalidArgument("json_schema: " + g.status().message());
     return g;
@@ -132,18 +133,21 @@ class Converter {
   Element Digit() { return Class({{'0', '9'}}); }
   Element Hex() { return Class({{'0', '9'}, {'A', 'F'}, {'a', 'f'}}); }
 
+  // What may follow a backslash in a JSON string, \u aside.
+  Element EscapeLetter() {
+    return Class({{'"', '"'},
+                  {'\\', '\\'},
+                  {'/', '/'},
+                  {'b', 'b'},
+                  {'f', 'f'},
+                  {'n', 'n'},
+                  {'r', 'r'},
+                  {'t', 't'}});
+  }
   Element JsonChar() { return Shared("char", &Converter::DefineChar); }
   void DefineChar(uint32_t r) {
     b_.AddAlternative(r, {Class({{'"', '"'}, {'\\', '\\'}, {0, 0x1F}}, true)});
-    b_.AddAlternative(r, Cat({Lit("\\"),
-                              {Class({{'"', '"'},
-                                      {'\\', '\\'},
-                                      {'/', '/'},
-                                      {'b', 'b'},
-                                      {'f', 'f'},
-                                      {'n', 'n'},
-                                      {'r', 'r'},
-                                      {'t', 't'}})}}));
+    b_.AddAlternative(r, Cat({Lit("\\"), {EscapeLetter()}}));
     // \uXXXX without lone surrogates, which strict JSON parsers refuse.
     const Element not_d = Class({{'0', '9'}, {'A', 'C'}, {'E', 'F'}, {'a', 'c'}, {'e', 'f'}});
     b_.AddAlternative(r, Cat({Lit("\\u"), {not_d}, Repeat(Hex(), 3, 3, "hex")}));
@@ -228,6 +232,7 @@ class Converter {
                std::optional<int>* out);
 
   const json::value& root_;
+  const SchemaGrammarOptions& options_;
   Builder b_;
   std::map<std::string, uint32_t> refs_;
 };
@@ -658,16 +663,7 @@ Element Converter::KeyExcept(const std::vector<std::string>& keys) {
     // has a backslash here, so an escape never re-enters a key).
     b_.AddAlternative(r, Cat({{Class(taken, true)}, free_tail}));
     if (!children[prefix].count('\\')) {
-      b_.AddAlternative(r, Cat({Lit("\\"),
-                                {Class({{'"', '"'},
-                                        {'\\', '\\'},
-                                        {'/', '/'},
-                                        {'b', 'b'},
-                                        {'f', 'f'},
-                                        {'n', 'n'},
-                                        {'r', 'r'},
-                                        {'t', 't'}})},
-                                free_tail}));
+      b_.AddAlternative(r, Cat({Lit("\\"), {EscapeLetter()}, free_tail}));
     }
     return r;
   };
@@ -676,11 +672,14 @@ Element Converter::KeyExcept(const std::vector<std::string>& keys) {
 
 }  // namespace
 
-Result<Grammar> JsonSchemaGrammar(const json::value& schema) { return Converter(schema).Schema(); }
+Result<Grammar> JsonSchemaGrammar(const json::value& schema, const SchemaGrammarOptions& options) {
+  return Converter(schema, options).Schema();
+}
 
 Grammar JsonObjectGrammar() {
   static const json::value kEmpty;
-  Result<Grammar> g = Converter(kEmpty).AnyObject();
+  static const SchemaGrammarOptions kPlain;
+  Result<Grammar> g = Converter(kEmpty, kPlain).AnyObject();
   return std::move(g).value();  // fixed rules: always valid
 }
 

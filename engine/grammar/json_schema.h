@@ -18,13 +18,23 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <string>
 
 #include "engine/grammar/grammar.h"
 #include "engine/util/status.h"
 
 namespace inferno::grammar {
 
-Result<Grammar> JsonSchemaGrammar(const boost::json::value& schema);
+struct SchemaGrammarOptions {
+  // Literal text before and after the JSON value, e.g. a model family's tool-call markers
+  // ("<tool_call>\n" ... "\n</tool_call>") when a call is forced.
+  std::string prefix;
+  std::string suffix;
+};
+
+// To constrain a generation: request.grammar = std::make_shared<const Grammar>(*result).
+Result<Grammar> JsonSchemaGrammar(const boost::json::value& schema,
+                                  const SchemaGrammarOptions& options = {});
 // Any JSON object: response_format json_object, Ollama's "format": "json".
 Grammar JsonObjectGrammar();
 

@@ -184,6 +184,21 @@ TEST(JsonSchemaTest, JsonObjectModeIsAnyObject) {
   EXPECT_FALSE(accepts(R"({"a":})"));
 }
 
+TEST(JsonSchemaTest, PrefixAndSuffixWrapTheValue) {
+  // A forced tool call: the family's markers around a call object.
+  Result<Grammar> g = JsonSchemaGrammar(
+      json::parse(R"({"type":"object","properties":{"name":{"const":"clock"},"arguments":{
+        "type":"object","properties":{},"additionalProperties":false}},
+        "required":["name","arguments"],"additionalProperties":false})"),
+      {.prefix = "<tool_call>\n", .suffix = "\n</tool_call>"});
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  Automaton a(std::make_shared<Grammar>(*g));
+  auto accepts = [&](std::string_view t) { return a.CanEnd(a.Walk(a.Start(), t)); };
+  EXPECT_TRUE(accepts("<tool_call>\n{\"name\": \"clock\", \"arguments\": {}}\n</tool_call>"));
+  EXPECT_FALSE(accepts("{\"name\": \"clock\", \"arguments\": {}}"));
+  EXPECT_FALSE(accepts("<tool_call>\n{\"name\": \"calc\", \"arguments\": {}}\n</tool_call>"));
+}
+
 TEST(JsonSchemaTest, UnsupportedFeaturesAreNamed) {
   EXPECT_THAT(Error(R"({"type":"array","uniqueItems":true})"),
               HasSubstr("unsupported JSON Schema keyword 'uniqueItems' at #"));
