@@ -104,13 +104,7 @@ Status Sequence::Start() {
     prompt_map_.Prepare(request_.probes, model_.config(), int(prompt_.size()));
   }
   for (int32_t id : prompt_) sampler_.Accept(id);
-  if (request_.grammar) {
-    const Tokenizer& tok = model_.tokenizer();
-    std::vector<int32_t> ends;
-    if (!request_.ignore_eos) ends = tok.end_of_generation_ids();
-    constraint_ = std::make_unique<grammar::TokenConstraint>(request_.grammar, model_.token_trie(),
-                                                             std::move(ends));
-  }
+  if (Status st = StartGrammar(); !st.ok()) return fail(st);
   timings_.load_ms = model_.load_ms();
   timings_.prompt_tokens = int(prompt_.size());
 
@@ -120,6 +114,22 @@ Status Sequence::Start() {
   if (!sink_(e)) {
     EmitDone("cancelled");
     return Status::Cancelled("cancelled by the client");
+  }
+  return Status::Ok();
+}
+
+Status Sequence::StartGrammar() {
+  if (!request_.grammar) return Status::Ok();
+  std::vector<int32_t> ends;
+  if (!request_.ignore_eos) ends = model_.tokenizer().end_of_generation_ids();
+  constraint_ = std::make_unique<grammar::TokenConstraint>(request_.grammar, model_.token_trie(),
+                                                           std::move(ends));
+  for (size_t i = 0; i < request_.grammar_prefix.size(); ++i) {
+    if (!constraint_->Accept(request_.grammar_prefix[i])) {
+      return Status::InvalidArgument("the grammar refuses token " +
+                                     std::to_string(request_.grammar_prefix[i]) + " at step " +
+                                     std::to_string(i) + " of the text it continues");
+    }
   }
   return Status::Ok();
 }

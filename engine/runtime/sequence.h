@@ -54,6 +54,9 @@ struct GenerateRequest {
   // nothing more can follow. Front ends set it from response_format / json_schema / grammar
   // (request::ReadStructuredOutput); a tool-call parser may set one of its own.
   std::shared_ptr<const grammar::Grammar> grammar;
+  // Tokens the grammar has already matched before this run's first generated token: a
+  // debugger branch continues a constrained run from the middle (its prefix is in the prompt).
+  std::vector<int32_t> grammar_prefix;
   // Set by request::Prepare() for the model and reasoning_format: splits each generation's
   // text into reasoning and answer (empty: no split; Event::text is all the text).
   ReasoningSplitterFactory reasoning;
@@ -117,6 +120,8 @@ class Sequence {
   void Split(std::string text, bool finish, Event* e);
   void EmitAttentionMap();
   void EmitPromptRouter();
+  // Builds the grammar's constraint and replays grammar_prefix through it.
+  Status StartGrammar();
   // The grammar's mask applied to the logits (into masked_); null when nothing is allowed.
   const grammar::TokenMask* Constrain(std::span<const float> logits);
   void FillTop(std::span<const float> logits, float log_sum_exp, const grammar::TokenMask* mask,
