@@ -87,27 +87,46 @@ StateId Automaton::InternState(State st) {
   if (added) {
     states_.push_back(std::move(st));
     trans_.resize(trans_.size() + 256, kUnknown);
+    by_signature_.emplace_back();
   }
   return it->second;
 }
 
-StateId Automaton::AdvanceCodepoint(const State& from, uint32_t cp) {
+StateId Automaton::AdvanceCodepoint(StateId s, const State& from, uint32_t cp) {
+  // The result depends only on which stacks accept cp: most bytes of a step share a few such
+  // signatures (every letter inside a string, say), so each is computed once per state.
+  const bool memo = from.stacks.size() <= 64;
+  uint64_t signature = 0;
+  for (size_t i = 0; memo && i < from.stacks.size(); ++i) {
+    const int32_t n = from.stacks[i];
+    if (n != kEmptyStack && TopSet(n).Contains(cp)) signature |= uint64_t(1) << i;
+  }
+  if (memo) {
+    if (signature == 0) return kDeadState;
+    for (const auto& [key, next] : by_signature_[size_t(s)]) {
+      if (key == signature) return next;
+    }
+  }
   scratch_.clear();
-  for (int32_t s : from.stacks) {
-    if (s == kEmptyStack || !TopSet(s).Contains(cp)) continue;
-    const std::vector<int32_t>& next = After(s);
+  for (size_t i = 0; i < from.stacks.size(); ++i) {
+    const int32_t n = from.stacks[i];
+    const bool match = memo ? ((signature >> i) & 1) : n != kEmptyStack && TopSet(n).Contains(cp);
+    if (!match) continue;
+    const std::vector<int32_t>& next = After(n);
     scratch_.insert(scratch_.end(), next.begin(), next.end());
   }
   std::sort(scratch_.begin(), scratch_.end());
   scratch_.erase(std::unique(scratch_.begin(), scratch_.end()), scratch_.end());
-  if (scratch_.empty()) return kDeadState;
+  StateId result = kDeadState;
   if (scratch_.size() > kMaxStacks || overflowed_) {
     overflowed_ = true;
-    return kDeadState;
+  } else if (!scratch_.empty()) {
+    State st;
+    st.stacks = scratch_;
+    result = InternState(std::move(st));
   }
-  State st;
-  st.stacks = scratch_;
-  return InternState(std::move(st));
+  if (memo) by_signature_[size_t(s)].push_back({signature, result});
+  return result;
 }
 
 namespace {
@@ -125,7 +144,7 @@ StateId Automaton::ComputeStep(StateId s, uint8_t byte) {
   uint32_t partial = 0;
   uint8_t left = 0, len = from.len;
   if (from.left == 0) {
-    if (byte < 0x80) return AdvanceCodepoint(from, byte);
+    if (byte < 0x80) return AdvanceCodepoint(s, from, byte);
     len = uint8_t(Utf8SequenceLength(byte));
     if (len == 0) return kDeadState;  // a continuation byte or an invalid lead byte
     partial = byte & (0x7Fu >> len);
@@ -139,7 +158,7 @@ StateId Automaton::ComputeStep(StateId s, uint8_t byte) {
   const uint32_t lo = std::max(partial << (6 * left), MinCodepoint(len));
   const uint32_t hi = std::min(partial << (6 * left) | ((1u << (6 * left)) - 1), MaxCodepoint(len));
   if (lo > hi || (IsSurrogate(lo) && IsSurrogate(hi))) return kDeadState;
-  if (left == 0) return AdvanceCodepoint(from, partial);
+  if (left == 0) return AdvanceCodepoint(s, from, partial);
   // Mid-character: keep the stacks that accept some code point starting with these bits.
   State st;
   st.partial = partial;

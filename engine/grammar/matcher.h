@@ -79,7 +79,7 @@ class Automaton {
   const std::vector<int32_t>& After(int32_t n);
   StateId InternState(State st);
   StateId ComputeStep(StateId s, uint8_t byte);
-  StateId AdvanceCodepoint(const State& from, uint32_t cp);
+  StateId AdvanceCodepoint(StateId s, const State& from, uint32_t cp);
   const CharSet& TopSet(int32_t n) const {
     return grammar_->sets()[grammar_->elements()[nodes_[n].pos].ref];
   }
@@ -95,6 +95,8 @@ class Automaton {
   };
   std::unordered_map<std::vector<int32_t>, StateId, KeyHash> state_ids_;
   std::vector<int32_t> trans_;  // [state][byte] -> state, kUnknown until computed
+  // Per state: (which stacks accepted a code point) -> the state after it.
+  std::vector<std::vector<std::pair<uint64_t, StateId>>> by_signature_;
   std::vector<int32_t> scratch_;
   StateId start_ = kDeadState;
   bool overflowed_ = false;
