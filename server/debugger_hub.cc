@@ -613,6 +613,12 @@ void Connection::Branch(ClientMessage m) {
   b.request.prompt_tokens.insert(b.request.prompt_tokens.end(), rec->tokens.begin(),
                                  rec->tokens.begin() + m.step);
   b.request.prompt_tokens.push_back(m.token);
+  if (b.request.grammar) {
+    // The grammar resumes where the parent's text stood, the forced token included.
+    b.request.grammar_prefix.insert(b.request.grammar_prefix.end(), rec->tokens.begin(),
+                                    rec->tokens.begin() + m.step);
+    b.request.grammar_prefix.push_back(m.token);
+  }
   b.request.max_tokens = m.request.max_tokens > 0
                              ? m.request.max_tokens
                              : std::max(1, rec->generate.max_tokens - m.step - 1);

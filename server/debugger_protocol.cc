@@ -5,6 +5,7 @@
 
 #include "engine/request/event_json.h"
 #include "engine/request/json_fields.h"
+#include "engine/request/structured_output.h"
 #include "engine/runtime/probes.h"
 #include "engine/tokenizer/chat_template.h"
 
@@ -149,6 +150,7 @@ Status ParseStartFields(const json::object& o, const Limits& limits, ClientMessa
   }
   req.max_tokens = 128;
   RETURN_IF_ERROR(FromRequestError(request::ReadJsonGroup(o, request::Group::kTop, &req)));
+  RETURN_IF_ERROR(FromRequestError(request::ReadStructuredOutput(o, &req)));
   if (req.max_tokens > limits.max_tokens) {  // this server's own limit, below the schema's
     return Status::InvalidArgument(
         request::BoundsMessage("max_tokens", 1, limits.max_tokens, true));

@@ -5,6 +5,7 @@
 #include "engine/request/chat_messages.h"
 #include "engine/request/fields.h"
 #include "engine/request/json_fields.h"
+#include "engine/request/structured_output.h"
 #include "engine/request/tool_calls.h"
 #include "engine/tokenizer/chat_template.h"
 
@@ -128,6 +129,7 @@ std::optional<ApiError> ParseOllamaChat(std::string_view body, GenerateRequest* 
   }
   if (auto err = ReadMessages(o, req)) return err;
   if (auto err = ReadOptions(o, req, params)) return err;
+  if (auto err = FromSchema(request::ReadOllamaFormat(o, req))) return err;
   return ReadThink(o, req);
 }
 

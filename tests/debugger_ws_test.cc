@@ -16,6 +16,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -241,6 +242,53 @@ TEST_F(DebuggerWsTest, EveryMessageType) {
 
 // docs/protocol.md: errors close the connection only when not recoverable; unsupported_version
 // is not: the client reads the error, then the server's close.
+// A start with a grammar: the alternatives it refused are marked, the text follows it, and a
+// branch continues the grammar from the forced token (a refused one is an error).
+TEST_F(DebuggerWsTest, GrammarMarksRemovedAlternativesAndBranchesKeepIt) {
+  WsClient c(server_->port());
+  c.Send(R"({"type":"start","prompt":"Once upon a time","max_tokens":20,
+             "grammar":"root ::= [a-c]{6}","sampling":{"temperature":0},"probes":{"top_k":10}})");
+  std::vector<Frame> frames = c.ReadUntil([](const json::object& m) { return Is(m, "done"); });
+  const std::string id(Msgs(frames, "session").at(0).at("session").as_string());
+  const auto tokens = Msgs(frames, "token", id);
+  ASSERT_FALSE(tokens.empty());
+  std::string text;
+  int removed = 0;
+  int64_t allowed_other = -1, refused = -1;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    text += tokens[i].at("text").as_string();
+    for (const json::value& t : tokens[i].at("top").as_array()) {
+      const bool r = t.as_object().contains("removed");
+      removed += r;
+      if (t.at("id") == tokens[i].at("id")) EXPECT_FALSE(r);
+      if (i == 1 && r && refused < 0) refused = t.at("id").as_int64();
+      if (i == 1 && !r && t.at("id") != tokens[i].at("id") && allowed_other < 0) {
+        allowed_other = t.at("id").as_int64();
+      }
+    }
+  }
+  EXPECT_TRUE(std::regex_match(text, std::regex("[a-c]{6}"))) << text;
+  EXPECT_GT(removed, 0);
+  EXPECT_EQ(Msgs(frames, "done", id).at(0).at("finish_reason"), "stop");
+
+  ASSERT_GE(refused, 0);
+  c.Send(R"({"type":"branch","session":")" + id + R"(","step":1,"token":)" +
+         std::to_string(refused) + "}");
+  frames = c.ReadUntil([](const json::object& m) { return Is(m, "done") || Is(m, "error"); });
+  EXPECT_NE(frames.back().msg.at("message").as_string().find("the grammar refuses"),
+            std::string::npos)
+      << json::serialize(frames.back().msg);
+  if (allowed_other < 0) return;  // no allowed runner-up among the top 10 at step 1
+  c.Send(R"({"type":"branch","session":")" + id + R"(","step":1,"token":)" +
+         std::to_string(allowed_other) + "}");
+  frames = c.ReadUntil([](const json::object& m) { return Is(m, "done"); });
+  std::string child;
+  for (const auto& t : Msgs(frames, "token")) child += t.at("text").as_string();
+  EXPECT_EQ(Msgs(frames, "done").at(0).at("finish_reason"), "stop");
+  // The parent's first token and the forced one are in the prompt; the rest completes six.
+  EXPECT_TRUE(std::regex_match(child, std::regex("[a-c]*"))) << child;
+}
+
 TEST_F(DebuggerWsTest, UnsupportedVersionClosesTheConnection) {
   WsClient c(server_->port());
   c.Send(R"({"type":"hello","version":2})");

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "engine/grammar/token_trie.h"
+
 namespace inferno {
 
 Result<std::unique_ptr<Model>> Model::Load(const std::string& path) {
@@ -30,6 +32,26 @@ Result<std::unique_ptr<Model>> Model::Load(const std::string& path) {
   m->load_ms_ =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return m;
+}
+
+std::shared_ptr<const grammar::TokenTrie> Model::token_trie() const {
+  std::call_once(trie_once_, [this] {
+    const Tokenizer& tok = *tokenizer_;
+    std::vector<std::string> pieces(size_t(tok.n_vocab()));
+    std::vector<bool> text(pieces.size(), false);
+    for (int32_t id = 0; id < tok.n_vocab(); ++id) {
+      // Text tokens only: control tokens (and so every end-of-generation token, which the
+      // grammar mask adds by itself) are never produced by a grammar.
+      const TokenType t = tok.type(id);
+      if (tok.IsEndOfGeneration(id)) continue;
+      if (t != TokenType::kNormal && t != TokenType::kByte && t != TokenType::kUserDefined)
+        continue;
+      pieces[size_t(id)] = tok.TokenToPiece(id);
+      text[size_t(id)] = true;
+    }
+    trie_ = std::make_shared<const grammar::TokenTrie>(pieces, text);
+  });
+  return trie_;
 }
 
 }  // namespace inferno

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "engine/gguf/gguf_file.h"
@@ -12,6 +13,10 @@
 #include "engine/util/status.h"
 
 namespace inferno {
+
+namespace grammar {
+class TokenTrie;
+}
 
 class Model {
  public:
@@ -27,6 +32,9 @@ class Model {
   const std::string& chat_template() const { return chat_template_; }
   // Wall time Load() took, in milliseconds.
   double load_ms() const { return load_ms_; }
+  // The vocabulary's text tokens as a byte trie, for grammar masks (engine/grammar); built on
+  // first use, since most requests have no grammar. Thread-safe.
+  std::shared_ptr<const grammar::TokenTrie> token_trie() const;
 
  private:
   Model() = default;
@@ -37,6 +45,8 @@ class Model {
   std::unique_ptr<Tokenizer> tokenizer_;
   std::string chat_template_;
   double load_ms_ = 0;
+  mutable std::once_flag trie_once_;
+  mutable std::shared_ptr<const grammar::TokenTrie> trie_;
 };
 
 }  // namespace inferno

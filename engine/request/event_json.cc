@@ -236,6 +236,7 @@ json::array TopJson(std::span<const TopToken> top, bool numbers) {
       o["logit"] = Num(t.logit);
       o["prob"] = Num(t.prob);
     }
+    if (t.removed) o["removed"] = true;  // only under a grammar: absent is the common case
     a.push_back(std::move(o));
   }
   return a;

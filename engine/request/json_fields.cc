@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "engine/request/structured_output.h"
+
 namespace inferno::request {
 namespace {
 
@@ -141,7 +143,8 @@ std::optional<RequestError> ReadJsonGroup(const json::object& o, Group group, Ge
 
 std::optional<RequestError> ReadFlatJson(const json::object& o, GenerateRequest* req) {
   if (auto err = ReadJsonGroup(o, Group::kTop, req)) return err;
-  return ReadJsonGroup(o, Group::kSampling, req);
+  if (auto err = ReadJsonGroup(o, Group::kSampling, req)) return err;
+  return ReadStructuredOutput(o, req);
 }
 
 json::object ToNestedJson(const GenerateRequest& req) {

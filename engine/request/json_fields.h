@@ -23,7 +23,8 @@ std::optional<RequestError> ReadJsonField(const boost::json::object& o, const Fi
 std::optional<RequestError> ReadJsonGroup(const boost::json::object& o, Group group,
                                           GenerateRequest* req, std::string_view prefix = {});
 
-// The flat shape of OpenAI and /chat: the kTop and kSampling fields by name.
+// The flat shape of OpenAI and /chat: the kTop and kSampling fields by name, and the
+// structured output fields (structured_output.h: response_format, json_schema, grammar).
 std::optional<RequestError> ReadFlatJson(const boost::json::object& o, GenerateRequest* req);
 
 // The WS shape of the table's fields: top-level ones, {"sampling": {...}, "probes": {...}}.

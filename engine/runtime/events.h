@@ -18,7 +18,8 @@ struct TopToken {
   int32_t id = 0;
   std::string text;  // the token's piece (bytes; may be part of a UTF-8 character)
   float logit = 0;
-  float prob = 0;  // softmax over the full vocabulary at temperature 1
+  float prob = 0;        // softmax over the full vocabulary at temperature 1
+  bool removed = false;  // the request's grammar refused this token at this step
 };
 
 // Probe results (engine/runtime/probes.h), attached to events only when a request asks.

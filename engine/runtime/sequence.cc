@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 namespace inferno {
 namespace {
@@ -130,6 +131,7 @@ Status Sequence::Start() {
     prompt_map_.Prepare(request_.probes, model_.config(), int(prompt_.size()));
   }
   for (int32_t id : prompt_) sampler_.Accept(id);
+  if (Status st = StartGrammar(); !st.ok()) return fail(st);
   timings_.load_ms = model_.load_ms();
   timings_.prompt_tokens = int(prompt_.size());
 
@@ -151,6 +153,24 @@ void Sequence::StartFrom(const Sequence& prefilled, int choice) {
   timings_.load_ms = prefilled.timings_.load_ms;
   timings_.prompt_tokens = prefilled.timings_.prompt_tokens;
   for (int32_t id : prompt_) sampler_.Accept(id);
+  // The prefilled sequence accepted the same grammar prefix, so this cannot fail.
+  if (!StartGrammar().ok()) std::abort();
+}
+
+Status Sequence::StartGrammar() {
+  if (!request_.grammar) return Status::Ok();
+  std::vector<int32_t> ends;
+  if (!request_.ignore_eos) ends = model_.tokenizer().end_of_generation_ids();
+  constraint_ = std::make_unique<grammar::TokenConstraint>(request_.grammar, model_.token_trie(),
+                                                           std::move(ends));
+  for (size_t i = 0; i < request_.grammar_prefix.size(); ++i) {
+    if (!constraint_->Accept(request_.grammar_prefix[i])) {
+      return Status::InvalidArgument("the grammar refuses token " +
+                                     std::to_string(request_.grammar_prefix[i]) + " at step " +
+                                     std::to_string(i) + " of the text it continues");
+    }
+  }
+  return Status::Ok();
 }
 
 std::span<const int32_t> Sequence::NextPromptChunk(int max) {
@@ -243,8 +263,21 @@ bool Sequence::OnLogits(std::span<const float> logits) {
     first_token_time_ = now;
   }
 
-  const int32_t id = sampler_.Sample(logits);
+  const grammar::TokenMask* mask = nullptr;
+  if (constraint_) {
+    mask = Constrain(logits);
+    if (mask == nullptr) {
+      EmitDone("stop");  // the grammar allows no token of this vocabulary here
+      return false;
+    }
+  }
+  const int32_t id = sampler_.Sample(mask ? std::span<const float>(masked_) : logits);
   sampler_.Accept(id);
+  bool grammar_done = false;
+  if (constraint_) {
+    constraint_->Accept(id);  // allowed by the mask, so accepted
+    grammar_done = constraint_->Finished();
+  }
   ++generated_;
   timings_.generated_tokens = generated_;
 
@@ -264,7 +297,7 @@ bool Sequence::OnLogits(std::span<const float> logits) {
     if (logits[j] > e.logit || (logits[j] == e.logit && j < id)) ++rank;
   }
   e.rank = rank;
-  AddTop(logits, &e.top, dist.log_sum_exp);
+  FillTop(logits, dist.log_sum_exp, mask, &e);
   const ProbeOptions& probes = request_.probes;
   if (probes.full_logits) e.logits.assign(logits.begin(), logits.end());
   if (probes.captures() || probes.router) e.query_position = evaluated_ - 1;
@@ -273,7 +306,7 @@ bool Sequence::OnLogits(std::span<const float> logits) {
   if (probes.logit_lens && !lens_logits_.empty()) FillLogitLens(probes, model_, lens_logits_, &e);
 
   const bool eos = !request_.ignore_eos && tok.IsEndOfGeneration(id);
-  bool stopped = eos;
+  bool stopped = eos || grammar_done;
   e.end_of_generation = eos;
   if (!eos) {
     text_ += decoder_.Push(id);
@@ -333,6 +366,29 @@ std::span<const float> Sequence::Biased(std::span<const float> logits) {
     if (id >= 0 && size_t(id) < biased_.size()) biased_[size_t(id)] += bias;
   }
   return biased_;
+}
+
+const grammar::TokenMask* Sequence::Constrain(std::span<const float> logits) {
+  const grammar::TokenMask& mask = constraint_->Allowed();
+  masked_.assign(logits.begin(), logits.end());
+  bool any = false;
+  for (size_t i = 0; i < masked_.size(); ++i) {
+    if (!mask.Test(int32_t(i))) {
+      masked_[i] = -INFINITY;
+    } else {
+      any = true;
+    }
+  }
+  return any ? &mask : nullptr;
+}
+
+// The model's own top-k (probabilities under the unconstrained distribution, so the debugger
+// shows what the model wanted), each marked when the grammar removed it.
+void Sequence::FillTop(std::span<const float> logits, float log_sum_exp,
+                       const grammar::TokenMask* mask, Event* e) {
+  AddTop(logits, &e->top, log_sum_exp);
+  if (mask == nullptr) return;
+  for (TopToken& t : e->top) t.removed = !mask->Test(t.id);
 }
 
 void Sequence::Cancel() {

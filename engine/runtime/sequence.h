@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/grammar/grammar.h"
+#include "engine/grammar/token_constraint.h"
 #include "engine/model/model.h"
 #include "engine/runtime/events.h"
 #include "engine/runtime/probes.h"
@@ -56,6 +58,14 @@ struct GenerateRequest {
   ProbeOptions probes;            // opt-in probes (attention, logit lens, ...)
   bool ignore_eos = false;
   ReasoningFormat reasoning_format = ReasoningFormat::kAuto;
+  // Constrained decoding (engine/grammar): only tokens the grammar allows are sampled, an
+  // end-of-generation token only where the grammar is complete, and the generation stops when
+  // nothing more can follow. Front ends set it from response_format / json_schema / grammar
+  // (request::ReadStructuredOutput); a tool-call parser may set one of its own.
+  std::shared_ptr<const grammar::Grammar> grammar;
+  // Tokens the grammar has already matched before this run's first generated token: a
+  // debugger branch continues a constrained run from the middle (its prefix is in the prompt).
+  std::vector<int32_t> grammar_prefix;
   // Set by request::Prepare() for the model and reasoning_format: splits each generation's
   // text into reasoning and answer (empty: no split; Event::text is all the text).
   ReasoningSplitterFactory reasoning;
@@ -147,6 +157,12 @@ class Sequence {
   void SplitReasoning(const std::string& text, bool finish, Event* e);
   void EmitAttentionMap();
   void EmitPromptRouter();
+  // Builds the grammar's constraint and replays grammar_prefix through it.
+  Status StartGrammar();
+  // The grammar's mask applied to the logits (into masked_); null when nothing is allowed.
+  const grammar::TokenMask* Constrain(std::span<const float> logits);
+  void FillTop(std::span<const float> logits, float log_sum_exp, const grammar::TokenMask* mask,
+               Event* e);
 
   const Model& model_;
   GenerateRequest request_;
@@ -164,6 +180,8 @@ class Sequence {
   int choice_ = 0;  // Event::choice
 
   Sampler sampler_;
+  std::unique_ptr<grammar::TokenConstraint> constraint_;  // when the request has a grammar
+  std::vector<float> masked_;                             // logits with the refused at -inf
   StreamingDecoder decoder_;
   std::string text_;    // generated text so far (complete UTF-8 characters)
   size_t emitted_ = 0;  // bytes of text_ already sent

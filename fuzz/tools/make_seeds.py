@@ -151,6 +151,26 @@ def ws_seeds():
         write("ws_frame", name, data)
 
 
+def grammar_seeds():
+    # 'g' + GBNF or 's' + JSON Schema, then optionally NUL and text to run through the grammar.
+    seeds = {
+        "gbnf-json": b'groot ::= value\nvalue ::= "{" ws (pair ("," ws pair)*)? "}" | [0-9]+\n'
+        b'pair ::= "\\"" [^"\\\\]* "\\"" ws ":" ws value\nws ::= [ \\t\\n]{0,4}\n'
+        b'\x00{"a": 12}',
+        "gbnf-repeat": b'groot ::= ("ab" | [\\x41-\\u00ff])+ "."? # c\n\x00abAB\xc3\xa9.',
+        "gbnf-error": b'groot ::= "a\n',
+        "schema-object": b's{"type":"object","properties":{"n":{"type":"string","maxLength":3},'
+        b'"k":{"type":"integer","minimum":-5,"maximum":300}},"required":["n"]}\x00{"n":"ab","k":7}',
+        "schema-ref": b's{"$defs":{"t":{"anyOf":[{"type":"null"},{"type":"array","items":'
+        b'{"$ref":"#/$defs/t"}}]}},"$ref":"#/$defs/t"}\x00[[null],[]]',
+        "schema-pattern": b's{"type":"string","pattern":"^(a|b\\\\d){2,3}[^x]?$"}\x00"ab1"',
+        "schema-formats": b's{"type":"array","items":{"type":"string","format":"date-time"}}',
+    }
+    for name, data in seeds.items():
+        write("grammar", name, data)
+
+
 http_seeds()
 json_seeds()
 ws_seeds()
+grammar_seeds()
