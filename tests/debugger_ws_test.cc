@@ -260,7 +260,9 @@ TEST_F(DebuggerWsTest, GrammarMarksRemovedAlternativesAndBranchesKeepIt) {
     for (const json::value& t : tokens[i].at("top").as_array()) {
       const bool r = t.as_object().contains("removed");
       removed += r;
-      if (t.at("id") == tokens[i].at("id")) EXPECT_FALSE(r);
+      if (t.at("id") == tokens[i].at("id")) {
+        EXPECT_FALSE(r);
+      }
       if (i == 1 && r && refused < 0) refused = t.at("id").as_int64();
       if (i == 1 && !r && t.at("id") != tokens[i].at("id") && allowed_other < 0) {
         allowed_other = t.at("id").as_int64();

@@ -377,7 +377,8 @@ Status Converter::Count(const json::object& o, std::string_view key, const std::
   if (v == nullptr) return Status::Ok();
   const double d = v->is_number() ? v->to_number<double>() : -1;
   if (!v->is_number() || d < 0 || d != std::floor(d)) {
-    return Fail(Child(path, key), "'" + std::string(key) + "' must be a non-negative integer");
+    return Fail(Child(path, key),
+                std::string("'").append(key) + "' must be a non-negative integer");
   }
   if (d > Builder::kMaxRepeat) {
     return Fail(Child(path, key), "'" + std::string(key) + "' above " +
@@ -469,7 +470,7 @@ Status Bound(const json::object& o, bool lower, std::optional<int64_t>* out) {
     const json::value* v = o.if_contains(key);
     if (v == nullptr) continue;
     if (!v->is_number()) {
-      return Status::InvalidArgument("'" + std::string(key) + "' must be a number");
+      return Status::InvalidArgument(std::string("'").append(key) + "' must be a number");
     }
     const double d = std::clamp(v->to_number<double>(), -1e18, 1e18);
     int64_t b = lower ? int64_t(std::ceil(d)) : int64_t(std::floor(d));
@@ -496,7 +497,7 @@ Status Converter::IntegerSchema(const json::object& o, const std::string& path, 
 Status Converter::NumberSchema(const json::object& o, const std::string& path, Element* out) {
   for (const char* key : {"maximum", "exclusiveMaximum", "exclusiveMinimum"}) {
     if (o.contains(key)) {
-      return Fail(path, "'" + std::string(key) +
+      return Fail(path, std::string("'").append(key) +
                             "' on a 'number' is not supported (use an 'integer', or 'minimum': 0)");
     }
   }

@@ -147,7 +147,7 @@ TEST(JsonSchemaTest, IntegerRangesMatchExactlyTheRange) {
           << x << " in " << lo << ".." << hi;
     }
     EXPECT_FALSE(s.Accepts("-0"));
-    EXPECT_FALSE(s.Accepts("0" + std::to_string(std::max<int64_t>(lo, 1))));
+    EXPECT_FALSE(s.Accepts(std::string("0").append(std::to_string(std::max<int64_t>(lo, 1)))));
   }
   const Schema open(R"({"type":"integer","exclusiveMinimum":10})");
   EXPECT_FALSE(open.Accepts("10"));
