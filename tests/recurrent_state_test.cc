@@ -187,16 +187,55 @@ TEST(RecurrentState, AttentionProbesNameTheAttentionLayers) {
   ASSERT_NE(m, nullptr);
   ProbeOptions p;
   p.attention = true;
-  Status all = CheckProbes(p, m->config());
-  EXPECT_FALSE(all.ok());
-  EXPECT_NE(all.message().find("choose among its attention layers 3"), std::string::npos)
-      << all.message();
+  EXPECT_TRUE(CheckProbes(p, m->config()).ok());  // none named: the attention layers
   p.attention_layers = {1};
   Status linear = CheckProbes(p, m->config());
   EXPECT_NE(linear.message().find("layer 1 is a linear-attention"), std::string::npos)
       << linear.message();
   p.attention_layers = {3};
   EXPECT_TRUE(CheckProbes(p, m->config()).ok());
+}
+
+// The debugger asks for attention without naming layers: on a hybrid model that is its
+// attention layers, in the token events and in the prompt map, each head summing to 1.
+TEST(RecurrentState, AttentionProbesWithoutLayersRecordTheAttentionLayers) {
+  if (!fs::exists(kModel)) GTEST_SKIP() << "no zoo (make zoo): " << kModel;
+  std::unique_ptr<Model> m = LoadOrSkip();
+  ASSERT_NE(m, nullptr);
+  GenerateRequest r;
+  r.prompt_tokens = kPromptA;
+  r.max_tokens = 3;
+  r.sampling.temperature = 0;
+  r.ignore_eos = true;
+  r.probes.attention = true;
+  r.probes.attention_prompt = true;
+  ThreadPool pool(2);
+  Session session(*m, pool, SessionOptions{64, 16});
+  std::vector<Event> events;
+  const Status st = session.Generate(r, [&](const Event& e) {
+    events.push_back(e);
+    return true;
+  });
+  ASSERT_TRUE(st.ok()) << st.message();
+  int tokens = 0, maps = 0;
+  for (const Event& e : events) {
+    if (e.type == Event::Type::kToken) {
+      ++tokens;
+      ASSERT_EQ(e.attention.size(), size_t(m->config().n_head));
+      for (const AttentionHead& h : e.attention) {
+        EXPECT_EQ(h.layer, 3);
+        float sum = 0;
+        for (float w : h.weights) sum += w;
+        EXPECT_NEAR(sum, 1.0f, 1e-3f);
+      }
+    }
+    if (!e.attention_map.layers.empty()) {
+      ++maps;
+      EXPECT_EQ(e.attention_map.layers, std::vector<int>{3});
+    }
+  }
+  EXPECT_EQ(tokens, 3);
+  EXPECT_EQ(maps, 1);
 }
 
 }  // namespace

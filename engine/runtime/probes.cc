@@ -10,21 +10,15 @@ namespace inferno {
 
 namespace {
 
-// Attention probes read softmax weights, which a linear-attention layer does not have. Asking
-// for all layers of a hybrid model is refused too, with the layers that do have them, rather
-// than answered with empty rows.
+// Attention probes read softmax weights, which a linear-attention layer does not have: naming
+// one is refused with the layers that do have them. Naming none means all attention layers.
 Status CheckAttentionLayers(const ProbeOptions& probes, const ModelConfig& config) {
   if (config.layer_is_recurrent.empty()) return Status::Ok();  // configs made by hand in tests
   std::string attention_layers;
-  bool hybrid = false;
   for (int l = 0; l < config.n_layer; ++l) {
-    if (config.layer_is_recurrent[l]) {
-      hybrid = true;
-    } else {
-      attention_layers += (attention_layers.empty() ? "" : ", ") + std::to_string(l);
-    }
+    if (config.layer_is_recurrent[l]) continue;
+    attention_layers += (attention_layers.empty() ? "" : ", ") + std::to_string(l);
   }
-  if (!hybrid) return Status::Ok();
   for (int l : probes.attention_layers) {
     if (!config.layer_is_recurrent[l]) continue;
     return Status::InvalidArgument("attention layer " + std::to_string(l) +
@@ -32,11 +26,7 @@ Status CheckAttentionLayers(const ProbeOptions& probes, const ModelConfig& confi
                                    "attention weights; this model's attention layers are " +
                                    attention_layers);
   }
-  if (!probes.attention_layers.empty()) return Status::Ok();
-  return Status::InvalidArgument(
-      "attention probes: this model mixes linear-attention (Gated DeltaNet) layers, which have "
-      "no attention weights, with attention layers; choose among its attention layers " +
-      attention_layers);
+  return Status::Ok();
 }
 
 }  // namespace
@@ -79,11 +69,20 @@ std::vector<int> Chosen(const std::vector<int>& chosen, int n) {
   return out;
 }
 
+// The chosen layers; when none is chosen, every layer that has attention weights (a hybrid
+// model's linear-attention layers have none).
+std::vector<int> ChosenLayers(const std::vector<int>& chosen, const ModelConfig& config) {
+  std::vector<int> out = Chosen(chosen, config.n_layer);
+  if (!chosen.empty() || config.layer_is_recurrent.empty()) return out;
+  std::erase_if(out, [&](int l) { return bool(config.layer_is_recurrent[l]); });
+  return out;
+}
+
 }  // namespace
 
 Status CheckPromptAttention(const ProbeOptions& probes, const ModelConfig& config, int n_prompt) {
   if (!probes.attention_prompt) return Status::Ok();
-  const int64_t heads = int64_t(Chosen(probes.attention_layers, config.n_layer).size()) *
+  const int64_t heads = int64_t(ChosenLayers(probes.attention_layers, config).size()) *
                         int64_t(Chosen(probes.attention_heads, config.n_head).size());
   const int64_t size = heads * n_prompt * n_prompt;
   if (size <= kMaxPromptAttentionWeights) return Status::Ok();
@@ -100,8 +99,8 @@ void TokenProbe::Prepare(const ProbeOptions& probes, const ModelConfig& config) 
   attention_layers_.clear();
   attention_.clear();
   if (probes.attention) {
-    attention_layers_.assign(config.n_layer, probes.attention_layers.empty() ? 1 : 0);
-    for (int l : probes.attention_layers) attention_layers_[l] = 1;
+    attention_layers_.assign(config.n_layer, 0);
+    for (int l : ChosenLayers(probes.attention_layers, config)) attention_layers_[l] = 1;
     attention_.resize(config.n_layer);
   }
   residuals_ = probes.logit_lens;
@@ -147,7 +146,7 @@ void TokenProbe::CopyLastMapRow(const AttentionMap& map) {
 
 void PromptMapProbe::Prepare(const ProbeOptions& probes, const ModelConfig& config, int n_prompt) {
   map_.n_positions = n_prompt;
-  map_.layers = Chosen(probes.attention_layers, config.n_layer);
+  map_.layers = ChosenLayers(probes.attention_layers, config);
   map_.heads = Chosen(probes.attention_heads, config.n_head);
   layer_slot_.assign(config.n_layer, -1);
   for (size_t i = 0; i < map_.layers.size(); ++i) layer_slot_[map_.layers[i]] = int(i);
