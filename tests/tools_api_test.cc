@@ -144,7 +144,9 @@ TEST_F(ToolsApiTest, ToolChoiceNoneLeavesToolsOutAndParsesNothing) {
 }
 
 // A named function: the prompt ends with the call's opening and its name, so the reply is
-// that call (here the script's own arguments), content null.
+// that call, content null, and its arguments are decoded under the grammar of the function's
+// parameter schema: the script's own arguments add a "unit" key the schema does not list, which
+// the grammar refuses, so the call holds what validates (whitespace is the model's choice).
 TEST_F(ToolsApiTest, NamedToolChoiceForcesTheCall) {
   const json::object c =
       Choice(Chat(std::string(kAsk) + "," + kTools +
@@ -154,7 +156,40 @@ TEST_F(ToolsApiTest, NamedToolChoiceForcesTheCall) {
   EXPECT_TRUE(m.at("content").is_null());
   ASSERT_EQ(m.at("tool_calls").as_array().size(), 1u);
   EXPECT_EQ(m.at("tool_calls").at(0).at("function").at("name"), "get_weather");
-  EXPECT_EQ(m.at("tool_calls").at(0).at("function").at("arguments"), kArguments);
+  const json::value args =
+      json::parse(m.at("tool_calls").at(0).at("function").at("arguments").as_string());
+  EXPECT_EQ(args, json::parse(R"({"location": "Paris"})"));
+}
+
+// "required": the prompt ends with the call's opening, and the grammar of the tools' calls (a
+// name among the tools, its parameter schema) holds whatever the model writes to a valid call.
+// The location is bounded (maxLength): this scripted model, unlike a trained one, would
+// otherwise go on writing inside the string until max_tokens.
+TEST_F(ToolsApiTest, RequiredToolChoiceGivesAValidCall) {
+  const std::string tools =
+      R"("tools":[{"type":"function","function":{"name":"get_weather","parameters":)"
+      R"({"type":"object","properties":{"location":{"type":"string","maxLength":12}},)"
+      R"("required":["location"]}}}])";
+  for (const char* stream : {"false", "true"}) {
+    const std::string body =
+        std::string(kAsk) + "," + tools + R"(,"tool_choice":"required","stream":)" + stream;
+    if (std::string(stream) == "true") {
+      const std::string sse = Post("/v1/chat/completions", "{" + body + "}").body;
+      EXPECT_NE(sse.find(R"("finish_reason":"tool_calls")"), std::string::npos) << sse;
+      EXPECT_NE(sse.find(R"("name":"get_weather")"), std::string::npos) << sse;
+      continue;
+    }
+    const json::object c = Choice(Chat(body));
+    EXPECT_EQ(c.at("finish_reason"), "tool_calls");
+    const json::object& m = c.at("message").as_object();
+    ASSERT_EQ(m.at("tool_calls").as_array().size(), 1u) << json::serialize(c);
+    EXPECT_EQ(m.at("tool_calls").at(0).at("function").at("name"), "get_weather");
+    const json::value args =
+        json::parse(m.at("tool_calls").at(0).at("function").at("arguments").as_string());
+    ASSERT_TRUE(args.is_object());
+    EXPECT_LE(args.at("location").as_string().size(), 12u);
+    EXPECT_EQ(args.as_object().size(), 1u);
+  }
 }
 
 // The second half of a tool loop: the assistant's call (content null) and the tool's result

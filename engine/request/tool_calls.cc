@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <random>
 
+#include "engine/grammar/json_schema.h"
 #include "engine/request/tool_json.h"
 
 namespace inferno::request {
@@ -35,16 +36,131 @@ void DescribeTools(GenerateRequest& req) {
   }
 }
 
-// The hook of grammar-constrained decoding (engine/grammar): a forced call (tool_choice
-// "required" or a named function) is where the grammar of the format's call syntax, with the
-// tools' parameter schemas, attaches to the request, so the output is a valid call whatever
-// the model. Until then the prompt ends with the call's opening, so the model can only go on
-// with a call (and with the named function's arguments), and the arguments are what it writes.
+// What closes a named call after its arguments, in the format's syntax, up to where the call is
+// whole (the wrapper's closing tag, if any, may follow: parsers take a call once its JSON is
+// complete). Null where the arguments are not one JSON object (Qwen XML parameters).
+std::optional<std::string> NamedCallClose(ToolFormat format, std::string_view t) {
+  switch (format) {
+    case ToolFormat::kHermes:
+    case ToolFormat::kLlama3:
+      return "}";
+    case ToolFormat::kMistral:
+      return Has(t, "[ARGS]") ? "" : "}]";
+    case ToolFormat::kHarmony:
+      return "";
+    case ToolFormat::kDeepSeek:
+      return Has(t, "```json") ? "\n```" : "";
+    case ToolFormat::kGeneric:
+      return "}}";
+    case ToolFormat::kQwenXml:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// The named tool's `parameters` schema; an object of any keys when it has none.
+boost::json::value ParametersSchema(const boost::json::array& tools, std::string_view name) {
+  for (const boost::json::value& t : tools) {
+    const boost::json::value* f = t.is_object() ? t.as_object().if_contains("function") : nullptr;
+    if (f == nullptr || !f->is_object()) continue;
+    const boost::json::value* n = f->as_object().if_contains("name");
+    if (n == nullptr || !n->is_string() || n->as_string() != name) continue;
+    const boost::json::value* p = f->as_object().if_contains("parameters");
+    if (p != nullptr && p->is_object() && !p->as_object().empty()) return *p;
+  }
+  return boost::json::object{{"type", "object"}};
+}
+
+// For "required" in the formats whose calls are JSON objects {"name": ..., <args>: {...}}: the
+// prompt's opening stops before the object, and the grammar lets the model write one of the
+// tools' calls, each with its own name and parameter schema. Null for the other formats.
+struct JsonCallShape {
+  std::string opening;   // what the prompt ends with
+  std::string args_key;  // "arguments", or Llama 3's "parameters"
+  bool array = false;    // Mistral: [TOOL_CALLS][{...}, ...]
+  bool wrapped = false;  // the generic format: {"tool_call": {...}}
+};
+
+std::optional<JsonCallShape> RequiredCallShape(ToolFormat format, std::string_view t) {
+  switch (format) {
+    case ToolFormat::kHermes:
+      return JsonCallShape{"<tool_call>\n", "arguments"};
+    case ToolFormat::kLlama3:
+      return JsonCallShape{"", "parameters"};
+    case ToolFormat::kMistral:
+      if (Has(t, "[ARGS]")) return std::nullopt;
+      return JsonCallShape{"[TOOL_CALLS]", "arguments", /*array=*/true};
+    case ToolFormat::kGeneric:
+      return JsonCallShape{"", "arguments", false, /*wrapped=*/true};
+    default:
+      return std::nullopt;
+  }
+}
+
+// `any_arguments`: every tool's arguments as any object (when a schema is beyond the grammar).
+boost::json::value RequiredCallSchema(const JsonCallShape& shape, const GenerateRequest& req,
+                                      bool any_arguments) {
+  namespace json = boost::json;
+  json::array calls;
+  for (const json::value& t : req.tools) {
+    const json::string& name = t.at("function").at("name").as_string();
+    json::object properties{{"name", json::object{{"const", name}}}};
+    properties[shape.args_key] =
+        any_arguments ? json::object{{"type", "object"}} : ParametersSchema(req.tools, name);
+    calls.push_back(json::object{{"type", "object"},
+                                 {"properties", std::move(properties)},
+                                 {"required", json::array{"name", json::string(shape.args_key)}}});
+  }
+  json::value call = json::object{{"anyOf", std::move(calls)}};
+  if (shape.array) {
+    json::object list{{"type", "array"}, {"items", std::move(call)}, {"minItems", 1}};
+    if (!req.parallel_tool_calls) list["maxItems"] = 1;
+    return list;
+  }
+  if (shape.wrapped) {
+    return json::object{{"type", "object"},
+                        {"properties", json::object{{"tool_call", std::move(call)}}},
+                        {"required", json::array{"tool_call"}}};
+  }
+  return call;
+}
+
+// The grammar of `schema`, or of `fallback` when the grammar cannot express it: a request OpenAI
+// would accept is not failed over a schema keyword, its arguments are then any JSON object.
+std::shared_ptr<const grammar::Grammar> GrammarOr(const boost::json::value& schema,
+                                                  const boost::json::value& fallback,
+                                                  const grammar::SchemaGrammarOptions& around) {
+  Result<grammar::Grammar> g = grammar::JsonSchemaGrammar(schema, around);
+  if (!g.ok()) g = grammar::JsonSchemaGrammar(fallback, around);
+  if (!g.ok()) return nullptr;
+  return std::make_shared<const grammar::Grammar>(std::move(*g));
+}
+
+// A forced call (tool_choice "required" or a named function): the prompt ends with the call's
+// opening in the model's syntax, so the model can only go on with a call, and the call is
+// decoded under a grammar (engine/grammar) of the tools' parameter schemas, so it parses and
+// validates whatever the model. Where the format's arguments are not JSON (Qwen XML) or a
+// required call is not a JSON object (harmony, DeepSeek, Mistral's [ARGS]), only the opening
+// forces it.
 void ForceCall(ToolFormat format, std::string_view chat_template, GenerateRequest& req,
                ToolParserOptions* options) {
-  const std::string_view name =
-      req.tool_choice.mode == ToolChoiceMode::kNamed ? req.tool_choice.name : "";
+  const bool named = req.tool_choice.mode == ToolChoiceMode::kNamed;
+  // Not `named ? name : ""`: that makes a temporary std::string for the view to dangle on.
+  std::string_view name;
+  if (named) name = req.tool_choice.name;
   req.prompt_suffix = ForcedCallPrefix(format, chat_template, name);
+  const boost::json::object any_object{{"type", "object"}};
+  if (named) {
+    if (const std::optional<std::string> close = NamedCallClose(format, chat_template)) {
+      grammar::SchemaGrammarOptions around;
+      around.suffix = *close;
+      req.grammar = GrammarOr(ParametersSchema(req.tools, name), any_object, around);
+    }
+  } else if (const std::optional<JsonCallShape> shape = RequiredCallShape(format, chat_template)) {
+    req.prompt_suffix = shape->opening;
+    req.grammar = GrammarOr(RequiredCallSchema(*shape, req, false),
+                            RequiredCallSchema(*shape, req, true), {});
+  }
   options->prefix = req.prompt_suffix;
 }
 
