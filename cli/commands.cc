@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "engine/util/version.h"
+
 namespace inferno::cli {
 namespace {
 
@@ -50,7 +52,7 @@ class TomlWithHome : public CLI::ConfigTOML {
 int Main(int argc, char** argv) {
   CLI::App app{"inferno: local LLM workbench (run, inspect and debug GGUF models)"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "inferno 0.1.0");
+  app.set_version_flag("--version", std::string("inferno ") + kVersion);
   // Every command's long options can also come from a TOML file, one [section] per command
   // (docs/inferno.toml): the flags are the one declaration of each setting. Precedence:
   // command line, then the file, then environment variables, then built-in defaults.

@@ -16,6 +16,7 @@
 #include "engine/request/json_fields.h"
 #include "engine/request/prepare.h"
 #include "engine/util/utf8.h"
+#include "engine/util/version.h"
 #include "server/errors.h"
 #include "server/event_queue.h"
 #include "server/model_options_routes.h"
@@ -282,6 +283,15 @@ void Api::AddRoutes() {
   t.Add("POST", "/v1/completions", [this](const Request& r, const PathParams&, ResponseWriter& w) {
     int unused = 0;
     Completions(r, w, /*chat=*/false, &unused);
+  });
+  t.AddReply("GET", "/api/tags", [this](const Request&, const PathParams&) {
+    return Json(200, OllamaTags(registry_.List()));
+  });
+  t.AddReply("GET", "/api/ps", [this](const Request&, const PathParams&) {
+    return Json(200, OllamaRunning(registry_.List()));
+  });
+  t.AddReply("GET", "/api/version", [](const Request&, const PathParams&) {
+    return Json(200, json::object{{"version", kVersion}});
   });
   t.Add("POST", "/api/chat", [this](const Request& r, const PathParams&, ResponseWriter& w) {
     int status = 0;

@@ -1,6 +1,7 @@
 #include "server/ollama.h"
 
 #include <boost/json.hpp>
+#include <cstdio>
 
 #include "engine/request/chat_messages.h"
 #include "engine/request/fields.h"
@@ -8,6 +9,7 @@
 #include "engine/request/structured_output.h"
 #include "engine/request/tool_calls.h"
 #include "engine/tokenizer/chat_template.h"
+#include "store/timestamps.h"
 
 namespace inferno::server {
 namespace {
@@ -170,6 +172,55 @@ std::string OllamaChatEncoder::Final(const Event& done, int prompt_tokens) const
                    {"done", true}};
   AddStats(done, prompt_tokens, &out);
   return json::serialize(out);
+}
+
+namespace {
+
+// "1.2B", "350M": Ollama's parameter_size.
+std::string ParameterSize(double parameters) {
+  char buf[32];
+  if (parameters >= 1e9) {
+    std::snprintf(buf, sizeof buf, "%.1fB", parameters / 1e9);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.0fM", parameters / 1e6);
+  }
+  return buf;
+}
+
+json::object OllamaModel(const ModelInfo& m) {
+  return json::object{
+      {"name", m.id},
+      {"model", m.id},
+      {"modified_at", store::FormatIso8601(m.modified * 1000)},
+      {"size", m.size_bytes},
+      {"details", json::object{{"parent_model", ""},
+                               {"format", "gguf"},
+                               {"family", m.architecture},
+                               {"families", json::array{json::string(m.architecture)}},
+                               {"parameter_size", ParameterSize(m.parameters)},
+                               {"quantization_level", m.quant}}}};
+}
+
+}  // namespace
+
+json::object OllamaTags(const std::vector<ModelInfo>& models) {
+  json::array out;
+  for (const ModelInfo& m : models) {
+    if (m.error.empty()) out.push_back(OllamaModel(m));  // unusable files are not models
+  }
+  return json::object{{"models", std::move(out)}};
+}
+
+json::object OllamaRunning(const std::vector<ModelInfo>& models) {
+  json::array out;
+  for (const ModelInfo& m : models) {
+    if (!m.loaded) continue;
+    json::object o = OllamaModel(m);
+    o["size_vram"] = 0;  // CPU only
+    o["context_length"] = m.context_size;
+    out.push_back(std::move(o));
+  }
+  return json::object{{"models", std::move(out)}};
 }
 
 }  // namespace inferno::server

@@ -11,6 +11,7 @@
 
 #include "engine/runtime/events.h"
 #include "engine/runtime/sequence.h"
+#include "server/model_registry.h"
 #include "server/openai.h"
 
 namespace inferno::server {
@@ -47,5 +48,13 @@ class OllamaChatEncoder {
   std::string thinking_;
   std::vector<ChatToolCall> tool_calls_;
 };
+
+// Ollama's model lists, so its clients (Open WebUI, the ollama libraries) find the models:
+// GET /api/tags lists every model of the registry, GET /api/ps the loaded ones. Each entry has
+// name/model (the registry id), modified_at (the file's time), size (bytes) and details
+// (format "gguf", family = the GGUF architecture, parameter_size "1.2B", quantization_level).
+// No `digest`: Ollama's is the blob's SHA-256, which would mean hashing every file per list.
+boost::json::object OllamaTags(const std::vector<ModelInfo>& models);
+boost::json::object OllamaRunning(const std::vector<ModelInfo>& models);
 
 }  // namespace inferno::server

@@ -82,5 +82,46 @@ TEST(OllamaChat, EncodesTheThoughtAsThinking) {
   EXPECT_EQ(out["eval_duration"], 2000000);
 }
 
+TEST(OllamaTags, ListsUsableModelsAndRunningOnes) {
+  ModelInfo a;
+  a.id = "qwen3-1.7b-Q4_K_M";
+  a.size_bytes = 1107409952;
+  a.quant = "Q4_K_M";
+  a.architecture = "qwen3";
+  a.parameters = 1.72e9;
+  a.modified = 1764547200;  // 2025-12-01T00:00:00Z
+  a.loaded = true;
+  a.context_size = 4096;
+  ModelInfo b = a;
+  b.id = "tiny";
+  b.parameters = 4.8e6;
+  b.loaded = false;
+  ModelInfo broken = a;
+  broken.id = "broken";
+  broken.error = "not a GGUF file";
+  broken.loaded = false;
+
+  const json::object tags = OllamaTags({a, b, broken});
+  const json::array& models = tags.at("models").as_array();
+  ASSERT_EQ(models.size(), 2u);  // the unusable file is no model
+  const json::object& m = models[0].as_object();
+  EXPECT_EQ(m.at("name"), "qwen3-1.7b-Q4_K_M");
+  EXPECT_EQ(m.at("model"), "qwen3-1.7b-Q4_K_M");
+  EXPECT_EQ(m.at("modified_at"), "2025-12-01T00:00:00.000Z");
+  EXPECT_EQ(m.at("size").to_number<int64_t>(), 1107409952);
+  const json::object& d = m.at("details").as_object();
+  EXPECT_EQ(d.at("format"), "gguf");
+  EXPECT_EQ(d.at("family"), "qwen3");
+  EXPECT_EQ(d.at("parameter_size"), "1.7B");
+  EXPECT_EQ(d.at("quantization_level"), "Q4_K_M");
+  EXPECT_EQ(models[1].at("details").at("parameter_size"), "5M");
+
+  const json::object ps = OllamaRunning({a, b, broken});
+  const json::array& running = ps.at("models").as_array();
+  ASSERT_EQ(running.size(), 1u);
+  EXPECT_EQ(running[0].at("name"), "qwen3-1.7b-Q4_K_M");
+  EXPECT_EQ(running[0].at("context_length").to_number<int>(), 4096);
+}
+
 }  // namespace
 }  // namespace inferno::server

@@ -55,6 +55,24 @@ class ServerTest : public ::testing::Test {
 ServerProcess* ServerTest::server_ = nullptr;
 fs::path* ServerTest::data_ = nullptr;
 
+// Ollama's clients list models with /api/tags (and /api/ps, /api/version) before they chat.
+TEST_F(ServerTest, OllamaModelLists) {
+  HttpResponse tags = HttpRequest(port(), "GET", "/api/tags");
+  ASSERT_EQ(tags.status, 200);
+  const json::object t = ParseJsonObject(tags.body);
+  const json::object& m = t.at("models").as_array().at(0).as_object();
+  EXPECT_EQ(m.at("name"), "llama-tiny-Q8_0");
+  EXPECT_EQ(m.at("size").to_number<double>(), double(fs::file_size(testing::FixtureModel())));
+  EXPECT_EQ(m.at("details").at("family"), "llama");
+  EXPECT_EQ(m.at("details").at("quantization_level"), "Q8_0");
+  HttpResponse ps = HttpRequest(port(), "GET", "/api/ps");
+  ASSERT_EQ(ps.status, 200);
+  EXPECT_EQ(ParseJsonObject(ps.body).at("models").at(0).at("name"), "llama-tiny-Q8_0");
+  HttpResponse version = HttpRequest(port(), "GET", "/api/version");
+  ASSERT_EQ(version.status, 200);
+  EXPECT_EQ(ParseJsonObject(version.body).at("version"), "0.1.0");
+}
+
 TEST_F(ServerTest, HealthModelsAndMetrics) {
   HttpResponse h = HttpRequest(port(), "GET", "/health");
   ASSERT_EQ(h.status, 200);
