@@ -14,18 +14,13 @@
 namespace inferno {
 namespace {
 
+using testing::ReadAll;
+
 namespace fs = std::filesystem;
 using testing::HttpRequest;
 using testing::ServerProcess;
 
 std::string Sample() { return std::string(INFERNO_SOURCE_DIR) + "/docs/inferno.toml"; }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 TEST(ConfigFile, SampleIsValidAndNamesEveryServeOption) {
   const fs::path data = testing::FreshTempDir("config", "sample");
@@ -36,7 +31,7 @@ TEST(ConfigFile, SampleIsValidAndNamesEveryServeOption) {
 
   testing::ProcessResult help = testing::RunProcess({testing::InfernoBinary(), "serve", "--help"});
   ASSERT_EQ(help.exit_code, 0);
-  const std::string sample = ReadFile(Sample());
+  const std::string sample = ReadAll(Sample());
   const std::regex option("--([a-z][a-z-]+)");
   int n = 0;
   for (std::sregex_iterator it(help.out.begin(), help.out.end(), option), end; it != end; ++it) {

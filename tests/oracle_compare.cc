@@ -18,13 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::vector<int32_t> IntArray(const boost::json::value& v) {
   std::vector<int32_t> out;
   for (const auto& x : v.as_array()) out.push_back(int32_t(x.to_number<int64_t>()));

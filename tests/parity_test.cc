@@ -20,6 +20,8 @@
 namespace inferno {
 namespace {
 
+using testing::ReadAll;
+
 namespace fs = std::filesystem;
 
 struct OracleCase {
@@ -58,13 +60,6 @@ std::vector<OracleCase> DiscoverCases() {
   std::sort(cases.begin(), cases.end(),
             [](const OracleCase& a, const OracleCase& b) { return a.name < b.name; });
   return cases;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::vector<float> ReadF32(const std::string& path) {

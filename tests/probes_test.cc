@@ -27,17 +27,12 @@
 namespace inferno {
 namespace {
 
+using testing::ReadAll;
+
 namespace fs = std::filesystem;
 
 std::string Fixture(const std::string& rel) {
   return (fs::path(testing::SharedDir()) / "fixtures" / rel).string();
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::unique_ptr<Model> LoadModel(const std::string& path) {

@@ -16,17 +16,12 @@
 namespace inferno {
 namespace {
 
+using testing::ReadAll;
+
 namespace fs = std::filesystem;
 using testing::FakeHub;
 using testing::ProcessResult;
 using testing::RunProcess;
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string Sha256Sum(const fs::path& p) {
   ProcessResult r = RunProcess({"sha256sum", p.string()});

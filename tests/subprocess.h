@@ -25,5 +25,7 @@ std::string SharedDir();
 std::string FixtureModel(const std::string& stem = "llama-tiny-Q8_0");
 // An empty directory <tmp>/inferno_<suite>_<name>_<pid> (cleared if it existed).
 std::filesystem::path FreshTempDir(const std::string& suite, const std::string& name);
+// The bytes of a file ("" when it cannot be read).
+std::string ReadAll(const std::filesystem::path& path);
 
 }  // namespace inferno::testing

@@ -11,15 +11,10 @@
 namespace inferno {
 namespace {
 
+using testing::ReadAll;
+
 namespace fs = std::filesystem;
 using testing::ProcessResult;
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 fs::path Write(const fs::path& dir, const std::string& name, const std::string& text) {
   std::ofstream(dir / name, std::ios::binary) << text;

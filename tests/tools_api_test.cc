@@ -17,6 +17,8 @@
 namespace inferno {
 namespace {
 
+using testing::ReadAll;
+
 namespace fs = std::filesystem;
 namespace json = boost::json;
 using testing::HttpRequest;
@@ -25,13 +27,6 @@ using testing::ParseJsonObject;
 using testing::ServerProcess;
 
 const fs::path kTemplates = fs::path(INFERNO_SHARED_DIR) / "fixtures" / "templates";
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 constexpr char kTools[] =
     R"("tools":[{"type":"function","function":{"name":"get_weather",)"
