@@ -105,20 +105,6 @@ Value Round(Interpreter&, const Value& v, CallArgs& a) {
   return Value(r / scale);
 }
 
-std::vector<std::string> Lines(const std::string& s) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\n' || s[i] == '\r') {
-      lines.push_back(s.substr(start, i - start));
-      if (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
-      start = i + 1;
-    }
-  }
-  if (start < s.size()) lines.push_back(s.substr(start));
-  return lines;
-}
-
 // Jinja2's indent: every line but the first (unless first=True), blank lines only when
 // blank=True.
 Value Indent(Interpreter&, const Value& v, CallArgs& a) {
@@ -127,7 +113,7 @@ Value Indent(Interpreter&, const Value& v, CallArgs& a) {
       width.is_string() ? width.as_string() : std::string(Width(width.as_int()), ' ');
   const bool first = Arg(a, 1, "first", Value(false)).Truthy();
   const bool blank = Arg(a, 2, "blank", Value(false)).Truthy();
-  const std::vector<std::string> lines = Lines(v.Str() + "\n");
+  const std::vector<std::string> lines = SplitLines(v.Str() + "\n");
   std::string out;
   for (size_t i = 0; i < lines.size(); ++i) {
     if (i) out += "\n";

@@ -73,20 +73,7 @@ Value CountSub(const Value& self, CallArgs& a) {
   return Value(n);
 }
 
-Value SplitLines(const Value& self) {
-  std::vector<std::string> lines;
-  const std::string& s = self.as_string();
-  size_t start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\n' || s[i] == '\r') {
-      lines.push_back(s.substr(start, i - start));
-      if (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
-      start = i + 1;
-    }
-  }
-  if (start < s.size()) lines.push_back(s.substr(start));
-  return StringList(std::move(lines));
-}
+Value StrSplitLines(const Value& self) { return StringList(SplitLines(self.as_string())); }
 
 template <int (*Pred)(int)>
 Value AllChars(const Value& self) {
@@ -172,7 +159,7 @@ std::optional<Value> StringMethod(const Value& self, std::string_view n) {
   else if (n == "join")
     m = [](const Value& s, CallArgs& a) { return Join(s, a); };
   else if (n == "splitlines")
-    m = [](const Value& s, CallArgs&) { return SplitLines(s); };
+    m = [](const Value& s, CallArgs&) { return StrSplitLines(s); };
   else if (n == "isdigit")
     m = [](const Value& s, CallArgs&) { return AllChars<std::isdigit>(s); };
   else if (n == "isalpha")

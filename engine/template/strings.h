@@ -23,5 +23,7 @@ std::string Lower(std::string_view s);
 std::string Capitalize(std::string_view s);
 // str.title(): every letter run starts upper case, the rest lower.
 std::string Title(std::string_view s);
+// str.splitlines() for \n, \r and \r\n line ends (without them; no empty last line).
+std::vector<std::string> SplitLines(std::string_view s);
 
 }  // namespace inferno::tmpl
