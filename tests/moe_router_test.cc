@@ -11,6 +11,7 @@
 #include "engine/gguf/gguf_writer.h"
 #include "engine/model/model.h"
 #include "engine/runtime/session.h"
+#include "tests/session_runner.h"
 
 namespace inferno {
 namespace {
@@ -26,18 +27,7 @@ std::vector<Event> Generate(const Model& model, int n_batch) {
   req.sampling.temperature = 0;
   req.ignore_eos = true;
   req.probes.router = true;
-  ThreadPool pool(2);
-  SessionOptions so;
-  so.n_ctx = 64;
-  so.n_batch = n_batch;
-  Session session(model, pool, so);
-  std::vector<Event> events;
-  const Status st = session.Generate(req, [&](const Event& e) {
-    events.push_back(e);
-    return true;
-  });
-  EXPECT_TRUE(st.ok()) << st.message();
-  return events;
+  return testing::RunSession(model, req, /*n_ctx=*/64, n_batch);
 }
 
 const Event* Find(const std::vector<Event>& events, Event::Type type) {

@@ -22,12 +22,14 @@
 #include "engine/runtime/scheduler.h"
 #include "engine/runtime/session.h"
 #include "engine/tensor/dequant.h"
+#include "tests/session_runner.h"
 #include "tests/subprocess.h"
 
 namespace inferno {
 namespace {
 
 using testing::ReadAll;
+using testing::RunSession;
 
 namespace fs = std::filesystem;
 
@@ -51,23 +53,6 @@ GenerateRequest Greedy(std::vector<int32_t> prompt, int max_tokens) {
   req.sampling.temperature = 0;
   req.ignore_eos = true;
   return req;
-}
-
-// Runs `req` in a Session on 2 threads, `n_batch` prompt tokens per forward pass.
-std::vector<Event> RunSession(const Model& model, const GenerateRequest& req,
-                              int n_batch = SessionOptions{}.n_batch) {
-  ThreadPool pool(2);
-  SessionOptions so;
-  so.n_ctx = 512;
-  so.n_batch = n_batch;
-  Session session(model, pool, so);
-  std::vector<Event> events;
-  const Status st = session.Generate(req, [&](const Event& e) {
-    events.push_back(e);
-    return true;
-  });
-  EXPECT_TRUE(st.ok()) << st.message();
-  return events;
 }
 
 std::vector<Event> Tokens(const std::vector<Event>& events) {
@@ -442,7 +427,7 @@ TEST(ProbesPromptAttention, MatchesPlainReferenceOnEveryFamily) {
     req.probes.attention_prompt = true;
     req.probes.attention_layers = {c.n_layer - 1, 0};  // out of order: the map sorts them
     // 16-token chunks: the map is filled over three forward passes.
-    const std::vector<Event> events = RunSession(*model, req, 16);
+    const std::vector<Event> events = RunSession(*model, req, 512, 16);
     const Event* e = FindEvent(events, Event::Type::kPromptAttention);
     ASSERT_NE(e, nullptr);
     const AttentionMap& map = e->attention_map;
@@ -499,7 +484,7 @@ TEST(ProbesPromptAttention, F16ModelMatchesReferenceClosely) {
   req.probes.attention_prompt = true;
   req.probes.attention_layers = {0};
   req.probes.attention_heads = {2, 0, 2};  // repeats and order do not matter
-  const std::vector<Event> events = RunSession(*model, req, 16);
+  const std::vector<Event> events = RunSession(*model, req, 512, 16);
   const Event* e = FindEvent(events, Event::Type::kPromptAttention);
   ASSERT_NE(e, nullptr);
   ASSERT_EQ(e->attention_map.heads, (std::vector<int>{0, 2}));
@@ -536,12 +521,12 @@ TEST(ProbesPromptAttention, LastRowEqualsPerTokenCapture) {
     both.probes.attention_prompt = true;
 
     // The per-token probe alone: no map event.
-    const std::vector<Event> a = RunSession(*model, per_token, 16);
+    const std::vector<Event> a = RunSession(*model, per_token, 512, 16);
     EXPECT_EQ(FindEvent(a, Event::Type::kPromptAttention), nullptr);
     const std::vector<Event> a_tokens = Tokens(a);
     ASSERT_EQ(a_tokens.size(), 2u);
     ASSERT_EQ(a_tokens[0].query_position, n - 1);
-    const std::vector<Event> b = RunSession(*model, map_only, 16);
+    const std::vector<Event> b = RunSession(*model, map_only, 512, 16);
     const Event* map_event = FindEvent(b, Event::Type::kPromptAttention);
     ASSERT_NE(map_event, nullptr);
     for (const Event& t : Tokens(b)) EXPECT_TRUE(t.attention.empty());
@@ -564,7 +549,7 @@ TEST(ProbesPromptAttention, LastRowEqualsPerTokenCapture) {
     }
     // Both at once: the map comes before the first token, whose attention is the map's last row
     // and equals the per-token run's; the second token's is the per-token run's too.
-    const std::vector<Event> both_events = RunSession(*model, both, 16);
+    const std::vector<Event> both_events = RunSession(*model, both, 512, 16);
     size_t map_at = both_events.size(), first_token_at = both_events.size();
     for (size_t i = 0; i < both_events.size(); ++i) {
       if (both_events[i].type == Event::Type::kPromptAttention) map_at = i;
@@ -629,7 +614,7 @@ TEST(ProbesPromptAttention, SchedulerMapEqualsSessionMap) {
   GenerateRequest req = Greedy(MapPrompt(), 3);
   req.probes.attention_prompt = true;
   req.probes.attention_layers = {0, 5};
-  const std::vector<Event> want = RunSession(*model, req, 256);
+  const std::vector<Event> want = RunSession(*model, req, 512, 256);
   const Event* want_map = FindEvent(want, Event::Type::kPromptAttention);
   ASSERT_NE(want_map, nullptr);
 

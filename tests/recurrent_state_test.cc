@@ -15,6 +15,7 @@
 #include "engine/runtime/probes.h"
 #include "engine/runtime/scheduler.h"
 #include "engine/runtime/session.h"
+#include "tests/session_runner.h"
 #include "tests/subprocess.h"
 
 namespace inferno {
@@ -209,14 +210,7 @@ TEST(RecurrentState, AttentionProbesWithoutLayersRecordTheAttentionLayers) {
   r.ignore_eos = true;
   r.probes.attention = true;
   r.probes.attention_prompt = true;
-  ThreadPool pool(2);
-  Session session(*m, pool, SessionOptions{64, 16});
-  std::vector<Event> events;
-  const Status st = session.Generate(r, [&](const Event& e) {
-    events.push_back(e);
-    return true;
-  });
-  ASSERT_TRUE(st.ok()) << st.message();
+  const std::vector<Event> events = testing::RunSession(*m, r, /*n_ctx=*/64, /*n_batch=*/16);
   int tokens = 0, maps = 0;
   for (const Event& e : events) {
     if (e.type == Event::Type::kToken) {
