@@ -110,7 +110,8 @@ describe('LangChain ChatOpenAI', () => {
     const anyObject = z.record(z.string(), z.unknown());
     let stopped = 0;
     for (const seed of [1, 2, 3, 4]) {
-      const model = chat('llama-tiny-Q8_0', { temperature: 1, maxTokens: 200, modelKwargs: { seed } })
+      const options = { temperature: 1, maxTokens: 200, modelKwargs: { seed } };
+      const model = chat('llama-tiny-Q8_0', options)
         .withStructuredOutput(anyObject, { method: 'jsonMode', includeRaw: true });
       const { raw, parsed, parsingError } = await model.invoke('Answer in JSON.');
       if (raw.response_metadata.finish_reason !== 'stop') continue;
