@@ -2,11 +2,11 @@
 // The binary and fixtures come from the environment ctest sets (INFERNO_BINARY,
 // INFERNO_SHARED_DIR); the port is read from the server's first line of output.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { writeThinkingModel } from '../e2e/thinking_model.mjs';
+import { writeThinkingModel, writeToolModel } from '../e2e/thinking_model.mjs';
 
 export const binary = process.env.INFERNO_BINARY ?? '../../build/release/inferno';
 export const sharedDir = process.env.INFERNO_SHARED_DIR ?? '../../../shared';
@@ -51,6 +51,25 @@ export async function startServer(extraArgs = [], { model = 'llama-tiny-Q8_0.ggu
 // stop() also removes the dir.
 export async function startThinkingServer(extraArgs = []) {
   const dir = mkdtempSync(join(tmpdir(), 'inferno-thinking-'));
+  writeThinkingModel(join(dir, 'thinking.gguf'));
+  const server = await startServer(['--models-dir', dir, ...extraArgs]);
+  const stop = server.stop;
+  server.stop = async () => {
+    const result = await stop();
+    rmSync(dir, { recursive: true, force: true });
+    return result;
+  };
+  return server;
+}
+
+// startServer() with a models dir holding the scripted tool model (Qwen2.5's real template;
+// it answers "Let me check." and a get_weather call, as model 'tools') and the thinking model
+// (as model 'thinking'), beside the preloaded fixture; stop() also removes the dir.
+export async function startScriptedServer(extraArgs = []) {
+  const dir = mkdtempSync(join(tmpdir(), 'inferno-scripted-'));
+  const qwen = readFileSync(
+    join(sharedDir, 'fixtures', 'templates', 'jinja', 'Qwen-Qwen2.5-7B-Instruct.jinja'), 'utf8');
+  writeToolModel(join(dir, 'tools.gguf'), qwen);
   writeThinkingModel(join(dir, 'thinking.gguf'));
   const server = await startServer(['--models-dir', dir, ...extraArgs]);
   const stop = server.stop;
