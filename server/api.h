@@ -83,6 +83,7 @@ class Api {
   void AddResponsesRoutes();
   void CreateResponse(const Request& r, ResponseWriter& w);
   Response StoredResponse(const std::string& id, bool remove);
+  Response InputItems(const Request& r, const std::string& id);
   void Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* status);
   Response Health();
   Response Models();

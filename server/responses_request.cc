@@ -274,7 +274,8 @@ std::optional<ApiError> ReadInput(const json::object& body, json::array* out) {
   const json::value* input = Given(body, "input");
   if (input == nullptr) return Bad("input", "'input' is required");
   if (input->is_string()) {
-    out->push_back(json::object{{"type", "message"}, {"role", "user"}, {"content", *input}});
+    json::array content{json::object{{"type", "input_text"}, {"text", *input}}};
+    out->push_back(json::object{{"type", "message"}, {"role", "user"}, {"content", content}});
     return std::nullopt;
   }
   if (!input->is_array()) return Bad("input", "'input' must be a string or an array of items");

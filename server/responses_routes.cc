@@ -3,8 +3,11 @@
 // any chat completion, and encoded by server/responses_encoder.h. With store: true (the
 // default) the response and its items are kept (store/api_responses.h), so a later request's
 // previous_response_id continues the conversation and its item_reference items resolve.
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cmath>
 #include <ctime>
+#include <utility>
 
 #include "server/api.h"
 #include "server/api_generation.h"
@@ -12,6 +15,7 @@
 #include "server/openai.h"
 #include "server/responses_encoder.h"
 #include "server/responses_request.h"
+#include "server/route_responses.h"
 #include "server/secure_random.h"
 #include "store/api_responses.h"
 
@@ -82,10 +86,24 @@ std::optional<ApiError> ResolveItems(store::ApiResponses* responses, json::array
   return std::nullopt;
 }
 
+// Input items get ids as OpenAI gives them (listed by input_items, referable later).
+json::array WithIds(json::array input) {
+  for (json::value& v : input) {
+    json::object* item = v.if_object();
+    if (item == nullptr || item->contains("id")) continue;
+    const json::value* type = item->if_contains("type");
+    const bool output = type && *type == "function_call_output";
+    (*item)["id"] = (output ? "fco_" : "msg_") + RandomHex128();
+    if (!type) (*item)["type"] = "message";
+  }
+  return input;
+}
+
 // The response with its items indexed by id, for later requests.
-void Keep(store::ApiResponses* responses, const ResponsesRequest& rr, const json::array& input,
+void Keep(store::ApiResponses* responses, const ResponsesRequest& rr, json::array input,
           const json::object& response) {
   if (responses == nullptr || !rr.store) return;
+  input = WithIds(std::move(input));
   store::StoredResponse s;
   s.id = std::string(response.at("id").as_string());
   s.previous_id = rr.previous_response_id;
@@ -93,11 +111,49 @@ void Keep(store::ApiResponses* responses, const ResponsesRequest& rr, const json
   s.input = json::serialize(input);
   s.response = json::serialize(response);
   s.created_at = response.at("created_at").as_int64();
-  for (const json::value& item : response.at("output").as_array()) {
-    s.items.push_back({std::string(item.at("id").as_string()), json::serialize(item)});
+  for (const json::array* items : {&std::as_const(input), &response.at("output").as_array()}) {
+    for (const json::value& item : *items) {
+      const json::value* id = item.as_object().if_contains("id");
+      if (id && id->is_string())
+        s.items.push_back({std::string(id->as_string()), json::serialize(item)});
+    }
   }
   // A failed write loses only the continuation: the client has its answer either way.
   (void)responses->SaveResponse(s);
+}
+
+std::string QueryText(const Request& r, const char* name) {
+  auto it = r.query.find(name);
+  return it == r.query.end() ? "" : it->second;
+}
+
+// OpenAI's list page of items: in `asc` order (desc: newest first), those after the item
+// `after` (a cursor, "" for the start), at most `limit`.
+json::object ItemPage(const json::array& items, bool asc, const std::string& after, int limit) {
+  std::vector<const json::value*> order;
+  for (const json::value& item : items) order.push_back(&item);
+  if (!asc) std::reverse(order.begin(), order.end());
+  size_t start = 0;
+  for (size_t i = 0; !after.empty() && i < order.size(); ++i) {
+    if (order[i]->at("id") == json::value(after)) start = i + 1;
+  }
+  json::array data;
+  for (size_t i = start; i < order.size() && data.size() < size_t(limit); ++i)
+    data.push_back(*order[i]);
+  const bool more = start + data.size() < order.size();
+  json::value first = data.empty() ? json::value(nullptr) : data.front().at("id");
+  json::value last = data.empty() ? json::value(nullptr) : data.back().at("id");
+  return json::object{{"object", "list"},
+                      {"data", std::move(data)},
+                      {"first_id", first},
+                      {"last_id", last},
+                      {"has_more", more}};
+}
+
+// A generation's error as a status: a request the engine refused is the client's (400).
+int ErrorStatus(const Status& error) {
+  const Status::Code c = error.code();
+  return c == Status::Code::kInvalidArgument || c == Status::Code::kOutOfRange ? 400 : 500;
 }
 
 // A request ready to run: its Responses fields, its resolved input and the chat request.
@@ -134,8 +190,11 @@ std::optional<ApiError> PrepareRequest(store::ApiResponses* responses, std::stri
 // The response's id and settings: the request's, and the sampling it did not set as used.
 ResponseHead Head(const Prepared& p, const std::string& model) {
   ResponseHead head{"resp_" + RandomHex128(), model, int64_t(std::time(nullptr)), p.rr.echo};
-  if (!head.echo.contains("temperature")) head.echo["temperature"] = p.req.sampling.temperature;
-  if (!head.echo.contains("top_p")) head.echo["top_p"] = p.req.sampling.top_p;
+  // The sampler's floats as the decimals they stand for (0.95, not 0.949999988).
+  auto decimal = [](float x) { return std::round(double(x) * 1e6) / 1e6; };
+  if (!head.echo.contains("temperature"))
+    head.echo["temperature"] = decimal(p.req.sampling.temperature);
+  if (!head.echo.contains("top_p")) head.echo["top_p"] = decimal(p.req.sampling.top_p);
   return head;
 }
 
@@ -164,6 +223,7 @@ void Api::CreateResponse(const Request& r, ResponseWriter& w) {
   bool alive = !stream || w.Write(enc.Start());
   bool done = false;
   std::string error;
+  int error_status = 500;
   gen->Run([&](const Event& e) {
     std::string out;
     if (e.type == Event::Type::kToken) {
@@ -175,6 +235,7 @@ void Api::CreateResponse(const Request& r, ResponseWriter& w) {
       done = e.finish_reason != "cancelled";
     } else if (e.type == Event::Type::kError) {
       error = e.error.message();
+      error_status = ErrorStatus(e.error);
       out = enc.Fail(error);
     }
     if (stream && !out.empty()) alive = alive && w.Write(out);
@@ -184,7 +245,7 @@ void Api::CreateResponse(const Request& r, ResponseWriter& w) {
   if (stream) {
     w.EndStream();
   } else if (!error.empty()) {
-    SendJson(w, 500, ErrorJson(500, error), &status);
+    SendJson(w, error_status, ErrorJson(error_status, error), &status);
   } else {
     SendJson(w, 200, json::serialize(enc.response()), &status);
   }
@@ -200,6 +261,27 @@ void Api::AddResponsesRoutes() {
   routes_.AddReply("DELETE", "/v1/responses/{id}", [this](const Request&, const PathParams& p) {
     return StoredResponse(p.at("id"), /*remove=*/true);
   });
+  routes_.AddReply(
+      "GET", "/v1/responses/{id}/input_items",
+      [this](const Request& r, const PathParams& p) { return InputItems(r, p.at("id")); });
+}
+
+Response Api::InputItems(const Request& r, const std::string& id) {
+  store::ApiResponses* responses = options_.responses;
+  Result<store::StoredResponse> stored =
+      responses ? responses->GetResponse(id) : Status::NotFound("no store");
+  if (!stored.ok())
+    return ErrorResponse(404, "Response with id '" + id + "' not found.", "not_found");
+  Result<json::value> input = ParseStored(stored->input);
+  if (!input.ok()) return ErrorResponse(500, input.status().message());
+  int limit = 20;
+  if (auto bad = QueryInt(r, "limit", 1, 100, &limit)) return *bad;
+  auto order = r.query.find("order");
+  const bool asc = order != r.query.end() && order->second == "asc";
+  if (order != r.query.end() && !asc && order->second != "desc") {
+    return ErrorResponse(400, "'order' must be asc or desc", "invalid_value", "order");
+  }
+  return JsonResponse(200, ItemPage(input->as_array(), asc, QueryText(r, "after"), limit));
 }
 
 Response Api::StoredResponse(const std::string& id, bool remove) {

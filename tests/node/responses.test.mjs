@@ -134,6 +134,17 @@ describe('openai client: the Responses API', () => {
     assert.equal(whole.usage.input_tokens, chat.usage.prompt_tokens);
     assert.equal(chained.usage.input_tokens, chat.usage.prompt_tokens);
     assert.equal(chained.previous_response_id, r.id);
+    // Each stored response lists the items its request added, with ids.
+    const listed = async (id, query) => {
+      const items = [];
+      for await (const item of client.responses.inputItems.list(id, query)) items.push(item);
+      return items;
+    };
+    const [first] = await listed(r.id);
+    assert.match(first.id, /^msg_[0-9a-f]{32}$/);
+    assert.deepEqual(first.content, [{ type: 'input_text', text: question }]);
+    const added = await listed(chained.id, { order: 'asc' });
+    assert.deepEqual(added.map((i) => [i.type, i.call_id]), [['function_call_output', call.call_id]]);
     assert.equal(whole.status, 'incomplete');
     assert.equal(whole.incomplete_details.reason, 'max_output_tokens');
     await assert.rejects(client.responses.retrieve(whole.id), (e) => e instanceof OpenAI.NotFoundError);
