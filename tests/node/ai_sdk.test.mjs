@@ -131,6 +131,18 @@ describe('AI SDK against inferno serve', () => {
       assert.deepEqual(calls, [ARGS]);
     });
 
+    test('a required tool call on a random-weight model parses and validates', async () => {
+      const calls = [];
+      const place = z.object({ location: z.string().max(12), unit: z.enum(['celsius', 'fahrenheit']) });
+      const r = await generateText({
+        model: openai(TINY), prompt: question, toolChoice: 'required', maxOutputTokens: 200,
+        tools: { get_weather: tool({ inputSchema: place, execute: async (i) => calls.push(i) }) },
+      });
+      assert.equal(r.toolCalls[0].toolName, 'get_weather');
+      assert.deepEqual(Object.keys(calls[0]), ['location', 'unit']);
+      assert.ok(place.safeParse(calls[0]).success);
+    });
+
     test('generateObject with zod validates whatever the model', async () => {
       await objectsValidate(openai(TINY));
     });

@@ -21,6 +21,16 @@ const tools = roundTrip.tools.map((t) => ({ type: 'function', ...t.function }));
 const question = roundTrip.messages[0].content;
 const RESULT = roundTrip.messages[2].content;
 const ARGS = { location: 'Paris', unit: 'celsius' };
+// get_weather with bounded arguments, so that a random-weight model's forced call ends.
+const bounded = [{
+  ...tools[0],
+  parameters: {
+    type: 'object',
+    properties: { location: { type: 'string', maxLength: 12 }, unit: { enum: ['celsius', 'fahrenheit'] } },
+    required: ['location', 'unit'],
+    additionalProperties: false,
+  },
+}];
 
 const schema = {
   type: 'object',
@@ -164,6 +174,22 @@ describe('openai client: the Responses API', () => {
     assert.deepEqual(JSON.parse(args), ARGS);
     assert.deepEqual(done, [calls[0].arguments]);
     assert.equal(final.output_text, '');  // a forced call has no text before it
+  });
+
+  test('a forced call on a random-weight model: the arguments parse and validate', async () => {
+    for (const seed of [1, 2, 3]) {
+      const r = await client.responses.create({
+        model: TINY, input: question, tools: bounded, temperature: 1, seed, max_output_tokens: 200,
+        tool_choice: seed === 3 ? 'required' : { type: 'function', name: 'get_weather' },
+      });
+      const calls = r.output.filter((o) => o.type === 'function_call');
+      assert.ok(calls.length >= 1, JSON.stringify(r.output));
+      assert.equal(calls[0].name, 'get_weather');
+      const args = JSON.parse(calls[0].arguments);
+      assert.deepEqual(Object.keys(args), ['location', 'unit'], calls[0].arguments);
+      assert.ok(args.location.length <= 12, calls[0].arguments);
+      assert.ok(['celsius', 'fahrenheit'].includes(args.unit), calls[0].arguments);
+    }
   });
 
   test('text.format json_schema: every sampled answer parses and validates', async () => {
