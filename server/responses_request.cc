@@ -181,6 +181,10 @@ std::optional<ApiError> ChatToolChoice(const json::value& v, json::value* out) {
 std::optional<ApiError> ChatResponseFormat(const json::value& text, json::object* chat) {
   const json::object* t = text.if_object();
   if (t == nullptr) return Bad("text", "'text' must be an object");
+  // Verbosity is a trained behaviour of OpenAI's models; only the default can be honoured.
+  if (const json::value* v = Given(*t, "verbosity"); v && *v != "medium") {
+    return Unsupported("text.verbosity", "only 'text.verbosity' \"medium\" is supported");
+  }
   const json::value* format = Given(*t, "format");
   if (format == nullptr) return std::nullopt;
   const json::object* f = format->if_object();

@@ -126,6 +126,7 @@ TEST(ResponsesRequest, UnsupportedFeaturesAre400sNamingThem) {
       {R"({"input":"x","reasoning":{"summary":"auto"}})", "reasoning.summary"},
       {R"({"input":"x","conversation":"conv_1"})", "conversation"},
       {R"({"input":"x","truncation":"auto"})", "truncation"},
+      {R"({"input":"x","text":{"verbosity":"low"}})", "text.verbosity"},
   };
   for (const auto& [body, param] : cases) {
     Parsed p = Parse(body);
