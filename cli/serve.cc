@@ -129,6 +129,7 @@ int RunServe(ServeOptions o) {
   ao.log_dir = o.data_dir + "/logs";
   ao.log_to_stderr = !o.quiet;
   ao.limits = o.limits;
+  ao.responses = db->get();
   server::Api api(ao, access, registry);
   store_routes.AddTo(api.routes());
   bench_routes.AddTo(api.routes());

@@ -17,6 +17,7 @@
 #include "engine/request/prepare.h"
 #include "engine/util/utf8.h"
 #include "engine/util/version.h"
+#include "server/api_generation.h"
 #include "server/errors.h"
 #include "server/event_queue.h"
 #include "server/model_options_routes.h"
@@ -113,16 +114,6 @@ Response Json(int status, const json::object& body) {
   return Response{status, "application/json", {}, json::serialize(body)};
 }
 
-// Prepares the request before queueing, so the client gets a 400 rather than a stream that
-// fails. Without max_tokens the generation may fill the context, as OpenAI's API does.
-std::optional<ApiError> PreparePrompt(LoadedModel& lm, GenerateRequest& req, bool max_given) {
-  const int n_ctx = lm.scheduler->n_ctx();
-  if (auto err = request::Prepare(*lm.model, req, n_ctx)) return FromRequestError(*err);
-  const int room = n_ctx - int(req.prompt_tokens.size());
-  req.max_tokens = max_given ? std::min(req.max_tokens, room) : room;
-  return std::nullopt;
-}
-
 // n sequences are decoded together, so they need as many of the model's slots (--parallel).
 std::optional<ApiError> CheckChoices(int n, int n_slots) {
   if (n <= n_slots) return std::nullopt;
@@ -179,42 +170,13 @@ class CorsWriter : public ResponseWriter {
 
 }  // namespace
 
-// One admitted generation: its events reach the connection thread through `queue`, which
-// also paces the scheduler (a client that stops reading pauses its generation once the queue
-// holds EventQueue::max_bytes). Ending it before its last event (the client is gone, or never
-// got the stream's header) cancels it.
-struct Api::Generation {
-  Scheduler* scheduler;
-  std::shared_ptr<EventQueue> queue;
-  Admission::Admitted admitted;
-  int sequences = 1;  // kDone events to wait for (the request's n)
-  bool ended = false;
-
-  ~Generation() {
-    if (!ended) Stop();
-  }
-  void Stop() {
-    queue->Abandon();
-    scheduler->Cancel(admitted.ticket());
-    End();
-  }
-  // The client's place is free before its last bytes are written (Admitted::Release).
-  void End() {
-    ended = true;
-    admitted.Release();
-  }
-  // Hands each event to on_event on this thread. on_event returning false (client gone)
-  // cancels the generation.
-  void Run(const std::function<bool(const Event&)>& on_event) {
-    while (!ended) {
-      const Event e = queue->Pop();
-      const bool last =
-          e.type == Event::Type::kError || (e.type == Event::Type::kDone && --sequences == 0);
-      if (last) End();
-      if (!on_event(e) && !last) Stop();
-    }
-  }
-};
+std::optional<ApiError> PreparePrompt(LoadedModel& lm, GenerateRequest& req, bool max_given) {
+  const int n_ctx = lm.scheduler->n_ctx();
+  if (auto err = request::Prepare(*lm.model, req, n_ctx)) return FromRequestError(*err);
+  const int room = n_ctx - int(req.prompt_tokens.size());
+  req.max_tokens = max_given ? std::min(req.max_tokens, room) : room;
+  return std::nullopt;
+}
 
 std::shared_ptr<LoadedModel> Api::AcquireOrAnswer(const std::string& name, std::string_view param,
                                                   ResponseWriter& w, int* status) {
@@ -273,6 +235,7 @@ void Api::AddRoutes() {
              [this](const Request&, const PathParams& p) { return Model(p.at("id")); });
   t.AddReply("DELETE", "/v1/models/{id...}",
              [this](const Request&, const PathParams& p) { return UnloadModel(p.at("id")); });
+  AddResponsesRoutes();
   // These front ends still report their status through an out-parameter (`unused`); the
   // StatusWriter of Handle() is what the log and the metrics read.
   t.Add("POST", "/v1/chat/completions",

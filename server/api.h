@@ -23,6 +23,10 @@
 #include "server/request_log.h"
 #include "server/router.h"
 
+namespace inferno::store {
+class ApiResponses;
+}
+
 namespace inferno::server {
 
 struct ApiOptions {
@@ -30,7 +34,15 @@ struct ApiOptions {
   std::string log_dir;   // request logs; empty: stderr only
   bool log_to_stderr = true;
   AdmissionLimits limits;  // bounds on queued and per-client generation requests
+  // Where /v1/responses keeps responses (store: true); null: none are kept.
+  store::ApiResponses* responses = nullptr;
 };
+
+struct ApiError;
+
+// Prepares the request before queueing, so the client gets a 400 rather than a stream that
+// fails. Without max_tokens the generation may fill the context, as OpenAI's API does.
+std::optional<ApiError> PreparePrompt(LoadedModel& lm, GenerateRequest& req, bool max_given);
 
 class Api {
  public:
@@ -67,6 +79,11 @@ class Api {
   void Completions(const Request& r, ResponseWriter& w, bool chat, int* status);
   void SeedChat(const Request& r, ResponseWriter& w, int* status);
   void OllamaChat(const Request& r, ResponseWriter& w, int* status);
+  // The Responses API (server/responses_routes.cc).
+  void AddResponsesRoutes();
+  void CreateResponse(const Request& r, ResponseWriter& w);
+  Response StoredResponse(const std::string& id, bool remove);
+  Response InputItems(const Request& r, const std::string& id);
   void Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* status);
   Response Health();
   Response Models();

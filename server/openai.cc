@@ -247,7 +247,11 @@ std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
   json::value root = json::parse(body, ec);
   if (ec) return Bad("", "the request body is not valid JSON: " + ec.message());
   if (!root.is_object()) return Bad("", "the request body must be a JSON object");
-  const json::object& o = root.as_object();
+  return ParseCompletionRequest(root.as_object(), chat, req, params);
+}
+
+std::optional<ApiError> ParseCompletionRequest(const json::object& o, bool chat,
+                                               GenerateRequest* req, CompletionParams* params) {
   *params = CompletionParams{};
   params->chat = chat;
 

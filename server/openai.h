@@ -53,6 +53,9 @@ ApiError FromRequestError(const request::RequestError& error);
 // max_tokens, top_k_events) and params.
 std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
                                                GenerateRequest* request, CompletionParams* params);
+// The same for a body already parsed (the Responses API's translated request).
+std::optional<ApiError> ParseCompletionRequest(const boost::json::object& body, bool chat,
+                                               GenerateRequest* request, CompletionParams* params);
 
 // Accumulates one generation's output and renders it in OpenAI's shapes. A thinking model's
 // reasoning (Event::reasoning) goes to message.reasoning_content / delta.reasoning_content, as

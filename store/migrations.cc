@@ -128,6 +128,24 @@ CREATE INDEX bench_results_by_run ON bench_results(bench_run_id, id);
     {4, "reasoning of assistant messages", R"sql(
 ALTER TABLE messages ADD COLUMN reasoning TEXT;
 )sql"},
+    // /v1/responses kept with store: true, for previous_response_id and item_reference; the
+    // items of each (its input and output items, by their ids) are indexed apart.
+    {5, "responses of the Responses API", R"sql(
+CREATE TABLE api_responses (
+  id TEXT PRIMARY KEY,
+  previous_id TEXT NOT NULL DEFAULT '',
+  model TEXT NOT NULL,
+  input TEXT NOT NULL,
+  response TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE api_response_items (
+  id TEXT PRIMARY KEY,
+  response_id TEXT NOT NULL REFERENCES api_responses(id) ON DELETE CASCADE,
+  item TEXT NOT NULL
+);
+CREATE INDEX api_response_items_by_response ON api_response_items(response_id);
+)sql"},
 };
 
 Status TooNew(std::string_view name, int found, int known) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine/util/status.h"
+#include "store/api_responses.h"
 #include "store/bench_runs.h"
 #include "store/conversations.h"
 #include "store/database.h"
@@ -27,7 +28,8 @@ class Store : private internal::DatabaseOwner,
               public Conversations,
               public Profiles,
               public DebugSessions,
-              public BenchRuns {
+              public BenchRuns,
+              public ApiResponses {
  public:
   // Opens (creating if missing, with parent directories) and migrates the database. An
   // existing file is checked first (quick_check, read-only): a damaged one is kCorruption

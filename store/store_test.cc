@@ -451,5 +451,51 @@ TEST_F(StoreTest, BenchRunsListNewestFirstAndInterruptedRunsFail) {
   EXPECT_EQ(store_->DeleteBenchRun(ids[1]).code(), Status::Code::kNotFound);
 }
 
+StoredResponse MakeResponse(const std::string& id, const std::string& previous) {
+  StoredResponse r;
+  r.id = id;
+  r.previous_id = previous;
+  r.model = "m";
+  r.input = R"([{"type":"message","role":"user","content":"hi"}])";
+  r.response = R"({"id":")" + id + R"(","output":[]})";
+  r.items = {{"msg_" + id, R"({"type":"message","id":"msg_)" + id + R"("})"}};
+  r.created_at = 1700000000;
+  return r;
+}
+
+TEST_F(StoreTest, ApiResponsesAndTheirItemsSurviveReopen) {
+  ASSERT_TRUE(store_->SaveResponse(MakeResponse("resp_1", "")).ok());
+  ASSERT_TRUE(store_->SaveResponse(MakeResponse("resp_2", "resp_1")).ok());
+  Reopen();
+  Result<StoredResponse> r = store_->GetResponse("resp_2");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->previous_id, "resp_1");
+  EXPECT_EQ(r->model, "m");
+  EXPECT_EQ(r->response, R"({"id":"resp_2","output":[]})");
+  EXPECT_EQ(r->input, R"([{"type":"message","role":"user","content":"hi"}])");
+  EXPECT_EQ(r->created_at, 1700000000);
+  Result<std::string> item = store_->GetResponseItem("msg_resp_1");
+  ASSERT_TRUE(item.ok());
+  EXPECT_EQ(*item, R"({"type":"message","id":"msg_resp_1"})");
+}
+
+TEST_F(StoreTest, ApiResponseDeleteTakesItsItemsAndUnknownIdsAreNotFound) {
+  ASSERT_TRUE(store_->SaveResponse(MakeResponse("resp_1", "")).ok());
+  EXPECT_TRUE(store_->DeleteResponse("resp_1").ok());
+  EXPECT_EQ(store_->DeleteResponse("resp_1").code(), Status::Code::kNotFound);
+  EXPECT_EQ(store_->GetResponse("resp_1").status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(store_->GetResponseItem("msg_resp_1").status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(store_->SaveResponse(MakeResponse("", "")).code(), Status::Code::kInvalidArgument);
+}
+
+TEST_F(StoreTest, ApiResponseWithADuplicateIdWritesNothing) {
+  ASSERT_TRUE(store_->SaveResponse(MakeResponse("resp_1", "")).ok());
+  StoredResponse again = MakeResponse("resp_1", "x");
+  again.items = {{"msg_other", "{}"}};
+  EXPECT_FALSE(store_->SaveResponse(again).ok());
+  EXPECT_EQ(store_->GetResponse("resp_1")->previous_id, "");
+  EXPECT_EQ(store_->GetResponseItem("msg_other").status().code(), Status::Code::kNotFound);
+}
+
 }  // namespace
 }  // namespace inferno::store

@@ -2,11 +2,11 @@
 // The binary and fixtures come from the environment ctest sets (INFERNO_BINARY,
 // INFERNO_SHARED_DIR); the port is read from the server's first line of output.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { writeThinkingModel } from '../e2e/thinking_model.mjs';
+import { writeThinkingModel, writeToolModel } from '../e2e/thinking_model.mjs';
 
 export const binary = process.env.INFERNO_BINARY ?? '../../build/release/inferno';
 export const sharedDir = process.env.INFERNO_SHARED_DIR ?? '../../../shared';
@@ -46,12 +46,10 @@ export async function startServer(extraArgs = [], { model = 'llama-tiny-Q8_0.ggu
   };
 }
 
-// startServer() on a models dir holding only the scripted thinking model
-// (tests/thinking_model.h: it thinks "Hmm...", answers "Hello!" and stops), as model 'thinking';
-// stop() also removes the dir.
-export async function startThinkingServer(extraArgs = []) {
-  const dir = mkdtempSync(join(tmpdir(), 'inferno-thinking-'));
-  writeThinkingModel(join(dir, 'thinking.gguf'));
+// startServer() with a models dir that writeModels(dir) fills; stop() also removes the dir.
+async function startWithModelsDir(writeModels, extraArgs) {
+  const dir = mkdtempSync(join(tmpdir(), 'inferno-models-'));
+  writeModels(dir);
   const server = await startServer(['--models-dir', dir, ...extraArgs]);
   const stop = server.stop;
   server.stop = async () => {
@@ -60,4 +58,22 @@ export async function startThinkingServer(extraArgs = []) {
     return result;
   };
   return server;
+}
+
+// startServer() on a models dir holding only the scripted thinking model
+// (tests/thinking_model.h: it thinks "Hmm...", answers "Hello!" and stops), as model 'thinking'.
+export async function startThinkingServer(extraArgs = []) {
+  return startWithModelsDir((dir) => writeThinkingModel(join(dir, 'thinking.gguf')), extraArgs);
+}
+
+// startServer() with a models dir holding the scripted tool model (Qwen2.5's real template;
+// it answers "Let me check." and a get_weather call, as model 'tools') and the thinking model
+// (as model 'thinking'), beside the preloaded fixture.
+export async function startScriptedServer(extraArgs = []) {
+  const qwen = readFileSync(
+    join(sharedDir, 'fixtures', 'templates', 'jinja', 'Qwen-Qwen2.5-7B-Instruct.jinja'), 'utf8');
+  return startWithModelsDir((dir) => {
+    writeToolModel(join(dir, 'tools.gguf'), qwen);
+    writeThinkingModel(join(dir, 'thinking.gguf'));
+  }, extraArgs);
 }
