@@ -17,6 +17,7 @@
 #include "engine/request/prepare.h"
 #include "engine/util/utf8.h"
 #include "engine/util/version.h"
+#include "server/anthropic.h"
 #include "server/errors.h"
 #include "server/event_queue.h"
 #include "server/model_options_routes.h"
@@ -251,6 +252,25 @@ std::unique_ptr<Api::Generation> Api::Admit(const Request& r, LoadedModel& lm, G
       new Generation{lm.scheduler.get(), std::move(queue), std::move(*admitted), sequences});
 }
 
+bool Api::Generate(const Request& r, LoadedModel& lm, GenerateRequest req, bool max_given,
+                   ResponseWriter& w, const std::function<bool(const Event&)>& on_event) {
+  int status = 0;
+  if (std::optional<ApiError> err = PreparePrompt(lm, req, max_given)) {
+    SendJson(w, err->status, ErrorBody(*err), &status);
+    return false;
+  }
+  const int prompt_tokens = int(req.prompt_tokens.size());
+  std::unique_ptr<Generation> gen = Admit(r, lm, std::move(req), w, &status);
+  if (!gen) return false;
+  prompt_tokens_ += uint64_t(prompt_tokens);
+  gen->Run([&](const Event& e) {
+    if (e.type == Event::Type::kToken) ++generated_tokens_;
+    if (e.type == Event::Type::kDone) decode_ms_ = decode_ms_ + e.timings.decode_ms;
+    return on_event(e);
+  });
+  return true;
+}
+
 Api::Api(ApiOptions options, AccessPolicy& access, ModelRegistry& registry)
     : options_(std::move(options)),
       access_(access),
@@ -316,6 +336,7 @@ void Api::AddRoutes() {
                                   {"expires_in", access_.ticket_lifetime_seconds()}});
   });
   AddModelOptionsRoutes(t, registry_);
+  AddAnthropicRoutes();
 }
 
 bool Api::AcceptWebSocket(const Request& r, Response* reject) {
@@ -336,7 +357,8 @@ void Api::Handle(const Request& r, ResponseWriter& w) {
   std::string note, label = "static";
   ++in_flight_;
   CorsWriter cw(w, access_.CorsHeaders(r));
-  StatusWriter sw(cw);
+  AnthropicErrorWriter aw(cw);  // errors of /v1/messages in Anthropic's shape
+  StatusWriter sw(IsAnthropicPath(r.path) ? static_cast<ResponseWriter&>(aw) : cw);
   try {
     if (std::optional<Response> refused = access_.CheckRequest(r)) {
       note = "refused";
