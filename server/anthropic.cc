@@ -58,7 +58,7 @@ void AnthropicErrorWriter::Send(Response r) {
       r.body = AnthropicErrorJson(r.status, message->as_string());
     }
   }
-  inner_.Send(std::move(r));
+  ForwardingWriter::Send(std::move(r));
 }
 
 std::string NewMessageId() {

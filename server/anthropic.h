@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "engine/runtime/events.h"
-#include "server/http_types.h"
+#include "server/forwarding_writer.h"
 
 namespace inferno::server {
 
@@ -32,19 +32,10 @@ bool IsAnthropicPath(std::string_view path);
 // Rewrites the errors the shared code sends in OpenAI's shape ({"error":{"message",...}}:
 // access checks, 404 for the model, 429 from admission) into Anthropic's, keeping the status
 // and headers (Retry-After). Streams and successful responses pass through.
-class AnthropicErrorWriter : public ResponseWriter {
+class AnthropicErrorWriter : public ForwardingWriter {
  public:
-  explicit AnthropicErrorWriter(ResponseWriter& inner) : inner_(inner) {}
+  using ForwardingWriter::ForwardingWriter;
   void Send(Response r) override;
-  bool StartStream(int status, std::string content_type, Headers headers) override {
-    return inner_.StartStream(status, std::move(content_type), std::move(headers));
-  }
-  bool Write(std::string_view data) override { return inner_.Write(data); }
-  void EndStream() override { inner_.EndStream(); }
-  bool started() const override { return inner_.started(); }
-
- private:
-  ResponseWriter& inner_;
 };
 
 // "msg_" and 24 random letters and digits, the shape of Anthropic's ids.

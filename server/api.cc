@@ -20,6 +20,7 @@
 #include "server/anthropic.h"
 #include "server/errors.h"
 #include "server/event_queue.h"
+#include "server/forwarding_writer.h"
 #include "server/model_options_routes.h"
 #include "server/ollama.h"
 #include "server/openai.h"
@@ -71,24 +72,20 @@ bool UnderApiPrefix(const std::string& p) {
 }
 
 // Records the status a route sent, for the request log and the metrics.
-class StatusWriter : public ResponseWriter {
+class StatusWriter : public ForwardingWriter {
  public:
-  explicit StatusWriter(ResponseWriter& inner) : inner_(inner) {}
+  using ForwardingWriter::ForwardingWriter;
   void Send(Response r) override {
     status_ = r.status;
-    inner_.Send(std::move(r));
+    ForwardingWriter::Send(std::move(r));
   }
   bool StartStream(int status, std::string content_type, Headers headers) override {
     status_ = status;
-    return inner_.StartStream(status, std::move(content_type), std::move(headers));
+    return ForwardingWriter::StartStream(status, std::move(content_type), std::move(headers));
   }
-  bool Write(std::string_view data) override { return inner_.Write(data); }
-  void EndStream() override { inner_.EndStream(); }
-  bool started() const override { return inner_.started(); }
   int status() const { return status_; }
 
  private:
-  ResponseWriter& inner_;
   int status_ = 0;
 };
 
@@ -158,23 +155,20 @@ std::optional<ApiError> ReadSeedChat(const json::object& o, GenerateRequest* req
 }
 
 // Adds the request's CORS headers to whatever a route sends, so routes never deal with them.
-class CorsWriter : public ResponseWriter {
+class CorsWriter : public ForwardingWriter {
  public:
-  CorsWriter(ResponseWriter& inner, Headers cors) : inner_(inner), cors_(std::move(cors)) {}
+  CorsWriter(ResponseWriter& inner, Headers cors)
+      : ForwardingWriter(inner), cors_(std::move(cors)) {}
   void Send(Response r) override {
     r.headers.insert(r.headers.end(), cors_.begin(), cors_.end());
-    inner_.Send(std::move(r));
+    ForwardingWriter::Send(std::move(r));
   }
   bool StartStream(int status, std::string content_type, Headers headers) override {
     headers.insert(headers.end(), cors_.begin(), cors_.end());
-    return inner_.StartStream(status, std::move(content_type), std::move(headers));
+    return ForwardingWriter::StartStream(status, std::move(content_type), std::move(headers));
   }
-  bool Write(std::string_view data) override { return inner_.Write(data); }
-  void EndStream() override { inner_.EndStream(); }
-  bool started() const override { return inner_.started(); }
 
  private:
-  ResponseWriter& inner_;
   Headers cors_;
 };
 
