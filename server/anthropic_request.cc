@@ -363,8 +363,9 @@ std::optional<ApiError> TakePrefill(GenerateRequest* req) {
   const ToolChoiceMode mode = req->tool_choice.mode;
   if (!last.tool_calls.empty() || mode == ToolChoiceMode::kRequired ||
       mode == ToolChoiceMode::kNamed) {
-    return Bad("messages", "a final assistant message (a prefill) cannot hold tool_use blocks "
-                           "or come with tool_choice any or tool");
+    return Bad("messages",
+               "a final assistant message (a prefill) cannot hold tool_use blocks "
+               "or come with tool_choice any or tool");
   }
   req->prompt_suffix = last.content;
   req->messages.pop_back();
@@ -372,14 +373,7 @@ std::optional<ApiError> TakePrefill(GenerateRequest* req) {
 }
 
 std::optional<ApiError> ReadHead(const json::object& o, AnthropicParams* params) {
-  if (const json::value* m = o.if_contains("model"); m && !m->is_null()) {
-    if (!m->is_string()) return Bad("model", "'model' must be a string");
-    params->model = std::string(m->as_string());
-  }
-  if (const json::value* s = o.if_contains("stream"); s && !s->is_null()) {
-    if (!s->is_bool()) return Bad("stream", "'stream' must be a boolean");
-    params->stream = s->as_bool();
-  }
+  if (auto err = ReadModelAndStream(o, &params->model, &params->stream)) return err;
   if (const json::value* m = o.if_contains("metadata"); m && !m->is_null() && !m->is_object()) {
     return Bad("metadata", "'metadata' must be an object");
   }
@@ -398,10 +392,8 @@ std::optional<ApiError> AnthropicToChat(const json::object& body, json::object* 
 
 std::optional<ApiError> ParseAnthropicMessages(std::string_view body, bool count_only,
                                                GenerateRequest* req, AnthropicParams* params) {
-  json::error_code ec;
-  json::value root = json::parse(body, ec);
-  if (ec) return Bad("", "the request body is not valid JSON: " + ec.message());
-  if (!root.is_object()) return Bad("", "the request body must be a JSON object");
+  json::value root;
+  if (auto err = ParseBodyObject(body, &root)) return err;
   const json::object& o = root.as_object();
   *params = AnthropicParams{};
   if (auto err = ReadHead(o, params)) return err;
