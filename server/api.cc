@@ -381,8 +381,9 @@ void Api::Route(const Request& r, ResponseWriter& w, std::string* label) {
   // Everything but the health check and the UI's files needs the key (when there is one).
   const bool needs_key = m.pattern ? m.access == RouteAccess::kKey : UnderApiPrefix(r.path);
   if (needs_key && !access_.Authorized(r)) {
-    w.Send(ErrorResponse(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
-                         "invalid_api_key"));
+    w.Send(ErrorResponse(
+        401, "missing or wrong API key: send 'Authorization: Bearer <key>' (or 'x-api-key: <key>')",
+        "invalid_api_key"));
     return;
   }
   if (m.pattern != nullptr) {

@@ -1,10 +1,11 @@
 // Anthropic's Messages API with the official `@anthropic-ai/sdk` client, unchanged, against a
 // real `inferno serve`: messages.create and messages.stream (its event helpers and
-// finalMessage) give the same greedy text as /v1/chat/completions; count_tokens counts what
-// create bills; a full tool_use -> tool_result round trip on the scripted tool model
-// (tests/thinking_model.h, Qwen2.5's real template), rendered as Hugging Face renders it;
-// tool_choice any / tool forcing a valid call; thinking blocks on the scripted thinking model;
-// errors as the client's error classes; the key in x-api-key.
+// finalMessage) give the same greedy text as /v1/chat/completions; closing a stream cancels
+// its generation; stop sequences; count_tokens counts what create bills; a full tool_use ->
+// tool_result round trip on the scripted tool model (tests/thinking_model.h, Qwen2.5's real
+// template), rendered as Hugging Face renders it; tool_choice any / tool forcing a valid call;
+// thinking blocks on the scripted thinking model; a prefilled reply; errors as the client's
+// error classes; the key in x-api-key.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -89,6 +90,28 @@ describe('anthropic client: messages', () => {
     assert.equal(kinds[1], 'content_block_start');
     assert.deepEqual(kinds.slice(-3), ['content_block_stop', 'message_delta', 'message_stop']);
     assert.ok(kinds.slice(2, -3).every((k) => k === 'content_block_delta'), kinds.join());
+  });
+
+  // A client that goes away mid-stream cancels its generation: with no limit but the context
+  // (2048 tokens), what was generated when the sequence ended is a few tokens.
+  test('closing the stream cancels the generation', async () => {
+    const generated = async () => {
+      const metrics = await (await fetch(`${server.baseURL}/metrics`)).text();
+      return {
+        tokens: Number(metrics.match(/^inferno_generated_tokens_total (\d+)$/m)[1]),
+        active: Number(metrics.match(/^inferno_active_sequences (\d+)$/m)[1]),
+      };
+    };
+    const before = await generated();
+    const stream = client.messages.stream({ model: MODEL, messages, max_tokens: 100000, temperature: 1 });
+    stream.on('text', () => stream.abort());
+    await assert.rejects(stream.finalMessage(), (e) => e instanceof Anthropic.APIUserAbortError);
+    let after = await generated();
+    while (after.active > 0) {
+      await new Promise((r) => setTimeout(r, 20));
+      after = await generated();
+    }
+    assert.ok(after.tokens - before.tokens < 1000, `${after.tokens - before.tokens} tokens`);
   });
 
   test('stop_sequences: stop_reason stop_sequence and the sequence', async () => {
