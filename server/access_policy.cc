@@ -174,12 +174,7 @@ std::optional<Response> AccessPolicy::CheckRequest(const Request& r) const {
   return std::nullopt;
 }
 
-bool AccessPolicy::Authorized(const Request& r) const {
-  if (options_.api_key.empty()) return true;
-  std::string_view auth = r.header("authorization");
-  constexpr std::string_view kBearer = "bearer ";
-  if (!StartsWithNoCase(auth, kBearer)) return false;
-  std::string_view token = auth.substr(kBearer.size());
+bool AccessPolicy::KeyMatches(std::string_view token) const {
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
   // Constant time: the time taken must not reveal how much of the key matched.
@@ -187,6 +182,16 @@ bool AccessPolicy::Authorized(const Request& r) const {
   unsigned char diff = token.size() == key.size() ? 0 : 1;
   for (size_t i = 0; i < key.size(); ++i) diff |= key[i] ^ (i < token.size() ? token[i] : 0);
   return diff == 0;
+}
+
+bool AccessPolicy::Authorized(const Request& r) const {
+  if (options_.api_key.empty()) return true;
+  std::string_view auth = r.header("authorization");
+  constexpr std::string_view kBearer = "bearer ";
+  const bool bearer = StartsWithNoCase(auth, kBearer) && KeyMatches(auth.substr(kBearer.size()));
+  // Anthropic's clients send the key in x-api-key.
+  const std::string_view x_api_key = r.header("x-api-key");
+  return bearer || (!x_api_key.empty() && KeyMatches(x_api_key));
 }
 
 std::optional<Response> AccessPolicy::CheckWebSocket(const Request& r) {
@@ -228,7 +233,10 @@ Headers AccessPolicy::CorsHeaders(const Request& r) const {
   const std::string_view origin = r.header("origin");
   if (origin.empty() || !ListedOrigin(origin)) return {};
   return {{"Access-Control-Allow-Origin", std::string(origin)},
-          {"Access-Control-Allow-Headers", "Authorization, Content-Type"},
+          {"Access-Control-Allow-Headers",
+           // Anthropic's SDK adds its own headers, in a browser the last one too.
+           "Authorization, Content-Type, X-Api-Key, Anthropic-Version, Anthropic-Beta, "
+           "Anthropic-Dangerous-Direct-Browser-Access"},
           {"Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS"},
           {"Access-Control-Max-Age", "600"},
           {"Access-Control-Expose-Headers", "Retry-After"},  // clients back off on 429

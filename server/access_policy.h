@@ -9,9 +9,9 @@
 //    "Simple" requests (text/plain, forms) are no exception: they run without a preflight.
 //  - Fetch metadata: a cross-site request without Origin (an <img> or <script> pointing at the
 //    API) is refused on API routes; navigations to the UI stay open.
-//  - The API key: 'Authorization: Bearer KEY' only, never the query string (it ends up in
-//    logs and history); browsers' WebSockets, which cannot set headers, use a short-lived,
-//    single-use ticket issued to an authenticated POST.
+//  - The API key: 'Authorization: Bearer KEY' or Anthropic's 'x-api-key: KEY', never the query
+//    string (it ends up in logs and history); browsers' WebSockets, which cannot set headers, use a
+//    short-lived, single-use ticket issued to an authenticated POST.
 //
 // Requests with no Origin (curl, SDKs) pass the Origin check unchanged: they are not a page
 // the user happens to be visiting.
@@ -56,8 +56,8 @@ class AccessPolicy {
   // nullopt to go on, else the 403 to send. Authentication is separate (Authorized).
   std::optional<Response> CheckRequest(const Request& r) const;
 
-  // Whether the request carries the API key in 'Authorization: Bearer' (always true without
-  // a key). The scheme is case-insensitive.
+  // Whether the request carries the API key in 'Authorization: Bearer' (the scheme
+  // case-insensitive) or in 'x-api-key' (always true without a key).
   bool Authorized(const Request& r) const;
   bool has_api_key() const { return !options_.api_key.empty(); }
 
@@ -81,6 +81,8 @@ class AccessPolicy {
 
  private:
   bool ListedOrigin(std::string_view origin) const;
+  // `token` (surrounding spaces aside) is the key, compared in constant time.
+  bool KeyMatches(std::string_view token) const;
   bool ConsumeTicket(std::string_view ticket) EXCLUDES(mu_);
 
   AccessOptions options_;

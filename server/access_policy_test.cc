@@ -145,6 +145,20 @@ TEST(AccessPolicy, BearerOnlyCaseInsensitiveScheme) {
   EXPECT_TRUE(Policy().Authorized(q));  // no key configured
 }
 
+TEST(AccessPolicy, AnthropicsXApiKeyHeader) {
+  AccessOptions o;
+  o.api_key = "s3cret";
+  AccessPolicy p = Policy(o);
+  EXPECT_TRUE(p.Authorized(Req("POST", "/v1/messages", {{"x-api-key", "s3cret"}})));
+  EXPECT_FALSE(p.Authorized(Req("POST", "/v1/messages", {{"x-api-key", "s3cre"}})));
+  EXPECT_FALSE(p.Authorized(Req("POST", "/v1/messages", {{"x-api-key", "s3crett"}})));
+  EXPECT_FALSE(p.Authorized(Req("POST", "/v1/messages", {{"x-api-key", ""}})));
+  // Either header may carry it; a wrong one beside the right one does not matter.
+  EXPECT_TRUE(p.Authorized(
+      Req("POST", "/v1/messages", {{"x-api-key", "wrong"}, {"authorization", "Bearer s3cret"}})));
+  EXPECT_TRUE(Policy().Authorized(Req("POST", "/v1/messages", {{"x-api-key", "anything"}})));
+}
+
 TEST(AccessPolicy, WebSocketTicketsAreSingleUseAndExpire) {
   AccessOptions o;
   o.api_key = "k";

@@ -18,8 +18,10 @@
 #include "engine/util/utf8.h"
 #include "engine/util/version.h"
 #include "server/api_generation.h"
+#include "server/anthropic.h"
 #include "server/errors.h"
 #include "server/event_queue.h"
+#include "server/forwarding_writer.h"
 #include "server/model_options_routes.h"
 #include "server/ollama.h"
 #include "server/openai.h"
@@ -71,24 +73,20 @@ bool UnderApiPrefix(const std::string& p) {
 }
 
 // Records the status a route sent, for the request log and the metrics.
-class StatusWriter : public ResponseWriter {
+class StatusWriter : public ForwardingWriter {
  public:
-  explicit StatusWriter(ResponseWriter& inner) : inner_(inner) {}
+  using ForwardingWriter::ForwardingWriter;
   void Send(Response r) override {
     status_ = r.status;
-    inner_.Send(std::move(r));
+    ForwardingWriter::Send(std::move(r));
   }
   bool StartStream(int status, std::string content_type, Headers headers) override {
     status_ = status;
-    return inner_.StartStream(status, std::move(content_type), std::move(headers));
+    return ForwardingWriter::StartStream(status, std::move(content_type), std::move(headers));
   }
-  bool Write(std::string_view data) override { return inner_.Write(data); }
-  void EndStream() override { inner_.EndStream(); }
-  bool started() const override { return inner_.started(); }
   int status() const { return status_; }
 
  private:
-  ResponseWriter& inner_;
   int status_ = 0;
 };
 
@@ -148,23 +146,20 @@ std::optional<ApiError> ReadSeedChat(const json::object& o, GenerateRequest* req
 }
 
 // Adds the request's CORS headers to whatever a route sends, so routes never deal with them.
-class CorsWriter : public ResponseWriter {
+class CorsWriter : public ForwardingWriter {
  public:
-  CorsWriter(ResponseWriter& inner, Headers cors) : inner_(inner), cors_(std::move(cors)) {}
+  CorsWriter(ResponseWriter& inner, Headers cors)
+      : ForwardingWriter(inner), cors_(std::move(cors)) {}
   void Send(Response r) override {
     r.headers.insert(r.headers.end(), cors_.begin(), cors_.end());
-    inner_.Send(std::move(r));
+    ForwardingWriter::Send(std::move(r));
   }
   bool StartStream(int status, std::string content_type, Headers headers) override {
     headers.insert(headers.end(), cors_.begin(), cors_.end());
-    return inner_.StartStream(status, std::move(content_type), std::move(headers));
+    return ForwardingWriter::StartStream(status, std::move(content_type), std::move(headers));
   }
-  bool Write(std::string_view data) override { return inner_.Write(data); }
-  void EndStream() override { inner_.EndStream(); }
-  bool started() const override { return inner_.started(); }
 
  private:
-  ResponseWriter& inner_;
   Headers cors_;
 };
 
@@ -211,6 +206,25 @@ std::unique_ptr<Api::Generation> Api::Admit(const Request& r, LoadedModel& lm, G
   }
   return std::unique_ptr<Generation>(
       new Generation{lm.scheduler.get(), std::move(queue), std::move(*admitted), sequences});
+}
+
+bool Api::Generate(const Request& r, LoadedModel& lm, GenerateRequest req, bool max_given,
+                   ResponseWriter& w, const std::function<bool(const Event&)>& on_event) {
+  int status = 0;
+  if (std::optional<ApiError> err = PreparePrompt(lm, req, max_given)) {
+    SendJson(w, err->status, ErrorBody(*err), &status);
+    return false;
+  }
+  const int prompt_tokens = int(req.prompt_tokens.size());
+  std::unique_ptr<Generation> gen = Admit(r, lm, std::move(req), w, &status);
+  if (!gen) return false;
+  prompt_tokens_ += uint64_t(prompt_tokens);
+  gen->Run([&](const Event& e) {
+    if (e.type == Event::Type::kToken) ++generated_tokens_;
+    if (e.type == Event::Type::kDone) decode_ms_ = decode_ms_ + e.timings.decode_ms;
+    return on_event(e);
+  });
+  return true;
 }
 
 Api::Api(ApiOptions options, AccessPolicy& access, ModelRegistry& registry)
@@ -279,6 +293,7 @@ void Api::AddRoutes() {
                                   {"expires_in", access_.ticket_lifetime_seconds()}});
   });
   AddModelOptionsRoutes(t, registry_);
+  AddAnthropicRoutes();
 }
 
 bool Api::AcceptWebSocket(const Request& r, Response* reject) {
@@ -299,7 +314,8 @@ void Api::Handle(const Request& r, ResponseWriter& w) {
   std::string note, label = "static";
   ++in_flight_;
   CorsWriter cw(w, access_.CorsHeaders(r));
-  StatusWriter sw(cw);
+  AnthropicErrorWriter aw(cw);  // errors of /v1/messages in Anthropic's shape
+  StatusWriter sw(IsAnthropicPath(r.path) ? static_cast<ResponseWriter&>(aw) : cw);
   try {
     if (std::optional<Response> refused = access_.CheckRequest(r)) {
       note = "refused";
@@ -328,8 +344,9 @@ void Api::Route(const Request& r, ResponseWriter& w, std::string* label) {
   // Everything but the health check and the UI's files needs the key (when there is one).
   const bool needs_key = m.pattern ? m.access == RouteAccess::kKey : UnderApiPrefix(r.path);
   if (needs_key && !access_.Authorized(r)) {
-    w.Send(ErrorResponse(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
-                         "invalid_api_key"));
+    w.Send(ErrorResponse(
+        401, "missing or wrong API key: send 'Authorization: Bearer <key>' (or 'x-api-key: <key>')",
+        "invalid_api_key"));
     return;
   }
   if (m.pattern != nullptr) {

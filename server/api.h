@@ -84,6 +84,15 @@ class Api {
   void CreateResponse(const Request& r, ResponseWriter& w);
   Response StoredResponse(const std::string& id, bool remove);
   Response InputItems(const Request& r, const std::string& id);
+  // Anthropic's Messages API (server/anthropic_routes.cc).
+  void AddAnthropicRoutes();
+  void AnthropicMessages(const Request& r, ResponseWriter& w, bool count_only);
+  // A generation for a front end in a file of its own: prepares `req` for `lm` (answering 400
+  // when it cannot run), admits it (429 over a limit), then hands each event to on_event on
+  // this thread; on_event returning false (the client is gone) cancels it. False when it
+  // answered an error instead.
+  bool Generate(const Request& r, LoadedModel& lm, GenerateRequest req, bool max_given,
+                ResponseWriter& w, const std::function<bool(const Event&)>& on_event);
   void Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* status);
   Response Health();
   Response Models();

@@ -115,20 +115,11 @@ void AddStats(const Event& done, int prompt_tokens, json::object* out) {
 
 std::optional<ApiError> ParseOllamaChat(std::string_view body, GenerateRequest* req,
                                         OllamaChatParams* params) {
-  json::error_code ec;
-  json::value root = json::parse(body, ec);
-  if (ec) return Bad("", "the request body is not valid JSON: " + ec.message());
-  if (!root.is_object()) return Bad("", "the request body must be a JSON object");
+  json::value root;
+  if (auto err = ParseBodyObject(body, &root)) return err;
   const json::object& o = root.as_object();
   *params = OllamaChatParams{};
-  if (const json::value* m = o.if_contains("model"); m && !m->is_null()) {
-    if (!m->is_string()) return Bad("model", "'model' must be a string");
-    params->model = std::string(m->as_string());
-  }
-  if (const json::value* s = o.if_contains("stream"); s && !s->is_null()) {
-    if (!s->is_bool()) return Bad("stream", "'stream' must be a boolean");
-    params->stream = s->as_bool();
-  }
+  if (auto err = ReadModelAndStream(o, &params->model, &params->stream)) return err;
   if (auto err = ReadMessages(o, req)) return err;
   if (auto err = ReadOptions(o, req, params)) return err;
   if (auto err = FromSchema(request::ReadOllamaFormat(o, req))) return err;

@@ -241,12 +241,27 @@ std::optional<ApiError> ReadOpenAiOptions(const json::object& o, bool chat,
 
 }  // namespace
 
+std::optional<ApiError> ParseBodyObject(std::string_view body, json::value* root) {
+  json::error_code ec;
+  *root = json::parse(body, ec);
+  if (ec) return Bad("", "the request body is not valid JSON: " + ec.message());
+  if (!root->is_object()) return Bad("", "the request body must be a JSON object");
+  return std::nullopt;
+}
+
+std::optional<ApiError> ReadModelAndStream(const json::object& o, std::string* model,
+                                           bool* stream) {
+  if (const json::value* m = o.if_contains("model"); m && !m->is_null()) {
+    if (!m->is_string()) return Bad("model", "'model' must be a string");
+    *model = std::string(m->as_string());
+  }
+  return GetBool(o, "stream", stream);
+}
+
 std::optional<ApiError> ParseCompletionRequest(std::string_view body, bool chat,
                                                GenerateRequest* req, CompletionParams* params) {
-  json::error_code ec;
-  json::value root = json::parse(body, ec);
-  if (ec) return Bad("", "the request body is not valid JSON: " + ec.message());
-  if (!root.is_object()) return Bad("", "the request body must be a JSON object");
+  json::value root;
+  if (auto err = ParseBodyObject(body, &root)) return err;
   return ParseCompletionRequest(root.as_object(), chat, req, params);
 }
 

@@ -5,6 +5,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -48,6 +49,13 @@ struct CompletionParams {
 // OpenAI's error for a request-schema or Prepare() error: 400, the field as `param`, a prompt
 // too long as code context_length_exceeded.
 ApiError FromRequestError(const request::RequestError& error);
+
+// The request body as a JSON object, or the 400 that says why it is not one (for every JSON
+// front end: OpenAI's, Ollama's, Anthropic's).
+std::optional<ApiError> ParseBodyObject(std::string_view body, boost::json::value* root);
+// `model` (a string) and `stream` (a boolean) of a body; absent or null leave them as they are.
+std::optional<ApiError> ReadModelAndStream(const boost::json::object& o, std::string* model,
+                                           bool* stream);
 
 // Parses a request body. On success fills request (prompt or messages, sampling, stop,
 // max_tokens, top_k_events) and params.

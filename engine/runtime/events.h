@@ -152,6 +152,9 @@ struct Event {
   Timings timings;
   // "stop" (EOS or stop string), "tool_calls" (a stop after tool calls), "length", "cancelled"
   std::string finish_reason;
+  // The stop string (GenerateRequest::stop) that ended the generation; "" when none did
+  // (Anthropic's stop_sequence).
+  std::string stop_sequence;
 };
 
 // Receives events in order. Returning false cancels the generation at the next step.

@@ -316,7 +316,10 @@ bool Sequence::OnLogits(std::span<const float> logits) {
       if (s.empty()) continue;
       const size_t from = emitted_ > s.size() ? emitted_ - s.size() : 0;
       const size_t at = text_.find(s, from);
-      if (at != std::string::npos) cut = std::min(cut, at);
+      if (at != std::string::npos && at < cut) {
+        cut = at;
+        stop_hit_ = s;
+      }
     }
     if (cut != std::string::npos) {
       text_.resize(cut);
@@ -436,6 +439,7 @@ void Sequence::EmitDone(const std::string& finish_reason) {
   // OpenAI's reason for a turn that ends in calls: the client is to run them and answer.
   const bool called = tool_parser_ && tool_parser_->calls() > 0;
   done.finish_reason = finish_reason == "stop" && called ? "tool_calls" : finish_reason;
+  done.stop_sequence = stop_hit_;
   sink_(done);
 }
 

@@ -183,8 +183,9 @@ class Sequence {
   std::unique_ptr<grammar::TokenConstraint> constraint_;  // when the request has a grammar
   std::vector<float> masked_;                             // logits with the refused at -inf
   StreamingDecoder decoder_;
-  std::string text_;    // generated text so far (complete UTF-8 characters)
-  size_t emitted_ = 0;  // bytes of text_ already sent
+  std::string text_;      // generated text so far (complete UTF-8 characters)
+  size_t emitted_ = 0;    // bytes of text_ already sent
+  std::string stop_hit_;  // the stop string that ended the generation, if one did
   std::unique_ptr<ReasoningSplitter> splitter_;  // null: the text is not split
   std::unique_ptr<ToolCallParser> tool_parser_;  // null: no tool calls are parsed
   std::vector<TokenProb> top_;

@@ -86,6 +86,8 @@ TEST_F(SessionTest, StopStringEndsGenerationAndIsNotEmitted) {
   const std::vector<Event> ev = Generate(req);
   for (const Event& e : ev) stopped += e.text;
   EXPECT_EQ(ev.back().finish_reason, "stop");
+  EXPECT_EQ(ev.back().stop_sequence, stop);
+  EXPECT_EQ(full.back().stop_sequence, "");
   EXPECT_EQ(stopped, text.substr(0, text.find(stop)));
 }
 

@@ -278,6 +278,26 @@ TEST_F(KeyedServer, WebSocketTicketIsSingleUse) {
   EXPECT_EQ(ReadAll(data_ / "logs").find(ticket), std::string::npos);
 }
 
+// Anthropic's clients send the key in x-api-key: the same key, compared the same way, never
+// logged; a page's Origin is refused even with the right key.
+TEST_F(KeyedServer, XApiKeyHeaderIsTheKeyToo) {
+  const std::string body = R"({"messages":[{"role":"user","content":"Hi"}]})";
+  HttpResponse wrong = HttpRequest(port(), "POST", "/v1/messages/count_tokens", body,
+                                   {{"x-api-key", std::string(kKey) + "x"}});
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(testing::ParseJsonObject(wrong.body).at("error").at("type"), "authentication_error");
+  EXPECT_EQ(
+      HttpRequest(port(), "POST", "/v1/messages/count_tokens", body, {{"x-api-key", kKey}}).status,
+      200);
+  EXPECT_EQ(HttpRequest(port(), "GET", "/v1/models", "", {{"x-api-key", kKey}}).status, 200);
+  EXPECT_EQ(HttpRequest(port(), "POST", "/v1/messages/count_tokens", body,
+                        {{"x-api-key", kKey}, {"Origin", kEvil}})
+                .status,
+            403);
+  ASSERT_EQ(server_->Stop(), 0);
+  EXPECT_EQ(ReadAll(data_ / "logs").find(kKey), std::string::npos);
+}
+
 // 5. /metrics behind the key.
 TEST_F(KeyedServer, MetricsNeedTheKey) {
   EXPECT_EQ(HttpRequest(port(), "GET", "/metrics").status, 401);
