@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/model/fixture_model_test_util.h"
 #include "engine/runtime/scheduler.h"
 
 namespace inferno {
@@ -17,10 +18,8 @@ namespace {
 class EmbedderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Result<std::unique_ptr<Model>> m =
-        Model::Load(std::string(INFERNO_SHARED_DIR) + "/fixtures/models/llama-tiny-Q8_0.gguf");
-    ASSERT_TRUE(m.ok()) << m.status().message();
-    model_ = std::move(m).value();
+    model_ = testing::LoadFixtureModel();
+    ASSERT_NE(model_, nullptr);
   }
 
   EmbedRequest Texts(std::initializer_list<const char*> texts) const {
