@@ -127,6 +127,7 @@ int RunInspect(const InspectOptions& o) {
     for (int l = 0; l < config->n_layer; ++l)
       kinds.push_back(boost::json::string(LayerKind(*config, l)));
     out["layer_kinds"] = std::move(kinds);
+    out["pooling"] = PoolingName(config->pooling);  // not "none": an embedding model
   }
   if (summary.n_expert > 0) {
     out["experts"] = boost::json::object{{"count", summary.n_expert},
@@ -202,6 +203,9 @@ int RunInspect(const InspectOptions& o) {
     if (summary.n_expert > 0) {
       fmt::print("experts:      {} per layer, {} used per token: {:.3f} B active parameters\n",
                  summary.n_expert, summary.n_expert_used, summary.active_parameters / 1e9);
+    }
+    if (config.ok() && config->pooling != Pooling::kNone) {
+      fmt::print("embeddings:   {} pooling (an embedding model)\n", PoolingName(config->pooling));
     }
     if (summary.error.empty()) {
       fmt::print("rope:         base {:g}, scaling {}\n", summary.rope.freq_base,

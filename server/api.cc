@@ -19,6 +19,7 @@
 #include "engine/util/version.h"
 #include "server/api_generation.h"
 #include "server/anthropic.h"
+#include "server/embeddings.h"
 #include "server/errors.h"
 #include "server/event_queue.h"
 #include "server/forwarding_writer.h"
@@ -261,6 +262,7 @@ void Api::AddRoutes() {
     int unused = 0;
     Completions(r, w, /*chat=*/false, &unused);
   });
+  AddEmbeddingRoutes(t, registry_);
   t.AddReply("GET", "/api/tags", [this](const Request&, const PathParams&) {
     return Json(200, OllamaTags(registry_.List()));
   });

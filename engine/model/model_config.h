@@ -12,6 +12,7 @@
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/delta_net.h"
 #include "engine/model/family.h"
+#include "engine/model/pooling.h"
 #include "engine/model/rope_config.h"
 #include "engine/util/status.h"
 
@@ -56,6 +57,12 @@ struct ModelConfig {
   // recurrent state per sequence instead of attention over the KV cache.
   std::vector<bool> layer_is_recurrent;  // per layer, all false for other families
   DeltaNetDims delta_net;
+  // Embeddings (engine/model/pooling.h): how the file says its final hidden states become one
+  // vector per input, and whether a token attends to the whole input (encoders such as BERT,
+  // whose family sets false and lists "attention.causal" in its own_keys) or only to itself
+  // and the tokens before it.
+  Pooling pooling = Pooling::kNone;
+  bool causal_attention = true;
 };
 
 // What layer l mixes tokens with: "attention", "sliding-window attention" or "linear attention
