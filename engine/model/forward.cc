@@ -88,6 +88,9 @@ void ForwardBatch(const Model& model, ThreadPool& pool, std::span<KvCache* const
   if (c.embedding_scale != 1.0f) {
     for (int64_t i = 0; i < T * D; ++i) s.x[i] *= c.embedding_scale;
   }
+  if (c.family->finish_embedding != nullptr) {
+    c.family->finish_embedding(c, w, positions, s.x.data());
+  }
 
   // One choice for the batch: every sequence of a scheduler or session has the same context size.
   const float* rope_factors = T > 0 ? RopeFactorsFor(c, w, caches[0]->n_ctx()) : nullptr;
@@ -99,8 +102,9 @@ void ForwardBatch(const Model& model, ThreadPool& pool, std::span<KvCache* const
   }
 
   // Only the rows whose logits are wanted go through the final norm and the (large)
-  // output projection.
+  // output projection. Encoders have neither: their callers read the hidden states in s.x.
   const int64_t n_out = int64_t(logit_rows.size());
+  if (!c.has_lm_head) return;
   for (int64_t i = 0; i < n_out; ++i) {
     blocks::RmsNorm(s.x.data() + int64_t(logit_rows[i]) * D, w.output_norm.data(),
                     s.last.data() + i * D, 1, D, c.norm_eps);
