@@ -25,5 +25,6 @@ void AddQuantizeCommand(CLI::App& root, int* exit_code);
 void AddDebugCommand(CLI::App& root, int* exit_code);
 void AddDbCommand(CLI::App& root, int* exit_code);
 void AddTemplateCommand(CLI::App& root, int* exit_code);
+void AddEmbedCommand(CLI::App& root, int* exit_code);
 
 }  // namespace inferno::cli

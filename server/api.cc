@@ -17,6 +17,7 @@
 #include "engine/request/prepare.h"
 #include "engine/util/utf8.h"
 #include "engine/util/version.h"
+#include "server/embeddings.h"
 #include "server/errors.h"
 #include "server/event_queue.h"
 #include "server/model_options_routes.h"
@@ -284,6 +285,7 @@ void Api::AddRoutes() {
     int unused = 0;
     Completions(r, w, /*chat=*/false, &unused);
   });
+  AddEmbeddingRoutes(t, registry_);
   t.AddReply("GET", "/api/tags", [this](const Request&, const PathParams&) {
     return Json(200, OllamaTags(registry_.List()));
   });

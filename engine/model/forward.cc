@@ -70,10 +70,12 @@ void MatMulShared(ThreadPool& pool, ops::Activations& act, const float* x, int64
   }
 }
 
-void ForwardBatch(const Model& model, ThreadPool& pool, std::span<KvCache* const> caches,
-                  std::span<const int32_t> tokens, std::span<const int32_t> positions,
-                  std::span<const int32_t> logit_rows, ForwardState& s, float* logits,
-                  std::span<CaptureHook* const> hooks) {
+namespace {
+
+// The pass up to the last layer: s.x holds every token's residual stream afterwards.
+void RunLayers(const Model& model, ThreadPool& pool, std::span<KvCache* const> caches,
+               std::span<const int32_t> tokens, std::span<const int32_t> positions, ForwardState& s,
+               std::span<CaptureHook* const> hooks) {
   const ModelConfig& c = model.config();
   const Weights& w = model.weights();
   const int64_t T = int64_t(tokens.size());
@@ -100,16 +102,47 @@ void ForwardBatch(const Model& model, ThreadPool& pool, std::span<KvCache* const
     c.family->layer(ctx);
     if (!hooks.empty()) OfferRows(hooks, CaptureName::kLayerOut, l, s.x.data(), D);
   }
+}
 
-  // Only the rows whose logits are wanted go through the final norm and the (large)
-  // output projection. Encoders have neither: their callers read the hidden states in s.x.
-  const int64_t n_out = int64_t(logit_rows.size());
-  if (!c.has_lm_head) return;
-  for (int64_t i = 0; i < n_out; ++i) {
-    blocks::RmsNorm(s.x.data() + int64_t(logit_rows[i]) * D, w.output_norm.data(),
-                    s.last.data() + i * D, 1, D, c.norm_eps);
+// The output norm of the listed rows of s.x into out[i][n_embd].
+void NormRows(const Model& model, const ForwardState& s, std::span<const int32_t> rows,
+              float* out) {
+  const int64_t D = model.config().n_embd;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    OutputNorm(model, s.x.data() + int64_t(rows[i]) * D, 1, out + int64_t(i) * D);
   }
-  ops::MatMul(pool, w.output, s.last.data(), n_out, logits, s.act_in);
+}
+
+}  // namespace
+
+void OutputNorm(const Model& model, const float* x, int64_t n_rows, float* out) {
+  const ModelConfig& c = model.config();
+  if (model.weights().output_norm.empty()) {   // encoders (bert): the last layer's LayerNorm
+    std::copy(x, x + n_rows * c.n_embd, out);  // is the final one
+    return;
+  }
+  blocks::RmsNorm(x, model.weights().output_norm.data(), out, n_rows, c.n_embd, c.norm_eps);
+}
+
+void ForwardBatch(const Model& model, ThreadPool& pool, std::span<KvCache* const> caches,
+                  std::span<const int32_t> tokens, std::span<const int32_t> positions,
+                  std::span<const int32_t> logit_rows, ForwardState& s, float* logits,
+                  std::span<CaptureHook* const> hooks) {
+  RunLayers(model, pool, caches, tokens, positions, s, hooks);
+  // Only the rows whose logits are wanted go through the final norm and the (large)
+  // output projection. Encoders have neither: they are read through ForwardHidden.
+  if (!model.config().has_lm_head) return;
+  NormRows(model, s, logit_rows, s.last.data());
+  ops::MatMul(pool, model.weights().output, s.last.data(), int64_t(logit_rows.size()), logits,
+              s.act_in);
+}
+
+void ForwardHidden(const Model& model, ThreadPool& pool, std::span<KvCache* const> caches,
+                   std::span<const int32_t> tokens, std::span<const int32_t> positions,
+                   std::span<const int32_t> rows, ForwardState& s, float* hidden,
+                   std::span<CaptureHook* const> hooks) {
+  RunLayers(model, pool, caches, tokens, positions, s, hooks);
+  NormRows(model, s, rows, hidden);
 }
 
 void ProjectToVocab(const Model& model, ThreadPool& pool, const float* x, int64_t n_rows,
@@ -120,7 +153,7 @@ void ProjectToVocab(const Model& model, ThreadPool& pool, const float* x, int64_
   // In chunks of the state's batch size, the rows s.last holds.
   for (int64_t first = 0; first < n_rows; first += s.max_tokens) {
     const int64_t n = std::min<int64_t>(s.max_tokens, n_rows - first);
-    blocks::RmsNorm(x + first * D, w.output_norm.data(), s.last.data(), n, D, c.norm_eps);
+    OutputNorm(model, x + first * D, n, s.last.data());
     ops::MatMul(pool, w.output, s.last.data(), n, logits + first * int64_t(c.n_vocab), s.act_in);
   }
 }

@@ -119,6 +119,18 @@ void ForwardBatch(const Model& model, ThreadPool& pool, std::span<KvCache* const
                   std::span<const int32_t> logit_rows, ForwardState& state, float* logits,
                   std::span<CaptureHook* const> hooks = {});
 
+// ForwardBatch without the output projection, for embeddings: the same pass, then the final
+// hidden states (after the output norm, before the LM head) of the rows listed in `rows`, in
+// that order, into hidden[i][n_embd]. The caller pools them (engine/model/pooling.h).
+void ForwardHidden(const Model& model, ThreadPool& pool, std::span<KvCache* const> caches,
+                   std::span<const int32_t> tokens, std::span<const int32_t> positions,
+                   std::span<const int32_t> rows, ForwardState& state, float* hidden,
+                   std::span<CaptureHook* const> hooks = {});
+
+// The model's output norm of n_rows residual rows x[n_rows][n_embd] into out: what every row
+// goes through before the LM head or the embedding pooling.
+void OutputNorm(const Model& model, const float* x, int64_t n_rows, float* out);
+
 // Final norm and output projection of n_rows hidden states x[n_rows][n_embd] (after the last
 // layer, or any layer for the logit lens) into logits[n_rows][n_vocab]. Uses state.last and
 // state.act_in as scratch.

@@ -177,6 +177,9 @@ Result<ModelConfig> ReadModelConfig(const gguf::File& f) {
   INFERNO_RETURN_IF_ERROR(ReadCommonNumbers(f, c));
   INFERNO_RETURN_IF_ERROR(ReadVocabSize(f, c));
   INFERNO_RETURN_IF_ERROR(CheckCommonDefaults(f, c));
+  Result<Pooling> pooling = ReadPoolingType(f, c.arch_name);
+  if (!pooling.ok()) return pooling.status();
+  c.pooling = *pooling;
   c.layer_is_sliding.assign(c.n_layer, false);
   c.layer_is_recurrent.assign(c.n_layer, false);
   INFERNO_RETURN_IF_ERROR(c.family->read_config(f, c));

@@ -12,6 +12,7 @@
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/delta_net.h"
 #include "engine/model/family.h"
+#include "engine/model/pooling.h"
 #include "engine/model/rope_config.h"
 #include "engine/util/status.h"
 
@@ -48,10 +49,8 @@ struct ModelConfig {
   int sliding_window = 0;              // 0: none
   std::vector<bool> layer_is_sliding;  // per layer; their RoPE base is rope.freq_base_swa
   bool tied_output = false;            // output projection reuses token_embd
-  // Encoders (bert): no output head, the hidden states are the result (embeddings only), and
-  // attention is bidirectional (`<arch>.attention.causal` false).
+  // Encoders (bert): no output head, the hidden states are the result (embeddings only).
   bool has_lm_head = true;
-  bool causal_attention = true;
   int n_token_types = 0;  // rows of token_types (tokenizer.ggml.token_type_count)
   // Mixture of experts (0 for dense families).
   int n_expert = 0;
@@ -61,6 +60,12 @@ struct ModelConfig {
   // recurrent state per sequence instead of attention over the KV cache.
   std::vector<bool> layer_is_recurrent;  // per layer, all false for other families
   DeltaNetDims delta_net;
+  // Embeddings (engine/model/pooling.h): how the file says its final hidden states become one
+  // vector per input, and whether a token attends to the whole input (encoders such as BERT,
+  // whose family sets false and lists "attention.causal" in its own_keys) or only to itself
+  // and the tokens before it.
+  Pooling pooling = Pooling::kNone;
+  bool causal_attention = true;
 };
 
 // What layer l mixes tokens with: "attention", "sliding-window attention" or "linear attention

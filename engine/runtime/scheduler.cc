@@ -153,6 +153,31 @@ std::optional<Scheduler::Ticket> Scheduler::TrySubmit(GenerateRequest request, E
   return ticket;
 }
 
+void Scheduler::SubmitEmbedding(EmbedRequest request, EmbedDone done) {
+  bool stopped = false;
+  {
+    MutexLock lock(&mu_);
+    stopped = stop_;  // the worker may have gone: it would never answer
+    if (!stopped) embed_queue_.push_back({std::move(request), std::move(done)});
+  }
+  if (stopped) {
+    done(Status::Cancelled("the model was unloaded before the request started"));
+    return;
+  }
+  cv_.SignalAll();
+}
+
+void Scheduler::RunEmbeddings(std::deque<EmbedJob>& jobs, bool stopping) {
+  for (EmbedJob& job : jobs) {
+    if (stopping) {
+      job.done(Status::Cancelled("the model was unloaded before the request started"));
+    } else {
+      job.done(Embed(model_, pool_, state_, job.request));
+    }
+  }
+  jobs.clear();
+}
+
 void Scheduler::Cancel(Ticket ticket) {
   {
     MutexLock lock(&mu_);
@@ -177,11 +202,15 @@ void Scheduler::WorkerLoop() {
     std::vector<std::shared_ptr<Job>> admitted;
     std::vector<std::shared_ptr<Job>> dropped;
     std::vector<std::shared_ptr<Job>> refused;  // n larger than the slots: never admissible
+    std::deque<EmbedJob> embeds;
     bool stopping = false;
     {
       MutexLock lock(&mu_);
-      while (!stop_ && queue_.empty() && running.empty()) cv_.Wait(&mu_);
+      while (!stop_ && queue_.empty() && embed_queue_.empty() && running.empty()) {
+        cv_.Wait(&mu_);
+      }
       stopping = stop_;
+      embeds.swap(embed_queue_);
       // Requests cancelled while waiting leave the queue without running.
       for (auto it = queue_.begin(); it != queue_.end();) {
         if ((*it)->cancel || stopping) {
@@ -225,6 +254,7 @@ void Scheduler::WorkerLoop() {
       }
       job->sink(e);
     }
+    RunEmbeddings(embeds, stopping);
     for (const std::shared_ptr<Job>& job : refused) {
       Event e;
       e.type = Event::Type::kError;

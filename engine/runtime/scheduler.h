@@ -21,6 +21,7 @@
 
 #include "engine/model/forward.h"
 #include "engine/model/model.h"
+#include "engine/runtime/embedder.h"
 #include "engine/runtime/events.h"
 #include "engine/runtime/kv_cache.h"
 #include "engine/runtime/sequence.h"
@@ -91,6 +92,15 @@ class Scheduler {
                                   std::function<bool()> ready, std::shared_ptr<QueueLimit> limit)
       EXCLUDES(mu_);
 
+  // Queues an embedding request (engine/runtime/embedder.h; CheckEmbedRequest first). The
+  // worker computes it whole between two generation steps, on the same threads and scratch,
+  // so embeddings and generation share the machine as the batches of one model do; its inputs
+  // share forward passes with each other, not with generating sequences (they need no slot and
+  // no sampling). `done` is called once, on the scheduler thread: it must only hand the
+  // result over (no I/O). When the scheduler ends first, `done` gets a Cancelled error.
+  using EmbedDone = std::function<void(Result<EmbedResult>)>;
+  void SubmitEmbedding(EmbedRequest request, EmbedDone done) EXCLUDES(mu_);
+
   // Cancels a queued or running request; a no-op for unknown or finished tickets.
   void Cancel(Ticket ticket) EXCLUDES(mu_);
 
@@ -106,6 +116,12 @@ class Scheduler {
                                std::function<bool()> ready) const;
   Ticket Enqueue(std::shared_ptr<Job> job) REQUIRES(mu_);
   void WorkerLoop() EXCLUDES(mu_);
+  struct EmbedJob {
+    EmbedRequest request;
+    EmbedDone done;
+  };
+  // Runs (or, when stopping, cancels) the embedding requests taken from embed_queue_.
+  void RunEmbeddings(std::deque<EmbedJob>& jobs, bool stopping);
   // Runs one forward pass over the next token of every decoding sequence plus as many
   // prompt tokens of prefilling ones as fit, then samples where logits came out.
   // Returns false when every running request was paused (nothing evaluated).
@@ -152,6 +168,7 @@ class Scheduler {
   mutable Mutex mu_;
   CondVar cv_;  // a request queued or cancelled, or stop_
   std::deque<std::shared_ptr<Job>> queue_ GUARDED_BY(mu_);
+  std::deque<EmbedJob> embed_queue_ GUARDED_BY(mu_);
   std::vector<std::shared_ptr<Job>> running_jobs_ GUARDED_BY(mu_);  // what Cancel() sees
   Ticket next_ticket_ GUARDED_BY(mu_) = 1;
   bool stop_ GUARDED_BY(mu_) = false;
