@@ -225,6 +225,17 @@ std::vector<double> ReferenceWeights(const AttentionParams& p, const std::vector
   return s;
 }
 
+// The shape of a one-layer model's attention, for sizing KV caches.
+ModelConfig OneLayer(int n_head, int n_head_kv, int head_dim) {
+  ModelConfig c;
+  c.n_layer = 1;
+  c.n_head = n_head;
+  c.n_head_kv = n_head_kv;
+  c.head_dim = head_dim;
+  c.head_dim_v = head_dim;
+  return c;
+}
+
 // Per-head sink logits for the tests: above, near and far below the scores.
 constexpr float kSinks[4] = {2.5f, -0.5f, 0.75f, -30.0f};
 
@@ -251,12 +262,7 @@ std::vector<float> ReferenceAttention(const AttentionParams& p, const std::vecto
 }
 
 TEST(Attention, MatchesFloatReferenceWithGqaAndWindow) {
-  ModelConfig c;
-  c.n_layer = 1;
-  c.n_head = 4;
-  c.n_head_kv = 2;
-  c.head_dim = 16;
-  c.head_dim_v = 16;
+  const ModelConfig c = OneLayer(4, 2, 16);
   const int T = 9;
   std::mt19937 rng(3);
   std::normal_distribution<float> nd(0, 1);
@@ -292,12 +298,7 @@ TEST(Attention, MatchesFloatReferenceWithGqaAndWindow) {
 // heads are split over the threads, and the capture (with a head map that skips a head)
 // still records each head's weights in its slot.
 TEST(Attention, DecodeStepSplitsGroupsAndCapturesWeights) {
-  ModelConfig c;
-  c.n_layer = 1;
-  c.n_head = 4;
-  c.n_head_kv = 1;
-  c.head_dim = 32;
-  c.head_dim_v = 32;
+  const ModelConfig c = OneLayer(4, 1, 32);
   const int T = 40;
   std::mt19937 rng(9);
   std::normal_distribution<float> nd(0, 1);
@@ -352,12 +353,7 @@ TEST(Attention, DecodeStepSplitsGroupsAndCapturesWeights) {
 // BERT: every token sees its whole sequence, also the positions after it. Two sequences in one
 // batch, each in its own cache, must not see each other.
 TEST(Attention, BidirectionalSeesTheWholeSequenceOfItsOwnCache) {
-  ModelConfig c;
-  c.n_layer = 1;
-  c.n_head = 2;
-  c.n_head_kv = 2;
-  c.head_dim = 16;
-  c.head_dim_v = 16;
+  const ModelConfig c = OneLayer(2, 2, 16);
   const int T = 6;  // sequence A: tokens 0..3, sequence B: tokens 4..5
   std::mt19937 rng(5);
   std::normal_distribution<float> nd(0, 1);
