@@ -75,6 +75,15 @@ TEST_F(BertServe, OllamaEmbedMatchesLlamaCpp) {
   EXPECT_GE(testing::JsonCosine(got, Want(0)), 0.999);
 }
 
+// Learned positions end at the trained context (512 here): a longer input is a 400, not an
+// embedding computed without position embeddings.
+TEST_F(BertServe, InputBeyondTheTrainedPositionsIsRefused) {
+  std::string text;
+  for (int i = 0; i < 600; ++i) text += "a ";
+  HttpResponse r = Post("/v1/embeddings", {{"model", "bert"}, {"input", text}});
+  EXPECT_EQ(r.status, 400) << r.body;
+}
+
 TEST_F(BertServe, ChatIsRefusedPointingAtEmbeddings) {
   HttpResponse r =
       Post("/v1/chat/completions",

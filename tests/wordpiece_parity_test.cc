@@ -25,7 +25,7 @@ std::vector<int32_t> Ints(const json::value& v) {
 }
 
 TEST(WordPieceParity, MatchesLlamaCpp) {
-  const std::string oracle = kZoo + "/zoo-oracle/bert-tiny-F16/tokens.json";
+  const std::string oracle = kZoo + "/zoo-oracle/wordpiece/bert-tiny-F16.json";
   if (!fs::exists(oracle)) GTEST_SKIP() << "no zoo (make zoo): " << oracle;
   Result<std::unique_ptr<Model>> m = Model::Load(kZoo + "/zoo/bert-tiny-F16.gguf");
   ASSERT_TRUE(m.ok()) << m.status().message();

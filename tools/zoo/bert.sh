@@ -43,9 +43,9 @@ bert_embeddings() {
 bert_model bert-tiny-F16 F16 mean
 bert_model bert-tiny-cls-F16 F16 cls
 bert_model bert-tiny-Q8_0 Q8_0 mean
-mkdir -p "$ZOO_OUT/zoo-oracle/bert-tiny-F16"
+mkdir -p "$ZOO_OUT/zoo-oracle/wordpiece"
 /usr/bin/python3 "$here/tokenizer_oracle.py" "$bin/test-tokenizer-0" "$ZOO_OUT/zoo/bert-tiny-F16.gguf" \
-  "$here/bert_inputs.json" "$ZOO_OUT/zoo-oracle/bert-tiny-F16/tokens.json"
+  "$here/bert_inputs.json" "$ZOO_OUT/zoo-oracle/wordpiece/bert-tiny-F16.json"
 bert_embeddings bert-tiny-F16 mean
 bert_embeddings bert-tiny-F16 cls
 bert_embeddings bert-tiny-cls-F16 model
