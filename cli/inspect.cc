@@ -76,8 +76,8 @@ std::string LayerKinds(const ModelConfig& c) {
 }
 
 constexpr const char* kEncoderKind =
-    "embedding model (encoder: bidirectional attention, no output head; serve it for "
-    "/v1/embeddings or /api/embed, it does not generate text)";
+    "encoder (bidirectional attention) without an output head: embeddings only "
+    "(/v1/embeddings, /api/embed); run, chat and completions are refused";
 
 // The tokenizer.ggml.model name and the algorithm behind it.
 const char* TokenizerModelName(Tokenizer::Model m) {
@@ -145,6 +145,7 @@ int RunInspect(const InspectOptions& o) {
       kinds.push_back(boost::json::string(LayerKind(*config, l)));
     out["layer_kinds"] = std::move(kinds);
     out["embedding_only"] = !config->has_lm_head;
+    out["pooling"] = PoolingName(config->pooling);  // not "none": an embedding model
   }
   if (summary.n_expert > 0) {
     out["experts"] = boost::json::object{{"count", summary.n_expert},
@@ -220,6 +221,9 @@ int RunInspect(const InspectOptions& o) {
     if (summary.n_expert > 0) {
       fmt::print("experts:      {} per layer, {} used per token: {:.3f} B active parameters\n",
                  summary.n_expert, summary.n_expert_used, summary.active_parameters / 1e9);
+    }
+    if (config.ok() && config->pooling != Pooling::kNone) {
+      fmt::print("embeddings:   {} pooling (an embedding model)\n", PoolingName(config->pooling));
     }
     if (summary.error.empty()) {
       fmt::print("rope:         base {:g}, scaling {}\n", summary.rope.freq_base,

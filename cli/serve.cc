@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/model_files.h"
 #include "cli/text_util.h"
+#include "engine/model/pooling.h"
 #include "server/api.h"
 #include "server/bench_routes.h"
 #include "server/bench_service.h"
@@ -39,6 +40,7 @@ struct ServeOptions {
   std::vector<std::string> allowed_hosts;
   std::vector<std::string> allowed_origins;
   int parallel = 4;
+  std::string pooling;  // embeddings: overrides the models' pooling_type; empty keeps it
   int ctx_size = 4096;
   int threads = 0;
   std::string web_root;
@@ -97,6 +99,7 @@ int RunServe(ServeOptions o) {
   ro.scheduler.n_slots = std::max(1, o.parallel);
   ro.scheduler.n_ctx = o.ctx_size;
   ro.scheduler.n_threads = o.threads > 0 ? o.threads : DefaultThreads();
+  if (!o.pooling.empty()) ro.scheduler.pooling = ParsePooling(o.pooling).value();
   ro.memory_budget = o.memory_budget;
   server::ModelRegistry registry(ro);
   if (Status st = registry.Init(); !st.ok()) {
@@ -215,6 +218,9 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--parallel", o->parallel, "Sequences decoded together per model")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  cmd->add_option("--pooling", o->pooling,
+                  "Embedding pooling of every model (default: each model's pooling_type)")
+      ->check(CLI::IsMember({"mean", "cls", "last"}));
   cmd->add_option("-c,--ctx-size", o->ctx_size, "Context per sequence")
       ->capture_default_str()
       ->check(CLI::Range(16, 1 << 20));

@@ -235,6 +235,7 @@ std::optional<ApiError> BuildRequest(const EmbeddingsCall& call, const LoadedMod
                "dimensions");
   }
   out->dimensions = call.dimensions;
+  out->pooling = lm.scheduler->pooling();  // serve --pooling, else the model's
   const int n_ctx = lm.scheduler->n_ctx();
   if (auto err = InputTokens(call, lm.model->tokenizer(), n_ctx, &out->inputs)) return err;
   const Status st = CheckEmbedRequest(*out, c, n_ctx);

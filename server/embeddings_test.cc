@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "engine/model/fixture_model_test_util.h"
+
 namespace inferno::server {
 namespace {
 
@@ -99,10 +101,8 @@ TEST(OllamaEmbedJson, NanosecondDurationsAndCount) {
 class InputTokensTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Result<std::unique_ptr<Model>> m =
-        Model::Load(std::string(INFERNO_SHARED_DIR) + "/fixtures/models/llama-tiny-Q8_0.gguf");
-    ASSERT_TRUE(m.ok()) << m.status().message();
-    model_ = std::move(m).value();
+    model_ = testing::LoadFixtureModel();
+    ASSERT_NE(model_, nullptr);
   }
 
   std::optional<ApiError> Tokens(const char* body, EmbedDialect dialect,

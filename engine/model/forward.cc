@@ -117,11 +117,12 @@ void NormRows(const Model& model, const ForwardState& s, std::span<const int32_t
 
 void OutputNorm(const Model& model, const float* x, int64_t n_rows, float* out) {
   const ModelConfig& c = model.config();
-  if (model.weights().output_norm.empty()) {   // encoders (bert): the last layer's LayerNorm
-    std::copy(x, x + n_rows * c.n_embd, out);  // is the final one
+  const std::vector<float>& norm = model.weights().output_norm;
+  if (norm.empty()) {  // a family whose layers end normalised (BERT's post-norm) binds none
+    std::copy(x, x + n_rows * c.n_embd, out);
     return;
   }
-  blocks::RmsNorm(x, model.weights().output_norm.data(), out, n_rows, c.n_embd, c.norm_eps);
+  blocks::RmsNorm(x, norm.data(), out, n_rows, c.n_embd, c.norm_eps);
 }
 
 void ForwardBatch(const Model& model, ThreadPool& pool, std::span<KvCache* const> caches,

@@ -128,7 +128,8 @@ void ForwardHidden(const Model& model, ThreadPool& pool, std::span<KvCache* cons
                    std::span<CaptureHook* const> hooks = {});
 
 // The model's output norm of n_rows residual rows x[n_rows][n_embd] into out: what every row
-// goes through before the LM head or the embedding pooling.
+// goes through before the LM head or the embedding pooling. A family that binds no
+// output_norm (its layers already end in a norm, as BERT's) gets the rows unchanged.
 void OutputNorm(const Model& model, const float* x, int64_t n_rows, float* out);
 
 // Final norm and output projection of n_rows hidden states x[n_rows][n_embd] (after the last

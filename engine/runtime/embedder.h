@@ -7,7 +7,10 @@
 // model with causal attention may split a long input over passes (its cache keeps the earlier
 // positions); one whose family declares bidirectional attention (ModelConfig::
 // causal_attention false: BERT) sees each input whole in one pass, with a larger scratch when
-// the input exceeds the batch, since every token attends to every other.
+// the input exceeds the batch, since every token attends to every other. Each input has a KV
+// cache of exactly its own length (KvCache::n_ctx() == its token count), so when a pass runs a
+// bidirectional layer every key of the input is already in its cache and the layer attends to
+// positions 0..n_ctx()-1 of each token's cache.
 //
 // Tokenization matches llama.cpp's server: text is tokenized with the tokenizer's special
 // tokens (BOS and, where the vocabulary asks for it such as Qwen3-Embedding's add_eos_token,

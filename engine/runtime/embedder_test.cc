@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/model/fixture_model_test_util.h"
 #include "engine/runtime/scheduler.h"
 
 namespace inferno {
@@ -17,10 +18,8 @@ namespace {
 class EmbedderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Result<std::unique_ptr<Model>> m =
-        Model::Load(std::string(INFERNO_SHARED_DIR) + "/fixtures/models/llama-tiny-Q8_0.gguf");
-    ASSERT_TRUE(m.ok()) << m.status().message();
-    model_ = std::move(m).value();
+    model_ = testing::LoadFixtureModel();
+    ASSERT_NE(model_, nullptr);
   }
 
   EmbedRequest Texts(std::initializer_list<const char*> texts) const {
@@ -133,6 +132,46 @@ TEST_F(EmbedderTest, SchedulerRunsEmbeddingRequests) {
     ASSERT_EQ(out->embeddings.size(), 3u);
     for (size_t i = 0; i < 3; ++i) ExpectNear(out->embeddings[i], direct.embeddings[i], 1e-5f);
   }
+}
+
+// Generated tokens of a greedy request, with an embedding request submitted while it decodes
+// (or none): the embedding runs between its steps on the same scratch and must change nothing.
+std::vector<int32_t> GenerateAlongside(const Model& model, const EmbedRequest* embed,
+                                       Result<EmbedResult>* embedded) {
+  GenerateRequest g;
+  g.prompt = "Once upon a time";
+  g.max_tokens = 24;
+  g.sampling.temperature = 0;
+  g.ignore_eos = true;
+  std::vector<int32_t> tokens;
+  std::promise<void> done, embed_done;
+  Scheduler sched(model, SchedulerOptions{.n_slots = 2, .n_ctx = 128, .n_threads = 2});
+  sched.Submit(g, [&](const Event& e) {
+    if (e.type == Event::Type::kToken) tokens.push_back(e.id);
+    if (e.type == Event::Type::kToken && tokens.size() == 2 && embed != nullptr) {
+      sched.SubmitEmbedding(*embed, [&](Result<EmbedResult> r) {
+        *embedded = std::move(r);
+        embed_done.set_value();
+      });
+    }
+    if (e.type == Event::Type::kDone || e.type == Event::Type::kError) done.set_value();
+    return true;
+  });
+  done.get_future().wait();
+  if (embed != nullptr) embed_done.get_future().wait();
+  return tokens;
+}
+
+TEST_F(EmbedderTest, EmbeddingBetweenGenerationStepsChangesNeither) {
+  const EmbedRequest r = Texts({"an embedding while", "another sequence decodes"});
+  Result<EmbedResult> embedded = Status::Cancelled("not run");
+  const std::vector<int32_t> alone = GenerateAlongside(*model_, nullptr, nullptr);
+  const std::vector<int32_t> together = GenerateAlongside(*model_, &r, &embedded);
+  EXPECT_EQ(together, alone);
+  ASSERT_EQ(alone.size(), 24u);
+  ASSERT_TRUE(embedded.ok()) << embedded.status().message();
+  const EmbedResult direct = Run(r, 256);
+  for (size_t i = 0; i < 2; ++i) ExpectNear(embedded->embeddings[i], direct.embeddings[i], 1e-5f);
 }
 
 }  // namespace

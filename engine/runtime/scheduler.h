@@ -35,6 +35,9 @@ struct SchedulerOptions {
   int n_ctx = 2048;   // context per sequence (capped to the model's training context)
   int n_batch = 256;  // prompt tokens per forward pass
   int n_threads = 0;  // 0 = all hardware threads
+  // Embeddings: the pooling of every request, instead of the model's pooling_type (as
+  // llama-server's --pooling). Front ends put it in the EmbedRequest (pooling()).
+  std::optional<Pooling> pooling;
 };
 
 struct SchedulerStats {
@@ -108,6 +111,7 @@ class Scheduler {
   int n_ctx() const { return n_ctx_; }
   // Sequences decoded together: the most a request's n may ask for.
   int n_slots() const { return options_.n_slots; }
+  std::optional<Pooling> pooling() const { return options_.pooling; }
   SchedulerStats stats() const EXCLUDES(mu_);
 
  private:

@@ -121,3 +121,19 @@ describe('embeddings with the openai and ollama clients', () => {
     assert.equal(r.embedding.length, N_EMBD);
   });
 });
+
+describe('serve --pooling overrides the model\'s pooling', () => {
+  const oracle = '../../build/zoo/zoo-oracle/embeddings/llama-tiny-F16.last.json';
+  test('last pooling agrees with llama-server --pooling last', { skip: !existsSync(oracle) && 'no zoo' },
+       async () => {
+    const server = await startServer(['--pooling', 'last'], { model: 'llama-tiny-F16.gguf' });
+    try {
+      const want = JSON.parse(readFileSync(oracle, 'utf8'));
+      const client = new OpenAI({ baseURL: `${server.baseURL}/v1`, apiKey: 'unused', maxRetries: 0 });
+      const r = await client.embeddings.create({ model: 'llama-tiny-F16', input: want.inputs });
+      r.data.forEach((d, i) => assert.ok(cosine(d.embedding, want.embeddings[i]) >= 0.999, `${i}`));
+    } finally {
+      await server.stop();
+    }
+  });
+});
