@@ -75,6 +75,23 @@ std::string LayerKinds(const ModelConfig& c) {
   return mixed ? out : "";
 }
 
+constexpr const char* kEncoderKind =
+    "encoder (bidirectional attention) without an output head: embeddings only "
+    "(/v1/embeddings, /api/embed); run, chat and completions are refused";
+
+// The tokenizer.ggml.model name and the algorithm behind it.
+const char* TokenizerModelName(Tokenizer::Model m) {
+  switch (m) {
+    case Tokenizer::Model::kSentencePiece:
+      return "llama (SentencePiece BPE)";
+    case Tokenizer::Model::kByteLevelBpe:
+      return "gpt2 (byte-level BPE)";
+    case Tokenizer::Model::kWordPiece:
+      return "bert (WordPiece)";
+  }
+  return "unknown";
+}
+
 std::string HumanBytes(double b) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   int u = 0;
@@ -127,6 +144,7 @@ int RunInspect(const InspectOptions& o) {
     for (int l = 0; l < config->n_layer; ++l)
       kinds.push_back(boost::json::string(LayerKind(*config, l)));
     out["layer_kinds"] = std::move(kinds);
+    out["embedding_only"] = !config->has_lm_head;
     out["pooling"] = PoolingName(config->pooling);  // not "none": an embedding model
   }
   if (summary.n_expert > 0) {
@@ -157,17 +175,16 @@ int RunInspect(const InspectOptions& o) {
   out["quant_mix"] = std::move(quant);
   if (tok.ok()) {
     const Tokenizer& t = **tok;
-    out["tokenizer"] = boost::json::object{
-        {"model", t.model() == Tokenizer::Model::kSentencePiece ? "llama (SentencePiece BPE)"
-                                                                : "gpt2 (byte-level BPE)"},
-        {"pre", t.pre()},
-        {"vocab_size", t.n_vocab()},
-        {"bos", t.bos()},
-        {"bos_text", t.bos() >= 0 ? ToValidUtf8(t.TokenText(t.bos())) : ""},
-        {"eos", t.eos()},
-        {"eos_text", t.eos() >= 0 ? ToValidUtf8(t.TokenText(t.eos())) : ""},
-        {"add_bos", t.add_bos()},
-        {"add_eos", t.add_eos()}};
+    out["tokenizer"] =
+        boost::json::object{{"model", TokenizerModelName(t.model())},
+                            {"pre", t.pre()},
+                            {"vocab_size", t.n_vocab()},
+                            {"bos", t.bos()},
+                            {"bos_text", t.bos() >= 0 ? ToValidUtf8(t.TokenText(t.bos())) : ""},
+                            {"eos", t.eos()},
+                            {"eos_text", t.eos() >= 0 ? ToValidUtf8(t.TokenText(t.eos())) : ""},
+                            {"add_bos", t.add_bos()},
+                            {"add_eos", t.add_eos()}};
   } else {
     out["tokenizer"] = boost::json::object{{"error", tok.status().message()}};
   }
@@ -200,6 +217,7 @@ int RunInspect(const InspectOptions& o) {
     fmt::print("parameters:   {} ({:.3f} B) in {} tensors\n", params, params / 1e9,
                f.tensors().size());
     if (!layer_kinds.empty()) fmt::print("layers:       {}\n", layer_kinds);
+    if (config.ok() && !config->has_lm_head) fmt::print("kind:         {}\n", kEncoderKind);
     if (summary.n_expert > 0) {
       fmt::print("experts:      {} per layer, {} used per token: {:.3f} B active parameters\n",
                  summary.n_expert, summary.n_expert_used, summary.active_parameters / 1e9);
@@ -225,9 +243,8 @@ int RunInspect(const InspectOptions& o) {
       const Tokenizer& t = **tok;
       fmt::print(
           "tokenizer:    {}{}, {} tokens, bos {} '{}', eos {} '{}', add_bos {}, add_eos {}\n",
-          t.model() == Tokenizer::Model::kSentencePiece ? "SentencePiece BPE" : "byte-level BPE",
-          t.pre().empty() ? "" : " (pre: " + t.pre() + ")", t.n_vocab(), t.bos(),
-          t.bos() >= 0 ? ToValidUtf8(t.TokenText(t.bos())) : "", t.eos(),
+          TokenizerModelName(t.model()), t.pre().empty() ? "" : " (pre: " + t.pre() + ")",
+          t.n_vocab(), t.bos(), t.bos() >= 0 ? ToValidUtf8(t.TokenText(t.bos())) : "", t.eos(),
           t.eos() >= 0 ? ToValidUtf8(t.TokenText(t.eos())) : "", t.add_bos(), t.add_eos());
     } else {
       fmt::print("tokenizer:    error: {}\n", tok.status().message());

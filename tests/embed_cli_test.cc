@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/server_process.h"
 #include "tests/subprocess.h"
 
 namespace inferno {
@@ -17,17 +18,6 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 const std::string kModel = testing::SharedDir() + "/fixtures/models/llama-tiny-F16.gguf";
-
-double Cosine(const json::array& a, const json::array& b) {
-  double dot = 0, na = 0, nb = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const double x = a[i].to_number<double>(), y = b[i].to_number<double>();
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return dot / std::sqrt(na * nb);
-}
 
 TEST(EmbedCli, PrintsLlamaCppsVectors) {
   const fs::path oracle_path =
@@ -50,7 +40,7 @@ TEST(EmbedCli, PrintsLlamaCppsVectors) {
   const json::array& want = oracle.at("embeddings").as_array();
   ASSERT_EQ(ours.size(), want.size());
   for (size_t i = 0; i < ours.size(); ++i) {
-    EXPECT_GE(Cosine(ours[i].as_array(), want[i].as_array()), 0.999) << "input " << i;
+    EXPECT_GE(testing::JsonCosine(ours[i].as_array(), want[i].as_array()), 0.999) << "input " << i;
   }
 }
 

@@ -15,6 +15,7 @@
 #include <boost/json/parse.hpp>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 
 #include "tests/subprocess.h"
@@ -280,6 +281,17 @@ int OpenStreamAndRead(int port, const std::string& target, const std::string& bo
     got += size_t(n);
   }
   return fd;
+}
+
+double JsonCosine(const boost::json::array& a, const boost::json::array& b) {
+  double dot = 0, na = 0, nb = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const double x = a[i].to_number<double>(), y = b[i].to_number<double>();
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  return dot / std::sqrt(na * nb);
 }
 
 boost::json::object ParseJsonObject(const std::string& body) {

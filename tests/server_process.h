@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <map>
 #include <string>
@@ -42,6 +43,10 @@ struct HttpResponse {
 // A response body parsed as a JSON object; a test failure (and an empty object) if it is not
 // JSON.
 boost::json::object ParseJsonObject(const std::string& body);
+
+// Cosine similarity of two JSON arrays of numbers of the same length (an embedding of a
+// response against an oracle's).
+double JsonCosine(const boost::json::array& a, const boost::json::array& b);
 
 // A string field ("message", "param", "code", ...) of the response's OpenAI-style "error"
 // object; "" when there is no error object or the field is not a string.

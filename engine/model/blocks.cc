@@ -21,6 +21,24 @@ void RmsNorm(const float* x, const float* weight, float* out, int64_t n_tokens, 
   }
 }
 
+void LayerNorm(const float* x, const float* weight, const float* bias, float* out, int64_t n_tokens,
+               int64_t n, float eps) {
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    const float* xr = x + t * n;
+    float* yr = out + t * n;
+    double sum = 0;
+    for (int64_t i = 0; i < n; ++i) sum += xr[i];
+    const float mean = float(sum / n);
+    double sq = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const float d = xr[i] - mean;
+      sq += double(d) * d;
+    }
+    const float scale = 1.0f / std::sqrt(float(sq / n) + eps);
+    for (int64_t i = 0; i < n; ++i) yr[i] = (xr[i] - mean) * scale * weight[i] + bias[i];
+  }
+}
+
 void AddBias(float* x, const float* bias, int64_t n_tokens, int64_t n) {
   for (int64_t t = 0; t < n_tokens; ++t) Add(x + t * n, bias, n);
 }
@@ -108,6 +126,26 @@ void AttentionScratch::Reserve(int n_threads, int n_rows, int n_ctx, int head_di
   }
 }
 
+namespace {
+// Per token: the last position its sequence (its cache) has in this batch.
+std::vector<int> LastPositions(int64_t n_tokens, const int32_t* positions, KvCache* const* caches) {
+  std::vector<std::pair<const KvCache*, int>> seqs;  // few sequences per batch
+  auto find = [&](const KvCache* c) -> std::pair<const KvCache*, int>& {
+    for (auto& s : seqs) {
+      if (s.first == c) return s;
+    }
+    return seqs.emplace_back(c, 0);
+  };
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    auto& s = find(caches[t]);
+    s.second = std::max(s.second, int(positions[t]));
+  }
+  std::vector<int> last(n_tokens);
+  for (int64_t t = 0; t < n_tokens; ++t) last[t] = find(caches[t]).second;
+  return last;
+}
+}  // namespace
+
 void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const float* k,
                const float* v, int64_t n_tokens, const int32_t* positions, KvCache* const* caches,
                int layer, float* out, AttentionScratch& scratch,
@@ -121,6 +159,8 @@ void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const
   }
   int max_pos = 0;
   for (int64_t t = 0; t < n_tokens; ++t) max_pos = std::max(max_pos, int(positions[t]));
+  const std::vector<int> last =
+      p.causal ? std::vector<int>() : LastPositions(n_tokens, positions, caches);
   const int group = p.n_head / p.n_head_kv;
   // One work item is a token's query heads that share a KV head, so the kernel loads each key
   // and value row once for all of them. When that leaves threads idle (a decode step of a
@@ -166,11 +206,12 @@ void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const
       a.k_stride = cache.k_dim();
       a.v = cache.v(layer, lo) + kv_head * p.head_dim_v;
       a.v_stride = cache.v_dim();
-      a.n_keys = pos - lo + 1;
+      a.n_keys = (p.causal ? pos : last[t]) - lo + 1;
       a.scale = p.kq_scale;
       a.out = out + (t * p.n_head + h0) * p.head_dim_v;
       a.out_stride = p.head_dim_v;
-      a.capture = any_capture ? cap_rows : nullptr;
+      // The capture rows hold positions 0..pos: causal attention only.
+      a.capture = any_capture && p.causal ? cap_rows : nullptr;
       a.sinks = p.sinks != nullptr ? p.sinks + h0 : nullptr;
       a.scratch = work;
       attend(a);
@@ -190,22 +231,22 @@ float GeluTanh(float x) {
   constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
   return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + 0.044715f * x * x)));
 }
+
+// llama.cpp evaluates GELU through an F16 lookup table (F16 in, F16 out) between its
+// saturation points.
+float GeluF16(float g) {
+  if (g <= -10.0f) return 0.0f;
+  if (g >= 10.0f) return g;
+  return F16ToF32(F32ToF16(GeluTanh(F16ToF32(F32ToF16(g)))));
+}
 }  // namespace
 
 void GeGlu(const float* gate, const float* up, float* out, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float g = gate[i];
-    float a;
-    if (g <= -10.0f) {
-      a = 0.0f;
-    } else if (g >= 10.0f) {
-      a = g;
-    } else {
-      // llama.cpp evaluates GELU through an F16 lookup table: F16 in, F16 out.
-      a = F16ToF32(F32ToF16(GeluTanh(F16ToF32(F32ToF16(g)))));
-    }
-    out[i] = a * up[i];
-  }
+  for (int64_t i = 0; i < n; ++i) out[i] = GeluF16(gate[i]) * up[i];
+}
+
+void Gelu(float* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) x[i] = GeluF16(x[i]);
 }
 
 }  // namespace inferno::blocks

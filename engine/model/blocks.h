@@ -17,6 +17,11 @@ namespace inferno::blocks {
 void RmsNorm(const float* x, const float* weight, float* out, int64_t n_tokens, int64_t n,
              float eps);
 
+// out[t] = (x[t] - mean(x[t])) / sqrt(var(x[t]) + eps) * weight + bias, for each of n_tokens
+// rows of n (out may alias x): BERT's LayerNorm, as ggml_norm followed by the affine part.
+void LayerNorm(const float* x, const float* weight, const float* bias, float* out, int64_t n_tokens,
+               int64_t n, float eps);
+
 // Adds bias[n] to each of n_tokens rows.
 void AddBias(float* x, const float* bias, int64_t n_tokens, int64_t n);
 
@@ -57,6 +62,9 @@ struct AttentionParams {
   int head_dim_v = 0;
   float kq_scale = 1.0f;  // applied to the scores before softmax
   int window = 0;         // sliding window in positions; 0 = full causal attention
+  // false: bidirectional (BERT). Each token then sees every position of its sequence up to
+  // the last one in the batch, so the whole sequence must come in one batch.
+  bool causal = true;
   // Optional learned sinks, one logit per query head [n_head] (gpt-oss): each joins its
   // head's softmax denominator as a key without a value. Null: plain softmax.
   const float* sinks = nullptr;
@@ -99,5 +107,7 @@ void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const
 void SwiGlu(const float* gate, const float* up, float* out, int64_t n);
 // out[i] = gelu_tanh(gate[i]) * up[i], with the gate rounded to F16 as llama.cpp does.
 void GeGlu(const float* gate, const float* up, float* out, int64_t n);
+// x[i] = gelu_tanh(x[i]) in place, rounded through F16 as llama.cpp's ggml_gelu.
+void Gelu(float* x, int64_t n);
 
 }  // namespace inferno::blocks

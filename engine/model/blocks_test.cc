@@ -201,15 +201,15 @@ TEST(Rope, YarnKeepsFastPairsAndInterpolatesSlowOnes) {
 }
 
 // Double-precision softmax weights of query head h of token t over the positions it sees
-// (lo..t, lo from the window), with GQA.
+// (lo..t, lo from the window; lo..last_key when the attention is not causal), with GQA.
 std::vector<double> ReferenceWeights(const AttentionParams& p, const std::vector<float>& q,
-                                     const std::vector<float>& k, int t, int h) {
+                                     const std::vector<float>& k, int t, int h, int last_key = -1) {
   const int kd = p.n_head_kv * p.head_dim;
   const int g = h / (p.n_head / p.n_head_kv);
   const int lo = p.window ? std::max(0, t - p.window + 1) : 0;
   std::vector<double> s;
   double mx = -1e30, sum = 0;
-  for (int j = lo; j <= t; ++j) {
+  for (int j = lo; j <= (p.causal ? t : last_key); ++j) {
     double d = 0;
     for (int i = 0; i < p.head_dim; ++i) {
       d += double(q[(t * p.n_head + h) * p.head_dim + i]) * k[j * kd + g * p.head_dim + i];
@@ -225,10 +225,21 @@ std::vector<double> ReferenceWeights(const AttentionParams& p, const std::vector
   return s;
 }
 
+// The shape of a one-layer model's attention, for sizing KV caches.
+ModelConfig OneLayer(int n_head, int n_head_kv, int head_dim) {
+  ModelConfig c;
+  c.n_layer = 1;
+  c.n_head = n_head;
+  c.n_head_kv = n_head_kv;
+  c.head_dim = head_dim;
+  c.head_dim_v = head_dim;
+  return c;
+}
+
 // Per-head sink logits for the tests: above, near and far below the scores.
 constexpr float kSinks[4] = {2.5f, -0.5f, 0.75f, -30.0f};
 
-// Plain float reference of causal (optionally windowed) attention with GQA.
+// Plain float reference of causal (optionally windowed) or bidirectional attention with GQA.
 std::vector<float> ReferenceAttention(const AttentionParams& p, const std::vector<float>& q,
                                       const std::vector<float>& k, const std::vector<float>& v,
                                       int n_tokens) {
@@ -238,8 +249,8 @@ std::vector<float> ReferenceAttention(const AttentionParams& p, const std::vecto
     for (int h = 0; h < p.n_head; ++h) {
       const int g = h / (p.n_head / p.n_head_kv);
       const int lo = p.window ? std::max(0, t - p.window + 1) : 0;
-      const std::vector<double> w = ReferenceWeights(p, q, k, t, h);
-      for (int j = lo; j <= t; ++j) {
+      const std::vector<double> w = ReferenceWeights(p, q, k, t, h, n_tokens - 1);
+      for (int j = lo; j <= (p.causal ? t : n_tokens - 1); ++j) {
         for (int i = 0; i < p.head_dim_v; ++i) {
           out[(t * p.n_head + h) * p.head_dim_v + i] +=
               float(w[j - lo]) * v[j * vd + g * p.head_dim_v + i];
@@ -251,12 +262,7 @@ std::vector<float> ReferenceAttention(const AttentionParams& p, const std::vecto
 }
 
 TEST(Attention, MatchesFloatReferenceWithGqaAndWindow) {
-  ModelConfig c;
-  c.n_layer = 1;
-  c.n_head = 4;
-  c.n_head_kv = 2;
-  c.head_dim = 16;
-  c.head_dim_v = 16;
+  const ModelConfig c = OneLayer(4, 2, 16);
   const int T = 9;
   std::mt19937 rng(3);
   std::normal_distribution<float> nd(0, 1);
@@ -292,12 +298,7 @@ TEST(Attention, MatchesFloatReferenceWithGqaAndWindow) {
 // heads are split over the threads, and the capture (with a head map that skips a head)
 // still records each head's weights in its slot.
 TEST(Attention, DecodeStepSplitsGroupsAndCapturesWeights) {
-  ModelConfig c;
-  c.n_layer = 1;
-  c.n_head = 4;
-  c.n_head_kv = 1;
-  c.head_dim = 32;
-  c.head_dim_v = 32;
+  const ModelConfig c = OneLayer(4, 1, 32);
   const int T = 40;
   std::mt19937 rng(9);
   std::normal_distribution<float> nd(0, 1);
@@ -349,6 +350,50 @@ TEST(Attention, DecodeStepSplitsGroupsAndCapturesWeights) {
   }
 }
 
+// BERT: every token sees its whole sequence, also the positions after it. Two sequences in one
+// batch, each in its own cache, must not see each other.
+TEST(Attention, BidirectionalSeesTheWholeSequenceOfItsOwnCache) {
+  const ModelConfig c = OneLayer(2, 2, 16);
+  const int T = 6;  // sequence A: tokens 0..3, sequence B: tokens 4..5
+  std::mt19937 rng(5);
+  std::normal_distribution<float> nd(0, 1);
+  std::vector<float> q(T * 32), k(T * 32), v(T * 32);
+  for (auto* vec : {&q, &k, &v}) {
+    for (float& x : *vec) x = nd(rng);
+  }
+  const std::vector<int32_t> pos = {0, 1, 2, 3, 0, 1};
+  KvCache a(c, 8), b(c, 8);
+  const std::vector<KvCache*> caches = {&a, &a, &a, &a, &b, &b};
+  AttentionParams p{2, 2, 16, 16, 0.25f};
+  p.causal = false;
+  std::vector<float> out(T * 32);
+  AttentionScratch scratch;
+  ThreadPool pool(2);
+  Attention(pool, p, q.data(), k.data(), v.data(), T, pos.data(), caches.data(), 0, out.data(),
+            scratch);
+  auto slice = [](const std::vector<float>& x, int first, int n) {
+    return std::vector<float>(x.begin() + first * 32, x.begin() + (first + n) * 32);
+  };
+  const std::vector<float> want_a =
+      ReferenceAttention(p, slice(q, 0, 4), slice(k, 0, 4), slice(v, 0, 4), 4);
+  const std::vector<float> want_b =
+      ReferenceAttention(p, slice(q, 4, 2), slice(k, 4, 2), slice(v, 4, 2), 2);
+  for (size_t i = 0; i < want_a.size(); ++i) EXPECT_NEAR(out[i], want_a[i], 5e-3) << i;
+  for (size_t i = 0; i < want_b.size(); ++i) EXPECT_NEAR(out[4 * 32 + i], want_b[i], 5e-3) << i;
+}
+
+TEST(LayerNorm, KnownValues) {
+  const float x[4] = {1, 2, 3, 6};  // mean 3, variance 3.5
+  const float w[4] = {1, 2, 1, 1}, b[4] = {0, 0, 1, -1};
+  float y[4];
+  LayerNorm(x, w, b, y, 1, 4, 0.0f);
+  const float s = 1.0f / std::sqrt(3.5f);
+  EXPECT_FLOAT_EQ(y[0], -2 * s);
+  EXPECT_FLOAT_EQ(y[1], -2 * s);
+  EXPECT_FLOAT_EQ(y[2], 1.0f);
+  EXPECT_FLOAT_EQ(y[3], 3 * s - 1);
+}
+
 TEST(Glu, SwiGluAndGeGluValues) {
   const float g[3] = {-1.0f, 0.0f, 2.0f}, u[3] = {2.0f, 5.0f, 0.5f};
   float y[3];
@@ -360,6 +405,11 @@ TEST(Glu, SwiGluAndGeGluValues) {
   // gelu(-1) = -0.158808, gelu(2) = 1.954597 (tanh form), F16-rounded.
   EXPECT_NEAR(y[0], -0.158808f * 2, 2e-3);
   EXPECT_NEAR(y[2], 1.954597f * 0.5f, 2e-3);
+  float x[3] = {-1.0f, 0.0f, 12.0f};
+  Gelu(x, 3);
+  EXPECT_NEAR(x[0], -0.158808f, 1e-3);
+  EXPECT_FLOAT_EQ(x[1], 0.0f);
+  EXPECT_FLOAT_EQ(x[2], 12.0f);  // saturated: x itself
 }
 
 }  // namespace

@@ -12,7 +12,8 @@
   X(Phi3)                   \
   X(GptOss)                 \
   X(Mistral3)               \
-  X(Qwen35)
+  X(Qwen35)                 \
+  X(Bert)
 
 namespace inferno {
 

@@ -7,6 +7,7 @@
 // family only says how it differs.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -37,6 +38,11 @@ struct Family {
 
   // One transformer layer of the forward pass: reads and updates ctx.s.x in place.
   void (*layer)(LayerContext& ctx);
+
+  // Optional: what the family adds to the token embeddings x[n_tokens][n_embd] before the first
+  // layer (BERT: token type and position embeddings, then a LayerNorm).
+  void (*finish_embedding)(const ModelConfig& config, const Weights& weights,
+                           std::span<const int32_t> positions, float* x) = nullptr;
 
   // The RoPE keys and factor tensors the family reads (engine/model/rope_config.h); the
   // others are refused unless at llama.cpp's default.

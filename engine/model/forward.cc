@@ -90,6 +90,9 @@ void RunLayers(const Model& model, ThreadPool& pool, std::span<KvCache* const> c
   if (c.embedding_scale != 1.0f) {
     for (int64_t i = 0; i < T * D; ++i) s.x[i] *= c.embedding_scale;
   }
+  if (c.family->finish_embedding != nullptr) {
+    c.family->finish_embedding(c, w, positions, s.x.data());
+  }
 
   // One choice for the batch: every sequence of a scheduler or session has the same context size.
   const float* rope_factors = T > 0 ? RopeFactorsFor(c, w, caches[0]->n_ctx()) : nullptr;
@@ -128,7 +131,8 @@ void ForwardBatch(const Model& model, ThreadPool& pool, std::span<KvCache* const
                   std::span<CaptureHook* const> hooks) {
   RunLayers(model, pool, caches, tokens, positions, s, hooks);
   // Only the rows whose logits are wanted go through the final norm and the (large)
-  // output projection.
+  // output projection. Encoders have neither: they are read through ForwardHidden.
+  if (!model.config().has_lm_head) return;
   NormRows(model, s, logit_rows, s.last.data());
   ops::MatMul(pool, model.weights().output, s.last.data(), int64_t(logit_rows.size()), logits,
               s.act_in);

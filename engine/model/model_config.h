@@ -49,6 +49,9 @@ struct ModelConfig {
   int sliding_window = 0;              // 0: none
   std::vector<bool> layer_is_sliding;  // per layer; their RoPE base is rope.freq_base_swa
   bool tied_output = false;            // output projection reuses token_embd
+  // Encoders (bert): no output head, the hidden states are the result (embeddings only).
+  bool has_lm_head = true;
+  int n_token_types = 0;  // rows of token_types (tokenizer.ggml.token_type_count)
   // Mixture of experts (0 for dense families).
   int n_expert = 0;
   int n_expert_used = 0;

@@ -58,7 +58,7 @@ TEST(ModelConfig, Qwen2AndPhi3) {
 
 TEST(ModelConfig, SupportedListNamesAllFamilies) {
   EXPECT_EQ(SupportedArchitectures(),
-            "llama, qwen2, qwen3, qwen3moe, gemma3, phi3, gpt-oss, mistral3, qwen35");
+            "llama, qwen2, qwen3, qwen3moe, gemma3, phi3, gpt-oss, mistral3, qwen35, bert");
 }
 
 }  // namespace

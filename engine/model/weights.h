@@ -25,14 +25,22 @@ struct LayerWeights {
   std::vector<float> q_norm, k_norm;                 // gemma3 per-head RMSNorm
   std::vector<float> post_attn_norm, post_ffn_norm;  // gemma3 sandwich norms
   ops::WeightMatrix w_gate, w_up, w_down;            // phi3: w_up rows = gate | up, no w_gate
-  MoeWeights moe;                                    // mixture-of-experts layers (qwen3moe)
-  DeltaNetWeights delta_net;                         // linear-attention layers (qwen35)
+  std::vector<float> b_up, b_down;                   // feed-forward biases (bert)
+  // BERT's post-norm: LayerNorm (weight, bias) of the residual after attention and after the
+  // feed-forward.
+  std::vector<float> attn_out_norm, attn_out_norm_b, layer_out_norm, layer_out_norm_b;
+  MoeWeights moe;             // mixture-of-experts layers (qwen3moe)
+  DeltaNetWeights delta_net;  // linear-attention layers (qwen35)
 };
 
 struct Weights {
   ops::WeightMatrix token_embd;  // [n_vocab rows][n_embd]
   ops::WeightMatrix output;      // token_embd when tied
   std::vector<float> output_norm;
+  // Encoders (bert): learned absolute positions [n_ctx_train rows], token types [n_types rows]
+  // (read by row, like token_embd) and the LayerNorm of the summed input embeddings.
+  ops::WeightMatrix position_embd, token_types;
+  std::vector<float> token_embd_norm, token_embd_norm_b;
   // RoPE per-pair frequency divisors (config.rope.factors says which are bound): Llama 3.x
   // rope_freqs, or Phi-3 LongRoPE's pair, chosen per context size (RopeFactorsFor).
   std::vector<float> rope_freqs;

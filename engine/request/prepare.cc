@@ -20,6 +20,9 @@ const char* PromptField(const GenerateRequest& req) {
 
 std::optional<RequestError> Prepare(const Model& model, GenerateRequest& req, int n_ctx) {
   const std::string field = PromptField(req);
+  if (Status st = CheckGenerates(model.config()); !st.ok()) {
+    return RequestError{ErrorCode::kInvalidField, "model", st.message()};
+  }
   if (auto err = SetUpTools(model, req)) return err;
   Result<std::vector<int32_t>> tokens = PromptTokens(model, req);
   if (!tokens.ok()) {

@@ -75,6 +75,14 @@ Result<std::vector<int32_t>> PromptTokens(const Model& model, const GenerateRequ
   return ids;
 }
 
+Status CheckGenerates(const ModelConfig& c) {
+  if (c.has_lm_head) return Status::Ok();
+  return Status::InvalidArgument("this model (architecture '" + c.arch_name +
+                                 "') is an embedding model with no output head: it cannot "
+                                 "generate text; use it for embeddings (/v1/embeddings, "
+                                 "/api/embed)");
+}
+
 Status CheckPromptFits(int n_prompt, int n_ctx) {
   if (n_prompt < n_ctx) return Status::Ok();
   return Status::OutOfRange("the prompt is " + std::to_string(n_prompt) +
@@ -113,6 +121,7 @@ Status Sequence::Start() {
     sink_(e);
     return st;
   };
+  if (Status st = CheckGenerates(model_.config()); !st.ok()) return fail(st);
   Result<std::vector<int32_t>> prompt = PromptTokens(model_, request_);
   if (!prompt.ok()) return fail(prompt.status());
   prompt_ = std::move(*prompt);

@@ -91,6 +91,10 @@ Result<std::vector<int32_t>> PromptTokens(const Model& model, const GenerateRequ
 Result<std::vector<int32_t>> FimTokens(const Tokenizer& tok, const std::string& prefix,
                                        const std::string& suffix);
 
+// Encoders (bert) have no output head: generating with one is refused with a message pointing
+// at the embeddings endpoints.
+Status CheckGenerates(const ModelConfig& config);
+
 // The prompt must leave room for at least one generated token in a context of n_ctx; the one
 // message every front end shows (request::Prepare checks before queueing, Start() again).
 Status CheckPromptFits(int n_prompt, int n_ctx);

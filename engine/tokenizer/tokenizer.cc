@@ -149,9 +149,11 @@ Status Tokenizer::Init(const gguf::File& f) {
     model_ = Model::kSentencePiece;
   } else if (*model == "gpt2") {
     model_ = Model::kByteLevelBpe;
+  } else if (*model == "bert") {
+    model_ = Model::kWordPiece;
   } else {
     return Status::Unsupported(f.path() + ": tokenizer model '" + *model +
-                               "' is not supported (supported: llama, gpt2)");
+                               "' is not supported (supported: llama, gpt2, bert)");
   }
   Result<std::vector<std::string_view>> tokens = f.GetStringArray("tokenizer.ggml.tokens");
   if (!tokens.ok()) return tokens.status();
@@ -203,6 +205,8 @@ Status Tokenizer::Init(const gguf::File& f) {
     add_bos_ = true;
     add_space_prefix_ = true;
     clean_spaces_ = false;
+  } else if (model_ == Model::kWordPiece) {
+    INFERNO_RETURN_IF_ERROR(InitWordPiece(f));
   } else {
     bos_ = 11;
     eos_ = 11;
@@ -236,7 +240,30 @@ Status Tokenizer::Init(const gguf::File& f) {
   add_space_prefix_ = *add_space;
 
   INFERNO_RETURN_IF_ERROR(InitSpecialTokens(f));
+  if (model_ == Model::kWordPiece) {
+    // llama.cpp wraps WordPiece text in [CLS] ... [SEP] whatever add_bos/add_eos_token say.
+    add_bos_ = bos_ >= 0;
+    add_eos_ = false;
+  }
   InitPieces();
+  return Status::Ok();
+}
+
+// llama.cpp's defaults for a "bert" vocabulary are the ids of the original BERT vocabulary;
+// the metadata usually overrides them.
+Status Tokenizer::InitWordPiece(const gguf::File& f) {
+  bos_ = 101;  // [CLS]
+  unk_ = 100;
+  sep_ = 102;
+  pad_ = 0;
+  add_bos_ = true;
+  clean_spaces_ = true;
+  Result<bool> lowercase = f.GetBoolOr("tokenizer.ggml.normalizer.lowercase", false);
+  if (!lowercase.ok()) return lowercase.status();
+  Result<bool> strip = f.GetBoolOr("tokenizer.ggml.normalizer.strip_accents", *lowercase);
+  if (!strip.ok()) return strip.status();
+  normalizer_ = {.lowercase = *lowercase, .strip_accents = *strip};
+  for (const std::string& t : tokens_) max_token_len_ = std::max(max_token_len_, t.size());
   return Status::Ok();
 }
 
@@ -259,13 +286,13 @@ Status Tokenizer::InitSpecialTokens(const gguf::File& f) {
     }
     return Status::Ok();
   };
-  int32_t sep = -1, mask = -1;
+  int32_t mask = -1;
   INFERNO_RETURN_IF_ERROR(read_id("tokenizer.ggml.bos_token_id", &bos_));
   INFERNO_RETURN_IF_ERROR(read_id("tokenizer.ggml.eos_token_id", &eos_));
   INFERNO_RETURN_IF_ERROR(read_id("tokenizer.ggml.eot_token_id", &eot_));
   INFERNO_RETURN_IF_ERROR(read_id("tokenizer.ggml.eom_token_id", &eom_));
   INFERNO_RETURN_IF_ERROR(read_id("tokenizer.ggml.unknown_token_id", &unk_));
-  INFERNO_RETURN_IF_ERROR(read_id("tokenizer.ggml.seperator_token_id", &sep));
+  INFERNO_RETURN_IF_ERROR(read_id("tokenizer.ggml.seperator_token_id", &sep_));
   INFERNO_RETURN_IF_ERROR(read_id("tokenizer.ggml.padding_token_id", &pad_));
   INFERNO_RETURN_IF_ERROR(read_id("tokenizer.ggml.mask_token_id", &mask));
   std::vector<int32_t> fim(Fims().size(), -1);
@@ -274,7 +301,7 @@ Status Tokenizer::InitSpecialTokens(const gguf::File& f) {
     if (k < 3) INFERNO_RETURN_IF_ERROR(read_id(kDeprecatedFimKeys[k], &fim[k]));
   }
   // Defaults that do not exist in a small vocabulary.
-  for (int32_t* id : {&bos_, &eos_, &unk_}) {
+  for (int32_t* id : {&bos_, &eos_, &unk_, &sep_, &pad_}) {
     if (*id >= n) *id = -1;
   }
 
@@ -361,7 +388,7 @@ void Tokenizer::InitPieces() {
     if (IsSpecialType(t)) {
       piece = text;
     } else if (t == TokenType::kNormal) {
-      if (model_ == Model::kSentencePiece) {
+      if (model_ != Model::kByteLevelBpe) {  // "▁" stands for a space
         for (size_t p = 0; p < text.size();) {
           if (text.compare(p, kSpaceMarker.size(), kSpaceMarker) == 0) {
             piece += ' ';
@@ -457,7 +484,9 @@ std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool add_special,
       prev_special = true;
       continue;
     }
-    if (model_ == Model::kSentencePiece) {
+    if (model_ == Model::kWordPiece) {
+      EncodeWordPiece(fr.text, &out);
+    } else if (model_ == Model::kSentencePiece) {
       escaped.clear();
       if (add_space_prefix_ && prev_special) escaped = kSpaceMarker;
       for (char c : fr.text) {
@@ -474,6 +503,7 @@ std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool add_special,
     prev_special = false;
   }
   if (add_special && add_eos_) out.push_back(eos_);
+  if (add_special && model_ == Model::kWordPiece && sep_ >= 0) out.push_back(sep_);
   return out;
 }
 

@@ -1,8 +1,9 @@
-// Text ↔ token ids, as the model's GGUF metadata defines them. Two algorithms:
-// SentencePiece-style BPE ("llama": Llama 2, Mistral, Gemma, Phi-3) and byte-level BPE
+// Text ↔ token ids, as the model's GGUF metadata defines them. Three algorithms:
+// SentencePiece-style BPE ("llama": Llama 2, Mistral, Gemma, Phi-3), byte-level BPE
 // ("gpt2": Llama 3, Qwen2, DeepSeek, GPT-2, ...) with the pre-tokenizer named by
-// tokenizer.ggml.pre. Behaviour follows llama.cpp's tokenizer so that prompts become the
-// same ids as in the reference implementation.
+// tokenizer.ggml.pre, and WordPiece ("bert": BERT-style sentence encoders, wordpiece.h). Behaviour
+// follows llama.cpp's tokenizer so that prompts become the same ids as in the reference
+// implementation.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "engine/gguf/gguf_file.h"
+#include "engine/tokenizer/wordpiece.h"
 #include "engine/util/status.h"
 
 namespace inferno {
@@ -34,14 +36,15 @@ class PreTokenizer;
 
 class Tokenizer {
  public:
-  enum class Model { kSentencePiece, kByteLevelBpe };
+  enum class Model { kSentencePiece, kByteLevelBpe, kWordPiece };
 
   // Reads tokenizer.ggml.* metadata. An unknown model or pre-tokenizer is an error that
   // lists the supported ones.
   static Result<std::unique_ptr<Tokenizer>> FromGguf(const gguf::File& file);
   ~Tokenizer();
 
-  // add_special: BOS (and EOS) as the metadata asks. parse_special: control tokens written
+  // add_special: BOS (and EOS) as the metadata asks; WordPiece always wraps the text in its
+  // [CLS] (bos) and [SEP] tokens, as llama.cpp does. parse_special: control tokens written
   // in the text (e.g. "<|im_start|>") become their ids instead of being spelled out;
   // user-defined tokens are recognised either way (as in llama.cpp and Hugging Face).
   std::vector<int32_t> Encode(std::string_view text, bool add_special, bool parse_special) const;
@@ -69,6 +72,7 @@ class Tokenizer {
   int32_t eot() const { return eot_; }
   int32_t unk() const { return unk_; }
   int32_t pad() const { return pad_; }
+  int32_t sep() const { return sep_; }
   // Fill-in-the-middle tokens (prefix, suffix, middle), -1 when the vocabulary has none.
   int32_t fim_pre() const { return fim_pre_; }
   int32_t fim_suf() const { return fim_suf_; }
@@ -103,6 +107,8 @@ class Tokenizer {
   std::vector<Fragment> SplitSpecial(std::string_view text, bool parse_special) const;
   void EncodeSentencePiece(std::string_view text, std::vector<int32_t>* out) const;
   void EncodeByteLevel(std::string_view text, std::vector<int32_t>* out) const;
+  void EncodeWordPiece(std::string_view text, std::vector<int32_t>* out) const;  // wordpiece.cc
+  Status InitWordPiece(const gguf::File& file);
   void EncodeWord(std::string_view word, std::vector<int32_t>* out) const;
   int32_t ByteToken(uint8_t byte) const;
   int32_t Lookup(std::string_view text) const {
@@ -122,7 +128,9 @@ class Tokenizer {
   std::vector<int32_t> eog_;             // sorted
   std::vector<std::string> pieces_;      // TokenToPiece cache
   std::unique_ptr<PreTokenizer> pre_tokenizer_;
-  int32_t bos_ = -1, eos_ = -1, unk_ = -1, eot_ = -1, eom_ = -1, pad_ = -1;
+  int32_t bos_ = -1, eos_ = -1, unk_ = -1, eot_ = -1, eom_ = -1, pad_ = -1, sep_ = -1;
+  WordPieceNormalizer normalizer_;
+  size_t max_token_len_ = 0;  // bytes of the longest token text (WordPiece's search bound)
   int32_t fim_pre_ = -1, fim_suf_ = -1, fim_mid_ = -1;
   bool add_bos_ = false, add_eos_ = false, add_space_prefix_ = false;
   bool ignore_merges_ = false, clean_spaces_ = false;

@@ -695,7 +695,7 @@ TEST(TokenizerFixtures, OraclePieces) {
 TEST(Tokenizer, UnknownModelAndPreAreClearErrors) {
   for (const auto& [model, pre, expect] :
        std::vector<std::tuple<std::string, std::string, std::string>>{
-           {"bert", "", "supported: llama, gpt2"},
+           {"t5", "", "supported: llama, gpt2, bert"},
            {"gpt2", "no-such-pre", "supported: default, gpt-2"}}) {
     gguf::Writer w;
     w.AddString("tokenizer.ggml.model", model);
