@@ -128,6 +128,20 @@ CREATE INDEX bench_results_by_run ON bench_results(bench_run_id, id);
     {4, "reasoning of assistant messages", R"sql(
 ALTER TABLE messages ADD COLUMN reasoning TEXT;
 )sql"},
+    // MCP servers of Settings → Tools (store/mcp_servers.h). headers is a JSON object, args a
+    // JSON array of strings.
+    {5, "MCP servers", R"sql(
+CREATE TABLE mcp_servers (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL UNIQUE,
+  transport TEXT NOT NULL CHECK (transport IN ('http', 'stdio')),
+  url TEXT NOT NULL DEFAULT '',
+  headers TEXT NOT NULL DEFAULT '{}',
+  command TEXT NOT NULL DEFAULT '',
+  args TEXT NOT NULL DEFAULT '[]',
+  created_at INTEGER NOT NULL
+);
+)sql"},
 };
 
 Status TooNew(std::string_view name, int found, int known) {

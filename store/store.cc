@@ -7,7 +7,8 @@ Store::Store(std::unique_ptr<Database> db)
       Conversations(*database),
       Profiles(*database),
       DebugSessions(*database),
-      BenchRuns(*database) {}
+      BenchRuns(*database),
+      McpServers(*database) {}
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   Result<std::unique_ptr<Database>> db = Database::Open(path);
