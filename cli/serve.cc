@@ -136,7 +136,7 @@ int RunServe(ServeOptions o) {
   bench_routes.AddTo(api.routes());
   // Built-in and MCP tools for the chat (docs/tools.md); MCP server processes stop with it.
   server::ToolService tool_service(**db);
-  server::AddToolRoutes(api.routes(), tool_service);
+  server::AddToolRoutes(api.routes(), tool_service, registry);
 
   // The WebSocket debugger at GET /ws (docs/protocol.md); declared before the HTTP server
   // so that it outlives every connection.

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "engine/gguf/gguf_file.h"
+#include "engine/request/tool_calls.h"
 #include "server/route_responses.h"
 #include "store/store_json.h"
 
@@ -175,6 +177,32 @@ Response Connect(ToolService& tools, const Request& r, int64_t id) {
   return JsonResponse(200, McpServerJson(*connected));
 }
 
+// {"id", "template_writes_tools"} of the model `id` (empty: the default), read from its file's
+// metadata without loading it; null for an unknown or unreadable model.
+json::value ModelToolSupport(ModelRegistry& registry, std::string id) {
+  if (id.empty()) id = registry.default_id();
+  for (const ModelInfo& m : registry.List()) {
+    if (m.id != id || !m.error.empty()) continue;
+    Result<std::unique_ptr<gguf::File>> file = gguf::File::Open(m.path);
+    if (!file.ok()) return nullptr;
+    Result<std::string> tmpl = (*file)->GetStringOr("tokenizer.chat_template", "");
+    return json::object{
+        {"id", m.id}, {"template_writes_tools", tmpl.ok() && request::TemplateWritesTools(*tmpl)}};
+  }
+  return nullptr;
+}
+
+Response ListTools(ToolService& tools, ModelRegistry& registry, const Request& r) {
+  json::array data;
+  for (const ToolEntry& t : tools.Tools()) data.push_back(ToolJson(t));
+  auto model = r.query.find("model");
+  return JsonResponse(
+      200, json::object{
+               {"object", "list"},
+               {"data", data},
+               {"model", ModelToolSupport(registry, model == r.query.end() ? "" : model->second)}});
+}
+
 std::optional<int64_t> Id(const PathParams& p) { return store::ParseId(p.at("id")); }
 
 Response NoSuchServer(const PathParams& p) {
@@ -215,11 +243,9 @@ json::object McpServerJson(const McpServerView& v) {
   return o;
 }
 
-void AddToolRoutes(Router& routes, ToolService& tools) {
-  routes.AddReply("GET", "/api/tools", [&tools](const Request&, const PathParams&) {
-    json::array data;
-    for (const ToolEntry& t : tools.Tools()) data.push_back(ToolJson(t));
-    return JsonResponse(200, json::object{{"object", "list"}, {"data", data}});
+void AddToolRoutes(Router& routes, ToolService& tools, ModelRegistry& registry) {
+  routes.AddReply("GET", "/api/tools", [&tools, &registry](const Request& r, const PathParams&) {
+    return ListTools(tools, registry, r);
   });
   routes.AddReply("POST", "/api/tools/call",
                   [&tools](const Request& r, const PathParams&) { return Call(tools, r); });

@@ -10,6 +10,7 @@
 #include "tests/mcp_test_server.h"
 #include "tests/server_process.h"
 #include "tests/subprocess.h"
+#include "tests/thinking_model.h"
 
 namespace inferno {
 namespace {
@@ -95,6 +96,22 @@ TEST_F(ToolRoutes, BuiltinToolsAreListedAndRun) {
   EXPECT_TRUE(ParseJsonObject(zero.body).at("is_error").as_bool());
   HttpResponse time = Post("/api/tools/call", {{"server", "inferno"}, {"tool", "current_time"}});
   EXPECT_NE(Text(time).find("time zone"), std::string::npos) << time.body;
+}
+
+TEST_F(ToolRoutes, SaysWhetherAModelsTemplateRendersTools) {
+  // Qwen2.5's template writes the tools it is given; the fixture model has no template.
+  const std::string qwen =
+      testing::ReadAll(std::filesystem::path(INFERNO_SHARED_DIR) / "fixtures" / "templates" /
+                       "jinja" / "Qwen-Qwen2.5-7B-Instruct.jinja");
+  ASSERT_FALSE(qwen.empty());
+  std::filesystem::create_directories(dir_ / "models");
+  ASSERT_TRUE(testing::ToolModelWriter(qwen).WriteFile((dir_ / "models/tools.gguf").string()).ok());
+  json::object with = ParseJsonObject(Get("/api/tools?model=tools").body);
+  EXPECT_EQ(with.at("model").at("id").as_string(), "tools");
+  EXPECT_TRUE(with.at("model").at("template_writes_tools").as_bool());
+  json::object plain = ParseJsonObject(Get("/api/tools").body);  // the default model
+  EXPECT_FALSE(plain.at("model").at("template_writes_tools").as_bool());
+  EXPECT_TRUE(ParseJsonObject(Get("/api/tools?model=nope").body).at("model").is_null());
 }
 
 TEST_F(ToolRoutes, BadCalls) {
