@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "engine/util/utf8.h"
 #include "engine/util/version.h"
 
 namespace inferno::server::mcp {
@@ -9,9 +10,13 @@ namespace {
 
 namespace json = boost::json;
 
-// Text from a server ends up in error messages and the UI: keep it bounded.
+// Text from a server ends up in error messages and the UI: keep it bounded, and valid UTF-8
+// (a cut must not split a character: the JSON answers carry it).
 std::string Clip(std::string_view s, size_t n = 300) {
-  return s.size() <= n ? std::string(s) : std::string(s.substr(0, n)) + "...";
+  if (s.size() <= n) return std::string(s);
+  std::string_view head = s.substr(0, n);
+  head.remove_suffix(IncompleteUtf8Suffix(head));
+  return std::string(head) + "...";
 }
 
 const json::object* ObjectField(const json::object& o, std::string_view key) {

@@ -157,5 +157,14 @@ TEST(McpClient, WrongReplyIdsAreSkippedAndBadResultsRefused) {
       << hello.status().message();
 }
 
+// The confirm dialog computes the same text (web/src/lib/tools.ts, commandLine, with the same
+// cases in its tests): a start is confirmed by sending it back.
+TEST(McpClient, CommandLinesAsTheConfirmDialogShowsThem) {
+  EXPECT_EQ(CommandLine({"node", {"server.mjs", "--stdio"}}), "node server.mjs --stdio");
+  EXPECT_EQ(CommandLine({"npx", {"-y", "@scope/pkg@1.2"}}), "npx -y @scope/pkg@1.2");
+  EXPECT_EQ(CommandLine({"sh", {"-c", "echo 'hi' there", ""}}),
+            R"(sh -c 'echo '\''hi'\'' there' '')");
+}
+
 }  // namespace
 }  // namespace inferno::server::mcp
