@@ -26,6 +26,10 @@ function fakeServer(withStore: boolean) {
     const method = init?.method ?? 'GET';
     const url = new URL(input, 'http://x');
     const body = init?.body ? JSON.parse(String(init.body)) : undefined;
+    if (url.pathname.startsWith('/api/tools')) {
+      // The tool catalog (its own tests: components/tools.test.tsx); not part of the store.
+      return Response.json({ object: 'list', data: [] });
+    }
     if (url.pathname !== '/v1/models') log.push(`${method} ${url.pathname}`);
     if (url.pathname === '/v1/models') {
       return Response.json({ data: [{ id: 'tiny', quant: 'Q8_0', architecture: 'llama', size_bytes: 1 << 20 }] });
