@@ -12,19 +12,11 @@ namespace {
 
 namespace json = boost::json;
 
+// A request's failure: a server not connected in this session, else as the store's.
 Response ToolError(const Status& st) {
-  switch (st.code()) {
-    case Status::Code::kInvalidArgument:
-      return ErrorResponse(400, st.message(), "invalid_value");
-    case Status::Code::kNotFound:
-      return ErrorResponse(404, st.message(), "not_found");
-    case Status::Code::kAlreadyExists:
-      return ErrorResponse(409, st.message(), "conflict");
-    case Status::Code::kCancelled:
-      return ErrorResponse(409, st.message(), "not_connected");
-    default:
-      return ErrorResponse(500, st.message(), "tool_error");
-  }
+  if (st.code() == Status::Code::kCancelled)
+    return ErrorResponse(409, st.message(), "not_connected");
+  return StoreErrorResponse(st);
 }
 
 // Failures talking to an MCP server are the upstream's, not the request's: 502 with its text.
