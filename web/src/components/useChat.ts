@@ -196,12 +196,15 @@ export function useChat(opts: ChatOptions) {
       };
       update(key, (m) => ({ ...m, ...reply, streaming: false, thinking: undefined }));
       if (current && !calls.length) setBusy(false);
+      // From here the tool round owns stop() and reset(), saving included.
+      const roundCtrl = new AbortController();
+      if (current && calls.length) abortRef.current = roundCtrl;
       // The user's turn must be in the store first (and the conversation created).
       const id = persisted ? await persisted : startedIn;
       reply.storeId = await saveAssistant(id, reply);
       if (reply.storeId) update(key, (m) => ({ ...m, storeId: reply.storeId }));
       if (!calls.length || !current) return;
-      const { done, stopped } = await runRound(key, calls, offered);
+      const { done, stopped } = await runRound(key, calls, offered, roundCtrl);
       reply.toolCalls = done;
       await saveToolResults(id, done);
       if (stopped) return;
@@ -215,9 +218,7 @@ export function useChat(opts: ChatOptions) {
   );
 
   /** Waits for the user's decisions on `calls` and runs the allowed ones. */
-  const runRound = async (key: string, calls: UiToolCall[], offered: ToolEntry[]) => {
-    const ctrl = new AbortController();
-    abortRef.current = ctrl;
+  const runRound = async (key: string, calls: UiToolCall[], offered: ToolEntry[], ctrl: AbortController) => {
     const tools = optsRef.current.tools;
     const done = await runToolCalls(calls, offered, {
       signal: ctrl.signal,
