@@ -7,6 +7,7 @@
 // confirm dialog, a call waiting for approval, the MCP round trip, the calculator's).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { sourceDir, startServer } from './server.mjs';
 import { launchBrowser, shots } from './browser.mjs';
@@ -194,4 +195,44 @@ test('the built-in calculator runs without asking and the model answers', async 
   await page.screenshot({ path: path.join(shots, 'tools-calculator.png') });
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+/** The SDK's server over streamable HTTP, requiring the header X-Api-Key: `key`. */
+async function startHttpMcp(key) {
+  const proc = spawn(process.execPath, [mcpScript, '--http', '--key', key], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening (\d+)/);
+      if (m) resolve(Number(m[1]));
+    });
+    proc.on('exit', (code) => reject(new Error(`the MCP test server exited (${code})`)));
+  });
+  return { url: `http://127.0.0.1:${port}/mcp`, stop: () => proc.kill('SIGKILL') };
+}
+
+test('an MCP server added by URL with a key header: connected, the key never shown', async () => {
+  const mcp = await startHttpMcp('k-e2e-secret');
+  try {
+    const { page, context, errors } = await openPage('tools-mcp');
+    const tools = page.getByRole('region', { name: 'Tools' });
+    const form = tools.getByRole('form', { name: 'Add an MCP server' });
+    await form.getByRole('button', { name: 'URL' }).click();
+    await form.getByLabel('Name').fill('remote');
+    await form.getByLabel('URL').fill(mcp.url);
+    await form.getByLabel('Headers (optional, one per line)').fill('X-Api-Key: k-e2e-secret');
+    await form.getByRole('button', { name: 'Add server' }).click();
+    const row = tools.getByRole('listitem', { name: 'MCP server remote' });
+    await row.getByRole('status').filter({ hasText: 'connected · inferno-test-mcp 1.2.3' }).waitFor();
+    assert.equal(await row.getByText('Headers: X-Api-Key').count(), 1);
+    assert.equal(await page.getByText('k-e2e-secret').count(), 0);
+    assert.equal(await row.locator('.tool-toggle code').count(), 7);
+    await row.getByRole('button', { name: 'Remove' }).click();
+    await row.waitFor({ state: 'detached' });
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    mcp.stop();
+  }
 });
