@@ -193,6 +193,15 @@ test('the built-in calculator runs without asking and the model answers', async 
   await answer.getByTestId('metrics').waitFor();
   assert.equal((await answer.locator('.markdown').textContent()).trim(), 'So 12 * (3 + 4) is 84.');
   await page.screenshot({ path: path.join(shots, 'tools-calculator.png') });
+
+  // Settings → Tools can make it ask first.
+  await page.getByRole('button', { name: 'Ask before running calculator' }).click();
+  await page.getByRole('button', { name: 'New chat' }).click();
+  await send(page, 'And once more?');
+  const asking = page.getByTestId('tool-call').first();
+  await asking.getByRole('button', { name: 'Allow once' }).click();
+  await asking.getByRole('status').filter({ hasText: 'Done' }).waitFor();
+  assert.equal(await asking.getByLabel('Result').textContent(), '84');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -3,7 +3,7 @@
 
 import { useState } from 'react';
 import * as api from '../api/tools';
-import { BUILTIN_SERVER, toolKey, type ToolPrefs } from '../lib/tools';
+import { askEachTime, BUILTIN_SERVER, toolKey, type ToolPrefs } from '../lib/tools';
 import { ConfirmCommand } from './ConfirmCommand';
 import { McpServerForm } from './McpServerForm';
 import type { Tools } from './useTools';
@@ -34,7 +34,17 @@ function ToolToggle({ tool, prefs, onPrefs }: ToggleProps) {
         <code>{tool.name}</code>
         <span className="muted small">{tool.description}</span>
       </label>
-      {always && <span className="badge">always allowed</span>}
+      {always && (
+        <button
+          type="button"
+          className="badge"
+          title="Runs without asking; click to be asked before each call"
+          aria-label={`Ask before running ${tool.name}`}
+          onClick={() => onPrefs(askEachTime(tool, prefs))}
+        >
+          always allowed ×
+        </button>
+      )}
     </li>
   );
 }

@@ -20,9 +20,14 @@ export function useTools(model: string) {
   const catalogRef = useRef(catalog);
   catalogRef.current = catalog;
 
+  // Answers for a model no longer selected are dropped: they may come after the current one's.
+  const latestModel = useRef(model);
+  latestModel.current = model;
+
   const refresh = useCallback(async () => {
     try {
       const [found, list] = await Promise.all([api.listTools(model), api.listServers()]);
+      if (latestModel.current !== model) return;
       setCatalog(found.tools);
       setModelTakesTools(found.modelTakesTools);
       setServers(list);

@@ -3,6 +3,7 @@ import type { ToolEntry } from '../api/tools';
 import { addToolCallDeltas, type StreamToolCall } from '../api/client';
 import {
   allowAlways,
+  askEachTime,
   alwaysAllowed,
   commandLine,
   DEFAULT_TOOL_PREFS,
@@ -41,6 +42,12 @@ describe('tool choices', () => {
     expect(alwaysAllowed(add, p)).toBe(true);
     expect(alwaysAllowed(add2, p)).toBe(false);
     expect(allowAlways(add, p).always).toEqual(['sdk/add']);
+    // ...and back to asking.
+    expect(alwaysAllowed(add, askEachTime(add, p))).toBe(false);
+    const asking = askEachTime(calc, DEFAULT_TOOL_PREFS);
+    expect(asking.ask).toEqual(['inferno/calculator']);
+    expect(alwaysAllowed(calc, asking)).toBe(false);
+    expect(alwaysAllowed(calc, allowAlways(calc, asking))).toBe(true);
   });
 
   it('sanitizes stored preferences', () => {

@@ -63,6 +63,16 @@ export function allowAlways(t: ToolEntry, prefs: ToolPrefs): ToolPrefs {
   };
 }
 
+/** Makes a tool ask before each call again. */
+export function askEachTime(t: { server: string; name: string }, prefs: ToolPrefs): ToolPrefs {
+  const key = toolKey(t);
+  return {
+    ...prefs,
+    always: prefs.always.filter((k) => k !== key),
+    ask: t.server !== BUILTIN_SERVER || prefs.ask.includes(key) ? prefs.ask : [...prefs.ask, key],
+  };
+}
+
 /** The `tools` of a chat request. */
 export function openAiTools(tools: ToolEntry[]) {
   return tools.map((t) => ({
