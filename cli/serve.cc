@@ -22,6 +22,8 @@
 #include "server/http_server.h"
 #include "server/model_registry.h"
 #include "server/store_routes.h"
+#include "server/tool_routes.h"
+#include "server/tool_service.h"
 #include "store/store.h"
 
 namespace inferno::cli {
@@ -136,6 +138,9 @@ int RunServe(ServeOptions o) {
   server::Api api(ao, access, registry);
   store_routes.AddTo(api.routes());
   bench_routes.AddTo(api.routes());
+  // Built-in and MCP tools for the chat (docs/tools.md); MCP server processes stop with it.
+  server::ToolService tool_service(**db);
+  server::AddToolRoutes(api.routes(), tool_service, registry);
 
   // The WebSocket debugger at GET /ws (docs/protocol.md); declared before the HTTP server
   // so that it outlives every connection.

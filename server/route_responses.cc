@@ -12,6 +12,23 @@ Response JsonResponse(int status, const boost::json::object& body) {
   return JsonResponse(status, boost::json::serialize(body));
 }
 
+Response StoreErrorResponse(const Status& st) {
+  switch (st.code()) {
+    case Status::Code::kInvalidArgument:
+      return ErrorResponse(400, st.message(), "invalid_value");
+    case Status::Code::kNotFound:
+      return ErrorResponse(404, st.message(), "not_found");
+    case Status::Code::kAlreadyExists:
+      return ErrorResponse(409, st.message(), "conflict");
+    case Status::Code::kOutOfRange:
+      return ErrorResponse(413, st.message(), "too_large");
+    case Status::Code::kCorruption:  // a damaged database: the store writes nothing more
+      return ErrorResponse(503, st.message(), "store_damaged");
+    default:
+      return ErrorResponse(500, "store error: " + st.message(), "store_error");
+  }
+}
+
 std::vector<std::string_view> SplitPath(std::string_view path) {
   std::vector<std::string_view> parts;
   size_t pos = 0;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/util/status.h"
 #include "server/errors.h"
 #include "server/http_types.h"
 
@@ -15,6 +16,10 @@ namespace inferno::server {
 
 Response JsonResponse(int status, std::string body);
 Response JsonResponse(int status, const boost::json::object& body);
+
+// The answer for a store Status: 400 invalid_value, 404 not_found, 409 conflict, 413 too_large,
+// 503 store_damaged, else 500 store_error.
+Response StoreErrorResponse(const Status& st);
 
 // The query parameter `name` as an integer in [lo, hi] (digits only) into *out; absent keeps
 // *out; otherwise a 400 invalid_value error naming the parameter.

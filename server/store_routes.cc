@@ -20,22 +20,8 @@ using store::ParseId;
 constexpr int kMaxListLimit = 500;
 constexpr size_t kMaxQuery = 1000;
 
-Response FromStatus(const Status& st) {
-  switch (st.code()) {
-    case Status::Code::kInvalidArgument:
-      return ErrorResponse(400, st.message(), "invalid_value");
-    case Status::Code::kNotFound:
-      return ErrorResponse(404, st.message(), "not_found");
-    case Status::Code::kAlreadyExists:
-      return ErrorResponse(409, st.message(), "conflict");
-    case Status::Code::kOutOfRange:
-      return ErrorResponse(413, st.message(), "too_large");
-    case Status::Code::kCorruption:  // a damaged database: the store writes nothing more
-      return ErrorResponse(503, st.message(), "store_damaged");
-    default:
-      return ErrorResponse(500, "store error: " + st.message(), "store_error");
-  }
-}
+// The store's errors, answered as every route that reads the store answers them.
+constexpr auto& FromStatus = StoreErrorResponse;
 
 Response NoContent() { return Response{204, "application/json", {}, ""}; }
 

@@ -146,6 +146,20 @@ CREATE TABLE api_response_items (
 );
 CREATE INDEX api_response_items_by_response ON api_response_items(response_id);
 )sql"},
+    // MCP servers of Settings → Tools (store/mcp_servers.h). headers is a JSON object, args a
+    // JSON array of strings.
+    {6, "MCP servers", R"sql(
+CREATE TABLE mcp_servers (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL UNIQUE,
+  transport TEXT NOT NULL CHECK (transport IN ('http', 'stdio')),
+  url TEXT NOT NULL DEFAULT '',
+  headers TEXT NOT NULL DEFAULT '{}',
+  command TEXT NOT NULL DEFAULT '',
+  args TEXT NOT NULL DEFAULT '[]',
+  created_at INTEGER NOT NULL
+);
+)sql"},
 };
 
 Status TooNew(std::string_view name, int found, int known) {

@@ -1,7 +1,7 @@
-// The store of a data dir: conversations with their messages, profiles, debugger sessions and
-// benchmark runs, each a small class over the one SQLite database (store/database.h: one
-// connection, one mutex, the durability and damage rules). Store opens that database and
-// offers every table's calls; code that needs one table can take just that class.
+// The store of a data dir: conversations with their messages, profiles, debugger sessions,
+// benchmark runs and MCP servers, each a small class over the one SQLite database
+// (store/database.h: one connection, one mutex, the durability and damage rules). Store opens that
+// database and offers every table's calls; code that needs one table can take just that class.
 #pragma once
 
 #include <memory>
@@ -13,6 +13,7 @@
 #include "store/conversations.h"
 #include "store/database.h"
 #include "store/debug_sessions.h"
+#include "store/mcp_servers.h"
 #include "store/profiles.h"
 
 namespace inferno::store {
@@ -29,7 +30,8 @@ class Store : private internal::DatabaseOwner,
               public Profiles,
               public DebugSessions,
               public BenchRuns,
-              public ApiResponses {
+              public ApiResponses,
+              public McpServers {
  public:
   // Opens (creating if missing, with parent directories) and migrates the database. An
   // existing file is checked first (quick_check, read-only): a damaged one is kCorruption

@@ -14,10 +14,6 @@ bool Has(std::string_view text, std::string_view marker) {
   return text.find(marker) != std::string_view::npos;
 }
 
-// Whether the template writes the tools it is given at all (else the model never sees them
-// unless they are described in a message).
-bool TemplateWritesTools(std::string_view chat_template) { return Has(chat_template, "tools"); }
-
 // The generic format's instructions, in the system message (or the first user message, for
 // templates that refuse a system message), as llama.cpp's generic format words them.
 std::string ToolInstructions(const boost::json::array& tools) {
@@ -167,6 +163,8 @@ void ForceCall(ToolFormat format, std::string_view chat_template, GenerateReques
 std::string Named(std::string_view name) { return JsonQuote(name); }
 
 }  // namespace
+
+bool TemplateWritesTools(std::string_view chat_template) { return Has(chat_template, "tools"); }
 
 ToolFormat DetectToolFormat(const Tokenizer& tok, std::string_view t) {
   if ((tok.FindToken("<|channel|>") && tok.FindToken("<|message|>")) || Has(t, "<|channel|>")) {

@@ -31,6 +31,9 @@ namespace inferno::request {
 enum class ToolFormat { kHermes, kQwenXml, kLlama3, kMistral, kHarmony, kDeepSeek, kGeneric };
 
 ToolFormat DetectToolFormat(const Tokenizer& tok, std::string_view chat_template);
+// Whether the template writes the tools it is given at all (else the model never sees them
+// unless they are described in a message); the chat UI offers tools only to such models.
+bool TemplateWritesTools(std::string_view chat_template);
 const char* ToolFormatName(ToolFormat f);
 
 // A call as far as a prefix of the output shows it.

@@ -90,7 +90,7 @@ class Gguf {
  * A scripted model (tests/thinking_model.h's ScriptedModelWriter): `words` become whole-word
  * tokens after the 256 byte tokens; `script` lists words or single bytes, and </s> ends it.
  */
-export function writeScriptedModel(file, { name, words, script, chatTemplate = '', contextLength = 256 }) {
+export function writeScriptedModel(file, { name, words, script, chatTemplate = '', contextLength = 256, extraBigrams = [] }) {
   const w = new Gguf();
   w.addString('general.architecture', 'llama');
   w.addString('general.name', name);
@@ -111,8 +111,12 @@ export function writeScriptedModel(file, { name, words, script, chatTemplate = '
     tokens.push(word);
     types.push(4);
   }
-  const ids = script.map((s) => (words.includes(s) ? 259 + words.indexOf(s) : 3 + Buffer.from(s)[0]));
+  const id = (s) => (s === '</s>' ? 2 : words.includes(s) ? 259 + words.indexOf(s) : 3 + Buffer.from(s)[0]);
+  const ids = script.map(id);
   ids.push(2);
+  // The script's bigrams, then those outside it (a second reply), each on a direction of its own.
+  const bigrams = ids.slice(0, -1).map((from, i) => [from, ids[i + 1]]);
+  for (const [from, to] of extraBigrams) bigrams.push([id(from), id(to)]);
   w.addString('tokenizer.ggml.model', 'llama');
   w.addArray('tokenizer.ggml.tokens', 8, tokens, (t) => w.str(t));
   w.addArray('tokenizer.ggml.scores', 6, tokens, () => Buffer.alloc(4));
@@ -129,10 +133,10 @@ export function writeScriptedModel(file, { name, words, script, chatTemplate = '
   const nVocab = tokens.length;
   const embd = new Array(nVocab * kEmbd).fill(0);
   const out = new Array(nVocab * kEmbd).fill(0);
-  for (let i = 0; i + 1 < ids.length; i++) {
-    embd[ids[i] * kEmbd + i] = 1;
-    out[ids[i + 1] * kEmbd + i] = 10;
-  }
+  bigrams.forEach(([from, to], i) => {
+    embd[from * kEmbd + i] = 1;
+    out[to * kEmbd + i] = 10;
+  });
   const zeros = (n) => new Array(n).fill(0);
   const ones = (n) => new Array(n).fill(1);
   w.addTensor('token_embd.weight', [kEmbd, nVocab], embd);
@@ -175,5 +179,46 @@ export function writeToolModel(file, chatTemplate) {
     script: ['\n', ...toolModelReply],
     chatTemplate,
     contextLength: 4096,
+  });
+}
+
+// Scripted tool round trips for the chat UI (tests/e2e/tools.test.mjs). A minimal ChatML-like
+// template that renders the tools' names (so the chat offers tools to it) and <tool_call> (so
+// replies are read as Hermes calls), and whose generation prompt ends
+// in "Result:" after a tool message and in "\n" otherwise: the first reply is the call, the
+// reply after the tool's result is `answer`.
+const kToolRoundTemplate = `{%- if tools %}<|im_start|>system
+Tools:{% for tool in tools %} {{ tool.function.name }}{% endfor %}<|im_end|>
+{% endif -%}
+{%- for message in messages -%}
+{%- if message.role == 'tool' -%}
+<tool_response>{{ message.content }}</tool_response>
+{%- elif message.role == 'assistant' -%}
+<|im_start|>assistant
+{{ message.content or '' }}{%- for call in message.tool_calls or [] %}<tool_call>{{ call.function.name }}</tool_call>{%- endfor %}<|im_end|>
+{% else -%}
+<|im_start|>{{ message.role }}
+{{ message.content }}<|im_end|>
+{% endif -%}
+{%- endfor -%}
+{%- if add_generation_prompt -%}
+{%- if messages[-1].role == 'tool' -%}<|im_start|>assistant
+Result:{%- else -%}<|im_start|>assistant
+{% endif -%}
+{%- endif -%}`;
+
+/** A model that says `intro`, calls `tool` with `args` (JSON text), then answers `answer`. */
+export function writeToolRoundModel(file, { name, intro, tool, args, answer }) {
+  const call = [intro, '<tool_call>', `\n{"name": "${tool}", "arguments": `, `${args}}`, '\n</tool_call>'];
+  writeScriptedModel(file, {
+    name,
+    words: [...call, 'Result:', answer],
+    script: ['\n', ...call],
+    chatTemplate: kToolRoundTemplate,
+    contextLength: 2048,
+    extraBigrams: [
+      ['Result:', answer],
+      [answer, '</s>'],
+    ],
   });
 }

@@ -7,6 +7,7 @@
 //  3. "Simple" cross-site POSTs (text/plain, forms, multipart) need no preflight and run.
 //  4. ?api_key= in the query string, accepted and written into the logs.
 //  5. /metrics open while an API key guards everything else.
+//  6. Adding an MCP server that is a command (docs/tools.md): running code on the machine.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -186,6 +187,30 @@ TEST_F(LoopbackAttack, SimpleCrossSitePostsDoNothing) {
                 .status,
             201);
   EXPECT_EQ(MessageCount(), 2);
+}
+
+// 6. A page that gets a command run: refused by the Origin check, by the JSON-only rule (no
+// simple request) and by the confirmation the UI's dialog gives; nothing is stored or started.
+TEST_F(LoopbackAttack, PagesCannotStartCommands) {
+  const std::string add =
+      R"({"name":"x","transport":"stdio","command":"sh","args":["-c","touch pwned"],)"
+      R"("confirm_command":"sh -c 'touch pwned'"})";
+  for (const char* type : {"text/plain", "application/json"}) {
+    EXPECT_EQ(HttpRequest(port(), "POST", "/api/tools/servers", add,
+                          {{"Origin", kEvil}, {"Content-Type", type}})
+                  .status,
+              403)
+        << type;
+  }
+  // Without Origin (what a no-cors form would need) a simple request is refused too.
+  EXPECT_EQ(HttpRequest(port(), "POST", "/api/tools/servers", add, {{"Content-Type", "text/plain"}})
+                .status,
+            415);
+  const std::string unconfirmed =
+      R"({"name":"y","transport":"stdio","command":"sh","args":["-c","touch pwned"]})";
+  EXPECT_EQ(HttpRequest(port(), "POST", "/api/tools/servers", unconfirmed).status, 403);
+  HttpResponse list = HttpRequest(port(), "GET", "/api/tools/servers");
+  EXPECT_EQ(json::parse(list.body).at("data").as_array().size(), 0u);
 }
 
 TEST(LoopbackAttackFlags, AllowedOriginsGetCorsAndPreflight) {

@@ -12,21 +12,33 @@ import { TopBar, type View } from './components/TopBar';
 import { newKey, useChat, type UiMessage } from './components/useChat';
 import { useModels } from './components/useModels';
 import { usePreferences } from './components/usePreferences';
+import { useTools } from './components/useTools';
 import { sanitizeSettings } from './lib/settings';
+import { foldToolMessages } from './lib/tools';
 
-/** A stored conversation's turns as the chat shows them (the system prompt is set apart). */
+/**
+ * A stored conversation's turns as the chat shows them (the system prompt is set apart; tool
+ * results go back into the cards of the calls they answer).
+ */
 function uiMessages(c: store.Conversation): UiMessage[] {
-  return c.messages
-    .filter((m) => m.role !== 'system')
-    .map((m) => ({
-      key: newKey(),
-      role: m.role as 'user' | 'assistant',
-      content: m.content,
-      storeId: m.id,
-      model: m.model,
-      metrics: m.metrics ?? undefined,
-      reasoning: m.reasoning || undefined,
-    }));
+  type Stored = { role: string; content: string; metrics?: Record<string, unknown> | null };
+  const folded = foldToolMessages(c.messages as Stored[]);
+  return c.messages.flatMap((m, i) =>
+    m.role === 'system' || folded[i]!.hidden
+      ? []
+      : [
+          {
+            key: newKey(),
+            role: m.role as 'user' | 'assistant',
+            content: m.content,
+            storeId: m.id,
+            model: m.model,
+            metrics: m.metrics ?? undefined,
+            reasoning: m.reasoning || undefined,
+            toolCalls: folded[i]!.calls,
+          },
+        ],
+  );
 }
 
 export function App() {
@@ -39,6 +51,7 @@ export function App() {
   const [storeError, setStoreError] = useState('');
   const [historyVersion, setHistoryVersion] = useState(0);
   const { settings, system } = prefs;
+  const tools = useTools(model);
 
   const onStoreMissing = useCallback(() => setStoreAvailable(false), []);
   const chat = useChat({
@@ -49,6 +62,7 @@ export function App() {
     onStoreMissing,
     onStoreError: setStoreError,
     onStored: () => setHistoryVersion((v) => v + 1),
+    tools,
   });
 
   const openConversation = async (id: string) => {
@@ -131,6 +145,7 @@ export function App() {
           model={current}
           onModel={setModel}
           onOptionsApplied={() => void refresh()}
+          tools={tools}
           onClose={() => prefs.setShowSettings(false)}
         />
       )}

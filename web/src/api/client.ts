@@ -78,6 +78,31 @@ export interface StreamEnd {
   timings?: ServerTimings;
   finish_reason?: string;
   model?: string;
+  /** The calls the reply asks for, assembled from `delta.tool_calls` by index. */
+  tool_calls?: StreamToolCall[];
+}
+
+export interface StreamToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+interface ToolCallDelta {
+  index?: number;
+  id?: string;
+  function?: { name?: string; arguments?: string };
+}
+
+/** Adds one chunk's tool-call deltas to the calls so far (OpenAI streams them by index). */
+export function addToolCallDeltas(calls: StreamToolCall[], deltas: ToolCallDelta[]): void {
+  for (const d of deltas) {
+    const i = d.index ?? calls.length;
+    const c = (calls[i] ??= { id: '', name: '', arguments: '' });
+    if (d.id) c.id = d.id;
+    if (d.function?.name) c.name += d.function.name;
+    if (d.function?.arguments) c.arguments += d.function.arguments;
+  }
 }
 
 interface Chunk {
@@ -86,7 +111,7 @@ interface Chunk {
   usage?: Usage | null;
   timings?: ServerTimings | null;
   choices?: {
-    delta?: { content?: string; reasoning_content?: string };
+    delta?: { content?: string; reasoning_content?: string; tool_calls?: ToolCallDelta[] };
     logprobs?: { content?: TokenLogprob[]; reasoning_content?: TokenLogprob[] } | null;
     finish_reason?: string | null;
   }[];
@@ -131,6 +156,7 @@ export async function streamChat(
       const choice = chunk.choices?.[0];
       if (!choice) continue;
       if (choice.finish_reason) end.finish_reason = choice.finish_reason;
+      if (choice.delta?.tool_calls) addToolCallDeltas((end.tool_calls ??= []), choice.delta.tool_calls);
       const text = choice.delta?.content ?? '';
       const logprobs = choice.logprobs?.content ?? [];
       const reasoning = choice.delta?.reasoning_content ?? '';

@@ -15,7 +15,8 @@ export interface ConversationSummary {
 
 export interface StoredMessage {
   id: string;
-  role: 'system' | 'user' | 'assistant';
+  /** 'tool': a tool call's result; its metrics name the call (lib/tools.ts). */
+  role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
   created_at?: string;
   model?: string;

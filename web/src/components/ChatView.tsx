@@ -47,6 +47,7 @@ export function ChatView({ chat, model }: Props) {
               isLastAssistant={i === lastAssistant}
               onRegenerate={() => void chat.regenerate()}
               onEdit={(idx, text) => void chat.editAndResend(idx, text)}
+              onDecide={chat.decide}
             />
           ))
         )}

@@ -2,7 +2,9 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { renderMarkdown } from '../lib/markdown';
 import { describeMetrics, formatMetrics } from '../lib/metrics';
 import { ThinkingBlock } from './ThinkingBlock';
+import { ToolCallCard } from './ToolCallCard';
 import { TokenStrip } from './TokenView';
+import type { Decision } from './toolRounds';
 import type { UiMessage } from './useChat';
 
 /** Clipboard write; false where the browser refuses (plain http on another host). */
@@ -22,9 +24,11 @@ interface Props {
   isLastAssistant: boolean;
   onRegenerate: () => void;
   onEdit: (index: number, text: string) => void;
+  /** The user's answer to one of this message's tool calls. */
+  onDecide?: (callId: string, d: Decision) => void;
 }
 
-export function MessageView({ message: m, index, busy, isLastAssistant, onRegenerate, onEdit }: Props) {
+export function MessageView({ message: m, index, busy, isLastAssistant, onRegenerate, onEdit, onDecide }: Props) {
   const [mode, setMode] = useState<'text' | 'tokens'>('text');
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(m.content);
@@ -118,6 +122,9 @@ export function MessageView({ message: m, index, busy, isLastAssistant, onRegene
       ) : (
         <div className="markdown" ref={markdownRef} dangerouslySetInnerHTML={{ __html: html }} />
       )}
+      {m.toolCalls?.map((c) => (
+        <ToolCallCard key={c.id} call={c} onDecide={onDecide && ((d) => onDecide(c.id, d))} />
+      ))}
       {m.streaming && !m.content && !m.reasoning && !m.error && (
         <div className="thinking">Waiting for the first token…</div>
       )}

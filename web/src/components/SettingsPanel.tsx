@@ -5,6 +5,8 @@ import type { ModelLoadOptions } from '../lib/loadOptions';
 import { DEFAULT_SETTINGS, LIMITS, type Settings } from '../lib/settings';
 import { LoadOptionsForm } from './LoadOptionsForm';
 import { Profiles } from './Profiles';
+import { ToolsSettings } from './ToolsSettings';
+import type { Tools } from './useTools';
 
 interface Props {
   settings: Settings;
@@ -16,6 +18,8 @@ interface Props {
   onClose: () => void;
   /** After the selected model was given a new context size or thread count. */
   onOptionsApplied?: (o: ModelLoadOptions) => void;
+  /** Settings → Tools; absent hides the section. */
+  tools?: Tools;
 }
 
 const FIELDS: { key: keyof typeof LIMITS; label: string; help: string }[] = [
@@ -37,6 +41,7 @@ export function SettingsPanel({
   onModel,
   onClose,
   onOptionsApplied,
+  tools,
 }: Props) {
   const set = (key: keyof Settings, value: number | string) => onChange({ ...settings, [key]: value });
   const [key, setKey] = useState(apiKey);
@@ -121,6 +126,7 @@ export function SettingsPanel({
       <button type="button" className="ghost" onClick={() => onChange({ ...DEFAULT_SETTINGS })}>
         Reset to defaults
       </button>
+      {tools && <ToolsSettings tools={tools} />}
       <h3>Model</h3>
       <p className="muted load-model">{model ? model.id : 'No model selected'}</p>
       <LoadOptionsForm model={model?.id ?? ''} onApplied={onOptionsApplied} />

@@ -1,13 +1,18 @@
 // Chat state: the messages on screen, sending/streaming/stopping, regenerate and
-// edit-and-resend, and keeping the server's store (when it has one) in step.
+// edit-and-resend, tool rounds (the model's calls shown as cards, run through the server once
+// allowed, their results sent back), and keeping the server's store (when it has one) in step.
 
 import { useCallback, useRef, useState } from 'react';
 import { streamChat } from '../api/client';
 import { ApiError } from '../api/errors';
 import * as store from '../api/store';
+import type { ToolEntry } from '../api/tools';
 import type { MessageMetrics, TokenLogprob } from '../api/types';
 import { computeMetrics, type StreamClock } from '../lib/metrics';
 import { buildChatRequest, type Settings } from '../lib/settings';
+import { alwaysAllowed, MAX_TOOL_ROUNDS, openAiTools, storedCalls, toApiMessages, type UiToolCall } from '../lib/tools';
+import { runToolCalls, type Decision } from './toolRounds';
+import type { Tools } from './useTools';
 
 export interface UiMessage {
   key: string;
@@ -24,6 +29,8 @@ export interface UiMessage {
   streaming?: boolean;
   /** The message's id in the server store, once saved. */
   storeId?: string;
+  /** The tools this reply called, with what became of each (cards under the text). */
+  toolCalls?: UiToolCall[];
 }
 
 let nextKey = 1;
@@ -39,6 +46,8 @@ export interface ChatOptions {
   storeEnabled: boolean;
   onStoreMissing: () => void;
   onStoreError: (message: string) => void;
+  /** Tools to offer (Settings → Tools); none without. */
+  tools?: Tools;
 }
 
 export function useChat(opts: ChatOptions) {
@@ -65,9 +74,49 @@ export function useChat(opts: ChatOptions) {
   const update = (key: string, f: (m: UiMessage) => UiMessage) =>
     setMessages((ms) => ms.map((m) => (m.key === key ? f(m) : m)));
 
+  /** Tool rounds waiting for the user: call id -> the card's answer. */
+  const decisionsRef = useRef(new Map<string, (d: Decision) => void>());
+  /** Answers given before the round asked (the card shows while the reply is being saved). */
+  const earlyRef = useRef(new Map<string, Decision>());
+
+  /** Saves one assistant reply (and its calls) to the store; its store id. */
+  const saveAssistant = useCallback(
+    async (id: string | null, m: UiMessage) => {
+      if (!id || m.error || !(m.content || m.reasoning || m.toolCalls?.length)) return undefined;
+      const metrics = m.toolCalls?.length ? { ...m.metrics!, tool_calls: storedCalls(m.toolCalls) } : m.metrics;
+      const saved = await storeCall(() =>
+        store.addMessage(id, {
+          role: 'assistant',
+          content: m.content,
+          model: m.model,
+          metrics: metrics as MessageMetrics,
+          reasoning: m.reasoning || undefined,
+        }),
+      );
+      optsRef.current.onStored();
+      return saved?.id;
+    },
+    [storeCall],
+  );
+
+  /** Saves each call's result as a tool message, for the history. */
+  const saveToolResults = useCallback(
+    async (id: string | null, calls: UiToolCall[]) => {
+      if (!id) return;
+      for (const c of calls) {
+        const meta = { tool_call_id: c.id, name: c.name, server: c.server, state: c.state, is_error: !!c.isError };
+        await storeCall(() =>
+          store.addMessage(id, { role: 'tool', content: c.result ?? '', metrics: meta as unknown as MessageMetrics }),
+        );
+      }
+      optsRef.current.onStored();
+    },
+    [storeCall],
+  );
+
   /** Runs one completion over `history` (ending with the user's turn) into a new message. */
   const generate = useCallback(
-    async (history: UiMessage[], persisted?: Promise<string | null>) => {
+    async (history: UiMessage[], persisted?: Promise<string | null>, round = 0): Promise<void> => {
       const o = optsRef.current;
       // The conversation this reply belongs to, even if another one is opened meanwhile.
       const startedIn = convRef.current;
@@ -83,13 +132,11 @@ export function useChat(opts: ChatOptions) {
       const logprobs: TokenLogprob[] = [];
       let error: string | undefined;
       let end: Awaited<ReturnType<typeof streamChat>> = {};
+      // The tools as offered to this request: its calls are run against the same list.
+      const offered: ToolEntry[] = o.tools?.offered() ?? [];
       try {
-        const body = buildChatRequest(
-          o.model,
-          o.system,
-          history.map((m) => ({ role: m.role, content: m.content })),
-          o.settings,
-        );
+        const body = buildChatRequest(o.model, o.system, toApiMessages(history), o.settings);
+        if (offered.length) body.tools = openAiTools(offered);
         end = await streamChat(body, ctrl.signal, (d) => {
           const now = performance.now();
           if (clock.first === undefined) clock.first = now;
@@ -128,28 +175,74 @@ export function useChat(opts: ChatOptions) {
         metrics.reasoning_tokens = thinking.tokens;
         metrics.reasoning_ms = Math.round((thinking.end ?? thinking.start) - thinking.start);
       }
-      const model = end.model ?? o.model;
-      update(key, (m) => ({
-        ...m,
-        streaming: false,
-        thinking: undefined,
+      const calls: UiToolCall[] =
+        error || ctrl.signal.aborted
+          ? []
+          : (end.tool_calls ?? []).map((c) => ({
+              ...c,
+              server: offered.find((t) => t.name === c.name)?.server,
+              state: 'pending' as const,
+            }));
+      const reply: UiMessage = {
+        key,
+        role: 'assistant',
+        content,
+        reasoning: reasoning || undefined,
+        logprobs: logprobs.length ? logprobs : undefined,
         error,
         metrics: error ? undefined : metrics,
-        model,
-      }));
-      if (current) setBusy(false);
+        model: end.model ?? o.model,
+        toolCalls: calls.length ? calls : undefined,
+      };
+      update(key, (m) => ({ ...m, ...reply, streaming: false, thinking: undefined }));
+      if (current && !calls.length) setBusy(false);
+      // From here the tool round owns stop() and reset(), saving included.
+      const roundCtrl = new AbortController();
+      if (current && calls.length) abortRef.current = roundCtrl;
       // The user's turn must be in the store first (and the conversation created).
       const id = persisted ? await persisted : startedIn;
-      if (!error && (content || reasoning) && id) {
-        const saved = await storeCall(() =>
-          store.addMessage(id, { role: 'assistant', content, model, metrics, reasoning: reasoning || undefined }),
-        );
-        if (saved) update(key, (m) => ({ ...m, storeId: saved.id }));
-        optsRef.current.onStored();
+      reply.storeId = await saveAssistant(id, reply);
+      if (reply.storeId) update(key, (m) => ({ ...m, storeId: reply.storeId }));
+      if (!calls.length || !current) return;
+      const { done, stopped } = await runRound(key, calls, offered, roundCtrl);
+      reply.toolCalls = done;
+      await saveToolResults(id, done);
+      if (stopped) return;
+      if (round + 1 >= MAX_TOOL_ROUNDS) {
+        setBusy(false);
+        return;
       }
+      await generate([...history, reply], Promise.resolve(id), round + 1);
     },
-    [storeCall],
+    [storeCall, saveAssistant, saveToolResults],
   );
+
+  /** Waits for the user's decisions on `calls` and runs the allowed ones. */
+  const runRound = async (key: string, calls: UiToolCall[], offered: ToolEntry[], ctrl: AbortController) => {
+    const tools = optsRef.current.tools;
+    const done = await runToolCalls(calls, offered, {
+      signal: ctrl.signal,
+      allowed: (t) => (tools ? alwaysAllowed(t, tools.prefsRef.current) : false),
+      ask: (callId) => {
+        const early = earlyRef.current.get(callId);
+        earlyRef.current.delete(callId);
+        return early ? Promise.resolve(early) : new Promise<Decision>((r) => decisionsRef.current.set(callId, r));
+      },
+      onAlways: (t) => tools?.always(t),
+      onUpdate: (cs) => update(key, (m) => ({ ...m, toolCalls: cs })),
+    });
+    // stop() and reset() abort the round (and clear abortRef themselves).
+    if (abortRef.current === ctrl) abortRef.current = null;
+    return { done, stopped: ctrl.signal.aborted };
+  };
+
+  /** The answer of a tool call's card. */
+  const decide = useCallback((callId: string, decision: Decision) => {
+    const resolve = decisionsRef.current.get(callId);
+    decisionsRef.current.delete(callId);
+    if (resolve) resolve(decision);
+    else earlyRef.current.set(callId, decision);
+  }, []);
 
   /** Saves the user's turn (creating the conversation on the first one); its conversation id. */
   const persistUser = useCallback(
@@ -218,16 +311,28 @@ export function useChat(opts: ChatOptions) {
     [busy, truncate, generate, persistUser],
   );
 
-  const stop = useCallback(() => abortRef.current?.abort(), []);
+  const denyPending = () => {
+    for (const resolve of decisionsRef.current.values()) resolve('deny');
+    decisionsRef.current.clear();
+    earlyRef.current.clear();
+  };
+
+  const stop = useCallback(() => {
+    abortRef.current?.abort();
+    abortRef.current = null;
+    denyPending();
+    setBusy(false);
+  }, []);
 
   const reset = useCallback((id: string | null, loaded: UiMessage[]) => {
     abortRef.current?.abort();
     abortRef.current = null;
+    denyPending();
     setBusy(false);
     convRef.current = id;
     setConversationId(id);
     setMessages(loaded);
   }, []);
 
-  return { messages, busy, conversationId, send, stop, regenerate, editAndResend, reset };
+  return { messages, busy, conversationId, send, stop, regenerate, editAndResend, reset, decide };
 }

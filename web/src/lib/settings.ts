@@ -52,9 +52,17 @@ export function sanitizeSettings(raw: unknown): Settings {
   return out;
 }
 
+/** A chat message as the request carries it (tool turns have calls or a call id). */
+export interface RequestMessage {
+  role: string;
+  content: string | null;
+  tool_calls?: unknown[];
+  tool_call_id?: string;
+}
+
 export interface ChatRequestBody {
   model?: string;
-  messages: { role: string; content: string }[];
+  messages: RequestMessage[];
   stream: true;
   stream_options: { include_usage: true };
   temperature: number;
@@ -66,12 +74,14 @@ export interface ChatRequestBody {
   seed?: number;
   logprobs?: boolean;
   top_logprobs?: number;
+  /** OpenAI function tools (Settings → Tools). */
+  tools?: unknown[];
 }
 
 export function buildChatRequest(
   model: string,
   system: string,
-  messages: { role: string; content: string }[],
+  messages: RequestMessage[],
   s: Settings,
 ): ChatRequestBody {
   const all = system.trim() ? [{ role: 'system', content: system }, ...messages] : messages;
