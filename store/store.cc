@@ -8,7 +8,7 @@ Store::Store(std::unique_ptr<Database> db)
       Profiles(*database),
       DebugSessions(*database),
       BenchRuns(*database),
-      ApiResponses(*database,
+      ApiResponses(*database),
       McpServers(*database) {}
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {

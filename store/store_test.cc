@@ -495,6 +495,8 @@ TEST_F(StoreTest, ApiResponseWithADuplicateIdWritesNothing) {
   EXPECT_FALSE(store_->SaveResponse(again).ok());
   EXPECT_EQ(store_->GetResponse("resp_1")->previous_id, "");
   EXPECT_EQ(store_->GetResponseItem("msg_other").status().code(), Status::Code::kNotFound);
+}
+
 McpServer Http(const std::string& name) {
   McpServer s;
   s.name = name;
