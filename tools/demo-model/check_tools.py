@@ -53,7 +53,7 @@ def parsed_call(message):
 
 
 def grade_tool(port, p):
-    body = {"messages": p["messages"], "tools": p["tools"], "temperature": 0, "max_tokens": 64}
+    body = {"messages": p["messages"], "tools": p["tools"], "temperature": 0, "max_tokens": 100}
     got = parsed_call(chat(port, body))
     want_args = {"expression": p["expression"]} if p["expect_tool"] == "calculator" else {}
     call_ok = got is not None and got[0] == p["expect_tool"] and got[1] == want_args

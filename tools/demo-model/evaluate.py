@@ -7,7 +7,7 @@ pass (float32), and writes:
                         the top 20, and 16 greedy steps in the layout of the llama.cpp oracles
                         in shared/fixtures (token, piece, gap, top 10 per step); and for the
                         tool/JSON conversations of TOOL_REFERENCE, the prompt the chat template
-                        renders, its ids and PyTorch's greedy reply (demo_model_tools_test).
+                        renders, its ids and PyTorch's greedy reply.
   --heldout-sample OUT.jsonl  4 held-out fact questions of each kind and held-out type
                         (seeded sample) with PyTorch's greedy reply and its smallest top-2
                         logit gap, for the `inferno run` test (tests/demo_model_test.cc).
@@ -43,9 +43,10 @@ REFERENCE_PROMPTS = [
 ]
 
 
-# Conversations through the chat template with tools (tests/demo_model_tools_test.cc sends the
-# same messages to the server): a question that needs the calculator, the answer after its
-# result, and a JSON answer to a schema (the test adds the schema as response_format).
+# Conversations through the chat template with tools, for a test that sends the same messages
+# to `inferno serve` (once the shipped model is a stage-2 one): a question that needs the
+# calculator, the answer after its result, and a JSON answer to a schema (the test adds the
+# schema as response_format).
 ASK = {"role": "user", "content": "What is 17 plus 25?"}
 SPIDER_SCHEMA = schema_of("legs")
 TOOL_REFERENCE = [
@@ -126,7 +127,7 @@ def reference(runner, path, ckpt):
     for pid, messages, tools in TOOL_REFERENCE:
         prompt = render(messages, tools, add_generation_prompt=True)
         ids = runner.encode(prompt)
-        steps = runner.greedy(ids, 48)
+        steps = runner.greedy(ids, 96)
         out["tool_prompts"].append({
             "id": pid, "messages": messages, "tools": tools, "prompt": prompt,
             "prompt_tokens": ids,

@@ -8,7 +8,7 @@
 #
 # usage: tools/demo-model/pipeline.sh INFERNO_BINARY
 #   env: DEMO_DIR (build/demo-model), DEMO_SEED (1234), DEMO_STEPS (stage 1, 4200),
-#        DEMO_STAGE2_STEPS (1000), DEMO_MB (300),
+#        DEMO_STAGE2_STEPS (1400), DEMO_MB (300),
 #        DEMO_STAGE1_GGUF: when set and there is no stage-1 checkpoint, rebuild it from this
 #        GGUF (dequantised weights) instead of training stage 1,
 #        PYTHON (/usr/bin/python3: Debian's python3-torch lives in the system interpreter)
@@ -20,7 +20,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 DEMO_DIR=${DEMO_DIR:-$ROOT/build/demo-model}
 DEMO_SEED=${DEMO_SEED:-1234}
 DEMO_STEPS=${DEMO_STEPS:-4200}
-DEMO_STAGE2_STEPS=${DEMO_STAGE2_STEPS:-1000}
+DEMO_STAGE2_STEPS=${DEMO_STAGE2_STEPS:-1400}
 DEMO_TOOLS_MB=8
 DEMO_MB=${DEMO_MB:-300}
 PYTHON=${PYTHON:-/usr/bin/python3}

@@ -30,11 +30,12 @@ def dumps(v):
 
 
 def render(messages, tools=None, add_generation_prompt=False):
-    """What chat_template.jinja renders (tests/demo_model_tools_test checks the two agree)."""
+    """What chat_template.jinja renders (compare: `inferno template chat_template.jinja CTX`)."""
     out = []
     if tools:
         system = messages[0]["content"] if messages[0]["role"] == "system" else DEFAULT_SYSTEM
-        out.append("<|im_start|>system\n" + system + "\n\nTools (name and arguments):\n")
+        # One newline, not a blank line: documents in the corpus are separated by blank lines.
+        out.append("<|im_start|>system\n" + system + "\nTools (name and arguments):\n")
         for t in tools:
             fn = t.get("function", t)
             props = (fn.get("parameters") or {}).get("properties") or {}
