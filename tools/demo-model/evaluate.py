@@ -5,7 +5,9 @@ pass (float32), and writes:
   --reference OUT.json  the oracle for `inferno convert` tests: for 3 prompts, the
                         SentencePiece token ids (with BOS), the full final-position logits,
                         the top 20, and 16 greedy steps in the layout of the llama.cpp oracles
-                        in shared/fixtures (token, piece, gap, top 10 per step).
+                        in shared/fixtures (token, piece, gap, top 10 per step); and for the
+                        tool/JSON conversations of TOOL_REFERENCE, the prompt the chat template
+                        renders, its ids and PyTorch's greedy reply.
   --heldout-sample OUT.jsonl  4 held-out fact questions of each kind and held-out type
                         (seeded sample) with PyTorch's greedy reply and its smallest top-2
                         logit gap, for the `inferno run` test (tests/demo_model_test.cc).
@@ -26,6 +28,7 @@ import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import load_checkpoint  # noqa: E402
+from tool_corpus import CALCULATOR, CURRENT_TIME, dumps, render, schema_of  # noqa: E402
 
 
 def chat_prompt(user):
@@ -37,6 +40,24 @@ REFERENCE_PROMPTS = [
     ("story", "Once upon a", False),
     ("qa", "What sound does a cow make?", True),
     ("arithmetic", "What is 3 plus 4?", True),
+]
+
+
+# Conversations through the chat template with tools, for a test that sends the same messages
+# to `inferno serve` (once the shipped model is a stage-2 one): a question that needs the
+# calculator, the answer after its result, and a JSON answer to a schema (the test adds the
+# schema as response_format).
+ASK = {"role": "user", "content": "What is 17 plus 25?"}
+SPIDER_SCHEMA = schema_of("legs")
+TOOL_REFERENCE = [
+    ("tool_call", [ASK], [CALCULATOR, CURRENT_TIME]),
+    ("tool_answer", [ASK, {"role": "assistant", "content": None, "tool_calls": [
+        {"type": "function", "function": {"name": "calculator",
+                                          "arguments": {"expression": "17 + 25"}}}]},
+                     {"role": "tool", "content": "42"}], [CALCULATOR, CURRENT_TIME]),
+    ("json", [{"role": "system", "content": "Answer with a JSON object that matches this schema: "
+               + dumps(SPIDER_SCHEMA)},
+              {"role": "user", "content": "How many legs does a spider have?"}], None),
 ]
 
 
@@ -102,6 +123,19 @@ def reference(runner, path, ckpt):
             "steps": steps,
             "greedy_text": runner.sp.decode([s["token"] for s in steps
                                              if s["token"] not in runner.stops])})
+    out["tool_prompts"] = []
+    for pid, messages, tools in TOOL_REFERENCE:
+        prompt = render(messages, tools, add_generation_prompt=True)
+        ids = runner.encode(prompt)
+        steps = runner.greedy(ids, 96)
+        out["tool_prompts"].append({
+            "id": pid, "messages": messages, "tools": tools, "prompt": prompt,
+            "prompt_tokens": ids,
+            "schema": SPIDER_SCHEMA if pid == "json" else None,
+            "greedy_text": runner.sp.decode([s["token"] for s in steps
+                                             if s["token"] not in runner.stops]),
+            "min_gap": round(min(s["gap"] for s in steps), 4),
+            "stopped": steps[-1]["token"] in runner.stops})
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")

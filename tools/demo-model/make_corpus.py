@@ -9,11 +9,16 @@ Outputs (in --out):
                       kind "wording"  - a question wording used nowhere in training;
                       kind "combo"    - a training wording that was never paired with this
                                         particular fact in training.
+With --tools-megabytes, the stage-2 corpus of tool_corpus.py as well:
+  tools_train.txt, tools_valid.txt  tool round trips, direct answers with tools offered, JSON
+  heldout_tools.jsonl               held-out prompts for check_tools.py
 """
 import argparse
 import json
 import os
 import random
+
+import tool_corpus
 
 NAMES = ["Tom", "Lily", "Max", "Mia", "Ben", "Sara", "Sam", "Anna", "Leo", "Emma", "Jack",
          "Lucy", "Finn", "Zoe", "Noah", "Ella", "Oscar", "Ruby", "Theo", "Nora", "Hugo", "Ivy",
@@ -244,10 +249,24 @@ class Facts:
         self.kinds = sorted(self.by_kind)
         self.weights = [len(self.by_kind[k]) ** 0.5 for k in self.kinds]
 
-    def turn(self, rng):
-        kind = rng.choices(self.kinds, self.weights)[0]
+    def question(self, rng, exclude=()):
+        """(question in a training wording, reply) of a fact drawn at random, of a kind not in
+        `exclude`."""
+        kinds = [k for k in self.kinds if k not in exclude]
+        kind = rng.choices(kinds, [w for k, w in zip(self.kinds, self.weights) if k in kinds])[0]
         item = rng.choice(self.by_kind[kind])
-        return chat(rng.choice(item.train_wordings).format(**item.subject), item.reply)
+        return rng.choice(item.train_wordings).format(**item.subject), item.reply
+
+    def turn(self, rng):
+        return chat(*self.question(rng))
+
+
+def story_request(rng):
+    """(a request for a story, the story)."""
+    animal, name, adj = rng.choice(ANIMALS), rng.choice(NAMES), rng.choice(ADJ)
+    ask = rng.choice(STORY_ASKS).format(animal=animal, name=name, adj=adj)
+    return ask, story(rng, animal, name if "{name}" in ask else None,
+                      adj if "{adj}" in ask else None)
 
 
 def document(rng, facts):
@@ -255,10 +274,7 @@ def document(rng, facts):
     if r < 0.42:
         return story(rng)
     if r < 0.52:
-        animal, name, adj = rng.choice(ANIMALS), rng.choice(NAMES), rng.choice(ADJ)
-        ask = rng.choice(STORY_ASKS).format(animal=animal, name=name, adj=adj)
-        text = chat(ask, story(rng, animal, name if "{name}" in ask else None,
-                               adj if "{adj}" in ask else None))
+        text = chat(*story_request(rng))
     else:
         # One to four fact turns in a conversation.
         text = "\n".join(facts.turn(rng) for _ in range(rng.randint(1, 4)))
@@ -270,12 +286,24 @@ def document(rng, facts):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--megabytes", type=float, default=300)
+    ap.add_argument("--megabytes", type=float, default=300,
+                    help="stage-1 corpus size (0: leave the stage-1 files alone)")
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--tools-megabytes", type=float, default=0,
+                    help="also write the stage-2 tool/JSON corpus (tools_train.txt, "
+                         "tools_valid.txt, heldout_tools.jsonl) of this size")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    rng = random.Random(args.seed)
     facts = Facts(args.seed + 1)
+    if args.megabytes:
+        write_corpus(args, facts)
+    if args.tools_megabytes:
+        write_tool_corpus(args, facts)
+
+
+def write_corpus(args, facts):
+    """Stage 1: stories and facts, plus the held-out fact questions."""
+    rng = random.Random(args.seed)
     limit = int(args.megabytes * 1e6)
     counts = {"train": 0, "valid": 0}
     with open(os.path.join(args.out, "train.txt"), "w") as train, \
@@ -296,6 +324,25 @@ def main():
                                     "question": wording.format(**item.subject),
                                     "reply": item.reply, "answer": item.answer}) + "\n")
     print(json.dumps({"documents": counts, "bytes": written, "facts": len(facts.items)}))
+
+
+def write_tool_corpus(args, facts):
+    """Stage 2: its own random stream (stage 1's corpus does not change)."""
+    rng = random.Random(args.seed + 2)
+    limit = int(args.tools_megabytes * 1e6)
+    counts, written = {"train": 0, "valid": 0}, 0
+    with open(os.path.join(args.out, "tools_train.txt"), "w") as train, \
+            open(os.path.join(args.out, "tools_valid.txt"), "w") as valid:
+        while written < limit:
+            doc = tool_corpus.document(rng, facts, story_request) + "\n\n"
+            split = "valid" if rng.random() < 0.005 else "train"
+            (valid if split == "valid" else train).write(doc)
+            counts[split] += 1
+            written += len(doc)
+    with open(os.path.join(args.out, "heldout_tools.jsonl"), "w") as f:
+        for p in tool_corpus.heldout_prompts(facts, args.seed + 3):
+            f.write(json.dumps(p) + "\n")
+    print(json.dumps({"tool_documents": counts, "bytes": written}))
 
 
 if __name__ == "__main__":

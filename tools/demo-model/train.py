@@ -24,12 +24,11 @@ import numpy as np
 import sentencepiece as spm
 import torch
 
-from model import Config, Llama
+from model import Config, Llama, load_checkpoint
 
-CHAT_TEMPLATE = (
-    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + "
-    "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
+# ChatML with tools in the Hermes/Qwen style (tool_corpus.render writes the same text).
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "chat_template.jinja")) as f:
+    CHAT_TEMPLATE = f.read()
 
 
 def encode_corpus(sp, path, megabytes):
@@ -114,6 +113,13 @@ def main():
     ap.add_argument("--layers", type=int, default=5)
     ap.add_argument("--heads", type=int, default=8)
     ap.add_argument("--ffn", type=int, default=768)
+    ap.add_argument("--init", help="stage 2: fine-tune this checkpoint (its shape wins)")
+    ap.add_argument("--extra-corpus", help="stage 2: a second corpus file mixed in")
+    ap.add_argument("--extra-megabytes", type=float, default=20)
+    ap.add_argument("--extra-fraction", type=float, default=0.5,
+                    help="share of each batch's rows drawn from --extra-corpus")
+    ap.add_argument("--decay-from", type=float, default=0.8,
+                    help="fraction of the steps after which the learning rate decays")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -123,23 +129,37 @@ def main():
     # The encoded corpus is cached per tokenizer and size (a resumed run skips encoding).
     with open(args.tokenizer, "rb") as f:
         tok_hash = hashlib.sha256(f.read()).hexdigest()[:12]
-    cache = os.path.join(args.work, f"train_ids-{tok_hash}-{args.megabytes:g}MB.npy")
-    if os.path.exists(cache):
-        data = np.load(cache)
-    else:
+
+    def encoded(path, megabytes):
+        stem = os.path.splitext(os.path.basename(path))[0]
+        cache = os.path.join(args.work, f"{stem}_ids-{tok_hash}-{megabytes:g}MB.npy")
+        if os.path.exists(cache):
+            return np.load(cache)
         t0 = time.time()
-        data = encode_corpus(sp, os.path.join(args.corpus_dir, "train.txt"), args.megabytes)
-        np.save(cache, data)
-        print(f"encoded {len(data)} tokens in {time.time() - t0:.0f}s", flush=True)
+        ids = encode_corpus(sp, path, megabytes)
+        np.save(cache, ids)
+        print(f"encoded {len(ids)} tokens of {stem} in {time.time() - t0:.0f}s", flush=True)
+        return ids
+
+    data = encoded(os.path.join(args.corpus_dir, "train.txt"), args.megabytes)
+    extra_t = None
+    if args.extra_corpus:
+        extra_t = torch.from_numpy(
+            encoded(args.extra_corpus, args.extra_megabytes).astype(np.int64))
+        extra_docs = (extra_t[:-args.seq - 1] == sp.bos_id()).nonzero().flatten()
     valid = encode_corpus(sp, os.path.join(args.corpus_dir, "valid.txt"), 2)
     data_t = torch.from_numpy(data.astype(np.int64))
     valid_t = torch.from_numpy(valid.astype(np.int64))
 
-    cfg = Config(vocab_size=sp.get_piece_size(), hidden_size=args.dim,
-                 intermediate_size=args.ffn, num_hidden_layers=args.layers,
-                 num_attention_heads=args.heads, num_key_value_heads=args.heads,
-                 max_position_embeddings=2 * args.seq)
-    model = Llama(cfg)
+    if args.init:
+        model = load_checkpoint(args.init)
+        cfg = model.cfg
+    else:
+        cfg = Config(vocab_size=sp.get_piece_size(), hidden_size=args.dim,
+                     intermediate_size=args.ffn, num_hidden_layers=args.layers,
+                     num_attention_heads=args.heads, num_key_value_heads=args.heads,
+                     max_position_embeddings=2 * args.seq)
+        model = Llama(cfg)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"parameters: {n_params}", flush=True)
     decay = [p for p in model.parameters() if p.dim() >= 2]
@@ -159,7 +179,7 @@ def main():
         print(f"resumed at step {step}", flush=True)
 
     warmup = 30
-    decay_start = int(args.steps * 0.8)
+    decay_start = int(args.steps * args.decay_from)
 
     def lr_at(s):
         if s < warmup:
@@ -169,10 +189,19 @@ def main():
         progress = (s - decay_start) / max(1, args.steps - decay_start)
         return args.lr * (1.0 - 0.9 * progress)
 
-    def batch(source, g, n):
+    def batch(source, g, n, extra=None):
+        """n random windows; with `extra`, each row comes from it with --extra-fraction."""
         starts = torch.randint(0, len(source) - args.seq - 1, (n,), generator=g)
-        x = torch.stack([source[s:s + args.seq] for s in starts])
-        y = torch.stack([source[s + 1:s + args.seq + 1] for s in starts])
+        sources = [source] * n
+        if extra is not None:
+            # Rows of the extra corpus start at a document's BOS: a conversation's answer
+            # must be learned with the tool list it depends on in view.
+            pick = torch.rand(n, generator=g) < args.extra_fraction
+            extra_starts = extra_docs[torch.randint(0, len(extra_docs), (n,), generator=g)]
+            starts = torch.where(pick, extra_starts, starts)
+            sources = [extra if p else source for p in pick]
+        x = torch.stack([src[s:s + args.seq] for src, s in zip(sources, starts)])
+        y = torch.stack([src[s + 1:s + args.seq + 1] for src, s in zip(sources, starts)])
         return x, y
 
     def valid_loss(batches=8):
@@ -194,7 +223,7 @@ def main():
     recent = []
     model.train()
     while step < args.steps:
-        x, y = batch(data_t, gen, args.batch)
+        x, y = batch(data_t, gen, args.batch, extra_t)
         for group in opt.param_groups:
             group["lr"] = lr_at(step)
         logits = model(x)
@@ -222,7 +251,10 @@ def main():
     write_checkpoint(args.out, model, cfg, args.tokenizer, sp)
     final_valid = valid_loss(32)
     with open(os.path.join(args.out, "training.json"), "w") as f:
-        json.dump({"steps": args.steps, "batch": args.batch, "seq": args.seq, "lr": args.lr,
+        json.dump({"init": args.init and os.path.basename(os.path.normpath(args.init)),
+                   "extra_corpus": args.extra_corpus and os.path.basename(args.extra_corpus),
+                   "extra_fraction": args.extra_fraction if args.extra_corpus else 0,
+                   "decay_from": args.decay_from, "steps": args.steps, "batch": args.batch, "seq": args.seq, "lr": args.lr,
                    "seed": args.seed, "threads": args.threads, "parameters": n_params,
                    "train_tokens_seen": args.steps * args.batch * args.seq,
                    "final_train_loss_mean_last_50_steps": round(sum(recent) / len(recent), 4),

@@ -1,0 +1,143 @@
+#!/usr/bin/python3
+"""Grades tool use and JSON answers of the converted GGUF through `inferno serve`'s
+/v1/chat/completions, the way clients use it (greedy, no grammar), on the held-out prompts of
+heldout_tools.jsonl (make_corpus.py --tools-megabytes):
+
+  calculator / current_time  tools offered, a question that needs one: a valid call of the
+                             right tool with the right arguments (the calculator's expression
+                             as written in the question); then, given the call and the tool's
+                             result, an answer that contains the result;
+  no_tool                    tools offered, a fact question (held-out wording): no call, and
+                             the corpus's answer sentence;
+  json                       a JSON request in a held-out style: the reply parses as a JSON
+                             object with the schema's keys and types (validity), and equals the
+                             fact's object (correctness).
+Writes a JSON report for the model card."""
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+import urllib.request
+
+
+def start_server(inferno, gguf, data_dir):
+    proc = subprocess.Popen([inferno, "serve", "--port", "0", "-q", "-m", gguf, "--data-dir",
+                             data_dir, "-t", "2", "--parallel", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in proc.stdout:
+        if "serving on http://" in line:
+            return proc, int(line.rsplit(":", 1)[1].strip().strip("/").split("/")[0])
+    raise SystemExit("inferno serve did not start")
+
+
+def chat(port, body):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/chat/completions",
+                                 data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=300) as r:
+        return json.load(r)["choices"][0]["message"]
+
+
+def parsed_call(message):
+    """(name, arguments object) of the first tool call, or None when there is none valid."""
+    calls = message.get("tool_calls") or []
+    if not calls:
+        return None
+    fn = calls[0]["function"]
+    try:
+        args = json.loads(fn["arguments"])
+    except (json.JSONDecodeError, TypeError):
+        return None
+    return (fn["name"], args) if isinstance(args, dict) else None
+
+
+def grade_tool(port, p):
+    body = {"messages": p["messages"], "tools": p["tools"], "temperature": 0, "max_tokens": 100}
+    got = parsed_call(chat(port, body))
+    want_args = {"expression": p["expression"]} if p["expect_tool"] == "calculator" else {}
+    call_ok = got is not None and got[0] == p["expect_tool"] and got[1] == want_args
+    # The answer turn always gets the right call and result, so it is graded on its own.
+    follow = p["messages"] + [
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "call_1", "type": "function",
+             "function": {"name": p["expect_tool"], "arguments": json.dumps(want_args)}}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": p["result"]}]
+    reply = chat(port, dict(body, messages=follow))
+    answer = reply.get("content") or ""
+    return {"call_ok": call_ok, "call": got, "answer_ok": p["answer"] in answer,
+            "answer": answer, "no_second_call": not reply.get("tool_calls")}
+
+
+def valid_for(schema, v):
+    if not isinstance(v, dict) or set(v) != set(schema["required"]):
+        return False
+    types = {"string": str, "integer": int}
+    return all(isinstance(v[k], types[s["type"]]) and not isinstance(v[k], bool)
+               for k, s in schema["properties"].items())
+
+
+def grade_json(port, p):
+    text = chat(port, {"messages": p["messages"], "temperature": 0, "max_tokens": 48})
+    text = text.get("content") or ""
+    try:
+        v = json.loads(text)
+    except json.JSONDecodeError:
+        v = None
+    return {"valid": v is not None and valid_for(p["schema"], v), "correct": v == p["expect"],
+            "reply": text}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--inferno", required=True)
+    ap.add_argument("--gguf", required=True)
+    ap.add_argument("--prompts", required=True, help="heldout_tools.jsonl")
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    with open(args.prompts) as f:
+        prompts = [json.loads(line) for line in f]
+    with tempfile.TemporaryDirectory() as data_dir:
+        proc, port = start_server(args.inferno, args.gguf, data_dir)
+        try:
+            results = []
+            for p in prompts:
+                if p["kind"] == "json":
+                    r = grade_json(port, p)
+                elif p["expect_tool"]:
+                    r = grade_tool(port, p)
+                else:
+                    m = chat(port, {"messages": p["messages"], "tools": p["tools"],
+                                    "temperature": 0, "max_tokens": 48})
+                    r = {"no_call": not m.get("tool_calls"),
+                         "correct": (m.get("content") or "").strip() == p["answer"],
+                         "reply": m.get("content")}
+                results.append((p, r))
+        finally:
+            proc.terminate()
+            proc.wait()
+    out = {"gguf": os.path.basename(args.gguf), "prompts": len(prompts)}
+
+    def rate(kind, key):
+        rs = [r for p, r in results if p["kind"] == kind]
+        return {"rate": round(sum(r[key] for r in rs) / len(rs), 4),
+                "count": sum(r[key] for r in rs), "total": len(rs)}
+
+    for kind in ("calculator", "current_time"):
+        out[kind] = {"tool_call": rate(kind, "call_ok"), "answer_after_result":
+                     rate(kind, "answer_ok")}
+    out["no_tool"] = {"no_call": rate("no_tool", "no_call"),
+                      "fact_correct": rate("no_tool", "correct")}
+    out["json"] = {"valid": rate("json", "valid"), "correct": rate("json", "correct")}
+    out["failures"] = [{"prompt": p["messages"], "result": r} for p, r in results
+                       if not all(v for k, v in r.items()
+                                  if k in ("call_ok", "answer_ok", "no_call", "correct",
+                                           "valid"))][:60]
+    with open(args.out, "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+    print(json.dumps({k: v for k, v in out.items() if k != "failures"}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
