@@ -59,7 +59,7 @@ test('debugger: the prompt×prompt attention map renders one cell per token pair
   await page.getByLabel('Prompt to debug').fill(prompt);
   await page.getByLabel('Chat template').uncheck();
   await page.getByLabel('Prompt map', { exact: true }).check();
-  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
   await page.getByTestId('debug-status').filter({ hasText: /^done/ }).waitFor();
   const n = cliTokens(prompt).length;
   await page.getByTestId('debug-tokens').locator('.tok').first().click();

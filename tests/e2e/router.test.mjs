@@ -48,7 +48,7 @@ test('debugger: the Experts probe maps each token to its 2 of 8 experts, per lay
   await page.getByLabel('Prompt to debug').fill('The experts of this model');
   await page.getByLabel('Chat template').uncheck();
   await page.getByLabel('Experts').check();
-  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
   await page.getByTestId('debug-status').filter({ hasText: /^done/ }).waitFor();
 
   const map = page.getByTestId('router-map');

@@ -78,7 +78,7 @@ test('debugger: the tokens of the thought are marked as reasoning', async () => 
   await page.getByRole('tab', { name: 'Debugger' }).click();
   await page.locator('.conn.open').waitFor();
   await page.getByLabel('Prompt to debug').fill('Hi');
-  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
   await page.getByTestId('debug-status').filter({ hasText: /^done/ }).waitFor();
   const tokens = page.getByTestId('debug-tokens').locator('.tok');
   const marked = await tokens.evaluateAll((els) => els.map((e) => e.classList.contains('reasoning')));

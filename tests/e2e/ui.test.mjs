@@ -330,7 +330,7 @@ describe('web UI', () => {
       return;
     }
     await page.getByLabel('Prompt to debug').fill('Once upon a time');
-    await page.getByRole('button', { name: 'Run' }).click();
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
     await page.getByTestId('debug-status').filter({ hasText: /^done/ }).waitFor();
     const tokens = page.getByTestId('debug-tokens').locator('.tok');
     assert.equal(await tokens.count(), 8);
