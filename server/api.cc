@@ -17,8 +17,8 @@
 #include "engine/request/prepare.h"
 #include "engine/util/utf8.h"
 #include "engine/util/version.h"
-#include "server/api_generation.h"
 #include "server/anthropic.h"
+#include "server/api_generation.h"
 #include "server/embeddings.h"
 #include "server/errors.h"
 #include "server/event_queue.h"
@@ -210,9 +210,11 @@ std::unique_ptr<Api::Generation> Api::Admit(const Request& r, LoadedModel& lm, G
 }
 
 bool Api::Generate(const Request& r, LoadedModel& lm, GenerateRequest req, bool max_given,
-                   ResponseWriter& w, const std::function<bool(const Event&)>& on_event) {
+                   ResponseWriter& w, const std::function<bool(const Event&)>& on_event,
+                   ApiError (*rename)(ApiError)) {
   int status = 0;
   if (std::optional<ApiError> err = PreparePrompt(lm, req, max_given)) {
+    if (rename != nullptr) err = rename(std::move(*err));
     SendJson(w, err->status, ErrorBody(*err), &status);
     return false;
   }

@@ -91,8 +91,10 @@ class Api {
   // when it cannot run), admits it (429 over a limit), then hands each event to on_event on
   // this thread; on_event returning false (the client is gone) cancels it. False when it
   // answered an error instead.
+  // `rename`, when given, maps a preparation error to the front end's own field names.
   bool Generate(const Request& r, LoadedModel& lm, GenerateRequest req, bool max_given,
-                ResponseWriter& w, const std::function<bool(const Event&)>& on_event);
+                ResponseWriter& w, const std::function<bool(const Event&)>& on_event,
+                ApiError (*rename)(ApiError) = nullptr);
   void Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* status);
   Response Health();
   Response Models();

@@ -89,28 +89,25 @@ void Api::CreateResponse(const Request& r, ResponseWriter& w) {
   }
   const std::shared_ptr<LoadedModel> lm = AcquireOrAnswer(p.rr.model, "model", w, &status);
   if (!lm) return;
-  if (std::optional<ApiError> err = PreparePrompt(*lm, p.req, p.params.max_tokens_given)) {
-    SendJson(w, err->status, ErrorBody(ResponsesParam(*err)), &status);
-    return;
-  }
-  const int prompt_tokens = int(p.req.prompt_tokens.size());
   ResponsesEncoder enc(Head(p, lm->id));
-  std::unique_ptr<Generation> gen = Admit(r, *lm, std::move(p.req), w, &status);
-  if (!gen) return;
-  prompt_tokens_ += uint64_t(prompt_tokens);
+  int prompt_tokens = 0;
   const bool stream = p.rr.stream;
-  if (stream && !w.StartStream(200, "text/event-stream", {})) return;
-  bool alive = !stream || w.Write(enc.Start());
+  // The stream starts with the first event, once the generation is admitted, so a refusal is
+  // still a plain 429.
+  bool alive = true;
   bool done = false;
   std::string error;
   int error_status = 500;
-  gen->Run([&](const Event& e) {
+  const auto on_event = [&](const Event& e) {
+    if (stream && !w.started()) {
+      alive = w.StartStream(200, "text/event-stream", {}) && w.Write(enc.Start());
+    }
     std::string out;
-    if (e.type == Event::Type::kToken) {
-      ++generated_tokens_;
+    if (e.type == Event::Type::kPrompt) {
+      prompt_tokens = int(e.prompt_tokens.size());
+    } else if (e.type == Event::Type::kToken) {
       out = enc.Token(e);
     } else if (e.type == Event::Type::kDone) {
-      decode_ms_ = decode_ms_ + e.timings.decode_ms;
       out = enc.Finish(e, prompt_tokens);
       done = e.finish_reason != "cancelled";
     } else if (e.type == Event::Type::kError) {
@@ -120,12 +117,16 @@ void Api::CreateResponse(const Request& r, ResponseWriter& w) {
     }
     if (stream && !out.empty()) alive = alive && w.Write(out);
     return alive;
-  });
+  };
+  if (!Generate(r, *lm, std::move(p.req), p.params.max_tokens_given, w, on_event,
+                &ResponsesParam)) {
+    return;
+  }
   if (done && p.rr.store) {
     KeepResponse(options_.responses, p.rr.previous_response_id, p.input, enc.response());
   }
   if (stream) {
-    w.EndStream();
+    if (w.started()) w.EndStream();
   } else if (!error.empty()) {
     SendJson(w, error_status, ErrorJson(error_status, error), &status);
   } else {
