@@ -47,6 +47,22 @@ class ResponseWriter {
   virtual bool started() const = 0;
 };
 
+// A ResponseWriter that hands everything on to another; subclasses override what they change.
+class ForwardingWriter : public ResponseWriter {
+ public:
+  explicit ForwardingWriter(ResponseWriter& inner) : inner_(inner) {}
+  void Send(Response response) override { inner_.Send(std::move(response)); }
+  bool StartStream(int status, std::string content_type, Headers headers) override {
+    return inner_.StartStream(status, std::move(content_type), std::move(headers));
+  }
+  bool Write(std::string_view data) override { return inner_.Write(data); }
+  void EndStream() override { inner_.EndStream(); }
+  bool started() const override { return inner_.started(); }
+
+ protected:
+  ResponseWriter& inner_;
+};
+
 // Splits "a=1&b=x%20y" into a map, percent-decoding names and values.
 std::map<std::string, std::string> ParseQuery(std::string_view query);
 // Percent-decodes; '+' stays '+' in paths. Returns false on malformed escapes.
