@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/text_util.h"
 #include "engine/gguf/gguf_file.h"
+#include "engine/model/gguf_json.h"
 #include "engine/model/model_config.h"
 #include "engine/model/model_summary.h"
 #include "engine/tokenizer/chat_template.h"
@@ -26,36 +27,10 @@ struct InspectOptions {
 
 // A metadata value as JSON; long arrays are summarised as type and length.
 boost::json::value ValueJson(const gguf::Value& v) {
-  using gguf::ValueType;
-  switch (v.type) {
-    case ValueType::kString:
-      return boost::json::string(ToValidUtf8(v.str));
-    case ValueType::kBool:
-      return v.u != 0;
-    case ValueType::kF32:
-    case ValueType::kF64:
-      return v.f;
-    case ValueType::kArray: {
-      if (v.count > 16) {
-        return boost::json::string(
-            fmt::format("[{} x {}]", v.count, gguf::ValueTypeName(v.elem_type)));
-      }
-      boost::json::array a;
-      for (uint64_t i = 0; i < v.count; ++i) {
-        if (v.elem_type == ValueType::kString) {
-          a.push_back(boost::json::string(ToValidUtf8(v.strings[i])));
-        } else if (v.elem_type == ValueType::kF32 || v.elem_type == ValueType::kF64) {
-          a.push_back(v.FloatAt(i));
-        } else {
-          a.push_back(v.IntAt(i));
-        }
-      }
-      return a;
-    }
-    default:
-      if (v.type == ValueType::kU64) return v.u;
-      return v.i;
+  if (v.type == gguf::ValueType::kArray && v.count > 16) {
+    return boost::json::string(fmt::format("[{} x {}]", v.count, gguf::ValueTypeName(v.elem_type)));
   }
+  return GgufValueJson(v);
 }
 
 // The layers grouped by kind in order, "0-2 linear attention (Gated DeltaNet), 3 attention",
