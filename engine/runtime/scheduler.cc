@@ -37,6 +37,7 @@ struct Scheduler::Job {
   // step's draft, evaluated after its next token with a logits row each.
   std::unique_ptr<DraftSource> draft_source;
   Draft draft;
+  bool decoding = false;  // AddDecodeRows(): decodes this step (prompt done, not paused)
 
   // Slots it takes: its own and its waiting forks'.
   int slots() const { return 1 + int(forks.size()); }
@@ -92,10 +93,12 @@ Scheduler::Scheduler(const Model& model, const SchedulerOptions& options)
     spec_note_ = SpecUnsupported(model.config());
     if (const Status st = CheckSpecOptions(options_.spec, model); spec_note_.empty() && !st.ok()) {
       spec_note_ = "speculative decoding is off: " + st.message();
+      options_.spec.mode = SpecMode::kOff;
+      options_.spec.draft.reset();
     }
-    if (!spec_note_.empty()) options_.spec.mode = SpecMode::kOff;
-    options_.spec.draft_max = std::min(options_.spec.draft_max, n_batch_ - 1);
   }
+  // A verification pass holds each sequence's next token and draft.
+  options_.spec.draft_max = std::max(1, std::min(options_.spec.draft_max, n_batch_ - 1));
   caches_.resize(options_.n_slots);
   slot_busy_.assign(options_.n_slots, false);
   logits_.resize(size_t(options_.n_slots) * model.config().n_vocab);
@@ -337,7 +340,9 @@ void Scheduler::PlaceInSlot(Job& job) {
     return raw->sink(e) && !raw->cancel;
   };
   job.seq = std::make_unique<Sequence>(model_, job.request, std::move(sink), n_ctx_, job.submitted);
-  job.draft_source = MakeDraftSource(options_.spec, pool_, n_ctx_, job.request.sampling);
+  job.draft_source =
+      MakeDraftSource(RequestSpec(options_.spec, job.request.speculation, model_.config()), pool_,
+                      n_ctx_, job.request.sampling);
 }
 
 void Scheduler::StartForks(Job& job, std::span<const float> logits, StepCounts* counts) {
@@ -404,16 +409,17 @@ void Scheduler::AddRow(const Job& job, int32_t token, int32_t position) {
 }
 
 int Scheduler::AddDecodeRows(const std::vector<std::shared_ptr<Job>>& running) {
-  int decoding = 0;
+  // Asked once per step: a client's readiness may change while the batch is assembled.
+  int decoders = 0;
   for (const std::shared_ptr<Job>& job : running) {
-    decoding += job->seq->PromptDone() && !job->paused();
+    job->decoding = job->seq->PromptDone() && !job->paused();
+    decoders += job->decoding;
   }
   // Drafts share what the batch holds beyond one row per decoding sequence.
-  int spare = n_batch_ - decoding;
-  int rows = 0;
+  int spare = n_batch_ - decoders;
   for (const std::shared_ptr<Job>& job : running) {
+    if (!job->decoding) continue;
     Sequence& seq = *job->seq;
-    if (!seq.PromptDone() || job->paused()) continue;
     ProposeDraft(*job, std::min(spare, seq.DraftRoom(options_.spec.draft_max)));
     const int k = int(job->draft.tokens.size());
     spare -= k;
@@ -425,9 +431,8 @@ int Scheduler::AddDecodeRows(const std::vector<std::shared_ptr<Job>>& running) {
       logit_rows_.push_back(int32_t(tokens_.size()));
       AddRow(*job, job->draft.tokens[size_t(i)], seq.pos() + 1 + i);
     }
-    rows += 1 + k;
   }
-  return rows;
+  return int(tokens_.size());
 }
 
 void Scheduler::ProposeDraft(Job& job, int room) {

@@ -80,6 +80,10 @@ struct GenerateRequest {
   // none parsed; Event::tool_calls stays empty).
   std::string prompt_suffix;
   ToolCallParserFactory tool_calls;
+  // Speculative decoding of this request: unset follows the front end's setting (`--spec`);
+  // kOff turns it off, kLookup asks for prompt lookup, kDraft for the front end's draft model
+  // (none loaded: no speculation). Never on a model that cannot speculate.
+  std::optional<SpecMode> speculation;
 };
 
 // Tokenizes a request's prompt as generation does: BOS/EOS per the model's metadata,

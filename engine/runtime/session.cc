@@ -16,13 +16,9 @@ Session::Session(const Model& model, ThreadPool& pool, const SessionOptions& opt
       state_(model.config(), std::min(n_batch_, n_ctx_)),
       logits_(model.config().n_vocab) {
   n_batch_ = state_.max_tokens;
-  if (spec_.mode != SpecMode::kOff) {
-    spec_note_ = SpecUnsupported(model.config());
-    if (!spec_note_.empty()) spec_.mode = SpecMode::kOff;
-    // A verification pass holds the next token and the draft.
-    spec_.draft_max = std::min(spec_.draft_max, n_batch_ - 1);
-    if (spec_.draft_max < 1) spec_.mode = SpecMode::kOff;
-  }
+  if (spec_.mode != SpecMode::kOff) spec_note_ = SpecUnsupported(model.config());
+  // A verification pass holds the next token and the draft.
+  spec_.draft_max = std::min(spec_.draft_max, n_batch_ - 1);
   positions_.resize(n_batch_);
   hooks_.resize(n_batch_);
 }
@@ -80,8 +76,8 @@ Status Session::Generate(const GenerateRequest& request, const EventSink& sink) 
     seq.Advance(n);
     if (final_chunk && seq.probes_tokens()) seq.AfterForward(pool_, state_);
   }
-  const std::unique_ptr<DraftSource> source =
-      MakeDraftSource(spec_, pool_, n_ctx_, request.sampling);
+  const std::unique_ptr<DraftSource> source = MakeDraftSource(
+      RequestSpec(spec_, request.speculation, model_.config()), pool_, n_ctx_, request.sampling);
   if (seq.OnLogits(last)) {
     while (DecodeStep(seq, source.get())) {
     }

@@ -131,8 +131,12 @@ void LookupDraft::Propose(std::span<const int32_t> context, int max, Draft* out)
     }
   }
   if (best_len < ngram_min_) return;
-  const size_t stop = std::min(n, best_end + size_t(max));
-  out->tokens.assign(context.begin() + ptrdiff_t(best_end), context.begin() + ptrdiff_t(stop));
+  // A continuation that reaches the context's end goes on through the draft itself: a
+  // repeating text (period end - best_end) keeps repeating.
+  for (size_t i = 0; i < size_t(max); ++i) {
+    const size_t from = best_end + i;
+    out->tokens.push_back(from < n ? context[from] : out->tokens[from - n]);
+  }
 }
 
 ModelDraft::ModelDraft(const Model& draft, ThreadPool& pool, int n_ctx,
@@ -206,6 +210,16 @@ void ModelDraft::Propose(std::span<const int32_t> context, int max, Draft* out) 
     if (i + 1 == max) break;
     Evaluate(std::span<const int32_t>(&id, 1), int(context.size()) + i);
   }
+}
+
+SpecOptions RequestSpec(const SpecOptions& options, std::optional<SpecMode> asked,
+                        const ModelConfig& config) {
+  SpecOptions o = options;
+  if (asked) o.mode = *asked;
+  if (!SpecUnsupported(config).empty() || (o.mode == SpecMode::kDraft && !o.draft)) {
+    o.mode = SpecMode::kOff;
+  }
+  return o;
 }
 
 std::unique_ptr<DraftSource> MakeDraftSource(const SpecOptions& options, ThreadPool& pool,

@@ -123,6 +123,12 @@ class ModelDraft : public DraftSource {
   std::vector<int32_t> positions_;
 };
 
+// The speculation one request gets: the front end's `options` unless the request asks for
+// another mode (GenerateRequest::speculation); off for a model that cannot speculate and for
+// kDraft without a draft model.
+SpecOptions RequestSpec(const SpecOptions& options, std::optional<SpecMode> asked,
+                        const ModelConfig& config);
+
 // The draft source of one sequence, or null when it does not speculate.
 std::unique_ptr<DraftSource> MakeDraftSource(const SpecOptions& options, ThreadPool& pool,
                                              int n_ctx, const SamplingParams& sampling);

@@ -121,6 +121,9 @@ TEST(LookupDraftTest, ContinuesTheLongestMatchingEarlierPlace) {
   // Of two equal matches the latest wins: its continuation is the most recent text.
   lookup.Propose(std::vector<int32_t>{5, 1, 2, 8, 5, 1, 2, 9, 7, 1, 2}, 3, &d);
   EXPECT_EQ(d.tokens, (std::vector<int32_t>{9, 7, 1}));
+  // A loop goes on repeating past the context's end: "7 8 9 7 8" matches 3 back.
+  lookup.Propose(std::vector<int32_t>{1, 7, 8, 9, 7, 8, 9, 7, 8}, 5, &d);
+  EXPECT_EQ(d.tokens, (std::vector<int32_t>{9, 7, 8, 9, 7}));
   // Shorter than ngram_min: no draft.
   lookup.Propose(std::vector<int32_t>{1, 2, 3, 4, 9, 4}, 3, &d);
   EXPECT_TRUE(d.tokens.empty());
@@ -194,6 +197,25 @@ TEST(SpeculativeSessionTest, GreedyLookupIsTokenIdenticalOnTheDemoModel) {
   EXPECT_EQ(plain.timings.drafted_tokens, 0);
   EXPECT_GT(fast.timings.drafted_tokens, 0);
   EXPECT_EQ(fast.accepted_marks, fast.timings.accepted_tokens);
+}
+
+TEST(SpeculativeSessionTest, ARequestChoosesItsOwnSpeculation) {
+  std::unique_ptr<Model> model =
+      LoadOrDie(std::string(INFERNO_SOURCE_DIR) + "/models/inferno-demo-Q8_0.gguf");
+  ASSERT_NE(model, nullptr);
+  GenerateRequest req;
+  req.prompt = kCode;
+  req.max_tokens = 96;  // as above, where lookup drafts
+  req.sampling.temperature = 0;
+  SpecOptions lookup;
+  lookup.mode = SpecMode::kLookup;
+  req.speculation = SpecMode::kLookup;
+  EXPECT_GT(Generate(*model, req, {}).timings.drafted_tokens, 0);
+  req.speculation = SpecMode::kOff;
+  EXPECT_EQ(Generate(*model, req, lookup).timings.drafted_tokens, 0);
+  // A draft model asked for where none is loaded: plain decoding.
+  req.speculation = SpecMode::kDraft;
+  EXPECT_EQ(Generate(*model, req, lookup).timings.drafted_tokens, 0);
 }
 
 TEST(SpeculativeSessionTest, StopStringsAndMaxTokensEndWhereThePlainRunEnds) {
@@ -380,6 +402,31 @@ TEST(SpeculativeDraftModelTest, GreedyWithADraftModelIsTokenIdentical) {
   EXPECT_EQ(fast.ids, plain.ids);
   EXPECT_GT(fast.timings.drafted_tokens, 0);
   EXPECT_GT(fast.timings.accepted_tokens, fast.timings.drafted_tokens * 9 / 10);
+}
+
+// Sampling with a draft model: q is reported and the rejection scheme runs; with the target as
+// its own draft p = q, so nearly every draft is accepted, and a seed replays the run.
+TEST(SpeculativeDraftModelTest, SampledWithADraftModelAcceptsWhenPEqualsQ) {
+  const std::string path = std::string(INFERNO_SOURCE_DIR) + "/models/inferno-demo-Q8_0.gguf";
+  std::unique_ptr<Model> model = LoadOrDie(path);
+  ASSERT_NE(model, nullptr);
+  SpecOptions spec;
+  spec.mode = SpecMode::kDraft;
+  spec.draft = LoadOrDie(path);
+  spec.draft_max = 4;
+  spec.draft_p_min = 0;
+  GenerateRequest req;
+  req.prompt = "Once upon a time";
+  req.max_tokens = 48;
+  req.sampling.temperature = 0.8f;
+  req.sampling.seed = 5;
+  req.ignore_eos = true;
+  const Output a = Generate(*model, req, spec);
+  const Output b = Generate(*model, req, spec);
+  EXPECT_EQ(a.ids, b.ids);
+  EXPECT_EQ(int(a.ids.size()), 48);
+  EXPECT_GT(a.timings.drafted_tokens, 0);
+  EXPECT_GT(a.timings.accepted_tokens, a.timings.drafted_tokens * 8 / 10);
 }
 
 }  // namespace
