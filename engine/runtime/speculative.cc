@@ -114,8 +114,21 @@ Status CheckSpecOptions(const SpecOptions& o, const Model& target) {
   return Status::Ok();
 }
 
+void LookupDraft::Adapt(std::span<const int32_t> context) {
+  if (last_.empty() || context.size() <= last_at_) return;
+  size_t accepted = 0;
+  while (accepted < last_.size() && last_at_ + accepted < context.size() &&
+         context[last_at_ + accepted] == last_[accepted]) {
+    ++accepted;
+  }
+  limit_ = accepted == last_.size() ? std::min(limit_, int(last_.size())) * 2 : int(accepted) + 1;
+  last_.clear();
+}
+
 void LookupDraft::Propose(std::span<const int32_t> context, int max, Draft* out) {
   out->Clear();
+  Adapt(context);
+  max = std::min(max, limit_);
   const size_t n = context.size();
   if (max <= 0 || n < 2) return;
   // The latest place whose preceding tokens match the context's end longest.
@@ -137,6 +150,8 @@ void LookupDraft::Propose(std::span<const int32_t> context, int max, Draft* out)
     const size_t from = best_end + i;
     out->tokens.push_back(from < n ? context[from] : out->tokens[from - n]);
   }
+  last_ = out->tokens;
+  last_at_ = n;
 }
 
 ModelDraft::ModelDraft(const Model& draft, ThreadPool& pool, int n_ctx,

@@ -86,15 +86,24 @@ class DraftSource {
   virtual void Propose(std::span<const int32_t> context, int max, Draft* out) = 0;
 };
 
-// Prompt lookup: no model, a deterministic draft.
+// Prompt lookup: no model, a deterministic draft. Its length adapts: every drafted row costs
+// compute in the verification pass, so after a draft the target cut short the next one is at
+// most one longer than what was accepted, and after a wholly accepted one twice as long.
 class LookupDraft : public DraftSource {
  public:
   LookupDraft(int ngram_min, int ngram_max) : ngram_min_(ngram_min), ngram_max_(ngram_max) {}
   void Propose(std::span<const int32_t> context, int max, Draft* out) override;
+  int limit() const { return limit_; }
 
  private:
+  // Learns from how much of the last draft the context now repeats (what was accepted).
+  void Adapt(std::span<const int32_t> context);
+
   int ngram_min_;
   int ngram_max_;
+  int limit_ = 1 << 20;        // adaptive bound on the draft length
+  std::vector<int32_t> last_;  // the last draft, proposed after last_at_ tokens of context
+  size_t last_at_ = 0;
 };
 
 // A small model with the target's vocabulary drafts token by token on its own cache, which

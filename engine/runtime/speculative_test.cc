@@ -129,6 +129,24 @@ TEST(LookupDraftTest, ContinuesTheLongestMatchingEarlierPlace) {
   EXPECT_TRUE(d.tokens.empty());
 }
 
+TEST(LookupDraftTest, DraftLengthFollowsWhatWasAccepted) {
+  LookupDraft lookup(1, 8);
+  Draft d;
+  std::vector<int32_t> ctx = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 1};
+  lookup.Propose(ctx, 8, &d);
+  ASSERT_EQ(d.tokens, (std::vector<int32_t>{2, 3, 4, 5, 6, 7, 8, 9}));
+  // The target accepted 2, 3 and then chose 42: the next draft is at most 3 long.
+  ctx.insert(ctx.end(), {2, 3, 42, 1, 2});
+  lookup.Propose(ctx, 8, &d);
+  EXPECT_EQ(lookup.limit(), 3);
+  EXPECT_EQ(d.tokens, (std::vector<int32_t>{3, 42, 1}));
+  // All 3 accepted, plus the target's own: twice as long.
+  ctx.insert(ctx.end(), {3, 42, 1, 2});
+  lookup.Propose(ctx, 8, &d);
+  EXPECT_EQ(lookup.limit(), 6);
+  EXPECT_EQ(d.tokens.size(), 6u);
+}
+
 TEST(LookupDraftTest, ModeNamesAndOptionChecks) {
   EXPECT_EQ(*ParseSpecMode("lookup"), SpecMode::kLookup);
   EXPECT_EQ(*ParseSpecMode("off"), SpecMode::kOff);
