@@ -114,21 +114,27 @@ Status CheckSpecOptions(const SpecOptions& o, const Model& target) {
   return Status::Ok();
 }
 
-void LookupDraft::Adapt(std::span<const int32_t> context) {
-  if (last_.empty() || context.size() <= last_at_) return;
-  size_t accepted = 0;
-  while (accepted < last_.size() && last_at_ + accepted < context.size() &&
-         context[last_at_ + accepted] == last_[accepted]) {
-    ++accepted;
+int DraftLength::Next(std::span<const int32_t> context, int max) {
+  if (!last_.empty() && context.size() > last_at_) {
+    size_t accepted = 0;
+    while (accepted < last_.size() && last_at_ + accepted < context.size() &&
+           context[last_at_ + accepted] == last_[accepted]) {
+      ++accepted;
+    }
+    limit_ = accepted == last_.size() ? std::min(limit_, int(last_.size())) * 2 : int(accepted) + 1;
+    last_.clear();
   }
-  limit_ = accepted == last_.size() ? std::min(limit_, int(last_.size())) * 2 : int(accepted) + 1;
-  last_.clear();
+  return std::min(max, limit_);
+}
+
+void DraftLength::Proposed(std::span<const int32_t> context, const std::vector<int32_t>& draft) {
+  last_ = draft;
+  last_at_ = context.size();
 }
 
 void LookupDraft::Propose(std::span<const int32_t> context, int max, Draft* out) {
   out->Clear();
-  Adapt(context);
-  max = std::min(max, limit_);
+  max = length_.Next(context, max);
   const size_t n = context.size();
   if (max <= 0 || n < 2) return;
   // The latest place whose preceding tokens match the context's end longest.
@@ -150,8 +156,7 @@ void LookupDraft::Propose(std::span<const int32_t> context, int max, Draft* out)
     const size_t from = best_end + i;
     out->tokens.push_back(from < n ? context[from] : out->tokens[from - n]);
   }
-  last_ = out->tokens;
-  last_at_ = n;
+  length_.Proposed(context, out->tokens);
 }
 
 ModelDraft::ModelDraft(const Model& draft, ThreadPool& pool, int n_ctx,
@@ -195,9 +200,8 @@ void ModelDraft::CatchUp(std::span<const int32_t> context, size_t from) {
 
 void ModelDraft::Propose(std::span<const int32_t> context, int max, Draft* out) {
   out->Clear();
+  max = std::min(length_.Next(context, max), cache_.n_ctx() - int(context.size()));
   if (max <= 0 || context.empty()) return;
-  max = std::min(max, cache_.n_ctx() - int(context.size()));
-  if (max <= 0) return;
   // What the cache already holds of this context; the last token is evaluated again for its
   // logits (only the newest pass's are kept).
   size_t same = 0;
@@ -225,6 +229,7 @@ void ModelDraft::Propose(std::span<const int32_t> context, int max, Draft* out) 
     if (i + 1 == max) break;
     Evaluate(std::span<const int32_t>(&id, 1), int(context.size()) + i);
   }
+  length_.Proposed(context, out->tokens);
 }
 
 SpecOptions RequestSpec(const SpecOptions& options, std::optional<SpecMode> asked,

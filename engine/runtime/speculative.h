@@ -86,24 +86,35 @@ class DraftSource {
   virtual void Propose(std::span<const int32_t> context, int max, Draft* out) = 0;
 };
 
-// Prompt lookup: no model, a deterministic draft. Its length adapts: every drafted row costs
-// compute in the verification pass, so after a draft the target cut short the next one is at
-// most one longer than what was accepted, and after a wholly accepted one twice as long.
+// The length of a source's next draft. Every drafted row costs compute in the verification
+// pass (and a draft model a pass of its own), so after a draft the target cut short the next
+// is at most one longer than what was accepted, and after a wholly accepted one twice as long.
+class DraftLength {
+ public:
+  // The bound for a draft after `context`, learnt from how much of the last draft the context
+  // now repeats (what the target accepted).
+  int Next(std::span<const int32_t> context, int max);
+  // The draft proposed after `context`.
+  void Proposed(std::span<const int32_t> context, const std::vector<int32_t>& draft);
+  int limit() const { return limit_; }
+
+ private:
+  int limit_ = 1 << 20;
+  std::vector<int32_t> last_;  // the last draft, proposed after last_at_ tokens of context
+  size_t last_at_ = 0;
+};
+
+// Prompt lookup: no model, a deterministic draft.
 class LookupDraft : public DraftSource {
  public:
   LookupDraft(int ngram_min, int ngram_max) : ngram_min_(ngram_min), ngram_max_(ngram_max) {}
   void Propose(std::span<const int32_t> context, int max, Draft* out) override;
-  int limit() const { return limit_; }
+  int limit() const { return length_.limit(); }
 
  private:
-  // Learns from how much of the last draft the context now repeats (what was accepted).
-  void Adapt(std::span<const int32_t> context);
-
   int ngram_min_;
   int ngram_max_;
-  int limit_ = 1 << 20;        // adaptive bound on the draft length
-  std::vector<int32_t> last_;  // the last draft, proposed after last_at_ tokens of context
-  size_t last_at_ = 0;
+  DraftLength length_;
 };
 
 // A small model with the target's vocabulary drafts token by token on its own cache, which
@@ -127,6 +138,7 @@ class ModelDraft : public DraftSource {
   ForwardState state_;
   Sampler sampler_;
   float p_min_;
+  DraftLength length_;
   std::vector<int32_t> cached_;  // tokens in cache_, by position
   std::vector<float> logits_;
   std::vector<int32_t> positions_;
