@@ -193,18 +193,24 @@ std::unique_ptr<Model> LoadOrDie(const std::string& path) {
   return m.ok() ? std::move(m).value() : nullptr;
 }
 
+const std::string kDemo = std::string(INFERNO_SOURCE_DIR) + "/models/inferno-demo-Q8_0.gguf";
+
+GenerateRequest Request(const std::string& prompt, int max_tokens, float temperature) {
+  GenerateRequest req;
+  req.prompt = prompt;
+  req.max_tokens = max_tokens;
+  req.sampling.temperature = temperature;
+  return req;
+}
+
 const char kCode[] =
     "def area(w, h):\n    return w * h\n\ndef perimeter(w, h):\n    return 2 * (w + h)\n\n"
     "Rewrite it with a docstring:\n\ndef area(w, h):\n";
 
 TEST(SpeculativeSessionTest, GreedyLookupIsTokenIdenticalOnTheDemoModel) {
-  std::unique_ptr<Model> model =
-      LoadOrDie(std::string(INFERNO_SOURCE_DIR) + "/models/inferno-demo-Q8_0.gguf");
+  std::unique_ptr<Model> model = LoadOrDie(kDemo);
   ASSERT_NE(model, nullptr);
-  GenerateRequest req;
-  req.prompt = kCode;
-  req.max_tokens = 96;
-  req.sampling.temperature = 0;
+  GenerateRequest req = Request(kCode, 96, 0);
   req.top_k_events = 3;
   const Output plain = Generate(*model, req, {});
   SpecOptions spec;
@@ -218,8 +224,7 @@ TEST(SpeculativeSessionTest, GreedyLookupIsTokenIdenticalOnTheDemoModel) {
 }
 
 TEST(SpeculativeSessionTest, ARequestChoosesItsOwnSpeculation) {
-  std::unique_ptr<Model> model =
-      LoadOrDie(std::string(INFERNO_SOURCE_DIR) + "/models/inferno-demo-Q8_0.gguf");
+  std::unique_ptr<Model> model = LoadOrDie(kDemo);
   ASSERT_NE(model, nullptr);
   GenerateRequest req;
   req.prompt = kCode;
@@ -266,13 +271,9 @@ TEST(SpeculativeSessionTest, StopStringsAndMaxTokensEndWhereThePlainRunEnds) {
 }
 
 TEST(SpeculativeSessionTest, SampledRunsStayReproducibleWithASeed) {
-  std::unique_ptr<Model> model =
-      LoadOrDie(std::string(INFERNO_SOURCE_DIR) + "/models/inferno-demo-Q8_0.gguf");
+  std::unique_ptr<Model> model = LoadOrDie(kDemo);
   ASSERT_NE(model, nullptr);
-  GenerateRequest req;
-  req.prompt = kCode;
-  req.max_tokens = 48;
-  req.sampling.temperature = 0.8f;
+  GenerateRequest req = Request(kCode, 48, 0.8f);
   req.sampling.seed = 42;
   SpecOptions spec;
   spec.mode = SpecMode::kLookup;
@@ -290,10 +291,7 @@ TEST(SpeculativeSessionTest, GrammarConstrainedGreedyIsTokenIdentical) {
   Result<grammar::Grammar> g =
       grammar::ParseGbnf("root ::= (\"one \" | \"two \" | \"three \")+ \".\"");
   ASSERT_TRUE(g.ok()) << g.status().message();
-  GenerateRequest req;
-  req.prompt = "one two three one two three one two three one two";
-  req.max_tokens = 40;
-  req.sampling.temperature = 0;
+  GenerateRequest req = Request("one two three one two three one two three one two", 40, 0);
   req.grammar = std::make_shared<const grammar::Grammar>(std::move(g).value());
   SpecOptions spec;
   spec.mode = SpecMode::kLookup;
@@ -332,8 +330,7 @@ struct Collected {
 };
 
 TEST(SpeculativeSchedulerTest, BatchedSequencesWithDraftsMatchPlainDecoding) {
-  std::unique_ptr<Model> model =
-      LoadOrDie(std::string(INFERNO_SOURCE_DIR) + "/models/inferno-demo-Q8_0.gguf");
+  std::unique_ptr<Model> model = LoadOrDie(kDemo);
   ASSERT_NE(model, nullptr);
   const std::vector<std::string> prompts = {kCode, "Once upon a time, there was a fox.",
                                             "Once upon a time"};
@@ -347,10 +344,7 @@ TEST(SpeculativeSchedulerTest, BatchedSequencesWithDraftsMatchPlainDecoding) {
     EXPECT_EQ(sched.spec_note(), "");
     std::vector<std::unique_ptr<Collected>> out;
     for (size_t i = 0; i < prompts.size(); ++i) {
-      GenerateRequest req;
-      req.prompt = prompts[i];
-      req.max_tokens = 64;
-      req.sampling.temperature = 0;
+      GenerateRequest req = Request(prompts[i], 64, 0);
       req.ignore_eos = true;
       req.n = i == 2 ? 2 : 1;
       out.push_back(std::make_unique<Collected>());
@@ -384,8 +378,7 @@ TEST(SpeculativeSchedulerTest, RecurrentModelsDoNotSpeculateAndSayWhy) {
 }
 
 TEST(SpeculativeDraftModelTest, RefusesADraftWithAnotherVocabulary) {
-  std::unique_ptr<Model> target =
-      LoadOrDie(std::string(INFERNO_SOURCE_DIR) + "/models/inferno-demo-Q8_0.gguf");
+  std::unique_ptr<Model> target = LoadOrDie(kDemo);
   std::shared_ptr<const Model> other =
       LoadOrDie(std::string(INFERNO_SHARED_DIR) + "/fixtures/models/llama-tiny-Q8_0.gguf");
   ASSERT_NE(target, nullptr);
@@ -402,7 +395,7 @@ TEST(SpeculativeDraftModelTest, RefusesADraftWithAnotherVocabulary) {
 // The target as its own draft: every greedy draft token is the target's own choice, so all are
 // accepted (up to numerics of batched against single-row passes), and the output is unchanged.
 TEST(SpeculativeDraftModelTest, GreedyWithADraftModelIsTokenIdentical) {
-  const std::string path = std::string(INFERNO_SOURCE_DIR) + "/models/inferno-demo-Q8_0.gguf";
+  const std::string path = kDemo;
   std::unique_ptr<Model> model = LoadOrDie(path);
   ASSERT_NE(model, nullptr);
   SpecOptions spec;
@@ -410,10 +403,7 @@ TEST(SpeculativeDraftModelTest, GreedyWithADraftModelIsTokenIdentical) {
   spec.draft = LoadOrDie(path);
   spec.draft_max = 4;
   ASSERT_TRUE(CheckSpecOptions(spec, *model).ok());
-  GenerateRequest req;
-  req.prompt = "Once upon a time";
-  req.max_tokens = 48;
-  req.sampling.temperature = 0;
+  GenerateRequest req = Request("Once upon a time", 48, 0);
   req.ignore_eos = true;
   const Output plain = Generate(*model, req, {});
   const Output fast = Generate(*model, req, spec);
@@ -425,7 +415,7 @@ TEST(SpeculativeDraftModelTest, GreedyWithADraftModelIsTokenIdentical) {
 // Sampling with a draft model: q is reported and the rejection scheme runs; with the target as
 // its own draft p = q, so nearly every draft is accepted, and a seed replays the run.
 TEST(SpeculativeDraftModelTest, SampledWithADraftModelAcceptsWhenPEqualsQ) {
-  const std::string path = std::string(INFERNO_SOURCE_DIR) + "/models/inferno-demo-Q8_0.gguf";
+  const std::string path = kDemo;
   std::unique_ptr<Model> model = LoadOrDie(path);
   ASSERT_NE(model, nullptr);
   SpecOptions spec;
@@ -433,10 +423,7 @@ TEST(SpeculativeDraftModelTest, SampledWithADraftModelAcceptsWhenPEqualsQ) {
   spec.draft = LoadOrDie(path);
   spec.draft_max = 4;
   spec.draft_p_min = 0;
-  GenerateRequest req;
-  req.prompt = "Once upon a time";
-  req.max_tokens = 48;
-  req.sampling.temperature = 0.8f;
+  GenerateRequest req = Request("Once upon a time", 48, 0.8f);
   req.sampling.seed = 5;
   req.ignore_eos = true;
   const Output a = Generate(*model, req, spec);
