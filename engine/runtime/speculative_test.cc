@@ -392,16 +392,21 @@ TEST(SpeculativeDraftModelTest, RefusesADraftWithAnotherVocabulary) {
   EXPECT_NE(st.message().find("tokens against"), std::string::npos) << st.message();
 }
 
+// The demo model drafting for itself, 4 tokens at a time.
+SpecOptions SelfDraft() {
+  SpecOptions spec;
+  spec.mode = SpecMode::kDraft;
+  spec.draft = LoadOrDie(kDemo);
+  spec.draft_max = 4;
+  return spec;
+}
+
 // The target as its own draft: every greedy draft token is the target's own choice, so all are
 // accepted (up to numerics of batched against single-row passes), and the output is unchanged.
 TEST(SpeculativeDraftModelTest, GreedyWithADraftModelIsTokenIdentical) {
-  const std::string path = kDemo;
-  std::unique_ptr<Model> model = LoadOrDie(path);
+  std::unique_ptr<Model> model = LoadOrDie(kDemo);
   ASSERT_NE(model, nullptr);
-  SpecOptions spec;
-  spec.mode = SpecMode::kDraft;
-  spec.draft = LoadOrDie(path);
-  spec.draft_max = 4;
+  SpecOptions spec = SelfDraft();
   ASSERT_TRUE(CheckSpecOptions(spec, *model).ok());
   GenerateRequest req = Request("Once upon a time", 48, 0);
   req.ignore_eos = true;
@@ -415,13 +420,9 @@ TEST(SpeculativeDraftModelTest, GreedyWithADraftModelIsTokenIdentical) {
 // Sampling with a draft model: q is reported and the rejection scheme runs; with the target as
 // its own draft p = q, so nearly every draft is accepted, and a seed replays the run.
 TEST(SpeculativeDraftModelTest, SampledWithADraftModelAcceptsWhenPEqualsQ) {
-  const std::string path = kDemo;
-  std::unique_ptr<Model> model = LoadOrDie(path);
+  std::unique_ptr<Model> model = LoadOrDie(kDemo);
   ASSERT_NE(model, nullptr);
-  SpecOptions spec;
-  spec.mode = SpecMode::kDraft;
-  spec.draft = LoadOrDie(path);
-  spec.draft_max = 4;
+  SpecOptions spec = SelfDraft();
   spec.draft_p_min = 0;
   GenerateRequest req = Request("Once upon a time", 48, 0.8f);
   req.sampling.seed = 5;
