@@ -10,8 +10,10 @@
 #include <sstream>
 
 #include "bench/runner.h"
+#include "bench/spec_bench.h"
 #include "cli/bench_suite.h"
 #include "cli/commands.h"
+#include "cli/spec_flags.h"
 #include "cli/text_util.h"
 
 namespace inferno::cli {
@@ -27,6 +29,9 @@ struct BenchCliOptions {
   std::string parallel;
   std::string csv;
   bool json = false;
+  SpecFlags spec;           // set: the speculative decoding test instead of ppN/tgN
+  std::string spec_prompt;  // its workload (default: the built-in code edit)
+  float spec_temp = 0;
 };
 
 Result<std::vector<int>> ParseSizes(const std::string& list) {
@@ -45,6 +50,60 @@ Result<std::vector<int>> ParseSizes(const std::string& list) {
   return out;
 }
 
+// `bench --spec lookup|draft`: the code-editing workload with and without speculation.
+int RunSpecBenchCli(const BenchCliOptions& o, const Model& model) {
+  Result<SpecOptions> spec = o.spec.Resolve(&model);
+  if (!spec.ok()) {
+    fmt::print(stderr, "error: {}\n", spec.status().message());
+    return 1;
+  }
+  bench::SpecBenchOptions so;
+  if (!o.spec_prompt.empty()) {
+    Result<std::string> text = ReadFile(o.spec_prompt);
+    if (!text.ok()) {
+      fmt::print(stderr, "error: {}\n", text.status().message());
+      return 1;
+    }
+    so.prompt = *text;
+  }
+  so.generate = o.generate;
+  so.repetitions = std::max(1, o.repetitions);
+  so.threads = o.threads > 0 ? o.threads : DefaultThreads();
+  so.temperature = o.spec_temp;
+  so.spec = *spec;
+  Result<bench::SpecBenchResult> r = bench::RunSpecBench(model, so);
+  if (!r.ok()) {
+    fmt::print(stderr, "error: {}\n", r.status().message());
+    return 1;
+  }
+  const double speedup = r->plain_tps > 0 ? r->spec_tps / r->plain_tps : 0;
+  if (o.json) {
+    boost::json::object line{{"test", r->test},
+                             {"prompt_tokens", r->prompt_tokens},
+                             {"tokens", r->tokens},
+                             {"plain_tokens_per_second", r->plain_tps},
+                             {"tokens_per_second", r->spec_tps},
+                             {"speedup", speedup},
+                             {"acceptance_rate", r->acceptance_rate},
+                             {"tokens_per_pass", r->tokens_per_pass},
+                             {"identical", r->identical},
+                             {"threads", so.threads},
+                             {"model", model.path()}};
+    fmt::print("{}\n", boost::json::serialize(line));
+    return 0;
+  }
+  fmt::print(
+      "| model | threads | test | plain t/s | speculative t/s | speedup | accepted | "
+      "tokens/pass | identical |\n|---|---:|---|---:|---:|---:|---:|---:|---|\n");
+  fmt::print("| {} | {} | {} | {:.2f} | {:.2f} | {:.2f}x | {:.0f}% | {:.2f} | {} |\n", model.path(),
+             so.threads, r->test, r->plain_tps, r->spec_tps, speedup, 100 * r->acceptance_rate,
+             r->tokens_per_pass,
+             so.temperature > 0 ? "n/a (sampled)"
+             : r->identical     ? "yes"
+                                : "NO");
+  return 0;
+}
+
 int RunBenchCli(const BenchCliOptions& o) {
   Result<std::vector<int>> sizes = ParseSizes(o.prompt_sizes);
   if (!sizes.ok()) {
@@ -56,6 +115,7 @@ int RunBenchCli(const BenchCliOptions& o) {
     fmt::print(stderr, "error: {}\n", model.status().message());
     return 1;
   }
+  if (o.spec.mode != "off" || !o.spec.draft.empty()) return RunSpecBenchCli(o, **model);
   bench::BenchOptions bo;
   bo.prompt_sizes = *sizes;
   bo.generate_tokens = o.generate;
@@ -165,6 +225,10 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
                   "Also decode N sequences together (tg<n>x<N>), e.g. 4 or 2,4");
   cmd->add_option("--csv", o->csv, "Append results to this CSV file");
   cmd->add_flag("--json", o->json, "Print one JSON object per test");
+  o->spec.Add(cmd);
+  cmd->add_option("--spec-prompt", o->spec_prompt,
+                  "With --spec: the workload's prompt file (default: a built-in code edit)");
+  cmd->add_option("--spec-temp", o->spec_temp, "With --spec: sampling temperature (0 = greedy)");
   cmd->callback([o, suite, summary, summary_out, run_suite, cmd, exit_code] {
     const bool want_summary = cmd->count("--summary") > 0;
     if (*run_suite) {

@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/request_flags.h"
+#include "cli/spec_flags.h"
 #include "cli/text_util.h"
 #include "engine/model/model.h"
 #include "engine/request/event_json.h"
@@ -25,6 +26,7 @@ struct RunOptions {
   std::string file;
   std::string system;
   RequestFlags request;  // sampling, max_tokens, stop...: the request schema's flags
+  SpecFlags spec;
   int threads = 0;
   int ctx_size = 4096;
   int batch_size = 256;
@@ -87,6 +89,10 @@ bool EmitText(const Event& e) {
                    "{:.1f} tok/s | first token {:.0f} ms | finish: {}]\n",
                    t.load_ms, t.prompt_tokens, t.prompt_tokens_per_second(), t.generated_tokens,
                    t.decode_tokens_per_second(), t.ttft_ms, e.finish_reason);
+        if (t.drafted_tokens > 0) {
+          fmt::print(stderr, "[speculative: {} drafted, {} accepted ({:.0f}%)]\n", t.drafted_tokens,
+                     t.accepted_tokens, 100 * t.acceptance_rate());
+        }
       }
       break;
     case Event::Type::kError:
@@ -147,7 +153,14 @@ int RunGenerate(const RunOptions& o) {
   SessionOptions so;
   so.n_ctx = o.ctx_size;
   so.n_batch = o.batch_size;
+  Result<SpecOptions> spec = o.spec.Resolve(model->get());
+  if (!spec.ok()) {
+    fmt::print(stderr, "error: {}\n", spec.status().message());
+    return 1;
+  }
+  so.spec = *spec;
   Session session(**model, pool, so);
+  if (!session.spec_note().empty()) fmt::print(stderr, "note: {}\n", session.spec_note());
   const EventSink sink = o.json ? EventSink(EmitJson) : EventSink(EmitText);
   if (std::optional<request::RequestError> err = request::Prepare(**model, req, session.n_ctx())) {
     return ReportRequestError(*err, sink);
@@ -187,6 +200,7 @@ void AddRunCommand(CLI::App& root, int* exit_code) {
   cmd->add_flag("--chat", o->chat, "Wrap the prompt in the model's chat template");
   cmd->add_option("--system", o->system, "System prompt (with --chat)");
   cmd->add_flag("--json", o->json, "Print the event stream as JSON Lines");
+  o->spec.Add(cmd);
   cmd->callback([o, exit_code] {
     if (o->prompt.empty() && o->file.empty()) {
       fmt::print(stderr, "error: give a prompt with -p TEXT or -f FILE\n");

@@ -628,11 +628,14 @@ std::string Api::MetricsText() {
     }
   }
   int queued = 0, active = 0;
+  uint64_t drafted = 0, accepted = 0;
   const std::vector<std::shared_ptr<LoadedModel>> models = registry_.loaded_models();
   for (const auto& m : models) {
     const SchedulerStats s = m->scheduler->stats();
     queued += s.queued;
     active += s.active;
+    drafted += s.drafted_tokens;
+    accepted += s.accepted_tokens;
   }
   const double decode_s = decode_ms_ / 1000.0;
   out << "# HELP inferno_generated_tokens_total Tokens generated.\n"
@@ -645,6 +648,15 @@ std::string Api::MetricsText() {
          "over all requests.\n# TYPE inferno_decode_tokens_per_second gauge\n"
       << "inferno_decode_tokens_per_second "
       << (decode_s > 0 ? double(generated_tokens_) / decode_s : 0.0) << "\n"
+      << "# HELP inferno_spec_drafted_tokens_total Tokens proposed by speculative decoding's "
+         "drafts (models in memory).\n# TYPE inferno_spec_drafted_tokens_total counter\n"
+      << "inferno_spec_drafted_tokens_total " << drafted << "\n"
+      << "# HELP inferno_spec_accepted_tokens_total Drafted tokens the models accepted.\n"
+         "# TYPE inferno_spec_accepted_tokens_total counter\n"
+      << "inferno_spec_accepted_tokens_total " << accepted << "\n"
+      << "# HELP inferno_spec_acceptance_rate Accepted over drafted tokens.\n"
+         "# TYPE inferno_spec_acceptance_rate gauge\n"
+      << "inferno_spec_acceptance_rate " << (drafted > 0 ? double(accepted) / drafted : 0.0) << "\n"
       << "# HELP inferno_queue_depth Requests waiting for a sequence slot.\n"
          "# TYPE inferno_queue_depth gauge\n"
       << "inferno_queue_depth " << queued << "\n"

@@ -53,6 +53,10 @@ enum class TokenField {
   // A thinking model's reasoning (engine/request/reasoning.h), only where there is some:
   kReasoning,  // reasoning text this token completed (Event::reasoning); only when not empty
   kPhase,      // "reasoning" for a token of the thought (tags included); only for those
+  // Speculative decoding (engine/runtime/speculative.h), only for a token a draft was about:
+  kDraft,    // "accepted" (drafted, accepted), "rejected" (the target's own instead of the
+             // draft's), "bonus" (the target's own after a wholly accepted draft)
+  kDraftId,  // the rejected draft token's id; only with "rejected"
 };
 
 struct TokenKey {
@@ -98,6 +102,8 @@ struct TokenData {
   std::span<const float> logits;
   std::string_view reasoning;
   bool in_reasoning = false;
+  DraftMark draft = DraftMark::kNone;
+  int32_t draft_id = -1;
 
   static TokenData Of(const Event& e);
 };

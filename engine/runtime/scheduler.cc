@@ -33,6 +33,11 @@ struct Scheduler::Job {
   int batch_tokens = 0;
   int logit_row = -1;
   int first_prompt_row = -1;  // prompt surprisal: the chunk's rows start here
+  // Speculative decoding: where its drafts come from (null: it does not speculate), and this
+  // step's draft, evaluated after its next token with a logits row each.
+  std::unique_ptr<DraftSource> draft_source;
+  Draft draft;
+  bool decoding = false;  // AddDecodeRows(): decodes this step (prompt done, not paused)
 
   // Slots it takes: its own and its waiting forks'.
   int slots() const { return 1 + int(forks.size()); }
@@ -83,6 +88,17 @@ Scheduler::Scheduler(const Model& model, const SchedulerOptions& options)
       pool_(ThreadCount(options.n_threads)),
       state_(model.config(), n_batch_) {
   options_.n_slots = std::max(1, options.n_slots);
+  if (options_.spec.mode != SpecMode::kOff) {
+    // A server's one draft model may not suit every model it loads.
+    spec_note_ = SpecUnsupported(model.config());
+    if (const Status st = CheckSpecOptions(options_.spec, model); spec_note_.empty() && !st.ok()) {
+      spec_note_ = "speculative decoding is off: " + st.message();
+      options_.spec.mode = SpecMode::kOff;
+      options_.spec.draft.reset();
+    }
+  }
+  // A verification pass holds each sequence's next token and draft.
+  options_.spec.draft_max = std::max(1, std::min(options_.spec.draft_max, n_batch_ - 1));
   caches_.resize(options_.n_slots);
   slot_busy_.assign(options_.n_slots, false);
   logits_.resize(size_t(options_.n_slots) * model.config().n_vocab);
@@ -324,6 +340,9 @@ void Scheduler::PlaceInSlot(Job& job) {
     return raw->sink(e) && !raw->cancel;
   };
   job.seq = std::make_unique<Sequence>(model_, job.request, std::move(sink), n_ctx_, job.submitted);
+  job.draft_source =
+      MakeDraftSource(RequestSpec(options_.spec, job.request.speculation, model_.config()), pool_,
+                      n_ctx_, job.request.sampling);
 }
 
 void Scheduler::StartForks(Job& job, std::span<const float> logits, StepCounts* counts) {
@@ -355,6 +374,8 @@ bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
   MutexLock lock(&mu_);
   stats_.prompt_tokens += counts.prompt_tokens;
   stats_.generated_tokens += counts.generated_tokens;
+  stats_.drafted_tokens += counts.drafted_tokens;
+  stats_.accepted_tokens += counts.accepted_tokens;
   if (!started_forks_.empty()) {
     running.insert(running.end(), started_forks_.begin(), started_forks_.end());
     started_forks_.clear();
@@ -388,17 +409,35 @@ void Scheduler::AddRow(const Job& job, int32_t token, int32_t position) {
 }
 
 int Scheduler::AddDecodeRows(const std::vector<std::shared_ptr<Job>>& running) {
-  int rows = 0;
+  // Asked once per step: a client's readiness may change while the batch is assembled.
+  int decoders = 0;
   for (const std::shared_ptr<Job>& job : running) {
+    job->decoding = job->seq->PromptDone() && !job->paused();
+    decoders += job->decoding;
+  }
+  // Drafts share what the batch holds beyond one row per decoding sequence.
+  int spare = n_batch_ - decoders;
+  for (const std::shared_ptr<Job>& job : running) {
+    if (!job->decoding) continue;
     Sequence& seq = *job->seq;
-    if (!seq.PromptDone() || job->paused()) continue;
+    ProposeDraft(*job, std::min(spare, seq.DraftRoom(options_.spec.draft_max)));
+    const int k = int(job->draft.tokens.size());
+    spare -= k;
     job->batch_tokens = 1;
     job->logit_row = int(logit_rows_.size());
     logit_rows_.push_back(int32_t(tokens_.size()));
     AddRow(*job, seq.next_token(), seq.pos());
-    ++rows;
+    for (int i = 0; i < k; ++i) {
+      logit_rows_.push_back(int32_t(tokens_.size()));
+      AddRow(*job, job->draft.tokens[size_t(i)], seq.pos() + 1 + i);
+    }
   }
-  return rows;
+  return int(tokens_.size());
+}
+
+void Scheduler::ProposeDraft(Job& job, int room) {
+  job.draft.Clear();
+  if (job.draft_source && room > 0) job.draft_source->Propose(job.seq->context(), room, &job.draft);
 }
 
 void Scheduler::AddPromptChunks(const std::vector<std::shared_ptr<Job>>& running, int budget) {
@@ -450,13 +489,30 @@ Scheduler::StepCounts Scheduler::SampleAndEmit(const std::vector<std::shared_ptr
     seq.Advance(job->batch_tokens);
     if (job->logit_row < 0) continue;
     if (seq.probes_tokens()) seq.AfterForward(pool_, state_);
-    ++counts.generated_tokens;
-    const std::span<const float> logits(logits_.data() + size_t(job->logit_row) * n_vocab, n_vocab);
-    (void)seq.OnLogits(logits);
-    // The prompt's last logits start the request's other sequences too.
-    if (!job->forks.empty()) StartForks(*job, logits, &counts);
+    TakeLogits(*job, &counts);
   }
   return counts;
+}
+
+void Scheduler::TakeLogits(Job& job, StepCounts* counts) {
+  const size_t n_vocab = size_t(model_.config().n_vocab);
+  Sequence& seq = *job.seq;
+  const float* row = logits_.data() + size_t(job.logit_row) * n_vocab;
+  if (job.draft.tokens.empty()) {
+    ++counts->generated_tokens;
+    const std::span<const float> logits(row, n_vocab);
+    (void)seq.OnLogits(logits);
+    // The prompt's last logits start the request's other sequences too.
+    if (!job.forks.empty()) StartForks(job, logits, counts);
+    return;
+  }
+  const Timings before = seq.timings();
+  const size_t k = job.draft.tokens.size();
+  (void)seq.OnDraftLogits(std::span<const float>(row, (k + 1) * n_vocab), job.draft);
+  const Timings& after = seq.timings();
+  counts->generated_tokens += uint64_t(after.generated_tokens - before.generated_tokens);
+  counts->drafted_tokens += uint64_t(after.drafted_tokens - before.drafted_tokens);
+  counts->accepted_tokens += uint64_t(after.accepted_tokens - before.accepted_tokens);
 }
 
 void Scheduler::Retire(std::vector<std::shared_ptr<Job>>& running) {

@@ -25,6 +25,7 @@
 #include "engine/runtime/events.h"
 #include "engine/runtime/kv_cache.h"
 #include "engine/runtime/sequence.h"
+#include "engine/runtime/speculative.h"
 #include "engine/threads/thread_pool.h"
 #include "engine/util/thread_annotations.h"
 
@@ -38,6 +39,9 @@ struct SchedulerOptions {
   // Embeddings: the pooling of every request, instead of the model's pooling_type (as
   // llama-server's --pooling). Front ends put it in the EmbedRequest (pooling()).
   std::optional<Pooling> pooling;
+  // Speculative decoding of every request (engine/runtime/speculative.h); CheckSpecOptions()
+  // first. Off for a model that cannot speculate (Scheduler::spec_note() says why).
+  SpecOptions spec;
 };
 
 struct SchedulerStats {
@@ -46,6 +50,9 @@ struct SchedulerStats {
   uint64_t completed = 0;
   uint64_t generated_tokens = 0;
   uint64_t prompt_tokens = 0;
+  // Speculative decoding: tokens drafted, and of them accepted by verification.
+  uint64_t drafted_tokens = 0;
+  uint64_t accepted_tokens = 0;
 };
 
 // Places for requests waiting for a slot, shared by the schedulers of several models: the
@@ -112,6 +119,9 @@ class Scheduler {
   // Sequences decoded together: the most a request's n may ask for.
   int n_slots() const { return options_.n_slots; }
   std::optional<Pooling> pooling() const { return options_.pooling; }
+  SpecMode spec_mode() const { return options_.spec.mode; }
+  // Why the speculation asked for is off for this model ("" when it is on or not asked for).
+  const std::string& spec_note() const { return spec_note_; }
   SchedulerStats stats() const EXCLUDES(mu_);
 
  private:
@@ -136,13 +146,19 @@ class Scheduler {
   // sequence advances past its rows and, where logits came out, samples (sending its events).
   void AssembleBatch(const std::vector<std::shared_ptr<Job>>& running);
   int AddDecodeRows(const std::vector<std::shared_ptr<Job>>& running);  // rows added
+  // A draft of at most `room` tokens after the job's next token (speculative decoding).
+  void ProposeDraft(Job& job, int room);
   void AddPromptChunks(const std::vector<std::shared_ptr<Job>>& running, int budget);
   void AddRow(const Job& job, int32_t token, int32_t position);
   void RunForward();
   struct StepCounts {
     uint64_t prompt_tokens = 0;
     uint64_t generated_tokens = 0;
+    uint64_t drafted_tokens = 0;
+    uint64_t accepted_tokens = 0;
   };
+  // The job's tokens of this step: sampled from its logits row, or its draft verified.
+  void TakeLogits(Job& job, StepCounts* counts);
   StepCounts SampleAndEmit(const std::vector<std::shared_ptr<Job>>& running);
   // A free slot (cache made on first use) and the job's Sequence, its events counted.
   void PlaceInSlot(Job& job);
@@ -157,6 +173,7 @@ class Scheduler {
   SchedulerOptions options_;
   int n_ctx_;
   int n_batch_;
+  std::string spec_note_;
   // From here to mu_: the worker thread's own, never touched by another thread.
   ThreadPool pool_;
   ForwardState state_;

@@ -11,10 +11,14 @@ Session::Session(const Model& model, ThreadPool& pool, const SessionOptions& opt
       pool_(pool),
       n_ctx_(std::max(1, std::min(options.n_ctx, model.config().n_ctx_train))),
       n_batch_(std::max(1, options.n_batch)),
+      spec_(options.spec),
       cache_(model.config(), n_ctx_),
       state_(model.config(), std::min(n_batch_, n_ctx_)),
       logits_(model.config().n_vocab) {
   n_batch_ = state_.max_tokens;
+  if (spec_.mode != SpecMode::kOff) spec_note_ = SpecUnsupported(model.config());
+  // A verification pass holds the next token and the draft.
+  spec_.draft_max = std::min(spec_.draft_max, n_batch_ - 1);
   positions_.resize(n_batch_);
   hooks_.resize(n_batch_);
 }
@@ -72,14 +76,38 @@ Status Session::Generate(const GenerateRequest& request, const EventSink& sink) 
     seq.Advance(n);
     if (final_chunk && seq.probes_tokens()) seq.AfterForward(pool_, state_);
   }
-  while (seq.OnLogits(last)) {
-    const int32_t next = seq.next_token();
+  const std::unique_ptr<DraftSource> source = MakeDraftSource(
+      RequestSpec(spec_, request.speculation, model_.config()), pool_, n_ctx_, request.sampling);
+  if (seq.OnLogits(last)) {
+    while (DecodeStep(seq, source.get())) {
+    }
+  }
+  return Status::Ok();
+}
+
+bool Session::DecodeStep(Sequence& seq, DraftSource* source) {
+  const size_t n_vocab = size_t(model_.config().n_vocab);
+  draft_.Clear();
+  const int room = source ? seq.DraftRoom(spec_.draft_max) : 0;
+  if (room > 0) source->Propose(seq.context(), room, &draft_);
+  const int32_t next = seq.next_token();
+  if (draft_.tokens.empty()) {
     Evaluate(std::span<const int32_t>(&next, 1), seq.pos(), Hooks(seq, 1));
     seq.Advance(1);
     if (seq.probes_tokens()) seq.AfterForward(pool_, state_);
-    last = std::span<const float>(logits_.data(), n_vocab);
+    return seq.OnLogits(std::span<const float>(logits_.data(), n_vocab));
   }
-  return Status::Ok();
+  // The next token and the draft in one pass, every row's logits kept.
+  std::vector<int32_t>& rows = draft_.tokens;
+  rows.insert(rows.begin(), next);
+  const int n = int(rows.size());
+  if (logits_.size() < size_t(n) * n_vocab) logits_.resize(size_t(n) * n_vocab);
+  for (int i = 0; i < n; ++i) positions_[i] = seq.pos() + i;
+  Forward(model_, pool_, cache_, rows, std::span<const int32_t>(positions_.data(), size_t(n)),
+          state_, logits_.data(), /*all_logits=*/true);
+  rows.erase(rows.begin());
+  seq.Advance(1);
+  return seq.OnDraftLogits(std::span<const float>(logits_.data(), size_t(n) * n_vocab), draft_);
 }
 
 }  // namespace inferno

@@ -13,6 +13,7 @@
 #include "engine/runtime/kv_cache.h"
 #include "engine/runtime/sampler.h"
 #include "engine/runtime/sequence.h"
+#include "engine/runtime/speculative.h"
 #include "engine/threads/thread_pool.h"
 #include "engine/tokenizer/chat_template.h"
 
@@ -21,6 +22,8 @@ namespace inferno {
 struct SessionOptions {
   int n_ctx = 2048;   // capped to the model's training context
   int n_batch = 256;  // prompt tokens per forward pass
+  // Speculative decoding (engine/runtime/speculative.h); CheckSpecOptions() first.
+  SpecOptions spec;
 };
 
 class Session {
@@ -32,17 +35,25 @@ class Session {
   Status Generate(const GenerateRequest& request, const EventSink& sink);
 
   int n_ctx() const { return n_ctx_; }
+  // Why speculation asked for in the options is off for this model ("" when it is on or not
+  // asked for): front ends show it.
+  const std::string& spec_note() const { return spec_note_; }
 
  private:
   // Evaluates tokens at positions [pos, pos + n) and leaves the last token's logits.
   void Evaluate(std::span<const int32_t> tokens, int pos, std::span<CaptureHook* const> hooks = {});
   // The capture hooks of seq's next n tokens (from pos()), or none when none is probed.
   std::span<CaptureHook* const> Hooks(Sequence& seq, int n);
+  // One decode step: next_token() alone, or with a draft verified in the same pass.
+  bool DecodeStep(Sequence& seq, DraftSource* source);
 
   const Model& model_;
   ThreadPool& pool_;
   int n_ctx_;
   int n_batch_;
+  SpecOptions spec_;
+  std::string spec_note_;
+  Draft draft_;
   KvCache cache_;
   ForwardState state_;
   std::vector<float> logits_;
