@@ -6,8 +6,9 @@
 //
 // Keys and values are addressed by position, so a sequence may overwrite any suffix. A
 // recurrent state cannot go back: it holds everything up to the last token evaluated, and
-// position 0 starts it afresh. Every user of the cache evaluates a sequence from position 0
-// in order (a debugger branch re-evaluates its prompt), which is what the state needs.
+// position 0 starts it afresh. Every user of the cache evaluates a sequence in order, from
+// position 0 or from the end of a prefix the state holds (the prompt cache,
+// engine/runtime/prompt_cache.h), which is what the state needs.
 #pragma once
 
 #include <cstdint>
