@@ -1,6 +1,7 @@
 // `inferno bench -m MODEL [-p 512] [-n 128] [-r 5] [-t T] [--csv FILE] [--json]`:
 // llama-bench-style prefill (ppN) and decode (tgN) speed, as a markdown table, CSV rows,
-// or JSON lines.
+// or JSON lines. `--turns N`: time to first token of each turn of a chat, with and without
+// the prompt cache (bench/turns.h).
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "bench/runner.h"
+#include "bench/turns.h"
 #include "cli/bench_suite.h"
 #include "cli/commands.h"
 #include "cli/text_util.h"
@@ -27,6 +29,7 @@ struct BenchCliOptions {
   std::string parallel;
   std::string csv;
   bool json = false;
+  int turns = 0;  // > 0: the chat-turns test instead
 };
 
 Result<std::vector<int>> ParseSizes(const std::string& list) {
@@ -45,6 +48,47 @@ Result<std::vector<int>> ParseSizes(const std::string& list) {
   return out;
 }
 
+int RunTurnsCli(const Model& model, const BenchCliOptions& o, int system_tokens) {
+  bench::TurnsOptions to;
+  to.turns = o.turns;
+  to.system_tokens = system_tokens;
+  to.reply_tokens = o.generate;
+  to.repetitions = o.repetitions;
+  to.threads = o.threads > 0 ? o.threads : DefaultThreads();
+  to.batch = o.batch;
+  Result<std::vector<bench::TurnResult>> turns = bench::RunTurns(model, to);
+  if (!turns.ok()) {
+    fmt::print(stderr, "error: {}\n", turns.status().message());
+    return 1;
+  }
+  if (!o.json) {
+    fmt::print(
+        "| turn | prompt tokens | cached | TTFT cached (ms) | TTFT fresh (ms) | fresh / cached "
+        "|\n");
+    fmt::print("|---:|---:|---:|---:|---:|---:|\n");
+  }
+  for (const bench::TurnResult& t : *turns) {
+    const double ratio = t.ttft_ms > 0 ? t.fresh_ttft_ms / t.ttft_ms : 0;
+    if (o.json) {
+      fmt::print("{}\n", boost::json::serialize(
+                             boost::json::object{{"test", "turn" + std::to_string(t.turn)},
+                                                 {"prompt_tokens", t.prompt_tokens},
+                                                 {"cached_tokens", t.cached_tokens},
+                                                 {"ttft_ms", t.ttft_ms},
+                                                 {"ttft_ms_stddev", t.ttft_ms_sd},
+                                                 {"fresh_ttft_ms", t.fresh_ttft_ms},
+                                                 {"fresh_ttft_ms_stddev", t.fresh_ttft_ms_sd},
+                                                 {"threads", to.threads},
+                                                 {"model", model.path()}}));
+    } else {
+      fmt::print("| {} | {} | {} | {:.1f} ± {:.1f} | {:.1f} ± {:.1f} | {:.2f}× |\n", t.turn,
+                 t.prompt_tokens, t.cached_tokens, t.ttft_ms, t.ttft_ms_sd, t.fresh_ttft_ms,
+                 t.fresh_ttft_ms_sd, ratio);
+    }
+  }
+  return 0;
+}
+
 int RunBenchCli(const BenchCliOptions& o) {
   Result<std::vector<int>> sizes = ParseSizes(o.prompt_sizes);
   if (!sizes.ok()) {
@@ -56,6 +100,7 @@ int RunBenchCli(const BenchCliOptions& o) {
     fmt::print(stderr, "error: {}\n", model.status().message());
     return 1;
   }
+  if (o.turns > 0) return RunTurnsCli(**model, o, sizes->empty() ? 512 : sizes->front());
   bench::BenchOptions bo;
   bo.prompt_sizes = *sizes;
   bo.generate_tokens = o.generate;
@@ -163,6 +208,10 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
       ->check(CLI::Range(1, 8192));
   cmd->add_option("--parallel", o->parallel,
                   "Also decode N sequences together (tg<n>x<N>), e.g. 4 or 2,4");
+  cmd->add_option("--turns", o->turns,
+                  "Chat test instead: time to first token of N turns with and without the prompt "
+                  "cache (-p: system prompt tokens, -n: tokens per answer)")
+      ->check(CLI::Range(1, 64));
   cmd->add_option("--csv", o->csv, "Append results to this CSV file");
   cmd->add_flag("--json", o->json, "Print one JSON object per test");
   cmd->callback([o, suite, summary, summary_out, run_suite, cmd, exit_code] {
@@ -189,6 +238,10 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
       fmt::print(stderr, "error: bench needs -m MODEL (or --suite / --summary)\n");
       *exit_code = 2;
       return;
+    }
+    if (o->turns > 0) {  // shorter defaults: each turn runs twice per repetition
+      if (cmd->count("-n") == 0) o->generate = 32;
+      if (cmd->count("-r") == 0) o->repetitions = 3;
     }
     *exit_code = RunBenchCli(*o);
   });
