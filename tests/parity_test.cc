@@ -13,8 +13,8 @@
 #include <map>
 #include <sstream>
 
-#include "engine/model/forward.h"
 #include "engine/model/model.h"
+#include "tests/oracle_compare.h"
 #include "tests/prompt_cache_parity.h"
 #include "tests/subprocess.h"
 
@@ -137,18 +137,6 @@ std::vector<int32_t> GreedyThroughCli(const std::string& model_path, const std::
   return ids;
 }
 
-// 2. The step-0 logits of `prompt` evaluated in one pass from an empty cache of n_ctx.
-std::vector<float> PromptLogits(const Model& m, const std::vector<int32_t>& prompt, int n_ctx) {
-  ThreadPool pool(2);
-  KvCache cache(m.config(), n_ctx);
-  ForwardState state(m.config(), int(prompt.size()));
-  std::vector<int32_t> positions(prompt.size());
-  for (size_t i = 0; i < positions.size(); ++i) positions[i] = int32_t(i);
-  std::vector<float> logits(m.config().n_vocab);
-  Forward(m, pool, cache, prompt, positions, state, logits.data());
-  return logits;
-}
-
 class ParityTest : public ::testing::TestWithParam<OracleCase> {};
 
 TEST_P(ParityTest, MatchesOracle) {
@@ -182,7 +170,7 @@ TEST_P(ParityTest, MatchesOracle) {
                 g.cached_tokens, got_prompt.size());
   } else {
     got_tokens = GreedyThroughCli(c.model_path, prompt, int(steps.size()), &got_prompt);
-    logits = PromptLogits(m, want_prompt, std::max(int(want_prompt.size()) + 1, kOracleContext));
+    logits = testing::StepZeroLogits(m, want_prompt, kOracleContext);
   }
   EXPECT_EQ(got_prompt, want_prompt) << "prompt tokens differ";
   size_t checked = 0;
