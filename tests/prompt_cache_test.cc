@@ -6,8 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 
+#include "engine/grammar/gbnf.h"
 #include "engine/runtime/scheduled_run.h"
 #include "tests/subprocess.h"
 
@@ -34,6 +38,28 @@ GenerateRequest Greedy(std::vector<int32_t> prompt, int n) {
 
 // Small prompt chunks: turn 2 is evaluated in other chunks with the cache (its new tokens)
 // than without (the whole prompt), as any prompt longer than the batch is.
+// Submits a request with n > 1 and waits for all of its sequences.
+ScheduledRun RunAll(Scheduler& sched, const GenerateRequest& req) {
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    ScheduledRun run;
+    int left;
+  };
+  auto st = std::make_shared<State>();
+  st->left = req.n;
+  sched.Submit(req, [st](const Event& e) {
+    std::lock_guard<std::mutex> lock(st->mu);
+    st->run.events.push_back(e);
+    if (e.type == Event::Type::kDone || e.type == Event::Type::kError) --st->left;
+    st->cv.notify_all();
+    return true;
+  });
+  std::unique_lock<std::mutex> lock(st->mu);
+  st->cv.wait(lock, [&] { return st->left <= 0; });
+  return st->run;
+}
+
 SchedulerOptions Options(bool cache) {
   return SchedulerOptions{
       .n_slots = 2, .n_ctx = 512, .n_batch = 8, .n_threads = 2, .prompt_cache = cache};
@@ -168,6 +194,50 @@ TEST_P(PromptCacheTest, PromptAttentionMapEvaluatesTheWholePrompt) {
   };
   EXPECT_FALSE(map_of(run).empty());
   EXPECT_EQ(map_of(run), map_of(fresh));
+}
+
+// n = 3 after a warm turn: the first sequence reuses the cached prefix, and the other two get
+// its KV (CopyPrefix, reused positions included); each must be what an empty cache gives.
+TEST_P(PromptCacheTest, SeveralChoicesShareAReusedPrefix) {
+  GenerateRequest req = Greedy(first_, 6);
+  req.prompt_tokens.insert(req.prompt_tokens.end(), more_.begin(), more_.end());
+  req.n = 3;
+  req.sampling.temperature = 2.0f;
+  req.sampling.seed = 7;
+  req.probes.full_logits = false;
+  auto choices = [](const ScheduledRun& r) {
+    std::vector<std::vector<int32_t>> out(3);
+    for (const Event& e : r.events) {
+      if (e.type == Event::Type::kToken) out[size_t(e.choice)].push_back(e.id);
+    }
+    return out;
+  };
+  SchedulerOptions three = Options(true);
+  three.n_slots = 3;
+  Scheduler sched(*model_, three);
+  (void)Generate(sched, Greedy(first_, 1));
+  const ScheduledRun run = RunAll(sched, req);
+  const std::vector<std::vector<int32_t>> cached = choices(run);
+  three.prompt_cache = false;
+  Scheduler fresh_sched(*model_, three);
+  const std::vector<std::vector<int32_t>> fresh = choices(RunAll(fresh_sched, req));
+  EXPECT_GT(sched.stats().prompt_cache.reused_tokens, 0u);
+  EXPECT_EQ(cached, fresh);
+  EXPECT_EQ(cached[0].size(), 6u);
+}
+
+// A constrained request replays its grammar prefix whatever the cache holds, and generates
+// what it does from an empty cache.
+TEST_P(PromptCacheTest, GrammarRunsAsWithoutTheCache) {
+  Result<grammar::Grammar> g = grammar::ParseGbnf("root ::= [a-z ]+ \".\"");
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  Scheduler sched(*model_, Options(true));
+  (void)Generate(sched, Greedy(first_, 4));
+  GenerateRequest req = Greedy(first_, 10);
+  req.grammar = std::make_shared<const grammar::Grammar>(std::move(g).value());
+  const ScheduledRun cached = Generate(sched, req);
+  EXPECT_EQ(cached.Done().timings.cached_tokens, recurrent() ? 0 : int(first_.size()) - 1);
+  ExpectSameAsFresh(req, cached);
 }
 
 INSTANTIATE_TEST_SUITE_P(
