@@ -140,8 +140,8 @@ TEST_P(PromptCacheTest, SecondTurnReusesTheFirstAndGeneratesTheSame) {
 }
 
 // A prompt that leaves turn 1 after its prompt: attention layers keep the common prefix;
-// recurrent states, which absorbed turn 1's answer, cannot and start afresh.
-TEST_P(PromptCacheTest, DivergingPromptKeepsTheCommonPrefixOnlyWithoutRecurrentLayers) {
+// recurrent states, which absorbed turn 1's answer, return to the copy taken after its prompt.
+TEST_P(PromptCacheTest, DivergingPromptKeepsTheCommonPrefixOrReturnsToTheCheckpoint) {
   Scheduler sched(*model_, Options(true));
   const ScheduledRun turn1 = Generate(sched, Greedy(first_, 6));
   std::vector<int32_t> prompt2 = first_;
@@ -156,7 +156,8 @@ TEST_P(PromptCacheTest, DivergingPromptKeepsTheCommonPrefixOnlyWithoutRecurrentL
     ++common;
   }
   ASSERT_LT(common, first_.size() + 5) << "turn 2 does not diverge; change its text";
-  const int want = recurrent() ? 0 : int(common);
+  // Recurrent states: back to the checkpoint taken after turn 1's prompt.
+  const int want = recurrent() ? int(first_.size()) : int(common);
   EXPECT_EQ(cached.Done().timings.cached_tokens, want);
   ExpectSameAsFresh(turn2, cached);
 }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "engine/model/model_config.h"
@@ -37,6 +38,12 @@ class KvCache {
   uint16_t* v(int layer, int pos) { return v_.data() + Row(layer, pos) * v_dim_; }
   const uint16_t* k(int layer, int pos) const { return k_.data() + Row(layer, pos) * k_dim_; }
   const uint16_t* v(int layer, int pos) const { return v_.data() + Row(layer, pos) * v_dim_; }
+
+  // Every recurrent layer's state, to come back to with RestoreRecurrent(), which marks each
+  // as having absorbed n tokens (the prompt cache's checkpoint after a prompt). Empty without
+  // recurrent layers.
+  std::vector<float> SaveRecurrent() const { return state_; }
+  void RestoreRecurrent(std::span<const float> saved, int n);
 
   // The state of one linear-attention layer.
   struct RecurrentState {

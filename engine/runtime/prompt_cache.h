@@ -8,7 +8,10 @@
 // give the first generated token), so a prompt matched whole keeps all but its last token.
 // Recurrent layers (engine/runtime/kv_cache.h) cannot go back: their state holds every token
 // evaluated, so a slot of such a model is reused only when everything it holds is a prefix of
-// the new prompt, shorter than the prompt.
+// the new prompt, shorter than the prompt. A copy of the state taken when the slot's prompt was
+// evaluated (Checkpoint) gives a second chance: the next turn of a chat starts with the previous
+// prompt even when the answer, as the template renders it again, differs from the tokens
+// generated (a thinking model's reasoning dropped, a different tokenization).
 //
 // Requests that record something for every prompt position (the prompt attention map, prompt
 // surprisal, MoE router rows of the prompt) need those positions evaluated: they reuse nothing
@@ -51,6 +54,9 @@ class PromptCache {
   struct Placement {
     int slot = -1;
     int reuse = 0;  // leading prompt positions already in the slot's cache
+    // Non-empty: the recurrent states to restore (KvCache::RestoreRecurrent) before reusing:
+    // the checkpoint's, whose tokens are the `reuse` kept.
+    std::vector<float> restore;
   };
   // Takes a free slot for `prompt` (one must be free): the one that keeps the most positions,
   // the least recently used among equals. `reuse` false: nothing kept, and the slot chosen is
@@ -59,6 +65,9 @@ class PromptCache {
   // The slot's request ended with its cache holding `tokens` at positions 0..size-1 (empty:
   // nothing worth keeping).
   void Release(int slot, std::vector<int32_t> tokens);
+  // Recurrent models: the slot's request has just evaluated its whole `prompt`; keeps a copy of
+  // the cache's recurrent states, which hold exactly it (nothing kept otherwise).
+  void Checkpoint(int slot, std::span<const int32_t> prompt, KvCache& cache, int n_layer);
 
   bool enabled() const { return enabled_; }
   int n_slots() const { return int(slots_.size()); }
@@ -69,7 +78,11 @@ class PromptCache {
     bool busy = false;
     uint64_t last_used = 0;  // Release() tick; 0: never used
     std::vector<int32_t> tokens;
+    std::vector<int32_t> checkpoint_tokens;  // a prefix of `tokens`
+    std::vector<float> checkpoint_state;
   };
+  // Positions of `prompt` slot s can keep, and whether from its checkpoint.
+  int Keep(const Slot& s, std::span<const int32_t> prompt, bool* from_checkpoint) const;
   std::vector<Slot> slots_;
   bool recurrent_;
   bool enabled_;

@@ -323,6 +323,7 @@ void Scheduler::PlaceInSlot(Job& job, bool reuse) {
   job.slot = place.slot;
   std::unique_ptr<KvCache>& cache = caches_[size_t(place.slot)];
   if (!cache) cache = std::make_unique<KvCache>(model_.config(), n_ctx_);
+  if (!place.restore.empty()) cache->RestoreRecurrent(place.restore, place.reuse);
   job.seq->ReusePrefix(place.reuse);
 }
 
@@ -469,13 +470,18 @@ Scheduler::StepCounts Scheduler::SampleAndEmit(const std::vector<std::shared_ptr
   for (const std::shared_ptr<Job>& job : running) {
     if (job->batch_tokens == 0) continue;
     Sequence& seq = *job->seq;
-    if (!seq.PromptDone()) counts.prompt_tokens += job->batch_tokens;
+    const bool in_prompt = !seq.PromptDone();
+    if (in_prompt) counts.prompt_tokens += job->batch_tokens;
     if (job->first_prompt_row >= 0) {
       seq.OnPromptLogits(std::span<const float>(logits_.data() + job->first_prompt_row * n_vocab,
                                                 size_t(job->batch_tokens) * n_vocab),
                          job->batch_tokens);
     }
     seq.Advance(job->batch_tokens);
+    if (in_prompt && seq.PromptDone()) {
+      prompt_cache_.Checkpoint(job->slot, seq.prompt(), *caches_[size_t(job->slot)],
+                               model_.config().n_layer);
+    }
     if (job->logit_row < 0) continue;
     if (seq.probes_tokens()) seq.AfterForward(pool_, state_);
     ++counts.generated_tokens;
