@@ -6,10 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 
 #include "engine/grammar/gbnf.h"
 #include "engine/runtime/scheduled_run.h"
@@ -38,28 +36,6 @@ GenerateRequest Greedy(std::vector<int32_t> prompt, int n) {
 
 // Small prompt chunks: turn 2 is evaluated in other chunks with the cache (its new tokens)
 // than without (the whole prompt), as any prompt longer than the batch is.
-// Submits a request with n > 1 and waits for all of its sequences.
-ScheduledRun RunAll(Scheduler& sched, const GenerateRequest& req) {
-  struct State {
-    std::mutex mu;
-    std::condition_variable cv;
-    ScheduledRun run;
-    int left;
-  };
-  auto st = std::make_shared<State>();
-  st->left = req.n;
-  sched.Submit(req, [st](const Event& e) {
-    std::lock_guard<std::mutex> lock(st->mu);
-    st->run.events.push_back(e);
-    if (e.type == Event::Type::kDone || e.type == Event::Type::kError) --st->left;
-    st->cv.notify_all();
-    return true;
-  });
-  std::unique_lock<std::mutex> lock(st->mu);
-  st->cv.wait(lock, [&] { return st->left <= 0; });
-  return st->run;
-}
-
 SchedulerOptions Options(bool cache) {
   return SchedulerOptions{
       .n_slots = 2, .n_ctx = 512, .n_batch = 8, .n_threads = 2, .prompt_cache = cache};
@@ -217,11 +193,11 @@ TEST_P(PromptCacheTest, SeveralChoicesShareAReusedPrefix) {
   three.n_slots = 3;
   Scheduler sched(*model_, three);
   (void)Generate(sched, Greedy(first_, 1));
-  const ScheduledRun run = RunAll(sched, req);
+  const ScheduledRun run = RunToEnd(sched, req);
   const std::vector<std::vector<int32_t>> cached = choices(run);
   three.prompt_cache = false;
   Scheduler fresh_sched(*model_, three);
-  const std::vector<std::vector<int32_t>> fresh = choices(RunAll(fresh_sched, req));
+  const std::vector<std::vector<int32_t>> fresh = choices(RunToEnd(fresh_sched, req));
   EXPECT_GT(sched.stats().prompt_cache.reused_tokens, 0u);
   EXPECT_EQ(cached, fresh);
   EXPECT_EQ(cached[0].size(), 6u);

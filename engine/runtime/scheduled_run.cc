@@ -1,5 +1,6 @@
 #include "engine/runtime/scheduled_run.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "engine/util/thread_annotations.h"
@@ -12,7 +13,7 @@ struct RunState {
   Mutex mu;
   CondVar cv;
   ScheduledRun run GUARDED_BY(mu);
-  bool ended GUARDED_BY(mu) = false;
+  int running GUARDED_BY(mu) = 0;  // sequences not yet done
 };
 
 }  // namespace
@@ -27,18 +28,24 @@ std::vector<int32_t> ScheduledRun::Tokens() const {
 
 ScheduledRun RunToEnd(Scheduler& scheduler, GenerateRequest request) {
   auto state = std::make_shared<RunState>();
+  {
+    MutexLock lock(&state->mu);
+    state->running = std::max(1, request.n);
+  }
   scheduler.Submit(std::move(request), [state](const Event& e) {
     {
       MutexLock lock(&state->mu);
       state->run.events.push_back(e);
-      if (e.type != Event::Type::kDone && e.type != Event::Type::kError) return true;
-      state->ended = true;
+      // Each sequence ends with its kDone; an error ends the request.
+      if (e.type == Event::Type::kDone) --state->running;
+      if (e.type == Event::Type::kError) state->running = 0;
+      if (state->running > 0) return true;
     }
     state->cv.SignalAll();
     return true;
   });
   MutexLock lock(&state->mu);
-  while (!state->ended) state->cv.Wait(&state->mu);
+  while (state->running > 0) state->cv.Wait(&state->mu);
   return std::move(state->run);
 }
 

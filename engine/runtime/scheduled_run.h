@@ -10,12 +10,12 @@
 namespace inferno {
 
 struct ScheduledRun {
-  std::vector<Event> events;  // in order; the last is kDone (the first choice's) or kError
+  std::vector<Event> events;            // in order; the last is the last kDone, or a kError
   std::vector<int32_t> Tokens() const;  // the generated ids (kToken)
   const Event& Done() const { return events.back(); }
 };
 
-// Submits `request` and blocks until it ends (n must be 1).
+// Submits `request` and blocks until it ends: each of its n sequences done, or an error.
 ScheduledRun RunToEnd(Scheduler& scheduler, GenerateRequest request);
 
 }  // namespace inferno
