@@ -1,6 +1,7 @@
 // `inferno bench -m MODEL [-p 512] [-n 128] [-r 5] [-t T] [--csv FILE] [--json]`:
 // llama-bench-style prefill (ppN) and decode (tgN) speed, as a markdown table, CSV rows,
-// or JSON lines.
+// or JSON lines. `--turns N`: time to first token of each turn of a chat, with and without
+// the prompt cache (bench/turns.h).
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +12,7 @@
 
 #include "bench/runner.h"
 #include "bench/spec_bench.h"
+#include "bench/turns.h"
 #include "cli/bench_suite.h"
 #include "cli/commands.h"
 #include "cli/spec_flags.h"
@@ -32,6 +34,7 @@ struct BenchCliOptions {
   SpecFlags spec;           // set: the speculative decoding test instead of ppN/tgN
   std::string spec_prompt;  // its workload (default: the built-in code edit)
   float spec_temp = 0;
+  int turns = 0;  // > 0: the chat-turns test instead
 };
 
 Result<std::vector<int>> ParseSizes(const std::string& list) {
@@ -104,6 +107,47 @@ int RunSpecBenchCli(const BenchCliOptions& o, const Model& model) {
   return 0;
 }
 
+int RunTurnsCli(const Model& model, const BenchCliOptions& o, int system_tokens) {
+  bench::TurnsOptions to;
+  to.turns = o.turns;
+  to.system_tokens = system_tokens;
+  to.reply_tokens = o.generate;
+  to.repetitions = o.repetitions;
+  to.threads = o.threads > 0 ? o.threads : DefaultThreads();
+  to.batch = o.batch;
+  Result<std::vector<bench::TurnResult>> turns = bench::RunTurns(model, to);
+  if (!turns.ok()) {
+    fmt::print(stderr, "error: {}\n", turns.status().message());
+    return 1;
+  }
+  if (!o.json) {
+    fmt::print(
+        "| turn | prompt tokens | cached | TTFT cached (ms) | TTFT fresh (ms) | fresh / cached "
+        "|\n");
+    fmt::print("|---:|---:|---:|---:|---:|---:|\n");
+  }
+  for (const bench::TurnResult& t : *turns) {
+    const double ratio = t.ttft_ms > 0 ? t.fresh_ttft_ms / t.ttft_ms : 0;
+    if (o.json) {
+      fmt::print("{}\n", boost::json::serialize(
+                             boost::json::object{{"test", "turn" + std::to_string(t.turn)},
+                                                 {"prompt_tokens", t.prompt_tokens},
+                                                 {"cached_tokens", t.cached_tokens},
+                                                 {"ttft_ms", t.ttft_ms},
+                                                 {"ttft_ms_stddev", t.ttft_ms_sd},
+                                                 {"fresh_ttft_ms", t.fresh_ttft_ms},
+                                                 {"fresh_ttft_ms_stddev", t.fresh_ttft_ms_sd},
+                                                 {"threads", to.threads},
+                                                 {"model", model.path()}}));
+    } else {
+      fmt::print("| {} | {} | {} | {:.1f} ± {:.1f} | {:.1f} ± {:.1f} | {:.2f}× |\n", t.turn,
+                 t.prompt_tokens, t.cached_tokens, t.ttft_ms, t.ttft_ms_sd, t.fresh_ttft_ms,
+                 t.fresh_ttft_ms_sd, ratio);
+    }
+  }
+  return 0;
+}
+
 int RunBenchCli(const BenchCliOptions& o) {
   Result<std::vector<int>> sizes = ParseSizes(o.prompt_sizes);
   if (!sizes.ok()) {
@@ -116,6 +160,7 @@ int RunBenchCli(const BenchCliOptions& o) {
     return 1;
   }
   if (o.spec.mode != "off" || !o.spec.draft.empty()) return RunSpecBenchCli(o, **model);
+  if (o.turns > 0) return RunTurnsCli(**model, o, sizes->empty() ? 512 : sizes->front());
   bench::BenchOptions bo;
   bo.prompt_sizes = *sizes;
   bo.generate_tokens = o.generate;
@@ -223,6 +268,10 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
       ->check(CLI::Range(1, 8192));
   cmd->add_option("--parallel", o->parallel,
                   "Also decode N sequences together (tg<n>x<N>), e.g. 4 or 2,4");
+  cmd->add_option("--turns", o->turns,
+                  "Chat test instead: time to first token of N turns with and without the prompt "
+                  "cache (-p: system prompt tokens, -n: tokens per answer)")
+      ->check(CLI::Range(1, 64));
   cmd->add_option("--csv", o->csv, "Append results to this CSV file");
   cmd->add_flag("--json", o->json, "Print one JSON object per test");
   o->spec.Add(cmd);
@@ -253,6 +302,10 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
       fmt::print(stderr, "error: bench needs -m MODEL (or --suite / --summary)\n");
       *exit_code = 2;
       return;
+    }
+    if (o->turns > 0) {  // shorter defaults: each turn runs twice per repetition
+      if (cmd->count("-n") == 0) o->generate = 32;
+      if (cmd->count("-r") == 0) o->repetitions = 3;
     }
     *exit_code = RunBenchCli(*o);
   });

@@ -43,6 +43,7 @@ struct ServeOptions {
   std::vector<std::string> allowed_hosts;
   std::vector<std::string> allowed_origins;
   int parallel = 4;
+  bool no_prompt_cache = false;
   std::string pooling;  // embeddings: overrides the models' pooling_type; empty keeps it
   int ctx_size = 4096;
   int threads = 0;
@@ -116,6 +117,7 @@ int RunServe(ServeOptions o) {
   ro.scheduler.n_slots = std::max(1, o.parallel);
   ro.scheduler.n_ctx = o.ctx_size;
   ro.scheduler.n_threads = o.threads > 0 ? o.threads : DefaultThreads();
+  ro.scheduler.prompt_cache = !o.no_prompt_cache;
   if (!o.pooling.empty()) ro.scheduler.pooling = ParsePooling(o.pooling).value();
   ro.memory_budget = o.memory_budget;
   Result<SpecOptions> spec = o.spec.Resolve(nullptr);
@@ -250,6 +252,9 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--parallel", o->parallel, "Sequences decoded together per model")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  cmd->add_flag("--no-prompt-cache", o->no_prompt_cache,
+                "Evaluate every prompt whole, instead of reusing the KV of a prefix a sequence "
+                "slot already holds (earlier chat turns, a shared system prompt)");
   cmd->add_option("--pooling", o->pooling,
                   "Embedding pooling of every model (default: each model's pooling_type)")
       ->check(CLI::IsMember({"mean", "cls", "last"}));

@@ -630,12 +630,14 @@ std::string Api::MetricsText() {
   int queued = 0, active = 0;
   uint64_t drafted = 0, accepted = 0;
   const std::vector<std::shared_ptr<LoadedModel>> models = registry_.loaded_models();
+  std::vector<std::pair<std::string, PromptCacheStats>> caches;  // a model's slots are its cache
   for (const auto& m : models) {
     const SchedulerStats s = m->scheduler->stats();
     queued += s.queued;
     active += s.active;
     drafted += s.drafted_tokens;
     accepted += s.accepted_tokens;
+    caches.emplace_back(m->id, s.prompt_cache);
   }
   const double decode_s = decode_ms_ / 1000.0;
   out << "# HELP inferno_generated_tokens_total Tokens generated.\n"
@@ -678,6 +680,20 @@ std::string Api::MetricsText() {
       << "# HELP inferno_resident_memory_bytes Resident memory of the process.\n"
          "# TYPE inferno_resident_memory_bytes gauge\n"
       << "inferno_resident_memory_bytes " << ResidentBytes() << "\n";
+  // One family after the other, each with a sample per loaded model.
+  const auto family = [&](const char* name, const char* help, uint64_t PromptCacheStats::*field) {
+    out << "# HELP " << name << " " << help << "\n# TYPE " << name << " counter\n";
+    for (const auto& [id, st] : caches)
+      out << name << "{model=\"" << id << "\"} " << st.*field << "\n";
+  };
+  family("inferno_prompt_cache_lookups_total",
+         "Requests that could reuse a prompt prefix cached in a slot, per loaded model.",
+         &PromptCacheStats::lookups);
+  family("inferno_prompt_cache_hits_total", "Requests that reused a cached prompt prefix.",
+         &PromptCacheStats::hits);
+  family("inferno_prompt_cache_reused_tokens_total",
+         "Prompt tokens taken from the cache instead of evaluated.",
+         &PromptCacheStats::reused_tokens);
   return out.str();
 }
 

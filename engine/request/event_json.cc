@@ -105,6 +105,8 @@ json::value TimingValue(const Timings& t, DoneField f) {
       return t.load_ms;
     case DoneField::kPromptTokens:
       return t.prompt_tokens;
+    case DoneField::kCachedTokens:
+      return t.cached_tokens;
     case DoneField::kPromptMs:
       return t.prompt_ms;
     case DoneField::kPromptTokensPerSecond:
@@ -142,6 +144,7 @@ json::value DoneValue(const Event& e, DoneField f) {
 constexpr DoneKey kTimingKeys[] = {
     {DoneField::kLoadMs, "load_ms"},
     {DoneField::kPromptTokens, "prompt_tokens"},
+    {DoneField::kCachedTokens, "cached_tokens"},
     {DoneField::kPromptMs, "prompt_ms"},
     {DoneField::kPromptTokensPerSecond, "prompt_tokens_per_second"},
     {DoneField::kGeneratedTokens, "generated_tokens"},
@@ -200,6 +203,7 @@ constexpr DoneKey kChatDoneKeys[] = {
     {DoneField::kReasoningIfAny, "reasoning"},
     {DoneField::kLoadMs, "load_ms"},
     {DoneField::kPromptTokens, "prompt_tokens"},
+    {DoneField::kCachedTokens, "cached_tokens"},
     {DoneField::kPromptTokensPerSecond, "prompt_tokens_per_second"},
     {DoneField::kDecodeTokensPerSecond, "decode_tokens_per_second"},
     {DoneField::kTtftMs, "ttft_ms"},

@@ -162,6 +162,7 @@ enum class DoneField {
   // The timings one by one (a flat format):
   kLoadMs,
   kPromptTokens,
+  kCachedTokens,  // of the prompt tokens, those the prompt cache held (not evaluated)
   kPromptMs,
   kPromptTokensPerSecond,
   kGeneratedTokens,
@@ -185,8 +186,8 @@ extern const DoneFormat kChatDone;
 
 boost::json::object DoneJson(const Event& e, DoneFormat format, boost::json::object out = {});
 
-// A generation's timings: {load_ms, prompt_tokens, prompt_ms, prompt_tokens_per_second,
-// generated_tokens, decode_ms, decode_tokens_per_second, ttft_ms}.
+// A generation's timings: {load_ms, prompt_tokens, cached_tokens, prompt_ms,
+// prompt_tokens_per_second, generated_tokens, decode_ms, decode_tokens_per_second, ttft_ms}.
 boost::json::object TimingsJson(const Timings& t);
 
 // --- kError ---------------------------------------------------------------------------------

@@ -70,7 +70,10 @@ struct PromptScore {
 
 struct Timings {
   double load_ms = 0;
-  int prompt_tokens = 0;
+  int prompt_tokens = 0;  // the whole prompt
+  // Of those, the leading ones found in the prompt cache and not evaluated again
+  // (engine/runtime/prompt_cache.h); prompt_ms covers only the others.
+  int cached_tokens = 0;
   double prompt_ms = 0;
   int generated_tokens = 0;
   double decode_ms = 0;  // from the first sampled token to the last
@@ -82,8 +85,9 @@ struct Timings {
   double acceptance_rate() const {
     return drafted_tokens > 0 ? double(accepted_tokens) / drafted_tokens : 0;
   }
+  int evaluated_prompt_tokens() const { return prompt_tokens - cached_tokens; }
   double prompt_tokens_per_second() const {
-    return prompt_ms > 0 ? prompt_tokens * 1000.0 / prompt_ms : 0;
+    return prompt_ms > 0 ? evaluated_prompt_tokens() * 1000.0 / prompt_ms : 0;
   }
   double decode_tokens_per_second() const {
     // The first token comes out of the prompt pass; decode speed counts the steps after it.

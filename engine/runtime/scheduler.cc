@@ -6,6 +6,11 @@
 namespace inferno {
 namespace {
 
+bool HasRecurrentLayers(const ModelConfig& c) {
+  return std::any_of(c.layer_is_recurrent.begin(), c.layer_is_recurrent.end(),
+                     [](bool r) { return r; });
+}
+
 int ThreadCount(int requested) {
   if (requested > 0) return requested;
   const unsigned n = std::thread::hardware_concurrency();
@@ -86,7 +91,9 @@ Scheduler::Scheduler(const Model& model, const SchedulerOptions& options)
       n_ctx_(std::max(2, std::min(options.n_ctx, model.config().n_ctx_train))),
       n_batch_(std::max({1, options.n_batch, options.n_slots})),
       pool_(ThreadCount(options.n_threads)),
-      state_(model.config(), n_batch_) {
+      state_(model.config(), n_batch_),
+      prompt_cache_(std::max(1, options.n_slots), HasRecurrentLayers(model.config()),
+                    options.prompt_cache) {
   options_.n_slots = std::max(1, options.n_slots);
   if (options_.spec.mode != SpecMode::kOff) {
     // A server's one draft model may not suit every model it loads.
@@ -100,7 +107,6 @@ Scheduler::Scheduler(const Model& model, const SchedulerOptions& options)
   // A verification pass holds each sequence's next token and draft.
   options_.spec.draft_max = std::max(1, std::min(options_.spec.draft_max, n_batch_ - 1));
   caches_.resize(options_.n_slots);
-  slot_busy_.assign(options_.n_slots, false);
   logits_.resize(size_t(options_.n_slots) * model.config().n_vocab);
   tokens_.reserve(n_batch_);
   positions_.reserve(n_batch_);
@@ -290,8 +296,9 @@ void Scheduler::WorkerLoop() {
     }
 
     for (const std::shared_ptr<Job>& job : admitted) {
-      PlaceInSlot(*job);
-      (void)job->seq->Start();  // on failure the sequence reported kError and is finished
+      MakeSequence(*job);
+      // On failure the sequence reported kError and is finished: it needs no slot.
+      if (job->seq->Start().ok()) PlaceInSlot(*job, ReusesPrefix(job->request.probes));
       for (int choice = 1; choice < job->group(); ++choice) {
         auto fork = std::make_shared<Job>();
         fork->ticket = job->ticket;
@@ -299,10 +306,15 @@ void Scheduler::WorkerLoop() {
         fork->sink = job->sink;
         fork->ready = job->ready;
         fork->submitted = job->submitted;
-        PlaceInSlot(*fork);
+        MakeSequence(*fork);
+        PlaceInSlot(*fork, /*reuse=*/false);  // its cache is copied from the job's
         job->forks.push_back(std::move(fork));
       }
       running.push_back(job);
+    }
+    if (!admitted.empty()) {
+      MutexLock lock(&mu_);
+      stats_.prompt_cache = prompt_cache_.stats();
     }
     for (const std::shared_ptr<Job>& job : running) {
       if (job->cancel) job->seq->Cancel();
@@ -322,12 +334,29 @@ void Scheduler::WorkerLoop() {
   }
 }
 
-void Scheduler::PlaceInSlot(Job& job) {
-  int slot = 0;
-  while (slot_busy_[slot]) ++slot;
-  slot_busy_[slot] = true;
-  job.slot = slot;
-  if (!caches_[slot]) caches_[slot] = std::make_unique<KvCache>(model_.config(), n_ctx_);
+void Scheduler::PlaceInSlot(Job& job, bool reuse) {
+  const PromptCache::Placement place = prompt_cache_.Acquire(job.seq->prompt(), reuse);
+  job.slot = place.slot;
+  std::unique_ptr<KvCache>& cache = caches_[size_t(place.slot)];
+  if (!cache) cache = std::make_unique<KvCache>(model_.config(), n_ctx_);
+  if (!place.restore.empty()) cache->RestoreRecurrent(place.restore, place.reuse);
+  job.seq->ReusePrefix(place.reuse);
+}
+
+void Scheduler::FreeSlot(Job& job) {
+  if (job.slot < 0) return;
+  std::vector<int32_t> tokens = job.seq->CachedTokens();
+  // What the sequence says its cache holds must be what recurrent states absorbed, or a
+  // later request would continue a state that does not match its tokens.
+  if (!RecurrentStateHolds(*caches_[size_t(job.slot)], model_.config().n_layer,
+                           int(tokens.size()))) {
+    tokens.clear();
+  }
+  prompt_cache_.Release(job.slot, std::move(tokens));
+  job.slot = -1;
+}
+
+void Scheduler::MakeSequence(Job& job) {
   Job* raw = &job;
   // Counters change before the client sees the end, so stats() agrees with what
   // clients have been told.
@@ -361,7 +390,7 @@ void Scheduler::StartForks(Job& job, std::span<const float> logits, StepCounts* 
 void Scheduler::EndForks(Job& job) {
   for (const std::shared_ptr<Job>& fork : job.forks) {
     fork->seq->Cancel();
-    slot_busy_[fork->slot] = false;
+    FreeSlot(*fork);
   }
   job.forks.clear();
 }
@@ -480,13 +509,18 @@ Scheduler::StepCounts Scheduler::SampleAndEmit(const std::vector<std::shared_ptr
   for (const std::shared_ptr<Job>& job : running) {
     if (job->batch_tokens == 0) continue;
     Sequence& seq = *job->seq;
-    if (!seq.PromptDone()) counts.prompt_tokens += job->batch_tokens;
+    const bool in_prompt = !seq.PromptDone();
+    if (in_prompt) counts.prompt_tokens += job->batch_tokens;
     if (job->first_prompt_row >= 0) {
       seq.OnPromptLogits(std::span<const float>(logits_.data() + job->first_prompt_row * n_vocab,
                                                 size_t(job->batch_tokens) * n_vocab),
                          job->batch_tokens);
     }
     seq.Advance(job->batch_tokens);
+    if (in_prompt && seq.PromptDone()) {
+      prompt_cache_.Checkpoint(job->slot, seq.prompt(), *caches_[size_t(job->slot)],
+                               model_.config().n_layer);
+    }
     if (job->logit_row < 0) continue;
     if (seq.probes_tokens()) seq.AfterForward(pool_, state_);
     TakeLogits(*job, &counts);
@@ -519,7 +553,7 @@ void Scheduler::Retire(std::vector<std::shared_ptr<Job>>& running) {
   const size_t before = running.size();
   for (auto it = running.begin(); it != running.end();) {
     if ((*it)->seq->finished()) {
-      slot_busy_[(*it)->slot] = false;
+      FreeSlot(**it);
       EndForks(**it);  // a prompt that never finished starts no fork
       it = running.erase(it);
     } else {

@@ -160,6 +160,8 @@ void Sequence::StartFrom(const Sequence& prefilled, int choice) {
   prompt_ = prefilled.prompt_;
   evaluated_ = prefilled.evaluated_;
   prompt_start_ = prefilled.prompt_start_;
+  prompt_started_ = true;
+  timings_.cached_tokens = prefilled.timings_.cached_tokens;
   timings_.load_ms = prefilled.timings_.load_ms;
   timings_.prompt_tokens = prefilled.timings_.prompt_tokens;
   for (int32_t id : prompt_) sampler_.Accept(id);
@@ -184,8 +186,22 @@ Status Sequence::StartGrammar() {
   return Status::Ok();
 }
 
+void Sequence::ReusePrefix(int n) {
+  evaluated_ = std::clamp(n, 0, std::max(0, int(prompt_.size()) - 1));
+  timings_.cached_tokens = evaluated_;
+}
+
+std::vector<int32_t> Sequence::CachedTokens() const {
+  std::vector<int32_t> out(prompt_.begin(),
+                           prompt_.begin() + std::min(evaluated_, int(prompt_.size())));
+  const int generated = std::min(evaluated_ - int(out.size()), int(generated_ids_.size()));
+  out.insert(out.end(), generated_ids_.begin(), generated_ids_.begin() + std::max(0, generated));
+  return out;
+}
+
 std::span<const int32_t> Sequence::NextPromptChunk(int max) {
-  if (evaluated_ == 0) prompt_start_ = Clock::now();
+  if (!prompt_started_) prompt_start_ = Clock::now();
+  prompt_started_ = true;
   const int n = std::min(max, int(prompt_.size()) - evaluated_);
   return std::span<const int32_t>(prompt_.data() + evaluated_, std::max(0, n));
 }
@@ -344,6 +360,7 @@ bool Sequence::EmitToken(int32_t id, std::span<const float> logits, const gramma
   }
   context_.push_back(id);
   ++generated_;
+  generated_ids_.push_back(id);
   timings_.generated_tokens = generated_;
 
   Event e;

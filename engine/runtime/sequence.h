@@ -120,6 +120,15 @@ class Sequence {
   // it; the sequence is then finished.
   Status Start();
 
+  // After Start(), before any evaluation: the first n prompt tokens are already in the KV
+  // cache (the prompt cache, engine/runtime/prompt_cache.h; 0 <= n < prompt size), so
+  // evaluation starts at position n. Reported as Timings::cached_tokens.
+  void ReusePrefix(int n);
+  // The prompt's tokens (after Start()).
+  const std::vector<int32_t>& prompt() const { return prompt_; }
+  // The tokens in the KV cache, positions 0..pos()-1: the prompt, then generated tokens.
+  std::vector<int32_t> CachedTokens() const;
+
   bool PromptDone() const { return evaluated_ >= int(prompt_.size()); }
   // The next up to `max` prompt tokens to evaluate, at positions pos()...
   std::span<const int32_t> NextPromptChunk(int max);
@@ -203,6 +212,8 @@ class Sequence {
   std::vector<int32_t> context_;  // the prompt, then every generated token
   int evaluated_ = 0;             // tokens in the KV cache
   int generated_ = 0;
+  std::vector<int32_t> generated_ids_;
+  bool prompt_started_ = false;  // NextPromptChunk() was called (prompt_start_ is set)
   int32_t next_token_ = -1;
   bool finished_ = false;
   int choice_ = 0;  // Event::choice
