@@ -119,7 +119,7 @@ int RunInspect(const InspectOptions& o) {
     for (int l = 0; l < config->n_layer; ++l)
       kinds.push_back(boost::json::string(LayerKind(*config, l)));
     out["layer_kinds"] = std::move(kinds);
-    out["embedding_only"] = !config->has_lm_head;
+    out["embedding_only"] = EmbeddingOnly(*config);
     out["pooling"] = PoolingName(config->pooling);  // not "none": an embedding model
   }
   if (summary.n_expert > 0) {

@@ -97,6 +97,8 @@ json::object ModelObject(const ModelInfo& m) {
                  {"object", "model"},
                  {"created", m.modified},
                  {"owned_by", "inferno"},
+                 // LM Studio's field: clients that pick a chat model skip "embeddings".
+                 {"type", m.embedding_only ? "embeddings" : "llm"},
                  {"size_bytes", m.size_bytes},
                  {"quant", m.quant},
                  {"architecture", m.architecture},
@@ -189,12 +191,8 @@ std::unique_ptr<Api::Generation> Api::Admit(const Request& r, LoadedModel& lm, G
       [queue](const Event& e) { return queue->Push(e); }, [queue] { return queue->Ready(); },
       &refusal);
   if (!admitted) {
-    // OpenAI's clients retry a 429 after the Retry-After delay.
-    Headers headers;
-    headers.push_back({"Retry-After", std::to_string(kRetryAfterSeconds)});
     *status = 429;
-    w.Send(Response{429, "application/json", std::move(headers),
-                    ErrorJson(429, refusal, "rate_limit_exceeded")});
+    w.Send(RefusedResponse(refusal));
     return nullptr;
   }
   return std::unique_ptr<Generation>(
@@ -256,7 +254,7 @@ void Api::AddRoutes() {
     int unused = 0;
     Completions(r, w, /*chat=*/false, &unused);
   });
-  AddEmbeddingRoutes(t, registry_);
+  AddEmbeddingRoutes(t, registry_, admission_);
   AddOllamaRoutes();
   t.Add("POST", "/chat", [this](const Request& r, const PathParams&, ResponseWriter& w) {
     int unused = 0;

@@ -321,6 +321,7 @@ ModelInfo ModelRegistry::Describe(const std::string& id, const std::string& path
     info.quant = summary.quant;
     info.architecture = summary.architecture;
     info.context_length = summary.context_length;
+    info.embedding_only = summary.embedding_only;
     info.error = summary.error;
   }
   MutexLock lock(&mu_);

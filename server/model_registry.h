@@ -37,8 +37,9 @@ struct ModelInfo {
   int context_length = 0;  // the model's trained context
   double parameters = 0;
   bool loaded = false;
-  std::string error;     // set when the file is not a usable GGUF
-  int64_t modified = 0;  // the file's modification time, Unix seconds (/v1/models `created`)
+  bool embedding_only = false;  // it only embeds (EmbeddingOnly): /v1/models "type"
+  std::string error;            // set when the file is not a usable GGUF
+  int64_t modified = 0;         // the file's modification time, Unix seconds (/v1/models `created`)
   // The load options in effect (of the loaded instance, else what a load would use).
   int context_size = 0;
   int threads = 0;

@@ -72,6 +72,14 @@ struct ModelConfig {
 // (Gated DeltaNet)" (for `inspect` and errors about probes that need attention weights).
 std::string_view LayerKind(const ModelConfig& c, int layer);
 
+// A model that only embeds: an encoder with no output head, or a file that declares a pooling
+// (a decoder embedder such as Qwen3-Embedding, whose vocabulary logits mean nothing). llama.cpp
+// refuses completions in its embedding mode likewise; /v1/models marks such models
+// "type": "embeddings" and generation requests to them are a 400 (CheckGenerates).
+inline bool EmbeddingOnly(const ModelConfig& c) {
+  return !c.has_lm_head || c.pooling != Pooling::kNone;
+}
+
 // Reads and checks the hyper-parameters. Unsupported architecture → error listing supported.
 Result<ModelConfig> ReadModelConfig(const gguf::File& file);
 

@@ -76,11 +76,14 @@ Result<std::vector<int32_t>> PromptTokens(const Model& model, const GenerateRequ
 }
 
 Status CheckGenerates(const ModelConfig& c) {
-  if (c.has_lm_head) return Status::Ok();
+  if (!EmbeddingOnly(c)) return Status::Ok();
+  const std::string why =
+      c.has_lm_head ? "its file sets pooling_type '" + std::string(PoolingName(c.pooling)) + "'"
+                    : "it has no output head";
   return Status::InvalidArgument("this model (architecture '" + c.arch_name +
-                                 "') is an embedding model with no output head: it cannot "
-                                 "generate text; use it for embeddings (/v1/embeddings, "
-                                 "/api/embed)");
+                                 "') is an embedding model (" + why +
+                                 "): it cannot generate text; use it for embeddings "
+                                 "(/v1/embeddings, /api/embed)");
 }
 
 Status CheckPromptFits(int n_prompt, int n_ctx) {
