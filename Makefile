@@ -43,7 +43,8 @@ web: configure
 # are made by our own generator (tools/fixturegen), built here first.
 ZOO_DIR = build/zoo
 zoo: configure
-	@cmake --build --preset $(PRESET) -j $(JOBS) --target hybrid_fixturegen
+	@cmake --build --preset $(PRESET) -j $(JOBS) --target hybrid_fixturegen mmproj_fixturegen \
+	  image_fixturegen
 	@INFERNO_HYBRID_FIXTUREGEN=$(BUILD_DIR)/hybrid_fixturegen bash tools/zoo/make.sh $(ZOO_DIR)
 
 test: build zoo
