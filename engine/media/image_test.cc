@@ -56,6 +56,16 @@ Diff Compare(const Image& a, const Image& b) {
   return d;
 }
 
+// `got` is `rgba` composited on white, each channel within 1 of the exact value.
+void ExpectOnWhite(const Image& got, const RgbaImage& rgba) {
+  ASSERT_EQ(got.rgb.size(), size_t(rgba.width) * rgba.height * 3);
+  for (size_t i = 0; i < size_t(rgba.width) * rgba.height; ++i) {
+    for (int c = 0; c < 3; ++c) {
+      ASSERT_NEAR(got.rgb[3 * i + c], OnWhite(rgba.rgba[4 * i + c], rgba.rgba[4 * i + 3]), 1) << i;
+    }
+  }
+}
+
 Image MustDecode(const std::vector<uint8_t>& bytes) {
   Result<Image> img = DecodeImage(bytes);
   EXPECT_TRUE(img.ok()) << img.status().message();
@@ -76,12 +86,7 @@ TEST_P(OddSizes, PngAlphaIsCompositedOnWhite) {
   Image src = Pattern(GetParam().first, GetParam().second);
   RgbaImage rgba = WithAlpha(src);
   Image got = MustDecode(*EncodePngRgba(rgba));
-  ASSERT_EQ(got.rgb.size(), src.rgb.size());
-  for (size_t i = 0; i < size_t(src.width) * src.height; ++i) {
-    for (int c = 0; c < 3; ++c) {
-      ASSERT_NEAR(got.rgb[3 * i + c], OnWhite(src.rgb[3 * i + c], rgba.rgba[4 * i + 3]), 1) << i;
-    }
-  }
+  ExpectOnWhite(got, rgba);
 }
 
 TEST_P(OddSizes, JpegIsClose) {
@@ -98,12 +103,7 @@ TEST_P(OddSizes, WebpLosslessIsExactAndLossyClose) {
   Image src = Pattern(GetParam().first, GetParam().second);
   RgbaImage rgba = WithAlpha(src);
   Image got = MustDecode(*EncodeWebpLossless(rgba));
-  ASSERT_EQ(got.rgb.size(), src.rgb.size());
-  for (size_t i = 0; i < size_t(src.width) * src.height; ++i) {
-    for (int c = 0; c < 3; ++c) {
-      ASSERT_NEAR(got.rgb[3 * i + c], OnWhite(src.rgb[3 * i + c], rgba.rgba[4 * i + 3]), 1) << i;
-    }
-  }
+  ExpectOnWhite(got, rgba);
   Image lossy = MustDecode(*EncodeWebpLossy(src, 95));
   ASSERT_EQ(lossy.width, src.width);
   EXPECT_LT(Compare(lossy, src).mean, 4.0);
