@@ -5,6 +5,10 @@
 // from summation order in the kernels). Our own decoder must give the same pixels as
 // stb_image for the PNGs and nearly the same for the JPEG (two IDCTs: mean 0.07, max 3), and
 // the embeddings from our decode must stay close to mtmd's (cosine >= 0.999).
+// Then the language model: the prompt's text chunks and our image embeddings (bidirectional
+// for Gemma 3, as mtmd decodes them) go through our forward pass; the greedy tokens must be
+// mtmd's up to the first near-tie (a runner-up within 0.1 of the oracle's logit) where the two
+// part, and the oracle's tokens' logits within 0.5 of mtmd's.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -12,6 +16,9 @@
 #include <filesystem>
 
 #include "engine/media/image.h"
+#include "engine/model/forward.h"
+#include "engine/model/model.h"
+#include "engine/runtime/kv_cache.h"
 #include "engine/vision/encoder.h"
 #include "tests/subprocess.h"
 
@@ -134,6 +141,85 @@ TEST(VisionParity, OurDecoderSeesMtmdsPixels) {
     } else {
       EXPECT_LT(mean, 1.0);  // libjpeg-turbo's and stb's IDCT and chroma upsampling differ
     }
+  }
+}
+
+// The language model each mmproj of the zoo is paired with (tools/zoo/vision.sh).
+std::string LanguageModel(const std::string& mmproj) {
+  return testing::SharedDir() + "/fixtures/models/" +
+         (mmproj == "gemma3-tiny" ? "gemma3-tiny-Q8_0.gguf" : "llama-tiny-F16.gguf");
+}
+
+std::vector<int32_t> Ids(const json::array& a) {
+  std::vector<int32_t> ids;
+  for (const json::value& v : a) ids.push_back(int32_t(v.to_number<int64_t>()));
+  return ids;
+}
+
+// Feeds the oracle's chunks (text ids, or our image embeddings) and returns how many greedy
+// steps agreed before the first near-tie or the end.
+int GreedyAgreement(const Model& m, ThreadPool& pool, const json::object& oracle,
+                    const std::vector<float>& image, bool bidirectional) {
+  KvCache cache(m.config(), 1024);
+  ForwardState state(m.config(), 256);
+  std::vector<float> logits(m.config().n_vocab);
+  int32_t pos = 0;
+  auto feed = [&](const std::vector<int32_t>& ids) {
+    std::vector<int32_t> positions(ids.size());
+    for (int32_t& p : positions) p = pos++;
+    Forward(m, pool, cache, ids, positions, state, logits.data());
+  };
+  for (const json::value& chunk : oracle.at("chunks").as_array()) {
+    if (chunk.at("type") == "text") {
+      feed(Ids(chunk.at("tokens").as_array()));
+      continue;
+    }
+    state.input_embeddings = image.data();
+    state.bidirectional = bidirectional;
+    feed(std::vector<int32_t>(image.size() / m.config().n_embd, 0));
+    state.input_embeddings = nullptr;
+    state.bidirectional = false;
+  }
+  EXPECT_EQ(pos, oracle.at("n_past").to_number<int64_t>());
+  int agreed = 0;
+  double max_logit_diff = 0;
+  for (const json::value& step : oracle.at("greedy").as_array()) {
+    const int32_t want = int32_t(step.at("token").to_number<int64_t>());
+    const int32_t got = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    max_logit_diff =
+        std::max(max_logit_diff, std::fabs(logits[want] - step.at("logit").to_number<double>()));
+    if (got != want) {
+      // Past a near-tie either token is right and the paths part; else it is a mismatch.
+      EXPECT_LT(step.at("gap").to_number<double>(), 0.1) << "step " << agreed;
+      break;
+    }
+    ++agreed;
+    feed({got});
+  }
+  std::printf("  max |logit - mtmd's| of the oracle's tokens: %.4f\n", max_logit_diff);
+  EXPECT_LT(max_logit_diff, 0.5);
+  return agreed;
+}
+
+TEST(VisionParity, GreedyTokensMatchMtmd) {
+  if (!fs::exists(kOracles)) GTEST_SKIP() << "no zoo (make zoo): " << kOracles;
+  ThreadPool pool(2);
+  for (const Case& c : Cases()) {
+    SCOPED_TRACE(c.mmproj + " " + c.image);
+    const json::object oracle =
+        json::parse(testing::ReadAll(kOracles / (c.mmproj + "." + c.image + ".json"))).as_object();
+    Result<std::unique_ptr<vision::VisionEncoder>> enc =
+        vision::VisionEncoder::Open((kZoo / "zoo" / ("mmproj-" + c.mmproj + ".gguf")).string());
+    ASSERT_TRUE(enc.ok()) << enc.status().message();
+    Result<std::unique_ptr<Model>> lm = Model::Load(LanguageModel(c.mmproj));
+    ASSERT_TRUE(lm.ok()) << lm.status().message();
+    ASSERT_EQ((*lm)->config().n_embd, (*enc)->config().n_embd_out);
+    const std::vector<float> image = (*enc)->Encode(pool, OraclePixels(c, oracle));
+    const bool gemma3 = (*enc)->config().projector == vision::Projector::kGemma3;
+    const int agreed = GreedyAgreement(**lm, pool, oracle, image, gemma3);
+    std::printf("%s %s: %d greedy tokens equal to mtmd's (of %zu)\n", c.mmproj.c_str(),
+                c.image.c_str(), agreed, oracle.at("greedy").as_array().size());
+    EXPECT_GE(agreed, 1);
   }
 }
 
