@@ -21,6 +21,7 @@
 #include "engine/runtime/kv_cache.h"
 #include "engine/vision/encoder.h"
 #include "tests/subprocess.h"
+#include "tests/vision_zoo.h"
 
 namespace inferno {
 namespace {
@@ -28,8 +29,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-const fs::path kZoo = fs::path(INFERNO_ZOO_DIR);
-const fs::path kOracles = kZoo / "zoo-oracle" / "vision";
+using vision_zoo::kOracles;
 
 struct Case {
   std::string mmproj, image;  // "gemma3-tiny", "photo-1"
@@ -87,15 +87,17 @@ Agreement Compare(const std::vector<float>& ours, int n_embd, const json::array&
   return a;
 }
 
+Result<std::unique_ptr<vision::VisionEncoder>> OpenEncoder(const std::string& name) {
+  return vision::VisionEncoder::Open(vision_zoo::Mmproj(name));
+}
+
 TEST(VisionParity, EmbeddingsMatchMtmd) {
   if (!fs::exists(kOracles)) GTEST_SKIP() << "no zoo (make zoo): " << kOracles;
   ThreadPool pool(2);
   for (const Case& c : Cases()) {
     SCOPED_TRACE(c.mmproj + " " + c.image);
-    const json::object oracle =
-        json::parse(testing::ReadAll(kOracles / (c.mmproj + "." + c.image + ".json"))).as_object();
-    Result<std::unique_ptr<vision::VisionEncoder>> enc =
-        vision::VisionEncoder::Open((kZoo / "zoo" / ("mmproj-" + c.mmproj + ".gguf")).string());
+    const json::object oracle = vision_zoo::Oracle(c.mmproj, c.image);
+    Result<std::unique_ptr<vision::VisionEncoder>> enc = OpenEncoder(c.mmproj);
     ASSERT_TRUE(enc.ok()) << enc.status().message();
     const vision::VisionConfig& cfg = (*enc)->config();
     const json::array& theirs = OracleEmbeddings(oracle);
@@ -120,9 +122,7 @@ TEST(VisionParity, OurDecoderSeesMtmdsPixels) {
   if (!fs::exists(kOracles)) GTEST_SKIP() << "no zoo (make zoo): " << kOracles;
   for (const char* stem : {"photo-1", "odd-1x1000", "odd-333x77"}) {
     SCOPED_TRACE(stem);
-    const json::object oracle =
-        json::parse(testing::ReadAll(kOracles / (std::string("gemma3-tiny.") + stem + ".json")))
-            .as_object();
+    const json::object oracle = vision_zoo::Oracle("gemma3-tiny", stem);
     const media::Image theirs = OraclePixels({"gemma3-tiny", stem}, oracle);
     Result<media::Image> ours = media::LoadImageFile(ImagePath(stem).string());
     ASSERT_TRUE(ours.ok()) << ours.status().message();
@@ -142,12 +142,6 @@ TEST(VisionParity, OurDecoderSeesMtmdsPixels) {
       EXPECT_LT(mean, 1.0);  // libjpeg-turbo's and stb's IDCT and chroma upsampling differ
     }
   }
-}
-
-// The language model each mmproj of the zoo is paired with (tools/zoo/vision.sh).
-std::string LanguageModel(const std::string& mmproj) {
-  return testing::SharedDir() + "/fixtures/models/" +
-         (mmproj == "gemma3-tiny" ? "gemma3-tiny-Q8_0.gguf" : "llama-tiny-F16.gguf");
 }
 
 std::vector<int32_t> Ids(const json::array& a) {
@@ -206,12 +200,10 @@ TEST(VisionParity, GreedyTokensMatchMtmd) {
   ThreadPool pool(2);
   for (const Case& c : Cases()) {
     SCOPED_TRACE(c.mmproj + " " + c.image);
-    const json::object oracle =
-        json::parse(testing::ReadAll(kOracles / (c.mmproj + "." + c.image + ".json"))).as_object();
-    Result<std::unique_ptr<vision::VisionEncoder>> enc =
-        vision::VisionEncoder::Open((kZoo / "zoo" / ("mmproj-" + c.mmproj + ".gguf")).string());
+    const json::object oracle = vision_zoo::Oracle(c.mmproj, c.image);
+    Result<std::unique_ptr<vision::VisionEncoder>> enc = OpenEncoder(c.mmproj);
     ASSERT_TRUE(enc.ok()) << enc.status().message();
-    Result<std::unique_ptr<Model>> lm = Model::Load(LanguageModel(c.mmproj));
+    Result<std::unique_ptr<Model>> lm = Model::Load(vision_zoo::LanguageModel(c.mmproj));
     ASSERT_TRUE(lm.ok()) << lm.status().message();
     ASSERT_EQ((*lm)->config().n_embd, (*enc)->config().n_embd_out);
     const std::vector<float> image = (*enc)->Encode(pool, OraclePixels(c, oracle));

@@ -79,6 +79,16 @@ struct GenerateRequest {
   // none parsed; Event::tool_calls stays empty).
   std::string prompt_suffix;
   ToolCallParserFactory tool_calls;
+  // Embeddings that stand in for prompt_tokens[first, first + n_tokens) (images from
+  // engine/vision/media_prompt.h; those ids are placeholders), each evaluated as one batch of
+  // its own, bidirectional when the model's projector wants it (Gemma 3).
+  struct MediaSpan {
+    int first = 0;
+    int n_tokens = 0;
+    std::vector<float> embeddings;  // [n_tokens][n_embd]
+    bool bidirectional = false;
+  };
+  std::vector<MediaSpan> media;
 };
 
 // Tokenizes a request's prompt as generation does: BOS/EOS per the model's metadata,
