@@ -80,6 +80,35 @@ TEST(VisionRun, GreedyAnswerMatchesMtmd) {
   }
 }
 
+// `inspect` on the zoo's mmproj files tells what mtmd does with them: as many tokens per image
+// as mtmd made, of the size the language model gets.
+TEST(VisionRun, InspectDescribesTheMmproj) {
+  if (!fs::exists(kOracles)) GTEST_SKIP() << "no zoo (make zoo): " << kOracles;
+  for (const char* name : {"gemma3-tiny", "llava-tiny"}) {
+    SCOPED_TRACE(name);
+    const json::object oracle = vision_zoo::Oracle(name, "photo-1");
+    int64_t n_image_tokens = 0;
+    for (const json::value& chunk : oracle.at("chunks").as_array()) {
+      if (chunk.at("type") == "image") n_image_tokens = chunk.at("n_tokens").to_number<int64_t>();
+    }
+    testing::ProcessResult r =
+        testing::RunProcess({testing::InfernoBinary(), "inspect", Mmproj(name), "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const json::object o = json::parse(r.out).as_object();
+    EXPECT_EQ(o.at("kind"), "mmproj");
+    EXPECT_EQ(o.at("projector"), std::string(name) == "gemma3-tiny" ? "gemma3" : "mlp");
+    EXPECT_EQ(o.at("tokens_per_image").to_number<int64_t>(), n_image_tokens);
+    EXPECT_EQ(o.at("embedding_length").to_number<int64_t>(),
+              oracle.at("n_embd").to_number<int64_t>());
+    EXPECT_EQ(o.at("patch_grid"), (json::array{8, 8}));  // 64 px in 8 px patches (vision.sh)
+    testing::ProcessResult text =
+        testing::RunProcess({testing::InfernoBinary(), "inspect", Mmproj(name)});
+    EXPECT_NE(text.out.find("tokens:       " + std::to_string(n_image_tokens) + " per image"),
+              std::string::npos)
+        << text.out;
+  }
+}
+
 TEST(VisionRun, BadInputGivesClearErrors) {
   if (!fs::exists(kOracles)) GTEST_SKIP() << "no zoo (make zoo): " << kOracles;
   const fs::path dir = testing::FreshTempDir("VisionRun", "BadInput");
