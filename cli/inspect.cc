@@ -1,5 +1,6 @@
 // `inferno inspect MODEL [--json] [--tensors]`: what is in a GGUF file and whether Inferno
-// can run it. A file that fails validation prints the one error and exits with code 1.
+// can run it (an mmproj file is described by inspect_mmproj.h). A file that fails validation prints
+// the one error and exits with code 1.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +9,7 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "cli/inspect_mmproj.h"
 #include "cli/text_util.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/gguf_json.h"
@@ -15,6 +17,7 @@
 #include "engine/model/model_summary.h"
 #include "engine/tokenizer/chat_template.h"
 #include "engine/tokenizer/tokenizer.h"
+#include "engine/vision/mmproj_config.h"
 
 namespace inferno::cli {
 namespace {
@@ -84,6 +87,7 @@ int RunInspect(const InspectOptions& o) {
     return 1;
   }
   const gguf::File& f = **opened;
+  if (vision::IsMmproj(f)) return InspectMmproj(f, o.json);
   const Status verdict = ValidateModel(f);
   Result<std::unique_ptr<Tokenizer>> tok = Tokenizer::FromGguf(f);
 

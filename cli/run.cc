@@ -1,6 +1,7 @@
 // `inferno run`: generate from a prompt on the command line. Text mode streams the
 // completion to stdout and the timings to stderr; --json prints the engine's event stream
-// as JSON Lines (DESIGN §4).
+// as JSON Lines (DESIGN §4). With --mmproj and --image, the images' embeddings go where the
+// prompt holds <__media__> (engine/vision/media_prompt.h).
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -16,6 +17,8 @@
 #include "engine/request/prepare.h"
 #include "engine/runtime/session.h"
 #include "engine/threads/thread_pool.h"
+#include "engine/vision/encoder.h"
+#include "engine/vision/media_prompt.h"
 
 namespace inferno::cli {
 namespace {
@@ -32,6 +35,8 @@ struct RunOptions {
   int batch_size = 256;
   bool chat = false;
   bool json = false;
+  std::string mmproj;
+  std::vector<std::string> images;
 };
 
 void PrintJsonLine(const boost::json::object& o) {
@@ -119,6 +124,25 @@ GenerateRequest RunDefaults() {
   return req;
 }
 
+// Encodes the images with the mmproj and places them in the raw prompt.
+Status AddImages(const RunOptions& o, const Model& model, ThreadPool& pool, GenerateRequest* req) {
+  Result<std::unique_ptr<vision::VisionEncoder>> enc = vision::VisionEncoder::Open(o.mmproj);
+  if (!enc.ok()) return enc.status();
+  const vision::VisionConfig& c = (*enc)->config();
+  if (c.n_embd_out != model.config().n_embd) {
+    return Status::InvalidArgument(
+        o.mmproj + " gives embeddings of " + std::to_string(c.n_embd_out) + ", but " + o.model +
+        " has embedding_length " + std::to_string(model.config().n_embd));
+  }
+  std::vector<std::vector<float>> embeddings;
+  for (const std::string& path : o.images) {
+    Result<media::Image> img = media::LoadImageFile(path);
+    if (!img.ok()) return img.status();
+    embeddings.push_back((*enc)->Encode(pool, *img));
+  }
+  return vision::PlaceImages(model.tokenizer(), c, req->prompt, std::move(embeddings), req);
+}
+
 int RunGenerate(const RunOptions& o) {
   GenerateRequest req = RunDefaults();
   if (!o.file.empty()) {
@@ -159,6 +183,12 @@ int RunGenerate(const RunOptions& o) {
     return 1;
   }
   so.spec = *spec;
+  if (!o.images.empty()) {
+    if (Status st = AddImages(o, **model, pool, &req); !st.ok()) {
+      fmt::print(stderr, "error: {}\n", st.message());
+      return 1;
+    }
+  }
   Session session(**model, pool, so);
   if (!session.spec_note().empty()) fmt::print(stderr, "note: {}\n", session.spec_note());
   const EventSink sink = o.json ? EventSink(EmitJson) : EventSink(EmitText);
@@ -201,9 +231,25 @@ void AddRunCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--system", o->system, "System prompt (with --chat)");
   cmd->add_flag("--json", o->json, "Print the event stream as JSON Lines");
   o->spec.Add(cmd);
+  cmd->add_option("--mmproj", o->mmproj, "Vision encoder and projector (mmproj GGUF)");
+  cmd->add_option("--image", o->images,
+                  "Image file (JPEG, PNG, WebP, GIF), placed at <__media__> in the prompt, else "
+                  "before it; repeat for several");
   cmd->callback([o, exit_code] {
     if (o->prompt.empty() && o->file.empty()) {
       fmt::print(stderr, "error: give a prompt with -p TEXT or -f FILE\n");
+      *exit_code = 2;
+      return;
+    }
+    if (!o->images.empty() && o->mmproj.empty()) {
+      fmt::print(stderr, "error: --image needs --mmproj (the model's vision encoder)\n");
+      *exit_code = 2;
+      return;
+    }
+    if (!o->images.empty() && o->chat) {
+      fmt::print(stderr,
+                 "error: --image with --chat is not supported yet: write the template "
+                 "into the prompt\n");
       *exit_code = 2;
       return;
     }

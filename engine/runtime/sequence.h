@@ -84,6 +84,16 @@ struct GenerateRequest {
   // kOff turns it off, kLookup asks for prompt lookup, kDraft for the front end's draft model
   // (none loaded: no speculation). Never on a model that cannot speculate.
   std::optional<SpecMode> speculation;
+  // Embeddings that stand in for prompt_tokens[first, first + n_tokens) (images from
+  // engine/vision/media_prompt.h; those ids are placeholders), each evaluated as one batch of
+  // its own, bidirectional when the model's projector wants it (Gemma 3).
+  struct MediaSpan {
+    int first = 0;
+    int n_tokens = 0;
+    std::vector<float> embeddings;  // [n_tokens][n_embd]
+    bool bidirectional = false;
+  };
+  std::vector<MediaSpan> media;
 };
 
 // Tokenizes a request's prompt as generation does: BOS/EOS per the model's metadata,
