@@ -305,6 +305,31 @@ def copy_exchange(rng):
             {"role": "assistant", "content": dumps({"expression": expr})}]
 
 
+def long_expression(rng):
+    """3 to 10 numbers of 1-3 digits joined by operators: a long string to repeat."""
+    parts = [str(number(rng))]
+    for _ in range(rng.randint(2, 9)):
+        parts += [rng.choice("+-*/"), str(number(rng))]
+    return " ".join(parts)
+
+
+def drill_document(rng):
+    """Dense copying: every digit the assistant writes is in the user's line above. Stage 1
+    never had to copy (its sums are memorised facts: it puts 0.00 on copying "583" from the
+    line above), and 480 steps of tool conversations with short drills taught no copying at
+    all (it wrote "184 / 11" for every sum, and ignored the tool's result as well)."""
+    msgs = []
+    for _ in range(rng.randint(3, 5)):
+        e = long_expression(rng)
+        if rng.random() < 0.6:
+            msgs += [{"role": "user", "content": rng.choice(COPY_Q).format(e=e)},
+                     {"role": "assistant", "content": e}]
+        else:
+            msgs += [{"role": "user", "content": rng.choice(COPY_JSON_Q[:2]).format(e=e)},
+                     {"role": "assistant", "content": dumps({"expression": e})}]
+    return render(msgs).rstrip("\n")
+
+
 def copy_document(rng):
     msgs = []
     for _ in range(rng.randint(1, 3)):
@@ -388,9 +413,11 @@ def json_document(rng, facts):
 
 def document(rng, facts, story_fn):
     r = rng.random()
-    if r < 0.6:
+    if r < 0.35:
         return tool_document(rng, facts, story_fn)
-    return json_document(rng, facts) if r < 0.85 else copy_document(rng)
+    if r < 0.5:
+        return json_document(rng, facts)
+    return copy_document(rng) if r < 0.55 else drill_document(rng)
 
 
 def heldout_prompts(facts, seed, n_calc=60, n_time=30, n_direct=40, n_json=60):
