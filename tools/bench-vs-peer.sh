@@ -28,7 +28,7 @@ IK_BENCH="$IK_DIR/build/bin/llama-bench"
 
 models=("$@")
 if ((${#models[@]} == 0)); then
-  for f in "$PEER_DIR"/models/llama1b-{Q4_0,Q8_0,Q4_K_M,IQ4_XS}.gguf "$PEER_DIR"/models/qwen3moe-*.gguf; do
+  for f in "$PEER_DIR"/models/llama1b-{Q4_0,Q8_0,Q4_K_M,IQ4_XS}.gguf "$PEER_DIR"/models/qwen3moe-a3b-scaled-{Q8_0,Q4_K_M}.gguf; do
     [[ -f "$f" ]] && models+=("$f")
   done
   if ((${#models[@]} == 0)); then
@@ -50,8 +50,10 @@ rival() {
   local name=$1 bench=$2 flags=$3 m=$4
   [[ -x "$bench" ]] || return 0
   # shellcheck disable=SC2086  # the flag set is split on purpose
-  "$bench" -m "$m" -t "$THREADS" -p "$PP" -n "$TG" -r "$REPS" $flags -o jsonl 2>/dev/null |
-    grep '^{' | sed "s|^|$name\t$flags\t$m\t|" >>"$out" ||
+  # -o json (one array): ik_llama.cpp's llama-bench has no jsonl.
+  "$bench" -m "$m" -t "$THREADS" -p "$PP" -n "$TG" -r "$REPS" $flags -o json 2>/dev/null |
+    python3 -c 'import json, sys; [print(json.dumps(r)) for r in json.load(sys.stdin)]' |
+    sed "s|^|$name\t$flags\t$m\t|" >>"$out" ||
     echo "note: $name $flags failed on $m" >&2
 }
 for m in "${models[@]}"; do
