@@ -4,6 +4,7 @@
 // kernels multiply).
 #pragma once
 
+#include <algorithm>
 #include <span>
 #include <string>
 #include <string_view>
@@ -59,6 +60,11 @@ struct ModelConfig {
   // Hybrid linear attention (Qwen3.5): layers whose token mixer is a Gated DeltaNet with a
   // recurrent state per sequence instead of attention over the KV cache.
   std::vector<bool> layer_is_recurrent;  // per layer, all false for other families
+  // A state that cannot be rolled back: what the prompt cache and speculative decoding ask.
+  bool has_recurrent_layers() const {
+    return std::find(layer_is_recurrent.begin(), layer_is_recurrent.end(), true) !=
+           layer_is_recurrent.end();
+  }
   DeltaNetDims delta_net;
   // Embeddings (engine/model/pooling.h): how the file says its final hidden states become one
   // vector per input, and whether a token attends to the whole input (encoders such as BERT,

@@ -6,11 +6,6 @@
 namespace inferno {
 namespace {
 
-bool HasRecurrentLayers(const ModelConfig& c) {
-  return std::any_of(c.layer_is_recurrent.begin(), c.layer_is_recurrent.end(),
-                     [](bool r) { return r; });
-}
-
 int ThreadCount(int requested) {
   if (requested > 0) return requested;
   const unsigned n = std::thread::hardware_concurrency();
@@ -92,7 +87,7 @@ Scheduler::Scheduler(const Model& model, const SchedulerOptions& options)
       n_batch_(std::max({1, options.n_batch, options.n_slots})),
       pool_(ThreadCount(options.n_threads)),
       state_(model.config(), n_batch_),
-      prompt_cache_(std::max(1, options.n_slots), HasRecurrentLayers(model.config()),
+      prompt_cache_(std::max(1, options.n_slots), model.config().has_recurrent_layers(),
                     options.prompt_cache) {
   options_.n_slots = std::max(1, options.n_slots);
   if (options_.spec.mode != SpecMode::kOff) {

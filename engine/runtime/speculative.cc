@@ -54,10 +54,7 @@ const char* SpecModeName(SpecMode mode) {
 }
 
 std::string SpecUnsupported(const ModelConfig& config) {
-  if (std::find(config.layer_is_recurrent.begin(), config.layer_is_recurrent.end(), true) ==
-      config.layer_is_recurrent.end()) {
-    return "";
-  }
+  if (!config.has_recurrent_layers()) return "";
   return "speculative decoding is off for '" + config.arch_name +
          "': its recurrent layers (Gated DeltaNet) cannot take back rejected draft tokens";
 }
