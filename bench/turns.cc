@@ -1,10 +1,10 @@
 #include "bench/turns.h"
 
 #include <algorithm>
-#include <cmath>
 #include <memory>
 #include <string>
 
+#include "bench/runner.h"
 #include "engine/runtime/scheduled_run.h"
 
 namespace inferno::bench {
@@ -64,14 +64,6 @@ SchedulerOptions Options(const Model& model, const TurnsOptions& o, bool cache) 
   return so;
 }
 
-void MeanSd(const std::vector<double>& v, double* mean, double* sd) {
-  double s = 0, q = 0;
-  for (double x : v) s += x;
-  *mean = s / double(v.size());
-  for (double x : v) q += (x - *mean) * (x - *mean);
-  *sd = v.size() > 1 ? std::sqrt(q / double(v.size() - 1)) : 0;
-}
-
 }  // namespace
 
 Result<std::vector<TurnResult>> RunTurns(const Model& model, const TurnsOptions& o) {
@@ -104,8 +96,8 @@ Result<std::vector<TurnResult>> RunTurns(const Model& model, const TurnsOptions&
     }
   }
   for (int t = 0; t < turns; ++t) {
-    MeanSd(cached_ms[t], &out[t].ttft_ms, &out[t].ttft_ms_sd);
-    MeanSd(fresh_ms[t], &out[t].fresh_ttft_ms, &out[t].fresh_ttft_ms_sd);
+    MeanStddev(cached_ms[t], &out[t].ttft_ms, &out[t].ttft_ms_sd);
+    MeanStddev(fresh_ms[t], &out[t].fresh_ttft_ms, &out[t].fresh_ttft_ms_sd);
   }
   return out;
 }
