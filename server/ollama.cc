@@ -195,7 +195,7 @@ std::string OllamaTime() {
 
 json::object OllamaEncoder::Object(const std::string& text, const std::string& thinking,
                                    const std::vector<ChatToolCall>& calls, bool done) const {
-  json::object o{{"model", model_}, {"created_at", created_at_}};
+  json::object o{{"model", model_}, {"created_at", clock_()}};
   if (kind_ == Kind::kChat) {
     json::object m{{"role", "assistant"}, {"content", text}};
     if (!thinking.empty()) m["thinking"] = thinking;

@@ -8,6 +8,7 @@
 // No I/O here.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -41,8 +42,11 @@ std::string OllamaTime();
 class OllamaEncoder {
  public:
   enum class Kind { kChat, kGenerate };
-  OllamaEncoder(Kind kind, std::string model, std::string created_at)
-      : kind_(kind), model_(std::move(model)), created_at_(std::move(created_at)) {}
+  // `clock` gives each object's created_at when it is made (Ollama stamps every streamed
+  // line with its own time); OllamaTime unless a test fixes it.
+  using Clock = std::function<std::string()>;
+  OllamaEncoder(Kind kind, std::string model, Clock clock = OllamaTime)
+      : kind_(kind), model_(std::move(model)), clock_(std::move(clock)) {}
 
   // /api/generate: the last object's `context` is these ids followed by the generated ones.
   void SetContext(std::vector<int32_t> prompt_ids) {
@@ -68,7 +72,7 @@ class OllamaEncoder {
 
   Kind kind_;
   std::string model_;
-  std::string created_at_;
+  Clock clock_;
   std::string content_;
   std::string thinking_;
   std::vector<ChatToolCall> tool_calls_;

@@ -152,7 +152,7 @@ void Api::OllamaRespond(const Request& r, ResponseWriter& w, OllamaRun& run) {
     if (*p.keep_alive) keep = **p.keep_alive;
     (void)registry_.KeepAlive(id, keep);  // NotFound: evicted meanwhile, nothing to keep
   };
-  OllamaEncoder enc(run.kind, id, OllamaTime());
+  OllamaEncoder enc(run.kind, id);
   if (p.load_only) {
     keep_alive();
     const bool unloaded = p.keep_alive && *p.keep_alive && (*p.keep_alive)->count() == 0;

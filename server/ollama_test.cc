@@ -69,7 +69,8 @@ TEST(OllamaChat, BadFieldsNameThemselves) {
 }
 
 TEST(OllamaChat, EncodesTheThoughtAsThinking) {
-  OllamaEncoder enc(OllamaEncoder::Kind::kChat, "qwen3", "2026-12-03T13:00:00.000000000Z");
+  OllamaEncoder enc(OllamaEncoder::Kind::kChat, "qwen3",
+                    [] { return std::string("2026-12-03T13:00:00.000000000Z"); });
   Event t;
   t.reasoning = "Hmm";
   json::object line = json::parse(enc.TokenLine(t)).as_object();
@@ -91,6 +92,20 @@ TEST(OllamaChat, EncodesTheThoughtAsThinking) {
   EXPECT_EQ(out["prompt_eval_count"], 7);
   EXPECT_EQ(out["eval_count"], 5);
   EXPECT_EQ(out["eval_duration"], 2000000);
+}
+
+TEST(OllamaChat, EveryStreamedLineHasItsOwnTime) {
+  int calls = 0;
+  OllamaEncoder enc(OllamaEncoder::Kind::kChat, "m",
+                    [&calls] { return "2026-12-03T13:00:0" + std::to_string(calls++) + "Z"; });
+  Event a;
+  a.text = "Hi";
+  Event b;
+  b.text = " there";
+  EXPECT_EQ(json::parse(enc.TokenLine(a)).at("created_at"), "2026-12-03T13:00:00Z");
+  EXPECT_EQ(json::parse(enc.TokenLine(b)).at("created_at"), "2026-12-03T13:00:01Z");
+  EXPECT_EQ(json::parse(enc.DoneLine(Done("stop", 2, 1), 3)).at("created_at"),
+            "2026-12-03T13:00:02Z");
 }
 
 TEST(OllamaTags, ListsUsableModelsAndRunningOnes) {
@@ -258,7 +273,8 @@ TEST(OllamaGenerate, RefusesWhatItCannotHonour) {
 }
 
 TEST(OllamaGenerate, EncodesResponseAndContext) {
-  OllamaEncoder enc(OllamaEncoder::Kind::kGenerate, "m", "2026-12-03T13:00:00.000000000Z");
+  OllamaEncoder enc(OllamaEncoder::Kind::kGenerate, "m",
+                    [] { return std::string("2026-12-03T13:00:00.000000000Z"); });
   enc.SetContext({1, 5});
   Event t;
   t.id = 7;
