@@ -186,6 +186,8 @@ constexpr TokenKey kChatTokenKeys[] = {
     {TokenField::kPiece, "token"},
     {TokenField::kLogprob, "logprob"},
     {TokenField::kElapsedMs, "elapsed_ms"},
+    {TokenField::kDraft, "draft"},
+    {TokenField::kDraftId, "draft_id"},
 };
 
 constexpr DoneKey kRunDoneKeys[] = {
@@ -208,7 +210,17 @@ constexpr DoneKey kChatDoneKeys[] = {
     {DoneField::kDecodeTokensPerSecond, "decode_tokens_per_second"},
     {DoneField::kTtftMs, "ttft_ms"},
     {DoneField::kGeneratedTokens, "generated_tokens"},
+    {DoneField::kSpeculationIfAny, ""},
 };
+
+// Speculative decoding's counts, only when a draft proposed anything (a request without
+// speculation keeps its documented keys).
+void AddSpeculation(const Timings& t, json::object& out) {
+  if (t.drafted_tokens <= 0) return;
+  out["drafted_tokens"] = t.drafted_tokens;
+  out["accepted_tokens"] = t.accepted_tokens;
+  out["acceptance_rate"] = t.acceptance_rate();
+}
 
 }  // namespace
 
@@ -405,6 +417,10 @@ json::object DoneJson(const Event& e, DoneFormat format, json::object out) {
   for (const DoneKey& k : format) {
     if (k.field == DoneField::kOutputIfAny && e.text.empty()) continue;
     if (k.field == DoneField::kReasoningIfAny && e.reasoning.empty()) continue;
+    if (k.field == DoneField::kSpeculationIfAny) {
+      AddSpeculation(e.timings, out);
+      continue;
+    }
     out[k.key] = DoneValue(e, k.field);
   }
   return out;
@@ -413,12 +429,7 @@ json::object DoneJson(const Event& e, DoneFormat format, json::object out) {
 json::object TimingsJson(const Timings& t) {
   json::object out;
   for (const DoneKey& k : kTimingKeys) out[k.key] = TimingValue(t, k.field);
-  // Speculative decoding, only when a draft proposed anything.
-  if (t.drafted_tokens > 0) {
-    out["drafted_tokens"] = t.drafted_tokens;
-    out["accepted_tokens"] = t.accepted_tokens;
-    out["acceptance_rate"] = t.acceptance_rate();
-  }
+  AddSpeculation(t, out);
   return out;
 }
 

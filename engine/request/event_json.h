@@ -169,6 +169,9 @@ enum class DoneField {
   kDecodeMs,
   kDecodeTokensPerSecond,
   kTtftMs,
+  // Speculative decoding, only when a draft proposed anything: drafted_tokens,
+  // accepted_tokens, acceptance_rate (the format's key is not used: the three are written).
+  kSpeculationIfAny,
 };
 
 struct DoneKey {
@@ -187,7 +190,8 @@ extern const DoneFormat kChatDone;
 boost::json::object DoneJson(const Event& e, DoneFormat format, boost::json::object out = {});
 
 // A generation's timings: {load_ms, prompt_tokens, cached_tokens, prompt_ms,
-// prompt_tokens_per_second, generated_tokens, decode_ms, decode_tokens_per_second, ttft_ms}.
+// prompt_tokens_per_second, generated_tokens, decode_ms, decode_tokens_per_second, ttft_ms},
+// then drafted_tokens, accepted_tokens, acceptance_rate when a draft proposed anything.
 boost::json::object TimingsJson(const Timings& t);
 
 // --- kError ---------------------------------------------------------------------------------
