@@ -9,8 +9,6 @@
 namespace inferno::event_json {
 namespace json = boost::json;
 
-namespace {
-
 const char* DraftName(DraftMark m) {
   switch (m) {
     case DraftMark::kAccepted:
@@ -24,6 +22,15 @@ const char* DraftName(DraftMark m) {
   }
   return "none";
 }
+
+std::optional<DraftMark> ParseDraftName(std::string_view name) {
+  for (DraftMark m : {DraftMark::kAccepted, DraftMark::kRejected, DraftMark::kBonus}) {
+    if (name == DraftName(m)) return m;
+  }
+  return std::nullopt;
+}
+
+namespace {
 
 // A float as the double whose shortest decimal form is the float's own shortest form
 // (0.37867925 rather than 0.3786792457103729): the prompt attention map is n² weights, and this
@@ -172,9 +179,11 @@ constexpr TokenKey kDebuggerTokenKeys[] = {
     {TokenField::kDraft, "draft"},     {TokenField::kDraftId, "draft_id"},
 };
 constexpr TokenKey kStoredStepKeys[] = {
-    {TokenField::kId, "id"},     {TokenField::kPiece, "text"},  {TokenField::kLogit, "logit"},
-    {TokenField::kProb, "prob"}, {TokenField::kRank, "rank"},   {TokenField::kEntropy, "entropy"},
-    {TokenField::kTop, "top"},   {TokenField::kPhase, "phase"},
+    {TokenField::kId, "id"},       {TokenField::kPiece, "text"},
+    {TokenField::kLogit, "logit"}, {TokenField::kProb, "prob"},
+    {TokenField::kRank, "rank"},   {TokenField::kEntropy, "entropy"},
+    {TokenField::kTop, "top"},     {TokenField::kPhase, "phase"},
+    {TokenField::kDraft, "draft"}, {TokenField::kDraftId, "draft_id"},
 };
 // /chat named the display text `text` and the piece `token` before there was one encoder.
 constexpr TokenKey kChatTokenKeys[] = {

@@ -18,6 +18,7 @@
 
 #include <boost/json.hpp>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,6 +28,11 @@
 #include "engine/tokenizer/tokenizer.h"
 
 namespace inferno::event_json {
+
+// A token's `draft` as the formats write it: "accepted", "rejected", "bonus" ("none" for
+// kNone, which no format writes); and back (nullopt for any other name).
+const char* DraftName(DraftMark m);
+std::optional<DraftMark> ParseDraftName(std::string_view name);
 
 // A JSON number for x; JSON has no NaN or infinity, so those (a masked token's -inf logit)
 // are null.

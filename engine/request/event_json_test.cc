@@ -168,12 +168,12 @@ TEST(EventJsonTest, DoneFormats) {
 }
 
 // Speculative decoding: a token a draft was about says what became of the draft in every
-// token format but the store's; the counts join the timings only when a draft proposed any.
+// token format; the counts join the timings only when a draft proposed any.
 TEST(EventJsonTest, DraftMarksAndCounts) {
   Event e = SampleToken();
   e.draft = DraftMark::kRejected;
   e.draft_id = 7;
-  for (const TokenFormat* f : {&kRunToken, &kDebuggerToken, &kChatToken}) {
+  for (const TokenFormat* f : {&kRunToken, &kDebuggerToken, &kChatToken, &kStoredStep}) {
     const json::object o = TokenJson(e, *f);
     EXPECT_EQ(o.at("draft"), "rejected");
     EXPECT_EQ(o.at("draft_id"), 7);
@@ -185,6 +185,10 @@ TEST(EventJsonTest, DraftMarksAndCounts) {
   e.draft = DraftMark::kBonus;
   EXPECT_EQ(TokenJson(e, kDebuggerToken).at("draft"), "bonus");
   EXPECT_FALSE(TokenJson(SampleToken(), kChatToken).contains("draft"));
+  for (DraftMark m : {DraftMark::kAccepted, DraftMark::kRejected, DraftMark::kBonus}) {
+    EXPECT_EQ(ParseDraftName(DraftName(m)), m);
+  }
+  EXPECT_EQ(ParseDraftName("none"), std::nullopt);
 
   Event done = SampleDone();
   EXPECT_FALSE(DoneJson(done, kChatDone).contains("drafted_tokens"));

@@ -145,6 +145,15 @@ test('debugger: tokens marked accepted, rejected or bonus, with a legend and the
   const close = page.getByRole('button', { name: 'Close settings' });
   if (await close.isVisible()) await close.click();
   await page.screenshot({ path: path.join(shots, 'speculation.png') });
+
+  // The stored session keeps the marks, so a saved run shows them again.
+  const { sessions } = await (await fetch(server.url + '/api/sessions?limit=1')).json();
+  const doc = await (await fetch(server.url + `/api/sessions/${sessions[0].id}`)).json();
+  assert.deepEqual(
+    doc.session.steps.map((s) => s.draft ?? null),
+    marks,
+  );
+  assert.ok(doc.session.steps.filter((s) => s.draft === 'rejected').every((s) => Number.isInteger(s.draft_id)));
   assert.deepEqual(errors, []);
   await context.close();
 });

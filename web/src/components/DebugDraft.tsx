@@ -2,7 +2,7 @@
 // acceptance rate, and what the draft proposed at the selected step.
 
 import type { TokenMsg } from '../api/debugger';
-import type { DebugSession } from '../lib/debugState';
+import { isRunning, type DebugSession } from '../lib/debugState';
 import { formatProb, visibleToken } from '../lib/probability';
 import { countMarks, DRAFT_MARK_LABEL, DRAFT_MARKS, specCounts, type SpecCounts } from '../lib/speculation';
 import { SpecStats } from './SpecStats';
@@ -30,7 +30,8 @@ export function DraftLegend({ session }: { session: DebugSession }) {
       {counts ? (
         <SpecStats counts={counts} tokensPerSecond={session.timings?.decode_tokens_per_second} />
       ) : (
-        <span className="legend-hint">the acceptance rate comes at the end of the run</span>
+        // A stored session keeps the marks but not the run's counts.
+        isRunning(session) && <span className="legend-hint">the acceptance rate comes at the end of the run</span>
       )}
     </div>
   );

@@ -131,6 +131,13 @@ describe('debugger draft marks', () => {
     expect(screen.getByTestId('draft-legend').textContent).toContain('the acceptance rate comes at the end of the run');
   });
 
+  it('shows a stored session its marks without counts it does not have', () => {
+    render(<GeneratedTokens session={{ ...session(tokens), state: 'done' }} selected={null} onSelect={() => {}} />);
+    const legend = screen.getByTestId('draft-legend');
+    expect(legend.textContent).toBe('accepted 2rejected 1bonus 1');
+    expect(screen.queryByTestId('spec-stats')).toBeNull();
+  });
+
   it('has no legend when nothing was drafted', () => {
     render(<GeneratedTokens session={session([tok(0, 'a'), tok(1, 'b')])} selected={null} onSelect={() => {}} />);
     expect(screen.queryByTestId('draft-legend')).toBeNull();
