@@ -352,7 +352,15 @@ void Api::Route(const Request& r, ResponseWriter& w, std::string* label) {
 Response Api::Health() {
   json::array loaded;
   for (const std::string& id : registry_.loaded_ids()) loaded.push_back(json::value(id));
-  return Json(200, json::object{{"status", "ok"}, {"models_loaded", loaded}});
+  // The speculation every request gets unless it chooses (`--spec`), and whether a request
+  // may choose "draft" (`--draft`): the web UI offers the choices the server has.
+  const SpecOptions& spec = registry_.options().scheduler.spec;
+  json::object speculation{{"mode", SpecModeName(spec.mode)},
+                           {"draft_model", spec.draft != nullptr},
+                           {"draft_max", spec.draft_max}};
+  return Json(200, json::object{{"status", "ok"},
+                                {"models_loaded", loaded},
+                                {"speculation", std::move(speculation)}});
 }
 
 Response Api::Models() {

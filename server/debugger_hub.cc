@@ -501,8 +501,8 @@ void Connection::DeliverEvent(const std::shared_ptr<Session>& s, const Event& e)
     }
   } else if (e.type == Event::Type::kToken) {
     s->record.tokens.push_back(e.id);
-    s->record.steps.push_back(
-        StepRecord{e.id, e.piece, e.logit, e.prob, e.rank, e.entropy, e.top, e.in_reasoning});
+    s->record.steps.push_back(StepRecord{e.id, e.piece, e.logit, e.prob, e.rank, e.entropy, e.top,
+                                         e.in_reasoning, e.draft, e.draft_id});
     if (s->generated++ == 0) s->first_token = Clock::now();
   } else if (e.type == Event::Type::kDone) {
     s->record.finish_reason = e.finish_reason;

@@ -21,6 +21,8 @@ json::object StepJson(const StepRecord& s) {
   t.entropy = s.entropy;
   t.top = s.top;
   t.in_reasoning = s.reasoning;
+  t.draft = s.draft;
+  t.draft_id = s.draft_id;
   return event_json::TokenJson(t, event_json::kStoredStep);
 }
 
@@ -67,6 +69,22 @@ Status ReadIds(const json::object& o, const char* key, std::vector<int32_t>* out
     INFERNO_RETURN_IF_ERROR(ReadInt(e, std::string("'") + key + "' entries", 0, INT32_MAX, &id));
     out->push_back(int32_t(id));
   }
+  return Status::Ok();
+}
+
+// A step's speculative decoding mark: "draft" one of the names, "draft_id" with "rejected".
+Status ReadDraft(const json::object& o, StepRecord* s) {
+  const json::value* v = o.if_contains("draft");
+  if (v == nullptr || v->is_null()) return Status::Ok();
+  const std::optional<DraftMark> mark =
+      v->is_string() ? event_json::ParseDraftName(v->as_string()) : std::nullopt;
+  INFERNO_RETURN_IF_ERROR(Need(mark.has_value(), "step draft must be accepted, rejected or bonus"));
+  s->draft = *mark;
+  if (*mark != DraftMark::kRejected) return Status::Ok();
+  INFERNO_RETURN_IF_ERROR(Need(o.contains("draft_id"), "a rejected step draft needs draft_id"));
+  int64_t id = 0;
+  INFERNO_RETURN_IF_ERROR(ReadInt(o.at("draft_id"), "step draft_id", 0, INT32_MAX, &id));
+  s->draft_id = int32_t(id);
   return Status::Ok();
 }
 
@@ -181,6 +199,7 @@ Result<SessionRecord> RecordFromJson(const json::value& value, const Limits& lim
       s.entropy = float(entropy);
       const json::value* phase = so.if_contains("phase");
       s.reasoning = phase != nullptr && phase->is_string() && phase->as_string() == "reasoning";
+      INFERNO_RETURN_IF_ERROR(ReadDraft(so, &s));
       r.steps.push_back(std::move(s));
     }
     INFERNO_RETURN_IF_ERROR(

@@ -31,6 +31,8 @@ SessionRecord Sample() {
                         {{5, " b", 4.0f, 0.5f}, {310, " a", 3.5f, 0.25f}},
                         /*reasoning=*/true},
              StepRecord{29991, "\xe2\x80", 1.0f, 0.125f, 0, 0.5f, {}}};
+  r.steps[1].draft = DraftMark::kRejected;  // speculative decoding: the draft proposed 5
+  r.steps[1].draft_id = 5;
   r.finish_reason = "length";
   return r;
 }
@@ -60,6 +62,11 @@ TEST(SessionRecordJson, RoundTripsAndRebuildsTheSettings) {
   EXPECT_FALSE(back->steps[1].reasoning);
   EXPECT_EQ(o.at("steps").as_array()[0].as_object().at("phase"), "reasoning");
   EXPECT_FALSE(o.at("steps").as_array()[1].as_object().contains("phase"));
+  // Speculative decoding's marks too; a step no draft was about has none.
+  EXPECT_EQ(back->steps[1].draft, DraftMark::kRejected);
+  EXPECT_EQ(back->steps[1].draft_id, 5);
+  EXPECT_EQ(back->steps[0].draft, DraftMark::kNone);
+  EXPECT_FALSE(o.at("steps").as_array()[0].as_object().contains("draft"));
   // The settings a branch reuses come from the stored start message.
   EXPECT_EQ(back->generate.max_tokens, 9);
   EXPECT_FLOAT_EQ(back->generate.sampling.temperature, 0.5f);
@@ -113,6 +120,12 @@ TEST(SessionRecordJson, RejectsBrokenRecordsNamingTheField) {
   b = o;
   b["steps"].as_array()[0].as_object()["top"] = json::array{json::object{{"id", 1}}};
   fails(b, "top");
+  b = o;
+  b["steps"].as_array()[0].as_object()["draft"] = "maybe";
+  fails(b, "draft");
+  b = o;
+  b["steps"].as_array()[1].as_object().erase("draft_id");
+  fails(b, "draft_id");
   EXPECT_FALSE(RecordFromJson(json::array{}, Limits{}).ok());
 }
 

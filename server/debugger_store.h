@@ -27,6 +27,9 @@ struct StepRecord {
   float entropy = 0;
   std::vector<TopToken> top;
   bool reasoning = false;  // a token of a thinking model's thought (stored as "phase")
+  // Speculative decoding: what became of the draft here, and the rejected draft's token.
+  DraftMark draft = DraftMark::kNone;
+  int32_t draft_id = -1;
 };
 
 struct SessionRecord {

@@ -21,15 +21,21 @@ namespace json = boost::json;
 
 // The generation's measured speed as llama.cpp's server reports it: `predicted_per_second`
 // is the decode rate (the steps after the first token, which comes out of the prompt pass).
+// Speculative decoding adds, as llama-server does, the drafted and accepted counts.
 json::object TimingsJson(const Timings& t) {
   // As llama-server: prompt_n counts the evaluated tokens, cache_n the ones reused.
-  return json::object{{"cache_n", t.cached_tokens},
-                      {"prompt_n", t.evaluated_prompt_tokens()},
-                      {"prompt_ms", t.prompt_ms},
-                      {"prompt_per_second", t.prompt_tokens_per_second()},
-                      {"predicted_n", t.generated_tokens},
-                      {"predicted_ms", t.decode_ms},
-                      {"predicted_per_second", t.decode_tokens_per_second()}};
+  json::object o{{"cache_n", t.cached_tokens},
+                 {"prompt_n", t.evaluated_prompt_tokens()},
+                 {"prompt_ms", t.prompt_ms},
+                 {"prompt_per_second", t.prompt_tokens_per_second()},
+                 {"predicted_n", t.generated_tokens},
+                 {"predicted_ms", t.decode_ms},
+                 {"predicted_per_second", t.decode_tokens_per_second()}};
+  if (t.drafted_tokens > 0) {
+    o["draft_n"] = t.drafted_tokens;
+    o["draft_n_accepted"] = t.accepted_tokens;
+  }
+  return o;
 }
 
 ApiError Bad(std::string param, std::string message) {

@@ -156,6 +156,24 @@ TEST(OpenAiEncoder, WithIncludeUsageEveryChunkHasUsageNullButTheLast) {
   EXPECT_FALSE(Chunks(plain.TokenChunk(Token(0, "Hi", "Hi")))[0].contains("usage"));
 }
 
+// The chunk with the finish reason carries llama-server's timings; speculative decoding adds
+// its drafted and accepted counts, only when a draft proposed anything.
+TEST(OpenAiEncoder, TimingsCarryDraftCountsWhenSpeculated) {
+  CompletionParams params;
+  params.stream = true;
+  CompletionEncoder enc(params, "m", "id", 1);
+  Event done = Done(0, 9, "length");
+  const json::object plain = Chunks(enc.FinalChunks(done, 5)).front().at("timings").as_object();
+  EXPECT_EQ(plain.at("predicted_n"), 9);
+  EXPECT_FALSE(plain.contains("draft_n"));
+  CompletionEncoder spec_enc(params, "m", "id", 1);
+  done.timings.drafted_tokens = 10;
+  done.timings.accepted_tokens = 7;
+  const json::object spec = Chunks(spec_enc.FinalChunks(done, 5)).front().at("timings").as_object();
+  EXPECT_EQ(spec.at("draft_n"), 10);
+  EXPECT_EQ(spec.at("draft_n_accepted"), 7);
+}
+
 TEST(OpenAiEncoder, ChatLogprobsLeaveOutTheEndOfGenerationToken) {
   CompletionParams params;
   params.logprobs = true;

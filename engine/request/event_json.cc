@@ -9,8 +9,6 @@
 namespace inferno::event_json {
 namespace json = boost::json;
 
-namespace {
-
 const char* DraftName(DraftMark m) {
   switch (m) {
     case DraftMark::kAccepted:
@@ -24,6 +22,15 @@ const char* DraftName(DraftMark m) {
   }
   return "none";
 }
+
+std::optional<DraftMark> ParseDraftName(std::string_view name) {
+  for (DraftMark m : {DraftMark::kAccepted, DraftMark::kRejected, DraftMark::kBonus}) {
+    if (name == DraftName(m)) return m;
+  }
+  return std::nullopt;
+}
+
+namespace {
 
 // A float as the double whose shortest decimal form is the float's own shortest form
 // (0.37867925 rather than 0.3786792457103729): the prompt attention map is n² weights, and this
@@ -172,9 +179,11 @@ constexpr TokenKey kDebuggerTokenKeys[] = {
     {TokenField::kDraft, "draft"},     {TokenField::kDraftId, "draft_id"},
 };
 constexpr TokenKey kStoredStepKeys[] = {
-    {TokenField::kId, "id"},     {TokenField::kPiece, "text"},  {TokenField::kLogit, "logit"},
-    {TokenField::kProb, "prob"}, {TokenField::kRank, "rank"},   {TokenField::kEntropy, "entropy"},
-    {TokenField::kTop, "top"},   {TokenField::kPhase, "phase"},
+    {TokenField::kId, "id"},       {TokenField::kPiece, "text"},
+    {TokenField::kLogit, "logit"}, {TokenField::kProb, "prob"},
+    {TokenField::kRank, "rank"},   {TokenField::kEntropy, "entropy"},
+    {TokenField::kTop, "top"},     {TokenField::kPhase, "phase"},
+    {TokenField::kDraft, "draft"}, {TokenField::kDraftId, "draft_id"},
 };
 // /chat named the display text `text` and the piece `token` before there was one encoder.
 constexpr TokenKey kChatTokenKeys[] = {
@@ -186,6 +195,8 @@ constexpr TokenKey kChatTokenKeys[] = {
     {TokenField::kPiece, "token"},
     {TokenField::kLogprob, "logprob"},
     {TokenField::kElapsedMs, "elapsed_ms"},
+    {TokenField::kDraft, "draft"},
+    {TokenField::kDraftId, "draft_id"},
 };
 
 constexpr DoneKey kRunDoneKeys[] = {
@@ -208,7 +219,17 @@ constexpr DoneKey kChatDoneKeys[] = {
     {DoneField::kDecodeTokensPerSecond, "decode_tokens_per_second"},
     {DoneField::kTtftMs, "ttft_ms"},
     {DoneField::kGeneratedTokens, "generated_tokens"},
+    {DoneField::kSpeculationIfAny, ""},
 };
+
+// Speculative decoding's counts, only when a draft proposed anything (a request without
+// speculation keeps its documented keys).
+void AddSpeculation(const Timings& t, json::object& out) {
+  if (t.drafted_tokens <= 0) return;
+  out["drafted_tokens"] = t.drafted_tokens;
+  out["accepted_tokens"] = t.accepted_tokens;
+  out["acceptance_rate"] = t.acceptance_rate();
+}
 
 }  // namespace
 
@@ -405,6 +426,10 @@ json::object DoneJson(const Event& e, DoneFormat format, json::object out) {
   for (const DoneKey& k : format) {
     if (k.field == DoneField::kOutputIfAny && e.text.empty()) continue;
     if (k.field == DoneField::kReasoningIfAny && e.reasoning.empty()) continue;
+    if (k.field == DoneField::kSpeculationIfAny) {
+      AddSpeculation(e.timings, out);
+      continue;
+    }
     out[k.key] = DoneValue(e, k.field);
   }
   return out;
@@ -413,12 +438,7 @@ json::object DoneJson(const Event& e, DoneFormat format, json::object out) {
 json::object TimingsJson(const Timings& t) {
   json::object out;
   for (const DoneKey& k : kTimingKeys) out[k.key] = TimingValue(t, k.field);
-  // Speculative decoding, only when a draft proposed anything.
-  if (t.drafted_tokens > 0) {
-    out["drafted_tokens"] = t.drafted_tokens;
-    out["accepted_tokens"] = t.accepted_tokens;
-    out["acceptance_rate"] = t.acceptance_rate();
-  }
+  AddSpeculation(t, out);
   return out;
 }
 

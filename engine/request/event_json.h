@@ -18,6 +18,7 @@
 
 #include <boost/json.hpp>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,6 +28,11 @@
 #include "engine/tokenizer/tokenizer.h"
 
 namespace inferno::event_json {
+
+// A token's `draft` as the formats write it: "accepted", "rejected", "bonus" ("none" for
+// kNone, which no format writes); and back (nullopt for any other name).
+const char* DraftName(DraftMark m);
+std::optional<DraftMark> ParseDraftName(std::string_view name);
 
 // A JSON number for x; JSON has no NaN or infinity, so those (a masked token's -inf logit)
 // are null.
@@ -169,6 +175,9 @@ enum class DoneField {
   kDecodeMs,
   kDecodeTokensPerSecond,
   kTtftMs,
+  // Speculative decoding, only when a draft proposed anything: drafted_tokens,
+  // accepted_tokens, acceptance_rate (the format's key is not used: the three are written).
+  kSpeculationIfAny,
 };
 
 struct DoneKey {
@@ -187,7 +196,8 @@ extern const DoneFormat kChatDone;
 boost::json::object DoneJson(const Event& e, DoneFormat format, boost::json::object out = {});
 
 // A generation's timings: {load_ms, prompt_tokens, cached_tokens, prompt_ms,
-// prompt_tokens_per_second, generated_tokens, decode_ms, decode_tokens_per_second, ttft_ms}.
+// prompt_tokens_per_second, generated_tokens, decode_ms, decode_tokens_per_second, ttft_ms},
+// then drafted_tokens, accepted_tokens, acceptance_rate when a draft proposed anything.
 boost::json::object TimingsJson(const Timings& t);
 
 // --- kError ---------------------------------------------------------------------------------

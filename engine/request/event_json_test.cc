@@ -167,6 +167,45 @@ TEST(EventJsonTest, DoneFormats) {
                          "ttft_ms":50.0,"generated_tokens":5})"));
 }
 
+// Speculative decoding: a token a draft was about says what became of the draft in every
+// token format; the counts join the timings only when a draft proposed any.
+TEST(EventJsonTest, DraftMarksAndCounts) {
+  Event e = SampleToken();
+  e.draft = DraftMark::kRejected;
+  e.draft_id = 7;
+  for (const TokenFormat* f : {&kRunToken, &kDebuggerToken, &kChatToken, &kStoredStep}) {
+    const json::object o = TokenJson(e, *f);
+    EXPECT_EQ(o.at("draft"), "rejected");
+    EXPECT_EQ(o.at("draft_id"), 7);
+  }
+  e.draft = DraftMark::kAccepted;
+  const json::object accepted = TokenJson(e, kChatToken);
+  EXPECT_EQ(accepted.at("draft"), "accepted");
+  EXPECT_FALSE(accepted.contains("draft_id"));
+  e.draft = DraftMark::kBonus;
+  EXPECT_EQ(TokenJson(e, kDebuggerToken).at("draft"), "bonus");
+  EXPECT_FALSE(TokenJson(SampleToken(), kChatToken).contains("draft"));
+  for (DraftMark m : {DraftMark::kAccepted, DraftMark::kRejected, DraftMark::kBonus}) {
+    EXPECT_EQ(ParseDraftName(DraftName(m)), m);
+  }
+  EXPECT_EQ(ParseDraftName("none"), std::nullopt);
+
+  Event done = SampleDone();
+  EXPECT_FALSE(DoneJson(done, kChatDone).contains("drafted_tokens"));
+  EXPECT_FALSE(TimingsJson(done.timings).contains("acceptance_rate"));
+  done.timings.drafted_tokens = 8;
+  done.timings.accepted_tokens = 6;
+  EXPECT_EQ(json::serialize(DoneJson(done, kChatDone)),
+            Canonical(R"({"text":"","load_ms":100.0,"prompt_tokens":8,"cached_tokens":0,
+                         "prompt_tokens_per_second":200.0,"decode_tokens_per_second":20.0,
+                         "ttft_ms":50.0,"generated_tokens":5,"drafted_tokens":8,
+                         "accepted_tokens":6,"acceptance_rate":0.75})"));
+  const json::object t = TimingsJson(done.timings);
+  EXPECT_EQ(t.at("drafted_tokens"), 8);
+  EXPECT_EQ(t.at("accepted_tokens"), 6);
+  EXPECT_EQ(t.at("acceptance_rate").as_double(), 0.75);
+}
+
 TEST(EventJsonTest, PromptAndError) {
   Event p;
   p.type = Event::Type::kPrompt;

@@ -197,6 +197,87 @@ TEST_P(SchedulerTest, LogitBiasIsAppliedBeforeSamplingAndProbabilities) {
   EXPECT_NE(TokensOf(Alone(req)).at(0), first);
 }
 
+// Tokens of one choice that a draft was about, by mark.
+int Marked(const std::vector<Event>& events, DraftMark mark, int choice = 0) {
+  int n = 0;
+  for (const Event& e : events) {
+    n += e.type == Event::Type::kToken && e.choice == choice && e.draft == mark;
+  }
+  return n;
+}
+
+// A server with --spec lookup and several slots: speculated sequences (the server's default,
+// one asking for lookup itself, a greedy n = 2 whose forks draft apart) batched with one that
+// turned speculation off and pauses for a while, more requests than slots so sequences join
+// while others verify drafts, and a batch small enough that drafts and prompt chunks compete
+// for its rows. Greedy output must be what each request gives alone without speculation.
+TEST_P(SchedulerTest, SpeculatedAndPlainSequencesBatchedMatchEachAlone) {
+  struct Case {
+    GenerateRequest req;
+    bool speculated;
+  };
+  std::vector<Case> cases = {
+      {Greedy("one two three four one two three four one two three", 40), true},
+      {Greedy("The cat sat on the mat. The cat sat on the", 30), false},
+      {Greedy("a b a b a b a b", 36), true},
+      {Greedy("1, 2, 3, 4, 1, 2, 3, 4,", 24), true},
+  };
+  cases[1].req.speculation = SpecMode::kOff;
+  cases[2].req.speculation = SpecMode::kLookup;
+  cases[3].req.n = 2;
+  SchedulerOptions so;
+  so.n_slots = 3;
+  so.n_ctx = 256;
+  so.n_batch = 8;
+  so.n_threads = 2;
+  so.spec.mode = SpecMode::kLookup;
+  so.spec.ngram_min = 1;  // random weights repeat little: draft as often as possible
+  std::vector<std::unique_ptr<Collector>> out;
+  {
+    Scheduler sched(*model_, so);
+    for (const Case& c : cases) {
+      out.push_back(std::make_unique<Collector>());
+      out.back()->sequences = c.req.n;
+    }
+    // The plain request waits (its slot kept) until the first has a few tokens.
+    Collector* first = out[0].get();
+    auto ready = [first] {
+      std::lock_guard<std::mutex> lock(first->mu);
+      return first->ended || first->Tokens().size() >= 6;
+    };
+    for (size_t i = 0; i < cases.size(); ++i) {
+      sched.Submit(cases[i].req, out[i]->Sink(), i == 1 ? ready : std::function<bool()>());
+    }
+    for (auto& c : out) c->Wait();
+  }
+  int drafted = 0;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE(cases[i].req.prompt);
+    GenerateRequest alone = cases[i].req;
+    alone.n = 1;
+    alone.speculation = SpecMode::kOff;
+    const std::vector<int32_t> want = TokensOf(Alone(alone));
+    ASSERT_EQ(want.size(), size_t(cases[i].req.max_tokens));
+    for (int choice = 0; choice < cases[i].req.n; ++choice) {
+      EXPECT_EQ(TokensOfChoice(out[i]->events, choice), want) << "choice " << choice;
+      const int accepted = Marked(out[i]->events, DraftMark::kAccepted, choice);
+      const int rejected = Marked(out[i]->events, DraftMark::kRejected, choice);
+      if (!cases[i].speculated) {
+        EXPECT_EQ(accepted + rejected + Marked(out[i]->events, DraftMark::kBonus, choice), 0);
+      }
+    }
+    for (const Event& e : out[i]->events) {
+      if (e.type != Event::Type::kDone) continue;
+      EXPECT_EQ(e.timings.generated_tokens, cases[i].req.max_tokens);
+      if (!cases[i].speculated) EXPECT_EQ(e.timings.drafted_tokens, 0);
+      EXPECT_LE(Marked(out[i]->events, DraftMark::kAccepted, e.choice), e.timings.accepted_tokens);
+      EXPECT_LE(e.timings.accepted_tokens, e.timings.drafted_tokens);
+      drafted += e.timings.drafted_tokens;
+    }
+  }
+  EXPECT_GT(drafted, 0);  // the repeating prompts must have drafted something
+}
+
 INSTANTIATE_TEST_SUITE_P(Fixtures, SchedulerTest,
                          ::testing::Values("llama-tiny-Q8_0.gguf", "llama-tiny-Q4_K_M.gguf",
                                            "gemma3-tiny-Q8_0.gguf", "phi3-tiny-Q8_0.gguf",

@@ -6,6 +6,7 @@ import { readSse } from './sse';
 import type { ModelInfo, ServerTimings, TokenInfo, TokenLogprob, Usage } from './types';
 import type { ChatRequestBody } from '../lib/settings';
 import type { LoadOptionValues, ModelLoadOptions } from '../lib/loadOptions';
+import type { ServerSpeculation } from '../lib/speculation';
 
 async function request(path: string, init: RequestInit, what: string): Promise<Response> {
   let res: Response;
@@ -25,6 +26,17 @@ async function json<T>(path: string, init: RequestInit, what: string): Promise<T
   } catch {
     throw new ApiError(`${what}: the server sent something that is not JSON`, res.status);
   }
+}
+
+/** `GET /health`: the models in memory and the server's speculative decoding. */
+export interface Health {
+  status: string;
+  models_loaded?: string[];
+  speculation?: ServerSpeculation;
+}
+
+export async function getHealth(): Promise<Health> {
+  return json<Health>('/health', {}, 'Asking the server how it is');
 }
 
 export async function listModels(): Promise<ModelInfo[]> {

@@ -6,6 +6,7 @@
 import { apiKey } from './auth';
 import { call } from './call';
 import type { DebuggerSampling } from '../lib/settings';
+import type { DraftMark, SpeculationMode } from '../lib/speculation';
 
 export interface TopToken {
   id: number;
@@ -33,6 +34,10 @@ export interface TokenMsg {
   reasoning?: string;
   /** Set by the UI on a branch's forced token (the server sends it in the prompt). */
   forced?: boolean;
+  /** Speculative decoding: what became of the draft at this token; absent where none was. */
+  draft?: DraftMark;
+  /** With `rejected`: the token the draft proposed (this one is the model's own instead). */
+  draft_id?: number;
 }
 
 export interface AttentionHead {
@@ -70,6 +75,10 @@ export interface Timings {
   ttft_ms?: number;
   decode_tokens_per_second?: number;
   prompt_tokens_per_second?: number;
+  /** Speculative decoding, only when a draft proposed anything. */
+  drafted_tokens?: number;
+  accepted_tokens?: number;
+  acceptance_rate?: number;
 }
 
 /** One side of a `compare` step: the token it sampled and its most likely one. */
@@ -132,6 +141,8 @@ export interface StartParams {
   prompt?: string;
   messages?: { role: string; content: string }[];
   max_tokens: number;
+  /** Speculative decoding of this session; absent = the server's choice. */
+  speculation?: SpeculationMode;
   sampling: DebuggerSampling;
   probes: {
     top_k: number;

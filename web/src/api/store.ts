@@ -2,6 +2,7 @@
 // store (404 on the route), callers get an ApiError with missingRoute set and show that.
 
 import { call } from './call';
+import type { DraftMark } from '../lib/speculation';
 import type { MessageMetrics } from './types';
 
 export interface ConversationSummary {
@@ -170,6 +171,9 @@ export interface StoredDebugDoc {
       entropy: number;
       top: { id: number; text: string; logit: number; prob: number }[];
       phase?: 'reasoning';
+      /** Speculative decoding's mark, as the `token` message has it. */
+      draft?: DraftMark;
+      draft_id?: number;
     }[];
   };
 }

@@ -45,6 +45,9 @@ export interface ServerTimings {
   predicted_ms?: number;
   /** Decode rate: the steps after the first token over the time they took. */
   predicted_per_second?: number;
+  /** Speculative decoding (only when a draft proposed anything): tokens drafted, and accepted. */
+  draft_n?: number;
+  draft_n_accepted?: number;
 }
 
 export interface MessageMetrics {
@@ -65,6 +68,12 @@ export interface MessageMetrics {
   /** A thinking model's reasoning: its tokens and how long it took (first to last token). */
   reasoning_tokens?: number;
   reasoning_ms?: number;
+  /**
+   * Speculative decoding, when a draft proposed anything: tokens drafted and accepted
+   * (`tokens_per_second` is then the effective rate, every token over the decode time).
+   */
+  drafted_tokens?: number;
+  accepted_tokens?: number;
 }
 
 export interface TokenInfo {

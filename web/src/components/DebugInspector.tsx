@@ -5,6 +5,7 @@ import type { TokenMsg } from '../api/debugger';
 import { attentionChoices, type DebugSession } from '../lib/debugState';
 import { formatProb, probBucket, visibleToken } from '../lib/probability';
 import { AttentionPanel } from './DebugAttention';
+import { DraftNote } from './DebugDraft';
 
 /** Which head the attention panel shows; kept by the view across selections. */
 export interface HeadView {
@@ -61,9 +62,14 @@ function Alternatives({ tok, canBranch, onBranch }: AlternativesProps) {
         with {formatProb(tok.prob ?? 0)}
         {tok.entropy != null ? `, entropy ${tok.entropy.toFixed(2)} nats` : ''}. Branch to try another token here.
       </figcaption>
+      <DraftNote tok={tok} />
       <ol className="topk-bars">
         {(tok.top ?? []).map((t) => (
-          <li key={t.id} className={t.id === tok.id ? 'chosen' : undefined} data-testid="debug-topk-row">
+          <li
+            key={t.id}
+            className={t.id === tok.id ? 'chosen' : tok.draft === 'rejected' && t.id === tok.draft_id ? 'drafted' : undefined}
+            data-testid="debug-topk-row"
+          >
             <span className="topk-token">{visibleToken(t.text)}</span>
             <span className="topk-track">
               <span className="topk-bar" style={{ width: `${Math.max((t.prob ?? 0) * 100, 0.5)}%` }} />

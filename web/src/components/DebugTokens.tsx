@@ -1,8 +1,10 @@
 // A debugger session's tokens: the prompt coloured by surprisal, the entropy per step and
-// the generated tokens coloured by probability (a click selects the step).
+// the generated tokens coloured by probability (a click selects the step), marked by what
+// speculative decoding made of them.
 
 import type { DebugSession } from '../lib/debugState';
 import { formatProb, probBucket, visibleToken } from '../lib/probability';
+import { DraftLegend, draftTitle } from './DebugDraft';
 import { StepChart } from './StepChart';
 
 export function PromptTokens({ session }: { session: DebugSession }) {
@@ -44,6 +46,7 @@ export function GeneratedTokens({ session, selected, onSelect }: Props) {
         onSelect={onSelect}
         mark={session.branchStep}
       />
+      <DraftLegend session={session} />
       <div className="token-strip" role="list" aria-label="Generated tokens" data-testid="debug-tokens">
         {session.tokens.map((t, i) =>
           t ? (
@@ -51,12 +54,14 @@ export function GeneratedTokens({ session, selected, onSelect }: Props) {
               type="button"
               role="listitem"
               key={i}
-              className={`tok p${probBucket(t.prob ?? 0)}${t.phase === 'reasoning' ? ' reasoning' : ''}${selected === i ? ' selected' : ''}${session.branchStep === i ? ' diverge' : ''}`}
+              className={`tok p${probBucket(t.prob ?? 0)}${t.phase === 'reasoning' ? ' reasoning' : ''}${t.draft ? ` draft-${t.draft}` : ''}${selected === i ? ' selected' : ''}${session.branchStep === i ? ' diverge' : ''}`}
+              data-draft={t.draft}
               title={
                 (t.forced
                   ? `#${i}: chosen for this branch (${t.prob != null ? formatProb(t.prob) : '?'} in the parent)`
                   : `#${i} (position ${t.position}) · ${formatProb(t.prob ?? 0)} · rank ${t.rank ?? '?'}`) +
-                (t.phase === 'reasoning' ? ' · reasoning' : '')
+                (t.phase === 'reasoning' ? ' · reasoning' : '') +
+                draftTitle(t)
               }
               onClick={() => onSelect(selected === i ? null : i)}
             >

@@ -68,6 +68,11 @@ export function DebuggerView({ model, system, settings }: Props) {
         onRun={() => dbg.start(startRequest(newSessionLabel(), model, system, settings, options))}
         onStop={dbg.stop}
       />
+      {probesStopSpeculation(settings, options) && (
+        <p className="muted small" data-testid="spec-probes-note">
+          Speculative decoding is off while attention, logit lens or experts are captured: they describe one pass per token.
+        </p>
+      )}
 
       <div className="debug-body">
         <DebugSessions
@@ -108,6 +113,12 @@ export function DebuggerView({ model, system, settings }: Props) {
       </div>
     </section>
   );
+}
+
+/** Per-token probes run each token in a pass of its own, so the server does not speculate. */
+function probesStopSpeculation(settings: Settings, o: RunOptions): boolean {
+  const asked = settings.speculation === 'lookup' || settings.speculation === 'draft';
+  return asked && (o.attention || o.lens || o.router);
 }
 
 function DebugHead({ conn, session, running }: { conn: ConnState; session?: DebugSession; running: boolean }) {

@@ -1,6 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { renderMarkdown } from '../lib/markdown';
 import { describeMetrics, formatMetrics } from '../lib/metrics';
+import { specCounts } from '../lib/speculation';
+import { SpecStats } from './SpecStats';
 import { ThinkingBlock } from './ThinkingBlock';
 import { ToolCallCard } from './ToolCallCard';
 import { TokenStrip } from './TokenView';
@@ -110,6 +112,7 @@ export function MessageView({ message: m, index, busy, isLastAssistant, onRegene
   }
 
   const hasTokens = !!m.logprobs?.length;
+  const spec = specCounts(m.metrics?.drafted_tokens, m.metrics?.accepted_tokens);
   return (
     <article className="msg assistant" aria-label="Assistant message" aria-busy={m.streaming}>
       {m.reasoning && <ThinkingBlock message={m} />}
@@ -127,6 +130,11 @@ export function MessageView({ message: m, index, busy, isLastAssistant, onRegene
       ))}
       {m.streaming && !m.content && !m.reasoning && !m.error && (
         <div className="thinking">Waiting for the first token…</div>
+      )}
+      {spec && (
+        <div className="msg-spec">
+          <SpecStats counts={spec} tokensPerSecond={m.metrics?.tokens_per_second} />
+        </div>
       )}
       <div className="msg-footer">
         {m.metrics && (

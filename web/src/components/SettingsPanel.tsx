@@ -5,6 +5,7 @@ import type { ModelLoadOptions } from '../lib/loadOptions';
 import { DEFAULT_SETTINGS, LIMITS, type Settings } from '../lib/settings';
 import { LoadOptionsForm } from './LoadOptionsForm';
 import { Profiles } from './Profiles';
+import { SpeculationField } from './SpeculationField';
 import { ToolsSettings } from './ToolsSettings';
 import type { Tools } from './useTools';
 
@@ -123,6 +124,7 @@ export function SettingsPanel({
         />
         <small>Same seed + same settings = same reply</small>
       </div>
+      <SpeculationField value={settings.speculation} onChange={(m) => set('speculation', m)} />
       <button type="button" className="ghost" onClick={() => onChange({ ...DEFAULT_SETTINGS })}>
         Reset to defaults
       </button>

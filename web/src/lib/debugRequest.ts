@@ -45,6 +45,7 @@ export function startRequest(
     model: model || undefined,
     ...(o.chat ? { messages: chatMessages(system, o.prompt) } : { prompt: o.prompt }),
     max_tokens: Math.min(settings.max_tokens, MAX_DEBUG_TOKENS),
+    ...(settings.speculation !== 'auto' ? { speculation: settings.speculation } : {}),
     sampling: debuggerSampling(settings),
     probes: {
       top_k: Math.max(5, settings.top_logprobs),

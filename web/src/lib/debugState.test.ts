@@ -266,6 +266,20 @@ describe('storedMessages', () => {
     expect(s.finishReason).toBe('length');
   });
 
+  it('keeps the speculative decoding marks of the steps', () => {
+    const steps = doc.session.steps;
+    const marked: StoredDebugDoc = {
+      ...doc,
+      session: { ...doc.session, steps: [{ ...steps[0]!, draft: 'accepted' }, { ...steps[1]!, draft: 'rejected', draft_id: 2501 }] },
+    };
+    const s = storedMessages(marked).reduce(reduce, EMPTY).sessions['s4']!;
+    expect(s.tokens.map((t) => [t.draft, t.draft_id])).toEqual([
+      ['accepted', undefined],
+      ['rejected', 2501],
+    ]);
+    expect(storedMessages(doc).reduce(reduce, EMPTY).sessions['s4']!.tokens[0]).not.toHaveProperty('draft');
+  });
+
   it('shows ids when the prompt texts were not stored, and a running session stays open', () => {
     const bare: StoredDebugDoc = { ...doc, session: { ...doc.session, prompt: undefined, finish_reason: '' } };
     const s = storedMessages(bare).reduce(reduce, EMPTY).sessions['s4']!;

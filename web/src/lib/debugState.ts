@@ -176,6 +176,7 @@ export function storedMessages(doc: StoredDebugDoc): ServerMsg[] {
       entropy: t.entropy,
       top: t.top,
       ...(t.phase ? { phase: t.phase } : {}),
+      ...(t.draft ? { draft: t.draft, draft_id: t.draft_id } : {}),
     });
   });
   if (s.finish_reason) msgs.push({ type: 'done', session: s.id, finish_reason: s.finish_reason });

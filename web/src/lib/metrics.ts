@@ -2,6 +2,7 @@
 // the browser sees (time to first token, total time) from the stream's arrival times.
 
 import type { MessageMetrics, ServerTimings } from '../api/types';
+import { specCounts } from './speculation';
 
 export interface StreamClock {
   start: number;
@@ -28,6 +29,11 @@ export function computeMetrics(c: StreamClock, completionTokens?: number, timing
       m.rate_source = 'server';
     }
     if (positive(timings.prompt_per_second)) m.prompt_tokens_per_second = timings.prompt_per_second;
+    const spec = specCounts(timings.draft_n, timings.draft_n_accepted);
+    if (spec) {
+      m.drafted_tokens = spec.drafted;
+      m.accepted_tokens = spec.accepted;
+    }
   } else if (c.first !== undefined && c.last !== undefined && tokens > 1 && c.last > c.first) {
     m.tokens_per_second = ((tokens - 1) * 1000) / (c.last - c.first);
     m.rate_source = 'browser';
@@ -57,7 +63,10 @@ export function describeMetrics(m: MessageMetrics): string {
         : 'tok/s: estimated from when the chunks reached the browser (the server sent no timings)';
   const prefill =
     m.prompt_tokens_per_second === undefined ? '' : `prompt: ${m.prompt_tokens_per_second.toFixed(1)} tok/s (server)`;
-  return [rate, prefill, m.ttft_ms === undefined ? '' : 'TTFT: from sending to the first token, in the browser']
+  const spec = specCounts(m.drafted_tokens, m.accepted_tokens)
+    ? 'speculative decoding: tokens a draft proposed, how many the model kept, and the effective rate (every token over the decode time)'
+    : '';
+  return [rate, prefill, m.ttft_ms === undefined ? '' : 'TTFT: from sending to the first token, in the browser', spec]
     .filter(Boolean)
     .join('; ');
 }

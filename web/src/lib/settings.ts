@@ -1,5 +1,7 @@
 // Sampling settings: defaults, validation and how they go into a chat request.
 
+import { isSpeculationMode, type SpeculationMode } from './speculation';
+
 export interface Settings {
   temperature: number;
   top_k: number;
@@ -11,6 +13,8 @@ export interface Settings {
   seed: string;
   /** Alternatives asked per token (0 turns token probabilities off). */
   top_logprobs: number;
+  /** Speculative decoding of each request; auto leaves it to the server (`--spec`). */
+  speculation: SpeculationMode;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -22,10 +26,11 @@ export const DEFAULT_SETTINGS: Settings = {
   max_tokens: 256,
   seed: '',
   top_logprobs: 10,
+  speculation: 'auto',
 };
 
 /** The server's accepted ranges (server/openai.cc); the panel clamps to the same. */
-export const LIMITS: Record<Exclude<keyof Settings, 'seed'>, [number, number, number]> = {
+export const LIMITS: Record<Exclude<keyof Settings, 'seed' | 'speculation'>, [number, number, number]> = {
   temperature: [0, 2, 0.05],
   top_k: [0, 1000, 1],
   top_p: [0, 1, 0.01],
@@ -49,6 +54,7 @@ export function sanitizeSettings(raw: unknown): Settings {
   }
   if (typeof r.seed === 'string' && /^-?\d*$/.test(r.seed.trim())) out.seed = r.seed.trim();
   if (typeof r.seed === 'number' && Number.isInteger(r.seed)) out.seed = String(r.seed);
+  if (isSpeculationMode(r.speculation)) out.speculation = r.speculation;
   return out;
 }
 
@@ -76,6 +82,8 @@ export interface ChatRequestBody {
   top_logprobs?: number;
   /** OpenAI function tools (Settings → Tools). */
   tools?: unknown[];
+  /** Speculative decoding of this request; absent = the server's choice. */
+  speculation?: SpeculationMode;
 }
 
 export function buildChatRequest(
@@ -102,6 +110,7 @@ export function buildChatRequest(
     body.logprobs = true;
     body.top_logprobs = s.top_logprobs;
   }
+  if (s.speculation !== 'auto') body.speculation = s.speculation;
   return body;
 }
 
