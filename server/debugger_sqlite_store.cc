@@ -79,8 +79,8 @@ Status ReadDraft(const json::object& o, StepRecord* s) {
   const std::optional<DraftMark> mark =
       v->is_string() ? event_json::ParseDraftName(v->as_string()) : std::nullopt;
   INFERNO_RETURN_IF_ERROR(Need(mark.has_value(), "step draft must be accepted, rejected or bonus"));
-  s->draft = *mark;
-  if (*mark != DraftMark::kRejected) return Status::Ok();
+  s->draft = mark.value_or(DraftMark::kNone);
+  if (s->draft != DraftMark::kRejected) return Status::Ok();
   INFERNO_RETURN_IF_ERROR(Need(o.contains("draft_id"), "a rejected step draft needs draft_id"));
   int64_t id = 0;
   INFERNO_RETURN_IF_ERROR(ReadInt(o.at("draft_id"), "step draft_id", 0, INT32_MAX, &id));

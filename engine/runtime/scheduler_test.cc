@@ -269,7 +269,9 @@ TEST_P(SchedulerTest, SpeculatedAndPlainSequencesBatchedMatchEachAlone) {
     for (const Event& e : out[i]->events) {
       if (e.type != Event::Type::kDone) continue;
       EXPECT_EQ(e.timings.generated_tokens, cases[i].req.max_tokens);
-      if (!cases[i].speculated) EXPECT_EQ(e.timings.drafted_tokens, 0);
+      if (!cases[i].speculated) {
+        EXPECT_EQ(e.timings.drafted_tokens, 0);
+      }
       EXPECT_LE(Marked(out[i]->events, DraftMark::kAccepted, e.choice), e.timings.accepted_tokens);
       EXPECT_LE(e.timings.accepted_tokens, e.timings.drafted_tokens);
       drafted += e.timings.drafted_tokens;
