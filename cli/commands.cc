@@ -81,6 +81,7 @@ int Main(int argc, char** argv) {
   AddDebugCommand(app, &exit_code);
   AddDbCommand(app, &exit_code);
   AddTemplateCommand(app, &exit_code);
+  AddCompletionCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ConfigError& e) {
