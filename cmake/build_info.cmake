@@ -4,6 +4,7 @@
 # checkout of its own (a release tarball, even one unpacked inside another repository) says
 # "unknown"; uncommitted changes to tracked files add "-dirty".
 cmake_minimum_required(VERSION 3.25)
+include(${CMAKE_CURRENT_LIST_DIR}/write_if_changed.cmake)
 
 set(commit "unknown")
 find_program(GIT git)
@@ -29,10 +30,4 @@ const char* BuildCommit() { return \"${commit}\"; }
 
 }  // namespace inferno::cli
 ")
-set(old "")
-if(EXISTS "${OUT}")
-  file(READ "${OUT}" old)
-endif()
-if(NOT old STREQUAL content)
-  file(WRITE "${OUT}" "${content}")
-endif()
+write_if_changed("${OUT}" "${content}")

@@ -5,6 +5,7 @@
 # SHA-256) and, when gzip makes it smaller, a gzip copy made here once rather than per request.
 # A DIR without index.html gives an empty list: the server then shows how to build the UI.
 cmake_minimum_required(VERSION 3.25)
+include(${CMAKE_CURRENT_LIST_DIR}/write_if_changed.cmake)
 
 # "ab12..." hex -> "0xab,0x12,...", 32 bytes a line.
 function(hex_to_array hex out)
@@ -73,11 +74,4 @@ ${table}
 
 }  // namespace inferno::cli
 ")
-# Rewritten only when it changes, so that an unchanged UI does not recompile and relink.
-set(old "")
-if(EXISTS "${OUT}")
-  file(READ "${OUT}" old)
-endif()
-if(NOT old STREQUAL content)
-  file(WRITE "${OUT}" "${content}")
-endif()
+write_if_changed("${OUT}" "${content}")
