@@ -98,6 +98,11 @@ int RunServe(ServeOptions o) {
     const char* env = std::getenv("INFERNO_MODELS_DIR");
     o.models_dir = env && *env ? std::string(env) : o.data_dir + "/models";
   }
+  if (!o.web_root.empty() && !fs::is_regular_file(fs::path(o.web_root) / "index.html")) {
+    fmt::print(stderr, "error: --web-root '{}' has no index.html (build the UI: make web)\n",
+               o.web_root);
+    return 1;
+  }
   if (Status st = ResolveApiKey(&o); !st.ok()) {
     fmt::print(stderr, "error: {}\n", st.message());
     return 1;

@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include "tests/server_process.h"
@@ -91,6 +92,34 @@ TEST(Relocatable, CopiedBinaryServesItsOwnUiFromAnyDirectory) {
   EXPECT_EQ(cached.body, "");
   EXPECT_EQ(HttpRequest(server.port(), "GET", "/assets/missing-1234.js").status, 404);
   EXPECT_EQ(server.Stop(), 0);
+  fs::remove_all(dir);
+}
+
+// --web-root (for working on the UI) reads the directory on each request, never outside it.
+TEST(Relocatable, WebRootServesADirectoryAndNothingOutsideIt) {
+  const fs::path dir = testing::FreshTempDir("relocatable", "webroot");
+  fs::create_directories(dir / "ui" / "assets");
+  std::ofstream(dir / "ui" / "index.html") << "<p>dev build</p>";
+  std::ofstream(dir / "ui" / "assets" / "a.css") << "p{}";
+  std::ofstream(dir / "secret.txt") << "secret";
+  testing::ServerProcess server({"-m", testing::FixtureModel(), "--data-dir",
+                                 (dir / "data").string(), "--web-root", (dir / "ui").string()});
+  ASSERT_TRUE(server.ok()) << server.startup_output();
+  EXPECT_EQ(HttpRequest(server.port(), "GET", "/").body, "<p>dev build</p>");
+  EXPECT_EQ(HttpRequest(server.port(), "GET", "/settings").body, "<p>dev build</p>");
+  HttpResponse css = HttpRequest(server.port(), "GET", "/assets/a.css");
+  EXPECT_EQ(css.body, "p{}");
+  EXPECT_EQ(css.headers["content-type"], "text/css; charset=utf-8");
+  std::ofstream(dir / "ui" / "index.html") << "<p>rebuilt</p>";  // no restart needed
+  EXPECT_EQ(HttpRequest(server.port(), "GET", "/").body, "<p>rebuilt</p>");
+  EXPECT_EQ(HttpRequest(server.port(), "GET", "/../secret.txt").status, 404);
+  EXPECT_EQ(HttpRequest(server.port(), "GET", "/%2e%2e/secret.txt").status, 404);
+  EXPECT_EQ(server.Stop(), 0);
+  // A directory without index.html is refused at start, not served as 404s.
+  const testing::ProcessResult bad = testing::RunProcess(
+      {testing::InfernoBinary(), "serve", "--port", "0", "--web-root", (dir / "data").string()});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("has no index.html"), std::string::npos) << bad.err;
   fs::remove_all(dir);
 }
 
