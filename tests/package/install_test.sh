@@ -50,9 +50,13 @@ complete_words() {
 grep -q '^ExecStart=/usr/bin/inferno serve --host 127.0.0.1 ' "$root/usr/lib/systemd/user/inferno.service" ||
   fail "the user unit does not serve on loopback"
 
-# 3. Served from /, with nothing from the source tree: a fresh HOME, no model given.
+# 3. Run from /, with nothing from the source tree: a fresh HOME, no model given. `run`
+# completes with the packaged demo model ("Once upon a" -> " time", as models/README.md says).
 home="$work/home"
 mkdir -p "$home"
+story=$(cd / && env -i PATH=/usr/bin:/bin HOME="$home" "$inferno" run -p "Once upon a" -n 4 -t 2 2>"$work/run.err") ||
+  fail "run: $(cat "$work/run.err")"
+[[ $story == " time"* ]] || fail "run without -m gave '$story'"
 (cd / && exec env -i PATH=/usr/bin:/bin HOME="$home" "$inferno" serve --port 0 -t 2 -q \
   >"$work/serve.out" 2>"$work/serve.err") &
 server_pid=$!
