@@ -34,7 +34,9 @@ run: build
 generate: build
 	$(BUILD_DIR)/inferno run -m $(MODEL) -p "$(PROMPT)" -n 32
 
-# Only the web UI (web/dist), e.g. after editing web/src.
+# Only the web UI (web/dist and the source that compiles it into the binary), e.g. after
+# editing web/src; `make build` relinks inferno with it. While working on the UI,
+# `inferno serve --web-root web/dist` serves the files from disk instead.
 web: configure
 	@cmake --build --preset $(PRESET) --target web
 
