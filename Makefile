@@ -5,7 +5,7 @@ BUILD_DIR = build/$(PRESET)
 MODEL ?= ../shared/fixtures/models/llama-tiny-Q8_0.gguf
 PROMPT ?= Once upon a time
 
-.PHONY: all deps configure build run test zoo test-asan bench bench-kernels bench-peer format fuzz fuzz-build clean \
+.PHONY: all deps configure build run test package zoo test-asan bench bench-kernels bench-peer format fuzz fuzz-build clean \
   demo-model demo-model-deps
 
 all: build
@@ -34,9 +34,18 @@ run: build
 generate: build
 	$(BUILD_DIR)/inferno run -m $(MODEL) -p "$(PROMPT)" -n 32
 
-# Only the web UI (web/dist), e.g. after editing web/src.
+# Only the web UI (web/dist and the source that compiles it into the binary), e.g. after
+# editing web/src; `make build` relinks inferno with it. While working on the UI,
+# `inferno serve --web-root web/dist` serves the files from disk instead.
 web: configure
 	@cmake --build --preset $(PRESET) --target web
+
+# build/inferno_<version>_<arch>.deb (cmake/package.cmake, docs/install.md), checked by
+# lintian when it is installed.
+package: configure
+	@cmake --build --preset $(PRESET) -j $(JOBS) --target inferno package_files
+	@cd $(BUILD_DIR) && cpack -G DEB
+	@if command -v lintian >/dev/null; then lintian --pedantic build/inferno_*_$$(dpkg --print-architecture).deb; fi
 
 # Random-weight models of the newer families and types with llama.cpp's oracles (tools/zoo),
 # read by the parity tests beside ../shared/fixtures. The families llama.cpp's fixturegen lacks

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "cli/build_info.h"
 #include "engine/util/version.h"
 
 namespace inferno::cli {
@@ -52,7 +53,7 @@ class TomlWithHome : public CLI::ConfigTOML {
 int Main(int argc, char** argv) {
   CLI::App app{"inferno: local LLM workbench (run, inspect and debug GGUF models)"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("inferno ") + kVersion);
+  app.set_version_flag("--version", fmt::format("inferno {} (commit {})", kVersion, BuildCommit()));
   // Every command's long options can also come from a TOML file, one [section] per command
   // (docs/inferno.toml): the flags are the one declaration of each setting. Precedence:
   // command line, then the file, then environment variables, then built-in defaults.
@@ -80,6 +81,7 @@ int Main(int argc, char** argv) {
   AddDebugCommand(app, &exit_code);
   AddDbCommand(app, &exit_code);
   AddTemplateCommand(app, &exit_code);
+  AddCompletionCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ConfigError& e) {

@@ -4,6 +4,9 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+
+#include "cli/bench_suite.h"
 
 namespace inferno::cli {
 
@@ -17,6 +20,22 @@ std::string ResolveModelsDir(const std::string& flag) {
   if (!flag.empty()) return flag;
   if (const char* env = std::getenv("INFERNO_MODELS_DIR"); env && *env) return env;
   return DefaultDataDir() + "/models";
+}
+
+std::string DemoModelPath() {
+  namespace fs = std::filesystem;
+  constexpr const char* kName = "inferno-demo-Q8_0.gguf";
+  std::error_code ec;
+  // Installed: <prefix>/bin/inferno beside <prefix>/share/inferno/models (the .deb's /usr).
+  const fs::path exe_dir = fs::path(SelfBinaryPath()).parent_path();
+  const fs::path installed = exe_dir.parent_path() / "share" / "inferno" / "models" / kName;
+  if (fs::is_regular_file(installed, ec)) return installed.string();
+#ifdef INFERNO_SOURCE_MODELS_DIR
+  // A build in a checkout: the committed model, while the checkout is there.
+  const fs::path in_tree = fs::path(INFERNO_SOURCE_MODELS_DIR) / kName;
+  if (fs::is_regular_file(in_tree, ec)) return in_tree.string();
+#endif
+  return "";
 }
 
 std::string HumanBytes(double b) {

@@ -13,6 +13,11 @@ std::string DefaultDataDir();
 // is $INFERNO_DATA_DIR or ~/.local/share/inferno: the same place `inferno serve` looks.
 std::string ResolveModelsDir(const std::string& flag);
 
+// The bundled demo model (inferno-demo-Q8_0.gguf): <prefix>/share/inferno/models beside the
+// binary's <prefix>/bin when installed, else the checkout's models/ for a build in the source
+// tree; "" when neither exists.
+std::string DemoModelPath();
+
 // 1536 -> "1.50 KiB".
 std::string HumanBytes(double bytes);
 // 75 -> "1:15", 3725 -> "1:02:05".

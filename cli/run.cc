@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/model_files.h"
 #include "cli/request_flags.h"
 #include "cli/spec_flags.h"
 #include "cli/text_util.h"
@@ -208,7 +209,8 @@ int RunGenerate(const RunOptions& o) {
 void AddRunCommand(CLI::App& root, int* exit_code) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* cmd = root.add_subcommand("run", "Generate text from a prompt");
-  cmd->add_option("-m,--model", o->model, "GGUF model file")->required();
+  cmd->add_option("-m,--model", o->model,
+                  "GGUF model file (default: the bundled demo model, when it is installed)");
   auto* p = cmd->add_option("-p,--prompt", o->prompt, "Prompt text");
   auto* f = cmd->add_option("-f,--file", o->file, "Read the prompt from a file");
   p->excludes(f);
@@ -236,6 +238,12 @@ void AddRunCommand(CLI::App& root, int* exit_code) {
                   "Image file (JPEG, PNG, WebP, GIF), placed at <__media__> in the prompt, else "
                   "before it; repeat for several");
   cmd->callback([o, exit_code] {
+    if (o->model.empty()) o->model = DemoModelPath();
+    if (o->model.empty()) {
+      fmt::print(stderr, "error: give a model with -m FILE (no demo model is installed)\n");
+      *exit_code = 2;
+      return;
+    }
     if (o->prompt.empty() && o->file.empty()) {
       fmt::print(stderr, "error: give a prompt with -p TEXT or -f FILE\n");
       *exit_code = 2;

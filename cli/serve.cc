@@ -14,6 +14,7 @@
 #include "cli/model_files.h"
 #include "cli/spec_flags.h"
 #include "cli/text_util.h"
+#include "cli/web_ui.h"
 #include "engine/model/pooling.h"
 #include "server/api.h"
 #include "server/bench_routes.h"
@@ -22,6 +23,7 @@
 #include "server/debugger_sqlite_store.h"
 #include "server/http_server.h"
 #include "server/model_registry.h"
+#include "server/static_site.h"
 #include "server/store_routes.h"
 #include "server/tool_routes.h"
 #include "server/tool_service.h"
@@ -96,7 +98,11 @@ int RunServe(ServeOptions o) {
     const char* env = std::getenv("INFERNO_MODELS_DIR");
     o.models_dir = env && *env ? std::string(env) : o.data_dir + "/models";
   }
-  if (o.web_root.empty()) o.web_root = INFERNO_WEB_ROOT;
+  if (!o.web_root.empty() && !fs::is_regular_file(fs::path(o.web_root) / "index.html")) {
+    fmt::print(stderr, "error: --web-root '{}' has no index.html (build the UI: make web)\n",
+               o.web_root);
+    return 1;
+  }
   if (Status st = ResolveApiKey(&o); !st.ok()) {
     fmt::print(stderr, "error: {}\n", st.message());
     return 1;
@@ -113,7 +119,7 @@ int RunServe(ServeOptions o) {
   server::RegistryOptions ro;
   ro.models_dir = o.models_dir;
   ro.preload = o.model;
-  ro.fallback_model = INFERNO_DEMO_MODEL;
+  ro.fallback_model = DemoModelPath();
   ro.scheduler.n_slots = std::max(1, o.parallel);
   ro.scheduler.n_ctx = o.ctx_size;
   ro.scheduler.n_threads = o.threads > 0 ? o.threads : DefaultThreads();
@@ -156,7 +162,9 @@ int RunServe(ServeOptions o) {
   access_options.api_key = o.api_key;
   server::AccessPolicy access(access_options);
 
+  const server::StaticSite site(EmbeddedWebUi());
   server::ApiOptions ao;
+  ao.site = &site;
   ao.web_root = o.web_root;
   ao.log_dir = o.data_dir + "/logs";
   ao.log_to_stderr = !o.quiet;
@@ -262,7 +270,9 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(16, 1 << 20));
   cmd->add_option("-t,--threads", o->threads, "Threads per model (0 = all cores)");
-  cmd->add_option("--web-root", o->web_root, "Directory with the built web UI");
+  cmd->add_option("--web-root", o->web_root,
+                  "Serve the web UI from this directory (web/dist) instead of the copy built "
+                  "into the binary, read on every request: for working on the UI");
   cmd->add_option("--memory-budget", o->memory_budget,
                   "Bytes of model files kept loaded; least recently used unload first (0 = no "
                   "limit)");

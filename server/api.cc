@@ -27,6 +27,7 @@
 #include "server/ollama.h"
 #include "server/openai.h"
 #include "server/openai_echo.h"
+#include "server/static_site.h"
 
 namespace inferno::server {
 namespace {
@@ -50,20 +51,6 @@ double ResidentBytes() {
   uint64_t size = 0, resident = 0;
   statm >> size >> resident;
   return double(resident) * double(sysconf(_SC_PAGESIZE));
-}
-
-const char* ContentType(const fs::path& p) {
-  const std::string ext = p.extension().string();
-  if (ext == ".html") return "text/html; charset=utf-8";
-  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
-  if (ext == ".css") return "text/css; charset=utf-8";
-  if (ext == ".json" || ext == ".map") return "application/json";
-  if (ext == ".svg") return "image/svg+xml";
-  if (ext == ".png") return "image/png";
-  if (ext == ".ico") return "image/x-icon";
-  if (ext == ".woff2") return "font/woff2";
-  if (ext == ".txt") return "text/plain; charset=utf-8";
-  return "application/octet-stream";
 }
 
 // Paths under these need the key and answer 404 in JSON even when no route takes them;
@@ -583,17 +570,27 @@ void Api::Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* st
 }
 
 bool Api::StaticFile(const Request& r, ResponseWriter& w) {
-  if (options_.web_root.empty() || !fs::is_directory(options_.web_root)) {
-    if (r.path != "/") return false;
-    w.Send(Response{200,
-                    "text/html; charset=utf-8",
-                    {},
-                    "<!doctype html><meta charset=utf-8><title>Inferno</title>"
-                    "<h1>Inferno</h1><p>The web UI is not built (run <code>make web</code>). "
-                    "The API is up: <a href=/v1/models>/v1/models</a>, "
-                    "<a href=/health>/health</a>.</p>"});
+  if (!options_.web_root.empty()) return DiskFile(r, w);
+  if (options_.site != nullptr && !options_.site->empty()) {
+    std::optional<Response> file = options_.site->Respond(r);
+    if (!file) return false;
+    w.Send(std::move(*file));
     return true;
   }
+  if (r.path != "/") return false;
+  w.Send(Response{200,
+                  "text/html; charset=utf-8",
+                  {},
+                  "<!doctype html><meta charset=utf-8><title>Inferno</title>"
+                  "<h1>Inferno</h1><p>This binary was built without its web UI (see "
+                  "docs/troubleshooting.md, \"The web UI is not built\"). "
+                  "The API is up: <a href=/v1/models>/v1/models</a>, "
+                  "<a href=/health>/health</a>.</p>"});
+  return true;
+}
+
+// --web-root: read from disk on every request, so that a rebuilt UI shows without a restart.
+bool Api::DiskFile(const Request& r, ResponseWriter& w) {
   std::error_code ec;
   const fs::path root = fs::canonical(options_.web_root, ec);
   if (ec) return false;
@@ -613,12 +610,9 @@ bool Api::StaticFile(const Request& r, ResponseWriter& w) {
   std::ifstream in(file, std::ios::binary);
   std::stringstream body;
   body << in.rdbuf();
-  Headers headers;
-  // Vite's hashed assets never change; index.html must always be revalidated.
-  headers.push_back({"Cache-Control", file.filename() == "index.html"
-                                          ? "no-cache"
-                                          : "public, max-age=31536000, immutable"});
-  w.Send(Response{200, ContentType(file), headers, r.method == "HEAD" ? "" : body.str()});
+  const std::string name = file.string();
+  Headers headers{{"Cache-Control", CacheControlFor(name)}};
+  w.Send(Response{200, ContentTypeFor(name), headers, r.method == "HEAD" ? "" : body.str()});
   return true;
 }
 

@@ -30,9 +30,12 @@ class ApiResponses;
 namespace inferno::server {
 
 class OllamaEncoder;
+class StaticSite;
 
 struct ApiOptions {
-  std::string web_root;  // directory with index.html; empty: no UI
+  // The web UI compiled into the binary (null or empty: a page saying the UI is not built).
+  const StaticSite* site = nullptr;
+  std::string web_root;  // directory with index.html, served instead of `site` (UI development)
   std::string log_dir;   // request logs; empty: stderr only
   bool log_to_stderr = true;
   AdmissionLimits limits;  // bounds on queued and per-client generation requests
@@ -124,7 +127,9 @@ class Api {
   Response Models();
   Response Model(const std::string& id);
   Response UnloadModel(const std::string& id);
+  // The web UI's file for a GET or HEAD no route took; false when there is none.
   bool StaticFile(const Request& r, ResponseWriter& w);
+  bool DiskFile(const Request& r, ResponseWriter& w);
   void SendJson(ResponseWriter& w, int status, const std::string& body, int* status_out);
 
   ApiOptions options_;

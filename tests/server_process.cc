@@ -112,10 +112,14 @@ int ConnectLoopback(int port, int receive_buffer) {
   return fd;
 }
 
-ServerProcess::ServerProcess(const std::vector<std::string>& args) {
+ServerProcess::ServerProcess(const std::vector<std::string>& args)
+    : ServerProcess(args, InfernoBinary(), "") {}
+
+ServerProcess::ServerProcess(const std::vector<std::string>& args, const std::string& binary,
+                             const std::string& cwd) {
   int out_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0) return;
-  std::vector<std::string> argv = {InfernoBinary(), "serve", "--port", "0", "-q"};
+  std::vector<std::string> argv = {binary, "serve", "--port", "0", "-q"};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> cargs;
   for (const std::string& a : argv) cargs.push_back(const_cast<char*>(a.c_str()));
@@ -123,6 +127,7 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   const int rc = posix_spawn(&pid_, cargs[0], &actions, nullptr, cargs.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   close(out_pipe[1]);

@@ -17,6 +17,9 @@ class ServerProcess {
  public:
   // Starts `inferno serve --port 0 -q <args...>` and waits until it listens.
   explicit ServerProcess(const std::vector<std::string>& args);
+  // The same with another copy of the binary, started in directory `cwd`.
+  ServerProcess(const std::vector<std::string>& args, const std::string& binary,
+                const std::string& cwd);
   ~ServerProcess();  // SIGTERM, then wait
   bool ok() const { return port_ > 0; }
   int port() const { return port_; }

@@ -8,7 +8,8 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 export const sourceDir = path.resolve(here, '../..');
 export const binary = process.env.INFERNO_BINARY ?? path.join(sourceDir, 'build/release/inferno');
 export const sharedDir = process.env.INFERNO_SHARED_DIR ?? path.resolve(sourceDir, '../shared');
-export const webRoot = process.env.INFERNO_WEB_ROOT ?? path.join(sourceDir, 'web/dist');
+// The UI built into the binary, unless INFERNO_WEB_ROOT names a directory to serve instead.
+const webRootArgs = process.env.INFERNO_WEB_ROOT ? ['--web-root', process.env.INFERNO_WEB_ROOT] : [];
 export const model = path.join(sharedDir, 'fixtures/models/llama-tiny-Q8_0.gguf');
 // The generated models of the newer families (`make zoo`, tools/zoo).
 export const zooDir = process.env.INFERNO_ZOO_DIR ?? path.join(sourceDir, 'build/zoo');
@@ -30,7 +31,7 @@ export async function startServer(extraArgs = []) {
   // A second model for compare mode: the same weights quantized to 4 bits (copied: the
   // registry serves no symlink leading out of the models dir).
   copyFileSync(path.join(sharedDir, 'fixtures/models/llama-tiny-Q4_0.gguf'), path.join(dataDir, 'models/llama-tiny-Q4_0.gguf'));
-  const args = ['serve', '--port', '0', '-m', model, '--data-dir', dataDir, '--web-root', webRoot, '-t', '1', '-q', ...extraArgs];
+  const args = ['serve', '--port', '0', '-m', model, '--data-dir', dataDir, ...webRootArgs, '-t', '1', '-q', ...extraArgs];
   const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   let stderr = '';

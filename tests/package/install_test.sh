@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The .deb as a user gets it: made by cpack from the build (as `make package` does), unpacked
+# into a scratch root with dpkg-deb, and its binary run from there with the source tree out of
+# reach (cwd /, no -m, no --web-root, a fresh HOME): it must find its demo model under its own
+# usr/share, serve its built-in UI, answer a chat, and stop cleanly; then the root is removed.
+# Usage: install_test.sh BUILD_DIR
+set -euo pipefail
+
+build_dir=$(cd "$1" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/inferno-package-test.XXXXXX")
+server_pid=""
+cleanup() {
+  if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then kill "$server_pid"; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# 1. The package, made in the scratch dir so that it does not touch build/'s own.
+(cd "$build_dir" && cpack -G DEB -B "$work/out" >"$work/cpack.log" 2>&1) ||
+  { cat "$work/cpack.log"; fail "cpack"; }
+deb=$(ls "$work"/out/inferno_*_"$(dpkg --print-architecture)".deb)
+echo "package: $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
+dpkg-deb --field "$deb" Depends | grep -q "libc6" || fail "Depends has no libc6 (shlibdeps)"
+
+# 2. Installed into a scratch root: every shipped file where Debian expects it.
+root="$work/root"
+dpkg-deb -x "$deb" "$root"
+for f in usr/bin/inferno usr/share/inferno/models/inferno-demo-Q8_0.gguf \
+  usr/share/man/man1/inferno.1.gz usr/share/bash-completion/completions/inferno \
+  usr/lib/systemd/user/inferno.service usr/share/applications/inferno.desktop \
+  usr/share/icons/hicolor/scalable/apps/inferno.svg usr/share/doc/inferno/copyright \
+  usr/share/doc/inferno/changelog.gz; do
+  [[ -s $root/$f ]] || fail "missing $f"
+done
+inferno="$root/usr/bin/inferno"
+"$inferno" --version | grep -Eq '^inferno [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]{12}(-dirty)?|unknown\)$' ||
+  fail "--version: $("$inferno" --version)"
+zcat "$root/usr/share/man/man1/inferno.1.gz" | grep -q '^\.SS "inferno serve"' || fail "man page lacks serve"
+# The completion, sourced as bash-completion would: "inferno ser<TAB>" and "inferno serve --po<TAB>" (--port, --pooling).
+complete_words() {
+  bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _inferno; echo "${COMPREPLY[*]}"' \
+    bash "$root/usr/share/bash-completion/completions/inferno" "$@"
+}
+[[ $(complete_words inferno ser) == "serve" ]] || fail "completion of 'inferno ser'"
+[[ $(complete_words inferno serve --po) == "--port --pooling" ]] || fail "completion of 'inferno serve --po'"
+grep -q '^ExecStart=/usr/bin/inferno serve --host 127.0.0.1 ' "$root/usr/lib/systemd/user/inferno.service" ||
+  fail "the user unit does not serve on loopback"
+
+# 3. Run from /, with nothing from the source tree: a fresh HOME, no model given. `run`
+# completes with the packaged demo model ("Once upon a" -> " time", as models/README.md says).
+home="$work/home"
+mkdir -p "$home"
+story=$(cd / && env -i PATH=/usr/bin:/bin HOME="$home" "$inferno" run -p "Once upon a" -n 4 -t 2 2>"$work/run.err") ||
+  fail "run: $(cat "$work/run.err")"
+[[ $story == " time"* ]] || fail "run without -m gave '$story'"
+(cd / && exec env -i PATH=/usr/bin:/bin HOME="$home" "$inferno" serve --port 0 -t 2 -q \
+  >"$work/serve.out" 2>"$work/serve.err") &
+server_pid=$!
+port=""
+for _ in $(seq 1 600); do
+  port=$(sed -n 's|^inferno serving on http://127.0.0.1:\([0-9]*\)/$|\1|p' "$work/serve.out")
+  [[ -n $port ]] && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.err"; fail "serve exited"; }
+  sleep 0.1
+done
+[[ -n $port ]] || fail "serve printed no port: $(cat "$work/serve.out" "$work/serve.err")"
+grep -q "default model: inferno-demo-Q8_0" "$work/serve.out" || fail "no demo model: $(cat "$work/serve.out")"
+url="http://127.0.0.1:$port"
+
+# The UI from inside the binary: index.html names its script, served with a strong ETag.
+curl -sf "$url/" >"$work/index.html" || fail "GET /"
+grep -q '<div id="root">' "$work/index.html" || fail "GET / is not the UI: $(head -c 300 "$work/index.html")"
+asset=$(grep -o '/assets/[^"]*\.js' "$work/index.html" | head -1)
+[[ -n $asset ]] || fail "index.html names no script"
+etag=$(curl -sf -D - -o /dev/null "$url$asset" | tr -d '\r' | sed -n 's/^etag: //Ip')
+[[ $etag =~ ^\"[0-9a-f]{32}\"$ ]] || fail "asset ETag '$etag'"
+[[ $(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$url$asset") == 304 ]] ||
+  fail "If-None-Match did not give 304"
+
+# One chat with the demo model; the model file mapped must be the package's.
+curl -sf "$url/v1/chat/completions" -H 'Content-Type: application/json' \
+  -d '{"messages":[{"role":"user","content":"What is the capital of France?"}],"max_tokens":16,"temperature":0}' \
+  >"$work/chat.json" || fail "chat request"
+python3 - "$work/chat.json" <<'PY' || fail "chat answer: $(cat "$work/chat.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = r["choices"][0]
+assert r["model"] == "inferno-demo-Q8_0", r["model"]
+assert c["message"]["content"].strip(), "empty answer"
+assert c["finish_reason"] in ("stop", "length"), c["finish_reason"]
+assert r["usage"]["completion_tokens"] > 0
+PY
+server_exe_pid=$(pgrep -P "$server_pid" -x inferno || echo "$server_pid")
+grep -q "$root/usr/share/inferno/models/inferno-demo-Q8_0.gguf" "/proc/$server_exe_pid/maps" ||
+  fail "the served model is not the packaged one"
+echo "chat: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["choices"][0]["message"]["content"].strip()[:60])' "$work/chat.json")"
+
+# 4. Stopped with SIGTERM, it exits 0.
+kill "$server_pid"
+wait "$server_pid" || fail "serve exited with $?"
+server_pid=""
+echo "PASS"
