@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { binary, sourceDir, startServer } from './server.mjs';
-import { launchBrowser, shots } from './browser.mjs';
+import { launchBrowser, openToolChat, shots } from './browser.mjs';
 
 // INFERNO_DEMO_MODEL: a candidate to check before it is shipped (DEMO_DIR/release/...).
 const demoModel = process.env.INFERNO_DEMO_MODEL ?? path.join(sourceDir, 'models/inferno-demo-Q8_0.gguf');
@@ -56,32 +56,8 @@ async function callTool(tool, args) {
 }
 
 test('make run: the demo model calls the built-in calculator and answers from its result', { skip: reason ?? false }, async () => {
-  const context = await browser.newContext({
-    viewport: { width: 1400, height: 900 },
-    colorScheme: 'light',
-    storageState: {
-      cookies: [],
-      origins: [
-        {
-          origin: server.url,
-          localStorage: [
-            { name: 'inferno.settings', value: '{"seed":"7","temperature":0,"top_logprobs":0}' },
-            { name: 'inferno.showSettings', value: 'true' },
-          ],
-        },
-      ],
-    },
-  });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(server.url + '/');
-  const select = page.getByRole('combobox', { name: 'Model' });
-  await select.locator('option', { hasText: 'inferno-demo' }).first().waitFor({ state: 'attached' });
-  assert.match(await select.locator('option:checked').textContent(), /inferno-demo/);
-  // The demo model's template renders tools, so the built-ins are offered to it.
-  await page.getByRole('region', { name: 'Tools' }).getByRole('checkbox', { name: 'Built-in tools' }).waitFor();
-  await page.getByRole('note').filter({ hasText: 'does not render tools' }).waitFor({ state: 'detached' });
+  // The model that `make run` serves (-m), by its file name as the model list shows it.
+  const { page, context, errors } = await openToolChat(browser, server.url, path.basename(demoModel, '.gguf'));
 
   // 17 + 25 is an operand pair that the training corpus holds out ((a + b) % 7 == 0).
   const box = page.getByRole('textbox', { name: 'Message', exact: true });
