@@ -1,6 +1,6 @@
-// `inferno convert CHECKPOINT_DIR OUT.gguf [--type T]` and `inferno quantize IN OUT TYPE`.
-// Both print progress on stderr (one updating line on a terminal, a line per tenth of the
-// work otherwise) and check the written file by loading it as `inspect` would.
+// `inferno convert CHECKPOINT_DIR OUT.gguf [--type T] [--meta KEY=VALUE]...` and `inferno quantize
+// IN OUT TYPE`. Both print progress on stderr (one updating line on a terminal, a line per tenth of
+// the work otherwise) and check the written file by loading it as `inspect` would.
 #include "engine/convert/convert.h"
 
 #include <fmt/format.h>
@@ -27,6 +27,7 @@ struct ConvertCliOptions {
   std::string type = "auto";
   std::string pre;
   std::string name;
+  std::vector<std::string> meta;  // KEY=VALUE
   bool quiet = false;
 };
 
@@ -92,6 +93,14 @@ int RunConvert(const ConvertCliOptions& o) {
   co.type = o.type;
   co.pre = o.pre;
   co.name = o.name;
+  for (const std::string& m : o.meta) {
+    const size_t eq = m.find('=');
+    if (eq == std::string::npos) {
+      fmt::print(stderr, "error: --meta {}: expected KEY=VALUE\n", m);
+      return 1;
+    }
+    co.metadata.emplace_back(m.substr(0, eq), m.substr(eq + 1));
+  }
   const Status st = convert::ConvertCheckpoint(
       o.input, o.output, co, [&](const convert::ConvertProgress& p) { printer(p); });
   if (!st.ok()) {
@@ -151,6 +160,9 @@ void AddConvertCommand(CLI::App& root, int* exit_code) {
                   "Pre-tokenizer name for a BPE tokenizer.json whose pre-tokenizer is not "
                   "recognised (gpt-2, llama-bpe, qwen2, ...)");
   cmd->add_option("--name", opts->name, "general.name (default: the folder's name)");
+  cmd->add_option("--meta", opts->meta,
+                  "Extra string metadata KEY=VALUE (repeatable), e.g. "
+                  "general.description=...; not a key the converter writes itself");
   cmd->add_flag("-q,--quiet", opts->quiet, "No progress output");
   cmd->callback([opts, exit_code] { *exit_code = RunConvert(*opts); });
 }

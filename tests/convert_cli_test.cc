@@ -113,6 +113,39 @@ TEST_F(ConvertCli, Q8_0ConvertsAndRuns) {
   EXPECT_NE(tok.out.find("{\"id\":3,\"text\":\"<|im_start|>\"}"), std::string::npos) << tok.out;
 }
 
+// --meta adds string keys (the demo-model pipeline marks its tool-trained models so), and
+// refuses a key the converter writes itself or an argument without '='.
+TEST_F(ConvertCli, MetaAddsStringKeys) {
+  const testing::ProcessResult r =
+      Convert({"--type", "q8_0", "-q", "--meta", "inferno.demo.tools=calculator,current_time",
+               "--meta", "general.description=a = b"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const testing::ProcessResult json =
+      testing::RunProcess({testing::InfernoBinary(), "inspect", Out(), "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const boost::json::object meta = boost::json::parse(json.out).at("metadata").as_object();
+  EXPECT_EQ(meta.at("inferno.demo.tools").as_string(), "calculator,current_time");
+  EXPECT_EQ(meta.at("general.description").as_string(), "a = b");
+  EXPECT_EQ(meta.at("general.name").as_string(), "ckpt");
+  fs::remove(Out());
+
+  const testing::ProcessResult taken = Convert({"--meta", "general.name=other"});
+  EXPECT_EQ(taken.exit_code, 1);
+  EXPECT_NE(taken.err.find("error: metadata key general.name: written by the converter"),
+            std::string::npos)
+      << taken.err;
+  const testing::ProcessResult twice = Convert({"--meta", "x.y=1", "--meta", "x.y=2"});
+  EXPECT_EQ(twice.exit_code, 1);
+  EXPECT_NE(twice.err.find("metadata key x.y: written by the converter (or given twice)"),
+            std::string::npos)
+      << twice.err;
+  const testing::ProcessResult bare = Convert({"--meta", "novalue"});
+  EXPECT_EQ(bare.exit_code, 1);
+  EXPECT_NE(bare.err.find("error: --meta novalue: expected KEY=VALUE"), std::string::npos)
+      << bare.err;
+  EXPECT_FALSE(fs::exists(Out()));
+}
+
 TEST_F(ConvertCli, QuantizeRewritesTypes) {
   ASSERT_EQ(Convert({"--type", "f16", "-q"}).exit_code, 0);
   const std::string q = (root_ / "q4km.gguf").string();

@@ -267,6 +267,14 @@ Status ConvertCheckpoint(const std::string& dir, const std::string& out_path,
   if (GetDTypeInfo(ft->base).quantized) w.AddU32("general.quantization_version", 2);
   WriteArchMetadata(h, w);
   vocab->WriteTo(w);
+  for (const auto& [key, value] : options.metadata) {
+    if (key.empty()) return Status::InvalidArgument("metadata with an empty key");
+    if (w.HasKey(key)) {
+      return Status::InvalidArgument("metadata key " + key +
+                                     ": written by the converter (or given twice)");
+    }
+    w.AddString(key, value);
+  }
 
   const bool has_output = !h.tied;
   uint64_t total = 0;

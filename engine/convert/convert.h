@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/tensor/dtype.h"
@@ -36,6 +37,9 @@ struct ConvertOptions {
   std::string type = "auto";
   std::string pre;   // pre-tokenizer name override for BPE tokenizers
   std::string name;  // general.name; default: the checkpoint folder's name
+  // Extra string metadata (`--meta KEY=VALUE`), e.g. what a model was trained to do; a key
+  // that the converter writes itself is an error, not a silent override.
+  std::vector<std::pair<std::string, std::string>> metadata;
 };
 
 struct ConvertProgress {

@@ -45,6 +45,13 @@ void Writer::SetAlignment(uint64_t alignment) {
   AddU32("general.alignment", uint32_t(alignment));
 }
 
+bool Writer::HasKey(std::string_view key) const {
+  for (const Entry& e : entries_) {
+    if (e.key == key) return true;
+  }
+  return false;
+}
+
 void Writer::AddString(std::string key, std::string_view v) {
   std::vector<uint8_t> p;
   PutString(&p, v);

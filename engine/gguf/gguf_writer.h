@@ -34,6 +34,8 @@ class Writer {
   void AddStringArray(std::string key, const std::vector<std::string>& values);
   void AddF32Array(std::string key, const std::vector<float>& values);
   void AddI32Array(std::string key, const std::vector<int32_t>& values);
+  // Whether a metadata entry of this key was added (adding it again would replace it).
+  bool HasKey(std::string_view key) const;
   // Copies one metadata entry (any type) from a file that is open.
   void CopyValue(std::string key, const Value& value);
 

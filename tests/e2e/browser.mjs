@@ -29,3 +29,37 @@ export async function launchBrowser() {
     ],
   });
 }
+
+/**
+ * A chat page at `url` with `model` selected (settings shown, seed 7, temperature 0), once the
+ * model's tool catalog has come: its template renders tools, so the built-ins are offered.
+ * Uncaught page errors collect in `errors`.
+ */
+export async function openToolChat(browser, url, model) {
+  const context = await browser.newContext({
+    viewport: { width: 1400, height: 900 },
+    colorScheme: 'light',
+    storageState: {
+      cookies: [],
+      origins: [
+        {
+          origin: url,
+          localStorage: [
+            { name: 'inferno.settings', value: '{"seed":"7","temperature":0,"top_logprobs":0}' },
+            { name: 'inferno.showSettings', value: 'true' },
+          ],
+        },
+      ],
+    },
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url + '/');
+  const select = page.getByRole('combobox', { name: 'Model' });
+  await select.locator('option', { hasText: model }).waitFor({ state: 'attached' });
+  await select.selectOption(model);
+  await page.getByRole('region', { name: 'Tools' }).getByRole('checkbox', { name: 'Built-in tools' }).waitFor();
+  await page.getByRole('note').filter({ hasText: 'does not render tools' }).waitFor({ state: 'detached' });
+  return { page, context, errors };
+}

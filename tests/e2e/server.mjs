@@ -23,7 +23,8 @@ for (const sig of ['exit', 'SIGINT', 'SIGTERM']) {
   });
 }
 
-export async function startServer(extraArgs = []) {
+/** `serveModel`: the model given with -m (the tiny fixture unless a suite needs another). */
+export async function startServer(extraArgs = [], { serveModel = model } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'inferno-e2e-'));
   mkdirSync(path.join(dataDir, 'models'));
   // A corrupt model in the models dir: the UI must show that it failed to load.
@@ -31,7 +32,7 @@ export async function startServer(extraArgs = []) {
   // A second model for compare mode: the same weights quantized to 4 bits (copied: the
   // registry serves no symlink leading out of the models dir).
   copyFileSync(path.join(sharedDir, 'fixtures/models/llama-tiny-Q4_0.gguf'), path.join(dataDir, 'models/llama-tiny-Q4_0.gguf'));
-  const args = ['serve', '--port', '0', '-m', model, '--data-dir', dataDir, ...webRootArgs, '-t', '1', '-q', ...extraArgs];
+  const args = ['serve', '--port', '0', '-m', serveModel, '--data-dir', dataDir, ...webRootArgs, '-t', '1', '-q', ...extraArgs];
   const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   let stderr = '';

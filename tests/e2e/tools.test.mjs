@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { sourceDir, startServer } from './server.mjs';
-import { launchBrowser, shots } from './browser.mjs';
+import { launchBrowser, openToolChat, shots } from './browser.mjs';
 import { writeToolRoundModel } from './thinking_model.mjs';
 
 const mcpScript = path.join(sourceDir, 'tests/node/mcp_test_server.mjs');
@@ -42,34 +42,8 @@ after(async () => {
   await server?.stop();
 });
 
-async function openPage(model) {
-  const context = await browser.newContext({
-    viewport: { width: 1400, height: 900 },
-    colorScheme: 'light',
-    storageState: {
-      cookies: [],
-      origins: [
-        {
-          origin: server.url,
-          localStorage: [
-            { name: 'inferno.settings', value: '{"seed":"7","temperature":0,"top_logprobs":0}' },
-            { name: 'inferno.showSettings', value: 'true' },
-          ],
-        },
-      ],
-    },
-  });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(server.url + '/');
-  const select = page.getByRole('combobox', { name: 'Model' });
-  await select.locator('option', { hasText: model }).waitFor({ state: 'attached' });
-  await select.selectOption(model);
-  // The catalog for this model has come: its template renders tools, so they are offered.
-  await page.getByRole('region', { name: 'Tools' }).getByRole('checkbox', { name: 'Built-in tools' }).waitFor();
-  await page.getByRole('note').filter({ hasText: 'does not render tools' }).waitFor({ state: 'detached' });
-  return { page, context, errors };
+function openPage(model) {
+  return openToolChat(browser, server.url, model);
 }
 
 async function api(method, route, body) {

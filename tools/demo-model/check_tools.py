@@ -14,7 +14,10 @@ heldout_tools.jsonl (make_corpus.py --tools-megabytes):
   json                       a JSON request in a held-out style: the reply parses as a JSON
                              object with the schema's keys and types (validity), and equals the
                              fact's object (correctness).
-Writes a JSON report for the model card."""
+Writes a JSON report, grades it against the bars for shipping a tool-trained demo model
+(BARS; held-out facts from check_gguf.py's report, --facts-report) and exits 1 when one is not
+met. With --model-card, a model that meets every bar gets its rates written into the card's
+section between CARD_BEGIN and CARD_END (models/README.md, "Tool use and JSON")."""
 import argparse
 import ast
 import json
@@ -121,12 +124,84 @@ def grade_json(port, p):
             "reply": text}
 
 
+# (what, the report's rate, the bar). The rates are those of the held-out prompts above.
+BARS = [
+    ("tool prompts: a valid tool call", ("tool_prompts", "valid_call"), 0.9),
+    ("tool prompts: the right tool", ("tool_prompts", "right_tool"), 0.9),
+    ("calculator: right arguments (the expression has the asked value)",
+     ("calculator", "right_args"), 0.7),
+    ("the answer after the tool's result contains it", ("tool_prompts", "answer_ok"), 0.8),
+    ("JSON requests: valid JSON of the schema", ("json", "valid"), 0.8),
+    ("held-out facts without tools (check_gguf.py)", ("facts",), 0.9),
+]
+# Reported beside the bars, without one.
+MORE = [
+    ("current_time: answer after the result contains it", ("current_time", "answer_after_result")),
+    ("calculator: the expression exactly as asked", ("calculator", "exact_call")),
+    ("JSON requests: the right values", ("json", "correct")),
+    ("tools offered, a fact question: no call", ("no_tool", "no_call")),
+    ("tools offered, a fact question: the right answer", ("no_tool", "fact_correct")),
+]
+CARD_BEGIN = "<!-- check_tools.py: begin -->"
+CARD_END = "<!-- check_tools.py: end -->"
+
+
+def facts_rate(path):
+    with open(path) as f:
+        r = json.load(f)
+    return {"rate": r["heldout_fact_accuracy"], "count": r["heldout_fact_correct"],
+            "total": r["heldout_fact_questions"]}
+
+
+def lookup(out, keys):
+    for k in keys:
+        out = out.get(k) if out else None
+    return out
+
+
+def graded(out):
+    """[(what, rate entry or None, bar, met)] for every bar."""
+    rows = []
+    for what, keys, bar in BARS:
+        r = lookup(out, keys)
+        rows.append((what, r, bar, r is not None and r["rate"] >= bar))
+    return rows
+
+
+def cell(r):
+    return "not measured" if r is None else f"{r['count']}/{r['total']} = {100 * r['rate']:.1f}%"
+
+
+def card_section(out, rows):
+    lines = [f"Measured by `tools/demo-model/check_tools.py` on `{out['gguf']}` through "
+             "`inferno serve` (held-out prompts of `heldout_tools.jsonl`, greedy, no grammar):",
+             "", "| | result | bar |", "|---|---|---|"]
+    for what, r, bar, met in rows:
+        lines.append(f"| {what} | **{cell(r)}** | ≥ {100 * bar:.0f}% {'met' if met else 'NOT met'} |")
+    for what, keys in MORE:
+        lines.append(f"| {what} | {cell(lookup(out, keys))} | |")
+    return "\n".join(lines)
+
+
+def fill_card(path, text):
+    with open(path) as f:
+        card = f.read()
+    begin, end = card.find(CARD_BEGIN), card.find(CARD_END)
+    if begin < 0 or end < begin:
+        raise SystemExit(f"{path}: no {CARD_BEGIN} ... {CARD_END} section to fill")
+    with open(path, "w") as f:
+        f.write(card[:begin + len(CARD_BEGIN)] + "\n" + text + "\n" + card[end:])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--inferno", required=True)
     ap.add_argument("--gguf", required=True)
     ap.add_argument("--prompts", required=True, help="heldout_tools.jsonl")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--facts-report", help="check_gguf.py's report (held-out facts bar)")
+    ap.add_argument("--model-card", help="README.md whose tool section to fill when the bars "
+                                         "are met")
     args = ap.parse_args()
     with open(args.prompts) as f:
         prompts = [json.loads(line) for line in f]
@@ -166,6 +241,10 @@ def main():
     out["no_tool"] = {"no_call": rate("no_tool", "no_call"),
                       "fact_correct": rate("no_tool", "correct")}
     out["json"] = {"valid": rate("json", "valid"), "correct": rate("json", "correct")}
+    if args.facts_report:
+        out["facts"] = facts_rate(args.facts_report)
+    rows = graded(out)
+    out["bars_met"] = all(met for *_, met in rows)
     out["failures"] = [{"prompt": p["messages"], "result": r} for p, r in results
                        if not all(v for k, v in r.items()
                                   if k in ("call_ok", "answer_ok", "no_call", "correct",
@@ -174,6 +253,12 @@ def main():
         json.dump(out, f, indent=1)
         f.write("\n")
     print(json.dumps({k: v for k, v in out.items() if k != "failures"}, indent=1))
+    section = card_section(out, rows)
+    print(section)
+    if not out["bars_met"]:
+        raise SystemExit(1)
+    if args.model_card:
+        fill_card(args.model_card, section)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@
 """Writes the demo model's training corpus: simple, varied English made from our own
 templates and word lists (no external data). Deterministic for a given seed.
 
+A --copy-fraction of the documents (copy_corpus.py) repeat numbers, names and spans, so the
+model learns to copy from its context in stage 1.
+
 Outputs (in --out):
   train.txt           documents separated by blank lines; chat turns in ChatML
   valid.txt           held-out documents (same distribution, never trained on)
@@ -18,6 +21,7 @@ import json
 import os
 import random
 
+import copy_corpus
 import tool_corpus
 
 NAMES = ["Tom", "Lily", "Max", "Mia", "Ben", "Sara", "Sam", "Anna", "Leo", "Emma", "Jack",
@@ -269,7 +273,13 @@ def story_request(rng):
                       adj if "{adj}" in ask else None)
 
 
-def document(rng, facts):
+WORDS = {"names": NAMES, "animals": ANIMALS, "places": PLACES}
+
+
+def document(rng, facts, copy_fraction):
+    # No draw at all without copying documents: --copy-fraction 0 writes the old corpus.
+    if copy_fraction and rng.random() < copy_fraction:
+        return copy_corpus.document(rng, WORDS)
     r = rng.random()
     if r < 0.42:
         return story(rng)
@@ -289,6 +299,8 @@ def main():
     ap.add_argument("--megabytes", type=float, default=300,
                     help="stage-1 corpus size (0: leave the stage-1 files alone)")
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--copy-fraction", type=float, default=0.2,
+                    help="share of stage-1 documents that teach copying (copy_corpus.py)")
     ap.add_argument("--tools-megabytes", type=float, default=0,
                     help="also write the stage-2 tool/JSON corpus (tools_train.txt, "
                          "tools_valid.txt, heldout_tools.jsonl) of this size")
@@ -310,7 +322,7 @@ def write_corpus(args, facts):
             open(os.path.join(args.out, "valid.txt"), "w") as valid:
         written = 0
         while written < limit:
-            doc = document(rng, facts) + "\n\n"
+            doc = document(rng, facts, args.copy_fraction) + "\n\n"
             # 1 document in 200 is held out for validation.
             split = "valid" if rng.random() < 0.005 else "train"
             (valid if split == "valid" else train).write(doc)

@@ -1,10 +1,22 @@
 #!/usr/bin/env bash
 # The whole demo-model pipeline (what `make demo-model` runs): corpus -> tokenizer -> stage 1
-# (stories and facts) -> stage 2 (fine-tune on tool use and JSON mixed with the stage-1
-# corpus) -> PyTorch reference/evaluation -> `inferno convert` to models/inferno-demo-Q8_0.gguf
-# -> held-out facts, tools and JSON through `inferno`.
-# Large artifacts go to DEMO_DIR (outside git). Every stage is deterministic from DEMO_SEED;
-# training resumes from its last periodic checkpoint when re-run after an interruption.
+# (stories, facts and copying, make_corpus.py + copy_corpus.py) -> stage 2 (fine-tune on tool
+# use and JSON mixed with the stage-1 corpus) -> PyTorch reference/evaluation -> `inferno
+# convert` (marked `inferno.demo.tools` in the GGUF) -> held-out facts, tools and JSON through
+# `inferno`, graded against the model card's bars -> only when every bar is met: the GGUF,
+# its reference files and the card's "Tool use and JSON" section go to models/.
+# Large artifacts go to DEMO_DIR (outside git). Every stage is deterministic from DEMO_SEED.
+#
+# Resuming: every step checks what DEMO_DIR already holds and skips it, and train.py saves
+# DEMO_DIR/work (stage 1) or work2 (stage 2)/resume.pt every 20 steps (a few minutes even on a
+# loaded machine), so an interrupted run (killed, machine restarted) continues where it was by
+# running the same command again with the same DEMO_DIR, e.g. in the background at low priority:
+#   nohup nice -n 19 env DEMO_DIR=/work/demo-train tools/demo-model/pipeline.sh \
+#     build/release/inferno >> /work/demo-train/pipeline.log 2>&1 & echo $! > /work/demo-train/pid
+# Progress: tail DEMO_DIR/work/train_log.jsonl (step, loss, s/step; validation loss every 250
+# steps); copying so far: copy_probe.py DEMO_DIR/work/resume.pt --tokenizer
+# DEMO_DIR/tok/tokenizer.model. Keep DEMO_STEPS unchanged across resumes once the decay (the
+# last 20% of the steps) has begun, or the run no longer equals a fresh one.
 #
 # usage: tools/demo-model/pipeline.sh INFERNO_BINARY
 #   env: DEMO_DIR (build/demo-model), DEMO_SEED (1234), DEMO_STEPS (stage 1, 4200),
@@ -66,16 +78,31 @@ if [[ ! -s $DEMO_DIR/ckpt2/training.json ]]; then
     --extra-fraction 0.65 --steps "$DEMO_STAGE2_STEPS" --batch 4 --seq 384 --lr 1e-3 \
     --decay-from 0.75 --seed "$DEMO_SEED" --threads 1
 fi
+# Everything is written into DEMO_DIR/release first: the shipped model and the files the
+# tests compare it with (tests/demo_model_test.cc) change together, and only for a model that
+# meets the bars.
+RELEASE=$DEMO_DIR/release
+mkdir -p "$RELEASE"
 echo "== evaluation and PyTorch reference"
 "$PYTHON" "$HERE/evaluate.py" --ckpt "$DEMO_DIR/ckpt2" --corpus-dir "$DEMO_DIR/corpus" \
-  --reference "$ROOT/models/inferno-demo.reference.json" --report "$DEMO_DIR/report.json" \
-  --heldout-sample "$ROOT/models/inferno-demo.heldout-sample.jsonl"
+  --reference "$RELEASE/inferno-demo.reference.json" --report "$DEMO_DIR/report.json" \
+  --heldout-sample "$RELEASE/inferno-demo.heldout-sample.jsonl"
 echo "== convert"
-"$INFERNO" convert "$DEMO_DIR/ckpt2" "$ROOT/models/inferno-demo-Q8_0.gguf" --type q8_0 \
-  --name inferno-demo
+# inferno.demo.tools says the model was trained to call these tools (and to answer in JSON);
+# tests/e2e/demo_tools.test.mjs runs the tool round trip only on a model that has it.
+"$INFERNO" convert "$DEMO_DIR/ckpt2" "$RELEASE/inferno-demo-Q8_0.gguf" --type q8_0 \
+  --name inferno-demo --meta inferno.demo.tools=calculator,current_time
 echo "== held-out facts and samples through inferno"
-"$PYTHON" "$HERE/check_gguf.py" --inferno "$INFERNO" --gguf "$ROOT/models/inferno-demo-Q8_0.gguf" \
+"$PYTHON" "$HERE/check_gguf.py" --inferno "$INFERNO" --gguf "$RELEASE/inferno-demo-Q8_0.gguf" \
   --facts "$DEMO_DIR/corpus/heldout_facts.jsonl" --out "$DEMO_DIR/check_gguf.json"
-echo "== held-out tool use and JSON through inferno serve"
-"$PYTHON" "$HERE/check_tools.py" --inferno "$INFERNO" --gguf "$ROOT/models/inferno-demo-Q8_0.gguf" \
-  --prompts "$DEMO_DIR/corpus/heldout_tools.jsonl" --out "$DEMO_DIR/check_tools.json"
+echo "== held-out tool use and JSON through inferno serve, against the bars"
+if ! "$PYTHON" "$HERE/check_tools.py" --inferno "$INFERNO" \
+  --gguf "$RELEASE/inferno-demo-Q8_0.gguf" --prompts "$DEMO_DIR/corpus/heldout_tools.jsonl" \
+  --facts-report "$DEMO_DIR/check_gguf.json" --out "$DEMO_DIR/check_tools.json" \
+  --model-card "$ROOT/models/README.md"; then
+  echo "== not shipped: a bar is not met (see above); models/ is unchanged" >&2
+  exit 1
+fi
+cp "$RELEASE"/inferno-demo-Q8_0.gguf "$RELEASE"/inferno-demo.reference.json \
+  "$RELEASE"/inferno-demo.heldout-sample.jsonl "$ROOT/models/"
+echo "== shipped: models/inferno-demo-Q8_0.gguf (the card's tool section is filled in)"
