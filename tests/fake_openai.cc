@@ -10,18 +10,10 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "tests/server_process.h"
+
 namespace inferno::testing {
 namespace {
-
-bool SendAll(int fd, const std::string& data) {
-  size_t sent = 0;
-  while (sent < data.size()) {
-    const ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    sent += size_t(n);
-  }
-  return true;
-}
 
 int ListenLoopback(int* port) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
