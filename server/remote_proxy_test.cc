@@ -53,8 +53,9 @@ TEST(SseRelay, TheRemotesErrorEventEndsTheStream) {
 }
 
 TEST(RemoteModelList, ReadsOpenAiLists) {
-  Result<std::vector<std::string>> ids = ParseModelList(
-      R"({"object":"list","data":[{"id":"a"},{"id":""},{"name":"b"},{"id":"c/d"}],"models":[]})");
+  Result<std::vector<std::string>> ids =
+      ParseModelList(R"({"object":"list","data":[{"id":"a"},{"id":""},{"name":"b"},{"id":"c/d"},)"
+                     R"({"id":"broken","error":"not a GGUF file"}],"models":[]})");
   ASSERT_TRUE(ids.ok());
   EXPECT_EQ(*ids, (std::vector<std::string>{"a", "c/d"}));
   EXPECT_FALSE(ParseModelList("{\"models\":[]}").ok());

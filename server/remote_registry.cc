@@ -40,6 +40,9 @@ Result<std::vector<std::string>> ParseModelList(std::string_view body) {
   std::vector<std::string> ids;
   for (const json::value& m : data->as_array()) {
     const json::value* id = m.is_object() ? m.as_object().if_contains("id") : nullptr;
+    // Another inferno lists files it cannot load with their "error": not models to offer.
+    const json::value* error = m.is_object() ? m.as_object().if_contains("error") : nullptr;
+    if (error && error->is_string() && !error->as_string().empty()) continue;
     if (id && id->is_string() && !id->as_string().empty()) ids.emplace_back(id->as_string());
   }
   return ids;

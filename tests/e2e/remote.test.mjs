@@ -25,7 +25,7 @@ after(async () => {
 });
 
 describe('remote models', () => {
-  test('pick a remote model, chat with it, and the Debugger explains it cannot run it', async () => {
+  test('pick a remote model, chat with it, add one in Settings; the Debugger explains it cannot run them', async () => {
     // The endpoint's first check runs in the background at start: ask for one now.
     const check = await (await fetch(`${server.url}/api/remotes/peer/test`, { method: 'POST' })).json();
     assert.equal(check.health.ok, true, JSON.stringify(check));
@@ -90,6 +90,27 @@ describe('remote models', () => {
       assert.ok(shown.length > 0);
     }
     await page.screenshot({ path: path.join(shots, 'remote-chat.png') });
+
+    // Settings → Remote endpoints: add the same server under a second name, see its health
+    // and its model in the picker, then remove it.
+    if (!(await page.getByRole('region', { name: 'Remote endpoints' }).isVisible())) {
+      await page.getByRole('button', { name: 'Settings' }).click();
+    }
+    const section = page.getByRole('region', { name: 'Remote endpoints' });
+    await section.getByLabel('Name').fill('box');
+    await section.getByLabel('URL').fill(remote.url);
+    await section.getByLabel('API key (optional)').fill('sk-e2e-never-shown');
+    await section.getByRole('button', { name: 'Add endpoint' }).click();
+    await section.getByTestId('remote-box').getByText(/^ok · 2 models/).waitFor();
+    await picker.locator('option', { hasText: 'box/llama-tiny-Q8_0 — remote' }).waitFor({ state: 'attached' });
+    const listed = await (await fetch(`${server.url}/api/remotes`)).text();
+    assert.ok(listed.includes('"has_key":true') && !listed.includes('sk-e2e-never-shown'));
+    await section.getByRole('button', { name: 'Test' }).first().click();
+    await section.getByTestId('remote-peer').getByText(/^ok · 2 models/).waitFor();
+    await page.screenshot({ path: path.join(shots, 'remote-settings.png') });
+    await section.getByRole('button', { name: 'Remove box' }).click();
+    await section.getByTestId('remote-box').waitFor({ state: 'detached' });
+    await picker.locator('option', { hasText: 'box/' }).waitFor({ state: 'detached' });
 
     await page.getByRole('tab', { name: 'Debugger' }).click();
     await page.getByText("runs on the remote endpoint 'peer'").waitFor();

@@ -151,6 +151,7 @@ export function App() {
           onModel={setModel}
           onOptionsApplied={() => void refresh()}
           tools={tools}
+          onRemotesChanged={() => void refresh()}
           onClose={() => prefs.setShowSettings(false)}
         />
       )}
