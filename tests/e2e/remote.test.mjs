@@ -99,7 +99,7 @@ describe('remote models', () => {
     const section = page.getByRole('region', { name: 'Remote endpoints' });
     await section.getByLabel('Name').fill('box');
     await section.getByLabel('URL').fill(remote.url);
-    await section.getByLabel('API key (optional)').fill('sk-e2e-never-shown');
+    await section.getByLabel('Key (optional)').fill('sk-e2e-never-shown');
     await section.getByRole('button', { name: 'Add endpoint' }).click();
     await section.getByTestId('remote-box').getByText(/^ok · 2 models/).waitFor();
     await picker.locator('option', { hasText: 'box/llama-tiny-Q8_0 — remote' }).waitFor({ state: 'attached' });

@@ -94,7 +94,7 @@ export function RemoteSettings({ onChanged }: Props) {
           <input value={url} onChange={(e) => setUrl(e.target.value)} placeholder="http://10.0.0.5:8000" required />
         </label>
         <label className="field">
-          <span>API key (optional)</span>
+          <span>Key (optional)</span>
           <input type="password" value={key} onChange={(e) => setKey(e.target.value)} autoComplete="off" />
         </label>
         <button type="submit" className="primary" disabled={busy || !name.trim() || !url.trim()}>
