@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startServer } from './server.mjs';
-import { launchBrowser, shots } from './browser.mjs';
+import { keepChatStreams, launchBrowser, shots } from './browser.mjs';
 
 let remote;
 let server;
@@ -33,19 +33,7 @@ describe('remote models', () => {
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
     const page = await context.newPage();
-    // The page's own fetch keeps a copy of the stream: the browser's network log decodes
-    // streamed bodies as Latin-1.
-    await page.addInitScript(() => {
-      window.__streams = [];
-      const realFetch = window.fetch.bind(window);
-      window.fetch = async (input, init) => {
-        const res = await realFetch(input, init);
-        if (String(input).endsWith('/v1/chat/completions') && res.ok) {
-          res.clone().text().then((t) => window.__streams.push(t), () => {});
-        }
-        return res;
-      };
-    });
+    await keepChatStreams(page);
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(server.url + '/');
