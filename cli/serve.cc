@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "cli/bench_suite.h"
@@ -24,6 +26,7 @@
 #include "server/http_server.h"
 #include "server/model_registry.h"
 #include "server/static_site.h"
+#include "server/remote_registry.h"
 #include "server/store_routes.h"
 #include "server/tool_routes.h"
 #include "server/tool_service.h"
@@ -56,7 +59,22 @@ struct ServeOptions {
   int max_debug_sessions = 64;
   server::AdmissionLimits limits;
   SpecFlags spec;
+  // Remote OpenAI-compatible endpoints: NAME=URL, and their keys as NAME=VAR / NAME=PATH.
+  std::vector<std::string> remotes, remote_key_envs, remote_key_files;
+  double remote_connect_timeout = 5;
+  double remote_timeout = 120;
 };
+
+// The first line of a key file, trailing spaces dropped; `what` names the flag for errors.
+Result<std::string> ReadKeyFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path);
+  if (!in) return Status::IoError("cannot read " + what + " '" + path + "'");
+  std::string key;
+  std::getline(in, key);
+  while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
+  if (key.empty()) return Status::InvalidArgument(what + " '" + path + "' is empty");
+  return key;
+}
 
 // The key from --api-key, else --api-key-file, else INFERNO_API_KEY. A file keeps it out of
 // the process list and the shell history.
@@ -64,16 +82,63 @@ Status ResolveApiKey(ServeOptions* o) {
   if (!o->api_key.empty() && !o->api_key_file.empty())
     return Status::InvalidArgument("give --api-key or --api-key-file, not both");
   if (!o->api_key_file.empty()) {
-    std::ifstream in(o->api_key_file);
-    if (!in) return Status::IoError("cannot read --api-key-file '" + o->api_key_file + "'");
-    std::getline(in, o->api_key);
-    while (!o->api_key.empty() && std::isspace(static_cast<unsigned char>(o->api_key.back())))
-      o->api_key.pop_back();
-    if (o->api_key.empty())
-      return Status::InvalidArgument("--api-key-file '" + o->api_key_file + "' is empty");
+    Result<std::string> key = ReadKeyFile(o->api_key_file, "--api-key-file");
+    if (!key.ok()) return key.status();
+    o->api_key = std::move(*key);
   }
   if (o->api_key.empty()) {
     if (const char* env = std::getenv("INFERNO_API_KEY"); env && *env) o->api_key = env;
+  }
+  return Status::Ok();
+}
+
+// "NAME=VALUE" split at the first '='; `flag` names the option in errors.
+Result<std::pair<std::string, std::string>> SplitAssignment(const std::string& s,
+                                                            const char* flag) {
+  const size_t eq = s.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == s.size()) {
+    return Status::InvalidArgument(std::string(flag) + " takes NAME=VALUE (got '" +
+                                   s.substr(0, 100) + "')");
+  }
+  return std::make_pair(s.substr(0, eq), s.substr(eq + 1));
+}
+
+// The endpoints of --remote with their keys. Keys come from the environment or a file only: a
+// key on the command line would show in the process list and the shell history.
+Status AddRemoteEndpoints(const ServeOptions& o, server::RemoteRegistry& remotes) {
+  std::map<std::string, std::string> keys;
+  for (const std::string& s : o.remote_key_envs) {
+    Result<std::pair<std::string, std::string>> kv = SplitAssignment(s, "--remote-key-env");
+    if (!kv.ok()) return kv.status();
+    const char* value = std::getenv(kv->second.c_str());
+    if (value == nullptr || *value == '\0') {
+      return Status::InvalidArgument("--remote-key-env " + kv->first +
+                                     ": the environment variable " + kv->second + " is not set");
+    }
+    keys[kv->first] = value;
+  }
+  for (const std::string& s : o.remote_key_files) {
+    Result<std::pair<std::string, std::string>> kv = SplitAssignment(s, "--remote-key-file");
+    if (!kv.ok()) return kv.status();
+    Result<std::string> key = ReadKeyFile(kv->second, "--remote-key-file");
+    if (!key.ok()) return key.status();
+    keys[kv->first] = std::move(*key);
+  }
+  std::set<std::string> names;
+  for (const std::string& s : o.remotes) {
+    Result<std::pair<std::string, std::string>> kv = SplitAssignment(s, "--remote");
+    if (!kv.ok()) return kv.status();
+    auto [name, url] = std::move(*kv);
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    names.insert(name);
+    Status st = remotes.AddConfigured({name, url, keys.count(name) ? keys[name] : "", 0});
+    if (!st.ok()) return Status::InvalidArgument("--remote " + name + ": " + st.message());
+  }
+  for (const auto& [name, key] : keys) {
+    if (!names.count(name)) {
+      return Status::InvalidArgument("a key is given for remote '" + name + "' but no --remote " +
+                                     name + "=URL");
+    }
   }
   return Status::Ok();
 }
@@ -150,6 +215,20 @@ int RunServe(ServeOptions o) {
     return 1;
   }
   server::StoreRoutes store_routes(**db);
+  server::RemoteTimeouts remote_timeouts;
+  remote_timeouts.connect_ms = int(o.remote_connect_timeout * 1000);
+  remote_timeouts.read_ms = int(o.remote_timeout * 1000);
+  server::RemoteRegistry remotes(remote_timeouts, db->get());
+  if (Status st = AddRemoteEndpoints(o, remotes); !st.ok()) {
+    fmt::print(stderr, "error: {}\n", st.message());
+    return 1;
+  }
+  Result<std::vector<std::string>> skipped = remotes.LoadStored();
+  if (!skipped.ok()) {
+    fmt::print(stderr, "error: {}\n", skipped.status().message());
+    return 1;
+  }
+  for (const std::string& note : *skipped) fmt::print(stderr, "note: {}\n", note);
   // Benchmark runs (POST /bench): each model measured by a `bench-worker` child of this
   // binary, results stored in the same database, raw worker logs beside the request logs.
   server::BenchService bench_service({SelfBinaryPath(), o.data_dir + "/logs/bench"}, **db);
@@ -170,6 +249,7 @@ int RunServe(ServeOptions o) {
   ao.log_to_stderr = !o.quiet;
   ao.limits = o.limits;
   ao.responses = db->get();
+  ao.remotes = &remotes;
   server::Api api(ao, access, registry);
   store_routes.AddTo(api.routes());
   bench_routes.AddTo(api.routes());
@@ -205,6 +285,7 @@ int RunServe(ServeOptions o) {
     return 1;
   }
   access.set_port(http.port());
+  remotes.CheckAllInBackground();
   const std::string default_model = registry.default_id();
   fmt::print("inferno serving on http://{}:{}/\n", o.host, http.port());
   fmt::print("  models dir: {}\n  default model: {}\n  data dir: {}{}\n", o.models_dir,
@@ -293,6 +374,21 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
                   "and key); beyond this they get 429 with Retry-After")
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--remote", o->remotes,
+                  "A remote OpenAI-compatible server, NAME=URL (its base, without /v1): its "
+                  "models are served as NAME/model (repeatable; docs/scale-out.md)");
+  cmd->add_option("--remote-key-env", o->remote_key_envs,
+                  "NAME=VAR: the API key of remote NAME is in environment variable VAR");
+  cmd->add_option("--remote-key-file", o->remote_key_files,
+                  "NAME=PATH: the API key of remote NAME is the first line of file PATH");
+  cmd->add_option("--remote-connect-timeout", o->remote_connect_timeout,
+                  "Seconds to wait for a connection to a remote (two retries follow)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 600.0));
+  cmd->add_option("--remote-timeout", o->remote_timeout,
+                  "Seconds a remote may stay silent during a request before it fails with 504")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 86400.0));
   cmd->add_flag("-q,--quiet", o->quiet, "No per-request lines on stderr");
   cmd->callback([o, exit_code] { *exit_code = RunServe(*o); });
 }

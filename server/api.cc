@@ -28,6 +28,7 @@
 #include "server/openai.h"
 #include "server/openai_echo.h"
 #include "server/static_site.h"
+#include "server/remote_routes.h"
 
 namespace inferno::server {
 namespace {
@@ -213,6 +214,7 @@ Api::Api(ApiOptions options, AccessPolicy& access, ModelRegistry& registry)
       registry_(registry),
       log_(options_.log_dir, options_.log_to_stderr),
       admission_(options_.limits) {
+  if (options_.remotes != nullptr) remote_proxy_.emplace(*options_.remotes);
   AddRoutes();
 }
 
@@ -263,6 +265,7 @@ void Api::AddRoutes() {
   });
   AddModelOptionsRoutes(t, registry_);
   AddAnthropicRoutes();
+  if (options_.remotes != nullptr) AddRemoteRoutes(t, *options_.remotes);
 }
 
 bool Api::AcceptWebSocket(const Request& r, Response* reject) {
@@ -353,12 +356,20 @@ Response Api::Health() {
 Response Api::Models() {
   json::array data;
   for (const ModelInfo& m : registry_.List()) data.push_back(ModelObject(m));
+  if (options_.remotes != nullptr) {
+    for (json::value& m : RemoteModelObjects(options_.remotes->List())) data.push_back(m);
+  }
   return Json(200, json::object{{"object", "list"}, {"data", data}});
 }
 
 Response Api::Model(const std::string& id) {
   for (const ModelInfo& m : registry_.List()) {
     if (m.id == id) return Json(200, ModelObject(m));
+  }
+  if (options_.remotes != nullptr) {
+    for (json::value& m : RemoteModelObjects(options_.remotes->List())) {
+      if (m.as_object().at("id") == json::value(id)) return Json(200, m.as_object());
+    }
   }
   return ErrorResponse(404, "model '" + id + "' not found", "model_not_found", "model");
 }
@@ -369,7 +380,16 @@ Response Api::UnloadModel(const std::string& id) {
   return Json(200, json::object{{"id", id}, {"object", "model"}, {"deleted", true}});
 }
 
+bool Api::ForwardToRemote(const Request& r, std::string_view path, ResponseWriter& w) {
+  if (!remote_proxy_) return false;
+  json::error_code ec;
+  json::value root = json::parse(r.body, ec);
+  // A body that is not an object gets the local parser's error.
+  return !ec && root.is_object() && remote_proxy_->Forward(path, root.as_object(), w);
+}
+
 void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* status) {
+  if (ForwardToRemote(r, chat ? "/v1/chat/completions" : "/v1/completions", w)) return;
   GenerateRequest req;
   CompletionParams params;
   if (std::optional<ApiError> err = ParseCompletionRequest(r.body, chat, &req, &params)) {

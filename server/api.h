@@ -1,9 +1,9 @@
 // The server's HTTP front: one route table (server/router.h) holding health, metrics, the
-// OpenAI-compatible API, the seed /chat SSE API, tokenize/detokenize, model options and the
-// WebSocket ticket, to which the store and the benchmarks add theirs; the web UI's static
-// files answer GET paths no route takes. Access checks (Host, Origin, API key;
-// server/access_policy.h), CORS and request logging are applied here for every route,
-// before any route runs.
+// OpenAI-compatible API (requests for remote models go to server/remote_proxy.h), the seed
+// /chat SSE API, tokenize/detokenize, model options and the WebSocket ticket, to which the
+// store and the benchmarks add theirs; the web UI's static files answer GET paths no route
+// takes. Access checks (Host, Origin, API key; server/access_policy.h), CORS and request
+// logging are applied here for every route, before any route runs.
 #pragma once
 
 #include <atomic>
@@ -20,6 +20,7 @@
 #include "server/admission.h"
 #include "server/http_types.h"
 #include "server/model_registry.h"
+#include "server/remote_proxy.h"
 #include "server/request_log.h"
 #include "server/router.h"
 
@@ -41,6 +42,8 @@ struct ApiOptions {
   AdmissionLimits limits;  // bounds on queued and per-client generation requests
   // Where /v1/responses keeps responses (store: true); null: none are kept.
   store::ApiResponses* responses = nullptr;
+  // Remote OpenAI-compatible endpoints (their models listed and forwarded); null: none.
+  RemoteRegistry* remotes = nullptr;
 };
 
 struct ApiError;
@@ -85,6 +88,8 @@ class Api {
   std::unique_ptr<Generation> Admit(const Request& r, LoadedModel& lm, GenerateRequest req,
                                     ResponseWriter& w, int* status);
   void Completions(const Request& r, ResponseWriter& w, bool chat, int* status);
+  // Forwards the request when its model is a remote one (server/remote_proxy.h).
+  bool ForwardToRemote(const Request& r, std::string_view path, ResponseWriter& w);
   void SeedChat(const Request& r, ResponseWriter& w, int* status);
   // The Responses API (server/responses_routes.cc).
   void AddResponsesRoutes();
@@ -136,6 +141,7 @@ class Api {
   AccessPolicy& access_;
   ModelRegistry& registry_;
   Router routes_;
+  std::optional<RemoteProxy> remote_proxy_;  // set when options_.remotes is
   RequestLog log_;
   Admission admission_;
 

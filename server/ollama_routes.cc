@@ -13,6 +13,7 @@
 #include "server/ollama.h"
 #include "server/ollama_pull.h"
 #include "server/ollama_show.h"
+#include "server/remote_routes.h"
 
 namespace inferno::server {
 namespace {
@@ -62,7 +63,12 @@ void Api::AddOllamaRoutes() {
     });
   };
   t.AddReply("GET", "/api/tags", [this](const Request&, const PathParams&) {
-    return Json(200, OllamaTags(registry_.List()));
+    json::object tags = OllamaTags(registry_.List());
+    if (options_.remotes != nullptr) {
+      json::array& models = tags["models"].as_array();
+      for (json::value& m : RemoteOllamaModels(options_.remotes->List())) models.push_back(m);
+    }
+    return Json(200, tags);
   });
   t.AddReply("GET", "/api/ps", [this](const Request&, const PathParams&) {
     return Json(200, OllamaRunning(registry_.List()));

@@ -1,5 +1,6 @@
 #include "server/route_responses.h"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace inferno::server {
@@ -27,6 +28,21 @@ Response StoreErrorResponse(const Status& st) {
     default:
       return ErrorResponse(500, "store error: " + st.message(), "store_error");
   }
+}
+
+std::optional<Response> JsonBody(const Request& r, boost::json::object* out) {
+  const std::string_view type = r.header("content-type");
+  if (type.rfind("application/json", 0) != 0) {
+    return ErrorResponse(415, "send the body as Content-Type: application/json",
+                         "unsupported_media_type");
+  }
+  boost::json::error_code ec;
+  boost::json::value v = boost::json::parse(r.body, ec);
+  if (ec || !v.is_object()) {
+    return ErrorResponse(400, "the body must be a JSON object", "invalid_json");
+  }
+  *out = std::move(v.as_object());
+  return std::nullopt;
 }
 
 std::vector<std::string_view> SplitPath(std::string_view path) {

@@ -25,6 +25,11 @@ Response StoreErrorResponse(const Status& st);
 // *out; otherwise a 400 invalid_value error naming the parameter.
 std::optional<Response> QueryInt(const Request& r, const char* name, int lo, int hi, int* out);
 
+// A JSON object body, sent as JSON: the content type makes the request non-simple, so a page
+// of another site cannot send it without a preflight (which only allowed origins pass).
+// Otherwise the 415 or 400 to answer.
+std::optional<Response> JsonBody(const Request& r, boost::json::object* out);
+
 // "/api/x/y/" -> {"api", "x", "y"} (empty segments dropped).
 std::vector<std::string_view> SplitPath(std::string_view path);
 

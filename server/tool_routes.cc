@@ -42,23 +42,6 @@ Response RunTool(ToolService& tools, const std::string& server, const std::strin
   return out.ok() ? ToolReply(server, tool, *out) : McpError(out.status());
 }
 
-// A JSON object body, sent as JSON: the content type makes the request non-simple, so a page
-// of another site cannot send it without a preflight (which only allowed origins pass).
-std::optional<Response> JsonBody(const Request& r, json::object* out) {
-  const std::string_view type = r.header("content-type");
-  if (type.rfind("application/json", 0) != 0) {
-    return ErrorResponse(415, "send the body as Content-Type: application/json",
-                         "unsupported_media_type");
-  }
-  json::error_code ec;
-  json::value v = json::parse(r.body, ec);
-  if (ec || !v.is_object()) {
-    return ErrorResponse(400, "the body must be a JSON object", "invalid_json");
-  }
-  *out = std::move(v.as_object());
-  return std::nullopt;
-}
-
 json::object ToolJson(const ToolEntry& t) {
   return json::object{{"server", t.server},
                       {"provider", t.server},

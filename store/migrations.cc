@@ -160,6 +160,17 @@ CREATE TABLE mcp_servers (
   created_at INTEGER NOT NULL
 );
 )sql"},
+    // Remote OpenAI-compatible endpoints of Settings → Remote endpoints
+    // (store/remote_endpoints.h). api_key may be empty; it leaves the store only toward that
+    // endpoint.
+    {7, "remote endpoints", R"sql(
+CREATE TABLE remote_endpoints (
+  name TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  api_key TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+)sql"},
 };
 
 Status TooNew(std::string_view name, int found, int known) {

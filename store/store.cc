@@ -9,7 +9,8 @@ Store::Store(std::unique_ptr<Database> db)
       DebugSessions(*database),
       BenchRuns(*database),
       ApiResponses(*database),
-      McpServers(*database) {}
+      McpServers(*database),
+      RemoteEndpoints(*database) {}
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   Result<std::unique_ptr<Database>> db = Database::Open(path);

@@ -1,5 +1,5 @@
 // The store of a data dir: conversations with their messages, profiles, debugger sessions,
-// benchmark runs and MCP servers, each a small class over the one SQLite database
+// benchmark runs, MCP servers and remote endpoints, each a small class over the one SQLite database
 // (store/database.h: one connection, one mutex, the durability and damage rules). Store opens that
 // database and offers every table's calls; code that needs one table can take just that class.
 #pragma once
@@ -15,6 +15,7 @@
 #include "store/debug_sessions.h"
 #include "store/mcp_servers.h"
 #include "store/profiles.h"
+#include "store/remote_endpoints.h"
 
 namespace inferno::store {
 
@@ -31,7 +32,8 @@ class Store : private internal::DatabaseOwner,
               public DebugSessions,
               public BenchRuns,
               public ApiResponses,
-              public McpServers {
+              public McpServers,
+              public RemoteEndpoints {
  public:
   // Opens (creating if missing, with parent directories) and migrates the database. An
   // existing file is checked first (quick_check, read-only): a damaged one is kCorruption

@@ -25,16 +25,6 @@ extern char** environ;
 namespace inferno::testing {
 namespace {
 
-bool SendAll(int fd, const std::string& data) {
-  size_t sent = 0;
-  while (sent < data.size()) {
-    const ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    sent += size_t(n);
-  }
-  return true;
-}
-
 std::string BuildRequest(const std::string& method, const std::string& target,
                          const std::string& body, const std::map<std::string, std::string>& headers,
                          bool close_connection) {
@@ -179,6 +169,16 @@ void ServerProcess::Kill() {
 }
 
 ServerProcess::~ServerProcess() { Stop(); }
+
+bool SendAll(int fd, const std::string& data) {
+  size_t sent = 0;
+  while (sent < data.size()) {
+    const ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += size_t(n);
+  }
+  return true;
+}
 
 HttpResponse HttpRequest(int port, const std::string& method, const std::string& target,
                          const std::string& body,

@@ -59,6 +59,9 @@ std::string ErrorField(const HttpResponse& r, const char* field);
 // asked), or -1.
 int ConnectLoopback(int port, int receive_buffer = 0);
 
+// Sends all of `data` on a socket; false when the peer is gone.
+bool SendAll(int fd, const std::string& data);
+
 // One request on a fresh connection ("Connection: close"); "Host: 127.0.0.1" unless `headers`
 // name a Host.
 HttpResponse HttpRequest(int port, const std::string& method, const std::string& target,

@@ -63,3 +63,24 @@ export async function openToolChat(browser, url, model) {
   await page.getByRole('note').filter({ hasText: 'does not render tools' }).waitFor({ state: 'detached' });
   return { page, context, errors };
 }
+
+/**
+ * Keeps a copy of every /v1/chat/completions body the page's own fetch receives, in order, in
+ * window.__streams (undefined until complete): the browser's network log decodes streamed
+ * bodies as Latin-1.
+ */
+export async function keepChatStreams(page) {
+  await page.addInitScript(() => {
+    window.__streams = [];
+    const realFetch = window.fetch.bind(window);
+    window.fetch = async (input, init) => {
+      const res = await realFetch(input, init);
+      if (String(input).endsWith('/v1/chat/completions') && res.ok) {
+        const i = window.__streams.length;
+        window.__streams.push(undefined);
+        res.clone().text().then((t) => (window.__streams[i] = t), () => {});
+      }
+      return res;
+    };
+  });
+}

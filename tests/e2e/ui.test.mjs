@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cliGreedy, cliTokens, sharedDir, startServer } from './server.mjs';
-import { launchBrowser, shots } from './browser.mjs';
+import { keepChatStreams, launchBrowser, shots } from './browser.mjs';
 
 
 let server;
@@ -34,19 +34,7 @@ async function openPage(theme = 'light', url = server.url, waitForModels = true)
     },
   });
   const page = await context.newPage();
-  await page.addInitScript(() => {
-    window.__streams = [];
-    const realFetch = window.fetch.bind(window);
-    window.fetch = async (input, init) => {
-      const res = await realFetch(input, init);
-      if (String(input).endsWith('/v1/chat/completions') && res.ok) {
-        const i = window.__streams.length;
-        window.__streams.push(undefined);
-        res.clone().text().then((t) => (window.__streams[i] = t), () => {});
-      }
-      return res;
-    };
-  });
+  await keepChatStreams(page);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url + '/');

@@ -8,6 +8,8 @@
 //  4. ?api_key= in the query string, accepted and written into the logs.
 //  5. /metrics open while an API key guards everything else.
 //  6. Adding an MCP server that is a command (docs/tools.md): running code on the machine.
+//  7. Adding or testing a remote endpoint (docs/scale-out.md): making the server connect to a
+//     URL the page chose, or reading the endpoint's key.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -20,6 +22,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/fake_openai.h"
 #include "tests/server_process.h"
 #include "tests/subprocess.h"
 
@@ -156,6 +159,10 @@ TEST_F(LoopbackAttack, EveryApiRouteRefusesCrossSitePages) {
       {"DELETE", "/v1/responses/resp_x", ""},
       {"POST", "/v1/messages", R"({"max_tokens":1,"messages":[{"role":"user","content":"hi"}]})"},
       {"GET", "/api/tags", ""},
+      {"GET", "/api/remotes", ""},
+      {"POST", "/api/remotes", R"({"name":"x","url":"http://127.0.0.1:9"})"},
+      {"POST", "/api/remotes/x/test", ""},
+      {"DELETE", "/api/remotes/x", ""},
   };
   for (const Route& route : routes) {
     for (const char* type : {"text/plain", "application/x-www-form-urlencoded"}) {
@@ -247,6 +254,48 @@ TEST_F(LoopbackAttack, PagesCannotStartCommands) {
   EXPECT_EQ(HttpRequest(port(), "POST", "/api/tools/servers", unconfirmed).status, 403);
   HttpResponse list = HttpRequest(port(), "GET", "/api/tools/servers");
   EXPECT_EQ(json::parse(list.body).at("data").as_array().size(), 0u);
+}
+
+// 7. A page that makes the server connect where it wants (an intranet host, a cloud metadata
+// address) or reads an endpoint's key: refused before any connection is made, whatever the
+// content type; the UI's own origin may add one, and no route ever answers the key.
+TEST_F(LoopbackAttack, PagesCannotMakeTheServerConnect) {
+  testing::FakeOpenAi target;
+  const std::string add = R"({"name":"evil","url":")" + target.url() + R"(","api_key":"sk-9q"})";
+  for (const char* type : {"text/plain", "application/x-www-form-urlencoded", "application/json"}) {
+    EXPECT_EQ(HttpRequest(port(), "POST", "/api/remotes", add,
+                          {{"Origin", kEvil}, {"Content-Type", type}})
+                  .status,
+              403)
+        << type;
+  }
+  EXPECT_EQ(
+      HttpRequest(port(), "POST", "/api/remotes", add, {{"Content-Type", "text/plain"}}).status,
+      415);  // no simple request, even without Origin
+  EXPECT_EQ(HttpRequest(port(), "POST", "/api/remotes", add, {{"Host", "evil.example"}}).status,
+            403);
+  EXPECT_EQ(target.connections(), 0);
+  EXPECT_EQ(HttpRequest(port(), "GET", "/api/remotes").body, R"({"data":[]})");
+
+  // The UI itself adds it; its key is in no answer, and a page cannot test or remove it.
+  HttpResponse added =
+      HttpRequest(port(), "POST", "/api/remotes", add, {{"Origin", Origin(port())}});
+  ASSERT_EQ(added.status, 201) << added.body;
+  const int after_add = target.connections();
+  EXPECT_EQ(after_add, 1);  // its one check
+  EXPECT_EQ(HttpRequest(port(), "POST", "/api/remotes/evil/test", "", {{"Origin", kEvil}}).status,
+            403);
+  EXPECT_EQ(HttpRequest(port(), "DELETE", "/api/remotes/evil", "", {{"Origin", kEvil}}).status,
+            403);
+  EXPECT_EQ(target.connections(), after_add);
+  for (const char* path : {"/api/remotes", "/v1/models", "/api/tags"}) {
+    HttpResponse r = HttpRequest(port(), "GET", path);
+    EXPECT_EQ(r.body.find("sk-9q"), std::string::npos) << path;
+  }
+  EXPECT_EQ(added.body.find("sk-9q"), std::string::npos);
+  // The request logs (the database holds it: it has to send it).
+  ASSERT_TRUE(fs::exists(data_ / "logs"));
+  EXPECT_EQ(ReadAll(data_ / "logs").find("sk-9q"), std::string::npos);
 }
 
 TEST(LoopbackAttackFlags, AllowedOriginsGetCorsAndPreflight) {

@@ -219,8 +219,10 @@ describe('App without the store', () => {
     await screen.findByText('reply 1 to hello');
     await act(async () => {});
     // Nothing more is sent to the missing store after the first 404 (/api/models/ is the
-    // model options route, not the store).
-    const storeCalls = server.log.filter((l) => l.includes('/api/') && !l.includes('/api/models/'));
+    // model options route and /api/remotes the remote endpoints', not the store).
+    const storeCalls = server.log.filter(
+      (l) => l.includes('/api/') && !l.includes('/api/models/') && !l.includes('/api/remotes'),
+    );
     expect(storeCalls.sort()).toEqual(['GET /api/conversations', 'GET /api/profiles']);
     expect(screen.getByText(/Profiles are kept by the server's store/)).toBeTruthy();
   });

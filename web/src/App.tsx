@@ -128,7 +128,12 @@ export function App() {
         ) : view === 'tokenizer' ? (
           <TokenizerView model={model} />
         ) : view === 'debugger' ? (
-          <DebuggerView model={model} system={system} settings={settings} />
+          <DebuggerView
+            model={model}
+            remoteEndpoint={current?.remote ? (current.endpoint?.name ?? model.split('/')[0]) : undefined}
+            system={system}
+            settings={settings}
+          />
         ) : view === 'benchmarks' ? (
           <BenchmarksView models={models} defaultModel={model} />
         ) : (
@@ -146,6 +151,7 @@ export function App() {
           onModel={setModel}
           onOptionsApplied={() => void refresh()}
           tools={tools}
+          onRemotesChanged={() => void refresh()}
           onClose={() => prefs.setShowSettings(false)}
         />
       )}

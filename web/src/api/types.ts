@@ -9,6 +9,9 @@ export interface ModelInfo {
   parameters?: number;
   loaded?: boolean;
   error?: string;
+  /** Served by a remote OpenAI-compatible endpoint (`NAME/model`), with its last check. */
+  remote?: boolean;
+  endpoint?: { name: string; url: string; health: { ok: boolean; checked_at: number; error: string | null } };
 }
 
 export interface TopLogprob {

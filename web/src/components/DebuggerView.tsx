@@ -16,8 +16,20 @@ import { newSessionLabel, useDebugger, useSavedSessions, type ConnState } from '
 
 interface Props {
   model: string;
+  /** The endpoint's name when the model is a remote one (its insides are out of reach). */
+  remoteEndpoint?: string;
   system: string;
   settings: Settings;
+}
+
+/** Why the debugger does not run a remote model (docs/scale-out.md). */
+export function remoteNotice(model: string, endpoint: string): string {
+  return (
+    `${model} runs on the remote endpoint '${endpoint}', which answers tokens and their top ` +
+    'alternatives only: attention, the logit lens, the MoE router, full logits and branching with ' +
+    'KV reuse need the model itself. They are unavailable here; use Chat (its token view shows the ' +
+    'remote top_logprobs), or a local GGUF of the model.'
+  );
 }
 
 /** Downloads a session as JSON: prompt, tokens with their alternatives and probes. */
@@ -31,7 +43,7 @@ function exportSession(s: DebugSession) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-export function DebuggerView({ model, system, settings }: Props) {
+export function DebuggerView({ model, remoteEndpoint, system, settings }: Props) {
   const saved = useSavedSessions();
   const dbg = useDebugger(saved.refresh);
   const [options, setOptions] = useState<RunOptions>(DEFAULT_RUN_OPTIONS);
@@ -60,11 +72,16 @@ export function DebuggerView({ model, system, settings }: Props) {
           {e}
         </div>
       ))}
+      {remoteEndpoint && (
+        <div className="banner warn" role="note">
+          <span>{remoteNotice(model, remoteEndpoint)}</span>
+        </div>
+      )}
       <DebugForm
         options={options}
         onChange={setOptions}
         running={running}
-        canRun={conn === 'open'}
+        canRun={conn === 'open' && !remoteEndpoint}
         onRun={() => dbg.start(startRequest(newSessionLabel(), model, system, settings, options))}
         onStop={dbg.stop}
       />

@@ -6,6 +6,7 @@ import { DEFAULT_SETTINGS, LIMITS, type Settings } from '../lib/settings';
 import { LoadOptionsForm } from './LoadOptionsForm';
 import { Profiles } from './Profiles';
 import { SpeculationField } from './SpeculationField';
+import { RemoteSettings } from './RemoteSettings';
 import { ToolsSettings } from './ToolsSettings';
 import type { Tools } from './useTools';
 
@@ -21,6 +22,8 @@ interface Props {
   onOptionsApplied?: (o: ModelLoadOptions) => void;
   /** Settings → Tools; absent hides the section. */
   tools?: Tools;
+  /** Settings → Remote endpoints changed them (the model list may have too); absent hides it. */
+  onRemotesChanged?: () => void;
 }
 
 const FIELDS: { key: keyof typeof LIMITS; label: string; help: string }[] = [
@@ -43,6 +46,7 @@ export function SettingsPanel({
   onClose,
   onOptionsApplied,
   tools,
+  onRemotesChanged,
 }: Props) {
   const set = (key: keyof Settings, value: number | string) => onChange({ ...settings, [key]: value });
   const [key, setKey] = useState(apiKey);
@@ -129,9 +133,16 @@ export function SettingsPanel({
         Reset to defaults
       </button>
       {tools && <ToolsSettings tools={tools} />}
+      {onRemotesChanged && <RemoteSettings onChanged={onRemotesChanged} />}
       <h3>Model</h3>
       <p className="muted load-model">{model ? model.id : 'No model selected'}</p>
-      <LoadOptionsForm model={model?.id ?? ''} onApplied={onOptionsApplied} />
+      {model?.remote ? (
+        <p className="muted small">
+          Served by the remote endpoint &apos;{model.endpoint?.name}&apos;: its context size and threads are set there.
+        </p>
+      ) : (
+        <LoadOptionsForm model={model?.id ?? ''} onApplied={onOptionsApplied} />
+      )}
       <h3>Server</h3>
       <dl className="info">
         <dt>

@@ -14,8 +14,13 @@ const VIEW_NAMES: Record<View, string> = {
   benchmarks: 'Benchmarks',
 };
 
-function modelLabel(m: ModelInfo): string {
-  const details = [m.architecture, formatParams(m.parameters), m.quant, formatBytes(m.size_bytes)].filter(Boolean);
+/** A model's line in the picker; remote models say so, and when their endpoint is down. */
+export function modelLabel(m: ModelInfo): string {
+  const details = (
+    m.remote
+      ? ['remote', m.endpoint && !m.endpoint.health.ok ? 'unreachable' : '']
+      : [m.architecture, formatParams(m.parameters), m.quant, formatBytes(m.size_bytes)]
+  ).filter(Boolean);
   return `${m.id}${details.length ? ' — ' + details.join(' · ') : ''}${m.error ? ' (unusable)' : ''}`;
 }
 

@@ -1,0 +1,59 @@
+// Forwards OpenAI requests for a remote model (NAME/model, server/remote_registry.h) to its
+// endpoint and relays the answer: a whole JSON body, or an SSE stream event by event as the
+// remote sends them. The front ends (/v1/chat/completions, /v1/completions) only ask Forward()
+// whether the model is remote; everything about the remote happens here.
+//
+// The relayed objects carry the public id (NAME/model) in "model"; everything else the remote
+// sends (logprobs, top_logprobs, usage, its extensions) passes through unchanged. A client
+// never hangs on a remote: an unreachable one is 502 remote_unreachable, a silent one 504
+// remote_timeout, a malformed answer 502 remote_bad_response; once a stream has started,
+// the same errors arrive as an error event followed by [DONE].
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <string>
+#include <string_view>
+
+#include "engine/util/status.h"
+#include "server/http_types.h"
+#include "server/remote_registry.h"
+
+namespace inferno::server {
+
+// Cuts an SSE byte stream into events and re-encodes each as `data: {json}\n\n` with "model"
+// set to the public id. Pure: fed bytes, gives bytes, for tests without sockets.
+class SseRelay {
+ public:
+  explicit SseRelay(std::string public_id) : public_id_(std::move(public_id)) {}
+  // Appends the complete events of `data` (with what was buffered) to *out. An event whose
+  // data is not a JSON object (nor [DONE]) is an error naming it; nothing after it is relayed.
+  Status Feed(std::string_view data, std::string* out);
+  // [DONE] arrived, or an error object that ends the stream.
+  bool done() const { return done_; }
+  bool saw_done_marker() const { return saw_done_marker_; }
+  bool relayed_any() const { return relayed_any_; }
+
+ private:
+  Status Event(std::string_view event, std::string* out);
+  std::string public_id_;
+  std::string pending_;
+  bool done_ = false, saw_done_marker_ = false, relayed_any_ = false;
+};
+
+class RemoteProxy {
+ public:
+  explicit RemoteProxy(RemoteRegistry& registry) : registry_(registry) {}
+
+  // When body's "model" names a remote model: forwards the request to the endpoint's `path`
+  // ("/v1/chat/completions") and answers `w`; returns true. False (nothing sent) otherwise.
+  bool Forward(std::string_view path, const boost::json::object& body, ResponseWriter& w);
+
+ private:
+  void Whole(const RemoteTarget& target, const std::string& url, std::string body,
+             ResponseWriter& w);
+  void Stream(const RemoteTarget& target, const std::string& url, std::string body,
+              ResponseWriter& w);
+  RemoteRegistry& registry_;
+};
+
+}  // namespace inferno::server
