@@ -21,6 +21,7 @@
 #include "server/debugger_hub.h"
 #include "server/debugger_sqlite_store.h"
 #include "server/http_server.h"
+#include "server/image_fetch.h"
 #include "server/model_registry.h"
 #include "server/store_routes.h"
 #include "server/tool_routes.h"
@@ -34,6 +35,8 @@ namespace fs = std::filesystem;
 
 struct ServeOptions {
   std::string model;
+  std::string mmproj;
+  bool allow_remote_images = false;
   std::string models_dir;
   std::string data_dir;
   std::string host = "127.0.0.1";
@@ -113,6 +116,8 @@ int RunServe(ServeOptions o) {
   server::RegistryOptions ro;
   ro.models_dir = o.models_dir;
   ro.preload = o.model;
+  ro.preload_mmproj = o.mmproj;
+  if (o.allow_remote_images) ro.fetch_image = server::RemoteImageFetcher();
   ro.fallback_model = INFERNO_DEMO_MODEL;
   ro.scheduler.n_slots = std::max(1, o.parallel);
   ro.scheduler.n_ctx = o.ctx_size;
@@ -228,6 +233,11 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
   auto o = std::make_shared<ServeOptions>();
   CLI::App* cmd = root.add_subcommand("serve", "Serve the web UI and the OpenAI-compatible API");
   cmd->add_option("-m,--model", o->model, "Model to load at start (the default for requests)");
+  cmd->add_option("--mmproj", o->mmproj,
+                  "Vision encoder (mmproj GGUF) of the -m model; models in the models dir use "
+                  "the mmproj-*.gguf beside them");
+  cmd->add_flag("--allow-remote-images", o->allow_remote_images,
+                "Fetch http(s) image URLs in requests (else only data URLs are accepted)");
   o->spec.Add(cmd);
   cmd->add_option("--models-dir", o->models_dir,
                   "Directory of GGUF models (default: <data-dir>/models)");
@@ -284,7 +294,14 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 20));
   cmd->add_flag("-q,--quiet", o->quiet, "No per-request lines on stderr");
-  cmd->callback([o, exit_code] { *exit_code = RunServe(*o); });
+  cmd->callback([o, exit_code] {
+    if (!o->mmproj.empty() && o->model.empty()) {
+      fmt::print(stderr, "error: --mmproj goes with -m (the model it encodes images for)\n");
+      *exit_code = 2;
+      return;
+    }
+    *exit_code = RunServe(*o);
+  });
 }
 
 }  // namespace inferno::cli
