@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "engine/util/base64.h"
+#include "tests/fake_hub.h"
 #include "tests/served_test.h"
 #include "tests/vision_zoo.h"
 
@@ -26,6 +27,15 @@ using vision_zoo::kOracles;
 std::string ImageBase64(const std::string& file) {
   const std::string bytes = testing::ReadAll(kOracles / "images" / file);
   return EncodeBase64(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+}
+
+// An OpenAI chat request: the image at `url`, then "Describe this image.", greedy, 16 tokens.
+json::object ChatBody(const std::string& model, const std::string& url) {
+  const json::object image{{"type", "image_url"}, {"image_url", json::object{{"url", url}}}};
+  const json::object text{{"type", "text"}, {"text", "Describe this image."}};
+  const json::object message{{"role", "user"}, {"content", json::array{image, text}}};
+  return json::object{
+      {"model", model}, {"max_tokens", 16}, {"temperature", 0}, {"messages", json::array{message}}};
 }
 
 class VisionApiTest : public testing::ServedTest {
@@ -46,16 +56,6 @@ class VisionApiTest : public testing::ServedTest {
   }
   void SetUp() override {
     if (!fs::exists(kOracles)) GTEST_SKIP() << "no zoo (make zoo): " << kOracles;
-  }
-
-  static json::object ChatBody(const std::string& model, const std::string& url) {
-    const json::object image{{"type", "image_url"}, {"image_url", json::object{{"url", url}}}};
-    const json::object text{{"type", "text"}, {"text", "Describe this image."}};
-    const json::object message{{"role", "user"}, {"content", json::array{image, text}}};
-    return json::object{{"model", model},
-                        {"max_tokens", 16},
-                        {"temperature", 0},
-                        {"messages", json::array{message}}};
   }
 
   // The reference: llama.cpp's llama-server answering the same request
@@ -173,6 +173,55 @@ TEST_F(VisionApiTest, BadImagesAreRefusedClearly) {
   }
   HttpResponse ok = Post("/v1/chat/completions", ChatBody("gemma3/gemma3-tiny", photo));
   EXPECT_EQ(ok.status, 200) << ok.body;
+}
+
+// --allow-remote-images: an http URL is fetched (here from a loopback server, through a
+// redirect as a CDN gives) and answers as the same image inline; a missing file is a 400 naming
+// the URL; schemes other than http(s) stay refused.
+class VisionRemoteTest : public testing::ServedTest {
+ protected:
+  static void SetUpTestSuite() {
+    if (!fs::exists(kOracles)) return;
+    hub_ = std::make_unique<testing::FakeHub>();
+    hub_->AddFile("img", "odd-333x77.png", testing::ReadAll(kOracles / "images" / "odd-333x77.png"),
+                  "");
+    const fs::path models = MakeModels("vision_remote");
+    fs::create_directories(models / "llava");
+    fs::copy_file(vision_zoo::LanguageModel("llava-tiny"), models / "llava" / "llava.gguf");
+    fs::copy_file(vision_zoo::Mmproj("llava-tiny"), models / "llava" / "mmproj-llava-tiny.gguf");
+    Serve({"--allow-remote-images"});
+  }
+  static void TearDownTestSuite() {
+    ServedTest::TearDownTestSuite();
+    hub_.reset();
+  }
+  void SetUp() override {
+    if (!fs::exists(kOracles)) GTEST_SKIP() << "no zoo (make zoo): " << kOracles;
+  }
+  inline static std::unique_ptr<testing::FakeHub> hub_;
+};
+
+TEST_F(VisionRemoteTest, HttpUrlsAreFetchedWhenAllowed) {
+  const std::string want =
+      std::string(ParseJsonObject(testing::ReadAll(kOracles / "llava-tiny.server.odd-333x77.json"))
+                      .at("choices")
+                      .as_array()[0]
+                      .at("message")
+                      .at("content")
+                      .as_string());
+  const std::string url = hub_->endpoint() + "/img/resolve/main/odd-333x77.png";
+  json::object o = PostOk("/v1/chat/completions", json::serialize(ChatBody("llava/llava", url)));
+  EXPECT_EQ(std::string(o.at("choices").as_array()[0].at("message").at("content").as_string()),
+            want);
+  HttpResponse missing =
+      Post("/v1/chat/completions", ChatBody("llava/llava", hub_->endpoint() + "/nothing.png"));
+  EXPECT_EQ(missing.status, 400) << missing.body;
+  EXPECT_NE(ErrorField(missing, "message").find("could not be fetched"), std::string::npos)
+      << missing.body;
+  HttpResponse file = Post("/v1/chat/completions", ChatBody("llava/llava", "file:///etc/passwd"));
+  EXPECT_EQ(file.status, 400) << file.body;
+  EXPECT_NE(ErrorField(file, "message").find("only data:, http: and https:"), std::string::npos)
+      << file.body;
 }
 
 }  // namespace
