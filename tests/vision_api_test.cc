@@ -130,6 +130,27 @@ TEST_F(VisionApiTest, OllamaChatImagesGiveTheSameAnswer) {
   EXPECT_EQ(std::string(o["message"].at("content").as_string()), Content(want));
 }
 
+// The seed /chat route's `images` go the same way: its token events spell llama-server's answer.
+TEST_F(VisionApiTest, SeedChatImagesGiveTheSameAnswer) {
+  const json::object want = ServerOracle("llava-tiny", "odd-333x77");
+  const json::object body{{"model_name", "llava/llava"},
+                          {"prompt", "Describe this image."},
+                          {"images", json::array{json::string(ImageBase64("odd-333x77.png"))}},
+                          {"temperature", 0},
+                          {"max_tokens", 16}};
+  HttpResponse r = Post("/chat", body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string marker = "event: token\ndata: ";
+  std::string text;
+  for (size_t at = r.body.find(marker); at != std::string::npos; at = r.body.find(marker, at)) {
+    at += marker.size();
+    text += ParseJsonObject(r.body.substr(at, r.body.find('\n', at) - at)).at("text").as_string();
+  }
+  EXPECT_EQ(text, Content(want));
+  EXPECT_NE(r.body.find("\"prompt_tokens\":" + std::to_string(Usage(want, "prompt_tokens"))),
+            std::string::npos);
+}
+
 TEST_F(VisionApiTest, ModelsListTheVisionCapability) {
   HttpResponse r = testing::HttpRequest(port(), "GET", "/v1/models", "");
   ASSERT_EQ(r.status, 200) << r.body;
