@@ -1,7 +1,8 @@
 // `inferno run`: generate from a prompt on the command line. Text mode streams the
 // completion to stdout and the timings to stderr; --json prints the engine's event stream
 // as JSON Lines (DESIGN §4). With --mmproj and --image, the images' embeddings go where the
-// prompt holds <__media__> (engine/vision/media_prompt.h).
+// prompt holds <__media__> (engine/vision/media_prompt.h), else first (with --chat: first in
+// the user's message).
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -125,23 +126,26 @@ GenerateRequest RunDefaults() {
   return req;
 }
 
-// Encodes the images with the mmproj and places them in the raw prompt.
-Status AddImages(const RunOptions& o, const Model& model, ThreadPool& pool, GenerateRequest* req) {
+// The mmproj's encoder, checked against the model; the images, named by path, are read as
+// files when Prepare() reads them (engine/request/image_input.h).
+Result<request::VisionInput> OpenVision(const RunOptions& o, const Model& model) {
   Result<std::unique_ptr<vision::VisionEncoder>> enc = vision::VisionEncoder::Open(o.mmproj);
   if (!enc.ok()) return enc.status();
-  const vision::VisionConfig& c = (*enc)->config();
-  if (c.n_embd_out != model.config().n_embd) {
-    return Status::InvalidArgument(
-        o.mmproj + " gives embeddings of " + std::to_string(c.n_embd_out) + ", but " + o.model +
-        " has embedding_length " + std::to_string(model.config().n_embd));
+  if (Status st = request::CheckVisionFits((*enc)->config(), model.config()); !st.ok()) {
+    return Status::InvalidArgument(o.mmproj + " does not go with " + o.model + ": " + st.message());
   }
-  std::vector<std::vector<float>> embeddings;
-  for (const std::string& path : o.images) {
-    Result<media::Image> img = media::LoadImageFile(path);
-    if (!img.ok()) return img.status();
-    embeddings.push_back((*enc)->Encode(pool, *img));
-  }
-  return vision::PlaceImages(model.tokenizer(), c, req->prompt, std::move(embeddings), req);
+  return request::VisionInput{std::move(*enc),
+                              [](const std::string& path) { return ReadFile(path); }};
+}
+
+// --chat puts the images in the user's message, before its text unless it places them with
+// <__media__> itself, as llama-mtmd-cli does; a raw prompt without markers gets them first.
+void AttachImages(const RunOptions& o, GenerateRequest* req) {
+  req->images = o.images;
+  if (!o.chat || req->prompt.find(vision::kMediaMarker) != std::string::npos) return;
+  std::string markers;
+  for (size_t i = 0; i < o.images.size(); ++i) markers += vision::kMediaMarker;
+  req->messages.back().content.insert(0, markers);
 }
 
 int RunGenerate(const RunOptions& o) {
@@ -184,16 +188,21 @@ int RunGenerate(const RunOptions& o) {
     return 1;
   }
   so.spec = *spec;
+  request::VisionInput vision;
   if (!o.images.empty()) {
-    if (Status st = AddImages(o, **model, pool, &req); !st.ok()) {
-      fmt::print(stderr, "error: {}\n", st.message());
+    Result<request::VisionInput> opened = OpenVision(o, **model);
+    if (!opened.ok()) {
+      fmt::print(stderr, "error: {}\n", opened.status().message());
       return 1;
     }
+    vision = std::move(*opened);
+    AttachImages(o, &req);
   }
   Session session(**model, pool, so);
   if (!session.spec_note().empty()) fmt::print(stderr, "note: {}\n", session.spec_note());
   const EventSink sink = o.json ? EventSink(EmitJson) : EventSink(EmitText);
-  if (std::optional<request::RequestError> err = request::Prepare(**model, req, session.n_ctx())) {
+  if (std::optional<request::RequestError> err =
+          request::Prepare(**model, req, session.n_ctx(), vision)) {
     return ReportRequestError(*err, sink);
   }
   const Status st = session.Generate(req, sink);
@@ -251,13 +260,6 @@ void AddRunCommand(CLI::App& root, int* exit_code) {
     }
     if (!o->images.empty() && o->mmproj.empty()) {
       fmt::print(stderr, "error: --image needs --mmproj (the model's vision encoder)\n");
-      *exit_code = 2;
-      return;
-    }
-    if (!o->images.empty() && o->chat) {
-      fmt::print(stderr,
-                 "error: --image with --chat is not supported yet: write the template "
-                 "into the prompt\n");
       *exit_code = 2;
       return;
     }

@@ -24,6 +24,7 @@
 #include "server/debugger_hub.h"
 #include "server/debugger_sqlite_store.h"
 #include "server/http_server.h"
+#include "server/image_fetch.h"
 #include "server/model_registry.h"
 #include "server/static_site.h"
 #include "server/remote_registry.h"
@@ -39,6 +40,8 @@ namespace fs = std::filesystem;
 
 struct ServeOptions {
   std::string model;
+  std::string mmproj;
+  bool allow_remote_images = false;
   std::string models_dir;
   std::string data_dir;
   std::string host = "127.0.0.1";
@@ -185,6 +188,8 @@ int RunServe(ServeOptions o) {
   ro.models_dir = o.models_dir;
   ro.preload = o.model;
   ro.fallback_model = DemoModelPath();
+  ro.preload_mmproj = o.mmproj;
+  if (o.allow_remote_images) ro.fetch_image = server::RemoteImageFetcher();
   ro.scheduler.n_slots = std::max(1, o.parallel);
   ro.scheduler.n_ctx = o.ctx_size;
   ro.scheduler.n_threads = o.threads > 0 ? o.threads : DefaultThreads();
@@ -317,6 +322,11 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
   auto o = std::make_shared<ServeOptions>();
   CLI::App* cmd = root.add_subcommand("serve", "Serve the web UI and the OpenAI-compatible API");
   cmd->add_option("-m,--model", o->model, "Model to load at start (the default for requests)");
+  cmd->add_option("--mmproj", o->mmproj,
+                  "Vision encoder (mmproj GGUF) of the -m model; models in the models dir use "
+                  "the mmproj-*.gguf beside them");
+  cmd->add_flag("--allow-remote-images", o->allow_remote_images,
+                "Fetch http(s) image URLs in requests (else only data URLs are accepted)");
   o->spec.Add(cmd);
   cmd->add_option("--models-dir", o->models_dir,
                   "Directory of GGUF models (default: <data-dir>/models)");
@@ -390,7 +400,14 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(0.1, 86400.0));
   cmd->add_flag("-q,--quiet", o->quiet, "No per-request lines on stderr");
-  cmd->callback([o, exit_code] { *exit_code = RunServe(*o); });
+  cmd->callback([o, exit_code] {
+    if (!o->mmproj.empty() && o->model.empty()) {
+      fmt::print(stderr, "error: --mmproj goes with -m (the model it encodes images for)\n");
+      *exit_code = 2;
+      return;
+    }
+    *exit_code = RunServe(*o);
+  });
 }
 
 }  // namespace inferno::cli

@@ -12,6 +12,7 @@
 #include <memory>
 #include <sstream>
 
+#include "engine/request/chat_messages.h"
 #include "engine/request/event_json.h"
 #include "engine/request/json_fields.h"
 #include "engine/request/prepare.h"
@@ -95,6 +96,10 @@ json::object ModelObject(const ModelInfo& m) {
                  {"threads", m.threads},
                  {"parameters", m.parameters},
                  {"loaded", m.loaded}};
+  // What it takes: "vision" when an mmproj goes with it (images in chat messages).
+  json::array caps{json::string(m.embedding_only ? "embedding" : "completion")};
+  if (!m.mmproj.empty() && !m.embedding_only) caps.push_back("vision");
+  o["capabilities"] = std::move(caps);
   if (!m.error.empty()) o["error"] = m.error;
   return o;
 }
@@ -132,6 +137,10 @@ std::optional<ApiError> ReadSeedChat(const json::object& o, GenerateRequest* req
     req->messages.push_back({"system", std::string(sys->as_string())});
   }
   req->messages.push_back({"user", std::string(prompt->as_string())});
+  if (auto err =
+          request::ReadMessageImages(o, "images", &req->messages.back().content, &req->images)) {
+    return FromRequestError(*err);
+  }
   if (auto err = request::ReadFlatJson(o, req)) return FromRequestError(*err);
   return std::nullopt;
 }

@@ -8,7 +8,7 @@ namespace inferno::server {
 
 std::optional<ApiError> PreparePrompt(LoadedModel& lm, GenerateRequest& req, bool max_given) {
   const int n_ctx = lm.scheduler->n_ctx();
-  if (auto err = request::Prepare(*lm.model, req, n_ctx)) return FromRequestError(*err);
+  if (auto err = request::Prepare(*lm.model, req, n_ctx, lm.vision)) return FromRequestError(*err);
   const int room = n_ctx - int(req.prompt_tokens.size());
   req.max_tokens = max_given ? std::min(req.max_tokens, room) : room;
   return std::nullopt;

@@ -437,7 +437,7 @@ void Connection::Launch(std::shared_ptr<Session> s, std::string model_name) {
   std::shared_ptr<LoadedModel> model = *lm;
   Scheduler& sched = *model->scheduler;
   GenerateRequest req = s->record.generate;
-  if (auto err = request::Prepare(*model->model, req, sched.n_ctx())) {
+  if (auto err = request::Prepare(*model->model, req, sched.n_ctx(), model->vision)) {
     return fail(code::kBadRequest, err->message);
   }
   std::shared_ptr<Connection> self = shared_from_this();

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "engine/request/chat_messages.h"
 #include "engine/request/event_json.h"
 #include "engine/request/json_fields.h"
 #include "engine/request/structured_output.h"
@@ -148,6 +149,12 @@ Status ParseStartFields(const json::object& o, const Limits& limits, ClientMessa
   if (req.prompt.empty() && req.messages.empty() && req.prompt_tokens.empty()) {
     return Status::InvalidArgument("one of 'prompt', 'messages' or 'prompt_tokens' is required");
   }
+  // Images go before the last user message's text, or the prompt's (read in Prepare()).
+  std::string* text = &req.prompt;
+  for (ChatMessage& cm : req.messages) {
+    if (cm.role == "user") text = &cm.content;
+  }
+  RETURN_IF_ERROR(FromRequestError(request::ReadMessageImages(o, "images", text, &req.images)));
   req.max_tokens = 128;
   RETURN_IF_ERROR(FromRequestError(request::ReadJsonGroup(o, request::Group::kTop, &req)));
   RETURN_IF_ERROR(FromRequestError(request::ReadStructuredOutput(o, &req)));

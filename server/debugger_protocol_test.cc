@@ -20,3 +20,37 @@ TEST(DebuggerProtocolTest, DoneBeforeLaunchHasTheDocumentedShape) {
 
 }  // namespace
 }  // namespace inferno::server::debugger
+
+namespace inferno::server::debugger {
+namespace {
+
+// A start message's `images` go before the last user message's text (or the raw prompt's), as
+// references Prepare() reads; a malformed list names the field.
+TEST(DebuggerProtocolTest, StartImagesGoBeforeTheLastUserText) {
+  ClientMessage m;
+  ASSERT_TRUE(ParseStartFields(boost::json::parse(R"({"messages":[
+      {"role":"user","content":"first"},{"role":"assistant","content":"ok"},
+      {"role":"user","content":"what is this?"}],"images":["QkJC"]})")
+                                   .as_object(),
+                               Limits{}, &m)
+                  .ok());
+  ASSERT_EQ(m.request.messages.size(), 3u);
+  EXPECT_EQ(m.request.messages[0].content, "first");
+  EXPECT_EQ(m.request.messages[2].content, "<__media__>what is this?");
+  EXPECT_EQ(m.request.images, std::vector<std::string>{"data:;base64,QkJC"});
+  ClientMessage raw;
+  ASSERT_TRUE(ParseStartFields(
+                  boost::json::parse(R"({"prompt":"Hi","images":["data:image/png;base64,AA"]})")
+                      .as_object(),
+                  Limits{}, &raw)
+                  .ok());
+  EXPECT_EQ(raw.request.prompt, "<__media__>Hi");
+  ClientMessage bad;
+  Status st = ParseStartFields(boost::json::parse(R"({"prompt":"Hi","images":[1]})").as_object(),
+                               Limits{}, &bad);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("images"), std::string::npos) << st.message();
+}
+
+}  // namespace
+}  // namespace inferno::server::debugger

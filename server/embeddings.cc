@@ -6,6 +6,7 @@
 #include <future>
 #include <memory>
 
+#include "engine/util/base64.h"
 #include "server/route_responses.h"
 
 namespace inferno::server {
@@ -145,26 +146,13 @@ std::optional<ApiError> InputTokens(const EmbeddingsCall& call, const Tokenizer&
 }
 
 std::string Base64Floats(std::span<const float> v) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::vector<uint8_t> bytes(v.size() * 4);
   for (size_t i = 0; i < v.size(); ++i) {
     uint32_t bits;
     std::memcpy(&bits, &v[i], 4);
     for (int b = 0; b < 4; ++b) bytes[i * 4 + b] = uint8_t(bits >> (8 * b));  // little-endian
   }
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    const size_t n = std::min<size_t>(3, bytes.size() - i);
-    uint32_t chunk = uint32_t(bytes[i]) << 16;
-    if (n > 1) chunk |= uint32_t(bytes[i + 1]) << 8;
-    if (n > 2) chunk |= bytes[i + 2];
-    for (size_t k = 0; k < 4; ++k) {
-      out.push_back(k <= n ? kAlphabet[(chunk >> (18 - 6 * k)) & 63] : '=');
-    }
-  }
-  return out;
+  return EncodeBase64(bytes);
 }
 
 namespace {

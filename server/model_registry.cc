@@ -129,19 +129,21 @@ Status ModelRegistry::Init() {
   if (preload.empty()) return Status::Ok();
   if (!fs::exists(preload, ec)) return Status::NotFound(preload + ": no such model file");
   preload_id_ = IdFor(preload);
-  Result<std::unique_ptr<Model>> model = Model::Load(preload);
-  if (!model.ok()) return model.status();
+  options_.preload = preload;  // MmprojFor() knows it as the -m model
+  std::unique_ptr<Model> model;
+  std::shared_ptr<const vision::VisionEncoder> vision;
+  if (Status st = LoadFiles(preload, &model, &vision); !st.ok()) return st;
   LoadOptions requested;
   {
     MutexLock lock(&mu_);
     requested = RequestedLocked(preload_id_);
   }
-  std::shared_ptr<LoadedModel> lm = MakeInstance(preload_id_, std::move(*model), requested);
+  std::shared_ptr<LoadedModel> lm =
+      MakeInstance(preload_id_, std::move(model), std::move(vision), requested);
   MutexLock lock(&mu_);
   loaded_[preload_id_] = Entry{lm, std::chrono::steady_clock::now(), fs::file_size(preload, ec)};
   // Remember where it came from so List() and PathFor() know it.
   info_cache_[preload] = {MTime(preload), ModelInfo{}};
-  options_.preload = preload;
   return Status::Ok();
 }
 
@@ -175,15 +177,38 @@ LoadOptions ModelRegistry::RequestedLocked(const std::string& id) const {
   return o;
 }
 
-std::shared_ptr<LoadedModel> ModelRegistry::MakeInstance(const std::string& id,
-                                                         std::shared_ptr<const Model> model,
-                                                         const LoadOptions& requested) const {
+std::string ModelRegistry::MmprojFor(const std::string& path) const {
+  if (path == options_.preload && !options_.preload_mmproj.empty()) return options_.preload_mmproj;
+  return FindMmprojFor(path);
+}
+
+Status ModelRegistry::LoadFiles(const std::string& path, std::unique_ptr<Model>* model,
+                                std::shared_ptr<const vision::VisionEncoder>* vision) const {
+  Result<std::unique_ptr<Model>> m = Model::Load(path);
+  if (!m.ok()) return m.status();
+  const std::string mmproj = MmprojFor(path);
+  if (!mmproj.empty()) {
+    Result<std::unique_ptr<vision::VisionEncoder>> enc = vision::VisionEncoder::Open(mmproj);
+    if (!enc.ok()) return enc.status();
+    if (Status st = request::CheckVisionFits((*enc)->config(), (*m)->config()); !st.ok()) {
+      return Status::InvalidArgument(mmproj + " does not go with " + path + ": " + st.message());
+    }
+    *vision = std::move(*enc);
+  }
+  *model = std::move(*m);
+  return Status::Ok();
+}
+
+std::shared_ptr<LoadedModel> ModelRegistry::MakeInstance(
+    const std::string& id, std::shared_ptr<const Model> model,
+    std::shared_ptr<const vision::VisionEncoder> vision, const LoadOptions& requested) const {
   SchedulerOptions so = options_.scheduler;
   so.n_ctx = requested.context_size;
   so.n_threads = requested.threads;
   auto lm = std::make_shared<LoadedModel>();
   lm->id = id;
   lm->model = std::move(model);
+  lm->vision = request::VisionInput{std::move(vision), options_.fetch_image};
   lm->scheduler = std::make_unique<Scheduler>(*lm->model, so);
   lm->options = Effective(requested, lm->model->config().n_ctx_train, hardware_threads());
   return lm;
@@ -281,7 +306,8 @@ Result<ModelOptions> ModelRegistry::SetOptions(const std::string& name,
       old->options != Effective(requested, old->model->config().n_ctx_train, hardware_threads())) {
     // Same weights, new Scheduler (its own KV caches and thread pool). Requests holding
     // `old` finish on it; its Scheduler goes when the last of them lets go.
-    std::shared_ptr<LoadedModel> fresh = MakeInstance(id, old->model, requested);
+    std::shared_ptr<LoadedModel> fresh =
+        MakeInstance(id, old->model, old->vision.encoder, requested);
     MutexLock lock(&mu_);
     auto it = loaded_.find(id);
     // Unloaded (or evicted) meanwhile: the options apply at the next load instead.
@@ -322,6 +348,7 @@ ModelInfo ModelRegistry::Describe(const std::string& id, const std::string& path
     info.architecture = summary.architecture;
     info.context_length = summary.context_length;
     info.embedding_only = summary.embedding_only;
+    info.mmproj = MmprojFor(path);
     info.error = summary.error;
   }
   MutexLock lock(&mu_);
@@ -414,9 +441,11 @@ Result<std::shared_ptr<LoadedModel>> ModelRegistry::Acquire(const std::string& r
     EvictFor(bytes);
     load_options = RequestedLocked(id);
   }
-  Result<std::unique_ptr<Model>> model = Model::Load(path);
-  if (!model.ok()) return model.status();
-  std::shared_ptr<LoadedModel> lm = MakeInstance(id, std::move(*model), load_options);
+  std::unique_ptr<Model> model;
+  std::shared_ptr<const vision::VisionEncoder> vision;
+  if (Status st = LoadFiles(path, &model, &vision); !st.ok()) return st;
+  std::shared_ptr<LoadedModel> lm =
+      MakeInstance(id, std::move(model), std::move(vision), load_options);
   MutexLock lock(&mu_);
   loaded_[id] = Entry{lm, std::chrono::steady_clock::now(), bytes};
   return lm;

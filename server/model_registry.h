@@ -22,9 +22,11 @@
 #include <vector>
 
 #include "engine/model/model.h"
+#include "engine/request/prepare.h"
 #include "engine/runtime/scheduler.h"
 #include "engine/util/status.h"
 #include "engine/util/thread_annotations.h"
+#include "engine/vision/encoder.h"
 
 namespace inferno::server {
 
@@ -38,6 +40,7 @@ struct ModelInfo {
   double parameters = 0;
   bool loaded = false;
   bool embedding_only = false;  // it only embeds (EmbeddingOnly): /v1/models "type"
+  std::string mmproj;           // its vision encoder (capability "vision"); "" when none
   std::string error;            // set when the file is not a usable GGUF
   int64_t modified = 0;         // the file's modification time, Unix seconds (/v1/models `created`)
   // The load options in effect (of the loaded instance, else what a load would use).
@@ -70,13 +73,19 @@ struct LoadedModel {
   std::shared_ptr<const Model> model;
   std::unique_ptr<Scheduler> scheduler;
   LoadOptions options;  // effective context size and threads of this instance
+  // Its vision encoder (the mmproj paired with it, shared across reloads; null: text only) and
+  // the server's fetcher of image URLs, as Prepare() takes them.
+  request::VisionInput vision;
 };
 
 struct RegistryOptions {
   std::string models_dir;
   std::string preload;         // -m: any path the user gives on the command line
+  std::string preload_mmproj;  // --mmproj: the -m model's vision encoder (else found beside it)
   std::string fallback_model;  // used when there is no -m and the models dir is empty
   SchedulerOptions scheduler;
+  // --allow-remote-images: how image URLs other than data URLs are fetched (null: refused).
+  request::ImageFetcher fetch_image;
   uint64_t memory_budget = 0;  // bytes of model files kept loaded; 0 = no limit
 };
 
@@ -145,7 +154,14 @@ class ModelRegistry {
   LoadOptions RequestedLocked(const std::string& id) const REQUIRES(mu_);
   std::shared_ptr<LoadedModel> MakeInstance(const std::string& id,
                                             std::shared_ptr<const Model> model,
+                                            std::shared_ptr<const vision::VisionEncoder> vision,
                                             const LoadOptions& requested) const;
+  // The mmproj of the model at `path`: --mmproj for the -m model, else the one beside it.
+  std::string MmprojFor(const std::string& path) const;
+  // Loads the model at `path` and its vision encoder, if it has one (an mmproj that does not
+  // open or does not fit the model fails the load, naming the file).
+  Status LoadFiles(const std::string& path, std::unique_ptr<Model>* model,
+                   std::shared_ptr<const vision::VisionEncoder>* vision) const;
   int hardware_threads() const;
   // Fills info.loaded, context_size and threads.
   void FillLoadStateLocked(ModelInfo& info) const REQUIRES(mu_);

@@ -32,16 +32,6 @@ std::optional<json::object> ParseBody(std::string_view body, std::optional<ApiEr
   return std::move(root.as_object());
 }
 
-bool HasImages(const json::object& o) {
-  const json::value* v = o.if_contains("images");
-  return v && v->is_array() && !v->as_array().empty();
-}
-
-std::optional<ApiError> NoImages(const json::object& o, const char* param) {
-  if (!HasImages(o)) return std::nullopt;
-  return OllamaBadField(param, "images are not supported yet: this server has no vision models");
-}
-
 // `messages` and `tools` as the request schema's chat part reads them (Ollama's tool calls carry
 // their arguments as objects, which it accepts). No messages: the request only loads the model.
 std::optional<ApiError> ReadMessages(const json::object& o, GenerateRequest* req,
@@ -50,13 +40,6 @@ std::optional<ApiError> ReadMessages(const json::object& o, GenerateRequest* req
   if (m == nullptr || m->is_null() || (m->is_array() && m->as_array().empty())) {
     params->load_only = true;
     return std::nullopt;
-  }
-  if (m->is_array()) {
-    for (const json::value& msg : m->as_array()) {
-      if (msg.is_object()) {
-        if (auto err = NoImages(msg.as_object(), "messages")) return err;
-      }
-    }
   }
   if (auto err = FromSchema(request::ReadChatMessages(o, req))) return err;
   return FromSchema(request::ReadTools(o, req));
@@ -86,7 +69,7 @@ std::optional<ApiError> ReadContext(const json::object& o, std::vector<int32_t>*
 }
 
 // What /api/generate cannot honour: a template of its own (Ollama's are Go templates; the
-// model's Jinja template renders prompts here), images, logprobs.
+// model's Jinja template renders prompts here), logprobs.
 std::optional<ApiError> RefuseUnsupported(const json::object& o) {
   std::string tmpl;
   if (auto err = ReadString(o, "template", &tmpl)) return err;
@@ -95,7 +78,6 @@ std::optional<ApiError> RefuseUnsupported(const json::object& o) {
                           "'template' overrides are not supported: the model's own chat template "
                           "renders the prompt (send raw: true with a formatted prompt instead)");
   }
-  if (auto err = NoImages(o, "images")) return err;
   const json::value* lp = o.if_contains("logprobs");
   if (lp && lp->is_bool() && lp->as_bool()) {
     return OllamaBadField("logprobs",
@@ -125,6 +107,13 @@ std::optional<ApiError> ReadPrompt(const json::object& o, GenerateRequest* req,
     if (!system.empty()) req->messages.push_back({"system", std::move(system)});
     req->messages.push_back({"user", std::move(prompt)});
   }
+  // Images as a message's: before the user's text (raw: before the prompt, as Prepare() puts
+  // images that have no marker).
+  std::string markers;
+  if (auto err = FromSchema(request::ReadMessageImages(o, "images", &markers, &req->images))) {
+    return err;
+  }
+  if (!req->messages.empty()) req->messages.back().content.insert(0, markers);
   return ReadContext(o, &params->context);
 }
 

@@ -94,6 +94,7 @@ json::object OllamaShowJson(const ModelInfo& info, const gguf::File& file, const
   const std::vector<std::string> params = Parameters(info);
   json::array caps;
   for (const std::string& c : OllamaCapabilities(file, tok)) caps.push_back(json::string(c));
+  if (!info.mmproj.empty() && !info.embedding_only) caps.push_back("vision");
   return json::object{{"modelfile", Modelfile(info, tmpl, params)},
                       {"parameters", Join(params, "")},
                       {"template", tmpl},

@@ -61,7 +61,9 @@ TEST(OllamaChat, NoLimitAndNoThinking) {
 TEST(OllamaChat, BadFieldsNameThemselves) {
   auto param = [](const char* body) { return ErrorParam(ParseOllamaChat, body); };
   EXPECT_EQ(param(R"({"messages":[{"role":"wizard","content":"x"}]})"), "messages[0].role");
-  EXPECT_EQ(param(R"({"messages":[{"role":"user","content":"x","images":["aGk="]}]})"), "messages");
+  EXPECT_EQ(param(R"({"messages":[{"role":"user","content":"x","images":["aGk="]}]})"), "(none)");
+  EXPECT_EQ(param(R"({"messages":[{"role":"user","content":"x","images":[5]}]})"),
+            "messages[0].images");
   EXPECT_EQ(param(R"({"messages":[{"role":"user","content":"x"}],"think":"maybe"})"), "think");
   EXPECT_EQ(param(R"({"messages":[{"role":"user","content":"x"}],"options":{"temperature":9}})"),
             "temperature");
@@ -263,7 +265,8 @@ TEST(OllamaGenerate, RefusesWhatItCannotHonour) {
   auto param = [](const char* body) { return ErrorParam(ParseOllamaGenerate, body); };
   EXPECT_EQ(param(R"({"prompt":"x","template":"{{ .Prompt }}"})"), "template");
   EXPECT_EQ(param(R"({"prompt":"x","template":""})"), "(none)");
-  EXPECT_EQ(param(R"({"prompt":"x","images":["aGk="]})"), "images");
+  EXPECT_EQ(param(R"({"prompt":"x","images":["aGk="]})"), "(none)");  // read by Prepare()
+  EXPECT_EQ(param(R"({"prompt":"x","images":"aGk="})"), "images");
   EXPECT_EQ(param(R"({"prompt":"x","images":[]})"), "(none)");
   EXPECT_EQ(param(R"({"prompt":"x","context":[1,-2]})"), "context");
   EXPECT_EQ(param(R"({"prompt":"x","raw":"yes"})"), "raw");

@@ -145,5 +145,24 @@ TEST(VisionRun, BadInputGivesClearErrors) {
   }
 }
 
+// --chat: the image goes before the user's text in the model's template, as llama-mtmd-cli and
+// llama-server put it; the answer is llama-server's to the same chat (tools/zoo/vision_server.sh,
+// chat template chatml, which the fixtures' templates render alike). odd-333x77 on the LLaVA
+// pair: no near-tie in its greedy tokens.
+TEST(VisionRun, ChatPutsTheImageInTheUsersTurn) {
+  if (!fs::exists(kOracles)) GTEST_SKIP() << "no zoo (make zoo): " << kOracles;
+  const json::object want =
+      json::parse(testing::ReadAll(kOracles / "llava-tiny.server.odd-333x77.json")).as_object();
+  testing::ProcessResult r = testing::RunProcess(
+      {testing::InfernoBinary(), "run", "-m", LanguageModel("llava-tiny"), "--mmproj",
+       Mmproj("llava-tiny"), "--image", (kOracles / "images" / "odd-333x77.png").string(), "--chat",
+       "-p", "Describe this image.", "-n", "16", "--temp", "0", "-t", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // `run` ends its text with a newline.
+  EXPECT_EQ(
+      r.out,
+      std::string(want.at("choices").as_array()[0].at("message").at("content").as_string()) + "\n");
+}
+
 }  // namespace
 }  // namespace inferno

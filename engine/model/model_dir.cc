@@ -1,6 +1,7 @@
 #include "engine/model/model_dir.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 namespace inferno {
@@ -25,7 +26,61 @@ Status NotInside(const std::string& name) {
   return Status::NotFound("model '" + name + "' is not a name inside the models dir");
 }
 
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// An mmproj's name without "mmproj" and the separators around it, lower case: the part that
+// may repeat the model's name ("mmproj-gemma-3-4b-it-F16" -> "gemma-3-4b-it-f16").
+std::string MmprojModelPart(std::string_view stem) {
+  std::string s = Lower(stem);
+  const size_t at = s.find("mmproj");
+  s.erase(at, 6);
+  auto sep = [](char c) { return c == '-' || c == '_' || c == '.'; };
+  while (!s.empty() && sep(s.front())) s.erase(s.begin());
+  for (size_t i = at; i > 0 && i <= s.size() && sep(s[i - 1]);) s.erase(--i, 1);
+  return s;
+}
+
+size_t CommonPrefix(const std::string& a, const std::string& b) {
+  return size_t(
+      std::mismatch(a.begin(), a.begin() + std::min(a.size(), b.size()), b.begin()).first -
+      a.begin());
+}
+
 }  // namespace
+
+bool IsMmprojName(std::string_view file_name) {
+  return Lower(file_name).find("mmproj") != std::string::npos;
+}
+
+std::string FindMmprojFor(const std::string& model_path) {
+  std::error_code ec;
+  const fs::path dir = fs::path(model_path).parent_path();
+  std::vector<fs::path> found;
+  for (fs::directory_iterator it(dir.empty() ? fs::path(".") : dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (it->path().extension() == kExtension && IsMmprojName(name)) found.push_back(it->path());
+  }
+  if (found.size() == 1) return found[0].string();
+  const std::string model = Lower(fs::path(model_path).stem().string());
+  std::string best;
+  size_t best_len = 3, ties = 0;  // fewer than 4 shared characters is no evidence
+  for (const fs::path& p : found) {
+    const size_t n = CommonPrefix(model, MmprojModelPart(p.stem().string()));
+    if (n > best_len) {
+      best = p.string();
+      best_len = n;
+      ties = 0;
+    } else if (n == best_len && !best.empty()) {
+      ++ties;
+    }
+  }
+  return ties == 0 ? best : "";
+}
 
 std::vector<ModelFile> FindModelFiles(const std::string& models_dir) {
   std::vector<ModelFile> out;
@@ -37,7 +92,9 @@ std::vector<ModelFile> FindModelFiles(const std::string& models_dir) {
        end;
        !ec && it != end; it.increment(ec)) {
     if (it.depth() > kMaxDepth) it.disable_recursion_pending();
-    if (it->path().extension() != kExtension) continue;
+    if (it->path().extension() != kExtension || IsMmprojName(it->path().filename().string())) {
+      continue;
+    }
     const fs::path real = fs::canonical(it->path(), ec);
     if (ec || !StartsWithDir(real, dir) || !fs::is_regular_file(real, ec)) {
       ec.clear();

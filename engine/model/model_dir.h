@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/util/status.h"
@@ -17,8 +18,19 @@ struct ModelFile {
   std::string path;  // canonical path of the file (inside the dir)
 };
 
-// Every *.gguf up to four directories deep, sorted by id; a missing dir has none.
+// Every *.gguf up to four directories deep, sorted by id; a missing dir has none. Vision
+// encoders (IsMmprojName) are not models of their own: they go with one (FindMmprojFor).
 std::vector<ModelFile> FindModelFiles(const std::string& models_dir);
+
+// Whether a file name is a vision encoder's, by llama.cpp's convention that every published
+// one follows: "mmproj" in the name ("mmproj-model-f16.gguf", "mmproj-gemma-3-4b-it-F16.gguf",
+// "llava-v1.6-mistral-7b-mmproj-f16.gguf"), in any case.
+bool IsMmprojName(std::string_view file_name);
+
+// The mmproj beside a model file: the only one in its directory, else the one whose name
+// (without "mmproj" and separators) shares the longest start with the model's, at least four
+// characters; "" when there is none or no clear choice.
+std::string FindMmprojFor(const std::string& model_path);
 
 // The id of `path`: relative to models_dir when inside it, else the file's stem.
 std::string ModelIdFor(const std::string& models_dir, const std::string& path);

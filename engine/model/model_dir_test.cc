@@ -21,6 +21,7 @@ class ModelDirTest : public ::testing::Test {
     fs::create_directories(root_ / "models" / "family");
     std::ofstream(root_ / "models" / "a.gguf") << "x";
     std::ofstream(root_ / "models" / "family" / "b.gguf") << "x";
+    std::ofstream(root_ / "models" / "family" / "mmproj-model-f16.gguf") << "x";
     std::ofstream(root_ / "models" / "notes.txt") << "x";
     std::ofstream(root_ / "outside.gguf") << "x";
     fs::create_symlink(root_ / "outside.gguf", root_ / "models" / "escape.gguf");
@@ -30,6 +31,29 @@ class ModelDirTest : public ::testing::Test {
   std::string dir() const { return (root_ / "models").string(); }
   fs::path root_;
 };
+
+TEST_F(ModelDirTest, AnMmprojIsNoModelAndPairsWithTheModelBesideIt) {
+  EXPECT_EQ(FindMmprojFor(dir() + "/family/b.gguf"), dir() + "/family/mmproj-model-f16.gguf");
+  EXPECT_EQ(FindMmprojFor(dir() + "/a.gguf"), "");
+}
+
+// Several models and their encoders in one directory, named as published.
+TEST_F(ModelDirTest, AmongSeveralMmprojTheNamesDecide) {
+  const fs::path d = root_ / "mixed";
+  fs::create_directories(d);
+  for (const char* f : {"gemma-3-4b-it-Q4_K_M.gguf", "mmproj-gemma-3-4b-it-F16.gguf",
+                        "llava-v1.6-mistral-7b.Q4_K_M.gguf",
+                        "llava-v1.6-mistral-7b-mmproj-f16.gguf", "qwen3-8b-Q4_K_M.gguf"}) {
+    std::ofstream(d / f) << "x";
+  }
+  EXPECT_EQ(FindMmprojFor((d / "gemma-3-4b-it-Q4_K_M.gguf").string()),
+            (d / "mmproj-gemma-3-4b-it-F16.gguf").string());
+  EXPECT_EQ(FindMmprojFor((d / "llava-v1.6-mistral-7b.Q4_K_M.gguf").string()),
+            (d / "llava-v1.6-mistral-7b-mmproj-f16.gguf").string());
+  EXPECT_EQ(FindMmprojFor((d / "qwen3-8b-Q4_K_M.gguf").string()), "");
+  EXPECT_TRUE(IsMmprojName("MMPROJ-F16.gguf"));
+  EXPECT_FALSE(IsMmprojName("gemma-3-4b-it-Q4_K_M.gguf"));
+}
 
 TEST_F(ModelDirTest, FindsGgufFilesInsideTheDirOnly) {
   std::vector<std::string> ids;

@@ -1,6 +1,10 @@
 #include "engine/request/chat_messages.h"
 
+#include <algorithm>
 #include <string>
+
+#include "engine/request/image_input.h"
+#include "engine/vision/media_prompt.h"
 
 namespace inferno::request {
 namespace {
@@ -24,9 +28,25 @@ std::optional<RequestError> OptionalString(const json::object& o, const char* ke
   return std::nullopt;
 }
 
-// Content: a string, an array of {"type":"text","text":...} parts, or null.
+// An image_url part's URL: {"image_url": {"url": ...}} as OpenAI sends it, or the URL as a
+// bare string as some clients do.
+std::optional<RequestError> ImageUrl(const json::object& part, const std::string& where,
+                                     std::string* url) {
+  const json::value* v = part.if_contains("image_url");
+  if (v != nullptr && v->is_object()) v = v->as_object().if_contains("url");
+  if (v == nullptr || !v->is_string() || v->as_string().empty()) {
+    return Bad(where, Quoted(where + ".image_url") + " must hold a \"url\" string");
+  }
+  *url = std::string(v->as_string());
+  return std::nullopt;
+}
+
+// Content: a string, an array of text and image_url parts, or null. An image becomes the media
+// marker where it stood, its URL appended to `images`; with images, text parts are joined as
+// llama.cpp's server joins them (a newline between two texts, none next to an image), so the
+// same request renders the same prompt there and here.
 std::optional<RequestError> ContentText(const json::value& v, const std::string& param,
-                                        std::string* out) {
+                                        std::string* out, std::vector<std::string>* images) {
   out->clear();
   if (v.is_null()) return std::nullopt;
   if (v.is_string()) {
@@ -34,15 +54,39 @@ std::optional<RequestError> ContentText(const json::value& v, const std::string&
     return std::nullopt;
   }
   if (!v.is_array()) return Bad(param, Quoted(param) + " must be a string or an array of parts");
+  std::vector<std::optional<std::string>> texts;  // nullopt stands for an image
+  size_t i = 0;
   for (const json::value& part : v.as_array()) {
+    const std::string where = param + "[" + std::to_string(i++) + "]";
     const json::object* p = part.if_object();
     const json::value* type = p ? p->if_contains("type") : nullptr;
     const json::value* text = p ? p->if_contains("text") : nullptr;
+    if (type != nullptr && type->is_string() && type->as_string() == "image_url") {
+      std::string url;
+      if (auto err = ImageUrl(*p, where, &url)) return err;
+      images->push_back(std::move(url));
+      texts.push_back(std::nullopt);
+      continue;
+    }
     if (type == nullptr || !type->is_string() || type->as_string() != "text" || text == nullptr ||
         !text->is_string()) {
-      return Bad(param, "only text content parts ({\"type\":\"text\",\"text\":...}) are supported");
+      return Bad(param,
+                 "content parts must be {\"type\":\"text\",\"text\":...} or "
+                 "{\"type\":\"image_url\",\"image_url\":{\"url\":...}}");
     }
-    *out += std::string(text->as_string());
+    texts.emplace_back(std::string(text->as_string()));
+  }
+  const bool with_images = std::find(texts.begin(), texts.end(), std::nullopt) != texts.end();
+  bool after_image = true;  // nothing before the first part
+  for (const std::optional<std::string>& t : texts) {
+    if (!t) {
+      *out += vision::kMediaMarker;
+      after_image = true;
+      continue;
+    }
+    if (with_images && !after_image && !out->empty()) *out += "\n";
+    *out += *t;
+    after_image = false;
   }
   return std::nullopt;
 }
@@ -122,8 +166,11 @@ std::optional<RequestError> ReadMessage(const json::value& mv, const std::string
     return Bad(where + ".content", Quoted(where + ".content") + " is required");
   }
   if (content) {
-    if (auto err = ContentText(*content, where + ".content", &cm.content)) return err;
+    if (auto err = ContentText(*content, where + ".content", &cm.content, &req->images)) {
+      return err;
+    }
   }
+  if (auto err = ReadMessageImages(*m, where + ".images", &cm.content, &req->images)) return err;
   if (cm.role == "tool") {
     if (auto err = OptionalString(*m, "tool_call_id", where, &cm.tool_call_id)) return err;
     if (auto err = OptionalString(*m, "name", where, &cm.name)) return err;
@@ -137,6 +184,24 @@ std::optional<RequestError> ReadMessage(const json::value& mv, const std::string
 }
 
 }  // namespace
+
+std::optional<RequestError> ReadMessageImages(const json::object& o, const std::string& field,
+                                              std::string* content,
+                                              std::vector<std::string>* images) {
+  const json::value* v = o.if_contains("images");
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  if (!v->is_array())
+    return Bad(field, Quoted(field) + " must be an array of images (base64 or data URLs)");
+  std::string markers;
+  for (const json::value& img : v->as_array()) {
+    if (!img.is_string())
+      return Bad(field, Quoted(field) + " must be an array of images (base64 or data URLs)");
+    images->push_back(ImageRef(img.as_string()));
+    markers += vision::kMediaMarker;
+  }
+  content->insert(0, markers);
+  return std::nullopt;
+}
 
 std::optional<RequestError> ReadChatMessages(const json::object& o, GenerateRequest* req) {
   const json::value* msgs = o.if_contains("messages");

@@ -14,11 +14,21 @@
 
 namespace inferno::request {
 
-// `messages`: a non-empty array of {role, content, tool_calls?, tool_call_id?, name?} into
-// req->messages. Content is a string, text parts or null (an assistant's with tool_calls).
+// `messages`: a non-empty array of {role, content, tool_calls?, tool_call_id?, name?, images?}
+// into req->messages. Content is a string, text and image_url parts, or null (an assistant's
+// with tool_calls); an image becomes the media marker (engine/vision/media_prompt.h) where it
+// stood, Ollama's `images` (base64) before the message's text. Images are
+// appended to req->images in order (engine/request/image_input.h reads them in Prepare()).
 // A tool result without a name gets the name of the call it answers, which templates such as
 // Gemma's and gpt-oss's write.
 std::optional<RequestError> ReadChatMessages(const boost::json::object& body, GenerateRequest* req);
+
+// The `images` of object `o` (Ollama's messages and /api/generate, /chat, the WS run): base64
+// strings or URLs into `images` (ImageRef), their media markers put before `content`. `field`
+// names the member in errors.
+std::optional<RequestError> ReadMessageImages(const boost::json::object& o,
+                                              const std::string& field, std::string* content,
+                                              std::vector<std::string>* images);
 
 // `tools` (function tools: name, description, parameters as a JSON schema), `tool_choice`
 // ("none", "auto", "required" or {"type":"function","function":{"name"}}) and

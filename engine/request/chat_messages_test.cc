@@ -180,5 +180,38 @@ TEST(ChatMessages, RefusesMalformedToolsWithTheField) {
   EXPECT_EQ(req.tools.size(), 1u);
 }
 
+// Images: OpenAI's image_url parts become the media marker where they stood (text parts joined
+// as llama.cpp's server joins them around images), Ollama's `images` go before the text.
+TEST(ChatMessagesImages, ImageUrlPartsAndOllamaImages) {
+  GenerateRequest req;
+  ASSERT_FALSE(ReadChatMessages(json::parse(R"({"messages":[
+      {"role":"user","content":[{"type":"text","text":"One"},{"type":"text","text":"two"},
+        {"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}},
+        {"type":"text","text":"three"}]},
+      {"role":"assistant","content":"ok"},
+      {"role":"user","content":"again","images":["QkJC","https://x.test/c.png"]}]})")
+                                    .as_object(),
+                                &req));
+  ASSERT_EQ(req.messages.size(), 3u);
+  EXPECT_EQ(req.messages[0].content, "One\ntwo<__media__>three");
+  EXPECT_EQ(req.messages[2].content, "<__media__><__media__>again");
+  EXPECT_EQ(req.images, (std::vector<std::string>{"data:image/png;base64,AAAA", "data:;base64,QkJC",
+                                                  "https://x.test/c.png"}));
+}
+
+TEST(ChatMessagesImages, MalformedImagesNameTheirField) {
+  auto field = [](const char* body) {
+    GenerateRequest req;
+    std::optional<RequestError> err = ReadChatMessages(json::parse(body).as_object(), &req);
+    return err ? err->field : "(none)";
+  };
+  EXPECT_EQ(field(R"({"messages":[{"role":"user","content":[{"type":"image_url"}]}]})"),
+            "messages[0].content[0]");
+  EXPECT_EQ(field(R"({"messages":[{"role":"user","content":[{"type":"audio"}]}]})"),
+            "messages[0].content");
+  EXPECT_EQ(field(R"({"messages":[{"role":"user","content":"x","images":[5]}]})"),
+            "messages[0].images");
+}
+
 }  // namespace
 }  // namespace inferno::request

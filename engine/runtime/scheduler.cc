@@ -330,12 +330,24 @@ void Scheduler::WorkerLoop() {
 }
 
 void Scheduler::PlaceInSlot(Job& job, bool reuse) {
-  const PromptCache::Placement place = prompt_cache_.Acquire(job.seq->prompt(), reuse);
+  std::vector<MediaSpan>& media = job.request.media;
+  PromptCache::Placement place =
+      prompt_cache_.Acquire(MediaCacheKey(job.seq->prompt(), media), reuse);
   job.slot = place.slot;
   std::unique_ptr<KvCache>& cache = caches_[size_t(place.slot)];
   if (!cache) cache = std::make_unique<KvCache>(model_.config(), n_ctx_);
+  // A prefix cut inside an image goes back to its start; a recurrent state cannot go back.
+  const int boundary = MediaPrefixBoundary(media, place.reuse);
+  if (boundary != place.reuse && !place.restore.empty()) {
+    place.reuse = 0;
+    place.restore.clear();
+  }
+  place.reuse = std::min(place.reuse, boundary);
   if (!place.restore.empty()) cache->RestoreRecurrent(place.restore, place.reuse);
   job.seq->ReusePrefix(place.reuse);
+  // Images not already in the cache are encoded now, on the worker's threads: the other
+  // sequences wait for the encoder as they would for a long prompt chunk.
+  EmbedMedia(pool_, place.reuse, &media);
 }
 
 void Scheduler::FreeSlot(Job& job) {
@@ -347,7 +359,7 @@ void Scheduler::FreeSlot(Job& job) {
                            int(tokens.size()))) {
     tokens.clear();
   }
-  prompt_cache_.Release(job.slot, std::move(tokens));
+  prompt_cache_.Release(job.slot, MediaCacheKey(tokens, job.request.media));
   job.slot = -1;
 }
 
@@ -365,8 +377,8 @@ void Scheduler::MakeSequence(Job& job) {
   };
   job.seq = std::make_unique<Sequence>(model_, job.request, std::move(sink), n_ctx_, job.submitted);
   job.draft_source =
-      MakeDraftSource(RequestSpec(options_.spec, job.request.speculation, model_.config()), pool_,
-                      n_ctx_, job.request.sampling);
+      MakeDraftSource(RequestSpec(options_.spec, AskedSpeculation(job.request), model_.config()),
+                      pool_, n_ctx_, job.request.sampling);
 }
 
 void Scheduler::StartForks(Job& job, std::span<const float> logits, StepCounts* counts) {
@@ -391,10 +403,15 @@ void Scheduler::EndForks(Job& job) {
 }
 
 bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
+  StepCounts counts;
+  bool media = false;
+  for (const std::shared_ptr<Job>& job : running) media = RunMediaPass(*job, &counts) || media;
   AssembleBatch(running);
-  if (tokens_.empty()) return false;
-  RunForward();
-  const StepCounts counts = SampleAndEmit(running);
+  if (tokens_.empty() && !media) return false;
+  if (!tokens_.empty()) {
+    RunForward();
+    counts += SampleAndEmit(running);
+  }
   MutexLock lock(&mu_);
   stats_.prompt_tokens += counts.prompt_tokens;
   stats_.generated_tokens += counts.generated_tokens;
@@ -468,9 +485,11 @@ void Scheduler::AddPromptChunks(const std::vector<std::shared_ptr<Job>>& running
   for (const std::shared_ptr<Job>& job : running) {
     Sequence& seq = *job->seq;
     if (seq.PromptDone() || budget <= 0 || job->paused()) continue;
+    // An image is evaluated by a pass of its own (RunMediaPass), at the next step.
+    if (MediaAt(job->request.media, seq.pos()) != nullptr) continue;
     const bool scored = seq.wants_prompt_logits();
-    const std::span<const int32_t> chunk =
-        seq.NextPromptChunk(scored ? std::min(budget, kScoredChunk) : budget);
+    const std::span<const int32_t> chunk = seq.NextPromptChunk(PromptChunkLimit(
+        job->request.media, seq.pos(), scored ? std::min(budget, kScoredChunk) : budget));
     const bool last = seq.pos() + int(chunk.size()) == seq.timings().prompt_tokens;
     if (scored) job->first_prompt_row = int(logit_rows_.size());
     for (size_t i = 0; i < chunk.size(); ++i) {
@@ -484,6 +503,53 @@ void Scheduler::AddPromptChunks(const std::vector<std::shared_ptr<Job>>& running
       job->logit_row = int(logit_rows_.size()) - 1;
     }
   }
+}
+
+ForwardState& Scheduler::MediaState(int n_tokens) {
+  if (!media_state_ || media_state_->max_tokens < n_tokens) {
+    media_state_ = std::make_unique<ForwardState>(model_.config(), n_tokens);
+  }
+  return *media_state_;
+}
+
+bool Scheduler::RunMediaPass(Job& job, StepCounts* counts) {
+  Sequence& seq = *job.seq;
+  if (seq.finished() || seq.PromptDone() || job.paused()) return false;
+  const MediaSpan* span = MediaAt(job.request.media, seq.pos());
+  if (span == nullptr) return false;
+  const int n = span->n_tokens;
+  const std::span<const int32_t> chunk = seq.NextPromptChunk(n);
+  const bool scored = seq.wants_prompt_logits();
+  const size_t n_vocab = size_t(model_.config().n_vocab);
+  if (logits_.size() < size_t(n) * n_vocab) logits_.resize(size_t(n) * n_vocab);
+  positions_.clear();
+  hooks_.clear();
+  bool probing = false;
+  for (int i = 0; i < n; ++i) {
+    positions_.push_back(seq.pos() + i);
+    hooks_.push_back(seq.hook(seq.pos() + i));
+    probing = probing || hooks_.back() != nullptr;
+  }
+  ForwardState& st = MediaState(n);
+  st.input_embeddings = span->embeddings.data();
+  st.bidirectional = span->bidirectional;
+  Forward(model_, pool_, *caches_[size_t(job.slot)], chunk, positions_, st, logits_.data(), scored,
+          probing ? std::span<CaptureHook* const>(hooks_) : std::span<CaptureHook* const>());
+  st.input_embeddings = nullptr;
+  st.bidirectional = false;
+  counts->prompt_tokens += uint64_t(n);
+  if (scored) seq.OnPromptLogits(std::span<const float>(logits_.data(), size_t(n) * n_vocab), n);
+  seq.Advance(n);
+  if (!seq.PromptDone()) return true;
+  // The prompt ended with the image: its last row's logits start the generation.
+  prompt_cache_.Checkpoint(job.slot, MediaCacheKey(seq.prompt(), job.request.media),
+                           *caches_[size_t(job.slot)], model_.config().n_layer);
+  if (seq.probes_tokens()) seq.AfterForward(pool_, st);
+  job.draft.Clear();
+  job.logit_row = scored ? n - 1 : 0;
+  TakeLogits(job, counts);
+  job.logit_row = -1;
+  return true;
 }
 
 void Scheduler::RunForward() {
@@ -513,8 +579,8 @@ Scheduler::StepCounts Scheduler::SampleAndEmit(const std::vector<std::shared_ptr
     }
     seq.Advance(job->batch_tokens);
     if (in_prompt && seq.PromptDone()) {
-      prompt_cache_.Checkpoint(job->slot, seq.prompt(), *caches_[size_t(job->slot)],
-                               model_.config().n_layer);
+      prompt_cache_.Checkpoint(job->slot, MediaCacheKey(seq.prompt(), job->request.media),
+                               *caches_[size_t(job->slot)], model_.config().n_layer);
     }
     if (job->logit_row < 0) continue;
     if (seq.probes_tokens()) seq.AfterForward(pool_, state_);

@@ -12,6 +12,10 @@
 // Slots keep their KV cache between requests: a request goes to the free slot whose cache
 // shares the longest prefix with its prompt and evaluates only the rest (the prompt cache,
 // engine/runtime/prompt_cache.h; SchedulerOptions::prompt_cache).
+//
+// Images in a prompt (GenerateRequest::media, engine/runtime/media.h) are encoded when their
+// request takes its slot (those the cache does not already hold) and evaluated each in a pass
+// of its own before the step's batch (RunMediaPass); the cache keys their positions by content.
 #pragma once
 
 #include <atomic>
@@ -164,7 +168,20 @@ class Scheduler {
     uint64_t generated_tokens = 0;
     uint64_t drafted_tokens = 0;
     uint64_t accepted_tokens = 0;
+    StepCounts& operator+=(const StepCounts& o) {
+      prompt_tokens += o.prompt_tokens;
+      generated_tokens += o.generated_tokens;
+      drafted_tokens += o.drafted_tokens;
+      accepted_tokens += o.accepted_tokens;
+      return *this;
+    }
   };
+  // The job's next prompt positions are an image: evaluates it in a pass of its own (its
+  // embeddings as input, bidirectional when the projector wants it) and, when it ends the
+  // prompt, samples the first token. False when the job has no image to evaluate now.
+  bool RunMediaPass(Job& job, StepCounts* counts);
+  // Scratch for image passes, which may be longer than the batch (LLaVA 1.5: 576 tokens).
+  ForwardState& MediaState(int n_tokens);
   // The job's tokens of this step: sampled from its logits row, or its draft verified.
   void TakeLogits(Job& job, StepCounts* counts);
   StepCounts SampleAndEmit(const std::vector<std::shared_ptr<Job>>& running);
@@ -190,6 +207,7 @@ class Scheduler {
   // From here to mu_: the worker thread's own, never touched by another thread.
   ThreadPool pool_;
   ForwardState state_;
+  std::unique_ptr<ForwardState> media_state_;     // made by the first image pass
   std::vector<std::unique_ptr<KvCache>> caches_;  // one per slot, made on first use
   PromptCache prompt_cache_;   // which slots are busy, and what the free ones hold
   std::vector<float> logits_;  // [n_slots][n_vocab]

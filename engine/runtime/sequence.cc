@@ -51,26 +51,35 @@ Result<std::vector<int32_t>> FimTokens(const Tokenizer& tok, const std::string& 
   return ids;
 }
 
+std::optional<SpecMode> AskedSpeculation(const GenerateRequest& request) {
+  if (!request.media.empty()) return SpecMode::kOff;
+  return request.speculation;
+}
+
+Result<std::string> PromptText(const Model& model, const GenerateRequest& request) {
+  if (request.messages.empty()) return request.prompt;
+  const Tokenizer& tok = model.tokenizer();
+  const ChatTemplate tmpl = ChatTemplate::Detect(model.chat_template());
+  // The template is rendered without BOS; tokenizing with add_special adds it once,
+  // exactly as the model's metadata asks.
+  const std::string bos = tok.bos() >= 0 ? std::string(tok.TokenText(tok.bos())) : "";
+  const std::string eos = tok.eos() >= 0 ? std::string(tok.TokenText(tok.eos())) : "";
+  // tool_choice "none": the model is not told of the tools, as it may not call them.
+  const bool tools = request.tool_choice.mode != ToolChoiceMode::kNone;
+  Result<std::string> rendered =
+      tmpl.Apply(request.messages, /*add_generation_prompt=*/true, bos, eos,
+                 &request.template_kwargs, tools ? &request.tools : nullptr);
+  if (!rendered.ok()) return rendered.status();
+  return std::move(rendered).value() + request.prompt_suffix;
+}
+
 Result<std::vector<int32_t>> PromptTokens(const Model& model, const GenerateRequest& request) {
   if (!request.prompt_tokens.empty()) return request.prompt_tokens;
   if (!request.suffix.empty()) return FimTokens(model.tokenizer(), request.prompt, request.suffix);
-  const Tokenizer& tok = model.tokenizer();
-  std::string text = request.prompt;
-  if (!request.messages.empty()) {
-    const ChatTemplate tmpl = ChatTemplate::Detect(model.chat_template());
-    // The template is rendered without BOS; tokenizing with add_special adds it once,
-    // exactly as the model's metadata asks.
-    const std::string bos = tok.bos() >= 0 ? std::string(tok.TokenText(tok.bos())) : "";
-    const std::string eos = tok.eos() >= 0 ? std::string(tok.TokenText(tok.eos())) : "";
-    // tool_choice "none": the model is not told of the tools, as it may not call them.
-    const bool tools = request.tool_choice.mode != ToolChoiceMode::kNone;
-    Result<std::string> rendered =
-        tmpl.Apply(request.messages, /*add_generation_prompt=*/true, bos, eos,
-                   &request.template_kwargs, tools ? &request.tools : nullptr);
-    if (!rendered.ok()) return rendered.status();
-    text = std::move(rendered).value() + request.prompt_suffix;
-  }
-  std::vector<int32_t> ids = tok.Encode(text, /*add_special=*/true, /*parse_special=*/true);
+  Result<std::string> text = PromptText(model, request);
+  if (!text.ok()) return text.status();
+  std::vector<int32_t> ids =
+      model.tokenizer().Encode(*text, /*add_special=*/true, /*parse_special=*/true);
   if (ids.empty()) return Status::InvalidArgument("the prompt is empty (no tokens)");
   return ids;
 }
@@ -142,7 +151,11 @@ Status Sequence::Start() {
   if (request_.probes.attention_prompt) {
     prompt_map_.Prepare(request_.probes, model_.config(), int(prompt_.size()));
   }
-  for (int32_t id : prompt_) sampler_.Accept(id);
+  // An image's placeholder ids are no text: penalties do not count them.
+  const std::vector<int32_t> keyed = MediaCacheKey(prompt_, request_.media);
+  for (int32_t id : keyed) {
+    if (id >= 0) sampler_.Accept(id);
+  }
   context_ = prompt_;
   if (Status st = StartGrammar(); !st.ok()) return fail(st);
   timings_.load_ms = model_.load_ms();
@@ -167,7 +180,11 @@ void Sequence::StartFrom(const Sequence& prefilled, int choice) {
   timings_.cached_tokens = prefilled.timings_.cached_tokens;
   timings_.load_ms = prefilled.timings_.load_ms;
   timings_.prompt_tokens = prefilled.timings_.prompt_tokens;
-  for (int32_t id : prompt_) sampler_.Accept(id);
+  // An image's placeholder ids are no text: penalties do not count them.
+  const std::vector<int32_t> keyed = MediaCacheKey(prompt_, request_.media);
+  for (int32_t id : keyed) {
+    if (id >= 0) sampler_.Accept(id);
+  }
   context_ = prompt_;
   // The prefilled sequence accepted the same grammar prefix, so this cannot fail.
   if (!StartGrammar().ok()) std::abort();

@@ -28,6 +28,7 @@
 #include "engine/grammar/token_constraint.h"
 #include "engine/model/model.h"
 #include "engine/runtime/events.h"
+#include "engine/runtime/media.h"
 #include "engine/runtime/probes.h"
 #include "engine/runtime/reasoning.h"
 #include "engine/runtime/sampler.h"
@@ -84,17 +85,26 @@ struct GenerateRequest {
   // kOff turns it off, kLookup asks for prompt lookup, kDraft for the front end's draft model
   // (none loaded: no speculation). Never on a model that cannot speculate.
   std::optional<SpecMode> speculation;
-  // Embeddings that stand in for prompt_tokens[first, first + n_tokens) (images from
-  // engine/vision/media_prompt.h; those ids are placeholders), each evaluated as one batch of
-  // its own, bidirectional when the model's projector wants it (Gemma 3).
-  struct MediaSpan {
-    int first = 0;
-    int n_tokens = 0;
-    std::vector<float> embeddings;  // [n_tokens][n_embd]
-    bool bidirectional = false;
-  };
+  // Images sent with the request, in the order their markers (<__media__>) appear in the
+  // rendered prompt (none: before the text): references as engine/request/image_input.h reads
+  // them (a data URL, else what the front end's fetcher takes). Prepare() turns them into
+  // `media`.
+  std::vector<std::string> images;
+  // Images in the prompt (engine/runtime/media.h), set by request::Prepare() with the
+  // placeholders in prompt_tokens (engine/vision/media_prompt.h).
+  using MediaSpan = inferno::MediaSpan;
   std::vector<MediaSpan> media;
 };
+
+// The speculation the request asks for (GenerateRequest::speculation), but off with images in
+// the prompt: prompt lookup would draft from their placeholder ids, and a draft model never
+// sees the image, so its drafts would mostly be refused (output stays correct either way:
+// verification decides; this only spares wasted passes).
+std::optional<SpecMode> AskedSpeculation(const GenerateRequest& request);
+
+// The prompt as text: `prompt`, or the messages rendered by the model's chat template (without
+// BOS) followed by prompt_suffix.
+Result<std::string> PromptText(const Model& model, const GenerateRequest& request);
 
 // Tokenizes a request's prompt as generation does: BOS/EOS per the model's metadata,
 // special tokens recognised, the chat template applied to messages; with a suffix, the

@@ -6,39 +6,6 @@
 
 namespace inferno {
 
-namespace {
-
-// The media span that starts at pos, if any.
-const GenerateRequest::MediaSpan* MediaAt(const GenerateRequest& r, int pos) {
-  for (const GenerateRequest::MediaSpan& m : r.media) {
-    if (m.first == pos) return &m;
-  }
-  return nullptr;
-}
-
-// How many prompt tokens from pos the next forward pass takes: a whole media span, else text
-// up to `max` that stops where the next span starts.
-int PromptChunkLimit(const GenerateRequest& r, int pos, int max) {
-  if (const GenerateRequest::MediaSpan* m = MediaAt(r, pos)) return m->n_tokens;
-  for (const GenerateRequest::MediaSpan& m : r.media) {
-    if (m.first > pos) max = std::min(max, m.first - pos);
-  }
-  return max;
-}
-
-Status CheckMedia(const GenerateRequest& r, int n_batch) {
-  for (const GenerateRequest::MediaSpan& m : r.media) {
-    if (m.n_tokens > n_batch) {
-      return Status::InvalidArgument("an image of " + std::to_string(m.n_tokens) +
-                                     " tokens needs a batch size of at least that (it is " +
-                                     std::to_string(n_batch) + ")");
-    }
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
 Session::Session(const Model& model, ThreadPool& pool, const SessionOptions& options)
     : model_(model),
       pool_(pool),
@@ -84,13 +51,16 @@ Status Session::Generate(const GenerateRequest& request, const EventSink& sink) 
     sink(e);
     return e.error;
   }
-  if (Status st = CheckMedia(request, n_batch_); !st.ok()) {
+  if (Status st = CheckMediaFits(request.media, n_batch_); !st.ok()) {
     Event e;
     e.type = Event::Type::kError;
     e.error = st;
     sink(e);
     return st;
   }
+  // Images are encoded here, on this session's threads, unless the caller already did.
+  std::vector<MediaSpan> media = request.media;
+  EmbedMedia(pool_, 0, &media);
   Sequence seq(model_, request, sink, n_ctx_);
   const Status started = seq.Start();
   if (!started.ok()) return started;
@@ -99,15 +69,15 @@ Status Session::Generate(const GenerateRequest& request, const EventSink& sink) 
   while (!seq.PromptDone()) {
     // Prompt surprisal keeps every row's logits, in chunks of at most 32 rows.
     const bool scored = seq.wants_prompt_logits();
-    const GenerateRequest::MediaSpan* media = MediaAt(request, seq.pos());
+    const MediaSpan* span = MediaAt(media, seq.pos());
     const std::span<const int32_t> chunk = seq.NextPromptChunk(
-        PromptChunkLimit(request, seq.pos(), scored ? std::min(n_batch_, 32) : n_batch_));
+        PromptChunkLimit(media, seq.pos(), scored ? std::min(n_batch_, 32) : n_batch_));
     const int n = int(chunk.size());
     const bool final_chunk = seq.pos() + n == seq.timings().prompt_tokens;
     if (scored && logits_.size() < size_t(n) * n_vocab) logits_.resize(size_t(n) * n_vocab);
     for (int i = 0; i < n; ++i) positions_[i] = seq.pos() + i;
-    state_.input_embeddings = media != nullptr ? media->embeddings.data() : nullptr;
-    state_.bidirectional = media != nullptr && media->bidirectional;
+    state_.input_embeddings = span != nullptr ? span->embeddings.data() : nullptr;
+    state_.bidirectional = span != nullptr && span->bidirectional;
     Forward(model_, pool_, cache_, chunk, std::span<const int32_t>(positions_.data(), n), state_,
             logits_.data(), /*all_logits=*/scored, Hooks(seq, n));
     state_.input_embeddings = nullptr;
@@ -121,8 +91,9 @@ Status Session::Generate(const GenerateRequest& request, const EventSink& sink) 
     seq.Advance(n);
     if (final_chunk && seq.probes_tokens()) seq.AfterForward(pool_, state_);
   }
-  const std::unique_ptr<DraftSource> source = MakeDraftSource(
-      RequestSpec(spec_, request.speculation, model_.config()), pool_, n_ctx_, request.sampling);
+  const std::unique_ptr<DraftSource> source =
+      MakeDraftSource(RequestSpec(spec_, AskedSpeculation(request), model_.config()), pool_, n_ctx_,
+                      request.sampling);
   if (seq.OnLogits(last)) {
     while (DecodeStep(seq, source.get())) {
     }

@@ -28,10 +28,34 @@ void AppendText(const Tokenizer& tok, std::string_view text, std::vector<int32_t
   out->insert(out->end(), ids.begin(), ids.end());
 }
 
+class ImageEmbedder : public MediaEmbedder {
+ public:
+  ImageEmbedder(std::shared_ptr<const VisionEncoder> encoder, media::Image image)
+      : encoder_(std::move(encoder)), image_(std::move(image)) {}
+  std::vector<float> Embed(ThreadPool& pool) const override {
+    return encoder_->Encode(pool, image_);
+  }
+
+ private:
+  std::shared_ptr<const VisionEncoder> encoder_;
+  media::Image image_;
+};
+
 }  // namespace
 
+MediaSpan PendingImage(std::shared_ptr<const VisionEncoder> encoder, media::Image image) {
+  MediaSpan span;
+  const int size[2] = {image.width, image.height};
+  span.content_hash = MediaContentHash(
+      MediaContentHash(kMediaHashSeed,
+                       std::span(reinterpret_cast<const uint8_t*>(size), sizeof size)),
+      image.rgb);
+  span.source = std::make_shared<ImageEmbedder>(std::move(encoder), std::move(image));
+  return span;
+}
+
 Status PlaceImages(const Tokenizer& tok, const VisionConfig& c, std::string_view prompt,
-                   std::vector<std::vector<float>> images, GenerateRequest* req) {
+                   std::vector<MediaSpan> images, GenerateRequest* req) {
   std::string with_marker;
   if (prompt.find(kMediaMarker) == std::string_view::npos && !images.empty()) {
     with_marker = std::string(kMediaMarker) + std::string(prompt);
@@ -51,10 +75,11 @@ Status PlaceImages(const Tokenizer& tok, const VisionConfig& c, std::string_view
     AppendText(tok, parts[i], &ids);
     if (i == images.size()) break;
     AppendText(tok, begin, &ids);
-    const int n = c.tokens_per_image();
-    req->media.push_back(
-        {int(ids.size()), n, std::move(images[i]), c.projector == Projector::kGemma3});
-    ids.insert(ids.end(), size_t(n), 0);
+    MediaSpan& span = req->media.emplace_back(std::move(images[i]));
+    span.first = int(ids.size());
+    span.n_tokens = c.tokens_per_image();
+    span.bidirectional = c.projector == Projector::kGemma3;
+    ids.insert(ids.end(), size_t(span.n_tokens), 0);
     AppendText(tok, end, &ids);
   }
   if (tok.add_eos() && tok.eos() >= 0) ids.push_back(tok.eos());

@@ -11,6 +11,7 @@
 
 #include "engine/runtime/sequence.h"
 #include "engine/tokenizer/tokenizer.h"
+#include "engine/vision/encoder.h"
 #include "engine/vision/mmproj_config.h"
 
 namespace inferno::vision {
@@ -18,9 +19,13 @@ namespace inferno::vision {
 inline constexpr std::string_view kMediaMarker = "<__media__>";
 
 // Sets req->prompt_tokens (image positions hold placeholder id 0) and req->media from the
-// prompt and one embedding matrix per image ([tokens_per_image][n_embd_out]), in order.
-// InvalidArgument when the markers and images do not pair up.
+// prompt and one span per image, in order, holding its embeddings ([tokens_per_image]
+// [n_embd_out]) or the source that computes them (PendingImage); PlaceImages sets where each
+// goes, its length and its attention. InvalidArgument when the markers and images do not pair up.
 Status PlaceImages(const Tokenizer& tok, const VisionConfig& c, std::string_view prompt,
-                   std::vector<std::vector<float>> images, GenerateRequest* req);
+                   std::vector<MediaSpan> images, GenerateRequest* req);
+
+// An image to be encoded by `encoder` when the runner reaches it, keyed by its pixels' hash.
+MediaSpan PendingImage(std::shared_ptr<const VisionEncoder> encoder, media::Image image);
 
 }  // namespace inferno::vision

@@ -29,8 +29,10 @@ VisionConfig Config(Projector p) {
   return c;
 }
 
-std::vector<std::vector<float>> Images(int n) {
-  return std::vector<std::vector<float>>(n, std::vector<float>(4 * 2, 0.5f));
+std::vector<MediaSpan> Images(int n) {
+  MediaSpan span;
+  span.embeddings.assign(4 * 2, 0.5f);
+  return std::vector<MediaSpan>(n, span);
 }
 
 TEST(MediaPrompt, ImageGoesAtTheMarkerBetweenSeparatelyTokenizedText) {

@@ -1,0 +1,76 @@
+#include "engine/runtime/media.h"
+
+#include <algorithm>
+#include <string>
+
+namespace inferno {
+
+const MediaSpan* MediaAt(std::span<const MediaSpan> media, int pos) {
+  for (const MediaSpan& m : media) {
+    if (m.first == pos) return &m;
+  }
+  return nullptr;
+}
+
+int PromptChunkLimit(std::span<const MediaSpan> media, int pos, int max) {
+  if (const MediaSpan* m = MediaAt(media, pos)) return m->n_tokens;
+  for (const MediaSpan& m : media) {
+    if (m.first > pos) max = std::min(max, m.first - pos);
+  }
+  return max;
+}
+
+Status CheckMediaFits(std::span<const MediaSpan> media, int n_batch) {
+  for (const MediaSpan& m : media) {
+    if (m.n_tokens > n_batch) {
+      return Status::InvalidArgument("an image of " + std::to_string(m.n_tokens) +
+                                     " tokens needs a batch size of at least that (it is " +
+                                     std::to_string(n_batch) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+void EmbedMedia(ThreadPool& pool, int from, std::vector<MediaSpan>* media) {
+  for (MediaSpan& m : *media) {
+    if (m.first >= from && m.embeddings.empty() && m.source) m.embeddings = m.source->Embed(pool);
+  }
+}
+
+namespace {
+
+// SplitMix64's finaliser: neighbouring inputs give unrelated outputs.
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+std::vector<int32_t> MediaCacheKey(std::span<const int32_t> tokens,
+                                   std::span<const MediaSpan> media) {
+  std::vector<int32_t> key(tokens.begin(), tokens.end());
+  for (const MediaSpan& m : media) {
+    for (int i = 0; i < m.n_tokens && m.first + i < int(key.size()); ++i) {
+      key[size_t(m.first + i)] = -1 - int32_t(Mix(m.content_hash + uint64_t(i)) & 0x7fffffff);
+    }
+  }
+  return key;
+}
+
+int MediaPrefixBoundary(std::span<const MediaSpan> media, int n) {
+  for (const MediaSpan& m : media) {
+    if (m.first < n && n < m.first + m.n_tokens) return m.first;
+  }
+  return n;
+}
+
+uint64_t MediaContentHash(uint64_t seed, std::span<const uint8_t> bytes) {
+  uint64_t h = seed;
+  for (uint8_t b : bytes) h = (h ^ b) * 0x100000001b3ull;
+  return h;
+}
+
+}  // namespace inferno
