@@ -102,7 +102,9 @@ TEST_P(SpeculativeZooTest, GreedyLookupIsTokenIdentical) {
     drafted += fast.timings.drafted_tokens;
   }
   // Random weights repeat little (gpt-oss's 200k vocabulary least): some prompt must draft.
-  if (note.empty()) EXPECT_GT(drafted, 0);
+  if (note.empty()) {
+    EXPECT_GT(drafted, 0);
+  }
   if (!SpecUnsupported(model.config()).empty()) {
     EXPECT_NE(note.find("recurrent"), std::string::npos) << note;
   } else {
