@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "engine/audio/log_mel.h"
+#include "engine/audio/transcribe.h"
 #include "engine/audio/whisper_model.h"
 
 namespace inferno::audio {
@@ -104,6 +105,31 @@ TEST_F(WhisperParity, DecoderLogitsAndGreedyTokensMatchWhisperCpp) {
   }
   EXPECT_LT(worst, 0.02f);
   std::printf("decoder: %zu steps, max |logit diff| %.3g\n", tokens.size(), worst);
+}
+
+// whisper_full's greedy result (language en, temperature 0, timestamps, no context): the same
+// segments with the same times and token ids.
+TEST_F(WhisperParity, TranscribeMatchesWhisperFull) {
+  Result<Transcript> t = Transcribe(pool_, *model_, pcm_, {.language = "en"});
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  const json::array& segs = oracle_.at("segments").as_array();
+  ASSERT_EQ(t->segments.size(), segs.size());
+  size_t n_tokens = 0;
+  for (size_t s = 0; s < segs.size(); ++s) {
+    const json::object& want = segs[s].as_object();
+    const Segment& got = t->segments[s];
+    EXPECT_EQ(got.t0, want.at("t0").as_int64()) << s;
+    EXPECT_EQ(got.t1, want.at("t1").as_int64()) << s;
+    const json::array& toks = want.at("tokens").as_array();
+    ASSERT_EQ(got.tokens.size(), toks.size()) << s;
+    for (size_t i = 0; i < toks.size(); ++i) {
+      ASSERT_EQ(got.tokens[i].id, toks[i].at("id").as_int64()) << "segment " << s << " token " << i;
+      EXPECT_NEAR(got.tokens[i].p, toks[i].at("p").to_number<double>(), 0.02) << i;
+    }
+    EXPECT_EQ(got.text, std::string(want.at("text").as_string())) << s;
+    n_tokens += toks.size();
+  }
+  std::printf("transcribe: %zu segments, %zu tokens identical\n", segs.size(), n_tokens);
 }
 
 }  // namespace
