@@ -26,5 +26,6 @@ void AddDebugCommand(CLI::App& root, int* exit_code);
 void AddDbCommand(CLI::App& root, int* exit_code);
 void AddTemplateCommand(CLI::App& root, int* exit_code);
 void AddEmbedCommand(CLI::App& root, int* exit_code);
+void AddTranscribeCommand(CLI::App& root, int* exit_code);
 
 }  // namespace inferno::cli
