@@ -48,8 +48,8 @@ struct Transcript {
 Result<Transcript> Transcribe(ThreadPool& pool, const WhisperModel& m,
                               std::span<const float> samples, const TranscribeOptions& options);
 
-// The language whose token is most probable after <|startoftranscript|> on the window at
-// `offset` frames (whisper_lang_auto_detect).
+// The language whose token is most probable after <|startoftranscript|> on one encoded window
+// (whisper_lang_auto_detect); "en" for English-only models.
 Result<std::string> DetectLanguage(ThreadPool& pool, const WhisperModel& m,
                                    std::span<const float> encoded);
 
