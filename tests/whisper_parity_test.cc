@@ -107,6 +107,13 @@ TEST_F(WhisperParity, DecoderLogitsAndGreedyTokensMatchWhisperCpp) {
   std::printf("decoder: %zu steps, max |logit diff| %.3g\n", tokens.size(), worst);
 }
 
+TEST_F(WhisperParity, DetectedLanguageMatchesWhisperCpp) {
+  const std::vector<float> enc = RunEncoder(pool_, *model_, mel_.Window(0));
+  Result<std::string> lang = DetectLanguage(pool_, *model_, enc);
+  ASSERT_TRUE(lang.ok()) << lang.status().message();
+  EXPECT_EQ(*lang, std::string(oracle_.at("detected_language").as_string()));
+}
+
 // whisper_full's greedy result (language en, temperature 0, timestamps, no context): the same
 // segments with the same times and token ids.
 TEST_F(WhisperParity, TranscribeMatchesWhisperFull) {

@@ -9,7 +9,8 @@
 //        OUT_PREFIX.enc.f32   the encoder output [n_audio_ctx][n_state] of the first window
 //        OUT_PREFIX.logits.f32 raw decoder logits [N_STEPS][n_vocab] of greedy argmax decoding
 //                             after the prompt <|startoftranscript|><|en|><|transcribe|>
-//        OUT_PREFIX.json      sizes, the prompt, the argmax tokens, and whisper_full's greedy
+//        OUT_PREFIX.json      sizes, the prompt, the argmax tokens, the detected language
+//                             (whisper_lang_auto_detect on the first window), whisper_full's greedy
 //                             result (language en, temperature 0 without fallback, timestamps on):
 //                             segments with t0/t1 and tokens (id, p, plog, t0, t1)
 #include <cstdio>
@@ -128,7 +129,12 @@ int main(int argc, char** argv) {
   ggml_backend_tensor_get(enc, enc_data.data(), 0, ggml_nbytes(enc));
   WriteF32(prefix + ".enc.f32", enc_data.data(), enc_data.size());
 
-  std::string json = "{\"n_mel\":" + std::to_string(mel.n_mel) +
+  // whisper_lang_auto_detect on the first window (after the raw steps, which leave the mel).
+  std::vector<float> lang_probs(whisper_lang_max_id() + 1);
+  const int lang = whisper_lang_auto_detect(ctx, 0, 2, lang_probs.data());
+  if (lang < 0) return 1;
+  std::string json = "{\"detected_language\":\"" + std::string(whisper_lang_str(lang)) + "\"," +
+                     "\"n_mel\":" + std::to_string(mel.n_mel) +
                      ",\"n_len\":" + std::to_string(mel.n_len) +
                      ",\"n_len_org\":" + std::to_string(mel.n_len_org) +
                      ",\"n_samples\":" + std::to_string(pcm.size()) +
