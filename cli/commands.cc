@@ -71,6 +71,7 @@ int Main(int argc, char** argv) {
   AddRunCommand(app, &exit_code);
   AddTokenizeCommand(app, &exit_code);
   AddEmbedCommand(app, &exit_code);
+  AddTranscribeCommand(app, &exit_code);
   AddInspectCommand(app, &exit_code);
   AddBenchCommand(app, &exit_code);
   AddServeCommand(app, &exit_code);

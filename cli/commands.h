@@ -28,5 +28,6 @@ void AddTemplateCommand(CLI::App& root, int* exit_code);
 void AddEmbedCommand(CLI::App& root, int* exit_code);
 // `completion bash` and the hidden `manpage`: generated from `root`, which must outlive them.
 void AddCompletionCommands(CLI::App& root, int* exit_code);
+void AddTranscribeCommand(CLI::App& root, int* exit_code);
 
 }  // namespace inferno::cli

@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/inspect_mmproj.h"
+#include "cli/inspect_whisper.h"
 #include "cli/text_util.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/gguf_json.h"
@@ -81,6 +82,7 @@ std::string HumanBytes(double b) {
 }
 
 int RunInspect(const InspectOptions& o) {
+  if (IsWhisperFile(o.model)) return InspectWhisper(o.model, o.json);
   Result<std::unique_ptr<gguf::File>> opened = gguf::File::Open(o.model);
   if (!opened.ok()) {
     fmt::print(stderr, "error: {}\n", opened.status().message());
@@ -258,7 +260,8 @@ int RunInspect(const InspectOptions& o) {
 
 void AddInspectCommand(CLI::App& root, int* exit_code) {
   auto o = std::make_shared<InspectOptions>();
-  CLI::App* cmd = root.add_subcommand("inspect", "Show what a GGUF file holds and validate it");
+  CLI::App* cmd = root.add_subcommand(
+      "inspect", "Show what a GGUF (or whisper.cpp) file holds and validate it");
   cmd->add_option("model", o->model, "GGUF file")->required();
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->add_flag("--tensors", o->tensors, "List every tensor");

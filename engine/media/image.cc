@@ -16,21 +16,6 @@ bool StartsWith(std::span<const uint8_t> data, size_t offset, std::string_view m
          std::memcmp(data.data() + offset, magic.data(), magic.size()) == 0;
 }
 
-// The same error with the file's name in front, keeping its code.
-Status WithPath(const std::string& path, const Status& s) {
-  std::string m = path + ": " + s.message();
-  switch (s.code()) {
-    case Status::Code::kUnsupported:
-      return Status::Unsupported(std::move(m));
-    case Status::Code::kOutOfRange:
-      return Status::OutOfRange(std::move(m));
-    case Status::Code::kCorruption:
-      return Status::Corruption(std::move(m));
-    default:
-      return Status::InvalidArgument(std::move(m));
-  }
-}
-
 }  // namespace
 
 std::string_view ImageFormatName(ImageFormat f) {
@@ -107,7 +92,7 @@ Result<Image> LoadImageFile(const std::string& path, const DecodeOptions& option
                              std::istreambuf_iterator<char>());
   if (in.bad()) return Status::IoError(path + ": read failed");
   Result<Image> img = DecodeImage(bytes, options);
-  if (!img.ok()) return WithPath(path, img.status());
+  if (!img.ok()) return Prefixed(path, img.status());
   return img;
 }
 

@@ -43,6 +43,7 @@ class Status {
   std::string ToString() const { return ok() ? "OK" : message_; }
 
  private:
+  friend Status Prefixed(const std::string& prefix, const Status& s);
   Status(Code c, std::string m) : code_(c), message_(std::move(m)) {}
   Code code_ = Code::kOk;
   std::string message_;
@@ -69,6 +70,12 @@ class Result {
   Status status_;
   std::optional<T> value_;
 };
+
+// The same failure with `prefix` (a file name, a stage) and ": " in front of its message, keeping
+// its code; an ok status stays ok.
+inline Status Prefixed(const std::string& prefix, const Status& s) {
+  return s.ok() ? s : Status(s.code(), prefix + ": " + s.message());
+}
 
 }  // namespace inferno
 

@@ -1,0 +1,14 @@
+// Whisper's languages in token order (OpenAI's whisper/tokenizer.py LANGUAGES, as whisper.cpp's
+// g_lang): language i is token sot + 1 + i.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace inferno::audio {
+
+std::span<const std::string_view> LanguageCodes();
+// Index of a code ("en"), or -1.
+int LanguageIndex(std::string_view code);
+
+}  // namespace inferno::audio

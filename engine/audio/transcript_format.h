@@ -1,0 +1,20 @@
+// A transcript as text: whisper-cli's timestamped lines, SubRip (.srt) and WebVTT (.vtt), the
+// formats `inferno transcribe` prints (and /v1/audio/transcriptions will return).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/audio/transcribe.h"
+
+namespace inferno::audio {
+
+// Centiseconds as HH:MM:SS.mmm ("," before the milliseconds when `comma`, as SRT wants).
+std::string Timestamp(int64_t centiseconds, bool comma);
+
+// "[00:00:00.000 --> 00:00:05.120]  text" per segment, as whisper-cli prints.
+std::string FormatLines(const Transcript& t);
+std::string FormatSrt(const Transcript& t);
+std::string FormatVtt(const Transcript& t);
+
+}  // namespace inferno::audio

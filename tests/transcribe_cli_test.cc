@@ -1,0 +1,117 @@
+// `inferno transcribe` end to end: whisper.cpp's own samples of speech-1.mp3 (written as a 16 kHz
+// float WAV, so no resampling stands between) must give whisper_full's greedy tokens through
+// --json; the text formats and bad input through the binary.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/audio/audio_encode.h"
+#include "tests/subprocess.h"
+
+namespace inferno {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+const fs::path kModel = fs::path(INFERNO_ZOO_DIR) / "zoo" / "whisper-rand-tiny.bin";
+const std::string kOracle =
+    (fs::path(INFERNO_ZOO_DIR) / "zoo-oracle" / "whisper" / "whisper-rand-tiny.speech-1").string();
+
+class TranscribeCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(kOracle + ".json")) GTEST_SKIP() << "no zoo (make zoo): " << kOracle;
+    std::ifstream in(kOracle + ".pcm.f32", std::ios::binary);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<float> pcm(bytes.size() / 4);
+    std::memcpy(pcm.data(), bytes.data(), pcm.size() * 4);
+    Result<std::vector<uint8_t>> wav =
+        audio::EncodeAudio(pcm, 1, 16000, audio::AudioContainer::kWavFloat);
+    ASSERT_TRUE(wav.ok());
+    wav_ = fs::temp_directory_path() / ("inferno-transcribe-" + std::to_string(getpid()) + ".wav");
+    std::ofstream(wav_, std::ios::binary).write((const char*)wav->data(), wav->size());
+  }
+  void TearDown() override {
+    if (!wav_.empty()) fs::remove(wav_);
+  }
+  testing::ProcessResult Run(std::vector<std::string> extra) {
+    std::vector<std::string> args = {
+        testing::InfernoBinary(), "transcribe", "-m", kModel.string(), wav_.string(), "-t", "2"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return testing::RunProcess(args);
+  }
+  fs::path wav_;
+};
+
+TEST_F(TranscribeCli, JsonHasWhisperCppsTokensWithProbabilities) {
+  testing::ProcessResult r = Run({"--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json::object out = json::parse(r.out).as_object();
+  std::stringstream ss;
+  ss << std::ifstream(kOracle + ".json").rdbuf();
+  const json::value oracle = json::parse(ss.str());
+  const json::array& want = oracle.at("segments").as_array();
+  const json::array& got = out.at("segments").as_array();
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t s = 0; s < got.size(); ++s) {
+    const json::array& gt = got[s].at("tokens").as_array();
+    const json::array& wt = want[s].at("tokens").as_array();
+    ASSERT_EQ(gt.size(), wt.size());
+    for (size_t i = 0; i < gt.size(); ++i) {
+      ASSERT_EQ(gt[i].at("id").as_int64(), wt[i].at("id").as_int64()) << i;
+      const json::array& top = gt[i].at("top").as_array();
+      ASSERT_EQ(top.size(), 5u);
+      // The chosen token is the most probable alternative, and alternatives are sorted.
+      EXPECT_EQ(top[0].at("id").as_int64(), gt[i].at("id").as_int64());
+      EXPECT_GE(top[0].at("p").to_number<double>(), top[4].at("p").to_number<double>());
+    }
+    EXPECT_DOUBLE_EQ(got[s].at("start").to_number<double>(), want[s].at("t0").as_int64() / 100.0);
+    EXPECT_DOUBLE_EQ(got[s].at("end").to_number<double>(), want[s].at("t1").as_int64() / 100.0);
+  }
+  EXPECT_EQ(out.at("language"), "en");
+  EXPECT_NEAR(out.at("duration").to_number<double>(), 17.44, 0.01);
+}
+
+TEST_F(TranscribeCli, SubtitleFormats) {
+  testing::ProcessResult r = Run({"--vtt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("WEBVTT\n\n00:00:00.", 0), 0u) << r.out.substr(0, 40);
+  r = Run({"--srt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("1\n00:00:00,", 0), 0u) << r.out.substr(0, 40);
+  r = Run({"--srt", "--vtt"});  // a usage error, reported by CLI11
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("excludes"), std::string::npos) << r.err;
+}
+
+TEST_F(TranscribeCli, BadInputIsAnError) {
+  testing::ProcessResult r = testing::RunProcess(
+      {testing::InfernoBinary(), "transcribe", "-m", kModel.string(), "/nonexistent.wav"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("error: /nonexistent.wav: cannot open audio file"), std::string::npos)
+      << r.err;
+  r = Run({"--language", "xx"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unknown language 'xx'"), std::string::npos) << r.err;
+  r = testing::RunProcess(
+      {testing::InfernoBinary(), "transcribe", "-m", wav_.string(), wav_.string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("not a whisper.cpp model"), std::string::npos) << r.err;
+}
+
+TEST_F(TranscribeCli, InspectRecognisesWhisper) {
+  testing::ProcessResult r =
+      testing::RunProcess({testing::InfernoBinary(), "inspect", kModel.string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json::object out = json::parse(r.out).as_object();
+  EXPECT_EQ(out.at("kind"), "speech");
+  EXPECT_EQ(out.at("n_text_layer").as_int64(), 4);
+  EXPECT_EQ(out.at("valid"), true);
+}
+
+}  // namespace
+}  // namespace inferno

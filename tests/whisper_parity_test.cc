@@ -1,0 +1,143 @@
+// Whisper against whisper.cpp (tools/zoo/whisper.sh: the random-weight whisper-rand-tiny.bin and
+// whisper_oracle's dumps for ../shared/fixtures/media/speech-1.mp3): the log-mel of the samples
+// whisper.cpp decoded, the first window's encoder output, and the raw decoder logits and argmax
+// tokens of greedy steps after <|startoftranscript|><|en|><|transcribe|>.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/audio/log_mel.h"
+#include "engine/audio/transcribe.h"
+#include "engine/audio/whisper_model.h"
+
+namespace inferno::audio {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+const fs::path kModel = fs::path(INFERNO_ZOO_DIR) / "zoo" / "whisper-rand-tiny.bin";
+const fs::path kOracle =
+    fs::path(INFERNO_ZOO_DIR) / "zoo-oracle" / "whisper" / "whisper-rand-tiny.speech-1";
+
+std::vector<float> ReadF32(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<float> out(bytes.size() / sizeof(float));
+  std::memcpy(out.data(), bytes.data(), out.size() * sizeof(float));
+  return out;
+}
+
+float MaxAbsDiff(std::span<const float> a, std::span<const float> b) {
+  float m = 0;
+  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(a[i] - b[i]));
+  return m;
+}
+
+class WhisperParity : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(kOracle.string() + ".json")) GTEST_SKIP() << "no zoo (make zoo): " << kOracle;
+    std::ifstream in(kOracle.string() + ".json");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    oracle_ = json::parse(ss.str()).as_object();
+    auto m = WhisperModel::Load(kModel.string());
+    ASSERT_TRUE(m.ok()) << m.status().message();
+    model_ = std::move(*m);
+    pcm_ = ReadF32(kOracle.string() + ".pcm.f32");
+    mel_ = ComputeLogMel(pool_, pcm_, model_->file().filters());
+  }
+  int64_t Int(const char* key) { return oracle_.at(key).as_int64(); }
+
+  ThreadPool pool_{2};
+  json::object oracle_;
+  std::unique_ptr<WhisperModel> model_;
+  std::vector<float> pcm_;
+  LogMel mel_;
+};
+
+TEST_F(WhisperParity, LogMelMatchesWhisperCpp) {
+  const std::vector<float> want = ReadF32(kOracle.string() + ".mel.f32");
+  ASSERT_EQ(mel_.n_mel, Int("n_mel"));
+  ASSERT_EQ(mel_.n_len, Int("n_len"));
+  EXPECT_EQ(mel_.n_len_org, Int("n_len_org"));
+  ASSERT_EQ(want.size(), mel_.data.size());
+  const float diff = MaxAbsDiff(mel_.data, want);
+  EXPECT_LT(diff, 1e-4f);
+  std::printf("log-mel: %d x %d, max |diff| %.3g\n", mel_.n_mel, mel_.n_len, diff);
+}
+
+TEST_F(WhisperParity, EncoderMatchesWhisperCpp) {
+  const std::vector<float> want = ReadF32(kOracle.string() + ".enc.f32");
+  const std::vector<float> got = RunEncoder(pool_, *model_, mel_.Window(0));
+  ASSERT_EQ(got.size(), want.size());
+  float scale = 0;
+  for (float v : want) scale = std::max(scale, std::abs(v));
+  const float diff = MaxAbsDiff(got, want);
+  EXPECT_LT(diff, 2e-3f * scale);
+  std::printf("encoder: %zu values, max |x| %.3g, max |diff| %.3g\n", got.size(), scale, diff);
+}
+
+TEST_F(WhisperParity, DecoderLogitsAndGreedyTokensMatchWhisperCpp) {
+  const std::vector<float> enc = RunEncoder(pool_, *model_, mel_.Window(0));
+  WhisperDecoder dec(pool_, *model_, enc);
+  const std::vector<float> want = ReadF32(kOracle.string() + ".logits.f32");
+  const int64_t n_vocab = Int("n_vocab");
+  std::vector<int32_t> batch;
+  for (const json::value& t : oracle_.at("prompt").as_array())
+    batch.push_back(int32_t(t.as_int64()));
+  const json::array& tokens = oracle_.at("raw_tokens").as_array();
+  float worst = 0;
+  for (size_t step = 0; step < tokens.size(); ++step) {
+    Result<std::vector<float>> logits = dec.Decode(batch);
+    ASSERT_TRUE(logits.ok()) << logits.status().message();
+    const std::span<const float> ref(&want[step * n_vocab], size_t(n_vocab));
+    worst = std::max(worst, MaxAbsDiff(*logits, ref));
+    const int32_t best =
+        int32_t(std::max_element(logits->begin(), logits->end()) - logits->begin());
+    ASSERT_EQ(best, tokens[step].as_int64()) << "step " << step;
+    batch = {best};
+  }
+  EXPECT_LT(worst, 0.02f);
+  std::printf("decoder: %zu steps, max |logit diff| %.3g\n", tokens.size(), worst);
+}
+
+TEST_F(WhisperParity, DetectedLanguageMatchesWhisperCpp) {
+  const std::vector<float> enc = RunEncoder(pool_, *model_, mel_.Window(0));
+  Result<std::string> lang = DetectLanguage(pool_, *model_, enc);
+  ASSERT_TRUE(lang.ok()) << lang.status().message();
+  EXPECT_EQ(*lang, std::string(oracle_.at("detected_language").as_string()));
+}
+
+// whisper_full's greedy result (language en, temperature 0, timestamps, no context): the same
+// segments with the same times and token ids.
+TEST_F(WhisperParity, TranscribeMatchesWhisperFull) {
+  Result<Transcript> t = Transcribe(pool_, *model_, pcm_, {.language = "en"});
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  const json::array& segs = oracle_.at("segments").as_array();
+  ASSERT_EQ(t->segments.size(), segs.size());
+  size_t n_tokens = 0;
+  for (size_t s = 0; s < segs.size(); ++s) {
+    const json::object& want = segs[s].as_object();
+    const Segment& got = t->segments[s];
+    EXPECT_EQ(got.t0, want.at("t0").as_int64()) << s;
+    EXPECT_EQ(got.t1, want.at("t1").as_int64()) << s;
+    const json::array& toks = want.at("tokens").as_array();
+    ASSERT_EQ(got.tokens.size(), toks.size()) << s;
+    for (size_t i = 0; i < toks.size(); ++i) {
+      ASSERT_EQ(got.tokens[i].id, toks[i].at("id").as_int64()) << "segment " << s << " token " << i;
+      EXPECT_NEAR(got.tokens[i].p, toks[i].at("p").to_number<double>(), 0.02) << i;
+    }
+    EXPECT_EQ(got.text, std::string(want.at("text").as_string())) << s;
+    n_tokens += toks.size();
+  }
+  std::printf("transcribe: %zu segments, %zu tokens identical\n", segs.size(), n_tokens);
+}
+
+}  // namespace
+}  // namespace inferno::audio
