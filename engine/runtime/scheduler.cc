@@ -311,7 +311,7 @@ void Scheduler::PlaceInSlot(Job& job) {
   while (slot_busy_[slot]) ++slot;
   slot_busy_[slot] = true;
   job.slot = slot;
-  if (!caches_[slot]) caches_[slot] = std::make_unique<KvCache>(model_.config(), n_ctx_);
+  if (!caches_[slot]) caches_[slot] = std::make_unique<KvCache>(model_.config(), n_ctx_, options_.kv_types);
   Job* raw = &job;
   // Counters change before the client sees the end, so stats() agrees with what
   // clients have been told.

@@ -38,6 +38,9 @@ struct SchedulerOptions {
   // Embeddings: the pooling of every request, instead of the model's pooling_type (as
   // llama-server's --pooling). Front ends put it in the EmbedRequest (pooling()).
   std::optional<Pooling> pooling;
+  // Storage of keys and values (--cache-type-k/-v); front ends check it against the model
+  // (CheckKvCacheTypes).
+  KvCacheTypes kv_types;
 };
 
 struct SchedulerStats {
@@ -111,6 +114,7 @@ class Scheduler {
   int n_ctx() const { return n_ctx_; }
   // Sequences decoded together: the most a request's n may ask for.
   int n_slots() const { return options_.n_slots; }
+  const KvCacheTypes& kv_types() const { return options_.kv_types; }
   std::optional<Pooling> pooling() const { return options_.pooling; }
   SchedulerStats stats() const EXCLUDES(mu_);
 

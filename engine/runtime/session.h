@@ -19,8 +19,9 @@
 namespace inferno {
 
 struct SessionOptions {
-  int n_ctx = 2048;   // capped to the model's training context
-  int n_batch = 256;  // prompt tokens per forward pass
+  int n_ctx = 2048;       // capped to the model's training context
+  int n_batch = 256;      // prompt tokens per forward pass
+  KvCacheTypes kv_types;  // checked by the caller (CheckKvCacheTypes)
 };
 
 class Session {
@@ -32,6 +33,7 @@ class Session {
   Status Generate(const GenerateRequest& request, const EventSink& sink);
 
   int n_ctx() const { return n_ctx_; }
+  size_t kv_bytes() const { return cache_.bytes(); }
 
  private:
   // Evaluates tokens at positions [pos, pos + n) and leaves the last token's logits.
