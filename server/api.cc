@@ -105,6 +105,11 @@ json::object ModelObject(const ModelInfo& m) {
                  {"threads", m.threads},
                  {"parameters", m.parameters},
                  {"loaded", m.loaded}};
+  if (m.error.empty()) {
+    o["cache_type_k"] = KvCacheTypeName(m.kv_types.k);
+    o["cache_type_v"] = KvCacheTypeName(m.kv_types.v);
+  }
+  if (m.loaded) o["kv_bytes"] = m.kv_bytes;
   if (!m.error.empty()) o["error"] = m.error;
   return o;
 }
