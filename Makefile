@@ -43,7 +43,8 @@ web: configure
 # are made by our own generator (tools/fixturegen), built here first.
 ZOO_DIR = build/zoo
 zoo: configure
-	@cmake --build --preset $(PRESET) -j $(JOBS) --target hybrid_fixturegen
+	@cmake --build --preset $(PRESET) -j $(JOBS) --target hybrid_fixturegen mmproj_fixturegen \
+	  image_fixturegen
 	@INFERNO_HYBRID_FIXTUREGEN=$(BUILD_DIR)/hybrid_fixturegen bash tools/zoo/make.sh $(ZOO_DIR)
 
 test: build zoo
@@ -70,7 +71,7 @@ format:
 # (default 1M) over its seeds and regressions; new inputs go to build/fuzz/corpus/<target>.
 # `make fuzz-run-<target>` runs one.
 FUZZ_RUNS ?= 1000000
-FUZZ_TARGETS = gguf http_request json_routes ws_frame jinja grammar
+FUZZ_TARGETS = gguf http_request json_routes ws_frame jinja grammar image
 FUZZ_FLAGS_gguf = -max_len=131072
 FUZZ_FLAGS_http_request = -dict=fuzz/dicts/http_request.dict
 FUZZ_FLAGS_json_routes = -dict=fuzz/dicts/json_routes.dict

@@ -28,6 +28,8 @@ std::vector<int32_t> BenchTokens(int n, int n_vocab) {
   return ids;
 }
 
+}  // namespace
+
 void MeanStddev(const std::vector<double>& v, double* mean, double* sd) {
   double s = 0;
   for (double x : v) s += x;
@@ -36,8 +38,6 @@ void MeanStddev(const std::vector<double>& v, double* mean, double* sd) {
   for (double x : v) q += (x - *mean) * (x - *mean);
   *sd = v.size() > 1 ? std::sqrt(q / (v.size() - 1)) : 0;
 }
-
-}  // namespace
 
 Result<BenchReport> RunBench(const Model& model, const BenchOptions& o) {
   const ModelConfig& c = model.config();

@@ -48,6 +48,9 @@ struct BenchReport {
   std::vector<BenchResult> results;
 };
 
+// The mean and sample standard deviation (0 for fewer than two) of repeated readings.
+void MeanStddev(const std::vector<double>& v, double* mean, double* sd);
+
 // Runs the tests on a loaded model; a warm-up pass precedes each test.
 Result<BenchReport> RunBench(const Model& model, const BenchOptions& options);
 

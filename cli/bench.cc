@@ -1,6 +1,7 @@
 // `inferno bench -m MODEL [-p 512] [-n 128] [-r 5] [-t T] [--csv FILE] [--json]`:
 // llama-bench-style prefill (ppN) and decode (tgN) speed, as a markdown table, CSV rows,
-// or JSON lines.
+// or JSON lines. `--turns N`: time to first token of each turn of a chat, with and without
+// the prompt cache (bench/turns.h).
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -10,9 +11,12 @@
 #include <sstream>
 
 #include "bench/runner.h"
+#include "bench/spec_bench.h"
+#include "bench/turns.h"
 #include "cli/bench_suite.h"
 #include "cli/commands.h"
 #include "cli/kv_cache_flags.h"
+#include "cli/spec_flags.h"
 #include "cli/text_util.h"
 
 namespace inferno::cli {
@@ -30,6 +34,10 @@ struct BenchCliOptions {
   bool json = false;
   int depth = 0;
   KvCacheFlags kv;
+  SpecFlags spec;           // set: the speculative decoding test instead of ppN/tgN
+  std::string spec_prompt;  // its workload (default: the built-in code edit)
+  float spec_temp = 0;
+  int turns = 0;  // > 0: the chat-turns test instead
 };
 
 Result<std::vector<int>> ParseSizes(const std::string& list) {
@@ -48,6 +56,101 @@ Result<std::vector<int>> ParseSizes(const std::string& list) {
   return out;
 }
 
+// `bench --spec lookup|draft`: the code-editing workload with and without speculation.
+int RunSpecBenchCli(const BenchCliOptions& o, const Model& model) {
+  Result<SpecOptions> spec = o.spec.Resolve(&model);
+  if (!spec.ok()) {
+    fmt::print(stderr, "error: {}\n", spec.status().message());
+    return 1;
+  }
+  bench::SpecBenchOptions so;
+  if (!o.spec_prompt.empty()) {
+    Result<std::string> text = ReadFile(o.spec_prompt);
+    if (!text.ok()) {
+      fmt::print(stderr, "error: {}\n", text.status().message());
+      return 1;
+    }
+    so.prompt = *text;
+  }
+  so.generate = o.generate;
+  so.repetitions = std::max(1, o.repetitions);
+  so.threads = o.threads > 0 ? o.threads : DefaultThreads();
+  so.temperature = o.spec_temp;
+  so.spec = *spec;
+  Result<bench::SpecBenchResult> r = bench::RunSpecBench(model, so);
+  if (!r.ok()) {
+    fmt::print(stderr, "error: {}\n", r.status().message());
+    return 1;
+  }
+  const double speedup = r->plain_tps > 0 ? r->spec_tps / r->plain_tps : 0;
+  if (o.json) {
+    boost::json::object line{{"test", r->test},
+                             {"prompt_tokens", r->prompt_tokens},
+                             {"tokens", r->tokens},
+                             {"plain_tokens_per_second", r->plain_tps},
+                             {"tokens_per_second", r->spec_tps},
+                             {"speedup", speedup},
+                             {"acceptance_rate", r->acceptance_rate},
+                             {"tokens_per_pass", r->tokens_per_pass},
+                             {"identical", r->identical},
+                             {"threads", so.threads},
+                             {"model", model.path()}};
+    fmt::print("{}\n", boost::json::serialize(line));
+    return 0;
+  }
+  fmt::print(
+      "| model | threads | test | plain t/s | speculative t/s | speedup | accepted | "
+      "tokens/pass | identical |\n|---|---:|---|---:|---:|---:|---:|---:|---|\n");
+  fmt::print("| {} | {} | {} | {:.2f} | {:.2f} | {:.2f}x | {:.0f}% | {:.2f} | {} |\n", model.path(),
+             so.threads, r->test, r->plain_tps, r->spec_tps, speedup, 100 * r->acceptance_rate,
+             r->tokens_per_pass,
+             so.temperature > 0 ? "n/a (sampled)"
+             : r->identical     ? "yes"
+                                : "NO");
+  return 0;
+}
+
+int RunTurnsCli(const Model& model, const BenchCliOptions& o, int system_tokens) {
+  bench::TurnsOptions to;
+  to.turns = o.turns;
+  to.system_tokens = system_tokens;
+  to.reply_tokens = o.generate;
+  to.repetitions = o.repetitions;
+  to.threads = o.threads > 0 ? o.threads : DefaultThreads();
+  to.batch = o.batch;
+  Result<std::vector<bench::TurnResult>> turns = bench::RunTurns(model, to);
+  if (!turns.ok()) {
+    fmt::print(stderr, "error: {}\n", turns.status().message());
+    return 1;
+  }
+  if (!o.json) {
+    fmt::print(
+        "| turn | prompt tokens | cached | TTFT cached (ms) | TTFT fresh (ms) | fresh / cached "
+        "|\n");
+    fmt::print("|---:|---:|---:|---:|---:|---:|\n");
+  }
+  for (const bench::TurnResult& t : *turns) {
+    const double ratio = t.ttft_ms > 0 ? t.fresh_ttft_ms / t.ttft_ms : 0;
+    if (o.json) {
+      fmt::print("{}\n", boost::json::serialize(
+                             boost::json::object{{"test", "turn" + std::to_string(t.turn)},
+                                                 {"prompt_tokens", t.prompt_tokens},
+                                                 {"cached_tokens", t.cached_tokens},
+                                                 {"ttft_ms", t.ttft_ms},
+                                                 {"ttft_ms_stddev", t.ttft_ms_sd},
+                                                 {"fresh_ttft_ms", t.fresh_ttft_ms},
+                                                 {"fresh_ttft_ms_stddev", t.fresh_ttft_ms_sd},
+                                                 {"threads", to.threads},
+                                                 {"model", model.path()}}));
+    } else {
+      fmt::print("| {} | {} | {} | {:.1f} ± {:.1f} | {:.1f} ± {:.1f} | {:.2f}× |\n", t.turn,
+                 t.prompt_tokens, t.cached_tokens, t.ttft_ms, t.ttft_ms_sd, t.fresh_ttft_ms,
+                 t.fresh_ttft_ms_sd, ratio);
+    }
+  }
+  return 0;
+}
+
 int RunBenchCli(const BenchCliOptions& o) {
   Result<std::vector<int>> sizes = ParseSizes(o.prompt_sizes);
   if (!sizes.ok()) {
@@ -59,6 +162,8 @@ int RunBenchCli(const BenchCliOptions& o) {
     fmt::print(stderr, "error: {}\n", model.status().message());
     return 1;
   }
+  if (o.spec.mode != "off" || !o.spec.draft.empty()) return RunSpecBenchCli(o, **model);
+  if (o.turns > 0) return RunTurnsCli(**model, o, sizes->empty() ? 512 : sizes->front());
   bench::BenchOptions bo;
   bo.prompt_sizes = *sizes;
   bo.generate_tokens = o.generate;
@@ -173,6 +278,10 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
       ->check(CLI::Range(1, 8192));
   cmd->add_option("--parallel", o->parallel,
                   "Also decode N sequences together (tg<n>x<N>), e.g. 4 or 2,4");
+  cmd->add_option("--turns", o->turns,
+                  "Chat test instead: time to first token of N turns with and without the prompt "
+                  "cache (-p: system prompt tokens, -n: tokens per answer)")
+      ->check(CLI::Range(1, 64));
   cmd->add_option("--csv", o->csv, "Append results to this CSV file");
   cmd->add_flag("--json", o->json, "Print one JSON object per test");
   cmd->add_option("-d,--depth", o->depth,
@@ -180,6 +289,10 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 20));
   o->kv.Add(cmd);
+  o->spec.Add(cmd);
+  cmd->add_option("--spec-prompt", o->spec_prompt,
+                  "With --spec: the workload's prompt file (default: a built-in code edit)");
+  cmd->add_option("--spec-temp", o->spec_temp, "With --spec: sampling temperature (0 = greedy)");
   cmd->callback([o, suite, summary, summary_out, run_suite, cmd, exit_code] {
     const bool want_summary = cmd->count("--summary") > 0;
     if (*run_suite) {
@@ -204,6 +317,10 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
       fmt::print(stderr, "error: bench needs -m MODEL (or --suite / --summary)\n");
       *exit_code = 2;
       return;
+    }
+    if (o->turns > 0) {  // shorter defaults: each turn runs twice per repetition
+      if (cmd->count("-n") == 0) o->generate = 32;
+      if (cmd->count("-r") == 0) o->repetitions = 3;
     }
     *exit_code = RunBenchCli(*o);
   });

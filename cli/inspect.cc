@@ -1,5 +1,6 @@
 // `inferno inspect MODEL [--json] [--tensors]`: what is in a GGUF file and whether Inferno
-// can run it. A file that fails validation prints the one error and exits with code 1.
+// can run it (an mmproj file is described by inspect_mmproj.h). A file that fails validation prints
+// the one error and exits with code 1.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -8,12 +9,15 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "cli/inspect_mmproj.h"
 #include "cli/text_util.h"
 #include "engine/gguf/gguf_file.h"
+#include "engine/model/gguf_json.h"
 #include "engine/model/model_config.h"
 #include "engine/model/model_summary.h"
 #include "engine/tokenizer/chat_template.h"
 #include "engine/tokenizer/tokenizer.h"
+#include "engine/vision/mmproj_config.h"
 
 namespace inferno::cli {
 namespace {
@@ -26,36 +30,10 @@ struct InspectOptions {
 
 // A metadata value as JSON; long arrays are summarised as type and length.
 boost::json::value ValueJson(const gguf::Value& v) {
-  using gguf::ValueType;
-  switch (v.type) {
-    case ValueType::kString:
-      return boost::json::string(ToValidUtf8(v.str));
-    case ValueType::kBool:
-      return v.u != 0;
-    case ValueType::kF32:
-    case ValueType::kF64:
-      return v.f;
-    case ValueType::kArray: {
-      if (v.count > 16) {
-        return boost::json::string(
-            fmt::format("[{} x {}]", v.count, gguf::ValueTypeName(v.elem_type)));
-      }
-      boost::json::array a;
-      for (uint64_t i = 0; i < v.count; ++i) {
-        if (v.elem_type == ValueType::kString) {
-          a.push_back(boost::json::string(ToValidUtf8(v.strings[i])));
-        } else if (v.elem_type == ValueType::kF32 || v.elem_type == ValueType::kF64) {
-          a.push_back(v.FloatAt(i));
-        } else {
-          a.push_back(v.IntAt(i));
-        }
-      }
-      return a;
-    }
-    default:
-      if (v.type == ValueType::kU64) return v.u;
-      return v.i;
+  if (v.type == gguf::ValueType::kArray && v.count > 16) {
+    return boost::json::string(fmt::format("[{} x {}]", v.count, gguf::ValueTypeName(v.elem_type)));
   }
+  return GgufValueJson(v);
 }
 
 // The layers grouped by kind in order, "0-2 linear attention (Gated DeltaNet), 3 attention",
@@ -109,6 +87,7 @@ int RunInspect(const InspectOptions& o) {
     return 1;
   }
   const gguf::File& f = **opened;
+  if (vision::IsMmproj(f)) return InspectMmproj(f, o.json);
   const Status verdict = ValidateModel(f);
   Result<std::unique_ptr<Tokenizer>> tok = Tokenizer::FromGguf(f);
 
@@ -144,7 +123,7 @@ int RunInspect(const InspectOptions& o) {
     for (int l = 0; l < config->n_layer; ++l)
       kinds.push_back(boost::json::string(LayerKind(*config, l)));
     out["layer_kinds"] = std::move(kinds);
-    out["embedding_only"] = !config->has_lm_head;
+    out["embedding_only"] = EmbeddingOnly(*config);
     out["pooling"] = PoolingName(config->pooling);  // not "none": an embedding model
   }
   if (summary.n_expert > 0) {

@@ -12,15 +12,25 @@
 #include <memory>
 
 #include "cli/commands.h"
-#include "cli/hf_hub.h"
 #include "cli/model_files.h"
 #include "engine/gguf/gguf_file.h"
+#include "hub/hf_hub.h"
+#include "hub/pull_target.h"
 
 namespace inferno::cli {
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using hub::DownloadProgress;
+using hub::DownloadRequest;
+using hub::DownloadResult;
+using hub::GgufChoice;
+using hub::Hub;
+using hub::HubFile;
+using hub::HubFromEnvironment;
+using hub::ParsePullTarget;
+using hub::PullTarget;
 
 struct PullOptions {
   std::string target;
@@ -30,19 +40,6 @@ struct PullOptions {
   bool force = false;
   bool quiet = false;
 };
-
-bool EndsWithGguf(const std::string& s) {
-  if (s.size() < 5) return false;
-  std::string ext = s.substr(s.size() - 5);
-  for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return ext == ".gguf";
-}
-
-bool ContainsNoCase(std::string hay, std::string needle) {
-  for (char& c : hay) c = char(std::tolower(static_cast<unsigned char>(c)));
-  for (char& c : needle) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return hay.find(needle) != std::string::npos;
-}
 
 // Draws "  42% [#########           ] 1.20 GiB / 2.87 GiB  31.5 MiB/s  ETA 0:54" on stderr,
 // at most ten times a second.
@@ -107,20 +104,36 @@ class ProgressBar {
   DownloadProgress last_p_;
 };
 
+// Prints why no file was chosen; the exit code (2: the user must choose).
+int ReportChoice(const GgufChoice& c, const PullTarget& t) {
+  using Outcome = GgufChoice::Outcome;
+  if (c.outcome == Outcome::kNoSuchFile) {
+    fmt::print(stderr, "error: {} has no file '{}'", t.repo, t.file);
+    if (!c.ggufs.empty()) fmt::print(stderr, "; its GGUF files:\n");
+    for (const HubFile& f : c.ggufs) {
+      fmt::print(stderr, "  {}  ({})\n", f.path, HumanBytes(double(f.size)));
+    }
+    if (c.ggufs.empty()) fmt::print(stderr, " (and no GGUF files at all)\n");
+    return 1;
+  }
+  if (c.outcome == Outcome::kNoGguf) {
+    fmt::print(stderr, "error: {}\n", ChoiceMessage(c, t));
+    return 1;
+  }
+  fmt::print(stderr, "{} has {} GGUF files; choose one:\n", t.repo, c.ggufs.size());
+  for (const HubFile& f : c.ggufs) {
+    fmt::print(stderr, "  inferno pull {}/{}  ({})\n", t.repo, f.path, HumanBytes(double(f.size)));
+  }
+  return 2;
+}
+
 int RunPull(const PullOptions& o) {
-  // OWNER/REPO[/PATH/IN/REPO.gguf]
-  const size_t first = o.target.find('/');
-  const size_t second = first == std::string::npos ? first : o.target.find('/', first + 1);
-  if (first == std::string::npos || first == 0 || second == first + 1 || o.target.back() == '/') {
-    fmt::print(stderr, "error: expected OWNER/REPO or OWNER/REPO/FILE.gguf, got '{}'\n", o.target);
+  Result<PullTarget> target = ParsePullTarget(o.target);
+  if (!target.ok()) {
+    fmt::print(stderr, "error: {}\n", target.status().message());
     return 2;
   }
-  const std::string repo = o.target.substr(0, second);
-  std::string file = second == std::string::npos ? "" : o.target.substr(second + 1);
-  if (!file.empty() && !EndsWithGguf(file)) {
-    fmt::print(stderr, "error: '{}' is not a .gguf file; inferno runs GGUF models\n", file);
-    return 2;
-  }
+  const std::string& repo = target->repo;
   const Hub hub = HubFromEnvironment();
   const std::string models_dir = ResolveModelsDir(o.models_dir);
 
@@ -129,51 +142,12 @@ int RunPull(const PullOptions& o) {
     fmt::print(stderr, "error: {}\n", files.status().message());
     return 1;
   }
-  std::vector<HubFile> ggufs;
-  for (const HubFile& f : *files) {
-    if (EndsWithGguf(f.path)) ggufs.push_back(f);
-  }
-  const HubFile* chosen = nullptr;
-  if (!file.empty()) {
-    for (const HubFile& f : ggufs) {
-      if (f.path == file) chosen = &f;
-    }
-    if (!chosen) {
-      fmt::print(stderr, "error: {} has no file '{}'", repo, file);
-      if (!ggufs.empty()) fmt::print(stderr, "; its GGUF files:\n");
-      for (const HubFile& f : ggufs) {
-        fmt::print(stderr, "  {}  ({})\n", f.path, HumanBytes(double(f.size)));
-      }
-      if (ggufs.empty()) fmt::print(stderr, " (and no GGUF files at all)\n");
-      return 1;
-    }
-  } else if (ggufs.empty()) {
-    fmt::print(stderr,
-               "error: {} has no .gguf files (it may hold safetensors weights); pick a repo "
-               "with GGUF files\n",
-               repo);
-    return 1;
-  } else if (ggufs.size() == 1) {
-    chosen = &ggufs[0];
-  } else {
-    std::vector<const HubFile*> preferred;
-    for (const HubFile& f : ggufs) {
-      if (ContainsNoCase(f.path, "q4_k_m")) preferred.push_back(&f);
-    }
-    if (preferred.size() == 1) {
-      chosen = preferred[0];
-      if (!o.quiet) {
-        fmt::print("{} has {} GGUF files; taking {} (name another to choose it)\n", repo,
-                   ggufs.size(), chosen->path);
-      }
-    } else {
-      fmt::print(stderr, "{} has {} GGUF files; choose one:\n", repo, ggufs.size());
-      for (const HubFile& f : ggufs) {
-        fmt::print(stderr, "  inferno pull {}/{}  ({})\n", repo, f.path,
-                   HumanBytes(double(f.size)));
-      }
-      return 2;
-    }
+  const GgufChoice choice = ChooseGguf(*files, *target);
+  if (choice.outcome != GgufChoice::Outcome::kChosen) return ReportChoice(choice, *target);
+  const HubFile* chosen = &choice.chosen;
+  if (choice.among_several && !o.quiet) {
+    fmt::print("{} has {} GGUF files; taking {} (name another to choose it)\n", repo,
+               choice.ggufs.size(), chosen->path);
   }
 
   std::error_code ec;
@@ -183,21 +157,19 @@ int RunPull(const PullOptions& o) {
     return 1;
   }
   const std::string dest = (fs::path(models_dir) / fs::path(chosen->path).filename()).string();
-  if (fs::exists(dest, ec) && !o.force) {
+  if (!o.force) {
     // Already there: fine if it is the same file, refused if it is another one.
-    bool same = fs::file_size(dest, ec) == chosen->size || chosen->size == 0;
-    if (same && !chosen->sha256.empty()) {
-      Result<std::string> sha = FileSha256(dest);
-      same = sha.ok() && *sha == chosen->sha256;
-    }
-    if (same) {
+    Result<bool> same = AlreadyDownloaded(dest, *chosen);
+    if (same.ok() && *same) {
       if (!o.quiet) fmt::print("{} is already downloaded\n", dest);
       return 0;
     }
-    fmt::print(stderr,
-               "error: {} exists and is not {}/{}; remove it or pass --force to replace it\n", dest,
-               repo, chosen->path);
-    return 1;
+    if (!same.ok()) {
+      fmt::print(stderr,
+                 "error: {} exists and is not {}/{}; remove it or pass --force to replace it\n",
+                 dest, repo, chosen->path);
+      return 1;
+    }
   }
 
   const bool tty = isatty(STDERR_FILENO) && !o.quiet;

@@ -1,6 +1,7 @@
 // `inferno run`: generate from a prompt on the command line. Text mode streams the
 // completion to stdout and the timings to stderr; --json prints the engine's event stream
-// as JSON Lines (DESIGN §4).
+// as JSON Lines (DESIGN §4). With --mmproj and --image, the images' embeddings go where the
+// prompt holds <__media__> (engine/vision/media_prompt.h).
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -10,12 +11,15 @@
 #include "cli/commands.h"
 #include "cli/kv_cache_flags.h"
 #include "cli/request_flags.h"
+#include "cli/spec_flags.h"
 #include "cli/text_util.h"
 #include "engine/model/model.h"
 #include "engine/request/event_json.h"
 #include "engine/request/prepare.h"
 #include "engine/runtime/session.h"
 #include "engine/threads/thread_pool.h"
+#include "engine/vision/encoder.h"
+#include "engine/vision/media_prompt.h"
 
 namespace inferno::cli {
 namespace {
@@ -26,12 +30,15 @@ struct RunOptions {
   std::string file;
   std::string system;
   RequestFlags request;  // sampling, max_tokens, stop...: the request schema's flags
+  SpecFlags spec;
   int threads = 0;
   int ctx_size = 4096;
   int batch_size = 256;
   bool chat = false;
   bool json = false;
   KvCacheFlags kv;
+  std::string mmproj;
+  std::vector<std::string> images;
 };
 
 void PrintJsonLine(const boost::json::object& o) {
@@ -89,6 +96,10 @@ bool EmitText(const Event& e) {
                    "{:.1f} tok/s | first token {:.0f} ms | finish: {}]\n",
                    t.load_ms, t.prompt_tokens, t.prompt_tokens_per_second(), t.generated_tokens,
                    t.decode_tokens_per_second(), t.ttft_ms, e.finish_reason);
+        if (t.drafted_tokens > 0) {
+          fmt::print(stderr, "[speculative: {} drafted, {} accepted ({:.0f}%)]\n", t.drafted_tokens,
+                     t.accepted_tokens, 100 * t.acceptance_rate());
+        }
       }
       break;
     case Event::Type::kError:
@@ -113,6 +124,25 @@ GenerateRequest RunDefaults() {
   GenerateRequest req;
   req.reasoning_format = ReasoningFormat::kNone;
   return req;
+}
+
+// Encodes the images with the mmproj and places them in the raw prompt.
+Status AddImages(const RunOptions& o, const Model& model, ThreadPool& pool, GenerateRequest* req) {
+  Result<std::unique_ptr<vision::VisionEncoder>> enc = vision::VisionEncoder::Open(o.mmproj);
+  if (!enc.ok()) return enc.status();
+  const vision::VisionConfig& c = (*enc)->config();
+  if (c.n_embd_out != model.config().n_embd) {
+    return Status::InvalidArgument(
+        o.mmproj + " gives embeddings of " + std::to_string(c.n_embd_out) + ", but " + o.model +
+        " has embedding_length " + std::to_string(model.config().n_embd));
+  }
+  std::vector<std::vector<float>> embeddings;
+  for (const std::string& path : o.images) {
+    Result<media::Image> img = media::LoadImageFile(path);
+    if (!img.ok()) return img.status();
+    embeddings.push_back((*enc)->Encode(pool, *img));
+  }
+  return vision::PlaceImages(model.tokenizer(), c, req->prompt, std::move(embeddings), req);
 }
 
 int RunGenerate(const RunOptions& o) {
@@ -154,7 +184,20 @@ int RunGenerate(const RunOptions& o) {
   so.kv_types = o.kv.Types();
   so.n_ctx = o.ctx_size;
   so.n_batch = o.batch_size;
+  Result<SpecOptions> spec = o.spec.Resolve(model->get());
+  if (!spec.ok()) {
+    fmt::print(stderr, "error: {}\n", spec.status().message());
+    return 1;
+  }
+  so.spec = *spec;
+  if (!o.images.empty()) {
+    if (Status st = AddImages(o, **model, pool, &req); !st.ok()) {
+      fmt::print(stderr, "error: {}\n", st.message());
+      return 1;
+    }
+  }
   Session session(**model, pool, so);
+  if (!session.spec_note().empty()) fmt::print(stderr, "note: {}\n", session.spec_note());
   const EventSink sink = o.json ? EventSink(EmitJson) : EventSink(EmitText);
   if (std::optional<request::RequestError> err = request::Prepare(**model, req, session.n_ctx())) {
     return ReportRequestError(*err, sink);
@@ -195,9 +238,26 @@ void AddRunCommand(CLI::App& root, int* exit_code) {
   cmd->add_flag("--chat", o->chat, "Wrap the prompt in the model's chat template");
   cmd->add_option("--system", o->system, "System prompt (with --chat)");
   cmd->add_flag("--json", o->json, "Print the event stream as JSON Lines");
+  o->spec.Add(cmd);
+  cmd->add_option("--mmproj", o->mmproj, "Vision encoder and projector (mmproj GGUF)");
+  cmd->add_option("--image", o->images,
+                  "Image file (JPEG, PNG, WebP, GIF), placed at <__media__> in the prompt, else "
+                  "before it; repeat for several");
   cmd->callback([o, exit_code] {
     if (o->prompt.empty() && o->file.empty()) {
       fmt::print(stderr, "error: give a prompt with -p TEXT or -f FILE\n");
+      *exit_code = 2;
+      return;
+    }
+    if (!o->images.empty() && o->mmproj.empty()) {
+      fmt::print(stderr, "error: --image needs --mmproj (the model's vision encoder)\n");
+      *exit_code = 2;
+      return;
+    }
+    if (!o->images.empty() && o->chat) {
+      fmt::print(stderr,
+                 "error: --image with --chat is not supported yet: write the template "
+                 "into the prompt\n");
       *exit_code = 2;
       return;
     }

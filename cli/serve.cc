@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/kv_cache_flags.h"
 #include "cli/model_files.h"
+#include "cli/spec_flags.h"
 #include "cli/text_util.h"
 #include "engine/model/pooling.h"
 #include "server/api.h"
@@ -43,6 +44,7 @@ struct ServeOptions {
   std::vector<std::string> allowed_hosts;
   std::vector<std::string> allowed_origins;
   int parallel = 4;
+  bool no_prompt_cache = false;
   std::string pooling;  // embeddings: overrides the models' pooling_type; empty keeps it
   int ctx_size = 4096;
   KvCacheFlags kv;
@@ -53,6 +55,7 @@ struct ServeOptions {
   bool quiet = false;
   int max_debug_sessions = 64;
   server::AdmissionLimits limits;
+  SpecFlags spec;
 };
 
 // The key from --api-key, else --api-key-file, else INFERNO_API_KEY. A file keeps it out of
@@ -72,6 +75,19 @@ Status ResolveApiKey(ServeOptions* o) {
   if (o->api_key.empty()) {
     if (const char* env = std::getenv("INFERNO_API_KEY"); env && *env) o->api_key = env;
   }
+  return Status::Ok();
+}
+
+// Speculation asked for on the command line must suit the -m model (a draft of another
+// vocabulary is an error there); other models get it when it suits them (spec_note otherwise).
+Status CheckPreloadSpec(server::ModelRegistry& registry, const ServeOptions& o,
+                        const SpecOptions& spec) {
+  if (o.model.empty() || spec.mode == SpecMode::kOff) return Status::Ok();
+  Result<std::shared_ptr<server::LoadedModel>> lm = registry.Acquire("");
+  if (!lm.ok()) return Status::Ok();  // reported by the requests that need it
+  if (Status st = CheckSpecOptions(spec, *(*lm)->model); !st.ok()) return st;
+  const std::string& note = (*lm)->scheduler->spec_note();
+  if (!note.empty()) fmt::print(stderr, "note: {}\n", note);
   return Status::Ok();
 }
 
@@ -104,10 +120,21 @@ int RunServe(ServeOptions o) {
   ro.scheduler.n_ctx = o.ctx_size;
   ro.scheduler.n_threads = o.threads > 0 ? o.threads : DefaultThreads();
   ro.scheduler.kv_types = o.kv.Types();
+  ro.scheduler.prompt_cache = !o.no_prompt_cache;
   if (!o.pooling.empty()) ro.scheduler.pooling = ParsePooling(o.pooling).value();
   ro.memory_budget = o.memory_budget;
+  Result<SpecOptions> spec = o.spec.Resolve(nullptr);
+  if (!spec.ok()) {
+    fmt::print(stderr, "error: {}\n", spec.status().message());
+    return 1;
+  }
+  ro.scheduler.spec = *spec;
   server::ModelRegistry registry(ro);
   if (Status st = registry.Init(); !st.ok()) {
+    fmt::print(stderr, "error: {}\n", st.message());
+    return 1;
+  }
+  if (Status st = CheckPreloadSpec(registry, o, *spec); !st.ok()) {
     fmt::print(stderr, "error: {}\n", st.message());
     return 1;
   }
@@ -204,6 +231,7 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
   auto o = std::make_shared<ServeOptions>();
   CLI::App* cmd = root.add_subcommand("serve", "Serve the web UI and the OpenAI-compatible API");
   cmd->add_option("-m,--model", o->model, "Model to load at start (the default for requests)");
+  o->spec.Add(cmd);
   cmd->add_option("--models-dir", o->models_dir,
                   "Directory of GGUF models (default: <data-dir>/models)");
   cmd->add_option("--data-dir", o->data_dir,
@@ -227,6 +255,9 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--parallel", o->parallel, "Sequences decoded together per model")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  cmd->add_flag("--no-prompt-cache", o->no_prompt_cache,
+                "Evaluate every prompt whole, instead of reusing the KV of a prefix a sequence "
+                "slot already holds (earlier chat turns, a shared system prompt)");
   cmd->add_option("--pooling", o->pooling,
                   "Embedding pooling of every model (default: each model's pooling_type)")
       ->check(CLI::IsMember({"mean", "cls", "last"}));

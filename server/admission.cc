@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "server/errors.h"
+
 namespace inferno::server {
 namespace {
 
@@ -32,6 +34,13 @@ std::string ClientOf(const Request& r) {
   return key;
 }
 
+Response RefusedResponse(const std::string& refusal) {
+  return Response{429,
+                  "application/json",
+                  {{"Retry-After", std::to_string(kRetryAfterSeconds)}},
+                  ErrorJson(429, refusal, "rate_limit_exceeded")};
+}
+
 Admission::Admission(AdmissionLimits limits)
     : limits_(limits), queue_(std::make_shared<QueueLimit>(limits.max_queue)) {}
 
@@ -48,29 +57,35 @@ void Admission::Admitted::Release() {
   owner_ = nullptr;
 }
 
+std::optional<Admission::Admitted> Admission::TakePlace(const std::string& client,
+                                                        std::string* refusal) {
+  if (TakeClientPlace(client)) return Admitted(this, client, 0);
+  ++refused_client_limit_;
+  *refusal =
+      "too many requests from this client: " + Plural(limits_.max_client_requests, "request") +
+      " already running or waiting (the server's --max-client-requests); retry when "
+      "one has finished";
+  return std::nullopt;
+}
+
 std::optional<Admission::Admitted> Admission::Submit(const std::string& client,
                                                      Scheduler& scheduler, GenerateRequest request,
                                                      EventSink sink, std::function<bool()> ready,
                                                      std::string* refusal) {
-  if (!TakeClientPlace(client)) {
-    ++refused_client_limit_;
-    *refusal = "too many generation requests from this client: " +
-               Plural(limits_.max_client_requests, "request") +
-               " already running or waiting (the server's --max-client-requests); retry when "
-               "one has finished";
-    return std::nullopt;
-  }
+  std::optional<Admitted> place = TakePlace(client, refusal);
+  if (!place) return std::nullopt;
   std::optional<Scheduler::Ticket> ticket =
       scheduler.TrySubmit(std::move(request), std::move(sink), std::move(ready), queue_);
   if (!ticket) {
-    GiveClientPlace(client);
+    place->Release();
     ++refused_queue_full_;
     *refusal = "the server is busy: " + Plural(limits_.max_queue, "request") +
                " already waiting for a free sequence slot (the server's --max-queue); retry "
                "shortly";
     return std::nullopt;
   }
-  return Admitted(this, client, *ticket);
+  place->ticket_ = *ticket;
+  return place;
 }
 
 bool Admission::TakeClientPlace(const std::string& client) {

@@ -1,8 +1,8 @@
 // Admission control for generation requests: a server-wide bound on requests waiting for a
-// sequence slot (`--max-queue`, across every model) and a per-client bound on generation
-// requests running or waiting at once (`--max-client-requests`). Over either bound a request
-// is refused before anything is answered, so the HTTP routes can send 429 with Retry-After;
-// the WebSocket debugger can submit through the same object.
+// sequence slot (`--max-queue`, across every model) and a per-client bound on model requests
+// running or waiting at once (`--max-client-requests`), generation and embeddings alike. Over
+// either bound a request is refused before anything is answered, so the HTTP routes can send 429
+// with Retry-After; the WebSocket debugger can submit through the same object.
 //
 // The queue bound is applied by the model's Scheduler (TrySubmit), which alone knows whether
 // a request would wait: it sees the slots held by every front end. Who the client is is an
@@ -42,6 +42,10 @@ inline constexpr int kRetryAfterSeconds = 1;
 // or two keys count apart. The key itself is not kept.
 std::string ClientOf(const Request& request);
 
+// The answer to a refused request: 429, Retry-After, the refusal in OpenAI's error shape (its
+// clients retry a 429 after the Retry-After delay).
+Response RefusedResponse(const std::string& refusal);
+
 class Admission {
  public:
   explicit Admission(AdmissionLimits limits);
@@ -73,6 +77,11 @@ class Admission {
   std::optional<Admitted> Submit(const std::string& client, Scheduler& scheduler,
                                  GenerateRequest request, EventSink sink,
                                  std::function<bool()> ready, std::string* refusal);
+
+  // The per-client bound alone, for work that takes no sequence slot (embeddings): the
+  // client's place, held as Submit's (its ticket is 0, which no scheduler issues), or nullopt
+  // and *refusal naming the flag.
+  std::optional<Admitted> TakePlace(const std::string& client, std::string* refusal);
 
   const AdmissionLimits& limits() const { return limits_; }
   int waiting() const { return queue_->waiting(); }

@@ -88,5 +88,28 @@ TEST_F(AdmissionTest, ClientBoundThenQueueBoundEachNamingItsFlag) {
   while (ended < 3) std::this_thread::yield();
 }
 
+// Embeddings take no sequence slot but count against the same per-client bound.
+TEST_F(AdmissionTest, PlacesWithoutASlotShareTheClientBound) {
+  Scheduler sched(*model_, SchedulerOptions{.n_slots = 1, .n_ctx = 64, .n_threads = 1});
+  Admission admission({.max_queue = 4, .max_client_requests = 2});
+  std::string why;
+  std::optional<Admission::Admitted> a = admission.TakePlace("x", &why);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->ticket(), 0u);
+  std::optional<Admission::Admitted> b = admission.TakePlace("x", &why);
+  ASSERT_TRUE(b);
+  EXPECT_FALSE(admission.TakePlace("x", &why));
+  EXPECT_NE(why.find("--max-client-requests"), std::string::npos) << why;
+  // A generation of the same client is refused too, another client's is not.
+  EXPECT_FALSE(admission.Submit("x", sched, Short(), nullptr, nullptr, &why));
+  EXPECT_EQ(admission.refused_client_limit(), 2u);
+  EXPECT_TRUE(admission.TakePlace("y", &why));
+  b->Release();
+  b->Release();  // idempotent: one place back, not two
+  std::optional<Admission::Admitted> c = admission.TakePlace("x", &why);
+  EXPECT_TRUE(c);
+  EXPECT_FALSE(admission.TakePlace("x", &why));
+}
+
 }  // namespace
 }  // namespace inferno::server

@@ -97,6 +97,8 @@ json::object ModelObject(const ModelInfo& m) {
                  {"object", "model"},
                  {"created", m.modified},
                  {"owned_by", "inferno"},
+                 // LM Studio's field: clients that pick a chat model skip "embeddings".
+                 {"type", m.embedding_only ? "embeddings" : "llm"},
                  {"size_bytes", m.size_bytes},
                  {"quant", m.quant},
                  {"architecture", m.architecture},
@@ -171,14 +173,6 @@ class CorsWriter : public ForwardingWriter {
 
 }  // namespace
 
-std::optional<ApiError> PreparePrompt(LoadedModel& lm, GenerateRequest& req, bool max_given) {
-  const int n_ctx = lm.scheduler->n_ctx();
-  if (auto err = request::Prepare(*lm.model, req, n_ctx)) return FromRequestError(*err);
-  const int room = n_ctx - int(req.prompt_tokens.size());
-  req.max_tokens = max_given ? std::min(req.max_tokens, room) : room;
-  return std::nullopt;
-}
-
 std::shared_ptr<LoadedModel> Api::AcquireOrAnswer(const std::string& name, std::string_view param,
                                                   ResponseWriter& w, int* status) {
   Result<std::shared_ptr<LoadedModel>> lm = registry_.Acquire(name);
@@ -202,12 +196,8 @@ std::unique_ptr<Api::Generation> Api::Admit(const Request& r, LoadedModel& lm, G
       [queue](const Event& e) { return queue->Push(e); }, [queue] { return queue->Ready(); },
       &refusal);
   if (!admitted) {
-    // OpenAI's clients retry a 429 after the Retry-After delay.
-    Headers headers;
-    headers.push_back({"Retry-After", std::to_string(kRetryAfterSeconds)});
     *status = 429;
-    w.Send(Response{429, "application/json", std::move(headers),
-                    ErrorJson(429, refusal, "rate_limit_exceeded")});
+    w.Send(RefusedResponse(refusal));
     return nullptr;
   }
   return std::unique_ptr<Generation>(
@@ -269,20 +259,8 @@ void Api::AddRoutes() {
     int unused = 0;
     Completions(r, w, /*chat=*/false, &unused);
   });
-  AddEmbeddingRoutes(t, registry_);
-  t.AddReply("GET", "/api/tags", [this](const Request&, const PathParams&) {
-    return Json(200, OllamaTags(registry_.List()));
-  });
-  t.AddReply("GET", "/api/ps", [this](const Request&, const PathParams&) {
-    return Json(200, OllamaRunning(registry_.List()));
-  });
-  t.AddReply("GET", "/api/version", [](const Request&, const PathParams&) {
-    return Json(200, json::object{{"version", kVersion}});
-  });
-  t.Add("POST", "/api/chat", [this](const Request& r, const PathParams&, ResponseWriter& w) {
-    int status = 0;
-    OllamaChat(r, w, &status);
-  });
+  AddEmbeddingRoutes(t, registry_, admission_);
+  AddOllamaRoutes();
   t.Add("POST", "/chat", [this](const Request& r, const PathParams&, ResponseWriter& w) {
     int unused = 0;
     SeedChat(r, w, &unused);
@@ -463,104 +441,33 @@ void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* statu
     return;
   }
 
-  std::string body;
-  int code = 200;
-  gen->Run([&](const Event& e) {
-    if (e.type == Event::Type::kToken) {
-      ++generated_tokens_;
-      enc.Add(e);
-    } else if (e.type == Event::Type::kPromptScores) {
-      echo(e);  // kept for the body
-    } else if (e.type == Event::Type::kDone) {
+  const Collected out = Collect(
+      *gen,
+      [&](const Event& e) {
+        if (e.type == Event::Type::kToken) enc.Add(e);
+        if (e.type == Event::Type::kPromptScores) echo(e);  // kept for the body
+      },
+      [&](const Event& done) { return enc.Final(done, prompt_tokens); });
+  SendJson(w, out.status, out.body, status);
+}
+
+Api::Collected Api::Collect(Generation& gen, const std::function<void(const Event&)>& add,
+                            const std::function<std::string(const Event&)>& final) {
+  Collected out{200, ""};
+  gen.Run([&](const Event& e) {
+    if (e.type == Event::Type::kDone) {
       decode_ms_ = decode_ms_ + e.timings.decode_ms;
-      body = enc.Final(e, prompt_tokens);
+      out.body = final(e);
     } else if (e.type == Event::Type::kError) {
-      code = e.error.code() == Status::Code::kInvalidArgument ||
-                     e.error.code() == Status::Code::kOutOfRange
-                 ? 400
-                 : 500;
-      body = ErrorJson(code, e.error.message());
+      out.status = EngineErrorStatus(e.error);
+      out.body = ErrorJson(out.status, e.error.message());
+    } else {
+      if (e.type == Event::Type::kToken) ++generated_tokens_;
+      add(e);
     }
     return true;
   });
-  SendJson(w, code, body, status);
-}
-
-// Ollama's time format: RFC 3339 in UTC with nanoseconds.
-std::string OllamaTime() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch() %
-                                                                       std::chrono::seconds(1))
-                      .count();
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(ns));
-  return buf;
-}
-
-void Api::OllamaChat(const Request& r, ResponseWriter& w, int* status) {
-  GenerateRequest req;
-  OllamaChatParams params;
-  if (std::optional<ApiError> err = ParseOllamaChat(r.body, &req, &params)) {
-    SendJson(w, err->status, ErrorBody(*err), status);
-    return;
-  }
-  const std::shared_ptr<LoadedModel> lm = AcquireOrAnswer(params.model, "model", w, status);
-  if (!lm) return;
-  if (std::optional<ApiError> err = PreparePrompt(*lm, req, params.max_tokens_given)) {
-    SendJson(w, err->status, ErrorBody(*err), status);
-    return;
-  }
-  const int prompt_tokens = int(req.prompt_tokens.size());
-  std::unique_ptr<Generation> gen = Admit(r, *lm, std::move(req), w, status);
-  if (!gen) return;
-  OllamaChatEncoder enc(lm->id, OllamaTime());
-  prompt_tokens_ += uint64_t(prompt_tokens);
-  auto error_body = [](const Event& e) {
-    return ErrorBody(ApiError{500, e.error.message(), "", ""});
-  };
-  if (params.stream) {
-    *status = 200;
-    if (!w.StartStream(200, "application/x-ndjson", {})) return;
-    bool alive = true;
-    gen->Run([&](const Event& e) {
-      if (e.type == Event::Type::kToken) {
-        ++generated_tokens_;
-        // A token that completed no text (half a character, a held-back tag) sends nothing.
-        const std::string line = enc.TokenLine(e);
-        if (!line.empty()) alive = alive && w.Write(line);
-        return alive;
-      }
-      if (e.type == Event::Type::kDone) {
-        decode_ms_ = decode_ms_ + e.timings.decode_ms;
-        if (alive) w.Write(enc.DoneLine(e, prompt_tokens));
-      } else if (e.type == Event::Type::kError && alive) {
-        w.Write(error_body(e) + "\n");
-      }
-      return alive;
-    });
-    w.EndStream();
-    return;
-  }
-  std::string body;
-  int code = 200;
-  gen->Run([&](const Event& e) {
-    if (e.type == Event::Type::kToken) {
-      ++generated_tokens_;
-      enc.Add(e);
-    } else if (e.type == Event::Type::kDone) {
-      decode_ms_ = decode_ms_ + e.timings.decode_ms;
-      body = enc.Final(e, prompt_tokens);
-    } else if (e.type == Event::Type::kError) {
-      code = 500;
-      body = error_body(e);
-    }
-    return true;
-  });
-  SendJson(w, code, body, status);
+  return out;
 }
 
 void Api::SeedChat(const Request& r, ResponseWriter& w, int* status) {
@@ -724,11 +631,16 @@ std::string Api::MetricsText() {
     }
   }
   int queued = 0, active = 0;
+  uint64_t drafted = 0, accepted = 0;
   const std::vector<std::shared_ptr<LoadedModel>> models = registry_.loaded_models();
+  std::vector<std::pair<std::string, PromptCacheStats>> caches;  // a model's slots are its cache
   for (const auto& m : models) {
     const SchedulerStats s = m->scheduler->stats();
     queued += s.queued;
     active += s.active;
+    drafted += s.drafted_tokens;
+    accepted += s.accepted_tokens;
+    caches.emplace_back(m->id, s.prompt_cache);
   }
   const double decode_s = decode_ms_ / 1000.0;
   out << "# HELP inferno_generated_tokens_total Tokens generated.\n"
@@ -741,6 +653,15 @@ std::string Api::MetricsText() {
          "over all requests.\n# TYPE inferno_decode_tokens_per_second gauge\n"
       << "inferno_decode_tokens_per_second "
       << (decode_s > 0 ? double(generated_tokens_) / decode_s : 0.0) << "\n"
+      << "# HELP inferno_spec_drafted_tokens_total Tokens proposed by speculative decoding's "
+         "drafts (models in memory).\n# TYPE inferno_spec_drafted_tokens_total counter\n"
+      << "inferno_spec_drafted_tokens_total " << drafted << "\n"
+      << "# HELP inferno_spec_accepted_tokens_total Drafted tokens the models accepted.\n"
+         "# TYPE inferno_spec_accepted_tokens_total counter\n"
+      << "inferno_spec_accepted_tokens_total " << accepted << "\n"
+      << "# HELP inferno_spec_acceptance_rate Accepted over drafted tokens.\n"
+         "# TYPE inferno_spec_acceptance_rate gauge\n"
+      << "inferno_spec_acceptance_rate " << (drafted > 0 ? double(accepted) / drafted : 0.0) << "\n"
       << "# HELP inferno_queue_depth Requests waiting for a sequence slot.\n"
          "# TYPE inferno_queue_depth gauge\n"
       << "inferno_queue_depth " << queued << "\n"
@@ -762,6 +683,20 @@ std::string Api::MetricsText() {
       << "# HELP inferno_resident_memory_bytes Resident memory of the process.\n"
          "# TYPE inferno_resident_memory_bytes gauge\n"
       << "inferno_resident_memory_bytes " << ResidentBytes() << "\n";
+  // One family after the other, each with a sample per loaded model.
+  const auto family = [&](const char* name, const char* help, uint64_t PromptCacheStats::*field) {
+    out << "# HELP " << name << " " << help << "\n# TYPE " << name << " counter\n";
+    for (const auto& [id, st] : caches)
+      out << name << "{model=\"" << id << "\"} " << st.*field << "\n";
+  };
+  family("inferno_prompt_cache_lookups_total",
+         "Requests that could reuse a prompt prefix cached in a slot, per loaded model.",
+         &PromptCacheStats::lookups);
+  family("inferno_prompt_cache_hits_total", "Requests that reused a cached prompt prefix.",
+         &PromptCacheStats::hits);
+  family("inferno_prompt_cache_reused_tokens_total",
+         "Prompt tokens taken from the cache instead of evaluated.",
+         &PromptCacheStats::reused_tokens);
   return out.str();
 }
 

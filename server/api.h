@@ -29,6 +29,8 @@ class ApiResponses;
 
 namespace inferno::server {
 
+class OllamaEncoder;
+
 struct ApiOptions {
   std::string web_root;  // directory with index.html; empty: no UI
   std::string log_dir;   // request logs; empty: stderr only
@@ -67,6 +69,9 @@ class Api {
 
  private:
   void AddRoutes();
+  // Ollama's API (server/ollama_routes.cc): /api/chat, generate, show, pull, tags, ps,
+  // version.
+  void AddOllamaRoutes();
   void Route(const Request& r, ResponseWriter& w, std::string* label);
   struct Generation;
   // The model `name` names (empty: the default), or null after answering 404 model_not_found
@@ -78,7 +83,6 @@ class Api {
                                     ResponseWriter& w, int* status);
   void Completions(const Request& r, ResponseWriter& w, bool chat, int* status);
   void SeedChat(const Request& r, ResponseWriter& w, int* status);
-  void OllamaChat(const Request& r, ResponseWriter& w, int* status);
   // The Responses API (server/responses_routes.cc).
   void AddResponsesRoutes();
   void CreateResponse(const Request& r, ResponseWriter& w);
@@ -95,6 +99,26 @@ class Api {
   bool Generate(const Request& r, LoadedModel& lm, GenerateRequest req, bool max_given,
                 ResponseWriter& w, const std::function<bool(const Event&)>& on_event,
                 ApiError (*rename)(ApiError) = nullptr);
+  // A non-streamed response: every event but the last to `add`, then the body `final` makes
+  // of each kDone, or an engine error's body (its status from EngineErrorStatus).
+  struct Collected {
+    int status;
+    std::string body;
+  };
+  Collected Collect(Generation& gen, const std::function<void(const Event&)>& add,
+                    const std::function<std::string(const Event&)>& final);
+  struct OllamaRun;
+  void OllamaChat(const Request& r, ResponseWriter& w);
+  void OllamaGenerate(const Request& r, ResponseWriter& w);
+  void OllamaRespond(const Request& r, ResponseWriter& w, OllamaRun& run);
+  // Sends the generation's objects (NDJSON lines or one body); `finish` runs once it has
+  // ended, before the last object goes out.
+  void OllamaReply(ResponseWriter& w, Generation& gen, OllamaEncoder& enc, int prompt_tokens,
+                   bool stream, const std::function<void()>& finish);
+  void OllamaShow(const Request& r, ResponseWriter& w);
+  void OllamaPull(const Request& r, ResponseWriter& w);
+  // Ollama's `options.num_ctx`: the model's context size (a reload when it changes).
+  Status ApplyNumCtx(const std::string& model, int num_ctx);
   void Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* status);
   Response Health();
   Response Models();

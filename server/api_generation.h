@@ -1,14 +1,17 @@
-// Api::Generation, for the front ends of the Api that live in their own files
-// (server/responses_routes.cc): one admitted generation and the loop that hands its events
-// to the connection's thread.
+// The server's generation plumbing shared by the front ends that live outside api.cc (the
+// Responses, Anthropic and Ollama routes): Api::Generation, one admitted generation's event
+// pump, and the preparation of a request before it is queued. Internal to the server: include
+// only from its .cc files.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "server/admission.h"
 #include "server/api.h"
 #include "server/event_queue.h"
+#include "server/openai.h"
 
 namespace inferno::server {
 
@@ -48,5 +51,13 @@ struct Api::Generation {
     }
   }
 };
+
+// Prepares the request before queueing, so the client gets a 400 rather than a stream that
+// fails. Without max_tokens the generation may fill the context, as OpenAI's API does.
+std::optional<ApiError> PreparePrompt(LoadedModel& lm, GenerateRequest& req, bool max_given);
+
+// The HTTP status of an engine error that ends a generation: the request's fault (400) or
+// the server's (500).
+int EngineErrorStatus(const Status& error);
 
 }  // namespace inferno::server

@@ -13,7 +13,7 @@ TEST(DebuggerProtocolTest, DoneBeforeLaunchHasTheDocumentedShape) {
   done.finish_reason = "cancelled";
   EXPECT_EQ(DoneJson(7, "s1", done),
             R"({"type":"done","seq":7,"session":"s1","finish_reason":"cancelled",)"
-            R"("timings":{"load_ms":0E0,"prompt_tokens":0,"prompt_ms":0E0,)"
+            R"("timings":{"load_ms":0E0,"prompt_tokens":0,"cached_tokens":0,"prompt_ms":0E0,)"
             R"("prompt_tokens_per_second":0E0,"generated_tokens":0,"decode_ms":0E0,)"
             R"("decode_tokens_per_second":0E0,"ttft_ms":0E0}})");
 }

@@ -243,7 +243,8 @@ std::optional<ApiError> BuildRequest(const EmbeddingsCall& call, const LoadedMod
   return Bad(st.message(), call.dialect == EmbedDialect::kOllamaLegacy ? "prompt" : "input");
 }
 
-Response Serve(const Request& r, EmbedDialect dialect, ModelRegistry& registry) {
+Response Serve(const Request& r, EmbedDialect dialect, ModelRegistry& registry,
+               Admission& admission) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point start = Clock::now();
   EmbeddingsCall call;
@@ -257,7 +258,11 @@ Response Serve(const Request& r, EmbedDialect dialect, ModelRegistry& registry) 
   const double load_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   EmbedRequest request;
   if (auto err = BuildRequest(call, **lm, &request)) return ErrorOf(*err);
+  std::string refusal;
+  std::optional<Admission::Admitted> place = admission.TakePlace(ClientOf(r), &refusal);
+  if (!place) return RefusedResponse(refusal);
   Result<EmbedResult> result = RunOnScheduler(*(*lm)->scheduler, std::move(request));
+  place->Release();  // before the answer: a client's next request finds its place free
   if (!result.ok()) return ErrorOf(ApiError{503, result.status().message(), "", "unavailable"});
   const double total_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   switch (dialect) {
@@ -273,16 +278,17 @@ Response Serve(const Request& r, EmbedDialect dialect, ModelRegistry& registry) 
 
 }  // namespace
 
-void AddEmbeddingRoutes(Router& routes, ModelRegistry& registry) {
+void AddEmbeddingRoutes(Router& routes, ModelRegistry& registry, Admission& admission) {
   const std::pair<const char*, EmbedDialect> kRoutes[] = {
       {"/v1/embeddings", EmbedDialect::kOpenAi},
       {"/api/embed", EmbedDialect::kOllama},
       {"/api/embeddings", EmbedDialect::kOllamaLegacy},
   };
   for (const auto& [path, dialect] : kRoutes) {
-    routes.AddReply("POST", path, [&registry, dialect](const Request& r, const PathParams&) {
-      return Serve(r, dialect, registry);
-    });
+    routes.AddReply("POST", path,
+                    [&registry, &admission, dialect](const Request& r, const PathParams&) {
+                      return Serve(r, dialect, registry, admission);
+                    });
   }
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "engine/runtime/embedder.h"
+#include "server/admission.h"
 #include "server/model_registry.h"
 #include "server/openai.h"
 #include "server/router.h"
@@ -53,7 +54,8 @@ std::string OllamaEmbedJson(const EmbedResult& r, const std::string& model, doub
                             double load_ms);
 std::string OllamaLegacyEmbeddingJson(const EmbedResult& r);
 
-// Adds the three routes; `registry` must outlive the table.
-void AddEmbeddingRoutes(Router& routes, ModelRegistry& registry);
+// Adds the three routes; `registry` and `admission` (whose per-client bound each request
+// counts against while it runs) must outlive the table.
+void AddEmbeddingRoutes(Router& routes, ModelRegistry& registry, Admission& admission);
 
 }  // namespace inferno::server

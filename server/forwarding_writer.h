@@ -1,6 +1,6 @@
 // A ResponseWriter that passes everything on to another one: the base of the filters that
-// change one thing on the way (Api's CORS headers and status record, the Messages API's error
-// shape), so each overrides only what it changes.
+// change one thing on the way (Api's CORS headers and status record, the Messages API's and
+// Ollama's error shapes), so each overrides only what it changes.
 #pragma once
 
 #include <string>

@@ -52,6 +52,75 @@ KvCacheTypes Storable(const ModelConfig& c, const KvCacheTypes& requested) {
 
 ModelRegistry::ModelRegistry(RegistryOptions options) : options_(std::move(options)) {}
 
+ModelRegistry::~ModelRegistry() {
+  std::thread timer;
+  {
+    MutexLock lock(&mu_);
+    stopping_ = true;
+    timer = std::move(expiry_thread_);
+  }
+  expiry_cv_.SignalAll();
+  if (timer.joinable()) timer.join();
+}
+
+void ModelRegistry::Touch(Entry& e, Clock::time_point now) const {
+  e.last_used = now;
+  if (e.keep_alive) e.expires = now + *e.keep_alive;
+}
+
+Status ModelRegistry::KeepAlive(const std::string& id, std::optional<Clock::duration> keep) {
+  std::shared_ptr<LoadedModel> unloaded;  // destroyed after the lock is released
+  {
+    MutexLock lock(&mu_);
+    auto it = loaded_.find(id);
+    if (it == loaded_.end()) return Status::NotFound("model '" + id + "' is not loaded");
+    if (keep && keep->count() <= 0) {
+      unloaded = std::move(it->second.loaded);
+      loaded_.erase(it);
+      return Status::Ok();
+    }
+    it->second.keep_alive = keep;
+    Touch(it->second, Clock::now());
+    if (keep && !expiry_thread_.joinable()) {
+      expiry_thread_ = std::thread([this] { ExpireLoop(); });
+    }
+  }
+  expiry_cv_.SignalAll();
+  return Status::Ok();
+}
+
+std::optional<ModelRegistry::Clock::time_point> ModelRegistry::TakeExpiredLocked(
+    Clock::time_point now, std::vector<std::shared_ptr<LoadedModel>>* expired) {
+  std::optional<Clock::time_point> next;
+  for (auto it = loaded_.begin(); it != loaded_.end();) {
+    if (it->second.keep_alive && it->second.expires <= now) {
+      expired->push_back(std::move(it->second.loaded));
+      it = loaded_.erase(it);
+      continue;
+    }
+    if (it->second.keep_alive && (!next || it->second.expires < *next)) next = it->second.expires;
+    ++it;
+  }
+  return next;
+}
+
+void ModelRegistry::ExpireLoop() {
+  for (;;) {
+    // In-flight requests keep an expired model alive through their shared_ptr; the last
+    // reference frees it when `expired` goes, after the lock is released.
+    std::vector<std::shared_ptr<LoadedModel>> expired;
+    MutexLock lock(&mu_);
+    if (stopping_) return;
+    const std::optional<Clock::time_point> next = TakeExpiredLocked(Clock::now(), &expired);
+    if (!expired.empty()) continue;
+    if (next) {
+      expiry_cv_.WaitUntil(&mu_, *next);
+    } else {
+      expiry_cv_.Wait(&mu_);
+    }
+  }
+}
+
 Status ModelRegistry::Init() {
   std::error_code ec;
   if (!options_.models_dir.empty()) {
@@ -151,6 +220,14 @@ void ModelRegistry::FillLoadStateLocked(ModelInfo& info) const {
     const Scheduler& s = *it->second.loaded->scheduler;
     info.kv_bytes = uint64_t(s.n_slots()) *
                     KvCacheBytes(it->second.loaded->model->config(), s.n_ctx(), s.kv_types());
+  }
+  info.expires_at_ms = 0;
+  if (info.loaded && it->second.keep_alive) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(it->second.expires - Clock::now());
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    info.expires_at_ms = (now_ms + left).count();
   }
 }
 
@@ -270,6 +347,7 @@ ModelInfo ModelRegistry::Describe(const std::string& id, const std::string& path
     info.quant = summary.quant;
     info.architecture = summary.architecture;
     info.context_length = summary.context_length;
+    info.embedding_only = summary.embedding_only;
     info.error = summary.error;
   }
   MutexLock lock(&mu_);
@@ -343,7 +421,7 @@ Result<std::shared_ptr<LoadedModel>> ModelRegistry::Acquire(const std::string& r
     MutexLock lock(&mu_);
     auto it = loaded_.find(id);
     if (it != loaded_.end()) {
-      it->second.last_used = std::chrono::steady_clock::now();
+      Touch(it->second, Clock::now());
       return it->second.loaded;
     }
   }

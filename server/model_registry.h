@@ -3,6 +3,10 @@
 // own batch Scheduler, and are unloaded on request or least-recently-used first when the
 // mapped bytes would exceed the memory budget. Request names never resolve outside the dir.
 //
+// A model may be given a keep_alive (Ollama's): it is then unloaded once it has not been
+// acquired for that long, by a timer thread of the registry; without one (the default) it
+// stays until unloaded, evicted or the server stops.
+//
 // Each model has load options (context size, threads): the server's defaults unless set for
 // that model with SetOptions(), which rebuilds the model's Scheduler. Requests that hold the
 // old LoadedModel finish on it; the next Acquire() gets the new one.
@@ -14,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/model/model.h"
@@ -32,13 +37,15 @@ struct ModelInfo {
   int context_length = 0;  // the model's trained context
   double parameters = 0;
   bool loaded = false;
-  std::string error;     // set when the file is not a usable GGUF
-  int64_t modified = 0;  // the file's modification time, Unix seconds (/v1/models `created`)
+  bool embedding_only = false;  // it only embeds (EmbeddingOnly): /v1/models "type"
+  std::string error;            // set when the file is not a usable GGUF
+  int64_t modified = 0;         // the file's modification time, Unix seconds (/v1/models `created`)
   // The load options in effect (of the loaded instance, else what a load would use).
   int context_size = 0;
   int threads = 0;
   KvCacheTypes kv_types;
   uint64_t kv_bytes = 0;  // loaded: the KV caches of every slot at full context
+  int64_t expires_at_ms = 0;  // loaded with a keep_alive: when it unloads (Unix ms); 0: never
 };
 
 // What a model's Scheduler is built with: the server's -c/-t, or what SetOptions() stored
@@ -79,6 +86,7 @@ struct RegistryOptions {
 class ModelRegistry {
  public:
   explicit ModelRegistry(RegistryOptions options);
+  ~ModelRegistry();  // stops the keep_alive timer
 
   // Creates the models dir if missing and loads the -m model (if any). Called once, before
   // any other thread uses the registry (it sets preload_id_ and options_.preload).
@@ -92,6 +100,12 @@ class ModelRegistry {
   Result<std::shared_ptr<LoadedModel>> Acquire(const std::string& name) EXCLUDES(mu_, load_mu_);
 
   Status Unload(const std::string& name) EXCLUDES(mu_);
+
+  // Ollama's keep_alive for a loaded model, counted from now and from every later Acquire():
+  // zero unloads it now (requests that hold it finish on it), nullopt keeps it until unloaded.
+  // NotFound when `id` is not loaded.
+  using Clock = std::chrono::steady_clock;
+  Status KeepAlive(const std::string& id, std::optional<Clock::duration> keep) EXCLUDES(mu_);
 
   // A model's load options. NotFound for unknown or out-of-dir names; Corruption (and the
   // reader's message) when the file is not a usable model.
@@ -123,7 +137,15 @@ class ModelRegistry {
     std::shared_ptr<LoadedModel> loaded;
     std::chrono::steady_clock::time_point last_used;
     uint64_t bytes = 0;
+    std::optional<Clock::duration> keep_alive = std::nullopt;  // unset: kept until unloaded
+    Clock::time_point expires = {};  // last_used + keep_alive, when it is set
   };
+  // The keep_alive timer thread: unloads expired models, sleeping until the next expiry.
+  void ExpireLoop() EXCLUDES(mu_);
+  // Takes the expired entries out (to be destroyed without the lock); the next expiry.
+  std::optional<Clock::time_point> TakeExpiredLocked(
+      Clock::time_point now, std::vector<std::shared_ptr<LoadedModel>>* expired) REQUIRES(mu_);
+  void Touch(Entry& e, Clock::time_point now) const;
   Result<std::string> PathFor(const std::string& name);
   std::string IdFor(const std::string& path) const;
   // Path and id of a request's model name (the preloaded model keeps its own id).
@@ -151,6 +173,9 @@ class ModelRegistry {
   std::map<std::string, LoadOptions> options_by_id_ GUARDED_BY(mu_);
   // path -> (mtime, info)
   std::map<std::string, std::pair<int64_t, ModelInfo>> info_cache_ GUARDED_BY(mu_);
+  CondVar expiry_cv_;  // signalled when an expiry changes or the registry stops
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread expiry_thread_ GUARDED_BY(mu_);  // started by the first KeepAlive()
 };
 
 }  // namespace inferno::server

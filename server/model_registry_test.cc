@@ -328,3 +328,54 @@ TEST_F(RegistryOptionsTest, MemoryBudgetStillEvictsLeastRecentlyUsedAcrossReload
 
 }  // namespace
 }  // namespace inferno::server
+
+namespace inferno::server {
+namespace {
+
+int64_t NowUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ModelInfo InfoOf(ModelRegistry& reg, const std::string& id) {
+  for (const ModelInfo& m : reg.List()) {
+    if (m.id == id) return m;
+  }
+  return ModelInfo{};
+}
+
+// Ollama's keep_alive: 0 unloads at once (a request holding the model finishes on it), a
+// duration unloads after it (the timer thread), none keeps the model; /api/ps shows when.
+TEST_F(RegistryOptionsTest, KeepAliveUnloadsIdleModels) {
+  ModelRegistry reg(Options());
+  ASSERT_TRUE(reg.Init().ok());
+  EXPECT_EQ(reg.KeepAlive("tiny", std::chrono::hours(1)).code(), Status::Code::kNotFound);
+
+  Result<std::shared_ptr<LoadedModel>> held = reg.Acquire("tiny");
+  ASSERT_TRUE(held.ok());
+  ASSERT_TRUE(reg.KeepAlive("tiny", std::chrono::hours(1)).ok());
+  const int64_t now = NowUnixMs();
+  const ModelInfo info = InfoOf(reg, "tiny");
+  EXPECT_TRUE(info.loaded);
+  EXPECT_GT(info.expires_at_ms, now + 3600000 - 60000);
+  EXPECT_LE(info.expires_at_ms, now + 3600000 + 1000);
+
+  ASSERT_TRUE(reg.KeepAlive("tiny", std::nullopt).ok());
+  EXPECT_EQ(InfoOf(reg, "tiny").expires_at_ms, 0);
+
+  ASSERT_TRUE(reg.KeepAlive("tiny", std::chrono::seconds(0)).ok());
+  EXPECT_TRUE(reg.loaded_ids().empty());
+  EXPECT_EQ(Greedy(**held, "Hello", 2).size(), 2u);  // the holder finishes on it
+
+  ASSERT_TRUE(reg.Acquire("tiny").ok());
+  ASSERT_TRUE(reg.KeepAlive("tiny", std::chrono::milliseconds(1)).ok());
+  // The timer unloads it; waited for, not timed.
+  for (int i = 0; i < 3000 && !reg.loaded_ids().empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(reg.loaded_ids().empty());
+}
+
+}  // namespace
+}  // namespace inferno::server

@@ -1,7 +1,9 @@
 #include "server/ollama.h"
 
 #include <boost/json.hpp>
+#include <cstdint>
 #include <cstdio>
+#include <ctime>
 
 #include "engine/request/chat_messages.h"
 #include "engine/request/fields.h"
@@ -16,64 +18,114 @@ namespace {
 
 namespace json = boost::json;
 
-ApiError Bad(std::string param, std::string message) {
-  return ApiError{400, std::move(message), std::move(param), ""};
-}
-
 std::optional<ApiError> FromSchema(const std::optional<request::RequestError>& err) {
   if (!err) return std::nullopt;
   return FromRequestError(*err);
 }
 
+// The body as an object, through the reader every JSON front end shares (its 400 is turned
+// into Ollama's error shape by the routes' writer).
+std::optional<json::object> ParseBody(std::string_view body, std::optional<ApiError>* err) {
+  json::value root;
+  *err = ParseBodyObject(body, &root);
+  if (*err) return std::nullopt;
+  return std::move(root.as_object());
+}
+
+bool HasImages(const json::object& o) {
+  const json::value* v = o.if_contains("images");
+  return v && v->is_array() && !v->as_array().empty();
+}
+
+std::optional<ApiError> NoImages(const json::object& o, const char* param) {
+  if (!HasImages(o)) return std::nullopt;
+  return OllamaBadField(param, "images are not supported yet: this server has no vision models");
+}
+
 // `messages` and `tools` as the request schema's chat part reads them (Ollama's tool calls carry
-// their arguments as objects, which it accepts).
-std::optional<ApiError> ReadMessages(const json::object& o, GenerateRequest* req) {
+// their arguments as objects, which it accepts). No messages: the request only loads the model.
+std::optional<ApiError> ReadMessages(const json::object& o, GenerateRequest* req,
+                                     OllamaParams* params) {
+  const json::value* m = o.if_contains("messages");
+  if (m == nullptr || m->is_null() || (m->is_array() && m->as_array().empty())) {
+    params->load_only = true;
+    return std::nullopt;
+  }
+  if (m->is_array()) {
+    for (const json::value& msg : m->as_array()) {
+      if (msg.is_object()) {
+        if (auto err = NoImages(msg.as_object(), "messages")) return err;
+      }
+    }
+  }
   if (auto err = FromSchema(request::ReadChatMessages(o, req))) return err;
   return FromSchema(request::ReadTools(o, req));
 }
 
-// `options`: the schema's sampling fields and `stop` by name, `num_predict` for max_tokens.
-std::optional<ApiError> ReadOptions(const json::object& o, GenerateRequest* req,
-                                    OllamaChatParams* params) {
-  const json::value* v = o.if_contains("options");
+// A string field, "" when absent or null.
+std::optional<ApiError> ReadString(const json::object& o, const char* key, std::string* out) {
+  const json::value* v = o.if_contains(key);
   if (v == nullptr || v->is_null()) return std::nullopt;
-  if (!v->is_object()) return Bad("options", "'options' must be an object");
-  const json::object& opts = v->as_object();
-  if (auto err = FromSchema(request::ReadJsonGroup(opts, request::Group::kSampling, req))) {
-    return err;
-  }
-  const request::Field& stop = *request::FindField("stop", request::Group::kTop);
-  if (auto err = FromSchema(request::ReadJsonField(opts, stop, req))) return err;
-  const json::value* n = opts.if_contains("num_predict");
-  // Ollama's -1 (and -2) mean "until the context is full", which is what no limit gives here.
-  const bool unlimited = n && n->is_int64() && n->as_int64() < 0;
-  if (n && !n->is_null() && !unlimited) {
-    const request::Field& max = *request::FindField("max_tokens", request::Group::kTop);
-    if (auto err = FromSchema(request::ReadJsonField(opts, max, req, "num_predict"))) return err;
-    params->max_tokens_given = true;
+  if (!v->is_string()) return OllamaBadField(key, std::string("'") + key + "' must be a string");
+  *out = std::string(v->as_string());
+  return std::nullopt;
+}
+
+std::optional<ApiError> ReadContext(const json::object& o, std::vector<int32_t>* out) {
+  const json::value* v = o.if_contains("context");
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  const char* message = "'context' must be an array of token ids";
+  if (!v->is_array()) return OllamaBadField("context", message);
+  for (const json::value& id : v->as_array()) {
+    if (!id.is_int64() || id.as_int64() < 0 || id.as_int64() > INT32_MAX) {
+      return OllamaBadField("context", message);
+    }
+    out->push_back(int32_t(id.as_int64()));
   }
   return std::nullopt;
 }
 
-// `think`: true or a level ("low", "medium", "high": gpt-oss's effort) splits the reasoning
-// into message.thinking; false leaves whatever reasoning comes in the content and asks the
-// template not to think (enable_thinking false, which Qwen3's reads; templates without it
-// ignore it). A level is passed as reasoning_effort, which gpt-oss's template reads.
-std::optional<ApiError> ReadThink(const json::object& o, GenerateRequest* req) {
-  const json::value* v = o.if_contains("think");
-  if (v == nullptr || v->is_null()) return std::nullopt;
-  if (v->is_bool()) {
-    req->reasoning_format = v->as_bool() ? ReasoningFormat::kAuto : ReasoningFormat::kNone;
-    if (!v->as_bool()) req->template_kwargs["enable_thinking"] = false;
-    return std::nullopt;
+// What /api/generate cannot honour: a template of its own (Ollama's are Go templates; the
+// model's Jinja template renders prompts here), images, logprobs.
+std::optional<ApiError> RefuseUnsupported(const json::object& o) {
+  std::string tmpl;
+  if (auto err = ReadString(o, "template", &tmpl)) return err;
+  if (!tmpl.empty()) {
+    return OllamaBadField("template",
+                          "'template' overrides are not supported: the model's own chat template "
+                          "renders the prompt (send raw: true with a formatted prompt instead)");
   }
-  if (v->is_string() &&
-      (v->as_string() == "low" || v->as_string() == "medium" || v->as_string() == "high")) {
-    req->reasoning_format = ReasoningFormat::kAuto;
-    req->template_kwargs["reasoning_effort"] = v->as_string();
-    return std::nullopt;
+  if (auto err = NoImages(o, "images")) return err;
+  const json::value* lp = o.if_contains("logprobs");
+  if (lp && lp->is_bool() && lp->as_bool()) {
+    return OllamaBadField("logprobs",
+                          "'logprobs' is not supported on /api/generate yet; use "
+                          "/v1/completions");
   }
-  return Bad("think", "'think' must be true, false, \"low\", \"medium\" or \"high\"");
+  return std::nullopt;
+}
+
+// The prompt: FIM with a suffix, as it is when raw, else a user message after the system one.
+std::optional<ApiError> ReadPrompt(const json::object& o, GenerateRequest* req,
+                                   OllamaParams* params) {
+  std::string prompt, suffix, system;
+  if (auto err = ReadString(o, "prompt", &prompt)) return err;
+  if (auto err = ReadString(o, "suffix", &suffix)) return err;
+  if (auto err = ReadString(o, "system", &system)) return err;
+  if (const json::value* raw = o.if_contains("raw"); raw && !raw->is_null()) {
+    if (!raw->is_bool()) return OllamaBadField("raw", "'raw' must be a boolean");
+    params->raw = raw->as_bool();
+  }
+  if (prompt.empty() && suffix.empty()) {
+    params->load_only = true;
+  } else if (!suffix.empty() || params->raw) {
+    req->prompt = std::move(prompt);
+    req->suffix = std::move(suffix);
+  } else {
+    if (!system.empty()) req->messages.push_back({"system", std::move(system)});
+    req->messages.push_back({"user", std::move(prompt)});
+  }
+  return ReadContext(o, &params->context);
 }
 
 // Ollama's tool calls: {"function": {"name", "arguments": {...}}}, the arguments an object.
@@ -89,14 +141,6 @@ json::array OllamaToolCalls(const std::vector<ChatToolCall>& calls) {
   return out;
 }
 
-json::object Message(const std::string& content, const std::string& thinking,
-                     const std::vector<ChatToolCall>& calls = {}) {
-  json::object m{{"role", "assistant"}, {"content", content}};
-  if (!thinking.empty()) m["thinking"] = thinking;
-  if (!calls.empty()) m["tool_calls"] = OllamaToolCalls(calls);
-  return m;
-}
-
 int64_t Nanos(double ms) { return int64_t(ms * 1e6); }
 
 // Ollama's closing fields: why it stopped, and the counts and durations in nanoseconds.
@@ -105,7 +149,8 @@ void AddStats(const Event& done, int prompt_tokens, json::object* out) {
   (*out)["done_reason"] = done.finish_reason == "length" ? "length" : "stop";
   (*out)["total_duration"] = Nanos(t.ttft_ms + t.decode_ms);
   (*out)["load_duration"] = Nanos(t.load_ms);
-  (*out)["prompt_eval_count"] = prompt_tokens;
+  // As Ollama: only the prompt tokens evaluated, not those its cache held.
+  (*out)["prompt_eval_count"] = prompt_tokens - t.cached_tokens;
   (*out)["prompt_eval_duration"] = Nanos(t.prompt_ms);
   (*out)["eval_count"] = t.generated_tokens;
   (*out)["eval_duration"] = Nanos(t.decode_ms);
@@ -114,55 +159,104 @@ void AddStats(const Event& done, int prompt_tokens, json::object* out) {
 }  // namespace
 
 std::optional<ApiError> ParseOllamaChat(std::string_view body, GenerateRequest* req,
-                                        OllamaChatParams* params) {
-  json::value root;
-  if (auto err = ParseBodyObject(body, &root)) return err;
-  const json::object& o = root.as_object();
-  *params = OllamaChatParams{};
-  if (auto err = ReadModelAndStream(o, &params->model, &params->stream)) return err;
-  if (auto err = ReadMessages(o, req)) return err;
-  if (auto err = ReadOptions(o, req, params)) return err;
-  if (auto err = FromSchema(request::ReadOllamaFormat(o, req))) return err;
-  return ReadThink(o, req);
+                                        OllamaParams* params) {
+  std::optional<ApiError> err;
+  std::optional<json::object> o = ParseBody(body, &err);
+  if (!o) return err;
+  *params = OllamaParams{};
+  if (auto e = ReadOllamaCommon(*o, req, params)) return e;
+  return ReadMessages(*o, req, params);
 }
 
-std::string OllamaChatEncoder::TokenLine(const Event& e) {
+std::optional<ApiError> ParseOllamaGenerate(std::string_view body, GenerateRequest* req,
+                                            OllamaParams* params) {
+  std::optional<ApiError> err;
+  std::optional<json::object> o = ParseBody(body, &err);
+  if (!o) return err;
+  *params = OllamaParams{};
+  if (auto e = RefuseUnsupported(*o)) return e;
+  if (auto e = ReadOllamaCommon(*o, req, params)) return e;
+  return ReadPrompt(*o, req, params);
+}
+
+std::string OllamaTime() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch() %
+                                                                       std::chrono::seconds(1))
+                      .count();
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(ns));
+  return buf;
+}
+
+json::object OllamaEncoder::Object(const std::string& text, const std::string& thinking,
+                                   const std::vector<ChatToolCall>& calls, bool done) const {
+  json::object o{{"model", model_}, {"created_at", clock_()}};
+  if (kind_ == Kind::kChat) {
+    json::object m{{"role", "assistant"}, {"content", text}};
+    if (!thinking.empty()) m["thinking"] = thinking;
+    if (!calls.empty()) m["tool_calls"] = OllamaToolCalls(calls);
+    o["message"] = std::move(m);
+  } else {
+    o["response"] = text;
+    if (!thinking.empty()) o["thinking"] = thinking;
+  }
+  o["done"] = done;
+  return o;
+}
+
+std::string OllamaEncoder::TokenLine(const Event& e) {
   request::AddToolCallDeltas(e.tool_calls, &tool_calls_);
+  context_.push_back(e.id);
   if (e.text.empty() && e.reasoning.empty()) return "";
-  json::object line{{"model", model_},
-                    {"created_at", created_at_},
-                    {"message", Message(e.text, e.reasoning)},
-                    {"done", false}};
-  return json::serialize(line) + "\n";
+  return json::serialize(Object(e.text, e.reasoning, {}, false)) + "\n";
 }
 
-std::string OllamaChatEncoder::DoneLine(const Event& done, int prompt_tokens) const {
-  // Ollama sends a call whole, never in pieces: the calls go out with the last line.
+std::string OllamaEncoder::Last(const Event& done, int prompt_tokens, const std::string& text,
+                                const std::string& thinking) const {
+  // Ollama sends a call whole, never in pieces: the calls go out with the last object.
   std::vector<ChatToolCall> calls = tool_calls_;
   request::AddToolCallDeltas(done.tool_calls, &calls);
-  json::object line{{"model", model_},
-                    {"created_at", created_at_},
-                    {"message", Message(done.text, done.reasoning, calls)},
-                    {"done", true}};
-  AddStats(done, prompt_tokens, &line);
-  return json::serialize(line) + "\n";
+  json::object o = Object(text, thinking, calls, true);
+  AddStats(done, prompt_tokens, &o);
+  if (with_context_) o["context"] = json::array(context_.begin(), context_.end());
+  return json::serialize(o);
 }
 
-void OllamaChatEncoder::Add(const Event& e) {
+std::string OllamaEncoder::DoneLine(const Event& done, int prompt_tokens) const {
+  return Last(done, prompt_tokens, done.text, done.reasoning) + "\n";
+}
+
+void OllamaEncoder::Add(const Event& e) {
   content_ += e.text;
   thinking_ += e.reasoning;
+  context_.push_back(e.id);
   request::AddToolCallDeltas(e.tool_calls, &tool_calls_);
 }
 
-std::string OllamaChatEncoder::Final(const Event& done, int prompt_tokens) const {
-  std::vector<ChatToolCall> calls = tool_calls_;
-  request::AddToolCallDeltas(done.tool_calls, &calls);
-  json::object out{{"model", model_},
-                   {"created_at", created_at_},
-                   {"message", Message(content_ + done.text, thinking_ + done.reasoning, calls)},
-                   {"done", true}};
-  AddStats(done, prompt_tokens, &out);
-  return json::serialize(out);
+std::string OllamaEncoder::Final(const Event& done, int prompt_tokens) const {
+  return Last(done, prompt_tokens, content_ + done.text, thinking_ + done.reasoning);
+}
+
+std::string OllamaEncoder::LoadOnly(const char* done_reason) const {
+  json::object o = Object("", "", {}, true);
+  o["done_reason"] = done_reason;
+  return json::serialize(o);
+}
+
+std::string OllamaErrorBody(std::string_view server_error_body) {
+  json::error_code ec;
+  json::value v = json::parse(server_error_body, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  const json::value* err = o ? o->if_contains("error") : nullptr;
+  const json::object* inner = err ? err->if_object() : nullptr;
+  const json::value* message = inner ? inner->if_contains("message") : nullptr;
+  if (message == nullptr || !message->is_string()) return std::string(server_error_body);
+  return json::serialize(json::object{{"error", message->as_string()}});
 }
 
 namespace {
@@ -179,20 +273,26 @@ std::string ParameterSize(double parameters) {
 }
 
 json::object OllamaModel(const ModelInfo& m) {
-  return json::object{
-      {"name", m.id},
-      {"model", m.id},
-      {"modified_at", store::FormatIso8601(m.modified * 1000)},
-      {"size", m.size_bytes},
-      {"details", json::object{{"parent_model", ""},
-                               {"format", "gguf"},
-                               {"family", m.architecture},
-                               {"families", json::array{json::string(m.architecture)}},
-                               {"parameter_size", ParameterSize(m.parameters)},
-                               {"quantization_level", m.quant}}}};
+  return json::object{{"name", m.id},
+                      {"model", m.id},
+                      {"modified_at", store::FormatIso8601(m.modified * 1000)},
+                      {"size", m.size_bytes},
+                      {"details", OllamaDetails(m)}};
 }
 
+// What /api/ps shows for a model that no keep_alive unloads.
+constexpr const char* kNeverExpires = "9999-12-31T23:59:59.000Z";
+
 }  // namespace
+
+json::object OllamaDetails(const ModelInfo& m) {
+  return json::object{{"parent_model", ""},
+                      {"format", "gguf"},
+                      {"family", m.architecture},
+                      {"families", json::array{json::string(m.architecture)}},
+                      {"parameter_size", ParameterSize(m.parameters)},
+                      {"quantization_level", m.quant}};
+}
 
 json::object OllamaTags(const std::vector<ModelInfo>& models) {
   json::array out;
@@ -213,6 +313,8 @@ json::object OllamaRunning(const std::vector<ModelInfo>& models) {
     o["kv_bytes"] = m.kv_bytes;
     o["cache_type_k"] = KvCacheTypeName(m.kv_types.k);
     o["cache_type_v"] = KvCacheTypeName(m.kv_types.v);
+    o["expires_at"] = m.expires_at_ms > 0 ? json::value(store::FormatIso8601(m.expires_at_ms))
+                                          : json::value(kNeverExpires);
     out.push_back(std::move(o));
   }
   return json::object{{"models", std::move(out)}};

@@ -22,7 +22,9 @@ namespace json = boost::json;
 // The generation's measured speed as llama.cpp's server reports it: `predicted_per_second`
 // is the decode rate (the steps after the first token, which comes out of the prompt pass).
 json::object TimingsJson(const Timings& t) {
-  return json::object{{"prompt_n", t.prompt_tokens},
+  // As llama-server: prompt_n counts the evaluated tokens, cache_n the ones reused.
+  return json::object{{"cache_n", t.cached_tokens},
+                      {"prompt_n", t.evaluated_prompt_tokens()},
                       {"prompt_ms", t.prompt_ms},
                       {"prompt_per_second", t.prompt_tokens_per_second()},
                       {"predicted_n", t.generated_tokens},
@@ -401,9 +403,12 @@ std::string CompletionEncoder::TokenChunk(const Event& e) {
 json::object CompletionEncoder::Usage(int prompt_tokens) const {
   int completion = 0;
   for (const Choice& c : choices_) completion += c.done.timings.generated_tokens;
+  // The prompt is evaluated once for every choice; its cached part is OpenAI's cached_tokens.
+  const int cached = choices_.empty() ? 0 : choices_[0].done.timings.cached_tokens;
   return json::object{{"prompt_tokens", prompt_tokens},
                       {"completion_tokens", completion},
-                      {"total_tokens", prompt_tokens + completion}};
+                      {"total_tokens", prompt_tokens + completion},
+                      {"prompt_tokens_details", json::object{{"cached_tokens", cached}}}};
 }
 
 bool CompletionEncoder::AllDone() const {

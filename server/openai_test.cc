@@ -138,7 +138,9 @@ TEST(OpenAiEncoder, WithIncludeUsageEveryChunkHasUsageNullButTheLast) {
   CompletionEncoder enc(params, "m", "id", 1);
   std::string sse = enc.FirstChunk();
   sse += enc.TokenChunk(Token(0, "Hi", "Hi"));
-  sse += enc.FinalChunks(Done(0, 1, "length"), 5);
+  Event done = Done(0, 1, "length");
+  done.timings.cached_tokens = 3;  // of the 5 prompt tokens, from the prompt cache
+  sse += enc.FinalChunks(done, 5);
   const std::vector<json::object> chunks = Chunks(sse);
   ASSERT_EQ(chunks.size(), 4u);  // role, token, finish, usage
   for (size_t i = 0; i + 1 < chunks.size(); ++i) {
@@ -146,7 +148,8 @@ TEST(OpenAiEncoder, WithIncludeUsageEveryChunkHasUsageNullButTheLast) {
     EXPECT_TRUE(chunks[i].at("usage").is_null()) << i;
   }
   EXPECT_EQ(json::serialize(chunks.back().at("usage")),
-            R"({"prompt_tokens":5,"completion_tokens":1,"total_tokens":6})");
+            R"({"prompt_tokens":5,"completion_tokens":1,"total_tokens":6,)"
+            R"("prompt_tokens_details":{"cached_tokens":3}})");
   EXPECT_TRUE(chunks.back().at("choices").as_array().empty());
   // Without include_usage the field is absent.
   CompletionEncoder plain(CompletionParams{}, "m", "id", 1);

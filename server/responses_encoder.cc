@@ -175,12 +175,12 @@ std::string ResponsesEncoder::Finish(const Event& done, int prompt_tokens) {
   if (output().empty()) s += Text(Kind::kMessage, "");
   s += Close();
   const int generated = done.timings.generated_tokens;
-  response_["usage"] =
-      json::object{{"input_tokens", prompt_tokens},
-                   {"input_tokens_details", json::object{{"cached_tokens", 0}}},
-                   {"output_tokens", generated},
-                   {"output_tokens_details", json::object{{"reasoning_tokens", reasoning_tokens_}}},
-                   {"total_tokens", prompt_tokens + generated}};
+  response_["usage"] = json::object{
+      {"input_tokens", prompt_tokens},
+      {"input_tokens_details", json::object{{"cached_tokens", done.timings.cached_tokens}}},
+      {"output_tokens", generated},
+      {"output_tokens_details", json::object{{"reasoning_tokens", reasoning_tokens_}}},
+      {"total_tokens", prompt_tokens + generated}};
   response_["status"] = incomplete_ ? "incomplete" : "completed";
   if (incomplete_) response_["incomplete_details"] = {{"reason", "max_output_tokens"}};
   return s + Emit(incomplete_ ? "response.incomplete" : "response.completed",

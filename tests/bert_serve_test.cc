@@ -1,53 +1,38 @@
 // The bert family end to end through `inferno serve`: the zoo's BERT encoder (tools/zoo/bert.sh,
 // its pooling_type CLS) answers /v1/embeddings and Ollama's /api/embed with llama-server's
 // vectors (cosine >= 0.999 per input), and refuses chat with a message pointing at embeddings.
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
 #include <cmath>
 #include <filesystem>
 
-#include "tests/server_process.h"
-#include "tests/subprocess.h"
+#include "tests/served_test.h"
 
 namespace inferno {
 namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
-using testing::HttpRequest;
 using testing::HttpResponse;
 using testing::ParseJsonObject;
-using testing::ServerProcess;
 
 const fs::path kModel = fs::path(INFERNO_ZOO_DIR) / "zoo" / "bert-tiny-cls-F16.gguf";
 const fs::path kOracle =
     fs::path(INFERNO_ZOO_DIR) / "zoo-oracle" / "embeddings" / "bert-tiny-cls-F16.model.json";
 
-class BertServe : public ::testing::Test {
+class BertServe : public testing::ServedTest {
  protected:
+  static void SetUpTestSuite() {
+    if (!fs::exists(kOracle)) return;  // each test skips
+    const fs::path models = MakeModels("bert");
+    fs::copy_file(kModel, models / "bert.gguf");
+    Serve();
+  }
   void SetUp() override {
     if (!fs::exists(kOracle)) GTEST_SKIP() << "no zoo (make zoo): " << kOracle;
-    dir_ = testing::FreshTempDir("bert", "serve");
-    fs::create_directories(dir_ / "models");
-    fs::copy_file(kModel, dir_ / "models/bert.gguf");
-    server_ = std::make_unique<ServerProcess>(
-        std::vector<std::string>{"--models-dir", (dir_ / "models").string(), "--data-dir",
-                                 (dir_ / "data").string(), "--threads", "1"});
-    ASSERT_TRUE(server_->ok()) << server_->startup_output();
     oracle_ = json::parse(testing::ReadAll(kOracle)).as_object();
-  }
-  void TearDown() override {
-    server_.reset();
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-  HttpResponse Post(const std::string& path, const json::object& body) {
-    return HttpRequest(server_->port(), "POST", path, json::serialize(body));
   }
   const json::array& Want(size_t i) { return oracle_.at("embeddings").at(i).as_array(); }
 
-  fs::path dir_;
-  std::unique_ptr<ServerProcess> server_;
   json::object oracle_;
 };
 

@@ -1,15 +1,12 @@
 // Fill-in-the-middle through /v1/completions' `suffix`: a model with FIM tokens (the scripted
 // tests/thinking_model.h with its FIM tokens, whose <|fim_middle|> leads to "Hello!") gets the
 // prompt laid out as llama.cpp's /infill does, and one without them a 400 naming `suffix`.
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
 #include <filesystem>
 
 #include "engine/model/model.h"
 #include "engine/runtime/sequence.h"
-#include "tests/server_process.h"
-#include "tests/subprocess.h"
+#include "tests/served_test.h"
 #include "tests/thinking_model.h"
 
 namespace inferno {
@@ -17,42 +14,24 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
-using testing::HttpRequest;
 using testing::HttpResponse;
 using testing::ParseJsonObject;
-using testing::ServerProcess;
 
-class FimApiTest : public ::testing::Test {
+class FimApiTest : public testing::ServedTest {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new fs::path(testing::FreshTempDir("fim", "server"));
-    fs::create_directories(*dir_ / "models");
-    ASSERT_TRUE(testing::ThinkingModelWriter({.fim = true})
-                    .WriteFile((*dir_ / "models/fim.gguf").string())
-                    .ok());
+    const fs::path models = MakeModels("fim");
+    ASSERT_TRUE(
+        testing::ThinkingModelWriter({.fim = true}).WriteFile((models / "fim.gguf").string()).ok());
     fs::copy_file(std::string(INFERNO_SHARED_DIR) + "/fixtures/models/llama-tiny-Q8_0.gguf",
-                  *dir_ / "models/plain.gguf");
-    server_ = new ServerProcess({"--models-dir", (*dir_ / "models").string(), "--data-dir",
-                                 (*dir_ / "data").string(), "--threads", "1"});
-    ASSERT_TRUE(server_->ok()) << server_->startup_output();
+                  models / "plain.gguf");
+    Serve();
   }
-  static void TearDownTestSuite() {
-    delete server_;
-    fs::remove_all(*dir_);
-    delete dir_;
-  }
-  static HttpResponse Complete(const std::string& body) {
-    return HttpRequest(server_->port(), "POST", "/v1/completions", body);
-  }
-
-  static ServerProcess* server_;
-  static fs::path* dir_;
+  static HttpResponse Complete(const std::string& body) { return Post("/v1/completions", body); }
 };
-ServerProcess* FimApiTest::server_ = nullptr;
-fs::path* FimApiTest::dir_ = nullptr;
 
 TEST_F(FimApiTest, PromptIsPrefixSuffixMiddle) {
-  Result<std::unique_ptr<Model>> m = Model::Load((*dir_ / "models/fim.gguf").string());
+  Result<std::unique_ptr<Model>> m = Model::Load((models() / "fim.gguf").string());
   ASSERT_TRUE(m.ok()) << m.status().message();
   const Tokenizer& tok = (*m)->tokenizer();
   ASSERT_GE(tok.fim_pre(), 0);

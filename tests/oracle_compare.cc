@@ -40,17 +40,6 @@ std::vector<float> OracleLogits(const fs::path& json) {
   return v;
 }
 
-std::vector<float> StepZeroLogits(const Model& m, const std::vector<int32_t>& prompt) {
-  ThreadPool pool(2);
-  KvCache cache(m.config(), int(prompt.size()) + 1);
-  ForwardState state(m.config(), int(prompt.size()));
-  std::vector<int32_t> positions(prompt.size());
-  for (size_t i = 0; i < positions.size(); ++i) positions[i] = int32_t(i);
-  std::vector<float> logits(m.config().n_vocab);
-  Forward(m, pool, cache, prompt, positions, state, logits.data());
-  return logits;
-}
-
 // oracle_dump writes each step's piece as raw bytes, and a byte-fallback token can be half a
 // UTF-8 character; the pieces are only for messages, so such bytes are let through.
 boost::json::object ReadOracle(const fs::path& path) {
@@ -67,6 +56,18 @@ double MeanAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
 }
 
 }  // namespace
+
+std::vector<float> StepZeroLogits(const Model& m, const std::vector<int32_t>& prompt, int n_ctx,
+                                  const KvCacheTypes& kv_types) {
+  ThreadPool pool(2);
+  KvCache cache(m.config(), std::max(int(prompt.size()) + 1, n_ctx), kv_types);
+  ForwardState state(m.config(), int(prompt.size()));
+  std::vector<int32_t> positions(prompt.size());
+  for (size_t i = 0; i < positions.size(); ++i) positions[i] = int32_t(i);
+  std::vector<float> logits(m.config().n_vocab);
+  Forward(m, pool, cache, prompt, positions, state, logits.data());
+  return logits;
+}
 
 std::vector<double> MeanLogitDistance(const std::string& model_path,
                                       const std::string& oracle_dir) {

@@ -13,8 +13,9 @@
 #include <map>
 #include <sstream>
 
-#include "engine/model/forward.h"
 #include "engine/model/model.h"
+#include "tests/oracle_compare.h"
+#include "tests/prompt_cache_parity.h"
 #include "tests/subprocess.h"
 
 namespace inferno {
@@ -145,6 +146,26 @@ KvCacheTypes OracleKvTypes(const boost::json::object& oracle) {
   return types;
 }
 
+// 1. Greedy generation through the real CLI: the generated ids, and the prompt's in *prompt_ids.
+std::vector<int32_t> GreedyThroughCli(const std::string& model_path, const std::string& prompt,
+                                      int steps, const KvCacheTypes& kv_types,
+                                      std::vector<int32_t>* prompt_ids) {
+  const testing::ProcessResult r = testing::RunProcess(
+      {testing::InfernoBinary(), "run", "-m", model_path, "-p", prompt, "--temp", "0", "-n",
+       std::to_string(steps), "--json", "--top-logits", "10", "-t", "2", "--cache-type-k",
+       KvCacheTypeName(kv_types.k), "--cache-type-v", KvCacheTypeName(kv_types.v)});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<int32_t> ids;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    const boost::json::object e = boost::json::parse(line).as_object();
+    if (e.at("type").as_string() == "prompt") *prompt_ids = IntArray(e.at("tokens"));
+    if (e.at("type").as_string() == "token")
+      ids.push_back(int32_t(e.at("id").to_number<int64_t>()));
+  }
+  return ids;
+}
+
 class ParityTest : public ::testing::TestWithParam<OracleCase> {};
 
 TEST_P(ParityTest, MatchesOracle) {
@@ -160,48 +181,40 @@ TEST_P(ParityTest, MatchesOracle) {
   const auto& steps = oracle.at("steps").as_array();
   const KvCacheTypes kv_types = OracleKvTypes(oracle);
 
-  // 1. Greedy generation through the real CLI.
-  const testing::ProcessResult r = testing::RunProcess(
-      {testing::InfernoBinary(), "run", "-m", c.model_path, "-p", prompt, "--temp", "0", "-n",
-       std::to_string(steps.size()), "--json", "--top-logits", "10", "-t", "2", "--cache-type-k",
-       KvCacheTypeName(kv_types.k), "--cache-type-v", KvCacheTypeName(kv_types.v)});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::vector<boost::json::object> events;
-  std::istringstream lines(r.out);
-  for (std::string line; std::getline(lines, line);) {
-    events.push_back(boost::json::parse(line).as_object());
+  Result<std::unique_ptr<Model>> model = Model::Load(c.model_path);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  const Model& m = **model;
+  // The oracle's context size (oracle_dump runs llama.cpp with n_ctx 1024): LongRoPE models pick
+  // their factors by it, so a smaller cache would compute with the other set.
+  constexpr int kOracleContext = 1024;
+  std::vector<int32_t> got_prompt, got_tokens;
+  std::vector<float> logits;
+  if (testing::ParityThroughPromptCache()) {
+    // 1 and 2 through a Scheduler whose cache holds the prompt's first half.
+    testing::CachedGreedy g =
+        testing::GreedyAfterCachedPrefix(m, prompt, int(steps.size()), kOracleContext, kv_types);
+    got_prompt = std::move(g.prompt);
+    got_tokens = std::move(g.tokens);
+    logits = std::move(g.step0_logits);
+    std::printf("[parity] %s: %d of %zu prompt tokens from the prompt cache\n", c.name.c_str(),
+                g.cached_tokens, got_prompt.size());
+  } else {
+    got_tokens = GreedyThroughCli(c.model_path, prompt, int(steps.size()), kv_types, &got_prompt);
+    logits = testing::StepZeroLogits(m, want_prompt, kOracleContext, kv_types);
   }
-  ASSERT_GE(events.size(), 2u);
-  ASSERT_EQ(events[0].at("type").as_string(), "prompt");
-  EXPECT_EQ(IntArray(events[0].at("tokens")), want_prompt) << "prompt tokens differ";
+  EXPECT_EQ(got_prompt, want_prompt) << "prompt tokens differ";
   size_t checked = 0;
   for (size_t s = 0; s < steps.size(); ++s) {
     const auto& step = steps[s].as_object();
-    ASSERT_LT(s + 1, events.size()) << "generation ended early at step " << s;
+    ASSERT_LT(s, got_tokens.size()) << "generation ended early at step " << s;
     // At a near-tie a tiny numeric difference may pick the other token legitimately, and
     // everything after it diverges: compare only up to the first such step.
     if (step.at("gap").to_number<double>() < 0.1) break;
-    const auto& ev = events[s + 1];
-    ASSERT_EQ(ev.at("type").as_string(), "token") << "step " << s;
-    EXPECT_EQ(ev.at("id").to_number<int64_t>(), step.at("token").to_number<int64_t>())
+    EXPECT_EQ(got_tokens[s], step.at("token").to_number<int64_t>())
         << "step " << s << " (oracle piece '" << step.at("piece").as_string() << "')";
     ++checked;
   }
 
-  // 2. Step-0 logits against the full oracle vector.
-  Result<std::unique_ptr<Model>> model = Model::Load(c.model_path);
-  ASSERT_TRUE(model.ok()) << model.status().message();
-  const Model& m = **model;
-  ThreadPool pool(2);
-  // The oracle's context size (oracle_dump runs llama.cpp with n_ctx 1024): LongRoPE models pick
-  // their factors by it, so a smaller cache would compute with the other set.
-  constexpr int kOracleContext = 1024;
-  KvCache cache(m.config(), std::max(int(want_prompt.size()) + 1, kOracleContext), kv_types);
-  ForwardState state(m.config(), int(want_prompt.size()));
-  std::vector<int32_t> positions(want_prompt.size());
-  for (size_t i = 0; i < positions.size(); ++i) positions[i] = int32_t(i);
-  std::vector<float> logits(m.config().n_vocab);
-  Forward(m, pool, cache, want_prompt, positions, state, logits.data());
   const std::string f32_path = c.oracle_path.substr(0, c.oracle_path.size() - 5) + ".f32";
   const std::vector<float> want = ReadF32(f32_path);
   ASSERT_EQ(want.size(), logits.size());

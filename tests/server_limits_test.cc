@@ -241,6 +241,27 @@ TEST_F(LimitsTest, EachClientHasItsOwnShare) {
   EXPECT_EQ(HttpRequest(port(), "POST", "/v1/chat/completions", kChat + "}", key).status, 200);
 }
 
+// Embeddings count against the client's share as generations do: refused while the client's
+// only place is taken, answered once it is free.
+TEST_F(LimitsTest, EmbeddingsCountAgainstTheClientsShare) {
+  Start({"--parallel", "1", "--max-queue", "16", "--max-client-requests", "1"});
+  const std::string embed = R"({"input":"Once upon a time"})";
+  const std::string reference = ReferenceContent(port());
+  SlotHolder holder(port());
+  std::unique_ptr<StreamingRequest> a = StartAdmitted(port());
+  ExpectTooMany(HttpRequest(port(), "POST", "/v1/embeddings", embed), "--max-client-requests");
+  ExpectTooMany(HttpRequest(port(), "POST", "/api/embed", embed), "--max-client-requests");
+  EXPECT_EQ(Metric(port(), R"(inferno_rejected_requests_total{reason="client_limit"})"), "2");
+  holder.Release();
+  EXPECT_EQ(StreamedContent(a->Finish().body), reference);
+  HttpResponse r = HttpRequest(port(), "POST", "/v1/embeddings", embed);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(
+      testing::ParseJsonObject(r.body).at("data").at(0).at("embedding").as_array().empty());
+  // Its place was given back: a generation of the same client is admitted.
+  EXPECT_EQ(ReferenceContent(port()), reference);
+}
+
 TEST_F(LimitsTest, Http10StreamIsCloseDelimitedNotChunked) {
   Start({});
   const std::string body = kChat + R"(,"stream":true})";

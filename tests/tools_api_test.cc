@@ -3,28 +3,20 @@
 // /v1/chat/completions returns as message.tool_calls and streams as delta.tool_calls exactly
 // in OpenAI's shapes, and /api/chat as Ollama's; the next turn, with the call and its result,
 // is rendered as Hugging Face renders it.
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
-#include "tests/server_process.h"
-#include "tests/subprocess.h"
+#include "tests/served_test.h"
 #include "tests/thinking_model.h"
 
 namespace inferno {
 namespace {
 
-using testing::ReadAll;
-
 namespace fs = std::filesystem;
 namespace json = boost::json;
-using testing::HttpRequest;
 using testing::HttpResponse;
 using testing::ParseJsonObject;
-using testing::ServerProcess;
+using testing::ReadAll;
 
 const fs::path kTemplates = fs::path(INFERNO_SHARED_DIR) / "fixtures" / "templates";
 
@@ -35,42 +27,22 @@ constexpr char kTools[] =
 constexpr char kAsk[] = R"("messages":[{"role":"user","content":"Weather in Paris?"}])";
 constexpr char kArguments[] = R"({"location": "Paris", "unit": "celsius"})";
 
-class ToolsApiTest : public ::testing::Test {
+class ToolsApiTest : public testing::ServedTest {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new fs::path(testing::FreshTempDir("tools", "server"));
-    fs::create_directories(*dir_ / "models");
     const std::string qwen = ReadAll(kTemplates / "jinja" / "Qwen-Qwen2.5-7B-Instruct.jinja");
     ASSERT_FALSE(qwen.empty());
-    ASSERT_TRUE(
-        testing::ToolModelWriter(qwen).WriteFile((*dir_ / "models/tools.gguf").string()).ok());
-    server_ = new ServerProcess({"--models-dir", (*dir_ / "models").string(), "-m",
-                                 (*dir_ / "models/tools.gguf").string(), "--data-dir",
-                                 (*dir_ / "data").string(), "--threads", "1"});
-    ASSERT_TRUE(server_->ok()) << server_->startup_output();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    fs::remove_all(*dir_);
-    delete dir_;
-  }
-  static HttpResponse Post(const std::string& target, const std::string& body) {
-    return HttpRequest(server_->port(), "POST", target, body);
+    const std::string model = (MakeModels("tools") / "tools.gguf").string();
+    ASSERT_TRUE(testing::ToolModelWriter(qwen).WriteFile(model).ok());
+    Serve({"-m", model});
   }
   static json::object Chat(const std::string& fields) {
-    HttpResponse r = Post("/v1/chat/completions", "{" + fields + R"(,"temperature":0})");
-    EXPECT_EQ(r.status, 200) << r.body;
-    return ParseJsonObject(r.body);
+    return PostOk("/v1/chat/completions", "{" + fields + R"(,"temperature":0})");
   }
   static json::object Choice(const json::object& o) {
     return o.at("choices").as_array()[0].as_object();
   }
-
-  static ServerProcess* server_;
-  static fs::path* dir_;
 };
-ServerProcess* ToolsApiTest::server_ = nullptr;
-fs::path* ToolsApiTest::dir_ = nullptr;
 
 TEST_F(ToolsApiTest, ReplyWithACallIsMessageToolCalls) {
   const json::object o = Chat(std::string(kAsk) + "," + kTools);

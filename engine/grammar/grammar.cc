@@ -29,7 +29,10 @@ bool CharSet::InRanges(uint32_t cp) const {
   return it != ranges_.begin() && std::prev(it)->second >= cp;
 }
 
-bool CharSet::ContainsSlow(uint32_t cp) const { return InRanges(cp) != negated_; }
+bool CharSet::ContainsSlow(uint32_t cp) const {
+  if (cp > 0x10FFFF) return !negated_ && InRanges(cp);  // the control mark: only named
+  return InRanges(cp) != negated_;
+}
 
 bool CharSet::Intersects(uint32_t lo, uint32_t hi) const {
   if (!negated_) {
@@ -150,7 +153,14 @@ Element Builder::Chars(const CharSet& set) {
 }
 
 void Builder::AppendLiteral(std::string_view text, Sequence* seq) {
-  for (size_t i = 0; i < text.size();) seq->push_back(Char(NextCodepoint(text, &i)));
+  for (size_t i = 0; i < text.size();) {
+    if (uint8_t(text[i]) == kControlByte) {
+      seq->push_back(Char(kControlMark));
+      ++i;
+      continue;
+    }
+    seq->push_back(Char(NextCodepoint(text, &i)));
+  }
 }
 
 Status Builder::AppendRepeat(const Element& item, int min, int max, std::string_view base,

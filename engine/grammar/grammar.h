@@ -19,6 +19,15 @@
 
 namespace inferno::grammar {
 
+// Control tokens (a chat syntax's markers such as gpt-oss' <|message|>) are spelled in the
+// grammar's input as the byte 0xFF, which no UTF-8 text contains, followed by their text: the
+// vocabulary trie gives them that spelling and the matcher reads the byte as the code point
+// kControlMark, beyond Unicode. A grammar therefore produces a control token only where a
+// literal names it (a 0xFF byte in AppendLiteral's text); no character class, negated or not,
+// ever holds the mark.
+constexpr uint8_t kControlByte = 0xFF;
+constexpr uint32_t kControlMark = 0x110000;
+
 // A set of code points: sorted, non-overlapping, non-adjacent ranges, possibly negated.
 class CharSet {
  public:
@@ -98,7 +107,8 @@ class Builder {
   Element Chars(const CharSet& set);
   Element Char(uint32_t cp) { return Chars(CharSet::Single(cp)); }
   static Element Ref(uint32_t rule) { return {ElementType::kRule, rule}; }
-  // A literal: one element per code point of UTF-8 `text` (appended to seq).
+  // A literal: one element per code point of UTF-8 `text` (appended to seq); a kControlByte
+  // in it is the mark of the control token whose text follows.
   void AppendLiteral(std::string_view text, Sequence* seq);
 
   // Repetition of `item` (one element) between min and max times (max < 0: unbounded), as

@@ -69,21 +69,32 @@ std::string RuleName(std::string_view text) {
 
 class Converter {
  public:
-  Converter(const json::value& root, const SchemaGrammarOptions& options)
-      : root_(root), options_(options) {}
-
-  Result<Grammar> Schema() {
-    Element value;
-    INFERNO_RETURN_IF_ERROR(Visit(root_, "#", 0, &value));
-    return Finish(value);
+  Result<Grammar> Framed(const std::vector<FramedSchema>& alternatives) {
+    const uint32_t root = b_.Rule("root");
+    for (const FramedSchema& f : alternatives) {
+      // Each schema is a document of its own: its $refs point into it.
+      root_ = &f.schema;
+      refs_.clear();
+      Sequence body;
+      if (f.form == ValueForm::kXmlParameters) {
+        INFERNO_RETURN_IF_ERROR(XmlParameters(f.schema, "#", &body));
+      } else {
+        Element value;
+        INFERNO_RETURN_IF_ERROR(Visit(f.schema, "#", 0, &value));
+        body = {Ws(), value, Ws()};
+      }
+      b_.AddAlternative(root, Cat({Lit(f.prefix), body, Lit(f.suffix)}));
+    }
+    return Finish();
   }
 
-  Result<Grammar> AnyObject() { return Finish(AnyObjectRule()); }
+  Result<Grammar> AnyObject() {
+    b_.AddAlternative(b_.Rule("root"), {Ws(), AnyObjectRule(), Ws()});
+    return Finish();
+  }
 
  private:
-  Result<Grammar> Finish(Element value) {
-    const uint32_t root = b_.Rule("root");
-    b_.AddAlternative(root, Cat({Lit(options_.prefix), {Ws(), value, Ws()}, Lit(options_.suffix)}));
+  Result<Grammar> Finish() {
     Result<Grammar> g = b_.Finish("root");
     if (!g.ok()) return Status::InvalidArgument("json_schema: " + g.status().message());
     return g;
@@ -219,8 +230,11 @@ class Converter {
   Status CheckKeywords(const json::object& o, const std::string& path);
   Status Reference(const json::value& ref, const std::string& path, Element* out);
   Status Literals(const json::array& values, const std::string& path, Element* out);
-  Status StringSchema(const json::object& o, const std::string& path, Element* out);
-  Status Format(std::string_view format, const std::string& path, Element* out);
+  // `raw`: the string's plain text (an XML parameter's), else its JSON text.
+  Status StringSchema(const json::object& o, const std::string& path, bool raw, Element* out);
+  Status RawLiterals(const json::object& o, const std::string& path, Element* out);
+  Status Format(std::string_view format, const std::string& path, bool quoted, Element* out);
+  Status XmlParameters(const json::value& schema, const std::string& path, Sequence* out);
   Status IntegerSchema(const json::object& o, const std::string& path, Element* out);
   Status NumberSchema(const json::object& o, const std::string& path, Element* out);
   Status ArraySchema(const json::object& o, const std::string& path, int depth, Element* out);
@@ -231,8 +245,7 @@ class Converter {
   Status Count(const json::object& o, std::string_view key, const std::string& path,
                std::optional<int>* out);
 
-  const json::value& root_;
-  const SchemaGrammarOptions& options_;
+  const json::value* root_ = nullptr;
   Builder b_;
   std::map<std::string, uint32_t> refs_;
 };
@@ -321,7 +334,7 @@ Status Converter::Visit(const json::value& schema, const std::string& path, int 
 
 Status Converter::VisitType(std::string_view type, const json::object& o, const std::string& path,
                             int depth, Element* out) {
-  if (type == "string") return StringSchema(o, path, out);
+  if (type == "string") return StringSchema(o, path, /*raw=*/false, out);
   if (type == "integer") return IntegerSchema(o, path, out);
   if (type == "number") return NumberSchema(o, path, out);
   if (type == "boolean") {
@@ -352,7 +365,7 @@ Status Converter::Reference(const json::value& ref, const std::string& path, Ele
                     target + "'");
   }
   json::error_code ec;
-  const json::value* v = target.size() == 1 ? &root_ : root_.find_pointer(target.substr(1), ec);
+  const json::value* v = target.size() == 1 ? root_ : root_->find_pointer(target.substr(1), ec);
   if (v == nullptr || ec) return Fail(Child(path, "$ref"), "'" + target + "' points at nothing");
   // The rule exists before its body is converted, so recursive schemas refer to it.
   const uint32_t r = b_.FreshRule("ref-" + RuleName(target.substr(target.rfind('/') + 1)));
@@ -388,7 +401,9 @@ Status Converter::Count(const json::object& o, std::string_view key, const std::
   return Status::Ok();
 }
 
-Status Converter::StringSchema(const json::object& o, const std::string& path, Element* out) {
+Status Converter::StringSchema(const json::object& o, const std::string& path, bool raw,
+                               Element* out) {
+  if (raw && (o.contains("enum") || o.contains("const"))) return RawLiterals(o, path, out);
   std::optional<int> min, max;
   INFERNO_RETURN_IF_ERROR(Count(o, "minLength", path, &min));
   INFERNO_RETURN_IF_ERROR(Count(o, "maxLength", path, &max));
@@ -402,9 +417,12 @@ Status Converter::StringSchema(const json::object& o, const std::string& path, E
   if (pattern && format) return Fail(path, "'pattern' together with 'format' is not supported");
   if (format) {
     if (!format->is_string()) return Fail(Child(path, "format"), "'format' must be a string");
-    return Format(format->as_string(), Child(path, "format"), out);
+    return Format(format->as_string(), Child(path, "format"), !raw, out);
   }
-  Sequence body = Lit("\"");
+  if (pattern && raw) return Fail(path, "'pattern' in an XML parameter is not supported");
+  // Plain text stops short of '<', which could begin the element's closing tag.
+  const Element chr = raw ? Class({{'<', '<'}}, true) : JsonChar();
+  Sequence body = raw ? Sequence{} : Lit("\"");
   if (pattern) {
     if (!pattern->is_string()) return Fail(Child(path, "pattern"), "'pattern' must be a string");
     if (Status st = AppendPattern(pattern->as_string(), JsonChar(), &b_, &body); !st.ok()) {
@@ -413,14 +431,15 @@ Status Converter::StringSchema(const json::object& o, const std::string& path, E
   } else {
     if (min && max && *min > *max) return Fail(path, "'minLength' is above 'maxLength'");
     INFERNO_RETURN_IF_ERROR(
-        b_.AppendRepeat(JsonChar(), min.value_or(0), max.value_or(-1), "string-chars", &body));
+        b_.AppendRepeat(chr, min.value_or(0), max.value_or(-1), "string-chars", &body));
   }
-  for (const Element& e : Lit("\"")) body.push_back(e);
+  if (!raw) body.push_back(b_.Char('"'));
   *out = Alt("string", {body});
   return Status::Ok();
 }
 
-Status Converter::Format(std::string_view format, const std::string& path, Element* out) {
+Status Converter::Format(std::string_view format, const std::string& path, bool quoted,
+                         Element* out) {
   auto two = [&](char first_lo, char first_hi, char second_hi) {
     return Sequence{Class({{uint32_t(first_lo), uint32_t(first_hi)}}),
                     Class({{'0', uint32_t(second_hi)}})};
@@ -457,8 +476,9 @@ Status Converter::Format(std::string_view format, const std::string& path, Eleme
     return Fail(path, "format '" + std::string(format) +
                           "' is not supported (supported: date, time, date-time, uuid)");
   }
+  const Sequence quote = quoted ? Lit("\"") : Sequence{};
   *out = Alt(std::string(format) == "date-time" ? "date-time" : "formatted",
-             {Cat({Lit("\""), body, Lit("\"")})});
+             {Cat({quote, body, quote})});
   return Status::Ok();
 }
 
@@ -671,16 +691,71 @@ Element Converter::KeyExcept(const std::vector<std::string>& keys) {
   return Alt("key", {Cat({Lit("\""), {Ref(node(""))}})});
 }
 
+// An enum or const of a string parameter written as plain text: the strings themselves.
+Status Converter::RawLiterals(const json::object& o, const std::string& path, Element* out) {
+  const json::value* c = o.if_contains("const");
+  const json::value* e = o.if_contains("enum");
+  const json::array values = c ? json::array{*c} : e->is_array() ? e->as_array() : json::array{};
+  if (values.empty()) return Fail(Child(path, "enum"), "'enum' must be a non-empty array");
+  const uint32_t r = b_.FreshRule("literal");
+  for (const json::value& v : values) {
+    if (!v.is_string() || v.as_string().find('<') != json::string::npos) {
+      return Fail(path, "a string parameter's values must be strings without '<'");
+    }
+    b_.AddAlternative(r, Lit(v.as_string()));
+  }
+  *out = Ref(r);
+  return Status::Ok();
+}
+
+Status Converter::XmlParameters(const json::value& schema, const std::string& path, Sequence* out) {
+  if (!schema.is_object()) return Fail(path, "the parameters must be an object schema");
+  const json::object& o = schema.as_object();
+  INFERNO_RETURN_IF_ERROR(CheckKeywords(o, path));
+  std::set<std::string, std::less<>> required;
+  if (const json::value* r = o.if_contains("required"); r && r->is_array()) {
+    for (const json::value& k : r->as_array()) {
+      if (k.is_string()) required.insert(std::string(k.as_string()));
+    }
+  }
+  const json::value* props = o.if_contains("properties");
+  if (props == nullptr || !props->is_object()) return Status::Ok();  // no parameters
+  for (const auto& kv : props->as_object()) {
+    const std::string at = Child(Child(path, "properties"), kv.key());
+    const json::object* p = kv.value().is_object() ? &kv.value().as_object() : nullptr;
+    const json::value* type = p ? p->if_contains("type") : nullptr;
+    Element value;
+    if (type && type->is_string() && type->as_string() == "string") {
+      INFERNO_RETURN_IF_ERROR(CheckKeywords(*p, at));
+      INFERNO_RETURN_IF_ERROR(StringSchema(*p, at, /*raw=*/true, &value));
+    } else {
+      INFERNO_RETURN_IF_ERROR(Visit(kv.value(), at, 1, &value));
+    }
+    const Element param = Alt(("param-" + RuleName(kv.key())).c_str(),
+                              {Cat({Lit("<parameter=" + std::string(kv.key()) + ">\n"),
+                                    {value},
+                                    Lit("\n</parameter>\n")})});
+    if (required.count(kv.key())) {
+      out->push_back(param);
+    } else {
+      INFERNO_RETURN_IF_ERROR(b_.AppendRepeat(param, 0, 1, "param", out));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Grammar> JsonSchemaGrammar(const json::value& schema, const SchemaGrammarOptions& options) {
-  return Converter(schema, options).Schema();
+  return FramedSchemaGrammar({{options.prefix, schema, options.suffix}});
+}
+
+Result<Grammar> FramedSchemaGrammar(const std::vector<FramedSchema>& alternatives) {
+  return Converter().Framed(alternatives);
 }
 
 Grammar JsonObjectGrammar() {
-  static const json::value kEmpty;
-  static const SchemaGrammarOptions kPlain;
-  Result<Grammar> g = Converter(kEmpty, kPlain).AnyObject();
+  Result<Grammar> g = Converter().AnyObject();
   return std::move(g).value();  // fixed rules: always valid
 }
 

@@ -19,6 +19,7 @@
 
 #include <boost/json/value.hpp>
 #include <string>
+#include <vector>
 
 #include "engine/grammar/grammar.h"
 #include "engine/util/status.h"
@@ -35,6 +36,30 @@ struct SchemaGrammarOptions {
 // To constrain a generation: request.grammar = std::make_shared<const Grammar>(*result).
 Result<Grammar> JsonSchemaGrammar(const boost::json::value& schema,
                                   const SchemaGrammarOptions& options = {});
+
+// How a value is written.
+enum class ValueForm {
+  kJson,
+  // An object as Qwen3-Coder's and Qwen3.5's tool calls write arguments: each declared
+  // property, in order (optional ones may be left out, no others), as
+  // "<parameter=KEY>\nVALUE\n</parameter>\n", VALUE as plain text when the property's type is
+  // "string" (no '<' in it, so it cannot close the element; enum, const, minLength, maxLength
+  // and format apply), else as JSON text.
+  kXmlParameters,
+};
+
+// One alternative of a choice: literal text (control tokens spelled as grammar.h says), a
+// value under `schema` written in `form`, literal text.
+struct FramedSchema {
+  std::string prefix;
+  boost::json::value schema;
+  std::string suffix;
+  ValueForm form = ValueForm::kJson;
+};
+
+// A grammar whose sentences are one of `alternatives` (a forced tool call: one per tool, its
+// name in the prefix). Each schema is its own document for $ref.
+Result<Grammar> FramedSchemaGrammar(const std::vector<FramedSchema>& alternatives);
 // Any JSON object: response_format json_object, Ollama's "format": "json".
 Grammar JsonObjectGrammar();
 

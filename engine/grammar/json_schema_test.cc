@@ -218,5 +218,57 @@ TEST(JsonSchemaTest, UnsupportedFeaturesAreNamed) {
   EXPECT_THAT(Error(R"({"$ref":"#"})"), HasSubstr("left-recursive"));
 }
 
+// A forced "required" call: one alternative per tool, each its name and its own schema.
+TEST(JsonSchemaTest, FramedAlternativesEachWithItsSchema) {
+  Result<Grammar> g = FramedSchemaGrammar(
+      {{"a[ARGS]", json::parse(R"({"type":"object","properties":{"n":{"type":"integer"}},
+          "required":["n"]})"),
+        ""},
+       {"b[ARGS]", json::parse(R"({"type":"object","properties":{"s":{"enum":["x"]}},
+          "required":["s"]})"),
+        "!"}});
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  Automaton a(std::make_shared<Grammar>(*g));
+  auto accepts = [&](std::string_view t) { return a.CanEnd(a.Walk(a.Start(), t)); };
+  EXPECT_TRUE(accepts(R"(a[ARGS]{"n": 3})"));
+  EXPECT_TRUE(accepts(R"(b[ARGS]{"s": "x"}!)"));
+  EXPECT_FALSE(accepts(R"(a[ARGS]{"s": "x"})"));  // a's name with b's arguments
+  EXPECT_FALSE(accepts(R"(b[ARGS]{"s": "x"})"));  // without b's suffix
+  EXPECT_FALSE(accepts(R"(c[ARGS]{"n": 3})"));
+}
+
+// Qwen3-Coder's XML parameters: declared ones in order, optional ones may be left out, strings
+// as plain text (no '<'), the rest as JSON.
+TEST(JsonSchemaTest, XmlParametersForm) {
+  Result<Grammar> g = FramedSchemaGrammar({{"<function=f>\n", json::parse(R"({
+      "type":"object","required":["city","days"],"properties":{
+        "city":{"type":"string","maxLength":5},
+        "unit":{"type":"string","enum":["c","f"]},
+        "days":{"type":"integer","minimum":1,"maximum":3},
+        "when":{"type":"string","format":"date"}}})"),
+                                            "</function>", ValueForm::kXmlParameters}});
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  Automaton a(std::make_shared<Grammar>(*g));
+  auto accepts = [&](std::string_view t) { return a.CanEnd(a.Walk(a.Start(), t)); };
+  const std::string city = "<function=f>\n<parameter=city>\nOslo\n</parameter>\n";
+  EXPECT_TRUE(accepts(city + "<parameter=days>\n2\n</parameter>\n</function>"));
+  EXPECT_TRUE(accepts(city + "<parameter=unit>\nf\n</parameter>\n<parameter=days>\n1\n"
+                             "</parameter>\n<parameter=when>\n2026-12-03\n</parameter>\n"
+                             "</function>"));
+  EXPECT_FALSE(accepts(city + "</function>"));  // days is required
+  EXPECT_FALSE(accepts(city + "<parameter=days>\n4\n</parameter>\n</function>"));
+  EXPECT_FALSE(accepts(city + "<parameter=unit>\nk\n</parameter>\n<parameter=days>\n1\n"
+                              "</parameter>\n</function>"));
+  EXPECT_FALSE(
+      accepts("<function=f>\n<parameter=city>\n\"Oslo\"\n</parameter>\n"
+              "<parameter=days>\n1\n</parameter>\n</function>"));  // too long quoted
+  EXPECT_FALSE(
+      accepts("<function=f>\n<parameter=city>\na<b\n</parameter>\n"
+              "<parameter=days>\n1\n</parameter>\n</function>"));
+  // Out of order.
+  EXPECT_FALSE(accepts("<function=f>\n<parameter=days>\n1\n</parameter>\n" + city.substr(13) +
+                       "</function>"));
+}
+
 }  // namespace
 }  // namespace inferno::grammar

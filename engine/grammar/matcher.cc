@@ -145,6 +145,7 @@ StateId Automaton::ComputeStep(StateId s, uint8_t byte) {
   uint8_t left = 0, len = from.len;
   if (from.left == 0) {
     if (byte < 0x80) return AdvanceCodepoint(s, from, byte);
+    if (byte == kControlByte) return AdvanceCodepoint(s, from, kControlMark);
     len = uint8_t(Utf8SequenceLength(byte));
     if (len == 0) return kDeadState;  // a continuation byte or an invalid lead byte
     partial = byte & (0x7Fu >> len);

@@ -116,5 +116,37 @@ TEST(TokenConstraintTest, TokensSplittingACharacter) {
   EXPECT_FALSE(c.Accept(31));  // control tokens never
 }
 
+// A control token, spelled in the trie as kControlByte and its text (Model::token_trie), is
+// produced only where a literal names it, and not its letters there; no character class,
+// negated or not, takes it.
+TEST(TokenConstraintTest, ControlTokenOnlyWhereTheGrammarNamesIt) {
+  const std::string mark(1, char(kControlByte));
+  const std::vector<std::string> pieces = {"x", mark + "<|m|>", "<", "<|m|>", "{}", "\"", "a"};
+  auto trie = std::make_shared<TokenTrie>(pieces, std::vector<bool>(pieces.size(), true));
+  Builder b;
+  Sequence seq;
+  b.AppendLiteral("x" + mark + "<|m|>{}", &seq);
+  b.AddAlternative(b.Rule("root"), seq);
+  Result<Grammar> g = b.Finish("root");
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  TokenConstraint c(std::make_shared<Grammar>(std::move(*g)), trie, {});
+  ASSERT_TRUE(c.Accept(0));
+  EXPECT_TRUE(c.Allowed().Test(1));
+  EXPECT_EQ(c.Allowed().Count(), 1u);  // not "<", not the text "<|m|>"
+  EXPECT_FALSE(c.Accept(3));
+  ASSERT_TRUE(c.Accept(1));
+  ASSERT_TRUE(c.Accept(4));
+  EXPECT_TRUE(c.Finished());
+  // Inside a string (a negated class) and as any character, the control token is refused.
+  TokenConstraint s(Gbnf("root ::= \"\\\"\" [^\"]* \"\\\"\" ."), trie, {});
+  ASSERT_TRUE(s.Accept(5));
+  EXPECT_TRUE(s.Allowed().Test(6));
+  EXPECT_TRUE(s.Allowed().Test(2));
+  EXPECT_FALSE(s.Allowed().Test(1));
+  ASSERT_TRUE(s.Accept(5));
+  EXPECT_TRUE(s.Allowed().Test(6));
+  EXPECT_FALSE(s.Allowed().Test(1));
+}
+
 }  // namespace
 }  // namespace inferno::grammar

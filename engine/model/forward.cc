@@ -81,13 +81,16 @@ void RunLayers(const Model& model, ThreadPool& pool, std::span<KvCache* const> c
   const int64_t T = int64_t(tokens.size());
   const int64_t D = c.n_embd;
 
-  // Embedding lookup: dequantize the token rows.
+  // Embedding lookup: dequantize the token rows (or take the caller's embeddings as they are).
   const ops::WeightMatrix& emb = w.token_embd;
-  for (int64_t t = 0; t < T; ++t) {
+  if (s.input_embeddings != nullptr) {
+    std::copy(s.input_embeddings, s.input_embeddings + T * D, s.x.data());
+  }
+  for (int64_t t = 0; t < T && s.input_embeddings == nullptr; ++t) {
     const auto* row = static_cast<const uint8_t*>(emb.data) + size_t(tokens[t]) * emb.row_bytes;
     DequantizeRow(emb.type, row, s.x.data() + t * D, D);
   }
-  if (c.embedding_scale != 1.0f) {
+  if (c.embedding_scale != 1.0f && s.input_embeddings == nullptr) {
     for (int64_t i = 0; i < T * D; ++i) s.x[i] *= c.embedding_scale;
   }
   if (c.family->finish_embedding != nullptr) {

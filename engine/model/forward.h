@@ -40,6 +40,12 @@ struct ForwardState {
   std::vector<blocks::AttentionCaptureRow> attn_rows;  // per token: the hooks' attn_weights
   MoeScratch moe;             // mixture-of-experts layers; grows on first use
   DeltaNetScratch delta_net;  // linear-attention layers; grows on first use
+  // Set by the caller around one call, else left null/false. input_embeddings: the batch's
+  // rows come from here ([T][n_embd], e.g. image embeddings from engine/vision) instead of the
+  // token embeddings, unscaled, as llama.cpp's batch.embd input. bidirectional: the batch's
+  // tokens see each other both ways, as mtmd has llama.cpp decode Gemma 3's image tokens.
+  const float* input_embeddings = nullptr;
+  bool bidirectional = false;
 };
 
 // Everything one layer needs; the family functions below read and update s.x in place.

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "engine/grammar/grammar.h"
 #include "engine/grammar/token_trie.h"
 
 namespace inferno {
@@ -40,13 +41,21 @@ std::shared_ptr<const grammar::TokenTrie> Model::token_trie() const {
     std::vector<std::string> pieces(size_t(tok.n_vocab()));
     std::vector<bool> text(pieces.size(), false);
     for (int32_t id = 0; id < tok.n_vocab(); ++id) {
-      // Text tokens only: control tokens (and so every end-of-generation token, which the
-      // grammar mask adds by itself) are never produced by a grammar.
+      // End-of-generation tokens are left out (the grammar mask adds them by itself where the
+      // grammar is complete); control tokens are spelled with grammar::kControlByte before
+      // their text, so only a grammar naming them produces them; a text token with that byte
+      // could never be valid UTF-8, and is left out so that it cannot pass for a mark.
       const TokenType t = tok.type(id);
       if (tok.IsEndOfGeneration(id)) continue;
-      if (t != TokenType::kNormal && t != TokenType::kByte && t != TokenType::kUserDefined)
+      std::string piece = tok.TokenToPiece(id);
+      if (t == TokenType::kControl) {
+        piece.insert(piece.begin(), char(grammar::kControlByte));
+      } else if ((t != TokenType::kNormal && t != TokenType::kByte &&
+                  t != TokenType::kUserDefined) ||
+                 piece.find(char(grammar::kControlByte)) != std::string::npos) {
         continue;
-      pieces[size_t(id)] = tok.TokenToPiece(id);
+      }
+      pieces[size_t(id)] = std::move(piece);
       text[size_t(id)] = true;
     }
     trie_ = std::make_shared<const grammar::TokenTrie>(pieces, text);

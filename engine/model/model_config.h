@@ -4,6 +4,7 @@
 // kernels multiply).
 #pragma once
 
+#include <algorithm>
 #include <span>
 #include <string>
 #include <string_view>
@@ -59,6 +60,11 @@ struct ModelConfig {
   // Hybrid linear attention (Qwen3.5): layers whose token mixer is a Gated DeltaNet with a
   // recurrent state per sequence instead of attention over the KV cache.
   std::vector<bool> layer_is_recurrent;  // per layer, all false for other families
+  // A state that cannot be rolled back: what the prompt cache and speculative decoding ask.
+  bool has_recurrent_layers() const {
+    return std::find(layer_is_recurrent.begin(), layer_is_recurrent.end(), true) !=
+           layer_is_recurrent.end();
+  }
   DeltaNetDims delta_net;
   // Embeddings (engine/model/pooling.h): how the file says its final hidden states become one
   // vector per input, and whether a token attends to the whole input (encoders such as BERT,
@@ -71,6 +77,14 @@ struct ModelConfig {
 // What layer l mixes tokens with: "attention", "sliding-window attention" or "linear attention
 // (Gated DeltaNet)" (for `inspect` and errors about probes that need attention weights).
 std::string_view LayerKind(const ModelConfig& c, int layer);
+
+// A model that only embeds: an encoder with no output head, or a file that declares a pooling
+// (a decoder embedder such as Qwen3-Embedding, whose vocabulary logits mean nothing). llama.cpp
+// refuses completions in its embedding mode likewise; /v1/models marks such models
+// "type": "embeddings" and generation requests to them are a 400 (CheckGenerates).
+inline bool EmbeddingOnly(const ModelConfig& c) {
+  return !c.has_lm_head || c.pooling != Pooling::kNone;
+}
 
 // Reads and checks the hyper-parameters. Unsupported architecture → error listing supported.
 Result<ModelConfig> ReadModelConfig(const gguf::File& file);

@@ -58,6 +58,7 @@ ModelSummary SummarizeModel(const gguf::File& file) {
   s.rope = config->rope;
   s.n_expert = config->n_expert;
   s.n_expert_used = config->n_expert_used;
+  s.embedding_only = EmbeddingOnly(*config);
   s.active_parameters = 0;
   CountActive(file, s);
   Result<std::string> arch = file.GetString("general.architecture");

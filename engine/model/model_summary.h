@@ -18,12 +18,13 @@ struct ModelSummary {
   double active_weight_bytes = 0;  // bytes one decode step reads (embedding: one row)
   int n_expert = 0;
   int n_expert_used = 0;
-  std::string dominant_type;  // the tensor type holding the most matrix bytes ("Q4_K"); "none"
-  std::string quant;          // general.file_type's name ("Q4_K_M"), else dominant_type
-  std::string architecture;   // general.architecture, when the model is usable
-  int context_length = 0;     // trained context, when the model is usable
-  RopeScaling rope;           // its RoPE base and scaling, when the model is usable
-  std::string error;          // why the model cannot be used (unsupported, inconsistent), or ""
+  std::string dominant_type;    // the tensor type holding the most matrix bytes ("Q4_K"); "none"
+  std::string quant;            // general.file_type's name ("Q4_K_M"), else dominant_type
+  std::string architecture;     // general.architecture, when the model is usable
+  int context_length = 0;       // trained context, when the model is usable
+  RopeScaling rope;             // its RoPE base and scaling, when the model is usable
+  bool embedding_only = false;  // EmbeddingOnly(): it cannot generate
+  std::string error;            // why the model cannot be used (unsupported, inconsistent), or ""
 };
 
 ModelSummary SummarizeModel(const gguf::File& file);

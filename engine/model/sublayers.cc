@@ -84,7 +84,7 @@ void Attend(LayerContext& ctx, const blocks::RopeParams& rope, int window) {
   blocks::AttentionParams ap{
       c.n_head, c.n_head_kv, c.head_dim, c.head_dim_v, c.scale_queries ? 1.0f : scale, window};
   if (!w.attn_sinks.empty()) ap.sinks = w.attn_sinks.data();
-  ap.causal = c.causal_attention;
+  ap.causal = c.causal_attention && !s.bidirectional;
   blocks::Attention(ctx.pool, ap, s.q.data(), s.k.data(), s.v.data(), T, ctx.positions, ctx.caches,
                     ctx.layer, s.attn.data(), s.attention, AttentionWeightRows(ctx));
 }

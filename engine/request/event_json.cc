@@ -11,6 +11,20 @@ namespace json = boost::json;
 
 namespace {
 
+const char* DraftName(DraftMark m) {
+  switch (m) {
+    case DraftMark::kAccepted:
+      return "accepted";
+    case DraftMark::kRejected:
+      return "rejected";
+    case DraftMark::kBonus:
+      return "bonus";
+    case DraftMark::kNone:
+      break;
+  }
+  return "none";
+}
+
 // A float as the double whose shortest decimal form is the float's own shortest form
 // (0.37867925 rather than 0.3786792457103729): the prompt attention map is n² weights, and this
 // makes its JSON about half as long while parsing back to exactly the same float.
@@ -51,6 +65,10 @@ json::value TokenValue(const TokenData& t, TokenField f, bool numbers) {
       return json::string(t.reasoning);
     case TokenField::kPhase:
       return "reasoning";
+    case TokenField::kDraft:
+      return DraftName(t.draft);
+    case TokenField::kDraftId:
+      return t.draft_id;
     case TokenField::kLogits: {
       json::array a;
       a.reserve(t.logits.size());
@@ -72,6 +90,10 @@ bool Present(const TokenData& t, TokenField f, const TokenFormat& format, const 
       return !t.reasoning.empty();
     case TokenField::kPhase:
       return t.in_reasoning;
+    case TokenField::kDraft:
+      return t.draft != DraftMark::kNone;
+    case TokenField::kDraftId:
+      return t.draft == DraftMark::kRejected;
     default:
       return true;
   }
@@ -83,6 +105,8 @@ json::value TimingValue(const Timings& t, DoneField f) {
       return t.load_ms;
     case DoneField::kPromptTokens:
       return t.prompt_tokens;
+    case DoneField::kCachedTokens:
+      return t.cached_tokens;
     case DoneField::kPromptMs:
       return t.prompt_ms;
     case DoneField::kPromptTokensPerSecond:
@@ -120,6 +144,7 @@ json::value DoneValue(const Event& e, DoneField f) {
 constexpr DoneKey kTimingKeys[] = {
     {DoneField::kLoadMs, "load_ms"},
     {DoneField::kPromptTokens, "prompt_tokens"},
+    {DoneField::kCachedTokens, "cached_tokens"},
     {DoneField::kPromptMs, "prompt_ms"},
     {DoneField::kPromptTokensPerSecond, "prompt_tokens_per_second"},
     {DoneField::kGeneratedTokens, "generated_tokens"},
@@ -129,10 +154,12 @@ constexpr DoneKey kTimingKeys[] = {
 };
 
 constexpr TokenKey kRunTokenKeys[] = {
-    {TokenField::kIndex, "index"}, {TokenField::kPosition, "position"}, {TokenField::kId, "id"},
-    {TokenField::kPiece, "text"},  {TokenField::kLogit, "logit"},       {TokenField::kProb, "prob"},
-    {TokenField::kRank, "rank"},   {TokenField::kEntropy, "entropy"},   {TokenField::kTop, "top"},
-    {TokenField::kPhase, "phase"},
+    {TokenField::kIndex, "index"}, {TokenField::kPosition, "position"},
+    {TokenField::kId, "id"},       {TokenField::kPiece, "text"},
+    {TokenField::kLogit, "logit"}, {TokenField::kProb, "prob"},
+    {TokenField::kRank, "rank"},   {TokenField::kEntropy, "entropy"},
+    {TokenField::kTop, "top"},     {TokenField::kPhase, "phase"},
+    {TokenField::kDraft, "draft"}, {TokenField::kDraftId, "draft_id"},
 };
 constexpr TokenKey kDebuggerTokenKeys[] = {
     {TokenField::kIndex, "index"},     {TokenField::kPosition, "position"},
@@ -142,6 +169,7 @@ constexpr TokenKey kDebuggerTokenKeys[] = {
     {TokenField::kProb, "prob"},       {TokenField::kRank, "rank"},
     {TokenField::kEntropy, "entropy"}, {TokenField::kElapsedMs, "elapsed_ms"},
     {TokenField::kTop, "top"},         {TokenField::kLogits, "logits"},
+    {TokenField::kDraft, "draft"},     {TokenField::kDraftId, "draft_id"},
 };
 constexpr TokenKey kStoredStepKeys[] = {
     {TokenField::kId, "id"},     {TokenField::kPiece, "text"},  {TokenField::kLogit, "logit"},
@@ -175,6 +203,7 @@ constexpr DoneKey kChatDoneKeys[] = {
     {DoneField::kReasoningIfAny, "reasoning"},
     {DoneField::kLoadMs, "load_ms"},
     {DoneField::kPromptTokens, "prompt_tokens"},
+    {DoneField::kCachedTokens, "cached_tokens"},
     {DoneField::kPromptTokensPerSecond, "prompt_tokens_per_second"},
     {DoneField::kDecodeTokensPerSecond, "decode_tokens_per_second"},
     {DoneField::kTtftMs, "ttft_ms"},
@@ -214,6 +243,8 @@ TokenData TokenData::Of(const Event& e) {
   t.logits = e.logits;
   t.reasoning = e.reasoning;
   t.in_reasoning = e.in_reasoning;
+  t.draft = e.draft;
+  t.draft_id = e.draft_id;
   return t;
 }
 
@@ -382,6 +413,12 @@ json::object DoneJson(const Event& e, DoneFormat format, json::object out) {
 json::object TimingsJson(const Timings& t) {
   json::object out;
   for (const DoneKey& k : kTimingKeys) out[k.key] = TimingValue(t, k.field);
+  // Speculative decoding, only when a draft proposed anything.
+  if (t.drafted_tokens > 0) {
+    out["drafted_tokens"] = t.drafted_tokens;
+    out["accepted_tokens"] = t.accepted_tokens;
+    out["acceptance_rate"] = t.acceptance_rate();
+  }
   return out;
 }
 

@@ -53,6 +53,10 @@ enum class TokenField {
   // A thinking model's reasoning (engine/request/reasoning.h), only where there is some:
   kReasoning,  // reasoning text this token completed (Event::reasoning); only when not empty
   kPhase,      // "reasoning" for a token of the thought (tags included); only for those
+  // Speculative decoding (engine/runtime/speculative.h), only for a token a draft was about:
+  kDraft,    // "accepted" (drafted, accepted), "rejected" (the target's own instead of the
+             // draft's), "bonus" (the target's own after a wholly accepted draft)
+  kDraftId,  // the rejected draft token's id; only with "rejected"
 };
 
 struct TokenKey {
@@ -98,6 +102,8 @@ struct TokenData {
   std::span<const float> logits;
   std::string_view reasoning;
   bool in_reasoning = false;
+  DraftMark draft = DraftMark::kNone;
+  int32_t draft_id = -1;
 
   static TokenData Of(const Event& e);
 };
@@ -156,6 +162,7 @@ enum class DoneField {
   // The timings one by one (a flat format):
   kLoadMs,
   kPromptTokens,
+  kCachedTokens,  // of the prompt tokens, those the prompt cache held (not evaluated)
   kPromptMs,
   kPromptTokensPerSecond,
   kGeneratedTokens,
@@ -179,8 +186,8 @@ extern const DoneFormat kChatDone;
 
 boost::json::object DoneJson(const Event& e, DoneFormat format, boost::json::object out = {});
 
-// A generation's timings: {load_ms, prompt_tokens, prompt_ms, prompt_tokens_per_second,
-// generated_tokens, decode_ms, decode_tokens_per_second, ttft_ms}.
+// A generation's timings: {load_ms, prompt_tokens, cached_tokens, prompt_ms,
+// prompt_tokens_per_second, generated_tokens, decode_ms, decode_tokens_per_second, ttft_ms}.
 boost::json::object TimingsJson(const Timings& t);
 
 // --- kError ---------------------------------------------------------------------------------

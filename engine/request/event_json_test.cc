@@ -136,9 +136,19 @@ Event SampleDone() {
 TEST(EventJsonTest, Timings) {
   // 8 prompt tokens in 40 ms; 4 decode steps after the first token in 200 ms.
   EXPECT_EQ(json::serialize(TimingsJson(SampleDone().timings)),
-            Canonical(R"({"load_ms":100.0,"prompt_tokens":8,"prompt_ms":40.0,
+            Canonical(R"({"load_ms":100.0,"prompt_tokens":8,"cached_tokens":0,"prompt_ms":40.0,
                          "prompt_tokens_per_second":200.0,"generated_tokens":5,
                          "decode_ms":200.0,"decode_tokens_per_second":20.0,"ttft_ms":50.0})"));
+}
+
+// Cached prompt tokens were not evaluated: the prompt rate counts the others.
+TEST(EventJsonTest, TimingsWithCachedPromptTokens) {
+  Timings t = SampleDone().timings;
+  t.cached_tokens = 2;
+  const json::object o = TimingsJson(t);
+  EXPECT_EQ(o.at("cached_tokens"), 2);
+  EXPECT_EQ(o.at("prompt_tokens"), 8);
+  EXPECT_EQ(o.at("prompt_tokens_per_second").as_double(), 150.0);
 }
 
 TEST(EventJsonTest, DoneFormats) {
@@ -153,7 +163,7 @@ TEST(EventJsonTest, DoneFormats) {
             R"({"finish_reason":"length","output":"held","timings":)" + timings + "}");
   EXPECT_EQ(json::serialize(DoneJson(e, kChatDone, {{"model", "m"}})),
             Canonical(R"({"model":"m","text":"held","load_ms":100.0,"prompt_tokens":8,
-                         "prompt_tokens_per_second":200.0,"decode_tokens_per_second":20.0,
+                         "cached_tokens":0,"prompt_tokens_per_second":200.0,"decode_tokens_per_second":20.0,
                          "ttft_ms":50.0,"generated_tokens":5})"));
 }
 

@@ -76,6 +76,19 @@ Value GetReasoningFormat(const GenerateRequest& r) {
   return v;
 }
 
+constexpr std::string_view kSpeculations[] = {"auto", "off", "lookup", "draft"};
+
+void SetSpeculation(GenerateRequest& r, const Value& v) {
+  // SetChecked() let only kSpeculations through: "auto" unsets, the others parse.
+  Result<SpecMode> mode = ParseSpecMode(v.strings.at(0));
+  r.speculation = mode.ok() ? std::optional<SpecMode>(*mode) : std::nullopt;
+}
+Value GetSpeculation(const GenerateRequest& r) {
+  Value v;
+  v.strings = {r.speculation ? SpecModeName(*r.speculation) : "auto"};
+  return v;
+}
+
 // Bounds: OpenAI's where its API defines the field, else what the sampler handles sanely.
 const std::array kFields = {
     Field{"max_tokens", Group::kTop, FieldType::kInteger, 1, 1 << 20, "-n,--n-predict",
@@ -93,6 +106,10 @@ const std::array kFields = {
     Field{"reasoning_format", Group::kTop, FieldType::kChoice, 0, 0, "--reasoning-format",
           "Reasoning of thinking models: auto/deepseek = apart from the answer, none = in it",
           SetReasoningFormat, GetReasoningFormat, kReasoningFormats},
+    Field{"speculation", Group::kTop, FieldType::kChoice, 0, 0, "",
+          "Speculative decoding: auto (the server's --spec), off, lookup (prompt lookup) or "
+          "draft (the server's --draft model)",
+          SetSpeculation, GetSpeculation, kSpeculations},
     Field{"temperature", Group::kSampling, FieldType::kNumber, 0, 2, "--temp",
           "Temperature (0 = greedy)", INFERNO_FLOAT(sampling.temperature)},
     Field{"top_k", Group::kSampling, FieldType::kInteger, 0, 1 << 20, "--top-k", "Top-k (0 = off)",

@@ -32,26 +32,72 @@ void DescribeTools(GenerateRequest& req) {
   }
 }
 
-// What closes a named call after its arguments, in the format's syntax, up to where the call is
-// whole (the wrapper's closing tag, if any, may follow: parsers take a call once its JSON is
-// complete). Null where the arguments are not one JSON object (Qwen XML parameters).
-std::optional<std::string> NamedCallClose(ToolFormat format, std::string_view t) {
+// A forced call in a family's syntax: the prompt ends with `opening`; then come the name, in
+// `head`'s form, the arguments under the function's parameter schema (a JSON object, or Qwen's
+// XML parameters), and `close`, up to where the family's parser has the call whole (a wrapper's
+// closing tag may follow). Checked against the real templates' renderings of a call in
+// ../shared/fixtures/templates/expected/*/tool-roundtrip.txt: Qwen2.5 (Hermes), Qwen3.5 and
+// Qwen3-Coder (XML), Devstral-Small-2507 ([TOOL_CALLS]NAME[ARGS]), DeepSeek V3.1 (NAME
+// <｜tool▁sep｜>{...}) and R1-Distill (function<｜tool▁sep｜>NAME\n```json ... ```),
+// gpt-oss-120b (to=functions.NAME ... <|message|>{...}<|call|>; the model writes the recipient
+// after the channel, as OpenAI's harmony guide shows, which the parser reads either way).
+struct CallSyntax {
+  std::string opening;
+  bool quoted_name = false;  // the name as a JSON string
+  std::string after_name;
+  std::string close;
+  grammar::ValueForm form = grammar::ValueForm::kJson;
+
+  std::string Head(std::string_view name) const {
+    return (quoted_name ? JsonQuote(name) : std::string(name)) + after_name;
+  }
+};
+
+CallSyntax JsonObjectCall(std::string opening, std::string_view args_key, std::string close) {
+  return {std::move(opening), true, ", \"" + std::string(args_key) + "\": ", std::move(close)};
+}
+
+CallSyntax SyntaxOf(ToolFormat format, std::string_view t) {
   switch (format) {
     case ToolFormat::kHermes:
-    case ToolFormat::kLlama3:
-      return "}";
-    case ToolFormat::kMistral:
-      return Has(t, "[ARGS]") ? "" : "}]";
-    case ToolFormat::kHarmony:
-      return "";
-    case ToolFormat::kDeepSeek:
-      return Has(t, "```json") ? "\n```" : "";
-    case ToolFormat::kGeneric:
-      return "}}";
+      return JsonObjectCall("<tool_call>\n{\"name\": ", "arguments", "}");
     case ToolFormat::kQwenXml:
-      return std::nullopt;
+      return {"<tool_call>\n<function=", false, ">\n", "</function>\n</tool_call>",
+              grammar::ValueForm::kXmlParameters};
+    case ToolFormat::kLlama3:
+      return JsonObjectCall("{\"name\": ", "parameters", "}");
+    case ToolFormat::kMistral:
+      if (Has(t, "[ARGS]")) return {"[TOOL_CALLS]", false, "[ARGS]", ""};
+      return JsonObjectCall("[TOOL_CALLS][{\"name\": ", "arguments", "}]");
+    case ToolFormat::kHarmony:
+      return {"<|channel|>commentary to=functions.", false, " <|constrain|>json<|message|>", ""};
+    case ToolFormat::kDeepSeek:
+      if (Has(t, "```json")) {
+        return {"<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>", false,
+                "\n```json\n", "\n```"};
+      }
+      return {"<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>", false, "<｜tool▁sep｜>", ""};
+    case ToolFormat::kGeneric:
+      return JsonObjectCall("{\"tool_call\": {\"name\": ", "arguments", "}}");
   }
-  return std::nullopt;
+  return JsonObjectCall("", "arguments", "}");
+}
+
+// A syntax's text as the grammar spells it: the markers that are control tokens of this
+// vocabulary (gpt-oss' <|message|>, Mistral's [ARGS]) become grammar::kControlByte and their
+// text, so the grammar lets the model write the token itself and not its letters.
+std::string SpellForGrammar(const Tokenizer& tok, std::string text) {
+  for (std::string_view marker :
+       {"<|constrain|>", "<|message|>", "[ARGS]", "<｜tool▁sep｜>", "</tool_call>"}) {
+    const std::optional<int32_t> id = tok.FindToken(marker);
+    if (!id || tok.type(*id) != TokenType::kControl) continue;
+    const std::string spelled = char(grammar::kControlByte) + std::string(marker);
+    for (size_t at = text.find(marker); at != std::string::npos;
+         at = text.find(marker, at + spelled.size())) {
+      text.replace(at, marker.size(), spelled);
+    }
+  }
+  return text;
 }
 
 // The named tool's `parameters` schema; an object of any keys when it has none.
@@ -67,100 +113,48 @@ boost::json::value ParametersSchema(const boost::json::array& tools, std::string
   return boost::json::object{{"type", "object"}};
 }
 
-// For "required" in the formats whose calls are JSON objects {"name": ..., <args>: {...}}: the
-// prompt's opening stops before the object, and the grammar lets the model write one of the
-// tools' calls, each with its own name and parameter schema. Null for the other formats.
-struct JsonCallShape {
-  std::string opening;   // what the prompt ends with
-  std::string args_key;  // "arguments", or Llama 3's "parameters"
-  bool array = false;    // Mistral: [TOOL_CALLS][{...}, ...]
-  bool wrapped = false;  // the generic format: {"tool_call": {...}}
-};
-
-std::optional<JsonCallShape> RequiredCallShape(ToolFormat format, std::string_view t) {
-  switch (format) {
-    case ToolFormat::kHermes:
-      return JsonCallShape{"<tool_call>\n", "arguments"};
-    case ToolFormat::kLlama3:
-      return JsonCallShape{"", "parameters"};
-    case ToolFormat::kMistral:
-      if (Has(t, "[ARGS]")) return std::nullopt;
-      return JsonCallShape{"[TOOL_CALLS]", "arguments", /*array=*/true};
-    case ToolFormat::kGeneric:
-      return JsonCallShape{"", "arguments", false, /*wrapped=*/true};
-    default:
-      return std::nullopt;
+// The grammar of the calls `names` allow (one: a named choice, whose name the prompt already
+// holds; all the tools: "required"), each with its parameter schema. A schema beyond the grammar
+// makes the arguments any object rather than failing a request OpenAI would accept.
+std::shared_ptr<const grammar::Grammar> CallGrammar(const Tokenizer& tok, const CallSyntax& syntax,
+                                                    const GenerateRequest& req,
+                                                    const std::vector<std::string>& names,
+                                                    bool named) {
+  std::vector<grammar::FramedSchema> calls;
+  for (const std::string& name : names) {
+    calls.push_back({SpellForGrammar(tok, named ? "" : syntax.Head(name)),
+                     ParametersSchema(req.tools, name), SpellForGrammar(tok, syntax.close),
+                     syntax.form});
   }
-}
-
-// `any_arguments`: every tool's arguments as any object (when a schema is beyond the grammar).
-boost::json::value RequiredCallSchema(const JsonCallShape& shape, const GenerateRequest& req,
-                                      bool any_arguments) {
-  namespace json = boost::json;
-  json::array calls;
-  for (const json::value& t : req.tools) {
-    const json::string& name = t.at("function").at("name").as_string();
-    json::object properties{{"name", json::object{{"const", name}}}};
-    properties[shape.args_key] =
-        any_arguments ? json::object{{"type", "object"}} : ParametersSchema(req.tools, name);
-    calls.push_back(json::object{{"type", "object"},
-                                 {"properties", std::move(properties)},
-                                 {"required", json::array{"name", json::string(shape.args_key)}}});
+  Result<grammar::Grammar> g = grammar::FramedSchemaGrammar(calls);
+  if (!g.ok()) {
+    for (grammar::FramedSchema& c : calls) c.schema = boost::json::object{{"type", "object"}};
+    g = grammar::FramedSchemaGrammar(calls);
   }
-  json::value call = json::object{{"anyOf", std::move(calls)}};
-  if (shape.array) {
-    json::object list{{"type", "array"}, {"items", std::move(call)}, {"minItems", 1}};
-    if (!req.parallel_tool_calls) list["maxItems"] = 1;
-    return list;
-  }
-  if (shape.wrapped) {
-    return json::object{{"type", "object"},
-                        {"properties", json::object{{"tool_call", std::move(call)}}},
-                        {"required", json::array{"tool_call"}}};
-  }
-  return call;
-}
-
-// The grammar of `schema`, or of `fallback` when the grammar cannot express it: a request OpenAI
-// would accept is not failed over a schema keyword, its arguments are then any JSON object.
-std::shared_ptr<const grammar::Grammar> GrammarOr(const boost::json::value& schema,
-                                                  const boost::json::value& fallback,
-                                                  const grammar::SchemaGrammarOptions& around) {
-  Result<grammar::Grammar> g = grammar::JsonSchemaGrammar(schema, around);
-  if (!g.ok()) g = grammar::JsonSchemaGrammar(fallback, around);
   if (!g.ok()) return nullptr;
   return std::make_shared<const grammar::Grammar>(std::move(*g));
 }
 
 // A forced call (tool_choice "required" or a named function): the prompt ends with the call's
-// opening in the model's syntax, so the model can only go on with a call, and the call is
-// decoded under a grammar (engine/grammar) of the tools' parameter schemas, so it parses and
-// validates whatever the model. Where the format's arguments are not JSON (Qwen XML) or a
-// required call is not a JSON object (harmony, DeepSeek, Mistral's [ARGS]), only the opening
-// forces it.
-void ForceCall(ToolFormat format, std::string_view chat_template, GenerateRequest& req,
-               ToolParserOptions* options) {
+// opening in the model's syntax (and the name, when named), so the model can only go on with a
+// call, and the call is decoded under the grammar of the tools' parameter schemas, so it parses
+// and validates whatever the model.
+void ForceCall(const Tokenizer& tok, ToolFormat format, std::string_view chat_template,
+               GenerateRequest& req, ToolParserOptions* options) {
   const bool named = req.tool_choice.mode == ToolChoiceMode::kNamed;
-  // Not `named ? name : ""`: that makes a temporary std::string for the view to dangle on.
-  std::string_view name;
-  if (named) name = req.tool_choice.name;
-  req.prompt_suffix = ForcedCallPrefix(format, chat_template, name);
-  const boost::json::object any_object{{"type", "object"}};
+  const CallSyntax syntax = SyntaxOf(format, chat_template);
+  std::vector<std::string> names;
   if (named) {
-    if (const std::optional<std::string> close = NamedCallClose(format, chat_template)) {
-      grammar::SchemaGrammarOptions around;
-      around.suffix = *close;
-      req.grammar = GrammarOr(ParametersSchema(req.tools, name), any_object, around);
+    names.push_back(req.tool_choice.name);
+  } else {
+    for (const boost::json::value& t : req.tools) {
+      names.emplace_back(t.at("function").at("name").as_string());
     }
-  } else if (const std::optional<JsonCallShape> shape = RequiredCallShape(format, chat_template)) {
-    req.prompt_suffix = shape->opening;
-    req.grammar = GrammarOr(RequiredCallSchema(*shape, req, false),
-                            RequiredCallSchema(*shape, req, true), {});
   }
+  req.prompt_suffix = syntax.opening + (named ? syntax.Head(names[0]) : "");
+  req.grammar = CallGrammar(tok, syntax, req, names, named);
   options->prefix = req.prompt_suffix;
 }
-
-std::string Named(std::string_view name) { return JsonQuote(name); }
 
 }  // namespace
 
@@ -285,34 +279,8 @@ std::string NewToolCallId(bool mistral) {
 }
 
 std::string ForcedCallPrefix(ToolFormat format, std::string_view t, std::string_view name) {
-  const bool any = name.empty();
-  switch (format) {
-    case ToolFormat::kHermes:
-      return any ? "<tool_call>\n{\"name\": \""
-                 : "<tool_call>\n{\"name\": " + Named(name) + ", \"arguments\": ";
-    case ToolFormat::kQwenXml:
-      return "<tool_call>\n<function=" + (any ? "" : std::string(name) + ">\n");
-    case ToolFormat::kLlama3:
-      return any ? "{\"name\": \"" : "{\"name\": " + Named(name) + ", \"parameters\": ";
-    case ToolFormat::kMistral:
-      if (Has(t, "[ARGS]")) return "[TOOL_CALLS]" + std::string(name) + (any ? "" : "[ARGS]");
-      return any ? "[TOOL_CALLS][{\"name\": \""
-                 : "[TOOL_CALLS][{\"name\": " + Named(name) + ", \"arguments\": ";
-    case ToolFormat::kHarmony:
-      return "<|channel|>commentary to=functions." +
-             (any ? "" : std::string(name) + " <|constrain|>json<|message|>");
-    case ToolFormat::kDeepSeek:
-      if (Has(t, "```json")) {
-        return "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>" +
-               (any ? "" : std::string(name) + "\n```json\n");
-      }
-      return "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>" +
-             (any ? "" : std::string(name) + "<｜tool▁sep｜>");
-    case ToolFormat::kGeneric:
-      return any ? "{\"tool_call\": {\"name\": \""
-                 : "{\"tool_call\": {\"name\": " + Named(name) + ", \"arguments\": ";
-  }
-  return "";
+  const CallSyntax syntax = SyntaxOf(format, t);
+  return syntax.opening + (name.empty() ? "" : syntax.Head(name));
 }
 
 std::optional<RequestError> SetUpTools(const Model& model, GenerateRequest& req) {
@@ -330,7 +298,7 @@ std::optional<RequestError> SetUpTools(const Model& model, GenerateRequest& req)
   options.tools = req.tools;
   if (req.tool_choice.mode == ToolChoiceMode::kRequired ||
       req.tool_choice.mode == ToolChoiceMode::kNamed) {
-    ForceCall(format, tmpl, req, &options);
+    ForceCall(model.tokenizer(), format, tmpl, req, &options);
   }
   // gpt-oss ends a call with <|call|>, which is not an end-of-generation token of its vocabulary.
   if (format == ToolFormat::kHarmony &&

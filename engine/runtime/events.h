@@ -70,18 +70,37 @@ struct PromptScore {
 
 struct Timings {
   double load_ms = 0;
-  int prompt_tokens = 0;
+  int prompt_tokens = 0;  // the whole prompt
+  // Of those, the leading ones found in the prompt cache and not evaluated again
+  // (engine/runtime/prompt_cache.h); prompt_ms covers only the others.
+  int cached_tokens = 0;
   double prompt_ms = 0;
   int generated_tokens = 0;
   double decode_ms = 0;  // from the first sampled token to the last
   double ttft_ms = 0;    // request start to first token
+  // Speculative decoding (engine/runtime/speculative.h): tokens a draft proposed and how many
+  // of them the target accepted; 0 and 0 without speculation.
+  int drafted_tokens = 0;
+  int accepted_tokens = 0;
+  double acceptance_rate() const {
+    return drafted_tokens > 0 ? double(accepted_tokens) / drafted_tokens : 0;
+  }
+  int evaluated_prompt_tokens() const { return prompt_tokens - cached_tokens; }
   double prompt_tokens_per_second() const {
-    return prompt_ms > 0 ? prompt_tokens * 1000.0 / prompt_ms : 0;
+    return prompt_ms > 0 ? evaluated_prompt_tokens() * 1000.0 / prompt_ms : 0;
   }
   double decode_tokens_per_second() const {
     // The first token comes out of the prompt pass; decode speed counts the steps after it.
     return decode_ms > 0 && generated_tokens > 1 ? (generated_tokens - 1) * 1000.0 / decode_ms : 0;
   }
+};
+
+// How a generated token relates to a speculative draft (engine/runtime/speculative.h).
+enum class DraftMark {
+  kNone,      // no draft proposed a token at this position: sampled as in plain decoding
+  kAccepted,  // the draft proposed this token and the target's verification accepted it
+  kRejected,  // the draft proposed Event::draft_id; the target chose this token instead
+  kBonus,     // the whole draft was accepted: this token is the target's own, from the same pass
 };
 
 struct Event {
@@ -128,6 +147,10 @@ struct Event {
   float entropy = 0;          // nats, full distribution
   std::vector<TopToken> top;  // k best alternatives when requested
   double elapsed_ms = 0;      // since the request started
+  // Speculative decoding: whether a draft proposed this token (the logits, probabilities and
+  // top-k above are always the target model's), and the drafted token at a rejection.
+  DraftMark draft = DraftMark::kNone;
+  int32_t draft_id = -1;
   // Probes asked for by the request (empty otherwise). Attention and logit lens describe the
   // forward pass that produced this token's logits: the query is the token at
   // query_position = position - 1, attending over positions 0..query_position.

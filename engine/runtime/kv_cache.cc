@@ -159,4 +159,12 @@ void KvCache::CopyPrefix(const KvCache& from, int n) {
   std::copy(from.state_.begin(), from.state_.end(), state_.begin());  // same layout
 }
 
+void KvCache::RestoreRecurrent(std::span<const float> saved, int n) {
+  if (saved.size() != state_.size()) std::abort();  // a state of another model
+  std::copy(saved.begin(), saved.end(), state_.begin());
+  for (RecurrentState& r : recurrent_) {
+    if (r.conv != nullptr) r.n_tokens = n;
+  }
+}
+
 }  // namespace inferno

@@ -9,13 +9,15 @@
 //
 // Keys and values are addressed by position, so a sequence may overwrite any suffix. A
 // recurrent state cannot go back: it holds everything up to the last token evaluated, and
-// position 0 starts it afresh. Every user of the cache evaluates a sequence from position 0
-// in order (a debugger branch re-evaluates its prompt), which is what the state needs.
+// position 0 starts it afresh. Every user of the cache evaluates a sequence in order, from
+// position 0 or from the end of a prefix the state holds (the prompt cache,
+// engine/runtime/prompt_cache.h), which is what the state needs.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <span>
 #include <vector>
 
 #include "engine/model/model_config.h"
@@ -77,6 +79,12 @@ class KvCache {
   uint8_t* v(int layer, int pos) { return v_.data() + Row(layer, pos) * v_row_bytes_; }
   const uint8_t* k(int layer, int pos) const { return k_.data() + Row(layer, pos) * k_row_bytes_; }
   const uint8_t* v(int layer, int pos) const { return v_.data() + Row(layer, pos) * v_row_bytes_; }
+
+  // Every recurrent layer's state, to come back to with RestoreRecurrent(), which marks each
+  // as having absorbed n tokens (the prompt cache's checkpoint after a prompt). Empty without
+  // recurrent layers.
+  std::vector<float> SaveRecurrent() const { return state_; }
+  void RestoreRecurrent(std::span<const float> saved, int n);
 
   // The state of one linear-attention layer.
   struct RecurrentState {

@@ -79,6 +79,20 @@ void Sampler::Penalize(std::span<float> logits) {
 
 int32_t Sampler::Sample(std::span<const float> logits) {
   if (logits.empty()) return 0;
+  if (!PrepareCandidates(logits)) return cands_[0].id;
+  return DrawFrom(cands_, rng_);
+}
+
+std::span<const TokenProb> Sampler::Probabilities(std::span<const float> logits) {
+  if (logits.empty()) return {};
+  if (!PrepareCandidates(logits)) {
+    cands_.resize(1);
+    cands_[0].prob = 1.0f;
+  }
+  return cands_;
+}
+
+bool Sampler::PrepareCandidates(std::span<const float> logits) {
   cands_.clear();
   for (int32_t i = 0; i < int32_t(logits.size()); ++i) {
     // A NaN would break every comparison below; treat it as impossible.
@@ -90,14 +104,15 @@ int32_t Sampler::Sample(std::span<const float> logits) {
     if (size_t(id) < cands_.size()) cands_[id].logit = PenalizedLogit(cands_[id].logit, count);
   });
   if (params_.temperature <= 0.0f) {
-    return std::min_element(cands_.begin(), cands_.end(), Better)->id;
+    std::iter_swap(cands_.begin(), std::min_element(cands_.begin(), cands_.end(), Better));
+    return false;
   }
   // top-k: keep the k best, sorted (the whole vocabulary when off).
   size_t k = cands_.size();
   if (params_.top_k > 0) k = std::min(k, size_t(params_.top_k));
   std::partial_sort(cands_.begin(), cands_.begin() + ptrdiff_t(k), cands_.end(), Better);
   cands_.resize(k);
-  if (cands_[0].logit == -INFINITY) return cands_[0].id;  // nothing is possible: be greedy
+  if (cands_[0].logit == -INFINITY) return false;  // nothing is possible: be greedy
   // top-p: the smallest prefix whose probability reaches p.
   if (params_.top_p < 1.0f) {
     Softmax(cands_);
@@ -121,13 +136,17 @@ int32_t Sampler::Sample(std::span<const float> logits) {
   }
   for (TokenProb& c : cands_) c.logit /= params_.temperature;
   Softmax(cands_);
+  return true;
+}
+
+int32_t DrawFrom(std::span<const TokenProb> dist, std::mt19937& rng) {
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
-  double r = uniform(rng_);
-  for (const TokenProb& c : cands_) {
+  double r = uniform(rng);
+  for (const TokenProb& c : dist) {
     r -= c.prob;
     if (r < 0) return c.id;
   }
-  return cands_.back().id;  // rounding left r a hair above zero
+  return dist.back().id;  // rounding left r a hair above zero
 }
 
 void TopK(std::span<const float> logits, int k, std::vector<TokenProb>* out) {

@@ -41,6 +41,14 @@ class Sampler {
   // Picks the next token. Logits are not modified; scratch space is reused between calls.
   // Order as in llama.cpp: penalties, top-k, top-p, min-p, temperature, draw.
   int32_t Sample(std::span<const float> logits);
+  // The distribution Sample() draws from: the candidates left after penalties, top-k, top-p
+  // and min-p, with their probabilities at the temperature, most likely first. Greedy: the
+  // best token alone, probability 1. Valid until the next call. (Speculative decoding checks
+  // drafted tokens against it: engine/runtime/speculative.h.)
+  std::span<const TokenProb> Probabilities(std::span<const float> logits);
+  bool greedy() const { return params_.temperature <= 0.0f; }
+  // The generator Sample() draws with, for draws that must follow the same seed.
+  std::mt19937& rng() { return rng_; }
   // Adds a token to the history the penalties look at.
   void Accept(int32_t token);
   // Forgets the history and reseeds, so the same seed replays the same draws.
@@ -55,6 +63,9 @@ class Sampler {
   template <typename Fn>
   void ForEachPenalized(Fn&& fn);
   float PenalizedLogit(float logit, int count) const;
+  // Fills cands_ with what Probabilities() returns; false when the choice is already made
+  // (greedy, or nothing possible: cands_[0] alone), so no random draw is taken.
+  bool PrepareCandidates(std::span<const float> logits);
 
   SamplingParams params_;
   int32_t n_vocab_;
@@ -63,6 +74,9 @@ class Sampler {
   std::vector<TokenProb> cands_;
   std::vector<int32_t> counts_;
 };
+
+// A draw from `dist` (probabilities summing to 1) with one uniform number of `rng`.
+int32_t DrawFrom(std::span<const TokenProb> dist, std::mt19937& rng);
 
 // The k most likely tokens (descending logit, ties to the lower id) with their probability
 // under the full softmax at temperature 1. O(n + k log k).

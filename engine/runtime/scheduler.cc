@@ -33,6 +33,11 @@ struct Scheduler::Job {
   int batch_tokens = 0;
   int logit_row = -1;
   int first_prompt_row = -1;  // prompt surprisal: the chunk's rows start here
+  // Speculative decoding: where its drafts come from (null: it does not speculate), and this
+  // step's draft, evaluated after its next token with a logits row each.
+  std::unique_ptr<DraftSource> draft_source;
+  Draft draft;
+  bool decoding = false;  // AddDecodeRows(): decodes this step (prompt done, not paused)
 
   // Slots it takes: its own and its waiting forks'.
   int slots() const { return 1 + int(forks.size()); }
@@ -81,10 +86,22 @@ Scheduler::Scheduler(const Model& model, const SchedulerOptions& options)
       n_ctx_(std::max(2, std::min(options.n_ctx, model.config().n_ctx_train))),
       n_batch_(std::max({1, options.n_batch, options.n_slots})),
       pool_(ThreadCount(options.n_threads)),
-      state_(model.config(), n_batch_) {
+      state_(model.config(), n_batch_),
+      prompt_cache_(std::max(1, options.n_slots), model.config().has_recurrent_layers(),
+                    options.prompt_cache) {
   options_.n_slots = std::max(1, options.n_slots);
+  if (options_.spec.mode != SpecMode::kOff) {
+    // A server's one draft model may not suit every model it loads.
+    spec_note_ = SpecUnsupported(model.config());
+    if (const Status st = CheckSpecOptions(options_.spec, model); spec_note_.empty() && !st.ok()) {
+      spec_note_ = "speculative decoding is off: " + st.message();
+      options_.spec.mode = SpecMode::kOff;
+      options_.spec.draft.reset();
+    }
+  }
+  // A verification pass holds each sequence's next token and draft.
+  options_.spec.draft_max = std::max(1, std::min(options_.spec.draft_max, n_batch_ - 1));
   caches_.resize(options_.n_slots);
-  slot_busy_.assign(options_.n_slots, false);
   logits_.resize(size_t(options_.n_slots) * model.config().n_vocab);
   tokens_.reserve(n_batch_);
   positions_.reserve(n_batch_);
@@ -274,8 +291,9 @@ void Scheduler::WorkerLoop() {
     }
 
     for (const std::shared_ptr<Job>& job : admitted) {
-      PlaceInSlot(*job);
-      (void)job->seq->Start();  // on failure the sequence reported kError and is finished
+      MakeSequence(*job);
+      // On failure the sequence reported kError and is finished: it needs no slot.
+      if (job->seq->Start().ok()) PlaceInSlot(*job, ReusesPrefix(job->request.probes));
       for (int choice = 1; choice < job->group(); ++choice) {
         auto fork = std::make_shared<Job>();
         fork->ticket = job->ticket;
@@ -283,10 +301,15 @@ void Scheduler::WorkerLoop() {
         fork->sink = job->sink;
         fork->ready = job->ready;
         fork->submitted = job->submitted;
-        PlaceInSlot(*fork);
+        MakeSequence(*fork);
+        PlaceInSlot(*fork, /*reuse=*/false);  // its cache is copied from the job's
         job->forks.push_back(std::move(fork));
       }
       running.push_back(job);
+    }
+    if (!admitted.empty()) {
+      MutexLock lock(&mu_);
+      stats_.prompt_cache = prompt_cache_.stats();
     }
     for (const std::shared_ptr<Job>& job : running) {
       if (job->cancel) job->seq->Cancel();
@@ -306,12 +329,29 @@ void Scheduler::WorkerLoop() {
   }
 }
 
-void Scheduler::PlaceInSlot(Job& job) {
-  int slot = 0;
-  while (slot_busy_[slot]) ++slot;
-  slot_busy_[slot] = true;
-  job.slot = slot;
-  if (!caches_[slot]) caches_[slot] = std::make_unique<KvCache>(model_.config(), n_ctx_, options_.kv_types);
+void Scheduler::PlaceInSlot(Job& job, bool reuse) {
+  const PromptCache::Placement place = prompt_cache_.Acquire(job.seq->prompt(), reuse);
+  job.slot = place.slot;
+  std::unique_ptr<KvCache>& cache = caches_[size_t(place.slot)];
+  if (!cache) cache = std::make_unique<KvCache>(model_.config(), n_ctx_, options_.kv_types);
+  if (!place.restore.empty()) cache->RestoreRecurrent(place.restore, place.reuse);
+  job.seq->ReusePrefix(place.reuse);
+}
+
+void Scheduler::FreeSlot(Job& job) {
+  if (job.slot < 0) return;
+  std::vector<int32_t> tokens = job.seq->CachedTokens();
+  // What the sequence says its cache holds must be what recurrent states absorbed, or a
+  // later request would continue a state that does not match its tokens.
+  if (!RecurrentStateHolds(*caches_[size_t(job.slot)], model_.config().n_layer,
+                           int(tokens.size()))) {
+    tokens.clear();
+  }
+  prompt_cache_.Release(job.slot, std::move(tokens));
+  job.slot = -1;
+}
+
+void Scheduler::MakeSequence(Job& job) {
   Job* raw = &job;
   // Counters change before the client sees the end, so stats() agrees with what
   // clients have been told.
@@ -324,6 +364,9 @@ void Scheduler::PlaceInSlot(Job& job) {
     return raw->sink(e) && !raw->cancel;
   };
   job.seq = std::make_unique<Sequence>(model_, job.request, std::move(sink), n_ctx_, job.submitted);
+  job.draft_source =
+      MakeDraftSource(RequestSpec(options_.spec, job.request.speculation, model_.config()), pool_,
+                      n_ctx_, job.request.sampling);
 }
 
 void Scheduler::StartForks(Job& job, std::span<const float> logits, StepCounts* counts) {
@@ -342,7 +385,7 @@ void Scheduler::StartForks(Job& job, std::span<const float> logits, StepCounts* 
 void Scheduler::EndForks(Job& job) {
   for (const std::shared_ptr<Job>& fork : job.forks) {
     fork->seq->Cancel();
-    slot_busy_[fork->slot] = false;
+    FreeSlot(*fork);
   }
   job.forks.clear();
 }
@@ -355,6 +398,8 @@ bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
   MutexLock lock(&mu_);
   stats_.prompt_tokens += counts.prompt_tokens;
   stats_.generated_tokens += counts.generated_tokens;
+  stats_.drafted_tokens += counts.drafted_tokens;
+  stats_.accepted_tokens += counts.accepted_tokens;
   if (!started_forks_.empty()) {
     running.insert(running.end(), started_forks_.begin(), started_forks_.end());
     started_forks_.clear();
@@ -388,17 +433,35 @@ void Scheduler::AddRow(const Job& job, int32_t token, int32_t position) {
 }
 
 int Scheduler::AddDecodeRows(const std::vector<std::shared_ptr<Job>>& running) {
-  int rows = 0;
+  // Asked once per step: a client's readiness may change while the batch is assembled.
+  int decoders = 0;
   for (const std::shared_ptr<Job>& job : running) {
+    job->decoding = job->seq->PromptDone() && !job->paused();
+    decoders += job->decoding;
+  }
+  // Drafts share what the batch holds beyond one row per decoding sequence.
+  int spare = n_batch_ - decoders;
+  for (const std::shared_ptr<Job>& job : running) {
+    if (!job->decoding) continue;
     Sequence& seq = *job->seq;
-    if (!seq.PromptDone() || job->paused()) continue;
+    ProposeDraft(*job, std::min(spare, seq.DraftRoom(options_.spec.draft_max)));
+    const int k = int(job->draft.tokens.size());
+    spare -= k;
     job->batch_tokens = 1;
     job->logit_row = int(logit_rows_.size());
     logit_rows_.push_back(int32_t(tokens_.size()));
     AddRow(*job, seq.next_token(), seq.pos());
-    ++rows;
+    for (int i = 0; i < k; ++i) {
+      logit_rows_.push_back(int32_t(tokens_.size()));
+      AddRow(*job, job->draft.tokens[size_t(i)], seq.pos() + 1 + i);
+    }
   }
-  return rows;
+  return int(tokens_.size());
+}
+
+void Scheduler::ProposeDraft(Job& job, int room) {
+  job.draft.Clear();
+  if (job.draft_source && room > 0) job.draft_source->Propose(job.seq->context(), room, &job.draft);
 }
 
 void Scheduler::AddPromptChunks(const std::vector<std::shared_ptr<Job>>& running, int budget) {
@@ -441,29 +504,51 @@ Scheduler::StepCounts Scheduler::SampleAndEmit(const std::vector<std::shared_ptr
   for (const std::shared_ptr<Job>& job : running) {
     if (job->batch_tokens == 0) continue;
     Sequence& seq = *job->seq;
-    if (!seq.PromptDone()) counts.prompt_tokens += job->batch_tokens;
+    const bool in_prompt = !seq.PromptDone();
+    if (in_prompt) counts.prompt_tokens += job->batch_tokens;
     if (job->first_prompt_row >= 0) {
       seq.OnPromptLogits(std::span<const float>(logits_.data() + job->first_prompt_row * n_vocab,
                                                 size_t(job->batch_tokens) * n_vocab),
                          job->batch_tokens);
     }
     seq.Advance(job->batch_tokens);
+    if (in_prompt && seq.PromptDone()) {
+      prompt_cache_.Checkpoint(job->slot, seq.prompt(), *caches_[size_t(job->slot)],
+                               model_.config().n_layer);
+    }
     if (job->logit_row < 0) continue;
     if (seq.probes_tokens()) seq.AfterForward(pool_, state_);
-    ++counts.generated_tokens;
-    const std::span<const float> logits(logits_.data() + size_t(job->logit_row) * n_vocab, n_vocab);
-    (void)seq.OnLogits(logits);
-    // The prompt's last logits start the request's other sequences too.
-    if (!job->forks.empty()) StartForks(*job, logits, &counts);
+    TakeLogits(*job, &counts);
   }
   return counts;
+}
+
+void Scheduler::TakeLogits(Job& job, StepCounts* counts) {
+  const size_t n_vocab = size_t(model_.config().n_vocab);
+  Sequence& seq = *job.seq;
+  const float* row = logits_.data() + size_t(job.logit_row) * n_vocab;
+  if (job.draft.tokens.empty()) {
+    ++counts->generated_tokens;
+    const std::span<const float> logits(row, n_vocab);
+    (void)seq.OnLogits(logits);
+    // The prompt's last logits start the request's other sequences too.
+    if (!job.forks.empty()) StartForks(job, logits, counts);
+    return;
+  }
+  const Timings before = seq.timings();
+  const size_t k = job.draft.tokens.size();
+  (void)seq.OnDraftLogits(std::span<const float>(row, (k + 1) * n_vocab), job.draft);
+  const Timings& after = seq.timings();
+  counts->generated_tokens += uint64_t(after.generated_tokens - before.generated_tokens);
+  counts->drafted_tokens += uint64_t(after.drafted_tokens - before.drafted_tokens);
+  counts->accepted_tokens += uint64_t(after.accepted_tokens - before.accepted_tokens);
 }
 
 void Scheduler::Retire(std::vector<std::shared_ptr<Job>>& running) {
   const size_t before = running.size();
   for (auto it = running.begin(); it != running.end();) {
     if ((*it)->seq->finished()) {
-      slot_busy_[(*it)->slot] = false;
+      FreeSlot(**it);
       EndForks(**it);  // a prompt that never finished starts no fork
       it = running.erase(it);
     } else {

@@ -8,6 +8,10 @@
 //
 // A request with n > 1 (GenerateRequest::n) takes n slots at once: its prompt is evaluated in
 // one of them, copied into the others' caches, and the n sequences are decoded together.
+//
+// Slots keep their KV cache between requests: a request goes to the free slot whose cache
+// shares the longest prefix with its prompt and evaluates only the rest (the prompt cache,
+// engine/runtime/prompt_cache.h; SchedulerOptions::prompt_cache).
 #pragma once
 
 #include <atomic>
@@ -24,7 +28,9 @@
 #include "engine/runtime/embedder.h"
 #include "engine/runtime/events.h"
 #include "engine/runtime/kv_cache.h"
+#include "engine/runtime/prompt_cache.h"
 #include "engine/runtime/sequence.h"
+#include "engine/runtime/speculative.h"
 #include "engine/threads/thread_pool.h"
 #include "engine/util/thread_annotations.h"
 
@@ -41,6 +47,11 @@ struct SchedulerOptions {
   // Storage of keys and values (--cache-type-k/-v); front ends check it against the model
   // (CheckKvCacheTypes).
   KvCacheTypes kv_types;
+  // Speculative decoding of every request (engine/runtime/speculative.h); CheckSpecOptions()
+  // first. Off for a model that cannot speculate (Scheduler::spec_note() says why).
+  SpecOptions spec;
+  // Reuse the KV of a prompt prefix a slot already holds (engine/runtime/prompt_cache.h).
+  bool prompt_cache = true;
 };
 
 struct SchedulerStats {
@@ -48,7 +59,11 @@ struct SchedulerStats {
   int active = 0;  // in a slot
   uint64_t completed = 0;
   uint64_t generated_tokens = 0;
-  uint64_t prompt_tokens = 0;
+  // Speculative decoding: tokens drafted, and of them accepted by verification.
+  uint64_t drafted_tokens = 0;
+  uint64_t accepted_tokens = 0;
+  uint64_t prompt_tokens = 0;  // evaluated (cached ones are not)
+  PromptCacheStats prompt_cache;
 };
 
 // Places for requests waiting for a slot, shared by the schedulers of several models: the
@@ -116,6 +131,9 @@ class Scheduler {
   int n_slots() const { return options_.n_slots; }
   const KvCacheTypes& kv_types() const { return options_.kv_types; }
   std::optional<Pooling> pooling() const { return options_.pooling; }
+  SpecMode spec_mode() const { return options_.spec.mode; }
+  // Why the speculation asked for is off for this model ("" when it is on or not asked for).
+  const std::string& spec_note() const { return spec_note_; }
   SchedulerStats stats() const EXCLUDES(mu_);
 
  private:
@@ -140,16 +158,27 @@ class Scheduler {
   // sequence advances past its rows and, where logits came out, samples (sending its events).
   void AssembleBatch(const std::vector<std::shared_ptr<Job>>& running);
   int AddDecodeRows(const std::vector<std::shared_ptr<Job>>& running);  // rows added
+  // A draft of at most `room` tokens after the job's next token (speculative decoding).
+  void ProposeDraft(Job& job, int room);
   void AddPromptChunks(const std::vector<std::shared_ptr<Job>>& running, int budget);
   void AddRow(const Job& job, int32_t token, int32_t position);
   void RunForward();
   struct StepCounts {
     uint64_t prompt_tokens = 0;
     uint64_t generated_tokens = 0;
+    uint64_t drafted_tokens = 0;
+    uint64_t accepted_tokens = 0;
   };
+  // The job's tokens of this step: sampled from its logits row, or its draft verified.
+  void TakeLogits(Job& job, StepCounts* counts);
   StepCounts SampleAndEmit(const std::vector<std::shared_ptr<Job>>& running);
-  // A free slot (cache made on first use) and the job's Sequence, its events counted.
-  void PlaceInSlot(Job& job);
+  // The job's Sequence, its events counted.
+  void MakeSequence(Job& job);
+  // A free slot for the job (cache made on first use), keeping what the prompt cache can of
+  // its prompt when `reuse`.
+  void PlaceInSlot(Job& job, bool reuse);
+  // Frees the job's slot, remembering what its cache holds.
+  void FreeSlot(Job& job);
   // n > 1: the forks take the evaluated prompt (KV copied) and sample from its last logits;
   // they join the batch after this step (started_forks_).
   void StartForks(Job& job, std::span<const float> logits, StepCounts* counts);
@@ -161,11 +190,12 @@ class Scheduler {
   SchedulerOptions options_;
   int n_ctx_;
   int n_batch_;
+  std::string spec_note_;
   // From here to mu_: the worker thread's own, never touched by another thread.
   ThreadPool pool_;
   ForwardState state_;
   std::vector<std::unique_ptr<KvCache>> caches_;  // one per slot, made on first use
-  std::vector<bool> slot_busy_;
+  PromptCache prompt_cache_;   // which slots are busy, and what the free ones hold
   std::vector<float> logits_;  // [n_slots][n_vocab]
   // Batch assembly buffers, reused every step.
   std::vector<int32_t> tokens_, positions_, logit_rows_;

@@ -76,11 +76,14 @@ Result<std::vector<int32_t>> PromptTokens(const Model& model, const GenerateRequ
 }
 
 Status CheckGenerates(const ModelConfig& c) {
-  if (c.has_lm_head) return Status::Ok();
+  if (!EmbeddingOnly(c)) return Status::Ok();
+  const std::string why =
+      c.has_lm_head ? "its file sets pooling_type '" + std::string(PoolingName(c.pooling)) + "'"
+                    : "it has no output head";
   return Status::InvalidArgument("this model (architecture '" + c.arch_name +
-                                 "') is an embedding model with no output head: it cannot "
-                                 "generate text; use it for embeddings (/v1/embeddings, "
-                                 "/api/embed)");
+                                 "') is an embedding model (" + why +
+                                 "): it cannot generate text; use it for embeddings "
+                                 "(/v1/embeddings, /api/embed)");
 }
 
 Status CheckPromptFits(int n_prompt, int n_ctx) {
@@ -140,6 +143,7 @@ Status Sequence::Start() {
     prompt_map_.Prepare(request_.probes, model_.config(), int(prompt_.size()));
   }
   for (int32_t id : prompt_) sampler_.Accept(id);
+  context_ = prompt_;
   if (Status st = StartGrammar(); !st.ok()) return fail(st);
   timings_.load_ms = model_.load_ms();
   timings_.prompt_tokens = int(prompt_.size());
@@ -159,9 +163,12 @@ void Sequence::StartFrom(const Sequence& prefilled, int choice) {
   prompt_ = prefilled.prompt_;
   evaluated_ = prefilled.evaluated_;
   prompt_start_ = prefilled.prompt_start_;
+  prompt_started_ = true;
+  timings_.cached_tokens = prefilled.timings_.cached_tokens;
   timings_.load_ms = prefilled.timings_.load_ms;
   timings_.prompt_tokens = prefilled.timings_.prompt_tokens;
   for (int32_t id : prompt_) sampler_.Accept(id);
+  context_ = prompt_;
   // The prefilled sequence accepted the same grammar prefix, so this cannot fail.
   if (!StartGrammar().ok()) std::abort();
 }
@@ -182,8 +189,22 @@ Status Sequence::StartGrammar() {
   return Status::Ok();
 }
 
+void Sequence::ReusePrefix(int n) {
+  evaluated_ = std::clamp(n, 0, std::max(0, int(prompt_.size()) - 1));
+  timings_.cached_tokens = evaluated_;
+}
+
+std::vector<int32_t> Sequence::CachedTokens() const {
+  std::vector<int32_t> out(prompt_.begin(),
+                           prompt_.begin() + std::min(evaluated_, int(prompt_.size())));
+  const int generated = std::min(evaluated_ - int(out.size()), int(generated_ids_.size()));
+  out.insert(out.end(), generated_ids_.begin(), generated_ids_.begin() + std::max(0, generated));
+  return out;
+}
+
 std::span<const int32_t> Sequence::NextPromptChunk(int max) {
-  if (evaluated_ == 0) prompt_start_ = Clock::now();
+  if (!prompt_started_) prompt_start_ = Clock::now();
+  prompt_started_ = true;
   const int n = std::min(max, int(prompt_.size()) - evaluated_);
   return std::span<const int32_t>(prompt_.data() + evaluated_, std::max(0, n));
 }
@@ -258,13 +279,47 @@ void Sequence::AfterForward(ThreadPool& pool, ForwardState& state) {
 }
 
 bool Sequence::OnLogits(std::span<const float> logits) {
+  return TakeToken(logits, nullptr, {}, nullptr, DraftMark::kNone);
+}
+
+int Sequence::DraftRoom(int draft_max) const {
+  if (finished_ || !PromptDone()) return 0;
+  // Probes describe one pass per token; a verification pass holds several.
+  const ProbeOptions& probes = request_.probes;
+  if (probes.captures() || probes.router) return 0;
+  // The k drafted tokens go at positions pos()+1..pos()+k; each accepted one is a generated
+  // token, and the target adds one more after them.
+  const int by_ctx = n_ctx_ - 1 - (evaluated_ + 1);
+  const int by_length = request_.max_tokens - generated_ - 1;
+  return std::max(0, std::min({draft_max, by_ctx, by_length}));
+}
+
+bool Sequence::OnDraftLogits(std::span<const float> rows, const Draft& draft) {
+  const size_t n_vocab = size_t(model_.config().n_vocab);
+  const size_t k = draft.tokens.size();
+  timings_.drafted_tokens += int(k);
+  for (size_t i = 0; i <= k; ++i) {
+    const std::span<const float> row = rows.subspan(i * n_vocab, n_vocab);
+    bool accepted = false;
+    const std::span<const TokenProb> q =
+        i < draft.q.size() ? std::span<const TokenProb>(draft.q[i]) : std::span<const TokenProb>();
+    const bool going = TakeToken(row, i < k ? &draft.tokens[i] : nullptr, q, &accepted,
+                                 k > 0 ? DraftMark::kBonus : DraftMark::kNone);
+    if (!going || !accepted) return going;
+    ++timings_.accepted_tokens;
+    ++evaluated_;  // the drafted token's keys and values are in the cache already
+  }
+  return true;  // unreachable: the last row has no draft token, so it is never "accepted"
+}
+
+bool Sequence::TakeToken(std::span<const float> raw_logits, const int32_t* drafted,
+                         std::span<const TokenProb> q, bool* accepted, DraftMark bonus) {
   if (finished_) return false;
   if (request_.max_tokens <= 0) {
     EmitDone("length");
     return false;
   }
-  logits = Biased(logits);
-  const Tokenizer& tok = model_.tokenizer();
+  const std::span<const float> logits = Biased(raw_logits);
   const Clock::time_point now = Clock::now();
   if (generated_ == 0) {
     timings_.prompt_ms = MsBetween(prompt_start_, now);
@@ -280,14 +335,35 @@ bool Sequence::OnLogits(std::span<const float> logits) {
       return false;
     }
   }
-  const int32_t id = sampler_.Sample(mask ? std::span<const float>(masked_) : logits);
+  const std::span<const float> allowed = mask ? std::span<const float>(masked_) : logits;
+  if (drafted == nullptr) {
+    return EmitToken(sampler_.Sample(allowed), logits, mask, bonus, -1);
+  }
+  // Greedy: the drafted token stands only as the target's own choice, so the output is the
+  // plain decode's. Sampling: the rejection scheme keeps the target's distribution.
+  int32_t id;
+  if (sampler_.greedy()) {
+    id = sampler_.Sample(allowed);
+    *accepted = id == *drafted;
+  } else {
+    id = VerifyDraft(sampler_.Probabilities(allowed), *drafted, q, sampler_.rng(), accepted);
+  }
+  return EmitToken(id, logits, mask, *accepted ? DraftMark::kAccepted : DraftMark::kRejected,
+                   *accepted ? -1 : *drafted);
+}
+
+bool Sequence::EmitToken(int32_t id, std::span<const float> logits, const grammar::TokenMask* mask,
+                         DraftMark mark, int32_t draft_id) {
+  const Tokenizer& tok = model_.tokenizer();
   sampler_.Accept(id);
   bool grammar_done = false;
   if (constraint_) {
     constraint_->Accept(id);  // allowed by the mask, so accepted
     grammar_done = constraint_->Finished();
   }
+  context_.push_back(id);
   ++generated_;
+  generated_ids_.push_back(id);
   timings_.generated_tokens = generated_;
 
   Event e;
@@ -296,6 +372,8 @@ bool Sequence::OnLogits(std::span<const float> logits) {
   e.position = evaluated_;
   e.index = generated_ - 1;
   e.id = id;
+  e.draft = mark;
+  e.draft_id = draft_id;
   e.piece = tok.TokenToPiece(id);
   e.logit = logits[id];
   const Distribution dist = Analyze(logits);

@@ -31,6 +31,7 @@
 #include "engine/runtime/probes.h"
 #include "engine/runtime/reasoning.h"
 #include "engine/runtime/sampler.h"
+#include "engine/runtime/speculative.h"
 #include "engine/runtime/tool_calls.h"
 #include "engine/tokenizer/chat_template.h"
 #include "engine/tokenizer/tokenizer.h"
@@ -79,6 +80,20 @@ struct GenerateRequest {
   // none parsed; Event::tool_calls stays empty).
   std::string prompt_suffix;
   ToolCallParserFactory tool_calls;
+  // Speculative decoding of this request: unset follows the front end's setting (`--spec`);
+  // kOff turns it off, kLookup asks for prompt lookup, kDraft for the front end's draft model
+  // (none loaded: no speculation). Never on a model that cannot speculate.
+  std::optional<SpecMode> speculation;
+  // Embeddings that stand in for prompt_tokens[first, first + n_tokens) (images from
+  // engine/vision/media_prompt.h; those ids are placeholders), each evaluated as one batch of
+  // its own, bidirectional when the model's projector wants it (Gemma 3).
+  struct MediaSpan {
+    int first = 0;
+    int n_tokens = 0;
+    std::vector<float> embeddings;  // [n_tokens][n_embd]
+    bool bidirectional = false;
+  };
+  std::vector<MediaSpan> media;
 };
 
 // Tokenizes a request's prompt as generation does: BOS/EOS per the model's metadata,
@@ -115,6 +130,15 @@ class Sequence {
   // it; the sequence is then finished.
   Status Start();
 
+  // After Start(), before any evaluation: the first n prompt tokens are already in the KV
+  // cache (the prompt cache, engine/runtime/prompt_cache.h; 0 <= n < prompt size), so
+  // evaluation starts at position n. Reported as Timings::cached_tokens.
+  void ReusePrefix(int n);
+  // The prompt's tokens (after Start()).
+  const std::vector<int32_t>& prompt() const { return prompt_; }
+  // The tokens in the KV cache, positions 0..pos()-1: the prompt, then generated tokens.
+  std::vector<int32_t> CachedTokens() const;
+
   bool PromptDone() const { return evaluated_ >= int(prompt_.size()); }
   // The next up to `max` prompt tokens to evaluate, at positions pos()...
   std::span<const int32_t> NextPromptChunk(int max);
@@ -127,6 +151,17 @@ class Sequence {
   // or the sink asked to stop), kDone. Returns true while next_token() must be evaluated.
   bool OnLogits(std::span<const float> logits);
   int32_t next_token() const { return next_token_; }
+
+  // Speculative decoding (engine/runtime/speculative.h). The driver asks a draft source for
+  // tokens after context() (which ends with next_token()), at most DraftRoom(); evaluates
+  // next_token() and the draft at positions pos()..pos()+k with every row's logits; calls
+  // Advance(1); then OnDraftLogits() with rows[k+1][n_vocab], row i being the logits after
+  // next_token() and draft[0..i). It verifies the draft in order, emitting each accepted
+  // token and then the target's own token (at the first rejection, or after the whole draft);
+  // the accepted ones count as evaluated. Returns as OnLogits().
+  std::span<const int32_t> context() const { return context_; }
+  int DraftRoom(int draft_max) const;
+  bool OnDraftLogits(std::span<const float> rows, const Draft& draft);
 
   // Probes (see the top of this file).
   CaptureHook* hook(int position);
@@ -150,6 +185,13 @@ class Sequence {
 
  private:
   void EmitDone(const std::string& finish_reason);
+  // One generated token from one row of logits: sampled, or, given a drafted token (and its
+  // draft distribution), verified against the target (*accepted says which). Emits it.
+  bool TakeToken(std::span<const float> raw_logits, const int32_t* drafted,
+                 std::span<const TokenProb> q, bool* accepted, DraftMark bonus);
+  // The token event and the end checks of a chosen token; returns as OnLogits().
+  bool EmitToken(int32_t id, std::span<const float> logits, const grammar::TokenMask* mask,
+                 DraftMark mark, int32_t draft_id);
   // The request's top_k_events most likely tokens of `logits` (none when 0).
   void AddTop(std::span<const float> logits, std::vector<TopToken>* out,
               std::optional<float> log_sum_exp = std::nullopt);
@@ -177,8 +219,11 @@ class Sequence {
   Clock::time_point first_token_time_;
 
   std::vector<int32_t> prompt_;
-  int evaluated_ = 0;  // tokens in the KV cache
+  std::vector<int32_t> context_;  // the prompt, then every generated token
+  int evaluated_ = 0;             // tokens in the KV cache
   int generated_ = 0;
+  std::vector<int32_t> generated_ids_;
+  bool prompt_started_ = false;  // NextPromptChunk() was called (prompt_start_ is set)
   int32_t next_token_ = -1;
   bool finished_ = false;
   int choice_ = 0;  // Event::choice

@@ -6,15 +6,52 @@
 
 namespace inferno {
 
+namespace {
+
+// The media span that starts at pos, if any.
+const GenerateRequest::MediaSpan* MediaAt(const GenerateRequest& r, int pos) {
+  for (const GenerateRequest::MediaSpan& m : r.media) {
+    if (m.first == pos) return &m;
+  }
+  return nullptr;
+}
+
+// How many prompt tokens from pos the next forward pass takes: a whole media span, else text
+// up to `max` that stops where the next span starts.
+int PromptChunkLimit(const GenerateRequest& r, int pos, int max) {
+  if (const GenerateRequest::MediaSpan* m = MediaAt(r, pos)) return m->n_tokens;
+  for (const GenerateRequest::MediaSpan& m : r.media) {
+    if (m.first > pos) max = std::min(max, m.first - pos);
+  }
+  return max;
+}
+
+Status CheckMedia(const GenerateRequest& r, int n_batch) {
+  for (const GenerateRequest::MediaSpan& m : r.media) {
+    if (m.n_tokens > n_batch) {
+      return Status::InvalidArgument("an image of " + std::to_string(m.n_tokens) +
+                                     " tokens needs a batch size of at least that (it is " +
+                                     std::to_string(n_batch) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Session::Session(const Model& model, ThreadPool& pool, const SessionOptions& options)
     : model_(model),
       pool_(pool),
       n_ctx_(std::max(1, std::min(options.n_ctx, model.config().n_ctx_train))),
       n_batch_(std::max(1, options.n_batch)),
+      spec_(options.spec),
       cache_(model.config(), n_ctx_, options.kv_types),
       state_(model.config(), std::min(n_batch_, n_ctx_)),
       logits_(model.config().n_vocab) {
   n_batch_ = state_.max_tokens;
+  if (spec_.mode != SpecMode::kOff) spec_note_ = SpecUnsupported(model.config());
+  // A verification pass holds the next token and the draft.
+  spec_.draft_max = std::min(spec_.draft_max, n_batch_ - 1);
   positions_.resize(n_batch_);
   hooks_.resize(n_batch_);
 }
@@ -47,6 +84,13 @@ Status Session::Generate(const GenerateRequest& request, const EventSink& sink) 
     sink(e);
     return e.error;
   }
+  if (Status st = CheckMedia(request, n_batch_); !st.ok()) {
+    Event e;
+    e.type = Event::Type::kError;
+    e.error = st;
+    sink(e);
+    return st;
+  }
   Sequence seq(model_, request, sink, n_ctx_);
   const Status started = seq.Start();
   if (!started.ok()) return started;
@@ -55,14 +99,19 @@ Status Session::Generate(const GenerateRequest& request, const EventSink& sink) 
   while (!seq.PromptDone()) {
     // Prompt surprisal keeps every row's logits, in chunks of at most 32 rows.
     const bool scored = seq.wants_prompt_logits();
-    const std::span<const int32_t> chunk =
-        seq.NextPromptChunk(scored ? std::min(n_batch_, 32) : n_batch_);
+    const GenerateRequest::MediaSpan* media = MediaAt(request, seq.pos());
+    const std::span<const int32_t> chunk = seq.NextPromptChunk(
+        PromptChunkLimit(request, seq.pos(), scored ? std::min(n_batch_, 32) : n_batch_));
     const int n = int(chunk.size());
     const bool final_chunk = seq.pos() + n == seq.timings().prompt_tokens;
     if (scored && logits_.size() < size_t(n) * n_vocab) logits_.resize(size_t(n) * n_vocab);
     for (int i = 0; i < n; ++i) positions_[i] = seq.pos() + i;
+    state_.input_embeddings = media != nullptr ? media->embeddings.data() : nullptr;
+    state_.bidirectional = media != nullptr && media->bidirectional;
     Forward(model_, pool_, cache_, chunk, std::span<const int32_t>(positions_.data(), n), state_,
             logits_.data(), /*all_logits=*/scored, Hooks(seq, n));
+    state_.input_embeddings = nullptr;
+    state_.bidirectional = false;
     if (scored) {
       seq.OnPromptLogits(std::span<const float>(logits_.data(), size_t(n) * n_vocab), n);
       last = std::span<const float>(logits_.data() + size_t(n - 1) * n_vocab, n_vocab);
@@ -72,14 +121,38 @@ Status Session::Generate(const GenerateRequest& request, const EventSink& sink) 
     seq.Advance(n);
     if (final_chunk && seq.probes_tokens()) seq.AfterForward(pool_, state_);
   }
-  while (seq.OnLogits(last)) {
-    const int32_t next = seq.next_token();
+  const std::unique_ptr<DraftSource> source = MakeDraftSource(
+      RequestSpec(spec_, request.speculation, model_.config()), pool_, n_ctx_, request.sampling);
+  if (seq.OnLogits(last)) {
+    while (DecodeStep(seq, source.get())) {
+    }
+  }
+  return Status::Ok();
+}
+
+bool Session::DecodeStep(Sequence& seq, DraftSource* source) {
+  const size_t n_vocab = size_t(model_.config().n_vocab);
+  draft_.Clear();
+  const int room = source ? seq.DraftRoom(spec_.draft_max) : 0;
+  if (room > 0) source->Propose(seq.context(), room, &draft_);
+  const int32_t next = seq.next_token();
+  if (draft_.tokens.empty()) {
     Evaluate(std::span<const int32_t>(&next, 1), seq.pos(), Hooks(seq, 1));
     seq.Advance(1);
     if (seq.probes_tokens()) seq.AfterForward(pool_, state_);
-    last = std::span<const float>(logits_.data(), n_vocab);
+    return seq.OnLogits(std::span<const float>(logits_.data(), n_vocab));
   }
-  return Status::Ok();
+  // The next token and the draft in one pass, every row's logits kept.
+  std::vector<int32_t>& rows = draft_.tokens;
+  rows.insert(rows.begin(), next);
+  const int n = int(rows.size());
+  if (logits_.size() < size_t(n) * n_vocab) logits_.resize(size_t(n) * n_vocab);
+  for (int i = 0; i < n; ++i) positions_[i] = seq.pos() + i;
+  Forward(model_, pool_, cache_, rows, std::span<const int32_t>(positions_.data(), size_t(n)),
+          state_, logits_.data(), /*all_logits=*/true);
+  rows.erase(rows.begin());
+  seq.Advance(1);
+  return seq.OnDraftLogits(std::span<const float>(logits_.data(), size_t(n) * n_vocab), draft_);
 }
 
 }  // namespace inferno

@@ -13,6 +13,7 @@
 #include "engine/runtime/kv_cache.h"
 #include "engine/runtime/sampler.h"
 #include "engine/runtime/sequence.h"
+#include "engine/runtime/speculative.h"
 #include "engine/threads/thread_pool.h"
 #include "engine/tokenizer/chat_template.h"
 
@@ -22,6 +23,8 @@ struct SessionOptions {
   int n_ctx = 2048;       // capped to the model's training context
   int n_batch = 256;      // prompt tokens per forward pass
   KvCacheTypes kv_types;  // checked by the caller (CheckKvCacheTypes)
+  // Speculative decoding (engine/runtime/speculative.h); CheckSpecOptions() first.
+  SpecOptions spec;
 };
 
 class Session {
@@ -34,17 +37,25 @@ class Session {
 
   int n_ctx() const { return n_ctx_; }
   size_t kv_bytes() const { return cache_.bytes(); }
+  // Why speculation asked for in the options is off for this model ("" when it is on or not
+  // asked for): front ends show it.
+  const std::string& spec_note() const { return spec_note_; }
 
  private:
   // Evaluates tokens at positions [pos, pos + n) and leaves the last token's logits.
   void Evaluate(std::span<const int32_t> tokens, int pos, std::span<CaptureHook* const> hooks = {});
   // The capture hooks of seq's next n tokens (from pos()), or none when none is probed.
   std::span<CaptureHook* const> Hooks(Sequence& seq, int n);
+  // One decode step: next_token() alone, or with a draft verified in the same pass.
+  bool DecodeStep(Sequence& seq, DraftSource* source);
 
   const Model& model_;
   ThreadPool& pool_;
   int n_ctx_;
   int n_batch_;
+  SpecOptions spec_;
+  std::string spec_note_;
+  Draft draft_;
   KvCache cache_;
   ForwardState state_;
   std::vector<float> logits_;

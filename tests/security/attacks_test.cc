@@ -135,6 +135,42 @@ TEST(LoopbackAttackFlags, AllowedHostsLetsANamedHostIn) {
   fs::remove_all(data);
 }
 
+// Every API surface added since (Ollama's, Responses, Anthropic's, embeddings) goes through
+// the same policy: a page must not pull a model onto the disk, run one, or read stored
+// responses, whatever content type it picks to dodge the preflight.
+TEST_F(LoopbackAttack, EveryApiRouteRefusesCrossSitePages) {
+  struct Route {
+    const char* method;
+    const char* path;
+    const char* body;
+  };
+  const Route routes[] = {
+      {"POST", "/api/pull", R"({"model":"hf.co/evil/model-GGUF:Q8_0"})"},
+      {"POST", "/api/generate", R"({"prompt":"hi","options":{"num_predict":1}})"},
+      {"POST", "/api/chat", R"({"messages":[{"role":"user","content":"hi"}]})"},
+      {"POST", "/api/show", R"({"model":"x"})"},
+      {"POST", "/api/embed", R"({"input":"hi"})"},
+      {"POST", "/v1/embeddings", R"({"input":"hi"})"},
+      {"POST", "/v1/responses", R"({"input":"hi","max_output_tokens":1})"},
+      {"GET", "/v1/responses/resp_x", ""},
+      {"DELETE", "/v1/responses/resp_x", ""},
+      {"POST", "/v1/messages", R"({"max_tokens":1,"messages":[{"role":"user","content":"hi"}]})"},
+      {"GET", "/api/tags", ""},
+  };
+  for (const Route& route : routes) {
+    for (const char* type : {"text/plain", "application/x-www-form-urlencoded"}) {
+      HttpResponse r = HttpRequest(port(), route.method, route.path, route.body,
+                                   {{"Origin", kEvil}, {"Content-Type", type}});
+      EXPECT_EQ(r.status, 403) << route.method << " " << route.path << " " << type;
+      EXPECT_EQ(r.headers.count("access-control-allow-origin"), 0u) << route.path;
+    }
+    EXPECT_EQ(HttpRequest(port(), route.method, route.path, route.body, {{"Host", "evil.example"}})
+                  .status,
+              403)
+        << route.path;
+  }
+}
+
 // 2. Cross-site WebSocket.
 TEST_F(LoopbackAttack, CrossSiteWebSocketIsRefused) {
   EXPECT_EQ(UpgradeStatus(port(), {{"Origin", kEvil}}), 403);

@@ -3,10 +3,12 @@
 /v1/chat/completions, the way clients use it (greedy, no grammar), on the held-out prompts of
 heldout_tools.jsonl (make_corpus.py --tools-megabytes):
 
-  calculator / current_time  tools offered, a question that needs one: a valid call of the
-                             right tool with the right arguments (the calculator's expression
-                             as written in the question); then, given the call and the tool's
-                             result, an answer that contains the result;
+  calculator / current_time  tools offered, a question that needs one: a valid call (its
+                             arguments parse as a JSON object), of the right tool, with the
+                             right arguments (the calculator's expression evaluates to the
+                             asked value; also counted: written exactly as in the question);
+                             then, given the call and the tool's result, an answer that
+                             contains the result;
   no_tool                    tools offered, a fact question (held-out wording): no call, and
                              the corpus's answer sentence;
   json                       a JSON request in a held-out style: the reply parses as a JSON
@@ -14,6 +16,7 @@ heldout_tools.jsonl (make_corpus.py --tools-megabytes):
                              fact's object (correctness).
 Writes a JSON report for the model card."""
 import argparse
+import ast
 import json
 import os
 import subprocess
@@ -52,11 +55,39 @@ def parsed_call(message):
     return (fn["name"], args) if isinstance(args, dict) else None
 
 
+def arithmetic_value(expression):
+    """The value of an expression of numbers, + - * / and brackets (Fractions), else None."""
+    from fractions import Fraction
+    ops = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+           ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b}
+
+    def value(node):
+        if isinstance(node, ast.BinOp) and type(node.op) in ops:
+            return ops[type(node.op)](value(node.left), value(node.right))
+        if isinstance(node, ast.Constant) and isinstance(node.value, int):
+            return Fraction(node.value)
+        raise ValueError("not arithmetic")
+
+    try:
+        return value(ast.parse(expression, mode="eval").body)
+    except (SyntaxError, ValueError, ZeroDivisionError, TypeError):
+        return None
+
+
+def right_arguments(p, args):
+    if p["expect_tool"] != "calculator":
+        return args == {}
+    expression = args.get("expression")
+    return (isinstance(expression, str) and set(args) == {"expression"} and
+            arithmetic_value(expression) == int(p["result"]))
+
+
 def grade_tool(port, p):
     body = {"messages": p["messages"], "tools": p["tools"], "temperature": 0, "max_tokens": 100}
     got = parsed_call(chat(port, body))
     want_args = {"expression": p["expression"]} if p["expect_tool"] == "calculator" else {}
-    call_ok = got is not None and got[0] == p["expect_tool"] and got[1] == want_args
+    right_tool = got is not None and got[0] == p["expect_tool"]
+    call_ok = right_tool and got[1] == want_args
     # The answer turn always gets the right call and result, so it is graded on its own.
     follow = p["messages"] + [
         {"role": "assistant", "content": None, "tool_calls": [
@@ -65,7 +96,9 @@ def grade_tool(port, p):
         {"role": "tool", "tool_call_id": "call_1", "content": p["result"]}]
     reply = chat(port, dict(body, messages=follow))
     answer = reply.get("content") or ""
-    return {"call_ok": call_ok, "call": got, "answer_ok": p["answer"] in answer,
+    return {"valid_call": got is not None, "right_tool": right_tool,
+            "right_args": right_tool and right_arguments(p, got[1]), "call_ok": call_ok,
+            "call": got, "answer_ok": p["answer"] in answer,
             "answer": answer, "no_second_call": not reply.get("tool_calls")}
 
 
@@ -119,13 +152,17 @@ def main():
     out = {"gguf": os.path.basename(args.gguf), "prompts": len(prompts)}
 
     def rate(kind, key):
-        rs = [r for p, r in results if p["kind"] == kind]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        rs = [r for p, r in results if p["kind"] in kinds]
         return {"rate": round(sum(r[key] for r in rs) / len(rs), 4),
                 "count": sum(r[key] for r in rs), "total": len(rs)}
 
     for kind in ("calculator", "current_time"):
-        out[kind] = {"tool_call": rate(kind, "call_ok"), "answer_after_result":
-                     rate(kind, "answer_ok")}
+        out[kind] = {key: rate(kind, key) for key in ("valid_call", "right_tool", "right_args")}
+        out[kind].update(exact_call=rate(kind, "call_ok"),
+                         answer_after_result=rate(kind, "answer_ok"))
+    out["tool_prompts"] = {key: rate(("calculator", "current_time"), key)
+                           for key in ("valid_call", "right_tool", "right_args", "answer_ok")}
     out["no_tool"] = {"no_call": rate("no_tool", "no_call"),
                       "fact_correct": rate("no_tool", "correct")}
     out["json"] = {"valid": rate("json", "valid"), "correct": rate("json", "correct")}

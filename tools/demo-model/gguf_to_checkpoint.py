@@ -121,15 +121,99 @@ def hf_tensors(meta, tensors):
     return out
 
 
-def check_tokenizer(meta, sp):
+def tokenizer_mismatch(meta, sp):
+    """None when sp has the GGUF's pieces and scores in its order, else what differs."""
     pieces = meta["tokenizer.ggml.tokens"]
     scores = meta["tokenizer.ggml.scores"]
     if len(pieces) != sp.get_piece_size():
-        raise SystemExit(f"tokenizer: {sp.get_piece_size()} pieces, GGUF has {len(pieces)}")
+        return f"{sp.get_piece_size()} pieces, GGUF has {len(pieces)}"
     for i, (p, s) in enumerate(zip(pieces, scores)):
         if sp.id_to_piece(i) != p or abs(sp.get_score(i) - s) > 1e-6:
-            raise SystemExit(f"tokenizer differs from the GGUF's at id {i}: "
-                             f"{sp.id_to_piece(i)!r} vs {p!r}")
+            return f"id {i}: {sp.id_to_piece(i)!r} vs {p!r}"
+    return None
+
+
+def varint(n):
+    out = bytearray()
+    while True:
+        out.append((n & 0x7F) | (0x80 if n > 0x7F else 0))
+        n >>= 7
+        if not n:
+            return bytes(out)
+
+
+def proto_fields(data):
+    """Top-level (field number, raw bytes of the whole field) of a protobuf message."""
+    r, out = Reader(data), []
+    while r.pos < len(data):
+        start = r.pos
+        key = read_varint(r)
+        wire = key & 7
+        if wire == 0:
+            read_varint(r)
+        elif wire == 2:
+            length = read_varint(r)  # before the +=, which would read r.pos first
+            r.pos += length
+        elif wire in (1, 5):
+            r.pos += 8 if wire == 1 else 4
+        else:
+            raise SystemExit(f"tokenizer.model: unexpected wire type {wire}")
+        out.append((key >> 3, data[start:r.pos]))
+    return out
+
+
+def read_varint(r):
+    n, shift = 0, 0
+    while True:
+        b = r.data[r.pos]
+        r.pos += 1
+        n |= (b & 0x7F) << shift
+        shift += 7
+        if b < 0x80:
+            return n
+
+
+def piece_types(fields):
+    """{piece: SentencePiece type} of a model's pieces (field 1: piece 1, score 2, type 3)."""
+    out = {}
+    for num, raw in fields:
+        if num != 1:
+            continue
+        r = Reader(raw)
+        read_varint(r)  # the key
+        length = read_varint(r)
+        sub = proto_fields(raw[r.pos:r.pos + length])
+        piece, kind = None, 1  # NORMAL is the default
+        for n, f in sub:
+            fr = Reader(f)
+            read_varint(fr)
+            if n == 1:
+                length = read_varint(fr)
+                piece = f[fr.pos:fr.pos + length].decode("utf-8")
+            elif n == 3:
+                kind = read_varint(fr)
+        out[piece] = kind
+    return out
+
+
+def rewrite_tokenizer(meta, path):
+    """Rewrites the SentencePiece model at `path` with the GGUF's pieces and scores in the
+    GGUF's order, keeping its piece types (the GGUF calls the ChatML markers control tokens,
+    SentencePiece must keep them user-defined to match them in text) and its trainer and
+    normaliser specs. Retraining on the same corpus with this machine's sentencepiece gives the
+    same pieces in a slightly different order (near-tied merge frequencies), which would
+    scramble the embedding rows."""
+    with open(path, "rb") as f:
+        fields = proto_fields(f.read())
+    types = piece_types(fields)
+    pieces = []
+    for p, s in zip(meta["tokenizer.ggml.tokens"], meta["tokenizer.ggml.scores"]):
+        raw = p.encode("utf-8")
+        body = b"\x0a" + varint(len(raw)) + raw + b"\x15" + struct.pack("<f", s) + \
+            b"\x18" + varint(types[p])
+        pieces.append(b"\x0a" + varint(len(body)) + body)
+    with open(path, "wb") as f:
+        f.write(b"".join(pieces + [raw for num, raw in fields if num != 1]))
 
 
 def main():
@@ -148,7 +232,16 @@ def main():
     if meta["general.architecture"] != "llama":
         raise SystemExit("only the llama architecture is read here")
     sp = spm.SentencePieceProcessor(model_file=args.tokenizer)
-    check_tokenizer(meta, sp)
+    mismatch = tokenizer_mismatch(meta, sp)
+    if mismatch and sorted(meta["tokenizer.ggml.tokens"]) == sorted(
+            sp.id_to_piece(i) for i in range(sp.get_piece_size())):
+        print(f"tokenizer: same pieces as the GGUF's in another order ({mismatch}); "
+              f"rewriting {args.tokenizer} in the GGUF's order")
+        rewrite_tokenizer(meta, args.tokenizer)
+        sp = spm.SentencePieceProcessor(model_file=args.tokenizer)
+        mismatch = tokenizer_mismatch(meta, sp)
+    if mismatch:
+        raise SystemExit(f"tokenizer differs from the GGUF's: {mismatch}")
     hf = hf_tensors(meta, tensors)
     cfg = Config(vocab_size=len(meta["tokenizer.ggml.tokens"]),
                  hidden_size=meta["llama.embedding_length"],

@@ -8,7 +8,7 @@
 #
 # usage: tools/demo-model/pipeline.sh INFERNO_BINARY
 #   env: DEMO_DIR (build/demo-model), DEMO_SEED (1234), DEMO_STEPS (stage 1, 4200),
-#        DEMO_STAGE2_STEPS (1400), DEMO_MB (300),
+#        DEMO_STAGE2_STEPS (1600), DEMO_MB (300),
 #        DEMO_STAGE1_GGUF: when set and there is no stage-1 checkpoint, rebuild it from this
 #        GGUF (dequantised weights) instead of training stage 1,
 #        PYTHON (/usr/bin/python3: Debian's python3-torch lives in the system interpreter)
@@ -20,7 +20,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 DEMO_DIR=${DEMO_DIR:-$ROOT/build/demo-model}
 DEMO_SEED=${DEMO_SEED:-1234}
 DEMO_STEPS=${DEMO_STEPS:-4200}
-DEMO_STAGE2_STEPS=${DEMO_STAGE2_STEPS:-1400}
+DEMO_STAGE2_STEPS=${DEMO_STAGE2_STEPS:-1600}
 DEMO_TOOLS_MB=8
 DEMO_MB=${DEMO_MB:-300}
 PYTHON=${PYTHON:-/usr/bin/python3}
@@ -53,17 +53,18 @@ elif [[ ! -s $DEMO_DIR/ckpt/training.json ]]; then
     --out "$DEMO_DIR/ckpt" --steps "$DEMO_STEPS" --batch 8 --seq 256 --lr 3e-3 \
     --dim 256 --layers 5 --heads 8 --ffn 768 --seed "$DEMO_SEED" --threads 2
 fi
-# Stage 2: windows of 320 tokens (a tool round trip with its tool list is ~260), 60% of the
-# rows from the tool/JSON corpus (starting at a conversation), the rest from stage 1's corpus
-# so the facts and stories stay; one thread (two threads spin-wait on a loaded machine).
+# Stage 2: windows of 384 tokens (a tool list and two or three exchanges), 65% of the rows
+# from the tool/JSON corpus (starting at a conversation; loss on the assistant's text only, see
+# train.py encode_weighted), the rest from stage 1's corpus so the facts and stories stay; one
+# thread (two threads spin-wait on a loaded machine).
 if [[ ! -s $DEMO_DIR/ckpt2/training.json ]]; then
   echo "== stage 2 ($DEMO_STAGE2_STEPS steps; log in $DEMO_DIR/work2/train_log.jsonl)"
   "$PYTHON" "$HERE/train.py" --corpus-dir "$DEMO_DIR/corpus" \
     --tokenizer "$DEMO_DIR/tok/tokenizer.model" --work "$DEMO_DIR/work2" \
     --out "$DEMO_DIR/ckpt2" --init "$DEMO_DIR/ckpt" --megabytes 10 \
     --extra-corpus "$DEMO_DIR/corpus/tools_train.txt" --extra-megabytes "$DEMO_TOOLS_MB" \
-    --extra-fraction 0.6 --steps "$DEMO_STAGE2_STEPS" --batch 4 --seq 320 --lr 1e-3 \
-    --decay-from 0.5 --seed "$DEMO_SEED" --threads 1
+    --extra-fraction 0.65 --steps "$DEMO_STAGE2_STEPS" --batch 4 --seq 384 --lr 1e-3 \
+    --decay-from 0.75 --seed "$DEMO_SEED" --threads 1
 fi
 echo "== evaluation and PyTorch reference"
 "$PYTHON" "$HERE/evaluate.py" --ckpt "$DEMO_DIR/ckpt2" --corpus-dir "$DEMO_DIR/corpus" \

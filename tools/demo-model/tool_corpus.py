@@ -105,14 +105,21 @@ def held_out_pair(a, b):
     return (a + b) % 7 == 0
 
 
+def number(rng, top=999):
+    """0..top with the digit count drawn first: one-, two- and three-digit numbers are equally
+    common (uniform draws would make nearly all of them three digits long)."""
+    digits = rng.randint(1, len(str(top)))
+    return rng.randint(0 if digits == 1 else 10 ** (digits - 1), min(top, 10 ** digits - 1))
+
+
 def operands(rng, op, heldout):
     while True:
         if op in ("plus", "minus"):
-            a, b = rng.randint(0, 999), rng.randint(0, 999)
+            a, b = number(rng), number(rng)
             if op == "minus" and b > a:
                 a, b = b, a
         elif op == "times":
-            a, b = rng.randint(2, 99), rng.randint(2, 30)
+            a, b = max(2, number(rng, 99)), rng.randint(2, 30)
         else:
             b = rng.randint(2, 20)
             a = b * rng.randint(2, 50)
@@ -178,11 +185,16 @@ def clock(rng):
 
 
 def clock_result(rng, c):
-    if rng.random() < 0.7:
+    r = rng.random()
+    if r < 0.45:
         keys = list(c)
         if rng.random() < 0.3:
             rng.shuffle(keys)
         return dumps({k: c[k] for k in keys})
+    if r < 0.75:
+        # What Inferno's built-in current_time returns (server/builtin_tools.cc).
+        offset = rng.choice(["+00:00", "+01:00", "-05:00", "+09:00", "+02:00"])
+        return f"{c['date']}T{c['time']}{offset} ({c['weekday']}, time zone {c['zone']})"
     return f"{c['weekday']}, {c['date']} {c['time']} {c['zone']}"
 
 
@@ -272,6 +284,59 @@ def json_value(kind, item):
     return JSON_KINDS[kind][2](item.subject, fields)
 
 
+# ---- copying -------------------------------------------------------------------------------
+# The calculator call must copy the question's numbers some 50 tokens later (the call's JSON
+# sits between them), which stage 2 alone did not learn in 2,280 steps. These drills teach
+# that skill directly: repeat an expression, or put it under a JSON key just as a call does.
+COPY_Q = ["Repeat after me: {e}", "Say {e}.", "Write down {e}.", "Copy this: {e}"]
+COPY_JSON_Q = ["Write {e} as JSON with the key \"expression\".",
+               "Put {e} in a JSON object under \"expression\".",
+               "Give me {{\"expression\": ...}} for {q}"]
+
+
+def copy_exchange(rng):
+    q, expr, phrase, _ = arithmetic(rng)
+    if rng.random() < 0.5:
+        text = rng.choice([expr, phrase])
+        return [{"role": "user", "content": rng.choice(COPY_Q).format(e=text)},
+                {"role": "assistant", "content": text}]
+    user = rng.choice(COPY_JSON_Q).format(e=rng.choice([expr, phrase]), q=q)
+    return [{"role": "user", "content": user},
+            {"role": "assistant", "content": dumps({"expression": expr})}]
+
+
+def long_expression(rng):
+    """3 to 10 numbers of 1-3 digits joined by operators: a long string to repeat."""
+    parts = [str(number(rng))]
+    for _ in range(rng.randint(2, 9)):
+        parts += [rng.choice("+-*/"), str(number(rng))]
+    return " ".join(parts)
+
+
+def drill_document(rng):
+    """Dense copying: every digit the assistant writes is in the user's line above. Stage 1
+    never had to copy (its sums are memorised facts: it puts 0.00 on copying "583" from the
+    line above), and 480 steps of tool conversations with short drills taught no copying at
+    all (it wrote "184 / 11" for every sum, and ignored the tool's result as well)."""
+    msgs = []
+    for _ in range(rng.randint(3, 5)):
+        e = long_expression(rng)
+        if rng.random() < 0.6:
+            msgs += [{"role": "user", "content": rng.choice(COPY_Q).format(e=e)},
+                     {"role": "assistant", "content": e}]
+        else:
+            msgs += [{"role": "user", "content": rng.choice(COPY_JSON_Q[:2]).format(e=e)},
+                     {"role": "assistant", "content": dumps({"expression": e})}]
+    return render(msgs).rstrip("\n")
+
+
+def copy_document(rng):
+    msgs = []
+    for _ in range(rng.randint(1, 3)):
+        msgs += copy_exchange(rng)
+    return render(msgs).rstrip("\n")
+
+
 # ---- conversations ---------------------------------------------------------------------------
 def offered_tools(rng, need):
     """The tool list of a conversation: usually both (in either order), sometimes only the
@@ -317,12 +382,14 @@ def direct_exchange(rng, facts, story_fn):
 def tool_document(rng, facts, story_fn):
     """One conversation with tools offered: tool round trips and direct answers."""
     exchanges, needs = [], set()
-    for _ in range(1 if rng.random() < 0.7 else 2):
+    # Up to three exchanges share one tool list (129 tokens), so a training window holds more
+    # calls per token; the calculator (the hard part: copying) gets over half of them.
+    for _ in range(rng.choice([1, 2, 2, 3])):
         r = rng.random()
-        if r < 0.45:
+        if r < 0.55:
             exchanges.append(calculator_exchange(rng))
             needs.add("calculator")
-        elif r < 0.7:
+        elif r < 0.75:
             exchanges.append(clock_exchange(rng))
             needs.add("current_time")
         else:
@@ -345,8 +412,12 @@ def json_document(rng, facts):
 
 
 def document(rng, facts, story_fn):
-    return tool_document(rng, facts, story_fn) if rng.random() < 0.75 else \
-        json_document(rng, facts)
+    r = rng.random()
+    if r < 0.35:
+        return tool_document(rng, facts, story_fn)
+    if r < 0.5:
+        return json_document(rng, facts)
+    return copy_document(rng) if r < 0.55 else drill_document(rng)
 
 
 def heldout_prompts(facts, seed, n_calc=60, n_time=30, n_direct=40, n_json=60):

@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import os
+import re
 
 # One BLAS thread: torch's own 2 threads plus OpenBLAS's pool oversubscribe 2 shared cores
 # (measured: single-threaded OpenBLAS sgemm was 1-3x faster here than its threaded pool).
@@ -45,6 +46,42 @@ def encode_corpus(sp, path, megabytes):
         out.extend(ids)
         out.append(sp.eos_id())
     return np.array(out, dtype=np.int16 if sp.get_piece_size() < 32768 else np.int32)
+
+
+ASSISTANT_TURN = re.compile(r"(<\|im_start\|>assistant\n)(.*?<\|im_end\|>)", re.S)
+DIGIT_WEIGHT = 3
+
+
+def encode_weighted(sp, path, megabytes):
+    """(ids, per-token loss weights) of a chat corpus: the loss counts only what the assistant
+    writes (its turns' text and <|im_end|>), digits there DIGIT_WEIGHT times, so stage 2's
+    steps go to the calls, numbers and JSON rather than to re-reading the fixed tool list.
+    Each document is tokenized in pieces split at turn boundaries; that must equal tokenizing
+    it whole (checked), or training would see ids that inference never produces."""
+    with open(path) as f:
+        text = f.read(int(megabytes * 1e6))
+    docs = [d for d in text.split("\n\n") if d.strip()]
+    if len(text) == int(megabytes * 1e6):
+        docs = docs[:-1]
+    ids, weights = [], []
+    digits = {sp.piece_to_id(str(d)) for d in range(10)}
+    for n, doc in enumerate(docs):
+        parts, pos = [], 0
+        for m in ASSISTANT_TURN.finditer(doc):
+            parts += [(doc[pos:m.end(1)], 0), (m.group(2), 1)]
+            pos = m.end()
+        parts.append((doc[pos:], 0))
+        doc_ids, doc_w = [sp.bos_id()], [0]
+        for part, w in parts:
+            piece = sp.encode(part) if part else []
+            doc_ids += piece
+            doc_w += [w * (DIGIT_WEIGHT if i in digits else 1) for i in piece]
+        if n < 2000 and doc_ids[1:] != sp.encode(doc):
+            raise SystemExit(f"{path}: document {n} tokenizes differently in pieces")
+        ids += doc_ids + [sp.eos_id()]
+        weights += doc_w + [0]
+    dtype = np.int16 if sp.get_piece_size() < 32768 else np.int32
+    return np.array(ids, dtype=dtype), np.array(weights, dtype=np.uint8)
 
 
 def write_safetensors(path, tensors):
@@ -144,8 +181,17 @@ def main():
     data = encoded(os.path.join(args.corpus_dir, "train.txt"), args.megabytes)
     extra_t = None
     if args.extra_corpus:
-        extra_t = torch.from_numpy(
-            encoded(args.extra_corpus, args.extra_megabytes).astype(np.int64))
+        stem = os.path.splitext(os.path.basename(args.extra_corpus))[0]
+        cache = os.path.join(args.work,
+                             f"{stem}_weighted-{tok_hash}-{args.extra_megabytes:g}MB.npz")
+        if not os.path.exists(cache):
+            ids, w = encode_weighted(sp, args.extra_corpus, args.extra_megabytes)
+            np.savez(cache, ids=ids, weights=w)
+        cached = np.load(cache)
+        extra_t = torch.from_numpy(cached["ids"].astype(np.int64))
+        extra_w = torch.from_numpy(cached["weights"].astype(np.float32))
+        print(f"extra corpus: {len(extra_t)} tokens, {int((extra_w > 0).sum())} weighted",
+              flush=True)
         extra_docs = (extra_t[:-args.seq - 1] == sp.bos_id()).nonzero().flatten()
     valid = encode_corpus(sp, os.path.join(args.corpus_dir, "valid.txt"), 2)
     data_t = torch.from_numpy(data.astype(np.int64))
@@ -190,9 +236,11 @@ def main():
         return args.lr * (1.0 - 0.9 * progress)
 
     def batch(source, g, n, extra=None):
-        """n random windows; with `extra`, each row comes from it with --extra-fraction."""
+        """n random windows and their targets' loss weights; with `extra`, each row comes from
+        it with --extra-fraction (weighted as encode_weighted says; stage-1 rows weigh 1)."""
         starts = torch.randint(0, len(source) - args.seq - 1, (n,), generator=g)
         sources = [source] * n
+        w = torch.ones(n, args.seq)
         if extra is not None:
             # Rows of the extra corpus start at a document's BOS: a conversation's answer
             # must be learned with the tool list it depends on in view.
@@ -200,9 +248,11 @@ def main():
             extra_starts = extra_docs[torch.randint(0, len(extra_docs), (n,), generator=g)]
             starts = torch.where(pick, extra_starts, starts)
             sources = [extra if p else source for p in pick]
+            for i in pick.nonzero().flatten().tolist():
+                w[i] = extra_w[starts[i] + 1:starts[i] + args.seq + 1]
         x = torch.stack([src[s:s + args.seq] for src, s in zip(sources, starts)])
         y = torch.stack([src[s + 1:s + args.seq + 1] for src, s in zip(sources, starts)])
-        return x, y
+        return x, y, w
 
     def valid_loss(batches=8):
         model.eval()
@@ -210,7 +260,7 @@ def main():
         with torch.no_grad():
             losses = []
             for _ in range(batches):
-                x, y = batch(valid_t, g, 8)
+                x, y, _ = batch(valid_t, g, 8)
                 logits = model(x)
                 losses.append(torch.nn.functional.cross_entropy(
                     logits.view(-1, logits.size(-1)), y.view(-1)).item())
@@ -223,11 +273,13 @@ def main():
     recent = []
     model.train()
     while step < args.steps:
-        x, y = batch(data_t, gen, args.batch, extra_t)
+        x, y, w = batch(data_t, gen, args.batch, extra_t)
         for group in opt.param_groups:
             group["lr"] = lr_at(step)
         logits = model(x)
-        loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1))
+        losses = torch.nn.functional.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1),
+                                                   reduction="none")
+        loss = (losses * w.view(-1)).sum() / w.sum()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -64,5 +64,9 @@ describe('load options', () => {
       values: { context_size: 512, threads: 2, cache_type_k: 'f16', cache_type_v: 'q4_0' },
     });
     expect(appliedMessage(o)).toBe('Reloaded: 512 tokens of context, 2 threads, KV cache q8_0 / q4_0.');
+    // The default F16 cache is not mentioned.
+    expect(appliedMessage({ ...o, cache_type_k: 'f16', cache_type_v: 'f16' })).toBe(
+      'Reloaded: 512 tokens of context, 2 threads.',
+    );
   });
 });

@@ -83,9 +83,14 @@ export function draftChanged(draft: LoadOptionsDraft, current: LoadOptionValues)
   );
 }
 
-/** "KV cache q8_0 / q4_0" (keys / values), or '' for a server without cache types. */
+/**
+ * "KV cache q8_0 / q4_0" (keys / values), or '' for the default F16 cache and for a server
+ * without cache types: the status lines only mention a cache that is not the usual one.
+ */
 export function cacheTypesText(o: LoadOptionValues): string {
-  return o.cache_type_k === undefined ? '' : `KV cache ${o.cache_type_k} / ${o.cache_type_v ?? 'f16'}`;
+  const k = o.cache_type_k ?? 'f16';
+  const v = o.cache_type_v ?? 'f16';
+  return k === 'f16' && v === 'f16' ? '' : `KV cache ${k} / ${v}`;
 }
 
 /** One line on what a PUT did, for the status under the Apply button. */

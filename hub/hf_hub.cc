@@ -1,4 +1,4 @@
-#include "cli/hf_hub.h"
+#include "hub/hf_hub.h"
 
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -17,7 +17,7 @@
 #include <mutex>
 #include <thread>
 
-namespace inferno::cli {
+namespace inferno::hub {
 namespace {
 
 namespace json = boost::json;
@@ -489,4 +489,4 @@ Result<DownloadResult> DownloadFile(const Hub& hub, const DownloadRequest& req) 
   return result;
 }
 
-}  // namespace inferno::cli
+}  // namespace inferno::hub

@@ -13,7 +13,7 @@
 
 #include "engine/util/status.h"
 
-namespace inferno::cli {
+namespace inferno::hub {
 
 struct HubFile {
   std::string path;  // inside the repo, e.g. "model-Q4_K_M.gguf"
@@ -64,4 +64,4 @@ Result<DownloadResult> DownloadFile(const Hub& hub, const DownloadRequest& reque
 // SHA-256 of a whole file, lowercase hex.
 Result<std::string> FileSha256(const std::string& path);
 
-}  // namespace inferno::cli
+}  // namespace inferno::hub

@@ -1,0 +1,212 @@
+// The clip.* keys as llama.cpp's mtmd reads them (tools/mtmd/clip.cpp, clip_model_loader),
+// with its defaults for the keys it treats as optional.
+#include "engine/vision/mmproj_config.h"
+
+#include <string>
+
+namespace inferno::vision {
+
+namespace {
+
+constexpr std::string_view kVisionPrefix = "clip.vision.";
+
+Status Fail(const gguf::File& f, const std::string& what) {
+  return Status::InvalidArgument(f.path() + ": " + what);
+}
+
+// A required positive integer key.
+Result<int> PositiveKey(const gguf::File& f, const std::string& key) {
+  Result<uint64_t> v = f.GetUint(key);
+  if (!v.ok()) return Fail(f, v.status().message());
+  if (*v == 0 || *v > (1u << 20)) {
+    return Fail(f, key + " is " + std::to_string(*v) + ", expected 1 to 1048576");
+  }
+  return int(*v);
+}
+
+Result<std::string> ProjectorTypeName(const gguf::File& f) {
+  Result<std::string> name = f.GetStringOr("clip.projector_type", "");
+  if (name.ok() && name->empty()) name = f.GetStringOr("clip.vision.projector_type", "");
+  if (!name.ok()) return Fail(f, name.status().message());
+  if (name->empty()) return Fail(f, "no clip.projector_type");
+  return name;
+}
+
+// Mean and std: three floats each (per RGB channel).
+Status ReadNormalisation(const gguf::File& f, VisionConfig* c) {
+  for (auto [key, dst] : {std::pair{"clip.vision.image_mean", &c->image_mean},
+                          std::pair{"clip.vision.image_std", &c->image_std}}) {
+    Result<std::vector<float>> v = f.GetFloatArray(key);
+    if (!v.ok()) return Fail(f, v.status().message());
+    if (v->size() < 3) return Fail(f, std::string(key) + " has fewer than 3 values");
+    for (int i = 0; i < 3; ++i) (*dst)[i] = (*v)[i];
+  }
+  for (float s : c->image_std) {
+    if (!(s > 0)) return Fail(f, "clip.vision.image_std holds a value that is not positive");
+  }
+  return Status::Ok();
+}
+
+Status ReadShape(const gguf::File& f, VisionConfig* c) {
+  const std::string p(kVisionPrefix);
+  struct Key {
+    const char* name;
+    int* dst;
+  };
+  for (const Key& k : {Key{"image_size", &c->image_size}, Key{"patch_size", &c->patch_size},
+                       Key{"embedding_length", &c->n_embd}, Key{"feed_forward_length", &c->n_ff},
+                       Key{"block_count", &c->n_layer}, Key{"attention.head_count", &c->n_head}}) {
+    Result<int> v = PositiveKey(f, p + k.name);
+    if (!v.ok()) return v.status();
+    *k.dst = *v;
+  }
+  Result<uint64_t> proj_dim = f.GetUintOr(p + "projection_dim", 0);
+  if (!proj_dim.ok()) return Fail(f, proj_dim.status().message());
+  c->projection_dim = int(*proj_dim);
+  Result<double> eps = f.GetFloat(p + "attention.layer_norm_epsilon");
+  if (!eps.ok()) return Fail(f, eps.status().message());
+  c->eps = float(*eps);
+  if (c->image_size % c->patch_size != 0) {
+    return Fail(f, "image_size " + std::to_string(c->image_size) + " is not a multiple of " +
+                       "patch_size " + std::to_string(c->patch_size));
+  }
+  if (c->n_embd % c->n_head != 0) {
+    return Fail(f, "embedding_length " + std::to_string(c->n_embd) + " is not a multiple of " +
+                       "head_count " + std::to_string(c->n_head));
+  }
+  return Status::Ok();
+}
+
+Status ReadActivation(const gguf::File& f, VisionConfig* c) {
+  Result<bool> gelu = f.GetBoolOr("clip.use_gelu", false);
+  Result<bool> silu = f.GetBoolOr("clip.use_silu", false);
+  if (!gelu.ok()) return Fail(f, gelu.status().message());
+  if (!silu.ok()) return Fail(f, silu.status().message());
+  if (*gelu && *silu) return Fail(f, "both clip.use_gelu and clip.use_silu are set");
+  c->ffn = *gelu ? FfnActivation::kGelu : *silu ? FfnActivation::kSilu : FfnActivation::kGeluQuick;
+  return Status::Ok();
+}
+
+// The tensor `name` must exist with exactly `shape` (GGUF order, contiguous dimension first).
+Status ExpectShape(const gguf::File& f, std::string_view name, std::vector<int64_t> shape) {
+  const gguf::TensorInfo* t = f.FindTensor(name);
+  if (t == nullptr) return Fail(f, "tensor '" + std::string(name) + "' is missing");
+  if (t->shape != shape) {
+    auto str = [](const std::vector<int64_t>& s) {
+      std::string out;
+      for (int64_t d : s) out += (out.empty() ? "" : " x ") + std::to_string(d);
+      return out;
+    };
+    return Fail(
+        f, "tensor '" + std::string(name) + "' is " + str(t->shape) + ", expected " + str(shape));
+  }
+  return Status::Ok();
+}
+
+// Gemma 3: average pooling, RMS norm (mm.soft_emb_norm) and a projection stored as
+// [n_embd_out, n_embd] (mtmd multiplies by its transpose).
+Status ReadGemma3(const gguf::File& f, VisionConfig* c) {
+  Result<uint64_t> merge = f.GetUintOr("clip.vision.projector.scale_factor", 4);
+  if (!merge.ok()) return Fail(f, merge.status().message());
+  c->n_merge = int(*merge);
+  if (c->n_merge < 1 || c->patches_per_side() % c->n_merge != 0) {
+    return Fail(f, "clip.vision.projector.scale_factor " + std::to_string(*merge) +
+                       " does not divide the patch grid side " +
+                       std::to_string(c->patches_per_side()));
+  }
+  c->resize = ResizeFilter::kBilinear;
+  c->pad_color = {0, 0, 0};
+  c->n_layer_run = c->n_layer;
+  const gguf::TensorInfo* proj = f.FindTensor("mm.input_projection.weight");
+  if (proj == nullptr || proj->shape.size() != 2) {
+    return Fail(f, "tensor 'mm.input_projection.weight' is missing or not 2-D");
+  }
+  c->n_embd_out = int(proj->shape[0]);
+  INFERNO_RETURN_IF_ERROR(ExpectShape(f, "mm.input_projection.weight", {c->n_embd_out, c->n_embd}));
+  return ExpectShape(f, "mm.soft_emb_norm.weight", {c->n_embd});
+}
+
+// LLaVA: Linear, GELU, Linear (mm.0, mm.2); the images are padded with the mean colour of
+// CLIP's training set as mtmd does (122, 116, 104) and resized with its bicubic filter.
+Status ReadMlp(const gguf::File& f, VisionConfig* c) {
+  if (f.FindTensor("mm.3.weight") != nullptr) {
+    return Status::Unsupported(f.path() +
+                               ": the normalised LLaVA projector (mm.3, Yi-VL) is not "
+                               "supported yet");
+  }
+  if (f.Find("clip.vision.image_grid_pinpoints") != nullptr) {
+    return Status::Unsupported(f.path() +
+                               ": LLaVA-1.6 tiling (image_grid_pinpoints) is not "
+                               "supported yet");
+  }
+  c->resize = ResizeFilter::kBicubic;
+  c->pad_color = {122, 116, 104};
+  c->n_layer_run = c->n_layer - 1;
+  c->has_class_embd = f.FindTensor("v.class_embd") != nullptr;
+  const gguf::TensorInfo* up = f.FindTensor("mm.0.weight");
+  const gguf::TensorInfo* down = f.FindTensor("mm.2.weight");
+  if (up == nullptr || down == nullptr || up->shape.size() != 2 || down->shape.size() != 2) {
+    return Fail(f, "tensors 'mm.0.weight' and 'mm.2.weight' must exist and be 2-D");
+  }
+  const int64_t hidden = up->shape[1];
+  c->n_embd_out = int(down->shape[1]);
+  INFERNO_RETURN_IF_ERROR(ExpectShape(f, "mm.0.weight", {c->n_embd, hidden}));
+  INFERNO_RETURN_IF_ERROR(ExpectShape(f, "mm.0.bias", {hidden}));
+  INFERNO_RETURN_IF_ERROR(ExpectShape(f, "mm.2.weight", {hidden, c->n_embd_out}));
+  return ExpectShape(f, "mm.2.bias", {c->n_embd_out});
+}
+
+}  // namespace
+
+int VisionConfig::tokens_per_image() const {
+  return projector == Projector::kGemma3 ? n_patches() / (n_merge * n_merge) : n_patches();
+}
+
+std::string_view ProjectorName(Projector p) {
+  return p == Projector::kMlp ? "mlp (LLaVA)" : "gemma3 (SigLIP, average pooling)";
+}
+
+std::string_view FfnActivationName(FfnActivation a) {
+  switch (a) {
+    case FfnActivation::kGelu:
+      return "gelu";
+    case FfnActivation::kSilu:
+      return "silu";
+    case FfnActivation::kGeluQuick:
+      break;
+  }
+  return "quick-gelu";
+}
+
+bool IsMmproj(const gguf::File& f) {
+  Result<std::string> arch = f.GetStringOr("general.architecture", "");
+  return arch.ok() && *arch == "clip";
+}
+
+Result<VisionConfig> ReadVisionConfig(const gguf::File& f) {
+  if (!IsMmproj(f)) return Fail(f, "not an mmproj file (general.architecture is not 'clip')");
+  Result<bool> has_vision = f.GetBoolOr("clip.has_vision_encoder", false);
+  if (!has_vision.ok() || !*has_vision) {
+    return Status::Unsupported(f.path() + ": the mmproj has no vision encoder");
+  }
+  Result<std::string> name = ProjectorTypeName(f);
+  if (!name.ok()) return name.status();
+  VisionConfig c;
+  c.projector_name = *name;
+  if (*name == "mlp") {
+    c.projector = Projector::kMlp;
+  } else if (*name == "gemma3") {
+    c.projector = Projector::kGemma3;
+  } else {
+    return Status::Unsupported(f.path() + ": projector type '" + *name +
+                               "' is not supported (supported: gemma3, mlp)");
+  }
+  INFERNO_RETURN_IF_ERROR(ReadShape(f, &c));
+  INFERNO_RETURN_IF_ERROR(ReadNormalisation(f, &c));
+  INFERNO_RETURN_IF_ERROR(ReadActivation(f, &c));
+  INFERNO_RETURN_IF_ERROR(c.projector == Projector::kMlp ? ReadMlp(f, &c) : ReadGemma3(f, &c));
+  if (c.n_layer_run < 1) return Fail(f, "block_count leaves no layer to run");
+  return c;
+}
+
+}  // namespace inferno::vision

@@ -1,0 +1,23 @@
+#include "server/api_generation.h"
+
+#include <algorithm>
+
+#include "engine/request/prepare.h"
+
+namespace inferno::server {
+
+std::optional<ApiError> PreparePrompt(LoadedModel& lm, GenerateRequest& req, bool max_given) {
+  const int n_ctx = lm.scheduler->n_ctx();
+  if (auto err = request::Prepare(*lm.model, req, n_ctx)) return FromRequestError(*err);
+  const int room = n_ctx - int(req.prompt_tokens.size());
+  req.max_tokens = max_given ? std::min(req.max_tokens, room) : room;
+  return std::nullopt;
+}
+
+int EngineErrorStatus(const Status& error) {
+  const bool invalid =
+      error.code() == Status::Code::kInvalidArgument || error.code() == Status::Code::kOutOfRange;
+  return invalid ? 400 : 500;
+}
+
+}  // namespace inferno::server
