@@ -223,11 +223,10 @@ void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const
       const KvCacheTypes& types = cache.types();
       a.k_type = types.k;
       a.v_type = types.v;
-      // A head's slice of a row: whole blocks of a quantized row (KvCache checks the sizes).
-      a.k = cache.k(layer, lo) + RowBytes(types.k, int64_t(kv_head) * p.head_dim);
-      a.k_stride = int64_t(cache.k_row_bytes());
-      a.v = cache.v(layer, lo) + RowBytes(types.v, int64_t(kv_head) * p.head_dim_v);
-      a.v_stride = int64_t(cache.v_row_bytes());
+      a.k = cache.k(layer, kv_head, lo);
+      a.k_stride = int64_t(cache.k_head_bytes());
+      a.v = cache.v(layer, kv_head, lo);
+      a.v_stride = int64_t(cache.v_head_bytes());
       a.n_keys = (p.causal ? pos : last[t]) - lo + 1;
       a.scale = p.kq_scale;
       a.out = out + (t * p.n_head + h0) * p.head_dim_v;

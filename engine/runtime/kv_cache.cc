@@ -106,11 +106,14 @@ size_t KvCacheBytes(const ModelConfig& c, int n_ctx, const KvCacheTypes& types) 
 
 KvCache::KvCache(const ModelConfig& c, int n_ctx, const KvCacheTypes& types)
     : n_ctx_(n_ctx),
+      n_head_kv_(c.n_head_kv),
+      head_dim_(c.head_dim),
+      head_dim_v_(c.head_dim_v),
       k_dim_(c.n_head_kv * c.head_dim),
       v_dim_(c.n_head_kv * c.head_dim_v),
       types_{Storable(types.k, c.head_dim), Storable(types.v, c.head_dim_v)},
-      k_row_bytes_(RowBytes(types_.k, k_dim_)),
-      v_row_bytes_(RowBytes(types_.v, v_dim_)),
+      k_head_bytes_(RowBytes(types_.k, c.head_dim)),
+      v_head_bytes_(RowBytes(types_.v, c.head_dim_v)),
       k_rotation_(Rotation(types_.k, c.head_dim, /*largest=*/true)),
       v_rotation_(Rotation(types_.v, c.head_dim_v, /*largest=*/false)) {
   int n_attention = 0;
@@ -119,8 +122,9 @@ KvCache::KvCache(const ModelConfig& c, int n_ctx, const KvCacheTypes& types)
     const bool recurrent = !c.layer_is_recurrent.empty() && c.layer_is_recurrent[l];
     kv_layer_[l] = recurrent ? 0 : n_attention++;
   }
-  k_.resize(size_t(n_attention) * n_ctx_ * k_row_bytes_);
-  v_.resize(size_t(n_attention) * n_ctx_ * v_row_bytes_);
+  const size_t heads = size_t(n_attention) * size_t(n_head_kv_) * size_t(n_ctx_);
+  k_.resize(heads * k_head_bytes_);
+  v_.resize(heads * v_head_bytes_);
   if (n_attention == c.n_layer) return;
   const size_t conv = size_t(c.delta_net.conv_state_floats());
   const size_t ssm = size_t(c.delta_net.ssm_state_floats());
@@ -136,8 +140,12 @@ KvCache::KvCache(const ModelConfig& c, int n_ctx, const KvCacheTypes& types)
 }
 
 void KvCache::Store(int layer, int pos, const float* key, const float* value) {
-  WriteRow(types_.k, key, k(layer, pos), k_dim_);
-  WriteRow(types_.v, value, v(layer, pos), v_dim_);
+  // Head by head: quantized blocks never span two heads (CheckKvCacheTypes), so this is the
+  // same as converting the whole row.
+  for (int h = 0; h < n_head_kv_; ++h) {
+    WriteRow(types_.k, key + int64_t(h) * head_dim_, k(layer, h, pos), head_dim_);
+    WriteRow(types_.v, value + int64_t(h) * head_dim_v_, v(layer, h, pos), head_dim_v_);
+  }
 }
 
 void KvCache::CopyPrefix(const KvCache& from, int n) {
@@ -146,8 +154,10 @@ void KvCache::CopyPrefix(const KvCache& from, int n) {
   const int n_layer = int(kv_layer_.size());
   for (int layer = 0; layer < n_layer; ++layer) {
     if (!recurrent_.empty() && recurrent_[layer].conv != nullptr) continue;
-    std::copy_n(from.k(layer, 0), size_t(n) * k_row_bytes_, k(layer, 0));
-    std::copy_n(from.v(layer, 0), size_t(n) * v_row_bytes_, v(layer, 0));
+    for (int h = 0; h < n_head_kv_; ++h) {
+      std::copy_n(from.k(layer, h, 0), size_t(n) * k_head_bytes_, k(layer, h, 0));
+      std::copy_n(from.v(layer, h, 0), size_t(n) * v_head_bytes_, v(layer, h, 0));
+    }
   }
   if (state_.empty()) return;
   // A recurrent state cannot be cut back to a shorter prefix: the caller copies right after

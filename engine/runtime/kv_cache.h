@@ -15,9 +15,9 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
-#include <span>
 #include <vector>
 
 #include "engine/model/model_config.h"
@@ -54,9 +54,10 @@ class KvCache {
   int k_dim() const { return k_dim_; }
   int v_dim() const { return v_dim_; }
   const KvCacheTypes& types() const { return types_; }
-  // Bytes of one position's key (value) row of one layer: the stride between positions.
-  size_t k_row_bytes() const { return k_row_bytes_; }
-  size_t v_row_bytes() const { return v_row_bytes_; }
+  int n_head_kv() const { return n_head_kv_; }
+  // Bytes of one position's key (value) of one KV head: the stride between positions.
+  size_t k_head_bytes() const { return k_head_bytes_; }
+  size_t v_head_bytes() const { return v_head_bytes_; }
   // llama.cpp (2026) rotates around a quantized cache (engine/ops/hadamard.h), and so do we to
   // compute what it computes: queries and keys in chunks of k_rotation() (the largest power of
   // two dividing the head size) when K is quantized, values before storing and the attention
@@ -73,12 +74,22 @@ class KvCache {
   // Converts one position's key and value (F32, k_dim and v_dim floats) into the cache types.
   void Store(int layer, int pos, const float* key, const float* value);
 
-  // The rows of one position in the cache types (k_row_bytes / v_row_bytes bytes each); the
-  // rows of consecutive positions follow each other.
-  uint8_t* k(int layer, int pos) { return k_.data() + Row(layer, pos) * k_row_bytes_; }
-  uint8_t* v(int layer, int pos) { return v_.data() + Row(layer, pos) * v_row_bytes_; }
-  const uint8_t* k(int layer, int pos) const { return k_.data() + Row(layer, pos) * k_row_bytes_; }
-  const uint8_t* v(int layer, int pos) const { return v_.data() + Row(layer, pos) * v_row_bytes_; }
+  // One KV head's key (value) at a position, in the cache types (k_head_bytes / v_head_bytes
+  // bytes). The layout is head-major: a head's positions follow each other, so attention over
+  // a long context streams one contiguous run per head (prefetchers follow it, pages are used
+  // whole) instead of picking a slice out of every position's row of all heads.
+  uint8_t* k(int layer, int head, int pos) {
+    return k_.data() + Row(layer, head, pos) * k_head_bytes_;
+  }
+  uint8_t* v(int layer, int head, int pos) {
+    return v_.data() + Row(layer, head, pos) * v_head_bytes_;
+  }
+  const uint8_t* k(int layer, int head, int pos) const {
+    return k_.data() + Row(layer, head, pos) * k_head_bytes_;
+  }
+  const uint8_t* v(int layer, int head, int pos) const {
+    return v_.data() + Row(layer, head, pos) * v_head_bytes_;
+  }
 
   // Every recurrent layer's state, to come back to with RestoreRecurrent(), which marks each
   // as having absorbed n tokens (the prompt cache's checkpoint after a prompt). Empty without
@@ -98,14 +109,19 @@ class KvCache {
   }
 
  private:
-  size_t Row(int layer, int pos) const { return size_t(kv_layer_[layer]) * n_ctx_ + pos; }
+  size_t Row(int layer, int head, int pos) const {
+    return (size_t(kv_layer_[layer]) * n_head_kv_ + head) * n_ctx_ + pos;
+  }
 
   int n_ctx_;
+  int n_head_kv_;
+  int head_dim_;
+  int head_dim_v_;
   int k_dim_;
   int v_dim_;
   KvCacheTypes types_;
-  size_t k_row_bytes_;
-  size_t v_row_bytes_;
+  size_t k_head_bytes_;
+  size_t v_head_bytes_;
   int k_rotation_ = 0;
   int v_rotation_ = 0;
   std::vector<int> kv_layer_;  // per layer: its index among the attention layers

@@ -48,7 +48,8 @@ TEST(KvCache, BytesFollowTheTypes) {
   EXPECT_EQ(f16.bytes(), size_t(2 * n_ctx * (256 + 256)));
   EXPECT_EQ(q8.bytes(), size_t(2 * n_ctx * (136 + 136)));
   EXPECT_EQ(mixed.bytes(), size_t(2 * n_ctx * (72 + 256)));
-  EXPECT_EQ(mixed.k_row_bytes(), 72u);
+  EXPECT_EQ(mixed.k_head_bytes(), 36u);  // one head of 64: two Q4_0 blocks
+  EXPECT_EQ(mixed.v_head_bytes(), 128u);
   EXPECT_EQ(KvCacheBytes(c, n_ctx, {DType::kQ4_0, DType::kF16}), mixed.bytes());
   // A shape a type cannot take is stored as F16 (the front ends report the error first).
   EXPECT_EQ(KvCache(Config(48), 4, {DType::kQ8_0, DType::kQ8_0}).types(), KvCacheTypes{});
@@ -74,8 +75,13 @@ TEST(KvCache, StoresRowsInTheirTypesAndCopiesPrefixes) {
   a.Store(1, 2, key.data(), value.data());
   b.CopyPrefix(a, 3);
   std::vector<float> k_back(64), v_back(64);
-  DequantizeRow(DType::kQ8_0, b.k(1, 2), k_back.data(), 64);
-  DequantizeRow(DType::kQ4_0, b.v(1, 2), v_back.data(), 64);
+  // Head h holds elements [32h, 32h + 32) of the row.
+  for (int h = 0; h < 2; ++h) {
+    DequantizeRow(DType::kQ8_0, b.k(1, h, 2), k_back.data() + 32 * h, 32);
+    DequantizeRow(DType::kQ4_0, b.v(1, h, 2), v_back.data() + 32 * h, 32);
+  }
+  // Positions of one head follow each other: position 3 of head 0 is the next run of bytes.
+  EXPECT_EQ(b.k(1, 0, 3), b.k(1, 0, 2) + b.k_head_bytes());
   for (int i = 0; i < 64; ++i) {
     EXPECT_NEAR(k_back[i], key[i], 1.0 / 127 / 2 + 1e-3) << i;  // half a Q8_0 step of 1
     EXPECT_NEAR(v_back[i], value[i], 1.0 / 8 + 1e-3) << i;      // a Q4_0 step of 1
