@@ -55,18 +55,22 @@ Result<BenchReport> RunBench(const Model& model, const BenchOptions& o) {
 
   int max_pp = 0;
   for (int p : o.prompt_sizes) max_pp = std::max(max_pp, p);
-  const int n_ctx = std::max(max_pp, o.generate_tokens) + 1;
+  const int depth = std::max(0, o.depth);
+  const int n_ctx = std::max(max_pp, depth + o.generate_tokens) + 1;
   if (n_ctx > c.n_ctx_train) {
     return Status::InvalidArgument("bench needs a context of " + std::to_string(n_ctx) +
                                    " tokens but the model was trained for " +
                                    std::to_string(c.n_ctx_train));
   }
+  INFERNO_RETURN_IF_ERROR(CheckKvCacheTypes(c, o.kv_types));
   ThreadPool pool(std::max(1, o.threads));
-  KvCache cache(c, n_ctx);
+  KvCache cache(c, n_ctx, o.kv_types);
+  report.kv_types = o.kv_types;
+  report.kv_bytes = double(cache.bytes());
   const int batch = std::max(1, std::min(o.batch, std::max(max_pp, 1)));
   ForwardState state(c, batch);
   std::vector<float> logits(c.n_vocab);
-  std::vector<int32_t> positions(std::max(max_pp, 1));
+  std::vector<int32_t> positions(std::max({max_pp, depth, 1}));
   for (size_t i = 0; i < positions.size(); ++i) positions[i] = int32_t(i);
 
   auto prefill = [&](const std::vector<int32_t>& ids) {
@@ -79,7 +83,7 @@ Result<BenchReport> RunBench(const Model& model, const BenchOptions& o) {
   auto decode = [&](int n) {
     int32_t token = 3;
     for (int i = 0; i < n; ++i) {
-      const int32_t pos = i;
+      const int32_t pos = depth + i;
       Forward(model, pool, cache, std::span<const int32_t>(&token, 1),
               std::span<const int32_t>(&pos, 1), state, logits.data());
       token = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
@@ -102,8 +106,10 @@ Result<BenchReport> RunBench(const Model& model, const BenchOptions& o) {
     MeanStddev(tps, &res.tokens_per_second, &res.stddev);
     report.results.push_back(res);
   }
+  const std::string at_depth = depth > 0 ? "@d" + std::to_string(depth) : "";
   if (o.generate_tokens > 0) {
-    decode(std::min(o.generate_tokens, 4));  // warm-up
+    if (depth > 0) prefill(BenchTokens(depth, c.n_vocab));  // decode reads it, never overwrites
+    decode(std::min(o.generate_tokens, 4));                 // warm-up
     std::vector<double> tps;
     for (int r = 0; r < o.repetitions; ++r) {
       const auto start = Clock::now();
@@ -111,7 +117,7 @@ Result<BenchReport> RunBench(const Model& model, const BenchOptions& o) {
       tps.push_back(o.generate_tokens / Seconds(start));
     }
     BenchResult res;
-    res.test = "tg" + std::to_string(o.generate_tokens);
+    res.test = "tg" + std::to_string(o.generate_tokens) + at_depth;
     res.tokens = o.generate_tokens;
     MeanStddev(tps, &res.tokens_per_second, &res.stddev);
     res.gigabytes_per_second = res.tokens_per_second * report.weight_bytes_per_token / 1e9;
@@ -122,7 +128,8 @@ Result<BenchReport> RunBench(const Model& model, const BenchOptions& o) {
     // Each sequence has its own cache and decodes from position 0, like tgN; every step is
     // one forward pass over n_seq tokens, so the weights are read once for all of them.
     std::vector<std::unique_ptr<KvCache>> caches;
-    for (int i = 0; i < n_seq; ++i) caches.push_back(std::make_unique<KvCache>(c, n_ctx));
+    for (int i = 0; i < n_seq; ++i)
+      caches.push_back(std::make_unique<KvCache>(c, n_ctx, o.kv_types));
     ForwardState batch_state(c, n_seq);
     std::vector<float> batch_logits(size_t(n_seq) * c.n_vocab);
     std::vector<KvCache*> token_caches(n_seq);

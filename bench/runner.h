@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/model/model.h"
+#include "engine/runtime/kv_cache.h"
 #include "engine/util/status.h"
 
 namespace inferno::bench {
@@ -19,6 +20,10 @@ struct BenchOptions {
   // For each N > 1: N sequences decoding together, one forward pass per step
   // (test "tg<n>x<N>", aggregate tokens/s of all sequences).
   std::vector<int> parallel;
+  KvCacheTypes kv_types;  // --cache-type-k/-v; checked against the model by RunBench
+  // Tokens prefilled (untimed) before the decode tests, which then decode at positions
+  // depth.. (test "tg<n>@d<depth>", as llama-bench's -d): attention cost at a long context.
+  int depth = 0;
 };
 
 struct BenchResult {
@@ -37,6 +42,8 @@ struct BenchReport {
   double load_ms = 0;
   double weight_bytes_per_token = 0;  // bytes a decode step reads from the weights
   double peak_rss_bytes = 0;
+  KvCacheTypes kv_types;
+  double kv_bytes = 0;  // the single-sequence tests' cache (its context: the longest test)
   int threads = 0;
   std::vector<BenchResult> results;
 };

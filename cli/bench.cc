@@ -15,6 +15,7 @@
 #include "bench/turns.h"
 #include "cli/bench_suite.h"
 #include "cli/commands.h"
+#include "cli/kv_cache_flags.h"
 #include "cli/spec_flags.h"
 #include "cli/text_util.h"
 
@@ -31,6 +32,8 @@ struct BenchCliOptions {
   std::string parallel;
   std::string csv;
   bool json = false;
+  int depth = 0;
+  KvCacheFlags kv;
   SpecFlags spec;           // set: the speculative decoding test instead of ppN/tgN
   std::string spec_prompt;  // its workload (default: the built-in code edit)
   float spec_temp = 0;
@@ -167,6 +170,8 @@ int RunBenchCli(const BenchCliOptions& o) {
   bo.repetitions = std::max(1, o.repetitions);
   bo.threads = o.threads > 0 ? o.threads : DefaultThreads();
   bo.batch = o.batch;
+  bo.depth = o.depth;
+  bo.kv_types = o.kv.Types();
   if (!o.parallel.empty()) {
     Result<std::vector<int>> par = ParseSizes(o.parallel);
     if (!par.ok()) {
@@ -191,7 +196,10 @@ int RunBenchCli(const BenchCliOptions& o) {
                                {"type", r.type},
                                {"size_bytes", r.size_bytes},
                                {"load_ms", r.load_ms},
-                               {"peak_rss_bytes", r.peak_rss_bytes}};
+                               {"peak_rss_bytes", r.peak_rss_bytes},
+                               {"cache_type_k", KvCacheTypeName(r.kv_types.k)},
+                               {"cache_type_v", KvCacheTypeName(r.kv_types.v)},
+                               {"kv_bytes", r.kv_bytes}};
       if (res.gigabytes_per_second > 0) line["gigabytes_per_second"] = res.gigabytes_per_second;
       fmt::print("{}\n", boost::json::serialize(line));
     }
@@ -206,6 +214,8 @@ int RunBenchCli(const BenchCliOptions& o) {
     }
     fmt::print("\nload {:.0f} ms, peak RSS {:.0f} MiB, weights read per decode step {:.0f} MiB\n",
                r.load_ms, r.peak_rss_bytes / (1 << 20), r.weight_bytes_per_token / (1 << 20));
+    fmt::print("KV cache {}/{}: {:.2f} MiB\n", KvCacheTypeName(r.kv_types.k),
+               KvCacheTypeName(r.kv_types.v), r.kv_bytes / (1 << 20));
   }
   if (!o.csv.empty()) {
     const bool exists = std::ifstream(o.csv).good();
@@ -274,6 +284,11 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
       ->check(CLI::Range(1, 64));
   cmd->add_option("--csv", o->csv, "Append results to this CSV file");
   cmd->add_flag("--json", o->json, "Print one JSON object per test");
+  cmd->add_option("-d,--depth", o->depth,
+                  "Context already in the cache when the decode test starts (tgN@dD)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 20));
+  o->kv.Add(cmd);
   o->spec.Add(cmd);
   cmd->add_option("--spec-prompt", o->spec_prompt,
                   "With --spec: the workload's prompt file (default: a built-in code edit)");

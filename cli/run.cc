@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_files.h"
+#include "cli/kv_cache_flags.h"
 #include "cli/request_flags.h"
 #include "cli/spec_flags.h"
 #include "cli/text_util.h"
@@ -37,6 +38,7 @@ struct RunOptions {
   int batch_size = 256;
   bool chat = false;
   bool json = false;
+  KvCacheFlags kv;
   std::string mmproj;
   std::vector<std::string> images;
 };
@@ -178,8 +180,13 @@ int RunGenerate(const RunOptions& o) {
     const ChatTemplate tmpl = ChatTemplate::Detect((*model)->chat_template());
     if (!tmpl.warning.empty()) fmt::print(stderr, "warning: {}\n", tmpl.warning);
   }
+  if (Status st = CheckKvCacheTypes((*model)->config(), o.kv.Types()); !st.ok()) {
+    fmt::print(stderr, "error: {}\n", st.message());
+    return 2;
+  }
   ThreadPool pool(o.threads > 0 ? o.threads : DefaultThreads());
   SessionOptions so;
+  so.kv_types = o.kv.Types();
   so.n_ctx = o.ctx_size;
   so.n_batch = o.batch_size;
   Result<SpecOptions> spec = o.spec.Resolve(model->get());
@@ -238,6 +245,7 @@ void AddRunCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("-b,--batch-size", o->batch_size, "Prompt tokens per forward pass")
       ->capture_default_str()
       ->check(CLI::Range(1, 8192));
+  o->kv.Add(cmd);
   cmd->add_flag("--chat", o->chat, "Wrap the prompt in the model's chat template");
   cmd->add_option("--system", o->system, "System prompt (with --chat)");
   cmd->add_flag("--json", o->json, "Print the event stream as JSON Lines");

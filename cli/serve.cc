@@ -13,6 +13,7 @@
 
 #include "cli/bench_suite.h"
 #include "cli/commands.h"
+#include "cli/kv_cache_flags.h"
 #include "cli/model_files.h"
 #include "cli/spec_flags.h"
 #include "cli/text_util.h"
@@ -54,6 +55,7 @@ struct ServeOptions {
   bool no_prompt_cache = false;
   std::string pooling;  // embeddings: overrides the models' pooling_type; empty keeps it
   int ctx_size = 4096;
+  KvCacheFlags kv;
   int threads = 0;
   std::string web_root;
   uint64_t memory_budget = 0;
@@ -193,6 +195,7 @@ int RunServe(ServeOptions o) {
   ro.scheduler.n_slots = std::max(1, o.parallel);
   ro.scheduler.n_ctx = o.ctx_size;
   ro.scheduler.n_threads = o.threads > 0 ? o.threads : DefaultThreads();
+  ro.scheduler.kv_types = o.kv.Types();
   ro.scheduler.prompt_cache = !o.no_prompt_cache;
   if (!o.pooling.empty()) ro.scheduler.pooling = ParsePooling(o.pooling).value();
   ro.memory_budget = o.memory_budget;
@@ -361,6 +364,7 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(16, 1 << 20));
   cmd->add_option("-t,--threads", o->threads, "Threads per model (0 = all cores)");
+  o->kv.Add(cmd);
   cmd->add_option("--web-root", o->web_root,
                   "Serve the web UI from this directory (web/dist) instead of the copy built "
                   "into the binary, read on every request: for working on the UI");

@@ -100,6 +100,11 @@ json::object ModelObject(const ModelInfo& m) {
   json::array caps{json::string(m.embedding_only ? "embedding" : "completion")};
   if (!m.mmproj.empty() && !m.embedding_only) caps.push_back("vision");
   o["capabilities"] = std::move(caps);
+  if (m.error.empty()) {
+    o["cache_type_k"] = KvCacheTypeName(m.kv_types.k);
+    o["cache_type_v"] = KvCacheTypeName(m.kv_types.v);
+  }
+  if (m.loaded) o["kv_bytes"] = m.kv_bytes;
   if (!m.error.empty()) o["error"] = m.error;
   return o;
 }

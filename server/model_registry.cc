@@ -36,7 +36,16 @@ constexpr int kMinContextSize = 16;
 // What a Scheduler built with `requested` runs with (its constructor caps n_ctx the same way).
 LoadOptions Effective(const LoadOptions& requested, int n_ctx_train, int hardware_threads) {
   return LoadOptions{std::max(2, std::min(requested.context_size, n_ctx_train)),
-                     requested.threads > 0 ? requested.threads : hardware_threads};
+                     requested.threads > 0 ? requested.threads : hardware_threads,
+                     requested.kv_types};
+}
+
+// The cache types a model's heads can take: the requested ones, F16 for a type they cannot.
+KvCacheTypes Storable(const ModelConfig& c, const KvCacheTypes& requested) {
+  KvCacheTypes out = requested;
+  if (!CheckKvCacheTypes(c, {requested.k, DType::kF16}).ok()) out.k = DType::kF16;
+  if (!CheckKvCacheTypes(c, {DType::kF16, requested.v}).ok()) out.v = DType::kF16;
+  return out;
 }
 
 }  // namespace
@@ -138,6 +147,9 @@ Status ModelRegistry::Init() {
     MutexLock lock(&mu_);
     requested = RequestedLocked(preload_id_);
   }
+  // The server's --cache-type-k/-v must fit the model it starts with (later models that
+  // cannot take them run with F16, shown in their options).
+  INFERNO_RETURN_IF_ERROR(CheckKvCacheTypes(model->config(), requested.kv_types));
   std::shared_ptr<LoadedModel> lm =
       MakeInstance(preload_id_, std::move(model), std::move(vision), requested);
   MutexLock lock(&mu_);
@@ -171,7 +183,8 @@ int ModelRegistry::hardware_threads() const {
 }
 
 LoadOptions ModelRegistry::RequestedLocked(const std::string& id) const {
-  LoadOptions o{options_.scheduler.n_ctx, options_.scheduler.n_threads};
+  LoadOptions o{options_.scheduler.n_ctx, options_.scheduler.n_threads,
+                options_.scheduler.kv_types};
   auto it = options_by_id_.find(id);
   if (it != options_by_id_.end()) o = it->second;
   return o;
@@ -205,12 +218,14 @@ std::shared_ptr<LoadedModel> ModelRegistry::MakeInstance(
   SchedulerOptions so = options_.scheduler;
   so.n_ctx = requested.context_size;
   so.n_threads = requested.threads;
+  so.kv_types = Storable(model->config(), requested.kv_types);
   auto lm = std::make_shared<LoadedModel>();
   lm->id = id;
   lm->model = std::move(model);
   lm->vision = request::VisionInput{std::move(vision), options_.fetch_image};
   lm->scheduler = std::make_unique<Scheduler>(*lm->model, so);
   lm->options = Effective(requested, lm->model->config().n_ctx_train, hardware_threads());
+  lm->options.kv_types = so.kv_types;
   return lm;
 }
 
@@ -225,6 +240,12 @@ void ModelRegistry::FillLoadStateLocked(ModelInfo& info) const {
   }
   info.context_size = o.context_size;
   info.threads = o.threads;
+  info.kv_types = o.kv_types;
+  if (info.loaded) {
+    const Scheduler& s = *it->second.loaded->scheduler;
+    info.kv_bytes = uint64_t(s.n_slots()) *
+                    KvCacheBytes(it->second.loaded->model->config(), s.n_ctx(), s.kv_types());
+  }
   info.expires_at_ms = 0;
   if (info.loaded && it->second.keep_alive) {
     const auto left =
@@ -243,7 +264,8 @@ ModelOptions ModelRegistry::OptionsLocked(const std::string& id, int n_ctx_train
   out.loaded = it != loaded_.end();
   out.effective =
       out.loaded ? it->second.loaded->options : Effective(RequestedLocked(id), n_ctx_train, hw);
-  out.defaults = Effective(LoadOptions{options_.scheduler.n_ctx, options_.scheduler.n_threads},
+  out.defaults = Effective(LoadOptions{options_.scheduler.n_ctx, options_.scheduler.n_threads,
+                                       options_.scheduler.kv_types},
                            n_ctx_train, hw);
   out.max_context_size = n_ctx_train;
   out.min_context_size = std::min(kMinContextSize, n_ctx_train);
@@ -264,7 +286,8 @@ Result<ModelOptions> ModelRegistry::Options(const std::string& name) {
 
 Result<ModelOptions> ModelRegistry::SetOptions(const std::string& name,
                                                std::optional<int64_t> context_size,
-                                               std::optional<int64_t> threads, bool* reloaded) {
+                                               std::optional<int64_t> threads, bool* reloaded,
+                                               const KvTypeChange& kv_types) {
   *reloaded = false;
   Result<std::pair<std::string, std::string>> r = Resolve(name);
   if (!r.ok()) return r.status();
@@ -298,9 +321,12 @@ Result<ModelOptions> ModelRegistry::SetOptions(const std::string& name,
     requested = RequestedLocked(id);
     if (context_size) requested.context_size = int(*context_size);
     if (threads) requested.threads = int(*threads);
-    options_by_id_[id] = requested;
+    if (kv_types.k) requested.kv_types.k = *kv_types.k;
+    if (kv_types.v) requested.kv_types.v = *kv_types.v;
     auto it = loaded_.find(id);
     if (it != loaded_.end()) old = it->second.loaded;
+    if (old) INFERNO_RETURN_IF_ERROR(CheckKvCacheTypes(old->model->config(), requested.kv_types));
+    options_by_id_[id] = requested;
   }
   if (old &&
       old->options != Effective(requested, old->model->config().n_ctx_train, hardware_threads())) {

@@ -46,6 +46,8 @@ struct ModelInfo {
   // The load options in effect (of the loaded instance, else what a load would use).
   int context_size = 0;
   int threads = 0;
+  KvCacheTypes kv_types;
+  uint64_t kv_bytes = 0;  // loaded: the KV caches of every slot at full context
   int64_t expires_at_ms = 0;  // loaded with a keep_alive: when it unloads (Unix ms); 0: never
 };
 
@@ -54,6 +56,7 @@ struct ModelInfo {
 struct LoadOptions {
   int context_size = 0;  // tokens per sequence
   int threads = 0;
+  KvCacheTypes kv_types;  // the server's --cache-type-k/-v unless set for the model
   bool operator==(const LoadOptions&) const = default;
 };
 
@@ -122,9 +125,15 @@ class ModelRegistry {
   // whose effective options change gets a new Scheduler at once; *reloaded says whether that
   // happened. Changes are serialised with loads, so concurrent calls leave one of them in
   // effect, both in what Options() reports and in the loaded instance.
+  // `kv_types`: new cache types of keys and values (either may be absent), checked against
+  // the model's head sizes when it is loaded (else when it loads: a type its heads cannot
+  // take is then F16, which Options() shows).
+  struct KvTypeChange {
+    std::optional<DType> k, v;
+  };
   Result<ModelOptions> SetOptions(const std::string& name, std::optional<int64_t> context_size,
-                                  std::optional<int64_t> threads, bool* reloaded)
-      EXCLUDES(mu_, load_mu_);
+                                  std::optional<int64_t> threads, bool* reloaded,
+                                  const KvTypeChange& kv_types = {}) EXCLUDES(mu_, load_mu_);
 
   // Id of the model used when a request names none ("" if there is none).
   std::string default_id() EXCLUDES(mu_);

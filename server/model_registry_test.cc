@@ -173,6 +173,37 @@ TEST_F(RegistryOptionsTest, UnloadedModelTakesItsOptionsAtItsNextLoad) {
   EXPECT_EQ((*reg.Acquire("sub/tiny4"))->scheduler->n_ctx(), 64);
 }
 
+// Cache types per model: a loaded model gets a new Scheduler whose caches use them, and the
+// listing reports them with the bytes of every slot's cache.
+TEST_F(RegistryOptionsTest, KvCacheTypesReloadAndShowTheirBytes) {
+  ModelRegistry reg(Options());
+  ASSERT_TRUE(reg.Init().ok());
+  ASSERT_TRUE(reg.Acquire("tiny").ok());
+  bool reloaded = false;
+  Result<ModelOptions> r =
+      reg.SetOptions("tiny", 64, std::nullopt, &reloaded, {DType::kQ8_0, DType::kQ4_0});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(reloaded);
+  EXPECT_EQ(r->effective.kv_types, (KvCacheTypes{DType::kQ8_0, DType::kQ4_0}));
+  EXPECT_EQ(r->defaults.kv_types, KvCacheTypes{});
+  Result<std::shared_ptr<LoadedModel>> lm = reg.Acquire("tiny");
+  ASSERT_TRUE(lm.ok());
+  EXPECT_EQ((*lm)->scheduler->kv_types(), (KvCacheTypes{DType::kQ8_0, DType::kQ4_0}));
+  EXPECT_FALSE(Greedy(**lm, "Hello", 3).empty());
+  const ModelConfig& c = (*lm)->model->config();
+  for (const ModelInfo& m : reg.List()) {
+    if (m.id != "tiny") continue;
+    EXPECT_EQ(m.kv_types, (KvCacheTypes{DType::kQ8_0, DType::kQ4_0}));
+    // Two slots of 64 positions: Q8_0 keys (34 bytes per 32) and Q4_0 values (18 per 32).
+    const uint64_t row = uint64_t(c.n_head_kv) * c.head_dim / 32 * (34 + 18);
+    EXPECT_EQ(m.kv_bytes, 2 * 64 * uint64_t(c.n_layer) * row);
+  }
+  // Only one given: the other keeps its value.
+  r = reg.SetOptions("tiny", std::nullopt, std::nullopt, &reloaded, {std::nullopt, DType::kF16});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->effective.kv_types, (KvCacheTypes{DType::kQ8_0, DType::kF16}));
+}
+
 TEST_F(RegistryOptionsTest, ChangeReloadsWhileARunningGenerationFinishesOnTheOldInstance) {
   ModelRegistry reg(Options());
   ASSERT_TRUE(reg.Init().ok());

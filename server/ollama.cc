@@ -298,6 +298,10 @@ json::object OllamaRunning(const std::vector<ModelInfo>& models) {
     json::object o = OllamaModel(m);
     o["size_vram"] = 0;  // CPU only
     o["context_length"] = m.context_size;
+    // Beyond Ollama's fields: the KV caches of every slot at full context, and their types.
+    o["kv_bytes"] = m.kv_bytes;
+    o["cache_type_k"] = KvCacheTypeName(m.kv_types.k);
+    o["cache_type_v"] = KvCacheTypeName(m.kv_types.v);
     o["expires_at"] = m.expires_at_ms > 0 ? json::value(store::FormatIso8601(m.expires_at_ms))
                                           : json::value(kNeverExpires);
     out.push_back(std::move(o));

@@ -57,9 +57,10 @@ double MeanAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
 
 }  // namespace
 
-std::vector<float> StepZeroLogits(const Model& m, const std::vector<int32_t>& prompt, int n_ctx) {
+std::vector<float> StepZeroLogits(const Model& m, const std::vector<int32_t>& prompt, int n_ctx,
+                                  const KvCacheTypes& kv_types) {
   ThreadPool pool(2);
-  KvCache cache(m.config(), std::max(int(prompt.size()) + 1, n_ctx));
+  KvCache cache(m.config(), std::max(int(prompt.size()) + 1, n_ctx), kv_types);
   ForwardState state(m.config(), int(prompt.size()));
   std::vector<int32_t> positions(prompt.size());
   for (size_t i = 0; i < positions.size(); ++i) positions[i] = int32_t(i);

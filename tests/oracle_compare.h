@@ -9,13 +9,15 @@
 #include <vector>
 
 #include "engine/model/model.h"
+#include "engine/runtime/kv_cache.h"
 
 namespace inferno::testing {
 
 // The logits after `prompt`, evaluated in one forward pass from an empty cache of at least
-// n_ctx positions (LongRoPE models choose their factors by the context size).
-std::vector<float> StepZeroLogits(const Model& m, const std::vector<int32_t>& prompt,
-                                  int n_ctx = 0);
+// n_ctx positions (LongRoPE models choose their factors by the context size), holding keys and
+// values as kv_types.
+std::vector<float> StepZeroLogits(const Model& m, const std::vector<int32_t>& prompt, int n_ctx = 0,
+                                  const KvCacheTypes& kv_types = {});
 
 struct OracleStats {
   int prompts = 0;

@@ -16,7 +16,7 @@ bool ParityThroughPromptCache() {
 }
 
 CachedGreedy GreedyAfterCachedPrefix(const Model& model, const std::string& prompt, int steps,
-                                     int n_ctx) {
+                                     int n_ctx, const KvCacheTypes& kv_types) {
   CachedGreedy out;
   GenerateRequest req;
   req.prompt = prompt;
@@ -28,7 +28,8 @@ CachedGreedy GreedyAfterCachedPrefix(const Model& model, const std::string& prom
   if (!ids.ok()) return out;
   const auto& recurrent = model.config().layer_is_recurrent;
   const bool has_recurrent = std::find(recurrent.begin(), recurrent.end(), true) != recurrent.end();
-  Scheduler sched(model, SchedulerOptions{.n_slots = 2, .n_ctx = n_ctx, .n_threads = 2});
+  Scheduler sched(
+      model, SchedulerOptions{.n_slots = 2, .n_ctx = n_ctx, .n_threads = 2, .kv_types = kv_types});
   // The warm-up's own generation leaves a tail the real prompt does not share (cut back by
   // attention layers); a recurrent state must hold exactly the prefix, so it generates one
   // token, never evaluated.

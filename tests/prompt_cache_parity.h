@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/model/model.h"
+#include "engine/runtime/kv_cache.h"
 
 namespace inferno::testing {
 
@@ -21,8 +22,9 @@ struct CachedGreedy {
 };
 
 // `prompt` (text, tokenized as `inferno run` does) greedily for `steps` tokens in a context of
-// n_ctx, after a request for its first half warmed the cache. gtest failures on errors.
+// n_ctx with KV caches of kv_types, after a request for its first half warmed the cache. gtest
+// failures on errors.
 CachedGreedy GreedyAfterCachedPrefix(const Model& model, const std::string& prompt, int steps,
-                                     int n_ctx);
+                                     int n_ctx, const KvCacheTypes& kv_types = {});
 
 }  // namespace inferno::testing

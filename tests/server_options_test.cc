@@ -116,7 +116,10 @@ TEST_F(OptionsTest, GetReportsEffectiveValuesDefaultsAndRanges) {
   EXPECT_EQ(o["context_size"], 256);
   EXPECT_EQ(o["threads"], 1);
   EXPECT_EQ(o["loaded"], true);
-  EXPECT_EQ(o["defaults"], (json::object{{"context_size", 256}, {"threads", 1}}));
+  EXPECT_EQ(o["defaults"], (json::object{{"context_size", 256},
+                                         {"threads", 1},
+                                         {"cache_type_k", "f16"},
+                                         {"cache_type_v", "f16"}}));
   json::object limits = o["limits"].as_object();
   EXPECT_EQ(limits["context_size"], (json::object{{"min", 16}, {"max", 2048}}));
   EXPECT_EQ(limits["threads"], (json::object{{"min", 1}, {"max", HardwareThreads()}}));
@@ -225,7 +228,7 @@ TEST_F(OptionsTest, BadBodiesAndNamesAreRefusedClearly) {
   const std::vector<Case> cases = {
       {"{not json", "", "JSON object"},
       {"[1,2]", "", "JSON object"},
-      {"{}", "", "give context_size, threads or both"},
+      {"{}", "", "give context_size, threads, cache_type_k or cache_type_v"},
       {R"({"context_size":512,"ctx":1})", "ctx", "unknown field 'ctx'"},
       {R"({"context_size":"512"})", "context_size", "must be an integer"},
       {R"({"context_size":512.5})", "context_size", "must be an integer"},

@@ -39,9 +39,11 @@ void Attend(ThreadPool& pool, const AttendArgs& a) {
       k.head_dim = k.head_dim_v = a.d;
       k.n_rows = int(std::min(rows, a.n_q - i0));
       k.q = a.q + i0 * width + h * a.d;
-      k.q_stride = k.k_stride = k.v_stride = k.out_stride = width;
-      k.k = a.k + h * a.d;
-      k.v = a.v + h * a.d;
+      k.q_stride = k.out_stride = width;
+      // Keys and values are F16 rows of the whole width; the kernel strides them in bytes.
+      k.k_stride = k.v_stride = width * int64_t(sizeof(uint16_t));
+      k.k = reinterpret_cast<const uint8_t*>(a.k + h * a.d);
+      k.v = reinterpret_cast<const uint8_t*>(a.v + h * a.d);
       k.n_keys = a.causal ? a.first_pos + int(i0) + 1 : a.n_kv;
       k.scale = a.scale;
       k.out = a.out + i0 * width + h * a.d;

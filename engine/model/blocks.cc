@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "engine/ops/attention_f16.h"
-#include "engine/ops/f16_row.h"
+#include "engine/ops/hadamard.h"
 #include "engine/tensor/fp16.h"
 
 namespace inferno::blocks {
@@ -152,10 +152,29 @@ void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const
                const AttentionCaptureRow* capture) {
   const int k_dim = p.n_head_kv * p.head_dim;
   const int v_dim = p.n_head_kv * p.head_dim_v;
-  const ops::F32ToF16RowFn to_f16 = ops::GetF32ToF16Row();
-  for (int64_t t = 0; t < n_tokens; ++t) {
-    to_f16(k + t * k_dim, caches[t]->k(layer, positions[t]), k_dim);
-    to_f16(v + t * v_dim, caches[t]->v(layer, positions[t]), v_dim);
+  // Every cache of a batch has the same types (one scheduler), so the same rotations.
+  const int rot_k = caches[0]->k_rotation(), rot_v = caches[0]->v_rotation();
+  if (rot_k > 0 || rot_v > 0) {
+    scratch.rotated_kv.resize(size_t(k_dim + v_dim));
+    float* rk = scratch.rotated_kv.data();
+    float* rv = rk + k_dim;
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      std::copy_n(k + t * k_dim, k_dim, rk);
+      std::copy_n(v + t * v_dim, v_dim, rv);
+      if (rot_k > 0) ops::HadamardChunks(rk, k_dim, rot_k);
+      if (rot_v > 0) ops::HadamardChunks(rv, v_dim, rot_v);
+      caches[t]->Store(layer, positions[t], rk, rv);
+    }
+  } else {
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      caches[t]->Store(layer, positions[t], k + t * k_dim, v + t * v_dim);
+    }
+  }
+  if (rot_k > 0) {
+    const int64_t q_count = n_tokens * p.n_head * p.head_dim;
+    scratch.rotated_q.assign(q, q + q_count);
+    ops::HadamardChunks(scratch.rotated_q.data(), q_count, rot_k);
+    q = scratch.rotated_q.data();
   }
   int max_pos = 0;
   for (int64_t t = 0; t < n_tokens; ++t) max_pos = std::max(max_pos, int(positions[t]));
@@ -170,7 +189,6 @@ void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const
   const int items_per_token = p.n_head / rows;
   const int64_t n_items = n_tokens * items_per_token;
   scratch.Reserve(pool.size(), rows, max_pos + 1, p.head_dim);
-  const ops::AttentionF16Fn attend = ops::GetAttentionF16();
   pool.Run([&](int thread, int n_threads) {
     float* work = scratch.work[thread].data();
     float* cap[AttentionScratch::kMaxRows];
@@ -202,10 +220,13 @@ void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const
       a.n_rows = rows;
       a.q = q + (t * p.n_head + h0) * p.head_dim;
       a.q_stride = p.head_dim;
-      a.k = cache.k(layer, lo) + kv_head * p.head_dim;
-      a.k_stride = cache.k_dim();
-      a.v = cache.v(layer, lo) + kv_head * p.head_dim_v;
-      a.v_stride = cache.v_dim();
+      const KvCacheTypes& types = cache.types();
+      a.k_type = types.k;
+      a.v_type = types.v;
+      a.k = cache.k(layer, kv_head, lo);
+      a.k_stride = int64_t(cache.k_head_bytes());
+      a.v = cache.v(layer, kv_head, lo);
+      a.v_stride = int64_t(cache.v_head_bytes());
       a.n_keys = (p.causal ? pos : last[t]) - lo + 1;
       a.scale = p.kq_scale;
       a.out = out + (t * p.n_head + h0) * p.head_dim_v;
@@ -214,9 +235,10 @@ void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const
       a.capture = any_capture && p.causal ? cap_rows : nullptr;
       a.sinks = p.sinks != nullptr ? p.sinks + h0 : nullptr;
       a.scratch = work;
-      attend(a);
+      ops::GetAttention(types.k, types.v)(a);
     }
   });
+  if (rot_v > 0) ops::HadamardChunks(out, n_tokens * p.n_head * p.head_dim_v, rot_v);
 }
 
 void SwiGlu(const float* gate, const float* up, float* out, int64_t n) {

@@ -88,6 +88,8 @@ struct AttentionCaptureRow {
 struct AttentionScratch {
   static constexpr int kMaxRows = 16;  // query heads per KV head kept on the stack
   std::vector<std::vector<float>> work;
+  // Rotated copies of the batch's queries, keys and values (KvCache::k_rotation()).
+  std::vector<float> rotated_q, rotated_kv;
   void Reserve(int n_threads, int n_rows, int n_ctx, int head_dim);
 };
 

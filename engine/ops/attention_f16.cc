@@ -34,7 +34,7 @@ void AttentionF16Scalar(const AttentionF16Args& a) {
     float* s = scores + r * ss;
     float max_score = -INFINITY;
     for (int j = 0; j < a.n_keys; ++j) {
-      const uint16_t* kj = a.k + j * a.k_stride;
+      const auto* kj = reinterpret_cast<const uint16_t*>(a.k + j * a.k_stride);
       float dot = 0;
       for (int d = 0; d < a.head_dim; ++d) dot += q[d] * F16ToF32(kj[d]);
       s[j] = dot * a.scale;
@@ -59,7 +59,7 @@ void AttentionF16Scalar(const AttentionF16Args& a) {
     std::fill(out, out + a.head_dim_v, 0.0f);
   }
   for (int j = 0; j < a.n_keys; ++j) {
-    const uint16_t* vj = a.v + j * a.v_stride;
+    const auto* vj = reinterpret_cast<const uint16_t*>(a.v + j * a.v_stride);
     for (int d = 0; d < a.head_dim_v; ++d) {
       const float vd = F16ToF32(vj[d]);
       for (int r = 0; r < a.n_rows; ++r) a.out[r * a.out_stride + d] += scores[r * ss + j] * vd;

@@ -12,6 +12,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "engine/tensor/dtype.h"
+
 namespace inferno::ops {
 
 struct AttentionF16Args {
@@ -20,10 +22,14 @@ struct AttentionF16Args {
   int n_rows = 0;            // query rows, all attending to the same keys
   const float* q = nullptr;  // row r at q + r * q_stride
   int64_t q_stride = 0;
-  const uint16_t* k = nullptr;  // key j (F16) at k + j * k_stride
+  // Key j at k + j * k_stride bytes, value j at v + j * v_stride, in their cache types (F16,
+  // Q8_0 or Q4_0; a quantized row slice is whole blocks of 32).
+  const uint8_t* k = nullptr;
   int64_t k_stride = 0;
-  const uint16_t* v = nullptr;  // value j (F16) at v + j * v_stride
+  const uint8_t* v = nullptr;
   int64_t v_stride = 0;
+  DType k_type = DType::kF16;
+  DType v_type = DType::kF16;
   int n_keys = 0;        // keys 0..n_keys-1 are visible to every row (n_keys >= 1)
   float scale = 1.0f;    // applied to q·k before softmax
   float* out = nullptr;  // row r's softmax(q·K^T * scale)·V at out + r * out_stride
@@ -44,7 +50,11 @@ size_t AttentionF16ScratchFloats(int n_rows, int n_keys, int head_dim);
 
 using AttentionF16Fn = void (*)(const AttentionF16Args& a);
 
+// The kernels below for F16 keys and values; both F16 only (k_type and v_type are ignored).
 AttentionF16Fn GetAttentionF16();
+// The kernel for these cache types at the active ISA: GetAttentionF16() for F16 / F16, else
+// the quantized-cache kernel of attention_kv.h.
+AttentionF16Fn GetAttention(DType k_type, DType v_type);
 
 // Per-ISA implementations (each only called when the CPU has the ISA).
 void AttentionF16Scalar(const AttentionF16Args& a);

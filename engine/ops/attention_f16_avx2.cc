@@ -57,7 +57,7 @@ void Scores(const AttentionF16Args& a, const float* qf, size_t qs, float* scores
   for (int j0 = 0; j0 < a.n_keys; j0 += 8) {
     const int nb = std::min(8, a.n_keys - j0);
     for (int jj = 0; jj < nb; ++jj) {
-      const uint16_t* kr = a.k + (j0 + jj) * a.k_stride;
+      const auto* kr = reinterpret_cast<const uint16_t*>(a.k + (j0 + jj) * a.k_stride);
       __m256 acc[NR];
       for (int r = 0; r < NR; ++r) acc[r] = _mm256_setzero_ps();
       for (int d = 0; d < a.head_dim; d += 8) {
@@ -126,7 +126,7 @@ void WeightValues(const AttentionF16Args& a, const float* probs, size_t ss, floa
     for (int r = 0; r < NR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
     if (nc == 2) {
       for (int j = 0; j < a.n_keys; ++j) {
-        const uint16_t* vr = a.v + j * a.v_stride + d0;
+        const auto* vr = reinterpret_cast<const uint16_t*>(a.v + j * a.v_stride) + d0;
         const __m256 v0 = LoadPh(vr), v1 = LoadPh(vr + 8);
         for (int r = 0; r < NR; ++r) {
           const __m256 p = _mm256_broadcast_ss(probs + r * ss + j);
@@ -136,7 +136,7 @@ void WeightValues(const AttentionF16Args& a, const float* probs, size_t ss, floa
       }
     } else {
       for (int j = 0; j < a.n_keys; ++j) {
-        const __m256 v0 = LoadPh(a.v + j * a.v_stride + d0);
+        const __m256 v0 = LoadPh(reinterpret_cast<const uint16_t*>(a.v + j * a.v_stride) + d0);
         for (int r = 0; r < NR; ++r) {
           acc[r][0] = _mm256_fmadd_ps(_mm256_broadcast_ss(probs + r * ss + j), v0, acc[r][0]);
         }

@@ -87,7 +87,7 @@ void Scores(const AttentionF16Args& a, const float* qf, size_t qs, float* scores
   for (int j0 = 0; j0 < a.n_keys; j0 += 16) {
     const int nb = std::min(16, a.n_keys - j0);
     for (int jj = 0; jj < nb; ++jj) {
-      const uint16_t* kr = a.k + (j0 + jj) * a.k_stride;
+      const auto* kr = reinterpret_cast<const uint16_t*>(a.k + (j0 + jj) * a.k_stride);
       __m512 acc[NR];
       for (int r = 0; r < NR; ++r) acc[r] = _mm512_setzero_ps();
       if constexpr (QC > 0) {
@@ -175,7 +175,7 @@ void WeightValues(const AttentionF16Args& a, const float* probs, size_t ss, floa
       for (int c = 0; c < 4; ++c) acc[r][c] = _mm512_setzero_ps();
     }
     for (int j = 0; j < a.n_keys; ++j) {
-      const uint16_t* vr = a.v + j * a.v_stride + d0;
+      const auto* vr = reinterpret_cast<const uint16_t*>(a.v + j * a.v_stride) + d0;
       __m512 vv[4];
       for (int c = 0; c < 4; ++c) vv[c] = LoadPh(vr + 16 * c, m[c]);
       for (int r = 0; r < NR; ++r) {

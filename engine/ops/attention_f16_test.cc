@@ -14,6 +14,8 @@
 namespace inferno::ops {
 namespace {
 
+const uint8_t* Bytes(const uint16_t* p) { return reinterpret_cast<const uint8_t*>(p); }
+
 struct Kernel {
   const char* name;
   AttentionF16Fn fn;
@@ -107,10 +109,10 @@ TEST(AttentionF16, EveryKernelMatchesDoubleReference) {
               a.n_rows = group;
               a.q = q.data();
               a.q_stride = head_dim;
-              a.k = k.data() + size_t(lo) * k_dim + kv_head * head_dim;
-              a.k_stride = k_dim;
-              a.v = v.data() + size_t(lo) * k_dim + kv_head * head_dim;
-              a.v_stride = k_dim;
+              a.k = Bytes(k.data() + size_t(lo) * k_dim + kv_head * head_dim);
+              a.k_stride = k_dim * 2;
+              a.v = Bytes(v.data() + size_t(lo) * k_dim + kv_head * head_dim);
+              a.v_stride = k_dim * 2;
               a.n_keys = n_keys;
               a.scale = scale;
               a.out = out.data();
@@ -175,10 +177,10 @@ TEST(AttentionF16, SinksJoinTheSoftmaxDenominator) {
           a.n_rows = group;
           a.q = q.data();
           a.q_stride = head_dim;
-          a.k = k.data();
-          a.k_stride = head_dim;
-          a.v = v.data();
-          a.v_stride = head_dim;
+          a.k = Bytes(k.data());
+          a.k_stride = head_dim * 2;
+          a.v = Bytes(v.data());
+          a.v_stride = head_dim * 2;
           a.n_keys = n_keys;
           a.scale = scale;
           a.out = out.data();

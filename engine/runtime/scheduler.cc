@@ -335,7 +335,7 @@ void Scheduler::PlaceInSlot(Job& job, bool reuse) {
       prompt_cache_.Acquire(MediaCacheKey(job.seq->prompt(), media), reuse);
   job.slot = place.slot;
   std::unique_ptr<KvCache>& cache = caches_[size_t(place.slot)];
-  if (!cache) cache = std::make_unique<KvCache>(model_.config(), n_ctx_);
+  if (!cache) cache = std::make_unique<KvCache>(model_.config(), n_ctx_, options_.kv_types);
   // A prefix cut inside an image goes back to its start; a recurrent state cannot go back.
   const int boundary = MediaPrefixBoundary(media, place.reuse);
   if (boundary != place.reuse && !place.restore.empty()) {

@@ -48,6 +48,9 @@ struct SchedulerOptions {
   // Embeddings: the pooling of every request, instead of the model's pooling_type (as
   // llama-server's --pooling). Front ends put it in the EmbedRequest (pooling()).
   std::optional<Pooling> pooling;
+  // Storage of keys and values (--cache-type-k/-v); front ends check it against the model
+  // (CheckKvCacheTypes).
+  KvCacheTypes kv_types;
   // Speculative decoding of every request (engine/runtime/speculative.h); CheckSpecOptions()
   // first. Off for a model that cannot speculate (Scheduler::spec_note() says why).
   SpecOptions spec;
@@ -130,6 +133,7 @@ class Scheduler {
   int n_ctx() const { return n_ctx_; }
   // Sequences decoded together: the most a request's n may ask for.
   int n_slots() const { return options_.n_slots; }
+  const KvCacheTypes& kv_types() const { return options_.kv_types; }
   std::optional<Pooling> pooling() const { return options_.pooling; }
   SpecMode spec_mode() const { return options_.spec.mode; }
   // Why the speculation asked for is off for this model ("" when it is on or not asked for).

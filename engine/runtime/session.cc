@@ -12,7 +12,7 @@ Session::Session(const Model& model, ThreadPool& pool, const SessionOptions& opt
       n_ctx_(std::max(1, std::min(options.n_ctx, model.config().n_ctx_train))),
       n_batch_(std::max(1, options.n_batch)),
       spec_(options.spec),
-      cache_(model.config(), n_ctx_),
+      cache_(model.config(), n_ctx_, options.kv_types),
       state_(model.config(), std::min(n_batch_, n_ctx_)),
       logits_(model.config().n_vocab) {
   n_batch_ = state_.max_tokens;

@@ -20,8 +20,9 @@
 namespace inferno {
 
 struct SessionOptions {
-  int n_ctx = 2048;   // capped to the model's training context
-  int n_batch = 256;  // prompt tokens per forward pass
+  int n_ctx = 2048;       // capped to the model's training context
+  int n_batch = 256;      // prompt tokens per forward pass
+  KvCacheTypes kv_types;  // checked by the caller (CheckKvCacheTypes)
   // Speculative decoding (engine/runtime/speculative.h); CheckSpecOptions() first.
   SpecOptions spec;
 };
@@ -35,6 +36,7 @@ class Session {
   Status Generate(const GenerateRequest& request, const EventSink& sink);
 
   int n_ctx() const { return n_ctx_; }
+  size_t kv_bytes() const { return cache_.bytes(); }
   // Why speculation asked for in the options is off for this model ("" when it is on or not
   // asked for): front ends show it.
   const std::string& spec_note() const { return spec_note_; }

@@ -21,11 +21,12 @@ struct Output {
 };
 
 Output RunSession(const Model& model, const GenerateRequest& req, const SpecOptions& spec,
-                  std::string* note = nullptr) {
+                  std::string* note = nullptr, const KvCacheTypes& kv_types = {}) {
   ThreadPool pool(2);
   SessionOptions so;
   so.n_ctx = 256;
   so.spec = spec;
+  so.kv_types = kv_types;
   Session session(model, pool, so);
   if (note) *note = session.spec_note();
   Output out;
@@ -41,12 +42,14 @@ Output RunSession(const Model& model, const GenerateRequest& req, const SpecOpti
 // Each request's tokens from a Scheduler decoding them together.
 std::vector<std::vector<int32_t>> RunBatched(const Model& model,
                                              const std::vector<GenerateRequest>& reqs,
-                                             const SpecOptions& spec) {
+                                             const SpecOptions& spec,
+                                             const KvCacheTypes& kv_types = {}) {
   SchedulerOptions so;
   so.n_slots = int(reqs.size());
   so.n_ctx = 256;
   so.n_threads = 2;
   so.spec = spec;
+  so.kv_types = kv_types;
   Scheduler sched(model, so);
   std::mutex mu;
   std::condition_variable cv;
@@ -114,6 +117,34 @@ TEST_P(SpeculativeZooTest, GreedyLookupIsTokenIdentical) {
   const std::vector<std::vector<int32_t>> plain = RunBatched(model, reqs, {});
   const std::vector<std::vector<int32_t>> fast = RunBatched(model, reqs, spec);
   EXPECT_EQ(fast, plain);
+}
+
+// Quantized KV caches: a verification pass stores several drafted positions at once and a
+// rejected draft's rows are overwritten later, block layout and rotation included; the output
+// must still be what plain decoding with the same cache types gives.
+TEST(SpeculativeKvTypesTest, GreedyLookupIsTokenIdenticalWithQuantizedCaches) {
+  Result<std::unique_ptr<Model>> m =
+      Model::Load(std::string(INFERNO_SHARED_DIR) + "/fixtures/models/llama-tiny-Q8_0.gguf");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  SpecOptions spec;
+  spec.mode = SpecMode::kLookup;
+  spec.ngram_min = 1;
+  const std::vector<GenerateRequest> reqs = {
+      Greedy("one two three four one two three four one two three"), Greedy("a b a b a b a b")};
+  for (const KvCacheTypes types :
+       {KvCacheTypes{DType::kQ8_0, DType::kQ8_0}, KvCacheTypes{DType::kQ4_0, DType::kQ4_0},
+        KvCacheTypes{DType::kQ8_0, DType::kF16}}) {
+    SCOPED_TRACE(KvCacheTypeName(types.k) + std::string("/") + KvCacheTypeName(types.v));
+    int drafted = 0;
+    for (const GenerateRequest& req : reqs) {
+      const Output plain = RunSession(**m, req, {}, nullptr, types);
+      const Output fast = RunSession(**m, req, spec, nullptr, types);
+      EXPECT_EQ(fast.ids, plain.ids) << req.prompt;
+      drafted += fast.timings.drafted_tokens;
+    }
+    EXPECT_GT(drafted, 0);
+    EXPECT_EQ(RunBatched(**m, reqs, spec, types), RunBatched(**m, reqs, {}, types));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(

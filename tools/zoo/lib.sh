@@ -48,7 +48,14 @@ zoo_model_from() {
 
 # zoo_oracles STEM: llama.cpp's greedy decoding of every prompt on OUT/zoo/STEM.gguf.
 zoo_oracles() {
-  local stem=$1 tmp
+  zoo_oracles_with "$ZOO_TOOLS/oracle_dump" "$1"
+}
+
+# zoo_oracles_with ORACLE STEM ARGS...: the same with another oracle program, run as
+# ORACLE MODEL PROMPT_FILE 24 OUT.json ARGS... (oracle_dump's arguments, then ARGS).
+zoo_oracles_with() {
+  local oracle=$1 stem=$2 tmp
+  shift 2
   tmp=$(mktemp -d)
   mkdir -p "$ZOO_OUT/zoo-oracle/$stem"
   /usr/bin/python3 - "$ZOO_FIXTURES/prompts.json" "$tmp" <<'PY'
@@ -59,9 +66,8 @@ PY
   for pf in "$tmp"/*.txt; do
     local id
     id=$(basename "$pf" .txt)
-    "$ZOO_TOOLS/oracle_dump" "$ZOO_OUT/zoo/$stem.gguf" "$pf" 24 \
-      "$ZOO_OUT/zoo-oracle/$stem/$id.json" > /dev/null 2>&1 ||
-      { echo "zoo: oracle_dump failed: $stem $id"; return 1; }
+    "$oracle" "$ZOO_OUT/zoo/$stem.gguf" "$pf" 24 "$ZOO_OUT/zoo-oracle/$stem/$id.json" "$@" \
+      > /dev/null 2>&1 || { echo "zoo: $(basename "$oracle") failed: $stem $id"; return 1; }
   done
   rm -rf "$tmp"
 }

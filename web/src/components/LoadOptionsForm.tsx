@@ -3,9 +3,11 @@ import { getModelOptions, putModelOptions } from '../api/client';
 import { ApiError } from '../api/errors';
 import {
   appliedMessage,
+  cacheTypesText,
   checkDraft,
   draftChanged,
   draftOf,
+  KV_CACHE_TYPES,
   type LoadOptionsDraft,
   type ModelLoadOptions,
 } from '../lib/loadOptions';
@@ -141,10 +143,36 @@ export function LoadOptionsForm({ model, onApplied }: Props) {
     );
   };
 
+  // Offered only by servers that report cache types.
+  const cacheField = (key: 'cache_type_k' | 'cache_type_v', label: string) =>
+    options[key] === undefined ? null : (
+      <div className="field">
+        <label htmlFor={`load-${key}`}>{label}</label>
+        <select
+          id={`load-${key}`}
+          value={draft[key] ?? options[key]}
+          disabled={busy}
+          aria-describedby={`load-${key}-help`}
+          onChange={(e) => setDraft({ ...draft, [key]: e.target.value })}
+        >
+          {KV_CACHE_TYPES.map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+        </select>
+        <small id={`load-${key}-help`}>
+          q8_0 halves the cache, q4_0 quarters it, at some accuracy (default {options.defaults[key] ?? 'f16'})
+        </small>
+      </div>
+    );
+
   return (
     <div className="load-options">
       {field('context_size', 'Context size', 'tokens', `trained on ${options.limits.context_size.max}`)}
       {field('threads', 'Threads', 'threads', '')}
+      {cacheField('cache_type_k', 'KV cache type of keys')}
+      {cacheField('cache_type_v', 'KV cache type of values')}
       <div className="load-actions">
         <button type="button" className="primary" onClick={() => void apply()} disabled={!check.ok || !changed || busy}>
           Apply
@@ -155,6 +183,7 @@ export function LoadOptionsForm({ model, onApplied }: Props) {
       </div>
       <p className="muted" data-testid="effective-options">
         In effect: {options.context_size} tokens · {options.threads} thread{options.threads === 1 ? '' : 's'}
+        {cacheTypesText(options) ? ` · ${cacheTypesText(options)}` : ''}
         {options.loaded ? '' : ' (when it loads)'}
       </p>
       {error && (

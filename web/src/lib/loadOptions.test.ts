@@ -52,4 +52,21 @@ describe('load options', () => {
     );
     expect(appliedMessage(options({ reloaded: false }))).toBe('In effect: 512 tokens of context, 2 threads.');
   });
+
+  it('carries the KV cache types through draft, check and message', () => {
+    const o = options({ cache_type_k: 'q8_0', cache_type_v: 'q4_0', reloaded: true });
+    const draft = draftOf(o);
+    expect(draft).toEqual({ context_size: '512', threads: '2', cache_type_k: 'q8_0', cache_type_v: 'q4_0' });
+    expect(draftChanged(draft, o)).toBe(false);
+    expect(draftChanged({ ...draft, cache_type_v: 'f16' }, o)).toBe(true);
+    expect(checkDraft({ ...draft, cache_type_k: 'f16' }, limits)).toEqual({
+      ok: true,
+      values: { context_size: 512, threads: 2, cache_type_k: 'f16', cache_type_v: 'q4_0' },
+    });
+    expect(appliedMessage(o)).toBe('Reloaded: 512 tokens of context, 2 threads, KV cache q8_0 / q4_0.');
+    // The default F16 cache is not mentioned.
+    expect(appliedMessage({ ...o, cache_type_k: 'f16', cache_type_v: 'f16' })).toBe(
+      'Reloaded: 512 tokens of context, 2 threads.',
+    );
+  });
 });
