@@ -7,6 +7,13 @@
 #include "engine/ops/simd_x86.h"
 #include "engine/tensor/quant_blocks.h"
 
+// GCC 12 takes the placeholder the intrinsics header passes inside _mm512_cvtepi8_epi32 (an
+// _mm512_undefined value the instruction never reads) for a maybe-uninitialized use once it is
+// inlined here: a false positive of that compiler, not a read of anything unset.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace inferno::ops {
 namespace {  // NOLINT(build/namespaces): ISA-specific helpers need internal linkage.
 
