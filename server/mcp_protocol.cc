@@ -56,7 +56,9 @@ std::string DescribeBlock(const json::object& block) {
     }
   }
   if (type == "resource_link") return "[resource " + Clip(StringField(block, "uri"), 200) + "]";
-  return "[" + Clip(type.empty() ? "unknown" : type, 40) + " content]";
+  std::string out = "[";  // appended, not `"[" + ...`: GCC 12's false -Wrestrict warning
+  out += Clip(type.empty() ? "unknown" : type, 40);
+  return out + " content]";
 }
 
 }  // namespace
@@ -149,7 +151,10 @@ Result<json::value> ResultOf(const json::value& response) {
   if (const json::object* err = ObjectField(o, "error")) {
     const json::value* code = err->if_contains("code");
     std::string text = "MCP error";
-    if (code != nullptr && code->is_int64()) text += " " + std::to_string(code->as_int64());
+    if (code != nullptr && code->is_int64()) {
+      text += ' ';
+      text += std::to_string(code->as_int64());
+    }
     return Status::InvalidArgument(text + ": " + Clip(StringField(*err, "message")));
   }
   const json::value* result = o.if_contains("result");

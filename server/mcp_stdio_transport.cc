@@ -204,7 +204,10 @@ class StdioTransport : public Transport {
 
 std::string CommandLine(const Command& command) {
   std::string out = Quote(command.program);
-  for (const std::string& a : command.args) out += " " + Quote(a);
+  for (const std::string& a : command.args) {
+    out += ' ';
+    out += Quote(a);  // not `" " + Quote(a)`: GCC 12 warns falsely (-Wrestrict) on that form
+  }
   return out;
 }
 

@@ -26,7 +26,8 @@ std::string Timestamp(int64_t cs, bool comma) {
 std::string FormatLines(const Transcript& t) {
   std::string out;
   for (const Segment& s : t.segments) {
-    out += "[" + Timestamp(s.t0, false) + " --> " + Timestamp(s.t1, false) + "]  " + s.text + "\n";
+    out += '[';  // not `"[" + ...`: GCC 12 warns falsely (-Wrestrict) on that form
+    out += Timestamp(s.t0, false) + " --> " + Timestamp(s.t1, false) + "]  " + s.text + "\n";
   }
   return out;
 }
