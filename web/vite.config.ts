@@ -14,5 +14,12 @@ export default defineConfig({
       ['/v1', '/api', '/chat', '/tokenize', '/detokenize', '/health', '/metrics'].map((p) => [p, api]),
     ),
   },
-  test: { environment: 'node', globals: true, include: ['src/**/*.test.{ts,tsx}'] },
+  // 20 s, not Vitest's 5 s: CI's two cores also build and run the C++ suite, and a render test
+  // that takes 2 s alone has passed the 5 s mark under that load.
+  test: {
+    environment: 'node',
+    globals: true,
+    include: ['src/**/*.test.{ts,tsx}'],
+    testTimeout: 20000,
+  },
 });

@@ -55,6 +55,12 @@ async function api(method, route, body) {
   return { status: res.status, body: res.status === 204 ? null : await res.json() };
 }
 
+// The answer after one tool round is the second assistant message. Not `.last()`: the first (the
+// call) gets its metrics before the answer's article exists, so `.last()` could resolve to it.
+function answerAfterTool(page) {
+  return page.locator('article.assistant').nth(1);
+}
+
 async function send(page, text) {
   const box = page.getByRole('textbox', { name: 'Message', exact: true });
   await box.fill(text);
@@ -107,7 +113,7 @@ test('an MCP server added in Settings: its tool call waits for approval, runs, a
   const direct = await api('POST', '/api/tools/call', { server: 'sdk', tool: 'add', arguments: { a: 2, b: 3 } });
   assert.equal(await card.getByLabel('Result').textContent(), direct.body.text);
   assert.equal(direct.body.text, '5');
-  const answer = page.locator('article.assistant').last();
+  const answer = answerAfterTool(page);
   await answer.getByTestId('metrics').waitFor();
   assert.equal((await answer.locator('.markdown').textContent()).trim(), 'The tool answered.');
   await page.screenshot({ path: path.join(shots, 'tools-mcp.png') });
@@ -140,7 +146,7 @@ test('a denied call tells the model so', async () => {
   const card = page.getByTestId('tool-call').first();
   await card.getByRole('button', { name: 'Deny' }).click();
   await card.getByRole('status').filter({ hasText: 'Denied' }).waitFor();
-  await page.locator('article.assistant').last().getByTestId('metrics').waitFor();
+  await answerAfterTool(page).getByTestId('metrics').waitFor();
   const conversations = (await api('GET', '/api/conversations')).body.conversations;
   const stored = (await api('GET', `/api/conversations/${conversations[0].id}`)).body.messages;
   assert.equal(stored[2].role, 'tool');
@@ -163,7 +169,7 @@ test('the built-in calculator runs without asking and the model answers', async 
   });
   assert.equal(direct.body.text, '84');
   assert.equal(await card.getByLabel('Result').textContent(), direct.body.text);
-  const answer = page.locator('article.assistant').last();
+  const answer = answerAfterTool(page);
   await answer.getByTestId('metrics').waitFor();
   assert.equal((await answer.locator('.markdown').textContent()).trim(), 'So 12 * (3 + 4) is 84.');
   await page.screenshot({ path: path.join(shots, 'tools-calculator.png') });
