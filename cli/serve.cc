@@ -27,8 +27,8 @@
 #include "server/http_server.h"
 #include "server/image_fetch.h"
 #include "server/model_registry.h"
-#include "server/static_site.h"
 #include "server/remote_registry.h"
+#include "server/static_site.h"
 #include "server/store_routes.h"
 #include "server/tool_routes.h"
 #include "server/tool_service.h"
@@ -273,6 +273,7 @@ int RunServe(ServeOptions o) {
   // /api/sessions, and branched from after a restart.
   server::debugger::Debugger debugger(
       registry, dl, std::make_shared<server::debugger::SqliteSessionStore>(**db, dl));
+  store_routes.set_flush_sessions([&debugger] { debugger.FlushStore(); });
 
   server::HttpServerOptions ho;
   ho.host = o.host;

@@ -57,6 +57,9 @@ class Debugger {
   int running_sessions() const;
   const Limits& limits() const { return limits_; }
   SessionStore& store() { return *store_; }
+  // Returns once every session saved so far is in the underlying store: the /api/sessions
+  // routes read the database directly, and a session that just sent `done` must be there.
+  void FlushStore() { store_->Flush(); }
 
  private:
   friend class Connection;

@@ -95,13 +95,19 @@ void StoreRoutes::AddTo(Router& t) {
              conversation([this](const Request&, const PathParams&, int64_t id) {
                return ExportConversation(id);
              }));
-  t.AddReply("GET", "/api/sessions",
-             [this](const Request& r, const PathParams&) { return Sessions(r); });
-  t.AddReply("POST", "/api/sessions/import",
-             [this](const Request& r, const PathParams&) { return ImportSession(r); });
+  t.AddReply("GET", "/api/sessions", [this](const Request& r, const PathParams&) {
+    if (flush_sessions_) flush_sessions_();
+    return Sessions(r);
+  });
+  t.AddReply("POST", "/api/sessions/import", [this](const Request& r, const PathParams&) {
+    if (flush_sessions_) flush_sessions_();
+    return ImportSession(r);
+  });
   for (const char* method : {"GET", "DELETE"}) {
-    t.AddReply(method, "/api/sessions/{id}",
-               [this](const Request& r, const PathParams& p) { return Session(r, p.at("id")); });
+    t.AddReply(method, "/api/sessions/{id}", [this](const Request& r, const PathParams& p) {
+      if (flush_sessions_) flush_sessions_();
+      return Session(r, p.at("id"));
+    });
   }
   t.AddReply("GET", "/api/profiles",
              [this](const Request&, const PathParams&) { return ListProfiles(); });

@@ -5,6 +5,7 @@
 // committed to disk.
 #pragma once
 
+#include <functional>
 #include <optional>
 
 #include "server/http_types.h"
@@ -24,6 +25,10 @@ class StoreRoutes {
   // without a server).
   std::optional<Response> Handle(const Request& request);
 
+  // Called before the debugger-session routes read the store, so that they see every session
+  // the debugger has saved (it writes behind, off the scheduler's thread).
+  void set_flush_sessions(std::function<void()> flush) { flush_sessions_ = std::move(flush); }
+
  private:
   Response ListConversations(const Request& r);
   Response CreateConversation(const Request& r);
@@ -40,6 +45,7 @@ class StoreRoutes {
   Response ImportSession(const Request& r);
 
   store::Store& store_;
+  std::function<void()> flush_sessions_;
   Router own_;  // the same routes, for Handle()
 };
 
