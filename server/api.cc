@@ -28,8 +28,8 @@
 #include "server/ollama.h"
 #include "server/openai.h"
 #include "server/openai_echo.h"
-#include "server/static_site.h"
 #include "server/remote_routes.h"
+#include "server/static_site.h"
 
 namespace inferno::server {
 namespace {
@@ -399,7 +399,18 @@ bool Api::ForwardToRemote(const Request& r, std::string_view path, ResponseWrite
   json::error_code ec;
   json::value root = json::parse(r.body, ec);
   // A body that is not an object gets the local parser's error.
-  return !ec && root.is_object() && remote_proxy_->Forward(path, root.as_object(), w);
+  if (ec || !root.is_object()) return false;
+  // A proxied request holds its client's place like a local one (held until the answer has
+  // been relayed): one client cannot tie up the server's connections with remote calls either.
+  std::optional<Admission::Admitted> place;
+  const RemoteProxy::Gate gate = [&]() -> std::optional<Response> {
+    std::string refusal;
+    std::optional<Admission::Admitted> taken = admission_.TakePlace(ClientOf(r), &refusal);
+    if (!taken) return RefusedResponse(refusal);
+    place.emplace(std::move(*taken));
+    return std::nullopt;
+  };
+  return remote_proxy_->Forward(path, root.as_object(), w, gate);
 }
 
 void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* status) {

@@ -103,11 +103,18 @@ Status SseRelay::Event(std::string_view event, std::string* out) {
   return Status::Ok();
 }
 
-bool RemoteProxy::Forward(std::string_view path, const json::object& body, ResponseWriter& w) {
+bool RemoteProxy::Forward(std::string_view path, const json::object& body, ResponseWriter& w,
+                          const Gate& gate) {
   const json::value* model = body.if_contains("model");
   if (model == nullptr || !model->is_string()) return false;
   std::optional<RemoteTarget> target = registry_.Find(std::string(model->as_string()));
   if (!target) return false;
+  if (gate) {
+    if (std::optional<Response> refused = gate()) {
+      w.Send(std::move(*refused));
+      return true;
+    }
+  }
   json::object upstream = body;
   upstream["model"] = target->model;
   const json::value* stream = body.if_contains("stream");

@@ -11,6 +11,8 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,9 +46,15 @@ class RemoteProxy {
  public:
   explicit RemoteProxy(RemoteRegistry& registry) : registry_(registry) {}
 
+  // Asked once the model is known to be remote, before anything goes upstream: a refusal to
+  // send instead (the server's admission limits), or nullopt to go on.
+  using Gate = std::function<std::optional<Response>()>;
+
   // When body's "model" names a remote model: forwards the request to the endpoint's `path`
-  // ("/v1/chat/completions") and answers `w`; returns true. False (nothing sent) otherwise.
-  bool Forward(std::string_view path, const boost::json::object& body, ResponseWriter& w);
+  // ("/v1/chat/completions") and answers `w` (or sends the gate's refusal); returns true.
+  // False (nothing sent) otherwise.
+  bool Forward(std::string_view path, const boost::json::object& body, ResponseWriter& w,
+               const Gate& gate = {});
 
  private:
   void Whole(const RemoteTarget& target, const std::string& url, std::string body,

@@ -490,5 +490,38 @@ TEST_F(RemoteFaults, ClientDisconnectCancelsTheRemoteRequest) {
   EXPECT_EQ(fake_.abandoned(), 1);
 }
 
+// A proxied request holds its client's place like a local one: with --max-client-requests 1,
+// a stream from a remote model in progress refuses the same client's next request, remote or
+// local, with 429 naming the flag, and the place is free again once that stream has ended.
+TEST(RemoteAdmission, ProxiedRequestsCountAgainstTheClientBound) {
+  FakeOpenAi fake;
+  fake.set_mode(FakeOpenAi::Mode::kTrickle);
+  const fs::path dir = Fresh();
+  ServerProcess server({"-m", testing::FixtureModel(), "--data-dir", dir.string(), "--remote",
+                        "fk=" + fake.url(), "--max-client-requests", "1", "--remote-timeout",
+                        "3"});  // a request let through by mistake fails, rather than hangs
+  ASSERT_TRUE(server.ok()) << server.startup_output();
+  const int port = server.port();
+  const int fd =
+      testing::OpenStreamAndRead(port, "/v1/chat/completions", ChatBody("fk/fake", true), 600);
+  ASSERT_GE(fd, 0);
+  for (const std::string model : {"fk/fake", "llama-tiny-Q8_0"}) {
+    HttpResponse refused =
+        HttpRequest(port, "POST", "/v1/chat/completions", ChatBody(model, false));
+    EXPECT_EQ(refused.status, 429) << model << ": " << refused.body;
+    EXPECT_NE(refused.body.find("--max-client-requests"), std::string::npos) << refused.body;
+  }
+  close(fd);
+  // The proxy notices the hang-up at its next write (the fake trickles), then frees the place.
+  HttpResponse after;
+  for (int i = 0; i < 200; ++i) {
+    after = HttpRequest(port, "POST", "/v1/chat/completions", ChatBody("llama-tiny-Q8_0", false));
+    if (after.status != 429) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(after.status, 200) << after.body;
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace inferno
