@@ -68,6 +68,7 @@ struct ServeOptions {
   std::vector<std::string> remotes, remote_key_envs, remote_key_files;
   double remote_connect_timeout = 5;
   double remote_timeout = 120;
+  double remote_check_interval = 60;  // seconds between health checks of the remotes
 };
 
 // The first line of a key file, trailing spaces dropped; `what` names the flag for errors.
@@ -294,7 +295,7 @@ int RunServe(ServeOptions o) {
     return 1;
   }
   access.set_port(http.port());
-  remotes.CheckAllInBackground();
+  remotes.CheckPeriodically(std::chrono::milliseconds(int64_t(o.remote_check_interval * 1000)));
   const std::string default_model = registry.default_id();
   fmt::print("inferno serving on http://{}:{}/\n", o.host, http.port());
   fmt::print("  models dir: {}\n  default model: {}\n  data dir: {}{}\n", o.models_dir,
@@ -404,6 +405,10 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
                   "Seconds a remote may stay silent during a request before it fails with 504")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 86400.0));
+  cmd->add_option("--remote-check-interval", o->remote_check_interval,
+                  "Seconds between health checks of the remote endpoints (0: only at start)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
   cmd->add_flag("-q,--quiet", o->quiet, "No per-request lines on stderr");
   cmd->callback([o, exit_code] {
     if (!o->mmproj.empty() && o->model.empty()) {

@@ -88,12 +88,12 @@ RemoteRegistry::RemoteRegistry(RemoteTimeouts timeouts, store::RemoteEndpoints* 
     : timeouts_(timeouts), store_(store) {}
 
 RemoteRegistry::~RemoteRegistry() {
-  std::vector<std::thread> checks;
   {
     MutexLock lock(&mu_);
-    checks.swap(checks_);
+    stopping_ = true;
   }
-  for (std::thread& t : checks) t.join();
+  stop_cv_.SignalAll();
+  if (checker_.joinable()) checker_.join();
 }
 
 RemoteEndpointInfo RemoteRegistry::Info(const Entry& e) {
@@ -129,13 +129,34 @@ Result<std::vector<std::string>> RemoteRegistry::LoadStored() {
   return warnings;
 }
 
-void RemoteRegistry::CheckAllInBackground() {
-  MutexLock lock(&mu_);
-  std::vector<std::string> names;
-  for (const auto& [name, e] : endpoints_) names.push_back(name);
-  if (names.empty()) return;
-  checks_.emplace_back([this, names] {
-    for (const std::string& name : names) (void)Check(name);
+void RemoteRegistry::CheckPeriodically(std::chrono::milliseconds period) {
+  checker_ = std::thread([this, period] {
+    for (;;) {
+      std::vector<std::string> names;
+      {
+        MutexLock lock(&mu_);
+        if (stopping_) return;
+        for (const auto& [name, e] : endpoints_) names.push_back(name);
+      }
+      // Endpoints added or removed meanwhile are simply checked (or skipped) next time.
+      for (const std::string& name : names) {
+        {
+          MutexLock lock(&mu_);
+          if (stopping_) return;
+        }
+        (void)Check(name);
+      }
+      const auto next = std::chrono::steady_clock::now() + period;
+      MutexLock lock(&mu_);
+      while (!stopping_ && (period.count() == 0 || std::chrono::steady_clock::now() < next)) {
+        if (period.count() == 0) {
+          stop_cv_.Wait(&mu_);
+        } else {
+          stop_cv_.WaitUntil(&mu_, next);
+        }
+      }
+      if (stopping_) return;
+    }
   });
 }
 

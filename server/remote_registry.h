@@ -10,6 +10,7 @@
 // it goes to the endpoint in 'Authorization: Bearer' and nowhere else (no listing, no log).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -53,15 +54,17 @@ class RemoteRegistry {
  public:
   // `store` (may be null: nothing is stored) must outlive the registry.
   RemoteRegistry(RemoteTimeouts timeouts, store::RemoteEndpoints* store);
-  ~RemoteRegistry();  // waits for the background checks
+  ~RemoteRegistry();  // stops and waits for the background checks
 
   // An endpoint of the command line or config file, kept in memory only.
   Status AddConfigured(store::RemoteEndpoint endpoint) EXCLUDES(mu_);
   // Reads the stored endpoints; a stored name that is also configured is skipped (the command
   // line wins) with a note in the returned list of warnings.
   Result<std::vector<std::string>> LoadStored() EXCLUDES(mu_);
-  // Checks every endpoint once, on a thread of its own.
-  void CheckAllInBackground() EXCLUDES(mu_);
+  // Checks every endpoint now and then every `period` (never again when it is zero), on one
+  // thread of its own until the registry goes: an endpoint that went down or came back shows
+  // so in the model lists without anyone pressing "test". Called once.
+  void CheckPeriodically(std::chrono::milliseconds period) EXCLUDES(mu_);
 
   // Stores a new endpoint (InvalidArgument, AlreadyExists) and checks it.
   Result<RemoteEndpointInfo> Add(store::RemoteEndpoint endpoint) EXCLUDES(mu_);
@@ -93,7 +96,9 @@ class RemoteRegistry {
   store::RemoteEndpoints* const store_;
   Mutex mu_;
   std::map<std::string, Entry> endpoints_ GUARDED_BY(mu_);
-  std::vector<std::thread> checks_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  CondVar stop_cv_;      // signalled when stopping_ is set
+  std::thread checker_;  // CheckPeriodically's; joined by the destructor
 };
 
 // Fetches and reads GET {base_url}/v1/models (an OpenAI list; llama.cpp's server and Ollama

@@ -453,7 +453,12 @@ TEST_F(RemoteFaults, StallPastTheTimeout) {
   HttpResponse w = Chat("fk/fake", false);
   EXPECT_EQ(w.status, 504) << w.body;
   EXPECT_EQ(testing::ErrorField(w, "code"), "remote_timeout");
-  EXPECT_EQ(fake_.abandoned(), 2);  // both upstream requests were closed by the proxy
+  // Both upstream requests were closed by the proxy; the fake notices the second close on its
+  // own thread, possibly after the client has its 504: wait for it, bounded.
+  for (int i = 0; i < 200 && fake_.abandoned() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(fake_.abandoned(), 2);
 }
 
 TEST_F(RemoteFaults, RefusedConnection) {
@@ -520,6 +525,44 @@ TEST(RemoteAdmission, ProxiedRequestsCountAgainstTheClientBound) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_EQ(after.status, 200) << after.body;
+  fs::remove_all(dir);
+}
+
+// The endpoints are checked again every --remote-check-interval: one that goes down shows as
+// unreachable in /api/remotes without a request or a "test" press.
+TEST(RemoteHealth, CheckedAgainEveryInterval) {
+  auto fake = std::make_unique<FakeOpenAi>();
+  const fs::path dir = Fresh();
+  ServerProcess server({"-m", testing::FixtureModel(), "--data-dir", dir.string(), "--remote",
+                        "fk=" + fake->url(), "--remote-check-interval", "0.2",
+                        "--remote-connect-timeout", "1"});
+  ASSERT_TRUE(server.ok()) << server.startup_output();
+  // The health of "fk": nullopt until the first check has answered.
+  auto health = [&]() -> std::optional<json::object> {
+    const json::object list =
+        testing::ParseJsonObject(HttpRequest(server.port(), "GET", "/api/remotes").body);
+    for (const json::value& e : list.at("data").as_array()) {
+      const json::object& h = e.as_object().at("health").as_object();
+      if (h.contains("ok") && !h.at("ok").is_null() &&
+          (h.at("ok") == json::value(false) || h.at("ok") == json::value(true))) {
+        return h;
+      }
+    }
+    return std::nullopt;
+  };
+  auto wait_for = [&](bool ok) {
+    for (int i = 0; i < 200; ++i) {
+      std::optional<json::object> h = health();
+      if (h && h->at("ok") == json::value(ok)) return *h;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return health().value_or(json::object{});
+  };
+  EXPECT_EQ(wait_for(true).at("ok"), json::value(true));
+  fake.reset();  // the endpoint goes away
+  const json::object down = wait_for(false);
+  ASSERT_EQ(down.at("ok"), json::value(false)) << json::serialize(down);
+  EXPECT_NE(json::serialize(down.at("error")).find("could not connect"), std::string::npos);
   fs::remove_all(dir);
 }
 
