@@ -247,26 +247,6 @@ bool LenientDecode(std::string_view s, size_t* pos, uint32_t* cp) {
   return false;
 }
 
-void AppendCodepoint(uint32_t cp, std::string* out) {
-  // Unlike AppendUtf8 callers elsewhere, surrogates are encoded as they are (3 bytes),
-  // because llama.cpp keeps them.
-  if (cp < 0x80) {
-    out->push_back(char(cp));
-  } else if (cp < 0x800) {
-    out->push_back(char(0xC0 | (cp >> 6)));
-    out->push_back(char(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(char(0xE0 | (cp >> 12)));
-    out->push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(char(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(char(0xF0 | (cp >> 18)));
-    out->push_back(char(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(char(0x80 | (cp & 0x3F)));
-  }
-}
-
 // A copy of `text` that PCRE2 accepts in UTF mode, with every code point at the same byte
 // offset: surrogates become U+E000 (also "other", 3 bytes) and stray bytes become U+001A.
 // Empty when `text` is already valid UTF-8.
@@ -427,7 +407,7 @@ std::string CanonicalUtf8(std::string_view text) {
   for (size_t pos = 0; pos < text.size();) {
     uint32_t cp = 0;
     if (LenientDecode(text, &pos, &cp)) {
-      AppendCodepoint(cp, &out);
+      AppendUtf8(cp, &out);  // surrogates as they are (3 bytes), as llama.cpp keeps them
     } else {
       out += "\xEF\xBF\xBD";
     }

@@ -21,7 +21,7 @@ size_t IncompleteUtf8Suffix(std::string_view s);
 // Copy of s with every byte that is not part of a well-formed sequence replaced by U+FFFD.
 std::string ToValidUtf8(std::string_view s);
 
-// Appends code point cp (<= U+10FFFF) to out as UTF-8.
+// Appends code point cp (<= U+10FFFF) to out as UTF-8; a surrogate is encoded as it is (3 bytes).
 void AppendUtf8(uint32_t cp, std::string* out);
 
 // Decodes the code point at s[*pos] and advances *pos; malformed bytes decode as U+FFFD
