@@ -40,12 +40,14 @@ generate: build
 web: configure
 	@cmake --build --preset $(PRESET) --target web
 
-# build/inferno_<version>_<arch>.deb (cmake/package.cmake, docs/install.md), checked by
-# lintian when it is installed.
+# build/inferno_<version>_<arch>.deb and, with WebKitGTK, inferno-app_<version>_<arch>.deb (the
+# window of `inferno app`) (cmake/package.cmake, docs/install.md), checked by lintian when it
+# is installed.
 package: configure
 	@cmake --build --preset $(PRESET) -j $(JOBS) --target inferno package_files
 	@cd $(BUILD_DIR) && cpack -G DEB
-	@if command -v lintian >/dev/null; then lintian --pedantic build/inferno_*_$$(dpkg --print-architecture).deb; fi
+	@if command -v lintian >/dev/null; then lintian --pedantic build/inferno_*_$$(dpkg --print-architecture).deb \
+		$$(ls build/inferno-app_*_$$(dpkg --print-architecture).deb 2>/dev/null); fi
 
 # Random-weight models of the newer families and types with llama.cpp's oracles (tools/zoo),
 # read by the parity tests beside ../shared/fixtures. The families llama.cpp's fixturegen lacks

@@ -75,6 +75,7 @@ int Main(int argc, char** argv) {
   AddInspectCommand(app, &exit_code);
   AddBenchCommand(app, &exit_code);
   AddServeCommand(app, &exit_code);
+  AddAppCommand(app, &exit_code);
   AddModelsCommand(app, &exit_code);
   AddPullCommand(app, &exit_code);
   AddConvertCommand(app, &exit_code);

@@ -18,6 +18,7 @@ void AddRunCommand(CLI::App& root, int* exit_code);
 void AddTokenizeCommand(CLI::App& root, int* exit_code);
 void AddBenchCommand(CLI::App& root, int* exit_code);
 void AddServeCommand(CLI::App& root, int* exit_code);
+void AddAppCommand(CLI::App& root, int* exit_code);
 void AddModelsCommand(CLI::App& root, int* exit_code);
 void AddPullCommand(CLI::App& root, int* exit_code);
 void AddConvertCommand(CLI::App& root, int* exit_code);

@@ -1,9 +1,12 @@
 // `inferno serve`: the HTTP server (OpenAI-compatible API, seed /chat SSE API, web UI,
 // WebSocket debugger) over the models dir. Listens on 127.0.0.1 unless told otherwise.
+#include "cli/serve.h"
+
 #include <fmt/format.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -13,9 +16,7 @@
 
 #include "cli/bench_suite.h"
 #include "cli/commands.h"
-#include "cli/kv_cache_flags.h"
 #include "cli/model_files.h"
-#include "cli/spec_flags.h"
 #include "cli/text_util.h"
 #include "cli/web_ui.h"
 #include "engine/model/pooling.h"
@@ -38,38 +39,6 @@ namespace inferno::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct ServeOptions {
-  std::string model;
-  std::string mmproj;
-  bool allow_remote_images = false;
-  std::string models_dir;
-  std::string data_dir;
-  std::string host = "127.0.0.1";
-  int port = 8080;
-  std::string api_key;
-  std::string api_key_file;
-  std::vector<std::string> allowed_hosts;
-  std::vector<std::string> allowed_origins;
-  int parallel = 4;
-  bool no_prompt_cache = false;
-  std::string pooling;  // embeddings: overrides the models' pooling_type; empty keeps it
-  int ctx_size = 4096;
-  KvCacheFlags kv;
-  int threads = 0;
-  std::string web_root;
-  uint64_t memory_budget = 0;
-  size_t body_limit = 1 << 20;
-  bool quiet = false;
-  int max_debug_sessions = 64;
-  server::AdmissionLimits limits;
-  SpecFlags spec;
-  // Remote OpenAI-compatible endpoints: NAME=URL, and their keys as NAME=VAR / NAME=PATH.
-  std::vector<std::string> remotes, remote_key_envs, remote_key_files;
-  double remote_connect_timeout = 5;
-  double remote_timeout = 120;
-  double remote_check_interval = 60;  // seconds between health checks of the remotes
-};
 
 // The first line of a key file, trailing spaces dropped; `what` names the flag for errors.
 Result<std::string> ReadKeyFile(const std::string& path, const std::string& what) {
@@ -162,31 +131,22 @@ Status CheckPreloadSpec(server::ModelRegistry& registry, const ServeOptions& o,
   return Status::Ok();
 }
 
-int RunServe(ServeOptions o) {
-  if (o.data_dir.empty()) o.data_dir = DefaultDataDir();
-  if (o.models_dir.empty()) {
+// Data and models dirs filled in, --web-root and the key checked.
+Status ResolveServeOptions(ServeOptions* o) {
+  if (o->data_dir.empty()) o->data_dir = DefaultDataDir();
+  if (o->models_dir.empty()) {
     // $INFERNO_MODELS_DIR, else inside the data dir that --data-dir chose.
     const char* env = std::getenv("INFERNO_MODELS_DIR");
-    o.models_dir = env && *env ? std::string(env) : o.data_dir + "/models";
+    o->models_dir = env && *env ? std::string(env) : o->data_dir + "/models";
   }
-  if (!o.web_root.empty() && !fs::is_regular_file(fs::path(o.web_root) / "index.html")) {
-    fmt::print(stderr, "error: --web-root '{}' has no index.html (build the UI: make web)\n",
-               o.web_root);
-    return 1;
+  if (!o->web_root.empty() && !fs::is_regular_file(fs::path(o->web_root) / "index.html")) {
+    return Status::InvalidArgument("--web-root '" + o->web_root +
+                                   "' has no index.html (build the UI: make web)");
   }
-  if (Status st = ResolveApiKey(&o); !st.ok()) {
-    fmt::print(stderr, "error: {}\n", st.message());
-    return 1;
-  }
+  return ResolveApiKey(o);
+}
 
-  // Block the shutdown signals in every thread; one thread waits for them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
+server::RegistryOptions MakeRegistryOptions(const ServeOptions& o, const SpecOptions& spec) {
   server::RegistryOptions ro;
   ro.models_dir = o.models_dir;
   ro.preload = o.model;
@@ -200,48 +160,91 @@ int RunServe(ServeOptions o) {
   ro.scheduler.prompt_cache = !o.no_prompt_cache;
   if (!o.pooling.empty()) ro.scheduler.pooling = ParsePooling(o.pooling).value();
   ro.memory_budget = o.memory_budget;
-  Result<SpecOptions> spec = o.spec.Resolve(nullptr);
-  if (!spec.ok()) {
-    fmt::print(stderr, "error: {}\n", spec.status().message());
-    return 1;
-  }
-  ro.scheduler.spec = *spec;
-  server::ModelRegistry registry(ro);
-  if (Status st = registry.Init(); !st.ok()) {
-    fmt::print(stderr, "error: {}\n", st.message());
-    return 1;
-  }
-  if (Status st = CheckPreloadSpec(registry, o, *spec); !st.ok()) {
-    fmt::print(stderr, "error: {}\n", st.message());
-    return 1;
-  }
+  ro.scheduler.spec = spec;
+  return ro;
+}
 
-  // Conversations and profiles; a database from a newer inferno or an unreadable file stops
-  // the server here rather than failing every /api request later.
-  Result<std::unique_ptr<store::Store>> db = store::Store::Open(o.data_dir + "/inferno.db");
-  if (!db.ok()) {
-    fmt::print(stderr, "error: {}\n", db.status().message());
-    return 1;
+// The remotes of --remote and those stored, checked in the background once listening.
+Status InitRemotes(const ServeOptions& o, server::RemoteRegistry& remotes) {
+  if (Status st = AddRemoteEndpoints(o, remotes); !st.ok()) return st;
+  Result<std::vector<std::string>> skipped = remotes.LoadStored();
+  if (!skipped.ok()) return skipped.status();
+  for (const std::string& note : *skipped) fmt::print(stderr, "note: {}\n", note);
+  return Status::Ok();
+}
+
+void PrintBanner(const ServeOptions& o, int port, const std::string& default_model) {
+  fmt::print("inferno serving on http://{}:{}/\n", o.host, port);
+  fmt::print("  models dir: {}\n  default model: {}\n  data dir: {}{}\n", o.models_dir,
+             default_model.empty() ? "(none: put a .gguf in the models dir)" : default_model,
+             o.data_dir, o.api_key.empty() ? "" : "\n  API key required");
+  if (o.host == "0.0.0.0" || o.host == "::") {
+    fmt::print(
+        "  listening on every interface: requests must name this machine as loopback or a host "
+        "given with --allowed-hosts\n");
   }
-  server::StoreRoutes store_routes(**db);
+  std::fflush(stdout);
+}
+
+// The shutdown signals, blocked in every thread (threads started later inherit the mask); one
+// thread waits for them.
+sigset_t BlockShutdownSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
+
+// Reports (banner or hook) and serves until stopped. The process exit code.
+int RunUntilStopped(server::HttpServer& http, const ServeOptions& o, const ServeHooks& hooks,
+                    const sigset_t& signals, const std::string& default_model) {
+  std::atomic<bool> finished = false;
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (finished) return;
+    if (hooks.on_signal) {
+      hooks.on_signal();
+    } else {
+      http.Stop();
+    }
+  });
+  bool started = true;
+  if (hooks.on_listening) {
+    started = hooks.on_listening(http.port(), [&http] { http.Stop(); });
+  } else {
+    PrintBanner(o, http.port(), default_model);
+  }
+  if (started) http.Run();
+  if (hooks.after_run) hooks.after_run();
+  finished = true;
+  // Wake the signal thread if Run() ended for another reason.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  fmt::print(stderr, "inferno: stopped\n");
+  return started ? 0 : 1;
+}
+
+// The server's parts that need the database: stored conversations, remotes, benchmarks,
+// tools, the debugger; then listens. Declared in the order they must be destroyed in reverse.
+int ServeWithStore(const ServeOptions& o, const ServeHooks& hooks, const sigset_t& signals,
+                   server::ModelRegistry& registry, store::Store& db) {
+  server::StoreRoutes store_routes(db);
   server::RemoteTimeouts remote_timeouts;
   remote_timeouts.connect_ms = int(o.remote_connect_timeout * 1000);
   remote_timeouts.read_ms = int(o.remote_timeout * 1000);
-  server::RemoteRegistry remotes(remote_timeouts, db->get());
-  if (Status st = AddRemoteEndpoints(o, remotes); !st.ok()) {
+  server::RemoteRegistry remotes(remote_timeouts, &db);
+  if (Status st = InitRemotes(o, remotes); !st.ok()) {
     fmt::print(stderr, "error: {}\n", st.message());
     return 1;
   }
-  Result<std::vector<std::string>> skipped = remotes.LoadStored();
-  if (!skipped.ok()) {
-    fmt::print(stderr, "error: {}\n", skipped.status().message());
-    return 1;
-  }
-  for (const std::string& note : *skipped) fmt::print(stderr, "note: {}\n", note);
   // Benchmark runs (POST /bench): each model measured by a `bench-worker` child of this
   // binary, results stored in the same database, raw worker logs beside the request logs.
-  server::BenchService bench_service({SelfBinaryPath(), o.data_dir + "/logs/bench"}, **db);
-  server::BenchRoutes bench_routes(bench_service, registry, **db);
+  server::BenchService bench_service({SelfBinaryPath(), o.data_dir + "/logs/bench"}, db);
+  server::BenchRoutes bench_routes(bench_service, registry, db);
 
   server::AccessOptions access_options;
   access_options.bound_host = o.host;
@@ -257,14 +260,15 @@ int RunServe(ServeOptions o) {
   ao.log_dir = o.data_dir + "/logs";
   ao.log_to_stderr = !o.quiet;
   ao.limits = o.limits;
-  ao.responses = db->get();
+  ao.responses = &db;
   ao.remotes = &remotes;
   server::Api api(ao, access, registry);
   store_routes.AddTo(api.routes());
   bench_routes.AddTo(api.routes());
   // Built-in and MCP tools for the chat (docs/tools.md); MCP server processes stop with it.
-  server::ToolService tool_service(**db);
+  server::ToolService tool_service(db);
   server::AddToolRoutes(api.routes(), tool_service, registry);
+  if (hooks.add_routes) hooks.add_routes(api.routes(), registry);
 
   // The WebSocket debugger at GET /ws (docs/protocol.md); declared before the HTTP server
   // so that it outlives every connection.
@@ -273,7 +277,7 @@ int RunServe(ServeOptions o) {
   // Sessions go to the same database as conversations: listed and exported under
   // /api/sessions, and branched from after a restart.
   server::debugger::Debugger debugger(
-      registry, dl, std::make_shared<server::debugger::SqliteSessionStore>(**db, dl));
+      registry, dl, std::make_shared<server::debugger::SqliteSessionStore>(db, dl));
   store_routes.set_flush_sessions([&debugger] { debugger.FlushStore(); });
 
   server::HttpServerOptions ho;
@@ -296,36 +300,43 @@ int RunServe(ServeOptions o) {
   }
   access.set_port(http.port());
   remotes.CheckPeriodically(std::chrono::milliseconds(int64_t(o.remote_check_interval * 1000)));
-  const std::string default_model = registry.default_id();
-  fmt::print("inferno serving on http://{}:{}/\n", o.host, http.port());
-  fmt::print("  models dir: {}\n  default model: {}\n  data dir: {}{}\n", o.models_dir,
-             default_model.empty() ? "(none: put a .gguf in the models dir)" : default_model,
-             o.data_dir, o.api_key.empty() ? "" : "\n  API key required");
-  if (o.host == "0.0.0.0" || o.host == "::") {
-    fmt::print(
-        "  listening on every interface: requests must name this machine as loopback or a host "
-        "given with --allowed-hosts\n");
-  }
-  std::fflush(stdout);
-
-  std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    http.Stop();
-  });
-  http.Run();
-  // Wake the signal thread if Run() ended for another reason.
-  pthread_kill(waiter.native_handle(), SIGTERM);
-  waiter.join();
-  fmt::print(stderr, "inferno: stopped\n");
-  return 0;
+  return RunUntilStopped(http, o, hooks, signals, registry.default_id());
 }
 
 }  // namespace
 
-void AddServeCommand(CLI::App& root, int* exit_code) {
-  auto o = std::make_shared<ServeOptions>();
-  CLI::App* cmd = root.add_subcommand("serve", "Serve the web UI and the OpenAI-compatible API");
+int RunServe(ServeOptions o, const ServeHooks& hooks) {
+  if (Status st = ResolveServeOptions(&o); !st.ok()) {
+    fmt::print(stderr, "error: {}\n", st.message());
+    return 1;
+  }
+  const sigset_t signals = BlockShutdownSignals();
+  Result<SpecOptions> spec = o.spec.Resolve(nullptr);
+  if (!spec.ok()) {
+    fmt::print(stderr, "error: {}\n", spec.status().message());
+    return 1;
+  }
+  server::ModelRegistry registry(MakeRegistryOptions(o, *spec));
+  if (Status st = registry.Init(); !st.ok()) {
+    fmt::print(stderr, "error: {}\n", st.message());
+    return 1;
+  }
+  if (Status st = CheckPreloadSpec(registry, o, *spec); !st.ok()) {
+    fmt::print(stderr, "error: {}\n", st.message());
+    return 1;
+  }
+  // Conversations and profiles; a database from a newer inferno or an unreadable file stops
+  // the server here rather than failing every /api request later.
+  Result<std::unique_ptr<store::Store>> db = store::Store::Open(o.data_dir + "/inferno.db");
+  if (!db.ok()) {
+    fmt::print(stderr, "error: {}\n", db.status().message());
+    return 1;
+  }
+  return ServeWithStore(o, hooks, signals, registry, **db);
+}
+
+void AddServeOptions(CLI::App* cmd, ServeOptions* o, ServeFlags which) {
+  const bool address_and_key = which == ServeFlags::kAll;
   cmd->add_option("-m,--model", o->model, "Model to load at start (the default for requests)");
   cmd->add_option("--mmproj", o->mmproj,
                   "Vision encoder (mmproj GGUF) of the -m model; models in the models dir use "
@@ -337,14 +348,16 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
                   "Directory of GGUF models (default: <data-dir>/models)");
   cmd->add_option("--data-dir", o->data_dir,
                   "Conversations database (inferno.db), logs (default: ~/.local/share/inferno)");
-  cmd->add_option("--host", o->host, "Address to listen on")->capture_default_str();
-  cmd->add_option("--port", o->port, "Port (0 picks a free one)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 65535));
-  cmd->add_option("--api-key", o->api_key,
-                  "Require 'Authorization: Bearer KEY' (or INFERNO_API_KEY, --api-key-file)");
-  cmd->add_option("--api-key-file", o->api_key_file,
-                  "Read the API key from the first line of this file");
+  if (address_and_key) {
+    cmd->add_option("--host", o->host, "Address to listen on")->capture_default_str();
+    cmd->add_option("--port", o->port, "Port (0 picks a free one)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 65535));
+    cmd->add_option("--api-key", o->api_key,
+                    "Require 'Authorization: Bearer KEY' (or INFERNO_API_KEY, --api-key-file)");
+    cmd->add_option("--api-key-file", o->api_key_file,
+                    "Read the API key from the first line of this file");
+  }
   cmd->add_option("--allowed-hosts", o->allowed_hosts,
                   "Host names the server answers to besides loopback and --host (comma-separated; "
                   "'*' turns the check off, against DNS rebinding)")
@@ -410,13 +423,23 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 86400.0));
   cmd->add_flag("-q,--quiet", o->quiet, "No per-request lines on stderr");
+}
+
+int CheckServeUsage(const ServeOptions& o) {
+  if (!o.mmproj.empty() && o.model.empty()) {
+    fmt::print(stderr, "error: --mmproj goes with -m (the model it encodes images for)\n");
+    return 2;
+  }
+  return 0;
+}
+
+void AddServeCommand(CLI::App& root, int* exit_code) {
+  auto o = std::make_shared<ServeOptions>();
+  CLI::App* cmd = root.add_subcommand("serve", "Serve the web UI and the OpenAI-compatible API");
+  AddServeOptions(cmd, o.get(), ServeFlags::kAll);
   cmd->callback([o, exit_code] {
-    if (!o->mmproj.empty() && o->model.empty()) {
-      fmt::print(stderr, "error: --mmproj goes with -m (the model it encodes images for)\n");
-      *exit_code = 2;
-      return;
-    }
-    *exit_code = RunServe(*o);
+    *exit_code = CheckServeUsage(*o);
+    if (*exit_code == 0) *exit_code = RunServe(*o);
   });
 }
 

@@ -1,8 +1,14 @@
 # `make package`: build/inferno_<version>_<arch>.deb by CPack. The binary (with its web UI
 # inside), the demo model where the binary looks for it (../share/inferno/models), a man page
 # and a bash completion written by the binary from its own CLI definitions, a systemd user unit
-# (serve on loopback), a .desktop entry with its icon, the copyright and changelog. Depends come
-# from dpkg-shlibdeps (dpkg-dev). tests/package checks the result installed in a scratch root.
+# (serve on loopback), the copyright and changelog. Depends come from dpkg-shlibdeps
+# (dpkg-dev). tests/package checks the result installed in a scratch root.
+#
+# With WebKitGTK found, a second package, inferno-app_<version>_<arch>.deb: `inferno app`'s
+# window program (libexec/inferno/inferno-window), the .desktop entry that runs `inferno app`
+# and its icon. Two packages because the window's WebKitGTK and GTK pull in ~150 MB of
+# libraries (GStreamer, Mesa, ...) that a server-only install (the systemd unit, a headless
+# box) has no use for; inferno-app depends on inferno of the same version.
 include(GNUInstallDirs)
 # cpack (and `make install`) package what is built and build nothing: `make package` builds the
 # binary first, and tests/package runs cpack while other tests run that binary, which a
@@ -29,35 +35,60 @@ add_custom_command(
 add_custom_target(package_files ALL DEPENDS ${PKG_DIR}/inferno.1.gz ${PKG_DIR}/inferno.bash
   ${PKG_DIR}/changelog.gz)
 
-# Lintian's hardening check: the GOT read-only after start (full RELRO).
-target_link_options(inferno PRIVATE -Wl,-z,relro,-z,now)
-install(TARGETS inferno RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-# Stripped as Debian's dh_strip does (debug info, and the .comment/.note sections lintian
-# flags): the 54 MB build becomes ~8 MB.
-install(CODE "execute_process(COMMAND ${CMAKE_STRIP} --remove-section=.comment
-  --remove-section=.note --strip-unneeded \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/inferno\"
-  COMMAND_ERROR_IS_FATAL ANY)")
+# Every install() below without COMPONENT goes to the inferno package.
+set(CMAKE_INSTALL_DEFAULT_COMPONENT_NAME inferno)
+# Installs program `target` into `dir`, stripped as Debian's dh_strip does (debug info, and the
+# .comment/.note sections lintian flags: the 54 MB build of inferno becomes ~8 MB), with
+# lintian's hardening: the GOT read-only after start (full RELRO).
+function(inferno_install_program target dir component)
+  target_link_options(${target} PRIVATE -Wl,-z,relro,-z,now)
+  install(TARGETS ${target} RUNTIME DESTINATION ${dir} COMPONENT ${component})
+  install(CODE "execute_process(COMMAND ${CMAKE_STRIP} --remove-section=.comment
+    --remove-section=.note --strip-unneeded \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${dir}/${target}\"
+    COMMAND_ERROR_IS_FATAL ANY)" COMPONENT ${component})
+endfunction()
+inferno_install_program(inferno ${CMAKE_INSTALL_BINDIR} inferno)
 install(FILES ${CMAKE_SOURCE_DIR}/models/inferno-demo-Q8_0.gguf
   DESTINATION ${CMAKE_INSTALL_DATADIR}/inferno/models)
 install(FILES ${PKG_DIR}/inferno.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${PKG_DIR}/inferno.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
   RENAME inferno)
 install(FILES ${CMAKE_SOURCE_DIR}/packaging/inferno.service DESTINATION lib/systemd/user)
-install(FILES ${CMAKE_SOURCE_DIR}/packaging/inferno.desktop
-  DESTINATION ${CMAKE_INSTALL_DATADIR}/applications)
-install(FILES ${CMAKE_SOURCE_DIR}/packaging/inferno.svg
-  DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps)
 install(FILES ${CMAKE_SOURCE_DIR}/packaging/lintian-overrides
   DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides RENAME inferno)
 install(FILES ${CMAKE_SOURCE_DIR}/packaging/copyright ${PKG_DIR}/changelog.gz
   DESTINATION ${PKG_DOC})
+set(CPACK_COMPONENTS_ALL inferno)
+if(TARGET inferno-window)
+  add_dependencies(package_files inferno-window)
+  inferno_install_program(inferno-window ${CMAKE_INSTALL_LIBEXECDIR}/inferno app)
+  install(FILES ${CMAKE_SOURCE_DIR}/packaging/inferno.desktop
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/applications COMPONENT app)
+  install(FILES ${CMAKE_SOURCE_DIR}/packaging/inferno.svg
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps COMPONENT app)
+  install(FILES ${CMAKE_SOURCE_DIR}/packaging/copyright ${PKG_DIR}/changelog.gz
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/inferno-app COMPONENT app)
+  install(FILES ${CMAKE_SOURCE_DIR}/packaging/lintian-overrides-app
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides RENAME inferno-app COMPONENT app)
+  list(APPEND CPACK_COMPONENTS_ALL app)
+endif()
 
 set(CPACK_GENERATOR DEB)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_DEBIAN_INFERNO_PACKAGE_NAME inferno)
+set(CPACK_DEBIAN_APP_PACKAGE_NAME inferno-app)
+set(CPACK_DEBIAN_APP_PACKAGE_DEPENDS "inferno (= ${PROJECT_VERSION})")
+set(CPACK_DEBIAN_APP_DESCRIPTION "local LLM workbench: desktop window
+`inferno app` opens Inferno's web UI in a window of its own (WebKitGTK),
+served on a private loopback port that only the window can use, with a
+native file dialog for opening models and a desktop menu entry.")
 set(CPACK_PACKAGE_NAME inferno)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "Inferno maintainers <inferno@example.org>")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "local LLM workbench: run, serve and debug GGUF models")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "Inferno runs language models in GGUF files on the CPU with
+# Each package's summary is the first line of its description: CPack would put one
+# CPACK_PACKAGE_DESCRIPTION_SUMMARY above both.
+set(CPACK_DEBIAN_INFERNO_DESCRIPTION "local LLM workbench: run, serve and debug GGUF models
+Inferno runs language models in GGUF files on the CPU with
 its own inference engine. `inferno serve` serves a web UI (chat, model
 comparison, a token-by-token debugger, benchmarks) and OpenAI-, Ollama- and
 Anthropic-compatible APIs on the loopback interface. A small demo model is

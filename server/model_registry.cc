@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
+#include <string_view>
 #include <thread>
 
 #include "engine/gguf/gguf_file.h"
@@ -16,7 +18,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kExtension = ".gguf";
+constexpr std::string_view kExtension = ".gguf";
+
+// ".gguf" in any case: files chosen in a file dialog are named by people.
+bool HasGgufExtension(const fs::path& path) {
+  std::string ext = path.extension().string();
+  for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return ext == kExtension;
+}
 
 int64_t MTime(const std::string& path) {
   std::error_code ec;
@@ -164,14 +173,52 @@ std::string ModelRegistry::IdFor(const std::string& path) const {
 }
 
 Result<std::string> ModelRegistry::PathFor(const std::string& name) {
-  if (!options_.preload.empty() && (name == preload_id_ || name == preload_id_ + kExtension)) {
+  if (!options_.preload.empty() &&
+      (name == preload_id_ || name == preload_id_ + std::string(kExtension))) {
     return options_.preload;
   }
   if (options_.models_dir.empty()) return Status::NotFound("model '" + name + "' not found");
   return ResolveModelName(options_.models_dir, name);
 }
 
+std::optional<std::pair<std::string, std::string>> ModelRegistry::Added(const std::string& name) {
+  const std::string id =
+      name.size() > kExtension.size() && std::string_view(name).ends_with(kExtension)
+          ? name.substr(0, name.size() - kExtension.size())
+          : name;
+  MutexLock lock(&mu_);
+  auto it = added_.find(id);
+  if (it == added_.end()) return std::nullopt;
+  return *it;
+}
+
+Result<std::string> ModelRegistry::AddFile(const std::string& path) {
+  std::error_code ec;
+  const fs::path real = fs::canonical(path, ec);
+  if (ec || !fs::is_regular_file(real, ec)) return Status::NotFound(path + ": no such model file");
+  if (!HasGgufExtension(real)) return Status::InvalidArgument(path + ": not a .gguf file");
+  if (IsMmprojName(real.filename().string())) {
+    return Status::InvalidArgument(path + ": a vision encoder (mmproj), not a model");
+  }
+  // A GGUF that parses (header, metadata, tensor table); loading it is left to the first use.
+  if (Result<std::unique_ptr<gguf::File>> file = gguf::File::Open(real.string()); !file.ok()) {
+    return file.status();
+  }
+  std::set<std::string> taken;
+  for (const ModelInfo& m : List()) {
+    if (m.path == real.string()) return m.id;  // in the models dir, -m, or added before
+    taken.insert(m.id);
+  }
+  const std::string stem = real.stem().string();
+  std::string id = stem;
+  for (int n = 2; taken.count(id); ++n) id = stem + "-" + std::to_string(n);
+  MutexLock lock(&mu_);
+  added_.emplace(id, real.string());
+  return id;
+}
+
 Result<std::pair<std::string, std::string>> ModelRegistry::Resolve(const std::string& name) {
+  if (std::optional<std::pair<std::string, std::string>> added = Added(name)) return *added;
   Result<std::string> path = PathFor(name);
   if (!path.ok()) return path.status();
   return std::make_pair(IdFor(*path) == preload_id_ ? preload_id_ : IdFor(*path), *path);
@@ -388,6 +435,10 @@ std::vector<ModelInfo> ModelRegistry::List() {
   if (!options_.preload.empty()) found.push_back({preload_id_, options_.preload});
   for (ModelFile& f : FindModelFiles(options_.models_dir)) {
     if (f.id != preload_id_) found.push_back({std::move(f.id), std::move(f.path)});
+  }
+  {
+    MutexLock lock(&mu_);
+    found.insert(found.end(), added_.begin(), added_.end());
   }
   std::vector<ModelInfo> out;
   for (const auto& [id, path] : found) out.push_back(Describe(id, path));

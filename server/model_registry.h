@@ -47,7 +47,7 @@ struct ModelInfo {
   int context_size = 0;
   int threads = 0;
   KvCacheTypes kv_types;
-  uint64_t kv_bytes = 0;  // loaded: the KV caches of every slot at full context
+  uint64_t kv_bytes = 0;      // loaded: the KV caches of every slot at full context
   int64_t expires_at_ms = 0;  // loaded with a keep_alive: when it unloads (Unix ms); 0: never
 };
 
@@ -135,6 +135,13 @@ class ModelRegistry {
                                   std::optional<int64_t> threads, bool* reloaded,
                                   const KvTypeChange& kv_types = {}) EXCLUDES(mu_, load_mu_);
 
+  // A GGUF file outside the models dir, opened in `inferno app`'s file dialog (the only
+  // caller: POST /api/app/models, which only that server has): served under its file name's
+  // stem ("-2", "-3"... when the name is taken) until the server stops. A file inside the dir
+  // keeps its id there. InvalidArgument/NotFound when it is not a readable .gguf model file.
+  // Returns the id.
+  Result<std::string> AddFile(const std::string& path) EXCLUDES(mu_);
+
   // Id of the model used when a request names none ("" if there is none).
   std::string default_id() EXCLUDES(mu_);
   std::vector<std::string> loaded_ids() EXCLUDES(mu_);
@@ -156,6 +163,8 @@ class ModelRegistry {
       Clock::time_point now, std::vector<std::shared_ptr<LoadedModel>>* expired) REQUIRES(mu_);
   void Touch(Entry& e, Clock::time_point now) const;
   Result<std::string> PathFor(const std::string& name);
+  // (id, path) of a name AddFile() added, with or without ".gguf".
+  std::optional<std::pair<std::string, std::string>> Added(const std::string& name) EXCLUDES(mu_);
   std::string IdFor(const std::string& path) const;
   // Path and id of a request's model name (the preloaded model keeps its own id).
   Result<std::pair<std::string, std::string>> Resolve(const std::string& name);
@@ -187,6 +196,8 @@ class ModelRegistry {
   std::map<std::string, Entry> loaded_ GUARDED_BY(mu_);
   // Set with SetOptions(), kept on unload.
   std::map<std::string, LoadOptions> options_by_id_ GUARDED_BY(mu_);
+  // AddFile(): id -> canonical path.
+  std::map<std::string, std::string> added_ GUARDED_BY(mu_);
   // path -> (mtime, info)
   std::map<std::string, std::pair<int64_t, ModelInfo>> info_cache_ GUARDED_BY(mu_);
   CondVar expiry_cv_;  // signalled when an expiry changes or the registry stops

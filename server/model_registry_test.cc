@@ -379,3 +379,48 @@ TEST_F(RegistryOptionsTest, KeepAliveUnloadsIdleModels) {
 
 }  // namespace
 }  // namespace inferno::server
+
+namespace inferno::server {
+namespace {
+
+// AddFile (`inferno app`'s opened files): a model outside the dir is listed and served under
+// its stem, a taken stem gets "-2", the same file again keeps its id, a file in the dir keeps
+// the dir's id, and what is not a GGUF model is refused with the reason.
+TEST_F(RegistryOptionsTest, AddFileServesAModelOutsideTheDir) {
+  const fs::path outside = dir_.string() + "_outside";
+  fs::create_directories(outside);
+  fs::copy_file(kFixtures + "llama-tiny-Q8_0.gguf", outside / "tiny.gguf");
+  fs::copy_file(kFixtures + "llama-tiny-Q8_0.gguf", outside / "other.GGUF");
+  std::ofstream(outside / "junk.gguf") << "not a model";
+  std::ofstream(outside / "notes.txt") << "text";
+  ModelRegistry registry(Options());
+  ASSERT_TRUE(registry.Init().ok());
+
+  Result<std::string> id = registry.AddFile((outside / "tiny.gguf").string());
+  ASSERT_TRUE(id.ok()) << id.status().message();
+  EXPECT_EQ(*id, "tiny-2");  // "tiny" is the dir's tiny.gguf
+  EXPECT_EQ(*registry.AddFile((outside / "tiny.gguf").string()), "tiny-2");
+  EXPECT_EQ(*registry.AddFile((outside / "other.GGUF").string()), "other");
+  EXPECT_EQ(*registry.AddFile((dir_ / "sub" / "tiny4.gguf").string()), "sub/tiny4");
+
+  std::map<std::string, std::string> listed;
+  for (const ModelInfo& m : registry.List()) listed[m.id] = m.path;
+  EXPECT_EQ(listed["tiny-2"], fs::canonical(outside / "tiny.gguf").string());
+  EXPECT_EQ(listed["tiny"], fs::canonical(dir_ / "tiny.gguf").string());
+  Result<std::shared_ptr<LoadedModel>> lm = registry.Acquire("tiny-2.gguf");
+  ASSERT_TRUE(lm.ok()) << lm.status().message();
+  EXPECT_EQ((*lm)->id, "tiny-2");
+
+  EXPECT_EQ(registry.AddFile((outside / "missing.gguf").string()).status().code(),
+            Status::Code::kNotFound);
+  EXPECT_EQ(registry.AddFile((outside / "notes.txt").string()).status().code(),
+            Status::Code::kInvalidArgument);
+  Result<std::string> junk = registry.AddFile((outside / "junk.gguf").string());
+  EXPECT_FALSE(junk.ok());
+  EXPECT_NE(junk.status().message().find("junk.gguf"), std::string::npos)
+      << junk.status().message();
+  fs::remove_all(outside);
+}
+
+}  // namespace
+}  // namespace inferno::server

@@ -3,6 +3,8 @@
 # into a scratch root with dpkg-deb, and its binary run from there with the source tree out of
 # reach (cwd /, no -m, no --web-root, a fresh HOME): it must find its demo model under its own
 # usr/share, serve its built-in UI, answer a chat, and stop cleanly; then the root is removed.
+# When the build has the window (WebKitGTK), the inferno-app package too: the window program
+# where `inferno app` finds it, the .desktop entry that runs it; and no GTK in inferno's Depends.
 # Usage: install_test.sh BUILD_DIR
 set -euo pipefail
 
@@ -31,11 +33,24 @@ root="$work/root"
 dpkg-deb -x "$deb" "$root"
 for f in usr/bin/inferno usr/share/inferno/models/inferno-demo-Q8_0.gguf \
   usr/share/man/man1/inferno.1.gz usr/share/bash-completion/completions/inferno \
-  usr/lib/systemd/user/inferno.service usr/share/applications/inferno.desktop \
-  usr/share/icons/hicolor/scalable/apps/inferno.svg usr/share/doc/inferno/copyright \
+  usr/lib/systemd/user/inferno.service usr/share/doc/inferno/copyright \
   usr/share/doc/inferno/changelog.gz; do
   [[ -s $root/$f ]] || fail "missing $f"
 done
+! dpkg-deb --field "$deb" Depends | grep -Eq 'gtk|webkit' || fail "inferno depends on GTK"
+app_deb=$(ls "$work"/out/inferno-app_*_"$(dpkg --print-architecture)".deb 2>/dev/null || true)
+if [[ -x $build_dir/inferno-window ]]; then
+  [[ -n $app_deb ]] || fail "no inferno-app package although inferno-window is built"
+  dpkg-deb --field "$app_deb" Depends | grep -q "inferno (= " || fail "inferno-app does not depend on inferno"
+  dpkg-deb --field "$app_deb" Depends | grep -q "libwebkit2gtk-4.1" || fail "inferno-app lacks WebKitGTK in Depends"
+  dpkg-deb -x "$app_deb" "$root"
+  for f in usr/libexec/inferno/inferno-window usr/share/applications/inferno.desktop \
+    usr/share/icons/hicolor/scalable/apps/inferno.svg usr/share/doc/inferno-app/copyright; do
+    [[ -s $root/$f ]] || fail "inferno-app: missing $f"
+  done
+  grep -qx 'Exec=inferno app' "$root/usr/share/applications/inferno.desktop" || fail "the menu entry does not run inferno app"
+  echo "inferno-app: $(basename "$app_deb") ($(du -k "$app_deb" | cut -f1) KiB)"
+fi
 inferno="$root/usr/bin/inferno"
 "$inferno" --version | grep -Eq '^inferno [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]{12}(-dirty)?|unknown\)$' ||
   fail "--version: $("$inferno" --version)"
@@ -103,4 +118,12 @@ echo "chat: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["c
 kill "$server_pid"
 wait "$server_pid" || fail "serve exited with $?"
 server_pid=""
+
+# 5. `inferno app` finds the packaged window program: on a display that cannot be opened it
+# is the window that fails ("cannot open a window"), not a missing program.
+if [[ -n $app_deb ]]; then
+  app_err=$(cd / && env -i PATH=/usr/bin:/bin HOME="$home" DISPLAY=:7999 "$inferno" app -t 1 -q 2>&1 >/dev/null) &&
+    fail "inferno app without a usable display exited 0"
+  grep -q "cannot open a window" <<<"$app_err" || fail "inferno app: $app_err"
+fi
 echo "PASS"

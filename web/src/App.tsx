@@ -1,4 +1,5 @@
 import { useCallback, useState } from 'react';
+import { askForModelFile, inAppWindow } from './api/appWindow';
 import * as store from './api/store';
 import { Banners } from './components/Banners';
 import { BenchmarksView } from './components/BenchmarksView';
@@ -93,6 +94,7 @@ export function App() {
         onShowSettings={prefs.setShowSettings}
         historyOpen={historyOpen}
         onHistoryOpen={setHistoryOpen}
+        onOpenModelFile={inAppWindow() ? askForModelFile : undefined}
       />
 
       <HistoryPanel

@@ -44,6 +44,16 @@ export async function listModels(): Promise<ModelInfo[]> {
   return body.data ?? [];
 }
 
+/** `inferno app` only: serves a model file chosen in the window's dialog; returns its id. */
+export async function openModelFile(path: string): Promise<string> {
+  const body = await json<{ id: string }>(
+    '/api/app/models',
+    { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ path }) },
+    'Opening the model file',
+  );
+  return body.id;
+}
+
 /** /api/models/{id}/options; ids may hold '/' (models in subfolders), kept as separators. */
 function optionsPath(id: string): string {
   return `/api/models/${id.split('/').map(encodeURIComponent).join('/')}/options`;

@@ -36,6 +36,8 @@ interface Props {
   onShowSettings: (show: boolean) => void;
   historyOpen: boolean;
   onHistoryOpen: (open: boolean) => void;
+  /** In `inferno app`'s window: opens its file dialog for a model file. */
+  onOpenModelFile?: () => void;
 }
 
 export function TopBar(p: Props) {
@@ -78,6 +80,11 @@ export function TopBar(p: Props) {
           ))}
         </select>
       </label>
+      {p.onOpenModelFile && (
+        <button type="button" className="open-model" title="Open a model file (.gguf)" onClick={p.onOpenModelFile}>
+          Open…
+        </button>
+      )}
       <button
         type="button"
         className="icon"

@@ -1,8 +1,10 @@
 // The server's models and the one in use (kept in the browser): listed at start and on
-// demand, with the error when the server cannot be reached.
+// demand, with the error when the server cannot be reached. In `inferno app`'s window a
+// model file chosen in its dialog is added to the server's models and selected.
 
 import { useCallback, useEffect, useState } from 'react';
-import { listModels } from '../api/client';
+import { onModelFile } from '../api/appWindow';
+import { listModels, openModelFile } from '../api/client';
 import { ApiError } from '../api/errors';
 import type { ModelInfo } from '../api/types';
 import { load, save } from '../lib/storage';
@@ -32,6 +34,18 @@ export function useModels() {
     void refresh();
   }, [refresh]);
   useEffect(() => save('inferno.model', model), [model]);
+  useEffect(
+    () =>
+      onModelFile((path) => {
+        openModelFile(path)
+          .then(async (id) => {
+            await refresh();
+            setModel(id);
+          })
+          .catch((err: unknown) => setServerError(err instanceof ApiError ? err.message : String(err)));
+      }),
+    [refresh],
+  );
 
   return { models, model, setModel, current: models.find((m) => m.id === model), serverError, loaded, refresh };
 }
