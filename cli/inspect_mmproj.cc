@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 #include <cstdio>
+#include <string>
 
 #include "cli/model_files.h"
 #include "engine/vision/mmproj_config.h"
@@ -84,8 +85,8 @@ void PrintText(const gguf::File& f, const vision::VisionConfig& c) {
   }
   if (c.qwen()) {
     if (c.n_wa_pattern > 0) {
-      fmt::print("attention:    windows of {} px, full on every {}th layer\n", c.window_size,
-                 c.n_wa_pattern);
+      fmt::print("attention:    windows of {} px, full on layers {}, {}, ... (n_wa_pattern {})\n",
+                 c.window_size, c.n_wa_pattern - 1, 2 * c.n_wa_pattern - 1, c.n_wa_pattern);
     }
   } else if (c.projector == vision::Projector::kGemma3) {
     fmt::print("tokens:       {} per image ({} x {} average pooling)\n", c.tokens_per_image(),
@@ -96,11 +97,12 @@ void PrintText(const gguf::File& f, const vision::VisionConfig& c) {
   fmt::print("encoder:      ViT, {} layers ({} run), width {}, {} heads, feed-forward {} ({})\n",
              c.n_layer, c.n_layer_run, c.n_embd, c.n_head, c.n_ff, FfnActivationName(c.ffn));
   fmt::print(
-      "preprocess:   {} resize to fit {} px, padded with rgb({}, {}, {}); mean {:g} {:g} "
+      "preprocess:   {} resize to fit {}, padded with rgb({}, {}, {}); mean {:g} {:g} "
       "{:g}, std {:g} {:g} {:g}\n",
-      FilterName(c.resize), c.image_size, c.pad_color[0], c.pad_color[1], c.pad_color[2],
-      c.image_mean[0], c.image_mean[1], c.image_mean[2], c.image_std[0], c.image_std[1],
-      c.image_std[2]);
+      FilterName(c.resize),
+      c.qwen() ? std::string("that size") : std::to_string(c.image_size) + " px", c.pad_color[0],
+      c.pad_color[1], c.pad_color[2], c.image_mean[0], c.image_mean[1], c.image_mean[2],
+      c.image_std[0], c.image_std[1], c.image_std[2]);
   fmt::print("embedding:    {} (the language model's embedding_length must match)\n", c.n_embd_out);
   fmt::print("verdict:      valid\n");
 }
