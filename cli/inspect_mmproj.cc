@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 #include <cstdio>
+#include <string>
 
 #include "cli/model_files.h"
 #include "engine/vision/mmproj_config.h"
@@ -43,7 +44,8 @@ boost::json::object Json(const gguf::File& f, const vision::VisionConfig& c) {
       {"image_size", c.image_size},
       {"patch_size", c.patch_size},
       {"patch_grid", boost::json::array{side, side}},
-      {"tokens_per_image", c.tokens_per_image()},
+      {"tokens_per_image", c.qwen() ? boost::json::value(nullptr)  // depends on the image
+                                    : boost::json::value(c.tokens_per_image())},
       {"embedding_length", c.n_embd_out},
       {"encoder", boost::json::object{{"layers", c.n_layer},
                                       {"layers_run", c.n_layer_run},
@@ -71,9 +73,22 @@ void PrintText(const gguf::File& f, const vision::VisionConfig& c) {
              t.parameters, f.tensors().size());
   fmt::print("kind:         mmproj (image encoder and projector for a language model)\n");
   fmt::print("projector:    {}\n", ProjectorName(c.projector));
-  fmt::print("image:        {} x {} px in {} x {} px patches: a {} x {} grid ({} patches)\n",
-             c.image_size, c.image_size, c.patch_size, c.patch_size, side, side, c.n_patches());
-  if (c.projector == vision::Projector::kGemma3) {
+  if (c.qwen()) {
+    const int block = c.patch_size * c.n_merge;
+    fmt::print("image:        its own size in multiples of {} px, {} x {} px patches\n", block,
+               c.patch_size, c.patch_size);
+    fmt::print("tokens:       one per {} x {} px, {} to {} per image\n", block, block,
+               c.min_pixels / (block * block), c.max_pixels / (block * block));
+  } else {
+    fmt::print("image:        {} x {} px in {} x {} px patches: a {} x {} grid ({} patches)\n",
+               c.image_size, c.image_size, c.patch_size, c.patch_size, side, side, c.n_patches());
+  }
+  if (c.qwen()) {
+    if (c.n_wa_pattern > 0) {
+      fmt::print("attention:    windows of {} px, full on layers {}, {}, ... (n_wa_pattern {})\n",
+                 c.window_size, c.n_wa_pattern - 1, 2 * c.n_wa_pattern - 1, c.n_wa_pattern);
+    }
+  } else if (c.projector == vision::Projector::kGemma3) {
     fmt::print("tokens:       {} per image ({} x {} average pooling)\n", c.tokens_per_image(),
                c.n_merge, c.n_merge);
   } else {
@@ -82,11 +97,12 @@ void PrintText(const gguf::File& f, const vision::VisionConfig& c) {
   fmt::print("encoder:      ViT, {} layers ({} run), width {}, {} heads, feed-forward {} ({})\n",
              c.n_layer, c.n_layer_run, c.n_embd, c.n_head, c.n_ff, FfnActivationName(c.ffn));
   fmt::print(
-      "preprocess:   {} resize to fit {} px, padded with rgb({}, {}, {}); mean {:g} {:g} "
+      "preprocess:   {} resize to fit {}, padded with rgb({}, {}, {}); mean {:g} {:g} "
       "{:g}, std {:g} {:g} {:g}\n",
-      FilterName(c.resize), c.image_size, c.pad_color[0], c.pad_color[1], c.pad_color[2],
-      c.image_mean[0], c.image_mean[1], c.image_mean[2], c.image_std[0], c.image_std[1],
-      c.image_std[2]);
+      FilterName(c.resize),
+      c.qwen() ? std::string("that size") : std::to_string(c.image_size) + " px", c.pad_color[0],
+      c.pad_color[1], c.pad_color[2], c.image_mean[0], c.image_mean[1], c.image_mean[2],
+      c.image_std[0], c.image_std[1], c.image_std[2]);
   fmt::print("embedding:    {} (the language model's embedding_length must match)\n", c.n_embd_out);
   fmt::print("verdict:      valid\n");
 }

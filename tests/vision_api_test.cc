@@ -4,8 +4,9 @@
 // corrupt bytes and remote URLs get a 400 naming why, and the server keeps serving; the prompt
 // cache never takes one image's KV for another's.
 //
-// Models dir: gemma3/{gemma3-tiny.gguf, mmproj-gemma3-tiny.gguf} and llava/{llava.gguf,
-// mmproj-llava-tiny.gguf} pair by directory (the mmproj beside each); plain.gguf has none.
+// Models dir: gemma3/{gemma3-tiny.gguf, mmproj-gemma3-tiny.gguf}, llava/{llava.gguf,
+// mmproj-llava-tiny.gguf} and qwen/{qwen.gguf, mmproj-qwen25vl.gguf} pair by directory (the
+// mmproj beside each); plain.gguf has none.
 #include <boost/json.hpp>
 #include <filesystem>
 
@@ -49,6 +50,9 @@ class VisionApiTest : public testing::ServedTest {
     fs::copy_file(vision_zoo::Mmproj("gemma3-tiny"), models / "gemma3" / "mmproj-gemma3-tiny.gguf");
     fs::copy_file(vision_zoo::LanguageModel("llava-tiny"), models / "llava" / "llava.gguf");
     fs::copy_file(vision_zoo::Mmproj("llava-tiny"), models / "llava" / "mmproj-llava-tiny.gguf");
+    fs::create_directories(models / "qwen");
+    fs::copy_file(vision_zoo::LanguageModel("qwen25vl-tiny"), models / "qwen" / "qwen.gguf");
+    fs::copy_file(vision_zoo::Mmproj("qwen25vl-tiny"), models / "qwen" / "mmproj-qwen25vl.gguf");
     fs::copy_file(std::string(INFERNO_SHARED_DIR) + "/fixtures/models/llama-tiny-Q8_0.gguf",
                   models / "plain.gguf");
     // One slot: every request lands where the previous one left its cache.
@@ -91,6 +95,20 @@ TEST_F(VisionApiTest, OpenAiImageUrlGivesLlamaServersAnswer) {
   EXPECT_EQ(Usage(got, "prompt_tokens"), Usage(want, "prompt_tokens"));
   EXPECT_EQ(Content(got), Content(want));
   EXPECT_EQ(Content(got), std::string(16, '\n'));
+}
+
+// Qwen2.5-VL through the OpenAI route: photo-1 becomes 23 x 17 tokens on an M-RoPE grid (one
+// pass of 391 rows, beyond the batch size) and odd-333x77 12 x 3; the 16 greedy tokens are
+// llama-server's.
+TEST_F(VisionApiTest, QwenImageUrlGivesLlamaServersAnswer) {
+  for (const char* image : {"photo-1.jpeg", "odd-333x77.png"}) {
+    SCOPED_TRACE(image);
+    const json::object want = ServerOracle("qwen25vl-tiny", fs::path(image).stem().string());
+    const json::object got = Chat("qwen/qwen", image);
+    EXPECT_EQ(Usage(got, "prompt_tokens"), Usage(want, "prompt_tokens"));  // 436, 81
+    EXPECT_EQ(Content(got), Content(want));
+    EXPECT_EQ(Usage(got, "completion_tokens"), 16);
+  }
 }
 
 // The LLaVA pair answers each image differently ("YY..." for photo-1, "Jul..." for

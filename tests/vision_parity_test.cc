@@ -5,8 +5,10 @@
 // from summation order in the kernels). Our own decoder must give the same pixels as
 // stb_image for the PNGs and nearly the same for the JPEG (two IDCTs: mean 0.07, max 3), and
 // the embeddings from our decode must stay close to mtmd's (cosine >= 0.999).
-// Then the language model: the prompt's text chunks and our image embeddings (bidirectional
-// for Gemma 3, as mtmd decodes them) go through our forward pass; the greedy tokens must be
+// Qwen-VL (2-D RoPE, window attention, 2x2 merger, images at their own size) is held to the same
+// bounds. Then the language model: the prompt's text chunks and our image embeddings
+// (bidirectional for Gemma 3, on an M-RoPE grid for Qwen-VL, as mtmd decodes them) go through
+// our forward pass; the greedy tokens must be
 // mtmd's up to the first near-tie (a runner-up within 0.1 of the oracle's logit) where the two
 // part, and the oracle's tokens' logits within 0.5 of mtmd's.
 #include <gtest/gtest.h>
@@ -19,6 +21,7 @@
 #include "engine/model/forward.h"
 #include "engine/model/model.h"
 #include "engine/runtime/kv_cache.h"
+#include "engine/runtime/media.h"
 #include "engine/vision/encoder.h"
 #include "tests/subprocess.h"
 #include "tests/vision_zoo.h"
@@ -37,7 +40,7 @@ struct Case {
 
 std::vector<Case> Cases() {
   std::vector<Case> out;
-  for (const char* m : {"gemma3-tiny", "llava-tiny"}) {
+  for (const char* m : {"gemma3-tiny", "llava-tiny", "qwen25vl-tiny", "qwen2vl-tiny"}) {
     for (const char* i : {"photo-1", "odd-1x1000", "odd-333x77"}) out.push_back({m, i});
   }
   return out;
@@ -101,8 +104,10 @@ TEST(VisionParity, EmbeddingsMatchMtmd) {
     ASSERT_TRUE(enc.ok()) << enc.status().message();
     const vision::VisionConfig& cfg = (*enc)->config();
     const json::array& theirs = OracleEmbeddings(oracle);
-    ASSERT_EQ(int(theirs.size()), cfg.tokens_per_image());
-    const std::vector<float> ours = (*enc)->Encode(pool, OraclePixels(c, oracle));
+    const media::Image pixels = OraclePixels(c, oracle);
+    ASSERT_EQ(int(theirs.size()),
+              vision::TokenGridFor(cfg, pixels.width, pixels.height).n_tokens());
+    const std::vector<float> ours = (*enc)->Encode(pool, pixels);
     ASSERT_EQ(ours.size(), theirs.size() * cfg.n_embd_out);
     const Agreement a = Compare(ours, cfg.n_embd_out, theirs);
     std::printf("%s %s: %zu tokens, min cosine %.7f, max |diff| %.5f\n", c.mmproj.c_str(),
@@ -150,15 +155,19 @@ std::vector<int32_t> Ids(const json::array& a) {
   return ids;
 }
 
-// Feeds the oracle's chunks (text ids, or our image embeddings) and returns how many greedy
-// steps agreed before the first near-tie or the end.
+// Feeds the oracle's chunks (text ids, or our image embeddings, on `grid` for M-RoPE) and
+// returns how many greedy steps agreed before the first near-tie or the end.
 int GreedyAgreement(const Model& m, ThreadPool& pool, const json::object& oracle,
-                    const std::vector<float>& image, bool bidirectional) {
+                    const std::vector<float>& image, bool bidirectional, vision::TokenGrid grid) {
   KvCache cache(m.config(), 1024);
-  ForwardState state(m.config(), 256);
+  ForwardState state(m.config(), 512);
   std::vector<float> logits(m.config().n_vocab);
+  std::vector<MediaSpan> spans;
+  std::vector<blocks::MropePosition> mrope;
   int32_t pos = 0;
   auto feed = [&](const std::vector<int32_t>& ids) {
+    MropePositions(spans, pos, int(ids.size()), &mrope);
+    state.mrope = m.config().mrope() ? mrope.data() : nullptr;
     std::vector<int32_t> positions(ids.size());
     for (int32_t& p : positions) p = pos++;
     Forward(m, pool, cache, ids, positions, state, logits.data());
@@ -168,13 +177,18 @@ int GreedyAgreement(const Model& m, ThreadPool& pool, const json::object& oracle
       feed(Ids(chunk.at("tokens").as_array()));
       continue;
     }
+    MediaSpan& span = spans.emplace_back();
+    span.first = pos;
+    span.n_tokens = int(image.size() / m.config().n_embd);
+    if (m.config().mrope()) span.grid_cols = grid.cols, span.grid_rows = grid.rows;
     state.input_embeddings = image.data();
     state.bidirectional = bidirectional;
-    feed(std::vector<int32_t>(image.size() / m.config().n_embd, 0));
+    feed(std::vector<int32_t>(size_t(span.n_tokens), 0));
     state.input_embeddings = nullptr;
     state.bidirectional = false;
   }
-  EXPECT_EQ(pos, oracle.at("n_past").to_number<int64_t>());
+  // mtmd's n_past counts positions: an M-RoPE image takes max(cols, rows) of them.
+  EXPECT_EQ(MropePositionAt(spans, pos).t, oracle.at("n_past").to_number<int64_t>());
   int agreed = 0;
   double max_logit_diff = 0;
   for (const json::value& step : oracle.at("greedy").as_array()) {
@@ -206,9 +220,12 @@ TEST(VisionParity, GreedyTokensMatchMtmd) {
     Result<std::unique_ptr<Model>> lm = Model::Load(vision_zoo::LanguageModel(c.mmproj));
     ASSERT_TRUE(lm.ok()) << lm.status().message();
     ASSERT_EQ((*lm)->config().n_embd, (*enc)->config().n_embd_out);
-    const std::vector<float> image = (*enc)->Encode(pool, OraclePixels(c, oracle));
-    const bool gemma3 = (*enc)->config().projector == vision::Projector::kGemma3;
-    const int agreed = GreedyAgreement(**lm, pool, oracle, image, gemma3);
+    const media::Image pixels = OraclePixels(c, oracle);
+    const std::vector<float> image = (*enc)->Encode(pool, pixels);
+    const vision::VisionConfig& cfg = (*enc)->config();
+    const bool gemma3 = cfg.projector == vision::Projector::kGemma3;
+    const int agreed = GreedyAgreement(**lm, pool, oracle, image, gemma3,
+                                       vision::TokenGridFor(cfg, pixels.width, pixels.height));
     std::printf("%s %s: %d greedy tokens equal to mtmd's (of %zu)\n", c.mmproj.c_str(),
                 c.image.c_str(), agreed, oracle.at("greedy").as_array().size());
     EXPECT_GE(agreed, 1);

@@ -39,7 +39,7 @@ std::vector<int64_t> OraclePrompt(const json::object& oracle) {
 
 TEST(VisionRun, GreedyAnswerMatchesMtmd) {
   if (!fs::exists(kOracles)) GTEST_SKIP() << "no zoo (make zoo): " << kOracles;
-  for (const char* name : {"gemma3-tiny", "llava-tiny"}) {
+  for (const char* name : {"gemma3-tiny", "llava-tiny", "qwen25vl-tiny", "qwen2vl-tiny"}) {
     for (const char* image : {"photo-1.jpeg", "odd-333x77.png"}) {
       SCOPED_TRACE(std::string(name) + " " + image);
       const std::string stem = fs::path(image).stem().string();
@@ -162,6 +162,32 @@ TEST(VisionRun, ChatPutsTheImageInTheUsersTurn) {
   EXPECT_EQ(
       r.out,
       std::string(want.at("choices").as_array()[0].at("message").at("content").as_string()) + "\n");
+}
+
+}  // namespace
+}  // namespace inferno
+
+namespace inferno {
+namespace {
+
+// Qwen-VL with --chat: the 16 greedy tokens of llama-mtmd-cli on photo-1 (chat template chatml,
+// which `run` also uses for the fixture, whose file has no template), the image on its M-RoPE
+// grid and the answer after it from the image's longer side on.
+TEST(VisionRun, QwenChatAnswerIsMtmdClis) {
+  if (!fs::exists(kOracles)) GTEST_SKIP() << "no zoo (make zoo): " << kOracles;
+  for (const char* name : {"qwen25vl-tiny", "qwen2vl-tiny"}) {
+    SCOPED_TRACE(name);
+    // llama-mtmd-cli writes a newline before the answer and one or two after it.
+    std::string want = testing::ReadAll(kOracles / (std::string(name) + ".mtmd-cli.txt"));
+    want = want.substr(want.find_first_not_of('\n'));
+    want = want.substr(0, want.find_last_not_of('\n') + 1) + "\n";
+    testing::ProcessResult r = testing::RunProcess(
+        {testing::InfernoBinary(), "run", "-m", LanguageModel(name), "--mmproj", Mmproj(name),
+         "--image", (kOracles / "images" / "photo-1.jpeg").string(), "--chat", "-p",
+         "Describe this image.", "-n", "16", "--temp", "0", "-t", "2"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, want);
+  }
 }
 
 }  // namespace

@@ -17,7 +17,10 @@ inline std::string Mmproj(const std::string& name) {
   return (kZoo / "zoo" / ("mmproj-" + name + ".gguf")).string();
 }
 
+inline bool IsQwen(const std::string& mmproj) { return mmproj.rfind("qwen", 0) == 0; }
+
 inline std::string LanguageModel(const std::string& mmproj) {
+  if (IsQwen(mmproj)) return (kZoo / "zoo" / "qwen2vl-tiny-F16.gguf").string();
   return testing::SharedDir() + "/fixtures/models/" +
          (mmproj == "gemma3-tiny" ? "gemma3-tiny-Q8_0.gguf" : "llama-tiny-F16.gguf");
 }

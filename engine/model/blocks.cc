@@ -118,6 +118,40 @@ void Rope(float* x, int64_t n_tokens, int n_heads, int head_dim, const int32_t* 
   }
 }
 
+void MRope(float* x, int64_t n_tokens, int n_heads, int head_dim, const MropePosition* positions,
+           const std::array<int, 4>& sections, const RopeParams& p) {
+  const int half = p.n_rot / 2;
+  const float theta_scale = std::pow(p.freq_base, -2.0f / float(p.n_rot));
+  float dims[2] = {0.0f, 0.0f};
+  if (p.ext_factor != 0.0f) {
+    RopeYarnCorrDims(p.n_rot, p.n_ctx_orig, p.freq_base, p.beta_fast, p.beta_slow, dims);
+  }
+  const int sum = std::max(1, sections[0] + sections[1] + sections[2] + sections[3]);
+  // Each pair's section: 0..3 for t, h, w and the fourth (position 0).
+  std::vector<int> section(half);
+  for (int i = 0; i < half; ++i) {
+    const int sector = i % sum;
+    section[i] = sector < sections[0]                               ? 0
+                 : sector < sections[0] + sections[1]               ? 1
+                 : sector < sections[0] + sections[1] + sections[2] ? 2
+                                                                    : 3;
+  }
+  std::vector<float> angles(4 * size_t(p.n_rot));  // cos/sin per section
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    const int32_t pos[4] = {positions[t].t, positions[t].h, positions[t].w, 0};
+    for (int s = 0; s < 4; ++s) RopeAngles(pos[s], p, theta_scale, dims, &angles[s * p.n_rot]);
+    for (int h = 0; h < n_heads; ++h) {
+      float* v = x + (t * n_heads + h) * head_dim;
+      for (int i = 0; i < half; ++i) {
+        const float* cs = &angles[section[i] * p.n_rot + 2 * i];
+        const float x0 = v[i], x1 = v[i + half];
+        v[i] = x0 * cs[0] - x1 * cs[1];
+        v[i + half] = x0 * cs[1] + x1 * cs[0];
+      }
+    }
+  }
+}
+
 void AttentionScratch::Reserve(int n_threads, int n_rows, int n_ctx, int head_dim) {
   work.resize(n_threads);
   const size_t need = ops::AttentionF16ScratchFloats(n_rows, n_ctx, head_dim);

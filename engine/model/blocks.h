@@ -4,6 +4,7 @@
 // attention inputs, F16-rounded GELU, iterative RoPE angles).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -54,6 +55,19 @@ void RopeYarnCorrDims(int n_rot, int n_ctx_orig, float freq_base, float beta_fas
 // Rotates each head of x[n_tokens][n_heads * head_dim] in place by its token's position.
 void Rope(float* x, int64_t n_tokens, int n_heads, int head_dim, const int32_t* positions,
           const RopeParams& p);
+
+// M-RoPE (Qwen2-VL): a token's positions for the temporal, height and width sections of the
+// rotated pairs (a text token has its position in all three; an image token the image's start
+// in t and start + its row / column in h / w).
+struct MropePosition {
+  int32_t t = 0, h = 0, w = 0;
+};
+
+// NeoX RoPE where pair i turns by the position of its section: sector i % (sum of sections)
+// falls in sections[0] (t), sections[1] (h), sections[2] (w) or sections[3] (a fourth position,
+// always 0 in the language model), as ggml's rope_multi (GGML_ROPE_TYPE_MROPE).
+void MRope(float* x, int64_t n_tokens, int n_heads, int head_dim, const MropePosition* positions,
+           const std::array<int, 4>& sections, const RopeParams& p);
 
 struct AttentionParams {
   int n_head = 0;

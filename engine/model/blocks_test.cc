@@ -107,6 +107,39 @@ TEST(Rope, WithoutYarnBitIdenticalToPlainRope) {
   }
 }
 
+TEST(MRope, TextPositionsAreNeoxRope) {
+  // Every section at the token's position: exactly NeoX RoPE (llama.cpp's text tokens).
+  const int n_heads = 2, head_dim = 16, T = 3;
+  const int32_t pos[T] = {0, 5, 900};
+  std::mt19937 rng(7);
+  std::normal_distribution<float> nd(0, 1);
+  std::vector<float> x(T * n_heads * head_dim);
+  for (float& v : x) v = nd(rng);
+  const RopeParams p{head_dim, 10000.0f, 1.0f, /*neox=*/true};
+  std::vector<float> got = x, want = x;
+  std::vector<MropePosition> mp;
+  for (int32_t q : pos) mp.push_back({q, q, q});
+  MRope(got.data(), T, n_heads, head_dim, mp.data(), {2, 3, 3, 0}, p);
+  Rope(want.data(), T, n_heads, head_dim, pos, p);
+  EXPECT_EQ(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)), 0);
+}
+
+TEST(MRope, EachPairTurnsByItsSectionsPosition) {
+  // 8 pairs, sections 2, 3, 3: pairs 0-1 by t, 2-4 by h, 5-7 by w, each at its own frequency.
+  const int head_dim = 16;
+  const RopeParams p{head_dim, 10000.0f, 1.0f, /*neox=*/true};
+  const MropePosition at{3, 7, 11};
+  for (int pair = 0; pair < 8; ++pair) {
+    std::vector<float> x(head_dim, 0.0f);
+    x[size_t(pair)] = 1.0f;  // (1, 0) in this pair, turned to (cos, sin)
+    MRope(x.data(), 1, 1, head_dim, &at, {2, 3, 3, 0}, p);
+    const int position = pair < 2 ? at.t : pair < 5 ? at.h : at.w;
+    const double angle = position * std::pow(10000.0, -2.0 * pair / head_dim);
+    EXPECT_NEAR(x[size_t(pair)], std::cos(angle), 1e-4) << "pair " << pair;
+    EXPECT_NEAR(x[size_t(pair + 8)], std::sin(angle), 1e-4) << "pair " << pair;
+  }
+}
+
 TEST(Rope, YarnCorrDimsKnownValues) {
   // 64 dims, base 10000, 512 positions: beta 32 -> pair 3.25 (floor 3), beta 1 -> 15.3 (ceil 16).
   float dims[2];

@@ -6,6 +6,7 @@
 #define INFERNO_FAMILIES(X) \
   X(Llama)                  \
   X(Qwen2)                  \
+  X(Qwen2Vl)                \
   X(Qwen3)                  \
   X(Qwen3Moe)               \
   X(Gemma3)                 \

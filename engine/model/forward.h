@@ -46,6 +46,10 @@ struct ForwardState {
   // tokens see each other both ways, as mtmd has llama.cpp decode Gemma 3's image tokens.
   const float* input_embeddings = nullptr;
   bool bidirectional = false;
+  // M-RoPE models (ModelConfig::mrope): the batch's per-token positions, set by the caller
+  // around one call when they are not each token's own position in every section (the tokens
+  // of an image, and the text after one: engine/runtime/media.h). Null: text positions.
+  const blocks::MropePosition* mrope = nullptr;
 };
 
 // Everything one layer needs; the family functions below read and update s.x in place.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,6 +47,10 @@ struct ModelConfig {
   int rope_dim = 0;        // rotated dimensions per head (<= head_dim)
   RopeScaling rope;        // base, scaling (linear, YaRN, LongRoPE), factor tensors
   bool rope_neox = false;  // NeoX style (pairs i, i + dim/2) vs interleaved pairs
+  // M-RoPE (qwen2vl): pairs split into sections turned by a token's temporal, height and width
+  // positions (blocks::MRope); all zero: plain RoPE.
+  std::array<int, 4> mrope_sections{};
+  bool mrope() const { return mrope_sections != std::array<int, 4>{}; }
   // Sliding-window attention on some layers, full attention on the others.
   int sliding_window = 0;              // 0: none
   std::vector<bool> layer_is_sliding;  // per layer; their RoPE base is rope.freq_base_swa

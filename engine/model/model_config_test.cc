@@ -58,7 +58,8 @@ TEST(ModelConfig, Qwen2AndPhi3) {
 
 TEST(ModelConfig, SupportedListNamesAllFamilies) {
   EXPECT_EQ(SupportedArchitectures(),
-            "llama, qwen2, qwen3, qwen3moe, gemma3, phi3, gpt-oss, mistral3, qwen35, bert");
+            "llama, qwen2, qwen2vl, qwen3, qwen3moe, gemma3, phi3, gpt-oss, mistral3, qwen35, "
+            "bert");
 }
 
 }  // namespace

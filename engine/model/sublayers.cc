@@ -67,13 +67,38 @@ void AttendAndProject(LayerContext& ctx, const blocks::RopeParams& rope, int win
   ProjectAttention(ctx);
 }
 
+namespace {
+
+// RoPE of s.q and s.k: M-RoPE with the batch's positions (text ones when the caller set none).
+void RotateQueriesAndKeys(LayerContext& ctx, const blocks::RopeParams& rope) {
+  const ModelConfig& c = ctx.config;
+  ForwardState& s = ctx.s;
+  const int64_t T = ctx.n_tokens;
+  if (!c.mrope()) {
+    blocks::Rope(s.q.data(), T, c.n_head, c.head_dim, ctx.positions, rope);
+    blocks::Rope(s.k.data(), T, c.n_head_kv, c.head_dim, ctx.positions, rope);
+    return;
+  }
+  std::vector<blocks::MropePosition> text;
+  const blocks::MropePosition* pos = s.mrope;
+  if (pos == nullptr) {
+    for (int64_t t = 0; t < T; ++t) {
+      text.push_back({ctx.positions[t], ctx.positions[t], ctx.positions[t]});
+    }
+    pos = text.data();
+  }
+  blocks::MRope(s.q.data(), T, c.n_head, c.head_dim, pos, c.mrope_sections, rope);
+  blocks::MRope(s.k.data(), T, c.n_head_kv, c.head_dim, pos, c.mrope_sections, rope);
+}
+
+}  // namespace
+
 void Attend(LayerContext& ctx, const blocks::RopeParams& rope, int window) {
   const ModelConfig& c = ctx.config;
   const LayerWeights& w = ctx.w;
   ForwardState& s = ctx.s;
   const int64_t T = ctx.n_tokens;
-  blocks::Rope(s.q.data(), T, c.n_head, c.head_dim, ctx.positions, rope);
-  blocks::Rope(s.k.data(), T, c.n_head_kv, c.head_dim, ctx.positions, rope);
+  RotateQueriesAndKeys(ctx, rope);
   if (c.attn_temp_scale != 0.0f) ScaleQueriesByTemperature(c, ctx.positions, T, s.q.data());
   const float scale =
       c.attention_scale != 0 ? c.attention_scale : 1.0f / std::sqrt(float(c.head_dim));

@@ -20,21 +20,40 @@ int PromptChunkLimit(std::span<const MediaSpan> media, int pos, int max) {
   return max;
 }
 
-Status CheckMediaFits(std::span<const MediaSpan> media, int n_batch) {
-  for (const MediaSpan& m : media) {
-    if (m.n_tokens > n_batch) {
-      return Status::InvalidArgument("an image of " + std::to_string(m.n_tokens) +
-                                     " tokens needs a batch size of at least that (it is " +
-                                     std::to_string(n_batch) + ")");
-    }
-  }
-  return Status::Ok();
-}
-
 void EmbedMedia(ThreadPool& pool, int from, std::vector<MediaSpan>* media) {
   for (MediaSpan& m : *media) {
     if (m.first >= from && m.embeddings.empty() && m.source) m.embeddings = m.source->Embed(pool);
   }
+}
+
+namespace {
+
+// How far the positions after span m lag behind the sequence: what its grid saves.
+int GridSaving(const MediaSpan& m) {
+  if (m.grid_cols == 0) return 0;
+  return m.n_tokens - std::max(m.grid_cols, m.grid_rows);
+}
+
+}  // namespace
+
+blocks::MropePosition MropePositionAt(std::span<const MediaSpan> media, int pos) {
+  int saved = 0;
+  for (const MediaSpan& m : media) {
+    if (pos >= m.first + m.n_tokens) {
+      saved += GridSaving(m);
+    } else if (pos >= m.first && m.grid_cols > 0) {
+      const int start = m.first - saved, i = pos - m.first;
+      return {start, start + i / m.grid_cols, start + i % m.grid_cols};
+    }
+  }
+  const int p = pos - saved;
+  return {p, p, p};
+}
+
+void MropePositions(std::span<const MediaSpan> media, int pos, int n,
+                    std::vector<blocks::MropePosition>* out) {
+  out->clear();
+  for (int i = 0; i < n; ++i) out->push_back(MropePositionAt(media, pos + i));
 }
 
 namespace {

@@ -15,6 +15,7 @@
 #include <span>
 #include <vector>
 
+#include "engine/model/blocks.h"
 #include "engine/threads/thread_pool.h"
 #include "engine/util/status.h"
 
@@ -37,7 +38,18 @@ struct MediaSpan {
   std::shared_ptr<const MediaEmbedder> source;
   uint64_t content_hash = 0;  // of the decoded pixels: the prompt cache's key for the span
   bool bidirectional = false;
+  // M-RoPE models (Qwen-VL): the tokens sit on a grid of grid_cols x grid_rows positions, row
+  // by row, and the span moves the positions after it on by max(cols, rows), not n_tokens, as
+  // mtmd positions an image. 0: the span's positions are sequential like text.
+  int grid_cols = 0, grid_rows = 0;
 };
+
+// The M-RoPE position of the token at sequence position pos of a prompt with these spans (or
+// of a generated token after it): an image's tokens at (start, start + row, start + column),
+// text at its position less what the grids before it saved. MropePositions: of [pos, pos + n).
+blocks::MropePosition MropePositionAt(std::span<const MediaSpan> media, int pos);
+void MropePositions(std::span<const MediaSpan> media, int pos, int n,
+                    std::vector<blocks::MropePosition>* out);
 
 // The span that starts at pos, if any.
 const MediaSpan* MediaAt(std::span<const MediaSpan> media, int pos);
@@ -45,9 +57,6 @@ const MediaSpan* MediaAt(std::span<const MediaSpan> media, int pos);
 // How many prompt tokens from pos the next forward pass takes: a whole span, else text up to
 // `max` that stops where the next span starts.
 int PromptChunkLimit(std::span<const MediaSpan> media, int pos, int max);
-
-// Every span fits one forward pass of n_batch rows.
-Status CheckMediaFits(std::span<const MediaSpan> media, int n_batch);
 
 // Computes the embeddings of the spans that still need them and start at or after `from`
 // (those before are in the KV cache already).

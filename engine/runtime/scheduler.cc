@@ -428,6 +428,7 @@ bool Scheduler::Step(std::vector<std::shared_ptr<Job>>& running) {
 void Scheduler::AssembleBatch(const std::vector<std::shared_ptr<Job>>& running) {
   tokens_.clear();
   positions_.clear();
+  mrope_.clear();
   token_caches_.clear();
   logit_rows_.clear();
   hooks_.clear();
@@ -445,6 +446,7 @@ void Scheduler::AssembleBatch(const std::vector<std::shared_ptr<Job>>& running) 
 void Scheduler::AddRow(const Job& job, int32_t token, int32_t position) {
   tokens_.push_back(token);
   positions_.push_back(position);
+  if (model_.config().mrope()) mrope_.push_back(MropePositionAt(job.request.media, position));
   token_caches_.push_back(caches_[job.slot].get());
   hooks_.push_back(job.seq->hook(position));
 }
@@ -533,10 +535,13 @@ bool Scheduler::RunMediaPass(Job& job, StepCounts* counts) {
   ForwardState& st = MediaState(n);
   st.input_embeddings = span->embeddings.data();
   st.bidirectional = span->bidirectional;
+  MropePositions(job.request.media, seq.pos(), n, &media_mrope_);
+  st.mrope = model_.config().mrope() ? media_mrope_.data() : nullptr;
   Forward(model_, pool_, *caches_[size_t(job.slot)], chunk, positions_, st, logits_.data(), scored,
           probing ? std::span<CaptureHook* const>(hooks_) : std::span<CaptureHook* const>());
   st.input_embeddings = nullptr;
   st.bidirectional = false;
+  st.mrope = nullptr;
   counts->prompt_tokens += uint64_t(n);
   if (scored) seq.OnPromptLogits(std::span<const float>(logits_.data(), size_t(n) * n_vocab), n);
   seq.Advance(n);
@@ -560,6 +565,7 @@ void Scheduler::RunForward() {
       std::any_of(hooks_.begin(), hooks_.end(), [](const CaptureHook* h) { return h != nullptr; });
   const std::span<CaptureHook* const> hooks =
       probing ? std::span<CaptureHook* const>(hooks_) : std::span<CaptureHook* const>();
+  state_.mrope = mrope_.empty() ? nullptr : mrope_.data();
   ForwardBatch(model_, pool_, token_caches_, tokens_, positions_, logit_rows_, state_,
                logits_.data(), hooks);
 }

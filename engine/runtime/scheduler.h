@@ -217,6 +217,8 @@ class Scheduler {
   std::vector<float> logits_;  // [n_slots][n_vocab]
   // Batch assembly buffers, reused every step.
   std::vector<int32_t> tokens_, positions_, logit_rows_;
+  std::vector<blocks::MropePosition> mrope_;        // per row, M-RoPE models only
+  std::vector<blocks::MropePosition> media_mrope_;  // of an image's pass (RunMediaPass)
   std::vector<KvCache*> token_caches_;
   std::vector<CaptureHook*> hooks_;  // per token: Sequence::hook(), null when not probed
   std::vector<std::shared_ptr<Job>> started_forks_;  // by this step's StartForks()

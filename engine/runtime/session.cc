@@ -23,9 +23,23 @@ Session::Session(const Model& model, ThreadPool& pool, const SessionOptions& opt
   hooks_.resize(n_batch_);
 }
 
+void Session::FitBatch(int n_tokens) {
+  if (n_tokens <= state_.max_tokens) return;
+  state_ = ForwardState(model_.config(), n_tokens);
+  positions_.resize(size_t(n_tokens));
+  hooks_.resize(size_t(n_tokens));
+}
+
+void Session::SetPositions(int pos, int n) {
+  for (int i = 0; i < n; ++i) positions_[size_t(i)] = pos + i;
+  if (!model_.config().mrope()) return;
+  MropePositions(media_, pos, n, &mrope_);
+  state_.mrope = mrope_.data();
+}
+
 void Session::Evaluate(std::span<const int32_t> tokens, int pos,
                        std::span<CaptureHook* const> hooks) {
-  for (size_t i = 0; i < tokens.size(); ++i) positions_[i] = pos + int32_t(i);
+  SetPositions(pos, int(tokens.size()));
   Forward(model_, pool_, cache_, tokens, std::span<const int32_t>(positions_.data(), tokens.size()),
           state_, logits_.data(), /*all_logits=*/false, hooks);
 }
@@ -51,16 +65,11 @@ Status Session::Generate(const GenerateRequest& request, const EventSink& sink) 
     sink(e);
     return e.error;
   }
-  if (Status st = CheckMediaFits(request.media, n_batch_); !st.ok()) {
-    Event e;
-    e.type = Event::Type::kError;
-    e.error = st;
-    sink(e);
-    return st;
-  }
+  // An image is one pass of its own however many tokens it has (Qwen-VL's run to thousands).
+  for (const MediaSpan& m : request.media) FitBatch(m.n_tokens);
   // Images are encoded here, on this session's threads, unless the caller already did.
-  std::vector<MediaSpan> media = request.media;
-  EmbedMedia(pool_, 0, &media);
+  media_ = request.media;
+  EmbedMedia(pool_, 0, &media_);
   Sequence seq(model_, request, sink, n_ctx_);
   const Status started = seq.Start();
   if (!started.ok()) return started;
@@ -69,13 +78,13 @@ Status Session::Generate(const GenerateRequest& request, const EventSink& sink) 
   while (!seq.PromptDone()) {
     // Prompt surprisal keeps every row's logits, in chunks of at most 32 rows.
     const bool scored = seq.wants_prompt_logits();
-    const MediaSpan* span = MediaAt(media, seq.pos());
+    const MediaSpan* span = MediaAt(media_, seq.pos());
     const std::span<const int32_t> chunk = seq.NextPromptChunk(
-        PromptChunkLimit(media, seq.pos(), scored ? std::min(n_batch_, 32) : n_batch_));
+        PromptChunkLimit(media_, seq.pos(), scored ? std::min(n_batch_, 32) : n_batch_));
     const int n = int(chunk.size());
     const bool final_chunk = seq.pos() + n == seq.timings().prompt_tokens;
     if (scored && logits_.size() < size_t(n) * n_vocab) logits_.resize(size_t(n) * n_vocab);
-    for (int i = 0; i < n; ++i) positions_[i] = seq.pos() + i;
+    SetPositions(seq.pos(), n);
     state_.input_embeddings = span != nullptr ? span->embeddings.data() : nullptr;
     state_.bidirectional = span != nullptr && span->bidirectional;
     Forward(model_, pool_, cache_, chunk, std::span<const int32_t>(positions_.data(), n), state_,
@@ -118,7 +127,7 @@ bool Session::DecodeStep(Sequence& seq, DraftSource* source) {
   rows.insert(rows.begin(), next);
   const int n = int(rows.size());
   if (logits_.size() < size_t(n) * n_vocab) logits_.resize(size_t(n) * n_vocab);
-  for (int i = 0; i < n; ++i) positions_[i] = seq.pos() + i;
+  SetPositions(seq.pos(), n);
   Forward(model_, pool_, cache_, rows, std::span<const int32_t>(positions_.data(), size_t(n)),
           state_, logits_.data(), /*all_logits=*/true);
   rows.erase(rows.begin());

@@ -42,6 +42,10 @@ class Session {
   const std::string& spec_note() const { return spec_note_; }
 
  private:
+  // Grows the pass buffers to hold n_tokens (an image longer than the batch).
+  void FitBatch(int n_tokens);
+  // positions_ (and for M-RoPE models state_.mrope) for the tokens at [pos, pos + n).
+  void SetPositions(int pos, int n);
   // Evaluates tokens at positions [pos, pos + n) and leaves the last token's logits.
   void Evaluate(std::span<const int32_t> tokens, int pos, std::span<CaptureHook* const> hooks = {});
   // The capture hooks of seq's next n tokens (from pos()), or none when none is probed.
@@ -60,7 +64,9 @@ class Session {
   ForwardState state_;
   std::vector<float> logits_;
   std::vector<int32_t> positions_;
-  std::vector<CaptureHook*> hooks_;  // [n_batch]
+  std::vector<MediaSpan> media_;              // of the request being generated
+  std::vector<blocks::MropePosition> mrope_;  // [n_batch], M-RoPE models only
+  std::vector<CaptureHook*> hooks_;           // [n_batch]
 };
 
 }  // namespace inferno

@@ -1,5 +1,5 @@
 // A vision encoder opened from an mmproj file: image in, language-model embeddings out
-// (tokens_per_image rows of n_embd_out), the way llama.cpp's mtmd computes them for the same
+// (TokenGridFor's rows of n_embd_out), the way llama.cpp's mtmd computes them for the same
 // file and image. Holds the mapped file; Encode is const and may run concurrently with
 // separate thread pools.
 #pragma once
@@ -23,7 +23,7 @@ class VisionEncoder {
 
   const VisionConfig& config() const { return config_; }
 
-  // [tokens_per_image][n_embd_out], row-major.
+  // [tokens][n_embd_out], row-major: the tokens of TokenGridFor(config(), img size) row by row.
   std::vector<float> Encode(ThreadPool& pool, const media::Image& img) const;
 
  private:

@@ -8,7 +8,15 @@ namespace {
 
 // The text mtmd puts around an image's tokens for the projector.
 std::pair<std::string_view, std::string_view> ImageWrapping(Projector p) {
-  if (p == Projector::kGemma3) return {"<start_of_image>", "<end_of_image>"};
+  switch (p) {
+    case Projector::kGemma3:
+      return {"<start_of_image>", "<end_of_image>"};
+    case Projector::kQwen2Vl:
+    case Projector::kQwen25Vl:
+      return {"<|vision_start|>", "<|vision_end|>"};
+    case Projector::kMlp:
+      break;
+  }
   return {"", ""};
 }
 
@@ -50,6 +58,10 @@ MediaSpan PendingImage(std::shared_ptr<const VisionEncoder> encoder, media::Imag
       MediaContentHash(kMediaHashSeed,
                        std::span(reinterpret_cast<const uint8_t*>(size), sizeof size)),
       image.rgb);
+  const VisionConfig& c = encoder->config();
+  const TokenGrid grid = TokenGridFor(c, image.width, image.height);
+  span.n_tokens = grid.n_tokens();
+  if (c.mrope()) span.grid_cols = grid.cols, span.grid_rows = grid.rows;
   span.source = std::make_shared<ImageEmbedder>(std::move(encoder), std::move(image));
   return span;
 }
@@ -77,7 +89,7 @@ Status PlaceImages(const Tokenizer& tok, const VisionConfig& c, std::string_view
     AppendText(tok, begin, &ids);
     MediaSpan& span = req->media.emplace_back(std::move(images[i]));
     span.first = int(ids.size());
-    span.n_tokens = c.tokens_per_image();
+    if (span.n_tokens == 0) span.n_tokens = c.tokens_per_image();
     span.bidirectional = c.projector == Projector::kGemma3;
     ids.insert(ids.end(), size_t(span.n_tokens), 0);
     AppendText(tok, end, &ids);

@@ -9,7 +9,8 @@ Status MlpProjector::Bind(const gguf::File& f, const VisionConfig& c) {
   TensorBinder b(f);
   const gguf::TensorInfo* up = f.FindTensor("mm.0.weight");
   const int64_t hidden = up != nullptr && up->shape.size() == 2 ? up->shape[1] : 0;
-  b.Matrix("mm.0.weight", c.n_embd, hidden, &w0_);
+  // Qwen-VL's merger reads each 2x2 block of patches as one row of four.
+  b.Matrix("mm.0.weight", c.qwen() ? 4 * int64_t(c.n_embd) : c.n_embd, hidden, &w0_);
   b.Vector("mm.0.bias", hidden, &b0_);
   b.Matrix("mm.2.weight", hidden, c.n_embd_out, &w2_);
   b.Vector("mm.2.bias", c.n_embd_out, &b2_);
@@ -18,7 +19,7 @@ Status MlpProjector::Bind(const gguf::File& f, const VisionConfig& c) {
 
 std::vector<float> MlpProjector::Apply(ThreadPool& pool, const VisionConfig& c,
                                        const std::vector<float>& hidden) const {
-  const int64_t n = int64_t(hidden.size()) / c.n_embd;
+  const int64_t n = int64_t(hidden.size()) / w0_.cols;
   std::vector<float> mid(n * w0_.rows), out(n * c.n_embd_out);
   ops::Activations scratch;
   ops::MatMul(pool, w0_, hidden.data(), n, mid.data(), scratch);

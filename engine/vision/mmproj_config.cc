@@ -2,6 +2,8 @@
 // with its defaults for the keys it treats as optional.
 #include "engine/vision/mmproj_config.h"
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 
 namespace inferno::vision {
@@ -126,6 +128,21 @@ Status ReadGemma3(const gguf::File& f, VisionConfig* c) {
   return ExpectShape(f, "mm.soft_emb_norm.weight", {c->n_embd});
 }
 
+// Linear, GELU, Linear (mm.0, mm.2) from rows of `in` values to the language model's size.
+Status ReadTwoLayerMlp(const gguf::File& f, int64_t in, VisionConfig* c) {
+  const gguf::TensorInfo* up = f.FindTensor("mm.0.weight");
+  const gguf::TensorInfo* down = f.FindTensor("mm.2.weight");
+  if (up == nullptr || down == nullptr || up->shape.size() != 2 || down->shape.size() != 2) {
+    return Fail(f, "tensors 'mm.0.weight' and 'mm.2.weight' must exist and be 2-D");
+  }
+  const int64_t hidden = up->shape[1];
+  c->n_embd_out = int(down->shape[1]);
+  INFERNO_RETURN_IF_ERROR(ExpectShape(f, "mm.0.weight", {in, hidden}));
+  INFERNO_RETURN_IF_ERROR(ExpectShape(f, "mm.0.bias", {hidden}));
+  INFERNO_RETURN_IF_ERROR(ExpectShape(f, "mm.2.weight", {hidden, c->n_embd_out}));
+  return ExpectShape(f, "mm.2.bias", {c->n_embd_out});
+}
+
 // LLaVA: Linear, GELU, Linear (mm.0, mm.2); the images are padded with the mean colour of
 // CLIP's training set as mtmd does (122, 116, 104) and resized with its bicubic filter.
 Status ReadMlp(const gguf::File& f, VisionConfig* c) {
@@ -143,27 +160,112 @@ Status ReadMlp(const gguf::File& f, VisionConfig* c) {
   c->pad_color = {122, 116, 104};
   c->n_layer_run = c->n_layer - 1;
   c->has_class_embd = f.FindTensor("v.class_embd") != nullptr;
-  const gguf::TensorInfo* up = f.FindTensor("mm.0.weight");
-  const gguf::TensorInfo* down = f.FindTensor("mm.2.weight");
-  if (up == nullptr || down == nullptr || up->shape.size() != 2 || down->shape.size() != 2) {
-    return Fail(f, "tensors 'mm.0.weight' and 'mm.2.weight' must exist and be 2-D");
+  return ReadTwoLayerMlp(f, c->n_embd, c);
+}
+
+// Qwen2-VL / Qwen2.5-VL: 2x2 patches merged into one token by mm.0 (Linear over the four
+// concatenated), GELU, mm.2; images at about their own size within 8..4096 tokens, the limits
+// mtmd sets for these projectors whatever the file's image_min/max_pixels say; bilinear resize
+// padded black; Qwen2.5-VL's window attention with mtmd's fixed 112-pixel windows.
+Status ReadQwenVl(const gguf::File& f, VisionConfig* c) {
+  Result<uint64_t> merge = f.GetUintOr("clip.vision.spatial_merge_size", 2);
+  if (!merge.ok()) return Fail(f, merge.status().message());
+  if (*merge != 2) {
+    return Fail(f, "clip.vision.spatial_merge_size is " + std::to_string(*merge) +
+                       ", mtmd's Qwen-VL encoder merges 2x2 patches");
   }
-  const int64_t hidden = up->shape[1];
-  c->n_embd_out = int(down->shape[1]);
-  INFERNO_RETURN_IF_ERROR(ExpectShape(f, "mm.0.weight", {c->n_embd, hidden}));
-  INFERNO_RETURN_IF_ERROR(ExpectShape(f, "mm.0.bias", {hidden}));
-  INFERNO_RETURN_IF_ERROR(ExpectShape(f, "mm.2.weight", {hidden, c->n_embd_out}));
-  return ExpectShape(f, "mm.2.bias", {c->n_embd_out});
+  c->n_merge = 2;
+  const bool v25 = c->projector == Projector::kQwen25Vl;
+  Result<uint64_t> pattern =
+      v25 ? f.GetUint("clip.vision.n_wa_pattern") : f.GetUintOr("clip.vision.n_wa_pattern", 0);
+  if (!pattern.ok()) return Fail(f, pattern.status().message());
+  c->n_wa_pattern = int(std::min<uint64_t>(*pattern, 1 << 20));
+  c->window_size = 112;
+  c->rms_norm = v25;
+  c->resize = ResizeFilter::kBilinear;
+  c->pad_color = {0, 0, 0};
+  c->n_layer_run = c->n_layer;
+  const int area = (c->patch_size * 2) * (c->patch_size * 2);
+  c->min_pixels = 8 * area;
+  c->max_pixels = 4096 * area;
+  if ((c->n_embd / c->n_head) % 4 != 0) {
+    return Fail(f, "the ViT's head size " + std::to_string(c->n_embd / c->n_head) +
+                       " is not a multiple of 4 (2-D RoPE turns a quarter of it per axis)");
+  }
+  return ReadTwoLayerMlp(f, 4 * int64_t(c->n_embd), c);
+}
+
+Result<Projector> ParseProjector(const gguf::File& f, const std::string& name) {
+  if (name == "mlp") return Projector::kMlp;
+  if (name == "gemma3") return Projector::kGemma3;
+  if (name == "qwen2vl_merger") return Projector::kQwen2Vl;
+  if (name == "qwen2.5vl_merger") return Projector::kQwen25Vl;
+  return Status::Unsupported(f.path() + ": projector type '" + name +
+                             "' is not supported (supported: gemma3, mlp, qwen2vl_merger, "
+                             "qwen2.5vl_merger)");
+}
+
+Status ReadProjector(const gguf::File& f, VisionConfig* c) {
+  switch (c->projector) {
+    case Projector::kMlp:
+      return ReadMlp(f, c);
+    case Projector::kGemma3:
+      return ReadGemma3(f, c);
+    case Projector::kQwen2Vl:
+    case Projector::kQwen25Vl:
+      return ReadQwenVl(f, c);
+  }
+  return Status::Ok();
 }
 
 }  // namespace
+
+PixelSize ImageSizeFor(const VisionConfig& c, int width, int height) {
+  if (!c.qwen()) return {c.image_size, c.image_size};
+  const int f = c.patch_size * c.n_merge;
+  auto round_to = [f](float x) { return int(std::round(x / float(f))) * f; };
+  auto ceil_to = [f](float x) { return int(std::ceil(x / float(f))) * f; };
+  auto floor_to = [f](float x) { return int(std::floor(x / float(f))) * f; };
+  int w = std::max(f, round_to(float(width))), h = std::max(f, round_to(float(height)));
+  if (int64_t(w) * h > c.max_pixels) {
+    const float beta = std::sqrt(float(height) * float(width) / float(c.max_pixels));
+    h = std::max(f, floor_to(float(height) / beta));
+    w = std::max(f, floor_to(float(width) / beta));
+  } else if (int64_t(w) * h < c.min_pixels) {
+    const float beta = std::sqrt(float(c.min_pixels) / (float(height) * float(width)));
+    h = ceil_to(float(height) * beta);
+    w = ceil_to(float(width) * beta);
+  }
+  return {w, h};
+}
+
+TokenGrid TokenGridFor(const VisionConfig& c, int width, int height) {
+  if (!c.qwen()) {
+    const int side =
+        c.projector == Projector::kGemma3 ? c.patches_per_side() / c.n_merge : c.patches_per_side();
+    return {side, side};
+  }
+  const PixelSize s = ImageSizeFor(c, width, height);
+  const int f = c.patch_size * c.n_merge;
+  return {s.width / f, s.height / f};
+}
 
 int VisionConfig::tokens_per_image() const {
   return projector == Projector::kGemma3 ? n_patches() / (n_merge * n_merge) : n_patches();
 }
 
 std::string_view ProjectorName(Projector p) {
-  return p == Projector::kMlp ? "mlp (LLaVA)" : "gemma3 (SigLIP, average pooling)";
+  switch (p) {
+    case Projector::kMlp:
+      return "mlp (LLaVA)";
+    case Projector::kGemma3:
+      return "gemma3 (SigLIP, average pooling)";
+    case Projector::kQwen2Vl:
+      return "qwen2vl (2-D RoPE ViT, 2x2 patch merger)";
+    case Projector::kQwen25Vl:
+      break;
+  }
+  return "qwen2.5vl (2-D RoPE ViT, window attention, 2x2 patch merger)";
 }
 
 std::string_view FfnActivationName(FfnActivation a) {
@@ -193,18 +295,13 @@ Result<VisionConfig> ReadVisionConfig(const gguf::File& f) {
   if (!name.ok()) return name.status();
   VisionConfig c;
   c.projector_name = *name;
-  if (*name == "mlp") {
-    c.projector = Projector::kMlp;
-  } else if (*name == "gemma3") {
-    c.projector = Projector::kGemma3;
-  } else {
-    return Status::Unsupported(f.path() + ": projector type '" + *name +
-                               "' is not supported (supported: gemma3, mlp)");
-  }
+  Result<Projector> projector = ParseProjector(f, *name);
+  if (!projector.ok()) return projector.status();
+  c.projector = *projector;
   INFERNO_RETURN_IF_ERROR(ReadShape(f, &c));
   INFERNO_RETURN_IF_ERROR(ReadNormalisation(f, &c));
   INFERNO_RETURN_IF_ERROR(ReadActivation(f, &c));
-  INFERNO_RETURN_IF_ERROR(c.projector == Projector::kMlp ? ReadMlp(f, &c) : ReadGemma3(f, &c));
+  INFERNO_RETURN_IF_ERROR(ReadProjector(f, &c));
   if (c.n_layer_run < 1) return Fail(f, "block_count leaves no layer to run");
   return c;
 }

@@ -14,16 +14,17 @@
 
 namespace inferno::vision {
 
-// The projectors Inferno runs; the file's clip.projector_type names them ("mlp", "gemma3").
-enum class Projector { kMlp, kGemma3 };
+// The projectors Inferno runs; the file's clip.projector_type names them ("mlp", "gemma3",
+// "qwen2vl", "qwen2.5vl").
+enum class Projector { kMlp, kGemma3, kQwen2Vl, kQwen25Vl };
 
 // The ViT feed-forward activation: clip.use_gelu selects tanh-GELU, clip.use_silu SiLU, and
 // neither means quick-GELU (x * sigmoid(1.702 x)), OpenAI CLIP's.
 enum class FfnActivation { kGeluQuick, kGelu, kSilu };
 
-// How the image is brought to image_size x image_size (mtmd's fixed-size preprocessing):
-// scaled to fit with its aspect ratio kept (sizes rounded up), then centred on a square of
-// pad_color.
+// How the image is brought to the size the ViT sees (image_size x image_size, or for Qwen-VL a
+// size of its own near the image's, see ImageSizeFor): scaled to fit with its aspect ratio kept
+// (sizes rounded up), then centred on a canvas of pad_color.
 enum class ResizeFilter { kBilinear, kBicubic };
 
 struct VisionConfig {
@@ -50,11 +51,44 @@ struct VisionConfig {
   int n_layer_run = 0;
   bool has_class_embd = false;
   int n_embd_out = 0;  // the language model's embedding size (from the projector tensors)
+  // Qwen-VL (n_merge 2: each 2x2 block of patches becomes one token): the image keeps about its
+  // own size, a multiple of patch_size * n_merge with min_pixels..max_pixels; the ViT's
+  // norms are RMS norms (Qwen2.5-VL) or LayerNorms; with n_wa_pattern > 0 (Qwen2.5-VL) every
+  // n_wa_pattern-th layer attends over the whole image and the others within windows of
+  // window_size pixels.
+  int min_pixels = 0, max_pixels = 0;
+  bool rms_norm = false;
+  int n_wa_pattern = 0;
+  int window_size = 0;
 
+  bool qwen() const {
+    return projector == Projector::kQwen2Vl || projector == Projector::kQwen25Vl;
+  }
+  // The image's tokens sit on a 2-D grid of M-RoPE positions in the language model (Qwen-VL).
+  bool mrope() const { return qwen(); }
   int patches_per_side() const { return image_size / patch_size; }
   int n_patches() const { return patches_per_side() * patches_per_side(); }
+  // Fixed-size projectors: the token count of every image.
   int tokens_per_image() const;
 };
+
+// The grid of an image's tokens in the language model: cols x rows tokens, row by row.
+struct TokenGrid {
+  int cols = 0, rows = 0;
+  int n_tokens() const { return cols * rows; }
+};
+
+// The pixel size the ViT sees for an image of width x height: image_size square for the
+// fixed-size projectors; for Qwen-VL the image's own size rounded to multiples of
+// patch_size * n_merge, scaled down into max_pixels or up into min_pixels (mtmd's
+// calc_size_preserved_ratio, float arithmetic included).
+struct PixelSize {
+  int width = 0, height = 0;
+};
+PixelSize ImageSizeFor(const VisionConfig& c, int width, int height);
+
+// The token grid of an image of width x height.
+TokenGrid TokenGridFor(const VisionConfig& c, int width, int height);
 
 std::string_view ProjectorName(Projector p);
 std::string_view FfnActivationName(FfnActivation a);

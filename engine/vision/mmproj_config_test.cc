@@ -73,6 +73,57 @@ Edit Mlp() {
   };
 }
 
+// Qwen-VL's patch merger: four patches of width 16 in, 24 out.
+void AddQwenMerger(gguf::Writer& w) {
+  AddZeros(w, "mm.0.weight", {64, 64});
+  AddZeros(w, "mm.0.bias", {64});
+  AddZeros(w, "mm.2.weight", {64, 24});
+  AddZeros(w, "mm.2.bias", {24});
+}
+
+Edit Qwen25Vl() {
+  return [](gguf::Writer& w) {
+    AddCommon(w, "qwen2.5vl_merger");
+    w.AddBool("clip.use_silu", true);
+    w.AddU32("clip.vision.n_wa_pattern", 8);
+    AddQwenMerger(w);
+  };
+}
+
+TEST(MmprojConfig, ReadsQwen25Vl) {
+  Opened o = Open(Qwen25Vl());
+  Result<VisionConfig> c = ReadVisionConfig(*o.file);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->projector, Projector::kQwen25Vl);
+  EXPECT_TRUE(c->qwen());
+  EXPECT_TRUE(c->mrope());
+  EXPECT_TRUE(c->rms_norm);
+  EXPECT_EQ(c->n_merge, 2);
+  EXPECT_EQ(c->n_wa_pattern, 8);
+  EXPECT_EQ(c->window_size, 112);
+  EXPECT_EQ(c->ffn, FfnActivation::kSilu);
+  EXPECT_EQ(c->n_embd_out, 24);
+  EXPECT_EQ(c->min_pixels, 8 * 16 * 16);  // 8..4096 tokens of 2x2 patches of 8 px
+  EXPECT_EQ(c->max_pixels, 4096 * 16 * 16);
+  // Its own size in multiples of 16 px: 100 x 40 -> 96 x 48 -> 6 x 3 tokens.
+  const TokenGrid g = TokenGridFor(*c, 100, 40);
+  EXPECT_EQ(g.cols, 6);
+  EXPECT_EQ(g.rows, 3);
+}
+
+TEST(MmprojConfig, ReadsQwen2VlWithoutWindows) {
+  Opened o = Open([](gguf::Writer& w) {
+    AddCommon(w, "qwen2vl_merger");
+    AddQwenMerger(w);
+  });
+  Result<VisionConfig> c = ReadVisionConfig(*o.file);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->projector, Projector::kQwen2Vl);
+  EXPECT_FALSE(c->rms_norm);
+  EXPECT_EQ(c->n_wa_pattern, 0);
+  EXPECT_EQ(c->ffn, FfnActivation::kGeluQuick);
+}
+
 TEST(MmprojConfig, ReadsGemma3) {
   Opened o = Open(Gemma3());
   ASSERT_TRUE(IsMmproj(*o.file));
@@ -136,8 +187,20 @@ void ExpectError(const Edit& build, Status::Code code, const std::string& needle
 TEST(MmprojConfig, BadFilesNameWhatIsWrong) {
   ExpectError([](gguf::Writer& w) { w.AddString("general.architecture", "llama"); },
               Status::Code::kInvalidArgument, "not an mmproj");
-  ExpectError([](gguf::Writer& w) { AddCommon(w, "qwen2vl_merger"); }, Status::Code::kUnsupported,
-              "'qwen2vl_merger' is not supported");
+  ExpectError([](gguf::Writer& w) { AddCommon(w, "qwen3vl_merger"); }, Status::Code::kUnsupported,
+              "'qwen3vl_merger' is not supported");
+  ExpectError(  // Qwen2.5-VL's window pattern is required, as mtmd requires it
+      [](gguf::Writer& w) {
+        AddCommon(w, "qwen2.5vl_merger");
+        AddQwenMerger(w);
+      },
+      Status::Code::kInvalidArgument, "clip.vision.n_wa_pattern");
+  ExpectError(
+      [](gguf::Writer& w) {
+        Qwen25Vl()(w);
+        w.AddU32("clip.vision.spatial_merge_size", 3);
+      },
+      Status::Code::kInvalidArgument, "merges 2x2 patches");
   ExpectError(
       [](gguf::Writer& w) {
         w.AddString("general.architecture", "clip");

@@ -74,31 +74,32 @@ media::Image ResizeBicubic(const media::Image& src, int width, int height) {
   return dst;
 }
 
-media::Image FitToSquare(const media::Image& img, int size, ResizeFilter filter,
-                         const std::array<uint8_t, 3>& pad_color) {
-  if (img.width == size && img.height == size) return img;
-  const float scale = std::min(float(size) / img.width, float(size) / img.height);
-  const int w = std::min(int(std::ceil(img.width * scale)), size);
-  const int h = std::min(int(std::ceil(img.height * scale)), size);
+media::Image FitTo(const media::Image& img, PixelSize size, ResizeFilter filter,
+                   const std::array<uint8_t, 3>& pad_color) {
+  const int W = size.width, H = size.height;
+  if (img.width == W && img.height == H) return img;
+  const float scale = std::min(float(W) / img.width, float(H) / img.height);
+  const int w = std::min(int(std::ceil(img.width * scale)), W);
+  const int h = std::min(int(std::ceil(img.height * scale)), H);
   const media::Image resized =
       filter == ResizeFilter::kBilinear ? ResizeBilinear(img, w, h) : ResizeBicubic(img, w, h);
-  media::Image out = Blank(size, size);
-  for (size_t i = 0; i < size_t(size) * size; ++i) {
+  media::Image out = Blank(W, H);
+  for (size_t i = 0; i < size_t(W) * H; ++i) {
     std::copy(pad_color.begin(), pad_color.end(), &out.rgb[3 * i]);
   }
-  const int ox = (size - w) / 2, oy = (size - h) / 2;
+  const int ox = (W - w) / 2, oy = (H - h) / 2;
   for (int y = 0; y < h; ++y) {
-    std::copy_n(resized.Pixel(0, y), size_t(w) * 3, &out.rgb[3 * (size_t(y + oy) * size + ox)]);
+    std::copy_n(resized.Pixel(0, y), size_t(w) * 3, &out.rgb[3 * (size_t(y + oy) * W + ox)]);
   }
   return out;
 }
 
-PixelPlanes Normalise(const media::Image& square, const VisionConfig& c) {
-  PixelPlanes p{square.width, std::vector<float>(size_t(square.width) * square.height * 3)};
-  const size_t n = size_t(square.width) * square.height;
+PixelPlanes Normalise(const media::Image& canvas, const VisionConfig& c) {
+  const size_t n = size_t(canvas.width) * canvas.height;
+  PixelPlanes p{canvas.width, canvas.height, std::vector<float>(n * 3)};
   for (size_t i = 0; i < n; ++i) {
     for (int ch = 0; ch < 3; ++ch) {
-      const float v = float(square.rgb[3 * i + ch]) / 255.0f;
+      const float v = float(canvas.rgb[3 * i + ch]) / 255.0f;
       p.data[ch * n + i] = (v - c.image_mean[ch]) / c.image_std[ch];
     }
   }
@@ -106,7 +107,7 @@ PixelPlanes Normalise(const media::Image& square, const VisionConfig& c) {
 }
 
 PixelPlanes Preprocess(const media::Image& img, const VisionConfig& c) {
-  return Normalise(FitToSquare(img, c.image_size, c.resize, c.pad_color), c);
+  return Normalise(FitTo(img, ImageSizeFor(c, img.width, img.height), c.resize, c.pad_color), c);
 }
 
 }  // namespace inferno::vision

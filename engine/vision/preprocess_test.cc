@@ -35,7 +35,7 @@ TEST(Preprocess, BicubicOfAFlatImageIsFlat) {
 TEST(Preprocess, TallImageIsCentredOnThePadColour) {
   // 1 x 1000 into 64: scale 0.064, ceil(1 * 0.064) = 1 column, 64 rows, at x = (64 - 1) / 2.
   media::Image tall = Grey(1, 1000, std::vector<uint8_t>(1000, 200));
-  media::Image sq = FitToSquare(tall, 64, ResizeFilter::kBilinear, {1, 2, 3});
+  media::Image sq = FitTo(tall, {64, 64}, ResizeFilter::kBilinear, {1, 2, 3});
   ASSERT_EQ(sq.width, 64);
   ASSERT_EQ(sq.height, 64);
   for (int y = 0; y < 64; ++y) {
@@ -48,7 +48,7 @@ TEST(Preprocess, TallImageIsCentredOnThePadColour) {
 TEST(Preprocess, WideImageKeepsItsAspectRatioRoundedUp) {
   // 333 x 77 into 64: scale 64/333, 77 * scale = 14.8 -> 15 rows at y = (64 - 15) / 2 = 24.
   media::Image wide = Grey(333, 77, std::vector<uint8_t>(333 * 77, 9));
-  media::Image sq = FitToSquare(wide, 64, ResizeFilter::kBicubic, {122, 116, 104});
+  media::Image sq = FitTo(wide, {64, 64}, ResizeFilter::kBicubic, {122, 116, 104});
   EXPECT_EQ(sq.Pixel(10, 23)[0], 122);
   EXPECT_EQ(sq.Pixel(10, 24)[0], 9);
   EXPECT_EQ(sq.Pixel(10, 38)[0], 9);
@@ -66,6 +66,41 @@ TEST(Preprocess, NormalisesPerChannelIntoPlanes) {
   EXPECT_FLOAT_EQ(p.data[0], 1.0f);   // (1 - 0.5) / 0.5
   EXPECT_FLOAT_EQ(p.data[1], 0.2f);   // 51 / 255
   EXPECT_FLOAT_EQ(p.data[2], -2.0f);  // (0 - 1) / 0.5
+}
+
+// Qwen-VL sizes (patch 14, merge 2: multiples of 28, 8..4096 tokens of 28 x 28 pixels), as
+// mtmd's calc_size_preserved_ratio gives them.
+VisionConfig QwenSizes() {
+  VisionConfig c;
+  c.projector = Projector::kQwen25Vl;
+  c.patch_size = 14;
+  c.n_merge = 2;
+  c.min_pixels = 8 * 28 * 28;
+  c.max_pixels = 4096 * 28 * 28;
+  return c;
+}
+
+TEST(Preprocess, QwenSizesRoundToMultiplesOfTheMergedPatch) {
+  const VisionConfig c = QwenSizes();
+  const PixelSize photo = ImageSizeFor(c, 640, 488);  // 22.86 -> 23, 17.43 -> 17 blocks
+  EXPECT_EQ(photo.width, 644);
+  EXPECT_EQ(photo.height, 476);
+  const PixelSize tall = ImageSizeFor(c, 1, 1000);  // at least one block wide
+  EXPECT_EQ(tall.width, 28);
+  EXPECT_EQ(tall.height, 1008);
+  const TokenGrid g = TokenGridFor(c, 333, 77);
+  EXPECT_EQ(g.cols, 12);
+  EXPECT_EQ(g.rows, 3);
+}
+
+TEST(Preprocess, QwenSizesStayWithinTheTokenLimits) {
+  const VisionConfig c = QwenSizes();
+  const PixelSize big = ImageSizeFor(c, 4000, 3000);  // 12 Mpx: scaled down into 4096 tokens
+  EXPECT_LE(int64_t(big.width) * big.height, c.max_pixels);
+  EXPECT_EQ(big.width % 28, 0);
+  const PixelSize tiny = ImageSizeFor(c, 20, 20);  // 1 token: scaled up to at least 8
+  EXPECT_GE(int64_t(tiny.width) * tiny.height, c.min_pixels);
+  EXPECT_EQ(tiny.height % 28, 0);
 }
 
 }  // namespace

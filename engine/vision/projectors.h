@@ -29,7 +29,8 @@ class Gemma3Projector {
   ops::WeightMatrix proj_;
 };
 
-// LLaVA: mm.0 (Linear), GELU, mm.2 (Linear), per patch.
+// LLaVA: mm.0 (Linear), GELU, mm.2 (Linear), per patch. Qwen-VL's patch merger is the same
+// over rows of four patches (RunQwenVit's merge order).
 class MlpProjector {
  public:
   Status Bind(const gguf::File& f, const VisionConfig& c);

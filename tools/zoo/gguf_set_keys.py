@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Sets metadata keys of a GGUF file (replacing or adding them), keeping every tensor byte.
 
-usage: gguf_set_keys.py IN.gguf OUT.gguf KEY=TYPE:VALUE...   TYPE: u32 | i32 | bool | f32 | str
+usage: gguf_set_keys.py IN.gguf OUT.gguf [--arch NEW] KEY=TYPE:VALUE...
+       TYPE: u32 | i32 | bool | f32 | str | i32s (comma-separated, an array of i32)
 
 The zoo uses it to turn a fixturegen model into an embedding model (`<arch>.pooling_type`,
-`tokenizer.ggml.add_eos_token`), since fixturegen writes no pooling key. llama.cpp then loads
-the edited file for the oracles, which checks what this wrote.
+`tokenizer.ggml.add_eos_token`), since fixturegen writes no pooling key, and a qwen2 model into
+a qwen2vl one (--arch renames general.architecture and every `<old arch>.` key, the same
+tensors; `qwen2vl.rope.dimension_sections=i32s:...` adds what M-RoPE needs). llama.cpp then
+loads the edited file for the oracles, which checks what this wrote.
 """
 import struct
 import sys
@@ -52,26 +55,43 @@ def encode_kv(key, spec):
     kind, value = spec.split(":", 1)
     if kind == "str":
         return encode_string(key) + struct.pack("<I", STRING) + encode_string(value)
+    if kind == "i32s":
+        items = [int(v) for v in value.split(",")]
+        return (encode_string(key) + struct.pack("<IIQ", ARRAY, 5, len(items)) +
+                b"".join(struct.pack("<i", v) for v in items))
     t, fmt, conv = NEW_TYPES[kind]
     return encode_string(key) + struct.pack("<I", t) + struct.pack(fmt, conv(value))
 
 
 def main():
-    src, dst, edits = sys.argv[1], sys.argv[2], dict(a.split("=", 1) for a in sys.argv[3:])
+    args = sys.argv[3:]
+    new_arch = None
+    if args[:1] == ["--arch"]:
+        new_arch, args = args[1], args[2:]
+    src, dst, edits = sys.argv[1], sys.argv[2], dict(a.split("=", 1) for a in args)
     data = open(src, "rb").read()
     r = Reader(data)
     magic, version, n_tensors, n_kv = r.take("<4s"), r.take("<I"), r.take("<Q"), r.take("<Q")
     assert magic == b"GGUF" and version == 3, "expects a GGUF v3 file"
-    kvs, alignment = [], 32
-    for _ in range(n_kv):
-        start = r.pos
+    entries, alignment, old_arch = [], 32, None
+    for _ in range(n_kv):  # (key, its type and value as stored)
         key, t = r.string(), r.take("<I")
         value_pos = r.pos
         r.skip_value(t)
+        entries.append((key, data[value_pos - 4:r.pos]))
         if key == "general.alignment":
             alignment = struct.unpack_from("<I", data, value_pos)[0]
-        if key not in edits:
-            kvs.append(data[start:r.pos])
+        if key == "general.architecture":
+            old_arch = Reader(data[value_pos:r.pos]).string()
+    if new_arch:
+        edits["general.architecture"] = "str:" + new_arch
+    kvs = []
+    for key, typed_value in entries:
+        if key in edits:
+            continue
+        if new_arch and key.startswith(old_arch + "."):
+            key = new_arch + key[len(old_arch):]
+        kvs.append(encode_string(key) + typed_value)
     kvs += [encode_kv(k, v) for k, v in edits.items()]
     infos_start = r.pos
     for _ in range(n_tensors):

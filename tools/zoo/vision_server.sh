@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Vision through llama.cpp's own server: the oracle of tests/vision_api_test.cc. For each mmproj
-# pair of vision.sh (run before this one), the peer's llama-server with --mmproj answers an
-# OpenAI chat request holding photo-1.jpeg (and odd-333x77.png) as a data URL then "Describe
-# this image.", greedy, 16 tokens, chat template chatml (the fixtures' own templates are not
-# Gemma's or LLaVA's); its JSON answer is kept as it came.
+# Vision through llama.cpp's own server: the oracle of tests/vision_api_test.cc. For the mmproj
+# pairs of vision.sh named at the end (run it before this one), the peer's llama-server with
+# --mmproj answers an OpenAI chat request holding photo-1.jpeg (and odd-333x77.png) as a data
+# URL then "Describe this image.", greedy, 16 tokens, chat template chatml (the fixtures' own
+# templates are not Gemma's or LLaVA's, the Qwen one has none); its JSON answer is kept as it
+# came.
 # Output: OUT/zoo-oracle/vision/<name>.server.<image stem>.json
 source "$(dirname "$0")/lib.sh"
 server=$ZOO_TOOLS/../bin/llama-server
@@ -44,3 +45,4 @@ PY
 
 server_pair gemma3-tiny "$ZOO_FIXTURES/models/gemma3-tiny-Q8_0.gguf"
 server_pair llava-tiny "$ZOO_FIXTURES/models/llama-tiny-F16.gguf"
+server_pair qwen25vl-tiny "$ZOO_OUT/zoo/qwen2vl-tiny-F16.gguf"
