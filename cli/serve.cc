@@ -27,11 +27,12 @@
 #include "server/http_server.h"
 #include "server/image_fetch.h"
 #include "server/model_registry.h"
-#include "server/static_site.h"
 #include "server/remote_registry.h"
+#include "server/static_site.h"
 #include "server/store_routes.h"
 #include "server/tool_routes.h"
 #include "server/tool_service.h"
+#include "server/transcription_routes.h"
 #include "store/store.h"
 
 namespace inferno::cli {
@@ -258,7 +259,13 @@ int RunServe(ServeOptions o) {
   ao.limits = o.limits;
   ao.responses = db->get();
   ao.remotes = &remotes;
+  // Speech models (whisper.cpp files in the models dir), transcribed on a worker of their own.
+  server::SpeechModels speech_models(o.models_dir);
+  server::SpeechService speech(speech_models, o.threads > 0 ? o.threads : DefaultThreads(),
+                               o.limits.max_queue);
+  ao.speech = &speech_models;
   server::Api api(ao, access, registry);
+  server::AddTranscriptionRoutes(api.routes(), speech, registry, api.admission());
   store_routes.AddTo(api.routes());
   bench_routes.AddTo(api.routes());
   // Built-in and MCP tools for the chat (docs/tools.md); MCP server processes stop with it.
@@ -278,6 +285,8 @@ int RunServe(ServeOptions o) {
   ho.host = o.host;
   ho.port = o.port;
   ho.body_limit = o.body_limit;
+  ho.upload_paths = server::AudioUploadPaths();
+  ho.upload_body_limit = server::kAudioBodyLimit;
   server::HttpServer http(
       ho, [&](const server::Request& r, server::ResponseWriter& w) { api.Handle(r, w); },
       [&](std::shared_ptr<server::WsSender> sender, server::WsClient client) {
