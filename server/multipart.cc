@@ -75,14 +75,24 @@ Status SplitHeaderValue(std::string_view v, std::string* main,
   return semi == std::string_view::npos ? Status::Ok() : ReadParams(v.substr(semi), params);
 }
 
-Status ReadDisposition(std::string_view value, FormPart* part) {
-  std::string kind;
-  std::vector<std::pair<std::string, std::string>> params;
-  if (Status st = SplitHeaderValue(value, &kind, &params); !st.ok()) {
-    return Status::InvalidArgument("Content-Disposition: " + st.message());
+// A header's `main; params` value whose main value must be `expected`; errors name the header.
+Status ExpectHeaderValue(std::string_view value, const std::string& header,
+                         const std::string& expected,
+                         std::vector<std::pair<std::string, std::string>>* params) {
+  std::string main;
+  if (Status st = SplitHeaderValue(value, &main, params); !st.ok()) {
+    return Status::InvalidArgument(header + ": " + st.message());
   }
-  if (kind != "form-data") {
-    return Status::InvalidArgument("Content-Disposition is '" + kind + "', expected form-data");
+  if (main != expected) {
+    return Status::InvalidArgument(header + " is '" + main + "', expected " + expected);
+  }
+  return Status::Ok();
+}
+
+Status ReadDisposition(std::string_view value, FormPart* part) {
+  std::vector<std::pair<std::string, std::string>> params;
+  if (Status st = ExpectHeaderValue(value, "Content-Disposition", "form-data", &params); !st.ok()) {
+    return st;
   }
   bool named = false;
   for (auto& [k, v] : params) {
@@ -169,13 +179,10 @@ Status ReadPart(std::string_view body, const std::string& crlf_delim, const Mult
 }  // namespace
 
 Result<std::string> MultipartBoundary(std::string_view content_type) {
-  std::string type;
   std::vector<std::pair<std::string, std::string>> params;
-  if (Status st = SplitHeaderValue(content_type, &type, &params); !st.ok()) {
-    return Status::InvalidArgument("Content-Type: " + st.message());
-  }
-  if (type != "multipart/form-data") {
-    return Status::InvalidArgument("Content-Type is '" + type + "', expected multipart/form-data");
+  if (Status st = ExpectHeaderValue(content_type, "Content-Type", "multipart/form-data", &params);
+      !st.ok()) {
+    return st;
   }
   for (const auto& [k, v] : params) {
     if (k != "boundary") continue;
