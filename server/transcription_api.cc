@@ -1,5 +1,7 @@
 #include "server/transcription_api.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
@@ -160,6 +162,7 @@ json::object VerboseSegment(const audio::Segment& s, int id) {
           {"tokens", std::move(ids)},
           {"temperature", 0.0},
           {"avg_logprob", AverageLogprob(s)},
+          {"compression_ratio", CompressionRatio(s.text)},
           {"no_speech_prob", s.no_speech_prob}};
 }
 
@@ -206,6 +209,17 @@ std::optional<ApiError> ParseTranscriptionCall(std::string_view content_type, st
     if (auto err = ReadField(p, out)) return err;
   }
   return CheckCombination(*out);
+}
+
+double CompressionRatio(std::string_view text) {
+  if (text.empty()) return 0;
+  uLongf n = compressBound(uLong(text.size()));
+  std::vector<Bytef> out(n);
+  if (compress2(out.data(), &n, reinterpret_cast<const Bytef*>(text.data()), uLong(text.size()),
+                Z_DEFAULT_COMPRESSION) != Z_OK) {
+    return 0;
+  }
+  return double(text.size()) / double(n);
 }
 
 std::vector<Word> SegmentWords(const audio::Segment& s, const audio::WhisperVocab& v) {

@@ -44,6 +44,10 @@ struct Word {
 // shared among its text tokens in proportion to their length in bytes.
 std::vector<Word> SegmentWords(const audio::Segment& s, const audio::WhisperVocab& v);
 
+// Whisper's compression_ratio of a text: its bytes over their zlib-compressed size (Python's
+// zlib.compress at its default level, as OpenAI's whisper computes it); 0 for no text.
+double CompressionRatio(std::string_view text);
+
 // The response body for the call's format, and its Content-Type.
 std::string TranscriptionBody(const TranscriptionCall& call, const audio::Transcript& t,
                               const audio::WhisperVocab& v, double seconds,

@@ -156,6 +156,7 @@ TEST_F(TranscriptionApi, VerboseJsonHasSegmentsAndWords) {
     last_end = Num(s.at("end"));
     EXPECT_FALSE(s.at("tokens").as_array().empty());
     EXPECT_LE(Num(s.at("avg_logprob")), 0.0);
+    EXPECT_GT(Num(s.at("compression_ratio")), 0.0);
     EXPECT_GE(Num(s.at("no_speech_prob")), 0.0);
     EXPECT_LE(Num(s.at("no_speech_prob")), 1.0);
     seg_text += std::string(s.at("text").as_string());
