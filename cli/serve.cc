@@ -33,6 +33,7 @@
 #include "server/store_routes.h"
 #include "server/tool_routes.h"
 #include "server/tool_service.h"
+#include "server/transcription_routes.h"
 #include "store/store.h"
 
 namespace inferno::cli {
@@ -262,7 +263,13 @@ int ServeWithStore(const ServeOptions& o, const ServeHooks& hooks, const sigset_
   ao.limits = o.limits;
   ao.responses = &db;
   ao.remotes = &remotes;
+  // Speech models (whisper.cpp files in the models dir), transcribed on a worker of their own.
+  server::SpeechModels speech_models(o.models_dir);
+  server::SpeechService speech(speech_models, o.threads > 0 ? o.threads : DefaultThreads(),
+                               o.limits.max_queue);
+  ao.speech = &speech_models;
   server::Api api(ao, access, registry);
+  server::AddTranscriptionRoutes(api.routes(), speech, registry, api.admission());
   store_routes.AddTo(api.routes());
   bench_routes.AddTo(api.routes());
   // Built-in and MCP tools for the chat (docs/tools.md); MCP server processes stop with it.
@@ -284,6 +291,8 @@ int ServeWithStore(const ServeOptions& o, const ServeHooks& hooks, const sigset_
   ho.host = o.host;
   ho.port = o.port;
   ho.body_limit = o.body_limit;
+  ho.upload_paths = server::AudioUploadPaths();
+  ho.upload_body_limit = server::kAudioBodyLimit;
   server::HttpServer http(
       ho, [&](const server::Request& r, server::ResponseWriter& w) { api.Handle(r, w); },
       [&](std::shared_ptr<server::WsSender> sender, server::WsClient client) {

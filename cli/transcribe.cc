@@ -12,6 +12,7 @@
 #include "engine/audio/audio.h"
 #include "engine/audio/transcript_format.h"
 #include "engine/threads/thread_pool.h"
+#include "server/transcription_api.h"
 
 namespace inferno::cli {
 namespace {
@@ -24,19 +25,12 @@ struct TranscribeFlags {
   int threads = 0;
 };
 
-json::object TokenJson(const audio::TokenInfo& t, const audio::WhisperVocab& v) {
-  json::array top;
-  for (const auto& [id, p] : t.top) {
-    top.push_back(json::object{{"id", id}, {"text", v.Text(id)}, {"p", p}});
-  }
-  return {{"id", t.id}, {"text", t.text}, {"p", t.p}, {"logprob", t.plog}, {"top", top}};
-}
-
 std::string ToJson(const audio::Transcript& t, const audio::WhisperVocab& v, double seconds) {
   json::array segs;
   for (const audio::Segment& s : t.segments) {
     json::array toks;
-    for (const audio::TokenInfo& tok : s.tokens) toks.push_back(TokenJson(tok, v));
+    for (const audio::TokenInfo& tok : s.tokens)
+      toks.push_back(server::TranscriptTokenJson(tok, v));
     segs.push_back(json::object{
         {"start", s.t0 / 100.0}, {"end", s.t1 / 100.0}, {"text", s.text}, {"tokens", toks}});
   }

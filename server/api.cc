@@ -29,6 +29,8 @@
 #include "server/openai.h"
 #include "server/openai_echo.h"
 #include "server/remote_routes.h"
+#include "server/speech_model_json.h"
+#include "server/speech_models.h"
 #include "server/static_site.h"
 
 namespace inferno::server {
@@ -88,6 +90,7 @@ json::object ModelObject(const ModelInfo& m) {
                  {"owned_by", "inferno"},
                  // LM Studio's field: clients that pick a chat model skip "embeddings".
                  {"type", m.embedding_only ? "embeddings" : "llm"},
+                 {"kind", m.embedding_only ? "embeddings" : "chat"},
                  {"size_bytes", m.size_bytes},
                  {"quant", m.quant},
                  {"architecture", m.architecture},
@@ -175,6 +178,16 @@ std::shared_ptr<LoadedModel> Api::AcquireOrAnswer(const std::string& name, std::
   Result<std::shared_ptr<LoadedModel>> lm = registry_.Acquire(name);
   if (lm.ok()) return std::move(lm).value();
   const bool missing = lm.status().code() == Status::Code::kNotFound;
+  if (missing && !name.empty() && options_.speech != nullptr &&
+      options_.speech->Resolve(name).ok()) {
+    SendJson(
+        w, 400,
+        ErrorJson(400,
+                  "model '" + name + "' is a speech model: send audio to /v1/audio/transcriptions",
+                  "model_not_supported", std::string(param)),
+        status);
+    return nullptr;
+  }
   const int code = missing ? 404 : 500;
   SendJson(w, code,
            ErrorJson(code, lm.status().message(), missing ? "model_not_found" : "model_load_failed",
@@ -370,6 +383,9 @@ Response Api::Health() {
 Response Api::Models() {
   json::array data;
   for (const ModelInfo& m : registry_.List()) data.push_back(ModelObject(m));
+  if (options_.speech != nullptr) {
+    for (const SpeechModelInfo& m : options_.speech->List()) data.push_back(SpeechModelObject(m));
+  }
   if (options_.remotes != nullptr) {
     for (json::value& m : RemoteModelObjects(options_.remotes->List())) data.push_back(m);
   }
@@ -379,6 +395,11 @@ Response Api::Models() {
 Response Api::Model(const std::string& id) {
   for (const ModelInfo& m : registry_.List()) {
     if (m.id == id) return Json(200, ModelObject(m));
+  }
+  if (options_.speech != nullptr) {
+    for (const SpeechModelInfo& m : options_.speech->List()) {
+      if (m.id == id) return Json(200, SpeechModelObject(m));
+    }
   }
   if (options_.remotes != nullptr) {
     for (json::value& m : RemoteModelObjects(options_.remotes->List())) {

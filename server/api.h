@@ -31,6 +31,7 @@ class ApiResponses;
 namespace inferno::server {
 
 class OllamaEncoder;
+class SpeechModels;
 class StaticSite;
 
 struct ApiOptions {
@@ -44,6 +45,8 @@ struct ApiOptions {
   store::ApiResponses* responses = nullptr;
   // Remote OpenAI-compatible endpoints (their models listed and forwarded); null: none.
   RemoteRegistry* remotes = nullptr;
+  // Speech models, listed with the chat models and refused by the chat routes; null: none.
+  SpeechModels* speech = nullptr;
 };
 
 struct ApiError;

@@ -331,7 +331,8 @@ struct HttpServer::Impl {
 
   void Serve(int fd, tcp::endpoint remote);
   // 413, 431 or 400 for a request that could not be read, naming the limit it broke.
-  Response ReadErrorResponse(beast::error_code read_ec) const;
+  Response ReadErrorResponse(beast::error_code read_ec, size_t body_limit) const;
+  size_t BodyLimitFor(std::string_view target) const;
   void ServeWebSocket(net::io_context& cioc, beast::tcp_stream& stream,
                       http::request<http::string_body>& req, WsClient client);
 };
@@ -418,7 +419,15 @@ void HttpServer::Stop() {
   for (int fd : im.fds) ::shutdown(fd, SHUT_RDWR);
 }
 
-Response HttpServer::Impl::ReadErrorResponse(beast::error_code read_ec) const {
+size_t HttpServer::Impl::BodyLimitFor(std::string_view target) const {
+  const std::string_view path = target.substr(0, target.find('?'));
+  for (const std::string& p : options.upload_paths) {
+    if (p == path) return std::max(options.body_limit, options.upload_body_limit);
+  }
+  return options.body_limit;
+}
+
+Response HttpServer::Impl::ReadErrorResponse(beast::error_code read_ec, size_t body_limit) const {
   int status = 400;
   std::string message = "malformed HTTP request: " + read_ec.message();
   if (read_ec == http::error::header_limit) {
@@ -427,8 +436,9 @@ Response HttpServer::Impl::ReadErrorResponse(beast::error_code read_ec) const {
               std::to_string(kHeaderLimit) + " bytes";
   } else if (read_ec == http::error::body_limit) {
     status = 413;
-    message = "request body larger than the limit of " + std::to_string(options.body_limit) +
-              " bytes (the server's --body-limit)";
+    message = "request body larger than the limit of " + std::to_string(body_limit) +
+              (body_limit == options.body_limit ? " bytes (the server's --body-limit)"
+                                                : " bytes (of this upload route)");
   }
   return ErrorResponse(status, message);
 }
@@ -455,9 +465,25 @@ void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
     http::request_parser<http::string_body> parser;
     LimitRequestParser(parser, options.body_limit);
     beast::error_code read_ec;
+    // The parser checks Content-Length against its limit as the header ends, before the route
+    // is known: the largest limit there, the route's checked here.
+    parser.body_limit(std::max(options.body_limit, options.upload_body_limit));
+    size_t body_limit = options.body_limit;
     stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
-    http::async_read(stream, buffer, parser, [&](beast::error_code e, size_t) { read_ec = e; });
+    http::async_read_header(stream, buffer, parser,
+                            [&](beast::error_code e, size_t) { read_ec = e; });
     RunOnce(cioc);
+    if (!read_ec && !parser.is_done()) {
+      body_limit = BodyLimitFor(parser.get().target());
+      if (parser.content_length() && *parser.content_length() > body_limit) {
+        read_ec = http::error::body_limit;
+      } else {
+        parser.body_limit(body_limit);  // chunked bodies are checked as they arrive
+        http::async_read(stream, buffer, parser,
+                         [&](beast::error_code e, size_t) { read_ec = e; });
+        RunOnce(cioc);
+      }
+    }
     stream.expires_never();
     if (read_ec) {
       const bool client_error =
@@ -466,7 +492,7 @@ void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
           (client_error && read_ec != http::error::end_of_stream &&
            read_ec != http::error::partial_message)) {
         ConnectionWriter w(cioc, stream, 11, /*keep_alive=*/false);
-        w.Send(ReadErrorResponse(read_ec));
+        w.Send(ReadErrorResponse(read_ec, body_limit));
         DrainBeforeClose(cioc, stream);
       }
       break;

@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "engine/util/status.h"
 #include "server/http_types.h"
@@ -27,6 +28,10 @@ struct HttpServerOptions {
   int idle_timeout_seconds = 120;   // a silent keep-alive connection is closed after this
   int max_connections = 256;        // beyond this new connections get 503
   size_t ws_frame_limit = 1 << 20;  // bytes per WebSocket message
+  // Paths whose bodies may be larger (file uploads): up to upload_body_limit (when that is
+  // above body_limit). The limit is chosen once the request line has been read.
+  std::vector<std::string> upload_paths;
+  size_t upload_body_limit = 0;
 };
 
 class HttpServer {

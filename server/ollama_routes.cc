@@ -14,6 +14,7 @@
 #include "server/ollama_pull.h"
 #include "server/ollama_show.h"
 #include "server/remote_routes.h"
+#include "server/speech_model_json.h"
 
 namespace inferno::server {
 namespace {
@@ -64,6 +65,12 @@ void Api::AddOllamaRoutes() {
   };
   t.AddReply("GET", "/api/tags", [this](const Request&, const PathParams&) {
     json::object tags = OllamaTags(registry_.List());
+    if (options_.speech != nullptr) {
+      json::array& models = tags["models"].as_array();
+      for (const SpeechModelInfo& m : options_.speech->List()) {
+        if (m.error.empty()) models.push_back(SpeechOllamaModel(m));
+      }
+    }
     if (options_.remotes != nullptr) {
       json::array& models = tags["models"].as_array();
       for (json::value& m : RemoteOllamaModels(options_.remotes->List())) models.push_back(m);

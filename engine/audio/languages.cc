@@ -14,9 +14,28 @@ constexpr std::array<std::string_view, 100> kCodes = {
     "gl", "mr", "pa", "si",  "km", "sn", "yo", "so", "af", "oc", "ka", "be", "tg", "sd", "gu",
     "am", "yi", "lo", "uz",  "fo", "ht", "ps", "tk", "nn", "mt", "sa", "lb", "my", "bo", "tl",
     "mg", "as", "tt", "haw", "ln", "ha", "ba", "jw", "su", "yue"};
+constexpr std::array<std::string_view, 100> kNames = {
+    "english",  "chinese",    "german",         "spanish",     "russian",    "korean",
+    "french",   "japanese",   "portuguese",     "turkish",     "polish",     "catalan",
+    "dutch",    "arabic",     "swedish",        "italian",     "indonesian", "hindi",
+    "finnish",  "vietnamese", "hebrew",         "ukrainian",   "greek",      "malay",
+    "czech",    "romanian",   "danish",         "hungarian",   "tamil",      "norwegian",
+    "thai",     "urdu",       "croatian",       "bulgarian",   "lithuanian", "latin",
+    "maori",    "malayalam",  "welsh",          "slovak",      "telugu",     "persian",
+    "latvian",  "bengali",    "serbian",        "azerbaijani", "slovenian",  "kannada",
+    "estonian", "macedonian", "breton",         "basque",      "icelandic",  "armenian",
+    "nepali",   "mongolian",  "bosnian",        "kazakh",      "albanian",   "swahili",
+    "galician", "marathi",    "punjabi",        "sinhala",     "khmer",      "shona",
+    "yoruba",   "somali",     "afrikaans",      "occitan",     "georgian",   "belarusian",
+    "tajik",    "sindhi",     "gujarati",       "amharic",     "yiddish",    "lao",
+    "uzbek",    "faroese",    "haitian creole", "pashto",      "turkmen",    "nynorsk",
+    "maltese",  "sanskrit",   "luxembourgish",  "myanmar",     "tibetan",    "tagalog",
+    "malagasy", "assamese",   "tatar",          "hawaiian",    "lingala",    "hausa",
+    "bashkir",  "javanese",   "sundanese",      "cantonese"};
 }  // namespace
 
 std::span<const std::string_view> LanguageCodes() { return kCodes; }
+std::span<const std::string_view> LanguageNames() { return kNames; }
 
 int LanguageIndex(std::string_view code) {
   auto it = std::find(kCodes.begin(), kCodes.end(), code);

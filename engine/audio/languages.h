@@ -8,6 +8,9 @@
 namespace inferno::audio {
 
 std::span<const std::string_view> LanguageCodes();
+// Whisper's English names of the languages, in the same order ("english", as OpenAI's
+// verbose_json reports the language).
+std::span<const std::string_view> LanguageNames();
 // Index of a code ("en"), or -1.
 int LanguageIndex(std::string_view code);
 

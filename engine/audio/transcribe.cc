@@ -247,7 +247,15 @@ Result<Transcript> Transcribe(ThreadPool& pool, const WhisperModel& m,
     if (!st.failed) st.tokens.resize(st.result_len);
     // Silence: the no-speech token was likely and the text unlikely (no_speech_thold 0.6,
     // logprob_thold -1).
+    const size_t first_new = out.segments.size();
     if (no_speech <= 0.6f || AverageLogprob(st) >= -1.0f) AddSegments(v, st, seek, out.segments);
+    for (size_t i = first_new; i < out.segments.size(); ++i) {
+      out.segments[i].seek = seek;
+      out.segments[i].no_speech_prob = no_speech;
+      if (o.on_segment && !o.on_segment(out.segments[i])) {
+        return Status::Cancelled("transcribe: stopped by the caller");
+      }
+    }
     const size_t n = st.tokens.size();
     if (n > 1 && st.tokens[n - 2].id < v.timestamp_begin &&
         st.tokens[n - 1].id > v.timestamp_begin) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <utility>
@@ -18,10 +19,15 @@
 
 namespace inferno::audio {
 
+struct Segment;
+
 struct TranscribeOptions {
   std::string language = "en";  // a code, or "auto" to detect it from the first window
   bool translate = false;       // the <|translate|> task (to English)
   int n_alternatives = 5;       // top alternatives kept per token
+  // Called with each segment once its window is decoded (the server streams them); returning
+  // false stops the transcription there with Cancelled.
+  std::function<bool(const Segment&)> on_segment;
 };
 
 struct TokenInfo {
@@ -37,6 +43,8 @@ struct Segment {
   int64_t t0 = 0, t1 = 0;  // centiseconds, as whisper.cpp's segment times
   std::string text;
   std::vector<TokenInfo> tokens;
+  int64_t seek = 0;          // its window's start, centiseconds
+  float no_speech_prob = 0;  // its window's <|nospeech|> probability
 };
 
 struct Transcript {

@@ -17,9 +17,8 @@ bool StartsWithDir(const fs::path& path, const fs::path& dir) {
   return p.size() > d.size() && p.compare(0, d.size(), d) == 0 && p[d.size()] == '/';
 }
 
-bool HasExtension(const std::string& s) {
-  return s.size() > kExtension.size() &&
-         s.compare(s.size() - kExtension.size(), kExtension.size(), kExtension) == 0;
+bool HasExtension(const std::string& s, std::string_view ext = kExtension) {
+  return s.size() > ext.size() && s.compare(s.size() - ext.size(), ext.size(), ext) == 0;
 }
 
 Status NotInside(const std::string& name) {
@@ -82,7 +81,7 @@ std::string FindMmprojFor(const std::string& model_path) {
   return ties == 0 ? best : "";
 }
 
-std::vector<ModelFile> FindModelFiles(const std::string& models_dir) {
+std::vector<ModelFile> FindModelFiles(const std::string& models_dir, std::string_view extension) {
   std::vector<ModelFile> out;
   std::error_code ec;
   if (models_dir.empty() || !fs::is_directory(models_dir, ec)) return out;
@@ -92,7 +91,7 @@ std::vector<ModelFile> FindModelFiles(const std::string& models_dir) {
        end;
        !ec && it != end; it.increment(ec)) {
     if (it.depth() > kMaxDepth) it.disable_recursion_pending();
-    if (it->path().extension() != kExtension || IsMmprojName(it->path().filename().string())) {
+    if (it->path().extension() != extension || IsMmprojName(it->path().filename().string())) {
       continue;
     }
     const fs::path real = fs::canonical(it->path(), ec);
@@ -102,7 +101,7 @@ std::vector<ModelFile> FindModelFiles(const std::string& models_dir) {
     }
     // The id is the name in the dir, not the target's: a symlink inside the dir is a name.
     std::string id = it->path().lexically_relative(dir).string();
-    id.resize(id.size() - kExtension.size());
+    id.resize(id.size() - extension.size());
     out.push_back({std::move(id), real.string()});
   }
   std::sort(out.begin(), out.end(),
@@ -124,7 +123,8 @@ std::string ModelIdFor(const std::string& models_dir, const std::string& path) {
   return fs::path(path).stem().string();
 }
 
-Result<std::string> ResolveModelName(const std::string& models_dir, const std::string& name) {
+Result<std::string> ResolveModelName(const std::string& models_dir, const std::string& name,
+                                     std::string_view extension) {
   if (name.empty() || name.size() > 512) return Status::NotFound("model name is empty or too long");
   if (name[0] == '/' || name.find('\\') != std::string::npos ||
       name.find('\0') != std::string::npos) {
@@ -133,7 +133,7 @@ Result<std::string> ResolveModelName(const std::string& models_dir, const std::s
   for (const fs::path& part : fs::path(name)) {
     if (part == ".." || part == ".") return NotInside(name);
   }
-  const std::string file = HasExtension(name) ? name : name + std::string(kExtension);
+  const std::string file = HasExtension(name, extension) ? name : name + std::string(extension);
   std::error_code ec;
   const fs::path dir = fs::canonical(models_dir, ec);
   if (ec) return Status::NotFound("models dir " + models_dir + " does not exist");

@@ -20,7 +20,10 @@ struct ModelFile {
 
 // Every *.gguf up to four directories deep, sorted by id; a missing dir has none. Vision
 // encoders (IsMmprojName) are not models of their own: they go with one (FindMmprojFor).
-std::vector<ModelFile> FindModelFiles(const std::string& models_dir);
+// `extension` picks other files by the same rules (".bin": whisper.cpp's speech models, whose
+// ids are then their paths without ".bin").
+std::vector<ModelFile> FindModelFiles(const std::string& models_dir,
+                                      std::string_view extension = ".gguf");
 
 // Whether a file name is a vision encoder's, by llama.cpp's convention that every published
 // one follows: "mmproj" in the name ("mmproj-model-f16.gguf", "mmproj-gemma-3-4b-it-F16.gguf",
@@ -35,8 +38,9 @@ std::string FindMmprojFor(const std::string& model_path);
 // The id of `path`: relative to models_dir when inside it, else the file's stem.
 std::string ModelIdFor(const std::string& models_dir, const std::string& path);
 
-// Maps a request's model name (with or without ".gguf") to a file inside models_dir.
+// Maps a request's model name (with or without `extension`) to a file inside models_dir.
 // NotFound, with a message naming the model, for anything else.
-Result<std::string> ResolveModelName(const std::string& models_dir, const std::string& name);
+Result<std::string> ResolveModelName(const std::string& models_dir, const std::string& name,
+                                     std::string_view extension = ".gguf");
 
 }  // namespace inferno

@@ -12,8 +12,8 @@ const { chromium } = require('playwright-core');
 export const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export const shots = path.join(sourceDir, 'docs/screenshots');
 
-/** Launches Chromium with a fresh temporary profile (removed on close). */
-export async function launchBrowser() {
+/** Launches Chromium with a fresh temporary profile (removed on close); `extraArgs` are more flags. */
+export async function launchBrowser(extraArgs = []) {
   assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: run scripts/install-deps`);
   mkdirSync(shots, { recursive: true });
   return chromium.launch({
@@ -26,6 +26,7 @@ export async function launchBrowser() {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...extraArgs,
     ],
   });
 }

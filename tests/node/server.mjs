@@ -2,7 +2,7 @@
 // The binary and fixtures come from the environment ctest sets (INFERNO_BINARY,
 // INFERNO_SHARED_DIR); the port is read from the server's first line of output.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -76,4 +76,11 @@ export async function startScriptedServer(extraArgs = []) {
     writeToolModel(join(dir, 'tools.gguf'), qwen);
     writeThinkingModel(join(dir, 'thinking.gguf'));
   }, extraArgs);
+}
+
+// startServer() with a models dir holding a copy of the whisper.cpp model at `whisperPath` as
+// speech model 'whisper-tiny', beside the preloaded fixture.
+export async function startSpeechServer(whisperPath, extraArgs = []) {
+  return startWithModelsDir((dir) => copyFileSync(whisperPath, join(dir, 'whisper-tiny.bin')),
+                            extraArgs);
 }

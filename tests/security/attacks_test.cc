@@ -36,6 +36,10 @@ using testing::HttpResponse;
 using testing::ServerProcess;
 
 constexpr const char* kEvil = "http://evil.example";
+// A multipart upload as a page's <form enctype="multipart/form-data"> sends it.
+constexpr const char* kSpeechForm =
+    "--b\r\nContent-Disposition: form-data; name=\"file\"; "
+    "filename=\"a.wav\"\r\n\r\nRIFF\r\n--b--\r\n";
 
 std::string Origin(int port) { return "http://127.0.0.1:" + std::to_string(port); }
 
@@ -163,6 +167,9 @@ TEST_F(LoopbackAttack, EveryApiRouteRefusesCrossSitePages) {
       {"POST", "/api/remotes", R"({"name":"x","url":"http://127.0.0.1:9"})"},
       {"POST", "/api/remotes/x/test", ""},
       {"DELETE", "/api/remotes/x", ""},
+      // A form upload is a "simple" request: no preflight protects the speech routes.
+      {"POST", "/v1/audio/transcriptions", kSpeechForm},
+      {"POST", "/v1/audio/translations", kSpeechForm},
   };
   for (const Route& route : routes) {
     for (const char* type : {"text/plain", "application/x-www-form-urlencoded"}) {
@@ -342,6 +349,21 @@ class KeyedServer : public ::testing::Test {
   fs::path data_;
   std::unique_ptr<ServerProcess> server_;
 };
+
+// The speech routes need the key like every other (the form is refused before it is read).
+TEST_F(KeyedServer, SpeechRoutesNeedTheKey) {
+  const std::map<std::string, std::string> form = {
+      {"Content-Type", "multipart/form-data; boundary=b"}};
+  for (const char* path : {"/v1/audio/transcriptions", "/v1/audio/translations"}) {
+    EXPECT_EQ(HttpRequest(port(), "POST", path, kSpeechForm, form).status, 401) << path;
+    std::map<std::string, std::string> keyed = form;
+    keyed["Authorization"] = std::string("Bearer ") + kKey;
+    // With the key the form is read: no speech model here, so 404 naming the model.
+    HttpResponse r = HttpRequest(port(), "POST", path, kSpeechForm, keyed);
+    EXPECT_EQ(r.status, 404) << r.body;
+    EXPECT_EQ(testing::ErrorField(r, "param"), "model");
+  }
+}
 
 // 4. The key in the query string: refused, and never written down.
 TEST_F(KeyedServer, QueryStringKeyIsRefusedAndNeverLogged) {

@@ -8,6 +8,7 @@ import { CompareView } from './components/CompareView';
 import { DebuggerView } from './components/DebuggerView';
 import { HistoryPanel } from './components/HistoryPanel';
 import { SettingsPanel } from './components/SettingsPanel';
+import { SpeechView } from './components/SpeechView';
 import { TokenizerView } from './components/TokenizerView';
 import { TopBar, type View } from './components/TopBar';
 import { newKey, useChat, type UiMessage } from './components/useChat';
@@ -44,7 +45,7 @@ function uiMessages(c: store.Conversation): UiMessage[] {
 
 export function App() {
   const prefs = usePreferences();
-  const { models, model, setModel, current, serverError, loaded, refresh } = useModels();
+  const { models, speechModels, model, setModel, current, serverError, loaded, refresh } = useModels();
   const [view, setView] = useState<View>('chat');
   const [storeAvailable, setStoreAvailable] = useState(true);
   // Narrow windows hide the history; this shows it over the chat.
@@ -135,6 +136,15 @@ export function App() {
             remoteEndpoint={current?.remote ? (current.endpoint?.name ?? model.split('/')[0]) : undefined}
             system={system}
             settings={settings}
+          />
+        ) : view === 'speech' ? (
+          <SpeechView
+            models={speechModels}
+            chatModel={model}
+            onVoiceChat={(text) => {
+              setView('chat');
+              chat.send(text);
+            }}
           />
         ) : view === 'benchmarks' ? (
           <BenchmarksView models={models} defaultModel={model} />

@@ -192,3 +192,63 @@ export async function streamChat(
   }
   return end;
 }
+
+/** One token of a transcript with its probability and alternatives (Inferno's stream field). */
+export interface SpeechToken {
+  id: number;
+  text: string;
+  p: number;
+  logprob: number;
+  top: { id: number; text: string; p: number }[];
+}
+
+export interface SpeechSegment {
+  id: number;
+  start: number;
+  end: number;
+  text: string;
+  tokens: SpeechToken[];
+  avg_logprob: number;
+  no_speech_prob: number;
+}
+
+export interface TranscriptionEnd {
+  text: string;
+  language?: string;
+  duration?: number;
+}
+
+/**
+ * Streams a transcription (`POST /v1/audio/transcriptions`, multipart, `stream: true`): each
+ * segment to `onSegment` with its delta text as its 30 s window is decoded.
+ */
+export async function streamTranscription(
+  audio: Blob,
+  filename: string,
+  model: string,
+  signal: AbortSignal,
+  onSegment: (delta: string, segment: SpeechSegment) => void,
+): Promise<TranscriptionEnd> {
+  const form = new FormData();
+  form.append('file', audio, filename);
+  form.append('model', model);
+  form.append('stream', 'true');
+  const res = await request('/v1/audio/transcriptions', { method: 'POST', body: form, signal }, 'The transcription');
+  if (!res.body) throw new ApiError('The server sent an empty response');
+  try {
+    for await (const data of readSse(res.body)) {
+      const e = JSON.parse(data) as {
+        type: string;
+        delta?: string;
+        segment?: SpeechSegment;
+        error?: { message?: string };
+      } & TranscriptionEnd;
+      if (e.type === 'error') throw new ApiError(`Transcription failed: ${e.error?.message ?? 'unknown error'}`, 500);
+      if (e.type === 'transcript.text.delta' && e.segment) onSegment(e.delta ?? '', e.segment);
+      if (e.type === 'transcript.text.done') return { text: e.text, language: e.language, duration: e.duration };
+    }
+  } catch (err) {
+    throw networkError(err);
+  }
+  throw new ApiError('The transcription stream ended without its last event');
+}

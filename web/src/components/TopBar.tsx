@@ -5,13 +5,14 @@ import type { ModelInfo } from '../api/types';
 import { formatBytes, formatParams } from '../lib/metrics';
 import type { Theme } from '../lib/storage';
 
-export type View = 'chat' | 'debugger' | 'compare' | 'tokenizer' | 'benchmarks';
+export type View = 'chat' | 'debugger' | 'compare' | 'tokenizer' | 'benchmarks' | 'speech';
 const VIEW_NAMES: Record<View, string> = {
   chat: 'Chat',
   debugger: 'Debugger',
   compare: 'Compare',
   tokenizer: 'Tokenizer',
   benchmarks: 'Benchmarks',
+  speech: 'Speech',
 };
 
 /** A model's line in the picker; remote models say so, and when their endpoint is down. */

@@ -11,13 +11,17 @@ import { load, save } from '../lib/storage';
 
 export function useModels() {
   const [models, setModels] = useState<ModelInfo[]>([]);
+  const [speechModels, setSpeechModels] = useState<ModelInfo[]>([]);
   const [model, setModel] = useState<string>(() => load('inferno.model', ''));
   const [serverError, setServerError] = useState('');
   const [loaded, setLoaded] = useState(false);
 
   const refresh = useCallback(async () => {
     try {
-      const list = await listModels();
+      // Speech models transcribe (the Speech view lists them); they cannot chat.
+      const all = await listModels();
+      setSpeechModels(all.filter((m) => m.kind === 'speech'));
+      const list = all.filter((m) => m.kind !== 'speech');
       setModels(list);
       setLoaded(true);
       setServerError('');
@@ -47,5 +51,5 @@ export function useModels() {
     [refresh],
   );
 
-  return { models, model, setModel, current: models.find((m) => m.id === model), serverError, loaded, refresh };
+  return { models, speechModels, model, setModel, current: models.find((m) => m.id === model), serverError, loaded, refresh };
 }
