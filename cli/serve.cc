@@ -27,6 +27,7 @@
 #include "server/http_server.h"
 #include "server/image_fetch.h"
 #include "server/model_registry.h"
+#include "server/plugins.h"
 #include "server/remote_registry.h"
 #include "server/static_site.h"
 #include "server/store_routes.h"
@@ -58,6 +59,7 @@ struct ServeOptions {
   KvCacheFlags kv;
   int threads = 0;
   std::string web_root;
+  std::string plugins_dir;  // empty: <data dir>/plugins
   uint64_t memory_budget = 0;
   size_t body_limit = 1 << 20;
   bool quiet = false;
@@ -159,6 +161,17 @@ Status CheckPreloadSpec(server::ModelRegistry& registry, const ServeOptions& o,
   const std::string& note = (*lm)->scheduler->spec_note();
   if (!note.empty()) fmt::print(stderr, "note: {}\n", note);
   return Status::Ok();
+}
+
+// The user's plugins first (a plugin there hides a shipped one of the same name), then the
+// examples shipped with Inferno.
+std::vector<server::PluginRoot> PluginRoots(const ServeOptions& o) {
+  std::vector<server::PluginRoot> roots{
+      {o.plugins_dir.empty() ? o.data_dir + "/plugins" : o.plugins_dir, "user"}};
+  if (const std::string shipped = ShippedPluginsDir(); !shipped.empty()) {
+    roots.push_back({shipped, "shipped"});
+  }
+  return roots;
 }
 
 int RunServe(ServeOptions o) {
@@ -264,6 +277,8 @@ int RunServe(ServeOptions o) {
   // Built-in and MCP tools for the chat (docs/tools.md); MCP server processes stop with it.
   server::ToolService tool_service(**db);
   server::AddToolRoutes(api.routes(), tool_service, registry);
+  const server::PluginCatalog plugins(PluginRoots(o));
+  plugins.AddTo(api.routes());
 
   // The WebSocket debugger at GET /ws (docs/protocol.md); declared before the HTTP server
   // so that it outlives every connection.
@@ -369,6 +384,9 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--web-root", o->web_root,
                   "Serve the web UI from this directory (web/dist) instead of the copy built "
                   "into the binary, read on every request: for working on the UI");
+  cmd->add_option("--plugins-dir", o->plugins_dir,
+                  "Debugger visualization plugins, one folder each (default: <data dir>/plugins; "
+                  "docs/plugins.md)");
   cmd->add_option("--memory-budget", o->memory_budget,
                   "Bytes of model files kept loaded; least recently used unload first (0 = no "
                   "limit)");
