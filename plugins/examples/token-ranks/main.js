@@ -67,5 +67,6 @@ window.addEventListener('message', (ev) => {
   if (ev.source !== parent || !m || m.inferno !== 'host' || m.v !== API) return;
   onMessage(m);
 });
+window.addEventListener('resize', draw);
 window.addEventListener('error', (e) => send({ type: 'error', message: String(e.message) }));
 send({ type: 'ready', api: API });
