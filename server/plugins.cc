@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/template/value.h"
 #include "server/errors.h"
 #include "server/route_responses.h"
 #include "server/static_site.h"
@@ -50,32 +51,6 @@ Status CheckManifestFile(const PluginEntry& e, const PluginManifest& m) {
                             "leading out of it)");
   }
   return Status::Ok();
-}
-
-std::string HtmlEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 // A path for a URL: unreserved characters and '/' as they are, the rest %XX.
@@ -211,11 +186,11 @@ Response PluginCatalog::Frame(const std::string& id) const {
   if (!e) return WithPluginHeaders(ErrorResponse(404, "no loadable plugin '" + id + "'"));
   // The plugin's module draws into #root and talks to the Debugger by postMessage.
   std::string html = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>" +
-                     HtmlEscape(e->manifest->title) +
+                     tmpl::HtmlEscape(e->manifest->title) +
                      "</title>\n<style>html,body{margin:0;padding:0;background:transparent;"
                      "font:12px system-ui,sans-serif;overflow:hidden}</style>\n"
                      "<script type=\"module\" src=\"files/" +
-                     HtmlEscape(UrlPath(e->manifest->entry)) +
+                     tmpl::HtmlEscape(UrlPath(e->manifest->entry)) +
                      "\"></script></head>\n<body><div id=\"root\"></div></body></html>\n";
   return WithPluginHeaders(Response{200, "text/html; charset=utf-8", {}, std::move(html)});
 }

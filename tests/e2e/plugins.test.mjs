@@ -10,7 +10,7 @@ import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer } from './server.mjs';
-import { launchBrowser, shots } from './browser.mjs';
+import { launchBrowser, openDebugger, shots } from './browser.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const KEY = 'e2e-plugin-key';
@@ -31,30 +31,14 @@ after(async () => {
   await server?.stop();
 });
 
-async function openDebugger() {
-  const context = await browser.newContext({
+function open() {
+  return openDebugger(browser, server.url, {
     viewport: { width: 1280, height: 1600 },
-    colorScheme: 'light',
-    storageState: {
-      cookies: [],
-      origins: [
-        {
-          origin: server.url,
-          localStorage: [
-            { name: 'inferno.apiKey', value: JSON.stringify(KEY) },
-            { name: 'inferno.settings', value: '{"seed":"7","temperature":0.9,"max_tokens":24}' },
-          ],
-        },
-      ],
+    storage: {
+      'inferno.apiKey': JSON.stringify(KEY),
+      'inferno.settings': '{"seed":"7","temperature":0.9,"max_tokens":24}',
     },
   });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(server.url + '/');
-  await page.getByRole('tab', { name: 'Debugger' }).click();
-  await page.locator('.conn.open').waitFor();
-  return { page, errors };
 }
 
 test('the server lists plugins, a broken one with its error, and serves their files sandboxed', async () => {
@@ -91,7 +75,7 @@ async function run(page, prompt, nth) {
 }
 
 test('example plugins follow a run; a hostile plugin gets nowhere and cannot break the page', async () => {
-  const { page, errors } = await openDebugger();
+  const { page, errors } = await open();
   await page.getByText(/^Plugins/).click();
   await page.getByTestId('plugin-broken').getByText(/broken: .*'version' must look like/).waitFor();
   assert.equal(await page.getByTestId('plugin-broken').getByRole('checkbox').isDisabled(), true);
