@@ -115,13 +115,21 @@ function PluginFrame({ plugin, feed, run }: { plugin: PluginInfo; feed: SessionF
   useEffect(() => {
     const limiter = new RateLimiter();
     let ignored = 0;
+    let flush: ReturnType<typeof setTimeout> | undefined;
+    // The count is shown at most 4 times a second: a flood must not re-render per message.
+    const countIgnored = () => {
+      ignored += 1;
+      flush ??= setTimeout(() => {
+        flush = undefined;
+        setStatus((s) => ({ ...s, ignored }));
+      }, 250);
+    };
     const onMessage = (ev: MessageEvent) => {
       // Only this plugin's own frame, which has an opaque origin; nothing else is for us.
       if (!frame.current || ev.source !== frame.current.contentWindow || ev.origin !== 'null') return;
       const m = limiter.take() ? parsePluginMessage(ev.data) : null;
       if (!m) {
-        ignored += 1;
-        if (ignored === 1 || ignored % 100 === 0) setStatus((s) => ({ ...s, ignored }));
+        countIgnored();
         return;
       }
       if (m.type === 'ready') {
@@ -136,7 +144,10 @@ function PluginFrame({ plugin, feed, run }: { plugin: PluginInfo; feed: SessionF
       }
     };
     window.addEventListener('message', onMessage);
-    return () => window.removeEventListener('message', onMessage);
+    return () => {
+      window.removeEventListener('message', onMessage);
+      clearTimeout(flush);
+    };
   }, [plugin.id]);
 
   return (
