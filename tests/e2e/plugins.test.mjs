@@ -1,9 +1,9 @@
 // End-to-end test of the Debugger's visualization plugins (docs/plugins.md): Debian's Chromium
-// against a real `inferno serve` (with an API key) whose --plugins-dir holds a hostile plugin
-// and a broken one, beside the shipped examples. The entropy and token-rank examples follow a
-// run (their DOM, inside sandboxed frames, shows the run's tokens); the hostile plugin cannot
-// read the stored key, call the API, reach the page or drive it with bogus or flooding
-// messages. The screenshot goes to docs/screenshots/plugins.png.
+// against a real `inferno serve` (with an API key) whose --plugins-dir holds a hostile plugin,
+// one that navigates its frame away and a broken one, beside the shipped examples. The entropy
+// and token-rank examples follow a run (their DOM, inside sandboxed frames, shows the run's
+// tokens); the hostile plugin cannot read the stored key, call the API, reach the page or
+// drive it with bogus or flooding messages; the wandering one is taken down. The screenshot goes to docs/screenshots/plugins.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ let browser;
 
 before(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'inferno-plugins-'));
-  cpSync(path.join(here, 'plugins/hostile'), path.join(dir, 'hostile'), { recursive: true });
+  for (const name of ['hostile', 'wanderer']) cpSync(path.join(here, 'plugins', name), path.join(dir, name), { recursive: true });
   mkdirSync(path.join(dir, 'broken'));
   writeFileSync(path.join(dir, 'broken/inferno-plugin.json'), '{"name":"broken","version":"1","entry":"../x.js","events":["token"],"api":1}');
   server = await startServer(['--api-key', KEY, '--plugins-dir', dir]);
@@ -79,7 +79,7 @@ test('example plugins follow a run; a hostile plugin gets nowhere and cannot bre
   await page.getByText(/^Plugins/).click();
   await page.getByTestId('plugin-broken').getByText(/broken: .*'version' must look like/).waitFor();
   assert.equal(await page.getByTestId('plugin-broken').getByRole('checkbox').isDisabled(), true);
-  for (const id of ['entropy', 'token-ranks', 'hostile']) await page.getByTestId(`plugin-${id}`).getByRole('checkbox').check();
+  for (const id of ['entropy', 'token-ranks', 'hostile', 'wanderer']) await page.getByTestId(`plugin-${id}`).getByRole('checkbox').check();
 
   const entropy = page.frameLocator('[data-testid="plugin-panel-entropy"] iframe');
   const ranks = page.frameLocator('[data-testid="plugin-panel-token-ranks"] iframe');
@@ -103,6 +103,10 @@ test('example plugins follow a run; a hostile plugin gets nowhere and cannot bre
   const box = await page.getByTestId('plugin-panel-hostile').locator('iframe').boundingBox();
   assert.ok(box.height <= 800, `height ${box.height}`);
 
+  // The plugin that navigated its frame away was taken down.
+  await page.getByTestId('plugin-panel-wanderer').getByText('stopped: the plugin left its page').waitFor();
+  assert.equal(await page.getByTestId('plugin-panel-wanderer').locator('iframe').count(), 0);
+
   // A new run resets the panels and they follow it; the page still works. The only uncaught
   // error (Playwright reports the frames' too) is the one the hostile plugin threw in its frame.
   const n2 = await run(page, 'Once upon a time', 2);
@@ -114,8 +118,10 @@ test('example plugins follow a run; a hostile plugin gets nowhere and cannot bre
   await page.getByRole('tab', { name: 'Debugger' }).click();
   await page.getByTestId('plugin-panel-entropy').waitFor();
   await page.getByText(/^Plugins/).click();
-  await page.getByTestId('plugin-hostile').getByRole('checkbox').uncheck();
-  await page.getByTestId('plugin-panel-hostile').waitFor({ state: 'detached' });
+  for (const id of ['hostile', 'wanderer']) {
+    await page.getByTestId(`plugin-${id}`).getByRole('checkbox').uncheck();
+    await page.getByTestId(`plugin-panel-${id}`).waitFor({ state: 'detached' });
+  }
   await page.locator('.conn.open').waitFor();
   const n3 = await run(page, 'The capital of France is', 1);
   await entropy.getByTestId('summary').filter({ hasText: new RegExp(`^${n3} tokens · last `) }).waitFor();

@@ -88,5 +88,15 @@ describe('PluginPanels', () => {
     expect(frame.style.height).toBe('800px');
     post({ inferno: 'plugin', v: 1, type: 'error', message: 'boom' }, win);
     expect(screen.getByText(/plugin error: boom/)).toBeTruthy();
+
+    // The frame navigating to another page (its second load) takes it down: no more events.
+    fireEvent.load(frame);
+    expect(screen.getByTitle('Plugin: Ranks')).toBeTruthy();
+    fireEvent.load(frame);
+    expect(screen.queryByTitle('Plugin: Ranks')).toBeNull();
+    expect(screen.getByText(/stopped: the plugin left its page/)).toBeTruthy();
+    const before = sent.mock.calls.length;
+    act(() => feed.push(token('s2', 1)));
+    expect(sent.mock.calls.length).toBe(before);
   });
 });

@@ -82,6 +82,16 @@ function PluginFrame({ plugin, feed, run }: { plugin: PluginInfo; feed: SessionF
   const runRef = useRef(run);
   const [height, setHeight] = useState(plugin.height ?? 240);
   const [status, setStatus] = useState({ error: '', ignored: 0 });
+  // A sandboxed frame may still navigate itself: its second load is another page, which must
+  // not get the run's events. The frame is then taken down.
+  const loads = useRef(0);
+  const [left, setLeft] = useState(false);
+  const onLoad = () => {
+    loads.current += 1;
+    if (loads.current < 2) return;
+    ready.current = false;
+    setLeft(true);
+  };
   const kinds = plugin.events ?? [];
 
   const post = (m: object) => frame.current?.contentWindow?.postMessage(m, '*');
@@ -161,6 +171,12 @@ function PluginFrame({ plugin, feed, run }: { plugin: PluginInfo; feed: SessionF
             · plugin error: {status.error}
           </span>
         )}
+        {left && (
+          <span className="plugin-error small" role="status">
+            {' '}
+            · stopped: the plugin left its page
+          </span>
+        )}
         {status.ignored > 0 && (
           <span className="muted small" data-testid="plugin-ignored">
             {' '}
@@ -168,14 +184,17 @@ function PluginFrame({ plugin, feed, run }: { plugin: PluginInfo; feed: SessionF
           </span>
         )}
       </figcaption>
-      <iframe
-        ref={frame}
-        title={`Plugin: ${plugin.title}`}
-        src={plugin.frame}
-        sandbox="allow-scripts"
-        referrerPolicy="no-referrer"
-        style={{ height }}
-      />
+      {!left && (
+        <iframe
+          ref={frame}
+          title={`Plugin: ${plugin.title}`}
+          src={plugin.frame}
+          sandbox="allow-scripts"
+          referrerPolicy="no-referrer"
+          style={{ height }}
+          onLoad={onLoad}
+        />
+      )}
     </figure>
   );
 }
