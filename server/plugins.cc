@@ -218,7 +218,11 @@ void PluginCatalog::AddTo(Router& routes) const {
   for (const char* method : {"GET", "HEAD"}) {
     routes.AddReply(
         method, "/plugins/{id}/frame",
-        [this](const Request&, const PathParams& p) { return Frame(p.at("id")); },
+        [this](const Request& r, const PathParams& p) {
+          Response out = Frame(p.at("id"));
+          if (r.method == "HEAD") out.body.clear();
+          return out;
+        },
         RouteAccess::kPublic);
     routes.AddReply(
         method, "/plugins/{id}/files/{path...}",

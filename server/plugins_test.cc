@@ -61,10 +61,11 @@ class PluginsTest : public ::testing::Test {
     return PluginCatalog({{user_.string(), "user"}, {shipped_.string(), "shipped"}});
   }
 
-  // A GET as the server parses it (target percent-decoded into path), through the routes.
-  Response Get(const std::string& target) const {
+  // A GET (or `method`) as the server parses it (target percent-decoded into path), through
+  // the routes.
+  Response Get(const std::string& target, const char* method = "GET") const {
     Request r;
-    r.method = "GET";
+    r.method = method;
     r.target = target;
     EXPECT_TRUE(SplitTarget(r));
     Router routes;
@@ -148,6 +149,10 @@ TEST_F(PluginsTest, FramePageLoadsTheEntryModule) {
   EXPECT_NE(r.body.find(R"(<div id="root"></div>)"), std::string::npos);
   EXPECT_NE(HeaderOf(r, "Content-Security-Policy").find("sandbox allow-scripts"),
             std::string::npos);
+  const Response head = Get("/plugins/good/frame", "HEAD");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+  EXPECT_EQ(Get("/plugins/good/files/lib/main.mjs", "HEAD").body, "");
   EXPECT_EQ(Get("/plugins/badjson/frame").status, 404);
   EXPECT_EQ(Get("/plugins/nosuch/frame").status, 404);
 }
