@@ -65,6 +65,8 @@ describe('PluginPanels', () => {
     post(ready, win);
     const types = () => sent.mock.calls.map(([m]) => (m as { type: string }).type);
     expect(types()).toEqual(['init', 'event']);
+    post(ready, win); // once only: a second ready would replay the run again
+    expect(types()).toEqual(['init', 'event']);
     const calls = sent.mock.calls as [unknown][];
     expect(calls[0]?.[0]).toMatchObject({ inferno: 'host', v: 1, events: ['token'], run: { session: 's1', model: 'm' } });
     const replayed = (calls[1]?.[0] as { event: ServerMsg }).event;

@@ -138,7 +138,9 @@ function PluginFrame({ plugin, feed, run }: { plugin: PluginInfo; feed: SessionF
       // Only this plugin's own frame, which has an opaque origin; nothing else is for us.
       if (!frame.current || ev.source !== frame.current.contentWindow || ev.origin !== 'null') return;
       const m = limiter.take() ? parsePluginMessage(ev.data) : null;
-      if (!m) {
+      // One 'ready' per page: each answers with the whole run so far, which a plugin saying it
+      // again and again must not be able to multiply.
+      if (!m || (m.type === 'ready' && ready.current)) {
         countIgnored();
         return;
       }

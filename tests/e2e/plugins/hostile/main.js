@@ -46,6 +46,8 @@ const bogus = [
   { inferno: 'plugin', v: 1, type: 'ready', api: 1, key: '?' },
 ];
 for (const m of bogus) parent.postMessage(m, '*');
+// 'ready' again and again: only the first is answered (each answer replays the whole run).
+for (let i = 0; i < 30; i++) parent.postMessage({ inferno: 'plugin', v: 1, type: 'ready', api: 1 }, '*');
 // A flood: far more than the host's rate limit lets through.
 for (let i = 0; i < 5000; i++) parent.postMessage({ inferno: 'plugin', v: 1, type: 'resize', height: 100 + (i % 50) }, '*');
 
