@@ -38,6 +38,18 @@ std::string DemoModelPath() {
   return "";
 }
 
+std::string ShippedPluginsDir() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path exe_dir = fs::path(SelfBinaryPath()).parent_path();
+  const fs::path installed = exe_dir.parent_path() / "share" / "inferno" / "plugins";
+  if (fs::is_directory(installed, ec)) return installed.string();
+#ifdef INFERNO_SOURCE_PLUGINS_DIR
+  if (fs::is_directory(INFERNO_SOURCE_PLUGINS_DIR, ec)) return INFERNO_SOURCE_PLUGINS_DIR;
+#endif
+  return "";
+}
+
 std::string HumanBytes(double b) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   int u = 0;

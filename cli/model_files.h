@@ -18,6 +18,10 @@ std::string ResolveModelsDir(const std::string& flag);
 // tree; "" when neither exists.
 std::string DemoModelPath();
 
+// The example plugins shipped with Inferno, found as DemoModelPath() finds the demo model:
+// <prefix>/share/inferno/plugins when installed, else the checkout's plugins/examples; "".
+std::string ShippedPluginsDir();
+
 // 1536 -> "1.50 KiB".
 std::string HumanBytes(double bytes);
 // 75 -> "1:15", 3725 -> "1:02:05".

@@ -28,6 +28,7 @@
 #include "server/http_server.h"
 #include "server/image_fetch.h"
 #include "server/model_registry.h"
+#include "server/plugins.h"
 #include "server/remote_registry.h"
 #include "server/static_site.h"
 #include "server/store_routes.h"
@@ -130,6 +131,17 @@ Status CheckPreloadSpec(server::ModelRegistry& registry, const ServeOptions& o,
   const std::string& note = (*lm)->scheduler->spec_note();
   if (!note.empty()) fmt::print(stderr, "note: {}\n", note);
   return Status::Ok();
+}
+
+// The user's plugins first (a plugin there hides a shipped one of the same name), then the
+// examples shipped with Inferno.
+std::vector<server::PluginRoot> PluginRoots(const ServeOptions& o) {
+  std::vector<server::PluginRoot> roots{
+      {o.plugins_dir.empty() ? o.data_dir + "/plugins" : o.plugins_dir, "user"}};
+  if (const std::string shipped = ShippedPluginsDir(); !shipped.empty()) {
+    roots.push_back({shipped, "shipped"});
+  }
+  return roots;
 }
 
 // Data and models dirs filled in, --web-root and the key checked.
@@ -275,6 +287,8 @@ int ServeWithStore(const ServeOptions& o, const ServeHooks& hooks, const sigset_
   // Built-in and MCP tools for the chat (docs/tools.md); MCP server processes stop with it.
   server::ToolService tool_service(db);
   server::AddToolRoutes(api.routes(), tool_service, registry);
+  const server::PluginCatalog plugins(PluginRoots(o));
+  plugins.AddTo(api.routes());
   if (hooks.add_routes) hooks.add_routes(api.routes(), registry);
 
   // The WebSocket debugger at GET /ws (docs/protocol.md); declared before the HTTP server
@@ -392,6 +406,9 @@ void AddServeOptions(CLI::App* cmd, ServeOptions* o, ServeFlags which) {
   cmd->add_option("--web-root", o->web_root,
                   "Serve the web UI from this directory (web/dist) instead of the copy built "
                   "into the binary, read on every request: for working on the UI");
+  cmd->add_option("--plugins-dir", o->plugins_dir,
+                  "Debugger visualization plugins, one folder each (default: <data dir>/plugins; "
+                  "docs/plugins.md)");
   cmd->add_option("--memory-budget", o->memory_budget,
                   "Bytes of model files kept loaded; least recently used unload first (0 = no "
                   "limit)");

@@ -38,6 +38,7 @@ struct ServeOptions {
   KvCacheFlags kv;
   int threads = 0;
   std::string web_root;
+  std::string plugins_dir;  // empty: <data dir>/plugins
   uint64_t memory_budget = 0;
   size_t body_limit = 1 << 20;
   bool quiet = false;

@@ -50,6 +50,12 @@ endfunction()
 inferno_install_program(inferno ${CMAKE_INSTALL_BINDIR} inferno)
 install(FILES ${CMAKE_SOURCE_DIR}/models/inferno-demo-Q8_0.gguf
   DESTINATION ${CMAKE_INSTALL_DATADIR}/inferno/models)
+# The example visualization plugins, where `inferno serve` looks beside the binary
+# (../share/inferno/plugins); the template is documentation to copy, shipped with the docs.
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/plugins/examples/
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/inferno/plugins)
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/plugins/template
+  DESTINATION ${PKG_DOC}/plugins)
 install(FILES ${PKG_DIR}/inferno.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${PKG_DIR}/inferno.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
   RENAME inferno)

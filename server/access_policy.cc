@@ -48,6 +48,14 @@ bool IsApiPath(const std::string& p) {
          p == "/ws";
 }
 
+// A plugin's page runs sandboxed with an opaque origin, so its module scripts are fetched with
+// 'Origin: null'. Those files are public like the UI's own; every other request from such a
+// page (the API above all) is refused, key or not: the page was never given one.
+bool PluginFileRead(const Request& r, std::string_view origin) {
+  const bool reading = r.method == "GET" || r.method == "HEAD";
+  return reading && Lower(origin) == "null" && r.path.rfind("/plugins/", 0) == 0;
+}
+
 Response Forbidden(std::string message) {
   return ErrorResponse(403, std::move(message), "forbidden");
 }
@@ -153,7 +161,7 @@ std::optional<Response> AccessPolicy::CheckRequest(const Request& r) const {
   for (const auto& [name, value] : r.headers) {
     if (name != "origin") continue;
     has_origin = true;
-    if (!OriginAllowed(value)) {
+    if (!OriginAllowed(value) && !PluginFileRead(r, value)) {
       return Forbidden("origin '" + value.substr(0, 200) +
                        "' is not allowed: only this server's own pages may call it from a "
                        "browser; allow another site with --allowed-origins");

@@ -7,6 +7,8 @@
 //  - Origin check on every request that carries Origin (browsers send it on cross-origin
 //    fetches, form posts and WebSocket upgrades): same origin or --allowed-origins, else 403.
 //    "Simple" requests (text/plain, forms) are no exception: they run without a preflight.
+//    'Origin: null' (sandboxed frames, file://) is refused everywhere, even with the key,
+//    except for reading the plugins' public files (server/plugins.h), which plugin frames load.
 //  - Fetch metadata: a cross-site request without Origin (an <img> or <script> pointing at the
 //    API) is refused on API routes; navigations to the UI stay open.
 //  - The API key: 'Authorization: Bearer KEY' or Anthropic's 'x-api-key: KEY', never the query

@@ -116,6 +116,34 @@ TEST(AccessPolicy, CheckRequestRefusesForeignOriginOnEveryMethod) {
       Req("POST", "/chat", {{"host", "127.0.0.1:8080"}, {"origin", "http://127.0.0.1:8080"}})));
 }
 
+// Plugin frames (sandboxed, opaque origin) send 'Origin: null': they may read the plugins'
+// public files and nothing else, whether they hold the key or not (they were never given it).
+TEST(AccessPolicy, OriginNullReadsPluginFilesOnly) {
+  AccessOptions o;
+  o.api_key = "sekret";
+  o.allowed_origins = {"*"};  // even a wildcard does not admit opaque origins
+  AccessPolicy p = Policy(o);
+  const Headers null_origin = {{"host", "127.0.0.1:8080"}, {"origin", "null"}};
+  EXPECT_FALSE(p.CheckRequest(Req("GET", "/plugins/ranks/files/main.js", null_origin)));
+  EXPECT_FALSE(p.CheckRequest(Req("HEAD", "/plugins/ranks/frame", null_origin)));
+  for (const auto& [method, path] :
+       std::vector<std::pair<const char*, const char*>>{{"GET", "/v1/models"},
+                                                        {"GET", "/api/plugins"},
+                                                        {"POST", "/v1/chat/completions"},
+                                                        {"GET", "/api/conversations"},
+                                                        {"POST", "/plugins/ranks/files/main.js"},
+                                                        {"GET", "/ws"},
+                                                        {"GET", "/"}}) {
+    Headers with_key = null_origin;
+    with_key.push_back({"authorization", "Bearer sekret"});
+    for (const Headers& h : {null_origin, with_key}) {
+      std::optional<Response> r = p.CheckRequest(Req(method, path, h));
+      ASSERT_TRUE(r.has_value()) << method << " " << path;
+      EXPECT_EQ(r->status, 403) << method << " " << path;
+    }
+  }
+}
+
 TEST(AccessPolicy, FetchMetadataWithoutOrigin) {
   AccessPolicy p = Policy();
   const Headers cross = {{"sec-fetch-site", "cross-site"}, {"sec-fetch-mode", "no-cors"}};

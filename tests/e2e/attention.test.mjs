@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { binary, cliTokens, model, startServer } from './server.mjs';
-import { launchBrowser, shots } from './browser.mjs';
+import { launchBrowser, openDebugger, shots } from './browser.mjs';
 
 const prompt = 'Once upon a time there was a fox';
 
@@ -42,20 +42,10 @@ function cliMap(head) {
 }
 
 test('debugger: the prompt×prompt attention map renders one cell per token pair and shows weights on hover', async () => {
-  const context = await browser.newContext({
+  const { page, context, errors } = await openDebugger(browser, server.url, {
     viewport: { width: 1280, height: 1200 },
-    colorScheme: 'light',
-    storageState: {
-      cookies: [],
-      origins: [{ origin: server.url, localStorage: [{ name: 'inferno.settings', value: '{"seed":"7","temperature":0,"max_tokens":3}' }] }],
-    },
+    storage: { 'inferno.settings': '{"seed":"7","temperature":0,"max_tokens":3}' },
   });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(server.url + '/');
-  await page.getByRole('tab', { name: 'Debugger' }).click();
-  await page.locator('.conn.open').waitFor();
   await page.getByLabel('Prompt to debug').fill(prompt);
   await page.getByLabel('Chat template').uncheck();
   await page.getByLabel('Prompt map', { exact: true }).check();

@@ -66,6 +66,27 @@ export async function openToolChat(browser, url, model) {
 }
 
 /**
+ * The Debugger tab of the UI at `url`, connected, in a fresh light-mode context of `viewport`
+ * whose localStorage holds `storage` (name -> value as stored). Uncaught page errors (the
+ * frames' included) collect in `errors`.
+ */
+export async function openDebugger(browser, url, { viewport, storage }) {
+  const localStorage = Object.entries(storage).map(([name, value]) => ({ name, value }));
+  const context = await browser.newContext({
+    viewport,
+    colorScheme: 'light',
+    storageState: { cookies: [], origins: [{ origin: url, localStorage }] },
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url + '/');
+  await page.getByRole('tab', { name: 'Debugger' }).click();
+  await page.locator('.conn.open').waitFor();
+  return { page, context, errors };
+}
+
+/**
  * Keeps a copy of every /v1/chat/completions body the page's own fetch receives, in order, in
  * window.__streams (undefined until complete): the browser's network log decodes streamed
  * bodies as Latin-1.

@@ -114,6 +114,18 @@ grep -q "$root/usr/share/inferno/models/inferno-demo-Q8_0.gguf" "/proc/$server_e
   fail "the served model is not the packaged one"
 echo "chat: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["choices"][0]["message"]["content"].strip()[:60])' "$work/chat.json")"
 
+# The example plugins from the package, found beside the binary (docs/plugins.md).
+curl -sf "$url/api/plugins" >"$work/plugins.json" || fail "GET /api/plugins"
+python3 - "$work/plugins.json" <<'PY' || fail "plugins: $(cat "$work/plugins.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+shipped = {p["id"] for p in r["plugins"] if p["ok"] and p["source"] == "shipped"}
+assert {"entropy", "token-ranks"} <= shipped, r
+assert any(d["dir"].endswith("/usr/share/inferno/plugins") for d in r["dirs"]), r["dirs"]
+PY
+curl -sf "$url/plugins/entropy/files/main.js" | grep -q "postMessage" || fail "plugin file"
+[[ -s $root/usr/share/doc/inferno/plugins/template/inferno-plugin.json ]] || fail "no plugin template"
+
 # 4. Stopped with SIGTERM, it exits 0.
 kill "$server_pid"
 wait "$server_pid" || fail "serve exited with $?"

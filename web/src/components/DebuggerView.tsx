@@ -12,6 +12,7 @@ import { StepInspector, type HeadView } from './DebugInspector';
 import { RouterPanel } from './DebugRouter';
 import { DebugSessions } from './DebugSessions';
 import { GeneratedTokens, PromptTokens } from './DebugTokens';
+import { PluginPanels } from './PluginPanels';
 import { newSessionLabel, useDebugger, useSavedSessions, type ConnState } from './useDebugger';
 
 interface Props {
@@ -126,10 +127,16 @@ export function DebuggerView({ model, remoteEndpoint, system, settings }: Props)
           {session && session.tokens.length > 0 && !tok && (
             <p className="muted small">Click a token (or a bar of the chart) to inspect that step.</p>
           )}
+          <PluginPanels feed={dbg.feed} run={session ? runInfo(session) : null} />
         </div>
       </div>
     </section>
   );
+}
+
+/** What a plugin is told of the run it follows (docs/plugins.md). */
+function runInfo(s: DebugSession) {
+  return { session: s.id, model: s.model, ...(s.parent ? { parent: s.parent, branch_step: s.branchStep } : {}) };
 }
 
 /** Per-token probes run each token in a pass of its own, so the server does not speculate. */

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { DebuggerClient, type StartParams, type TokenMsg } from '../api/debugger';
 import { getDebugSession, listDebugSessions, type StoredDebugSummary } from '../api/store';
 import { EMPTY, isRunning, reduce, storedMessages } from '../lib/debugState';
+import { SessionFeed } from '../lib/pluginHost';
 
 export type ConnState = 'connecting' | 'open' | 'resuming' | 'unavailable' | 'closed';
 
@@ -38,6 +39,8 @@ export function useDebugger(onSessionDone: () => void) {
   const [selected, setSelected] = useState<number | null>(null);
   const client = useRef<DebuggerClient | null>(null);
   const pendingId = useRef<string | null>(null);
+  // The same messages as they came, for the plugin frames (components/PluginPanels.tsx).
+  const [feed] = useState(() => new SessionFeed());
   const onDone = useRef(onSessionDone);
   onDone.current = onSessionDone;
 
@@ -54,6 +57,7 @@ export function useDebugger(onSessionDone: () => void) {
     const c = new DebuggerClient(
       (m) => {
         dispatch(m);
+        feed.push(m);
         if (m.type === 'done') onDone.current();
         // Follow the session this view just asked for.
         if (m.type === 'session' && m.id && m.id === pendingId.current) show(m.session);
@@ -70,7 +74,7 @@ export function useDebugger(onSessionDone: () => void) {
       () => setConn('open'),
       (err: Error) => setConnError(err.message),
     );
-  }, [show]);
+  }, [show, feed]);
 
   useEffect(() => {
     connect();
@@ -101,7 +105,10 @@ export function useDebugger(onSessionDone: () => void) {
   const openStored = async (id: string) => {
     if (!state.sessions[id]) {
       const doc = await getDebugSession(id);
-      for (const m of storedMessages(doc)) dispatch(m);
+      for (const m of storedMessages(doc)) {
+        dispatch(m);
+        feed.push(m);
+      }
     }
     show(id);
   };
@@ -121,5 +128,6 @@ export function useDebugger(onSessionDone: () => void) {
     stop,
     branch,
     openStored,
+    feed,
   };
 }
