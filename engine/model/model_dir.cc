@@ -17,9 +17,9 @@ bool StartsWithDir(const fs::path& path, const fs::path& dir) {
   return p.size() > d.size() && p.compare(0, d.size(), d) == 0 && p[d.size()] == '/';
 }
 
-bool HasExtension(const std::string& s) {
-  return s.size() > kExtension.size() &&
-         s.compare(s.size() - kExtension.size(), kExtension.size(), kExtension) == 0;
+bool HasExtension(const std::string& s, std::string_view extension = kExtension) {
+  return s.size() > extension.size() &&
+         s.compare(s.size() - extension.size(), extension.size(), extension) == 0;
 }
 
 Status NotInside(const std::string& name) {
@@ -124,7 +124,8 @@ std::string ModelIdFor(const std::string& models_dir, const std::string& path) {
   return fs::path(path).stem().string();
 }
 
-Result<std::string> ResolveModelName(const std::string& models_dir, const std::string& name) {
+Result<std::string> ResolveModelName(const std::string& models_dir, const std::string& name,
+                                     std::string_view extension) {
   if (name.empty() || name.size() > 512) return Status::NotFound("model name is empty or too long");
   if (name[0] == '/' || name.find('\\') != std::string::npos ||
       name.find('\0') != std::string::npos) {
@@ -133,7 +134,7 @@ Result<std::string> ResolveModelName(const std::string& models_dir, const std::s
   for (const fs::path& part : fs::path(name)) {
     if (part == ".." || part == ".") return NotInside(name);
   }
-  const std::string file = HasExtension(name) ? name : name + std::string(kExtension);
+  const std::string file = HasExtension(name, extension) ? name : name + std::string(extension);
   std::error_code ec;
   const fs::path dir = fs::canonical(models_dir, ec);
   if (ec) return Status::NotFound("models dir " + models_dir + " does not exist");

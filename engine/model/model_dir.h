@@ -37,6 +37,8 @@ std::string ModelIdFor(const std::string& models_dir, const std::string& path);
 
 // Maps a request's model name (with or without ".gguf") to a file inside models_dir.
 // NotFound, with a message naming the model, for anything else.
-Result<std::string> ResolveModelName(const std::string& models_dir, const std::string& name);
+// `extension` is the file type a name without it gets (".gguf"; ".bin" for whisper.cpp models).
+Result<std::string> ResolveModelName(const std::string& models_dir, const std::string& name,
+                                     std::string_view extension = ".gguf");
 
 }  // namespace inferno
