@@ -9,6 +9,10 @@ export interface ModelInfo {
   parameters?: number;
   loaded?: boolean;
   error?: string;
+  /** What it takes besides text: "vision" when an mmproj goes with it. */
+  capabilities?: string[];
+  /** "speech" for speech-to-text models, when the server lists them. */
+  kind?: string;
   /** Served by a remote OpenAI-compatible endpoint (`NAME/model`), with its last check. */
   remote?: boolean;
   endpoint?: { name: string; url: string; health: { ok: boolean; checked_at: number; error: string | null } };
