@@ -267,7 +267,8 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--media", suite->media,
                   "Suite --images/--audio: the picture or recording the inputs are cut from "
                   "(default: ../shared/fixtures/media/photo-1.jpeg or speech-1.mp3)");
-  cmd->add_option("--models-dir", suite->models_dir, "Suite: models dir for --all");
+  cmd->add_option("--models-dir", suite->models_dir,
+                  "Suite: models dir for --all, --images and --audio without --models");
   cmd->add_option("--log-dir", suite->log_dir, "Suite: where raw logs go")->capture_default_str();
   cmd->add_option("--data-dir", suite->data_dir,
                   "Suite: also store the run in DIR/inferno.db when it exists (the server's "
