@@ -88,23 +88,61 @@ Result<std::vector<std::vector<std::string>>> ParseCsv(const std::string& text) 
   return rows;
 }
 
+namespace {
+
+// How the file's header relates to ours: the same, an older version (a prefix: columns are
+// only ever appended) or something else.
+enum class HeaderMatch { kSame, kOlder, kForeign };
+
+HeaderMatch MatchHeader(const std::string& path) {
+  std::ifstream in(path);
+  std::string first;
+  std::getline(in, first);
+  Result<std::vector<std::vector<std::string>>> header = ParseCsv(first);
+  const std::vector<std::string>& ours = SuiteColumns();
+  if (!header.ok() || header->size() != 1 || (*header)[0].size() > ours.size()) {
+    return HeaderMatch::kForeign;
+  }
+  const std::vector<std::string>& theirs = (*header)[0];
+  for (size_t i = 0; i < theirs.size(); ++i) {
+    if (theirs[i] != ours[i]) return HeaderMatch::kForeign;
+  }
+  return theirs.size() == ours.size() ? HeaderMatch::kSame : HeaderMatch::kOlder;
+}
+
+// A file written by an older version gets the new header: its rows are read by column name
+// and written back with the appended columns at their defaults, then `rows` after them. The
+// new text replaces the file by rename, so a failure leaves the old file as it was.
+Status UpgradeAndAppend(const std::string& path, const std::vector<SuiteRow>& rows) {
+  Result<std::vector<SuiteRow>> old = ReadRows(path);
+  if (!old.ok()) return old.status();
+  std::vector<SuiteRow> all = std::move(*old);
+  all.insert(all.end(), rows.begin(), rows.end());
+  const std::string tmp = path + ".upgrade.tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << CsvText(all);
+    out.flush();
+    if (!out) return Status::IoError(tmp + ": write failed");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Status::IoError(path + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status AppendRows(const std::string& path, const std::vector<SuiteRow>& rows) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path parent = fs::path(path).parent_path();
   if (!parent.empty()) fs::create_directories(parent, ec);
-  bool write_header = !fs::exists(path, ec) || fs::file_size(path, ec) == 0;
+  const bool write_header = !fs::exists(path, ec) || fs::file_size(path, ec) == 0;
   if (!write_header) {
-    std::ifstream in(path);
-    std::string first;
-    std::getline(in, first);
-    Result<std::vector<std::vector<std::string>>> header = ParseCsv(first);
-    const std::vector<std::string>& ours = SuiteColumns();
-    bool compatible = header.ok() && header->size() == 1 && (*header)[0].size() <= ours.size();
-    for (size_t i = 0; compatible && i < (*header)[0].size(); ++i) {
-      compatible = (*header)[0][i] == ours[i];
-    }
-    if (!compatible || (*header)[0].size() != ours.size()) {
+    const HeaderMatch match = MatchHeader(path);
+    if (match == HeaderMatch::kOlder) return UpgradeAndAppend(path, rows);
+    if (match == HeaderMatch::kForeign) {
       return Status::InvalidArgument(
           path +
           ": its header does not match the results columns of this version; move it "

@@ -14,8 +14,10 @@ namespace inferno::bench {
 // A whole results file in memory: the header, then one line per row.
 std::string CsvText(const std::vector<SuiteRow>& rows);
 
-// Appends rows, writing the header first when the file is new or empty. A file whose header
-// is not a prefix-compatible version of ours is refused rather than mixed.
+// Appends rows, writing the header first when the file is new or empty. A file written by an
+// older version (its header a prefix of ours) is rewritten with the new header, its rows
+// keeping their values and the appended columns their defaults; any other header is refused
+// rather than mixed.
 Status AppendRows(const std::string& path, const std::vector<SuiteRow>& rows);
 
 // Reads a results file; unknown extra columns are ignored, missing ones keep defaults.

@@ -33,7 +33,58 @@ TEST(ResultsCsv, ColumnsAreStable) {
             "timestamp,run_id,hostname,cpu_model,cpu_flags,isa,cores,threads,model,model_path,"
             "architecture,quant,size_bytes,params,input_type,prompt_tokens,generated_tokens,"
             "repetitions,load_ms,ttft_ms,ttft_ms_sd,prefill_tps,prefill_tps_sd,decode_tps,"
-            "decode_tps_sd,total_ms,total_ms_sd,peak_rss_bytes,cpu_seconds,status,error");
+            "decode_tps_sd,total_ms,total_ms_sd,peak_rss_bytes,cpu_seconds,status,error,"
+            "mmproj_path,image_px,image_tokens,encoder_ms,encoder_ms_sd,audio_seconds,rtf,"
+            "rtf_sd");
+}
+
+// A results file written before the image and audio columns were appended: its header and
+// one text row as that version wrote them.
+constexpr const char* kOldHeader =
+    "timestamp,run_id,hostname,cpu_model,cpu_flags,isa,cores,threads,model,model_path,"
+    "architecture,quant,size_bytes,params,input_type,prompt_tokens,generated_tokens,"
+    "repetitions,load_ms,ttft_ms,ttft_ms_sd,prefill_tps,prefill_tps_sd,decode_tps,"
+    "decode_tps_sd,total_ms,total_ms_sd,peak_rss_bytes,cpu_seconds,status,error\n";
+constexpr const char* kOldRow =
+    "2026-11-25T11:01:52Z,20261125T110152Z,host,\"EPYC, 2 cores\",avx2,avx2,2,2,llama,"
+    "/m/llama.gguf,llama,Q4_0,1000,2000,text,50,64,3,12.5,80,2,600,10,60,1,1100,5,6e+08,4.5,"
+    "ok,\n";
+
+TEST(ResultsCsv, ReadsAFileWithTheOldHeader) {
+  const std::string path = TempPath("old_read.csv");
+  { std::ofstream(path) << kOldHeader << kOldRow; }
+  Result<std::vector<SuiteRow>> rows = ReadRows(path);
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].cpu_model, "EPYC, 2 cores");
+  EXPECT_EQ((*rows)[0].input_type, "text");
+  EXPECT_DOUBLE_EQ((*rows)[0].decode_tps, 60);
+  EXPECT_EQ((*rows)[0].image_tokens, 0);
+  EXPECT_DOUBLE_EQ((*rows)[0].rtf, 0);
+}
+
+TEST(ResultsCsv, AppendingToAnOldFileUpgradesItsHeaderAndKeepsItsRows) {
+  const std::string path = TempPath("old_append.csv");
+  { std::ofstream(path) << kOldHeader << kOldRow; }
+  SuiteRow audio;
+  audio.model = "whisper-rand-tiny";
+  audio.input_type = "audio";
+  audio.audio_seconds = 10;
+  audio.rtf = 0.25;
+  ASSERT_TRUE(AppendRows(path, {audio}).ok());
+  const std::string text = ReadAll(path);
+  EXPECT_EQ(text.substr(0, text.find('\n')), CsvText({}).substr(0, CsvText({}).size() - 1));
+  EXPECT_EQ(text.find("timestamp,", 1), std::string::npos) << "one header";
+  Result<std::vector<SuiteRow>> rows = ReadRows(path);
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].model, "llama");
+  EXPECT_DOUBLE_EQ((*rows)[0].ttft_ms, 80);
+  EXPECT_DOUBLE_EQ((*rows)[0].peak_rss_bytes, 6e8);
+  EXPECT_EQ((*rows)[1].input_type, "audio");
+  EXPECT_DOUBLE_EQ((*rows)[1].rtf, 0.25);
+  EXPECT_DOUBLE_EQ((*rows)[1].audio_seconds, 10);
+  EXPECT_FALSE(fs::exists(path + ".upgrade.tmp"));
 }
 
 TEST(ResultsCsv, EscapeAndParseRoundTrip) {

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 
 #include "bench/child_process.h"
 #include "bench/machine.h"
+#include "bench/media_bench.h"
 #include "bench/runner.h"
 #include "engine/model/model_summary.h"
 #include "engine/runtime/session.h"
@@ -72,6 +74,21 @@ std::string FirstErrorLine(const std::string& err) {
 Result<SuiteRun> StartRun(const SuiteOptions& o, std::time_t now) {
   if (o.models.empty()) return Status::InvalidArgument("no models to benchmark");
   if (o.prompt_sizes.empty()) return Status::InvalidArgument("no prompt sizes");
+  if (!IsCategory(o.category)) {
+    return Status::InvalidArgument("unknown benchmark category '" + o.category +
+                                   "' (text, image or audio)");
+  }
+  if (o.category == "image" && o.mmprojs.size() != o.models.size()) {
+    return Status::InvalidArgument("the image category needs one mmproj per model");
+  }
+  if (o.category != "text") {
+    std::error_code ec;
+    if (o.media_file.empty() || !fs::is_regular_file(o.media_file, ec)) {
+      return Status::InvalidArgument("the " + o.category + " category needs a source " +
+                                     (o.category == "image" ? "picture" : "recording") +
+                                     (o.media_file.empty() ? "" : "; not a file: " + o.media_file));
+    }
+  }
   SuiteRun run;
   run.run_id = o.run_id.empty() ? UtcTimestamp(now, /*for_path=*/true) : o.run_id;
   if (run.run_id.find('/') != std::string::npos || run.run_id.find("..") != std::string::npos) {
@@ -117,11 +134,14 @@ SuiteRow ModelRow(const SuiteOptions& o, size_t mi, const SuiteRun& run, const M
   base.model_path = path;
   base.generated_tokens = o.generate_tokens;
   base.repetitions = o.repetitions;
+  base.input_type = o.category;
+  if (o.category == "image") base.mmproj_path = o.mmprojs[mi];
   return base;
 }
 
 // `inferno bench-worker` for one model.
-std::vector<std::string> WorkerArgv(const SuiteOptions& o, const std::string& path, int threads) {
+std::vector<std::string> WorkerArgv(const SuiteOptions& o, size_t mi, int threads) {
+  const std::string& path = o.models[mi];
   std::vector<std::string> argv = {o.worker_binary,
                                    "bench-worker",
                                    "-m",
@@ -139,13 +159,17 @@ std::vector<std::string> WorkerArgv(const SuiteOptions& o, const std::string& pa
     sizes += std::to_string(p);
   }
   argv.push_back(sizes);
+  if (o.category != "text") {
+    argv.insert(argv.end(), {"--category", o.category, "--media", o.media_file});
+  }
+  if (o.category == "image") argv.insert(argv.end(), {"--mmproj", o.mmprojs[mi]});
   return argv;
 }
 
 // What a worker printed on stdout (see RunWorker).
 struct WorkerOutput {
   json::object model_info;                        // its {"type":"model"} line
-  std::map<int, std::vector<json::object>> reps;  // its {"type":"rep"} lines by prompt size
+  std::map<int, std::vector<json::object>> reps;  // its {"type":"rep"} lines by size
   std::string bad_line;                           // the first line that was not an object
 };
 
@@ -169,10 +193,11 @@ Result<ChildResult> RunModelWorker(const std::vector<std::string>& argv, const f
     if (type && type->is_string() && type->as_string() == "model") {
       out->model_info = obj;
     } else if (type && type->is_string() && type->as_string() == "rep") {
-      out->reps[int(Num(obj, "prompt_tokens"))].push_back(obj);
+      const int size = int(Num(obj, "size"));
+      out->reps[size].push_back(obj);
       ++pr->step;
       pr->phase = "measuring";
-      pr->prompt_tokens = int(Num(obj, "prompt_tokens"));
+      pr->prompt_tokens = size;
       pr->rep = int(Num(obj, "rep"));
       if (progress) progress(*pr);
     }
@@ -194,6 +219,9 @@ void AddModelColumns(const json::object& model_info, const ChildResult& child, S
   if (base->size_bytes == 0) base->size_bytes = double(fs::file_size(base->model_path, ec));
   base->params = Num(model_info, "params");
   base->load_ms = Num(model_info, "load_ms");
+  if (const json::value* m = model_info.if_contains("mmproj_path"); m && m->is_string()) {
+    base->mmproj_path = std::string(m->as_string());
+  }
   base->peak_rss_bytes = child.peak_rss_bytes;
   base->cpu_seconds = child.cpu_seconds;
 }
@@ -211,28 +239,38 @@ SuiteRow FailedRow(const SuiteRow& base, const ChildResult& child) {
   return row;
 }
 
-// The row of one prompt size: mean and sd over its repetitions, failed when there are none.
-SuiteRow SizeRow(const SuiteRow& base, int prompt_tokens, const std::vector<json::object>& reps,
+// The row of one size: mean and sd over its repetitions, failed when there are none. Text
+// rows are keyed by prompt tokens, image rows by the picture's long side, audio rows by the
+// clip's seconds; the columns of the other categories stay 0.
+SuiteRow SizeRow(const SuiteRow& base, int size, const std::vector<json::object>& reps,
                  const std::string& bad_line) {
   SuiteRow row = base;
-  row.prompt_tokens = prompt_tokens;
-  std::vector<double> ttft, prefill, decode, total;
+  if (row.input_type == "text") row.prompt_tokens = size;
+  if (row.input_type == "image") row.image_px = size;
+  if (row.input_type == "audio") row.audio_seconds = size;
+  std::vector<double> ttft, prefill, decode, total, encoder, rtf;
   for (const json::object& r : reps) {
     ttft.push_back(Num(r, "ttft_ms"));
     prefill.push_back(Num(r, "prefill_tps"));
     decode.push_back(Num(r, "decode_tps"));
     total.push_back(Num(r, "total_ms"));
+    encoder.push_back(Num(r, "encoder_ms"));
+    rtf.push_back(Num(r, "rtf"));
     row.generated_tokens = int(Num(r, "generated_tokens"));
+    row.prompt_tokens = int(Num(r, "prompt_tokens"));
+    row.image_tokens = int(Num(r, "image_tokens"));
   }
   if (ttft.empty()) {
     row.status = "failed";
-    row.error = bad_line.empty() ? "no measurements for this prompt size"
+    row.error = bad_line.empty() ? "no measurements for this size"
                                  : "unreadable worker output: " + bad_line.substr(0, 200);
   }
   MeanSd(ttft, &row.ttft_ms, &row.ttft_ms_sd);
   MeanSd(prefill, &row.prefill_tps, &row.prefill_tps_sd);
   MeanSd(decode, &row.decode_tps, &row.decode_tps_sd);
   MeanSd(total, &row.total_ms, &row.total_ms_sd);
+  MeanSd(encoder, &row.encoder_ms, &row.encoder_ms_sd);
+  MeanSd(rtf, &row.rtf, &row.rtf_sd);
   return row;
 }
 
@@ -245,14 +283,15 @@ Status RunModel(const SuiteOptions& o, size_t mi, SuiteRow base, const std::stri
   SuiteProgress pr{
       int(mi),  int(o.models.size()), base.model, 0, int(o.prompt_sizes.size()) * o.repetitions,
       "loading"};
+  pr.category = o.category;
   if (progress) progress(pr);
   // Labels may be ids with directories ("team/m"): flatten them for file names.
   std::string file_stem = base.model;
   for (char& c : file_stem) c = c == '/' ? '_' : c;
   WorkerOutput out;
   Result<ChildResult> child =
-      RunModelWorker(WorkerArgv(o, base.model_path, base.threads),
-                     fs::path(log_dir) / (file_stem + ".jsonl"), o.cancel, progress, &pr, &out);
+      RunModelWorker(WorkerArgv(o, mi, base.threads), fs::path(log_dir) / (file_stem + ".jsonl"),
+                     o.cancel, progress, &pr, &out);
   if (!child.ok()) return child.status();
   if (o.cancel != nullptr && o.cancel->load()) return Status::Cancelled("the run was cancelled");
   {
@@ -293,7 +332,39 @@ std::vector<int32_t> BenchPrompt(const Model& model, int n) {
   return ids;
 }
 
+bool IsCategory(const std::string& name) {
+  for (const char* c : kCategories) {
+    if (name == c) return true;
+  }
+  return false;
+}
+
+std::string DefaultMediaFile(const std::string& category) {
+  const std::string name = category == "audio" ? "speech-1.mp3" : "photo-1.jpeg";
+  std::vector<fs::path> dirs;
+  if (const char* env = std::getenv("INFERNO_MEDIA_DIR"); env != nullptr && *env != '\0') {
+    dirs.emplace_back(env);
+  }
+  dirs.emplace_back("../shared/fixtures/media");
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) dirs.push_back(exe.parent_path() / "../../../shared/fixtures/media");
+  for (const fs::path& d : dirs) {
+    if (fs::is_regular_file(d / name, ec)) return fs::weakly_canonical(d / name, ec).string();
+  }
+  return (dirs.front() / name).string();
+}
+
+std::vector<int> DefaultSizes(const std::string& category) {
+  if (category == "image") return {256, 512, 1024};
+  if (category == "audio") return {5, 10, 30};
+  return {50, 100, 200};
+}
+
 Status RunWorker(const WorkerOptions& o, const std::function<void(const std::string&)>& emit) {
+  if (o.category == "image") return RunImageWorker(o, emit);
+  if (o.category == "audio") return RunAudioWorker(o, emit);
+  if (o.category != "text") return Status::InvalidArgument("unknown category " + o.category);
   Result<std::unique_ptr<Model>> loaded = Model::Load(o.model);
   if (!loaded.ok()) return loaded.status();
   const Model& model = **loaded;
@@ -344,6 +415,7 @@ Status RunWorker(const WorkerOptions& o, const std::function<void(const std::str
       Status st = generate(p, &t, &total_ms);
       if (!st.ok()) return st;
       emit(json::serialize(json::object{{"type", "rep"},
+                                        {"size", p},
                                         {"prompt_tokens", t.prompt_tokens},
                                         {"rep", r},
                                         {"generated_tokens", t.generated_tokens},

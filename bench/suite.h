@@ -14,9 +14,31 @@
 
 namespace inferno::bench {
 
+// The categories of the suite (the CSV's input_type): text prompts, an image with a question
+// (vision models: a language model + its mmproj), audio to transcribe (speech models).
+inline constexpr const char* kCategories[] = {"text", "image", "audio"};
+bool IsCategory(const std::string& name);
+// The sizes measured when none are given: prompt tokens, the image's long side in pixels,
+// the clip's seconds.
+std::vector<int> DefaultSizes(const std::string& category);
+
+// The picture (image) or recording (audio) the suite cuts its inputs from when none is given:
+// photo-1.jpeg or speech-1.mp3 of the project's shared fixtures, found under
+// $INFERNO_MEDIA_DIR, else ../shared/fixtures/media from the working directory, else beside the
+// checkout that holds this binary (build/release/inferno). The first candidate when none
+// exists, so the error names a path.
+std::string DefaultMediaFile(const std::string& category);
+
 struct SuiteOptions {
-  std::vector<std::string> models;  // GGUF paths
+  std::string category = "text";
+  std::vector<std::string> models;  // GGUF paths (audio: whisper.cpp model files)
+  // Per category: prompt tokens (text), the image's long side in pixels (image), the clip's
+  // length in seconds (audio).
   std::vector<int> prompt_sizes = {50, 100, 200};
+  // image: the vision encoder of each model, one per model.
+  std::vector<std::string> mmprojs;
+  // image / audio: the picture or recording the inputs are made from at each size.
+  std::string media_file;
   int generate_tokens = 64;
   int repetitions = 3;
   int threads = 0;            // 0 = all cores
@@ -40,9 +62,10 @@ struct SuiteProgress {
   std::string model;
   int step = 0;  // repetitions finished over all sizes of this model
   int steps = 0;
-  std::string phase;      // "loading" | "measuring" | "done" | "failed"
-  int prompt_tokens = 0;  // the repetition just measured ("measuring" only)
-  int rep = 0;            // 0-based
+  std::string phase;              // "loading" | "measuring" | "done" | "failed"
+  int prompt_tokens = 0;          // the size of the repetition just measured ("measuring" only)
+  int rep = 0;                    // 0-based
+  std::string category = "text";  // SuiteOptions::category
 };
 
 struct SuiteRun {
@@ -65,8 +88,11 @@ Result<SuiteRun> RunSuite(const SuiteOptions& options,
 // The measuring side, run inside the worker process: loads the model and writes one JSON
 // object per line to `emit`: {"type":"model",...} then {"type":"rep",...} per repetition.
 struct WorkerOptions {
+  std::string category = "text";
   std::string model;
-  std::vector<int> prompt_sizes;
+  std::string mmproj;             // image
+  std::string media;              // image / audio: the source picture or recording
+  std::vector<int> prompt_sizes;  // the sizes of the category (SuiteOptions::prompt_sizes)
   int generate_tokens = 64;
   int repetitions = 3;
   int threads = 1;

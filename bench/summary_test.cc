@@ -58,6 +58,51 @@ TEST(Summary, LatestRunOnlyAndFailuresListed) {
   EXPECT_NE(s.throughput_svg.find(">100.0</text>"), std::string::npos);
 }
 
+// Each category's latest run is shown, the text one even when older runs of other categories
+// followed it; the memory table names the category when there are several.
+TEST(Summary, ImageAndAudioSectionsBesideTheLatestTextRun) {
+  SuiteRow text;
+  text.run_id = "t1";
+  text.model = "lm";
+  text.prompt_tokens = 50;
+  text.decode_tps = 10;
+  SuiteRow image = text;
+  image.run_id = "i1";
+  image.input_type = "image";
+  image.mmproj_path = "/m/mmproj-lm.gguf";
+  image.image_px = 512;
+  image.image_tokens = 16;
+  image.prompt_tokens = 24;
+  image.encoder_ms = 3.5;
+  SuiteRow audio;
+  audio.run_id = "a1";
+  audio.input_type = "audio";
+  audio.model = "whisper";
+  audio.quant = "F16";
+  audio.audio_seconds = 10;
+  audio.total_ms = 2500;
+  audio.rtf = 0.25;
+  audio.generated_tokens = 30;
+  SuiteRow old_audio = audio;
+  old_audio.run_id = "a0";
+  old_audio.model = "old-whisper";
+  const Summary s = MakeSummary({old_audio, text, image, audio}, "c.svg", "r.csv");
+  const std::string& md = s.markdown;
+  EXPECT_NE(md.find("latest run of each category"), std::string::npos) << md;
+  EXPECT_NE(md.find("## Throughput"), std::string::npos);
+  EXPECT_LT(md.find("## Throughput"), md.find("## Images"));
+  EXPECT_LT(md.find("## Images"), md.find("## Audio"));
+  EXPECT_NE(md.find("| lm | mmproj-lm.gguf | 512 | 16 | 24 | 3.5 ± 0.0 |"), std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| whisper | F16 | 10 | 2500.0 ± 0.0 | 0.250 ± 0.000 | 30 |"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("old-whisper"), std::string::npos) << "an older audio run";
+  EXPECT_NE(md.find("| lm (text) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| lm (image) |"), std::string::npos) << md;
+  EXPECT_NE(s.throughput_svg.find(">lm</text>"), std::string::npos);
+}
+
 TEST(Summary, EmptyAndMissingCsv) {
   const Summary s = MakeSummary({}, "x.svg", "results.csv");
   EXPECT_NE(s.markdown.find("No results yet"), std::string::npos);

@@ -247,12 +247,28 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
       "Suite mode: inferno bench --suite --models a.gguf,b.gguf [-p 50,100,200] [-n 64] [-r 3]\n"
       "  measures time to first token, prefill/decode tok/s, latency, peak RSS, load and CPU\n"
       "  time per model (each in its own process), appends to benchmarks/results.csv and\n"
-      "  keeps raw logs in logs/<timestamp>/. Summary: inferno bench --summary [CSV] [-o MD]");
+      "  keeps raw logs in logs/<timestamp>/. Summary: inferno bench --summary [CSV] [-o MD]\n"
+      "  --images: vision models (model + its mmproj) x picture size (-p 256,512,1024 px);\n"
+      "  --audio: speech models x clip length (-p 5,10,30 s)");
   cmd->add_option("-m,--model", o->model, "GGUF model file");
   cmd->add_flag("--suite", *run_suite, "Run the benchmark suite over several models");
   cmd->add_option("--models", suite->models, "Suite: comma-separated GGUF files")->delimiter(',');
   cmd->add_flag("--all", suite->all, "Suite: every GGUF in the models dir");
-  cmd->add_option("--models-dir", suite->models_dir, "Suite: models dir for --all");
+  cmd->add_flag("--images", suite->images,
+                "Suite, image category: vision models (default: every model of the models dir "
+                "with an mmproj beside it) x picture size");
+  cmd->add_flag("--audio", suite->audio,
+                "Suite, audio category: speech models (default: every whisper.cpp model of the "
+                "models dir) x clip length");
+  cmd->add_option("--mmproj", suite->mmprojs,
+                  "Suite --images: the vision encoders of --models, one per model (default: "
+                  "the mmproj beside each, as the server pairs them)")
+      ->delimiter(',');
+  cmd->add_option("--media", suite->media,
+                  "Suite --images/--audio: the picture or recording the inputs are cut from "
+                  "(default: ../shared/fixtures/media/photo-1.jpeg or speech-1.mp3)");
+  cmd->add_option("--models-dir", suite->models_dir,
+                  "Suite: models dir for --all, --images and --audio without --models");
   cmd->add_option("--log-dir", suite->log_dir, "Suite: where raw logs go")->capture_default_str();
   cmd->add_option("--data-dir", suite->data_dir,
                   "Suite: also store the run in DIR/inferno.db when it exists (the server's "
@@ -299,7 +315,7 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
       suite->generate = o->generate;
       suite->repetitions = o->repetitions;
       suite->threads = o->threads;
-      if (cmd->count("-p") > 0) suite->prompt_sizes = o->prompt_sizes;
+      suite->prompt_sizes = cmd->count("-p") > 0 ? o->prompt_sizes : "";
       if (cmd->count("-n") == 0) suite->generate = 64;
       if (cmd->count("-r") == 0) suite->repetitions = 3;
       if (!o->csv.empty()) suite->csv = o->csv;

@@ -14,7 +14,9 @@
 #include "bench/machine.h"
 #include "bench/suite.h"
 #include "bench/summary.h"
+#include "cli/inspect_whisper.h"
 #include "cli/model_files.h"
+#include "engine/model/model_dir.h"
 #include "store/store.h"
 #include "store/timestamps.h"
 
@@ -78,6 +80,7 @@ int64_t StartStoredRun(const std::string& db_path, bench::SuiteOptions& so,
   store::BenchRun record = store::NewBenchRun("cli", so.run_id, machine);
   record.threads = so.threads > 0 ? so.threads : std::max(1, machine.cores);
   record.models = so.models;
+  record.category = so.category;
   record.prompt_sizes = so.prompt_sizes;
   record.repetitions = so.repetitions;
   record.generate_tokens = so.generate_tokens;
@@ -96,6 +99,45 @@ int64_t StartStoredRun(const std::string& db_path, bench::SuiteOptions& so,
   return stored_id;
 }
 
+// The run's rows as a markdown table on stdout, with the columns of its category.
+void PrintRows(const std::string& category, const std::vector<bench::SuiteRow>& rows) {
+  if (category == "image") {
+    fmt::print(
+        "| model | quant | image px | image tokens | encoder ms | TTFT ms | prefill tok/s | "
+        "decode tok/s | peak RSS MiB | status "
+        "|\n|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+  } else if (category == "audio") {
+    fmt::print(
+        "| model | quant | clip s | latency ms | RTF | tokens | peak RSS MiB | CPU s | status |\n"
+        "|---|---|---:|---:|---:|---:|---:|---:|---|\n");
+  } else {
+    fmt::print(
+        "| model | quant | prompt | TTFT ms | prefill tok/s | decode tok/s | peak RSS MiB | "
+        "status |\n|---|---|---:|---:|---:|---:|---:|---|\n");
+  }
+  for (const bench::SuiteRow& r : rows) {
+    const double mib = r.peak_rss_bytes / 1048576.0;
+    if (r.status != "ok") {
+      fmt::print("| {} | {} | failed: {} |\n", r.model, r.quant, r.error);
+    } else if (category == "image") {
+      fmt::print(
+          "| {} | {} | {} | {} | {:.1f} ± {:.1f} | {:.1f} | {:.1f} ± {:.1f} | {:.1f} ± "
+          "{:.1f} | {:.0f} | ok |\n",
+          r.model, r.quant, r.image_px, r.image_tokens, r.encoder_ms, r.encoder_ms_sd, r.ttft_ms,
+          r.prefill_tps, r.prefill_tps_sd, r.decode_tps, r.decode_tps_sd, mib);
+    } else if (category == "audio") {
+      fmt::print(
+          "| {} | {} | {:g} | {:.0f} ± {:.0f} | {:.3f} ± {:.3f} | {} | {:.0f} | {:.1f} | ok |\n",
+          r.model, r.quant, r.audio_seconds, r.total_ms, r.total_ms_sd, r.rtf, r.rtf_sd,
+          r.generated_tokens, mib, r.cpu_seconds);
+    } else {
+      fmt::print("| {} | {} | {} | {:.1f} | {:.1f} ± {:.1f} | {:.1f} ± {:.1f} | {:.0f} | ok |\n",
+                 r.model, r.quant, r.prompt_tokens, r.ttft_ms, r.prefill_tps, r.prefill_tps_sd,
+                 r.decode_tps, r.decode_tps_sd, mib);
+    }
+  }
+}
+
 }  // namespace
 
 std::string SelfBinaryPath() {
@@ -104,32 +146,104 @@ std::string SelfBinaryPath() {
   return ec ? std::string("inferno") : p.string();
 }
 
+namespace {
+
+// Every GGUF of the models dir (--all, the text category).
+Status AllTextModels(const SuiteCliOptions& o, bench::SuiteOptions* so) {
+  const std::string dir = ResolveModelsDir(o.models_dir);
+  const size_t given = so->models.size();
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_regular_file() && it->path().extension() == ".gguf") {
+      so->models.push_back(it->path().string());
+    }
+  }
+  std::sort(so->models.begin() + ptrdiff_t(given), so->models.end());
+  if (so->models.empty()) return Status::NotFound("no .gguf files in " + dir);
+  return Status::Ok();
+}
+
+// --images: the models given (their mmproj given by --mmproj, else the one beside each, as
+// the server pairs them), else every model of the models dir that has one.
+Status VisionModels(const SuiteCliOptions& o, bench::SuiteOptions* so) {
+  if (so->models.empty()) {
+    const std::string dir = ResolveModelsDir(o.models_dir);
+    for (const ModelFile& f : FindModelFiles(dir)) {
+      if (!FindMmprojFor(f.path).empty()) so->models.push_back(f.path);
+    }
+    if (so->models.empty()) {
+      return Status::NotFound("no vision models (a model with an mmproj beside it) in " + dir);
+    }
+  }
+  if (!o.mmprojs.empty()) {
+    if (o.mmprojs.size() != so->models.size()) {
+      return Status::InvalidArgument("--mmproj needs one file per model (" +
+                                     std::to_string(so->models.size()) + " models)");
+    }
+    so->mmprojs = o.mmprojs;
+    return Status::Ok();
+  }
+  for (const std::string& m : so->models) {
+    const std::string mmproj = FindMmprojFor(m);
+    if (mmproj.empty()) {
+      return Status::NotFound(m + ": no mmproj beside it; name it with --mmproj");
+    }
+    so->mmprojs.push_back(mmproj);
+  }
+  return Status::Ok();
+}
+
+// --audio: the models given, else every whisper.cpp model file of the models dir.
+Status SpeechModels(const SuiteCliOptions& o, bench::SuiteOptions* so) {
+  if (!so->models.empty()) return Status::Ok();
+  const std::string dir = ResolveModelsDir(o.models_dir);
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_regular_file() && IsWhisperFile(it->path().string())) {
+      so->models.push_back(it->path().string());
+    }
+  }
+  std::sort(so->models.begin(), so->models.end());
+  if (so->models.empty()) return Status::NotFound("no whisper.cpp models in " + dir);
+  return Status::Ok();
+}
+
+// The category, its sizes, models and source media from the flags.
+Status SuiteSelection(const SuiteCliOptions& o, bench::SuiteOptions* so) {
+  if (o.images && o.audio) return Status::InvalidArgument("--images and --audio: one at a time");
+  so->category = o.images ? "image" : o.audio ? "audio" : "text";
+  if (o.all && so->category != "text") {
+    return Status::InvalidArgument(
+        "--all is the text category; --images and --audio pick "
+        "their models from the models dir without it");
+  }
+  if (!o.mmprojs.empty() && !o.images) return Status::InvalidArgument("--mmproj needs --images");
+  so->prompt_sizes = bench::DefaultSizes(so->category);
+  if (!o.prompt_sizes.empty()) {
+    Result<std::vector<int>> sizes = ParseList(o.prompt_sizes, "-p");
+    if (!sizes.ok()) return sizes.status();
+    so->prompt_sizes = *sizes;
+  }
+  so->models = o.models;
+  if (so->category == "image") INFERNO_RETURN_IF_ERROR(VisionModels(o, so));
+  if (so->category == "audio") INFERNO_RETURN_IF_ERROR(SpeechModels(o, so));
+  if (o.all) INFERNO_RETURN_IF_ERROR(AllTextModels(o, so));
+  if (so->models.empty()) {
+    return Status::InvalidArgument("--suite needs --models a.gguf,b.gguf or --all");
+  }
+  if (so->category != "text") {
+    so->media_file = o.media.empty() ? bench::DefaultMediaFile(so->category) : o.media;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 int RunSuiteCli(const SuiteCliOptions& o) {
   bench::SuiteOptions so;
-  Result<std::vector<int>> sizes = ParseList(o.prompt_sizes, "-p");
-  if (!sizes.ok()) {
-    fmt::print(stderr, "error: {}\n", sizes.status().message());
-    return 2;
-  }
-  so.prompt_sizes = *sizes;
-  so.models = o.models;
-  if (o.all) {
-    const std::string dir = ResolveModelsDir(o.models_dir);
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-      if (it->is_regular_file() && it->path().extension() == ".gguf") {
-        so.models.push_back(it->path().string());
-      }
-    }
-    std::sort(so.models.end() - (so.models.size() - o.models.size()), so.models.end());
-    if (so.models.empty()) {
-      fmt::print(stderr, "error: no .gguf files in {}\n", dir);
-      return 1;
-    }
-  }
-  if (so.models.empty()) {
-    fmt::print(stderr, "error: --suite needs --models a.gguf,b.gguf or --all\n");
-    return 2;
+  if (Status st = SuiteSelection(o, &so); !st.ok()) {
+    fmt::print(stderr, "error: {}\n", st.message());
+    return st.code() == Status::Code::kNotFound ? 1 : 2;
   }
   so.generate_tokens = o.generate;
   so.repetitions = o.repetitions;
@@ -171,27 +285,13 @@ int RunSuiteCli(const SuiteCliOptions& o) {
     fmt::print(stderr, "error: {}\n", run.status().message());
     return 1;
   }
-  fmt::print(
-      "| model | quant | prompt | TTFT ms | prefill tok/s | decode tok/s | peak RSS MiB | "
-      "status |\n|---|---|---:|---:|---:|---:|---:|---|\n");
-  int failures = 0;
-  for (const bench::SuiteRow& r : run->rows) {
-    if (r.status != "ok") {
-      ++failures;
-      fmt::print("| {} | {} | | | | | | failed: {} |\n", r.model, r.quant, r.error);
-      continue;
-    }
-    fmt::print("| {} | {} | {} | {:.1f} | {:.1f} ± {:.1f} | {:.1f} ± {:.1f} | {:.0f} | ok |\n",
-               r.model, r.quant, r.prompt_tokens, r.ttft_ms, r.prefill_tps, r.prefill_tps_sd,
-               r.decode_tps, r.decode_tps_sd, r.peak_rss_bytes / 1048576.0);
-  }
+  PrintRows(so.category, run->rows);
   fmt::print("\nresults appended to {}; raw logs in {}\n", o.csv, run->log_dir);
   if (stored_id > 0) fmt::print("stored as benchmark run {} in {}\n", stored_id, db_path);
   if (!o.summary_out.empty()) {
     if (int rc = RunSummaryCli(o.csv, o.summary_out); rc != 0) return rc;
   }
   // The suite itself succeeded even when some models failed: they are recorded as failures.
-  (void)failures;
   return 0;
 }
 
@@ -211,6 +311,9 @@ void AddBenchWorkerCommand(CLI::App& root, int* exit_code) {
   CLI::App* cmd = root.add_subcommand("bench-worker", "");
   cmd->group("");  // internal: run by `inferno bench --suite`, one process per model
   cmd->add_option("-m", o->model)->required();
+  cmd->add_option("--category", o->category);
+  cmd->add_option("--mmproj", o->mmproj);
+  cmd->add_option("--media", o->media);
   cmd->add_option("-p", *sizes);
   cmd->add_option("-n", o->generate_tokens);
   cmd->add_option("-r", o->repetitions);

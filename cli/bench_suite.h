@@ -11,10 +11,14 @@ class App;
 namespace inferno::cli {
 
 struct SuiteCliOptions {
-  std::vector<std::string> models;  // --models a.gguf,b.gguf
-  bool all = false;                 // --all: every GGUF in the models dir
+  std::vector<std::string> models;   // --models a.gguf,b.gguf
+  bool all = false;                  // --all: every GGUF in the models dir
+  bool images = false;               // --images: the image category
+  bool audio = false;                // --audio: the audio category
+  std::vector<std::string> mmprojs;  // --mmproj, one per model (--images)
+  std::string media;                 // --media: the source picture or recording
   std::string models_dir;
-  std::string prompt_sizes = "50,100,200";
+  std::string prompt_sizes;  // empty: the category's defaults
   int generate = 64;
   int repetitions = 3;
   int threads = 0;

@@ -131,7 +131,8 @@ void AddCompletionCommands(CLI::App& root, int* exit_code) {
   CLI::App* completion =
       root.add_subcommand("completion", "Print the shell completion script (bash)");
   completion->add_option("shell", *shell, "Shell")->required()->check(CLI::IsMember({"bash"}));
-  completion->callback([&root, exit_code] {
+  // The lambda keeps `shell` alive: CLI11 writes the parsed value through the reference it holds.
+  completion->callback([&root, exit_code, shell] {
     fmt::print("{}", BashCompletion(root));
     *exit_code = 0;
   });

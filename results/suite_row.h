@@ -24,7 +24,7 @@ struct SuiteRow {
   std::string quant;
   double size_bytes = 0;
   double params = 0;
-  std::string input_type = "text";  // "text" now; "image"/"audio" later
+  std::string input_type = "text";  // the category: "text" | "image" | "audio"
   int prompt_tokens = 0;
   int generated_tokens = 0;
   int repetitions = 0;
@@ -37,6 +37,13 @@ struct SuiteRow {
   double cpu_seconds = 0;
   std::string status = "ok";  // "ok" | "failed"
   std::string error;
+  // Appended for the image and audio categories (0 / empty in text rows).
+  std::string mmproj_path;                   // image: the vision encoder paired with the model
+  int image_px = 0;                          // image: long side of the picture given to the encoder
+  int image_tokens = 0;                      // image: its tokens in the prompt (the mmproj's count)
+  double encoder_ms = 0, encoder_ms_sd = 0;  // image: the vision encoder alone
+  double audio_seconds = 0;                  // audio: length of the clip transcribed
+  double rtf = 0, rtf_sd = 0;                // audio: transcription time / clip length
 };
 
 // The header line's column names, in order.

@@ -54,6 +54,7 @@ json::object BenchRunJson(const store::BenchRun& run, bool with_rows) {
                                {"isa", run.isa},
                                {"cores", run.cores}}},
       {"threads", run.threads},
+      {"category", run.category},
       {"models", std::move(models)},
       {"prompt_sizes", std::move(sizes)},
       {"repetitions", run.repetitions},
@@ -73,11 +74,12 @@ json::object BenchProgressJson(int64_t run_id, const bench::SuiteProgress& p, in
   double fraction = (p.model_index + (model_over ? 1.0 : within)) / std::max(1, p.model_count);
   fraction = std::min(1.0, std::max(0.0, fraction));
   return json::object{{"run_id", run_id},
+                      {"category", p.category},
                       {"model", p.model},
                       {"model_index", p.model_index},
                       {"model_count", p.model_count},
                       {"phase", p.phase},
-                      {"prompt_tokens", p.prompt_tokens},
+                      {"prompt_tokens", p.prompt_tokens},  // the size: tokens, px or seconds
                       {"rep", p.rep},
                       {"repetitions", repetitions},
                       {"step", p.step},

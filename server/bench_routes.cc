@@ -1,11 +1,14 @@
 #include "server/bench_routes.h"
 
 #include <boost/json.hpp>
+#include <fstream>
 #include <set>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "bench/suite.h"
+#include "engine/audio/whisper_file.h"
 #include "engine/model/model_dir.h"
 #include "server/bench_json.h"
 #include "server/openai.h"
@@ -57,6 +60,123 @@ int MaxThreads() { return std::max(1, int(std::thread::hardware_concurrency()));
 
 }  // namespace
 
+namespace {
+
+// The category field: text (default), image or audio.
+std::optional<Response> ParseCategory(const json::object& o, std::string* category) {
+  const json::value* v = o.if_contains("category");
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  if (!v->is_string() || !bench::IsCategory(std::string(v->as_string()))) {
+    return ErrorResponse(400, "category must be \"text\", \"image\" or \"audio\"", "invalid_value",
+                         "category");
+  }
+  *category = std::string(v->as_string());
+  return std::nullopt;
+}
+
+// The largest size a run may ask for, per category: prompt tokens, the picture's long side
+// in pixels, the clip's seconds.
+int MaxSize(const std::string& category) {
+  if (category == "image") return BenchLimits::kMaxImagePixels;
+  if (category == "audio") return BenchLimits::kMaxClipSeconds;
+  return BenchLimits::kMaxPromptTokens;
+}
+
+// prompt_sizes: distinct sizes of the category; absent: its defaults.
+std::optional<Response> ParseSizes(const json::object& o, BenchRequest* req) {
+  req->prompt_sizes = bench::DefaultSizes(req->category);
+  const json::value* sizes = o.if_contains("prompt_sizes");
+  if (sizes == nullptr || sizes->is_null()) return std::nullopt;
+  const int max = MaxSize(req->category);
+  const std::string rule = "prompt_sizes must be an array of 1 to " +
+                           std::to_string(BenchLimits::kMaxPromptSizes) +
+                           " distinct integers from 1 to " + std::to_string(max);
+  if (!sizes->is_array() || sizes->as_array().empty() ||
+      sizes->as_array().size() > size_t(BenchLimits::kMaxPromptSizes)) {
+    return ErrorResponse(400, rule, "invalid_value", "prompt_sizes");
+  }
+  req->prompt_sizes.clear();
+  for (const json::value& v : sizes->as_array()) {
+    if (!v.is_int64() || v.as_int64() < 1 || v.as_int64() > max) {
+      return ErrorResponse(400, rule + ", got " + json::serialize(v).substr(0, 40), "invalid_value",
+                           "prompt_sizes");
+    }
+    for (int seen : req->prompt_sizes) {
+      if (seen == v.as_int64()) return ErrorResponse(400, rule, "invalid_value", "prompt_sizes");
+    }
+    req->prompt_sizes.push_back(int(v.as_int64()));
+  }
+  return std::nullopt;
+}
+
+// A speech model's file in the models dir: the id names a whisper.cpp file, with or without
+// ".bin" (as `inferno transcribe` takes it).
+Result<std::string> ResolveSpeechModel(const std::string& models_dir, const std::string& id) {
+  Result<std::string> path = ResolveModelName(models_dir, id, ".bin");
+  if (!path.ok()) return path.status();
+  std::ifstream in(*path, std::ios::binary);
+  uint8_t head[4] = {};
+  if (!in.read(reinterpret_cast<char*>(head), 4) || !audio::WhisperFile::Sniff(head)) {
+    return Status::InvalidArgument("model '" + id + "' is not a whisper.cpp speech model");
+  }
+  return path;
+}
+
+}  // namespace
+
+// One model id of the request resolved to its file (and, for images, its mmproj).
+std::optional<Response> BenchRoutes::ResolveModel(const std::string& id,
+                                                  std::vector<ModelInfo>* listed,
+                                                  BenchRequest* req) {
+  const std::string& dir = registry_.options().models_dir;
+  std::string path;
+  if (req->category == "audio") {
+    Result<std::string> resolved = ResolveSpeechModel(dir, id);
+    if (!resolved.ok()) {
+      const bool missing = resolved.status().code() == Status::Code::kNotFound;
+      return ErrorResponse(missing ? 404 : 400, resolved.status().message(),
+                           missing ? "model_not_found" : "invalid_value", "models");
+    }
+    path = *resolved;
+  }
+  // The model the server was started with (-m, or the bundled demo model) may live
+  // outside the models dir; it is matched by its exact id, never used as a path.
+  const std::string& preload = registry_.options().preload;
+  if (path.empty() && !preload.empty()) {
+    if (listed->empty()) *listed = registry_.List();
+    for (const ModelInfo& m : *listed) {
+      if (m.id == id && m.path == preload) path = preload;
+    }
+  }
+  if (path.empty()) {
+    Result<std::string> resolved = ResolveModelName(dir, id);
+    if (!resolved.ok()) {
+      return ErrorResponse(404, resolved.status().message(), "model_not_found", "models");
+    }
+    path = *resolved;
+  }
+  if (req->category == "image") {
+    // As the registry pairs them (the -m model's --mmproj included), else the one beside it.
+    if (listed->empty()) *listed = registry_.List();
+    std::string mmproj;
+    for (const ModelInfo& m : *listed) {
+      if (m.path == path) mmproj = m.mmproj;
+    }
+    if (mmproj.empty()) mmproj = FindMmprojFor(path);
+    if (mmproj.empty()) {
+      return ErrorResponse(400,
+                           "model '" + id +
+                               "' has no vision encoder (an mmproj beside it): "
+                               "the image category takes vision models",
+                           "invalid_value", "models");
+    }
+    req->mmproj_paths.push_back(mmproj);
+  }
+  req->model_ids.push_back(id);
+  req->model_paths.push_back(path);
+  return std::nullopt;
+}
+
 std::optional<Response> BenchRoutes::Parse(const std::string& body, BenchRequest* out) {
   json::error_code ec;
   json::value root = json::parse(body, ec);
@@ -66,19 +186,20 @@ std::optional<Response> BenchRoutes::Parse(const std::string& body, BenchRequest
   if (!root.is_object())
     return ErrorResponse(400, "the request body must be a JSON object", "invalid_json");
   const json::object& o = root.as_object();
-  static const std::set<std::string> kKnown = {"models", "prompt_sizes", "repetitions",
-                                               "gen_tokens", "threads"};
+  static const std::set<std::string> kKnown = {"models",     "prompt_sizes", "repetitions",
+                                               "gen_tokens", "threads",      "category"};
   for (const auto& kv : o) {
     if (!kKnown.count(std::string(kv.key()))) {
-      return ErrorResponse(
-          400,
-          "unknown field '" + std::string(kv.key()).substr(0, 40) +
-              "'; a run takes models, prompt_sizes, repetitions, gen_tokens, threads",
-          "unknown_field", std::string(kv.key()).substr(0, 40));
+      return ErrorResponse(400,
+                           "unknown field '" + std::string(kv.key()).substr(0, 40) +
+                               "'; a run takes category, models, prompt_sizes, repetitions, "
+                               "gen_tokens, threads",
+                           "unknown_field", std::string(kv.key()).substr(0, 40));
     }
   }
 
   BenchRequest req;
+  if (auto err = ParseCategory(o, &req.category)) return err;
   const json::value* models = o.if_contains("models");
   if (models == nullptr || !models->is_array() || models->as_array().empty() ||
       models->as_array().size() > size_t(BenchLimits::kMaxModels)) {
@@ -88,7 +209,6 @@ std::optional<Response> BenchRoutes::Parse(const std::string& body, BenchRequest
                              " model ids (as /v1/models lists them)",
                          "invalid_value", "models");
   }
-  const std::string& preload = registry_.options().preload;
   std::vector<ModelInfo> listed;  // only read when a name may be the -m model
   for (const json::value& v : models->as_array()) {
     if (!v.is_string() || v.as_string().empty()) {
@@ -99,47 +219,9 @@ std::optional<Response> BenchRoutes::Parse(const std::string& body, BenchRequest
       if (seen == id)
         return ErrorResponse(400, "model '" + id + "' is listed twice", "invalid_value", "models");
     }
-    // The model the server was started with (-m, or the bundled demo model) may live
-    // outside the models dir; it is matched by its exact id, never used as a path.
-    std::string path;
-    if (!preload.empty()) {
-      if (listed.empty()) listed = registry_.List();
-      for (const ModelInfo& m : listed) {
-        if (m.id == id && m.path == preload) path = preload;
-      }
-    }
-    if (path.empty()) {
-      Result<std::string> resolved = ResolveModelName(registry_.options().models_dir, id);
-      if (!resolved.ok()) {
-        return ErrorResponse(404, resolved.status().message(), "model_not_found", "models");
-      }
-      path = *resolved;
-    }
-    req.model_ids.push_back(id);
-    req.model_paths.push_back(path);
+    if (auto err = ResolveModel(id, &listed, &req)) return err;
   }
-
-  req.prompt_sizes = {50, 100, 200};
-  if (const json::value* sizes = o.if_contains("prompt_sizes"); sizes && !sizes->is_null()) {
-    const std::string rule =
-        "prompt_sizes must be an array of 1 to " + std::to_string(BenchLimits::kMaxPromptSizes) +
-        " distinct integers from 1 to " + std::to_string(BenchLimits::kMaxPromptTokens);
-    if (!sizes->is_array() || sizes->as_array().empty() ||
-        sizes->as_array().size() > size_t(BenchLimits::kMaxPromptSizes)) {
-      return ErrorResponse(400, rule, "invalid_value", "prompt_sizes");
-    }
-    req.prompt_sizes.clear();
-    for (const json::value& v : sizes->as_array()) {
-      if (!v.is_int64() || v.as_int64() < 1 || v.as_int64() > BenchLimits::kMaxPromptTokens) {
-        return ErrorResponse(400, rule + ", got " + json::serialize(v).substr(0, 40),
-                             "invalid_value", "prompt_sizes");
-      }
-      for (int seen : req.prompt_sizes) {
-        if (seen == v.as_int64()) return ErrorResponse(400, rule, "invalid_value", "prompt_sizes");
-      }
-      req.prompt_sizes.push_back(int(v.as_int64()));
-    }
-  }
+  if (auto err = ParseSizes(o, &req)) return err;
   req.repetitions = 3;
   if (auto err = IntField(o, "repetitions", 1, BenchLimits::kMaxRepetitions, &req.repetitions)) {
     return err;

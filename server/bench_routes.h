@@ -25,6 +25,8 @@ struct BenchLimits {
   static constexpr int kMaxModels = 16;
   static constexpr int kMaxPromptSizes = 8;
   static constexpr int kMaxPromptTokens = 2048;
+  static constexpr int kMaxImagePixels = 4096;  // the picture's long side
+  static constexpr int kMaxClipSeconds = 600;
   static constexpr int kMaxRepetitions = 10;
   static constexpr int kMaxGenTokens = 512;
 };
@@ -42,6 +44,8 @@ class BenchRoutes {
   std::optional<Response> Parse(const std::string& body, BenchRequest* out);
 
  private:
+  std::optional<Response> ResolveModel(const std::string& id, std::vector<ModelInfo>* listed,
+                                       BenchRequest* req);
   void Start(const Request& r, ResponseWriter& w);
   void Follow(BenchJob& job, ResponseWriter& w);
   void Events(const PathParams& p, ResponseWriter& w);

@@ -87,6 +87,7 @@ Result<std::shared_ptr<BenchJob>> BenchService::Start(const BenchRequest& reques
   store::BenchRun run = store::NewBenchRun("server", RunKey(options_.log_root), machine);
   run.threads = request.threads;
   run.models = request.model_ids;
+  run.category = request.category;
   run.prompt_sizes = request.prompt_sizes;
   run.repetitions = request.repetitions;
   run.generate_tokens = request.generate_tokens;
@@ -117,8 +118,14 @@ Status BenchService::Cancel(int64_t id) {
 
 void BenchService::Run(std::shared_ptr<BenchJob> job, BenchRequest request, store::BenchRun run) {
   bench::SuiteOptions so;
+  so.category = request.category;
   so.models = request.model_paths;
+  so.mmprojs = request.mmproj_paths;
   so.labels = request.model_ids;
+  if (so.category != "text") {
+    const std::string& given = so.category == "image" ? options_.image_file : options_.audio_file;
+    so.media_file = given.empty() ? bench::DefaultMediaFile(so.category) : given;
+  }
   so.prompt_sizes = request.prompt_sizes;
   so.generate_tokens = request.generate_tokens;
   so.repetitions = request.repetitions;

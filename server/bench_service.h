@@ -25,9 +25,11 @@
 namespace inferno::server {
 
 struct BenchRequest {
-  std::vector<std::string> model_ids;    // as the client named them
-  std::vector<std::string> model_paths;  // resolved inside the models dir
-  std::vector<int> prompt_sizes;
+  std::string category = "text";          // text | image | audio (bench/suite.h)
+  std::vector<std::string> model_ids;     // as the client named them
+  std::vector<std::string> model_paths;   // resolved inside the models dir
+  std::vector<std::string> mmproj_paths;  // image: each model's vision encoder
+  std::vector<int> prompt_sizes;          // tokens, picture long sides (px) or clip seconds
   int repetitions = 1;
   int generate_tokens = 64;
   int threads = 1;
@@ -59,6 +61,8 @@ class BenchJob {
 struct BenchServiceOptions {
   std::string worker_binary;  // the `inferno` binary (runs `bench-worker`)
   std::string log_root;       // raw worker logs go to <log_root>/<run_key>/
+  // image / audio runs: the source picture and recording (bench::DefaultMediaFile when empty).
+  std::string image_file, audio_file;
 };
 
 class BenchService {

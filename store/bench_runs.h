@@ -27,7 +27,8 @@ struct BenchRun {
   int cores = 0;
   int threads = 0;
   std::vector<std::string> models;  // model ids (server) or paths (cli)
-  std::vector<int> prompt_sizes;
+  std::string category = "text";    // text | image | audio (bench::kCategories)
+  std::vector<int> prompt_sizes;    // prompt tokens, picture long sides (px) or clip seconds
   int repetitions = 0;
   int generate_tokens = 0;
   int64_t row_count = 0;              // filled by List and Get

@@ -171,6 +171,21 @@ CREATE TABLE remote_endpoints (
   created_at INTEGER NOT NULL
 );
 )sql"},
+    // The image and audio categories of the benchmark suite: the columns appended to
+    // benchmarks/results.csv (results/suite_row.h), appended here in the same order, and the
+    // category of each run (its sizes are pixels or seconds rather than tokens). Number 9:
+    // 8 is taken by another branch of this merge round (the lead renumbers if needed).
+    {9, "image and audio benchmark columns", R"sql(
+ALTER TABLE bench_results ADD COLUMN mmproj_path TEXT NOT NULL DEFAULT '';
+ALTER TABLE bench_results ADD COLUMN image_px INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE bench_results ADD COLUMN image_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE bench_results ADD COLUMN encoder_ms REAL NOT NULL DEFAULT 0;
+ALTER TABLE bench_results ADD COLUMN encoder_ms_sd REAL NOT NULL DEFAULT 0;
+ALTER TABLE bench_results ADD COLUMN audio_seconds REAL NOT NULL DEFAULT 0;
+ALTER TABLE bench_results ADD COLUMN rtf REAL NOT NULL DEFAULT 0;
+ALTER TABLE bench_results ADD COLUMN rtf_sd REAL NOT NULL DEFAULT 0;
+ALTER TABLE bench_runs ADD COLUMN category TEXT NOT NULL DEFAULT 'text';
+)sql"},
 };
 
 Status TooNew(std::string_view name, int found, int known) {
@@ -201,7 +216,11 @@ Result<int> SchemaVersion(SQLite::Database& db) {
 
 Status Migrate(SQLite::Database& db, std::span<const Migration> migrations, std::string_view name) {
   const int known = migrations.empty() ? 0 : migrations.back().version;
-  for (const Migration& m : migrations) {
+  // Each migration applies on top of the one listed before it. The numbers increase but may
+  // skip one while parallel branches are merged (each branch takes the number it was given).
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    const Migration& m = migrations[i];
+    const int previous = i == 0 ? 0 : migrations[i - 1].version;
     std::string where = std::string(name) + ": migration " + std::to_string(m.version) + " (" +
                         std::string(m.description) + ")";
     try {
@@ -217,9 +236,9 @@ Status Migrate(SQLite::Database& db, std::span<const Migration> migrations, std:
         return TooNew(name, *current, known);
       }
       if (*current >= m.version) continue;  // the transaction rolls back: nothing written
-      if (*current != m.version - 1) {
+      if (*current != previous) {
         return Status::Corruption(where + ": database is at version " + std::to_string(*current) +
-                                  ", expected " + std::to_string(m.version - 1));
+                                  ", expected " + std::to_string(previous));
       }
       db.exec(std::string(m.sql));
       SQLite::Statement record(db, "INSERT INTO schema_version VALUES (?, ?, ?)");

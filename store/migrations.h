@@ -1,7 +1,7 @@
 // Versioned schema migrations. Migration N (N = 1, 2, ...) is applied once, in its own
 // transaction together with the row that records it in schema_version, so a crash leaves
-// the database at N-1 or N and never in between. A database written by a newer Inferno
-// (a version above the last one known here) is refused rather than guessed at.
+// the database at the previous version or N and never in between. A database written by a newer
+// Inferno (a version above the last one known here) is refused rather than guessed at.
 //
 // To change the schema, append a Migration to the list in migrations.cc; never edit one
 // that has shipped.
@@ -19,7 +19,7 @@ class Database;
 namespace inferno::store {
 
 struct Migration {
-  int version;                   // 1, 2, 3, ... in order, no gaps
+  int version;                   // increasing from 1; each applies on top of the one before
   std::string_view description;  // recorded in schema_version
   std::string_view sql;          // one or more statements
 };

@@ -12,10 +12,33 @@ namespace {
 
 SQLite::Database Memory() { return SQLite::Database(":memory:", SQLite::OPEN_READWRITE); }
 
-TEST(Migrations, AreNumberedInOrderWithoutGaps) {
-  int expected = 1;
-  for (const Migration& m : Migrations()) EXPECT_EQ(m.version, expected++);
-  EXPECT_GE(Migrations().size(), 1u);
+// Increasing from 1. A number may be skipped while parallel branches are merged (each takes the
+// number it was given); the runner applies each migration on top of the one listed before it.
+TEST(Migrations, AreNumberedInIncreasingOrder) {
+  int previous = 0;
+  for (const Migration& m : Migrations()) {
+    EXPECT_GT(m.version, previous);
+    previous = m.version;
+  }
+  ASSERT_GE(Migrations().size(), 1u);
+  EXPECT_EQ(Migrations().front().version, 1);
+}
+
+TEST(Migrations, ANumberSkippedInTheListIsNotExpectedInTheDatabase) {
+  SQLite::Database db = Memory();
+  const std::vector<Migration> list = {{1, "a", "CREATE TABLE a (x INTEGER);"},
+                                       {3, "c", "ALTER TABLE a ADD COLUMN z TEXT;"}};
+  ASSERT_TRUE(Migrate(db, {list.data(), 1}, "mem").ok());
+  ASSERT_TRUE(Migrate(db, list, "mem").ok());
+  EXPECT_EQ(*SchemaVersion(db), 3);
+  // A database at a version the list does not hold before 3 is refused, not patched up.
+  SQLite::Database other = Memory();
+  const std::vector<Migration> two = {list[0], {2, "b", "CREATE TABLE b (y INTEGER);"}};
+  ASSERT_TRUE(Migrate(other, two, "mem").ok());
+  const std::vector<Migration> three = {list[0],
+                                        {3, "c", "ALTER TABLE a ADD COLUMN z TEXT;"},
+                                        {4, "d", "CREATE TABLE d (w INTEGER);"}};
+  EXPECT_FALSE(Migrate(other, three, "mem").ok());
 }
 
 TEST(Migrations, NewDatabaseGetsEveryMigrationOnceAndRecordsIt) {
@@ -118,6 +141,31 @@ TEST(Migrations, VersionTwoDatabaseUpgradesKeepingItsData) {
   EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM debug_sessions").getInt64(), 1);
   EXPECT_EQ(db.execAndGet("SELECT description FROM schema_version WHERE version = 3").getString(),
             "benchmark runs and results");
+}
+
+// A history written before the image and audio columns: its rows keep their values and read
+// back with the new columns at their defaults, and new rows hold the new columns.
+TEST(Migrations, BenchResultsGainTheMediaColumnsKeepingOldRows) {
+  SQLite::Database db = Memory();
+  const std::vector<Migration> v7(Migrations().begin(), Migrations().begin() + 7);
+  ASSERT_TRUE(Migrate(db, v7, "old.db").ok());
+  db.exec("INSERT INTO bench_runs (run_key, status, started_at) VALUES ('k', 'done', 1)");
+  db.exec(
+      "INSERT INTO bench_results (bench_run_id, model, input_type, decode_tps) VALUES (1, 'old', "
+      "'text', 42.5)");
+  ASSERT_TRUE(Migrate(db, Migrations(), "old.db").ok());
+  EXPECT_EQ(db.execAndGet("SELECT description FROM schema_version WHERE version = 9").getString(),
+            "image and audio benchmark columns");
+  EXPECT_EQ(db.execAndGet("SELECT decode_tps FROM bench_results WHERE model = 'old'").getDouble(),
+            42.5);
+  EXPECT_EQ(db.execAndGet("SELECT image_tokens FROM bench_results WHERE model = 'old'").getInt(),
+            0);
+  EXPECT_EQ(db.execAndGet("SELECT rtf FROM bench_results WHERE model = 'old'").getDouble(), 0.0);
+  db.exec(
+      "INSERT INTO bench_results (bench_run_id, model, input_type, image_px, image_tokens, "
+      "encoder_ms) VALUES (1, 'vision', 'image', 512, 16, 3.5)");
+  EXPECT_EQ(db.execAndGet("SELECT image_tokens FROM bench_results WHERE image_px = 512").getInt(),
+            16);
 }
 
 }  // namespace

@@ -302,6 +302,121 @@ TEST_F(BenchApiTest, BadRequestsGetClearErrors) {
   EXPECT_EQ(HttpRequest(port(), "GET", "/health").status, 200);
 }
 
+// The image and audio categories over HTTP: a vision model (in a directory of its own with its
+// mmproj, as the server pairs them) and the Whisper fixture of the zoo.
+class BenchMediaApiTest : public ::testing::Test {
+ protected:
+  static fs::path Zoo(const std::string& name) { return fs::path(INFERNO_ZOO_DIR) / "zoo" / name; }
+  static bool HaveZoo() {
+    return fs::exists(Zoo("mmproj-gemma3-tiny.gguf")) && fs::exists(Zoo("whisper-rand-tiny.bin"));
+  }
+  static void SetUpTestSuite() {
+    if (!HaveZoo()) return;  // each test skips
+    dir_ = new fs::path(testing::FreshTempDir("bench_api", "media"));
+    const fs::path models = *dir_ / "models";
+    fs::create_directories(models / "vision");
+    fs::copy_file(testing::FixtureModel("gemma3-tiny-Q8_0"),
+                  models / "vision/gemma3-tiny-Q8_0.gguf");
+    fs::copy_file(Zoo("mmproj-gemma3-tiny.gguf"), models / "vision/mmproj-gemma3-tiny.gguf");
+    fs::copy_file(testing::FixtureModel(kModel), models / (std::string(kModel) + ".gguf"));
+    fs::copy_file(Zoo("whisper-rand-tiny.bin"), models / "whisper-rand-tiny.bin");
+    server_ = new ServerProcess({"--models-dir", models.string(), "--data-dir",
+                                 (*dir_ / "data").string(), "--threads", "1"});
+    ASSERT_TRUE(server_->ok()) << server_->startup_output();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    if (dir_ != nullptr) fs::remove_all(*dir_);
+    delete dir_;
+  }
+  void SetUp() override {
+    if (!HaveZoo()) GTEST_SKIP() << "no zoo vision and speech models (make zoo)";
+  }
+  // Runs one request to its end (the POST streams until the run is over); the stored run.
+  static json::object RunToEnd(const std::string& body) {
+    HttpResponse r = HttpRequest(server_->port(), "POST", "/bench", body);
+    EXPECT_EQ(r.status, 200) << r.body;
+    const Sse sse = ParseSse(r.body);
+    EXPECT_FALSE(sse.Named("done").empty()) << r.body;
+    if (sse.Named("start").empty()) return {};
+    const int64_t id = sse.Named("start")[0]["run"].as_object()["id"].as_int64();
+    for (const json::object& p : sse.Named("progress")) {
+      EXPECT_EQ(p.at("category"), json::parse(body).as_object().at("category"));
+    }
+    return ParseJsonObject(
+        HttpRequest(server_->port(), "GET", "/bench/runs/" + std::to_string(id)).body);
+  }
+  static ServerProcess* server_;
+  static fs::path* dir_;
+};
+ServerProcess* BenchMediaApiTest::server_ = nullptr;
+fs::path* BenchMediaApiTest::dir_ = nullptr;
+
+TEST_F(BenchMediaApiTest, ImageRunOfAVisionModelIsStoredWithItsColumns) {
+  json::object run = RunToEnd(
+      R"({"category":"image","models":["vision/gemma3-tiny-Q8_0"],"prompt_sizes":[64,200],)"
+      R"("repetitions":1,"gen_tokens":4})");
+  EXPECT_EQ(run["status"], "done") << json::serialize(run);
+  EXPECT_EQ(run["category"], "image");
+  EXPECT_EQ(run["prompt_sizes"], (json::array{64, 200}));
+  const json::array& rows = run["rows"].as_array();
+  ASSERT_EQ(rows.size(), 2u);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const json::object& row = rows[i].as_object();
+    EXPECT_EQ(row.at("status"), "ok") << json::serialize(row);
+    EXPECT_EQ(row.at("input_type"), "image");
+    EXPECT_EQ(Num(row.at("image_px")), i == 0 ? 64 : 200);
+    EXPECT_GT(Num(row.at("image_tokens")), 0);
+    EXPECT_GT(Num(row.at("prompt_tokens")), Num(row.at("image_tokens")));
+    EXPECT_GT(Num(row.at("encoder_ms")), 0);
+    EXPECT_GT(Num(row.at("decode_tps")), 0);
+    EXPECT_NE(std::string(row.at("mmproj_path").as_string()).find("mmproj-gemma3-tiny.gguf"),
+              std::string::npos);
+  }
+  // The CSV download has the appended columns.
+  HttpResponse csv = HttpRequest(server_->port(), "GET",
+                                 "/bench/runs/" + std::to_string(run["id"].as_int64()) + ".csv");
+  EXPECT_NE(csv.body.find(",mmproj_path,image_px,image_tokens,encoder_ms,"), std::string::npos);
+}
+
+TEST_F(BenchMediaApiTest, AudioRunOfASpeechModel) {
+  json::object run = RunToEnd(
+      R"({"category":"audio","models":["whisper-rand-tiny"],"prompt_sizes":[2],"repetitions":1})");
+  EXPECT_EQ(run["status"], "done") << json::serialize(run);
+  EXPECT_EQ(run["category"], "audio");
+  const json::array& rows = run["rows"].as_array();
+  ASSERT_EQ(rows.size(), 1u);
+  const json::object& row = rows[0].as_object();
+  EXPECT_EQ(row.at("status"), "ok") << json::serialize(row);
+  EXPECT_EQ(row.at("model"), "whisper-rand-tiny");
+  EXPECT_EQ(Num(row.at("audio_seconds")), 2);
+  EXPECT_GT(Num(row.at("rtf")), 0);
+}
+
+TEST_F(BenchMediaApiTest, CategoryErrors) {
+  struct Case {
+    std::string body;
+    int status;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {R"({"category":"video","models":["llama-tiny-Q8_0"]})", 400, "category must be"},
+      {R"({"category":"image","models":["llama-tiny-Q8_0"]})", 400, "has no vision encoder"},
+      {R"({"category":"image","models":["vision/gemma3-tiny-Q8_0"],"prompt_sizes":[5000]})", 400,
+       "from 1 to 4096"},
+      {R"({"category":"audio","models":["llama-tiny-Q8_0"]})", 404, "not found"},
+      {R"({"category":"audio","models":["../whisper-rand-tiny"]})", 404, "not a name inside"},
+      {R"({"category":"audio","models":["whisper-rand-tiny"],"prompt_sizes":[601]})", 400,
+       "from 1 to 600"},
+  };
+  for (const Case& c : cases) {
+    HttpResponse r = HttpRequest(server_->port(), "POST", "/bench", c.body);
+    EXPECT_EQ(r.status, c.status) << c.body << " -> " << r.body;
+    EXPECT_NE(ErrorField(r, "message").find(c.message), std::string::npos)
+        << c.body << " -> " << r.body;
+  }
+}
+
 // With an API key the bench routes need it like /v1 and /api; the model the server was
 // started with (-m, outside the models dir) can be benchmarked by its id.
 TEST(BenchApiKey, RoutesNeedTheKeyAndThePreloadedModelCanBeMeasured) {

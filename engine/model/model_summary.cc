@@ -30,22 +30,27 @@ void CountActive(const gguf::File& file, ModelSummary& s) {
 
 }  // namespace
 
-ModelSummary SummarizeModel(const gguf::File& file) {
-  ModelSummary s;
+std::string DominantType(std::span<const gguf::TensorInfo> tensors) {
   std::map<DType, uint64_t> matrix_bytes;
-  for (const gguf::TensorInfo& t : file.tensors()) {
-    s.parameters += double(t.n_elements);
+  for (const gguf::TensorInfo& t : tensors) {
     if (t.shape.size() >= 2) matrix_bytes[t.type] += t.bytes;
   }
-  s.active_parameters = s.parameters;
   uint64_t most = 0;
-  s.dominant_type = "none";
+  std::string dominant = "none";
   for (const auto& [type, bytes] : matrix_bytes) {
     if (bytes > most) {
       most = bytes;
-      s.dominant_type = DTypeName(type);
+      dominant = DTypeName(type);
     }
   }
+  return dominant;
+}
+
+ModelSummary SummarizeModel(const gguf::File& file) {
+  ModelSummary s;
+  for (const gguf::TensorInfo& t : file.tensors()) s.parameters += double(t.n_elements);
+  s.active_parameters = s.parameters;
+  s.dominant_type = DominantType(file.tensors());
   s.quant = s.dominant_type == "none" ? "" : s.dominant_type;
   Result<uint64_t> file_type = file.GetUint("general.file_type");
   if (file_type.ok() && gguf::FileTypeName(*file_type)) s.quant = gguf::FileTypeName(*file_type);

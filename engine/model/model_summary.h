@@ -3,6 +3,7 @@
 // reports and the server's /v1/models.
 #pragma once
 
+#include <span>
 #include <string>
 
 #include "engine/gguf/gguf_file.h"
@@ -28,5 +29,9 @@ struct ModelSummary {
 };
 
 ModelSummary SummarizeModel(const gguf::File& file);
+
+// The tensor type holding the most matrix bytes ("Q4_K"), "none" without matrices; also for
+// files that are not GGUF models (whisper.cpp's).
+std::string DominantType(std::span<const gguf::TensorInfo> tensors);
 
 }  // namespace inferno

@@ -6,7 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { sourceDir, startServer } from './server.mjs';
+import { existsSync } from 'node:fs';
+import { sourceDir, startServer, zooDir } from './server.mjs';
 import { launchBrowser, shots } from './browser.mjs';
 
 
@@ -23,13 +24,13 @@ after(async () => {
   await server?.stop();
 });
 
-async function openBenchmarks(theme = 'light') {
+async function openBenchmarks(theme = 'light', srv = server) {
   // Settings closed: the page gets the whole width.
   const context = await browser.newContext({
     viewport: { width: 1280, height: 1000 },
     colorScheme: theme,
     acceptDownloads: true,
-    storageState: { cookies: [], origins: [{ origin: server.url, localStorage: [{ name: 'inferno.showSettings', value: 'false' }] }] },
+    storageState: { cookies: [], origins: [{ origin: srv.url, localStorage: [{ name: 'inferno.showSettings', value: 'false' }] }] },
   });
   const page = await context.newPage();
   const errors = [];
@@ -46,7 +47,7 @@ async function openBenchmarks(theme = 'light') {
       }
     }).observe(document, { subtree: true, attributes: true, attributeFilter: ['aria-valuenow'], childList: true });
   });
-  await page.goto(server.url + '/');
+  await page.goto(srv.url + '/');
   await page.getByRole('tab', { name: 'Benchmarks' }).click();
   await page.getByRole('heading', { name: 'Benchmarks' }).waitFor();
   // The model list (from /v1/models) has arrived.
@@ -54,13 +55,13 @@ async function openBenchmarks(theme = 'light') {
   return { page, context, errors };
 }
 
-async function runBenchmark(page, { models, sizes, reps = '1', gen = '4', after = 0 }) {
+async function runBenchmark(page, { models, sizes, reps = '1', gen = '4', after = 0, sizesLabel = 'Prompt sizes (tokens)' }) {
   const boxes = page.locator('.bench-models input[type=checkbox]');
   for (let i = 0; i < (await boxes.count()); i++) {
     const name = (await page.locator('.bench-models label').nth(i).locator('span').first().textContent()).trim();
     await boxes.nth(i).setChecked(models.includes(name));
   }
-  await page.getByLabel('Prompt sizes (tokens)').fill(sizes);
+  await page.getByLabel(sizesLabel).fill(sizes);
   await page.getByLabel('Repetitions').fill(reps);
   await page.getByLabel('Generated tokens').fill(gen);
   await page.evaluate(() => (window.__progress = []));
@@ -181,6 +182,47 @@ describe('Benchmarks page', () => {
     const run = await (await fetch(`${server.url}/bench/runs/${id}`)).json();
     assert.equal(run.status, 'cancelled');
     await page.getByTestId('bench-history').getByText('cancelled').first().waitFor();
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
+
+// The image category: the served model paired with the zoo's LLaVA-shaped mmproj (--mmproj)
+// is a vision model, which the Images choice offers and measures.
+const mmproj = path.join(zooDir, 'zoo/mmproj-llava-tiny.gguf');
+describe('Benchmarks page, image category', { skip: !existsSync(mmproj) && 'no zoo (make zoo)' }, () => {
+  let vision;
+  before(async () => {
+    vision = await startServer(['--mmproj', mmproj]);
+  });
+  after(async () => {
+    await vision?.stop();
+  });
+
+  test('runs the vision model on two image sizes and shows the image columns', async () => {
+    const { page, context, errors } = await openBenchmarks('light', vision);
+    await page.getByRole('radio', { name: 'Images' }).check();
+    const offered = await page.locator('.bench-models label.check > span:first-of-type').allTextContents();
+    assert.deepEqual(offered, ['llama-tiny-Q8_0']);
+    assert.equal(await page.getByLabel('Image sizes (px)').inputValue(), '256, 512, 1024');
+    const id = await runBenchmark(page, { models: ['llama-tiny-Q8_0'], sizes: '64, 200', sizesLabel: 'Image sizes (px)' });
+    const stored = await (await fetch(`${vision.url}/bench/runs/${id}`)).json();
+    assert.equal(stored.category, 'image');
+    assert.equal(stored.rows.length, 2);
+    const table = page.locator('[data-testid=bench-results][data-category=image]');
+    const rows = await tableRows(table);
+    // Model, quant, image px, image tokens, encoder ms, ... as the server stored them.
+    assert.deepEqual(
+      rows.map((r) => [r[0], r[2], r[3]]),
+      stored.rows.map((r) => [r.model, String(r.image_px), String(r.image_tokens)]),
+    );
+    for (const r of stored.rows) {
+      assert.equal(r.status, 'ok');
+      assert.ok(r.image_tokens > 0 && r.prompt_tokens > r.image_tokens, JSON.stringify(r));
+      assert.ok(r.encoder_ms > 0);
+    }
+    await page.getByTestId('chart-latency').locator('svg').waitFor();
+    await page.getByTestId('bench-history').getByText(/Images · llama-tiny-Q8_0 · images 64\/200 px/).waitFor();
     assert.deepEqual(errors, []);
     await context.close();
   });

@@ -39,7 +39,19 @@ export interface BenchRow {
   cpu_seconds: number;
   status: string;
   error: string;
+  // The image and audio categories (0 / '' in text rows); rows stored before them may lack these.
+  mmproj_path?: string;
+  image_px?: number;
+  image_tokens?: number;
+  encoder_ms?: number;
+  encoder_ms_sd?: number;
+  audio_seconds?: number;
+  rtf?: number;
+  rtf_sd?: number;
 }
+
+/** What a run measures: text prompts, an image with a question (vision models), audio to transcribe. */
+export type BenchCategory = 'text' | 'image' | 'audio';
 
 export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -53,7 +65,9 @@ export interface BenchRun {
   finished_at: string | null;
   machine: { hostname: string; cpu_model: string; cpu_flags: string; isa: string; cores: number };
   threads: number;
+  category?: BenchCategory;
   models: string[];
+  /** Prompt tokens, the picture's long side (px) or the clip's seconds, per category. */
   prompt_sizes: number[];
   repetitions: number;
   gen_tokens: number;
@@ -62,6 +76,7 @@ export interface BenchRun {
 }
 
 export interface BenchRequest {
+  category?: BenchCategory;
   models: string[];
   prompt_sizes: number[];
   repetitions: number;

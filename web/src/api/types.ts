@@ -9,6 +9,8 @@ export interface ModelInfo {
   parameters?: number;
   loaded?: boolean;
   error?: string;
+  /** What it takes besides text: "vision" when an mmproj goes with it. */
+  capabilities?: string[];
   /** "chat", "embeddings" or "speech" (whisper.cpp files: transcription only). */
   kind?: string;
   /** Served by a remote OpenAI-compatible endpoint (`NAME/model`), with its last check. */

@@ -24,7 +24,7 @@ export function BenchCompare({ a, b }: { a: BenchRun; b: BenchRun }) {
           <thead>
             <tr>
               <th>Model</th>
-              <th className="num">Prompt</th>
+              <th className="num">Size</th>
               <th>Metric</th>
               <th className="num">A</th>
               <th className="num">B</th>
@@ -32,10 +32,14 @@ export function BenchCompare({ a, b }: { a: BenchRun; b: BenchRun }) {
             </tr>
           </thead>
           <tbody>
-            {rows.map((r, i) => (
-              <tr key={i} className={r.metric === 'decode_tps' ? 'group-start' : undefined}>
-                <td>{r.metric === 'decode_tps' ? r.model : ''}</td>
-                <td className="num">{r.metric === 'decode_tps' ? r.promptTokens : ''}</td>
+            {rows.map((r, i) => {
+              // The first metric of each (model, size) starts a group; the others leave those cells blank.
+              const prev = rows[i - 1];
+              const first = !prev || prev.model !== r.model || prev.promptTokens !== r.promptTokens;
+              return (
+              <tr key={i} className={first ? 'group-start' : undefined}>
+                <td>{first ? r.model : ''}</td>
+                <td className="num">{first ? r.promptTokens : ''}</td>
                 <td>{label(r.metric)}</td>
                 <td className="num">{fmt(r.metric, r.a)}</td>
                 <td className="num">{fmt(r.metric, r.b)}</td>
@@ -43,7 +47,8 @@ export function BenchCompare({ a, b }: { a: BenchRun; b: BenchRun }) {
                   {formatRatio(r.ratio)}
                 </td>
               </tr>
-            ))}
+              );
+            })}
           </tbody>
         </table>
       </div>

@@ -1,10 +1,11 @@
-// What to measure: the models (from the server's list), prompt sizes, repetitions and
-// generated tokens, with Run / Cancel.
+// What to measure: the category (text prompts, images for vision models, audio for speech
+// models), the models (from the server's list), sizes, repetitions and generated tokens, with
+// Run / Cancel.
 
 import { useState } from 'react';
-import type { BenchRequest } from '../api/bench';
+import type { BenchCategory, BenchRequest } from '../api/bench';
 import type { ModelInfo } from '../api/types';
-import { parsePromptSizes } from '../lib/bench';
+import { CATEGORIES, modelsForCategory, parsePromptSizes } from '../lib/bench';
 import { formatBytes } from '../lib/metrics';
 
 interface Props {
@@ -17,26 +18,70 @@ interface Props {
 
 const clamp = (v: string, max: number) => Math.min(max, Math.max(1, Number(v) || 1));
 
+/** Speech model ids typed by hand ("whisper-base, ggml-tiny"): files in the server's models dir. */
+const typedIds = (text: string) => [...new Set(text.split(/[\s,]+/).filter(Boolean))];
+
 export function BenchForm({ usable, defaultModel, running, onRun, onCancel }: Props) {
+  const [category, setCategory] = useState<BenchCategory>('text');
   const [picked, setPicked] = useState<string[]>(() => (defaultModel ? [defaultModel] : []));
-  const [sizesText, setSizesText] = useState('50, 100, 200');
+  const [sizesText, setSizesText] = useState(CATEGORIES.text.defaults);
+  const [speechText, setSpeechText] = useState('');
   const [repetitions, setRepetitions] = useState(3);
   const [genTokens, setGenTokens] = useState(64);
-  const sizes = parsePromptSizes(sizesText);
-  const chosen = picked.filter((id) => usable.some((m) => m.id === id));
+  const cat = CATEGORIES[category];
+  const sizes = parsePromptSizes(sizesText, category);
+  const offered = modelsForCategory(usable, category);
+  const ticked = picked.filter((id) => offered.some((m) => m.id === id));
+  const chosen = category === 'audio' ? [...new Set([...ticked, ...typedIds(speechText)])] : ticked;
+  const sizeField = `${cat.size[0]?.toUpperCase()}${cat.size.slice(1)}s (${cat.unit})`;
 
   return (
     <form
       className="bench-form"
       onSubmit={(e) => {
         e.preventDefault();
-        onRun({ models: chosen, prompt_sizes: sizes.sizes, repetitions, gen_tokens: genTokens });
+        onRun({ category, models: chosen, prompt_sizes: sizes.sizes, repetitions, gen_tokens: genTokens });
       }}
     >
+      <div className="bench-category" role="radiogroup" aria-label="Category">
+        {(Object.keys(CATEGORIES) as BenchCategory[]).map((c) => (
+          <label key={c} className="check">
+            <input
+              type="radio"
+              name="bench-category"
+              value={c}
+              checked={category === c}
+              disabled={running}
+              onChange={() => {
+                setCategory(c);
+                setSizesText(CATEGORIES[c].defaults);
+              }}
+            />
+            <span>{CATEGORIES[c].label}</span>
+          </label>
+        ))}
+      </div>
       <fieldset className="bench-models">
         <legend>Models</legend>
-        {usable.length === 0 && <p className="muted">The server has no usable model.</p>}
-        {usable.map((m) => (
+        {offered.length === 0 && category !== 'audio' && (
+          <p className="muted">
+            {category === 'image'
+              ? 'No vision model: put an mmproj file beside a model in the models dir.'
+              : 'The server has no usable model.'}
+          </p>
+        )}
+        {category === 'audio' && (
+          <label className="field inline">
+            <span>Speech models (whisper.cpp files in the models dir)</span>
+            <input
+              value={speechText}
+              placeholder="ggml-base.en"
+              onChange={(e) => setSpeechText(e.target.value)}
+              disabled={running}
+            />
+          </label>
+        )}
+        {offered.map((m) => (
           <label key={m.id} className="check">
             <input
               type="checkbox"
@@ -51,7 +96,7 @@ export function BenchForm({ usable, defaultModel, running, onRun, onCancel }: Pr
       </fieldset>
       <div className="bench-params">
         <label className="field inline">
-          <span>Prompt sizes (tokens)</span>
+          <span>{sizeField}</span>
           <input
             value={sizesText}
             onChange={(e) => setSizesText(e.target.value)}
@@ -70,7 +115,7 @@ export function BenchForm({ usable, defaultModel, running, onRun, onCancel }: Pr
             onChange={(e) => setRepetitions(clamp(e.target.value, 10))}
           />
         </label>
-        <label className="field inline">
+        <label className="field inline" hidden={category === 'audio'}>
           <span>Generated tokens</span>
           <input
             type="number"

@@ -2,8 +2,17 @@
 // compare them.
 
 import type { BenchRun } from '../api/bench';
-import { formatWhen } from '../lib/bench';
+import { CATEGORIES, formatWhen } from '../lib/bench';
 import { BenchCompare } from './BenchCompare';
+
+/** "prompts 50/100/200", "images 256/512 px", "clips 5/10 s". */
+function runSizes(r: BenchRun): string {
+  const c = r.category ?? 'text';
+  const sizes = r.prompt_sizes.join('/');
+  if (c === 'image') return `images ${sizes} px`;
+  if (c === 'audio') return `clips ${sizes} s`;
+  return `prompts ${sizes}`;
+}
 
 interface Props {
   runs: BenchRun[] | null;
@@ -44,7 +53,8 @@ export function BenchHistory({ runs, shownId, selected, onToggle, onOpen, onDele
                 #{r.id} · {formatWhen(r.started_at)}
               </button>
               <span className="muted small">
-                {r.models.join(', ')} · prompts {r.prompt_sizes.join('/')} · {r.row_count} rows
+                {r.category && r.category !== 'text' ? `${CATEGORIES[r.category].label} · ` : ''}
+                {r.models.join(', ')} · {runSizes(r)} · {r.row_count} rows
               </span>
               <span className={`status ${r.status}`}>{r.status}</span>
               {r.status !== 'running' && (

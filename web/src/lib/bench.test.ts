@@ -5,9 +5,11 @@ import {
   applyBenchEvent,
   niceMax,
   compareRuns,
+  modelsForCategory,
   parseBenchEvent,
   parsePromptSizes,
   progressLabel,
+  rowSize,
   seriesByModel,
   type BenchEvent,
   type RunState,
@@ -97,6 +99,7 @@ describe('bench SSE progress', () => {
     const events = feed(STREAM, 40);
     const p = events[2];
     expect(p?.type === 'progress' ? p.progress : null).toEqual({
+      category: 'text', // the stream has none: a server from before the categories
       model: 'm',
       modelIndex: 0,
       modelCount: 2,
@@ -128,7 +131,7 @@ describe('bench SSE progress', () => {
     const at = (f: number): BenchEvent => ({
       type: 'progress',
       runId: 3,
-      progress: { model: 'm', modelIndex: 0, modelCount: 1, phase: 'measuring', promptTokens: 8, rep: 0, repetitions: 1, fraction: f },
+      progress: { category: 'text', model: 'm', modelIndex: 0, modelCount: 1, phase: 'measuring', promptTokens: 8, rep: 0, repetitions: 1, fraction: f },
     });
     s = applyBenchEvent(applyBenchEvent(s, at(0.6)), at(0.2));
     expect(s.fraction).toBe(0.6);
@@ -207,5 +210,60 @@ describe('niceMax', () => {
     ]);
     expect(niceMax(0)).toBe(1);
     expect(niceMax(Number.NaN)).toBe(1);
+  });
+});
+
+describe('categories', () => {
+  it('sizes per category with their bounds and units', () => {
+    expect(parsePromptSizes('256 1024', 'image')).toEqual({ sizes: [256, 1024], error: '' });
+    expect(parsePromptSizes('5000', 'image').error).toBe('“5000” is not an image size from 1 to 4096 px.');
+    expect(parsePromptSizes('5, 10, 30', 'audio')).toEqual({ sizes: [5, 10, 30], error: '' });
+    expect(parsePromptSizes('601', 'audio').error).toMatch(/1 to 600 s/);
+    expect(parsePromptSizes('', 'audio').error).toBe('Enter at least one clip length.');
+  });
+
+  it("a row's size is its prompt, picture or clip; rows stored before the categories are text", () => {
+    expect(rowSize(row('m', 50))).toBe(50);
+    expect(rowSize(row('m', 30, { input_type: 'image', image_px: 512 }))).toBe(512);
+    expect(rowSize(row('m', 0, { input_type: 'audio', audio_seconds: 10 }))).toBe(10);
+    expect(rowSize(row('m', 8, { input_type: '' }))).toBe(8);
+  });
+
+  it('offers vision models for images and speech models for audio', () => {
+    const models = [{ id: 'a' }, { id: 'v', capabilities: ['vision'] }, { id: 's', kind: 'speech' }];
+    expect(modelsForCategory(models, 'text').map((m) => m.id)).toEqual(['a', 'v']);
+    expect(modelsForCategory(models, 'image').map((m) => m.id)).toEqual(['v']);
+    expect(modelsForCategory(models, 'audio').map((m) => m.id)).toEqual(['s']);
+  });
+
+  it('compares image runs on picture size with the encoder, audio runs on the RTF', () => {
+    const img = (px: number, enc: number) => row('g', 20, { input_type: 'image', image_px: px, encoder_ms: enc });
+    const rows = compareRuns(run(1, [img(256, 4), img(512, 5)]), run(2, [img(256, 2), img(512, 5)]));
+    expect([...new Set(rows.map((r) => r.promptTokens))]).toEqual([256, 512]);
+    expect(rows.find((r) => r.promptTokens === 256 && r.metric === 'encoder_ms')).toMatchObject({
+      a: 4,
+      b: 2,
+      ratio: 0.5,
+      better: true,
+    });
+    expect(rows.filter((r) => r.promptTokens === 256).map((r) => r.metric)).toEqual([
+      'decode_tps',
+      'prefill_tps',
+      'ttft_ms',
+      'total_ms',
+      'peak_rss_bytes',
+      'encoder_ms',
+    ]);
+    const clip = (rtf: number) => row('w', 0, { input_type: 'audio', audio_seconds: 5, rtf });
+    const audio = compareRuns(run(1, [clip(0.5)]), run(2, [clip(0.25)]));
+    expect(audio.map((r) => r.metric)).toEqual(['total_ms', 'peak_rss_bytes', 'rtf']);
+    expect(audio.find((r) => r.metric === 'rtf')).toMatchObject({ ratio: 0.5, better: true });
+  });
+
+  it("labels progress in the category's unit", () => {
+    const p = { model: 'w', modelIndex: 0, modelCount: 1, phase: 'measuring', promptTokens: 10, rep: 0, repetitions: 2, fraction: 0.5 };
+    expect(progressLabel({ ...p, category: 'audio' })).toBe('w · clip 10 s · rep 1/2');
+    expect(progressLabel({ ...p, category: 'image', promptTokens: 512 })).toBe('w · image 512 px · rep 1/2');
+    expect(progressLabel({ ...p, category: 'text', promptTokens: 100 })).toBe('w · prompt 100 · rep 1/2');
   });
 });

@@ -1,10 +1,12 @@
 // Pure logic of the Benchmarks page: the run's SSE events into progress state, prompt-size
 // input, chart series and the comparison of two runs.
 
-import type { BenchRow, BenchRun, RunStatus } from '../api/bench';
+import type { BenchCategory, BenchRow, BenchRun, RunStatus } from '../api/bench';
+import type { ModelInfo } from '../api/types';
 import type { SseEvent } from '../api/sse';
 
 export interface BenchProgress {
+  category: BenchCategory;
   model: string;
   modelIndex: number;
   modelCount: number;
@@ -47,6 +49,7 @@ export function parseBenchEvent(e: SseEvent): BenchEvent | null {
         type: 'progress',
         runId,
         progress: {
+          category: asCategory(d.category),
           model: String(d.model ?? ''),
           modelIndex: num(d.model_index),
           modelCount: num(d.model_count, 1),
@@ -98,30 +101,71 @@ export function applyBenchEvent(s: RunState, e: BenchEvent): RunState {
   }
 }
 
+/** The categories of the suite, as the form offers them: what a size is and its bounds (the server's). */
+export const CATEGORIES: Record<
+  BenchCategory,
+  { label: string; size: string; unit: string; defaults: string; max: number; short: string }
+> = {
+  text: { label: 'Text', size: 'prompt size', unit: 'tokens', defaults: '50, 100, 200', max: 2048, short: 'prompt' },
+  image: { label: 'Images', size: 'image size', unit: 'px', defaults: '256, 512, 1024', max: 4096, short: 'image' },
+  audio: { label: 'Audio', size: 'clip length', unit: 's', defaults: '5, 10, 30', max: 600, short: 'clip' },
+};
+
+export function asCategory(v: unknown): BenchCategory {
+  return v === 'image' || v === 'audio' ? v : 'text';
+}
+
+/** The category of a stored row (rows from before the categories are text). */
+export const rowCategory = (r: BenchRow): BenchCategory => asCategory(r.input_type);
+
+/** The size a row was measured at: prompt tokens, the picture's long side or the clip's seconds. */
+export function rowSize(r: BenchRow): number {
+  const c = rowCategory(r);
+  if (c === 'image') return r.image_px ?? 0;
+  if (c === 'audio') return r.audio_seconds ?? 0;
+  return r.prompt_tokens;
+}
+
+/** "512 px", "10 s", "100 tokens". */
+export function sizeLabel(category: BenchCategory, size: number): string {
+  return `${size} ${CATEGORIES[category].unit}`;
+}
+
+/** The models a category can run: vision models for images, speech models for audio, the others for text. */
+export function modelsForCategory(models: ModelInfo[], category: BenchCategory): ModelInfo[] {
+  const speech = (m: ModelInfo) => m.kind === 'speech';
+  if (category === 'image') return models.filter((m) => !speech(m) && (m.capabilities ?? []).includes('vision'));
+  if (category === 'audio') return models.filter(speech);
+  return models.filter((m) => !speech(m));
+}
+
 /** What the progress bar says, e.g. "llama · prompt 100 · rep 2/3 (model 1/2)". */
 export function progressLabel(p: BenchProgress | null): string {
   if (!p) return 'Starting…';
   const model = p.modelCount > 1 ? ` (model ${p.modelIndex + 1}/${p.modelCount})` : '';
   if (p.phase === 'loading') return `${p.model}: loading${model}`;
   if (p.phase === 'measuring') {
-    return `${p.model} · prompt ${p.promptTokens} · rep ${p.rep + 1}/${p.repetitions}${model}`;
+    const size = p.category === 'text' ? `${p.promptTokens}` : sizeLabel(p.category, p.promptTokens);
+    return `${p.model} · ${CATEGORIES[p.category].short} ${size} · rep ${p.rep + 1}/${p.repetitions}${model}`;
   }
   return `${p.model}: ${p.phase}${model}`;
 }
 
-/** "50, 100, 200" into sizes; an error names what is wrong. */
-export function parsePromptSizes(text: string): { sizes: number[]; error: string } {
+/** "50, 100, 200" into sizes of the category (prompt tokens by default); an error names what is wrong. */
+export function parsePromptSizes(text: string, category: BenchCategory = 'text'): { sizes: number[]; error: string } {
+  const c = CATEGORIES[category];
   const parts = text.split(/[\s,]+/).filter(Boolean);
-  if (parts.length === 0) return { sizes: [], error: 'Enter at least one prompt size.' };
+  if (parts.length === 0) return { sizes: [], error: `Enter at least one ${c.size}.` };
   const sizes: number[] = [];
   for (const p of parts) {
     const n = Number(p);
-    if (!Number.isInteger(n) || n < 1 || n > 2048) {
-      return { sizes: [], error: `“${p}” is not a prompt size from 1 to 2048 tokens.` };
+    if (!Number.isInteger(n) || n < 1 || n > c.max) {
+      const a = /^[aeiou]/.test(c.size) ? 'an' : 'a';
+      return { sizes: [], error: `“${p}” is not ${a} ${c.size} from 1 to ${c.max} ${c.unit}.` };
     }
     if (!sizes.includes(n)) sizes.push(n);
   }
-  if (sizes.length > 8) return { sizes: [], error: 'At most 8 prompt sizes per run.' };
+  if (sizes.length > 8) return { sizes: [], error: `At most 8 ${c.size}s per run.` };
   return { sizes, error: '' };
 }
 
@@ -137,14 +181,14 @@ export interface Series {
   points: { x: number; y: number }[];
 }
 
-/** Per model, one point per prompt size of `metric` (for the latency chart). */
+/** Per model, one point per size (rowSize) of `metric` (for the latency chart). */
 export function seriesByModel(rows: BenchRow[], metric: (r: BenchRow) => number): Series[] {
   const ok = okRows(rows);
   return modelsOf(ok).map((name) => ({
     name,
     points: ok
       .filter((r) => r.model === name)
-      .map((r) => ({ x: r.prompt_tokens, y: metric(r) }))
+      .map((r) => ({ x: rowSize(r), y: metric(r) }))
       .sort((a, b) => a.x - b.x),
   }));
 }
@@ -161,21 +205,40 @@ export interface CompareRow {
   better: boolean | null;
 }
 
-export type CompareMetric = 'decode_tps' | 'prefill_tps' | 'ttft_ms' | 'total_ms' | 'peak_rss_bytes';
+export type CompareMetric =
+  | 'decode_tps'
+  | 'prefill_tps'
+  | 'ttft_ms'
+  | 'total_ms'
+  | 'peak_rss_bytes'
+  | 'encoder_ms'
+  | 'rtf';
 export const COMPARE_METRICS: { key: CompareMetric; label: string; higherIsBetter: boolean }[] = [
   { key: 'decode_tps', label: 'Decode t/s', higherIsBetter: true },
   { key: 'prefill_tps', label: 'Prefill t/s', higherIsBetter: true },
   { key: 'ttft_ms', label: 'TTFT ms', higherIsBetter: false },
   { key: 'total_ms', label: 'Latency ms', higherIsBetter: false },
   { key: 'peak_rss_bytes', label: 'Peak RSS', higherIsBetter: false },
+  { key: 'encoder_ms', label: 'Encoder ms', higherIsBetter: false },
+  { key: 'rtf', label: 'RTF', higherIsBetter: false },
 ];
+
+/** The metrics that mean something for a category (the comparison shows only these). */
+export function metricsFor(category: BenchCategory): typeof COMPARE_METRICS {
+  const keep: Record<BenchCategory, CompareMetric[]> = {
+    text: ['decode_tps', 'prefill_tps', 'ttft_ms', 'total_ms', 'peak_rss_bytes'],
+    image: ['encoder_ms', 'prefill_tps', 'decode_tps', 'ttft_ms', 'total_ms', 'peak_rss_bytes'],
+    audio: ['rtf', 'total_ms', 'peak_rss_bytes'],
+  };
+  return COMPARE_METRICS.filter((m) => keep[category].includes(m.key));
+}
 
 /**
  * Two runs side by side: one line per (model, prompt size, metric) present in either run,
  * matched on model and prompt size; failed rows count as missing.
  */
 export function compareRuns(a: BenchRun, b: BenchRun): CompareRow[] {
-  const key = (r: BenchRow) => `${r.model}\u0000${r.prompt_tokens}`;
+  const key = (r: BenchRow) => `${r.model}\u0000${r.input_type}\u0000${rowSize(r)}`;
   const left = new Map(okRows(a.rows ?? []).map((r) => [key(r), r]));
   const right = new Map(okRows(b.rows ?? []).map((r) => [key(r), r]));
   const keys: string[] = [];
@@ -185,13 +248,13 @@ export function compareRuns(a: BenchRun, b: BenchRun): CompareRow[] {
     const ra = left.get(k);
     const rb = right.get(k);
     const ref = (ra ?? rb) as BenchRow;
-    for (const m of COMPARE_METRICS) {
-      const va = ra ? ra[m.key] : null;
-      const vb = rb ? rb[m.key] : null;
+    for (const m of metricsFor(rowCategory(ref))) {
+      const va = ra ? (ra[m.key] ?? 0) : null;
+      const vb = rb ? (rb[m.key] ?? 0) : null;
       const ratio = va !== null && vb !== null && va !== 0 ? vb / va : null;
       out.push({
         model: ref.model,
-        promptTokens: ref.prompt_tokens,
+        promptTokens: rowSize(ref),
         metric: m.key,
         a: va,
         b: vb,
