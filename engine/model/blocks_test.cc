@@ -350,6 +350,57 @@ TEST(Attention, DecodeStepSplitsGroupsAndCapturesWeights) {
   }
 }
 
+// The one-pass kernel (online_min_keys 0 forces it): a prompt in two batches, then decode
+// steps on four threads, where the single KV head's keys are split across the threads and
+// the parts combined; with windows and sinks, and with quantized caches, whose bounds are
+// those of their rounding against a float reference (8 and 4 bits per element).
+TEST(Attention, OnePassSplitKeysMatchesFloatReference) {
+  const ModelConfig c = OneLayer(4, 1, 32);
+  const int T = 700;  // the decode steps' 600+ keys make more than one unit per thread
+  std::mt19937 rng(17);
+  std::normal_distribution<float> nd(0, 1);
+  std::vector<float> q(T * 4 * 32), k(T * 32), v(T * 32);
+  for (auto* vec : {&q, &k, &v}) {
+    for (float& x : *vec) x = nd(rng);
+  }
+  std::vector<int32_t> pos(T);
+  for (int i = 0; i < T; ++i) pos[i] = i;
+  const std::pair<KvCacheTypes, float> caches_and_tolerance[] = {
+      {{}, 5e-3f}, {{DType::kQ8_0, DType::kQ8_0}, 3e-2f}, {{DType::kQ4_0, DType::kQ4_0}, 3e-1f}};
+  for (const auto& [types, tol] : caches_and_tolerance) {
+    for (int variant = 0; variant < 4; ++variant) {
+      const int window = variant % 2 == 0 ? 0 : 300;
+      KvCache cache(c, T, types);
+      AttentionParams p{4, 1, 32, 32, 0.2f, window};
+      p.online_min_keys = 0;
+      if (variant >= 2) p.sinks = kSinks;
+      std::vector<float> out(T * 4 * 32);
+      AttentionScratch scratch;
+      const std::vector<KvCache*> caches(T, &cache);
+      ThreadPool prompt_pool(2);
+      const int prompt = T - 8;
+      Attention(prompt_pool, p, q.data(), k.data(), v.data(), prompt / 2, pos.data(), caches.data(),
+                0, out.data(), scratch);
+      const int64_t rest = prompt - prompt / 2;
+      Attention(prompt_pool, p, q.data() + prompt / 2 * 128, k.data() + prompt / 2 * 32,
+                v.data() + prompt / 2 * 32, rest, pos.data() + prompt / 2, caches.data(), 0,
+                out.data() + prompt / 2 * 128, scratch);
+      ThreadPool pool(4);
+      for (int t = prompt; t < T; ++t) {
+        Attention(pool, p, q.data() + t * 128, k.data() + t * 32, v.data() + t * 32, 1,
+                  pos.data() + t, caches.data(), 0, out.data() + t * 128, scratch);
+      }
+      const std::vector<float> want = ReferenceAttention(p, q, k, v, T);
+      double worst = 0;
+      for (size_t i = 0; i < want.size(); ++i) {
+        worst = std::max(worst, double(std::abs(out[i] - want[i])));
+      }
+      EXPECT_LE(worst, tol) << "K " << int(types.k) << " window " << window << " variant "
+                            << variant;
+    }
+  }
+}
+
 // BERT: every token sees its whole sequence, also the positions after it. Two sequences in one
 // batch, each in its own cache, must not see each other.
 TEST(Attention, BidirectionalSeesTheWholeSequenceOfItsOwnCache) {

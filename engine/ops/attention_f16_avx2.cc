@@ -160,6 +160,28 @@ void Pass(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, 
 
 }  // namespace
 
+void ScoresF16Avx2(const AttentionF16Args& a, const float* qf, size_t qs, float* scores,
+                   size_t ss) {
+  for (int r0 = 0; r0 < a.n_rows; r0 += kRowsPerPass) {
+    float* s = scores + r0 * ss;
+    const float* q = qf + r0 * qs;
+    switch (std::min(kRowsPerPass, a.n_rows - r0)) {
+      case 1:
+        Scores<1>(a, q, qs, s, ss);
+        break;
+      case 2:
+        Scores<2>(a, q, qs, s, ss);
+        break;
+      case 3:
+        Scores<3>(a, q, qs, s, ss);
+        break;
+      default:
+        Scores<4>(a, q, qs, s, ss);
+        break;
+    }
+  }
+}
+
 void ExpNonPositiveAvx2(const float* x, float* out, int64_t n) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, Exp(_mm256_loadu_ps(x + i)));

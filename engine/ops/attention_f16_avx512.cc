@@ -191,8 +191,10 @@ void WeightValues(const AttentionF16Args& a, const float* probs, size_t ss, floa
   }
 }
 
+// Scores of rows [r0, r0+NR).
 template <int NR>
-void Pass(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, size_t ss, int r0) {
+void RowScores(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, size_t ss,
+               int r0) {
   // Queries in registers: 4 vectors x 4 rows (head_dim 64), or 8 x 2 (128); 16 registers.
   if (a.head_dim == 64) {
     Scores<NR, 4>(a, qf + r0 * qs, qs, scores + r0 * ss, ss);
@@ -201,6 +203,11 @@ void Pass(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, 
   } else {
     Scores<NR, 0>(a, qf + r0 * qs, qs, scores + r0 * ss, ss);
   }
+}
+
+template <int NR>
+void Pass(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, size_t ss, int r0) {
+  RowScores<NR>(a, qf, qs, scores, ss, r0);
   for (int r = r0; r < r0 + NR; ++r) {
     Softmax(scores + r * ss, a.n_keys, a.capture != nullptr ? a.capture[r] : nullptr,
             a.sinks != nullptr ? a.sinks + r : nullptr);
@@ -209,6 +216,26 @@ void Pass(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, 
 }
 
 }  // namespace
+
+void ScoresF16Avx512(const AttentionF16Args& a, const float* qf, size_t qs, float* scores,
+                     size_t ss) {
+  for (int r0 = 0; r0 < a.n_rows; r0 += kRowsPerPass) {
+    switch (std::min(kRowsPerPass, a.n_rows - r0)) {
+      case 1:
+        RowScores<1>(a, qf, qs, scores, ss, r0);
+        break;
+      case 2:
+        RowScores<2>(a, qf, qs, scores, ss, r0);
+        break;
+      case 3:
+        RowScores<3>(a, qf, qs, scores, ss, r0);
+        break;
+      default:
+        RowScores<4>(a, qf, qs, scores, ss, r0);
+        break;
+    }
+  }
+}
 
 void ExpNonPositiveAvx512(const float* x, float* out, int64_t n) {
   for (int64_t i = 0; i < n; i += 16) {
