@@ -118,12 +118,18 @@ void Softmax(float* s, int n_keys, float* capture, const float* sink) {
 }
 
 // 16 output dimensions per pass: 4 rows x 2 accumulators + 2 values fit in 16 registers.
-template <int NR>
+// kAdd: added to what out holds (the one-pass kernel's running sums), else stored.
+template <int NR, bool kAdd = false>
 void WeightValues(const AttentionF16Args& a, const float* probs, size_t ss, float* out) {
   for (int d0 = 0; d0 < a.head_dim_v; d0 += 16) {
     const int nc = a.head_dim_v - d0 >= 16 ? 2 : 1;
     __m256 acc[NR][2];
-    for (int r = 0; r < NR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    for (int r = 0; r < NR; ++r) {
+      for (int c = 0; c < 2; ++c) {
+        acc[r][c] = kAdd && c < nc ? _mm256_loadu_ps(out + r * a.out_stride + d0 + 8 * c)
+                                   : _mm256_setzero_ps();
+      }
+    }
     if (nc == 2) {
       for (int j = 0; j < a.n_keys; ++j) {
         const auto* vr = reinterpret_cast<const uint16_t*>(a.v + j * a.v_stride) + d0;
@@ -177,6 +183,27 @@ void ScoresF16Avx2(const AttentionF16Args& a, const float* qf, size_t qs, float*
         break;
       default:
         Scores<4>(a, q, qs, s, ss);
+        break;
+    }
+  }
+}
+
+void AddValuesF16Avx2(const AttentionF16Args& a, const float* probs, size_t ss, float* out) {
+  for (int r0 = 0; r0 < a.n_rows; r0 += kRowsPerPass) {
+    const float* p = probs + r0 * ss;
+    float* o = out + r0 * a.out_stride;
+    switch (std::min(kRowsPerPass, a.n_rows - r0)) {
+      case 1:
+        WeightValues<1, true>(a, p, ss, o);
+        break;
+      case 2:
+        WeightValues<2, true>(a, p, ss, o);
+        break;
+      case 3:
+        WeightValues<3, true>(a, p, ss, o);
+        break;
+      default:
+        WeightValues<4, true>(a, p, ss, o);
         break;
     }
   }

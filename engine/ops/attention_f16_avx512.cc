@@ -164,15 +164,19 @@ void Softmax(float* s, int n_keys, float* capture, const float* sink) {
 }
 
 // out[r] = sum_j p[r][j] * v[j] for rows [0, NR), 64 output dimensions per pass so the
-// accumulators stay in registers across all keys.
-template <int NR>
+// accumulators stay in registers across all keys. kAdd: added to what out holds (the
+// one-pass kernel's running sums).
+template <int NR, bool kAdd = false>
 void WeightValues(const AttentionF16Args& a, const float* probs, size_t ss, float* out) {
   for (int d0 = 0; d0 < a.head_dim_v; d0 += 64) {
     __mmask16 m[4];
     for (int c = 0; c < 4; ++c) m[c] = TailMask(std::max(0, a.head_dim_v - d0 - 16 * c));
     __m512 acc[NR][4];
     for (int r = 0; r < NR; ++r) {
-      for (int c = 0; c < 4; ++c) acc[r][c] = _mm512_setzero_ps();
+      for (int c = 0; c < 4; ++c) {
+        acc[r][c] = kAdd ? _mm512_maskz_loadu_ps(m[c], out + r * a.out_stride + d0 + 16 * c)
+                         : _mm512_setzero_ps();
+      }
     }
     for (int j = 0; j < a.n_keys; ++j) {
       const auto* vr = reinterpret_cast<const uint16_t*>(a.v + j * a.v_stride) + d0;
@@ -232,6 +236,27 @@ void ScoresF16Avx512(const AttentionF16Args& a, const float* qf, size_t qs, floa
         break;
       default:
         RowScores<4>(a, qf, qs, scores, ss, r0);
+        break;
+    }
+  }
+}
+
+void AddValuesF16Avx512(const AttentionF16Args& a, const float* probs, size_t ss, float* out) {
+  for (int r0 = 0; r0 < a.n_rows; r0 += kRowsPerPass) {
+    const float* p = probs + r0 * ss;
+    float* o = out + r0 * a.out_stride;
+    switch (std::min(kRowsPerPass, a.n_rows - r0)) {
+      case 1:
+        WeightValues<1, true>(a, p, ss, o);
+        break;
+      case 2:
+        WeightValues<2, true>(a, p, ss, o);
+        break;
+      case 3:
+        WeightValues<3, true>(a, p, ss, o);
+        break;
+      default:
+        WeightValues<4, true>(a, p, ss, o);
         break;
     }
   }

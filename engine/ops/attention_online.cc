@@ -19,9 +19,14 @@ size_t Round16(int n) { return (size_t(n) + 15) / 16 * 16; }
 using ScoresFn = void (*)(const AttentionF16Args& a, const float* qf, size_t qs, float* scores,
                           size_t ss);
 
+// A tile's F16 values into the accumulators (AddValuesF16Avx2 / Avx512), or null: AxpyRows
+// per value row.
+using ValuesFn = void (*)(const AttentionF16Args& a, const float* probs, size_t ss, float* out);
+
 struct OnlineKernels {
   ScoresFn scores;  // F16 keys only; null: dot
   VecDotFn dot;     // keys against the query converted to ActivationType(k_type)
+  ValuesFn values;  // F16 values only; null: axpy
   AxpyRowsFn axpy;  // values into the accumulators
   ExpFn exp;        // e^x for x <= 0
 };
@@ -74,6 +79,17 @@ void UpdateRow(float* s, int n, ExpFn exp, float* acc, int head_dim_v, float* ma
   *sum += tile_sum;
 }
 
+// The tile's values (t.v, t.n_keys) weighted by `weights` into the rows' accumulators at
+// acc + r * t.out_stride; each value row converted once for all query rows of the KV head.
+void AddTileValues(const AttentionF16Args& t, const OnlineKernels& kern, const float* weights,
+                   float* acc) {
+  if (kern.values != nullptr) return kern.values(t, weights, kOnlineTile, acc);
+  for (int j = 0; j < t.n_keys; ++j) {
+    kern.axpy(t.head_dim_v, t.v + j * t.v_stride, t.n_rows, weights + j, kOnlineTile, acc,
+              t.out_stride);
+  }
+}
+
 void AttentionOnline(const AttentionF16Args& a, const OnlineKernels& kern, float* partial) {
   const int64_t ps = PartialRowFloats(a.head_dim_v);
   const int64_t state = ps - 16;  // the maximum at acc + state, the sum after it
@@ -96,11 +112,9 @@ void AttentionOnline(const AttentionF16Args& a, const OnlineKernels& kern, float
       UpdateRow(scores + r * kOnlineTile, t.n_keys, kern.exp, p, a.head_dim_v, p + state,
                 p + state + 1);
     }
-    // Each value row dequantized once for all query rows of the KV head.
-    for (int j = 0; j < t.n_keys; ++j) {
-      kern.axpy(a.head_dim_v, a.v + (j0 + j) * a.v_stride, a.n_rows, scores + j, kOnlineTile,
-                partial, ps);
-    }
+    t.v = a.v + j0 * a.v_stride;
+    t.out_stride = ps;
+    AddTileValues(t, kern, scores, partial);
   }
 }
 
@@ -111,26 +125,26 @@ size_t AttentionOnlineScratchFloats(int n_rows, int head_dim) {
 }
 
 void AttentionOnlineScalar(const AttentionF16Args& a, float* partial) {
-  AttentionOnline(a,
-                  {nullptr, KeyDot(a.k_type, Isa::kScalar), GetAxpyRows(a.v_type, Isa::kScalar),
-                   ExpNonPositiveScalar},
-                  partial);
+  const OnlineKernels kern{nullptr, KeyDot(a.k_type, Isa::kScalar), nullptr,
+                           GetAxpyRows(a.v_type, Isa::kScalar), ExpNonPositiveScalar};
+  AttentionOnline(a, kern, partial);
 }
 
 void AttentionOnlineAvx2(const AttentionF16Args& a, float* partial) {
-  const bool f16 = a.k_type == DType::kF16 && a.head_dim % 8 == 0;
-  AttentionOnline(a,
-                  {f16 ? ScoresF16Avx2 : nullptr, KeyDot(a.k_type, Isa::kAvx2),
-                   GetAxpyRows(a.v_type, Isa::kAvx2), ExpNonPositiveAvx2},
-                  partial);
+  const bool f16_k = a.k_type == DType::kF16 && a.head_dim % 8 == 0;
+  const bool f16_v = a.v_type == DType::kF16 && a.head_dim_v % 8 == 0;
+  const OnlineKernels kern{f16_k ? ScoresF16Avx2 : nullptr, KeyDot(a.k_type, Isa::kAvx2),
+                           f16_v ? AddValuesF16Avx2 : nullptr, GetAxpyRows(a.v_type, Isa::kAvx2),
+                           ExpNonPositiveAvx2};
+  AttentionOnline(a, kern, partial);
 }
 
 void AttentionOnlineAvx512(const AttentionF16Args& a, float* partial) {
-  AttentionOnline(
-      a,
-      {a.k_type == DType::kF16 ? ScoresF16Avx512 : nullptr, KeyDot(a.k_type, Isa::kAvx512),
-       GetAxpyRows(a.v_type, Isa::kAvx512), ExpNonPositiveAvx512},
-      partial);
+  const bool f16_k = a.k_type == DType::kF16, f16_v = a.v_type == DType::kF16;
+  const OnlineKernels kern{f16_k ? ScoresF16Avx512 : nullptr, KeyDot(a.k_type, Isa::kAvx512),
+                           f16_v ? AddValuesF16Avx512 : nullptr,
+                           GetAxpyRows(a.v_type, Isa::kAvx512), ExpNonPositiveAvx512};
+  AttentionOnline(a, kern, partial);
 }
 
 AttentionOnlineFn GetAttentionOnline() {
