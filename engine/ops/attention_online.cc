@@ -26,6 +26,7 @@ using ValuesFn = void (*)(const AttentionF16Args& a, const float* probs, size_t 
 struct OnlineKernels {
   ScoresFn scores;  // F16 keys only; null: dot
   VecDotFn dot;     // keys against the query converted to ActivationType(k_type)
+  VecDot4Fn dot4;   // four keys at once against one query row, or null
   ValuesFn values;  // F16 values only; null: axpy
   AxpyRowsFn axpy;  // values into the accumulators
   ExpFn exp;        // e^x for x <= 0
@@ -52,7 +53,19 @@ void TileScores(const AttentionF16Args& t, const OnlineKernels& kern, const floa
                 float* scores) {
   const size_t qs = Round16(t.head_dim);
   if (kern.scores != nullptr) return kern.scores(t, qrows, qs, scores, kOnlineTile);
-  for (int j = 0; j < t.n_keys; ++j) {
+  int j = 0;
+  if (kern.dot4 != nullptr) {
+    // Four consecutive keys are four rows of a matrix with row stride k_stride: the matmul's
+    // four-row kernel takes them with one call and one query conversion per block.
+    for (; j + 4 <= t.n_keys; j += 4) {
+      for (int r = 0; r < t.n_rows; ++r) {
+        float* s = scores + r * kOnlineTile + j;
+        kern.dot4(t.head_dim, t.k + j * t.k_stride, size_t(t.k_stride), qrows + r * qs, s);
+        for (int i = 0; i < 4; ++i) s[i] *= t.scale;
+      }
+    }
+  }
+  for (; j < t.n_keys; ++j) {
     const uint8_t* kj = t.k + j * t.k_stride;
     for (int r = 0; r < t.n_rows; ++r) {
       scores[r * kOnlineTile + j] = kern.dot(t.head_dim, kj, qrows + r * qs) * t.scale;
@@ -125,25 +138,26 @@ size_t AttentionOnlineScratchFloats(int n_rows, int head_dim) {
 }
 
 void AttentionOnlineScalar(const AttentionF16Args& a, float* partial) {
-  const OnlineKernels kern{nullptr, KeyDot(a.k_type, Isa::kScalar), nullptr,
-                           GetAxpyRows(a.v_type, Isa::kScalar), ExpNonPositiveScalar};
+  const OnlineKernels kern{nullptr, KeyDot(a.k_type, Isa::kScalar),      nullptr,
+                           nullptr, GetAxpyRows(a.v_type, Isa::kScalar), ExpNonPositiveScalar};
   AttentionOnline(a, kern, partial);
 }
 
 void AttentionOnlineAvx2(const AttentionF16Args& a, float* partial) {
   const bool f16_k = a.k_type == DType::kF16 && a.head_dim % 8 == 0;
   const bool f16_v = a.v_type == DType::kF16 && a.head_dim_v % 8 == 0;
-  const OnlineKernels kern{f16_k ? ScoresF16Avx2 : nullptr, KeyDot(a.k_type, Isa::kAvx2),
-                           f16_v ? AddValuesF16Avx2 : nullptr, GetAxpyRows(a.v_type, Isa::kAvx2),
-                           ExpNonPositiveAvx2};
+  const OnlineKernels kern{
+      f16_k ? ScoresF16Avx2 : nullptr,    KeyDot(a.k_type, Isa::kAvx2),      nullptr,
+      f16_v ? AddValuesF16Avx2 : nullptr, GetAxpyRows(a.v_type, Isa::kAvx2), ExpNonPositiveAvx2};
   AttentionOnline(a, kern, partial);
 }
 
 void AttentionOnlineAvx512(const AttentionF16Args& a, float* partial) {
   const bool f16_k = a.k_type == DType::kF16, f16_v = a.v_type == DType::kF16;
-  const OnlineKernels kern{f16_k ? ScoresF16Avx512 : nullptr, KeyDot(a.k_type, Isa::kAvx512),
-                           f16_v ? AddValuesF16Avx512 : nullptr,
-                           GetAxpyRows(a.v_type, Isa::kAvx512), ExpNonPositiveAvx512};
+  const OnlineKernels kern{
+      f16_k ? ScoresF16Avx512 : nullptr,         KeyDot(a.k_type, Isa::kAvx512),
+      f16_k ? nullptr : Avx512VecDot4(a.k_type), f16_v ? AddValuesF16Avx512 : nullptr,
+      GetAxpyRows(a.v_type, Isa::kAvx512),       ExpNonPositiveAvx512};
   AttentionOnline(a, kern, partial);
 }
 
