@@ -6,11 +6,10 @@
 #include <cmath>
 
 #include "engine/ops/attention_f16.h"
+#include "engine/ops/row_groups.h"
 
 namespace inferno::ops {
 namespace {  // NOLINT(build/namespaces): ISA-specific helpers need internal linkage.
-
-constexpr int kRowsPerPass = 4;
 
 inline __m256 LoadPh(const uint16_t* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
@@ -168,45 +167,14 @@ void Pass(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, 
 
 void ScoresF16Avx2(const AttentionF16Args& a, const float* qf, size_t qs, float* scores,
                    size_t ss) {
-  for (int r0 = 0; r0 < a.n_rows; r0 += kRowsPerPass) {
-    float* s = scores + r0 * ss;
-    const float* q = qf + r0 * qs;
-    switch (std::min(kRowsPerPass, a.n_rows - r0)) {
-      case 1:
-        Scores<1>(a, q, qs, s, ss);
-        break;
-      case 2:
-        Scores<2>(a, q, qs, s, ss);
-        break;
-      case 3:
-        Scores<3>(a, q, qs, s, ss);
-        break;
-      default:
-        Scores<4>(a, q, qs, s, ss);
-        break;
-    }
-  }
+  ForEachRowGroup(a.n_rows,
+                  [&]<int NR>(int r0) { Scores<NR>(a, qf + r0 * qs, qs, scores + r0 * ss, ss); });
 }
 
 void AddValuesF16Avx2(const AttentionF16Args& a, const float* probs, size_t ss, float* out) {
-  for (int r0 = 0; r0 < a.n_rows; r0 += kRowsPerPass) {
-    const float* p = probs + r0 * ss;
-    float* o = out + r0 * a.out_stride;
-    switch (std::min(kRowsPerPass, a.n_rows - r0)) {
-      case 1:
-        WeightValues<1, true>(a, p, ss, o);
-        break;
-      case 2:
-        WeightValues<2, true>(a, p, ss, o);
-        break;
-      case 3:
-        WeightValues<3, true>(a, p, ss, o);
-        break;
-      default:
-        WeightValues<4, true>(a, p, ss, o);
-        break;
-    }
-  }
+  ForEachRowGroup(a.n_rows, [&]<int NR>(int r0) {
+    WeightValues<NR, true>(a, probs + r0 * ss, ss, out + r0 * a.out_stride);
+  });
 }
 
 void ExpNonPositiveAvx2(const float* x, float* out, int64_t n) {
@@ -232,22 +200,7 @@ void AttentionF16Avx2(const AttentionF16Args& a) {
       _mm256_storeu_ps(qf + r * qs + d, RoundToF16(_mm256_loadu_ps(a.q + r * a.q_stride + d)));
     }
   }
-  for (int r0 = 0; r0 < a.n_rows; r0 += kRowsPerPass) {
-    switch (std::min(kRowsPerPass, a.n_rows - r0)) {
-      case 1:
-        Pass<1>(a, qf, qs, scores, ss, r0);
-        break;
-      case 2:
-        Pass<2>(a, qf, qs, scores, ss, r0);
-        break;
-      case 3:
-        Pass<3>(a, qf, qs, scores, ss, r0);
-        break;
-      default:
-        Pass<4>(a, qf, qs, scores, ss, r0);
-        break;
-    }
-  }
+  ForEachRowGroup(a.n_rows, [&]<int NR>(int r0) { Pass<NR>(a, qf, qs, scores, ss, r0); });
 }
 
 }  // namespace inferno::ops

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "engine/ops/attention_f16.h"
+#include "engine/ops/row_groups.h"
 
 // GCC 12 reports the undefined pass-through operand inside many unmasked AVX-512 intrinsics
 // (shuffles, conversions, rounding) as "maybe uninitialized"; the warning is about the
@@ -15,8 +16,6 @@
 
 namespace inferno::ops {
 namespace {  // NOLINT(build/namespaces): ISA-specific helpers need internal linkage.
-
-constexpr int kRowsPerPass = 4;  // query rows sharing each K/V load; 4*4 accumulators for V
 
 // The zero-masked conversion: GCC 12 warns about the plain form's undefined pass-through.
 inline __m512 LoadPh(const uint16_t* p, __mmask16 m) {
@@ -223,43 +222,13 @@ void Pass(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, 
 
 void ScoresF16Avx512(const AttentionF16Args& a, const float* qf, size_t qs, float* scores,
                      size_t ss) {
-  for (int r0 = 0; r0 < a.n_rows; r0 += kRowsPerPass) {
-    switch (std::min(kRowsPerPass, a.n_rows - r0)) {
-      case 1:
-        RowScores<1>(a, qf, qs, scores, ss, r0);
-        break;
-      case 2:
-        RowScores<2>(a, qf, qs, scores, ss, r0);
-        break;
-      case 3:
-        RowScores<3>(a, qf, qs, scores, ss, r0);
-        break;
-      default:
-        RowScores<4>(a, qf, qs, scores, ss, r0);
-        break;
-    }
-  }
+  ForEachRowGroup(a.n_rows, [&]<int NR>(int r0) { RowScores<NR>(a, qf, qs, scores, ss, r0); });
 }
 
 void AddValuesF16Avx512(const AttentionF16Args& a, const float* probs, size_t ss, float* out) {
-  for (int r0 = 0; r0 < a.n_rows; r0 += kRowsPerPass) {
-    const float* p = probs + r0 * ss;
-    float* o = out + r0 * a.out_stride;
-    switch (std::min(kRowsPerPass, a.n_rows - r0)) {
-      case 1:
-        WeightValues<1, true>(a, p, ss, o);
-        break;
-      case 2:
-        WeightValues<2, true>(a, p, ss, o);
-        break;
-      case 3:
-        WeightValues<3, true>(a, p, ss, o);
-        break;
-      default:
-        WeightValues<4, true>(a, p, ss, o);
-        break;
-    }
-  }
+  ForEachRowGroup(a.n_rows, [&]<int NR>(int r0) {
+    WeightValues<NR, true>(a, probs + r0 * ss, ss, out + r0 * a.out_stride);
+  });
 }
 
 void ExpNonPositiveAvx512(const float* x, float* out, int64_t n) {
@@ -283,22 +252,7 @@ void AttentionF16Avx512(const AttentionF16Args& a) {
       _mm512_storeu_ps(qf + r * qs + d, _mm512_maskz_cvtph_ps(__mmask16(0xFFFF), h));
     }
   }
-  for (int r0 = 0; r0 < a.n_rows; r0 += kRowsPerPass) {
-    switch (std::min(kRowsPerPass, a.n_rows - r0)) {
-      case 1:
-        Pass<1>(a, qf, qs, scores, ss, r0);
-        break;
-      case 2:
-        Pass<2>(a, qf, qs, scores, ss, r0);
-        break;
-      case 3:
-        Pass<3>(a, qf, qs, scores, ss, r0);
-        break;
-      default:
-        Pass<4>(a, qf, qs, scores, ss, r0);
-        break;
-    }
-  }
+  ForEachRowGroup(a.n_rows, [&]<int NR>(int r0) { Pass<NR>(a, qf, qs, scores, ss, r0); });
 }
 
 }  // namespace inferno::ops
