@@ -45,6 +45,9 @@ struct BenchReport {
   KvCacheTypes kv_types;
   double kv_bytes = 0;  // the single-sequence tests' cache (its context: the longest test)
   int threads = 0;
+  // The tests needed more positions than the model was trained for (it has rotary positions):
+  // the speeds are real, the generated tokens would not be.
+  bool beyond_trained_context = false;
   std::vector<BenchResult> results;
 };
 

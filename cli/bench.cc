@@ -186,6 +186,12 @@ int RunBenchCli(const BenchCliOptions& o) {
     return 1;
   }
   const bench::BenchReport& r = *report;
+  if (r.beyond_trained_context) {
+    fmt::print(stderr,
+               "note: the tests use more positions than the model's trained context of {}"
+               " (speed only, as llama-bench)\n",
+               (*model)->config().n_ctx_train);
+  }
   if (o.json) {
     for (const bench::BenchResult& res : r.results) {
       boost::json::object line{{"test", res.test},

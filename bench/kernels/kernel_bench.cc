@@ -1,7 +1,8 @@
 // Google Benchmark program for the engine's hot kernels, at the shapes of a Llama-3.2-1B-
 // sized model (n_embd 2048, n_ff 8192). Decode matmuls report bytes of weights read per
 // second (their ceiling is the memory read bandwidth, measured by ReadBandwidth here);
-// prompt matmuls report tokens per second.
+// prompt matmuls report tokens per second; attention at depth 8000 reports cache bytes read
+// per second.
 //
 //   build/release/kernel_bench                       # everything
 //   build/release/kernel_bench --benchmark_filter=MatMulDecode
@@ -19,6 +20,7 @@
 #include "engine/ops/matmul.h"
 #include "engine/ops/repack.h"
 #include "engine/ops/vec_dot.h"
+#include "engine/runtime/kv_cache.h"
 #include "engine/tensor/dtype.h"
 #include "engine/tensor/fp16.h"
 #include "engine/threads/thread_pool.h"
@@ -197,6 +199,53 @@ void AxpyF16(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 64);
 }
 BENCHMARK(AxpyF16);
+
+// A decode step's attention at depth 8000 in a Llama-3.2-1B-shaped cache (32 query heads, 8 KV
+// heads of 64, 16 layers; one layer per iteration, cycling so that the cache, not L3, serves
+// it): args are the cache type (0 F16, 1 Q8_0, 2 Q4_0) and the kernel (0 two-pass, 1 one-pass
+// with split keys), on 2 threads. Bytes processed: the K and V bytes of the layer, so the
+// figure compares with ReadBandwidth.
+void AttentionDepth8000(benchmark::State& state) {
+  constexpr DType kCacheTypes[] = {DType::kF16, DType::kQ8_0, DType::kQ4_0};
+  constexpr int kDepth = 8000, kLayers = 16, kHeads = 32, kKvHeads = 8, kDim = 64;
+  ModelConfig c;
+  c.n_layer = kLayers;
+  c.n_head = kHeads;
+  c.n_head_kv = kKvHeads;
+  c.head_dim = c.head_dim_v = kDim;
+  const DType t = kCacheTypes[state.range(0)];
+  KvCache cache(c, kDepth + 1, {t, t});
+  std::mt19937 rng(1);
+  std::normal_distribution<float> nd(0, 1);
+  std::vector<float> kv(2 * kKvHeads * kDim), q(kHeads * kDim), out(kHeads * kDim);
+  for (int layer = 0; layer < kLayers; ++layer) {
+    for (int pos = 0; pos < kDepth; ++pos) {
+      for (float& x : kv) x = nd(rng);
+      cache.Store(layer, pos, kv.data(), kv.data() + kKvHeads * kDim);
+    }
+  }
+  for (float& x : q) x = nd(rng);
+  blocks::AttentionParams p{kHeads, kKvHeads, kDim, kDim, 0.125f};
+  p.online_min_keys = state.range(1) == 1 ? 0 : kDepth + 2;
+  blocks::AttentionScratch scratch;
+  ThreadPool pool(2);
+  KvCache* caches[1] = {&cache};
+  const int32_t pos = kDepth;
+  int layer = 0;
+  for (auto _ : state) {
+    blocks::Attention(pool, p, q.data(), kv.data(), kv.data() + kKvHeads * kDim, 1, &pos, caches,
+                      layer, out.data(), scratch);
+    layer = (layer + 1) % kLayers;
+    benchmark::DoNotOptimize(out.data());
+  }
+  const double bytes =
+      double(kKvHeads) * (kDepth + 1) * double(cache.k_head_bytes() + cache.v_head_bytes());
+  state.SetBytesProcessed(int64_t(state.iterations() * bytes));
+}
+BENCHMARK(AttentionDepth8000)
+    ->ArgsProduct({{0, 1, 2}, {0, 1}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 // Memory read bandwidth: every thread sums its share of a buffer much larger than the
 // caches. Decode's ceiling is this figure divided by the weight bytes read per token.

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "engine/ops/attention_f16.h"
+#include "engine/ops/attention_online.h"
 #include "engine/ops/hadamard.h"
 #include "engine/tensor/fp16.h"
 
@@ -178,12 +179,12 @@ std::vector<int> LastPositions(int64_t n_tokens, const int32_t* positions, KvCac
   for (int64_t t = 0; t < n_tokens; ++t) last[t] = find(caches[t]).second;
   return last;
 }
-}  // namespace
 
-void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const float* k,
-               const float* v, int64_t n_tokens, const int32_t* positions, KvCache* const* caches,
-               int layer, float* out, AttentionScratch& scratch,
-               const AttentionCaptureRow* capture) {
+// Stores the batch's keys and values in their caches (rotated first for a quantized cache);
+// returns the queries to attend with (rotated likewise when the keys are).
+const float* StoreKv(const AttentionParams& p, const float* q, const float* k, const float* v,
+                     int64_t n_tokens, const int32_t* positions, KvCache* const* caches, int layer,
+                     AttentionScratch& scratch) {
   const int k_dim = p.n_head_kv * p.head_dim;
   const int v_dim = p.n_head_kv * p.head_dim_v;
   // Every cache of a batch has the same types (one scheduler), so the same rotations.
@@ -204,74 +205,204 @@ void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const
       caches[t]->Store(layer, positions[t], k + t * k_dim, v + t * v_dim);
     }
   }
-  if (rot_k > 0) {
-    const int64_t q_count = n_tokens * p.n_head * p.head_dim;
-    scratch.rotated_q.assign(q, q + q_count);
-    ops::HadamardChunks(scratch.rotated_q.data(), q_count, rot_k);
-    q = scratch.rotated_q.data();
+  if (rot_k <= 0) return q;
+  const int64_t q_count = n_tokens * p.n_head * p.head_dim;
+  scratch.rotated_q.assign(q, q + q_count);
+  ops::HadamardChunks(scratch.rotated_q.data(), q_count, rot_k);
+  return scratch.rotated_q.data();
+}
+
+// What every work item of one Attention() call shares. An item is one token's `rows` query
+// heads that share a KV head: the kernels load each key and value row once for all of them.
+struct AttentionBatch {
+  const AttentionParams& p;
+  const float* q;
+  const int32_t* positions;
+  KvCache* const* caches;
+  int layer;
+  float* out;
+  std::vector<int> last;  // non-causal: each token's last position in the batch
+  int rows = 0;
+  int items_per_token = 0;
+
+  int64_t n_items(int64_t n_tokens) const { return n_tokens * items_per_token; }
+  // The kernel arguments of an item over its whole visible key range [lo, pos].
+  ops::AttentionF16Args Args(int64_t item, float* work) const {
+    const int64_t t = item / items_per_token;
+    const int h0 = int(item % items_per_token) * rows;  // first query head of the item
+    const int kv_head = h0 / (p.n_head / p.n_head_kv);
+    const int pos = positions[t];
+    const int lo = p.window > 0 ? std::max(0, pos - p.window + 1) : 0;
+    const KvCache& cache = *caches[t];
+    ops::AttentionF16Args a;
+    a.head_dim = p.head_dim;
+    a.head_dim_v = p.head_dim_v;
+    a.n_rows = rows;
+    a.q = q + (t * p.n_head + h0) * p.head_dim;
+    a.q_stride = p.head_dim;
+    a.k_type = cache.types().k;
+    a.v_type = cache.types().v;
+    a.k = cache.k(layer, kv_head, lo);
+    a.k_stride = int64_t(cache.k_head_bytes());
+    a.v = cache.v(layer, kv_head, lo);
+    a.v_stride = int64_t(cache.v_head_bytes());
+    a.n_keys = (p.causal ? pos : last[t]) - lo + 1;
+    a.scale = p.kq_scale;
+    a.out = out + (t * p.n_head + h0) * p.head_dim_v;
+    a.out_stride = p.head_dim_v;
+    a.sinks = p.sinks != nullptr ? p.sinks + h0 : nullptr;
+    a.scratch = work;
+    return a;
   }
-  int max_pos = 0;
-  for (int64_t t = 0; t < n_tokens; ++t) max_pos = std::max(max_pos, int(positions[t]));
-  const std::vector<int> last =
-      p.causal ? std::vector<int>() : LastPositions(n_tokens, positions, caches);
-  const int group = p.n_head / p.n_head_kv;
-  // One work item is a token's query heads that share a KV head, so the kernel loads each key
-  // and value row once for all of them. When that leaves threads idle (a decode step of a
-  // model with few KV heads), the groups are split.
-  int rows = group;
-  while (rows % 2 == 0 && n_tokens * p.n_head_kv * (group / rows) < pool.size()) rows /= 2;
-  const int items_per_token = p.n_head / rows;
-  const int64_t n_items = n_tokens * items_per_token;
-  scratch.Reserve(pool.size(), rows, max_pos + 1, p.head_dim);
+  // Row r of the item's softmax weights goes to capture rows (null when none is wanted).
+  bool CaptureRows(const AttentionCaptureRow* capture, int64_t item, float** cap_rows) const {
+    const int64_t t = item / items_per_token;
+    if (capture == nullptr || capture[t].rows == nullptr || !p.causal) return false;
+    const int h0 = int(item % items_per_token) * rows;
+    const int pos = positions[t];
+    const int lo = p.window > 0 ? std::max(0, pos - p.window + 1) : 0;
+    const AttentionCaptureRow& row = capture[t];
+    bool any = false;
+    for (int r = 0; r < rows; ++r) {
+      const int slot = row.head_slot != nullptr ? row.head_slot[h0 + r] : h0 + r;
+      cap_rows[r] = slot >= 0 ? row.rows + slot * row.stride + lo : nullptr;
+      any = any || slot >= 0;
+    }
+    return any;
+  }
+};
+
+// The two-pass kernels, one work item per thread at a time.
+void RunTwoPass(ThreadPool& pool, const AttentionBatch& b, int64_t n_items,
+                AttentionScratch& scratch, const AttentionCaptureRow* capture) {
   pool.Run([&](int thread, int n_threads) {
     float* work = scratch.work[thread].data();
     float* cap[AttentionScratch::kMaxRows];
     std::vector<float*> cap_heap;  // only for groups wider than kMaxRows (none known)
     float** cap_rows = cap;
-    if (rows > AttentionScratch::kMaxRows) {
-      cap_heap.resize(rows);
+    if (b.rows > AttentionScratch::kMaxRows) {
+      cap_heap.resize(b.rows);
       cap_rows = cap_heap.data();
     }
     for (int64_t item = thread; item < n_items; item += n_threads) {
-      const int64_t t = item / items_per_token;
-      const int h0 = int(item % items_per_token) * rows;  // first query head of the item
-      const int kv_head = h0 / group;
-      const int pos = positions[t];
-      const int lo = p.window > 0 ? std::max(0, pos - p.window + 1) : 0;
-      bool any_capture = false;
-      if (capture != nullptr && capture[t].rows != nullptr) {
-        const AttentionCaptureRow& row = capture[t];
-        for (int r = 0; r < rows; ++r) {
-          const int slot = row.head_slot != nullptr ? row.head_slot[h0 + r] : h0 + r;
-          cap_rows[r] = slot >= 0 ? row.rows + slot * row.stride + lo : nullptr;
-          any_capture = any_capture || slot >= 0;
-        }
-      }
-      const KvCache& cache = *caches[t];
-      ops::AttentionF16Args a;
-      a.head_dim = p.head_dim;
-      a.head_dim_v = p.head_dim_v;
-      a.n_rows = rows;
-      a.q = q + (t * p.n_head + h0) * p.head_dim;
-      a.q_stride = p.head_dim;
-      const KvCacheTypes& types = cache.types();
-      a.k_type = types.k;
-      a.v_type = types.v;
-      a.k = cache.k(layer, kv_head, lo);
-      a.k_stride = int64_t(cache.k_head_bytes());
-      a.v = cache.v(layer, kv_head, lo);
-      a.v_stride = int64_t(cache.v_head_bytes());
-      a.n_keys = (p.causal ? pos : last[t]) - lo + 1;
-      a.scale = p.kq_scale;
-      a.out = out + (t * p.n_head + h0) * p.head_dim_v;
-      a.out_stride = p.head_dim_v;
+      ops::AttentionF16Args a = b.Args(item, work);
       // The capture rows hold positions 0..pos: causal attention only.
-      a.capture = any_capture && p.causal ? cap_rows : nullptr;
-      a.sinks = p.sinks != nullptr ? p.sinks + h0 : nullptr;
-      a.scratch = work;
-      ops::GetAttention(types.k, types.v)(a);
+      if (b.CaptureRows(capture, item, cap_rows)) a.capture = cap_rows;
+      ops::GetAttention(a.k_type, a.v_type)(a);
     }
   });
+}
+
+// Splits each item's keys into units of about the same size, so that every thread gets
+// several units (a decode step has as few items as KV heads): units of at least kMinKeys
+// keys, since each split costs a partial and its combination.
+void PlanUnits(const AttentionBatch& b, int64_t n_items, int n_threads, AttentionScratch& scratch) {
+  constexpr int kMinKeys = 256;
+  constexpr int kUnitsPerThread = 4;
+  int64_t total_keys = 0;
+  for (int64_t i = 0; i < n_items; ++i) total_keys += b.Args(i, nullptr).n_keys;
+  const int64_t target = std::max<int64_t>(n_items, int64_t(n_threads) * kUnitsPerThread);
+  const int64_t unit_keys = std::max<int64_t>(kMinKeys, (total_keys + target - 1) / target);
+  scratch.units.clear();
+  scratch.split_items.clear();
+  scratch.first_slot.clear();
+  int64_t slots = 0;
+  for (int64_t i = 0; i < n_items; ++i) {
+    const int n_keys = b.Args(i, nullptr).n_keys;
+    const int parts = int(std::max<int64_t>(1, (n_keys + unit_keys / 2) / unit_keys));
+    if (parts > 1) {
+      scratch.split_items.push_back(i);
+      scratch.first_slot.push_back(slots);
+    }
+    for (int c = 0; c < parts; ++c) {
+      const int lo = int(int64_t(n_keys) * c / parts);
+      const int hi = int(int64_t(n_keys) * (c + 1) / parts);
+      scratch.units.push_back({i, lo, hi - lo, parts > 1 ? slots++ : -1});
+    }
+  }
+  scratch.partials.resize(size_t(slots) * b.rows * ops::PartialRowFloats(b.p.head_dim_v));
+}
+
+// The one-pass kernel over the units PlanUnits made, then the split items' partials combined.
+void RunOnline(ThreadPool& pool, const AttentionBatch& b, int64_t n_items,
+               AttentionScratch& scratch) {
+  PlanUnits(b, n_items, pool.size(), scratch);
+  const int64_t part_floats = b.rows * ops::PartialRowFloats(b.p.head_dim_v);
+  const ops::AttentionOnlineFn kernel = ops::GetAttentionOnline();
+  pool.Run([&](int thread, int n_threads) {
+    float* work = scratch.work[thread].data();
+    float* own = work + ops::AttentionOnlineScratchFloats(b.rows, b.p.head_dim);
+    for (size_t u = thread; u < scratch.units.size(); u += n_threads) {
+      const AttentionScratch::Unit& unit = scratch.units[u];
+      ops::AttentionF16Args a = b.Args(unit.item, work);
+      a.k += unit.lo * a.k_stride;
+      a.v += unit.lo * a.v_stride;
+      a.n_keys = unit.n_keys;
+      float* partial = unit.slot < 0 ? own : scratch.partials.data() + unit.slot * part_floats;
+      kernel(a, partial);
+      if (unit.slot < 0) {
+        ops::CombinePartials(partial, 1, a.n_rows, a.head_dim_v, a.sinks, a.out, a.out_stride);
+      }
+    }
+  });
+  const int64_t n_split = int64_t(scratch.split_items.size());
+  if (n_split == 0) return;
+  pool.Run([&](int thread, int n_threads) {
+    for (int64_t i = thread; i < n_split; i += n_threads) {
+      const int64_t item = scratch.split_items[i];
+      const ops::AttentionF16Args a = b.Args(item, nullptr);
+      const int64_t first = scratch.first_slot[i];
+      const int64_t end = i + 1 < n_split ? scratch.first_slot[i + 1]
+                                          : int64_t(scratch.partials.size()) / part_floats;
+      ops::CombinePartials(scratch.partials.data() + first * part_floats, int(end - first),
+                           a.n_rows, a.head_dim_v, a.sinks, a.out, a.out_stride);
+    }
+  });
+}
+
+bool AnyCapture(const AttentionCaptureRow* capture, int64_t n_tokens) {
+  if (capture == nullptr) return false;
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    if (capture[t].rows != nullptr) return true;
+  }
+  return false;
+}
+}  // namespace
+
+void Attention(ThreadPool& pool, const AttentionParams& p, const float* q, const float* k,
+               const float* v, int64_t n_tokens, const int32_t* positions, KvCache* const* caches,
+               int layer, float* out, AttentionScratch& scratch,
+               const AttentionCaptureRow* capture) {
+  q = StoreKv(p, q, k, v, n_tokens, positions, caches, layer, scratch);
+  AttentionBatch b{p, q, positions, caches, layer, out};
+  if (!p.causal) b.last = LastPositions(n_tokens, positions, caches);
+  int max_pos = 0;
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    max_pos = std::max(max_pos, p.causal ? int(positions[t]) : b.last[t]);
+  }
+  const int group = p.n_head / p.n_head_kv;
+  const bool online = max_pos + 1 >= p.online_min_keys && !AnyCapture(capture, n_tokens);
+  b.rows = group;
+  if (online) {
+    b.items_per_token = p.n_head / b.rows;
+    const size_t need = ops::AttentionOnlineScratchFloats(b.rows, p.head_dim) +
+                        size_t(b.rows) * ops::PartialRowFloats(p.head_dim_v);
+    scratch.work.resize(pool.size());
+    for (auto& w : scratch.work) {
+      if (w.size() < need) w.resize(need);
+    }
+    RunOnline(pool, b, b.n_items(n_tokens), scratch);
+  } else {
+    // When the groups leave threads idle (a decode step of a model with few KV heads), they
+    // are split into fewer query rows.
+    while (b.rows % 2 == 0 && n_tokens * p.n_head_kv * (group / b.rows) < pool.size()) {
+      b.rows /= 2;
+    }
+    b.items_per_token = p.n_head / b.rows;
+    scratch.Reserve(pool.size(), b.rows, max_pos + 1, p.head_dim);
+    RunTwoPass(pool, b, b.n_items(n_tokens), scratch, capture);
+  }
+  const int rot_v = caches[0]->v_rotation();
   if (rot_v > 0) ops::HadamardChunks(out, n_tokens * p.n_head * p.head_dim_v, rot_v);
 }
 

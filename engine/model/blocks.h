@@ -82,6 +82,11 @@ struct AttentionParams {
   // Optional learned sinks, one logit per query head [n_head] (gpt-oss): each joins its
   // head's softmax denominator as a key without a value. Null: plain softmax.
   const float* sinks = nullptr;
+  // Batches whose longest attention row has at least this many keys (and no capture) run the
+  // one-pass kernel (engine/ops/attention_online.h), with the keys of each head split across
+  // threads when the heads alone would leave threads idle. Shorter rows keep the two-pass
+  // kernels, whose F16 probabilities match llama.cpp's default path bit for bit.
+  int online_min_keys = 1024;
 };
 
 // Where Attention() records one token's softmax weights: head h's weights over positions
@@ -104,6 +109,17 @@ struct AttentionScratch {
   std::vector<std::vector<float>> work;
   // Rotated copies of the batch's queries, keys and values (KvCache::k_rotation()).
   std::vector<float> rotated_q, rotated_kv;
+  // The one-pass path: per work unit its item and key range, and the partial results of the
+  // items split over several units (ops::CombinePartials).
+  struct Unit {
+    int64_t item;
+    int lo, n_keys;  // keys [lo, lo + n_keys) of the item's visible range
+    int64_t slot;    // partial slot; -1: the item's only unit, finished in place
+  };
+  std::vector<Unit> units;
+  std::vector<int64_t> split_items;  // items whose units' partials are combined after
+  std::vector<int64_t> first_slot;   // per split item: its first partial slot
+  std::vector<float> partials;
   void Reserve(int n_threads, int n_rows, int n_ctx, int head_dim);
 };
 

@@ -327,20 +327,30 @@ TEST(Attention, MatchesFloatReferenceWithGqaAndWindow) {
   }
 }
 
+// Normal random queries, keys and values of T tokens, and their positions 0..T-1.
+struct RandomQkv {
+  std::vector<float> q, k, v;
+  std::vector<int32_t> pos;
+  RandomQkv(int T, int q_dim, int kv_dim, uint32_t seed)
+      : q(size_t(T) * q_dim), k(size_t(T) * kv_dim), v(size_t(T) * kv_dim), pos(T) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> nd(0, 1);
+    for (auto* vec : {&q, &k, &v}) {
+      for (float& x : *vec) x = nd(rng);
+    }
+    for (int i = 0; i < T; ++i) pos[i] = i;
+  }
+};
+
 // A decode step of a model with one KV head on more threads than KV heads: the four query
 // heads are split over the threads, and the capture (with a head map that skips a head)
 // still records each head's weights in its slot.
 TEST(Attention, DecodeStepSplitsGroupsAndCapturesWeights) {
   const ModelConfig c = OneLayer(4, 1, 32);
   const int T = 40;
-  std::mt19937 rng(9);
-  std::normal_distribution<float> nd(0, 1);
-  std::vector<float> q(T * 4 * 32), k(T * 32), v(T * 32);
-  for (auto* vec : {&q, &k, &v}) {
-    for (float& x : *vec) x = nd(rng);
-  }
-  std::vector<int32_t> pos(T);
-  for (int i = 0; i < T; ++i) pos[i] = i;
+  const RandomQkv d(T, 4 * 32, 32, 9);
+  const std::vector<float>&q = d.q, &k = d.k, &v = d.v;
+  const std::vector<int32_t>& pos = d.pos;
   for (int variant = 0; variant < 4; ++variant) {
     const int window = variant % 2 == 0 ? 0 : 16;
     KvCache cache(c, 64);
@@ -379,6 +389,52 @@ TEST(Attention, DecodeStepSplitsGroupsAndCapturesWeights) {
               << "window " << window << " head " << h << " pos " << j;
         }
       }
+    }
+  }
+}
+
+// The one-pass kernel (online_min_keys 0 forces it): a prompt in two batches, then decode
+// steps on four threads, where the single KV head's keys are split across the threads and
+// the parts combined; with windows and sinks, and with quantized caches, whose bounds are
+// those of their rounding against a float reference (8 and 4 bits per element).
+TEST(Attention, OnePassSplitKeysMatchesFloatReference) {
+  const ModelConfig c = OneLayer(4, 1, 32);
+  const int T = 700;  // the decode steps' 600+ keys make more than one unit per thread
+  const RandomQkv d(T, 4 * 32, 32, 17);
+  const std::vector<float>&q = d.q, &k = d.k, &v = d.v;
+  const std::vector<int32_t>& pos = d.pos;
+  const std::pair<KvCacheTypes, float> caches_and_tolerance[] = {
+      {{}, 5e-3f}, {{DType::kQ8_0, DType::kQ8_0}, 3e-2f}, {{DType::kQ4_0, DType::kQ4_0}, 3e-1f}};
+  for (const auto& [types, tol] : caches_and_tolerance) {
+    for (int variant = 0; variant < 4; ++variant) {
+      const int window = variant % 2 == 0 ? 0 : 300;
+      KvCache cache(c, T, types);
+      AttentionParams p{4, 1, 32, 32, 0.2f, window};
+      p.online_min_keys = 0;
+      if (variant >= 2) p.sinks = kSinks;
+      std::vector<float> out(T * 4 * 32);
+      AttentionScratch scratch;
+      const std::vector<KvCache*> caches(T, &cache);
+      ThreadPool prompt_pool(2);
+      const int prompt = T - 8;
+      Attention(prompt_pool, p, q.data(), k.data(), v.data(), prompt / 2, pos.data(), caches.data(),
+                0, out.data(), scratch);
+      const int64_t rest = prompt - prompt / 2;
+      Attention(prompt_pool, p, q.data() + prompt / 2 * 128, k.data() + prompt / 2 * 32,
+                v.data() + prompt / 2 * 32, rest, pos.data() + prompt / 2, caches.data(), 0,
+                out.data() + prompt / 2 * 128, scratch);
+      ThreadPool pool(4);
+      for (int t = prompt; t < T; ++t) {
+        Attention(pool, p, q.data() + t * 128, k.data() + t * 32, v.data() + t * 32, 1,
+                  pos.data() + t, caches.data(), 0, out.data() + t * 128, scratch);
+      }
+      const std::vector<float> want = ReferenceAttention(p, q, k, v, T);
+      double worst = 0;
+      for (size_t i = 0; i < want.size(); ++i) {
+        worst = std::max(worst, double(std::abs(out[i] - want[i])));
+      }
+      EXPECT_LE(worst, tol) << "K " << int(types.k) << " window " << window << " variant "
+                            << variant;
     }
   }
 }

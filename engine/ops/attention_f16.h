@@ -61,6 +61,22 @@ void AttentionF16Scalar(const AttentionF16Args& a);
 void AttentionF16Avx2(const AttentionF16Args& a);
 void AttentionF16Avx512(const AttentionF16Args& a);
 
+// One tile of scores for the one-pass kernel (attention_online.h): scores[r * ss + j] =
+// (qf[r]·k[j]) * scale for keys j < a.n_keys and rows r < a.n_rows, where query row r is
+// F16-rounded F32 at qf + r * qs, zero-padded to qs (a multiple of 16). Entries past the last
+// key up to the next multiple of 16 are set to -inf, so ss must be at least that. Needs
+// head_dim a multiple of 8 (AVX2). Only a.k, k_stride, n_keys, head_dim, n_rows and scale
+// are read.
+void ScoresF16Avx2(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, size_t ss);
+void ScoresF16Avx512(const AttentionF16Args& a, const float* qf, size_t qs, float* scores,
+                     size_t ss);
+
+// out[r][d] += sum_j probs[r * ss + j] * v[j][d] over the tile's F16 values (a.v, v_stride,
+// n_keys), rows r < a.n_rows at out + r * a.out_stride, d < head_dim_v (a multiple of 8 for
+// AVX2): the one-pass kernel's value step, accumulators in registers across the tile.
+void AddValuesF16Avx2(const AttentionF16Args& a, const float* probs, size_t ss, float* out);
+void AddValuesF16Avx512(const AttentionF16Args& a, const float* probs, size_t ss, float* out);
+
 // Vectorized e^x as the kernels compute it, for x <= 0 (the shifted softmax scores); exposed
 // to test it against std::exp. out[i] = exp(x[i]) for n elements.
 void ExpNonPositiveAvx2(const float* x, float* out, int64_t n);

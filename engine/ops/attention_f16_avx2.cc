@@ -6,11 +6,10 @@
 #include <cmath>
 
 #include "engine/ops/attention_f16.h"
+#include "engine/ops/row_groups.h"
 
 namespace inferno::ops {
 namespace {  // NOLINT(build/namespaces): ISA-specific helpers need internal linkage.
-
-constexpr int kRowsPerPass = 4;
 
 inline __m256 LoadPh(const uint16_t* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
@@ -118,12 +117,18 @@ void Softmax(float* s, int n_keys, float* capture, const float* sink) {
 }
 
 // 16 output dimensions per pass: 4 rows x 2 accumulators + 2 values fit in 16 registers.
-template <int NR>
+// kAdd: added to what out holds (the one-pass kernel's running sums), else stored.
+template <int NR, bool kAdd = false>
 void WeightValues(const AttentionF16Args& a, const float* probs, size_t ss, float* out) {
   for (int d0 = 0; d0 < a.head_dim_v; d0 += 16) {
     const int nc = a.head_dim_v - d0 >= 16 ? 2 : 1;
     __m256 acc[NR][2];
-    for (int r = 0; r < NR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    for (int r = 0; r < NR; ++r) {
+      for (int c = 0; c < 2; ++c) {
+        acc[r][c] = kAdd && c < nc ? _mm256_loadu_ps(out + r * a.out_stride + d0 + 8 * c)
+                                   : _mm256_setzero_ps();
+      }
+    }
     if (nc == 2) {
       for (int j = 0; j < a.n_keys; ++j) {
         const auto* vr = reinterpret_cast<const uint16_t*>(a.v + j * a.v_stride) + d0;
@@ -160,6 +165,18 @@ void Pass(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, 
 
 }  // namespace
 
+void ScoresF16Avx2(const AttentionF16Args& a, const float* qf, size_t qs, float* scores,
+                   size_t ss) {
+  ForEachRowGroup(a.n_rows,
+                  [&]<int NR>(int r0) { Scores<NR>(a, qf + r0 * qs, qs, scores + r0 * ss, ss); });
+}
+
+void AddValuesF16Avx2(const AttentionF16Args& a, const float* probs, size_t ss, float* out) {
+  ForEachRowGroup(a.n_rows, [&]<int NR>(int r0) {
+    WeightValues<NR, true>(a, probs + r0 * ss, ss, out + r0 * a.out_stride);
+  });
+}
+
 void ExpNonPositiveAvx2(const float* x, float* out, int64_t n) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, Exp(_mm256_loadu_ps(x + i)));
@@ -183,22 +200,7 @@ void AttentionF16Avx2(const AttentionF16Args& a) {
       _mm256_storeu_ps(qf + r * qs + d, RoundToF16(_mm256_loadu_ps(a.q + r * a.q_stride + d)));
     }
   }
-  for (int r0 = 0; r0 < a.n_rows; r0 += kRowsPerPass) {
-    switch (std::min(kRowsPerPass, a.n_rows - r0)) {
-      case 1:
-        Pass<1>(a, qf, qs, scores, ss, r0);
-        break;
-      case 2:
-        Pass<2>(a, qf, qs, scores, ss, r0);
-        break;
-      case 3:
-        Pass<3>(a, qf, qs, scores, ss, r0);
-        break;
-      default:
-        Pass<4>(a, qf, qs, scores, ss, r0);
-        break;
-    }
-  }
+  ForEachRowGroup(a.n_rows, [&]<int NR>(int r0) { Pass<NR>(a, qf, qs, scores, ss, r0); });
 }
 
 }  // namespace inferno::ops

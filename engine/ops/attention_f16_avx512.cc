@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "engine/ops/attention_f16.h"
+#include "engine/ops/row_groups.h"
 
 // GCC 12 reports the undefined pass-through operand inside many unmasked AVX-512 intrinsics
 // (shuffles, conversions, rounding) as "maybe uninitialized"; the warning is about the
@@ -15,8 +16,6 @@
 
 namespace inferno::ops {
 namespace {  // NOLINT(build/namespaces): ISA-specific helpers need internal linkage.
-
-constexpr int kRowsPerPass = 4;  // query rows sharing each K/V load; 4*4 accumulators for V
 
 // The zero-masked conversion: GCC 12 warns about the plain form's undefined pass-through.
 inline __m512 LoadPh(const uint16_t* p, __mmask16 m) {
@@ -164,15 +163,19 @@ void Softmax(float* s, int n_keys, float* capture, const float* sink) {
 }
 
 // out[r] = sum_j p[r][j] * v[j] for rows [0, NR), 64 output dimensions per pass so the
-// accumulators stay in registers across all keys.
-template <int NR>
+// accumulators stay in registers across all keys. kAdd: added to what out holds (the
+// one-pass kernel's running sums).
+template <int NR, bool kAdd = false>
 void WeightValues(const AttentionF16Args& a, const float* probs, size_t ss, float* out) {
   for (int d0 = 0; d0 < a.head_dim_v; d0 += 64) {
     __mmask16 m[4];
     for (int c = 0; c < 4; ++c) m[c] = TailMask(std::max(0, a.head_dim_v - d0 - 16 * c));
     __m512 acc[NR][4];
     for (int r = 0; r < NR; ++r) {
-      for (int c = 0; c < 4; ++c) acc[r][c] = _mm512_setzero_ps();
+      for (int c = 0; c < 4; ++c) {
+        acc[r][c] = kAdd ? _mm512_maskz_loadu_ps(m[c], out + r * a.out_stride + d0 + 16 * c)
+                         : _mm512_setzero_ps();
+      }
     }
     for (int j = 0; j < a.n_keys; ++j) {
       const auto* vr = reinterpret_cast<const uint16_t*>(a.v + j * a.v_stride) + d0;
@@ -191,8 +194,10 @@ void WeightValues(const AttentionF16Args& a, const float* probs, size_t ss, floa
   }
 }
 
+// Scores of rows [r0, r0+NR).
 template <int NR>
-void Pass(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, size_t ss, int r0) {
+void RowScores(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, size_t ss,
+               int r0) {
   // Queries in registers: 4 vectors x 4 rows (head_dim 64), or 8 x 2 (128); 16 registers.
   if (a.head_dim == 64) {
     Scores<NR, 4>(a, qf + r0 * qs, qs, scores + r0 * ss, ss);
@@ -201,6 +206,11 @@ void Pass(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, 
   } else {
     Scores<NR, 0>(a, qf + r0 * qs, qs, scores + r0 * ss, ss);
   }
+}
+
+template <int NR>
+void Pass(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, size_t ss, int r0) {
+  RowScores<NR>(a, qf, qs, scores, ss, r0);
   for (int r = r0; r < r0 + NR; ++r) {
     Softmax(scores + r * ss, a.n_keys, a.capture != nullptr ? a.capture[r] : nullptr,
             a.sinks != nullptr ? a.sinks + r : nullptr);
@@ -209,6 +219,17 @@ void Pass(const AttentionF16Args& a, const float* qf, size_t qs, float* scores, 
 }
 
 }  // namespace
+
+void ScoresF16Avx512(const AttentionF16Args& a, const float* qf, size_t qs, float* scores,
+                     size_t ss) {
+  ForEachRowGroup(a.n_rows, [&]<int NR>(int r0) { RowScores<NR>(a, qf, qs, scores, ss, r0); });
+}
+
+void AddValuesF16Avx512(const AttentionF16Args& a, const float* probs, size_t ss, float* out) {
+  ForEachRowGroup(a.n_rows, [&]<int NR>(int r0) {
+    WeightValues<NR, true>(a, probs + r0 * ss, ss, out + r0 * a.out_stride);
+  });
+}
 
 void ExpNonPositiveAvx512(const float* x, float* out, int64_t n) {
   for (int64_t i = 0; i < n; i += 16) {
@@ -231,22 +252,7 @@ void AttentionF16Avx512(const AttentionF16Args& a) {
       _mm512_storeu_ps(qf + r * qs + d, _mm512_maskz_cvtph_ps(__mmask16(0xFFFF), h));
     }
   }
-  for (int r0 = 0; r0 < a.n_rows; r0 += kRowsPerPass) {
-    switch (std::min(kRowsPerPass, a.n_rows - r0)) {
-      case 1:
-        Pass<1>(a, qf, qs, scores, ss, r0);
-        break;
-      case 2:
-        Pass<2>(a, qf, qs, scores, ss, r0);
-        break;
-      case 3:
-        Pass<3>(a, qf, qs, scores, ss, r0);
-        break;
-      default:
-        Pass<4>(a, qf, qs, scores, ss, r0);
-        break;
-    }
-  }
+  ForEachRowGroup(a.n_rows, [&]<int NR>(int r0) { Pass<NR>(a, qf, qs, scores, ss, r0); });
 }
 
 }  // namespace inferno::ops

@@ -34,20 +34,6 @@ void AxpyRowsScalar(int64_t n, const void* x, int n_rows, const float* coef, int
   }
 }
 
-// The key dot kernel at `isa` or, where that ISA has none for the type, the best below it.
-VecDotFn KeyDot(DType t, Isa isa) {
-  for (int level = int(isa); level >= 0; --level) {
-    if (VecDotFn fn = GetVecDot(t, Isa(level))) return fn;
-  }
-  return nullptr;
-}
-
-void ExpScalar(const float* x, float* out, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) out[i] = std::exp(x[i]);
-}
-
-using ExpFn = void (*)(const float* x, float* out, int64_t n);
-
 struct KvKernels {
   VecDotFn dot;     // keys against the converted query
   AxpyRowsFn axpy;  // values into the output rows
@@ -104,6 +90,17 @@ void AttentionKv(const AttentionF16Args& a, const KvKernels& kern) {
 
 }  // namespace
 
+VecDotFn KeyDot(DType t, Isa isa) {
+  for (int level = int(isa); level >= 0; --level) {
+    if (VecDotFn fn = GetVecDot(t, Isa(level))) return fn;
+  }
+  return nullptr;
+}
+
+void ExpNonPositiveScalar(const float* x, float* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = std::exp(x[i]);
+}
+
 AxpyRowsFn GetAxpyRows(DType t, Isa isa) {
   AxpyRowsFn fn = nullptr;
   if (isa == Isa::kAvx512) fn = Avx512AxpyRows(t);
@@ -122,7 +119,8 @@ AxpyRowsFn GetAxpyRows(DType t, Isa isa) {
 }
 
 void AttentionKvScalar(const AttentionF16Args& a) {
-  AttentionKv(a, {KeyDot(a.k_type, Isa::kScalar), GetAxpyRows(a.v_type, Isa::kScalar), ExpScalar});
+  AttentionKv(a, {KeyDot(a.k_type, Isa::kScalar), GetAxpyRows(a.v_type, Isa::kScalar),
+                  ExpNonPositiveScalar});
 }
 
 void AttentionKvAvx2(const AttentionF16Args& a) {

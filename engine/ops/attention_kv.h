@@ -18,6 +18,7 @@
 
 #include "engine/ops/attention_f16.h"
 #include "engine/ops/cpu_features.h"
+#include "engine/ops/vec_dot.h"
 #include "engine/tensor/dtype.h"
 
 namespace inferno::ops {
@@ -33,6 +34,14 @@ using AxpyRowsFn = void (*)(int64_t n, const void* x, int n_rows, const float* c
 AxpyRowsFn GetAxpyRows(DType t, Isa isa);
 AxpyRowsFn Avx2AxpyRows(DType t);
 AxpyRowsFn Avx512AxpyRows(DType t);
+
+// The key dot kernel for keys of type t at `isa` or, where that ISA has none for the type,
+// the best below it; the query goes in as ActivationType(t) (matmul.h).
+VecDotFn KeyDot(DType t, Isa isa);
+
+// e^x for x <= 0, one element at a time (std::exp): the scalar partner of ExpNonPositiveAvx2.
+using ExpFn = void (*)(const float* x, float* out, int64_t n);
+void ExpNonPositiveScalar(const float* x, float* out, int64_t n);
 
 // The kernel at each ISA (each only called when the CPU has it). Same arguments and scratch
 // as the F16 kernels (AttentionF16ScratchFloats); head sizes of quantized rows are multiples

@@ -8,12 +8,16 @@
 #include <vector>
 
 #include "engine/ops/cpu_features.h"
+#include "engine/ops/kernel_test_util.h"
 #include "engine/tensor/dequant.h"
 #include "engine/tensor/fp16.h"
 #include "engine/tensor/quantize.h"
 
 namespace inferno::ops {
 namespace {
+
+using testing::Dequantized;
+using testing::QueryAsSeen;
 
 struct Kernel {
   const char* name;
@@ -26,21 +30,6 @@ std::vector<Kernel> Kernels() {
   if (DetectedIsa() >= Isa::kAvx2) ks.push_back({"avx2", Isa::kAvx2, AttentionKvAvx2});
   if (DetectedIsa() >= Isa::kAvx512) ks.push_back({"avx512", Isa::kAvx512, AttentionKvAvx512});
   return ks;
-}
-
-std::vector<float> Dequantized(DType t, const uint8_t* row, int n) {
-  std::vector<float> out(n);
-  DequantizeRow(t, row, out.data(), n);
-  return out;
-}
-
-// The query as the keys' dot partner sees it: quantized to Q8_0 for quantized keys (llama.cpp
-// converts it with the K type's vec_dot partner), rounded to F16 for F16 keys.
-std::vector<float> QueryAsSeen(DType k_type, const float* q, int n) {
-  const DType partner = k_type == DType::kF16 ? DType::kF16 : DType::kQ8_0;
-  std::vector<uint8_t> row(RowBytes(partner, n));
-  QuantizeRow(partner, q, row.data(), n);
-  return Dequantized(partner, row.data(), n);
 }
 
 struct Case {

@@ -5,6 +5,7 @@
 #include <random>
 #include <vector>
 
+#include "engine/tensor/dequant.h"
 #include "engine/tensor/dtype.h"
 #include "engine/tensor/fp16.h"
 #include "engine/tensor/quantize.h"
@@ -76,6 +77,22 @@ inline std::vector<float> RandomFloats(int64_t n, std::mt19937& rng, float scale
   std::vector<float> x(n);
   for (float& v : x) v = u(rng);
   return x;
+}
+
+// One row of type t as floats.
+inline std::vector<float> Dequantized(DType t, const uint8_t* row, int n) {
+  std::vector<float> out(n);
+  DequantizeRow(t, row, out.data(), n);
+  return out;
+}
+
+// An attention query as the key dot kernels see it: quantized to Q8_0 for quantized keys
+// (llama.cpp converts it with the K type's vec_dot partner), rounded to F16 for F16 keys.
+inline std::vector<float> QueryAsSeen(DType k_type, const float* q, int n) {
+  const DType partner = k_type == DType::kF16 ? DType::kF16 : DType::kQ8_0;
+  std::vector<uint8_t> row(RowBytes(partner, n));
+  QuantizeRow(partner, q, row.data(), n);
+  return Dequantized(partner, row.data(), n);
 }
 
 }  // namespace inferno::ops::testing
