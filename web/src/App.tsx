@@ -31,6 +31,7 @@ function uiMessages(c: store.Conversation): UiMessage[] {
             key: newKey(),
             role: m.role as 'user' | 'assistant',
             content: m.content,
+            images: m.images?.length ? m.images : undefined,
             storeId: m.id,
             model: m.model,
             metrics: m.metrics ?? undefined,
@@ -124,7 +125,7 @@ export function App() {
           onDismissStore={() => setStoreError('')}
         />
         {view === 'chat' ? (
-          <ChatView chat={chat} model={model} />
+          <ChatView chat={chat} model={model} capabilities={current?.capabilities} />
         ) : view === 'tokenizer' ? (
           <TokenizerView model={model} />
         ) : view === 'debugger' ? (

@@ -24,6 +24,8 @@ export interface StoredMessage {
   metrics?: MessageMetrics | null;
   /** An assistant's reasoning, apart from its answer (thinking models). */
   reasoning?: string;
+  /** A user's images, as data URLs. */
+  images?: string[];
 }
 
 export interface Conversation {
@@ -69,7 +71,14 @@ export function deleteConversation(id: string): Promise<void> {
 
 export function addMessage(
   id: string,
-  m: { role: string; content: string; model?: string; metrics?: MessageMetrics; reasoning?: string },
+  m: {
+    role: string;
+    content: string;
+    model?: string;
+    metrics?: MessageMetrics;
+    reasoning?: string;
+    images?: string[];
+  },
 ): Promise<StoredMessage> {
   return call('POST', `/api/conversations/${encodeURIComponent(id)}/messages`, 'Saving the message', m);
 }

@@ -9,6 +9,8 @@ export interface ModelInfo {
   parameters?: number;
   loaded?: boolean;
   error?: string;
+  /** What the model takes: "vision" when an mmproj goes with it. */
+  capabilities?: string[];
   /** Served by a remote OpenAI-compatible endpoint (`NAME/model`), with its last check. */
   remote?: boolean;
   endpoint?: { name: string; url: string; health: { ok: boolean; checked_at: number; error: string | null } };
