@@ -130,6 +130,7 @@ export function App() {
           <TokenizerView model={model} />
         ) : view === 'debugger' ? (
           <DebuggerView
+            capabilities={current?.capabilities}
             model={model}
             remoteEndpoint={current?.remote ? (current.endpoint?.name ?? model.split('/')[0]) : undefined}
             system={system}

@@ -1,6 +1,6 @@
 // The debugger's sessions, built up from protocol messages by a pure reducer.
 
-import type { AttentionHead, LensLayer, RouterRow, ServerMsg, Timings, TokenMsg } from '../api/debugger';
+import type { AttentionHead, LensLayer, PromptImage, RouterRow, ServerMsg, Timings, TokenMsg } from '../api/debugger';
 import { addRouterRows } from './router';
 import { mapHeads, mapLayers, type PromptMap } from './attentionMap';
 import type { StoredDebugDoc } from '../api/store';
@@ -12,6 +12,8 @@ export interface DebugSession {
   parent?: string;
   branchStep?: number;
   prompt: { id: number; text: string; surprisal?: number | null }[];
+  /** The images among the prompt's positions and their grids (a run with images). */
+  images?: PromptImage[];
   tokens: TokenMsg[];
   attention: Record<number, AttentionHead[]>;
   lens: Record<number, LensLayer[]>;
@@ -63,6 +65,7 @@ export function reduce(st: DebugState, m: ServerMsg): DebugState {
       const parent = m.parent ? st.sessions[m.parent] : undefined;
       if (parent && m.branch_step !== undefined) {
         s.prompt = parent.prompt;
+        s.images = parent.images;
         s.tokens = parent.tokens.slice(0, m.branch_step);
       }
       return { ...st, sessions: { ...st.sessions, [m.session]: s }, order: [...st.order, m.session] };
@@ -89,9 +92,15 @@ export function reduce(st: DebugState, m: ServerMsg): DebugState {
             top: at?.top,
             forced: true,
           };
-          return { ...s, prompt: parent.prompt, tokens: [...parent.tokens.slice(0, step), forced], indexOffset: step + 1 };
+          return {
+            ...s,
+            prompt: parent.prompt,
+            images: parent.images,
+            tokens: [...parent.tokens.slice(0, step), forced],
+            indexOffset: step + 1,
+          };
         }
-        return { ...s, prompt: m.tokens.map((t) => ({ ...t })) };
+        return { ...s, prompt: m.tokens.map((t) => ({ ...t })), images: m.images?.length ? m.images : undefined };
       });
     case 'token':
       return patch(st, m.session, (s) => {
