@@ -171,6 +171,18 @@ CREATE TABLE remote_endpoints (
   created_at INTEGER NOT NULL
 );
 )sql"},
+    // The images of conversation messages (store/message_images.h): the files as sent, in
+    // the order they stood, going with their message.
+    {8, "images of messages", R"sql(
+CREATE TABLE message_images (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  mime TEXT NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE INDEX message_images_by_message ON message_images(message_id, position);
+)sql"},
 };
 
 Status TooNew(std::string_view name, int found, int known) {
