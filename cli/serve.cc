@@ -27,8 +27,8 @@
 #include "server/http_server.h"
 #include "server/image_fetch.h"
 #include "server/model_registry.h"
-#include "server/static_site.h"
 #include "server/remote_registry.h"
+#include "server/static_site.h"
 #include "server/store_routes.h"
 #include "server/tool_routes.h"
 #include "server/tool_service.h"
@@ -60,6 +60,7 @@ struct ServeOptions {
   std::string web_root;
   uint64_t memory_budget = 0;
   size_t body_limit = 1 << 20;
+  size_t image_body_limit = 20 << 20;
   bool quiet = false;
   int max_debug_sessions = 64;
   server::AdmissionLimits limits;
@@ -278,6 +279,7 @@ int RunServe(ServeOptions o) {
   ho.host = o.host;
   ho.port = o.port;
   ho.body_limit = o.body_limit;
+  ho.image_body_limit = o.image_body_limit;
   server::HttpServer http(
       ho, [&](const server::Request& r, server::ResponseWriter& w) { api.Handle(r, w); },
       [&](std::shared_ptr<server::WsSender> sender, server::WsClient client) {
@@ -372,6 +374,10 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
                   "Bytes of model files kept loaded; least recently used unload first (0 = no "
                   "limit)");
   cmd->add_option("--body-limit", o->body_limit, "Largest request body in bytes")
+      ->capture_default_str();
+  cmd->add_option("--image-body-limit", o->image_body_limit,
+                  "Largest body of the requests that take inline images (chat, stored "
+                  "messages), in bytes")
       ->capture_default_str();
   cmd->add_option("--cors-origin", o->allowed_origins, "Same as --allowed-origins")->delimiter(',');
   cmd->add_option("--max-debug-sessions", o->max_debug_sessions,

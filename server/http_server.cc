@@ -20,6 +20,7 @@
 #include <deque>
 
 #include "engine/util/thread_annotations.h"
+#include "server/body_limits.h"
 #include "server/errors.h"
 #include "server/http_beast.h"
 
@@ -331,7 +332,7 @@ struct HttpServer::Impl {
 
   void Serve(int fd, tcp::endpoint remote);
   // 413, 431 or 400 for a request that could not be read, naming the limit it broke.
-  Response ReadErrorResponse(beast::error_code read_ec) const;
+  Response ReadErrorResponse(beast::error_code read_ec, size_t body_limit) const;
   void ServeWebSocket(net::io_context& cioc, beast::tcp_stream& stream,
                       http::request<http::string_body>& req, WsClient client);
 };
@@ -418,7 +419,7 @@ void HttpServer::Stop() {
   for (int fd : im.fds) ::shutdown(fd, SHUT_RDWR);
 }
 
-Response HttpServer::Impl::ReadErrorResponse(beast::error_code read_ec) const {
+Response HttpServer::Impl::ReadErrorResponse(beast::error_code read_ec, size_t body_limit) const {
   int status = 400;
   std::string message = "malformed HTTP request: " + read_ec.message();
   if (read_ec == http::error::header_limit) {
@@ -427,8 +428,9 @@ Response HttpServer::Impl::ReadErrorResponse(beast::error_code read_ec) const {
               std::to_string(kHeaderLimit) + " bytes";
   } else if (read_ec == http::error::body_limit) {
     status = 413;
-    message = "request body larger than the limit of " + std::to_string(options.body_limit) +
-              " bytes (the server's --body-limit)";
+    const bool images = body_limit != options.body_limit;
+    message = "request body larger than the limit of " + std::to_string(body_limit) +
+              " bytes (the server's " + (images ? "--image-body-limit" : "--body-limit") + ")";
   }
   return ErrorResponse(status, message);
 }
@@ -455,9 +457,19 @@ void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
     http::request_parser<http::string_body> parser;
     LimitRequestParser(parser, options.body_limit);
     beast::error_code read_ec;
+    size_t body_limit = options.body_limit;
     stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
-    http::async_read(stream, buffer, parser, [&](beast::error_code e, size_t) { read_ec = e; });
+    // The header first: the route it names decides how large the body may be.
+    http::async_read_header(stream, buffer, parser,
+                            [&](beast::error_code e, size_t) { read_ec = e; });
     RunOnce(cioc);
+    if (!read_ec && !parser.is_done()) {
+      body_limit = BodyLimitFor(parser.get().method_string(), parser.get().target(),
+                                options.body_limit, options.image_body_limit);
+      parser.body_limit(body_limit);
+      http::async_read(stream, buffer, parser, [&](beast::error_code e, size_t) { read_ec = e; });
+      RunOnce(cioc);
+    }
     stream.expires_never();
     if (read_ec) {
       const bool client_error =
@@ -466,7 +478,7 @@ void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
           (client_error && read_ec != http::error::end_of_stream &&
            read_ec != http::error::partial_message)) {
         ConnectionWriter w(cioc, stream, 11, /*keep_alive=*/false);
-        w.Send(ReadErrorResponse(read_ec));
+        w.Send(ReadErrorResponse(read_ec, body_limit));
         DrainBeforeClose(cioc, stream);
       }
       break;

@@ -22,8 +22,10 @@ namespace inferno::server {
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;                  // 0 picks a free port
-  size_t body_limit = 1 << 20;      // bytes; larger bodies get 413
+  int port = 8080;              // 0 picks a free port
+  size_t body_limit = 1 << 20;  // bytes; larger bodies get 413
+  // The routes that take inline images (server/body_limits.h) read bodies up to this.
+  size_t image_body_limit = 20 << 20;
   int idle_timeout_seconds = 120;   // a silent keep-alive connection is closed after this
   int max_connections = 256;        // beyond this new connections get 503
   size_t ws_frame_limit = 1 << 20;  // bytes per WebSocket message
