@@ -37,6 +37,9 @@ struct MediaSpan {
   std::shared_ptr<const MediaEmbedder> source;
   uint64_t content_hash = 0;  // of the decoded pixels: the prompt cache's key for the span
   bool bidirectional = false;
+  // The projector's output grid (rows * cols == n_tokens), row-major over the picture:
+  // LLaVA 1.5 24x24 patches, Gemma 3 16x16 after pooling. 0 x 0 when unknown (one row then).
+  int grid_rows = 0, grid_cols = 0;
 };
 
 // The span that starts at pos, if any.

@@ -2,6 +2,8 @@
 // reference for the order of the pieces and how each is tokenized.
 #include "engine/vision/media_prompt.h"
 
+#include <tuple>
+
 namespace inferno::vision {
 
 namespace {
@@ -78,6 +80,7 @@ Status PlaceImages(const Tokenizer& tok, const VisionConfig& c, std::string_view
     MediaSpan& span = req->media.emplace_back(std::move(images[i]));
     span.first = int(ids.size());
     span.n_tokens = c.tokens_per_image();
+    std::tie(span.grid_rows, span.grid_cols) = c.token_grid();
     span.bidirectional = c.projector == Projector::kGemma3;
     ids.insert(ids.end(), size_t(span.n_tokens), 0);
     AppendText(tok, end, &ids);

@@ -162,6 +162,12 @@ int VisionConfig::tokens_per_image() const {
   return projector == Projector::kGemma3 ? n_patches() / (n_merge * n_merge) : n_patches();
 }
 
+std::pair<int, int> VisionConfig::token_grid() const {
+  const int side =
+      projector == Projector::kGemma3 ? patches_per_side() / n_merge : patches_per_side();
+  return {side, side};
+}
+
 std::string_view ProjectorName(Projector p) {
   return p == Projector::kMlp ? "mlp (LLaVA)" : "gemma3 (SigLIP, average pooling)";
 }

@@ -8,6 +8,7 @@
 #include <array>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "engine/gguf/gguf_file.h"
 #include "engine/util/status.h"
@@ -54,6 +55,9 @@ struct VisionConfig {
   int patches_per_side() const { return image_size / patch_size; }
   int n_patches() const { return patches_per_side() * patches_per_side(); }
   int tokens_per_image() const;
+  // The image tokens as a grid over the picture, {rows, cols}: the patch grid, pooled by
+  // n_merge for Gemma 3.
+  std::pair<int, int> token_grid() const;
 };
 
 std::string_view ProjectorName(Projector p);
