@@ -124,7 +124,14 @@ export type CompareMsg =
 export type ServerMsg =
   | { type: 'hello'; version: number; resume?: string; limits?: { max_tokens?: number; max_top_k?: number } }
   | { type: 'session'; session: string; id?: string; model?: string; parent?: string; branch_step?: number }
-  | { type: 'prompt'; session: string; tokens: { id: number; text: string }[]; images?: PromptImage[] }
+  | {
+      type: 'prompt';
+      session: string;
+      tokens: { id: number; text: string }[];
+      images?: PromptImage[];
+      /** Set by the UI for a stored session: the pictures its start message sent. */
+      image_urls?: string[];
+    }
   | TokenMsg
   | {
       type: 'probe';

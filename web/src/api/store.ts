@@ -3,6 +3,7 @@
 
 import { call } from './call';
 import type { DraftMark } from '../lib/speculation';
+import type { PromptImage } from './debugger';
 import type { MessageMetrics } from './types';
 
 export interface ConversationSummary {
@@ -169,6 +170,10 @@ export interface StoredDebugDoc {
     branch_step: number;
     prompt_tokens: number[];
     prompt?: { id: number; text: string }[];
+    /** The start message as received (its `images` are the pictures sent). */
+    request?: { images?: string[] };
+    /** Where those images sit in the prompt, and their grids. */
+    images?: PromptImage[];
     tokens: number[];
     finish_reason: string;
     steps: {

@@ -30,7 +30,7 @@ interface Props {
 /** The pictures a session was started with: its own run's, else its parent's (a branch). */
 function sessionImages(s: DebugSession, sessions: Record<string, DebugSession>, sent: Map<string, string[]>): string[] {
   for (let cur: DebugSession | undefined = s; cur; cur = cur.parent ? sessions[cur.parent] : undefined) {
-    const urls = cur.clientId ? sent.get(cur.clientId) : undefined;
+    const urls = cur.imageUrls ?? (cur.clientId ? sent.get(cur.clientId) : undefined);
     if (urls) return urls;
   }
   return [];

@@ -27,7 +27,7 @@ describe('ImageHeatmap', () => {
     // Mean of the three heads at positions 1..4: 0.1333, 0.0667, 0.0667, 0.4667 (the largest: 0.8).
     let cells = screen.getAllByTestId('heatmap-cell');
     expect(cells.map(alpha)).toEqual([0.229, 0.114, 0.114, 0.8]);
-    expect(screen.getByTestId('image-share').textContent).toBe('73.3% of “ red”’s attention');
+    expect(screen.getByTestId('image-share').textContent).toBe('73.3% of the attention of “ red”');
     fireEvent.change(screen.getByLabelText('Image layer'), { target: { value: '0' } });
     fireEvent.change(screen.getByLabelText('Image head'), { target: { value: '1' } });
     cells = screen.getAllByTestId('heatmap-cell');

@@ -39,13 +39,13 @@ export function ImageHeatmap({ url, image, index, heads, tokenText }: Props) {
           <>
             {' · '}
             <span data-testid="image-share">
-              {(imageShare(grid) * 100).toFixed(1)}% of {tokenText ? `“${tokenText}”` : 'the token'}’s attention
+              {(imageShare(grid) * 100).toFixed(1)}% of the attention of {tokenText ? `“${tokenText}”` : 'the token'}
             </span>
           </>
         )}
       </figcaption>
       {heads && heads.length > 0 && (
-        <div className="row-actions">
+        <div className="heatmap-controls">
           <label>
             layer{' '}
             <select

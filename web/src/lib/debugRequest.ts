@@ -54,7 +54,8 @@ export function startRequest(
       top_k: Math.max(5, settings.top_logprobs),
       attention: o.promptMap ? { prompt: true, tokens: o.attention } : o.attention,
       logit_lens: o.lens,
-      prompt_surprisal: true,
+      // The server scores no prompt positions that hold an image: none asked with images.
+      prompt_surprisal: !o.images?.length,
       ...(o.router ? { router: true } : {}),
     },
   };

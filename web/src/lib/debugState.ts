@@ -14,6 +14,8 @@ export interface DebugSession {
   prompt: { id: number; text: string; surprisal?: number | null }[];
   /** The images among the prompt's positions and their grids (a run with images). */
   images?: PromptImage[];
+  /** A stored session's pictures (a live one's are the page's: DebuggerView keeps them). */
+  imageUrls?: string[];
   tokens: TokenMsg[];
   attention: Record<number, AttentionHead[]>;
   lens: Record<number, LensLayer[]>;
@@ -100,7 +102,12 @@ export function reduce(st: DebugState, m: ServerMsg): DebugState {
             indexOffset: step + 1,
           };
         }
-        return { ...s, prompt: m.tokens.map((t) => ({ ...t })), images: m.images?.length ? m.images : undefined };
+        return {
+          ...s,
+          prompt: m.tokens.map((t) => ({ ...t })),
+          images: m.images?.length ? m.images : undefined,
+          imageUrls: m.image_urls,
+        };
       });
     case 'token':
       return patch(st, m.session, (s) => {
@@ -169,7 +176,12 @@ export function storedMessages(doc: StoredDebugDoc): ServerMsg[] {
     : s.prompt_tokens.map((id) => ({ id, text: `#${id}` }));
   const msgs: ServerMsg[] = [
     { type: 'session', session: s.id, model: s.model, ...(s.parent ? { parent: s.parent, branch_step: s.branch_step } : {}) },
-    { type: 'prompt', session: s.id, tokens: prompt },
+    {
+      type: 'prompt',
+      session: s.id,
+      tokens: prompt,
+      ...(s.images?.length ? { images: s.images, image_urls: s.request?.images ?? [] } : {}),
+    },
   ];
   s.steps.forEach((t, index) => {
     msgs.push({
