@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -455,20 +456,28 @@ void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
   bool upgraded = false;
   while (!stopping) {
     http::request_parser<http::string_body> parser;
-    LimitRequestParser(parser, options.body_limit);
+    // The header first: the route it names decides how large the body may be. The parser
+    // compares Content-Length with its limit when the header ends, so it starts at the wider one.
+    LimitRequestParser(parser, std::max(options.body_limit, options.image_body_limit));
     beast::error_code read_ec;
     size_t body_limit = options.body_limit;
     stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
-    // The header first: the route it names decides how large the body may be.
     http::async_read_header(stream, buffer, parser,
                             [&](beast::error_code e, size_t) { read_ec = e; });
     RunOnce(cioc);
-    if (!read_ec && !parser.is_done()) {
+    if (!read_ec || read_ec == http::error::body_limit) {  // the request line was read
       body_limit = BodyLimitFor(parser.get().method_string(), parser.get().target(),
                                 options.body_limit, options.image_body_limit);
-      parser.body_limit(body_limit);
-      http::async_read(stream, buffer, parser, [&](beast::error_code e, size_t) { read_ec = e; });
-      RunOnce(cioc);
+    }
+    if (!read_ec && !parser.is_done()) {
+      const boost::optional<uint64_t> length = parser.content_length();
+      if (length && *length > body_limit) {
+        read_ec = http::error::body_limit;
+      } else {
+        parser.body_limit(body_limit);  // a chunked body is counted as it comes
+        http::async_read(stream, buffer, parser, [&](beast::error_code e, size_t) { read_ec = e; });
+        RunOnce(cioc);
+      }
     }
     stream.expires_never();
     if (read_ec) {
