@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { tokenize } from '../api/client';
-import { IMAGE_TYPES, transferFiles } from '../lib/images';
-import { ImageThumbs } from './ImageThumbs';
+import { transferFiles } from '../lib/images';
+import { AttachImagesButton, ImageThumbs } from './ImageThumbs';
 import type { Attachments } from './useAttachments';
 
 interface Props {
@@ -21,7 +21,6 @@ export function Composer({ model, busy, disabled, attachments, onSend, onStop }:
   const [count, setCount] = useState<number | null>(null);
   const [dragging, setDragging] = useState(false);
   const ref = useRef<HTMLTextAreaElement>(null);
-  const fileRef = useRef<HTMLInputElement>(null);
 
   // The draft's length in tokens (without the chat template), counted by the server's
   // tokenizer a moment after typing stops.
@@ -101,21 +100,12 @@ export function Composer({ model, busy, disabled, attachments, onSend, onStop }:
           }}
         />
       </div>
-      <input
-        ref={fileRef}
-        type="file"
-        accept={IMAGE_TYPES.join(',')}
-        multiple
-        hidden
-        data-testid="attach-input"
-        onChange={(e) => {
-          void attachments.add(Array.from(e.target.files ?? []));
-          e.target.value = '';
-        }}
+      <AttachImagesButton
+        label="Attach image"
+        inputLabel="Attach images"
+        testId="attach-input"
+        onFiles={(files) => void attachments.add(files)}
       />
-      <button type="button" className="ghost attach" title="Attach images" onClick={() => fileRef.current?.click()}>
-        Attach image
-      </button>
       {count !== null && (
         <span className="draft-count" data-testid="draft-count" aria-live="polite">
           {count} token{count === 1 ? '' : 's'}

@@ -1,8 +1,7 @@
 // The debugger's prompt and what to capture, with Run / Stop.
 
 import type { RunOptions } from '../lib/debugRequest';
-import { IMAGE_TYPES } from '../lib/images';
-import { ImageThumbs } from './ImageThumbs';
+import { AttachImagesButton, ImageThumbs } from './ImageThumbs';
 import type { Attachments } from './useAttachments';
 
 const ROUTER_TITLE = 'Mixture-of-experts models: the experts each layer sends every token to';
@@ -56,20 +55,11 @@ export function DebugForm({ options: o, onChange, running, canRun, onRun, onStop
       )}
       <div className="row-actions">
         {attachments && (
-          <label className="ghost attach-label">
-            Image…
-            <input
-              type="file"
-              accept={IMAGE_TYPES.join(',')}
-              multiple
-              hidden
-              aria-label="Attach an image to debug"
-              onChange={(e) => {
-                void attachments.add(Array.from(e.target.files ?? []));
-                e.target.value = '';
-              }}
-            />
-          </label>
+          <AttachImagesButton
+            label="Image…"
+            inputLabel="Attach an image to debug"
+            onFiles={(files) => void attachments.add(files)}
+          />
         )}
         {check('chat', 'Chat template')}
         {check('attention', 'Attention')}

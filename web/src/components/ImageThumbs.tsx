@@ -1,3 +1,6 @@
+import { useRef } from 'react';
+import { IMAGE_TYPES } from '../lib/images';
+
 // Thumbnails of a message's images: in the composer (each with a remove button) and in the
 // conversation and the reloaded history.
 
@@ -27,5 +30,36 @@ export function ImageThumbs({ images, onRemove }: Props) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/** A button that opens the file picker for images, each file going to `onFiles`. */
+export function AttachImagesButton(props: {
+  label: string;
+  /** The file input's accessible name. */
+  inputLabel: string;
+  onFiles: (files: File[]) => void;
+  testId?: string;
+}) {
+  const ref = useRef<HTMLInputElement>(null);
+  return (
+    <>
+      <input
+        ref={ref}
+        type="file"
+        accept={IMAGE_TYPES.join(',')}
+        multiple
+        hidden
+        aria-label={props.inputLabel}
+        data-testid={props.testId}
+        onChange={(e) => {
+          props.onFiles(Array.from(e.target.files ?? []));
+          e.target.value = '';
+        }}
+      />
+      <button type="button" className="ghost attach" title={props.inputLabel} onClick={() => ref.current?.click()}>
+        {props.label}
+      </button>
+    </>
   );
 }
