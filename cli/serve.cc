@@ -305,8 +305,7 @@ int ServeWithStore(const ServeOptions& o, const ServeHooks& hooks, const sigset_
   ho.host = o.host;
   ho.port = o.port;
   ho.body_limit = o.body_limit;
-  ho.upload_paths = server::AudioUploadPaths();
-  ho.upload_body_limit = server::kAudioBodyLimit;
+  ho.image_body_limit = o.image_body_limit;
   server::HttpServer http(
       ho, [&](const server::Request& r, server::ResponseWriter& w) { api.Handle(r, w); },
       [&](std::shared_ptr<server::WsSender> sender, server::WsClient client) {
@@ -413,6 +412,10 @@ void AddServeOptions(CLI::App* cmd, ServeOptions* o, ServeFlags which) {
                   "Bytes of model files kept loaded; least recently used unload first (0 = no "
                   "limit)");
   cmd->add_option("--body-limit", o->body_limit, "Largest request body in bytes")
+      ->capture_default_str();
+  cmd->add_option("--image-body-limit", o->image_body_limit,
+                  "Largest body of the requests that take inline images (chat, stored "
+                  "messages), in bytes")
       ->capture_default_str();
   cmd->add_option("--cors-origin", o->allowed_origins, "Same as --allowed-origins")->delimiter(',');
   cmd->add_option("--max-debug-sessions", o->max_debug_sessions,

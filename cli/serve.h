@@ -41,6 +41,7 @@ struct ServeOptions {
   std::string plugins_dir;  // empty: <data dir>/plugins
   uint64_t memory_budget = 0;
   size_t body_limit = 1 << 20;
+  size_t image_body_limit = 20 << 20;
   bool quiet = false;
   int max_debug_sessions = 64;
   server::AdmissionLimits limits;

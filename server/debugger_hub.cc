@@ -495,6 +495,7 @@ void Connection::DeliverEvent(const std::shared_ptr<Session>& s, const Event& e)
   std::lock_guard<std::mutex> lock(mu_);
   if (e.type == Event::Type::kPrompt) {
     s->record.prompt_tokens = e.prompt_tokens;
+    s->record.prompt_images = e.prompt_images;
     s->record.prompt_pieces.clear();
     for (int32_t id : e.prompt_tokens) {
       s->record.prompt_pieces.push_back(s->tokenizer->TokenToPiece(id));

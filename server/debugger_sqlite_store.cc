@@ -129,6 +129,7 @@ json::object RecordToJson(const SessionRecord& r) {
                  {"finish_reason", r.finish_reason},
                  {"steps", std::move(steps)}};
   if (r.owner_origin) o["owner_origin"] = *r.owner_origin;
+  if (!r.prompt_images.empty()) o["images"] = event_json::PromptImagesJson(r.prompt_images);
   return o;
 }
 
@@ -162,6 +163,9 @@ Result<SessionRecord> RecordFromJson(const json::value& value, const Limits& lim
   r.generate = std::move(m.request);
   INFERNO_RETURN_IF_ERROR(ReadIds(o, "prompt_tokens", &r.prompt_tokens));
   INFERNO_RETURN_IF_ERROR(ReadIds(o, "tokens", &r.tokens));
+  if (const json::value* images = o.if_contains("images"); images && !images->is_null()) {
+    INFERNO_RETURN_IF_ERROR(event_json::PromptImagesFromJson(*images, &r.prompt_images));
+  }
   if (const json::value* p = o.if_contains("prompt"); p && !p->is_null()) {
     INFERNO_RETURN_IF_ERROR(Need(p->is_array(), "'prompt' must be an array"));
     for (const json::value& e : p->as_array()) {

@@ -129,6 +129,30 @@ TEST(SessionRecordJson, RejectsBrokenRecordsNamingTheField) {
   EXPECT_FALSE(RecordFromJson(json::array{}, Limits{}).ok());
 }
 
+// A run with an image keeps it: the start message's data URL (what a branch sends again) and
+// where its tokens sat in the prompt with their grid (what the UI lays attention on).
+TEST(SessionRecordJson, KeepsTheImagesOfTheRun) {
+  SessionRecord r = Sample();
+  const std::string url = "data:image/png;base64,iVBORw0KGgo=";
+  r.request["images"] = json::array{json::string(url)};
+  r.prompt_images = {{1, 64, 8, 8}};
+  const json::object o = RecordToJson(r);
+  EXPECT_EQ(json::serialize(o.at("images")), R"([{"first":1,"tokens":64,"rows":8,"cols":8}])");
+  Result<SessionRecord> back = RecordFromJson(json::parse(json::serialize(o)), Limits{});
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  ASSERT_EQ(back->prompt_images.size(), 1u);
+  EXPECT_EQ(back->prompt_images[0].first, 1);
+  EXPECT_EQ(back->prompt_images[0].rows, 8);
+  EXPECT_EQ(back->prompt_images[0].cols, 8);
+  EXPECT_EQ(back->generate.images, std::vector<std::string>{url});
+  // A grid that does not hold its tokens is refused, naming the field.
+  json::object bad = o;
+  bad["images"] = json::parse(R"([{"first":1,"tokens":64,"rows":8,"cols":9}])");
+  Result<SessionRecord> refused = RecordFromJson(bad, Limits{});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("'images'"), std::string::npos);
+}
+
 TEST(SqliteSessionStore, SavesAndFinds) {
   const std::filesystem::path dir = std::filesystem::temp_directory_path() /
                                     ("inferno_sqlite_sessions_" + std::to_string(getpid()));
@@ -141,6 +165,17 @@ TEST(SqliteSessionStore, SavesAndFinds) {
   std::optional<SessionRecord> found = sessions.Find("s7");
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->tokens, Sample().tokens);
+  // With an image, the store keeps it too.
+  SessionRecord with_image = Sample();
+  with_image.id = "s8";
+  with_image.request["images"] = json::array{"data:image/png;base64,iVBORw0KGgo="};
+  with_image.prompt_images = {{1, 16, 4, 4}};
+  sessions.Save(with_image);
+  found = sessions.Find("s8");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->generate.images.size(), 1u);
+  ASSERT_EQ(found->prompt_images.size(), 1u);
+  EXPECT_EQ(found->prompt_images[0].n_tokens, 16);
   db->reset();
   std::filesystem::remove_all(dir);
 }

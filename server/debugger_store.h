@@ -41,9 +41,11 @@ struct SessionRecord {
   int branch_step = -1;         // branch: generated tokens kept from the parent
   std::vector<int32_t> prompt_tokens;
   std::vector<std::string> prompt_pieces;  // each prompt token's piece, for showing it later
-  std::vector<int32_t> tokens;             // generated so far
-  std::vector<StepRecord> steps;           // one per generated token, with its alternatives
-  std::string finish_reason;               // "" while running
+  // Where the start message's images (kept in `request`) sit in the prompt, and their grids.
+  std::vector<Event::PromptImage> prompt_images;
+  std::vector<int32_t> tokens;    // generated so far
+  std::vector<StepRecord> steps;  // one per generated token, with its alternatives
+  std::string finish_reason;      // "" while running
   // The Origin of the client that started it ("" = not a browser): who may branch from it
   // (server/debugger_hub.h). Unset for sessions stored before owners were kept and for
   // imported ones, which every client may reach.

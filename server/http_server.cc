@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -20,6 +21,7 @@
 #include <deque>
 
 #include "engine/util/thread_annotations.h"
+#include "server/body_limits.h"
 #include "server/errors.h"
 #include "server/http_beast.h"
 
@@ -332,7 +334,6 @@ struct HttpServer::Impl {
   void Serve(int fd, tcp::endpoint remote);
   // 413, 431 or 400 for a request that could not be read, naming the limit it broke.
   Response ReadErrorResponse(beast::error_code read_ec, size_t body_limit) const;
-  size_t BodyLimitFor(std::string_view target) const;
   void ServeWebSocket(net::io_context& cioc, beast::tcp_stream& stream,
                       http::request<http::string_body>& req, WsClient client);
 };
@@ -419,14 +420,6 @@ void HttpServer::Stop() {
   for (int fd : im.fds) ::shutdown(fd, SHUT_RDWR);
 }
 
-size_t HttpServer::Impl::BodyLimitFor(std::string_view target) const {
-  const std::string_view path = target.substr(0, target.find('?'));
-  for (const std::string& p : options.upload_paths) {
-    if (p == path) return std::max(options.body_limit, options.upload_body_limit);
-  }
-  return options.body_limit;
-}
-
 Response HttpServer::Impl::ReadErrorResponse(beast::error_code read_ec, size_t body_limit) const {
   int status = 400;
   std::string message = "malformed HTTP request: " + read_ec.message();
@@ -437,8 +430,9 @@ Response HttpServer::Impl::ReadErrorResponse(beast::error_code read_ec, size_t b
   } else if (read_ec == http::error::body_limit) {
     status = 413;
     message = "request body larger than the limit of " + std::to_string(body_limit) +
-              (body_limit == options.body_limit ? " bytes (the server's --body-limit)"
-                                                : " bytes (of this upload route)");
+              (body_limit == options.body_limit         ? " bytes (the server's --body-limit)"
+               : body_limit == options.image_body_limit ? " bytes (the server's --image-body-limit)"
+                                                        : " bytes (of this upload route)");
   }
   return ErrorResponse(status, message);
 }
@@ -463,24 +457,27 @@ void HttpServer::Impl::Serve(int fd, tcp::endpoint remote) {
   bool upgraded = false;
   while (!stopping) {
     http::request_parser<http::string_body> parser;
-    LimitRequestParser(parser, options.body_limit);
+    // The header first: the route it names decides how large the body may be. The parser
+    // compares Content-Length with its limit when the header ends, so it starts at the wider one.
+    LimitRequestParser(parser,
+                       std::max({options.body_limit, options.image_body_limit, kAudioBodyLimit}));
     beast::error_code read_ec;
-    // The parser checks Content-Length against its limit as the header ends, before the route
-    // is known: the largest limit there, the route's checked here.
-    parser.body_limit(std::max(options.body_limit, options.upload_body_limit));
     size_t body_limit = options.body_limit;
     stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
     http::async_read_header(stream, buffer, parser,
                             [&](beast::error_code e, size_t) { read_ec = e; });
     RunOnce(cioc);
+    if (!read_ec || read_ec == http::error::body_limit) {  // the request line was read
+      body_limit = BodyLimitFor(parser.get().method_string(), parser.get().target(),
+                                options.body_limit, options.image_body_limit);
+    }
     if (!read_ec && !parser.is_done()) {
-      body_limit = BodyLimitFor(parser.get().target());
-      if (parser.content_length() && *parser.content_length() > body_limit) {
+      const boost::optional<uint64_t> length = parser.content_length();
+      if (length && *length > body_limit) {
         read_ec = http::error::body_limit;
       } else {
-        parser.body_limit(body_limit);  // chunked bodies are checked as they arrive
-        http::async_read(stream, buffer, parser,
-                         [&](beast::error_code e, size_t) { read_ec = e; });
+        parser.body_limit(body_limit);  // a chunked body is counted as it comes
+        http::async_read(stream, buffer, parser, [&](beast::error_code e, size_t) { read_ec = e; });
         RunOnce(cioc);
       }
     }

@@ -23,15 +23,14 @@ namespace inferno::server {
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;                  // 0 picks a free port
-  size_t body_limit = 1 << 20;      // bytes; larger bodies get 413
+  int port = 8080;              // 0 picks a free port
+  size_t body_limit = 1 << 20;  // bytes; larger bodies get 413
+  // The routes that take inline images read bodies up to this; the audio routes up to
+  // kAudioBodyLimit (server/body_limits.h, which the server asks once the header is read).
+  size_t image_body_limit = 20 << 20;
   int idle_timeout_seconds = 120;   // a silent keep-alive connection is closed after this
   int max_connections = 256;        // beyond this new connections get 503
   size_t ws_frame_limit = 1 << 20;  // bytes per WebSocket message
-  // Paths whose bodies may be larger (file uploads): up to upload_body_limit (when that is
-  // above body_limit). The limit is chosen once the request line has been read.
-  std::vector<std::string> upload_paths;
-  size_t upload_body_limit = 0;
 };
 
 class HttpServer {

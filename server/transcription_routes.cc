@@ -95,10 +95,6 @@ void Serve(const Request& r, ResponseWriter& w, bool translate, SpeechService& s
 
 }  // namespace
 
-std::vector<std::string> AudioUploadPaths() {
-  return {std::string(kTranscriptions), std::string(kTranslations)};
-}
-
 void AddTranscriptionRoutes(Router& routes, SpeechService& speech, ModelRegistry& registry,
                             Admission& admission) {
   for (const bool translate : {false, true}) {

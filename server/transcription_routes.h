@@ -13,11 +13,6 @@
 
 namespace inferno::server {
 
-// The upload routes, whose bodies may be larger than --body-limit: OpenAI's 25 MB file limit
-// plus room for the other fields and the multipart framing.
-inline constexpr size_t kAudioBodyLimit = (25 << 20) + (1 << 20);
-std::vector<std::string> AudioUploadPaths();
-
 void AddTranscriptionRoutes(Router& routes, SpeechService& speech, ModelRegistry& registry,
                             Admission& admission);
 

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "store/fields.h"
+#include "store/message_images.h"
 #include "store/timestamps.h"
 
 namespace inferno::store {
@@ -67,8 +68,9 @@ void BindOptionalJson(SQLite::Statement& q, int index, const std::optional<json:
   }
 }
 
-void InsertMessage(SQLite::Database& db, int64_t conversation_id, const NewMessage& m,
-                   int64_t now) {
+// The message and its images (in the caller's transaction); its id.
+int64_t InsertMessage(SQLite::Database& db, int64_t conversation_id, const NewMessage& m,
+                      int64_t now) {
   SQLite::Statement q(db,
                       "INSERT INTO messages (conversation_id, role, content, model, metrics, "
                       "created_at, reasoning) VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -80,6 +82,9 @@ void InsertMessage(SQLite::Database& db, int64_t conversation_id, const NewMessa
   q.bind(6, m.created_at.value_or(now));
   BindOptionalText(q, 7, m.reasoning);
   q.exec();
+  const int64_t id = db.getLastInsertRowid();
+  InsertImages(db, id, m.images);
+  return id;
 }
 
 Status NoConversation(int64_t id) {
@@ -96,6 +101,7 @@ Status ValidateMessage(const NewMessage& m) {
   INFERNO_RETURN_IF_ERROR(CheckText("content", m.content, Limits::kContent));
   INFERNO_RETURN_IF_ERROR(CheckText("model", m.model, Limits::kModel));
   INFERNO_RETURN_IF_ERROR(CheckText("reasoning", m.reasoning, Limits::kContent));
+  INFERNO_RETURN_IF_ERROR(CheckImages(m.images));
   return CheckJson("metrics", m.metrics);
 }
 
@@ -139,6 +145,7 @@ Result<Conversation> Conversations::GetLocked(int64_t id, bool with_messages) {
         "WHERE conversation_id = ? ORDER BY id");
     m.bind(1, id);
     while (m.executeStep()) c.messages.push_back(ReadMessage(m));
+    for (Message& message : c.messages) message.images = ReadImages(db_.connection(), message.id);
   }
   return c;
 }
@@ -217,10 +224,10 @@ Result<Message> Conversations::AppendMessage(int64_t conversation_id, const NewM
     touch.bind(1, now);
     touch.bind(2, conversation_id);
     if (touch.exec() == 0) return NoConversation(conversation_id);
-    InsertMessage(db_.connection(), conversation_id, m, now);
-    const int64_t id = db_.connection().getLastInsertRowid();
+    const int64_t id = InsertMessage(db_.connection(), conversation_id, m, now);
     tx.commit();
-    Message out{id, m.role, m.content, m.model, m.metrics, m.created_at.value_or(now), m.reasoning};
+    Message out{id,          m.role,  m.content, m.model, m.metrics, m.created_at.value_or(now),
+                m.reasoning, m.images};
     return out;
   } catch (const std::exception& e) {
     return db_.Failed("appending message", e);

@@ -26,6 +26,8 @@ struct Message {
   int64_t created_at = 0;  // ms since the epoch, UTC
   // An assistant's reasoning, apart from its answer (thinking models; /v1 reasoning_content).
   std::optional<std::string> reasoning;
+  // The images sent with the message, as data URLs (store/message_images.h), in order.
+  std::vector<std::string> images;
 };
 
 struct Conversation {
@@ -53,6 +55,7 @@ struct NewMessage {
   std::optional<boost::json::object> metrics = std::nullopt;
   std::optional<int64_t> created_at = std::nullopt;  // import keeps the original time
   std::optional<std::string> reasoning = std::nullopt;
+  std::vector<std::string> images = {};  // data URLs; within Limits::kImage, kImagesPerMessage
 };
 
 struct ListOptions {

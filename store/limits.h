@@ -12,6 +12,9 @@ struct Limits {
   static constexpr size_t kContent = 512 * 1024;  // one message, a system prompt
   static constexpr size_t kJson = 64 * 1024;      // serialized settings / metrics
   static constexpr size_t kMessagesPerImport = 100000;
+  // A message's images (as files, before base64): each, and how many.
+  static constexpr size_t kImage = 8 * 1024 * 1024;
+  static constexpr size_t kImagesPerMessage = 8;
 };
 
 }  // namespace inferno::store

@@ -171,10 +171,21 @@ CREATE TABLE remote_endpoints (
   created_at INTEGER NOT NULL
 );
 )sql"},
+    // The images of conversation messages (store/message_images.h): the files as sent, in
+    // the order they stood, going with their message.
+    {8, "images of messages", R"sql(
+CREATE TABLE message_images (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  mime TEXT NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE INDEX message_images_by_message ON message_images(message_id, position);
+)sql"},
     // The image and audio categories of the benchmark suite: the columns appended to
     // benchmarks/results.csv (results/suite_row.h), appended here in the same order, and the
-    // category of each run (its sizes are pixels or seconds rather than tokens). Number 9:
-    // 8 is taken by another branch of this merge round (the lead renumbers if needed).
+    // category of each run (its sizes are pixels or seconds rather than tokens).
     {9, "image and audio benchmark columns", R"sql(
 ALTER TABLE bench_results ADD COLUMN mmproj_path TEXT NOT NULL DEFAULT '';
 ALTER TABLE bench_results ADD COLUMN image_px INTEGER NOT NULL DEFAULT 0;

@@ -62,6 +62,19 @@ Status OptObject(const json::object& o, std::string_view key, std::optional<json
   return Status::Ok();
 }
 
+// An array of strings; absent or null leaves *out as it is.
+Status OptStrings(const json::object& o, std::string_view key, std::vector<std::string>* out,
+                  std::string_view where) {
+  const json::value* v = o.if_contains(key);
+  if (!v || v->is_null()) return Status::Ok();
+  if (!v->is_array()) return WrongType(where, key, "an array of strings", *v);
+  for (const json::value& item : v->as_array()) {
+    if (!item.is_string()) return WrongType(where, key, "an array of strings", item);
+    out->emplace_back(item.as_string());
+  }
+  return Status::Ok();
+}
+
 Status ReqString(const json::object& o, std::string_view key, std::string* out,
                  std::string_view where) {
   std::optional<std::string> s;
@@ -105,6 +118,11 @@ json::object MessageJson(const Message& m) {
   if (m.model) o["model"] = *m.model;
   if (m.metrics) o["metrics"] = *m.metrics;
   if (m.reasoning) o["reasoning"] = *m.reasoning;
+  if (!m.images.empty()) {
+    json::array images;
+    for (const std::string& url : m.images) images.push_back(json::string(url));
+    o["images"] = std::move(images);
+  }
   return o;
 }
 
@@ -154,6 +172,7 @@ Status ParseNewMessage(const json::value& body, NewMessage* out, std::string_vie
   INFERNO_RETURN_IF_ERROR(ReqString(**o, "content", &out->content, where));
   INFERNO_RETURN_IF_ERROR(OptString(**o, "model", &out->model, where));
   INFERNO_RETURN_IF_ERROR(OptString(**o, "reasoning", &out->reasoning, where));
+  INFERNO_RETURN_IF_ERROR(OptStrings(**o, "images", &out->images, where));
   return OptObject(**o, "metrics", &out->metrics, where);
 }
 

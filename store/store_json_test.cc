@@ -36,6 +36,18 @@ TEST(StoreJson, MessageNeedsRoleAndContent) {
   EXPECT_EQ(ParseNewMessage(json::parse(R"({"role":"user","content":"x","metrics":"fast"})"), &m)
                 .message(),
             "metrics must be an object, not a string");
+  EXPECT_EQ(
+      ParseNewMessage(json::parse(R"({"role":"user","content":"x","images":"a"})"), &m).message(),
+      "images must be an array of strings, not a string");
+  EXPECT_EQ(
+      ParseNewMessage(json::parse(R"({"role":"user","content":"x","images":[1]})"), &m).message(),
+      "images must be an array of strings, not a number");
+  NewMessage with;
+  ASSERT_TRUE(
+      ParseNewMessage(json::parse(R"({"role":"user","content":"x","images":["data:a","data:b"]})"),
+                      &with)
+          .ok());
+  EXPECT_EQ(with.images, (std::vector<std::string>{"data:a", "data:b"}));
 }
 
 TEST(StoreJson, ExportRoundTripsThroughParse) {
@@ -47,7 +59,14 @@ TEST(StoreJson, ExportRoundTripsThroughParse) {
   c.created_at = 1000;
   c.updated_at = 2000;
   c.messages = {
-      Message{3, "user", "hi", std::nullopt, std::nullopt, 1500, std::nullopt},
+      Message{3,
+              "user",
+              "hi",
+              std::nullopt,
+              std::nullopt,
+              1500,
+              std::nullopt,
+              {"data:image/png;base64,iVBORw0KGgo="}},
       Message{4, "assistant", "hello", "llama", json::object{{"tokens", 2}}, 1600, "they greet"}};
   c.message_count = 2;
   const json::object doc = ExportDocument(c);
@@ -65,6 +84,9 @@ TEST(StoreJson, ExportRoundTripsThroughParse) {
   ASSERT_TRUE(ParseExportDocument(json::parse(json::serialize(doc)), &back, &messages).ok());
   ASSERT_EQ(messages.size(), 2u);
   EXPECT_EQ(messages[1].reasoning, "they greet");
+  EXPECT_EQ(messages[0].images, c.messages[0].images);  // an export carries the images
+  EXPECT_TRUE(messages[1].images.empty());
+  EXPECT_FALSE(conv.at("messages").as_array()[1].as_object().contains("images"));
   EXPECT_FALSE(messages[0].reasoning.has_value());
   EXPECT_EQ(back.title, "T");
   EXPECT_EQ(back.system, "S");

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "bench/results_csv.h"
+#include "store/message_images.h"
 #include "store/migrations.h"
 #include "store/store_json.h"
 
@@ -19,6 +20,11 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
+
+// Image data URLs (store/message_images_test.cc checks the encoding itself).
+std::string DataUrl(std::string mime, std::string bytes) { return ImageDataUrl({mime, bytes}); }
+const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + "a png";
+const std::string kJpeg = "\xff\xd8\xff\xe0 a jpeg";
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -50,6 +56,11 @@ class StoreTest : public ::testing::Test {
     Result<Message> m = store_->AppendMessage(conv, NewMessage{role, content});
     EXPECT_TRUE(m.ok()) << m.status().message();
     return m.ok() ? *m : Message{};
+  }
+
+  int64_t CountRows(const std::string& table) {
+    SQLite::Database db((dir_ / "sub" / "inferno.db").string(), SQLite::OPEN_READONLY);
+    return db.execAndGet("SELECT COUNT(*) FROM " + table).getInt64();
   }
 
   fs::path dir_;
@@ -587,6 +598,60 @@ TEST(RemoteEndpointRules, NamesAndUrls) {
   EXPECT_EQ(message("a", "http://h/v1"), "url is the server's base, without /v1 (it is added)");
   EXPECT_EQ(message("a", "http://h", "k\r\nX: 1"),
             "api_key must be one line of at most 4096 bytes");
+}
+
+TEST_F(StoreTest, ImageMigrationEightCreatesTheTable) {
+  EXPECT_EQ(Migrations()[7].version, 8);
+  EXPECT_EQ(*store_->schema_version(), 8);
+  EXPECT_EQ(CountRows("message_images"), 0);
+}
+
+TEST_F(StoreTest, ImageImagesComeBackInOrderAfterReopen) {
+  const int64_t conv = Create("").id;
+  NewMessage m{"user", "Describe these."};
+  m.images = {DataUrl("image/jpeg", kJpeg), DataUrl("image/png", kPng)};
+  Result<Message> added = store_->AppendMessage(conv, m);
+  ASSERT_TRUE(added.ok()) << added.status().message();
+  EXPECT_EQ(added->images, m.images);
+  ASSERT_TRUE(store_->AppendMessage(conv, NewMessage{"assistant", "Two pictures."}).ok());
+  Reopen();
+  Result<Conversation> c = store_->GetConversation(conv);
+  ASSERT_TRUE(c.ok());
+  ASSERT_EQ(c->messages.size(), 2u);
+  EXPECT_EQ(c->messages[0].images, m.images);
+  EXPECT_TRUE(c->messages[1].images.empty());
+}
+
+TEST_F(StoreTest, ImageABadImageLeavesNoHalfMessage) {
+  const int64_t conv = Create("").id;
+  NewMessage m{"user", "look"};
+  m.images = {DataUrl("image/png", kPng), DataUrl("image/png", kJpeg)};
+  Result<Message> added = store_->AppendMessage(conv, m);
+  EXPECT_EQ(added.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(added.status().message().find("images[1]"), std::string::npos);
+  EXPECT_EQ(CountRows("messages"), 0);
+  EXPECT_EQ(CountRows("message_images"), 0);
+  // The same in an import: nothing of the conversation is written.
+  Conversation c;
+  c.title = "imported";
+  std::vector<NewMessage> messages{NewMessage{"user", "fine"}, m};
+  EXPECT_FALSE(store_->ImportConversation(c, messages).ok());
+  EXPECT_EQ(CountRows("conversations"), 1);
+  EXPECT_EQ(CountRows("message_images"), 0);
+}
+
+TEST_F(StoreTest, ImageTruncatingAndDeletingTakeTheImages) {
+  const int64_t conv = Create("").id;
+  NewMessage m{"user", "look"};
+  m.images = {DataUrl("image/png", kPng)};
+  ASSERT_TRUE(store_->AppendMessage(conv, m).ok());
+  ASSERT_TRUE(store_->AppendMessage(conv, m).ok());
+  EXPECT_EQ(CountRows("message_images"), 2);
+  const int64_t second = store_->GetConversation(conv)->messages[1].id;
+  ASSERT_TRUE(store_->DeleteMessagesFrom(conv, second).ok());
+  EXPECT_EQ(CountRows("message_images"), 1);
+  ASSERT_TRUE(store_->DeleteConversation(conv).ok());
+  EXPECT_EQ(CountRows("message_images"), 0);
 }
 
 }  // namespace

@@ -317,5 +317,28 @@ TEST_F(LimitsTest, OversizedHeadersGet431AndBodies413) {
   EXPECT_EQ(HttpRequest(port(), "GET", "/health").status, 200);
 }
 
+TEST_F(LimitsTest, RoutesThatTakeImagesReadUpToTheImageLimitOnly) {
+  Start({"--body-limit", "4096", "--image-body-limit", "16384"});
+  const std::string mid = R"({"model":"none","messages":[{"role":"user","content":")" +
+                          std::string(8000, 'a') + R"("}]})";
+  // Over --body-limit but under the image limit: read, and answered by the route itself.
+  HttpResponse r = HttpRequest(port(), "POST", "/v1/chat/completions", mid);
+  EXPECT_NE(r.status, 413) << r.body;
+  EXPECT_EQ(r.status, 404) << r.body;  // no model "none"
+  // The same size elsewhere keeps the general limit.
+  r = HttpRequest(port(), "POST", "/v1/completions", mid);
+  EXPECT_EQ(r.status, 413) << r.body;
+  EXPECT_NE(ErrorField(r, "message").find("(the server's --body-limit)"), std::string::npos);
+  r = HttpRequest(port(), "POST", "/api/conversations", mid);
+  EXPECT_EQ(r.status, 413) << r.body;
+  const std::string big = R"({"prompt":")" + std::string(20000, 'a') + R"("})";
+  r = HttpRequest(port(), "POST", "/chat", big);
+  EXPECT_EQ(r.status, 413) << r.body;
+  EXPECT_NE(ErrorField(r, "message").find("limit of 16384 bytes (the server's --image-body-limit)"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(HttpRequest(port(), "GET", "/health").status, 200);
+}
+
 }  // namespace
 }  // namespace inferno

@@ -320,7 +320,38 @@ json::object PromptJson(const Event& e, const Tokenizer* tok, json::object out) 
   } else {
     out["tokens"] = json::array(e.prompt_tokens.begin(), e.prompt_tokens.end());
   }
+  if (!e.prompt_images.empty()) out["images"] = PromptImagesJson(e.prompt_images);
   return out;
+}
+
+json::array PromptImagesJson(std::span<const Event::PromptImage> images) {
+  json::array out;
+  for (const Event::PromptImage& im : images) {
+    out.push_back(json::object{
+        {"first", im.first}, {"tokens", im.n_tokens}, {"rows", im.rows}, {"cols", im.cols}});
+  }
+  return out;
+}
+
+Status PromptImagesFromJson(const json::value& v, std::vector<Event::PromptImage>* out) {
+  const auto bad = [] {
+    return Status::InvalidArgument(
+        "'images' must be an array of {first, tokens, rows, cols} with rows * cols == tokens");
+  };
+  if (!v.is_array()) return bad();
+  for (const json::value& e : v.as_array()) {
+    const json::object* o = e.if_object();
+    int values[4] = {0, 0, 0, 0};
+    const char* keys[4] = {"first", "tokens", "rows", "cols"};
+    for (int i = 0; i < 4; ++i) {
+      const json::value* f = o ? o->if_contains(keys[i]) : nullptr;
+      if (!f || !f->is_int64() || f->as_int64() < 0 || f->as_int64() > (1 << 24)) return bad();
+      values[i] = int(f->as_int64());
+    }
+    if (int64_t(values[2]) * values[3] != values[1]) return bad();
+    out->push_back({values[0], values[1], values[2], values[3]});
+  }
+  return Status::Ok();
 }
 
 json::object SurprisalJson(const Event& e, const Tokenizer& tok, json::object out) {

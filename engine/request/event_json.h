@@ -136,6 +136,11 @@ boost::json::array TokensJson(std::span<const int32_t> ids, std::span<const std:
 
 // "tokens": the prompt's ids, or with a tokenizer [{id, text}].
 boost::json::object PromptJson(const Event& e, const Tokenizer* tok, boost::json::object out = {});
+// The `images` of a prompt event: [{first, tokens, rows, cols}] (docs/protocol.md), also what a
+// stored debugger session keeps, read back by PromptImagesFromJson (InvalidArgument naming
+// the field when malformed).
+boost::json::array PromptImagesJson(std::span<const Event::PromptImage> images);
+Status PromptImagesFromJson(const boost::json::value& v, std::vector<Event::PromptImage>* out);
 
 // --- Probes (docs/protocol.md, `probe`) -----------------------------------------------------
 

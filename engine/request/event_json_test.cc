@@ -212,6 +212,12 @@ TEST(EventJsonTest, PromptAndError) {
   p.prompt_tokens = {1, 450};
   EXPECT_EQ(json::serialize(PromptJson(p, nullptr, {{"type", "prompt"}})),
             R"({"type":"prompt","tokens":[1,450]})");
+  // With an image: where its tokens stand and their grid.
+  p.prompt_images = {{1, 6, 2, 3}};
+  EXPECT_EQ(
+      json::serialize(PromptJson(p, nullptr, {{"type", "prompt"}})),
+      R"({"type":"prompt","tokens":[1,450],"images":[{"first":1,"tokens":6,"rows":2,"cols":3}]})");
+  p.prompt_images.clear();
   const std::vector<std::string> pieces = {"<s>", " The"};
   EXPECT_EQ(json::serialize(TokensJson(p.prompt_tokens, pieces)),
             R"([{"id":1,"text":"<s>"},{"id":450,"text":" The"}])");

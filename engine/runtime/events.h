@@ -123,6 +123,13 @@ struct Event {
 
   // kPrompt
   std::vector<int32_t> prompt_tokens;
+  // kPrompt: the images among prompt_tokens, in order (what the debugger lays attention on).
+  struct PromptImage {
+    int first = 0;           // position of its first token
+    int n_tokens = 0;        // rows * cols
+    int rows = 0, cols = 0;  // the projector's output grid, row-major over the picture
+  };
+  std::vector<PromptImage> prompt_images;
 
   // kToken
   int position = 0;  // position of this token in the sequence

@@ -30,7 +30,7 @@ namespace {
 
 // How far the positions after span m lag behind the sequence: what its grid saves.
 int GridSaving(const MediaSpan& m) {
-  if (m.grid_cols == 0) return 0;
+  if (!m.mrope) return 0;
   return m.n_tokens - std::max(m.grid_cols, m.grid_rows);
 }
 
@@ -41,7 +41,7 @@ blocks::MropePosition MropePositionAt(std::span<const MediaSpan> media, int pos)
   for (const MediaSpan& m : media) {
     if (pos >= m.first + m.n_tokens) {
       saved += GridSaving(m);
-    } else if (pos >= m.first && m.grid_cols > 0) {
+    } else if (pos >= m.first && m.mrope) {
       const int start = m.first - saved, i = pos - m.first;
       return {start, start + i / m.grid_cols, start + i % m.grid_cols};
     }

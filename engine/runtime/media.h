@@ -38,10 +38,14 @@ struct MediaSpan {
   std::shared_ptr<const MediaEmbedder> source;
   uint64_t content_hash = 0;  // of the decoded pixels: the prompt cache's key for the span
   bool bidirectional = false;
-  // M-RoPE models (Qwen-VL): the tokens sit on a grid of grid_cols x grid_rows positions, row
-  // by row, and the span moves the positions after it on by max(cols, rows), not n_tokens, as
-  // mtmd positions an image. 0: the span's positions are sequential like text.
-  int grid_cols = 0, grid_rows = 0;
+  // The projector's output grid (rows * cols == n_tokens), row-major over the picture:
+  // LLaVA 1.5 24x24 patches, Gemma 3 16x16 after pooling, Qwen-VL the merged patches of the
+  // image's own size. 0 x 0 when unknown (one row then).
+  int grid_rows = 0, grid_cols = 0;
+  // M-RoPE models (Qwen-VL): the tokens' positions follow the grid, row by row, and the span
+  // moves the positions after it on by max(cols, rows), not n_tokens, as mtmd positions an
+  // image. False: the span's positions are sequential like text.
+  bool mrope = false;
 };
 
 // The M-RoPE position of the token at sequence position pos of a prompt with these spans (or

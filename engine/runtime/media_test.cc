@@ -49,6 +49,7 @@ TEST(MropePositions, AnImageSitsOnItsGridAndTextResumesAfterItsLongerSide) {
   MediaSpan image = Span(2, 6, 1);
   image.grid_cols = 3;
   image.grid_rows = 2;
+  image.mrope = true;
   const std::vector<MediaSpan> m = {image};
   std::vector<blocks::MropePosition> p;
   MropePositions(m, 0, 10, &p);
@@ -63,6 +64,7 @@ TEST(MropePositions, AnImageSitsOnItsGridAndTextResumesAfterItsLongerSide) {
   MediaSpan second = Span(9, 4, 2);
   second.grid_cols = 2;
   second.grid_rows = 2;
+  second.mrope = true;
   const std::vector<MediaSpan> two = {image, second};
   EXPECT_EQ(MropePositionAt(two, 12).t, 6);  // 9 - (6 - 3)
   EXPECT_EQ(MropePositionAt(two, 12).h, 7);
@@ -70,7 +72,11 @@ TEST(MropePositions, AnImageSitsOnItsGridAndTextResumesAfterItsLongerSide) {
 }
 
 TEST(MropePositions, SpansWithoutAGridAreSequential) {
-  const std::vector<MediaSpan> m = {Span(1, 4, 1)};
+  // A grid alone (LLaVA's, for the Debugger's picture) does not make positions 2-D.
+  MediaSpan llava = Span(1, 4, 1);
+  llava.grid_cols = 2;
+  llava.grid_rows = 2;
+  const std::vector<MediaSpan> m = {llava};
   for (int pos = 0; pos < 8; ++pos) {
     const blocks::MropePosition p = MropePositionAt(m, pos);
     EXPECT_EQ(p.t, pos);

@@ -164,6 +164,11 @@ Status Sequence::Start() {
   Event e;
   e.type = Event::Type::kPrompt;
   e.prompt_tokens = prompt_;
+  for (const MediaSpan& m : request_.media) {
+    const bool grid = m.grid_rows * m.grid_cols == m.n_tokens && m.n_tokens > 0;
+    e.prompt_images.push_back(
+        {m.first, m.n_tokens, grid ? m.grid_rows : 1, grid ? m.grid_cols : m.n_tokens});
+  }
   if (!sink_(e)) {
     EmitDone("cancelled");
     return Status::Cancelled("cancelled by the client");

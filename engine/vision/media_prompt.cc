@@ -2,6 +2,8 @@
 // reference for the order of the pieces and how each is tokenized.
 #include "engine/vision/media_prompt.h"
 
+#include <tuple>
+
 namespace inferno::vision {
 
 namespace {
@@ -61,7 +63,9 @@ MediaSpan PendingImage(std::shared_ptr<const VisionEncoder> encoder, media::Imag
   const VisionConfig& c = encoder->config();
   const TokenGrid grid = TokenGridFor(c, image.width, image.height);
   span.n_tokens = grid.n_tokens();
-  if (c.mrope()) span.grid_cols = grid.cols, span.grid_rows = grid.rows;
+  span.grid_cols = grid.cols;
+  span.grid_rows = grid.rows;
+  span.mrope = c.mrope();
   span.source = std::make_shared<ImageEmbedder>(std::move(encoder), std::move(image));
   return span;
 }
@@ -89,7 +93,10 @@ Status PlaceImages(const Tokenizer& tok, const VisionConfig& c, std::string_view
     AppendText(tok, begin, &ids);
     MediaSpan& span = req->media.emplace_back(std::move(images[i]));
     span.first = int(ids.size());
-    if (span.n_tokens == 0) span.n_tokens = c.tokens_per_image();
+    if (span.n_tokens == 0) {  // not made by PendingImage: the projector's fixed grid
+      span.n_tokens = c.tokens_per_image();
+      std::tie(span.grid_rows, span.grid_cols) = c.token_grid();
+    }
     span.bidirectional = c.projector == Projector::kGemma3;
     ids.insert(ids.end(), size_t(span.n_tokens), 0);
     AppendText(tok, end, &ids);

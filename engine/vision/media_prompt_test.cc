@@ -35,6 +35,21 @@ std::vector<MediaSpan> Images(int n) {
   return std::vector<MediaSpan>(n, span);
 }
 
+TEST(MediaPrompt, TheTokenGridIsThePatchGridPooledForGemma) {
+  VisionConfig c = Config(Projector::kGemma3);
+  c.image_size = 64;
+  c.patch_size = 8;
+  c.n_merge = 2;  // the zoo's gemma3-tiny: 8x8 patches pooled to 4x4
+  EXPECT_EQ(c.token_grid(), std::make_pair(4, 4));
+  EXPECT_EQ(c.tokens_per_image(), 16);
+  c.projector = Projector::kMlp;  // LLaVA keeps its 8x8 patches
+  EXPECT_EQ(c.token_grid(), std::make_pair(8, 8));
+  c.image_size = 336;
+  c.patch_size = 14;  // LLaVA 1.5: 24x24
+  EXPECT_EQ(c.token_grid(), std::make_pair(24, 24));
+  EXPECT_EQ(c.tokens_per_image(), 576);
+}
+
 TEST(MediaPrompt, ImageGoesAtTheMarkerBetweenSeparatelyTokenizedText) {
   std::unique_ptr<Tokenizer> tok = Spm();
   GenerateRequest req;
@@ -49,6 +64,8 @@ TEST(MediaPrompt, ImageGoesAtTheMarkerBetweenSeparatelyTokenizedText) {
   ASSERT_EQ(req.media.size(), 1u);
   EXPECT_EQ(req.media[0].first, first);
   EXPECT_EQ(req.media[0].n_tokens, 4);
+  EXPECT_EQ(req.media[0].grid_rows, 2);  // 16 px in 8 px patches: 2x2
+  EXPECT_EQ(req.media[0].grid_cols, 2);
   EXPECT_EQ(req.media[0].embeddings.size(), 8u);
   EXPECT_FALSE(req.media[0].bidirectional);
 }

@@ -241,9 +241,8 @@ PixelSize ImageSizeFor(const VisionConfig& c, int width, int height) {
 
 TokenGrid TokenGridFor(const VisionConfig& c, int width, int height) {
   if (!c.qwen()) {
-    const int side =
-        c.projector == Projector::kGemma3 ? c.patches_per_side() / c.n_merge : c.patches_per_side();
-    return {side, side};
+    const auto [rows, cols] = c.token_grid();
+    return {cols, rows};
   }
   const PixelSize s = ImageSizeFor(c, width, height);
   const int f = c.patch_size * c.n_merge;
@@ -252,6 +251,12 @@ TokenGrid TokenGridFor(const VisionConfig& c, int width, int height) {
 
 int VisionConfig::tokens_per_image() const {
   return projector == Projector::kGemma3 ? n_patches() / (n_merge * n_merge) : n_patches();
+}
+
+std::pair<int, int> VisionConfig::token_grid() const {
+  const int side =
+      projector == Projector::kGemma3 ? patches_per_side() / n_merge : patches_per_side();
+  return {side, side};
 }
 
 std::string_view ProjectorName(Projector p) {

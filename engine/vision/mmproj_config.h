@@ -8,6 +8,7 @@
 #include <array>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "engine/gguf/gguf_file.h"
 #include "engine/util/status.h"
@@ -70,6 +71,9 @@ struct VisionConfig {
   int n_patches() const { return patches_per_side() * patches_per_side(); }
   // Fixed-size projectors: the token count of every image.
   int tokens_per_image() const;
+  // The image tokens as a grid over the picture, {rows, cols}: the patch grid, pooled by
+  // n_merge for Gemma 3.
+  std::pair<int, int> token_grid() const;
 };
 
 // The grid of an image's tokens in the language model: cols x rows tokens, row by row.

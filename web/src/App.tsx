@@ -33,6 +33,7 @@ function uiMessages(c: store.Conversation): UiMessage[] {
             key: newKey(),
             role: m.role as 'user' | 'assistant',
             content: m.content,
+            images: m.images?.length ? m.images : undefined,
             storeId: m.id,
             model: m.model,
             metrics: m.metrics ?? undefined,
@@ -127,11 +128,12 @@ export function App() {
           onDismissStore={() => setStoreError('')}
         />
         {view === 'chat' ? (
-          <ChatView chat={chat} model={model} />
+          <ChatView chat={chat} model={model} capabilities={current?.capabilities} />
         ) : view === 'tokenizer' ? (
           <TokenizerView model={model} />
         ) : view === 'debugger' ? (
           <DebuggerView
+            capabilities={current?.capabilities}
             model={model}
             remoteEndpoint={current?.remote ? (current.endpoint?.name ?? model.split('/')[0]) : undefined}
             system={system}

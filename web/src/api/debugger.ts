@@ -40,6 +40,14 @@ export interface TokenMsg {
   draft_id?: number;
 }
 
+/** An image's tokens in the prompt: positions first..first+tokens-1, a rows×cols grid. */
+export interface PromptImage {
+  first: number;
+  tokens: number;
+  rows: number;
+  cols: number;
+}
+
 export interface AttentionHead {
   layer: number;
   head: number;
@@ -116,7 +124,14 @@ export type CompareMsg =
 export type ServerMsg =
   | { type: 'hello'; version: number; resume?: string; limits?: { max_tokens?: number; max_top_k?: number } }
   | { type: 'session'; session: string; id?: string; model?: string; parent?: string; branch_step?: number }
-  | { type: 'prompt'; session: string; tokens: { id: number; text: string }[] }
+  | {
+      type: 'prompt';
+      session: string;
+      tokens: { id: number; text: string }[];
+      images?: PromptImage[];
+      /** Set by the UI for a stored session: the pictures its start message sent. */
+      image_urls?: string[];
+    }
   | TokenMsg
   | {
       type: 'probe';
@@ -140,6 +155,8 @@ export interface StartParams {
   model?: string;
   prompt?: string;
   messages?: { role: string; content: string }[];
+  /** Images (data URLs) before the last user message's text, or the prompt's. */
+  images?: string[];
   max_tokens: number;
   /** Speculative decoding of this session; absent = the server's choice. */
   speculation?: SpeculationMode;

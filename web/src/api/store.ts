@@ -3,6 +3,7 @@
 
 import { call } from './call';
 import type { DraftMark } from '../lib/speculation';
+import type { PromptImage } from './debugger';
 import type { MessageMetrics } from './types';
 
 export interface ConversationSummary {
@@ -24,6 +25,8 @@ export interface StoredMessage {
   metrics?: MessageMetrics | null;
   /** An assistant's reasoning, apart from its answer (thinking models). */
   reasoning?: string;
+  /** A user's images, as data URLs. */
+  images?: string[];
 }
 
 export interface Conversation {
@@ -69,7 +72,14 @@ export function deleteConversation(id: string): Promise<void> {
 
 export function addMessage(
   id: string,
-  m: { role: string; content: string; model?: string; metrics?: MessageMetrics; reasoning?: string },
+  m: {
+    role: string;
+    content: string;
+    model?: string;
+    metrics?: MessageMetrics;
+    reasoning?: string;
+    images?: string[];
+  },
 ): Promise<StoredMessage> {
   return call('POST', `/api/conversations/${encodeURIComponent(id)}/messages`, 'Saving the message', m);
 }
@@ -160,6 +170,10 @@ export interface StoredDebugDoc {
     branch_step: number;
     prompt_tokens: number[];
     prompt?: { id: number; text: string }[];
+    /** The start message as received (its `images` are the pictures sent). */
+    request?: { images?: string[] };
+    /** Where those images sit in the prompt, and their grids. */
+    images?: PromptImage[];
     tokens: number[];
     finish_reason: string;
     steps: {

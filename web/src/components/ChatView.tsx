@@ -2,17 +2,22 @@
 // composer.
 
 import { useEffect, useRef } from 'react';
+import { transferFiles, visionProblem } from '../lib/images';
 import { Composer } from './Composer';
 import { MessageView } from './MessageView';
+import { useAttachments } from './useAttachments';
 import type { useChat } from './useChat';
 
 interface Props {
   chat: ReturnType<typeof useChat>;
   model: string;
+  /** The model's capabilities (/v1/models): "vision" lets images be attached. */
+  capabilities?: string[];
 }
 
-export function ChatView({ chat, model }: Props) {
+export function ChatView({ chat, model, capabilities }: Props) {
   const listRef = useRef<HTMLDivElement>(null);
+  const attachments = useAttachments(visionProblem(model, capabilities));
   // Keep the newest text in view while streaming, unless the reader scrolled up.
   const last = chat.messages[chat.messages.length - 1];
   useEffect(() => {
@@ -28,7 +33,16 @@ export function ChatView({ chat, model }: Props) {
 
   return (
     <>
-      <div className="messages" ref={listRef} aria-live="polite">
+      <div
+        className="messages"
+        ref={listRef}
+        aria-live="polite"
+        onDragOver={(e) => e.preventDefault()}
+        onDrop={(e) => {
+          e.preventDefault();
+          void attachments.add(transferFiles(e.dataTransfer));
+        }}
+      >
         {chat.messages.length === 0 ? (
           <div className="empty">
             <h1>What should the model say?</h1>
@@ -52,7 +66,14 @@ export function ChatView({ chat, model }: Props) {
           ))
         )}
       </div>
-      <Composer model={model} busy={chat.busy} disabled={false} onSend={chat.send} onStop={chat.stop} />
+      <Composer
+        model={model}
+        busy={chat.busy}
+        disabled={false}
+        attachments={attachments}
+        onSend={chat.send}
+        onStop={chat.stop}
+      />
     </>
   );
 }

@@ -3,7 +3,8 @@
 // one of them), attention and logit-lens probes for the selected position, the experts an MoE
 // model routes each token to, and the tree of branches.
 
-import { useState } from 'react';
+import { useRef, useState } from 'react';
+import { visionProblem } from '../lib/images';
 import { DEFAULT_RUN_OPTIONS, startRequest, type RunOptions } from '../lib/debugRequest';
 import type { DebugSession } from '../lib/debugState';
 import type { Settings } from '../lib/settings';
@@ -12,6 +13,8 @@ import { StepInspector, type HeadView } from './DebugInspector';
 import { RouterPanel } from './DebugRouter';
 import { DebugSessions } from './DebugSessions';
 import { GeneratedTokens, PromptTokens } from './DebugTokens';
+import { ImageHeatmap } from './ImageHeatmap';
+import { useAttachments } from './useAttachments';
 import { PluginPanels } from './PluginPanels';
 import { newSessionLabel, useDebugger, useSavedSessions, type ConnState } from './useDebugger';
 
@@ -21,6 +24,17 @@ interface Props {
   remoteEndpoint?: string;
   system: string;
   settings: Settings;
+  /** The model's capabilities (/v1/models): "vision" lets images be attached. */
+  capabilities?: string[];
+}
+
+/** The pictures a session was started with: its own run's, else its parent's (a branch). */
+function sessionImages(s: DebugSession, sessions: Record<string, DebugSession>, sent: Map<string, string[]>): string[] {
+  for (let cur: DebugSession | undefined = s; cur; cur = cur.parent ? sessions[cur.parent] : undefined) {
+    const urls = cur.imageUrls ?? (cur.clientId ? sent.get(cur.clientId) : undefined);
+    if (urls) return urls;
+  }
+  return [];
 }
 
 /** Why the debugger does not run a remote model (docs/scale-out.md). */
@@ -44,12 +58,15 @@ function exportSession(s: DebugSession) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-export function DebuggerView({ model, remoteEndpoint, system, settings }: Props) {
+export function DebuggerView({ model, remoteEndpoint, system, settings, capabilities }: Props) {
   const saved = useSavedSessions();
   const dbg = useDebugger(saved.refresh);
   const [options, setOptions] = useState<RunOptions>(DEFAULT_RUN_OPTIONS);
   const [headView, setHeadView] = useState<HeadView>({ layer: 0, head: 0, showMap: false });
   const [routerLayer, setRouterLayer] = useState(0);
+  const attachments = useAttachments(visionProblem(model, capabilities));
+  // The images each run of this page sent, by its client id (the protocol echoes positions only).
+  const sentImages = useRef(new Map<string, string[]>());
   const { state, conn, session, running, selected } = dbg;
 
   if (conn === 'unavailable') return <DebuggerUnavailable onRetry={dbg.connect} />;
@@ -83,7 +100,13 @@ export function DebuggerView({ model, remoteEndpoint, system, settings }: Props)
         onChange={setOptions}
         running={running}
         canRun={conn === 'open' && !remoteEndpoint}
-        onRun={() => dbg.start(startRequest(newSessionLabel(), model, system, settings, options))}
+        attachments={attachments}
+        onRun={() => {
+          const id = newSessionLabel();
+          const images = attachments.attachments.map((a) => a.url);
+          if (images.length) sentImages.current.set(id, images);
+          dbg.start(startRequest(id, model, system, settings, { ...options, images }));
+        }}
         onStop={dbg.stop}
       />
       {probesStopSpeculation(settings, options) && (
@@ -124,6 +147,16 @@ export function DebuggerView({ model, remoteEndpoint, system, settings }: Props)
           {session?.router && (
             <RouterPanel session={session} layer={routerLayer} onLayer={setRouterLayer} selectedPosition={tok?.position} />
           )}
+          {session?.images?.map((image, i) => (
+            <ImageHeatmap
+              key={`${session.id}-${i}`}
+              url={sessionImages(session, state.sessions, sentImages.current)[i]}
+              image={image}
+              index={i}
+              heads={tok ? session.attention[tok.position] : undefined}
+              tokenText={tok?.text}
+            />
+          ))}
           {session && session.tokens.length > 0 && !tok && (
             <p className="muted small">Click a token (or a bar of the chart) to inspect that step.</p>
           )}

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { renderMarkdown } from '../lib/markdown';
 import { describeMetrics, formatMetrics } from '../lib/metrics';
 import { specCounts } from '../lib/speculation';
+import { ImageThumbs } from './ImageThumbs';
 import { SpecStats } from './SpecStats';
 import { ThinkingBlock } from './ThinkingBlock';
 import { ToolCallCard } from './ToolCallCard';
@@ -91,6 +92,7 @@ export function MessageView({ message: m, index, busy, isLastAssistant, onRegene
           </form>
         ) : (
           <>
+            {m.images && <ImageThumbs images={m.images.map((url) => ({ url }))} />}
             <div className="bubble">{m.content}</div>
             <div className="msg-actions">
               <button

@@ -2,10 +2,17 @@
 import { fireEvent, render, screen } from '@testing-library/react';
 import { vi } from 'vitest';
 import { listModels } from '../api/client';
-import { Composer } from './Composer';
+import { Composer as BareComposer } from './Composer';
 import { MessageView } from './MessageView';
 import type { UiMessage } from './useChat';
 import { TokenStrip } from './TokenView';
+import { useAttachments } from './useAttachments';
+
+/** The composer with its own attachments, as ChatView gives it (a model that reads images). */
+function Composer(props: Omit<Parameters<typeof BareComposer>[0], 'attachments'> & { visionProblem?: string }) {
+  const attachments = useAttachments(props.visionProblem ?? null);
+  return <BareComposer {...props} attachments={attachments} />;
+}
 
 describe('Composer', () => {
   it('sends on Enter and keeps Shift+Enter for new lines', () => {
@@ -16,7 +23,7 @@ describe('Composer', () => {
     fireEvent.keyDown(box, { key: 'Enter', shiftKey: true });
     expect(onSend).not.toHaveBeenCalled();
     fireEvent.keyDown(box, { key: 'Enter' });
-    expect(onSend).toHaveBeenCalledWith('line one');
+    expect(onSend).toHaveBeenCalledWith('line one', []);
     expect((box as HTMLTextAreaElement).value).toBe('');
   });
 
@@ -39,6 +46,70 @@ describe('Composer', () => {
     render(<Composer busy disabled={false} onSend={() => {}} onStop={onStop} />);
     fireEvent.click(screen.getByRole('button', { name: 'Stop' }));
     expect(onStop).toHaveBeenCalled();
+  });
+});
+
+describe('Composer images', () => {
+  const png = (name: string) => new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], name, { type: 'image/png' });
+
+  it('attaches by the button, shows thumbnails that can be removed, sends them', async () => {
+    const onSend = vi.fn();
+    render(<Composer busy={false} disabled={false} onSend={onSend} onStop={() => {}} />);
+    fireEvent.change(screen.getByTestId('attach-input'), { target: { files: [png('one.png'), png('two.png')] } });
+    expect(await screen.findByAltText('one.png')).toBeTruthy();
+    expect(screen.getByAltText('two.png')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Remove one.png' }));
+    expect(screen.queryByAltText('one.png')).toBeNull();
+    const box = screen.getByLabelText('Message');
+    fireEvent.change(box, { target: { value: 'What is it?' } });
+    fireEvent.keyDown(box, { key: 'Enter' });
+    expect(onSend).toHaveBeenCalledWith('What is it?', ['data:image/png;base64,iVBORw==']);
+    expect(screen.queryByAltText('two.png')).toBeNull();
+  });
+
+  it('takes a pasted image and leaves pasted text alone', async () => {
+    render(<Composer busy={false} disabled={false} onSend={() => {}} onStop={() => {}} />);
+    const box = screen.getByLabelText('Message');
+    const file = png('');
+    fireEvent.paste(box, { clipboardData: { files: [], items: [{ kind: 'file', getAsFile: () => file }] } });
+    expect(await screen.findByAltText('pasted image')).toBeTruthy();
+    fireEvent.paste(box, { clipboardData: { files: [], items: [{ kind: 'string', getAsFile: () => null }] } });
+    expect(screen.getAllByRole('img')).toHaveLength(1);
+  });
+
+  it('drops onto the composer and names what it refuses', async () => {
+    const { container } = render(<Composer busy={false} disabled={false} onSend={() => {}} onStop={() => {}} />);
+    const text = new File(['x'], 'notes.txt', { type: 'text/plain' });
+    fireEvent.drop(container.querySelector('form')!, { dataTransfer: { files: [text, png('ok.png')] } });
+    expect((await screen.findByRole('alert')).textContent).toMatch('notes.txt is not an image Inferno reads');
+    expect(screen.getByAltText('ok.png')).toBeTruthy();
+  });
+
+  it('refuses images for a model without vision', async () => {
+    render(
+      <Composer
+        busy={false}
+        disabled={false}
+        visionProblem="tiny reads no images: it has no vision encoder (mmproj) beside it"
+        onSend={() => {}}
+        onStop={() => {}}
+      />,
+    );
+    fireEvent.change(screen.getByTestId('attach-input'), { target: { files: [png('a.png')] } });
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'tiny reads no images: it has no vision encoder (mmproj) beside it',
+    );
+    expect(screen.queryByAltText('a.png')).toBeNull();
+  });
+});
+
+describe('MessageView images', () => {
+  it("shows a user message's images as thumbnails", () => {
+    const m: UiMessage = { key: 'k', role: 'user', content: 'look', images: ['data:image/png;base64,AA=='] };
+    render(
+      <MessageView message={m} index={0} busy={false} isLastAssistant={false} onRegenerate={() => {}} onEdit={() => {}} />,
+    );
+    expect((screen.getByAltText('image 1') as HTMLImageElement).src).toBe('data:image/png;base64,AA==');
   });
 });
 

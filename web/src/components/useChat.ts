@@ -18,6 +18,8 @@ export interface UiMessage {
   key: string;
   role: 'user' | 'assistant';
   content: string;
+  /** A user's images, as data URLs (sent as image_url parts, kept in the store). */
+  images?: string[];
   /** A thinking model's reasoning, shown apart above the answer. */
   reasoning?: string;
   /** While streaming: reasoning tokens so far and when the first came (performance.now()). */
@@ -263,7 +265,9 @@ export function useChat(opts: ChatOptions) {
         convRef.current = id;
         setConversationId(id);
       }
-      const saved = await storeCall(() => store.addMessage(id, { role: 'user', content: msg.content }));
+      const saved = await storeCall(() =>
+        store.addMessage(id, { role: 'user', content: msg.content, images: msg.images?.length ? msg.images : undefined }),
+      );
       if (saved) setMessages((ms) => ms.map((m) => (m.key === msg.key ? { ...m, storeId: saved.id } : m)));
       return id;
     },
@@ -271,9 +275,9 @@ export function useChat(opts: ChatOptions) {
   );
 
   const send = useCallback(
-    (text: string) => {
+    (text: string, images: string[] = []) => {
       if (busy || !text.trim()) return;
-      const user: UiMessage = { key: newKey(), role: 'user', content: text };
+      const user: UiMessage = { key: newKey(), role: 'user', content: text, images: images.length ? images : undefined };
       const history = [...messages.filter((m) => !m.error), user];
       // Save and generate concurrently: the store must not delay the first token.
       void generate(history, persistUser(user));
@@ -304,11 +308,12 @@ export function useChat(opts: ChatOptions) {
   const editAndResend = useCallback(
     async (index: number, text: string) => {
       if (busy || !text.trim()) return;
+      const images = messages[index]?.images;
       const history = await truncate(index);
-      const user: UiMessage = { key: newKey(), role: 'user', content: text };
+      const user: UiMessage = { key: newKey(), role: 'user', content: text, images };
       void generate([...history, user], persistUser(user));
     },
-    [busy, truncate, generate, persistUser],
+    [busy, messages, truncate, generate, persistUser],
   );
 
   const denyPending = () => {

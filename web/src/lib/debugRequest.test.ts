@@ -32,4 +32,14 @@ describe('debugger start request', () => {
       prompt_surprisal: true,
     });
   });
+
+  it('sends the images with the prompt, without prompt surprisal (the server scores no image positions)', () => {
+    const o = { ...DEFAULT_RUN_OPTIONS, images: ['data:image/png;base64,AA=='] };
+    const r = startRequest('ui-3', 'vl', '', DEFAULT_SETTINGS, o);
+    expect(r.images).toEqual(['data:image/png;base64,AA==']);
+    expect(r.probes.prompt_surprisal).toBe(false);
+    const none = startRequest('ui-4', 'vl', '', DEFAULT_SETTINGS, { ...DEFAULT_RUN_OPTIONS, images: [] });
+    expect(none.images).toBeUndefined();
+    expect(none.probes.prompt_surprisal).toBe(true);
+  });
 });

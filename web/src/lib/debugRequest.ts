@@ -14,6 +14,8 @@ export interface RunOptions {
   lens: boolean;
   /** MoE models: which experts each layer picks for each token. */
   router: boolean;
+  /** Images (data URLs) sent with the prompt: a vision model's attention over them. */
+  images?: string[];
 }
 
 export const DEFAULT_RUN_OPTIONS: RunOptions = {
@@ -44,6 +46,7 @@ export function startRequest(
     id,
     model: model || undefined,
     ...(o.chat ? { messages: chatMessages(system, o.prompt) } : { prompt: o.prompt }),
+    ...(o.images?.length ? { images: o.images } : {}),
     max_tokens: Math.min(settings.max_tokens, MAX_DEBUG_TOKENS),
     ...(settings.speculation !== 'auto' ? { speculation: settings.speculation } : {}),
     sampling: debuggerSampling(settings),
@@ -51,7 +54,8 @@ export function startRequest(
       top_k: Math.max(5, settings.top_logprobs),
       attention: o.promptMap ? { prompt: true, tokens: o.attention } : o.attention,
       logit_lens: o.lens,
-      prompt_surprisal: true,
+      // The server scores no prompt positions that hold an image: none asked with images.
+      prompt_surprisal: !o.images?.length,
       ...(o.router ? { router: true } : {}),
     },
   };

@@ -266,6 +266,21 @@ describe('storedMessages', () => {
     expect(s.finishReason).toBe('length');
   });
 
+  it("keeps a stored run's images: their grids and the pictures sent", () => {
+    const withImage: StoredDebugDoc = {
+      ...doc,
+      session: {
+        ...doc.session,
+        request: { images: ['data:image/png;base64,AA=='] },
+        images: [{ first: 1, tokens: 1, rows: 1, cols: 1 }],
+      },
+    };
+    const s = storedMessages(withImage).reduce(reduce, EMPTY).sessions['s4']!;
+    expect(s.images).toEqual([{ first: 1, tokens: 1, rows: 1, cols: 1 }]);
+    expect(s.imageUrls).toEqual(['data:image/png;base64,AA==']);
+    expect(storedMessages(doc).reduce(reduce, EMPTY).sessions['s4']!.images).toBeUndefined();
+  });
+
   it('keeps the speculative decoding marks of the steps', () => {
     const steps = doc.session.steps;
     const marked: StoredDebugDoc = {

@@ -1,6 +1,6 @@
 // The debugger's sessions, built up from protocol messages by a pure reducer.
 
-import type { AttentionHead, LensLayer, RouterRow, ServerMsg, Timings, TokenMsg } from '../api/debugger';
+import type { AttentionHead, LensLayer, PromptImage, RouterRow, ServerMsg, Timings, TokenMsg } from '../api/debugger';
 import { addRouterRows } from './router';
 import { mapHeads, mapLayers, type PromptMap } from './attentionMap';
 import type { StoredDebugDoc } from '../api/store';
@@ -12,6 +12,10 @@ export interface DebugSession {
   parent?: string;
   branchStep?: number;
   prompt: { id: number; text: string; surprisal?: number | null }[];
+  /** The images among the prompt's positions and their grids (a run with images). */
+  images?: PromptImage[];
+  /** A stored session's pictures (a live one's are the page's: DebuggerView keeps them). */
+  imageUrls?: string[];
   tokens: TokenMsg[];
   attention: Record<number, AttentionHead[]>;
   lens: Record<number, LensLayer[]>;
@@ -63,6 +67,7 @@ export function reduce(st: DebugState, m: ServerMsg): DebugState {
       const parent = m.parent ? st.sessions[m.parent] : undefined;
       if (parent && m.branch_step !== undefined) {
         s.prompt = parent.prompt;
+        s.images = parent.images;
         s.tokens = parent.tokens.slice(0, m.branch_step);
       }
       return { ...st, sessions: { ...st.sessions, [m.session]: s }, order: [...st.order, m.session] };
@@ -89,9 +94,20 @@ export function reduce(st: DebugState, m: ServerMsg): DebugState {
             top: at?.top,
             forced: true,
           };
-          return { ...s, prompt: parent.prompt, tokens: [...parent.tokens.slice(0, step), forced], indexOffset: step + 1 };
+          return {
+            ...s,
+            prompt: parent.prompt,
+            images: parent.images,
+            tokens: [...parent.tokens.slice(0, step), forced],
+            indexOffset: step + 1,
+          };
         }
-        return { ...s, prompt: m.tokens.map((t) => ({ ...t })) };
+        return {
+          ...s,
+          prompt: m.tokens.map((t) => ({ ...t })),
+          images: m.images?.length ? m.images : undefined,
+          imageUrls: m.image_urls,
+        };
       });
     case 'token':
       return patch(st, m.session, (s) => {
@@ -160,7 +176,12 @@ export function storedMessages(doc: StoredDebugDoc): ServerMsg[] {
     : s.prompt_tokens.map((id) => ({ id, text: `#${id}` }));
   const msgs: ServerMsg[] = [
     { type: 'session', session: s.id, model: s.model, ...(s.parent ? { parent: s.parent, branch_step: s.branch_step } : {}) },
-    { type: 'prompt', session: s.id, tokens: prompt },
+    {
+      type: 'prompt',
+      session: s.id,
+      tokens: prompt,
+      ...(s.images?.length ? { images: s.images, image_urls: s.request?.images ?? [] } : {}),
+    },
   ];
   s.steps.forEach((t, index) => {
     msgs.push({

@@ -61,7 +61,8 @@ export function sanitizeSettings(raw: unknown): Settings {
 /** A chat message as the request carries it (tool turns have calls or a call id). */
 export interface RequestMessage {
   role: string;
-  content: string | null;
+  /** Text, or OpenAI content parts (a user's images and text). */
+  content: string | unknown[] | null;
   tool_calls?: unknown[];
   tool_call_id?: string;
 }

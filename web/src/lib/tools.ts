@@ -103,9 +103,12 @@ export function prettyArguments(args: string): string {
   }
 }
 
+/** OpenAI content parts: a user's images (data URLs) before the text, as the UI sends them. */
+export type ContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
+
 export interface ApiMessage {
   role: string;
-  content: string | null;
+  content: string | ContentPart[] | null;
   tool_calls?: { id: string; type: 'function'; function: { name: string; arguments: string } }[];
   tool_call_id?: string;
 }
@@ -113,7 +116,18 @@ export interface ApiMessage {
 interface TurnLike {
   role: 'user' | 'assistant';
   content: string;
+  /** A user's images, as data URLs. */
+  images?: string[];
   toolCalls?: UiToolCall[];
+}
+
+/** A user's text with its images as content parts (images first), or the plain text. */
+export function userContent(text: string, images?: string[]): string | ContentPart[] {
+  if (!images?.length) return text;
+  return [
+    ...images.map((url) => ({ type: 'image_url' as const, image_url: { url } })),
+    { type: 'text' as const, text },
+  ];
 }
 
 /** The chat's turns as OpenAI messages: an assistant's calls, then one tool message each. */
@@ -121,7 +135,7 @@ export function toApiMessages(turns: TurnLike[]): ApiMessage[] {
   const out: ApiMessage[] = [];
   for (const t of turns) {
     if (t.role !== 'assistant' || !t.toolCalls?.length) {
-      out.push({ role: t.role, content: t.content });
+      out.push({ role: t.role, content: t.role === 'user' ? userContent(t.content, t.images) : t.content });
       continue;
     }
     out.push({
