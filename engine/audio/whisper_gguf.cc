@@ -72,8 +72,7 @@ Status ReadWhisperGgufHeader(const gguf::File& g, WhisperHparams* hp, MelFilters
   return Status::Ok();
 }
 
-Result<std::unique_ptr<WhisperFile>> WhisperFile::FromGguf(
-    Result<std::unique_ptr<gguf::File>> g) {
+Result<std::unique_ptr<WhisperFile>> WhisperFile::FromGguf(Result<std::unique_ptr<gguf::File>> g) {
   if (!g.ok()) return g.status();
   std::unique_ptr<WhisperFile> f(new WhisperFile());
   f->name_ = (*g)->path();
