@@ -1,6 +1,7 @@
-// `inferno convert CHECKPOINT_DIR OUT.gguf [--type T] [--meta KEY=VALUE]...` and `inferno quantize
-// IN OUT TYPE`. Both print progress on stderr (one updating line on a terminal, a line per tenth of
-// the work otherwise) and check the written file by loading it as `inspect` would.
+// `inferno convert CHECKPOINT_DIR OUT.gguf [--type T] [--meta KEY=VALUE]...` (or a whisper.cpp
+// model file to its GGUF form, engine/audio/whisper_gguf.h) and `inferno quantize IN OUT TYPE`.
+// Both print progress on stderr (one updating line on a terminal, a line per tenth of the work
+// otherwise) and check the written file by loading it as `inspect` would.
 #include "engine/convert/convert.h"
 
 #include <fmt/format.h>
@@ -12,6 +13,9 @@
 #include <filesystem>
 
 #include "cli/commands.h"
+#include "cli/inspect_whisper.h"
+#include "engine/audio/whisper_gguf.h"
+#include "engine/audio/whisper_model.h"
 #include "engine/convert/quant_mix.h"
 #include "engine/convert/requantize.h"
 #include "engine/gguf/gguf_file.h"
@@ -86,7 +90,30 @@ int Verify(const std::string& path, double seconds) {
   return 0;
 }
 
+// The .bin's tensors are copied as they are (no --type); the written file must load and bind.
+int RunConvertWhisper(const ConvertCliOptions& o) {
+  if (o.type != "auto") {
+    fmt::print(stderr, "error: --type: a whisper.cpp model keeps its tensor types\n");
+    return 1;
+  }
+  Result<std::unique_ptr<audio::WhisperFile>> in = audio::WhisperFile::Open(o.input);
+  Status st = in.ok() ? audio::WriteWhisperGguf(**in, o.output) : in.status();
+  if (st.ok()) {
+    Result<std::unique_ptr<audio::WhisperModel>> m = audio::WhisperModel::Load(o.output);
+    if (!m.ok()) st = Status::Corruption("the written file does not load: " + m.status().message());
+  }
+  if (!st.ok()) {
+    fmt::print(stderr, "error: {}\n", st.message());
+    return 1;
+  }
+  if (!o.quiet) {
+    fmt::print(stderr, "wrote {} (whisper, {} tensors)\n", o.output, (*in)->tensors().size());
+  }
+  return 0;
+}
+
 int RunConvert(const ConvertCliOptions& o) {
+  if (IsWhisperFile(o.input)) return RunConvertWhisper(o);
   const auto t0 = std::chrono::steady_clock::now();
   ProgressPrinter printer(o.quiet);
   convert::ConvertOptions co;
@@ -150,7 +177,8 @@ void AddConvertCommand(CLI::App& root, int* exit_code) {
       root.add_subcommand("convert", "Convert a Hugging Face checkpoint folder (" +
                                          convert::ConvertibleArchitectures() + ") to GGUF");
   cmd->add_option("checkpoint", opts->input,
-                  "Folder with config.json, *.safetensors, tokenizer.model or tokenizer.json")
+                  "Folder with config.json, *.safetensors, tokenizer.model or tokenizer.json; "
+                  "or a whisper.cpp model file (ggml-*.bin)")
       ->required();
   cmd->add_option("output", opts->output, "GGUF file to write")->required();
   cmd->add_option("--type", opts->type,

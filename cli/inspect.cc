@@ -12,6 +12,7 @@
 #include "cli/inspect_mmproj.h"
 #include "cli/inspect_whisper.h"
 #include "cli/text_util.h"
+#include "engine/audio/whisper_gguf.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/gguf_json.h"
 #include "engine/model/model_config.h"
@@ -90,6 +91,10 @@ int RunInspect(const InspectOptions& o) {
   }
   const gguf::File& f = **opened;
   if (vision::IsMmproj(f)) return InspectMmproj(f, o.json);
+  if (Result<std::string> arch = f.GetStringOr("general.architecture", "");
+      arch.ok() && *arch == audio::kWhisperArch) {
+    return InspectWhisper(o.model, o.json);  // the GGUF form of a whisper.cpp model
+  }
   const Status verdict = ValidateModel(f);
   Result<std::unique_ptr<Tokenizer>> tok = Tokenizer::FromGguf(f);
 

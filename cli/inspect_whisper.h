@@ -1,5 +1,6 @@
-// `inferno inspect` on a whisper.cpp model file (ggml-*.bin): its hyper-parameters, vocabulary,
-// tensor types, and whether every tensor Whisper needs is there with its shape.
+// `inferno inspect` on a whisper.cpp model file (ggml-*.bin) or its GGUF form: its
+// hyper-parameters, vocabulary, tensor types, and whether every tensor Whisper needs is there
+// with its shape.
 #pragma once
 
 #include <string>

@@ -1,7 +1,9 @@
-// `inferno transcribe -m MODEL AUDIO [--json] [--srt|--vtt] [--language L] [--translate]`:
-// speech to text with a whisper.cpp model file (engine/audio). Prints whisper-cli's timestamped
-// lines by default; --json gives the segments with every token, its probability and its top
-// alternatives (the debugger's view of a transcription).
+// `inferno transcribe -m MODEL AUDIO [--json] [--srt|--vtt] [--language L] [--translate]
+// [--beam-size N] [--best-of N] [--temperature T] [--no-fallback] [--max-context N]`: speech to
+// text with a whisper.cpp model file or its GGUF form (engine/audio), decoding options and
+// defaults as whisper-cli's. Prints whisper-cli's timestamped lines by default; --json gives the
+// segments with every token, its probability and its top alternatives (the debugger's view of a
+// transcription).
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -21,8 +23,9 @@ namespace json = boost::json;
 
 struct TranscribeFlags {
   std::string model, audio, language = "en";
-  bool translate = false, json = false, srt = false, vtt = false;
+  bool translate = false, json = false, srt = false, vtt = false, no_fallback = false;
   int threads = 0;
+  audio::TranscribeOptions decode;
 };
 
 std::string ToJson(const audio::Transcript& t, const audio::WhisperVocab& v, double seconds) {
@@ -39,13 +42,17 @@ std::string ToJson(const audio::Transcript& t, const audio::WhisperVocab& v, dou
 }
 
 Status RunTranscribe(const TranscribeFlags& f) {
+  audio::TranscribeOptions o = f.decode;
+  o.language = f.language;
+  o.translate = f.translate;
+  if (f.no_fallback) o.temperature_inc = 0;
+  INFERNO_RETURN_IF_ERROR(audio::ValidateOptions(o));
   Result<std::unique_ptr<audio::WhisperModel>> model = audio::WhisperModel::Load(f.model);
   if (!model.ok()) return model.status();
   Result<audio::Audio> clip = audio::LoadAudioFile(f.audio);
   if (!clip.ok()) return clip.status();
   ThreadPool pool(f.threads > 0 ? f.threads : DefaultThreads());
-  Result<audio::Transcript> t = audio::Transcribe(
-      pool, **model, clip->samples, {.language = f.language, .translate = f.translate});
+  Result<audio::Transcript> t = audio::Transcribe(pool, **model, clip->samples, o);
   if (!t.ok()) return t.status();
   if (f.json) {
     fmt::print("{}\n", ToJson(*t, (*model)->vocab(), clip->seconds()));
@@ -64,11 +71,20 @@ Status RunTranscribe(const TranscribeFlags& f) {
 void AddTranscribeCommand(CLI::App& root, int* exit_code) {
   auto f = std::make_shared<TranscribeFlags>();
   CLI::App* cmd = root.add_subcommand("transcribe", "Transcribe speech with a Whisper model");
-  cmd->add_option("-m,--model", f->model, "whisper.cpp model file (ggml-*.bin)")->required();
+  cmd->add_option("-m,--model", f->model, "whisper.cpp model file (ggml-*.bin) or its GGUF form")
+      ->required();
   cmd->add_option("audio", f->audio, "WAV, FLAC, MP3 or OGG (Vorbis/Opus) file")->required();
   cmd->add_option("-l,--language", f->language, "Spoken language code, or auto (default en)");
   cmd->add_flag("--translate", f->translate, "Translate to English");
   cmd->add_option("-t,--threads", f->threads, "Worker threads (0 = all cores)");
+  cmd->add_option("--beam-size", f->decode.beam_size,
+                  "Beam search width; 1 for greedy (default 5)");
+  cmd->add_option("--best-of", f->decode.best_of, "Candidates sampled above temperature 0 (5)");
+  cmd->add_option("--temperature", f->decode.temperature, "The first temperature (default 0)");
+  cmd->add_flag("--no-fallback", f->no_fallback,
+                "Do not decode again at higher temperatures when a window fails");
+  cmd->add_option("--max-context", f->decode.max_context,
+                  "Previous-window tokens in the prompt (-1: up to half the text context)");
   auto* json_flag = cmd->add_flag("--json", f->json, "Segments, tokens, probabilities as JSON");
   auto* srt = cmd->add_flag("--srt", f->srt, "SubRip subtitles");
   auto* vtt = cmd->add_flag("--vtt", f->vtt, "WebVTT subtitles");

@@ -47,14 +47,27 @@ class TranscribeCli : public ::testing::Test {
   fs::path wav_;
 };
 
-TEST_F(TranscribeCli, JsonHasWhisperCppsTokensWithProbabilities) {
-  testing::ProcessResult r = Run({"--json"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const json::object out = json::parse(r.out).as_object();
+json::value ReadOracle() {
   std::stringstream ss;
   ss << std::ifstream(kOracle + ".json").rdbuf();
-  const json::value oracle = json::parse(ss.str());
-  const json::array& want = oracle.at("segments").as_array();
+  return json::parse(ss.str());
+}
+
+// The token ids of every segment, flattened.
+std::vector<int64_t> Ids(const json::array& segments) {
+  std::vector<int64_t> ids;
+  for (const json::value& s : segments) {
+    for (const json::value& t : s.at("tokens").as_array()) ids.push_back(t.at("id").as_int64());
+  }
+  return ids;
+}
+
+TEST_F(TranscribeCli, JsonHasWhisperCppsTokensWithProbabilities) {
+  testing::ProcessResult r = Run({"--json", "--beam-size", "1", "--no-fallback"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json::object out = json::parse(r.out).as_object();
+  const json::value oracle = ReadOracle();
+  const json::array& want = oracle.at("runs").at("greedy_nofallback").at("segments").as_array();
   const json::array& got = out.at("segments").as_array();
   ASSERT_EQ(got.size(), want.size());
   for (size_t s = 0; s < got.size(); ++s) {
@@ -76,11 +89,40 @@ TEST_F(TranscribeCli, JsonHasWhisperCppsTokensWithProbabilities) {
   EXPECT_NEAR(out.at("duration").to_number<double>(), 17.44, 0.01);
 }
 
+// No decoding flags: whisper-cli's defaults (beam search 5, best-of 5, temperature fallback).
+TEST_F(TranscribeCli, DefaultsAreWhisperClisBeamSearchWithFallback) {
+  testing::ProcessResult r = Run({"--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json::value oracle = ReadOracle();
+  EXPECT_EQ(Ids(json::parse(r.out).at("segments").as_array()),
+            Ids(oracle.at("runs").at("beam").at("segments").as_array()));
+}
+
+// `inferno convert` writes the GGUF form; it transcribes to exactly the same output.
+TEST_F(TranscribeCli, GgufFormTranscribesIdentically) {
+  const fs::path gguf = wav_.string() + ".gguf";
+  testing::ProcessResult c = testing::RunProcess(
+      {testing::InfernoBinary(), "convert", kModel.string(), gguf.string(), "-q"});
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const std::vector<std::string> flags = {"--json", "--beam-size", "1", "--no-fallback"};
+  testing::ProcessResult a = Run(flags);
+  std::vector<std::string> args = {
+      testing::InfernoBinary(), "transcribe", "-m", gguf.string(), wav_.string(), "-t", "2"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  testing::ProcessResult b = testing::RunProcess(args);
+  fs::remove(gguf);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_FALSE(json::parse(a.out).at("segments").as_array().empty());
+}
+
 TEST_F(TranscribeCli, SubtitleFormats) {
-  testing::ProcessResult r = Run({"--vtt"});
+  // Greedy without fallback: the random model would otherwise try every temperature.
+  testing::ProcessResult r = Run({"--vtt", "--beam-size", "1", "--no-fallback"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("WEBVTT\n\n00:00:00.", 0), 0u) << r.out.substr(0, 40);
-  r = Run({"--srt"});
+  r = Run({"--srt", "--beam-size", "1", "--no-fallback"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("1\n00:00:00,", 0), 0u) << r.out.substr(0, 40);
   r = Run({"--srt", "--vtt"});  // a usage error, reported by CLI11
@@ -101,6 +143,48 @@ TEST_F(TranscribeCli, BadInputIsAnError) {
       {testing::InfernoBinary(), "transcribe", "-m", wav_.string(), wav_.string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("not a whisper.cpp model"), std::string::npos) << r.err;
+}
+
+// A model cut short, a file that is not audio, silence and a 0.1 s clip: a named error or a
+// (possibly empty) transcript, never a crash.
+TEST_F(TranscribeCli, BadModelsAndClipsAreErrorsOrEmpty) {
+  const fs::path cut = wav_.string() + ".cut.bin";
+  {
+    std::ifstream in(kModel, std::ios::binary);
+    std::vector<char> half(fs::file_size(kModel) / 2);
+    in.read(half.data(), std::streamsize(half.size()));
+    std::ofstream(cut, std::ios::binary).write(half.data(), std::streamsize(half.size()));
+  }
+  testing::ProcessResult r = testing::RunProcess(
+      {testing::InfernoBinary(), "transcribe", "-m", cut.string(), wav_.string()});
+  fs::remove(cut);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("truncated at byte"), std::string::npos) << r.err;
+
+  r = testing::RunProcess(
+      {testing::InfernoBinary(), "transcribe", "-m", kModel.string(), kModel.string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+
+  r = Run({"--beam-size", "9"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("beam size and best-of must be 1 to 8"), std::string::npos) << r.err;
+
+  for (const auto& [seconds, name] : {std::pair{5.0, "silence"}, std::pair{0.1, "short"}}) {
+    const std::vector<float> zeros(size_t(seconds * 16000), 0.0f);
+    Result<std::vector<uint8_t>> wav =
+        audio::EncodeAudio(zeros, 1, 16000, audio::AudioContainer::kWavFloat);
+    ASSERT_TRUE(wav.ok());
+    const fs::path path = wav_.string() + "." + name + ".wav";
+    std::ofstream(path, std::ios::binary).write((const char*)wav->data(), wav->size());
+    r = testing::RunProcess({testing::InfernoBinary(), "transcribe", "-m", kModel.string(),
+                             path.string(), "--json", "-t", "2"});
+    fs::remove(path);
+    ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    const json::array segs = json::parse(r.out).at("segments").as_array();
+    // Less than 100 ms of audio is not decoded at all (whisper.cpp's delta_min).
+    if (seconds < 0.2) EXPECT_TRUE(segs.empty()) << r.out;
+  }
 }
 
 TEST_F(TranscribeCli, InspectRecognisesWhisper) {

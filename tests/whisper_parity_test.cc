@@ -1,10 +1,14 @@
 // Whisper against whisper.cpp (tools/zoo/whisper.sh: the random-weight whisper-rand-tiny.bin and
 // whisper_oracle's dumps for ../shared/fixtures/media/speech-1.mp3): the log-mel of the samples
 // whisper.cpp decoded, the first window's encoder output, and the raw decoder logits and argmax
-// tokens of greedy steps after <|startoftranscript|><|en|><|transcribe|>.
+// tokens of greedy steps after <|startoftranscript|><|en|><|transcribe|>; then whole
+// transcriptions (greedy and beam search, with and without temperature fallback) on speech-1,
+// on three copies of it end to end (52 s: several windows, the previous text as prompt) and on
+// the Q8_0 and Q5_0 forms whisper.cpp's quantizer wrote.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -114,30 +118,114 @@ TEST_F(WhisperParity, DetectedLanguageMatchesWhisperCpp) {
   EXPECT_EQ(*lang, std::string(oracle_.at("detected_language").as_string()));
 }
 
-// whisper_full's greedy result (language en, temperature 0, timestamps, no context): the same
-// segments with the same times and token ids.
-TEST_F(WhisperParity, TranscribeMatchesWhisperFull) {
-  Result<Transcript> t = Transcribe(pool_, *model_, pcm_, {.language = "en"});
-  ASSERT_TRUE(t.ok()) << t.status().message();
-  const json::array& segs = oracle_.at("segments").as_array();
-  ASSERT_EQ(t->segments.size(), segs.size());
+// whisper_full's result on the same samples: the same segments with the same times and token ids
+// (and probabilities near), for one model, clip and decoding set-up of the oracle's "runs".
+struct RunCase {
+  const char* model;  // zoo/<model>.bin
+  const char* clip;   // zoo-oracle/whisper/<model>.<clip>.*
+  const char* run;    // the oracle's run name
+  int beam_size;
+  float temperature_inc;
+  // Q8_0 weights round differently from ggml's kernels here and there: tokens must agree up to
+  // the first step where our two most probable tokens are within 10% (a near-tie). (Q8_0 beam
+  // search, whose candidates are random draws, parts from whisper.cpp's at its first step.)
+  bool up_to_near_tie = false;
+};
+
+std::ostream& operator<<(std::ostream& os, const RunCase& c) {
+  return os << c.model << "." << c.clip << "." << c.run;
+}
+
+class WhisperRuns : public ::testing::TestWithParam<RunCase> {};
+
+void ExpectSameSegments(const Transcript& got, const json::array& want) {
+  ASSERT_EQ(got.segments.size(), want.size());
   size_t n_tokens = 0;
-  for (size_t s = 0; s < segs.size(); ++s) {
-    const json::object& want = segs[s].as_object();
-    const Segment& got = t->segments[s];
-    EXPECT_EQ(got.t0, want.at("t0").as_int64()) << s;
-    EXPECT_EQ(got.t1, want.at("t1").as_int64()) << s;
-    const json::array& toks = want.at("tokens").as_array();
-    ASSERT_EQ(got.tokens.size(), toks.size()) << s;
+  for (size_t s = 0; s < want.size(); ++s) {
+    const json::object& w = want[s].as_object();
+    const Segment& g = got.segments[s];
+    EXPECT_EQ(g.t0, w.at("t0").as_int64()) << s;
+    EXPECT_EQ(g.t1, w.at("t1").as_int64()) << s;
+    const json::array& toks = w.at("tokens").as_array();
+    ASSERT_EQ(g.tokens.size(), toks.size()) << s;
     for (size_t i = 0; i < toks.size(); ++i) {
-      ASSERT_EQ(got.tokens[i].id, toks[i].at("id").as_int64()) << "segment " << s << " token " << i;
-      EXPECT_NEAR(got.tokens[i].p, toks[i].at("p").to_number<double>(), 0.02) << i;
+      ASSERT_EQ(g.tokens[i].id, toks[i].at("id").as_int64()) << "segment " << s << " token " << i;
+      EXPECT_NEAR(g.tokens[i].p, toks[i].at("p").to_number<double>(), 0.02) << i;
     }
-    EXPECT_EQ(got.text, std::string(want.at("text").as_string())) << s;
+    EXPECT_EQ(g.text, std::string(w.at("text").as_string())) << s;
     n_tokens += toks.size();
   }
-  std::printf("transcribe: %zu segments, %zu tokens identical\n", segs.size(), n_tokens);
+  std::printf("transcribe: %zu segments, %zu tokens identical\n", want.size(), n_tokens);
 }
+
+// Token ids equal up to the first near-tie, where the transcripts may part.
+void ExpectSameTokensUpToNearTie(const Transcript& got, const json::array& want) {
+  std::vector<const TokenInfo*> ours;
+  for (const Segment& s : got.segments) {
+    for (const TokenInfo& t : s.tokens) ours.push_back(&t);
+  }
+  std::vector<int64_t> theirs;
+  for (const json::value& s : want) {
+    for (const json::value& t : s.at("tokens").as_array()) theirs.push_back(t.at("id").as_int64());
+  }
+  size_t i = 0;
+  while (i < ours.size() && i < theirs.size() && ours[i]->id == theirs[i]) ++i;
+  std::printf("transcribe: %zu of %zu tokens identical\n", i, theirs.size());
+  if (i == ours.size() && i == theirs.size()) return;
+  ASSERT_LT(i, ours.size());
+  ASSERT_GE(ours[i]->top.size(), 2u);
+  EXPECT_GT(ours[i]->top[1].second, 0.9f * ours[i]->top[0].second)
+      << "token " << i << ": ours " << ours[i]->id << ", whisper.cpp's " << theirs[i];
+}
+
+TEST_P(WhisperRuns, TranscribeMatchesWhisperFull) {
+  const RunCase& c = GetParam();
+  const fs::path dir = fs::path(INFERNO_ZOO_DIR) / "zoo-oracle" / "whisper";
+  const std::string prefix = (dir / (std::string(c.model) + "." + c.clip)).string();
+  if (!fs::exists(prefix + ".json")) GTEST_SKIP() << "no zoo (make zoo): " << prefix;
+  std::ifstream in(prefix + ".json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const json::value oracle = json::parse(ss.str());
+  auto m = WhisperModel::Load((fs::path(INFERNO_ZOO_DIR) / "zoo" / c.model).string() + ".bin");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  const std::vector<float> pcm = ReadF32(prefix + ".pcm.f32");
+  ThreadPool pool(2);
+  Result<Transcript> t = Transcribe(
+      pool, **m, pcm,
+      {.language = "en", .beam_size = c.beam_size, .temperature_inc = c.temperature_inc});
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  const json::array& want = oracle.at("runs").at(c.run).at("segments").as_array();
+  if (c.up_to_near_tie) {
+    ExpectSameTokensUpToNearTie(*t, want);
+  } else {
+    ExpectSameSegments(*t, want);
+  }
+}
+
+// Not here yet: greedy decoding WITH temperature fallback ("greedy" runs of the oracle). On
+// speech-1 whisper.cpp gives two segments (its second window decoded at a raised temperature)
+// where we give one; until the per-window temperatures and outcomes are compared, that case is
+// a known difference (docs/speech.md), not a test that is expected to fail.
+constexpr RunCase kRuns[] = {
+    {"whisper-rand-tiny", "speech-1", "greedy_nofallback", 1, 0.0f},
+    {"whisper-rand-tiny", "speech-1", "beam_nofallback", 5, 0.0f},
+    {"whisper-rand-tiny", "speech-1", "beam", 5, 0.2f},
+    {"whisper-rand-tiny", "speech-1x3", "greedy_nofallback", 1, 0.0f},
+    {"whisper-rand-tiny", "speech-1x3", "beam_nofallback", 5, 0.0f},
+    {"whisper-rand-tiny", "speech-1x3", "beam", 5, 0.2f},
+    {"whisper-rand-tiny-q8_0", "speech-1", "greedy_nofallback", 1, 0.0f, true},
+    {"whisper-rand-tiny-q5_0", "speech-1", "greedy_nofallback", 1, 0.0f},
+    {"whisper-rand-tiny-q5_0", "speech-1", "beam_nofallback", 5, 0.0f},
+};
+
+INSTANTIATE_TEST_SUITE_P(Zoo, WhisperRuns, ::testing::ValuesIn(kRuns),
+                         [](const ::testing::TestParamInfo<RunCase>& i) {
+                           std::string n =
+                               std::string(i.param.model) + "_" + i.param.clip + "_" + i.param.run;
+                           for (char& ch : n) ch = std::isalnum(uint8_t(ch)) ? ch : '_';
+                           return n;
+                         });
 
 }  // namespace
 }  // namespace inferno::audio

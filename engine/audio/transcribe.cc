@@ -1,4 +1,5 @@
-// The window loop and whisper_process_logits' rules (src/whisper.cpp whisper_full_with_state).
+// The window loop, temperature fallback and prompt history of src/whisper.cpp
+// whisper_full_with_state.
 #include "engine/audio/transcribe.h"
 
 #include <algorithm>
@@ -6,148 +7,87 @@
 
 #include "engine/audio/languages.h"
 #include "engine/audio/log_mel.h"
+#include "engine/audio/whisper_search.h"
 
 namespace inferno::audio {
 
 namespace {
 
-constexpr int kDeltaMin = 10;  // 100 ms: less audio than this left ends the loop
-constexpr int kWindow = 3000;  // a 30 s window in mel frames (seek units)
+using internal::kDeltaMin;
+using internal::kWindow;
+using internal::Sequence;
+using internal::Slot;
 
-struct Step {
-  std::vector<float> logprobs, probs;
-};
+constexpr int kMaxDecoders = 8;             // WHISPER_MAX_DECODERS
+constexpr float kEntropyThold = 2.4f;       // below: a repetition loop
+constexpr float kLogprobThold = -1.0f;      // below: an unlikely transcript
+constexpr float kNoSpeechThold = 0.6f;      // above (with an unlikely transcript): silence
+constexpr float kHistoryTempCutoff = 0.5f;  // no previous text at or above this temperature
 
-int32_t BlankToken(const WhisperVocab& v) {
-  const auto it = std::find(v.tokens.begin(), v.tokens.end(), " ");
-  return it == v.tokens.end() ? -1 : int32_t(it - v.tokens.begin());
-}
-
-void LogSoftmax(const std::vector<float>& logits, Step* s) {
-  const float mx = *std::max_element(logits.begin(), logits.end());
-  float sum = 0;
-  for (float l : logits) sum += l > -INFINITY ? std::exp(l - mx) : 0.0f;
-  const float lse = std::log(sum) + mx;
-  s->logprobs.resize(logits.size());
-  s->probs.resize(logits.size());
-  for (size_t i = 0; i < logits.size(); ++i) {
-    s->logprobs[i] = logits[i] > -INFINITY ? logits[i] - lse : -INFINITY;
-    s->probs[i] = logits[i] == -INFINITY ? 0.0f : std::exp(s->logprobs[i]);
-  }
-}
-
-struct DecodeState {
-  std::vector<TokenInfo> tokens;
-  int seek_delta = 100 * 30;
-  bool has_ts = false, failed = false, completed = false;
-  int result_len = 0;
-};
-
-void SuppressSpecial(const WhisperVocab& v, const std::vector<TokenInfo>& cur, bool initial,
-                     const DecodeState& st, int n_audio_ctx, std::vector<float>& logits) {
-  const int n = int(logits.size());
-  if (initial) {
-    logits[v.eot] = -INFINITY;
-    if (const int32_t blank = BlankToken(v); blank >= 0) logits[blank] = -INFINITY;
-  }
-  for (int32_t id : {v.no_timestamps, v.sot, v.nosp, v.solm, v.translate, v.transcribe, v.prev}) {
-    logits[id] = -INFINITY;
-  }
-  for (int i = 0; i < int(LanguageCodes().size()) && v.sot + 1 + i < n; ++i) {
-    logits[v.sot + 1 + i] = -INFINITY;
-  }
-  // Timestamps come in pairs: after a lone one, another one or EOT; after a pair, text.
-  const bool last_ts = !cur.empty() && cur.back().id >= v.timestamp_begin;
-  const bool penult_ts = cur.size() < 2 || cur[cur.size() - 2].id >= v.timestamp_begin;
-  if (last_ts) {
-    const int lo = penult_ts ? v.timestamp_begin : 0, hi = penult_ts ? n : v.eot;
-    std::fill(logits.begin() + lo, logits.begin() + hi, -INFINITY);
-  }
-  if (initial) {  // max_initial_ts 1 s at 20 ms per timestamp token
-    const int tid0 = int(std::round(1.0f / (30.0f / n_audio_ctx)));
-    std::fill(logits.begin() + std::min(n, v.timestamp_begin + tid0 + 1), logits.end(), -INFINITY);
-  }
-  if (st.has_ts) {  // no going back before the last timestamp
-    std::fill(logits.begin() + v.timestamp_begin,
-              logits.begin() + std::min(n, v.timestamp_begin + st.seek_delta / 2), -INFINITY);
-  }
-}
-
-// whisper_process_logits at temperature 0, then the greedy pick (whisper_sample_token).
-TokenInfo Sample(const WhisperVocab& v, std::vector<float> logits, const DecodeState& st,
-                 int n_audio_ctx, int n_alt) {
-  SuppressSpecial(v, st.tokens, st.tokens.empty(), st, n_audio_ctx, logits);
-  Step s;
-  LogSoftmax(logits, &s);
-  float ts_lse = -INFINITY;
-  const float ts_max = *std::max_element(s.logprobs.begin() + v.timestamp_begin, s.logprobs.end());
-  float sum = 0;
-  for (size_t i = v.timestamp_begin; i < s.logprobs.size(); ++i) {
-    if (s.logprobs[i] > -INFINITY) sum += std::exp(s.logprobs[i] - ts_max);
-  }
-  if (sum > 0) ts_lse = std::log(sum) + ts_max;
-  const float text_max =
-      *std::max_element(s.logprobs.begin(), s.logprobs.begin() + v.timestamp_begin);
-  if (ts_lse > text_max) {
-    std::fill(logits.begin(), logits.begin() + v.timestamp_begin, -INFINITY);
-    std::fill(s.logprobs.begin(), s.logprobs.begin() + v.timestamp_begin, -INFINITY);
-  }
-  // whisper_compute_probs: probabilities of the final logprobs.
-  for (size_t i = 0; i < logits.size(); ++i) {
-    s.probs[i] = logits[i] == -INFINITY ? 0.0f : std::exp(s.logprobs[i]);
-  }
-  TokenInfo t;
-  float max_ts = 0;
-  for (size_t i = v.timestamp_begin; i < s.probs.size(); ++i) {
-    if (max_ts < s.probs[i]) max_ts = s.probs[i], t.tid = int32_t(i);
-  }
-  for (size_t i = 0; i < s.probs.size(); ++i) {
-    if (t.p < s.probs[i]) t.id = int32_t(i), t.p = s.probs[i], t.plog = s.logprobs[i];
-  }
-  if (t.id >= v.timestamp_begin) t.tid = t.id;
-  std::vector<int32_t> order(s.probs.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = int32_t(i);
-  const int k = std::min<int>(n_alt, int(order.size()));
-  std::partial_sort(order.begin(), order.begin() + k, order.end(),
-                    [&](int32_t a, int32_t b) { return s.probs[a] > s.probs[b]; });
-  for (int i = 0; i < k; ++i) t.top.emplace_back(order[i], s.probs[order[i]]);
-  t.text = v.Text(t.id);
+std::vector<float> Temperatures(const TranscribeOptions& o) {
+  std::vector<float> t;
+  if (o.temperature_inc <= 0) return {o.temperature};
+  for (float x = o.temperature; x < 1.0f + 1e-6f; x += o.temperature_inc) t.push_back(x);
   return t;
 }
 
-// whisper_full's checks after each token: timestamps move seek_delta; EOT or the end of the
-// audio completes the window; a stalled or looping sequence fails.
-void Advance(const WhisperVocab& v, int i, int n_max, int seek, int seek_end, DecodeState& st) {
-  const TokenInfo& tok = st.tokens.back();
-  if (tok.id > v.timestamp_begin) {
-    const int delta = 2 * (tok.id - v.timestamp_begin);
-    if (st.has_ts && st.seek_delta > delta && st.result_len < i) {
-      st.failed = true;
-      return;
-    }
-    st.seek_delta = delta;
-    st.result_len = i + 1;
-    st.has_ts = true;
+// Beam search (beam_size > 1) keeps drawing beam_size tokens per candidate at temperatures above
+// 0, with best_of candidates, as whisper.cpp's beam strategy does.
+int DecodersAt(const TranscribeOptions& o, float t) {
+  return std::max(1, t > 0 ? o.best_of : (o.beam_size > 1 ? o.beam_size : 1));
+}
+
+// The prompt history kept between windows (whisper.cpp's prompt_past1).
+struct History {
+  std::vector<int32_t> past;
+  int max_ctx = 0;  // min(max_context, n_text_ctx / 2)
+};
+
+std::vector<int32_t> BuildPrompt(const WhisperVocab& v, const History& h,
+                                 const std::vector<int32_t>& init, float t) {
+  std::vector<int32_t> prompt;
+  if (t < kHistoryTempCutoff && h.max_ctx > 0 && !h.past.empty()) {
+    prompt.push_back(v.prev);
+    const int n = std::min<int>(h.max_ctx - 1, int(h.past.size()));
+    prompt.insert(prompt.end(), h.past.end() - n, h.past.end());
   }
-  if (tok.id == v.eot || (st.has_ts && seek + st.seek_delta + kDeltaMin >= seek_end)) {
-    if (st.result_len == 0) {
-      if (seek + st.seek_delta + kDeltaMin >= seek_end) {
-        st.result_len = i + 1;
-      } else {
-        st.failed = true;
-        return;
-      }
-    }
-    st.completed = true;
-    return;
+  prompt.insert(prompt.end(), init.begin(), init.end());
+  return prompt;
+}
+
+// The history after a window: what its prompt used, then the chosen tokens unless silent.
+void UpdateHistory(const WhisperVocab& v, const std::vector<int32_t>& prompt, size_t n_init,
+                   const Sequence& best, bool silent, History& h) {
+  h.past.clear();
+  if (!prompt.empty() && prompt.front() == v.prev) {
+    h.past.assign(prompt.begin() + 1, prompt.end() - n_init);
   }
-  if (i == n_max - 1 && (st.result_len == 0 || st.seek_delta < 100 * 30 / 2)) st.failed = true;
+  if (silent) return;
+  for (int i = 0; i < best.result_len; ++i) h.past.push_back(best.tokens[i].id);
+}
+
+// Scores the finished candidates and returns whether the window needs the next temperature;
+// `best` keeps its value when every candidate failed (as whisper.cpp's best_decoder_id).
+bool RankCandidates(std::vector<Slot>& slots, int n, bool last, float no_speech, int* best) {
+  double best_score = -INFINITY;
+  for (int j = 0; j < n; ++j) {
+    Sequence& s = slots[j].seq;
+    if (s.failed) continue;
+    s.tokens.resize(size_t(s.result_len));
+    internal::Score(s);
+    if (s.result_len > 32 && s.entropy < kEntropyThold) {
+      s.failed = true;
+      continue;
+    }
+    if (best_score < s.score) best_score = s.score, *best = j;
+  }
+  const Sequence& b = slots[*best].seq;
+  return !last && (b.failed || (b.avg_logprobs < kLogprobThold && no_speech < kNoSpeechThold));
 }
 
 // Splits the window's tokens into segments at timestamp tokens (whisper_full's output loop).
-void AddSegments(const WhisperVocab& v, const DecodeState& st, int seek,
-                 std::vector<Segment>& out) {
-  const std::vector<TokenInfo>& toks = st.tokens;
+void AddSegments(const WhisperVocab& v, const Sequence& seq, int seek, std::vector<Segment>& out) {
+  const std::vector<TokenInfo>& toks = seq.tokens;
   if (toks.empty()) return;
   int64_t t0 = seek + 2 * (toks.front().tid - v.timestamp_begin);
   std::string text;
@@ -168,22 +108,71 @@ void AddSegments(const WhisperVocab& v, const DecodeState& st, int seek,
     i0 = i + 1;
   }
   if (!text.empty())
-    out.push_back({t0, seek + st.seek_delta, text, {toks.begin() + i0, toks.end()}});
+    out.push_back({t0, seek + seq.seek_delta, text, {toks.begin() + i0, toks.end()}});
 }
 
-// The <|nospeech|> probability of the prompt's raw logits, before any rule.
-float NoSpeechProb(const WhisperVocab& v, const std::vector<float>& logits) {
-  Step s;
-  LogSoftmax(logits, &s);
-  return s.probs[v.nosp];
+std::vector<int32_t> TaskTokens(const WhisperVocab& v, const std::string& language,
+                                bool translate) {
+  std::vector<int32_t> init = {v.sot};
+  if (v.multilingual()) {
+    init.push_back(v.sot + 1 + LanguageIndex(language));
+    init.push_back(translate ? v.translate : v.transcribe);
+  }
+  return init;
 }
 
-// whisper_sequence_score's avg_logprobs (left at 0 for a failed sequence, which it skips).
-double AverageLogprob(const DecodeState& st) {
-  if (st.failed || st.result_len == 0) return 0;
-  double sum = 0;
-  for (int i = 0; i < st.result_len; ++i) sum += st.tokens[i].plog;
-  return sum / st.result_len;
+// Everything one Transcribe call carries from window to window.
+struct Run {
+  const WhisperModel& m;
+  const TranscribeOptions& o;
+  std::vector<float> temps;
+  std::vector<int32_t> init;
+  std::vector<Slot> slots;
+  History history;
+  int seek = 0, seek_end = 0;
+};
+
+// Decodes the window at `seek` (temperature fallback included) and moves seek past it.
+Status DecodeWindow(ThreadPool& pool, Run& r, std::span<const float> enc, Transcript& out) {
+  const WhisperVocab& v = r.m.vocab();
+  // Little audio left: the previous text tends to make the model repeat itself.
+  if (r.seek > 0 && r.seek + 500 >= r.seek_end) r.history.past.clear();
+  WhisperDecoder dec(pool, r.m, enc, int(r.slots.size()));
+  int best = 0;
+  float no_speech = 0;
+  std::vector<int32_t> prompt;
+  for (size_t it = 0; it < r.temps.size(); ++it) {
+    const float t = r.temps[it];
+    internal::SearchOptions so{.temperature = t,
+                               .n_decoders = DecodersAt(r.o, t),
+                               .beam_size = r.o.beam_size > 1 ? r.o.beam_size : 0,
+                               .seek = r.seek,
+                               .seek_end = r.seek_end,
+                               .n_alt = r.o.n_alternatives};
+    prompt = BuildPrompt(v, r.history, r.init, t);
+    Result<float> ns = internal::SearchWindow(r.m, dec, prompt, so, r.slots);
+    if (!ns.ok()) return ns.status();
+    no_speech = *ns;
+    if (!RankCandidates(r.slots, so.n_decoders, it + 1 == r.temps.size(), no_speech, &best)) break;
+  }
+  Sequence& b = r.slots[best].seq;
+  const bool silent = no_speech > kNoSpeechThold && b.avg_logprobs < kLogprobThold;
+  UpdateHistory(v, prompt, r.init.size(), b, silent, r.history);
+  const size_t first_new = out.segments.size();
+  if (!silent) AddSegments(v, b, r.seek, out.segments);
+  for (size_t i = first_new; i < out.segments.size(); ++i) {
+    out.segments[i].seek = r.seek;
+    out.segments[i].no_speech_prob = no_speech;
+    if (r.o.on_segment && !r.o.on_segment(out.segments[i])) {
+      return Status::Cancelled("transcribe: stopped by the caller");
+    }
+  }
+  const size_t n = b.tokens.size();
+  if (n > 1 && b.tokens[n - 2].id < v.timestamp_begin && b.tokens[n - 1].id > v.timestamp_begin) {
+    b.seek_delta = std::min(r.seek_end - r.seek, kWindow);  // a single timestamp ending
+  }
+  r.seek += b.seek_delta;
+  return Status::Ok();
 }
 
 }  // namespace
@@ -192,6 +181,20 @@ std::string Transcript::Text() const {
   std::string s;
   for (const Segment& seg : segments) s += seg.text;
   return s;
+}
+
+Status ValidateOptions(const TranscribeOptions& o) {
+  if (o.beam_size < 1 || o.beam_size > kMaxDecoders || o.best_of < 1 || o.best_of > kMaxDecoders) {
+    return Status::InvalidArgument("beam size and best-of must be 1 to 8");
+  }
+  if (!(o.temperature >= 0 && o.temperature <= 1) ||
+      !(o.temperature_inc >= 0 && o.temperature_inc <= 1)) {
+    return Status::InvalidArgument("temperature and its increment must be 0 to 1");
+  }
+  if (o.language != "auto" && LanguageIndex(o.language) < 0) {
+    return Status::InvalidArgument("unknown language '" + o.language + "'");
+  }
+  return Status::Ok();
 }
 
 Result<std::string> DetectLanguage(ThreadPool& pool, const WhisperModel& m,
@@ -212,56 +215,25 @@ Result<std::string> DetectLanguage(ThreadPool& pool, const WhisperModel& m,
 
 Result<Transcript> Transcribe(ThreadPool& pool, const WhisperModel& m,
                               std::span<const float> samples, const TranscribeOptions& o) {
-  const WhisperVocab& v = m.vocab();
-  const WhisperHparams& hp = m.hparams();
-  if (samples.empty()) return Status::InvalidArgument("transcribe: no audio samples");
-  const LogMel mel = ComputeLogMel(pool, samples, m.file().filters());
+  INFERNO_RETURN_IF_ERROR(ValidateOptions(o));
   Transcript out;
   out.language = o.language;
-  const int seek_end = mel.n_len_org, n_max = hp.n_text_ctx / 2 - 4;
-  for (int seek = 0; seek + kDeltaMin < seek_end;) {
-    const std::vector<float> enc = RunEncoder(pool, m, mel.Window(seek));
+  if (samples.empty()) return out;
+  const LogMel mel = ComputeLogMel(pool, samples, m.file().filters());
+  Run r{.m = m, .o = o, .temps = Temperatures(o), .seek_end = mel.n_len_org};
+  r.slots.resize(size_t(std::max({o.beam_size, o.best_of, 1})));
+  for (size_t j = 0; j < r.slots.size(); ++j) r.slots[j].rng.seed(uint32_t(j));
+  r.history.max_ctx =
+      std::min(o.max_context < 0 ? 16384 : o.max_context, m.hparams().n_text_ctx / 2);
+  while (r.seek + kDeltaMin < r.seek_end) {
+    const std::vector<float> enc = RunEncoder(pool, m, mel.Window(r.seek));
     if (out.language == "auto") {
       Result<std::string> lang = DetectLanguage(pool, m, enc);
       if (!lang.ok()) return lang.status();
       out.language = *lang;
     }
-    const int lang = LanguageIndex(out.language);
-    if (lang < 0) return Status::InvalidArgument("unknown language '" + out.language + "'");
-    std::vector<int32_t> prompt = {v.sot};
-    if (v.multilingual()) {
-      prompt.push_back(v.sot + 1 + lang);
-      prompt.push_back(o.translate ? v.translate : v.transcribe);
-    }
-    WhisperDecoder dec(pool, m, enc);
-    DecodeState st;
-    Result<std::vector<float>> logits = dec.Decode(prompt);
-    const float no_speech = logits.ok() ? NoSpeechProb(v, *logits) : 0.0f;
-    for (int i = 0; logits.ok() && i < n_max; ++i) {
-      st.tokens.push_back(Sample(v, *logits, st, hp.n_audio_ctx, o.n_alternatives));
-      Advance(v, i, n_max, seek, seek_end, st);
-      if (st.completed || st.failed) break;
-      logits = dec.Decode(std::span(&st.tokens.back().id, 1));
-    }
-    if (!logits.ok()) return logits.status();
-    if (!st.failed) st.tokens.resize(st.result_len);
-    // Silence: the no-speech token was likely and the text unlikely (no_speech_thold 0.6,
-    // logprob_thold -1).
-    const size_t first_new = out.segments.size();
-    if (no_speech <= 0.6f || AverageLogprob(st) >= -1.0f) AddSegments(v, st, seek, out.segments);
-    for (size_t i = first_new; i < out.segments.size(); ++i) {
-      out.segments[i].seek = seek;
-      out.segments[i].no_speech_prob = no_speech;
-      if (o.on_segment && !o.on_segment(out.segments[i])) {
-        return Status::Cancelled("transcribe: stopped by the caller");
-      }
-    }
-    const size_t n = st.tokens.size();
-    if (n > 1 && st.tokens[n - 2].id < v.timestamp_begin &&
-        st.tokens[n - 1].id > v.timestamp_begin) {
-      st.seek_delta = std::min(seek_end - seek, kWindow);  // a single timestamp ending
-    }
-    seek += st.seek_delta;
+    if (r.init.empty()) r.init = TaskTokens(m.vocab(), out.language, o.translate);
+    INFERNO_RETURN_IF_ERROR(DecodeWindow(pool, r, enc, out));
   }
   return out;
 }

@@ -1,11 +1,12 @@
-// Transcription as whisper.cpp's whisper_full does it with greedy sampling at temperature 0 and
-// no context carried between windows (no_context): the audio's log-mel in 30 s windows, each
-// encoded once and decoded token by token after <|startoftranscript|><|lang|><|task|>, with
-// whisper_process_logits' rules (special tokens suppressed, blank/EOT suppressed at the start,
-// timestamp tokens paired, the first timestamp at most 1 s, timestamps forced when their summed
-// probability beats every text token) and its segment splitting on timestamp tokens; the window
-// then moves by the last timestamp (seek). Not yet: temperature fallback, beam search, the
-// previous window's text as a prompt.
+// Transcription as whisper.cpp's whisper_full does it: the audio's log-mel in 30 s windows, each
+// encoded once and decoded after [<|startofprev|> previous text] <|startoftranscript|><|lang|>
+// <|task|> by greedy or beam search (engine/audio/whisper_search.h) with whisper.cpp's rules
+// (whisper_sampling.h); a window whose best candidate failed (stalled, looped, entropy of its
+// last 32 tokens below 2.4) or is unlikely (average log-probability below -1 while <|nospeech|>
+// is below 0.6) is decoded again at the next temperature (+0.2 up to 1.0, best-of sampling);
+// the chosen candidate is split into segments at timestamp tokens (none when the window looks
+// silent), its tokens become the next window's prompt, and the window moves by its last
+// timestamp (seek).
 #pragma once
 
 #include <cstdint>
@@ -21,14 +22,26 @@ namespace inferno::audio {
 
 struct Segment;
 
+// Defaults are whisper-cli's.
 struct TranscribeOptions {
-  std::string language = "en";  // a code, or "auto" to detect it from the first window
-  bool translate = false;       // the <|translate|> task (to English)
-  int n_alternatives = 5;       // top alternatives kept per token
+  std::string language = "en";   // a code, or "auto" to detect it from the first window
+  bool translate = false;        // the <|translate|> task (to English)
+  int n_alternatives = 5;        // top alternatives kept per token
+  int beam_size = 5;             // > 1: beam search at temperature 0; 1: greedy
+  int best_of = 5;               // candidates sampled at temperatures above 0
+  float temperature = 0;         // the first temperature
+  float temperature_inc = 0.2f;  // the fallback step up to 1.0; 0: no fallback
+  // Previous-window tokens in the prompt, at most half the text context; -1 is whisper.cpp's
+  // default (16384, so that half), 0 none.
+  int max_context = -1;
   // Called with each segment once its window is decoded (the server streams them); returning
   // false stops the transcription there with Cancelled.
   std::function<bool(const Segment&)> on_segment;
 };
+
+// Checks the options' ranges (beam size and best-of 1..8, whisper.cpp's decoder limit;
+// temperatures 0..1).
+Status ValidateOptions(const TranscribeOptions& o);
 
 struct TokenInfo {
   int32_t id = 0;

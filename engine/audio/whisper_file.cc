@@ -61,30 +61,14 @@ Status ReadHparams(Reader& r, WhisperHparams* hp) {
                        &hp->n_text_layer,  &hp->n_mels,      &hp->ftype};
   for (int32_t* f : fields) INFERNO_RETURN_IF_ERROR(r.Scalar("hyper-parameters", f));
   hp->ftype %= kQuantVersionFactor;
-  for (int i = 0; i < 10; ++i) {
-    if (*fields[i] <= 0 || *fields[i] > (1 << 20)) {
-      return r.Error("hyper-parameter " + std::to_string(i) + " is " + std::to_string(*fields[i]) +
-                     " (expected 1..1048576)");
-    }
-  }
-  if (hp->n_audio_state % hp->n_audio_head != 0 || hp->n_text_state % hp->n_text_head != 0) {
-    return r.Error("state size is not a multiple of the head count");
-  }
-  if (hp->n_vocab < 51864) {
-    return r.Error("n_vocab " + std::to_string(hp->n_vocab) +
-                   " is below Whisper's 51864 (the special tokens follow the 50257 text tokens)");
-  }
-  return Status::Ok();
+  const std::string bad = hp->Check();
+  return bad.empty() ? Status::Ok() : r.Error(bad);
 }
 
 Status ReadFilters(Reader& r, int32_t n_mels, MelFilters* f) {
   INFERNO_RETURN_IF_ERROR(r.Scalar("mel filters", &f->n_mel));
   INFERNO_RETURN_IF_ERROR(r.Scalar("mel filters", &f->n_fft));
-  if (f->n_mel != n_mels || f->n_fft != 201) {
-    return r.Error("mel filterbank is " + std::to_string(f->n_mel) + " x " +
-                   std::to_string(f->n_fft) + " (expected " + std::to_string(n_mels) +
-                   " x 201 for n_fft 400)");
-  }
+  if (const std::string bad = f->CheckSize(n_mels); !bad.empty()) return r.Error(bad);
   const uint8_t* p = nullptr;
   const size_t n = size_t(f->n_mel) * f->n_fft;
   INFERNO_RETURN_IF_ERROR(r.Bytes(n * sizeof(float), "mel filters", &p));
@@ -108,16 +92,7 @@ Status ReadVocab(Reader& r, int32_t n_vocab, WhisperVocab* v) {
     INFERNO_RETURN_IF_ERROR(r.Bytes(len, "vocabulary", &p));
     v->tokens[i].assign(reinterpret_cast<const char*>(p), len);
   }
-  v->n_vocab = n_vocab;
-  if (v->multilingual()) {
-    const int shift = v->n_languages() - 98;
-    ++v->eot;
-    ++v->sot;
-    for (int32_t* id : {&v->translate, &v->transcribe, &v->solm, &v->prev, &v->nosp,
-                        &v->no_timestamps, &v->timestamp_begin}) {
-      *id += shift;
-    }
-  }
+  v->SetSize(n_vocab);
   return Status::Ok();
 }
 
@@ -158,6 +133,43 @@ Status ReadTensor(Reader& r, gguf::TensorInfo* t) {
 }
 
 }  // namespace
+
+std::string WhisperHparams::Check() const {
+  const int32_t fields[] = {n_vocab,    n_audio_ctx,  n_audio_state, n_audio_head, n_audio_layer,
+                            n_text_ctx, n_text_state, n_text_head,   n_text_layer, n_mels};
+  for (int i = 0; i < 10; ++i) {
+    if (fields[i] <= 0 || fields[i] > (1 << 20)) {
+      return "hyper-parameter " + std::to_string(i) + " is " + std::to_string(fields[i]) +
+             " (expected 1..1048576)";
+    }
+  }
+  if (n_audio_state % n_audio_head != 0 || n_text_state % n_text_head != 0) {
+    return "state size is not a multiple of the head count";
+  }
+  if (n_vocab < 51864) {
+    return "n_vocab " + std::to_string(n_vocab) +
+           " is below Whisper's 51864 (the special tokens follow the 50257 text tokens)";
+  }
+  return "";
+}
+
+std::string MelFilters::CheckSize(int32_t n_mels) const {
+  if (n_mel == n_mels && n_fft == 201) return "";
+  return "mel filterbank is " + std::to_string(n_mel) + " x " + std::to_string(n_fft) +
+         " (expected " + std::to_string(n_mels) + " x 201 for n_fft 400)";
+}
+
+void WhisperVocab::SetSize(int32_t size) {
+  *this = WhisperVocab{.tokens = std::move(tokens), .n_vocab = size};
+  if (!multilingual()) return;
+  const int shift = n_languages() - 98;
+  ++eot;
+  ++sot;
+  for (int32_t* id :
+       {&translate, &transcribe, &solm, &prev, &nosp, &no_timestamps, &timestamp_begin}) {
+    *id += shift;
+  }
+}
 
 std::string WhisperVocab::Text(int32_t id) const {
   if (id >= 0 && id < int32_t(tokens.size()) && id < eot) return tokens[id];
@@ -229,6 +241,9 @@ std::string WhisperFile::SizeName() const {
 
 Result<std::unique_ptr<WhisperFile>> WhisperFile::FromMemory(std::string name,
                                                              std::span<const uint8_t> bytes) {
+  if (bytes.size() >= 4 && std::memcmp(bytes.data(), "GGUF", 4) == 0) {
+    return FromGguf(gguf::File::FromMemory(std::move(name), bytes));
+  }
   std::unique_ptr<WhisperFile> f(new WhisperFile());
   f->name_ = std::move(name);
   f->base_ = bytes.data();
@@ -244,6 +259,11 @@ Result<std::unique_ptr<WhisperFile>> WhisperFile::Open(const std::string& path) 
   if (fstat(fd, &st) != 0 || st.st_size == 0) {
     ::close(fd);
     return Status::Corruption(path + ": empty or unreadable file");
+  }
+  char magic[4] = {};
+  if (::pread(fd, magic, 4, 0) == 4 && std::memcmp(magic, "GGUF", 4) == 0) {
+    ::close(fd);
+    return FromGguf(gguf::File::Open(path));
   }
   void* p = mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);

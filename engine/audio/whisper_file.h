@@ -7,7 +7,8 @@
 //   byte-level ones are implied by n_vocab);
 //   tensors to the end: int32 n_dims, int32 name length, int32 ggml type, n_dims int32 sizes
 //   (fastest first), the name, the raw data (no alignment).
-// The file is mapped; tensors point into the mapping.
+// The file is mapped; tensors point into the mapping. The GGUF form (whisper_gguf.h) opens
+// through the same Open and gives the same fields.
 #pragma once
 
 #include <array>
@@ -34,6 +35,9 @@ struct WhisperHparams {
   int32_t n_text_layer = 0;
   int32_t n_mels = 0;
   int32_t ftype = 0;  // 0 f32, 1 f16, else a quantized ggml ftype (quantization version removed)
+  // What is out of range ("" when nothing): sizes 1..2^20, heads dividing the widths, n_vocab at
+  // least Whisper's 51864.
+  std::string Check() const;
 };
 
 // Token ids of whisper.cpp's vocabulary (whisper_vocab): English-only models have 51864 tokens,
@@ -46,6 +50,8 @@ struct WhisperVocab {
           prev = 50360, nosp = 50361, no_timestamps = 50362, timestamp_begin = 50363;
 
   bool multilingual() const { return n_vocab >= 51865; }
+  // Sets n_vocab and the special ids that follow from it (multilingual models shift them).
+  void SetSize(int32_t size);
   int n_languages() const { return n_vocab - 51765 - (multilingual() ? 1 : 0); }
   // The text of a token: its bytes, or whisper.cpp's name for a special one ("[_TT_12]").
   std::string Text(int32_t id) const;
@@ -55,15 +61,18 @@ struct MelFilters {
   int32_t n_mel = 0;
   int32_t n_fft = 0;        // frequency bins: 1 + 400 / 2
   std::vector<float> data;  // [n_mel][n_fft]
+  // "" when the filterbank is n_mels x 201 (n_fft 400), else what is wrong.
+  std::string CheckSize(int32_t n_mels) const;
 };
 
 class WhisperFile {
  public:
+  // A whisper.cpp .bin, or the GGUF form `inferno convert` writes.
   static Result<std::unique_ptr<WhisperFile>> Open(const std::string& path);
-  // Parses an in-memory image that must outlive the result (tests, the fuzzer).
+  // Parses an in-memory image (either form) that must outlive the result (tests, the fuzzer).
   static Result<std::unique_ptr<WhisperFile>> FromMemory(std::string name,
                                                          std::span<const uint8_t> bytes);
-  // Whether the bytes start with whisper.cpp's magic (for `inferno inspect`).
+  // Whether the bytes start with whisper.cpp's .bin magic (for `inferno inspect`).
   static bool Sniff(std::span<const uint8_t> head);
   ~WhisperFile();
   WhisperFile(const WhisperFile&) = delete;
@@ -82,6 +91,8 @@ class WhisperFile {
  private:
   WhisperFile() = default;
   Status Parse();
+  // The GGUF form (whisper_gguf.cc).
+  static Result<std::unique_ptr<WhisperFile>> FromGguf(Result<std::unique_ptr<gguf::File>> g);
 
   std::string name_;
   const uint8_t* base_ = nullptr;
@@ -91,6 +102,7 @@ class WhisperFile {
   MelFilters filters_;
   WhisperVocab vocab_;
   std::vector<gguf::TensorInfo> tensors_;
+  std::unique_ptr<gguf::File> gguf_;  // the GGUF form's file, which tensors_ point into
 };
 
 }  // namespace inferno::audio

@@ -1,11 +1,17 @@
 // The reader on small files written here field by field (whisper_file.h's layout), cut short at
-// every length and with corrupt fields; the full-size model is read in tests/whisper_parity_test.
+// every length and with corrupt fields, and their GGUF form (whisper_gguf.h) read back; the
+// full-size model is read in tests/whisper_parity_test.
 #include "engine/audio/whisper_file.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
+#include "engine/audio/whisper_gguf.h"
+#include "engine/gguf/gguf_writer.h"
 #include "engine/tensor/fp16.h"
 
 namespace inferno::audio {
@@ -30,7 +36,7 @@ std::vector<uint8_t> SmallModel(int32_t n_vocab = 51865) {
   w.I32(201);
   for (int i = 0; i < 2 * 201; ++i) w.F32(float(i) / 402);
   w.I32(3);
-  for (const char* t : {"a", "bc", "!"}) {
+  for (const char* t : {"a", "bc", "\xe2"}) {  // the last one is not UTF-8 on its own
     w.I32(int32_t(std::strlen(t)));
     w.Raw(t, std::strlen(t));
   }
@@ -105,7 +111,7 @@ TEST(WhisperFile, CorruptFieldsAreNamed) {
     const char* expect;
   };
   for (const Case& c :
-       {Case{0, 0x46554747, "bad magic"}, Case{4, 100, "n_vocab 100"},
+       {Case{0, 0x12345678, "bad magic"}, Case{4, 100, "n_vocab 100"},
         Case{12, 0, "hyper-parameter 2"}, Case{48, 3, "mel filterbank is 3 x 201"}}) {
     std::vector<uint8_t> bytes = SmallModel();
     std::memcpy(&bytes[c.offset], &c.value, 4);
@@ -125,6 +131,72 @@ TEST(WhisperFile, CorruptFieldsAreNamed) {
 TEST(WhisperFile, MissingFile) {
   auto f = WhisperFile::Open("/nonexistent/ggml-tiny.bin");
   EXPECT_EQ(f.status().code(), Status::Code::kNotFound);
+}
+
+// The GGUF form holds the same fields: written from the .bin and opened again, everything
+// compares equal, the non-UTF-8 token included.
+TEST(WhisperGguf, RoundTripsEveryField) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path();
+  const std::string gguf = (dir / ("whisper-" + std::to_string(getpid()) + ".gguf")).string();
+  const std::vector<uint8_t> bytes = SmallModel();
+  auto bin = WhisperFile::FromMemory("small.bin", bytes);
+  ASSERT_TRUE(bin.ok()) << bin.status().message();
+  ASSERT_TRUE(WriteWhisperGguf(**bin, gguf).ok());
+  auto g = WhisperFile::Open(gguf);
+  fs::remove(gguf);
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  const WhisperHparams &a = (*bin)->hparams(), &b = (*g)->hparams();
+  EXPECT_EQ(std::memcmp(&a, &b, sizeof a), 0);
+  EXPECT_EQ((*g)->filters().data, (*bin)->filters().data);
+  EXPECT_EQ((*g)->vocab().tokens, (*bin)->vocab().tokens);
+  EXPECT_EQ((*g)->vocab().tokens[2], "\xe2");
+  EXPECT_EQ((*g)->vocab().timestamp_begin, 50364);
+  ASSERT_EQ((*g)->tensors().size(), (*bin)->tensors().size());
+  for (const gguf::TensorInfo& t : (*bin)->tensors()) {
+    const gguf::TensorInfo* u = (*g)->FindTensor(t.name);
+    ASSERT_NE(u, nullptr) << t.name;
+    EXPECT_EQ(u->type, t.type);
+    EXPECT_EQ(u->shape, t.shape);
+    ASSERT_EQ(u->bytes, t.bytes);
+    EXPECT_EQ(std::memcmp(u->data, t.data, t.bytes), 0) << t.name;
+  }
+}
+
+std::vector<uint8_t> GgufWith(const std::string& arch, bool filters) {
+  gguf::Writer w;
+  w.AddString("general.architecture", arch);
+  for (const char* k :
+       {"whisper.vocab_size", "whisper.audio.context_length", "whisper.audio.embedding_length",
+        "whisper.audio.head_count", "whisper.audio.block_count", "whisper.text.context_length",
+        "whisper.text.embedding_length", "whisper.text.head_count", "whisper.text.block_count",
+        "whisper.audio.mel_count", "general.file_type"}) {
+    w.AddU32(k, std::string(k) == "whisper.vocab_size" ? 51865 : 2);
+  }
+  if (filters) w.AddF32Array("whisper.mel_filters", std::vector<float>(2 * 200));
+  return w.Serialize();
+}
+
+TEST(WhisperGguf, WrongOrIncompleteFilesAreNamedErrors) {
+  std::vector<uint8_t> llama = GgufWith("llama", true);
+  auto f = WhisperFile::FromMemory("llama.gguf", llama);
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().message().find("not a Whisper GGUF (general.architecture is 'llama')"),
+            std::string::npos)
+      << f.status().message();
+  std::vector<uint8_t> no_filters = GgufWith("whisper", false);
+  f = WhisperFile::FromMemory("w.gguf", no_filters);
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().message().find("whisper.mel_filters"), std::string::npos)
+      << f.status().message();
+  std::vector<uint8_t> short_filters = GgufWith("whisper", true);  // 400 values, not 2 x 201
+  f = WhisperFile::FromMemory("w.gguf", short_filters);
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().message().find("holds 400 values (expected 2 x 201)"), std::string::npos)
+      << f.status().message();
+  for (size_t n = 0; n < short_filters.size(); n += 7) {  // every cut is an error, never a crash
+    EXPECT_FALSE(WhisperFile::FromMemory("cut.gguf", std::span(short_filters.data(), n)).ok());
+  }
 }
 
 }  // namespace

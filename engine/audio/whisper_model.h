@@ -64,24 +64,44 @@ class WhisperModel {
 std::vector<float> RunEncoder(ThreadPool& pool, const WhisperModel& m, std::span<const float> mel);
 
 // Decoder state for one 30 s window: the cross-attention K/V computed once from the encoder
-// output, and the self-attention cache that grows with each decoded token.
+// output, and one self-attention cache per sequence (beam search and best-of sampling decode
+// several sequences of the same window side by side).
 class WhisperDecoder {
  public:
-  WhisperDecoder(ThreadPool& pool, const WhisperModel& m, std::span<const float> encoded);
+  WhisperDecoder(ThreadPool& pool, const WhisperModel& m, std::span<const float> encoded,
+                 int n_seq = 1);
 
-  // Feeds tokens at positions n_past() .. n_past() + size - 1 and returns the logits
-  // [n_vocab] of the last one. Fails when the text context (448) would overflow.
-  Result<std::vector<float>> Decode(std::span<const int32_t> tokens);
-  int n_past() const { return n_past_; }
-  // Forgets the self-attention cache (a new prompt in the same window).
-  void Reset() { n_past_ = 0; }
+  // Feeds tokens to sequence `seq` at positions n_past(seq) .. + size - 1 and returns the
+  // logits [n_vocab] of the last one. Fails when the text context (448) would overflow.
+  Result<std::vector<float>> Decode(std::span<const int32_t> tokens, int seq = 0);
+  // One token for each of `seqs` at once (their rows share the weight passes); logits
+  // [seqs.size()][n_vocab].
+  Result<std::vector<float>> DecodeEach(std::span<const int32_t> tokens, std::span<const int> seqs);
+  // Sequence j becomes a copy of sequence from[j] (beam search's cache reordering).
+  void Reorder(std::span<const int> from);
+  // Sequences 1 .. n - 1 become copies of sequence 0 (after the prompt).
+  void Fork(int n);
+  // Empties every sequence (a new prompt in the same window).
+  void Clear();
+  int n_seq() const { return int(seqs_.size()); }
+  int n_past(int seq = 0) const { return seqs_[seq].n_past; }
 
  private:
-  void Layer(int l, int64_t n, float* x);
+  struct SelfCache {
+    std::vector<std::vector<uint16_t>> k, v;  // F16 [layer][pos][state]
+    int n_past = 0;
+  };
+  struct Run {  // consecutive rows of one sequence
+    int seq = 0;
+    int64_t row = 0, n = 0;
+  };
+  Result<std::vector<float>> Forward(std::span<const int32_t> tokens, std::span<const Run> runs);
+  void SelfAttention(int l, std::span<const Run> runs, const float* h, float* out);
+  void Layer(int l, std::span<const Run> runs, int64_t n, float* x);
   ThreadPool& pool_;
   const WhisperModel& m_;
-  int n_past_ = 0;
-  std::vector<std::vector<uint16_t>> cross_k_, cross_v_, self_k_, self_v_;  // F16 [pos][state]
+  std::vector<SelfCache> seqs_;
+  std::vector<std::vector<uint16_t>> cross_k_, cross_v_;  // F16 [layer][pos][state]
   ops::Activations scratch_;
 };
 

@@ -3,15 +3,18 @@
 // whisper.h does not expose, can be read from its state). Flash attention off: whisper.cpp's
 // other path (F16 K/V, F16-rounded Q and probabilities) is the one the engine mirrors.
 //
-// usage: whisper_oracle MODEL AUDIO N_STEPS OUT_PREFIX
-// writes OUT_PREFIX.pcm.f32   the 16 kHz mono samples whisper.cpp's reader (miniaudio) decoded
+// usage: whisper_oracle MODEL AUDIO N_STEPS OUT_PREFIX REPEAT RUNS
+// writes OUT_PREFIX.pcm.f32   the 16 kHz mono samples whisper.cpp's reader (miniaudio) decoded,
+//                             REPEAT times end to end
 //        OUT_PREFIX.mel.f32   the log-mel [n_mel][n_len] of those samples
 //        OUT_PREFIX.enc.f32   the encoder output [n_audio_ctx][n_state] of the first window
 //        OUT_PREFIX.logits.f32 raw decoder logits [N_STEPS][n_vocab] of greedy argmax decoding
 //                             after the prompt <|startoftranscript|><|en|><|transcribe|>
 //        OUT_PREFIX.json      sizes, the prompt, the argmax tokens, the detected language
-//                             (whisper_lang_auto_detect on the first window), whisper_full's greedy
-//                             result (language en, temperature 0 without fallback, timestamps on):
+//                             (whisper_lang_auto_detect on the first window), and under "runs"
+//                             whisper_full's results (language en, timestamps, previous-window
+//                             prompt) for the RUNS named (greedy and beam search 5, with and
+//                             without fallback, e.g. "greedy,beam_nofallback"):
 //                             segments with t0/t1 and tokens (id, p, plog, t0, t1)
 #include <cstdio>
 
@@ -73,25 +76,33 @@ std::string RawGreedy(whisper_context* ctx, int n_steps, const std::string& pref
   return "\"prompt\":[" + p + "],\"raw_tokens\":[" + toks + "]";
 }
 
-std::string FullGreedy(whisper_context* ctx, const std::vector<float>& pcm) {
-  whisper_full_params fp = whisper_full_default_params(WHISPER_SAMPLING_GREEDY);
+// One whisper_full run, the way whisper-cli sets it up (beam search when beam_size > 1, best-of
+// 5, fallback by +0.2 unless temperature_inc is 0), on a fresh state so that every decoder's
+// random generator starts from its seed: segments with t0/t1 and tokens (id, p, plog, t0, t1).
+std::string Full(whisper_context* ctx, const std::vector<float>& pcm, int beam_size,
+                 float temperature_inc) {
+  whisper_full_params fp = whisper_full_default_params(beam_size > 1 ? WHISPER_SAMPLING_BEAM_SEARCH
+                                                                     : WHISPER_SAMPLING_GREEDY);
   fp.n_threads = 2;
   fp.language = "en";
   fp.temperature = 0.0f;
-  fp.temperature_inc = 0.0f;
-  fp.no_context = true;
+  fp.temperature_inc = temperature_inc;
+  fp.greedy.best_of = 5;
+  fp.beam_search.beam_size = beam_size;
   fp.print_progress = false;
   fp.print_realtime = false;
   fp.print_timestamps = false;
-  if (whisper_full(ctx, fp, pcm.data(), int(pcm.size())) != 0) exit(1);
-  std::string out = "\"segments\":[";
-  for (int s = 0; s < whisper_full_n_segments(ctx); ++s) {
+  whisper_state* st = whisper_init_state(ctx);
+  if (!st || whisper_full_with_state(ctx, st, fp, pcm.data(), int(pcm.size())) != 0) exit(1);
+  std::string out = "{\"segments\":[";
+  for (int s = 0; s < whisper_full_n_segments_from_state(st); ++s) {
     out += s ? "," : "";
-    out += "{\"t0\":" + std::to_string(whisper_full_get_segment_t0(ctx, s)) +
-           ",\"t1\":" + std::to_string(whisper_full_get_segment_t1(ctx, s)) +
-           ",\"text\":" + JsonString(whisper_full_get_segment_text(ctx, s)) + ",\"tokens\":[";
-    for (int t = 0; t < whisper_full_n_tokens(ctx, s); ++t) {
-      const whisper_token_data d = whisper_full_get_token_data(ctx, s, t);
+    out += "{\"t0\":" + std::to_string(whisper_full_get_segment_t0_from_state(st, s)) +
+           ",\"t1\":" + std::to_string(whisper_full_get_segment_t1_from_state(st, s)) +
+           ",\"text\":" + JsonString(whisper_full_get_segment_text_from_state(st, s)) +
+           ",\"tokens\":[";
+    for (int t = 0; t < whisper_full_n_tokens_from_state(st, s); ++t) {
+      const whisper_token_data d = whisper_full_get_token_data_from_state(st, s, t);
       char buf[160];
       snprintf(buf, sizeof(buf), "%s{\"id\":%d,\"p\":%.6f,\"plog\":%.6f,\"t0\":%lld,\"t1\":%lld}",
                t ? "," : "", d.id, d.p, d.plog, (long long)d.t0, (long long)d.t1);
@@ -99,20 +110,45 @@ std::string FullGreedy(whisper_context* ctx, const std::vector<float>& pcm) {
     }
     out += "]}";
   }
-  return out + "]";
+  whisper_free_state(st);
+  return out + "]}";
+}
+
+// The named runs of RUNS (comma-separated): greedy_nofallback, greedy, beam_nofallback, beam.
+std::string Runs(whisper_context* ctx, const std::vector<float>& pcm, const std::string& names) {
+  std::string out;
+  size_t start = 0;
+  while (start <= names.size()) {
+    const size_t end = std::min(names.find(',', start), names.size());
+    const std::string name = names.substr(start, end - start);
+    const bool beam = name.rfind("beam", 0) == 0;
+    const bool fallback = name.find("nofallback") == std::string::npos;
+    if (name != "greedy" && name != "greedy_nofallback" && name != "beam" &&
+        name != "beam_nofallback") {
+      fprintf(stderr, "unknown run '%s'\n", name.c_str());
+      exit(2);
+    }
+    out += (out.empty() ? "\"" : ",\"") + name +
+           "\":" + Full(ctx, pcm, beam ? 5 : 1, fallback ? 0.2f : 0.0f);
+    start = end + 1;
+  }
+  return out;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    fprintf(stderr, "usage: %s MODEL AUDIO N_STEPS OUT_PREFIX\n", argv[0]);
+  if (argc != 7) {
+    fprintf(stderr, "usage: %s MODEL AUDIO N_STEPS OUT_PREFIX REPEAT RUNS\n", argv[0]);
     return 2;
   }
+  const std::string runs = argv[6];
   const std::string prefix = argv[4];
   std::vector<float> pcm;
   std::vector<std::vector<float>> stereo;
   if (!read_audio_data(argv[2], pcm, stereo, false)) return 1;
+  const std::vector<float> once = pcm;  // REPEAT copies end to end: audio over several windows
+  for (int r = 1; r < atoi(argv[5]); ++r) pcm.insert(pcm.end(), once.begin(), once.end());
   WriteF32(prefix + ".pcm.f32", pcm.data(), pcm.size());
 
   whisper_context_params cp = whisper_context_default_params();
@@ -133,15 +169,15 @@ int main(int argc, char** argv) {
   std::vector<float> lang_probs(whisper_lang_max_id() + 1);
   const int lang = whisper_lang_auto_detect(ctx, 0, 2, lang_probs.data());
   if (lang < 0) return 1;
-  std::string json = "{\"detected_language\":\"" + std::string(whisper_lang_str(lang)) + "\"," +
-                     "\"n_mel\":" + std::to_string(mel.n_mel) +
-                     ",\"n_len\":" + std::to_string(mel.n_len) +
-                     ",\"n_len_org\":" + std::to_string(mel.n_len_org) +
-                     ",\"n_samples\":" + std::to_string(pcm.size()) +
-                     ",\"enc_rows\":" + std::to_string(enc->ne[1]) +
-                     ",\"enc_cols\":" + std::to_string(enc->ne[0]) +
-                     ",\"n_vocab\":" + std::to_string(whisper_n_vocab(ctx)) + "," +
-                     RawGreedy(ctx, atoi(argv[3]), prefix) + "," + FullGreedy(ctx, pcm) + "}\n";
+  std::string json =
+      "{\"detected_language\":\"" + std::string(whisper_lang_str(lang)) + "\"," +
+      "\"n_mel\":" + std::to_string(mel.n_mel) + ",\"n_len\":" + std::to_string(mel.n_len) +
+      ",\"n_len_org\":" + std::to_string(mel.n_len_org) +
+      ",\"n_samples\":" + std::to_string(pcm.size()) +
+      ",\"enc_rows\":" + std::to_string(enc->ne[1]) +
+      ",\"enc_cols\":" + std::to_string(enc->ne[0]) +
+      ",\"n_vocab\":" + std::to_string(whisper_n_vocab(ctx)) + "," +
+      RawGreedy(ctx, atoi(argv[3]), prefix) + ",\"runs\":{" + Runs(ctx, pcm, runs) + "}}\n";
   FILE* f = fopen((prefix + ".json").c_str(), "w");
   fputs(json.c_str(), f);
   fclose(f);
