@@ -183,7 +183,9 @@ TEST_F(TranscribeCli, BadModelsAndClipsAreErrorsOrEmpty) {
     ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
     const json::array segs = json::parse(r.out).at("segments").as_array();
     // Less than 100 ms of audio is not decoded at all (whisper.cpp's delta_min).
-    if (seconds < 0.2) EXPECT_TRUE(segs.empty()) << r.out;
+    if (seconds < 0.2) {
+      EXPECT_TRUE(segs.empty()) << r.out;
+    }
   }
 }
 
