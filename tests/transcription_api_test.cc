@@ -215,8 +215,10 @@ TEST_F(TranscriptionApi, StreamSendsDeltasThenDone) {
     for (const json::value& tok : e.at("segment").at("tokens").as_array()) {
       const json::array& top = tok.at("top").as_array();
       ASSERT_EQ(top.size(), 5u);
-      EXPECT_EQ(top[0].at("id"), tok.at("id"));
-      EXPECT_GE(Num(top[0].at("p")), Num(top[4].at("p")));
+      // Not necessarily the token itself first: beam search (the default) may keep another.
+      for (size_t i = 0; i + 1 < top.size(); ++i) {
+        EXPECT_GE(Num(top[i].at("p")), Num(top[i + 1].at("p")));
+      }
     }
   }
   const json::object done = ParseJsonObject(data.back());
@@ -301,7 +303,7 @@ TEST_F(TranscriptionApi, UploadLimitIsOpenAis) {
   EXPECT_EQ(HttpRequest(port(), "GET", "/health").status, 200);
   // Other routes keep --body-limit.
   EXPECT_EQ(
-      HttpRequest(port(), "POST", "/v1/chat/completions", std::string((1 << 20) + 8, ' ')).status,
+      HttpRequest(port(), "POST", "/v1/embeddings", std::string((1 << 20) + 8, ' ')).status,
       413);
 }
 

@@ -180,7 +180,9 @@ int GreedyAgreement(const Model& m, ThreadPool& pool, const json::object& oracle
     MediaSpan& span = spans.emplace_back();
     span.first = pos;
     span.n_tokens = int(image.size() / m.config().n_embd);
-    if (m.config().mrope()) span.grid_cols = grid.cols, span.grid_rows = grid.rows;
+    span.grid_cols = grid.cols;
+    span.grid_rows = grid.rows;
+    span.mrope = m.config().mrope();
     state.input_embeddings = image.data();
     state.bidirectional = bidirectional;
     feed(std::vector<int32_t>(size_t(span.n_tokens), 0));
