@@ -17,14 +17,24 @@ out=$(mkdir -p "$1" && cd "$1" && pwd)
 peer_dir=${INFERNO_PEER_DIR:-$HOME/.cache/inferno-peer}
 tools=$peer_dir/build/peer
 
-if [[ ! -x $tools/oracle_dump || ! -x $tools/fixturegen || ! -x $tools/quantize ]]; then
+# The peers are built without llama.cpp's AMX kernels, which -march=native compiles in on CPUs
+# that have AMX: there they crash on our fixture shapes (SIGSEGV in ggml_backend_amx_mul_mat for
+# bert-tiny Q8_0 embeddings in llama-server), and without them the oracles come from the same
+# AVX-512/AVX2 paths on every machine. GCC lets an explicit -mno-amx-* win over -march=native
+# whatever their order. A peer built with other flags is rebuilt (PEER-FLAGS records them).
+export INFERNO_PEER_CFLAGS="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+if [[ ! -x $tools/oracle_dump || ! -x $tools/fixturegen || ! -x $tools/quantize ||
+  $(cat "$peer_dir/PEER-FLAGS" 2>/dev/null) != "$INFERNO_PEER_CFLAGS" ]]; then
   echo "zoo: building the llama.cpp peer tools into $peer_dir (first time only, ~8 min)"
-  bash "$shared/peer/build.sh" "$peer_dir" > "$out/peer-build.log" 2>&1 ||
+  rm -rf "$peer_dir/build"
+  CFLAGS=$INFERNO_PEER_CFLAGS CXXFLAGS=$INFERNO_PEER_CFLAGS bash "$shared/peer/build.sh" \
+    "$peer_dir" > "$out/peer-build.log" 2>&1 ||
     { tail -30 "$out/peer-build.log"; echo "zoo: peer build failed (log: $out/peer-build.log)"; exit 1; }
+  echo "$INFERNO_PEER_CFLAGS" > "$peer_dir/PEER-FLAGS"
 fi
 
 stamp=$out/.stamp
-sum=$( (cat "$here"/*.sh "$here"/*.py "$here"/*.json "$here"/*.cc "$here"/../fixturegen/*.cc "$tools/PEER_VERSION" 2>/dev/null) | sha256sum | cut -c1-16)
+sum=$( (cat "$here"/*.sh "$here"/*.py "$here"/*.json "$here"/*.cc "$here"/../fixturegen/*.cc "$tools/PEER_VERSION" "$peer_dir/PEER-FLAGS" 2>/dev/null) | sha256sum | cut -c1-16)
 if [[ -f $stamp && $(cat "$stamp") == "$sum" ]]; then
   echo "zoo: up to date ($(ls "$out/zoo" | wc -l) models in $out/zoo)"
   exit 0

@@ -15,9 +15,15 @@
 source "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 wdir=${INFERNO_WHISPER_DIR:-$HOME/.cache/inferno-whisper}
-if [[ ! -f $wdir/build/ggml/src/libggml.a || ! -f $wdir/models/for-tests-ggml-tiny.bin ]]; then
-  bash "$ZOO_SHARED/peer/build-whisper.sh" "$wdir" > "$ZOO_OUT/whisper-build.log" 2>&1 ||
+# Without AMX kernels, as the llama.cpp peer (make.sh says why; PEER-FLAGS records the flags).
+peer_cflags=${INFERNO_PEER_CFLAGS:-"-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"}
+if [[ ! -f $wdir/build/ggml/src/libggml.a || ! -f $wdir/models/for-tests-ggml-tiny.bin ||
+  $(cat "$wdir/PEER-FLAGS" 2>/dev/null) != "$peer_cflags" ]]; then
+  rm -rf "$wdir/build"
+  CFLAGS=$peer_cflags CXXFLAGS=$peer_cflags bash "$ZOO_SHARED/peer/build-whisper.sh" "$wdir" \
+    > "$ZOO_OUT/whisper-build.log" 2>&1 ||
     { tail -20 "$ZOO_OUT/whisper-build.log"; echo "zoo: whisper.cpp build failed"; exit 1; }
+  echo "$peer_cflags" > "$wdir/PEER-FLAGS"
 fi
 dir=$ZOO_OUT/zoo-oracle/whisper
 mkdir -p "$dir"
