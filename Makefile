@@ -6,7 +6,7 @@ MODEL ?= ../shared/fixtures/models/llama-tiny-Q8_0.gguf
 PROMPT ?= Once upon a time
 
 .PHONY: all deps configure build run test package zoo test-asan bench bench-kernels bench-peer format fuzz fuzz-build clean \
-  demo-model demo-model-deps
+  demo-model demo-model-deps deps-arm64 build-arm64 test-arm64
 
 all: build
 
@@ -60,6 +60,21 @@ zoo: configure
 
 test: build zoo
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# ARM64 (docs/arm64.md): cross-compiled by Debian's aarch64 GCC into build/arm64 (preset arm64),
+# only the programs its tests need, and run under qemu-user: the kernel suite on CPU models of
+# each NEON level, the model suite, and the llama.cpp parity suite (which reads the zoo).
+ARM64_TARGETS = inferno inferno_base_tests inferno_gguf_tests inferno_tokenizer_tests \
+  inferno_model_tests inferno_integration_tests
+deps-arm64:
+	@bash scripts/install-arm64-deps
+
+build-arm64: deps-arm64
+	@cmake --preset arm64 >/dev/null
+	@cmake --build --preset arm64 -j $(JOBS) --target $(ARM64_TARGETS)
+
+test-arm64: build-arm64 zoo
+	@bash scripts/test-arm64
 
 test-asan:
 	@$(MAKE) test PRESET=asan

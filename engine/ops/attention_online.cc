@@ -167,7 +167,7 @@ AttentionOnlineFn GetAttentionOnline() {
       return AttentionOnlineAvx512;
     case Isa::kAvx2:
       return AttentionOnlineAvx2;
-    case Isa::kScalar:
+    default:  // scalar; ARM64 has no NEON kernel for this yet
       break;
   }
   return AttentionOnlineScalar;

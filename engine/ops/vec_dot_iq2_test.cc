@@ -96,7 +96,7 @@ void ExpectSimdMatchesScalar(DType t, const std::vector<uint8_t>& w, const std::
   const float want = ScalarIQ2VecDot(t)(n, w.data(), a.data());
   const double mag = Magnitude(t, w.data(), a.data(), n, nullptr);
   for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
-    if (int(isa) > int(DetectedIsa())) continue;
+    if (!Supports(DetectedIsa(), isa)) continue;
     const VecDotFn fn = GetVecDot(t, isa);
     ASSERT_NE(fn, nullptr);
     EXPECT_NEAR(fn(n, w.data(), a.data()), want, 2e-5 * mag + 1e-6)
@@ -105,7 +105,7 @@ void ExpectSimdMatchesScalar(DType t, const std::vector<uint8_t>& w, const std::
 }
 
 TEST(IQ2Kernels, SimdMatchesScalarOnRandomBlocks) {
-  if (DetectedIsa() == Isa::kScalar) GTEST_SKIP() << "no AVX2 here";
+  if (!Supports(DetectedIsa(), Isa::kAvx2)) GTEST_SKIP() << "no AVX2 here";
   std::mt19937 rng(7);
   for (DType t : kIQ2Types) {
     for (int64_t n : {256, 512, 2048, 4096}) {
@@ -121,7 +121,7 @@ TEST(IQ2Kernels, SimdMatchesScalarOnRandomBlocks) {
 // ±1 (IQ1_S) with all signs one way, activations at ±127. The int16 pair sums and the int32
 // block sums must not wrap.
 TEST(IQ2Kernels, ExtremesDoNotOverflow) {
-  if (DetectedIsa() == Isa::kScalar) GTEST_SKIP() << "no AVX2 here";
+  if (!Supports(DetectedIsa(), Isa::kAvx2)) GTEST_SKIP() << "no AVX2 here";
   const int64_t n = 1024;
   std::mt19937 rng(9);
   for (DType t : kIQ2Types) {
