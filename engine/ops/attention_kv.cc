@@ -133,6 +133,11 @@ void AttentionKvAvx512(const AttentionF16Args& a) {
                   ExpNonPositiveAvx512});
 }
 
+void AttentionKvNeon(const AttentionF16Args& a) {
+  AttentionKv(a, {KeyDot(a.k_type, ActiveIsa()), GetAxpyRows(a.v_type, Isa::kScalar),
+                  ExpNonPositiveScalar});
+}
+
 AttentionF16Fn GetAttention(DType k_type, DType v_type) {
   if (k_type == DType::kF16 && v_type == DType::kF16) return GetAttentionF16();
   switch (ActiveIsa()) {
@@ -140,7 +145,11 @@ AttentionF16Fn GetAttention(DType k_type, DType v_type) {
       return AttentionKvAvx512;
     case Isa::kAvx2:
       return AttentionKvAvx2;
-    default:  // scalar; ARM64 has no NEON kernel for this yet
+    case Isa::kNeon:
+    case Isa::kNeonDotprod:
+    case Isa::kNeonI8mm:
+      return AttentionKvNeon;
+    case Isa::kScalar:
       break;
   }
   return AttentionKvScalar;

@@ -30,6 +30,7 @@ std::vector<Kernel> Kernels() {
   if (Supports(DetectedIsa(), Isa::kAvx2)) ks.push_back({"avx2", Isa::kAvx2, AttentionKvAvx2});
   if (Supports(DetectedIsa(), Isa::kAvx512))
     ks.push_back({"avx512", Isa::kAvx512, AttentionKvAvx512});
+  if (Supports(DetectedIsa(), Isa::kNeon)) ks.push_back({"neon", DetectedIsa(), AttentionKvNeon});
   return ks;
 }
 

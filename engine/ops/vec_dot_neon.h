@@ -5,7 +5,10 @@
 // so the lanes' grouping, which differs between the two, never matters: only their total.
 //
 // Included only by those two files (each compiled with its own -march): everything here has
-// internal linkage so that neither's code can stand in for the other's at link time.
+// internal linkage so that neither's code can stand in for the other's at link time, and the
+// F16/BF16 conversions are its own (an external inline one, such as fp16.h's, is one symbol to
+// the linker, which may keep the +dotprod file's copy; see engine/ops/simd_x86.h). The scale
+// unpackers of quant_blocks.h it calls are plain integer code, inlined at -O2.
 #pragma once
 
 #if defined(__aarch64__)
@@ -13,13 +16,23 @@
 #include <arm_neon.h>
 
 #include <cstdint>
+#include <cstring>
 
 #include "engine/ops/vec_dot.h"
-#include "engine/tensor/fp16.h"
+#include "engine/tensor/iq2_quants.h"
+#include "engine/tensor/iq3_grids.h"
 #include "engine/tensor/quant_blocks.h"
 
 namespace inferno::ops {
 namespace {
+
+// F16 -> F32 by FCVTL (every ARMv8-A has it): exact, subnormals included.
+inline float H2F(uint16_t h) {
+  return vgetq_lane_f32(vcvt_f32_f16(vreinterpret_f16_u16(vdup_n_u16(h))), 0);
+}
+inline float B2F(uint16_t h) {
+  return vgetq_lane_f32(vreinterpretq_f32_u32(vshll_n_u16(vdup_n_u16(h), 16)), 0);
+}
 
 // ---- Plain types: four float accumulators of four lanes, then the tail one at a time. ----
 
@@ -73,16 +86,25 @@ inline void Nibbles(const uint8_t* qs, int8x16_t* lo, int8x16_t* hi) {
   *hi = vreinterpretq_s8_u8(vshrq_n_u8(q, 4));
 }
 
+// 32 bits (little-endian bytes b[0..3], bit j for element j) as byte masks, 0xFF where set:
+// elements 0..15 and 16..31.
+inline void BitMasks(const uint8_t* b, uint8x16_t* lo, uint8x16_t* hi) {
+  static const uint8_t kBit[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+  const uint8x16_t bits = vld1q_u8(kBit);
+  *lo = vtstq_u8(vcombine_u8(vdup_n_u8(b[0]), vdup_n_u8(b[1])), bits);
+  *hi = vtstq_u8(vcombine_u8(vdup_n_u8(b[2]), vdup_n_u8(b[3])), bits);
+}
+
 // Q5's fifth bits (little-endian u32, bit j for element j) as 0x10 bytes: elements 0..15 and
 // 16..31.
 inline void FifthBits(const uint8_t* qh, uint8x16_t* lo, uint8x16_t* hi) {
-  static const uint8_t kBit[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
-  const uint8x16_t bits = vld1q_u8(kBit);
-  const uint8x16_t b01 = vcombine_u8(vdup_n_u8(qh[0]), vdup_n_u8(qh[1]));
-  const uint8x16_t b23 = vcombine_u8(vdup_n_u8(qh[2]), vdup_n_u8(qh[3]));
-  *lo = vandq_u8(vtstq_u8(b01, bits), vdupq_n_u8(0x10));
-  *hi = vandq_u8(vtstq_u8(b23, bits), vdupq_n_u8(0x10));
+  BitMasks(qh, lo, hi);
+  *lo = vandq_u8(*lo, vdupq_n_u8(0x10));
+  *hi = vandq_u8(*hi, vdupq_n_u8(0x10));
 }
+
+// v negated where the mask is set.
+inline int8x16_t Negate(int8x16_t v, uint8x16_t mask) { return vbslq_s8(mask, vnegq_s8(v), v); }
 
 // The integer dot of 32 weights (lo: elements 0..15, hi: 16..31) with 32 activation bytes.
 template <class D>
@@ -115,7 +137,7 @@ float NeonDotQ8_0(int64_t n, const void* w, const void* a) {
       [](const BlockQ8_0& b, const BlockQ8_0& q, int8x16_t* lo, int8x16_t* hi, float* s, float*) {
         *lo = vld1q_s8(b.qs);
         *hi = vld1q_s8(b.qs + 16);
-        *s = F16ToF32(b.d) * F16ToF32(q.d);
+        *s = H2F(b.d) * H2F(q.d);
       });
 }
 
@@ -127,7 +149,7 @@ float NeonDotQ4_0(int64_t n, const void* w, const void* a) {
         Nibbles(b.qs, lo, hi);
         *lo = vsubq_s8(*lo, vdupq_n_s8(8));
         *hi = vsubq_s8(*hi, vdupq_n_s8(8));
-        *s = F16ToF32(b.d) * F16ToF32(q.d);
+        *s = H2F(b.d) * H2F(q.d);
       });
 }
 
@@ -138,8 +160,8 @@ float NeonDotQ4_1(int64_t n, const void* w, const void* a) {
       [](const BlockQ4_1& b, const BlockQ8_1& q, int8x16_t* lo, int8x16_t* hi, float* s,
          float* off) {
         Nibbles(b.qs, lo, hi);
-        *s = F16ToF32(b.d) * F16ToF32(q.d);
-        *off = F16ToF32(b.m) * F16ToF32(q.s);
+        *s = H2F(b.d) * H2F(q.d);
+        *off = H2F(b.m) * H2F(q.s);
       });
 }
 
@@ -153,7 +175,7 @@ float NeonDotQ5_0(int64_t n, const void* w, const void* a) {
         Nibbles(b.qs, lo, hi);
         *lo = vsubq_s8(vorrq_s8(*lo, vreinterpretq_s8_u8(h_lo)), vdupq_n_s8(16));
         *hi = vsubq_s8(vorrq_s8(*hi, vreinterpretq_s8_u8(h_hi)), vdupq_n_s8(16));
-        *s = F16ToF32(b.d) * F16ToF32(q.d);
+        *s = H2F(b.d) * H2F(q.d);
       });
 }
 
@@ -168,8 +190,8 @@ float NeonDotQ5_1(int64_t n, const void* w, const void* a) {
         Nibbles(b.qs, lo, hi);
         *lo = vorrq_s8(*lo, vreinterpretq_s8_u8(h_lo));
         *hi = vorrq_s8(*hi, vreinterpretq_s8_u8(h_hi));
-        *s = F16ToF32(b.d) * F16ToF32(q.d);
-        *off = F16ToF32(b.m) * F16ToF32(q.s);
+        *s = H2F(b.d) * H2F(q.d);
+        *off = H2F(b.m) * H2F(q.s);
       });
 }
 
@@ -187,7 +209,7 @@ float NeonDotIQ4_NL(int64_t n, const void* w, const void* a) {
       n, w, a,
       [](const BlockIQ4_NL& b, const BlockQ8_0& q, int8x16_t* lo, int8x16_t* hi, float* s, float*) {
         Codebook(b.qs, vld1q_s8(kIQ4NLValues), lo, hi);
-        *s = F16ToF32(b.d) * F16ToF32(q.d);
+        *s = H2F(b.d) * H2F(q.d);
       });
 }
 
@@ -197,7 +219,7 @@ float NeonDotMXFP4(int64_t n, const void* w, const void* a) {
       n, w, a,
       [](const BlockMXFP4& b, const BlockQ8_0& q, int8x16_t* lo, int8x16_t* hi, float* s, float*) {
         Codebook(b.qs, vld1q_s8(kMXFP4Values), lo, hi);
-        *s = E8M0Half(b.e) * F16ToF32(q.d);
+        *s = E8M0Half(b.e) * H2F(q.d);
       });
 }
 
@@ -228,7 +250,7 @@ float NeonDotQ4_K(int64_t n, const void* w, const void* a) {
       isum += sm[j + 1] * vaddvq_s32(Dot32<D>(hi0, hi1, q8 + 32));
     }
     for (int j = 0; j < 8; ++j) summs += sm[8 + j] * (y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
-    sum += F16ToF32(x[i].d) * y[i].d * float(isum) - F16ToF32(x[i].dmin) * y[i].d * float(summs);
+    sum += H2F(x[i].d) * y[i].d * float(isum) - H2F(x[i].dmin) * y[i].d * float(summs);
   }
   return sum;
 }
@@ -260,7 +282,7 @@ float NeonDotQ5_K(int64_t n, const void* w, const void* a) {
       isum += sm[j + 1] * vaddvq_s32(Dot32<D>(hi0, hi1, q8 + 32));
     }
     for (int j = 0; j < 8; ++j) summs += sm[8 + j] * (y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
-    sum += F16ToF32(x[i].d) * y[i].d * float(isum) - F16ToF32(x[i].dmin) * y[i].d * float(summs);
+    sum += H2F(x[i].d) * y[i].d * float(isum) - H2F(x[i].dmin) * y[i].d * float(summs);
   }
   return sum;
 }
@@ -294,7 +316,7 @@ float NeonDotQ6_K(int64_t n, const void* w, const void* a) {
         }
       }
     }
-    sum += F16ToF32(x[i].d) * y[i].d * float(isum);
+    sum += H2F(x[i].d) * y[i].d * float(isum);
   }
   return sum;
 }
@@ -322,7 +344,7 @@ float NeonDotQ2_K(int64_t n, const void* w, const void* a) {
         isum += (x[i].scales[is + 1] & 0xF) * Dot16<D>(vb, q8 + 16);
       }
     }
-    sum += y[i].d * F16ToF32(x[i].d) * float(isum) - y[i].d * F16ToF32(x[i].dmin) * float(summs);
+    sum += y[i].d * H2F(x[i].d) * float(isum) - y[i].d * H2F(x[i].dmin) * float(summs);
   }
   return sum;
 }
@@ -354,7 +376,7 @@ float NeonDotQ3_K(int64_t n, const void* w, const void* a) {
         isum += scales[is] * Dot16<D>(va, q8) + scales[is + 1] * Dot16<D>(vb, q8 + 16);
       }
     }
-    sum += F16ToF32(x[i].d) * y[i].d * float(isum);
+    sum += H2F(x[i].d) * y[i].d * float(isum);
   }
   return sum;
 }
@@ -372,22 +394,132 @@ float NeonDotIQ4_XS(int64_t n, const void* w, const void* a) {
       Codebook(x[i].qs + 16 * ib, table, &lo, &hi);
       isum += IQ4XSScale(x[i], ib) * vaddvq_s32(Dot32<D>(lo, hi, y[i].qs + 32 * ib));
     }
-    sum += F16ToF32(x[i].d) * y[i].d * float(isum);
+    sum += H2F(x[i].d) * y[i].d * float(isum);
   }
   return sum;
 }
 
-// The table of one primitive D; the grid formats (IQ3_*, IQ2_*, IQ1_S) have no NEON kernel
-// and fall back to scalar.
+// ---- The grid formats: magnitudes from a codebook, signs, odd sub-block scales. ----
+
+// IQ3_XXS, IQ3_S, IQ2_S, decoded per sub-block by iq3_grids.h (internal linkage there too).
+template <class D, class Block>
+float NeonDotGrid(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const Block*>(w);
+  const auto* y = static_cast<const BlockQ8_K*>(a);
+  const IQ3Grids& g = GetIQ3Grids();
+  float sum = 0;
+  for (int64_t i = 0; i < n / kQK_K; ++i) {
+    int isum = 0;
+    for (int ib = 0; ib < kQK_K / 32; ++ib) {
+      GridSub32 sub;
+      DecodeSub32(x[i], ib, g, &sub);
+      uint8_t neg[4];
+      std::memcpy(neg, &sub.neg, 4);
+      uint8x16_t n_lo, n_hi;
+      BitMasks(neg, &n_lo, &n_hi);
+      const int8x16_t lo = Negate(vreinterpretq_s8_u8(vld1q_u8(sub.mag)), n_lo);
+      const int8x16_t hi = Negate(vreinterpretq_s8_u8(vld1q_u8(sub.mag + 16)), n_hi);
+      const int8_t* q8 = y[i].qs + 32 * ib;
+      isum += sub.scale[0] * Dot16<D>(lo, q8) + sub.scale[1] * Dot16<D>(hi, q8 + 16);
+    }
+    sum += H2F(x[i].d) * y[i].d * float(isum);
+  }
+  return GridUnit<Block>() * sum;
+}
+
+// Two groups of eight: codebook entries ga, gb (bytes, element j in byte j) negated where the
+// byte masks ma, mb are set.
+inline int8x16_t SignedGroups(uint64_t ga, uint64_t gb, uint64_t ma, uint64_t mb) {
+  const int8x16_t v = vreinterpretq_s8_u8(vcombine_u8(vcreate_u8(ga), vcreate_u8(gb)));
+  return Negate(v, vcombine_u8(vcreate_u8(ma), vcreate_u8(mb)));
+}
+
+template <class D>
+float NeonDotIQ2_XXS(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockIQ2_XXS*>(w);
+  const auto* y = static_cast<const BlockQ8_K*>(a);
+  const uint64_t* grid = IQ2XXSGrid();
+  const uint64_t* masks = IQ2SignMasks();
+  float sum = 0;
+  for (int64_t i = 0; i < n / kQK_K; ++i) {
+    const int8_t* q8 = y[i].qs;
+    int isum = 0;
+    for (int ib = 0; ib < 8; ++ib, q8 += 32) {
+      uint32_t words[2];
+      std::memcpy(words, x[i].qs + 4 * ib, 8);
+      auto group = [&](int l, uint64_t* g, uint64_t* m) {
+        *g = grid[(words[0] >> (8 * l)) & 0xFF];
+        *m = masks[(words[1] >> (7 * l)) & 127];
+      };
+      uint64_t g[4], m[4];
+      for (int l = 0; l < 4; ++l) group(l, &g[l], &m[l]);
+      const int s = Dot16<D>(SignedGroups(g[0], g[1], m[0], m[1]), q8) +
+                    Dot16<D>(SignedGroups(g[2], g[3], m[2], m[3]), q8 + 16);
+      isum += int(2 * (words[1] >> 28) + 1) * s;
+    }
+    sum += H2F(x[i].d) * y[i].d * float(isum) / 8;
+  }
+  return sum;
+}
+
+template <class D>
+float NeonDotIQ2_XS(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockIQ2_XS*>(w);
+  const auto* y = static_cast<const BlockQ8_K*>(a);
+  const uint64_t* grid = IQ2XSGrid();
+  const uint64_t* masks = IQ2SignMasks();
+  float sum = 0;
+  for (int64_t i = 0; i < n / kQK_K; ++i) {
+    const int8_t* q8 = y[i].qs;
+    int isum = 0;
+    for (int ib = 0; ib < 8; ++ib) {
+      for (int half = 0; half < 2; ++half, q8 += 16) {
+        const uint16_t qa = x[i].qs[4 * ib + 2 * half], qb = x[i].qs[4 * ib + 2 * half + 1];
+        const int s = Dot16<D>(
+            SignedGroups(grid[qa & 511], grid[qb & 511], masks[qa >> 9], masks[qb >> 9]), q8);
+        isum += (2 * ((x[i].scales[ib] >> (4 * half)) & 0xF) + 1) * s;
+      }
+    }
+    sum += H2F(x[i].d) * y[i].d * float(isum) / 8;
+  }
+  return sum;
+}
+
+// IQ1_S: signed grid values (-1, 0, 1), and the shift applied through Q8_K's block sums.
+template <class D>
+float NeonDotIQ1_S(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockIQ1_S*>(w);
+  const auto* y = static_cast<const BlockQ8_K*>(a);
+  const uint64_t* grid = IQ1SGrid();
+  float sum = 0;
+  for (int64_t i = 0; i < n / kQK_K; ++i) {
+    const int8_t* q8 = y[i].qs;
+    int isum = 0, shift_sum = 0;
+    for (int ib = 0; ib < 8; ++ib, q8 += 32) {
+      const uint16_t qh = x[i].qh[ib];
+      uint64_t g[4];
+      for (int l = 0; l < 4; ++l) g[l] = grid[x[i].qs[4 * ib + l] | (((qh >> (3 * l)) & 7) << 8)];
+      const int s = Dot16<D>(SignedGroups(g[0], g[1], 0, 0), q8) +
+                    Dot16<D>(SignedGroups(g[2], g[3], 0, 0), q8 + 16);
+      const int scale = 2 * ((qh >> 12) & 7) + 1;
+      isum += scale * s;
+      shift_sum += (qh & 0x8000 ? -scale : scale) * (y[i].bsums[2 * ib] + y[i].bsums[2 * ib + 1]);
+    }
+    sum += H2F(x[i].d) * y[i].d * (float(isum) + kIQ1SDelta * float(shift_sum));
+  }
+  return sum;
+}
+
+// The table of one primitive D: every weight type.
 template <class D>
 VecDotFn NeonTable(DType t) {
   switch (t) {
     case DType::kF32:
       return NeonDotF32;
     case DType::kF16:
-      return NeonDotHalves<HalfToFloat, F16ToF32>;
+      return NeonDotHalves<HalfToFloat, H2F>;
     case DType::kBF16:
-      return NeonDotHalves<Bf16ToFloat, BF16ToF32>;
+      return NeonDotHalves<Bf16ToFloat, B2F>;
     case DType::kQ4_0:
       return NeonDotQ4_0<D>;
     case DType::kQ4_1:
@@ -414,6 +546,18 @@ VecDotFn NeonTable(DType t) {
       return NeonDotIQ4_XS<D>;
     case DType::kMXFP4:
       return NeonDotMXFP4<D>;
+    case DType::kIQ3_XXS:
+      return NeonDotGrid<D, BlockIQ3_XXS>;
+    case DType::kIQ3_S:
+      return NeonDotGrid<D, BlockIQ3_S>;
+    case DType::kIQ2_S:
+      return NeonDotGrid<D, BlockIQ2_S>;
+    case DType::kIQ2_XXS:
+      return NeonDotIQ2_XXS<D>;
+    case DType::kIQ2_XS:
+      return NeonDotIQ2_XS<D>;
+    case DType::kIQ1_S:
+      return NeonDotIQ1_S<D>;
     default:
       return nullptr;
   }

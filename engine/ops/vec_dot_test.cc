@@ -77,9 +77,8 @@ TEST(VecDot, SimdCoverage) {
   if (HasAvx512Bf16()) want512.insert(DType::kBF16);  // else AVX2's BF16 kernel serves
   EXPECT_EQ(avx512, want512);
 #elif defined(__aarch64__)
-  // NEON, with and without the int8 dot product: every type but the grid formats.
-  std::set<DType> want(std::begin(kWeightTypes), std::end(kWeightTypes));
-  for (DType grid : {DType::kIQ3_XXS, DType::kIQ3_S, DType::kIQ2_S}) want.erase(grid);
+  // NEON, with and without the int8 dot product: every type.
+  const std::set<DType> want(std::begin(kWeightTypes), std::end(kWeightTypes));
   for (Isa isa : {Isa::kNeon, Isa::kNeonDotprod}) {
     std::set<DType> have;
     for (DType t : kWeightTypes) {
@@ -235,7 +234,8 @@ TEST(Gemm4x4, MatchesScalarPerRowAndToken) {
 TEST(Gemm4x4, I8mmMatchesScalarPerRowAndToken) {
   if (!Supports(DetectedIsa(), Isa::kNeonI8mm)) GTEST_SKIP() << "no i8mm here";
   std::mt19937 rng(17);
-  EXPECT_EQ(CheckGemm4x4(NeonI8mmGemm4x4, nullptr, rng), 2);  // Q8_0, Q4_0
+  // Q8_0, Q4_0, Q4_K, Q6_K; the K-quant tiles equal the dotprod one-row kernels bit for bit.
+  EXPECT_EQ(CheckGemm4x4(NeonI8mmGemm4x4, NeonDotprodVecDot, rng), 4);
   EXPECT_EQ(GetGemm4x4(DType::kQ8_0),
             ActiveIsa() == Isa::kNeonI8mm ? NeonI8mmGemm4x4(DType::kQ8_0) : nullptr);
 }
