@@ -61,10 +61,11 @@ zoo: configure
 # With the ARM64 cross toolchain installed (scripts/install-arm64-deps; .ci/run installs it),
 # `make test` also runs the NEON kernel suite under qemu on the three CPU models (~2-4 min with
 # the build of that one test program); without it, that part is left out. `make test-arm64`
-# runs all the ARM64 suites, parity included.
+# runs all the ARM64 suites, parity included. ARM64_KERNELS=0 leaves that part out.
+ARM64_KERNELS ?= 1
 test: build zoo
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
-	@if bash scripts/install-arm64-deps --check; then $(MAKE) --no-print-directory test-arm64-kernels; \
+	@if [ "$(ARM64_KERNELS)" != 0 ] && bash scripts/install-arm64-deps --check; then $(MAKE) --no-print-directory test-arm64-kernels; \
 	else echo "make test: no ARM64 cross toolchain (scripts/install-arm64-deps): NEON kernels not tested"; fi
 
 # ARM64 (docs/arm64.md): cross-compiled by Debian's aarch64 GCC into build/arm64 (preset arm64),
