@@ -66,7 +66,7 @@ ARM64_KERNELS ?= 1
 test: build zoo
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 	@if [ "$(ARM64_KERNELS)" != 0 ] && bash scripts/install-arm64-deps --check; then $(MAKE) --no-print-directory test-arm64-kernels; \
-	else echo "make test: no ARM64 cross toolchain (scripts/install-arm64-deps): NEON kernels not tested"; fi
+	else echo "make test: ARM64 kernel suite left out (ARM64_KERNELS=0, or no cross toolchain: scripts/install-arm64-deps)"; fi
 
 # ARM64 (docs/arm64.md): cross-compiled by Debian's aarch64 GCC into build/arm64 (preset arm64),
 # only the programs its tests need, and run under qemu-user: the kernel suite on CPU models of
