@@ -6,7 +6,7 @@ MODEL ?= ../shared/fixtures/models/llama-tiny-Q8_0.gguf
 PROMPT ?= Once upon a time
 
 .PHONY: all deps configure build run test package zoo test-asan bench bench-kernels bench-peer format fuzz fuzz-build clean \
-  demo-model demo-model-deps
+  demo-model demo-model-deps deps-arm64 build-arm64 test-arm64 test-arm64-kernels
 
 all: build
 
@@ -58,8 +58,36 @@ zoo: configure
 	  image_fixturegen
 	@INFERNO_HYBRID_FIXTUREGEN=$(BUILD_DIR)/hybrid_fixturegen bash tools/zoo/make.sh $(ZOO_DIR)
 
+# With the ARM64 cross toolchain installed (scripts/install-arm64-deps; .ci/run installs it),
+# `make test` also runs the NEON kernel suite under qemu on the three CPU models (~2-4 min with
+# the build of that one test program); without it, that part is left out. `make test-arm64`
+# runs all the ARM64 suites, parity included. ARM64_KERNELS=0 leaves that part out.
+ARM64_KERNELS ?= 1
 test: build zoo
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	@if [ "$(ARM64_KERNELS)" != 0 ] && bash scripts/install-arm64-deps --check; then $(MAKE) --no-print-directory test-arm64-kernels; \
+	else echo "make test: ARM64 kernel suite left out (ARM64_KERNELS=0, or no cross toolchain: scripts/install-arm64-deps)"; fi
+
+# ARM64 (docs/arm64.md): cross-compiled by Debian's aarch64 GCC into build/arm64 (preset arm64),
+# only the programs its tests need, and run under qemu-user: the kernel suite on CPU models of
+# each NEON level, the model suite, and the llama.cpp parity suite (which reads the zoo).
+ARM64_TARGETS = inferno inferno_base_tests inferno_gguf_tests inferno_tokenizer_tests \
+  inferno_model_tests inferno_integration_tests
+deps-arm64:
+	@bash scripts/install-arm64-deps
+
+build-arm64: deps-arm64
+	@cmake --preset arm64 >/dev/null
+	@cmake --build --preset arm64 -j $(JOBS) --target $(ARM64_TARGETS)
+
+test-arm64: build-arm64 zoo
+	@bash scripts/test-arm64
+
+# Only the kernel suite (engine/ops, engine/tensor) at the three NEON levels.
+test-arm64-kernels: deps-arm64
+	@cmake --preset arm64 >/dev/null
+	@cmake --build --preset arm64 -j $(JOBS) --target inferno_base_tests
+	@KERNELS_ONLY=1 bash scripts/test-arm64
 
 test-asan:
 	@$(MAKE) test PRESET=asan

@@ -13,8 +13,14 @@ extern char** environ;
 
 namespace inferno::testing {
 
-ProcessResult RunProcess(const std::vector<std::string>& argv) {
+ProcessResult RunProcess(const std::vector<std::string>& command) {
   ProcessResult r;
+  std::vector<std::string> argv = command;
+#ifdef INFERNO_TEST_EMULATOR
+  // A cross-built binary under test runs through the same emulator as the tests themselves
+  // (CMAKE_CROSSCOMPILING_EMULATOR: scripts/qemu-arm64, whose CPU model the child inherits).
+  if (!argv.empty() && argv[0] == InfernoBinary()) argv.insert(argv.begin(), INFERNO_TEST_EMULATOR);
+#endif
   int out_pipe[2], err_pipe[2];
   if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) return r;
   posix_spawn_file_actions_t actions;

@@ -73,7 +73,7 @@ AttentionF16Fn GetAttentionF16() {
       return AttentionF16Avx512;
     case Isa::kAvx2:
       return AttentionF16Avx2;
-    case Isa::kScalar:
+    default:  // scalar; ARM64 has no NEON kernel for this yet
       break;
   }
   return AttentionF16Scalar;

@@ -23,8 +23,8 @@ struct Kernel {
 
 std::vector<Kernel> Kernels() {
   std::vector<Kernel> ks = {{"scalar", AttentionF16Scalar}};
-  if (DetectedIsa() >= Isa::kAvx2) ks.push_back({"avx2", AttentionF16Avx2});
-  if (DetectedIsa() >= Isa::kAvx512) ks.push_back({"avx512", AttentionF16Avx512});
+  if (Supports(DetectedIsa(), Isa::kAvx2)) ks.push_back({"avx2", AttentionF16Avx2});
+  if (Supports(DetectedIsa(), Isa::kAvx512)) ks.push_back({"avx512", AttentionF16Avx512});
   return ks;
 }
 
@@ -213,8 +213,8 @@ TEST(AttentionF16, SinksJoinTheSoftmaxDenominator) {
 
 TEST(AttentionF16, VectorExpMatchesStdExp) {
   std::vector<void (*)(const float*, float*, int64_t)> fns;
-  if (DetectedIsa() >= Isa::kAvx2) fns.push_back(ExpNonPositiveAvx2);
-  if (DetectedIsa() >= Isa::kAvx512) fns.push_back(ExpNonPositiveAvx512);
+  if (Supports(DetectedIsa(), Isa::kAvx2)) fns.push_back(ExpNonPositiveAvx2);
+  if (Supports(DetectedIsa(), Isa::kAvx512)) fns.push_back(ExpNonPositiveAvx512);
   if (fns.empty()) GTEST_SKIP() << "no SIMD exp on this CPU";
   // Every float in [-1, 0] at a fine step, then a sweep of [-104, -1] and the special values.
   std::vector<float> x;

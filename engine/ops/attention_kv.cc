@@ -91,10 +91,10 @@ void AttentionKv(const AttentionF16Args& a, const KvKernels& kern) {
 }  // namespace
 
 VecDotFn KeyDot(DType t, Isa isa) {
-  for (int level = int(isa); level >= 0; --level) {
-    if (VecDotFn fn = GetVecDot(t, Isa(level))) return fn;
+  for (;; isa = LowerIsa(isa)) {
+    if (VecDotFn fn = GetVecDot(t, isa)) return fn;
+    if (isa == Isa::kScalar) return nullptr;
   }
-  return nullptr;
 }
 
 void ExpNonPositiveScalar(const float* x, float* out, int64_t n) {
@@ -104,7 +104,7 @@ void ExpNonPositiveScalar(const float* x, float* out, int64_t n) {
 AxpyRowsFn GetAxpyRows(DType t, Isa isa) {
   AxpyRowsFn fn = nullptr;
   if (isa == Isa::kAvx512) fn = Avx512AxpyRows(t);
-  if (fn == nullptr && isa >= Isa::kAvx2) fn = Avx2AxpyRows(t);
+  if (fn == nullptr && Supports(isa, Isa::kAvx2)) fn = Avx2AxpyRows(t);
   if (fn != nullptr) return fn;
   switch (t) {
     case DType::kF16:
@@ -133,6 +133,11 @@ void AttentionKvAvx512(const AttentionF16Args& a) {
                   ExpNonPositiveAvx512});
 }
 
+void AttentionKvNeon(const AttentionF16Args& a) {
+  AttentionKv(a, {KeyDot(a.k_type, ActiveIsa()), GetAxpyRows(a.v_type, Isa::kScalar),
+                  ExpNonPositiveScalar});
+}
+
 AttentionF16Fn GetAttention(DType k_type, DType v_type) {
   if (k_type == DType::kF16 && v_type == DType::kF16) return GetAttentionF16();
   switch (ActiveIsa()) {
@@ -140,6 +145,10 @@ AttentionF16Fn GetAttention(DType k_type, DType v_type) {
       return AttentionKvAvx512;
     case Isa::kAvx2:
       return AttentionKvAvx2;
+    case Isa::kNeon:
+    case Isa::kNeonDotprod:
+    case Isa::kNeonI8mm:
+      return AttentionKvNeon;
     case Isa::kScalar:
       break;
   }

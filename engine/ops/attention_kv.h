@@ -49,5 +49,7 @@ void ExpNonPositiveScalar(const float* x, float* out, int64_t n);
 void AttentionKvScalar(const AttentionF16Args& a);
 void AttentionKvAvx2(const AttentionF16Args& a);
 void AttentionKvAvx512(const AttentionF16Args& a);
+// ARM64: the scalar kernel with the NEON key dot products of the active level.
+void AttentionKvNeon(const AttentionF16Args& a);
 
 }  // namespace inferno::ops

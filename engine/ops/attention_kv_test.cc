@@ -27,8 +27,10 @@ struct Kernel {
 
 std::vector<Kernel> Kernels() {
   std::vector<Kernel> ks = {{"scalar", Isa::kScalar, AttentionKvScalar}};
-  if (DetectedIsa() >= Isa::kAvx2) ks.push_back({"avx2", Isa::kAvx2, AttentionKvAvx2});
-  if (DetectedIsa() >= Isa::kAvx512) ks.push_back({"avx512", Isa::kAvx512, AttentionKvAvx512});
+  if (Supports(DetectedIsa(), Isa::kAvx2)) ks.push_back({"avx2", Isa::kAvx2, AttentionKvAvx2});
+  if (Supports(DetectedIsa(), Isa::kAvx512))
+    ks.push_back({"avx512", Isa::kAvx512, AttentionKvAvx512});
+  if (Supports(DetectedIsa(), Isa::kNeon)) ks.push_back({"neon", DetectedIsa(), AttentionKvNeon});
   return ks;
 }
 
@@ -188,7 +190,7 @@ TEST(AttentionKv, AxpyRowsMatchesScalarAtEveryIsa) {
     const std::vector<float> xd = Dequantized(t, x.data(), n);
     for (int i = 0; i < n; ++i) ASSERT_FLOAT_EQ(want[2 * 100 + i], 1.0f + 7.0f * xd[i]);
     for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
-      if (DetectedIsa() < isa) continue;
+      if (!Supports(DetectedIsa(), isa)) continue;
       std::vector<float> got(n_rows * 100, 1.0f);
       GetAxpyRows(t, isa)(n, x.data(), n_rows, coef, 2, got.data(), 100);
       EXPECT_EQ(got, want) << DTypeName(t) << " " << IsaName(isa);

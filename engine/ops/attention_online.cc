@@ -161,12 +161,22 @@ void AttentionOnlineAvx512(const AttentionF16Args& a, float* partial) {
   AttentionOnline(a, kern, partial);
 }
 
+void AttentionOnlineNeon(const AttentionF16Args& a, float* partial) {
+  const OnlineKernels kern{nullptr, KeyDot(a.k_type, ActiveIsa()),       nullptr,
+                           nullptr, GetAxpyRows(a.v_type, Isa::kScalar), ExpNonPositiveScalar};
+  AttentionOnline(a, kern, partial);
+}
+
 AttentionOnlineFn GetAttentionOnline() {
   switch (ActiveIsa()) {
     case Isa::kAvx512:
       return AttentionOnlineAvx512;
     case Isa::kAvx2:
       return AttentionOnlineAvx2;
+    case Isa::kNeon:
+    case Isa::kNeonDotprod:
+    case Isa::kNeonI8mm:
+      return AttentionOnlineNeon;
     case Isa::kScalar:
       break;
   }

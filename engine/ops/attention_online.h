@@ -45,6 +45,9 @@ AttentionOnlineFn GetAttentionOnline();
 void AttentionOnlineScalar(const AttentionF16Args& a, float* partial);
 void AttentionOnlineAvx2(const AttentionF16Args& a, float* partial);
 void AttentionOnlineAvx512(const AttentionF16Args& a, float* partial);
+// ARM64: the scalar kernel with the NEON key dot products of the active level (the values'
+// accumulation and e^x stay scalar for now).
+void AttentionOnlineNeon(const AttentionF16Args& a, float* partial);
 
 // Combines n_parts partials of the same n_rows query rows (part c at
 // parts + c * n_rows * PartialRowFloats(head_dim_v)) into the normalised attention output,

@@ -26,8 +26,9 @@ struct Kernel {
 
 std::vector<Kernel> Kernels() {
   std::vector<Kernel> ks = {{"scalar", AttentionOnlineScalar}};
-  if (DetectedIsa() >= Isa::kAvx2) ks.push_back({"avx2", AttentionOnlineAvx2});
-  if (DetectedIsa() >= Isa::kAvx512) ks.push_back({"avx512", AttentionOnlineAvx512});
+  if (Supports(DetectedIsa(), Isa::kAvx2)) ks.push_back({"avx2", AttentionOnlineAvx2});
+  if (Supports(DetectedIsa(), Isa::kAvx512)) ks.push_back({"avx512", AttentionOnlineAvx512});
+  if (Supports(DetectedIsa(), Isa::kNeon)) ks.push_back({"neon", AttentionOnlineNeon});
   return ks;
 }
 

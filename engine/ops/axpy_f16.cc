@@ -15,7 +15,7 @@ AxpyF16Fn GetAxpyF16() {
       return AxpyF16Avx512;
     case Isa::kAvx2:
       return AxpyF16Avx2;
-    case Isa::kScalar:
+    default:  // scalar; ARM64 has no NEON kernel for this yet
       break;
   }
   return AxpyF16Scalar;

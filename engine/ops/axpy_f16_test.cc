@@ -15,8 +15,8 @@ TEST(AxpyF16, EveryIsaMatchesScalarAtOddLengths) {
   std::mt19937 rng(7);
   std::normal_distribution<float> nd(0, 1);
   std::vector<AxpyF16Fn> fns = {AxpyF16Scalar};
-  if (DetectedIsa() >= Isa::kAvx2) fns.push_back(AxpyF16Avx2);
-  if (DetectedIsa() >= Isa::kAvx512) fns.push_back(AxpyF16Avx512);
+  if (Supports(DetectedIsa(), Isa::kAvx2)) fns.push_back(AxpyF16Avx2);
+  if (Supports(DetectedIsa(), Isa::kAvx512)) fns.push_back(AxpyF16Avx512);
   for (int n : {1, 7, 8, 15, 16, 17, 64, 100, 256}) {
     std::vector<uint16_t> x(n);
     std::vector<float> y0(n);

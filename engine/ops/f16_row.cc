@@ -10,7 +10,7 @@ void F32ToF16RowScalar(const float* x, uint16_t* y, int64_t n) {
 }
 
 F32ToF16RowFn GetF32ToF16Row() {
-  return ActiveIsa() >= Isa::kAvx2 ? F32ToF16RowAvx2 : F32ToF16RowScalar;
+  return Supports(ActiveIsa(), Isa::kAvx2) ? F32ToF16RowAvx2 : F32ToF16RowScalar;
 }
 
 }  // namespace inferno::ops

@@ -38,7 +38,7 @@ TEST(F32ToF16Row, EveryIsaRoundsLikeFp16H) {
     x.push_back(f);
   }
   std::vector<F32ToF16RowFn> fns = {F32ToF16RowScalar};
-  if (DetectedIsa() >= Isa::kAvx2) fns.push_back(F32ToF16RowAvx2);
+  if (Supports(DetectedIsa(), Isa::kAvx2)) fns.push_back(F32ToF16RowAvx2);
   for (F32ToF16RowFn fn : fns) {
     // Odd length: the tail path runs too.
     const int64_t n = int64_t(x.size()) - (x.size() % 8 == 0 ? 3 : 0);

@@ -5,6 +5,7 @@
 #include <random>
 #include <vector>
 
+#include "engine/ops/cpu_features.h"
 #include "engine/tensor/dequant.h"
 #include "engine/tensor/dtype.h"
 #include "engine/tensor/fp16.h"
@@ -17,6 +18,10 @@ inline constexpr DType kWeightTypes[] = {
     DType::kQ5_0,  DType::kQ5_1,    DType::kQ8_0,  DType::kQ2_K,   DType::kQ3_K,
     DType::kQ4_K,  DType::kQ5_K,    DType::kQ6_K,  DType::kIQ4_NL, DType::kIQ4_XS,
     DType::kMXFP4, DType::kIQ3_XXS, DType::kIQ3_S, DType::kIQ2_S};
+
+// The SIMD levels whose kernels are compared with scalar, where the CPU has them (Supports):
+// x86's on x86, ARM64's on ARM64 (under qemu: `make test-arm64` runs CPU models of each).
+inline constexpr Isa kSimdIsas[] = {Isa::kAvx2, Isa::kAvx512, Isa::kNeon, Isa::kNeonDotprod};
 
 // Offsets of the F16 scale fields in a block, which random bytes could turn into inf/NaN.
 inline std::vector<size_t> HalfFields(DType t) {

@@ -24,15 +24,24 @@ VecDotFn GetVecDot(DType t, Isa isa) {
       return Either(Avx2VecDot(t), Avx2IQuantVecDot(t), Avx2IQ3VecDot(t));
     case Isa::kScalar:
       return ScalarVecDot(t);
+#if defined(__aarch64__)
+    case Isa::kNeon:
+      return NeonVecDot(t);
+    case Isa::kNeonDotprod:
+      return NeonDotprodVecDot(t);
+    case Isa::kNeonI8mm:
+      return nullptr;  // i8mm speeds up the 4×4 tiles (GetGemm4x4), not single rows
+#endif
+    default:
+      return nullptr;
   }
-  return nullptr;
 }
 
 VecDotFn GetVecDot(DType t) {
-  for (int level = int(ActiveIsa()); level >= 0; --level) {
-    if (VecDotFn fn = GetVecDot(t, Isa(level))) return fn;
+  for (Isa isa = ActiveIsa();; isa = LowerIsa(isa)) {
+    if (VecDotFn fn = GetVecDot(t, isa)) return fn;
+    if (isa == Isa::kScalar) return nullptr;
   }
-  return nullptr;
 }
 
 VecDot4Fn GetVecDot4(DType t) {
@@ -41,6 +50,9 @@ VecDot4Fn GetVecDot4(DType t) {
 }
 
 Gemm4x4Fn GetGemm4x4(DType t) {
+#if defined(__aarch64__)
+  if (ActiveIsa() == Isa::kNeonI8mm) return NeonI8mmGemm4x4(t);
+#endif
   if (ActiveIsa() != Isa::kAvx512) return nullptr;
   return Either(Avx512Gemm4x4(t), Avx512IQuantGemm4x4(t), Avx512IQ3Gemm4x4(t));
 }

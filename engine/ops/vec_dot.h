@@ -58,5 +58,12 @@ VecDotFn Avx2IQ3VecDot(DType weight_type);
 VecDotFn Avx512IQ3VecDot(DType weight_type);
 VecDot4Fn Avx512IQ3VecDot4(DType weight_type);
 Gemm4x4Fn Avx512IQ3Gemm4x4(DType weight_type);
+// ARM64 (built there only): NEON kernels without the int8 dot product (vec_dot_neon.cc), those
+// that use it (vec_dot_dotprod.cc: SDOT), and the 4×4 tiles on the int8 matrix multiply
+// (vec_dot_i8mm.cc: SMMLA, two rows × two tokens per instruction). A type without a kernel at
+// a level falls back to the level below (LowerIsa), then scalar.
+VecDotFn NeonVecDot(DType weight_type);
+VecDotFn NeonDotprodVecDot(DType weight_type);
+Gemm4x4Fn NeonI8mmGemm4x4(DType weight_type);
 
 }  // namespace inferno::ops

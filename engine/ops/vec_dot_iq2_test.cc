@@ -68,6 +68,9 @@ TEST(IQ2Kernels, PartnerFormatAndDispatch) {
     EXPECT_EQ(GetVecDot(t, Isa::kAvx2), Avx2IQ2VecDot(t));
     EXPECT_EQ(GetVecDot(t, Isa::kAvx512), Avx512IQ2VecDot(t));
     EXPECT_NE(GetVecDot(t, Isa::kAvx512), nullptr) << DTypeName(t);
+#elif defined(__aarch64__)
+    EXPECT_NE(GetVecDot(t, Isa::kNeon), nullptr) << DTypeName(t);
+    EXPECT_NE(GetVecDot(t, Isa::kNeonDotprod), nullptr) << DTypeName(t);
 #endif
     EXPECT_NE(GetVecDot(t), nullptr);
   }
@@ -95,8 +98,8 @@ void ExpectSimdMatchesScalar(DType t, const std::vector<uint8_t>& w, const std::
                              int64_t n, const std::string& what) {
   const float want = ScalarIQ2VecDot(t)(n, w.data(), a.data());
   const double mag = Magnitude(t, w.data(), a.data(), n, nullptr);
-  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
-    if (int(isa) > int(DetectedIsa())) continue;
+  for (Isa isa : testing::kSimdIsas) {
+    if (!Supports(DetectedIsa(), isa)) continue;
     const VecDotFn fn = GetVecDot(t, isa);
     ASSERT_NE(fn, nullptr);
     EXPECT_NEAR(fn(n, w.data(), a.data()), want, 2e-5 * mag + 1e-6)
@@ -105,7 +108,7 @@ void ExpectSimdMatchesScalar(DType t, const std::vector<uint8_t>& w, const std::
 }
 
 TEST(IQ2Kernels, SimdMatchesScalarOnRandomBlocks) {
-  if (DetectedIsa() == Isa::kScalar) GTEST_SKIP() << "no AVX2 here";
+  if (DetectedIsa() == Isa::kScalar) GTEST_SKIP() << "no SIMD kernels here";
   std::mt19937 rng(7);
   for (DType t : kIQ2Types) {
     for (int64_t n : {256, 512, 2048, 4096}) {
@@ -121,7 +124,7 @@ TEST(IQ2Kernels, SimdMatchesScalarOnRandomBlocks) {
 // ±1 (IQ1_S) with all signs one way, activations at ±127. The int16 pair sums and the int32
 // block sums must not wrap.
 TEST(IQ2Kernels, ExtremesDoNotOverflow) {
-  if (DetectedIsa() == Isa::kScalar) GTEST_SKIP() << "no AVX2 here";
+  if (DetectedIsa() == Isa::kScalar) GTEST_SKIP() << "no SIMD kernels here";
   const int64_t n = 1024;
   std::mt19937 rng(9);
   for (DType t : kIQ2Types) {

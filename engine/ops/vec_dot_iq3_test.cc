@@ -67,8 +67,8 @@ TEST(IQ3Kernels, EveryIsaAgreesOnRandomBlocks) {
       const Reference ref = DequantizedDot(t, w.data(), a.data(), n);
       const float scalar = ScalarVecDot(t)(n, w.data(), a.data());
       EXPECT_NEAR(scalar, ref.dot, 1e-5 * ref.magnitude) << DTypeName(t);
-      for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
-        if (int(isa) > int(DetectedIsa())) continue;
+      for (Isa isa : testing::kSimdIsas) {
+        if (!Supports(DetectedIsa(), isa)) continue;
         ASSERT_NE(GetVecDot(t, isa), nullptr) << IsaName(isa) << " " << DTypeName(t);
         EXPECT_NEAR(GetVecDot(t, isa)(n, w.data(), a.data()), scalar, 2e-5 * ref.magnitude)
             << IsaName(isa) << " " << DTypeName(t) << " n=" << n;
@@ -135,8 +135,8 @@ TEST(IQ3Kernels, ExtremesDoNotOverflow) {
         const Reference ref = DequantizedDot(t, w.data(), a.data(), n);
         const float want = ScalarVecDot(t)(n, w.data(), a.data());
         EXPECT_NEAR(want, ref.dot, 1e-5 * ref.magnitude) << DTypeName(t);
-        for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
-          if (int(isa) > int(DetectedIsa())) continue;
+        for (Isa isa : testing::kSimdIsas) {
+          if (!Supports(DetectedIsa(), isa)) continue;
           EXPECT_NEAR(GetVecDot(t, isa)(n, w.data(), a.data()), want, 2e-5 * ref.magnitude)
               << IsaName(isa) << " " << DTypeName(t) << " fill=" << int(fill);
         }

@@ -137,8 +137,8 @@ TEST(IQuantKernels, ExtremeLevelsDoNotOverflow) {
         const std::vector<float> x(n, sign);
         const std::vector<uint8_t> a = Activate(t, x);
         const float want = ScalarVecDot(t)(n, w.data(), a.data());
-        for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
-          if (int(isa) > int(DetectedIsa())) continue;
+        for (Isa isa : testing::kSimdIsas) {
+          if (!Supports(DetectedIsa(), isa)) continue;
           EXPECT_NEAR(GetVecDot(t, isa)(n, w.data(), a.data()), want,
                       2e-5 * Magnitude(t, w.data(), a.data(), n) + 1e-6)
               << IsaName(isa) << " " << DTypeName(t) << " fill=" << int(fill);

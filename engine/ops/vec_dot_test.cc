@@ -76,6 +76,17 @@ TEST(VecDot, SimdCoverage) {
                              DType::kMXFP4, DType::kIQ3_XXS, DType::kIQ3_S,  DType::kIQ2_S};
   if (HasAvx512Bf16()) want512.insert(DType::kBF16);  // else AVX2's BF16 kernel serves
   EXPECT_EQ(avx512, want512);
+#elif defined(__aarch64__)
+  // NEON, with and without the int8 dot product: every type.
+  const std::set<DType> want(std::begin(kWeightTypes), std::end(kWeightTypes));
+  for (Isa isa : {Isa::kNeon, Isa::kNeonDotprod}) {
+    std::set<DType> have;
+    for (DType t : kWeightTypes) {
+      if (GetVecDot(t, isa) != nullptr) have.insert(t);
+    }
+    EXPECT_EQ(have, want) << IsaName(isa);
+  }
+  EXPECT_EQ(GetVecDot(DType::kQ4_K, Isa::kNeonI8mm), nullptr);  // i8mm only has 4×4 tiles
 #endif
   EXPECT_EQ(GetVecDot(DType::kQ8_K), nullptr);  // activation-only formats have no kernel
   EXPECT_EQ(GetVecDot(DType::kI32), nullptr);
@@ -84,8 +95,8 @@ TEST(VecDot, SimdCoverage) {
 TEST(VecDot, EverySimdKernelMatchesScalar) {
   std::mt19937 rng(5);
   int compared = 0;
-  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
-    if (int(isa) > int(DetectedIsa())) continue;
+  for (Isa isa : testing::kSimdIsas) {
+    if (!Supports(DetectedIsa(), isa)) continue;
     for (DType t : kWeightTypes) {
       const VecDotFn fast = GetVecDot(t, isa);
       if (fast == nullptr) continue;
@@ -109,8 +120,8 @@ TEST(VecDot, EverySimdKernelMatchesScalar) {
 // byte products must not saturate where the scalar sums do not.
 TEST(VecDot, ExtremeQuantsDoNotSaturate) {
   const int64_t n = 512;
-  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
-    if (int(isa) > int(DetectedIsa())) continue;
+  for (Isa isa : testing::kSimdIsas) {
+    if (!Supports(DetectedIsa(), isa)) continue;
     for (DType t : kWeightTypes) {
       const VecDotFn fast = GetVecDot(t, isa);
       if (fast == nullptr || !GetDTypeInfo(t).quantized) continue;
@@ -165,12 +176,13 @@ TEST(VecDot4, MatchesScalarPerRow) {
   EXPECT_GE(checked, 7);  // Q4_0, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K
 }
 
-TEST(Gemm4x4, MatchesScalarPerRowAndToken) {
-  if (DetectedIsa() != Isa::kAvx512) GTEST_SKIP() << "no AVX-512 here";
-  std::mt19937 rng(13);
+// Checks every type of a 4×4 tile table against the scalar dot per row and token; `decode`
+// (may be null) is the same level's one-row table, which K-quant tiles must equal exactly.
+// Returns how many types the table has.
+int CheckGemm4x4(Gemm4x4Fn (*table)(DType), VecDotFn (*decode)(DType), std::mt19937& rng) {
   int checked = 0;
   for (DType t : kWeightTypes) {
-    const Gemm4x4Fn gemm = Avx512Gemm4x4(t);
+    const Gemm4x4Fn gemm = table(t);
     if (gemm == nullptr) continue;
     ++checked;
     // Plain types: partial vectors too; 32-element blocks: an odd number of blocks too.
@@ -198,9 +210,9 @@ TEST(Gemm4x4, MatchesScalarPerRowAndToken) {
           const float want = ScalarVecDot(t)(n, row.data(), act.data());
           EXPECT_NEAR(out[k * stride + r], want, 2e-5 * Magnitude(t, row, act, n) + 1e-6)
               << DTypeName(t) << " token " << k << " row " << r;
-          if (GetDTypeInfo(t).block_size == 256) {
+          if (decode != nullptr && GetDTypeInfo(t).block_size == 256) {
             // K-quant tiles do the decode kernel's arithmetic: prefill equals decode exactly.
-            EXPECT_EQ(out[k * stride + r], Avx512VecDot(t)(n, row.data(), act.data()))
+            EXPECT_EQ(out[k * stride + r], decode(t)(n, row.data(), act.data()))
                 << DTypeName(t) << " token " << k << " row " << r;
           }
         }
@@ -208,9 +220,26 @@ TEST(Gemm4x4, MatchesScalarPerRowAndToken) {
       }
     }
   }
-  // Q4_0, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K, and BF16 with AVX512_BF16.
-  EXPECT_EQ(checked, HasAvx512Bf16() ? 10 : 9);
+  return checked;
 }
+
+TEST(Gemm4x4, MatchesScalarPerRowAndToken) {
+  if (DetectedIsa() != Isa::kAvx512) GTEST_SKIP() << "no AVX-512 here";
+  std::mt19937 rng(13);
+  // Q4_0, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K, and BF16 with AVX512_BF16.
+  EXPECT_EQ(CheckGemm4x4(Avx512Gemm4x4, Avx512VecDot, rng), HasAvx512Bf16() ? 10 : 9);
+}
+
+#if defined(__aarch64__)
+TEST(Gemm4x4, I8mmMatchesScalarPerRowAndToken) {
+  if (!Supports(DetectedIsa(), Isa::kNeonI8mm)) GTEST_SKIP() << "no i8mm here";
+  std::mt19937 rng(17);
+  // Q8_0, Q4_0, Q4_K, Q6_K; the K-quant tiles equal the dotprod one-row kernels bit for bit.
+  EXPECT_EQ(CheckGemm4x4(NeonI8mmGemm4x4, NeonDotprodVecDot, rng), 4);
+  EXPECT_EQ(GetGemm4x4(DType::kQ8_0),
+            ActiveIsa() == Isa::kNeonI8mm ? NeonI8mmGemm4x4(DType::kQ8_0) : nullptr);
+}
+#endif
 
 }  // namespace
 }  // namespace inferno::ops

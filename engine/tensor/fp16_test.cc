@@ -49,10 +49,19 @@ TEST(Fp16, KnownValues) {
 
 // The compiler's _Float16 (x86-64, GCC >= 12 / Clang >= 15) converts with IEEE
 // round-to-nearest-even: an independent reference for both directions.
-#if defined(__FLT16_MAX__)
+// GCC 12 has no _Float16 in C++ on ARM64: there the reference is __fp16, converted by the FCVT
+// instructions, also round-to-nearest-even.
+#if defined(__aarch64__)
+using CompilerHalf = __fp16;
+#define INFERNO_COMPILER_HALF 1
+#elif defined(__FLT16_MAX__)
+using CompilerHalf = _Float16;
+#define INFERNO_COMPILER_HALF 1
+#endif
+#if defined(INFERNO_COMPILER_HALF)
 TEST(Fp16, AllHalvesMatchCompilerConversion) {
   for (uint32_t h = 0; h < 0x10000; ++h) {
-    _Float16 ref;
+    CompilerHalf ref;
     const uint16_t h16 = uint16_t(h);
     std::memcpy(&ref, &h16, 2);
     const float got = F16ToF32(h16);
@@ -71,7 +80,7 @@ TEST(Fp16, FloatsMatchCompilerConversion) {
   auto check = [](uint32_t u) {
     const float f = FromBits(u);
     if (std::isnan(f)) return;
-    const _Float16 ref = static_cast<_Float16>(f);
+    const CompilerHalf ref = static_cast<CompilerHalf>(f);
     uint16_t want;
     std::memcpy(&want, &ref, 2);
     ASSERT_EQ(F32ToF16(f), want) << "float bits 0x" << std::hex << u;
