@@ -58,7 +58,7 @@ zoo: configure
 	  image_fixturegen
 	@INFERNO_HYBRID_FIXTUREGEN=$(BUILD_DIR)/hybrid_fixturegen bash tools/zoo/make.sh $(ZOO_DIR)
 
-# With the ARM64 cross toolchain installed (scripts/install-arm64-deps; .ci/run installs it),
+# With the ARM64 cross toolchain installed (scripts/install-arm64-deps; CI does not install it),
 # `make test` also runs the NEON kernel suite under qemu on the three CPU models (~2-4 min with
 # the build of that one test program); without it, that part is left out. `make test-arm64`
 # runs all the ARM64 suites, parity included. ARM64_KERNELS=0 leaves that part out.
