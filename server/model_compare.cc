@@ -6,7 +6,7 @@
 
 #include "server/api_generation.h"
 #include "server/event_queue.h"
-#include "server/remote_proxy.h"
+#include "server/remote_json.h"
 #include "server/topk_compare.h"
 
 namespace inferno::server {

@@ -4,6 +4,7 @@
 
 #include "server/errors.h"
 #include "server/openai.h"
+#include "server/remote_json.h"
 
 namespace inferno::server {
 namespace {

@@ -15,11 +15,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 
 #include "engine/util/status.h"
 #include "server/http_types.h"
-#include "server/openai.h"
 #include "server/remote_registry.h"
 
 namespace inferno::server {
@@ -43,16 +41,6 @@ class SseRelay {
   std::string pending_;
   bool done_ = false, saw_done_marker_ = false, relayed_any_ = false;
 };
-
-// One non-streamed POST of `body` (its "model" set to the remote's id) to `path` of a remote
-// model's endpoint, and the JSON object it answers; or the error a client would get from the
-// proxy for the same failure (remote_unreachable, remote_timeout, remote_failed,
-// remote_bad_response, or the remote's own error with its status and message). For callers that
-// read the answer themselves (server/model_compare.h). `cancelled` is polled as bytes arrive;
-// true stops the transfer (then the error's code is "cancelled").
-std::variant<boost::json::object, ApiError> PostRemoteJson(
-    RemoteRegistry& registry, const RemoteTarget& target, std::string_view path,
-    boost::json::object body, const std::function<bool()>& cancelled = {});
 
 class RemoteProxy {
  public:
