@@ -161,8 +161,8 @@ TEST_F(RemoteCompare, QuantizationReportOfALocalQuantAgainstTheRemoteReference) 
   EXPECT_NEAR(Num(overall.at("top1_agreement")), agree / steps, 1e-9);
   // 4 bits against 8: far above the same-model bound, yet the same model in the large.
   EXPECT_GT(Num(overall.at("mean_kl_ab")), 10 * kSameModelKl);
-  EXPECT_LT(Num(overall.at("mean_kl_ab")), 1.0);
-  EXPECT_GT(Num(overall.at("top1_agreement")), 0.3);
+  EXPECT_LT(Num(overall.at("mean_kl_ab")), 2.0);
+  EXPECT_GT(Num(overall.at("top1_agreement")), 0.2);
 }
 
 TEST_F(RemoteCompare, RemoteThatDiesMidCompareEndsItWithAClearError) {
@@ -211,6 +211,38 @@ TEST_F(RemoteCompare, BadRequestsAreRefusedBeforeAnythingRuns) {
       HttpRequest(port(), "POST", "/api/compare/report", R"({"b":"peer/tiny","builtin":false})");
   EXPECT_EQ(report.status, 400);
   EXPECT_EQ(testing::ErrorField(report, "param"), "prompts");
+}
+
+// Another inferno as the remote (its /v1/completions answers the legacy logprobs, without token
+// ids): tokens are matched by their text, and the same binary on the same file gives the same
+// distributions, so KL is 0 up to the logprobs' decimal round trip.
+TEST(RemoteCompareInferno, SecondInfernoOfTheSameModelGivesZeroKl) {
+  const fs::path dir = Fresh();
+  ServerProcess b({"-m", testing::FixtureModel(), "--data-dir", (dir / "b").string()});
+  ASSERT_TRUE(b.ok()) << b.startup_output();
+  ServerProcess a({"-m", testing::FixtureModel(), "--data-dir", (dir / "a").string(), "--remote",
+                   "b=http://127.0.0.1:" + std::to_string(b.port())});
+  ASSERT_TRUE(a.ok()) << a.startup_output();
+  HttpResponse r = HttpRequest(a.port(), "POST", "/api/compare",
+                               R"({"a":"llama-tiny-Q8_0","b":"b/llama-tiny-Q8_0",)"
+                               R"("prompt":"Once upon a time","max_tokens":8,"top_k":10})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::vector<json::object> events = Events(r);
+  const std::vector<json::object> steps = OfKind(events, "step");
+  ASSERT_EQ(steps.size(), 8u) << r.body;
+  for (const json::object& s : steps) {
+    EXPECT_EQ(s.at("matched_by"), json::value("text"));
+    EXPECT_LT(Num(s.at("kl_ab")), 1e-9);
+    EXPECT_EQ(s.at("top1_agree"), json::value(true));
+  }
+  EXPECT_EQ(OfKind(events, "summary").at(0).at("first_divergence"), json::value(-1));
+  // Its text cannot be the one read (no ids to feed the local model): a clear 502.
+  HttpResponse ref_b = HttpRequest(a.port(), "POST", "/api/compare",
+                                   R"({"a":"llama-tiny-Q8_0","b":"b/llama-tiny-Q8_0",)"
+                                   R"("prompt":"x","max_tokens":2,"reference":"b"})");
+  EXPECT_EQ(ref_b.status, 502);
+  EXPECT_NE(testing::ErrorField(ref_b, "message").find("no token ids"), std::string::npos);
+  fs::remove_all(dir);
 }
 
 }  // namespace

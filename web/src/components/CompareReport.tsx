@@ -183,32 +183,33 @@ function ReportTable({ state }: { state: ReportState }) {
       )}
       <div className="table-wrap">
         <table className="bench-table" data-testid="report-table">
+          <caption className="muted small">KL in nats; first diff. is the first step whose most likely tokens differ.</caption>
           <thead>
             <tr>
               <th>Prompt</th>
               <th className="num">Steps</th>
-              <th className="num">Top-1 agreement</th>
-              <th className="num">Mean KL nats</th>
-              <th className="num">First difference</th>
+              <th className="num" title="Steps whose most likely tokens agree">Agreement</th>
+              <th className="num" title="Mean KL(A‖B) per step, in nats">Mean KL</th>
+              <th className="num" title="The first step whose most likely tokens differ">First diff.</th>
             </tr>
           </thead>
           <tbody>
             {state.rows.map((r) => (
               <tr key={r.prompt}>
                 <td>
-                  <code className="tok-inline">{r.text.length > 48 ? `${r.text.slice(0, 48)}…` : r.text}</code>
+                  <code className="tok-inline">{r.text.length > 24 ? `${r.text.slice(0, 24)}…` : r.text}</code>
                 </td>
                 <td className="num">{r.steps}</td>
                 <td className="num">{pct(r.agreement)}</td>
                 <td className="num">{formatNats(r.meanKl)}</td>
-                <td className="num">{r.firstDivergence < 0 ? 'none' : `step ${r.firstDivergence}`}</td>
+                <td className="num">{r.firstDivergence < 0 ? 'none' : r.firstDivergence}</td>
               </tr>
             ))}
           </tbody>
           {state.overall && (
             <tfoot>
               <tr data-testid="report-overall">
-                <th>Overall ({state.rows.length} prompts)</th>
+                <th>Overall ({state.rows.length})</th>
                 <td className="num">{state.overall.steps}</td>
                 <td className="num" data-testid="report-agreement">
                   {pct(state.overall.agreement)}
