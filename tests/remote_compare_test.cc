@@ -191,7 +191,13 @@ TEST_F(RemoteCompare, RemoteThatDiesMidCompareEndsItWithAClearError) {
             200);
 }
 
-TEST_F(RemoteCompare, BadRequestsAreRefusedBeforeAnythingRuns) {
+// Refused before any model runs or any remote is asked (this one refuses connections).
+TEST(RemoteCompareRequests, BadRequestsAreRefusedBeforeAnythingRuns) {
+  const fs::path dir = Fresh();
+  ServerProcess server({"-m", testing::FixtureModel(), "--data-dir", dir.string(), "--remote",
+                        "peer=http://127.0.0.1:" + std::to_string(testing::RefusingPort())});
+  ASSERT_TRUE(server.ok()) << server.startup_output();
+  const int port = server.port();
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"a":"llama-tiny-Q8_0","b":"peer/tiny"})", "prompt"},
       {R"({"b":"peer/tiny","prompt":"x","top_k":21})", "top_k"},
@@ -202,13 +208,13 @@ TEST_F(RemoteCompare, BadRequestsAreRefusedBeforeAnythingRuns) {
       {R"({"b":"nope","prompt":"x"})", "b"},
   };
   for (const auto& [body, param] : cases) {
-    HttpResponse r = HttpRequest(port(), "POST", "/api/compare", body);
+    HttpResponse r = HttpRequest(port, "POST", "/api/compare", body);
     EXPECT_GE(r.status, 400) << body;
     EXPECT_LT(r.status, 500) << body;
     EXPECT_EQ(testing::ErrorField(r, "param"), param) << r.body;
   }
   HttpResponse report =
-      HttpRequest(port(), "POST", "/api/compare/report", R"({"b":"peer/tiny","builtin":false})");
+      HttpRequest(port, "POST", "/api/compare/report", R"({"b":"peer/tiny","builtin":false})");
   EXPECT_EQ(report.status, 400);
   EXPECT_EQ(testing::ErrorField(report, "param"), "prompts");
 }
