@@ -300,6 +300,8 @@ int ServeWithStore(const ServeOptions& o, const ServeHooks& hooks, const sigset_
   server::debugger::Debugger debugger(
       registry, dl, std::make_shared<server::debugger::SqliteSessionStore>(db, dl));
   store_routes.set_flush_sessions([&debugger] { debugger.FlushStore(); });
+  debugger.set_is_remote(
+      [&remotes](const std::string& model) { return remotes.Find(model).has_value(); });
 
   server::HttpServerOptions ho;
   ho.host = o.host;

@@ -20,6 +20,7 @@
 #include "engine/util/version.h"
 #include "server/anthropic.h"
 #include "server/api_generation.h"
+#include "server/compare_routes.h"
 #include "server/embeddings.h"
 #include "server/errors.h"
 #include "server/event_queue.h"
@@ -293,6 +294,7 @@ void Api::AddRoutes() {
   AddModelOptionsRoutes(t, registry_);
   AddAnthropicRoutes();
   if (options_.remotes != nullptr) AddRemoteRoutes(t, *options_.remotes);
+  AddCompareRoutes(t, registry_, admission_, options_.remotes);
 }
 
 bool Api::AcceptWebSocket(const Request& r, Response* reject) {

@@ -346,6 +346,12 @@ std::shared_ptr<Session> Connection::Start(ClientMessage m, std::string parent, 
 }
 
 void Connection::Compare(ClientMessage m) {
+  for (const ClientMessage& side : m.sides) {
+    if (hub_->IsRemote(side.model)) {
+      SendError(code::kRemoteModel, RemoteCompareMessage(side.model), true);
+      return;
+    }
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (int(sessions_.size()) + 2 > hub_->limits().max_sessions_per_connection) {
@@ -427,6 +433,7 @@ void Connection::Launch(std::shared_ptr<Session> s, std::string model_name) {
     Finish(s);
     return;
   }
+  if (hub_->IsRemote(model_name)) return fail(code::kRemoteModel, RemoteModelMessage(model_name));
   const std::string want = model_name.empty() ? hub_->registry_.default_id() : model_name;
   const std::vector<std::string> loaded = hub_->registry_.loaded_ids();
   if (std::find(loaded.begin(), loaded.end(), want) == loaded.end()) {

@@ -55,6 +55,12 @@ class Debugger {
   std::unique_ptr<WsConnection> Connect(std::shared_ptr<WsSender> sender, WsClient client = {});
 
   int running_sessions() const;
+  // Tells remote models (NAME/model, served elsewhere) apart, so that sessions and compares
+  // of them are refused with `remote_model` and the reason; unset: no model is remote. Set
+  // before serving.
+  void set_is_remote(std::function<bool(const std::string&)> is_remote) {
+    is_remote_ = std::move(is_remote);
+  }
   const Limits& limits() const { return limits_; }
   SessionStore& store() { return *store_; }
   // Returns once every session saved so far is in the underlying store: the /api/sessions
@@ -80,8 +86,11 @@ class Debugger {
   std::shared_ptr<Connection> Find(const std::string& token);
   void ExpireParked();
 
+  bool IsRemote(const std::string& model) const { return is_remote_ && is_remote_(model); }
+
   ModelRegistry& registry_;
   Limits limits_;
+  std::function<bool(const std::string&)> is_remote_;
   std::unique_ptr<WriteBehindStore> store_;
 
   mutable std::mutex mu_;

@@ -340,6 +340,22 @@ std::string PongJson(int64_t seq, const json::value& data) {
   return Ser(o);
 }
 
+std::string RemoteModelMessage(const std::string& model) {
+  return "'" + model +
+         "' is a remote model: its server answers tokens and their top alternatives only, so "
+         "what the debugger reads from the model itself (attention, the logit lens, the MoE "
+         "router, full logits, branching with KV reuse) is unavailable for it; chat with it (the "
+         "token view shows its top_logprobs), compare it through POST /api/compare, or debug a "
+         "local GGUF of the model";
+}
+
+std::string RemoteCompareMessage(const std::string& model) {
+  return "'" + model +
+         "' is a remote model: the debugger's compare reads both models' full logits, which a "
+         "remote does not give; POST /api/compare compares any two models, local or remote, from "
+         "their top_logprobs";
+}
+
 StepComparison CompareLogits(std::span<const float> a, std::span<const float> b) {
   StepComparison c;
   const size_t n = std::min(a.size(), b.size());

@@ -35,6 +35,7 @@ inline constexpr const char* kBadRequest = "bad_request";
 inline constexpr const char* kUnknownSession = "unknown_session";
 inline constexpr const char* kResumeFailed = "resume_failed";
 inline constexpr const char* kGenerationFailed = "generation_failed";
+inline constexpr const char* kRemoteModel = "remote_model";
 }  // namespace code
 
 struct Limits {
@@ -83,6 +84,11 @@ std::variant<ClientMessage, ParseError> ParseClientMessage(std::string_view fram
 
 // The generation settings of a start message (also what branch reuses).
 Status ParseStartFields(const boost::json::object& o, const Limits& limits, ClientMessage* out);
+
+// Why a remote model (server/remote_registry.h) cannot be debugged: the `remote_model` error.
+std::string RemoteModelMessage(const std::string& model);
+// Why the debugger's compare refuses a remote side, and where such a comparison runs.
+std::string RemoteCompareMessage(const std::string& model);
 
 // Per step of a compare: both distributions from raw logits.
 struct StepComparison {

@@ -850,5 +850,35 @@ TEST_F(DebuggerTest, AStuckStoreHoldsUpNoSession) {
   EXPECT_EQ(disk->Find(child)->parent, a);
 }
 
+// A remote model's insides are out of reach: a session or a compare of one is refused with
+// remote_model and the reason, the connection stays usable, and nothing is counted as running.
+TEST_F(DebuggerTest, RemoteModelsAreRefusedWithTheReason) {
+  debugger_->set_is_remote([](const std::string& m) { return m == "peer/big"; });
+  auto [s, c] = Connect();
+  c->OnText(R"({"type":"start","id":"r1","model":"peer/big","prompt":"Hi","max_tokens":2})");
+  const std::string session = SessionOf(s->Messages(), "r1");
+  ASSERT_TRUE(s->WaitFor([&](const auto& m) { return !OfType(m, "error").empty(); }));
+  const json::object err = OfType(s->Messages(), "error").at(0);
+  EXPECT_EQ(err.at("code"), "remote_model");
+  EXPECT_EQ(err.at("session"), json::value(session));
+  const std::string message(err.at("message").as_string());
+  for (const char* what : {"peer/big", "attention", "logit lens", "router", "full logits",
+                           "branching with KV reuse", "/api/compare"}) {
+    EXPECT_NE(message.find(what), std::string::npos) << what << " in " << message;
+  }
+  c->OnText(R"({"type":"compare","prompt":"Hi","max_tokens":2,"a":{},"b":{"model":"peer/big"}})");
+  ASSERT_TRUE(s->WaitFor([](const auto& m) { return OfType(m, "error").size() == 2; }));
+  const json::object cmp = OfType(s->Messages(), "error").at(1);
+  EXPECT_EQ(cmp.at("code"), "remote_model");
+  EXPECT_NE(std::string(cmp.at("message").as_string()).find("POST /api/compare"),
+            std::string::npos);
+  EXPECT_TRUE(OfType(s->Messages(), "compare").empty());
+  // A local model still runs on the same connection.
+  const std::string local = Start(c, *s, "ok");
+  ASSERT_TRUE(s->WaitFor([&](const auto& m) { return HasDone(m, local); }));
+  EXPECT_EQ(OfType(s->Messages(), "done", local).size(), 1u);
+  ASSERT_TRUE(s->WaitFor([&](const auto&) { return debugger_->running_sessions() == 0; }));
+}
+
 }  // namespace
 }  // namespace inferno::server::debugger

@@ -178,7 +178,8 @@ std::optional<ApiError> ReadTemplateKwargs(const json::object& o, GenerateReques
   return std::nullopt;
 }
 
-// Text completions: `prompt`, a string or an array of one string, and `suffix`.
+// Text completions: `prompt`, a string, an array of one string or an array of token ids (as
+// OpenAI's API takes them: used as they are, no BOS added), and `suffix`.
 std::optional<ApiError> ReadPrompt(const json::object& o, GenerateRequest* req) {
   const json::value* p = o.if_contains("prompt");
   if (p == nullptr) return Bad("prompt", "'prompt' is required");
@@ -186,8 +187,15 @@ std::optional<ApiError> ReadPrompt(const json::object& o, GenerateRequest* req) 
     req->prompt = std::string(p->as_string());
   } else if (p->is_array() && p->as_array().size() == 1 && p->as_array()[0].is_string()) {
     req->prompt = std::string(p->as_array()[0].as_string());
+  } else if (p->is_array() && !p->as_array().empty() &&
+             std::all_of(p->as_array().begin(), p->as_array().end(), [](const json::value& v) {
+               return v.is_int64() && v.as_int64() >= 0 && v.as_int64() <= INT32_MAX;
+             })) {
+    // Ids outside the vocabulary are refused by Prepare (CheckPromptTokenIds).
+    for (const json::value& v : p->as_array()) req->prompt_tokens.push_back(int32_t(v.as_int64()));
   } else {
-    return Bad("prompt", "'prompt' must be a string (or an array of one string)");
+    return Bad("prompt",
+               "'prompt' must be a string, an array of one string or an array of token ids");
   }
   // Fill-in-the-middle: the text after the gap (the model's FIM tokens are checked by Prepare).
   if (const json::value* s = o.if_contains("suffix"); s && !s->is_null()) {
@@ -291,6 +299,9 @@ std::optional<ApiError> ParseCompletionRequest(const json::object& o, bool chat,
   if (auto err = ReadOpenAiOptions(o, chat, params)) return err;
   req->top_k_events = params->logprobs ? params->top_logprobs : 0;
   req->n = params->n;
+  if (params->echo && !req->prompt_tokens.empty()) {
+    return Bad("echo", "'echo' takes a text prompt, not token ids");
+  }
   if (params->echo) {
     params->echo_text = req->prompt;
     // The prompt's logprobs come from scoring it as it is evaluated.

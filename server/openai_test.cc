@@ -131,6 +131,19 @@ TEST(OpenAiParse, SuffixAsksForFillInTheMiddle) {
   EXPECT_EQ(Refused(R"({"prompt":"x","suffix":5})", false).param, "suffix");
 }
 
+// As OpenAI's API takes it: a prompt of token ids is used as it is (a comparison sends the
+// prompt another model's tokenizer made, server/model_compare.h).
+TEST(OpenAiParse, PromptOfTokenIds) {
+  GenerateRequest req;
+  Parse(R"({"prompt":[1,450,4123]})", false, &req);
+  EXPECT_EQ(req.prompt_tokens, (std::vector<int32_t>{1, 450, 4123}));
+  EXPECT_TRUE(req.prompt.empty());
+  for (const char* bad : {R"({"prompt":[]})", R"({"prompt":[1,-2]})", R"({"prompt":[1,"a"]})",
+                          R"({"prompt":[1.5]})", R"({"prompt":[4294967296]})"}) {
+    EXPECT_EQ(Refused(bad, false).param, "prompt") << bad;
+  }
+}
+
 TEST(OpenAiEncoder, WithIncludeUsageEveryChunkHasUsageNullButTheLast) {
   CompletionParams params;
   params.stream = true;

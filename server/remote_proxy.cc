@@ -4,6 +4,7 @@
 
 #include "server/errors.h"
 #include "server/openai.h"
+#include "server/remote_json.h"
 
 namespace inferno::server {
 namespace {
@@ -205,6 +206,43 @@ void RemoteProxy::Stream(const RemoteTarget& t, const std::string& url, std::str
     w.Write(CompletionEncoder::ErrorChunk(TransferError(t, out)));
   }
   w.EndStream();
+}
+
+std::variant<json::object, ApiError> PostRemoteJson(RemoteRegistry& registry, const RemoteTarget& t,
+                                                    std::string_view path, json::object body,
+                                                    const std::function<bool()>& cancelled) {
+  body["model"] = t.model;
+  std::string answer;
+  bool too_big = false, stopped = false;
+  const RemoteOutcome out =
+      CallRemote({"POST", t.base_url + std::string(path), t.api_key, json::serialize(body)},
+                 registry.timeouts(), [&](long, std::string_view, std::string_view data) {
+                   too_big = answer.size() + data.size() > kMaxBodyBytes;
+                   if (!too_big) answer.append(data);
+                   stopped = cancelled && cancelled();
+                   return !too_big && !stopped;
+                 });
+  if (stopped) return ApiError{499, "cancelled", "", "cancelled"};
+  if (too_big) return BadResponse(t, "an answer larger than 64 MiB");
+  if (out.failure != RemoteFailure::kNone) {
+    const ApiError e = TransferError(t, out);
+    if (out.failure == RemoteFailure::kConnect) registry.RecordFailure(t.endpoint, e.message);
+    return e;
+  }
+  json::error_code ec;
+  json::value v = json::parse(answer, ec);
+  if (!IsSuccess(out.status)) {
+    const json::value* err = !ec && v.is_object() ? v.as_object().if_contains("error") : nullptr;
+    const json::value* msg =
+        err && err->is_object() ? err->as_object().if_contains("message") : nullptr;
+    const std::string what =
+        msg && msg->is_string() ? std::string(msg->as_string()) : answer.substr(0, 200);
+    return ApiError{int(out.status) >= 400 && out.status < 600 ? int(out.status) : 502,
+                    Where(t) + " answered HTTP " + std::to_string(out.status) + ": " + what, "",
+                    "remote_error"};
+  }
+  if (ec || !v.is_object()) return BadResponse(t, "an answer that is not a JSON object");
+  return std::move(v.as_object());
 }
 
 }  // namespace inferno::server

@@ -77,8 +77,9 @@ export function CompareStepTable(props: { run: CompareRun; selected: number | nu
       <div className="table-wrap compare-steps-scroll">
         <table className="bench-table" data-testid="compare-steps">
           <caption className="muted small">
-            KL divergence in nats over the full vocabulary, from the raw logits (temperature 1), as the server computed
-            it. After the outputs part, the two sides continue different texts.
+            {run.method === 'teacher_forcing'
+              ? "KL divergence in nats over the top tokens either side lists plus the rest of each distribution, as the server computed it; both sides read A's text, and each column shows the side's most likely token at that step."
+              : 'KL divergence in nats over the full vocabulary, from the raw logits (temperature 1), as the server computed it. After the outputs part, the two sides continue different texts.'}
           </caption>
           <thead>
             <tr>

@@ -1,12 +1,15 @@
-// One prompt through two models (or one model twice) side by side, run by the debugger's
-// `compare`: tokens aligned by step, the first difference marked, and the server's exact KL
-// divergence of the two next-token distributions (full vocabulary, nats) at every step.
+// One prompt through two models (or one model twice) side by side: two local models run by the
+// debugger's `compare` (the server's exact KL over the full vocabulary at every step), a remote
+// model by teacher forcing through POST /api/compare (both read A's greedy text; KL over the
+// top-k both give plus the tail). Tokens aligned by step, the first difference marked; below,
+// the quantization report over a prompt set.
 
 import { useState } from 'react';
 import type { ModelInfo } from '../api/types';
 import { firstDivergence, formatNats, sharedKl, type CompareRun } from '../lib/compare';
 import type { Settings } from '../lib/settings';
 import { CompareColumn, CompareStepDetail, CompareStepTable } from './CompareParts';
+import { CompareReport } from './CompareReport';
 import { StepChart } from './StepChart';
 import { useCompare } from './useCompare';
 
@@ -31,6 +34,8 @@ export function CompareView({ models, defaultModel, system, settings }: Props) {
   const [greedy, setGreedy] = useState(true);
   const [selected, setSelected] = useState<number | null>(null);
   const { run, running, start, stop } = useCompare();
+  const isRemote = (id: string) => !!usable.find((m) => m.id === id)?.remote;
+  const remotes = Number(isRemote(modelA)) + Number(isRemote(modelB));
 
   const pick = (label: string, value: string, set: (v: string) => void) => (
     <label className="field inline">
@@ -53,6 +58,14 @@ export function CompareView({ models, defaultModel, system, settings }: Props) {
         is where their top choices differ; at every step the server measures how far apart the two next-token
         distributions are (KL divergence over the whole vocabulary, in nats). Both models must share a vocabulary.
       </p>
+      {remotes > 0 && (
+        <p className="banner" role="note" data-testid="compare-forced-note">
+          A remote model gives only its top {TOP_K} tokens per step (top_logprobs), so this comparison runs by teacher
+          forcing: A writes its greedy continuation, and both models are read on that same text step by step. KL is
+          measured over the tokens either side lists plus one cell for the rest of each distribution (an estimate, close
+          when that tail is small).
+        </p>
+      )}
       <form
         className="compare-form"
         onSubmit={(e) => {
@@ -61,7 +74,16 @@ export function CompareView({ models, defaultModel, system, settings }: Props) {
             stop();
           } else {
             setSelected(null);
-            void start({ modelA, modelB, prompt, system, settings, greedy, topK: TOP_K });
+            void start({
+              modelA,
+              modelB,
+              prompt,
+              system,
+              settings,
+              greedy,
+              topK: TOP_K,
+              remote: remotes === 2 ? 'both' : remotes === 1 ? 'one' : undefined,
+            });
           }
         }}
       >
@@ -89,6 +111,7 @@ export function CompareView({ models, defaultModel, system, settings }: Props) {
         </div>
       </form>
       {run && <CompareResult run={run} running={running} selected={selected} onSelect={setSelected} />}
+      <CompareReport models={usable} defaultModel={defaultModel} />
     </section>
   );
 }
@@ -111,7 +134,11 @@ function CompareResult(props: {
       )}
       <CompareSummaryLine run={run} running={running} divergence={divergence} />
       <StepChart
-        label="KL(A‖B) per step, while the prefixes are the same"
+        label={
+          run.method === 'teacher_forcing'
+            ? "KL(A‖B) per step, both reading A's text (top-k and tail)"
+            : 'KL(A‖B) per step, while the prefixes are the same'
+        }
         unit="nats"
         values={sharedKl(run)}
         selected={selected}
@@ -139,13 +166,18 @@ function CompareResult(props: {
 function CompareSummaryLine({ run, running, divergence }: { run: CompareRun; running: boolean; divergence: number }) {
   const shortest = Math.min(run.sides[0].tokens.length, run.sides[1].tokens.length);
   const s = run.summary;
+  const forced = run.method === 'teacher_forcing';
   return (
     <p className="count" data-testid="compare-summary">
       {divergence >= 0
-        ? `The outputs part at token ${divergence}.`
+        ? forced
+          ? `The most likely tokens first differ at step ${divergence}.`
+          : `The outputs part at token ${divergence}.`
         : running
           ? 'Identical so far.'
-          : `Identical for ${shortest} tokens.`}
+          : forced
+            ? `The same most likely token at all ${shortest} steps.`
+            : `Identical for ${shortest} tokens.`}
       {s && s.steps > 0 && (
         <>
           {' '}

@@ -1,6 +1,8 @@
 import type { ServerMsg, TokenMsg } from '../api/debugger';
+import type { CompareEvent } from '../api/compare';
 import {
   applyCompareMessage,
+  applyForcedEvent,
   asTokenLogprob,
   compareRequest,
   finished,
@@ -172,5 +174,76 @@ describe('compare request and display', () => {
     expect(t.top_logprobs[1]!.logprob).toBeCloseTo(Math.log(0.25), 12);
     const unknown = asTokenLogprob({ ...token('s8', 0, 1, 'x'), prob: 0, top: undefined });
     expect(unknown).toMatchObject({ logprob: -Infinity, top_logprobs: [] });
+  });
+});
+
+describe('compare run by teacher forcing (POST /api/compare)', () => {
+  const alt = (id: number, text: string, p: number) => ({ id, text, logprob: Math.log(p) });
+  const step = (index: number, a: number, b: number, kl: number): CompareEvent => ({
+    kind: 'step',
+    compare: 'c1',
+    prompt: 0,
+    index,
+    token: { id: a, text: `t${a}` },
+    a: { logprob: Math.log(0.6), top1: alt(a, `t${a}`, 0.6), top: [alt(a, `t${a}`, 0.6), alt(9, 'x', 0.1)] },
+    b: { logprob: null, top1: alt(b, `t${b}`, 0.5), top: [alt(b, `t${b}`, 0.5)] },
+    kl_ab: kl,
+    kl_ba: kl / 2,
+    tail_a: 0.3,
+    tail_b: 0.5,
+    top1_agree: a === b,
+    matched_by: 'id',
+  });
+
+  it('shows what each side would choose on the shared text, and where that first differs', () => {
+    let run = newRun('cmp-1', 'local-q4', 'peer/big');
+    run = applyForcedEvent(run, {
+      kind: 'start',
+      compare: 'c1',
+      prompt: 0,
+      method: 'teacher_forcing',
+      reference: 'a',
+      top_k: 20,
+      reference_tokens: 3,
+      prompt_tokens: 5,
+      a: { model: 'local-q4', remote: false },
+      b: { model: 'peer/big', remote: true },
+    });
+    expect(run.method).toBe('teacher_forcing');
+    run = applyForcedEvent(run, step(0, 4, 4, 0.001));
+    run = applyForcedEvent(run, step(1, 5, 7, 0.2));
+    expect(firstDivergence(run)).toBe(1);
+    expect(run.sides[0].tokens.map((t) => t.text)).toEqual(['t4', 't5']);
+    expect(run.sides[1].tokens.map((t) => t.text)).toEqual(['t4', 't7']);
+    expect(run.sides[0].tokens[0]!.prob).toBeCloseTo(0.6, 12);
+    expect(run.sides[0].tokens[0]!.top!.map((t) => t.id)).toEqual([4, 9]);
+    expect(sharedKl(run)).toEqual([0.001, 0.2]);
+    run = applyForcedEvent(run, {
+      kind: 'summary',
+      compare: 'c1',
+      prompt: 0,
+      steps: 2,
+      mean_kl_ab: 0.1005,
+      mean_kl_ba: 0.05,
+      top1_agreement: 0.5,
+      first_divergence: 1,
+    });
+    expect(finished(run)).toBe(true);
+    expect(run.summary).toEqual({ steps: 2, meanKlAB: 0.1005, top1Agreement: 0.5, firstDivergence: 1 });
+    expect(run.sides.every((s) => s.done)).toBe(true);
+  });
+
+  it('keeps a remote failure as the run\'s error', () => {
+    let run = applyForcedEvent(newRun('cmp-2', 'a', 'peer/b'), step(0, 1, 1, 0));
+    run = applyForcedEvent(run, {
+      kind: 'error',
+      compare: 'c1',
+      status: 502,
+      code: 'remote_unreachable',
+      message: "remote endpoint 'peer' (http://x): could not connect",
+    });
+    expect(finished(run)).toBe(true);
+    expect(run.error).toBe("remote endpoint 'peer' (http://x): could not connect (remote_unreachable)");
+    expect(applyForcedEvent(run, step(1, 1, 1, 0))).toBe(run);
   });
 });

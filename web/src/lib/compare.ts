@@ -1,7 +1,10 @@
-// One prompt through two models with the debugger's `compare` (docs/protocol.md): the state
-// of a run built from the server's messages, and the request that starts it. The figures
-// are the server's: KL over the full vocabulary from the raw logits, in nats.
+// One prompt through two models: with the debugger's `compare` (docs/protocol.md) for two local
+// models, or with POST /api/compare (teacher forcing from the top-k, docs/scale-out.md) when one
+// is remote. The state of a run built from the server's messages, and the request that starts
+// it. The figures are the server's, in nats: over the full vocabulary from the raw logits
+// (debugger), or over the top-k both sides give plus the tail (teacher forcing).
 
+import type { CompareEvent, ForcedAlt, ForcedSide } from '../api/compare';
 import type { CompareParams, ServerMsg, TokenMsg } from '../api/debugger';
 import type { TokenLogprob } from '../api/types';
 import { chatMessages } from './debugRequest';
@@ -48,6 +51,10 @@ export interface CompareRun {
   summary?: CompareSummary;
   /** The compare failed as a whole (refused, or the connection went away). */
   error?: string;
+  /** How it was run: both sides generating in lockstep (debugger), or both read on the
+   * reference side's greedy text (a remote model is involved). */
+  method?: 'lockstep' | 'teacher_forcing';
+  reference?: 'a' | 'b';
 }
 
 export function newRun(id: string, modelA: string, modelB: string): CompareRun {
@@ -135,6 +142,7 @@ export function applyCompareMessage(run: CompareRun, m: ServerMsg): CompareRun {
 
 /** The first step whose sampled tokens differ, -1 if none so far (the summary's once it came). */
 export function firstDivergence(run: CompareRun): number {
+  if (run.method === 'teacher_forcing') return forcedDivergence(run);
   if (run.summary) return run.summary.firstDivergence;
   return run.steps.find((s) => s.idA !== s.idB)?.index ?? -1;
 }
@@ -189,4 +197,73 @@ export function compareRequest(c: CompareInput): CompareParams {
     a: c.modelA ? { model: c.modelA } : {},
     b: c.modelB ? { model: c.modelB } : {},
   };
+}
+
+// --- Teacher forcing (POST /api/compare) ---------------------------------------------------
+
+/** A side's step as the token strip and the top-k chart take it: its most likely token there. */
+function forcedToken(side: ForcedSide, index: number): TokenMsg {
+  const prob = (a: ForcedAlt) => Math.exp(a.logprob);
+  const top1 = side.top1 ?? { id: -1, text: '', logprob: -Infinity };
+  return {
+    type: 'token',
+    session: '',
+    index,
+    position: index,
+    id: top1.id ?? -1,
+    text: top1.text,
+    prob: prob(top1),
+    top: side.top.map((a) => ({ id: a.id ?? -1, text: a.text, prob: prob(a) })),
+  };
+}
+
+/** The run after one event of POST /api/compare: each side's column shows what it would
+ * choose at each step of the shared text, so the first difference marks where they part. */
+export function applyForcedEvent(run: CompareRun, e: CompareEvent): CompareRun {
+  if (finished(run)) return run;
+  switch (e.kind) {
+    case 'start':
+      return { ...run, compare: e.compare, method: 'teacher_forcing', reference: e.reference };
+    case 'step': {
+      const put = (s: CompareSide, side: ForcedSide): CompareSide => {
+        const tokens = [...s.tokens];
+        tokens[e.index] = forcedToken(side, e.index);
+        return { ...s, tokens };
+      };
+      const sides: [CompareSide, CompareSide] = [put(run.sides[0], e.a), put(run.sides[1], e.b)];
+      const step: CompareStep = {
+        index: e.index,
+        idA: e.a.top1?.id ?? -1,
+        idB: e.b.top1?.id ?? -1,
+        klAB: e.kl_ab,
+        klBA: e.kl_ba,
+        top1Agree: e.top1_agree,
+        samePrefix: true,
+      };
+      return { ...run, sides, steps: [...run.steps, step] };
+    }
+    case 'summary': {
+      const sides: [CompareSide, CompareSide] = [
+        { ...run.sides[0], done: true },
+        { ...run.sides[1], done: true },
+      ];
+      const summary: CompareSummary = {
+        steps: e.steps,
+        meanKlAB: e.mean_kl_ab,
+        top1Agreement: e.top1_agreement,
+        firstDivergence: e.first_divergence,
+      };
+      return { ...run, sides, summary };
+    }
+    case 'error':
+      return { ...run, error: `${e.message} (${e.code})` };
+    default:
+      return run;
+  }
+}
+
+/** firstDivergence for a teacher-forced run: the first step whose top-1 differ. */
+export function forcedDivergence(run: CompareRun): number {
+  if (run.summary) return run.summary.firstDivergence;
+  return run.steps.find((s) => !s.top1Agree)?.index ?? -1;
 }
