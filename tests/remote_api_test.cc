@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "tests/fake_openai.h"
+#include "tests/llama_server.h"
 #include "tests/server_process.h"
 #include "tests/subprocess.h"
 
@@ -31,57 +32,9 @@ namespace json = boost::json;
 using testing::FakeOpenAi;
 using testing::HttpRequest;
 using testing::HttpResponse;
+using testing::LlamaServer;
+using testing::PeerServerBinary;
 using testing::ServerProcess;
-
-std::string PeerServerBinary() {
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : "") + "/.cache/inferno-peer/build/bin/llama-server";
-}
-
-// llama.cpp's server on a fixture model, under the alias `alias`.
-class LlamaServer {
- public:
-  LlamaServer(const std::string& model, const std::string& alias) {
-    port_ = testing::RefusingPort();
-    const std::vector<std::string> argv = {
-        PeerServerBinary(),    "-m", model,  "--alias", alias, "--host",    "127.0.0.1", "--port",
-        std::to_string(port_), "-c", "1024", "-t",      "2",   "--no-webui"};
-    std::vector<char*> cargs;
-    for (const std::string& a : argv) cargs.push_back(const_cast<char*>(a.c_str()));
-    cargs.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    if (posix_spawn(&pid_, cargs[0], &actions, nullptr, cargs.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
-    // Ready when /health answers 200 (503 while the model loads).
-    for (int i = 0; pid_ > 0 && i < 600; ++i) {
-      if (HttpRequest(port_, "GET", "/health").status == 200) {
-        ready_ = true;
-        break;
-      }
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
-  ~LlamaServer() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-  bool ready() const { return ready_; }
-  int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-  bool ready_ = false;
-};
 
 std::string ChatBody(const std::string& model, bool stream, const std::string& extra = "") {
   return R"({"model":")" + model +
