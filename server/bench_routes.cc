@@ -297,6 +297,7 @@ std::optional<Response> BenchRoutes::Parse(const std::string& body, BenchRequest
   }
   req.threads = std::clamp(registry_.options().scheduler.n_threads, 1, MaxThreads());
   if (auto err = IntField(o, "threads", 1, MaxThreads(), &req.threads)) return err;
+  if (req.category == "load") req.repetitions = 1;  // each level's requests are its samples
   *out = std::move(req);
   return std::nullopt;
 }

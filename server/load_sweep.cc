@@ -199,7 +199,8 @@ Status RunLoadSweep(const LoadSweepOptions& o,
                     const std::function<void(const LoadProgress&)>& on_progress) {
   for (size_t li = 0; li < o.concurrency.size(); ++li) {
     const int level = o.concurrency[li];
-    const int requests = o.requests > 0 ? o.requests : std::max(8, 2 * level);
+    // Every client sends at least once, so the level is what it says.
+    const int requests = o.requests > 0 ? std::max(o.requests, level) : std::max(8, 2 * level);
     std::vector<LoadSample> samples(static_cast<size_t>(requests));
     std::atomic<int> next{0}, done{0};
     std::mutex progress_mu;  // on_progress is called from one client at a time

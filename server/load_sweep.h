@@ -28,7 +28,8 @@ struct LoadSweepOptions {
   std::string api_key;   // sent as Authorization: Bearer; empty: none
   std::string model;     // the id that server knows the model by
   std::vector<int> concurrency = {1, 4, 16, 64};
-  // Requests per level; 0: max(8, 2 x the level), so every client sends at least two.
+  // Requests per level (at least the level: every client sends one); 0: max(8, 2 x the
+  // level), so every client sends at least two.
   int requests = 0;
   int prompt_words = 64;  // the user message's length in words (about as many tokens)
   int max_tokens = 64;    // asked of every request, with ignore_eos
