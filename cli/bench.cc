@@ -13,6 +13,7 @@
 #include "bench/runner.h"
 #include "bench/spec_bench.h"
 #include "bench/turns.h"
+#include "cli/bench_load.h"
 #include "cli/bench_suite.h"
 #include "cli/commands.h"
 #include "cli/kv_cache_flags.h"
@@ -248,6 +249,7 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
   auto summary = std::make_shared<std::string>();
   auto summary_out = std::make_shared<std::string>("docs/benchmark_summary.md");
   auto run_suite = std::make_shared<bool>(false);
+  auto load = std::make_shared<LoadCliOptions>();
   CLI::App* cmd = root.add_subcommand("bench", "Measure prefill and decode speed");
   cmd->footer(
       "Suite mode: inferno bench --suite --models a.gguf,b.gguf [-p 50,100,200] [-n 64] [-r 3]\n"
@@ -255,8 +257,28 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
       "  time per model (each in its own process), appends to benchmarks/results.csv and\n"
       "  keeps raw logs in logs/<timestamp>/. Summary: inferno bench --summary [CSV] [-o MD]\n"
       "  --images: vision models (model + its mmproj) x picture size (-p 256,512,1024 px);\n"
-      "  --audio: speech models x clip length (-p 5,10,30 s)");
-  cmd->add_option("-m,--model", o->model, "GGUF model file");
+      "  --audio: speech models x clip length (-p 5,10,30 s)\n"
+      "Load sweep: inferno bench --url http://HOST:PORT --model M [--concurrency 1,4,16,64]\n"
+      "  [--requests N] [-p WORDS] [-n TOKENS]: streamed chat requests from that many clients\n"
+      "  at once against an OpenAI-compatible server (vLLM, llama-server, inferno serve); TTFT,\n"
+      "  latency p50/p95/p99 and tokens/s per level, stored in the history (--data-dir)");
+  cmd->add_option("-m,--model", o->model, "GGUF model file (with --url: the server's model id)");
+  cmd->add_option("--url", load->url,
+                  "Load sweep against this OpenAI-compatible server (its base URL)");
+  cmd->add_option("--concurrency", load->concurrency,
+                  "Load sweep: comma-separated client counts, one level each")
+      ->capture_default_str();
+  cmd->add_option("--requests", load->requests,
+                  "Load sweep: requests per level (default: max(8, 2 x clients))")
+      ->check(CLI::Range(1, 4096));
+  cmd->add_option("--timeout", load->timeout_s,
+                  "Load sweep: seconds of silence after which a request fails")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 3600.0));
+  cmd->add_option("--key-env", load->key_env,
+                  "Load sweep: the server's API key from this environment variable");
+  cmd->add_option("--key-file", load->key_file,
+                  "Load sweep: the server's API key from the first line of this file");
   cmd->add_flag("--suite", *run_suite, "Run the benchmark suite over several models");
   cmd->add_option("--models", suite->models, "Suite: comma-separated GGUF files")->delimiter(',');
   cmd->add_flag("--all", suite->all, "Suite: every GGUF in the models dir");
@@ -315,8 +337,28 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--spec-prompt", o->spec_prompt,
                   "With --spec: the workload's prompt file (default: a built-in code edit)");
   cmd->add_option("--spec-temp", o->spec_temp, "With --spec: sampling temperature (0 = greedy)");
-  cmd->callback([o, suite, summary, summary_out, run_suite, cmd, exit_code] {
+  cmd->callback([o, suite, summary, summary_out, run_suite, load, cmd, exit_code] {
     const bool want_summary = cmd->count("--summary") > 0;
+    if (!load->url.empty()) {
+      load->model = o->model;
+      load->prompt_words = 64;
+      if (cmd->count("-p") > 0) {
+        Result<std::vector<int>> words = ParseSizes(o->prompt_sizes);
+        if (!words.ok() || words->size() != 1 || words->front() < 1) {
+          fmt::print(stderr,
+                     "error: with --url, -p is the prompt's length in words (one number)\n");
+          *exit_code = 2;
+          return;
+        }
+        load->prompt_words = words->front();
+      }
+      load->max_tokens = cmd->count("-n") > 0 ? std::max(1, o->generate) : 64;
+      load->data_dir = suite->data_dir;
+      load->no_store = suite->no_store;
+      load->json = o->json;
+      *exit_code = RunLoadCli(*load);
+      return;
+    }
     if (*run_suite) {
       suite->generate = o->generate;
       suite->repetitions = o->repetitions;

@@ -257,7 +257,7 @@ int ServeWithStore(const ServeOptions& o, const ServeHooks& hooks, const sigset_
   // Benchmark runs (POST /bench): each model measured by a `bench-worker` child of this
   // binary, results stored in the same database, raw worker logs beside the request logs.
   server::BenchService bench_service({SelfBinaryPath(), o.data_dir + "/logs/bench"}, db);
-  server::BenchRoutes bench_routes(bench_service, registry, db);
+  server::BenchRoutes bench_routes(bench_service, registry, db, &remotes);
 
   server::AccessOptions access_options;
   access_options.bound_host = o.host;

@@ -87,6 +87,16 @@ const std::vector<Column>& Columns() {
       NUM_COL(audio_seconds),
       NUM_COL(rtf),
       NUM_COL(rtf_sd),
+      INT_COL(concurrency),
+      INT_COL(requests),
+      INT_COL(failed_requests),
+      NUM_COL(ttft_p50_ms),
+      NUM_COL(ttft_p95_ms),
+      NUM_COL(ttft_p99_ms),
+      NUM_COL(latency_p50_ms),
+      NUM_COL(latency_p95_ms),
+      NUM_COL(latency_p99_ms),
+      NUM_COL(throughput_tps),
   };
   return columns;
 }

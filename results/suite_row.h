@@ -44,6 +44,16 @@ struct SuiteRow {
   double encoder_ms = 0, encoder_ms_sd = 0;  // image: the vision encoder alone
   double audio_seconds = 0;                  // audio: length of the clip transcribed
   double rtf = 0, rtf_sd = 0;                // audio: transcription time / clip length
+  // Appended for the load category (a sweep against a server, server/load_sweep.h): one row
+  // per concurrency level. Its ttft_ms/total_ms (and _sd) are the requests' mean time to first
+  // token and latency, decode_tps the mean of each request's own decode speed, prompt_tokens
+  // and generated_tokens the mean per request; model_path is the server's URL.
+  int concurrency = 0;  // clients sending at once
+  int requests = 0;     // requests sent at that level
+  int failed_requests = 0;
+  double ttft_p50_ms = 0, ttft_p95_ms = 0, ttft_p99_ms = 0;
+  double latency_p50_ms = 0, latency_p95_ms = 0, latency_p99_ms = 0;
+  double throughput_tps = 0;  // every request's output tokens over the level's wall time
 };
 
 // The header line's column names, in order.

@@ -64,20 +64,39 @@ void Api::AnthropicMessages(const Request& r, ResponseWriter& w, bool count_only
     SendJson(w, err->status, ErrorBody(*err), &status);
     return;
   }
-  const std::shared_ptr<LoadedModel> lm = AcquireOrAnswer(params.model, "model", w, &status);
-  if (!lm) return;
+  // A remote model runs through its OpenAI API (GenerateRemote); its tokens are counted there.
+  const std::optional<RemoteTarget> remote = RemoteModel(params.model);
+  std::shared_ptr<LoadedModel> lm;
+  if (remote && count_only) {
+    SendJson(w, 400,
+             ErrorBody({400,
+                        "count_tokens needs the model's tokenizer: not available for the "
+                        "remote model '" +
+                            params.model + "'",
+                        "model", "unsupported_for_remote"}),
+             &status);
+    return;
+  }
+  if (!remote) {
+    lm = AcquireOrAnswer(params.model, "model", w, &status);
+    if (!lm) return;
+  }
   if (count_only) {
     w.Send(CountTokens(*lm, req));
     return;
   }
-  AnthropicEncoder enc(NewMessageId(), lm->id);
+  auto run = [&](const std::function<bool(const Event&)>& on_event) {
+    if (remote) return GenerateRemote(r, *remote, req, /*max_given=*/true, w, on_event);
+    return Generate(r, *lm, std::move(req), /*max_given=*/true, w, on_event);
+  };
+  AnthropicEncoder enc(NewMessageId(), remote ? remote->public_id : lm->id);
   if (params.stream) {
-    const bool ran = Generate(r, *lm, std::move(req), /*max_given=*/true, w, StreamTo(w, enc));
+    const bool ran = run(StreamTo(w, enc));
     if (ran && w.started()) w.EndStream();
     return;
   }
   std::string error;
-  const bool ran = Generate(r, *lm, std::move(req), /*max_given=*/true, w, [&](const Event& e) {
+  const bool ran = run([&](const Event& e) {
     if (e.type == Event::Type::kError) error = e.error.message();
     enc.Push(e);
     return true;

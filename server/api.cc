@@ -271,7 +271,9 @@ void Api::AddRoutes() {
     int unused = 0;
     Completions(r, w, /*chat=*/false, &unused);
   });
-  AddEmbeddingRoutes(t, registry_, admission_);
+  AddEmbeddingRoutes(t, registry_, admission_, [this](const Request& r, ResponseWriter& w) {
+    return ForwardToRemote(r, "/v1/embeddings", w);
+  });
   AddOllamaRoutes();
   t.Add("POST", "/chat", [this](const Request& r, const PathParams&, ResponseWriter& w) {
     int unused = 0;
@@ -511,8 +513,18 @@ void Api::Completions(const Request& r, ResponseWriter& w, bool chat, int* statu
 
 Api::Collected Api::Collect(Generation& gen, const std::function<void(const Event&)>& add,
                             const std::function<std::string(const Event&)>& final) {
+  return Collect(
+      [&gen](const std::function<bool(const Event&)>& f) {
+        gen.Run(f);
+        return true;
+      },
+      add, final);
+}
+
+Api::Collected Api::Collect(const EventPump& pump, const std::function<void(const Event&)>& add,
+                            const std::function<std::string(const Event&)>& final) {
   Collected out{200, ""};
-  gen.Run([&](const Event& e) {
+  pump([&](const Event& e) {
     if (e.type == Event::Type::kDone) {
       decode_ms_ = decode_ms_ + e.timings.decode_ms;
       out.body = final(e);

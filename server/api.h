@@ -110,6 +110,17 @@ class Api {
   bool Generate(const Request& r, LoadedModel& lm, GenerateRequest req, bool max_given,
                 ResponseWriter& w, const std::function<bool(const Event&)>& on_event,
                 ApiError (*rename)(ApiError) = nullptr);
+  // The remote model a front end's model name names ("NAME/model" of an endpoint), or nullopt.
+  std::optional<RemoteTarget> RemoteModel(const std::string& name);
+  // Generate() for a remote model, with the same contract: the request is translated into the
+  // remote's OpenAI API (server/remote_generation.h; what has no form there is a 400), holds
+  // its client's place (429 over the limit) and runs through the one proxy, whose events reach
+  // on_event; a failure before any event (unreachable, the remote's own error) is answered
+  // here with its status, and then it returns false.
+  bool GenerateRemote(const Request& r, const RemoteTarget& target, const GenerateRequest& req,
+                      bool max_given, ResponseWriter& w,
+                      const std::function<bool(const Event&)>& on_event,
+                      ApiError (*rename)(ApiError) = nullptr);
   // A non-streamed response: every event but the last to `add`, then the body `final` makes
   // of each kDone, or an engine error's body (its status from EngineErrorStatus).
   struct Collected {
@@ -118,13 +129,22 @@ class Api {
   };
   Collected Collect(Generation& gen, const std::function<void(const Event&)>& add,
                     const std::function<std::string(const Event&)>& final);
+  // What hands a generation's events to a handler, local (Generation::Run) or remote
+  // (GenerateRemote); false when it answered an error instead of giving any event.
+  using EventPump = std::function<bool(const std::function<bool(const Event&)>&)>;
+  Collected Collect(const EventPump& pump, const std::function<void(const Event&)>& add,
+                    const std::function<std::string(const Event&)>& final);
   struct OllamaRun;
   void OllamaChat(const Request& r, ResponseWriter& w);
   void OllamaGenerate(const Request& r, ResponseWriter& w);
   void OllamaRespond(const Request& r, ResponseWriter& w, OllamaRun& run);
+  // The same on a remote model (GenerateRemote).
+  void OllamaRemote(const Request& r, ResponseWriter& w, OllamaRun& run,
+                    const RemoteTarget& target);
   // Sends the generation's objects (NDJSON lines or one body); `finish` runs once it has
-  // ended, before the last object goes out.
-  void OllamaReply(ResponseWriter& w, Generation& gen, OllamaEncoder& enc, int prompt_tokens,
+  // ended, before the last object goes out. The stream starts with the first event, so a
+  // pump that fails before any (a remote unreachable) still answers its own status.
+  void OllamaReply(ResponseWriter& w, const EventPump& pump, OllamaEncoder& enc, int prompt_tokens,
                    bool stream, const std::function<void()>& finish);
   void OllamaShow(const Request& r, ResponseWriter& w);
   void OllamaPull(const Request& r, ResponseWriter& w);

@@ -39,6 +39,8 @@ json::object BenchRunJson(const store::BenchRun& run, bool with_rows) {
   json::array models, sizes;
   for (const std::string& m : run.models) models.emplace_back(m);
   for (int p : run.prompt_sizes) sizes.emplace_back(p);
+  json::array levels;
+  for (int c : run.concurrency) levels.emplace_back(c);
   json::object o{
       {"id", run.id},
       {"run_key", run.run_key},
@@ -57,6 +59,7 @@ json::object BenchRunJson(const store::BenchRun& run, bool with_rows) {
       {"category", run.category},
       {"models", std::move(models)},
       {"prompt_sizes", std::move(sizes)},
+      {"concurrency", std::move(levels)},
       {"repetitions", run.repetitions},
       {"gen_tokens", run.generate_tokens},
       {"row_count", run.row_count}};

@@ -1,5 +1,6 @@
 #include "server/bench_routes.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <fstream>
 #include <set>
@@ -11,6 +12,7 @@
 #include "engine/audio/whisper_file.h"
 #include "engine/model/model_dir.h"
 #include "server/bench_json.h"
+#include "server/load_sweep.h"
 #include "server/openai.h"
 #include "server/route_responses.h"
 #include "store/store_json.h"
@@ -62,13 +64,14 @@ int MaxThreads() { return std::max(1, int(std::thread::hardware_concurrency()));
 
 namespace {
 
-// The category field: text (default), image or audio.
+// The category field: text (default), image, audio or load.
 std::optional<Response> ParseCategory(const json::object& o, std::string* category) {
   const json::value* v = o.if_contains("category");
   if (v == nullptr || v->is_null()) return std::nullopt;
-  if (!v->is_string() || !bench::IsCategory(std::string(v->as_string()))) {
-    return ErrorResponse(400, "category must be \"text\", \"image\" or \"audio\"", "invalid_value",
-                         "category");
+  if (!v->is_string() ||
+      (!bench::IsCategory(std::string(v->as_string())) && v->as_string() != "load")) {
+    return ErrorResponse(400, "category must be \"text\", \"image\", \"audio\" or \"load\"",
+                         "invalid_value", "category");
   }
   *category = std::string(v->as_string());
   return std::nullopt;
@@ -79,12 +82,14 @@ std::optional<Response> ParseCategory(const json::object& o, std::string* catego
 int MaxSize(const std::string& category) {
   if (category == "image") return BenchLimits::kMaxImagePixels;
   if (category == "audio") return BenchLimits::kMaxClipSeconds;
+  if (category == "load") return LoadLimits::kMaxPromptWords;
   return BenchLimits::kMaxPromptTokens;
 }
 
 // prompt_sizes: distinct sizes of the category; absent: its defaults.
 std::optional<Response> ParseSizes(const json::object& o, BenchRequest* req) {
-  req->prompt_sizes = bench::DefaultSizes(req->category);
+  req->prompt_sizes =
+      req->category == "load" ? std::vector<int>{64} : bench::DefaultSizes(req->category);
   const json::value* sizes = o.if_contains("prompt_sizes");
   if (sizes == nullptr || sizes->is_null()) return std::nullopt;
   const int max = MaxSize(req->category);
@@ -107,6 +112,30 @@ std::optional<Response> ParseSizes(const json::object& o, BenchRequest* req) {
     req->prompt_sizes.push_back(int(v.as_int64()));
   }
   return std::nullopt;
+}
+
+// load: `concurrency` (distinct levels, default 1, 4, 16, 64) and `requests` per level.
+std::optional<Response> ParseLoadShape(const json::object& o, BenchRequest* req) {
+  req->concurrency = {1, 4, 16, 64};
+  if (const json::value* c = o.if_contains("concurrency"); c && !c->is_null()) {
+    const std::string rule =
+        "concurrency must be an array of 1 to " + std::to_string(LoadLimits::kMaxLevels) +
+        " distinct integers from 1 to " + std::to_string(LoadLimits::kMaxConcurrency);
+    if (!c->is_array() || c->as_array().empty() ||
+        c->as_array().size() > size_t(LoadLimits::kMaxLevels)) {
+      return ErrorResponse(400, rule, "invalid_value", "concurrency");
+    }
+    req->concurrency.clear();
+    for (const json::value& v : c->as_array()) {
+      const bool ok =
+          v.is_int64() && v.as_int64() >= 1 && v.as_int64() <= LoadLimits::kMaxConcurrency &&
+          std::find(req->concurrency.begin(), req->concurrency.end(), int(v.as_int64())) ==
+              req->concurrency.end();
+      if (!ok) return ErrorResponse(400, rule, "invalid_value", "concurrency");
+      req->concurrency.push_back(int(v.as_int64()));
+    }
+  }
+  return IntField(o, "requests", 1, LoadLimits::kMaxRequests, &req->requests);
 }
 
 // A speech model's file in the models dir: the id names a whisper.cpp file, with or without
@@ -177,6 +206,22 @@ std::optional<Response> BenchRoutes::ResolveModel(const std::string& id,
   return std::nullopt;
 }
 
+std::optional<Response> BenchRoutes::ResolveTarget(const std::string& id, BenchRequest* req) {
+  std::optional<RemoteTarget> t = remotes_ ? remotes_->Find(id) : std::nullopt;
+  if (!t) {
+    return ErrorResponse(400,
+                         "model '" + id.substr(0, 80) +
+                             "' is not a remote model (NAME/model): the load sweep measures a "
+                             "server; for this one's local models run `inferno bench --url "
+                             "http://127.0.0.1:PORT --model MODEL`",
+                         "invalid_value", "models");
+  }
+  req->timeouts = remotes_->timeouts();
+  req->targets.push_back(std::move(*t));
+  req->model_ids.push_back(id);
+  return std::nullopt;
+}
+
 std::optional<Response> BenchRoutes::Parse(const std::string& body, BenchRequest* out) {
   json::error_code ec;
   json::value root = json::parse(body, ec);
@@ -186,20 +231,29 @@ std::optional<Response> BenchRoutes::Parse(const std::string& body, BenchRequest
   if (!root.is_object())
     return ErrorResponse(400, "the request body must be a JSON object", "invalid_json");
   const json::object& o = root.as_object();
-  static const std::set<std::string> kKnown = {"models",     "prompt_sizes", "repetitions",
-                                               "gen_tokens", "threads",      "category"};
+  static const std::set<std::string> kKnown = {"models",      "prompt_sizes", "repetitions",
+                                               "gen_tokens",  "threads",      "category",
+                                               "concurrency", "requests"};
   for (const auto& kv : o) {
     if (!kKnown.count(std::string(kv.key()))) {
       return ErrorResponse(400,
                            "unknown field '" + std::string(kv.key()).substr(0, 40) +
                                "'; a run takes category, models, prompt_sizes, repetitions, "
-                               "gen_tokens, threads",
+                               "gen_tokens, threads (and for load: concurrency, requests)",
                            "unknown_field", std::string(kv.key()).substr(0, 40));
     }
   }
 
   BenchRequest req;
   if (auto err = ParseCategory(o, &req.category)) return err;
+  if (req.category != "load") {
+    for (const char* name : {"concurrency", "requests"}) {
+      if (o.contains(name)) {
+        return ErrorResponse(400, std::string(name) + " is a field of the load category",
+                             "invalid_value", name);
+      }
+    }
+  }
   const json::value* models = o.if_contains("models");
   if (models == nullptr || !models->is_array() || models->as_array().empty() ||
       models->as_array().size() > size_t(BenchLimits::kMaxModels)) {
@@ -219,9 +273,20 @@ std::optional<Response> BenchRoutes::Parse(const std::string& body, BenchRequest
       if (seen == id)
         return ErrorResponse(400, "model '" + id + "' is listed twice", "invalid_value", "models");
     }
-    if (auto err = ResolveModel(id, &listed, &req)) return err;
+    if (req.category == "load") {
+      if (auto err = ResolveTarget(id, &req)) return err;
+    } else if (auto err = ResolveModel(id, &listed, &req)) {
+      return err;
+    }
   }
   if (auto err = ParseSizes(o, &req)) return err;
+  if (req.category == "load") {
+    if (req.prompt_sizes.size() != 1) {
+      return ErrorResponse(400, "a load sweep takes one prompt size (words)", "invalid_value",
+                           "prompt_sizes");
+    }
+    if (auto err = ParseLoadShape(o, &req)) return err;
+  }
   req.repetitions = 3;
   if (auto err = IntField(o, "repetitions", 1, BenchLimits::kMaxRepetitions, &req.repetitions)) {
     return err;
@@ -232,6 +297,7 @@ std::optional<Response> BenchRoutes::Parse(const std::string& body, BenchRequest
   }
   req.threads = std::clamp(registry_.options().scheduler.n_threads, 1, MaxThreads());
   if (auto err = IntField(o, "threads", 1, MaxThreads(), &req.threads)) return err;
+  if (req.category == "load") req.repetitions = 1;  // each level's requests are its samples
   *out = std::move(req);
   return std::nullopt;
 }

@@ -1,5 +1,6 @@
 // The benchmark routes (docs/server.md, "Benchmarks"):
 //   POST /bench                     start a run, SSE: start, progress, result, done | error
+//                                   (category "load": a concurrency sweep of remote models)
 //   GET  /bench/runs                runs, newest first (?limit=&offset=)
 //   GET  /bench/runs/{id}           one run with its result rows
 //   GET  /bench/runs/{id}.csv       its rows as benchmarks/results.csv (attachment)
@@ -33,8 +34,10 @@ struct BenchLimits {
 
 class BenchRoutes {
  public:
-  BenchRoutes(BenchService& service, ModelRegistry& registry, store::BenchRuns& runs)
-      : service_(service), registry_(registry), runs_(runs) {}
+  // `remotes` (may be null) names the remote models a load sweep can target.
+  BenchRoutes(BenchService& service, ModelRegistry& registry, store::BenchRuns& runs,
+              RemoteRegistry* remotes = nullptr)
+      : service_(service), registry_(registry), runs_(runs), remotes_(remotes) {}
 
   // Adds the routes above to a route table; the BenchRoutes must outlive it.
   void AddTo(Router& routes);
@@ -46,6 +49,8 @@ class BenchRoutes {
  private:
   std::optional<Response> ResolveModel(const std::string& id, std::vector<ModelInfo>* listed,
                                        BenchRequest* req);
+  // load: a remote model's endpoint.
+  std::optional<Response> ResolveTarget(const std::string& id, BenchRequest* req);
   void Start(const Request& r, ResponseWriter& w);
   void Follow(BenchJob& job, ResponseWriter& w);
   void Events(const PathParams& p, ResponseWriter& w);
@@ -58,6 +63,7 @@ class BenchRoutes {
   BenchService& service_;
   ModelRegistry& registry_;
   store::BenchRuns& runs_;
+  RemoteRegistry* remotes_;
 };
 
 }  // namespace inferno::server

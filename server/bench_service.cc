@@ -6,6 +6,7 @@
 #include "bench/machine.h"
 #include "bench/suite.h"
 #include "server/bench_json.h"
+#include "server/load_sweep.h"
 #include "store/timestamps.h"
 
 namespace inferno::server {
@@ -91,6 +92,7 @@ Result<std::shared_ptr<BenchJob>> BenchService::Start(const BenchRequest& reques
   run.prompt_sizes = request.prompt_sizes;
   run.repetitions = request.repetitions;
   run.generate_tokens = request.generate_tokens;
+  run.concurrency = request.concurrency;
   Result<int64_t> id = runs_.CreateBenchRun(run);
   if (!id.ok()) return id.status();
   run.id = *id;
@@ -116,7 +118,62 @@ Status BenchService::Cancel(int64_t id) {
   return Status::Ok();
 }
 
+Status BenchService::RunLoad(BenchJob& job, const BenchRequest& request, const store::BenchRun& run,
+                             int* rows, std::string* store_error) {
+  const bench::MachineInfo machine = bench::DetectMachine();
+  const int n_models = int(request.targets.size());
+  Status last;
+  for (int mi = 0; mi < n_models; ++mi) {
+    const RemoteTarget& t = request.targets[size_t(mi)];
+    LoadSweepOptions lo;
+    lo.base_url = t.base_url;
+    lo.api_key = t.api_key;
+    lo.model = t.model;
+    lo.concurrency = request.concurrency;
+    lo.requests = request.requests;
+    lo.prompt_words = request.prompt_sizes.empty() ? 64 : request.prompt_sizes.front();
+    lo.max_tokens = request.generate_tokens;
+    lo.timeouts = request.timeouts;
+    lo.cancel = &job.cancel;
+    auto progress = [&](const LoadProgress& p) {
+      // The suite's progress event, its steps being thousandths of the model's levels.
+      bench::SuiteProgress sp;
+      sp.category = "load";
+      sp.model = t.public_id;
+      sp.model_index = mi;
+      sp.model_count = n_models;
+      sp.phase = "measuring";
+      sp.steps = p.level_count * 1000;
+      sp.step = p.level_index * 1000 + p.done * 1000 / std::max(1, p.requests);
+      json::object o = BenchProgressJson(run.id, sp, 1);
+      o["concurrency"] = p.concurrency;
+      o["done"] = p.done;
+      o["requests"] = p.requests;
+      job.Push(SseEvent("progress", o));
+    };
+    auto on_row = [&](const bench::SuiteRow& row) {
+      ++*rows;
+      if (Status st = runs_.AddBenchResult(run.id, row); !st.ok() && store_error->empty()) {
+        *store_error = st.message();
+      }
+      job.Push(SseEvent("result", json::object{{"run_id", run.id}, {"row", BenchRowJson(row)}}));
+    };
+    last = RunLoadSweepRows(lo, t.public_id, run.run_key, machine, on_row, progress);
+    if (last.code() == Status::Code::kCancelled) return last;
+  }
+  // As the suite: a model that failed is a failed row, the run goes on; with one model, its
+  // failure is the run's.
+  return n_models == 1 ? last : Status::Ok();
+}
+
 void BenchService::Run(std::shared_ptr<BenchJob> job, BenchRequest request, store::BenchRun run) {
+  if (request.category == "load") {
+    int rows = 0;
+    std::string store_error;
+    const Status st = RunLoad(*job, request, run, &rows, &store_error);
+    Finish(job, run, st, rows, store_error);
+    return;
+  }
   bench::SuiteOptions so;
   so.category = request.category;
   so.models = request.model_paths;
@@ -148,13 +205,16 @@ void BenchService::Run(std::shared_ptr<BenchJob> job, BenchRequest request, stor
     job->Push(SseEvent("progress", BenchProgressJson(run.id, p, request.repetitions)));
   });
 
+  Finish(job, run, result.status(), rows, store_error);
+}
+
+void BenchService::Finish(const std::shared_ptr<BenchJob>& job, const store::BenchRun& run,
+                          const Status& result, int rows, const std::string& store_error) {
   std::string status = "done", error;
   if (!result.ok()) {
-    const bool cancelled = result.status().code() == Status::Code::kCancelled;
+    const bool cancelled = result.code() == Status::Code::kCancelled;
     status = cancelled ? "cancelled" : "failed";
-    error = !cancelled  ? result.status().message()
-            : stopping_ ? "the server stopped during the run"
-                        : "";
+    error = !cancelled ? result.message() : stopping_ ? "the server stopped during the run" : "";
   } else if (!store_error.empty()) {
     status = "failed";
     error = "results could not be stored: " + store_error;

@@ -20,12 +20,16 @@
 
 #include "engine/util/status.h"
 #include "engine/util/thread_annotations.h"
+#include "server/remote_registry.h"
 #include "store/bench_runs.h"
 
 namespace inferno::server {
 
 struct BenchRequest {
-  std::string category = "text";          // text | image | audio (bench/suite.h)
+  // text | image | audio (bench/suite.h), or load: a concurrency sweep against the server of
+  // each model (server/load_sweep.h), which runs here rather than in a worker process since
+  // it measures the server, not this machine.
+  std::string category = "text";
   std::vector<std::string> model_ids;     // as the client named them
   std::vector<std::string> model_paths;   // resolved inside the models dir
   std::vector<std::string> mmproj_paths;  // image: each model's vision encoder
@@ -33,6 +37,12 @@ struct BenchRequest {
   int repetitions = 1;
   int generate_tokens = 64;
   int threads = 1;
+  // load: each model's server (a remote model's endpoint), the levels, requests per level
+  // (0: the sweep's default) and the remote timeouts. prompt_sizes holds the prompt's words.
+  std::vector<RemoteTarget> targets;
+  std::vector<int> concurrency;
+  int requests = 0;
+  RemoteTimeouts timeouts;
 };
 
 // One run's SSE events ("event: ...\ndata: ...\n\n"), in order, for any number of followers.
@@ -81,6 +91,12 @@ class BenchService {
 
  private:
   void Run(std::shared_ptr<BenchJob> job, BenchRequest request, store::BenchRun run) EXCLUDES(mu_);
+  // The load category's run; its status like RunSuite's (kCancelled when cancelled).
+  Status RunLoad(BenchJob& job, const BenchRequest& request, const store::BenchRun& run, int* rows,
+                 std::string* store_error);
+  // Stores the run's end and tells the followers (done, or error with the message).
+  void Finish(const std::shared_ptr<BenchJob>& job, const store::BenchRun& run,
+              const Status& result, int rows, const std::string& store_error) EXCLUDES(mu_);
 
   BenchServiceOptions options_;
   store::BenchRuns& runs_;

@@ -266,13 +266,22 @@ Response Serve(const Request& r, EmbedDialect dialect, ModelRegistry& registry,
 
 }  // namespace
 
-void AddEmbeddingRoutes(Router& routes, ModelRegistry& registry, Admission& admission) {
+void AddEmbeddingRoutes(Router& routes, ModelRegistry& registry, Admission& admission,
+                        EmbeddingForward forward) {
   const std::pair<const char*, EmbedDialect> kRoutes[] = {
       {"/v1/embeddings", EmbedDialect::kOpenAi},
       {"/api/embed", EmbedDialect::kOllama},
       {"/api/embeddings", EmbedDialect::kOllamaLegacy},
   };
   for (const auto& [path, dialect] : kRoutes) {
+    if (dialect == EmbedDialect::kOpenAi && forward) {
+      routes.Add(
+          "POST", path,
+          [&registry, &admission, forward](const Request& r, const PathParams&, ResponseWriter& w) {
+            if (!forward(r, w)) w.Send(Serve(r, EmbedDialect::kOpenAi, registry, admission));
+          });
+      continue;
+    }
     routes.AddReply("POST", path,
                     [&registry, &admission, dialect](const Request& r, const PathParams&) {
                       return Serve(r, dialect, registry, admission);

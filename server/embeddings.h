@@ -10,6 +10,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -56,6 +57,10 @@ std::string OllamaLegacyEmbeddingJson(const EmbedResult& r);
 
 // Adds the three routes; `registry` and `admission` (whose per-client bound each request
 // counts against while it runs) must outlive the table.
-void AddEmbeddingRoutes(Router& routes, ModelRegistry& registry, Admission& admission);
+// `forward` (may be empty) takes an OpenAI request for a remote model (the one proxy,
+// server/remote_proxy.h) and answers it; false leaves the request to the local models.
+using EmbeddingForward = std::function<bool(const Request&, ResponseWriter&)>;
+void AddEmbeddingRoutes(Router& routes, ModelRegistry& registry, Admission& admission,
+                        EmbeddingForward forward = {});
 
 }  // namespace inferno::server

@@ -147,6 +147,10 @@ void Api::OllamaRespond(const Request& r, ResponseWriter& w, OllamaRun& run) {
                    name.c_str());
     }
   }
+  if (std::optional<RemoteTarget> remote = RemoteModel(WithoutLatest(p.model))) {
+    OllamaRemote(r, w, run, *remote);
+    return;
+  }
   int unused = 0;
   std::shared_ptr<LoadedModel> lm = AcquireOrAnswer(WithoutLatest(p.model), "model", w, &unused);
   if (!lm) return;
@@ -184,7 +188,32 @@ void Api::OllamaRespond(const Request& r, ResponseWriter& w, OllamaRun& run) {
   std::unique_ptr<Generation> gen = Admit(r, *lm, std::move(run.req), w, &unused);
   if (!gen) return;
   prompt_tokens_ += uint64_t(prompt_tokens);
-  OllamaReply(w, *gen, enc, prompt_tokens, p.stream, keep_alive);
+  const EventPump pump = [&gen](const std::function<bool(const Event&)>& f) {
+    gen->Run(f);
+    return true;
+  };
+  OllamaReply(w, pump, enc, prompt_tokens, p.stream, keep_alive);
+}
+
+void Api::OllamaRemote(const Request& r, ResponseWriter& w, OllamaRun& run,
+                       const RemoteTarget& target) {
+  const OllamaParams& p = run.params;
+  OllamaEncoder enc(run.kind, target.public_id);
+  // Loading and keep_alive are the remote's business; num_ctx is its own setting too.
+  if (p.load_only) {
+    w.Send(Response{200, "application/json", {}, enc.LoadOnly("load")});
+    return;
+  }
+  if (!p.context.empty()) {
+    SendError(w, OllamaBadField("context",
+                                "'context' holds token ids, which only the remote's own "
+                                "tokenizer could read: send the conversation as messages"));
+    return;
+  }
+  const EventPump pump = [&](const std::function<bool(const Event&)>& f) {
+    return GenerateRemote(r, target, run.req, p.max_tokens_given, w, f);
+  };
+  OllamaReply(w, pump, enc, 0, p.stream, [] {});
 }
 
 namespace {
@@ -296,23 +325,28 @@ void Api::OllamaPull(const Request& r, ResponseWriter& w) {
   }
 }
 
-void Api::OllamaReply(ResponseWriter& w, Generation& gen, OllamaEncoder& enc, int prompt_tokens,
-                      bool stream, const std::function<void()>& finish) {
+void Api::OllamaReply(ResponseWriter& w, const EventPump& pump, OllamaEncoder& enc,
+                      int prompt_tokens, bool stream, const std::function<void()>& finish) {
+  // A remote's prompt is counted by the remote: its usage arrives with kDone.
+  auto prompt_count = [prompt_tokens](const Event& done) {
+    return std::max(prompt_tokens, done.timings.prompt_tokens);
+  };
   if (!stream) {
-    const Collected out = Collect(
-        gen,
-        [&](const Event& e) {
-          if (e.type == Event::Type::kToken) enc.Add(e);
-        },
-        [&](const Event& done) { return enc.Final(done, prompt_tokens); });
+    bool answered = true;
+    const Collected out =
+        Collect([&](const std::function<bool(const Event&)>& f) { return answered = pump(f); },
+                [&](const Event& e) {
+                  if (e.type == Event::Type::kToken) enc.Add(e);
+                },
+                [&](const Event& done) { return enc.Final(done, prompt_count(done)); });
     finish();
-    w.Send(Response{out.status, "application/json", {}, out.body});
+    if (answered) w.Send(Response{out.status, "application/json", {}, out.body});
     return;
   }
-  if (!w.StartStream(200, "application/x-ndjson", {})) return;
   bool alive = true;
   std::string last;  // held until `finish` has run: a keep_alive of 0 unloads before it
-  gen.Run([&](const Event& e) {
+  const bool ran = pump([&](const Event& e) {
+    if (!w.started()) alive = w.StartStream(200, "application/x-ndjson", {});
     if (e.type == Event::Type::kToken) {
       ++generated_tokens_;
       // A token that completed no text (half a character, a held-back tag) sends nothing.
@@ -320,13 +354,14 @@ void Api::OllamaReply(ResponseWriter& w, Generation& gen, OllamaEncoder& enc, in
       if (!line.empty()) alive = alive && w.Write(line);
     } else if (e.type == Event::Type::kDone) {
       decode_ms_ = decode_ms_ + e.timings.decode_ms;
-      last = enc.DoneLine(e, prompt_tokens);
+      last = enc.DoneLine(e, prompt_count(e));
     } else if (e.type == Event::Type::kError) {
       last = OllamaErrorBody(ErrorJson(500, e.error.message())) + "\n";
     }
     return alive;
   });
   finish();
+  if (!ran || !w.started()) return;
   if (alive && !last.empty()) w.Write(last);
   w.EndStream();
 }

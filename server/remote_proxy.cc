@@ -5,6 +5,7 @@
 #include "server/errors.h"
 #include "server/openai.h"
 #include "server/remote_json.h"
+#include "server/remote_generation.h"
 
 namespace inferno::server {
 namespace {
@@ -50,9 +51,42 @@ Response RemoteErrorResponse(const RemoteTarget& t, long status, const std::stri
 
 Response ErrorReply(const ApiError& e) { return ErrorResponse(e.status, e.message, e.code); }
 
+// RemoteErrorResponse's error as an ApiError, for the front ends that answer in a shape of
+// their own: the remote's message and status when it sent an OpenAI error, else a 502.
+ApiError RemoteApiError(const RemoteTarget& t, long status, const std::string& body) {
+  json::error_code ec;
+  json::value v = json::parse(body, ec);
+  const json::value* e = !ec && v.is_object() ? v.as_object().if_contains("error") : nullptr;
+  if (e != nullptr && status >= 400 && status < 600) {
+    const json::value* m = e->is_object() ? e->as_object().if_contains("message") : nullptr;
+    const json::value* c = e->is_object() ? e->as_object().if_contains("code") : nullptr;
+    return {
+        int(status),
+        Where(t) + ": " + (m && m->is_string() ? std::string(m->as_string()) : json::serialize(*e)),
+        "", c && c->is_string() ? std::string(c->as_string()) : ""};
+  }
+  return BadResponse(t, "HTTP " + std::to_string(status) + ": " + body.substr(0, 200));
+}
+
+Event ErrorEvent(const ApiError& e) {
+  Event ev;
+  ev.type = Event::Type::kError;
+  ev.error = Status::IoError(e.message);
+  return ev;
+}
+
 }  // namespace
 
 Status SseRelay::Feed(std::string_view data, std::string* out) {
+  const bool had_done = saw_done_marker_;
+  std::vector<json::object> objects;
+  const Status st = Objects(data, &objects);
+  for (const json::object& o : objects) *out += "data: " + json::serialize(o) + "\n\n";
+  if (saw_done_marker_ && !had_done) *out += "data: [DONE]\n\n";
+  return st;
+}
+
+Status SseRelay::Objects(std::string_view data, std::vector<json::object>* out) {
   if (done_) return Status::Ok();
   for (char c : data) {
     if (c != '\r') pending_ += c;  // CRLF and LF line ends read alike
@@ -69,7 +103,7 @@ Status SseRelay::Feed(std::string_view data, std::string* out) {
   return Status::Ok();
 }
 
-Status SseRelay::Event(std::string_view event, std::string* out) {
+Status SseRelay::Event(std::string_view event, std::vector<json::object>* out) {
   std::string payload;
   bool has_data = false;
   while (!event.empty()) {
@@ -85,7 +119,6 @@ Status SseRelay::Event(std::string_view event, std::string* out) {
   }
   if (!has_data) return Status::Ok();
   if (payload == "[DONE]") {
-    *out += "data: [DONE]\n\n";
     done_ = saw_done_marker_ = true;
     return Status::Ok();
   }
@@ -99,7 +132,7 @@ Status SseRelay::Event(std::string_view event, std::string* out) {
   if (o.contains("model")) o["model"] = public_id_;
   // The remote's own error event ends its stream.
   if (o.contains("error")) done_ = true;
-  *out += "data: " + json::serialize(o) + "\n\n";
+  out->push_back(std::move(o));
   relayed_any_ = true;
   return Status::Ok();
 }
@@ -243,6 +276,85 @@ std::variant<json::object, ApiError> PostRemoteJson(RemoteRegistry& registry, co
   }
   if (ec || !v.is_object()) return BadResponse(t, "an answer that is not a JSON object");
   return std::move(v.as_object());
+}
+
+std::optional<ApiError> RemoteProxy::Generate(const RemoteTarget& t, const std::string& path,
+                                              const json::object& body,
+                                              const std::function<bool(const Event&)>& on_event) {
+  SseRelay relay(t.public_id);
+  RemoteEventReader reader;
+  std::string whole;  // a non-stream answer: an error, or a remote that ignores "stream"
+  bool started = false, client_gone = false, failed = false;
+  std::optional<ApiError> early;  // an error event before anything was given to on_event
+  Status malformed;
+  auto deliver = [&](const std::vector<Event>& events) {
+    for (const Event& e : events) {
+      if (!started && e.type == Event::Type::kError) {
+        early = ApiError{502, Where(t) + ": " + e.error.message(), "", "remote_error"};
+        return;
+      }
+      if (!started) {
+        started = true;
+        Event prompt;
+        prompt.type = Event::Type::kPrompt;
+        if (!on_event(prompt)) client_gone = true;
+      }
+      failed = failed || e.type == Event::Type::kError;
+      if (client_gone || !on_event(e)) {
+        client_gone = true;
+        return;
+      }
+    }
+  };
+  const RemoteOutcome out = CallRemote(
+      {"POST", t.base_url + path, t.api_key, json::serialize(body)}, registry_.timeouts(),
+      [&](long status, std::string_view type, std::string_view data) {
+        if (!IsSuccess(status) || type.rfind("text/event-stream", 0) != 0) {
+          whole.append(data);
+          return whole.size() <= kMaxBodyBytes;
+        }
+        std::vector<json::object> objects;
+        malformed = relay.Objects(data, &objects);
+        std::vector<Event> events;
+        for (const json::object& o : objects) reader.Chunk(o, &events);
+        deliver(events);
+        return !client_gone && !early && malformed.ok() && !relay.done();
+      });
+  if (early) return early;
+  if (client_gone) return std::nullopt;
+  const bool transfer_ok =
+      out.failure == RemoteFailure::kNone || out.failure == RemoteFailure::kAborted;
+  if (!started && transfer_ok && malformed.ok() && !whole.empty()) {
+    if (!IsSuccess(out.status)) return RemoteApiError(t, out.status, whole);
+    json::error_code ec;
+    json::value v = json::parse(whole, ec);
+    if (ec || !v.is_object()) return BadResponse(t, "a malformed answer");
+    std::vector<Event> events;
+    reader.Chunk(v.as_object(), &events);
+    events.push_back(reader.Done());
+    deliver(events);
+    return early;
+  }
+  if (!started && !transfer_ok) {
+    const ApiError e = TransferError(t, out);
+    if (out.failure == RemoteFailure::kConnect) registry_.RecordFailure(t.endpoint, e.message);
+    return e;
+  }
+  if (!started && !malformed.ok()) return BadResponse(t, malformed.message());
+  if (failed) return std::nullopt;  // the remote's error event was the last one
+  std::vector<Event> last;
+  if (!malformed.ok()) {
+    last.push_back(ErrorEvent(BadResponse(t, malformed.message())));
+  } else if (relay.saw_done_marker()) {
+    last.push_back(reader.Done());
+  } else if (transfer_ok) {
+    last.push_back(
+        ErrorEvent({502, Where(t) + " closed the stream before it ended", "", "remote_failed"}));
+  } else {
+    last.push_back(ErrorEvent(TransferError(t, out)));
+  }
+  deliver(last);
+  return early;
 }
 
 }  // namespace inferno::server

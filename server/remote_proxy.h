@@ -15,9 +15,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "engine/runtime/events.h"
 #include "engine/util/status.h"
 #include "server/http_types.h"
+#include "server/openai.h"
 #include "server/remote_registry.h"
 
 namespace inferno::server {
@@ -30,13 +33,16 @@ class SseRelay {
   // Appends the complete events of `data` (with what was buffered) to *out. An event whose
   // data is not a JSON object (nor [DONE]) is an error naming it; nothing after it is relayed.
   Status Feed(std::string_view data, std::string* out);
+  // The same events as objects, for a reader of the stream rather than a relay; [DONE] is
+  // not one (saw_done_marker() says it came).
+  Status Objects(std::string_view data, std::vector<boost::json::object>* out);
   // [DONE] arrived, or an error object that ends the stream.
   bool done() const { return done_; }
   bool saw_done_marker() const { return saw_done_marker_; }
   bool relayed_any() const { return relayed_any_; }
 
  private:
-  Status Event(std::string_view event, std::string* out);
+  Status Event(std::string_view event, std::vector<boost::json::object>* out);
   std::string public_id_;
   std::string pending_;
   bool done_ = false, saw_done_marker_ = false, relayed_any_ = false;
@@ -55,6 +61,16 @@ class RemoteProxy {
   // False (nothing sent) otherwise.
   bool Forward(std::string_view path, const boost::json::object& body, ResponseWriter& w,
                const Gate& gate = {});
+
+  // A front end's generation on a remote model (server/remote_generation.h): `body` (made by
+  // RemoteRequestBody, streamed) goes to the endpoint's `path`, and what it answers reaches
+  // on_event as the engine's events: kPrompt once the remote has answered, a kToken per chunk
+  // with text, then kDone, or kError when the stream breaks. A failure before any event is
+  // returned instead (nothing was given to on_event), for the front end to answer with its
+  // status. on_event returning false (the client left) closes the connection to the remote.
+  std::optional<ApiError> Generate(const RemoteTarget& target, const std::string& path,
+                                   const boost::json::object& body,
+                                   const std::function<bool(const Event&)>& on_event);
 
  private:
   void Whole(const RemoteTarget& target, const std::string& url, std::string body,

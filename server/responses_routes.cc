@@ -87,9 +87,14 @@ void Api::CreateResponse(const Request& r, ResponseWriter& w) {
     SendJson(w, err->status, ErrorBody(*err), &status);
     return;
   }
-  const std::shared_ptr<LoadedModel> lm = AcquireOrAnswer(p.rr.model, "model", w, &status);
-  if (!lm) return;
-  ResponsesEncoder enc(Head(p, lm->id));
+  // A remote model runs through its OpenAI API (GenerateRemote).
+  const std::optional<RemoteTarget> remote = RemoteModel(p.rr.model);
+  std::shared_ptr<LoadedModel> lm;
+  if (!remote) {
+    lm = AcquireOrAnswer(p.rr.model, "model", w, &status);
+    if (!lm) return;
+  }
+  ResponsesEncoder enc(Head(p, remote ? remote->public_id : lm->id));
   int prompt_tokens = 0;
   const bool stream = p.rr.stream;
   // The stream starts with the first event, once the generation is admitted, so a refusal is
@@ -108,7 +113,8 @@ void Api::CreateResponse(const Request& r, ResponseWriter& w) {
     } else if (e.type == Event::Type::kToken) {
       out = enc.Token(e);
     } else if (e.type == Event::Type::kDone) {
-      out = enc.Finish(e, prompt_tokens);
+      // A remote's prompt is counted by the remote: its usage arrives with kDone.
+      out = enc.Finish(e, std::max(prompt_tokens, e.timings.prompt_tokens));
       done = e.finish_reason != "cancelled";
     } else if (e.type == Event::Type::kError) {
       error = e.error.message();
@@ -118,10 +124,11 @@ void Api::CreateResponse(const Request& r, ResponseWriter& w) {
     if (stream && !out.empty()) alive = alive && w.Write(out);
     return alive;
   };
-  if (!Generate(r, *lm, std::move(p.req), p.params.max_tokens_given, w, on_event,
-                &ResponsesParam)) {
-    return;
-  }
+  const bool ran = remote ? GenerateRemote(r, *remote, p.req, p.params.max_tokens_given, w,
+                                           on_event, &ResponsesParam)
+                          : Generate(r, *lm, std::move(p.req), p.params.max_tokens_given, w,
+                                     on_event, &ResponsesParam);
+  if (!ran) return;
   if (done && p.rr.store) {
     KeepResponse(options_.responses, p.rr.previous_response_id, p.input, enc.response());
   }

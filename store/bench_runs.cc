@@ -59,7 +59,8 @@ constexpr const char* kRunColumns =
     "SELECT r.id, r.run_key, r.source, r.status, r.error, r.started_at, "
     "COALESCE(r.finished_at, 0), r.hostname, r.cpu_model, r.cpu_flags, r.isa, r.cores, "
     "r.threads, r.models, r.prompt_sizes, r.repetitions, r.generate_tokens, "
-    "(SELECT COUNT(*) FROM bench_results b WHERE b.bench_run_id = r.id), r.category "
+    "(SELECT COUNT(*) FROM bench_results b WHERE b.bench_run_id = r.id), r.category, "
+    "r.concurrency "
     "FROM bench_runs r ";
 
 BenchRun ReadRun(SQLite::Statement& q) {
@@ -87,6 +88,9 @@ BenchRun ReadRun(SQLite::Statement& q) {
   r.generate_tokens = q.getColumn(16).getInt();
   r.row_count = q.getColumn(17).getInt64();
   r.category = q.getColumn(18).getString();
+  for (const json::value& v : ParseArray(q.getColumn(19).getString())) {
+    if (v.is_int64()) r.concurrency.push_back(int(v.as_int64()));
+  }
   return r;
 }
 
@@ -108,11 +112,12 @@ Result<int64_t> BenchRuns::CreateBenchRun(const BenchRun& run) {
   }
   std::lock_guard<std::mutex> lock(db_.mu());
   try {
-    SQLite::Statement q(db_.connection(),
-                        "INSERT INTO bench_runs (run_key, source, status, error, started_at, "
-                        "finished_at, hostname, cpu_model, cpu_flags, isa, cores, threads, "
-                        "models, prompt_sizes, repetitions, generate_tokens, category) VALUES "
-                        "(?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    SQLite::Statement q(
+        db_.connection(),
+        "INSERT INTO bench_runs (run_key, source, status, error, started_at, "
+        "finished_at, hostname, cpu_model, cpu_flags, isa, cores, threads, "
+        "models, prompt_sizes, repetitions, generate_tokens, category, concurrency) "
+        "VALUES (?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     q.bind(1, run.run_key);
     q.bind(2, run.source);
     q.bind(3, run.status);
@@ -130,6 +135,7 @@ Result<int64_t> BenchRuns::CreateBenchRun(const BenchRun& run) {
     q.bind(15, run.repetitions);
     q.bind(16, run.generate_tokens);
     q.bind(17, run.category);
+    q.bind(18, JsonList(run.concurrency));
     q.exec();
     return db_.connection().getLastInsertRowid();
   } catch (const std::exception& e) {

@@ -27,10 +27,11 @@ struct BenchRun {
   int cores = 0;
   int threads = 0;
   std::vector<std::string> models;  // model ids (server) or paths (cli)
-  std::string category = "text";    // text | image | audio (bench::kCategories)
+  std::string category = "text";    // text | image | audio | load (bench::kCategories)
   std::vector<int> prompt_sizes;    // prompt tokens, picture long sides (px) or clip seconds
   int repetitions = 0;
   int generate_tokens = 0;
+  std::vector<int> concurrency;       // load: the levels swept
   int64_t row_count = 0;              // filled by List and Get
   std::vector<bench::SuiteRow> rows;  // filled by Get, in the order they were added
 };

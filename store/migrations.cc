@@ -197,6 +197,22 @@ ALTER TABLE bench_results ADD COLUMN rtf REAL NOT NULL DEFAULT 0;
 ALTER TABLE bench_results ADD COLUMN rtf_sd REAL NOT NULL DEFAULT 0;
 ALTER TABLE bench_runs ADD COLUMN category TEXT NOT NULL DEFAULT 'text';
 )sql"},
+    // The load category of the benchmarks (a concurrency sweep against a server,
+    // server/load_sweep.h): its columns appended to bench_results in the CSV's order, and each
+    // run's concurrency levels.
+    {11, "load sweep benchmark columns", R"sql(
+ALTER TABLE bench_results ADD COLUMN concurrency INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE bench_results ADD COLUMN requests INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE bench_results ADD COLUMN failed_requests INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE bench_results ADD COLUMN ttft_p50_ms REAL NOT NULL DEFAULT 0;
+ALTER TABLE bench_results ADD COLUMN ttft_p95_ms REAL NOT NULL DEFAULT 0;
+ALTER TABLE bench_results ADD COLUMN ttft_p99_ms REAL NOT NULL DEFAULT 0;
+ALTER TABLE bench_results ADD COLUMN latency_p50_ms REAL NOT NULL DEFAULT 0;
+ALTER TABLE bench_results ADD COLUMN latency_p95_ms REAL NOT NULL DEFAULT 0;
+ALTER TABLE bench_results ADD COLUMN latency_p99_ms REAL NOT NULL DEFAULT 0;
+ALTER TABLE bench_results ADD COLUMN throughput_tps REAL NOT NULL DEFAULT 0;
+ALTER TABLE bench_runs ADD COLUMN concurrency TEXT NOT NULL DEFAULT '[]';
+)sql"},
 };
 
 Status TooNew(std::string_view name, int found, int known) {

@@ -1,6 +1,6 @@
-// llama.cpp's llama-server (the peer build, ~/.cache/inferno-peer/build/bin) on a fixture
-// model on loopback, for the tests of remote endpoints: started on a free port, ready once its
-// /health answers 200, stopped (SIGTERM) when it goes out of scope or by Stop().
+// llama.cpp's llama-server (the peer build, ~/.cache/inferno-peer/build/bin) serving a fixture
+// model on a loopback port, for the remote endpoint tests: started in the constructor, ready
+// once /health answers 200, stopped (SIGTERM) in the destructor.
 #pragma once
 
 #include <fcntl.h>
@@ -27,16 +27,20 @@ inline std::string PeerServerBinary() {
   return std::string(home ? home : "") + "/.cache/inferno-peer/build/bin/llama-server";
 }
 
-// llama.cpp's server on a fixture model, under the alias `alias`.
+// llama.cpp's server on a fixture model, under the alias `alias`; `extra` are further flags
+// (--parallel N).
 class LlamaServer {
  public:
-  LlamaServer(const std::string& model, const std::string& alias) {
+  LlamaServer(const std::string& model, const std::string& alias,
+              const std::vector<std::string>& extra = {}) {
     port_ = RefusingPort();
     const std::vector<std::string> argv = {
         PeerServerBinary(),    "-m", model,  "--alias", alias, "--host",    "127.0.0.1", "--port",
         std::to_string(port_), "-c", "1024", "-t",      "2",   "--no-webui"};
+    std::vector<std::string> args = argv;
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> cargs;
-    for (const std::string& a : argv) cargs.push_back(const_cast<char*>(a.c_str()));
+    for (const std::string& a : args) cargs.push_back(const_cast<char*>(a.c_str()));
     cargs.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);

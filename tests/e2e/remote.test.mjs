@@ -1,7 +1,8 @@
 // End-to-end: a second `inferno serve` as a remote OpenAI-compatible endpoint of the first
 // (--remote peer=URL, docs/scale-out.md). Its model shows in the picker as remote; Chat
 // with it gives the text the remote itself gives for the same request; the Debugger says
-// why it cannot run it.
+// why it cannot run it; the Benchmarks page sweeps it at two concurrency levels and charts
+// the latency percentiles (docs/screenshots/bench-load-sweep.png).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -103,6 +104,60 @@ describe('remote models', () => {
     await page.getByRole('tab', { name: 'Debugger' }).click();
     await page.getByText("runs on the remote endpoint 'peer'").waitFor();
     assert.equal(await page.getByRole('button', { name: 'Run', exact: true }).isDisabled(), true);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a load sweep of the remote model from the Benchmarks page, with its chart', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 1100 },
+      colorScheme: 'light',
+      storageState: {
+        cookies: [],
+        origins: [{ origin: server.url, localStorage: [{ name: 'inferno.showSettings', value: 'false' }] }],
+      },
+    });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url + '/');
+    await page.getByRole('tab', { name: 'Benchmarks' }).click();
+    await page.getByRole('radio', { name: 'Load sweep (remote)' }).check();
+    // Only remote models are offered for a sweep.
+    const offered = page.locator('.bench-models label', { hasText: 'peer/llama-tiny-Q8_0' });
+    await offered.waitFor();
+    assert.equal(await page.locator('.bench-models label', { hasText: /^llama-tiny/ }).count(), 0);
+    await offered.locator('input[type=checkbox]').setChecked(true);
+    await page.getByLabel('Prompt length (words)').fill('16');
+    await page.getByLabel('Concurrency (clients)').fill('1, 4');
+    await page.getByLabel('Requests per level').fill('4');
+    await page.getByLabel('Generated tokens').fill('6');
+    await page.getByRole('button', { name: 'Run benchmark' }).click();
+    await page.getByTestId('bench-progress').getByText(/Run #\d+ finished/).waitFor({ timeout: 120000 });
+
+    const table = page.locator('[data-testid=bench-results][data-category=load]');
+    const cells = await table.locator('tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())),
+    );
+    // model, quant, clients, requests, failed, TTFT p50/p95/p99, latency p50/p95/p99, ...
+    assert.deepEqual(
+      cells.map((c) => [c[0], c[2], c[3], c[4]]),
+      [
+        ['peer/llama-tiny-Q8_0', '1', '4', '0'],
+        ['peer/llama-tiny-Q8_0', '4', '4', '0'],
+      ],
+    );
+    for (const c of cells) {
+      const [p50, p95, p99] = c[6].split(' / ').map((v) => Number(v.replace(/,/g, '')));
+      assert.ok(p50 > 0 && p50 <= p95 && p95 <= p99, c[6]);
+    }
+    // The chart: one line per percentile, a point per level.
+    const chart = page.getByTestId('chart-load-latency');
+    await chart.waitFor();
+    assert.equal(await chart.locator('polyline').count(), 3);
+    assert.equal(await chart.locator('circle').count(), 6);
+    assert.equal(await page.getByTestId('chart-load-throughput').locator('rect.bar').count(), 2);
+    await page.getByRole('region', { name: 'Results' }).screenshot({ path: path.join(shots, 'bench-load-sweep.png') });
     assert.deepEqual(errors, []);
     await context.close();
   });

@@ -48,10 +48,24 @@ export interface BenchRow {
   audio_seconds?: number;
   rtf?: number;
   rtf_sd?: number;
+  // The load category: one row per concurrency level (0 / absent in the other categories).
+  concurrency?: number;
+  requests?: number;
+  failed_requests?: number;
+  ttft_p50_ms?: number;
+  ttft_p95_ms?: number;
+  ttft_p99_ms?: number;
+  latency_p50_ms?: number;
+  latency_p95_ms?: number;
+  latency_p99_ms?: number;
+  throughput_tps?: number;
 }
 
-/** What a run measures: text prompts, an image with a question (vision models), audio to transcribe. */
-export type BenchCategory = 'text' | 'image' | 'audio';
+/**
+ * What a run measures: text prompts, an image with a question (vision models), audio to transcribe,
+ * or load: a concurrency sweep of streamed requests against a remote model's server.
+ */
+export type BenchCategory = 'text' | 'image' | 'audio' | 'load';
 
 export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -71,6 +85,8 @@ export interface BenchRun {
   prompt_sizes: number[];
   repetitions: number;
   gen_tokens: number;
+  /** load: the concurrency levels swept. */
+  concurrency?: number[];
   row_count: number;
   rows?: BenchRow[];
 }
@@ -82,6 +98,9 @@ export interface BenchRequest {
   repetitions: number;
   gen_tokens?: number;
   threads?: number;
+  /** load: clients at once, one level each, and requests per level (absent: the server's default). */
+  concurrency?: number[];
+  requests?: number;
 }
 
 export async function listBenchRuns(limit = 50): Promise<BenchRun[]> {

@@ -7,12 +7,13 @@ import { vi } from 'vitest';
 import type { BenchRow } from '../api/bench';
 import type { ModelInfo } from '../api/types';
 import { BenchForm } from './BenchForm';
-import { BenchTable } from './BenchResults';
+import { BenchCharts, BenchTable } from './BenchResults';
 
 const MODELS: ModelInfo[] = [
   { id: 'llama-tiny', quant: 'Q8_0' },
   { id: 'gemma3-tiny', quant: 'Q8_0', capabilities: ['vision'] },
   { id: 'whisper-base', kind: 'speech' },
+  { id: 'gpu/big', remote: true },
 ];
 
 function offered(): string[] {
@@ -89,6 +90,73 @@ describe('BenchForm categories', () => {
     expect(onRun).toHaveBeenLastCalledWith(
       expect.objectContaining({ category: 'audio', models: ['ggml-tiny', 'whisper-base'], prompt_sizes: [5, 10, 30] }),
     );
+
+    // The load sweep offers the remote models only, with its levels and requests.
+    fireEvent.click(screen.getByRole('radio', { name: 'Load sweep (remote)' }));
+    expect(offered()).toEqual(['gpu/big']);
+    fireEvent.click(screen.getByRole('checkbox', { name: /gpu\/big/ }));
+    const levels = screen.getByLabelText('Concurrency (clients)') as HTMLInputElement;
+    expect(levels.value).toBe('1, 4, 16, 64');
+    fireEvent.change(levels, { target: { value: '1, 300' } });
+    expect(screen.getByText('“300” is not a number of clients from 1 to 256.')).toBeTruthy();
+    fireEvent.change(levels, { target: { value: '2, 8' } });
+    fireEvent.change(screen.getByLabelText('Requests per level'), { target: { value: '12' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Run benchmark' }));
+    expect(onRun).toHaveBeenLastCalledWith({
+      category: 'load',
+      models: ['gpu/big'],
+      prompt_sizes: [64],
+      repetitions: 1,
+      gen_tokens: 64,
+      concurrency: [2, 8],
+      requests: 12,
+    });
+  });
+});
+
+describe('load sweep results', () => {
+  it('tables each level and charts the latency percentiles over the levels', () => {
+    const level = (c: number, p50: number) =>
+      row({
+        model: 'gpu/big',
+        quant: '',
+        input_type: 'load',
+        concurrency: c,
+        requests: 8,
+        failed_requests: 0,
+        ttft_p50_ms: p50 / 4,
+        ttft_p95_ms: p50 / 3,
+        ttft_p99_ms: p50 / 2,
+        latency_p50_ms: p50,
+        latency_p95_ms: p50 * 1.5,
+        latency_p99_ms: p50 * 2,
+        throughput_tps: 10 * c,
+      });
+    const rows = [level(1, 100), level(4, 300)];
+    render(
+      <>
+        <BenchTable rows={rows} />
+        <BenchCharts rows={rows} />
+      </>,
+    );
+    const table = screen.getByTestId('bench-results');
+    expect(table.getAttribute('data-category')).toBe('load');
+    const first = within(table).getAllByRole('row')[1] as HTMLElement;
+    expect(within(first).getAllByRole('cell').map((c) => c.textContent)).toEqual([
+      'gpu/big',
+      '',
+      '1',
+      '8',
+      '0',
+      '25 / 33 / 50',
+      '100 / 150 / 200',
+      '300.0',
+      '10.0',
+    ]);
+    const chart = screen.getByTestId('chart-load-latency');
+    expect(chart.querySelectorAll('polyline')).toHaveLength(3);
+    expect(chart.querySelectorAll('circle')).toHaveLength(6);
+    expect(screen.getByTestId('chart-load-throughput').querySelectorAll('rect.bar')).toHaveLength(2);
   });
 });
 

@@ -102,16 +102,20 @@ export function LineChart({
   title,
   series,
   xLabel,
+  xUnit = 'tokens',
   format,
   testId,
 }: {
   title: string;
   series: Series[];
   xLabel: string;
+  /** What an x value counts, in the points' tooltips. */
+  xUnit?: string;
   format: (v: number) => string;
   testId?: string;
 }) {
-  // Prompt sizes are few and uneven (50, 100, 200): evenly spaced categories read best.
+  // Prompt sizes and concurrency levels are few and uneven (50, 100, 200; 1, 4, 16, 64):
+  // evenly spaced categories read best.
   const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort((a, b) => a - b);
   const max = niceMax(Math.max(0, ...series.flatMap((s) => s.points.map((p) => p.y))));
   const plotW = W - PAD.left - PAD.right;
@@ -136,7 +140,7 @@ export function LineChart({
             {s.points.map((p) => (
               <circle key={p.x} cx={x(p.x)} cy={y(p.y)} r={4}>
                 <title>
-                  {s.name} · {p.x} tokens: {format(p.y)}
+                  {s.name} · {p.x} {xUnit}: {format(p.y)}
                 </title>
               </circle>
             ))}

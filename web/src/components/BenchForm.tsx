@@ -5,7 +5,7 @@
 import { useState } from 'react';
 import type { BenchCategory, BenchRequest } from '../api/bench';
 import type { ModelInfo } from '../api/types';
-import { CATEGORIES, modelsForCategory, parsePromptSizes } from '../lib/bench';
+import { CATEGORIES, modelsForCategory, parseConcurrency, parsePromptSizes } from '../lib/bench';
 import { formatBytes } from '../lib/metrics';
 
 interface Props {
@@ -28,19 +28,30 @@ export function BenchForm({ usable, defaultModel, running, onRun, onCancel }: Pr
   const [speechText, setSpeechText] = useState('');
   const [repetitions, setRepetitions] = useState(3);
   const [genTokens, setGenTokens] = useState(64);
+  const [levelsText, setLevelsText] = useState('1, 4, 16, 64');
+  const [requests, setRequests] = useState('');
   const cat = CATEGORIES[category];
+  const load = category === 'load';
   const sizes = parsePromptSizes(sizesText, category);
+  const levels = parseConcurrency(levelsText);
+  const formError = sizes.error || (load ? levels.error : '');
   const offered = modelsForCategory(usable, category);
   const ticked = picked.filter((id) => offered.some((m) => m.id === id));
   const chosen = category === 'audio' ? [...new Set([...ticked, ...typedIds(speechText)])] : ticked;
-  const sizeField = `${cat.size[0]?.toUpperCase()}${cat.size.slice(1)}s (${cat.unit})`;
+  const sizeField = load ? 'Prompt length (words)' : `${cat.size[0]?.toUpperCase()}${cat.size.slice(1)}s (${cat.unit})`;
 
   return (
     <form
       className="bench-form"
       onSubmit={(e) => {
         e.preventDefault();
-        onRun({ category, models: chosen, prompt_sizes: sizes.sizes, repetitions, gen_tokens: genTokens });
+        const req: BenchRequest = { category, models: chosen, prompt_sizes: sizes.sizes, repetitions, gen_tokens: genTokens };
+        if (load) {
+          req.repetitions = 1;
+          req.concurrency = levels.levels;
+          if (requests) req.requests = clamp(requests, 4096);
+        }
+        onRun(req);
       }}
     >
       <div className="bench-category" role="radiogroup" aria-label="Category">
@@ -67,7 +78,9 @@ export function BenchForm({ usable, defaultModel, running, onRun, onCancel }: Pr
           <p className="muted">
             {category === 'image'
               ? 'No vision model: put an mmproj file beside a model in the models dir.'
-              : 'The server has no usable model.'}
+              : load
+                ? 'No remote model: add a remote endpoint in Settings (or serve --remote NAME=URL).'
+                : 'The server has no usable model.'}
           </p>
         )}
         {category === 'audio' && (
@@ -104,7 +117,32 @@ export function BenchForm({ usable, defaultModel, running, onRun, onCancel }: Pr
             aria-invalid={!!sizes.error}
           />
         </label>
-        <label className="field inline">
+        {load && (
+          <>
+            <label className="field inline">
+              <span>Concurrency (clients)</span>
+              <input
+                value={levelsText}
+                onChange={(e) => setLevelsText(e.target.value)}
+                disabled={running}
+                aria-invalid={!!levels.error}
+              />
+            </label>
+            <label className="field inline">
+              <span>Requests per level</span>
+              <input
+                type="number"
+                min={1}
+                max={4096}
+                placeholder="auto"
+                value={requests}
+                disabled={running}
+                onChange={(e) => setRequests(e.target.value)}
+              />
+            </label>
+          </>
+        )}
+        <label className="field inline" hidden={load}>
           <span>Repetitions</span>
           <input
             type="number"
@@ -132,12 +170,12 @@ export function BenchForm({ usable, defaultModel, running, onRun, onCancel }: Pr
             Cancel run
           </button>
         ) : (
-          <button type="submit" className="primary" disabled={chosen.length === 0 || !!sizes.error}>
+          <button type="submit" className="primary" disabled={chosen.length === 0 || !!formError}>
             Run benchmark
           </button>
         )}
       </div>
-      {sizes.error && <p className="field-error">{sizes.error}</p>}
+      {formError && <p className="field-error">{formError}</p>}
     </form>
   );
 }

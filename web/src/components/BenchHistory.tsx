@@ -5,12 +5,13 @@ import type { BenchRun } from '../api/bench';
 import { CATEGORIES, formatWhen } from '../lib/bench';
 import { BenchCompare } from './BenchCompare';
 
-/** "prompts 50/100/200", "images 256/512 px", "clips 5/10 s". */
+/** "prompts 50/100/200", "images 256/512 px", "clips 5/10 s", "1/4/16/64 clients". */
 function runSizes(r: BenchRun): string {
   const c = r.category ?? 'text';
   const sizes = r.prompt_sizes.join('/');
   if (c === 'image') return `images ${sizes} px`;
   if (c === 'audio') return `clips ${sizes} s`;
+  if (c === 'load') return `${(r.concurrency ?? []).join('/')} clients`;
   return `prompts ${sizes}`;
 }
 

@@ -1,7 +1,16 @@
 // One benchmark run's results: the table (mean ± stddev over the repetitions) and the charts.
 
 import type { BenchCategory, BenchRow } from '../api/bench';
-import { CATEGORIES, formatNumber, modelsOf, okRows, rowCategory, rowSize, seriesByModel } from '../lib/bench';
+import {
+  CATEGORIES,
+  formatNumber,
+  modelsOf,
+  okRows,
+  rowCategory,
+  rowSize,
+  seriesByModel,
+  type Series,
+} from '../lib/bench';
 import { formatBytes } from '../lib/metrics';
 import { BarChart, LineChart } from './BenchCharts';
 
@@ -52,7 +61,23 @@ const COLUMNS: Record<BenchCategory, { head: string[]; cells: (r: BenchRow) => R
       formatNumber(r.load_ms, 0),
     ],
   },
+  load: {
+    head: ['Clients', 'Requests', 'Failed', 'TTFT p50 / p95 / p99 ms', 'Latency p50 / p95 / p99 ms', 'Decode t/s per request', 'Total t/s'],
+    cells: (r) => [
+      r.concurrency ?? 0,
+      r.requests ?? 0,
+      r.failed_requests ?? 0,
+      triple(r.ttft_p50_ms, r.ttft_p95_ms, r.ttft_p99_ms),
+      triple(r.latency_p50_ms, r.latency_p95_ms, r.latency_p99_ms),
+      pm(r.decode_tps, r.decode_tps_sd),
+      formatNumber(r.throughput_tps ?? 0, 1),
+    ],
+  },
 };
+
+function triple(a = 0, b = 0, c = 0) {
+  return [a, b, c].map((v) => formatNumber(v, 0)).join(' / ');
+}
 
 /** One table per category present (a run has one; an old run's rows are text). */
 export function BenchTable({ rows }: { rows: BenchRow[] }) {
@@ -136,13 +161,69 @@ const CHARTS: Record<
     line: 'Latency (ms) per clip length',
     lineOf: (r) => r.total_ms,
   },
+  load: {
+    bars: 'Total tokens/s per concurrency',
+    bar: (r) => r.throughput_tps ?? 0,
+    barSd: () => 0,
+    line: 'Latency (ms) per concurrency',
+    lineOf: (r) => r.latency_p50_ms ?? 0,
+  },
 };
+
+/** A load sweep: latency and TTFT percentiles over the levels, and the throughput it bought. */
+function LoadCharts({ rows }: { rows: BenchRow[] }) {
+  const models = modelsOf(rows);
+  const percentiles = (pick: (r: BenchRow) => [number, number, number]): Series[] =>
+    models.flatMap((m) =>
+      (['p50', 'p95', 'p99'] as const).map((name, i) => ({
+        name: models.length > 1 ? `${m} ${name}` : name,
+        points: rows
+          .filter((r) => r.model === m)
+          .map((r) => ({ x: r.concurrency ?? 0, y: pick(r)[i] as number }))
+          .sort((a, b) => a.x - b.x),
+      })),
+    );
+  const latency = percentiles((r) => [r.latency_p50_ms ?? 0, r.latency_p95_ms ?? 0, r.latency_p99_ms ?? 0]);
+  const ttft = percentiles((r) => [r.ttft_p50_ms ?? 0, r.ttft_p95_ms ?? 0, r.ttft_p99_ms ?? 0]);
+  const levels = [...new Set(rows.map((r) => r.concurrency ?? 0))].sort((a, b) => a - b);
+  const throughput = levels.map((c) => ({
+    label: `${c} client${c === 1 ? '' : 's'}`,
+    bars: rows.filter((r) => r.concurrency === c).map((r) => ({ name: r.model, value: r.throughput_tps ?? 0 })),
+  }));
+  return (
+    <div className="charts" data-testid="load-charts">
+      <LineChart
+        title="Latency (ms) per concurrency"
+        series={latency}
+        xLabel="clients at once"
+        xUnit="clients"
+        format={(v) => formatNumber(v, 0)}
+        testId="chart-load-latency"
+      />
+      <LineChart
+        title="Time to first token (ms) per concurrency"
+        series={ttft}
+        xLabel="clients at once"
+        xUnit="clients"
+        format={(v) => formatNumber(v, 0)}
+        testId="chart-load-ttft"
+      />
+      <BarChart
+        title="Total tokens/s per concurrency"
+        groups={throughput}
+        format={(v) => formatNumber(v, 0)}
+        testId="chart-load-throughput"
+      />
+    </div>
+  );
+}
 
 export function BenchCharts({ rows }: { rows: BenchRow[] }) {
   const ok = okRows(rows);
   if (ok.length === 0) return null;
   // A run is one category; rows of an older run without one are text.
   const category = rowCategory(ok[0] as BenchRow);
+  if (category === 'load') return <LoadCharts rows={ok} />;
   const chart = CHARTS[category];
   const cat = CATEGORIES[category];
   const models = modelsOf(ok);

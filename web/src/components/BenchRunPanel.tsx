@@ -50,8 +50,10 @@ export function BenchRunPanel({ rows, current, liveRunId, onError }: Props) {
         {current && (
           <span className="muted small">
             {current.status} · {formatWhen(current.started_at)} · {current.machine.hostname}, {current.machine.isa},{' '}
-            {current.threads} thread{current.threads === 1 ? '' : 's'} · {current.gen_tokens} generated tokens × {current.repetitions} reps
-            {current.source === 'cli' ? ' · from inferno bench --suite' : ''}
+            {current.category === 'load'
+              ? `concurrency ${(current.concurrency ?? []).join(', ')} · ${current.gen_tokens} generated tokens per request`
+              : `${current.threads} thread${current.threads === 1 ? '' : 's'} · ${current.gen_tokens} generated tokens × ${current.repetitions} reps`}
+            {current.source === 'cli' ? ` · from inferno bench ${current.category === 'load' ? '--url' : '--suite'}` : ''}
           </span>
         )}
         <span className="spacer" />

@@ -15,6 +15,10 @@ export interface BenchProgress {
   rep: number;
   repetitions: number;
   fraction: number;
+  /** load: the level being measured and its requests done so far. */
+  concurrency?: number;
+  done?: number;
+  requests?: number;
 }
 
 export type BenchEvent =
@@ -58,6 +62,9 @@ export function parseBenchEvent(e: SseEvent): BenchEvent | null {
           rep: num(d.rep),
           repetitions: num(d.repetitions, 1),
           fraction: Math.min(1, Math.max(0, num(d.fraction))),
+          ...(d.concurrency !== undefined
+            ? { concurrency: num(d.concurrency), done: num(d.done), requests: num(d.requests) }
+            : {}),
         },
       };
     case 'result':
@@ -109,10 +116,11 @@ export const CATEGORIES: Record<
   text: { label: 'Text', size: 'prompt size', unit: 'tokens', defaults: '50, 100, 200', max: 2048, short: 'prompt' },
   image: { label: 'Images', size: 'image size', unit: 'px', defaults: '256, 512, 1024', max: 4096, short: 'image' },
   audio: { label: 'Audio', size: 'clip length', unit: 's', defaults: '5, 10, 30', max: 600, short: 'clip' },
+  load: { label: 'Load sweep (remote)', size: 'prompt length', unit: 'words', defaults: '64', max: 8192, short: 'prompt' },
 };
 
 export function asCategory(v: unknown): BenchCategory {
-  return v === 'image' || v === 'audio' ? v : 'text';
+  return v === 'image' || v === 'audio' || v === 'load' ? v : 'text';
 }
 
 /** The category of a stored row (rows from before the categories are text). */
@@ -123,6 +131,7 @@ export function rowSize(r: BenchRow): number {
   const c = rowCategory(r);
   if (c === 'image') return r.image_px ?? 0;
   if (c === 'audio') return r.audio_seconds ?? 0;
+  if (c === 'load') return r.concurrency ?? 0; // a load row's "size" is its level
   return r.prompt_tokens;
 }
 
@@ -136,7 +145,8 @@ export function modelsForCategory(models: ModelInfo[], category: BenchCategory):
   const speech = (m: ModelInfo) => m.kind === 'speech';
   if (category === 'image') return models.filter((m) => !speech(m) && (m.capabilities ?? []).includes('vision'));
   if (category === 'audio') return models.filter(speech);
-  return models.filter((m) => !speech(m));
+  if (category === 'load') return models.filter((m) => m.remote);
+  return models.filter((m) => !speech(m) && !m.remote);
 }
 
 /** What the progress bar says, e.g. "llama · prompt 100 · rep 2/3 (model 1/2)". */
@@ -144,6 +154,9 @@ export function progressLabel(p: BenchProgress | null): string {
   if (!p) return 'Starting…';
   const model = p.modelCount > 1 ? ` (model ${p.modelIndex + 1}/${p.modelCount})` : '';
   if (p.phase === 'loading') return `${p.model}: loading${model}`;
+  if (p.category === 'load' && p.phase === 'measuring') {
+    return `${p.model} · ${p.concurrency ?? 0} clients · ${p.done ?? 0}/${p.requests ?? 0} requests${model}`;
+  }
   if (p.phase === 'measuring') {
     const size = p.category === 'text' ? `${p.promptTokens}` : sizeLabel(p.category, p.promptTokens);
     return `${p.model} · ${CATEGORIES[p.category].short} ${size} · rep ${p.rep + 1}/${p.repetitions}${model}`;
@@ -167,6 +180,20 @@ export function parsePromptSizes(text: string, category: BenchCategory = 'text')
   }
   if (sizes.length > 8) return { sizes: [], error: `At most 8 ${c.size}s per run.` };
   return { sizes, error: '' };
+}
+
+/** "1, 4, 16, 64" into a load sweep's levels (clients at once, as the server bounds them). */
+export function parseConcurrency(text: string): { levels: number[]; error: string } {
+  const parts = text.split(/[\s,]+/).filter(Boolean);
+  if (parts.length === 0) return { levels: [], error: 'Enter at least one concurrency level.' };
+  const levels: number[] = [];
+  for (const p of parts) {
+    const n = Number(p);
+    if (!Number.isInteger(n) || n < 1 || n > 256) return { levels: [], error: `“${p}” is not a number of clients from 1 to 256.` };
+    if (!levels.includes(n)) levels.push(n);
+  }
+  if (levels.length > 8) return { levels: [], error: 'At most 8 concurrency levels per run.' };
+  return { levels, error: '' };
 }
 
 export const okRows = (rows: BenchRow[]): BenchRow[] => rows.filter((r) => r.status === 'ok');
@@ -212,7 +239,9 @@ export type CompareMetric =
   | 'total_ms'
   | 'peak_rss_bytes'
   | 'encoder_ms'
-  | 'rtf';
+  | 'rtf'
+  | 'latency_p95_ms'
+  | 'throughput_tps';
 export const COMPARE_METRICS: { key: CompareMetric; label: string; higherIsBetter: boolean }[] = [
   { key: 'decode_tps', label: 'Decode t/s', higherIsBetter: true },
   { key: 'prefill_tps', label: 'Prefill t/s', higherIsBetter: true },
@@ -221,6 +250,8 @@ export const COMPARE_METRICS: { key: CompareMetric; label: string; higherIsBette
   { key: 'peak_rss_bytes', label: 'Peak RSS', higherIsBetter: false },
   { key: 'encoder_ms', label: 'Encoder ms', higherIsBetter: false },
   { key: 'rtf', label: 'RTF', higherIsBetter: false },
+  { key: 'latency_p95_ms', label: 'Latency p95 ms', higherIsBetter: false },
+  { key: 'throughput_tps', label: 'Total t/s', higherIsBetter: true },
 ];
 
 /** The metrics that mean something for a category (the comparison shows only these). */
@@ -229,6 +260,7 @@ export function metricsFor(category: BenchCategory): typeof COMPARE_METRICS {
     text: ['decode_tps', 'prefill_tps', 'ttft_ms', 'total_ms', 'peak_rss_bytes'],
     image: ['encoder_ms', 'prefill_tps', 'decode_tps', 'ttft_ms', 'total_ms', 'peak_rss_bytes'],
     audio: ['rtf', 'total_ms', 'peak_rss_bytes'],
+    load: ['throughput_tps', 'latency_p95_ms', 'ttft_ms', 'decode_tps'],
   };
   return COMPARE_METRICS.filter((m) => keep[category].includes(m.key));
 }
