@@ -219,8 +219,8 @@ void AttentionAt(benchmark::State& state, int depth, int n_tokens) {
   KvCache cache(c, depth + n_tokens, {t, t});
   std::mt19937 rng(1);
   std::normal_distribution<float> nd(0, 1);
-  std::vector<float> kv(size_t(2) * n_tokens * kKvHeads * kDim), q(size_t(n_tokens) * kHeads * kDim),
-      out(size_t(n_tokens) * kHeads * kDim);
+  std::vector<float> kv(size_t(2) * n_tokens * kKvHeads * kDim),
+      q(size_t(n_tokens) * kHeads * kDim), out(size_t(n_tokens) * kHeads * kDim);
   for (int layer = 0; layer < kLayers; ++layer) {
     for (int pos = 0; pos < depth; ++pos) {
       for (size_t i = 0; i < size_t(2) * kKvHeads * kDim; ++i) kv[i] = nd(rng);
@@ -237,7 +237,7 @@ void AttentionAt(benchmark::State& state, int depth, int n_tokens) {
   blocks::AttentionScratch scratch;
   ThreadPool pool(2);
   KvCache* caches[1] = {&cache};
-  std::vector<int32_t> pos(size_t(n_tokens));
+  std::vector<int32_t> pos(static_cast<size_t>(n_tokens));
   for (int i = 0; i < n_tokens; ++i) pos[size_t(i)] = depth + i;
   int layer = 0;
   for (auto _ : state) {

@@ -40,7 +40,9 @@ struct Header {
 
 static_assert(sizeof(Header) == 104, "repack_cache_test.cc scribbles after it");
 
-size_t ChunkCount(uint64_t data_bytes) { return size_t((data_bytes + kChunkBytes - 1) / kChunkBytes); }
+size_t ChunkCount(uint64_t data_bytes) {
+  return size_t((data_bytes + kChunkBytes - 1) / kChunkBytes);
+}
 
 size_t DataOffset(uint64_t data_bytes) {
   const size_t head = sizeof(Header) + ChunkCount(data_bytes) * sizeof(uint64_t);

@@ -43,9 +43,9 @@ RepackCacheKey KeyFor(const gguf::File& file, const Plan& p) {
   std::vector<uint64_t> fields;
   for (size_t i = 0; i < p.todo.size(); ++i) {
     const ops::WeightMatrix& m = *p.todo[i];
-    fields.insert(fields.end(), {uint64_t(m.type), uint64_t(m.rows), uint64_t(m.cols),
-                                 uint64_t(m.row_bytes), uint64_t(p.packed[i].layout),
-                                 file.OffsetOf(m.data), uint64_t(p.offset[i])});
+    fields.insert(fields.end(),
+                  {uint64_t(m.type), uint64_t(m.rows), uint64_t(m.cols), uint64_t(m.row_bytes),
+                   uint64_t(p.packed[i].layout), file.OffsetOf(m.data), uint64_t(p.offset[i])});
   }
   key.matrices_hash =
       RepackChecksum(reinterpret_cast<const uint8_t*>(fields.data()), fields.size() * 8);
@@ -66,9 +66,9 @@ void Place(const gguf::File* file, Plan& p, uint8_t* base, bool repack) {
     }
   };
   std::vector<std::thread> threads;
-  const size_t n = repack ? std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
-                                             p.todo.size())
-                          : 1;
+  const size_t n =
+      repack ? std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), p.todo.size())
+             : 1;
   for (size_t t = 1; t < n; ++t) threads.emplace_back(work);
   work();
   for (std::thread& t : threads) t.join();
