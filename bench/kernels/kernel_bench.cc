@@ -236,12 +236,12 @@ void AttentionAt(benchmark::State& state, int depth, int n_tokens) {
   p.online_min_keys = state.range(1) == 1 ? 0 : depth + n_tokens + 1;
   blocks::AttentionScratch scratch;
   ThreadPool pool(2);
-  KvCache* caches[1] = {&cache};
+  const std::vector<KvCache*> caches(static_cast<size_t>(n_tokens), &cache);  // one per token
   std::vector<int32_t> pos(static_cast<size_t>(n_tokens));
   for (int i = 0; i < n_tokens; ++i) pos[size_t(i)] = depth + i;
   int layer = 0;
   for (auto _ : state) {
-    blocks::Attention(pool, p, q.data(), k.data(), v.data(), n_tokens, pos.data(), caches, layer,
+    blocks::Attention(pool, p, q.data(), k.data(), v.data(), n_tokens, pos.data(), caches.data(), layer,
                       out.data(), scratch);
     layer = (layer + 1) % kLayers;
     benchmark::DoNotOptimize(out.data());
