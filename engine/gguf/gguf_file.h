@@ -134,7 +134,9 @@ class File {
   // The file's identity when it was opened; nullptr for an in-memory image.
   const FileIdentity* identity() const { return mapped_ ? &identity_ : nullptr; }
   // Offset in the file of p, a pointer into it (a tensor's data).
-  uint64_t OffsetOf(const void* p) const { return uint64_t(static_cast<const uint8_t*>(p) - base_); }
+  uint64_t OffsetOf(const void* p) const {
+    return uint64_t(static_cast<const uint8_t*>(p) - base_);
+  }
 
  private:
   File() = default;
