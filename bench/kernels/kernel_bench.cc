@@ -241,8 +241,8 @@ void AttentionAt(benchmark::State& state, int depth, int n_tokens) {
   for (int i = 0; i < n_tokens; ++i) pos[size_t(i)] = depth + i;
   int layer = 0;
   for (auto _ : state) {
-    blocks::Attention(pool, p, q.data(), k.data(), v.data(), n_tokens, pos.data(), caches.data(), layer,
-                      out.data(), scratch);
+    blocks::Attention(pool, p, q.data(), k.data(), v.data(), n_tokens, pos.data(), caches.data(),
+                      layer, out.data(), scratch);
     layer = (layer + 1) % kLayers;
     benchmark::DoNotOptimize(out.data());
   }
