@@ -163,6 +163,12 @@ int RunBenchCli(const BenchCliOptions& o) {
     fmt::print(stderr, "error: {}\n", model.status().message());
     return 1;
   }
+  if (const RepackInfo& rp = (*model)->weights().repack; rp.source != RepackSource::kNone) {
+    fmt::print(stderr, "repacked weights: {} ({} matrices, {:.0f} MiB){}{}\n",
+               RepackSourceName(rp.source), rp.matrices, rp.bytes / double(1 << 20),
+               rp.cache_path.empty() ? "" : " " + rp.cache_path,
+               rp.note.empty() ? "" : ": " + rp.note);
+  }
   if (o.spec.mode != "off" || !o.spec.draft.empty()) return RunSpecBenchCli(o, **model);
   if (o.turns > 0) return RunTurnsCli(**model, o, sizes->empty() ? 512 : sizes->front());
   bench::BenchOptions bo;

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "cli/build_info.h"
+#include "engine/model/repack_cache.h"
 #include "engine/util/version.h"
 
 namespace inferno::cli {
@@ -67,6 +68,16 @@ int Main(int argc, char** argv) {
   app.config_formatter(std::make_shared<TomlWithHome>());
   app.allow_config_extras(CLI::config_extras_mode::error);
   app.fallthrough();  // `inferno serve --config F` as well as `inferno --config F serve`
+  // Before any command loads a model (option callbacks run before the subcommand's).
+  app.add_flag_callback(
+      "--no-repack-cache",
+      [] {
+        RepackCacheSettings s = GetRepackCacheSettings();
+        s.enabled = false;
+        SetRepackCacheSettings(s);
+      },
+      "Repack weights into memory at every load instead of keeping the repacked copy in "
+      "~/.cache/inferno/repack (also INFERNO_REPACK_CACHE=off; docs/architecture.md)");
   int exit_code = 0;
   AddRunCommand(app, &exit_code);
   AddTokenizeCommand(app, &exit_code);

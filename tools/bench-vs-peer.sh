@@ -6,8 +6,9 @@
 #   2. long context on one model (LONG_MODEL): decode at depth DEPTH ÷ decode at depth 0 for
 #      us and both rivals (llama.cpp: llama-bench -d; ik_llama.cpp: -gp DEPTH,TG, which times
 #      only the generation after the DEPTH-token prompt), and a prefill of LONG_PP tokens;
-#   3. load: warm and cold load time and peak RSS of ours per model (cold: the file evicted
-#      from the page cache by tools/evict-page-cache.py first), against file + KV + 64 MiB;
+#   3. load: load time and peak RSS of ours per model, without the repack cache, writing its
+#      entry, warm and cold (the file and the entry evicted from the page cache by
+#      tools/evict-page-cache.py first), against file + KV + 64 MiB;
 #   4. speculative decoding (prompt lookup, the built-in code-edit workload) on SPEC_MODEL.
 #
 # Each rival runs with each of its flag sets (its best differs by type and test: -rtr 1 helps
@@ -67,10 +68,12 @@ started=$(date -u +%H:%M:%S)
 load_before=$(cut -d' ' -f1 /proc/loadavg)
 # Every reading is one line "SECTION<TAB>TOOL<TAB>FLAGS<TAB>MODEL<TAB>JSON" in $out.
 # ours SECTION FLAGS MODEL ARGS...: one `inferno bench --json` run.
+# OURS_ENV: NAME=VALUE settings for that run (the load section's repack cache).
 ours() {
   local section=$1 flags=$2 m=$3
   shift 3
-  "$INFERNO" bench -m "$m" -t "$THREADS" "$@" --json |
+  # shellcheck disable=SC2086  # OURS_ENV is split on purpose
+  env ${OURS_ENV:-} "$INFERNO" bench -m "$m" -t "$THREADS" "$@" --json |
     sed "s|^|$section\tinferno\t$flags\t$m\t|" >>"$out" ||
     echo "note: inferno $* failed on $m" >&2
 }
@@ -122,15 +125,22 @@ if [[ -n "$LONG_MODEL" && -f "$LONG_MODEL" ]]; then
   IFS=';' read -ra sets <<<"$LONG_IK_FLAGS"
   for f in "${sets[@]}"; do rival speed ik_llama.cpp "$IK_BENCH" "$f" "$LONG_MODEL" -p "$LONG_PP" -n 0 -r "$LONG_REPS"; done
 fi
-# Section 3: load. Warm: the second of two runs (the first brings the file into the page
-# cache); cold: after evicting the file. -p 0 -n 1: the load, one decode step, a 2-token cache.
+# Section 3: load, with the file in the page cache unless said otherwise; -p 0 -n 1: the load,
+# one decode step, a 2-token cache. The run has its own repack cache (engine/model/repack_cache.h)
+# so that "first" finds no entry: no-cache = repacked into memory (INFERNO_REPACK_CACHE=off, the
+# load before the cache existed); first = repacked into a new entry; warm = the entry mapped;
+# cold = the same after evicting the model file and the entry from the page cache.
 if [[ $LOAD == 1 ]]; then
+  rcache=$(mktemp -d)
+  trap 'rm -f "$out"; rm -rf "$rcache"' EXIT
   for m in "${models[@]}"; do
     echo "== load: $m" >&2
-    "$INFERNO" bench -m "$m" -t "$THREADS" -p 0 -n 1 -r 1 >/dev/null
-    ours load warm "$m" -p 0 -n 1 -r 1
-    tools/evict-page-cache.py "$m" 2>/dev/null
-    ours load cold "$m" -p 0 -n 1 -r 1
+    INFERNO_REPACK_CACHE=off "$INFERNO" bench -m "$m" -t "$THREADS" -p 0 -n 1 -r 1 >/dev/null 2>&1
+    OURS_ENV="INFERNO_REPACK_CACHE=off" ours load no-cache "$m" -p 0 -n 1 -r 1
+    OURS_ENV="INFERNO_REPACK_CACHE=$rcache" ours load first "$m" -p 0 -n 1 -r 1
+    OURS_ENV="INFERNO_REPACK_CACHE=$rcache" ours load warm "$m" -p 0 -n 1 -r 1
+    tools/evict-page-cache.py "$m" "$rcache"/*.r4 2>/dev/null || true
+    OURS_ENV="INFERNO_REPACK_CACHE=$rcache" ours load cold "$m" -p 0 -n 1 -r 1
   done
 fi
 # Section 4: speculative decoding.
@@ -205,8 +215,9 @@ if long_rows:
         print(f"| {model} | {tool} | `{flags}` | {fmt(z)} | {fmt(d)} | {ratio} |")
 
 if load:
-    print("\nLoad (ours): warm = second run, cold = after tools/evict-page-cache.py; "
-          "peak RSS target ≤ file + KV + 64 MiB\n")
+    print("\nLoad (ours): no-cache = repacked into memory, first = repacked into a new repack "
+          "cache entry, warm = the entry mapped, cold = the same after tools/evict-page-cache.py "
+          "(model and entry); peak RSS target ≤ file + KV + 64 MiB\n")
     print("| model | file MiB | load | load ms | peak RSS MiB | file + KV + 64 MiB | within |")
     print("|---|---:|---|---:|---:|---:|---|")
     for model, kind, r in load:

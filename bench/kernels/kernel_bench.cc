@@ -200,52 +200,68 @@ void AxpyF16(benchmark::State& state) {
 }
 BENCHMARK(AxpyF16);
 
-// A decode step's attention at depth 8000 in a Llama-3.2-1B-shaped cache (32 query heads, 8 KV
-// heads of 64, 16 layers; one layer per iteration, cycling so that the cache, not L3, serves
-// it): args are the cache type (0 F16, 1 Q8_0, 2 Q4_0) and the kernel (0 two-pass, 1 one-pass
-// with split keys), on 2 threads. Bytes processed: the K and V bytes of the layer, so the
-// figure compares with ReadBandwidth.
-void AttentionDepth8000(benchmark::State& state) {
+// Attention over a Llama-3.2-1B-shaped cache (32 query heads, 8 KV heads of 64, 16 layers; one
+// layer per iteration, cycling so that the cache, not L3, serves it), on 2 threads: args are the
+// cache type (0 F16, 1 Q8_0, 2 Q4_0), the kernel (0 two-pass, 1 one-pass with split keys), the
+// depth (keys already cached) and the tokens of the batch (1: a decode step; more: a prompt
+// chunk after the depth). Bytes processed: the K and V bytes of the layer, so the figure
+// compares with ReadBandwidth. AttentionDepth8000 is the long-context row of issue 19;
+// AttentionDepth places AttentionParams::online_min_keys.
+void AttentionAt(benchmark::State& state, int depth, int n_tokens) {
   constexpr DType kCacheTypes[] = {DType::kF16, DType::kQ8_0, DType::kQ4_0};
-  constexpr int kDepth = 8000, kLayers = 16, kHeads = 32, kKvHeads = 8, kDim = 64;
+  constexpr int kLayers = 16, kHeads = 32, kKvHeads = 8, kDim = 64;
   ModelConfig c;
   c.n_layer = kLayers;
   c.n_head = kHeads;
   c.n_head_kv = kKvHeads;
   c.head_dim = c.head_dim_v = kDim;
   const DType t = kCacheTypes[state.range(0)];
-  KvCache cache(c, kDepth + 1, {t, t});
+  KvCache cache(c, depth + n_tokens, {t, t});
   std::mt19937 rng(1);
   std::normal_distribution<float> nd(0, 1);
-  std::vector<float> kv(2 * kKvHeads * kDim), q(kHeads * kDim), out(kHeads * kDim);
+  std::vector<float> kv(size_t(2) * n_tokens * kKvHeads * kDim),
+      q(size_t(n_tokens) * kHeads * kDim), out(size_t(n_tokens) * kHeads * kDim);
   for (int layer = 0; layer < kLayers; ++layer) {
-    for (int pos = 0; pos < kDepth; ++pos) {
-      for (float& x : kv) x = nd(rng);
+    for (int pos = 0; pos < depth; ++pos) {
+      for (size_t i = 0; i < size_t(2) * kKvHeads * kDim; ++i) kv[i] = nd(rng);
       cache.Store(layer, pos, kv.data(), kv.data() + kKvHeads * kDim);
     }
   }
   for (float& x : q) x = nd(rng);
+  for (float& x : kv) x = nd(rng);
+  std::vector<float> k(size_t(n_tokens) * kKvHeads * kDim), v(k.size());
+  std::copy(kv.begin(), kv.begin() + k.size(), k.begin());
+  std::copy(kv.begin() + k.size(), kv.begin() + 2 * k.size(), v.begin());
   blocks::AttentionParams p{kHeads, kKvHeads, kDim, kDim, 0.125f};
-  p.online_min_keys = state.range(1) == 1 ? 0 : kDepth + 2;
+  p.online_min_keys = state.range(1) == 1 ? 0 : depth + n_tokens + 1;
   blocks::AttentionScratch scratch;
   ThreadPool pool(2);
-  KvCache* caches[1] = {&cache};
-  const int32_t pos = kDepth;
+  const std::vector<KvCache*> caches(static_cast<size_t>(n_tokens), &cache);  // one per token
+  std::vector<int32_t> pos(static_cast<size_t>(n_tokens));
+  for (int i = 0; i < n_tokens; ++i) pos[size_t(i)] = depth + i;
   int layer = 0;
   for (auto _ : state) {
-    blocks::Attention(pool, p, q.data(), kv.data(), kv.data() + kKvHeads * kDim, 1, &pos, caches,
+    blocks::Attention(pool, p, q.data(), k.data(), v.data(), n_tokens, pos.data(), caches.data(),
                       layer, out.data(), scratch);
     layer = (layer + 1) % kLayers;
     benchmark::DoNotOptimize(out.data());
   }
   const double bytes =
-      double(kKvHeads) * (kDepth + 1) * double(cache.k_head_bytes() + cache.v_head_bytes());
+      double(kKvHeads) * (depth + n_tokens) * double(cache.k_head_bytes() + cache.v_head_bytes());
   state.SetBytesProcessed(int64_t(state.iterations() * bytes));
 }
+void AttentionDepth8000(benchmark::State& state) { AttentionAt(state, 8000, 1); }
 BENCHMARK(AttentionDepth8000)
     ->ArgsProduct({{0, 1, 2}, {0, 1}})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
+void AttentionDepth(benchmark::State& state) {
+  AttentionAt(state, int(state.range(2)), int(state.range(3)));
+}
+BENCHMARK(AttentionDepth)
+    ->ArgsProduct({{0, 1, 2}, {0, 1}, {512, 1024, 2048}, {1, 32}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 
 // Memory read bandwidth: every thread sums its share of a buffer much larger than the
 // caches. Decode's ceiling is this figure divided by the weight bytes read per token.

@@ -503,6 +503,8 @@ Result<std::unique_ptr<File>> File::Open(const std::string& path) {
   file->base_ = static_cast<const uint8_t*>(addr);
   file->size_ = static_cast<uint64_t>(st.st_size);
   file->mapped_ = true;
+  file->identity_ = {uint64_t(st.st_dev), uint64_t(st.st_ino), uint64_t(st.st_size),
+                     int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
   INFERNO_RETURN_IF_ERROR(file->Parse());
   return file;
 }

@@ -64,6 +64,16 @@ struct KeyValue {
   Value value;
 };
 
+// What identifies a file on disk without reading it: a cache of something derived from the file
+// (engine/model/repack_cache.h) is valid only for the same identity.
+struct FileIdentity {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
+
 struct TensorInfo {
   std::string_view name;
   DType type = DType::kF32;
@@ -121,6 +131,13 @@ class File {
   // image.
   void Release(const void* p, size_t n) const;
 
+  // The file's identity when it was opened; nullptr for an in-memory image.
+  const FileIdentity* identity() const { return mapped_ ? &identity_ : nullptr; }
+  // Offset in the file of p, a pointer into it (a tensor's data).
+  uint64_t OffsetOf(const void* p) const {
+    return uint64_t(static_cast<const uint8_t*>(p) - base_);
+  }
+
  private:
   File() = default;
   Status Parse();
@@ -129,6 +146,7 @@ class File {
   const uint8_t* base_ = nullptr;
   uint64_t size_ = 0;
   bool mapped_ = false;
+  FileIdentity identity_;
   uint32_t version_ = 0;
   uint64_t alignment_ = 32;
   uint64_t data_offset_ = 0;

@@ -174,11 +174,11 @@ TEST_P(MoeFfnTest, MatchesNaiveReference) {
   const Case c = GetParam();
   const bool oai = c.activation == MoeActivation::kSwiGluOai;
   Layer layer(c.type, /*biases=*/oai);
-  ops::AlignedBytes storage;
+  RepackedBytes storage;
   if (c.repack) {
     std::vector<ops::WeightMatrix*> all;
     MoeMatrices(layer.w, &all);
-    const size_t n = RepackMatrices(nullptr, all, &storage);
+    const size_t n = RepackMatrices(nullptr, all, &storage).matrices;
     if (ops::ActiveIsa() == ops::Isa::kAvx512) {
       EXPECT_EQ(n, 3u * Layer::kExperts);
     }

@@ -4,18 +4,38 @@
 #pragma once
 
 #include <span>
+#include <string>
 
 #include "engine/gguf/gguf_file.h"
+#include "engine/model/repack_cache.h"
 #include "engine/ops/matmul.h"
 #include "engine/ops/repack.h"
 
 namespace inferno {
 
-// Repacks each of `matrices` for which ops::ShouldRepack holds into one new allocation,
-// `storage`, on all cores, and points it there. The file pages each was copied from are then
-// released (`file` may be null: nothing to release), so RSS does not count them twice.
-// Returns how many were repacked.
-size_t RepackMatrices(const gguf::File* file, std::span<ops::WeightMatrix* const> matrices,
-                      ops::AlignedBytes* storage);
+// Where a model's repacked matrices came from.
+enum class RepackSource {
+  kNone,          // nothing to repack
+  kRepacked,      // repacked into fresh memory (cache off, too small, or not writable)
+  kCacheHit,      // mapped from a valid cache entry
+  kCacheWritten,  // repacked into a new cache entry
+};
+const char* RepackSourceName(RepackSource source);
+
+struct RepackInfo {
+  RepackSource source = RepackSource::kNone;
+  size_t matrices = 0;
+  size_t bytes = 0;
+  std::string cache_path;  // the entry read or written
+  std::string note;        // why an entry was rebuilt or not written (empty when all went well)
+};
+
+// Repacks each of `matrices` for which ops::ShouldRepack holds into one block of memory,
+// `storage`, on all cores, and points it there. With the repack cache on (repack_cache.h) and
+// a mapped file, the block is the model's cache entry: mapped when valid, else written anew.
+// The file pages each matrix was copied from are then released (`file` may be null: nothing to
+// release, no cache), so RSS does not count them twice.
+RepackInfo RepackMatrices(const gguf::File* file, std::span<ops::WeightMatrix* const> matrices,
+                          RepackedBytes* storage);
 
 }  // namespace inferno

@@ -21,7 +21,7 @@ void RepackForKernels(const gguf::File& f, Weights& w) {
     }
     if (!L.moe.gate.empty()) MoeMatrices(L.moe, &all);
   }
-  RepackMatrices(&f, all, &w.repacked);
+  w.repack = RepackMatrices(&f, all, &w.repacked);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/model_config.h"
 #include "engine/model/moe.h"
+#include "engine/model/repack_matrices.h"
 #include "engine/ops/matmul.h"
 #include "engine/ops/repack.h"
 #include "engine/util/status.h"
@@ -47,8 +48,10 @@ struct Weights {
   std::vector<float> rope_long, rope_short;
   std::vector<LayerWeights> layers;
   // Copies of matrices in a faster layout for this CPU (ops::ShouldRepack); the matrices
-  // above then point here instead of into the file.
-  ops::AlignedBytes repacked;
+  // above then point here instead of into the file. Fresh memory or the mapping of the repack
+  // cache's entry (engine/model/repack_cache.h); repack says which.
+  RepackedBytes repacked;
+  RepackInfo repack;
 };
 
 // Binds every tensor the family declares (engine/model/tensor_binder.h). Matrices the active

@@ -43,6 +43,10 @@
 
 namespace inferno::ops {
 
+// Version of the R4 layouts below: a file of repacked weights written by another version is
+// not used (engine/model/repack_cache.h). Bump it with any change to what RepackInto writes.
+constexpr uint64_t kR4LayoutVersion = 1;
+
 // Bytes owned by a model for repacked weights, 64-byte aligned.
 class AlignedBytes {
  public:
