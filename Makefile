@@ -6,7 +6,7 @@ MODEL ?= ../shared/fixtures/models/llama-tiny-Q8_0.gguf
 PROMPT ?= Once upon a time
 
 .PHONY: all deps configure build run test package zoo test-asan bench bench-kernels bench-peer format fuzz fuzz-build clean \
-  demo-model demo-model-deps
+  demo-model demo-model-deps vision-demo
 
 all: build
 
@@ -106,6 +106,14 @@ demo-model-deps:
 
 demo-model: demo-model-deps build
 	tools/demo-model/pipeline.sh $(BUILD_DIR)/inferno
+
+# Trains the vision demo (a small ViT + LLaVA MLP projector, and the demo language model
+# fine-tuned with it) on generated pictures, exports the mmproj and model GGUFs, grades
+# held-out questions through inferno and llama-mtmd-cli and ships the pair to models/vision/
+# when the bars are met (tools/vision-demo/pipeline.sh; artifacts in VISION_DIR, default
+# build/vision-demo). Same Python packages as demo-model.
+vision-demo: demo-model-deps build
+	tools/vision-demo/pipeline.sh $(BUILD_DIR)/inferno
 
 clean:
 	rm -rf build
