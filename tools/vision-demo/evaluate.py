@@ -99,6 +99,28 @@ def run_answers(cmd_for, rows):
     return out
 
 
+def check_prompt(args, row):
+    """The prompt `inferno run --chat` builds for a row equals the one train.py trained on
+    (its ids, the image's 64 positions after the user's turn opens): the first thing a wrong
+    template or tokenizer would break. Returns a line for the report, raises on a mismatch."""
+    import sentencepiece as spm
+    from train import Prompts
+    sp = spm.SentencePieceProcessor(model_file=os.path.join(args.torch, "lm", "tokenizer.model"))
+    prefix, suffix, _ = Prompts(sp).row(row["question"], "")
+    cmd = [args.inferno, "run", "-m", args.lm, "--mmproj", args.mmproj, "--image",
+           os.path.join(args.test_dir, row["image"]), "-p", row["question"], "--chat", "-n", "1",
+           "--temp", "0", "--json"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    ev = next(json.loads(line) for line in out.splitlines() if '"type":"prompt"' in line)
+    ids = [t["id"] if isinstance(t, dict) else t for t in ev["tokens"]]
+    img = ev["images"][0]
+    got = (ids[:img["first"]], img["tokens"], ids[img["first"] + img["tokens"]:])
+    want = (prefix, 64, suffix)
+    if got != want:
+        raise SystemExit(f"inferno's prompt differs from training's: {got} vs {want}")
+    return f"inferno's prompt = training's ({len(prefix)} + 64 image + {len(suffix)} tokens)"
+
+
 def grade(rows, answers):
     """Rates by group; answers may cover only the first rows."""
     by = collections.defaultdict(lambda: [0, 0])
@@ -127,6 +149,8 @@ def main():
     ap.add_argument("--torch-limit", type=int, default=0,
                     help="PyTorch on the first N rows only (it decodes without a KV cache)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--samples", help="write here the first two pictures of each kind (PNG) "
+                    "and samples.jsonl: their questions, answers and inferno's replies")
     args = ap.parse_args()
     with open(os.path.join(args.test_dir, "test.jsonl")) as f:
         rows = [json.loads(line) for line in f]
@@ -150,6 +174,9 @@ def main():
     if args.mtmd:
         runners.append(("mtmd", lambda: run_answers(
             lambda r: [args.mtmd] + common(r) + ["--no-warmup"], rows)))
+    if args.inferno and args.torch:
+        report["prompt_check"] = check_prompt(args, rows[0])
+        print(report["prompt_check"], flush=True)
     for name, fn in runners:
         t0 = time.time()
         answers[name] = fn()
@@ -172,8 +199,32 @@ def main():
                                    "want": r["answer"], "got": answers[first][i]}
                                   for i, r in enumerate(rows)
                                   if answers[first][i] != r["answer"]][:30]
+    if args.samples and "inferno" in answers:
+        write_samples(args, rows, answers)
     with open(args.report, "w") as f:
         json.dump(report, f, indent=2)
+
+
+def write_samples(args, rows, answers):
+    """Samples for the model card and the e2e test: two pictures of each kind."""
+    import shutil
+    os.makedirs(args.samples, exist_ok=True)
+    picked = {}
+    for r in rows:
+        names = picked.setdefault(r["kind"], [])
+        if r["image"] not in names and len(names) < 2:
+            names.append(r["image"])
+    keep = {n for names in picked.values() for n in names}
+    with open(os.path.join(args.samples, "samples.jsonl"), "w") as f:
+        for i, r in enumerate(rows):
+            if r["image"] not in keep:
+                continue
+            row = dict(r, inferno=answers["inferno"][i])
+            if "mtmd" in answers:
+                row["mtmd"] = answers["mtmd"][i]
+            f.write(json.dumps(row) + "\n")
+    for n in keep:
+        shutil.copy(os.path.join(args.test_dir, n), os.path.join(args.samples, n))
 
 
 if __name__ == "__main__":

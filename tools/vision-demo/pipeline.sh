@@ -71,7 +71,8 @@ if [[ -x $MTMD_CLI ]]; then MTMD_ARGS=(--mtmd "$MTMD_CLI"); else
 "$PYTHON" "$HERE/evaluate.py" --test-dir "$VISION_DIR/test" --report "$VISION_DIR/report.json" \
   --torch "$VISION_DIR/out" --inferno "$INFERNO" "${MTMD_ARGS[@]}" \
   --lm "$RELEASE/$NAME-Q8_0.gguf" --mmproj "$RELEASE/mmproj-$NAME-F16.gguf" \
-  --limit "$VISION_EVAL_LIMIT" --torch-limit 100 --threads "$VISION_THREADS"
+  --limit "$VISION_EVAL_LIMIT" --torch-limit 100 --threads "$VISION_THREADS" \
+  --samples "$RELEASE/samples"
 if ! "$PYTHON" "$HERE/bars.py" --report "$VISION_DIR/report.json"; then
   echo "== not shipped: a bar is not met (see above); models/ is unchanged" >&2
   exit 1
@@ -79,5 +80,6 @@ fi
 if [[ $VISION_SHIP == 1 ]]; then
   mkdir -p "$ROOT/models/vision"
   cp "$RELEASE/$NAME-Q8_0.gguf" "$RELEASE/mmproj-$NAME-F16.gguf" "$ROOT/models/vision/"
-  echo "== shipped: models/vision/$NAME-Q8_0.gguf + mmproj-$NAME-F16.gguf"
+  rm -rf "$ROOT/models/vision/samples" && cp -r "$RELEASE/samples" "$ROOT/models/vision/"
+  echo "== shipped: models/vision/$NAME-Q8_0.gguf + mmproj-$NAME-F16.gguf (+ samples/)"
 fi
