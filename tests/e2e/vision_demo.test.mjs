@@ -49,7 +49,7 @@ async function openWithDemo(browser) {
     colorScheme: 'light',
     storageState: {
       cookies: [],
-      origins: [{ origin: server.url, localStorage: [{ name: 'inferno.settings', value: '{"seed":"7","temperature":0,"max_tokens":40}' }] }],
+      origins: [{ origin: server.url, localStorage: [{ name: 'inferno.settings', value: '{"seed":"7","temperature":0,"repeat_penalty":1,"max_tokens":40}' }] }],
     },
   });
   const page = await context.newPage();
@@ -68,11 +68,18 @@ test('vision demo: a picture attached in the chat gets the answer inferno run ga
   const picture = path.join(dir, 'samples', sample.image);
   const { context, page, errors } = await openWithDemo(browser);
   await keepChatStreams(page);
+  // The prompt `inferno run --chat` builds: no tool list in the template.
+  const builtin = page.getByRole('region', { name: 'Tools' }).getByRole('checkbox', { name: 'Built-in tools' });
+  if (await builtin.isChecked()) await builtin.uncheck();
   const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Attach image' }).click()]);
   await chooser.setFiles(picture);
   await page.locator(`.composer .thumb img[alt="${sample.image}"]`).waitFor();
   await page.getByRole('textbox', { name: 'Message', exact: true }).fill(sample.question);
+  const reqPromise = page.waitForRequest((r) => r.url().endsWith('/v1/chat/completions'));
   await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+  const request = (await reqPromise).postDataJSON();
+  assert.equal(request.tools, undefined);
+  assert.equal(request.messages.length, 1);
   const reply = page.locator('article.assistant').last();
   await reply.getByTestId('metrics').waitFor();
   assert.equal(await reply.locator('.error').count(), 0);
