@@ -82,7 +82,7 @@ format:
 # (default 1M) over its seeds and regressions; new inputs go to build/fuzz/corpus/<target>.
 # `make fuzz-run-<target>` runs one.
 FUZZ_RUNS ?= 1000000
-FUZZ_TARGETS = gguf http_request json_routes ws_frame jinja grammar image
+FUZZ_TARGETS = gguf http_request json_routes ws_frame jinja grammar image image_ref
 FUZZ_FLAGS_gguf = -max_len=131072
 FUZZ_FLAGS_http_request = -dict=fuzz/dicts/http_request.dict
 FUZZ_FLAGS_json_routes = -dict=fuzz/dicts/json_routes.dict
