@@ -6,7 +6,7 @@ MODEL ?= ../shared/fixtures/models/llama-tiny-Q8_0.gguf
 PROMPT ?= Once upon a time
 
 .PHONY: all deps configure build run test package zoo test-asan bench bench-kernels bench-peer format fuzz fuzz-build clean \
-  demo-model demo-model-deps deps-arm64 build-arm64 test-arm64 test-arm64-kernels
+  demo-model demo-model-deps vision-demo deps-arm64 build-arm64 test-arm64 test-arm64-kernels
 
 all: build
 
@@ -110,7 +110,7 @@ format:
 # (default 1M) over its seeds and regressions; new inputs go to build/fuzz/corpus/<target>.
 # `make fuzz-run-<target>` runs one.
 FUZZ_RUNS ?= 1000000
-FUZZ_TARGETS = gguf http_request json_routes ws_frame jinja grammar image
+FUZZ_TARGETS = gguf http_request json_routes ws_frame jinja grammar image image_ref
 FUZZ_FLAGS_gguf = -max_len=131072
 FUZZ_FLAGS_http_request = -dict=fuzz/dicts/http_request.dict
 FUZZ_FLAGS_json_routes = -dict=fuzz/dicts/json_routes.dict
@@ -134,6 +134,14 @@ demo-model-deps:
 
 demo-model: demo-model-deps build
 	tools/demo-model/pipeline.sh $(BUILD_DIR)/inferno
+
+# Trains the vision demo (a small ViT + LLaVA MLP projector, and the demo language model
+# fine-tuned with it) on generated pictures, exports the mmproj and model GGUFs, grades
+# held-out questions through inferno and llama-mtmd-cli and ships the pair to models/vision/
+# when the bars are met (tools/vision-demo/pipeline.sh; artifacts in VISION_DIR, default
+# build/vision-demo). Same Python packages as demo-model.
+vision-demo: demo-model-deps build
+	tools/vision-demo/pipeline.sh $(BUILD_DIR)/inferno
 
 clean:
 	rm -rf build

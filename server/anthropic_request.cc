@@ -43,11 +43,15 @@ const json::string* StringMember(const json::object& o, std::string_view key) {
   return v ? v->if_string() : nullptr;
 }
 
-// Blocks a local text model cannot take yet, named so the client knows which one.
+// Blocks this server does not take here, named so the client knows which one.
 std::optional<ApiError> Unsupported(std::string_view type, const std::string& where) {
-  if (type == "image" || type == "document") {
-    return Bad(where, Quoted(where) + " is a " + std::string(type) +
-                          " block: this server takes text only (no vision models yet)");
+  if (type == "document") {
+    return Bad(where, Quoted(where) + " is a document block: this server takes text and images");
+  }
+  if (type == "image") {
+    return Bad(where, Quoted(where) +
+                          " is an image block: images are read in user messages' "
+                          "content only");
   }
   return Bad(where + ".type", Quoted(where + ".type") + " '" + std::string(type) +
                                   "' is not a block type this server takes (text, tool_use, "
@@ -124,12 +128,60 @@ std::optional<ApiError> ToolUse(const json::object& block, const std::string& wh
   return std::nullopt;
 }
 
-// What one message's blocks become: text, the assistant's calls, the user's tool results.
+// What one message's blocks become: text, the assistant's calls, the user's tool results. With
+// images, `parts` holds the text and images in order as chat content parts (adjacent texts
+// joined without a separator, as the text-only content joins them).
 struct Blocks {
   std::string text;
+  json::array parts;
+  bool images = false;
   json::array calls;
   json::array results;
 };
+
+void AddTextPart(const std::string& text, json::array* parts) {
+  if (!parts->empty() && parts->back().as_object().at("type") == "text") {
+    json::string& last = parts->back().as_object()["text"].as_string();
+    last.append(text);
+    return;
+  }
+  parts->push_back(json::object{{"type", "text"}, {"text", text}});
+}
+
+// An image block's source as an image_url part: base64 data (as a data URL) or a URL, which
+// the one image reader (engine/request/image_input.h) then decodes or refuses.
+std::optional<ApiError> ImageOf(const json::object& block, const std::string& where,
+                                json::array* parts) {
+  const json::value* sv = block.if_contains("source");
+  const json::object* source = sv ? sv->if_object() : nullptr;
+  if (source == nullptr)
+    return Bad(where + ".source", Quoted(where + ".source") + " must be an object");
+  const json::string* type = StringMember(*source, "type");
+  std::string url;
+  if (type != nullptr && *type == "base64") {
+    const json::string* media = StringMember(*source, "media_type");
+    const json::string* data = StringMember(*source, "data");
+    if (media == nullptr || !media->starts_with("image/")) {
+      return Bad(where + ".source.media_type",
+                 Quoted(where + ".source.media_type") + " must be an image type (image/png, ...)");
+    }
+    if (data == nullptr || data->empty()) {
+      return Bad(where + ".source.data", Quoted(where + ".source.data") + " must be base64 data");
+    }
+    url = "data:" + std::string(*media) + ";base64," + std::string(*data);
+  } else if (type != nullptr && *type == "url") {
+    const json::string* u = StringMember(*source, "url");
+    if (u == nullptr || u->empty()) {
+      return Bad(where + ".source.url", Quoted(where + ".source.url") + " must be a string");
+    }
+    url = std::string(*u);
+  } else {
+    return Bad(where + ".source.type",
+               Quoted(where + ".source.type") + " must be \"base64\" or \"url\"");
+  }
+  parts->push_back(json::object{{"type", "image_url"}, {"image_url", json::object{{"url", url}}}});
+  return std::nullopt;
+}
 
 std::optional<ApiError> ReadBlock(const json::value& b, const std::string& role,
                                   const std::string& where, Blocks* out) {
@@ -137,7 +189,17 @@ std::optional<ApiError> ReadBlock(const json::value& b, const std::string& role,
   const json::string* type = block ? StringMember(*block, "type") : nullptr;
   if (type == nullptr) return Bad(where + ".type", Quoted(where + ".type") + " must be a string");
   const bool assistant = role == "assistant";
-  if (*type == "text") return TextOf(*block, where, &out->text);
+  if (*type == "text") {
+    std::string text;
+    if (auto err = TextOf(*block, where, &text)) return err;
+    out->text += text;
+    AddTextPart(text, &out->parts);
+    return std::nullopt;
+  }
+  if (*type == "image" && role == "user") {
+    out->images = true;
+    return ImageOf(*block, where, &out->parts);
+  }
   if (*type == "tool_use" && assistant) return ToolUse(*block, where, &out->calls);
   if (*type == "tool_result" && role == "user") return ToolResult(*block, where, &out->results);
   // Thinking given back with an earlier turn: the chat templates drop past reasoning anyway.
@@ -151,7 +213,7 @@ std::optional<ApiError> ReadBlock(const json::value& b, const std::string& role,
 }
 
 // One Anthropic message as chat messages: a user message's tool results come first (Anthropic
-// puts them first), as "tool" messages, then its text.
+// puts them first), as "tool" messages, then its text and images.
 std::optional<ApiError> ReadMessage(const json::value& mv, const std::string& where,
                                     json::array* out) {
   const json::object* m = mv.if_object();
@@ -176,8 +238,13 @@ std::optional<ApiError> ReadMessage(const json::value& mv, const std::string& wh
     }
   }
   for (json::value& result : blocks.results) out->push_back(std::move(result));
-  if (!blocks.results.empty() && blocks.text.empty()) return std::nullopt;
-  json::object chat{{"role", r}, {"content", blocks.text}};
+  if (!blocks.results.empty() && blocks.text.empty() && !blocks.images) return std::nullopt;
+  json::object chat{{"role", r}};
+  if (blocks.images) {
+    chat["content"] = std::move(blocks.parts);
+  } else {
+    chat["content"] = blocks.text;
+  }
   if (!blocks.calls.empty()) chat["tool_calls"] = std::move(blocks.calls);
   out->push_back(std::move(chat));
   return std::nullopt;

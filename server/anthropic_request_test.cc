@@ -132,6 +132,27 @@ TEST(AnthropicRequest, OutputFormatIsAGrammar) {
   EXPECT_NE(req.grammar, nullptr);
 }
 
+// Image blocks of a user message: base64 sources as data URLs, url sources as they are, each
+// where it stood (the media marker) with the texts around it joined as text blocks join.
+TEST(AnthropicRequest, ImageBlocksGoWhereTheyStand) {
+  GenerateRequest req;
+  ASSERT_FALSE(Parse(R"({"max_tokens":9,"messages":[{"role":"user","content":[
+      {"type":"image","source":{"type":"base64","media_type":"image/png","data":"AAAA"}},
+      {"type":"text","text":"What is "},{"type":"text","text":"this?"},
+      {"type":"image","source":{"type":"url","url":"https://example.com/a.jpg"}}]}]})",
+                     &req));
+  ASSERT_EQ(req.messages.size(), 1u);
+  EXPECT_EQ(req.messages[0].content, "<__media__>What is this?<__media__>");
+  ASSERT_EQ(req.images.size(), 2u);
+  EXPECT_EQ(req.images[0], "data:image/png;base64,AAAA");
+  EXPECT_EQ(req.images[1], "https://example.com/a.jpg");
+  // An image only in the assistant's turn is refused, naming the block.
+  EXPECT_EQ(ParamOf(R"({"max_tokens":9,"messages":[{"role":"user","content":"x"},)"
+                    R"({"role":"assistant","content":[{"type":"image","source":)"
+                    R"({"type":"url","url":"u"}}]}]})"),
+            "messages[1].content[0]");
+}
+
 TEST(AnthropicRequest, CountTokensNeedsNoMaxTokens) {
   GenerateRequest req;
   AnthropicParams p;
@@ -147,6 +168,12 @@ TEST(AnthropicRequest, BadFieldsNameTheAnthropicField) {
             "messages[0].role");
   EXPECT_EQ(ParamOf(R"({"max_tokens":9,)" + user +
                     R"([{"type":"image","source":{"type":"base64","data":""}}]}]})"),
+            "messages[0].content[0].source.media_type");
+  EXPECT_EQ(ParamOf(R"({"max_tokens":9,)" + user +
+                    R"([{"type":"image","source":{"type":"file","file_id":"f"}}]}]})"),
+            "messages[0].content[0].source.type");
+  EXPECT_EQ(ParamOf(R"({"max_tokens":9,)" + user +
+                    R"([{"type":"document","source":{"type":"text","data":"x"}}]}]})"),
             "messages[0].content[0]");
   EXPECT_EQ(ParamOf(R"({"max_tokens":9,)" + user + R"([{"type":"tool_use","id":"a",)" +
                     R"("name":"f","input":{}}]}]})"),

@@ -1,5 +1,6 @@
 #include "server/debugger_protocol.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -178,16 +179,45 @@ Status ParseStartFields(const json::object& o, const Limits& limits, ClientMessa
   return Status::Ok();
 }
 
+namespace {
+
+// The bytes of a start message's `images` strings (0 for any other message).
+size_t ImageBytes(const json::object& o) {
+  const json::value* type = o.if_contains("type");
+  const json::value* images = o.if_contains("images");
+  if (type == nullptr || *type != "start" || images == nullptr || !images->is_array()) return 0;
+  size_t n = 0;
+  for (const json::value& i : images->as_array()) {
+    if (i.is_string()) n += i.as_string().size();
+  }
+  return n;
+}
+
+ParseError TooLarge(size_t size, size_t limit, const char* what) {
+  return ParseError{code::kTooLarge,
+                    "message of " + std::to_string(size) + " bytes" + what + "; the limit is " +
+                        std::to_string(limit),
+                    ""};
+}
+
+}  // namespace
+
+// Frames above max_frame_bytes are parsed only up to max_image_frame_bytes, and kept only when
+// what is not an image fits max_frame_bytes: a picture of a few MB may be debugged, a prompt
+// that large may not.
 std::variant<ClientMessage, ParseError> ParseClientMessage(std::string_view frame,
                                                            const Limits& limits) {
-  if (frame.size() > limits.max_frame_bytes) {
-    return ParseError{code::kTooLarge,
-                      "message of " + std::to_string(frame.size()) + " bytes; the limit is " +
-                          std::to_string(limits.max_frame_bytes),
-                      ""};
-  }
+  const size_t hard = std::max(limits.max_frame_bytes, limits.max_image_frame_bytes);
+  if (frame.size() > hard) return TooLarge(frame.size(), hard, " with images");
   json::error_code ec;
   json::value v = json::parse(frame, ec);
+  if (frame.size() > limits.max_frame_bytes) {
+    const size_t images = !ec && v.is_object() ? ImageBytes(v.as_object()) : 0;
+    if (frame.size() - images > limits.max_frame_bytes) {
+      return TooLarge(frame.size() - images, limits.max_frame_bytes,
+                      images ? " besides its images" : "");
+    }
+  }
   if (ec) return ParseError{code::kBadJson, "not valid JSON: " + ec.message(), ""};
   if (!v.is_object()) return ParseError{code::kBadMessage, "a message must be a JSON object", ""};
   ClientMessage m;
@@ -290,6 +320,7 @@ std::string HelloJson(int64_t seq, const std::string& resume_token, const Limits
   json::array s(sessions.begin(), sessions.end());
   o["sessions"] = std::move(s);
   o["limits"] = json::object{{"max_frame_bytes", limits.max_frame_bytes},
+                             {"max_image_frame_bytes", limits.max_image_frame_bytes},
                              {"max_sessions_per_connection", limits.max_sessions_per_connection},
                              {"max_sessions", limits.max_sessions},
                              {"max_tokens", limits.max_tokens},

@@ -39,7 +39,10 @@ inline constexpr const char* kRemoteModel = "remote_model";
 }  // namespace code
 
 struct Limits {
-  size_t max_frame_bytes = 256 * 1024;   // client messages larger get `too_large`
+  size_t max_frame_bytes = 256 * 1024;  // client messages larger get `too_large`
+  // A start message's `images` do not count against max_frame_bytes; with them it may be this
+  // large (below the socket's own read limit, HttpServerOptions::ws_frame_limit x 16).
+  size_t max_image_frame_bytes = 12 << 20;
   int max_sessions_per_connection = 32;  // running at once
   int max_sessions = 64;                 // running at once, whole server
   int max_tokens = 4096;                 // per session

@@ -52,5 +52,29 @@ TEST(DebuggerProtocolTest, StartImagesGoBeforeTheLastUserText) {
   EXPECT_NE(st.message().find("images"), std::string::npos) << st.message();
 }
 
+// A start message's images do not count against max_frame_bytes (a photo is larger than a
+// prompt), up to max_image_frame_bytes; the rest of the message still does, and nothing above
+// max_image_frame_bytes is parsed.
+TEST(DebuggerProtocolTest, ImagesMayExceedTheFrameLimitUpToTheImageLimit) {
+  Limits limits;
+  limits.max_frame_bytes = 1000;
+  limits.max_image_frame_bytes = 10000;
+  const std::string image(5000, 'A');
+  auto ok =
+      ParseClientMessage(R"({"type":"start","prompt":"Hi","images":[")" + image + R"("]})", limits);
+  ASSERT_TRUE(std::holds_alternative<ClientMessage>(ok));
+  EXPECT_EQ(std::get<ClientMessage>(ok).request.images.size(), 1u);
+  const std::string padding(5000, 'x');
+  for (const std::string& frame :
+       {R"({"type":"start","prompt":")" + padding + R"("})",
+        R"({"type":"start","prompt":")" + padding + R"(","images":["QUFB"]})",
+        R"({"type":"ping","data":")" + padding + R"("})",
+        R"({"type":"start","prompt":"Hi","images":[")" + std::string(12000, 'A') + R"("]})"}) {
+    auto err = ParseClientMessage(frame, limits);
+    ASSERT_TRUE(std::holds_alternative<ParseError>(err)) << frame.substr(0, 40);
+    EXPECT_EQ(std::get<ParseError>(err).code, code::kTooLarge);
+  }
+}
+
 }  // namespace
 }  // namespace inferno::server::debugger

@@ -34,10 +34,12 @@ std::string TypeOf(const json::object& o) {
   return t && t->is_string() ? std::string(t->as_string()) : "";
 }
 
-// Content parts: text of any kind (input_text, output_text, text, refusal) joins; images,
-// files and audio need a vision or audio model, which this server does not run yet.
-std::optional<ApiError> PartsText(const json::value& v, const std::string& where,
-                                  std::string* out) {
+// Content parts: text of any kind (input_text, output_text, text, refusal) joins; with
+// `parts`, input_image parts are taken too: `parts` then holds the text and images in order as
+// chat content parts (adjacent texts joined without a separator, as `out` joins them) and
+// *images says whether there was one. Files and audio need models this server does not run.
+std::optional<ApiError> PartsText(const json::value& v, const std::string& where, std::string* out,
+                                  json::array* parts = nullptr, bool* images = nullptr) {
   if (v.is_string()) {
     *out = std::string(v.as_string());
     return std::nullopt;
@@ -52,8 +54,23 @@ std::optional<ApiError> PartsText(const json::value& v, const std::string& where
     if (type == "input_text" || type == "output_text" || type == "text" || type == "refusal") {
       if (text == nullptr || !text->is_string()) return Bad(w, Quoted(w) + " needs a text");
       *out += std::string(text->as_string());
+      if (parts == nullptr) continue;
+      if (!parts->empty() && parts->back().as_object().at("type") == "text") {
+        parts->back().as_object()["text"].as_string().append(text->as_string());
+      } else {
+        parts->push_back(json::object{{"type", "text"}, {"text", *text}});
+      }
+    } else if (type == "input_image" && parts != nullptr) {
+      const json::value* url = p->if_contains("image_url");
+      if (url == nullptr || !url->is_string() || url->as_string().empty()) {
+        return Unsupported(w + ".image_url", Quoted(w + ".image_url") +
+                                                 " must be a URL (a data URL or http(s)); "
+                                                 "file_id images are not supported");
+      }
+      parts->push_back(json::object{{"type", "image_url"}, {"image_url", *url}});
+      *images = true;
     } else if (type == "input_image" || type == "input_file" || type == "input_audio") {
-      return Unsupported(w, Quoted(w) + ": " + type + " parts are not supported (text only)");
+      return Unsupported(w, Quoted(w) + ": " + type + " parts are not supported here");
     } else {
       return Bad(w + ".type", Quoted(w + ".type") + " must be input_text or output_text");
     }
@@ -69,10 +86,19 @@ std::optional<ApiError> AddMessage(const json::object& item, const std::string& 
   }
   const json::value* content = item.if_contains("content");
   std::string text;
+  json::array parts;
+  bool images = false;
   if (content == nullptr)
     return Bad(where + ".content", Quoted(where + ".content") + " is required");
-  if (auto err = PartsText(*content, where + ".content", &text)) return err;
-  messages->push_back(json::object{{"role", *role}, {"content", text}});
+  const bool user = role->as_string() == "user";
+  if (auto err = PartsText(*content, where + ".content", &text, user ? &parts : nullptr, &images)) {
+    return err;
+  }
+  if (images) {
+    messages->push_back(json::object{{"role", *role}, {"content", std::move(parts)}});
+  } else {
+    messages->push_back(json::object{{"role", *role}, {"content", text}});
+  }
   return std::nullopt;
 }
 

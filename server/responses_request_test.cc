@@ -114,13 +114,37 @@ TEST(ResponsesRequest, ReasoningEffortReachesTheTemplate) {
   EXPECT_EQ(high.req.template_kwargs.at("reasoning_effort"), "high");
 }
 
+// input_image parts of a user message: the image where it stood (the media marker), its URL in
+// the request's images for the one image reader; texts around it joined as OpenAI's chat parts.
+TEST(ResponsesRequest, InputImagesGoWhereTheyStand) {
+  Parsed p = Parse(R"({"input":[{"role":"user","content":[
+      {"type":"input_text","text":"Look: "},
+      {"type":"input_image","image_url":"data:image/png;base64,AAAA","detail":"auto"},
+      {"type":"input_text","text":"What is it?"},{"type":"input_text","text":" Say."}]}]})");
+  ASSERT_FALSE(p.error) << p.error->message;
+  ASSERT_EQ(p.req.messages.size(), 1u);
+  EXPECT_EQ(p.req.messages[0].content, "Look: <__media__>What is it? Say.");
+  ASSERT_EQ(p.req.images.size(), 1u);
+  EXPECT_EQ(p.req.images[0], "data:image/png;base64,AAAA");
+  // Without images the text parts join as before.
+  Parsed text = Parse(R"({"input":[{"role":"user","content":[
+      {"type":"input_text","text":"a"},{"type":"input_text","text":"b"}]}]})");
+  ASSERT_FALSE(text.error) << text.error->message;
+  EXPECT_EQ(text.req.messages[0].content, "ab");
+  EXPECT_TRUE(text.req.images.empty());
+}
+
 // Each refused request names its field.
 TEST(ResponsesRequest, UnsupportedFeaturesAre400sNamingThem) {
   const std::pair<const char*, const char*> cases[] = {
       {R"({"input":"x","tools":[{"type":"web_search"}]})", "tools[0].type"},
       {R"({"input":"x","background":true})", "background"},
       {R"({"input":"x","include":["reasoning.encrypted_content"]})", "include"},
-      {R"({"input":[{"role":"user","content":[{"type":"input_image","image_url":"u"}]}]})",
+      {R"({"input":[{"role":"user","content":[{"type":"input_file","file_id":"f"}]}]})",
+       "input[0].content[0]"},
+      {R"({"input":[{"role":"user","content":[{"type":"input_image","file_id":"f"}]}]})",
+       "input[0].content[0].image_url"},
+      {R"({"input":[{"role":"assistant","content":[{"type":"input_image","image_url":"u"}]}]})",
        "input[0].content[0]"},
       {R"({"input":[{"type":"computer_call","id":"c"}]})", "input[0].type"},
       {R"({"input":"x","reasoning":{"summary":"auto"}})", "reasoning.summary"},

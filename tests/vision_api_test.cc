@@ -169,6 +169,49 @@ TEST_F(VisionApiTest, SeedChatImagesGiveTheSameAnswer) {
             std::string::npos);
 }
 
+// Anthropic's image blocks (/v1/messages) and the Responses API's input_image parts
+// (/v1/responses) make the same prompt as OpenAI's image_url: llama-server's prompt length and
+// greedy answer for the LLaVA pair on odd-333x77.
+TEST_F(VisionApiTest, AnthropicAndResponsesImagesGiveTheSameAnswer) {
+  const json::object want = ServerOracle("llava-tiny", "odd-333x77");
+  const std::string data = ImageBase64("odd-333x77.png");
+  const json::object messages{
+      {"model", "llava/llava"},
+      {"max_tokens", 16},
+      {"temperature", 0},
+      {"messages",
+       json::array{json::object{
+           {"role", "user"},
+           {"content",
+            json::array{json::object{{"type", "image"},
+                                     {"source", json::object{{"type", "base64"},
+                                                             {"media_type", "image/png"},
+                                                             {"data", data}}}},
+                        json::object{{"type", "text"}, {"text", "Describe this image."}}}}}}}};
+  json::object a = PostOk("/v1/messages", json::serialize(messages));
+  EXPECT_EQ(std::string(a.at("content").as_array()[0].at("text").as_string()), Content(want));
+  EXPECT_EQ(a.at("usage").at("input_tokens").to_number<int64_t>(), Usage(want, "prompt_tokens"));
+
+  const json::object responses{
+      {"model", "llava/llava"},
+      {"max_output_tokens", 16},
+      {"temperature", 0},
+      {"store", false},
+      {"input",
+       json::array{json::object{
+           {"role", "user"},
+           {"content", json::array{json::object{{"type", "input_image"},
+                                                {"image_url", "data:image/png;base64," + data}},
+                                   json::object{{"type", "input_text"},
+                                                {"text", "Describe this image."}}}}}}}};
+  json::object r = PostOk("/v1/responses", json::serialize(responses));
+  const json::array& output = r.at("output").as_array();
+  ASSERT_FALSE(output.empty()) << json::serialize(r);
+  const json::object& msg = output.back().as_object();
+  EXPECT_EQ(std::string(msg.at("content").as_array()[0].at("text").as_string()), Content(want));
+  EXPECT_EQ(r.at("usage").at("input_tokens").to_number<int64_t>(), Usage(want, "prompt_tokens"));
+}
+
 TEST_F(VisionApiTest, ModelsListTheVisionCapability) {
   HttpResponse r = testing::HttpRequest(port(), "GET", "/v1/models", "");
   ASSERT_EQ(r.status, 200) << r.body;

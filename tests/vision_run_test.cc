@@ -145,6 +145,28 @@ TEST(VisionRun, BadInputGivesClearErrors) {
   }
 }
 
+// An mmproj whose embeddings are not the model's width (here 128 against llama-tiny's 256, made
+// by the zoo's own generator beside the binary) is refused before anything runs, naming both
+// files and both widths; no zoo needed.
+TEST(VisionRun, MmprojOfAnotherWidthIsRefused) {
+  const fs::path gen = fs::path(testing::InfernoBinary()).parent_path() / "mmproj_fixturegen";
+  if (!fs::exists(gen)) GTEST_SKIP() << gen << " is not built";
+  const fs::path dir = testing::FreshTempDir("VisionRun", "Width");
+  const std::string mmproj = (dir / "mmproj-128.gguf").string();
+  ASSERT_EQ(testing::RunProcess(
+                {gen.string(), "--projector", "mlp", "--out", mmproj, "--n-embd-out", "128"})
+                .exit_code,
+            0);
+  const std::string lm = std::string(INFERNO_SHARED_DIR) + "/fixtures/models/llama-tiny-Q8_0.gguf";
+  testing::ProcessResult r = testing::RunProcess(
+      {testing::InfernoBinary(), "run", "-m", lm, "--mmproj", mmproj, "--image",
+       std::string(INFERNO_SHARED_DIR) + "/fixtures/media/photo-1.jpeg", "-p", "Hi", "-n", "2"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("does not go with"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("128"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("256"), std::string::npos) << r.err;
+}
+
 // --chat: the image goes before the user's text in the model's template, as llama-mtmd-cli and
 // llama-server put it; the answer is llama-server's to the same chat (tools/zoo/vision_server.sh,
 // chat template chatml, which the fixtures' templates render alike). odd-333x77 on the LLaVA
