@@ -200,7 +200,7 @@ ALTER TABLE bench_runs ADD COLUMN category TEXT NOT NULL DEFAULT 'text';
     // The load category of the benchmarks (a concurrency sweep against a server,
     // server/load_sweep.h): its columns appended to bench_results in the CSV's order, and each
     // run's concurrency levels.
-    {11, "load sweep benchmark columns", R"sql(
+    {10, "load sweep benchmark columns", R"sql(
 ALTER TABLE bench_results ADD COLUMN concurrency INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE bench_results ADD COLUMN requests INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE bench_results ADD COLUMN failed_requests INTEGER NOT NULL DEFAULT 0;
