@@ -35,7 +35,8 @@ TEST(ResultsCsv, ColumnsAreStable) {
             "repetitions,load_ms,ttft_ms,ttft_ms_sd,prefill_tps,prefill_tps_sd,decode_tps,"
             "decode_tps_sd,total_ms,total_ms_sd,peak_rss_bytes,cpu_seconds,status,error,"
             "mmproj_path,image_px,image_tokens,encoder_ms,encoder_ms_sd,audio_seconds,rtf,"
-            "rtf_sd");
+            "rtf_sd,concurrency,requests,failed_requests,ttft_p50_ms,ttft_p95_ms,ttft_p99_ms,"
+            "latency_p50_ms,latency_p95_ms,latency_p99_ms,throughput_tps");
 }
 
 // A results file written before the image and audio columns were appended: its header and

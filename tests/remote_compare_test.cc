@@ -28,10 +28,12 @@ using testing::ServerProcess;
 // The fixtures' README puts an engine that quantizes activations as llama.cpp does within
 // ~0.02 of llama.cpp's logits on Q8_0. Logits that differ by at most e per token change the
 // distribution by KL(p||q) <= (2e)^2 / 8 = 2e-4 nats (Hoeffding's lemma on the log-ratio,
-// whose range is at most 2e); 1e-3 leaves room for the top-k estimate of the tail and the
-// logprobs' decimal round trip through JSON, and is still 100x below what a 4-bit quant of the
-// same weights gives (the report case below).
-constexpr double kSameModelKl = 1e-3;
+// whose range is at most 2e). Measured against llama-server (llama.cpp 2026, built without
+// AMX): up to 1.65e-3 at the first steps, so the top-k estimate of the tail (a token only one
+// side lists gets a share of the other side's leftover mass) and the logprobs' decimal round
+// trip add more than the logits do. 5e-3 keeps 3x over that and is still 16x below the
+// smallest step KL a 4-bit quant of the same weights gave (0.08 nats; the report case below).
+constexpr double kSameModelKl = 5e-3;
 
 std::vector<json::object> Events(const HttpResponse& r) {
   std::vector<json::object> out;

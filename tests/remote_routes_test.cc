@@ -143,7 +143,10 @@ TEST_F(RemoteRoutes, ResponsesAndMessagesAnswerAsTheRemote) {
   ASSERT_EQ(resp.status, 200) << resp.body;
   json::object r = testing::ParseJsonObject(resp.body);
   EXPECT_EQ(r["model"], json::value("peer/tiny"));
-  EXPECT_EQ(r["output_text"], json::value(want)) << resp.body;
+  // The text is in output[0].content[0] (`output_text` is the client libraries' convenience).
+  const json::object& part =
+      r["output"].as_array().at(0).as_object().at("content").as_array().at(0).as_object();
+  EXPECT_EQ(part.at("text"), json::value(want)) << resp.body;
   EXPECT_GT(r["usage"].as_object()["input_tokens"].to_number<int64_t>(), 0);
 
   const std::string messages = R"({"model":"peer/tiny","max_tokens":10,"temperature":0,)"
