@@ -20,9 +20,11 @@ tools=$peer_dir/build/peer
 # The peers are built without llama.cpp's AMX kernels, which -march=native compiles in on CPUs
 # that have AMX: there they crash on our fixture shapes (SIGSEGV in ggml_backend_amx_mul_mat for
 # bert-tiny Q8_0 embeddings in llama-server), and without them the oracles come from the same
-# AVX-512/AVX2 paths on every machine. GCC lets an explicit -mno-amx-* win over -march=native
-# whatever their order. A peer built with other flags is rebuilt (PEER-FLAGS records them).
-export INFERNO_PEER_CFLAGS="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+# AVX-512/AVX2 paths on every machine. Nor with AVX512-FP16: with it ggml's F16 dot products
+# (F16 weights, the F16 KV cache) accumulate in half precision, and its logits move by up to
+# 0.035 from the F32-accumulated ones the oracles' tolerances were set on. GCC lets an explicit
+# -mno-* win over -march=native whatever their order. A peer built with other flags is rebuilt (PEER-FLAGS records them).
+export INFERNO_PEER_CFLAGS="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16 -mno-avx512fp16"
 if [[ ! -x $tools/oracle_dump || ! -x $tools/fixturegen || ! -x $tools/quantize ||
   $(cat "$peer_dir/PEER-FLAGS" 2>/dev/null) != "$INFERNO_PEER_CFLAGS" ]]; then
   echo "zoo: building the llama.cpp peer tools into $peer_dir (first time only, ~8 min)"

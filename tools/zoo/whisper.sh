@@ -16,7 +16,7 @@ source "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 wdir=${INFERNO_WHISPER_DIR:-$HOME/.cache/inferno-whisper}
 # Without AMX kernels, as the llama.cpp peer (make.sh says why; PEER-FLAGS records the flags).
-peer_cflags=${INFERNO_PEER_CFLAGS:-"-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"}
+peer_cflags=${INFERNO_PEER_CFLAGS:-"-mno-amx-tile -mno-amx-int8 -mno-amx-bf16 -mno-avx512fp16"}
 if [[ ! -f $wdir/build/ggml/src/libggml.a || ! -f $wdir/models/for-tests-ggml-tiny.bin ||
   $(cat "$wdir/PEER-FLAGS" 2>/dev/null) != "$peer_cflags" ]]; then
   rm -rf "$wdir/build"
