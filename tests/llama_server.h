@@ -62,10 +62,12 @@ class LlamaServer {
     }
   }
   ~LlamaServer() { Stop(); }
-  // Stops the server now (a remote that dies); its port then refuses connections.
+  // Stops the server now (a remote that dies); its port then refuses connections. SIGKILL, as
+  // a crash: on SIGTERM llama-server waits for the request in flight, which a client of ours
+  // keeps open until its 120 s stall timeout.
   void Stop() {
     if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
+    kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
     pid_ = -1;
   }
