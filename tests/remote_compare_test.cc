@@ -29,11 +29,13 @@ using testing::ServerProcess;
 // ~0.02 of llama.cpp's logits on Q8_0. Logits that differ by at most e per token change the
 // distribution by KL(p||q) <= (2e)^2 / 8 = 2e-4 nats (Hoeffding's lemma on the log-ratio,
 // whose range is at most 2e). Measured against llama-server (llama.cpp 2026, built without
-// AMX): up to 1.65e-3 at the first steps, so the top-k estimate of the tail (a token only one
-// side lists gets a share of the other side's leftover mass) and the logprobs' decimal round
-// trip add more than the logits do. 5e-3 keeps 3x over that and is still 16x below the
-// smallest step KL a 4-bit quant of the same weights gave (0.08 nats; the report case below).
-constexpr double kSameModelKl = 5e-3;
+// AMX and AVX512-FP16): up to 5.9e-3 (step 8 of 16), so the top-k estimate of the tail (a token
+// only one side lists gets a share of the other side's leftover mass) and the logprobs' decimal
+// round trip add more than the logits do. 2e-2 keeps 3x over that and is still 4x below the
+// smallest step KL a 4-bit quant of the same weights gave (0.08 nats).
+constexpr double kSameModelKl = 2e-2;
+// The report case's 4-bit quant against 8 bits: its mean KL is far above this.
+constexpr double kQuantMeanKlFloor = 5e-2;
 
 std::vector<json::object> Events(const HttpResponse& r) {
   std::vector<json::object> out;
@@ -162,7 +164,7 @@ TEST_F(RemoteCompare, QuantizationReportOfALocalQuantAgainstTheRemoteReference) 
   EXPECT_NEAR(Num(overall.at("mean_kl_ab")), kl / steps, 1e-9);
   EXPECT_NEAR(Num(overall.at("top1_agreement")), agree / steps, 1e-9);
   // 4 bits against 8: far above the same-model bound, yet the same model in the large.
-  EXPECT_GT(Num(overall.at("mean_kl_ab")), 10 * kSameModelKl);
+  EXPECT_GT(Num(overall.at("mean_kl_ab")), kQuantMeanKlFloor);
   EXPECT_LT(Num(overall.at("mean_kl_ab")), 2.0);
   EXPECT_GT(Num(overall.at("top1_agreement")), 0.2);
 }
@@ -179,7 +181,10 @@ TEST_F(RemoteCompare, RemoteThatDiesMidCompareEndsItWithAClearError) {
   ASSERT_FALSE(events.empty());
   const json::object& last = events.back();
   ASSERT_EQ(last.at("kind"), json::value("error")) << r.body;
-  EXPECT_EQ(last.at("code"), json::value("remote_unreachable")) << r.body;
+  // Refused between two steps, or the connection reset during one: either is the remote's end.
+  EXPECT_TRUE(last.at("code") == json::value("remote_unreachable") ||
+              last.at("code") == json::value("remote_failed"))
+      << r.body;
   EXPECT_NE(std::string(last.at("message").as_string()).find("remote endpoint 'peer'"),
             std::string::npos);
   EXPECT_TRUE(OfKind(events, "summary").empty());
