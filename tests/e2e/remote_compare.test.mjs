@@ -115,7 +115,11 @@ describe('compare with a remote model', () => {
       const [t0, t1] = s.a.top;
       assert.ok(s.kl_ab < 2e-2 && (s.top1_agree || t0.logprob - t1.logprob < 0.1), JSON.stringify(s));
     }
-    assert.equal(await page.getByTestId('compare-mean-kl').textContent(), nats(summary.mean_kl_ab));
+    // The UI's run and this second request are two runs: llama-server's prefix cache changes its
+    // arithmetic a little between them, so the figures agree closely, not to the digit.
+    const near = (shown, want, rel, abs) => Math.abs(Number(shown) - want) <= rel * want + abs;
+    const shownKl = await page.getByTestId('compare-mean-kl').textContent();
+    assert.ok(near(shownKl, summary.mean_kl_ab, 0.05, 2e-2), `${shownKl} vs ${summary.mean_kl_ab}`);
     const shownA = await page.getByTestId('compare-a').locator('.tok').allTextContents();
     const shownB = await page.getByTestId('compare-b').locator('.tok').allTextContents();
     assert.equal(shownA.length, 12);
@@ -146,11 +150,10 @@ describe('compare with a remote model', () => {
     const rows = await report.getByTestId('report-table').locator('tbody tr').count();
     assert.equal(rows, whole.prompts.length);
     assert.ok(rows >= 5);
-    assert.equal(await report.getByTestId('report-kl').textContent(), nats(whole.overall.mean_kl_ab));
-    assert.equal(
-      await report.getByTestId('report-agreement').textContent(),
-      `${(whole.overall.top1_agreement * 100).toFixed(0)}%`,
-    );
+    const reportKl = await report.getByTestId('report-kl').textContent();
+    assert.ok(near(reportKl, whole.overall.mean_kl_ab, 0.05, 1e-3), `${reportKl} vs ${JSON.stringify(whole.overall)}`);
+    const agreement = parseFloat(await report.getByTestId('report-agreement').textContent());
+    assert.ok(Math.abs(agreement - whole.overall.top1_agreement * 100) <= 10, `${agreement}%`);
     // Four bits against eight: the quant measurably differs.
     assert.ok(whole.overall.mean_kl_ab > 1e-2, JSON.stringify(whole.overall));
     await report.evaluate((el) => el.scrollIntoView());
