@@ -62,7 +62,6 @@ async function events(route, body) {
     .map((d) => JSON.parse(d));
 }
 
-const nats = (v) => (v === 0 ? '0' : v.toPrecision(4));
 
 before(async () => {
   // llama-server when the peer build has one that starts; else a second inferno (the C++ suite
