@@ -136,5 +136,23 @@ class Whisper(nn.Module):
 
     def logits(self, mel, tokens):
         """Logits [b, t, n_vocab] of the ids trained; tokens are their row numbers."""
-        h = self.decoder.hidden(tokens, self.encoder(mel))
-        return h @ self.decoder.token_embedding.weight.T
+        return self.forward(mel, tokens)[0]
+
+    def forward(self, mel, tokens):
+        """(decoder logits [b, t, n_vocab], encoder output [b, n_audio_ctx, n_state])."""
+        xa = self.encoder(mel)
+        h = self.decoder.hidden(tokens, xa)
+        return h @ self.decoder.token_embedding.weight.T, xa
+
+
+class CtcHead(nn.Module):
+    """Training only (not exported): text rows and a blank from the encoder's output, for the
+    CTC loss that teaches the encoder where the words are long before the decoder's
+    cross-attention finds them on its own (hybrid CTC/attention training)."""
+
+    def __init__(self, n_state, n_rows):
+        super().__init__()
+        self.proj = nn.Linear(n_state, n_rows + 1)  # the last one is the blank
+
+    def forward(self, xa):
+        return F.log_softmax(self.proj(xa), dim=-1)

@@ -9,7 +9,10 @@ noise at 10-40 dB SNR (4 in 5), as whisper.cpp would see it: the log-mel of a 6 
 (mel.py). Its tokens are whisper.cpp's prompt and a timestamped segment,
   <|startoftranscript|><|en|><|transcribe|><|t_onset|> text <|t_end|><|endoftext|>
 and one example in 5 starts with <|startofprev|> and another sentence (the previous window's
-text, as whisper.cpp sends it); the loss is on what follows <|transcribe|>.
+text, as whisper.cpp sends it); the loss is on what follows <|transcribe|>, plus (by
+--ctc-weight) a CTC loss of the text on the encoder's output through a head that is not
+exported: it teaches the encoder to find the words early, where the decoder alone first
+learns the sentences' language model and only later listens.
 
 The learning rate warms up over 100 steps and decays linearly to a tenth over the last 30%."""
 import argparse
@@ -24,7 +27,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from mel import log_mel, read_filters  # noqa: E402
-from model import Config, Whisper  # noqa: E402
+from model import Config, CtcHead, Whisper  # noqa: E402
 import tokens as T  # noqa: E402
 
 
@@ -82,6 +85,7 @@ def example(rng, corpus, i, window_s):
 
 
 def batch(rng, corpus, size, window_s, row_of, filters, n_frames):
+    """(log-mel, decoder input rows, decoder labels, CTC targets, their lengths)."""
     audio, seqs = [], []
     for i in rng.integers(len(corpus.items), size=size):
         x, prompt, target = example(rng, corpus, int(i), window_s)
@@ -94,7 +98,10 @@ def batch(rng, corpus, size, window_s, row_of, filters, n_frames):
         rows = [row_of[i] for i in p + t]
         tokens[b, :len(rows) - 1] = torch.tensor(rows[:-1])
         labels[b, len(p) - 1:len(rows) - 1] = torch.tensor(rows[len(p):])
-    return log_mel(audio, filters, n_frames), tokens, labels
+    # CTC targets: the text rows only (between the two timestamps).
+    ctc = [torch.tensor([row_of[i] for i in t[1:-2]]) for _, t in seqs]
+    lengths = torch.tensor([len(c) for c in ctc])
+    return log_mel(audio, filters, n_frames), tokens, labels, torch.cat(ctc), lengths
 
 
 def lr_at(step, steps, lr):
@@ -112,13 +119,15 @@ def main():
     ap.add_argument("--template", required=True, help="a whisper.cpp model file: mel filters, vocab")
     ap.add_argument("--work", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--steps", type=int, default=12000)
+    ap.add_argument("--steps", type=int, default=5500)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=1.5e-3)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--save-every", type=int, default=200)
     ap.add_argument("--n-audio-ctx", type=int, default=300)
+    ap.add_argument("--ctc-weight", type=float, default=0.3,
+                    help="share of the CTC loss on the encoder (0: the decoder's loss only)")
     ap.add_argument("--state", type=int, default=128)
     ap.add_argument("--heads", type=int, default=2)
     ap.add_argument("--audio-layers", type=int, default=4)
@@ -137,12 +146,15 @@ def main():
                  n_head=args.heads, n_audio_layer=args.audio_layers,
                  n_text_layer=args.text_layers, n_vocab=len(ids))
     model = Whisper(cfg)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
+    ctc_head = CtcHead(cfg.n_state, cfg.n_vocab)
+    params = list(model.parameters()) + list(ctc_head.parameters())
+    opt = torch.optim.AdamW(params, lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
     start = 0
     resume = os.path.join(args.work, "resume.pt")
     if os.path.exists(resume):
         state = torch.load(resume)
         model.load_state_dict(state["model"])
+        ctc_head.load_state_dict(state["ctc"])
         opt.load_state_dict(state["opt"])
         start = state["step"]
         print(f"resumed at step {start}")
@@ -152,15 +164,20 @@ def main():
     t_last, cpu_last = time.time(), time.process_time()
     for step in range(start, args.steps):
         rng = np.random.default_rng([args.seed, step])
-        mel, tokens, labels = batch(rng, corpus, args.batch, window_s, row_of, filters,
-                                    2 * args.n_audio_ctx)
+        mel, tokens, labels, ctc_targets, ctc_lengths = batch(
+            rng, corpus, args.batch, window_s, row_of, filters, 2 * args.n_audio_ctx)
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.steps, args.lr)
-        logits = model.logits(mel, tokens)
+        logits, xa = model(mel, tokens)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
+        ctc_loss = torch.zeros(())
+        if args.ctc_weight > 0:
+            lp = ctc_head(xa).transpose(0, 1)  # [time, batch, rows + 1]
+            ctc_loss = F.ctc_loss(lp, ctc_targets, torch.full((args.batch,), lp.shape[0]),
+                                  ctc_lengths, blank=cfg.n_vocab, zero_infinity=True)
         opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        ((1 - args.ctc_weight) * loss + args.ctc_weight * ctc_loss).backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         model.hold_bias_channel()
         if (step + 1) % 10 == 0:
@@ -168,14 +185,15 @@ def main():
             # it was, the CPU time what a quiet core would take.
             now, cpu = time.time(), time.process_time()
             log.write(json.dumps({"step": step + 1, "loss": round(loss.item(), 4),
+                                  "ctc_loss": round(ctc_loss.item(), 4),
                                   "lr": opt.param_groups[0]["lr"],
                                   "s_per_step": round((now - t_last) / 10, 3),
                                   "cpu_s_per_step": round((cpu - cpu_last) / 10, 3)}) + "\n")
             log.flush()
             t_last, cpu_last = now, cpu
         if (step + 1) % args.save_every == 0 or step + 1 == args.steps:
-            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step + 1},
-                       resume + ".tmp")
+            torch.save({"model": model.state_dict(), "ctc": ctc_head.state_dict(),
+                        "opt": opt.state_dict(), "step": step + 1}, resume + ".tmp")
             os.replace(resume + ".tmp", resume)
     os.makedirs(args.out, exist_ok=True)
     torch.save({"config": cfg.to_dict(), "model": model.state_dict(), "ids": ids,
