@@ -48,12 +48,6 @@ run_oracle() {  # MODEL PREFIX N_STEPS REPEAT RUNS
   "$oracle" "$1" "$clip" "$3" "$dir/$2" "$4" "$5" > "$dir/oracle.log" 2>&1 ||
     { tail -5 "$dir/oracle.log"; echo "zoo: whisper_oracle failed on $2"; exit 1; }
 }
-# Random weights loop until the entropy check fails them, so every fallback temperature runs:
-# the fallback runs are the expensive ones, and are kept to the F16 model.
-# "_prompt": whisper-cli's --prompt (whisper_oracle's kPrompt) before the first window.
-all=greedy_nofallback,beam_nofallback,greedy,beam,greedy_nofallback_prompt
-run_oracle "$model" whisper-rand-tiny.speech-1 16 1 "$all,beam_nofallback_prompt,beam_prompt"
-run_oracle "$model" whisper-rand-tiny.speech-1x3 1 3 "$all"
 # Clips made here (a few seconds each, not committed).
 command -v espeak-ng > /dev/null && command -v sox > /dev/null ||
   { echo "zoo: espeak-ng and sox are needed (scripts/install-deps)"; exit 1; }
@@ -67,6 +61,13 @@ for rate in 8k 22k 44k; do
   clip=$dir/espeak-$rate.wav
   run_oracle "$model" "whisper-rand-tiny.espeak-$rate" 16 1 greedy_nofallback
 done
+clip=$ZOO_FIXTURES/media/speech-1.mp3
+# Random weights loop until the entropy check fails them, so every fallback temperature runs:
+# the fallback runs are the expensive ones, and are kept to the F16 model.
+# "_prompt": whisper-cli's --prompt (whisper_oracle's kPrompt) before the first window.
+all=greedy_nofallback,beam_nofallback,greedy,beam,greedy_nofallback_prompt
+run_oracle "$model" whisper-rand-tiny.speech-1 16 1 "$all,beam_nofallback_prompt,beam_prompt"
+run_oracle "$model" whisper-rand-tiny.speech-1x3 1 3 "$all"
 # The speech model of tools/speech-model, once models/ has it: the same clips, greedy.
 speech_model=$here/../../models/inferno-speech.bin
 if [[ -f $speech_model ]]; then
