@@ -101,6 +101,7 @@ def main():
     ap.add_argument("--report", required=True)
     ap.add_argument("--seed", type=int, default=99)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--limit", type=int, default=0, help="only the first N clips (a smoke test)")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     pcm = np.memmap(os.path.join(args.corpus, "eval.pcm"), np.int16, "r")
@@ -109,6 +110,8 @@ def main():
     with open(args.model, "rb") as f:
         n_audio_ctx = struct.unpack("<3i", f.read(12))[2]
     items = [it for it in items if it["samples"] / 16000 <= 2 * n_audio_ctx * 0.01 - 0.3]
+    if args.limit:
+        items = items[:args.limit]
     files = []
     for i, it in enumerate(items):
         x = pcm[it["offset"]:it["offset"] + it["samples"]].astype(np.float32) / 32768.0
