@@ -6,7 +6,8 @@ MODEL ?= ../shared/fixtures/models/llama-tiny-Q8_0.gguf
 PROMPT ?= Once upon a time
 
 .PHONY: all deps configure build run test package zoo test-asan bench bench-kernels bench-peer format fuzz fuzz-build clean \
-  demo-model demo-model-deps vision-demo deps-arm64 build-arm64 test-arm64 test-arm64-kernels
+  demo-model demo-model-deps vision-demo speech-model deps-arm64 build-arm64 test-arm64 \
+  test-arm64-kernels
 
 all: build
 
@@ -142,6 +143,12 @@ demo-model: demo-model-deps build
 # build/vision-demo). Same Python packages as demo-model.
 vision-demo: demo-model-deps build
 	tools/vision-demo/pipeline.sh $(BUILD_DIR)/inferno
+
+# Trains the speech model (a tiny Whisper on espeak-ng speech of the demo corpus's sentences)
+# and, when it meets its word error rate, writes models/inferno-speech.bin. Artifacts in
+# SPEECH_DIR (default build/speech-model); see tools/speech-model/README.md.
+speech-model: demo-model-deps build
+	tools/speech-model/pipeline.sh $(BUILD_DIR)/inferno
 
 clean:
 	rm -rf build

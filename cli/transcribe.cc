@@ -1,13 +1,16 @@
-// `inferno transcribe -m MODEL AUDIO [--json] [--srt|--vtt] [--language L] [--translate]
-// [--beam-size N] [--best-of N] [--temperature T] [--no-fallback] [--max-context N]`: speech to
-// text with a whisper.cpp model file or its GGUF form (engine/audio), decoding options and
-// defaults as whisper-cli's. Prints whisper-cli's timestamped lines by default; --json gives the
-// segments with every token, its probability and its top alternatives (the debugger's view of a
-// transcription).
+// `inferno transcribe -m MODEL AUDIO... [--json] [--srt|--vtt] [--language L] [--translate]
+// [--beam-size N] [--best-of N] [--temperature T] [--no-fallback] [--max-context N]
+// [--prompt TEXT]`: speech to text with a whisper.cpp model file or its GGUF form
+// (engine/audio), decoding options and defaults as whisper-cli's. Prints whisper-cli's
+// timestamped lines by default; --json gives the segments with every token, its probability
+// and its top alternatives (the debugger's view of a transcription). Several files are
+// transcribed one after the other with the model loaded once: --json then prints one line per
+// file (with its "file"), the other formats a "==> FILE <==" line before each.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
+#include <cstdio>
 
 #include "cli/commands.h"
 #include "cli/text_util.h"
@@ -22,13 +25,15 @@ namespace {
 namespace json = boost::json;
 
 struct TranscribeFlags {
-  std::string model, audio, language = "en";
+  std::string model, language = "en";
+  std::vector<std::string> audio;
   bool translate = false, json = false, srt = false, vtt = false, no_fallback = false;
   int threads = 0;
   audio::TranscribeOptions decode;
 };
 
-std::string ToJson(const audio::Transcript& t, const audio::WhisperVocab& v, double seconds) {
+std::string ToJson(const audio::Transcript& t, const audio::WhisperVocab& v, double seconds,
+                   const std::string& file) {
   json::array segs;
   for (const audio::Segment& s : t.segments) {
     json::array toks;
@@ -37,8 +42,33 @@ std::string ToJson(const audio::Transcript& t, const audio::WhisperVocab& v, dou
     segs.push_back(json::object{
         {"start", s.t0 / 100.0}, {"end", s.t1 / 100.0}, {"text", s.text}, {"tokens", toks}});
   }
-  return json::serialize(json::object{
-      {"language", t.language}, {"duration", seconds}, {"text", t.Text()}, {"segments", segs}});
+  json::object o{
+      {"language", t.language}, {"duration", seconds}, {"text", t.Text()}, {"segments", segs}};
+  if (!file.empty()) o["file"] = file;
+  return json::serialize(o);
+}
+
+Status TranscribeOne(ThreadPool& pool, const audio::WhisperModel& model,
+                     const audio::TranscribeOptions& o, const TranscribeFlags& f,
+                     const std::string& path) {
+  Result<audio::Audio> clip = audio::LoadAudioFile(path);
+  if (!clip.ok()) return clip.status();
+  Result<audio::Transcript> t = audio::Transcribe(pool, model, clip->samples, o);
+  if (!t.ok()) return t.status();
+  const bool several = f.audio.size() > 1;
+  if (f.json) {
+    fmt::print("{}\n", ToJson(*t, model.vocab(), clip->seconds(), several ? path : ""));
+    return Status::Ok();
+  }
+  if (several) fmt::print("==> {} <==\n", path);
+  if (f.srt) {
+    fmt::print("{}", audio::FormatSrt(*t));
+  } else if (f.vtt) {
+    fmt::print("{}", audio::FormatVtt(*t));
+  } else {
+    fmt::print("{}", audio::FormatLines(*t));
+  }
+  return Status::Ok();
 }
 
 Status RunTranscribe(const TranscribeFlags& f) {
@@ -49,19 +79,10 @@ Status RunTranscribe(const TranscribeFlags& f) {
   INFERNO_RETURN_IF_ERROR(audio::ValidateOptions(o));
   Result<std::unique_ptr<audio::WhisperModel>> model = audio::WhisperModel::Load(f.model);
   if (!model.ok()) return model.status();
-  Result<audio::Audio> clip = audio::LoadAudioFile(f.audio);
-  if (!clip.ok()) return clip.status();
   ThreadPool pool(f.threads > 0 ? f.threads : DefaultThreads());
-  Result<audio::Transcript> t = audio::Transcribe(pool, **model, clip->samples, o);
-  if (!t.ok()) return t.status();
-  if (f.json) {
-    fmt::print("{}\n", ToJson(*t, (*model)->vocab(), clip->seconds()));
-  } else if (f.srt) {
-    fmt::print("{}", audio::FormatSrt(*t));
-  } else if (f.vtt) {
-    fmt::print("{}", audio::FormatVtt(*t));
-  } else {
-    fmt::print("{}", audio::FormatLines(*t));
+  for (const std::string& path : f.audio) {
+    INFERNO_RETURN_IF_ERROR(TranscribeOne(pool, **model, o, f, path));
+    std::fflush(stdout);
   }
   return Status::Ok();
 }
@@ -73,7 +94,7 @@ void AddTranscribeCommand(CLI::App& root, int* exit_code) {
   CLI::App* cmd = root.add_subcommand("transcribe", "Transcribe speech with a Whisper model");
   cmd->add_option("-m,--model", f->model, "whisper.cpp model file (ggml-*.bin) or its GGUF form")
       ->required();
-  cmd->add_option("audio", f->audio, "WAV, FLAC, MP3 or OGG (Vorbis/Opus) file")->required();
+  cmd->add_option("audio", f->audio, "WAV, FLAC, MP3 or OGG (Vorbis/Opus) files")->required();
   cmd->add_option("-l,--language", f->language, "Spoken language code, or auto (default en)");
   cmd->add_flag("--translate", f->translate, "Translate to English");
   cmd->add_option("-t,--threads", f->threads, "Worker threads (0 = all cores)");
@@ -85,6 +106,8 @@ void AddTranscribeCommand(CLI::App& root, int* exit_code) {
                 "Do not decode again at higher temperatures when a window fails");
   cmd->add_option("--max-context", f->decode.max_context,
                   "Previous-window tokens in the prompt (-1: up to half the text context)");
+  cmd->add_option("--prompt", f->decode.prompt,
+                  "Text the first window follows, as previous text (whisper-cli's --prompt)");
   auto* json_flag = cmd->add_flag("--json", f->json, "Segments, tokens, probabilities as JSON");
   auto* srt = cmd->add_flag("--srt", f->srt, "SubRip subtitles");
   auto* vtt = cmd->add_flag("--vtt", f->vtt, "WebVTT subtitles");

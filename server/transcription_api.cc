@@ -38,19 +38,14 @@ std::optional<ApiError> ReadFormat(std::string_view v, TranscriptFormat* out) {
              "response_format");
 }
 
-// Only temperature 0 (greedy decoding) is what the engine does; other values are refused, not
-// ignored.
-std::optional<ApiError> ReadTemperature(std::string_view v) {
+std::optional<ApiError> ReadTemperature(std::string_view v, float* out) {
   const std::string s(v);
   char* end = nullptr;
   const double t = std::strtod(s.c_str(), &end);
   if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(t) || t < 0 || t > 1) {
     return Bad("'temperature' must be a number between 0 and 1, got '" + s + "'", "temperature");
   }
-  if (t != 0) {
-    return Bad("'temperature' other than 0 is not supported: transcription decodes greedily",
-               "temperature", "unsupported_parameter");
-  }
+  *out = float(t);
   return std::nullopt;
 }
 
@@ -66,11 +61,14 @@ std::optional<ApiError> ReadField(const FormPart& p, TranscriptionCall* c) {
   const std::string_view v = p.data;
   if (p.name == "model") c->model = std::string(v);
   if (p.name == "response_format") return ReadFormat(v, &c->format);
-  if (p.name == "temperature") return ReadTemperature(v);
+  if (p.name == "temperature") return ReadTemperature(v, &c->temperature);
   if (p.name == "stream") return ReadBool(v, "stream", &c->stream);
-  if (p.name == "prompt" && !v.empty()) {
-    return Bad("'prompt' is not supported: transcription starts without previous text", "prompt",
-               "unsupported_parameter");
+  if (p.name == "prompt") {
+    if (v.size() > audio::kMaxPromptBytes) {
+      return Bad("'prompt' is longer than " + std::to_string(audio::kMaxPromptBytes) + " bytes",
+                 "prompt");
+    }
+    c->prompt = std::string(v);
   }
   if (p.name == "language" && !c->translate) {
     if (audio::LanguageIndex(v) < 0) {
@@ -160,7 +158,7 @@ json::object VerboseSegment(const audio::Segment& s, int id) {
           {"end", s.t1 / 100.0},
           {"text", s.text},
           {"tokens", std::move(ids)},
-          {"temperature", 0.0},
+          {"temperature", std::round(double(s.temperature) * 1e4) / 1e4},
           {"avg_logprob", AverageLogprob(s)},
           {"compression_ratio", CompressionRatio(s.text)},
           {"no_speech_prob", s.no_speech_prob}};

@@ -29,6 +29,10 @@ struct TranscriptionCall {
   bool segment_times = false;  // ... "segment" (verbose_json has segments either way)
   bool stream = false;
   bool logprobs = false;  // include[] has "logprobs"
+  // Whisper's first temperature, raised by 0.2 up to 1 for a window that fails (OpenAI's
+  // "temperature": 0 is temperature 0 with that fallback).
+  float temperature = 0;
+  std::string prompt;  // decoded before the first window as previous text (whisper-cli --prompt)
 };
 
 // Reads the form. 400 (413 for the upload limit) with `param` naming the field.

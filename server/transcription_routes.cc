@@ -87,6 +87,8 @@ void Serve(const Request& r, ResponseWriter& w, bool translate, SpeechService& s
   SpeechJob job{.model_id = *id, .audio = std::move(call.file)};
   job.options.language = call.language;
   job.options.translate = translate;
+  job.options.temperature = call.temperature;
+  job.options.prompt = std::move(call.prompt);
   std::shared_ptr<SpeechRun> run = speech.Submit(std::move(job), &refusal);
   if (!run) return w.Send(RefusedResponse(refusal));
   if (call.stream) return Stream(call, *run, *place, w);

@@ -98,6 +98,30 @@ TEST_F(TranscribeCli, DefaultsAreWhisperClisBeamSearchWithFallback) {
             Ids(oracle.at("runs").at("beam").at("segments").as_array()));
 }
 
+// --prompt is whisper-cli's: the text tokenized as whisper.cpp does, decoded before the first
+// window as previous text; and several files in one run give one JSON line each, in order.
+TEST_F(TranscribeCli, PromptAndSeveralFilesAsWhisperCli) {
+  const json::value oracle = ReadOracle();
+  if (!oracle.as_object().contains("initial_prompt")) GTEST_SKIP() << "zoo without prompt runs";
+  const std::string prompt(oracle.at("initial_prompt").as_string());
+  testing::ProcessResult r =
+      Run({"--json", "--beam-size", "1", "--no-fallback", "--prompt", prompt, wav_.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  std::vector<json::object> outs;
+  while (std::getline(lines, line)) outs.push_back(json::parse(line).as_object());
+  ASSERT_EQ(outs.size(), 2u) << r.out;
+  const json::array& want =
+      oracle.at("runs").at("greedy_nofallback_prompt").at("segments").as_array();
+  for (const json::object& o : outs) {
+    EXPECT_EQ(std::string(o.at("file").as_string()), wav_.string());
+    EXPECT_EQ(Ids(o.at("segments").as_array()), Ids(want));
+  }
+  // Without the prompt the transcript is another one (the prompt is not ignored).
+  EXPECT_NE(Ids(want), Ids(oracle.at("runs").at("greedy_nofallback").at("segments").as_array()));
+}
+
 // `inferno convert` writes the GGUF form; it transcribes to exactly the same output.
 TEST_F(TranscribeCli, GgufFormTranscribesIdentically) {
   const fs::path gguf = wav_.string() + ".gguf";

@@ -1,5 +1,6 @@
 // Whisper against whisper.cpp (tools/zoo/whisper.sh: the random-weight whisper-rand-tiny.bin and
-// whisper_oracle's dumps for ../shared/fixtures/media/speech-1.mp3): the log-mel of the samples
+// whisper_oracle's dumps for ../shared/fixtures/media/speech-1.mp3 and for espeak-ng clips at 8,
+// 22.05 and 44.1 kHz that whisper.cpp's reader resampled): the log-mel of the samples
 // whisper.cpp decoded, the first window's encoder output, and the raw decoder logits and argmax
 // tokens of greedy steps after <|startoftranscript|><|en|><|transcribe|>; then whole
 // transcriptions (greedy and beam search, with and without temperature fallback) on speech-1,
@@ -24,9 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-const fs::path kModel = fs::path(INFERNO_ZOO_DIR) / "zoo" / "whisper-rand-tiny.bin";
-const fs::path kOracle =
-    fs::path(INFERNO_ZOO_DIR) / "zoo-oracle" / "whisper" / "whisper-rand-tiny.speech-1";
+const fs::path kOracleDir = fs::path(INFERNO_ZOO_DIR) / "zoo-oracle" / "whisper";
 
 std::vector<float> ReadF32(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -42,22 +41,28 @@ float MaxAbsDiff(std::span<const float> a, std::span<const float> b) {
   return m;
 }
 
-class WhisperParity : public ::testing::Test {
+// The parameter is "<model>.<clip>": zoo/<model>.bin and zoo-oracle/whisper/<model>.<clip>.*
+class WhisperParity : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
-    if (!fs::exists(kOracle.string() + ".json")) GTEST_SKIP() << "no zoo (make zoo): " << kOracle;
-    std::ifstream in(kOracle.string() + ".json");
+    const std::string param = GetParam();
+    prefix_ = kOracleDir / param;
+    if (!fs::exists(prefix_.string() + ".json")) GTEST_SKIP() << "no zoo (make zoo): " << prefix_;
+    std::ifstream in(prefix_.string() + ".json");
     std::stringstream ss;
     ss << in.rdbuf();
     oracle_ = json::parse(ss.str()).as_object();
-    auto m = WhisperModel::Load(kModel.string());
+    const fs::path model =
+        fs::path(INFERNO_ZOO_DIR) / "zoo" / (param.substr(0, param.find('.')) + ".bin");
+    auto m = WhisperModel::Load(model.string());
     ASSERT_TRUE(m.ok()) << m.status().message();
     model_ = std::move(*m);
-    pcm_ = ReadF32(kOracle.string() + ".pcm.f32");
+    pcm_ = ReadF32(prefix_.string() + ".pcm.f32");
     mel_ = ComputeLogMel(pool_, pcm_, model_->file().filters());
   }
   int64_t Int(const char* key) { return oracle_.at(key).as_int64(); }
 
+  fs::path prefix_;
   ThreadPool pool_{2};
   json::object oracle_;
   std::unique_ptr<WhisperModel> model_;
@@ -65,8 +70,8 @@ class WhisperParity : public ::testing::Test {
   LogMel mel_;
 };
 
-TEST_F(WhisperParity, LogMelMatchesWhisperCpp) {
-  const std::vector<float> want = ReadF32(kOracle.string() + ".mel.f32");
+TEST_P(WhisperParity, LogMelMatchesWhisperCpp) {
+  const std::vector<float> want = ReadF32(prefix_.string() + ".mel.f32");
   ASSERT_EQ(mel_.n_mel, Int("n_mel"));
   ASSERT_EQ(mel_.n_len, Int("n_len"));
   EXPECT_EQ(mel_.n_len_org, Int("n_len_org"));
@@ -76,8 +81,8 @@ TEST_F(WhisperParity, LogMelMatchesWhisperCpp) {
   std::printf("log-mel: %d x %d, max |diff| %.3g\n", mel_.n_mel, mel_.n_len, diff);
 }
 
-TEST_F(WhisperParity, EncoderMatchesWhisperCpp) {
-  const std::vector<float> want = ReadF32(kOracle.string() + ".enc.f32");
+TEST_P(WhisperParity, EncoderMatchesWhisperCpp) {
+  const std::vector<float> want = ReadF32(prefix_.string() + ".enc.f32");
   const std::vector<float> got = RunEncoder(pool_, *model_, mel_.Window(0));
   ASSERT_EQ(got.size(), want.size());
   float scale = 0;
@@ -87,10 +92,10 @@ TEST_F(WhisperParity, EncoderMatchesWhisperCpp) {
   std::printf("encoder: %zu values, max |x| %.3g, max |diff| %.3g\n", got.size(), scale, diff);
 }
 
-TEST_F(WhisperParity, DecoderLogitsAndGreedyTokensMatchWhisperCpp) {
+TEST_P(WhisperParity, DecoderLogitsAndGreedyTokensMatchWhisperCpp) {
   const std::vector<float> enc = RunEncoder(pool_, *model_, mel_.Window(0));
   WhisperDecoder dec(pool_, *model_, enc);
-  const std::vector<float> want = ReadF32(kOracle.string() + ".logits.f32");
+  const std::vector<float> want = ReadF32(prefix_.string() + ".logits.f32");
   const int64_t n_vocab = Int("n_vocab");
   std::vector<int32_t> batch;
   for (const json::value& t : oracle_.at("prompt").as_array())
@@ -111,12 +116,39 @@ TEST_F(WhisperParity, DecoderLogitsAndGreedyTokensMatchWhisperCpp) {
   std::printf("decoder: %zu steps, max |logit diff| %.3g\n", tokens.size(), worst);
 }
 
-TEST_F(WhisperParity, DetectedLanguageMatchesWhisperCpp) {
+// whisper_tokenize of the prompt text (whisper.cpp's word pattern and longest-match).
+TEST_P(WhisperParity, PromptTokensMatchWhisperTokenize) {
+  if (!oracle_.contains("initial_prompt")) GTEST_SKIP() << "zoo older than the prompt runs";
+  std::vector<int64_t> want;
+  for (const json::value& t : oracle_.at("initial_prompt_tokens").as_array())
+    want.push_back(t.as_int64());
+  const std::vector<int32_t> got =
+      model_->vocab().Tokenize(std::string(oracle_.at("initial_prompt").as_string()));
+  EXPECT_EQ(std::vector<int64_t>(got.begin(), got.end()), want);
+}
+
+TEST_P(WhisperParity, DetectedLanguageMatchesWhisperCpp) {
   const std::vector<float> enc = RunEncoder(pool_, *model_, mel_.Window(0));
   Result<std::string> lang = DetectLanguage(pool_, *model_, enc);
   ASSERT_TRUE(lang.ok()) << lang.status().message();
   EXPECT_EQ(*lang, std::string(oracle_.at("detected_language").as_string()));
 }
+
+std::string ParamName(const std::string& s) {
+  std::string n = s;
+  for (char& ch : n) ch = std::isalnum(uint8_t(ch)) ? ch : '_';
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Clips, WhisperParity,
+    ::testing::Values("whisper-rand-tiny.speech-1", "whisper-rand-tiny.espeak-8k",
+                      "whisper-rand-tiny.espeak-22k", "whisper-rand-tiny.espeak-44k",
+                      // The speech model (tools/speech-model), when the
+                      // zoo found it in models/: a 6 s window.
+                      "inferno-speech.speech-1", "inferno-speech.espeak-8k",
+                      "inferno-speech.espeak-22k", "inferno-speech.espeak-44k"),
+    [](const ::testing::TestParamInfo<const char*>& i) { return ParamName(i.param); });
 
 // whisper_full's result on the same samples: the same segments with the same times and token ids
 // (and probabilities near), for one model, clip and decoding set-up of the oracle's "runs".
@@ -130,6 +162,7 @@ struct RunCase {
   // the first step where our two most probable tokens are within 10% (a near-tie). (Q8_0 beam
   // search, whose candidates are random draws, parts from whisper.cpp's at its first step.)
   bool up_to_near_tie = false;
+  bool prompt = false;  // the run's initial prompt (the oracle's "initial_prompt")
 };
 
 std::ostream& operator<<(std::ostream& os, const RunCase& c) {
@@ -191,9 +224,12 @@ TEST_P(WhisperRuns, TranscribeMatchesWhisperFull) {
   ASSERT_TRUE(m.ok()) << m.status().message();
   const std::vector<float> pcm = ReadF32(prefix + ".pcm.f32");
   ThreadPool pool(2);
-  Result<Transcript> t = Transcribe(
-      pool, **m, pcm,
-      {.language = "en", .beam_size = c.beam_size, .temperature_inc = c.temperature_inc});
+  const std::string prompt = c.prompt ? std::string(oracle.at("initial_prompt").as_string()) : "";
+  Result<Transcript> t = Transcribe(pool, **m, pcm,
+                                    {.language = "en",
+                                     .beam_size = c.beam_size,
+                                     .temperature_inc = c.temperature_inc,
+                                     .prompt = prompt});
   ASSERT_TRUE(t.ok()) << t.status().message();
   const json::array& want = oracle.at("runs").at(c.run).at("segments").as_array();
   if (c.up_to_near_tie) {
@@ -217,14 +253,22 @@ constexpr RunCase kRuns[] = {
     {"whisper-rand-tiny-q8_0", "speech-1", "greedy_nofallback", 1, 0.0f, true},
     {"whisper-rand-tiny-q5_0", "speech-1", "greedy_nofallback", 1, 0.0f},
     {"whisper-rand-tiny-q5_0", "speech-1", "beam_nofallback", 5, 0.0f},
+    {"whisper-rand-tiny", "speech-1", "greedy_nofallback_prompt", 1, 0.0f, false, true},
+    {"whisper-rand-tiny", "speech-1", "beam_nofallback_prompt", 5, 0.0f, false, true},
+    {"whisper-rand-tiny", "speech-1x3", "greedy_nofallback_prompt", 1, 0.0f, false, true},
+    {"whisper-rand-tiny", "espeak-8k", "greedy_nofallback", 1, 0.0f},
+    {"whisper-rand-tiny", "espeak-22k", "greedy_nofallback", 1, 0.0f},
+    {"whisper-rand-tiny", "espeak-44k", "greedy_nofallback", 1, 0.0f},
+    {"inferno-speech", "speech-1", "greedy_nofallback", 1, 0.0f, true},
+    {"inferno-speech", "espeak-8k", "greedy_nofallback", 1, 0.0f, true},
+    {"inferno-speech", "espeak-22k", "greedy_nofallback", 1, 0.0f, true},
+    {"inferno-speech", "espeak-44k", "greedy_nofallback", 1, 0.0f, true},
 };
 
 INSTANTIATE_TEST_SUITE_P(Zoo, WhisperRuns, ::testing::ValuesIn(kRuns),
                          [](const ::testing::TestParamInfo<RunCase>& i) {
-                           std::string n =
-                               std::string(i.param.model) + "_" + i.param.clip + "_" + i.param.run;
-                           for (char& ch : n) ch = std::isalnum(uint8_t(ch)) ? ch : '_';
-                           return n;
+                           return ParamName(std::string(i.param.model) + "_" + i.param.clip + "_" +
+                                            i.param.run);
                          });
 
 }  // namespace

@@ -139,10 +139,10 @@ Status DecodeWindow(ThreadPool& pool, Run& r, std::span<const float> enc, Transc
   if (r.seek > 0 && r.seek + 500 >= r.seek_end) r.history.past.clear();
   WhisperDecoder dec(pool, r.m, enc, int(r.slots.size()));
   int best = 0;
-  float no_speech = 0;
+  float no_speech = 0, t = 0;
   std::vector<int32_t> prompt;
   for (size_t it = 0; it < r.temps.size(); ++it) {
-    const float t = r.temps[it];
+    t = r.temps[it];
     internal::SearchOptions so{.temperature = t,
                                .n_decoders = DecodersAt(r.o, t),
                                .beam_size = r.o.beam_size > 1 ? r.o.beam_size : 0,
@@ -163,6 +163,7 @@ Status DecodeWindow(ThreadPool& pool, Run& r, std::span<const float> enc, Transc
   for (size_t i = first_new; i < out.segments.size(); ++i) {
     out.segments[i].seek = r.seek;
     out.segments[i].no_speech_prob = no_speech;
+    out.segments[i].temperature = t;
     if (r.o.on_segment && !r.o.on_segment(out.segments[i])) {
       return Status::Cancelled("transcribe: stopped by the caller");
     }
@@ -190,6 +191,10 @@ Status ValidateOptions(const TranscribeOptions& o) {
   if (!(o.temperature >= 0 && o.temperature <= 1) ||
       !(o.temperature_inc >= 0 && o.temperature_inc <= 1)) {
     return Status::InvalidArgument("temperature and its increment must be 0 to 1");
+  }
+  if (o.prompt.size() > kMaxPromptBytes) {
+    return Status::InvalidArgument("the prompt is longer than " + std::to_string(kMaxPromptBytes) +
+                                   " bytes");
   }
   if (o.language != "auto" && LanguageIndex(o.language) < 0) {
     return Status::InvalidArgument("unknown language '" + o.language + "'");
@@ -225,6 +230,7 @@ Result<Transcript> Transcribe(ThreadPool& pool, const WhisperModel& m,
   for (size_t j = 0; j < r.slots.size(); ++j) r.slots[j].rng.seed(uint32_t(j));
   r.history.max_ctx =
       std::min(o.max_context < 0 ? 16384 : o.max_context, m.hparams().n_text_ctx / 2);
+  if (!o.prompt.empty()) r.history.past = m.vocab().Tokenize(o.prompt);
   while (r.seek + kDeltaMin < r.seek_end) {
     const std::vector<float> enc = RunEncoder(pool, m, mel.Window(r.seek));
     if (out.language == "auto") {

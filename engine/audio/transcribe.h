@@ -34,13 +34,19 @@ struct TranscribeOptions {
   // Previous-window tokens in the prompt, at most half the text context; -1 is whisper.cpp's
   // default (16384, so that half), 0 none.
   int max_context = -1;
+  // Text the first window is decoded after, as if it were the previous window's (whisper.cpp's
+  // --prompt, initial_prompt): tokenized as whisper.cpp does and kept as prompt history.
+  std::string prompt;
   // Called with each segment once its window is decoded (the server streams them); returning
   // false stops the transcription there with Cancelled.
   std::function<bool(const Segment&)> on_segment;
 };
 
+// The longest prompt taken, in bytes (the text context holds 224 previous tokens at most).
+inline constexpr size_t kMaxPromptBytes = 4096;
+
 // Checks the options' ranges (beam size and best-of 1..8, whisper.cpp's decoder limit;
-// temperatures 0..1).
+// temperatures 0..1; a prompt of at most kMaxPromptBytes).
 Status ValidateOptions(const TranscribeOptions& o);
 
 struct TokenInfo {
@@ -58,6 +64,7 @@ struct Segment {
   std::vector<TokenInfo> tokens;
   int64_t seek = 0;          // its window's start, centiseconds
   float no_speech_prob = 0;  // its window's <|nospeech|> probability
+  float temperature = 0;     // the temperature its window was decoded at (after fallback)
 };
 
 struct Transcript {

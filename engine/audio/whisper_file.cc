@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <unordered_map>
 
 #include "engine/audio/languages.h"
 #include "engine/tensor/dtype.h"
@@ -150,6 +152,11 @@ std::string WhisperHparams::Check() const {
     return "n_vocab " + std::to_string(n_vocab) +
            " is below Whisper's 51864 (the special tokens follow the 50257 text tokens)";
   }
+  // A smaller encoder context is a shorter window (2 * n_audio_ctx mel frames, as whisper.cpp's
+  // --audio-ctx); a larger one would read past the 30 s window.
+  if (n_audio_ctx > 1500) {
+    return "n_audio_ctx " + std::to_string(n_audio_ctx) + " is above Whisper's 1500 (30 s)";
+  }
   return "";
 }
 
@@ -188,6 +195,66 @@ std::string WhisperVocab::Text(int32_t id) const {
     return "[_LANG_" + std::string(LanguageCodes()[lang]) + "]";
   }
   return "[_extra_token_" + std::to_string(id) + "]";
+}
+
+namespace {
+
+// The C locale's classes, as std::regex sees bytes in whisper.cpp (bytes past ASCII are none).
+bool Alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool Digit(char c) { return c >= '0' && c <= '9'; }
+bool Space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+bool Other(char c) { return !Alpha(c) && !Digit(c) && !Space(c); }
+
+// The length of the match at `p` of whisper.cpp's word pattern (GPT-2's, ECMAScript order:
+// the first alternative that matches):
+//   's|'t|'re|'ve|'m|'ll|'d| ?[[:alpha:]]+| ?[[:digit:]]+| ?[^\s[:alpha:][:digit:]]+|\s+(?!\S)|\s+
+// Written out rather than run by std::regex, whose matcher recurses once per character.
+size_t WordLength(std::string_view t, size_t p) {
+  for (std::string_view c : {"'s", "'t", "'re", "'ve", "'m", "'ll", "'d"}) {
+    if (t.substr(p, c.size()) == c) return c.size();
+  }
+  for (bool (*cls)(char) : {Alpha, Digit, Other}) {
+    const size_t q = p + (t[p] == ' ' && p + 1 < t.size() && cls(t[p + 1]) ? 1 : 0);
+    size_t e = q;
+    while (e < t.size() && cls(t[e])) ++e;
+    if (e > q) return e - p;
+  }
+  size_t e = p;
+  while (e < t.size() && Space(t[e])) ++e;
+  // \s+(?!\S): all of the run at the end, else all but its last character (the next word's
+  // optional space), else the single character by \s+.
+  if (e == t.size() || e - p == 1) return e - p;
+  return e - p - 1;
+}
+
+}  // namespace
+
+std::vector<int32_t> WhisperVocab::Tokenize(const std::string& text) const {
+  // whisper.cpp's token_to_id: every id's text, a later id winning over an earlier one.
+  std::unordered_map<std::string, int32_t> to_id;
+  size_t longest = 1;  // no match is longer: a long word costs its length times this
+  for (int32_t id = 0; id < n_vocab; ++id) {
+    std::string t = id < int32_t(tokens.size()) ? tokens[id] : Text(id);
+    longest = std::max(longest, t.size());
+    to_id[std::move(t)] = id;
+  }
+  std::vector<int32_t> out;
+  for (size_t p = 0; p < text.size();) {
+    const std::string word = text.substr(p, WordLength(text, p));
+    p += word.size();
+    size_t i = 0;
+    while (i < word.size()) {
+      size_t j = std::min(word.size(), i + longest);
+      for (; j > i; --j) {
+        auto found = to_id.find(word.substr(i, j - i));
+        if (found == to_id.end()) continue;
+        out.push_back(found->second);
+        break;
+      }
+      i = j > i ? j : i + 1;  // a byte no token starts with is dropped, as whisper.cpp does
+    }
+  }
+  return out;
 }
 
 bool WhisperFile::Sniff(std::span<const uint8_t> head) {

@@ -55,6 +55,9 @@ struct WhisperVocab {
   int n_languages() const { return n_vocab - 51765 - (multilingual() ? 1 : 0); }
   // The text of a token: its bytes, or whisper.cpp's name for a special one ("[_TT_12]").
   std::string Text(int32_t id) const;
+  // Text to ids as whisper.cpp's whisper_tokenize does it (for --prompt): its GPT-2 word
+  // pattern, then the longest tokens from the left of each word.
+  std::vector<int32_t> Tokenize(const std::string& text) const;
 };
 
 struct MelFilters {

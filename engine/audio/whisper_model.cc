@@ -167,10 +167,12 @@ std::vector<float> RunEncoder(ThreadPool& pool, const WhisperModel& m, std::span
   const WhisperWeights& w = m.weights();
   const int64_t frames = 2 * int64_t(hp.n_audio_ctx), s = hp.n_audio_state;
   ops::Activations scratch;
-  // mel is [n_mels][frames]; the convolution reads it time major.
+  // mel is [n_mels][3000]; the convolution reads its first 2 * n_audio_ctx frames (all of them
+  // but for a model with a shorter window, as whisper.cpp does) time major.
+  const int64_t stride = int64_t(mel.size()) / hp.n_mels;
   std::vector<float> t_major(frames * hp.n_mels);
   for (int64_t c = 0; c < hp.n_mels; ++c) {
-    for (int64_t t = 0; t < frames; ++t) t_major[t * hp.n_mels + c] = mel[c * frames + t];
+    for (int64_t t = 0; t < frames; ++t) t_major[t * hp.n_mels + c] = mel[c * stride + t];
   }
   std::vector<float> h1(frames * s), x(hp.n_audio_ctx * s);
   std::vector<float> cols = Im2Col(t_major.data(), frames, hp.n_mels, 1);

@@ -60,7 +60,8 @@ class WhisperModel {
   WhisperWeights w_;
 };
 
-// The encoder output [n_audio_ctx][n_state] of one 30 s window of log-mel, [n_mels][3000].
+// The encoder output [n_audio_ctx][n_state] of one 30 s window of log-mel, [n_mels][3000]
+// (of which a model with n_audio_ctx below 1500 reads the first 2 * n_audio_ctx frames).
 std::vector<float> RunEncoder(ThreadPool& pool, const WhisperModel& m, std::span<const float> mel);
 
 // Decoder state for one 30 s window: the cross-attention K/V computed once from the encoder

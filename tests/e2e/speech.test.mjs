@@ -1,5 +1,5 @@
 // End-to-end test of the Speech view against a real `inferno serve` with the zoo's
-// random-weight Whisper: an uploaded MP3 and the microphone (Chromium's fake capture playing a
+// random-weight Whisper: an uploaded MP3 and WAV and the microphone (Chromium's fake capture playing a
 // WAV made from the same clip at test time) are transcribed, the transcript streams in as the
 // server's, its tokens are coloured and show their alternatives on click, and "Send to chat"
 // sends it to the chat model. Screenshot: docs/screenshots/speech.png. Skipped without the zoo.
@@ -108,6 +108,14 @@ test('speech: an upload and the microphone are transcribed; the transcript goes 
   await chips.first().click();
   const rows = page.getByTestId('topk-row');
   assert.equal(await rows.count(), 5);
+
+  // A WAV upload: the page shows the server's transcript of that file.
+  const wantWav = await serverText(wav);
+  await page.getByLabel('Audio file').setInputFiles(wav);
+  await page.waitForFunction(
+    (w) => document.querySelector('[data-testid="speech-text"]')?.textContent === w,
+    wantWav, { timeout: 120000 });
+  await page.getByRole('status').filter({ hasText: 'Done' }).waitFor({ timeout: 120000 });
 
   // Microphone: raw samples sent as a WAV, transcribed by the server.
   const upload = page.waitForRequest((r) => r.url().endsWith('/v1/audio/transcriptions'));

@@ -36,7 +36,7 @@ if [[ ! -x $tools/oracle_dump || ! -x $tools/fixturegen || ! -x $tools/quantize 
 fi
 
 stamp=$out/.stamp
-sum=$( (cat "$here"/*.sh "$here"/*.py "$here"/*.json "$here"/*.cc "$here"/../fixturegen/*.cc "$tools/PEER_VERSION" "$peer_dir/PEER-FLAGS" 2>/dev/null) | sha256sum | cut -c1-16)
+sum=$( (cat "$here"/*.sh "$here"/*.py "$here"/*.json "$here"/*.cc "$here"/../fixturegen/*.cc "$tools/PEER_VERSION" "$peer_dir/PEER-FLAGS" "$root/models/inferno-speech.bin" 2>/dev/null) | sha256sum | cut -c1-16)
 if [[ -f $stamp && $(cat "$stamp") == "$sum" ]]; then
   echo "zoo: up to date ($(ls "$out/zoo" | wc -l) models in $out/zoo)"
   exit 0

@@ -8,15 +8,21 @@
 # temperature fallback) for ../shared/fixtures/media/speech-1.mp3, and the same for three copies of
 # it end to end (52 s: windows moved by seek, the previous window's text as prompt).
 # tools/zoo/whisper_quantize.cc (the peer's ggml_common_quantize_0) writes Q8_0 and Q5_0 forms
-# with their own oracle dumps.
+# with their own oracle dumps. Synthetic speech at other sample rates: espeak-ng speaks a few
+# sentences (22.05 kHz, its own rate), sox resamples them to 8 and 44.1 kHz (no dither, so the
+# files are the same every time), and whisper.cpp's reader resamples each to 16 kHz itself.
 # Output: OUT/zoo/whisper-rand-tiny{,-q8_0,-q5_0}.bin,
 #         OUT/zoo-oracle/whisper/whisper-rand-tiny{,-q8_0,-q5_0}.speech-1.*,
-#         OUT/zoo-oracle/whisper/whisper-rand-tiny.speech-1x3.*
+#         OUT/zoo-oracle/whisper/whisper-rand-tiny.speech-1x3.*,
+#         OUT/zoo-oracle/whisper/espeak-{8k,22k,44k}.wav and whisper-rand-tiny.espeak-*.*,
+#         and with models/inferno-speech.bin: OUT/zoo/inferno-speech.bin and its
+#         OUT/zoo-oracle/whisper/inferno-speech.{speech-1,espeak-*}.*
 source "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 wdir=${INFERNO_WHISPER_DIR:-$HOME/.cache/inferno-whisper}
-# Without AMX kernels, as the llama.cpp peer (make.sh says why; PEER-FLAGS records the flags).
-peer_cflags=${INFERNO_PEER_CFLAGS:-"-mno-amx-tile -mno-amx-int8 -mno-amx-bf16 -mno-avx512fp16"}
+# Built with the llama.cpp peer's flags, which make.sh defines and says why (PEER-FLAGS records
+# them): one definition, so both peers always leave out the same kernels.
+peer_cflags=${INFERNO_PEER_CFLAGS:?"whisper.sh is run by tools/zoo/make.sh, which sets INFERNO_PEER_CFLAGS"}
 if [[ ! -f $wdir/build/ggml/src/libggml.a || ! -f $wdir/models/for-tests-ggml-tiny.bin ||
   $(cat "$wdir/PEER-FLAGS" 2>/dev/null) != "$peer_cflags" ]]; then
   rm -rf "$wdir/build"
@@ -49,11 +55,37 @@ run_oracle() {  # MODEL PREFIX N_STEPS REPEAT RUNS
   "$oracle" "$1" "$clip" "$3" "$dir/$2" "$4" "$5" > "$dir/oracle.log" 2>&1 ||
     { tail -5 "$dir/oracle.log"; echo "zoo: whisper_oracle failed on $2"; exit 1; }
 }
+# Clips made here (a few seconds each, not committed).
+command -v espeak-ng > /dev/null && command -v sox > /dev/null ||
+  { echo "zoo: espeak-ng and sox are needed (scripts/install-deps)"; exit 1; }
+espeak-ng -v en-us -s 160 -w "$dir/espeak-22k.wav" \
+  "The quick brown fox jumps over the lazy dog. Seven small boats sailed home at noon." ||
+  { echo "zoo: espeak-ng failed"; exit 1; }
+sox -R -D "$dir/espeak-22k.wav" -r 8000 "$dir/espeak-8k.wav" &&
+  sox -R -D "$dir/espeak-22k.wav" -r 44100 "$dir/espeak-44k.wav" ||
+  { echo "zoo: sox failed"; exit 1; }
+for rate in 8k 22k 44k; do
+  clip=$dir/espeak-$rate.wav
+  run_oracle "$model" "whisper-rand-tiny.espeak-$rate" 16 1 greedy_nofallback
+done
+clip=$ZOO_FIXTURES/media/speech-1.mp3
 # Random weights loop until the entropy check fails them, so every fallback temperature runs:
 # the fallback runs are the expensive ones, and are kept to the F16 model.
-all=greedy_nofallback,beam_nofallback,greedy,beam
-run_oracle "$model" whisper-rand-tiny.speech-1 16 1 "$all"
+# "_prompt": whisper-cli's --prompt (whisper_oracle's kPrompt) before the first window.
+all=greedy_nofallback,beam_nofallback,greedy,beam,greedy_nofallback_prompt
+run_oracle "$model" whisper-rand-tiny.speech-1 16 1 "$all,beam_nofallback_prompt,beam_prompt"
 run_oracle "$model" whisper-rand-tiny.speech-1x3 1 3 "$all"
+# The speech model of tools/speech-model, once models/ has it: the same clips, greedy.
+speech_model=$here/../../models/inferno-speech.bin
+if [[ -f $speech_model ]]; then
+  cp "$speech_model" "$ZOO_OUT/zoo/inferno-speech.bin"
+  for c in speech-1 espeak-8k espeak-22k espeak-44k; do
+    clip=$dir/$c.wav
+    [[ $c == speech-1 ]] && clip=$ZOO_FIXTURES/media/speech-1.mp3
+    run_oracle "$ZOO_OUT/zoo/inferno-speech.bin" "inferno-speech.$c" 16 1 greedy_nofallback
+  done
+fi
+clip=$ZOO_FIXTURES/media/speech-1.mp3
 for q in q8_0 q5_0; do
   "$dir/whisper_quantize" "$model" "${model%.bin}-$q.bin" "$q" > "$dir/oracle.log" 2>&1 ||
     { tail -5 "$dir/oracle.log"; echo "zoo: whisper_quantize $q failed"; exit 1; }

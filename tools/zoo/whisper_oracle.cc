@@ -14,7 +14,9 @@
 //                             (whisper_lang_auto_detect on the first window), and under "runs"
 //                             whisper_full's results (language en, timestamps, previous-window
 //                             prompt) for the RUNS named (greedy and beam search 5, with and
-//                             without fallback, e.g. "greedy,beam_nofallback"):
+//                             without fallback, e.g. "greedy,beam_nofallback"; a name ending
+//                             in "_prompt" sets initial_prompt, whisper-cli's --prompt, to
+//                             kPrompt):
 //                             segments with t0/t1 and tokens (id, p, plog, t0, t1)
 #include <cstdio>
 
@@ -25,6 +27,13 @@ bool read_audio_data(const std::string& fname, std::vector<float>& pcmf32,
                      std::vector<std::vector<float>>& pcmf32s, bool stereo);
 
 namespace {
+
+// The initial prompt of the "_prompt" runs (tests/whisper_parity_test.cc passes the same text).
+// Apostrophes, digits, runs of spaces, punctuation and bytes past ASCII exercise every branch
+// of whisper.cpp's word pattern.
+const char* const kPrompt =
+    "Speech parity, with an initial prompt: it's 2026 --  Inferno's and whisper.cpp's "
+    "caf\u00e9 \u6771\u4eac\t\n  ok";
 
 void WriteF32(const std::string& path, const float* data, size_t n) {
   FILE* f = fopen(path.c_str(), "wb");
@@ -80,7 +89,7 @@ std::string RawGreedy(whisper_context* ctx, int n_steps, const std::string& pref
 // 5, fallback by +0.2 unless temperature_inc is 0), on a fresh state so that every decoder's
 // random generator starts from its seed: segments with t0/t1 and tokens (id, p, plog, t0, t1).
 std::string Full(whisper_context* ctx, const std::vector<float>& pcm, int beam_size,
-                 float temperature_inc) {
+                 float temperature_inc, bool prompt) {
   whisper_full_params fp = whisper_full_default_params(beam_size > 1 ? WHISPER_SAMPLING_BEAM_SEARCH
                                                                      : WHISPER_SAMPLING_GREEDY);
   fp.n_threads = 2;
@@ -92,6 +101,7 @@ std::string Full(whisper_context* ctx, const std::vector<float>& pcm, int beam_s
   fp.print_progress = false;
   fp.print_realtime = false;
   fp.print_timestamps = false;
+  fp.initial_prompt = prompt ? kPrompt : nullptr;
   whisper_state* st = whisper_init_state(ctx);
   if (!st || whisper_full_with_state(ctx, st, fp, pcm.data(), int(pcm.size())) != 0) exit(1);
   std::string out = "{\"segments\":[";
@@ -114,22 +124,25 @@ std::string Full(whisper_context* ctx, const std::vector<float>& pcm, int beam_s
   return out + "]}";
 }
 
-// The named runs of RUNS (comma-separated): greedy_nofallback, greedy, beam_nofallback, beam.
+// The named runs of RUNS (comma-separated): greedy_nofallback, greedy, beam_nofallback, beam,
+// each optionally with "_prompt".
 std::string Runs(whisper_context* ctx, const std::vector<float>& pcm, const std::string& names) {
   std::string out;
   size_t start = 0;
   while (start <= names.size()) {
     const size_t end = std::min(names.find(',', start), names.size());
     const std::string name = names.substr(start, end - start);
-    const bool beam = name.rfind("beam", 0) == 0;
-    const bool fallback = name.find("nofallback") == std::string::npos;
-    if (name != "greedy" && name != "greedy_nofallback" && name != "beam" &&
-        name != "beam_nofallback") {
+    const bool prompt = name.size() > 7 && name.compare(name.size() - 7, 7, "_prompt") == 0;
+    const std::string base = prompt ? name.substr(0, name.size() - 7) : name;
+    const bool beam = base.rfind("beam", 0) == 0;
+    const bool fallback = base.find("nofallback") == std::string::npos;
+    if (base != "greedy" && base != "greedy_nofallback" && base != "beam" &&
+        base != "beam_nofallback") {
       fprintf(stderr, "unknown run '%s'\n", name.c_str());
       exit(2);
     }
     out += (out.empty() ? "\"" : ",\"") + name +
-           "\":" + Full(ctx, pcm, beam ? 5 : 1, fallback ? 0.2f : 0.0f);
+           "\":" + Full(ctx, pcm, beam ? 5 : 1, fallback ? 0.2f : 0.0f, prompt);
     start = end + 1;
   }
   return out;
@@ -169,9 +182,15 @@ int main(int argc, char** argv) {
   std::vector<float> lang_probs(whisper_lang_max_id() + 1);
   const int lang = whisper_lang_auto_detect(ctx, 0, 2, lang_probs.data());
   if (lang < 0) return 1;
+  // whisper_tokenize of the "_prompt" runs' text.
+  std::vector<whisper_token> ptoks(1024);
+  ptoks.resize(std::max(0, whisper_tokenize(ctx, kPrompt, ptoks.data(), int(ptoks.size()))));
+  std::string ptext;
+  for (size_t i = 0; i < ptoks.size(); ++i) ptext += (i ? "," : "") + std::to_string(ptoks[i]);
   std::string json =
       "{\"detected_language\":\"" + std::string(whisper_lang_str(lang)) + "\"," +
-      "\"n_mel\":" + std::to_string(mel.n_mel) + ",\"n_len\":" + std::to_string(mel.n_len) +
+      "\"initial_prompt\":" + JsonString(kPrompt) + ",\"initial_prompt_tokens\":[" + ptext +
+      "],\"n_mel\":" + std::to_string(mel.n_mel) + ",\"n_len\":" + std::to_string(mel.n_len) +
       ",\"n_len_org\":" + std::to_string(mel.n_len_org) +
       ",\"n_samples\":" + std::to_string(pcm.size()) +
       ",\"enc_rows\":" + std::to_string(enc->ne[1]) +
