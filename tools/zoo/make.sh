@@ -36,7 +36,12 @@ if [[ ! -x $tools/oracle_dump || ! -x $tools/fixturegen || ! -x $tools/quantize 
 fi
 
 stamp=$out/.stamp
-sum=$( (cat "$here"/*.sh "$here"/*.py "$here"/*.json "$here"/*.cc "$here"/../fixturegen/*.cc "$tools/PEER_VERSION" "$peer_dir/PEER-FLAGS" "$root/models/inferno-speech.bin" 2>/dev/null) | sha256sum | cut -c1-16)
+# The speech model's oracles are made only when models/inferno-speech.bin exists, so it joins
+# the stamp only then (a missing file would fail the cat, and pipefail the script).
+optional=()
+[[ -f $root/models/inferno-speech.bin ]] && optional+=("$root/models/inferno-speech.bin")
+sum=$(cat "$here"/*.sh "$here"/*.py "$here"/*.json "$here"/*.cc "$here"/../fixturegen/*.cc \
+  "$tools/PEER_VERSION" "$peer_dir/PEER-FLAGS" "${optional[@]}" | sha256sum | cut -c1-16)
 if [[ -f $stamp && $(cat "$stamp") == "$sum" ]]; then
   echo "zoo: up to date ($(ls "$out/zoo" | wc -l) models in $out/zoo)"
   exit 0
