@@ -202,15 +202,18 @@ def rewrite_tokenizer(meta, path):
     SentencePiece must keep them user-defined to match them in text) and its trainer and
     normaliser specs. Retraining on the same corpus with this machine's sentencepiece gives the
     same pieces in a slightly different order (near-tied merge frequencies), which would
-    scramble the embedding rows."""
+    scramble the embedding rows; on a corpus changed since, other pieces."""
     with open(path, "rb") as f:
         fields = proto_fields(f.read())
     types = piece_types(fields)
     pieces = []
-    for p, s in zip(meta["tokenizer.ggml.tokens"], meta["tokenizer.ggml.scores"]):
+    for p, s, t in zip(meta["tokenizer.ggml.tokens"], meta["tokenizer.ggml.scores"],
+                       meta["tokenizer.ggml.token_type"]):
         raw = p.encode("utf-8")
+        # GGUF's token types number as SentencePiece's (1 normal, 2 unknown, 3 control,
+        # 4 user-defined, 6 byte); a piece the retrained model lacks takes the GGUF's.
         body = b"\x0a" + varint(len(raw)) + raw + b"\x15" + struct.pack("<f", s) + \
-            b"\x18" + varint(types[p])
+            b"\x18" + varint(types.get(p, t))
         pieces.append(b"\x0a" + varint(len(body)) + body)
     with open(path, "wb") as f:
         f.write(b"".join(pieces + [raw for num, raw in fields if num != 1]))
@@ -233,10 +236,13 @@ def main():
         raise SystemExit("only the llama architecture is read here")
     sp = spm.SentencePieceProcessor(model_file=args.tokenizer)
     mismatch = tokenizer_mismatch(meta, sp)
-    if mismatch and sorted(meta["tokenizer.ggml.tokens"]) == sorted(
-            sp.id_to_piece(i) for i in range(sp.get_piece_size())):
-        print(f"tokenizer: same pieces as the GGUF's in another order ({mismatch}); "
-              f"rewriting {args.tokenizer} in the GGUF's order")
+    if mismatch:
+        # A BPE SentencePiece model is its pieces and their scores (the merge order): written
+        # from the GGUF, with the retrained model's trainer and normaliser specs (the same
+        # train_tokenizer.py settings), it tokenizes as the shipped model's own did. Needed
+        # when the retrained pieces differ (a corpus changed since, e.g. its JSON punctuation).
+        print(f"tokenizer: the retrained pieces differ from the GGUF's ({mismatch}); "
+              f"rewriting {args.tokenizer} with the GGUF's pieces and scores")
         rewrite_tokenizer(meta, args.tokenizer)
         sp = spm.SentencePieceProcessor(model_file=args.tokenizer)
         mismatch = tokenizer_mismatch(meta, sp)

@@ -57,10 +57,14 @@ if [[ ! -s $DEMO_DIR/tok/tokenizer.model ]]; then
   "$PYTHON" "$HERE/train_tokenizer.py" --corpus "$DEMO_DIR/corpus/train.txt" \
     --out "$DEMO_DIR/tok/tokenizer" --vocab 2048 --megabytes 10
 fi
-if [[ ! -s $DEMO_DIR/ckpt/config.json && -n ${DEMO_STAGE1_GGUF:-} ]]; then
-  echo "== stage 1 rebuilt from $DEMO_STAGE1_GGUF (Q8_0 round trip)"
-  "$PYTHON" "$HERE/gguf_to_checkpoint.py" --gguf "$DEMO_STAGE1_GGUF" \
-    --tokenizer "$DEMO_DIR/tok/tokenizer.model" --out "$DEMO_DIR/ckpt"
+if [[ -n ${DEMO_STAGE1_GGUF:-} ]]; then
+  # (A rebuilt checkpoint has no training.json: the test is on config.json, so a resumed run
+  # does not train stage 1 over it.)
+  if [[ ! -s $DEMO_DIR/ckpt/config.json ]]; then
+    echo "== stage 1 rebuilt from $DEMO_STAGE1_GGUF (Q8_0 round trip)"
+    "$PYTHON" "$HERE/gguf_to_checkpoint.py" --gguf "$DEMO_STAGE1_GGUF" \
+      --tokenizer "$DEMO_DIR/tok/tokenizer.model" --out "$DEMO_DIR/ckpt"
+  fi
 elif [[ ! -s $DEMO_DIR/ckpt/training.json ]]; then
   echo "== stage 1 ($DEMO_STEPS steps; log in $DEMO_DIR/work/train_log.jsonl)"
   "$PYTHON" "$HERE/train.py" --corpus-dir "$DEMO_DIR/corpus" \
