@@ -320,6 +320,9 @@ def drill_document(rng):
     all (it wrote "184 / 11" for every sum, and ignored the tool's result as well)."""
     msgs = []
     for _ in range(rng.randint(3, 5)):
+        if rng.random() < 0.3:
+            msgs += clock_reading(rng)
+            continue
         e = long_expression(rng)
         if rng.random() < 0.6:
             msgs += [{"role": "user", "content": rng.choice(COPY_Q).format(e=e)},
@@ -328,6 +331,22 @@ def drill_document(rng):
             msgs += [{"role": "user", "content": rng.choice(COPY_JSON_Q[:2]).format(e=e)},
                      {"role": "assistant", "content": dumps({"expression": e})}]
     return render(msgs).rstrip("\n")
+
+
+CLOCK_READING_Q = ["The clock says: {r}. {q}", "{r}\n{q}", "Here is the clock: {r}. {q}"]
+
+
+def clock_reading(rng):
+    """The current_time answer without the call: a clock result in the user's line and a
+    question about it. Stage 2 without these (a 3,000-step stage 1, 1,200 steps) learned the
+    call but answered every clock question "Today is Sunday." whatever the result said (0 of
+    30 held out), while the calculator's answers, which these drills already trained to copy,
+    held the result 59 of 60 times."""
+    kind, q = time_question(rng)
+    c = clock(rng)
+    return [{"role": "user", "content": rng.choice(CLOCK_READING_Q).format(
+                r=clock_result(rng, c), q=q)},
+            {"role": "assistant", "content": clock_answer(kind, c)}]
 
 
 def copy_document(rng):
@@ -415,9 +434,9 @@ def document(rng, facts, story_fn):
     r = rng.random()
     if r < 0.35:
         return tool_document(rng, facts, story_fn)
-    if r < 0.5:
+    if r < 0.55:
         return json_document(rng, facts)
-    return copy_document(rng) if r < 0.55 else drill_document(rng)
+    return copy_document(rng) if r < 0.6 else drill_document(rng)
 
 
 def heldout_prompts(facts, seed, n_calc=60, n_time=30, n_direct=40, n_json=60):
