@@ -106,3 +106,15 @@ export async function keepChatStreams(page) {
     };
   });
 }
+
+/**
+ * Attaches files to the chat's message through its "Attach image" button and the file chooser
+ * it opens, as a user does (files: a path, or Playwright's { name, mimeType, buffer }).
+ */
+export async function attachByButton(page, files) {
+  const [chooser] = await Promise.all([
+    page.waitForEvent('filechooser'),
+    page.getByRole('button', { name: 'Attach image' }).click(),
+  ]);
+  await chooser.setFiles(files);
+}

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sharedDir, startServer, zooDir } from './server.mjs';
-import { keepChatStreams, launchBrowser, shots } from './browser.mjs';
+import { attachByButton, keepChatStreams, launchBrowser, shots } from './browser.mjs';
 
 const lm = path.join(sharedDir, 'fixtures/models/llama-tiny-F16.gguf');
 const mmproj = path.join(zooDir, 'zoo/mmproj-llava-tiny.gguf');
@@ -68,13 +68,11 @@ test('vision chat: attach by button, paste and drop; the reply; thumbnails back 
   await picker.selectOption({ label: (await picker.locator('option', { hasText: 'llama-tiny-F16' }).textContent()).trim() });
 
   // A file that is no image is refused with a message naming it.
-  const [chooser0] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Attach image' }).click()]);
-  await chooser0.setFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a picture') });
+  await attachByButton(page, { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a picture') });
   await page.locator('.attach-error', { hasText: 'notes.txt is not an image Inferno reads' }).waitFor();
 
   // By the button.
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Attach image' }).click()]);
-  await chooser.setFiles(photo);
+  await attachByButton(page, photo);
   await page.locator('.composer .thumb img[alt="photo-1.jpeg"]').waitFor();
   assert.equal(await page.locator('.attach-error').count(), 0);
   // By a paste into the message box and a drop onto the conversation.
@@ -128,8 +126,7 @@ test('vision chat: attach by button, paste and drop; the reply; thumbnails back 
   await page.getByRole('button', { name: 'New chat' }).first().click();
   assert.equal(await page.locator('article.user').count(), 0);
   await picker.selectOption({ label: (await picker.locator('option', { hasText: 'llama-tiny-Q4_0' }).textContent()).trim() });
-  const [chooser2] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Attach image' }).click()]);
-  await chooser2.setFiles(photo);
+  await attachByButton(page, photo);
   await page.locator('.attach-error', { hasText: 'reads no images' }).waitFor();
   assert.equal(await page.locator('.composer .thumb').count(), 0);
   assert.deepEqual(errors, []);

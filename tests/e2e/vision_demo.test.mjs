@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sourceDir, startServer } from './server.mjs';
-import { keepChatStreams, launchBrowser, shots } from './browser.mjs';
+import { attachByButton, keepChatStreams, launchBrowser, shots } from './browser.mjs';
 
 const dir = process.env.INFERNO_VISION_DEMO_DIR ?? path.join(sourceDir, 'models/vision');
 const lm = path.join(dir, 'inferno-demo-vision-Q8_0.gguf');
@@ -71,8 +71,7 @@ test('vision demo: a picture attached in the chat gets the answer inferno run ga
   // The prompt `inferno run --chat` builds: no tool list in the template.
   const builtin = page.getByRole('region', { name: 'Tools' }).getByRole('checkbox', { name: 'Built-in tools' });
   if (await builtin.isChecked()) await builtin.uncheck();
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Attach image' }).click()]);
-  await chooser.setFiles(picture);
+  await attachByButton(page, picture);
   await page.locator(`.composer .thumb img[alt="${sample.image}"]`).waitFor();
   await page.getByRole('textbox', { name: 'Message', exact: true }).fill(sample.question);
   const reqPromise = page.waitForRequest((r) => r.url().endsWith('/v1/chat/completions'));
