@@ -174,6 +174,9 @@ std::string AnthropicEncoder::Finish(const Event& done) {
     content_.at(call_blocks_[i]).as_object()["input"] = InputOf(call_input_[i]);
   }
   output_tokens_ = done.timings.generated_tokens;
+  // A remote model's prompt is counted by the remote, whose usage arrives with its last chunk:
+  // kPrompt carried no tokens, so the count is taken here (message_delta and the whole message).
+  if (done.timings.prompt_tokens > 0) input_tokens_ = done.timings.prompt_tokens;
   stop_reason_ = StopReason(done);
   stop_sequence_ = done.stop_sequence;
   json::object delta{{"stop_reason", stop_reason_}, {"stop_sequence", nullptr}};

@@ -10,6 +10,7 @@
 #include "server/anthropic.h"
 #include "server/anthropic_request.h"
 #include "server/api.h"
+#include "server/api_generation.h"
 
 namespace inferno::server {
 namespace {
@@ -95,15 +96,16 @@ void Api::AnthropicMessages(const Request& r, ResponseWriter& w, bool count_only
     if (ran && w.started()) w.EndStream();
     return;
   }
-  std::string error;
+  std::optional<Status> error;
   const bool ran = run([&](const Event& e) {
-    if (e.type == Event::Type::kError) error = e.error.message();
+    if (e.type == Event::Type::kError) error = e.error;
     enc.Push(e);
     return true;
   });
   if (!ran) return;
-  w.Send(error.empty() ? JsonResponse(200, json::serialize(enc.Message()))
-                       : JsonResponse(500, AnthropicErrorJson(500, error)));
+  if (!error) return w.Send(JsonResponse(200, json::serialize(enc.Message())));
+  const int status = EngineErrorStatus(*error);
+  w.Send(JsonResponse(status, AnthropicErrorJson(status, error->message())));
 }
 
 }  // namespace inferno::server

@@ -15,9 +15,15 @@ std::optional<ApiError> PreparePrompt(LoadedModel& lm, GenerateRequest& req, boo
 }
 
 int EngineErrorStatus(const Status& error) {
-  const bool invalid =
-      error.code() == Status::Code::kInvalidArgument || error.code() == Status::Code::kOutOfRange;
-  return invalid ? 400 : 500;
+  switch (error.code()) {
+    case Status::Code::kInvalidArgument:
+    case Status::Code::kOutOfRange:
+      return 400;
+    case Status::Code::kUnavailable:
+      return 502;
+    default:
+      return 500;
+  }
 }
 
 }  // namespace inferno::server

@@ -56,8 +56,8 @@ struct Api::Generation {
 // fails. Without max_tokens the generation may fill the context, as OpenAI's API does.
 std::optional<ApiError> PreparePrompt(LoadedModel& lm, GenerateRequest& req, bool max_given);
 
-// The HTTP status of an engine error that ends a generation: the request's fault (400) or
-// the server's (500).
+// The HTTP status of an error that ends a generation, for every front end: the request's
+// fault (400), a remote model's server that failed mid-answer (502), or this server's (500).
 int EngineErrorStatus(const Status& error);
 
 }  // namespace inferno::server

@@ -71,7 +71,7 @@ ApiError RemoteApiError(const RemoteTarget& t, long status, const std::string& b
 Event ErrorEvent(const ApiError& e) {
   Event ev;
   ev.type = Event::Type::kError;
-  ev.error = Status::IoError(e.message);
+  ev.error = Status::Unavailable(e.message);
   return ev;
 }
 

@@ -30,12 +30,6 @@ std::string QueryText(const Request& r, const char* name) {
   return it == r.query.end() ? "" : it->second;
 }
 
-// A generation's error as a status: a request the engine refused is the client's (400).
-int ErrorStatus(const Status& error) {
-  const Status::Code c = error.code();
-  return c == Status::Code::kInvalidArgument || c == Status::Code::kOutOfRange ? 400 : 500;
-}
-
 // A request ready to run: its Responses fields, its resolved input and the chat request.
 struct Prepared {
   ResponsesRequest rr;
@@ -118,7 +112,7 @@ void Api::CreateResponse(const Request& r, ResponseWriter& w) {
       done = e.finish_reason != "cancelled";
     } else if (e.type == Event::Type::kError) {
       error = e.error.message();
-      error_status = ErrorStatus(e.error);
+      error_status = EngineErrorStatus(e.error);
       out = enc.Fail(error);
     }
     if (stream && !out.empty()) alive = alive && w.Write(out);

@@ -385,6 +385,17 @@ TEST_F(RemoteFaults, DropMidStream) {
   HttpResponse w = Chat("fk/fake", false);
   EXPECT_EQ(w.status, 502) << w.body;
   EXPECT_EQ(testing::ErrorField(w, "code"), "remote_failed");
+  // The other front ends answer the same failure as the upstream's (502), each in its shape.
+  HttpResponse r = HttpRequest(port(), "POST", "/v1/responses",
+                               R"({"model":"fk/fake","input":"hi","max_output_tokens":8})");
+  EXPECT_EQ(r.status, 502) << r.body;
+  EXPECT_NE(r.body.find("closed the stream before it ended"), std::string::npos) << r.body;
+  HttpResponse m = HttpRequest(port(), "POST", "/v1/messages",
+                               R"({"model":"fk/fake","max_tokens":8,)"
+                               R"("messages":[{"role":"user","content":"hi"}]})");
+  EXPECT_EQ(m.status, 502) << m.body;
+  EXPECT_EQ(testing::ParseJsonObject(m.body)["error"].as_object()["type"], json::value("api_error"))
+      << m.body;
 }
 
 TEST_F(RemoteFaults, GarbageChunks) {

@@ -21,7 +21,8 @@ class Status {
     kUnsupported,
     kOutOfRange,
     kCancelled,
-    kAlreadyExists
+    kAlreadyExists,
+    kUnavailable  // a service this one depends on failed (a remote model's server): HTTP 502
   };
 
   Status() = default;
@@ -36,6 +37,7 @@ class Status {
   static Status OutOfRange(std::string m) { return Status(Code::kOutOfRange, std::move(m)); }
   static Status Cancelled(std::string m) { return Status(Code::kCancelled, std::move(m)); }
   static Status AlreadyExists(std::string m) { return Status(Code::kAlreadyExists, std::move(m)); }
+  static Status Unavailable(std::string m) { return Status(Code::kUnavailable, std::move(m)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
