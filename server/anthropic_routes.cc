@@ -104,8 +104,8 @@ void Api::AnthropicMessages(const Request& r, ResponseWriter& w, bool count_only
   });
   if (!ran) return;
   if (!error) return w.Send(JsonResponse(200, json::serialize(enc.Message())));
-  const int status = EngineErrorStatus(*error);
-  w.Send(JsonResponse(status, AnthropicErrorJson(status, error->message())));
+  const int code = EngineErrorStatus(*error);
+  w.Send(JsonResponse(code, AnthropicErrorJson(code, error->message())));
 }
 
 }  // namespace inferno::server
