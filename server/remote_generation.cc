@@ -180,8 +180,8 @@ void RemoteEventReader::Chunk(const json::object& chunk, std::vector<Event>* out
     e.type = Event::Type::kError;
     const json::value* m = err->is_object() ? err->as_object().if_contains("message") : nullptr;
     e.error = Status::Unavailable(m && m->is_string() ? std::string(m->as_string())
-                                                  : "the remote sent an error: " +
-                                                        json::serialize(*err).substr(0, 200));
+                                                      : "the remote sent an error: " +
+                                                            json::serialize(*err).substr(0, 200));
     out->push_back(std::move(e));
     return;
   }

@@ -4,8 +4,8 @@
 
 #include "server/errors.h"
 #include "server/openai.h"
-#include "server/remote_json.h"
 #include "server/remote_generation.h"
+#include "server/remote_json.h"
 
 namespace inferno::server {
 namespace {

@@ -213,8 +213,9 @@ TEST_F(TranscriptionApi, PromptAndTemperatureAreWhisperCpps) {
     return out;
   };
   const std::string prompt(oracle.at("initial_prompt").as_string());
-  HttpResponse r = Send({{"prompt", prompt}, {"language", "en"}, {"response_format", "verbose_json"}},
-                        "/v1/audio/transcriptions", file);
+  HttpResponse r =
+      Send({{"prompt", prompt}, {"language", "en"}, {"response_format", "verbose_json"}},
+           "/v1/audio/transcriptions", file);
   ASSERT_EQ(r.status, 200) << r.body;
   const json::object v = ParseJsonObject(r.body);
   EXPECT_EQ(ids(v.at("segments").as_array()),
