@@ -60,4 +60,12 @@ MachineInfo DetectMachine() {
   return m;
 }
 
+void RecordMachine(const MachineInfo& m, SuiteRow* row) {
+  row->hostname = m.hostname;
+  row->cpu_model = m.cpu_model;
+  row->cpu_flags = m.cpu_flags;
+  row->isa = m.isa;
+  row->cores = m.cores;
+}
+
 }  // namespace inferno::bench

@@ -124,11 +124,7 @@ SuiteRow ModelRow(const SuiteOptions& o, size_t mi, const SuiteRun& run, const M
   SuiteRow base;
   base.timestamp = UtcTimestamp(now, false);
   base.run_id = run.run_id;
-  base.hostname = machine.hostname;
-  base.cpu_model = machine.cpu_model;
-  base.cpu_flags = machine.cpu_flags;
-  base.isa = machine.isa;
-  base.cores = machine.cores;
+  RecordMachine(machine, &base);
   base.threads = threads;
   base.model = o.labels.empty() ? ModelName(path) : o.labels[mi];
   base.model_path = path;

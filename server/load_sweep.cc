@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "bench/machine.h"
 #include "server/remote_proxy.h"
 #include "store/timestamps.h"
 
@@ -241,11 +242,7 @@ Status RunLoadSweepRows(const LoadSweepOptions& options, const std::string& labe
       [&](bench::SuiteRow row) {
         row.timestamp = timestamp;
         row.run_id = run_key;
-        row.hostname = machine.hostname;
-        row.cpu_model = machine.cpu_model;
-        row.cpu_flags = machine.cpu_flags;
-        row.isa = machine.isa;
-        row.cores = machine.cores;
+        bench::RecordMachine(machine, &row);
         row.model = label;
         row.model_path = options.base_url;
         on_row(row);
