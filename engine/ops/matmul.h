@@ -17,11 +17,12 @@ namespace inferno::ops {
 
 // How a weight matrix's blocks are arranged in memory.
 enum class WeightLayout {
-  kRows,    // as in GGUF: row r at data + r * row_bytes
-  kQ4_0R4,  // Q4_0 with four rows interleaved for the AVX-512 kernels (engine/ops/repack.h)
-  kQ8_0R4,  // Q8_0, likewise
-  kQ4_KR4,  // Q4_K, likewise
-  kQ6_KR4,  // Q6_K, likewise
+  kRows,      // as in GGUF: row r at data + r * row_bytes
+  kQ4_0R4,    // Q4_0 with four rows interleaved for the AVX-512 kernels (engine/ops/repack.h)
+  kQ8_0R4,    // Q8_0, likewise
+  kQ4_KR4,    // Q4_K, likewise
+  kQ6_KR4,    // Q6_K, likewise
+  kIQ4_XSR4,  // IQ4_XS, likewise
 };
 
 // A weight matrix: `rows` rows of `cols` elements of `type`. Points into the mapped GGUF

@@ -126,6 +126,7 @@ TEST(MatMul, RepackedR4MatchesRowMajor) {
       {DType::kQ8_0, WeightLayout::kQ8_0R4, {128, 384, 2048}, 4 * 8 * 34},
       {DType::kQ4_K, WeightLayout::kQ4_KR4, {256, 768, 2048}, 4 * 144 + 16},  // unpacked scales
       {DType::kQ6_K, WeightLayout::kQ6_KR4, {256, 768, 2048}, 4 * 210},
+      {DType::kIQ4_XS, WeightLayout::kIQ4_XSR4, {256, 768, 2048}, 4 * 136 + 40},  // scales twice
   };
   for (const auto& c : kCases) {
     const DType type = c.type;

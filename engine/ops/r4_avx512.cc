@@ -135,6 +135,7 @@ DotR4Fn Avx512DotR4(WeightLayout layout) {
       return DotR4<Q8_0Format>;
     case WeightLayout::kQ4_KR4:
     case WeightLayout::kQ6_KR4:
+    case WeightLayout::kIQ4_XSR4:
       return Avx512DotKR4(layout);
     default:
       return nullptr;
@@ -149,6 +150,7 @@ GemmR4Fn Avx512GemmR4(WeightLayout layout) {
       return GemmR4<Q8_0Format>;
     case WeightLayout::kQ4_KR4:
     case WeightLayout::kQ6_KR4:
+    case WeightLayout::kIQ4_XSR4:
       return Avx512GemmKR4(layout);
     default:
       return nullptr;

@@ -1,4 +1,4 @@
-// AVX-512 VNNI kernels for the Q4_K and Q6_K R4 layouts (engine/ops/repack.h) against Q8_K
+// AVX-512 VNNI kernels for the Q4_K, Q6_K and IQ4_XS R4 layouts (engine/ops/repack.h) against Q8_K
 // activations' interleaved copies (R4Q8KForQ4K, R4Q8KForQ6K). As for Q4_0/Q8_0, every 32-bit
 // lane of a vpdpbusd accumulates one (row, sub-block) pair — eight 512-bit vpdpbusd give the
 // exact integer dots of four sub-blocks of four rows (Q4_K; four for Q6_K's groups of 16,
@@ -125,6 +125,65 @@ struct Q6KFormat {
   }
 };
 
+// One superblock of an IQ4_XS group: value = d * scale * table[q] per sub-block of 32, q four
+// bits indexing the non-linear IQ4_NL table, scale six bits minus 32. The quants sit as Q4_K's
+// (repack.h); a vpshufb turns each nibble into its table value + 128 (1..241, unsigned for
+// vpdpbusd), and the 128 * sum(y) this adds is taken back once per superblock through the
+// activation's 32-element sums, as Q4_K's mins are.
+struct IQ4XSFormat {
+  static constexpr size_t kQuantBytes = 512, kMetaBytes = 72;
+  using Act = R4Q8KForQ4K;
+  static const Act* Acts(const void* r4_sums, int64_t) { return static_cast<const Act*>(r4_sums); }
+
+  template <int kTokens>
+  static void Superblock(const uint8_t* q, const uint8_t* meta, const Act* const* ys, __m512* acc) {
+    const __m512i table = Broadcast16(kTable);
+    __m512i isum[kTokens];
+    for (int k = 0; k < kTokens; ++k) isum[k] = _mm512_setzero_si512();
+    for (int e = 0; e < 2; ++e) {  // sub-blocks 4e..4e+3
+      __m512i v[8];
+      for (int m = 0; m < 4; ++m) {
+        const __m512i bytes = _mm512_loadu_si512(q + e * 256 + m * 64);
+        v[m] = _mm512_shuffle_epi8(table, Low4(bytes));
+        v[m + 4] = _mm512_shuffle_epi8(table, High4(bytes));
+      }
+      // Signed scales as [e][r][k] bytes: lane 4r + k is row r's scale of sub-block 4e + k.
+      const __m512i scale = _mm512_maskz_cvtepi8_epi32(
+          kAllLanes, _mm_loadu_si128(reinterpret_cast<const __m128i*>(meta + 16 * e)));
+      for (int k = 0; k < kTokens; ++k) {
+        __m512i dot[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
+        for (int m = 0; m < 8; ++m) {
+          dot[m % 2] = _mm512_dpbusd_epi32(dot[m % 2], v[m], Broadcast16(ys[k]->qs[8 * e + m]));
+        }
+        isum[k] =
+            _mm512_add_epi32(isum[k], _mm512_mullo_epi32(_mm512_add_epi32(dot[0], dot[1]), scale));
+      }
+    }
+    // The scales again as [r][j] bytes -> words 8r + j, times the activation's sums of
+    // sub-block j: lanes 4r..4r+3 sum to row r's sum(scale * sum32), 128 of which go back.
+    const __m512i scales =
+        _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(meta + 32)));
+    const __m512 d = SpreadRowsF16(meta + 64);
+    for (int k = 0; k < kTokens; ++k) {
+      const __m512i offset = _mm512_madd_epi16(scales, Broadcast16(ys[k]->sum32));
+      const __m512i exact =
+          _mm512_sub_epi32(isum[k], _mm512_maskz_slli_epi32(kAllLanes, offset, 7));
+      acc[k] = _mm512_fmadd_ps(ToFloat(exact), _mm512_mul_ps(d, _mm512_set1_ps(ys[k]->d)), acc[k]);
+    }
+  }
+
+ private:
+  static constexpr uint8_t kTable[16] = {
+      uint8_t(kIQ4NLValues[0] + 128),  uint8_t(kIQ4NLValues[1] + 128),
+      uint8_t(kIQ4NLValues[2] + 128),  uint8_t(kIQ4NLValues[3] + 128),
+      uint8_t(kIQ4NLValues[4] + 128),  uint8_t(kIQ4NLValues[5] + 128),
+      uint8_t(kIQ4NLValues[6] + 128),  uint8_t(kIQ4NLValues[7] + 128),
+      uint8_t(kIQ4NLValues[8] + 128),  uint8_t(kIQ4NLValues[9] + 128),
+      uint8_t(kIQ4NLValues[10] + 128), uint8_t(kIQ4NLValues[11] + 128),
+      uint8_t(kIQ4NLValues[12] + 128), uint8_t(kIQ4NLValues[13] + 128),
+      uint8_t(kIQ4NLValues[14] + 128), uint8_t(kIQ4NLValues[15] + 128)};
+};
+
 template <typename Format>
 void DotKR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void* r4_sums,
             float* out) {
@@ -174,6 +233,8 @@ DotR4Fn Avx512DotKR4(WeightLayout layout) {
       return DotKR4<Q4KFormat>;
     case WeightLayout::kQ6_KR4:
       return DotKR4<Q6KFormat>;
+    case WeightLayout::kIQ4_XSR4:
+      return DotKR4<IQ4XSFormat>;
     default:
       return nullptr;
   }
@@ -185,6 +246,8 @@ GemmR4Fn Avx512GemmKR4(WeightLayout layout) {
       return GemmKR4<Q4KFormat>;
     case WeightLayout::kQ6_KR4:
       return GemmKR4<Q6KFormat>;
+    case WeightLayout::kIQ4_XSR4:
+      return GemmKR4<IQ4XSFormat>;
     default:
       return nullptr;
   }

@@ -44,6 +44,7 @@ bool ShouldRepack(const WeightMatrix& w) {
       return w.cols % R4SuperblockCols(WeightLayout::kQ4_0R4) == 0;
     case DType::kQ4_K:
     case DType::kQ6_K:
+    case DType::kIQ4_XS:
       return w.cols % R4SuperblockCols(WeightLayout::kQ4_KR4) == 0;
     default:
       return false;
@@ -77,6 +78,7 @@ void PlaceBlock(const BlockQ8_0& block, int64_t i, int64_t r, GroupOut out) {
 
 constexpr size_t kQ4KQuantBytes = 512, kQ4KMetaBytes = 80;
 constexpr size_t kQ6KQuantBytes = 768, kQ6KMetaBytes = 72;
+constexpr size_t kIQ4XSQuantBytes = 512, kIQ4XSMetaBytes = 72;
 
 // Q4_K R4: where quant o (0..31) of sub-block j of row r sits: the byte, and its nibble.
 std::pair<size_t, int> Q4KPlaceOf(int64_t r, int j, int o) {
@@ -109,6 +111,24 @@ void PlaceBlock(const BlockQ4_K& block, int64_t i, int64_t r, GroupOut out) {
   }
   std::memcpy(meta + 64 + r * 2, &block.d, 2);
   std::memcpy(meta + 72 + r * 2, &block.dmin, 2);
+}
+
+// IQ4_XS R4: the quants as Q4_K's. GGUF's byte 16j + o holds sub-block j's quants o (low
+// nibble) and o + 16 (high nibble), which is where Q4KPlaceOf puts both: four bytes are copied.
+void PlaceBlock(const BlockIQ4_XS& block, int64_t i, int64_t r, GroupOut out) {
+  uint8_t* q = out.quants + i * kIQ4XSQuantBytes;
+  for (int j = 0; j < 8; ++j) {
+    for (int o = 0; o < 16; o += 4) {
+      std::memcpy(q + Q4KPlaceOf(r, j, o).first, block.qs + 16 * j + o, 4);
+    }
+  }
+  uint8_t* meta = out.meta + i * kIQ4XSMetaBytes;
+  for (int j = 0; j < 8; ++j) {
+    const auto scale = uint8_t(int8_t(IQ4XSScale(block, j)));
+    meta[(j / 4) * 16 + r * 4 + j % 4] = scale;  // for the kernels' vpmulld
+    meta[32 + r * 8 + j] = scale;                // for the offset's vpmaddwd
+  }
+  std::memcpy(meta + 64 + r * 2, &block.d, 2);
 }
 
 // The 256 six-bit values of a Q6_K block in element order.
@@ -196,6 +216,9 @@ WeightMatrix RepackedShape(const WeightMatrix& w) {
     case DType::kQ4_K:
       out.layout = WeightLayout::kQ4_KR4;
       break;
+    case DType::kIQ4_XS:
+      out.layout = WeightLayout::kIQ4_XSR4;
+      break;
     default:
       out.layout = WeightLayout::kQ6_KR4;
       break;
@@ -211,6 +234,8 @@ void RepackInto(const WeightMatrix& w, const WeightMatrix& out) {
       return Repack<BlockQ8_0>(w, out);
     case DType::kQ4_K:
       return Repack<BlockQ4_K>(w, out);
+    case DType::kIQ4_XS:
+      return Repack<BlockIQ4_XS>(w, out);
     default:
       return Repack<BlockQ6_K>(w, out);
   }
@@ -262,6 +287,19 @@ void R4DequantizeRow(const WeightMatrix& w, int64_t r, float* out) {
           const auto [offset, shift] = Q4KPlaceOf(row, j, o);
           const int value = (q[offset] >> shift) & 0xF;
           y[32 * j + o] = d * scale * float(value) - dmin * min;
+        }
+      }
+    } else if (w.layout == WeightLayout::kIQ4_XSR4) {
+      const uint8_t* q = quants + i * kIQ4XSQuantBytes;
+      const uint8_t* m = meta + i * kIQ4XSMetaBytes;
+      uint16_t d16;
+      std::memcpy(&d16, m + 64 + row * 2, 2);
+      const float d = F16ToF32(d16);
+      for (int j = 0; j < 8; ++j) {
+        const float scale = d * float(int8_t(m[32 + row * 8 + j]));
+        for (int o = 0; o < 32; ++o) {
+          const auto [offset, shift] = Q4KPlaceOf(row, j, o);
+          y[32 * j + o] = scale * float(kIQ4NLValues[(q[offset] >> shift) & 0xF]);
         }
       }
     } else {

@@ -44,12 +44,15 @@ TEST(IQuantKernels, PartnerFormats) {
   EXPECT_EQ(ActivationType(DType::kIQ4_XS), DType::kQ8_K);
 }
 
-// No interleaved (R4) layout exists for these types: the loader must keep their rows as stored.
-TEST(IQuantKernels, NotRepacked) {
-  for (DType t : kCodebookTypes) {
+// IQ4_NL and MXFP4 have no interleaved (R4) layout: the loader must keep their rows as
+// stored. IQ4_XS has one wherever AVX-512 runs (matmul_test.cc checks its kernels).
+TEST(IQuantKernels, OnlyIQ4XSIsRepacked) {
+  for (DType t : {DType::kIQ4_NL, DType::kMXFP4}) {
     EXPECT_FALSE(ShouldRepack(WeightMatrix{t, 2048, 2048, nullptr, RowBytes(t, 2048)}))
         << DTypeName(t);
   }
+  const WeightMatrix xs{DType::kIQ4_XS, 2048, 2048, nullptr, RowBytes(DType::kIQ4_XS, 2048)};
+  EXPECT_EQ(ShouldRepack(xs), ActiveIsa() == Isa::kAvx512);
 }
 
 TEST(IQuantKernels, FourRowsMatchScalar) {
