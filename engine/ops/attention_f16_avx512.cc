@@ -6,6 +6,7 @@
 
 #include "engine/ops/attention_f16.h"
 #include "engine/ops/row_groups.h"
+#include "engine/ops/simd_avx512.h"
 
 // GCC 12 reports the undefined pass-through operand inside many unmasked AVX-512 intrinsics
 // (shuffles, conversions, rounding) as "maybe uninitialized"; the warning is about the
@@ -23,29 +24,6 @@ inline __m512 LoadPh(const uint16_t* p, __mmask16 m) {
 }
 
 inline __mmask16 TailMask(int n) { return n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1); }
-
-// e^x for x <= 0: x = n ln2 + r with |r| <= ln2/2 (ln2 split in two so n ln2 is exact), e^r
-// by its Taylor series to r^7 (truncation error < 1e-8 relative, well under an ulp), times
-// 2^n built from exponent bits. Below -87.33 the result would be under FLT_MIN: 0 instead
-// (an absolute error < 1.2e-38), which also maps -inf (masked scores) to 0.
-inline __m512 Exp(__m512 x) {
-  const __mmask16 keep = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.33f), _CMP_GE_OQ);
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.0f / 5040);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  const __m512i e =
-      _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
-  return _mm512_maskz_mul_ps(keep, p, _mm512_castsi512_ps(e));
-}
 
 // v[0..15] -> one vector whose lane j is the sum of v[j]'s lanes: a tree of halving
 // shuffles (30 shuffles and 15 adds for 16 dot products, instead of 16 horizontal sums).

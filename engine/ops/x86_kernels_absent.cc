@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "engine/ops/attention_f16.h"
+#include "engine/ops/attention_f32.h"
 #include "engine/ops/attention_kv.h"
 #include "engine/ops/attention_online.h"
 #include "engine/ops/axpy_f16.h"
@@ -60,5 +61,10 @@ void ExpNonPositiveAvx512(const float*, float*, int64_t) { std::abort(); }
 void AxpyF16Avx2(int64_t, float, const uint16_t*, float*) { std::abort(); }
 void AxpyF16Avx512(int64_t, float, const uint16_t*, float*) { std::abort(); }
 void F32ToF16RowAvx2(const float*, uint16_t*, int64_t) { std::abort(); }
+void GemmF32Avx512(int64_t, int64_t, int64_t, const float*, int64_t, const float*, int64_t, float*,
+                   int64_t) {
+  std::abort();
+}
+double ExpShiftSumAvx512(float*, int64_t, float) { std::abort(); }
 
 }  // namespace inferno::ops

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "engine/model/blocks.h"
+#include "engine/ops/attention_f32.h"
 #include "engine/tensor/fp16.h"
 
 namespace inferno::vision {
@@ -107,36 +108,11 @@ void Activate(FfnActivation a, float* x, int64_t n) {
 
 void Attend(ThreadPool& pool, const float* q, const float* k, const float* v, int64_t n, int n_head,
             int d, const int32_t* group, float* out) {
-  const int64_t width = int64_t(n_head) * d;
-  const float scale = 1.0f / std::sqrt(float(d));
-  pool.ParallelFor(n * n_head, [&](int64_t begin, int64_t end) {
-    std::vector<float> p(n);
-    for (int64_t item = begin; item < end; ++item) {
-      const int64_t i = item / n_head, h = item % n_head;
-      const float* qi = q + i * width + h * d;
-      auto seen = [&](int64_t j) { return group == nullptr || group[j] == group[i]; };
-      float mx = -INFINITY;
-      for (int64_t j = 0; j < n; ++j) {
-        if (!seen(j)) continue;
-        const float* kj = k + j * width + h * d;
-        float s = 0;
-        for (int e = 0; e < d; ++e) s += qi[e] * kj[e];
-        p[j] = s * scale;
-        mx = std::max(mx, p[j]);
-      }
-      double sum = 0;
-      for (int64_t j = 0; j < n; ++j) sum += p[j] = seen(j) ? std::exp(p[j] - mx) : 0.0f;
-      const float inv = float(1.0 / sum);
-      float* o = out + i * width + h * d;
-      std::fill(o, o + d, 0.0f);
-      for (int64_t j = 0; j < n; ++j) {
-        if (p[j] == 0.0f) continue;
-        const float pj = p[j] * inv;
-        const float* vj = v + j * width + h * d;
-        for (int e = 0; e < d; ++e) o[e] += pj * vj[e];
-      }
-    }
-  });
+  ops::AttentionF32Args a;
+  a.q = q, a.k = k, a.v = v, a.n = n, a.n_head = n_head, a.head_dim = d;
+  a.scale = 1.0f / std::sqrt(float(d));
+  a.group = group, a.out = out;
+  ops::AttentionF32(pool, a);
 }
 
 std::vector<float> Im2Col(const PixelPlanes& px, int patch) {

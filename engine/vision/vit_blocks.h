@@ -46,7 +46,7 @@ void Norm(const VisionConfig& c, const std::vector<float>& w, const std::vector<
 void Activate(FfnActivation a, float* x, int64_t n);
 
 // Attention of every token over the n tokens, per head, in f32 with the softmax sum in double
-// (ggml_soft_max_ext). q/k/v/out are [n][n_head * d]. With `group` (one id per token), a token
+// (ggml_soft_max_ext): ops::AttentionF32 with scale 1/sqrt(d). q/k/v/out are [n][n_head * d]. With `group` (one id per token), a token
 // only sees the tokens of its own group (mtmd's window mask); null: all of them.
 void Attend(ThreadPool& pool, const float* q, const float* k, const float* v, int64_t n, int n_head,
             int d, const int32_t* group, float* out);
