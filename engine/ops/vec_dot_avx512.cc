@@ -275,6 +275,52 @@ float DotF16(int64_t n, const void* w, const void* a) {
   return HorizontalSum512(_mm512_add_ps(acc0, acc1));
 }
 
+// Prompt tile for F16 (a ViT's or an F16 model's matrices): each 16-element slice of four
+// weight rows and two activation rows is widened once and feeds eight FMAs, where the one-row
+// kernel widens two slices per FMA. Per (row, token) the arithmetic is DotF16's exactly (its
+// two chains, its tail, its final sum), so a token gives the same logits in a prompt tile as
+// alone (the prompt cache relies on it); two chains for 4 x 4 pairs would not fit the 32
+// registers, hence two passes of two tokens over the four rows (which stay in L1).
+void GemmF16(int64_t n, const void* w, size_t w_row_bytes, const void* a, size_t a_row_bytes,
+             float* out, size_t out_stride) {
+  const uint16_t* x[4];
+  for (int r = 0; r < 4; ++r) x[r] = RowAt<uint16_t>(w, w_row_bytes, r);
+  for (int k0 = 0; k0 < 4; k0 += 2) {
+    const uint16_t* y[2] = {RowAt<uint16_t>(a, a_row_bytes, k0),
+                            RowAt<uint16_t>(a, a_row_bytes, k0 + 1)};
+    __m512 acc[2][4][2];
+    for (auto& token : acc) {
+      for (auto& row : token) row[0] = row[1] = _mm512_setzero_ps();
+    }
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+      for (int c = 0; c < 2; ++c) {
+        __m512 wv[4];
+        for (int r = 0; r < 4; ++r) wv[r] = CvtPh(Load(x[r] + i + 16 * c));
+        for (int k = 0; k < 2; ++k) {
+          const __m512 av = CvtPh(Load(y[k] + i + 16 * c));
+          for (int r = 0; r < 4; ++r) acc[k][r][c] = _mm512_fmadd_ps(wv[r], av, acc[k][r][c]);
+        }
+      }
+    }
+    for (; i < n; i += 16) {
+      const __mmask16 m = n - i >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - i)) - 1);
+      __m512 wv[4];
+      for (int r = 0; r < 4; ++r) wv[r] = CvtPh(_mm256_maskz_loadu_epi16(m, x[r] + i));
+      for (int k = 0; k < 2; ++k) {
+        const __m512 av = CvtPh(_mm256_maskz_loadu_epi16(m, y[k] + i));
+        for (int r = 0; r < 4; ++r) acc[k][r][0] = _mm512_fmadd_ps(wv[r], av, acc[k][r][0]);
+      }
+    }
+    for (int k = 0; k < 2; ++k) {
+      for (int r = 0; r < 4; ++r) {
+        out[(k0 + k) * out_stride + r] =
+            HorizontalSum512(_mm512_add_ps(acc[k][r][0], acc[k][r][1]));
+      }
+    }
+  }
+}
+
 // BF16 weights with BF16 activations (AVX512_BF16): vdpbf16ps multiplies 32 pairs, exactly
 // in F32, and adds each adjacent two into an F32 lane. Tails use masked loads (zeros add
 // nothing). The activations are already BF16, so nothing is widened. Decode has no four-row
@@ -446,6 +492,8 @@ void GemmQ8_0(int64_t n, const void* w, size_t w_row_bytes, const void* a, size_
 
 Gemm4x4Fn Avx512Gemm4x4(DType t) {
   switch (t) {
+    case DType::kF16:
+      return GemmF16;
     case DType::kQ4_0:
       return GemmQ4_0;
     case DType::kQ5_0:

@@ -177,7 +177,7 @@ TEST(VecDot4, MatchesScalarPerRow) {
 }
 
 // Checks every type of a 4×4 tile table against the scalar dot per row and token; `decode`
-// (may be null) is the same level's one-row table, which K-quant tiles must equal exactly.
+// (may be null) is the same level's one-row table, which K-quant and F16 tiles must equal exactly.
 // Returns how many types the table has.
 int CheckGemm4x4(Gemm4x4Fn (*table)(DType), VecDotFn (*decode)(DType), std::mt19937& rng) {
   int checked = 0;
@@ -210,8 +210,9 @@ int CheckGemm4x4(Gemm4x4Fn (*table)(DType), VecDotFn (*decode)(DType), std::mt19
           const float want = ScalarVecDot(t)(n, row.data(), act.data());
           EXPECT_NEAR(out[k * stride + r], want, 2e-5 * Magnitude(t, row, act, n) + 1e-6)
               << DTypeName(t) << " token " << k << " row " << r;
-          if (decode != nullptr && GetDTypeInfo(t).block_size == 256) {
-            // K-quant tiles do the decode kernel's arithmetic: prefill equals decode exactly.
+          if (decode != nullptr && (GetDTypeInfo(t).block_size == 256 || t == DType::kF16)) {
+            // K-quant and F16 tiles do the decode kernel's arithmetic: prefill equals decode
+            // exactly.
             EXPECT_EQ(out[k * stride + r], decode(t)(n, row.data(), act.data()))
                 << DTypeName(t) << " token " << k << " row " << r;
           }
@@ -226,8 +227,8 @@ int CheckGemm4x4(Gemm4x4Fn (*table)(DType), VecDotFn (*decode)(DType), std::mt19
 TEST(Gemm4x4, MatchesScalarPerRowAndToken) {
   if (DetectedIsa() != Isa::kAvx512) GTEST_SKIP() << "no AVX-512 here";
   std::mt19937 rng(13);
-  // Q4_0, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K, and BF16 with AVX512_BF16.
-  EXPECT_EQ(CheckGemm4x4(Avx512Gemm4x4, Avx512VecDot, rng), HasAvx512Bf16() ? 10 : 9);
+  // F16, Q4_0, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K, and BF16 with AVX512_BF16.
+  EXPECT_EQ(CheckGemm4x4(Avx512Gemm4x4, Avx512VecDot, rng), HasAvx512Bf16() ? 11 : 10);
 }
 
 #if defined(__aarch64__)
