@@ -37,6 +37,7 @@ GemmF32Fn Gemm() { return ActiveIsa() == Isa::kAvx512 ? GemmF32Avx512 : GemmF32S
 ExpShiftSumFn ExpShiftSum() {
   return ActiveIsa() == Isa::kAvx512 ? ExpShiftSumAvx512 : ExpShiftSumScalar;
 }
+ScaleMaxFn ScaleMax() { return ActiveIsa() == Isa::kAvx512 ? ScaleMaxAvx512 : ScaleMaxScalar; }
 
 // Queries i0..i0+rows-1 of head h: their scores over all keys, softmax, times the values.
 void AttendBlock(const AttentionF32Args& a, int h, int64_t i0, const PackedHead& p, int64_t n_p,
@@ -50,25 +51,32 @@ void AttendBlock(const AttentionF32Args& a, int h, int64_t i0, const PackedHead&
   }
   s.resize(size_t(rows_p * n_p));
   Gemm()(rows_p, n_p, d_p, qb.data(), d_p, p.kt.data(), n_p, s.data(), n_p);
+  // Softmax numerators; the normalisation is applied to the head_dim outputs instead of the
+  // n probabilities (the same up to rounding, and n / head_dim times fewer multiplies).
+  float inv[kQueryBlock];
   for (int64_t r = 0; r < rows; ++r) {
     float* sr = s.data() + r * n_p;
     const int64_t i = i0 + r;
-    float mx = -INFINITY;
-    for (int64_t j = 0; j < a.n; ++j) {
-      const bool seen = a.group == nullptr || a.group[j] == a.group[i];
-      sr[j] = seen ? sr[j] * a.scale : -INFINITY;
-      mx = std::max(mx, sr[j]);
+    float mx;
+    if (a.group == nullptr) {
+      mx = ScaleMax()(sr, a.n, a.scale);
+    } else {
+      mx = -INFINITY;
+      for (int64_t j = 0; j < a.n; ++j) {
+        sr[j] = a.group[j] == a.group[i] ? sr[j] * a.scale : -INFINITY;
+        mx = std::max(mx, sr[j]);
+      }
     }
     std::fill(sr + a.n, sr + n_p, -INFINITY);  // padding keys: weight 0
-    const float inv = float(1.0 / ExpShiftSum()(sr, n_p, mx));
-    for (int64_t j = 0; j < a.n; ++j) sr[j] *= inv;
+    inv[r] = float(1.0 / ExpShiftSum()(sr, n_p, mx));
   }
   for (int64_t r = rows; r < rows_p; ++r) std::fill_n(s.data() + r * n_p, n_p, 0.0f);
   ob.resize(size_t(rows_p * d_p));
   Gemm()(rows_p, d_p, n_p, s.data(), n_p, p.vp.data(), d_p, ob.data(), d_p);
   for (int64_t r = 0; r < rows; ++r) {
-    std::copy_n(ob.data() + r * d_p, a.head_dim,
-                a.out + (i0 + r) * width + int64_t(h) * a.head_dim);
+    const float* o = ob.data() + r * d_p;
+    float* dst = a.out + (i0 + r) * width + int64_t(h) * a.head_dim;
+    for (int e = 0; e < a.head_dim; ++e) dst[e] = o[e] * inv[r];
   }
 }
 
@@ -103,6 +111,12 @@ void GemmF32Scalar(int64_t rows, int64_t n, int64_t k, const float* a, int64_t l
       for (int64_t j = 0; j < n; ++j) cm[j] += am * bx[j];
     }
   }
+}
+
+float ScaleMaxScalar(float* x, int64_t n, float scale) {
+  float mx = -INFINITY;
+  for (int64_t i = 0; i < n; ++i) mx = std::max(mx, x[i] *= scale);
+  return mx;
 }
 
 double ExpShiftSumScalar(float* x, int64_t n, float max) {

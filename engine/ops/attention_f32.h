@@ -39,6 +39,8 @@ using GemmF32Fn = void (*)(int64_t rows, int64_t n, int64_t k, const float* a, i
                            const float* b, int64_t ldb, float* c, int64_t ldc);
 // x[i] = e^(x[i] - max) for i < n, returning their sum in double (ggml_vec_soft_max_f32).
 using ExpShiftSumFn = double (*)(float* x, int64_t n, float max);
+// x[i] *= scale for i < n, returning the largest.
+using ScaleMaxFn = float (*)(float* x, int64_t n, float scale);
 
 void GemmF32Scalar(int64_t rows, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
                    int64_t ldb, float* c, int64_t ldc);
@@ -46,5 +48,7 @@ void GemmF32Avx512(int64_t rows, int64_t n, int64_t k, const float* a, int64_t l
                    int64_t ldb, float* c, int64_t ldc);
 double ExpShiftSumScalar(float* x, int64_t n, float max);
 double ExpShiftSumAvx512(float* x, int64_t n, float max);
+float ScaleMaxScalar(float* x, int64_t n, float scale);
+float ScaleMaxAvx512(float* x, int64_t n, float scale);
 
 }  // namespace inferno::ops

@@ -2,6 +2,9 @@
 // by 32 columns of C in 16 accumulators; per k, two loads of b, eight broadcasts of a and 16
 // FMAs) and the softmax's exponentials with their double sum.
 #if defined(__x86_64__) || defined(__i386__)
+#include <algorithm>
+#include <cmath>
+
 #include "engine/ops/attention_f32.h"
 #include "engine/ops/simd_avx512.h"
 
@@ -38,6 +41,22 @@ void GemmF32Avx512(int64_t rows, int64_t n, int64_t k, const float* a, int64_t l
     for (; j + 32 <= n; j += 32) Tile<2>(k, a + m * lda, lda, b + j, ldb, c + m * ldc + j, ldc);
     if (j < n) Tile<1>(k, a + m * lda, lda, b + j, ldb, c + m * ldc + j, ldc);
   }
+}
+
+float ScaleMaxAvx512(float* x, int64_t n, float scale) {
+  const __m512 sc = _mm512_set1_ps(scale);
+  __m512 mx = _mm512_set1_ps(-INFINITY);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 v = _mm512_mul_ps(_mm512_loadu_ps(x + i), sc);
+    _mm512_storeu_ps(x + i, v);
+    mx = _mm512_maskz_max_ps(kAllLanes, mx, v);  // GCC 12: the zero-masked form
+  }
+  float lanes[16];
+  _mm512_storeu_ps(lanes, mx);
+  float m = *std::max_element(lanes, lanes + 16);
+  if (i < n) m = std::max(m, ScaleMaxScalar(x + i, n - i, scale));
+  return m;
 }
 
 double ExpShiftSumAvx512(float* x, int64_t n, float max) {

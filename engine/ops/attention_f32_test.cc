@@ -112,6 +112,10 @@ TEST(AttentionF32, Avx512PiecesMatchScalar) {
     EXPECT_NEAR(sum_got, sum_want, 1e-6 * sum_want);
     EXPECT_EQ(got[0], 0.0f);
     for (int64_t i = 0; i < n; ++i) ASSERT_NEAR(got[i], want[i], 2e-7f * want[i] + 1e-30f) << i;
+    std::vector<float> scaled_want = x, scaled_got = x;
+    EXPECT_EQ(ScaleMaxAvx512(scaled_got.data(), n, 0.125f),
+              ScaleMaxScalar(scaled_want.data(), n, 0.125f));
+    EXPECT_EQ(scaled_got, scaled_want);
   }
 }
 

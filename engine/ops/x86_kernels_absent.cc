@@ -66,5 +66,6 @@ void GemmF32Avx512(int64_t, int64_t, int64_t, const float*, int64_t, const float
   std::abort();
 }
 double ExpShiftSumAvx512(float*, int64_t, float) { std::abort(); }
+float ScaleMaxAvx512(float*, int64_t, float) { std::abort(); }
 
 }  // namespace inferno::ops
