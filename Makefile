@@ -5,7 +5,7 @@ BUILD_DIR = build/$(PRESET)
 MODEL ?= ../shared/fixtures/models/llama-tiny-Q8_0.gguf
 PROMPT ?= Once upon a time
 
-.PHONY: all deps configure build run test package zoo test-asan bench bench-kernels bench-peer format fuzz fuzz-build clean \
+.PHONY: all deps configure build run test package zoo test-asan bench bench-kernels bench-peer bench-vision format fuzz fuzz-build clean \
   demo-model demo-model-deps vision-demo speech-model deps-arm64 build-arm64 test-arm64 \
   test-arm64-kernels
 
@@ -103,6 +103,10 @@ bench-kernels: build
 # inferno bench beside llama.cpp's peer_bench on the same files, with ratios.
 bench-peer: build
 	tools/bench-vs-peer.sh
+
+# A Gemma-3-shaped vision encoder (896 px SigLIP, 27 layers) in inferno and in llama.cpp's mtmd.
+bench-vision: build
+	tools/bench-vision-encoder.sh
 
 format:
 	@find engine cli tests fuzz bench server store -name '*.cc' -o -name '*.h' | xargs clang-format -i

@@ -10,8 +10,8 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "cli/model_files.h"
 #include "cli/kv_cache_flags.h"
+#include "cli/model_files.h"
 #include "cli/request_flags.h"
 #include "cli/spec_flags.h"
 #include "cli/text_util.h"
@@ -98,6 +98,10 @@ bool EmitText(const Event& e) {
                    "{:.1f} tok/s | first token {:.0f} ms | finish: {}]\n",
                    t.load_ms, t.prompt_tokens, t.prompt_tokens_per_second(), t.generated_tokens,
                    t.decode_tokens_per_second(), t.ttft_ms, e.finish_reason);
+        if (t.media_ms > 0) {
+          fmt::print(stderr, "[media encoded in {:.0f} ms, part of the first token's wait]\n",
+                     t.media_ms);
+        }
         if (t.drafted_tokens > 0) {
           fmt::print(stderr, "[speculative: {} drafted, {} accepted ({:.0f}%)]\n", t.drafted_tokens,
                      t.accepted_tokens, 100 * t.acceptance_rate());

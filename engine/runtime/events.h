@@ -78,6 +78,8 @@ struct Timings {
   int generated_tokens = 0;
   double decode_ms = 0;  // from the first sampled token to the last
   double ttft_ms = 0;    // request start to first token
+  // Computing the request's image/audio embeddings (engine/runtime/media.h); part of ttft_ms.
+  double media_ms = 0;
   // Speculative decoding (engine/runtime/speculative.h): tokens a draft proposed and how many
   // of them the target accepted; 0 and 0 without speculation.
   int drafted_tokens = 0;

@@ -347,7 +347,9 @@ void Scheduler::PlaceInSlot(Job& job, bool reuse) {
   job.seq->ReusePrefix(place.reuse);
   // Images not already in the cache are encoded now, on the worker's threads: the other
   // sequences wait for the encoder as they would for a long prompt chunk.
+  const Sequence::Clock::time_point before = Sequence::Clock::now();
   EmbedMedia(pool_, place.reuse, &media);
+  job.seq->AddMediaTimeSince(before);
 }
 
 void Scheduler::FreeSlot(Job& job) {

@@ -102,6 +102,10 @@ Status CheckPromptFits(int n_prompt, int n_ctx) {
                             " (including at least one generated token); shorten it");
 }
 
+void Sequence::AddMediaTimeSince(Clock::time_point since) {
+  timings_.media_ms += MsBetween(since, Clock::now());
+}
+
 Status CheckPromptTokenIds(std::span<const int32_t> ids, int n_vocab) {
   for (int32_t id : ids) {
     if (id < 0 || id >= n_vocab) {

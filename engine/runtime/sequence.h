@@ -191,6 +191,9 @@ class Sequence {
   void Cancel();
   bool finished() const { return finished_; }
   const Timings& timings() const { return timings_; }
+  // Counts the time from `since` to now as spent encoding this request's media
+  // (Timings::media_ms).
+  void AddMediaTimeSince(Clock::time_point since);
   const GenerateRequest& request() const { return request_; }
 
  private:

@@ -67,10 +67,13 @@ Status Session::Generate(const GenerateRequest& request, const EventSink& sink) 
   }
   // An image is one pass of its own however many tokens it has (Qwen-VL's run to thousands).
   for (const MediaSpan& m : request.media) FitBatch(m.n_tokens);
-  // Images are encoded here, on this session's threads, unless the caller already did.
+  // Images are encoded here, on this session's threads, unless the caller already did; the
+  // time to first token includes it, as a client waits for it.
+  const Sequence::Clock::time_point start = Sequence::Clock::now();
   media_ = request.media;
   EmbedMedia(pool_, 0, &media_);
-  Sequence seq(model_, request, sink, n_ctx_);
+  Sequence seq(model_, request, sink, n_ctx_, start);
+  seq.AddMediaTimeSince(start);
   const Status started = seq.Start();
   if (!started.ok()) return started;
   const size_t n_vocab = size_t(model_.config().n_vocab);
