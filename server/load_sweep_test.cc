@@ -67,7 +67,7 @@ TEST(LoadSweep, ALevelWithoutOneAnswerFails) {
 TEST(LoadSweep, AServerThatIsNotThereFailsTheFirstLevel) {
   LoadSweepOptions o;
   o.base_url = "http://127.0.0.1:1";  // nothing listens on port 1 of loopback
-  o.model = "m";
+  o.model = std::string("m");  // not = "m": GCC 12 -Wrestrict false positive
   o.concurrency = {1, 4};
   o.requests = 2;
   o.timeouts.connect_ms = 500;
