@@ -10,6 +10,7 @@
 
 #include "engine/audio/audio_encode.h"
 #include "tests/subprocess.h"
+#include "tests/transcript_tokens.h"
 
 namespace inferno {
 namespace {
@@ -53,14 +54,7 @@ json::value ReadOracle() {
   return json::parse(ss.str());
 }
 
-// The token ids of every segment, flattened.
-std::vector<int64_t> Ids(const json::array& segments) {
-  std::vector<int64_t> ids;
-  for (const json::value& s : segments) {
-    for (const json::value& t : s.at("tokens").as_array()) ids.push_back(t.at("id").as_int64());
-  }
-  return ids;
-}
+using testing::SegmentTokenIds;
 
 TEST_F(TranscribeCli, JsonHasWhisperCppsTokensWithProbabilities) {
   testing::ProcessResult r = Run({"--json", "--beam-size", "1", "--no-fallback"});
@@ -94,8 +88,8 @@ TEST_F(TranscribeCli, DefaultsAreWhisperClisBeamSearchWithFallback) {
   testing::ProcessResult r = Run({"--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json::value oracle = ReadOracle();
-  EXPECT_EQ(Ids(json::parse(r.out).at("segments").as_array()),
-            Ids(oracle.at("runs").at("beam").at("segments").as_array()));
+  EXPECT_EQ(SegmentTokenIds(json::parse(r.out).at("segments").as_array()),
+            SegmentTokenIds(oracle.at("runs").at("beam").at("segments").as_array()));
 }
 
 // --prompt is whisper-cli's: the text tokenized as whisper.cpp does, decoded before the first
@@ -116,10 +110,11 @@ TEST_F(TranscribeCli, PromptAndSeveralFilesAsWhisperCli) {
       oracle.at("runs").at("greedy_nofallback_prompt").at("segments").as_array();
   for (const json::object& o : outs) {
     EXPECT_EQ(std::string(o.at("file").as_string()), wav_.string());
-    EXPECT_EQ(Ids(o.at("segments").as_array()), Ids(want));
+    EXPECT_EQ(SegmentTokenIds(o.at("segments").as_array()), SegmentTokenIds(want));
   }
   // Without the prompt the transcript is another one (the prompt is not ignored).
-  EXPECT_NE(Ids(want), Ids(oracle.at("runs").at("greedy_nofallback").at("segments").as_array()));
+  EXPECT_NE(SegmentTokenIds(want),
+            SegmentTokenIds(oracle.at("runs").at("greedy_nofallback").at("segments").as_array()));
 }
 
 // `inferno convert` writes the GGUF form; it transcribes to exactly the same output.

@@ -15,6 +15,7 @@
 #include "engine/audio/audio_encode.h"
 #include "engine/audio/transcribe.h"
 #include "tests/served_test.h"
+#include "tests/transcript_tokens.h"
 
 namespace inferno {
 namespace {
@@ -203,23 +204,15 @@ TEST_F(TranscriptionApi, PromptAndTemperatureAreWhisperCpps) {
       audio::EncodeAudio(pcm, 1, 16000, audio::AudioContainer::kWavFloat);
   ASSERT_TRUE(wav.ok());
   const std::string file(wav->begin(), wav->end());
-  auto ids = [](const json::array& segments) {
-    std::vector<int64_t> out;
-    for (const json::value& s : segments) {
-      for (const json::value& t : s.at("tokens").as_array()) {
-        out.push_back(t.is_object() ? t.at("id").as_int64() : t.as_int64());
-      }
-    }
-    return out;
-  };
   const std::string prompt(oracle.at("initial_prompt").as_string());
   HttpResponse r =
       Send({{"prompt", prompt}, {"language", "en"}, {"response_format", "verbose_json"}},
            "/v1/audio/transcriptions", file);
   ASSERT_EQ(r.status, 200) << r.body;
   const json::object v = ParseJsonObject(r.body);
-  EXPECT_EQ(ids(v.at("segments").as_array()),
-            ids(oracle.at("runs").at("beam_prompt").at("segments").as_array()));
+  EXPECT_EQ(
+      testing::SegmentTokenIds(v.at("segments").as_array()),
+      testing::SegmentTokenIds(oracle.at("runs").at("beam_prompt").at("segments").as_array()));
   // A first temperature above 0: every window is decoded at 0.4 or above (sampling, best of 5).
   r = Send({{"temperature", "0.4"}, {"response_format", "verbose_json"}},
            "/v1/audio/transcriptions", file);
