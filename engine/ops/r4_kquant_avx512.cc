@@ -9,6 +9,8 @@
 // The decode (one token) and prompt (four tokens) kernels run the same per-token operations,
 // so a token gives bit-identical results alone or inside a tile.
 #if defined(__x86_64__) || defined(__i386__)
+#include <array>
+
 #include "engine/ops/r4.h"
 #include "engine/ops/simd_avx512.h"
 #include "engine/ops/simd_x86.h"
@@ -27,6 +29,23 @@ inline __m512 SpreadRowsF16(const uint8_t* p) {
 
 inline __m512i Low4(__m512i v) { return _mm512_and_si512(v, _mm512_set1_epi8(0x0F)); }
 inline __m512i High4(__m512i v) { return Low4(_mm512_srli_epi16(v, 4)); }
+
+// Q4_K and IQ4_XS: isum[k] += scale × the exact integer dots of sub-blocks 4e..4e+3 of the four
+// rows (lane 4r + k': row r, sub-block 4e + k'), v[m] holding quants 4m.. of each sub-block (m
+// < 4: its first 16, m >= 4: the next 16), against token k's interleaved activation chunks.
+template <int kTokens>
+inline void AddScaledSubBlockDots(const __m512i (&v)[8], __m512i scale, int e,
+                                  const R4Q8KForQ4K* const* ys, __m512i* isum) {
+  for (int k = 0; k < kTokens; ++k) {
+    // Two dependency chains: a lone decode token has nothing else to overlap with.
+    __m512i dot[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
+    for (int m = 0; m < 8; ++m) {
+      dot[m % 2] = _mm512_dpbusd_epi32(dot[m % 2], v[m], Broadcast16(ys[k]->qs[8 * e + m]));
+    }
+    isum[k] =
+        _mm512_add_epi32(isum[k], _mm512_mullo_epi32(_mm512_add_epi32(dot[0], dot[1]), scale));
+  }
+}
 
 // One superblock of a Q4_K group against kTokens activation blocks (y[k], their sums and
 // interleaved quants in ys[k]): acc[k] += the four rows' partial sums (lanes 4r..4r+3 for row
@@ -52,15 +71,7 @@ struct Q4KFormat {
       // Scales as [e][r][k] bytes: lane 4r + k is row r's scale of sub-block 4e + k.
       const __m512i scale = _mm512_maskz_cvtepu8_epi32(
           kAllLanes, _mm_loadu_si128(reinterpret_cast<const __m128i*>(meta + 16 * e)));
-      for (int k = 0; k < kTokens; ++k) {
-        // Two dependency chains: a lone decode token has nothing else to overlap with.
-        __m512i dot[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
-        for (int m = 0; m < 8; ++m) {
-          dot[m % 2] = _mm512_dpbusd_epi32(dot[m % 2], v[m], Broadcast16(ys[k]->qs[8 * e + m]));
-        }
-        isum[k] =
-            _mm512_add_epi32(isum[k], _mm512_mullo_epi32(_mm512_add_epi32(dot[0], dot[1]), scale));
-      }
+      AddScaledSubBlockDots<kTokens>(v, scale, e, ys, isum);
     }
     // Mins as [r][j] bytes -> words 8r + j; times the activation's sums of sub-block j
     // (repeated for every row), in pairs: lanes 4r..4r+3 sum to row r's min term.
@@ -137,7 +148,7 @@ struct IQ4XSFormat {
 
   template <int kTokens>
   static void Superblock(const uint8_t* q, const uint8_t* meta, const Act* const* ys, __m512* acc) {
-    const __m512i table = Broadcast16(kTable);
+    const __m512i table = Broadcast16(kTable.data());
     __m512i isum[kTokens];
     for (int k = 0; k < kTokens; ++k) isum[k] = _mm512_setzero_si512();
     for (int e = 0; e < 2; ++e) {  // sub-blocks 4e..4e+3
@@ -150,14 +161,7 @@ struct IQ4XSFormat {
       // Signed scales as [e][r][k] bytes: lane 4r + k is row r's scale of sub-block 4e + k.
       const __m512i scale = _mm512_maskz_cvtepi8_epi32(
           kAllLanes, _mm_loadu_si128(reinterpret_cast<const __m128i*>(meta + 16 * e)));
-      for (int k = 0; k < kTokens; ++k) {
-        __m512i dot[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
-        for (int m = 0; m < 8; ++m) {
-          dot[m % 2] = _mm512_dpbusd_epi32(dot[m % 2], v[m], Broadcast16(ys[k]->qs[8 * e + m]));
-        }
-        isum[k] =
-            _mm512_add_epi32(isum[k], _mm512_mullo_epi32(_mm512_add_epi32(dot[0], dot[1]), scale));
-      }
+      AddScaledSubBlockDots<kTokens>(v, scale, e, ys, isum);
     }
     // The scales again as [r][j] bytes -> words 8r + j, times the activation's sums of
     // sub-block j: lanes 4r..4r+3 sum to row r's sum(scale * sum32), 128 of which go back.
@@ -173,15 +177,12 @@ struct IQ4XSFormat {
   }
 
  private:
-  static constexpr uint8_t kTable[16] = {
-      uint8_t(kIQ4NLValues[0] + 128),  uint8_t(kIQ4NLValues[1] + 128),
-      uint8_t(kIQ4NLValues[2] + 128),  uint8_t(kIQ4NLValues[3] + 128),
-      uint8_t(kIQ4NLValues[4] + 128),  uint8_t(kIQ4NLValues[5] + 128),
-      uint8_t(kIQ4NLValues[6] + 128),  uint8_t(kIQ4NLValues[7] + 128),
-      uint8_t(kIQ4NLValues[8] + 128),  uint8_t(kIQ4NLValues[9] + 128),
-      uint8_t(kIQ4NLValues[10] + 128), uint8_t(kIQ4NLValues[11] + 128),
-      uint8_t(kIQ4NLValues[12] + 128), uint8_t(kIQ4NLValues[13] + 128),
-      uint8_t(kIQ4NLValues[14] + 128), uint8_t(kIQ4NLValues[15] + 128)};
+  // The IQ4_NL table + 128.
+  static constexpr std::array<uint8_t, 16> kTable = [] {
+    std::array<uint8_t, 16> t{};
+    for (int i = 0; i < 16; ++i) t[size_t(i)] = uint8_t(kIQ4NLValues[i] + 128);
+    return t;
+  }();
 };
 
 template <typename Format>
