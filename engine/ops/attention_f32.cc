@@ -33,16 +33,21 @@ void PackHead(const AttentionF32Args& a, int h, int64_t n_p, int64_t d_p, Packed
   }
 }
 
-GemmF32Fn Gemm() { return ActiveIsa() == Isa::kAvx512 ? GemmF32Avx512 : GemmF32Scalar; }
-ExpShiftSumFn ExpShiftSum() {
-  return ActiveIsa() == Isa::kAvx512 ? ExpShiftSumAvx512 : ExpShiftSumScalar;
+// The active ISA's pieces, chosen once per call.
+struct Kernels {
+  GemmF32Fn gemm;
+  ScaleMaxFn scale_max;
+  ExpShiftSumFn exp_shift_sum;
+};
+Kernels ActiveKernels() {
+  if (ActiveIsa() == Isa::kAvx512) return {GemmF32Avx512, ScaleMaxAvx512, ExpShiftSumAvx512};
+  return {GemmF32Scalar, ScaleMaxScalar, ExpShiftSumScalar};
 }
-ScaleMaxFn ScaleMax() { return ActiveIsa() == Isa::kAvx512 ? ScaleMaxAvx512 : ScaleMaxScalar; }
 
 // Queries i0..i0+rows-1 of head h: their scores over all keys, softmax, times the values.
-void AttendBlock(const AttentionF32Args& a, int h, int64_t i0, const PackedHead& p, int64_t n_p,
-                 int64_t d_p, std::vector<float>& qb, std::vector<float>& s,
-                 std::vector<float>& ob) {
+void AttendBlock(const Kernels& k, const AttentionF32Args& a, int h, int64_t i0,
+                 const PackedHead& p, int64_t n_p, int64_t d_p, std::vector<float>& qb,
+                 std::vector<float>& s, std::vector<float>& ob) {
   const int64_t width = int64_t(a.n_head) * a.head_dim;
   const int64_t rows = std::min(kQueryBlock, a.n - i0), rows_p = (rows + 7) / 8 * 8;
   qb.assign(size_t(rows_p * d_p), 0.0f);
@@ -50,7 +55,7 @@ void AttendBlock(const AttentionF32Args& a, int h, int64_t i0, const PackedHead&
     std::copy_n(a.q + (i0 + r) * width + int64_t(h) * a.head_dim, a.head_dim, qb.data() + r * d_p);
   }
   s.resize(size_t(rows_p * n_p));
-  Gemm()(rows_p, n_p, d_p, qb.data(), d_p, p.kt.data(), n_p, s.data(), n_p);
+  k.gemm(rows_p, n_p, d_p, qb.data(), d_p, p.kt.data(), n_p, s.data(), n_p);
   // Softmax numerators; the normalisation is applied to the head_dim outputs instead of the
   // n probabilities (the same up to rounding, and n / head_dim times fewer multiplies).
   float inv[kQueryBlock];
@@ -59,7 +64,7 @@ void AttendBlock(const AttentionF32Args& a, int h, int64_t i0, const PackedHead&
     const int64_t i = i0 + r;
     float mx;
     if (a.group == nullptr) {
-      mx = ScaleMax()(sr, a.n, a.scale);
+      mx = k.scale_max(sr, a.n, a.scale);
     } else {
       mx = -INFINITY;
       for (int64_t j = 0; j < a.n; ++j) {
@@ -68,11 +73,11 @@ void AttendBlock(const AttentionF32Args& a, int h, int64_t i0, const PackedHead&
       }
     }
     std::fill(sr + a.n, sr + n_p, -INFINITY);  // padding keys: weight 0
-    inv[r] = float(1.0 / ExpShiftSum()(sr, n_p, mx));
+    inv[r] = float(1.0 / k.exp_shift_sum(sr, n_p, mx));
   }
   for (int64_t r = rows; r < rows_p; ++r) std::fill_n(s.data() + r * n_p, n_p, 0.0f);
   ob.resize(size_t(rows_p * d_p));
-  Gemm()(rows_p, d_p, n_p, s.data(), n_p, p.vp.data(), d_p, ob.data(), d_p);
+  k.gemm(rows_p, d_p, n_p, s.data(), n_p, p.vp.data(), d_p, ob.data(), d_p);
   for (int64_t r = 0; r < rows; ++r) {
     const float* o = ob.data() + r * d_p;
     float* dst = a.out + (i0 + r) * width + int64_t(h) * a.head_dim;
@@ -90,11 +95,12 @@ void AttentionF32(ThreadPool& pool, const AttentionF32Args& a) {
     for (int64_t h = begin; h < end; ++h) PackHead(a, int(h), n_p, d_p, &heads[size_t(h)]);
   });
   const int64_t blocks = (a.n + kQueryBlock - 1) / kQueryBlock;
+  const Kernels k = ActiveKernels();
   pool.ParallelFor(int64_t(a.n_head) * blocks, [&](int64_t begin, int64_t end) {
     std::vector<float> qb, s, ob;
     for (int64_t item = begin; item < end; ++item) {
       const int h = int(item / blocks);
-      AttendBlock(a, h, (item % blocks) * kQueryBlock, heads[size_t(h)], n_p, d_p, qb, s, ob);
+      AttendBlock(k, a, h, (item % blocks) * kQueryBlock, heads[size_t(h)], n_p, d_p, qb, s, ob);
     }
   });
 }

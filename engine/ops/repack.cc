@@ -249,6 +249,17 @@ WeightMatrix RepackWeights(const WeightMatrix& w, AlignedBytes* storage) {
   return out;
 }
 
+namespace {
+
+// Row r's F16 value in a K-quant meta's run of four (d or dmin), unaligned.
+float RowF16(const uint8_t* four, int64_t r) {
+  uint16_t h;
+  std::memcpy(&h, four + 2 * r, 2);
+  return F16ToF32(h);
+}
+
+}  // namespace
+
 void R4DequantizeRow(const WeightMatrix& w, int64_t r, float* out) {
   const uint8_t* quants = R4Quants(w, r / kR4Rows);
   const uint8_t* meta = R4Meta(w, r / kR4Rows);
@@ -276,10 +287,7 @@ void R4DequantizeRow(const WeightMatrix& w, int64_t r, float* out) {
     if (w.layout == WeightLayout::kQ4_KR4) {
       const uint8_t* q = quants + i * kQ4KQuantBytes;
       const uint8_t* m = meta + i * kQ4KMetaBytes;
-      uint16_t d16, dmin16;
-      std::memcpy(&d16, m + 64 + row * 2, 2);
-      std::memcpy(&dmin16, m + 72 + row * 2, 2);
-      const float d = F16ToF32(d16), dmin = F16ToF32(dmin16);
+      const float d = RowF16(m + 64, row), dmin = RowF16(m + 72, row);
       for (int j = 0; j < 8; ++j) {
         const float scale = float(m[(j / 4) * 16 + row * 4 + j % 4]);
         const float min = float(m[32 + row * 8 + j]);
@@ -292,9 +300,7 @@ void R4DequantizeRow(const WeightMatrix& w, int64_t r, float* out) {
     } else if (w.layout == WeightLayout::kIQ4_XSR4) {
       const uint8_t* q = quants + i * kIQ4XSQuantBytes;
       const uint8_t* m = meta + i * kIQ4XSMetaBytes;
-      uint16_t d16;
-      std::memcpy(&d16, m + 64 + row * 2, 2);
-      const float d = F16ToF32(d16);
+      const float d = RowF16(m + 64, row);
       for (int j = 0; j < 8; ++j) {
         const float scale = d * float(int8_t(m[32 + row * 8 + j]));
         for (int o = 0; o < 32; ++o) {
@@ -305,9 +311,7 @@ void R4DequantizeRow(const WeightMatrix& w, int64_t r, float* out) {
     } else {
       const uint8_t* q = quants + i * kQ6KQuantBytes;
       const uint8_t* m = meta + i * kQ6KMetaBytes;
-      uint16_t d16;
-      std::memcpy(&d16, m + 64 + row * 2, 2);
-      const float d = F16ToF32(d16);
+      const float d = RowF16(m + 64, row);
       for (int s = 0; s < 16; ++s) {
         const auto scale = int8_t(m[(s / 4) * 16 + row * 4 + s % 4]);
         for (int o = 0; o < 16; ++o) {
