@@ -1,6 +1,7 @@
 #include "engine/model/moe.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 
@@ -172,34 +173,84 @@ void Activate(ThreadPool& pool, const MoeParams& p, const float* gate, const flo
 }
 
 // One expert on the n rows routed to it (slots s.rows[first..first + n)): gathers their
-// inputs, runs gate/up, the activation and down, and writes each weighted result to its slot.
-void RunExpert(ThreadPool& pool, const MoeParams& p, const MoeWeights& w, int e, const float* xb,
-               int64_t first, int64_t n, MoeScratch& s) {
+// quantized inputs, runs gate/up, the activation and down, and writes each weighted result to
+// its slot. `pool` splits the matrices: the layer's pool, or an inline one when the calling
+// thread takes the expert whole. Reads `s`, writes only the expert's slots and `x`.
+void RunExpert(ThreadPool& pool, const MoeParams& p, const MoeWeights& w, int e, int64_t first,
+               int64_t n, MoeScratch& s, MoeExpertScratch& x) {
   const int k = p.n_expert_used;
   const int64_t D = w.down[e].rows;
   const int64_t F = w.gate[e].rows;
-  for (int64_t r = 0; r < n; ++r) {
-    const int64_t t = s.rows[size_t(first + r)] / k;
-    std::memcpy(s.x.data() + r * D, xb + t * D, size_t(D) * sizeof(float));
-  }
-  s.act_in.Quantize(pool, w.gate[e].type, s.x.data(), n, D);
-  ops::MatMul(pool, w.gate[e], s.act_in, s.gate.data());
-  if (ops::ActivationType(w.up[e].type) != s.act_in.type()) {
-    s.act_in.Quantize(pool, w.up[e].type, s.x.data(), n, D);
-  }
-  ops::MatMul(pool, w.up[e], s.act_in, s.up.data());
-  if (!w.gate_bias.empty()) blocks::AddBias(s.gate.data(), w.gate_bias.data() + e * F, n, F);
-  if (!w.up_bias.empty()) blocks::AddBias(s.up.data(), w.up_bias.data() + e * F, n, F);
-  Activate(pool, p, s.gate.data(), s.up.data(), s.gate.data(), n * F);
-  ops::MatMul(pool, w.down[e], s.gate.data(), n, s.down.data(), s.act_mid);
-  if (!w.down_bias.empty()) blocks::AddBias(s.down.data(), w.down_bias.data() + e * D, n, D);
+  x.tokens.resize(size_t(n));
+  for (int64_t r = 0; r < n; ++r) x.tokens[size_t(r)] = s.rows[size_t(first + r)] / k;
+  x.gate.resize(size_t(n * F));
+  x.up.resize(size_t(n * F));
+  x.down.resize(size_t(n * D));
+  x.act_gate.Gather(s.batch_gate, x.tokens.data(), n);
+  ops::MatMul(pool, w.gate[e], x.act_gate, x.gate.data());
+  const bool own_up = ops::ActivationType(w.up[e].type) != s.batch_gate.type();
+  if (own_up) x.act_up.Gather(s.batch_up, x.tokens.data(), n);
+  ops::MatMul(pool, w.up[e], own_up ? x.act_up : x.act_gate, x.up.data());
+  if (!w.gate_bias.empty()) blocks::AddBias(x.gate.data(), w.gate_bias.data() + e * F, n, F);
+  if (!w.up_bias.empty()) blocks::AddBias(x.up.data(), w.up_bias.data() + e * F, n, F);
+  Activate(pool, p, x.gate.data(), x.up.data(), x.gate.data(), n * F);
+  ops::MatMul(pool, w.down[e], x.gate.data(), n, x.down.data(), x.act_mid);
+  if (!w.down_bias.empty()) blocks::AddBias(x.down.data(), w.down_bias.data() + e * D, n, D);
   for (int64_t r = 0; r < n; ++r) {
     const int32_t slot = s.rows[size_t(first + r)];
     const float weight = s.weights[size_t(slot)];
-    const float* y = s.down.data() + r * D;
+    const float* y = x.down.data() + r * D;
     float* dst = s.slots.data() + int64_t(slot) * D;
     for (int64_t i = 0; i < D; ++i) dst[i] = y[i] * weight;
   }
+}
+
+// Quantizes the whole batch once for the gate matrices (and the up matrices if they want
+// another format); the experts gather their rows from it.
+void QuantizeBatch(ThreadPool& pool, const MoeWeights& w, const float* xb, int64_t T,
+                   MoeScratch& s) {
+  const int64_t D = w.router.cols;
+  s.batch_gate.Quantize(pool, w.gate[0].type, xb, T, D);
+  if (ops::ActivationType(w.up[0].type) != s.batch_gate.type()) {
+    s.batch_up.Quantize(pool, w.up[0].type, xb, T, D);
+  }
+}
+
+// Runs every expert that got rows. Experts with more than a thread's share of the rows split
+// their matrices across the pool; the rest go to a queue, most rows first, from which each
+// thread takes whole experts (with few experts per thread, as in a decode step on many
+// threads, all are split instead).
+void RunExperts(ThreadPool& pool, const MoeParams& p, const MoeWeights& w, int64_t T,
+                MoeScratch& s) {
+  const int threads = pool.size();
+  if (s.per_thread.size() < size_t(threads)) s.per_thread.resize(size_t(threads));
+  const int64_t share = (T * p.n_expert_used + threads - 1) / threads;
+  int active = 0;
+  for (int e = 0; e < p.n_expert; ++e) active += s.offsets[e + 1] > s.offsets[e];
+  const bool whole = active >= 2 * threads;
+  s.queue.clear();
+  for (int e = 0; e < p.n_expert; ++e) {
+    const int64_t n = s.offsets[e + 1] - s.offsets[e];
+    if (n == 0) continue;
+    if (whole && n <= share) {
+      s.queue.push_back(e);
+    } else {
+      RunExpert(pool, p, w, e, s.offsets[e], n, s, s.per_thread[0]);
+    }
+  }
+  if (s.queue.empty()) return;
+  std::stable_sort(s.queue.begin(), s.queue.end(), [&](int32_t a, int32_t b) {
+    return s.offsets[a + 1] - s.offsets[a] > s.offsets[b + 1] - s.offsets[b];
+  });
+  std::atomic<size_t> next{0};
+  pool.Run([&](int i, int) {
+    ThreadPool inline_pool(1);
+    for (size_t q; (q = next.fetch_add(1, std::memory_order_relaxed)) < s.queue.size();) {
+      const int e = s.queue[q];
+      RunExpert(inline_pool, p, w, e, s.offsets[e], s.offsets[e + 1] - s.offsets[e], s,
+                s.per_thread[size_t(i)]);
+    }
+  });
 }
 
 void OfferRouter(const MoeParams& p, const MoeCapture& c, int64_t T, const MoeScratch& s) {
@@ -218,34 +269,28 @@ void MoeFfn(ThreadPool& pool, const MoeParams& p, const MoeWeights& w, const flo
             float* out, MoeScratch& s, const MoeCapture* capture) {
   const int k = p.n_expert_used;
   const int64_t D = w.router.cols;
-  const int64_t F = w.gate[0].rows;
   s.logits.resize(size_t(T) * p.n_expert);
   s.ids.resize(size_t(T) * k);
   s.weights.resize(size_t(T) * k);
   s.slots.resize(size_t(T) * k * D);
-  s.x.resize(size_t(T) * D);
-  s.down.resize(size_t(T) * D);
-  s.gate.resize(size_t(T) * F);
-  s.up.resize(size_t(T) * F);
 
-  ops::MatMul(pool, w.router, xb, T, s.logits.data(), s.act_in);
+  ops::MatMul(pool, w.router, xb, T, s.logits.data(), s.act_router);
   if (!w.router_bias.empty()) blocks::AddBias(s.logits.data(), w.router_bias.data(), T, p.n_expert);
   RouteTokens(p, s.logits.data(), T, s.ids.data(), s.weights.data(), s);
   if (capture != nullptr && !capture->hooks.empty()) OfferRouter(p, *capture, T, s);
 
   GroupByExpert(p, T, s);
-  for (int e = 0; e < p.n_expert; ++e) {
-    const int64_t first = s.offsets[e];
-    const int64_t n = s.offsets[e + 1] - first;
-    if (n > 0) RunExpert(pool, p, w, e, xb, first, n, s);
-  }
+  QuantizeBatch(pool, w, xb, T, s);
+  RunExperts(pool, p, w, T, s);
   // The slots summed in rank order, as llama.cpp's chain of adds.
-  for (int64_t t = 0; t < T; ++t) {
-    float* o = out + t * D;
-    const float* slot = s.slots.data() + t * k * D;
-    std::memcpy(o, slot, size_t(D) * sizeof(float));
-    for (int j = 1; j < k; ++j) blocks::Add(o, slot + j * D, D);
-  }
+  pool.ParallelFor(T, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      float* o = out + t * D;
+      const float* slot = s.slots.data() + t * k * D;
+      std::memcpy(o, slot, size_t(D) * sizeof(float));
+      for (int j = 1; j < k; ++j) blocks::Add(o, slot + j * D, D);
+    }
+  });
 }
 
 }  // namespace inferno

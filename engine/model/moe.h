@@ -10,6 +10,11 @@
 // the same MatMul (and activation quantization) as the dense path. A prompt batch is grouped
 // by expert: the rows routed to one expert are gathered and multiplied as one batch, so each
 // expert's weights are read once per batch; a decode step reads only its k chosen experts.
+// The batch is quantized once and each expert gathers its quantized rows. When there are
+// enough experts to go round, each thread takes whole experts (one fork/join per layer, not
+// five per expert); an expert with more than a thread's share of the rows has its matrices
+// split across the threads instead. Every output row is computed by the same kernel either
+// way, so the results do not depend on the thread count.
 // Numerics follow llama.cpp's build_moe_ffn: F32 router logits, argsort top-k, per-slot
 // weighting and the slots summed in rank order.
 #pragma once
@@ -80,6 +85,16 @@ struct MoeParams {
   float oai_limit = 7.0f;
 };
 
+// One expert's work space. MoeFfn keeps one per thread: during a prompt batch each thread
+// takes whole experts, one after the other.
+struct MoeExpertScratch {
+  std::vector<int32_t> tokens;        // the batch rows routed to the expert, in token order
+  std::vector<float> gate, up;        // [rows][n_ff]
+  std::vector<float> down;            // [rows][n_embd]
+  ops::Activations act_gate, act_up;  // the rows' quantized inputs (act_up: up's own type)
+  ops::Activations act_mid;           // quantized hidden activations
+};
+
 // Work space of MoeFfn. Grows on first use to the largest batch seen, then stays.
 struct MoeScratch {
   std::vector<float> logits;     // [T][n_expert]
@@ -87,14 +102,14 @@ struct MoeScratch {
   std::vector<float> weights;    // [T][k] their weights
   std::vector<int32_t> offsets;  // [n_expert + 1] start of each expert's rows in `rows`
   std::vector<int32_t> rows;     // slots t * k + j grouped by expert, in token order
-  std::vector<float> x;          // gathered inputs [rows of one expert][n_embd]
-  std::vector<float> gate, up;   // [rows of one expert][n_ff]
-  std::vector<float> down;       // [rows of one expert][n_embd]
+  std::vector<int32_t> queue;    // the experts that threads take whole, most rows first
   std::vector<float> slots;      // weighted expert outputs [T][k][n_embd]
   std::vector<float> probs;      // one token's selection scores [n_expert]
   std::vector<int32_t> order;    // one token's expert indices while sorting
-  ops::Activations act_in;       // quantized gathered input
-  ops::Activations act_mid;      // quantized hidden activations
+  ops::Activations act_router;   // the router's input
+  ops::Activations batch_gate;   // the whole batch quantized once for the gate matrices
+  ops::Activations batch_up;     // ... and for the up matrices when their type differs
+  std::vector<MoeExpertScratch> per_thread;
 };
 
 // Hands the router's choice to the capture hooks (CaptureName::kRouter).

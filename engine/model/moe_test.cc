@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -253,6 +254,38 @@ TEST(MoeFfn, BatchEqualsTokenByToken) {
   for (int64_t t = 0; t < T; ++t) {
     MoeFfn(pool, p, layer.w, x.data() + t * D, 1, single.data(), scratch);
     for (int64_t i = 0; i < D; ++i) ASSERT_NEAR(batch[size_t(t * D + i)], single[size_t(i)], 1e-5);
+  }
+}
+
+// Whether a thread takes an expert whole or the threads split its matrices, and however many
+// threads there are, every output row is the same kernel's: the results are equal bit for
+// bit. 1 thread takes every expert whole, 8 split them all, 2-4 do both (experts with more
+// than a thread's share of the rows are split). The up matrices are F16 beside Q4_0 gate and
+// down, so the batch is quantized for two formats; Q4_0 is repacked where the CPU has AVX-512
+// (its R4 sums gathered with the rows).
+TEST(MoeFfn, ResultsDoNotDependOnTheThreadCount) {
+  Layer layer(DType::kQ4_0, /*biases=*/true);
+  Layer f16(DType::kF16, false);
+  layer.w.up = f16.w.up;
+  RepackedBytes storage;
+  std::vector<ops::WeightMatrix*> all;
+  MoeMatrices(layer.w, &all);
+  RepackMatrices(nullptr, all, &storage);
+  MoeParams p{Layer::kExperts, 2, MoeGating::kSoftmax, true};
+  const int64_t D = Layer::kEmbd;
+  for (int64_t T : {1, 5, 33}) {
+    const std::vector<float> x = RandomFloats(size_t(T * D), 12, 1.0f);
+    std::vector<float> want(size_t(T * D)), got(size_t(T * D));
+    ThreadPool one(1);
+    MoeScratch s1;
+    MoeFfn(one, p, layer.w, x.data(), T, want.data(), s1);
+    for (int threads : {2, 3, 4, 8}) {
+      ThreadPool pool(threads);
+      MoeScratch s;
+      MoeFfn(pool, p, layer.w, x.data(), T, got.data(), s);
+      ASSERT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(float)))
+          << T << " tokens, " << threads << " threads";
+    }
   }
 }
 

@@ -51,6 +51,25 @@ DType ActivationType(DType w) {
   }
 }
 
+void Activations::Gather(const Activations& src, const int32_t* rows, int64_t n) {
+  type_ = src.type_;
+  n_tokens_ = n;
+  n_ = src.n_;
+  row_bytes_ = src.row_bytes_;
+  r4_sums_stride_ = src.r4_sums_stride_;
+  if (buffer_.size() < row_bytes_ * n) buffer_.resize(row_bytes_ * n);
+  const size_t sums_floats = (r4_sums_stride_ * n + sizeof(float) - 1) / sizeof(float);
+  if (r4_sums_.size() < sums_floats) r4_sums_.resize(sums_floats);
+  if (r4_sums_stride_ == 0) r4_sums_.clear();
+  auto* sums = reinterpret_cast<uint8_t*>(r4_sums_.data());
+  for (int64_t i = 0; i < n; ++i) {
+    std::memcpy(buffer_.data() + i * row_bytes_, src.row(rows[i]), row_bytes_);
+    if (r4_sums_stride_ != 0) {
+      std::memcpy(sums + i * r4_sums_stride_, src.r4_sums(rows[i]), r4_sums_stride_);
+    }
+  }
+}
+
 void Activations::Quantize(ThreadPool& pool, DType weight_type, const float* x, int64_t n_tokens,
                            int64_t n) {
   type_ = ActivationType(weight_type);

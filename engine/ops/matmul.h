@@ -51,6 +51,11 @@ class Activations {
   // weight type's block size.
   void Quantize(ThreadPool& pool, DType weight_type, const float* x, int64_t n_tokens, int64_t n);
 
+  // Becomes rows[0..n) of `src`, in that order, with their R4 sums: the same bytes as
+  // quantizing those rows' floats again (rows are quantized independently), for a share of a
+  // batch such as the tokens routed to one expert.
+  void Gather(const Activations& src, const int32_t* rows, int64_t n);
+
   DType type() const { return type_; }
   int64_t n_tokens() const { return n_tokens_; }
   int64_t n() const { return n_; }
