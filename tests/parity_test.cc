@@ -52,13 +52,26 @@ void DiscoverUnder(const fs::path& model_dir, const fs::path& oracle_dir,
   }
 }
 
-// The committed fixtures (../shared/fixtures) and the generated zoo (`make zoo`).
+std::string ParitySwitch(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : "";
+}
+
+// The committed fixtures (../shared/fixtures) and the generated zoo (`make zoo`). With
+// INFERNO_PARITY_KV_CACHE=q8_0, the same models' oracles made by llama.cpp with that KV cache
+// (tools/zoo/kv-switch.sh writes them under zoo-oracle-kv/<type>, naming the cache types).
 std::vector<OracleCase> DiscoverCases() {
   std::vector<OracleCase> cases;
   const fs::path root = fs::path(testing::SharedDir()) / "fixtures";
-  DiscoverUnder(root / "models", root / "oracle", cases);
   const fs::path zoo = INFERNO_ZOO_DIR;
-  DiscoverUnder(zoo / "zoo", zoo / "zoo-oracle", cases);
+  const std::string kv = ParitySwitch("INFERNO_PARITY_KV_CACHE");
+  if (!kv.empty()) {
+    DiscoverUnder(root / "models", zoo / "zoo-oracle-kv" / kv, cases);
+    DiscoverUnder(zoo / "zoo", zoo / "zoo-oracle-kv" / kv, cases);
+  } else {
+    DiscoverUnder(root / "models", root / "oracle", cases);
+    DiscoverUnder(zoo / "zoo", zoo / "zoo-oracle", cases);
+  }
   std::sort(cases.begin(), cases.end(),
             [](const OracleCase& a, const OracleCase& b) { return a.name < b.name; });
   return cases;
@@ -107,15 +120,22 @@ struct Tolerance {
 // attention. Measured against llama.cpp 2026 with the same cache types (its Hadamard rotation
 // included, flash attention for a quantized V): Q8_0 caches max |diff| 0.000-0.022, mean
 // <= 0.004; caches with Q4_0 max 0.000-0.098, mean <= 0.017 (two-token prompts agree bit for
-// bit). Bounds: 0.05 / 0.01 for Q8_0, 0.2 / 0.04 with Q4_0. Without the rotation the Q4_0
-// logits were 3-5 off: the bounds catch a missing or misplaced rotation.
+// bit). Bounds: 0.05 / 0.01 for Q8_0, 0.2 / 0.04 with Q4_0, added to the weights' own
+// (LogitTolerance). Without the rotation the Q4_0 logits were 3-5 off: the bounds catch a
+// missing or misplaced rotation.
+//
+// The whole suite with Q8_0 caches (ctest parity_kv_q8_0, 200 cases against llama.cpp's oracles
+// with the same cache, 2026-12-05): F16/BF16 weights max 0.002-0.030, except gpt-oss-tiny-F16
+// at 0.057-0.090 (mean <= 0.0153; 0.007-0.019 with F16 caches); quantized weights max 0.26-0.60
+// (llama-tiny-Q3_K_M/long 0.598), mean <= 0.104, as the 8-bit activations turn the cache's
+// small differences into flips. Bounds: 0.1 / 0.015 for a Q8_0 cache beside F16 weights, and
+// 0.75 / 0.15 for quantized weights with a quantized cache.
 Tolerance KvTolerance(const KvCacheTypes& t) {
   const bool q4 = t.k == DType::kQ4_0 || t.v == DType::kQ4_0;
-  return q4 ? Tolerance{0.2, 0.04} : Tolerance{0.05, 0.01};
+  return q4 ? Tolerance{0.2, 0.04} : Tolerance{0.1, 0.015};
 }
 
-Tolerance LogitTolerance(const gguf::File& file, const KvCacheTypes& kv_types) {
-  if (kv_types != KvCacheTypes{}) return KvTolerance(kv_types);
+Tolerance WeightsTolerance(const gguf::File& file) {
   bool bf16 = false;
   for (const gguf::TensorInfo& t : file.tensors()) {
     if (t.shape.size() < 2) continue;
@@ -133,14 +153,22 @@ Tolerance LogitTolerance(const gguf::File& file, const KvCacheTypes& kv_types) {
   return bf16 ? Tolerance{0.15, 0.03} : Tolerance{0.02, 0.005};
 }
 
-// A quantized cache checked against an oracle made with an F16 one (INFERNO_PARITY_KV_CACHE):
-// the weights' own tolerance plus the quantized cache's (KvTolerance, measured against llama.cpp
-// with the same cache types), the two sources of difference adding at worst. Not yet measured
-// as a pair on the zoo (2026-12-04): the first run of ctest parity_kv_q8_0 says how tight it is.
-Tolerance KvSwitchTolerance(const gguf::File& file, const KvCacheTypes& kv_types) {
-  const Tolerance weights = LogitTolerance(file, KvCacheTypes{});
+// The weights' tolerance, plus the quantized cache's when there is one (the two sources of
+// difference add at worst); quantized weights with a quantized cache as measured (KvTolerance).
+Tolerance LogitTolerance(const gguf::File& file, const KvCacheTypes& kv_types) {
+  const Tolerance weights = WeightsTolerance(file);
+  if (kv_types == KvCacheTypes{}) return weights;
+  if (weights.max_abs >= 0.5) return {0.75, 0.15};
   const Tolerance kv = KvTolerance(kv_types);
   return {weights.max_abs + kv.max_abs, weights.mean_abs + kv.mean_abs};
+}
+
+// Greedy steps are compared up to the first near-tie, where a tiny numeric difference may pick
+// the other token legitimately and everything after it diverges. With F16 caches most runs
+// agree bit for bit and 0.1 is the margin; a quantized cache moves every logit (see above), so
+// two tokens closer than half the bound may swap.
+double NearTieGap(const Tolerance& t, const KvCacheTypes& kv_types) {
+  return kv_types == KvCacheTypes{} ? 0.1 : std::max(0.1, t.max_abs / 2);
 }
 
 // The KV cache types an oracle was made with (tools/zoo/kvcache.sh writes cache_type_k/_v),
@@ -162,13 +190,8 @@ KvCacheTypes OracleKvTypes(const boost::json::object& oracle) {
 // - INFERNO_PARITY_SPEC=lookup: greedy generation with prompt-lookup speculation (`--spec
 //   lookup`): drafted tokens are verified in one batched pass, and the greedy tokens must still
 //   be the oracle's;
-// - INFERNO_PARITY_KV_CACHE=q8_0 (or q4_0): the oracles made with an F16 cache are checked with
-//   that cache type for K and V (kvcache.sh's oracles keep their own types), within
-//   KvSwitchTolerance.
-std::string ParitySwitch(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? v : "";
-}
+// - INFERNO_PARITY_KV_CACHE=q8_0: every model against llama.cpp's oracles with a Q8_0 KV cache
+//   (DiscoverCases), run with the cache types each oracle names.
 
 // 1. Greedy generation through the real CLI: the generated ids, and the prompt's in *prompt_ids.
 std::vector<int32_t> GreedyThroughCli(const std::string& model_path, const std::string& prompt,
@@ -228,14 +251,7 @@ TEST_P(ParityTest, MatchesOracle) {
   const std::string prompt(oracle.at("prompt").as_string());
   const std::vector<int32_t> want_prompt = IntArray(oracle.at("prompt_tokens"));
   const auto& steps = oracle.at("steps").as_array();
-  KvCacheTypes kv_types = OracleKvTypes(oracle);
-  const bool kv_switched =
-      kv_types == KvCacheTypes{} && !ParitySwitch("INFERNO_PARITY_KV_CACHE").empty();
-  if (kv_switched) {
-    Result<DType> t = ParseKvCacheType(ParitySwitch("INFERNO_PARITY_KV_CACHE"));
-    ASSERT_TRUE(t.ok()) << t.status().message();
-    kv_types = {*t, *t};
-  }
+  const KvCacheTypes kv_types = OracleKvTypes(oracle);
 
   Result<std::unique_ptr<Model>> model = Model::Load(c.model_path);
   ASSERT_TRUE(model.ok()) << model.status().message();
@@ -259,13 +275,13 @@ TEST_P(ParityTest, MatchesOracle) {
     logits = testing::StepZeroLogits(m, want_prompt, kOracleContext, kv_types);
   }
   EXPECT_EQ(got_prompt, want_prompt) << "prompt tokens differ";
+  const Tolerance tolerance = LogitTolerance(m.file(), kv_types);
+  const double near_tie = NearTieGap(tolerance, kv_types);
   size_t checked = 0;
   for (size_t s = 0; s < steps.size(); ++s) {
     const auto& step = steps[s].as_object();
     ASSERT_LT(s, got_tokens.size()) << "generation ended early at step " << s;
-    // At a near-tie a tiny numeric difference may pick the other token legitimately, and
-    // everything after it diverges: compare only up to the first such step.
-    if (step.at("gap").to_number<double>() < 0.1) break;
+    if (step.at("gap").to_number<double>() < near_tie) break;
     EXPECT_EQ(got_tokens[s], step.at("token").to_number<int64_t>())
         << "step " << s << " (oracle piece '" << step.at("piece").as_string() << "')";
     ++checked;
@@ -284,8 +300,6 @@ TEST_P(ParityTest, MatchesOracle) {
       worst = i;
     }
   }
-  const Tolerance tolerance =
-      kv_switched ? KvSwitchTolerance(m.file(), kv_types) : LogitTolerance(m.file(), kv_types);
   const double tol = tolerance.max_abs;
   EXPECT_LE(sum_diff / want.size(), tolerance.mean_abs) << "mean |logit diff|";
   EXPECT_LE(max_diff, tol) << "worst token " << worst << ": ours " << logits[worst] << ", oracle "
@@ -322,7 +336,8 @@ TEST(ParityDiscovery, FindsTheZoo) {
   size_t generators = 0;
   for (const auto& f : fs::directory_iterator(fs::path(INFERNO_SOURCE_DIR) / "tools" / "zoo")) {
     const std::string name = f.path().filename().string();
-    generators += f.path().extension() == ".sh" && name != "make.sh" && name != "lib.sh";
+    generators += f.path().extension() == ".sh" && name != "make.sh" && name != "lib.sh" &&
+                  name != "kv-switch.sh";
   }
   size_t zoo_cases = 0;
   for (const OracleCase& c : DiscoverCases()) {

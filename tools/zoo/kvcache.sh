@@ -11,15 +11,10 @@
 # Each cache variant is a symlink <model>-k<K>-v<V>.gguf to the model, and its oracles record
 # the cache types (cache_type_k / cache_type_v in the JSON), which the parity test passes on.
 source "$(dirname "$0")/lib.sh"
-here=$(cd "$(dirname "$0")" && pwd)
-peer=$(cd "$ZOO_TOOLS/../.." && pwd)
 tmp_bin=$(mktemp -d)
 trap 'rm -rf "$tmp_bin"' EXIT
 oracle=$tmp_bin/kvcache_oracle
-g++ -O2 -std=c++17 -march=native -I"$peer/include" -I"$peer/ggml/include" \
-  "$here/kvcache_oracle.cc" "$peer/build/src/libllama.a" "$peer/build/ggml/src/libggml.a" \
-  "$peer/build/ggml/src/libggml-cpu.a" "$peer/build/ggml/src/libggml-base.a" -fopenmp \
-  -lpthread -ldl -lm -o "$oracle" || { echo "zoo: building kvcache_oracle failed"; exit 1; }
+zoo_build_kvcache_oracle "$oracle"
 
 # zoo_kv_oracles STEM K V: oracles of OUT/zoo/STEM.gguf with a K and a V cache type.
 zoo_kv_oracles() {

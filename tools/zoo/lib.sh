@@ -54,10 +54,17 @@ zoo_oracles() {
 # zoo_oracles_with ORACLE STEM ARGS...: the same with another oracle program, run as
 # ORACLE MODEL PROMPT_FILE 24 OUT.json ARGS... (oracle_dump's arguments, then ARGS).
 zoo_oracles_with() {
-  local oracle=$1 stem=$2 tmp
+  local oracle=$1 stem=$2
   shift 2
+  zoo_oracles_into "$oracle" "$ZOO_OUT/zoo/$stem.gguf" "$ZOO_OUT/zoo-oracle/$stem" "$@"
+}
+
+# zoo_oracles_into ORACLE MODEL DIR ARGS...: DIR/<prompt-id>.json (and .f32) for every prompt.
+zoo_oracles_into() {
+  local oracle=$1 model=$2 dir=$3 tmp
+  shift 3
   tmp=$(mktemp -d)
-  mkdir -p "$ZOO_OUT/zoo-oracle/$stem"
+  mkdir -p "$dir"
   /usr/bin/python3 - "$ZOO_FIXTURES/prompts.json" "$tmp" <<'PY'
 import json, sys
 for p in json.load(open(sys.argv[1])):
@@ -66,8 +73,20 @@ PY
   for pf in "$tmp"/*.txt; do
     local id
     id=$(basename "$pf" .txt)
-    "$oracle" "$ZOO_OUT/zoo/$stem.gguf" "$pf" 24 "$ZOO_OUT/zoo-oracle/$stem/$id.json" "$@" \
-      > /dev/null 2>&1 || { echo "zoo: $(basename "$oracle") failed: $stem $id"; return 1; }
+    "$oracle" "$model" "$pf" 24 "$dir/$id.json" "$@" > /dev/null 2>&1 ||
+      { echo "zoo: $(basename "$oracle") failed: $(basename "$model" .gguf) $id"; return 1; }
   done
   rm -rf "$tmp"
+}
+
+# zoo_build_kvcache_oracle DEST: tools/zoo/kvcache_oracle.cc (llama.cpp's greedy decoding with
+# chosen KV cache types) built against the peer's static libraries.
+zoo_build_kvcache_oracle() {
+  local peer here
+  peer=$(cd "$ZOO_TOOLS/../.." && pwd)
+  here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+  g++ -O2 -std=c++17 -march=native -I"$peer/include" -I"$peer/ggml/include" \
+    "$here/kvcache_oracle.cc" "$peer/build/src/libllama.a" "$peer/build/ggml/src/libggml.a" \
+    "$peer/build/ggml/src/libggml-cpu.a" "$peer/build/ggml/src/libggml-base.a" -fopenmp \
+    -lpthread -ldl -lm -o "$1" || { echo "zoo: building kvcache_oracle failed"; return 1; }
 }

@@ -5,8 +5,9 @@
 # built from ../shared/peer on first use, ~8 min on 2 cores), never from Inferno.
 #
 # usage: tools/zoo/make.sh OUT_DIR   -> OUT_DIR/zoo/<stem>.gguf, OUT_DIR/zoo-oracle/<stem>/*.json
-# Every tools/zoo/*.sh other than this one and lib.sh is a generator (one per family or type
-# group) run as: gen.sh PEER_TOOLS_DIR OUT_DIR. A family joins the zoo when it is implemented.
+# Every tools/zoo/*.sh other than this one, lib.sh and kv-switch.sh is a generator (one per
+# family or type group) run as: gen.sh PEER_TOOLS_DIR OUT_DIR. A family joins the zoo when it is
+# implemented. kv-switch.sh runs after them (the oracles with a Q8_0 KV cache of every model).
 # A stamp makes reruns free until a generator script or the peer changes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,12 +47,15 @@ if [[ -f $stamp && $(cat "$stamp") == "$sum" ]]; then
   echo "zoo: up to date ($(ls "$out/zoo" | wc -l) models in $out/zoo)"
   exit 0
 fi
-rm -rf "$out/zoo" "$out/zoo-oracle"
+rm -rf "$out/zoo" "$out/zoo-oracle" "$out/zoo-oracle-kv"
 echo "zoo: generating models and oracles into $out"
 for gen in "$here"/*.sh; do
-  [[ $(basename "$gen") == make.sh || $(basename "$gen") == lib.sh ]] && continue
+  case $(basename "$gen") in make.sh | lib.sh | kv-switch.sh) continue ;; esac
   echo "zoo: $(basename "$gen")"
   bash "$gen" "$tools" "$out"
 done
+# It reads every model the generators made, so it runs last.
+echo "zoo: kv-switch.sh"
+bash "$here/kv-switch.sh" "$tools" "$out"
 echo "$sum" > "$stamp"
 echo "zoo: $(ls "$out/zoo" | wc -l) models in $out/zoo"
