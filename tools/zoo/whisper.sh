@@ -86,14 +86,16 @@ model2=$ZOO_OUT/zoo/whisper-rand-tiny-2l.bin
 python3 "$ZOO_SHARED/peer/tools/whisper_randgen.py" "$wdir/models/for-tests-ggml-tiny.bin" \
   "$model2" --seed 11 --text-layers 2 > /dev/null || { echo "zoo: whisper_randgen failed"; exit 1; }
 run_oracle "$model2" whisper-rand-tiny-2l.speech-1 16 1 greedy_nofallback,beam_nofallback
-# The speech model of tools/speech-model, once models/ has it: the same clips, greedy.
+# The speech model of tools/speech-model, once models/ has it: the same clips, greedy, and
+# greedy without timestamps (a trained model ends at <|endoftext|>, random weights never do).
 speech_model=$here/../../models/inferno-speech.bin
 if [[ -f $speech_model ]]; then
   cp "$speech_model" "$ZOO_OUT/zoo/inferno-speech.bin"
   for c in speech-1 espeak-8k espeak-22k espeak-44k; do
     clip=$dir/$c.wav
     [[ $c == speech-1 ]] && clip=$ZOO_FIXTURES/media/speech-1.mp3
-    run_oracle "$ZOO_OUT/zoo/inferno-speech.bin" "inferno-speech.$c" 16 1 greedy_nofallback
+    run_oracle "$ZOO_OUT/zoo/inferno-speech.bin" "inferno-speech.$c" 16 1 \
+      greedy_nofallback,greedy_nofallback_nt
   done
 fi
 clip=$ZOO_FIXTURES/media/speech-1.mp3
