@@ -1,9 +1,11 @@
 // `inferno transcribe -m MODEL AUDIO... [--json] [--srt|--vtt] [--language L] [--translate]
 // [--beam-size N] [--best-of N] [--temperature T] [--no-fallback] [--max-context N]
-// [--prompt TEXT]`: speech to text with a whisper.cpp model file or its GGUF form
-// (engine/audio), decoding options and defaults as whisper-cli's. Prints whisper-cli's
-// timestamped lines by default; --json gives the segments with every token, its probability
-// and its top alternatives (the debugger's view of a transcription). Several files are
+// [--prompt TEXT] [--no-timestamps]`: speech to text with a whisper.cpp model file or its GGUF
+// form (engine/audio), decoding options and defaults as whisper-cli's. Prints whisper-cli's
+// timestamped lines by default (with --no-timestamps, or a first-release distilled model,
+// which whisper.cpp decodes without timestamps, the text alone, as whisper-cli -nt; --srt and
+// --vtt then give one cue per 30 s window); --json gives the segments with every token, its
+// probability and its top alternatives (the debugger's view of a transcription). Several files are
 // transcribed one after the other with the model loaded once: --json then prints one line per
 // file (with its "file"), the other formats a "==> FILE <==" line before each.
 #include <fmt/format.h>
@@ -42,8 +44,11 @@ std::string ToJson(const audio::Transcript& t, const audio::WhisperVocab& v, dou
     segs.push_back(json::object{
         {"start", s.t0 / 100.0}, {"end", s.t1 / 100.0}, {"text", s.text}, {"tokens", toks}});
   }
-  json::object o{
-      {"language", t.language}, {"duration", seconds}, {"text", t.Text()}, {"segments", segs}};
+  json::object o{{"language", t.language},
+                 {"duration", seconds},
+                 {"text", t.Text()},
+                 {"timestamps", !t.no_timestamps},
+                 {"segments", segs}};
   if (!file.empty()) o["file"] = file;
   return json::serialize(o);
 }
@@ -108,6 +113,9 @@ void AddTranscribeCommand(CLI::App& root, int* exit_code) {
                   "Previous-window tokens in the prompt (-1: up to half the text context)");
   cmd->add_option("--prompt", f->decode.prompt,
                   "Text the first window follows, as previous text (whisper-cli's --prompt)");
+  cmd->add_flag("--no-timestamps", f->decode.no_timestamps,
+                "Decode without timestamp tokens (whisper-cli's -nt): one segment per 30 s "
+                "window, the text alone unless --json/--srt/--vtt");
   auto* json_flag = cmd->add_flag("--json", f->json, "Segments, tokens, probabilities as JSON");
   auto* srt = cmd->add_flag("--srt", f->srt, "SubRip subtitles");
   auto* vtt = cmd->add_flag("--vtt", f->vtt, "WebVTT subtitles");

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "engine/audio/audio_encode.h"
+#include "engine/audio/transcript_format.h"
 #include "tests/subprocess.h"
 #include "tests/transcript_tokens.h"
 
@@ -147,6 +148,64 @@ TEST_F(TranscribeCli, SubtitleFormats) {
   r = Run({"--srt", "--vtt"});  // a usage error, reported by CLI11
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("excludes"), std::string::npos) << r.err;
+}
+
+// --no-timestamps is whisper-cli's -nt: whisper_full's tokens with no_timestamps, one segment
+// for the window (from its start to the end of the audio), printed as the text alone; --srt
+// gives that segment as one cue.
+TEST_F(TranscribeCli, NoTimestampsAsWhisperCliNt) {
+  const json::value oracle = ReadOracle();
+  if (!oracle.at("runs").as_object().contains("greedy_nofallback_nt")) GTEST_SKIP() << "old zoo";
+  const json::array& want = oracle.at("runs").at("greedy_nofallback_nt").at("segments").as_array();
+  ASSERT_EQ(want.size(), 1u);
+  const std::vector<std::string> flags = {"--beam-size", "1", "--no-fallback", "--no-timestamps"};
+  std::vector<std::string> args = flags;
+  args.push_back("--json");
+  testing::ProcessResult r = Run(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json::object out = json::parse(r.out).as_object();
+  EXPECT_EQ(out.at("timestamps"), false);
+  const json::array& got = out.at("segments").as_array();
+  EXPECT_EQ(SegmentTokenIds(got), SegmentTokenIds(want));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].at("start").to_number<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(got[0].at("end").to_number<double>(),
+                   oracle.at("n_len_org").as_int64() / 100.0);  // the audio's end, not 30 s
+
+  const std::string text(want[0].at("text").as_string());
+  r = Run(flags);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, text + "\n");
+  args = flags;
+  args.push_back("--srt");
+  r = Run(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "1\n00:00:00,000 --> " +
+                       audio::Timestamp(oracle.at("n_len_org").as_int64(), true) + "\n" +
+                       text.substr(text.find_first_not_of(' ')) + "\n\n");
+}
+
+// A model with two decoder layers is taken for a first-release distilled one, as whisper.cpp
+// takes it: decoded without timestamps though not asked, with a line on stderr saying so.
+TEST_F(TranscribeCli, TwoDecoderLayersDecodeWithoutTimestampsAsWhisperCpp) {
+  const fs::path dir = fs::path(INFERNO_ZOO_DIR) / "zoo-oracle" / "whisper";
+  const std::string prefix = (dir / "whisper-rand-tiny-2l.speech-1").string();
+  if (!fs::exists(prefix + ".json")) GTEST_SKIP() << "old zoo: " << prefix;
+  std::stringstream ss;
+  ss << std::ifstream(prefix + ".json").rdbuf();
+  const json::value oracle = json::parse(ss.str());
+  const json::object& run = oracle.at("runs").at("greedy_nofallback").as_object();
+  EXPECT_EQ(run.at("forced_no_timestamps"), true);
+  const fs::path model = fs::path(INFERNO_ZOO_DIR) / "zoo" / "whisper-rand-tiny-2l.bin";
+  testing::ProcessResult r = testing::RunProcess({testing::InfernoBinary(), "transcribe", "-m",
+                                                  model.string(), wav_.string(), "-t", "2",
+                                                  "--json", "--beam-size", "1", "--no-fallback"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("first-release distilled model"), std::string::npos) << r.err;
+  const json::object out = json::parse(r.out).as_object();
+  EXPECT_EQ(out.at("timestamps"), false);
+  EXPECT_EQ(SegmentTokenIds(out.at("segments").as_array()),
+            SegmentTokenIds(run.at("segments").as_array()));
 }
 
 TEST_F(TranscribeCli, BadInputIsAnError) {

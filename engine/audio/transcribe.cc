@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "engine/audio/languages.h"
 #include "engine/audio/log_mel.h"
@@ -111,13 +112,29 @@ void AddSegments(const WhisperVocab& v, const Sequence& seq, int seek, std::vect
     out.push_back({t0, seek + seq.seek_delta, text, {toks.begin() + i0, toks.end()}});
 }
 
-std::vector<int32_t> TaskTokens(const WhisperVocab& v, const std::string& language,
-                                bool translate) {
+// Without timestamps the window is one segment: its text from the window's start to where
+// whisper.cpp ends it (seek + seek_delta, a whole window), but not past the audio. whisper.cpp
+// gives the same t1 unclamped, and a t0 made from the first token's best timestamp, which is
+// none here (greedy decoding then puts t0 about 1000 s before the window).
+void AddWindowSegment(const WhisperVocab& v, const Sequence& seq, int seek, int seek_end,
+                      std::vector<Segment>& out) {
+  std::string text;
+  for (const TokenInfo& t : seq.tokens) {
+    if (t.id < v.eot) text += t.text;
+  }
+  if (text.empty()) return;
+  const int64_t t1 = std::min(seek + seq.seek_delta, seek_end);
+  out.push_back({seek, t1, text, seq.tokens});
+}
+
+std::vector<int32_t> TaskTokens(const WhisperVocab& v, const std::string& language, bool translate,
+                                bool no_timestamps) {
   std::vector<int32_t> init = {v.sot};
   if (v.multilingual()) {
     init.push_back(v.sot + 1 + LanguageIndex(language));
     init.push_back(translate ? v.translate : v.transcribe);
   }
+  if (no_timestamps) init.push_back(v.no_timestamps);
   return init;
 }
 
@@ -130,7 +147,29 @@ struct Run {
   std::vector<Slot> slots;
   History history;
   int seek = 0, seek_end = 0;
+  bool no_timestamps = false;
 };
+
+// The chosen candidate's segments (none when the window looks silent), each handed to
+// on_segment as it is added.
+Status EmitSegments(Run& r, const Sequence& b, bool silent, float no_speech, float t,
+                    Transcript& out) {
+  const size_t first_new = out.segments.size();
+  if (!silent && r.no_timestamps) {
+    AddWindowSegment(r.m.vocab(), b, r.seek, r.seek_end, out.segments);
+  } else if (!silent) {
+    AddSegments(r.m.vocab(), b, r.seek, out.segments);
+  }
+  for (size_t i = first_new; i < out.segments.size(); ++i) {
+    out.segments[i].seek = r.seek;
+    out.segments[i].no_speech_prob = no_speech;
+    out.segments[i].temperature = t;
+    if (r.o.on_segment && !r.o.on_segment(out.segments[i])) {
+      return Status::Cancelled("transcribe: stopped by the caller");
+    }
+  }
+  return Status::Ok();
+}
 
 // Decodes the window at `seek` (temperature fallback included) and moves seek past it.
 Status DecodeWindow(ThreadPool& pool, Run& r, std::span<const float> enc, Transcript& out) {
@@ -148,7 +187,8 @@ Status DecodeWindow(ThreadPool& pool, Run& r, std::span<const float> enc, Transc
                                .beam_size = r.o.beam_size > 1 ? r.o.beam_size : 0,
                                .seek = r.seek,
                                .seek_end = r.seek_end,
-                               .n_alt = r.o.n_alternatives};
+                               .n_alt = r.o.n_alternatives,
+                               .no_timestamps = r.no_timestamps};
     prompt = BuildPrompt(v, r.history, r.init, t);
     Result<float> ns = internal::SearchWindow(r.m, dec, prompt, so, r.slots);
     if (!ns.ok()) return ns.status();
@@ -158,16 +198,7 @@ Status DecodeWindow(ThreadPool& pool, Run& r, std::span<const float> enc, Transc
   Sequence& b = r.slots[best].seq;
   const bool silent = no_speech > kNoSpeechThold && b.avg_logprobs < kLogprobThold;
   UpdateHistory(v, prompt, r.init.size(), b, silent, r.history);
-  const size_t first_new = out.segments.size();
-  if (!silent) AddSegments(v, b, r.seek, out.segments);
-  for (size_t i = first_new; i < out.segments.size(); ++i) {
-    out.segments[i].seek = r.seek;
-    out.segments[i].no_speech_prob = no_speech;
-    out.segments[i].temperature = t;
-    if (r.o.on_segment && !r.o.on_segment(out.segments[i])) {
-      return Status::Cancelled("transcribe: stopped by the caller");
-    }
-  }
+  INFERNO_RETURN_IF_ERROR(EmitSegments(r, b, silent, no_speech, t, out));
   const size_t n = b.tokens.size();
   if (n > 1 && b.tokens[n - 2].id < v.timestamp_begin && b.tokens[n - 1].id > v.timestamp_begin) {
     b.seek_delta = std::min(r.seek_end - r.seek, kWindow);  // a single timestamp ending
@@ -218,14 +249,28 @@ Result<std::string> DetectLanguage(ThreadPool& pool, const WhisperModel& m,
   return std::string(LanguageCodes()[best]);
 }
 
+bool FirstReleaseDistil(const WhisperHparams& hp) {
+  return hp.n_text_layer == 2 && hp.n_vocab != 51866;
+}
+
 Result<Transcript> Transcribe(ThreadPool& pool, const WhisperModel& m,
                               std::span<const float> samples, const TranscribeOptions& o) {
   INFERNO_RETURN_IF_ERROR(ValidateOptions(o));
   Transcript out;
   out.language = o.language;
+  out.no_timestamps = o.no_timestamps || FirstReleaseDistil(m.hparams());
+  if (out.no_timestamps && !o.no_timestamps) {
+    std::fprintf(stderr,
+                 "inferno: transcribe: two decoder layers, a first-release distilled model: "
+                 "decoding without timestamps (as whisper.cpp forces no_timestamps)\n");
+  }
   if (samples.empty()) return out;
   const LogMel mel = ComputeLogMel(pool, samples, m.file().filters());
-  Run r{.m = m, .o = o, .temps = Temperatures(o), .seek_end = mel.n_len_org};
+  Run r{.m = m,
+        .o = o,
+        .temps = Temperatures(o),
+        .seek_end = mel.n_len_org,
+        .no_timestamps = out.no_timestamps};
   r.slots.resize(size_t(std::max({o.beam_size, o.best_of, 1})));
   for (size_t j = 0; j < r.slots.size(); ++j) r.slots[j].rng.seed(uint32_t(j));
   r.history.max_ctx =
@@ -238,7 +283,9 @@ Result<Transcript> Transcribe(ThreadPool& pool, const WhisperModel& m,
       if (!lang.ok()) return lang.status();
       out.language = *lang;
     }
-    if (r.init.empty()) r.init = TaskTokens(m.vocab(), out.language, o.translate);
+    if (r.init.empty()) {
+      r.init = TaskTokens(m.vocab(), out.language, o.translate, out.no_timestamps);
+    }
     INFERNO_RETURN_IF_ERROR(DecodeWindow(pool, r, enc, out));
   }
   return out;

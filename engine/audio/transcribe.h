@@ -6,7 +6,8 @@
 // is below 0.6) is decoded again at the next temperature (+0.2 up to 1.0, best-of sampling);
 // the chosen candidate is split into segments at timestamp tokens (none when the window looks
 // silent), its tokens become the next window's prompt, and the window moves by its last
-// timestamp (seek).
+// timestamp (seek). Without timestamps (TranscribeOptions::no_timestamps) a window is one
+// segment and the next one starts 30 s later.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +35,11 @@ struct TranscribeOptions {
   // Previous-window tokens in the prompt, at most half the text context; -1 is whisper.cpp's
   // default (16384, so that half), 0 none.
   int max_context = -1;
+  // whisper.cpp's no_timestamps (whisper-cli -nt): the prompt ends with <|notimestamps|>, no
+  // timestamp token is decoded, each window gives one segment (from the window's start to its
+  // end or the audio's) and the next window starts a whole window later. Forced for
+  // first-release distilled models (FirstReleaseDistil), as whisper.cpp does.
+  bool no_timestamps = false;
   // Text the first window is decoded after, as if it were the previous window's (whisper.cpp's
   // --prompt, initial_prompt): tokenized as whisper.cpp does and kept as prompt history.
   std::string prompt;
@@ -69,9 +75,16 @@ struct Segment {
 
 struct Transcript {
   std::string language;
+  bool no_timestamps = false;  // decoded without timestamps (asked for, or forced)
   std::vector<Segment> segments;
   std::string Text() const;
 };
+
+// whisper.cpp's test for the first release of distilled models (distil-large-v2,
+// distil-medium.en, distil-small.en), which were trained to decode after <|notimestamps|>: two
+// decoder layers and a vocabulary other than large-v3's 51866 tokens. whisper_full then forces
+// no_timestamps, and Transcribe does too.
+bool FirstReleaseDistil(const WhisperHparams& hp);
 
 Result<Transcript> Transcribe(ThreadPool& pool, const WhisperModel& m,
                               std::span<const float> samples, const TranscribeOptions& options);

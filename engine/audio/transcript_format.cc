@@ -24,6 +24,7 @@ std::string Timestamp(int64_t cs, bool comma) {
 }
 
 std::string FormatLines(const Transcript& t) {
+  if (t.no_timestamps) return t.segments.empty() ? "" : t.Text() + "\n";
   std::string out;
   for (const Segment& s : t.segments) {
     out += '[';  // not `"[" + ...`: GCC 12 warns falsely (-Wrestrict) on that form

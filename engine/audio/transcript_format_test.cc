@@ -29,5 +29,15 @@ TEST(TranscriptFormat, LinesSrtVtt) {
             "00:00:05.120 --> 01:02:03.450\nAnd you?\n\n");
 }
 
+// whisper-cli -nt prints the segments' text run together; the cues stay one per segment.
+TEST(TranscriptFormat, NoTimestampsIsTextOnOneLine) {
+  Transcript t = Two();
+  t.no_timestamps = true;
+  EXPECT_EQ(FormatLines(t), " Hello there. And you?\n");
+  EXPECT_EQ(FormatSrt(t), FormatSrt(Two()));
+  t.segments.clear();
+  EXPECT_EQ(FormatLines(t), "");
+}
+
 }  // namespace
 }  // namespace inferno::audio

@@ -14,7 +14,7 @@ int32_t BlankToken(const WhisperVocab& v) {
   return it == v.tokens.end() ? -1 : int32_t(it - v.tokens.begin());
 }
 
-void Suppress(const WhisperVocab& v, const Sequence& seq, int n_audio_ctx,
+void Suppress(const WhisperVocab& v, const Sequence& seq, int n_audio_ctx, bool no_timestamps,
               std::vector<float>& logits) {
   const int n = int(logits.size());
   const std::vector<TokenInfo>& cur = seq.tokens;
@@ -26,6 +26,8 @@ void Suppress(const WhisperVocab& v, const Sequence& seq, int n_audio_ctx,
   for (int32_t id : {v.no_timestamps, v.sot, v.nosp, v.solm, v.translate, v.transcribe, v.prev}) {
     logits[id] = -INFINITY;
   }
+  if (no_timestamps)
+    std::fill(logits.begin() + std::min(n, v.timestamp_begin), logits.end(), -INFINITY);
   for (int i = 0; i < int(LanguageCodes().size()) && v.sot + 1 + i < n; ++i) {
     logits[v.sot + 1 + i] = -INFINITY;
   }
@@ -111,13 +113,13 @@ void LogSoftmax(const std::vector<float>& logits, Distribution* d) {
 }
 
 Distribution ProcessLogits(const WhisperVocab& v, std::span<const float> raw, float temperature,
-                           const Sequence& seq, int n_audio_ctx) {
+                           const Sequence& seq, int n_audio_ctx, bool no_timestamps) {
   Distribution d;
   d.logits.assign(raw.begin(), raw.end());
   if (temperature > 0) {
     for (float& l : d.logits) l /= temperature;
   }
-  Suppress(v, seq, n_audio_ctx, d.logits);
+  Suppress(v, seq, n_audio_ctx, no_timestamps, d.logits);
   LogSoftmax(d.logits, &d);
   ForceTimestamps(v, d);
   for (size_t i = 0; i < d.logits.size(); ++i) {
@@ -151,7 +153,8 @@ std::vector<TokenInfo> PickDraws(const WhisperVocab& v, const Distribution& d, s
   return out;
 }
 
-void Advance(const WhisperVocab& v, int i, int n_max, int seek, int seek_end, Sequence& s) {
+void Advance(const WhisperVocab& v, int i, int n_max, int seek, int seek_end, Sequence& s,
+             bool no_timestamps) {
   const TokenInfo& tok = s.tokens.back();
   if (tok.id > v.timestamp_begin) {
     const int delta = 2 * (tok.id - v.timestamp_begin);
@@ -165,7 +168,10 @@ void Advance(const WhisperVocab& v, int i, int n_max, int seek, int seek_end, Se
   }
   const bool at_end = seek + s.seek_delta + kDeltaMin >= seek_end;
   if (tok.id == v.eot || (s.has_ts && at_end)) {
-    if (s.result_len == 0) {
+    if (no_timestamps) {  // no timestamp to end the result at: all of it, and the whole window
+      s.result_len = i + 1;
+      s.seek_delta = kWindow;
+    } else if (s.result_len == 0) {
       if (!at_end) {
         s.failed = true;
         return;

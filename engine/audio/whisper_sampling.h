@@ -35,9 +35,10 @@ struct Distribution {
   std::vector<float> logits, logprobs, probs;
 };
 
-// The rules applied to raw logits (divided by the temperature first when it is above 0).
+// The rules applied to raw logits (divided by the temperature first when it is above 0); with
+// `no_timestamps` every timestamp token is suppressed too (whisper.cpp's params.no_timestamps).
 Distribution ProcessLogits(const WhisperVocab& v, std::span<const float> raw, float temperature,
-                           const Sequence& seq, int n_audio_ctx);
+                           const Sequence& seq, int n_audio_ctx, bool no_timestamps = false);
 
 // Log-softmax of logits (-inf stays -inf) and the probabilities of those.
 void LogSoftmax(const std::vector<float>& logits, Distribution* d);
@@ -49,8 +50,11 @@ std::vector<TokenInfo> PickDraws(const WhisperVocab& v, const Distribution& d, s
                                  int k, int n_alt);
 
 // whisper_full's checks after token i: timestamps move seek_delta; EOT or the end of the audio
-// completes the sequence; going back in time or looping until n_max fails it.
-void Advance(const WhisperVocab& v, int i, int n_max, int seek, int seek_end, Sequence& s);
+// completes the sequence; going back in time or looping until n_max fails it. Without
+// timestamps EOT always completes it, every token up to it counts, and the window moves by a
+// whole window.
+void Advance(const WhisperVocab& v, int i, int n_max, int seek, int seek_end, Sequence& s,
+             bool no_timestamps = false);
 
 // whisper_sequence_score with length_penalty -1: the average log-probability of the first
 // result_len tokens, and the entropy of the last 32 of them.

@@ -85,7 +85,7 @@ Result<bool> NextLogits(const WhisperModel& m, const SearchOptions& o, std::vect
   for (size_t r = 0; r < seqs.size(); ++r) {
     Slot& s = slots[seqs[r]];
     s.dist = ProcessLogits(m.vocab(), std::span(logits->data() + r * n_vocab, n_vocab),
-                           o.temperature, s.seq, m.hparams().n_audio_ctx);
+                           o.temperature, s.seq, m.hparams().n_audio_ctx, o.no_timestamps);
   }
   return true;
 }
@@ -108,14 +108,17 @@ Result<float> SearchWindow(const WhisperModel& m, WhisperDecoder& dec,
   if (!logits.ok()) return logits.status();
   const float no_speech = NoSpeechProb(v, *logits);
   for (int j = 0; j < o.n_decoders; ++j) Reset(slots[j].seq);
-  slots[0].dist = ProcessLogits(v, *logits, o.temperature, slots[0].seq, m.hparams().n_audio_ctx);
+  slots[0].dist = ProcessLogits(v, *logits, o.temperature, slots[0].seq, m.hparams().n_audio_ctx,
+                                o.no_timestamps);
   for (int j = 1; j < o.n_decoders; ++j) slots[j].dist = slots[0].dist;
   dec.Fork(o.n_decoders);
   const int n_max = m.hparams().n_text_ctx / 2 - 4;
   for (int i = 0; i < n_max; ++i) {
     SampleStep(v, i, o, slots, dec);
     for (int j = 0; j < o.n_decoders; ++j) {
-      if (Live(slots[j])) Advance(v, i, n_max, o.seek, o.seek_end, slots[j].seq);
+      if (Live(slots[j])) {
+        Advance(v, i, n_max, o.seek, o.seek_end, slots[j].seq, o.no_timestamps);
+      }
     }
     Result<bool> more = NextLogits(m, o, slots, dec);
     if (!more.ok()) return more.status();

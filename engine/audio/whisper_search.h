@@ -28,6 +28,7 @@ struct SearchOptions {
   int beam_size = 0;   // > 0: beam search with this many draws per candidate
   int seek = 0, seek_end = 0;
   int n_alt = 5;
+  bool no_timestamps = false;  // timestamp tokens suppressed (the prompt ends <|notimestamps|>)
 };
 
 // Decodes slots[0 .. n_decoders) after `prompt` in `dec` (cleared first); returns the

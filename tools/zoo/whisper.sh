@@ -11,8 +11,10 @@
 # with their own oracle dumps. Synthetic speech at other sample rates: espeak-ng speaks a few
 # sentences (22.05 kHz, its own rate), sox resamples them to 8 and 44.1 kHz (no dither, so the
 # files are the same every time), and whisper.cpp's reader resamples each to 16 kHz itself.
-# Output: OUT/zoo/whisper-rand-tiny{,-q8_0,-q5_0}.bin,
-#         OUT/zoo-oracle/whisper/whisper-rand-tiny{,-q8_0,-q5_0}.speech-1.*,
+# A second random model with two decoder layers (whisper-rand-tiny-2l) is the oracle of
+# whisper.cpp's distilled-model rule (no timestamps forced).
+# Output: OUT/zoo/whisper-rand-tiny{,-q8_0,-q5_0,-2l}.bin,
+#         OUT/zoo-oracle/whisper/whisper-rand-tiny{,-q8_0,-q5_0,-2l}.speech-1.*,
 #         OUT/zoo-oracle/whisper/whisper-rand-tiny.speech-1x3.*,
 #         OUT/zoo-oracle/whisper/espeak-{8k,22k,44k}.wav and whisper-rand-tiny.espeak-*.*,
 #         and with models/inferno-speech.bin: OUT/zoo/inferno-speech.bin and its
@@ -71,18 +73,29 @@ done
 clip=$ZOO_FIXTURES/media/speech-1.mp3
 # Random weights loop until the entropy check fails them, so every fallback temperature runs:
 # the fallback runs are the expensive ones, and are kept to the F16 model.
-# "_prompt": whisper-cli's --prompt (whisper_oracle's kPrompt) before the first window.
+# "_prompt": whisper-cli's --prompt (whisper_oracle's kPrompt) before the first window; "_nt":
+# whisper-cli's -nt (no timestamps: each window one segment, seek moved by the whole window).
 all=greedy_nofallback,beam_nofallback,greedy,beam,greedy_nofallback_prompt
-run_oracle "$model" whisper-rand-tiny.speech-1 16 1 "$all,beam_nofallback_prompt,beam_prompt"
-run_oracle "$model" whisper-rand-tiny.speech-1x3 1 3 "$all"
-# The speech model of tools/speech-model, once models/ has it: the same clips, greedy.
+nt=greedy_nofallback_nt,beam_nofallback_nt
+run_oracle "$model" whisper-rand-tiny.speech-1 16 1 "$all,beam_nofallback_prompt,beam_prompt,$nt"
+run_oracle "$model" whisper-rand-tiny.speech-1x3 1 3 "$all,$nt,greedy_nofallback_nt_prompt"
+# Two decoder layers and a vocabulary other than large-v3's: whisper_full takes such a model for
+# a first-release distilled one (distil-large-v2, distil-medium.en, distil-small.en) and forces
+# no_timestamps itself, so its default runs (no "_nt") are the rule's oracle.
+model2=$ZOO_OUT/zoo/whisper-rand-tiny-2l.bin
+python3 "$ZOO_SHARED/peer/tools/whisper_randgen.py" "$wdir/models/for-tests-ggml-tiny.bin" \
+  "$model2" --seed 11 --text-layers 2 > /dev/null || { echo "zoo: whisper_randgen failed"; exit 1; }
+run_oracle "$model2" whisper-rand-tiny-2l.speech-1 16 1 greedy_nofallback,beam_nofallback
+# The speech model of tools/speech-model, once models/ has it: the same clips, greedy, and
+# greedy without timestamps (a trained model ends at <|endoftext|>, random weights never do).
 speech_model=$here/../../models/inferno-speech.bin
 if [[ -f $speech_model ]]; then
   cp "$speech_model" "$ZOO_OUT/zoo/inferno-speech.bin"
   for c in speech-1 espeak-8k espeak-22k espeak-44k; do
     clip=$dir/$c.wav
     [[ $c == speech-1 ]] && clip=$ZOO_FIXTURES/media/speech-1.mp3
-    run_oracle "$ZOO_OUT/zoo/inferno-speech.bin" "inferno-speech.$c" 16 1 greedy_nofallback
+    run_oracle "$ZOO_OUT/zoo/inferno-speech.bin" "inferno-speech.$c" 16 1 \
+      greedy_nofallback,greedy_nofallback_nt
   done
 fi
 clip=$ZOO_FIXTURES/media/speech-1.mp3

@@ -14,11 +14,13 @@
 //                             (whisper_lang_auto_detect on the first window), and under "runs"
 //                             whisper_full's results (language en, timestamps, previous-window
 //                             prompt) for the RUNS named (greedy and beam search 5, with and
-//                             without fallback, e.g. "greedy,beam_nofallback"; a name ending
-//                             in "_prompt" sets initial_prompt, whisper-cli's --prompt, to
-//                             kPrompt):
-//                             segments with t0/t1 and tokens (id, p, plog, t0, t1)
+//                             without fallback, e.g. "greedy,beam_nofallback"; then "_nt" sets
+//                             no_timestamps, whisper-cli's -nt, and "_prompt" sets
+//                             initial_prompt, whisper-cli's --prompt, to kPrompt): segments with
+//                             t0/t1 and tokens (id, p, plog, t0, t1), and whether whisper_full
+//                             said it forced no_timestamps (its rule for distilled models)
 #include <cstdio>
+#include <cstring>
 
 #include "../src/whisper.cpp"  // NOLINT: the oracle reads whisper.cpp's internal state
 
@@ -34,6 +36,15 @@ namespace {
 const char* const kPrompt =
     "Speech parity, with an initial prompt: it's 2026 --  Inferno's and whisper.cpp's "
     "caf\u00e9 \u6771\u4eac\t\n  ok";
+
+// Set when whisper_full logs that it forced no_timestamps (a first-release distilled model:
+// two decoder layers): the oracle's own evidence that the rule fired, not our reading of it.
+bool g_forced_no_timestamps = false;
+
+void LogCallback(ggml_log_level level, const char* text, void*) {
+  if (strstr(text, "forcing no_timestamps") != nullptr) g_forced_no_timestamps = true;
+  if (level >= GGML_LOG_LEVEL_WARN) fputs(text, stderr);
+}
 
 void WriteF32(const std::string& path, const float* data, size_t n) {
   FILE* f = fopen(path.c_str(), "wb");
@@ -89,7 +100,7 @@ std::string RawGreedy(whisper_context* ctx, int n_steps, const std::string& pref
 // 5, fallback by +0.2 unless temperature_inc is 0), on a fresh state so that every decoder's
 // random generator starts from its seed: segments with t0/t1 and tokens (id, p, plog, t0, t1).
 std::string Full(whisper_context* ctx, const std::vector<float>& pcm, int beam_size,
-                 float temperature_inc, bool prompt) {
+                 float temperature_inc, bool no_timestamps, bool prompt) {
   whisper_full_params fp = whisper_full_default_params(beam_size > 1 ? WHISPER_SAMPLING_BEAM_SEARCH
                                                                      : WHISPER_SAMPLING_GREEDY);
   fp.n_threads = 2;
@@ -102,9 +113,12 @@ std::string Full(whisper_context* ctx, const std::vector<float>& pcm, int beam_s
   fp.print_realtime = false;
   fp.print_timestamps = false;
   fp.initial_prompt = prompt ? kPrompt : nullptr;
+  fp.no_timestamps = no_timestamps;
+  g_forced_no_timestamps = false;
   whisper_state* st = whisper_init_state(ctx);
   if (!st || whisper_full_with_state(ctx, st, fp, pcm.data(), int(pcm.size())) != 0) exit(1);
-  std::string out = "{\"segments\":[";
+  std::string out = std::string("{\"forced_no_timestamps\":") +
+                    (g_forced_no_timestamps ? "true" : "false") + ",\"segments\":[";
   for (int s = 0; s < whisper_full_n_segments_from_state(st); ++s) {
     out += s ? "," : "";
     out += "{\"t0\":" + std::to_string(whisper_full_get_segment_t0_from_state(st, s)) +
@@ -124,16 +138,27 @@ std::string Full(whisper_context* ctx, const std::vector<float>& pcm, int beam_s
   return out + "]}";
 }
 
+// Strips `suffix` from the end of `name` and says whether it was there.
+bool StripSuffix(std::string& name, const std::string& suffix) {
+  if (name.size() <= suffix.size() ||
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return false;
+  }
+  name.resize(name.size() - suffix.size());
+  return true;
+}
+
 // The named runs of RUNS (comma-separated): greedy_nofallback, greedy, beam_nofallback, beam,
-// each optionally with "_prompt".
+// each optionally with "_nt", then optionally with "_prompt".
 std::string Runs(whisper_context* ctx, const std::vector<float>& pcm, const std::string& names) {
   std::string out;
   size_t start = 0;
   while (start <= names.size()) {
     const size_t end = std::min(names.find(',', start), names.size());
     const std::string name = names.substr(start, end - start);
-    const bool prompt = name.size() > 7 && name.compare(name.size() - 7, 7, "_prompt") == 0;
-    const std::string base = prompt ? name.substr(0, name.size() - 7) : name;
+    std::string base = name;
+    const bool prompt = StripSuffix(base, "_prompt");
+    const bool nt = StripSuffix(base, "_nt");
     const bool beam = base.rfind("beam", 0) == 0;
     const bool fallback = base.find("nofallback") == std::string::npos;
     if (base != "greedy" && base != "greedy_nofallback" && base != "beam" &&
@@ -142,7 +167,7 @@ std::string Runs(whisper_context* ctx, const std::vector<float>& pcm, const std:
       exit(2);
     }
     out += (out.empty() ? "\"" : ",\"") + name +
-           "\":" + Full(ctx, pcm, beam ? 5 : 1, fallback ? 0.2f : 0.0f, prompt);
+           "\":" + Full(ctx, pcm, beam ? 5 : 1, fallback ? 0.2f : 0.0f, nt, prompt);
     start = end + 1;
   }
   return out;
@@ -164,6 +189,7 @@ int main(int argc, char** argv) {
   for (int r = 1; r < atoi(argv[5]); ++r) pcm.insert(pcm.end(), once.begin(), once.end());
   WriteF32(prefix + ".pcm.f32", pcm.data(), pcm.size());
 
+  whisper_log_set(LogCallback, nullptr);
   whisper_context_params cp = whisper_context_default_params();
   cp.use_gpu = false;
   cp.flash_attn = false;
