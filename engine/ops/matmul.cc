@@ -51,16 +51,20 @@ DType ActivationType(DType w) {
   }
 }
 
-void Activations::Gather(const Activations& src, const int32_t* rows, int64_t n) {
-  type_ = src.type_;
-  n_tokens_ = n;
-  n_ = src.n_;
-  row_bytes_ = src.row_bytes_;
-  r4_sums_stride_ = src.r4_sums_stride_;
-  if (buffer_.size() < row_bytes_ * n) buffer_.resize(row_bytes_ * n);
-  const size_t sums_floats = (r4_sums_stride_ * n + sizeof(float) - 1) / sizeof(float);
+void Activations::Shape(DType type, int64_t n_tokens, int64_t n, size_t r4_sums_stride) {
+  type_ = type;
+  n_tokens_ = n_tokens;
+  n_ = n;
+  row_bytes_ = RowBytes(type, n);
+  r4_sums_stride_ = r4_sums_stride;
+  if (buffer_.size() < row_bytes_ * n_tokens) buffer_.resize(row_bytes_ * n_tokens);
+  const size_t sums_floats = (r4_sums_stride_ * n_tokens + sizeof(float) - 1) / sizeof(float);
   if (r4_sums_.size() < sums_floats) r4_sums_.resize(sums_floats);
   if (r4_sums_stride_ == 0) r4_sums_.clear();
+}
+
+void Activations::Gather(const Activations& src, const int32_t* rows, int64_t n) {
+  Shape(src.type_, n, src.n_, src.r4_sums_stride_);
   auto* sums = reinterpret_cast<uint8_t*>(r4_sums_.data());
   for (int64_t i = 0; i < n; ++i) {
     std::memcpy(buffer_.data() + i * row_bytes_, src.row(rows[i]), row_bytes_);
@@ -72,23 +76,17 @@ void Activations::Gather(const Activations& src, const int32_t* rows, int64_t n)
 
 void Activations::Quantize(ThreadPool& pool, DType weight_type, const float* x, int64_t n_tokens,
                            int64_t n) {
-  type_ = ActivationType(weight_type);
-  n_tokens_ = n_tokens;
-  n_ = n;
-  row_bytes_ = RowBytes(type_, n);
-  if (buffer_.size() < row_bytes_ * n_tokens) buffer_.resize(row_bytes_ * n_tokens);
+  const DType type = ActivationType(weight_type);
   // The R4 kernels want per-block sums of the activations (see r4_sums); any activations
   // of the partner format may meet an R4 matrix (one quantization serves Q, K and V).
   const bool avx512 = ActiveIsa() == Isa::kAvx512;
-  const bool q8_0_sums = type_ == DType::kQ8_0 && avx512 && n % 128 == 0;
-  const bool q8_k_sums = type_ == DType::kQ8_K && avx512 && n % 256 == 0;
+  const bool q8_0_sums = type == DType::kQ8_0 && avx512 && n % 128 == 0;
+  const bool q8_k_sums = type == DType::kQ8_K && avx512 && n % 256 == 0;
   const int64_t nb = n / 32;
-  r4_sums_stride_ = q8_0_sums   ? size_t(nb / 4) * sizeof(R4Q8Superblock)
-                    : q8_k_sums ? size_t(nb / 8) * (sizeof(R4Q8KForQ4K) + sizeof(R4Q8KForQ6K))
-                                : 0;
-  const size_t sums_floats = (r4_sums_stride_ * n_tokens + sizeof(float) - 1) / sizeof(float);
-  if (r4_sums_.size() < sums_floats) r4_sums_.resize(sums_floats);
-  if (r4_sums_stride_ == 0) r4_sums_.clear();
+  Shape(type, n_tokens, n,
+        q8_0_sums   ? size_t(nb / 4) * sizeof(R4Q8Superblock)
+        : q8_k_sums ? size_t(nb / 8) * (sizeof(R4Q8KForQ4K) + sizeof(R4Q8KForQ6K))
+                    : 0);
   const QuantizeActivationsFn simd = GetQuantizeActivations(type_);
   auto quantize = [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {

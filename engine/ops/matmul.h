@@ -75,6 +75,10 @@ class Activations {
   size_t r4_sums_stride() const { return r4_sums_stride_; }
 
  private:
+  // Sets the shape and makes room for n_tokens rows and their R4 sums (none when the stride
+  // is 0), keeping the buffers' memory for the next call.
+  void Shape(DType type, int64_t n_tokens, int64_t n, size_t r4_sums_stride);
+
   DType type_ = DType::kF32;
   int64_t n_tokens_ = 0;
   int64_t n_ = 0;
