@@ -120,9 +120,9 @@ struct Tolerance {
 // attention. Measured against llama.cpp 2026 with the same cache types (its Hadamard rotation
 // included, flash attention for a quantized V): Q8_0 caches max |diff| 0.000-0.022, mean
 // <= 0.004; caches with Q4_0 max 0.000-0.098, mean <= 0.017 (two-token prompts agree bit for
-// bit). Bounds: 0.05 / 0.01 for Q8_0, 0.2 / 0.04 with Q4_0, added to the weights' own
-// (LogitTolerance). Without the rotation the Q4_0 logits were 3-5 off: the bounds catch a
-// missing or misplaced rotation.
+// bit). Bounds: 0.2 / 0.04 with Q4_0, added to the weights' own (LogitTolerance); Q8_0 below.
+// Without the rotation the Q4_0 logits were 3-5 off: the bounds catch a missing or misplaced
+// rotation.
 //
 // The whole suite with Q8_0 caches (ctest parity_kv_q8_0, 200 cases against llama.cpp's oracles
 // with the same cache, 2026-12-05): F16/BF16 weights max 0.002-0.030, except gpt-oss-tiny-F16
@@ -135,8 +135,11 @@ Tolerance KvTolerance(const KvCacheTypes& t) {
   return q4 ? Tolerance{0.2, 0.04} : Tolerance{0.1, 0.015};
 }
 
-Tolerance WeightsTolerance(const gguf::File& file) {
-  bool bf16 = false;
+enum class WeightPrecision { kFloat, kBf16, kQuantized };
+
+// The least precise type among the file's matrices (1-D tensors are F32 norms and biases).
+WeightPrecision Precision(const gguf::File& file) {
+  WeightPrecision p = WeightPrecision::kFloat;
   for (const gguf::TensorInfo& t : file.tensors()) {
     if (t.shape.size() < 2) continue;
     switch (t.type) {
@@ -144,21 +147,24 @@ Tolerance WeightsTolerance(const gguf::File& file) {
       case DType::kF16:
         break;
       case DType::kBF16:
-        bf16 = true;
+        p = WeightPrecision::kBf16;
         break;
       default:
-        return {0.5, 0.1};
+        return WeightPrecision::kQuantized;
     }
   }
-  return bf16 ? Tolerance{0.15, 0.03} : Tolerance{0.02, 0.005};
+  return p;
 }
 
 // The weights' tolerance, plus the quantized cache's when there is one (the two sources of
 // difference add at worst); quantized weights with a quantized cache as measured (KvTolerance).
 Tolerance LogitTolerance(const gguf::File& file, const KvCacheTypes& kv_types) {
-  const Tolerance weights = WeightsTolerance(file);
+  const WeightPrecision p = Precision(file);
+  const Tolerance weights = p == WeightPrecision::kQuantized ? Tolerance{0.5, 0.1}
+                            : p == WeightPrecision::kBf16    ? Tolerance{0.15, 0.03}
+                                                             : Tolerance{0.02, 0.005};
   if (kv_types == KvCacheTypes{}) return weights;
-  if (weights.max_abs >= 0.5) return {0.75, 0.15};
+  if (p == WeightPrecision::kQuantized) return {0.75, 0.15};
   const Tolerance kv = KvTolerance(kv_types);
   return {weights.max_abs + kv.max_abs, weights.mean_abs + kv.mean_abs};
 }
