@@ -1,9 +1,15 @@
 #!/usr/bin/python3
 """Word error rate of the exported model on corpus.py's evaluation set (held-out sentences, by
-held-out and seen voices), through `inferno transcribe` and, when given, whisper.cpp's
-whisper-cli on the same files: greedy decoding without fallback on both, flash attention off in
-whisper.cpp (the path Inferno mirrors), and the two transcripts compared token by token: the
-same, or the same up to a near-tie (see agreement), or not.
+held-out and seen voices), through `inferno transcribe` in three decodings (DECODINGS), and
+whisper.cpp's whisper-cli, when given, on the same files: greedy decoding without fallback on
+both, flash attention off in whisper.cpp (the path Inferno mirrors), and the two transcripts
+compared token by token: the same, or the same up to a near-tie (see agreement), or not.
+
+The bar's figures (wer_held_out_voices, wer_seen_voices) are those of greedy decoding with
+temperature fallback, Whisper's own transcription strategy (openai-whisper's transcribe()
+default): a window whose text repeats itself (compression ratio) or is improbable is decoded
+again at a higher temperature. Greedy without fallback and beam search 5 with fallback
+(whisper-cli's and `inferno transcribe`'s defaults) are reported beside it.
 
 Each clip gets its own noise (white, 15-30 dB SNR), gain and up to 0.15 s of leading silence from
 --seed and its index, and is written as a 16 kHz float WAV, so both programs read the same
@@ -50,9 +56,16 @@ def edit_distance(a, b):
     return d[len(b)]
 
 
-def run_inferno(inferno, model, files, threads):
-    out = subprocess.run([inferno, "transcribe", "-m", model, "-t", str(threads), "--beam-size",
-                          "1", "--no-fallback", "--json"] + files,
+# name -> `inferno transcribe` arguments; the first is whisper.cpp's parity run.
+DECODINGS = {"greedy": ["--beam-size", "1", "--no-fallback"],
+             "greedy_fallback": ["--beam-size", "1"],
+             "beam5_fallback": []}
+BAR_DECODING = "greedy_fallback"
+
+
+def run_inferno(inferno, model, files, threads, decoding_args):
+    out = subprocess.run([inferno, "transcribe", "-m", model, "-t", str(threads)] +
+                         decoding_args + ["--json"] + files,
                          capture_output=True, text=True, check=True).stdout
     res = {}
     for line in out.splitlines():
@@ -91,6 +104,25 @@ def run_whisper_cli(cli, model, files, threads):
     return res
 
 
+def score(clips, items, name):
+    """WER per voice and by held-out / seen voices of one decoding's transcripts."""
+    per_voice = {}
+    for clip, it in zip(clips, items):
+        v = per_voice.setdefault(it["voice"], {"errors": 0, "words": 0, "clips": 0})
+        v["errors"] += clip[name + "_errors"]
+        v["words"] += len(words(it["text"]))
+        v["clips"] += 1
+    for voice, v in per_voice.items():
+        v["wer"] = v["errors"] / max(1, v["words"])
+        v["held_out"] = voice.split("+")[1] in HELDOUT_VARIANTS
+
+    def wer(pred):
+        vs = [v for v in per_voice.values() if pred(v)]
+        return sum(v["errors"] for v in vs) / max(1, sum(v["words"] for v in vs))
+    return {"wer": wer(lambda v: True), "wer_held_out_voices": wer(lambda v: v["held_out"]),
+            "wer_seen_voices": wer(lambda v: not v["held_out"]), "per_voice": per_voice}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--corpus", required=True)
@@ -117,53 +149,55 @@ def main():
         x = pcm[it["offset"]:it["offset"] + it["samples"]].astype(np.float32) / 32768.0
         files.append(os.path.join(args.work, "eval-%04d.wav" % i))
         write_wav(files[-1], noisy(x, np.random.default_rng([args.seed, i])))
-    t = time.time()
-    ours = run_inferno(args.inferno, args.model, files, args.threads)
-    t_ours = time.time() - t
+    runs, seconds = {}, {}
+    for name, dargs in DECODINGS.items():
+        t = time.time()
+        runs[name] = run_inferno(args.inferno, args.model, files, args.threads, dargs)
+        seconds[name] = round(time.time() - t, 2)
+    ours = runs["greedy"]
     theirs = None
     if args.whisper_cli:
         t = time.time()
         theirs = run_whisper_cli(args.whisper_cli, args.model, files, args.threads)
         t_theirs = time.time() - t
-    per_voice = {}
     agree = {"same": 0, "near-tie": 0, "differ": 0}
     clips = []
     for f, it in zip(files, items):
-        text = ours[f][0]
-        errors = edit_distance(words(it["text"]), words(text))
-        v = per_voice.setdefault(it["voice"], {"errors": 0, "words": 0, "clips": 0})
-        v["errors"] += errors
-        v["words"] += len(words(it["text"]))
-        v["clips"] += 1
-        clip = {"file": os.path.basename(f), "voice": it["voice"], "reference": it["text"],
-                "inferno": text, "errors": errors}
+        clip = {"file": os.path.basename(f), "voice": it["voice"], "reference": it["text"]}
+        for name, run in runs.items():
+            clip[name] = run[f][0]
+            clip[name + "_errors"] = edit_distance(words(it["text"]), words(run[f][0]))
         if theirs is not None:
             clip["whisper_cpp"] = theirs[f][0]
             clip["agreement"] = agreement(ours[f], theirs[f][1])
             agree[clip["agreement"]] += 1
         clips.append(clip)
-    for name, v in per_voice.items():
-        v["wer"] = v["errors"] / max(1, v["words"])
-        v["held_out"] = name.split("+")[1] in HELDOUT_VARIANTS
-    def wer(pred):
-        vs = [v for v in per_voice.values() if pred(v)]
-        return sum(v["errors"] for v in vs) / max(1, sum(v["words"] for v in vs))
-    report = {"clips": len(clips), "wer": wer(lambda v: True),
-              "wer_held_out_voices": wer(lambda v: v["held_out"]),
-              "wer_seen_voices": wer(lambda v: not v["held_out"]),
-              "per_voice": per_voice, "inferno_seconds": round(t_ours, 2)}
+    decodings = {name: score(clips, items, name) for name in DECODINGS}
+    bar = decodings[BAR_DECODING]
+    report = {"clips": len(clips), "bar_decoding": BAR_DECODING, "wer": bar["wer"],
+              "wer_held_out_voices": bar["wer_held_out_voices"],
+              "wer_seen_voices": bar["wer_seen_voices"], "decodings": decodings,
+              "inferno_seconds": seconds}
     if theirs is not None:
         report["whisper_cpp_tokens"] = agree
         report["whisper_cpp_seconds"] = round(t_theirs, 2)
+    report["worst"] = sorted(clips, key=lambda c: -max(c[n + "_errors"] for n in DECODINGS))[:5]
     report["samples"] = clips[:20]
     with open(args.report, "w") as f:
         json.dump(report, f, indent=1)
-    print("| voice | held out | clips | words | WER |")
-    print("|---|---|---|---|---|")
-    for name, v in sorted(per_voice.items(), key=lambda kv: (not kv[1]["held_out"], kv[0])):
-        print(f"| {name} | {'yes' if v['held_out'] else 'no'} | {v['clips']} | {v['words']} | "
-              f"{100 * v['wer']:.1f}% |")
-    print(json.dumps({k: report[k] for k in report if k not in ("per_voice", "samples")}))
+    names = list(DECODINGS)
+    print("| voice | held out | clips | words | " + " | ".join(f"WER {n}" for n in names) + " |")
+    print("|---|---|---|---|" + "---|" * len(names))
+    per_voice = decodings[names[0]]["per_voice"]
+    for voice, v in sorted(per_voice.items(), key=lambda kv: (not kv[1]["held_out"], kv[0])):
+        wers = " | ".join(f"{100 * decodings[n]['per_voice'][voice]['wer']:.1f}%" for n in names)
+        print(f"| {voice} | {'yes' if v['held_out'] else 'no'} | {v['clips']} | {v['words']} | "
+              f"{wers} |")
+    for n in names:
+        d = decodings[n]
+        print(f"{n}: held-out voices {100 * d['wer_held_out_voices']:.1f}%, seen voices "
+              f"{100 * d['wer_seen_voices']:.1f}%, all {100 * d['wer']:.1f}%")
+    print(json.dumps({k: report[k] for k in report if k not in ("decodings", "worst", "samples")}))
 
 
 if __name__ == "__main__":

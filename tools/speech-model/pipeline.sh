@@ -9,7 +9,7 @@
 # running the same command again.
 #
 # usage: tools/speech-model/pipeline.sh INFERNO_BINARY
-#   env: SPEECH_DIR (build/speech-model), SPEECH_SEED (1234), SPEECH_STEPS (5500),
+#   env: SPEECH_DIR (build/speech-model), SPEECH_SEED (1234), SPEECH_STEPS (9000),
 #        SPEECH_BATCH (16), SPEECH_UTTERANCES (30000 training clips), SPEECH_EVAL_PER_VOICE (40),
 #        SPEECH_THREADS (2: torch threads and synthesis jobs), SPEECH_WER_BAR (0.10),
 #        INFERNO_WHISPER_DIR (~/.cache/inferno-whisper: whisper-cli and the template file whose
@@ -21,7 +21,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 SPEECH_DIR=${SPEECH_DIR:-$ROOT/build/speech-model}
 SPEECH_SEED=${SPEECH_SEED:-1234}
-SPEECH_STEPS=${SPEECH_STEPS:-5500}
+SPEECH_STEPS=${SPEECH_STEPS:-9000}
 SPEECH_BATCH=${SPEECH_BATCH:-16}
 SPEECH_UTTERANCES=${SPEECH_UTTERANCES:-30000}
 SPEECH_EVAL_PER_VOICE=${SPEECH_EVAL_PER_VOICE:-40}
@@ -68,8 +68,8 @@ bar = float(sys.argv[2])
 ok = r["wer_held_out_voices"] <= bar and r["wer_seen_voices"] <= bar
 agree = r.get("whisper_cpp_tokens", {})
 ok = ok and agree.get("differ", 1) == 0  # whisper.cpp's tokens, or parted at a near-tie
-print(f"WER held-out voices {r['wer_held_out_voices']:.3f}, seen voices {r['wer_seen_voices']:.3f}"
-      f" (bar {bar}); against whisper.cpp: {agree}")
+print(f"WER ({r['bar_decoding']}) held-out voices {r['wer_held_out_voices']:.3f}, seen voices "
+      f"{r['wer_seen_voices']:.3f} (bar {bar}); greedy tokens against whisper.cpp: {agree}")
 sys.exit(0 if ok else 1)
 PY
 then
