@@ -22,21 +22,29 @@ std::string ResolveModelsDir(const std::string& flag) {
   return DefaultDataDir() + "/models";
 }
 
-std::string DemoModelPath() {
+namespace {
+
+// models/NAME as DemoModelPath() describes it.
+std::string BundledModelPath(const char* name) {
   namespace fs = std::filesystem;
-  constexpr const char* kName = "inferno-demo-Q8_0.gguf";
   std::error_code ec;
   // Installed: <prefix>/bin/inferno beside <prefix>/share/inferno/models (the .deb's /usr).
   const fs::path exe_dir = fs::path(SelfBinaryPath()).parent_path();
-  const fs::path installed = exe_dir.parent_path() / "share" / "inferno" / "models" / kName;
+  const fs::path installed = exe_dir.parent_path() / "share" / "inferno" / "models" / name;
   if (fs::is_regular_file(installed, ec)) return installed.string();
 #ifdef INFERNO_SOURCE_MODELS_DIR
   // A build in a checkout: the committed model, while the checkout is there.
-  const fs::path in_tree = fs::path(INFERNO_SOURCE_MODELS_DIR) / kName;
+  const fs::path in_tree = fs::path(INFERNO_SOURCE_MODELS_DIR) / name;
   if (fs::is_regular_file(in_tree, ec)) return in_tree.string();
 #endif
   return "";
 }
+
+}  // namespace
+
+std::string DemoModelPath() { return BundledModelPath("inferno-demo-Q8_0.gguf"); }
+
+std::string SpeechModelPath() { return BundledModelPath("inferno-speech.bin"); }
 
 std::string ShippedPluginsDir() {
   namespace fs = std::filesystem;

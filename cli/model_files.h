@@ -18,6 +18,9 @@ std::string ResolveModelsDir(const std::string& flag);
 // tree; "" when neither exists.
 std::string DemoModelPath();
 
+// The bundled speech model (inferno-speech.bin, tools/speech-model), found as the demo model.
+std::string SpeechModelPath();
+
 // The example plugins shipped with Inferno, found as DemoModelPath() finds the demo model:
 // <prefix>/share/inferno/plugins when installed, else the checkout's plugins/examples; "".
 std::string ShippedPluginsDir();

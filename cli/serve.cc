@@ -275,8 +275,9 @@ int ServeWithStore(const ServeOptions& o, const ServeHooks& hooks, const sigset_
   ao.limits = o.limits;
   ao.responses = &db;
   ao.remotes = &remotes;
-  // Speech models (whisper.cpp files in the models dir), transcribed on a worker of their own.
-  server::SpeechModels speech_models(o.models_dir);
+  // Speech models (whisper.cpp files in the models dir, and the bundled one), transcribed on a
+  // worker of their own.
+  server::SpeechModels speech_models(o.models_dir, SpeechModelPath());
   server::SpeechService speech(speech_models, o.threads > 0 ? o.threads : DefaultThreads(),
                                o.limits.max_queue);
   ao.speech = &speech_models;

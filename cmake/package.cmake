@@ -50,6 +50,12 @@ endfunction()
 inferno_install_program(inferno ${CMAKE_INSTALL_BINDIR} inferno)
 install(FILES ${CMAKE_SOURCE_DIR}/models/inferno-demo-Q8_0.gguf
   DESTINATION ${CMAKE_INSTALL_DATADIR}/inferno/models)
+# The speech model, once tools/speech-model has shipped one (the server offers it beside the
+# models dir's own, cli/model_files.h SpeechModelPath).
+if(EXISTS ${CMAKE_SOURCE_DIR}/models/inferno-speech.bin)
+  install(FILES ${CMAKE_SOURCE_DIR}/models/inferno-speech.bin
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/inferno/models)
+endif()
 # The example visualization plugins, where `inferno serve` looks beside the binary
 # (../share/inferno/plugins); the template is documentation to copy, shipped with the docs.
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/plugins/examples/

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -51,7 +52,19 @@ std::pair<int64_t, int64_t> Times(const std::string& path) {
   return {int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, int64_t(st.st_mtime)};
 }
 
+std::string StripExtension(std::string name) {
+  if (name.size() > kExtension.size() && name.ends_with(kExtension)) {
+    name.resize(name.size() - kExtension.size());
+  }
+  return name;
+}
+
 }  // namespace
+
+SpeechModels::SpeechModels(std::string models_dir, std::string bundled)
+    : models_dir_(std::move(models_dir)),
+      bundled_(std::move(bundled)),
+      bundled_id_(bundled_.empty() ? "" : StripExtension(fs::path(bundled_).filename().string())) {}
 
 SpeechModelInfo SpeechModels::Describe(const std::string& id, const std::string& path) {
   const auto [mtime_ns, mtime_s] = Times(path);
@@ -86,26 +99,38 @@ std::vector<SpeechModelInfo> SpeechModels::List() {
   for (const ModelFile& f : FindModelFiles(models_dir_, kExtension)) {
     if (IsWhisperFile(f.path)) out.push_back(Describe(f.id, f.path));
   }
+  if (!bundled_.empty() && IsWhisperFile(bundled_) &&
+      std::none_of(out.begin(), out.end(), [&](const auto& m) { return m.id == bundled_id_; })) {
+    out.push_back(Describe(bundled_id_, bundled_));
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  }
   return out;
+}
+
+Result<std::string> SpeechModels::PathOf(const std::string& name) {
+  Result<std::string> path = ResolveModelName(models_dir_, name, kExtension);
+  if (path.ok() && IsWhisperFile(*path)) return path;
+  if (!bundled_.empty() && StripExtension(name) == bundled_id_ && IsWhisperFile(bundled_)) {
+    return bundled_;
+  }
+  return Status::NotFound("speech model '" + name + "' not found in the models dir");
 }
 
 Result<std::string> SpeechModels::Resolve(const std::string& name) {
   if (name.empty() || name == kOpenAiWhisperName) {
-    for (const SpeechModelInfo& m : List()) {
-      if (m.error.empty()) return m.id;
+    // The user's own models first: one added to the dir is the one they mean.
+    const std::vector<SpeechModelInfo> all = List();
+    for (bool bundled : {false, true}) {
+      for (const SpeechModelInfo& m : all) {
+        if (m.error.empty() && (m.path == bundled_) == bundled) return m.id;
+      }
     }
     return Status::NotFound(
         "no speech model in the models dir: add a whisper.cpp model file (ggml-*.bin)");
   }
-  Result<std::string> path = ResolveModelName(models_dir_, name, kExtension);
-  if (!path.ok() || !IsWhisperFile(*path)) {
-    return Status::NotFound("speech model '" + name + "' not found in the models dir");
-  }
-  std::string id = name;
-  if (id.size() > kExtension.size() && id.ends_with(kExtension)) {
-    id.resize(id.size() - kExtension.size());
-  }
-  return id;
+  Result<std::string> path = PathOf(name);
+  if (!path.ok()) return path.status();
+  return StripExtension(name);
 }
 
 Result<std::shared_ptr<const audio::WhisperModel>> SpeechModels::Acquire(const std::string& id) {
@@ -114,7 +139,7 @@ Result<std::shared_ptr<const audio::WhisperModel>> SpeechModels::Acquire(const s
     auto it = loaded_.find(id);
     if (it != loaded_.end()) return it->second;
   }
-  Result<std::string> path = ResolveModelName(models_dir_, id, kExtension);
+  Result<std::string> path = PathOf(id);
   if (!path.ok()) return path.status();
   Result<std::unique_ptr<audio::WhisperModel>> model = audio::WhisperModel::Load(*path);
   if (!model.ok()) return Status::Corruption(model.status().message());

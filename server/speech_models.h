@@ -35,12 +35,15 @@ inline constexpr const char* kOpenAiWhisperName = "whisper-1";
 
 class SpeechModels {
  public:
-  explicit SpeechModels(std::string models_dir) : models_dir_(std::move(models_dir)) {}
+  // bundled: the speech model shipped with Inferno (cli SpeechModelPath(); "" for none),
+  // offered under its file name without ".bin" unless the dir has a model of that id.
+  explicit SpeechModels(std::string models_dir, std::string bundled = "");
 
-  // Every speech model in the dir, sorted by id.
+  // Every speech model in the dir and the bundled one, sorted by id.
   std::vector<SpeechModelInfo> List() EXCLUDES(mu_);
 
-  // The id of the speech model `name` names ("" or whisper-1: the first one). NotFound, naming
+  // The id of the speech model `name` names ("" or whisper-1: the first one of the dir, else
+  // the bundled one). NotFound, naming
   // the model, when there is none (a GGUF chat model's name included).
   Result<std::string> Resolve(const std::string& name) EXCLUDES(mu_);
 
@@ -50,8 +53,13 @@ class SpeechModels {
 
  private:
   SpeechModelInfo Describe(const std::string& id, const std::string& path) EXCLUDES(mu_);
+  // The file of the speech model `name` (an id, or an id + ".bin"): the models dir's, else the
+  // bundled one; NotFound.
+  Result<std::string> PathOf(const std::string& name);
 
   const std::string models_dir_;
+  const std::string bundled_;
+  const std::string bundled_id_;
   Mutex mu_;
   std::map<std::string, std::shared_ptr<const audio::WhisperModel>> loaded_ GUARDED_BY(mu_);
   // path -> (modification time, description)

@@ -348,6 +348,23 @@ TEST_F(TranscriptionApi, UploadLimitIsOpenAis) {
             413);
 }
 
+// The speech model in the box (models/inferno-speech.bin, tools/speech-model) is offered beside
+// the dir's models by a server built in the checkout, as the .deb's is from /usr/share.
+TEST_F(TranscriptionApi, TheBundledSpeechModelIsOffered) {
+  const fs::path bundled = fs::path(INFERNO_SOURCE_DIR) / "models" / "inferno-speech.bin";
+  if (!fs::exists(bundled)) GTEST_SKIP() << "no " << bundled;
+  const json::object m =
+      ParseJsonObject(HttpRequest(port(), "GET", "/v1/models/inferno-speech").body);
+  EXPECT_EQ(m.at("kind"), "speech");
+  EXPECT_EQ(m.at("size_bytes").to_number<uint64_t>(), fs::file_size(bundled));
+  const json::object j = SendJson({{"model", "inferno-speech"}});
+  // speech-1 is a real recording, far from the model's espeak-ng training: only that it runs.
+  EXPECT_FALSE(j.at("text").as_string().empty());
+  // whisper-1 still means the dir's own model (JsonAndTextGiveTheSameTranscript).
+  EXPECT_EQ(SendJson({{"model", "whisper-1"}}).at("text"),
+            SendJson({{"model", "whisper-tiny"}}).at("text"));
+}
+
 TEST_F(TranscriptionApi, ChatAndSpeechModelsStayApart) {
   HttpResponse chat_model = Send({{"model", "chat"}});
   EXPECT_EQ(chat_model.status, 400) << chat_model.body;

@@ -9,6 +9,7 @@
 set -euo pipefail
 
 build_dir=$(cd "$1" && pwd)
+src_dir=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/inferno-package-test.XXXXXX")
 server_pid=""
 cleanup() {
@@ -113,6 +114,13 @@ server_exe_pid=$(pgrep -P "$server_pid" -x inferno || echo "$server_pid")
 grep -q "$root/usr/share/inferno/models/inferno-demo-Q8_0.gguf" "/proc/$server_exe_pid/maps" ||
   fail "the served model is not the packaged one"
 echo "chat: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["choices"][0]["message"]["content"].strip()[:60])' "$work/chat.json")"
+
+# The speech model from the package, offered beside the (empty) models dir's.
+if [[ -f $src_dir/models/inferno-speech.bin ]]; then
+  [[ -s $root/usr/share/inferno/models/inferno-speech.bin ]] || fail "missing the speech model"
+  curl -sf "$url/v1/models/inferno-speech" | grep -q '"kind":"speech"' ||
+    fail "the speech model is not offered: $(curl -s "$url/v1/models/inferno-speech")"
+fi
 
 # The example plugins from the package, found beside the binary (docs/plugins.md).
 curl -sf "$url/api/plugins" >"$work/plugins.json" || fail "GET /api/plugins"
