@@ -3,8 +3,9 @@
 // WAV made from the same clip at test time) are transcribed, the transcript streams in as the
 // server's, its tokens are coloured and show their alternatives on click, and "Send to chat"
 // sends it to the chat model. Screenshot: docs/screenshots/speech.png. Skipped without the zoo.
-// Then the speech model in the box (models/inferno-speech.bin) hears a held-out sentence that
-// espeak-ng speaks at test time and the page shows the words said.
+// Then the speech model in the box (models/inferno-speech.bin, which the server offers beside its
+// models dir's) hears a held-out sentence that espeak-ng speaks at test time and the page shows
+// the words said.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,7 +31,6 @@ before(async () => {
   if (skip) return;
   server = await startServer();
   copyFileSync(whisper, path.join(server.dataDir, 'models', 'whisper-tiny.bin'));
-  if (!skipBox) copyFileSync(boxModel, path.join(server.dataDir, 'models', 'inferno-speech.bin'));
   tmp = mkdtempSync(path.join(tmpdir(), 'inferno-speech-'));
 });
 
