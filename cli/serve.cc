@@ -275,9 +275,10 @@ int ServeWithStore(const ServeOptions& o, const ServeHooks& hooks, const sigset_
   ao.limits = o.limits;
   ao.responses = &db;
   ao.remotes = &remotes;
-  // Speech models (whisper.cpp files in the models dir, and the bundled one), transcribed on a
-  // worker of their own.
-  server::SpeechModels speech_models(o.models_dir, SpeechModelPath());
+  // Speech models (whisper.cpp files in the models dir), transcribed on a worker of their own.
+  // Started without -m, as the demo chat model the bundled speech model stands in while the
+  // dir has none (a server given its model serves what it was given).
+  server::SpeechModels speech_models(o.models_dir, o.model.empty() ? SpeechModelPath() : "");
   server::SpeechService speech(speech_models, o.threads > 0 ? o.threads : DefaultThreads(),
                                o.limits.max_queue);
   ao.speech = &speech_models;

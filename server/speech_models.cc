@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -99,18 +98,22 @@ std::vector<SpeechModelInfo> SpeechModels::List() {
   for (const ModelFile& f : FindModelFiles(models_dir_, kExtension)) {
     if (IsWhisperFile(f.path)) out.push_back(Describe(f.id, f.path));
   }
-  if (!bundled_.empty() && IsWhisperFile(bundled_) &&
-      std::none_of(out.begin(), out.end(), [&](const auto& m) { return m.id == bundled_id_; })) {
-    out.push_back(Describe(bundled_id_, bundled_));
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-  }
+  if (out.empty() && BundledOffered()) out.push_back(Describe(bundled_id_, bundled_));
   return out;
+}
+
+bool SpeechModels::BundledOffered() {
+  if (bundled_.empty() || !IsWhisperFile(bundled_)) return false;
+  for (const ModelFile& f : FindModelFiles(models_dir_, kExtension)) {
+    if (IsWhisperFile(f.path)) return false;
+  }
+  return true;
 }
 
 Result<std::string> SpeechModels::PathOf(const std::string& name) {
   Result<std::string> path = ResolveModelName(models_dir_, name, kExtension);
   if (path.ok() && IsWhisperFile(*path)) return path;
-  if (!bundled_.empty() && StripExtension(name) == bundled_id_ && IsWhisperFile(bundled_)) {
+  if (!bundled_.empty() && StripExtension(name) == bundled_id_ && BundledOffered()) {
     return bundled_;
   }
   return Status::NotFound("speech model '" + name + "' not found in the models dir");
@@ -118,12 +121,8 @@ Result<std::string> SpeechModels::PathOf(const std::string& name) {
 
 Result<std::string> SpeechModels::Resolve(const std::string& name) {
   if (name.empty() || name == kOpenAiWhisperName) {
-    // The user's own models first: one added to the dir is the one they mean.
-    const std::vector<SpeechModelInfo> all = List();
-    for (bool bundled : {false, true}) {
-      for (const SpeechModelInfo& m : all) {
-        if (m.error.empty() && (m.path == bundled_) == bundled) return m.id;
-      }
+    for (const SpeechModelInfo& m : List()) {
+      if (m.error.empty()) return m.id;
     }
     return Status::NotFound(
         "no speech model in the models dir: add a whisper.cpp model file (ggml-*.bin)");

@@ -36,14 +36,15 @@ inline constexpr const char* kOpenAiWhisperName = "whisper-1";
 class SpeechModels {
  public:
   // bundled: the speech model shipped with Inferno (cli SpeechModelPath(); "" for none),
-  // offered under its file name without ".bin" unless the dir has a model of that id.
+  // offered under its file name without ".bin" while the dir has no speech model, as the demo
+  // chat model is while it has no model (RegistryOptions::fallback_model): the model of a
+  // fresh install, not one more entry beside the user's own.
   explicit SpeechModels(std::string models_dir, std::string bundled = "");
 
-  // Every speech model in the dir and the bundled one, sorted by id.
+  // Every speech model in the dir, else the bundled one; sorted by id.
   std::vector<SpeechModelInfo> List() EXCLUDES(mu_);
 
-  // The id of the speech model `name` names ("" or whisper-1: the first one of the dir, else
-  // the bundled one). NotFound, naming
+  // The id of the speech model `name` names ("" or whisper-1: the first one). NotFound, naming
   // the model, when there is none (a GGUF chat model's name included).
   Result<std::string> Resolve(const std::string& name) EXCLUDES(mu_);
 
@@ -54,8 +55,10 @@ class SpeechModels {
  private:
   SpeechModelInfo Describe(const std::string& id, const std::string& path) EXCLUDES(mu_);
   // The file of the speech model `name` (an id, or an id + ".bin"): the models dir's, else the
-  // bundled one; NotFound.
+  // bundled one while it is offered; NotFound.
   Result<std::string> PathOf(const std::string& name);
+  // Whether the bundled model is offered: there is one, and no speech model in the dir.
+  bool BundledOffered();
 
   const std::string models_dir_;
   const std::string bundled_;

@@ -348,21 +348,39 @@ TEST_F(TranscriptionApi, UploadLimitIsOpenAis) {
             413);
 }
 
-// The speech model in the box (models/inferno-speech.bin, tools/speech-model) is offered beside
-// the dir's models by a server built in the checkout, as the .deb's is from /usr/share.
-TEST_F(TranscriptionApi, TheBundledSpeechModelIsOffered) {
+// The speech model in the box (models/inferno-speech.bin, tools/speech-model): a server built in
+// the checkout and started without -m offers it while its models dir has no speech model, as
+// the .deb's offers its copy from /usr/share; not beside the dir's own (this suite's server),
+// nor when given its model with -m.
+TEST_F(TranscriptionApi, TheBundledSpeechModelStandsInForAnEmptyDir) {
   const fs::path bundled = fs::path(INFERNO_SOURCE_DIR) / "models" / "inferno-speech.bin";
   if (!fs::exists(bundled)) GTEST_SKIP() << "no " << bundled;
-  const json::object m =
-      ParseJsonObject(HttpRequest(port(), "GET", "/v1/models/inferno-speech").body);
-  EXPECT_EQ(m.at("kind"), "speech");
-  EXPECT_EQ(m.at("size_bytes").to_number<uint64_t>(), fs::file_size(bundled));
-  const json::object j = SendJson({{"model", "inferno-speech"}});
-  // speech-1 is a real recording, far from the model's espeak-ng training: only that it runs.
-  EXPECT_FALSE(j.at("text").as_string().empty());
-  // whisper-1 still means the dir's own model (JsonAndTextGiveTheSameTranscript).
-  EXPECT_EQ(SendJson({{"model", "whisper-1"}}).at("text"),
-            SendJson({{"model", "whisper-tiny"}}).at("text"));
+  EXPECT_EQ(HttpRequest(port(), "GET", "/v1/models/inferno-speech").status, 404);
+  const fs::path dir = testing::FreshTempDir("transcription_api", "bundled");
+  const std::vector<std::string> common = {
+      "--models-dir", (dir / "models").string(), "--data-dir", (dir / "data").string(), "-t", "1"};
+  {
+    testing::ServerProcess server(common);
+    ASSERT_TRUE(server.ok()) << server.startup_output();
+    const json::object m =
+        ParseJsonObject(HttpRequest(server.port(), "GET", "/v1/models/inferno-speech").body);
+    EXPECT_EQ(m.at("kind"), "speech");
+    EXPECT_EQ(m.at("size_bytes").to_number<uint64_t>(), fs::file_size(bundled));
+    // whisper-1 means it; speech-1 is a real recording, far from the model's espeak-ng
+    // training: only that it transcribes.
+    std::string form = Form({{"file", speech_, "speech-1.mp3"}, {"model", "whisper-1"}});
+    HttpResponse r =
+        HttpRequest(server.port(), "POST", "/v1/audio/transcriptions", form,
+                    {{"Content-Type", std::string("multipart/form-data; boundary=") + kBoundary}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_FALSE(ParseJsonObject(r.body).at("text").as_string().empty());
+  }
+  std::vector<std::string> with_model = common;
+  with_model.insert(with_model.end(), {"-m", testing::FixtureModel()});
+  testing::ServerProcess given(with_model);
+  ASSERT_TRUE(given.ok()) << given.startup_output();
+  EXPECT_EQ(HttpRequest(given.port(), "GET", "/v1/models/inferno-speech").status, 404);
+  fs::remove_all(dir);
 }
 
 TEST_F(TranscriptionApi, ChatAndSpeechModelsStayApart) {

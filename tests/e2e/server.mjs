@@ -23,7 +23,8 @@ for (const sig of ['exit', 'SIGINT', 'SIGTERM']) {
   });
 }
 
-/** `serveModel`: the model given with -m (the tiny fixture unless a suite needs another). */
+/** `serveModel`: the model given with -m (the tiny fixture unless a suite needs another; null:
+ * no -m, as `make run` starts it). */
 export async function startServer(extraArgs = [], { serveModel = model } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'inferno-e2e-'));
   mkdirSync(path.join(dataDir, 'models'));
@@ -32,7 +33,8 @@ export async function startServer(extraArgs = [], { serveModel = model } = {}) {
   // A second model for compare mode: the same weights quantized to 4 bits (copied: the
   // registry serves no symlink leading out of the models dir).
   copyFileSync(path.join(sharedDir, 'fixtures/models/llama-tiny-Q4_0.gguf'), path.join(dataDir, 'models/llama-tiny-Q4_0.gguf'));
-  const args = ['serve', '--port', '0', '-m', serveModel, '--data-dir', dataDir, ...webRootArgs, '-t', '1', '-q', ...extraArgs];
+  const modelArgs = serveModel === null ? [] : ['-m', serveModel];
+  const args = ['serve', '--port', '0', ...modelArgs, '--data-dir', dataDir, ...webRootArgs, '-t', '1', '-q', ...extraArgs];
   const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   let stderr = '';

@@ -3,9 +3,9 @@
 // WAV made from the same clip at test time) are transcribed, the transcript streams in as the
 // server's, its tokens are coloured and show their alternatives on click, and "Send to chat"
 // sends it to the chat model. Screenshot: docs/screenshots/speech.png. Skipped without the zoo.
-// Then the speech model in the box (models/inferno-speech.bin, which the server offers beside its
-// models dir's) hears a held-out sentence that espeak-ng speaks at test time and the page shows
-// the words said.
+// Then the speech model in the box (models/inferno-speech.bin), offered by a server started as
+// `make run` starts it (no -m, no speech model in its dir), hears a held-out sentence that
+// espeak-ng speaks at test time and the page shows the words said.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,20 +64,20 @@ async function makeWav(plain) {
   return file;
 }
 
-async function openSpeech(model = 'whisper-tiny') {
+async function openSpeech(model = 'whisper-tiny', on = server) {
   const context = await browser.newContext({
     viewport: { width: 1100, height: 720 },
     colorScheme: 'light',
     storageState: {
       cookies: [],
-      origins: [{ origin: server.url, localStorage: [{ name: 'inferno.showSettings', value: 'false' }] }],
+      origins: [{ origin: on.url, localStorage: [{ name: 'inferno.showSettings', value: 'false' }] }],
     },
   });
-  await context.grantPermissions(['microphone'], { origin: server.url });
+  await context.grantPermissions(['microphone'], { origin: on.url });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(server.url + '/');
+  await page.goto(on.url + '/');
   await page.getByRole('tab', { name: 'Speech' }).click();
   const picker = page.getByRole('combobox', { name: 'Speech model' });
   await picker.locator('option', { hasText: model }).waitFor({ state: 'attached' });
@@ -162,11 +162,16 @@ test('speech: the model in the box writes what espeak-ng says', { skip: skipBox 
   const wav = path.join(tmp, 'said.wav');
   const r = spawnSync('espeak-ng', ['-v', 'en-gb+david', '-w', wav, said]);
   assert.equal(r.status, 0, String(r.stderr));
-  browser ??= await launchBrowser();
-  const { page, context, errors } = await openSpeech('inferno-speech');
-  await page.getByLabel('Audio file').setInputFiles(wav);
-  await page.getByRole('status').filter({ hasText: 'Done' }).waitFor({ timeout: 120000 });
-  assert.equal((await page.getByTestId('speech-text').textContent()).trim(), said);
-  assert.deepEqual(errors, []);
-  await context.close();
+  const fresh = await startServer([], { serveModel: null });
+  try {
+    browser ??= await launchBrowser();
+    const { page, context, errors } = await openSpeech('inferno-speech', fresh);
+    await page.getByLabel('Audio file').setInputFiles(wav);
+    await page.getByRole('status').filter({ hasText: 'Done' }).waitFor({ timeout: 120000 });
+    assert.equal((await page.getByTestId('speech-text').textContent()).trim(), said);
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    await fresh.stop();
+  }
 });
