@@ -110,6 +110,29 @@ def run_answers(cmd_for, rows, settle=False):
     return out
 
 
+NEAR_TIE = 0.1  # logits: the issue's parity rule, greedy tokens equal up to the first near-tie
+
+
+def divergence_gap(args, row, other):
+    """Where inferno's greedy answer to `row` parts from `other` (another runner's text): the
+    logit gap between inferno's two most likely tokens at the first token whose text leaves
+    `other`, from `inferno run --json --top-logits 2`. None when they do not part."""
+    cmd = [args.inferno, "run", "-m", args.lm, "--mmproj", args.mmproj, "--image",
+           os.path.join(args.test_dir, row["image"]), "-p", row["question"], "--chat", "-n",
+           str(MAX_TOKENS), "--temp", "0", "-t", str(args.threads), "--json", "--top-logits", "2"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    text = ""
+    for line in out.splitlines():
+        ev = json.loads(line)
+        if ev.get("type") != "token":
+            continue
+        text += ev["text"]
+        if not other.startswith(text.lstrip()):
+            top = ev["top"]
+            return top[0]["logit"] - top[1]["logit"] if len(top) > 1 else float("inf")
+    return None
+
+
 def check_prompt(args, row):
     """The prompt `inferno run --chat` builds for a row equals the one train.py trained on
     (its ids, the image's 64 positions after the user's turn opens): the first thing a wrong
@@ -207,11 +230,23 @@ def main():
                     if answers[a][i] != answers[b][i]]
             # mtmd's text cut short by its log (see run_answers), the rest equal.
             cut = [d for d in diff if b == "mtmd" and d[b] and d[a].startswith(d[b])]
-            report[f"{a}_vs_{b}"] = {"equal": n - len(diff), "rows": n,
-                                     "mtmd_output_cut_short": len(cut), "differ": diff[:50]}
+            entry = {"equal": n - len(diff), "rows": n, "mtmd_output_cut_short": len(cut),
+                     "differ": diff[:50]}
+            if b == "mtmd":
+                # The others: parted at a near-tie of inferno's (the two runners' rounding may
+                # choose differently there), or not.
+                ties = 0
+                for d in diff:
+                    if d in cut:
+                        continue
+                    d["inferno_gap"] = divergence_gap(args, rows[d["row"]], d[b])
+                    ties += d["inferno_gap"] is not None and d["inferno_gap"] < NEAR_TIE
+                entry["near_tie"] = ties
+            report[f"{a}_vs_{b}"] = entry
             print(f"{a} vs {b}: {n - len(diff)}/{n} answers equal"
-                  + (f", {len(cut)} more where mtmd's printed text stops early" if cut else ""),
-                  flush=True)
+                  + (f", {len(cut)} more where mtmd's printed text stops early" if cut else "")
+                  + (f", {entry['near_tie']} more parted at a near-tie (< {NEAR_TIE})"
+                     if entry.get("near_tie") else ""), flush=True)
     first = "inferno" if "inferno" in answers else next(iter(answers), None)
     if first:
         report["wrong_sample"] = [{"image": r["image"], "question": r["question"],

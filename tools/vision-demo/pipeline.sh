@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The vision demo pipeline (what `make vision-demo` runs): the demo language model GGUF ->
-# its float32 checkpoint and tokenizer -> held-out pictures -> training of a small ViT + LLaVA
-# MLP projector with the language model (tools/vision-demo/train.py) -> the mmproj GGUF
+# its float32 checkpoint and tokenizer -> held-out pictures -> training of a small ViT alone on
+# per-patch labels, then of a LLaVA MLP projector and the language model on it
+# (tools/vision-demo/train.py) -> the mmproj GGUF
 # (export.py) and the fine-tuned model's GGUF (`inferno convert`) -> held-out questions graded
 # through PyTorch, `inferno run` and llama.cpp's llama-mtmd-cli (answers compared row by row)
 # -> only when the bars are met (held-out exact answers >= 90% through inferno, inferno's
@@ -11,7 +12,8 @@
 #
 # usage: tools/vision-demo/pipeline.sh INFERNO_BINARY
 #   env: VISION_DIR (build/vision-demo), VISION_LM (models/inferno-demo-Q8_0.gguf: the
-#        language model to start from), VISION_SEED (1234), VISION_STEPS (4000),
+#        language model to start from), VISION_SEED (1234), VISION_STEPS (4500 stage-1 steps, after
+#        train.py's 2000 of stage 0),
 #        VISION_BATCH (16), VISION_THREADS (2), VISION_TEST (300 held-out pictures),
 #        VISION_TEXT_CORPUS (DEMO_DIR's corpus/train.txt when it exists: the language model's
 #        own text, mixed in so it keeps it; it must be the corpus of VISION_LM),
@@ -27,7 +29,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 VISION_DIR=${VISION_DIR:-$ROOT/build/vision-demo}
 VISION_LM=${VISION_LM:-$ROOT/models/inferno-demo-Q8_0.gguf}
 VISION_SEED=${VISION_SEED:-1234}
-VISION_STEPS=${VISION_STEPS:-4000}
+VISION_STEPS=${VISION_STEPS:-4500}
 VISION_BATCH=${VISION_BATCH:-16}
 VISION_THREADS=${VISION_THREADS:-2}
 VISION_TEST=${VISION_TEST:-300}

@@ -59,15 +59,79 @@ def shape_mask(shape, cx, cy, r):
     return m.reshape(SIZE, SS, SIZE, SS).mean(axis=(1, 3))
 
 
-def render(objects, rng):
-    """RGB uint8 [SIZE, SIZE, 3] of (shape, colour, cx, cy, r) objects on a pale background."""
+def render(objects, rng, coverage=None):
+    """RGB uint8 [SIZE, SIZE, 3] of (shape, colour, cx, cy, r) objects on a pale background;
+    a colour is a COLOURS name or an RGB triple (free_colour). With a list as coverage, each
+    object's visible coverage [SIZE, SIZE] is appended to it."""
     bg = 255 - rng.integers(0, 30, 3)
     img = np.ones((SIZE, SIZE, 3), np.float32) * bg
     for shape, colour, cx, cy, r in objects:
-        rgb = np.clip(np.array(COLOURS[colour]) + rng.integers(-18, 19, 3), 0, 255)
-        a = shape_mask(shape, cx, cy, r)[..., None]
-        img = img * (1 - a) + rgb * a
+        if isinstance(colour, str):
+            rgb = np.clip(np.array(COLOURS[colour]) + rng.integers(-18, 19, 3), 0, 255)
+        else:
+            rgb = np.asarray(colour, np.float32)
+        a = shape_mask(shape, cx, cy, r)
+        if coverage is not None:
+            coverage[:] = [c * (1 - a) for c in coverage] + [a]
+        img = img * (1 - a[..., None]) + rgb * a[..., None]
     return np.clip(np.rint(img), 0, 255).astype(np.uint8)
+
+
+# A free colour this close (RGB distance) to a held-out pair's colour never goes on that shape.
+HOLE_RADIUS = 90.0
+
+
+def free_colour(rng, shape):
+    """An RGB colour drawn independently of the shape (any hue, saturation and value dark
+    enough to stand out on the pale background), except near the colour of a HELD_OUT pair
+    with this shape: the vision tower's pretraining (train.py) sees every shape in every
+    colour but those, so it learns shape apart from colour without seeing a held-out pair."""
+    holes = [np.array(COLOURS[c], np.float32) for s, c in HELD_OUT if s == shape]
+    while True:
+        h, s, v = rng.uniform(0, 6), rng.uniform(0.0, 1.0), rng.uniform(0.05, 0.85)
+        k = np.array([5, 3, 1], np.float32)
+        rgb = 255 * v * (1 - s * np.clip(np.minimum((k + h) % 6, 4 - (k + h) % 6), 0, 1))
+        if all(np.linalg.norm(rgb - c) > HOLE_RADIUS for c in holes):
+            return rgb
+
+
+def free_scene(rng, coverage):
+    """A training picture for the tower alone: one to four shapes of free colours and sizes
+    anywhere (no questions). coverage receives [objects, coverages] as in scene()."""
+    n = int(rng.integers(1, 5))
+    objs = []
+    for p in scatter(rng, n, (5, 9)):
+        shape = SHAPES[rng.integers(len(SHAPES))]
+        objs.append((shape, free_colour(rng, shape), p[0], p[1], p[2]))
+    cov = []
+    img = render(objs, rng, cov)
+    coverage[:] = [objs, cov]
+    return img
+
+
+def patch_labels(objects, coverage, patch, min_cover=0.2):
+    """Per patch (row-major, (SIZE / patch)^2): the index + 1 in SHAPES and in COLOURS of the
+    object covering most of it (colour -1 for a free colour), 0 where no object covers
+    min_cover of the patch; and 1 where an object's centre lies in the patch (so counting is
+    counting centres). The vision
+    tower's auxiliary targets in train.py: they say where each shape is, densely."""
+    g = SIZE // patch
+    shapes, colours = np.zeros(g * g, np.int64), np.zeros(g * g, np.int64)
+    centres = np.zeros(g * g, np.int64)
+    if not objects:
+        return shapes, colours, centres
+    cov = np.stack([c.reshape(g, patch, g, patch).mean(axis=(1, 3)).reshape(-1) for c in coverage])
+    best = cov.argmax(axis=0)
+    hit = cov.max(axis=0) >= min_cover
+    names = list(COLOURS)
+    for i, (shape, colour, *_rest) in enumerate(objects):
+        sel = hit & (best == i)
+        shapes[sel] = SHAPES.index(shape) + 1
+        colours[sel] = names.index(colour) + 1 if isinstance(colour, str) else -1
+        # Objects stand at least 12 pixels apart (scatter, pair): one centre per patch at most.
+        cx, cy = (int(min(max(v, 0), SIZE - 1)) // patch for v in _rest[:2])
+        centres[cy * g + cx] = 1
+    return shapes, colours, centres
 
 
 def pick_pair(rng, allowed):
@@ -156,10 +220,11 @@ def pair(rng, allowed):
 KINDS = {"single": single, "count": count, "pair": pair}
 
 
-def scene(rng, held_out=False):
+def scene(rng, held_out=False, coverage=None):
     """(image uint8 [64, 64, 3], kind, [(question, answer)], uses_held_out_pair). Training
     scenes (held_out=False) never contain a HELD_OUT pair; held_out=True scenes contain at
-    least one."""
+    least one. With a list as coverage, it receives the objects and their coverages:
+    [objects, [coverage per object]] (for patch_labels)."""
     kind = list(KINDS)[rng.integers(len(KINDS))]
     if held_out:
         def allowed(s, c):
@@ -170,7 +235,12 @@ def scene(rng, held_out=False):
                 break
     else:
         objs, qa = KINDS[kind](rng, lambda s, c: (s, c) not in HELD_OUT)
-    return render(objs, rng), kind, qa, held_out
+    if coverage is None:
+        return render(objs, rng), kind, qa, held_out
+    cov = []
+    img = render(objs, rng, cov)
+    coverage[:] = [objs, cov]
+    return img, kind, qa, held_out
 
 
 def write_png(path, img):

@@ -1,8 +1,11 @@
 #!/usr/bin/python3
-"""Trains the vision demo: the ViT + projector of vlm.py from scratch and, unless --lm-lr 0,
-the demo language model with it, on scenes.py's generated pictures. Every batch is a pure
-function of (--seed, step), so a resumed run (work/resume.pt, saved every 20 steps and at
-least every 5 minutes) equals an uninterrupted one.
+"""Trains the vision demo on scenes.py's generated pictures, in two stages: stage 0
+(tower_pretrain.py) trains the ViT of vlm.py from scratch on per-patch labels; stage 1 keeps
+that ViT frozen and trains the projector and, unless --lm-lr 0, the demo language model to
+answer questions about the pictures (--pretrain-steps 0: one stage, everything trained through
+the answers, as the first attempts did). Every batch is a pure function of (--seed, step), so
+a resumed run (work/pretrain.pt, work/resume.pt, saved every 20 steps and at least every 5
+minutes) equals an uninterrupted one.
 
 Each image row is the chat prompt mtmd builds for `-p QUESTION --image X` with the demo's
 ChatML template, the image's embeddings where mtmd puts them (before the user's text):
@@ -32,6 +35,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "demo-model"))
 import scenes  # noqa: E402
 from model import load_checkpoint  # noqa: E402
+from tower_pretrain import pretrain  # noqa: E402
 from vlm import VisionTower, lm_forward_embeds  # noqa: E402
 
 USER = "<|im_start|>user\n"
@@ -147,6 +151,11 @@ def main():
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--ffn", type=int, default=512)
     ap.add_argument("--mlp-hidden", type=int, default=256)
+    ap.add_argument("--pretrain-steps", type=int, default=2000,
+                    help="stage 0: the ViT alone on per-patch labels (tower_pretrain.py); 0: none")
+    ap.add_argument("--pretrain-batch", type=int, default=64)
+    ap.add_argument("--pretrain-free", type=float, default=0.5,
+                    help="share of stage-0 pictures with free colours (scenes.free_scene)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -160,12 +169,19 @@ def main():
     vis = VisionTower(image_size=scenes.SIZE, d=args.width, heads=args.heads, ff=args.ffn,
                       layers=args.layers, mlp_hidden=args.mlp_hidden,
                       n_embd_out=lm.cfg.hidden_size)
+    os.makedirs(args.work, exist_ok=True)
+    pretrained = args.pretrain_steps > 0
+    if pretrained:  # stage 0; after it the ViT stays as it learnt there
+        pretrain(vis, args, args.work)
+        for p in vis.body_parameters():
+            p.requires_grad_(False)
+    tuned = [p for p in vis.parameters() if p.requires_grad]
     frozen = args.lm_lr == 0
     for p in lm.parameters():
         p.requires_grad_(not frozen)
-    groups = [{"params": [p for p in vis.parameters() if p.dim() >= 2], "weight_decay": 0.05,
+    groups = [{"params": [p for p in tuned if p.dim() >= 2], "weight_decay": 0.05,
                "lr0": args.lr},
-              {"params": [p for p in vis.parameters() if p.dim() < 2], "weight_decay": 0.0,
+              {"params": [p for p in tuned if p.dim() < 2], "weight_decay": 0.0,
                "lr0": args.lr}]
     if not frozen:
         groups.append({"params": [p for p in lm.parameters() if p.dim() >= 2],
@@ -173,7 +189,6 @@ def main():
         groups.append({"params": [p for p in lm.parameters() if p.dim() < 2],
                        "weight_decay": 0.0, "lr0": args.lm_lr})
     opt = torch.optim.AdamW(groups, lr=args.lr, betas=(0.9, 0.95))
-    os.makedirs(args.work, exist_ok=True)
     resume = os.path.join(args.work, "resume.pt")
     step = 0
     if os.path.exists(resume):
@@ -190,13 +205,19 @@ def main():
     t0, saved_at, first = time.time(), time.time(), step
     recent = []
     lm.train(not frozen)
-    vis.train()
+    vis.train(not pretrained)
     while step < args.steps:
         images, rows = make_batch(args, step, prompts, text_ids)
         f = lr_factor(step, args.steps)
         for g in opt.param_groups:
             g["lr"] = g["lr0"] * f
-        v = vis(images) if len(images) else None
+        v = None
+        if len(images) and pretrained:
+            with torch.no_grad():
+                feats = vis.features(images)
+            v = vis.project(feats)
+        elif len(images):
+            v = vis(images)
         x, y, is_text = assemble(lm, v, rows, text_ids, args.text_seq)
         logits = lm_forward_embeds(lm, x)
         tok = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
@@ -235,6 +256,8 @@ def main():
         json.dump({"steps": args.steps, "batch": args.batch, "lr": args.lr, "lm_lr": args.lm_lr,
                    "seed": args.seed, "threads": args.threads,
                    "text_fraction": args.text_fraction if text_ids is not None else 0,
+                   "pretrain_steps": args.pretrain_steps, "pretrain_batch": args.pretrain_batch,
+                   "pretrain_free": args.pretrain_free,
                    "vision": vis.cfg,
                    "answer_loss_mean_last_50": round(sum(recent) / max(1, len(recent)), 4),
                    "seconds_this_run": round(time.time() - t0, 1)}, fh, indent=2)

@@ -58,13 +58,23 @@ class VisionTower(nn.Module):
         self.blocks = nn.ModuleList([VitBlock(d, heads, ff) for _ in range(layers)])
         self.mm0, self.mm2 = nn.Linear(d, mlp_hidden), nn.Linear(mlp_hidden, n_embd_out)
 
-    def forward(self, images):
+    def features(self, images):
+        """The ViT's output [B, patches, d] (post LayerNorm), before the projector."""
         x = self.patch((images - MEAN) / STD).flatten(2).transpose(1, 2) + self.pos
         x = self.pre_ln(x)
         for blk in self.blocks:
             x = blk(x)
-        x = self.post_ln(x)
+        return self.post_ln(x)
+
+    def project(self, x):
         return self.mm2(F.gelu(self.mm0(x), approximate="tanh"))
+
+    def body_parameters(self):
+        """The ViT's parameters (not the projector's)."""
+        return [p for n, p in self.named_parameters() if not n.startswith("mm")]
+
+    def forward(self, images):
+        return self.project(self.features(images))
 
 
 def lm_forward_embeds(lm: Llama, x):
