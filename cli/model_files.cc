@@ -46,6 +46,8 @@ std::string DemoModelPath() { return BundledModelPath("inferno-demo-Q8_0.gguf");
 
 std::string SpeechModelPath() { return BundledModelPath("inferno-speech.bin"); }
 
+std::string VisionDemoPath() { return BundledModelPath("vision/inferno-demo-vision-Q8_0.gguf"); }
+
 std::string ShippedPluginsDir() {
   namespace fs = std::filesystem;
   std::error_code ec;

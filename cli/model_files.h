@@ -21,6 +21,10 @@ std::string DemoModelPath();
 // The bundled speech model (inferno-speech.bin, tools/speech-model), found as the demo model.
 std::string SpeechModelPath();
 
+// The bundled vision demo's language model (vision/inferno-demo-vision-Q8_0.gguf, its mmproj
+// beside it; tools/vision-demo), found as the demo model.
+std::string VisionDemoPath();
+
 // The example plugins shipped with Inferno, found as DemoModelPath() finds the demo model:
 // <prefix>/share/inferno/plugins when installed, else the checkout's plugins/examples; "".
 std::string ShippedPluginsDir();

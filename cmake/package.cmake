@@ -56,6 +56,13 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/models/inferno-speech.bin)
   install(FILES ${CMAKE_SOURCE_DIR}/models/inferno-speech.bin
     DESTINATION ${CMAKE_INSTALL_DATADIR}/inferno/models)
 endif()
+# The vision demo's pair, once tools/vision-demo has shipped one (offered beside the demo
+# model, cli/model_files.h VisionDemoPath).
+if(EXISTS ${CMAKE_SOURCE_DIR}/models/vision/inferno-demo-vision-Q8_0.gguf)
+  install(FILES ${CMAKE_SOURCE_DIR}/models/vision/inferno-demo-vision-Q8_0.gguf
+    ${CMAKE_SOURCE_DIR}/models/vision/mmproj-inferno-demo-vision-F16.gguf
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/inferno/models/vision)
+endif()
 # The example visualization plugins, where `inferno serve` looks beside the binary
 # (../share/inferno/plugins); the template is documentation to copy, shipped with the docs.
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/plugins/examples/

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -145,6 +146,17 @@ Status ModelRegistry::Init() {
     if (!dir_has_models) preload = options_.fallback_model;
   }
   if (preload.empty()) return Status::Ok();
+  if (preload == options_.fallback_model) {
+    for (const std::string& extra : options_.fallback_extras) {
+      if (!fs::exists(extra, ec)) continue;
+      // A bundled file that does not parse is listed by nothing rather than stopping the
+      // server: the demo chat model still serves.
+      if (Result<std::string> id = AddFile(extra); !id.ok()) {
+        std::fprintf(stderr, "inferno: bundled model %s not offered: %s\n", extra.c_str(),
+                     id.status().message().c_str());
+      }
+    }
+  }
   if (!fs::exists(preload, ec)) return Status::NotFound(preload + ": no such model file");
   preload_id_ = IdFor(preload);
   options_.preload = preload;  // MmprojFor() knows it as the -m model

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "tests/server_process.h"
@@ -380,6 +382,40 @@ TEST(ServerOptions, ApiKeyGuardsApiRoutesButNotHealth) {
   ASSERT_TRUE(fs::exists(data / "logs"));
   EXPECT_FALSE(fs::is_empty(data / "logs"));
   fs::remove_all(data);
+}
+
+// A server started as make run starts it (no -m, an empty models dir) offers the bundled set:
+// the demo model (loaded), the vision demo with its mmproj, the speech model; each as shipped
+// in models/ (skipped until tools/vision-demo has shipped its pair).
+TEST(ServerOptions, AnEmptyDirGetsTheBundledModels) {
+  const fs::path src = fs::path(INFERNO_SOURCE_DIR) / "models";
+  if (!fs::exists(src / "vision" / "inferno-demo-vision-Q8_0.gguf")) {
+    GTEST_SKIP() << "no vision demo in " << src << " (make vision-demo)";
+  }
+  const fs::path dir = testing::FreshTempDir("server", "bundled");
+  ServerProcess server({"--models-dir", (dir / "models").string(), "--data-dir",
+                        (dir / "data").string(), "-t", "1"});
+  ASSERT_TRUE(server.ok()) << server.startup_output();
+  std::map<std::string, json::object> by_id;
+  json::object list = ParseJsonObject(HttpRequest(server.port(), "GET", "/v1/models").body);
+  for (const json::value& m : list["data"].as_array()) {
+    by_id[std::string(m.as_object().at("id").as_string())] = m.as_object();
+  }
+  ASSERT_TRUE(by_id.count("inferno-demo-Q8_0")) << json::serialize(list);
+  EXPECT_EQ(by_id["inferno-demo-Q8_0"].at("loaded"), true);
+  ASSERT_TRUE(by_id.count("inferno-demo-vision-Q8_0")) << json::serialize(list);
+  const json::array& caps = by_id["inferno-demo-vision-Q8_0"].at("capabilities").as_array();
+  EXPECT_NE(std::find(caps.begin(), caps.end(), json::value("vision")), caps.end());
+  if (fs::exists(src / "inferno-speech.bin")) {
+    EXPECT_TRUE(by_id.count("inferno-speech"));
+  }
+  // Given its model, a server serves that and nothing bundled.
+  ServerProcess given({"-m", testing::FixtureModel(), "--models-dir", (dir / "models").string(),
+                       "--data-dir", (dir / "data2").string(), "-t", "1"});
+  ASSERT_TRUE(given.ok()) << given.startup_output();
+  const std::string listed = HttpRequest(given.port(), "GET", "/v1/models").body;
+  EXPECT_EQ(listed.find("inferno-demo-vision"), std::string::npos) << listed;
+  fs::remove_all(dir);
 }
 
 TEST(ServerOptions, ModelsDirListsLoadsOnDemandAndRefusesEscapes) {

@@ -122,6 +122,15 @@ if [[ -f $src_dir/models/inferno-speech.bin ]]; then
     fail "the speech model is not offered: $(curl -s "$url/v1/models/inferno-speech")"
 fi
 
+# The vision demo from the package, offered beside the demo model with its mmproj.
+if [[ -f $src_dir/models/vision/inferno-demo-vision-Q8_0.gguf ]]; then
+  for f in inferno-demo-vision-Q8_0.gguf mmproj-inferno-demo-vision-F16.gguf; do
+    [[ -s $root/usr/share/inferno/models/vision/$f ]] || fail "missing vision/$f"
+  done
+  curl -sf "$url/v1/models" | grep -q '"id":"inferno-demo-vision-Q8_0"' ||
+    fail "the vision demo is not offered: $(curl -s "$url/v1/models")"
+fi
+
 # The example plugins from the package, found beside the binary (docs/plugins.md).
 curl -sf "$url/api/plugins" >"$work/plugins.json" || fail "GET /api/plugins"
 python3 - "$work/plugins.json" <<'PY' || fail "plugins: $(cat "$work/plugins.json")"
