@@ -12,7 +12,7 @@
 #
 # usage: tools/vision-demo/pipeline.sh INFERNO_BINARY
 #   env: VISION_DIR (build/vision-demo), VISION_LM (models/inferno-demo-Q8_0.gguf: the
-#        language model to start from), VISION_SEED (1234), VISION_STEPS (4500 stage-1 steps, after
+#        language model to start from), VISION_SEED (1234), VISION_STEPS (9000 stage-1 steps, after
 #        train.py's 2000 of stage 0),
 #        VISION_BATCH (16), VISION_THREADS (2), VISION_TEST (300 held-out pictures),
 #        VISION_TEXT_CORPUS (DEMO_DIR's corpus/train.txt when it exists: the language model's
@@ -29,7 +29,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 VISION_DIR=${VISION_DIR:-$ROOT/build/vision-demo}
 VISION_LM=${VISION_LM:-$ROOT/models/inferno-demo-Q8_0.gguf}
 VISION_SEED=${VISION_SEED:-1234}
-VISION_STEPS=${VISION_STEPS:-4500}
+VISION_STEPS=${VISION_STEPS:-9000}
 VISION_BATCH=${VISION_BATCH:-16}
 VISION_THREADS=${VISION_THREADS:-2}
 VISION_TEST=${VISION_TEST:-300}

@@ -220,12 +220,13 @@ def pair(rng, allowed):
 KINDS = {"single": single, "count": count, "pair": pair}
 
 
-def scene(rng, held_out=False, coverage=None):
+def scene(rng, held_out=False, coverage=None, kind=None):
     """(image uint8 [64, 64, 3], kind, [(question, answer)], uses_held_out_pair). Training
     scenes (held_out=False) never contain a HELD_OUT pair; held_out=True scenes contain at
     least one. With a list as coverage, it receives the objects and their coverages:
-    [objects, [coverage per object]] (for patch_labels)."""
-    kind = list(KINDS)[rng.integers(len(KINDS))]
+    [objects, [coverage per object]] (for patch_labels). kind: one of KINDS, else drawn."""
+    if kind is None:
+        kind = list(KINDS)[rng.integers(len(KINDS))]
     if held_out:
         def allowed(s, c):
             return True

@@ -85,7 +85,8 @@ def make_batch(args, step, prompts, text_ids):
         if text_ids is not None and rng.random() < args.text_fraction:
             rows.append(("text", int(rng.integers(0, len(text_ids) - args.text_seq - 1))))
             continue
-        img, _, qa, _ = scenes.scene(rng)
+        pair = rng.random() < args.pair_extra
+        img, _, qa, _ = scenes.scene(rng, kind="pair" if pair else None)
         q, a = pick_qa(rng, qa)
         images.append(img)
         rows.append(("image",) + prompts.row(q, a))
@@ -151,6 +152,10 @@ def main():
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--ffn", type=int, default=512)
     ap.add_argument("--mlp-hidden", type=int, default=256)
+    ap.add_argument("--pair-extra", type=float, default=0.25,
+                    help="share of picture rows that are pair scenes before the kind is drawn "
+                    "(0.25: half the rows are pairs, whose short questions bind a colour or a "
+                    "place to one of two shapes: the hardest)")
     ap.add_argument("--pretrain-steps", type=int, default=2000,
                     help="stage 0: the ViT alone on per-patch labels (tower_pretrain.py); 0: none")
     ap.add_argument("--pretrain-batch", type=int, default=64)
@@ -257,7 +262,7 @@ def main():
                    "seed": args.seed, "threads": args.threads,
                    "text_fraction": args.text_fraction if text_ids is not None else 0,
                    "pretrain_steps": args.pretrain_steps, "pretrain_batch": args.pretrain_batch,
-                   "pretrain_free": args.pretrain_free,
+                   "pretrain_free": args.pretrain_free, "pair_extra": args.pair_extra,
                    "vision": vis.cfg,
                    "answer_loss_mean_last_50": round(sum(recent) / max(1, len(recent)), 4),
                    "seconds_this_run": round(time.time() - t0, 1)}, fh, indent=2)
