@@ -73,8 +73,12 @@ mkdir -p "$home"
 story=$(cd / && env -i PATH=/usr/bin:/bin HOME="$home" "$inferno" run -p "Once upon a" -n 4 -t 2 2>"$work/run.err") ||
   fail "run: $(cat "$work/run.err")"
 [[ $story == " time"* ]] || fail "run without -m gave '$story'"
+# The files exist before the loop below reads them: the background shell opens them only
+# when it is scheduled, which on a loaded machine may be after the first read.
+: >"$work/serve.out"
+: >"$work/serve.err"
 (cd / && exec env -i PATH=/usr/bin:/bin HOME="$home" "$inferno" serve --port 0 -t 2 -q \
-  >"$work/serve.out" 2>"$work/serve.err") &
+  >>"$work/serve.out" 2>>"$work/serve.err") &
 server_pid=$!
 port=""
 for _ in $(seq 1 600); do
