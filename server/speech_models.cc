@@ -98,7 +98,10 @@ std::vector<SpeechModelInfo> SpeechModels::List() {
   for (const ModelFile& f : FindModelFiles(models_dir_, kExtension)) {
     if (IsWhisperFile(f.path)) out.push_back(Describe(f.id, f.path));
   }
-  if (out.empty() && BundledOffered()) out.push_back(Describe(bundled_id_, bundled_));
+  // The scan above found no speech model, which is half of BundledOffered().
+  if (out.empty() && !bundled_.empty() && IsWhisperFile(bundled_)) {
+    out.push_back(Describe(bundled_id_, bundled_));
+  }
   return out;
 }
 
