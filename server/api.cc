@@ -541,10 +541,9 @@ Api::Collected Api::Collect(const EventPump& pump, const std::function<void(cons
 }
 
 void Api::SeedChat(const Request& r, ResponseWriter& w, int* status) {
-  json::error_code ec;
-  json::value root = json::parse(r.body, ec);
-  if (ec || !root.is_object()) {
-    SendJson(w, 400, ErrorJson(400, "the request body must be a JSON object"), status);
+  json::value root;
+  if (auto err = ParseBodyObject(r.body, &root)) {
+    SendJson(w, err->status, ErrorJson(err->status, err->message), status);
     return;
   }
   const json::object& o = root.as_object();
@@ -596,10 +595,9 @@ void Api::SeedChat(const Request& r, ResponseWriter& w, int* status) {
 }
 
 void Api::Tokenize(const Request& r, ResponseWriter& w, bool detokenize, int* status) {
-  json::error_code ec;
-  json::value root = json::parse(r.body, ec);
-  if (ec || !root.is_object()) {
-    SendJson(w, 400, ErrorJson(400, "the request body must be a JSON object"), status);
+  json::value root;
+  if (auto err = ParseBodyObject(r.body, &root)) {
+    SendJson(w, err->status, ErrorJson(err->status, err->message), status);
     return;
   }
   const json::object& o = root.as_object();

@@ -223,13 +223,9 @@ std::optional<Response> BenchRoutes::ResolveTarget(const std::string& id, BenchR
 }
 
 std::optional<Response> BenchRoutes::Parse(const std::string& body, BenchRequest* out) {
-  json::error_code ec;
-  json::value root = json::parse(body, ec);
-  if (ec)
-    return ErrorResponse(400, "the request body is not valid JSON: " + ec.message(),
-                         "invalid_json");
-  if (!root.is_object())
-    return ErrorResponse(400, "the request body must be a JSON object", "invalid_json");
+  json::value root;
+  if (auto err = ParseBodyObject(body, &root))
+    return ErrorResponse(err->status, err->message, "invalid_json");
   const json::object& o = root.as_object();
   static const std::set<std::string> kKnown = {"models",      "prompt_sizes", "repetitions",
                                                "gen_tokens",  "threads",      "category",

@@ -101,10 +101,8 @@ bool AllIntegers(const json::array& a) {
 
 std::optional<ApiError> ParseEmbeddingsCall(std::string_view body, EmbedDialect dialect,
                                             EmbeddingsCall* out) {
-  json::error_code ec;
-  json::value root = json::parse(body, ec);
-  if (ec) return Bad("the request body is not valid JSON: " + ec.message(), "");
-  if (!root.is_object()) return Bad("the request body must be a JSON object", "");
+  json::value root;
+  if (auto err = ParseBodyObject(body, &root)) return err;
   const json::object& o = root.as_object();
   out->dialect = dialect;
   if (auto err = StringField(o, "model", &out->model)) return err;

@@ -220,9 +220,8 @@ namespace {
 
 // /api/show's body: the model as `model` (or Ollama's older `name`), and `verbose`.
 std::optional<ApiError> ReadShow(std::string_view body, std::string* model, bool* verbose) {
-  json::error_code ec;
-  json::value root = json::parse(body, ec);
-  if (ec || !root.is_object()) return OllamaBadField("", "the request body must be a JSON object");
+  json::value root;
+  if (auto err = ParseBodyObject(body, &root)) return err;
   const json::object& o = root.as_object();
   const json::value* m = o.if_contains("model");
   if (m == nullptr || m->is_null() || (m->is_string() && m->as_string().empty())) {

@@ -40,10 +40,8 @@ struct Prepared {
 
 std::optional<ApiError> PrepareRequest(store::ApiResponses* responses, std::string_view body,
                                        Prepared* p) {
-  json::error_code ec;
-  json::value root = json::parse(body, ec);
-  if (ec || !root.is_object())
-    return ApiError{400, "the request body must be a JSON object", "", ""};
+  json::value root;
+  if (auto err = ParseBodyObject(body, &root)) return err;
   const json::object& o = root.as_object();
   if (auto err = ReadResponsesRequest(o, &p->rr)) return err;
   json::array items;
