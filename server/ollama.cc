@@ -138,8 +138,10 @@ void AddStats(const Event& done, int prompt_tokens, json::object* out) {
   (*out)["done_reason"] = done.finish_reason == "length" ? "length" : "stop";
   (*out)["total_duration"] = Nanos(t.ttft_ms + t.decode_ms);
   (*out)["load_duration"] = Nanos(t.load_ms);
-  // As Ollama: only the prompt tokens evaluated, not those its cache held.
-  (*out)["prompt_eval_count"] = prompt_tokens - t.cached_tokens;
+  // As Ollama since 0.33: the whole prompt, and apart from it the part its cache held (before,
+  // Ollama counted only the evaluated tokens, which clients read as a shrinking context).
+  (*out)["prompt_eval_count"] = prompt_tokens;
+  (*out)["prompt_eval_cached_count"] = t.cached_tokens;
   (*out)["prompt_eval_duration"] = Nanos(t.prompt_ms);
   (*out)["eval_count"] = t.generated_tokens;
   (*out)["eval_duration"] = Nanos(t.decode_ms);

@@ -85,13 +85,15 @@ TEST(OllamaChat, EncodesTheThoughtAsThinking) {
   EXPECT_FALSE(
       json::parse(enc.TokenLine(a)).as_object()["message"].as_object().contains("thinking"));
   enc.Add(a);
-  const Event done = Done("stop", 5, 2);
+  Event done = Done("stop", 5, 2);
+  done.timings.cached_tokens = 4;
   json::object out = json::parse(enc.Final(done, 7)).as_object();
   EXPECT_EQ(out["message"].as_object()["content"], "Hi");
   EXPECT_EQ(out["message"].as_object()["thinking"], "Hmm");
   EXPECT_EQ(out["done"], true);
   EXPECT_EQ(out["done_reason"], "stop");
-  EXPECT_EQ(out["prompt_eval_count"], 7);
+  EXPECT_EQ(out["prompt_eval_count"], 7);  // the whole prompt, as Ollama 0.33+
+  EXPECT_EQ(out["prompt_eval_cached_count"], 4);
   EXPECT_EQ(out["eval_count"], 5);
   EXPECT_EQ(out["eval_duration"], 2000000);
 }

@@ -127,16 +127,18 @@ TEST_F(OllamaApiTest, SuffixContextRawAndRefusals) {
   json::object again = Generate(
       R"({"model":"plain","prompt":"Hi","stream":false,"options":{"num_predict":1},"context":)" +
       json::serialize(context) + "}");
-  // What it evaluated is only what the prompt cache did not hold (Ollama's prompt_eval_count),
-  // so the composition shows in the context it returns: the old one, then the new prompt
-  // without its BOS, then the answer.
+  // The context it returns shows the composition: the old one, then the new prompt without
+  // its BOS, then the answer.
   const json::array& grown = again.at("context").as_array();
   const size_t first_prompt = context.size() - 3;
   ASSERT_EQ(grown.size(),
             context.size() + first_prompt - 1 + again.at("eval_count").to_number<size_t>());
   EXPECT_EQ(json::array(grown.begin(), grown.begin() + std::ptrdiff_t(context.size())), context);
-  // At most the new prompt and the previous answer's last token (sampled, never evaluated).
-  EXPECT_LE(again.at("prompt_eval_count").to_number<size_t>(), first_prompt);
+  // prompt_eval_count is the whole prompt (Ollama 0.33+), prompt_eval_cached_count the part
+  // the cache held: at least the first prompt, since the old context leads the new one.
+  EXPECT_EQ(again.at("prompt_eval_count").to_number<size_t>(),
+            grown.size() - again.at("eval_count").to_number<size_t>());
+  EXPECT_GE(again.at("prompt_eval_cached_count").to_number<size_t>(), first_prompt);
   // raw: the prompt as it is, and no context back.
   json::object raw = Generate(R"({"model":"plain","prompt":"Hi","raw":true,"stream":false,)"
                               R"("options":{"num_predict":1}})");

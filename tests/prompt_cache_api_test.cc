@@ -87,7 +87,7 @@ TEST(PromptCacheApi, SecondChatTurnReusesTheFirstAndAnswersAsWithoutTheCache) {
                         std::to_string(second.cached_tokens) + "\n"),
       std::string::npos);
 
-  // Ollama counts only what it evaluated.
+  // Ollama (0.33+) counts the whole prompt and, apart, what its cache held.
   const json::object body{
       {"model", "inferno-demo-Q8_0"},
       {"stream", false},
@@ -96,9 +96,11 @@ TEST(PromptCacheApi, SecondChatTurnReusesTheFirstAndAnswersAsWithoutTheCache) {
       {"options", json::object{{"temperature", 0}, {"num_predict", 4}}}};
   const HttpResponse ollama = HttpRequest(on.port(), "POST", "/api/chat", json::serialize(body));
   ASSERT_EQ(ollama.status, 200) << ollama.body;
-  const int64_t evaluated =
-      ParseJsonObject(ollama.body).at("prompt_eval_count").to_number<int64_t>();
-  EXPECT_EQ(evaluated, 1) << "the whole prompt was cached but its last token";
+  const json::object counts = ParseJsonObject(ollama.body);
+  const int64_t prompt = counts.at("prompt_eval_count").to_number<int64_t>();
+  EXPECT_EQ(prompt, first.prompt_tokens) << "the first turn's prompt again";
+  EXPECT_EQ(prompt - counts.at("prompt_eval_cached_count").to_number<int64_t>(), 1)
+      << "the whole prompt was cached but its last token";
 
   const fs::path data_off = testing::FreshTempDir("prompt_cache_api", "off");
   ServerProcess off = Serve(data_off, {"--no-prompt-cache"});
