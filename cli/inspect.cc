@@ -82,57 +82,63 @@ std::string HumanBytes(double b) {
   return fmt::format("{:.2f} {}", b, units[u]);
 }
 
-int RunInspect(const InspectOptions& o) {
-  if (IsWhisperFile(o.model)) return InspectWhisper(o.model, o.json);
-  Result<std::unique_ptr<gguf::File>> opened = gguf::File::Open(o.model);
-  if (!opened.ok()) {
-    fmt::print(stderr, "error: {}\n", opened.status().message());
-    return 1;
-  }
-  const gguf::File& f = **opened;
-  if (vision::IsMmproj(f)) return InspectMmproj(f, o.json);
-  if (Result<std::string> arch = f.GetStringOr("general.architecture", "");
-      arch.ok() && *arch == audio::kWhisperArch) {
-    return InspectWhisper(o.model, o.json);  // the GGUF form of a whisper.cpp model
-  }
-  const Status verdict = ValidateModel(f);
-  Result<std::unique_ptr<Tokenizer>> tok = Tokenizer::FromGguf(f);
-
-  // Quant mix and parameter count.
+// What inspect reports of a language or embedding model, gathered once for both outputs.
+struct Inspection {
+  Result<ModelConfig> config;
+  Result<std::unique_ptr<Tokenizer>> tok;
+  ModelSummary summary;
+  std::string chat_template;
+  ChatTemplate detected;
   struct Mix {
     int tensors = 0;
     uint64_t bytes = 0;
     int64_t params = 0;
   };
-  std::map<std::string, Mix> mix;
+  std::map<std::string, Mix> mix;  // by tensor type
   int64_t params = 0;
+  Status overall;  // the verdict: the model's validation, else the tokenizer's
+};
+
+Inspection Gather(const gguf::File& f) {
+  Result<std::string> tmpl = f.GetStringOr("tokenizer.chat_template", "");
+  Inspection in{.config = ReadModelConfig(f),
+                .tok = Tokenizer::FromGguf(f),
+                .summary = SummarizeModel(f),
+                .chat_template = tmpl.ok() ? *tmpl : ""};
+  in.detected = ChatTemplate::Detect(in.chat_template);
   for (const gguf::TensorInfo& t : f.tensors()) {
-    Mix& m = mix[std::string(DTypeName(t.type))];
+    Inspection::Mix& m = in.mix[std::string(DTypeName(t.type))];
     ++m.tensors;
     m.bytes += t.bytes;
     m.params += t.n_elements;
-    params += t.n_elements;
+    in.params += t.n_elements;
   }
-  Result<std::string> tmpl = f.GetStringOr("tokenizer.chat_template", "");
-  const std::string chat_template = tmpl.ok() ? *tmpl : "";
+  const Status verdict = ValidateModel(f);
+  in.overall = verdict.ok() && !in.tok.ok() ? in.tok.status() : verdict;
+  return in;
+}
 
+std::string TokenText(const Tokenizer& t, int id) {
+  return id >= 0 ? ToValidUtf8(t.TokenText(id)) : "";
+}
+
+boost::json::object InspectionJson(const std::string& path, const gguf::File& f,
+                                   const Inspection& in, bool tensors) {
   boost::json::object out;
-  out["file"] = o.model;
+  out["file"] = path;
   out["size_bytes"] = f.file_size();
   out["gguf_version"] = f.version();
   out["tensor_count"] = f.tensors().size();
-  out["parameters"] = params;
-  const ModelSummary summary = SummarizeModel(f);
-  Result<ModelConfig> config = ReadModelConfig(f);
-  const std::string layer_kinds = config.ok() ? LayerKinds(*config) : "";
-  if (config.ok()) {
+  out["parameters"] = in.params;
+  if (in.config.ok()) {
     boost::json::array kinds;
-    for (int l = 0; l < config->n_layer; ++l)
-      kinds.push_back(boost::json::string(LayerKind(*config, l)));
+    for (int l = 0; l < in.config->n_layer; ++l)
+      kinds.push_back(boost::json::string(LayerKind(*in.config, l)));
     out["layer_kinds"] = std::move(kinds);
-    out["embedding_only"] = EmbeddingOnly(*config);
-    out["pooling"] = PoolingName(config->pooling);  // not "none": an embedding model
+    out["embedding_only"] = EmbeddingOnly(*in.config);
+    out["pooling"] = PoolingName(in.config->pooling);  // not "none": an embedding model
   }
+  const ModelSummary& summary = in.summary;
   if (summary.n_expert > 0) {
     out["experts"] = boost::json::object{{"count", summary.n_expert},
                                          {"used_per_token", summary.n_expert_used},
@@ -154,34 +160,31 @@ int RunInspect(const InspectOptions& o) {
   }
   out["metadata"] = std::move(meta);
   boost::json::object quant;
-  for (const auto& [name, m] : mix) {
+  for (const auto& [name, m] : in.mix) {
     quant[name] =
         boost::json::object{{"tensors", m.tensors}, {"bytes", m.bytes}, {"parameters", m.params}};
   }
   out["quant_mix"] = std::move(quant);
-  if (tok.ok()) {
-    const Tokenizer& t = **tok;
-    out["tokenizer"] =
-        boost::json::object{{"model", TokenizerModelName(t.model())},
-                            {"pre", t.pre()},
-                            {"vocab_size", t.n_vocab()},
-                            {"bos", t.bos()},
-                            {"bos_text", t.bos() >= 0 ? ToValidUtf8(t.TokenText(t.bos())) : ""},
-                            {"eos", t.eos()},
-                            {"eos_text", t.eos() >= 0 ? ToValidUtf8(t.TokenText(t.eos())) : ""},
-                            {"add_bos", t.add_bos()},
-                            {"add_eos", t.add_eos()}};
+  if (in.tok.ok()) {
+    const Tokenizer& t = **in.tok;
+    out["tokenizer"] = boost::json::object{{"model", TokenizerModelName(t.model())},
+                                           {"pre", t.pre()},
+                                           {"vocab_size", t.n_vocab()},
+                                           {"bos", t.bos()},
+                                           {"bos_text", TokenText(t, t.bos())},
+                                           {"eos", t.eos()},
+                                           {"eos_text", TokenText(t, t.eos())},
+                                           {"add_bos", t.add_bos()},
+                                           {"add_eos", t.add_eos()}};
   } else {
-    out["tokenizer"] = boost::json::object{{"error", tok.status().message()}};
+    out["tokenizer"] = boost::json::object{{"error", in.tok.status().message()}};
   }
-  const ChatTemplate detected = ChatTemplate::Detect(chat_template);
-  out["chat_template"] = boost::json::object{{"length", chat_template.size()},
-                                             {"format", std::string(detected.Name())},
-                                             {"recognised", detected.warning.empty()}};
-  const Status overall = verdict.ok() && !tok.ok() ? tok.status() : verdict;
-  out["valid"] = overall.ok();
-  if (!overall.ok()) out["error"] = overall.message();
-  if (o.tensors) {
+  out["chat_template"] = boost::json::object{{"length", in.chat_template.size()},
+                                             {"format", std::string(in.detected.Name())},
+                                             {"recognised", in.detected.warning.empty()}};
+  out["valid"] = in.overall.ok();
+  if (!in.overall.ok()) out["error"] = in.overall.message();
+  if (tensors) {
     boost::json::array ts;
     for (const gguf::TensorInfo& t : f.tensors()) {
       boost::json::array shape(t.shape.begin(), t.shape.end());
@@ -193,69 +196,92 @@ int RunInspect(const InspectOptions& o) {
     }
     out["tensors"] = std::move(ts);
   }
+  return out;
+}
 
-  if (o.json) {
-    fmt::print("{}\n", boost::json::serialize(out));
-  } else {
-    fmt::print("file:         {}\n", o.model);
-    fmt::print("size:         {} ({} bytes), GGUF v{}\n", HumanBytes(double(f.file_size())),
-               f.file_size(), f.version());
-    fmt::print("parameters:   {} ({:.3f} B) in {} tensors\n", params, params / 1e9,
-               f.tensors().size());
-    if (!layer_kinds.empty()) fmt::print("layers:       {}\n", layer_kinds);
-    if (config.ok() && !config->has_lm_head) fmt::print("kind:         {}\n", kEncoderKind);
-    if (summary.n_expert > 0) {
-      fmt::print("experts:      {} per layer, {} used per token: {:.3f} B active parameters\n",
-                 summary.n_expert, summary.n_expert_used, summary.active_parameters / 1e9);
-    }
-    if (config.ok() && config->pooling != Pooling::kNone) {
-      fmt::print("embeddings:   {} pooling (an embedding model)\n", PoolingName(config->pooling));
-    }
-    if (summary.error.empty()) {
-      fmt::print("rope:         base {:g}, scaling {}\n", summary.rope.freq_base,
-                 summary.rope.Describe());
-    }
-    fmt::print("quant mix:\n");
-    for (const auto& [name, m] : mix) {
-      fmt::print("  {:<7} {:>4} tensors  {:>12}  {:>14} params\n", name, m.tensors,
-                 HumanBytes(double(m.bytes)), m.params);
-    }
-    fmt::print("metadata:\n");
-    for (const gguf::KeyValue& kv : f.metadata()) {
-      if (kv.key == "tokenizer.chat_template") continue;
-      fmt::print("  {:<42} {}\n", kv.key, boost::json::serialize(ValueJson(kv.value)));
-    }
-    if (tok.ok()) {
-      const Tokenizer& t = **tok;
-      fmt::print(
-          "tokenizer:    {}{}, {} tokens, bos {} '{}', eos {} '{}', add_bos {}, add_eos {}\n",
-          TokenizerModelName(t.model()), t.pre().empty() ? "" : " (pre: " + t.pre() + ")",
-          t.n_vocab(), t.bos(), t.bos() >= 0 ? ToValidUtf8(t.TokenText(t.bos())) : "", t.eos(),
-          t.eos() >= 0 ? ToValidUtf8(t.TokenText(t.eos())) : "", t.add_bos(), t.add_eos());
-    } else {
-      fmt::print("tokenizer:    error: {}\n", tok.status().message());
-    }
-    if (chat_template.empty()) {
-      fmt::print("chat template: none (ChatML will be used)\n");
-    } else {
-      fmt::print("chat template: {} chars, format {}{}\n", chat_template.size(), detected.Name(),
-                 detected.warning.empty() ? "" : " (not recognised, ChatML will be used)");
-      fmt::print("  {}\n",
-                 ToValidUtf8(chat_template.substr(0, chat_template.find('\n'))).substr(0, 96));
-    }
-    if (o.tensors) {
-      fmt::print("tensors:\n");
-      for (const gguf::TensorInfo& t : f.tensors()) {
-        std::string shape;
-        for (size_t d = 0; d < t.shape.size(); ++d)
-          shape += (d ? " x " : "") + std::to_string(t.shape[d]);
-        fmt::print("  {:<40} {:<5} {:<20} {:>12}\n", t.name, DTypeName(t.type), shape, t.bytes);
-      }
-    }
-    fmt::print("verdict:      {}\n", overall.ok() ? "valid" : "INVALID");
+void PrintInspection(const std::string& path, const gguf::File& f, const Inspection& in,
+                     bool tensors) {
+  const ModelSummary& summary = in.summary;
+  fmt::print("file:         {}\n", path);
+  fmt::print("size:         {} ({} bytes), GGUF v{}\n", HumanBytes(double(f.file_size())),
+             f.file_size(), f.version());
+  fmt::print("parameters:   {} ({:.3f} B) in {} tensors\n", in.params, in.params / 1e9,
+             f.tensors().size());
+  const std::string layer_kinds = in.config.ok() ? LayerKinds(*in.config) : "";
+  if (!layer_kinds.empty()) fmt::print("layers:       {}\n", layer_kinds);
+  if (in.config.ok() && !in.config->has_lm_head) fmt::print("kind:         {}\n", kEncoderKind);
+  if (summary.n_expert > 0) {
+    fmt::print("experts:      {} per layer, {} used per token: {:.3f} B active parameters\n",
+               summary.n_expert, summary.n_expert_used, summary.active_parameters / 1e9);
   }
-  if (!overall.ok()) {
-    fmt::print(stderr, "error: {}\n", overall.message());
+  if (in.config.ok() && in.config->pooling != Pooling::kNone) {
+    fmt::print("embeddings:   {} pooling (an embedding model)\n", PoolingName(in.config->pooling));
+  }
+  if (summary.error.empty()) {
+    fmt::print("rope:         base {:g}, scaling {}\n", summary.rope.freq_base,
+               summary.rope.Describe());
+  }
+  fmt::print("quant mix:\n");
+  for (const auto& [name, m] : in.mix) {
+    fmt::print("  {:<7} {:>4} tensors  {:>12}  {:>14} params\n", name, m.tensors,
+               HumanBytes(double(m.bytes)), m.params);
+  }
+  fmt::print("metadata:\n");
+  for (const gguf::KeyValue& kv : f.metadata()) {
+    if (kv.key == "tokenizer.chat_template") continue;
+    fmt::print("  {:<42} {}\n", kv.key, boost::json::serialize(ValueJson(kv.value)));
+  }
+  if (in.tok.ok()) {
+    const Tokenizer& t = **in.tok;
+    fmt::print("tokenizer:    {}{}, {} tokens, bos {} '{}', eos {} '{}', add_bos {}, add_eos {}\n",
+               TokenizerModelName(t.model()), t.pre().empty() ? "" : " (pre: " + t.pre() + ")",
+               t.n_vocab(), t.bos(), TokenText(t, t.bos()), t.eos(), TokenText(t, t.eos()),
+               t.add_bos(), t.add_eos());
+  } else {
+    fmt::print("tokenizer:    error: {}\n", in.tok.status().message());
+  }
+  if (in.chat_template.empty()) {
+    fmt::print("chat template: none (ChatML will be used)\n");
+  } else {
+    fmt::print("chat template: {} chars, format {}{}\n", in.chat_template.size(),
+               in.detected.Name(),
+               in.detected.warning.empty() ? "" : " (not recognised, ChatML will be used)");
+    fmt::print("  {}\n",
+               ToValidUtf8(in.chat_template.substr(0, in.chat_template.find('\n'))).substr(0, 96));
+  }
+  if (tensors) {
+    fmt::print("tensors:\n");
+    for (const gguf::TensorInfo& t : f.tensors()) {
+      std::string shape;
+      for (size_t d = 0; d < t.shape.size(); ++d)
+        shape += (d ? " x " : "") + std::to_string(t.shape[d]);
+      fmt::print("  {:<40} {:<5} {:<20} {:>12}\n", t.name, DTypeName(t.type), shape, t.bytes);
+    }
+  }
+  fmt::print("verdict:      {}\n", in.overall.ok() ? "valid" : "INVALID");
+}
+
+int RunInspect(const InspectOptions& o) {
+  if (IsWhisperFile(o.model)) return InspectWhisper(o.model, o.json);
+  Result<std::unique_ptr<gguf::File>> opened = gguf::File::Open(o.model);
+  if (!opened.ok()) {
+    fmt::print(stderr, "error: {}\n", opened.status().message());
+    return 1;
+  }
+  const gguf::File& f = **opened;
+  if (vision::IsMmproj(f)) return InspectMmproj(f, o.json);
+  if (Result<std::string> arch = f.GetStringOr("general.architecture", "");
+      arch.ok() && *arch == audio::kWhisperArch) {
+    return InspectWhisper(o.model, o.json);  // the GGUF form of a whisper.cpp model
+  }
+  const Inspection in = Gather(f);
+  if (o.json) {
+    fmt::print("{}\n", boost::json::serialize(InspectionJson(o.model, f, in, o.tensors)));
+  } else {
+    PrintInspection(o.model, f, in, o.tensors);
+  }
+  if (!in.overall.ok()) {
+    fmt::print(stderr, "error: {}\n", in.overall.message());
     return 1;
   }
   return 0;
