@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <map>
+#include <memory>
 
 #include "engine/model/forward.h"
 #include "engine/model/model_summary.h"
@@ -26,6 +28,56 @@ std::vector<int32_t> BenchTokens(int n, int n_vocab) {
   std::vector<int32_t> ids(n);
   for (int i = 0; i < n; ++i) ids[i] = 3 + int32_t((uint64_t(i) * 7919u) % uint64_t(n_vocab - 3));
   return ids;
+}
+
+// One line of the report: `run` once to warm up (or `warm_up` when it is cheaper), then timed
+// `repetitions` times; each run handles `tokens` tokens.
+BenchResult Timed(std::string test, int tokens, int repetitions,
+                  const std::function<void()>& warm_up, const std::function<void()>& run) {
+  warm_up();
+  std::vector<double> tps;
+  for (int r = 0; r < repetitions; ++r) {
+    const auto start = Clock::now();
+    run();
+    tps.push_back(tokens / Seconds(start));
+  }
+  BenchResult res;
+  res.test = std::move(test);
+  res.tokens = tokens;
+  MeanStddev(tps, &res.tokens_per_second, &res.stddev);
+  return res;
+}
+
+// tgNxS: S sequences decoding together. Each has its own cache and decodes from position 0,
+// like tgN; every step is one forward pass over S tokens, so the weights are read once for all.
+BenchResult ParallelDecode(const Model& model, ThreadPool& pool, int n_ctx, int n_seq,
+                           const BenchOptions& o) {
+  const ModelConfig& c = model.config();
+  std::vector<std::unique_ptr<KvCache>> caches;
+  for (int i = 0; i < n_seq; ++i) caches.push_back(std::make_unique<KvCache>(c, n_ctx, o.kv_types));
+  ForwardState state(c, n_seq);
+  std::vector<float> logits(size_t(n_seq) * c.n_vocab);
+  std::vector<KvCache*> token_caches(n_seq);
+  std::vector<int32_t> tokens(n_seq), pos(n_seq), rows(n_seq);
+  for (int i = 0; i < n_seq; ++i) {
+    token_caches[i] = caches[i].get();
+    rows[i] = i;
+  }
+  auto decode = [&](int n) {
+    for (int i = 0; i < n_seq; ++i) tokens[i] = 3 + i;
+    for (int step = 0; step < n; ++step) {
+      std::fill(pos.begin(), pos.end(), step);
+      ForwardBatch(model, pool, token_caches, tokens, pos, rows, state, logits.data());
+      for (int i = 0; i < n_seq; ++i) {
+        const float* l = logits.data() + size_t(i) * c.n_vocab;
+        tokens[i] = int32_t(std::max_element(l, l + c.n_vocab) - l);
+      }
+    }
+  };
+  return Timed(
+      "tg" + std::to_string(o.generate_tokens) + "x" + std::to_string(n_seq),
+      o.generate_tokens * n_seq, o.repetitions, [&] { decode(std::min(o.generate_tokens, 4)); },
+      [&] { decode(o.generate_tokens); });
 }
 
 }  // namespace
@@ -100,75 +152,22 @@ Result<BenchReport> RunBench(const Model& model, const BenchOptions& o) {
   for (int pp : o.prompt_sizes) {
     if (pp <= 0) continue;
     const std::vector<int32_t> ids = BenchTokens(pp, c.n_vocab);
-    prefill(ids);  // warm-up
-    std::vector<double> tps;
-    for (int r = 0; r < o.repetitions; ++r) {
-      const auto start = Clock::now();
-      prefill(ids);
-      tps.push_back(pp / Seconds(start));
-    }
-    BenchResult res;
-    res.test = "pp" + std::to_string(pp);
-    res.tokens = pp;
-    MeanStddev(tps, &res.tokens_per_second, &res.stddev);
-    report.results.push_back(res);
+    report.results.push_back(Timed(
+        "pp" + std::to_string(pp), pp, o.repetitions, [&] { prefill(ids); },
+        [&] { prefill(ids); }));
   }
-  const std::string at_depth = depth > 0 ? "@d" + std::to_string(depth) : "";
   if (o.generate_tokens > 0) {
     if (depth > 0) prefill(BenchTokens(depth, c.n_vocab));  // decode reads it, never overwrites
-    decode(std::min(o.generate_tokens, 4));                 // warm-up
-    std::vector<double> tps;
-    for (int r = 0; r < o.repetitions; ++r) {
-      const auto start = Clock::now();
-      decode(o.generate_tokens);
-      tps.push_back(o.generate_tokens / Seconds(start));
-    }
-    BenchResult res;
-    res.test = "tg" + std::to_string(o.generate_tokens) + at_depth;
-    res.tokens = o.generate_tokens;
-    MeanStddev(tps, &res.tokens_per_second, &res.stddev);
+    const std::string at_depth = depth > 0 ? "@d" + std::to_string(depth) : "";
+    BenchResult res = Timed(
+        "tg" + std::to_string(o.generate_tokens) + at_depth, o.generate_tokens, o.repetitions,
+        [&] { decode(std::min(o.generate_tokens, 4)); }, [&] { decode(o.generate_tokens); });
     res.gigabytes_per_second = res.tokens_per_second * report.weight_bytes_per_token / 1e9;
     report.results.push_back(res);
   }
   for (int n_seq : o.parallel) {
-    if (n_seq <= 1 || o.generate_tokens <= 0) continue;
-    // Each sequence has its own cache and decodes from position 0, like tgN; every step is
-    // one forward pass over n_seq tokens, so the weights are read once for all of them.
-    std::vector<std::unique_ptr<KvCache>> caches;
-    for (int i = 0; i < n_seq; ++i)
-      caches.push_back(std::make_unique<KvCache>(c, n_ctx, o.kv_types));
-    ForwardState batch_state(c, n_seq);
-    std::vector<float> batch_logits(size_t(n_seq) * c.n_vocab);
-    std::vector<KvCache*> token_caches(n_seq);
-    std::vector<int32_t> tokens(n_seq), pos(n_seq), rows(n_seq);
-    for (int i = 0; i < n_seq; ++i) {
-      token_caches[i] = caches[i].get();
-      rows[i] = i;
-    }
-    auto decode_batch = [&](int n) {
-      for (int i = 0; i < n_seq; ++i) tokens[i] = 3 + i;
-      for (int step = 0; step < n; ++step) {
-        std::fill(pos.begin(), pos.end(), step);
-        ForwardBatch(model, pool, token_caches, tokens, pos, rows, batch_state,
-                     batch_logits.data());
-        for (int i = 0; i < n_seq; ++i) {
-          const float* l = batch_logits.data() + size_t(i) * c.n_vocab;
-          tokens[i] = int32_t(std::max_element(l, l + c.n_vocab) - l);
-        }
-      }
-    };
-    decode_batch(std::min(o.generate_tokens, 4));  // warm-up
-    std::vector<double> tps;
-    for (int r = 0; r < o.repetitions; ++r) {
-      const auto start = Clock::now();
-      decode_batch(o.generate_tokens);
-      tps.push_back(double(n_seq) * o.generate_tokens / Seconds(start));
-    }
-    BenchResult res;
-    res.test = "tg" + std::to_string(o.generate_tokens) + "x" + std::to_string(n_seq);
-    res.tokens = o.generate_tokens * n_seq;
-    MeanStddev(tps, &res.tokens_per_second, &res.stddev);
-    report.results.push_back(res);
+    if (n_seq > 1 && o.generate_tokens > 0)
+      report.results.push_back(ParallelDecode(model, pool, n_ctx, n_seq, o));
   }
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

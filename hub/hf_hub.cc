@@ -359,54 +359,29 @@ Result<std::string> FileSha256(const std::string& path) {
   return FinishSha256(sha.get());
 }
 
-Result<DownloadResult> DownloadFile(const Hub& hub, const DownloadRequest& req) {
-  const std::string part = req.dest + ".part";
-  const int fd = open(part.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IoError(part + ": cannot open for writing: " + std::strerror(errno));
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { close(fd); }
-  } closer{fd};
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    return Status::IoError("another inferno pull is downloading " + part);
-  }
-  struct stat st {};
-  fstat(fd, &st);
-  uint64_t have = uint64_t(st.st_size);
-  if (req.expected_size > 0 && have > req.expected_size) {
-    // Longer than the file can be: not a prefix of it.
-    if (ftruncate(fd, 0) != 0) return Status::IoError(part + ": " + std::strerror(errno));
-    have = 0;
-  }
-  if (req.expected_size > have) {
-    struct statvfs vfs {};
-    const std::string dir = fs::path(req.dest).parent_path().string();
-    if (statvfs(dir.empty() ? "." : dir.c_str(), &vfs) == 0) {
-      const uint64_t free_bytes = uint64_t(vfs.f_bavail) * vfs.f_frsize;
-      const uint64_t need = req.expected_size - have;
-      if (free_bytes < need) {
-        return Status::IoError("not enough disk space in " + dir + ": the download needs " +
-                               std::to_string(need) + " more bytes, " + std::to_string(free_bytes) +
-                               " are free");
-      }
-    }
-  }
-  MdPtr sha = NewSha256();
-  if (!sha) return Status::IoError("cannot start SHA-256 (OpenSSL)");
-  INFERNO_RETURN_IF_ERROR(HashExisting(fd, have, sha.get(), part));
+namespace {
 
-  DownloadResult result;
-  result.resumed_from = have;
-  Transfer t;
-  t.fd = fd;
-  t.sha = sha.get();
-  t.offset = have;
-  t.request = &req;
-  t.resumed_from = have;
-  t.total = req.expected_size;
+// Refuses a download that cannot fit: the rest of the file against the free space of its dir.
+Status CheckDiskSpace(const DownloadRequest& req, uint64_t have) {
+  if (req.expected_size <= have) return Status::Ok();
+  struct statvfs vfs {};
+  const std::string dir = fs::path(req.dest).parent_path().string();
+  if (statvfs(dir.empty() ? "." : dir.c_str(), &vfs) != 0) return Status::Ok();
+  const uint64_t free_bytes = uint64_t(vfs.f_bavail) * vfs.f_frsize;
+  const uint64_t need = req.expected_size - have;
+  if (free_bytes >= need) return Status::Ok();
+  return Status::IoError("not enough disk space in " + dir + ": the download needs " +
+                         std::to_string(need) + " more bytes, " + std::to_string(free_bytes) +
+                         " are free");
+}
+
+// Appends the file from t.offset to its end to `part`, each attempt resuming with a Range
+// where the last stopped; transient failures are retried (req.retries, waiting longer each
+// time), anything else ends it with the error and what is kept for a resume.
+Status FetchRest(const Hub& hub, const DownloadRequest& req, const std::string& part, Transfer& t) {
   const int attempts = 1 + std::max(0, req.retries);
   for (int attempt = 1;; ++attempt) {
-    if (req.expected_size > 0 && t.offset == req.expected_size) break;  // nothing left to fetch
+    if (req.expected_size > 0 && t.offset == req.expected_size) return Status::Ok();
     char error_buffer[CURL_ERROR_SIZE] = "";
     curl_slist* raw_headers = nullptr;
     CurlPtr c = NewHandle(hub, req.url, &raw_headers, error_buffer);
@@ -430,7 +405,7 @@ Result<DownloadResult> DownloadFile(const Hub& hub, const DownloadRequest& req) 
     const CURLcode code = curl_easy_perform(c.get());
     long status = 0;
     curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &status);
-    if (code == CURLE_OK) break;
+    if (code == CURLE_OK) return Status::Ok();
     if (t.write_errno != 0) {
       const int e = t.write_errno;
       return Status::IoError(
@@ -441,10 +416,10 @@ Result<DownloadResult> DownloadFile(const Hub& hub, const DownloadRequest& req) 
     if (!t.protocol_error.empty()) return Status::IoError(req.url + ": " + t.protocol_error);
     if (code == CURLE_HTTP_RETURNED_ERROR && status == 416 && t.offset > 0) {
       // Our range starts at or past the end: the .part is complete or not a prefix of this
-      // file. With a known size we know which; the checksum below decides otherwise.
-      if (req.expected_size == 0 || t.offset == req.expected_size) break;
-      if (ftruncate(fd, 0) != 0) return Status::IoError(part + ": " + std::strerror(errno));
-      EVP_DigestInit_ex(sha.get(), EVP_sha256(), nullptr);
+      // file. With a known size we know which; the checksum decides otherwise.
+      if (req.expected_size == 0 || t.offset == req.expected_size) return Status::Ok();
+      if (ftruncate(t.fd, 0) != 0) return Status::IoError(part + ": " + std::strerror(errno));
+      EVP_DigestInit_ex(t.sha, EVP_sha256(), nullptr);
       t.offset = 0;
       t.resumed_from = 0;
       if (attempt < attempts) continue;
@@ -462,10 +437,10 @@ Result<DownloadResult> DownloadFile(const Hub& hub, const DownloadRequest& req) 
     }
     std::this_thread::sleep_for(std::chrono::seconds(attempt));
   }
-  result.downloaded = t.downloaded;
-  if (fsync(fd) != 0) return Status::IoError(part + ": fsync: " + std::strerror(errno));
-  result.bytes = t.offset;
-  result.sha256 = FinishSha256(sha.get());
+}
+
+// The whole file in `part` checked (size, checksum) and renamed to req.dest durably.
+Status Finish(const DownloadRequest& req, const std::string& part, const DownloadResult& result) {
   if (req.expected_size > 0 && result.bytes != req.expected_size) {
     return Status::IoError(part + " has " + std::to_string(result.bytes) + " bytes but " +
                            std::to_string(req.expected_size) +
@@ -486,6 +461,50 @@ Result<DownloadResult> DownloadFile(const Hub& hub, const DownloadRequest& req) 
     fsync(dfd);  // make the rename itself durable
     close(dfd);
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<DownloadResult> DownloadFile(const Hub& hub, const DownloadRequest& req) {
+  const std::string part = req.dest + ".part";
+  const int fd = open(part.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError(part + ": cannot open for writing: " + std::strerror(errno));
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { close(fd); }
+  } closer{fd};
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    return Status::IoError("another inferno pull is downloading " + part);
+  }
+  struct stat st {};
+  fstat(fd, &st);
+  uint64_t have = uint64_t(st.st_size);
+  if (req.expected_size > 0 && have > req.expected_size) {
+    // Longer than the file can be: not a prefix of it.
+    if (ftruncate(fd, 0) != 0) return Status::IoError(part + ": " + std::strerror(errno));
+    have = 0;
+  }
+  INFERNO_RETURN_IF_ERROR(CheckDiskSpace(req, have));
+  MdPtr sha = NewSha256();
+  if (!sha) return Status::IoError("cannot start SHA-256 (OpenSSL)");
+  INFERNO_RETURN_IF_ERROR(HashExisting(fd, have, sha.get(), part));
+
+  Transfer t;
+  t.fd = fd;
+  t.sha = sha.get();
+  t.offset = have;
+  t.request = &req;
+  t.resumed_from = have;
+  t.total = req.expected_size;
+  INFERNO_RETURN_IF_ERROR(FetchRest(hub, req, part, t));
+  if (fsync(fd) != 0) return Status::IoError(part + ": fsync: " + std::strerror(errno));
+  DownloadResult result;
+  result.resumed_from = have;
+  result.downloaded = t.downloaded;
+  result.bytes = t.offset;
+  result.sha256 = FinishSha256(sha.get());
+  INFERNO_RETURN_IF_ERROR(Finish(req, part, result));
   return result;
 }
 
