@@ -23,6 +23,8 @@
 #        DEMO_STAGE2_STEPS (1600), DEMO_MB (300),
 #        DEMO_STAGE1_GGUF: when set and there is no stage-1 checkpoint, rebuild it from this
 #        GGUF (dequantised weights) instead of training stage 1,
+#        DEMO_SHAPE (stage 1's "dim layers heads ffn", "256 5 8 768": 4.8 M parameters;
+#        wider shapes hold more beside the tools, at a cost in time per step),
 #        DEMO_THREADS (stage 1's torch threads, 2; 1 leaves a core to other work, e.g.
 #        `taskset -c 0` with DEMO_THREADS=1 while the machine builds),
 #        PYTHON (/usr/bin/python3: Debian's python3-torch lives in the system interpreter)
@@ -36,6 +38,7 @@ DEMO_SEED=${DEMO_SEED:-1234}
 DEMO_STEPS=${DEMO_STEPS:-4200}
 DEMO_STAGE2_STEPS=${DEMO_STAGE2_STEPS:-1600}
 DEMO_THREADS=${DEMO_THREADS:-2}
+read -r DEMO_DIM DEMO_LAYERS DEMO_HEADS DEMO_FFN <<<"${DEMO_SHAPE:-256 5 8 768}"
 DEMO_TOOLS_MB=8
 DEMO_MB=${DEMO_MB:-300}
 PYTHON=${PYTHON:-/usr/bin/python3}
@@ -70,7 +73,8 @@ elif [[ ! -s $DEMO_DIR/ckpt/training.json ]]; then
   "$PYTHON" "$HERE/train.py" --corpus-dir "$DEMO_DIR/corpus" \
     --tokenizer "$DEMO_DIR/tok/tokenizer.model" --work "$DEMO_DIR/work" \
     --out "$DEMO_DIR/ckpt" --steps "$DEMO_STEPS" --batch 8 --seq 256 --lr 3e-3 \
-    --dim 256 --layers 5 --heads 8 --ffn 768 --seed "$DEMO_SEED" --threads "$DEMO_THREADS"
+    --dim "$DEMO_DIM" --layers "$DEMO_LAYERS" --heads "$DEMO_HEADS" --ffn "$DEMO_FFN" \
+    --seed "$DEMO_SEED" --threads "$DEMO_THREADS"
 fi
 # Stage 2: windows of 384 tokens (a tool list and two or three exchanges), 65% of the rows
 # from the tool/JSON corpus (starting at a conversation; loss on the assistant's text only, see
