@@ -1,5 +1,7 @@
 #include "server/anthropic.h"
 
+#include <algorithm>
+
 #include "engine/request/tool_calls.h"
 #include "engine/util/utf8.h"
 #include "server/errors.h"
@@ -73,10 +75,13 @@ const char* StopReason(const Event& done) {
   return "end_turn";
 }
 
+// Anthropic's contract: the prompt is input_tokens + cache_creation_input_tokens +
+// cache_read_input_tokens, so what the prompt cache held is read from the cache and not input
+// (coding agents show it as their cache hits). Nothing is ever written to a cache on request.
 json::object AnthropicEncoder::Usage() const {
-  return json::object{{"input_tokens", input_tokens_},
+  return json::object{{"input_tokens", input_tokens_ - cached_tokens_},
                       {"cache_creation_input_tokens", 0},
-                      {"cache_read_input_tokens", 0},
+                      {"cache_read_input_tokens", cached_tokens_},
                       {"output_tokens", output_tokens_}};
 }
 
@@ -177,6 +182,7 @@ std::string AnthropicEncoder::Finish(const Event& done) {
   // A remote model's prompt is counted by the remote, whose usage arrives with its last chunk:
   // kPrompt carried no tokens, so the count is taken here (message_delta and the whole message).
   if (done.timings.prompt_tokens > 0) input_tokens_ = done.timings.prompt_tokens;
+  cached_tokens_ = std::clamp(done.timings.cached_tokens, 0, input_tokens_);
   stop_reason_ = StopReason(done);
   stop_sequence_ = done.stop_sequence;
   json::object delta{{"stop_reason", stop_reason_}, {"stop_sequence", nullptr}};

@@ -71,7 +71,8 @@ class AnthropicEncoder {
 
   std::string id_;
   std::string model_;
-  int input_tokens_ = 0;
+  int input_tokens_ = 0;   // the whole prompt
+  int cached_tokens_ = 0;  // of it, what the prompt cache held (known when the answer is done)
   int output_tokens_ = 0;
   std::string stop_reason_;
   std::string stop_sequence_;

@@ -114,11 +114,32 @@ TEST(AnthropicEncoder, StreamsBlocksInOrderAndBuildsTheMessage) {
   EXPECT_EQ(m.at("model"), "tiny");
   EXPECT_EQ(m.at("stop_reason"), "tool_use");
   EXPECT_EQ(m.at("usage").at("input_tokens"), 12);
+  EXPECT_EQ(m.at("usage").at("cache_read_input_tokens"), 0);
   EXPECT_EQ(m.at("usage").at("output_tokens"), 6);
   EXPECT_EQ(m.at("content"), json::parse(R"([
       {"type":"thinking","thinking":"Hmm...","signature":""},
       {"type":"text","text":"Let me check."},
       {"type":"tool_use","id":"toolu_ABC","name":"get_weather","input":{"location":"Paris"}}])"));
+}
+
+// What the prompt cache held is cache_read_input_tokens, apart from input_tokens (Anthropic
+// counts the prompt as their sum), in the closing message_delta and the whole message.
+TEST(AnthropicEncoder, ThePromptCachesHitsAreCacheReads) {
+  AnthropicEncoder enc("msg_x", "tiny");
+  std::string sse = enc.Push(Prompt(12));
+  sse += enc.Push(Token("Hi"));
+  Event done = Done("stop", 1);
+  done.timings.prompt_tokens = 12;
+  done.timings.cached_tokens = 11;
+  sse += enc.Push(done);
+  const std::vector<SseEvent> events = ParseSse(sse);
+  const json::value& usage = events.at(events.size() - 2).data.at("usage");
+  EXPECT_EQ(usage.at("input_tokens"), 1);
+  EXPECT_EQ(usage.at("cache_read_input_tokens"), 11);
+  EXPECT_EQ(usage.at("cache_creation_input_tokens"), 0);
+  const json::object m = enc.Message();
+  EXPECT_EQ(m.at("usage").at("input_tokens"), 1);
+  EXPECT_EQ(m.at("usage").at("cache_read_input_tokens"), 11);
 }
 
 TEST(AnthropicEncoder, StopReasons) {

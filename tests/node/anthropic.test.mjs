@@ -23,6 +23,8 @@ const messages = [{ role: 'user', content: 'Tell me about the sea.' }];
 const clientFor = (server, apiKey = 'unused') =>
   new Anthropic({ baseURL: server.baseURL, apiKey, maxRetries: 0 });
 
+// The prompt as Anthropic counts it: the input and what the prompt cache held.
+const promptOf = (usage) => usage.input_tokens + usage.cache_read_input_tokens;
 const textOf = (message) =>
   message.content.filter((b) => b.type === 'text').map((b) => b.text).join('');
 
@@ -64,7 +66,10 @@ describe('anthropic client: messages', () => {
     assert.equal(m.content[0].text, want.choices[0].message.content);
     assert.equal(m.stop_reason, want.choices[0].finish_reason === 'length' ? 'max_tokens' : 'end_turn');
     assert.equal(m.stop_sequence, null);
-    assert.equal(m.usage.input_tokens, want.usage.prompt_tokens);
+    // Anthropic counts the prompt as input_tokens + cache_read_input_tokens (what the prompt
+    // cache held: the same conversation was just answered through /v1/chat/completions).
+    assert.equal(promptOf(m.usage), want.usage.prompt_tokens);
+    assert.equal(m.usage.cache_creation_input_tokens, 0);
     assert.equal(m.usage.output_tokens, want.usage.completion_tokens);
   });
 
@@ -84,7 +89,8 @@ describe('anthropic client: messages', () => {
     assert.deepEqual(final.content, whole.content);
     assert.equal(final.stop_reason, whole.stop_reason);
     assert.deepEqual(final.usage.output_tokens, whole.usage.output_tokens);
-    assert.deepEqual(final.usage.input_tokens, whole.usage.input_tokens);
+    assert.equal(promptOf(final.usage), promptOf(whole.usage));
+    assert.ok(final.usage.cache_read_input_tokens > 0, 'the same prompt again: a cache hit');
     // ping is not a stream event for the client; the rest come in Anthropic's order.
     assert.equal(kinds[0], 'message_start');
     assert.equal(kinds[1], 'content_block_start');
@@ -130,7 +136,7 @@ describe('anthropic client: messages', () => {
   test('count_tokens counts what create bills', async () => {
     const counted = await client.messages.countTokens({ model: MODEL, system, messages });
     const m = await client.messages.create({ model: MODEL, system, messages, max_tokens: 1 });
-    assert.equal(counted.input_tokens, m.usage.input_tokens);
+    assert.equal(counted.input_tokens, promptOf(m.usage));
     assert.ok(counted.input_tokens > 5);
   });
 
@@ -238,7 +244,7 @@ describe('anthropic client: tools', () => {
     const tok = await fetch(`${server.baseURL}/tokenize`, {
       method: 'POST', body: JSON.stringify({ model: 'tools', content: want }),
     }).then((x) => x.json());
-    assert.equal(next.usage.input_tokens, tok.tokens.length);
+    assert.equal(promptOf(next.usage), tok.tokens.length);
   });
 
   test('streamed: input_json_delta pieces build the same input', async () => {
