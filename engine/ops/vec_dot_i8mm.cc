@@ -44,7 +44,9 @@ inline Row32 LoadQ4_0(const BlockQ4_0& b) {
 }
 
 // Rows r..r+3 (w) against tokens t..t+3 (Q8_0 activations) for weights in 32-element blocks
-// with one F16 scale; out[k * out_stride + j] for token k, row j.
+// with one F16 scale; out[k * out_stride + j] for token k, row j. The float steps are those of
+// NeonDotBlocks32Tiled (vec_dot_neon.h) in the same order, even and odd blocks in two sums,
+// so that a prompt's tiles give bit for bit what one token at a time gives.
 template <class Block, Row32 (*Load)(const Block&)>
 void Gemm4x4Blocks32(int64_t n, const void* w, size_t w_row_bytes, const void* a,
                      size_t a_row_bytes, float* out, size_t out_stride) {
@@ -54,7 +56,10 @@ void Gemm4x4Blocks32(int64_t n, const void* w, size_t w_row_bytes, const void* a
     rows[k] = reinterpret_cast<const Block*>(static_cast<const uint8_t*>(w) + k * w_row_bytes);
     toks[k] = reinterpret_cast<const BlockQ8_0*>(static_cast<const uint8_t*>(a) + k * a_row_bytes);
   }
-  float32x4_t acc[2][2] = {{vdupq_n_f32(0), vdupq_n_f32(0)}, {vdupq_n_f32(0), vdupq_n_f32(0)}};
+  float32x4_t acc[2][2][2];  // [block parity][row pair][token pair]
+  for (auto& parity : acc) {
+    for (auto& pair : parity) pair[0] = pair[1] = vdupq_n_f32(0);
+  }
   for (int64_t i = 0; i < n / kQK; ++i) {
     int8x16_t wp[2][4], ap[2][4];
     float dw[4], da[4];
@@ -73,14 +78,14 @@ void Gemm4x4Blocks32(int64_t n, const void* w, size_t w_row_bytes, const void* a
         // Lanes: (row 2p, token 2q), (2p, 2q+1), (2p+1, 2q), (2p+1, 2q+1).
         const float scale[4] = {dw[2 * p] * da[2 * q], dw[2 * p] * da[2 * q + 1],
                                 dw[2 * p + 1] * da[2 * q], dw[2 * p + 1] * da[2 * q + 1]};
-        acc[p][q] = vfmaq_f32(acc[p][q], vcvtq_f32_s32(s), vld1q_f32(scale));
+        acc[i & 1][p][q] = vfmaq_f32(acc[i & 1][p][q], vcvtq_f32_s32(s), vld1q_f32(scale));
       }
     }
   }
   for (int p = 0; p < 2; ++p) {
     for (int q = 0; q < 2; ++q) {
       float v[4];
-      vst1q_f32(v, acc[p][q]);
+      vst1q_f32(v, vaddq_f32(acc[0][p][q], acc[1][p][q]));
       out[(2 * q) * out_stride + 2 * p] = v[0];
       out[(2 * q + 1) * out_stride + 2 * p] = v[1];
       out[(2 * q) * out_stride + 2 * p + 1] = v[2];

@@ -15,6 +15,7 @@
 
 #include <arm_neon.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -130,9 +131,30 @@ float NeonDotBlocks32(int64_t n, const void* w, const void* a, Unpack unpack) {
   return vaddvq_f32(acc) + offsets;
 }
 
+// Q8_0 and Q4_0 also have SMMLA tiles for prompts (vec_dot_i8mm.cc), which give one integer
+// per block, row and token. Their one-token kernels do the tiles' float steps in the same
+// order: the block's integer sum times its scale added by a fused multiply-add, even and odd
+// blocks into two sums (two chains of FMAs in flight) added at the end. So a prompt's tiles
+// and one token at a time agree bit for bit, as speculative decoding (a draft verified as a
+// batch) and batched sequences need to pick the tokens plain decoding picks.
+template <class D, class Block, class Unpack>
+float NeonDotBlocks32Tiled(int64_t n, const void* w, const void* a, Unpack unpack) {
+  const auto* x = static_cast<const Block*>(w);
+  const auto* y = static_cast<const BlockQ8_0*>(a);
+  float acc[2] = {0.0f, 0.0f};
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    int8x16_t lo, hi;
+    float scale, unused = 0;
+    unpack(x[i], y[i], &lo, &hi, &scale, &unused);
+    const float dot = float(vaddvq_s32(Dot32<D>(lo, hi, y[i].qs)));
+    acc[i & 1] = std::fma(dot, scale, acc[i & 1]);
+  }
+  return acc[0] + acc[1];
+}
+
 template <class D>
 float NeonDotQ8_0(int64_t n, const void* w, const void* a) {
-  return NeonDotBlocks32<D, BlockQ8_0, BlockQ8_0>(
+  return NeonDotBlocks32Tiled<D, BlockQ8_0>(
       n, w, a,
       [](const BlockQ8_0& b, const BlockQ8_0& q, int8x16_t* lo, int8x16_t* hi, float* s, float*) {
         *lo = vld1q_s8(b.qs);
@@ -143,7 +165,7 @@ float NeonDotQ8_0(int64_t n, const void* w, const void* a) {
 
 template <class D>
 float NeonDotQ4_0(int64_t n, const void* w, const void* a) {
-  return NeonDotBlocks32<D, BlockQ4_0, BlockQ8_0>(
+  return NeonDotBlocks32Tiled<D, BlockQ4_0>(
       n, w, a,
       [](const BlockQ4_0& b, const BlockQ8_0& q, int8x16_t* lo, int8x16_t* hi, float* s, float*) {
         Nibbles(b.qs, lo, hi);
