@@ -6,7 +6,7 @@ MODEL ?= ../shared/fixtures/models/llama-tiny-Q8_0.gguf
 PROMPT ?= Once upon a time
 
 .PHONY: all deps configure build run test package zoo test-asan bench bench-kernels bench-peer bench-vision format fuzz fuzz-build clean \
-  demo-model demo-model-deps vision-demo speech-model deps-arm64 build-arm64 test-arm64 \
+  demo-model demo-model-deps vision-demo speech-model deps-arm64 build-arm64 test-arm64 package-arm64 \
   test-arm64-kernels
 
 all: build
@@ -72,17 +72,25 @@ test: build zoo
 # ARM64 (docs/arm64.md): cross-compiled by Debian's aarch64 GCC into build/arm64 (preset arm64),
 # only the programs its tests need, and run under qemu-user: the kernel suite on CPU models of
 # each NEON level, the model suite, and the llama.cpp parity suite (which reads the zoo).
-ARM64_TARGETS = inferno inferno_base_tests inferno_gguf_tests inferno_tokenizer_tests \
-  inferno_model_tests inferno_integration_tests
+ARM64_TARGETS = inferno package_files inferno_base_tests inferno_gguf_tests \
+  inferno_tokenizer_tests inferno_model_tests inferno_integration_tests
 deps-arm64:
 	@bash scripts/install-arm64-deps
 
-build-arm64: deps-arm64
-	@cmake --preset arm64 >/dev/null
+# The web UI is the native build's bundle (the same on every architecture), compiled in.
+build-arm64: deps-arm64 web
+	@cmake --preset arm64 -DINFERNO_WEB_DIST=$(CURDIR)/web/dist >/dev/null
 	@cmake --build --preset arm64 -j $(JOBS) --target $(ARM64_TARGETS)
 
 test-arm64: build-arm64 zoo
 	@bash scripts/test-arm64
+
+# build/inferno_<version>_arm64.deb: the same files as `make package`'s inferno package, with
+# the cross-built binary (no inferno-app: WebKitGTK is not cross-built). `make test-arm64`
+# installs it into a scratch root and serves from it under qemu (tests/package/install_test.sh).
+package-arm64: build-arm64
+	@cd build/arm64 && cpack -G DEB
+	@if command -v lintian >/dev/null; then lintian --pedantic build/inferno_*_arm64.deb; fi
 
 # Only the kernel suite (engine/ops, engine/tensor) at the three NEON levels.
 test-arm64-kernels: deps-arm64

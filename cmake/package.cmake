@@ -21,10 +21,12 @@ set(PKG_DOC ${CMAKE_INSTALL_DATADIR}/doc/inferno)
 # file's default as ~/.config/inferno/inferno.toml, as a user reads it.
 set(PKG_ENV ${CMAKE_COMMAND} -E env --unset=INFERNO_CONFIG --unset=XDG_CONFIG_HOME HOME=~)
 configure_file(${CMAKE_SOURCE_DIR}/packaging/changelog.in ${PKG_DIR}/changelog @ONLY)
+# A cross build (build/arm64) runs its binary through the emulator (qemu-user), which "$@" holds
+# before the binary's path.
 add_custom_command(
   OUTPUT ${PKG_DIR}/inferno.1.gz ${PKG_DIR}/inferno.bash ${PKG_DIR}/changelog.gz
-  COMMAND ${PKG_ENV} sh -c "\"$1\" manpage >inferno.1 && \"$1\" completion bash >inferno.bash"
-    sh $<TARGET_FILE:inferno>
+  COMMAND ${PKG_ENV} sh -c "\"$@\" manpage >inferno.1 && \"$@\" completion bash >inferno.bash"
+    sh ${CMAKE_CROSSCOMPILING_EMULATOR} $<TARGET_FILE:inferno>
   COMMAND gzip -9 -n -f inferno.1
   COMMAND gzip -9 -n -k -f changelog
   DEPENDS inferno ${PKG_DIR}/changelog
@@ -116,6 +118,12 @@ set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # inferno_<version>_<arch>.deb
+# CPack asks dpkg for the architecture, which is the host's: a cross build names its target's
+# (`make package-arm64`). dpkg-shlibdeps finds the arm64 libraries through their multiarch
+# directory (/etc/ld.so.conf.d/aarch64-linux-gnu.conf, from libc6:arm64).
+if(CMAKE_CROSSCOMPILING AND CMAKE_SYSTEM_PROCESSOR STREQUAL "aarch64")
+  set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE arm64)
+endif()
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGE_DIRECTORY ${CMAKE_SOURCE_DIR}/build)
 set(CPACK_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ
@@ -126,5 +134,6 @@ include(CPack)
 
 # The .deb made, unpacked into a scratch root and run from there (tests/package/install_test.sh).
 add_test(NAME package_install
-  COMMAND bash ${CMAKE_SOURCE_DIR}/tests/package/install_test.sh ${CMAKE_BINARY_DIR})
+  COMMAND ${CMAKE_COMMAND} -E env "INFERNO_TEST_EMULATOR=${CMAKE_CROSSCOMPILING_EMULATOR}"
+    bash ${CMAKE_SOURCE_DIR}/tests/package/install_test.sh ${CMAKE_BINARY_DIR})
 set_tests_properties(package_install PROPERTIES TIMEOUT 600)

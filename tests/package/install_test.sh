@@ -5,6 +5,8 @@
 # usr/share, serve its built-in UI, answer a chat, and stop cleanly; then the root is removed.
 # When the build has the window (WebKitGTK), the inferno-app package too: the window program
 # where `inferno app` finds it, the .desktop entry that runs it; and no GTK in inferno's Depends.
+# A cross build's package (build/arm64, `make package-arm64`) is checked the same way, its binary
+# run through INFERNO_TEST_EMULATOR (qemu-user, set by the build's ctest registration).
 # Usage: install_test.sh BUILD_DIR
 set -euo pipefail
 
@@ -25,8 +27,15 @@ fail() {
 # 1. The package, made in the scratch dir so that it does not touch build/'s own.
 (cd "$build_dir" && cpack -G DEB -B "$work/out" >"$work/cpack.log" 2>&1) ||
   { cat "$work/cpack.log"; fail "cpack"; }
-deb=$(ls "$work"/out/inferno_*_"$(dpkg --print-architecture)".deb)
+deb=$(ls "$work"/out/inferno_*.deb)
+arch=$(dpkg-deb --field "$deb" Architecture)
 echo "package: $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
+# The binary as the test runs it: through the emulator when the package is of another arch.
+emulator=()
+if [[ $arch != "$(dpkg --print-architecture)" ]]; then
+  [[ -n ${INFERNO_TEST_EMULATOR:-} ]] || fail "an $arch package, and no INFERNO_TEST_EMULATOR to run it"
+  emulator=("$INFERNO_TEST_EMULATOR")
+fi
 dpkg-deb --field "$deb" Depends | grep -q "libc6" || fail "Depends has no libc6 (shlibdeps)"
 
 # 2. Installed into a scratch root: every shipped file where Debian expects it.
@@ -39,7 +48,7 @@ for f in usr/bin/inferno usr/share/inferno/models/inferno-demo-Q8_0.gguf \
   [[ -s $root/$f ]] || fail "missing $f"
 done
 ! dpkg-deb --field "$deb" Depends | grep -Eq 'gtk|webkit' || fail "inferno depends on GTK"
-app_deb=$(ls "$work"/out/inferno-app_*_"$(dpkg --print-architecture)".deb 2>/dev/null || true)
+app_deb=$(ls "$work"/out/inferno-app_*_"$arch".deb 2>/dev/null || true)
 if [[ -x $build_dir/inferno-window ]]; then
   [[ -n $app_deb ]] || fail "no inferno-app package although inferno-window is built"
   dpkg-deb --field "$app_deb" Depends | grep -q "inferno (= " || fail "inferno-app does not depend on inferno"
@@ -53,8 +62,14 @@ if [[ -x $build_dir/inferno-window ]]; then
   echo "inferno-app: $(basename "$app_deb") ($(du -k "$app_deb" | cut -f1) KiB)"
 fi
 inferno="$root/usr/bin/inferno"
-"$inferno" --version | grep -Eq '^inferno [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]{12}(-dirty)?|unknown\)$' ||
-  fail "--version: $("$inferno" --version)"
+run_inferno=("${emulator[@]}" "$inferno")
+# The ELF header's machine (e_machine, bytes 18-19) is the package's architecture.
+declare -A machine_of=([amd64]=62 [arm64]=183)
+machine=$(od -An -tu2 -j18 -N2 "$inferno" | tr -d ' ')
+[[ -z ${machine_of[$arch]:-} || $machine == "${machine_of[$arch]}" ]] ||
+  fail "the $arch package's binary has ELF machine $machine"
+"${run_inferno[@]}" --version | grep -Eq '^inferno [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]{12}(-dirty)?|unknown\)$' ||
+  fail "--version: $("${run_inferno[@]}" --version)"
 zcat "$root/usr/share/man/man1/inferno.1.gz" | grep -q '^\.SS "inferno serve"' || fail "man page lacks serve"
 # The completion, sourced as bash-completion would: "inferno ser<TAB>" and "inferno serve --po<TAB>" (--port, --pooling).
 complete_words() {
@@ -70,14 +85,14 @@ grep -q '^ExecStart=/usr/bin/inferno serve --host 127.0.0.1 ' "$root/usr/lib/sys
 # completes with the packaged demo model ("Once upon a" -> " time", as models/README.md says).
 home="$work/home"
 mkdir -p "$home"
-story=$(cd / && env -i PATH=/usr/bin:/bin HOME="$home" "$inferno" run -p "Once upon a" -n 4 -t 2 2>"$work/run.err") ||
+story=$(cd / && env -i PATH=/usr/bin:/bin HOME="$home" "${run_inferno[@]}" run -p "Once upon a" -n 4 -t 2 2>"$work/run.err") ||
   fail "run: $(cat "$work/run.err")"
 [[ $story == " time"* ]] || fail "run without -m gave '$story'"
 # The files exist before the loop below reads them: the background shell opens them only
 # when it is scheduled, which on a loaded machine may be after the first read.
 : >"$work/serve.out"
 : >"$work/serve.err"
-(cd / && exec env -i PATH=/usr/bin:/bin HOME="$home" "$inferno" serve --port 0 -t 2 -q \
+(cd / && exec env -i PATH=/usr/bin:/bin HOME="$home" "${run_inferno[@]}" serve --port 0 -t 2 -q \
   >>"$work/serve.out" 2>>"$work/serve.err") &
 server_pid=$!
 port=""
@@ -155,7 +170,7 @@ server_pid=""
 # 5. `inferno app` finds the packaged window program: on a display that cannot be opened it
 # is the window that fails ("cannot open a window"), not a missing program.
 if [[ -n $app_deb ]]; then
-  app_err=$(cd / && env -i PATH=/usr/bin:/bin HOME="$home" DISPLAY=:7999 "$inferno" app -t 1 -q 2>&1 >/dev/null) &&
+  app_err=$(cd / && env -i PATH=/usr/bin:/bin HOME="$home" DISPLAY=:7999 "${run_inferno[@]}" app -t 1 -q 2>&1 >/dev/null) &&
     fail "inferno app without a usable display exited 0"
   grep -q "cannot open a window" <<<"$app_err" || fail "inferno app: $app_err"
 fi
