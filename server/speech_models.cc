@@ -98,15 +98,15 @@ std::vector<SpeechModelInfo> SpeechModels::List() {
   for (const ModelFile& f : FindModelFiles(models_dir_, kExtension)) {
     if (IsWhisperFile(f.path)) out.push_back(Describe(f.id, f.path));
   }
-  // The scan above found no speech model, which is half of BundledOffered().
-  if (out.empty() && !bundled_.empty() && IsWhisperFile(bundled_)) {
-    out.push_back(Describe(bundled_id_, bundled_));
-  }
+  // The scan above found no speech model: the other half of BundledOffered().
+  if (out.empty() && HasBundled()) out.push_back(Describe(bundled_id_, bundled_));
   return out;
 }
 
+bool SpeechModels::HasBundled() const { return !bundled_.empty() && IsWhisperFile(bundled_); }
+
 bool SpeechModels::BundledOffered() {
-  if (bundled_.empty() || !IsWhisperFile(bundled_)) return false;
+  if (!HasBundled()) return false;
   for (const ModelFile& f : FindModelFiles(models_dir_, kExtension)) {
     if (IsWhisperFile(f.path)) return false;
   }

@@ -57,6 +57,8 @@ class SpeechModels {
   // The file of the speech model `name` (an id, or an id + ".bin"): the models dir's, else the
   // bundled one while it is offered; NotFound.
   Result<std::string> PathOf(const std::string& name);
+  // Whether there is a bundled model (given, and a whisper.cpp file).
+  bool HasBundled() const;
   // Whether the bundled model is offered: there is one, and no speech model in the dir.
   bool BundledOffered();
 

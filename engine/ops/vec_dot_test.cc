@@ -213,8 +213,7 @@ int CheckGemm4x4(Gemm4x4Fn (*table)(DType), VecDotFn (*decode)(DType), std::mt19
               << DTypeName(t) << " token " << k << " row " << r;
           if (decode != nullptr &&
               (all_exact || GetDTypeInfo(t).block_size == 256 || t == DType::kF16)) {
-            // K-quant and F16 tiles do the decode kernel's arithmetic: prefill equals decode
-            // exactly.
+            // These tiles do the decode kernel's arithmetic: prefill equals decode exactly.
             EXPECT_EQ(out[k * stride + r], decode(t)(n, row.data(), act.data()))
                 << DTypeName(t) << " token " << k << " row " << r;
           }
