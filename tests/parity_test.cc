@@ -93,8 +93,11 @@ std::vector<int32_t> IntArray(const boost::json::value& v) {
 // Tolerances on the step-0 logits, measured rather than hoped for.
 //
 // F16/F32 weights: activations stay (nearly) continuous, the only difference from the
-// reference is summation order, and we agree within 0.015; the bound is 0.02 (the fixtures
-// README's figure).
+// reference is summation order. Most models agree within 0.015; gpt-oss-tiny-F16 (MoE, sinks,
+// 173-token prompt) is the widest: max 0.0176 with our AVX-512 kernels against an AVX-512
+// oracle, 0.0182-0.0197 with the scalar ones, 0.0203 with AVX2 against an AVX2 oracle, 0.0216
+// with NEON under qemu. The bound is 0.03 (the fixtures README's "~0.02" plus the spread
+// between instruction sets).
 //
 // BF16 weights: like llama.cpp we round activations to BF16 (8 significant bits) before
 // every matmul, the same kind of discontinuity as the 8-bit rounding below, only finer. On
@@ -162,19 +165,11 @@ Tolerance LogitTolerance(const gguf::File& file, const KvCacheTypes& kv_types) {
   const WeightPrecision p = Precision(file);
   const Tolerance weights = p == WeightPrecision::kQuantized ? Tolerance{0.5, 0.1}
                             : p == WeightPrecision::kBf16    ? Tolerance{0.15, 0.03}
-                                                             : Tolerance{0.02, 0.005};
+                                                             : Tolerance{0.03, 0.005};
   if (kv_types == KvCacheTypes{}) return weights;
   if (p == WeightPrecision::kQuantized) return {0.75, 0.15};
   const Tolerance kv = KvTolerance(kv_types);
   return {weights.max_abs + kv.max_abs, weights.mean_abs + kv.mean_abs};
-}
-
-// Greedy steps are compared up to the first near-tie, where a tiny numeric difference may pick
-// the other token legitimately and everything after it diverges. With F16 caches most runs
-// agree bit for bit and 0.1 is the margin; a quantized cache moves every logit (see above), so
-// two tokens closer than half the bound may swap.
-double NearTieGap(const Tolerance& t, const KvCacheTypes& kv_types) {
-  return kv_types == KvCacheTypes{} ? 0.1 : std::max(0.1, t.max_abs / 2);
 }
 
 // The KV cache types an oracle was made with (tools/zoo/kvcache.sh writes cache_type_k/_v),
@@ -282,16 +277,6 @@ TEST_P(ParityTest, MatchesOracle) {
   }
   EXPECT_EQ(got_prompt, want_prompt) << "prompt tokens differ";
   const Tolerance tolerance = LogitTolerance(m.file(), kv_types);
-  const double near_tie = NearTieGap(tolerance, kv_types);
-  size_t checked = 0;
-  for (size_t s = 0; s < steps.size(); ++s) {
-    const auto& step = steps[s].as_object();
-    ASSERT_LT(s, got_tokens.size()) << "generation ended early at step " << s;
-    if (step.at("gap").to_number<double>() < near_tie) break;
-    EXPECT_EQ(got_tokens[s], step.at("token").to_number<int64_t>())
-        << "step " << s << " (oracle piece '" << step.at("piece").as_string() << "')";
-    ++checked;
-  }
 
   const std::string f32_path = c.oracle_path.substr(0, c.oracle_path.size() - 5) + ".f32";
   const std::vector<float> want = ReadF32(f32_path);
@@ -317,9 +302,22 @@ TEST_P(ParityTest, MatchesOracle) {
     const double logit = entry.as_array()[1].to_number<double>();
     EXPECT_NEAR(logits[size_t(id)], logit, tol) << "top token " << id;
   }
+  // Greedy tokens, up to the first near-tie (testing::NearTieGap: the bound and this difference).
+  const double near_tie = testing::NearTieGap(tol, max_diff);
+  size_t checked = 0;
+  for (size_t s = 0; s < steps.size(); ++s) {
+    const auto& step = steps[s].as_object();
+    ASSERT_LT(s, got_tokens.size()) << "generation ended early at step " << s;
+    if (step.at("gap").to_number<double>() < near_tie) break;
+    EXPECT_EQ(got_tokens[s], step.at("token").to_number<int64_t>())
+        << "step " << s << " (oracle piece '" << step.at("piece").as_string() << "')";
+    ++checked;
+  }
   RecordProperty("max_abs_logit_diff", std::to_string(max_diff));
-  std::printf("[parity] %s: %zu greedy steps checked, max |logit diff| %.5f mean %.5f (tol %.2f)\n",
-              c.name.c_str(), checked, max_diff, sum_diff / want.size(), tol);
+  std::printf(
+      "[parity] %s: %zu greedy steps checked (near-tie %.2f), max |logit diff| %.5f mean %.5f "
+      "(tol %.2f)\n",
+      c.name.c_str(), checked, near_tie, max_diff, sum_diff / want.size(), tol);
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ParityTest, ::testing::ValuesIn(DiscoverCases()),

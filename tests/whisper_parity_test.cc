@@ -19,6 +19,7 @@
 #include "engine/audio/log_mel.h"
 #include "engine/audio/transcribe.h"
 #include "engine/audio/whisper_model.h"
+#include "engine/ops/cpu_features.h"
 
 namespace inferno::audio {
 namespace {
@@ -160,12 +161,17 @@ struct RunCase {
   const char* run;    // the oracle's run name
   int beam_size;
   float temperature_inc;
-  // Q8_0 weights round differently from ggml's kernels here and there: tokens must agree up to
-  // the first step where our two most probable tokens are within 10% (a near-tie). (Q8_0 beam
-  // search, whose candidates are random draws, parts from whisper.cpp's at its first step.)
+  // Quantized weights round differently from ggml's kernels here and there (8-bit activations;
+  // Q5_0 agrees bit for bit on AVX-512, whose order we copy, not on AVX2): tokens must agree up
+  // to the first step where our two most probable tokens are within 10% (a near-tie). (Q8_0
+  // beam search, whose candidates are random draws, parts from whisper.cpp's at its first step.)
   bool up_to_near_tie = false;
   bool prompt = false;         // the run's initial prompt (the oracle's "initial_prompt")
   bool no_timestamps = false;  // asked for ("_nt" runs); a distilled model's rule may force it
+  // Beam search over quantized weights parts from whisper.cpp's where the beams' summed
+  // log-probabilities reorder, which no per-token near-tie shows: such a run is compared where
+  // our kernels sum in ggml's order (AVX-512: every token equal), and skipped elsewhere.
+  bool only_in_ggml_order = false;
 };
 
 std::ostream& operator<<(std::ostream& os, const RunCase& c) {
@@ -228,6 +234,11 @@ void ExpectSameTokensUpToNearTie(const Transcript& got, const json::array& want)
 
 TEST_P(WhisperRuns, TranscribeMatchesWhisperFull) {
   const RunCase& c = GetParam();
+  if (c.only_in_ggml_order && ops::ActiveIsa() != ops::Isa::kAvx512) {
+    GTEST_SKIP() << "beam search over quantized weights is compared only on AVX-512, where the "
+                    "kernels sum in ggml's order; this CPU runs "
+                 << ops::IsaName(ops::ActiveIsa());
+  }
   const fs::path dir = fs::path(INFERNO_ZOO_DIR) / "zoo-oracle" / "whisper";
   const std::string prefix = (dir / (std::string(c.model) + "." + c.clip)).string();
   if (!fs::exists(prefix + ".json")) GTEST_SKIP() << "no zoo (make zoo): " << prefix;
@@ -275,8 +286,8 @@ constexpr RunCase kRuns[] = {
     {"whisper-rand-tiny", "speech-1x3", "beam_nofallback", 5, 0.0f},
     {"whisper-rand-tiny", "speech-1x3", "beam", 5, 0.2f},
     {"whisper-rand-tiny-q8_0", "speech-1", "greedy_nofallback", 1, 0.0f, true},
-    {"whisper-rand-tiny-q5_0", "speech-1", "greedy_nofallback", 1, 0.0f},
-    {"whisper-rand-tiny-q5_0", "speech-1", "beam_nofallback", 5, 0.0f},
+    {"whisper-rand-tiny-q5_0", "speech-1", "greedy_nofallback", 1, 0.0f, true},
+    {"whisper-rand-tiny-q5_0", "speech-1", "beam_nofallback", 5, 0.0f, false, false, false, true},
     {"whisper-rand-tiny", "speech-1", "greedy_nofallback_prompt", 1, 0.0f, false, true},
     {"whisper-rand-tiny", "speech-1", "beam_nofallback_prompt", 5, 0.0f, false, true},
     {"whisper-rand-tiny", "speech-1x3", "greedy_nofallback_prompt", 1, 0.0f, false, true},
