@@ -139,10 +139,11 @@ OracleStats ExpectMatchesOracle(const std::string& model_path, const std::string
     }
     EXPECT_LE(max_diff, max_abs) << "max |logit diff|";
     EXPECT_LE(sum / double(logits.size()), mean_abs) << "mean |logit diff|";
-    // Greedy tokens up to the first near-tie this difference allows (NearTieGap).
+    // Greedy tokens up to the first near-tie this difference allows.
+    const double near_tie = NearTieGap(max_abs, max_diff);
     for (size_t s = 0; s < steps.size() && s + 1 < events.size(); ++s) {
       const auto& step = steps[s].as_object();
-      if (step.at("gap").to_number<double>() < NearTieGap(max_abs, max_diff)) break;
+      if (step.at("gap").to_number<double>() < near_tie) break;
       EXPECT_EQ(events[s + 1].at("id").to_number<int64_t>(), step.at("token").to_number<int64_t>())
           << "step " << s;
       ++stats.greedy_steps;
