@@ -44,17 +44,42 @@ VecDotFn GetVecDot(DType t) {
   }
 }
 
+namespace {
+
+// The level GetVecDot(t) takes its kernel from. Four-row kernels and tiles come from that
+// level only: a tile of another level would round otherwise than the one-row kernel, and
+// prefill or a batch would then pick other tokens than one-token decoding.
+Isa KernelIsa(DType t) {
+  for (Isa isa = ActiveIsa();; isa = LowerIsa(isa)) {
+    if (isa == Isa::kScalar || GetVecDot(t, isa) != nullptr) return isa;
+  }
+}
+
+}  // namespace
+
 VecDot4Fn GetVecDot4(DType t) {
-  if (ActiveIsa() != Isa::kAvx512) return nullptr;
-  return Either(Avx512VecDot4(t), Avx512IQuantVecDot4(t), Avx512IQ3VecDot4(t));
+  switch (KernelIsa(t)) {
+    case Isa::kAvx512:
+      return Either(Avx512VecDot4(t), Avx512IQuantVecDot4(t), Avx512IQ3VecDot4(t));
+    case Isa::kAvx2:
+      return Avx2VecDot4(t);
+    default:
+      return nullptr;
+  }
 }
 
 Gemm4x4Fn GetGemm4x4(DType t) {
 #if defined(__aarch64__)
   if (ActiveIsa() == Isa::kNeonI8mm) return NeonI8mmGemm4x4(t);
 #endif
-  if (ActiveIsa() != Isa::kAvx512) return nullptr;
-  return Either(Avx512Gemm4x4(t), Avx512IQuantGemm4x4(t), Avx512IQ3Gemm4x4(t));
+  switch (KernelIsa(t)) {
+    case Isa::kAvx512:
+      return Either(Avx512Gemm4x4(t), Avx512IQuantGemm4x4(t), Avx512IQ3Gemm4x4(t));
+    case Isa::kAvx2:
+      return Avx2Gemm4x4(t);
+    default:
+      return nullptr;
+  }
 }
 
 }  // namespace inferno::ops

@@ -18,17 +18,23 @@ using VecDotFn = float (*)(int64_t n, const void* w, const void* a);
 // independent accumulators keep the core busy while weights stream in.
 using VecDot4Fn = void (*)(int64_t n, const void* w, size_t row_bytes, const void* a, float* out);
 
-// The four-row kernel at the active ISA, or nullptr (callers then use GetVecDot).
+// The four-row kernel of the level whose one-row kernel GetVecDot returns, or nullptr
+// (callers then use GetVecDot).
 VecDot4Fn GetVecDot4(DType weight_type);
 VecDot4Fn Avx512VecDot4(DType weight_type);
+VecDot4Fn Avx2VecDot4(DType weight_type);
 
 // A 4×4 tile for prompt processing: rows r..r+3 of w against activation rows t..t+3 (at
 // a + k * a_row_bytes), writing out[k * out_stride + j] for token k and row j. Each weight
 // block is unpacked once and used for four tokens.
 using Gemm4x4Fn = void (*)(int64_t n, const void* w, size_t w_row_bytes, const void* a,
                            size_t a_row_bytes, float* out, size_t out_stride);
+// Like GetVecDot4, the tiles of the one-row kernel's level (or i8mm's on ARM64), or nullptr.
+// The AVX2 tiles and four-row kernels equal the AVX2 one-row kernel bit for bit
+// (rows4_avx2.h).
 Gemm4x4Fn GetGemm4x4(DType weight_type);
 Gemm4x4Fn Avx512Gemm4x4(DType weight_type);
+Gemm4x4Fn Avx2Gemm4x4(DType weight_type);
 
 // The kernel for `weight_type` at the active ISA (falls back to scalar), or nullptr if the
 // type is not a supported weight type.
@@ -43,6 +49,8 @@ VecDotFn Avx2VecDot(DType weight_type);
 VecDotFn Avx512VecDot(DType weight_type);
 VecDotFn Avx2KQuantVecDot(DType weight_type);
 VecDotFn Avx512KQuantVecDot(DType weight_type);
+VecDot4Fn Avx2KQuantVecDot4(DType weight_type);
+Gemm4x4Fn Avx2KQuantGemm4x4(DType weight_type);
 VecDot4Fn Avx512KQuantVecDot4(DType weight_type);
 Gemm4x4Fn Avx512KQuantGemm4x4(DType weight_type);
 // The codebook formats (IQ4_NL, IQ4_XS, MXFP4), in vec_dot_iquant_<isa>.cc; GetVecDot,

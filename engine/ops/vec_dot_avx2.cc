@@ -3,6 +3,7 @@
 // (maddubs): signed×signed pairs are made unsigned×signed by moving the sign of one factor
 // onto the other.
 #if defined(__x86_64__) || defined(__i386__)
+#include "engine/ops/rows4_avx2.h"
 #include "engine/ops/simd_x86.h"
 #include "engine/ops/vec_dot.h"
 #include "engine/tensor/quant_blocks.h"
@@ -27,67 +28,74 @@ inline __m256 Scaled(float d, __m256i sum, __m256 acc) {
   return _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sum), acc);
 }
 
-float DotQ8_0(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ8_0*>(w);
-  const auto* y = static_cast<const BlockQ8_0*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    acc = Scaled(H2F(x[i].d) * H2F(y[i].d), DotS8(Load(x[i].qs), Load(y[i].qs)), acc);
-  }
-  return HorizontalSum(acc);
-}
+// Step kernels (rows4_avx2.h) of the 32-element formats against Q8_0 / Q8_1 activations.
 
-float DotQ4_0(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ4_0*>(w);
-  const auto* y = static_cast<const BlockQ8_0*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  const __m256i eight = _mm256_set1_epi8(8);
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    const __m256i q = _mm256_sub_epi8(UnpackNibbles(x[i].qs), eight);
-    acc = Scaled(H2F(x[i].d) * H2F(y[i].d), DotS8(q, Load(y[i].qs)), acc);
+struct Q8_0 {
+  using WBlock = BlockQ8_0;
+  using ABlock = BlockQ8_0;
+  static constexpr int kBlock = kQK;
+  template <int kTokens>
+  static void Step(const WBlock& x, const ABlock* const* y, Acc* acc) {
+    const __m256i q = Load(x.qs);
+    for (int t = 0; t < kTokens; ++t) {
+      acc[t].v = Scaled(H2F(x.d) * H2F(y[t]->d), DotS8(q, Load(y[t]->qs)), acc[t].v);
+    }
   }
-  return HorizontalSum(acc);
-}
+  static float Finish(const Acc& acc) { return HorizontalSum(acc.v); }
+};
 
-float DotQ5_0(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ5_0*>(w);
-  const auto* y = static_cast<const BlockQ8_0*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kQK; ++i) {
+struct Q4_0 : Q8_0 {
+  using WBlock = BlockQ4_0;
+  template <int kTokens>
+  static void Step(const WBlock& x, const ABlock* const* y, Acc* acc) {
+    const __m256i q = _mm256_sub_epi8(UnpackNibbles(x.qs), _mm256_set1_epi8(8));
+    for (int t = 0; t < kTokens; ++t) {
+      acc[t].v = Scaled(H2F(x.d) * H2F(y[t]->d), DotS8(q, Load(y[t]->qs)), acc[t].v);
+    }
+  }
+};
+
+struct Q5_0 : Q8_0 {
+  using WBlock = BlockQ5_0;
+  template <int kTokens>
+  static void Step(const WBlock& x, const ABlock* const* y, Acc* acc) {
     // q - 16 = nibble - 16 where the fifth bit is clear: OR 0xF0 into those bytes.
-    const __m256i clear = _mm256_andnot_si256(ExpandBits(x[i].qh), _mm256_set1_epi8(char(0xF0)));
-    const __m256i q = _mm256_or_si256(UnpackNibbles(x[i].qs), clear);
-    acc = Scaled(H2F(x[i].d) * H2F(y[i].d), DotS8(q, Load(y[i].qs)), acc);
+    const __m256i clear = _mm256_andnot_si256(ExpandBits(x.qh), _mm256_set1_epi8(char(0xF0)));
+    const __m256i q = _mm256_or_si256(UnpackNibbles(x.qs), clear);
+    for (int t = 0; t < kTokens; ++t) {
+      acc[t].v = Scaled(H2F(x.d) * H2F(y[t]->d), DotS8(q, Load(y[t]->qs)), acc[t].v);
+    }
   }
-  return HorizontalSum(acc);
-}
+};
 
 // Q4_1/Q5_1: sum(d*q + m) * dy * y = d*dy*sum(q*y) + m * (dy*sum(y)), the latter stored as s.
-float DotQ4_1(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ4_1*>(w);
-  const auto* y = static_cast<const BlockQ8_1*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  float offsets = 0;
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    acc = Scaled(H2F(x[i].d) * H2F(y[i].d), DotU8S8(UnpackNibbles(x[i].qs), Load(y[i].qs)), acc);
-    offsets += H2F(x[i].m) * H2F(y[i].s);
+struct Q4_1 {
+  using WBlock = BlockQ4_1;
+  using ABlock = BlockQ8_1;
+  static constexpr int kBlock = kQK;
+  template <int kTokens>
+  static void Step(const WBlock& x, const ABlock* const* y, Acc* acc) {
+    const __m256i q = UnpackNibbles(x.qs);
+    for (int t = 0; t < kTokens; ++t) {
+      acc[t].v = Scaled(H2F(x.d) * H2F(y[t]->d), DotU8S8(q, Load(y[t]->qs)), acc[t].v);
+      acc[t].s += H2F(x.m) * H2F(y[t]->s);
+    }
   }
-  return HorizontalSum(acc) + offsets;
-}
+  static float Finish(const Acc& acc) { return HorizontalSum(acc.v) + acc.s; }
+};
 
-float DotQ5_1(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ5_1*>(w);
-  const auto* y = static_cast<const BlockQ8_1*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  float offsets = 0;
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    const __m256i high = _mm256_and_si256(ExpandBits(x[i].qh), _mm256_set1_epi8(16));
-    const __m256i q = _mm256_or_si256(UnpackNibbles(x[i].qs), high);
-    acc = Scaled(H2F(x[i].d) * H2F(y[i].d), DotU8S8(q, Load(y[i].qs)), acc);
-    offsets += H2F(x[i].m) * H2F(y[i].s);
+struct Q5_1 : Q4_1 {
+  using WBlock = BlockQ5_1;
+  template <int kTokens>
+  static void Step(const WBlock& x, const ABlock* const* y, Acc* acc) {
+    const __m256i high = _mm256_and_si256(ExpandBits(x.qh), _mm256_set1_epi8(16));
+    const __m256i q = _mm256_or_si256(UnpackNibbles(x.qs), high);
+    for (int t = 0; t < kTokens; ++t) {
+      acc[t].v = Scaled(H2F(x.d) * H2F(y[t]->d), DotU8S8(q, Load(y[t]->qs)), acc[t].v);
+      acc[t].s += H2F(x.m) * H2F(y[t]->s);
+    }
   }
-  return HorizontalSum(acc) + offsets;
-}
+};
 
 inline __m256 LoadF16(const uint16_t* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
@@ -159,17 +167,51 @@ VecDotFn Avx2VecDot(DType t) {
     case DType::kBF16:
       return DotBF16;
     case DType::kQ4_0:
-      return DotQ4_0;
+      return DotRow<Q4_0>;
     case DType::kQ4_1:
-      return DotQ4_1;
+      return DotRow<Q4_1>;
     case DType::kQ5_0:
-      return DotQ5_0;
+      return DotRow<Q5_0>;
     case DType::kQ5_1:
-      return DotQ5_1;
+      return DotRow<Q5_1>;
     case DType::kQ8_0:
-      return DotQ8_0;
+      return DotRow<Q8_0>;
     default:
       return Avx2KQuantVecDot(t);
+  }
+}
+
+VecDot4Fn Avx2VecDot4(DType t) {
+  switch (t) {
+    case DType::kQ4_0:
+      return Dot4Rows<Q4_0>;
+    case DType::kQ4_1:
+      return Dot4Rows<Q4_1>;
+    case DType::kQ5_0:
+      return Dot4Rows<Q5_0>;
+    case DType::kQ5_1:
+      return Dot4Rows<Q5_1>;
+    case DType::kQ8_0:
+      return Dot4Rows<Q8_0>;
+    default:
+      return Avx2KQuantVecDot4(t);
+  }
+}
+
+Gemm4x4Fn Avx2Gemm4x4(DType t) {
+  switch (t) {
+    case DType::kQ4_0:
+      return Gemm4x4Rows<Q4_0>;
+    case DType::kQ4_1:
+      return Gemm4x4Rows<Q4_1>;
+    case DType::kQ5_0:
+      return Gemm4x4Rows<Q5_0>;
+    case DType::kQ5_1:
+      return Gemm4x4Rows<Q5_1>;
+    case DType::kQ8_0:
+      return Gemm4x4Rows<Q8_0>;
+    default:
+      return Avx2KQuantGemm4x4(t);
   }
 }
 
@@ -178,5 +220,7 @@ VecDotFn Avx2VecDot(DType t) {
 #include "engine/ops/vec_dot.h"
 namespace inferno::ops {
 VecDotFn Avx2VecDot(DType) { return nullptr; }
+VecDot4Fn Avx2VecDot4(DType) { return nullptr; }
+Gemm4x4Fn Avx2Gemm4x4(DType) { return nullptr; }
 }  // namespace inferno::ops
 #endif

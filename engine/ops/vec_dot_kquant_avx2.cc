@@ -3,6 +3,7 @@
 // the int16 pair sums with madd; constant offsets (Q6_K's -32, Q2_K's and Q4_K/Q5_K's
 // mins) go through the activation block sums instead of per element.
 #if defined(__x86_64__) || defined(__i386__)
+#include "engine/ops/rows4_avx2.h"
 #include "engine/ops/simd_x86.h"
 #include "engine/ops/vec_dot.h"
 #include "engine/tensor/quant_blocks.h"
@@ -22,84 +23,73 @@ inline int MinsTimesBsums(__m128i scales_mins, const int16_t* bsums) {
   return HorizontalSumI32(_mm256_mullo_epi32(mins, pair_sums));
 }
 
-float DotQ4_K(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ4_K*>(w);
-  const auto* y = static_cast<const BlockQ8_K*>(a);
-  const __m256i mask = _mm256_set1_epi8(0x0F);
-  __m256 acc = _mm256_setzero_ps();
-  float mins = 0;
-  for (int64_t i = 0; i < n / kQK_K; ++i) {
-    alignas(16) uint8_t sm[16];
-    const __m128i scales_mins = ScalesMinsK4(x[i].scales);
-    _mm_store_si128(reinterpret_cast<__m128i*>(sm), scales_mins);
-    __m256i sum = _mm256_setzero_si256();
-    for (int j = 0; j < 4; ++j) {
-      const __m256i q = Load(x[i].qs + 32 * j);
-      const __m256i lo = _mm256_and_si256(q, mask);
-      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask);
-      const __m256i plo = _mm256_maddubs_epi16(lo, Load(y[i].qs + 64 * j));
-      const __m256i phi = _mm256_maddubs_epi16(hi, Load(y[i].qs + 64 * j + 32));
-      sum = _mm256_add_epi32(sum, _mm256_madd_epi16(plo, _mm256_set1_epi16(sm[2 * j])));
-      sum = _mm256_add_epi32(sum, _mm256_madd_epi16(phi, _mm256_set1_epi16(sm[2 * j + 1])));
-    }
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(H2F(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sum), acc);
-    mins += H2F(x[i].dmin) * y[i].d * float(MinsTimesBsums(scales_mins, y[i].bsums));
-  }
-  return HorizontalSum(acc) - mins;
-}
+// Step kernels (rows4_avx2.h). The weight block's unpacking (nibbles, high bits, scales) is
+// done once per block and serves every token; the int32 sums per token are exact.
 
-float DotQ5_K(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ5_K*>(w);
-  const auto* y = static_cast<const BlockQ8_K*>(a);
-  const __m256i mask = _mm256_set1_epi8(0x0F);
-  const __m256i sixteen = _mm256_set1_epi8(16);
-  __m256 acc = _mm256_setzero_ps();
-  float mins = 0;
-  for (int64_t i = 0; i < n / kQK_K; ++i) {
+// Q4_K and Q5_K: the 8 sub-block scales go onto the pair sums, the mins (times the
+// activations' sub-block sums) into the scalar beside the lanes. kFifthBit: Q5_K.
+template <class Block, bool kFifthBit>
+struct K45 {
+  using WBlock = Block;
+  using ABlock = BlockQ8_K;
+  static constexpr int kBlock = kQK_K;
+  template <int kTokens>
+  static void Step(const WBlock& x, const ABlock* const* y, Acc* acc) {
+    const __m256i mask = _mm256_set1_epi8(0x0F);
     alignas(16) uint8_t sm[16];
-    const __m128i scales_mins = ScalesMinsK4(x[i].scales);
+    const __m128i scales_mins = ScalesMinsK4(x.scales);
     _mm_store_si128(reinterpret_cast<__m128i*>(sm), scales_mins);
-    const __m256i qh = Load(x[i].qh);
-    __m256i sum = _mm256_setzero_si256();
+    __m256i sum[kTokens];
+    for (int t = 0; t < kTokens; ++t) sum[t] = _mm256_setzero_si256();
     for (int j = 0; j < 4; ++j) {
-      const __m256i q = Load(x[i].qs + 32 * j);
-      // Bit 2j of qh is the fifth bit of the low-nibble element, bit 2j+1 of the high one.
-      const __m256i bit_lo = _mm256_set1_epi8(char(1 << (2 * j)));
-      const __m256i bit_hi = _mm256_set1_epi8(char(2 << (2 * j)));
-      const __m256i h_lo =
-          _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit_lo), bit_lo), sixteen);
-      const __m256i h_hi =
-          _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit_hi), bit_hi), sixteen);
-      const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, mask), h_lo);
-      const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), mask), h_hi);
-      const __m256i plo = _mm256_maddubs_epi16(lo, Load(y[i].qs + 64 * j));
-      const __m256i phi = _mm256_maddubs_epi16(hi, Load(y[i].qs + 64 * j + 32));
-      sum = _mm256_add_epi32(sum, _mm256_madd_epi16(plo, _mm256_set1_epi16(sm[2 * j])));
-      sum = _mm256_add_epi32(sum, _mm256_madd_epi16(phi, _mm256_set1_epi16(sm[2 * j + 1])));
+      const __m256i q = Load(x.qs + 32 * j);
+      __m256i lo = _mm256_and_si256(q, mask);
+      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask);
+      if constexpr (kFifthBit) {
+        // Bit 2j of qh is the fifth bit of the low-nibble element, bit 2j+1 of the high one.
+        const __m256i qh = Load(x.qh);
+        const __m256i sixteen = _mm256_set1_epi8(16);
+        const __m256i bit_lo = _mm256_set1_epi8(char(1 << (2 * j)));
+        const __m256i bit_hi = _mm256_set1_epi8(char(2 << (2 * j)));
+        lo = _mm256_or_si256(
+            lo, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit_lo), bit_lo), sixteen));
+        hi = _mm256_or_si256(
+            hi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit_hi), bit_hi), sixteen));
+      }
+      const __m256i s_lo = _mm256_set1_epi16(sm[2 * j]);
+      const __m256i s_hi = _mm256_set1_epi16(sm[2 * j + 1]);
+      for (int t = 0; t < kTokens; ++t) {
+        const __m256i plo = _mm256_maddubs_epi16(lo, Load(y[t]->qs + 64 * j));
+        const __m256i phi = _mm256_maddubs_epi16(hi, Load(y[t]->qs + 64 * j + 32));
+        sum[t] = _mm256_add_epi32(sum[t], _mm256_madd_epi16(plo, s_lo));
+        sum[t] = _mm256_add_epi32(sum[t], _mm256_madd_epi16(phi, s_hi));
+      }
     }
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(H2F(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sum), acc);
-    mins += H2F(x[i].dmin) * y[i].d * float(MinsTimesBsums(scales_mins, y[i].bsums));
+    for (int t = 0; t < kTokens; ++t) {
+      acc[t].v =
+          _mm256_fmadd_ps(_mm256_set1_ps(H2F(x.d) * y[t]->d), _mm256_cvtepi32_ps(sum[t]), acc[t].v);
+      acc[t].s += H2F(x.dmin) * y[t]->d * float(MinsTimesBsums(scales_mins, y[t]->bsums));
+    }
   }
-  return HorizontalSum(acc) - mins;
-}
+  static float Finish(const Acc& acc) { return HorizontalSum(acc.v) - acc.s; }
+};
+using Q4_K = K45<BlockQ4_K, false>;
+using Q5_K = K45<BlockQ5_K, true>;
 
-float DotQ6_K(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ6_K*>(w);
-  const auto* y = static_cast<const BlockQ8_K*>(a);
-  const __m256i mask4 = _mm256_set1_epi8(0x0F);
-  const __m256i mask2 = _mm256_set1_epi8(0x03);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kQK_K; ++i) {
-    // The quants are stored +32; subtract 32 * scale * (block sum of the activations).
-    const __m256i sc16 =
-        _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales)));
-    const int offset = HorizontalSumI32(_mm256_madd_epi16(sc16, Load(y[i].bsums)));
-    __m256i sum = _mm256_setzero_si256();
+struct Q6_K {
+  using WBlock = BlockQ6_K;
+  using ABlock = BlockQ8_K;
+  static constexpr int kBlock = kQK_K;
+  template <int kTokens>
+  static void Step(const WBlock& x, const ABlock* const* y, Acc* acc) {
+    const __m256i mask4 = _mm256_set1_epi8(0x0F);
+    const __m256i mask2 = _mm256_set1_epi8(0x03);
+    __m256i sum[kTokens];
+    for (int t = 0; t < kTokens; ++t) sum[t] = _mm256_setzero_si256();
     for (int half = 0; half < 2; ++half) {
-      const uint8_t* ql = x[i].ql + 64 * half;
-      const __m256i qh = Load(x[i].qh + 32 * half);
-      const int8_t* sc = x[i].scales + 8 * half;
-      const int8_t* q8 = y[i].qs + 128 * half;
+      const uint8_t* ql = x.ql + 64 * half;
+      const __m256i qh = Load(x.qh + 32 * half);
+      const int8_t* sc = x.scales + 8 * half;
       const __m256i l0 = Load(ql), l1 = Load(ql + 32);
       const __m256i q[4] = {
           _mm256_or_si256(_mm256_and_si256(l0, mask4),
@@ -112,61 +102,78 @@ float DotQ6_K(int64_t n, const void* w, const void* a) {
                           _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), mask2), 4)),
       };
       for (int k = 0; k < 4; ++k) {
-        const __m256i p = _mm256_maddubs_epi16(q[k], Load(q8 + 32 * k));
-        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, Scales16(sc[2 * k], sc[2 * k + 1])));
+        const __m256i scales = Scales16(sc[2 * k], sc[2 * k + 1]);
+        for (int t = 0; t < kTokens; ++t) {
+          const __m256i p = _mm256_maddubs_epi16(q[k], Load(y[t]->qs + 128 * half + 32 * k));
+          sum[t] = _mm256_add_epi32(sum[t], _mm256_madd_epi16(p, scales));
+        }
       }
     }
-    const int isum = HorizontalSumI32(sum) - 32 * offset;
-    acc =
-        _mm256_add_ps(acc, _mm256_setr_ps(H2F(x[i].d) * y[i].d * float(isum), 0, 0, 0, 0, 0, 0, 0));
+    // The quants are stored +32; subtract 32 * scale * (block sum of the activations).
+    const __m256i sc16 =
+        _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales)));
+    for (int t = 0; t < kTokens; ++t) {
+      const int offset = HorizontalSumI32(_mm256_madd_epi16(sc16, Load(y[t]->bsums)));
+      const int isum = HorizontalSumI32(sum[t]) - 32 * offset;
+      acc[t].v = _mm256_add_ps(
+          acc[t].v, _mm256_setr_ps(H2F(x.d) * y[t]->d * float(isum), 0, 0, 0, 0, 0, 0, 0));
+    }
   }
-  return HorizontalSum(acc);
-}
+  static float Finish(const Acc& acc) { return HorizontalSum(acc.v); }
+};
 
 // Q2_K: 2-bit quants, a 4-bit scale and a 4-bit min per 16 elements. Chunk c (32
-// activations) holds bits 2*(c%4) of the 32 quant bytes of half c/4.
-float DotQ2_K(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ2_K*>(w);
-  const auto* y = static_cast<const BlockQ8_K*>(a);
-  const __m256i mask2 = _mm256_set1_epi8(0x03);
-  float total = 0;
-  for (int64_t i = 0; i < n / kQK_K; ++i) {
-    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales));
+// activations) holds bits 2*(c%4) of the 32 quant bytes of half c/4. Summed in the scalar.
+struct Q2_K {
+  using WBlock = BlockQ2_K;
+  using ABlock = BlockQ8_K;
+  static constexpr int kBlock = kQK_K;
+  template <int kTokens>
+  static void Step(const WBlock& x, const ABlock* const* y, Acc* acc) {
+    const __m256i mask2 = _mm256_set1_epi8(0x03);
+    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales));
     const __m256i mins16 =
         _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F)));
-    const int summs = HorizontalSumI32(_mm256_madd_epi16(mins16, Load(y[i].bsums)));
-    __m256i sum = _mm256_setzero_si256();
+    __m256i sum[kTokens];
+    for (int t = 0; t < kTokens; ++t) sum[t] = _mm256_setzero_si256();
     for (int half = 0; half < 2; ++half) {
-      const __m256i q = Load(x[i].qs + 32 * half);
+      const __m256i q = Load(x.qs + 32 * half);
       for (int s = 0; s < 4; ++s) {
         const int c = 4 * half + s;
         const __m256i v = _mm256_and_si256(_mm256_srli_epi16(q, 2 * s), mask2);
-        const __m256i p = _mm256_maddubs_epi16(v, Load(y[i].qs + 32 * c));
-        const __m256i sc = Scales16(x[i].scales[2 * c] & 0xF, x[i].scales[2 * c + 1] & 0xF);
-        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, sc));
+        const __m256i sc = Scales16(x.scales[2 * c] & 0xF, x.scales[2 * c + 1] & 0xF);
+        for (int t = 0; t < kTokens; ++t) {
+          const __m256i p = _mm256_maddubs_epi16(v, Load(y[t]->qs + 32 * c));
+          sum[t] = _mm256_add_epi32(sum[t], _mm256_madd_epi16(p, sc));
+        }
       }
     }
-    total += y[i].d * H2F(x[i].d) * float(HorizontalSumI32(sum)) -
-             y[i].d * H2F(x[i].dmin) * float(summs);
+    for (int t = 0; t < kTokens; ++t) {
+      const int summs = HorizontalSumI32(_mm256_madd_epi16(mins16, Load(y[t]->bsums)));
+      acc[t].s += y[t]->d * H2F(x.d) * float(HorizontalSumI32(sum[t])) -
+                  y[t]->d * H2F(x.dmin) * float(summs);
+    }
   }
-  return total;
-}
+  static float Finish(const Acc& acc) { return acc.s; }
+};
 
 // Q3_K: 2 low bits in qs plus a high bit in hmask; value = low - 4 where the high bit is
-// clear. Signed 6-bit scales per 16 elements.
-float DotQ3_K(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ3_K*>(w);
-  const auto* y = static_cast<const BlockQ8_K*>(a);
-  const __m256i mask2 = _mm256_set1_epi8(0x03);
-  const __m256i four = _mm256_set1_epi8(4);
-  float total = 0;
-  for (int64_t i = 0; i < n / kQK_K; ++i) {
+// clear. Signed 6-bit scales per 16 elements. Summed in the scalar.
+struct Q3_K {
+  using WBlock = BlockQ3_K;
+  using ABlock = BlockQ8_K;
+  static constexpr int kBlock = kQK_K;
+  template <int kTokens>
+  static void Step(const WBlock& x, const ABlock* const* y, Acc* acc) {
+    const __m256i mask2 = _mm256_set1_epi8(0x03);
+    const __m256i four = _mm256_set1_epi8(4);
     alignas(16) int8_t scales[16];
-    _mm_store_si128(reinterpret_cast<__m128i*>(scales), ScalesQ3K(x[i].scales));
-    const __m256i hmask = Load(x[i].hmask);
-    __m256i sum = _mm256_setzero_si256();
+    _mm_store_si128(reinterpret_cast<__m128i*>(scales), ScalesQ3K(x.scales));
+    const __m256i hmask = Load(x.hmask);
+    __m256i sum[kTokens];
+    for (int t = 0; t < kTokens; ++t) sum[t] = _mm256_setzero_si256();
     for (int half = 0; half < 2; ++half) {
-      const __m256i q = Load(x[i].qs + 32 * half);
+      const __m256i q = Load(x.qs + 32 * half);
       for (int s = 0; s < 4; ++s) {
         const int c = 4 * half + s;
         const __m256i bit = _mm256_set1_epi8(char(1 << c));
@@ -174,32 +181,70 @@ float DotQ3_K(int64_t n, const void* w, const void* a) {
         // 4 where the high bit is clear, else 0.
         const __m256i sub =
             _mm256_andnot_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hmask, bit), bit), four);
-        const __m256i yv = Load(y[i].qs + 32 * c);
-        const __m256i p =
-            _mm256_sub_epi16(_mm256_maddubs_epi16(v, yv), _mm256_maddubs_epi16(sub, yv));
-        sum =
-            _mm256_add_epi32(sum, _mm256_madd_epi16(p, Scales16(scales[2 * c], scales[2 * c + 1])));
+        const __m256i sc = Scales16(scales[2 * c], scales[2 * c + 1]);
+        for (int t = 0; t < kTokens; ++t) {
+          const __m256i yv = Load(y[t]->qs + 32 * c);
+          const __m256i p =
+              _mm256_sub_epi16(_mm256_maddubs_epi16(v, yv), _mm256_maddubs_epi16(sub, yv));
+          sum[t] = _mm256_add_epi32(sum[t], _mm256_madd_epi16(p, sc));
+        }
       }
     }
-    total += H2F(x[i].d) * y[i].d * float(HorizontalSumI32(sum));
+    for (int t = 0; t < kTokens; ++t) {
+      acc[t].s += H2F(x.d) * y[t]->d * float(HorizontalSumI32(sum[t]));
+    }
   }
-  return total;
-}
+  static float Finish(const Acc& acc) { return acc.s; }
+};
 
 }  // namespace
 
 VecDotFn Avx2KQuantVecDot(DType t) {
   switch (t) {
     case DType::kQ2_K:
-      return DotQ2_K;
+      return DotRow<Q2_K>;
     case DType::kQ3_K:
-      return DotQ3_K;
+      return DotRow<Q3_K>;
     case DType::kQ4_K:
-      return DotQ4_K;
+      return DotRow<Q4_K>;
     case DType::kQ5_K:
-      return DotQ5_K;
+      return DotRow<Q5_K>;
     case DType::kQ6_K:
-      return DotQ6_K;
+      return DotRow<Q6_K>;
+    default:
+      return nullptr;
+  }
+}
+
+VecDot4Fn Avx2KQuantVecDot4(DType t) {
+  switch (t) {
+    case DType::kQ2_K:
+      return Dot4Rows<Q2_K>;
+    case DType::kQ3_K:
+      return Dot4Rows<Q3_K>;
+    case DType::kQ4_K:
+      return Dot4Rows<Q4_K>;
+    case DType::kQ5_K:
+      return Dot4Rows<Q5_K>;
+    case DType::kQ6_K:
+      return Dot4Rows<Q6_K>;
+    default:
+      return nullptr;
+  }
+}
+
+Gemm4x4Fn Avx2KQuantGemm4x4(DType t) {
+  switch (t) {
+    case DType::kQ2_K:
+      return Gemm4x4Rows<Q2_K>;
+    case DType::kQ3_K:
+      return Gemm4x4Rows<Q3_K>;
+    case DType::kQ4_K:
+      return Gemm4x4Rows<Q4_K>;
+    case DType::kQ5_K:
+      return Gemm4x4Rows<Q5_K>;
+    case DType::kQ6_K:
+      return Gemm4x4Rows<Q6_K>;
     default:
       return nullptr;
   }
@@ -210,5 +255,7 @@ VecDotFn Avx2KQuantVecDot(DType t) {
 #include "engine/ops/vec_dot.h"
 namespace inferno::ops {
 VecDotFn Avx2KQuantVecDot(DType) { return nullptr; }
+VecDot4Fn Avx2KQuantVecDot4(DType) { return nullptr; }
+Gemm4x4Fn Avx2KQuantGemm4x4(DType) { return nullptr; }
 }  // namespace inferno::ops
 #endif

@@ -232,6 +232,61 @@ TEST(Gemm4x4, MatchesScalarPerRowAndToken) {
   EXPECT_EQ(CheckGemm4x4(Avx512Gemm4x4, Avx512VecDot, rng), HasAvx512Bf16() ? 11 : 10);
 }
 
+// The AVX2 four-row kernels and tiles are the one-row kernels' steps run on several rows and
+// tokens (rows4_avx2.h): equal to them bit for bit, for every type that has them.
+TEST(VecDot4, Avx2EqualsTheRowKernel) {
+  if (!Supports(DetectedIsa(), Isa::kAvx2)) GTEST_SKIP() << "no AVX2 here";
+  std::mt19937 rng(19);
+  int checked = 0;
+  for (DType t : kWeightTypes) {
+    const VecDot4Fn four = Avx2VecDot4(t);
+    if (four == nullptr) continue;
+    const VecDotFn one = Avx2VecDot(t);
+    ASSERT_NE(one, nullptr) << DTypeName(t);
+    for (int64_t n : {256, 1024, 4096}) {
+      std::vector<uint8_t> w;
+      for (int r = 0; r < 4; ++r) {
+        const std::vector<uint8_t> row = RandomRow(t, n, rng);
+        w.insert(w.end(), row.begin(), row.end());
+      }
+      const std::vector<uint8_t> a = QuantizedActivations(t, RandomFloats(n, rng));
+      float out[4];
+      const size_t rb = RowBytes(t, n);
+      four(n, w.data(), rb, a.data(), out);
+      for (int r = 0; r < 4; ++r) {
+        const std::vector<uint8_t> row(w.begin() + r * rb, w.begin() + (r + 1) * rb);
+        EXPECT_EQ(out[r], one(n, row.data(), a.data()))
+            << DTypeName(t) << " n=" << n << " row " << r;
+        EXPECT_NEAR(out[r], ScalarVecDot(t)(n, row.data(), a.data()),
+                    2e-5 * Magnitude(t, row, a, n) + 1e-6);
+      }
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 10);  // Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K
+}
+
+TEST(Gemm4x4, Avx2EqualsTheRowKernel) {
+  if (!Supports(DetectedIsa(), Isa::kAvx2)) GTEST_SKIP() << "no AVX2 here";
+  std::mt19937 rng(23);
+  EXPECT_EQ(CheckGemm4x4(Avx2Gemm4x4, Avx2VecDot, rng, /*all_exact=*/true), 10);
+}
+
+// MatMul takes four-row kernels and tiles only from the level of the one-row kernel it would
+// use, so that prefill and decode round alike.
+TEST(Gemm4x4, TakenFromTheRowKernelsLevel) {
+  for (DType t : kWeightTypes) {
+    const VecDotFn one = GetVecDot(t);
+    if (ActiveIsa() == Isa::kAvx2) {
+      EXPECT_EQ(one == Avx2VecDot(t) ? Avx2Gemm4x4(t) : nullptr, GetGemm4x4(t)) << DTypeName(t);
+      EXPECT_EQ(one == Avx2VecDot(t) ? Avx2VecDot4(t) : nullptr, GetVecDot4(t)) << DTypeName(t);
+    }
+    if (one == ScalarVecDot(t)) {
+      EXPECT_EQ(GetVecDot4(t), nullptr) << DTypeName(t);
+    }
+  }
+}
+
 #if defined(__aarch64__)
 TEST(Gemm4x4, I8mmMatchesScalarPerRowAndToken) {
   if (!Supports(DetectedIsa(), Isa::kNeonI8mm)) GTEST_SKIP() << "no i8mm here";
