@@ -15,9 +15,10 @@
 // A step kernel K provides:
 //   using WBlock, ABlock;          // the weight block and the activation block types
 //   static constexpr int kBlock;   // elements per block
+//   static constexpr int kChains;  // accumulators per pair, 1 or 2 (Finish takes as many)
 //   template <int kTokens>
 //   static void Step(const WBlock& x, const ABlock* const* y, Acc* acc);
-//   static float Finish(const Acc& acc);
+//   static float Finish(const Acc& acc);  // or (const Acc& even, const Acc& odd)
 //
 // Include from *_avx2.cc files only (internal linkage, as simd_x86.h explains).
 #pragma once
@@ -35,42 +36,52 @@ struct Acc {
   float s = 0;
 };
 
-template <class K>
-float DotRow(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const typename K::WBlock*>(w);
-  const auto* y = static_cast<const typename K::ABlock*>(a);
-  Acc acc;
-  for (int64_t i = 0; i < n / K::kBlock; ++i) {
-    const typename K::ABlock* yi[1] = {y + i};
-    K::template Step<1>(x[i], yi, &acc);
-  }
-  return K::Finish(acc);
-}
-
-// Rows 0..3 of w (row_bytes apart) against activation rows 0..kTokens-1 (a_row_bytes apart);
-// out[t * out_stride + r].
-template <class K, int kTokens>
-void Rows4(int64_t n, const void* w, size_t row_bytes, const void* a, size_t a_row_bytes,
-           float* out, size_t out_stride) {
+// Rows 0..kRows-1 of w (row_bytes apart) against activation rows 0..kTokens-1 (a_row_bytes
+// apart); out[t * out_stride + r]. Block i goes to accumulator chain i % K::kChains of its
+// pair (two chains hide the multiply-add latency where a pair has little other work).
+template <class K, int kRows, int kTokens>
+void Rows(int64_t n, const void* w, size_t row_bytes, const void* a, size_t a_row_bytes, float* out,
+          size_t out_stride) {
   using WBlock = typename K::WBlock;
   using ABlock = typename K::ABlock;
-  Acc acc[4][kTokens];
-  for (int64_t i = 0; i < n / K::kBlock; ++i) {
+  constexpr int kChains = K::kChains;
+  Acc acc[kChains][kRows][kTokens];
+  auto step = [&](int64_t i, int chain) {
     const ABlock* yi[kTokens];
     for (int t = 0; t < kTokens; ++t) yi[t] = RowAt<ABlock>(a, a_row_bytes, t) + i;
-    for (int r = 0; r < 4; ++r) {
-      K::template Step<kTokens>(RowAt<WBlock>(w, row_bytes, r)[i], yi, acc[r]);
+    for (int r = 0; r < kRows; ++r) {
+      K::template Step<kTokens>(RowAt<WBlock>(w, row_bytes, r)[i], yi, acc[chain][r]);
+    }
+  };
+  const int64_t nb = n / K::kBlock;
+  int64_t i = 0;
+  for (; i + kChains <= nb; i += kChains) {
+    for (int c = 0; c < kChains; ++c) step(i + c, c);
+  }
+  for (int c = 0; i < nb; ++i, ++c) step(i, c);
+  for (int t = 0; t < kTokens; ++t) {
+    for (int r = 0; r < kRows; ++r) {
+      if constexpr (kChains == 1) {
+        out[t * out_stride + r] = K::Finish(acc[0][r][t]);
+      } else {
+        out[t * out_stride + r] = K::Finish(acc[0][r][t], acc[1][r][t]);
+      }
     }
   }
-  for (int t = 0; t < kTokens; ++t) {
-    for (int r = 0; r < 4; ++r) out[t * out_stride + r] = K::Finish(acc[r][t]);
-  }
+}
+
+// The one-row kernel (VecDotFn).
+template <class K>
+float DotRow(int64_t n, const void* w, const void* a) {
+  float out;
+  Rows<K, 1, 1>(n, w, 0, a, 0, &out, 0);
+  return out;
 }
 
 // The four-row kernel (VecDot4Fn): one activation row, out[r].
 template <class K>
 void Dot4Rows(int64_t n, const void* w, size_t row_bytes, const void* a, float* out) {
-  Rows4<K, 1>(n, w, row_bytes, a, 0, out, 0);
+  Rows<K, 4, 1>(n, w, row_bytes, a, 0, out, 0);
 }
 
 // The 4×4 tile (Gemm4x4Fn). Sixteen accumulators are more than AVX2 has registers for, but
@@ -80,7 +91,7 @@ void Dot4Rows(int64_t n, const void* w, size_t row_bytes, const void* a, float* 
 template <class K>
 void Gemm4x4Rows(int64_t n, const void* w, size_t row_bytes, const void* a, size_t a_row_bytes,
                  float* out, size_t out_stride) {
-  Rows4<K, 4>(n, w, row_bytes, a, a_row_bytes, out, out_stride);
+  Rows<K, 4, 4>(n, w, row_bytes, a, a_row_bytes, out, out_stride);
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ VecDot4Fn GetVecDot4(DType t) {
     case Isa::kAvx512:
       return Either(Avx512VecDot4(t), Avx512IQuantVecDot4(t), Avx512IQ3VecDot4(t));
     case Isa::kAvx2:
-      return Avx2VecDot4(t);
+      return Either(Avx2VecDot4(t), Avx2IQuantVecDot4(t));
     default:
       return nullptr;
   }
@@ -76,7 +76,7 @@ Gemm4x4Fn GetGemm4x4(DType t) {
     case Isa::kAvx512:
       return Either(Avx512Gemm4x4(t), Avx512IQuantGemm4x4(t), Avx512IQ3Gemm4x4(t));
     case Isa::kAvx2:
-      return Avx2Gemm4x4(t);
+      return Either(Avx2Gemm4x4(t), Avx2IQuantGemm4x4(t));
     default:
       return nullptr;
   }

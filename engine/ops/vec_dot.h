@@ -57,6 +57,8 @@ Gemm4x4Fn Avx512KQuantGemm4x4(DType weight_type);
 // GetVecDot4 and GetGemm4x4 consult them after the main tables.
 VecDotFn Avx2IQuantVecDot(DType weight_type);
 VecDotFn Avx512IQuantVecDot(DType weight_type);
+VecDot4Fn Avx2IQuantVecDot4(DType weight_type);
+Gemm4x4Fn Avx2IQuantGemm4x4(DType weight_type);
 VecDot4Fn Avx512IQuantVecDot4(DType weight_type);
 Gemm4x4Fn Avx512IQuantGemm4x4(DType weight_type);
 // The grid formats (IQ3_XXS, IQ3_S, IQ2_S; engine/tensor/iq3_grids.h), in

@@ -34,6 +34,7 @@ struct Q8_0 {
   using WBlock = BlockQ8_0;
   using ABlock = BlockQ8_0;
   static constexpr int kBlock = kQK;
+  static constexpr int kChains = 1;
   template <int kTokens>
   static void Step(const WBlock& x, const ABlock* const* y, Acc* acc) {
     const __m256i q = Load(x.qs);
@@ -73,6 +74,7 @@ struct Q4_1 {
   using WBlock = BlockQ4_1;
   using ABlock = BlockQ8_1;
   static constexpr int kBlock = kQK;
+  static constexpr int kChains = 1;
   template <int kTokens>
   static void Step(const WBlock& x, const ABlock* const* y, Acc* acc) {
     const __m256i q = UnpackNibbles(x.qs);

@@ -3,6 +3,7 @@
 // so it multiplies |w| by y carrying w's sign (no pair sum overflows int16: |w|, |y| <= 127).
 #if defined(__x86_64__) || defined(__i386__)
 #include "engine/ops/iquant_x86.h"
+#include "engine/ops/rows4_avx2.h"
 #include "engine/ops/simd_x86.h"
 #include "engine/ops/vec_dot.h"
 #include "engine/ops/vec_dot_iq2.h"
@@ -21,69 +22,103 @@ inline __m256i BlockSum(__m256i w, __m256i y) {
   return _mm256_madd_epi16(PairProducts(w, y), _mm256_set1_epi16(1));
 }
 
-// IQ4_NL (F16 scale) and MXFP4 (E8M0 scale) against Q8_0: one block per step, two
-// accumulators to hide the FMA latency.
+// Step kernels (rows4_avx2.h). IQ4_NL (F16 scale) and MXFP4 (E8M0 scale) against Q8_0: one
+// block per step, two accumulator chains to hide the FMA latency.
 template <typename Block>
-float DotCodebook32(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const Block*>(w);
-  const auto* y = static_cast<const BlockQ8_0*>(a);
-  constexpr bool kMx = sizeof(Block) == sizeof(BlockMXFP4);
-  const __m256i table = CodebookTable(kMx ? kMXFP4Values : kIQ4NLValues);
-  auto scale = [&](int64_t i) {
-    if constexpr (kMx) {
-      return E8M0HalfX86(x[i].e) * H2F(y[i].d);
-    } else {
-      return H2F(x[i].d) * H2F(y[i].d);
+struct Codebook32 {
+  using WBlock = Block;
+  using ABlock = BlockQ8_0;
+  static constexpr int kBlock = kQK;
+  static constexpr int kChains = 2;
+  static constexpr bool kMx = sizeof(Block) == sizeof(BlockMXFP4);
+  template <int kTokens>
+  static void Step(const WBlock& x, const ABlock* const* y, Acc* acc) {
+    const __m256i table = CodebookTable(kMx ? kMXFP4Values : kIQ4NLValues);
+    const __m256i levels = LookupLevels(x.qs, table);
+    for (int t = 0; t < kTokens; ++t) {
+      float scale;
+      if constexpr (kMx) {
+        scale = E8M0HalfX86(x.e) * H2F(y[t]->d);
+      } else {
+        scale = H2F(x.d) * H2F(y[t]->d);
+      }
+      const __m256i s = BlockSum(levels, Load(y[t]->qs));
+      acc[t].v = _mm256_fmadd_ps(_mm256_set1_ps(scale), _mm256_cvtepi32_ps(s), acc[t].v);
     }
-  };
-  auto step = [&](int64_t i, __m256 acc) {
-    const __m256i s = BlockSum(LookupLevels(x[i].qs, table), Load(y[i].qs));
-    return _mm256_fmadd_ps(_mm256_set1_ps(scale(i)), _mm256_cvtepi32_ps(s), acc);
-  };
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  const int64_t nb = n / kQK;
-  int64_t i = 0;
-  for (; i + 1 < nb; i += 2) {
-    acc0 = step(i, acc0);
-    acc1 = step(i + 1, acc1);
   }
-  if (i < nb) acc0 = step(i, acc0);
-  return HorizontalSum(_mm256_add_ps(acc0, acc1));
-}
+  static float Finish(const Acc& even, const Acc& odd) {
+    return HorizontalSum(_mm256_add_ps(even.v, odd.v));
+  }
+};
 
-float DotIQ4_XS(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockIQ4_XS*>(w);
-  const auto* y = static_cast<const BlockQ8_K*>(a);
-  const __m256i table = CodebookTable(kIQ4NLValues);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kQK_K; ++i) {
+struct IQ4_XS {
+  using WBlock = BlockIQ4_XS;
+  using ABlock = BlockQ8_K;
+  static constexpr int kBlock = kQK_K;
+  static constexpr int kChains = 1;
+  template <int kTokens>
+  static void Step(const WBlock& x, const ABlock* const* y, Acc* acc) {
+    const __m256i table = CodebookTable(kIQ4NLValues);
     int16_t scales[8];
-    IQ4XSScales(x[i], scales);
-    __m256i sum = _mm256_setzero_si256();
+    IQ4XSScales(x, scales);
+    __m256i sum[kTokens];
+    for (int t = 0; t < kTokens; ++t) sum[t] = _mm256_setzero_si256();
     for (int ib = 0; ib < 8; ++ib) {
-      const __m256i p =
-          PairProducts(LookupLevels(x[i].qs + 16 * ib, table), Load(y[i].qs + 32 * ib));
-      sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, _mm256_set1_epi16(scales[ib])));
+      const __m256i levels = LookupLevels(x.qs + 16 * ib, table);
+      const __m256i scale = _mm256_set1_epi16(scales[ib]);
+      for (int t = 0; t < kTokens; ++t) {
+        const __m256i p = PairProducts(levels, Load(y[t]->qs + 32 * ib));
+        sum[t] = _mm256_add_epi32(sum[t], _mm256_madd_epi16(p, scale));
+      }
     }
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(H2F(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sum), acc);
+    for (int t = 0; t < kTokens; ++t) {
+      acc[t].v =
+          _mm256_fmadd_ps(_mm256_set1_ps(H2F(x.d) * y[t]->d), _mm256_cvtepi32_ps(sum[t]), acc[t].v);
+    }
   }
-  return HorizontalSum(acc);
-}
+  static float Finish(const Acc& acc) { return HorizontalSum(acc.v); }
+};
 
 }  // namespace
 
 VecDotFn Avx2IQuantVecDot(DType t) {
   switch (t) {
     case DType::kIQ4_NL:
-      return DotCodebook32<BlockIQ4_NL>;
+      return DotRow<Codebook32<BlockIQ4_NL>>;
     case DType::kMXFP4:
-      return DotCodebook32<BlockMXFP4>;
+      return DotRow<Codebook32<BlockMXFP4>>;
     case DType::kIQ4_XS:
-      return DotIQ4_XS;
+      return DotRow<IQ4_XS>;
     case DType::kIQ2_XXS:
     case DType::kIQ2_XS:
     case DType::kIQ1_S:
       return Avx2IQ2VecDot(t);
+    default:
+      return nullptr;
+  }
+}
+
+VecDot4Fn Avx2IQuantVecDot4(DType t) {
+  switch (t) {
+    case DType::kIQ4_NL:
+      return Dot4Rows<Codebook32<BlockIQ4_NL>>;
+    case DType::kMXFP4:
+      return Dot4Rows<Codebook32<BlockMXFP4>>;
+    case DType::kIQ4_XS:
+      return Dot4Rows<IQ4_XS>;
+    default:
+      return nullptr;
+  }
+}
+
+Gemm4x4Fn Avx2IQuantGemm4x4(DType t) {
+  switch (t) {
+    case DType::kIQ4_NL:
+      return Gemm4x4Rows<Codebook32<BlockIQ4_NL>>;
+    case DType::kMXFP4:
+      return Gemm4x4Rows<Codebook32<BlockMXFP4>>;
+    case DType::kIQ4_XS:
+      return Gemm4x4Rows<IQ4_XS>;
     default:
       return nullptr;
   }
@@ -94,5 +129,7 @@ VecDotFn Avx2IQuantVecDot(DType t) {
 #include "engine/ops/vec_dot.h"
 namespace inferno::ops {
 VecDotFn Avx2IQuantVecDot(DType) { return nullptr; }
+VecDot4Fn Avx2IQuantVecDot4(DType) { return nullptr; }
+Gemm4x4Fn Avx2IQuantGemm4x4(DType) { return nullptr; }
 }  // namespace inferno::ops
 #endif

@@ -33,6 +33,7 @@ struct K45 {
   using WBlock = Block;
   using ABlock = BlockQ8_K;
   static constexpr int kBlock = kQK_K;
+  static constexpr int kChains = 1;
   template <int kTokens>
   static void Step(const WBlock& x, const ABlock* const* y, Acc* acc) {
     const __m256i mask = _mm256_set1_epi8(0x0F);
@@ -80,6 +81,7 @@ struct Q6_K {
   using WBlock = BlockQ6_K;
   using ABlock = BlockQ8_K;
   static constexpr int kBlock = kQK_K;
+  static constexpr int kChains = 1;
   template <int kTokens>
   static void Step(const WBlock& x, const ABlock* const* y, Acc* acc) {
     const __m256i mask4 = _mm256_set1_epi8(0x0F);
@@ -128,6 +130,7 @@ struct Q2_K {
   using WBlock = BlockQ2_K;
   using ABlock = BlockQ8_K;
   static constexpr int kBlock = kQK_K;
+  static constexpr int kChains = 1;
   template <int kTokens>
   static void Step(const WBlock& x, const ABlock* const* y, Acc* acc) {
     const __m256i mask2 = _mm256_set1_epi8(0x03);
@@ -163,6 +166,7 @@ struct Q3_K {
   using WBlock = BlockQ3_K;
   using ABlock = BlockQ8_K;
   static constexpr int kBlock = kQK_K;
+  static constexpr int kChains = 1;
   template <int kTokens>
   static void Step(const WBlock& x, const ABlock* const* y, Acc* acc) {
     const __m256i mask2 = _mm256_set1_epi8(0x03);

@@ -234,14 +234,24 @@ TEST(Gemm4x4, MatchesScalarPerRowAndToken) {
 
 // The AVX2 four-row kernels and tiles are the one-row kernels' steps run on several rows and
 // tokens (rows4_avx2.h): equal to them bit for bit, for every type that has them.
+VecDot4Fn Avx2Dot4(DType t) {
+  const VecDot4Fn f = Avx2VecDot4(t);
+  return f != nullptr ? f : Avx2IQuantVecDot4(t);
+}
+Gemm4x4Fn Avx2Tile(DType t) {
+  const Gemm4x4Fn f = Avx2Gemm4x4(t);
+  return f != nullptr ? f : Avx2IQuantGemm4x4(t);
+}
+VecDotFn Avx2Row(DType t) { return GetVecDot(t, Isa::kAvx2); }
+
 TEST(VecDot4, Avx2EqualsTheRowKernel) {
   if (!Supports(DetectedIsa(), Isa::kAvx2)) GTEST_SKIP() << "no AVX2 here";
   std::mt19937 rng(19);
   int checked = 0;
   for (DType t : kWeightTypes) {
-    const VecDot4Fn four = Avx2VecDot4(t);
+    const VecDot4Fn four = Avx2Dot4(t);
     if (four == nullptr) continue;
-    const VecDotFn one = Avx2VecDot(t);
+    const VecDotFn one = Avx2Row(t);
     ASSERT_NE(one, nullptr) << DTypeName(t);
     for (int64_t n : {256, 1024, 4096}) {
       std::vector<uint8_t> w;
@@ -263,13 +273,13 @@ TEST(VecDot4, Avx2EqualsTheRowKernel) {
     }
     ++checked;
   }
-  EXPECT_EQ(checked, 10);  // Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K
+  EXPECT_EQ(checked, 13);  // Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K, IQ4_NL, IQ4_XS, MXFP4
 }
 
 TEST(Gemm4x4, Avx2EqualsTheRowKernel) {
   if (!Supports(DetectedIsa(), Isa::kAvx2)) GTEST_SKIP() << "no AVX2 here";
   std::mt19937 rng(23);
-  EXPECT_EQ(CheckGemm4x4(Avx2Gemm4x4, Avx2VecDot, rng, /*all_exact=*/true), 10);
+  EXPECT_EQ(CheckGemm4x4(Avx2Tile, Avx2Row, rng, /*all_exact=*/true), 13);
 }
 
 // MatMul takes four-row kernels and tiles only from the level of the one-row kernel it would
@@ -278,8 +288,8 @@ TEST(Gemm4x4, TakenFromTheRowKernelsLevel) {
   for (DType t : kWeightTypes) {
     const VecDotFn one = GetVecDot(t);
     if (ActiveIsa() == Isa::kAvx2) {
-      EXPECT_EQ(one == Avx2VecDot(t) ? Avx2Gemm4x4(t) : nullptr, GetGemm4x4(t)) << DTypeName(t);
-      EXPECT_EQ(one == Avx2VecDot(t) ? Avx2VecDot4(t) : nullptr, GetVecDot4(t)) << DTypeName(t);
+      EXPECT_EQ(one == Avx2Row(t) ? Avx2Tile(t) : nullptr, GetGemm4x4(t)) << DTypeName(t);
+      EXPECT_EQ(one == Avx2Row(t) ? Avx2Dot4(t) : nullptr, GetVecDot4(t)) << DTypeName(t);
     }
     if (one == ScalarVecDot(t)) {
       EXPECT_EQ(GetVecDot4(t), nullptr) << DTypeName(t);
