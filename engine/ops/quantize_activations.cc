@@ -16,7 +16,14 @@ void F16FromF32(const float* x, void* dst, int64_t n) {
 
 QuantizeActivationsFn GetQuantizeActivations(DType type) {
   if (type == DType::kF16) return F16FromF32;
-  return ActiveIsa() == Isa::kAvx512 ? Avx512QuantizeActivations(type) : nullptr;
+  switch (ActiveIsa()) {
+    case Isa::kAvx512:
+      return Avx512QuantizeActivations(type);
+    case Isa::kAvx2:
+      return Avx2QuantizeActivations(type);
+    default:
+      return nullptr;
+  }
 }
 
 }  // namespace inferno::ops

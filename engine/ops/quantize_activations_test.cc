@@ -39,11 +39,10 @@ std::vector<std::vector<float>> TestRows(int64_t n) {
   return rows;
 }
 
-TEST(QuantizeActivations, BitIdenticalToQuantizeRow) {
-  if (ActiveIsa() != Isa::kAvx512) GTEST_SKIP() << "needs AVX-512";
+void ExpectBitIdenticalToQuantizeRow(QuantizeActivationsFn (*table)(DType)) {
   const int64_t n = 1024;
   for (DType type : {DType::kQ8_0, DType::kQ8_1, DType::kQ8_K}) {
-    const QuantizeActivationsFn fn = Avx512QuantizeActivations(type);
+    const QuantizeActivationsFn fn = table(type);
     ASSERT_NE(fn, nullptr);
     const size_t bytes = RowBytes(type, n);
     int row_index = 0;
@@ -56,7 +55,17 @@ TEST(QuantizeActivations, BitIdenticalToQuantizeRow) {
       ++row_index;
     }
   }
-  EXPECT_EQ(Avx512QuantizeActivations(DType::kBF16), nullptr);
+  EXPECT_EQ(table(DType::kBF16), nullptr);
+}
+
+TEST(QuantizeActivations, BitIdenticalToQuantizeRow) {
+  if (ActiveIsa() != Isa::kAvx512) GTEST_SKIP() << "needs AVX-512";
+  ExpectBitIdenticalToQuantizeRow(Avx512QuantizeActivations);
+}
+
+TEST(QuantizeActivations, Avx2BitIdenticalToQuantizeRow) {
+  if (!Supports(DetectedIsa(), Isa::kAvx2)) GTEST_SKIP() << "needs AVX2";
+  ExpectBitIdenticalToQuantizeRow(Avx2QuantizeActivations);
 }
 
 }  // namespace
