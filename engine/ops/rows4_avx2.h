@@ -25,6 +25,7 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include "engine/ops/simd_x86.h"
+#include "engine/ops/vec_dot.h"
 
 namespace inferno::ops {
 namespace {  // NOLINT(build/namespaces): internal linkage is required (simd_x86.h).
@@ -101,6 +102,32 @@ void Gemm4x4Rows(int64_t n, const void* w, size_t row_bytes, const void* a, size
                  float* out, size_t out_stride) {
   Rows<K, 4, 4>(n, w, row_bytes, a, a_row_bytes, out, out_stride);
 }
+
+// The form of a step kernel a kernel table hands out: Form<VecDotFn>::Of<K>() is DotRow<K>,
+// likewise for VecDot4Fn and Gemm4x4Fn, so one switch over the types serves all three tables.
+template <class Fn>
+struct Form;
+template <>
+struct Form<VecDotFn> {
+  template <class K>
+  static VecDotFn Of() {
+    return DotRow<K>;
+  }
+};
+template <>
+struct Form<VecDot4Fn> {
+  template <class K>
+  static VecDot4Fn Of() {
+    return Dot4Rows<K>;
+  }
+};
+template <>
+struct Form<Gemm4x4Fn> {
+  template <class K>
+  static Gemm4x4Fn Of() {
+    return Gemm4x4Rows<K>;
+  }
+};
 
 }  // namespace
 }  // namespace inferno::ops

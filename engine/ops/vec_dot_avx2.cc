@@ -158,6 +158,25 @@ float DotF32(int64_t n, const void* w, const void* a) {
   return sum;
 }
 
+// The step kernel of each 32-element block format in the form Fn (rows4_avx2.h).
+template <class Fn>
+Fn BlockTable(DType t) {
+  switch (t) {
+    case DType::kQ4_0:
+      return Form<Fn>::template Of<Q4_0>();
+    case DType::kQ4_1:
+      return Form<Fn>::template Of<Q4_1>();
+    case DType::kQ5_0:
+      return Form<Fn>::template Of<Q5_0>();
+    case DType::kQ5_1:
+      return Form<Fn>::template Of<Q5_1>();
+    case DType::kQ8_0:
+      return Form<Fn>::template Of<Q8_0>();
+    default:
+      return nullptr;
+  }
+}
+
 }  // namespace
 
 VecDotFn Avx2VecDot(DType t) {
@@ -168,53 +187,20 @@ VecDotFn Avx2VecDot(DType t) {
       return DotF16;
     case DType::kBF16:
       return DotBF16;
-    case DType::kQ4_0:
-      return DotRow<Q4_0>;
-    case DType::kQ4_1:
-      return DotRow<Q4_1>;
-    case DType::kQ5_0:
-      return DotRow<Q5_0>;
-    case DType::kQ5_1:
-      return DotRow<Q5_1>;
-    case DType::kQ8_0:
-      return DotRow<Q8_0>;
     default:
+      if (VecDotFn f = BlockTable<VecDotFn>(t)) return f;
       return Avx2KQuantVecDot(t);
   }
 }
 
 VecDot4Fn Avx2VecDot4(DType t) {
-  switch (t) {
-    case DType::kQ4_0:
-      return Dot4Rows<Q4_0>;
-    case DType::kQ4_1:
-      return Dot4Rows<Q4_1>;
-    case DType::kQ5_0:
-      return Dot4Rows<Q5_0>;
-    case DType::kQ5_1:
-      return Dot4Rows<Q5_1>;
-    case DType::kQ8_0:
-      return Dot4Rows<Q8_0>;
-    default:
-      return Avx2KQuantVecDot4(t);
-  }
+  if (VecDot4Fn f = BlockTable<VecDot4Fn>(t)) return f;
+  return Avx2KQuantVecDot4(t);
 }
 
 Gemm4x4Fn Avx2Gemm4x4(DType t) {
-  switch (t) {
-    case DType::kQ4_0:
-      return Gemm4x4Rows<Q4_0>;
-    case DType::kQ4_1:
-      return Gemm4x4Rows<Q4_1>;
-    case DType::kQ5_0:
-      return Gemm4x4Rows<Q5_0>;
-    case DType::kQ5_1:
-      return Gemm4x4Rows<Q5_1>;
-    case DType::kQ8_0:
-      return Gemm4x4Rows<Q8_0>;
-    default:
-      return Avx2KQuantGemm4x4(t);
-  }
+  if (Gemm4x4Fn f = BlockTable<Gemm4x4Fn>(t)) return f;
+  return Avx2KQuantGemm4x4(t);
 }
 
 }  // namespace inferno::ops

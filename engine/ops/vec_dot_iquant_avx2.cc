@@ -79,50 +79,36 @@ struct IQ4_XS {
   static float Finish(const Acc& acc) { return HorizontalSum(acc.v); }
 };
 
+// The step kernel of each codebook format in the form Fn (rows4_avx2.h).
+template <class Fn>
+Fn CodebookKernels(DType t) {
+  switch (t) {
+    case DType::kIQ4_NL:
+      return Form<Fn>::template Of<Codebook32<BlockIQ4_NL>>();
+    case DType::kMXFP4:
+      return Form<Fn>::template Of<Codebook32<BlockMXFP4>>();
+    case DType::kIQ4_XS:
+      return Form<Fn>::template Of<IQ4_XS>();
+    default:
+      return nullptr;
+  }
+}
+
 }  // namespace
 
 VecDotFn Avx2IQuantVecDot(DType t) {
   switch (t) {
-    case DType::kIQ4_NL:
-      return DotRow<Codebook32<BlockIQ4_NL>>;
-    case DType::kMXFP4:
-      return DotRow<Codebook32<BlockMXFP4>>;
-    case DType::kIQ4_XS:
-      return DotRow<IQ4_XS>;
     case DType::kIQ2_XXS:
     case DType::kIQ2_XS:
     case DType::kIQ1_S:
       return Avx2IQ2VecDot(t);
     default:
-      return nullptr;
+      return CodebookKernels<VecDotFn>(t);
   }
 }
 
-VecDot4Fn Avx2IQuantVecDot4(DType t) {
-  switch (t) {
-    case DType::kIQ4_NL:
-      return Dot4Rows<Codebook32<BlockIQ4_NL>>;
-    case DType::kMXFP4:
-      return Dot4Rows<Codebook32<BlockMXFP4>>;
-    case DType::kIQ4_XS:
-      return Dot4Rows<IQ4_XS>;
-    default:
-      return nullptr;
-  }
-}
-
-Gemm4x4Fn Avx2IQuantGemm4x4(DType t) {
-  switch (t) {
-    case DType::kIQ4_NL:
-      return Gemm4x4Rows<Codebook32<BlockIQ4_NL>>;
-    case DType::kMXFP4:
-      return Gemm4x4Rows<Codebook32<BlockMXFP4>>;
-    case DType::kIQ4_XS:
-      return Gemm4x4Rows<IQ4_XS>;
-    default:
-      return nullptr;
-  }
-}
+VecDot4Fn Avx2IQuantVecDot4(DType t) { return CodebookKernels<VecDot4Fn>(t); }
+Gemm4x4Fn Avx2IQuantGemm4x4(DType t) { return CodebookKernels<Gemm4x4Fn>(t); }
 
 }  // namespace inferno::ops
 #else

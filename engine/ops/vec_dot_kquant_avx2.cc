@@ -201,58 +201,30 @@ struct Q3_K {
   static float Finish(const Acc& acc) { return acc.s; }
 };
 
+// The step kernel of each K-quant in the form Fn (rows4_avx2.h).
+template <class Fn>
+Fn KQuantTable(DType t) {
+  switch (t) {
+    case DType::kQ2_K:
+      return Form<Fn>::template Of<Q2_K>();
+    case DType::kQ3_K:
+      return Form<Fn>::template Of<Q3_K>();
+    case DType::kQ4_K:
+      return Form<Fn>::template Of<Q4_K>();
+    case DType::kQ5_K:
+      return Form<Fn>::template Of<Q5_K>();
+    case DType::kQ6_K:
+      return Form<Fn>::template Of<Q6_K>();
+    default:
+      return nullptr;
+  }
+}
+
 }  // namespace
 
-VecDotFn Avx2KQuantVecDot(DType t) {
-  switch (t) {
-    case DType::kQ2_K:
-      return DotRow<Q2_K>;
-    case DType::kQ3_K:
-      return DotRow<Q3_K>;
-    case DType::kQ4_K:
-      return DotRow<Q4_K>;
-    case DType::kQ5_K:
-      return DotRow<Q5_K>;
-    case DType::kQ6_K:
-      return DotRow<Q6_K>;
-    default:
-      return nullptr;
-  }
-}
-
-VecDot4Fn Avx2KQuantVecDot4(DType t) {
-  switch (t) {
-    case DType::kQ2_K:
-      return Dot4Rows<Q2_K>;
-    case DType::kQ3_K:
-      return Dot4Rows<Q3_K>;
-    case DType::kQ4_K:
-      return Dot4Rows<Q4_K>;
-    case DType::kQ5_K:
-      return Dot4Rows<Q5_K>;
-    case DType::kQ6_K:
-      return Dot4Rows<Q6_K>;
-    default:
-      return nullptr;
-  }
-}
-
-Gemm4x4Fn Avx2KQuantGemm4x4(DType t) {
-  switch (t) {
-    case DType::kQ2_K:
-      return Gemm4x4Rows<Q2_K>;
-    case DType::kQ3_K:
-      return Gemm4x4Rows<Q3_K>;
-    case DType::kQ4_K:
-      return Gemm4x4Rows<Q4_K>;
-    case DType::kQ5_K:
-      return Gemm4x4Rows<Q5_K>;
-    case DType::kQ6_K:
-      return Gemm4x4Rows<Q6_K>;
-    default:
-      return nullptr;
-  }
-}
+VecDotFn Avx2KQuantVecDot(DType t) { return KQuantTable<VecDotFn>(t); }
+VecDot4Fn Avx2KQuantVecDot4(DType t) { return KQuantTable<VecDot4Fn>(t); }
+Gemm4x4Fn Avx2KQuantGemm4x4(DType t) { return KQuantTable<Gemm4x4Fn>(t); }
 
 }  // namespace inferno::ops
 #else
