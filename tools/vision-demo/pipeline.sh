@@ -15,6 +15,7 @@
 #        language model to start from), VISION_SEED (1234), VISION_STEPS (9000 stage-1 steps, after
 #        train.py's 2000 of stage 0),
 #        VISION_BATCH (16), VISION_THREADS (2), VISION_TEST (300 held-out pictures),
+#        VISION_PAIR_EXTRA (train.py's --pair-extra; may change when a run is continued),
 #        VISION_TEXT_CORPUS (DEMO_DIR's corpus/train.txt when it exists: the language model's
 #        own text, mixed in so it keeps it; it must be the corpus of VISION_LM),
 #        VISION_EVAL_LIMIT (0: every held-out question through inferno and mtmd),
@@ -34,6 +35,7 @@ VISION_BATCH=${VISION_BATCH:-16}
 VISION_THREADS=${VISION_THREADS:-2}
 VISION_TEST=${VISION_TEST:-300}
 VISION_EVAL_LIMIT=${VISION_EVAL_LIMIT:-0}
+VISION_PAIR_EXTRA=${VISION_PAIR_EXTRA:-0.25}
 VISION_SHIP=${VISION_SHIP:-1}
 DEMO_CORPUS=${DEMO_DIR:-$ROOT/build/demo-model}/corpus/train.txt
 VISION_TEXT_CORPUS=${VISION_TEXT_CORPUS-$([[ -s $DEMO_CORPUS ]] && echo "$DEMO_CORPUS")}
@@ -57,7 +59,7 @@ if [[ ! -s $VISION_DIR/out/training.json ]]; then
   echo "== training ($VISION_STEPS steps; log in $VISION_DIR/work/train_log.jsonl)"
   "$PYTHON" "$HERE/train.py" --lm "$VISION_DIR/lm0" --work "$VISION_DIR/work" \
     --out "$VISION_DIR/out" --steps "$VISION_STEPS" --batch "$VISION_BATCH" \
-    --seed "$VISION_SEED" --threads "$VISION_THREADS" \
+    --seed "$VISION_SEED" --threads "$VISION_THREADS" --pair-extra "$VISION_PAIR_EXTRA" \
     ${VISION_TEXT_CORPUS:+--text-corpus "$VISION_TEXT_CORPUS"}
 fi
 RELEASE=$VISION_DIR/release
