@@ -78,10 +78,13 @@ void Activations::Quantize(ThreadPool& pool, DType weight_type, const float* x, 
                            int64_t n) {
   const DType type = ActivationType(weight_type);
   // The R4 kernels want per-block sums of the activations (see r4_sums); any activations
-  // of the partner format may meet an R4 matrix (one quantization serves Q, K and V).
-  const bool avx512 = ActiveIsa() == Isa::kAvx512;
-  const bool q8_0_sums = type == DType::kQ8_0 && avx512 && n % 128 == 0;
-  const bool q8_k_sums = type == DType::kQ8_K && avx512 && n % 256 == 0;
+  // of the partner format may meet an R4 matrix (one quantization serves Q, K and V) when
+  // the active ISA has an R4 kernel of that partner.
+  const bool q8_0_sums = type == DType::kQ8_0 && n % 128 == 0 &&
+                         (GetDotR4(WeightLayout::kQ4_0R4) || GetDotR4(WeightLayout::kQ8_0R4));
+  const bool q8_k_sums = type == DType::kQ8_K && n % 256 == 0 &&
+                         (GetDotR4(WeightLayout::kQ4_KR4) || GetDotR4(WeightLayout::kQ6_KR4) ||
+                          GetDotR4(WeightLayout::kIQ4_XSR4));
   const int64_t nb = n / 32;
   Shape(type, n_tokens, n,
         q8_0_sums   ? size_t(nb / 4) * sizeof(R4Q8Superblock)
@@ -156,8 +159,8 @@ namespace {
 // MatMul for the R4 layouts: groups of four rows split across threads; four-token tiles
 // during prefill, the one-token kernel for the rest.
 void MatMulR4(ThreadPool& pool, const WeightMatrix& w, const Activations& x, float* y) {
-  const DotR4Fn dot = Avx512DotR4(w.layout);
-  const GemmR4Fn gemm = Avx512GemmR4(w.layout);
+  const DotR4Fn dot = GetDotR4(w.layout);
+  const GemmR4Fn gemm = GetGemmR4(w.layout);
   if (dot == nullptr || gemm == nullptr || x.r4_sums(0) == nullptr) std::abort();
   const int64_t n_tokens = x.n_tokens();
   const size_t sums_stride = x.r4_sums_stride();

@@ -63,11 +63,20 @@ using DotR4Fn = void (*)(int64_t n, const uint8_t* quants, const uint8_t* meta, 
 using GemmR4Fn = void (*)(int64_t n, int groups, const uint8_t* quants, const uint8_t* meta,
                           const void* r4_sums, size_t sums_stride, float* out, size_t out_stride);
 
-// nullptr where the CPU or build has no kernel for the layout (then nothing is repacked).
+// The kernels for the layout at the active ISA (ActiveIsa()); nullptr where there is none
+// (then nothing is repacked into that layout, ShouldRepack).
+DotR4Fn GetDotR4(WeightLayout layout);
+GemmR4Fn GetGemmR4(WeightLayout layout);
+
+// nullptr where the CPU or build has no kernel for the layout.
 DotR4Fn Avx512DotR4(WeightLayout layout);
 GemmR4Fn Avx512GemmR4(WeightLayout layout);
 // The Q4_K/Q6_K ones (r4_kquant_avx512.cc), reached through the two above.
 DotR4Fn Avx512DotKR4(WeightLayout layout);
 GemmR4Fn Avx512GemmKR4(WeightLayout layout);
+// AVX2 (r4_avx2.cc): Q4_0 only. The same layouts; without VNNI, R4 Q8_0's unsigned bytes
+// would saturate vpmaddubsw, so Q8_0 stays row-major there.
+DotR4Fn Avx2DotR4(WeightLayout layout);
+GemmR4Fn Avx2GemmR4(WeightLayout layout);
 
 }  // namespace inferno::ops

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "engine/ops/cpu_features.h"
+#include "engine/ops/r4.h"
 #include "engine/tensor/fp16.h"
 #include "engine/tensor/quant_blocks.h"
 
@@ -33,22 +34,43 @@ AlignedBytes::AlignedBytes(size_t size) : size_(size) {
 
 void AlignedBytes::Free::operator()(uint8_t* p) const { std::free(p); }
 
-bool ShouldRepack(const WeightMatrix& w) {
-  if (ActiveIsa() != Isa::kAvx512 || w.layout != WeightLayout::kRows || w.cols <= 0 ||
-      w.rows % kR4Rows != 0) {
-    return false;
+DotR4Fn GetDotR4(WeightLayout layout) {
+  switch (ActiveIsa()) {
+    case Isa::kAvx512:
+      return Avx512DotR4(layout);
+    case Isa::kAvx2:
+      return Avx2DotR4(layout);
+    default:
+      return nullptr;
   }
+}
+
+GemmR4Fn GetGemmR4(WeightLayout layout) {
+  switch (ActiveIsa()) {
+    case Isa::kAvx512:
+      return Avx512GemmR4(layout);
+    case Isa::kAvx2:
+      return Avx2GemmR4(layout);
+    default:
+      return nullptr;
+  }
+}
+
+bool ShouldRepack(const WeightMatrix& w) {
+  if (w.layout != WeightLayout::kRows || w.cols <= 0 || w.rows % kR4Rows != 0) return false;
   switch (w.type) {
     case DType::kQ4_0:
     case DType::kQ8_0:
-      return w.cols % R4SuperblockCols(WeightLayout::kQ4_0R4) == 0;
     case DType::kQ4_K:
     case DType::kQ6_K:
     case DType::kIQ4_XS:
-      return w.cols % R4SuperblockCols(WeightLayout::kQ4_KR4) == 0;
+      break;
     default:
       return false;
   }
+  const WeightLayout layout = RepackedShape(w).layout;
+  return w.cols % R4SuperblockCols(layout) == 0 && GetDotR4(layout) != nullptr &&
+         GetGemmR4(layout) != nullptr;
 }
 
 namespace {

@@ -7,7 +7,8 @@
 // that one 512-bit load brings the same 16 bytes of all four rows, each row in its own
 // 128-bit lane, and a group's scales arrive ready to spread over those lanes. Each group is
 // stored as its quants (all groups first, 64-byte aligned) and its "meta" (scales etc.,
-// after all quants):
+// after all quants). AVX2 reads the same bytes as two 256-bit halves (rows 0-1, rows 2-3;
+// r4_avx2.cc), for the layouts whose quants are small enough for vpmaddubsw:
 //
 // Q4_0 / Q8_0 (superblock = 4 blocks of 32 = 128 columns; columns must be a multiple):
 //   quants: per superblock, Q/4 vectors of 64 bytes (Q = 16 quant bytes per block and row
