@@ -1,7 +1,7 @@
-// AVX2 kernels for the Q4_0 R4 layout (engine/ops/repack.h), the same bytes the AVX-512
-// kernels read: a 64-byte vector holds 16 bytes of each of a group's four rows, so its two
-// 256-bit halves hold rows 0-1 and rows 2-3, each row's 16 bytes being 4 bytes of each of
-// four blocks. vpmaddubsw of the unsigned nibbles against the activation chunk broadcast to
+// AVX2 kernels for the Q4_0 R4 layout (Q4_K and Q6_K: r4_kquant_avx2.cc) (engine/ops/repack.h), the
+// same bytes the AVX-512 kernels read: a 64-byte vector holds 16 bytes of each of a group's four
+// rows, so its two 256-bit halves hold rows 0-1 and rows 2-3, each row's 16 bytes being 4 bytes of
+// each of four blocks. vpmaddubsw of the unsigned nibbles against the activation chunk broadcast to
 // both 128-bit lanes leaves, per 16-bit lane pair, part of one (row, block) dot; without
 // VNNI the 16-bit sums are kept across the superblock's eight chunks (exact: |sum| <= 8 * 2 *
 // 15 * 128 = 30,720 < 2^15) and widened once, so a superblock of two rows costs 8 vpmaddubsw,
@@ -120,11 +120,11 @@ void GemmR4Q4_0(int64_t n, int groups, const uint8_t* quants, const uint8_t* met
 }  // namespace
 
 DotR4Fn Avx2DotR4(WeightLayout layout) {
-  return layout == WeightLayout::kQ4_0R4 ? DotR4Q4_0 : nullptr;
+  return layout == WeightLayout::kQ4_0R4 ? DotR4Q4_0 : Avx2DotKR4(layout);
 }
 
 GemmR4Fn Avx2GemmR4(WeightLayout layout) {
-  return layout == WeightLayout::kQ4_0R4 ? GemmR4Q4_0 : nullptr;
+  return layout == WeightLayout::kQ4_0R4 ? GemmR4Q4_0 : Avx2GemmKR4(layout);
 }
 
 }  // namespace inferno::ops
