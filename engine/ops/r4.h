@@ -74,9 +74,9 @@ GemmR4Fn Avx512GemmR4(WeightLayout layout);
 // The Q4_K/Q6_K ones (r4_kquant_avx512.cc), reached through the two above.
 DotR4Fn Avx512DotKR4(WeightLayout layout);
 GemmR4Fn Avx512GemmKR4(WeightLayout layout);
-// AVX2 (r4_avx2.cc): Q4_0, and through the two below (r4_kquant_avx2.cc) Q4_K and Q6_K. The
-// same layouts; without VNNI, the unsigned bytes of R4 Q8_0 and IQ4_XS would saturate
-// vpmaddubsw, so those stay row-major there.
+// AVX2 (r4_avx2.cc): Q4_0 and Q8_0, and through the two below (r4_kquant_avx2.cc) Q4_K and
+// Q6_K. The same layouts; without VNNI, IQ4_XS's unsigned table bytes would saturate
+// vpmaddubsw, so it stays row-major there.
 DotR4Fn Avx2DotR4(WeightLayout layout);
 GemmR4Fn Avx2GemmR4(WeightLayout layout);
 DotR4Fn Avx2DotKR4(WeightLayout layout);

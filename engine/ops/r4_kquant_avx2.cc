@@ -7,7 +7,9 @@
 //         the lane), so no vpmulld;
 //   Q6_K: six bits 0..63, two chunks at a time: |sum| <= 2 * 2 * 63 * 128 = 32,256; widened,
 //         offset by -32 × the group's activation sum and scaled by one vpmulld, as AVX-512 does.
-// IQ4_XS's table values (+128, up to 241) would saturate vpmaddubsw: it stays row-major here.
+// IQ4_XS's table values (+128, up to 241) would saturate vpmaddubsw: it stays row-major here
+// (R4 Q8_0 turns its bytes back to signed ones, r4_avx2.cc; a table lookup to signed values and
+// the sign trick would serve IQ4_XS the same way).
 //
 // The decode (one token) and prompt (four tokens) kernels run the same per-token operations,
 // so a token gives bit-identical results alone or inside a tile.
