@@ -114,7 +114,7 @@ TEST(MatMul, PrequantizedActivationsServeSeveralMatrices) {
 // The R4 layout holds the same numbers (DequantizeWeightRow reads them back bit for bit) and
 // its kernels give the row-major kernels' results up to float summation order, for decode,
 // 4-token tiles and their remainders, on any thread count. Only the layouts the active ISA has
-// kernels for (AVX-512 VNNI: all; AVX2: all but IQ4_XS); the others stay row-major.
+// kernels for (AVX-512 VNNI and AVX2: all of them); the others stay row-major.
 TEST(MatMul, RepackedR4MatchesRowMajor) {
   std::mt19937 rng(8);
   const struct {

@@ -74,9 +74,8 @@ GemmR4Fn Avx512GemmR4(WeightLayout layout);
 // The Q4_K/Q6_K ones (r4_kquant_avx512.cc), reached through the two above.
 DotR4Fn Avx512DotKR4(WeightLayout layout);
 GemmR4Fn Avx512GemmKR4(WeightLayout layout);
-// AVX2 (r4_avx2.cc): Q4_0 and Q8_0, and through the two below (r4_kquant_avx2.cc) Q4_K and
-// Q6_K. The same layouts; without VNNI, IQ4_XS's unsigned table bytes would saturate
-// vpmaddubsw, so it stays row-major there.
+// AVX2 (r4_avx2.cc): Q4_0 and Q8_0, and through the two below (r4_kquant_avx2.cc) Q4_K, Q6_K
+// and IQ4_XS. The same layouts, read as two 256-bit halves.
 DotR4Fn Avx2DotR4(WeightLayout layout);
 GemmR4Fn Avx2GemmR4(WeightLayout layout);
 DotR4Fn Avx2DotKR4(WeightLayout layout);

@@ -1,5 +1,5 @@
-// AVX2 kernels for the Q4_K and Q6_K R4 layouts (engine/ops/repack.h), the bytes the AVX-512
-// kernels read (r4_kquant_avx512.cc), taken as two 256-bit halves: rows 0-1, then rows 2-3.
+// AVX2 kernels for the Q4_K, Q6_K and IQ4_XS R4 layouts (engine/ops/repack.h), the bytes the
+// AVX-512 kernels read (r4_kquant_avx512.cc), taken as two 256-bit halves: rows 0-1, then rows 2-3.
 // Every 32-bit lane still ends up with one (row, sub-block) pair; without VNNI, vpmaddubsw's
 // 16-bit pair sums are added in 16 bits while that stays exact, then widened by one vpmaddwd:
 //   Q4_K: nibbles 0..15, eight chunks per sub-block: |sum| <= 8 * 2 * 15 * 128 = 30,720; the
@@ -7,9 +7,8 @@
 //         the lane), so no vpmulld;
 //   Q6_K: six bits 0..63, two chunks at a time: |sum| <= 2 * 2 * 63 * 128 = 32,256; widened,
 //         offset by -32 × the group's activation sum and scaled by one vpmulld, as AVX-512 does.
-// IQ4_XS's table values (+128, up to 241) would saturate vpmaddubsw: it stays row-major here
-// (R4 Q8_0 turns its bytes back to signed ones, r4_avx2.cc; a table lookup to signed values and
-// the sign trick would serve IQ4_XS the same way).
+//   IQ4_XS: AVX-512's table values + 128 would saturate vpmaddubsw; here the table gives the
+//         signed values and the sign trick multiplies them, no activation sums needed.
 //
 // The decode (one token) and prompt (four tokens) kernels run the same per-token operations,
 // so a token gives bit-identical results alone or inside a tile.
@@ -149,6 +148,53 @@ struct Q6KFormat {
   }
 };
 
+// One superblock of an IQ4_XS group: value = d * scale * table[q] per sub-block of 32, q four
+// bits indexing the non-linear IQ4_NL table, scale six bits minus 32 (signed bytes in the meta).
+// The quants sit as Q4_K's; a vpshufb turns each nibble into its signed table value, which the
+// sign trick multiplies (|value| against y with the value's sign; |value| <= 127, so the pairs
+// are exact), and the widening vpmaddwd applies the sub-block scale as for Q4_K. No activation
+// sums are needed: the values are signed.
+struct IQ4XSFormat {
+  static constexpr size_t kQuantBytes = 512, kMetaBytes = 72;
+  using Act = R4Q8KForQ4K;
+  static const Act* Acts(const void* r4_sums, int64_t) { return static_cast<const Act*>(r4_sums); }
+
+  template <int kTokens>
+  static void Superblock(const uint8_t* q, const uint8_t* meta, const Act* const* ys,
+                         __m256 (*acc)[2]) {
+    const __m256i table = Broadcast16(kIQ4NLValues);
+    for (int h = 0; h < 2; ++h) {
+      __m256i isum[kTokens];
+      for (int k = 0; k < kTokens; ++k) isum[k] = _mm256_setzero_si256();
+      for (int e = 0; e < 2; ++e) {  // sub-blocks 4e..4e+3
+        __m256i v[8], mag[8];
+        for (int m = 0; m < 4; ++m) {
+          const __m256i bytes = Load(q + e * 256 + m * 64 + h * 32);
+          v[m] = _mm256_shuffle_epi8(table, Low4(bytes));
+          v[m + 4] = _mm256_shuffle_epi8(table, High4(bytes));
+        }
+        for (int m = 0; m < 8; ++m) mag[m] = _mm256_abs_epi8(v[m]);
+        // Signed scales as [e][r][k] bytes, each in both 16-bit halves of its lane.
+        const __m256i s = I8x8(meta + 16 * e + 8 * h);
+        const __m256i scale = _mm256_or_si256(_mm256_and_si256(s, _mm256_set1_epi32(0xFFFF)),
+                                              _mm256_slli_epi32(s, 16));
+        for (int k = 0; k < kTokens; ++k) {
+          for (int m = 0; m < 8; ++m) {
+            const __m256i y = _mm256_sign_epi8(Broadcast16(ys[k]->qs[8 * e + m]), v[m]);
+            isum[k] = _mm256_add_epi32(isum[k],
+                                       _mm256_madd_epi16(_mm256_maddubs_epi16(mag[m], y), scale));
+          }
+        }
+      }
+      const __m256 d = SpreadRowsF16(meta + 64, h);
+      for (int k = 0; k < kTokens; ++k) {
+        acc[k][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[k]),
+                                    _mm256_mul_ps(d, _mm256_set1_ps(ys[k]->d)), acc[k][h]);
+      }
+    }
+  }
+};
+
 template <typename Format>
 void DotKR4(int64_t n, const uint8_t* quants, const uint8_t* meta, const void* r4_sums,
             float* out) {
@@ -196,6 +242,8 @@ DotR4Fn Avx2DotKR4(WeightLayout layout) {
       return DotKR4<Q4KFormat>;
     case WeightLayout::kQ6_KR4:
       return DotKR4<Q6KFormat>;
+    case WeightLayout::kIQ4_XSR4:
+      return DotKR4<IQ4XSFormat>;
     default:
       return nullptr;
   }
@@ -207,6 +255,8 @@ GemmR4Fn Avx2GemmKR4(WeightLayout layout) {
       return GemmKR4<Q4KFormat>;
     case WeightLayout::kQ6_KR4:
       return GemmKR4<Q6KFormat>;
+    case WeightLayout::kIQ4_XSR4:
+      return GemmKR4<IQ4XSFormat>;
     default:
       return nullptr;
   }
