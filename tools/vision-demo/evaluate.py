@@ -90,10 +90,11 @@ def read_png(path):
 
 
 def run_answers(cmd_for, rows, settle=False):
-    """stdout of cmd_for(row) per row. settle: run until two runs agree (at most 4) and keep
-    the longest: llama-mtmd-cli prints its tokens through llama.cpp's asynchronous log and
-    now and then exits before the last ones are written (seen here: "...purple diamond"
-    for "...purple diamonds."), which a rerun does not repeat."""
+    """stdout of cmd_for(row) per row. settle: run until two runs print the same non-empty
+    text (at most 6 runs) and keep the longest: llama-mtmd-cli prints its tokens through
+    llama.cpp's asynchronous log and now and then exits before the last ones are written (seen
+    here: "...purple diamond" for "...purple diamonds."), and on a loaded machine prints
+    nothing at all, or a token twice ("leftft of of"), which a rerun does not repeat."""
     out = []
     for r in rows:
         seen = []
@@ -102,10 +103,10 @@ def run_answers(cmd_for, rows, settle=False):
             if p.returncode != 0:
                 raise SystemExit(f"{' '.join(cmd_for(r))} failed:\n{p.stderr[-2000:]}")
             text = p.stdout.strip()
-            if not settle or text in seen or len(seen) == 3:
-                seen.append(text)
-                break
+            agreed = text != "" and text in seen
             seen.append(text)
+            if not settle or agreed or len(seen) == 6:
+                break
         out.append(max(seen, key=len))
     return out
 
