@@ -15,15 +15,13 @@
 // Decode (DotR4) and the four-token tile (GemmR4) run the same per-token sequence, so a token
 // gets the same bits from either.
 #if defined(__x86_64__) || defined(__i386__)
+#include "engine/ops/r4_avx2.h"
+
 #include "engine/ops/r4.h"
 #include "engine/ops/simd_x86.h"
 
 namespace inferno::ops {
 namespace {
-
-inline __m256i Broadcast16(const void* p) {
-  return _mm256_broadcastsi128_si256(_mm_loadu_si128(static_cast<const __m128i*>(p)));
-}
 
 // The 8 F16 scales of rows 2h, 2h+1 of a superblock: lane 4r' + j for row 2h + r', block j.
 inline __m256 LoadScales(const uint16_t* superblock_scales, int h) {
@@ -103,16 +101,6 @@ inline void Accumulate(const typename Format::Weights& w, const __m256 dx[2],
   for (int h = 0; h < 2; ++h) {
     acc[h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[h]), _mm256_mul_ps(dx[h], dy), acc[h]);
   }
-}
-
-// out[r] = the sum of row r's four lanes (rows 0-1 in acc[0], rows 2-3 in acc[1]).
-inline void StoreRowSums(const __m256 acc[2], float* out) {
-  // t: (a0 01, a0 23, a1 01, a1 23 | a0 45, a0 67, a1 45, a1 67); u's lanes 0 and 1 of each
-  // half: rows 0, 2 (low half) and rows 1, 3 (high half).
-  const __m256 t = _mm256_hadd_ps(acc[0], acc[1]);
-  const __m256 u = _mm256_hadd_ps(t, t);
-  const __m128 lo = _mm256_castps256_ps128(u), hi = _mm256_extractf128_ps(u, 1);
-  _mm_storeu_ps(out, _mm_unpacklo_ps(lo, hi));
 }
 
 template <typename Format>

@@ -14,15 +14,13 @@
 // so a token gives bit-identical results alone or inside a tile.
 #if defined(__x86_64__) || defined(__i386__)
 #include "engine/ops/r4.h"
+#include "engine/ops/r4_avx2.h"
 #include "engine/ops/simd_x86.h"
 #include "engine/tensor/quant_blocks.h"
 
 namespace inferno::ops {
 namespace {
 
-inline __m256i Broadcast16(const void* p) {
-  return _mm256_broadcastsi128_si256(_mm_loadu_si128(static_cast<const __m128i*>(p)));
-}
 inline __m256i Low4(__m256i v) { return _mm256_and_si256(v, _mm256_set1_epi8(0x0F)); }
 inline __m256i High4(__m256i v) { return Low4(_mm256_srli_epi16(v, 4)); }
 // 8 bytes at p -> 32-bit lanes, unsigned / signed.
@@ -39,14 +37,6 @@ inline __m256 SpreadRowsF16(const uint8_t* p, int h) {
   const __m256i index =
       _mm256_setr_epi32(2 * h, 2 * h, 2 * h, 2 * h, 2 * h + 1, 2 * h + 1, 2 * h + 1, 2 * h + 1);
   return _mm256_permutevar8x32_ps(_mm256_castps128_ps256(v), index);
-}
-
-// out[r] = the sum of row r's four lanes (rows 0-1 in acc[0], rows 2-3 in acc[1]).
-inline void StoreRowSums(const __m256 acc[2], float* out) {
-  const __m256 t = _mm256_hadd_ps(acc[0], acc[1]);
-  const __m256 u = _mm256_hadd_ps(t, t);
-  const __m128 lo = _mm256_castps256_ps128(u), hi = _mm256_extractf128_ps(u, 1);
-  _mm_storeu_ps(out, _mm_unpacklo_ps(lo, hi));
 }
 
 // One superblock of a Q4_K group against kTokens activation blocks: acc[k][h] += the partial
