@@ -14,6 +14,7 @@
 #include "engine/model/forward.h"
 #include "engine/model/model.h"
 #include "engine/ops/cpu_features.h"
+#include "engine/ops/r4.h"
 #include "engine/runtime/kv_cache.h"
 #include "engine/threads/thread_pool.h"
 
@@ -28,8 +29,9 @@ const std::string kFixtures = std::string(INFERNO_SHARED_DIR) + "/fixtures/model
 // an empty cache directory, and the process's settings back as they were afterwards.
 class RepackCacheTest : public ::testing::Test {
  protected:
+  static bool Repacks() { return ops::GetDotR4(ops::WeightLayout::kQ8_0R4) != nullptr; }
   void SetUp() override {
-    if (ops::ActiveIsa() != ops::Isa::kAvx512) GTEST_SKIP() << "nothing is repacked on this CPU";
+    if (!Repacks()) GTEST_SKIP() << "no R4 kernel for the Q8_0 fixture on this CPU";
     saved_ = GetRepackCacheSettings();
     dir_ = fs::temp_directory_path() /
            ("repack_cache_test_" + std::to_string(getpid()) + "_" +
@@ -44,7 +46,7 @@ class RepackCacheTest : public ::testing::Test {
     SetRepackCacheSettings(s);
   }
   void TearDown() override {
-    if (ops::ActiveIsa() != ops::Isa::kAvx512) return;
+    if (!Repacks()) return;
     SetRepackCacheSettings(saved_);
     fs::remove_all(dir_);
   }
