@@ -147,13 +147,18 @@ TEST(VecDot, ExtremeQuantsDoNotSaturate) {
   }
 }
 
-TEST(VecDot4, MatchesScalarPerRow) {
-  if (DetectedIsa() != Isa::kAvx512) GTEST_SKIP() << "no AVX-512 here";
-  std::mt19937 rng(9);
+// Checks every type of a four-row table against the scalar dot per row; `exact` (may be null)
+// is the same level's one-row table, which each row must then equal bit for bit. Returns how
+// many types the table has.
+int CheckVecDot4(VecDot4Fn (*table)(DType), VecDotFn (*exact)(DType), std::mt19937& rng) {
   int checked = 0;
   for (DType t : kWeightTypes) {
-    const VecDot4Fn four = Avx512VecDot4(t);
+    const VecDot4Fn four = table(t);
     if (four == nullptr) continue;
+    const VecDotFn one = exact != nullptr ? exact(t) : nullptr;
+    if (exact != nullptr) {
+      EXPECT_NE(one, nullptr) << DTypeName(t);
+    }
     for (int64_t n : {256, 1024, 4096}) {
       std::vector<uint8_t> w;
       for (int r = 0; r < 4; ++r) {
@@ -166,14 +171,24 @@ TEST(VecDot4, MatchesScalarPerRow) {
       four(n, w.data(), rb, a.data(), out);
       for (int r = 0; r < 4; ++r) {
         const std::vector<uint8_t> row(w.begin() + r * rb, w.begin() + (r + 1) * rb);
-        const float want = ScalarVecDot(t)(n, row.data(), a.data());
-        EXPECT_NEAR(out[r], want, 2e-5 * Magnitude(t, row, a, n) + 1e-6)
+        if (one != nullptr) {
+          EXPECT_EQ(out[r], one(n, row.data(), a.data()))
+              << DTypeName(t) << " n=" << n << " row " << r;
+        }
+        EXPECT_NEAR(out[r], ScalarVecDot(t)(n, row.data(), a.data()),
+                    2e-5 * Magnitude(t, row, a, n) + 1e-6)
             << DTypeName(t) << " n=" << n << " row " << r;
       }
     }
     ++checked;
   }
-  EXPECT_GE(checked, 7);  // Q4_0, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K
+  return checked;
+}
+
+TEST(VecDot4, MatchesScalarPerRow) {
+  if (DetectedIsa() != Isa::kAvx512) GTEST_SKIP() << "no AVX-512 here";
+  std::mt19937 rng(9);
+  EXPECT_GE(CheckVecDot4(Avx512VecDot4, nullptr, rng), 7);  // Q4_0, Q5_0, Q5_1, Q8_0, Q4_K..Q6_K
 }
 
 // Checks every type of a 4×4 tile table against the scalar dot per row and token; `decode`
@@ -247,33 +262,8 @@ VecDotFn Avx2Row(DType t) { return GetVecDot(t, Isa::kAvx2); }
 TEST(VecDot4, Avx2EqualsTheRowKernel) {
   if (!Supports(DetectedIsa(), Isa::kAvx2)) GTEST_SKIP() << "no AVX2 here";
   std::mt19937 rng(19);
-  int checked = 0;
-  for (DType t : kWeightTypes) {
-    const VecDot4Fn four = Avx2Dot4(t);
-    if (four == nullptr) continue;
-    const VecDotFn one = Avx2Row(t);
-    ASSERT_NE(one, nullptr) << DTypeName(t);
-    for (int64_t n : {256, 1024, 4096}) {
-      std::vector<uint8_t> w;
-      for (int r = 0; r < 4; ++r) {
-        const std::vector<uint8_t> row = RandomRow(t, n, rng);
-        w.insert(w.end(), row.begin(), row.end());
-      }
-      const std::vector<uint8_t> a = QuantizedActivations(t, RandomFloats(n, rng));
-      float out[4];
-      const size_t rb = RowBytes(t, n);
-      four(n, w.data(), rb, a.data(), out);
-      for (int r = 0; r < 4; ++r) {
-        const std::vector<uint8_t> row(w.begin() + r * rb, w.begin() + (r + 1) * rb);
-        EXPECT_EQ(out[r], one(n, row.data(), a.data()))
-            << DTypeName(t) << " n=" << n << " row " << r;
-        EXPECT_NEAR(out[r], ScalarVecDot(t)(n, row.data(), a.data()),
-                    2e-5 * Magnitude(t, row, a, n) + 1e-6);
-      }
-    }
-    ++checked;
-  }
-  EXPECT_EQ(checked, 13);  // Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K, IQ4_NL, IQ4_XS, MXFP4
+  // Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K, IQ4_NL, IQ4_XS, MXFP4
+  EXPECT_EQ(CheckVecDot4(Avx2Dot4, Avx2Row, rng), 13);
 }
 
 TEST(Gemm4x4, Avx2EqualsTheRowKernel) {
