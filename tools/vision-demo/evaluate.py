@@ -91,10 +91,10 @@ def read_png(path):
 
 def run_answers(cmd_for, rows, settle=False):
     """stdout of cmd_for(row) per row. settle: run until two runs print the same non-empty
-    text (at most 6 runs) and keep that text (else the longest): llama-mtmd-cli prints its tokens through
-    llama.cpp's asynchronous log and now and then exits before the last ones are written (seen
-    here: "...purple diamond" for "...purple diamonds."), and on a loaded machine prints
-    nothing at all, or a token twice ("leftft of of"), which a rerun does not repeat."""
+    text (at most 6 runs) and keep that text (else the longest): llama-mtmd-cli prints its
+    tokens through llama.cpp's asynchronous log and now and then exits before the last ones are
+    written (seen here: "...purple diamond" for "...purple diamonds."), and on a loaded machine
+    prints nothing at all, or a token twice ("leftft of of"), which a rerun does not repeat."""
     out = []
     for r in rows:
         seen = []
