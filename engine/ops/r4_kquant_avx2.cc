@@ -153,32 +153,38 @@ struct IQ4XSFormat {
   static void Superblock(const uint8_t* q, const uint8_t* meta, const Act* const* ys,
                          __m256 (*acc)[2]) {
     const __m256i table = Broadcast16(kIQ4NLValues);
-    for (int h = 0; h < 2; ++h) {
-      __m256i isum[kTokens];
-      for (int k = 0; k < kTokens; ++k) isum[k] = _mm256_setzero_si256();
-      for (int e = 0; e < 2; ++e) {  // sub-blocks 4e..4e+3
-        __m256i v[8], mag[8];
-        for (int m = 0; m < 4; ++m) {
-          const __m256i bytes = Load(q + e * 256 + m * 64 + h * 32);
-          v[m] = _mm256_shuffle_epi8(table, Low4(bytes));
-          v[m + 4] = _mm256_shuffle_epi8(table, High4(bytes));
-        }
-        for (int m = 0; m < 8; ++m) mag[m] = _mm256_abs_epi8(v[m]);
+    __m256i isum[kTokens][2];
+    for (int k = 0; k < kTokens; ++k) isum[k][0] = isum[k][1] = _mm256_setzero_si256();
+    for (int e = 0; e < 2; ++e) {  // sub-blocks 4e..4e+3
+      __m256i scale[2];
+      for (int h = 0; h < 2; ++h) {
         // Signed scales as [e][r][k] bytes, each in both 16-bit halves of its lane.
         const __m256i s = I8x8(meta + 16 * e + 8 * h);
-        const __m256i scale = _mm256_or_si256(_mm256_and_si256(s, _mm256_set1_epi32(0xFFFF)),
-                                              _mm256_slli_epi32(s, 16));
+        scale[h] = _mm256_or_si256(_mm256_and_si256(s, _mm256_set1_epi32(0xFFFF)),
+                                   _mm256_slli_epi32(s, 16));
+      }
+      // One chunk of both halves at a time, used at once by every token (as Q8_0): the
+      // values and their magnitudes of a whole sub-block group would not fit in registers.
+      for (int m = 0; m < 8; ++m) {
+        __m256i v[2], mag[2];
+        for (int h = 0; h < 2; ++h) {
+          const __m256i bytes = Load(q + e * 256 + (m % 4) * 64 + h * 32);
+          v[h] = _mm256_shuffle_epi8(table, m < 4 ? Low4(bytes) : High4(bytes));
+          mag[h] = _mm256_abs_epi8(v[h]);
+        }
         for (int k = 0; k < kTokens; ++k) {
-          for (int m = 0; m < 8; ++m) {
-            const __m256i y = _mm256_sign_epi8(Broadcast16(ys[k]->qs[8 * e + m]), v[m]);
-            isum[k] = _mm256_add_epi32(isum[k],
-                                       _mm256_madd_epi16(_mm256_maddubs_epi16(mag[m], y), scale));
+          const __m256i y = Broadcast16(ys[k]->qs[8 * e + m]);
+          for (int h = 0; h < 2; ++h) {
+            const __m256i pairs = _mm256_maddubs_epi16(mag[h], _mm256_sign_epi8(y, v[h]));
+            isum[k][h] = _mm256_add_epi32(isum[k][h], _mm256_madd_epi16(pairs, scale[h]));
           }
         }
       }
+    }
+    for (int h = 0; h < 2; ++h) {
       const __m256 d = SpreadRowsF16(meta + 64, h);
       for (int k = 0; k < kTokens; ++k) {
-        acc[k][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[k]),
+        acc[k][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[k][h]),
                                     _mm256_mul_ps(d, _mm256_set1_ps(ys[k]->d)), acc[k][h]);
       }
     }
