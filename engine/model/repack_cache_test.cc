@@ -29,7 +29,7 @@ const std::string kFixtures = std::string(INFERNO_SHARED_DIR) + "/fixtures/model
 // an empty cache directory, and the process's settings back as they were afterwards.
 class RepackCacheTest : public ::testing::Test {
  protected:
-  static bool Repacks() { return ops::GetDotR4(ops::WeightLayout::kQ8_0R4) != nullptr; }
+  static bool Repacks() { return ops::GetR4Kernels(ops::WeightLayout::kQ8_0R4).available(); }
   void SetUp() override {
     if (!Repacks()) GTEST_SKIP() << "no R4 kernel for the Q8_0 fixture on this CPU";
     saved_ = GetRepackCacheSettings();

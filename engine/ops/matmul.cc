@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 
 #include "engine/ops/cpu_features.h"
 #include "engine/ops/quantize_activations.h"
@@ -74,17 +75,32 @@ void Activations::Gather(const Activations& src, const int32_t* rows, int64_t n)
   }
 }
 
+namespace {
+
+// Whether activations of this type may meet an R4 matrix, whose kernels want per-block sums
+// of them (see r4_sums): any activations of the partner format may (one quantization serves
+// Q, K and V) when the active ISA has an R4 kernel of that partner. Fixed for the process,
+// as the active ISA is.
+bool MayMeetR4(DType activation_type) {
+  auto any = [](std::initializer_list<WeightLayout> layouts) {
+    for (WeightLayout layout : layouts) {
+      if (GetR4Kernels(layout).available()) return true;
+    }
+    return false;
+  };
+  static const bool q8_0 = any({WeightLayout::kQ4_0R4, WeightLayout::kQ8_0R4});
+  static const bool q8_k =
+      any({WeightLayout::kQ4_KR4, WeightLayout::kQ6_KR4, WeightLayout::kIQ4_XSR4});
+  return activation_type == DType::kQ8_0 ? q8_0 : activation_type == DType::kQ8_K && q8_k;
+}
+
+}  // namespace
+
 void Activations::Quantize(ThreadPool& pool, DType weight_type, const float* x, int64_t n_tokens,
                            int64_t n) {
   const DType type = ActivationType(weight_type);
-  // The R4 kernels want per-block sums of the activations (see r4_sums); any activations
-  // of the partner format may meet an R4 matrix (one quantization serves Q, K and V) when
-  // the active ISA has an R4 kernel of that partner.
-  const bool q8_0_sums = type == DType::kQ8_0 && n % 128 == 0 &&
-                         (GetDotR4(WeightLayout::kQ4_0R4) || GetDotR4(WeightLayout::kQ8_0R4));
-  const bool q8_k_sums = type == DType::kQ8_K && n % 256 == 0 &&
-                         (GetDotR4(WeightLayout::kQ4_KR4) || GetDotR4(WeightLayout::kQ6_KR4) ||
-                          GetDotR4(WeightLayout::kIQ4_XSR4));
+  const bool q8_0_sums = type == DType::kQ8_0 && n % 128 == 0 && MayMeetR4(DType::kQ8_0);
+  const bool q8_k_sums = type == DType::kQ8_K && n % 256 == 0 && MayMeetR4(DType::kQ8_K);
   const int64_t nb = n / 32;
   Shape(type, n_tokens, n,
         q8_0_sums   ? size_t(nb / 4) * sizeof(R4Q8Superblock)
@@ -159,9 +175,8 @@ namespace {
 // MatMul for the R4 layouts: groups of four rows split across threads; four-token tiles
 // during prefill, the one-token kernel for the rest.
 void MatMulR4(ThreadPool& pool, const WeightMatrix& w, const Activations& x, float* y) {
-  const DotR4Fn dot = GetDotR4(w.layout);
-  const GemmR4Fn gemm = GetGemmR4(w.layout);
-  if (dot == nullptr || gemm == nullptr || x.r4_sums(0) == nullptr) std::abort();
+  const R4Kernels kernels = GetR4Kernels(w.layout);
+  if (!kernels.available() || x.r4_sums(0) == nullptr) std::abort();
   const int64_t n_tokens = x.n_tokens();
   const size_t sums_stride = x.r4_sums_stride();
   constexpr int64_t kTileGroups = 4;
@@ -178,13 +193,14 @@ void MatMulR4(ThreadPool& pool, const WeightMatrix& w, const Activations& x, flo
           for (; t + 4 <= n_tokens; t += 4) {
             for (int64_t g = g0; g < g1; g += max_groups) {
               const int groups = g + 1 < g1 ? max_groups : 1;
-              gemm(w.cols, groups, R4Quants(w, g), R4Meta(w, g), x.r4_sums(t), sums_stride,
-                   y + t * w.rows + g * kR4Rows, size_t(w.rows));
+              kernels.gemm(w.cols, groups, R4Quants(w, g), R4Meta(w, g), x.r4_sums(t), sums_stride,
+                           y + t * w.rows + g * kR4Rows, size_t(w.rows));
             }
           }
           for (; t < n_tokens; ++t) {
             for (int64_t g = g0; g < g1; ++g) {
-              dot(w.cols, R4Quants(w, g), R4Meta(w, g), x.r4_sums(t), y + t * w.rows + g * kR4Rows);
+              kernels.dot(w.cols, R4Quants(w, g), R4Meta(w, g), x.r4_sums(t),
+                          y + t * w.rows + g * kR4Rows);
             }
           }
         }

@@ -132,7 +132,7 @@ TEST(MatMul, RepackedR4MatchesRowMajor) {
   int layouts_tested = 0;
   for (const auto& c : kCases) {
     const DType type = c.type;
-    if (GetDotR4(c.layout) == nullptr) {
+    if (!GetR4Kernels(c.layout).available()) {
       EXPECT_FALSE(ShouldRepack(RandomMatrix(type, 4, c.cols[0], rng).view)) << DTypeName(type);
       continue;
     }

@@ -63,22 +63,24 @@ using DotR4Fn = void (*)(int64_t n, const uint8_t* quants, const uint8_t* meta, 
 using GemmR4Fn = void (*)(int64_t n, int groups, const uint8_t* quants, const uint8_t* meta,
                           const void* r4_sums, size_t sums_stride, float* out, size_t out_stride);
 
-// The kernels for the layout at the active ISA (ActiveIsa()); nullptr where there is none
-// (then nothing is repacked into that layout, ShouldRepack).
-DotR4Fn GetDotR4(WeightLayout layout);
-GemmR4Fn GetGemmR4(WeightLayout layout);
+// A layout's two kernels: every level that has one has both (one token, four tokens).
+struct R4Kernels {
+  DotR4Fn dot = nullptr;
+  GemmR4Fn gemm = nullptr;
+  bool available() const { return dot != nullptr && gemm != nullptr; }
+};
 
-// nullptr where the CPU or build has no kernel for the layout.
-DotR4Fn Avx512DotR4(WeightLayout layout);
-GemmR4Fn Avx512GemmR4(WeightLayout layout);
-// The Q4_K/Q6_K ones (r4_kquant_avx512.cc), reached through the two above.
-DotR4Fn Avx512DotKR4(WeightLayout layout);
-GemmR4Fn Avx512GemmKR4(WeightLayout layout);
-// AVX2 (r4_avx2.cc): Q4_0 and Q8_0, and through the two below (r4_kquant_avx2.cc) Q4_K, Q6_K
+// The kernels for the layout at the active ISA (ActiveIsa()); none where there are none (then
+// nothing is repacked into that layout, ShouldRepack).
+R4Kernels GetR4Kernels(WeightLayout layout);
+
+// None where the CPU or build has no kernel for the layout.
+R4Kernels Avx512R4Kernels(WeightLayout layout);
+// The Q4_K/Q6_K/IQ4_XS ones (r4_kquant_avx512.cc), reached through the one above.
+R4Kernels Avx512KQuantR4Kernels(WeightLayout layout);
+// AVX2 (r4_avx2.cc): Q4_0 and Q8_0, and through the one below (r4_kquant_avx2.cc) Q4_K, Q6_K
 // and IQ4_XS. The same layouts, read as two 256-bit halves.
-DotR4Fn Avx2DotR4(WeightLayout layout);
-GemmR4Fn Avx2GemmR4(WeightLayout layout);
-DotR4Fn Avx2DotKR4(WeightLayout layout);
-GemmR4Fn Avx2GemmKR4(WeightLayout layout);
+R4Kernels Avx2R4Kernels(WeightLayout layout);
+R4Kernels Avx2KQuantR4Kernels(WeightLayout layout);
 
 }  // namespace inferno::ops

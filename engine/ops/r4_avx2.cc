@@ -147,25 +147,14 @@ void GemmR4(int64_t n, int groups, const uint8_t* quants, const uint8_t* meta, c
 
 }  // namespace
 
-DotR4Fn Avx2DotR4(WeightLayout layout) {
+R4Kernels Avx2R4Kernels(WeightLayout layout) {
   switch (layout) {
     case WeightLayout::kQ4_0R4:
-      return DotR4<Q4_0Format>;
+      return {DotR4<Q4_0Format>, GemmR4<Q4_0Format>};
     case WeightLayout::kQ8_0R4:
-      return DotR4<Q8_0Format>;
+      return {DotR4<Q8_0Format>, GemmR4<Q8_0Format>};
     default:
-      return Avx2DotKR4(layout);
-  }
-}
-
-GemmR4Fn Avx2GemmR4(WeightLayout layout) {
-  switch (layout) {
-    case WeightLayout::kQ4_0R4:
-      return GemmR4<Q4_0Format>;
-    case WeightLayout::kQ8_0R4:
-      return GemmR4<Q8_0Format>;
-    default:
-      return Avx2GemmKR4(layout);
+      return Avx2KQuantR4Kernels(layout);
   }
 }
 

@@ -127,33 +127,14 @@ void GemmR4(int64_t n, int groups, const uint8_t* quants, const uint8_t* meta, c
 
 }  // namespace
 
-DotR4Fn Avx512DotR4(WeightLayout layout) {
+R4Kernels Avx512R4Kernels(WeightLayout layout) {
   switch (layout) {
     case WeightLayout::kQ4_0R4:
-      return DotR4<Q4_0Format>;
+      return {DotR4<Q4_0Format>, GemmR4<Q4_0Format>};
     case WeightLayout::kQ8_0R4:
-      return DotR4<Q8_0Format>;
-    case WeightLayout::kQ4_KR4:
-    case WeightLayout::kQ6_KR4:
-    case WeightLayout::kIQ4_XSR4:
-      return Avx512DotKR4(layout);
+      return {DotR4<Q8_0Format>, GemmR4<Q8_0Format>};
     default:
-      return nullptr;
-  }
-}
-
-GemmR4Fn Avx512GemmR4(WeightLayout layout) {
-  switch (layout) {
-    case WeightLayout::kQ4_0R4:
-      return GemmR4<Q4_0Format>;
-    case WeightLayout::kQ8_0R4:
-      return GemmR4<Q8_0Format>;
-    case WeightLayout::kQ4_KR4:
-    case WeightLayout::kQ6_KR4:
-    case WeightLayout::kIQ4_XSR4:
-      return Avx512GemmKR4(layout);
-    default:
-      return nullptr;
+      return Avx512KQuantR4Kernels(layout);
   }
 }
 
@@ -161,7 +142,6 @@ GemmR4Fn Avx512GemmR4(WeightLayout layout) {
 #else
 #include "engine/ops/r4.h"
 namespace inferno::ops {
-DotR4Fn Avx512DotR4(WeightLayout) { return nullptr; }
-GemmR4Fn Avx512GemmR4(WeightLayout) { return nullptr; }
+R4Kernels Avx512R4Kernels(WeightLayout) { return {}; }
 }  // namespace inferno::ops
 #endif

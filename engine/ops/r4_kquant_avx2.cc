@@ -232,29 +232,16 @@ void GemmKR4(int64_t n, int groups, const uint8_t* quants, const uint8_t* meta, 
 
 }  // namespace
 
-DotR4Fn Avx2DotKR4(WeightLayout layout) {
+R4Kernels Avx2KQuantR4Kernels(WeightLayout layout) {
   switch (layout) {
     case WeightLayout::kQ4_KR4:
-      return DotKR4<Q4KFormat>;
+      return {DotKR4<Q4KFormat>, GemmKR4<Q4KFormat>};
     case WeightLayout::kQ6_KR4:
-      return DotKR4<Q6KFormat>;
+      return {DotKR4<Q6KFormat>, GemmKR4<Q6KFormat>};
     case WeightLayout::kIQ4_XSR4:
-      return DotKR4<IQ4XSFormat>;
+      return {DotKR4<IQ4XSFormat>, GemmKR4<IQ4XSFormat>};
     default:
-      return nullptr;
-  }
-}
-
-GemmR4Fn Avx2GemmKR4(WeightLayout layout) {
-  switch (layout) {
-    case WeightLayout::kQ4_KR4:
-      return GemmKR4<Q4KFormat>;
-    case WeightLayout::kQ6_KR4:
-      return GemmKR4<Q6KFormat>;
-    case WeightLayout::kIQ4_XSR4:
-      return GemmKR4<IQ4XSFormat>;
-    default:
-      return nullptr;
+      return {};
   }
 }
 

@@ -228,29 +228,16 @@ void GemmKR4(int64_t n, int groups, const uint8_t* quants, const uint8_t* meta, 
 
 }  // namespace
 
-DotR4Fn Avx512DotKR4(WeightLayout layout) {
+R4Kernels Avx512KQuantR4Kernels(WeightLayout layout) {
   switch (layout) {
     case WeightLayout::kQ4_KR4:
-      return DotKR4<Q4KFormat>;
+      return {DotKR4<Q4KFormat>, GemmKR4<Q4KFormat>};
     case WeightLayout::kQ6_KR4:
-      return DotKR4<Q6KFormat>;
+      return {DotKR4<Q6KFormat>, GemmKR4<Q6KFormat>};
     case WeightLayout::kIQ4_XSR4:
-      return DotKR4<IQ4XSFormat>;
+      return {DotKR4<IQ4XSFormat>, GemmKR4<IQ4XSFormat>};
     default:
-      return nullptr;
-  }
-}
-
-GemmR4Fn Avx512GemmKR4(WeightLayout layout) {
-  switch (layout) {
-    case WeightLayout::kQ4_KR4:
-      return GemmKR4<Q4KFormat>;
-    case WeightLayout::kQ6_KR4:
-      return GemmKR4<Q6KFormat>;
-    case WeightLayout::kIQ4_XSR4:
-      return GemmKR4<IQ4XSFormat>;
-    default:
-      return nullptr;
+      return {};
   }
 }
 
@@ -258,7 +245,6 @@ GemmR4Fn Avx512GemmKR4(WeightLayout layout) {
 #else
 #include "engine/ops/r4.h"
 namespace inferno::ops {
-DotR4Fn Avx512DotKR4(WeightLayout) { return nullptr; }
-GemmR4Fn Avx512GemmKR4(WeightLayout) { return nullptr; }
+R4Kernels Avx512KQuantR4Kernels(WeightLayout) { return {}; }
 }  // namespace inferno::ops
 #endif

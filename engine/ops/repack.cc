@@ -34,25 +34,14 @@ AlignedBytes::AlignedBytes(size_t size) : size_(size) {
 
 void AlignedBytes::Free::operator()(uint8_t* p) const { std::free(p); }
 
-DotR4Fn GetDotR4(WeightLayout layout) {
+R4Kernels GetR4Kernels(WeightLayout layout) {
   switch (ActiveIsa()) {
     case Isa::kAvx512:
-      return Avx512DotR4(layout);
+      return Avx512R4Kernels(layout);
     case Isa::kAvx2:
-      return Avx2DotR4(layout);
+      return Avx2R4Kernels(layout);
     default:
-      return nullptr;
-  }
-}
-
-GemmR4Fn GetGemmR4(WeightLayout layout) {
-  switch (ActiveIsa()) {
-    case Isa::kAvx512:
-      return Avx512GemmR4(layout);
-    case Isa::kAvx2:
-      return Avx2GemmR4(layout);
-    default:
-      return nullptr;
+      return {};
   }
 }
 
@@ -69,8 +58,7 @@ bool ShouldRepack(const WeightMatrix& w) {
       return false;
   }
   const WeightLayout layout = RepackedShape(w).layout;
-  return w.cols % R4SuperblockCols(layout) == 0 && GetDotR4(layout) != nullptr &&
-         GetGemmR4(layout) != nullptr;
+  return w.cols % R4SuperblockCols(layout) == 0 && GetR4Kernels(layout).available();
 }
 
 namespace {

@@ -1,6 +1,6 @@
 // Builds for other architectures than x86 (ARM64) leave out the *_avx2.cc / *_avx512.cc files
 // (CMakeLists.txt), but the dispatch code and the kernel tests still name their entry points.
-// Here the tables are empty (nullptr: no kernel) and the kernels abort: IsaAvailable() is
+// Here the tables are empty (nullptr or no kernels) and the kernels abort: IsaAvailable() is
 // false for the x86 levels on these machines, so nothing reaches them.
 #include <cstdlib>
 
@@ -18,7 +18,7 @@
 namespace inferno::ops {
 
 #define INFERNO_NO_TABLE(Ret, Name, Arg) \
-  Ret Name(Arg) { return nullptr; }
+  Ret Name(Arg) { return {}; }
 INFERNO_NO_TABLE(VecDotFn, Avx2VecDot, DType)
 INFERNO_NO_TABLE(VecDotFn, Avx512VecDot, DType)
 INFERNO_NO_TABLE(VecDotFn, Avx2KQuantVecDot, DType)
@@ -49,12 +49,9 @@ INFERNO_NO_TABLE(AxpyRowsFn, Avx2AxpyRows, DType)
 INFERNO_NO_TABLE(AxpyRowsFn, Avx512AxpyRows, DType)
 INFERNO_NO_TABLE(QuantizeActivationsFn, Avx512QuantizeActivations, DType)
 INFERNO_NO_TABLE(QuantizeActivationsFn, Avx2QuantizeActivations, DType)
-INFERNO_NO_TABLE(DotR4Fn, Avx512DotR4, WeightLayout)
-INFERNO_NO_TABLE(DotR4Fn, Avx2DotR4, WeightLayout)
-INFERNO_NO_TABLE(GemmR4Fn, Avx512GemmR4, WeightLayout)
-INFERNO_NO_TABLE(GemmR4Fn, Avx2GemmR4, WeightLayout)
-INFERNO_NO_TABLE(DotR4Fn, Avx512DotKR4, WeightLayout)
-INFERNO_NO_TABLE(GemmR4Fn, Avx512GemmKR4, WeightLayout)
+INFERNO_NO_TABLE(R4Kernels, Avx512R4Kernels, WeightLayout)
+INFERNO_NO_TABLE(R4Kernels, Avx2R4Kernels, WeightLayout)
+INFERNO_NO_TABLE(R4Kernels, Avx512KQuantR4Kernels, WeightLayout)
 #undef INFERNO_NO_TABLE
 
 void AttentionF16Avx2(const AttentionF16Args&) { std::abort(); }
