@@ -5,6 +5,8 @@
 // failures; the worst differences are returned for the test's own printout.
 #pragma once
 
+#include <boost/json.hpp>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,20 @@ std::vector<float> StepZeroLogits(const Model& m, const std::vector<int32_t>& pr
 // - twice the max |logit diff| measured at step 0: logits off by d can swap tokens 2d apart.
 // Flips seen with all earlier tokens equal: gaps 0.10-0.27 with quantized weights (bound 0.5).
 double NearTieGap(double max_abs, double step0_max_diff);
+
+// How far step-0 logits are from an oracle's: the largest |diff| (at token `worst`) and the mean.
+struct LogitDiff {
+  double max_abs = 0;
+  double mean_abs = 0;
+  size_t worst = 0;
+};
+LogitDiff CompareLogits(const std::vector<float>& got, const std::vector<float>& want);
+
+// Greedy tokens against the oracle's steps, up to the first step whose gap is below near_tie
+// (NearTieGap); a gtest failure for each that differs, or for tokens that end too early. The
+// number of steps checked.
+size_t ExpectGreedyMatches(const boost::json::array& steps, const std::vector<int32_t>& got,
+                           double near_tie);
 
 struct OracleStats {
   int prompts = 0;

@@ -281,20 +281,11 @@ TEST_P(ParityTest, MatchesOracle) {
   const std::string f32_path = c.oracle_path.substr(0, c.oracle_path.size() - 5) + ".f32";
   const std::vector<float> want = ReadF32(f32_path);
   ASSERT_EQ(want.size(), logits.size());
-  double max_diff = 0, sum_diff = 0;
-  size_t worst = 0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    const double d = std::fabs(double(want[i]) - logits[i]);
-    sum_diff += d;
-    if (d > max_diff) {
-      max_diff = d;
-      worst = i;
-    }
-  }
+  const testing::LogitDiff diff = testing::CompareLogits(logits, want);
   const double tol = tolerance.max_abs;
-  EXPECT_LE(sum_diff / want.size(), tolerance.mean_abs) << "mean |logit diff|";
-  EXPECT_LE(max_diff, tol) << "worst token " << worst << ": ours " << logits[worst] << ", oracle "
-                           << want[worst];
+  EXPECT_LE(diff.mean_abs, tolerance.mean_abs) << "mean |logit diff|";
+  EXPECT_LE(diff.max_abs, tol) << "worst token " << diff.worst << ": ours " << logits[diff.worst]
+                               << ", oracle " << want[diff.worst];
   // The oracle's top-10 ids must be our top-10 up to near-ties within the tolerance.
   const auto& top = steps[0].as_object().at("top").as_array();
   for (const auto& entry : top) {
@@ -303,21 +294,13 @@ TEST_P(ParityTest, MatchesOracle) {
     EXPECT_NEAR(logits[size_t(id)], logit, tol) << "top token " << id;
   }
   // Greedy tokens, up to the first near-tie (testing::NearTieGap: the bound and this difference).
-  const double near_tie = testing::NearTieGap(tol, max_diff);
-  size_t checked = 0;
-  for (size_t s = 0; s < steps.size(); ++s) {
-    const auto& step = steps[s].as_object();
-    ASSERT_LT(s, got_tokens.size()) << "generation ended early at step " << s;
-    if (step.at("gap").to_number<double>() < near_tie) break;
-    EXPECT_EQ(got_tokens[s], step.at("token").to_number<int64_t>())
-        << "step " << s << " (oracle piece '" << step.at("piece").as_string() << "')";
-    ++checked;
-  }
-  RecordProperty("max_abs_logit_diff", std::to_string(max_diff));
+  const double near_tie = testing::NearTieGap(tol, diff.max_abs);
+  const size_t checked = testing::ExpectGreedyMatches(steps, got_tokens, near_tie);
+  RecordProperty("max_abs_logit_diff", std::to_string(diff.max_abs));
   std::printf(
       "[parity] %s: %zu greedy steps checked (near-tie %.2f), max |logit diff| %.5f mean %.5f "
       "(tol %.2f)\n",
-      c.name.c_str(), checked, near_tie, max_diff, sum_diff / want.size(), tol);
+      c.name.c_str(), checked, near_tie, diff.max_abs, diff.mean_abs, tol);
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ParityTest, ::testing::ValuesIn(DiscoverCases()),
