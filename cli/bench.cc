@@ -247,28 +247,18 @@ int RunBenchCli(const BenchCliOptions& o) {
   return 0;
 }
 
-}  // namespace
+// What `inferno bench`'s options fill; which of its modes runs is decided after parsing.
+struct BenchCommand {
+  BenchCliOptions run;  // one model (-m), and the settings the other modes share
+  SuiteCliOptions suite;
+  LoadCliOptions load;
+  bool run_suite = false;
+  std::string summary;
+  std::string summary_out = "docs/benchmark_summary.md";
+};
 
-void AddBenchCommand(CLI::App& root, int* exit_code) {
-  auto o = std::make_shared<BenchCliOptions>();
-  auto suite = std::make_shared<SuiteCliOptions>();
-  auto summary = std::make_shared<std::string>();
-  auto summary_out = std::make_shared<std::string>("docs/benchmark_summary.md");
-  auto run_suite = std::make_shared<bool>(false);
-  auto load = std::make_shared<LoadCliOptions>();
-  CLI::App* cmd = root.add_subcommand("bench", "Measure prefill and decode speed");
-  cmd->footer(
-      "Suite mode: inferno bench --suite --models a.gguf,b.gguf [-p 50,100,200] [-n 64] [-r 3]\n"
-      "  measures time to first token, prefill/decode tok/s, latency, peak RSS, load and CPU\n"
-      "  time per model (each in its own process), appends to benchmarks/results.csv and\n"
-      "  keeps raw logs in logs/<timestamp>/. Summary: inferno bench --summary [CSV] [-o MD]\n"
-      "  --images: vision models (model + its mmproj) x picture size (-p 256,512,1024 px);\n"
-      "  --audio: speech models x clip length (-p 5,10,30 s)\n"
-      "Load sweep: inferno bench --url http://HOST:PORT --model M [--concurrency 1,4,16,64]\n"
-      "  [--requests N] [-p WORDS] [-n TOKENS]: streamed chat requests from that many clients\n"
-      "  at once against an OpenAI-compatible server (vLLM, llama-server, inferno serve); TTFT,\n"
-      "  latency p50/p95/p99 and tokens/s per level, stored in the history (--data-dir)");
-  cmd->add_option("-m,--model", o->model, "GGUF model file (with --url: the server's model id)");
+// Load sweep: streamed requests from many clients against a running server (--url).
+void AddLoadSweepOptions(CLI::App* cmd, LoadCliOptions* load) {
   cmd->add_option("--url", load->url,
                   "Load sweep against this OpenAI-compatible server (its base URL)");
   cmd->add_option("--concurrency", load->concurrency,
@@ -285,7 +275,12 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
                   "Load sweep: the server's API key from this environment variable");
   cmd->add_option("--key-file", load->key_file,
                   "Load sweep: the server's API key from the first line of this file");
-  cmd->add_flag("--suite", *run_suite, "Run the benchmark suite over several models");
+}
+
+// Suite: several models, each in its own process; and the summary of a results CSV.
+void AddSuiteOptions(CLI::App* cmd, BenchCommand* b) {
+  SuiteCliOptions* suite = &b->suite;
+  cmd->add_flag("--suite", b->run_suite, "Run the benchmark suite over several models");
   cmd->add_option("--models", suite->models, "Suite: comma-separated GGUF files")->delimiter(',');
   cmd->add_flag("--all", suite->all, "Suite: every GGUF in the models dir");
   cmd->add_flag("--images", suite->images,
@@ -308,11 +303,15 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
                   "Suite: also store the run in DIR/inferno.db when it exists (the server's "
                   "history; default ~/.local/share/inferno)");
   cmd->add_flag("--no-store", suite->no_store, "Suite: do not store the run in the history");
-  cmd->add_option("--summary", *summary,
+  cmd->add_option("--summary", b->summary,
                   "Write docs/benchmark_summary.md from this results CSV (no measuring)")
       ->expected(0, 1)
       ->default_str("benchmarks/results.csv");
-  cmd->add_option("-o,--output", *summary_out, "Summary markdown path")->capture_default_str();
+  cmd->add_option("-o,--output", b->summary_out, "Summary markdown path")->capture_default_str();
+}
+
+// One model's tests (ppN, tgN, and the chat, parallel and speculative variants).
+void AddRunOptions(CLI::App* cmd, BenchCliOptions* o) {
   cmd->add_option("-p,--prompt-sizes", o->prompt_sizes, "Prompt sizes for ppN tests, e.g. 64,256")
       ->capture_default_str();
   cmd->add_option("-n,--n-gen", o->generate, "Tokens for the tgN test (0 = skip)")
@@ -343,57 +342,81 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--spec-prompt", o->spec_prompt,
                   "With --spec: the workload's prompt file (default: a built-in code edit)");
   cmd->add_option("--spec-temp", o->spec_temp, "With --spec: sampling temperature (0 = greedy)");
-  cmd->callback([o, suite, summary, summary_out, run_suite, load, cmd, exit_code] {
-    const bool want_summary = cmd->count("--summary") > 0;
-    if (!load->url.empty()) {
-      load->model = o->model;
-      load->prompt_words = 64;
-      if (cmd->count("-p") > 0) {
-        Result<std::vector<int>> words = ParseSizes(o->prompt_sizes);
-        if (!words.ok() || words->size() != 1 || words->front() < 1) {
-          fmt::print(stderr,
-                     "error: with --url, -p is the prompt's length in words (one number)\n");
-          *exit_code = 2;
-          return;
-        }
-        load->prompt_words = words->front();
-      }
-      load->max_tokens = cmd->count("-n") > 0 ? std::max(1, o->generate) : 64;
-      load->data_dir = suite->data_dir;
-      load->no_store = suite->no_store;
-      load->json = o->json;
-      *exit_code = RunLoadCli(*load);
-      return;
+}
+
+// The load sweep, with -p (words), -n and the suite's history options read for it.
+int RunLoadSweep(const CLI::App& cmd, BenchCommand& b) {
+  LoadCliOptions& load = b.load;
+  load.model = b.run.model;
+  load.prompt_words = 64;
+  if (cmd.count("-p") > 0) {
+    Result<std::vector<int>> words = ParseSizes(b.run.prompt_sizes);
+    if (!words.ok() || words->size() != 1 || words->front() < 1) {
+      fmt::print(stderr, "error: with --url, -p is the prompt's length in words (one number)\n");
+      return 2;
     }
-    if (*run_suite) {
-      suite->generate = o->generate;
-      suite->repetitions = o->repetitions;
-      suite->threads = o->threads;
-      suite->prompt_sizes = cmd->count("-p") > 0 ? o->prompt_sizes : "";
-      if (cmd->count("-n") == 0) suite->generate = 64;
-      if (cmd->count("-r") == 0) suite->repetitions = 3;
-      if (!o->csv.empty()) suite->csv = o->csv;
-      if (!o->model.empty()) suite->models.insert(suite->models.begin(), o->model);
-      if (want_summary) suite->summary_out = *summary_out;
-      *exit_code = RunSuiteCli(*suite);
-      return;
-    }
-    if (want_summary) {
-      *exit_code =
-          RunSummaryCli(summary->empty() ? "benchmarks/results.csv" : *summary, *summary_out);
-      return;
-    }
-    if (o->model.empty()) {
-      fmt::print(stderr, "error: bench needs -m MODEL (or --suite / --summary)\n");
-      *exit_code = 2;
-      return;
-    }
-    if (o->turns > 0) {  // shorter defaults: each turn runs twice per repetition
-      if (cmd->count("-n") == 0) o->generate = 32;
-      if (cmd->count("-r") == 0) o->repetitions = 3;
-    }
-    *exit_code = RunBenchCli(*o);
-  });
+    load.prompt_words = words->front();
+  }
+  load.max_tokens = cmd.count("-n") > 0 ? std::max(1, b.run.generate) : 64;
+  load.data_dir = b.suite.data_dir;
+  load.no_store = b.suite.no_store;
+  load.json = b.run.json;
+  return RunLoadCli(load);
+}
+
+// The suite, with the one-model settings it shares (its own defaults where they are not given).
+int RunSuite(const CLI::App& cmd, BenchCommand& b) {
+  SuiteCliOptions& suite = b.suite;
+  suite.generate = cmd.count("-n") > 0 ? b.run.generate : 64;
+  suite.repetitions = cmd.count("-r") > 0 ? b.run.repetitions : 3;
+  suite.threads = b.run.threads;
+  suite.prompt_sizes = cmd.count("-p") > 0 ? b.run.prompt_sizes : "";
+  if (!b.run.csv.empty()) suite.csv = b.run.csv;
+  if (!b.run.model.empty()) suite.models.insert(suite.models.begin(), b.run.model);
+  if (cmd.count("--summary") > 0) suite.summary_out = b.summary_out;
+  return RunSuiteCli(suite);
+}
+
+// Which mode the parsed options ask for: --url, --suite, --summary, or one model.
+int RunBenchCommand(const CLI::App& cmd, BenchCommand& b) {
+  if (!b.load.url.empty()) return RunLoadSweep(cmd, b);
+  if (b.run_suite) return RunSuite(cmd, b);
+  if (cmd.count("--summary") > 0) {
+    return RunSummaryCli(b.summary.empty() ? "benchmarks/results.csv" : b.summary, b.summary_out);
+  }
+  if (b.run.model.empty()) {
+    fmt::print(stderr, "error: bench needs -m MODEL (or --suite / --summary)\n");
+    return 2;
+  }
+  if (b.run.turns > 0) {  // shorter defaults: each turn runs twice per repetition
+    if (cmd.count("-n") == 0) b.run.generate = 32;
+    if (cmd.count("-r") == 0) b.run.repetitions = 3;
+  }
+  return RunBenchCli(b.run);
+}
+
+}  // namespace
+
+void AddBenchCommand(CLI::App& root, int* exit_code) {
+  auto b = std::make_shared<BenchCommand>();
+  CLI::App* cmd = root.add_subcommand("bench", "Measure prefill and decode speed");
+  cmd->footer(
+      "Suite mode: inferno bench --suite --models a.gguf,b.gguf [-p 50,100,200] [-n 64] [-r 3]\n"
+      "  measures time to first token, prefill/decode tok/s, latency, peak RSS, load and CPU\n"
+      "  time per model (each in its own process), appends to benchmarks/results.csv and\n"
+      "  keeps raw logs in logs/<timestamp>/. Summary: inferno bench --summary [CSV] [-o MD]\n"
+      "  --images: vision models (model + its mmproj) x picture size (-p 256,512,1024 px);\n"
+      "  --audio: speech models x clip length (-p 5,10,30 s)\n"
+      "Load sweep: inferno bench --url http://HOST:PORT --model M [--concurrency 1,4,16,64]\n"
+      "  [--requests N] [-p WORDS] [-n TOKENS]: streamed chat requests from that many clients\n"
+      "  at once against an OpenAI-compatible server (vLLM, llama-server, inferno serve); TTFT,\n"
+      "  latency p50/p95/p99 and tokens/s per level, stored in the history (--data-dir)");
+  cmd->add_option("-m,--model", b->run.model,
+                  "GGUF model file (with --url: the server's model id)");
+  AddLoadSweepOptions(cmd, &b->load);
+  AddSuiteOptions(cmd, b.get());
+  AddRunOptions(cmd, &b->run);
+  cmd->callback([b, cmd, exit_code] { *exit_code = RunBenchCommand(*cmd, *b); });
   AddBenchWorkerCommand(root, exit_code);
 }
 
