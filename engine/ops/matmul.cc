@@ -89,8 +89,8 @@ bool MayMeetR4(DType activation_type) {
     return false;
   };
   static const bool q8_0 = any({WeightLayout::kQ4_0R4, WeightLayout::kQ8_0R4});
-  static const bool q8_k =
-      any({WeightLayout::kQ4_KR4, WeightLayout::kQ6_KR4, WeightLayout::kIQ4_XSR4});
+  static const bool q8_k = any({WeightLayout::kQ4_KR4, WeightLayout::kQ5_KR4, WeightLayout::kQ6_KR4,
+                                WeightLayout::kIQ4_XSR4});
   return activation_type == DType::kQ8_0 ? q8_0 : activation_type == DType::kQ8_K && q8_k;
 }
 

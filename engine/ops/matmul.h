@@ -23,6 +23,7 @@ enum class WeightLayout {
   kQ4_KR4,    // Q4_K, likewise
   kQ6_KR4,    // Q6_K, likewise
   kIQ4_XSR4,  // IQ4_XS, likewise
+  kQ5_KR4,    // Q5_K, likewise (AVX2 kernels only so far)
 };
 
 // A weight matrix: `rows` rows of `cols` elements of `type`. Points into the mapped GGUF

@@ -51,6 +51,7 @@ bool ShouldRepack(const WeightMatrix& w) {
     case DType::kQ4_0:
     case DType::kQ8_0:
     case DType::kQ4_K:
+    case DType::kQ5_K:
     case DType::kQ6_K:
     case DType::kIQ4_XS:
       break;
@@ -89,6 +90,7 @@ void PlaceBlock(const BlockQ8_0& block, int64_t i, int64_t r, GroupOut out) {
 constexpr size_t kQ4KQuantBytes = 512, kQ4KMetaBytes = 80;
 constexpr size_t kQ6KQuantBytes = 768, kQ6KMetaBytes = 72;
 constexpr size_t kIQ4XSQuantBytes = 512, kIQ4XSMetaBytes = 72;
+constexpr size_t kQ5KQuantBytes = 640, kQ5KMetaBytes = 80;
 
 // Q4_K R4: where quant o (0..31) of sub-block j of row r sits: the byte, and its nibble.
 std::pair<size_t, int> Q4KPlaceOf(int64_t r, int j, int o) {
@@ -96,31 +98,62 @@ std::pair<size_t, int> Q4KPlaceOf(int64_t r, int j, int o) {
   return {size_t(e * 256 + (m % 4) * 64 + r * 16 + k * 4 + b), m < 4 ? 0 : 4};
 }
 
-void PlaceBlock(const BlockQ4_K& block, int64_t i, int64_t r, GroupOut out) {
-  uint8_t* q = out.quants + i * kQ4KQuantBytes;
-  for (int vec = 0; vec < 8; ++vec) std::memset(q + vec * 64 + r * 16, 0, 16);  // row r's
+// Q5_K R4: where the fifth bit of quant o of sub-block j of row r sits (its nibble: Q4KPlaceOf).
+std::pair<size_t, int> Q5KHighPlaceOf(int64_t r, int j, int o) {
+  return {size_t(512 + (j / 4) * 64 + r * 16 + (j % 4) * 4 + o % 4), o / 4};
+}
+
+// Q4_K and Q5_K: row r's low four bits of superblock q (GGUF: byte 32 * (j / 2) + o holds
+// sub-block j's quant o, in the high nibble for odd j) into a group's quants at q_out.
+void PlaceNibblesK4(const uint8_t* qs, int64_t r, uint8_t* q_out) {
+  for (int vec = 0; vec < 8; ++vec) std::memset(q_out + vec * 64 + r * 16, 0, 16);  // row r's
   for (int j = 0; j < 8; ++j) {
     for (int o = 0; o < 32; o += 4) {  // four quants at a time: they stay together
-      // GGUF: byte 32 * (j / 2) + o holds sub-block j's quant o, in the high nibble for odd j.
       uint32_t four;
-      std::memcpy(&four, block.qs + 32 * (j / 2) + o, 4);
+      std::memcpy(&four, qs + 32 * (j / 2) + o, 4);
       const uint32_t values = (j % 2 == 0 ? four : four >> 4) & 0x0F0F0F0Fu;
       const auto [offset, shift] = Q4KPlaceOf(r, j, o);
       uint32_t dst;
-      std::memcpy(&dst, q + offset, 4);
+      std::memcpy(&dst, q_out + offset, 4);
       dst |= values << shift;
-      std::memcpy(q + offset, &dst, 4);
+      std::memcpy(q_out + offset, &dst, 4);
     }
   }
+}
+
+// Q4_K and Q5_K: row r's scales, mins, d and dmin into a group's 80 bytes of meta.
+void PlaceMetaK4(const uint8_t* scales, uint16_t d, uint16_t dmin, int64_t r, uint8_t* meta) {
   uint8_t scales_mins[16];
-  UnpackScalesMinsK4(block.scales, scales_mins);
-  uint8_t* meta = out.meta + i * kQ4KMetaBytes;
+  UnpackScalesMinsK4(scales, scales_mins);
   for (int j = 0; j < 8; ++j) {
     meta[(j / 4) * 16 + r * 4 + j % 4] = scales_mins[j];
     meta[32 + r * 8 + j] = scales_mins[8 + j];
   }
-  std::memcpy(meta + 64 + r * 2, &block.d, 2);
-  std::memcpy(meta + 72 + r * 2, &block.dmin, 2);
+  std::memcpy(meta + 64 + r * 2, &d, 2);
+  std::memcpy(meta + 72 + r * 2, &dmin, 2);
+}
+
+void PlaceBlock(const BlockQ4_K& block, int64_t i, int64_t r, GroupOut out) {
+  PlaceNibblesK4(block.qs, r, out.quants + i * kQ4KQuantBytes);
+  PlaceMetaK4(block.scales, block.d, block.dmin, r, out.meta + i * kQ4KMetaBytes);
+}
+
+void PlaceBlock(const BlockQ5_K& block, int64_t i, int64_t r, GroupOut out) {
+  uint8_t* q = out.quants + i * kQ5KQuantBytes;
+  PlaceNibblesK4(block.qs, r, q);
+  for (int e = 0; e < 2; ++e) std::memset(q + 512 + e * 64 + r * 16, 0, 16);  // row r's
+  for (int j = 0; j < 8; ++j) {
+    for (int o = 0; o < 32; o += 4) {  // GGUF: bit j of qh[o] is sub-block j's quant o's
+      uint32_t four;
+      std::memcpy(&four, block.qh + o, 4);
+      const auto [offset, bit] = Q5KHighPlaceOf(r, j, o);
+      uint32_t dst;
+      std::memcpy(&dst, q + offset, 4);
+      dst |= ((four >> j) & 0x01010101u) << bit;
+      std::memcpy(q + offset, &dst, 4);
+    }
+  }
+  PlaceMetaK4(block.scales, block.d, block.dmin, r, out.meta + i * kQ5KMetaBytes);
 }
 
 // IQ4_XS R4: the quants as Q4_K's. GGUF's byte 16j + o holds sub-block j's quants o (low
@@ -229,6 +262,9 @@ WeightMatrix RepackedShape(const WeightMatrix& w) {
     case DType::kIQ4_XS:
       out.layout = WeightLayout::kIQ4_XSR4;
       break;
+    case DType::kQ5_K:
+      out.layout = WeightLayout::kQ5_KR4;
+      break;
     default:
       out.layout = WeightLayout::kQ6_KR4;
       break;
@@ -246,6 +282,8 @@ void RepackInto(const WeightMatrix& w, const WeightMatrix& out) {
       return Repack<BlockQ4_K>(w, out);
     case DType::kIQ4_XS:
       return Repack<BlockIQ4_XS>(w, out);
+    case DType::kQ5_K:
+      return Repack<BlockQ5_K>(w, out);
     default:
       return Repack<BlockQ6_K>(w, out);
   }
@@ -294,8 +332,9 @@ void R4DequantizeRow(const WeightMatrix& w, int64_t r, float* out) {
   }
   for (int64_t i = 0; i < w.cols / kQK_K; ++i) {
     float* y = out + i * kQK_K;
-    if (w.layout == WeightLayout::kQ4_KR4) {
-      const uint8_t* q = quants + i * kQ4KQuantBytes;
+    if (w.layout == WeightLayout::kQ4_KR4 || w.layout == WeightLayout::kQ5_KR4) {
+      const bool q5 = w.layout == WeightLayout::kQ5_KR4;
+      const uint8_t* q = quants + i * (q5 ? kQ5KQuantBytes : kQ4KQuantBytes);
       const uint8_t* m = meta + i * kQ4KMetaBytes;
       const float d = RowF16(m + 64, row), dmin = RowF16(m + 72, row);
       for (int j = 0; j < 8; ++j) {
@@ -303,7 +342,11 @@ void R4DequantizeRow(const WeightMatrix& w, int64_t r, float* out) {
         const float min = float(m[32 + row * 8 + j]);
         for (int o = 0; o < 32; ++o) {
           const auto [offset, shift] = Q4KPlaceOf(row, j, o);
-          const int value = (q[offset] >> shift) & 0xF;
+          int value = (q[offset] >> shift) & 0xF;
+          if (q5) {
+            const auto [high, bit] = Q5KHighPlaceOf(row, j, o);
+            value |= ((q[high] >> bit) & 1) << 4;
+          }
           y[32 * j + o] = d * scale * float(value) - dmin * min;
         }
       }

@@ -34,6 +34,11 @@
 //   8..11 the high nibbles of n0, 12..15 the high nibbles of n1, and their two high bits are
 //   bits 0-1, 4-5, 2-3 and 6-7 of h (Q6KPlaceOf). Meta, 72 bytes: the signed scales as bytes
 //   [a][r][k] (64) and the rows' F16 d. Same bytes as GGUF.
+// Q5_K (superblock = one block of 256): the low four bits placed as Q4_K's (512 bytes), then
+//   for each half e a 64-byte vector of fifth bits: the quant whose nibble is at byte
+//   e * 256 + (m % 4) * 64 + x of the nibbles (x = r * 16 + k * 4 + b, m its chunk 0..7) has
+//   its fifth bit at bit m of byte 512 + e * 64 + x. 640 bytes of quants; meta as Q4_K's.
+//   720 bytes per 4 × 256 weights (GGUF: 704).
 // IQ4_XS (superblock = one block of 256): the quants (indices into the IQ4_NL table) placed
 //   as Q4_K's, 512 bytes. Meta, 72 bytes: the signed six-bit scales minus 32 as bytes
 //   [e][r][k] (32), again as [r][j] (32), then the rows' F16 d. 584 bytes per 4 × 256
@@ -50,7 +55,7 @@ namespace inferno::ops {
 
 // Version of the R4 layouts below: a file of repacked weights written by another version is
 // not used (engine/model/repack_cache.h). Bump it with any change to what RepackInto writes.
-constexpr uint64_t kR4LayoutVersion = 2;  // 2: IQ4_XS repacked
+constexpr uint64_t kR4LayoutVersion = 3;  // 2: IQ4_XS repacked, 3: Q5_K
 
 // Bytes owned by a model for repacked weights, 64-byte aligned.
 class AlignedBytes {
@@ -101,6 +106,8 @@ inline size_t R4GroupQuantBytes(WeightLayout layout, int64_t cols) {
       return size_t(cols / 256) * 768;
     case WeightLayout::kIQ4_XSR4:
       return size_t(cols / 256) * 512;
+    case WeightLayout::kQ5_KR4:
+      return size_t(cols / 256) * 640;
     default:
       return 0;
   }
@@ -111,6 +118,7 @@ inline size_t R4GroupMetaBytes(WeightLayout layout, int64_t cols) {
     case WeightLayout::kQ8_0R4:
       return size_t(cols / 32) * kR4Rows * 2;
     case WeightLayout::kQ4_KR4:
+    case WeightLayout::kQ5_KR4:
       return size_t(cols / 256) * 80;
     case WeightLayout::kQ6_KR4:
     case WeightLayout::kIQ4_XSR4:
