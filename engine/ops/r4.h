@@ -78,8 +78,8 @@ R4Kernels GetR4Kernels(WeightLayout layout);
 R4Kernels Avx512R4Kernels(WeightLayout layout);
 // The Q4_K/Q6_K/IQ4_XS ones (r4_kquant_avx512.cc), reached through the one above.
 R4Kernels Avx512KQuantR4Kernels(WeightLayout layout);
-// AVX2 (r4_avx2.cc): Q4_0 and Q8_0, and through the one below (r4_kquant_avx2.cc) Q4_K, Q6_K
-// and IQ4_XS. The same layouts, read as two 256-bit halves.
+// AVX2 (r4_avx2.cc): Q4_0 and Q8_0, and through the one below (r4_kquant_avx2.cc) Q4_K, Q5_K,
+// Q6_K and IQ4_XS. The same layouts, read as two 256-bit halves.
 R4Kernels Avx2R4Kernels(WeightLayout layout);
 R4Kernels Avx2KQuantR4Kernels(WeightLayout layout);
 

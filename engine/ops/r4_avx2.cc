@@ -1,4 +1,4 @@
-// AVX2 kernels for the Q4_0 and Q8_0 R4 layouts (engine/ops/repack.h; Q4_K, Q6_K, IQ4_XS:
+// AVX2 kernels for the Q4_0 and Q8_0 R4 layouts (engine/ops/repack.h; Q4_K, Q5_K, Q6_K, IQ4_XS:
 // r4_kquant_avx2.cc), the bytes the AVX-512 kernels read: a 64-byte vector holds 16 bytes of
 // each of a group's four rows, so its two 256-bit halves hold rows 0-1 and rows 2-3, each row's
 // 16 bytes being 4 bytes of each of four blocks. vpmaddubsw against the activation chunk
