@@ -131,8 +131,7 @@ struct Q5KFormat {
         }
         const __m256i scale = K4Scales(meta, e, h);
         for (int k = 0; k < kTokens; ++k) {
-          for (int half = 0; half < 2; ++half) {  // chunks 4 * half.., widened each
-            const int m0 = 4 * half;
+          for (int m0 = 0; m0 < 8; m0 += 4) {  // chunks m0..m0 + 3, then widened
             __m256i sum16 = _mm256_maddubs_epi16(v[m0], Broadcast16(ys[k]->qs[8 * e + m0]));
             for (int m = m0 + 1; m < m0 + 4; ++m) {
               sum16 = _mm256_add_epi16(
