@@ -155,6 +155,36 @@ Status Tokenizer::Init(const gguf::File& f) {
     return Status::Unsupported(f.path() + ": tokenizer model '" + *model +
                                "' is not supported (supported: llama, gpt2, bert)");
   }
+  INFERNO_RETURN_IF_ERROR(InitVocabulary(f));
+
+  // Defaults per model type, then the pre-tokenizer's, then the file's own flags.
+  if (model_ == Model::kSentencePiece) {
+    bos_ = 1;
+    eos_ = 2;
+    unk_ = 0;
+    add_bos_ = true;
+    add_space_prefix_ = true;
+    clean_spaces_ = false;
+  } else if (model_ == Model::kWordPiece) {
+    INFERNO_RETURN_IF_ERROR(InitWordPiece(f));
+  } else {
+    INFERNO_RETURN_IF_ERROR(InitByteLevelBpe(f));
+  }
+  Result<bool> add_space = f.GetBoolOr("tokenizer.ggml.add_space_prefix", add_space_prefix_);
+  if (!add_space.ok()) return add_space.status();
+  add_space_prefix_ = *add_space;
+
+  INFERNO_RETURN_IF_ERROR(InitSpecialTokens(f));
+  if (model_ == Model::kWordPiece) {
+    // llama.cpp wraps WordPiece text in [CLS] ... [SEP] whatever add_bos/add_eos_token say.
+    add_bos_ = bos_ >= 0;
+    add_eos_ = false;
+  }
+  InitPieces();
+  return Status::Ok();
+}
+
+Status Tokenizer::InitVocabulary(const gguf::File& f) {
   Result<std::vector<std::string_view>> tokens = f.GetStringArray("tokenizer.ggml.tokens");
   if (!tokens.ok()) return tokens.status();
   if (tokens->empty() || tokens->size() > (1u << 22)) {
@@ -196,56 +226,38 @@ Status Tokenizer::Init(const gguf::File& f) {
     }
   }
   strip_.assign(n, kStripNone);
+  return Status::Ok();
+}
 
-  // Defaults per model type, then the pre-tokenizer's, then the file's own flags.
-  if (model_ == Model::kSentencePiece) {
-    bos_ = 1;
-    eos_ = 2;
-    unk_ = 0;
-    add_bos_ = true;
-    add_space_prefix_ = true;
-    clean_spaces_ = false;
-  } else if (model_ == Model::kWordPiece) {
-    INFERNO_RETURN_IF_ERROR(InitWordPiece(f));
-  } else {
-    bos_ = 11;
-    eos_ = 11;
-    const gguf::Value* pre = f.Find("tokenizer.ggml.pre");
-    Result<std::string> name = f.GetStringOr("tokenizer.ggml.pre", "default");
-    if (!name.ok()) return name.status();
-    pre_ = *name;
-    Result<std::unique_ptr<PreTokenizer>> p = PreTokenizer::Create(pre_);
-    if (!p.ok()) return Status::Unsupported(f.path() + ": " + p.status().message());
-    pre_tokenizer_ = std::move(p).value();
-    const PreTokenizerTraits& traits = pre_tokenizer_->traits();
-    ignore_merges_ = traits.ignore_merges;
-    add_bos_ = traits.add_bos;
-    // Without a pre name llama.cpp falls back to the default rules but keeps the clean-up.
-    clean_spaces_ = pre == nullptr ? true : traits.clean_spaces;
-    if (traits.no_bos) bos_ = -1;
+// GPT-2 style vocabularies: llama.cpp's defaults, the pre-tokenizer the file names (its traits
+// override the defaults) and the merge ranks.
+Status Tokenizer::InitByteLevelBpe(const gguf::File& f) {
+  bos_ = 11;
+  eos_ = 11;
+  const gguf::Value* pre = f.Find("tokenizer.ggml.pre");
+  Result<std::string> name = f.GetStringOr("tokenizer.ggml.pre", "default");
+  if (!name.ok()) return name.status();
+  pre_ = *name;
+  Result<std::unique_ptr<PreTokenizer>> p = PreTokenizer::Create(pre_);
+  if (!p.ok()) return Status::Unsupported(f.path() + ": " + p.status().message());
+  pre_tokenizer_ = std::move(p).value();
+  const PreTokenizerTraits& traits = pre_tokenizer_->traits();
+  ignore_merges_ = traits.ignore_merges;
+  add_bos_ = traits.add_bos;
+  // Without a pre name llama.cpp falls back to the default rules but keeps the clean-up.
+  clean_spaces_ = pre == nullptr ? true : traits.clean_spaces;
+  if (traits.no_bos) bos_ = -1;
 
-    Result<std::vector<std::string_view>> merges = f.GetStringArray("tokenizer.ggml.merges");
-    if (!merges.ok()) return merges.status();
-    merge_ranks_.reserve(merges->size());
-    for (size_t i = 0; i < merges->size(); ++i) {
-      const std::string_view m = (*merges)[i];
-      // A merge is "left right", split at the first space after the first byte (a left part
-      // may itself start with a space); lines without one never match.
-      if (m.size() < 2 || m.find(' ', 1) == std::string_view::npos) continue;
-      merge_ranks_.emplace(std::string(m), int32_t(i));  // the first occurrence ranks
-    }
+  Result<std::vector<std::string_view>> merges = f.GetStringArray("tokenizer.ggml.merges");
+  if (!merges.ok()) return merges.status();
+  merge_ranks_.reserve(merges->size());
+  for (size_t i = 0; i < merges->size(); ++i) {
+    const std::string_view m = (*merges)[i];
+    // A merge is "left right", split at the first space after the first byte (a left part may
+    // itself start with a space); lines without one never match.
+    if (m.size() < 2 || m.find(' ', 1) == std::string_view::npos) continue;
+    merge_ranks_.emplace(std::string(m), int32_t(i));  // the first occurrence ranks
   }
-  Result<bool> add_space = f.GetBoolOr("tokenizer.ggml.add_space_prefix", add_space_prefix_);
-  if (!add_space.ok()) return add_space.status();
-  add_space_prefix_ = *add_space;
-
-  INFERNO_RETURN_IF_ERROR(InitSpecialTokens(f));
-  if (model_ == Model::kWordPiece) {
-    // llama.cpp wraps WordPiece text in [CLS] ... [SEP] whatever add_bos/add_eos_token say.
-    add_bos_ = bos_ >= 0;
-    add_eos_ = false;
-  }
-  InitPieces();
   return Status::Ok();
 }
 
@@ -313,6 +325,19 @@ Status Tokenizer::InitSpecialTokens(const gguf::File& f) {
   add_bos_ = *add_bos && bos_ >= 0;
   add_eos_ = *add_eos && eos_ >= 0;
 
+  InitEndOfGeneration(fim);
+  for (int32_t i = 0; i < n; ++i) {
+    if (IsSpecialType(types_[i])) special_tokens_.push_back(i);
+  }
+  std::stable_sort(special_tokens_.begin(), special_tokens_.end(),
+                   [&](int32_t a, int32_t b) { return tokens_[a].size() > tokens_[b].size(); });
+  InitStripping(f);
+  return Status::Ok();
+}
+
+// The end-of-turn, end-of-message and fill-in-the-middle tokens the file does not name, found by
+// their text, and the set of ids that end generation.
+void Tokenizer::InitEndOfGeneration(std::vector<int32_t>& fim) {
   // Tokens found by their text are made control tokens (so that they are only parsed with
   // parse_special and print as their text), as llama.cpp does.
   auto force_control = [&](int32_t id) { types_[id] = TokenType::kControl; };
@@ -352,15 +377,11 @@ Status Tokenizer::InitSpecialTokens(const gguf::File& f) {
   }
   std::sort(eog_.begin(), eog_.end());
   eog_.erase(std::unique(eog_.begin(), eog_.end()), eog_.end());
+}
 
-  for (int32_t i = 0; i < n; ++i) {
-    if (IsSpecialType(types_[i])) special_tokens_.push_back(i);
-  }
-  std::stable_sort(special_tokens_.begin(), special_tokens_.end(),
-                   [&](int32_t a, int32_t b) { return tokens_[a].size() > tokens_[b].size(); });
-
-  // Whitespace stripping around special tokens, which llama.cpp keys on the model's name
-  // because GGUF does not carry the per-token flags.
+// Whitespace stripping around special tokens, which llama.cpp keys on the model's name because
+// GGUF does not carry the per-token flags.
+void Tokenizer::InitStripping(const gguf::File& f) {
   Result<std::string> name = f.GetStringOr("general.name", "");
   std::string lower = name.ok() ? *name : "";
   for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
@@ -375,7 +396,6 @@ Status Tokenizer::InitSpecialTokens(const gguf::File& f) {
       if (const int32_t id = Lookup(text); id >= 0) strip_[id] &= ~kStripRight;
     }
   }
-  return Status::Ok();
 }
 
 void Tokenizer::InitPieces() {

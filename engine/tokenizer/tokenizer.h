@@ -97,7 +97,14 @@ class Tokenizer {
 
   Tokenizer() = default;
   Status Init(const gguf::File& file);
+  // Init's steps: the token texts, scores and types; the byte-level BPE pre-tokenizer and merges;
+  // the special tokens' ids (then which end generation, then the whitespace stripping around
+  // them); the pieces the decoder prints.
+  Status InitVocabulary(const gguf::File& file);
+  Status InitByteLevelBpe(const gguf::File& file);
   Status InitSpecialTokens(const gguf::File& file);
+  void InitEndOfGeneration(std::vector<int32_t>& fim);
+  void InitStripping(const gguf::File& file);
   void InitPieces();
   // Splits text into raw-text fragments and special-token ids (longest special first).
   struct Fragment {
