@@ -216,71 +216,10 @@ SchedulerStats Scheduler::stats() const {
 void Scheduler::WorkerLoop() {
   std::vector<std::shared_ptr<Job>> running;
   for (;;) {
-    std::vector<std::shared_ptr<Job>> admitted;
-    std::vector<std::shared_ptr<Job>> dropped;
-    std::vector<std::shared_ptr<Job>> refused;  // n larger than the slots: never admissible
-    std::deque<EmbedJob> embeds;
-    bool stopping = false;
-    {
-      MutexLock lock(&mu_);
-      while (!stop_ && queue_.empty() && embed_queue_.empty() && running.empty()) {
-        cv_.Wait(&mu_);
-      }
-      stopping = stop_;
-      embeds.swap(embed_queue_);
-      // Requests cancelled while waiting leave the queue without running.
-      for (auto it = queue_.begin(); it != queue_.end();) {
-        if ((*it)->cancel || stopping) {
-          (*it)->LeaveQueue();
-          dropped.push_back(*it);
-          it = queue_.erase(it);
-          --stats_.queued;
-        } else {
-          ++it;
-        }
-      }
-      int used = 0;
-      for (const std::shared_ptr<Job>& job : running) used += job->slots();
-      // In order: a request with n > 1 waits for its n slots, and the ones behind it wait too.
-      while (!stopping && !queue_.empty()) {
-        const std::shared_ptr<Job> front = queue_.front();
-        const bool too_big = front->group() > options_.n_slots;
-        if (!too_big && used + front->group() > options_.n_slots) break;
-        front->LeaveQueue();
-        queue_.pop_front();
-        --stats_.queued;
-        if (too_big) {
-          refused.push_back(front);
-          continue;
-        }
-        used += front->group();
-        stats_.active += front->group();
-        admitted.push_back(front);
-      }
-      running_jobs_ = running;
-      running_jobs_.insert(running_jobs_.end(), admitted.begin(), admitted.end());
-    }
-    for (const std::shared_ptr<Job>& job : dropped) {
-      Event e;
-      if (stopping) {
-        e.type = Event::Type::kError;
-        e.error = Status::Cancelled("the model was unloaded before the request started");
-      } else {
-        e.type = Event::Type::kDone;
-        e.finish_reason = "cancelled";
-      }
-      job->sink(e);
-    }
-    RunEmbeddings(embeds, stopping);
-    for (const std::shared_ptr<Job>& job : refused) {
-      Event e;
-      e.type = Event::Type::kError;
-      e.error = Status::InvalidArgument("n = " + std::to_string(job->group()) +
-                                        " sequences, but the model decodes at most " +
-                                        std::to_string(options_.n_slots) + " together");
-      job->sink(e);
-    }
-    if (stopping) {
+    Intake intake = TakeWork(running);
+    ReportUnstarted(intake);
+    RunEmbeddings(intake.embeds, intake.stopping);
+    if (intake.stopping) {
       for (const std::shared_ptr<Job>& job : running) {
         job->seq->Cancel();
         EndForks(*job);
@@ -289,43 +228,109 @@ void Scheduler::WorkerLoop() {
       running_jobs_.clear();
       return;
     }
-
-    for (const std::shared_ptr<Job>& job : admitted) {
-      MakeSequence(*job);
-      // On failure the sequence reported kError and is finished: it needs no slot.
-      if (job->seq->Start().ok()) PlaceInSlot(*job, ReusesPrefix(job->request.probes));
-      for (int choice = 1; choice < job->group(); ++choice) {
-        auto fork = std::make_shared<Job>();
-        fork->ticket = job->ticket;
-        fork->request = ForkRequest(job->request, choice);
-        fork->sink = job->sink;
-        fork->ready = job->ready;
-        fork->submitted = job->submitted;
-        MakeSequence(*fork);
-        PlaceInSlot(*fork, /*reuse=*/false);  // its cache is copied from the job's
-        job->forks.push_back(std::move(fork));
-      }
-      running.push_back(job);
-    }
-    if (!admitted.empty()) {
-      MutexLock lock(&mu_);
-      stats_.prompt_cache = prompt_cache_.stats();
-    }
+    StartAdmitted(intake.admitted, running);
     for (const std::shared_ptr<Job>& job : running) {
       if (job->cancel) job->seq->Cancel();
     }
     Retire(running);
     const bool stepped = running.empty() || Step(running);
     Retire(running);
-    if (!stepped) {
-      // Every request is paused by its client: wait a little for room, a new request, a
-      // cancellation or shutdown rather than spin.
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
-      MutexLock lock(&mu_);
-      while (!stop_ && queue_.empty()) {
-        if (!cv_.WaitUntil(&mu_, deadline)) break;
-      }
+    if (!stepped) WaitWhilePaused();
+  }
+}
+
+Scheduler::Intake Scheduler::TakeWork(const std::vector<std::shared_ptr<Job>>& running) {
+  Intake intake;
+  MutexLock lock(&mu_);
+  while (!stop_ && queue_.empty() && embed_queue_.empty() && running.empty()) cv_.Wait(&mu_);
+  intake.stopping = stop_;
+  intake.embeds.swap(embed_queue_);
+  // Requests cancelled while waiting leave the queue without running.
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if ((*it)->cancel || intake.stopping) {
+      (*it)->LeaveQueue();
+      intake.dropped.push_back(*it);
+      it = queue_.erase(it);
+      --stats_.queued;
+    } else {
+      ++it;
     }
+  }
+  int used = 0;
+  for (const std::shared_ptr<Job>& job : running) used += job->slots();
+  // In order: a request with n > 1 waits for its n slots, and the ones behind it wait too.
+  while (!intake.stopping && !queue_.empty()) {
+    const std::shared_ptr<Job> front = queue_.front();
+    const bool too_big = front->group() > options_.n_slots;
+    if (!too_big && used + front->group() > options_.n_slots) break;
+    front->LeaveQueue();
+    queue_.pop_front();
+    --stats_.queued;
+    if (too_big) {
+      intake.refused.push_back(front);
+      continue;
+    }
+    used += front->group();
+    stats_.active += front->group();
+    intake.admitted.push_back(front);
+  }
+  running_jobs_ = running;
+  running_jobs_.insert(running_jobs_.end(), intake.admitted.begin(), intake.admitted.end());
+  return intake;
+}
+
+void Scheduler::ReportUnstarted(const Intake& intake) {
+  for (const std::shared_ptr<Job>& job : intake.dropped) {
+    Event e;
+    if (intake.stopping) {
+      e.type = Event::Type::kError;
+      e.error = Status::Cancelled("the model was unloaded before the request started");
+    } else {
+      e.type = Event::Type::kDone;
+      e.finish_reason = "cancelled";
+    }
+    job->sink(e);
+  }
+  for (const std::shared_ptr<Job>& job : intake.refused) {
+    Event e;
+    e.type = Event::Type::kError;
+    e.error = Status::InvalidArgument("n = " + std::to_string(job->group()) +
+                                      " sequences, but the model decodes at most " +
+                                      std::to_string(options_.n_slots) + " together");
+    job->sink(e);
+  }
+}
+
+void Scheduler::StartAdmitted(const std::vector<std::shared_ptr<Job>>& admitted,
+                              std::vector<std::shared_ptr<Job>>& running) {
+  for (const std::shared_ptr<Job>& job : admitted) {
+    MakeSequence(*job);
+    // On failure the sequence reported kError and is finished: it needs no slot.
+    if (job->seq->Start().ok()) PlaceInSlot(*job, ReusesPrefix(job->request.probes));
+    for (int choice = 1; choice < job->group(); ++choice) {
+      auto fork = std::make_shared<Job>();
+      fork->ticket = job->ticket;
+      fork->request = ForkRequest(job->request, choice);
+      fork->sink = job->sink;
+      fork->ready = job->ready;
+      fork->submitted = job->submitted;
+      MakeSequence(*fork);
+      PlaceInSlot(*fork, /*reuse=*/false);  // its cache is copied from the job's
+      job->forks.push_back(std::move(fork));
+    }
+    running.push_back(job);
+  }
+  if (!admitted.empty()) {
+    MutexLock lock(&mu_);
+    stats_.prompt_cache = prompt_cache_.stats();
+  }
+}
+
+void Scheduler::WaitWhilePaused() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
+  MutexLock lock(&mu_);
+  while (!stop_ && queue_.empty()) {
+    if (!cv_.WaitUntil(&mu_, deadline)) break;
   }
 }
 

@@ -150,6 +150,24 @@ class Scheduler {
     EmbedRequest request;
     EmbedDone done;
   };
+  // What the worker takes from the queues in one turn (WorkerLoop's steps below).
+  struct Intake {
+    std::vector<std::shared_ptr<Job>> admitted;  // in order, while their slots are free
+    std::vector<std::shared_ptr<Job>> dropped;   // cancelled while queued, or stopping
+    std::vector<std::shared_ptr<Job>> refused;   // n larger than the slots: never admissible
+    std::deque<EmbedJob> embeds;
+    bool stopping = false;
+  };
+  // Waits for work (or stop), then takes it; running_jobs_ becomes running + admitted.
+  Intake TakeWork(const std::vector<std::shared_ptr<Job>>& running) EXCLUDES(mu_);
+  // The final events of the requests that leave without running.
+  void ReportUnstarted(const Intake& intake);
+  // Sequences, slots and forks for the admitted requests, which join `running`.
+  void StartAdmitted(const std::vector<std::shared_ptr<Job>>& admitted,
+                     std::vector<std::shared_ptr<Job>>& running) EXCLUDES(mu_);
+  // Every running request is paused by its client: a short wait for room, a new request, a
+  // cancellation or shutdown rather than a spin.
+  void WaitWhilePaused() EXCLUDES(mu_);
   // Runs (or, when stopping, cancels) the embedding requests taken from embed_queue_.
   void RunEmbeddings(std::deque<EmbedJob>& jobs, bool stopping);
   // Runs one forward pass over the next token of every decoding sequence plus as many
