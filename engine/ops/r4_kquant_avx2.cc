@@ -41,72 +41,15 @@ inline __m256 SpreadRowsF16(const uint8_t* p, int h) {
   return _mm256_permutevar8x32_ps(_mm256_castps128_ps256(v), index);
 }
 
-// Q4_K and Q5_K: the sub-block scales of half e, rows 2h and 2h+1, as [e][r][k] bytes, each in
-// both 16-bit halves of its lane for vpmaddwd.
-inline __m256i K4Scales(const uint8_t* meta, int e, int h) {
-  const __m256i s = U8x8(meta + 16 * e + 8 * h);
-  return _mm256_or_si256(s, _mm256_slli_epi32(s, 16));
-}
-
-// Q4_K and Q5_K: acc[k][h] += the scaled sums isum[k] of rows 2h, 2h+1 minus their min terms.
-template <int kTokens>
-inline void K4Accumulate(const uint8_t* meta, int h, const R4Q8KForQ4K* const* ys,
-                         const __m256i* isum, __m256 (*acc)[2]) {
-  // Mins as [r][j] bytes -> words 8r' + j for rows 2h, 2h+1; times the activation's sums of
-  // sub-block j, in pairs: lanes 4r'..4r'+3 sum to row 2h + r''s min term.
-  const __m256i mins =
-      _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(meta + 32 + 16 * h)));
-  const __m256 d = SpreadRowsF16(meta + 64, h), dmin = SpreadRowsF16(meta + 72, h);
-  for (int k = 0; k < kTokens; ++k) {
-    const __m256i min_terms = _mm256_madd_epi16(mins, Broadcast16(ys[k]->sum32));
-    const __m256 yd = _mm256_set1_ps(ys[k]->d);
-    acc[k][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[k]), _mm256_mul_ps(d, yd), acc[k][h]);
-    acc[k][h] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(min_terms), _mm256_mul_ps(dmin, yd), acc[k][h]);
-  }
-}
-
-// One superblock of a Q4_K group against kTokens activation blocks: acc[k][h] += the partial
-// sums of rows 2h, 2h+1 (lanes 4r'..4r'+3 for row 2h + r').
-struct Q4KFormat {
-  static constexpr size_t kQuantBytes = 512, kMetaBytes = 80;
-  using Act = R4Q8KForQ4K;
-  static const Act* Acts(const void* r4_sums, int64_t) { return static_cast<const Act*>(r4_sums); }
-
-  template <int kTokens>
-  static void Superblock(const uint8_t* q, const uint8_t* meta, const Act* const* ys,
-                         __m256 (*acc)[2]) {
-    for (int h = 0; h < 2; ++h) {
-      __m256i isum[kTokens];
-      for (int k = 0; k < kTokens; ++k) isum[k] = _mm256_setzero_si256();
-      for (int e = 0; e < 2; ++e) {  // sub-blocks 4e..4e+3
-        // Quants 4m.. of each sub-block: low nibbles of vector m, then high nibbles of m - 4.
-        __m256i v[8];
-        for (int m = 0; m < 4; ++m) {
-          const __m256i bytes = Load(q + e * 256 + m * 64 + h * 32);
-          v[m] = Low4(bytes);
-          v[m + 4] = High4(bytes);
-        }
-        const __m256i scale = K4Scales(meta, e, h);
-        for (int k = 0; k < kTokens; ++k) {
-          __m256i sum16 = _mm256_maddubs_epi16(v[0], Broadcast16(ys[k]->qs[8 * e]));
-          for (int m = 1; m < 8; ++m) {
-            sum16 = _mm256_add_epi16(sum16,
-                                     _mm256_maddubs_epi16(v[m], Broadcast16(ys[k]->qs[8 * e + m])));
-          }
-          isum[k] = _mm256_add_epi32(isum[k], _mm256_madd_epi16(sum16, scale));
-        }
-      }
-      K4Accumulate<kTokens>(meta, h, ys, isum, acc);
-    }
-  }
-};
-
-// One superblock of a Q5_K group: Q4_K's nibbles with a fifth bit from the half's vector of
-// high bits (bit m of a byte for chunk m, see repack.h), moved to bit 4. Values 0..31 would
-// overflow vpmaddubsw's 16-bit sums over eight chunks, so they are widened every four:
-// |sum| <= 4 * 2 * 31 * 128 = 31,744.
-struct Q5KFormat {
-  static constexpr size_t kQuantBytes = 640, kMetaBytes = 80;
+// One superblock of a Q4_K group (kFifthBit false) or a Q5_K group against kTokens activation
+// blocks: acc[k][h] += the partial sums of rows 2h, 2h+1 (lanes 4r'..4r'+3 for row 2h + r').
+// Q5_K adds a fifth bit from the half's vector of high bits (bit m of a byte for chunk m, see
+// repack.h), moved to bit 4. Its values 0..31 would overflow vpmaddubsw's 16-bit sums over
+// eight chunks, so they are widened every four: |sum| <= 4 * 2 * 31 * 128 = 31,744.
+template <bool kFifthBit>
+struct K4Format {
+  static constexpr size_t kQuantBytes = kFifthBit ? 640 : 512, kMetaBytes = 80;
+  static constexpr int kChunksPerWidening = kFifthBit ? 4 : 8;
   using Act = R4Q8KForQ4K;
   static const Act* Acts(const void* r4_sums, int64_t) { return static_cast<const Act*>(r4_sums); }
 
@@ -118,22 +61,30 @@ struct Q5KFormat {
       __m256i isum[kTokens];
       for (int k = 0; k < kTokens; ++k) isum[k] = _mm256_setzero_si256();
       for (int e = 0; e < 2; ++e) {  // sub-blocks 4e..4e+3
-        const __m256i high = Load(q + 512 + e * 64 + h * 32);
+        // Quants 4m.. of each sub-block: low nibbles of vector m, then high nibbles of m - 4.
         __m256i v[8];
         for (int m = 0; m < 4; ++m) {
+          const __m256i bytes = Load(q + e * 256 + m * 64 + h * 32);
+          v[m] = Low4(bytes);
+          v[m + 4] = High4(bytes);
+        }
+        if constexpr (kFifthBit) {
           // In 16-bit lanes: bit m (chunk m) moves up to bit 4, bit m + 4 down; what crosses
           // into the other byte lands below bit 4 and is masked off.
-          const __m256i bytes = Load(q + e * 256 + m * 64 + h * 32);
-          v[m] =
-              _mm256_or_si256(Low4(bytes), _mm256_and_si256(_mm256_slli_epi16(high, 4 - m), bit4));
-          v[m + 4] =
-              _mm256_or_si256(High4(bytes), _mm256_and_si256(_mm256_srli_epi16(high, m), bit4));
+          const __m256i high = Load(q + 512 + e * 64 + h * 32);
+          for (int m = 0; m < 4; ++m) {
+            v[m] = _mm256_or_si256(v[m], _mm256_and_si256(_mm256_slli_epi16(high, 4 - m), bit4));
+            v[m + 4] =
+                _mm256_or_si256(v[m + 4], _mm256_and_si256(_mm256_srli_epi16(high, m), bit4));
+          }
         }
-        const __m256i scale = K4Scales(meta, e, h);
+        // Scales as [e][r][k] bytes, each in both 16-bit halves of its lane for vpmaddwd.
+        const __m256i s = U8x8(meta + 16 * e + 8 * h);
+        const __m256i scale = _mm256_or_si256(s, _mm256_slli_epi32(s, 16));
         for (int k = 0; k < kTokens; ++k) {
-          for (int m0 = 0; m0 < 8; m0 += 4) {  // chunks m0..m0 + 3, then widened
+          for (int m0 = 0; m0 < 8; m0 += kChunksPerWidening) {
             __m256i sum16 = _mm256_maddubs_epi16(v[m0], Broadcast16(ys[k]->qs[8 * e + m0]));
-            for (int m = m0 + 1; m < m0 + 4; ++m) {
+            for (int m = m0 + 1; m < m0 + kChunksPerWidening; ++m) {
               sum16 = _mm256_add_epi16(
                   sum16, _mm256_maddubs_epi16(v[m], Broadcast16(ys[k]->qs[8 * e + m])));
             }
@@ -141,10 +92,23 @@ struct Q5KFormat {
           }
         }
       }
-      K4Accumulate<kTokens>(meta, h, ys, isum, acc);
+      // Mins as [r][j] bytes -> words 8r' + j for rows 2h, 2h+1; times the activation's sums
+      // of sub-block j, in pairs: lanes 4r'..4r'+3 sum to row 2h + r''s min term.
+      const __m256i mins = _mm256_cvtepu8_epi16(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(meta + 32 + 16 * h)));
+      const __m256 d = SpreadRowsF16(meta + 64, h), dmin = SpreadRowsF16(meta + 72, h);
+      for (int k = 0; k < kTokens; ++k) {
+        const __m256i min_terms = _mm256_madd_epi16(mins, Broadcast16(ys[k]->sum32));
+        const __m256 yd = _mm256_set1_ps(ys[k]->d);
+        acc[k][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[k]), _mm256_mul_ps(d, yd), acc[k][h]);
+        acc[k][h] =
+            _mm256_fnmadd_ps(_mm256_cvtepi32_ps(min_terms), _mm256_mul_ps(dmin, yd), acc[k][h]);
+      }
     }
   }
 };
+using Q4KFormat = K4Format<false>;
+using Q5KFormat = K4Format<true>;
 
 // One superblock of a Q6_K group: value = d * scale * (q - 32) per group of 16, q six bits.
 struct Q6KFormat {
