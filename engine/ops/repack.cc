@@ -90,7 +90,7 @@ void PlaceBlock(const BlockQ8_0& block, int64_t i, int64_t r, GroupOut out) {
 constexpr size_t kQ4KQuantBytes = 512, kQ4KMetaBytes = 80;
 constexpr size_t kQ6KQuantBytes = 768, kQ6KMetaBytes = 72;
 constexpr size_t kIQ4XSQuantBytes = 512, kIQ4XSMetaBytes = 72;
-constexpr size_t kQ5KQuantBytes = 640, kQ5KMetaBytes = 80;
+constexpr size_t kQ5KQuantBytes = 640;  // meta: Q4_K's
 
 // Q4_K R4: where quant o (0..31) of sub-block j of row r sits: the byte, and its nibble.
 std::pair<size_t, int> Q4KPlaceOf(int64_t r, int j, int o) {
@@ -153,7 +153,7 @@ void PlaceBlock(const BlockQ5_K& block, int64_t i, int64_t r, GroupOut out) {
       std::memcpy(q + offset, &dst, 4);
     }
   }
-  PlaceMetaK4(block.scales, block.d, block.dmin, r, out.meta + i * kQ5KMetaBytes);
+  PlaceMetaK4(block.scales, block.d, block.dmin, r, out.meta + i * kQ4KMetaBytes);
 }
 
 // IQ4_XS R4: the quants as Q4_K's. GGUF's byte 16j + o holds sub-block j's quants o (low
