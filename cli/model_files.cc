@@ -48,6 +48,8 @@ std::string SpeechModelPath() { return BundledModelPath("inferno-speech.bin"); }
 
 std::string VisionDemoPath() { return BundledModelPath("vision/inferno-demo-vision-Q8_0.gguf"); }
 
+std::string ToolsDemoPath() { return BundledModelPath("inferno-demo-tools-Q8_0.gguf"); }
+
 std::string ShippedPluginsDir() {
   namespace fs = std::filesystem;
   std::error_code ec;

@@ -25,6 +25,10 @@ std::string SpeechModelPath();
 // beside it; tools/vision-demo), found as the demo model.
 std::string VisionDemoPath();
 
+// The bundled tool-trained demo model (inferno-demo-tools-Q8_0.gguf, stage 2 of
+// tools/demo-model: calls a calculator and a clock, answers in JSON), found as the demo model.
+std::string ToolsDemoPath();
+
 // The example plugins shipped with Inferno, found as DemoModelPath() finds the demo model:
 // <prefix>/share/inferno/plugins when installed, else the checkout's plugins/examples; "".
 std::string ShippedPluginsDir();

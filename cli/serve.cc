@@ -164,7 +164,9 @@ server::RegistryOptions MakeRegistryOptions(const ServeOptions& o, const SpecOpt
   ro.models_dir = o.models_dir;
   ro.preload = o.model;
   ro.fallback_model = DemoModelPath();
-  if (std::string vision = VisionDemoPath(); !vision.empty()) ro.fallback_extras = {vision};
+  for (const std::string& extra : {ToolsDemoPath(), VisionDemoPath()}) {
+    if (!extra.empty()) ro.fallback_extras.push_back(extra);
+  }
   ro.preload_mmproj = o.mmproj;
   if (o.allow_remote_images) ro.fetch_image = server::RemoteImageFetcher();
   ro.scheduler.n_slots = std::max(1, o.parallel);

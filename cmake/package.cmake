@@ -58,6 +58,12 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/models/inferno-speech.bin)
   install(FILES ${CMAKE_SOURCE_DIR}/models/inferno-speech.bin
     DESTINATION ${CMAKE_INSTALL_DATADIR}/inferno/models)
 endif()
+# The tool-trained demo model, once tools/demo-model has shipped one (offered beside the demo
+# model, cli/model_files.h ToolsDemoPath).
+if(EXISTS ${CMAKE_SOURCE_DIR}/models/inferno-demo-tools-Q8_0.gguf)
+  install(FILES ${CMAKE_SOURCE_DIR}/models/inferno-demo-tools-Q8_0.gguf
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/inferno/models)
+endif()
 # The vision demo's pair, once tools/vision-demo has shipped one (offered beside the demo
 # model, cli/model_files.h VisionDemoPath).
 if(EXISTS ${CMAKE_SOURCE_DIR}/models/vision/inferno-demo-vision-Q8_0.gguf)

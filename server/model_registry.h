@@ -87,7 +87,7 @@ struct RegistryOptions {
   std::string preload_mmproj;  // --mmproj: the -m model's vision encoder (else found beside it)
   std::string fallback_model;  // used when there is no -m and the models dir is empty
   // Offered beside the fallback model when it is used, each with the mmproj beside it (the
-  // bundled vision demo); files that do not exist are left out.
+  // bundled tools and vision demos); files that do not exist are left out.
   std::vector<std::string> fallback_extras;
   SchedulerOptions scheduler;
   // --allow-remote-images: how image URLs other than data URLs are fetched (null: refused).

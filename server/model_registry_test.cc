@@ -422,5 +422,45 @@ TEST_F(RegistryOptionsTest, AddFileServesAModelOutsideTheDir) {
   fs::remove_all(outside);
 }
 
+// `make run` (no -m, an empty models dir): the bundled demo model is served and the bundled
+// extras (the tools and vision demos) are listed beside it; an extra that is missing is left
+// out and one that does not parse does not stop the server. A models dir with a model of its
+// own wins over all of them.
+TEST_F(RegistryOptionsTest, FallbackModelComesWithItsExtrasOnlyWhenTheDirIsEmpty) {
+  const fs::path bundled = dir_.string() + "_bundled";
+  const fs::path empty = dir_.string() + "_empty";
+  fs::create_directories(bundled);
+  fs::create_directories(empty);
+  fs::copy_file(kFixtures + "llama-tiny-Q8_0.gguf", bundled / "demo.gguf");
+  fs::copy_file(kFixtures + "llama-tiny-Q4_0.gguf", bundled / "demo-tools.gguf");
+  std::ofstream(bundled / "demo-broken.gguf") << "not a model";
+  RegistryOptions o = Options();
+  o.fallback_model = (bundled / "demo.gguf").string();
+  o.fallback_extras = {(bundled / "demo-tools.gguf").string(), (bundled / "missing.gguf").string(),
+                       (bundled / "demo-broken.gguf").string()};
+  {
+    o.models_dir = empty.string();
+    ModelRegistry registry(o);
+    ASSERT_TRUE(registry.Init().ok());
+    std::map<std::string, std::string> listed;
+    for (const ModelInfo& m : registry.List()) listed[m.id] = m.path;
+    EXPECT_EQ(listed.size(), 2u);
+    EXPECT_EQ(listed["demo"], fs::canonical(bundled / "demo.gguf").string());
+    EXPECT_EQ(listed["demo-tools"], fs::canonical(bundled / "demo-tools.gguf").string());
+    Result<std::shared_ptr<LoadedModel>> lm = registry.Acquire("demo-tools");
+    ASSERT_TRUE(lm.ok()) << lm.status().message();
+  }
+  {
+    o.models_dir = dir_.string();  // has tiny.gguf
+    ModelRegistry registry(o);
+    ASSERT_TRUE(registry.Init().ok());
+    for (const ModelInfo& m : registry.List()) {
+      EXPECT_EQ(m.path.find(bundled.string()), std::string::npos) << m.id;
+    }
+  }
+  fs::remove_all(bundled);
+  fs::remove_all(empty);
+}
+
 }  // namespace
 }  // namespace inferno::server
