@@ -139,8 +139,9 @@ fuzz-run-%: fuzz-build
 	build/fuzz/$*_fuzz -runs=$(FUZZ_RUNS) -rss_limit_mb=4096 -print_final_stats=1 $(FUZZ_FLAGS_$*) \
 	  build/fuzz/corpus/$* $(wildcard fuzz/seeds/$* fuzz/regressions/$*)
 
-# Trains the demo model from scratch (corpus, tokenizer, ~1 h of training on 2 cores) and
-# converts it to models/inferno-demo-Q8_0.gguf. Artifacts in DEMO_DIR (default
+# Trains the tool-trained demo model from scratch (corpus, tokenizer, stage 1, the tool/JSON
+# fine-tune: ~1.5 h on 2 cores), grades it through inferno and, when it meets the bars of
+# models/TOOLS.md, writes models/inferno-demo-tools-Q8_0.gguf. Artifacts in DEMO_DIR (default
 # build/demo-model); deterministic from DEMO_SEED. PyTorch is only needed here.
 demo-model-deps:
 	@bash scripts/install-demo-model-deps

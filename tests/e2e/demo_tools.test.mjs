@@ -1,10 +1,10 @@
-// End-to-end test of what `make run` shows with the model in the box: `inferno serve -m
-// models/inferno-demo-Q8_0.gguf` in Chromium, a calculator question, the demo model's own call
-// of the built-in calculator (no scripted model), its result in the card and the model's
-// answer built from it. Only a demo model trained on tools can do this: tools/demo-model/
-// pipeline.sh marks those with the GGUF key inferno.demo.tools at convert time, and the test
-// is skipped, saying why, for a model without it (the stage-1 model shipped until a stage-2
-// model meets the bars in models/README.md). Screenshot: docs/screenshots/demo-tools.png.
+// End-to-end test of the tool round trip that `make run` offers with the models in the box:
+// `inferno serve` with the tool-trained demo model (models/inferno-demo-tools-Q8_0.gguf, which
+// `make run` lists beside the demo model) in Chromium, a calculator question, the
+// model's own call of the built-in calculator (no scripted model), its result in the card and
+// the model's answer built from it. tools/demo-model/pipeline.sh ships that file only when it
+// meets the bars of models/TOOLS.md and marks it with the GGUF key inferno.demo.tools; the test
+// is skipped, saying why, while there is none. Screenshot: docs/screenshots/demo-tools.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,8 +13,9 @@ import path from 'node:path';
 import { binary, sourceDir, startServer } from './server.mjs';
 import { launchBrowser, openToolChat, shots } from './browser.mjs';
 
-// INFERNO_DEMO_MODEL: a candidate to check before it is shipped (DEMO_DIR/release/...).
-const demoModel = process.env.INFERNO_DEMO_MODEL ?? path.join(sourceDir, 'models/inferno-demo-Q8_0.gguf');
+// INFERNO_DEMO_TOOLS_MODEL: a candidate to check before it is shipped (DEMO_DIR/release/...).
+const demoModel =
+  process.env.INFERNO_DEMO_TOOLS_MODEL ?? path.join(sourceDir, 'models/inferno-demo-tools-Q8_0.gguf');
 
 /** Why the test cannot run on this demo model, or null when it was trained on the calculator. */
 function skipReason() {
@@ -24,7 +25,7 @@ function skipReason() {
   if (typeof tools !== 'string' || !tools.split(',').includes('calculator')) {
     return (
       `${path.relative(sourceDir, demoModel)} was not trained on tools (no inferno.demo.tools key ` +
-      'with calculator in its metadata): it is still the stage-1 model; see models/README.md, "Tool use and JSON"'
+      'with calculator in its metadata); see models/TOOLS.md'
     );
   }
   return null;
@@ -55,8 +56,8 @@ async function callTool(tool, args) {
   return (await res.json()).text;
 }
 
-test('make run: the demo model calls the built-in calculator and answers from its result', { skip: reason ?? false }, async () => {
-  // The model that `make run` serves (-m), by its file name as the model list shows it.
+test('make run: the tools demo model calls the built-in calculator and answers from its result', { skip: reason ?? false }, async () => {
+  // The tools model, by its file name as the model list shows it.
   const { page, context, errors } = await openToolChat(browser, server.url, path.basename(demoModel, '.gguf'));
 
   // 17 + 25 is an operand pair that the training corpus holds out ((a + b) % 7 == 0).

@@ -3,7 +3,7 @@ later, so the model grows a copying circuit (an induction head) while it is youn
 
 Stage 1 used to be stories that reuse 40 names and sums of operands 0-10, all memorised facts;
 it put 0.003 on each digit of a calculator call copied from the question, and a short stage 2
-could not grow the circuit afterwards (models/README.md, "Why the numbers are not copied").
+could not grow the circuit afterwards (models/TOOLS.md, "Why the numbers are not copied").
 These documents make copying worth learning from step 0:
 
   count     a number in a story, told again later ("Mia counted 347 shells ... still 347");

@@ -4,7 +4,7 @@
 # digits from the context? Same seed, model shape and steps for both; the two trainings run
 # side by side, one thread each. The model is a quarter of the demo model's size (dim 128, 4
 # layers) so that the pilot takes about 15 minutes on two quiet cores (40 niced on the
-# loaded build machine). Figures: models/README.md, "Stage 1 again, with copying".
+# loaded build machine). Figures: models/TOOLS.md, "Stage 1 again, with copying".
 #
 # usage: tools/demo-model/copy_pilot.sh [PILOT_DIR]
 #   env: PILOT_STEPS (800), PILOT_SEED (1234), PYTHON (/usr/bin/python3)

@@ -43,10 +43,10 @@ REFERENCE_PROMPTS = [
 ]
 
 
-# Conversations through the chat template with tools, for a test that sends the same messages
-# to `inferno serve` (once the shipped model is a stage-2 one): a question that needs the
-# calculator, the answer after its result, and a JSON answer to a schema (the test adds the
-# schema as response_format).
+# Conversations through the chat template with tools, whose rendered prompts and PyTorch greedy
+# replies tests/demo_tools_model_test.cc runs through `inferno run` on the tools model: a
+# question that needs the calculator, the answer after its result, and a JSON answer to a
+# schema.
 ASK = {"role": "user", "content": "What is 17 plus 25?"}
 SPIDER_SCHEMA = schema_of("legs")
 TOOL_REFERENCE = [
