@@ -30,6 +30,8 @@
 #        wider shapes hold more beside the tools, at a cost in time per step),
 #        DEMO_THREADS (stage 1's torch threads, 2; 1 leaves a core to other work, e.g.
 #        `taskset -c 0` with DEMO_THREADS=1 while the machine builds),
+#        DEMO_STAGE2_THREADS (stage 2's, 1: its batches are small, and two threads spin-wait
+#        on a loaded machine; 2 is faster on quiet cores),
 #        PYTHON (/usr/bin/python3: Debian's python3-torch lives in the system interpreter)
 set -euo pipefail
 
@@ -41,6 +43,7 @@ DEMO_SEED=${DEMO_SEED:-1234}
 DEMO_STEPS=${DEMO_STEPS:-4200}
 DEMO_STAGE2_STEPS=${DEMO_STAGE2_STEPS:-1600}
 DEMO_THREADS=${DEMO_THREADS:-2}
+DEMO_STAGE2_THREADS=${DEMO_STAGE2_THREADS:-1}
 read -r DEMO_DIM DEMO_LAYERS DEMO_HEADS DEMO_FFN <<<"${DEMO_SHAPE:-256 5 8 768}"
 DEMO_TOOLS_MB=8
 DEMO_MB=${DEMO_MB:-300}
@@ -81,8 +84,7 @@ elif [[ ! -s $DEMO_DIR/ckpt/training.json ]]; then
 fi
 # Stage 2: windows of 384 tokens (a tool list and two or three exchanges), 65% of the rows
 # from the tool/JSON corpus (starting at a conversation; loss on the assistant's text only, see
-# train.py encode_weighted), the rest from stage 1's corpus so the facts and stories stay; one
-# thread (two threads spin-wait on a loaded machine).
+# train.py encode_weighted), the rest from stage 1's corpus so the facts and stories stay.
 if [[ ! -s $DEMO_DIR/ckpt2/training.json ]]; then
   echo "== stage 2 ($DEMO_STAGE2_STEPS steps; log in $DEMO_DIR/work2/train_log.jsonl)"
   "$PYTHON" "$HERE/train.py" --corpus-dir "$DEMO_DIR/corpus" \
@@ -90,7 +92,7 @@ if [[ ! -s $DEMO_DIR/ckpt2/training.json ]]; then
     --out "$DEMO_DIR/ckpt2" --init "$DEMO_DIR/ckpt" --megabytes 10 \
     --extra-corpus "$DEMO_DIR/corpus/tools_train.txt" --extra-megabytes "$DEMO_TOOLS_MB" \
     --extra-fraction 0.65 --steps "$DEMO_STAGE2_STEPS" --batch 4 --seq 384 --lr 1e-3 \
-    --decay-from 0.75 --seed "$DEMO_SEED" --threads 1
+    --decay-from 0.75 --seed "$DEMO_SEED" --threads "$DEMO_STAGE2_THREADS"
 fi
 # Everything is written into DEMO_DIR/release first: the shipped model and the file the tests
 # compare it with (tests/demo_tools_model_test.cc) change together, and only for a model that
