@@ -46,15 +46,9 @@ std::vector<Fact> HeldOutSample() {
   return facts;
 }
 
-std::string Trim(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \n");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \n") - b + 1);
-}
-
 // Same rule as evaluate.py: the reply is the corpus's answer sentence, ends trimmed.
 bool Correct(const std::string& reply, const std::string& answer) {
-  return !answer.empty() && Trim(reply) == Trim(answer);
+  return !answer.empty() && testing::TrimReply(reply) == testing::TrimReply(answer);
 }
 
 TEST(DemoModel, CorrectHeldOutGrading) {
@@ -84,10 +78,10 @@ TEST(DemoModel, AnswersHeldOutFactQuestionsLikePyTorch) {
         {testing::InfernoBinary(), "run", "-m", kModel.string(), "-p", f.question, "--chat",
          "--temp", "0", "--seed", "1", "-n", "24", "-t", "2"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    const std::string reply = Trim(r.out);
+    const std::string reply = testing::TrimReply(r.out);
     if (f.pytorch_min_gap >= kClearGap) {
       ++compared;
-      EXPECT_EQ(reply, Trim(f.pytorch_reply)) << f.question;
+      EXPECT_EQ(reply, testing::TrimReply(f.pytorch_reply)) << f.question;
     }
     pytorch_correct += Correct(f.pytorch_reply, f.answer);
     if (Correct(reply, f.answer)) {

@@ -10,8 +10,6 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "tests/subprocess.h"
@@ -25,22 +23,13 @@ const fs::path kModels = fs::path(INFERNO_SOURCE_DIR) / "models";
 const fs::path kModel = kModels / "inferno-demo-tools-Q8_0.gguf";
 const fs::path kReference = kModels / "inferno-demo-tools.reference.json";
 
-std::string Trim(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \n");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \n") - b + 1);
-}
-
 TEST(DemoToolsModel, ToolConversationsDecodeLikePyTorch) {
   if (!fs::exists(kModel)) {
     GTEST_SKIP() << kModel << " is not shipped: no stage-2 model has met the bars of "
                  << "models/TOOLS.md yet";
   }
   ASSERT_TRUE(fs::exists(kReference)) << "the model is shipped without its reference";
-  std::ifstream in(kReference);
-  std::stringstream text;
-  text << in.rdbuf();
-  const boost::json::object ref = boost::json::parse(text.str()).as_object();
+  const boost::json::object ref = boost::json::parse(testing::ReadAll(kReference)).as_object();
   const boost::json::array& prompts = ref.at("tool_prompts").as_array();
   ASSERT_EQ(prompts.size(), 3u);
   // Q8_0 moves this size of model's logits by about 0.1 against float32 (models/README.md); a
@@ -58,10 +47,10 @@ TEST(DemoToolsModel, ToolConversationsDecodeLikePyTorch) {
                              "-n", "96", "-t", "2"});
     ASSERT_EQ(r.exit_code, 0) << id << ": " << r.err;
     const std::string want(p.at("greedy_text").as_string());
-    std::printf("[demo-tools] %s: %s\n", id.c_str(), Trim(r.out).c_str());
+    std::printf("[demo-tools] %s: %s\n", id.c_str(), testing::TrimReply(r.out).c_str());
     if (p.at("min_gap").to_number<double>() < kClearGap || !p.at("stopped").as_bool()) continue;
     ++compared;
-    EXPECT_EQ(Trim(r.out), Trim(want)) << id;
+    EXPECT_EQ(testing::TrimReply(r.out), testing::TrimReply(want)) << id;
   }
   // The call and the answer are what the model is shipped for: they must be clear.
   EXPECT_GE(compared, 2) << "too few clear greedy paths to compare";

@@ -96,4 +96,10 @@ std::string ReadAll(const std::filesystem::path& path) {
   return ss.str();
 }
 
+std::string TrimReply(const std::string& s) {
+  const size_t b = s.find_first_not_of(" \n");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \n") - b + 1);
+}
+
 }  // namespace inferno::testing

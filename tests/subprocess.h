@@ -27,5 +27,8 @@ std::string FixtureModel(const std::string& stem = "llama-tiny-Q8_0");
 std::filesystem::path FreshTempDir(const std::string& suite, const std::string& name);
 // The bytes of a file ("" when it cannot be read).
 std::string ReadAll(const std::filesystem::path& path);
+// `s` without the spaces and newlines at its ends: how a reply that `inferno run` printed is
+// compared with a reference reply.
+std::string TrimReply(const std::string& s);
 
 }  // namespace inferno::testing
