@@ -2,7 +2,8 @@
 # The .deb as a user gets it: made by cpack from the build (as `make package` does), unpacked
 # into a scratch root with dpkg-deb, and its binary run from there with the source tree out of
 # reach (cwd /, no -m, no --web-root, a fresh HOME): it must find its demo model under its own
-# usr/share, serve its built-in UI, answer a chat, and stop cleanly; then the root is removed.
+# usr/share, serve its built-in UI, answer a chat (the tools demo: a calculator round trip), and
+# stop cleanly; then the root is removed.
 # When the build has the window (WebKitGTK), the inferno-app package too: the window program
 # where `inferno app` finds it, the .desktop entry that runs it; and no GTK in inferno's Depends.
 # A cross build's package (build/arm64, `make package-arm64`) is checked the same way, its binary
@@ -148,6 +149,39 @@ if [[ -f $src_dir/models/vision/inferno-demo-vision-Q8_0.gguf ]]; then
   done
   curl -sf "$url/v1/models" | grep -q '"id":"inferno-demo-vision-Q8_0"' ||
     fail "the vision demo is not offered: $(curl -s "$url/v1/models")"
+fi
+
+# The tools demo from the package, offered beside the demo model: offered the server's own
+# built-in tools, it calls the calculator with an expression that the server evaluates to the
+# asked sum (17 + 25: a pair its training held out), and answers from the result.
+if [[ -f $src_dir/models/inferno-demo-tools-Q8_0.gguf ]]; then
+  [[ -s $root/usr/share/inferno/models/inferno-demo-tools-Q8_0.gguf ]] || fail "missing the tools demo"
+  curl -sf "$url/api/tools" >"$work/tools.json" || fail "GET /api/tools"
+  python3 - "$url" "$work/tools.json" <<'PY' || fail "the tools demo's round trip"
+import json, sys, urllib.request
+url, tools = sys.argv[1], json.load(open(sys.argv[2]))["data"]
+def post(path, body):
+    req = urllib.request.Request(url + path, data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=120) as r:
+        return json.load(r)
+offered = [{"type": "function", "function": {k: t[k] for k in ("name", "description", "parameters")}}
+           for t in tools]
+messages = [{"role": "user", "content": "What is 17 plus 25?"}]
+body = {"model": "inferno-demo-tools-Q8_0", "messages": messages, "tools": offered,
+        "temperature": 0, "max_tokens": 64}
+first = post("/v1/chat/completions", body)["choices"][0]
+assert first["finish_reason"] == "tool_calls", first
+call = first["message"]["tool_calls"][0]
+assert call["function"]["name"] == "calculator", call
+args = json.loads(call["function"]["arguments"])
+result = post("/api/tools/call", {"server": "inferno", "tool": "calculator", "arguments": args})
+assert result["text"] == "42", (args, result)
+messages += [first["message"], {"role": "tool", "tool_call_id": call["id"], "content": result["text"]}]
+answer = post("/v1/chat/completions", dict(body, messages=messages))["choices"][0]["message"]
+assert "42" in (answer["content"] or ""), answer
+print(f"tools demo: {args['expression']} -> {result['text']}; {answer['content'].strip()}")
+PY
 fi
 
 # The example plugins from the package, found beside the binary (docs/plugins.md).
