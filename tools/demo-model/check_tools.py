@@ -219,7 +219,8 @@ def main():
     ap.add_argument("--gguf", required=True)
     ap.add_argument("--prompts", required=True, help="heldout_tools.jsonl")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--facts-report", help="check_gguf.py's report (held-out facts bar)")
+    ap.add_argument("--facts-report", help="check_gguf.py's report (held-out facts, "
+                                          "reported without a bar)")
     ap.add_argument("--model-card", help="TOOLS.md, whose measured section to fill when the "
                                          "bars are met")
     args = ap.parse_args()
